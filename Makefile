@@ -1,0 +1,47 @@
+# gridloop: thin wrapper over CMake. `make` builds build/gridloop; `make demo` and
+# `make check` are the two commands the README promises work on a fresh Debian 12 machine.
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON ?= /usr/bin/python3
+DEMO_DB ?= var/demo.db
+DEMO_PASSWORD ?= demo
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all build asan deps demo check unit api clean bench
+
+all: build
+
+build:
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+deps:
+	@scripts/deps.sh
+
+demo: deps build
+	@mkdir -p var
+	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD)
+	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web web
+
+unit: build asan
+	build/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/unit_tests
+
+api: build asan
+	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+check: deps build asan
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory api
+
+bench: deps build
+	scripts/deps.sh --bench
+	bench/run.sh
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install gridloop's build and test dependencies from Debian. Idempotent: packages that are
+# already installed are skipped, so a second run does not touch apt at all.
+set -eu
+
+pkgs="build-essential cmake pkg-config
+libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-dev
+python3 python3-pytest python3-requests curl"
+
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs wrk util-linux"
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

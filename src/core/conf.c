@@ -1,0 +1,289 @@
+#include "core/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#define S(field) offsetof(struct conf, field)
+
+const struct conf_setting conf_settings[] = {
+    {"config", CONF_STR, S(config), "", 0, 0, "configuration file to read (name = value lines)"},
+    {"db", CONF_STR, S(db), "var/gridloop.db", 0, 0, "SQLite database file"},
+    {"listen", CONF_STR, S(listen), "127.0.0.1:8080", 0, 0, "address:port to serve HTTP on"},
+    {"web", CONF_STR, S(web), "web", 0, 0, "directory of static web assets"},
+    {"threads", CONF_INT, S(threads), "0", 0, 256, "HTTP worker threads (0 = one per core)"},
+    {"max_connections", CONF_INT, S(max_connections), "1024", 1, 1000000,
+     "simultaneous connections accepted"},
+    {"request_timeout", CONF_INT, S(request_timeout), "30", 1, 3600,
+     "seconds an idle or slow connection may take before it is closed"},
+    {"max_header_bytes", CONF_INT, S(max_header_bytes), "16384", 4096, 1048576,
+     "largest request line plus headers accepted"},
+    {"max_body_bytes", CONF_INT, S(max_body_bytes), "1048576", 1024, 268435456,
+     "largest JSON request body accepted"},
+    {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
+     "largest upload (attachments) accepted"},
+    {"shutdown_grace", CONF_INT, S(shutdown_grace), "10", 0, 600,
+     "seconds to let in-flight requests finish on SIGTERM/SIGINT"},
+    {"session_ttl", CONF_INT, S(session_ttl), "28800", 60, 31536000,
+     "seconds a login session stays valid"},
+    {"login_max_user_failures", CONF_INT, S(login_max_user_failures), "5", 1, 1000,
+     "failed logins per user name within login_window before it is throttled"},
+    {"login_max_ip_failures", CONF_INT, S(login_max_ip_failures), "20", 1, 100000,
+     "failed logins per client address within login_window before it is throttled"},
+    {"login_window", CONF_INT, S(login_window), "900", 10, 86400,
+     "seconds over which failed logins are counted"},
+    {"access_log", CONF_BOOL, S(access_log), "true", 0, 0,
+     "write one JSON access-log line per request to stdout"},
+    {"log_level", CONF_STR, S(log_level), "info", 0, 0, "debug, info, warn, error or off"},
+    {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
+};
+
+static int name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+const struct conf_setting *conf_find(const char *name)
+{
+    for (const struct conf_setting *s = conf_settings; s->name; s++)
+        if (name_eq(s->name, name))
+            return s;
+    return NULL;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int apply(struct conf *c, const struct conf_setting *s, const char *value,
+                 const char *origin, struct err *err)
+{
+    void *field = (char *)c + s->offset;
+    switch (s->type) {
+    case CONF_STR: {
+        char **p = field;
+        free(*p);
+        *p = xstrdup(value);
+        return 0;
+    }
+    case CONF_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end)
+            return err_field(err, ERR_BAD_REQUEST, s->name, "%s: setting '%s' must be an integer, got '%s'",
+                             origin, s->name, value);
+        if (v < s->min || v > s->max)
+            return err_field(err, ERR_BAD_REQUEST, s->name,
+                             "%s: setting '%s' must be between %ld and %ld, got %ld", origin, s->name,
+                             s->min, s->max, v);
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case CONF_BOOL:
+        if (parse_bool(value, field) < 0)
+            return err_field(err, ERR_BAD_REQUEST, s->name,
+                             "%s: setting '%s' must be true or false, got '%s'", origin, s->name, value);
+        return 0;
+    }
+    return err_set(err, ERR_INTERNAL, "bad setting type");
+}
+
+int conf_set(struct conf *c, const char *name, const char *value, const char *origin,
+             struct err *err)
+{
+    const struct conf_setting *s = conf_find(name);
+    if (!s)
+        return err_field(err, ERR_BAD_REQUEST, name, "%s: unknown setting '%s'", origin, name);
+    return apply(c, s, value, origin, err);
+}
+
+void conf_defaults(struct conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (const struct conf_setting *s = conf_settings; s->name; s++)
+        if (apply(c, s, s->def, "default", NULL) < 0)
+            abort(); /* a bad default is a programming error caught by the unit tests */
+}
+
+void conf_release(struct conf *c)
+{
+    for (const struct conf_setting *s = conf_settings; s->name; s++) {
+        if (s->type == CONF_STR) {
+            char **p = (char **)((char *)c + s->offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int conf_load_file(struct conf *c, const char *path, struct err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int lineno = 0, rc = 0;
+    if (!f)
+        return err_set(err, ERR_IO, "cannot open config file '%s': %s", path, strerror(errno));
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        char origin[512];
+        snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+        if (!eq) {
+            rc = err_set(err, ERR_BAD_REQUEST, "%s: expected 'name = value'", origin);
+            break;
+        }
+        *eq = '\0';
+        char *name = trim(s), *value = trim(eq + 1);
+        size_t vl = strlen(value);
+        if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+            value[vl - 1] = '\0';
+            value++;
+        }
+        if ((rc = conf_set(c, name, value, origin, err)) < 0)
+            break;
+    }
+    fclose(f);
+    return rc;
+}
+
+int conf_load_env(struct conf *c, struct err *err)
+{
+    for (const struct conf_setting *s = conf_settings; s->name; s++) {
+        char var[96] = "GRIDLOOP_";
+        size_t n = strlen(var);
+        for (const char *p = s->name; *p && n < sizeof(var) - 1; p++)
+            var[n++] = (char)toupper((unsigned char)*p);
+        var[n] = '\0';
+        const char *v = getenv(var);
+        if (v && !(s->offset == offsetof(struct conf, config))) {
+            int rc = apply(c, s, v, var, err);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Finds --name or --name=value at argv[i]; returns the setting or NULL. */
+static const struct conf_setting *flag_at(char *arg, char **inline_value)
+{
+    *inline_value = NULL;
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    char name[64];
+    const char *eq = strchr(arg + 2, '=');
+    size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+    if (n >= sizeof(name))
+        return NULL;
+    memcpy(name, arg + 2, n);
+    name[n] = '\0';
+    const struct conf_setting *s = conf_find(name);
+    if (s && eq)
+        *inline_value = (char *)eq + 1;
+    return s;
+}
+
+int conf_load(struct conf *c, int *argc, char **argv, struct err *err)
+{
+    int rc;
+    const char *cfg = getenv("GRIDLOOP_CONFIG");
+    char *inl;
+
+    /* Pass 1: find --config so the file applies before the environment and flags. */
+    for (int i = 0; i < *argc; i++) {
+        const struct conf_setting *s = flag_at(argv[i], &inl);
+        if (s && s->offset == offsetof(struct conf, config)) {
+            if (inl)
+                cfg = inl;
+            else if (i + 1 < *argc)
+                cfg = argv[i + 1];
+            else
+                return err_field(err, ERR_BAD_REQUEST, "config", "flag '--config' needs a value");
+        }
+    }
+    if (cfg && *cfg) {
+        if ((rc = conf_set(c, "config", cfg, "command line", err)) < 0)
+            return rc;
+        if ((rc = conf_load_file(c, cfg, err)) < 0)
+            return rc;
+    }
+    if ((rc = conf_load_env(c, err)) < 0)
+        return rc;
+
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        const struct conf_setting *s = flag_at(argv[i], &inl);
+        if (!s) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *value = inl;
+        if (!value) {
+            if (s->type == CONF_BOOL && (i + 1 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)) {
+                value = "true";
+            } else if (i + 1 < *argc) {
+                value = argv[++i];
+            } else {
+                return err_field(err, ERR_BAD_REQUEST, s->name, "flag '--%s' needs a value", s->name);
+            }
+        }
+        if ((rc = apply(c, s, value, "command line", err)) < 0)
+            return rc;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
+void conf_print_help(FILE *out)
+{
+    fprintf(out, "Settings (flag / environment variable / config-file key, default):\n");
+    for (const struct conf_setting *s = conf_settings; s->name; s++) {
+        char flag[64], env[80];
+        size_t i;
+        for (i = 0; s->name[i] && i < sizeof(flag) - 1; i++)
+            flag[i] = s->name[i] == '_' ? '-' : s->name[i];
+        flag[i] = '\0';
+        snprintf(env, sizeof(env), "GRIDLOOP_");
+        for (i = 0; s->name[i] && i + 10 < sizeof(env); i++)
+            env[9 + i] = (char)toupper((unsigned char)s->name[i]);
+        env[9 + i] = '\0';
+        fprintf(out, "  --%-26s %s\n      %s; env %s, file key '%s', default '%s'\n", flag,
+                s->type == CONF_INT ? "N" : s->type == CONF_BOOL ? "[true|false]" : "VALUE",
+                s->help, env, s->name, s->def);
+    }
+}

@@ -1,0 +1,77 @@
+/*
+ * conf: the process configuration and the one settings table that drives the config file,
+ * the environment (GRIDLOOP_<NAME>), command-line flags (--name) and --help.
+ *
+ * Precedence, lowest first: built-in default, config file, environment, command line.
+ * The struct is filled once at start-up and read-only afterwards, so any thread may read it.
+ * Strings in struct conf are owned by it and freed by conf_release().
+ */
+#ifndef GRIDLOOP_CORE_CONF_H
+#define GRIDLOOP_CORE_CONF_H
+
+#include <stdio.h>
+
+struct err;
+
+struct conf {
+    char *config;            /* path of the config file, "" for none */
+    char *db;
+    char *listen;
+    char *web;
+    int threads;             /* 0 = one per core */
+    int max_connections;
+    int request_timeout;     /* seconds */
+    int max_header_bytes;
+    int max_body_bytes;
+    int max_upload_bytes;
+    int shutdown_grace;      /* seconds */
+    int session_ttl;         /* seconds */
+    int login_max_user_failures;
+    int login_max_ip_failures;
+    int login_window;        /* seconds */
+    int access_log;          /* bool */
+    char *log_level;
+};
+
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };
+
+struct conf_setting {
+    const char *name;        /* file key and flag (--name, with '_' written as '-') */
+    enum conf_type type;
+    size_t offset;           /* into struct conf */
+    const char *def;         /* default, as text */
+    long min, max;           /* CONF_INT bounds */
+    const char *help;
+};
+
+/* The table; ends with a row whose name is NULL. */
+extern const struct conf_setting conf_settings[];
+
+/* Fill every field with its default. */
+void conf_defaults(struct conf *c);
+void conf_release(struct conf *c);
+
+/* Set one setting from text. Returns 0 or ERR_BAD_REQUEST naming the setting. */
+int conf_set(struct conf *c, const char *name, const char *value, const char *origin,
+             struct err *err);
+
+/* Read a "name = value" file; '#' starts a comment. Unknown names are errors. */
+int conf_load_file(struct conf *c, const char *path, struct err *err);
+
+/* Apply GRIDLOOP_<NAME> variables present in the environment. */
+int conf_load_env(struct conf *c, struct err *err);
+
+/*
+ * Consume the setting flags in argv (--name value or --name=value), compacting argv so
+ * that only the other arguments remain, in order. --config is honoured first: defaults,
+ * then the file, then the environment, then the flags. Returns 0 or a negative ERR_*.
+ */
+int conf_load(struct conf *c, int *argc, char **argv, struct err *err);
+
+/* Print every setting with its flag, variable, default and help. */
+void conf_print_help(FILE *out);
+
+/* Look a setting up by name (with '_' or '-'); NULL if unknown. */
+const struct conf_setting *conf_find(const char *name);
+
+#endif /* GRIDLOOP_CORE_CONF_H */

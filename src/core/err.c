@@ -1,0 +1,79 @@
+#include "core/err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct err_row {
+    int code;
+    int http;
+    const char *name;
+    const char *msg;
+};
+
+static const struct err_row err_rows[] = {
+#define X(name, val, http, str, msg) {val, http, str, msg},
+    GRIDLOOP_ERR_MAP(X)
+#undef X
+};
+
+static const struct err_row *find(int code)
+{
+    for (size_t i = 0; i < sizeof(err_rows) / sizeof(err_rows[0]); i++)
+        if (err_rows[i].code == code)
+            return &err_rows[i];
+    return NULL;
+}
+
+static void vset(struct err *e, int code, const char *field, const char *fmt, va_list ap)
+{
+    e->code = code;
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vset(e, code, NULL, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int err_field(struct err *e, int code, const char *field, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vset(e, code, field, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void err_clear(struct err *e)
+{
+    e->code = 0;
+    e->msg[0] = '\0';
+    e->field[0] = '\0';
+}
+
+const char *err_code_name(int code)
+{
+    const struct err_row *r = find(code);
+    return r ? r->name : "internal";
+}
+
+int err_http_status(int code)
+{
+    const struct err_row *r = find(code);
+    return r ? r->http : 500;
+}
+
+const char *err_default_message(int code)
+{
+    const struct err_row *r = find(code);
+    return r ? r->msg : "internal error";
+}

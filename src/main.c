@@ -1,0 +1,6 @@
+#include <stdio.h>
+int main(void)
+{
+    puts("gridloop " GRIDLOOP_VERSION);
+    return 0;
+}

@@ -1,0 +1,278 @@
+/*
+ * The backend-independent half of the store: per-thread connections, parameter binding
+ * from a type string, transactions, migrations and time accounting.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store_migrations.h"
+
+struct store {
+    const struct store_ops *ops;
+    struct store_options opt;
+    char *path;
+    pthread_key_t key;
+    pthread_mutex_t lock;               /* guards 'conns' */
+    struct store_conn_base *conns;
+    int schema_version;
+    _Atomic uint64_t db_ns;
+    _Atomic uint64_t statements;
+};
+
+#define OPS(x) (((struct store_conn_base *)(x))->ops)
+#define SOPS(x) (((struct store_stmt_base *)(x))->ops)
+
+void store_account(struct store *st, uint64_t ns)
+{
+    atomic_fetch_add_explicit(&st->db_ns, ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->statements, 1, memory_order_relaxed);
+}
+
+const struct store_options *store_options(const struct store *st)
+{
+    return &st->opt;
+}
+
+void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements)
+{
+    *db_ns = atomic_load(&st->db_ns);
+    *statements = atomic_load(&st->statements);
+}
+
+int store_schema_version(struct store *st)
+{
+    return st->schema_version;
+}
+
+int store_conn(struct store *st, struct store_conn **out, struct err *err)
+{
+    struct store_conn *c = pthread_getspecific(st->key);
+    int rc;
+    if (c) {
+        *out = c;
+        return 0;
+    }
+    if ((rc = st->ops->conn_open(st, &c, err)) < 0)
+        return rc;
+    pthread_mutex_lock(&st->lock);
+    ((struct store_conn_base *)c)->next = st->conns;
+    st->conns = (struct store_conn_base *)c;
+    pthread_mutex_unlock(&st->lock);
+    pthread_setspecific(st->key, c);
+    *out = c;
+    return 0;
+}
+
+static int bind_args(struct store_stmt *s, const char *sql, const char *types, va_list ap,
+                     struct err *err)
+{
+    const struct store_ops *ops = SOPS(s);
+    int idx = 1, rc = 0;
+    for (const char *t = types; *t; t++, idx++) {
+        switch (*t) {
+        case 'i': rc = ops->bind_int(s, idx, va_arg(ap, int64_t)); break;
+        case 'd': rc = ops->bind_int(s, idx, va_arg(ap, int)); break;
+        case 'r': rc = ops->bind_real(s, idx, va_arg(ap, double)); break;
+        case 't': {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? ops->bind_text(s, idx, v, strlen(v)) : ops->bind_null(s, idx);
+            break;
+        }
+        case 'b': {
+            const void *v = va_arg(ap, const void *);
+            size_t n = va_arg(ap, size_t);
+            rc = ops->bind_blob(s, idx, v, n);
+            break;
+        }
+        case 'n': rc = ops->bind_null(s, idx); break;
+        default:
+            return err_set(err, ERR_INTERNAL, "bad bind type '%c' for: %.60s", *t, sql);
+        }
+        if (rc < 0)
+            return err_set(err, ERR_INTERNAL, "cannot bind parameter %d of: %.60s", idx, sql);
+    }
+    return 0;
+}
+
+int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                 const char *types, va_list ap)
+{
+    struct store_stmt *s;
+    int rc = OPS(c)->prepare(c, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = bind_args(s, sql, types, ap, err)) < 0) {
+        store_done(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = store_vquery(c, out, err, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_step(struct store_stmt *s, struct err *err)
+{
+    uint64_t t0 = clock_mono_ns();
+    int rc = SOPS(s)->step(s, err);
+    store_account(((struct store_stmt_base *)s)->store, clock_mono_ns() - t0);
+    return rc;
+}
+
+void store_done(struct store_stmt *s)
+{
+    if (s)
+        SOPS(s)->reset(s);
+}
+
+int64_t store_exec(struct store_conn *c, struct err *err, const char *sql, const char *types, ...)
+{
+    struct store_stmt *s;
+    va_list ap;
+    va_start(ap, types);
+    int rc = store_vquery(c, &s, err, sql, types, ap);
+    va_end(ap);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1)
+        ;
+    store_done(s);
+    return rc < 0 ? rc : OPS(c)->changes(c);
+}
+
+int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const char *sql,
+                    const char *types, ...)
+{
+    struct store_stmt *s;
+    va_list ap;
+    va_start(ap, types);
+    int rc = store_vquery(c, &s, err, sql, types, ap);
+    va_end(ap);
+    if (rc < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == 1)
+        *out = store_col_int(s, 0);
+    store_done(s);
+    return rc;
+}
+
+int store_begin(struct store_conn *c, struct err *err)
+{
+    /* SQLite: BEGIN IMMEDIATE takes the write lock now, so no read-then-write upgrade can
+     * deadlock; the PostgreSQL backend maps this to BEGIN. */
+    int64_t rc = store_exec(c, err, "BEGIN IMMEDIATE", "");
+    return rc < 0 ? (int)rc : 0;
+}
+
+int store_commit(struct store_conn *c, struct err *err)
+{
+    int64_t rc = store_exec(c, err, "COMMIT", "");
+    if (rc < 0) {
+        store_rollback(c);
+        return (int)rc;
+    }
+    return 0;
+}
+
+void store_rollback(struct store_conn *c)
+{
+    struct err ignored = ERR_INIT;
+    store_exec(c, &ignored, "ROLLBACK", "");
+}
+
+int store_col_is_null(struct store_stmt *s, int col) { return SOPS(s)->col_is_null(s, col); }
+int64_t store_col_int(struct store_stmt *s, int col) { return SOPS(s)->col_int(s, col); }
+double store_col_real(struct store_stmt *s, int col) { return SOPS(s)->col_real(s, col); }
+const char *store_col_text(struct store_stmt *s, int col) { return SOPS(s)->col_text(s, col); }
+const void *store_col_blob(struct store_stmt *s, int col, size_t *n)
+{
+    return SOPS(s)->col_blob(s, col, n);
+}
+
+static int migrate(struct store *st, struct err *err)
+{
+    struct store_conn *c;
+    int64_t current = 0;
+    int rc;
+    if ((rc = store_conn(st, &c, err)) < 0)
+        return rc;
+    if ((rc = OPS(c)->exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                     " applied_at INTEGER NOT NULL)",
+                                  err)) < 0)
+        return rc;
+    if ((rc = store_query_int(c, &current, err, "SELECT coalesce(max(version), 0) FROM schema_migrations", "")) < 0)
+        return rc;
+    for (const struct store_migration *m = store_migrations; m->version; m++) {
+        if (m->version <= current)
+            continue;
+        if ((rc = store_begin(c, err)) < 0)
+            return rc;
+        struct clock clk = clock_real();
+        if ((rc = OPS(c)->exec_script(c, m->sql, err)) < 0 ||
+            (rc = (int)store_exec(c, err, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                                  "dti", m->version, m->name, clock_now(&clk))) < 0) {
+            store_rollback(c);
+            return err_set(err, rc, "migration %s failed: %s", m->name, err->msg);
+        }
+        if ((rc = store_commit(c, err)) < 0)
+            return rc;
+        log_msg(LOG_INFO, "store: applied migration %s", m->name);
+        current = m->version;
+    }
+    st->schema_version = (int)current;
+    return 0;
+}
+
+int store_open(struct store **out, const struct store_options *opt, struct err *err)
+{
+    struct store *st = xcalloc(1, sizeof(*st));
+    int rc;
+    st->ops = &store_sqlite_ops;
+    st->path = xstrdup(opt->path);
+    st->opt = *opt;
+    st->opt.path = st->path;
+    if (st->opt.busy_timeout_ms <= 0)
+        st->opt.busy_timeout_ms = 5000;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_key_create(&st->key, NULL);
+    if ((rc = migrate(st, err)) < 0) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    struct store_conn_base *c = st->conns;
+    while (c) {
+        struct store_conn_base *next = c->next;
+        c->ops->conn_close((struct store_conn *)c);
+        c = next;
+    }
+    pthread_key_delete(st->key);
+    pthread_mutex_destroy(&st->lock);
+    free(st->path);
+    free(st);
+}

@@ -1,0 +1,123 @@
+/*
+ * store: the database interface. Domain modules speak portable SQL (SQLite and PostgreSQL
+ * both accept it: '?' placeholders, INSERT ... RETURNING, ON CONFLICT) through this header
+ * only; the backend behind the ops table is chosen at open time. Only bound parameters reach
+ * the database: there is no function that takes SQL built from input.
+ *
+ * Threading: a struct store is shared by all threads. Each thread gets its own connection
+ * (store_conn()), created on first use and kept until store_close(); a connection and its
+ * statements must only be used by the thread that obtained it.
+ *
+ * Ownership: store_open() returns a store owned by the caller (store_close()). Connections
+ * and statements are owned by the store. Text returned by store_col_text() is valid until
+ * the next step, reset or finalisation of that statement.
+ */
+#ifndef GRIDLOOP_STORE_STORE_H
+#define GRIDLOOP_STORE_STORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct store;
+struct store_conn;
+struct store_stmt;
+
+struct store_ops {
+    const char *name;
+    int (*conn_open)(struct store *st, struct store_conn **out, struct err *err);
+    void (*conn_close)(struct store_conn *c);
+    /* Statements are cached per connection by SQL text; 'out' is reset and unbound. */
+    int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *err);
+    int (*bind_int)(struct store_stmt *s, int idx, int64_t v);
+    int (*bind_real)(struct store_stmt *s, int idx, double v);
+    int (*bind_text)(struct store_stmt *s, int idx, const char *v, size_t n);   /* copied */
+    int (*bind_blob)(struct store_stmt *s, int idx, const void *v, size_t n);   /* copied */
+    int (*bind_null)(struct store_stmt *s, int idx);
+    /* 1 = a row is available, 0 = done, < 0 = ERR_* (ERR_CONFLICT on constraint violation). */
+    int (*step)(struct store_stmt *s, struct err *err);
+    void (*reset)(struct store_stmt *s);
+    int (*col_count)(struct store_stmt *s);
+    int (*col_is_null)(struct store_stmt *s, int col);
+    int64_t (*col_int)(struct store_stmt *s, int col);
+    double (*col_real)(struct store_stmt *s, int col);
+    const char *(*col_text)(struct store_stmt *s, int col);   /* "" for NULL */
+    const void *(*col_blob)(struct store_stmt *s, int col, size_t *n);
+    int64_t (*changes)(struct store_conn *c);
+    int (*exec_script)(struct store_conn *c, const char *sql, struct err *err);
+};
+
+struct store_options {
+    const char *path;       /* database file */
+    int busy_timeout_ms;    /* how long a writer waits for the lock before ERR_UNAVAILABLE */
+};
+
+/* Open (creating if absent) and migrate to the newest schema. */
+int store_open(struct store **out, const struct store_options *opt, struct err *err);
+void store_close(struct store *st);
+
+/* The calling thread's connection, opened on first use. */
+int store_conn(struct store *st, struct store_conn **out, struct err *err);
+
+/* Schema version after migration. */
+int store_schema_version(struct store *st);
+
+/* Time spent inside the database and number of statements stepped, over all threads. */
+void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);
+
+/*
+ * Prepare 'sql' and bind parameters described by 'types', one letter per '?':
+ *   i int64_t   d int (promoted)   r double   t const char * (NULL binds NULL)
+ *   b const void *, size_t (blob)   n no argument, binds NULL
+ * The statement is ready to step; call store_done() when finished with it.
+ */
+int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                const char *types, ...);
+int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                 const char *types, va_list ap);
+
+/* Step a statement: 1 row, 0 done, < 0 error. */
+int store_step(struct store_stmt *s, struct err *err);
+
+/* Release a statement back to its connection's cache. NULL is accepted. */
+void store_done(struct store_stmt *s);
+
+/* Run a statement to completion; returns the number of rows changed or a negative ERR_*. */
+int64_t store_exec(struct store_conn *c, struct err *err, const char *sql, const char *types, ...);
+
+/*
+ * Run a statement expected to return at most one row whose first column is an integer.
+ * Returns 1 and stores it, 0 if there was no row, or a negative ERR_*.
+ */
+int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const char *sql,
+                    const char *types, ...);
+
+/* Transactions. begin takes the write lock at once so that read-then-write is safe. */
+int store_begin(struct store_conn *c, struct err *err);
+int store_commit(struct store_conn *c, struct err *err);
+void store_rollback(struct store_conn *c);
+
+int store_col_is_null(struct store_stmt *s, int col);
+int64_t store_col_int(struct store_stmt *s, int col);
+double store_col_real(struct store_stmt *s, int col);
+const char *store_col_text(struct store_stmt *s, int col);
+const void *store_col_blob(struct store_stmt *s, int col, size_t *n);
+
+/* The backends. */
+extern const struct store_ops store_sqlite_ops;
+
+/* For backends: the store a connection belongs to, and time accounting. */
+struct store_conn_base {
+    const struct store_ops *ops;
+    struct store *store;
+    struct store_conn_base *next;   /* the store's list of connections, for store_close() */
+};
+struct store_stmt_base {
+    const struct store_ops *ops;
+    struct store *store;
+};
+void store_account(struct store *st, uint64_t ns);
+const struct store_options *store_options(const struct store *st);
+
+#endif /* GRIDLOOP_STORE_STORE_H */

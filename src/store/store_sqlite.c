@@ -1,0 +1,272 @@
+/*
+ * SQLite backend: WAL journal, foreign keys on, synchronous=FULL (a committed case survives
+ * a power cut), a busy timeout for writers, and a per-connection cache of prepared
+ * statements keyed by SQL text.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+#define CACHE_BUCKETS 128
+#define CACHE_MAX 512
+
+struct sq_stmt {
+    struct store_stmt_base base;
+    sqlite3_stmt *stmt;
+    struct sqlite_conn *conn;
+    char *sql;
+    unsigned hash;
+    int in_use;
+    int cached;                 /* 0: finalised by store_done() */
+    struct sq_stmt *next;       /* bucket chain */
+};
+
+struct sqlite_conn {
+    struct store_conn_base base;
+    sqlite3 *db;
+    struct sq_stmt *buckets[CACHE_BUCKETS];
+    int ncached;
+};
+
+static unsigned hash_sql(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static int map_rc(sqlite3 *db, int rc, const char *what, struct err *err)
+{
+    int base = rc & 0xff;
+    if (base == SQLITE_CONSTRAINT)
+        return err_set(err, ERR_CONFLICT, "%s", sqlite3_errmsg(db));
+    if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+        return err_set(err, ERR_UNAVAILABLE, "database is busy: %s", sqlite3_errmsg(db));
+    if (base == SQLITE_FULL || base == SQLITE_IOERR)
+        return err_set(err, ERR_IO, "database i/o error: %s", sqlite3_errmsg(db));
+    return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int sq_conn_open(struct store *st, struct store_conn **out, struct err *err)
+{
+    const struct store_options *opt = store_options(st);
+    struct sqlite_conn *c = xcalloc(1, sizeof(*c));
+    char *msg = NULL;
+    int rc = sqlite3_open_v2(opt->path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        rc = err_set(err, ERR_STORE, "cannot open database '%s': %s", opt->path,
+                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, opt->busy_timeout_ms);
+    sqlite3_extended_result_codes(c->db, 1);
+    if (sqlite3_exec(c->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                     "PRAGMA temp_store=MEMORY;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        rc = err_set(err, ERR_STORE, "cannot configure database '%s': %s", opt->path,
+                     msg ? msg : "unknown");
+        sqlite3_free(msg);
+        goto fail;
+    }
+    c->base.ops = &store_sqlite_ops;
+    c->base.store = st;
+    *out = (struct store_conn *)c;
+    return 0;
+fail:
+    sqlite3_close(c->db);
+    free(c);
+    return rc;
+}
+
+static void free_stmt(struct sq_stmt *s)
+{
+    sqlite3_finalize(s->stmt);
+    free(s->sql);
+    free(s);
+}
+
+static void sq_conn_close(struct store_conn *base)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    for (int i = 0; i < CACHE_BUCKETS; i++) {
+        struct sq_stmt *s = c->buckets[i];
+        while (s) {
+            struct sq_stmt *next = s->next;
+            free_stmt(s);
+            s = next;
+        }
+    }
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
+                      struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    unsigned h = hash_sql(sql);
+    struct sq_stmt **bucket = &c->buckets[h % CACHE_BUCKETS];
+    for (struct sq_stmt *s = *bucket; s; s = s->next) {
+        if (s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) {
+            s->in_use = 1;
+            *out = (struct store_stmt *)s;
+            return 0;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(c->db, rc, "cannot prepare statement", err);
+    struct sq_stmt *s = xcalloc(1, sizeof(*s));
+    s->base.ops = &store_sqlite_ops;
+    s->base.store = c->base.store;
+    s->stmt = stmt;
+    s->conn = c;
+    s->sql = xstrdup(sql);
+    s->hash = h;
+    s->in_use = 1;
+    if (c->ncached < CACHE_MAX) {
+        s->cached = 1;
+        s->next = *bucket;
+        *bucket = s;
+        c->ncached++;
+    }
+    *out = (struct store_stmt *)s;
+    return 0;
+}
+
+#define STMT(x) (((struct sq_stmt *)(x))->stmt)
+
+static int bind_rc(int rc)
+{
+    return rc == SQLITE_OK ? 0 : ERR_INTERNAL;
+}
+
+static int sq_bind_int(struct store_stmt *s, int i, int64_t v)
+{
+    return bind_rc(sqlite3_bind_int64(STMT(s), i, v));
+}
+
+static int sq_bind_real(struct store_stmt *s, int i, double v)
+{
+    return bind_rc(sqlite3_bind_double(STMT(s), i, v));
+}
+
+static int sq_bind_text(struct store_stmt *s, int i, const char *v, size_t n)
+{
+    return bind_rc(sqlite3_bind_text64(STMT(s), i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+static int sq_bind_blob(struct store_stmt *s, int i, const void *v, size_t n)
+{
+    return bind_rc(sqlite3_bind_blob64(STMT(s), i, v, n, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_null(struct store_stmt *s, int i)
+{
+    return bind_rc(sqlite3_bind_null(STMT(s), i));
+}
+
+static int sq_step(struct store_stmt *base, struct err *err)
+{
+    struct sq_stmt *s = (struct sq_stmt *)base;
+    int rc = sqlite3_step(s->stmt);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return map_rc(s->conn->db, rc, "statement failed", err);
+}
+
+static void sq_reset(struct store_stmt *base)
+{
+    struct sq_stmt *s = (struct sq_stmt *)base;
+    if (!s->cached) {
+        free_stmt(s);
+        return;
+    }
+    sqlite3_reset(s->stmt);
+    sqlite3_clear_bindings(s->stmt);
+    s->in_use = 0;
+}
+
+static int sq_col_count(struct store_stmt *s)
+{
+    return sqlite3_column_count(STMT(s));
+}
+
+static int sq_col_is_null(struct store_stmt *s, int col)
+{
+    return sqlite3_column_type(STMT(s), col) == SQLITE_NULL;
+}
+
+static int64_t sq_col_int(struct store_stmt *s, int col)
+{
+    return sqlite3_column_int64(STMT(s), col);
+}
+
+static double sq_col_real(struct store_stmt *s, int col)
+{
+    return sqlite3_column_double(STMT(s), col);
+}
+
+static const char *sq_col_text(struct store_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(STMT(s), col);
+    return t ? (const char *)t : "";
+}
+
+static const void *sq_col_blob(struct store_stmt *s, int col, size_t *n)
+{
+    const void *p = sqlite3_column_blob(STMT(s), col);
+    *n = (size_t)sqlite3_column_bytes(STMT(s), col);
+    return p;
+}
+
+static int64_t sq_changes(struct store_conn *c)
+{
+    return sqlite3_changes64(((struct sqlite_conn *)c)->db);
+}
+
+static int sq_exec_script(struct store_conn *base, const char *sql, struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        rc = err_set(err, (rc & 0xff) == SQLITE_BUSY ? ERR_UNAVAILABLE : ERR_STORE, "%s",
+                     msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .conn_open = sq_conn_open,
+    .conn_close = sq_conn_close,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_real = sq_bind_real,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_count = sq_col_count,
+    .col_is_null = sq_col_is_null,
+    .col_int = sq_col_int,
+    .col_real = sq_col_real,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .changes = sq_changes,
+    .exec_script = sq_exec_script,
+};

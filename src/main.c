@@ -1,6 +1,369 @@
+/*
+ * gridloop: command-line entry point. Parses the command, loads the configuration and wires
+ * the modules together; all behaviour lives in the library.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "core/conf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "demo/demo.h"
+#include "http/http.h"
+#include "store/store.h"
+
+static const char usage[] =
+    "usage: gridloop <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  init --db FILE [--demo] [--demo-password PW]   create (and migrate) a database; --demo loads demo data\n"
+    "  serve --db FILE [--listen ADDR] [--web DIR]      serve the API and web UI until SIGINT/SIGTERM\n"
+    "  user add --db FILE --name NAME --password PW --role ROLE[,ROLE...]\n"
+    "           [--department ID[,ID...]] [--region CODE] [--display-name TEXT] [--phone PHONE]\n"
+    "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
+    "  user list --db FILE                               list users\n"
+    "  audit verify --db FILE                            check the audit hash chain\n"
+    "  --help, --version\n"
+    "\n"
+    "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
+    "\n";
+
+/* Command options that are not settings: --name value pairs and bare switches. */
+struct opts {
+    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password;
+    int demo;
+};
+
+static int parse_opts(int argc, char **argv, int first, struct opts *o, struct err *err)
 {
-    puts("gridloop " GRIDLOOP_VERSION);
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } valued[] = {
+        {"--name", offsetof(struct opts, name)},
+        {"--password", offsetof(struct opts, password)},
+        {"--role", offsetof(struct opts, role)},
+        {"--roles", offsetof(struct opts, role)},
+        {"--department", offsetof(struct opts, department)},
+        {"--region", offsetof(struct opts, region)},
+        {"--display-name", offsetof(struct opts, display_name)},
+        {"--phone", offsetof(struct opts, phone)},
+        {"--demo-password", offsetof(struct opts, demo_password)},
+    };
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--demo") == 0) {
+            o->demo = 1;
+            continue;
+        }
+        size_t k;
+        for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+            size_t fl = strlen(valued[k].flag);
+            if (strncmp(argv[i], valued[k].flag, fl) != 0)
+                continue;
+            const char **slot = (const char **)((char *)o + valued[k].offset);
+            if (argv[i][fl] == '=') {
+                *slot = argv[i] + fl + 1;
+                break;
+            }
+            if (argv[i][fl] == '\0') {
+                if (i + 1 >= argc)
+                    return err_set(err, ERR_BAD_REQUEST, "option '%s' needs a value", valued[k].flag);
+                *slot = argv[++i];
+                break;
+            }
+        }
+        if (k == sizeof(valued) / sizeof(valued[0]))
+            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+    }
     return 0;
+}
+
+static int fail(const struct err *err)
+{
+    fprintf(stderr, "gridloop: %s\n", err->msg[0] ? err->msg : err_default_message(err->code));
+    return err->code == ERR_BAD_REQUEST ? 2 : 1;
+}
+
+static void ensure_parent_dir(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0755);
+    }
+    free(dir);
+}
+
+static int open_store(const struct conf *cf, struct store **st, struct err *err)
+{
+    struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000};
+    ensure_parent_dir(cf->db);
+    return store_open(st, &so, err);
+}
+
+static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err)
+{
+    struct store *st;
+    int rc;
+    if ((rc = open_store(cf, &st, err)) < 0)
+        return rc;
+    printf("database %s at schema version %d\n", cf->db, store_schema_version(st));
+    if (o->demo) {
+        struct demo_report rep;
+        struct clock clk = clock_real();
+        const char *pw = o->demo_password ? o->demo_password : "demo";
+        if ((rc = demo_load(st, pw, clock_now(&clk), &rep, err)) < 0)
+            goto out;
+        printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n", rep.regions,
+               rep.departments, rep.categories, rep.calendar_days, rep.users);
+        printf("demo users (password '%s'):\n", pw);
+        for (size_t i = 0; i < demo_users_count; i++)
+            printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles, demo_users[i].what);
+    }
+out:
+    store_close(st);
+    return rc;
+}
+
+static int cli_audit(struct store_conn *c, const char *action, const char *target, const char *after,
+                     struct err *err)
+{
+    struct clock clk = clock_real();
+    struct audit_entry e = {0, "gridloop cli", action, target, NULL, after};
+    return audit_append(c, &e, clock_now(&clk), err);
+}
+
+static int parse_ids(const char *list, int64_t *out, int max, int *n, struct err *err)
+{
+    *n = 0;
+    for (const char *p = list; *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v <= 0 || (*end && *end != ','))
+            return err_field(err, ERR_BAD_REQUEST, "department", "--department wants ids like 3,7, got '%s'", list);
+        if (*n == max)
+            return err_field(err, ERR_BAD_REQUEST, "department", "at most %d departments", max);
+        out[(*n)++] = v;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+static int cmd_user(const struct conf *cf, const char *sub, const struct opts *o, struct err *err)
+{
+    struct store *st;
+    struct store_conn *c;
+    struct arena a;
+    int rc;
+    if ((rc = open_store(cf, &st, err)) < 0)
+        return rc;
+    arena_init(&a, 4096);
+    if ((rc = store_conn(st, &c, err)) < 0)
+        goto out;
+    struct clock clk = clock_real();
+    if (strcmp(sub, "add") == 0) {
+        struct auth_user_input in = {0};
+        int64_t depts[AUTH_MAX_DEPTS], id;
+        if (!o->name || !o->password || !o->role) {
+            rc = err_set(err, ERR_BAD_REQUEST, "user add needs --name, --password and --role");
+            goto out;
+        }
+        in.name = o->name;
+        in.password = o->password;
+        in.region_code = o->region;
+        in.display_name = o->display_name;
+        in.phone = o->phone;
+        if ((rc = auth_roles_parse(o->role, &in.roles, err)) < 0 ||
+            (o->department && (rc = parse_ids(o->department, depts, AUTH_MAX_DEPTS, &in.ndepts, err)) < 0))
+            goto out;
+        in.depts = depts;
+        if ((rc = store_begin(c, err)) < 0)
+            goto out;
+        if ((rc = auth_user_create(c, &in, clock_now(&clk), &id, err)) < 0 ||
+            (rc = cli_audit(c, "user.create", arena_printf(&a, "user/%lld", (long long)id), o->role, err)) < 0) {
+            store_rollback(c);
+            goto out;
+        }
+        if ((rc = store_commit(c, err)) < 0)
+            goto out;
+        printf("user %s created with id %lld\n", o->name, (long long)id);
+    } else if (strcmp(sub, "passwd") == 0) {
+        struct auth_user u;
+        if (!o->name || !o->password) {
+            rc = err_set(err, ERR_BAD_REQUEST, "user passwd needs --name and --password");
+            goto out;
+        }
+        if ((rc = auth_user_get_by_name(c, o->name, &a, &u, err)) < 0 || (rc = store_begin(c, err)) < 0)
+            goto out;
+        if ((rc = auth_user_set_password(c, u.id, o->password, clock_now(&clk), err)) < 0 ||
+            (rc = cli_audit(c, "user.passwd", arena_printf(&a, "user/%lld", (long long)u.id), NULL, err)) < 0) {
+            store_rollback(c);
+            goto out;
+        }
+        if ((rc = store_commit(c, err)) < 0)
+            goto out;
+        printf("password of %s changed; their sessions were ended\n", o->name);
+    } else if (strcmp(sub, "list") == 0) {
+        struct auth_user *v;
+        size_t n;
+        if ((rc = auth_user_list(c, &a, &v, &n, err)) < 0)
+            goto out;
+        printf("%-6s %-20s %-36s %-16s %s\n", "id", "name", "roles", "region", "active");
+        for (size_t i = 0; i < n; i++) {
+            char roles[128];
+            auth_roles_format(v[i].roles, roles, sizeof(roles));
+            printf("%-6lld %-20s %-36s %-16s %s\n", (long long)v[i].id, v[i].name, roles,
+                   v[i].region_code ? v[i].region_code : "-", v[i].active ? "yes" : "no");
+        }
+    } else {
+        rc = err_set(err, ERR_BAD_REQUEST, "unknown user command '%s' (add, passwd, list)", sub);
+    }
+out:
+    arena_release(&a);
+    store_close(st);
+    return rc;
+}
+
+static int cmd_audit_verify(const struct conf *cf, struct err *err)
+{
+    struct store *st;
+    struct store_conn *c;
+    struct audit_report rep;
+    int rc;
+    if ((rc = open_store(cf, &st, err)) < 0)
+        return rc;
+    if ((rc = store_conn(st, &c, err)) == 0 && (rc = audit_verify(c, &rep, err)) == 0) {
+        if (rep.first_bad_seq) {
+            printf("audit chain BROKEN at entry %lld: %s (%lld entries read)\n", (long long)rep.first_bad_seq,
+                   rep.reason, (long long)rep.entries);
+            rc = err_set(err, ERR_INTEGRITY, "audit chain broken at entry %lld", (long long)rep.first_bad_seq);
+        } else {
+            printf("audit chain intact: %lld entries\n", (long long)rep.entries);
+        }
+    }
+    store_close(st);
+    return rc;
+}
+
+static int cmd_serve(const struct conf *cf, struct err *err)
+{
+    struct store *st = NULL;
+    struct auth *auth = NULL;
+    struct api *api = NULL;
+    struct http_static *web = NULL;
+    struct http_server *srv = NULL;
+    sigset_t sigs;
+    int rc, sig;
+
+    /* Block the stop signals before any thread starts, so only sigwait() below sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures, cf->login_max_ip_failures, cf->login_window};
+    if ((rc = open_store(cf, &st, err)) < 0 || (rc = auth_new(&auth, st, &lim, err)) < 0)
+        goto out;
+    if (cf->web[0] && http_static_new(&web, cf->web, err) < 0) {
+        log_msg(LOG_WARN, "serve: %s; static files disabled", err->msg);
+        err_clear(err);
+        web = NULL;
+    }
+    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real()};
+    if ((rc = api_new(&api, &deps, err)) < 0)
+        goto out;
+    struct http_options ho = {
+        .listen = cf->listen,
+        .threads = cf->threads,
+        .max_connections = cf->max_connections,
+        .request_timeout = cf->request_timeout,
+        .max_header_bytes = cf->max_header_bytes,
+        .max_body_bytes = (size_t)cf->max_body_bytes,
+        .max_upload_bytes = (size_t)cf->max_upload_bytes,
+        .access_log = cf->access_log,
+    };
+    if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
+        goto out;
+    api_set_server(api, srv);
+    log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
+            http_server_port(srv), web ? cf->web : "(none)");
+    sigwait(&sigs, &sig);
+    log_msg(LOG_INFO, "received %s; finishing requests in flight (up to %d s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            cf->shutdown_grace);
+    http_server_stop(srv, cf->shutdown_grace);
+    srv = NULL;
+    log_msg(LOG_INFO, "stopped cleanly");
+out:
+    http_server_stop(srv, 0);
+    api_free(api);
+    http_static_free(web);
+    auth_free(auth);
+    store_close(st);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct conf cf;
+    struct err err = ERR_INIT;
+    struct opts o = {0};
+    int rc;
+
+    conf_defaults(&cf);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        conf_print_help(argc < 2 ? stderr : stdout);
+        conf_release(&cf);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("gridloop %s\n", GRIDLOOP_VERSION);
+        conf_release(&cf);
+        return 0;
+    }
+    if ((rc = conf_load(&cf, &argc, argv, &err)) < 0)
+        goto done;
+    int level = log_level_from_name(cf.log_level);
+    if (level < 0) {
+        rc = err_field(&err, ERR_BAD_REQUEST, "log_level", "log_level must be debug, info, warn, error or off");
+        goto done;
+    }
+    log_set_level((enum log_level)level);
+    if (sodium_init() < 0) {
+        rc = err_set(&err, ERR_INTERNAL, "cannot initialise libsodium");
+        goto done;
+    }
+    const char *cmd = argv[1];
+    int two_word = strcmp(cmd, "user") == 0 || strcmp(cmd, "audit") == 0;
+    if (two_word && argc < 3) {
+        rc = err_set(&err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", cmd);
+        goto done;
+    }
+    if ((rc = parse_opts(argc, argv, two_word ? 3 : 2, &o, &err)) < 0)
+        goto done;
+    if (strcmp(cmd, "init") == 0)
+        rc = cmd_init(&cf, &o, &err);
+    else if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve(&cf, &err);
+    else if (strcmp(cmd, "user") == 0)
+        rc = cmd_user(&cf, argv[2], &o, &err);
+    else if (strcmp(cmd, "audit") == 0 && strcmp(argv[2], "verify") == 0)
+        rc = cmd_audit_verify(&cf, &err);
+    else
+        rc = err_set(&err, ERR_BAD_REQUEST, "unknown command '%s' (see gridloop --help)", cmd);
+done:
+    conf_release(&cf);
+    return rc < 0 ? fail(&err) : 0;
 }

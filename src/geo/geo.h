@@ -12,9 +12,9 @@
  * Threading: geo_locate() and geo_index_add() may be called from many threads at once. A GEOS
  * context handle, its prepared geometries and its STRtree (which builds itself lazily on the
  * first query) are not safe for concurrent use, so an index holds one context and a mutex
- * around every use of it. A lookup among a few hundred polygons takes about a microsecond,
- * so the lock is held briefly; per-thread contexts would need per-thread copies of every
- * prepared geometry. geo_validate() shares nothing and creates a context per call.
+ * around every use of it. A lookup (STRtree, then prepared intersects on the few candidates)
+ * takes about 0.2 us among ~200 grids, so the lock is held briefly; per-thread contexts would
+ * need per-thread copies of every prepared geometry. geo_validate() shares nothing and creates a context per call.
  * geo_index_size() reads without the lock. geo_index_free() must not race with anything.
  *
  * Ownership: the index owns the geometries; caller frees with geo_index_free().
@@ -37,6 +37,7 @@ void geo_index_free(struct geo_index *ix);
  * Returns 0, or ERR_BAD_REQUEST with a message saying what is wrong with the geometry
  * (empty, not JSON, not a polygon, invalid ring with GEOS's reason, coordinates outside
  * WGS84 range); err->field is left empty for the caller to name its input field.
+ * Positions are [lon, lat]: GEOS 3.11 refuses a third (altitude) value.
  * ERR_INTERNAL for id <= 0 or depth < 0 (caller bugs). Adding after lookups is allowed;
  * the next lookup rebuilds the spatial index. There is no removal: build a new index.
  */

@@ -1,0 +1,425 @@
+/*
+ * Request dispatch: route lookup, authentication, role and scope checks, body parsing,
+ * error responses, transactions with audit, and the response cache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "audit/audit.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "geo/geo.h"
+#include "org/org.h"
+#include "store/store.h"
+
+int api_new(struct api **out, const struct api_deps *deps, struct err *err)
+{
+    (void)err;
+    struct api *api = xcalloc(1, sizeof(*api));
+    api->d = *deps;
+    pthread_mutex_init(&api->cache_lock, NULL);
+    pthread_mutex_init(&api->geo_lock, NULL);
+    atomic_store(&api->org_version, 1);
+    *out = api;
+    return 0;
+}
+
+void api_free(struct api *api)
+{
+    if (!api)
+        return;
+    for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
+        free(api->cache[i].key);
+        free(api->cache[i].body);
+    }
+    pthread_mutex_destroy(&api->cache_lock);
+    pthread_mutex_destroy(&api->geo_lock);
+    geo_index_free(api->geo);
+    free(api);
+}
+
+void api_set_server(struct api *api, struct http_server *server)
+{
+    api->server = server;
+}
+
+int api_has_role(const struct api_call *call, unsigned roles)
+{
+    return call->user && (call->user->roles & roles) != 0;
+}
+
+static const char json_type[] = "application/json; charset=utf-8";
+
+int api_reply(struct api_call *call, int status, struct jw *w)
+{
+    size_t len;
+    char *body = buf_detach(&w->b, &len);
+    http_res_body(call->res, status, json_type, body, len, HTTP_BODY_FREE);
+    return 0;
+}
+
+void api_error(struct http_res *res, const struct err *e, struct arena *a)
+{
+    struct jw w;
+    int code = e->code ? e->code : ERR_INTERNAL;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "error");
+    jw_obj(&w);
+    jw_kstr(&w, "code", err_code_name(code));
+    jw_kstr(&w, "message", e->msg[0] ? e->msg : err_default_message(code));
+    if (e->field[0])
+        jw_kstr(&w, "field", e->field);
+    else
+        jw_knull(&w, "field");
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    char *body = arena_strndup(a, w.b.p, w.b.len);
+    http_res_body(res, err_http_status(code), json_type, body, w.b.len, HTTP_BODY_ARENA);
+    jw_release(&w);
+}
+
+int api_param_id(struct api_call *call, const char *name, int64_t *out)
+{
+    const char *v = http_req_param(call->req, name);
+    char *end;
+    long long id = v ? strtoll(v, &end, 10) : 0;
+    if (!v || *end || id <= 0)
+        return err_set(&call->err, ERR_NOT_FOUND, "'%s' is not a valid id", v ? v : "");
+    *out = id;
+    return 0;
+}
+
+int api_query_int(struct api_call *call, const char *name, int64_t def, int64_t min, int64_t max,
+                  int64_t *out)
+{
+    const char *v = http_req_query(call->req, name);
+    char *end;
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < min || n > max)
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "query parameter '%s' must be an integer between %lld and %lld", name,
+                         (long long)min, (long long)max);
+    *out = n;
+    return 0;
+}
+
+int api_begin(struct api_call *call)
+{
+    int rc = store_begin(call->conn, &call->err);
+    if (rc == 0)
+        call->in_tx = 1;
+    return rc;
+}
+
+void api_rollback(struct api_call *call)
+{
+    if (call->in_tx) {
+        store_rollback(call->conn);
+        call->in_tx = 0;
+    }
+}
+
+int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
+               const char *after)
+{
+    struct audit_entry e = {
+        .actor_id = call->user ? call->user->id : 0,
+        .actor_name = call->user ? call->user->name : "anonymous",
+        .action = action,
+        .target = target,
+        .before = before,
+        .after = after,
+    };
+    int rc = audit_append(call->conn, &e, call->now, &call->err);
+    if (rc < 0) {
+        api_rollback(call);
+        return rc;
+    }
+    rc = store_commit(call->conn, &call->err);
+    call->in_tx = 0;
+    return rc;
+}
+
+int api_audit_only(struct api_call *call, const char *action, const char *target, const char *after)
+{
+    int rc = api_begin(call);
+    if (rc < 0)
+        return rc;
+    return api_commit(call, action, target, NULL, after);
+}
+
+void api_org_changed(struct api_call *call)
+{
+    atomic_fetch_add(&call->api->org_version, 1);
+}
+
+static int etag_match(const char *inm, const char *etag)
+{
+    return inm && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);
+}
+
+static void answer_cached(struct api_call *call, const struct cached_response *c)
+{
+    char *etag = arena_strdup(call->req->arena, c->etag);
+    http_res_header(call->res, "ETag", etag);
+    http_res_header(call->res, "Cache-Control", "private, no-cache");
+    if (etag_match(http_req_header(call->req, "If-None-Match"), etag)) {
+        http_res_body(call->res, 304, NULL, "", 0, HTTP_BODY_STATIC);
+        return;
+    }
+    char *body = arena_strndup(call->req->arena, c->body, c->len);
+    http_res_body(call->res, 200, json_type, body, c->len, HTTP_BODY_ARENA);
+}
+
+int api_cache_get(struct api_call *call, const char *key)
+{
+    struct api *api = call->api;
+    int64_t version = atomic_load(&api->org_version);
+    int hit = 0;
+    pthread_mutex_lock(&api->cache_lock);
+    for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
+        struct cached_response *c = &api->cache[i];
+        if (c->route == call->route->pattern && c->version == version && strcmp(c->key, key) == 0) {
+            answer_cached(call, c);
+            hit = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&api->cache_lock);
+    return hit;
+}
+
+int api_cache_put(struct api_call *call, const char *key, struct jw *w)
+{
+    struct api *api = call->api;
+    /* A write that commits while this body is being built bumps the version, so storing
+     * under the version read at the start of the call (cache_version) leaves such a body
+     * already stale instead of serving old content under the new version. */
+    int64_t version = call->cache_version;
+    pthread_mutex_lock(&api->cache_lock);
+    struct cached_response *c = &api->cache[api->cache_next++ % RESPONSE_CACHE_SLOTS];
+    free(c->key);
+    free(c->body);
+    c->route = call->route->pattern;
+    c->key = xstrdup(key);
+    c->version = version;
+    c->body = xstrndup(w->b.p, w->b.len);
+    c->len = w->b.len;
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < c->len; i++)
+        h = (h ^ (unsigned char)c->body[i]) * 16777619u;
+    snprintf(c->etag, sizeof(c->etag), "\"o%lld-%08x\"", (long long)version, h);
+    answer_cached(call, c);
+    pthread_mutex_unlock(&api->cache_lock);
+    jw_release(w);
+    return 0;
+}
+
+/* ---- authentication and authorisation ---- */
+
+static const char *bearer_token(const struct http_req *req)
+{
+    const char *h = http_req_header(req, "Authorization");
+    if (!h)
+        return NULL;
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return "";
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+static int is_loopback(const char *ip)
+{
+    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 || strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static void roles_text(unsigned roles, char *out, size_t n)
+{
+    auth_roles_format(roles, out, n);
+    for (char *p = out; *p; p++)
+        if (*p == ',')
+            *p = '|';
+}
+
+static int authenticate(struct api_call *call)
+{
+    const struct api_route *r = call->route;
+    const char *token = bearer_token(call->req);
+    if (!token) {
+        token = http_req_cookie(call->req, "gl_session");
+        call->cookie_auth = token != NULL;
+    }
+    if (!r->roles && !token)
+        return 0;
+    if ((r->flags & ROUTE_LOOPBACK) && !token && is_loopback(call->req->ip))
+        return 0;
+    if (!token)
+        return err_set(&call->err, ERR_UNAUTHORIZED,
+                       "authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login");
+    struct auth_session *s = arena_alloc(call->req->arena, sizeof(*s));
+    int rc = auth_session_get(call->api->d.auth, token, call->now, call->req->arena, s, &call->err);
+    if (rc < 0) {
+        /* A bad token on a public route is ignored rather than refused. */
+        if (!r->roles && rc == ERR_UNAUTHORIZED) {
+            err_clear(&call->err);
+            call->cookie_auth = 0;
+            return 0;
+        }
+        return rc;
+    }
+    call->user = &s->user;
+    call->token = token;
+    call->req->user_id = s->user.id;
+    if (call->cookie_auth && call->req->method != HTTP_GET && call->req->method != HTTP_HEAD) {
+        const char *csrf = http_req_header(call->req, "X-CSRF-Token");
+        if (!csrf || strcmp(csrf, s->csrf) != 0)
+            return err_set(&call->err, ERR_FORBIDDEN,
+                           "cookie-authenticated writes need the 'X-CSRF-Token' header from login");
+    }
+    if (r->roles && !(s->user.roles & r->roles)) {
+        char need[160], have[160];
+        roles_text(r->roles, need, sizeof(need));
+        roles_text(s->user.roles, have, sizeof(have));
+        return err_set(&call->err, ERR_FORBIDDEN, "%s %s requires role %s; you have %s",
+                       http_method_name(r->method), r->pattern, need, have);
+    }
+    return 0;
+}
+
+static int check_scope(struct api_call *call)
+{
+    const struct auth_user *u = call->user;
+    int64_t id;
+    int rc;
+    if (call->route->scope == SCOPE_NONE || !u || (u->roles & ROLE_ADMIN))
+        return 0;
+    if ((rc = api_param_id(call, "id", &id)) < 0)
+        return rc;
+    switch (call->route->scope) {
+    case SCOPE_SELF:
+        if (id != u->id)
+            return err_set(&call->err, ERR_FORBIDDEN, "you may only act on your own account (user %lld)",
+                           (long long)u->id);
+        return 0;
+    case SCOPE_DEPARTMENT:
+        /* Only department staff are bound to departments; other roles see all. */
+        if (!(u->roles & ROLE_HANDLER) || (u->roles & (ROLE_SUPERVISOR | ROLE_DISPATCHER | ROLE_DATA_OFFICER)))
+            return 0;
+        for (int i = 0; i < u->ndepts; i++)
+            if (u->depts[i] == id)
+                return 0;
+        return err_set(&call->err, ERR_FORBIDDEN, "department %lld is outside your scope (your departments: %d)",
+                       (long long)id, u->ndepts);
+    case SCOPE_REGION: {
+        if (!u->region_id)
+            return 0;
+        struct org_region reg;
+        if ((rc = org_region_get(call->conn, id, call->req->arena, &reg, &call->err)) < 0)
+            return rc;
+        /* Inside the caller's subtree, or one of its ancestors (a community worker may read
+         * the street and district it belongs to). */
+        if (org_region_code_in_subtree(reg.code, u->region_code) ||
+            org_region_code_in_subtree(u->region_code, reg.code))
+            return 0;
+        return err_set(&call->err, ERR_FORBIDDEN, "region %s is outside your region %s", reg.code,
+                       u->region_code);
+    }
+    case SCOPE_NONE:
+        break;
+    }
+    return 0;
+}
+
+static int parse_body(struct api_call *call)
+{
+    const char *ct = http_req_header(call->req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        return err_set(&call->err, ERR_MEDIA_TYPE, "request body must be sent as 'Content-Type: application/json'");
+    if (!call->req->body_len)
+        return err_set(&call->err, ERR_BAD_REQUEST, "request body is empty; a JSON object is required");
+    int rc = json_parse(call->req->body, call->req->body_len, &call->body, &call->err);
+    if (rc < 0)
+        return rc;
+    return 0;
+}
+
+static void serve_api(struct api *api, struct http_req *req, struct http_res *res)
+{
+    struct api_call call = {.api = api, .req = req, .res = res};
+    const struct api_route *r, *path_match = NULL;
+    int rc;
+
+    call.now = clock_now(&api->d.clock);
+    call.cache_version = atomic_load(&api->org_version);
+    for (r = api_routes; r->pattern; r++) {
+        if (!http_route_match(req, r->pattern, req->path))
+            continue;
+        if (r->method == req->method || (r->method == HTTP_GET && req->method == HTTP_HEAD))
+            break;
+        path_match = r;
+    }
+    if (!r->pattern) {
+        req->route = path_match ? path_match->pattern : NULL;
+        rc = path_match ? err_set(&call.err, ERR_METHOD, "method %s is not allowed on %s", req->method_name, req->path)
+                        : err_set(&call.err, ERR_NOT_FOUND, "no API endpoint %s %s", req->method_name, req->path);
+        goto out;
+    }
+    call.route = r;
+    if (req->body_too_large) {
+        rc = err_set(&call.err, ERR_TOO_LARGE, "request body exceeds the %d-byte limit",
+                     api->d.conf->max_body_bytes);
+        res->close = 1;
+        goto out;
+    }
+    if ((rc = store_conn(api->d.store, &call.conn, &call.err)) < 0)
+        goto out;
+    if ((rc = authenticate(&call)) < 0)
+        goto out;
+    if ((r->flags & ROUTE_JSON) && (rc = parse_body(&call)) < 0)
+        goto out;
+    if ((rc = check_scope(&call)) < 0)
+        goto out;
+    rc = r->fn(&call);
+out:
+    api_rollback(&call);
+    if (rc < 0) {
+        if (call.err.code == 0)
+            err_set(&call.err, rc, "%s", err_default_message(rc));
+        if (err_http_status(call.err.code) >= 500)
+            log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path,
+                    call.err.msg);
+        if (call.err.code == ERR_METHOD && path_match)
+            http_res_header(res, "Allow", http_method_name(path_match->method));
+        api_error(res, &call.err, req->arena);
+    }
+    if (call.body)
+        json_free(call.body);
+}
+
+void api_handle(void *ctx, struct http_req *req, struct http_res *res)
+{
+    struct api *api = ctx;
+    if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/healthz") == 0 ||
+        strcmp(req->path, "/metrics") == 0) {
+        serve_api(api, req, res);
+        return;
+    }
+    if ((req->method == HTTP_GET || req->method == HTTP_HEAD) && api->d.web) {
+        req->route = "static";
+        if (http_static_serve(api->d.web, req, res))
+            return;
+    }
+    req->route = "static";
+    struct err e = ERR_INIT;
+    err_set(&e, ERR_NOT_FOUND, "no such page: %s", req->path);
+    api_error(res, &e, req->arena);
+}

@@ -1,0 +1,44 @@
+/*
+ * api: where HTTP, JSON and the domain modules meet. One entry point (api_handle) receives
+ * every request from the http server, finds its route in the table (routes.c), checks the
+ * session, the role and the scope the route declares, parses a JSON body when the route takes
+ * one, and calls the handler. Handlers parse, call one domain function, and answer.
+ *
+ * Threading: struct api is shared by all HTTP threads; its caches are internally locked.
+ * Ownership: everything a handler allocates comes from the request arena.
+ */
+#ifndef GRIDLOOP_API_API_H
+#define GRIDLOOP_API_API_H
+
+#include <stdint.h>
+
+#include "core/clock.h"
+
+struct auth;
+struct conf;
+struct err;
+struct http_req;
+struct http_res;
+struct http_server;
+struct http_static;
+struct store;
+struct api;
+
+struct api_deps {
+    const struct conf *conf;
+    struct store *store;
+    struct auth *auth;
+    struct http_static *web;     /* NULL: no static files */
+    struct clock clock;
+};
+
+int api_new(struct api **out, const struct api_deps *deps, struct err *err);
+void api_free(struct api *api);
+
+/* Give the API the running server so /metrics can report it. */
+void api_set_server(struct api *api, struct http_server *server);
+
+/* The http_handler_fn. */
+void api_handle(void *api, struct http_req *req, struct http_res *res);
+
+#endif /* GRIDLOOP_API_API_H */

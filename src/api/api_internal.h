@@ -1,0 +1,162 @@
+/*
+ * Shared by the files of the api module: the per-call context, the route table and the
+ * helpers every handler uses.
+ */
+#ifndef GRIDLOOP_API_API_INTERNAL_H
+#define GRIDLOOP_API_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/err.h"
+#include "http/http.h"
+#include "json/json.h"
+
+struct store_conn;
+
+#define RESPONSE_CACHE_SLOTS 64
+
+struct cached_response {
+    const char *route;
+    char *key;                   /* query string the body was built for */
+    int64_t version;
+    char *body;
+    size_t len;
+    char etag[32];
+};
+
+struct api {
+    struct api_deps d;
+    struct http_server *server;
+    /* Bumped by every organisation write; cached org responses of an older version are stale. */
+    _Atomic int64_t org_version;
+    pthread_mutex_t cache_lock;
+    struct cached_response cache[RESPONSE_CACHE_SLOTS];
+    unsigned cache_next;
+    /* Point-in-region index over stored boundaries, rebuilt after organisation writes. */
+    pthread_mutex_t geo_lock;
+    struct geo_index *geo;
+    int64_t geo_version;
+};
+
+struct api_call {
+    struct api *api;
+    struct http_req *req;
+    struct http_res *res;
+    const struct api_route *route;
+    struct auth_user *user;      /* NULL on public routes without a session */
+    int cookie_auth;             /* the session came from the cookie, not a bearer header */
+    const char *token;
+    struct store_conn *conn;
+    json_t *body;                /* parsed when the route has ROUTE_JSON */
+    int in_tx;                   /* a write transaction is open */
+    int64_t cache_version;       /* org_version when the call started */
+    int64_t now;
+    struct err err;
+};
+
+/* Returns 0 when the handler has set a response, or a negative ERR_* with call->err set. */
+typedef int api_fn(struct api_call *call);
+
+enum api_scope {
+    SCOPE_NONE,         /* the role is enough */
+    SCOPE_SELF,         /* {id} must be the caller, unless admin */
+    SCOPE_DEPARTMENT,   /* {id} must be one of the caller's departments if the caller is department-bound */
+    SCOPE_REGION,       /* {id} must be inside (or above) the caller's region if the caller is region-bound */
+};
+
+enum api_route_flags {
+    ROUTE_JSON = 1 << 0,          /* body is a JSON object, parsed into call->body */
+    ROUTE_LOOPBACK = 1 << 1,      /* public from 127.0.0.1 / ::1, else needs the roles */
+};
+
+struct api_route {
+    enum http_method method;
+    const char *pattern;
+    api_fn *fn;
+    unsigned roles;               /* 0 = public */
+    enum api_scope scope;
+    unsigned flags;
+};
+
+extern const struct api_route api_routes[];
+
+/* ---- handlers (one file per resource) ---- */
+int api_healthz(struct api_call *call);
+int api_metrics(struct api_call *call);
+int api_login(struct api_call *call);
+int api_logout(struct api_call *call);
+int api_me(struct api_call *call);
+int api_user_list(struct api_call *call);
+int api_user_create(struct api_call *call);
+int api_user_get(struct api_call *call);
+int api_user_update(struct api_call *call);
+int api_user_password(struct api_call *call);
+int api_audit_list(struct api_call *call);
+int api_audit_verify(struct api_call *call);
+int api_region_list(struct api_call *call);
+int api_region_get(struct api_call *call);
+int api_region_create(struct api_call *call);
+int api_region_update(struct api_call *call);
+int api_region_delete(struct api_call *call);
+int api_region_locate(struct api_call *call);
+int api_department_list(struct api_call *call);
+int api_department_get(struct api_call *call);
+int api_department_create(struct api_call *call);
+int api_department_update(struct api_call *call);
+int api_department_delete(struct api_call *call);
+int api_category_list(struct api_call *call);
+int api_category_get(struct api_call *call);
+int api_category_create(struct api_call *call);
+int api_category_update(struct api_call *call);
+int api_category_delete(struct api_call *call);
+int api_calendar_get(struct api_call *call);
+int api_calendar_put(struct api_call *call);
+int api_calendar_day_put(struct api_call *call);
+int api_calendar_day_delete(struct api_call *call);
+int api_calendar_add(struct api_call *call);
+
+/* ---- helpers ---- */
+
+/* Answer with a JSON body built in 'w' (the writer's buffer is handed to the server). */
+int api_reply(struct api_call *call, int status, struct jw *w);
+
+/* Write the error body for 'err' into the response. */
+void api_error(struct http_res *res, const struct err *err, struct arena *a);
+
+/* Path parameter {name} as a positive integer, or ERR_NOT_FOUND. */
+int api_param_id(struct api_call *call, const char *name, int64_t *out);
+
+/* Query parameter as an integer within [min, max]; absent → def. ERR_BAD_REQUEST names it. */
+int api_query_int(struct api_call *call, const char *name, int64_t def, int64_t min, int64_t max,
+                  int64_t *out);
+
+/* Transactions around a write, with the audit entry committed in the same transaction. */
+int api_begin(struct api_call *call);
+int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
+               const char *after);
+void api_rollback(struct api_call *call);
+
+/* Audit an action that wrote through its own transaction (login). */
+int api_audit_only(struct api_call *call, const char *action, const char *target, const char *after);
+
+/* Org writes call this after commit so cached org responses are rebuilt. */
+void api_org_changed(struct api_call *call);
+
+/*
+ * Response cache for GET responses that do not depend on who asks (organisation lists).
+ * api_cache_get() answers the request (200, or 304 on a matching If-None-Match) and returns 1
+ * when a fresh entry exists; api_cache_put() stores the body just built and answers.
+ */
+int api_cache_get(struct api_call *call, const char *key);
+int api_cache_put(struct api_call *call, const char *key, struct jw *w);
+
+/* 1 if the caller has any of 'roles'. */
+int api_has_role(const struct api_call *call, unsigned roles);
+
+#endif /* GRIDLOOP_API_API_INTERNAL_H */

@@ -1,0 +1,309 @@
+/* Sessions and users: login, logout, the caller's own record, and user administration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "core/mask.h"
+#include "store/store.h"
+
+/* Full phone numbers only for admins and the user themself. */
+static void user_json(struct jw *w, const struct auth_user *u, const struct api_call *call)
+{
+    char phone[40];
+    int reveal = !call->user || (call->user->roles & ROLE_ADMIN) || call->user->id == u->id;
+    if (reveal)
+        snprintf(phone, sizeof(phone), "%s", u->phone ? u->phone : "");
+    else
+        mask_phone(u->phone ? u->phone : "", phone, sizeof(phone));
+    jw_obj(w);
+    jw_kint(w, "id", u->id);
+    jw_kstr(w, "name", u->name);
+    jw_kstr(w, "display_name", u->display_name);
+    jw_key(w, "roles");
+    jw_arr(w);
+    for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+        if (u->roles & bit)
+            jw_str(w, auth_role_name(bit));
+    jw_arr_end(w);
+    if (u->region_id) {
+        jw_kint(w, "region_id", u->region_id);
+        jw_kstr(w, "region", u->region_code);
+    } else {
+        jw_knull(w, "region_id");
+        jw_knull(w, "region");
+    }
+    jw_key(w, "departments");
+    jw_arr(w);
+    for (int i = 0; i < u->ndepts; i++)
+        jw_int(w, u->depts[i]);
+    jw_arr_end(w);
+    jw_kstr(w, "phone", phone);
+    jw_kbool(w, "active", u->active);
+    jw_ktime(w, "created_at", u->created_at);
+    jw_ktime(w, "updated_at", u->updated_at);
+    jw_obj_end(w);
+}
+
+/* Serialised state for audit digests (never masked: the digest hides it anyway). */
+static char *user_state(struct api_call *call, const struct auth_user *u)
+{
+    struct jw w;
+    jw_init(&w);
+    const struct auth_user *saved = call->user;
+    call->user = NULL;
+    user_json(&w, u, call);
+    call->user = (struct auth_user *)saved;
+    char *s = arena_strndup(call->req->arena, w.b.p, w.b.len);
+    jw_release(&w);
+    return s;
+}
+
+static const struct json_field login_fields[] = {
+    {"name", JT_STRING, JF_REQUIRED, 1, 64},
+    {"password", JT_STRING, JF_REQUIRED, 1, 128},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_login(struct api_call *call)
+{
+    struct auth_session s;
+    int retry_after = 0, rc;
+    if ((rc = json_check(call->body, login_fields, &call->err)) < 0)
+        return rc;
+    const char *name = json_get_str(call->body, "name");
+    rc = auth_login(call->api->d.auth, name, json_get_str(call->body, "password"), call->req->ip, call->now,
+                    call->req->arena, &s, &retry_after, &call->err);
+    if (rc == ERR_THROTTLED)
+        http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%d", retry_after));
+    if (rc < 0)
+        return rc;
+    call->user = &s.user;
+    call->req->user_id = s.user.id;
+    if ((rc = api_audit_only(call, "session.login", arena_printf(call->req->arena, "user/%s", s.user.name),
+                             NULL)) < 0)
+        return rc;
+    http_res_header(call->res, "Set-Cookie",
+                    arena_printf(call->req->arena, "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+                                 s.token, call->api->d.conf->session_ttl));
+    http_res_header(call->res, "Cache-Control", "no-store");
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "token", s.token);
+    jw_kstr(&w, "csrf_token", s.csrf);
+    jw_ktime(&w, "expires_at", s.expires_at);
+    jw_key(&w, "user");
+    user_json(&w, &s.user, call);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+int api_logout(struct api_call *call)
+{
+    int rc = auth_logout(call->api->d.auth, call->token, &call->err);
+    if (rc < 0)
+        return rc;
+    if ((rc = api_audit_only(call, "session.logout", arena_printf(call->req->arena, "user/%s", call->user->name),
+                             NULL)) < 0)
+        return rc;
+    http_res_header(call->res, "Set-Cookie", "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
+    return 0;
+}
+
+int api_me(struct api_call *call)
+{
+    struct jw w;
+    jw_init(&w);
+    user_json(&w, call->user, call);
+    return api_reply(call, 200, &w);
+}
+
+int api_user_list(struct api_call *call)
+{
+    struct auth_user *users;
+    size_t n;
+    int rc = auth_user_list(call->conn, call->req->arena, &users, &n, &call->err);
+    if (rc < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        user_json(&w, &users[i], call);
+    jw_arr_end(&w);
+    jw_kint(&w, "total", (int64_t)n);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+int api_user_get(struct api_call *call)
+{
+    struct auth_user u;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    user_json(&w, &u, call);
+    return api_reply(call, 200, &w);
+}
+
+static int read_roles(struct api_call *call, unsigned *roles)
+{
+    const json_t *arr = json_get(call->body, "roles");
+    *roles = 0;
+    if (!arr)
+        return 0;
+    for (int i = 0; i < json_array_size(arr); i++) {
+        unsigned one;
+        int rc = auth_roles_parse(json_array_str(arr, i), &one, &call->err);
+        if (rc < 0)
+            return rc;
+        *roles |= one;
+    }
+    if (!*roles)
+        return err_field(&call->err, ERR_BAD_REQUEST, "roles", "at least one role is required");
+    return 0;
+}
+
+static int read_depts(struct api_call *call, int64_t **out, int *n)
+{
+    const json_t *arr = json_get(call->body, "departments");
+    *out = NULL;
+    *n = 0;
+    if (!arr)
+        return 0;
+    *n = json_array_size(arr);
+    *out = arena_alloc(call->req->arena, sizeof(int64_t) * (size_t)(*n + 1));
+    for (int i = 0; i < *n; i++)
+        (*out)[i] = json_array_int(arr, i);
+    return 0;
+}
+
+static int reply_user(struct api_call *call, int status, int64_t id)
+{
+    struct auth_user u;
+    int rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err);
+    if (rc < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    user_json(&w, &u, call);
+    return api_reply(call, status, &w);
+}
+
+static const struct json_field user_create_fields[] = {
+    {"name", JT_STRING, JF_REQUIRED, 2, 64},
+    {"display_name", JT_STRING, 0, 0, 100},
+    {"password", JT_STRING, JF_REQUIRED, 8, 128},
+    {"roles", JT_ARRAY_STRING, JF_REQUIRED, 1, 8},
+    {"region", JT_STRING, JF_NULLABLE, 0, 64},
+    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS},
+    {"phone", JT_STRING, 0, 0, 32},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_user_create(struct api_call *call)
+{
+    struct auth_user_input in = {0};
+    int64_t id, *depts;
+    int rc;
+    if ((rc = json_check(call->body, user_create_fields, &call->err)) < 0 || (rc = read_roles(call, &in.roles)) < 0 ||
+        (rc = read_depts(call, &depts, &in.ndepts)) < 0)
+        return rc;
+    in.name = json_get_str(call->body, "name");
+    in.display_name = json_get_str(call->body, "display_name");
+    in.password = json_get_str(call->body, "password");
+    in.region_code = json_get_str(call->body, "region");
+    in.phone = json_get_str(call->body, "phone");
+    in.depts = depts;
+    if ((rc = api_begin(call)) < 0 || (rc = auth_user_create(call->conn, &in, call->now, &id, &call->err)) < 0)
+        return rc;
+    struct auth_user u;
+    if ((rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err)) < 0 ||
+        (rc = api_commit(call, "user.create", arena_printf(call->req->arena, "user/%lld", (long long)id), NULL,
+                         user_state(call, &u))) < 0)
+        return rc;
+    return reply_user(call, 201, id);
+}
+
+static const struct json_field user_update_fields[] = {
+    {"display_name", JT_STRING, 0, 0, 100},
+    {"roles", JT_ARRAY_STRING, 0, 1, 8},
+    {"region", JT_STRING, JF_NULLABLE, 0, 64},
+    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS},
+    {"phone", JT_STRING, 0, 0, 32},
+    {"active", JT_BOOL, 0, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_user_update(struct api_call *call)
+{
+    struct auth_user_update up = {0};
+    struct auth_user before, after;
+    int64_t id, *depts;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, user_update_fields, &call->err)) < 0 ||
+        (rc = read_roles(call, &up.roles)) < 0 || (rc = read_depts(call, &depts, &up.ndepts)) < 0)
+        return rc;
+    up.display_name = json_get_str(call->body, "display_name");
+    up.phone = json_get_str(call->body, "phone");
+    up.region_code = json_is_null(call->body, "region") ? "" : json_get_str(call->body, "region");
+    up.depts = json_has(call->body, "departments") ? depts : NULL;
+    if (up.depts && !up.ndepts)
+        up.depts = (int64_t[1]){0};
+    up.active = json_has(call->body, "active") ? json_get_bool(call->body, "active", 1) : -1;
+    if (id == call->user->id && up.active == 0)
+        return err_field(&call->err, ERR_CONFLICT, "active", "you cannot disable your own account");
+    if ((rc = api_begin(call)) < 0 || (rc = auth_user_get(call->conn, id, call->req->arena, &before, &call->err)) < 0 ||
+        (rc = auth_user_update(call->conn, id, &up, call->now, &call->err)) < 0 ||
+        (rc = auth_user_get(call->conn, id, call->req->arena, &after, &call->err)) < 0 ||
+        (rc = api_commit(call, "user.update", arena_printf(call->req->arena, "user/%lld", (long long)id),
+                         user_state(call, &before), user_state(call, &after))) < 0)
+        return rc;
+    auth_invalidate_user(call->api->d.auth, id);
+    return reply_user(call, 200, id);
+}
+
+static const struct json_field password_fields[] = {
+    {"password", JT_STRING, JF_REQUIRED, 0, 0},
+    {"current_password", JT_STRING, 0, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_user_password(struct api_call *call)
+{
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, password_fields, &call->err)) < 0)
+        return rc;
+    /* Changing one's own password needs the current one, so a stolen session cannot lock
+     * the owner out; an admin resetting someone else's does not. */
+    if (id == call->user->id) {
+        const char *cur = json_get_str(call->body, "current_password");
+        struct store_stmt *s;
+        int ok = 0;
+        if (!cur)
+            return err_field(&call->err, ERR_BAD_REQUEST, "current_password", "field 'current_password' is required");
+        if ((rc = store_query(call->conn, &s, &call->err, "SELECT password_hash FROM users WHERE id = ?", "i", id)) < 0)
+            return rc;
+        if (store_step(s, &call->err) == 1)
+            ok = auth_password_verify(store_col_text(s, 0), cur);
+        store_done(s);
+        if (!ok)
+            return err_field(&call->err, ERR_FORBIDDEN, "current_password", "current password is wrong");
+    }
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = auth_user_set_password(call->conn, id, json_get_str(call->body, "password"), call->now, &call->err)) < 0 ||
+        (rc = api_commit(call, "user.passwd", arena_printf(call->req->arena, "user/%lld", (long long)id), NULL, NULL)) < 0)
+        return rc;
+    auth_invalidate_user(call->api->d.auth, id);
+    http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
+    return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * The route table: every endpoint, the roles allowed to call it and the scope rule that
+ * narrows it. Read top to bottom, this is the authorisation policy of the API.
+ * Routes are matched in order; the first whose pattern and method match wins.
+ */
+#include "api/api_internal.h"
+
+#define ANY ROLE_ALL
+#define STAFF ROLE_STAFF
+#define ADMIN ROLE_ADMIN
+#define OPS (ROLE_ADMIN | ROLE_DATA_OFFICER)
+
+const struct api_route api_routes[] = {
+    /* method      pattern                                 handler                  roles  scope             flags */
+    {HTTP_GET,    "/healthz",                              api_healthz,             0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/metrics",                              api_metrics,             OPS,   SCOPE_NONE,       ROUTE_LOOPBACK},
+
+    {HTTP_POST,   "/api/v1/auth/login",                    api_login,               0,     SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/auth/logout",                   api_logout,              ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/me",                            api_me,                  ANY,   SCOPE_NONE,       0},
+
+    {HTTP_GET,    "/api/v1/users",                         api_user_list,           ADMIN, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/users",                         api_user_create,         ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/users/{id}",                    api_user_get,            ANY,   SCOPE_SELF,       0},
+    {HTTP_PATCH,  "/api/v1/users/{id}",                    api_user_update,         ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_PUT,    "/api/v1/users/{id}/password",           api_user_password,       ANY,   SCOPE_SELF,       ROUTE_JSON},
+
+    {HTTP_GET,    "/api/v1/regions",                       api_region_list,         ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/regions/locate",                api_region_locate,       ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/regions",                       api_region_create,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/regions/{id}",                  api_region_get,          ANY,   SCOPE_REGION,     0},
+    {HTTP_PATCH,  "/api/v1/regions/{id}",                  api_region_update,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/regions/{id}",                  api_region_delete,       ADMIN, SCOPE_NONE,       0},
+
+    {HTTP_GET,    "/api/v1/departments",                   api_department_list,     STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/departments",                   api_department_create,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/departments/{id}",              api_department_get,      STAFF, SCOPE_DEPARTMENT, 0},
+    {HTTP_PATCH,  "/api/v1/departments/{id}",              api_department_update,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/departments/{id}",              api_department_delete,   ADMIN, SCOPE_NONE,       0},
+
+    {HTTP_GET,    "/api/v1/categories",                    api_category_list,       ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/categories",                    api_category_create,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/categories/{id}",               api_category_get,        ANY,   SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
+
+    {HTTP_GET,    "/api/v1/calendar",                      api_calendar_get,        STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/calendar",                      api_calendar_put,        ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_PUT,    "/api/v1/calendar/days/{day}",           api_calendar_day_put,    ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/calendar/days/{day}",           api_calendar_day_delete, ADMIN, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/calendar/add",                  api_calendar_add,        STAFF, SCOPE_NONE,       0},
+
+    {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},
+
+    {HTTP_OTHER, NULL, NULL, 0, SCOPE_NONE, 0},
+};

@@ -1,0 +1,168 @@
+/*
+ * auth: users, roles, scopes, passwords, sessions and login throttling.
+ *
+ * Passwords are argon2id hashes (libsodium crypto_pwhash_str). A login returns an opaque
+ * 256-bit random token; only its SHA-256 is stored, so a copy of the database cannot be
+ * used to log in. Each session also has a CSRF token that cookie-authenticated writes must
+ * echo in a header.
+ *
+ * Scopes: a handler acts for the departments listed on the user; a user with a region acts
+ * for that region's subtree; a citizen only for records they own. Roles without a scope
+ * restriction (admin, supervisor without region...) see everything their role allows.
+ *
+ * Threading: struct auth is shared by all threads; its session cache is internally locked.
+ * Ownership: strings in struct auth_user returned by lookups are in the caller's arena.
+ */
+#ifndef GRIDLOOP_AUTH_AUTH_H
+#define GRIDLOOP_AUTH_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct err;
+struct store;
+struct store_conn;
+
+enum auth_role {
+    ROLE_CITIZEN = 1u << 0,
+    ROLE_OPERATOR = 1u << 1,      /* 话务员 */
+    ROLE_DISPATCHER = 1u << 2,    /* 派单员 */
+    ROLE_HANDLER = 1u << 3,       /* 承办人 */
+    ROLE_GRID_WORKER = 1u << 4,   /* 网格员 */
+    ROLE_SUPERVISOR = 1u << 5,    /* 督办 */
+    ROLE_DATA_OFFICER = 1u << 6,
+    ROLE_ADMIN = 1u << 7,
+};
+#define ROLE_ALL 0xffu
+#define ROLE_STAFF (ROLE_ALL & ~ROLE_CITIZEN)
+#define AUTH_ROLE_COUNT 8
+
+/* "operator" for ROLE_OPERATOR; NULL for anything but a single known bit. */
+const char *auth_role_name(unsigned role);
+
+/* Parse "operator,handler" into a mask. Unknown names → ERR_BAD_REQUEST naming 'roles'. */
+int auth_roles_parse(const char *list, unsigned *mask, struct err *err);
+
+/* Canonical comma-separated names, into 'out' (at least 128 bytes). */
+void auth_roles_format(unsigned mask, char *out, size_t n);
+
+#define AUTH_MAX_DEPTS 16
+
+struct auth_user {
+    int64_t id;
+    const char *name;
+    const char *display_name;
+    unsigned roles;
+    int64_t region_id;              /* 0 = no region scope */
+    const char *region_code;        /* NULL when region_id is 0 */
+    int64_t depts[AUTH_MAX_DEPTS];  /* departments a handler acts for */
+    int ndepts;
+    const char *phone;
+    int active;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+/* ---- passwords and tokens (pure functions) ---- */
+
+/* Needs libsodium to have been initialised (auth_new() does it). */
+int auth_password_hash(const char *password, char *out, size_t n, struct err *err);
+int auth_password_verify(const char *hash, const char *password);   /* 1 = match */
+
+/* 43-character URL-safe token from 32 random bytes, and the hex SHA-256 stored for it. */
+void auth_token_new(char out[44]);
+void auth_token_hash(const char *token, char out[65]);
+
+/* Password rule: 8-128 characters. */
+int auth_password_check(const char *password, struct err *err);
+
+/* ---- users (caller owns the transaction for writes) ---- */
+
+struct auth_user_input {
+    const char *name;               /* 2-64 chars: letters, digits, '_', '.', '-' */
+    const char *display_name;       /* may be NULL */
+    const char *password;           /* create only */
+    unsigned roles;
+    const char *region_code;        /* NULL or "" = none */
+    const int64_t *depts;
+    int ndepts;
+    const char *phone;              /* may be NULL */
+    int demo_password;              /* demo accounts only: any non-empty password is accepted */
+};
+
+int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int64_t now,
+                     int64_t *id_out, struct err *err);
+
+/* Update roles, region, departments, display name, phone and active flag of a user. Fields
+ * set to NULL / negative keep their value: roles 0 keeps, region_code NULL keeps ("" clears),
+ * depts NULL keeps, active -1 keeps. */
+struct auth_user_update {
+    const char *display_name;
+    unsigned roles;
+    const char *region_code;
+    const int64_t *depts;
+    int ndepts;
+    const char *phone;
+    int active;
+};
+int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_update *up,
+                     int64_t now, struct err *err);
+
+int auth_user_set_password(struct store_conn *c, int64_t id, const char *password, int64_t now,
+                           struct err *err);
+
+int auth_user_get(struct store_conn *c, int64_t id, struct arena *a, struct auth_user *out,
+                  struct err *err);
+int auth_user_get_by_name(struct store_conn *c, const char *name, struct arena *a,
+                          struct auth_user *out, struct err *err);
+int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out, size_t *n,
+                   struct err *err);
+
+/* ---- sessions ---- */
+
+struct auth;
+
+struct auth_limits {
+    int session_ttl;            /* seconds */
+    int max_user_failures;      /* within window */
+    int max_ip_failures;
+    int window;                 /* seconds */
+};
+
+int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err);
+void auth_free(struct auth *a);
+
+struct auth_session {
+    char token[44];             /* only filled by auth_login() */
+    char csrf[44];
+    int64_t expires_at;
+    struct auth_user user;
+};
+
+/*
+ * Check credentials and open a session. Failures are counted per user name and per
+ * address: past the limits, ERR_THROTTLED is returned (even for the right password) until
+ * the window has passed. Wrong name or password → ERR_UNAUTHORIZED with one message for both.
+ * Writes its own transaction.
+ */
+int auth_login(struct auth *a, const char *name, const char *password, const char *ip,
+               int64_t now, struct arena *ar, struct auth_session *out, int *retry_after,
+               struct err *err);
+
+/* The session for a bearer token, or ERR_UNAUTHORIZED if unknown, expired or the user is
+ * inactive. Served from an in-memory cache after the first lookup. */
+int auth_session_get(struct auth *a, const char *token, int64_t now, struct arena *ar,
+                     struct auth_session *out, struct err *err);
+
+/* End the session (idempotent). */
+int auth_logout(struct auth *a, const char *token, struct err *err);
+
+/* Drop cached sessions of a user after its roles, scope or password changed;
+ * 0 drops every cached session. */
+void auth_invalidate_user(struct auth *a, int64_t user_id);
+
+/* Delete every session of a user (after a password change). Caller owns the transaction. */
+int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *err);
+
+#endif /* GRIDLOOP_AUTH_AUTH_H */

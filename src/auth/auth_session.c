@@ -1,0 +1,310 @@
+/*
+ * Sessions and login throttling. Session lookups happen on every authenticated request, so
+ * resolved sessions are cached in memory by token hash; a cached entry is trusted for
+ * CACHE_TTL seconds and then re-read, which bounds how long a change made by another process
+ * (the CLI, a second server) takes to apply. Changes made through this process invalidate
+ * the cache at once.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+#define BUCKETS 1024
+#define CACHE_TTL 30
+#define CACHE_MAX 100000
+
+struct cached {
+    char hash[65];
+    int64_t loaded_at;
+    struct arena arena;          /* owns the user's strings */
+    struct auth_session s;
+    struct cached *next;
+};
+
+struct auth {
+    struct store *store;
+    struct auth_limits lim;
+    pthread_mutex_t lock;
+    struct cached *buckets[BUCKETS];
+    size_t ncached;
+    /* A real argon2id hash to verify against when the user does not exist, so a wrong
+     * user name takes as long as a wrong password. */
+    char dummy_hash[crypto_pwhash_STRBYTES];
+};
+
+int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err)
+{
+    if (sodium_init() < 0)
+        return err_set(err, ERR_INTERNAL, "cannot initialise libsodium");
+    struct auth *a = xcalloc(1, sizeof(*a));
+    a->store = st;
+    a->lim = *lim;
+    pthread_mutex_init(&a->lock, NULL);
+    char pw[44];
+    auth_token_new(pw);
+    int rc = auth_password_hash(pw, a->dummy_hash, sizeof(a->dummy_hash), err);
+    if (rc < 0) {
+        free(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+static void drop(struct cached *e)
+{
+    arena_release(&e->arena);
+    free(e);
+}
+
+static void drop_all_locked(struct auth *a, int64_t user_id)
+{
+    for (int i = 0; i < BUCKETS; i++) {
+        struct cached **pp = &a->buckets[i];
+        while (*pp) {
+            struct cached *e = *pp;
+            if (user_id == 0 || e->s.user.id == user_id) {
+                *pp = e->next;
+                drop(e);
+                a->ncached--;
+            } else {
+                pp = &e->next;
+            }
+        }
+    }
+}
+
+void auth_free(struct auth *a)
+{
+    if (!a)
+        return;
+    drop_all_locked(a, 0);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void auth_invalidate_user(struct auth *a, int64_t user_id)
+{
+    pthread_mutex_lock(&a->lock);
+    drop_all_locked(a, user_id);
+    pthread_mutex_unlock(&a->lock);
+}
+
+static unsigned bucket_of(const char *hash)
+{
+    /* The key is a SHA-256 already: its first bytes are uniformly distributed. */
+    return (unsigned)strtoul((char[9]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7], 0},
+                             NULL, 16) % BUCKETS;
+}
+
+static void copy_user(struct arena *ar, const struct auth_user *from, struct auth_user *to)
+{
+    *to = *from;
+    to->name = arena_strdup(ar, from->name);
+    to->display_name = arena_strdup(ar, from->display_name);
+    to->region_code = arena_strdup(ar, from->region_code);
+    to->phone = arena_strdup(ar, from->phone);
+}
+
+static int count_failures(struct store_conn *c, const char *col_sql, const char *key, int64_t since,
+                          int64_t *n, struct err *err)
+{
+    int rc = store_query_int(c, n, err, col_sql, "ti", key, since);
+    return rc < 0 ? rc : 0;
+}
+
+int auth_login(struct auth *a, const char *name, const char *password, const char *ip,
+               int64_t now, struct arena *ar, struct auth_session *out, int *retry_after,
+               struct err *err)
+{
+    struct store_conn *c;
+    struct auth_user u;
+    int64_t by_user = 0, by_ip = 0, oldest = 0;
+    int rc, user_found, ok;
+    char hash[crypto_pwhash_STRBYTES] = "";
+
+    *retry_after = 0;
+    if ((rc = store_conn(a->store, &c, err)) < 0)
+        return rc;
+    int64_t since = now - a->lim.window;
+    if ((rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE user_name = ? AND at > ?", name,
+                             since, &by_user, err)) < 0 ||
+        (rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", ip, since,
+                             &by_ip, err)) < 0)
+        return rc;
+    if (by_user >= a->lim.max_user_failures || by_ip >= a->lim.max_ip_failures) {
+        const char *col = by_user >= a->lim.max_user_failures ? "user_name" : "ip";
+        const char *key = by_user >= a->lim.max_user_failures ? name : ip;
+        if (strcmp(col, "ip") == 0)
+            store_query_int(c, &oldest, err,
+                            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
+                            "ORDER BY at DESC LIMIT ?)", "tii", key, since, (int64_t)a->lim.max_ip_failures);
+        else
+            store_query_int(c, &oldest, err,
+                            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
+                            "ORDER BY at DESC LIMIT ?)", "tii", key, since, (int64_t)a->lim.max_user_failures);
+        *retry_after = (int)(oldest + a->lim.window - now);
+        if (*retry_after < 1)
+            *retry_after = 1;
+        return err_set(err, ERR_THROTTLED, "too many failed logins for this %s; try again in %d s",
+                       strcmp(col, "ip") == 0 ? "address" : "user", *retry_after);
+    }
+
+    rc = auth_user_get_by_name(c, name, ar, &u, err);
+    if (rc < 0 && rc != ERR_NOT_FOUND)
+        return rc;
+    user_found = rc == 0;
+    if (user_found) {
+        struct store_stmt *s;
+        if ((rc = store_query(c, &s, err, "SELECT password_hash FROM users WHERE id = ?", "i", u.id)) < 0)
+            return rc;
+        if (store_step(s, err) == 1)
+            snprintf(hash, sizeof(hash), "%s", store_col_text(s, 0));
+        store_done(s);
+    }
+    ok = auth_password_verify(user_found && hash[0] ? hash : a->dummy_hash, password) && user_found &&
+         u.active;
+
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    if (!ok) {
+        int64_t w = store_exec(c, err, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
+                               "tti", name, ip, now);
+        if (w < 0) {
+            store_rollback(c);
+            return (int)w;
+        }
+        if ((rc = store_commit(c, err)) < 0)
+            return rc;
+        return err_set(err, ERR_UNAUTHORIZED, "wrong user name or password");
+    }
+    char token_hash[65];
+    auth_token_new(out->token);
+    auth_token_new(out->csrf);
+    auth_token_hash(out->token, token_hash);
+    out->expires_at = now + a->lim.session_ttl;
+    out->user = u;
+    int64_t w = store_exec(c, err,
+                           "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           "tittii", token_hash, u.id, out->csrf, ip, now, out->expires_at);
+    if (w >= 0)
+        w = store_exec(c, err, "DELETE FROM login_failures WHERE user_name = ? OR at <= ?", "ti", name, since);
+    if (w >= 0)
+        w = store_exec(c, err, "DELETE FROM sessions WHERE expires_at <= ?", "i", now);
+    if (w < 0) {
+        store_rollback(c);
+        return (int)w;
+    }
+    return store_commit(c, err);
+}
+
+int auth_session_get(struct auth *a, const char *token, int64_t now, struct arena *ar,
+                     struct auth_session *out, struct err *err)
+{
+    char hash[65];
+    struct store_conn *c;
+    struct store_stmt *s;
+    int rc;
+
+    if (!token || strlen(token) != 43)
+        return err_set(err, ERR_UNAUTHORIZED, "invalid session token");
+    auth_token_hash(token, hash);
+    unsigned b = bucket_of(hash);
+
+    pthread_mutex_lock(&a->lock);
+    for (struct cached *e = a->buckets[b]; e; e = e->next) {
+        if (strcmp(e->hash, hash) == 0 && now - e->loaded_at < CACHE_TTL && now < e->s.expires_at) {
+            memcpy(out->csrf, e->s.csrf, sizeof(out->csrf));
+            out->token[0] = '\0';
+            out->expires_at = e->s.expires_at;
+            copy_user(ar, &e->s.user, &out->user);
+            pthread_mutex_unlock(&a->lock);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+
+    if ((rc = store_conn(a->store, &c, err)) < 0)
+        return rc;
+    if ((rc = store_query(c, &s, err,
+                          "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?", "t",
+                          hash)) < 0)
+        return rc;
+    rc = store_step(s, err);
+    int64_t user_id = rc == 1 ? store_col_int(s, 0) : 0;
+    if (rc == 1) {
+        snprintf(out->csrf, sizeof(out->csrf), "%s", store_col_text(s, 1));
+        out->expires_at = store_col_int(s, 2);
+    }
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || out->expires_at <= now)
+        return err_set(err, ERR_UNAUTHORIZED, "session expired or unknown; please log in again");
+    if ((rc = auth_user_get(c, user_id, ar, &out->user, err)) < 0)
+        return rc == ERR_NOT_FOUND ? err_set(err, ERR_UNAUTHORIZED, "session user no longer exists") : rc;
+    if (!out->user.active)
+        return err_set(err, ERR_UNAUTHORIZED, "account is disabled");
+    out->token[0] = '\0';
+
+    struct cached *e = xcalloc(1, sizeof(*e));
+    arena_init(&e->arena, 512);
+    memcpy(e->hash, hash, sizeof(e->hash));
+    e->loaded_at = now;
+    e->s = *out;
+    copy_user(&e->arena, &out->user, &e->s.user);
+    pthread_mutex_lock(&a->lock);
+    /* Replace a stale entry for the same token, and never let the cache grow without bound. */
+    for (struct cached **pp = &a->buckets[b]; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->hash, hash) == 0) {
+            struct cached *old = *pp;
+            *pp = old->next;
+            drop(old);
+            a->ncached--;
+            break;
+        }
+    }
+    if (a->ncached >= CACHE_MAX)
+        drop_all_locked(a, 0);
+    e->next = a->buckets[b];
+    a->buckets[b] = e;
+    a->ncached++;
+    pthread_mutex_unlock(&a->lock);
+    return 0;
+}
+
+int auth_logout(struct auth *a, const char *token, struct err *err)
+{
+    char hash[65];
+    struct store_conn *c;
+    int rc;
+    if (!token)
+        return 0;
+    auth_token_hash(token, hash);
+    if ((rc = store_conn(a->store, &c, err)) < 0)
+        return rc;
+    int64_t w = store_exec(c, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash);
+    if (w < 0)
+        return (int)w;
+    unsigned b = bucket_of(hash);
+    pthread_mutex_lock(&a->lock);
+    for (struct cached **pp = &a->buckets[b]; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->hash, hash) == 0) {
+            struct cached *old = *pp;
+            *pp = old->next;
+            drop(old);
+            a->ncached--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    return 0;
+}

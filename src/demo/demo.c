@@ -1,0 +1,285 @@
+#include "demo/demo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "cal/cal_cn.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "demo/demo_data.h"
+#include "org/org.h"
+#include "store/store.h"
+
+/* One account per role, plus department- and region-bound variants so scopes can be tried. */
+const struct demo_user demo_users[] = {
+    {"admin", "admin", "系统管理员"},
+    {"operator", "operator", "12345 话务员"},
+    {"dispatcher", "dispatcher", "派单员（区指挥中心）"},
+    {"handler_cgj", "handler", "城管局承办人（部门范围：CGJ）"},
+    {"handler_qsjd", "handler", "青石街道承办人（部门 QSJD，区域：青石街道）"},
+    {"grid_worker", "grid_worker", "网格员（区域：青石社区第1网格）"},
+    {"supervisor", "supervisor", "督办员"},
+    {"data_officer", "data_officer", "数据专员"},
+    {"citizen", "citizen", "市民"},
+};
+const size_t demo_users_count = sizeof(demo_users) / sizeof(demo_users[0]);
+
+/* A closed counter-clockwise rectangle as a GeoJSON Polygon. Shared edges are computed from
+ * the same arithmetic, so neighbouring cells meet exactly: no gaps, no overlaps. */
+static char *rect(struct arena *a, double x0, double y0, double x1, double y1)
+{
+    return arena_printf(a,
+                        "{\"type\":\"Polygon\",\"coordinates\":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],"
+                        "[%.6f,%.6f],[%.6f,%.6f]]]}",
+                        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+}
+
+static double lerp(double a, double b, int i, int n)
+{
+    return a + (b - a) * i / n;
+}
+
+struct loader {
+    struct store_conn *c;
+    struct arena *a;
+    int64_t now;
+    struct demo_report *rep;
+    struct err *err;
+    int64_t grid_worker_region;
+    int64_t street_ids[4];
+};
+
+static int add_region(struct loader *l, const char *code, const char *name, enum org_region_level level,
+                      int64_t parent, const char *boundary, int64_t *id)
+{
+    struct org_region_in in = {code, name, level, parent, boundary};
+    int rc = org_region_create(l->c, &in, l->now, id, l->err);
+    if (rc == 0)
+        l->rep->regions++;
+    return rc;
+}
+
+static int load_regions(struct loader *l)
+{
+    const double *bb = demo_district_bbox;
+    int64_t district, street, community, grid;
+    int rc;
+    if ((rc = add_region(l, demo_district_code, demo_district_name, ORG_REGION_DISTRICT, 0,
+                         rect(l->a, bb[0], bb[1], bb[2], bb[3]), &district)) < 0)
+        return rc;
+    for (int s = 0; s < 4; s++) {
+        /* Streets are the quadrants of the district, communities the quadrants of a street,
+         * and grids a 3 x 2 split of a community. */
+        int sx = s % 2, sy = s / 2;
+        double x0 = lerp(bb[0], bb[2], sx, 2), x1 = lerp(bb[0], bb[2], sx + 1, 2);
+        double y0 = lerp(bb[1], bb[3], sy, 2), y1 = lerp(bb[1], bb[3], sy + 1, 2);
+        char *scode = arena_printf(l->a, "%s%03d", demo_district_code, s + 1);
+        if ((rc = add_region(l, scode, demo_streets[s].name, ORG_REGION_STREET, district, rect(l->a, x0, y0, x1, y1),
+                             &street)) < 0)
+            return rc;
+        l->street_ids[s] = street;
+        for (int c = 0; c < 4; c++) {
+            int cx = c % 2, cy = c / 2;
+            double cx0 = lerp(x0, x1, cx, 2), cx1 = lerp(x0, x1, cx + 1, 2);
+            double cy0 = lerp(y0, y1, cy, 2), cy1 = lerp(y0, y1, cy + 1, 2);
+            char *ccode = arena_printf(l->a, "%s%03d", scode, c + 1);
+            if ((rc = add_region(l, ccode, demo_streets[s].communities[c], ORG_REGION_COMMUNITY, street,
+                                 rect(l->a, cx0, cy0, cx1, cy1), &community)) < 0)
+                return rc;
+            for (int g = 0; g < DEMO_GRID_COLS * DEMO_GRID_ROWS; g++) {
+                int gx = g % DEMO_GRID_COLS, gy = g / DEMO_GRID_COLS;
+                char *gcode = arena_printf(l->a, "%s%02d", ccode, g + 1);
+                char *gname = arena_printf(l->a, "%s第%d网格", demo_streets[s].communities[c], g + 1);
+                if ((rc = add_region(l, gcode, gname, ORG_REGION_GRID, community,
+                                     rect(l->a, lerp(cx0, cx1, gx, DEMO_GRID_COLS), lerp(cy0, cy1, gy, DEMO_GRID_ROWS),
+                                          lerp(cx0, cx1, gx + 1, DEMO_GRID_COLS), lerp(cy0, cy1, gy + 1, DEMO_GRID_ROWS)),
+                                     &grid)) < 0)
+                    return rc;
+                if (s == 0 && c == 0 && g == 0)
+                    l->grid_worker_region = grid;
+            }
+        }
+    }
+    return 0;
+}
+
+static int64_t department_id(struct loader *l, const char *code)
+{
+    struct org_department d;
+    struct err ignored = ERR_INIT;
+    return code && org_department_get_by_code(l->c, code, l->a, &d, &ignored) == 0 ? d.id : 0;
+}
+
+static int load_departments(struct loader *l)
+{
+    int rc;
+    for (size_t i = 0; i < demo_departments_count; i++) {
+        const struct demo_department *d = &demo_departments[i];
+        struct org_department_in in = {d->code, d->name, department_id(l, d->parent_code), d->phone, 1};
+        int64_t id, district = 0;
+        if ((rc = org_department_create(l->c, &in, l->now, &id, l->err)) < 0)
+            return err_set(l->err, rc, "department %s: %s", d->code, l->err->msg);
+        l->rep->departments++;
+        /* Street offices serve their street; every district department serves the district. */
+        int64_t served = 0;
+        for (int s = 0; s < 4; s++)
+            if (strncmp(d->name, demo_streets[s].name, strlen(demo_streets[s].name)) == 0)
+                served = l->street_ids[s];
+        if (!served && store_query_int(l->c, &district, l->err, "SELECT id FROM regions WHERE code = ?", "t",
+                                       demo_district_code) == 1)
+            served = district;
+        if (served && (rc = org_department_set_regions(l->c, id, &served, 1, l->now, l->err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int load_categories(struct loader *l)
+{
+    int rc;
+    for (size_t i = 0; i < demo_categories_count; i++) {
+        const struct demo_category *k = &demo_categories[i];
+        struct org_category_in in = {0};
+        size_t len = strlen(k->code);
+        in.code = k->code;
+        in.name = k->name;
+        in.level = (int)(len / 2);
+        if (in.level > 1) {
+            struct org_category parent;
+            char *pcode = arena_strndup(l->a, k->code, len - 2);
+            if ((rc = org_category_get_by_code(l->c, pcode, l->a, &parent, l->err)) < 0)
+                return err_set(l->err, rc, "category %s: parent: %s", k->code, l->err->msg);
+            in.parent_id = parent.id;
+        }
+        in.department_id = department_id(l, k->dept_code);
+        in.urgency = (enum org_urgency)org_urgency_from_name(k->urgency);
+        in.sla.sign = k->sla_sign;
+        in.sla.reply = k->sla_reply;
+        in.sla.resolve = k->sla_resolve;
+        in.sla.unit = (enum cal_unit)cal_unit_from_name(k->sla_unit);
+        in.keywords = k->keywords;
+        in.active = 1;
+        int64_t id;
+        if ((rc = org_category_create(l->c, &in, l->now, &id, l->err)) < 0)
+            return err_set(l->err, rc, "category %s: %s", k->code, l->err->msg);
+        l->rep->categories++;
+    }
+    return 0;
+}
+
+static int set_day(struct loader *l, struct cal_cn_date d, enum cal_day_kind kind, const char *name)
+{
+    char day[16];
+    snprintf(day, sizeof(day), "%04d-%02d-%02d", d.y, d.m, d.d);
+    int rc = org_calendar_day_set(l->c, day, kind, name, l->err);
+    if (rc == 0)
+        l->rep->calendar_days++;
+    return rc;
+}
+
+static int load_calendar(struct loader *l)
+{
+    struct org_calendar_settings s;
+    size_t n;
+    int rc;
+    org_calendar_settings_default(&s);
+    if ((rc = org_calendar_settings_set(l->c, &s, l->now, l->err)) < 0)
+        return rc;
+    const struct cal_cn_holiday *h = cal_cn_holidays_2026(&n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t from = clock_days_from_civil(h[i].from.y, h[i].from.m, h[i].from.d);
+        int64_t to = clock_days_from_civil(h[i].to.y, h[i].to.m, h[i].to.d);
+        for (int64_t d = from; d <= to; d++) {
+            struct cal_cn_date cd;
+            clock_civil_from_days(d, &cd.y, &cd.m, &cd.d);
+            if ((rc = set_day(l, cd, CAL_DAY_HOLIDAY, h[i].name)) < 0)
+                return rc;
+        }
+        for (int w = 0; w < h[i].nworkdays; w++) {
+            char *name = arena_printf(l->a, "%s调休上班", h[i].name);
+            if ((rc = set_day(l, h[i].workdays[w], CAL_DAY_WORKDAY, name)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int load_users(struct loader *l, const char *password)
+{
+    int rc;
+    for (size_t i = 0; i < demo_users_count; i++) {
+        const struct demo_user *u = &demo_users[i];
+        struct auth_user_input in = {0};
+        int64_t depts[1], id;
+        in.name = u->name;
+        in.display_name = u->what;
+        in.password = password;
+        in.demo_password = 1;
+        in.phone = arena_printf(l->a, "1380000%04zu", 8000 + i);
+        if ((rc = auth_roles_parse(u->roles, &in.roles, l->err)) < 0)
+            return rc;
+        if (strcmp(u->name, "handler_cgj") == 0) {
+            depts[0] = department_id(l, "CGJ");
+            in.depts = depts;
+            in.ndepts = 1;
+        } else if (strcmp(u->name, "handler_qsjd") == 0) {
+            depts[0] = department_id(l, "QSJD");
+            in.depts = depts;
+            in.ndepts = 1;
+            in.region_code = arena_printf(l->a, "%s001", demo_district_code);
+        } else if (strcmp(u->name, "grid_worker") == 0) {
+            struct org_region r;
+            if ((rc = org_region_get(l->c, l->grid_worker_region, l->a, &r, l->err)) < 0)
+                return rc;
+            in.region_code = r.code;
+        }
+        if ((rc = auth_user_create(l->c, &in, l->now, &id, l->err)) < 0)
+            return err_set(l->err, rc, "user %s: %s", u->name, l->err->msg);
+        l->rep->users++;
+    }
+    return 0;
+}
+
+int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
+              struct err *err)
+{
+    struct store_conn *c;
+    struct arena a;
+    int64_t existing = 0;
+    int rc;
+    memset(rep, 0, sizeof(*rep));
+    if (!password || !*password)
+        return err_field(err, ERR_BAD_REQUEST, "demo-password", "the demo password must not be empty");
+    if ((rc = store_conn(st, &c, err)) < 0)
+        return rc;
+    arena_init(&a, 16384);
+    struct loader l = {.c = c, .a = &a, .now = now, .rep = rep, .err = err};
+    if ((rc = store_begin(c, err)) < 0)
+        goto out;
+    if ((rc = store_query_int(c, &existing, err, "SELECT count(*) FROM regions", "")) < 0)
+        goto rollback;
+    if (existing > 0) {
+        rc = err_set(err, ERR_CONFLICT, "database already has %lld regions; demo data goes into an empty database",
+                     (long long)existing);
+        goto rollback;
+    }
+    if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 || (rc = load_categories(&l)) < 0 ||
+        (rc = load_calendar(&l)) < 0 || (rc = load_users(&l, password)) < 0)
+        goto rollback;
+    char *summary = arena_printf(&a, "{\"regions\":%d,\"departments\":%d,\"categories\":%d,\"users\":%d,\"calendar_days\":%d}",
+                                 rep->regions, rep->departments, rep->categories, rep->users, rep->calendar_days);
+    struct audit_entry e = {0, "gridloop init", "demo.load", "demo", NULL, summary};
+    if ((rc = audit_append(c, &e, now, err)) < 0)
+        goto rollback;
+    rc = store_commit(c, err);
+    goto out;
+rollback:
+    store_rollback(c);
+out:
+    arena_release(&a);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * demo: fill an empty database with the demo installation: the 澜溪区 region tree with
+ * boundary polygons (4 streets, 16 communities, 96 grids tiling them exactly), departments,
+ * the category taxonomy, the 2026 working calendar and one user per role.
+ * Everything goes through the org and auth modules, so the demo data obeys the same rules
+ * as data entered through the API, and one audit entry records the load.
+ */
+#ifndef GRIDLOOP_DEMO_DEMO_H
+#define GRIDLOOP_DEMO_DEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct store;
+
+#define DEMO_GRID_COLS 3
+#define DEMO_GRID_ROWS 2
+
+struct demo_user {
+    const char *name;
+    const char *roles;          /* comma-separated */
+    const char *what;           /* who this account stands for */
+};
+
+extern const struct demo_user demo_users[];
+extern const size_t demo_users_count;
+
+struct demo_report {
+    int regions;
+    int departments;
+    int categories;
+    int users;
+    int calendar_days;
+};
+
+/* Load the demo into an empty database (ERR_CONFLICT if it already has regions). */
+int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
+              struct err *err);
+
+#endif /* GRIDLOOP_DEMO_DEMO_H */

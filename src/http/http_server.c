@@ -1,0 +1,429 @@
+/*
+ * libmicrohttpd adapter. Two MHD idioms matter for speed and correctness here:
+ * - the response is queued on the second (or later) access-handler call, never the first,
+ *   because MHD 0.9.75 closes keep-alive connections whose response was queued before the
+ *   request was fully read;
+ * - the body arrives in pieces; each piece is consumed (*upload_data_size = 0) and appended
+ *   to the request's buffer until the limit, after which the rest is discarded and 413 is
+ *   answered.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/http.h"
+#include "http/http_internal.h"
+#include "json/json.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct http_options opt;
+    http_handler_fn *handler;
+    void *ctx;
+    struct http_metrics *metrics;
+    _Atomic int in_flight;
+    _Atomic uint64_t next_id;
+    uint32_t id_prefix;
+    int port;
+};
+
+/* Per-request state, from the first access-handler call to the completion callback. */
+struct req_state {
+    struct arena arena;
+    struct http_req req;
+    struct buf body;
+    size_t limit;
+    uint64_t start_ns;
+    int handled;
+};
+
+static enum http_method method_of(const char *m)
+{
+    static const struct {
+        const char *name;
+        enum http_method m;
+    } tab[] = {{"GET", HTTP_GET},     {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
+               {"PUT", HTTP_PUT},     {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
+    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+        if (strcmp(tab[i].name, m) == 0)
+            return tab[i].m;
+    return HTTP_OTHER;
+}
+
+const char *http_method_name(enum http_method m)
+{
+    switch (m) {
+    case HTTP_GET: return "GET";
+    case HTTP_HEAD: return "HEAD";
+    case HTTP_POST: return "POST";
+    case HTTP_PUT: return "PUT";
+    case HTTP_PATCH: return "PATCH";
+    case HTTP_DELETE: return "DELETE";
+    case HTTP_OTHER: break;
+    }
+    return "OTHER";
+}
+
+const char *http_status_text(int status)
+{
+    const char *t = MHD_get_reason_phrase_for((unsigned)status);
+    return t && *t ? t : "Unknown";
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_req_cookie(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_req_param(const struct http_req *req, const char *name)
+{
+    for (int i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0)
+            return req->params[i];
+    return NULL;
+}
+
+void http_res_body(struct http_res *res, int status, const char *content_type, const char *body,
+                   size_t len, enum http_body_kind kind)
+{
+    if (res->body_kind == HTTP_BODY_FREE)
+        free((void *)res->body);
+    res->status = status;
+    res->content_type = content_type;
+    res->body = body;
+    res->body_len = len;
+    res->body_kind = kind;
+}
+
+void http_res_header(struct http_res *res, const char *name, const char *value)
+{
+    for (int i = 0; i < res->nheaders; i++) {
+        if (strcasecmp(res->header_names[i], name) == 0) {
+            res->header_values[i] = value;
+            return;
+        }
+    }
+    if (res->nheaders < HTTP_MAX_RES_HEADERS) {
+        res->header_names[res->nheaders] = name;
+        res->header_values[res->nheaders] = value;
+        res->nheaders++;
+    }
+}
+
+static int is_upload_type(const char *ct)
+{
+    return ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
+                  strncasecmp(ct, "application/octet-stream", 24) == 0);
+}
+
+static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, const char *url,
+                               const char *method)
+{
+    struct req_state *rs = xcalloc(1, sizeof(*rs));
+    char ip[INET6_ADDRSTRLEN];
+    arena_init(&rs->arena, 8192);
+    buf_init(&rs->body);
+    rs->start_ns = clock_mono_ns();
+    rs->req.arena = &rs->arena;
+    rs->req.conn = c;
+    rs->req.method = method_of(method);
+    rs->req.method_name = arena_strdup(&rs->arena, method);
+    rs->req.path = arena_strdup(&rs->arena, url);
+    rs->req.body = "";
+    peer_ip(c, ip, sizeof(ip));
+    rs->req.ip = arena_strdup(&rs->arena, ip);
+    uint64_t n = atomic_fetch_add(&s->next_id, 1);
+    snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%08llx", s->id_prefix,
+             (unsigned long long)(n & 0xffffffffu));
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    rs->limit = is_upload_type(ct) ? s->opt.max_upload_bytes : s->opt.max_body_bytes;
+    /* A declared length over the limit is refused before any of the body is read. */
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > rs->limit)
+        rs->req.body_too_large = 1;
+    atomic_fetch_add(&s->in_flight, 1);
+    return rs;
+}
+
+static void access_log(struct http_server *s, struct req_state *rs, int status, uint64_t bytes,
+                       uint64_t ns)
+{
+    struct jw w;
+    char ts[32];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    clock_format_utc(now.tv_sec, ts);
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "ts", ts);
+    jw_kstr(&w, "id", rs->req.request_id);
+    jw_kstr(&w, "ip", rs->req.ip);
+    jw_kstr(&w, "method", rs->req.method_name);
+    jw_kstr(&w, "path", rs->req.path);
+    jw_kstr(&w, "route", rs->req.route ? rs->req.route : "");
+    jw_kint(&w, "status", status);
+    jw_kint(&w, "bytes", (int64_t)bytes);
+    jw_knum(&w, "ms", (double)(ns / 1000) / 1000.0);
+    if (rs->req.user_id)
+        jw_kint(&w, "user", rs->req.user_id);
+    jw_obj_end(&w);
+    log_line_stdout(w.b.p, w.b.len);
+    jw_release(&w);
+    (void)s;
+}
+
+static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, struct req_state *rs,
+                             struct http_res *res)
+{
+    struct MHD_Response *r;
+    uint64_t bytes = res->body_len;
+    if (res->fd >= 0) {
+        r = MHD_create_response_from_fd64(res->fd_size, res->fd);
+        bytes = res->fd_size;
+        res->fd = -1;
+    } else if (res->body_kind == HTTP_BODY_FREE) {
+        r = MHD_create_response_from_buffer_with_free_callback(res->body_len, (void *)res->body, free);
+        res->body_kind = HTTP_BODY_STATIC; /* ownership moved to MHD */
+    } else {
+        /* Arena bodies die with the request and static ones never change: no copy needed
+         * as long as MHD is done with them before the arena is released (completion). */
+        r = MHD_create_response_from_buffer(res->body_len, (void *)res->body, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return MHD_NO;
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    for (int i = 0; i < res->nheaders; i++)
+        MHD_add_response_header(r, res->header_names[i], res->header_values[i]);
+    MHD_add_response_header(r, "X-Request-Id", rs->req.request_id);
+    if (res->close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    rs->handled = res->status;
+    if (s->opt.access_log)
+        access_log(s, rs, res->status, bytes, clock_mono_ns() - rs->start_ns);
+    http_metrics_observe(s->metrics, rs->req.route, res->status, clock_mono_ns() - rs->start_ns);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *s = cls;
+    struct req_state *rs = *con_cls;
+    (void)version;
+
+    if (!rs) {
+        *con_cls = begin(s, c, url, method);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rs->req.body_too_large) {
+            if (rs->body.len + *upload_data_size > rs->limit)
+                rs->req.body_too_large = 1;
+            else
+                buf_append(&rs->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (rs->handled)
+        return MHD_YES;
+
+    struct http_res res = {0};
+    res.fd = -1;
+    res.body_kind = HTTP_BODY_STATIC;
+    if (rs->body.len) {
+        rs->req.body = arena_strndup(&rs->arena, rs->body.p, rs->body.len);
+        rs->req.body_len = rs->body.len;
+        buf_release(&rs->body);
+    }
+    s->handler(s->ctx, &rs->req, &res);
+    if (!res.status)
+        res.status = 500;
+    enum MHD_Result ret = queue(s, c, rs, &res);
+    if (res.body_kind == HTTP_BODY_FREE)
+        free((void *)res.body);
+    if (res.fd >= 0)
+        close(res.fd);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    struct req_state *rs = *con_cls;
+    (void)c;
+    (void)toe;
+    if (!rs)
+        return;
+    buf_release(&rs->body);
+    arena_release(&rs->arena);
+    free(rs);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_msg(LOG_WARN, "http: %s", msg);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                        struct err *err)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host))
+        return err_field(err, ERR_BAD_REQUEST, "listen", "listen address '%s' must be host:port", listen);
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return err_field(err, ERR_BAD_REQUEST, "listen", "bad port in listen address '%s'", listen);
+    memset(ss, 0, sizeof(*ss));
+    if (host[0] == '[') {
+        size_t hl = strlen(host);
+        if (hl < 3 || host[hl - 1] != ']')
+            return err_field(err, ERR_BAD_REQUEST, "listen", "bad IPv6 address in '%s'", listen);
+        host[hl - 1] = '\0';
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+            return err_field(err, ERR_BAD_REQUEST, "listen", "bad IPv6 address in '%s'", listen);
+        *len = sizeof(*a6);
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        if (strcmp(host, "localhost") == 0)
+            strcpy(host, "127.0.0.1");
+        if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+            return err_field(err, ERR_BAD_REQUEST, "listen", "bad IPv4 address in '%s'", listen);
+        *len = sizeof(*a4);
+    }
+    return 0;
+}
+
+int http_server_start(struct http_server **out, const struct http_options *opt,
+                      http_handler_fn *handler, void *ctx, struct err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int rc = parse_listen(opt->listen, &ss, &sslen, err);
+    if (rc < 0)
+        return rc;
+    struct http_server *s = xcalloc(1, sizeof(*s));
+    s->opt = *opt;
+    s->handler = handler;
+    s->ctx = ctx;
+    s->metrics = http_metrics_new();
+    s->id_prefix = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+    unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* MHD reads the request line and headers into the per-connection pool, so its size
+     * bounds them; the body is copied out of it piece by piece. */
+    size_t pool = (size_t)opt->max_header_bytes + 4096;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->request_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        http_metrics_free(s->metrics);
+        free(s);
+        return err_set(err, ERR_IO, "cannot listen on '%s': %s", opt->listen, strerror(errno));
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    *out = s;
+    return 0;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+struct http_metrics *http_server_metrics(struct http_server *s)
+{
+    return s->metrics;
+}
+
+int http_server_in_flight(const struct http_server *s)
+{
+    return atomic_load(&s->in_flight);
+}
+
+void http_server_stop(struct http_server *s, int grace_seconds)
+{
+    if (!s)
+        return;
+    MHD_socket ls = MHD_quiesce_daemon(s->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    uint64_t deadline = clock_mono_ns() + (uint64_t)grace_seconds * 1000000000u;
+    while (atomic_load(&s->in_flight) > 0 && clock_mono_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&s->in_flight) > 0)
+        log_msg(LOG_WARN, "http: %d request(s) still in flight after %d s; closing them",
+                atomic_load(&s->in_flight), grace_seconds);
+    MHD_stop_daemon(s->daemon);
+    http_metrics_free(s->metrics);
+    free(s);
+}

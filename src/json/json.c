@@ -1,0 +1,340 @@
+#include "json/json.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/utf8.h"
+
+/* Depth is measured on the raw text (outside strings) so that a hostile body of a million
+ * '[' is refused in one linear pass without recursing. */
+static int too_deep(const char *s, size_t n)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > JSON_MAX_DEPTH)
+                return 1;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+int json_parse(const char *text, size_t len, json_t **out, struct err *err)
+{
+    long bad = utf8_invalid_at(text, len);
+    if (bad >= 0)
+        return err_set(err, ERR_BAD_REQUEST, "request body is not valid UTF-8 (byte %ld)", bad);
+    if (memchr(text, '\0', len))
+        return err_set(err, ERR_BAD_REQUEST, "request body contains a NUL byte");
+    if (too_deep(text, len))
+        return err_set(err, ERR_BAD_REQUEST, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j) {
+        long at = end ? (long)(end - text) : 0;
+        if (at < 0 || (size_t)at > len)
+            at = 0;
+        return err_set(err, ERR_BAD_REQUEST, "malformed JSON at byte %ld", at);
+    }
+    /* cJSON stops after the first value; anything but whitespace after it is an error. */
+    for (const char *p = end; p && p < text + len; p++) {
+        if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
+            cJSON_Delete(j);
+            return err_set(err, ERR_BAD_REQUEST, "unexpected data after JSON value at byte %ld",
+                           (long)(p - text));
+        }
+    }
+    *out = j;
+    return 0;
+}
+
+void json_free(json_t *j)
+{
+    cJSON_Delete(j);
+}
+
+static int is_int(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
+           fabs(v->valuedouble) <= 9007199254740992.0;
+}
+
+static const char *type_name(enum json_type t)
+{
+    switch (t) {
+    case JT_STRING: return "a string";
+    case JT_INT: return "an integer";
+    case JT_NUMBER: return "a number";
+    case JT_BOOL: return "true or false";
+    case JT_OBJECT: return "an object";
+    case JT_ARRAY_INT: return "an array of integers";
+    case JT_ARRAY_STRING: return "an array of strings";
+    case JT_ANY: return "any value";
+    }
+    return "?";
+}
+
+static int check_one(const cJSON *v, const struct json_field *f, struct err *err)
+{
+    int ok = 0;
+    int ranged = f->min != 0 || f->max != 0;
+    if (cJSON_IsNull(v)) {
+        if (f->flags & JF_NULLABLE)
+            return 0;
+        return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be %s, not null", f->name,
+                         type_name(f->type));
+    }
+    switch (f->type) {
+    case JT_STRING: ok = cJSON_IsString(v); break;
+    case JT_INT: ok = is_int(v); break;
+    case JT_NUMBER: ok = cJSON_IsNumber(v) && isfinite(v->valuedouble); break;
+    case JT_BOOL: ok = cJSON_IsBool(v); break;
+    case JT_OBJECT: ok = cJSON_IsObject(v); break;
+    case JT_ARRAY_INT:
+    case JT_ARRAY_STRING:
+        ok = cJSON_IsArray(v);
+        for (const cJSON *e = ok ? v->child : NULL; e; e = e->next)
+            if (f->type == JT_ARRAY_INT ? !is_int(e) : !cJSON_IsString(e))
+                ok = 0;
+        break;
+    case JT_ANY: ok = 1; break;
+    }
+    if (!ok)
+        return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be %s", f->name,
+                         type_name(f->type));
+    if (!ranged)
+        return 0;
+    if (f->type == JT_INT || f->type == JT_NUMBER) {
+        if (v->valuedouble < f->min || v->valuedouble > f->max)
+            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be between %g and %g",
+                             f->name, f->min, f->max);
+    } else if (f->type == JT_STRING) {
+        double n = (double)utf8_len(v->valuestring);
+        if (n < f->min || n > f->max)
+            return err_field(err, ERR_BAD_REQUEST, f->name,
+                             "field '%s' must be %g to %g characters long", f->name, f->min, f->max);
+    } else if (f->type == JT_ARRAY_INT || f->type == JT_ARRAY_STRING) {
+        double n = cJSON_GetArraySize(v);
+        if (n < f->min || n > f->max)
+            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must have %g to %g items",
+                             f->name, f->min, f->max);
+    }
+    return 0;
+}
+
+int json_check(const json_t *obj, const struct json_field *fields, struct err *err)
+{
+    if (!cJSON_IsObject(obj))
+        return err_set(err, ERR_BAD_REQUEST, "request body must be a JSON object");
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        const struct json_field *f = fields;
+        while (f->name && strcmp(f->name, m->string) != 0)
+            f++;
+        if (!f->name)
+            return err_field(err, ERR_BAD_REQUEST, m->string, "unknown field '%s'", m->string);
+        for (const cJSON *d = m->next; d; d = d->next)
+            if (strcmp(d->string, m->string) == 0)
+                return err_field(err, ERR_BAD_REQUEST, m->string, "field '%s' appears twice",
+                                 m->string);
+        int rc = check_one(m, f, err);
+        if (rc < 0)
+            return rc;
+    }
+    for (const struct json_field *f = fields; f->name; f++)
+        if ((f->flags & JF_REQUIRED) && !cJSON_GetObjectItemCaseSensitive(obj, f->name))
+            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' is required", f->name);
+    return 0;
+}
+
+const json_t *json_get(const json_t *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsNull(v) ? NULL : v;
+}
+
+int json_has(const json_t *obj, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, name) != NULL;
+}
+
+int json_is_null(const json_t *obj, const char *name)
+{
+    return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(obj, name));
+}
+
+const char *json_get_str(const json_t *obj, const char *name)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int64_t json_get_int(const json_t *obj, const char *name, int64_t def)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
+}
+
+double json_get_num(const json_t *obj, const char *name, double def)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+int json_get_bool(const json_t *obj, const char *name, int def)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : def;
+}
+
+int json_array_size(const json_t *arr)
+{
+    return cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+}
+
+int64_t json_array_int(const json_t *arr, int i)
+{
+    const cJSON *v = cJSON_GetArrayItem(arr, i);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+const char *json_array_str(const json_t *arr, int i)
+{
+    const cJSON *v = cJSON_GetArrayItem(arr, i);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- writer ---- */
+
+void jw_init(struct jw *w)
+{
+    buf_init(&w->b);
+    w->depth = 0;
+    w->first[0] = 1;
+    w->after_key = 0;
+}
+
+void jw_release(struct jw *w)
+{
+    buf_release(&w->b);
+}
+
+static void sep(struct jw *w)
+{
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (!w->first[w->depth])
+        buf_putc(&w->b, ',');
+    w->first[w->depth] = 0;
+}
+
+static void open_c(struct jw *w, char c)
+{
+    sep(w);
+    buf_putc(&w->b, c);
+    if (w->depth < JSON_MAX_DEPTH)
+        w->depth++;
+    w->first[w->depth] = 1;
+}
+
+static void close_c(struct jw *w, char c)
+{
+    buf_putc(&w->b, c);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void jw_obj(struct jw *w) { open_c(w, '{'); }
+void jw_obj_end(struct jw *w) { close_c(w, '}'); }
+void jw_arr(struct jw *w) { open_c(w, '['); }
+void jw_arr_end(struct jw *w) { close_c(w, ']'); }
+
+void jw_key(struct jw *w, const char *key)
+{
+    sep(w);
+    buf_json_str(&w->b, key);
+    buf_putc(&w->b, ':');
+    w->after_key = 1;
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+    sep(w);
+    if (s)
+        buf_json_str(&w->b, s);
+    else
+        buf_puts(&w->b, "null");
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+    sep(w);
+    buf_printf(&w->b, "%lld", (long long)v);
+}
+
+void jw_num(struct jw *w, double v)
+{
+    sep(w);
+    if (!isfinite(v)) {
+        buf_puts(&w->b, "null");
+        return;
+    }
+    /* Shortest of %.15g / %.17g that round-trips, so 30.2 prints as 30.2. */
+    char tmp[40];
+    snprintf(tmp, sizeof(tmp), "%.15g", v);
+    double back;
+    if (sscanf(tmp, "%lg", &back) != 1 || back != v)
+        snprintf(tmp, sizeof(tmp), "%.17g", v);
+    buf_puts(&w->b, tmp);
+}
+
+void jw_bool(struct jw *w, int v)
+{
+    sep(w);
+    buf_puts(&w->b, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+    sep(w);
+    buf_puts(&w->b, "null");
+}
+
+void jw_raw(struct jw *w, const char *json)
+{
+    sep(w);
+    buf_puts(&w->b, json);
+}
+
+void jw_kstr(struct jw *w, const char *key, const char *s) { jw_key(w, key); jw_str(w, s); }
+void jw_kint(struct jw *w, const char *key, int64_t v) { jw_key(w, key); jw_int(w, v); }
+void jw_knum(struct jw *w, const char *key, double v) { jw_key(w, key); jw_num(w, v); }
+void jw_kbool(struct jw *w, const char *key, int v) { jw_key(w, key); jw_bool(w, v); }
+void jw_knull(struct jw *w, const char *key) { jw_key(w, key); jw_null(w); }
+
+void jw_ktime(struct jw *w, const char *key, int64_t t)
+{
+    jw_key(w, key);
+    if (!t) {
+        jw_null(w);
+        return;
+    }
+    char tmp[32];
+    clock_format_utc(t, tmp);
+    jw_str(w, tmp);
+}

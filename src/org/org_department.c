@@ -1,0 +1,470 @@
+/*
+ * Departments: the units cases are dispatched to (城管局, 街道办...), their own hierarchy and
+ * the regions each one serves.
+ */
+#include "org/org.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "org/org_internal.h"
+#include "store/store.h"
+
+/* Deeper than any real administration; reaching it means the table holds a loop. */
+#define MAX_DEPTH 64
+
+/* "Does region r's subtree hold region t": the SQL form of org_region_code_in_subtree(). */
+#define R_COVERS_T \
+    "(r.id = t.id OR (length(r.code) <= 12 AND substr(t.code, 1, length(r.code)) = r.code))"
+
+#define DEPT_COLS "id, code, name, coalesce(parent_id, 0), phone, active, created_at, updated_at"
+
+static int check_code(const char *code, struct err *err)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n == 0)
+        return err_field(err, ERR_BAD_REQUEST, "code", "code is required");
+    if (n > ORG_CODE_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "code", "code is longer than %d characters",
+                         ORG_CODE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char ch = code[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+            return err_field(err, ERR_BAD_REQUEST, "code",
+                             "code may hold only A-Z, 0-9, '_' and '-'");
+    }
+    return 0;
+}
+
+static int check_phone(const char *phone, struct err *err)
+{
+    size_t n = phone ? strlen(phone) : 0;
+    if (n > ORG_PHONE_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "phone", "phone is longer than %d characters",
+                         ORG_PHONE_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789 +-()#,;*", phone[i]))
+            return err_field(err, ERR_BAD_REQUEST, "phone",
+                             "phone may hold only digits and \" +-()#,;*\"");
+    return 0;
+}
+
+static int check_input(const struct org_department_in *in, struct err *err)
+{
+    int rc;
+    if ((rc = check_code(in->code, err)) < 0 ||
+        (rc = org_check_text(in->name, "name", ORG_NAME_MAX, 1, err)) < 0 ||
+        (rc = check_phone(in->phone, err)) < 0)
+        return rc;
+    if (in->parent_id < 0)
+        return err_field(err, ERR_BAD_REQUEST, "parent_id", "parent_id must be positive");
+    if (in->active != 0 && in->active != 1)
+        return err_field(err, ERR_BAD_REQUEST, "active", "active must be 0 or 1");
+    return 0;
+}
+
+static void read_row(struct store_stmt *s, struct arena *a, struct org_department *out)
+{
+    out->id = store_col_int(s, 0);
+    out->code = arena_strdup(a, store_col_text(s, 1));
+    out->name = arena_strdup(a, store_col_text(s, 2));
+    out->parent_id = store_col_int(s, 3);
+    out->phone = arena_strdup(a, store_col_text(s, 4));
+    out->active = store_col_int(s, 5) != 0;
+    out->created_at = store_col_int(s, 6);
+    out->updated_at = store_col_int(s, 7);
+}
+
+/* Code and active flag of a department, without an arena. */
+static int code_active(struct store_conn *c, int64_t id, char code[ORG_CODE_MAX + 1], int *active,
+                       struct err *err)
+{
+    struct store_stmt *s = NULL;
+    int rc = store_query(c, &s, err, "SELECT code, active FROM departments WHERE id = ?", "i", id);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_step(s, err)) < 0)
+        goto out;
+    if (rc == 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
+        goto out;
+    }
+    snprintf(code, ORG_CODE_MAX + 1, "%s", store_col_text(s, 0));
+    *active = store_col_int(s, 1) != 0;
+    rc = 0;
+out:
+    store_done(s);
+    return rc;
+}
+
+/* A parent must exist and, for an existing department 'id' (0 on create), must not be the
+ * department itself or one of its descendants. */
+static int check_parent(struct store_conn *c, int64_t id, int64_t parent_id, struct err *err)
+{
+    int64_t cur = parent_id;
+    int rc;
+
+    if (!parent_id)
+        return 0;
+    for (int depth = 0; cur; depth++) {
+        if (cur == id)
+            return err_field(err, ERR_BAD_REQUEST, "parent_id",
+                             "department %lld cannot be placed under itself or its descendant",
+                             (long long)id);
+        if (depth == MAX_DEPTH)
+            return err_set(err, ERR_INTEGRITY, "departments above %lld form a loop",
+                           (long long)parent_id);
+        rc = store_query_int(c, &cur, err,
+                             "SELECT coalesce(parent_id, 0) FROM departments WHERE id = ?", "i",
+                             cur);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return depth == 0 ? err_field(err, ERR_BAD_REQUEST, "parent_id",
+                                          "parent department %lld not found",
+                                          (long long)parent_id)
+                              : err_set(err, ERR_INTEGRITY, "department %lld has a missing parent",
+                                        (long long)parent_id);
+    }
+    return 0;
+}
+
+static int check_code_free(struct store_conn *c, const char *code, int64_t id, struct err *err)
+{
+    int64_t other;
+    int rc = store_query_int(c, &other, err,
+                             "SELECT id FROM departments WHERE code = ? AND id <> ?", "ti", code,
+                             id);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return err_field(err, ERR_CONFLICT, "code", "department code '%s' already exists", code);
+    return 0;
+}
+
+/* What stops a department from going inactive: work that would be routed to it. */
+static int check_deactivate(struct store_conn *c, int64_t id, const char *code, struct err *err)
+{
+    int64_t count = 0;
+    int rc;
+
+    if ((rc = store_query_int(c, &count, err,
+                              "SELECT count(*) FROM categories"
+                              " WHERE department_id = ? AND active = 1",
+                              "i", id)) < 0)
+        return rc;
+    if (count > 0)
+        return err_set(err, ERR_CONFLICT,
+                       "department '%s' is the default department of %lld active categories",
+                       code, (long long)count);
+    if ((rc = store_query_int(c, &count, err,
+                              "SELECT count(*) FROM departments WHERE parent_id = ? AND active = 1",
+                              "i", id)) < 0)
+        return rc;
+    if (count > 0)
+        return err_set(err, ERR_CONFLICT, "department '%s' has %lld active child departments",
+                       code, (long long)count);
+    return 0;
+}
+
+int org_department_create(struct store_conn *c, const struct org_department_in *in, int64_t now,
+                          int64_t *id_out, struct err *err)
+{
+    int64_t id;
+    int rc;
+
+    if ((rc = check_input(in, err)) < 0)
+        return rc;
+    if ((rc = check_parent(c, 0, in->parent_id, err)) < 0)
+        return rc;
+    if ((rc = check_code_free(c, in->code, 0, err)) < 0)
+        return rc;
+    rc = store_query_int(c, &id, err,
+                         "INSERT INTO departments (code, name, parent_id, phone, active,"
+                         " created_at, updated_at) VALUES (?, ?, NULLIF(?, 0), ?, ?, ?, ?)"
+                         " RETURNING id",
+                         "ttitdii", in->code, in->name, in->parent_id, in->phone ? in->phone : "",
+                         in->active, now, now);
+    if (rc < 0)
+        return org_conflict(rc, err, "department conflicts with an existing record");
+    if (rc == 0)
+        return err_set(err, ERR_INTERNAL, "department insert returned no id");
+    *id_out = id;
+    return 0;
+}
+
+int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, int64_t **out,
+                           size_t *n, struct err *err)
+{
+    struct store_stmt *s = NULL;
+    struct org_vec v;
+    int64_t found;
+    int rc;
+
+    org_vec_init(&v, sizeof(int64_t));
+    if ((rc = store_query_int(c, &found, err, "SELECT id FROM departments WHERE id = ?", "i",
+                              id)) < 0)
+        goto out;
+    if (rc == 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
+        goto out;
+    }
+    if ((rc = store_query(c, &s, err,
+                          "SELECT region_id FROM department_regions WHERE department_id = ?"
+                          " ORDER BY region_id",
+                          "i", id)) < 0)
+        goto out;
+    while ((rc = store_step(s, err)) == 1)
+        *(int64_t *)org_vec_push(&v) = store_col_int(s, 0);
+    if (rc < 0)
+        goto out;
+    *out = org_vec_finish(&v, a, n);
+    rc = 0;
+out:
+    store_done(s);
+    org_vec_release(&v);
+    return rc;
+}
+
+static int fetch(struct store_conn *c, int64_t id, const char *code, struct arena *a,
+                 struct org_department *out, struct err *err)
+{
+    struct store_stmt *s = NULL;
+    int64_t *ids;
+    int rc;
+
+    if (code)
+        rc = store_query(c, &s, err, "SELECT " DEPT_COLS " FROM departments WHERE code = ?", "t",
+                         code);
+    else
+        rc = store_query(c, &s, err, "SELECT " DEPT_COLS " FROM departments WHERE id = ?", "i", id);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_step(s, err)) < 0)
+        goto out;
+    if (rc == 0) {
+        rc = code ? err_set(err, ERR_NOT_FOUND, "department '%.40s' not found", code)
+                  : err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
+        goto out;
+    }
+    memset(out, 0, sizeof(*out));
+    read_row(s, a, out);
+    store_done(s);
+    s = NULL;
+    if ((rc = org_department_regions(c, out->id, a, &ids, &out->nregion_ids, err)) < 0)
+        goto out;
+    out->region_ids = ids;
+out:
+    store_done(s);
+    return rc;
+}
+
+int org_department_get(struct store_conn *c, int64_t id, struct arena *a,
+                       struct org_department *out, struct err *err)
+{
+    return fetch(c, id, NULL, a, out, err);
+}
+
+int org_department_get_by_code(struct store_conn *c, const char *code, struct arena *a,
+                               struct org_department *out, struct err *err)
+{
+    if (!code)
+        return err_field(err, ERR_BAD_REQUEST, "code", "code is required");
+    return fetch(c, 0, code, a, out, err);
+}
+
+int org_department_list(struct store_conn *c, const struct org_department_filter *f,
+                        struct arena *a, struct org_department **out, size_t *n,
+                        struct err *err)
+{
+    static const struct org_department_filter all = {0};
+    struct store_stmt *s = NULL;
+    struct org_vec v;
+    int rc;
+
+    if (!f)
+        f = &all;
+    org_vec_init(&v, sizeof(struct org_department));
+    if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY) {
+        rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
+        goto out;
+    }
+    rc = store_query(c, &s, err,
+                     "SELECT " DEPT_COLS " FROM departments d"
+                     " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
+                     " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
+                     " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
+                     " WHERE dr.department_id = d.id AND " R_COVERS_T "))"
+                     " ORDER BY d.code",
+                     "ddiiii", (int)f->active, f->active == ORG_ACTIVE_ONLY, f->parent_id,
+                     f->parent_id, f->serves_region_id, f->serves_region_id);
+    if (rc < 0)
+        goto out;
+    while ((rc = store_step(s, err)) == 1)
+        read_row(s, a, org_vec_push(&v));
+    if (rc < 0)
+        goto out;
+    *out = org_vec_finish(&v, a, n);
+    rc = 0;
+out:
+    store_done(s);
+    org_vec_release(&v);
+    return rc;
+}
+
+int org_department_update(struct store_conn *c, int64_t id, const struct org_department_in *in,
+                          int64_t now, struct err *err)
+{
+    char code[ORG_CODE_MAX + 1];
+    int64_t changed;
+    int active, rc;
+
+    if ((rc = check_input(in, err)) < 0)
+        return rc;
+    if ((rc = code_active(c, id, code, &active, err)) < 0)
+        return rc;
+    if ((rc = check_parent(c, id, in->parent_id, err)) < 0)
+        return rc;
+    if ((rc = check_code_free(c, in->code, id, err)) < 0)
+        return rc;
+    if (active && !in->active && (rc = check_deactivate(c, id, code, err)) < 0)
+        return rc;
+    changed = store_exec(c, err,
+                         "UPDATE departments SET code = ?, name = ?, parent_id = NULLIF(?, 0),"
+                         " phone = ?, active = ?, updated_at = ? WHERE id = ?",
+                         "ttitdii", in->code, in->name, in->parent_id,
+                         in->phone ? in->phone : "", in->active, now, id);
+    if (changed < 0)
+        return org_conflict((int)changed, err, "department conflicts with an existing record");
+    return 0;
+}
+
+int org_department_delete(struct store_conn *c, int64_t id, int64_t now, struct err *err)
+{
+    char code[ORG_CODE_MAX + 1];
+    int64_t changed;
+    int active, rc;
+
+    if ((rc = code_active(c, id, code, &active, err)) < 0)
+        return rc;
+    if (!active)
+        return 0;
+    if ((rc = check_deactivate(c, id, code, err)) < 0)
+        return rc;
+    changed = store_exec(c, err, "UPDATE departments SET active = 0, updated_at = ? WHERE id = ?",
+                         "ii", now, id);
+    return changed < 0 ? (int)changed : 0;
+}
+
+int org_department_purge(struct store_conn *c, int64_t id, struct err *err)
+{
+    static const struct {
+        const char *sql;
+        const char *what;
+    } refs[] = {
+        {"SELECT count(*) FROM departments WHERE parent_id = ?", "child departments"},
+        {"SELECT count(*) FROM categories WHERE department_id = ?", "categories"},
+        {"SELECT count(*) FROM user_departments WHERE department_id = ?", "users"},
+    };
+    char code[ORG_CODE_MAX + 1], what[ERR_MSG_MAX];
+    int64_t count, changed;
+    int active, rc;
+
+    if ((rc = code_active(c, id, code, &active, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        if ((rc = store_query_int(c, &count, err, refs[i].sql, "i", id)) < 0)
+            return rc;
+        if (count > 0)
+            return err_set(err, ERR_CONFLICT, "department '%s' is referenced by %lld %s", code,
+                           (long long)count, refs[i].what);
+    }
+    /* department_regions rows cascade; later tables (cases...) are caught by foreign keys. */
+    changed = store_exec(c, err, "DELETE FROM departments WHERE id = ?", "i", id);
+    if (changed < 0) {
+        snprintf(what, sizeof(what), "department '%s' is still referenced by other records",
+                 code);
+        return org_conflict((int)changed, err, what);
+    }
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int org_department_set_regions(struct store_conn *c, int64_t id, const int64_t *region_ids,
+                               size_t n, int64_t now, struct err *err)
+{
+    char code[ORG_CODE_MAX + 1];
+    int64_t *ids = NULL, found, changed;
+    size_t m = 0;
+    int active, rc;
+
+    if (n > ORG_DEPT_REGIONS_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "region_ids", "more than %d regions",
+                         ORG_DEPT_REGIONS_MAX);
+    if ((rc = code_active(c, id, code, &active, err)) < 0)
+        return rc;
+    if (n) {
+        ids = xmalloc(mem_size_mul(n, sizeof(*ids)));
+        memcpy(ids, region_ids, n * sizeof(*ids));
+        qsort(ids, n, sizeof(*ids), cmp_id);
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || ids[i] != ids[i - 1])
+                ids[m++] = ids[i];
+    }
+    /* Every id is checked before the first write. */
+    for (size_t i = 0; i < m; i++) {
+        if ((rc = store_query_int(c, &found, err, "SELECT id FROM regions WHERE id = ?", "i",
+                                  ids[i])) < 0)
+            goto out;
+        if (rc == 0) {
+            rc = err_field(err, ERR_BAD_REQUEST, "region_ids", "region %lld not found",
+                           (long long)ids[i]);
+            goto out;
+        }
+    }
+    if ((changed = store_exec(c, err, "DELETE FROM department_regions WHERE department_id = ?",
+                              "i", id)) < 0) {
+        rc = (int)changed;
+        goto out;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if ((changed = store_exec(c, err,
+                                  "INSERT INTO department_regions (department_id, region_id)"
+                                  " VALUES (?, ?)",
+                                  "ii", id, ids[i])) < 0) {
+            rc = (int)changed;
+            goto out;
+        }
+    }
+    if ((changed = store_exec(c, err, "UPDATE departments SET updated_at = ? WHERE id = ?", "ii",
+                              now, id)) < 0) {
+        rc = (int)changed;
+        goto out;
+    }
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+int org_department_serves_region(struct store_conn *c, int64_t department_id, int64_t region_id,
+                                 struct err *err)
+{
+    int64_t count = 0;
+    int rc = store_query_int(c, &count, err,
+                             "SELECT count(*) FROM department_regions dr"
+                             " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
+                             " WHERE dr.department_id = ? AND " R_COVERS_T,
+                             "ii", region_id, department_id);
+    if (rc < 0)
+        return rc;
+    return count > 0;
+}

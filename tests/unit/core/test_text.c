@@ -1,0 +1,117 @@
+/* utf8, mask, clock parsing, buf and arena: the small pure pieces. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/mask.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "test.h"
+
+TEST(utf8_validation)
+{
+    static const struct {
+        const char *s;
+        long want;
+    } rows[] = {
+        {"hello", -1},
+        {"市民投诉", -1},
+        {"\xF0\x9F\x98\x80", -1},         /* emoji */
+        {"ab\xC0\xAF", 2},                /* overlong '/' */
+        {"\xED\xA0\x80", 0},              /* surrogate */
+        {"ok\xE5\xB8", 2},                /* truncated */
+        {"\xF4\x90\x80\x80", 0},          /* above U+10FFFF */
+        {"\x80", 0},                      /* lone continuation */
+        {"a\xFF", 1},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+        CHECK_INT_EQ(utf8_invalid_at(rows[i].s, strlen(rows[i].s)), rows[i].want, "row %zu", i);
+    CHECK_INT_EQ(utf8_len("市民a"), 3, "code points");
+}
+
+TEST(mask_personal_data)
+{
+    static const struct {
+        const char *in, *phone, *name;
+    } rows[] = {
+        {"13800138000", "138****8000", "1**********"},
+        {"", "", ""},
+        {"12345", "***45", "1****"},
+        {"张三丰", "", "张**"},
+    };
+    char out[64];
+    for (size_t i = 0; i < 3; i++) {
+        mask_phone(rows[i].in, out, sizeof(out));
+        CHECK_STR_EQ(out, rows[i].phone, "phone row %zu", i);
+    }
+    mask_name("张三丰", out, sizeof(out));
+    CHECK_STR_EQ(out, "张**", "name");
+}
+
+TEST(clock_rfc3339)
+{
+    static const struct {
+        const char *s;
+        int ok;
+        int64_t want;
+    } rows[] = {
+        {"1970-01-01T00:00:00Z", 1, 0},
+        {"2026-11-25T09:19:22Z", 1, 1795598362},
+        {"2026-11-25T17:19:22+08:00", 1, 1795598362},
+        {"2026-11-25T09:19:22.123Z", 1, 1795598362},
+        {"2026-11-25", 1, 1795564800},
+        {"2024-02-29T00:00:00Z", 1, 1709164800},
+        {"2026-02-29T00:00:00Z", 0, 0},
+        {"2026-13-01T00:00:00Z", 0, 0},
+        {"2026-11-25T09:19:22", 0, 0},
+        {"2026-11-25T25:00:00Z", 0, 0},
+        {"yesterday", 0, 0},
+        {"2026-11-25T09:19:22Zjunk", 0, 0},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        int64_t t = -1;
+        int rc = clock_parse_rfc3339(rows[i].s, &t);
+        CHECK_INT_EQ(rc == 0, rows[i].ok, "row %zu: %s", i, rows[i].s);
+        if (rows[i].ok)
+            CHECK_INT_EQ(t, rows[i].want, "row %zu: %s", i, rows[i].s);
+    }
+    char out[32];
+    clock_format_utc(1795598362, out);
+    CHECK_STR_EQ(out, "2026-11-25T09:19:22Z", "format");
+    struct clock c = clock_fixed(42);
+    CHECK_INT_EQ(clock_now(&c), 42, "fixed clock");
+}
+
+TEST(buf_and_json_escape)
+{
+    struct buf b;
+    buf_init(&b);
+    CHECK_STR_EQ(b.p, "", "empty buf is a valid string");
+    buf_json_str(&b, "a\"b\\c\n\x01市");
+    CHECK_STR_EQ(b.p, "\"a\\\"b\\\\c\\n\\u0001市\"", "escaped");
+    buf_reset(&b);
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    CHECK_INT_EQ(b.len, strlen(b.p), "length tracks content");
+    size_t n;
+    char *p = buf_detach(&b, &n);
+    CHECK_INT_EQ(n, 3890, "detached length");
+    free(p);
+    buf_release(&b);
+}
+
+TEST(arena_alignment_and_large_blocks)
+{
+    struct arena a;
+    arena_init(&a, 64);
+    char *s = arena_strdup(&a, "hello");
+    double *d = arena_alloc(&a, sizeof(double) * 3);
+    CHECK(((uintptr_t)d % _Alignof(max_align_t)) == 0, "aligned");
+    char *big = arena_alloc(&a, 10000);
+    memset(big, 1, 10000);
+    CHECK_STR_EQ(s, "hello", "earlier allocation intact");
+    CHECK_STR_EQ(arena_printf(&a, "%d-%s", 7, "x"), "7-x", "printf");
+    arena_release(&a);
+}

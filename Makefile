@@ -7,7 +7,7 @@ DEMO_DB ?= var/demo.db
 DEMO_PASSWORD ?= demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check unit api clean bench
+.PHONY: all build asan deps demo check unit api fuzz clean bench
 
 all: build
 
@@ -35,13 +35,17 @@ api: build asan
 	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
+
 check: deps build asan
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory fuzz
 
 bench: deps build
 	scripts/deps.sh --bench
 	bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential cmake pkg-config
 libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-dev
-python3 python3-pytest python3-requests curl"
+python3 python3-pytest python3-requests curl clang libclang-rt-14-dev"
 
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs wrk util-linux"
 

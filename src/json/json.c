@@ -182,10 +182,15 @@ const char *json_get_str(const json_t *obj, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Numbers beyond int64 (possible in unchecked input) must not reach a cast: that is UB. */
+static int64_t to_int(const cJSON *v, int64_t def)
+{
+    return is_int(v) ? (int64_t)v->valuedouble : def;
+}
+
 int64_t json_get_int(const json_t *obj, const char *name, int64_t def)
 {
-    const cJSON *v = json_get(obj, name);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
+    return to_int(json_get(obj, name), def);
 }
 
 double json_get_num(const json_t *obj, const char *name, double def)
@@ -207,8 +212,7 @@ int json_array_size(const json_t *arr)
 
 int64_t json_array_int(const json_t *arr, int i)
 {
-    const cJSON *v = cJSON_GetArrayItem(arr, i);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    return to_int(cJSON_GetArrayItem(arr, i), 0);
 }
 
 const char *json_array_str(const json_t *arr, int i)

@@ -39,6 +39,7 @@ fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
 
 check: deps build asan
+	@tools/check-includes.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
 	@$(MAKE) --no-print-directory fuzz

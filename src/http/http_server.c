@@ -26,7 +26,6 @@
 #include "core/mem.h"
 #include "http/http.h"
 #include "http/http_internal.h"
-#include "json/json.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -181,31 +180,30 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
     return rs;
 }
 
-static void access_log(struct http_server *s, struct req_state *rs, int status, uint64_t bytes,
-                       uint64_t ns)
+/* One JSON object per line; built with buf_json_str so the http layer needs no JSON module. */
+static void access_log(struct req_state *rs, int status, uint64_t bytes, uint64_t ns)
 {
-    struct jw w;
+    struct buf b;
     char ts[32];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     clock_format_utc(now.tv_sec, ts);
-    jw_init(&w);
-    jw_obj(&w);
-    jw_kstr(&w, "ts", ts);
-    jw_kstr(&w, "id", rs->req.request_id);
-    jw_kstr(&w, "ip", rs->req.ip);
-    jw_kstr(&w, "method", rs->req.method_name);
-    jw_kstr(&w, "path", rs->req.path);
-    jw_kstr(&w, "route", rs->req.route ? rs->req.route : "");
-    jw_kint(&w, "status", status);
-    jw_kint(&w, "bytes", (int64_t)bytes);
-    jw_knum(&w, "ms", (double)(ns / 1000) / 1000.0);
+    buf_init(&b);
+    buf_printf(&b, "{\"ts\":\"%s\",\"id\":\"%s\",\"ip\":", ts, rs->req.request_id);
+    buf_json_str(&b, rs->req.ip);
+    buf_puts(&b, ",\"method\":");
+    buf_json_str(&b, rs->req.method_name);
+    buf_puts(&b, ",\"path\":");
+    buf_json_str(&b, rs->req.path);
+    buf_puts(&b, ",\"route\":");
+    buf_json_str(&b, rs->req.route ? rs->req.route : "");
+    buf_printf(&b, ",\"status\":%d,\"bytes\":%llu,\"ms\":%.3f", status, (unsigned long long)bytes,
+               (double)ns / 1e6);
     if (rs->req.user_id)
-        jw_kint(&w, "user", rs->req.user_id);
-    jw_obj_end(&w);
-    log_line_stdout(w.b.p, w.b.len);
-    jw_release(&w);
-    (void)s;
+        buf_printf(&b, ",\"user\":%lld", (long long)rs->req.user_id);
+    buf_putc(&b, '}');
+    log_line_stdout(b.p, b.len);
+    buf_release(&b);
 }
 
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, struct req_state *rs,
@@ -238,7 +236,7 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
     MHD_destroy_response(r);
     rs->handled = res->status;
     if (s->opt.access_log)
-        access_log(s, rs, res->status, bytes, clock_mono_ns() - rs->start_ns);
+        access_log(rs, res->status, bytes, clock_mono_ns() - rs->start_ns);
     http_metrics_observe(s->metrics, rs->req.route, res->status, clock_mono_ns() - rs->start_ns);
     return ret;
 }

@@ -89,3 +89,27 @@ TEST(conf_every_setting_has_help_and_valid_default)
         conf_release(&c);
     }
 }
+
+/* The commented example in conf/ must stay complete and loadable. */
+TEST(conf_example_file_matches_table)
+{
+    struct conf c;
+    struct err e = ERR_INIT;
+    const char *path = GRIDLOOP_SOURCE_DIR "/conf/gridloop.conf.example";
+    FILE *f = fopen(path, "r");
+    char text[16384];
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    text[n] = '\0';
+    if (f)
+        fclose(f);
+    CHECK(n > 0, "example file readable at %s", path);
+    for (const struct conf_setting *s = conf_settings; s->name; s++) {
+        char line[128];
+        snprintf(line, sizeof(line), "\n%s = %s\n", s->name, s->def);
+        if (strcmp(s->name, "config") != 0)
+            CHECK(strstr(text, line) != NULL, "example sets '%s' to its default '%s'", s->name, s->def);
+    }
+    conf_defaults(&c);
+    CHECK_INT_EQ(conf_load_file(&c, path, &e), 0, "example loads: %s", e.msg);
+    conf_release(&c);
+}

@@ -59,8 +59,11 @@ static char *user_state(struct api_call *call, const struct auth_user *u)
     return s;
 }
 
+/* "username" is accepted as a synonym of "name": clients written against the case API's
+ * contract use it. */
 static const struct json_field login_fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 1, 64},
+    {"name", JT_STRING, 0, 1, 64},
+    {"username", JT_STRING, 0, 1, 64},
     {"password", JT_STRING, JF_REQUIRED, 1, 128},
     {NULL, 0, 0, 0, 0},
 };
@@ -72,6 +75,10 @@ int api_login(struct api_call *call)
     if ((rc = json_check(call->body, login_fields, &call->err)) < 0)
         return rc;
     const char *name = json_get_str(call->body, "name");
+    if (!name)
+        name = json_get_str(call->body, "username");
+    if (!name)
+        return err_field(&call->err, ERR_BAD_REQUEST, "name", "field 'name' (or 'username') is required");
     rc = auth_login(call->api->d.auth, name, json_get_str(call->body, "password"), call->req->ip, call->now,
                     call->req->arena, &s, &retry_after, &call->err);
     if (rc == ERR_THROTTLED)

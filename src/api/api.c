@@ -14,6 +14,13 @@
 #include "org/org.h"
 #include "store/store.h"
 
+static void cached_body_unref(void *p)
+{
+    struct cached_body *b = p;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
 int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
     (void)err;
@@ -32,7 +39,7 @@ void api_free(struct api *api)
         return;
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
         free(api->cache[i].key);
-        free(api->cache[i].body);
+        cached_body_unref(api->cache[i].body);
     }
     pthread_mutex_destroy(&api->cache_lock);
     pthread_mutex_destroy(&api->geo_lock);
@@ -174,8 +181,10 @@ static void answer_cached(struct api_call *call, const struct cached_response *c
         http_res_body(call->res, 304, NULL, "", 0, HTTP_BODY_STATIC);
         return;
     }
-    char *body = arena_strndup(call->req->arena, c->body, c->len);
-    http_res_body(call->res, 200, json_type, body, c->len, HTTP_BODY_ARENA);
+    /* Send the cached bytes themselves (no per-request copy); the response holds a reference
+     * that the server drops once the body is sent. Called with cache_lock held. */
+    atomic_fetch_add(&c->body->refs, 1);
+    http_res_body_shared(call->res, 200, json_type, c->body->data, c->body->len, cached_body_unref, c->body);
 }
 
 int api_cache_get(struct api_call *call, const char *key)
@@ -206,15 +215,17 @@ int api_cache_put(struct api_call *call, const char *key, struct jw *w)
     pthread_mutex_lock(&api->cache_lock);
     struct cached_response *c = &api->cache[api->cache_next++ % RESPONSE_CACHE_SLOTS];
     free(c->key);
-    free(c->body);
+    cached_body_unref(c->body);
     c->route = call->route->pattern;
     c->key = xstrdup(key);
     c->version = version;
-    c->body = xstrndup(w->b.p, w->b.len);
-    c->len = w->b.len;
+    c->body = xmalloc(mem_size_add(sizeof(*c->body), w->b.len));
+    atomic_init(&c->body->refs, 1);
+    c->body->len = w->b.len;
+    memcpy(c->body->data, w->b.p, w->b.len);
     unsigned h = 2166136261u;
-    for (size_t i = 0; i < c->len; i++)
-        h = (h ^ (unsigned char)c->body[i]) * 16777619u;
+    for (size_t i = 0; i < c->body->len; i++)
+        h = (h ^ (unsigned char)c->body->data[i]) * 16777619u;
     snprintf(c->etag, sizeof(c->etag), "\"o%lld-%08x\"", (long long)version, h);
     answer_cached(call, c);
     pthread_mutex_unlock(&api->cache_lock);
@@ -352,6 +363,20 @@ static int parse_body(struct api_call *call)
     return 0;
 }
 
+/* The Allow header of a 405 lists every method the path answers to (RFC 9110 15.5.6),
+ * not just one of them. */
+static const char *allowed_methods(struct http_req *req)
+{
+    const char *list = "";
+    for (const struct api_route *r = api_routes; r->pattern; r++) {
+        if (!http_route_match(req, r->pattern, req->path))
+            continue;
+        list = arena_printf(req->arena, "%s%s%s%s", list, *list ? ", " : "", http_method_name(r->method),
+                            r->method == HTTP_GET ? ", HEAD" : "");
+    }
+    return list;
+}
+
 static void serve_api(struct api *api, struct http_req *req, struct http_res *res)
 {
     struct api_call call = {.api = api, .req = req, .res = res};
@@ -397,8 +422,10 @@ out:
         if (err_http_status(call.err.code) >= 500)
             log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path,
                     call.err.msg);
-        if (call.err.code == ERR_METHOD && path_match)
-            http_res_header(res, "Allow", http_method_name(path_match->method));
+        if (call.err.code == ERR_METHOD && path_match) {
+            http_res_header(res, "Allow", allowed_methods(req));
+            req->route = path_match->pattern;
+        }
         api_error(res, &call.err, req->arena);
     }
     if (call.body)

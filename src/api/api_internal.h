@@ -21,12 +21,19 @@ struct store_conn;
 
 #define RESPONSE_CACHE_SLOTS 64
 
+/* A cached body is reference-counted: the cache holds one reference and every response
+ * being sent from it holds one, so a slot can be replaced while responses are in flight. */
+struct cached_body {
+    _Atomic int refs;
+    size_t len;
+    char data[];
+};
+
 struct cached_response {
     const char *route;
     char *key;                   /* query string the body was built for */
     int64_t version;
-    char *body;
-    size_t len;
+    struct cached_body *body;
     char etag[32];
 };
 

@@ -663,6 +663,15 @@ static int category_body(struct api_call *call, struct org_category_in *in)
     return 0;
 }
 
+/* The org layer names the SLA columns (sla_reply) but the request nests them ("sla":
+ * {"reply": ...}), so a client must be told the path it sent: sla.reply. */
+static int sla_field_path(struct api_call *call, int rc)
+{
+    if (rc < 0 && strncmp(call->err.field, "sla_", 4) == 0)
+        call->err.field[3] = '.';
+    return rc;
+}
+
 int api_category_create(struct api_call *call)
 {
     struct org_category_in in = {.active = 1};
@@ -680,7 +689,7 @@ int api_category_create(struct api_call *call)
     in.parent_id = json_get_int(call->body, "parent_id", 0);
     if ((rc = category_body(call, &in)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_category_create(call->conn, &in, call->now, &id, &call->err)) < 0 ||
+    if ((rc = api_begin(call)) < 0 || (rc = sla_field_path(call, org_category_create(call->conn, &in, call->now, &id, &call->err))) < 0 ||
         (rc = category_state(call, id, &after)) < 0 ||
         (rc = api_commit(call, "category.create", arena_printf(call->req->arena, "category/%lld", (long long)id), NULL,
                          after)) < 0)
@@ -710,7 +719,7 @@ int api_category_update(struct api_call *call)
     in.sla = cur.sla;
     in.keywords = cur.keywords;
     in.active = cur.active;
-    if ((rc = category_body(call, &in)) < 0 || (rc = org_category_update(call->conn, id, &in, call->now, &call->err)) < 0 ||
+    if ((rc = category_body(call, &in)) < 0 || (rc = sla_field_path(call, org_category_update(call->conn, id, &in, call->now, &call->err))) < 0 ||
         (rc = category_state(call, id, &after)) < 0 ||
         (rc = api_commit(call, "category.update", arena_printf(call->req->arena, "category/%lld", (long long)id), before,
                          after)) < 0)
@@ -758,9 +767,11 @@ int api_calendar_get(struct api_call *call)
     int rc;
     const char *from = http_req_query(call->req, "from"), *to = http_req_query(call->req, "to");
     int64_t d;
-    if ((from && org_date_parse(from, &d) < 0) || (to && org_date_parse(to, &d) < 0))
-        return err_field(&call->err, ERR_BAD_REQUEST, from && org_date_parse(from, &d) < 0 ? "from" : "to",
-                         "dates must be written YYYY-MM-DD");
+    if ((from && org_date_parse(from, &d) < 0) || (to && org_date_parse(to, &d) < 0)) {
+        const char *bad = from && org_date_parse(from, &d) < 0 ? "from" : "to";
+        return err_field(&call->err, ERR_BAD_REQUEST, bad, "query parameter '%s' must be a date written YYYY-MM-DD",
+                         bad);
+    }
     if ((rc = org_calendar_settings_get(call->conn, &s, &call->err)) < 0 ||
         (rc = org_calendar_day_list(call->conn, from, to, call->req->arena, &days, &n, &call->err)) < 0)
         return rc;

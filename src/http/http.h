@@ -9,8 +9,9 @@
  *
  * Threading: the handler is called concurrently from the pool threads. Ownership: request
  * strings are borrowed for the duration of the handler call; response bodies are either in
- * the request arena (HTTP_BODY_ARENA), static, or malloc'd and owned by the server after
- * http_res_* has been called (HTTP_BODY_FREE).
+ * the request arena (HTTP_BODY_ARENA), static, malloc'd and owned by the server after
+ * http_res_* has been called (HTTP_BODY_FREE), or shared with a reference the server drops
+ * once the body is sent (HTTP_BODY_SHARED, set with http_res_body_shared()).
  */
 #ifndef GRIDLOOP_HTTP_HTTP_H
 #define GRIDLOOP_HTTP_HTTP_H
@@ -50,7 +51,7 @@ struct http_req {
     void *conn;                  /* private: the MHD connection */
 };
 
-enum http_body_kind { HTTP_BODY_STATIC, HTTP_BODY_ARENA, HTTP_BODY_FREE };
+enum http_body_kind { HTTP_BODY_STATIC, HTTP_BODY_ARENA, HTTP_BODY_FREE, HTTP_BODY_SHARED };
 
 struct http_res {
     int status;
@@ -58,6 +59,8 @@ struct http_res {
     const char *body;
     size_t body_len;
     enum http_body_kind body_kind;
+    void (*body_release)(void *owner); /* HTTP_BODY_SHARED: called once when done with body */
+    void *body_owner;
     int fd;                      /* >= 0: send this file (owned, closed by the server) */
     uint64_t fd_size;
     int close;                   /* ask for the connection to be closed */
@@ -105,6 +108,11 @@ const char *http_req_param(const struct http_req *req, const char *name);
 /* Response helpers. A body set with http_res_body() in HTTP_BODY_FREE mode is freed by the server. */
 void http_res_body(struct http_res *res, int status, const char *content_type, const char *body,
                    size_t len, enum http_body_kind kind);
+/* A body owned by someone else (e.g. a reference-counted cache entry): the server calls
+ * release(owner) exactly once, after the response has been sent or discarded. This avoids
+ * copying a large cached body into the request arena for every request. */
+void http_res_body_shared(struct http_res *res, int status, const char *content_type, const char *body,
+                          size_t len, void (*release)(void *owner), void *owner);
 void http_res_header(struct http_res *res, const char *name, const char *value);  /* values must outlive the call: arena or static */
 
 const char *http_method_name(enum http_method m);

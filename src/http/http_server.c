@@ -2,7 +2,8 @@
  * libmicrohttpd adapter. Two MHD idioms matter for speed and correctness here:
  * - the response is queued on the second (or later) access-handler call, never the first,
  *   because MHD 0.9.75 closes keep-alive connections whose response was queued before the
- *   request was fully read;
+ *   request was fully read (the one exception is a declared length over the limit, whose
+ *   413 should close the connection anyway);
  * - the body arrives in pieces; each piece is consumed (*upload_data_size = 0) and appended
  *   to the request's buffer until the limit, after which the rest is discarded and 413 is
  *   answered.
@@ -105,16 +106,35 @@ const char *http_req_param(const struct http_req *req, const char *name)
     return NULL;
 }
 
-void http_res_body(struct http_res *res, int status, const char *content_type, const char *body,
-                   size_t len, enum http_body_kind kind)
+/* Gives up whatever the response owns for its current body. */
+static void res_body_drop(struct http_res *res)
 {
     if (res->body_kind == HTTP_BODY_FREE)
         free((void *)res->body);
+    else if (res->body_kind == HTTP_BODY_SHARED && res->body_release)
+        res->body_release(res->body_owner);
+    res->body_kind = HTTP_BODY_STATIC;
+    res->body_release = NULL;
+    res->body_owner = NULL;
+}
+
+void http_res_body(struct http_res *res, int status, const char *content_type, const char *body,
+                   size_t len, enum http_body_kind kind)
+{
+    res_body_drop(res);
     res->status = status;
     res->content_type = content_type;
     res->body = body;
     res->body_len = len;
     res->body_kind = kind;
+}
+
+void http_res_body_shared(struct http_res *res, int status, const char *content_type, const char *body,
+                          size_t len, void (*release)(void *owner), void *owner)
+{
+    http_res_body(res, status, content_type, body, len, HTTP_BODY_SHARED);
+    res->body_release = release;
+    res->body_owner = owner;
 }
 
 void http_res_header(struct http_res *res, const char *name, const char *value)
@@ -218,6 +238,11 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
     } else if (res->body_kind == HTTP_BODY_FREE) {
         r = MHD_create_response_from_buffer_with_free_callback(res->body_len, (void *)res->body, free);
         res->body_kind = HTTP_BODY_STATIC; /* ownership moved to MHD */
+    } else if (res->body_kind == HTTP_BODY_SHARED) {
+        r = MHD_create_response_from_buffer_with_free_callback_cls(res->body_len, (void *)res->body,
+                                                                   res->body_release, res->body_owner);
+        if (r)
+            res->body_kind = HTTP_BODY_STATIC; /* MHD drops the reference when it is done */
     } else {
         /* Arena bodies die with the request and static ones never change: no copy needed
          * as long as MHD is done with them before the arena is released (completion). */
@@ -250,10 +275,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
 
     if (!rs) {
-        *con_cls = begin(s, c, url, method);
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
+        *con_cls = rs = begin(s, c, url, method);
+        /* A declared length over the limit is answered (413, connection closed) before any
+         * of the body is read: waiting for the end would let a client hold the connection
+         * open, or make the server read and discard up to the declared terabytes. Closing
+         * is what MHD does after an early response, which is fine for a refusal. */
+        if (!rs->req.body_too_large)
+            return MHD_YES;
+    } else if (*upload_data_size) {
         if (!rs->req.body_too_large) {
             if (rs->body.len + *upload_data_size > rs->limit)
                 rs->req.body_too_large = 1;
@@ -278,8 +307,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!res.status)
         res.status = 500;
     enum MHD_Result ret = queue(s, c, rs, &res);
-    if (res.body_kind == HTTP_BODY_FREE)
-        free((void *)res.body);
+    res_body_drop(&res);
     if (res.fd >= 0)
         close(res.fd);
     return ret;

@@ -263,8 +263,10 @@ static int etag_matches(const char *inm, const char *etag)
 
 int http_static_serve(struct http_static *s, struct http_req *req, struct http_res *res)
 {
-    char *rel = http_url_decode(req->arena, req->path, strlen(req->path), 0);
-    if (!rel || !safe_path(rel)) {
+    /* MHD has already percent-decoded the path; decoding it again would make "%252e" a '.'
+     * and leave files whose names contain '%' unreachable. */
+    const char *rel = req->path;
+    if (!safe_path(rel)) {
         http_res_body(res, 400, "text/plain; charset=utf-8", "bad path\n", 9, HTTP_BODY_STATIC);
         return 1;
     }

@@ -33,6 +33,25 @@ static int too_deep(const char *s, size_t n)
     return 0;
 }
 
+/* cJSON decodes "\u0000" into a NUL that ends the C string, so "A\u0000B" would arrive as
+ * "A": refuse the escape rather than store a silently shortened value. */
+static int has_nul_escape(const char *s, size_t n)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '\\') {
+            if (i + 5 < n && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+                return 1;
+            i++;
+        } else if (s[i] == '"') {
+            in_str = 0;
+        }
+    }
+    return 0;
+}
+
 int json_parse(const char *text, size_t len, json_t **out, struct err *err)
 {
     long bad = utf8_invalid_at(text, len);
@@ -40,6 +59,8 @@ int json_parse(const char *text, size_t len, json_t **out, struct err *err)
         return err_set(err, ERR_BAD_REQUEST, "request body is not valid UTF-8 (byte %ld)", bad);
     if (memchr(text, '\0', len))
         return err_set(err, ERR_BAD_REQUEST, "request body contains a NUL byte");
+    if (has_nul_escape(text, len))
+        return err_set(err, ERR_BAD_REQUEST, "request body contains a NUL character (\\u0000)");
     if (too_deep(text, len))
         return err_set(err, ERR_BAD_REQUEST, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
     const char *end = NULL;

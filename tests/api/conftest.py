@@ -1,0 +1,349 @@
+"""
+Fixtures for the gridloop API tests.
+
+Every test talks to a real `gridloop serve` process over loopback HTTP. The binary comes from
+GRIDLOOP_BIN (default: build/gridloop of this checkout), so the same suite runs against the
+normal and the ASan/UBSan build (`make api`).
+
+- `gl` (session scope) is one server over a copy of a demo database, with a login throttle
+  generous enough never to trip; most tests use it and must leave its demo data as they found
+  it (they create their own objects under unique names instead of editing shared ones).
+- `server_factory` (function scope) starts fresh servers with their own settings, for tests
+  that need isolation (throttling, password changes, shutdown).
+
+Whatever a server wrote to stderr is kept in its directory; a sanitizer report in it fails
+the test session, and so does a server that does not exit 0 on SIGTERM or leaves an audit
+chain that `gridloop audit verify` does not call intact.
+"""
+import http.cookiejar
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BIN = os.environ.get("GRIDLOOP_BIN", os.path.join(ROOT, "build", "gridloop"))
+WEB = os.path.join(ROOT, "web")
+PASSWORD = "demo-pass-1"
+DEMO_USERS = ["admin", "operator", "dispatcher", "handler_cgj", "handler_qsjd", "grid_worker",
+              "supervisor", "data_officer", "citizen"]
+
+# Settings that keep the shared server from ever throttling logins.
+GENEROUS = ["--login-max-user-failures", "1000", "--login-max-ip-failures", "100000"]
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+# Sanitizer reports that turned up in any server's stderr, checked at session end.
+_sanitizer_reports = []
+
+
+def child_env(extra=None):
+    """Environment for a gridloop process: no stray GRIDLOOP_* settings from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLOOP_")}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_cli(*args, env=None, timeout=60):
+    """Run a gridloop command; returns CompletedProcess with text stdout/stderr."""
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, env=child_env(env),
+                       timeout=timeout)
+    note_sanitizer(p.stderr, "gridloop " + " ".join(args))
+    return p
+
+
+def note_sanitizer(text, what):
+    if any(m in text for m in SANITIZER_MARKERS):
+        _sanitizer_reports.append(f"{what}:\n{text[-4000:]}")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_db(src, dst):
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(src + suffix):
+            shutil.copyfile(src + suffix, dst + suffix)
+
+
+class Server:
+    """One `gridloop serve` process over its own database copy."""
+
+    def __init__(self, workdir, template_db, args=(), env=None, db=None):
+        self.dir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.db = db or os.path.join(workdir, "db")
+        if template_db:
+            copy_db(template_db, self.db)
+        self.args = list(args)
+        self.env = env
+        self.proc = None
+        self.port = None
+        self.stderr_path = os.path.join(workdir, "stderr.log")
+        self.stdout_path = os.path.join(workdir, "stdout.log")
+        self.exit_code = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        for _attempt in range(5):
+            self.port = free_port()
+            cmd = [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
+                   "--web", WEB, *self.args]
+            with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+                self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=child_env(self.env))
+            if self._wait_healthy(timeout):
+                return self
+            # Lost the port to someone else between probing and binding: try another.
+            if self.proc.poll() is None:
+                break
+        raise RuntimeError(f"gridloop serve did not become healthy:\n{self.stderr()[-3000:]}")
+
+    def _wait_healthy(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    return True
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.02)
+        return False
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit code (None if it had to be killed)."""
+        if self.proc is None:
+            return self.exit_code
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.exit_code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.exit_code = None
+        self.proc = None
+        note_sanitizer(self.stderr(), f"server in {self.dir}")
+        return self.exit_code
+
+    def check_clean_exit(self):
+        code = self.stop()
+        assert code == 0, f"server exited with {code}; stderr:\n{self.stderr()[-3000:]}"
+        v = run_cli("audit", "verify", "--db", self.db)
+        assert v.returncode == 0 and "intact" in v.stdout, v.stdout + v.stderr
+
+
+class Api:
+    """Small client over one server: URLs, per-user sessions with cached bearer tokens."""
+
+    def __init__(self, server):
+        self.server = server
+        self._sessions = {}
+        # Never keeps a cookie, so a login made through it cannot authenticate later calls.
+        self.anon = requests.Session()
+        self.anon.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+    @property
+    def base(self):
+        return self.server.base
+
+    def url(self, path):
+        return self.base + path
+
+    def login_raw(self, name, password=PASSWORD, session=None):
+        s = session or requests.Session()
+        return s.post(self.url("/api/v1/auth/login"), json={"name": name, "password": password},
+                      timeout=10)
+
+    def fresh(self, name, password=PASSWORD):
+        """A new session (own token) for 'name', never cached: for logout and password tests."""
+        s = requests.Session()
+        r = self.login_raw(name, password)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        s.headers["Authorization"] = "Bearer " + body["token"]
+        s.token = body["token"]
+        s.csrf = body["csrf_token"]
+        s.user = body["user"]
+        return s
+
+    def login(self, name, password=PASSWORD):
+        """The cached session of 'name' (one argon2 verification per user per server)."""
+        if name not in self._sessions:
+            self._sessions[name] = self.fresh(name, password)
+        return self._sessions[name]
+
+    def as_(self, name):
+        return self.anon if name is None else self.login(name)
+
+    def request(self, who, method, path, **kw):
+        kw.setdefault("timeout", 30)
+        return self.as_(who).request(method, self.url(path), **kw)
+
+    def get(self, who, path, **kw):
+        return self.request(who, "GET", path, **kw)
+
+    def post(self, who, path, **kw):
+        return self.request(who, "POST", path, **kw)
+
+    def put(self, who, path, **kw):
+        return self.request(who, "PUT", path, **kw)
+
+    def patch(self, who, path, **kw):
+        return self.request(who, "PATCH", path, **kw)
+
+    def delete(self, who, path, **kw):
+        return self.request(who, "DELETE", path, **kw)
+
+    def items(self, who, path, **kw):
+        r = self.get(who, path, **kw)
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+
+def assert_error(r, status, code=None, field=None):
+    """r is a JSON error {"error":{"code","message","field"}} with the given status."""
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text[:500]}"
+    assert r.headers.get("Content-Type", "").startswith("application/json"), r.headers
+    body = r.json()
+    assert set(body) == {"error"}, body
+    e = body["error"]
+    assert set(e) == {"code", "message", "field"}, e
+    assert isinstance(e["message"], str) and e["message"], e
+    if code is not None:
+        assert e["code"] == code, e
+    if field is not None:
+        assert e["field"] == field, e
+    return e
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A demo database made once; every server runs on its own copy of it."""
+    d = tmp_path_factory.mktemp("template")
+    db = str(d / "db")
+    p = run_cli("init", "--db", db, "--demo", "--demo-password", PASSWORD)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "demo users" in p.stdout
+    return db
+
+
+@pytest.fixture(scope="session")
+def gl_server(tmp_path_factory, template_db):
+    srv = Server(str(tmp_path_factory.mktemp("shared")), template_db, GENEROUS).start()
+    yield srv
+    srv.check_clean_exit()
+
+
+@pytest.fixture(scope="session")
+def gl(gl_server):
+    return Api(gl_server)
+
+
+@pytest.fixture
+def server_factory(tmp_path, template_db):
+    """Start fresh servers: server_factory(args=[...], env={...}) -> Api. All are stopped and
+    checked (exit 0, audit intact) at the end of the test unless the test stopped them."""
+    started = []
+
+    def make(args=(), env=None, template=True):
+        n = len(started)
+        srv = Server(str(tmp_path / f"srv{n}"), template_db if template else None, args, env)
+        started.append(srv)
+        srv.start()
+        return Api(srv)
+
+    yield make
+    for srv in started:
+        if srv.proc is not None:
+            srv.check_clean_exit()
+
+
+@pytest.fixture(scope="session")
+def demo(gl):
+    """Ids of the demo objects the tests refer to, looked up by code/name."""
+    regions = {r["code"]: r for r in gl.items("admin", "/api/v1/regions")}
+    depts = {d["code"]: d for d in gl.items("admin", "/api/v1/departments")}
+    users = {u["name"]: u for u in gl.items("admin", "/api/v1/users")}
+    gw = users["grid_worker"]
+    grid_code = gw["region"]
+    return {
+        "regions": regions,
+        "depts": depts,
+        "users": users,
+        "district": regions["330179"]["id"],
+        "street1": regions["330179001"]["id"],
+        "street2": regions["330179002"]["id"],
+        "gw_grid": gw["region_id"],
+        "gw_grid_code": grid_code,
+        "gw_community": regions[grid_code[:12]]["id"],
+        "sibling_grid": regions[grid_code[:12] + "02"]["id"],
+        "other_street_grid": regions["33017900200101"]["id"],
+        "CGJ": depts["CGJ"]["id"],
+        "QSJD": depts["QSJD"]["id"],
+        "HWZ": depts["HWZ"]["id"],
+    }
+
+
+def unique(prefix="t"):
+    unique.n += 1
+    return f"{prefix}{os.getpid() % 1000:03d}{unique.n:04d}"
+
+
+unique.n = 0
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _sanitizer_reports:
+        session.exitstatus = 1
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        msg = "sanitizer reports in gridloop stderr:\n" + "\n\n".join(_sanitizer_reports)
+        if tr:
+            tr.write_line(msg, red=True)
+        else:
+            print(msg)
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_report(request):
+    """Fail the test during which a sanitizer report appears in the shared server's stderr
+    (only what it wrote during this test is looked at)."""
+    before = len(_sanitizer_reports)
+    srv = None
+    if "gl_server" in request.fixturenames or "gl" in request.fixturenames:
+        srv = request.getfixturevalue("gl_server")
+    start = os.path.getsize(srv.stderr_path) if srv and os.path.exists(srv.stderr_path) else 0
+    yield
+    if srv is not None:
+        with open(srv.stderr_path, "rb") as f:
+            f.seek(start)
+            new = f.read().decode("utf-8", "replace")
+        if any(m in new for m in SANITIZER_MARKERS):
+            pytest.fail("sanitizer report in server stderr:\n" + new[-4000:])
+    assert len(_sanitizer_reports) == before, _sanitizer_reports[-1]

@@ -1,0 +1,212 @@
+"""
+Who may call what: every route of src/api/routes.c against every demo role (and no session).
+
+The role sets below restate the policy independently of the server; a route added to routes.c
+without a row here fails test_table_covers_every_route. Calls that are allowed are made so that
+they change nothing: writes carry an unknown field (refused with 400 after authorisation) and
+deletes name an id that does not exist (404), so the table can run against the shared server.
+"""
+import os
+import re
+
+import pytest
+import requests
+
+from conftest import DEMO_USERS, ROOT, assert_error
+
+ALL = set(DEMO_USERS)
+STAFF = ALL - {"citizen"}
+ADMIN = {"admin"}
+OPS = {"admin", "data_officer"}
+PUBLIC = None  # no session needed
+PROBE = {"_probe": 1}
+NO_DAY = "2031-01-02"  # no calendar override on this day
+FROM = "2026-03-02T09:00:00%2B08:00"
+
+# (method, route pattern, concrete path (format keys from ids()), body, roles, allowed status)
+TABLE = [
+    ("GET", "/healthz", "/healthz", None, PUBLIC, 200),
+    ("GET", "/metrics", "/metrics", None, OPS, 200),
+    ("POST", "/api/v1/auth/login", "/api/v1/auth/login", PROBE, PUBLIC, 400),
+    ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, ALL, 204),
+    ("GET", "/api/v1/me", "/api/v1/me", None, ALL, 200),
+    ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN, 200),
+    ("POST", "/api/v1/users", "/api/v1/users", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/users/{id}", "/api/v1/users/{self}", None, ALL, 200),
+    ("PATCH", "/api/v1/users/{id}", "/api/v1/users/{self}", PROBE, ADMIN, 400),
+    ("PUT", "/api/v1/users/{id}/password", "/api/v1/users/{self}/password", PROBE, ALL, 400),
+    ("GET", "/api/v1/regions", "/api/v1/regions?level=street", None, ALL, 200),
+    ("GET", "/api/v1/regions/locate", "/api/v1/regions/locate?lat=30.2&lon=120.1", None, ALL, 200),
+    ("POST", "/api/v1/regions", "/api/v1/regions", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/regions/{id}", "/api/v1/regions/{my_region}", None, ALL, 200),
+    ("PATCH", "/api/v1/regions/{id}", "/api/v1/regions/{district}", PROBE, ADMIN, 400),
+    ("DELETE", "/api/v1/regions/{id}", "/api/v1/regions/999999", None, ADMIN, 404),
+    ("GET", "/api/v1/departments", "/api/v1/departments", None, STAFF, 200),
+    ("POST", "/api/v1/departments", "/api/v1/departments", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/departments/{id}", "/api/v1/departments/{my_dept}", None, STAFF, 200),
+    ("PATCH", "/api/v1/departments/{id}", "/api/v1/departments/{CGJ}", PROBE, ADMIN, 400),
+    ("DELETE", "/api/v1/departments/{id}", "/api/v1/departments/999999", None, ADMIN, 404),
+    ("GET", "/api/v1/categories", "/api/v1/categories?level=1", None, ALL, 200),
+    ("POST", "/api/v1/categories", "/api/v1/categories", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/categories/{id}", "/api/v1/categories/1", None, ALL, 200),
+    ("PATCH", "/api/v1/categories/{id}", "/api/v1/categories/1", PROBE, ADMIN, 400),
+    ("DELETE", "/api/v1/categories/{id}", "/api/v1/categories/999999", None, ADMIN, 404),
+    ("GET", "/api/v1/calendar", "/api/v1/calendar", None, STAFF, 200),
+    ("PUT", "/api/v1/calendar", "/api/v1/calendar", PROBE, ADMIN, 400),
+    ("PUT", "/api/v1/calendar/days/{day}", "/api/v1/calendar/days/" + NO_DAY, PROBE, ADMIN, 400),
+    ("DELETE", "/api/v1/calendar/days/{day}", "/api/v1/calendar/days/" + NO_DAY, None, ADMIN, 404),
+    ("GET", "/api/v1/calendar/add", f"/api/v1/calendar/add?from={FROM}&amount=3&unit=work_hours", None, STAFF, 200),
+    ("GET", "/api/v1/audit", "/api/v1/audit?limit=5", None, {"admin", "supervisor"}, 200),
+    ("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, ADMIN, 200),
+]
+
+WHO = DEMO_USERS + [None]
+
+
+def route_table_from_source():
+    src = open(os.path.join(ROOT, "src", "api", "routes.c"), encoding="utf-8").read()
+    return set(re.findall(r'\{HTTP_([A-Z]+),\s*"([^"]+)"', src))
+
+
+def test_table_covers_every_route():
+    assert route_table_from_source() == {(m, p) for m, p, *_ in TABLE}
+
+
+@pytest.fixture(scope="module")
+def ids(demo):
+    return demo
+
+
+def concrete(path, who, ids):
+    u = ids["users"].get(who) if who else None
+    my_region = (u or {}).get("region_id") or ids["district"]
+    depts = (u or {}).get("departments") or [ids["CGJ"]]
+    return path.format(self=u["id"] if u else 1, my_region=my_region, my_dept=depts[0],
+                       district=ids["district"], CGJ=ids["CGJ"])
+
+
+def roles_text(roles):
+    return "|".join(r for r in ("citizen", "operator", "dispatcher", "handler", "grid_worker", "supervisor",
+                                "data_officer", "admin") if r in {x.split("_")[0] if x.startswith("handler") else x
+                                                                  for x in roles})
+
+
+@pytest.mark.parametrize("who", WHO, ids=lambda w: w or "anonymous")
+@pytest.mark.parametrize("method,pattern,path,body,roles,ok_status", TABLE,
+                         ids=[f"{m} {p}" for m, p, *_ in TABLE])
+def test_role_table(gl, ids, who, method, pattern, path, body, roles, ok_status):
+    url = gl.url(concrete(path, who, ids))
+    if pattern == "/api/v1/auth/logout" and who:
+        session = gl.fresh(who)  # logging out must not end the cached session
+    else:
+        session = gl.as_(who)
+    r = session.request(method, url, json=body, timeout=30)
+    loopback_public = pattern == "/metrics" and who is None
+    if roles is PUBLIC or loopback_public or (who in roles):
+        assert r.status_code == ok_status, f"{who} {method} {url}: {r.status_code} {r.text[:300]}"
+        if ok_status == 400:
+            assert_error(r, 400, "bad_request", "_probe")
+        elif ok_status == 404:
+            assert_error(r, 404, "not_found")
+    elif who is None:
+        e = assert_error(r, 401, "unauthorized")
+        assert "Authorization: Bearer" in e["message"]
+    else:
+        e = assert_error(r, 403, "forbidden")
+        # The message says why: what the route needs and what the caller has.
+        need = roles_text(roles)
+        assert f"requires role {need}" in e["message"], e
+        assert "you have " + ("handler" if who.startswith("handler") else who) in e["message"], e
+
+
+def test_citizen_departments_forbidden_says_why(gl):
+    e = assert_error(gl.get("citizen", "/api/v1/departments"), 403, "forbidden")
+    assert "GET /api/v1/departments requires role operator|" in e["message"]
+    assert "admin" in e["message"] and e["message"].endswith("you have citizen")
+
+
+def test_department_scope(gl, ids):
+    cgj, qsjd, hwz = ids["CGJ"], ids["QSJD"], ids["HWZ"]
+    r = gl.get("handler_cgj", f"/api/v1/departments/{cgj}")
+    assert r.status_code == 200 and r.json()["code"] == "CGJ"
+    for other in (qsjd, hwz):
+        e = assert_error(gl.get("handler_cgj", f"/api/v1/departments/{other}"), 403, "forbidden")
+        assert f"department {other} is outside your scope" in e["message"]
+    assert gl.get("handler_qsjd", f"/api/v1/departments/{qsjd}").status_code == 200
+    assert_error(gl.get("handler_qsjd", f"/api/v1/departments/{cgj}"), 403, "forbidden")
+    # Roles that are not department-bound see every department.
+    for who in ("operator", "dispatcher", "supervisor", "data_officer", "grid_worker", "admin"):
+        assert gl.get(who, f"/api/v1/departments/{qsjd}").status_code == 200, who
+    # A missing department is 404 for an unbound role and still 403 for a bound one.
+    assert_error(gl.get("admin", "/api/v1/departments/999999"), 404, "not_found")
+    assert_error(gl.get("handler_cgj", "/api/v1/departments/999999"), 403, "forbidden")
+
+
+def test_region_scope(gl, ids):
+    gw = "grid_worker"
+    for rid in (ids["gw_grid"], ids["gw_community"], ids["street1"], ids["district"]):
+        r = gl.get(gw, f"/api/v1/regions/{rid}")
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == rid
+    for rid in (ids["other_street_grid"], ids["street2"], ids["sibling_grid"]):
+        e = assert_error(gl.get(gw, f"/api/v1/regions/{rid}"), 403, "forbidden")
+        assert ids["gw_grid_code"] in e["message"]
+    # A street-bound handler sees its street's subtree, not the next street.
+    assert gl.get("handler_qsjd", f"/api/v1/regions/{ids['gw_grid']}").status_code == 200
+    assert_error(gl.get("handler_qsjd", f"/api/v1/regions/{ids['other_street_grid']}"), 403, "forbidden")
+    # Unbound users see all regions.
+    for who in ("citizen", "operator", "admin"):
+        assert gl.get(who, f"/api/v1/regions/{ids['other_street_grid']}").status_code == 200, who
+    r = gl.get(gw, f"/api/v1/regions/{ids['gw_grid']}").json()
+    assert r["path"].count("/") == 3 and r["level"] == "grid" and r["boundary"]["type"] == "Polygon"
+
+
+def test_user_scope(gl, ids):
+    me = ids["users"]["operator"]["id"]
+    other = ids["users"]["dispatcher"]["id"]
+    r = gl.get("operator", f"/api/v1/users/{me}")
+    assert r.status_code == 200 and r.json()["name"] == "operator"
+    e = assert_error(gl.get("operator", f"/api/v1/users/{other}"), 403, "forbidden")
+    assert "your own account" in e["message"]
+    r = gl.get("admin", f"/api/v1/users/{other}")
+    assert r.status_code == 200 and r.json()["name"] == "dispatcher"
+    assert r.json()["phone"].isdigit()  # admins see full phone numbers
+    assert_error(gl.get("admin", "/api/v1/users/999999"), 404, "not_found")
+    assert_error(gl.get("operator", "/api/v1/users/999999"), 403, "forbidden")
+
+
+def test_unauthenticated_protected_routes(gl, ids):
+    protected = [(m, concrete(p, "admin", ids)) for m, pat, p, b, roles, _ in TABLE
+                 if roles is not PUBLIC and pat != "/metrics"]
+    assert len(protected) > 25
+    for method, path in protected:
+        r = requests.request(method, gl.url(path), json=PROBE if method in ("POST", "PUT", "PATCH") else None)
+        assert_error(r, 401, "unauthorized")
+
+
+def test_metrics_from_loopback(gl):
+    gl.get("admin", "/api/v1/regions?level=district")  # at least one db-backed request
+    r = requests.get(gl.url("/metrics"))
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/plain")
+    text = r.text
+    assert "# TYPE gridloop_http_requests_total counter" in text
+    assert re.search(r'^gridloop_http_requests_total\{route="/healthz",status="200"\} [1-9]\d*$', text, re.M)
+    m = re.search(r"^gridloop_db_seconds_total (\d+\.\d+)$", text, re.M)
+    assert m and float(m.group(1)) > 0
+    assert re.search(r"^gridloop_db_statements_total [1-9]\d*$", text, re.M)
+    # Every sample line is "name{labels} value" or "name value".
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            assert re.match(r'^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [-+0-9.eInf]+$', line), line
+    # A token that lacks the role is refused even from loopback.
+    assert_error(gl.get("citizen", "/metrics"), 403, "forbidden")
+    assert gl.get("data_officer", "/metrics").status_code == 200
+
+
+def test_healthz_public(gl):
+    r = requests.get(gl.url("/healthz"))
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    r = requests.get(gl.url("/healthz"), headers={"Authorization": "Bearer junk"})
+    assert r.status_code == 200
+    assert requests.head(gl.url("/healthz")).status_code == 200

@@ -34,7 +34,9 @@ struct cached_response {
     char *key;                   /* query string the body was built for */
     int64_t version;
     struct cached_body *body;
+    struct cached_body *gz;      /* gzip of body; NULL when small or incompressible */
     char etag[32];
+    char etag_gz[40];
 };
 
 struct api {

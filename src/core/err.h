@@ -21,6 +21,7 @@
     X(METHOD,              -5,   405, "method_not_allowed",  "method not allowed")         \
     X(CONFLICT,            -6,   409, "conflict",            "conflicting state")          \
     X(TOO_LARGE,           -7,   413, "payload_too_large",   "request body too large")     \
+    X(HEADERS_TOO_LARGE,   -15,  431, "request_header_fields_too_large", "request headers too large") \
     X(MEDIA_TYPE,          -8,   415, "unsupported_media_type", "unsupported media type")  \
     X(THROTTLED,           -9,   429, "too_many_requests",   "too many requests")          \
     X(STORE,               -10,  500, "store_error",         "storage failure")            \

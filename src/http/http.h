@@ -39,6 +39,7 @@ struct http_req {
     const char *body;            /* NUL-terminated copy; "" when there is none */
     size_t body_len;
     int body_too_large;          /* set when the body went over the limit: answer 413 */
+    int headers_too_large;       /* request line + headers over max_header_bytes: answer 431 */
     const char *ip;              /* peer address as text */
     char request_id[20];
     /* Filled by the router for the matched route. */
@@ -118,12 +119,20 @@ void http_res_header(struct http_res *res, const char *name, const char *value);
 const char *http_method_name(enum http_method m);
 const char *http_status_text(int status);
 
+/* 1 if the client accepts a gzip-encoded response. */
+int http_req_accepts_gzip(const struct http_req *req);
+
+/* gzip 'data'; returns a malloc'd buffer (caller frees) or NULL when compression does not
+ * make it smaller. */
+char *http_gzip(const char *data, size_t len, size_t *out_len);
+
 /* ---- router ---- */
 
 /*
  * Match 'path' against 'pattern' where segments written {name} capture one path segment.
  * On a match fills req->params / req->param_names / req->route and returns 1; else 0.
- * Captured values are percent-decoded into the request arena.
+ * 'path' is already percent-decoded by the server, so captures are copied as they are:
+ * decoding again would let "%2531" reach id 1.
  */
 int http_route_match(struct http_req *req, const char *pattern, const char *path);
 

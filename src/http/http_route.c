@@ -76,9 +76,7 @@ int http_route_match(struct http_req *req, const char *pattern, const char *path
     if (*p || *u)
         return 0;
     for (int i = 0; i < n; i++) {
-        values[i] = http_url_decode(req->arena, value_start[i], value_len[i], 0);
-        if (!values[i])
-            return 0;
+        values[i] = arena_strndup(req->arena, value_start[i], value_len[i]);
         req->param_names[i] = arena_strndup(req->arena, names[i], name_len[i]);
         req->params[i] = values[i];
     }

@@ -171,6 +171,15 @@ static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    size_t *total = cls;
+    (void)kind;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, const char *url,
                                const char *method)
 {
@@ -192,6 +201,12 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
              (unsigned long long)(n & 0xffffffffu));
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     rs->limit = is_upload_type(ct) ? s->opt.max_upload_bytes : s->opt.max_body_bytes;
+    /* MHD bounds headers only by its connection pool, loosely; count them exactly so the
+     * limit is the configured one and the refusal is our JSON 431. */
+    size_t header_bytes = strlen(url) + strlen(method) + 12;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &header_bytes);
+    if (header_bytes > (size_t)s->opt.max_header_bytes)
+        rs->req.headers_too_large = 1;
     /* A declared length over the limit is refused before any of the body is read. */
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > rs->limit)
@@ -237,7 +252,8 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
         res->fd = -1;
     } else if (res->body_kind == HTTP_BODY_FREE) {
         r = MHD_create_response_from_buffer_with_free_callback(res->body_len, (void *)res->body, free);
-        res->body_kind = HTTP_BODY_STATIC; /* ownership moved to MHD */
+        if (r)
+            res->body_kind = HTTP_BODY_STATIC; /* ownership moved to MHD */
     } else if (res->body_kind == HTTP_BODY_SHARED) {
         r = MHD_create_response_from_buffer_with_free_callback_cls(res->body_len, (void *)res->body,
                                                                    res->body_release, res->body_owner);
@@ -280,7 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * of the body is read: waiting for the end would let a client hold the connection
          * open, or make the server read and discard up to the declared terabytes. Closing
          * is what MHD does after an early response, which is fine for a refusal. */
-        if (!rs->req.body_too_large)
+        if (!rs->req.body_too_large && !rs->req.headers_too_large)
             return MHD_YES;
     } else if (*upload_data_size) {
         if (!rs->req.body_too_large) {
@@ -398,16 +414,23 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    /* MHD reads the request line and headers into the per-connection pool, so its size
-     * bounds them; the body is copied out of it piece by piece. */
-    size_t pool = (size_t)opt->max_header_bytes + 4096;
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->request_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+    /* MHD reads the request line and headers into the per-connection pool and builds the
+     * response header there too, so the pool holds a maximal request plus room for the answer;
+     * the exact header limit is enforced in begin(). The body is copied out piece by piece. */
+    size_t pool = (size_t)opt->max_header_bytes * 2 + 8192;
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_CONNECTION_LIMIT, opt->max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, opt->request_timeout, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        /* A pool of one is refused with a warning: one thread is the epoll thread itself. */
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
     if (!s->daemon) {
         http_metrics_free(s->metrics);
         free(s);

@@ -148,7 +148,7 @@ static int safe_path(const char *p)
     return 1;
 }
 
-static char *gzip_of(const char *data, size_t len, size_t *out_len)
+char *http_gzip(const char *data, size_t len, size_t *out_len)
 {
     z_stream z = {0};
     if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -209,7 +209,7 @@ static struct entry *load(const char *full, const char *rel, const struct stat *
     snprintf(e->etag_gz, sizeof(e->etag_gz), "\"%llx-%llx%lx-gz\"", (unsigned long long)st->st_size,
              (unsigned long long)st->st_mtim.tv_sec, (unsigned long)st->st_mtim.tv_nsec);
     if (e->compressible && st->st_size >= 256)
-        e->gz = gzip_of(e->data, (size_t)st->st_size, &e->gz_len);
+        e->gz = http_gzip(e->data, (size_t)st->st_size, &e->gz_len);
     return e;
 }
 
@@ -242,7 +242,7 @@ static struct entry *lookup(struct http_static *s, const char *full, const char 
     return fresh;
 }
 
-static int accepts_gzip(const struct http_req *req)
+int http_req_accepts_gzip(const struct http_req *req)
 {
     const char *ae = http_req_header(req, "Accept-Encoding");
     /* A q=0 opt-out is rare enough that treating any mention as consent is safe. */
@@ -267,7 +267,10 @@ int http_static_serve(struct http_static *s, struct http_req *req, struct http_r
      * and leave files whose names contain '%' unreachable. */
     const char *rel = req->path;
     if (!safe_path(rel)) {
-        http_res_body(res, 400, "text/plain; charset=utf-8", "bad path\n", 9, HTTP_BODY_STATIC);
+        static const char bad[] =
+            "{\"error\":{\"code\":\"bad_request\",\"message\":\"path may not contain '..', dot-files or "
+            "backslashes\",\"field\":\"path\"}}";
+        http_res_body(res, 400, "application/json; charset=utf-8", bad, sizeof(bad) - 1, HTTP_BODY_STATIC);
         return 1;
     }
     size_t rl = strlen(rel);
@@ -301,7 +304,7 @@ int http_static_serve(struct http_static *s, struct http_req *req, struct http_r
     struct entry *e = lookup(s, full, rel, &st);
     if (!e)
         return 0;
-    int gz = e->gz && accepts_gzip(req);
+    int gz = e->gz && http_req_accepts_gzip(req);
     const char *etag = gz ? e->etag_gz : e->etag;
     http_res_header(res, "ETag", etag);
     if (e->compressible)
@@ -314,8 +317,7 @@ int http_static_serve(struct http_static *s, struct http_req *req, struct http_r
         http_res_header(res, "Content-Encoding", "gzip");
     const char *body = gz ? e->gz : e->data;
     size_t len = gz ? e->gz_len : (size_t)e->size;
-    if (req->method == HTTP_HEAD)
-        len = 0;
+    /* For HEAD, MHD sends the headers (Content-Length of the full body) and omits the body. */
     http_res_body(res, 200, e->mime, body, len, HTTP_BODY_STATIC);
     return 1;
 }

@@ -274,3 +274,23 @@ def test_bad_headers_do_not_crash(gl):
     finally:
         conn.close()
     assert healthy(gl)
+
+
+def test_headers_over_limit_get_json_431(gl):
+    # 16 KiB is the default max_header_bytes; one 17 KiB header is over it.
+    r = requests.get(gl.url("/api/v1/me"), headers={"X-Padding": "a" * 17000}, timeout=10)
+    assert_error(r, 431, "request_header_fields_too_large")
+    assert "16384" in r.json()["error"]["message"]
+    r = requests.get(gl.url("/index.html"), headers={"X-Padding": "a" * 17000}, timeout=10)
+    assert_error(r, 431, "request_header_fields_too_large")
+    # Just under the limit is served normally.
+    r = gl.request("admin", "GET", "/api/v1/me", headers={"X-Padding": "a" * 15000})
+    assert r.status_code == 200
+    assert healthy(gl)
+
+
+def test_path_parameters_are_decoded_once(gl):
+    # The server decodes the path once; "%2531" arrives as the text "%31", not as id 1.
+    r = gl.get("admin", "/api/v1/regions/%2531")
+    assert_error(r, 404, "not_found")
+    assert gl.get("admin", "/api/v1/regions/%31").status_code == 200

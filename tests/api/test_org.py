@@ -1,4 +1,5 @@
 """Organisation endpoints: regions, departments, categories, the working calendar, locate, ETags."""
+import json
 import pytest
 
 from conftest import assert_error, unique
@@ -422,3 +423,29 @@ def test_list_shape_and_etag(gl, demo, path):
     if path == DEP:
         assert code in [x["code"] for x in r2.json()["items"]]
     assert gl.delete("admin", f"{DEP}/{d.json()['id']}").status_code == 200
+
+
+def test_large_lists_are_gzipped_when_accepted(gl):
+    import gzip
+    import http.client
+    from urllib.parse import urlparse
+
+    u = urlparse(gl.url("/api/v1/categories"))
+    auth = gl.login("admin").headers["Authorization"]
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", u.path, headers={"Authorization": auth, "Accept-Encoding": "gzip"})
+    r = conn.getresponse()
+    raw = r.read()
+    assert r.status == 200
+    assert r.getheader("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in r.getheader("Vary")
+    plain = json.loads(gzip.decompress(raw))
+    assert plain["total"] == len(plain["items"]) > 100
+    etag_gz = r.getheader("ETag")
+    conn.request("GET", u.path, headers={"Authorization": auth})
+    r2 = conn.getresponse()
+    body2 = r2.read()
+    assert r2.getheader("Content-Encoding") is None
+    assert json.loads(body2) == plain
+    assert r2.getheader("ETag") != etag_gz, "encodings must not share an ETag"
+    assert len(raw) < len(body2) / 3

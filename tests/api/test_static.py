@@ -1,4 +1,5 @@
 """Static files from --web: MIME types, ETags, gzip, and no way out of the web directory."""
+import json
 import gzip
 import http.client
 import os
@@ -168,6 +169,9 @@ def test_path_traversal(web_api, path):
     assert status in (400, 404), (status, body[:200])
     assert SECRET not in body
     assert b"root:" not in body
+    if status == 400:
+        err = json.loads(body)["error"]
+        assert err["code"] == "bad_request" and err["field"] == "path"
 
 
 def test_unknown_file(gl, web_api):

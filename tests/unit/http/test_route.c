@@ -18,9 +18,9 @@ TEST(route_matching)
         {"/api/v1/users/{id}", "/api/v1/users/12/x", 0, NULL},
         {"/api/v1/users/{id}/password", "/api/v1/users/7/password", 1, "7"},
         {"/api/v1/calendar/days/{day}", "/api/v1/calendar/days/2026-10-01", 1, "2026-10-01"},
-        {"/api/v1/x/{id}", "/api/v1/x/%E5%B8%82", 1, "市"},
-        {"/api/v1/x/{id}", "/api/v1/x/%zz", 0, NULL},
-        {"/api/v1/x/{id}", "/api/v1/x/a%00b", 0, NULL},
+        {"/api/v1/x/{id}", "/api/v1/x/市", 1, "市"},
+        /* The server hands over decoded paths; a '%' left in one is literal, never decoded again. */
+        {"/api/v1/x/{id}", "/api/v1/x/%2531", 1, "%2531"},
         {"/healthz", "/healthzz", 0, NULL},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {

@@ -9,6 +9,7 @@
 #   static         GET /index.html from web/        (no auth)
 #   categories     GET /api/v1/categories           (bearer token, full list)
 #   categories_l1  GET /api/v1/categories?level=1   (bearer token, top level only)
+#   categories_gz  GET /api/v1/categories           (bearer token, Accept-Encoding: gzip)
 # It prints the median req/s (min-max), the median p50/p99 latency and the ratio of each API
 # target to /healthz against the 60% target.
 #
@@ -113,16 +114,18 @@ export GRIDLOOP_BENCH_TOKEN=$TOKEN
 LUA=$ROOT/bench/auth.lua
 
 # ---- targets: name, path, needs the bearer token
-NAMES=(healthz static categories categories_l1)
-PATHS=(/healthz /index.html /api/v1/categories "/api/v1/categories?level=1")
-AUTHS=(0 0 1 1)
+# AUTHS: 0 public, 1 bearer token, 2 bearer token + Accept-Encoding: gzip
+NAMES=(healthz static categories categories_l1 categories_gz)
+PATHS=(/healthz /index.html /api/v1/categories "/api/v1/categories?level=1" /api/v1/categories)
+AUTHS=(0 0 1 1 2)
 [ -f "$ROOT/web/index.html" ] || die "web/index.html is missing; the static target needs it"
 
 declare -A HDR BODY
 for i in "${!NAMES[@]}"; do
     n=${NAMES[$i]}
     hdr=()
-    [ "${AUTHS[$i]}" = 1 ] && hdr=(-H "Authorization: Bearer $TOKEN")
+    [ "${AUTHS[$i]}" != 0 ] && hdr=(-H "Authorization: Bearer $TOKEN")
+    [ "${AUTHS[$i]}" = 2 ] && hdr+=(-H "Accept-Encoding: gzip")
     read -r code h b < <(curl -sS -o /dev/null -w '%{http_code} %{size_header} %{size_download}\n' \
         "${hdr[@]}" "$BASE${PATHS[$i]}")
     [ "$code" = 200 ] || die "$n: GET ${PATHS[$i]} answered $code"
@@ -184,6 +187,7 @@ parse_wrk() {
 run_wrk() { # $1 target index, $2 duration, $3 output file
     local i=$1 args=()
     [ "${AUTHS[$i]}" = 1 ] && args=(-s "$LUA")
+    [ "${AUTHS[$i]}" = 2 ] && args=(-s "$ROOT/bench/auth_gzip.lua")
     taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"$2" --latency "${args[@]}" "$BASE${PATHS[$i]}" >"$3" 2>&1
 }
 

@@ -81,6 +81,20 @@ static void drop_all_locked(struct auth *a, int64_t user_id)
     }
 }
 
+/* Remove the cached session for one token hash, if any. Caller holds the lock. */
+static void drop_token_locked(struct auth *a, unsigned b, const char *hash)
+{
+    for (struct cached **pp = &a->buckets[b]; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->hash, hash) == 0) {
+            struct cached *old = *pp;
+            *pp = old->next;
+            drop(old);
+            a->ncached--;
+            return;
+        }
+    }
+}
+
 void auth_free(struct auth *a)
 {
     if (!a)
@@ -263,15 +277,7 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
     copy_user(&e->arena, &out->user, &e->s.user);
     pthread_mutex_lock(&a->lock);
     /* Replace a stale entry for the same token, and never let the cache grow without bound. */
-    for (struct cached **pp = &a->buckets[b]; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->hash, hash) == 0) {
-            struct cached *old = *pp;
-            *pp = old->next;
-            drop(old);
-            a->ncached--;
-            break;
-        }
-    }
+    drop_token_locked(a, b, hash);
     if (a->ncached >= CACHE_MAX)
         drop_all_locked(a, 0);
     e->next = a->buckets[b];
@@ -296,15 +302,7 @@ int auth_logout(struct auth *a, const char *token, struct err *err)
         return (int)w;
     unsigned b = bucket_of(hash);
     pthread_mutex_lock(&a->lock);
-    for (struct cached **pp = &a->buckets[b]; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->hash, hash) == 0) {
-            struct cached *old = *pp;
-            *pp = old->next;
-            drop(old);
-            a->ncached--;
-            break;
-        }
-    }
+    drop_token_locked(a, b, hash);
     pthread_mutex_unlock(&a->lock);
     return 0;
 }

@@ -3,6 +3,8 @@
  * the modules together; all behaviour lives in the library.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,12 +114,53 @@ static int open_store(const struct conf *cf, struct store **st, struct err *err)
     return store_open(st, &so, err);
 }
 
+/* The data key: 32 random bytes in a file readable by the owner only, created on first use. */
+static int load_data_key(const struct conf *cf, unsigned char key[32], struct err *err)
+{
+    char *path = cf->data_key_file[0] ? xstrdup(cf->data_key_file) : NULL;
+    int rc = 0;
+    if (!path) {
+        path = xmalloc(strlen(cf->db) + 5);
+        snprintf(path, strlen(cf->db) + 5, "%s.key", cf->db);
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno != ENOENT) {
+            rc = err_set(err, ERR_IO, "cannot read data key '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        randombytes_buf(key, 32);
+        if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
+            rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        close(fd);
+        log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
+        goto out;
+    }
+    if (fread(key, 1, 32, f) != 32 || fgetc(f) != EOF)
+        rc = err_set(err, ERR_INTEGRITY, "data key '%s' must hold exactly 32 bytes", path);
+    fclose(f);
+out:
+    free(path);
+    return rc;
+}
+
 static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err)
 {
     struct store *st;
     int rc;
+    unsigned char key[32];
     if ((rc = open_store(cf, &st, err)) < 0)
         return rc;
+    if ((rc = load_data_key(cf, key, err)) < 0) {
+        store_close(st);
+        return rc;
+    }
+    sodium_memzero(key, sizeof(key));
     printf("database %s at schema version %d\n", cf->db, store_schema_version(st));
     if (o->demo) {
         struct demo_report rep;
@@ -274,14 +317,16 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     signal(SIGPIPE, SIG_IGN);
 
     struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures, cf->login_max_ip_failures, cf->login_window};
-    if ((rc = open_store(cf, &st, err)) < 0 || (rc = auth_new(&auth, st, &lim, err)) < 0)
+    unsigned char key[32];
+    if ((rc = open_store(cf, &st, err)) < 0 || (rc = load_data_key(cf, key, err)) < 0 ||
+        (rc = auth_new(&auth, st, &lim, err)) < 0)
         goto out;
     if (cf->web[0] && http_static_new(&web, cf->web, err) < 0) {
         log_msg(LOG_WARN, "serve: %s; static files disabled", err->msg);
         err_clear(err);
         web = NULL;
     }
-    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real()};
+    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real(), .data_key = key};
     if ((rc = api_new(&api, &deps, err)) < 0)
         goto out;
     struct http_options ho = {
@@ -297,6 +342,8 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;
     api_set_server(api, srv);
+    if ((rc = api_start_sweeper(api, err)) < 0)
+        goto out;
     log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
             http_server_port(srv), web ? cf->web : "(none)");
     sigwait(&sigs, &sig);
@@ -311,6 +358,7 @@ out:
     http_static_free(web);
     auth_free(auth);
     store_close(st);
+    sodium_memzero(key, sizeof(key));
     return rc;
 }
 

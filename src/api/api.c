@@ -10,6 +10,8 @@
 #include "audit/audit.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "cal/cal.h"
+#include "case/case.h"
 #include "geo/geo.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -37,6 +39,9 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     api->d = *deps;
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->geo_lock, NULL);
+    pthread_mutex_init(&api->cal_lock, NULL);
+    pthread_mutex_init(&api->sweep_lock, NULL);
+    pthread_cond_init(&api->sweep_cond, NULL);
     atomic_store(&api->org_version, 1);
     *out = api;
     return 0;
@@ -52,8 +57,25 @@ void api_free(struct api *api)
         cached_body_unref(api->cache[i].gz);
     }
     pthread_mutex_destroy(&api->cache_lock);
+    if (api->sweeper_running) {
+        pthread_mutex_lock(&api->sweep_lock);
+        api->sweep_stop = 1;
+        pthread_cond_signal(&api->sweep_cond);
+        pthread_mutex_unlock(&api->sweep_lock);
+        pthread_join(api->sweeper, NULL);
+    }
     pthread_mutex_destroy(&api->geo_lock);
+    pthread_mutex_destroy(&api->cal_lock);
+    pthread_mutex_destroy(&api->sweep_lock);
+    pthread_cond_destroy(&api->sweep_cond);
     geo_index_free(api->geo);
+    cal_free(api->cal);
+    while (api->retired) {
+        struct retired_cal *r = api->retired;
+        api->retired = r->next;
+        cal_free(r->cal);
+        free(r);
+    }
     free(api);
 }
 
@@ -367,6 +389,16 @@ static int check_scope(struct api_call *call)
         return err_set(&call->err, ERR_FORBIDDEN, "region %s is outside your region %s", reg.code,
                        u->region_code);
     }
+    case SCOPE_CASE: {
+        struct case_rec rec;
+        struct case_actor actor = {u->id, u->name, u->roles, u->depts, u->ndepts, u->region_code};
+        if ((rc = case_get(call->conn, id, call->req->arena, &rec, &call->err)) < 0)
+            return rc;
+        if (!case_visible(&actor, &rec))
+            return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope (own cases, your departments' or your region's)",
+                           rec.number);
+        return 0;
+    }
     case SCOPE_NONE:
         break;
     }
@@ -406,7 +438,7 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     const struct api_route *r, *path_match = NULL;
     int rc;
 
-    call.now = clock_now(&api->d.clock);
+    call.now = clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
     call.cache_version = atomic_load(&api->org_version);
     for (r = api_routes; r->pattern; r++) {
         if (!http_route_match(req, r->pattern, req->path))

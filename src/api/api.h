@@ -30,6 +30,7 @@ struct api_deps {
     struct auth *auth;
     struct http_static *web;     /* NULL: no static files */
     struct clock clock;
+    const unsigned char *data_key;   /* 32 bytes: encrypts personal data at rest */
 };
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err);
@@ -37,6 +38,10 @@ void api_free(struct api *api);
 
 /* Give the API the running server so /metrics can report it. */
 void api_set_server(struct api *api, struct http_server *server);
+
+/* Run the overdue sweeper in a background thread every conf->sweep_interval seconds, until
+ * api_free(). */
+int api_start_sweeper(struct api *api, struct err *err);
 
 /* The http_handler_fn. */
 void api_handle(void *api, struct http_req *req, struct http_res *res);

@@ -51,6 +51,20 @@ struct api {
     pthread_mutex_t geo_lock;
     struct geo_index *geo;
     int64_t geo_version;
+    /* The working calendar, rebuilt after organisation writes; replaced ones are kept until
+     * api_free() because calls in flight may still use them. */
+    pthread_mutex_t cal_lock;
+    struct cal *cal;
+    int64_t cal_version;
+    struct retired_cal *retired;
+    /* Seconds added to the real clock (only through the test clock endpoint). */
+    _Atomic int64_t clock_offset;
+    /* The overdue sweeper. */
+    pthread_t sweeper;
+    int sweeper_running;
+    pthread_mutex_t sweep_lock;
+    pthread_cond_t sweep_cond;
+    int sweep_stop;
 };
 
 struct api_call {
@@ -77,6 +91,7 @@ enum api_scope {
     SCOPE_SELF,         /* {id} must be the caller, unless admin */
     SCOPE_DEPARTMENT,   /* {id} must be one of the caller's departments if the caller is department-bound */
     SCOPE_REGION,       /* {id} must be inside (or above) the caller's region if the caller is region-bound */
+    SCOPE_CASE,         /* case {id} must be visible to the caller (case_visible: own, department, region) */
 };
 
 enum api_route_flags {
@@ -95,7 +110,25 @@ struct api_route {
 
 extern const struct api_route api_routes[];
 
+struct retired_cal {
+    struct cal *cal;
+    struct retired_cal *next;
+};
+
+/* The region a point lies in, through the same index as /regions/locate; 0 outside. */
+int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id);
+
+/* The current working calendar (read-only; valid until api_free()). */
+int api_calendar(struct api_call *call, const struct cal **out);
+
 /* ---- handlers (one file per resource) ---- */
+int api_case_create(struct api_call *call);
+int api_case_get(struct api_call *call);
+int api_case_action(struct api_call *call);
+int api_case_contact(struct api_call *call);
+int api_case_lookup(struct api_call *call);
+int api_sweep(struct api_call *call);
+int api_test_clock(struct api_call *call);
 int api_healthz(struct api_call *call);
 int api_metrics(struct api_call *call);
 int api_login(struct api_call *call);

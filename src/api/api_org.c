@@ -290,17 +290,26 @@ static int query_coord(struct api_call *call, const char *name, double lo, doubl
     return 0;
 }
 
+int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id)
+{
+    struct geo_index *ix;
+    int rc = geo_current(call, &ix);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&call->api->geo_lock);
+    *region_id = geo_locate(ix, lon, lat);
+    pthread_mutex_unlock(&call->api->geo_lock);
+    return 0;
+}
+
 int api_region_locate(struct api_call *call)
 {
     double lat, lon;
-    struct geo_index *ix;
+    int64_t id;
     int rc;
     if ((rc = query_coord(call, "lat", -90, 90, &lat)) < 0 || (rc = query_coord(call, "lon", -180, 180, &lon)) < 0 ||
-        (rc = geo_current(call, &ix)) < 0)
+        (rc = api_locate_region(call, lat, lon, &id)) < 0)
         return rc;
-    pthread_mutex_lock(&call->api->geo_lock);
-    int64_t id = geo_locate(ix, lon, lat);
-    pthread_mutex_unlock(&call->api->geo_lock);
     if (!id)
         return err_set(&call->err, ERR_NOT_FOUND, "no region contains (%g, %g)", lat, lon);
     struct org_region *path;

@@ -50,6 +50,14 @@ const struct api_route api_routes[] = {
     {HTTP_DELETE, "/api/v1/calendar/days/{day}",           api_calendar_day_delete, ADMIN, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/calendar/add",                  api_calendar_add,        STAFF, SCOPE_NONE,       0},
 
+    {HTTP_POST,   "/api/v1/cases",                         api_case_create,         ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases/lookup",                  api_case_lookup,         0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/cases/{id}",                    api_case_get,            ANY,   SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_CASE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/admin/sweep",                   api_sweep,               ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
+    {HTTP_PUT,    "/api/v1/test/clock",                    api_test_clock,          ADMIN, SCOPE_NONE,       ROUTE_JSON},
+
     {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},
 

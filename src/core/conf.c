@@ -40,6 +40,18 @@ const struct conf_setting conf_settings[] = {
     {"access_log", CONF_BOOL, S(access_log), "true", 0, 0,
      "write one JSON access-log line per request to stdout"},
     {"log_level", CONF_STR, S(log_level), "info", 0, 0, "debug, info, warn, error or off"},
+    {"data_key_file", CONF_STR, S(data_key_file), "", 0, 0,
+     "file holding the 32-byte key that encrypts citizens' phone numbers (empty: the database path + .key)"},
+    {"rectify_rounds", CONF_INT, S(rectify_rounds), "2", 1, 20,
+     "unsatisfied evaluations of one case before it is escalated to supervisors"},
+    {"rectify_hours_general", CONF_INT, S(rectify_hours_general), "24", 1, 8760,
+     "hours to rectify after an unsatisfied evaluation (categories may set their own)"},
+    {"rectify_hours_complex", CONF_INT, S(rectify_hours_complex), "72", 1, 8760,
+     "hours to rectify for complex categories (resolve limit over five working days)"},
+    {"sweep_interval", CONF_INT, S(sweep_interval), "60", 1, 86400,
+     "seconds between runs of the overdue sweeper"},
+    {"test_clock", CONF_BOOL, S(test_clock), "false", 0, 0,
+     "allow PUT /api/v1/test/clock to move the server's clock (tests only; never in production)"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

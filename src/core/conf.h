@@ -31,6 +31,12 @@ struct conf {
     int login_window;        /* seconds */
     int access_log;          /* bool */
     char *log_level;
+    char *data_key_file;     /* "" = the database path + ".key" */
+    int rectify_rounds;
+    int rectify_hours_general;
+    int rectify_hours_complex;
+    int sweep_interval;      /* seconds */
+    int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

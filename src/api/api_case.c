@@ -1,0 +1,585 @@
+/*
+ * Case endpoints: intake, the case with its timeline, the actions of the loop, the audited
+ * reveal of a citizen's phone, public lookup by number and check code, the overdue sweeper
+ * (background thread and on demand) and the test clock.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_internal.h"
+#include "audit/audit.h"
+#include "cal/cal.h"
+#include "case/case.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "geo/geo.h"
+#include "org/org.h"
+#include "store/store.h"
+
+/* ---------------------------------------------------------------- shared pieces */
+
+int api_calendar(struct api_call *call, const struct cal **out)
+{
+    struct api *api = call->api;
+    int rc = 0;
+    pthread_mutex_lock(&api->cal_lock);
+    int64_t version = atomic_load(&api->org_version);
+    if (!api->cal || api->cal_version != version) {
+        struct cal *fresh;
+        if ((rc = org_calendar_load(call->conn, &fresh, &call->err)) == 0) {
+            if (api->cal) {
+                struct retired_cal *r = xcalloc(1, sizeof(*r));
+                r->cal = api->cal;
+                r->next = api->retired;
+                api->retired = r;
+            }
+            api->cal = fresh;
+            api->cal_version = version;
+        }
+    }
+    *out = api->cal;
+    pthread_mutex_unlock(&api->cal_lock);
+    return rc;
+}
+
+static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target, const char *before,
+                      const char *after, struct err *err)
+{
+    const struct case_actor *a = ctx;
+    struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before, after};
+    struct clock clk = clock_real();
+    return audit_append(c, &e, clock_now(&clk), err);
+}
+
+static void actor_of(const struct auth_user *u, struct case_actor *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (!u)
+        return;
+    a->user_id = u->id;
+    a->name = u->name;
+    a->roles = u->roles;
+    a->depts = u->depts;
+    a->ndepts = u->ndepts;
+    a->region_code = u->region_code;
+}
+
+static struct case_config config_of(const struct api *api)
+{
+    const struct conf *cf = api->d.conf;
+    return (struct case_config){cf->rectify_rounds, cf->rectify_hours_general, cf->rectify_hours_complex, api->d.data_key};
+}
+
+static int env_of(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+{
+    const struct cal *cal;
+    int rc = api_calendar(call, &cal);
+    if (rc < 0)
+        return rc;
+    actor_of(call->user, actor);
+    *cfg = config_of(call->api);
+    *env = (struct case_env){call->conn, cal, cfg, actor, call->now, audit_hook, actor};
+    return 0;
+}
+
+static int in_depts(const struct case_actor *a, int64_t dept)
+{
+    for (int i = 0; dept && i < a->ndepts; i++)
+        if (a->depts[i] == dept)
+            return 1;
+    return 0;
+}
+
+/* Who may see the citizen's name in full: the hotline and command centre, the citizen, and
+ * the lead department unless the citizen asked to stay anonymous. */
+static int sees_name(const struct case_actor *a, const struct case_rec *r)
+{
+    if (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN))
+        return 1;
+    if (r->created_by && r->created_by == a->user_id)
+        return 1;
+    return !r->anonymous && (a->roles & ROLE_HANDLER) && in_depts(a, r->lead_department_id);
+}
+
+static void kid(struct jw *w, const char *key, int64_t id)
+{
+    if (id)
+        jw_kint(w, key, id);
+    else
+        jw_knull(w, key);
+}
+
+static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a,
+                      const struct case_event_rec *events, size_t nevents)
+{
+    char name[128];
+    if (r->anonymous && !sees_name(a, r))
+        snprintf(name, sizeof(name), "匿名");
+    else if (sees_name(a, r))
+        snprintf(name, sizeof(name), "%s", r->citizen_name);
+    else
+        mask_name(r->citizen_name, name, sizeof(name));
+    jw_obj(w);
+    jw_kint(w, "id", r->id);
+    jw_kstr(w, "number", r->number);
+    if ((a->roles & (ROLE_OPERATOR | ROLE_ADMIN)) || (r->created_by && r->created_by == a->user_id))
+        jw_kstr(w, "check_code", r->check_code);
+    jw_kstr(w, "state", case_state_name(r->state));
+    jw_kint(w, "version", r->version);
+    jw_kstr(w, "channel", case_channel_name(r->channel));
+    jw_kstr(w, "title", r->title);
+    jw_kstr(w, "description", r->description);
+    kid(w, "category_id", r->category_id);
+    jw_kstr(w, "category", r->category_name);
+    jw_kstr(w, "urgency", case_urgency_name(r->urgency));
+    if (r->has_location) {
+        jw_knum(w, "lat", r->lat);
+        jw_knum(w, "lon", r->lon);
+    } else {
+        jw_knull(w, "lat");
+        jw_knull(w, "lon");
+    }
+    jw_kstr(w, "address", r->address);
+    kid(w, "region_id", r->region_id);
+    jw_kstr(w, "region_code", r->region_code);
+    jw_kstr(w, "region", r->region_name);
+    jw_key(w, "citizen");
+    jw_obj(w);
+    jw_kstr(w, "name", name);
+    jw_kstr(w, "phone", r->anonymous && !sees_name(a, r) ? "" : r->citizen_phone_mask);
+    jw_kbool(w, "anonymous", r->anonymous);
+    jw_obj_end(w);
+    kid(w, "created_by", r->created_by);
+    kid(w, "department_id", r->lead_department_id);
+    jw_kstr(w, "department", r->lead_department_name);
+    jw_key(w, "assisting");
+    jw_arr(w);
+    for (int i = 0; i < r->nassisting; i++)
+        jw_int(w, r->assisting[i]);
+    jw_arr_end(w);
+    kid(w, "master_id", r->master_id);
+    jw_key(w, "deadlines");
+    jw_obj(w);
+    jw_ktime(w, "sign", r->sign_deadline);
+    jw_ktime(w, "reply", r->reply_deadline);
+    jw_ktime(w, "resolve", r->resolve_deadline);
+    jw_kstr(w, "unit", r->sla_unit);
+    jw_obj_end(w);
+    jw_ktime(w, "dispatched_at", r->dispatched_at);
+    jw_ktime(w, "signed_at", r->signed_at);
+    jw_ktime(w, "replied_at", r->replied_at);
+    jw_ktime(w, "closed_at", r->closed_at);
+    jw_kbool(w, "sign_late", r->sign_late);
+    jw_kbool(w, "overdue", r->overdue);
+    jw_kbool(w, "escalated", r->escalated);
+    jw_kint(w, "urge_count", r->urge_count);
+    jw_kint(w, "return_count", r->return_count);
+    jw_kint(w, "rectify_round", r->rectify_round);
+    if (r->pending_request) {
+        jw_key(w, "pending");
+        jw_obj(w);
+        jw_kstr(w, "request", r->pending_request);
+        jw_ktime(w, "until", r->pending_until);
+        jw_obj_end(w);
+    } else {
+        jw_knull(w, "pending");
+    }
+    jw_kbool(w, "paused", r->paused_at != 0);
+    jw_key(w, "reply");
+    if (r->replied_at || r->reply_solved >= 0) {
+        jw_obj(w);
+        jw_kbool(w, "contacted", r->reply_contacted > 0);
+        jw_kbool(w, "solved", r->reply_solved > 0);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_kstr(w, "satisfaction", r->satisfaction ? case_satisfaction_name(r->satisfaction) : NULL);
+    jw_ktime(w, "created_at", r->created_at);
+    jw_ktime(w, "updated_at", r->updated_at);
+    jw_key(w, "actions");
+    jw_arr(w);
+    unsigned avail = case_actions_available(a, r);
+    for (int i = 0; i < CASE_ACTION_COUNT; i++)
+        if (avail & (1u << i))
+            jw_str(w, case_action_name((enum case_action)i));
+    jw_arr_end(w);
+    if (events) {
+        jw_key(w, "timeline");
+        jw_arr(w);
+        for (size_t i = 0; i < nevents; i++) {
+            const struct case_event_rec *e = &events[i];
+            jw_obj(w);
+            jw_kint(w, "id", e->id);
+            jw_ktime(w, "at", e->at);
+            jw_kstr(w, "action", e->action);
+            jw_kstr(w, "from", e->from_state);
+            jw_kstr(w, "to", e->to_state);
+            kid(w, "actor_id", e->actor_id);
+            jw_kstr(w, "actor", e->actor_name);
+            jw_kstr(w, "role", e->actor_role);
+            kid(w, "department_id", e->department_id);
+            jw_kstr(w, "note", e->note);
+            jw_key(w, "payload");
+            jw_raw(w, e->payload);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+    }
+    jw_obj_end(w);
+}
+
+static int reply_case(struct api_call *call, int status, int64_t id, const struct case_actor *actor)
+{
+    struct case_rec r;
+    struct case_event_rec *ev;
+    size_t n;
+    int rc;
+    if ((rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0 ||
+        (rc = case_timeline(call->conn, id, call->req->arena, &ev, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    case_json(&w, &r, actor, ev, n);
+    return api_reply(call, status, &w);
+}
+
+/* ---------------------------------------------------------------- intake */
+
+static const struct json_field citizen_fields[] = {
+    {"name", JT_STRING, JF_NULLABLE, 0, 50},
+    {"phone", JT_STRING, JF_NULLABLE, 0, 32},
+    {NULL, 0, 0, 0, 0},
+};
+
+static const struct json_field create_fields[] = {
+    {"title", JT_STRING, JF_REQUIRED, 1, 200},
+    {"description", JT_STRING, JF_REQUIRED, 1, 5000},
+    {"channel", JT_STRING, JF_REQUIRED, 0, 0},
+    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
+    {"urgency", JT_STRING, JF_NULLABLE, 0, 0},
+    {"lat", JT_NUMBER, JF_NULLABLE, -90, 90},
+    {"lon", JT_NUMBER, JF_NULLABLE, -180, 180},
+    {"address", JT_STRING, JF_NULLABLE, 0, 200},
+    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
+    {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0},
+    {"anonymous", JT_BOOL, 0, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_case_create(struct api_call *call)
+{
+    struct case_new in = {0};
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    struct case_created out;
+    int rc;
+    if ((rc = json_check(call->body, create_fields, &call->err)) < 0)
+        return rc;
+    const json_t *citizen = json_get(call->body, "citizen");
+    if (citizen && (rc = json_check(citizen, citizen_fields, &call->err)) < 0) {
+        char field[ERR_FIELD_MAX + 16];
+        snprintf(field, sizeof(field), "citizen.%s", call->err.field);
+        field[ERR_FIELD_MAX - 1] = '\0';
+        memcpy(call->err.field, field, ERR_FIELD_MAX);
+        return rc;
+    }
+    int ch = case_channel_from_name(json_get_str(call->body, "channel"));
+    if (ch < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "channel",
+                         "field 'channel' must be hotline, web, app, wechat, grid, sensor, open311 or other");
+    in.channel = (enum case_channel)ch;
+    in.title = json_get_str(call->body, "title");
+    in.description = json_get_str(call->body, "description");
+    in.category_id = json_get_int(call->body, "category", 0);
+    in.urgency = -1;
+    const char *urg = json_get_str(call->body, "urgency");
+    if (urg && (in.urgency = case_urgency_from_name(urg)) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "urgency", "field 'urgency' must be normal, urgent or emergency");
+    int has_lat = json_get(call->body, "lat") != NULL, has_lon = json_get(call->body, "lon") != NULL;
+    if (has_lat != has_lon)
+        return err_field(&call->err, ERR_BAD_REQUEST, has_lat ? "lon" : "lat", "'lat' and 'lon' come together");
+    in.has_location = has_lat;
+    in.lat = json_get_num(call->body, "lat", 0);
+    in.lon = json_get_num(call->body, "lon", 0);
+    in.address = json_get_str(call->body, "address");
+    in.region_id = json_get_int(call->body, "region_id", 0);
+    if (!in.region_id && in.has_location && (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
+        return rc;
+    if (citizen) {
+        in.citizen_name = json_get_str(citizen, "name");
+        in.citizen_phone = json_get_str(citizen, "phone");
+    }
+    in.anonymous = json_get_bool(call->body, "anonymous", 0);
+    /* A citizen reports for themself: the account's own name and phone, unless given. */
+    if ((call->user->roles & ROLE_CITIZEN) && !(call->user->roles & ROLE_STAFF)) {
+        if (in.channel == CH_HOTLINE || in.channel == CH_GRID || in.channel == CH_SENSOR)
+            return err_field(&call->err, ERR_BAD_REQUEST, "channel", "citizens report through web, app, wechat or other");
+        if (!in.citizen_name)
+            in.citizen_name = call->user->display_name;
+        if (!in.citizen_phone)
+            in.citizen_phone = call->user->phone;
+    }
+    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 || (rc = case_create(&env, &in, &out, &call->err)) < 0)
+        return rc;
+    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out.id));
+    return reply_case(call, 201, out.id, &actor);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+int api_case_get(struct api_call *call)
+{
+    struct case_actor actor;
+    struct case_rec r;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+        return rc;
+    actor_of(call->user, &actor);
+    if (!case_visible(&actor, &r))
+        return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope", r.number);
+    return reply_case(call, 200, id, &actor);
+}
+
+int api_case_contact(struct api_call *call)
+{
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    struct case_rec r;
+    const char *phone;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = env_of(call, &env, &actor, &cfg)) < 0 ||
+        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+        return rc;
+    if (r.anonymous && !(actor.roles & (ROLE_OPERATOR | ROLE_SUPERVISOR | ROLE_ADMIN)))
+        return err_set(&call->err, ERR_FORBIDDEN, "the citizen asked to stay anonymous");
+    if (!sees_name(&actor, &r))
+        return err_set(&call->err, ERR_FORBIDDEN, "only the hotline, supervisors and the lead department may see the contact");
+    if ((rc = case_reveal_phone(&env, id, call->req->arena, &phone, &call->err)) < 0)
+        return rc;
+    /* Every reveal of the full number is audited, in its own transaction. */
+    if ((rc = api_audit_only(call, "case.contact.reveal", arena_printf(call->req->arena, "case/%lld", (long long)id), NULL)) < 0)
+        return rc;
+    http_res_header(call->res, "Cache-Control", "no-store");
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "name", r.citizen_name);
+    jw_kstr(&w, "phone", phone);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+/* Public: the number alone reveals nothing; with the check code, the progress without names. */
+int api_case_lookup(struct api_call *call)
+{
+    const char *number = http_req_query(call->req, "number"), *code = http_req_query(call->req, "check_code");
+    struct case_rec r;
+    struct case_event_rec *ev;
+    size_t n;
+    int rc;
+    if (!number || !code)
+        return err_field(&call->err, ERR_BAD_REQUEST, number ? "check_code" : "number",
+                         "query parameters 'number' and 'check_code' are required");
+    rc = case_get_by_number(call->conn, number, call->req->arena, &r, &call->err);
+    if (rc == ERR_NOT_FOUND || (rc == 0 && strcmp(r.check_code, code) != 0))
+        return err_set(&call->err, ERR_NOT_FOUND, "no case with this number and check code");
+    if (rc < 0 || (rc = case_timeline(call->conn, r.id, call->req->arena, &ev, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "number", r.number);
+    jw_kstr(&w, "title", r.title);
+    jw_kstr(&w, "state", case_state_name(r.state));
+    jw_kstr(&w, "department", r.lead_department_name);
+    jw_ktime(&w, "created_at", r.created_at);
+    jw_ktime(&w, "resolve_deadline", r.resolve_deadline);
+    jw_key(&w, "timeline");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        jw_ktime(&w, "at", ev[i].at);
+        jw_kstr(&w, "action", ev[i].action);
+        jw_kstr(&w, "to", ev[i].to_state);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static const struct json_field action_fields[] = {
+    {"action", JT_STRING, JF_REQUIRED, 0, 0},
+    {"version", JT_INT, JF_REQUIRED, 1, 9007199254740991.0},
+    {"note", JT_STRING, JF_NULLABLE, 0, 2000},
+    {"reason", JT_STRING, JF_NULLABLE, 0, 2000},
+    {"comment", JT_STRING, JF_NULLABLE, 0, 2000},
+    {"instruction", JT_STRING, JF_NULLABLE, 0, 2000},
+    {"department", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
+    {"assisting", JT_ARRAY_INT, JF_NULLABLE, 0, 8},
+    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
+    {"until", JT_STRING, JF_NULLABLE, 0, 40},
+    {"result", JT_STRING, JF_NULLABLE, 0, 5000},
+    {"contacted", JT_BOOL, 0, 0, 0},
+    {"solved", JT_BOOL, 0, 0, 0},
+    {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0},
+    {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_case_action(struct api_call *call)
+{
+    struct case_action_in in = {0};
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    int64_t id, assisting[8];
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, action_fields, &call->err)) < 0)
+        return rc;
+    int a = case_action_from_name(json_get_str(call->body, "action"));
+    if (a < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "action", "unknown action '%s'", json_get_str(call->body, "action"));
+    in.action = (enum case_action)a;
+    in.version = json_get_int(call->body, "version", 0);
+    /* One free-text slot, named as the action's users call it. */
+    static const char *const note_names[] = {"note", "reason", "comment", "instruction"};
+    for (size_t i = 0; i < 4 && !in.note; i++)
+        in.note = json_get_str(call->body, note_names[i]);
+    in.department_id = json_get_int(call->body, "department", 0);
+    const json_t *as = json_get(call->body, "assisting");
+    in.nassisting = json_array_size(as);
+    for (int i = 0; i < in.nassisting; i++)
+        assisting[i] = json_array_int(as, i);
+    in.assisting = assisting;
+    in.category_id = json_get_int(call->body, "category", 0);
+    const char *until = json_get_str(call->body, "until");
+    if (until && clock_parse_rfc3339(until, &in.until) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "until", "field 'until' must be an RFC 3339 time");
+    in.result = json_get_str(call->body, "result");
+    in.contacted = json_has(call->body, "contacted") ? json_get_bool(call->body, "contacted", 0) : -1;
+    in.solved = json_has(call->body, "solved") ? json_get_bool(call->body, "solved", 0) : -1;
+    const char *sat = json_get_str(call->body, "satisfaction");
+    int s = sat ? case_satisfaction_from_name(sat) : 0;
+    if (s < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "satisfaction",
+                         "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
+    in.satisfaction = (enum case_satisfaction)s;
+    in.master_id = json_get_int(call->body, "master", 0);
+    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 || (rc = case_act(&env, id, &in, &call->err)) < 0)
+        return rc;
+    return reply_case(call, 200, id, &actor);
+}
+
+/* ---------------------------------------------------------------- sweeper and test clock */
+
+static void sweep_report_json(struct jw *w, const struct case_sweep_report *rep)
+{
+    jw_obj(w);
+    jw_kint(w, "checked", rep->checked);
+    jw_kint(w, "newly_overdue", rep->newly_overdue);
+    jw_kint(w, "urged", rep->urged);
+    jw_kint(w, "escalated", rep->escalated);
+    jw_obj_end(w);
+}
+
+int api_sweep(struct api_call *call)
+{
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    struct case_sweep_report rep;
+    int rc;
+    if ((rc = env_of(call, &env, &actor, &cfg)) < 0)
+        return rc;
+    actor.user_id = 0; /* the sweeper acts as the system, whoever asked for the run */
+    if ((rc = case_sweep(&env, &rep, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    sweep_report_json(&w, &rep);
+    return api_reply(call, 200, &w);
+}
+
+static void *sweeper_main(void *arg)
+{
+    struct api *api = arg;
+    for (;;) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += api->d.conf->sweep_interval;
+        pthread_mutex_lock(&api->sweep_lock);
+        while (!api->sweep_stop && pthread_cond_timedwait(&api->sweep_cond, &api->sweep_lock, &until) != ETIMEDOUT)
+            ;
+        int stop = api->sweep_stop;
+        pthread_mutex_unlock(&api->sweep_lock);
+        if (stop)
+            break;
+        /* A pretend request context gives the sweeper the same calendar and connection
+         * plumbing as the endpoint. */
+        struct arena a;
+        struct http_req req = {0};
+        struct api_call call = {0};
+        struct case_env env;
+        struct case_actor actor;
+        struct case_config cfg;
+        struct case_sweep_report rep;
+        arena_init(&a, 4096);
+        req.arena = &a;
+        call.api = api;
+        call.req = &req;
+        call.now = clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
+        if (store_conn(api->d.store, &call.conn, &call.err) == 0 && env_of(&call, &env, &actor, &cfg) == 0 &&
+            case_sweep(&env, &rep, &call.err) == 0) {
+            if (rep.urged)
+                log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged, rep.escalated);
+        } else {
+            log_msg(LOG_ERROR, "sweeper: %s", call.err.msg);
+        }
+        arena_release(&a);
+    }
+    return NULL;
+}
+
+int api_start_sweeper(struct api *api, struct err *err)
+{
+    if (pthread_create(&api->sweeper, NULL, sweeper_main, api) != 0)
+        return err_set(err, ERR_INTERNAL, "cannot start the sweeper thread");
+    api->sweeper_running = 1;
+    return 0;
+}
+
+static const struct json_field clock_fields[] = {
+    {"now", JT_STRING, JF_REQUIRED, 1, 40},
+    {NULL, 0, 0, 0, 0},
+};
+
+int api_test_clock(struct api_call *call)
+{
+    int64_t t;
+    int rc;
+    if (!call->api->d.conf->test_clock)
+        return err_set(&call->err, ERR_NOT_FOUND, "the test clock is disabled (setting test_clock)");
+    if ((rc = json_check(call->body, clock_fields, &call->err)) < 0)
+        return rc;
+    if (clock_parse_rfc3339(json_get_str(call->body, "now"), &t) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "now", "field 'now' must be an RFC 3339 time");
+    atomic_store(&call->api->clock_offset, t - clock_now(&call->api->d.clock));
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "now", t);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}

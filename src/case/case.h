@@ -1,0 +1,265 @@
+/*
+ * case: the closed loop. Every request becomes a case that is dispatched (派单), signed
+ * (签收), handled, replied to (办结), evaluated by the citizen (回访/评价) and, when the citizen
+ * is unsatisfied, rectified (整改/重办) — with returns (退单), extensions (延期), suspension
+ * (挂账), urging (督办), merging (并单), cancelling (作废) and closing (归档) around it.
+ *
+ * Model: the timeline (case_events) is the record of what happened; the cases row is its
+ * materialised current state, updated in the same transaction as every event. Each action is
+ * checked against one table of (state, action) pairs and one table of roles; an illegal pair
+ * is ERR_CONFLICT naming both. Writes carry the version the caller saw; a stale version is
+ * ERR_CONFLICT too. Deadlines come from the category's SLA on the working calendar.
+ *
+ * Layering: no HTTP or JSON here. The caller (api) resolves locations to regions, loads the
+ * calendar, owns nothing of the transaction: case_create/case_act/case_sweep begin and commit
+ * their own, and take an audit hook so the audit entry commits with the change.
+ *
+ * Threading: no state of its own; a connection is used only by the thread that owns it.
+ * Ownership: output records and their strings live in the caller's arena.
+ */
+#ifndef GRIDLOOP_CASE_CASE_H
+#define GRIDLOOP_CASE_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct cal;
+struct err;
+struct store_conn;
+
+enum case_state {
+    CASE_NEW,          /* 受理: waiting for dispatch */
+    CASE_DISPATCHED,   /* 派单: waiting for the lead department to sign */
+    CASE_RETURNED,     /* 退单: the department refused; the dispatcher reviews */
+    CASE_PROCESSING,   /* 签收/办理 */
+    CASE_HANGING,      /* 挂账: approved suspension, the clock is stopped */
+    CASE_REPLIED,      /* 办结: waiting for the citizen's evaluation */
+    CASE_RECTIFYING,   /* 整改/重办: reopened after an unsatisfied evaluation */
+    CASE_CLOSED,       /* 归档 */
+    CASE_CANCELLED,    /* 作废 */
+    CASE_MERGED,       /* 并单: follows its master case */
+    CASE_STATE_COUNT
+};
+
+enum case_action {
+    CA_ANSWER,         /* 直接答复: an operator answers a consultation and closes it */
+    CA_DISPATCH,
+    CA_REDISPATCH,     /* 改派, also "accept the return, send elsewhere" */
+    CA_REJECT_RETURN,  /* the return is refused: back to the same department */
+    CA_SIGN,
+    CA_RETURN,
+    CA_EXTEND,         /* request; a supervisor approves or denies */
+    CA_HANG,           /* request; a supervisor approves or denies */
+    CA_APPROVE,
+    CA_DENY,
+    CA_RESUME,         /* end a 挂账; the clock runs again */
+    CA_URGE,
+    CA_REPLY,
+    CA_EVALUATE,
+    CA_RECTIFY,
+    CA_MERGE,
+    CA_CLOSE,
+    CA_CANCEL,
+    CA_REOPEN,         /* closed → processing again; supervisors only */
+    CA_COMMENT,        /* a note on the timeline by anyone involved */
+    CASE_ACTION_COUNT
+};
+
+enum case_channel { CH_HOTLINE, CH_WEB, CH_APP, CH_WECHAT, CH_GRID, CH_SENSOR, CH_OPEN311, CH_OTHER, CASE_CHANNEL_COUNT };
+enum case_urgency { CU_NORMAL, CU_URGENT, CU_EMERGENCY };
+enum case_satisfaction { CS_NONE, CS_SATISFIED, CS_BASICALLY, CS_UNSATISFIED };
+
+const char *case_state_name(enum case_state s);
+int case_state_from_name(const char *name);            /* -1 if unknown */
+const char *case_action_name(enum case_action a);
+int case_action_from_name(const char *name);
+const char *case_channel_name(enum case_channel c);
+int case_channel_from_name(const char *name);
+const char *case_urgency_name(enum case_urgency u);
+int case_urgency_from_name(const char *name);
+const char *case_satisfaction_name(enum case_satisfaction s);
+int case_satisfaction_from_name(const char *name);
+
+/* 1 for states in which the loop is finished (closed, cancelled, merged). */
+int case_state_is_final(enum case_state s);
+
+/*
+ * The state an action leads to from 'from', or ERR_CONFLICT ("action 'sign' is not allowed
+ * in state 'new'"). 'outcome' picks between branches where the action has two: for
+ * CA_EVALUATE 1 = unsatisfied (→ rectifying) else closed; for CA_APPROVE 1 = a 挂账 request
+ * (→ hanging) else an extension (same state). Pure; the unit test walks every pair.
+ */
+int case_transition(enum case_state from, enum case_action a, int outcome, enum case_state *to,
+                    struct err *err);
+
+/* Roles (auth.h ROLE_* bits) allowed to take an action. */
+unsigned case_action_roles(enum case_action a);
+
+/* Who acts: copied from the session by the caller. */
+struct case_actor {
+    int64_t user_id;              /* 0 = the system (sweeper) */
+    const char *name;
+    unsigned roles;
+    const int64_t *depts;         /* departments a handler acts for */
+    int ndepts;
+    const char *region_code;      /* NULL = no region restriction */
+};
+
+/* Tunables (from the process configuration). */
+struct case_config {
+    int rectify_rounds;           /* unsatisfied rounds before escalation to supervisors (2) */
+    int rectify_hours_general;    /* 24 */
+    int rectify_hours_complex;    /* 72 */
+    const unsigned char *key;     /* 32-byte secretbox key for citizen phones */
+};
+
+/* Called inside the case transaction to append the audit entry of the change. */
+typedef int case_audit_fn(void *ctx, struct store_conn *c, const char *action, const char *target,
+                          const char *before, const char *after, struct err *err);
+
+struct case_env {
+    struct store_conn *conn;
+    const struct cal *cal;
+    const struct case_config *cfg;
+    const struct case_actor *actor;
+    int64_t now;
+    case_audit_fn *audit;         /* may be NULL (tests) */
+    void *audit_ctx;
+};
+
+struct case_new {
+    enum case_channel channel;
+    const char *title;            /* 1..200 characters */
+    const char *description;      /* 1..5000 characters */
+    int64_t category_id;          /* 0 = not classified yet */
+    int urgency;                  /* enum case_urgency, or -1 = the category's */
+    int has_location;
+    double lat, lon;
+    const char *address;          /* may be NULL */
+    int64_t region_id;            /* resolved by the caller from lat/lon; 0 = none */
+    const char *citizen_name;     /* may be NULL */
+    const char *citizen_phone;    /* may be NULL; stored encrypted */
+    int anonymous;
+};
+
+struct case_created {
+    int64_t id;
+    char number[24];
+    char check_code[8];
+};
+
+/* Validate (ERR_BAD_REQUEST naming the field) and create a case in state new. */
+int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                struct err *err);
+
+struct case_rec {
+    int64_t id;
+    const char *number;
+    const char *check_code;
+    enum case_channel channel;
+    const char *title;
+    const char *description;
+    int64_t category_id;
+    const char *category_name;
+    enum case_urgency urgency;
+    int has_location;
+    double lat, lon;
+    const char *address;
+    int64_t region_id;
+    const char *region_code;
+    const char *region_name;
+    const char *citizen_name;      /* as stored; callers mask it for display */
+    const char *citizen_phone_mask;
+    int anonymous;
+    int64_t created_by;
+    enum case_state state;
+    int64_t version;
+    int64_t lead_department_id;
+    const char *lead_department_name;
+    int64_t assisting[8];
+    int nassisting;
+    int64_t master_id;
+    const char *sla_unit;
+    int64_t dispatched_at, signed_at, replied_at, closed_at;
+    int64_t sign_deadline, reply_deadline, resolve_deadline;
+    int sign_late;
+    int overdue;
+    int urge_count;
+    int return_count;
+    int rectify_round;
+    int escalated;
+    const char *pending_request;   /* NULL, "extend" or "hang" */
+    int64_t pending_until;
+    int64_t paused_at;
+    int reply_solved;              /* -1 unknown */
+    int reply_contacted;
+    enum case_satisfaction satisfaction;
+    int64_t created_at, updated_at;
+};
+
+struct case_event_rec {
+    int64_t id;
+    int64_t at;
+    int64_t actor_id;
+    const char *actor_name;
+    const char *actor_role;
+    const char *action;
+    const char *from_state;        /* NULL at creation */
+    const char *to_state;
+    int64_t department_id;
+    const char *note;
+    const char *payload;           /* JSON object text */
+};
+
+int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err);
+int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
+                       struct err *err);
+int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out,
+                  size_t *n, struct err *err);
+
+/* 1 if the actor may see the case: staff without a scope see all; a handler sees cases of
+ * its departments (lead or assisting); a region-bound user those in its subtree; a citizen
+ * its own. */
+int case_visible(const struct case_actor *actor, const struct case_rec *rec);
+
+/* What an action carries. Unused fields are ignored; required ones are checked per action. */
+struct case_action_in {
+    enum case_action action;
+    int64_t version;               /* the version the caller saw */
+    const char *note;              /* free text on the timeline (reason, instruction, comment) */
+    int64_t department_id;         /* dispatch, redispatch */
+    const int64_t *assisting;      /* dispatch, redispatch */
+    int nassisting;
+    int64_t until;                 /* extend: the new deadline */
+    const char *result;            /* reply */
+    int contacted;                 /* reply, evaluate: 0/1, -1 absent */
+    int solved;
+    enum case_satisfaction satisfaction;   /* evaluate */
+    int64_t master_id;             /* merge */
+    int64_t category_id;           /* dispatch: a dispatcher may (re)classify; 0 = keep */
+};
+
+/* Apply one action: checks role, scope, state and version, computes deadlines, writes the
+ * event, notifications and audit entry, and propagates to merged cases. */
+int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in, struct err *err);
+
+/* Actions this actor may take on the case now (for UIs): a bitmask over enum case_action. */
+unsigned case_actions_available(const struct case_actor *actor, const struct case_rec *rec);
+
+/* The overdue sweeper: marks cases past their resolve deadline, writes one urge event per
+ * working day overdue, escalates from the second, and notifies. Idempotent: levels already
+ * urged are stored on the case, so a restart or a second run writes nothing new. */
+struct case_sweep_report {
+    int checked;
+    int newly_overdue;
+    int urged;
+    int escalated;
+};
+int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct err *err);
+
+/* The citizen's phone number in clear, for roles that need it (the caller audits it). */
+int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, const char **phone,
+                      struct err *err);
+
+#endif /* GRIDLOOP_CASE_CASE_H */

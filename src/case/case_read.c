@@ -1,0 +1,195 @@
+/* Reading cases and their timelines, and who may see them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "org/org.h"
+#include "store/store.h"
+
+#define CASE_COLS                                                                                         \
+    "c.id, c.number, c.check_code, c.channel, c.title, c.description, coalesce(c.category_id, 0), k.name, " \
+    "c.urgency, c.lat, c.lon, c.address, coalesce(c.region_id, 0), c.region_code, r.name, c.citizen_name, " \
+    "c.citizen_phone_mask, c.anonymous, coalesce(c.created_by, 0), c.state, c.version, "                  \
+    "coalesce(c.lead_department_id, 0), d.name, coalesce(c.master_id, 0), c.sla_unit, "                   \
+    "coalesce(c.dispatched_at, 0), coalesce(c.signed_at, 0), coalesce(c.replied_at, 0), "                 \
+    "coalesce(c.closed_at, 0), coalesce(c.sign_deadline, 0), coalesce(c.reply_deadline, 0), "             \
+    "coalesce(c.resolve_deadline, 0), c.sign_late, c.overdue, c.urge_count, c.return_count, "             \
+    "c.rectify_round, c.escalated, c.pending_request, coalesce(c.pending_until, 0), "                     \
+    "coalesce(c.paused_at, 0), coalesce(c.reply_solved, -1), coalesce(c.reply_contacted, -1), "           \
+    "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                          \
+    "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist') "
+#define CASE_FROM                                                                                         \
+    "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
+    "LEFT JOIN departments d ON d.id = c.lead_department_id "
+
+static const char *text_or_null(struct store_stmt *s, int col, struct arena *a)
+{
+    return store_col_is_null(s, col) ? NULL : arena_strdup(a, store_col_text(s, col));
+}
+
+static void read_case(struct store_stmt *s, struct arena *a, struct case_rec *r)
+{
+    int i = 0;
+    memset(r, 0, sizeof(*r));
+    r->id = store_col_int(s, i++);
+    r->number = arena_strdup(a, store_col_text(s, i++));
+    r->check_code = arena_strdup(a, store_col_text(s, i++));
+    r->channel = (enum case_channel)case_channel_from_name(store_col_text(s, i++));
+    r->title = arena_strdup(a, store_col_text(s, i++));
+    r->description = arena_strdup(a, store_col_text(s, i++));
+    r->category_id = store_col_int(s, i++);
+    r->category_name = text_or_null(s, i++, a);
+    r->urgency = (enum case_urgency)case_urgency_from_name(store_col_text(s, i++));
+    r->has_location = !store_col_is_null(s, i);
+    r->lat = store_col_real(s, i++);
+    r->lon = store_col_real(s, i++);
+    r->address = arena_strdup(a, store_col_text(s, i++));
+    r->region_id = store_col_int(s, i++);
+    r->region_code = text_or_null(s, i++, a);
+    r->region_name = text_or_null(s, i++, a);
+    r->citizen_name = arena_strdup(a, store_col_text(s, i++));
+    r->citizen_phone_mask = arena_strdup(a, store_col_text(s, i++));
+    r->anonymous = (int)store_col_int(s, i++);
+    r->created_by = store_col_int(s, i++);
+    r->state = (enum case_state)case_state_from_name(store_col_text(s, i++));
+    r->version = store_col_int(s, i++);
+    r->lead_department_id = store_col_int(s, i++);
+    r->lead_department_name = text_or_null(s, i++, a);
+    r->master_id = store_col_int(s, i++);
+    r->sla_unit = arena_strdup(a, store_col_text(s, i++));
+    r->dispatched_at = store_col_int(s, i++);
+    r->signed_at = store_col_int(s, i++);
+    r->replied_at = store_col_int(s, i++);
+    r->closed_at = store_col_int(s, i++);
+    r->sign_deadline = store_col_int(s, i++);
+    r->reply_deadline = store_col_int(s, i++);
+    r->resolve_deadline = store_col_int(s, i++);
+    r->sign_late = (int)store_col_int(s, i++);
+    r->overdue = (int)store_col_int(s, i++);
+    r->urge_count = (int)store_col_int(s, i++);
+    r->return_count = (int)store_col_int(s, i++);
+    r->rectify_round = (int)store_col_int(s, i++);
+    r->escalated = (int)store_col_int(s, i++);
+    r->pending_request = text_or_null(s, i++, a);
+    r->pending_until = store_col_int(s, i++);
+    r->paused_at = store_col_int(s, i++);
+    r->reply_solved = (int)store_col_int(s, i++);
+    r->reply_contacted = (int)store_col_int(s, i++);
+    int sat = case_satisfaction_from_name(store_col_text(s, i++));
+    r->satisfaction = sat < 0 ? CS_NONE : (enum case_satisfaction)sat;
+    r->created_at = store_col_int(s, i++);
+    r->updated_at = store_col_int(s, i++);
+    const char *assist = store_col_text(s, i++);
+    while (*assist && r->nassisting < (int)(sizeof(r->assisting) / sizeof(r->assisting[0]))) {
+        char *end;
+        r->assisting[r->nassisting++] = strtoll(assist, &end, 10);
+        if (end == assist)
+            break;
+        assist = *end == ',' ? end + 1 : end;
+    }
+}
+
+static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id, const char *key,
+                     struct arena *a, struct case_rec *out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = types[0] == 'i' ? store_query(c, &s, err, sql, "i", id) : store_query(c, &s, err, sql, "t", key);
+    if (rc < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == 1) {
+        read_case(s, a, out);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = key ? err_set(err, ERR_NOT_FOUND, "case '%s' does not exist", key)
+                 : err_set(err, ERR_NOT_FOUND, "case %lld does not exist", (long long)id);
+    }
+    store_done(s);
+    return rc;
+}
+
+int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err)
+{
+    return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id = ?", "i", id, NULL, a, out, err);
+}
+
+int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
+                       struct err *err)
+{
+    return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.number = ?", "t", 0, number, a, out, err);
+}
+
+int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out, size_t *n,
+                  struct err *err)
+{
+    struct store_stmt *s;
+    size_t cap = 16, len = 0;
+    struct case_event_rec *v = arena_alloc(a, cap * sizeof(*v));
+    int rc = store_query(c, &s, err,
+                         "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
+                         " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
+                         "i", id);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        if (len == cap) {
+            struct case_event_rec *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*v)));
+            memcpy(bigger, v, len * sizeof(*v));
+            v = bigger;
+            cap *= 2;
+        }
+        struct case_event_rec *e = &v[len++];
+        e->id = store_col_int(s, 0);
+        e->at = store_col_int(s, 1);
+        e->actor_id = store_col_int(s, 2);
+        e->actor_name = arena_strdup(a, store_col_text(s, 3));
+        e->actor_role = arena_strdup(a, store_col_text(s, 4));
+        e->action = arena_strdup(a, store_col_text(s, 5));
+        e->from_state = text_or_null(s, 6, a);
+        e->to_state = arena_strdup(a, store_col_text(s, 7));
+        e->department_id = store_col_int(s, 8);
+        e->note = arena_strdup(a, store_col_text(s, 9));
+        e->payload = arena_strdup(a, store_col_text(s, 10));
+    }
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+int case_actor_in_departments(const struct case_actor *actor, int64_t dept)
+{
+    for (int i = 0; dept && i < actor->ndepts; i++)
+        if (actor->depts[i] == dept)
+            return 1;
+    return 0;
+}
+
+int case_visible(const struct case_actor *actor, const struct case_rec *rec)
+{
+    int region_bound = actor->region_code && *actor->region_code;
+    int in_region = region_bound && rec->region_code && org_region_code_in_subtree(rec->region_code, actor->region_code);
+    if (actor->roles & ROLE_ADMIN)
+        return 1;
+    if (rec->created_by && rec->created_by == actor->user_id)
+        return 1;
+    if (actor->roles & ROLE_HANDLER) {
+        if (case_actor_in_departments(actor, rec->lead_department_id))
+            return 1;
+        for (int i = 0; i < rec->nassisting; i++)
+            if (case_actor_in_departments(actor, rec->assisting[i]))
+                return 1;
+    }
+    /* Hotline and command-centre roles see everything, unless bound to a region; a region-bound
+     * user of any staff role (a street official, a grid worker) sees its subtree. */
+    unsigned wide = ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_GRID_WORKER;
+    if ((actor->roles & wide) && !region_bound)
+        return 1;
+    return (actor->roles & ROLE_STAFF) && in_region;
+}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "attach/attach.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/conf.h"
@@ -146,6 +147,20 @@ static int load_data_key(const struct conf *cf, unsigned char key[32], struct er
     fclose(f);
 out:
     free(path);
+    return rc;
+}
+
+/* Attachment files: attach_dir, or beside the database (its path + ".files"). */
+static int open_attachments(const struct conf *cf, struct attach_store **out, struct err *err)
+{
+    struct attach_limits lim = {(size_t)cf->max_upload_bytes, cf->attach_max_pixels, 0};
+    char *dir = cf->attach_dir[0] ? xstrdup(cf->attach_dir) : NULL;
+    if (!dir) {
+        dir = xmalloc(strlen(cf->db) + 8);
+        snprintf(dir, strlen(cf->db) + 8, "%s.files/", cf->db);
+    }
+    int rc = attach_store_open(out, dir, &lim, err);
+    free(dir);
     return rc;
 }
 
@@ -306,6 +321,7 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     struct api *api = NULL;
     struct http_static *web = NULL;
     struct http_server *srv = NULL;
+    struct attach_store *attach = NULL;
     sigset_t sigs;
     int rc, sig;
 
@@ -326,7 +342,10 @@ static int cmd_serve(const struct conf *cf, struct err *err)
         err_clear(err);
         web = NULL;
     }
-    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real(), .data_key = key};
+    if ((rc = open_attachments(cf, &attach, err)) < 0)
+        goto out;
+    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real(), .data_key = key,
+                            .attach = attach};
     if ((rc = api_new(&api, &deps, err)) < 0)
         goto out;
     struct http_options ho = {
@@ -342,7 +361,7 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;
     api_set_server(api, srv);
-    if ((rc = api_start_sweeper(api, err)) < 0)
+    if ((rc = api_start_sweeper(api, err)) < 0 || (rc = api_start_notifier(api, err)) < 0)
         goto out;
     log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
             http_server_port(srv), web ? cf->web : "(none)");
@@ -357,6 +376,7 @@ out:
     api_free(api);
     http_static_free(web);
     auth_free(auth);
+    attach_store_free(attach);
     store_close(st);
     sodium_memzero(key, sizeof(key));
     return rc;

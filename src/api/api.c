@@ -34,14 +34,19 @@ static struct cached_body *cached_body_new(const char *data, size_t len)
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
-    (void)err;
     struct api *api = xcalloc(1, sizeof(*api));
     api->d = *deps;
+    int rc = api_writer_start(api, err);
+    if (rc < 0) {
+        free(api);
+        return rc;
+    }
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->geo_lock, NULL);
     pthread_mutex_init(&api->cal_lock, NULL);
     pthread_mutex_init(&api->sweep_lock, NULL);
     pthread_cond_init(&api->sweep_cond, NULL);
+    pthread_mutex_init(&api->events_lock, NULL);
     atomic_store(&api->org_version, 1);
     *out = api;
     return 0;
@@ -51,12 +56,15 @@ void api_free(struct api *api)
 {
     if (!api)
         return;
+    api_writer_stop(api);   /* commits and answers what is still queued */
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
         free(api->cache[i].key);
         cached_body_unref(api->cache[i].body);
         cached_body_unref(api->cache[i].gz);
     }
     pthread_mutex_destroy(&api->cache_lock);
+    api_events_free(api);
+    pthread_mutex_destroy(&api->events_lock);
     if (api->sweeper_running) {
         pthread_mutex_lock(&api->sweep_lock);
         api->sweep_stop = 1;
@@ -455,8 +463,12 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     }
     call.route = r;
     if (req->body_too_large) {
+        /* The server applied the upload limit to the same content types (http_server.c). */
+        const char *ct = http_req_header(req, "Content-Type");
+        int upload = ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
+                            strncasecmp(ct, "application/octet-stream", 24) == 0);
         rc = err_set(&call.err, ERR_TOO_LARGE, "request body exceeds the %d-byte limit",
-                     api->d.conf->max_body_bytes);
+                     upload ? api->d.conf->max_upload_bytes : api->d.conf->max_body_bytes);
         res->close = 1;
         goto out;
     }
@@ -469,6 +481,9 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     if ((rc = check_scope(&call)) < 0)
         goto out;
     rc = r->fn(&call);
+    /* A write may have queued notifications: deliver them now rather than at the next tick. */
+    if (rc == 0 && req->method != HTTP_GET && req->method != HTTP_HEAD)
+        api_notify_wake(api);
 out:
     api_rollback(&call);
     if (rc < 0) {

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 
+struct attach_store;
 struct auth;
 struct conf;
 struct err;
@@ -31,6 +32,7 @@ struct api_deps {
     struct http_static *web;     /* NULL: no static files */
     struct clock clock;
     const unsigned char *data_key;   /* 32 bytes: encrypts personal data at rest */
+    struct attach_store *attach;     /* attachment files (photos) */
 };
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err);
@@ -42,6 +44,13 @@ void api_set_server(struct api *api, struct http_server *server);
 /* Run the overdue sweeper in a background thread every conf->sweep_interval seconds, until
  * api_free(). */
 int api_start_sweeper(struct api *api, struct err *err);
+
+/* Deliver the notification outbox in a background thread (channel, interval and retries from
+ * the notify_* settings) and feed GET /api/v1/events/stream, until api_free(). */
+int api_start_notifier(struct api *api, struct err *err);
+
+/* Ask the notification worker for a pass now (writes call this after commit). */
+void api_notify_wake(struct api *api);
 
 /* The http_handler_fn. */
 void api_handle(void *api, struct http_req *req, struct http_res *res);

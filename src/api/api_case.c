@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api/api_internal.h"
+#include "attach/attach.h"
 #include "audit/audit.h"
 #include "cal/cal.h"
 #include "case/case.h"
@@ -86,6 +87,11 @@ static int env_of(struct api_call *call, struct case_env *env, struct case_actor
     return 0;
 }
 
+int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+{
+    return env_of(call, env, actor, cfg);
+}
+
 static int in_depts(const struct case_actor *a, int64_t dept)
 {
     for (int i = 0; dept && i < a->ndepts; i++)
@@ -113,8 +119,10 @@ static void kid(struct jw *w, const char *key, int64_t id)
         jw_knull(w, key);
 }
 
+/* 'atts' (the case's attachments) may be NULL: the key is left out, as in list views. */
 static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a,
-                      const struct case_event_rec *events, size_t nevents)
+                      const struct case_event_rec *events, size_t nevents, const struct attach_rec *atts,
+                      size_t natts)
 {
     char name[128];
     if (r->anonymous && !sees_name(a, r))
@@ -230,22 +238,37 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
         }
         jw_arr_end(w);
     }
+    if (atts) {
+        jw_key(w, "attachments");
+        jw_arr(w);
+        for (size_t i = 0; i < natts; i++)
+            api_attachment_json(w, atts[i].id, atts[i].sha256, atts[i].mime, atts[i].size, atts[i].width, atts[i].height);
+        jw_arr_end(w);
+    }
     jw_obj_end(w);
+}
+
+/* The case 'r' (already read) with its timeline and attachments. */
+static int reply_case_rec(struct api_call *call, int status, const struct case_rec *r, const struct case_actor *actor)
+{
+    struct case_event_rec *ev;
+    struct attach_rec *atts;
+    size_t n, natts;
+    int rc;
+    if ((rc = case_timeline(call->conn, r->id, call->req->arena, &ev, &n, &call->err)) < 0 ||
+        (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &atts, &natts, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    case_json(&w, r, actor, ev, n, atts, natts);
+    return api_reply(call, status, &w);
 }
 
 static int reply_case(struct api_call *call, int status, int64_t id, const struct case_actor *actor)
 {
     struct case_rec r;
-    struct case_event_rec *ev;
-    size_t n;
-    int rc;
-    if ((rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0 ||
-        (rc = case_timeline(call->conn, id, call->req->arena, &ev, &n, &call->err)) < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    case_json(&w, &r, actor, ev, n);
-    return api_reply(call, status, &w);
+    int rc = case_get(call->conn, id, call->req->arena, &r, &call->err);
+    return rc < 0 ? rc : reply_case_rec(call, status, &r, actor);
 }
 
 /* ---------------------------------------------------------------- intake */
@@ -271,13 +294,35 @@ static const struct json_field create_fields[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-int api_case_create(struct api_call *call)
-{
-    struct case_new in = {0};
+/* Intake goes through the group-commit writer (api_write.c): the case is created inside a
+ * batch transaction on the writer thread, and answered once that batch has committed. */
+struct create_write {
+    struct api_write w;
+    struct case_new in;
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
     struct case_created out;
+};
+
+static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
+{
+    struct create_write *cw = (struct create_write *)w;
+    struct case_env env = cw->env;
+    env.conn = c;
+    return case_create_in_tx(&env, &cw->in, &cw->out, err);
+}
+
+static int create_reply(struct api_call *call, struct api_write *w)
+{
+    struct create_write *cw = (struct create_write *)w;
+    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)cw->out.id));
+    return reply_case(call, 201, cw->out.id, &cw->actor);
+}
+
+int api_case_create(struct api_call *call)
+{
+    struct case_new in = {0};
     int rc;
     if ((rc = json_check(call->body, create_fields, &call->err)) < 0)
         return rc;
@@ -325,13 +370,130 @@ int api_case_create(struct api_call *call)
         if (!in.citizen_phone)
             in.citizen_phone = call->user->phone;
     }
-    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 || (rc = case_create(&env, &in, &out, &call->err)) < 0)
+    struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
+    if ((rc = env_of(call, &cw->env, &cw->actor, &cw->cfg)) < 0)
         return rc;
-    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out.id));
-    return reply_case(call, 201, out.id, &actor);
+    /* The JSON body is freed when this handler returns: keep copies in the request arena. */
+    struct arena *a = call->req->arena;
+    cw->in = in;
+    cw->in.title = arena_strdup(a, in.title);
+    cw->in.description = arena_strdup(a, in.description);
+    cw->in.address = arena_strdup(a, in.address);
+    cw->in.citizen_name = arena_strdup(a, in.citizen_name);
+    cw->in.citizen_phone = arena_strdup(a, in.citizen_phone);
+    cw->w.run = create_run;
+    cw->w.reply = create_reply;
+    return api_write_defer(call, &cw->w);
 }
 
 /* ---------------------------------------------------------------- reading */
+
+/* A comma-separated list of names ("new,dispatched") as a bitmask; ERR_BAD_REQUEST names the
+ * parameter. Absent: 0. */
+static int query_names(struct api_call *call, const char *param, int (*from_name)(const char *), int count,
+                       const char *allowed, unsigned *mask)
+{
+    const char *v = http_req_query(call->req, param);
+    *mask = 0;
+    if (!v)
+        return 0;
+    char *copy = arena_strdup(call->req->arena, v), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int i = from_name(t);
+        if (i < 0 || i >= count)
+            return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s': '%s' is not one of %s", param,
+                             t, allowed);
+        *mask |= 1u << i;
+    }
+    if (!*mask)
+        return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s' is empty", param);
+    return 0;
+}
+
+static int query_time(struct api_call *call, const char *param, int64_t *out)
+{
+    const char *v = http_req_query(call->req, param);
+    *out = 0;
+    if (v && (clock_parse_rfc3339(v, out) < 0 || *out <= 0))
+        return err_field(&call->err, ERR_BAD_REQUEST, param,
+                         "query parameter '%s' must be an RFC 3339 time or a date (2026-09-24)", param);
+    return 0;
+}
+
+static int query_bool(struct api_call *call, const char *param, int *out)
+{
+    const char *v = http_req_query(call->req, param);
+    *out = 0;
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = 1;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = -1;
+    else
+        return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s' must be true or false", param);
+    return 0;
+}
+
+/* GET /api/v1/cases: filters, a work queue, sort and cursor; the caller's scope is part of
+ * the query (case_list), so the list never shows a case GET /cases/{id} would refuse. */
+int api_case_list(struct api_call *call)
+{
+    struct case_filter f = {0};
+    struct case_actor actor;
+    struct case_rec *recs;
+    size_t n;
+    int64_t v;
+    int rc, mine;
+    char next[CASE_CURSOR_MAX];
+    const char *s;
+
+    if ((rc = query_names(call, "state", case_state_from_name, CASE_STATE_COUNT,
+                          "new, dispatched, returned, processing, hanging, replied, rectifying, closed, cancelled, merged",
+                          &f.states)) < 0 ||
+        (rc = query_names(call, "channel", case_channel_from_name, CASE_CHANNEL_COUNT,
+                          "hotline, web, app, wechat, grid, sensor, open311, other", &f.channels)) < 0 ||
+        (rc = query_names(call, "urgency", case_urgency_from_name, CU_EMERGENCY + 1, "normal, urgent, emergency",
+                          &f.urgencies)) < 0)
+        return rc;
+    if ((rc = api_query_int(call, "category", 0, 1, INT64_MAX, &f.category_id)) < 0 ||
+        (rc = api_query_int(call, "department", 0, 1, INT64_MAX, &f.department_id)) < 0 ||
+        (rc = api_query_int(call, "region", 0, 1, INT64_MAX, &f.region_id)) < 0 ||
+        (rc = api_query_int(call, "limit", CASE_LIST_DEFAULT, 1, CASE_LIST_MAX, &v)) < 0)
+        return rc;
+    f.limit = (int)v;
+    if ((rc = query_bool(call, "overdue", &f.overdue)) < 0 || (rc = query_bool(call, "mine", &mine)) < 0 ||
+        (rc = query_time(call, "from", &f.created_from)) < 0 || (rc = query_time(call, "to", &f.created_to)) < 0)
+        return rc;
+    f.mine = mine > 0;
+    if ((s = http_req_query(call->req, "queue")) && (rc = case_queue_from_name(s)) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "queue",
+                         "query parameter 'queue' must be to_sign, to_handle, overdue, to_dispatch, returned, pending or mine");
+    f.queue = s ? (enum case_queue)rc : CQ_NONE;
+    if ((s = http_req_query(call->req, "sort")) && (rc = case_sort_from_name(s)) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "sort", "query parameter 'sort' must be created, deadline or updated");
+    f.sort = s ? (enum case_sort)rc : CASE_SORT_CREATED;
+    /* An empty search box is no search. */
+    if ((s = http_req_query(call->req, "q")) && *s)
+        f.text = s;
+    if ((s = http_req_query(call->req, "cursor")) && *s)
+        f.cursor = s;
+    actor_of(call->user, &actor);
+    if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        case_json(&w, &recs[i], &actor, NULL, 0, NULL, 0);
+    jw_arr_end(&w);
+    jw_kstr(&w, "next_cursor", next[0] ? next : NULL);
+    jw_obj_end(&w);
+    http_res_header(call->res, "Cache-Control", "private, no-store");
+    return api_reply(call, 200, &w);
+}
 
 int api_case_get(struct api_call *call)
 {
@@ -344,7 +506,7 @@ int api_case_get(struct api_call *call)
     actor_of(call->user, &actor);
     if (!case_visible(&actor, &r))
         return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope", r.number);
-    return reply_case(call, 200, id, &actor);
+    return reply_case_rec(call, 200, &r, &actor);
 }
 
 int api_case_contact(struct api_call *call)

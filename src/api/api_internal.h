@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "http/http.h"
 #include "json/json.h"
+#include "store/store_writer.h"
 
 struct store_conn;
 
@@ -65,6 +66,12 @@ struct api {
     pthread_mutex_t sweep_lock;
     pthread_cond_t sweep_cond;
     int sweep_stop;
+    /* Group commit for intake and other high-rate writes (api_write.c). */
+    struct store_writer *writer;
+    /* Notification delivery and the event-stream subscribers (api_events.c). */
+    struct notify_worker *notifier;
+    pthread_mutex_t events_lock;
+    struct event_sub *subs;
 };
 
 struct api_call {
@@ -121,13 +128,29 @@ int api_locate_region(struct api_call *call, double lat, double lon, int64_t *re
 /* The current working calendar (read-only; valid until api_free()). */
 int api_calendar(struct api_call *call, const struct cal **out);
 
+/* The case module's environment for this call: calendar, tunables, the caller as actor and
+ * the audit hook (api_case.c). */
+struct case_env;
+struct case_actor;
+struct case_config;
+int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg);
+
+/* One attachment as the API shows it: id, hash, type, size, dimensions and its two URLs. */
+void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime, int64_t size, int width,
+                         int height);
+
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
+int api_case_list(struct api_call *call);
 int api_case_get(struct api_call *call);
 int api_case_action(struct api_call *call);
 int api_case_contact(struct api_call *call);
 int api_case_lookup(struct api_call *call);
+int api_case_attachment_add(struct api_call *call);
+int api_attachment_get(struct api_call *call);
+int api_attachment_thumbnail(struct api_call *call);
 int api_sweep(struct api_call *call);
+int api_events_stream(struct api_call *call);
 int api_test_clock(struct api_call *call);
 int api_healthz(struct api_call *call);
 int api_metrics(struct api_call *call);
@@ -162,6 +185,7 @@ int api_calendar_put(struct api_call *call);
 int api_calendar_day_put(struct api_call *call);
 int api_calendar_day_delete(struct api_call *call);
 int api_calendar_add(struct api_call *call);
+int api_stats_assessment(struct api_call *call);
 
 /* ---- helpers ---- */
 
@@ -187,6 +211,31 @@ void api_rollback(struct api_call *call);
 /* Audit an action that wrote through its own transaction (login). */
 int api_audit_only(struct api_call *call, const char *action, const char *target, const char *after);
 
+/*
+ * Writes through the group-commit writer (api_write.c). The handler allocates its own struct
+ * (in the request arena) with a struct api_write as first member, copies into the arena what
+ * the write needs from the JSON body (freed when the handler returns), sets run and reply and
+ * returns api_write_defer(call, w). Then:
+ *   run(w, conn, err)   runs on the writer thread, inside the batch transaction under the
+ *                       job's own savepoint: the domain change with its audit entry. A failure
+ *                       undoes this request's changes only.
+ *   reply(call, w)      runs on an HTTP thread after the batch has committed (durably), with
+ *                       call->conn that thread's connection, and answers like a handler.
+ * A failure of run or of the commit is answered as the handler's error would have been.
+ */
+struct api_write;
+typedef int api_write_run_fn(struct api_write *w, struct store_conn *c, struct err *err);
+typedef int api_write_reply_fn(struct api_call *call, struct api_write *w);
+struct api_write {
+    struct store_job job;
+    api_write_run_fn *run;
+    api_write_reply_fn *reply;
+    struct api_call call;        /* the deferred call (no body, connection or response) */
+};
+int api_write_defer(struct api_call *call, struct api_write *w);
+int api_writer_start(struct api *api, struct err *err);
+void api_writer_stop(struct api *api);
+
 /* Org writes call this after commit so cached org responses are rebuilt. */
 void api_org_changed(struct api_call *call);
 
@@ -197,6 +246,9 @@ void api_org_changed(struct api_call *call);
  */
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
+
+/* Stop the notification worker and end the event subscriptions (api_free). */
+void api_events_free(struct api *api);
 
 /* 1 if the caller has any of 'roles'. */
 int api_has_role(const struct api_call *call, unsigned roles);

@@ -35,6 +35,21 @@ int api_metrics(struct api_call *call)
                "# HELP gridloop_db_statements_total Database statements stepped.\n"
                "# TYPE gridloop_db_statements_total counter\ngridloop_db_statements_total %llu\n",
                (double)db_ns / 1e9, (unsigned long long)statements);
+    if (call->api->writer) {
+        struct store_writer_stats ws;
+        store_writer_stats(call->api->writer, &ws);
+        buf_printf(&b,
+                   "# HELP gridloop_writer_batches_total Group-commit transactions of the store writer.\n"
+                   "# TYPE gridloop_writer_batches_total counter\ngridloop_writer_batches_total %llu\n"
+                   "# HELP gridloop_writer_jobs_total Writes run by the store writer (committed or failed).\n"
+                   "# TYPE gridloop_writer_jobs_total counter\ngridloop_writer_jobs_total %llu\n"
+                   "# HELP gridloop_writer_failed_total Writes of the store writer answered with an error.\n"
+                   "# TYPE gridloop_writer_failed_total counter\ngridloop_writer_failed_total %llu\n"
+                   "# HELP gridloop_writer_max_batch Largest group commit so far (writes).\n"
+                   "# TYPE gridloop_writer_max_batch gauge\ngridloop_writer_max_batch %d\n",
+                   (unsigned long long)ws.batches, (unsigned long long)ws.jobs, (unsigned long long)ws.failed,
+                   ws.max_batch_seen);
+    }
     size_t len;
     char *body = buf_detach(&b, &len);
     http_res_body(call->res, 200, "text/plain; version=0.0.4; charset=utf-8", body, len, HTTP_BODY_FREE);

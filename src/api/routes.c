@@ -51,12 +51,21 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/calendar/add",                  api_calendar_add,        STAFF, SCOPE_NONE,       0},
 
     {HTTP_POST,   "/api/v1/cases",                         api_case_create,         ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases",                         api_case_list,           ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/lookup",                  api_case_lookup,         0,     SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}",                    api_case_get,            ANY,   SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_CASE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
+    /* Staff who see the case and the citizen who reported it (case_may_attach); the files go
+     * to whoever may see a case they are attached to. */
+    {HTTP_POST,   "/api/v1/cases/{id}/attachments",        api_case_attachment_add, ANY,   SCOPE_CASE,       0},
+    {HTTP_GET,    "/api/v1/attachments/{id}",              api_attachment_get,      ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/attachments/{id}/thumbnail",    api_attachment_thumbnail, ANY,  SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/admin/sweep",                   api_sweep,               ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/events/stream",                 api_events_stream,       ANY,   SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/test/clock",                    api_test_clock,          ADMIN, SCOPE_NONE,       ROUTE_JSON},
+
+    {HTTP_GET,    "/api/v1/stats/assessment",              api_stats_assessment,    ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
 
     {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},

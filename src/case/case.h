@@ -12,7 +12,8 @@
  *
  * Layering: no HTTP or JSON here. The caller (api) resolves locations to regions, loads the
  * calendar, owns nothing of the transaction: case_create/case_act/case_sweep begin and commit
- * their own, and take an audit hook so the audit entry commits with the change.
+ * their own (case_create_in_tx runs inside the caller's), and take an audit hook so the audit
+ * entry commits with the change.
  *
  * Threading: no state of its own; a connection is used only by the thread that owns it.
  * Ownership: output records and their strings live in the caller's arena.
@@ -152,6 +153,16 @@ struct case_created {
 /* Validate (ERR_BAD_REQUEST naming the field) and create a case in state new. */
 int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out,
                 struct err *err);
+/* The same inside the caller's write transaction (e.g. a store_writer job under its
+ * savepoint): nothing is begun or committed here, and on failure the caller rolls back.
+ * The caller also runs case_index_pending() before it commits. */
+int case_create_in_tx(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                      struct err *err);
+
+/* Add the cases created since the last call to the full-text index, in one statement (per-row
+ * FTS5 writes inside a transaction cost ten times more; migration 0005). Run inside the write
+ * transaction that created them, before its commit; cheap when there is nothing new. */
+int case_index_pending(struct store_conn *c, struct err *err);
 
 struct case_rec {
     int64_t id;
@@ -223,6 +234,74 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
  * its own. */
 int case_visible(const struct case_actor *actor, const struct case_rec *rec);
 
+/* ---- queries: lists with filters, work queues, cursor pagination ---- */
+
+enum case_sort {
+    CASE_SORT_CREATED,             /* created_at, newest first (default) */
+    CASE_SORT_DEADLINE,            /* resolve_deadline, soonest first; cases without one last */
+    CASE_SORT_UPDATED,             /* updated_at, latest first */
+    CASE_SORT_COUNT
+};
+
+/* Named work queues: presets of filters, combined (AND) with any explicit ones. "Their
+ * departments" are the actor's when it is department-bound, else any department. */
+enum case_queue {
+    CQ_NONE,
+    CQ_TO_SIGN,                    /* department: dispatched to it as lead, waiting to be signed */
+    CQ_TO_HANDLE,                  /* department: processing or rectifying with it as lead */
+    CQ_OVERDUE,                    /* overdue and not finished (a department's: as lead) */
+    CQ_TO_DISPATCH,                /* dispatcher: new */
+    CQ_RETURNED,                   /* dispatcher: returned, to review */
+    CQ_PENDING,                    /* supervisor: extension or 挂账 requests awaiting approval */
+    CQ_MINE,                       /* citizen (anyone): the cases the actor created */
+    CASE_QUEUE_COUNT
+};
+
+const char *case_sort_name(enum case_sort s);
+int case_sort_from_name(const char *name);             /* -1 if unknown */
+const char *case_queue_name(enum case_queue q);
+int case_queue_from_name(const char *name);            /* -1 if unknown; "" is not a queue */
+
+#define CASE_LIST_DEFAULT 50
+#define CASE_LIST_MAX 200
+#define CASE_CURSOR_MAX 64             /* bytes of an encoded cursor, with its NUL */
+#define CASE_TEXT_MAX 100              /* characters of a text query */
+
+/* Zero means "any" everywhere. */
+struct case_filter {
+    unsigned states;               /* bit (1u << enum case_state) per accepted state */
+    unsigned channels;             /* bit per enum case_channel */
+    unsigned urgencies;            /* bit per enum case_urgency */
+    int64_t category_id;           /* the category and its subcategories */
+    int64_t department_id;         /* lead or assisting */
+    int64_t region_id;             /* the region's subtree */
+    int overdue;                   /* 1 overdue only, -1 not overdue only */
+    int64_t created_from;          /* created_at >= from */
+    int64_t created_to;            /* created_at < to */
+    const char *text;              /* substring of title or description, 1..CASE_TEXT_MAX chars */
+    int mine;                      /* created by the actor */
+    enum case_queue queue;
+    enum case_sort sort;
+    int limit;                     /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
+    const char *cursor;            /* a next_cursor from the previous page; NULL = first page */
+};
+
+/*
+ * One page of the cases matching 'f' that 'scope' may see: the visibility rules of
+ * case_visible() are applied in the query, so a list never holds a case that case_visible()
+ * would refuse. Sorted by f->sort, then by id, both in the same direction, which makes the
+ * cursor (the last row's sort key and id, opaque) stable under inserts: a page never repeats
+ * or skips a row that existed when the first page was read and kept its sort key.
+ * The text is matched as a plain substring (never as FTS syntax): through the trigram index
+ * from 3 characters, by a scan for 1-2.
+ * '*out' (arena) gets '*n' records; 'next_cursor' (CASE_CURSOR_MAX bytes) gets the cursor of
+ * the next page, or "" when this is the last. ERR_BAD_REQUEST names the field of a bad filter
+ * ("state", "cursor", "q", "limit", "region", "category", ...); an unknown region or category
+ * is a bad filter too.
+ */
+int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
+              struct arena *a, struct case_rec **out, size_t *n, char *next_cursor, struct err *err);
+
 /* What an action carries. Unused fields are ignored; required ones are checked per action. */
 struct case_action_in {
     enum case_action action;
@@ -261,5 +340,24 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
 /* The citizen's phone number in clear, for roles that need it (the caller audits it). */
 int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, const char **phone,
                       struct err *err);
+
+/* ---- attachments (photos); the files themselves are the attach module's ---- */
+
+struct attach_file;
+
+/* 0 if the actor may add attachments to the case: someone who sees it and is staff or the
+ * citizen who reported it, while the case is not finished; else ERR_FORBIDDEN or ERR_CONFLICT. */
+int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err);
+
+/*
+ * Attach a stored file (attach_store_put) to case 'id': records its metadata (attach_record),
+ * links it and appends an "attach" event and the audit entry, in one transaction. At most
+ * 'max_per_case' attachments per case (ERR_CONFLICT). The case version is left alone: a photo
+ * changes nothing an action decides on, so a reply can follow its photos without a reload.
+ * Returns 0 with '*attachment_id', or 1 when the same content is already attached to this case
+ * (nothing is written).
+ */
+int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file, int max_per_case,
+                int64_t *attachment_id, struct err *err);
 
 #endif /* GRIDLOOP_CASE_CASE_H */

@@ -10,28 +10,12 @@
 #include "org/org.h"
 #include "store/store.h"
 
-#define CASE_COLS                                                                                         \
-    "c.id, c.number, c.check_code, c.channel, c.title, c.description, coalesce(c.category_id, 0), k.name, " \
-    "c.urgency, c.lat, c.lon, c.address, coalesce(c.region_id, 0), c.region_code, r.name, c.citizen_name, " \
-    "c.citizen_phone_mask, c.anonymous, coalesce(c.created_by, 0), c.state, c.version, "                  \
-    "coalesce(c.lead_department_id, 0), d.name, coalesce(c.master_id, 0), c.sla_unit, "                   \
-    "coalesce(c.dispatched_at, 0), coalesce(c.signed_at, 0), coalesce(c.replied_at, 0), "                 \
-    "coalesce(c.closed_at, 0), coalesce(c.sign_deadline, 0), coalesce(c.reply_deadline, 0), "             \
-    "coalesce(c.resolve_deadline, 0), c.sign_late, c.overdue, c.urge_count, c.return_count, "             \
-    "c.rectify_round, c.escalated, c.pending_request, coalesce(c.pending_until, 0), "                     \
-    "coalesce(c.paused_at, 0), coalesce(c.reply_solved, -1), coalesce(c.reply_contacted, -1), "           \
-    "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                          \
-    "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist') "
-#define CASE_FROM                                                                                         \
-    "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
-    "LEFT JOIN departments d ON d.id = c.lead_department_id "
-
 static const char *text_or_null(struct store_stmt *s, int col, struct arena *a)
 {
     return store_col_is_null(s, col) ? NULL : arena_strdup(a, store_col_text(s, col));
 }
 
-static void read_case(struct store_stmt *s, struct arena *a, struct case_rec *r)
+void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
 {
     int i = 0;
     memset(r, 0, sizeof(*r));
@@ -102,7 +86,7 @@ static int get_where(struct store_conn *c, const char *sql, const char *types, i
         return rc;
     rc = store_step(s, err);
     if (rc == 1) {
-        read_case(s, a, out);
+        case_read_row(s, a, out);
         rc = 0;
     } else if (rc == 0) {
         rc = key ? err_set(err, ERR_NOT_FOUND, "case '%s' does not exist", key)
@@ -188,8 +172,7 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec)
     }
     /* Hotline and command-centre roles see everything, unless bound to a region; a region-bound
      * user of any staff role (a street official, a grid worker) sees its subtree. */
-    unsigned wide = ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_GRID_WORKER;
-    if ((actor->roles & wide) && !region_bound)
+    if ((actor->roles & CASE_WIDE_ROLES) && !region_bound)
         return 1;
     return (actor->roles & ROLE_STAFF) && in_region;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/attach.h"
 #include "auth/auth.h"
 #include "cal/cal.h"
 #include "case/case.h"
@@ -225,7 +226,10 @@ static void local_date(const struct cal *cal, int64_t now, char out[16])
     snprintf(out, 16, "%04d%02d%02d", y % 10000, m % 100, d % 100);
 }
 
-int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out, struct err *err)
+/* own_tx: begin and commit here; else the caller holds the transaction (or a savepoint) and
+ * undoes it on failure. */
+static int create(const struct case_env *env, const struct case_new *in, struct case_created *out, int own_tx,
+                  struct err *err)
 {
     struct tx t = {env, {0}, err};
     struct store_conn *c = env->conn;
@@ -270,8 +274,12 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
         urgency = CU_NORMAL;
     if (in->region_id) {
         struct org_region r;
-        if ((rc = org_region_get(c, in->region_id, &t.arena, &r, err)) < 0)
+        if ((rc = org_region_get(c, in->region_id, &t.arena, &r, err)) < 0) {
+            /* A region the caller names that does not exist is bad input, not a missing page. */
+            if (rc == ERR_NOT_FOUND)
+                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist", (long long)in->region_id);
             goto out;
+        }
         region_code = r.code;
     }
     if (in->citizen_phone && *in->citizen_phone) {
@@ -283,7 +291,7 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
     local_date(env->cal, env->now, day);
     snprintf(out->check_code, sizeof(out->check_code), "%06u", randombytes_uniform(1000000));
 
-    if ((rc = store_begin(c, err)) < 0)
+    if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;
     if ((rc = store_query_int(c, &seq, err,
                               "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
@@ -312,15 +320,41 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
                      arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) < 0 ||
         (rc = audit(&t, "create", id, NULL, arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
         goto rollback;
-    if ((rc = store_commit(c, err)) < 0)
+    if (own_tx && (rc = case_index_pending(c, err)) < 0)
+        goto rollback;
+    if (own_tx && (rc = store_commit(c, err)) < 0)
         goto out;
     out->id = id;
     goto out;
 rollback:
-    store_rollback(c);
+    if (own_tx)
+        store_rollback(c);
 out:
     arena_release(&t.arena);
     return rc;
+}
+
+int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out, struct err *err)
+{
+    return create(env, in, out, 1, err);
+}
+
+int case_index_pending(struct store_conn *c, struct err *err)
+{
+    int64_t rc = store_exec(c, err,
+                            "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+                            " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id", "");
+    if (rc >= 0)
+        rc = store_exec(c, err,
+                        "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
+                        " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)", "");
+    return rc < 0 ? (int)rc : 0;
+}
+
+int case_create_in_tx(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                      struct err *err)
+{
+    return create(env, in, out, 0, err);
 }
 
 /* ---- the actions ---- */
@@ -722,8 +756,11 @@ int case_act(const struct case_env *env, int64_t id, const struct case_action_in
     if ((in->action == CA_EVALUATE && outcome) || in->action == CA_RECTIFY) {
         if ((rc = rectify(&t, &r, event_id, &escalated)) < 0)
             goto rollback;
+        /* The evaluate event already moved the case replied → rectifying; this one records the
+         * reopening within that state, so the timeline stays a chain of from/to. */
         if (in->action == CA_EVALUATE &&
-            (rc = add_event(&t, id, "rectify", "replied", "rectifying", dept, "市民不满意，退回原承办单位整改", "{}", &event_id)) < 0)
+            (rc = add_event(&t, id, "rectify", "rectifying", "rectifying", dept, "市民不满意，退回原承办单位整改", "{}",
+                            &event_id)) < 0)
             goto rollback;
         if (escalated &&
             ((rc = add_event(&t, id, "escalate", "rectifying", "rectifying", dept, "多轮整改仍不满意，升级督办", "{}", &event_id)) < 0 ||
@@ -890,4 +927,69 @@ int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, c
     char *enc = store_step(s, err) == 1 ? arena_strdup(a, store_col_text(s, 0)) : arena_strdup(a, "");
     store_done(s);
     return open_phone(env->cfg, enc, a, phone, err);
+}
+
+/* ---- attachments ---- */
+
+int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err)
+{
+    if (!case_visible(actor, rec))
+        return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
+    if (!(actor->roles & ROLE_STAFF) && !(rec->created_by && rec->created_by == actor->user_id))
+        return err_set(err, ERR_FORBIDDEN, "only staff and the citizen who reported case %s may add attachments", rec->number);
+    if (case_state_is_final(rec->state))
+        return err_set(err, ERR_CONFLICT, "case %s is %s; attachments can no longer be added", rec->number,
+                       case_state_name(rec->state));
+    return 0;
+}
+
+int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file, int max_per_case,
+                int64_t *attachment_id, struct err *err)
+{
+    struct tx t = {env, {0}, err};
+    struct store_conn *c = env->conn;
+    struct case_rec r;
+    int64_t aid, event_id, linked = 0, count = 0;
+    int rc;
+
+    arena_init(&t.arena, 2048);
+    if ((rc = store_begin(c, err)) < 0)
+        goto out;
+    if ((rc = case_get(c, id, &t.arena, &r, err)) < 0 || (rc = case_may_attach(env->actor, &r, err)) < 0 ||
+        (rc = attach_record(c, file, env->actor->user_id, env->now, &aid, err)) < 0 ||
+        (rc = store_query_int(c, &linked, err, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
+                              "ii", id, aid)) < 0)
+        goto rollback;
+    if (linked) {
+        /* A retried upload: the attachments row existed as well, so nothing was written. */
+        store_rollback(c);
+        *attachment_id = aid;
+        rc = 1;
+        goto out;
+    }
+    if ((rc = store_query_int(c, &count, err, "SELECT count(*) FROM case_attachments WHERE case_id = ?", "i", id)) < 0)
+        goto rollback;
+    if (count >= max_per_case) {
+        rc = err_set(err, ERR_CONFLICT, "case %s already carries %lld attachments, the most allowed", r.number, (long long)count);
+        goto rollback;
+    }
+    char *payload = arena_printf(&t.arena, "{\"attachment\":%lld,\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%zu,\"width\":%d,\"height\":%d}",
+                                 (long long)aid, file->sha256, file->mime, file->size, file->width, file->height);
+    if ((rc = add_event(&t, id, "attach", case_state_name(r.state), case_state_name(r.state), r.lead_department_id, NULL,
+                        payload, &event_id)) < 0 ||
+        (rc = exec(&t, "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
+                       " VALUES (?, ?, ?, nullif(?, 0), ?)",
+                   "iiiii", id, aid, event_id, env->actor->user_id, env->now)) < 0 ||
+        (rc = exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?", "ii", env->now, id)) < 0 ||
+        (rc = audit(&t, "attach", id, NULL, payload)) < 0)
+        goto rollback;
+    if ((rc = store_commit(c, err)) < 0)
+        goto out;
+    *attachment_id = aid;
+    goto out;
+rollback:
+    store_rollback(c);
+out:
+    arena_release(&t.arena);
+    return rc;
 }

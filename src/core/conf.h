@@ -24,6 +24,9 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
+    char *attach_dir;        /* "" = the database path + ".files/" */
+    int attach_max_pixels;   /* width x height of an uploaded image */
+    int attach_max_per_case;
     int shutdown_grace;      /* seconds */
     int session_ttl;         /* seconds */
     int login_max_user_failures;
@@ -37,6 +40,17 @@ struct conf {
     int rectify_hours_complex;
     int sweep_interval;      /* seconds */
     int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
+    char *notify_channel;    /* log, webhook or none */
+    char *notify_webhook_url;
+    int notify_webhook_timeout;  /* seconds */
+    int notify_interval;     /* seconds */
+    int notify_max_attempts;
+    int notify_retry_base;   /* seconds */
+    int assess_k;            /* per mille: weight of 基本满意 in 满意率 */
+    int assess_weight_response;  /* per mille, composite score weights */
+    int assess_weight_solve;
+    int assess_weight_satisfy;
+    int assess_weight_on_time;
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

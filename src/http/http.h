@@ -4,7 +4,8 @@
  *
  * Model: an epoll listener with a thread pool (one thread per core by default). Each request
  * runs start to finish on one pool thread: the body is accumulated (bounded by a limit),
- * then the single handler is called once with a complete request and fills a response.
+ * then the single handler is called once with a complete request and fills a response
+ * (or defers it: see http_req_defer()).
  * Every request gets its own arena (req->arena) released after the response is sent.
  *
  * Threading: the handler is called concurrently from the pool threads. Ownership: request
@@ -65,6 +66,7 @@ struct http_res {
     int fd;                      /* >= 0: send this file (owned, closed by the server) */
     uint64_t fd_size;
     int close;                   /* ask for the connection to be closed */
+    struct http_stream *stream;  /* set by http_res_stream(): the body is a stream */
     int nheaders;
     const char *header_names[HTTP_MAX_RES_HEADERS];
     const char *header_values[HTTP_MAX_RES_HEADERS];
@@ -126,6 +128,66 @@ int http_req_accepts_gzip(const struct http_req *req);
  * make it smaller. */
 char *http_gzip(const char *data, size_t len, size_t *out_len);
 
+/* ---- streaming responses ---- */
+
+/*
+ * A response whose body is written over time (server-sent events). An idle stream holds no
+ * thread: its connection is suspended until something is sent (see http_stream.c).
+ * Messages are queued whole; when more than max_messages wait (a slow or stalled client)
+ * the oldest are dropped and overflow_msg is sent in their place. idle_msg is sent after
+ * idle_seconds without output (an SSE comment keeps proxies and dead-client detection
+ * going). On server shutdown every stream is closed: what is queued is sent, then the body
+ * ends.
+ */
+struct http_stream;
+
+struct http_stream_options {
+    const char *content_type;    /* e.g. "text/event-stream; charset=utf-8" (static) */
+    size_t max_messages;         /* 0 = 256 */
+    const char *overflow_msg;    /* copied; NULL = none */
+    const char *idle_msg;        /* copied; NULL = none */
+    int idle_seconds;
+};
+
+/* Answer 200 with a stream. Returns the stream with a reference for the caller, who sends
+ * with it from any thread and drops it with http_stream_unref(). Set headers as usual. */
+struct http_stream *http_res_stream(struct http_res *res, const struct http_stream_options *o);
+
+/* Queue one message (copied). 0, or ERR_UNAVAILABLE once the stream has ended (client gone,
+ * closed, server stopping): the caller should then drop its reference. */
+int http_stream_send(struct http_stream *st, const char *data, size_t len);
+
+/* 1 while messages can still be sent. */
+int http_stream_is_open(struct http_stream *st);
+
+/* End the stream after what is queued has been sent. */
+void http_stream_close(struct http_stream *st);
+
+void http_stream_unref(struct http_stream *st);
+
+/* For the server: drop the response's reference of a stream that was never sent. */
+void http_stream_abandon(struct http_stream *st);
+
+/* Streams currently open on the server. */
+int http_server_streams(const struct http_server *s);
+
+/* ---- deferred responses ---- */
+
+/*
+ * For a handler whose answer waits on work done elsewhere (a write queued for a group
+ * commit): it calls http_req_defer() and returns without setting a response. The server
+ * then suspends the connection, so the pool thread serves other connections meanwhile.
+ * When the work is done, any thread calls http_req_resume() exactly once (it may do so even
+ * before the handler has returned); the server then calls finish(arg, req, res) on a pool
+ * thread to fill the response, and sends it. The request and its arena stay valid until
+ * finish returns, and nothing else touches them while the request is deferred; if the
+ * client has gone away by then, finish is not called, so 'arg' must own nothing beyond
+ * the request arena. The server does not stop before every deferred request is resumed.
+ */
+typedef void http_finish_fn(void *arg, struct http_req *req, struct http_res *res);
+void http_req_defer(struct http_req *req, http_finish_fn *finish, void *arg);
+void http_req_resume(struct http_req *req);
+
 /* ---- router ---- */
 
 /*
@@ -138,6 +200,25 @@ int http_route_match(struct http_req *req, const char *pattern, const char *path
 
 /* Percent-decode into the arena; returns NULL on a malformed escape or a decoded NUL. */
 char *http_url_decode(struct arena *a, const char *s, size_t n, int plus_is_space);
+
+/* ---- multipart/form-data ---- */
+
+struct http_part {
+    const char *data;             /* the part's bytes, borrowed from the body */
+    size_t len;
+    const char *name;             /* form field name (arena); "" when absent */
+    const char *filename;         /* arena; NULL when the part is not a file */
+    const char *content_type;     /* as declared (arena), NULL if none: never to be trusted */
+};
+
+/*
+ * Find the one file in a multipart/form-data body: the part with a filename, or the field
+ * named "file". 'content_type' is the request's header (it carries the boundary). Returns 0,
+ * ERR_MEDIA_TYPE when the type is not multipart/form-data, or ERR_BAD_REQUEST for a missing
+ * boundary, a malformed or truncated body, no file part, or more than one.
+ */
+int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a,
+                        struct http_part *out, struct err *err);
 
 /* ---- static files ---- */
 

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,9 @@ struct http_server {
     http_handler_fn *handler;
     void *ctx;
     struct http_metrics *metrics;
+    struct http_streams *streams;
     _Atomic int in_flight;
+    _Atomic int deferred;        /* suspended by http_req_defer(), not yet finished */
     _Atomic uint64_t next_id;
     uint32_t id_prefix;
     int port;
@@ -48,7 +51,34 @@ struct req_state {
     size_t limit;
     uint64_t start_ns;
     int handled;
+    /* A deferred response (http_req_defer): the connection is suspended from the end of the
+     * handler call until http_req_resume(); whichever of the two comes second calls
+     * MHD_resume_connection(), so a resume never precedes the suspension. */
+    http_finish_fn *finish;
+    void *finish_arg;
+    _Atomic unsigned defer_state;   /* DEFER_* bits */
 };
+
+enum { DEFER_SUSPENDED = 1u, DEFER_RESUMED = 2u };
+
+#define REQ_STATE(r) ((struct req_state *)(void *)((char *)(r) - offsetof(struct req_state, req)))
+
+void http_req_defer(struct http_req *req, http_finish_fn *finish, void *arg)
+{
+    struct req_state *rs = REQ_STATE(req);
+    rs->finish = finish;
+    rs->finish_arg = arg;
+}
+
+void http_req_resume(struct http_req *req)
+{
+    struct req_state *rs = REQ_STATE(req);
+    struct MHD_Connection *c = req->conn;
+    /* Once the connection is resumed the request may finish and be freed at any moment:
+     * nothing of it is touched after this. */
+    if (atomic_fetch_or(&rs->defer_state, DEFER_RESUMED) & DEFER_SUSPENDED)
+        MHD_resume_connection(c);
+}
 
 static enum http_method method_of(const char *m)
 {
@@ -246,7 +276,14 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
 {
     struct MHD_Response *r;
     uint64_t bytes = res->body_len;
-    if (res->fd >= 0) {
+    if (res->stream) {
+        r = http_streams_response(s->streams, res->stream, c);
+        res->stream = NULL; /* the registry holds the response's reference now */
+        if (r) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+            MHD_add_response_header(r, "X-Accel-Buffering", "no");
+        }
+    } else if (res->fd >= 0) {
         r = MHD_create_response_from_fd64(res->fd_size, res->fd);
         bytes = res->fd_size;
         res->fd = -1;
@@ -314,18 +351,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct http_res res = {0};
     res.fd = -1;
     res.body_kind = HTTP_BODY_STATIC;
-    if (rs->body.len) {
-        rs->req.body = arena_strndup(&rs->arena, rs->body.p, rs->body.len);
-        rs->req.body_len = rs->body.len;
-        buf_release(&rs->body);
+    if (rs->finish) {
+        /* Called again after http_req_resume(): the deferred handler answers now. */
+        http_finish_fn *finish = rs->finish;
+        rs->finish = NULL;
+        atomic_fetch_sub(&s->deferred, 1);
+        finish(rs->finish_arg, &rs->req, &res);
+    } else {
+        if (rs->body.len) {
+            rs->req.body = arena_strndup(&rs->arena, rs->body.p, rs->body.len);
+            rs->req.body_len = rs->body.len;
+            buf_release(&rs->body);
+        }
+        s->handler(s->ctx, &rs->req, &res);
+        if (rs->finish) {
+            /* Deferred: give the thread back until the work is done. */
+            res_body_drop(&res);
+            atomic_fetch_add(&s->deferred, 1);
+            MHD_suspend_connection(c);
+            if (atomic_fetch_or(&rs->defer_state, DEFER_SUSPENDED) & DEFER_RESUMED)
+                MHD_resume_connection(c);
+            return MHD_YES;
+        }
     }
-    s->handler(s->ctx, &rs->req, &res);
     if (!res.status)
         res.status = 500;
     enum MHD_Result ret = queue(s, c, rs, &res);
     res_body_drop(&res);
     if (res.fd >= 0)
         close(res.fd);
+    if (res.stream)
+        http_stream_abandon(res.stream);
     return ret;
 }
 
@@ -338,6 +394,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (!rs)
         return;
+    if (rs->finish)   /* resumed, but the client went away before it was answered */
+        atomic_fetch_sub(&s->deferred, 1);
     buf_release(&rs->body);
     arena_release(&rs->arena);
     free(rs);
@@ -407,11 +465,13 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->handler = handler;
     s->ctx = ctx;
     s->metrics = http_metrics_new();
+    s->streams = http_streams_new();
     s->id_prefix = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
     unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* Suspend/resume parks idle event streams (http_stream.c). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* MHD reads the request line and headers into the per-connection pool and builds the
@@ -432,6 +492,7 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     };
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
     if (!s->daemon) {
+        http_streams_free(s->streams);
         http_metrics_free(s->metrics);
         free(s);
         return err_set(err, ERR_IO, "cannot listen on '%s': %s", opt->listen, strerror(errno));
@@ -457,6 +518,11 @@ int http_server_in_flight(const struct http_server *s)
     return atomic_load(&s->in_flight);
 }
 
+int http_server_streams(const struct http_server *s)
+{
+    return http_streams_count(s->streams);
+}
+
 void http_server_stop(struct http_server *s, int grace_seconds)
 {
     if (!s)
@@ -464,6 +530,9 @@ void http_server_stop(struct http_server *s, int grace_seconds)
     MHD_socket ls = MHD_quiesce_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    /* Open event streams would otherwise keep the requests in flight until the grace runs
+     * out, and MHD must not be stopped with suspended connections. */
+    http_streams_close_all(s->streams);
     uint64_t deadline = clock_mono_ns() + (uint64_t)grace_seconds * 1000000000u;
     while (atomic_load(&s->in_flight) > 0 && clock_mono_ns() < deadline) {
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -472,7 +541,16 @@ void http_server_stop(struct http_server *s, int grace_seconds)
     if (atomic_load(&s->in_flight) > 0)
         log_msg(LOG_WARN, "http: %d request(s) still in flight after %d s; closing them",
                 atomic_load(&s->in_flight), grace_seconds);
+    /* Deferred requests are suspended, and MHD must not be stopped with suspended
+     * connections; their work is queued for a commit that answers them soon, so wait. */
+    if (atomic_load(&s->deferred) > 0)
+        log_msg(LOG_WARN, "http: waiting for %d deferred request(s)", atomic_load(&s->deferred));
+    while (atomic_load(&s->deferred) > 0) {
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(s->daemon);
+    http_streams_free(s->streams);
     http_metrics_free(s->metrics);
     free(s);
 }

@@ -127,6 +127,39 @@ int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, 
     return rc;
 }
 
+int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                     const struct store_arg *args, size_t n)
+{
+    size_t marks = 0;
+    for (const char *p = sql; *p; p++)
+        marks += *p == '?';
+    if (marks != n)
+        return err_set(err, ERR_INTERNAL, "%zu placeholders but %zu parameters in: %.60s", marks, n, sql);
+    struct store_stmt *s;
+    int rc = OPS(c)->prepare(c, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    const struct store_ops *ops = SOPS(s);
+    for (size_t k = 0; k < n && rc >= 0; k++) {
+        int idx = (int)k + 1;
+        switch (args[k].type) {
+        case 'i': rc = ops->bind_int(s, idx, args[k].i); break;
+        case 'r': rc = ops->bind_real(s, idx, args[k].r); break;
+        case 't': rc = args[k].t ? ops->bind_text(s, idx, args[k].t, strlen(args[k].t)) : ops->bind_null(s, idx); break;
+        case 'n': rc = ops->bind_null(s, idx); break;
+        default: rc = ERR_INTERNAL; break;
+        }
+        if (rc < 0)
+            rc = err_set(err, ERR_INTERNAL, "cannot bind parameter %d ('%c') of: %.60s", idx, args[k].type, sql);
+    }
+    if (rc < 0) {
+        store_done(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
 int store_step(struct store_stmt *s, struct err *err)
 {
     uint64_t t0 = clock_mono_ns();

@@ -77,6 +77,22 @@ int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, 
 int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
                  const char *types, va_list ap);
 
+/*
+ * For statements assembled from fixed SQL fragments (a list whose filters are present or
+ * not): the parameters as an array, built alongside the fragments. 'type' is a store_query
+ * letter (i, r, t or n; t with NULL binds NULL). Every '?' in 'sql' is a placeholder, and a
+ * count that differs from 'n' is ERR_INTERNAL before anything is bound. Never splice input
+ * into 'sql': it is the fragments' text, and the cache key of the prepared statement.
+ */
+struct store_arg {
+    char type;
+    int64_t i;
+    double r;
+    const char *t;
+};
+int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                     const struct store_arg *args, size_t n);
+
 /* Step a statement: 1 row, 0 done, < 0 error. */
 int store_step(struct store_stmt *s, struct err *err);
 

@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/store.h"
@@ -30,6 +32,8 @@ struct sqlite_conn {
     sqlite3 *db;
     struct sq_stmt *buckets[CACHE_BUCKETS];
     int ncached;
+    int busy_timeout_ms;
+    uint64_t busy_since;        /* when the current wait for a lock began */
 };
 
 static unsigned hash_sql(const char *s)
@@ -52,6 +56,27 @@ static int map_rc(sqlite3 *db, int rc, const char *what, struct err *err)
     return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/*
+ * Waiting for a lock held by another connection. SQLite's own busy handler sleeps in growing
+ * steps of up to 100 ms, so a writer may sleep on long after the lock was released; with the
+ * group-commit writer holding the write lock a few milliseconds at a time, other writers of
+ * this process would lose ~tens of ms per attempt. Poll every 0.1 ms for the first 20 ms, then
+ * every 2 ms, until the busy timeout.
+ */
+static int busy_wait(void *arg, int count)
+{
+    struct sqlite_conn *c = arg;
+    uint64_t now = clock_mono_ns();
+    if (count == 0)
+        c->busy_since = now;
+    uint64_t waited = now - c->busy_since;
+    if (waited >= (uint64_t)c->busy_timeout_ms * 1000000u)
+        return 0;
+    struct timespec ts = {0, waited < 20000000u ? 100000 : 2000000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static int sq_conn_open(struct store *st, struct store_conn **out, struct err *err)
 {
     const struct store_options *opt = store_options(st);
@@ -64,7 +89,8 @@ static int sq_conn_open(struct store *st, struct store_conn **out, struct err *e
                      c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         goto fail;
     }
-    sqlite3_busy_timeout(c->db, opt->busy_timeout_ms);
+    c->busy_timeout_ms = opt->busy_timeout_ms;
+    sqlite3_busy_handler(c->db, busy_wait, c);
     sqlite3_extended_result_codes(c->db, 1);
     if (sqlite3_exec(c->db,
                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"

@@ -56,9 +56,52 @@ TABLE = [
     ("PUT", "/api/v1/calendar/days/{day}", "/api/v1/calendar/days/" + NO_DAY, PROBE, ADMIN, 400),
     ("DELETE", "/api/v1/calendar/days/{day}", "/api/v1/calendar/days/" + NO_DAY, None, ADMIN, 404),
     ("GET", "/api/v1/calendar/add", f"/api/v1/calendar/add?from={FROM}&amount=3&unit=work_hours", None, STAFF, 200),
+    # Cases. {shared_case} is visible to every demo user (the citizen's own, lead CGJ, assisting
+    # QSJD, inside the grid worker's grid); {private_case} only to unbound staff (SCOPE_DENIED).
+    ("POST", "/api/v1/cases", "/api/v1/cases", PROBE,
+     {"citizen", "operator", "dispatcher", "grid_worker", "admin"}, 400),
+    ("GET", "/api/v1/cases", "/api/v1/cases?limit=1", None, ALL, 200),
+    ("GET", "/api/v1/cases/lookup", "/api/v1/cases/lookup?number=20000101-000001&check_code=000000", None,
+     PUBLIC, 404),
+    ("GET", "/api/v1/cases/{id}", "/api/v1/cases/{shared_case}", None, ALL, 200),
+    ("GET", "/api/v1/cases/{id}", "/api/v1/cases/{private_case}", None, ALL, 200),
+    ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{shared_case}/actions", PROBE, ALL, 400),
+    ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{private_case}/actions", PROBE, ALL, 400),
+    ("GET", "/api/v1/cases/{id}/contact", "/api/v1/cases/{shared_case}/contact", None, STAFF, 200),
+    ("GET", "/api/v1/cases/{id}/contact", "/api/v1/cases/{private_case}/contact", None, STAFF, 200),
+    # Attachments: an allowed caller's JSON body is no file (415); no attachment 999999 (404).
+    ("POST", "/api/v1/cases/{id}/attachments", "/api/v1/cases/{shared_case}/attachments", PROBE, ALL, 415),
+    ("POST", "/api/v1/cases/{id}/attachments", "/api/v1/cases/{private_case}/attachments", PROBE, ALL, 415),
+    ("GET", "/api/v1/attachments/{id}", "/api/v1/attachments/999999", None, ALL, 404),
+    ("GET", "/api/v1/attachments/{id}/thumbnail", "/api/v1/attachments/999999/thumbnail", None, ALL, 404),
+    ("POST", "/api/v1/admin/sweep", "/api/v1/admin/sweep", None, {"admin", "supervisor"}, 200),
+    # The shared server runs without the test clock: an allowed caller gets 404 (disabled).
+    ("PUT", "/api/v1/test/clock", "/api/v1/test/clock", PROBE, ADMIN, 404),
     ("GET", "/api/v1/audit", "/api/v1/audit?limit=5", None, {"admin", "supervisor"}, 200),
     ("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, ADMIN, 200),
+    # A stream never ends: the request is made with stream=True and closed once the status is in.
+    ("GET", "/api/v1/events/stream", "/api/v1/events/stream", None, ALL, 200),
+    ("GET", "/api/v1/stats/assessment", "/api/v1/stats/assessment?from=2026-01-01&to=2026-02-01", None,
+     {"admin", "supervisor", "data_officer"}, 200),
 ]
+
+# Callers that the route's roles admit but its scope refuses, per concrete path: the 403 says
+# why ("outside your scope" for SCOPE_CASE), never "requires role".
+OUT_OF_SCOPE = "outside your scope"
+NOT_LEAD = "only the hotline, supervisors and the lead department"
+SCOPE_DENIED = {
+    ("GET", "/api/v1/cases/{private_case}"): {w: OUT_OF_SCOPE for w in
+                                              ("citizen", "handler_cgj", "handler_qsjd", "grid_worker")},
+    ("POST", "/api/v1/cases/{private_case}/actions"): {w: OUT_OF_SCOPE for w in
+                                                       ("citizen", "handler_cgj", "handler_qsjd", "grid_worker")},
+    ("POST", "/api/v1/cases/{private_case}/attachments"): {w: OUT_OF_SCOPE for w in
+                                                           ("citizen", "handler_cgj", "handler_qsjd", "grid_worker")},
+    ("GET", "/api/v1/cases/{private_case}/contact"): {"handler_cgj": OUT_OF_SCOPE, "handler_qsjd": OUT_OF_SCOPE,
+                                                      "grid_worker": OUT_OF_SCOPE, "data_officer": NOT_LEAD},
+    # Visible to all, but the full number only to the hotline, supervisors and the lead department.
+    ("GET", "/api/v1/cases/{shared_case}/contact"): {"handler_qsjd": NOT_LEAD, "grid_worker": NOT_LEAD,
+                                                     "data_officer": NOT_LEAD},
+}
 
 WHO = DEMO_USERS + [None]
 
@@ -73,8 +116,27 @@ def test_table_covers_every_route():
 
 
 @pytest.fixture(scope="module")
-def ids(demo):
-    return demo
+def ids(gl, demo):
+    """The demo ids plus two cases: one every demo user may see, one only unbound staff may."""
+    gw_region = demo["gw_grid"]
+    box = gl.get("admin", f"/api/v1/regions/{gw_region}").json()["boundary"]["coordinates"][0]
+    lon = (box[0][0] + box[2][0]) / 2
+    lat = (box[0][1] + box[2][1]) / 2
+    r = gl.post("citizen", "/api/v1/cases", json={"title": "访问表公共工单", "description": "路灯不亮",
+                                                  "channel": "app", "lat": lat, "lon": lon,
+                                                  "citizen": {"name": "市民甲", "phone": "13900001111"}})
+    assert r.status_code == 201, r.text
+    shared = r.json()
+    assert shared["region_id"] == gw_region, shared
+    r = gl.post("dispatcher", f"/api/v1/cases/{shared['id']}/actions",
+                json={"action": "dispatch", "version": shared["version"], "department": demo["CGJ"],
+                      "assisting": [demo["QSJD"]]})
+    assert r.status_code == 200, r.text
+    r = gl.post("operator", "/api/v1/cases", json={"title": "访问表内部工单", "description": "无位置的咨询",
+                                                   "channel": "hotline",
+                                                   "citizen": {"name": "市民乙", "phone": "13900002222"}})
+    assert r.status_code == 201, r.text
+    return dict(demo, shared_case=shared["id"], private_case=r.json()["id"])
 
 
 def concrete(path, who, ids):
@@ -82,7 +144,8 @@ def concrete(path, who, ids):
     my_region = (u or {}).get("region_id") or ids["district"]
     depts = (u or {}).get("departments") or [ids["CGJ"]]
     return path.format(self=u["id"] if u else 1, my_region=my_region, my_dept=depts[0],
-                       district=ids["district"], CGJ=ids["CGJ"])
+                       district=ids["district"], CGJ=ids["CGJ"], shared_case=ids["shared_case"],
+                       private_case=ids["private_case"])
 
 
 def roles_text(roles):
@@ -93,16 +156,26 @@ def roles_text(roles):
 
 @pytest.mark.parametrize("who", WHO, ids=lambda w: w or "anonymous")
 @pytest.mark.parametrize("method,pattern,path,body,roles,ok_status", TABLE,
-                         ids=[f"{m} {p}" for m, p, *_ in TABLE])
+                         ids=[f"{m} {p}" for m, _pat, p, *_ in TABLE])
 def test_role_table(gl, ids, who, method, pattern, path, body, roles, ok_status):
     url = gl.url(concrete(path, who, ids))
     if pattern == "/api/v1/auth/logout" and who:
         session = gl.fresh(who)  # logging out must not end the cached session
     else:
         session = gl.as_(who)
-    r = session.request(method, url, json=body, timeout=30)
+    streaming = pattern == "/api/v1/events/stream"
+    r = session.request(method, url, json=body, timeout=30, stream=streaming)
+    if streaming and r.status_code == 200:
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        r.close()
     loopback_public = pattern == "/metrics" and who is None
-    if roles is PUBLIC or loopback_public or (who in roles):
+    scope_denied = SCOPE_DENIED.get((method, path), {})
+    if who in scope_denied:
+        assert who in roles, "a scope denial row must name a caller the roles admit"
+        e = assert_error(r, 403, "forbidden")
+        assert scope_denied[who] in e["message"], e
+        assert "requires role" not in e["message"], e
+    elif roles is PUBLIC or loopback_public or (who in roles):
         assert r.status_code == ok_status, f"{who} {method} {url}: {r.status_code} {r.text[:300]}"
         if ok_status == 400:
             assert_error(r, 400, "bad_request", "_probe")

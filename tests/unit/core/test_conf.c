@@ -63,6 +63,8 @@ TEST(conf_rejects_bad_values)
         {"threads = many\n", "threads"},
         {"threads = 100000\n", "threads"},
         {"access_log = maybe\n", "access_log"},
+        {"assess_k = 0.9\n", "assess_k"},                   /* per mille: 900 */
+        {"assess_weight_solve = 1001\n", "assess_weight_solve"},
         {"no_such_setting = 1\n", "no_such_setting"},
         {"just a line\n", ""},
     };

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""
+Latency of GET /api/v1/cases on a loaded database (bench/load_cases.py): a set of typical
+filtered lists, each asked ROUNDS times in sequence by one client; prints p50/p99 per query.
+
+    python3 bench/list_latency.py http://127.0.0.1:8080 [ROUNDS=200]
+"""
+import statistics
+import sys
+import time
+
+import requests
+
+PASSWORD = "demo-pass-1"
+
+
+def login(base, name):
+    r = requests.post(base + "/api/v1/auth/login", json={"name": name, "password": PASSWORD}, timeout=10)
+    r.raise_for_status()
+    s = requests.Session()
+    s.headers["Authorization"] = "Bearer " + r.json()["token"]
+    return s
+
+
+def main():
+    base = sys.argv[1]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    admin, handler, grid, citizen = (login(base, n) for n in ("admin", "handler_cgj", "grid_worker", "citizen"))
+    depts = {d["code"]: d["id"] for d in admin.get(base + "/api/v1/departments").json()["items"]}
+    regions = {r["code"]: r["id"] for r in admin.get(base + "/api/v1/regions").json()["items"]}
+    cats = [c["id"] for c in admin.get(base + "/api/v1/categories").json()["items"]]
+    queries = [
+        ("admin: newest", admin, {}),
+        ("admin: state=processing", admin, {"state": "processing"}),
+        ("admin: state=new,dispatched", admin, {"state": "new,dispatched"}),
+        ("admin: department=CGJ", admin, {"department": depts["CGJ"]}),
+        ("admin: department+state", admin, {"department": depts["CGJ"], "state": "processing"}),
+        ("admin: region=street", admin, {"region": regions["330179001"]}),
+        ("admin: category", admin, {"category": cats[0]}),
+        ("admin: channel=wechat,urgency=emergency", admin, {"channel": "wechat", "urgency": "emergency"}),
+        ("admin: overdue", admin, {"overdue": "true"}),
+        ("admin: created in one week", admin, {"from": "2026-06-01", "to": "2026-06-08"}),
+        ("admin: q=3+ chars", admin, {"q": "青石路垃圾"}),
+        ("admin: q=2 CJK chars", admin, {"q": "积水"}),
+        ("admin: q=2 chars + department", admin, {"q": "积水", "department": depts["CGJ"], "state": "processing"}),
+        ("admin: sort=deadline", admin, {"sort": "deadline", "state": "processing"}),
+        ("admin: sort=updated", admin, {"sort": "updated"}),
+        ("handler: scope", handler, {}),
+        ("handler: to_sign", handler, {"queue": "to_sign"}),
+        ("handler: to_handle", handler, {"queue": "to_handle"}),
+        ("handler: overdue", handler, {"queue": "overdue"}),
+        ("grid worker: scope", grid, {}),
+        ("admin: to_dispatch", admin, {"queue": "to_dispatch"}),
+        ("admin: returned", admin, {"queue": "returned"}),
+        ("admin: pending", admin, {"queue": "pending"}),
+        ("citizen: mine", citizen, {"queue": "mine"}),
+    ]
+    print(f"{'query':45} {'items':>5} {'p50 ms':>8} {'p99 ms':>8}")
+    worst = 0.0
+    for name, s, params in queries:
+        times, items = [], 0
+        cursor = None
+        for i in range(rounds):
+            p = dict(params)
+            # Every fifth request follows the cursor one page further.
+            if cursor and i % 5:
+                p["cursor"] = cursor
+            t = time.perf_counter()
+            r = s.get(base + "/api/v1/cases", params=p, timeout=60)
+            times.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+            body = r.json()
+            items = max(items, len(body["items"]))
+            cursor = body["next_cursor"]
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        worst = max(worst, p99)
+        print(f"{name:45} {items:5d} {statistics.median(times):8.1f} {p99:8.1f}")
+    print(f"worst p99: {worst:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,391 @@
+/*
+ * GET /api/v1/stats/assessment: 考核 per department or region over a period, as JSON, CSV
+ * (UTF-8 with a BOM so Excel shows Chinese) or an Excel workbook (libxlsxwriter, written to a
+ * temporary file and sent from memory). The numbers come from assess_compute(); this file
+ * only parses the query and renders. docs/assessment.md defines the columns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "api/api_internal.h"
+#include "assess/assess.h"
+#include "core/clock.h"
+#include "core/mem.h"
+
+enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_SCORE };
+
+/* The columns of every format, in order. */
+static const struct column {
+    const char *key;       /* JSON key and CSV header */
+    const char *label;     /* spreadsheet header */
+    enum col_kind kind;
+    size_t offset;         /* into struct assess_row */
+} columns[] = {
+#define C(key, label, kind, field) {key, label, kind, offsetof(struct assess_row, field)}
+    C("rank", "排名", COL_INT, rank),
+    C("id", "ID", COL_INT, group_id),
+    C("code", "编码", COL_TEXT, code),
+    C("name", "名称", COL_TEXT, name),
+    C("score", "综合成绩", COL_SCORE, score),
+    C("response_rate", "响应率", COL_RATE, response_rate),
+    C("solve_rate", "解决率", COL_RATE, solve_rate),
+    C("satisfaction_rate", "满意率", COL_RATE, satisfaction_rate),
+    C("on_time_rate", "按时办结率", COL_RATE, on_time_rate),
+    C("reply_rate", "答复率", COL_RATE, reply_rate),
+    C("close_rate", "办结率", COL_RATE, close_rate),
+    C("overdue_rate", "超期率", COL_RATE, overdue_rate),
+    C("return_rate", "退单率", COL_RATE, return_rate),
+    C("dispatched", "应办件", COL_INT, dispatched),
+    C("replied", "已答复", COL_INT, replied),
+    C("closed", "已办结", COL_INT, closed),
+    C("due", "应办结", COL_INT, due),
+    C("on_time", "按时办结", COL_INT, on_time),
+    C("overdue", "超期", COL_INT, overdue),
+    C("rectified", "整改件", COL_INT, rectified),
+    C("assigned", "派单数", COL_INT, assigned),
+    C("returns", "退单数", COL_INT, returns),
+    C("evaluations", "有效回访", COL_INT, evaluations),
+    C("contacted", "已联系", COL_INT, contacted),
+    C("solved", "已解决", COL_INT, solved),
+    C("satisfied", "满意", COL_INT, satisfied),
+    C("basically_satisfied", "基本满意", COL_INT, basically),
+    C("unsatisfied", "不满意", COL_INT, unsatisfied),
+#undef C
+};
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+static int64_t col_int(const struct assess_row *r, const struct column *c)
+{
+    const char *p = (const char *)r + c->offset;
+    if (c->offset == offsetof(struct assess_row, rank))
+        return *(const int *)(const void *)p;
+    return *(const int64_t *)(const void *)p;
+}
+
+static double col_num(const struct assess_row *r, const struct column *c)
+{
+    return *(const double *)(const void *)((const char *)r + c->offset);
+}
+
+static const char *col_text(const struct assess_row *r, const struct column *c)
+{
+    return *(const char *const *)(const void *)((const char *)r + c->offset);
+}
+
+static int query_time(struct api_call *call, const char *name, int64_t *out)
+{
+    const char *v = http_req_query(call->req, name);
+    if (!v || !*v)
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "query parameter '%s' is required (RFC 3339 time or YYYY-MM-DD)", name);
+    if (clock_parse_rfc3339(v, out) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "query parameter '%s' must be an RFC 3339 time or YYYY-MM-DD, got '%s'", name, v);
+    return 0;
+}
+
+/* Parse the query into params; every bad parameter is a 400 naming it. */
+static int parse(struct api_call *call, struct assess_params *p, const char **format)
+{
+    const struct conf *cf = call->api->d.conf;
+    const char *v;
+    int rc;
+    memset(p, 0, sizeof(*p));
+    p->now = call->now;
+    if ((rc = query_time(call, "from", &p->from)) < 0 || (rc = query_time(call, "to", &p->to)) < 0)
+        return rc;
+    if (p->from <= 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "from", "query parameter 'from' must be after 1970");
+    if (p->to <= p->from)
+        return err_field(&call->err, ERR_BAD_REQUEST, "to", "query parameter 'to' must be later than 'from'");
+
+    v = http_req_query(call->req, "by");
+    if (!v || !strcmp(v, "department"))
+        p->by = ASSESS_BY_DEPARTMENT;
+    else if (!strcmp(v, "region"))
+        p->by = ASSESS_BY_REGION;
+    else
+        return err_field(&call->err, ERR_BAD_REQUEST, "by", "query parameter 'by' must be department or region");
+
+    v = http_req_query(call->req, "level");
+    if (v) {
+        if (p->by != ASSESS_BY_REGION)
+            return err_field(&call->err, ERR_BAD_REQUEST, "level", "query parameter 'level' applies to by=region only");
+        if (strcmp(v, "district") && strcmp(v, "street") && strcmp(v, "community") && strcmp(v, "grid"))
+            return err_field(&call->err, ERR_BAD_REQUEST, "level",
+                             "query parameter 'level' must be district, street, community or grid");
+        p->region_level = v;
+    } else if (p->by == ASSESS_BY_REGION) {
+        p->region_level = "street";
+    }
+
+    v = http_req_query(call->req, "rounds");
+    if (!v || !strcmp(v, "latest"))
+        p->rounds = ASSESS_ROUNDS_LATEST;
+    else if (!strcmp(v, "all"))
+        p->rounds = ASSESS_ROUNDS_ALL;
+    else
+        return err_field(&call->err, ERR_BAD_REQUEST, "rounds", "query parameter 'rounds' must be latest or all");
+
+    p->k = cf->assess_k / 1000.0;
+    if ((v = http_req_query(call->req, "k"))) {
+        char *end;
+        errno = 0;
+        double k = strtod(v, &end);
+        if (!*v || *end || errno || !(k >= 0 && k <= 1))
+            return err_field(&call->err, ERR_BAD_REQUEST, "k", "query parameter 'k' must be a number between 0 and 1");
+        p->k = k;
+    }
+
+    p->weights[ASSESS_TERM_RESPONSE] = cf->assess_weight_response / 1000.0;
+    p->weights[ASSESS_TERM_SOLVE] = cf->assess_weight_solve / 1000.0;
+    p->weights[ASSESS_TERM_SATISFY] = cf->assess_weight_satisfy / 1000.0;
+    p->weights[ASSESS_TERM_ON_TIME] = cf->assess_weight_on_time / 1000.0;
+    if ((v = http_req_query(call->req, "weights"))) {
+        double w[ASSESS_TERMS], sum = 0;
+        if (assess_parse_weights(v, w) < 0)
+            return err_field(&call->err, ERR_BAD_REQUEST, "weights",
+                             "query parameter 'weights' must be 3 or 4 non-negative numbers (response,solve,satisfy[,on_time])");
+        for (int i = 0; i < ASSESS_TERMS; i++)
+            sum += w[i];
+        if (!(sum > 0))
+            return err_field(&call->err, ERR_BAD_REQUEST, "weights", "query parameter 'weights' must not be all 0");
+        memcpy(p->weights, w, sizeof(w));
+    }
+
+    v = http_req_query(call->req, "format");
+    if (!v || !strcmp(v, "json"))
+        *format = "json";
+    else if (!strcmp(v, "csv") || !strcmp(v, "xlsx"))
+        *format = v;
+    else
+        return err_field(&call->err, ERR_BAD_REQUEST, "format", "query parameter 'format' must be json, csv or xlsx");
+    return assess_check(p, &call->err);
+}
+
+static int reply_json(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "from", p->from);
+    jw_ktime(&w, "to", p->to);
+    jw_kstr(&w, "by", assess_by_name(p->by));
+    jw_kstr(&w, "level", p->by == ASSESS_BY_REGION ? p->region_level : NULL);
+    jw_kstr(&w, "rounds", assess_rounds_name(p->rounds));
+    jw_knum(&w, "k", p->k);
+    jw_key(&w, "weights");
+    jw_obj(&w);
+    for (int i = 0; i < ASSESS_TERMS; i++)
+        jw_knum(&w, assess_term_name((enum assess_term)i), p->weights[i]);
+    jw_obj_end(&w);
+    jw_key(&w, "rows");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        for (size_t j = 0; j < NCOLS; j++) {
+            const struct column *c = &columns[j];
+            if (c->kind == COL_TEXT)
+                jw_kstr(&w, c->key, col_text(&rows[i], c));
+            else if (c->kind == COL_INT && c->offset == offsetof(struct assess_row, rank) && !rows[i].rank)
+                jw_knull(&w, c->key);
+            else if (c->kind == COL_INT)
+                jw_kint(&w, c->key, col_int(&rows[i], c));
+            else
+                jw_knum(&w, c->key, col_num(&rows[i], c));   /* NAN → null */
+        }
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+static const char *file_name(struct api_call *call, const struct assess_params *p, const char *ext)
+{
+    char from[32], to[32];
+    clock_format_utc(p->from, from);
+    clock_format_utc(p->to, to);
+    from[10] = to[10] = '\0';
+    return arena_printf(call->req->arena, "attachment; filename=\"assessment-%s-%s-%s.%s\"", assess_by_name(p->by), from, to,
+                        ext);
+}
+
+/* A CSV field: quoted when needed; text that a spreadsheet would run as a formula is
+ * prefixed with an apostrophe. */
+static void csv_text(struct buf *b, const char *s)
+{
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (strchr("=+-@\t", s[0]) && s[0])
+        quote = 1;
+    if (!quote) {
+        buf_puts(b, s);
+        return;
+    }
+    buf_puts(b, "\"");
+    if (strchr("=+-@\t", s[0]) && s[0])
+        buf_puts(b, "'");
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_puts(b, "\"\"");
+        else
+            buf_printf(b, "%c", *s);
+    }
+    buf_puts(b, "\"");
+}
+
+static int reply_csv(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "\xEF\xBB\xBF");   /* BOM: Excel reads the file as UTF-8 */
+    for (size_t j = 0; j < NCOLS; j++)
+        buf_printf(&b, "%s%s", j ? "," : "", columns[j].key);
+    buf_puts(&b, "\r\n");
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < NCOLS; j++) {
+            const struct column *c = &columns[j];
+            if (j)
+                buf_puts(&b, ",");
+            if (c->kind == COL_TEXT) {
+                csv_text(&b, col_text(&rows[i], c));
+            } else if (c->kind == COL_INT) {
+                if (c->offset != offsetof(struct assess_row, rank) || rows[i].rank)
+                    buf_printf(&b, "%lld", (long long)col_int(&rows[i], c));
+            } else {
+                double v = col_num(&rows[i], c);
+                if (!isnan(v))   /* undefined: empty field */
+                    buf_printf(&b, c->kind == COL_SCORE ? "%.2f" : "%.4f", v);
+            }
+        }
+        buf_puts(&b, "\r\n");
+    }
+    size_t len;
+    char *body = buf_detach(&b, &len);
+    http_res_header(call->res, "Content-Disposition", file_name(call, p, "csv"));
+    http_res_body(call->res, 200, "text/csv; charset=utf-8", body, len, HTTP_BODY_FREE);
+    return 0;
+}
+
+static int write_workbook(const char *path, const struct assess_params *p, const struct assess_row *rows, size_t n)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb)
+        return -1;
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "考核");
+    lxw_worksheet *ps = workbook_add_worksheet(wb, "参数");
+    lxw_format *head = workbook_add_format(wb);
+    lxw_format *pct = workbook_add_format(wb);
+    lxw_format *score = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_num_format(pct, "0.00%");
+    format_set_num_format(score, "0.00");
+    for (size_t j = 0; j < NCOLS; j++)
+        worksheet_write_string(ws, 0, (lxw_col_t)j, columns[j].label, head);
+    for (size_t i = 0; i < n; i++) {
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        for (size_t j = 0; j < NCOLS; j++) {
+            const struct column *c = &columns[j];
+            lxw_col_t col = (lxw_col_t)j;
+            if (c->kind == COL_TEXT) {
+                worksheet_write_string(ws, row, col, col_text(&rows[i], c), NULL);
+            } else if (c->kind == COL_INT) {
+                if (c->offset != offsetof(struct assess_row, rank) || rows[i].rank)
+                    worksheet_write_number(ws, row, col, (double)col_int(&rows[i], c), NULL);
+            } else {
+                double v = col_num(&rows[i], c);
+                if (!isnan(v))
+                    worksheet_write_number(ws, row, col, v, c->kind == COL_SCORE ? score : pct);
+            }
+        }
+    }
+    worksheet_set_column(ws, 3, 3, 24, NULL);
+    worksheet_freeze_panes(ws, 1, 4);
+
+    char from[32], to[32];
+    clock_format_utc(p->from, from);
+    clock_format_utc(p->to, to);
+    worksheet_write_string(ps, 0, 0, "from", head);
+    worksheet_write_string(ps, 0, 1, from, NULL);
+    worksheet_write_string(ps, 1, 0, "to", head);
+    worksheet_write_string(ps, 1, 1, to, NULL);
+    worksheet_write_string(ps, 2, 0, "by", head);
+    worksheet_write_string(ps, 2, 1, assess_by_name(p->by), NULL);
+    worksheet_write_string(ps, 3, 0, "level", head);
+    worksheet_write_string(ps, 3, 1, p->by == ASSESS_BY_REGION ? p->region_level : "", NULL);
+    worksheet_write_string(ps, 4, 0, "rounds", head);
+    worksheet_write_string(ps, 4, 1, assess_rounds_name(p->rounds), NULL);
+    worksheet_write_string(ps, 5, 0, "k", head);
+    worksheet_write_number(ps, 5, 1, p->k, NULL);
+    for (int i = 0; i < ASSESS_TERMS; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "weight_%s", assess_term_name((enum assess_term)i));
+        worksheet_write_string(ps, (lxw_row_t)(6 + i), 0, key, head);
+        worksheet_write_number(ps, (lxw_row_t)(6 + i), 1, p->weights[i], NULL);
+    }
+    worksheet_set_column(ps, 0, 1, 22, NULL);
+    return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+}
+
+static int reply_xlsx(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+{
+    /* libxlsxwriter 1.1.4 writes only to a file: a private temporary file, read back, removed. */
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/gridloop-assess-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return err_set(&call->err, ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+    close(fd);
+    char *body = NULL;
+    size_t len = 0;
+    int rc = write_workbook(path, p, rows, n);
+    if (rc == 0) {
+        FILE *f = fopen(path, "rb");
+        struct stat stt;
+        if (!f || fstat(fileno(f), &stt) < 0 || stt.st_size <= 0) {
+            rc = -1;
+        } else {
+            len = (size_t)stt.st_size;
+            body = xmalloc(len);
+            if (fread(body, 1, len, f) != len)
+                rc = -1;
+        }
+        if (f)
+            fclose(f);
+    }
+    unlink(path);
+    if (rc < 0) {
+        free(body);
+        return err_set(&call->err, ERR_IO, "cannot write the workbook");
+    }
+    http_res_header(call->res, "Content-Disposition", file_name(call, p, "xlsx"));
+    http_res_body(call->res, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len,
+                  HTTP_BODY_FREE);
+    return 0;
+}
+
+int api_stats_assessment(struct api_call *call)
+{
+    struct assess_params p;
+    struct assess_row *rows;
+    size_t n;
+    const char *format = "json";
+    int rc;
+    if ((rc = parse(call, &p, &format)) < 0 ||
+        (rc = assess_compute(call->conn, &p, call->req->arena, &rows, &n, &call->err)) < 0)
+        return rc;
+    if (!strcmp(format, "csv"))
+        return reply_csv(call, &p, rows, n);
+    if (!strcmp(format, "xlsx"))
+        return reply_xlsx(call, &p, rows, n);
+    return reply_json(call, &p, rows, n);
+}

@@ -1,0 +1,239 @@
+/*
+ * Notifications: the delivery worker's wiring and the live event stream.
+ *
+ * GET /api/v1/events/stream answers with server-sent events. Each subscriber is a stream
+ * (src/http/http_stream.c: no thread is held while it is idle) plus a copy of the caller's
+ * identity; the notification worker publishes every notification the first time it claims
+ * it, and the hub forwards it to the subscribers whose scope covers its recipient:
+ *   department  → handlers of that department
+ *   dispatchers → dispatchers        supervisors → supervisors
+ *   citizen/user → that user         admin → everything
+ * Event id = notification id, so a client reconnecting with Last-Event-ID gets what it
+ * missed from the outbox (bounded) before the live events.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "notify/notify.h"
+#include "store/store.h"
+
+#define REPLAY_MAX 200
+
+struct event_sub {
+    struct http_stream *stream;
+    int64_t user_id;
+    unsigned roles;
+    int64_t depts[AUTH_MAX_DEPTS];
+    int ndepts;
+    int64_t min_id;               /* ids up to this one were replayed: skip them live */
+    struct event_sub *next;
+};
+
+static const char gap_event[] = "event: gap\ndata: {\"reload\":true}\n\n";
+
+static int in_scope(const struct event_sub *s, const struct notify_item *n)
+{
+    const char *k = n->recipient_kind;
+    if (s->roles & ROLE_ADMIN)
+        return 1;
+    if (strcmp(k, "department") == 0) {
+        if (!(s->roles & ROLE_HANDLER))
+            return 0;
+        for (int i = 0; i < s->ndepts; i++)
+            if (s->depts[i] == n->recipient_id)
+                return 1;
+        return 0;
+    }
+    if (strcmp(k, "dispatchers") == 0)
+        return (s->roles & ROLE_DISPATCHER) != 0;
+    if (strcmp(k, "supervisors") == 0)
+        return (s->roles & ROLE_SUPERVISOR) != 0;
+    if (strcmp(k, "citizen") == 0 || strcmp(k, "user") == 0)
+        return n->recipient_id && n->recipient_id == s->user_id;
+    return 0;
+}
+
+/* "id: 7\nevent: dispatched\ndata: {...}\n\n" */
+static void event_text(const struct notify_item *n, struct buf *b)
+{
+    const char *kind = n->kind;
+    if (strpbrk(kind, "\r\n") || !*kind)
+        kind = "notification";
+    buf_printf(b, "id: %lld\nevent: %s\ndata: ", (long long)n->id, kind);
+    notify_item_json(n, b);
+    buf_puts(b, "\n\n");
+}
+
+static void sub_free(struct event_sub *s)
+{
+    http_stream_unref(s->stream);
+    free(s);
+}
+
+/* Unlink subscribers whose stream has ended. Called with events_lock held. */
+static void prune(struct api *api)
+{
+    struct event_sub **pp = &api->subs;
+    while (*pp) {
+        struct event_sub *s = *pp;
+        if (http_stream_is_open(s->stream)) {
+            pp = &s->next;
+            continue;
+        }
+        *pp = s->next;
+        sub_free(s);
+    }
+}
+
+static void publish(void *ctx, const struct notify_item *n)
+{
+    struct api *api = ctx;
+    struct buf b;
+    buf_init(&b);
+    event_text(n, &b);
+    pthread_mutex_lock(&api->events_lock);
+    prune(api);
+    for (struct event_sub *s = api->subs; s; s = s->next)
+        if (n->id > s->min_id && in_scope(s, n))
+            http_stream_send(s->stream, b.p, b.len);
+    pthread_mutex_unlock(&api->events_lock);
+    buf_release(&b);
+}
+
+static int64_t worker_now(void *ctx)
+{
+    struct api *api = ctx;
+    return clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
+}
+
+int api_start_notifier(struct api *api, struct err *err)
+{
+    const struct conf *cf = api->d.conf;
+    struct notify_channel *ch;
+    int rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url, cf->notify_webhook_timeout * 1000,
+                                err);
+    if (rc < 0)
+        return rc;
+    struct notify_options o = {
+        .interval = cf->notify_interval,
+        .max_attempts = cf->notify_max_attempts,
+        .retry_base = cf->notify_retry_base,
+        .retry_max = 3600,
+        .batch = 20,
+        /* Longer than a batch of webhook calls can take, so a row is never claimed twice by
+         * one live worker. */
+        .lease = 20 * cf->notify_webhook_timeout + 60,
+    };
+    if ((rc = notify_worker_new(&api->notifier, api->d.store, &o, ch, publish, worker_now, api, err)) < 0)
+        return rc;
+    if ((rc = notify_worker_start(api->notifier, err)) < 0) {
+        notify_worker_free(api->notifier);
+        api->notifier = NULL;
+        return rc;
+    }
+    log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel, cf->notify_interval);
+    return 0;
+}
+
+void api_notify_wake(struct api *api)
+{
+    notify_worker_wake(api->notifier);
+}
+
+void api_events_free(struct api *api)
+{
+    notify_worker_free(api->notifier);
+    api->notifier = NULL;
+    pthread_mutex_lock(&api->events_lock);
+    while (api->subs) {
+        struct event_sub *s = api->subs;
+        api->subs = s->next;
+        sub_free(s);
+    }
+    pthread_mutex_unlock(&api->events_lock);
+}
+
+static int64_t last_event_id(struct api_call *call)
+{
+    const char *v = http_req_header(call->req, "Last-Event-ID");
+    if (!v || !*v)
+        v = http_req_query(call->req, "last_event_id");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long id = strtoll(v, &end, 10);
+    return errno || *end || id < 0 ? 0 : id;
+}
+
+int api_events_stream(struct api_call *call)
+{
+    struct api *api = call->api;
+    const struct auth_user *u = call->user;
+    int64_t after = last_event_id(call);
+    struct notify_item *items = NULL;
+    int n = 0;
+    if (call->req->method == HTTP_HEAD) {
+        /* Headers only: no subscription for a body nobody will read. */
+        http_res_body(call->res, 200, "text/event-stream; charset=utf-8", "", 0, HTTP_BODY_STATIC);
+        http_res_header(call->res, "Cache-Control", "no-cache");
+        return 0;
+    }
+    struct event_sub *s = xcalloc(1, sizeof(*s));
+    s->user_id = u->id;
+    s->roles = u->roles;
+    s->ndepts = u->ndepts < AUTH_MAX_DEPTS ? u->ndepts : AUTH_MAX_DEPTS;
+    memcpy(s->depts, u->depts, (size_t)s->ndepts * sizeof(s->depts[0]));
+    s->min_id = after;
+
+    struct http_stream_options o = {
+        .content_type = "text/event-stream; charset=utf-8",
+        .max_messages = 256,
+        .overflow_msg = gap_event,
+        .idle_msg = ": keep-alive\n\n",
+        .idle_seconds = 15,
+    };
+    /* Replay and subscribe under the hub lock, so a notification published meanwhile is
+     * either in the replay (and skipped live through min_id) or arrives live, never both. */
+    pthread_mutex_lock(&api->events_lock);
+    if (after > 0) {
+        int rc = notify_list_after(call->conn, after, REPLAY_MAX, call->req->arena, &items, &call->err);
+        if (rc < 0) {
+            pthread_mutex_unlock(&api->events_lock);
+            free(s);
+            return rc;
+        }
+        n = rc;
+    }
+    s->stream = http_res_stream(call->res, &o);
+    http_res_header(call->res, "Cache-Control", "no-cache");
+    /* The retry hint, and a first line so clients see the stream open at once. */
+    static const char hello[] = "retry: 3000\n: connected\n\n";
+    http_stream_send(s->stream, hello, sizeof(hello) - 1);
+    if (n == REPLAY_MAX) {
+        /* Missed too much to replay: the client reloads its queues instead. */
+        http_stream_send(s->stream, gap_event, sizeof(gap_event) - 1);
+        n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (items[i].id > s->min_id)
+            s->min_id = items[i].id;
+        if (!in_scope(s, &items[i]))
+            continue;
+        struct buf b;
+        buf_init(&b);
+        event_text(&items[i], &b);
+        http_stream_send(s->stream, b.p, b.len);
+        buf_release(&b);
+    }
+    prune(api);
+    s->next = api->subs;
+    api->subs = s;
+    pthread_mutex_unlock(&api->events_lock);
+    return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * Writes through the group-commit writer. The request is deferred (its connection suspended,
+ * its thread free) while its job waits for and runs in a batch transaction; once the batch
+ * has committed, the writer resumes the request and the answer is built on an HTTP thread.
+ * So a 201 is only ever sent after COMMIT returned, i.e. after the fsync of synchronous=FULL.
+ */
+#include "api/api_internal.h"
+#include "case/case.h"
+#include "core/log.h"
+#include "store/store.h"
+#include "store/store_writer.h"
+
+/* Jobs per transaction at most; 64 connections never queue more than 64 at once. */
+#define WRITER_MAX_BATCH 256
+
+/* Once per batch: the cases it created enter the full-text index in one statement. */
+static int before_commit(void *arg, struct store_conn *c, struct err *err)
+{
+    (void)arg;
+    return case_index_pending(c, err);
+}
+
+int api_writer_start(struct api *api, struct err *err)
+{
+    struct store_writer_options o = {.max_batch = WRITER_MAX_BATCH, .before_commit = before_commit};
+    return store_writer_start(&api->writer, api->d.store, &o, err);
+}
+
+void api_writer_stop(struct api *api)
+{
+    store_writer_stop(api->writer);   /* runs what is still queued first */
+    api->writer = NULL;
+}
+
+static int job_run(void *arg, struct store_conn *c, struct err *err)
+{
+    struct api_write *w = arg;
+    return w->run(w, c, err);
+}
+
+/* Writer thread, after the commit: wake the request up. */
+static void job_done(struct store_job *job)
+{
+    struct api_write *w = job->arg;
+    http_req_resume(w->call.req);
+}
+
+/* HTTP thread, after http_req_resume(). */
+static void finish(void *arg, struct http_req *req, struct http_res *res)
+{
+    struct api_write *w = arg;
+    struct api_call call = w->call;
+    int rc = w->job.rc;
+    call.req = req;
+    call.res = res;
+    if (rc < 0)
+        call.err = w->job.err;
+    else if ((rc = store_conn(call.api->d.store, &call.conn, &call.err)) == 0)
+        rc = w->reply(&call, w);
+    api_rollback(&call);
+    if (rc == 0) {
+        /* The write may have queued notifications: deliver them now. */
+        api_notify_wake(call.api);
+        return;
+    }
+    if (call.err.code == 0)
+        err_set(&call.err, rc, "%s", err_default_message(rc));
+    if (err_http_status(call.err.code) >= 500)
+        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path, call.err.msg);
+    api_error(res, &call.err, req->arena);
+}
+
+int api_write_defer(struct api_call *call, struct api_write *w)
+{
+    w->call = *call;
+    w->call.body = NULL;   /* freed when the handler returns */
+    w->call.conn = NULL;   /* belongs to the handler's thread */
+    w->call.res = NULL;
+    w->call.in_tx = 0;
+    w->job = (struct store_job){.run = job_run, .done = job_done, .arg = w};
+    http_req_defer(call->req, finish, w);
+    if (store_writer_submit(call->api->writer, &w->job, &w->job.err) < 0) {
+        w->job.rc = w->job.err.code;
+        http_req_resume(call->req);   /* answered with the error by finish() */
+    }
+    return 0;
+}

@@ -1,0 +1,357 @@
+/*
+ * 考核 computation: three grouped queries over the raw facts (cases dispatched in the period,
+ * dispatch/return events in the period, valid evaluations in the period), merged per group in
+ * C, then the rates, the score and the rank. The formulas are in docs/assessment.md; keep the
+ * two in step.
+ *
+ * The cases and evaluations queries serve both groupings with one SQL text (the group column is
+ * chosen by a bound flag); the events query has a cheaper form by department. The region
+ * ancestor at the requested level comes from a recursive CTE over regions.
+ */
+#include "assess/assess.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+static const char *const level_names[] = {"district", "street", "community", "grid"};
+static const char *const term_names[ASSESS_TERMS] = {"response", "solve", "satisfy", "on_time"};
+
+const char *assess_by_name(enum assess_by by) { return by == ASSESS_BY_REGION ? "region" : "department"; }
+const char *assess_rounds_name(enum assess_rounds r) { return r == ASSESS_ROUNDS_ALL ? "all" : "latest"; }
+const char *assess_term_name(enum assess_term t) { return (unsigned)t < ASSESS_TERMS ? term_names[t] : "?"; }
+
+int assess_parse_weights(const char *s, double w[ASSESS_TERMS])
+{
+    int n = 0;
+    const char *p = s;
+    if (!s || !*s)
+        return -1;
+    for (int i = 0; i < ASSESS_TERMS; i++)
+        w[i] = 0;
+    for (;;) {
+        char *end;
+        if (n == ASSESS_TERMS)
+            return -1;
+        while (*p == ' ')
+            p++;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v) || v < 0)
+            return -1;
+        w[n++] = v;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (*p++ != ',')
+            return -1;
+    }
+    return n >= 3 ? 0 : -1;
+}
+
+int assess_check(const struct assess_params *p, struct err *err)
+{
+    double sum = 0;
+    if (p->from <= 0)
+        return err_field(err, ERR_BAD_REQUEST, "from", "'from' must be a time after 1970");
+    if (p->to <= p->from)
+        return err_field(err, ERR_BAD_REQUEST, "to", "'to' must be later than 'from'");
+    if (!(p->k >= 0 && p->k <= 1))
+        return err_field(err, ERR_BAD_REQUEST, "k", "'k' (weight of basically satisfied) must be between 0 and 1");
+    for (int i = 0; i < ASSESS_TERMS; i++) {
+        if (!(p->weights[i] >= 0 && isfinite(p->weights[i])))
+            return err_field(err, ERR_BAD_REQUEST, "weights", "weights must be finite and not negative");
+        sum += p->weights[i];
+    }
+    if (!(sum > 0))
+        return err_field(err, ERR_BAD_REQUEST, "weights", "at least one weight must be above 0");
+    if (p->by != ASSESS_BY_DEPARTMENT && p->by != ASSESS_BY_REGION)
+        return err_field(err, ERR_BAD_REQUEST, "by", "'by' must be department or region");
+    if (p->rounds != ASSESS_ROUNDS_LATEST && p->rounds != ASSESS_ROUNDS_ALL)
+        return err_field(err, ERR_BAD_REQUEST, "rounds", "'rounds' must be latest or all");
+    if (p->region_level) {
+        size_t i;
+        for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+            if (!strcmp(level_names[i], p->region_level))
+                break;
+        if (i == sizeof(level_names) / sizeof(level_names[0]))
+            return err_field(err, ERR_BAD_REQUEST, "level", "'level' must be district, street, community or grid");
+    }
+    return 0;
+}
+
+/* The groups being built (malloc'd; copied into the arena at the end), with an open-addressing
+ * index from group id to position so that thousands of grids stay linear. */
+struct acc {
+    struct assess_row *v;
+    size_t n, cap;
+    size_t *slot;        /* position + 1, 0 = empty; nslot is a power of two > 2 * cap */
+    size_t nslot;
+};
+
+static size_t slot_of(const struct acc *g, int64_t id)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 17) & (g->nslot - 1);
+    while (g->slot[i] && g->v[g->slot[i] - 1].group_id != id)
+        i = (i + 1) & (g->nslot - 1);
+    return i;
+}
+
+static struct assess_row *group(struct acc *g, int64_t id)
+{
+    if (g->nslot) {
+        size_t i = slot_of(g, id);
+        if (g->slot[i])
+            return &g->v[g->slot[i] - 1];
+    }
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 16;
+        g->v = xrealloc(g->v, mem_size_mul(g->cap, sizeof(*g->v)));
+        free(g->slot);
+        g->nslot = 4 * g->cap;
+        g->slot = xcalloc(g->nslot, sizeof(*g->slot));
+        for (size_t k = 0; k < g->n; k++)
+            g->slot[slot_of(g, g->v[k].group_id)] = k + 1;
+    }
+    struct assess_row *r = &g->v[g->n++];
+    memset(r, 0, sizeof(*r));
+    r->group_id = id;
+    g->slot[slot_of(g, id)] = g->n;
+    return r;
+}
+
+static double ratio(double num, int64_t den)
+{
+    return den > 0 ? num / (double)den : NAN;
+}
+
+/* Rows in the ranking: a defined score and a real group (not "no department / no region"). */
+static int ranked(const struct assess_row *r)
+{
+    return !isnan(r->score) && r->group_id != 0;
+}
+
+static int by_rank(const void *a, const void *b)
+{
+    const struct assess_row *x = a, *y = b;
+    int xs = ranked(x), ys = ranked(y);
+    if (xs != ys)
+        return ys - xs;                             /* ranked rows first */
+    if (xs && x->score != y->score)
+        return x->score > y->score ? -1 : 1;        /* higher score first */
+    int c = strcmp(x->code, y->code);
+    if (c)
+        return c;
+    return x->group_id < y->group_id ? -1 : x->group_id > y->group_id;
+}
+
+/* In every query, anc(id, top) maps each region at or below the requested level to its
+ * ancestor at that level (a recursive CTE over regions). */
+
+static int load_cases(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
+                      struct err *err)
+{
+    struct store_stmt *s;
+    int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int rc = store_query(c, &s, err,
+                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                         " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+                         " count(*),"
+                         " sum(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN c.replied_at IS NOT NULL OR c.resolve_deadline < ? THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
+                         " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
+                         " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+                         " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+                         " GROUP BY 1",
+                         "tdiii", level, p->by == ASSESS_BY_REGION, cutoff, p->from, p->to);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        r->dispatched = store_col_int(s, 1);
+        r->replied = store_col_int(s, 2);
+        r->closed = store_col_int(s, 3);
+        r->due = store_col_int(s, 4);
+        r->on_time = store_col_int(s, 5);
+        r->overdue = store_col_int(s, 6);
+        r->rectified = store_col_int(s, 7);
+    }
+    store_done(s);
+    return rc;
+}
+
+static int load_events(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
+                       struct err *err)
+{
+    struct store_stmt *s;
+    int rc;
+    /* By department the events alone answer; only regions need the join to the cases. */
+    if (p->by == ASSESS_BY_REGION)
+        rc = store_query(c, &s, err,
+                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                         " SELECT coalesce(anc.top, 0),"
+                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                         " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
+                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                         " GROUP BY 1",
+                         "tii", level, p->from, p->to);
+    else
+        rc = store_query(c, &s, err,
+                         "SELECT coalesce(ev.department_id, 0),"
+                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                         " FROM case_events ev"
+                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                         " GROUP BY 1",
+                         "ii", p->from, p->to);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        r->assigned = store_col_int(s, 1);
+        r->returns = store_col_int(s, 2);
+    }
+    store_done(s);
+    return rc;
+}
+
+static int load_evaluations(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
+                            struct err *err)
+{
+    struct store_stmt *s;
+    /* Latest: no valid evaluation of the same case in the period has a later round (or the
+     * same round and a later id). */
+    int rc = store_query(c, &s, err,
+                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                         " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(e.department_id, 0) END,"
+                         " count(*),"
+                         " sum(CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END)"
+                         " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
+                         " LEFT JOIN anc ON anc.id = rg.id"
+                         " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
+                         " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
+                         " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
+                         " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
+                         " GROUP BY 1",
+                         "tdiidii", level, p->by == ASSESS_BY_REGION, p->from, p->to,
+                         p->rounds == ASSESS_ROUNDS_ALL, p->from, p->to);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        r->evaluations = store_col_int(s, 1);
+        r->contacted = store_col_int(s, 2);
+        r->solved = store_col_int(s, 3);
+        r->satisfied = store_col_int(s, 4);
+        r->basically = store_col_int(s, 5);
+        r->unsatisfied = store_col_int(s, 6);
+    }
+    store_done(s);
+    return rc;
+}
+
+static int load_name(struct store_conn *c, const struct assess_params *p, struct arena *a, struct assess_row *r,
+                     struct err *err)
+{
+    struct store_stmt *s;
+    int rc;
+    r->code = "";
+    r->name = "";
+    if (!r->group_id)
+        return 0;
+    if (p->by == ASSESS_BY_REGION)
+        rc = store_query(c, &s, err, "SELECT code, name FROM regions WHERE id = ?", "i", r->group_id);
+    else
+        rc = store_query(c, &s, err, "SELECT code, name FROM departments WHERE id = ?", "i", r->group_id);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1) {
+        r->code = arena_strdup(a, store_col_text(s, 0));
+        r->name = arena_strdup(a, store_col_text(s, 1));
+    }
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+static void rates(const struct assess_params *p, struct assess_row *r)
+{
+    r->response_rate = ratio((double)r->contacted, r->evaluations);
+    r->solve_rate = ratio((double)r->solved, r->evaluations);
+    r->satisfaction_rate = ratio((double)r->satisfied + p->k * (double)r->basically, r->evaluations);
+    r->on_time_rate = ratio((double)r->on_time, r->due);
+    r->reply_rate = ratio((double)r->replied, r->dispatched);
+    r->close_rate = ratio((double)r->closed, r->dispatched);
+    r->overdue_rate = ratio((double)r->overdue, r->dispatched);
+    r->return_rate = ratio((double)r->returns, r->assigned);
+
+    const double term[ASSESS_TERMS] = {r->response_rate, r->solve_rate, r->satisfaction_rate, r->on_time_rate};
+    double sum = 0, wsum = 0;
+    for (int i = 0; i < ASSESS_TERMS; i++) {
+        if (p->weights[i] <= 0)
+            continue;
+        sum += p->weights[i] * term[i];   /* NAN propagates: the score is undefined */
+        wsum += p->weights[i];
+    }
+    r->score = wsum > 0 ? 100.0 * sum / wsum : NAN;
+}
+
+int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a, struct assess_row **rows,
+                   size_t *n, struct err *err)
+{
+    struct acc g = {0};
+    const char *level = p->region_level ? p->region_level : "street";
+    int rc;
+    *rows = NULL;
+    *n = 0;
+    if ((rc = assess_check(p, err)) < 0)
+        return rc;
+    if ((rc = load_cases(c, p, level, &g, err)) < 0 || (rc = load_events(c, p, level, &g, err)) < 0 ||
+        (rc = load_evaluations(c, p, level, &g, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < g.n; i++) {
+        if ((rc = load_name(c, p, a, &g.v[i], err)) < 0)
+            goto out;
+        rates(p, &g.v[i]);
+    }
+    if (g.n)
+        qsort(g.v, g.n, sizeof(*g.v), by_rank);
+    for (size_t i = 0; i < g.n; i++) {
+        struct assess_row *r = &g.v[i];
+        if (!ranked(r))
+            r->rank = 0;
+        else if (i > 0 && ranked(&g.v[i - 1]) && fabs(g.v[i - 1].score - r->score) < 1e-9)
+            r->rank = g.v[i - 1].rank;                  /* ties share a rank: 1, 2, 2, 4 */
+        else
+            r->rank = (int)i + 1;
+    }
+    if (g.n) {
+        *rows = arena_alloc(a, mem_size_mul(g.n, sizeof(**rows)));
+        memcpy(*rows, g.v, g.n * sizeof(**rows));
+    }
+    *n = g.n;
+    rc = 0;
+out:
+    free(g.v);
+    free(g.slot);
+    return rc;
+}

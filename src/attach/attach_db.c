@@ -1,0 +1,92 @@
+/* Attachment metadata: one row per distinct content, and the cases each is linked to. */
+#include <string.h>
+
+#include "attach/attach.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+#define COLUMNS "a.id, a.sha256, a.mime, a.size, a.width, a.height, a.created_at, coalesce(a.created_by, 0)"
+
+static void row(struct store_stmt *s, struct arena *a, struct attach_rec *out)
+{
+    out->id = store_col_int(s, 0);
+    out->sha256 = arena_strdup(a, store_col_text(s, 1));
+    out->mime = arena_strdup(a, store_col_text(s, 2));
+    out->size = store_col_int(s, 3);
+    out->width = (int)store_col_int(s, 4);
+    out->height = (int)store_col_int(s, 5);
+    out->created_at = store_col_int(s, 6);
+    out->created_by = store_col_int(s, 7);
+}
+
+int attach_record(struct store_conn *c, const struct attach_file *f, int64_t user_id, int64_t now, int64_t *id,
+                  struct err *err)
+{
+    int64_t rc = store_exec(c, err,
+                            "INSERT INTO attachments(sha256, mime, size, width, height, created_at, created_by)"
+                            " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0)) ON CONFLICT(sha256) DO NOTHING",
+                            "ttiddii", f->sha256, f->mime, (int64_t)f->size, f->width, f->height, now, user_id);
+    if (rc < 0)
+        return (int)rc;
+    int found = store_query_int(c, id, err, "SELECT id FROM attachments WHERE sha256 = ?", "t", f->sha256);
+    if (found < 0)
+        return found;
+    return found ? 0 : err_set(err, ERR_INTERNAL, "attachment '%s' vanished after it was recorded", f->sha256);
+}
+
+int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_rec *out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err, "SELECT " COLUMNS " FROM attachments a WHERE a.id = ?", "i", id);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1)
+        row(s, a, out);
+    store_done(s);
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "attachment %lld does not exist", (long long)id);
+    return rc < 0 ? rc : 0;
+}
+
+int attach_cases(struct store_conn *c, int64_t id, int64_t *case_ids, size_t max, size_t *n, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err, "SELECT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id LIMIT ?",
+                         "ii", id, (int64_t)max);
+    *n = 0;
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1 && *n < max)
+        case_ids[(*n)++] = store_col_int(s, 0);
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a, struct attach_rec **out, size_t *n,
+                         struct err *err)
+{
+    struct store_stmt *s;
+    size_t cap = 8;
+    int rc = store_query(c, &s, err,
+                         "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
+                         " WHERE l.case_id = ? ORDER BY l.event_id",
+                         "i", case_id);
+    *n = 0;
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    struct attach_rec *v = arena_alloc(a, cap * sizeof(*v));
+    while ((rc = store_step(s, err)) == 1) {
+        if (*n == cap) {
+            struct attach_rec *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*v)));
+            memcpy(bigger, v, cap * sizeof(*v));
+            v = bigger;
+            cap *= 2;
+        }
+        row(s, a, &v[(*n)++]);
+    }
+    store_done(s);
+    *out = v;
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,494 @@
+/*
+ * Case lists: filters, work queues, the caller's scope and keyset pagination, in one query.
+ *
+ * The statement is assembled from fixed fragments, one per filter that is present, so each
+ * combination gets its own plan and the indexes of migration 0003 can serve it (a single
+ * statement with "(? = 0 OR col = ?)" for every filter leaves SQLite one plan for all, a
+ * scan). Input only ever reaches the statement as bound parameters.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "store/store.h"
+
+/* Sort key of a case without a resolve deadline (9999-12-31T23:59:59Z): after all others.
+ * The same literal is in the expression index cases_deadline_key (0003_case_query.sql). */
+#define NO_DEADLINE "253402300799"
+#define NO_DEADLINE_VALUE 253402300799LL
+
+static const char *const sort_names[CASE_SORT_COUNT] = {"created", "deadline", "updated"};
+static const char *const queue_names[CASE_QUEUE_COUNT] = {
+    "", "to_sign", "to_handle", "overdue", "to_dispatch", "returned", "pending", "mine",
+};
+
+const char *case_sort_name(enum case_sort s)
+{
+    return (unsigned)s < CASE_SORT_COUNT ? sort_names[s] : "?";
+}
+
+int case_sort_from_name(const char *name)
+{
+    for (int i = 0; name && i < CASE_SORT_COUNT; i++)
+        if (strcmp(name, sort_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *case_queue_name(enum case_queue q)
+{
+    return (unsigned)q < CASE_QUEUE_COUNT ? queue_names[q] : "?";
+}
+
+int case_queue_from_name(const char *name)
+{
+    for (int i = 1; name && i < CASE_QUEUE_COUNT; i++)
+        if (strcmp(name, queue_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- statement builder */
+
+#define QB_MAX_ARGS 64
+
+struct qb {
+    struct buf sql;
+    struct store_arg args[QB_MAX_ARGS + 1];   /* the last one takes what overflows */
+    size_t nargs;
+    int overflow;
+};
+
+static void sql(struct qb *q, const char *frag)
+{
+    buf_puts(&q->sql, frag);
+}
+
+static struct store_arg *arg(struct qb *q)
+{
+    if (q->nargs == QB_MAX_ARGS) {
+        q->overflow = 1;
+        return &q->args[QB_MAX_ARGS];
+    }
+    return &q->args[q->nargs++];
+}
+
+static void arg_int(struct qb *q, int64_t v)
+{
+    *arg(q) = (struct store_arg){.type = 'i', .i = v};
+}
+
+static void arg_text(struct qb *q, const char *v)
+{
+    *arg(q) = (struct store_arg){.type = 't', .t = v};
+}
+
+/* ", ?" per element after the first: the inside of an IN list. */
+static void placeholders(struct qb *q, int n)
+{
+    for (int i = 0; i < n; i++)
+        sql(q, i ? ", ?" : "?");
+}
+
+/* "col IN (?, ...)" over the names of the bits set in 'mask'. */
+static void in_names(struct qb *q, const char *col_in, unsigned mask, int count, const char *(*name)(int))
+{
+    int n = 0;
+    /* Several values make a broad filter: a unary plus keeps SQLite from driving the query by
+     * their index, which would collect a large share of the table and sort it all; walking the
+     * sort key's index and testing each row stops after one page. One value may use an index
+     * that also orders by the key ((state, created_at)). */
+    sql(q, mask & (mask - 1) ? " AND +" : " AND ");
+    sql(q, col_in);
+    for (int i = 0; i < count; i++)
+        if (mask & (1u << i)) {
+            sql(q, n++ ? ", ?" : "?");
+            arg_text(q, name(i));
+        }
+    sql(q, ")");
+}
+
+static const char *state_name_i(int i)
+{
+    return case_state_name((enum case_state)i);
+}
+
+static const char *channel_name_i(int i)
+{
+    return case_channel_name((enum case_channel)i);
+}
+
+static const char *urgency_name_i(int i)
+{
+    return case_urgency_name((enum case_urgency)i);
+}
+
+/* The smallest string above every string that starts with 'prefix' (codes are ASCII). */
+static char *prefix_end(struct arena *a, const char *prefix)
+{
+    char *end = arena_strdup(a, prefix);
+    size_t n = strlen(end);
+    if (n)
+        end[n - 1]++;
+    return end;
+}
+
+/* The region subtree test of org_region_code_in_subtree(), as a range on the index for a
+ * community or a grid. A district or a street holds a large share of all cases: for those the
+ * range is only tested per row (unary plus), while the sort key's index is walked. */
+static void region_subtree(struct qb *q, struct arena *a, const char *code)
+{
+    if (strlen(code) < 12)
+        sql(q, "+");
+    if (strlen(code) > 12) {
+        /* Grids are leaves: only the grid itself. */
+        sql(q, "c.region_code = ?");
+        arg_text(q, code);
+        return;
+    }
+    sql(q, "(c.region_code >= ? AND c.region_code < ?)");
+    arg_text(q, code);
+    arg_text(q, prefix_end(a, code));
+}
+
+/* case_visible() as a condition. */
+static void scope_where(struct qb *q, struct arena *a, const struct case_actor *s)
+{
+    int region_bound = s->region_code && *s->region_code;
+    if ((s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound))
+        return;
+    sql(q, " AND (0");
+    if (s->user_id) {
+        sql(q, " OR c.created_by = ?");
+        arg_int(q, s->user_id);
+    }
+    if ((s->roles & ROLE_HANDLER) && s->ndepts > 0) {
+        /* case_departments holds the lead and the assisting departments of every case. */
+        sql(q, " OR c.id IN (SELECT case_id FROM case_departments WHERE department_id IN (");
+        placeholders(q, s->ndepts);
+        for (int i = 0; i < s->ndepts; i++)
+            arg_int(q, s->depts[i]);
+        sql(q, "))");
+    }
+    if ((s->roles & ROLE_STAFF) && region_bound) {
+        sql(q, " OR ");
+        region_subtree(q, a, s->region_code);
+    }
+    sql(q, ")");
+}
+
+/* The lead department is one of the actor's, when the actor acts for departments. 'plus':
+ * only test it per row, when the queue has a narrower index of its own. */
+static void lead_is_own(struct qb *q, const struct case_actor *s, int plus)
+{
+    if ((s->roles & ROLE_ADMIN) || s->ndepts <= 0)
+        return;
+    sql(q, plus ? " AND +c.lead_department_id IN (" : " AND c.lead_department_id IN (");
+    placeholders(q, s->ndepts);
+    for (int i = 0; i < s->ndepts; i++)
+        arg_int(q, s->depts[i]);
+    sql(q, ")");
+}
+
+static int queue_where(struct qb *q, enum case_queue queue, const struct case_actor *s, struct err *err)
+{
+    switch (queue) {
+    case CQ_NONE:
+        return 0;
+    case CQ_TO_SIGN:
+        sql(q, " AND c.state = 'dispatched'");
+        lead_is_own(q, s, 0);
+        return 0;
+    case CQ_TO_HANDLE:
+        sql(q, " AND +c.state IN ('processing', 'rectifying')");
+        lead_is_own(q, s, 0);
+        return 0;
+    case CQ_OVERDUE:
+        sql(q, " AND c.overdue = 1 AND c.state NOT IN ('closed', 'cancelled', 'merged')");
+        /* The partial index cases_overdue holds few rows, in created_at order. */
+        if (!(s->roles & (ROLE_SUPERVISOR | ROLE_DISPATCHER)))
+            lead_is_own(q, s, 1);
+        return 0;
+    case CQ_TO_DISPATCH:
+        sql(q, " AND c.state = 'new'");
+        return 0;
+    case CQ_RETURNED:
+        sql(q, " AND c.state = 'returned'");
+        return 0;
+    case CQ_PENDING:
+        sql(q, " AND c.pending_request IS NOT NULL");
+        return 0;
+    case CQ_MINE:
+        sql(q, " AND c.created_by = ?");
+        arg_int(q, s->user_id);
+        return 0;
+    case CASE_QUEUE_COUNT:
+        break;
+    }
+    return err_field(err, ERR_BAD_REQUEST, "queue", "unknown queue %d", (int)queue);
+}
+
+/* ---------------------------------------------------------------- text */
+
+/* An FTS5 string: the text between double quotes, its own quotes doubled. Inside a string
+ * nothing is syntax (no AND/OR/NOT/NEAR, no '*', no column filter), and with the trigram
+ * tokenizer a string matches as a substring. */
+static char *fts_phrase(struct arena *a, const char *text)
+{
+    size_t n = strlen(text), quotes = 0;
+    for (size_t i = 0; i < n; i++)
+        quotes += text[i] == '"';
+    char *p = arena_alloc(a, mem_size_add(mem_size_add(n, quotes), 3)), *o = p;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '"')
+            *o++ = '"';
+        *o++ = text[i];
+    }
+    *o++ = '"';
+    *o = '\0';
+    return p;
+}
+
+static int text_where(struct qb *q, struct arena *a, const char *text, struct err *err)
+{
+    size_t bytes = strlen(text);
+    if (utf8_invalid_at(text, bytes) >= 0)
+        return err_field(err, ERR_BAD_REQUEST, "q", "the text query is not valid UTF-8");
+    size_t chars = utf8_len(text);
+    if (chars < 1 || chars > CASE_TEXT_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "q", "the text query must have 1 to %d characters", CASE_TEXT_MAX);
+    if (chars >= 3) {
+        sql(q, " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
+        arg_text(q, fts_phrase(a, text));
+    } else {
+        /* A trigram index cannot answer 1-2 characters (and on SQLite 3.40 its LIKE silently
+         * finds nothing for 2 CJK characters): look in the base table. lower() folds ASCII,
+         * as the trigram index does. */
+        sql(q, " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
+        arg_text(q, text);
+        arg_text(q, text);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- cursor */
+
+static const char *const sort_key[CASE_SORT_COUNT] = {
+    "c.created_at", "coalesce(c.resolve_deadline, " NO_DEADLINE ")", "c.updated_at",
+};
+
+static int64_t key_of(enum case_sort s, const struct case_rec *r)
+{
+    switch (s) {
+    case CASE_SORT_DEADLINE:
+        return r->resolve_deadline ? r->resolve_deadline : NO_DEADLINE_VALUE;
+    case CASE_SORT_UPDATED:
+        return r->updated_at;
+    default:
+        return r->created_at;
+    }
+}
+
+/* "<sort>.<key>.<id>" in URL-safe base64: opaque to clients, and tied to its sort. */
+static void cursor_encode(enum case_sort s, int64_t key, int64_t id, char *out)
+{
+    char raw[64];
+    int n = snprintf(raw, sizeof(raw), "%d.%lld.%lld", (int)s, (long long)key, (long long)id);
+    sodium_bin2base64(out, CASE_CURSOR_MAX, (const unsigned char *)raw, (size_t)n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static int parse_ll(const char **p, char stop, long long *v)
+{
+    char *end;
+    if (!(**p >= '0' && **p <= '9') && **p != '-')
+        return -1;
+    *v = strtoll(*p, &end, 10);
+    if (end == *p || *end != stop)
+        return -1;
+    *p = stop ? end + 1 : end;
+    return 0;
+}
+
+static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int64_t *id, struct err *err)
+{
+    unsigned char raw[64];
+    size_t n;
+    long long sort, k, i;
+    if (strlen(cursor) >= CASE_CURSOR_MAX ||
+        sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor is not one this server gave out");
+    raw[n] = '\0';
+    const char *p = (const char *)raw;
+    if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 || parse_ll(&p, '\0', &i) < 0 || i <= 0)
+        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor is not one this server gave out");
+    if (sort != (long long)s)
+        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor belongs to sort '%s', not '%s'",
+                         case_sort_name((enum case_sort)(sort >= 0 && sort < CASE_SORT_COUNT ? sort : CASE_SORT_COUNT)),
+                         case_sort_name(s));
+    *key = k;
+    *id = i;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the query */
+
+static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, struct arena *a, const char *field,
+                       const char **code, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err, sql_text, "i", id);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1)
+        *code = arena_strdup(a, store_col_text(s, 0));
+    store_done(s);
+    if (rc == 0)
+        return err_field(err, ERR_BAD_REQUEST, field, "%s %lld does not exist", field, (long long)id);
+    return rc < 0 ? rc : 0;
+}
+
+static int build(struct qb *q, struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
+                 struct arena *a, int limit, struct err *err)
+{
+    int rc;
+    const char *key = sort_key[f->sort];
+    int desc = f->sort != CASE_SORT_DEADLINE;
+
+    sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1");
+    scope_where(q, a, scope);
+    if ((rc = queue_where(q, f->queue, scope, err)) < 0)
+        return rc;
+    if (f->states)
+        in_names(q, "c.state IN (", f->states, CASE_STATE_COUNT, state_name_i);
+    if (f->channels)
+        in_names(q, "c.channel IN (", f->channels, CASE_CHANNEL_COUNT, channel_name_i);
+    if (f->urgencies)
+        in_names(q, "c.urgency IN (", f->urgencies, CU_EMERGENCY + 1, urgency_name_i);
+    if (f->category_id) {
+        const char *code;
+        if ((rc = lookup_code(c, "SELECT code FROM categories WHERE id = ?", f->category_id, a, "category", &code,
+                              err)) < 0)
+            return rc;
+        /* Category codes extend their parent's: the subtree is a code range. */
+        sql(q, " AND +c.category_id IN (SELECT id FROM categories WHERE code >= ? AND code < ?)");
+        arg_text(q, code);
+        arg_text(q, prefix_end(a, code));
+    }
+    if (f->department_id) {
+        /* Correlated: tested per row in sort order (a department has a large share). */
+        sql(q, " AND EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND x.department_id = ?)");
+        arg_int(q, f->department_id);
+    }
+    if (f->region_id) {
+        const char *code;
+        if ((rc = lookup_code(c, "SELECT code FROM regions WHERE id = ?", f->region_id, a, "region", &code, err)) < 0)
+            return rc;
+        sql(q, " AND ");
+        region_subtree(q, a, code);
+    }
+    if (f->overdue > 0)
+        sql(q, " AND c.overdue = 1");
+    else if (f->overdue < 0)
+        sql(q, " AND c.overdue = 0");
+    if (f->created_from) {
+        sql(q, " AND c.created_at >= ?");
+        arg_int(q, f->created_from);
+    }
+    if (f->created_to) {
+        sql(q, " AND c.created_at < ?");
+        arg_int(q, f->created_to);
+    }
+    if (f->mine) {
+        sql(q, " AND c.created_by = ?");
+        arg_int(q, scope->user_id);
+    }
+    if (f->text && (rc = text_where(q, a, f->text, err)) < 0)
+        return rc;
+    if (f->cursor) {
+        int64_t after_key = 0, after_id = 0;
+        if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, err)) < 0)
+            return rc;
+        /* (key, id) beyond the cursor, written so that the key's index takes the range. */
+        sql(q, " AND ");
+        sql(q, key);
+        sql(q, desc ? " <= ? AND (" : " >= ? AND (");
+        sql(q, key);
+        sql(q, desc ? " < ? OR c.id < ?)" : " > ? OR c.id > ?)");
+        arg_int(q, after_key);
+        arg_int(q, after_key);
+        arg_int(q, after_id);
+    }
+    sql(q, " ORDER BY ");
+    sql(q, key);
+    sql(q, desc ? " DESC, c.id DESC LIMIT ?" : ", c.id LIMIT ?");
+    arg_int(q, limit + 1);
+    if (q->overflow)
+        return err_set(err, ERR_INTERNAL, "too many parameters for a case list");
+    return 0;
+}
+
+static int check_filter(const struct case_filter *f, struct err *err)
+{
+    if (f->limit < 0 || f->limit > CASE_LIST_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "limit", "limit must be between 1 and %d", CASE_LIST_MAX);
+    if ((unsigned)f->sort >= CASE_SORT_COUNT)
+        return err_field(err, ERR_BAD_REQUEST, "sort", "unknown sort %d", (int)f->sort);
+    if ((unsigned)f->queue >= CASE_QUEUE_COUNT)
+        return err_field(err, ERR_BAD_REQUEST, "queue", "unknown queue %d", (int)f->queue);
+    if (f->states >> CASE_STATE_COUNT)
+        return err_field(err, ERR_BAD_REQUEST, "state", "unknown state in the filter");
+    if (f->channels >> CASE_CHANNEL_COUNT)
+        return err_field(err, ERR_BAD_REQUEST, "channel", "unknown channel in the filter");
+    if (f->urgencies >> (CU_EMERGENCY + 1))
+        return err_field(err, ERR_BAD_REQUEST, "urgency", "unknown urgency in the filter");
+    if (f->category_id < 0 || f->department_id < 0 || f->region_id < 0)
+        return err_field(err, ERR_BAD_REQUEST, f->category_id < 0 ? "category" : f->department_id < 0 ? "department" : "region",
+                         "ids are positive");
+    if (f->created_from && f->created_to && f->created_from >= f->created_to)
+        return err_field(err, ERR_BAD_REQUEST, "to", "'to' must be after 'from'");
+    return 0;
+}
+
+int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope, struct arena *a,
+              struct case_rec **out, size_t *n, char *next_cursor, struct err *err)
+{
+    struct store_stmt *s = NULL;
+    struct qb *q = xcalloc(1, sizeof(*q));
+    int rc, limit = f->limit ? f->limit : CASE_LIST_DEFAULT;
+    size_t len = 0;
+    struct case_rec *v = NULL;
+
+    next_cursor[0] = '\0';
+    buf_init(&q->sql);
+    if ((rc = check_filter(f, err)) < 0 || (rc = build(q, c, f, scope, a, limit, err)) < 0 ||
+        (rc = store_query_argv(c, &s, err, q->sql.p, q->args, q->nargs)) < 0)
+        goto out;
+    v = arena_alloc(a, mem_size_mul((size_t)limit + 1, sizeof(*v)));
+    while ((rc = store_step(s, err)) == 1)
+        case_read_row(s, a, &v[len++]);
+    if (rc < 0)
+        goto out;
+    if (len > (size_t)limit) {
+        len = (size_t)limit;
+        cursor_encode(f->sort, key_of(f->sort, &v[len - 1]), v[len - 1].id, next_cursor);
+    }
+    *out = v;
+    *n = len;
+    rc = 0;
+out:
+    store_done(s);
+    buf_release(&q->sql);
+    free(q);
+    return rc;
+}

@@ -1,0 +1,311 @@
+/*
+ * The outbox queries and the delivery worker. The worker is one loop: wait for the interval
+ * or a wake-up, claim a batch, publish the rows seen for the first time, deliver each through
+ * the channel and record the outcome. Claiming and recording are separate transactions so
+ * the database lock is never held while a webhook is being called.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "notify/notify.h"
+#include "store/store.h"
+
+int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
+{
+    int64_t d = base > 0 ? base : 1;
+    for (int i = 1; i < attempts && d < cap; i++)
+        d *= 2;
+    if (cap > 0 && d > cap)
+        d = cap;
+    /* "Equal jitter": somewhere in [d/2, d], so retries of a burst spread out but never
+     * come sooner than half the schedule. */
+    return d - (int64_t)(rnd % (uint32_t)(d / 2 + 1));
+}
+
+#define ITEM_COLS                                                                                   \
+    "n.id, coalesce(n.case_id, 0), coalesce(c.number, ''), coalesce(n.event_id, 0), n.created_at," \
+    " n.recipient_kind, coalesce(n.recipient_id, 0), n.kind, n.message, n.attempts"
+
+static void item_read(struct store_stmt *s, struct arena *a, struct notify_item *n)
+{
+    n->id = store_col_int(s, 0);
+    n->case_id = store_col_int(s, 1);
+    n->case_number = arena_strdup(a, store_col_text(s, 2));
+    n->event_id = store_col_int(s, 3);
+    n->created_at = store_col_int(s, 4);
+    n->recipient_kind = arena_strdup(a, store_col_text(s, 5));
+    n->recipient_id = store_col_int(s, 6);
+    n->kind = arena_strdup(a, store_col_text(s, 7));
+    n->message = arena_strdup(a, store_col_text(s, 8));
+    n->attempts = (int)store_col_int(s, 9);
+}
+
+/* Read every row of 's' (at most 'max') into an arena array. */
+static int items_read(struct store_stmt *s, int max, struct arena *a, struct notify_item **out,
+                      struct err *err)
+{
+    struct notify_item *items = arena_alloc(a, mem_size_mul((size_t)(max > 0 ? max : 1), sizeof(*items)));
+    int n = 0, rc;
+    while (n < max && (rc = store_step(s, err)) == 1)
+        item_read(s, a, &items[n++]);
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    *out = items;
+    return n;
+}
+
+int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                 struct notify_item **out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc, n;
+    /* BEGIN IMMEDIATE takes the write lock first, so two claimers (two processes on one
+     * database) never read the same due rows. */
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    if ((rc = store_query(c, &s, err,
+                          "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+                          " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
+                          "id", now, max)) < 0)
+        goto fail;
+    if ((rc = n = items_read(s, max, a, out, err)) < 0)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        struct notify_item *it = &(*out)[i];
+        if ((rc = (int)store_exec(c, err,
+                                  "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                                  "ii", now + lease, it->id)) < 0)
+            goto fail;
+        it->attempts++;
+    }
+    if ((rc = store_commit(c, err)) < 0)
+        goto fail;
+    return n;
+fail:
+    store_rollback(c);
+    return rc;
+}
+
+int notify_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err)
+{
+    int64_t rc = store_exec(c, err,
+                            "UPDATE notifications SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+                            "ii", now, id);
+    return rc < 0 ? (int)rc : 0;
+}
+
+int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_t now,
+                       int64_t delay, int max_attempts, const char *error, struct err *err)
+{
+    int64_t rc;
+    if (n->attempts >= max_attempts)
+        rc = store_exec(c, err, "UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?", "ti",
+                        error, n->id);
+    else
+        rc = store_exec(c, err, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?", "iti",
+                        now + delay, error, n->id);
+    return rc < 0 ? (int)rc : 0;
+}
+
+int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena *a,
+                      struct notify_item **out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err,
+                         "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+                         " WHERE n.id > ? AND (n.attempts > 0 OR n.status <> 'pending') ORDER BY n.id LIMIT ?",
+                         "id", after, max);
+    if (rc < 0)
+        return rc;
+    return items_read(s, max, a, out, err);
+}
+
+/* ---------------------------------------------------------------- worker */
+
+struct notify_worker {
+    struct store *store;
+    struct notify_options opt;
+    struct notify_channel *channel;
+    notify_publish_fn *publish;
+    notify_now_fn *now;
+    void *ctx;
+    uint32_t rnd;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int stop;
+    int woken;
+};
+
+static uint32_t next_rnd(struct notify_worker *w)
+{
+    /* xorshift32: jitter needs spread, not secrecy. */
+    uint32_t x = w->rnd;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return w->rnd = x;
+}
+
+int notify_worker_new(struct notify_worker **out, struct store *st, const struct notify_options *o,
+                      struct notify_channel *ch, notify_publish_fn *publish, notify_now_fn *now,
+                      void *ctx, struct err *err)
+{
+    if (o->max_attempts < 1 || o->batch < 1 || o->interval < 1 || o->lease < 1) {
+        notify_channel_free(ch);
+        return err_set(err, ERR_BAD_REQUEST, "notify worker needs positive interval, attempts, batch and lease");
+    }
+    struct notify_worker *w = xcalloc(1, sizeof(*w));
+    w->store = st;
+    w->opt = *o;
+    w->channel = ch;
+    w->publish = publish;
+    w->now = now;
+    w->ctx = ctx;
+    w->rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
+    if (!w->rnd)
+        w->rnd = 1;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    *out = w;
+    return 0;
+}
+
+static int stopping(struct notify_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int stop = w->stop;
+    pthread_mutex_unlock(&w->lock);
+    return stop;
+}
+
+static int unclaim(struct store_conn *c, const struct notify_item *n, struct err *err)
+{
+    int64_t rc = store_exec(c, err, "UPDATE notifications SET attempts = ?, next_attempt_at = created_at WHERE id = ?",
+                            "di", n->attempts - 1, n->id);
+    return rc < 0 ? (int)rc : 0;
+}
+
+static int64_t worker_now(struct notify_worker *w)
+{
+    return w->now ? w->now(w->ctx) : (int64_t)time(NULL);
+}
+
+int notify_worker_run_once(struct notify_worker *w, struct err *err)
+{
+    struct store_conn *c;
+    struct notify_item *items;
+    struct arena a;
+    int rc, n;
+    if ((rc = store_conn(w->store, &c, err)) < 0)
+        return rc;
+    arena_init(&a, 4096);
+    int64_t now = worker_now(w);
+    if ((rc = n = notify_claim(c, now, w->opt.lease, w->opt.batch, &a, &items, err)) < 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        struct notify_item *it = &items[i];
+        struct err de = ERR_INIT;
+        if (stopping(w)) {
+            /* Hand the rest back untouched rather than leave them leased and counted. */
+            rc = unclaim(c, it, err);
+            if (rc < 0)
+                goto out;
+            continue;
+        }
+        if (it->attempts == 1 && w->publish)
+            w->publish(w->ctx, it);
+        int drc = w->channel ? w->channel->ops->deliver(w->channel, it, &de) : 0;
+        now = worker_now(w);
+        if (drc == 0) {
+            rc = notify_mark_sent(c, it->id, now, err);
+        } else {
+            int64_t delay = notify_backoff(it->attempts, w->opt.retry_base, w->opt.retry_max, next_rnd(w));
+            if (it->attempts >= w->opt.max_attempts)
+                log_msg(LOG_WARN, "notify: giving up on notification %lld after %d attempt(s): %s",
+                        (long long)it->id, it->attempts, de.msg);
+            else
+                log_msg(LOG_INFO, "notify: notification %lld attempt %d failed, retry in %lld s: %s",
+                        (long long)it->id, it->attempts, (long long)delay, de.msg);
+            rc = notify_mark_failed(c, it, now, delay, w->opt.max_attempts, de.msg, err);
+        }
+        if (rc < 0)
+            goto out;
+    }
+    rc = n;
+out:
+    arena_release(&a);
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    struct notify_worker *w = arg;
+    for (;;) {
+        struct err err = ERR_INIT;
+        int rc = notify_worker_run_once(w, &err);
+        if (rc < 0)
+            log_msg(LOG_ERROR, "notify: %s", err.msg);
+        pthread_mutex_lock(&w->lock);
+        /* A full batch means more may be due: go again at once. */
+        if (rc < w->opt.batch && !w->woken && !w->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += w->opt.interval;
+            while (!w->woken && !w->stop &&
+                   pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
+                ;
+        }
+        w->woken = 0;
+        int stop = w->stop;
+        pthread_mutex_unlock(&w->lock);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+int notify_worker_start(struct notify_worker *w, struct err *err)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        return err_set(err, ERR_INTERNAL, "cannot start the notification thread");
+    w->running = 1;
+    return 0;
+}
+
+void notify_worker_wake(struct notify_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->woken = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void notify_worker_free(struct notify_worker *w)
+{
+    if (!w)
+        return;
+    if (w->running) {
+        pthread_mutex_lock(&w->lock);
+        w->stop = 1;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+    }
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    notify_channel_free(w->channel);
+    free(w);
+}

@@ -1,0 +1,156 @@
+/*
+ * notify: delivery of the notification outbox.
+ *
+ * Case writes insert rows into `notifications` in the same transaction as the event they
+ * announce (src/case). This module delivers them: a worker claims due rows in batches
+ * (status 'pending', next_attempt_at <= now), hands each to a channel chosen by
+ * configuration (log, webhook, or none), and marks it 'sent' or schedules a retry with
+ * exponential back-off and jitter; after max_attempts it gives up and marks it 'failed'.
+ * The outbox rows are the only state, so a restart resumes where the last process stopped.
+ *
+ * Delivery is at least once: claiming a row increments its attempts and leases it for
+ * 'lease' seconds; a process that dies while delivering leaves the lease to run out and the
+ * row is claimed again. Receivers deduplicate by notification id.
+ *
+ * Every row is also handed to a publish callback the first time it is claimed (live queues:
+ * the API turns it into a server-sent event), whatever the channel then does with it.
+ *
+ * Threading: a worker runs in its own thread with its own store connection; the channel is
+ * only used from that thread. notify_worker_wake() may be called from any thread.
+ * Ownership: items and their strings live in the arena given to the call that returned them.
+ */
+#ifndef GRIDLOOP_NOTIFY_NOTIFY_H
+#define GRIDLOOP_NOTIFY_NOTIFY_H
+
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct err;
+struct store;
+struct store_conn;
+
+/* One outbox row, with the number of the case it concerns. */
+struct notify_item {
+    int64_t id;
+    int64_t case_id;              /* 0 when the notification is not about a case */
+    const char *case_number;      /* "" when there is no case */
+    int64_t event_id;
+    int64_t created_at;
+    const char *recipient_kind;   /* department, user, citizen, supervisors, dispatchers */
+    int64_t recipient_id;         /* 0 for the group kinds */
+    const char *kind;             /* dispatched, overdue, replied, ... */
+    const char *message;
+    int attempts;                 /* including the one in progress */
+};
+
+/* ---- channels ---- */
+
+struct notify_channel;
+
+struct notify_channel_ops {
+    const char *name;
+    /* Deliver one notification; 0, or a negative ERR_* with 'err' set for a failure that
+     * is worth retrying. */
+    int (*deliver)(struct notify_channel *ch, const struct notify_item *n, struct err *err);
+    void (*free)(struct notify_channel *ch);
+};
+
+/* Channels embed this as their first member. */
+struct notify_channel {
+    const struct notify_channel_ops *ops;
+};
+
+/* One JSON line per notification on stdout (next to the access log). */
+int notify_channel_log_new(struct notify_channel **out, struct err *err);
+
+/* HTTP POST of the notification as JSON to 'url'; a network error, a timeout or a status
+ * outside 2xx is a failure. 'timeout_ms' bounds the whole request. */
+int notify_channel_webhook_new(struct notify_channel **out, const char *url, int timeout_ms,
+                               struct err *err);
+
+/* The channel called 'name' ("log", "webhook"; "none" gives *out = NULL: rows are marked
+ * sent without delivery, so only live streams see them). ERR_BAD_REQUEST for other names or
+ * a webhook without a URL. */
+int notify_channel_new(struct notify_channel **out, const char *name, const char *webhook_url,
+                       int timeout_ms, struct err *err);
+
+/* NULL is accepted. */
+void notify_channel_free(struct notify_channel *ch);
+
+/* The JSON object sent by the channels and the event stream:
+ * {"id","case_id","case_number","event_id","kind","recipient":{"kind","id"},"message",
+ *  "created_at","attempt"}. */
+void notify_item_json(const struct notify_item *n, struct buf *out);
+
+/* ---- the outbox ---- */
+
+/*
+ * Seconds to wait before the next attempt after 'attempts' failed ones: base * 2^(attempts-1)
+ * capped at 'cap', minus up to half of it as jitter chosen by 'rnd'. Always >= 1.
+ */
+int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd);
+
+/*
+ * Claim up to 'max' due rows, oldest first: in one transaction, increment their attempts and
+ * move next_attempt_at to now + lease so no other claim returns them until the lease ends.
+ * Returns the number claimed (items in '*out', arena) or a negative ERR_*.
+ */
+int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                 struct notify_item **out, struct err *err);
+
+/* Record a delivery. */
+int notify_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err);
+
+/* Record a failed attempt: retry at now + delay, or, when the item has had 'max_attempts',
+ * mark it failed. 'error' is kept in last_error. */
+int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_t now,
+                       int64_t delay, int max_attempts, const char *error, struct err *err);
+
+/*
+ * Notifications already handed out (claimed at least once) with an id above 'after', oldest
+ * first, at most 'max': what a reconnecting event stream missed. Returns the count or a
+ * negative ERR_*.
+ */
+int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena *a,
+                      struct notify_item **out, struct err *err);
+
+/* ---- the worker ---- */
+
+struct notify_worker;
+
+typedef void notify_publish_fn(void *ctx, const struct notify_item *n);
+typedef int64_t notify_now_fn(void *ctx);
+
+struct notify_options {
+    int interval;                 /* seconds between passes when not woken */
+    int max_attempts;             /* attempts before a row is marked failed */
+    int retry_base;               /* seconds before the first retry */
+    int retry_max;                /* cap on the back-off, seconds */
+    int batch;                    /* rows claimed per pass */
+    int lease;                    /* seconds a claimed row is reserved for this worker */
+};
+
+/*
+ * A worker over 'st' delivering through 'ch' (owned by the worker from now on; NULL for the
+ * channel "none"). 'publish' (may be NULL) sees every row the first time it is claimed;
+ * 'now' gives the time (the API's clock, which tests can move).
+ */
+int notify_worker_new(struct notify_worker **out, struct store *st, const struct notify_options *o,
+                      struct notify_channel *ch, notify_publish_fn *publish, notify_now_fn *now,
+                      void *ctx, struct err *err);
+
+/* Run one pass in the calling thread: claim, publish, deliver, record. Returns the number of
+ * rows handled or a negative ERR_*. Used by the thread and by tests. */
+int notify_worker_run_once(struct notify_worker *w, struct err *err);
+
+/* Start the background thread. */
+int notify_worker_start(struct notify_worker *w, struct err *err);
+
+/* Ask for a pass now (after a write that may have queued notifications). */
+void notify_worker_wake(struct notify_worker *w);
+
+/* Stop the thread (the pass in progress finishes) and free the worker. NULL is accepted. */
+void notify_worker_free(struct notify_worker *w);
+
+#endif /* GRIDLOOP_NOTIFY_NOTIFY_H */

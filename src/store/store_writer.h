@@ -1,0 +1,81 @@
+/*
+ * store_writer: group commit. One writer thread owns one connection and runs queued jobs
+ * together in a single write transaction, so one durable commit (one fsync with
+ * synchronous=FULL) covers many requests' work instead of one each.
+ *
+ * Each job runs under its own SAVEPOINT: a job that fails is rolled back alone and the
+ * others in the batch still commit. Jobs run, commit and are reported in the order they were
+ * submitted, so anything that reads the previous row inside the transaction (the audit
+ * chain's last hash) sees commit order. done() is called only after COMMIT has returned,
+ * i.e. after the batch is durable, or with the error that stopped it.
+ *
+ * Batching needs no timer: while one batch commits, new jobs queue up, and the next batch
+ * takes all of them (up to max_batch). A lone job is committed at once.
+ *
+ * Threading: submit and run may be called from any thread except the writer's own (a job
+ * must not submit and wait). run/done execute on the writer thread; the job must not touch
+ * any other connection. Ownership: jobs are owned by the submitter and must stay valid until
+ * done() has been called (store_writer_run() handles this itself).
+ */
+#ifndef GRIDLOOP_STORE_STORE_WRITER_H
+#define GRIDLOOP_STORE_STORE_WRITER_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct store;
+struct store_conn;
+struct store_writer;
+struct store_job;
+
+/* Runs inside the batch's transaction, under the job's savepoint, on the writer's connection.
+ * Returns 0, or a negative ERR_* with 'err' set: then only this job's changes are undone. */
+typedef int store_job_fn(void *arg, struct store_conn *c, struct err *err);
+
+/* Called on the writer thread once the job's outcome is final: job->rc is 0 when its work
+ * is committed (durably), else a negative ERR_* with job->err describing it. */
+typedef void store_job_done_fn(struct store_job *job);
+
+struct store_job {
+    store_job_fn *run;
+    store_job_done_fn *done;
+    void *arg;
+    int rc;                      /* out */
+    struct err err;              /* out */
+    struct store_job *next;      /* private: the queue */
+};
+
+struct store_writer_options {
+    int max_batch;               /* jobs per transaction at most; <= 0 = 256 */
+    /* Optional: runs once per batch after its jobs, inside the transaction, just before
+     * COMMIT: work that is much cheaper done once for many jobs (a search-index refresh).
+     * A failure fails every job of the batch. */
+    store_job_fn *before_commit;
+    void *before_commit_arg;
+};
+
+/* Start the writer thread. 'st' must outlive the writer. */
+int store_writer_start(struct store_writer **out, struct store *st, const struct store_writer_options *opt,
+                       struct err *err);
+
+/* Drain: every job already submitted runs and is reported, then the thread ends and the
+ * writer is freed. Later submissions are refused. NULL is accepted. */
+void store_writer_stop(struct store_writer *w);
+
+/* Queue a job. Returns 0, or ERR_UNAVAILABLE (err set, done() not called) once stopping. */
+int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err);
+
+/* Submit and wait for the commit: the synchronous form, for callers that have a thread to
+ * block. Returns the job's outcome. */
+int store_writer_run(struct store_writer *w, store_job_fn *run, void *arg, struct err *err);
+
+struct store_writer_stats {
+    uint64_t batches;            /* transactions committed or attempted */
+    uint64_t jobs;               /* jobs reported */
+    uint64_t failed;             /* jobs reported with an error */
+    int max_batch_seen;          /* largest batch so far */
+};
+void store_writer_stats(struct store_writer *w, struct store_writer_stats *out);
+
+#endif /* GRIDLOOP_STORE_STORE_WRITER_H */

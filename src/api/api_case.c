@@ -677,6 +677,7 @@ int api_sweep(struct api_call *call)
 static void *sweeper_main(void *arg)
 {
     struct api *api = arg;
+    unsigned runs = 0;
     for (;;) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -706,6 +707,8 @@ static void *sweeper_main(void *arg)
             case_sweep(&env, &rep, &call.err) == 0) {
             if (rep.urged)
                 log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged, rep.escalated);
+            if (++runs % 60 == 0 && store_optimize(call.conn, &call.err) < 0)
+                log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", call.err.msg);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", call.err.msg);
         }

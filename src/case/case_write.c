@@ -734,7 +734,8 @@ int case_act(const struct case_env *env, int64_t id, const struct case_action_in
             goto rollback;
         }
         if ((rc = sla_for(&t, r.category_id, r.urgency, &sla)) < 0 || (rc = deadline(&t, sla.resolve, sla.unit, &resolve)) < 0 ||
-            (rc = exec(&t, "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0 WHERE id = ?",
+            (rc = exec(&t, "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
+                           " satisfaction = NULL WHERE id = ?",
                        "ii", resolve, id)) < 0)
             goto rollback;
         break;

@@ -206,6 +206,13 @@ int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const c
     return rc;
 }
 
+int store_optimize(struct store_conn *c, struct err *err)
+{
+    /* SQLite 3.40's PRAGMA optimize only revisits tables this connection has queried, so a
+     * plain ANALYZE is used; the analysis limit keeps it to milliseconds on a million rows. */
+    return OPS(c)->exec_script(c, "PRAGMA analysis_limit=1000; ANALYZE", err);
+}
+
 int store_begin(struct store_conn *c, struct err *err)
 {
     /* SQLite: BEGIN IMMEDIATE takes the write lock now, so no read-then-write upgrade can
@@ -271,6 +278,8 @@ static int migrate(struct store *st, struct err *err)
         current = m->version;
     }
     st->schema_version = (int)current;
+    if ((rc = store_optimize(c, err)) < 0)
+        return rc;
     return 0;
 }
 

@@ -109,6 +109,13 @@ int64_t store_exec(struct store_conn *c, struct err *err, const char *sql, const
 int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const char *sql,
                     const char *types, ...);
 
+/*
+ * Refresh the query planner's statistics (ANALYZE, sampling at most ~1000 rows per index).
+ * Without them the planner guesses wrong on large case tables (seconds instead of
+ * milliseconds). Takes milliseconds; run at open and now and then (the sweeper does).
+ */
+int store_optimize(struct store_conn *c, struct err *err);
+
 /* Transactions. begin takes the write lock at once so that read-then-write is safe. */
 int store_begin(struct store_conn *c, struct err *err);
 int store_commit(struct store_conn *c, struct err *err);

@@ -535,7 +535,9 @@ def test_citizen_reports_and_evaluates_own_case(cs, ids):
     assert mine["region_id"] == ids["gw_grid"] and mine["created_by"] == ids["users"]["citizen"]["id"]
     # The account's own name and phone stand in for the missing citizen block, masked.
     assert mine["citizen"]["phone"] == "138****8008" and mine["check_code"]
-    assert mine["actions"] == []  # nothing for a citizen to do on a new case
+    assert mine["actions"] == ["comment"]  # a citizen may only add to the report while it is open
+    mine = act(cs, "citizen", mine, "comment", comment="垃圾桶旁边还有建筑垃圾")
+    assert mine["timeline"][-1]["role"] == "citizen" and mine["state"] == "new"
     mine = act(cs, "dispatcher", mine, "dispatch", department=ids["CGJ"], category=CAT)
     mine = act(cs, "handler_cgj", mine, "sign")
     mine = reply(cs, mine)
@@ -834,3 +836,15 @@ def test_lookup_by_number_and_check_code(cs, ids):
     assert_error(cs.anon.get(cs.url(f"/api/v1/cases/lookup?check_code={code}")), 400, "bad_request", "number")
     # Only the hotline and the reporter are shown the check code.
     assert "check_code" not in get(cs, "handler_cgj", c) and "check_code" not in get(cs, "dispatcher", c)
+
+
+def test_rectification_can_be_returned_and_redispatched(cs, ids):
+    c = reply(cs, to_processing(cs, ids))
+    c = act(cs, "operator", c, "evaluate", satisfaction="unsatisfied", comment="没有处理")
+    assert c["state"] == "rectifying"
+    # The department says the rectification is not its business; the dispatcher sends it on.
+    c = act(cs, "handler_cgj", c, "return", reason="属于街道职责")
+    assert c["state"] == "returned" and c["rectify_round"] == 1
+    c = act(cs, "dispatcher", c, "redispatch", department=ids["QSJD"])
+    assert c["state"] == "dispatched" and c["department_id"] == ids["QSJD"]
+    assert c["rectify_round"] == 1, "the round count survives the re-routing"

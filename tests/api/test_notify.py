@@ -229,6 +229,8 @@ def test_webhook_failures_are_retried_with_backoff(server_factory, webhook):
     # Back-off: the retries come no sooner than the schedule allows (base 1 s, then 1-2 s).
     assert tries[1][0] - tries[0][0] >= 0.9
     assert tries[2][0] - tries[1][0] >= 0.9
+    # The outcome is recorded after the delivery (with the rest of its batch): wait for it.
+    wait_until(lambda: outbox_rows(api, case["id"])[1][1] == "sent", timeout=10, what="the row marked sent")
     kind, status, attempts, sent_at, last_error = outbox_rows(api, case["id"])[1]
     assert (kind, status, attempts, last_error) == ("dispatched", "sent", 3, "")
     assert sent_at

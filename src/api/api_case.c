@@ -707,7 +707,12 @@ static void *sweeper_main(void *arg)
             case_sweep(&env, &rep, &call.err) == 0) {
             if (rep.urged)
                 log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged, rep.escalated);
-            if (++runs % 60 == 0 && store_optimize(call.conn, &call.err) < 0)
+            /* Planner statistics, hourly, and only once there is enough data for them to be
+             * representative: statistics taken on a nearly empty database make SQLite choose
+             * scans as it grows (measured: intake fell from ~1,900 to ~1,200 cases/s). */
+            int64_t cases = 0;
+            if (runs++ % 60 == 0 && store_query_int(call.conn, &cases, &call.err, "SELECT coalesce(max(id), 0) FROM cases", "") >= 0 &&
+                cases >= 10000 && store_optimize(call.conn, &call.err) < 0)
                 log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", call.err.msg);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", call.err.msg);

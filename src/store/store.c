@@ -278,8 +278,6 @@ static int migrate(struct store *st, struct err *err)
         current = m->version;
     }
     st->schema_version = (int)current;
-    if ((rc = store_optimize(c, err)) < 0)
-        return rc;
     return 0;
 }
 

@@ -112,7 +112,8 @@ int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const c
 /*
  * Refresh the query planner's statistics (ANALYZE, sampling at most ~1000 rows per index).
  * Without them the planner guesses wrong on large case tables (seconds instead of
- * milliseconds). Takes milliseconds; run at open and now and then (the sweeper does).
+ * milliseconds). Takes milliseconds. Run it on a database with representative data (the
+ * sweeper does, hourly): statistics of a nearly empty table mislead the planner later.
  */
 int store_optimize(struct store_conn *c, struct err *err);
 

@@ -1,0 +1,161 @@
+/*
+ * triage: what a request is about, who should handle it, how urgent it is, whether it was
+ * already reported, and what many people are reporting at once (热点).
+ *
+ * Text is Chinese without a word segmenter: features are character n-grams of normalised text
+ * (full-width → half-width, case folded, digits and phone/ID numbers masked). The classifier
+ * is linear, trained and applied in pure C; every decision comes with the features that
+ * pushed it most, so dispatchers can see why.
+ *
+ * Layering: no HTTP, JSON or SQL here except triage_route_* (reads the routing table through
+ * store). The api module keeps the current model and swaps it when a new one is trained.
+ *
+ * Threading: a loaded model is immutable and may be shared by any number of threads. The
+ * duplicate index locks internally. Everything else is a pure function.
+ * Ownership: stated per function; "arena" outputs live in the caller's arena.
+ */
+#ifndef GRIDLOOP_TRIAGE_TRIAGE_H
+#define GRIDLOOP_TRIAGE_TRIAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct err;
+struct store_conn;
+
+/* ================================================================ text (triage_text.c) */
+
+/*
+ * Normalise 'in' (UTF-8, any length) into 'out' (capacity 'cap', always NUL-terminated when
+ * cap > 0): full-width ASCII and the ideographic space → half-width, ASCII lower-cased, runs
+ * of whitespace → one space, long digit runs (phones, ID numbers) → one mask character, other
+ * digits → '0'. Invalid UTF-8 bytes are dropped. Returns the length written.
+ */
+size_t triage_normalize(const char *in, char *out, size_t cap);
+
+/* ================================================================ classifier (triage_model.c) */
+
+#define TRIAGE_TOPK 5
+#define TRIAGE_WHY 8
+#define TRIAGE_LABEL_MAX 64
+#define TRIAGE_FEATURE_MAX 32
+
+struct triage_model;   /* opaque; immutable after train/load */
+
+struct triage_train_opts {
+    int threads;       /* 0 = 1 */
+    int quiet;         /* no progress on stderr */
+};
+
+/* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).
+ * Returns 0 and a new model the caller frees, or ERR_BAD_REQUEST (fewer than two labels, …). */
+int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
+                 struct triage_model **out, struct err *err);
+
+int triage_model_save(const struct triage_model *m, const char *path, struct err *err);
+/* A corrupt or foreign file is ERR_BAD_REQUEST, never a crash. */
+int triage_model_load(const char *path, struct triage_model **out, struct err *err);
+void triage_model_free(struct triage_model *m);
+
+/* A short identifier of the trained weights (hash), stored on every triage event. */
+const char *triage_model_version(const struct triage_model *m);
+int triage_model_nlabels(const struct triage_model *m);
+const char *triage_model_label(const struct triage_model *m, int i);
+
+struct triage_feature {
+    char text[TRIAGE_FEATURE_MAX];   /* the n-gram as it appears in the normalised text */
+    double weight;                    /* its contribution to the chosen label's score */
+};
+
+struct triage_result {
+    int label;                         /* index of the most probable label */
+    double prob;
+    int ntop;
+    struct { int label; double prob; } top[TRIAGE_TOPK];   /* best first, top[0] = label */
+    int nwhy;
+    struct triage_feature why[TRIAGE_WHY];                 /* largest positive contributions first */
+};
+
+/* Classify one text. Thread-safe; allocation-free on the hot path. */
+int triage_classify(const struct triage_model *m, const char *text, struct triage_result *out);
+
+/* ================================================================ urgency (triage_urgency.c) */
+
+#define TRIAGE_URGENCY_RULES 4
+
+struct triage_urgency {
+    int level;                      /* 0 normal, 1 urgent, 2 emergency (enum case_urgency order) */
+    double score;                   /* 0..1 */
+    int nrules;
+    const char *rules[TRIAGE_URGENCY_RULES];   /* names of the rules that fired (static strings) */
+};
+
+/* Rules over normalised wording (gas leak, fire, injury, an elderly person alone, flooding…),
+ * with negations ("没有着火") not firing. */
+void triage_urgency(const char *text, struct triage_urgency *out);
+
+/* ================================================================ duplicates (triage_dup.c) */
+
+struct triage_dup_index;   /* opaque; internally locked */
+
+struct triage_dup_opts {
+    int64_t window_seconds;   /* only cases reported within this time of the query (7 days) */
+    double max_meters;        /* when both have a location, only those this close (1000); 0 = ignore */
+    double min_score;         /* 0..1 similarity threshold (0.5) */
+};
+
+struct triage_dup_hit {
+    int64_t id;
+    double score;             /* 0..1 */
+    double meters;            /* -1 when either has no location */
+};
+
+struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
+void triage_dup_free(struct triage_dup_index *ix);
+/* has_location = 0: lat/lon ignored. Re-adding an id replaces it. */
+void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
+                    const char *text);
+void triage_dup_remove(struct triage_dup_index *ix, int64_t id);
+size_t triage_dup_count(struct triage_dup_index *ix);
+/* Best matches first; returns how many were written (≤ max). */
+int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
+                     struct triage_dup_hit *hits, int max);
+
+/* ================================================================ hot topics (triage_hot.c) */
+
+struct triage_hot_msg {
+    int64_t id;
+    int64_t at;               /* unix seconds */
+    const char *author;       /* may be NULL */
+    const char *title;        /* may be NULL */
+    const char *text;
+    int likes;                /* 0 when unknown */
+};
+
+struct triage_hot_opts {
+    int64_t window_seconds;   /* messages older than (newest - window) are ignored; 0 = all */
+    double min_similarity;    /* clustering threshold */
+    int min_size;             /* smallest cluster reported (2) */
+    int limit;                /* clusters returned (10) */
+};
+
+struct triage_hot_topic {
+    double heat;              /* the documented heat index */
+    int count;                /* messages */
+    int authors;              /* distinct authors */
+    int likes;
+    int64_t first_at, last_at;
+    const char *title;        /* representative message's title (or text start) */
+    int64_t representative_id;
+    int nplaces;
+    const char **places;      /* places mentioned, most frequent first */
+    int nids;
+    const int64_t *ids;       /* member message ids */
+};
+
+/* Cluster and rank. Outputs live in 'a'. */
+int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts, struct arena *a,
+               struct triage_hot_topic **out, int *nout, struct err *err);
+
+#endif

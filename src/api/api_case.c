@@ -303,6 +303,8 @@ struct create_write {
     struct case_actor actor;
     struct case_config cfg;
     struct case_created out;
+    api_intake_reply_fn *reply;
+    void *reply_ctx;
 };
 
 static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
@@ -316,8 +318,37 @@ static int create_run(struct api_write *w, struct store_conn *c, struct err *err
 static int create_reply(struct api_call *call, struct api_write *w)
 {
     struct create_write *cw = (struct create_write *)w;
-    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)cw->out.id));
-    return reply_case(call, 201, cw->out.id, &cw->actor);
+    return cw->reply(call, &cw->out, &cw->actor, cw->reply_ctx);
+}
+
+int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *reply_ctx)
+{
+    struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
+    int rc;
+    if ((rc = env_of(call, &cw->env, &cw->actor, &cw->cfg)) < 0)
+        return rc;
+    /* The caller's input (a JSON body, a form) is freed when the handler returns: keep
+     * copies in the request arena. */
+    struct arena *a = call->req->arena;
+    cw->in = *in;
+    cw->in.title = arena_strdup(a, in->title);
+    cw->in.description = arena_strdup(a, in->description);
+    cw->in.address = arena_strdup(a, in->address);
+    cw->in.citizen_name = arena_strdup(a, in->citizen_name);
+    cw->in.citizen_phone = arena_strdup(a, in->citizen_phone);
+    cw->reply = reply;
+    cw->reply_ctx = reply_ctx;
+    cw->w.run = create_run;
+    cw->w.reply = create_reply;
+    return api_write_defer(call, &cw->w);
+}
+
+static int created_json(struct api_call *call, const struct case_created *out, const struct case_actor *actor,
+                        void *ctx)
+{
+    (void)ctx;
+    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out->id));
+    return reply_case(call, 201, out->id, actor);
 }
 
 int api_case_create(struct api_call *call)
@@ -370,20 +401,7 @@ int api_case_create(struct api_call *call)
         if (!in.citizen_phone)
             in.citizen_phone = call->user->phone;
     }
-    struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
-    if ((rc = env_of(call, &cw->env, &cw->actor, &cw->cfg)) < 0)
-        return rc;
-    /* The JSON body is freed when this handler returns: keep copies in the request arena. */
-    struct arena *a = call->req->arena;
-    cw->in = in;
-    cw->in.title = arena_strdup(a, in.title);
-    cw->in.description = arena_strdup(a, in.description);
-    cw->in.address = arena_strdup(a, in.address);
-    cw->in.citizen_name = arena_strdup(a, in.citizen_name);
-    cw->in.citizen_phone = arena_strdup(a, in.citizen_phone);
-    cw->w.run = create_run;
-    cw->w.reply = create_reply;
-    return api_write_defer(call, &cw->w);
+    return api_case_intake(call, &in, created_json, NULL);
 }
 
 /* ---------------------------------------------------------------- reading */

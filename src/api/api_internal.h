@@ -139,6 +139,18 @@ int api_case_env(struct api_call *call, struct case_env *env, struct case_actor 
 void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime, int64_t size, int width,
                          int height);
 
+/*
+ * Intake, shared by every channel's endpoint (JSON API, Open311): validates nothing of the
+ * caller's format, creates the case through the group-commit writer and, once committed,
+ * calls reply(call, created, actor, ctx) on an HTTP thread to answer in the caller's format.
+ * 'in' and its strings are copied; ctx must live in the request arena.
+ */
+struct case_new;
+struct case_created;
+typedef int api_intake_reply_fn(struct api_call *call, const struct case_created *created,
+                                const struct case_actor *actor, void *ctx);
+int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *ctx);
+
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);

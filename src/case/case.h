@@ -142,6 +142,13 @@ struct case_new {
     const char *citizen_name;     /* may be NULL */
     const char *citizen_phone;    /* may be NULL; stored encrypted */
     int anonymous;
+    /* What triage suggested (all 0/NULL when it did not run). The payload, a JSON object
+     * text built by the caller (model version, scores, the "why"), becomes the payload of a
+     * "triage" event by the system, right after "create". */
+    int64_t triage_category_id;
+    int64_t triage_department_id;
+    double triage_prob;
+    const char *triage_payload;
 };
 
 struct case_created {
@@ -207,6 +214,9 @@ struct case_rec {
     int reply_contacted;
     enum case_satisfaction satisfaction;
     int64_t created_at, updated_at;
+    int64_t triage_category_id;    /* what triage suggested at intake; 0 = nothing */
+    int64_t triage_department_id;
+    double triage_prob;
 };
 
 struct case_event_rec {
@@ -316,7 +326,8 @@ struct case_action_in {
     int solved;
     enum case_satisfaction satisfaction;   /* evaluate */
     int64_t master_id;             /* merge */
-    int64_t category_id;           /* dispatch: a dispatcher may (re)classify; 0 = keep */
+    int64_t category_id;           /* dispatch: a dispatcher may (re)classify; 0 = keep. An explicit
+                                      category is also a labelled example for triage (triage_examples) */
 };
 
 /* Apply one action: checks role, scope, state and version, computes deadlines, writes the

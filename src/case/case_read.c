@@ -75,6 +75,9 @@ void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
             break;
         assist = *end == ',' ? end + 1 : end;
     }
+    r->triage_category_id = store_col_int(s, i++);
+    r->triage_department_id = store_col_int(s, i++);
+    r->triage_prob = store_col_real(s, i++);
 }
 
 static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id, const char *key,

@@ -303,14 +303,15 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         c, &id, err,
         "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
         " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-        " created_by, state, version, created_at, updated_at)"
+        " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
         " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " nullif(?, 0), 'new', 1, ?, ?) RETURNING id",
-        "tttttitdrdrtitttttdiii", out->number, out->check_code,
+        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
+        "tttttitdrdrtitttttdiiiiidr", out->number, out->check_code,
         case_channel_name(in->channel), in->title, in->description, in->category_id,
         case_urgency_name((enum case_urgency)urgency), in->has_location, in->lat, in->has_location, in->lon,
         in->address ? in->address : "", in->region_id, region_code, in->citizen_name ? in->citizen_name : "", enc, mask,
-        hash, in->anonymous ? 1 : 0, env->actor->user_id, env->now, env->now);
+        hash, in->anonymous ? 1 : 0, env->actor->user_id, env->now, env->now, in->triage_category_id,
+        in->triage_department_id, in->triage_payload != NULL, in->triage_prob);
     if (rc < 0)
         goto rollback;
     char *payload = arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}", case_channel_name(in->channel),
@@ -320,6 +321,16 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
                      arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) < 0 ||
         (rc = audit(&t, "create", id, NULL, arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
         goto rollback;
+    /* The suggestion is the system's, whoever reported: its own event, so the timeline says
+     * which model suggested what and why. */
+    if (in->triage_payload &&
+        store_exec(c, err,
+                   "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
+                   " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
+                   "iit", id, env->now, in->triage_payload) < 0) {
+        rc = err->code;
+        goto rollback;
+    }
     if (own_tx && (rc = case_index_pending(c, err)) < 0)
         goto rollback;
     if (own_tx && (rc = store_commit(c, err)) < 0)
@@ -437,6 +448,15 @@ static int dispatch(struct tx *t, const struct case_rec *r, const struct case_ac
         if ((rc = exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'assist')"
                           " ON CONFLICT DO NOTHING", "ii", r->id, in->assisting[i])) < 0)
             return rc;
+    /* A dispatcher who names the category classifies the case: a labelled example for the
+     * next training, marked as a correction when triage had suggested something else. */
+    if (in->category_id &&
+        (rc = exec(t, "INSERT INTO triage_examples(case_id, category_id, suggested_id, corrected, actor_id, at)"
+                      " VALUES (?, ?, nullif(?, 0), ?, nullif(?, 0), ?)",
+                   "iiidii", r->id, in->category_id, r->triage_category_id,
+                   r->triage_category_id != 0 && r->triage_category_id != in->category_id, t->env->actor->user_id,
+                   t->env->now)) < 0)
+        return rc;
     return exec(t,
                 "UPDATE cases SET lead_department_id = ?, category_id = nullif(?, 0), sla_unit = ?, dispatched_at = ?,"
                 " signed_at = NULL, sign_late = 0, sign_deadline = ?, reply_deadline = ?, resolve_deadline = ?,"

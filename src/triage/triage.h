@@ -158,4 +158,51 @@ struct triage_hot_topic {
 int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts, struct arena *a,
                struct triage_hot_topic **out, int *nout, struct err *err);
 
+/* ================================================================ routing (triage_route.c) */
+
+/*
+ * The routing table (派单目录): a rule sends cases of a category and its subcategories, in a
+ * region's subtree (0 = anywhere), to a department. The most specific rule wins: higher
+ * priority, then the deeper category, then the deeper region, then the newer rule. Without a
+ * rule, the category's own department, or its nearest ancestor's.
+ */
+#define TRIAGE_RULE_PRIORITY_MAX 1000
+
+struct triage_rule {
+    int64_t id;
+    int64_t category_id;
+    int64_t region_id;          /* 0 = any region */
+    int64_t department_id;
+    int priority;               /* -TRIAGE_RULE_PRIORITY_MAX..TRIAGE_RULE_PRIORITY_MAX */
+    const char *note;           /* may be NULL on input */
+    /* filled on reading (arena) */
+    const char *category_code, *category_name, *region_name, *department_name;
+    int64_t created_at, updated_at;
+};
+
+int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule **out, size_t *n, struct err *err);
+int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out, struct err *err);
+/* ERR_BAD_REQUEST names the field of an unknown category, region or inactive department. */
+int triage_rule_create(struct store_conn *c, const struct triage_rule *in, int64_t now, int64_t *id, struct err *err);
+int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rule *in, int64_t now, struct err *err);
+int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err);
+
+struct triage_route {
+    int64_t department_id;      /* 0 = nobody: the category has no department and no rule applies */
+    int64_t rule_id;            /* 0 = the category's default */
+};
+
+int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, struct triage_route *out,
+                 struct err *err);
+
+/* ================================================================ learning (triage_learn.c) */
+
+/*
+ * The labelled examples in the database: every closed case with a category (its final
+ * category), and every case a dispatcher classified (the latest classification) that is not
+ * closed yet. Text = title + " " + description; label = the category's code. Arena output.
+ */
+int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
+                         size_t *n, struct err *err);
+
 #endif

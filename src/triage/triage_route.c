@@ -1,0 +1,194 @@
+/*
+ * The routing table (派单目录) and the choice of a lead department for a category and region.
+ * Category and region codes are hierarchical by prefix (org), so "in the subtree of" is a
+ * prefix comparison that the query can do without walking parents.
+ */
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "org/org.h"
+#include "store/store.h"
+#include "triage/triage.h"
+
+#define RULE_COLS                                                                                  \
+    "r.id, r.category_id, coalesce(r.region_id, 0), r.department_id, r.priority, r.note, k.code, k.name, " \
+    "coalesce(g.name, ''), d.name, r.created_at, r.updated_at "
+#define RULE_FROM                                                                                  \
+    "FROM routing_rules r JOIN categories k ON k.id = r.category_id LEFT JOIN regions g ON g.id = r.region_id " \
+    "JOIN departments d ON d.id = r.department_id "
+#define NOTE_MAX 200
+
+static void read_rule(struct store_stmt *s, struct arena *a, struct triage_rule *r)
+{
+    r->id = store_col_int(s, 0);
+    r->category_id = store_col_int(s, 1);
+    r->region_id = store_col_int(s, 2);
+    r->department_id = store_col_int(s, 3);
+    r->priority = (int)store_col_int(s, 4);
+    r->note = arena_strdup(a, store_col_text(s, 5));
+    r->category_code = arena_strdup(a, store_col_text(s, 6));
+    r->category_name = arena_strdup(a, store_col_text(s, 7));
+    r->region_name = arena_strdup(a, store_col_text(s, 8));
+    r->department_name = arena_strdup(a, store_col_text(s, 9));
+    r->created_at = store_col_int(s, 10);
+    r->updated_at = store_col_int(s, 11);
+}
+
+int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule **out, size_t *n, struct err *err)
+{
+    struct store_stmt *s;
+    size_t cap = 16;
+    int rc = store_query(c, &s, err, "SELECT " RULE_COLS RULE_FROM "ORDER BY k.code, r.priority DESC, r.id", "");
+    if (rc < 0)
+        return rc;
+    *n = 0;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    while ((rc = store_step(s, err)) == 1) {
+        if (*n == cap) {
+            struct triage_rule *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*bigger)));
+            memcpy(bigger, *out, cap * sizeof(*bigger));
+            *out = bigger;
+            cap *= 2;
+        }
+        read_rule(s, a, &(*out)[(*n)++]);
+    }
+    store_done(s);
+    return rc;
+}
+
+int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err, "SELECT " RULE_COLS RULE_FROM "WHERE r.id = ?", "i", id);
+    if (rc < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == 1) {
+        read_rule(s, a, out);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
+    }
+    store_done(s);
+    return rc;
+}
+
+static int check_rule(struct store_conn *c, const struct triage_rule *in, struct err *err)
+{
+    struct arena a;
+    int rc;
+    arena_init(&a, 1024);
+    struct org_category k;
+    struct org_department d;
+    if (in->priority < -TRIAGE_RULE_PRIORITY_MAX || in->priority > TRIAGE_RULE_PRIORITY_MAX) {
+        rc = err_field(err, ERR_BAD_REQUEST, "priority", "priority must be between %d and %d", -TRIAGE_RULE_PRIORITY_MAX,
+                       TRIAGE_RULE_PRIORITY_MAX);
+        goto out;
+    }
+    if (in->note && strlen(in->note) > NOTE_MAX) {
+        rc = err_field(err, ERR_BAD_REQUEST, "note", "note is longer than %d bytes", NOTE_MAX);
+        goto out;
+    }
+    if ((rc = org_category_get(c, in->category_id, &a, &k, err)) < 0) {
+        if (rc == ERR_NOT_FOUND)
+            rc = err_field(err, ERR_BAD_REQUEST, "category_id", "category %lld does not exist", (long long)in->category_id);
+        goto out;
+    }
+    if (in->region_id) {
+        struct org_region g;
+        if ((rc = org_region_get(c, in->region_id, &a, &g, err)) < 0) {
+            if (rc == ERR_NOT_FOUND)
+                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist", (long long)in->region_id);
+            goto out;
+        }
+    }
+    if ((rc = org_department_get(c, in->department_id, &a, &d, err)) < 0 || !d.active) {
+        if (rc == ERR_NOT_FOUND || rc == 0)
+            rc = err_field(err, ERR_BAD_REQUEST, "department_id", "department %lld does not exist or is inactive",
+                           (long long)in->department_id);
+        goto out;
+    }
+out:
+    arena_release(&a);
+    return rc;
+}
+
+int triage_rule_create(struct store_conn *c, const struct triage_rule *in, int64_t now, int64_t *id, struct err *err)
+{
+    int rc = check_rule(c, in, err);
+    if (rc < 0)
+        return rc;
+    return store_query_int(c, id, err,
+                           "INSERT INTO routing_rules(category_id, region_id, department_id, priority, note, created_at,"
+                           " updated_at) VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?) RETURNING id",
+                           "iiidtii", in->category_id, in->region_id, in->department_id, in->priority,
+                           in->note ? in->note : "", now, now) < 0
+               ? err->code
+               : 0;
+}
+
+int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rule *in, int64_t now, struct err *err)
+{
+    int rc = check_rule(c, in, err);
+    if (rc < 0)
+        return rc;
+    int64_t changed = store_exec(c, err,
+                                 "UPDATE routing_rules SET category_id = ?, region_id = nullif(?, 0), department_id = ?,"
+                                 " priority = ?, note = ?, updated_at = ? WHERE id = ?",
+                                 "iiidtii", in->category_id, in->region_id, in->department_id, in->priority,
+                                 in->note ? in->note : "", now, id);
+    if (changed < 0)
+        return (int)changed;
+    return changed ? 0 : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
+}
+
+int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err)
+{
+    int64_t changed = store_exec(c, err, "DELETE FROM routing_rules WHERE id = ?", "i", id);
+    if (changed < 0)
+        return (int)changed;
+    return changed ? 0 : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
+}
+
+int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, struct triage_route *out,
+                 struct err *err)
+{
+    struct store_stmt *s;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    /* A rule for the category or an ancestor, anywhere or in a region containing the case's. */
+    rc = store_query(c, &s, err,
+                     "SELECT r.id, r.department_id FROM categories kc"
+                     " JOIN routing_rules r JOIN categories k ON k.id = r.category_id"
+                     " JOIN departments d ON d.id = r.department_id AND d.active"
+                     " LEFT JOIN regions g ON g.id = r.region_id"
+                     " LEFT JOIN regions rc ON rc.id = ?"
+                     " WHERE kc.id = ? AND substr(kc.code, 1, length(k.code)) = k.code"
+                     " AND (r.region_id IS NULL OR (rc.id IS NOT NULL AND substr(rc.code, 1, length(g.code)) = g.code))"
+                     " ORDER BY r.priority DESC, length(k.code) DESC, length(coalesce(g.code, '')) DESC, r.id DESC"
+                     " LIMIT 1",
+                     "ii", region_id, category_id);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1) {
+        out->rule_id = store_col_int(s, 0);
+        out->department_id = store_col_int(s, 1);
+    }
+    store_done(s);
+    if (rc < 0 || out->rule_id)
+        return rc < 0 ? rc : 0;
+    /* The category's own department, else the nearest ancestor's. */
+    rc = store_query(c, &s, err,
+                     "SELECT k.department_id FROM categories kc JOIN categories k"
+                     " ON substr(kc.code, 1, length(k.code)) = k.code"
+                     " JOIN departments d ON d.id = k.department_id AND d.active"
+                     " WHERE kc.id = ? ORDER BY length(k.code) DESC LIMIT 1",
+                     "i", category_id);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1)
+        out->department_id = store_col_int(s, 0);
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}

@@ -24,6 +24,7 @@
 #include "demo/demo.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "triage/triage.h"
 
 static const char usage[] =
     "usage: gridloop <command> [options]\n"
@@ -36,6 +37,7 @@ static const char usage[] =
     "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
     "  user list --db FILE                               list users\n"
     "  audit verify --db FILE                            check the audit hash chain\n"
+    "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
     "  --help, --version\n"
     "\n"
     "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
@@ -188,6 +190,13 @@ static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err
         printf("demo users (password '%s'):\n", pw);
         for (size_t i = 0; i < demo_users_count; i++)
             printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles, demo_users[i].what);
+        char *model = api_triage_model_path(cf);
+        rc = demo_triage_train(st, model, clock_now(&clk), err);
+        if (rc == 0)
+            printf("demo triage model: %s\n", model);
+        free(model);
+        if (rc < 0)
+            goto out;
     }
 out:
     store_close(st);
@@ -314,6 +323,37 @@ static int cmd_audit_verify(const struct conf *cf, struct err *err)
     return rc;
 }
 
+/* `triage train --from-db [--model FILE]`: retrain from the database's closed and classified
+ * cases; a running server picks the new file up by itself. */
+static int cmd_triage_from_db(const struct conf *cf, int argc, char **argv, struct err *err)
+{
+    const char *model = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--from-db") == 0)
+            continue;
+        if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+            model = argv[++i];
+        else
+            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+    }
+    struct store *st;
+    struct store_conn *c;
+    struct clock clk = clock_real();
+    char version[TRIAGE_LABEL_MAX];
+    size_t n = 0;
+    int labels = 0, rc;
+    char *path = model ? xstrdup(model) : api_triage_model_path(cf);
+    if ((rc = open_store(cf, &st, err)) < 0)
+        goto out;
+    if ((rc = store_conn(st, &c, err)) == 0 &&
+        (rc = api_triage_train_from_db(c, path, "cli", clock_now(&clk), version, &n, &labels, err)) == 0)
+        printf("model %s: %zu examples, %d labels, written to %s\n", version, n, labels, path);
+    store_close(st);
+out:
+    free(path);
+    return rc;
+}
+
 static int cmd_serve(const struct conf *cf, struct err *err)
 {
     struct store *st = NULL;
@@ -346,7 +386,7 @@ static int cmd_serve(const struct conf *cf, struct err *err)
         goto out;
     struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real(), .data_key = key,
                             .attach = attach};
-    if ((rc = api_new(&api, &deps, err)) < 0)
+    if ((rc = api_new(&api, &deps, err)) < 0 || (rc = api_start_triage(api, err)) < 0)
         goto out;
     struct http_options ho = {
         .listen = cf->listen,
@@ -419,7 +459,11 @@ int main(int argc, char **argv)
         rc = err_set(&err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", cmd);
         goto done;
     }
-    if ((rc = parse_opts(argc, argv, two_word ? 3 : 2, &o, &err)) < 0)
+    /* The triage commands read their own options. */
+    int triage_from_db = 0;
+    for (int i = 2; strcmp(cmd, "triage") == 0 && i < argc; i++)
+        triage_from_db |= strcmp(argv[i], "--from-db") == 0;
+    if (strcmp(cmd, "triage") != 0 && (rc = parse_opts(argc, argv, two_word ? 3 : 2, &o, &err)) < 0)
         goto done;
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(&cf, &o, &err);
@@ -429,6 +473,8 @@ int main(int argc, char **argv)
         rc = cmd_user(&cf, argv[2], &o, &err);
     else if (strcmp(cmd, "audit") == 0 && strcmp(argv[2], "verify") == 0)
         rc = cmd_audit_verify(&cf, &err);
+    else if (strcmp(cmd, "triage") == 0 && triage_from_db)
+        rc = cmd_triage_from_db(&cf, argc, argv, &err);
     else
         rc = err_set(&err, ERR_BAD_REQUEST, "unknown command '%s' (see gridloop --help)", cmd);
 done:

@@ -65,6 +65,7 @@ void api_free(struct api *api)
     pthread_mutex_destroy(&api->cache_lock);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
+    api_triage_free(api);
     if (api->sweeper_running) {
         pthread_mutex_lock(&api->sweep_lock);
         api->sweep_stop = 1;

@@ -52,6 +52,24 @@ int api_start_notifier(struct api *api, struct err *err);
 /* Ask the notification worker for a pass now (writes call this after commit). */
 void api_notify_wake(struct api *api);
 
+/* Load the triage model (conf triage_model, else the database path + ".triage"; absent is
+ * fine: suggestions then carry urgency and duplicates only) and index the open cases for
+ * duplicate suggestions. */
+int api_start_triage(struct api *api, struct err *err);
+
+/*
+ * Retrain from the database's examples (triage_examples_load) and replace the model file at
+ * 'path' atomically; a running server picks it up. Also used by `gridloop triage train
+ * --from-db`. 'version' gets the new model's version (TRIAGE_LABEL_MAX bytes).
+ */
+struct store_conn;
+int api_triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now, char *version,
+                             size_t *examples, int *labels, struct err *err);
+
+/* The model file the settings name: triage_model, else the database path + ".triage".
+ * Owned by the caller (free). */
+char *api_triage_model_path(const struct conf *cf);
+
 /* The http_handler_fn. */
 void api_handle(void *api, struct http_req *req, struct http_res *res);
 

@@ -122,7 +122,7 @@ static void kid(struct jw *w, const char *key, int64_t id)
 /* 'atts' (the case's attachments) may be NULL: the key is left out, as in list views. */
 static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a,
                       const struct case_event_rec *events, size_t nevents, const struct attach_rec *atts,
-                      size_t natts)
+                      size_t natts, const struct api_suggestion *triage)
 {
     char name[128];
     if (r->anonymous && !sees_name(a, r))
@@ -207,6 +207,19 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
         jw_null(w);
     }
     jw_kstr(w, "satisfaction", r->satisfaction ? case_satisfaction_name(r->satisfaction) : NULL);
+    /* What triage suggested at intake, for the dispatcher's queue. */
+    if ((a->roles & ROLE_STAFF) && (r->triage_category_id || r->triage_department_id)) {
+        jw_key(w, "suggested");
+        jw_obj(w);
+        kid(w, "category_id", r->triage_category_id);
+        kid(w, "department_id", r->triage_department_id);
+        jw_knum(w, "prob", r->triage_prob);
+        jw_obj_end(w);
+    }
+    if (triage) {
+        jw_key(w, "triage");
+        api_triage_json(w, triage);
+    }
     jw_ktime(w, "created_at", r->created_at);
     jw_ktime(w, "updated_at", r->updated_at);
     jw_key(w, "actions");
@@ -260,7 +273,7 @@ static int reply_case_rec(struct api_call *call, int status, const struct case_r
         return rc;
     struct jw w;
     jw_init(&w);
-    case_json(&w, r, actor, ev, n, atts, natts);
+    case_json(&w, r, actor, ev, n, atts, natts, call->triage);
     return api_reply(call, status, &w);
 }
 
@@ -305,6 +318,7 @@ struct create_write {
     struct case_created out;
     api_intake_reply_fn *reply;
     void *reply_ctx;
+    struct api_suggestion *triage;
 };
 
 static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
@@ -318,6 +332,8 @@ static int create_run(struct api_write *w, struct store_conn *c, struct err *err
 static int create_reply(struct api_call *call, struct api_write *w)
 {
     struct create_write *cw = (struct create_write *)w;
+    api_triage_indexed(call->api, cw->out.id, cw->env.now, &cw->in);
+    call->triage = cw->triage;
     return cw->reply(call, &cw->out, &cw->actor, cw->reply_ctx);
 }
 
@@ -338,6 +354,10 @@ int api_case_intake(struct api_call *call, const struct case_new *in, api_intake
     cw->in.citizen_phone = arena_strdup(a, in->citizen_phone);
     cw->reply = reply;
     cw->reply_ctx = reply_ctx;
+    /* Suggestions are computed here, on the HTTP thread, so the single writer thread only
+     * writes. */
+    if ((rc = api_triage_intake(call, &cw->in, &cw->triage)) < 0)
+        return rc;
     cw->w.run = create_run;
     cw->w.reply = create_reply;
     return api_write_defer(call, &cw->w);
@@ -505,7 +525,7 @@ int api_case_list(struct api_call *call)
     jw_key(&w, "items");
     jw_arr(&w);
     for (size_t i = 0; i < n; i++)
-        case_json(&w, &recs[i], &actor, NULL, 0, NULL, 0);
+        case_json(&w, &recs[i], &actor, NULL, 0, NULL, 0, NULL);
     jw_arr_end(&w);
     jw_kstr(&w, "next_cursor", next[0] ? next : NULL);
     jw_obj_end(&w);

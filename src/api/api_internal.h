@@ -68,6 +68,8 @@ struct api {
     int sweep_stop;
     /* Group commit for intake and other high-rate writes (api_write.c). */
     struct store_writer *writer;
+    /* The triage model, its file and the duplicate index (api_triage.c). */
+    struct api_triage *triage;
     /* Notification delivery and the event-stream subscribers (api_events.c). */
     struct notify_worker *notifier;
     pthread_mutex_t events_lock;
@@ -84,6 +86,7 @@ struct api_call {
     const char *token;
     struct store_conn *conn;
     json_t *body;                /* parsed when the route has ROUTE_JSON */
+    const struct api_suggestion *triage;   /* intake: what triage suggested (api_triage.c) */
     int in_tx;                   /* a write transaction is open */
     int64_t cache_version;       /* org_version when the call started */
     int64_t now;
@@ -151,6 +154,21 @@ typedef int api_intake_reply_fn(struct api_call *call, const struct case_created
                                 const struct case_actor *actor, void *ctx);
 int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *ctx);
 
+/*
+ * Triage (api_triage.c). A suggestion for a new or existing case: category with alternatives
+ * and the features behind it, department by the routing table, urgency rules, and (for staff)
+ * open cases it may duplicate. api_triage_intake() also fills the case's triage fields and
+ * applies the category and urgency where the caller left them open. Arena output.
+ */
+struct api_suggestion;
+int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t exclude_id,
+                       struct api_suggestion **out);
+int api_triage_intake(struct api_call *call, struct case_new *in, struct api_suggestion **out);
+void api_triage_json(struct jw *w, const struct api_suggestion *s);
+/* After a case has committed: make it findable as a duplicate. */
+void api_triage_indexed(struct api *api, int64_t id, int64_t at, const struct case_new *in);
+void api_triage_free(struct api *api);
+
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
@@ -198,6 +216,16 @@ int api_calendar_day_put(struct api_call *call);
 int api_calendar_day_delete(struct api_call *call);
 int api_calendar_add(struct api_call *call);
 int api_stats_assessment(struct api_call *call);
+int api_triage_suggest_post(struct api_call *call);
+int api_triage_case(struct api_call *call);
+int api_triage_model_get(struct api_call *call);
+int api_triage_train(struct api_call *call);
+int api_triage_hot(struct api_call *call);
+int api_routing_rule_list(struct api_call *call);
+int api_routing_rule_get(struct api_call *call);
+int api_routing_rule_create(struct api_call *call);
+int api_routing_rule_update(struct api_call *call);
+int api_routing_rule_delete(struct api_call *call);
 
 /* ---- helpers ---- */
 

@@ -80,6 +80,16 @@ const struct conf_setting conf_settings[] = {
      "assessment: weight of the satisfaction rate in the composite score, per mille"},
     {"assess_weight_on_time", CONF_INT, S(assess_weight_on_time), "0", 0, 1000,
      "assessment: weight of the on-time rate in the composite score, per mille (0 = not a term)"},
+    {"triage_model", CONF_STR, S(triage_model), "", 0, 0,
+     "triage model file (empty: the database path + .triage); replaced files are picked up while running"},
+    {"triage_apply_threshold", CONF_INT, S(triage_apply_threshold), "600", 0, 1001,
+     "per mille: at intake without a category, the suggested one is applied when at least this probable (1001 = never)"},
+    {"dup_window_days", CONF_INT, S(dup_window_days), "7", 1, 365,
+     "duplicate suggestions: days back from a new case in which open cases are compared"},
+    {"dup_max_meters", CONF_INT, S(dup_max_meters), "1000", 0, 100000,
+     "duplicate suggestions: farthest distance between two located cases (0 = ignore location)"},
+    {"dup_min_score", CONF_INT, S(dup_min_score), "500", 1, 1000,
+     "duplicate suggestions: smallest text similarity, per mille"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

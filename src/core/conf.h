@@ -51,6 +51,11 @@ struct conf {
     int assess_weight_solve;
     int assess_weight_satisfy;
     int assess_weight_on_time;
+    char *triage_model;
+    int triage_apply_threshold;  /* per mille */
+    int dup_window_days;
+    int dup_max_meters;
+    int dup_min_score;           /* per mille */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -38,4 +38,8 @@ struct demo_report {
 int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
               struct err *err);
 
+/* Train the demo's triage model from its own labelled set (demo_triage.c) into 'model_path'
+ * and record the training. */
+int demo_triage_train(struct store *st, const char *model_path, int64_t now, struct err *err);
+
 #endif /* GRIDLOOP_DEMO_DEMO_H */

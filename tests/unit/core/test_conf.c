@@ -99,7 +99,7 @@ TEST(conf_example_file_matches_table)
     struct err e = ERR_INIT;
     const char *path = GRIDLOOP_SOURCE_DIR "/conf/gridloop.conf.example";
     FILE *f = fopen(path, "r");
-    char text[16384];
+    static char text[65536];
     size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
     text[n] = '\0';
     if (f)

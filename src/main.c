@@ -24,6 +24,7 @@
 #include "demo/demo.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "triage/triage.h"
 
 static const char usage[] =
     "usage: gridloop <command> [options]\n"
@@ -36,6 +37,7 @@ static const char usage[] =
     "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
     "  user list --db FILE                               list users\n"
     "  audit verify --db FILE                            check the audit hash chain\n"
+    "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
     "  --help, --version\n"
     "\n"
     "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
@@ -389,6 +391,8 @@ int main(int argc, char **argv)
     struct opts o = {0};
     int rc;
 
+    if (argc > 1 && strcmp(argv[1], "triage") == 0)
+        return triage_cmd(argc - 1, argv + 1);
     conf_defaults(&cf);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);

@@ -37,6 +37,7 @@ static const char usage[] =
     "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
     "  user list --db FILE                               list users\n"
     "  audit verify --db FILE                            check the audit hash chain\n"
+    "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
     "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
     "  --help, --version\n"
     "\n"
@@ -429,6 +430,12 @@ int main(int argc, char **argv)
     struct opts o = {0};
     int rc;
 
+    /* The file-based triage commands need no settings; --from-db needs the database's. */
+    int triage_from_db = 0;
+    for (int i = 2; argc > 1 && strcmp(argv[1], "triage") == 0 && i < argc; i++)
+        triage_from_db |= strcmp(argv[i], "--from-db") == 0;
+    if (argc > 1 && strcmp(argv[1], "triage") == 0 && !triage_from_db)
+        return triage_cmd(argc - 1, argv + 1);
     conf_defaults(&cf);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
@@ -459,10 +466,6 @@ int main(int argc, char **argv)
         rc = err_set(&err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", cmd);
         goto done;
     }
-    /* The triage commands read their own options. */
-    int triage_from_db = 0;
-    for (int i = 2; strcmp(cmd, "triage") == 0 && i < argc; i++)
-        triage_from_db |= strcmp(argv[i], "--from-db") == 0;
     if (strcmp(cmd, "triage") != 0 && (rc = parse_opts(argc, argv, two_word ? 3 : 2, &o, &err)) < 0)
         goto done;
     if (strcmp(cmd, "init") == 0)

@@ -34,6 +34,30 @@ struct store_conn;
  */
 size_t triage_normalize(const char *in, char *out, size_t cap);
 
+/* The mask that replaces a phone, ID or other long number (7 or more digits). */
+#define TRIAGE_NUMBER_MASK '#'
+
+/* Feature kinds, combined as flags. A "word" is a run of text between spaces and punctuation
+ * (so pre-segmented text yields its words; raw Chinese yields clauses); character n-grams run
+ * over the text with spaces skipped and stop at punctuation. */
+enum {
+    TRIAGE_F_WORD1 = 1 << 0,
+    TRIAGE_F_WORD2 = 1 << 1,   /* adjacent word pairs */
+    TRIAGE_F_CHAR1 = 1 << 2,
+    TRIAGE_F_CHAR2 = 1 << 3,
+    TRIAGE_F_CHAR3 = 1 << 4,
+    TRIAGE_F_CHAR4 = 1 << 5,
+    TRIAGE_F_ALL = (1 << 6) - 1,
+};
+
+/* Called once per feature occurrence: its 64-bit hash (never 0) and where it lies in the
+ * normalised text (byte offset and length, so the n-gram can be shown). */
+typedef void triage_ngram_fn(void *ctx, uint64_t hash, size_t off, size_t len);
+
+/* Extract the features selected by 'flags' from normalised text 'norm' (length 'len'),
+ * in text order. Pure; no allocation. */
+void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx);
+
 /* ================================================================ classifier (triage_model.c) */
 
 #define TRIAGE_TOPK 5
@@ -46,6 +70,10 @@ struct triage_model;   /* opaque; immutable after train/load */
 struct triage_train_opts {
     int threads;       /* 0 = 1 */
     int quiet;         /* no progress on stderr */
+    /* Tuning knobs; 0 = the defaults documented in docs/triage.md. */
+    unsigned features; /* TRIAGE_F_* */
+    double c;          /* SVM cost: larger fits the training set more closely */
+    int min_df;        /* features seen in fewer training texts are dropped */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).
@@ -53,9 +81,12 @@ struct triage_train_opts {
 int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
                  struct triage_model **out, struct err *err);
 
+/* Written to a temporary file and renamed over 'path', so readers never see half a model. */
 int triage_model_save(const struct triage_model *m, const char *path, struct err *err);
 /* A corrupt or foreign file is ERR_BAD_REQUEST, never a crash. */
 int triage_model_load(const char *path, struct triage_model **out, struct err *err);
+/* The same from bytes in memory (borrowed; nothing is kept). */
+int triage_model_parse(const void *data, size_t n, struct triage_model **out, struct err *err);
 void triage_model_free(struct triage_model *m);
 
 /* A short identifier of the trained weights (hash), stored on every triage event. */
@@ -79,6 +110,32 @@ struct triage_result {
 
 /* Classify one text. Thread-safe; allocation-free on the hot path. */
 int triage_classify(const struct triage_model *m, const char *text, struct triage_result *out);
+
+/* ================================================================ labelled data (triage_tsv.c) */
+
+/* A labelled TSV file: one header row naming the columns, then one text per line, every line
+ * with as many tab-separated fields as the header. The text is the named text columns joined
+ * by a space. Plain data, freed with triage_tsv_free(). */
+struct triage_tsv {
+    size_t n;
+    const char **texts;    /* n */
+    const char **labels;   /* n; non-empty UTF-8, shorter than TRIAGE_LABEL_MAX */
+    struct arena *arena;   /* owns the strings */
+};
+
+/* 'text_cols' is a comma-separated list of header names, 'label_col' one name. A missing
+ * column, a short or long line or a bad label is ERR_BAD_REQUEST naming the line. */
+int triage_tsv_parse(const char *data, size_t len, const char *text_cols, const char *label_col,
+                     struct triage_tsv **out, struct err *err);
+int triage_tsv_read(const char *path, const char *text_cols, const char *label_col, struct triage_tsv **out,
+                    struct err *err);
+void triage_tsv_free(struct triage_tsv *t);
+
+/* ================================================================ command line (triage_cmd.c) */
+
+/* `gridloop triage <subcommand> ...`: argv[0] is "triage". Prints results on stdout and
+ * errors on stderr; returns the process exit status (0, 1 failure, 2 bad usage). */
+int triage_cmd(int argc, char **argv);
 
 /* ================================================================ urgency (triage_urgency.c) */
 

@@ -1,0 +1,282 @@
+/*
+ * gridloop triage: train, evaluate and apply the classifier from the command line. The
+ * output formats are a contract with the evaluation scripts: eval ends with one JSON line,
+ * classify answers each input line with one JSON line.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "triage/triage.h"
+
+struct cmd_opts {
+    const char *data, *text, *label, *model, *features;
+    double c;
+    int min_df, threads, quiet;
+};
+
+static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
+{
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } str[] = {
+        {"--data", offsetof(struct cmd_opts, data)},   {"--text", offsetof(struct cmd_opts, text)},
+        {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
+        {"--features", offsetof(struct cmd_opts, features)},
+    };
+    const char *c = NULL, *min_df = NULL, *threads = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        if (strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t fl = eq ? (size_t)(eq - a) : strlen(a);
+        const char **slot = NULL;
+        for (size_t k = 0; k < sizeof(str) / sizeof(str[0]); k++)
+            if (strlen(str[k].flag) == fl && memcmp(a, str[k].flag, fl) == 0)
+                slot = (const char **)((char *)o + str[k].offset);
+        if (!slot && fl == 3 && memcmp(a, "--c", 3) == 0)
+            slot = &c;
+        if (!slot && fl == 8 && memcmp(a, "--min-df", 8) == 0)
+            slot = &min_df;
+        if (!slot && fl == 9 && memcmp(a, "--threads", 9) == 0)
+            slot = &threads;
+        if (!slot)
+            return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return err_set(err, ERR_BAD_REQUEST, "option '%s' needs a value", a);
+        *slot = val;
+    }
+    char *end;
+    if (c && ((o->c = strtod(c, &end)) <= 0 || *end || !isfinite(o->c)))
+        return err_field(err, ERR_BAD_REQUEST, "c", "--c wants a positive number, got '%s'", c);
+    if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
+        return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
+    if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
+        return err_field(err, ERR_BAD_REQUEST, "threads", "--threads wants 1 to 64, got '%s'", threads);
+    return 0;
+}
+
+static int need(const char *v, const char *flag, const char *sub, struct err *err)
+{
+    return v ? 0 : err_set(err, ERR_BAD_REQUEST, "triage %s needs %s", sub, flag);
+}
+
+/* "word1,word2,char1,char2,char3" → TRIAGE_F_* */
+static int parse_features(const char *s, unsigned *out, struct err *err)
+{
+    static const char *const names[] = {"word1", "word2", "char1", "char2", "char3", "char4"};
+    *out = 0;
+    for (const char *p = s; *p;) {
+        size_t l = strcspn(p, ",");
+        size_t k;
+        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+            if (strlen(names[k]) == l && memcmp(p, names[k], l) == 0)
+                break;
+        if (k == sizeof(names) / sizeof(names[0]))
+            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1..char4)",
+                             (int)l, p);
+        *out |= 1u << k;
+        p += l + (p[l] == ',');
+    }
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_train(int argc, char **argv, struct err *err)
+{
+    struct cmd_opts o = {0};
+    struct triage_tsv *t = NULL;
+    struct triage_model *m = NULL;
+    struct triage_train_opts to = {0};
+    int rc;
+    if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.data, "--data", "train", err)) < 0 ||
+        (rc = need(o.text, "--text", "train", err)) < 0 || (rc = need(o.label, "--label", "train", err)) < 0 ||
+        (rc = need(o.model, "--model", "train", err)) < 0)
+        return rc;
+    if (o.features && (rc = parse_features(o.features, &to.features, err)) < 0)
+        return rc;
+    to.c = o.c;
+    to.min_df = o.min_df;
+    to.threads = o.threads;
+    to.quiet = o.quiet;
+    if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
+        return rc;
+    double t0 = now_seconds();
+    if ((rc = triage_train(t->texts, t->labels, t->n, &to, &m, err)) < 0 ||
+        (rc = triage_model_save(m, o.model, err)) < 0)
+        goto out;
+    struct stat st;
+    printf("trained %s on %zu texts, %d labels in %.2f s; model %s, %.1f MB\n", triage_model_version(m), t->n,
+           triage_model_nlabels(m), now_seconds() - t0, o.model,
+           stat(o.model, &st) == 0 ? (double)st.st_size / 1e6 : 0.0);
+out:
+    triage_model_free(m);
+    triage_tsv_free(t);
+    return rc;
+}
+
+static int cmd_eval(int argc, char **argv, struct err *err)
+{
+    struct cmd_opts o = {0};
+    struct triage_tsv *t = NULL;
+    struct triage_model *m = NULL;
+    int rc;
+    if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.model, "--model", "eval", err)) < 0 ||
+        (rc = need(o.data, "--data", "eval", err)) < 0 || (rc = need(o.text, "--text", "eval", err)) < 0 ||
+        (rc = need(o.label, "--label", "eval", err)) < 0)
+        return rc;
+    if ((rc = triage_model_load(o.model, &m, err)) < 0 || (rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
+        goto out;
+    /* Classes: the model's labels, then gold labels it has never seen (always wrong). */
+    int k = triage_model_nlabels(m), nc = k;
+    const char **names = xmalloc(mem_size_mul((size_t)k + t->n, sizeof(char *)));
+    for (int c = 0; c < k; c++)
+        names[c] = triage_model_label(m, c);
+    size_t *tp = xcalloc((size_t)k + t->n, sizeof(size_t)), *gold = xcalloc((size_t)k + t->n, sizeof(size_t)),
+           *pred = xcalloc((size_t)k + t->n, sizeof(size_t)), right = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        struct triage_result r;
+        triage_classify(m, t->texts[i], &r);
+        int g;
+        for (g = 0; g < nc && strcmp(names[g], t->labels[i]) != 0; g++)
+            ;
+        if (g == nc)
+            names[nc++] = t->labels[i];
+        gold[g]++;
+        pred[r.label]++;
+        if (r.label == g) {
+            tp[g]++;
+            right++;
+        }
+    }
+    double f1sum = 0;
+    int nf1 = 0;
+    printf("%-24s %7s %9s %7s %7s\n", "label", "n", "precision", "recall", "f1");
+    for (int c = 0; c < nc; c++) {
+        double p = pred[c] ? (double)tp[c] / pred[c] : 0, rcl = gold[c] ? (double)tp[c] / gold[c] : 0;
+        double f1 = p + rcl > 0 ? 2 * p * rcl / (p + rcl) : 0;
+        if (gold[c] || pred[c]) {
+            f1sum += f1;
+            nf1++;
+        }
+        printf("%-24s %7zu %9.4f %7.4f %7.4f\n", names[c], gold[c], p, rcl, f1);
+    }
+    printf("{\"n\":%zu,\"accuracy\":%.6f,\"macro_f1\":%.6f,\"model\":\"%s\"}\n", t->n,
+           t->n ? (double)right / t->n : 0.0, nf1 ? f1sum / nf1 : 0.0, triage_model_version(m));
+    free(names);
+    free(tp);
+    free(gold);
+    free(pred);
+out:
+    triage_model_free(m);
+    triage_tsv_free(t);
+    return rc;
+}
+
+static int cmd_classify(int argc, char **argv, struct err *err)
+{
+    struct cmd_opts o = {0};
+    struct triage_model *m = NULL;
+    struct buf out;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc;
+    if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.model, "--model", "classify", err)) < 0 ||
+        (rc = triage_model_load(o.model, &m, err)) < 0)
+        return rc;
+    buf_init(&out);
+    while ((len = getline(&line, &cap, stdin)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        struct triage_result r;
+        triage_classify(m, line, &r);
+        buf_reset(&out);
+        buf_puts(&out, "{\"label\":");
+        buf_json_str(&out, triage_model_label(m, r.label));
+        buf_printf(&out, ",\"prob\":%.4f,\"top\":[", r.prob);
+        for (int i = 0; i < r.ntop; i++) {
+            buf_puts(&out, i ? ",{\"label\":" : "{\"label\":");
+            buf_json_str(&out, triage_model_label(m, r.top[i].label));
+            buf_printf(&out, ",\"prob\":%.4f}", r.top[i].prob);
+        }
+        buf_puts(&out, "],\"why\":[");
+        for (int i = 0; i < r.nwhy; i++) {
+            buf_puts(&out, i ? ",{\"feature\":" : "{\"feature\":");
+            buf_json_str(&out, r.why[i].text);
+            buf_printf(&out, ",\"weight\":%.4f}", r.why[i].weight);
+        }
+        buf_puts(&out, "],\"model\":");
+        buf_json_str(&out, triage_model_version(m));
+        buf_puts(&out, "}\n");
+        fwrite(out.p, 1, out.len, stdout);
+    }
+    free(line);
+    buf_release(&out);
+    triage_model_free(m);
+    return 0;
+}
+
+/* Subcommands; each reads argv from index 2 (argv[0] "triage", argv[1] its name). */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv, struct err *err);
+    const char *usage;
+} subcmds[] = {
+    {"train", cmd_train,
+     "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
+     "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3,char4] [--threads N] [--quiet]"},
+    {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
+    {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
+};
+
+#define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
+
+static void usage(FILE *f)
+{
+    fputs("usage: gridloop triage <subcommand> [options]\n", f);
+    for (size_t i = 0; i < NSUB; i++)
+        fprintf(f, "  %s\n", subcmds[i].usage);
+}
+
+int triage_cmd(int argc, char **argv)
+{
+    struct err err = ERR_INIT;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < NSUB; i++) {
+        if (strcmp(argv[1], subcmds[i].name) != 0)
+            continue;
+        int rc = subcmds[i].run(argc, argv, &err);
+        if (rc == 0)
+            return 0;
+        fprintf(stderr, "gridloop triage %s: %s\n", subcmds[i].name,
+                err.msg[0] ? err.msg : err_default_message(rc));
+        return rc == ERR_BAD_REQUEST ? 2 : 1;
+    }
+    fprintf(stderr, "gridloop triage: unknown subcommand '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

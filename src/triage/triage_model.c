@@ -1,0 +1,913 @@
+/*
+ * triage classifier: a linear model over hashed character and word n-grams.
+ *
+ * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF, L2 norm) over a
+ * vocabulary of the n-grams seen in at least min_df training texts. Each label gets a
+ * one-vs-rest L2-regularised, squared-hinge linear SVM trained by dual coordinate descent;
+ * probabilities are a softmax over the SVM scores whose temperature is fitted on
+ * cross-validated scores, so that "0.9" means right about nine times in ten.
+ *
+ * The vocabulary is stored as 64-bit n-gram hashes (no strings): the explanation takes the
+ * n-gram text from the classified text itself.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "triage/triage.h"
+
+/* Only this much of the normalised text is read: the subject and the first paragraphs say
+ * what a request is about, and a bound keeps classification allocation-free. */
+#define TEXT_MAX 6144
+/* Distinct known features counted per text (the scratch map holds 4/3 of that). */
+#define MAP_BITS 12
+#define MAP_CAP (1u << MAP_BITS)
+#define MAP_FILL (MAP_CAP * 3 / 4)
+
+#define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
+#define DEFAULT_C 0.5
+#define DEFAULT_MIN_DF 2
+#define CV_FOLDS 3
+
+#define MODEL_MAGIC "GLTRIAGE"
+#define MODEL_FORMAT 1
+#define MODEL_MAX_LABELS 1024
+#define MODEL_MAX_FEATURES (1u << 26)
+
+struct triage_model {
+    int nlabels;
+    char (*labels)[TRIAGE_LABEL_MAX];
+    unsigned flags;
+    uint32_t nfeat;
+    uint64_t *hashes;   /* nfeat: the vocabulary, in index order */
+    uint64_t *slots;    /* open addressing on the hash: high 32 bits of the hash | index + 1; 0 = empty */
+    uint32_t mask;
+    int stride;         /* nlabels + 1 */
+    float *rec;         /* nfeat * stride: IDF, then one weight per label (one cache line for 7 labels) */
+    float *bias;        /* nlabels */
+    double temp;        /* softmax(temp * score) */
+    char version[17];
+};
+
+/* ---------------------------------------------------------------- vocabulary table */
+
+static void table_build(struct triage_model *m)
+{
+    uint32_t cap = 16;
+    while (cap < 2 * (uint64_t)m->nfeat + 2)
+        cap <<= 1;
+    m->mask = cap - 1;
+    m->slots = xcalloc(cap, sizeof(uint64_t));
+}
+
+/* Returns 0, or -1 when the hash is already present. */
+static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
+{
+    uint64_t fp = h >> 32;
+    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
+        uint64_t v = m->slots[s];
+        if (v == 0) {
+            m->slots[s] = fp << 32 | (uint64_t)(idx + 1);
+            return 0;
+        }
+        if (v >> 32 == fp && m->hashes[(uint32_t)v - 1] == h)
+            return -1;
+    }
+}
+
+/* Feature index, or -1. The 32-bit fingerprint plus the slot bits make a false match about
+ * as likely as a 64-bit hash collision, so the full hash is not compared. */
+static long table_get(const struct triage_model *m, uint64_t h)
+{
+    uint64_t fp = h >> 32;
+    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
+        uint64_t v = m->slots[s];
+        if (v == 0)
+            return -1;
+        if (v >> 32 == fp)
+            return (long)(uint32_t)v - 1;
+    }
+}
+
+/* ---------------------------------------------------------------- text → sparse vector */
+
+struct vec {
+    const struct triage_model *m;
+    uint32_t key[MAP_CAP];     /* feature index + 1; 0 = empty */
+    uint16_t count[MAP_CAP];
+    uint32_t off[MAP_CAP];     /* first occurrence in norm, for the explanation */
+    uint16_t len[MAP_CAP];
+    uint32_t order[MAP_FILL];  /* occupied map slots, in order of first occurrence */
+    uint32_t n;
+    uint32_t fidx[MAP_FILL];   /* the vector: feature index and L2-normalised weight */
+    float val[MAP_FILL];
+    char norm[TEXT_MAX];
+};
+
+static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
+{
+    struct vec *v = ctx;
+    long f = table_get(v->m, hash);
+    if (f < 0)
+        return;
+    uint32_t key = (uint32_t)f + 1;
+    for (uint32_t s = (key * 2654435761u) >> (32 - MAP_BITS);; s = (s + 1) & (MAP_CAP - 1)) {
+        if (v->key[s] == key) {
+            if (v->count[s] < UINT16_MAX)
+                v->count[s]++;
+            return;
+        }
+        if (v->key[s] == 0) {
+            if (v->n == MAP_FILL)
+                return;
+            v->key[s] = key;
+            v->count[s] = 1;
+            v->off[s] = (uint32_t)off;
+            v->len[s] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+            v->order[v->n++] = s;
+            return;
+        }
+    }
+}
+
+static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
+{
+    v->m = m;
+    v->n = 0;
+    memset(v->key, 0, sizeof(v->key));
+    size_t len = triage_normalize(text, v->norm, sizeof(v->norm));
+    triage_ngrams(v->norm, len, m->flags, vec_add, v);
+    double sq = 0;
+    for (uint32_t j = 0; j < v->n; j++) {
+        uint32_t s = v->order[j], f = v->key[s] - 1;
+        float x = (float)((1.0 + log((double)v->count[s])) * m->rec[(size_t)f * (size_t)m->stride]);
+        v->fidx[j] = f;
+        v->val[j] = x;
+        sq += (double)x * x;
+    }
+    if (sq > 0) {
+        float inv = (float)(1.0 / sqrt(sq));
+        for (uint32_t j = 0; j < v->n; j++)
+            v->val[j] *= inv;
+    }
+}
+
+static void scores_of(const struct triage_model *m, const struct vec *v, double *score)
+{
+    int k = m->nlabels;
+    for (int c = 0; c < k; c++)
+        score[c] = m->bias[c];
+    for (uint32_t j = 0; j < v->n; j++) {
+        const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride + 1;
+        double x = v->val[j];
+        for (int c = 0; c < k; c++)
+            score[c] += x * w[c];
+    }
+}
+
+static void softmax(const double *score, int k, double temp, double *p)
+{
+    double mx = score[0], sum = 0;
+    for (int c = 1; c < k; c++)
+        if (score[c] > mx)
+            mx = score[c];
+    for (int c = 0; c < k; c++)
+        sum += p[c] = exp(temp * (score[c] - mx));
+    for (int c = 0; c < k; c++)
+        p[c] /= sum;
+}
+
+/* ---------------------------------------------------------------- classification */
+
+/* Copy an n-gram for display, cut at a character boundary when it is too long. */
+static void copy_feature(char *dst, const char *src, size_t len)
+{
+    if (len > TRIAGE_FEATURE_MAX - 1) {
+        len = TRIAGE_FEATURE_MAX - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+int triage_classify(const struct triage_model *m, const char *text, struct triage_result *out)
+{
+    struct vec v;
+    double score[MODEL_MAX_LABELS], p[MODEL_MAX_LABELS];
+    int k = m->nlabels;
+    vectorize(m, text, &v);
+    scores_of(m, &v, score);
+    softmax(score, k, m->temp, p);
+
+    memset(out, 0, sizeof(*out));
+    /* Top labels by insertion into a short sorted list (k is small). */
+    for (int c = 0; c < k; c++) {
+        int at = out->ntop;
+        while (at > 0 && p[out->top[at - 1].label] < p[c])
+            at--;
+        if (at >= TRIAGE_TOPK)
+            continue;
+        int last = out->ntop < TRIAGE_TOPK ? out->ntop : TRIAGE_TOPK - 1;
+        memmove(&out->top[at + 1], &out->top[at], (size_t)(last - at) * sizeof(out->top[0]));
+        out->top[at].label = c;
+        if (out->ntop < TRIAGE_TOPK)
+            out->ntop++;
+    }
+    for (int i = 0; i < out->ntop; i++)
+        out->top[i].prob = p[out->top[i].label];
+    out->label = out->top[0].label;
+    out->prob = out->top[0].prob;
+
+    /* Why: the features whose weight times value pushed the chosen label's score up most. */
+    int lab = out->label;
+    double wv[TRIAGE_WHY];
+    uint32_t wj[TRIAGE_WHY];
+    int nw = 0;
+    for (uint32_t j = 0; j < v.n; j++) {
+        double x = v.val[j] * m->rec[(size_t)v.fidx[j] * (size_t)m->stride + 1 + (size_t)lab];
+        if (x <= 0 || (nw == TRIAGE_WHY && x <= wv[nw - 1]))
+            continue;
+        int at = nw < TRIAGE_WHY ? nw++ : TRIAGE_WHY - 1;
+        while (at > 0 && wv[at - 1] < x) {
+            wv[at] = wv[at - 1];
+            wj[at] = wj[at - 1];
+            at--;
+        }
+        wv[at] = x;
+        wj[at] = j;
+    }
+    out->nwhy = nw;
+    for (int i = 0; i < nw; i++) {
+        uint32_t s = v.order[wj[i]];
+        copy_feature(out->why[i].text, v.norm + v.off[s], v.len[s]);
+        out->why[i].weight = wv[i];
+    }
+    return 0;
+}
+
+const char *triage_model_version(const struct triage_model *m)
+{
+    return m->version;
+}
+
+int triage_model_nlabels(const struct triage_model *m)
+{
+    return m->nlabels;
+}
+
+const char *triage_model_label(const struct triage_model *m, int i)
+{
+    return i >= 0 && i < m->nlabels ? m->labels[i] : NULL;
+}
+
+void triage_model_free(struct triage_model *m)
+{
+    if (!m)
+        return;
+    free(m->labels);
+    free(m->hashes);
+    free(m->slots);
+    free(m->rec);
+    free(m->bias);
+    free(m);
+}
+
+/* ---------------------------------------------------------------- file format
+ *
+ * Little-endian throughout:
+ *   "GLTRIAGE" u32 format  u32 nlabels  u32 flags  u32 nfeatures  f64 temperature
+ *   nlabels × (u8 length, bytes)            label names, UTF-8
+ *   nlabels × f32                            bias
+ *   nfeatures × (u64 hash, f32 idf, nlabels × f32 weight)
+ *   u64 FNV-1a of every byte before it      also the model version
+ */
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ULL;
+    return h;
+}
+
+static void put_u32(struct buf *b, uint32_t v)
+{
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    buf_append(b, x, 4);
+}
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f32(struct buf *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(b, v);
+}
+
+static void serialize(const struct triage_model *m, struct buf *b)
+{
+    buf_append(b, MODEL_MAGIC, 8);
+    put_u32(b, MODEL_FORMAT);
+    put_u32(b, (uint32_t)m->nlabels);
+    put_u32(b, m->flags);
+    put_u32(b, m->nfeat);
+    uint64_t t;
+    memcpy(&t, &m->temp, 8);
+    put_u64(b, t);
+    for (int c = 0; c < m->nlabels; c++) {
+        size_t l = strlen(m->labels[c]);
+        buf_putc(b, (char)l);
+        buf_append(b, m->labels[c], l);
+    }
+    for (int c = 0; c < m->nlabels; c++)
+        put_f32(b, m->bias[c]);
+    for (uint32_t f = 0; f < m->nfeat; f++) {
+        put_u64(b, m->hashes[f]);
+        for (int c = 0; c < m->stride; c++)
+            put_f32(b, m->rec[(size_t)f * (size_t)m->stride + (size_t)c]);
+    }
+    put_u64(b, fnv1a((const unsigned char *)b->p, b->len));
+}
+
+static void set_version(struct triage_model *m, uint64_t sum)
+{
+    snprintf(m->version, sizeof(m->version), "%016llx", (unsigned long long)sum);
+}
+
+int triage_model_save(const struct triage_model *m, const char *path, struct err *err)
+{
+    struct buf b;
+    int rc = 0;
+    buf_init(&b);
+    serialize(m, &b);
+    size_t tl = strlen(path) + 16;
+    char *tmp = xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        rc = err_set(err, ERR_IO, "cannot write model '%s': %s", tmp, strerror(errno));
+        goto out;
+    }
+    int bad = fwrite(b.p, 1, b.len, f) != b.len;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        rc = err_set(err, ERR_IO, "cannot write model '%s': %s", path, strerror(errno));
+        unlink(tmp);
+    }
+out:
+    free(tmp);
+    buf_release(&b);
+    return rc;
+}
+
+struct rd {
+    const unsigned char *p;
+    size_t n, at;
+};
+
+static int get_bytes(struct rd *r, void *dst, size_t n)
+{
+    if (r->n - r->at < n)
+        return -1;
+    memcpy(dst, r->p + r->at, n);
+    r->at += n;
+    return 0;
+}
+
+static int get_u32(struct rd *r, uint32_t *v)
+{
+    unsigned char x[4];
+    if (get_bytes(r, x, 4) < 0)
+        return -1;
+    *v = (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 | (uint32_t)x[3] << 24;
+    return 0;
+}
+
+static int get_u64(struct rd *r, uint64_t *v)
+{
+    uint32_t lo, hi;
+    if (get_u32(r, &lo) < 0 || get_u32(r, &hi) < 0)
+        return -1;
+    *v = (uint64_t)hi << 32 | lo;
+    return 0;
+}
+
+static int get_f32(struct rd *r, float *f)
+{
+    uint32_t v;
+    if (get_u32(r, &v) < 0)
+        return -1;
+    memcpy(f, &v, 4);
+    return isfinite(*f) ? 0 : -1;
+}
+
+int triage_model_parse(const void *data, size_t n, struct triage_model **out, struct err *err)
+{
+    struct rd r = {data, n, 0};
+    struct triage_model *m = xcalloc(1, sizeof(*m));
+    uint32_t format, nlabels, nfeat;
+    uint64_t t, sum;
+    char magic[8];
+    int rc = 0;
+#define BAD(...)                                                     \
+    do {                                                             \
+        rc = err_set(err, ERR_BAD_REQUEST, "model: " __VA_ARGS__);   \
+        goto out;                                                    \
+    } while (0)
+
+    *out = NULL;
+    if (get_bytes(&r, magic, 8) < 0 || memcmp(magic, MODEL_MAGIC, 8) != 0)
+        BAD("not a gridloop triage model (bad magic)");
+    if (n < 16)
+        BAD("truncated");
+    sum = fnv1a(data, n - 8);
+    r.at = n - 8;
+    if (get_u64(&r, &t) < 0 || t != sum)
+        BAD("checksum mismatch (file truncated or damaged)");
+    r.n = n - 8;
+    r.at = 8;
+    if (get_u32(&r, &format) < 0 || format != MODEL_FORMAT)
+        BAD("unsupported format version");
+    if (get_u32(&r, &nlabels) < 0 || nlabels < 2 || nlabels > MODEL_MAX_LABELS)
+        BAD("label count out of range");
+    if (get_u32(&r, &m->flags) < 0 || m->flags == 0 || (m->flags & ~(unsigned)TRIAGE_F_ALL))
+        BAD("unknown feature flags");
+    if (get_u32(&r, &nfeat) < 0 || nfeat > MODEL_MAX_FEATURES)
+        BAD("feature count out of range");
+    if (get_u64(&r, &t) < 0)
+        BAD("truncated header");
+    memcpy(&m->temp, &t, 8);
+    if (!isfinite(m->temp) || m->temp <= 0 || m->temp > 1e6)
+        BAD("bad temperature");
+    m->nlabels = (int)nlabels;
+    m->stride = m->nlabels + 1;
+    m->labels = xcalloc(nlabels, sizeof(*m->labels));
+    for (uint32_t c = 0; c < nlabels; c++) {
+        unsigned char l;
+        if (get_bytes(&r, &l, 1) < 0 || l == 0 || l >= TRIAGE_LABEL_MAX || get_bytes(&r, m->labels[c], l) < 0)
+            BAD("bad label %u", c);
+        if (utf8_invalid_at(m->labels[c], l) >= 0 || memchr(m->labels[c], '\0', l))
+            BAD("label %u is not UTF-8 text", c);
+        for (uint32_t d = 0; d < c; d++)
+            if (strcmp(m->labels[c], m->labels[d]) == 0)
+                BAD("label '%s' appears twice", m->labels[c]);
+    }
+    /* Sizes first, so a lying count fails before anything that large is allocated. */
+    size_t rec = mem_size_mul(nfeat, mem_size_add(8, mem_size_mul(4, (size_t)m->stride)));
+    if (r.n - r.at != mem_size_add(mem_size_mul(4, nlabels), rec))
+        BAD("size does not match its header");
+    m->bias = xmalloc(mem_size_mul(nlabels, sizeof(float)));
+    for (uint32_t c = 0; c < nlabels; c++)
+        if (get_f32(&r, &m->bias[c]) < 0)
+            BAD("bad bias");
+    m->nfeat = nfeat;
+    m->hashes = xmalloc(mem_size_mul(nfeat ? nfeat : 1, sizeof(uint64_t)));
+    m->rec = xmalloc(mem_size_mul(nfeat ? nfeat : 1, mem_size_mul((size_t)m->stride, sizeof(float))));
+    table_build(m);
+    for (uint32_t f = 0; f < nfeat; f++) {
+        if (get_u64(&r, &m->hashes[f]) < 0 || m->hashes[f] == 0)
+            BAD("bad feature %u", f);
+        for (int c = 0; c < m->stride; c++)
+            if (get_f32(&r, &m->rec[(size_t)f * (size_t)m->stride + (size_t)c]) < 0)
+                BAD("bad weight of feature %u", f);
+        if (m->rec[(size_t)f * (size_t)m->stride] < 0)
+            BAD("negative idf of feature %u", f);
+        if (table_put(m, m->hashes[f], f) < 0)
+            BAD("feature %u appears twice", f);
+    }
+    set_version(m, sum);
+#undef BAD
+out:
+    if (rc < 0)
+        triage_model_free(m);
+    else
+        *out = m;
+    return rc;
+}
+
+/* Models are tens of megabytes at most; anything far larger is not one of ours. */
+#define MODEL_FILE_MAX ((size_t)1 << 30)
+
+int triage_model_load(const char *path, struct triage_model **out, struct err *err)
+{
+    struct buf b;
+    int rc = 0;
+    *out = NULL;
+    buf_init(&b);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open model '%s': %s", path,
+                       strerror(errno));
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.len + got > MODEL_FILE_MAX) {
+            rc = err_set(err, ERR_BAD_REQUEST, "model '%s' is too large", path);
+            goto out;
+        }
+        buf_append(&b, chunk, got);
+    }
+    if (ferror(f)) {
+        rc = err_set(err, ERR_IO, "cannot read model '%s'", path);
+        goto out;
+    }
+    if ((rc = triage_model_parse(b.p, b.len, out, err)) < 0) {
+        char msg[ERR_MSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+        err_set(err, rc, "%s: %s", path, msg);
+    }
+out:
+    fclose(f);
+    buf_release(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- training */
+
+/* n-gram hash → document frequency, growing as the training texts are read. */
+struct dfmap {
+    uint64_t *key;
+    uint32_t *df, *last;
+    size_t cap, n;
+    uint32_t doc;
+};
+
+static void dfmap_grow(struct dfmap *d)
+{
+    size_t cap = d->cap ? d->cap * 2 : 1 << 16;
+    uint64_t *key = xcalloc(cap, sizeof(uint64_t));
+    uint32_t *df = xmalloc(cap * sizeof(uint32_t)), *last = xmalloc(cap * sizeof(uint32_t));
+    for (size_t i = 0; i < d->cap; i++) {
+        if (!d->key[i])
+            continue;
+        size_t s = d->key[i] & (cap - 1);
+        while (key[s])
+            s = (s + 1) & (cap - 1);
+        key[s] = d->key[i], df[s] = d->df[i], last[s] = d->last[i];
+    }
+    free(d->key), free(d->df), free(d->last);
+    d->key = key, d->df = df, d->last = last, d->cap = cap;
+}
+
+static void dfmap_add(void *ctx, uint64_t h, size_t off, size_t len)
+{
+    struct dfmap *d = ctx;
+    (void)off, (void)len;
+    if (2 * (d->n + 1) > d->cap)
+        dfmap_grow(d);
+    size_t s = h & (d->cap - 1);
+    while (d->key[s] && d->key[s] != h)
+        s = (s + 1) & (d->cap - 1);
+    if (!d->key[s]) {
+        d->key[s] = h, d->df[s] = 1, d->last[s] = d->doc;
+        d->n++;
+    } else if (d->last[s] != d->doc) {
+        d->df[s]++;
+        d->last[s] = d->doc;
+    }
+}
+
+/* Training texts as rows of (feature, value), with the bias handled separately. */
+struct rows {
+    size_t n;
+    size_t *start;    /* n + 1 */
+    uint32_t *idx;
+    float *val;
+    double *sqnorm;
+};
+
+struct svm_job {
+    const struct rows *x;
+    const int *y;           /* label of each row */
+    const uint32_t *use;    /* rows to train on */
+    size_t nuse;
+    size_t nfeat;
+    double c;
+    int nlabels;
+    double *w;              /* nlabels × (nfeat + 1): weights then bias */
+    int next;               /* next label to train; taken under 'lock' */
+    pthread_mutex_t lock;
+};
+
+/* splitmix64: a fixed seed makes training reproducible (same data, same model version). */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* One label against the rest: dual coordinate descent for the L2-regularised squared hinge
+ * loss (each step solves one dual variable exactly; the weights follow incrementally). */
+static void svm_train_label(const struct svm_job *j, int label)
+{
+    const struct rows *x = j->x;
+    double *w = j->w + (size_t)label * (j->nfeat + 1), *bias = w + j->nfeat;
+    double d = 0.5 / j->c;
+    double *alpha = xcalloc(j->nuse, sizeof(double));
+    uint32_t *perm = xmalloc(j->nuse * sizeof(uint32_t));
+    uint64_t seed = 0x5EED + (uint64_t)label;
+    for (size_t i = 0; i < j->nuse; i++)
+        perm[i] = (uint32_t)i;
+    for (int iter = 0; iter < 200; iter++) {
+        for (size_t i = j->nuse; i > 1; i--) {
+            size_t r = rng_next(&seed) % i;
+            uint32_t t = perm[i - 1];
+            perm[i - 1] = perm[r];
+            perm[r] = t;
+        }
+        double pgmax = -INFINITY, pgmin = INFINITY;
+        for (size_t q = 0; q < j->nuse; q++) {
+            uint32_t i = perm[q];
+            size_t row = j->use[i];
+            double yi = j->y[row] == label ? 1.0 : -1.0;
+            double s = *bias;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                s += w[x->idx[e]] * x->val[e];
+            double g = yi * s - 1 + d * alpha[i];
+            double pg = alpha[i] == 0 && g > 0 ? 0 : g;
+            if (pg > pgmax)
+                pgmax = pg;
+            if (pg < pgmin)
+                pgmin = pg;
+            if (fabs(pg) < 1e-12)
+                continue;
+            double qii = x->sqnorm[row] + 1 + d;
+            double a = alpha[i] - g / qii;
+            if (a < 0)
+                a = 0;
+            double delta = (a - alpha[i]) * yi;
+            alpha[i] = a;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                w[x->idx[e]] += delta * x->val[e];
+            *bias += delta;
+        }
+        if (pgmax - pgmin < 0.1)
+            break;
+    }
+    free(alpha);
+    free(perm);
+}
+
+static void *svm_worker(void *arg)
+{
+    struct svm_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int label = j->next < j->nlabels ? j->next++ : -1;
+        pthread_mutex_unlock(&j->lock);
+        if (label < 0)
+            return NULL;
+        svm_train_label(j, label);
+    }
+}
+
+static void svm_train(struct svm_job *j, int threads)
+{
+    pthread_t tid[16];
+    int nt = 0;
+    memset(j->w, 0, (size_t)j->nlabels * (j->nfeat + 1) * sizeof(double));
+    j->next = 0;
+    pthread_mutex_init(&j->lock, NULL);
+    if (threads > 16)
+        threads = 16;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[nt], NULL, svm_worker, j) == 0)
+            nt++;
+    svm_worker(j);
+    for (int t = 0; t < nt; t++)
+        pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&j->lock);
+}
+
+static double row_score(const struct rows *x, size_t row, const double *w, size_t nfeat)
+{
+    double s = w[nfeat];
+    for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+        s += w[x->idx[e]] * x->val[e];
+    return s;
+}
+
+/* The softmax temperature that minimises the log loss of held-out scores (golden section on
+ * log temperature; the loss is unimodal in it). */
+static double fit_temperature(const double *score, const int *y, size_t n, int k)
+{
+    double lo = log(0.05), hi = log(200.0);
+    const double g = 0.6180339887498949;
+    double p[MODEL_MAX_LABELS];
+    double best = 1;
+    for (int it = 0; it < 60; it++) {
+        double t1 = hi - g * (hi - lo), t2 = lo + g * (hi - lo), loss[2];
+        for (int side = 0; side < 2; side++) {
+            double t = exp(side ? t2 : t1), l = 0;
+            for (size_t i = 0; i < n; i++) {
+                softmax(score + i * (size_t)k, k, t, p);
+                l -= log(p[y[i]] > 1e-300 ? p[y[i]] : 1e-300);
+            }
+            loss[side] = l;
+        }
+        if (loss[0] < loss[1])
+            hi = t2;
+        else
+            lo = t1;
+        best = exp((lo + hi) / 2);
+    }
+    return best;
+}
+
+int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
+                 struct triage_model **out, struct err *err)
+{
+    struct triage_train_opts o = opts ? *opts : (struct triage_train_opts){0};
+    struct triage_model *m = xcalloc(1, sizeof(*m));
+    struct dfmap d = {0};
+    struct rows x = {0};
+    struct svm_job job = {0};
+    struct vec *v = NULL;
+    int *y = NULL;
+    uint32_t *use = NULL;
+    double *oof = NULL;
+    char *norm = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    if (!o.features)
+        o.features = DEFAULT_FEATURES;
+    if (o.c <= 0)
+        o.c = DEFAULT_C;
+    if (o.min_df <= 0)
+        o.min_df = DEFAULT_MIN_DF;
+    if (o.threads <= 0)
+        o.threads = 1;
+    if (o.features & ~(unsigned)TRIAGE_F_ALL) {
+        rc = err_field(err, ERR_BAD_REQUEST, "features", "unknown feature flags %#x", o.features);
+        goto out;
+    }
+    m->flags = o.features;
+
+    /* Labels in order of first appearance. */
+    y = xmalloc(mem_size_mul(n ? n : 1, sizeof(int)));
+    m->labels = xcalloc(MODEL_MAX_LABELS, sizeof(*m->labels));
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(labels[i]);
+        if (l == 0 || l >= TRIAGE_LABEL_MAX || utf8_invalid_at(labels[i], l) >= 0) {
+            rc = err_field(err, ERR_BAD_REQUEST, "label", "label of text %zu must be 1 to %d bytes of UTF-8", i + 1,
+                           TRIAGE_LABEL_MAX - 1);
+            goto out;
+        }
+        int c;
+        for (c = 0; c < m->nlabels && strcmp(m->labels[c], labels[i]) != 0; c++)
+            ;
+        if (c == m->nlabels) {
+            if (c == MODEL_MAX_LABELS) {
+                rc = err_field(err, ERR_BAD_REQUEST, "label", "more than %d labels", MODEL_MAX_LABELS);
+                goto out;
+            }
+            memcpy(m->labels[c], labels[i], l + 1);
+            m->nlabels++;
+        }
+        y[i] = c;
+    }
+    if (m->nlabels < 2) {
+        rc = err_field(err, ERR_BAD_REQUEST, "label", "training needs at least two labels, got %d", m->nlabels);
+        goto out;
+    }
+    m->stride = m->nlabels + 1;
+
+    /* Vocabulary: every n-gram of the (normalised) training texts with enough support. */
+    norm = xmalloc(TEXT_MAX);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = triage_normalize(texts[i], norm, TEXT_MAX);
+        d.doc = (uint32_t)i + 1;
+        triage_ngrams(norm, len, m->flags, dfmap_add, &d);
+    }
+    for (size_t s = 0; s < d.cap; s++)
+        if (d.key[s] && d.df[s] >= (uint32_t)o.min_df)
+            m->nfeat++;
+    if (m->nfeat > MODEL_MAX_FEATURES) {
+        rc = err_set(err, ERR_BAD_REQUEST, "%u features is more than a model holds; raise min_df", m->nfeat);
+        goto out;
+    }
+    m->hashes = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(uint64_t)));
+    m->rec = xcalloc(m->nfeat ? m->nfeat : 1, (size_t)m->stride * sizeof(float));
+    m->bias = xcalloc((size_t)m->nlabels, sizeof(float));
+    m->temp = 1;
+    table_build(m);
+    uint32_t f = 0;
+    for (size_t s = 0; s < d.cap; s++) {
+        if (!d.key[s] || d.df[s] < (uint32_t)o.min_df)
+            continue;
+        m->hashes[f] = d.key[s];
+        m->rec[(size_t)f * (size_t)m->stride] = (float)(log((1.0 + (double)n) / (1.0 + d.df[s])) + 1.0);
+        table_put(m, d.key[s], f);
+        f++;
+    }
+
+    /* The training rows, through exactly the path classification takes. */
+    v = xmalloc(sizeof(*v));
+    x.n = n;
+    x.start = xmalloc(mem_size_mul(n + 1, sizeof(size_t)));
+    x.sqnorm = xmalloc(mem_size_mul(n ? n : 1, sizeof(double)));
+    size_t cap = 1 << 16;
+    x.idx = xmalloc(cap * sizeof(uint32_t));
+    x.val = xmalloc(cap * sizeof(float));
+    x.start[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        vectorize(m, texts[i], v);
+        size_t at = x.start[i];
+        while (at + v->n > cap) {
+            cap *= 2;
+            x.idx = xrealloc(x.idx, mem_size_mul(cap, sizeof(uint32_t)));
+            x.val = xrealloc(x.val, mem_size_mul(cap, sizeof(float)));
+        }
+        double sq = 0;
+        for (uint32_t j = 0; j < v->n; j++) {
+            x.idx[at + j] = v->fidx[j];
+            x.val[at + j] = v->val[j];
+            sq += (double)v->val[j] * v->val[j];
+        }
+        x.sqnorm[i] = sq;
+        x.start[i + 1] = at + v->n;
+    }
+
+    job.x = &x;
+    job.y = y;
+    job.nfeat = m->nfeat;
+    job.c = o.c;
+    job.nlabels = m->nlabels;
+    job.w = xmalloc(mem_size_mul((size_t)m->nlabels, mem_size_mul(m->nfeat + 1, sizeof(double))));
+    use = xmalloc(mem_size_mul(n ? n : 1, sizeof(uint32_t)));
+    job.use = use;
+
+    /* Held-out scores for the temperature: each text scored by a model that did not see it. */
+    if (n >= 2 * CV_FOLDS) {
+        int k = m->nlabels;
+        oof = xmalloc(mem_size_mul(n, mem_size_mul((size_t)k, sizeof(double))));
+        for (int fold = 0; fold < CV_FOLDS; fold++) {
+            job.nuse = 0;
+            for (size_t i = 0; i < n; i++)
+                if ((int)(i % CV_FOLDS) != fold)
+                    use[job.nuse++] = (uint32_t)i;
+            svm_train(&job, o.threads);
+            for (size_t i = (size_t)fold; i < n; i += CV_FOLDS)
+                for (int c = 0; c < k; c++)
+                    oof[i * (size_t)k + (size_t)c] = row_score(&x, i, job.w + (size_t)c * (m->nfeat + 1), m->nfeat);
+            if (!o.quiet)
+                fprintf(stderr, "triage: cross-validation fold %d of %d done\n", fold + 1, CV_FOLDS);
+        }
+        m->temp = fit_temperature(oof, y, n, k);
+    }
+
+    job.nuse = n;
+    for (size_t i = 0; i < n; i++)
+        use[i] = (uint32_t)i;
+    svm_train(&job, o.threads);
+    for (int c = 0; c < m->nlabels; c++) {
+        const double *w = job.w + (size_t)c * (m->nfeat + 1);
+        for (uint32_t j = 0; j < m->nfeat; j++)
+            m->rec[(size_t)j * (size_t)m->stride + 1 + (size_t)c] = (float)w[j];
+        m->bias[c] = (float)w[m->nfeat];
+    }
+    m->labels = xrealloc(m->labels, (size_t)m->nlabels * sizeof(*m->labels));
+
+    /* The version is the checksum the saved file will carry. */
+    struct buf b;
+    buf_init(&b);
+    serialize(m, &b);
+    set_version(m, fnv1a((const unsigned char *)b.p, b.len - 8));
+    buf_release(&b);
+    if (!o.quiet)
+        fprintf(stderr, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s\n", n,
+                m->nlabels, m->nfeat, m->temp, m->version);
+out:
+    free(d.key), free(d.df), free(d.last);
+    free(x.start), free(x.idx), free(x.val), free(x.sqnorm);
+    free(job.w);
+    free(v);
+    free(y);
+    free(use);
+    free(oof);
+    free(norm);
+    if (rc < 0)
+        triage_model_free(m);
+    else
+        *out = m;
+    return rc;
+}

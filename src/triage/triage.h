@@ -156,8 +156,10 @@ void triage_urgency(const char *text, struct triage_urgency *out);
 
 struct triage_dup_index;   /* opaque; internally locked */
 
+/* Candidates come from MinHash LSH tuned for similarities around 0.5: pairs at 0.5 are found
+ * with probability ≈ 0.99, at 0.3 ≈ 0.6, below 0.2 only by chance. */
 struct triage_dup_opts {
-    int64_t window_seconds;   /* only cases reported within this time of the query (7 days) */
+    int64_t window_seconds;   /* only cases reported within this time of the query (7 days); 0 = any time */
     double max_meters;        /* when both have a location, only those this close (1000); 0 = ignore */
     double min_score;         /* 0..1 similarity threshold (0.5) */
 };
@@ -168,6 +170,7 @@ struct triage_dup_hit {
     double meters;            /* -1 when either has no location */
 };
 
+/* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
 /* has_location = 0: lat/lon ignored. Re-adding an id replaces it. */
@@ -175,7 +178,9 @@ void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has
                     const char *text);
 void triage_dup_remove(struct triage_dup_index *ix, int64_t id);
 size_t triage_dup_count(struct triage_dup_index *ix);
-/* Best matches first; returns how many were written (≤ max). */
+/* Best matches first (score, then distance, then id); returns how many were written (≤ max).
+ * A case already in the index is its own best match: query before adding, or skip its id.
+ * 'text' is borrowed; the index keeps only a signature of it. */
 int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
                      struct triage_dup_hit *hits, int max);
 

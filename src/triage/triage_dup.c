@@ -1,0 +1,397 @@
+/*
+ * Duplicate candidates (并单 suggestions): MinHash over character bigrams with LSH banding.
+ *
+ * A text becomes the set of bigrams of its content characters (Han, letters, digits; spaces
+ * and punctuation dropped, so "路灯坏了！" and "路灯 坏了" agree). Its signature holds, for
+ * each of K hash functions, the smallest hash of any bigram; two signatures agree in a slot
+ * with probability equal to the Jaccard similarity of the two sets, so the share of agreeing
+ * slots estimates it. Only the low 16 bits of each minimum are kept (b-bit MinHash): a
+ * chance agreement costs 1/65536 of bias and halves the memory.
+ *
+ * Banding: the K slots form BANDS bands of ROWS; two texts become candidates when a whole band
+ * agrees, which happens with probability 1 − (1 − J^ROWS)^BANDS: ≈ 0.99 at J = 0.5, 0.59 at
+ * J = 0.3, 0.03 at J = 0.1. So pairs at the default threshold are found, unrelated texts
+ * rarely cost a comparison, and a query touches BANDS short chains instead of every case.
+ *
+ * Storage: entries live in one array (slots reused after removal); each band has a bucket
+ * head array and every entry carries its band key and next link per band (intrusive chains),
+ * so nothing is allocated per posting. An id → slot table finds entries for removal.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "triage/triage.h"
+#include "triage/triage_internal.h"
+
+#define K 96
+#define ROWS 3
+#define BANDS 32
+#define TEXT_CPS 4096          /* longer texts are compared on their start */
+#define NIL UINT32_MAX
+#define TOMB (UINT32_MAX - 1)
+
+struct entry {
+    int64_t id, at;
+    double lat, lon;
+    unsigned char has_location, live, indexed;
+    uint16_t sig[K];
+    uint32_t key[BANDS];
+    uint32_t next[BANDS];
+};
+
+struct idslot {
+    int64_t id;
+    uint32_t slot;             /* NIL empty, TOMB removed */
+};
+
+struct triage_dup_index {
+    pthread_rwlock_t lock;
+    struct triage_dup_opts opts;
+    uint64_t mul[K], add[K];
+    struct entry *e;
+    uint32_t ne, cap;          /* slots used (live or free), allocated */
+    uint32_t *freelist;
+    uint32_t nfree;
+    uint32_t *head[BANDS];
+    uint32_t hmask;            /* head arrays have hmask + 1 buckets */
+    struct idslot *ids;
+    size_t ids_cap, ids_used;  /* used counts tombstones */
+    size_t live;
+};
+
+static uint64_t splitmix(uint64_t *s)
+{
+    *s += 0x9e3779b97f4a7c15ULL;
+    return triage_mix64(*s);
+}
+
+/* Signature of text; returns 0 when the text has no content characters. */
+static int signature(const struct triage_dup_index *ix, const char *text, uint16_t sig[K], uint32_t key[BANDS])
+{
+    size_t len = strlen(text), pos = 0;
+    uint32_t prev = 0, c;
+    uint32_t mins[K];
+    size_t nw = 0, cps = 0;
+    for (int k = 0; k < K; k++)
+        mins[k] = UINT32_MAX;
+    while (cps < TEXT_CPS && (c = triage_fold_next(text, len, &pos)) != 0) {
+        cps++;
+        if (!triage_is_word(c))
+            continue;
+        nw++;
+        if (nw >= 2) {
+            uint64_t x = triage_mix64(((uint64_t)prev << 21) | c);
+            for (int k = 0; k < K; k++) {
+                uint32_t h = (uint32_t)((x * ix->mul[k] + ix->add[k]) >> 32);
+                if (h < mins[k])
+                    mins[k] = h;
+            }
+        }
+        prev = c;
+    }
+    if (nw == 0)
+        return 0;
+    if (nw == 1) {   /* a one-character text is its own shingle */
+        uint64_t x = triage_mix64(prev);
+        for (int k = 0; k < K; k++)
+            mins[k] = (uint32_t)((x * ix->mul[k] + ix->add[k]) >> 32);
+    }
+    for (int k = 0; k < K; k++)
+        sig[k] = (uint16_t)mins[k];
+    for (int b = 0; b < BANDS; b++) {
+        uint64_t v = ((uint64_t)sig[b * ROWS] << 32) | ((uint64_t)sig[b * ROWS + 1] << 16) | sig[b * ROWS + 2];
+        key[b] = (uint32_t)triage_mix64(v ^ ((uint64_t)(b + 1) << 56));
+    }
+    return 1;
+}
+
+static double meters_between(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371008.8, rad = M_PI / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * r * atan2(sqrt(a), sqrt(1 - a));
+}
+
+/* ---------------------------------------------------------------- id table */
+
+static size_t id_hash(int64_t id, size_t mask)
+{
+    return (size_t)triage_mix64((uint64_t)id) & mask;
+}
+
+static struct idslot *id_find(struct triage_dup_index *ix, int64_t id)
+{
+    size_t mask = ix->ids_cap - 1;
+    for (size_t i = id_hash(id, mask);; i = (i + 1) & mask) {
+        if (ix->ids[i].slot == NIL)
+            return NULL;
+        if (ix->ids[i].slot != TOMB && ix->ids[i].id == id)
+            return &ix->ids[i];
+    }
+}
+
+static void id_grow(struct triage_dup_index *ix)
+{
+    size_t old_cap = ix->ids_cap;
+    struct idslot *old = ix->ids;
+    size_t want = ix->live * 4 < 1024 ? 1024 : ix->live * 4;
+    size_t cap = 1;
+    while (cap < want)
+        cap <<= 1;
+    ix->ids = xmalloc(mem_size_mul(cap, sizeof(*ix->ids)));
+    for (size_t i = 0; i < cap; i++)
+        ix->ids[i].slot = NIL;
+    ix->ids_cap = cap;
+    ix->ids_used = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].slot == NIL || old[i].slot == TOMB)
+            continue;
+        size_t j = id_hash(old[i].id, cap - 1);
+        while (ix->ids[j].slot != NIL)
+            j = (j + 1) & (cap - 1);
+        ix->ids[j] = old[i];
+        ix->ids_used++;
+    }
+    free(old);
+}
+
+static void id_put(struct triage_dup_index *ix, int64_t id, uint32_t slot)
+{
+    if ((ix->ids_used + 1) * 2 > ix->ids_cap)
+        id_grow(ix);
+    size_t mask = ix->ids_cap - 1, i = id_hash(id, mask);
+    while (ix->ids[i].slot != NIL && ix->ids[i].slot != TOMB)
+        i = (i + 1) & mask;
+    if (ix->ids[i].slot == NIL)
+        ix->ids_used++;
+    ix->ids[i].id = id;
+    ix->ids[i].slot = slot;
+}
+
+/* ---------------------------------------------------------------- band chains */
+
+static void chain_link(struct triage_dup_index *ix, uint32_t s)
+{
+    struct entry *en = &ix->e[s];
+    for (int b = 0; b < BANDS; b++) {
+        uint32_t *h = &ix->head[b][en->key[b] & ix->hmask];
+        en->next[b] = *h;
+        *h = s;
+    }
+}
+
+static void chain_unlink(struct triage_dup_index *ix, uint32_t s)
+{
+    struct entry *en = &ix->e[s];
+    for (int b = 0; b < BANDS; b++) {
+        uint32_t *p = &ix->head[b][en->key[b] & ix->hmask];
+        while (*p != NIL && *p != s)
+            p = &ix->e[*p].next[b];
+        if (*p == s)
+            *p = en->next[b];
+    }
+}
+
+/* Keep chains about one entry long: heads are resized with the entry array. */
+static void heads_resize(struct triage_dup_index *ix, uint32_t buckets)
+{
+    ix->hmask = buckets - 1;
+    for (int b = 0; b < BANDS; b++) {
+        free(ix->head[b]);
+        ix->head[b] = xmalloc(mem_size_mul(buckets, sizeof(uint32_t)));
+        memset(ix->head[b], 0xFF, (size_t)buckets * sizeof(uint32_t));
+    }
+    for (uint32_t s = 0; s < ix->ne; s++)
+        if (ix->e[s].live && ix->e[s].indexed)
+            chain_link(ix, s);
+}
+
+/* ---------------------------------------------------------------- public */
+
+struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts)
+{
+    struct triage_dup_index *ix = xcalloc(1, sizeof(*ix));
+    uint64_t seed = 0x6772696c6f6f70ULL;   /* fixed: signatures are reproducible across runs */
+    if (opts) {
+        ix->opts = *opts;
+    } else {
+        ix->opts.window_seconds = 7 * 86400;
+        ix->opts.max_meters = 1000;
+        ix->opts.min_score = 0.5;
+    }
+    for (int k = 0; k < K; k++) {
+        ix->mul[k] = splitmix(&seed) | 1;
+        ix->add[k] = splitmix(&seed);
+    }
+    pthread_rwlock_init(&ix->lock, NULL);
+    id_grow(ix);
+    heads_resize(ix, 1024);
+    return ix;
+}
+
+void triage_dup_free(struct triage_dup_index *ix)
+{
+    if (!ix)
+        return;
+    pthread_rwlock_destroy(&ix->lock);
+    for (int b = 0; b < BANDS; b++)
+        free(ix->head[b]);
+    free(ix->e);
+    free(ix->freelist);
+    free(ix->ids);
+    free(ix);
+}
+
+static void remove_locked(struct triage_dup_index *ix, int64_t id)
+{
+    struct idslot *is = id_find(ix, id);
+    if (!is)
+        return;
+    uint32_t s = is->slot;
+    is->slot = TOMB;
+    if (ix->e[s].indexed)
+        chain_unlink(ix, s);
+    ix->e[s].live = 0;
+    ix->freelist[ix->nfree++] = s;
+    ix->live--;
+}
+
+void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
+                    const char *text)
+{
+    struct entry en;
+    memset(&en, 0, sizeof(en));
+    en.id = id;
+    en.at = at;
+    en.has_location = has_location ? 1 : 0;
+    en.lat = lat;
+    en.lon = lon;
+    en.live = 1;
+    /* The signature is computed before taking the lock: it is the expensive part. */
+    en.indexed = (unsigned char)signature(ix, text ? text : "", en.sig, en.key);
+
+    pthread_rwlock_wrlock(&ix->lock);
+    remove_locked(ix, id);
+    uint32_t s;
+    if (ix->nfree) {
+        s = ix->freelist[--ix->nfree];
+    } else {
+        if (ix->ne == ix->cap) {
+            uint32_t cap = ix->cap ? ix->cap * 2 : 1024;
+            ix->e = xrealloc(ix->e, mem_size_mul(cap, sizeof(*ix->e)));
+            ix->freelist = xrealloc(ix->freelist, mem_size_mul(cap, sizeof(uint32_t)));
+            ix->cap = cap;
+        }
+        s = ix->ne++;
+    }
+    ix->e[s] = en;
+    if (en.indexed)
+        chain_link(ix, s);
+    id_put(ix, id, s);
+    ix->live++;
+    if (ix->ne > ix->hmask + 1)
+        heads_resize(ix, (ix->hmask + 1) * 2);
+    pthread_rwlock_unlock(&ix->lock);
+}
+
+void triage_dup_remove(struct triage_dup_index *ix, int64_t id)
+{
+    pthread_rwlock_wrlock(&ix->lock);
+    remove_locked(ix, id);
+    pthread_rwlock_unlock(&ix->lock);
+}
+
+size_t triage_dup_count(struct triage_dup_index *ix)
+{
+    pthread_rwlock_rdlock(&ix->lock);
+    size_t n = ix->live;
+    pthread_rwlock_unlock(&ix->lock);
+    return n;
+}
+
+static int by_slot(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b)
+{
+    if (a->score != b->score)
+        return a->score > b->score;
+    double am = a->meters < 0 ? HUGE_VAL : a->meters, bm = b->meters < 0 ? HUGE_VAL : b->meters;
+    if (am != bm)   /* closer first, unknown distance last */
+        return am < bm;
+    return a->id < b->id;
+}
+
+int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
+                     struct triage_dup_hit *hits, int max)
+{
+    uint16_t sig[K];
+    uint32_t key[BANDS];
+    uint32_t local[256];
+    uint32_t *cand = local;
+    size_t ncand = 0, capcand = sizeof(local) / sizeof(local[0]);
+    int nhits = 0;
+
+    if (max <= 0 || !signature(ix, text ? text : "", sig, key))
+        return 0;
+    pthread_rwlock_rdlock(&ix->lock);
+    for (int b = 0; b < BANDS; b++) {
+        for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL; s = ix->e[s].next[b]) {
+            if (ix->e[s].key[b] != key[b])
+                continue;
+            if (ncand == capcand) {
+                capcand *= 2;
+                if (cand == local) {
+                    cand = xmalloc(mem_size_mul(capcand, sizeof(uint32_t)));
+                    memcpy(cand, local, sizeof(local));
+                } else {
+                    cand = xrealloc(cand, mem_size_mul(capcand, sizeof(uint32_t)));
+                }
+            }
+            cand[ncand++] = s;
+        }
+    }
+    qsort(cand, ncand, sizeof(uint32_t), by_slot);
+    for (size_t i = 0; i < ncand; i++) {
+        if (i > 0 && cand[i] == cand[i - 1])
+            continue;
+        const struct entry *en = &ix->e[cand[i]];
+        int64_t dt = en->at > at ? en->at - at : at - en->at;
+        if (ix->opts.window_seconds > 0 && dt > ix->opts.window_seconds)
+            continue;
+        double m = -1;
+        if (has_location && en->has_location) {
+            m = meters_between(lat, lon, en->lat, en->lon);
+            if (ix->opts.max_meters > 0 && m > ix->opts.max_meters)
+                continue;
+        }
+        int same = 0;
+        for (int k = 0; k < K; k++)
+            same += en->sig[k] == sig[k];
+        struct triage_dup_hit h = {en->id, (double)same / K, m};
+        if (h.score < ix->opts.min_score)
+            continue;
+        /* Insertion into the short sorted list of the best 'max'. */
+        int j = nhits < max ? nhits++ : max;
+        if (j == max && !better(&h, &hits[max - 1]))
+            continue;
+        if (j == max)
+            j = max - 1;
+        while (j > 0 && better(&h, &hits[j - 1])) {
+            hits[j] = hits[j - 1];
+            j--;
+        }
+        hits[j] = h;
+    }
+    pthread_rwlock_unlock(&ix->lock);
+    if (cand != local)
+        free(cand);
+    return nhits;
+}

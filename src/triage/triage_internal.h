@@ -1,0 +1,43 @@
+/* Declarations shared by the files of the triage module only. */
+#ifndef GRIDLOOP_TRIAGE_TRIAGE_INTERNAL_H
+#define GRIDLOOP_TRIAGE_TRIAGE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Character folding for matching (urgency rules, duplicate shingles, hot-topic features):
+ * full-width ASCII → half-width, U+3000 and other whitespace → ' ', ASCII lower-cased,
+ * invalid UTF-8 bytes and control characters dropped. Unlike triage_normalize() digits are
+ * kept as they are: a house number or a bus line tells two reports apart.
+ */
+
+/* Next code point of 'in' (length n) at *pos, folded; advances *pos. Returns 0 at the end.
+ * Invalid sequences are skipped. */
+uint32_t triage_fold_next(const char *in, size_t n, size_t *pos);
+
+/* Folded UTF-8 copy of 'in' into out (capacity cap, NUL-terminated when cap > 0); stops at a
+ * whole character. Returns the length written. */
+size_t triage_fold_utf8(const char *in, char *out, size_t cap);
+
+/* Folded code points of 'in', at most cap. Returns how many were written. */
+size_t triage_fold_cps(const char *in, uint32_t *out, size_t cap);
+
+/* CJK ideograph (the basic block and extension A), the characters place names are made of. */
+int triage_is_han(uint32_t c);
+
+/* Characters that carry content for similarity: Han, ASCII letters and digits. */
+int triage_is_word(uint32_t c);
+
+/* 64-bit mixer (splitmix64 finaliser): spreads shingle codes over all bits. */
+static inline uint64_t triage_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+#endif

@@ -1,0 +1,165 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+#include "triage/triage.h"
+
+#define DAY 86400
+#define T0 1780000000
+
+static const char original[] = "锦绣花园小区3栋门口的路灯坏了一个多月，晚上漆黑一片，老人小孩出行很不方便，请尽快维修";
+static const char paraphrase[] = "锦绣花园小区3栋门口路灯坏了一个多月了，晚上一片漆黑，老人出行很不方便，希望尽快修好";
+static const char unrelated[] = "咨询一下新生儿医保怎么办理，需要带哪些材料到社区";
+
+static double score_of(struct triage_dup_index *ix, const char *text, int64_t at, int64_t id)
+{
+    struct triage_dup_hit hits[8];
+    int n = triage_dup_query(ix, text, at, 0, 0, 0, hits, 8);
+    for (int i = 0; i < n; i++)
+        if (hits[i].id == id)
+            return hits[i].score;
+    return -1;
+}
+
+TEST(triage_dup_scores)
+{
+    struct triage_dup_opts o = {7 * DAY, 1000, 0.2};
+    struct triage_dup_index *ix = triage_dup_new(&o);
+    triage_dup_add(ix, 1, T0, 0, 0, 0, original);
+    triage_dup_add(ix, 2, T0, 0, 0, 0, unrelated);
+    CHECK_INT_EQ(triage_dup_count(ix), 2, "two cases");
+
+    double same = score_of(ix, "锦绣花园小区3栋门口的路灯坏了一个多月,晚上漆黑一片,老人小孩出行很不方便,请尽快维修！", T0 + 60, 1);
+    CHECK(same >= 0.95, "same text (other punctuation) scores %f", same);
+    double para = score_of(ix, paraphrase, T0 + 3600, 1);
+    CHECK(para >= 0.3 && para < 0.9, "paraphrase scores medium: %f", para);
+    CHECK(score_of(ix, unrelated, T0, 1) < 0, "unrelated text is not a candidate");
+    CHECK(score_of(ix, original, T0, 2) < 0, "and the other way round");
+
+    struct triage_dup_hit hits[4];
+    int n = triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4);
+    CHECK_INT_EQ(n, 1, "only the original matches");
+    if (n == 1) {
+        CHECK_INT_EQ(hits[0].id, 1, "id");
+        CHECK(hits[0].score == 1.0, "identical text scores 1, got %f", hits[0].score);
+        CHECK(hits[0].meters == -1, "no location, no distance");
+    }
+    CHECK_INT_EQ(triage_dup_query(ix, "", T0, 0, 0, 0, hits, 4), 0, "empty text matches nothing");
+    CHECK_INT_EQ(triage_dup_query(ix, "！！！", T0, 0, 0, 0, hits, 4), 0, "punctuation only matches nothing");
+    triage_dup_free(ix);
+}
+
+TEST(triage_dup_window_and_distance)
+{
+    struct triage_dup_index *ix = triage_dup_new(NULL);   /* 7 days, 1000 m, 0.5 */
+    triage_dup_add(ix, 10, T0, 1, 28.2000, 112.9000, original);
+    triage_dup_add(ix, 11, T0 - 30 * DAY, 1, 28.2000, 112.9000, original);   /* too old */
+    triage_dup_add(ix, 12, T0, 1, 28.3000, 112.9000, original);              /* ~11 km away */
+    triage_dup_add(ix, 13, T0 + 2 * DAY, 0, 0, 0, original);                  /* no location */
+    triage_dup_add(ix, 14, T0 + 1 * DAY, 1, 28.2030, 112.9000, original);     /* ~334 m */
+
+    struct triage_dup_hit hits[8];
+    int n = triage_dup_query(ix, original, T0 + 3 * DAY, 1, 28.2000, 112.9000, hits, 8);
+    CHECK_INT_EQ(n, 3, "within window and distance: 10, 14, and 13 (no location)");
+    if (n == 3) {
+        CHECK_INT_EQ(hits[0].id, 10, "closest first among equal scores");
+        CHECK(hits[0].meters >= 0 && hits[0].meters < 1, "same point: %f m", hits[0].meters);
+        CHECK_INT_EQ(hits[1].id, 14, "then 334 m");
+        CHECK(hits[1].meters > 300 && hits[1].meters < 370, "distance %f m", hits[1].meters);
+        CHECK_INT_EQ(hits[2].id, 13, "unknown distance last");
+        CHECK(hits[2].meters == -1, "unknown distance is -1");
+    }
+    n = triage_dup_query(ix, original, T0 + 3 * DAY, 0, 0, 0, hits, 8);
+    CHECK_INT_EQ(n, 4, "a query without location ignores distance (12 is in, 11 is too old)");
+    n = triage_dup_query(ix, original, T0 + 3 * DAY, 1, 28.2000, 112.9000, hits, 1);
+    CHECK_INT_EQ(n, 1, "max respected");
+    triage_dup_free(ix);
+}
+
+TEST(triage_dup_remove_and_replace)
+{
+    struct triage_dup_index *ix = triage_dup_new(NULL);
+    struct triage_dup_hit hits[4];
+    triage_dup_add(ix, 1, T0, 0, 0, 0, original);
+    triage_dup_add(ix, 2, T0, 0, 0, 0, original);
+    CHECK_INT_EQ(triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4), 2, "both");
+    triage_dup_remove(ix, 1);
+    triage_dup_remove(ix, 99);   /* unknown id: nothing happens */
+    CHECK_INT_EQ(triage_dup_count(ix), 1, "one left");
+    int n = triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4);
+    CHECK_INT_EQ(n, 1, "removed case is gone");
+    CHECK_INT_EQ(hits[0].id, 2, "the other remains");
+    triage_dup_add(ix, 2, T0, 0, 0, 0, unrelated);   /* re-adding replaces */
+    CHECK_INT_EQ(triage_dup_count(ix), 1, "still one");
+    CHECK_INT_EQ(triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4), 0, "old text of 2 is gone");
+    CHECK_INT_EQ(triage_dup_query(ix, unrelated, T0, 0, 0, 0, hits, 4), 1, "new text of 2 is found");
+    triage_dup_free(ix);
+}
+
+/* Many cases (the bucket arrays grow several times), removal of most, and one survivor found. */
+TEST(triage_dup_many)
+{
+    struct triage_dup_index *ix = triage_dup_new(NULL);
+    char text[256];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", i, i % 7, i * 31, i % 13);
+        triage_dup_add(ix, i, T0, 0, 0, 0, text);
+    }
+    CHECK_INT_EQ(triage_dup_count(ix), 5000, "all added");
+    for (int i = 0; i < 5000; i++)
+        if (i != 4321)
+            triage_dup_remove(ix, i);
+    CHECK_INT_EQ(triage_dup_count(ix), 1, "one left");
+    snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", 4321, 4321 % 7, 4321 * 31, 4321 % 13);
+    struct triage_dup_hit hits[4];
+    int n = triage_dup_query(ix, text, T0, 0, 0, 0, hits, 4);
+    CHECK_INT_EQ(n, 1, "survivor found");
+    CHECK_INT_EQ(hits[0].id, 4321, "survivor id");
+    for (int i = 0; i < 3000; i++) {   /* slots are reused */
+        snprintf(text, sizeof(text), "新增第%d条：某某路%d号门前污水外溢", i, i);
+        triage_dup_add(ix, 10000 + i, T0, 0, 0, 0, text);
+    }
+    CHECK_INT_EQ(triage_dup_count(ix), 3001, "reuse");
+    n = triage_dup_query(ix, "新增第17条：某某路17号门前污水外溢", T0, 0, 0, 0, hits, 4);
+    CHECK(n >= 1 && hits[0].id == 10017, "best match after reuse (n %d)", n);
+    triage_dup_free(ix);
+}
+
+struct worker {
+    struct triage_dup_index *ix;
+    int base, found;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    char text[128];
+    struct triage_dup_hit hits[2];
+    for (int i = 0; i < 400; i++) {
+        snprintf(text, sizeof(text), "线程%d提交的第%d个案件，内容为某某小区噪音扰民", w->base, i);
+        triage_dup_add(w->ix, w->base * 1000 + i, T0, 0, 0, 0, text);
+        if (triage_dup_query(w->ix, text, T0, 0, 0, 0, hits, 2) > 0 && hits[0].score == 1.0)
+            w->found++;
+        if (i % 2)
+            triage_dup_remove(w->ix, w->base * 1000 + i);
+    }
+    return NULL;
+}
+
+TEST(triage_dup_concurrent)
+{
+    struct triage_dup_index *ix = triage_dup_new(NULL);
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){ix, i + 1, 0};
+        pthread_create(&t[i], NULL, work, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT_EQ(w[i].found, 400, "each thread finds what it just added");
+    }
+    CHECK_INT_EQ(triage_dup_count(ix), 800, "half removed");
+    triage_dup_free(ix);
+}

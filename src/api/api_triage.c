@@ -588,11 +588,18 @@ out:
     return rc;
 }
 
+/* No options yet; the body is an object so that they can be added without a new route. */
+static const struct json_field train_fields[] = {
+    {NULL, 0, 0, 0, 0},
+};
+
 int api_triage_train(struct api_call *call)
 {
     char version[TRIAGE_LABEL_MAX];
     size_t n;
     int labels, rc;
+    if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
+        return rc;
     if ((rc = api_triage_train_from_db(call->conn, model_path(call->api), call->user->name, call->now, version, &n,
                                        &labels, &call->err)) < 0)
         return rc;

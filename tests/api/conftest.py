@@ -73,7 +73,7 @@ def free_port():
 
 
 def copy_db(src, dst):
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".triage"):
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
 

@@ -83,6 +83,19 @@ TABLE = [
     ("GET", "/api/v1/events/stream", "/api/v1/events/stream", None, ALL, 200),
     ("GET", "/api/v1/stats/assessment", "/api/v1/stats/assessment?from=2026-01-01&to=2026-02-01", None,
      {"admin", "supervisor", "data_officer"}, 200),
+    # Triage. Training takes a JSON body, so the probe is refused before any model changes.
+    ("GET", "/api/v1/cases/{id}/triage", "/api/v1/cases/{shared_case}/triage", None, STAFF, 200),
+    ("GET", "/api/v1/cases/{id}/triage", "/api/v1/cases/{private_case}/triage", None, STAFF, 200),
+    ("POST", "/api/v1/triage/suggest", "/api/v1/triage/suggest", PROBE,
+     {"citizen", "operator", "grid_worker", "dispatcher", "supervisor", "admin"}, 400),
+    ("GET", "/api/v1/triage/hot", "/api/v1/triage/hot?days=1", None, STAFF, 200),
+    ("GET", "/api/v1/triage/model", "/api/v1/triage/model", None, OPS | {"dispatcher"}, 200),
+    ("POST", "/api/v1/triage/train", "/api/v1/triage/train", PROBE, OPS, 400),
+    ("GET", "/api/v1/routing-rules", "/api/v1/routing-rules", None, STAFF, 200),
+    ("POST", "/api/v1/routing-rules", "/api/v1/routing-rules", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", None, STAFF, 404),
+    ("PATCH", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", PROBE, ADMIN, 404),
+    ("DELETE", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", None, ADMIN, 404),
 ]
 
 # Callers that the route's roles admit but its scope refuses, per concrete path: the 403 says
@@ -96,6 +109,7 @@ SCOPE_DENIED = {
                                                        ("citizen", "handler_cgj", "handler_qsjd", "grid_worker")},
     ("POST", "/api/v1/cases/{private_case}/attachments"): {w: OUT_OF_SCOPE for w in
                                                            ("citizen", "handler_cgj", "handler_qsjd", "grid_worker")},
+    ("GET", "/api/v1/cases/{private_case}/triage"): {w: OUT_OF_SCOPE for w in ("handler_cgj", "handler_qsjd", "grid_worker")},
     ("GET", "/api/v1/cases/{private_case}/contact"): {"handler_cgj": OUT_OF_SCOPE, "handler_qsjd": OUT_OF_SCOPE,
                                                       "grid_worker": OUT_OF_SCOPE, "data_officer": NOT_LEAD},
     # Visible to all, but the full number only to the hotline, supervisors and the lead department.

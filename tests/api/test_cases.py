@@ -196,9 +196,9 @@ def test_satisfied_path(cs, ids):
     c = act(cs, "operator", c, "evaluate", satisfaction="satisfied", comment="处理及时")
     assert c["state"] == "closed" and c["satisfaction"] == "satisfied" and near(c["closed_at"], T0)
     assert c["actions"] == []
-    assert actions_of(c) == ["create", "dispatch", "sign", "reply", "evaluate"]
+    assert actions_of(c) == ["create", "triage", "dispatch", "sign", "reply", "evaluate"]
     assert [(e["from"], e["to"]) for e in c["timeline"][1:]] == [
-        ("new", "dispatched"), ("dispatched", "processing"), ("processing", "replied"), ("replied", "closed")]
+        ("new", "new"), ("new", "dispatched"), ("dispatched", "processing"), ("processing", "replied"), ("replied", "closed")]
     ev = c["timeline"][-1]
     assert ev["actor"] == "operator" and ev["role"] == "operator" and ev["note"] == "处理及时"
     assert ev["payload"]["satisfaction"] == "satisfied"
@@ -232,7 +232,7 @@ def test_unsatisfied_rectify_then_satisfied(cs, ids):
     assert c["state"] == "closed" and c["satisfaction"] == "basically_satisfied" and c["rectify_round"] == 1
     # Both evaluations are kept as raw facts, one per round.
     assert evaluations(cs, c) == [(0, "unsatisfied", 0, 1, 0), (1, "basically_satisfied", 0, 1, 1)]
-    assert actions_of(c) == ["create", "dispatch", "sign", "reply", "evaluate", "rectify", "reply", "evaluate"]
+    assert actions_of(c) == ["create", "triage", "dispatch", "sign", "reply", "evaluate", "rectify", "reply", "evaluate"]
 
 
 def test_unsatisfied_beyond_rectify_rounds_escalates(cs, ids):
@@ -288,7 +288,7 @@ def test_return_rejected_then_redispatched_elsewhere(cs, ids):
     # Returns are counted against the department that returned.
     returns = [e for e in c["timeline"] if e["action"] == "return"]
     assert [e["department_id"] for e in returns] == [ids["CGJ"], ids["CGJ"]]
-    assert actions_of(c) == ["create", "dispatch", "return", "reject_return", "sign", "return", "redispatch", "sign"]
+    assert actions_of(c) == ["create", "triage", "dispatch", "return", "reject_return", "sign", "return", "redispatch", "sign"]
 
 
 def test_extension_approved_and_denied(cs, ids):
@@ -395,7 +395,7 @@ def test_direct_answer_closes(cs, ids):
     refused(cs, "dispatcher", c, "answer", 403, "forbidden", note="x")
     c = act(cs, "operator", c, "answer", note="周六不上班，工作日 9:00-17:00")
     assert c["state"] == "closed" and near(c["closed_at"], T0) and c["department_id"] is None
-    assert actions_of(c) == ["create", "answer"]
+    assert actions_of(c) == ["create", "triage", "answer"]
     # Never dispatched: there is no department to reopen it to.
     refused(cs, "supervisor", c, "reopen", 409, "conflict", note="再看看")
 
@@ -596,7 +596,7 @@ def test_concurrent_conflicting_writes_one_wins(cs, ids):
         e = assert_error(loser, 409, "conflict", "version")
         assert "version 2" in e["message"] and "you sent 1" in e["message"]
         final = get(cs, "admin", c)
-        assert final["version"] == 2 and len(final["timeline"]) == 2
+        assert final["version"] == 2 and len(final["timeline"]) == 3
         assert final["state"] in ("dispatched", "cancelled")
 
 
@@ -824,7 +824,7 @@ def test_lookup_by_number_and_check_code(cs, ids):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["number"] == number and body["state"] == "dispatched" and body["department"]
-    assert [e["action"] for e in body["timeline"]] == ["create", "dispatch"]
+    assert [e["action"] for e in body["timeline"]] == ["create", "triage", "dispatch"]
     assert "张三" not in r.text and "8000" not in r.text and "citizen" not in body
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     e1 = assert_error(cs.anon.get(cs.url(f"/api/v1/cases/lookup?number={number}&check_code={wrong}")),

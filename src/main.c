@@ -24,6 +24,7 @@
 #include "demo/demo.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "triage/triage.h"
 
 static const char usage[] =
     "usage: gridloop <command> [options]\n"
@@ -36,6 +37,7 @@ static const char usage[] =
     "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
     "  user list --db FILE                               list users\n"
     "  audit verify --db FILE                            check the audit hash chain\n"
+    "  triage hot --data FILE.tsv [options]              hot topics in a message file (--help for options)\n"
     "  --help, --version\n"
     "\n"
     "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
@@ -395,6 +397,12 @@ int main(int argc, char **argv)
         conf_print_help(argc < 2 ? stderr : stdout);
         conf_release(&cf);
         return argc < 2 ? 2 : 0;
+    }
+    /* Temporary: until the triage subcommand table is merged, 'triage hot' is wired here. It
+     * takes no settings, so it runs before conf_load (which would reject its flags). */
+    if (strcmp(argv[1], "triage") == 0 && argc > 2 && strcmp(argv[2], "hot") == 0) {
+        conf_release(&cf);
+        return triage_hot_cmd(argc - 2, argv + 2);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("gridloop %s\n", GRIDLOOP_VERSION);

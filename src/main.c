@@ -39,6 +39,7 @@ static const char usage[] =
     "  audit verify --db FILE                            check the audit hash chain\n"
     "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
     "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
+    "  triage hot --data FILE.tsv [options]              hot topics in a message file (--help for options)\n"
     "  --help, --version\n"
     "\n"
     "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"

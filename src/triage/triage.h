@@ -195,9 +195,10 @@ struct triage_hot_msg {
     int likes;                /* 0 when unknown */
 };
 
+/* Zero fields take the defaults in parentheses. */
 struct triage_hot_opts {
     int64_t window_seconds;   /* messages older than (newest - window) are ignored; 0 = all */
-    double min_similarity;    /* clustering threshold */
+    double min_similarity;    /* clustering threshold, cosine of TF-IDF vectors (0.3) */
     int min_size;             /* smallest cluster reported (2) */
     int limit;                /* clusters returned (10) */
 };
@@ -213,10 +214,11 @@ struct triage_hot_topic {
     int nplaces;
     const char **places;      /* places mentioned, most frequent first */
     int nids;
-    const int64_t *ids;       /* member message ids */
+    const int64_t *ids;       /* member message ids, ascending */
 };
 
-/* Cluster and rank. Outputs live in 'a'. */
+/* Cluster and rank (method and heat index: docs/hot-topics.md). 'msgs' is borrowed; outputs
+ * live in 'a'. Hottest first. ERR_BAD_REQUEST for out-of-range options. */
 int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts, struct arena *a,
                struct triage_hot_topic **out, int *nout, struct err *err);
 
@@ -266,5 +268,30 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
  */
 int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
                          size_t *n, struct err *err);
+
+/* Column names of a tab-separated file with a header row; NULL or "" = not used (title,
+ * author, likes, id). 'text' lists one or more columns, comma-separated, joined by a space.
+ * In parentheses: the defaults (cols = NULL), the columns of the Teddy Cup 2020 附件3 export. */
+struct triage_hot_columns {
+    const char *text;         /* "detail" (the title is weighted on its own) */
+    const char *title;        /* "title" */
+    const char *time;         /* "message_time_iso": "YYYY-MM-DD HH:MM:SS", "YYYY/M/D H:MM[:SS]", RFC 3339 */
+    const char *author;       /* "user_id" */
+    const char *likes;        /* "likes" */
+    const char *id;           /* "message_id"; without it, the line number */
+};
+
+/* Parse TSV bytes (UTF-8, LF or CRLF lines, no quoting: fields hold no tab or newline) into
+ * messages. A missing column, a row with the wrong number of fields, an unreadable time, id
+ * or like count is ERR_BAD_REQUEST naming the line and column; nothing is returned then.
+ * Strings and the array live in 'a'; 'data' may be freed afterwards. */
+int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols, struct arena *a,
+                        struct triage_hot_msg **out, size_t *nout, struct err *err);
+
+/* ================================================================ command line (triage_hot_cmd.c) */
+
+/* `gridloop triage hot --data FILE.tsv [...]`; argv[0] is "hot". Prints the ranked topics on
+ * stdout (a table, or JSON lines with --json), errors on stderr. Returns the exit status. */
+int triage_hot_cmd(int argc, char **argv);
 
 #endif

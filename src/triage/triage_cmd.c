@@ -237,17 +237,20 @@ static int cmd_classify(int argc, char **argv, struct err *err)
     return 0;
 }
 
-/* Subcommands; each reads argv from index 2 (argv[0] "triage", argv[1] its name). */
+/* Subcommands; each reads argv from index 2 (argv[0] "triage", argv[1] its name). One that
+ * reports its own errors has 'main' instead (argv[0] = its name) and returns the exit status. */
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv, struct err *err);
+    int (*main)(int argc, char **argv);
     const char *usage;
 } subcmds[] = {
-    {"train", cmd_train,
+    {"train", cmd_train, NULL,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
      "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3,char4] [--threads N] [--quiet]"},
-    {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
-    {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
+    {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
+    {"classify", cmd_classify, NULL, "classify --model M   (one text per stdin line, one JSON line out)"},
+    {"hot", NULL, triage_hot_cmd, "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
 };
 
 #define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
@@ -269,6 +272,8 @@ int triage_cmd(int argc, char **argv)
     for (size_t i = 0; i < NSUB; i++) {
         if (strcmp(argv[1], subcmds[i].name) != 0)
             continue;
+        if (subcmds[i].main)
+            return subcmds[i].main(argc - 1, argv + 1);
         int rc = subcmds[i].run(argc, argv, &err);
         if (rc == 0)
             return 0;

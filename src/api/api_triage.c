@@ -649,7 +649,7 @@ int api_triage_hot(struct api_call *call)
     store_done(s);
     if (rc < 0)
         return rc;
-    struct triage_hot_opts o = {.window_seconds = days * 86400, .min_similarity = 0, .min_size = 2, .limit = (int)limit};
+    struct triage_hot_opts o = {.window_seconds = days * 86400, .min_similarity = 0.3, .min_size = 2, .limit = (int)limit};
     struct triage_hot_topic *topics;
     int ntopics;
     if ((rc = triage_hot(msgs, n, &o, a, &topics, &ntopics, &call->err)) < 0)

@@ -409,7 +409,9 @@ static void featurise(struct run *r)
                 e++;
             size_t df = run_of(all, nall, vec[j], NULL);
             if (df <= max_df || (vec[j] & 1u)) {
-                double idf = log((double)r->m / (double)df);
+                /* Smoothed, so that a term most messages of a small set share (a live
+                 * window of a few reports) still counts. */
+                double idf = log((1.0 + (double)r->m) / (1.0 + (double)df)) + 1.0;
                 if (idf > 0)
                     f[nf++] = (struct feat){vec[j], (float)((1.0 + log((double)(e - j))) * idf)};
             }

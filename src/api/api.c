@@ -47,6 +47,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->sweep_lock, NULL);
     pthread_cond_init(&api->sweep_cond, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
+    pthread_mutex_init(&api->o311_lock, NULL);
     atomic_store(&api->org_version, 1);
     *out = api;
     return 0;
@@ -65,6 +66,8 @@ void api_free(struct api *api)
     pthread_mutex_destroy(&api->cache_lock);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
+    api_open311_free(api);
+    pthread_mutex_destroy(&api->o311_lock);
     if (api->sweeper_running) {
         pthread_mutex_lock(&api->sweep_lock);
         api->sweep_stop = 1;
@@ -496,7 +499,10 @@ out:
             http_res_header(res, "Allow", allowed_methods(req));
             req->route = path_match->pattern;
         }
-        api_error(res, &call.err, req->arena);
+        if (strncmp(req->path, "/open311/", 9) == 0)
+            api_open311_error(res, &call.err, req);
+        else
+            api_error(res, &call.err, req->arena);
     }
     if (call.body)
         json_free(call.body);
@@ -513,7 +519,7 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         api_error(res, &e, req->arena);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/healthz") == 0 ||
+    if (strncmp(req->path, "/api/", 5) == 0 || strncmp(req->path, "/open311/", 9) == 0 || strcmp(req->path, "/healthz") == 0 ||
         strcmp(req->path, "/metrics") == 0) {
         serve_api(api, req, res);
         return;

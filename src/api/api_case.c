@@ -305,6 +305,8 @@ struct create_write {
     struct case_created out;
     api_intake_reply_fn *reply;
     void *reply_ctx;
+    api_intake_also_fn *also;
+    void *also_ctx;
 };
 
 static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
@@ -312,7 +314,10 @@ static int create_run(struct api_write *w, struct store_conn *c, struct err *err
     struct create_write *cw = (struct create_write *)w;
     struct case_env env = cw->env;
     env.conn = c;
-    return case_create_in_tx(&env, &cw->in, &cw->out, err);
+    int rc = case_create_in_tx(&env, &cw->in, &cw->out, err);
+    if (rc == 0 && cw->also)
+        rc = cw->also(c, &cw->out, cw->also_ctx, err);
+    return rc;
 }
 
 static int create_reply(struct api_call *call, struct api_write *w)
@@ -322,6 +327,12 @@ static int create_reply(struct api_call *call, struct api_write *w)
 }
 
 int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *reply_ctx)
+{
+    return api_case_intake_also(call, in, NULL, NULL, reply, reply_ctx);
+}
+
+int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
+                         api_intake_reply_fn *reply, void *reply_ctx)
 {
     struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
     int rc;
@@ -338,6 +349,8 @@ int api_case_intake(struct api_call *call, const struct case_new *in, api_intake
     cw->in.citizen_phone = arena_strdup(a, in->citizen_phone);
     cw->reply = reply;
     cw->reply_ctx = reply_ctx;
+    cw->also = also;
+    cw->also_ctx = also_ctx;
     cw->w.run = create_run;
     cw->w.reply = create_reply;
     return api_write_defer(call, &cw->w);

@@ -80,6 +80,10 @@ const struct conf_setting conf_settings[] = {
      "assessment: weight of the satisfaction rate in the composite score, per mille"},
     {"assess_weight_on_time", CONF_INT, S(assess_weight_on_time), "0", 0, 1000,
      "assessment: weight of the on-time rate in the composite score, per mille (0 = not a term)"},
+    {"open311_jurisdiction", CONF_STR, S(open311_jurisdiction), "gridloop.example", 0, 0,
+     "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
+    {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
+     "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

@@ -51,6 +51,8 @@ struct conf {
     int assess_weight_solve;
     int assess_weight_satisfy;
     int assess_weight_on_time;
+    char *open311_jurisdiction;  /* the jurisdiction_id Open311 clients may send */
+    char *open311_contact;   /* discovery: who runs the endpoint */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -46,7 +46,9 @@ static void out_init(struct out *o, int xml, struct arena *a)
     if (xml) {
         o->buf = xmlBufferCreate();
         o->x = xmlNewTextWriterMemory(o->buf, 0);
-        xmlTextWriterStartDocument(o->x, "1.0", "utf-8", NULL);
+        /* Written by hand: libxml2 would spell the encoding "UTF-8", the spec's examples
+         * (and some strict clients) "utf-8". The writer then emits UTF-8 unchanged. */
+        xmlTextWriterWriteRaw(o->x, (const xmlChar *)"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     } else {
         jw_init(&o->j);
     }

@@ -980,8 +980,12 @@ int api_open311_post(struct api_call *call)
     int xml, rc;
     if ((rc = split_file(call, &name, &xml)) < 0)
         return rc;
+    if (strcmp(name, "services") == 0) {
+        http_res_header(call->res, "Allow", "GET, HEAD");
+        return err_set(&call->err, ERR_METHOD, "method POST is not allowed on %s", call->req->path);
+    }
     if (strcmp(name, "requests") != 0 && strcmp(name, "servicerequestupdates") != 0)
-        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s accepts POST", call->req->path);
+        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s", call->req->path);
     if ((rc = parse_form(call, &f)) < 0)
         return rc;
     return strcmp(name, "requests") == 0 ? post_request(call, xml, &f) : post_update(call, xml, &f);

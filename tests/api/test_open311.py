@@ -330,6 +330,16 @@ def test_update_errors(gl):
     for field, value, status in (("status", "MAYBE", 400), ("updated_datetime", "soon", 400),
                                  ("service_request_id", "20000101-000000", 404), ("api_key", "bad", 403)):
         json_error(requests.post(o311(gl, "servicerequestupdates.json"), data={**base, field: value}, timeout=10), status)
+    # Another client may not comment on this client's request.
+    other = gl.post("admin", "/api/v1/open311/clients", json={"name": unique("oc")}).json()["api_key"]
+    json_error(requests.post(o311(gl, "servicerequestupdates.json"), data={**base, "api_key": other}, timeout=10), 403)
+    # A finished case takes no more updates, and the refusal leaves nothing behind.
+    case = case_by_number(gl, number)
+    act(gl, "dispatcher", case, "cancel", reason="重复测试数据")
+    xml_error(requests.post(o311(gl, "servicerequestupdates.xml"), data=base, timeout=10), 409)
+    assert json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"},
+                                timeout=10))[0]["extended_attributes"]["extended_status"] == "cancelled"
+    assert not [e for e in gl.get("admin", f"/api/v1/cases/{case['id']}").json()["timeline"] if e["action"] == "comment"]
 
 
 # ---------------------------------------------------------------- GET filters

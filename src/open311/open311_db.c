@@ -414,10 +414,31 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
 
 static const char *const open_states = "('new', 'dispatched', 'returned', 'processing', 'hanging', 'rectifying')";
 
+/*
+ * "AND col IN (?, ?, ...)" with the values bound. The list is padded with NULLs (which match
+ * nothing) to a power of two, so the prepared-statement cache, keyed by SQL text, holds a few
+ * shapes instead of one per list length. The fragments are fixed text; values are only bound.
+ */
+static char *in_list(struct arena *a, char *sql, const char *col, const char *const *v, size_t n, struct store_arg *args,
+                     size_t *nargs)
+{
+    size_t slots = 1;
+    while (slots < n)
+        slots *= 2;
+    sql = arena_printf(a, "%s AND %s IN (?", sql, col);
+    for (size_t i = 1; i < slots; i++)
+        sql = arena_printf(a, "%s, ?", sql);
+    sql = arena_printf(a, "%s)", sql);
+    for (size_t i = 0; i < slots; i++)
+        args[(*nargs)++] = i < n ? (struct store_arg){.type = 't', .t = v[i]} : (struct store_arg){.type = 'n'};
+    return sql;
+}
+
 int open311_requests_find(struct store_conn *c, const struct open311_query *q, struct arena *a,
                           struct open311_request **out, size_t *n, struct err *err)
 {
-    struct store_arg args[OPEN311_LIST_MAX + 8];
+    _Static_assert(OPEN311_LIST_MAX <= 1024, "the argument array holds a padded list");
+    struct store_arg args[1024 + 8];
     size_t nargs = 0, cap = 0;
     struct store_stmt *s;
     int rc;
@@ -428,22 +449,10 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
         return err_field(err, ERR_BAD_REQUEST, q->nids ? "service_request_id" : "service_code", "at most %d values",
                          OPEN311_LIST_MAX);
     if (q->nids) {
-        /* One placeholder per id: the fragments are fixed text, the ids only ever bound. */
-        sql = arena_printf(a, "%s AND c.number IN (?", sql);
-        for (size_t i = 1; i < q->nids; i++)
-            sql = arena_printf(a, "%s, ?", sql);
-        sql = arena_printf(a, "%s)", sql);
-        for (size_t i = 0; i < q->nids; i++)
-            args[nargs++] = (struct store_arg){.type = 't', .t = q->ids[i]};
+        sql = in_list(a, sql, "c.number", q->ids, q->nids, args, &nargs);
     } else {
-        if (q->ncodes) {
-            sql = arena_printf(a, "%s AND k.code IN (?", sql);
-            for (size_t i = 1; i < q->ncodes; i++)
-                sql = arena_printf(a, "%s, ?", sql);
-            sql = arena_printf(a, "%s)", sql);
-            for (size_t i = 0; i < q->ncodes; i++)
-                args[nargs++] = (struct store_arg){.type = 't', .t = q->codes[i]};
-        }
+        if (q->ncodes)
+            sql = in_list(a, sql, "k.code", q->codes, q->ncodes, args, &nargs);
         if (q->start) {
             sql = arena_printf(a, "%s AND c.created_at >= ?", sql);
             args[nargs++] = (struct store_arg){.type = 'i', .i = q->start};

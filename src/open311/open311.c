@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/mem.h"
 #include "open311/open311.h"
 
 /* Closed means the department's work is done: a replied case waits for the citizen's
@@ -138,4 +139,58 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
         }
     }
     return 0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int email_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || strchr("._%+-", c);
+}
+
+char *open311_scrub(struct arena *a, const char *text)
+{
+    char *s = arena_strdup(a, text ? text : "");
+    size_t n = strlen(s);
+    /* Phone and ID numbers: digits with single '-' or ' ' between groups, 11 or more digits
+     * (a mobile, a landline with its area code, an ID card); first three and last four stay. */
+    for (size_t i = 0; i < n;) {
+        if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1]))) {
+            i++;
+            continue;
+        }
+        /* '-' joins groups only in numbers that start like a phone (0571-..., 138-...), so
+         * case numbers (20261202-000001) and dates stay as they are. */
+        int dash = s[i] == '0' || s[i] == '1';
+        size_t end = i, digits = 0;
+        while (end < n && (is_digit(s[end]) || ((s[end] == ' ' || (dash && s[end] == '-')) && end + 1 < n &&
+                                                 is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
+            digits += is_digit(s[end]);
+            end++;
+        }
+        if (digits >= 11) {
+            size_t seen = 0;
+            for (size_t k = i; k < end; k++)
+                if (is_digit(s[k])) {
+                    if (seen >= 3 && seen < digits - 4)
+                        s[k] = '*';
+                    seen++;
+                }
+        }
+        i = end;
+    }
+    /* Email addresses: the local part keeps its first character. */
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (s[i] != '@' || !email_char(s[i - 1]) || !strchr(s + i + 1, '.'))
+            continue;
+        size_t start = i;
+        while (start > 0 && email_char(s[start - 1]))
+            start--;
+        for (size_t k = start + 1; k < i; k++)
+            s[k] = '*';
+    }
+    return s;
 }

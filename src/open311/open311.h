@@ -68,6 +68,14 @@ const char *open311_status_extended(const char *state, int solved);
 /* 1 if 's' is one of the FixMyStreet extended statuses, in either case ("IN_PROGRESS"). */
 int open311_status_valid(const char *s);
 
+/*
+ * Best-effort masking of personal data that citizens type into free text (descriptions, notes)
+ * before it is published: runs of 11 or more digits (phones with area code, mobiles, ID card
+ * numbers; single spaces between groups, or '-' when the number starts with 0 or 1) keep their first three and last four digits, and
+ * an email address keeps the first character of its local part. Returns a copy in the arena.
+ */
+char *open311_scrub(struct arena *a, const char *text);
+
 /* ---- services and their attributes ---- */
 
 enum open311_datatype {

@@ -396,10 +396,10 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
     o->id = col_str(a, s, 1);
     o->state = col_str(a, s, 2);
     o->solved = (int)store_col_int(s, 3);
-    o->status_notes = col_str(a, s, 4);
+    o->status_notes = open311_scrub(a, store_col_text(s, 4));
     o->service_code = col_str(a, s, 5);
     o->service_name = col_str(a, s, 6);
-    o->description = col_str(a, s, 7);
+    o->description = open311_scrub(a, store_col_text(s, 7));
     o->agency = col_str(a, s, 8);
     o->requested = store_col_int(s, 9);
     o->updated = store_col_int(s, 10);
@@ -541,7 +541,7 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
         u->request_id = col_str(a, s, 1);
         u->status = open311_status_extended(store_col_text(s, 2), (int)store_col_int(s, 3));
         u->at = store_col_int(s, 4);
-        u->description = public_note ? arena_strdup(a, note) : fixed_description(action);
+        u->description = public_note ? open311_scrub(a, note) : fixed_description(action);
         u->media_url = "";
     }
     store_done(s);

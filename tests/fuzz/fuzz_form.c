@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: the application/x-www-form-urlencoded parser. Every field it returns
- * must be NUL-terminated valid UTF-8 with a non-empty name, and lookups must agree with the
- * field list.
+ * libFuzzer target: the application/x-www-form-urlencoded parser, and the Open311 scrubber
+ * its values meet on the way out. Every field must be NUL-terminated valid UTF-8 with a
+ * non-empty name, lookups must agree with the field list, and scrubbing may only turn bytes
+ * into '*' (same length, still valid UTF-8).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "http/http.h"
+#include "open311/open311.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 utf8_invalid_at(x->value, strlen(x->value)) >= 0 || http_form_count(&f, x->name) == 0 ||
                 !http_form_get(&f, x->name))
                 abort();
+            const char *m = open311_scrub(&a, x->value);
+            size_t len = strlen(x->value);
+            if (strlen(m) != len || utf8_invalid_at(m, len) >= 0)
+                abort();
+            for (size_t k = 0; k < len; k++)
+                if (m[k] != x->value[k] && m[k] != '*')
+                    abort();
         }
     }
     arena_release(&a);

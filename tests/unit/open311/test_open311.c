@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/mem.h"
 #include "open311/open311.h"
 #include "test.h"
 
@@ -80,4 +81,27 @@ TEST(open311_attribute_checks)
     for (int t = 0; t < O311_DATATYPE_COUNT; t++)
         CHECK_INT_EQ(open311_datatype_from_name(open311_datatype_name((enum open311_datatype)t)), t, "datatype %d", t);
     CHECK_INT_EQ(open311_datatype_from_name("boolean"), -1, "unknown datatype");
+}
+
+TEST(open311_scrub_masks_numbers_and_emails)
+{
+    static const struct {
+        const char *in, *out;
+    } rows[] = {
+        {"我的电话13800138000请回电", "我的电话138****8000请回电"},
+        {"call 0571-86900101 now", "call 057*-****0101 now"},
+        {"138 0013 8000", "138 **** 8000"},
+        {"138-0013-8000", "138-****-8000"},
+        {"身份证330102199001011234", "身份证330***********1234"},
+        {"工单 20261202-000001 已办结", "工单 20261202-000001 已办结"},   /* 8 + 6 digits: not one number */
+        {"on 2026-12-02 at 8:00", "on 2026-12-02 at 8:00"},
+        {"mail zhang.san@example.com please", "mail z********@example.com please"},
+        {"a @ b", "a @ b"},
+        {"", ""},
+    };
+    struct arena a;
+    arena_init(&a, 256);
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+        CHECK_STR_EQ(open311_scrub(&a, rows[i].in), rows[i].out, "row %zu", i);
+    arena_release(&a);
 }

@@ -482,11 +482,16 @@ static int requests_list(struct api_call *call, int xml)
     int rc;
     if ((rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0)
         return rc;
-    if ((v = query(call, "service_request_id")))
-        q.nids = split_list(call->req->arena, v, (const char ***)&q.ids);
+    const char **list;
+    if ((v = query(call, "service_request_id"))) {
+        q.nids = split_list(call->req->arena, v, &list);
+        q.ids = list;
+    }
     if (!q.nids) {
-        if ((v = query(call, "service_code")))
-            q.ncodes = split_list(call->req->arena, v, (const char ***)&q.codes);
+        if ((v = query(call, "service_code"))) {
+            q.ncodes = split_list(call->req->arena, v, &list);
+            q.codes = list;
+        }
         if ((rc = date_window(call, &q.start, &q.end)) < 0)
             return rc;
         if ((v = query(call, "status"))) {
@@ -789,7 +794,7 @@ static int check_number(struct api_call *call, const char *name, const char *v, 
     return 0;
 }
 
-/* "花园" from a description's first line, cut at 30 characters for the case title. */
+/* The case title: the description's first line, cut at 30 characters. */
 static const char *title_from(struct arena *a, const char *description, const char *fallback)
 {
     if (!description)
@@ -806,7 +811,8 @@ static const char *title_from(struct arena *a, const char *description, const ch
         n = len;
     if (!n)
         return fallback;
-    return arena_printf(a, "%.*s%s", (int)n, description, description[n] && description[n] != '\n' ? "…" : "");
+    int cut = description[n] && description[n] != '\n' && description[n] != '\r';
+    return arena_printf(a, "%.*s%s", (int)n, description, cut ? "…" : "");
 }
 
 static int post_request(struct api_call *call, int xml, const struct http_form *f)

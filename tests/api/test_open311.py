@@ -8,6 +8,7 @@ gridloop → department dispatch/sign/reply → GET shows the change and the upd
 import datetime
 import os
 import shutil
+import time
 
 import pytest
 import requests
@@ -401,6 +402,9 @@ def test_admin_issues_rate_limits_and_revokes_keys(gl):
     assert_error(gl.post("admin", "/api/v1/open311/clients", json={"name": name}), 409)
     assert_error(gl.post("admin", "/api/v1/open311/clients", json={"name": "bad name!"}), 400, field="name")
 
+    # The limit is a fixed window per minute: start well inside one.
+    if time.time() % 60 > 50:
+        time.sleep(61 - time.time() % 60)
     created_id(post_request(gl, api_key=key))
     created_id(post_request(gl, api_key=key))
     r = post_request(gl, api_key=key)

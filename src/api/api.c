@@ -2,6 +2,7 @@
  * Request dispatch: route lookup, authentication, role and scope checks, body parsing,
  * error responses, transactions with audit, and the response cache.
  */
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
     struct api *api = xcalloc(1, sizeof(*api));
     api->d = *deps;
+    /* libxml2 (the Open311 XML writer) sets up its global state here, in one thread, rather
+     * than lazily in whichever request thread writes XML first. */
+    xmlInitParser();
     int rc = api_writer_start(api, err);
     if (rc < 0) {
         free(api);

@@ -220,6 +220,7 @@ int api_open311_client_create(struct api_call *call);
 int api_open311_client_revoke(struct api_call *call);
 int api_open311_attrs_get(struct api_call *call);
 int api_open311_attrs_put(struct api_call *call);
+int api_open311_case(struct api_call *call);
 
 /* ---- helpers ---- */
 

@@ -1231,3 +1231,36 @@ int api_open311_attrs_put(struct api_call *call)
     api_org_changed(call);
     return reply_attrs(call, id);
 }
+
+/* ---------------------------------------------------------------- staff: a case's Open311 origin */
+
+/* GET /api/v1/cases/{id}/open311 (route scope: the case): what the client posted beyond the
+ * case itself, so the department sees the answers to the service's questions. */
+int api_open311_case(struct api_call *call)
+{
+    struct open311_origin o;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = open311_origin_get(call->conn, id, call->req->arena, &o, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "client", o.client);
+    jw_kstr(&w, "service_code", o.service_code);
+    jw_kstr(&w, "address_id", o.address_id);
+    jw_kstr(&w, "device_id", o.device_id);
+    jw_kstr(&w, "account_id", o.account_id);
+    jw_kstr(&w, "media_url", o.media_url);
+    jw_key(&w, "attributes");
+    jw_arr(&w);
+    for (size_t i = 0; i < o.nattrs; i++) {
+        jw_obj(&w);
+        jw_kstr(&w, "code", o.attr_codes[i]);
+        jw_kstr(&w, "value", o.attr_values[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}

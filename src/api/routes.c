@@ -79,6 +79,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/open311/v2/services/{file}",           api_open311_service,     0,     SCOPE_NONE,       0},
     {HTTP_GET,    "/open311/v2/requests/{file}",           api_open311_request,     0,     SCOPE_NONE,       0},
     {HTTP_GET,    "/open311/v2/tokens/{file}",             api_open311_token,       0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/cases/{id}/open311",            api_open311_case,        STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/open311/clients",               api_open311_client_list, ADMIN, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/open311/clients",               api_open311_client_create, ADMIN, SCOPE_NONE,     ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/open311/clients/{id}",          api_open311_client_revoke, ADMIN, SCOPE_NONE,     0},

@@ -197,6 +197,19 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
 int open311_token_lookup(struct store_conn *c, const char *token, struct arena *a, const char **id,
                          struct err *err);
 
+/* What the Open311 POST of a case carried, for staff (no email: personal data without a
+ * reveal flow yet). ERR_NOT_FOUND when the case did not come through Open311. */
+struct open311_origin {
+    const char *client;                /* the client's name */
+    const char *service_code;
+    const char *address_id, *device_id, *account_id, *media_url;
+    const char *const *attr_codes;     /* one row per value, in the order posted */
+    const char *const *attr_values;
+    size_t nattrs;
+};
+int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, struct open311_origin *out,
+                       struct err *err);
+
 /* ---- updates (FixMyStreet extension) ---- */
 
 /* A public event of a case's timeline. */

@@ -494,6 +494,50 @@ int open311_token_lookup(struct store_conn *c, const char *token, struct arena *
     return rc < 0 ? rc : 0;
 }
 
+int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, struct open311_origin *out,
+                       struct err *err)
+{
+    struct store_stmt *s;
+    const char **codes = NULL, **values = NULL;
+    size_t cap = 0, vcap = 0, n = 0;
+    int rc = store_query(c, &s, err,
+                         "SELECT k.name, r.service_code, r.address_id, r.device_id, r.account_id, r.media_url"
+                         " FROM open311_requests r JOIN open311_clients k ON k.id = r.client_id WHERE r.case_id = ?",
+                         "i", case_id);
+    if (rc < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == 1) {
+        out->client = col_str(a, s, 0);
+        out->service_code = col_str(a, s, 1);
+        out->address_id = col_str(a, s, 2);
+        out->device_id = col_str(a, s, 3);
+        out->account_id = col_str(a, s, 4);
+        out->media_url = col_str(a, s, 5);
+    }
+    store_done(s);
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "case %lld did not come through Open311", (long long)case_id);
+    if (rc < 0)
+        return rc;
+    /* rowid order is insertion order: the order the client posted its answers in. */
+    if ((rc = store_query(c, &s, err, "SELECT code, value FROM open311_request_attributes WHERE case_id = ? ORDER BY rowid",
+                          "i", case_id)) < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        codes = grow(a, codes, n, &cap, sizeof(*codes));
+        values = grow(a, values, n, &vcap, sizeof(*values));
+        codes[n] = col_str(a, s, 0);
+        values[n] = col_str(a, s, 1);
+        n++;
+    }
+    store_done(s);
+    out->attr_codes = codes;
+    out->attr_values = values;
+    out->nattrs = n;
+    return rc < 0 ? rc : 0;
+}
+
 /* ---------------------------------------------------------------- updates */
 
 /* The events a citizen follows; the rest (urging, approvals, escalation) are internal. */

@@ -91,6 +91,8 @@ TABLE = [
     ("GET", "/open311/v2/services/{file}", "/open311/v2/services/020201.json", None, PUBLIC, 200),
     ("GET", "/open311/v2/requests/{file}", "/open311/v2/requests/20000101-000001.json", None, PUBLIC, 404),
     ("GET", "/open311/v2/tokens/{file}", "/open311/v2/tokens/no-such-token.json", None, PUBLIC, 404),
+    # The intake cases did not come through Open311: an allowed caller gets 404.
+    ("GET", "/api/v1/cases/{id}/open311", "/api/v1/cases/{shared_case}/open311", None, STAFF, 404),
     ("GET", "/api/v1/open311/clients", "/api/v1/open311/clients", None, ADMIN, 200),
     ("POST", "/api/v1/open311/clients", "/api/v1/open311/clients", PROBE, ADMIN, 400),
     ("DELETE", "/api/v1/open311/clients/{id}", "/api/v1/open311/clients/999999", None, ADMIN, 404),

@@ -257,6 +257,13 @@ def test_round_trip_post_dispatch_reply_and_updates(gl, demo):
     assert case["channel"] == "open311" and case["category"] == "井盖缺失" and case["state"] == "new"
     assert case["citizen"]["name"] == f"Wei{tag} Li" and case["address"] == "学府路 8 号"
     assert case["timeline"][0]["action"] == "create" and case["timeline"][0]["actor"] == "open311.demo-fixmystreet"
+    # Staff see what the client posted beyond the case: the answers, in the order posted.
+    origin = gl.get("dispatcher", f"/api/v1/cases/{case['id']}/open311").json()
+    assert origin["client"] == "demo-fixmystreet" and origin["service_code"] == "020201"
+    assert origin["attributes"] == [{"code": "KIND", "value": "lid"}, {"code": "HAZARD", "value": "hole"},
+                                    {"code": "HAZARD", "value": "sunk"}, {"code": "COUNT", "value": "1"}]
+    assert origin["account_id"] == "acct-7" and "email" not in origin
+    assert gl.get("citizen", f"/api/v1/cases/{case['id']}/open311").status_code == 403
 
     # The token leads to the id.
     root = xml_of(requests.get(o311(gl, f"tokens/{token}.xml"), timeout=10))

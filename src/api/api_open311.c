@@ -271,6 +271,21 @@ static int query_time(struct api_call *call, const char *name, int64_t *out)
     return 0;
 }
 
+/* A positive integer parameter up to 'max'; empty or absent → def. */
+static int query_int(struct api_call *call, const char *name, int64_t def, int64_t max, int64_t *out)
+{
+    const char *v = query(call, name);
+    char *end;
+    *out = def;
+    if (!v)
+        return 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || n < 1 || n > max)
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an integer from 1 to %lld", name, (long long)max);
+    *out = n;
+    return 0;
+}
+
 /* The date window of a list: both given (at most 90 days apart), one given (90 days from or
  * to it), or none (the last 90 days). */
 static int date_window(struct api_call *call, int64_t *start, int64_t *end)
@@ -494,6 +509,13 @@ static int requests_list(struct api_call *call, int xml)
         }
         if ((rc = date_window(call, &q.start, &q.end)) < 0)
             return rc;
+        /* The community's paging extension (Chicago, Boston, Toronto...): page from 1. */
+        int64_t page, size;
+        if ((rc = query_int(call, "page_size", OPEN311_LIST_MAX, OPEN311_LIST_MAX, &size)) < 0 ||
+            (rc = query_int(call, "page", 1, 1000000, &page)) < 0)
+            return rc;
+        q.limit = (int)size;
+        q.offset = (page - 1) * size;
         if ((v = query(call, "status"))) {
             const char **st;
             size_t ns = split_list(call->req->arena, v, &st);

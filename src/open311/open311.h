@@ -189,6 +189,7 @@ struct open311_query {
     int64_t start, end;                /* requested_datetime in [start, end) */
     int status;                        /* bit 0 open, bit 1 closed; 0 = both */
     int limit;                         /* 1..OPEN311_LIST_MAX */
+    int64_t offset;                    /* rows skipped (the page extension) */
 };
 /* Newest first. */
 int open311_requests_find(struct store_conn *c, const struct open311_query *q, struct arena *a,

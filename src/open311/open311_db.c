@@ -466,8 +466,9 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
         else if (q->status == 2)
             sql = arena_printf(a, "%s AND c.state NOT IN %s", sql, open_states);
     }
-    sql = arena_printf(a, "%s ORDER BY c.created_at DESC, c.id DESC LIMIT ?", sql);
+    sql = arena_printf(a, "%s ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?", sql);
     args[nargs++] = (struct store_arg){.type = 'i', .i = q->limit > 0 && q->limit <= OPEN311_LIST_MAX ? q->limit : OPEN311_LIST_MAX};
+    args[nargs++] = (struct store_arg){.type = 'i', .i = q->offset > 0 ? q->offset : 0};
     if ((rc = store_query_argv(c, &s, err, sql, args, nargs)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {

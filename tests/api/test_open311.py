@@ -378,6 +378,15 @@ def test_get_requests_filters(gl):
     assert json_of(requests.get(o311(gl, "requests.json"), params=old, timeout=10)) == []
     root = xml_of(requests.get(o311(gl, "requests.xml"), params=old, timeout=10))
     assert root.tag == "service_requests" and len(root) == 0
+    # The paging extension walks the same list.
+    whole = [r["service_request_id"] for r in json_of(requests.get(o311(gl, "requests.json"), timeout=10))]
+    pages = []
+    for page in (1, 2, 3):
+        pages += [r["service_request_id"] for r in
+                  json_of(requests.get(o311(gl, "requests.json"), params={"page_size": 2, "page": page}, timeout=10))]
+    assert pages == whole[:6]
+    json_error(requests.get(o311(gl, "requests.json"), params={"page_size": 1001}, timeout=10), 400, "page_size")
+    json_error(requests.get(o311(gl, "requests.json"), params={"page": 0}, timeout=10), 400, "page")
     # An empty parameter is an absent one.
     assert requests.get(o311(gl, "requests.json"), params={"status": "", "service_code": ""}, timeout=10).status_code == 200
 

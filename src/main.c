@@ -23,6 +23,7 @@
 #include "core/mem.h"
 #include "demo/demo.h"
 #include "http/http.h"
+#include "open311/open311.h"
 #include "store/store.h"
 #include "triage/triage.h"
 
@@ -40,6 +41,9 @@ static const char usage[] =
     "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
     "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
     "  triage hot --data FILE.tsv [options]              hot topics in a message file (--help for options)\n"
+    "  open311 key add --db FILE --name NAME [--rate-limit N]   issue an Open311 API key (shown once)\n"
+    "  open311 key list --db FILE                        list Open311 clients\n"
+    "  open311 key revoke --db FILE --name NAME          revoke a client's key\n"
     "  --help, --version\n"
     "\n"
     "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
@@ -47,7 +51,7 @@ static const char usage[] =
 
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct opts {
-    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password;
+    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password, *rate_limit;
     int demo;
 };
 
@@ -66,6 +70,7 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o, struct e
         {"--display-name", offsetof(struct opts, display_name)},
         {"--phone", offsetof(struct opts, phone)},
         {"--demo-password", offsetof(struct opts, demo_password)},
+        {"--rate-limit", offsetof(struct opts, rate_limit)},
     };
     for (int i = first; i < argc; i++) {
         if (strcmp(argv[i], "--demo") == 0) {
@@ -168,6 +173,27 @@ static int open_attachments(const struct conf *cf, struct attach_store **out, st
     return rc;
 }
 
+/* The demo's Open311 client: a fixed, published key, like the demo password. */
+#define DEMO_OPEN311_CLIENT "demo-fixmystreet"
+#define DEMO_OPEN311_KEY "demo-open311-key-lanxi"
+
+static int cli_audit(struct store_conn *c, const char *action, const char *target, const char *after,
+                     struct err *err);
+
+static int demo_open311(struct store *st, int64_t now, struct err *err)
+{
+    struct store_conn *c;
+    int rc;
+    if ((rc = store_conn(st, &c, err)) < 0 || (rc = store_begin(c, err)) < 0)
+        return rc;
+    if ((rc = open311_demo_load(c, DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY, now, err)) < 0 ||
+        (rc = cli_audit(c, "open311.demo.load", "open311", NULL, err)) < 0) {
+        store_rollback(c);
+        return rc;
+    }
+    return store_commit(c, err);
+}
+
 static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err)
 {
     struct store *st;
@@ -199,6 +225,9 @@ static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err
         free(model);
         if (rc < 0)
             goto out;
+        if ((rc = demo_open311(st, clock_now(&clk), err)) < 0)
+            goto out;
+        printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY);
     }
 out:
     store_close(st);
@@ -297,6 +326,83 @@ static int cmd_user(const struct conf *cf, const char *sub, const struct opts *o
         }
     } else {
         rc = err_set(err, ERR_BAD_REQUEST, "unknown user command '%s' (add, passwd, list)", sub);
+    }
+out:
+    arena_release(&a);
+    store_close(st);
+    return rc;
+}
+
+static int cmd_open311(const struct conf *cf, const char *sub, const struct opts *o, struct err *err)
+{
+    struct store *st;
+    struct store_conn *c;
+    struct arena a;
+    struct clock clk = clock_real();
+    int rc;
+    if ((rc = open_store(cf, &st, err)) < 0)
+        return rc;
+    arena_init(&a, 4096);
+    if ((rc = store_conn(st, &c, err)) < 0)
+        goto out;
+    if (strcmp(sub, "add") == 0) {
+        char key[44];
+        int64_t id;
+        long rate = OPEN311_RATE_DEFAULT;
+        char *end = NULL;
+        if (!o->name) {
+            rc = err_set(err, ERR_BAD_REQUEST, "open311 key add needs --name");
+            goto out;
+        }
+        if (o->rate_limit && ((rate = strtol(o->rate_limit, &end, 10)) < 1 || rate > OPEN311_RATE_MAX || *end)) {
+            rc = err_field(err, ERR_BAD_REQUEST, "rate-limit", "--rate-limit is 1 to %d requests per minute", OPEN311_RATE_MAX);
+            goto out;
+        }
+        auth_token_new(key);
+        if ((rc = store_begin(c, err)) < 0)
+            goto out;
+        if ((rc = open311_client_create(c, o->name, (int)rate, key, clock_now(&clk), &id, err)) < 0 ||
+            (rc = cli_audit(c, "open311.client.create", arena_printf(&a, "open311_client/%lld", (long long)id), NULL, err)) < 0) {
+            store_rollback(c);
+            goto out;
+        }
+        if ((rc = store_commit(c, err)) < 0)
+            goto out;
+        printf("Open311 client %s (id %lld, %ld requests/minute); its api_key, shown only now:\n%s\n", o->name, (long long)id,
+               rate, key);
+    } else if (strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0) {
+        struct open311_client *v;
+        size_t n;
+        int found = 0;
+        if ((rc = open311_client_list(c, &a, &v, &n, err)) < 0)
+            goto out;
+        if (strcmp(sub, "list") == 0)
+            printf("%-6s %-24s %-32s %-10s %s\n", "id", "name", "account", "rate/min", "active");
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(sub, "list") == 0) {
+                printf("%-6lld %-24s %-32s %-10d %s\n", (long long)v[i].id, v[i].name, v[i].user_name, v[i].rate_limit,
+                       v[i].revoked_at ? "no" : "yes");
+                continue;
+            }
+            if (!o->name || strcmp(v[i].name, o->name) != 0)
+                continue;
+            found = 1;
+            if ((rc = store_begin(c, err)) < 0)
+                goto out;
+            if ((rc = open311_client_revoke(c, v[i].id, clock_now(&clk), err)) < 0 ||
+                (rc = cli_audit(c, "open311.client.revoke", arena_printf(&a, "open311_client/%lld", (long long)v[i].id), NULL,
+                                err)) < 0) {
+                store_rollback(c);
+                goto out;
+            }
+            if ((rc = store_commit(c, err)) < 0)
+                goto out;
+            printf("Open311 client %s revoked\n", o->name);
+        }
+        if (strcmp(sub, "revoke") == 0 && !found)
+            rc = err_field(err, ERR_NOT_FOUND, "name", "no Open311 client named '%s'", o->name ? o->name : "");
+    } else {
+        rc = err_set(err, ERR_BAD_REQUEST, "unknown open311 key command '%s' (add, list, revoke)", sub);
     }
 out:
     arena_release(&a);
@@ -463,11 +569,17 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     int two_word = strcmp(cmd, "user") == 0 || strcmp(cmd, "audit") == 0;
+    /* "open311 key add": the object and the verb are both words. */
+    int three_word = strcmp(cmd, "open311") == 0;
+    if (three_word && (argc < 4 || strcmp(argv[2], "key") != 0)) {
+        rc = err_set(&err, ERR_BAD_REQUEST, "usage: gridloop open311 key add|list|revoke --db FILE ...");
+        goto done;
+    }
     if (two_word && argc < 3) {
         rc = err_set(&err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", cmd);
         goto done;
     }
-    if (strcmp(cmd, "triage") != 0 && (rc = parse_opts(argc, argv, two_word ? 3 : 2, &o, &err)) < 0)
+    if (strcmp(cmd, "triage") != 0 && (rc = parse_opts(argc, argv, three_word ? 4 : two_word ? 3 : 2, &o, &err)) < 0)
         goto done;
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(&cf, &o, &err);
@@ -475,6 +587,8 @@ int main(int argc, char **argv)
         rc = cmd_serve(&cf, &err);
     else if (strcmp(cmd, "user") == 0)
         rc = cmd_user(&cf, argv[2], &o, &err);
+    else if (three_word)
+        rc = cmd_open311(&cf, argv[3], &o, &err);
     else if (strcmp(cmd, "audit") == 0 && strcmp(argv[2], "verify") == 0)
         rc = cmd_audit_verify(&cf, &err);
     else if (strcmp(cmd, "triage") == 0 && triage_from_db)

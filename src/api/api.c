@@ -2,6 +2,7 @@
  * Request dispatch: route lookup, authentication, role and scope checks, body parsing,
  * error responses, transactions with audit, and the response cache.
  */
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
     struct api *api = xcalloc(1, sizeof(*api));
     api->d = *deps;
+    /* libxml2 (the Open311 XML writer) sets up its global state here, in one thread, rather
+     * than lazily in whichever request thread writes XML first. */
+    xmlInitParser();
     int rc = api_writer_start(api, err);
     if (rc < 0) {
         free(api);
@@ -47,6 +51,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->sweep_lock, NULL);
     pthread_cond_init(&api->sweep_cond, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
+    pthread_mutex_init(&api->o311_lock, NULL);
     atomic_store(&api->org_version, 1);
     *out = api;
     return 0;
@@ -66,6 +71,8 @@ void api_free(struct api *api)
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
     api_triage_free(api);
+    api_open311_free(api);
+    pthread_mutex_destroy(&api->o311_lock);
     if (api->sweeper_running) {
         pthread_mutex_lock(&api->sweep_lock);
         api->sweep_stop = 1;
@@ -497,7 +504,10 @@ out:
             http_res_header(res, "Allow", allowed_methods(req));
             req->route = path_match->pattern;
         }
-        api_error(res, &call.err, req->arena);
+        if (strncmp(req->path, "/open311/", 9) == 0)
+            api_open311_error(res, &call.err, req);
+        else
+            api_error(res, &call.err, req->arena);
     }
     if (call.body)
         json_free(call.body);
@@ -514,7 +524,7 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         api_error(res, &e, req->arena);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/healthz") == 0 ||
+    if (strncmp(req->path, "/api/", 5) == 0 || strncmp(req->path, "/open311/", 9) == 0 || strcmp(req->path, "/healthz") == 0 ||
         strcmp(req->path, "/metrics") == 0) {
         serve_api(api, req, res);
         return;

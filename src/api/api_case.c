@@ -319,6 +319,8 @@ struct create_write {
     api_intake_reply_fn *reply;
     void *reply_ctx;
     struct api_suggestion *triage;
+    api_intake_also_fn *also;
+    void *also_ctx;
 };
 
 static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
@@ -326,7 +328,10 @@ static int create_run(struct api_write *w, struct store_conn *c, struct err *err
     struct create_write *cw = (struct create_write *)w;
     struct case_env env = cw->env;
     env.conn = c;
-    return case_create_in_tx(&env, &cw->in, &cw->out, err);
+    int rc = case_create_in_tx(&env, &cw->in, &cw->out, err);
+    if (rc == 0 && cw->also)
+        rc = cw->also(c, &cw->out, cw->also_ctx, err);
+    return rc;
 }
 
 static int create_reply(struct api_call *call, struct api_write *w)
@@ -338,6 +343,12 @@ static int create_reply(struct api_call *call, struct api_write *w)
 }
 
 int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *reply_ctx)
+{
+    return api_case_intake_also(call, in, NULL, NULL, reply, reply_ctx);
+}
+
+int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
+                         api_intake_reply_fn *reply, void *reply_ctx)
 {
     struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
     int rc;
@@ -358,6 +369,8 @@ int api_case_intake(struct api_call *call, const struct case_new *in, api_intake
      * writes. */
     if ((rc = api_triage_intake(call, &cw->in, &cw->triage)) < 0)
         return rc;
+    cw->also = also;
+    cw->also_ctx = also_ctx;
     cw->w.run = create_run;
     cw->w.reply = create_reply;
     return api_write_defer(call, &cw->w);

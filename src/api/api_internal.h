@@ -74,6 +74,9 @@ struct api {
     struct notify_worker *notifier;
     pthread_mutex_t events_lock;
     struct event_sub *subs;
+    /* Open311 POSTs per client in the current minute (api_open311.c). */
+    pthread_mutex_t o311_lock;
+    struct o311_window *o311_windows;
 };
 
 struct api_call {
@@ -153,6 +156,14 @@ struct case_created;
 typedef int api_intake_reply_fn(struct api_call *call, const struct case_created *created,
                                 const struct case_actor *actor, void *ctx);
 int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *ctx);
+/* The same, with 'also(c, created, also_ctx, err)' run on the writer thread right after the
+ * case is created, in its transaction: a channel's own records about the case (Open311's
+ * token and attributes) commit with it or not at all. also_ctx must live in the request arena
+ * and own copies of what it needs. */
+typedef int api_intake_also_fn(struct store_conn *c, const struct case_created *created, void *also_ctx,
+                               struct err *err);
+int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
+                         api_intake_reply_fn *reply, void *ctx);
 
 /*
  * Triage (api_triage.c). A suggestion for a new or existing case: category with alternatives
@@ -226,6 +237,18 @@ int api_routing_rule_get(struct api_call *call);
 int api_routing_rule_create(struct api_call *call);
 int api_routing_rule_update(struct api_call *call);
 int api_routing_rule_delete(struct api_call *call);
+int api_open311_discovery(struct api_call *call);
+int api_open311_get(struct api_call *call);
+int api_open311_post(struct api_call *call);
+int api_open311_service(struct api_call *call);
+int api_open311_request(struct api_call *call);
+int api_open311_token(struct api_call *call);
+int api_open311_client_list(struct api_call *call);
+int api_open311_client_create(struct api_call *call);
+int api_open311_client_revoke(struct api_call *call);
+int api_open311_attrs_get(struct api_call *call);
+int api_open311_attrs_put(struct api_call *call);
+int api_open311_case(struct api_call *call);
 
 /* ---- helpers ---- */
 
@@ -289,6 +312,12 @@ int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
 /* Stop the notification worker and end the event subscriptions (api_free). */
 void api_events_free(struct api *api);
+
+/* Paths under /open311/ answer errors in the Open311 format of their suffix (api_open311.c). */
+void api_open311_error(struct http_res *res, const struct err *err, struct http_req *req);
+
+/* Open311 POST rate limits, per client and minute (api_open311.c; api_free). */
+void api_open311_free(struct api *api);
 
 /* 1 if the caller has any of 'roles'. */
 int api_has_role(const struct api_call *call, unsigned roles);

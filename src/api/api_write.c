@@ -4,6 +4,8 @@
  * has committed, the writer resumes the request and the answer is built on an HTTP thread.
  * So a 201 is only ever sent after COMMIT returned, i.e. after the fsync of synchronous=FULL.
  */
+#include <string.h>
+
 #include "api/api_internal.h"
 #include "case/case.h"
 #include "core/log.h"
@@ -67,7 +69,10 @@ static void finish(void *arg, struct http_req *req, struct http_res *res)
         err_set(&call.err, rc, "%s", err_default_message(rc));
     if (err_http_status(call.err.code) >= 500)
         log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path, call.err.msg);
-    api_error(res, &call.err, req->arena);
+    if (strncmp(req->path, "/open311/", 9) == 0)
+        api_open311_error(res, &call.err, req);
+    else
+        api_error(res, &call.err, req->arena);
 }
 
 int api_write_defer(struct api_call *call, struct api_write *w)

@@ -80,5 +80,21 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},
 
+    /* Open311 GeoReport v2 (docs/open311.md): public reads; a POST carries a client's
+     * api_key in its form, checked by the handler, which then acts as the client's service
+     * account. The {file} segments carry the format suffix (.xml or .json). */
+    {HTTP_GET,    "/open311/{file}",                       api_open311_discovery,   0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/open311/v2/{file}",                    api_open311_get,         0,     SCOPE_NONE,       0},
+    {HTTP_POST,   "/open311/v2/{file}",                    api_open311_post,        0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/open311/v2/services/{file}",           api_open311_service,     0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/open311/v2/requests/{file}",           api_open311_request,     0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/open311/v2/tokens/{file}",             api_open311_token,       0,     SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/cases/{id}/open311",            api_open311_case,        STAFF, SCOPE_CASE,       0},
+    {HTTP_GET,    "/api/v1/open311/clients",               api_open311_client_list, ADMIN, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/open311/clients",               api_open311_client_create, ADMIN, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/open311/clients/{id}",          api_open311_client_revoke, ADMIN, SCOPE_NONE,     0},
+    {HTTP_GET,    "/api/v1/categories/{id}/attributes",    api_open311_attrs_get,   ANY,   SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/categories/{id}/attributes",    api_open311_attrs_put,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
+
     {HTTP_OTHER, NULL, NULL, 0, SCOPE_NONE, 0},
 };

@@ -90,6 +90,10 @@ const struct conf_setting conf_settings[] = {
      "duplicate suggestions: farthest distance between two located cases (0 = ignore location)"},
     {"dup_min_score", CONF_INT, S(dup_min_score), "500", 1, 1000,
      "duplicate suggestions: smallest text similarity, per mille"},
+    {"open311_jurisdiction", CONF_STR, S(open311_jurisdiction), "gridloop.example", 0, 0,
+     "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
+    {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
+     "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

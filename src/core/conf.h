@@ -56,6 +56,8 @@ struct conf {
     int dup_window_days;
     int dup_max_meters;
     int dup_min_score;           /* per mille */
+    char *open311_jurisdiction;  /* the jurisdiction_id Open311 clients may send */
+    char *open311_contact;   /* discovery: who runs the endpoint */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -220,6 +220,38 @@ struct http_part {
 int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a,
                         struct http_part *out, struct err *err);
 
+/* ---- application/x-www-form-urlencoded ---- */
+
+#define HTTP_FORM_MAX_FIELDS 256
+
+struct http_form_field {
+    const char *name;             /* decoded, NUL-terminated (arena) */
+    const char *value;            /* decoded, NUL-terminated (arena); "" for "name" or "name=" */
+};
+
+struct http_form {
+    struct http_form_field *fields;   /* arena; in body order, repeats kept */
+    size_t n;
+};
+
+/*
+ * Parse a form body (WHATWG URL-encoded: '&'-separated name=value pairs, '+' is a space,
+ * %XX escapes). Empty pairs ("a=1&&b=2") are skipped. Names and values are decoded into the
+ * arena and must be UTF-8 without NUL; a malformed escape, invalid UTF-8, a decoded NUL, an
+ * empty name or more than HTTP_FORM_MAX_FIELDS pairs is ERR_BAD_REQUEST naming the field
+ * (its decoded name when known).
+ */
+int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out, struct err *err);
+
+/* The first value of 'name', or NULL when absent. */
+const char *http_form_get(const struct http_form *f, const char *name);
+
+/* How many times 'name' occurs. */
+size_t http_form_count(const struct http_form *f, const char *name);
+
+/* 1 if 'content_type' is application/x-www-form-urlencoded (any parameters, any case). */
+int http_form_content_type(const char *content_type);
+
 /* ---- static files ---- */
 
 struct http_static;

@@ -96,6 +96,21 @@ TABLE = [
     ("GET", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", None, STAFF, 404),
     ("PATCH", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", PROBE, ADMIN, 404),
     ("DELETE", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", None, ADMIN, 404),
+    # Open311: public reads; a POST's key is in its form (a JSON probe is no form: 400). The
+    # Open311 error bodies are checked in test_open311.py.
+    ("GET", "/open311/{file}", "/open311/discovery.json", None, PUBLIC, 200),
+    ("GET", "/open311/v2/{file}", "/open311/v2/services.json", None, PUBLIC, 200),
+    ("POST", "/open311/v2/{file}", "/open311/v2/requests.json", PROBE, PUBLIC, 400),
+    ("GET", "/open311/v2/services/{file}", "/open311/v2/services/020201.json", None, PUBLIC, 200),
+    ("GET", "/open311/v2/requests/{file}", "/open311/v2/requests/20000101-000001.json", None, PUBLIC, 404),
+    ("GET", "/open311/v2/tokens/{file}", "/open311/v2/tokens/no-such-token.json", None, PUBLIC, 404),
+    # The intake cases did not come through Open311: an allowed caller gets 404.
+    ("GET", "/api/v1/cases/{id}/open311", "/api/v1/cases/{shared_case}/open311", None, STAFF, 404),
+    ("GET", "/api/v1/open311/clients", "/api/v1/open311/clients", None, ADMIN, 200),
+    ("POST", "/api/v1/open311/clients", "/api/v1/open311/clients", PROBE, ADMIN, 400),
+    ("DELETE", "/api/v1/open311/clients/{id}", "/api/v1/open311/clients/999999", None, ADMIN, 404),
+    ("GET", "/api/v1/categories/{id}/attributes", "/api/v1/categories/1/attributes", None, ALL, 200),
+    ("PUT", "/api/v1/categories/{id}/attributes", "/api/v1/categories/1/attributes", PROBE, ADMIN, 400),
 ]
 
 # Callers that the route's roles admit but its scope refuses, per concrete path: the 403 says
@@ -191,7 +206,9 @@ def test_role_table(gl, ids, who, method, pattern, path, body, roles, ok_status)
         assert "requires role" not in e["message"], e
     elif roles is PUBLIC or loopback_public or (who in roles):
         assert r.status_code == ok_status, f"{who} {method} {url}: {r.status_code} {r.text[:300]}"
-        if ok_status == 400:
+        if pattern.startswith("/open311/"):
+            assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+        elif ok_status == 400:
             assert_error(r, 400, "bad_request", "_probe")
         elif ok_status == 404:
             assert_error(r, 404, "not_found")

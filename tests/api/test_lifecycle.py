@@ -143,7 +143,8 @@ def test_user_add_list_and_login(server_factory):
     assert p.returncode == 0
     line = next(ln for ln in p.stdout.splitlines() if " cli_user " in ln)
     assert "operator,supervisor" in line and line.rstrip().endswith("yes")
-    assert len(p.stdout.splitlines()) == 1 + 9 + 1  # header, demo users, the new one
+    # header, demo users, the demo Open311 client's service account, the new one
+    assert len(p.stdout.splitlines()) == 1 + 9 + 1 + 1
 
     # Duplicate name.
     p = run_cli("user", "add", "--db", db, "--name", "cli_user", "--password", "cli-pass-123", "--role", "operator")
@@ -194,7 +195,8 @@ def test_audit_verify_detects_tampering(tmp_path, template_db):
         assert run_cli("user", "add", "--db", db, "--name", f"aud{i}", "--password", "audit-pass-1",
                        "--role", "citizen").returncode == 0
     p = run_cli("audit", "verify", "--db", db)
-    assert p.returncode == 0 and "intact: 4 entries" in p.stdout
+    # the demo load, the demo Open311 client, the three users
+    assert p.returncode == 0 and "intact: 5 entries" in p.stdout
 
     # Change the content of entry 2 (in a copy).
     bad = str(tmp_path / "tampered")

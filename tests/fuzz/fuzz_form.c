@@ -1,0 +1,53 @@
+/*
+ * libFuzzer target: the application/x-www-form-urlencoded parser, and the Open311 scrubber
+ * its values meet on the way out. Every field must be NUL-terminated valid UTF-8 with a
+ * non-empty name, lookups must agree with the field list, and scrubbing may only turn bytes
+ * into '*' (same length, still valid UTF-8).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "http/http.h"
+#include "open311/open311.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A copy of exactly the input's length, so ASan sees any read past its end. */
+    char *body = xmalloc(size ? size : 1);
+    if (size)
+        memcpy(body, data, size);
+    struct arena a;
+    struct http_form f;
+    struct err err = ERR_INIT;
+    arena_init(&a, 1024);
+    int rc = http_form_parse(body, size, &a, &f, &err);
+    if (rc != 0 && rc != ERR_BAD_REQUEST)
+        abort();
+    if (rc == 0) {
+        if (f.n > HTTP_FORM_MAX_FIELDS)
+            abort();
+        for (size_t i = 0; i < f.n; i++) {
+            const struct http_form_field *x = &f.fields[i];
+            if (!*x->name || utf8_invalid_at(x->name, strlen(x->name)) >= 0 ||
+                utf8_invalid_at(x->value, strlen(x->value)) >= 0 || http_form_count(&f, x->name) == 0 ||
+                !http_form_get(&f, x->name))
+                abort();
+            const char *m = open311_scrub(&a, x->value);
+            size_t len = strlen(x->value);
+            if (strlen(m) != len || utf8_invalid_at(m, len) >= 0)
+                abort();
+            for (size_t k = 0; k < len; k++)
+                if (m[k] != x->value[k] && m[k] != '*')
+                    abort();
+        }
+    }
+    arena_release(&a);
+    free(body);
+    return 0;
+}

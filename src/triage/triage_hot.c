@@ -4,7 +4,7 @@
  * Features: character bigrams of the title (counted twice: a title is the citizen's own
  * summary) and of the text (first TEXT_CPS characters), plus each place the message names
  * (see place extraction below) as a feature of its own. Weights are TF-IDF over the messages
- * in the window (1 + ln tf) · ln(N / df); bigrams in more than a tenth of the messages are
+ * in the window (1 + ln tf) · ln(1 + N / df); bigrams in more than a tenth of the messages are
  * dropped as carrying no topic; a message keeps its TOP_FEATURES heaviest features and is
  * L2-normalised, so similarity is a cosine in 0..1.
  *
@@ -409,9 +409,9 @@ static void featurise(struct run *r)
                 e++;
             size_t df = run_of(all, nall, vec[j], NULL);
             if (df <= max_df || (vec[j] & 1u)) {
-                double idf = log((double)r->m / (double)df);
-                if (idf > 0)
-                    f[nf++] = (struct feat){vec[j], (float)((1.0 + log((double)(e - j))) * idf)};
+                /* Smoothed: in a small window a word every message shares is the topic. */
+                double idf = log(1.0 + (double)r->m / (double)df);
+                f[nf++] = (struct feat){vec[j], (float)((1.0 + log((double)(e - j))) * idf)};
             }
             j = e;
         }

@@ -377,6 +377,8 @@ static void featurise(struct run *r)
         for (int p = 0; p < r->mf[i].nplaces; p++)   /* a named place weighs like a title bigram */
             for (int t = 0; t < 2; t++)
                 push_u32(&vec, &nvec, &capvec, r->mf[i].places[p]);
+        if (nvec == start[i])
+            continue;   /* nothing to count (and vec may still be NULL) */
         qsort(vec + start[i], nvec - start[i], sizeof(uint32_t), by_u32);
         for (size_t j = start[i]; j < nvec; j++)
             if (j == start[i] || vec[j] != vec[j - 1])

@@ -117,6 +117,9 @@ TEST(triage_hot_options)
     CHECK_INT_EQ(triage_hot(msgs, ARRAY_SIZE(msgs), &o, &a, &t, &n, &err), ERR_BAD_REQUEST, "similarity above 1");
     CHECK_STR_EQ(err.field, "min_similarity", "field named");
     CHECK_INT_EQ(triage_hot(msgs, 0, NULL, &a, &t, &n, &err), 0, "no messages");
+    static const struct triage_hot_msg empty[] = {{1, T0, "a", NULL, "！", 0}, {2, T0, "b", "", "", 0}};
+    CHECK_INT_EQ(triage_hot(empty, ARRAY_SIZE(empty), NULL, &a, &t, &n, &err), 0, "messages without content");
+    CHECK_INT_EQ(n, 0, "no topics from nothing");
     CHECK_INT_EQ(n, 0, "no topics");
     arena_release(&a);
 }

@@ -385,8 +385,20 @@ static void featurise(struct run *r)
                 push_u32(&all, &nall, &capall, vec[j]);
     }
     start[r->m] = nvec;
-    if (nall)
+    /* Distinct features with their document frequency, so df is one binary search away. */
+    uint32_t *dfs = xmalloc(mem_size_mul(nall ? nall : 1, sizeof(uint32_t)));
+    size_t nuniq = 0;
+    if (nall) {
         qsort(all, nall, sizeof(uint32_t), by_u32);
+        for (size_t i = 0; i < nall; i++) {
+            if (nuniq > 0 && all[nuniq - 1] == all[i]) {
+                dfs[nuniq - 1]++;
+            } else {
+                all[nuniq] = all[i];
+                dfs[nuniq++] = 1;
+            }
+        }
+    }
 
     /* Place dictionary: one entry per distinct place, df = how many messages name it. */
     if (r->nplaces) {
@@ -409,7 +421,7 @@ static void featurise(struct run *r)
             size_t e = j;
             while (e < to && vec[e] == vec[j])
                 e++;
-            size_t df = run_of(all, nall, vec[j], NULL);
+            size_t at, df = run_of(all, nuniq, vec[j], &at) ? dfs[at] : 1;
             if (df <= max_df || (vec[j] & 1u)) {
                 /* Smoothed: in a small window a word every message shares is the topic. */
                 double idf = log(1.0 + (double)r->m / (double)df);
@@ -433,6 +445,7 @@ static void featurise(struct run *r)
     free(start);
     free(vec);
     free(all);
+    free(dfs);
     free(cbuf);
 }
 

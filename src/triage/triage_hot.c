@@ -83,6 +83,7 @@ struct word {
 
 /* The word lists as code points, built once per triage_hot() call. */
 struct place_words {
+    uint64_t first[64];       /* bit (c mod 4096): some stop word or suffix starts with c */
     struct word suffix[sizeof(place_suffixes) / sizeof(place_suffixes[0])];
     struct word tail[sizeof(place_tails) / sizeof(place_tails[0])];
     struct word stop[sizeof(place_stops) / sizeof(place_stops[0])];
@@ -94,14 +95,29 @@ static void word_init(struct word *w, const char *s, int max_prefix)
     w->max_prefix = max_prefix;
 }
 
+static void mark_first(struct place_words *pw, const struct word *w)
+{
+    pw->first[(w->c[0] & 4095) >> 6] |= 1ULL << (w->c[0] & 63);
+}
+
+static int maybe_first(const struct place_words *pw, uint32_t c)
+{
+    return (pw->first[(c & 4095) >> 6] >> (c & 63)) & 1;
+}
+
 static void place_words_init(struct place_words *pw)
 {
-    for (size_t i = 0; i < sizeof(place_suffixes) / sizeof(place_suffixes[0]); i++)
+    memset(pw->first, 0, sizeof(pw->first));
+    for (size_t i = 0; i < sizeof(place_suffixes) / sizeof(place_suffixes[0]); i++) {
         word_init(&pw->suffix[i], place_suffixes[i].s, place_suffixes[i].max_prefix);
+        mark_first(pw, &pw->suffix[i]);
+    }
     for (size_t i = 0; i < sizeof(place_tails) / sizeof(place_tails[0]); i++)
         word_init(&pw->tail[i], place_tails[i], 0);
-    for (size_t i = 0; i < sizeof(place_stops) / sizeof(place_stops[0]); i++)
+    for (size_t i = 0; i < sizeof(place_stops) / sizeof(place_stops[0]); i++) {
         word_init(&pw->stop[i], place_stops[i], 0);
+        mark_first(pw, &pw->stop[i]);
+    }
 }
 
 static int word_at(const uint32_t *c, size_t n, size_t i, const struct word *w)
@@ -146,6 +162,8 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
             start = i + 1;
             continue;
         }
+        if (!maybe_first(pw, c[i]))
+            continue;   /* most characters start no stop word and no suffix */
         const struct word *stop = NULL;
         for (size_t k = 0; k < N_OF(pw->stop) && !stop; k++)
             if (word_at(c, n, i, &pw->stop[k]))

@@ -116,7 +116,7 @@ struct triage_dup_hit {
 /* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
-/* has_location = 0: lat/lon ignored. Re-adding an id replaces it. */
+/* has_location = 0 (or a non-finite lat/lon): no location. Re-adding an id replaces it. */
 void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
                     const char *text);
 void triage_dup_remove(struct triage_dup_index *ix, int64_t id);

@@ -721,9 +721,10 @@ static void heat(const struct run *r, struct cluster *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct triage_hot_msg *msg = &r->msgs[r->sel[c->members[i]]];
         likes += msg->likes > 0 ? msg->likes : 0;
-        if (msg->at > r->newest - period)
+        uint64_t age = (uint64_t)r->newest - (uint64_t)msg->at;   /* newest >= at: no overflow */
+        if (age < (uint64_t)period)
             recent++;
-        else if (msg->at > r->newest - 2 * period)
+        else if (age < 2 * (uint64_t)period)
             previous++;
     }
     int a = distinct_authors(r, c);
@@ -922,7 +923,7 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
             r.newest = msgs[i].at;
     r.sel = xmalloc(mem_size_mul(n, sizeof(uint32_t)));
     for (size_t i = 0; i < n; i++)
-        if (r.o.window_seconds == 0 || msgs[i].at >= r.newest - r.o.window_seconds)
+        if (r.o.window_seconds == 0 || (uint64_t)r.newest - (uint64_t)msgs[i].at <= (uint64_t)r.o.window_seconds)
             r.sel[r.m++] = (uint32_t)i;
     r.mf = xcalloc(r.m ? r.m : 1, sizeof(*r.mf));
     place_words_init(&r.pw);

@@ -242,6 +242,49 @@ int main(int argc, char **argv)
            cpu[nq * 9 / 10] / 1e3, cpu[nq * 99 / 100] / 1e3, cpu[nq - 1] / 1e3);
     printf("hits per query %.2f; re-worded reports whose original was found: %ld of %ld\n",
            (double)hits_total / nq, related_found, related);
+
+    /* Real near-duplicates: 附件3 has 52 groups of messages with the same title and detail
+     * under different ids. Index all its messages (no window, no location) and count which
+     * of those pairs are found, and how many other pairs score at or above the threshold. */
+    if (dir) {
+        char path[1024];
+        size_t len;
+        snprintf(path, sizeof(path), "%s/messages_hot.tsv", dir);
+        char *data = slurp(path, &len);
+        struct triage_hot_msg *m;
+        size_t n;
+        struct err err = ERR_INIT;
+        struct triage_hot_columns cols = {"title,detail", "", "message_time_iso", "", "", ""};
+        if (data && triage_hot_read_tsv(data, len, &cols, &a, &m, &n, &err) == 0) {
+            struct triage_dup_opts o = {0, 0, 0.5};
+            struct triage_dup_index *hx = triage_dup_new(&o);
+            for (size_t i = 0; i < n; i++)
+                triage_dup_add(hx, (int64_t)i, m[i].at, 0, 0, 0, m[i].text);
+            long exact = 0, exact_found = 0, other = 0, other_hi = 0;
+            struct triage_dup_hit h[64];
+            for (size_t i = 0; i < n; i++) {
+                for (size_t j = i + 1; j < n; j++)
+                    exact += strcmp(m[i].text, m[j].text) == 0;
+                int k = triage_dup_query(hx, m[i].text, m[i].at, 0, 0, 0, h, 64);
+                for (int q = 0; q < k; q++) {
+                    size_t j = (size_t)h[q].id;
+                    if (j <= i)
+                        continue;
+                    if (strcmp(m[i].text, m[j].text) == 0) {
+                        exact_found++;
+                    } else {
+                        other++;
+                        other_hi += h[q].score >= 0.8;
+                    }
+                }
+            }
+            printf("messages_hot.tsv: %zu messages; same-text pairs found %ld of %ld; other pairs at >= 0.5: %ld "
+                   "(of which >= 0.8: %ld)\n",
+                   n, exact_found, exact, other, other_hi);
+            triage_dup_free(hx);
+        }
+        free(data);
+    }
     free(ns);
     free(cpu);
     free(sp);

@@ -155,7 +155,7 @@ struct triage_hot_topic {
     const char *title;        /* representative message's title (or text start) */
     int64_t representative_id;
     int nplaces;
-    const char **places;      /* places mentioned, most frequent first */
+    const char **places;      /* places mentioned (≤ 5), most telling first: members naming it × rarity */
     int nids;
     const int64_t *ids;       /* member message ids, ascending */
 };

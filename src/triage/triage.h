@@ -173,7 +173,7 @@ struct triage_dup_hit {
 /* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
-/* has_location = 0: lat/lon ignored. Re-adding an id replaces it. */
+/* has_location = 0 (or a non-finite lat/lon): no location. Re-adding an id replaces it. */
 void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
                     const char *text);
 void triage_dup_remove(struct triage_dup_index *ix, int64_t id);
@@ -212,7 +212,7 @@ struct triage_hot_topic {
     const char *title;        /* representative message's title (or text start) */
     int64_t representative_id;
     int nplaces;
-    const char **places;      /* places mentioned, most frequent first */
+    const char **places;      /* places mentioned (≤ 5), most telling first: members naming it × rarity */
     int nids;
     const int64_t *ids;       /* member message ids, ascending */
 };

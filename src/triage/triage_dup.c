@@ -267,7 +267,7 @@ void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has
     memset(&en, 0, sizeof(en));
     en.id = id;
     en.at = at;
-    en.has_location = has_location ? 1 : 0;
+    en.has_location = has_location && isfinite(lat) && isfinite(lon) ? 1 : 0;
     en.lat = lat;
     en.lon = lon;
     en.live = 1;
@@ -341,6 +341,8 @@ int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, 
 
     if (max <= 0 || !signature(ix, text ? text : "", sig, key))
         return 0;
+    if (!isfinite(lat) || !isfinite(lon))
+        has_location = 0;   /* a broken location is no location, not a NaN distance */
     pthread_rwlock_rdlock(&ix->lock);
     for (int b = 0; b < BANDS; b++) {
         for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL; s = ix->e[s].next[b]) {
@@ -363,8 +365,9 @@ int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, 
         if (i > 0 && cand[i] == cand[i - 1])
             continue;
         const struct entry *en = &ix->e[cand[i]];
-        int64_t dt = en->at > at ? en->at - at : at - en->at;
-        if (ix->opts.window_seconds > 0 && dt > ix->opts.window_seconds)
+        /* Unsigned: the distance between any two int64 times fits, no overflow. */
+        uint64_t dt = en->at > at ? (uint64_t)en->at - (uint64_t)at : (uint64_t)at - (uint64_t)en->at;
+        if (ix->opts.window_seconds > 0 && dt > (uint64_t)ix->opts.window_seconds)
             continue;
         double m = -1;
         if (has_location && en->has_location) {

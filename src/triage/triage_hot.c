@@ -4,7 +4,7 @@
  * Features: character bigrams of the title (counted twice: a title is the citizen's own
  * summary) and of the text (first TEXT_CPS characters), plus each place the message names
  * (see place extraction below) as a feature of its own. Weights are TF-IDF over the messages
- * in the window (1 + ln tf) · ln(N / df); bigrams in more than a tenth of the messages are
+ * in the window (1 + ln tf) · ln(1 + N / df); bigrams in more than a tenth of the messages are
  * dropped as carrying no topic; a message keeps its TOP_FEATURES heaviest features and is
  * L2-normalised, so similarity is a cosine in 0..1.
  *
@@ -67,7 +67,7 @@ static const char *const place_stops[] = {
     "断头路", "之路", "出路", "跑路", "区域", "我们", "你们", "他们", "业主", "居民", "市民", "村民", "所有",
     "整个", "全部", "相信", "督促", "核查", "宣传", "考虑", "引起", "周边", "距离", "听闻", "最近", "其中",
     "地址", "政府", "部门", "领导", "位置", "以及", "前往", "靠近", "临近", "连接", "通往", "途经", "经过",
-    "包括", "比如", "例如", "您好", "如果", "确定", "目前", "购置", "回购", "安排", "购买", "出售", "的", "在", "了", "是", "和", "与", "及", "到", "从",
+    "包括", "比如", "例如", "您好", "如果", "确定", "目前", "购置", "回购", "安排", "购买", "出售", "后续", "老旧", "配套", "其他", "附属", "周围", "新建", "多个", "两个", "部分", "家属", "一期", "二期", "三期", "四期", "的", "在", "了", "是", "和", "与", "及", "到", "从",
     "对", "向", "给", "把", "被", "我", "你", "他", "她", "这", "那", "请", "有", "该", "本", "此", "各",
     "个", "等", "就", "也", "都", "又", "还", "为", "因", "于", "去", "来", "往", "进", "里", "内", "外",
     "修", "走", "过", "条", "多", "些", "么", "吗", "呢", "啊", "很", "太", "将", "已", "着", "每", "不",
@@ -83,6 +83,7 @@ struct word {
 
 /* The word lists as code points, built once per triage_hot() call. */
 struct place_words {
+    uint64_t first[64];       /* bit (c mod 4096): some stop word or suffix starts with c */
     struct word suffix[sizeof(place_suffixes) / sizeof(place_suffixes[0])];
     struct word tail[sizeof(place_tails) / sizeof(place_tails[0])];
     struct word stop[sizeof(place_stops) / sizeof(place_stops[0])];
@@ -94,14 +95,29 @@ static void word_init(struct word *w, const char *s, int max_prefix)
     w->max_prefix = max_prefix;
 }
 
+static void mark_first(struct place_words *pw, const struct word *w)
+{
+    pw->first[(w->c[0] & 4095) >> 6] |= 1ULL << (w->c[0] & 63);
+}
+
+static int maybe_first(const struct place_words *pw, uint32_t c)
+{
+    return (pw->first[(c & 4095) >> 6] >> (c & 63)) & 1;
+}
+
 static void place_words_init(struct place_words *pw)
 {
-    for (size_t i = 0; i < sizeof(place_suffixes) / sizeof(place_suffixes[0]); i++)
+    memset(pw->first, 0, sizeof(pw->first));
+    for (size_t i = 0; i < sizeof(place_suffixes) / sizeof(place_suffixes[0]); i++) {
         word_init(&pw->suffix[i], place_suffixes[i].s, place_suffixes[i].max_prefix);
+        mark_first(pw, &pw->suffix[i]);
+    }
     for (size_t i = 0; i < sizeof(place_tails) / sizeof(place_tails[0]); i++)
         word_init(&pw->tail[i], place_tails[i], 0);
-    for (size_t i = 0; i < sizeof(place_stops) / sizeof(place_stops[0]); i++)
+    for (size_t i = 0; i < sizeof(place_stops) / sizeof(place_stops[0]); i++) {
         word_init(&pw->stop[i], place_stops[i], 0);
+        mark_first(pw, &pw->stop[i]);
+    }
 }
 
 static int word_at(const uint32_t *c, size_t n, size_t i, const struct word *w)
@@ -146,6 +162,8 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
             start = i + 1;
             continue;
         }
+        if (!maybe_first(pw, c[i]))
+            continue;   /* most characters start no stop word and no suffix */
         const struct word *stop = NULL;
         for (size_t k = 0; k < N_OF(pw->stop) && !stop; k++)
             if (word_at(c, n, i, &pw->stop[k]))
@@ -377,14 +395,28 @@ static void featurise(struct run *r)
         for (int p = 0; p < r->mf[i].nplaces; p++)   /* a named place weighs like a title bigram */
             for (int t = 0; t < 2; t++)
                 push_u32(&vec, &nvec, &capvec, r->mf[i].places[p]);
+        if (nvec == start[i])
+            continue;   /* nothing to count (and vec may still be NULL) */
         qsort(vec + start[i], nvec - start[i], sizeof(uint32_t), by_u32);
         for (size_t j = start[i]; j < nvec; j++)
             if (j == start[i] || vec[j] != vec[j - 1])
                 push_u32(&all, &nall, &capall, vec[j]);
     }
     start[r->m] = nvec;
-    if (nall)
+    /* Distinct features with their document frequency, so df is one binary search away. */
+    uint32_t *dfs = xmalloc(mem_size_mul(nall ? nall : 1, sizeof(uint32_t)));
+    size_t nuniq = 0;
+    if (nall) {
         qsort(all, nall, sizeof(uint32_t), by_u32);
+        for (size_t i = 0; i < nall; i++) {
+            if (nuniq > 0 && all[nuniq - 1] == all[i]) {
+                dfs[nuniq - 1]++;
+            } else {
+                all[nuniq] = all[i];
+                dfs[nuniq++] = 1;
+            }
+        }
+    }
 
     /* Place dictionary: one entry per distinct place, df = how many messages name it. */
     if (r->nplaces) {
@@ -407,13 +439,11 @@ static void featurise(struct run *r)
             size_t e = j;
             while (e < to && vec[e] == vec[j])
                 e++;
-            size_t df = run_of(all, nall, vec[j], NULL);
+            size_t at, df = run_of(all, nuniq, vec[j], &at) ? dfs[at] : 1;
             if (df <= max_df || (vec[j] & 1u)) {
-                /* Smoothed, so that a term most messages of a small set share (a live
-                 * window of a few reports) still counts. */
-                double idf = log((1.0 + (double)r->m) / (1.0 + (double)df)) + 1.0;
-                if (idf > 0)
-                    f[nf++] = (struct feat){vec[j], (float)((1.0 + log((double)(e - j))) * idf)};
+                /* Smoothed: in a small window a word every message shares is the topic. */
+                double idf = log(1.0 + (double)r->m / (double)df);
+                f[nf++] = (struct feat){vec[j], (float)((1.0 + log((double)(e - j))) * idf)};
             }
             j = e;
         }
@@ -433,6 +463,7 @@ static void featurise(struct run *r)
     free(start);
     free(vec);
     free(all);
+    free(dfs);
     free(cbuf);
 }
 
@@ -690,9 +721,10 @@ static void heat(const struct run *r, struct cluster *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct triage_hot_msg *msg = &r->msgs[r->sel[c->members[i]]];
         likes += msg->likes > 0 ? msg->likes : 0;
-        if (msg->at > r->newest - period)
+        uint64_t age = (uint64_t)r->newest - (uint64_t)msg->at;   /* newest >= at: no overflow */
+        if (age < (uint64_t)period)
             recent++;
-        else if (msg->at > r->newest - 2 * period)
+        else if (age < 2 * (uint64_t)period)
             previous++;
     }
     int a = distinct_authors(r, c);
@@ -891,7 +923,7 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
             r.newest = msgs[i].at;
     r.sel = xmalloc(mem_size_mul(n, sizeof(uint32_t)));
     for (size_t i = 0; i < n; i++)
-        if (r.o.window_seconds == 0 || msgs[i].at >= r.newest - r.o.window_seconds)
+        if (r.o.window_seconds == 0 || (uint64_t)r.newest - (uint64_t)msgs[i].at <= (uint64_t)r.o.window_seconds)
             r.sel[r.m++] = (uint32_t)i;
     r.mf = xcalloc(r.m ? r.m : 1, sizeof(*r.mf));
     place_words_init(&r.pw);

@@ -10,9 +10,15 @@
  * by one of the rule's 'unless' words is not an event but a hazard report ("火灾隐患") and
  * does not fire either.
  *
+ * A match that is only a risk (可能, 随时, 面临, 担心… within the four characters before it:
+ * "随时可能倒塌") or that comes late in a long text (after EARLY_CHARS characters: petitions
+ * retell old injuries, an emergency is said up front) fires at most as urgent, with half its
+ * weight.
+ *
  * Score = 1 − Π(1 − weight) over the rules that fired (noisy-OR: independent evidence adds
- * up, never past 1). Level = the highest level among them; an urgent case whose score reaches
- * PROMOTE_SCORE (several independent urgent signs together) becomes an emergency.
+ * up, never past 1), each rule counted once with its strongest match. Level = the highest
+ * level among them; an urgent case whose score reaches PROMOTE_SCORE (several independent
+ * urgent signs together) becomes an emergency.
  */
 #include <string.h>
 
@@ -23,6 +29,7 @@
 #define NEG_WINDOW 4          /* characters looked back for a negator */
 #define TEXT_MAX 16384        /* bytes of folded text examined */
 #define NEAR_MAX 32           /* occurrences kept per side of a 'near' rule */
+#define EARLY_CHARS 300       /* an emergency stated later than this is taken as background */
 
 struct rule {
     const char *name;
@@ -44,7 +51,7 @@ static const struct rule rules[] = {
                              NULL, NULL, 0, "隐患|演练|预防|防控|安全|通道|设施|器材|栓|检查"},
     {"冒烟",         1, 0.60, "冒烟|浓烟|烟雾很大|焦糊味",
                              NULL, NULL, 0, "排放|污染"},
-    {"人员受伤",     2, 0.85, "受伤|流血|出血|骨折|昏迷|晕倒|摔伤|撞伤|砸伤|烫伤|咬伤|被狗咬|伤者|头破血流|抢救|送医院|打120|叫救护车",
+    {"人员受伤",     2, 0.85, "受伤|流血|出血|骨折|昏迷|晕倒|摔伤|撞伤|砸伤|烫伤|咬伤|被狗咬|伤者|头破血流|送医院|打120|叫救护车",
                              NULL, NULL, 0, NULL},
     {"独居老人失联", 2, 0.85, "独居老人失联|孤寡老人失联",
                              "独居|孤寡|空巢|一个人住|老人|老太|老大爷|老奶奶", "联系不上|失联|无人应答|没人应答|敲门没人|敲门不应|没人开门|无人开门|几天没出门|好几天没见|不见人", 40, NULL},
@@ -64,7 +71,7 @@ static const struct rule rules[] = {
                              "孩子|小孩|儿童|女儿|儿子|孙子|孙女", "走失|失踪|不见了|找不到了|丢了|没回家", 12, NULL},
     {"人身安全",     2, 0.85, "打人|持刀|砍人|斗殴|行凶|自杀|跳楼|轻生|威胁杀|要杀",
                              NULL, NULL, 0, NULL},
-    {"中毒",         2, 0.85, "中毒|毒气|有毒气体|化学品泄漏|化学品泄露",
+    {"中毒",         2, 0.85, "中毒|有毒气体泄漏|毒气泄漏|化学品泄漏|化学品泄露",
                              NULL, NULL, 0, NULL},
     {"井盖缺失",     1, 0.60, "没有井盖|井盖丢失|井盖缺失|井盖被偷|井盖破损|井盖没了",
                              NULL, NULL, 0, NULL},
@@ -77,6 +84,7 @@ static const struct rule rules[] = {
 
 /* Words that negate what follows, and words that start like a negator but do not negate. */
 static const char negators[] = "没有|没|无|未|不是|不|并非|非|别|排除|防止|预防|以防|避免|谨防|杜绝";
+static const char hedges[] = "可能|随时|面临|担心|害怕|怕|恐|存在|隐患|一旦|防止|万一|容易";
 static const char not_negators[] =
     "不停|不断|不少|不住|不久|不幸|不慎|不小心|不仅|不但|不知|不得不|不到|不能|不了|不见|不上|不开|无法|无故|无数|未成年|未经|非常|非法|没想到|不出|不让|不管|不顾";
 
@@ -108,8 +116,9 @@ static int clause_break(const char *s)
     return (b == 0xE3 && (unsigned char)s[1] == 0x80 && ((unsigned char)s[2] == 0x82 || (unsigned char)s[2] == 0x81));
 }
 
-/* Whether the match at byte 'at' of t is negated (see the file comment). */
-static int negated(const char *t, size_t at, size_t len)
+/* Whether a word of 'list' ends within NEG_WINDOW characters before byte 'at' of t, in the
+ * same clause; words of 'except' starting at the same place do not count. */
+static int preceded_by(const char *t, size_t at, size_t len, const char *list, const char *except)
 {
     size_t q = at;
     for (int back = 0; back < NEG_WINDOW && q > 0; back++) {
@@ -118,13 +127,18 @@ static int negated(const char *t, size_t at, size_t len)
         while (q > 0 && !is_lead((unsigned char)t[q]));
         if (clause_break(t + q))
             return 0;
-        if (word_at(not_negators, t + q, len - q))
+        if (except && word_at(except, t + q, len - q))
             continue;
-        size_t nl = word_at(negators, t + q, len - q);
+        size_t nl = word_at(list, t + q, len - q);
         if (nl && q + nl <= at)
             return 1;
     }
     return 0;
+}
+
+static int negated(const char *t, size_t at, size_t len)
+{
+    return preceded_by(t, at, len, negators, not_negators);
 }
 
 static size_t chars_between(const char *t, size_t from, size_t to)
@@ -139,6 +153,7 @@ static size_t chars_between(const char *t, size_t from, size_t to)
  * (at most max); returns how many. */
 static int find_all(const char *t, size_t len, const char *list, const char *unless, size_t *at, size_t *end, int max)
 {
+    /* 'max' bounds the work on long texts too: a phrase found that often has said enough. */
     int n = 0;
     const char *p = list;
     while (*p && n < max) {
@@ -159,30 +174,48 @@ static int find_all(const char *t, size_t len, const char *list, const char *unl
     return n;
 }
 
+/* Strength of a match starting at byte 'at': 2 stated event, 1 risk or background. */
+static int strength(const char *t, size_t at, size_t len)
+{
+    if (preceded_by(t, at, len, hedges, NULL))
+        return 1;
+    return chars_between(t, 0, at) > EARLY_CHARS ? 1 : 2;
+}
+
+/* 0 when the rule does not fire, else the strength of its strongest match. */
 static int rule_fires(const struct rule *r, const char *t, size_t len)
 {
     size_t a_at[NEAR_MAX], a_end[NEAR_MAX], b_at[NEAR_MAX], b_end[NEAR_MAX];
-    if (find_all(t, len, r->phrases, r->unless, a_at, a_end, 1) > 0)
-        return 1;
-    if (!r->near)
-        return 0;
-    int na = find_all(t, len, r->near, r->unless, a_at, a_end, NEAR_MAX);
+    int best = 0;
+    int na = find_all(t, len, r->phrases, r->unless, a_at, a_end, NEAR_MAX);
+    for (int i = 0; i < na && best < 2; i++) {
+        int s = strength(t, a_at[i], len);
+        best = s > best ? s : best;
+    }
+    if (!r->near || best == 2)
+        return best;
+    na = find_all(t, len, r->near, r->unless, a_at, a_end, NEAR_MAX);
     if (na == 0)
-        return 0;
+        return best;
     int nb = find_all(t, len, r->with, r->unless, b_at, b_end, NEAR_MAX);
-    for (int i = 0; i < na; i++)
-        for (int j = 0; j < nb; j++) {
-            size_t gap;
-            if (b_at[j] >= a_end[i])
+    for (int i = 0; i < na && best < 2; i++)
+        for (int j = 0; j < nb && best < 2; j++) {
+            size_t gap, first;
+            if (b_at[j] >= a_end[i]) {
                 gap = chars_between(t, a_end[i], b_at[j]);
-            else if (a_at[i] >= b_end[j])
+                first = a_at[i];
+            } else if (a_at[i] >= b_end[j]) {
                 gap = chars_between(t, b_end[j], a_at[i]);
-            else
+                first = b_at[j];
+            } else {
                 continue;   /* overlapping: the same characters cannot be both halves */
-            if (gap <= (size_t)r->within)
-                return 1;
+            }
+            if (gap <= (size_t)r->within) {
+                int s = strength(t, first, len);
+                best = s > best ? s : best;
+            }
         }
-    return 0;
+    return best;
 }
 
 void triage_urgency(const char *text, struct triage_urgency *out)
@@ -191,16 +224,20 @@ void triage_urgency(const char *text, struct triage_urgency *out)
     size_t len = triage_fold_utf8(text ? text : "", t, sizeof(t));
     double keep = 1.0;
     const struct rule *fired[sizeof(rules) / sizeof(rules[0])];
+    double weight[sizeof(rules) / sizeof(rules[0])];
     int nfired = 0;
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        if (!rule_fires(&rules[i], t, len))
+        int s = rule_fires(&rules[i], t, len);
+        if (!s)
             continue;
+        int level = s == 2 || rules[i].level < 1 ? rules[i].level : 1;
+        weight[nfired] = s == 2 ? rules[i].weight : rules[i].weight / 2;
         fired[nfired++] = &rules[i];
-        keep *= 1.0 - rules[i].weight;
-        if (rules[i].level > out->level)
-            out->level = rules[i].level;
+        keep *= 1.0 - weight[nfired - 1];
+        if (level > out->level)
+            out->level = level;
     }
     out->score = 1.0 - keep;
     if (out->level == 1 && out->score >= PROMOTE_SCORE)
@@ -209,7 +246,7 @@ void triage_urgency(const char *text, struct triage_urgency *out)
     for (int k = 0; k < nfired && out->nrules < TRIAGE_URGENCY_RULES; k++) {
         int best = -1;
         for (int i = 0; i < nfired; i++)
-            if (fired[i] && (best < 0 || fired[i]->weight > fired[best]->weight))
+            if (fired[i] && (best < 0 || weight[i] > weight[best]))
                 best = i;
         out->rules[out->nrules++] = fired[best]->name;
         fired[best] = NULL;

@@ -1,4 +1,6 @@
+#include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +76,10 @@ TEST(triage_dup_window_and_distance)
     CHECK_INT_EQ(n, 4, "a query without location ignores distance (12 is in, 11 is too old)");
     n = triage_dup_query(ix, original, T0 + 3 * DAY, 1, 28.2000, 112.9000, hits, 1);
     CHECK_INT_EQ(n, 1, "max respected");
+    n = triage_dup_query(ix, original, T0 + 3 * DAY, 1, NAN, 112.9000, hits, 8);
+    CHECK_INT_EQ(n, 4, "a NaN location is no location");
+    n = triage_dup_query(ix, original, INT64_MIN, 0, 0, 0, hits, 8);
+    CHECK_INT_EQ(n, 0, "extreme times do not overflow into the window");
     triage_dup_free(ix);
 }
 

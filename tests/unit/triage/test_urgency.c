@@ -44,6 +44,9 @@ TEST(triage_urgency_negation_does_not_fire)
     static const char *const texts[] = {
         "刚才检查过了，没有着火，只是有点焦味的错觉",
         "物业说不是燃气泄漏，是下水道的味道",
+        "楼道里有股怪味，不是燃气，应该是垃圾",
+        "孩子没有走失，已经找到了，谢谢",
+        "电梯没有困人，只是按钮坏了",
         "雨停了路面无积水，谢谢",
         "幸好没有人受伤",
         "建议加强消防检查，消除火灾隐患",
@@ -98,4 +101,23 @@ TEST(triage_urgency_odd_input)
     big[sizeof(big) - 1] = '\0';
     triage_urgency(big, &u);
     CHECK_INT_EQ(u.level, 0, "long text");
+}
+
+TEST(triage_urgency_risk_and_background_are_urgent_only)
+{
+    struct triage_urgency u;
+    triage_urgency("老楼外墙开裂，随时可能倒塌", &u);
+    CHECK(has_rule(&u, "建筑倒塌"), "the rule is named");
+    CHECK_INT_EQ(u.level, 1, "a risk of collapse is urgent, not an emergency");
+    triage_urgency("老楼外墙倒塌了", &u);
+    CHECK_INT_EQ(u.level, 2, "a collapse is an emergency");
+
+    /* A long petition that mentions an old injury far from its start. */
+    char text[4096] = "关于工伤认定结果的申诉。";
+    while (strlen(text) < 1500)
+        strcat(text, "我们多次向有关部门反映情况，希望得到公正处理。");
+    strcat(text, "当年我在工地上受伤。");
+    triage_urgency(text, &u);
+    CHECK(has_rule(&u, "人员受伤"), "still named");
+    CHECK_INT_EQ(u.level, 1, "background injury is urgent at most");
 }

@@ -31,8 +31,27 @@ struct retired_model {
     struct retired_model *next;
 };
 
+/* Model labels (category codes) resolved to categories, for one model and one version of the
+ * organisation data; rebuilt when either changes, so suggestions cost no category queries. */
+struct label_cat {
+    int64_t id;
+    char *code, *name;
+    int active;
+};
+
+struct label_map {
+    const struct triage_model *model;
+    int64_t org_version;
+    size_t ncats;
+    struct label_cat *cats;            /* sorted by code */
+    int *of_label;                     /* per model label: index in cats, -1 if none */
+    struct label_map *retired_next;
+};
+
 struct api_triage {
     pthread_mutex_t lock;
+    struct label_map *map;
+    struct label_map *retired_maps;
     struct triage_model *model;       /* NULL: no model file yet */
     struct retired_model *retired;
     char *path;
@@ -177,11 +196,94 @@ int api_start_triage(struct api *api, struct err *err)
     return 0;
 }
 
+static void label_map_free(struct label_map *map)
+{
+    if (!map)
+        return;
+    for (size_t i = 0; i < map->ncats; i++) {
+        free(map->cats[i].code);
+        free(map->cats[i].name);
+    }
+    free(map->cats);
+    free(map->of_label);
+    free(map);
+}
+
+static int by_code(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct label_cat *)elem)->code);
+}
+
+static const struct label_cat *cat_by_code(const struct label_map *map, const char *code)
+{
+    return bsearch(code, map->cats, map->ncats, sizeof(*map->cats), by_code);
+}
+
+/* The label map for 'm' at the organisation version of this call (valid until api_free). */
+static int label_map_of(struct api_call *call, const struct triage_model *m, const struct label_map **out)
+{
+    struct api_triage *t = call->api->triage;
+    int64_t version = atomic_load(&call->api->org_version);
+    struct store_stmt *s;
+    int rc = 0;
+    pthread_mutex_lock(&t->lock);
+    if (t->map && t->map->model == m && t->map->org_version == version)
+        goto out;
+    struct label_map *map = xcalloc(1, sizeof(*map));
+    size_t cap = 64;
+    map->model = m;
+    map->org_version = version;
+    map->cats = xmalloc(cap * sizeof(*map->cats));
+    if ((rc = store_query(call->conn, &s, &call->err, "SELECT id, code, name, active FROM categories ORDER BY code", "")) < 0) {
+        label_map_free(map);
+        goto out;
+    }
+    while ((rc = store_step(s, &call->err)) == 1) {
+        if (map->ncats == cap) {
+            cap *= 2;
+            map->cats = xrealloc(map->cats, mem_size_mul(cap, sizeof(*map->cats)));
+        }
+        struct label_cat *c = &map->cats[map->ncats++];
+        c->id = store_col_int(s, 0);
+        c->code = xstrdup(store_col_text(s, 1));
+        c->name = xstrdup(store_col_text(s, 2));
+        c->active = (int)store_col_int(s, 3);
+    }
+    store_done(s);
+    if (rc < 0) {
+        label_map_free(map);
+        goto out;
+    }
+    /* ORDER BY code is SQLite's byte order, the same as strcmp's, which bsearch relies on. */
+    int n = triage_model_nlabels(m);
+    map->of_label = xmalloc(mem_size_mul((size_t)(n > 0 ? n : 1), sizeof(int)));
+    for (int i = 0; i < n; i++) {
+        const struct label_cat *c = cat_by_code(map, triage_model_label(m, i));
+        map->of_label[i] = c ? (int)(c - map->cats) : -1;
+    }
+    if (t->map) {
+        t->map->retired_next = t->retired_maps;
+        t->retired_maps = t->map;
+    }
+    t->map = map;
+    rc = 0;
+out:
+    *out = t->map;
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
 void api_triage_free(struct api *api)
 {
     struct api_triage *t = api->triage;
     if (!t)
         return;
+    label_map_free(t->map);
+    while (t->retired_maps) {
+        struct label_map *r = t->retired_maps;
+        t->retired_maps = r->retired_next;
+        label_map_free(r);
+    }
     triage_model_free(t->model);
     while (t->retired) {
         struct retired_model *r = t->retired;
@@ -222,25 +324,27 @@ int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t
         goto out;
 
     const struct triage_model *m = current_model(api);
+    const struct label_map *map;
     struct triage_result r;
     if (m && triage_classify(m, text, &r) == 0) {
+        if ((rc = label_map_of(call, m, &map)) < 0)
+            goto out;
         s->model_version = arena_strdup(a, triage_model_version(m));
         for (int i = 0; i < r.ntop; i++) {
-            struct org_category k;
-            struct err ignore = ERR_INIT;
+            int at = map->of_label[r.top[i].label];
             /* Labels of categories deleted or retired since training are not suggested. */
-            if (org_category_get_by_code(call->conn, triage_model_label(m, r.top[i].label), a, &k, &ignore) < 0 ||
-                !k.active)
+            if (at < 0 || !map->cats[at].active)
                 continue;
+            const struct label_cat *k = &map->cats[at];
             if (!s->category_id) {
-                s->category_id = k.id;
-                s->category_code = k.code;
-                s->category_name = k.name;
+                s->category_id = k->id;
+                s->category_code = arena_strdup(a, k->code);
+                s->category_name = arena_strdup(a, k->name);
                 s->prob = r.top[i].prob;
             } else {
-                s->alt[s->nalt].id = k.id;
-                s->alt[s->nalt].code = k.code;
-                s->alt[s->nalt].name = k.name;
+                s->alt[s->nalt].id = k->id;
+                s->alt[s->nalt].code = arena_strdup(a, k->code);
+                s->alt[s->nalt].name = arena_strdup(a, k->name);
                 s->alt[s->nalt].prob = r.top[i].prob;
                 s->nalt++;
             }
@@ -249,19 +353,16 @@ int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t
         memcpy(s->why, r.why, sizeof(r.why[0]) * (size_t)r.nwhy);
         if (s->category_id) {
             /* The top level, with the probability of every suggested label under it. */
-            struct org_category top;
             char code[3] = {s->category_code[0], s->category_code[1], '\0'};
-            if ((rc = org_category_get_by_code(call->conn, code, a, &top, &call->err)) == 0) {
-                s->level1_id = top.id;
-                s->level1_name = top.name;
+            const struct label_cat *top = cat_by_code(map, code);
+            if (top) {
+                s->level1_id = top->id;
+                s->level1_name = arena_strdup(a, top->name);
                 s->level1_prob = s->prob;
                 for (int i = 0; i < s->nalt; i++)
                     if (strncmp(s->alt[i].code, code, 2) == 0)
                         s->level1_prob += s->alt[i].prob;
-            } else if (rc != ERR_NOT_FOUND) {
-                goto out;
             }
-            rc = 0;
         }
     }
     int64_t category = in->category_id ? in->category_id : s->category_id;
@@ -290,22 +391,31 @@ int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t
             goto out;
         int n = triage_dup_query(api->triage->dups, text, call->now, in->has_location, in->lat, in->lon, hits,
                                  DUP_MAX + 1);
+        int64_t ids[DUP_MAX + 1];
+        struct case_rec recs[CASE_MANY_MAX];
+        int nrecs;
+        for (int i = 0; i < n; i++)
+            ids[i] = hits[i].id;
+        if (n && (rc = case_get_many(call->conn, ids, n, a, recs, &nrecs, &call->err)) < 0)
+            goto out;
         for (int i = 0; i < n && s->ndup < DUP_MAX; i++) {
-            struct case_rec c;
-            struct err ignore = ERR_INIT;
+            const struct case_rec *c = NULL;
+            for (int j = 0; j < nrecs && !c; j++)
+                if (recs[j].id == hits[i].id)
+                    c = &recs[j];
             if (hits[i].id == exclude_id)
                 continue;
-            if (case_get(call->conn, hits[i].id, a, &c, &ignore) < 0 || case_state_is_final(c.state)) {
+            if (!c || case_state_is_final(c->state)) {
                 /* Finished since it was indexed: no longer a merge target. */
                 triage_dup_remove(api->triage->dups, hits[i].id);
                 continue;
             }
-            if (!case_visible(&actor, &c))
+            if (!case_visible(&actor, c))
                 continue;
-            s->dup[s->ndup].id = c.id;
-            s->dup[s->ndup].number = c.number;
-            s->dup[s->ndup].title = c.title;
-            s->dup[s->ndup].state = case_state_name(c.state);
+            s->dup[s->ndup].id = c->id;
+            s->dup[s->ndup].number = c->number;
+            s->dup[s->ndup].title = c->title;
+            s->dup[s->ndup].state = case_state_name(c->state);
             s->dup[s->ndup].score = hits[i].score;
             s->dup[s->ndup].meters = hits[i].meters;
             s->ndup++;

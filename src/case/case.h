@@ -236,6 +236,11 @@ struct case_event_rec {
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err);
 int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
                        struct err *err);
+/* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in
+ * 'out' (CASE_MANY_MAX records), in no particular order. */
+#define CASE_MANY_MAX 16
+int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
+                  struct err *err);
 int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out,
                   size_t *n, struct err *err);
 

@@ -99,6 +99,30 @@ static int get_where(struct store_conn *c, const char *sql, const char *types, i
     return rc;
 }
 
+int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
+                  struct err *err)
+{
+    /* Always CASE_MANY_MAX placeholders, padded with id 0 (never a case), so one prepared
+     * statement serves every call. */
+    int64_t p[CASE_MANY_MAX] = {0};
+    struct store_stmt *s;
+    int rc;
+    *n = 0;
+    if (nids > CASE_MANY_MAX)
+        return err_set(err, ERR_INTERNAL, "case_get_many: more than %d ids", CASE_MANY_MAX);
+    memcpy(p, ids, (size_t)nids * sizeof(*ids));
+    rc = store_query(c, &s, err,
+                     "SELECT " CASE_COLS CASE_FROM "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "iiiiiiiiiiiiiiii", p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
+                     p[12], p[13], p[14], p[15]);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX)
+        case_read_row(s, a, &out[(*n)++]);
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}
+
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err)
 {
     return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id = ?", "i", id, NULL, a, out, err);

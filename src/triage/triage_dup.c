@@ -32,6 +32,10 @@
 #define TEXT_CPS 4096          /* longer texts are compared on their start */
 #define NIL UINT32_MAX
 #define TOMB (UINT32_MAX - 1)
+/* Matches taken per band. Chains are newest first, and a burst of near-identical reports (a
+ * burst main, an outage: hundreds of calls) would otherwise make every query walk and sort
+ * all of them; the newest are the ones a dispatcher merges into. */
+#define BAND_CANDIDATES 32
 
 struct entry {
     int64_t id, at;
@@ -313,12 +317,6 @@ size_t triage_dup_count(struct triage_dup_index *ix)
     return n;
 }
 
-static int by_slot(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b)
 {
     if (a->score != b->score)
@@ -329,72 +327,70 @@ static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b
     return a->id < b->id;
 }
 
+/* Score one candidate against the query and keep it among the best 'max' (sorted). */
+static void score_candidate(const struct triage_dup_index *ix, const struct entry *en, const uint16_t *sig, int64_t at,
+                            int has_location, double lat, double lon, struct triage_dup_hit *hits, int max, int *nhits)
+{
+    /* Unsigned: the distance between any two int64 times fits, no overflow. */
+    uint64_t dt = en->at > at ? (uint64_t)en->at - (uint64_t)at : (uint64_t)at - (uint64_t)en->at;
+    if (ix->opts.window_seconds > 0 && dt > (uint64_t)ix->opts.window_seconds)
+        return;
+    double m = -1;
+    if (has_location && en->has_location) {
+        m = meters_between(lat, lon, en->lat, en->lon);
+        if (ix->opts.max_meters > 0 && m > ix->opts.max_meters)
+            return;
+    }
+    int same = 0;
+    for (int k = 0; k < K; k++)
+        same += en->sig[k] == sig[k];
+    struct triage_dup_hit h = {en->id, (double)same / K, m};
+    if (h.score < ix->opts.min_score)
+        return;
+    /* Insertion into the short sorted list of the best 'max'. */
+    int j = *nhits < max ? (*nhits)++ : max;
+    if (j == max && !better(&h, &hits[max - 1]))
+        return;
+    if (j == max)
+        j = max - 1;
+    while (j > 0 && better(&h, &hits[j - 1])) {
+        hits[j] = hits[j - 1];
+        j--;
+    }
+    hits[j] = h;
+}
+
 int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
                      struct triage_dup_hit *hits, int max)
 {
     uint16_t sig[K];
     uint32_t key[BANDS];
-    uint32_t local[256];
-    uint32_t *cand = local;
-    size_t ncand = 0, capcand = sizeof(local) / sizeof(local[0]);
+    /* Slots already scored: every band may name the same entry. A table twice the most
+     * candidates the bands can yield, so probing always ends. */
+    uint32_t seen[2 * BANDS * BAND_CANDIDATES];
     int nhits = 0;
 
     if (max <= 0 || !signature(ix, text ? text : "", sig, key))
         return 0;
     if (!isfinite(lat) || !isfinite(lon))
         has_location = 0;   /* a broken location is no location, not a NaN distance */
+    memset(seen, 0xff, sizeof(seen));
     pthread_rwlock_rdlock(&ix->lock);
     for (int b = 0; b < BANDS; b++) {
-        for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL; s = ix->e[s].next[b]) {
+        int taken = 0;
+        for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL && taken < BAND_CANDIDATES; s = ix->e[s].next[b]) {
             if (ix->e[s].key[b] != key[b])
                 continue;
-            if (ncand == capcand) {
-                capcand *= 2;
-                if (cand == local) {
-                    cand = xmalloc(mem_size_mul(capcand, sizeof(uint32_t)));
-                    memcpy(cand, local, sizeof(local));
-                } else {
-                    cand = xrealloc(cand, mem_size_mul(capcand, sizeof(uint32_t)));
-                }
-            }
-            cand[ncand++] = s;
-        }
-    }
-    qsort(cand, ncand, sizeof(uint32_t), by_slot);
-    for (size_t i = 0; i < ncand; i++) {
-        if (i > 0 && cand[i] == cand[i - 1])
-            continue;
-        const struct entry *en = &ix->e[cand[i]];
-        /* Unsigned: the distance between any two int64 times fits, no overflow. */
-        uint64_t dt = en->at > at ? (uint64_t)en->at - (uint64_t)at : (uint64_t)at - (uint64_t)en->at;
-        if (ix->opts.window_seconds > 0 && dt > (uint64_t)ix->opts.window_seconds)
-            continue;
-        double m = -1;
-        if (has_location && en->has_location) {
-            m = meters_between(lat, lon, en->lat, en->lon);
-            if (ix->opts.max_meters > 0 && m > ix->opts.max_meters)
+            taken++;
+            size_t h = (s * 2654435761u) % (sizeof(seen) / sizeof(seen[0]));
+            while (seen[h] != NIL && seen[h] != s)
+                h = (h + 1) % (sizeof(seen) / sizeof(seen[0]));
+            if (seen[h] == s)
                 continue;
+            seen[h] = s;
+            score_candidate(ix, &ix->e[s], sig, at, has_location, lat, lon, hits, max, &nhits);
         }
-        int same = 0;
-        for (int k = 0; k < K; k++)
-            same += en->sig[k] == sig[k];
-        struct triage_dup_hit h = {en->id, (double)same / K, m};
-        if (h.score < ix->opts.min_score)
-            continue;
-        /* Insertion into the short sorted list of the best 'max'. */
-        int j = nhits < max ? nhits++ : max;
-        if (j == max && !better(&h, &hits[max - 1]))
-            continue;
-        if (j == max)
-            j = max - 1;
-        while (j > 0 && better(&h, &hits[j - 1])) {
-            hits[j] = hits[j - 1];
-            j--;
-        }
-        hits[j] = h;
     }
     pthread_rwlock_unlock(&ix->lock);
-    if (cand != local)
-        free(cand);
     return nhits;
 }

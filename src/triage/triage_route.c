@@ -3,6 +3,7 @@
  * Category and region codes are hierarchical by prefix (org), so "in the subtree of" is a
  * prefix comparison that the query can do without walking parents.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -151,24 +152,65 @@ int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err)
     return changed ? 0 : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
 }
 
-int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, struct triage_route *out,
-                 struct err *err)
+/* Code of a category or region by id into 'out' ("" when absent). */
+static int code_of(struct store_conn *c, const char *sql, int64_t id, char *out, size_t cap, struct err *err)
 {
     struct store_stmt *s;
     int rc;
+    out[0] = '\0';
+    if (!id)
+        return 0;
+    if ((rc = store_query(c, &s, err, sql, "i", id)) < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1)
+        snprintf(out, cap, "%s", store_col_text(s, 0));
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* The prefixes of 'code' at the given lengths (NULL where the code is shorter), which are the
+ * codes of its ancestors and itself: the lookups below are then equality on indexed codes. */
+static void prefixes(const char *code, const int *lens, int n, char (*buf)[24], const char **out)
+{
+    size_t len = strlen(code);
+    for (int i = 0; i < n; i++) {
+        out[i] = NULL;
+        if ((size_t)lens[i] <= len && lens[i] < 24) {
+            memcpy(buf[i], code, (size_t)lens[i]);
+            buf[i][lens[i]] = '\0';
+            out[i] = buf[i];
+        }
+    }
+}
+
+int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, struct triage_route *out,
+                 struct err *err)
+{
+    static const int category_lens[3] = {2, 4, 6};
+    /* District, street, community (org: fixed lengths); a grid (longer, varying) is only itself. */
+    static const int region_lens[3] = {6, 9, 12};
+    char kcode[24], rcode[64], kbuf[3][24], rbuf[3][24];
+    const char *k[3], *g[4];
+    struct store_stmt *s;
+    int rc;
     memset(out, 0, sizeof(*out));
+    if ((rc = code_of(c, "SELECT code FROM categories WHERE id = ?", category_id, kcode, sizeof(kcode), err)) < 0 ||
+        (rc = code_of(c, "SELECT code FROM regions WHERE id = ?", region_id, rcode, sizeof(rcode), err)) < 0)
+        return rc;
+    if (!kcode[0])
+        return 0;
+    prefixes(kcode, category_lens, 3, kbuf, k);
+    prefixes(rcode, region_lens, 3, rbuf, g);
+    g[3] = strlen(rcode) > 12 ? rcode : NULL;
     /* A rule for the category or an ancestor, anywhere or in a region containing the case's. */
     rc = store_query(c, &s, err,
-                     "SELECT r.id, r.department_id FROM categories kc"
-                     " JOIN routing_rules r JOIN categories k ON k.id = r.category_id"
+                     "SELECT r.id, r.department_id FROM categories k JOIN routing_rules r ON r.category_id = k.id"
                      " JOIN departments d ON d.id = r.department_id AND d.active"
                      " LEFT JOIN regions g ON g.id = r.region_id"
-                     " LEFT JOIN regions rc ON rc.id = ?"
-                     " WHERE kc.id = ? AND substr(kc.code, 1, length(k.code)) = k.code"
-                     " AND (r.region_id IS NULL OR (rc.id IS NOT NULL AND substr(rc.code, 1, length(g.code)) = g.code))"
+                     " WHERE k.code IN (?, ?, ?) AND (r.region_id IS NULL OR g.code IN (?, ?, ?, ?))"
                      " ORDER BY r.priority DESC, length(k.code) DESC, length(coalesce(g.code, '')) DESC, r.id DESC"
                      " LIMIT 1",
-                     "ii", region_id, category_id);
+                     "ttttttt", k[0], k[1], k[2], g[0], g[1], g[2], g[3]);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1) {
@@ -180,11 +222,9 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
         return rc < 0 ? rc : 0;
     /* The category's own department, else the nearest ancestor's. */
     rc = store_query(c, &s, err,
-                     "SELECT k.department_id FROM categories kc JOIN categories k"
-                     " ON substr(kc.code, 1, length(k.code)) = k.code"
-                     " JOIN departments d ON d.id = k.department_id AND d.active"
-                     " WHERE kc.id = ? ORDER BY length(k.code) DESC LIMIT 1",
-                     "i", category_id);
+                     "SELECT k.department_id FROM categories k JOIN departments d ON d.id = k.department_id AND d.active"
+                     " WHERE k.code IN (?, ?, ?) ORDER BY length(k.code) DESC LIMIT 1",
+                     "ttt", k[0], k[1], k[2]);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1)

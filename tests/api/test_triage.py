@@ -281,3 +281,14 @@ def test_hot_topics_cluster_live_cases(server_factory):
     assert any("石桥村" in p for p in top["places"]), top["places"]
     assert_error(api.get("citizen", "/api/v1/triage/hot"), 403)
     assert_error(api.get("supervisor", "/api/v1/triage/hot", params={"days": 0}), 400, field="days")
+
+
+def test_retired_categories_are_not_suggested(server_factory):
+    api = server_factory()
+    s = suggest(api, "operator", MANHOLE)
+    first = s["category"]["id"]
+    r = api.delete("admin", f"/api/v1/categories/{first}")
+    assert r.status_code in (200, 204), r.text
+    after = suggest(api, "operator", MANHOLE)
+    assert after["category"]["id"] != first, after
+    assert first not in {a["id"] for a in after["alternatives"]}

@@ -143,6 +143,14 @@ TEST(triage_route_precedence)
         CHECK(triage_rule_create(c, &cases[i], NOW, &id, &err) == ERR_BAD_REQUEST && strcmp(err.field, fields[i]) == 0,
               "row %zu rejected for %s (got '%s': %s)", i, fields[i], err.field, err.msg);
     }
+    /* A grid (codes of varying length, no descendants) matches only itself. */
+    if (store_exec(c, &err, "INSERT INTO regions(id, code, name, level, parent_id, created_at, updated_at) VALUES"
+                            " (5, '33010600100107', 'grid A1-7', 'grid', 3, 0, 0)", "") < 0)
+        test_fail(__FILE__, __LINE__, "%s", err.msg);
+    int64_t grid = add_rule(c, 4, 5, 4, 0);
+    CHECK_INT_EQ(route(c, 4, 5, &rule), 4, "grid rule");
+    CHECK_INT_EQ(rule, grid, "the grid rule");
+    CHECK_INT_EQ(route(c, 4, 3, NULL), 2, "the grid's community is not inside the grid");
     arena_release(&a);
     store_close(st);
 }

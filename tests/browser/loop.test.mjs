@@ -38,6 +38,7 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await goto(citizen, srv, '/report');
   await citizen.getByLabel('问题描述').fill('青石社区东门垃圾三天没人清理，气味很大');
   await citizen.locator('.pick-map.leaflet-container').waitFor();
+  await citizen.locator('.pick-map').scrollIntoViewIfNeeded();
   const box = await citizen.locator('.pick-map').boundingBox();
   await citizen.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await citizen.getByText(/已选位置/).waitFor();

@@ -28,7 +28,7 @@ export async function regionMap(el, { label, grids = true } = {}) {
   const L = await leaflet();
   el.setAttribute('role', 'region');
   if (label) el.setAttribute('aria-label', label);
-  const map = L.map(el, { zoomSnap: 0.5, attributionControl: false });
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
   const cfg = await siteConfig();
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
   const [streets, gridList] = await Promise.all([regions('street', true), grids ? regions('grid', true) : []]);

@@ -25,6 +25,13 @@ export const zhCN = {
   'app.no': '否',
   'app.live': '实时',
 
+  // Punctuation differs between languages too.
+  'p.list': '、',
+  'p.comma': '，',
+  'p.semi': '；',
+  'p.colon': '：',
+  'p.paren': '（{x}）',
+
   'login.heading': '登录',
   'login.name': '用户名',
   'login.password': '密码',
@@ -131,6 +138,8 @@ export const zhCN = {
   'field.result': '办理结果',
   'field.contacted': '已联系诉求人',
   'field.solved': '问题已解决',
+  'field.contacted.citizen': '办理人员联系过我',
+  'field.solved.citizen': '我的问题已解决',
   'field.satisfaction': '您对办理结果是否满意',
   'field.comment': '意见（可选）',
   'field.master': '并入工单编号（主单 ID）',
@@ -240,6 +249,8 @@ export const zhCN = {
   'dash.ranking': '部门考核排名',
   'dash.map': '案件分布',
   'dash.feed': '实时动态',
+  'dash.hot': '热点诉求（近 7 日）',
+  'dash.hot.count': '{n} 件',
   'dash.sample': '基于最近 {n} 件工单',
   'dash.score': '综合得分',
   'dash.rank': '名次',

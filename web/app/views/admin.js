@@ -66,7 +66,7 @@ const TAB_VIEWS = {
       if (f.phone.value.trim()) body.phone = f.phone.value.trim();
       await api.post('/users', body);
     }, reload);
-    const rows = r.items.map((u) => [u.name, u.display_name, u.roles.map((x) => t('role.' + x)).join('、'), u.region || '',
+    const rows = r.items.map((u) => [u.name, u.display_name, u.roles.map((x) => t('role.' + x)).join(t('p.list')), u.region || '',
       u.active ? t('app.yes') : t('app.no'),
       h('button', { type: 'button', class: 'small', 'aria-label': `${u.active ? t('admin.disable') : t('admin.enable')} ${u.name}`, onclick: async () => {
         try { await api.patch(`/users/${u.id}`, { active: !u.active }); await reload(); } catch (e) { toast(e.plain()); }

@@ -96,7 +96,7 @@ async function render(root, id, user, focusAction) {
       h('time', { datetime: e.at }, fmtTime(e.at)), ' ',
       h('strong', {}, t('action.' + e.action)),
       e.to && e.to !== e.from ? [' → ', t('state.' + e.to)] : null,
-      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? '（' + t('role.' + e.role) + '）' : ''}`) : null,
+      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`) : null,
       e.note ? h('div', { class: 'note' }, e.note) : null,
       e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null))));
 
@@ -109,12 +109,14 @@ async function render(root, id, user, focusAction) {
 }
 
 async function assistingNames(ids, user) {
-  if (user.roles.length === 1 && user.roles[0] === 'citizen') return ids.join('、');
+  if (isCitizen(user)) return ids.join(t('p.list'));
   try {
     const deps = await departments();
-    return ids.map((i) => (deps.find((d) => d.id === i) || { name: i }).name).join('、');
-  } catch { return ids.join('、'); }
+    return ids.map((i) => (deps.find((d) => d.id === i) || { name: i }).name).join(t('p.list'));
+  } catch { return ids.join(t('p.list')); }
 }
+
+const isCitizen = (user) => user.roles.length === 1 && user.roles[0] === 'citizen';
 
 function fact(k, v) {
   return [h('dt', {}, k), h('dd', {}, v)];
@@ -199,8 +201,8 @@ async function actionForm(a, c, user, reload) {
       choiceGroup(t('field.satisfaction'), 'radio', 'satisfaction',
         [['satisfied', t('sat.satisfied')], ['basically_satisfied', t('sat.basically_satisfied')], ['unsatisfied', t('sat.unsatisfied')]]),
       h('div', { class: 'secondary-info' },
-        checkbox(t('field.contacted'), 'contacted', true),
-        checkbox(t('field.solved'), 'solved', true)),
+        checkbox(t(isCitizen(user) ? 'field.contacted.citizen' : 'field.contacted'), 'contacted', true),
+        checkbox(t(isCitizen(user) ? 'field.solved.citizen' : 'field.solved'), 'solved', true)),
       field(t('field.comment'), h('textarea', { name: 'comment', rows: 2 }), { names: ['comment'] }));
     collect = () => {
       const s = form.querySelector('input[name=satisfaction]:checked');

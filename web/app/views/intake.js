@@ -82,13 +82,13 @@ export async function intake() {
     try {
       if (master) {
         c = await api.action(c.id, { action: 'merge', version: c.version, master: master.id });
-        msg += '；' + t('intake.merged', { number: master.number });
+        msg += t('p.semi') + t('intake.merged', { number: master.number });
       } else if (isConsult) {
         c = await api.action(c.id, { action: 'answer', version: c.version, note: answer.value.trim() });
-        msg += '；' + t('intake.answered');
+        msg += t('p.semi') + t('intake.answered');
       }
     } catch (e) {
-      msg += '；' + e.plain();
+      msg += t('p.semi') + e.plain();
     }
     showResult(c, msg);
   }

@@ -18,7 +18,7 @@ export class ApiError extends Error {
     if (this.status === 0) return t('err.network');
     if (this.status === 401) return t('err.unauthorized');
     if (this.status === 429) return t('err.too_many_requests');
-    if (this.status === 403) return `${t('err.forbidden')}（${this.message}）`;
+    if (this.status === 403) return t('err.forbidden') + t('p.paren', { x: this.message });
     return this.message || t('err.generic', { msg: this.code });
   }
 }

@@ -49,7 +49,7 @@ function renderNav() {
     h('a', { href: '#' + n.path, 'aria-current': cur.startsWith(n.path) ? 'page' : null }, t(n.key))))) : null);
   const who = document.getElementById('who');
   who.textContent = session.user
-    ? `${session.user.display_name || session.user.name}（${session.user.roles.map((r) => t('role.' + r)).join('、')}）`
+    ? `${session.user.display_name || session.user.name}${t('p.paren', { x: session.user.roles.map((r) => t('role.' + r)).join(t('p.list')) })}`
     : '';
   document.getElementById('logout').hidden = !session.user;
 }

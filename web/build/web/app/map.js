@@ -1,6 +1,6 @@
 // Leaflet maps drawn over the region and grid boundaries (no internet in deployment, so the
 // GeoJSON is the base layer; a tile URL in /config.json adds tiles where a tile server exists).
-import { loadScript, loadCss, h } from './ui.js';
+import { loadScript, loadCss } from './ui.js';
 import { regions } from './data.js';
 
 let config = null;
@@ -28,7 +28,7 @@ export async function regionMap(el, { label, grids = true } = {}) {
   const L = await leaflet();
   el.setAttribute('role', 'region');
   if (label) el.setAttribute('aria-label', label);
-  const map = L.map(el, { zoomSnap: 0.5, attributionControl: false });
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
   const cfg = await siteConfig();
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
   const [streets, gridList] = await Promise.all([regions('street', true), grids ? regions('grid', true) : []]);
@@ -46,8 +46,7 @@ export async function regionMap(el, { label, grids = true } = {}) {
   for (const s of streets) {
     if (!s.boundary) continue;
     const c = L.geoJSON(s.boundary).getBounds().getCenter();
-    L.marker(c, { interactive: false, keyboard: false, icon: L.divIcon({ className: 'map-label', html: '', iconSize: null }) })
-      .addTo(map).getElement()?.append(h('span', {}, s.name));
+    L.tooltip({ permanent: true, direction: 'center', className: 'map-label', interactive: false }).setLatLng(c).setContent(s.name).addTo(map);
   }
   const bounds = st.getBounds();
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });

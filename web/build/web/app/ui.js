@@ -166,3 +166,19 @@ export function loadScript(src) {
 export function loadCss(href) {
   if (!document.querySelector(`link[href="${href}"]`)) document.head.append(h('link', { rel: 'stylesheet', href }));
 }
+
+// Required controls left empty, reported like a server error on that field (the first one gets
+// focus). Returns true when the form may be sent.
+export function checkRequired(form) {
+  for (const c of form.querySelectorAll('input[required],textarea[required],select[required]')) {
+    if (c.closest('[hidden]')) continue;
+    if (!String(c.value).trim()) {
+      const w = c.closest('[data-fields]');
+      const label = form.querySelector(`label[for="${c.id}"]`);
+      showError(form, { field: w ? w.getAttribute('data-fields').split(' ')[0] : null,
+        message: t('err.required', { label: label ? label.firstChild.textContent.trim() : '' }) });
+      return false;
+    }
+  }
+  return true;
+}

@@ -23,6 +23,8 @@ export async function dashboard({ user }) {
   const trendEl = h('div', { class: 'chart', role: 'img', 'aria-label': t('dash.trend') });
   const catEl = h('div', { class: 'chart', role: 'img', 'aria-label': t('dash.categories') });
   const rankBox = h('div', { class: 'rank' });
+  const hotBox = h('section', { class: 'card', 'aria-labelledby': 'hot-h', hidden: true },
+    h('h2', { id: 'hot-h' }, t('dash.hot')));
   const feed = h('ol', { class: 'feed' });
   const streamState = h('p', { class: 'muted stream-state', 'data-stream': 'connecting' }, t('app.loading'));
   const sampleNote = h('p', { class: 'muted' });
@@ -34,7 +36,8 @@ export async function dashboard({ user }) {
       h('section', { class: 'card', 'aria-labelledby': 'tr-h' }, h('h2', { id: 'tr-h' }, t('dash.trend')), trendEl, sampleNote),
       h('section', { class: 'card', 'aria-labelledby': 'ct-h' }, h('h2', { id: 'ct-h' }, t('dash.categories')), catEl),
       h('section', { class: 'card', 'aria-labelledby': 'rk-h' }, h('h2', { id: 'rk-h' }, t('dash.ranking')), rankBox),
-      h('section', { class: 'card', 'aria-labelledby': 'fd-h' }, h('h2', { id: 'fd-h' }, t('dash.feed')), streamState, feed)));
+      h('section', { class: 'card', 'aria-labelledby': 'fd-h' }, h('h2', { id: 'fd-h' }, t('dash.feed')), streamState, feed),
+      hotBox));
 
   let mapObj = null;
   let layer = null;
@@ -52,7 +55,7 @@ export async function dashboard({ user }) {
       mapObj.L.circleMarker([c.lat, c.lon], {
         radius: URG_RADIUS[c.urgency] || 6, color: c.overdue ? '#dc2626' : '#111827', weight: c.overdue ? 3 : 1,
         fillColor: STATE_COLOURS[c.state] || '#666', fillOpacity: 0.85,
-      }).bindTooltip(`${c.number} ${c.title}（${t('state.' + c.state)}）`).addTo(layer);
+      }).bindTooltip(`${c.number} ${c.title}${t('p.paren', { x: t('state.' + c.state) })}`).addTo(layer);
     }
   }
 
@@ -91,6 +94,16 @@ export async function dashboard({ user }) {
         h('td', {}, r.rank ?? '—'), h('td', {}, r.name), h('td', {}, r.score == null ? '—' : r.score.toFixed(2)),
         h('td', {}, pct(r.satisfaction_rate)))))) : h('p', { class: 'muted' }, t('app.none')));
 
+    // Hot topics come from triage; a server without it (404) simply has no such panel.
+    try {
+      const hot = await api.get('/triage/hot', { days: 7 });
+      const topics = (hot.topics || []).slice(0, 8);
+      hotBox.hidden = !topics.length;
+      clear(hotBox, h('h2', { id: 'hot-h' }, t('dash.hot')), h('ol', { class: 'hot' }, topics.map((x) => h('li', {},
+        x.case_ids && x.case_ids[0] ? h('a', { href: `#/case/${x.case_ids[0]}` }, x.title) : x.title, ' ',
+        h('span', { class: 'muted' }, t('dash.hot.count', { n: x.count }), x.places && x.places.length ? ' · ' + x.places.slice(0, 3).join(t('p.list')) : '')))));
+    } catch { hotBox.hidden = true; }
+
     // Charts
     const days = [];
     for (let i = 0; i < 14; i++) days.push(isoDay(new Date(from.getTime() + i * 86400000)));
@@ -116,14 +129,14 @@ export async function dashboard({ user }) {
       yAxis: { type: 'value', minInterval: 1 },
       series: [{ type: 'line', data: days.map((d) => perDay[d]), areaStyle: {}, smooth: true, color: '#1d4ed8' }],
     });
-    trendEl.setAttribute('aria-label', `${t('dash.trend')}：${days.map((d) => `${d.slice(5)} ${perDay[d]}`).join('，')}`);
+    trendEl.setAttribute('aria-label', `${t('dash.trend')}${t('p.colon')}${days.map((d) => `${d.slice(5)} ${perDay[d]}`).join(t('p.comma'))}`);
     catChart = catChart || E.init(catEl);
     const catData = [...perCat.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
     catChart.setOption({
       tooltip: { trigger: 'item' },
       series: [{ type: 'pie', radius: ['35%', '70%'], data: catData.map(([name, value]) => ({ name, value })) }],
     });
-    catEl.setAttribute('aria-label', `${t('dash.categories')}：${catData.map(([n, v]) => `${n} ${v}`).join('，')}`);
+    catEl.setAttribute('aria-label', `${t('dash.categories')}${t('p.colon')}${catData.map(([n, v]) => `${n} ${v}`).join(t('p.comma'))}`);
   }
 
   let timer = null;

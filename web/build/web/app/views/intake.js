@@ -3,7 +3,7 @@
 // duplicate candidates update as the operator types; a duplicate is one click to merge.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, showError, clearErrors, toast } from '../ui.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
 import { categoryOptions } from '../data.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
@@ -51,6 +51,7 @@ export async function intake() {
   // box ticked, answer and close it on the call.
   async function submitCase(master) {
     clearErrors(form);
+    if (!checkRequired(form)) return;
     const d = desc.value.trim();
     const body = { title: title.value.trim() || d.slice(0, 30), description: d, channel: 'hotline' };
     const citizen = {};
@@ -81,13 +82,13 @@ export async function intake() {
     try {
       if (master) {
         c = await api.action(c.id, { action: 'merge', version: c.version, master: master.id });
-        msg += '；' + t('intake.merged', { number: master.number });
+        msg += t('p.semi') + t('intake.merged', { number: master.number });
       } else if (isConsult) {
         c = await api.action(c.id, { action: 'answer', version: c.version, note: answer.value.trim() });
-        msg += '；' + t('intake.answered');
+        msg += t('p.semi') + t('intake.answered');
       }
     } catch (e) {
-      msg += '；' + e.plain();
+      msg += t('p.semi') + e.plain();
     }
     showResult(c, msg);
   }

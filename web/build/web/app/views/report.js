@@ -2,7 +2,7 @@
 // suggested live; photos from the camera; location by map click or address.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, showError, clearErrors, toast } from '../ui.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
 import { categoryOptions } from '../data.js';
 import { regionMap } from '../map.js';
 import { triagePanel } from './triage.js';
@@ -73,6 +73,7 @@ export async function report({ user, go }) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
+    if (!checkRequired(form)) return;
     const d = desc.value.trim();
     const body = {
       title: title.value.trim() || d.slice(0, 30),

@@ -66,7 +66,7 @@ export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerg
     if (r.urgency) {
       rows.push(h('div', { class: 'sugg' }, h('span', { class: 'k' }, t('triage.urgency')), ' ',
         h('strong', {}, t('urgency.' + r.urgency.level)),
-        r.urgency.rules && r.urgency.rules.length ? h('span', { class: 'muted' }, `（${r.urgency.rules.join('、')}）`) : null, ' ',
+        r.urgency.rules && r.urgency.rules.length ? h('span', { class: 'muted' }, t('p.paren', { x: r.urgency.rules.join(t('p.list')) })) : null, ' ',
         onUrgency ? h('button', { type: 'button', class: 'small', onclick: () => onUrgency(r.urgency.level),
           'aria-label': `${t('triage.use')} ${t('urgency.' + r.urgency.level)}` }, t('triage.use')) : null));
     }

@@ -81,7 +81,7 @@ export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--disable-dev-shm-usage'],
+      '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
   });
 }
 

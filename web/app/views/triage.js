@@ -14,6 +14,8 @@ export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerg
   let timer = null;
   let seq = 0;
   const panel = { el, last: null, update, schedule };
+  // Shown once the server has answered a suggestion: a server without triage never shows it.
+  el.hidden = true;
 
   function schedule() {
     clearTimeout(timer);
@@ -21,9 +23,9 @@ export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerg
   }
 
   async function update() {
-    if (unavailable) { clear(body, h('p', { class: 'muted' }, t('triage.unavailable'))); return; }
+    if (unavailable) { el.hidden = true; return; }
     const q = input();
-    if (!q.description || q.description.length < 4) { clear(body, h('p', { class: 'muted' }, t('triage.none'))); return; }
+    if (!q.description || q.description.length < 4) { panel.last = null; clear(body, h('p', { class: 'muted' }, t('triage.none'))); return; }
     const my = ++seq;
     let r;
     try {
@@ -32,12 +34,14 @@ export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerg
       if (q.lat !== undefined && q.lon !== undefined) { b.lat = q.lat; b.lon = q.lon; }
       r = await api.post('/triage/suggest', b);
     } catch (e) {
-      if (e.status === 404) unavailable = true;
-      if (my === seq) clear(body, h('p', { class: 'muted' }, t('triage.unavailable')));
+      // No triage on this server: the panel goes away; another error is said in the panel.
+      if (e.status === 404) { unavailable = true; el.hidden = true; }
+      else if (my === seq) clear(body, h('p', { class: 'muted' }, t('triage.unavailable')));
       return;
     }
     if (my !== seq) return;
     panel.last = r;
+    el.hidden = false;
     render(r);
   }
 

@@ -34,6 +34,7 @@ before(async () => {
   ids.dispatched = made[3].id;       // waiting for the department to sign
   ids.processing = made[2].id;       // citizen's, being handled
   ids.newCase = made[5].id;          // operator's, new: dispatch
+  ids.extending = made[1].id;        // processing with an extension awaiting approval
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
@@ -42,8 +43,8 @@ const SCREENS = {
   grid_worker: ['/report', '/mine', '/cases'],
   operator: ['/intake', '/callback', '/cases', () => `/case/${ids.newCase}`],
   dispatcher: ['/dispatch', '/dispatch?tab=returned', '/dashboard', () => `/case/${ids.newCase}`],
-  handler_cgj: ['/workbench', '/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`],
-  supervisor: ['/supervise', '/supervise?tab=pending', '/supervise?tab=rectifying', '/dashboard'],
+  handler_cgj: ['/workbench', '/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`],
+  supervisor: ['/supervise', '/supervise?tab=pending', '/supervise?tab=rectifying', '/dashboard', () => `/case/${ids.extending}`],
   data_officer: ['/dashboard', '/cases'],
   admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/dashboard'],
 };
@@ -90,6 +91,42 @@ test('axe-core: every screen of every role, and the login and lookup pages', asy
     }
     assert.deepEqual(page.errors, [], `${user}: script errors`);
   }
+});
+
+test('admin: an API error is shown in plain words under the field it names, then the fix saves', async () => {
+  const page = await loginPage(browser, srv, 'admin');
+  await goto(page, srv, '/admin/users');
+  const form = page.locator('form', { hasText: '初始密码' });
+  await form.getByLabel('用户名').fill('ui_new_worker');
+  await form.getByLabel('初始密码').fill('short');
+  await form.getByLabel('网格员').check();
+  await form.getByRole('button', { name: '保存' }).click();
+  const err = form.locator('[data-fields~="password"] .error');
+  await err.waitFor();
+  assert.match(await err.textContent(), /password/);
+  assert.equal(await form.getByLabel('初始密码').getAttribute('aria-invalid'), 'true');
+  assert.ok(await form.getByLabel('初始密码').evaluate((el) => el === document.activeElement), 'focus on the field');
+  await form.getByLabel('初始密码').fill('a-long-enough-password');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: 'ui_new_worker', exact: true }).waitFor();
+  const users = (await srv.api('admin', 'GET', '/users')).body.items;
+  assert.deepEqual(users.find((u) => u.name === 'ui_new_worker').roles, ['grid_worker']);
+});
+
+test('supervisor: approves an extension request from the pending queue', async () => {
+  const page = await loginPage(browser, srv, 'supervisor');
+  await goto(page, srv, '/supervise?tab=pending');
+  const c = (await srv.api('supervisor', 'GET', `/cases/${ids.extending}`)).body;
+  assert.ok(c.pending, 'the seeded case waits for approval');
+  await page.getByRole('link', { name: c.number }).click();
+  await page.locator('.case-page h1').waitFor();
+  await page.locator('.actions button[data-action="approve"]').click();
+  const f = page.locator('form[data-form="approve"]');
+  await f.locator('button[type=submit]').click();
+  await f.waitFor({ state: 'detached' });
+  const after = (await srv.api('supervisor', 'GET', `/cases/${ids.extending}`)).body;
+  assert.equal(after.pending, null);
+  assert.notEqual(after.deadlines.resolve, c.deadlines.resolve);
 });
 
 test('dashboard: KPI tiles, map markers, charts and a live event from the stream', async () => {

@@ -161,7 +161,7 @@ async function actionForm(a, c, user, reload) {
       field(t('field.note'), h('textarea', { name: 'instruction', rows: 2 }), { names: ['instruction', 'note'] }));
     if (a === 'dispatch') {
       const panel = triagePanel({
-        input: () => ({ title: c.title, description: c.description, lat: c.lat ?? undefined, lon: c.lon ?? undefined }),
+        source: () => api.get(`/cases/${c.id}/triage`),
         onCategory: (cid, depId) => { catSel.value = String(cid); if (depId) dep.value = String(depId); },
         onDepartment: (depId) => { dep.value = String(depId); },
         compact: true,

@@ -108,6 +108,7 @@ export const zhCN = {
   'action.attach': '上传照片',
   'action.overdue': '超期',
   'action.escalate': '升级督办',
+  'action.triage': '智能分诊',
 
   'sat.satisfied': '满意',
   'sat.basically_satisfied': '基本满意',

@@ -12,7 +12,7 @@ before(async () => {
   srv = await startServer();
   browser = await launch();
   // A few cases in different states and places, so lists, the map and the charts have content.
-  const spots = [[30.18, 120.07], [30.19, 120.11], [30.16, 120.08], [30.15, 120.12], [30.185, 120.09], [30.165, 120.13]];
+  const spots = [[30.18, 120.07], [30.19, 120.11], [30.215, 120.08], [30.21, 120.12], [30.185, 120.09], [30.205, 120.13]];
   const texts = ['小区门口垃圾堆积三天', '路灯不亮一周', '井盖松动有异响', '夜间施工噪音扰民', '占道经营影响通行', '绿化带树木倒伏'];
   const made = [];
   for (let i = 0; i < spots.length; i++) {

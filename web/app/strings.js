@@ -47,6 +47,7 @@ export const zhCN = {
   'role.supervisor': '督办员',
   'role.data_officer': '数据专员',
   'role.admin': '管理员',
+  'role.system': '系统',
 
   'nav.report': '我要反映',
   'nav.mine': '我的诉求',

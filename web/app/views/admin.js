@@ -31,6 +31,7 @@ function apiForm(heading, controls, send, reload) {
 }
 
 function table(caption, cols, rows) {
+  if (!rows.length) return h('p', { class: 'empty' }, t('app.none'));
   return h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, caption),
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));

@@ -216,6 +216,8 @@ export const zhCN = {
   'col.deadline': '时限',
   'col.created': '受理时间',
   'col.urgency': '紧急',
+  'col.suggested': '智能建议',
+  'queue.dispatch.suggested': '按建议派单',
 
   'triage.heading': '智能分析',
   'triage.unavailable': '智能分析暂不可用',

@@ -67,12 +67,30 @@ const TAB_VIEWS = {
       if (f.phone.value.trim()) body.phone = f.phone.value.trim();
       await api.post('/users', body);
     }, reload);
+    const edit = apiForm(t('app.edit'), [
+      field(t('login.name'), select([['', '—'], ...r.items.map((u) => [String(u.id), `${u.name} ${u.display_name || ''}`])], { name: 'user' }), { names: ['id'], required: true }),
+      roleBoxes('edit-role', []),
+      field(t('admin.region'), h('input', { name: 'region' }), { names: ['region'] }),
+      field(t('admin.departments.ids'), depSel(), { names: ['departments'] }),
+    ], async (f) => {
+      const body = { roles: [...f.querySelectorAll('input[name=roles]:checked')].map((x) => x.value),
+        region: f.region.value.trim() || null,
+        departments: [...f.departments.selectedOptions].map((o) => Number(o.value)) };
+      await api.patch(`/users/${f.user.value}`, body);
+    }, reload);
+    edit.user.addEventListener('change', () => {
+      const u = r.items.find((x) => x.id === Number(edit.user.value));
+      if (!u) return;
+      for (const b of edit.querySelectorAll('input[name=roles]')) b.checked = u.roles.includes(b.value);
+      edit.region.value = u.region || '';
+      for (const o of edit.departments.options) o.selected = (u.departments || []).includes(Number(o.value));
+    });
     const rows = r.items.map((u) => [u.name, u.display_name, u.roles.map((x) => t('role.' + x)).join(t('p.list')), u.region || '',
       u.active ? t('app.yes') : t('app.no'),
       h('button', { type: 'button', class: 'small', 'aria-label': `${u.active ? t('admin.disable') : t('admin.enable')} ${u.name}`, onclick: async () => {
         try { await api.patch(`/users/${u.id}`, { active: !u.active }); await reload(); } catch (e) { toast(e.plain()); }
       } }, u.active ? t('admin.disable') : t('admin.enable'))]);
-    return h('div', {}, table(t('admin.users'), [t('login.name'), t('admin.display_name'), t('admin.roles'), t('admin.region'), t('admin.active'), ''], rows), create);
+    return h('div', {}, table(t('admin.users'), [t('login.name'), t('admin.display_name'), t('admin.roles'), t('admin.region'), t('admin.active'), ''], rows), edit, create);
   },
 
   async departments(reload) {

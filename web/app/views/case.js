@@ -150,7 +150,8 @@ async function actionForm(a, c, user, reload) {
     const deps = await departments();
     const cat = c.category_id ? await categoryById(c.category_id) : null;
     const depOpts = [['', '—'], ...deps.map((d) => [String(d.id), d.name])];
-    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' && cat ? cat.department_id : '' });
+    const suggestedDep = c.suggested && c.suggested.department_id;
+    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' ? (suggestedDep || (cat && cat.department_id) || '') : '' });
     const assist = select(deps.map((d) => [String(d.id), d.name]), { name: 'assisting', multiple: true });
     assist.size = 4;
     const catSel = select(await categoryOptions(), { name: 'category', value: c.category_id || '' });

@@ -87,8 +87,9 @@ export async function launch() {
 
 // A page for one role, signed in through the login form. Page errors fail the test that reads
 // `page.errors`.
-export async function loginPage(browser, srv, user, { viewport = { width: 1280, height: 900 }, elder = false } = {}) {
-  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+export async function loginPage(browser, srv, user, { viewport = { width: 1280, height: 900 }, elder = false, geolocation } = {}) {
+  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}) });
   if (elder) await ctx.addInitScript(() => localStorage.setItem('gl.elder', '1'));
   const page = await ctx.newPage();
   page.errors = [];

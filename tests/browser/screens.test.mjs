@@ -178,17 +178,16 @@ test('elder mode: one keyboard toggle, larger text and controls, fewer things, s
 
 const PHONE = { viewport: { width: 360, height: 740 } };
 
-test('360 px phone: the grid worker reports a patrol finding with a photo', async () => {
-  const page = await loginPage(browser, srv, 'grid_worker', PHONE);
+test('360 px phone: the grid worker reports a patrol finding where they stand, with a photo', async () => {
+  // The phone's position (granted geolocation) is the location: one tap, no map aiming.
+  const page = await loginPage(browser, srv, 'grid_worker', { ...PHONE, geolocation: { latitude: 30.1865, longitude: 120.0665 } });
   await goto(page, srv, '/report');
   await checkScreen(page, 'phone-grid-report');
   await page.getByLabel('问题描述').fill('巡查发现青石社区3号楼前绿化带堆放建筑垃圾');
   await page.locator('.pick-map.leaflet-container').waitFor();
-  await page.locator('.pick-map').scrollIntoViewIfNeeded();
-  const box = await page.locator('.pick-map').boundingBox();
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.getByRole('button', { name: '使用我的当前位置' }).click();
+  await page.getByText('已选位置：30.1865, 120.0665').waitFor();
   await page.getByLabel('照片').setInputFiles({ name: 'patrol.png', mimeType: 'image/png', buffer: PNG });
-  await page.getByText(/已选位置/).waitFor();
   await page.getByRole('button', { name: '提交诉求' }).click();
   await page.locator('.done').waitFor();
   await shot(page, 'phone-grid-reported');

@@ -31,14 +31,14 @@ function freePort() {
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRIDLOOP_')));
 
 // Start `gridloop serve` on a free loopback port over a new demo database.
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'gl-browser-'));
   const db = join(dir, 'demo.db');
   execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD], { env: cleanEnv(), stdio: 'ignore' });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', WEB,
-    '--login-max-user-failures', '1000', '--login-max-ip-failures', '100000'],
+    '--login-max-user-failures', '1000', '--login-max-ip-failures', '100000', ...extraArgs],
   { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });

@@ -135,3 +135,30 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
 
   for (const p of [citizen, disp, dept, anon]) assert.deepEqual(p.errors || [], []);
 });
+
+test('a department returns a case with its reason; the dispatcher reviews it and re-dispatches', async () => {
+  const mk = await srv.api('operator', 'POST', '/cases', { title: '河道漂浮物', description: '柳湾河道有大量漂浮垃圾', channel: 'hotline' });
+  let c = mk.body;
+  const r = await srv.api('dispatcher', 'POST', `/cases/${c.id}/actions`, { version: c.version, action: 'dispatch', department: 2 });
+  assert.equal(r.status, 200);
+
+  const dept = await loginPage(browser, srv, 'handler_cgj');
+  await goto(dept, srv, `/case/${c.id}`);
+  await act(dept, 'return', async (f) => { await f.getByLabel('原因').fill('河道保洁不属于本局职责，应由水务部门办理'); });
+  assert.equal(await stateOf(dept), '已退单');
+
+  const disp = await loginPage(browser, srv, 'dispatcher');
+  await goto(disp, srv, '/dispatch?tab=returned');
+  await disp.getByRole('link', { name: c.number }).click();
+  await disp.locator('.case-page h1').waitFor();
+  assert.match(await disp.locator('.timeline').textContent(), /不属于本局职责/);
+  await assertActionsMatch(disp, srv, 'dispatcher', c.id);
+  const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items;
+  const other = deps.find((d) => d.id !== 2 && d.active);
+  await act(disp, 'redispatch', async (f) => { await f.getByLabel('主办部门').selectOption(String(other.id)); });
+  c = (await srv.api('dispatcher', 'GET', `/cases/${c.id}`)).body;
+  assert.equal(c.state, 'dispatched');
+  assert.equal(c.department_id, other.id);
+  assert.equal(c.return_count, 1);
+  assert.deepEqual([...dept.errors, ...disp.errors], []);
+});

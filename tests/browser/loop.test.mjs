@@ -79,6 +79,11 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await assertActionsMatch(dept, srv, 'handler_cgj', id);
   await act(dept, 'sign');
   assert.equal(await stateOf(dept), '办理中');
+  // The lead department may call the citizen back: the full number on request (audited).
+  await dept.getByRole('button', { name: '查看联系电话' }).click();
+  await dept.locator('.contact a[href^="tel:1"]').waitFor();
+  const audit = await srv.api('admin', 'GET', '/audit?limit=20');
+  assert.ok(audit.body.items.some((e) => e.action === 'case.contact.reveal'), 'the reveal is audited');
   await assertActionsMatch(dept, srv, 'handler_cgj', id);
   // An empty reply is refused by the server and the message sits under the result field.
   await dept.locator('.actions button[data-action="reply"]').click();

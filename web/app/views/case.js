@@ -64,7 +64,7 @@ async function render(root, id, user, focusAction) {
     fact(t('case.channel'), t('channel.' + c.channel)),
     fact(t('case.created'), fmtTime(c.created_at)),
     c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), fmtTime(c.deadlines.resolve)) : null,
-    c.citizen && c.citizen.name ? fact(t('case.citizen'), `${c.citizen.name} ${c.citizen.phone || ''}`) : null,
+    c.citizen && c.citizen.name ? fact(t('case.citizen'), [`${c.citizen.name} ${c.citizen.phone || ''} `, contactButton(c, user)]) : null,
     c.check_code ? fact(t('case.check_code'), h('strong', { class: 'code' }, c.check_code)) : null,
     c.pending ? fact(t('case.pending', { kind: '' }), [t('action.' + c.pending.request), c.pending.until ? ' ' + fmtTime(c.pending.until) : '']) : null,
     c.master_id ? fact(t('action.merge'), h('a', { href: `#/case/${c.master_id}` }, t('case.master', { id: c.master_id }))) : null,
@@ -114,6 +114,22 @@ async function assistingNames(ids, user) {
     const deps = await departments();
     return ids.map((i) => (deps.find((d) => d.id === i) || { name: i }).name).join(t('p.list'));
   } catch { return ids.join(t('p.list')); }
+}
+
+// The full number is for calling back; each reveal is audited by the server, so it is asked
+// for only when the user presses the button. Roles the server refuses never see the button.
+const CONTACT_ROLES = ['operator', 'dispatcher', 'supervisor', 'admin', 'handler'];
+function contactButton(c, user) {
+  if (!CONTACT_ROLES.some((r) => user.roles.includes(r)) || !c.citizen.phone) return null;
+  const out = h('span', { class: 'contact', 'aria-live': 'polite' });
+  const b = h('button', { type: 'button', class: 'small', onclick: async () => {
+    try {
+      const r = await api.get(`/cases/${c.id}/contact`);
+      clear(out, h('a', { href: `tel:${r.phone}` }, `${r.name} ${r.phone}`));
+      b.remove();
+    } catch (e) { clear(out, h('span', { class: 'error' }, e.plain())); }
+  } }, t('case.contact'));
+  return [b, out];
 }
 
 const isCitizen = (user) => user.roles.length === 1 && user.roles[0] === 'citizen';

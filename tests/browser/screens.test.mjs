@@ -113,6 +113,30 @@ test('admin: an API error is shown in plain words under the field it names, then
   assert.deepEqual(users.find((u) => u.name === 'ui_new_worker').roles, ['grid_worker']);
 });
 
+test('admin: adds a category under a parent and edits a department', async () => {
+  const page = await loginPage(browser, srv, 'admin');
+  await goto(page, srv, '/admin/categories');
+  const form = page.locator('form', { hasText: '关键词' });
+  const parent = (await srv.api('admin', 'GET', '/categories?level=1')).body.items[0];
+  await form.getByLabel('上级').selectOption(String(parent.id));
+  await form.getByLabel('编码').fill(parent.code + '77');
+  await form.getByLabel('名称').fill('界面新增分类');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: parent.code + '77', exact: true }).waitFor();
+  const cats = (await srv.api('admin', 'GET', `/categories?parent_id=${parent.id}`)).body.items;
+  const made = cats.find((c) => c.code === parent.code + '77');
+  assert.equal(made.name, '界面新增分类');
+  assert.equal(made.level, 2);
+
+  await goto(page, srv, '/admin/departments');
+  const edit = page.locator('form', { hasText: '编辑' });
+  await edit.getByLabel('主办部门').selectOption('2');
+  await edit.getByLabel('电话').fill('0571-86900999');
+  await edit.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: '0571-86900999' }).waitFor();
+  assert.equal((await srv.api('admin', 'GET', '/departments/2')).body.phone, '0571-86900999');
+});
+
 test('supervisor: approves an extension request from the pending queue', async () => {
   const page = await loginPage(browser, srv, 'supervisor');
   await goto(page, srv, '/supervise?tab=pending');

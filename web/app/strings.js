@@ -283,6 +283,7 @@ export const zhCN = {
   'admin.display_name': '显示名称',
   'admin.password': '初始密码',
   'admin.add': '新增',
+  'admin.keywords': '关键词（空格分隔）',
   'admin.disable': '停用',
   'admin.enable': '启用',
   'admin.inherit': '继承上级',

@@ -106,8 +106,22 @@ const TAB_VIEWS = {
       if (f.region_ids.value.trim()) body.region_ids = splitIds(f.region_ids.value);
       await api.post('/departments', body);
     }, reload);
+    const edit = apiForm(t('app.edit'), [
+      field(t('field.department'), select([['', '—'], ...deps.map((d) => [String(d.id), `${d.code} ${d.name}`])], { name: 'dep' }), { names: ['id'], required: true }),
+      field(t('admin.name'), h('input', { name: 'dname' }), { names: ['name'] }),
+      field(t('admin.phone'), h('input', { name: 'phone', type: 'tel' }), { names: ['phone'] }),
+      field(t('admin.region_ids'), h('input', { name: 'region_ids' }), { names: ['region_ids'] }),
+    ], async (f) => {
+      const body = { name: f.dname.value.trim(), phone: f.phone.value.trim(), region_ids: splitIds(f.region_ids.value) };
+      await api.patch(`/departments/${f.dep.value}`, body);
+    }, reload);
+    edit.dep.addEventListener('change', () => {
+      const d = deps.find((x) => x.id === Number(edit.dep.value));
+      if (!d) return;
+      edit.dname.value = d.name; edit.phone.value = d.phone || ''; edit.region_ids.value = (d.region_ids || []).join(',');
+    });
     return h('div', {}, table(t('admin.departments'), [t('admin.code'), t('admin.name'), t('admin.phone'), t('admin.active')],
-      deps.map((d) => [d.code, d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), create);
+      deps.map((d) => [d.code, d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), edit, create);
   },
 
   async categories(reload) {
@@ -138,8 +152,22 @@ const TAB_VIEWS = {
       edit.urgency.value = c.urgency; edit.department_id.value = c.department_id || '';
       if (c.sla) { edit.sign.value = c.sla.sign; edit.reply.value = c.sla.reply; edit.resolve.value = c.sla.resolve; edit.unit.value = c.sla.unit; }
     });
+    const create = apiForm(t('admin.add'), [
+      field(t('admin.parent'), select(await categoryOptions('—'), { name: 'parent' }), { names: ['parent_id'] }),
+      field(t('admin.code'), h('input', { name: 'code', inputmode: 'numeric' }), { names: ['code'], required: true }),
+      field(t('admin.name'), h('input', { name: 'cname' }), { names: ['name'], required: true }),
+      field(t('field.department'), select([['', '—'], ...deps.map((d) => [String(d.id), d.name])], { name: 'department_id' }), { names: ['department_id'] }),
+      field(t('admin.keywords'), h('input', { name: 'keywords' }), { names: ['keywords'] }),
+    ], async (f) => {
+      const parent = f.parent.value ? cats.find((x) => x.id === Number(f.parent.value)) : null;
+      const body = { code: f.code.value.trim(), name: f.cname.value.trim(), level: parent ? parent.level + 1 : 1,
+        parent_id: parent ? parent.id : null };
+      if (f.department_id.value) body.department_id = Number(f.department_id.value);
+      if (f.keywords.value.trim()) body.keywords = f.keywords.value.trim();
+      await api.post('/categories', body);
+    }, reload);
     const shown = cats.filter((c) => c.level <= 2);
-    return h('div', {}, edit, table(t('admin.categories'), [t('admin.code'), t('admin.name'), t('field.department'), t('admin.sla'), t('field.urgency')],
+    return h('div', {}, edit, create, table(t('admin.categories'), [t('admin.code'), t('admin.name'), t('field.department'), t('admin.sla'), t('field.urgency')],
       shown.map((c) => [c.code, (c.level > 1 ? '\u3000' : '') + c.name, depName(c.department_id), slaText(c.sla), t('urgency.' + c.urgency)])));
   },
 

@@ -105,6 +105,12 @@ async function render(root, id, user, focusAction) {
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();
+  } else if (focusAction === null) {
+    // After an action the page is rebuilt: put keyboard and screen-reader users back at the top
+    // of the case, whose state line now tells what happened.
+    const h1 = root.querySelector('h1');
+    h1.tabIndex = -1;
+    h1.focus();
   }
 }
 

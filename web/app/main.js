@@ -83,11 +83,18 @@ async function route() {
     return;
   }
   clear(main, h('p', { class: 'loading' }, t('app.loading')));
+  // What a screen opens (event streams, key handlers) it registers here; it is closed when the
+  // user leaves, or at once if the user left before the screen finished loading.
+  const cleanups = [];
+  const runCleanups = () => { for (const f of cleanups.splice(0)) { try { f(); } catch { /* already gone */ } } };
   try {
-    const node = await found.view({ params: found.params, query, user: session.user, go, refresh: route });
-    if (seq !== renderSeq) return;
+    const node = await found.view({ params: found.params, query, user: session.user, go, refresh: route,
+      onCleanup: (f) => cleanups.push(f) });
+    if (seq !== renderSeq) { runCleanups(); return; }
+    session.cleanup = runCleanups;
     clear(main, node);
   } catch (e) {
+    runCleanups();
     if (seq !== renderSeq) return;
     clear(main, h('h1', {}, t('app.title')), h('p', { class: 'error', role: 'alert' }, e.plain ? e.plain() : String(e)));
   }

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { h, clear, loadScript, fmtTime } from '../ui.js';
 import { regionMap, STATE_COLOURS } from '../map.js';
 import { categories } from '../data.js';
-import { session, hasRole } from '../session.js';
+import { hasRole } from '../session.js';
 
 const SAMPLE = 1000;
 const URG_RADIUS = { normal: 6, urgent: 9, emergency: 12 };
@@ -17,7 +17,7 @@ function isoDay(d) {
 }
 const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 
-export async function dashboard({ user }) {
+export async function dashboard({ user, onCleanup }) {
   const tiles = h('div', { class: 'tiles', 'aria-live': 'polite' });
   const mapEl = h('div', { class: 'map dash-map' });
   const trendEl = h('div', { class: 'chart', role: 'img', 'aria-label': t('dash.trend') });
@@ -52,6 +52,7 @@ export async function dashboard({ user }) {
     draw(lastItems);
   });
   let lastItems = [];
+  let closed = false;
 
   function draw(items) {
     if (!mapObj) return;
@@ -66,6 +67,7 @@ export async function dashboard({ user }) {
   }
 
   async function refresh() {
+    if (closed) return;
     const now = new Date();
     const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
     const from = new Date(today.getTime() - 13 * 86400000);
@@ -126,6 +128,7 @@ export async function dashboard({ user }) {
       perCat.set(name, (perCat.get(name) || 0) + 1);
     }
     try { await chartsReady; } catch { return; }
+    if (closed) return;
     const E = window.echarts;
     trendChart = trendChart || E.init(trendEl);
     trendChart.setOption({
@@ -167,8 +170,8 @@ export async function dashboard({ user }) {
   es.onmessage = onEvent;
   const onResize = () => { trendChart && trendChart.resize(); catChart && catChart.resize(); };
   window.addEventListener('resize', onResize);
-  session.cleanup = () => { es.close(); clearTimeout(timer); window.removeEventListener('resize', onResize);
-    trendChart && trendChart.dispose(); catChart && catChart.dispose(); };
+  onCleanup(() => { closed = true; es.close(); clearTimeout(timer); window.removeEventListener('resize', onResize);
+    trendChart && trendChart.dispose(); catChart && catChart.dispose(); });
   setTimeout(() => { refresh().catch((e) => clear(tiles, h('p', { class: 'error', role: 'alert' }, e.plain ? e.plain() : String(e)))); }, 0);
   return root;
 }

@@ -7,9 +7,8 @@ import { h, clear, field, select, checkbox, showError, clearErrors, checkRequire
 import { categoryOptions } from '../data.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
-import { session } from '../session.js';
 
-export async function intake() {
+export async function intake({ onCleanup }) {
   const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'off', inputmode: 'tel', maxlength: 20 });
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'off', maxlength: 50 });
   const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
@@ -133,7 +132,7 @@ export async function intake() {
     }
   };
   document.addEventListener('keydown', onKey);
-  session.cleanup = () => document.removeEventListener('keydown', onKey);
+  onCleanup(() => document.removeEventListener('keydown', onKey));
   panel.update();
   setTimeout(() => { loc.invalidate(); phone.focus(); }, 50);
   return h('div', { class: 'intake' }, h('h1', {}, t('intake.heading')),

@@ -3,7 +3,6 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, fmtTime, stateBadge, urgencyBadge, field, toast } from '../ui.js';
 import { categories, departments } from '../data.js';
-import { session } from '../session.js';
 
 // The dispatcher's queue shows what triage suggested at intake (`suggested`, staff only) with a
 // one-click dispatch to the suggested department.
@@ -60,7 +59,7 @@ function caseCards(items) {
 const LIVE_KINDS = ['new_case', 'dispatched', 'returned', 'assist', 'rectify', 'overdue', 'escalated', 'approval', 'replied', 'gap',
   'urge', 'approve', 'deny', 'reopen', 'resume', 'cancel', 'redispatch', 'reject_return'];
 
-async function tabbed({ heading, tabs, query, cards, search, live = true }) {
+async function tabbed({ heading, tabs, query, cards, search, live = true, onCleanup }) {
   const wanted = query.get('tab');
   const cur = tabs.find((x) => x.key === wanted) || tabs[0];
   const list = h('div', { class: 'queue-list' });
@@ -90,32 +89,32 @@ async function tabbed({ heading, tabs, query, cards, search, live = true }) {
     const later = () => { clearTimeout(timer); timer = setTimeout(() => load().catch(() => {}), 600); };
     es.onmessage = later;
     for (const k of LIVE_KINDS) es.addEventListener(k, later);
-    session.cleanup = () => { es.close(); clearTimeout(timer); };
+    onCleanup(() => { es.close(); clearTimeout(timer); });
   }
   return h('div', { class: 'queue' }, h('h1', {}, heading), nav, searchForm,
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: load }, t('app.refresh'))), list);
 }
 
-export const mine = ({ query }) => tabbed({ heading: t('mine.heading'), cards: true, query,
+export const mine = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('mine.heading'), cards: true, query,
   tabs: [{ key: 'mine', label: 'queue.mine', params: { queue: 'mine' } }] });
 
-export const callback = ({ query }) => tabbed({ heading: t('nav.callback'), query,
+export const callback = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.callback'), query,
   tabs: [{ key: 'replied', label: 'queue.replied', params: { state: 'replied', sort: 'updated' } },
     { key: 'mine', label: 'queue.mine', params: { queue: 'mine' } }] });
 
-export const dispatch = ({ query }) => tabbed({ heading: t('nav.dispatch'), query,
+export const dispatch = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.dispatch'), query,
   tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true },
     { key: 'returned', label: 'queue.returned', params: { queue: 'returned' } }] });
 
-export const workbench = ({ query }) => tabbed({ heading: t('nav.workbench'), query,
+export const workbench = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.workbench'), query,
   tabs: [{ key: 'to_sign', label: 'queue.to_sign', params: { queue: 'to_sign' } },
     { key: 'to_handle', label: 'queue.to_handle', params: { queue: 'to_handle', sort: 'deadline' } },
     { key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } }] });
 
-export const supervise = ({ query }) => tabbed({ heading: t('nav.supervise'), query,
+export const supervise = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.supervise'), query,
   tabs: [{ key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } },
     { key: 'pending', label: 'queue.pending', params: { queue: 'pending' } },
     { key: 'rectifying', label: 'queue.rectifying', params: { state: 'rectifying', sort: 'deadline' } }] });
 
-export const allCases = ({ query }) => tabbed({ heading: t('nav.cases'), query, search: true,
+export const allCases = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.cases'), query, search: true,
   tabs: [{ key: 'all', label: 'queue.all', params: {} }] });

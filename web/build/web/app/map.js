@@ -26,6 +26,10 @@ export const STATE_COLOURS = {
 // A map in `el` with streets and grids drawn; resolves to {L, map, bounds}.
 export async function regionMap(el, { label, grids = true } = {}) {
   const L = await leaflet();
+  // Views are built before they are put in the page; Leaflet needs the container's real size.
+  for (let i = 0; i < 200 && !(el.isConnected && el.clientWidth > 0); i++) {
+    await new Promise((r) => requestAnimationFrame(r));
+  }
   el.setAttribute('role', 'region');
   if (label) el.setAttribute('aria-label', label);
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });

@@ -47,6 +47,7 @@ export const zhCN = {
   'role.supervisor': '督办员',
   'role.data_officer': '数据专员',
   'role.admin': '管理员',
+  'role.system': '系统',
 
   'nav.report': '我要反映',
   'nav.mine': '我的诉求',
@@ -108,6 +109,7 @@ export const zhCN = {
   'action.attach': '上传照片',
   'action.overdue': '超期',
   'action.escalate': '升级督办',
+  'action.triage': '智能分诊',
 
   'sat.satisfied': '满意',
   'sat.basically_satisfied': '基本满意',
@@ -125,6 +127,8 @@ export const zhCN = {
   'field.location.hint': '在地图上点击问题所在位置，或填写地址',
   'field.location.picked': '已选位置：{lat}, {lon}',
   'field.location.clear': '清除位置',
+  'field.location.here': '使用我的当前位置',
+  'field.location.denied': '无法获取当前位置，请在地图上点击或填写地址',
   'field.photos': '照片',
   'field.photos.hint': '可用手机拍照，最多 9 张',
   'field.phone': '来电号码',
@@ -214,6 +218,8 @@ export const zhCN = {
   'col.deadline': '时限',
   'col.created': '受理时间',
   'col.urgency': '紧急',
+  'col.suggested': '智能建议',
+  'queue.dispatch.suggested': '按建议派单',
 
   'triage.heading': '智能分析',
   'triage.unavailable': '智能分析暂不可用',
@@ -277,6 +283,7 @@ export const zhCN = {
   'admin.display_name': '显示名称',
   'admin.password': '初始密码',
   'admin.add': '新增',
+  'admin.keywords': '关键词（空格分隔）',
   'admin.disable': '停用',
   'admin.enable': '启用',
   'admin.inherit': '继承上级',

@@ -31,6 +31,7 @@ function apiForm(heading, controls, send, reload) {
 }
 
 function table(caption, cols, rows) {
+  if (!rows.length) return h('p', { class: 'empty' }, t('app.none'));
   return h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, caption),
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
@@ -66,12 +67,30 @@ const TAB_VIEWS = {
       if (f.phone.value.trim()) body.phone = f.phone.value.trim();
       await api.post('/users', body);
     }, reload);
+    const edit = apiForm(t('app.edit'), [
+      field(t('login.name'), select([['', '—'], ...r.items.map((u) => [String(u.id), `${u.name} ${u.display_name || ''}`])], { name: 'user' }), { names: ['id'], required: true }),
+      roleBoxes('edit-role', []),
+      field(t('admin.region'), h('input', { name: 'region' }), { names: ['region'] }),
+      field(t('admin.departments.ids'), depSel(), { names: ['departments'] }),
+    ], async (f) => {
+      const body = { roles: [...f.querySelectorAll('input[name=roles]:checked')].map((x) => x.value),
+        region: f.region.value.trim() || null,
+        departments: [...f.departments.selectedOptions].map((o) => Number(o.value)) };
+      await api.patch(`/users/${f.user.value}`, body);
+    }, reload);
+    edit.user.addEventListener('change', () => {
+      const u = r.items.find((x) => x.id === Number(edit.user.value));
+      if (!u) return;
+      for (const b of edit.querySelectorAll('input[name=roles]')) b.checked = u.roles.includes(b.value);
+      edit.region.value = u.region || '';
+      for (const o of edit.departments.options) o.selected = (u.departments || []).includes(Number(o.value));
+    });
     const rows = r.items.map((u) => [u.name, u.display_name, u.roles.map((x) => t('role.' + x)).join(t('p.list')), u.region || '',
       u.active ? t('app.yes') : t('app.no'),
       h('button', { type: 'button', class: 'small', 'aria-label': `${u.active ? t('admin.disable') : t('admin.enable')} ${u.name}`, onclick: async () => {
         try { await api.patch(`/users/${u.id}`, { active: !u.active }); await reload(); } catch (e) { toast(e.plain()); }
       } }, u.active ? t('admin.disable') : t('admin.enable'))]);
-    return h('div', {}, table(t('admin.users'), [t('login.name'), t('admin.display_name'), t('admin.roles'), t('admin.region'), t('admin.active'), ''], rows), create);
+    return h('div', {}, table(t('admin.users'), [t('login.name'), t('admin.display_name'), t('admin.roles'), t('admin.region'), t('admin.active'), ''], rows), edit, create);
   },
 
   async departments(reload) {
@@ -87,8 +106,22 @@ const TAB_VIEWS = {
       if (f.region_ids.value.trim()) body.region_ids = splitIds(f.region_ids.value);
       await api.post('/departments', body);
     }, reload);
+    const edit = apiForm(t('app.edit'), [
+      field(t('field.department'), select([['', '—'], ...deps.map((d) => [String(d.id), `${d.code} ${d.name}`])], { name: 'dep' }), { names: ['id'], required: true }),
+      field(t('admin.name'), h('input', { name: 'dname' }), { names: ['name'] }),
+      field(t('admin.phone'), h('input', { name: 'phone', type: 'tel' }), { names: ['phone'] }),
+      field(t('admin.region_ids'), h('input', { name: 'region_ids' }), { names: ['region_ids'] }),
+    ], async (f) => {
+      const body = { name: f.dname.value.trim(), phone: f.phone.value.trim(), region_ids: splitIds(f.region_ids.value) };
+      await api.patch(`/departments/${f.dep.value}`, body);
+    }, reload);
+    edit.dep.addEventListener('change', () => {
+      const d = deps.find((x) => x.id === Number(edit.dep.value));
+      if (!d) return;
+      edit.dname.value = d.name; edit.phone.value = d.phone || ''; edit.region_ids.value = (d.region_ids || []).join(',');
+    });
     return h('div', {}, table(t('admin.departments'), [t('admin.code'), t('admin.name'), t('admin.phone'), t('admin.active')],
-      deps.map((d) => [d.code, d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), create);
+      deps.map((d) => [d.code, d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), edit, create);
   },
 
   async categories(reload) {
@@ -119,8 +152,22 @@ const TAB_VIEWS = {
       edit.urgency.value = c.urgency; edit.department_id.value = c.department_id || '';
       if (c.sla) { edit.sign.value = c.sla.sign; edit.reply.value = c.sla.reply; edit.resolve.value = c.sla.resolve; edit.unit.value = c.sla.unit; }
     });
+    const create = apiForm(t('admin.add'), [
+      field(t('admin.parent'), select(await categoryOptions('—'), { name: 'parent' }), { names: ['parent_id'] }),
+      field(t('admin.code'), h('input', { name: 'code', inputmode: 'numeric' }), { names: ['code'], required: true }),
+      field(t('admin.name'), h('input', { name: 'cname' }), { names: ['name'], required: true }),
+      field(t('field.department'), select([['', '—'], ...deps.map((d) => [String(d.id), d.name])], { name: 'department_id' }), { names: ['department_id'] }),
+      field(t('admin.keywords'), h('input', { name: 'keywords' }), { names: ['keywords'] }),
+    ], async (f) => {
+      const parent = f.parent.value ? cats.find((x) => x.id === Number(f.parent.value)) : null;
+      const body = { code: f.code.value.trim(), name: f.cname.value.trim(), level: parent ? parent.level + 1 : 1,
+        parent_id: parent ? parent.id : null };
+      if (f.department_id.value) body.department_id = Number(f.department_id.value);
+      if (f.keywords.value.trim()) body.keywords = f.keywords.value.trim();
+      await api.post('/categories', body);
+    }, reload);
     const shown = cats.filter((c) => c.level <= 2);
-    return h('div', {}, edit, table(t('admin.categories'), [t('admin.code'), t('admin.name'), t('field.department'), t('admin.sla'), t('field.urgency')],
+    return h('div', {}, edit, create, table(t('admin.categories'), [t('admin.code'), t('admin.name'), t('field.department'), t('admin.sla'), t('field.urgency')],
       shown.map((c) => [c.code, (c.level > 1 ? '\u3000' : '') + c.name, depName(c.department_id), slaText(c.sla), t('urgency.' + c.urgency)])));
   },
 

@@ -64,7 +64,7 @@ async function render(root, id, user, focusAction) {
     fact(t('case.channel'), t('channel.' + c.channel)),
     fact(t('case.created'), fmtTime(c.created_at)),
     c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), fmtTime(c.deadlines.resolve)) : null,
-    c.citizen && c.citizen.name ? fact(t('case.citizen'), `${c.citizen.name} ${c.citizen.phone || ''}`) : null,
+    c.citizen && c.citizen.name ? fact(t('case.citizen'), [`${c.citizen.name} ${c.citizen.phone || ''} `, contactButton(c, user)]) : null,
     c.check_code ? fact(t('case.check_code'), h('strong', { class: 'code' }, c.check_code)) : null,
     c.pending ? fact(t('case.pending', { kind: '' }), [t('action.' + c.pending.request), c.pending.until ? ' ' + fmtTime(c.pending.until) : '']) : null,
     c.master_id ? fact(t('action.merge'), h('a', { href: `#/case/${c.master_id}` }, t('case.master', { id: c.master_id }))) : null,
@@ -105,6 +105,12 @@ async function render(root, id, user, focusAction) {
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();
+  } else if (focusAction === null) {
+    // After an action the page is rebuilt: put keyboard and screen-reader users back at the top
+    // of the case, whose state line now tells what happened.
+    const h1 = root.querySelector('h1');
+    h1.tabIndex = -1;
+    h1.focus();
   }
 }
 
@@ -114,6 +120,22 @@ async function assistingNames(ids, user) {
     const deps = await departments();
     return ids.map((i) => (deps.find((d) => d.id === i) || { name: i }).name).join(t('p.list'));
   } catch { return ids.join(t('p.list')); }
+}
+
+// The full number is for calling back; each reveal is audited by the server, so it is asked
+// for only when the user presses the button. Roles the server refuses never see the button.
+const CONTACT_ROLES = ['operator', 'dispatcher', 'supervisor', 'admin', 'handler'];
+function contactButton(c, user) {
+  if (!CONTACT_ROLES.some((r) => user.roles.includes(r)) || !c.citizen.phone) return null;
+  const out = h('span', { class: 'contact', 'aria-live': 'polite' });
+  const b = h('button', { type: 'button', class: 'small', onclick: async () => {
+    try {
+      const r = await api.get(`/cases/${c.id}/contact`);
+      clear(out, h('a', { href: `tel:${r.phone}` }, `${r.name} ${r.phone}`));
+      b.remove();
+    } catch (e) { clear(out, h('span', { class: 'error' }, e.plain())); }
+  } }, t('case.contact'));
+  return [b, out];
 }
 
 const isCitizen = (user) => user.roles.length === 1 && user.roles[0] === 'citizen';
@@ -150,7 +172,8 @@ async function actionForm(a, c, user, reload) {
     const deps = await departments();
     const cat = c.category_id ? await categoryById(c.category_id) : null;
     const depOpts = [['', '—'], ...deps.map((d) => [String(d.id), d.name])];
-    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' && cat ? cat.department_id : '' });
+    const suggestedDep = c.suggested && c.suggested.department_id;
+    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' ? (suggestedDep || (cat && cat.department_id) || '') : '' });
     const assist = select(deps.map((d) => [String(d.id), d.name]), { name: 'assisting', multiple: true });
     assist.size = 4;
     const catSel = select(await categoryOptions(), { name: 'category', value: c.category_id || '' });
@@ -161,7 +184,7 @@ async function actionForm(a, c, user, reload) {
       field(t('field.note'), h('textarea', { name: 'instruction', rows: 2 }), { names: ['instruction', 'note'] }));
     if (a === 'dispatch') {
       const panel = triagePanel({
-        input: () => ({ title: c.title, description: c.description, lat: c.lat ?? undefined, lon: c.lon ?? undefined }),
+        source: () => api.get(`/cases/${c.id}/triage`),
         onCategory: (cid, depId) => { catSel.value = String(cid); if (depId) dep.value = String(depId); },
         onDepartment: (depId) => { dep.value = String(depId); },
         compact: true,

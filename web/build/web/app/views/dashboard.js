@@ -44,7 +44,13 @@ export async function dashboard({ user }) {
   let trendChart = null;
   let catChart = null;
   const chartsReady = loadScript('/vendor/echarts/echarts.min.js');
-  regionMap(mapEl, { label: t('dash.map') }).then((m) => { mapObj = m; layer = m.L.layerGroup().addTo(m.map); draw(lastItems); });
+  regionMap(mapEl, { label: t('dash.map') }).then((m) => {
+    mapObj = m;
+    layer = m.L.layerGroup().addTo(m.map);
+    // The grid layout settles after the map is made: measure again and refit.
+    setTimeout(() => { m.map.invalidateSize(); if (m.bounds.isValid()) m.map.fitBounds(m.bounds, { padding: [8, 8] }); }, 100);
+    draw(lastItems);
+  });
   let lastItems = [];
 
   function draw(items) {

@@ -12,13 +12,19 @@ export function locationPicker() {
   const mapEl = h('div', { class: 'map pick-map' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, t('field.location.hint'));
   const clearBtn = h('button', { type: 'button', class: 'small link', hidden: true }, t('field.location.clear'));
+  // On a phone in the street the device's own position is the quickest way to say where.
+  const hereBtn = h('button', { type: 'button', class: 'small', hidden: !navigator.geolocation }, t('field.location.here'));
+  hereBtn.addEventListener('click', () => navigator.geolocation.getCurrentPosition(
+    (p) => { set(p.coords.latitude, p.coords.longitude); if (mapObj) mapObj.map.panTo([p.coords.latitude, p.coords.longitude]); },
+    () => { status.textContent = t('field.location.denied'); },
+    { enableHighAccuracy: true, timeout: 10000 }));
   const address = h('input', { type: 'text', name: 'address', autocomplete: 'street-address', maxlength: 200 });
   let point = null;
   let marker = null;
   let mapObj = null;
   const el = h('div', { class: 'field', 'data-fields': 'lat lon region_id' },
     h('span', { class: 'label', id: 'loc-l' }, t('field.location')),
-    mapEl, h('div', { class: 'row' }, status, clearBtn),
+    mapEl, h('div', { class: 'row' }, status, hereBtn, clearBtn),
     h('div', { class: 'error', role: 'alert', hidden: true }));
   mapEl.setAttribute('aria-labelledby', 'loc-l');
   const addrField = field(t('field.address'), address, { names: ['address'] });

@@ -7,13 +7,17 @@ import { h, clear } from '../ui.js';
 
 let unavailable = false;
 
-export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerge, compact }) {
+// `source`, when given, fetches the suggestion itself (e.g. GET /cases/{id}/triage for a case
+// that exists, which leaves the case out of its own duplicates); otherwise `input()` is posted.
+export function triagePanel({ input, source, onCategory, onDepartment, onUrgency, onMerge, compact }) {
   const body = h('div', { class: 'triage-body' });
   const el = h('section', { class: 'card triage', 'aria-labelledby': 'tri-h', 'aria-live': 'polite' },
     h(compact ? 'h4' : 'h2', { id: 'tri-h' }, t('triage.heading')), body);
   let timer = null;
   let seq = 0;
   const panel = { el, last: null, update, schedule };
+  // Shown once the server has answered a suggestion: a server without triage never shows it.
+  el.hidden = true;
 
   function schedule() {
     clearTimeout(timer);
@@ -21,23 +25,29 @@ export function triagePanel({ input, onCategory, onDepartment, onUrgency, onMerg
   }
 
   async function update() {
-    if (unavailable) { clear(body, h('p', { class: 'muted' }, t('triage.unavailable'))); return; }
-    const q = input();
-    if (!q.description || q.description.length < 4) { clear(body, h('p', { class: 'muted' }, t('triage.none'))); return; }
+    if (unavailable) { el.hidden = true; return; }
+    const q = source ? { description: 'case' } : input();
+    if (!q.description || q.description.length < 4) { panel.last = null; clear(body, h('p', { class: 'muted' }, t('triage.none'))); return; }
     const my = ++seq;
     let r;
     try {
-      const b = { description: q.description };
-      if (q.title) b.title = q.title;
-      if (q.lat !== undefined && q.lon !== undefined) { b.lat = q.lat; b.lon = q.lon; }
-      r = await api.post('/triage/suggest', b);
+      if (source) {
+        r = await source();
+      } else {
+        const b = { description: q.description };
+        if (q.title) b.title = q.title;
+        if (q.lat !== undefined && q.lon !== undefined) { b.lat = q.lat; b.lon = q.lon; }
+        r = await api.post('/triage/suggest', b);
+      }
     } catch (e) {
-      if (e.status === 404) unavailable = true;
-      if (my === seq) clear(body, h('p', { class: 'muted' }, t('triage.unavailable')));
+      // No triage on this server: the panel goes away; another error is said in the panel.
+      if (e.status === 404) { unavailable = true; el.hidden = true; }
+      else if (my === seq) clear(body, h('p', { class: 'muted' }, t('triage.unavailable')));
       return;
     }
     if (my !== seq) return;
     panel.last = r;
+    el.hidden = false;
     render(r);
   }
 

@@ -101,7 +101,7 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
 
   // Citizen: unsatisfied.
   await goto(citizen, srv, '/mine');
-  await citizen.locator(`li[data-case="${id}"] a`).click();
+  await citizen.locator(`li[data-case="${id}"] a`).first().click();
   await citizen.locator('.case-page h1').waitFor();
   await assertActionsMatch(citizen, srv, 'citizen', id);
   await act(citizen, 'evaluate', async (f) => {

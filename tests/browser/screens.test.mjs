@@ -233,7 +233,8 @@ test('360 px phone: the citizen follows a case and evaluates it', async () => {
   await goto(page, srv, '/mine');
   await checkScreen(page, 'phone-citizen-mine');
   await shot(page, 'phone-citizen-mine');
-  await page.locator(`li[data-case="${ids.citizenReplied}"] a`).click();
+  // The replied case says plainly that it waits for an evaluation.
+  await page.locator(`li[data-case="${ids.citizenReplied}"]`).getByRole('link', { name: /已答复，请评价/ }).click();
   await page.locator('.case-page h1').waitFor();
   await checkScreen(page, 'phone-citizen-case');
   await page.locator('.actions button[data-action="evaluate"]').click();

@@ -162,6 +162,7 @@ export const zhCN = {
 
   'mine.heading': '我的诉求',
   'mine.empty': '您还没有提交过诉求。',
+  'mine.evaluate': '已答复，请评价',
 
   'lookup.heading': '办理进度查询',
   'lookup.submit': '查询',

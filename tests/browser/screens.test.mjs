@@ -30,6 +30,11 @@ before(async () => {
   for (const c of made.slice(0, 3)) await act(c, 'handler_cgj', { action: 'sign' });
   await act(made[0], 'handler_cgj', { action: 'reply', result: '已清理完毕', contacted: true, solved: true });
   await act(made[1], 'handler_cgj', { action: 'extend', until: new Date(Date.now() + 10 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'), reason: '需要协调供电公司' });
+  // One case through the whole loop, so the rates and the ranking have something to show.
+  await act(made[4], 'dispatcher', { action: 'dispatch', department: 2 });
+  await act(made[4], 'handler_cgj', { action: 'sign' });
+  await act(made[4], 'handler_cgj', { action: 'reply', result: '已恢复通行', contacted: true, solved: true });
+  await act(made[4], 'citizen', { action: 'evaluate', satisfaction: 'satisfied', contacted: true, solved: true });
   ids.citizenReplied = made[0].id;   // citizen's, replied: evaluate
   ids.dispatched = made[3].id;       // waiting for the department to sign
   ids.processing = made[2].id;       // citizen's, being handled
@@ -162,6 +167,7 @@ test('dashboard: KPI tiles, map markers, charts and a live event from the stream
   // One circle per located case (the seeded six at least), drawn over the boundaries.
   await page.waitForFunction(() => document.querySelectorAll('.dash-map path.leaflet-interactive').length >= 6);
   await page.locator('.chart canvas').first().waitFor();
+  assert.equal(await page.locator('.tile[data-kpi="satisfaction"] .v').textContent(), '100.0%');
   // An urge on an open case notifies its department; an approval request reaches supervisors:
   // a new extension request must show up in the live feed without a reload.
   const c = (await srv.api('supervisor', 'GET', `/cases/${ids.processing}`)).body;

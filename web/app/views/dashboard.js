@@ -83,7 +83,7 @@ export async function dashboard({ user, onCleanup }) {
       const a = await api.get('/stats/assessment', { from: isoDay(from), to: isoDay(to) });
       rows = a.rows;
       const all = await api.get('/stats/assessment', { from: isoDay(from), to: isoDay(to), by: 'region', level: 'district' });
-      rates = all.rows[0] || {};
+      rates = all.rows.find((r) => r.id) || {};
     }
     clear(tiles,
       tile(t('dash.today'), String(todayCount), 'today'),

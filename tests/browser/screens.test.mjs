@@ -254,6 +254,20 @@ test('360 px phone: the citizen follows a case and evaluates it', async () => {
   assert.deepEqual(page.errors, []);
 });
 
+test('keyboard only: a location is picked on the map with the arrow keys and Enter', async () => {
+  const page = await loginPage(browser, srv, 'citizen');
+  await goto(page, srv, '/report');
+  await page.locator('.pick-map.leaflet-container').waitFor();
+  for (let i = 0; i < 60 && !(await page.evaluate(() => document.activeElement.classList.contains('pick-map'))); i++) {
+    await page.keyboard.press('Tab');
+  }
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('pick-map')), 'the map takes focus');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForTimeout(400);
+  await page.keyboard.press('Enter');
+  await page.getByText(/已选位置/).waitFor();
+});
+
 test('keyboard only: the department signs a case; focus is always visible', async () => {
   const page = await loginPage(browser, srv, 'handler_cgj');
   await goto(page, srv, '/workbench');

@@ -128,6 +128,7 @@ export const zhCN = {
   'field.location.picked': '已选位置：{lat}, {lon}',
   'field.location.clear': '清除位置',
   'field.location.here': '使用我的当前位置',
+  'field.location.keys': '地图获得焦点后，用方向键移动地图，按回车选取地图中心的位置',
   'field.location.denied': '无法获取当前位置，请在地图上点击或填写地址',
   'field.photos': '照片',
   'field.photos.hint': '可用手机拍照，最多 9 张',

@@ -9,7 +9,7 @@ import { triagePanel } from './triage.js';
 
 // A location picker: a map to click and an address box; `value()` gives {lat, lon, address}.
 export function locationPicker() {
-  const mapEl = h('div', { class: 'map pick-map' });
+  const mapEl = h('div', { class: 'map pick-map', 'aria-describedby': 'loc-kb' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, t('field.location.hint'));
   const clearBtn = h('button', { type: 'button', class: 'small link', hidden: true }, t('field.location.clear'));
   // On a phone in the street the device's own position is the quickest way to say where.
@@ -24,7 +24,8 @@ export function locationPicker() {
   let mapObj = null;
   const el = h('div', { class: 'field', 'data-fields': 'lat lon region_id' },
     h('span', { class: 'label', id: 'loc-l' }, t('field.location')),
-    mapEl, h('div', { class: 'row' }, status, hereBtn, clearBtn),
+    mapEl, h('p', { class: 'sr-only', id: 'loc-kb' }, t('field.location.keys')),
+    h('div', { class: 'row' }, status, hereBtn, clearBtn),
     h('div', { class: 'error', role: 'alert', hidden: true }));
   mapEl.setAttribute('aria-labelledby', 'loc-l');
   const addrField = field(t('field.address'), address, { names: ['address'] });
@@ -39,6 +40,14 @@ export function locationPicker() {
   regionMap(mapEl, { label: t('field.location.hint') }).then((m) => {
     mapObj = m;
     m.map.on('click', (e) => set(e.latlng.lat, e.latlng.lng));
+    // Keyboard: Leaflet pans with the arrow keys while the map has focus; Enter or Space takes
+    // the point under the crosshair in the middle.
+    mapEl.addEventListener('keydown', (e) => {
+      if (e.target !== mapEl || (e.key !== 'Enter' && e.key !== ' ')) return;
+      e.preventDefault();
+      const c = m.map.getCenter();
+      set(c.lat, c.lng);
+    });
   }).catch(() => { mapEl.hidden = true; });
   return {
     el: h('div', {}, el, addrField),

@@ -5,6 +5,8 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-$HERE/../build/web}
+# A relative OUT is relative to where we were called from, not to web/.
+case "$OUT" in /*) ;; *) OUT="$(pwd)/$OUT" ;; esac
 cd "$HERE"
 # npm ci only when the lock changed since the last install (it wipes node_modules every time).
 stamp=node_modules/.gridloop-lock

@@ -7,7 +7,7 @@ DEMO_DB ?= var/demo.db
 DEMO_PASSWORD ?= demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check unit api fuzz clean bench
+.PHONY: all build asan deps demo check unit api browser web fuzz clean bench
 
 all: build
 
@@ -22,10 +22,14 @@ asan:
 deps:
 	@scripts/deps.sh
 
-demo: deps build
+# The web UI: npm ci + copy the app and its vendor files into build/web (what --web serves).
+web:
+	@web/build.sh build/web
+
+demo: deps build web
 	@mkdir -p var
 	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD)
-	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web web
+	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web build/web
 
 unit: build asan
 	build/unit_tests
@@ -35,6 +39,10 @@ api: build asan
 	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
+# Browser tests: playwright-core driving Debian's chromium against the real server (build/gridloop).
+browser: build web
+	node --test --test-concurrency=1 tests/browser/
+
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
 
@@ -42,6 +50,7 @@ check: deps build asan
 	@tools/check-includes.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory fuzz
 
 bench: deps build

@@ -1,0 +1,127 @@
+// Browser-test helper: the real server on loopback over a fresh demo database, Debian's
+// chromium driven by playwright-core, axe-core checks, and screenshots as artifacts.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(HERE, '..', '..');
+const require = createRequire(join(ROOT, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+const AXE = require.resolve('axe-core/axe.min.js');
+
+export const BIN = process.env.GRIDLOOP_BIN || join(ROOT, 'build', 'gridloop');
+export const WEB = process.env.GRIDLOOP_WEB || join(ROOT, 'build', 'web');
+export const ARTIFACTS = join(HERE, 'artifacts');
+export const PASSWORD = 'demo';
+mkdirSync(ARTIFACTS, { recursive: true });
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRIDLOOP_')));
+
+// Start `gridloop serve` on a free loopback port over a new demo database.
+export async function startServer(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'gl-browser-'));
+  const db = join(dir, 'demo.db');
+  execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD], { env: cleanEnv(), stdio: 'ignore' });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', WEB,
+    '--login-max-user-failures', '1000', '--login-max-ip-failures', '100000', ...extraArgs],
+  { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try { const r = await fetch(url + '/healthz'); if (r.ok) break; } catch { /* not yet */ }
+    if (proc.exitCode !== null) throw new Error('server exited: ' + stderr);
+    if (Date.now() > deadline) throw new Error('server did not start: ' + stderr);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+    // A bearer-token API call, for checks beside the browser (the UI never uses this).
+    async api(user, method, path, body) {
+      const tok = await token(url, user);
+      const r = await fetch(url + '/api/v1' + path, { method, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: r.status, body: r.status === 204 ? null : await r.json() };
+    },
+  };
+}
+
+const tokens = new Map();
+async function token(url, user) {
+  const k = url + user;
+  if (!tokens.has(k)) {
+    const r = await fetch(url + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: user, password: PASSWORD }) });
+    tokens.set(k, (await r.json()).token);
+  }
+  return tokens.get(k);
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
+  });
+}
+
+// A page for one role, signed in through the login form. Page errors fail the test that reads
+// `page.errors`.
+export async function loginPage(browser, srv, user, { viewport = { width: 1280, height: 900 }, elder = false, geolocation } = {}) {
+  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}) });
+  if (elder) await ctx.addInitScript(() => localStorage.setItem('gl.elder', '1'));
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(srv.url + '/#/login');
+  await page.getByLabel('用户名').fill(user);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.locator('#logout:not([hidden])').waitFor();
+  await page.locator('main h1').waitFor();
+  return page;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, name + '.png'), fullPage: true });
+}
+
+// axe-core over the current screen; returns the serious and critical violations.
+export async function axe(page) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// A tiny real PNG (2x2, red), for photo uploads.
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
+
+export async function goto(page, srv, hash) {
+  await page.goto(srv.url + '/#' + hash);
+  await page.locator('main h1').waitFor();
+  await page.locator('main .loading').waitFor({ state: 'detached' }).catch(() => {});
+}

@@ -1,0 +1,298 @@
+// Every screen for every role: axe-core finds no serious or critical violation, no script error,
+// nothing wider than the viewport; plus elder mode, the 360 px phone runs of the grid worker and
+// the citizen, and keyboard-only work with visible focus. Screenshots go to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, loginPage, shot, goto, axe, PNG } from './helper.mjs';
+
+let srv;
+let browser;
+const ids = {};
+before(async () => {
+  srv = await startServer();
+  browser = await launch();
+  // A few cases in different states and places, so lists, the map and the charts have content.
+  const spots = [[30.18, 120.07], [30.19, 120.11], [30.215, 120.08], [30.21, 120.12], [30.185, 120.09], [30.205, 120.13]];
+  const texts = ['小区门口垃圾堆积三天', '路灯不亮一周', '井盖松动有异响', '夜间施工噪音扰民', '占道经营影响通行', '绿化带树木倒伏'];
+  const made = [];
+  for (let i = 0; i < spots.length; i++) {
+    const r = await srv.api(i % 2 ? 'operator' : 'citizen', 'POST', '/cases', { title: texts[i], description: texts[i] + '，请尽快处理',
+      channel: i % 2 ? 'hotline' : 'web', lat: spots[i][0], lon: spots[i][1], urgency: i === 3 ? 'urgent' : undefined });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    made.push(r.body);
+  }
+  const act = async (c, user, body) => {
+    const r = await srv.api(user, 'POST', `/cases/${c.id}/actions`, { version: c.version, ...body });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    Object.assign(c, r.body);
+  };
+  for (const c of made.slice(0, 4)) await act(c, 'dispatcher', { action: 'dispatch', department: 2 });
+  for (const c of made.slice(0, 3)) await act(c, 'handler_cgj', { action: 'sign' });
+  await act(made[0], 'handler_cgj', { action: 'reply', result: '已清理完毕', contacted: true, solved: true });
+  await act(made[1], 'handler_cgj', { action: 'extend', until: new Date(Date.now() + 10 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'), reason: '需要协调供电公司' });
+  // One case through the whole loop, so the rates and the ranking have something to show.
+  await act(made[4], 'dispatcher', { action: 'dispatch', department: 2 });
+  await act(made[4], 'handler_cgj', { action: 'sign' });
+  await act(made[4], 'handler_cgj', { action: 'reply', result: '已恢复通行', contacted: true, solved: true });
+  await act(made[4], 'citizen', { action: 'evaluate', satisfaction: 'satisfied', contacted: true, solved: true });
+  ids.citizenReplied = made[0].id;   // citizen's, replied: evaluate
+  ids.dispatched = made[3].id;       // waiting for the department to sign
+  ids.processing = made[2].id;       // citizen's, being handled
+  ids.newCase = made[5].id;          // operator's, new: dispatch
+  ids.extending = made[1].id;        // processing with an extension awaiting approval
+});
+after(async () => { await browser?.close(); await srv?.stop(); });
+
+const SCREENS = {
+  citizen: ['/report', '/mine', '/lookup', () => `/case/${ids.citizenReplied}`],
+  grid_worker: ['/report', '/mine', '/cases'],
+  operator: ['/intake', '/callback', '/cases', () => `/case/${ids.newCase}`],
+  dispatcher: ['/dispatch', '/dispatch?tab=returned', '/dashboard', () => `/case/${ids.newCase}`],
+  handler_cgj: ['/workbench', '/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`],
+  supervisor: ['/supervise', '/supervise?tab=pending', '/supervise?tab=rectifying', '/dashboard', () => `/case/${ids.extending}`],
+  data_officer: ['/dashboard', '/cases'],
+  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/dashboard'],
+};
+
+async function checkScreen(page, name) {
+  const bad = await axe(page);
+  assert.deepEqual(bad, [], `${name}: axe serious/critical violations`);
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(over <= 1, `${name}: ${over}px wider than the viewport`);
+}
+
+// Open every action form on the case page too, so the forms are checked as well.
+async function checkActionForms(page, name) {
+  for (const a of await page.locator('.actions button[data-action]').evaluateAll((bs) => bs.map((b) => b.dataset.action))) {
+    await page.locator(`.actions button[data-action="${a}"]`).click();
+    await page.locator(`form[data-form="${a}"]`).waitFor();
+    await page.waitForTimeout(100);
+    await checkScreen(page, `${name} form ${a}`);
+  }
+}
+
+test('axe-core: every screen of every role, and the login and lookup pages', async () => {
+  const anon = await (await browser.newContext()).newPage();
+  for (const hash of ['/login', '/lookup']) {
+    await goto(anon, srv, hash);
+    await checkScreen(anon, hash);
+  }
+  await shot(anon, 'login');
+  // The checker itself must be able to fail: an image without alt text is a critical violation.
+  await anon.evaluate(() => document.querySelector('main').append(Object.assign(document.createElement('img'), { src: 'data:,' })));
+  assert.ok((await axe(anon)).some((v) => v.id === 'image-alt'), 'axe reports a planted violation');
+  for (const [user, screens] of Object.entries(SCREENS)) {
+    const page = await loginPage(browser, srv, user);
+    for (const s of screens) {
+      const hash = typeof s === 'function' ? s() : s;
+      await goto(page, srv, hash);
+      if (hash === '/dashboard') await page.locator('.tile[data-kpi="today"]').waitFor();
+      if (hash.startsWith('/report') || hash === '/intake') await page.locator('.leaflet-container').first().waitFor();
+      await page.waitForTimeout(300);
+      const name = `${user}${hash.replace(/[^\w]+/g, '-')}`;
+      await checkScreen(page, name);
+      await shot(page, `screen-${name}`);
+      if (hash.startsWith('/case/')) await checkActionForms(page, name);
+    }
+    assert.deepEqual(page.errors, [], `${user}: script errors`);
+  }
+});
+
+test('admin: an API error is shown in plain words under the field it names, then the fix saves', async () => {
+  const page = await loginPage(browser, srv, 'admin');
+  await goto(page, srv, '/admin/users');
+  const form = page.locator('form', { hasText: '初始密码' });
+  await form.getByLabel('用户名').fill('ui_new_worker');
+  await form.getByLabel('初始密码').fill('short');
+  await form.getByLabel('网格员').check();
+  await form.getByRole('button', { name: '保存' }).click();
+  const err = form.locator('[data-fields~="password"] .error');
+  await err.waitFor();
+  assert.match(await err.textContent(), /password/);
+  assert.equal(await form.getByLabel('初始密码').getAttribute('aria-invalid'), 'true');
+  assert.ok(await form.getByLabel('初始密码').evaluate((el) => el === document.activeElement), 'focus on the field');
+  await form.getByLabel('初始密码').fill('a-long-enough-password');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: 'ui_new_worker', exact: true }).waitFor();
+  const users = (await srv.api('admin', 'GET', '/users')).body.items;
+  assert.deepEqual(users.find((u) => u.name === 'ui_new_worker').roles, ['grid_worker']);
+});
+
+test('admin: adds a category under a parent and edits a department', async () => {
+  const page = await loginPage(browser, srv, 'admin');
+  await goto(page, srv, '/admin/categories');
+  const form = page.locator('form', { hasText: '关键词' });
+  const parent = (await srv.api('admin', 'GET', '/categories?level=1')).body.items[0];
+  await form.getByLabel('上级').selectOption(String(parent.id));
+  await form.getByLabel('编码').fill(parent.code + '77');
+  await form.getByLabel('名称').fill('界面新增分类');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: parent.code + '77', exact: true }).waitFor();
+  const cats = (await srv.api('admin', 'GET', `/categories?parent_id=${parent.id}`)).body.items;
+  const made = cats.find((c) => c.code === parent.code + '77');
+  assert.equal(made.name, '界面新增分类');
+  assert.equal(made.level, 2);
+
+  await goto(page, srv, '/admin/departments');
+  const edit = page.locator('form', { hasText: '编辑' });
+  await edit.getByLabel('主办部门').selectOption('2');
+  await edit.getByLabel('电话').fill('0571-86900999');
+  await edit.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: '0571-86900999' }).waitFor();
+  assert.equal((await srv.api('admin', 'GET', '/departments/2')).body.phone, '0571-86900999');
+});
+
+test('supervisor: approves an extension request from the pending queue', async () => {
+  const page = await loginPage(browser, srv, 'supervisor');
+  await goto(page, srv, '/supervise?tab=pending');
+  const c = (await srv.api('supervisor', 'GET', `/cases/${ids.extending}`)).body;
+  assert.ok(c.pending, 'the seeded case waits for approval');
+  await page.getByRole('link', { name: c.number }).click();
+  await page.locator('.case-page h1').waitFor();
+  await page.locator('.actions button[data-action="approve"]').click();
+  const f = page.locator('form[data-form="approve"]');
+  await f.locator('button[type=submit]').click();
+  await f.waitFor({ state: 'detached' });
+  const after = (await srv.api('supervisor', 'GET', `/cases/${ids.extending}`)).body;
+  assert.equal(after.pending, null);
+  assert.notEqual(after.deadlines.resolve, c.deadlines.resolve);
+});
+
+test('dashboard: KPI tiles, map markers, charts and a live event from the stream', async () => {
+  const page = await loginPage(browser, srv, 'supervisor', { viewport: { width: 1920, height: 1080 } });
+  await goto(page, srv, '/dashboard');
+  await page.locator('.stream-state[data-stream="open"]').waitFor();
+  await page.locator('.tile[data-kpi="today"] .v').waitFor();
+  assert.ok(Number(await page.locator('.tile[data-kpi="today"] .v').textContent()) >= 6);
+  // One circle per located case (the seeded six at least), drawn over the boundaries.
+  await page.waitForFunction(() => document.querySelectorAll('.dash-map path.leaflet-interactive').length >= 6);
+  await page.locator('.chart canvas').first().waitFor();
+  assert.equal(await page.locator('.tile[data-kpi="satisfaction"] .v').textContent(), '100.0%');
+  // An urge on an open case notifies its department; an approval request reaches supervisors:
+  // a new extension request must show up in the live feed without a reload.
+  const c = (await srv.api('supervisor', 'GET', `/cases/${ids.processing}`)).body;
+  const r = await srv.api('handler_cgj', 'POST', `/cases/${c.id}/actions`, { version: c.version, action: 'hang', reason: '等待上级批复' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await page.locator('.feed li', { hasText: c.number }).waitFor({ timeout: 10000 });
+  await checkScreen(page, 'dashboard-1920');
+  await shot(page, 'dashboard-1920');
+  assert.deepEqual(page.errors, []);
+});
+
+test('elder mode: one keyboard toggle, larger text and controls, fewer things, still accessible', async () => {
+  const page = await loginPage(browser, srv, 'citizen');
+  await goto(page, srv, '/report');
+  const before = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok(await page.locator('.secondary-info').first().isVisible());
+  await page.locator('#elder').focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('#elder').getAttribute('aria-pressed'), 'true');
+  const after = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok(after >= before * 1.3, `text grows (${before} → ${after})`);
+  assert.ok(!(await page.locator('.secondary-info').first().isVisible()), 'secondary information hidden');
+  const btnH = (await page.getByRole('button', { name: '提交诉求' }).boundingBox()).height;
+  assert.ok(btnH >= 56, `large buttons (${btnH}px)`);
+  await checkScreen(page, 'elder-report');
+  await shot(page, 'elder-report');
+  // Reporting still works in elder mode, and the mode survives a reload.
+  await page.getByLabel('问题描述').fill('楼下路灯坏了，晚上看不见路');
+  await page.getByRole('button', { name: '提交诉求' }).click();
+  await page.locator('.done').waitFor();
+  await page.reload();
+  await page.locator('main h1').waitFor();
+  assert.equal(await page.locator('html').getAttribute('class'), 'elder');
+  await goto(page, srv, `/case/${ids.citizenReplied}`);
+  await checkScreen(page, 'elder-case');
+  await shot(page, 'elder-case');
+});
+
+const PHONE = { viewport: { width: 360, height: 740 } };
+
+test('360 px phone: the grid worker reports a patrol finding where they stand, with a photo', async () => {
+  // The phone's position (granted geolocation) is the location: one tap, no map aiming.
+  const page = await loginPage(browser, srv, 'grid_worker', { ...PHONE, geolocation: { latitude: 30.1865, longitude: 120.0665 } });
+  await goto(page, srv, '/report');
+  await checkScreen(page, 'phone-grid-report');
+  await page.getByLabel('问题描述').fill('巡查发现青石社区3号楼前绿化带堆放建筑垃圾');
+  await page.locator('.pick-map.leaflet-container').waitFor();
+  await page.getByRole('button', { name: '使用我的当前位置' }).click();
+  await page.getByText('已选位置：30.1865, 120.0665').waitFor();
+  await page.getByLabel('照片').setInputFiles({ name: 'patrol.png', mimeType: 'image/png', buffer: PNG });
+  await page.getByRole('button', { name: '提交诉求' }).click();
+  await page.locator('.done').waitFor();
+  await shot(page, 'phone-grid-reported');
+  await page.locator('.done a').click();
+  await page.locator('.case-page h1').waitFor();
+  const id = Number(page.url().match(/case\/(\d+)/)[1]);
+  const c = (await srv.api('grid_worker', 'GET', `/cases/${id}`)).body;
+  assert.equal(c.channel, 'grid');
+  assert.ok(c.region_id);
+  assert.equal(c.attachments.length, 1);
+  await checkScreen(page, 'phone-grid-case');
+  await goto(page, srv, '/mine');
+  await checkScreen(page, 'phone-grid-mine');
+  assert.deepEqual(page.errors, []);
+});
+
+test('360 px phone: the citizen follows a case and evaluates it', async () => {
+  const page = await loginPage(browser, srv, 'citizen', PHONE);
+  await goto(page, srv, '/mine');
+  await checkScreen(page, 'phone-citizen-mine');
+  await shot(page, 'phone-citizen-mine');
+  // The replied case says plainly that it waits for an evaluation.
+  await page.locator(`li[data-case="${ids.citizenReplied}"]`).getByRole('link', { name: /已答复，请评价/ }).click();
+  await page.locator('.case-page h1').waitFor();
+  await checkScreen(page, 'phone-citizen-case');
+  await page.locator('.actions button[data-action="evaluate"]').click();
+  const f = page.locator('form[data-form="evaluate"]');
+  await f.getByLabel('满意', { exact: true }).check();
+  await shot(page, 'phone-citizen-evaluate');
+  await f.locator('button[type=submit]').click();
+  await f.waitFor({ state: 'detached' });
+  assert.equal((await srv.api('citizen', 'GET', `/cases/${ids.citizenReplied}`)).body.state, 'closed');
+  await checkScreen(page, 'phone-citizen-closed');
+  assert.deepEqual(page.errors, []);
+});
+
+test('keyboard only: a location is picked on the map with the arrow keys and Enter', async () => {
+  const page = await loginPage(browser, srv, 'citizen');
+  await goto(page, srv, '/report');
+  await page.locator('.pick-map.leaflet-container').waitFor();
+  for (let i = 0; i < 60 && !(await page.evaluate(() => document.activeElement.classList.contains('pick-map'))); i++) {
+    await page.keyboard.press('Tab');
+  }
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('pick-map')), 'the map takes focus');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForTimeout(400);
+  await page.keyboard.press('Enter');
+  await page.getByText(/已选位置/).waitFor();
+});
+
+test('keyboard only: the department signs a case; focus is always visible', async () => {
+  const page = await loginPage(browser, srv, 'handler_cgj');
+  await goto(page, srv, '/workbench');
+  // Tab to the case link, open it, Tab to 签收, open the form, Tab to its submit button.
+  const tabTo = async (pred, what) => {
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      const hit = await page.evaluate(pred);
+      if (hit) {
+        const outline = await page.evaluate(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; });
+        assert.ok(outline, `${what}: focus ring visible`);
+        return;
+      }
+    }
+    assert.fail(`could not reach ${what} with Tab`);
+  };
+  const c = (await srv.api('handler_cgj', 'GET', `/cases/${ids.dispatched}`)).body;
+  await tabTo(`document.activeElement.textContent === ${JSON.stringify(c.number)}`, 'the case link');
+  await page.keyboard.press('Enter');
+  await page.locator('.case-page h1').waitFor();
+  await tabTo('document.activeElement.dataset.action === "sign"', 'the sign button');
+  await page.keyboard.press('Enter');
+  await page.locator('form[data-form="sign"]').waitFor();
+  await tabTo('document.activeElement.type === "submit" && !!document.activeElement.closest("form[data-form=sign]")', 'the submit button');
+  await page.keyboard.press('Enter');
+  await page.locator('form[data-form="sign"]').waitFor({ state: 'detached' });
+  assert.equal((await srv.api('handler_cgj', 'GET', `/cases/${ids.dispatched}`)).body.state, 'processing');
+});

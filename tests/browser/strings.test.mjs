@@ -1,0 +1,52 @@
+// Every string in one place: each t('key') the app uses exists in the zh-CN table, and no
+// Chinese text is written anywhere else in the app's code (comments aside), so adding a language
+// means adding one table. Runs without a browser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './helper.mjs';
+import { zhCN } from '../../web/app/strings.js';
+
+const APP = join(ROOT, 'web', 'app');
+const files = [...readdirSync(APP).filter((f) => f.endsWith('.js')).map((f) => join(APP, f)),
+  ...readdirSync(join(APP, 'views')).map((f) => join(APP, 'views', f))].filter((f) => !f.endsWith('strings.js'));
+
+// Strip comments so a Chinese comment is not mistaken for UI text.
+const code = (f) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+
+test('every t() key used by the app is in the strings table', () => {
+  const missing = [];
+  let used = 0;
+  for (const f of files) {
+    for (const m of code(f).matchAll(/\bt\('([\w.]+)'\s*[,)]/g)) {
+      used++;
+      if (!(m[1] in zhCN)) missing.push(`${f}: ${m[1]}`);
+    }
+  }
+  assert.ok(used > 100, `found ${used} uses`);
+  assert.deepEqual(missing, []);
+});
+
+test('keys built at run time (states, actions, roles, channels) are all in the table', () => {
+  const states = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
+  const actions = ['answer', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'extend', 'hang', 'approve', 'deny',
+    'resume', 'urge', 'reply', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'create', 'attach'];
+  const roles = ['citizen', 'operator', 'dispatcher', 'handler', 'grid_worker', 'supervisor', 'data_officer', 'admin'];
+  const channels = ['hotline', 'web', 'app', 'wechat', 'grid', 'sensor', 'open311', 'other'];
+  const keys = [...states.map((s) => 'state.' + s), ...actions.map((a) => 'action.' + a), ...roles.map((r) => 'role.' + r),
+    ...channels.map((c) => 'channel.' + c), 'urgency.normal', 'urgency.urgent', 'urgency.emergency',
+    'sat.satisfied', 'sat.basically_satisfied', 'sat.unsatisfied'];
+  assert.deepEqual(keys.filter((k) => !(k in zhCN)), []);
+});
+
+test('no Chinese text outside the strings table', () => {
+  const found = [];
+  for (const f of files) {
+    code(f).split('\n').forEach((line, i) => {
+      // The one exception: parsing input that may use a full-width comma.
+      if (/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/.test(line) && !line.includes('split(/[,，')) found.push(`${f}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, []);
+});

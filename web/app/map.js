@@ -1,0 +1,59 @@
+// Leaflet maps drawn over the region and grid boundaries (no internet in deployment, so the
+// GeoJSON is the base layer; a tile URL in /config.json adds tiles where a tile server exists).
+import { loadScript, loadCss } from './ui.js';
+import { regions } from './data.js';
+
+let config = null;
+async function siteConfig() {
+  if (!config) {
+    config = fetch('/config.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  }
+  return config;
+}
+
+export async function leaflet() {
+  loadCss('/vendor/leaflet/leaflet.css');
+  await loadScript('/vendor/leaflet/leaflet.js');
+  return window.L;
+}
+
+export const STATE_COLOURS = {
+  new: '#c2410c', dispatched: '#b45309', returned: '#9f1239', processing: '#1d4ed8',
+  hanging: '#6b7280', replied: '#047857', rectifying: '#7e22ce', closed: '#374151',
+  cancelled: '#9ca3af', merged: '#9ca3af',
+};
+
+// A map in `el` with streets and grids drawn; resolves to {L, map, bounds}.
+export async function regionMap(el, { label, grids = true } = {}) {
+  const L = await leaflet();
+  // Views are built before they are put in the page; Leaflet needs the container's real size.
+  for (let i = 0; i < 200 && !(el.isConnected && el.clientWidth > 0); i++) {
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+  el.setAttribute('role', 'region');
+  if (label) el.setAttribute('aria-label', label);
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+  const cfg = await siteConfig();
+  if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
+  const [streets, gridList] = await Promise.all([regions('street', true), grids ? regions('grid', true) : []]);
+  const fc = (items) => ({
+    type: 'FeatureCollection',
+    features: items.filter((r) => r.boundary).map((r) => ({ type: 'Feature', properties: { name: r.name }, geometry: r.boundary })),
+  });
+  if (grids) {
+    L.geoJSON(fc(gridList), { style: { color: '#64748b', weight: 1, fillOpacity: 0.03 }, interactive: false }).addTo(map);
+  }
+  const st = L.geoJSON(fc(streets), {
+    style: { color: '#0f172a', weight: 2.5, fillOpacity: 0.04 },
+    interactive: false,
+  }).addTo(map);
+  for (const s of streets) {
+    if (!s.boundary) continue;
+    const c = L.geoJSON(s.boundary).getBounds().getCenter();
+    L.tooltip({ permanent: true, direction: 'center', className: 'map-label', interactive: false }).setLatLng(c).setContent(s.name).addTo(map);
+  }
+  const bounds = st.getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+  else map.setView([30.18, 120.1], 13);
+  return { L, map, bounds };
+}

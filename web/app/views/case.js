@@ -1,0 +1,261 @@
+// The case page every role shares: facts, timeline, photos, and a form for exactly the actions
+// the server lists in `actions` for this user now.
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, clear, field, choiceGroup, checkbox, select, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
+import { categoryOptions, categoryById, departments } from '../data.js';
+import { qrSvg } from '../qr.js';
+import { triagePanel } from './triage.js';
+
+// Actions whose only input is a required free-text slot, and the label for it.
+const NOTE_REQUIRED = {
+  reject_return: 'field.reason', return: 'field.reason', hang: 'field.reason', deny: 'field.reason',
+  cancel: 'field.reason', close: 'field.note', reopen: 'field.reason', rectify: 'field.reason',
+  answer: 'field.answer', comment: 'field.note',
+};
+const NOTE_OPTIONAL = ['sign', 'approve', 'resume', 'urge'];
+const NOTE_NAMES = ['note', 'reason', 'comment', 'instruction'];
+// Destructive or closing actions look different from the main path.
+const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify']);
+
+export async function casePage({ params, user }) {
+  const id = Number(params[0]);
+  const root = h('div', { class: 'case-page' });
+  await render(root, id, user);
+  return root;
+}
+
+async function render(root, id, user, focusAction) {
+  const c = await api.get(`/cases/${id}`);
+  const actionsBox = h('section', { class: 'card actions', 'aria-labelledby': 'act-h' },
+    h('h2', { id: 'act-h' }, t('case.actions')));
+  const reload = async (msg, next) => {
+    await render(root, id, user, next);
+    if (msg) toast(msg);
+  };
+  if (!c.actions.length) actionsBox.append(h('p', {}, t('case.no_actions')));
+  const formSlot = h('div', { class: 'action-form' });
+  const buttons = h('div', { class: 'buttons', role: 'group', 'aria-label': t('case.actions') });
+  for (const a of c.actions) {
+    const b = h('button', {
+      type: 'button', class: SECONDARY.has(a) ? 'secondary' : 'primary', 'data-action': a,
+      'aria-expanded': 'false',
+      onclick: () => openForm(a),
+    }, t('action.' + a));
+    buttons.append(b);
+  }
+  actionsBox.append(buttons, formSlot);
+
+  async function openForm(a) {
+    for (const b of buttons.children) b.setAttribute('aria-expanded', b.dataset.action === a ? 'true' : 'false');
+    const form = await actionForm(a, c, user, reload);
+    clear(formSlot, form);
+    const first = form.querySelector('input:not([type=hidden]),select,textarea,button');
+    if (first) first.focus();
+  }
+
+  const facts = h('dl', { class: 'facts' },
+    fact(t('case.state'), [stateBadge(c.state), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null]),
+    fact(t('case.category'), c.category || t('app.none')),
+    fact(t('case.department'), c.department || t('app.none')),
+    c.assisting && c.assisting.length ? fact(t('case.assisting'), await assistingNames(c.assisting, user)) : null,
+    fact(t('case.region'), c.region || t('app.none')),
+    c.address ? fact(t('case.address'), c.address) : null,
+    fact(t('case.channel'), t('channel.' + c.channel)),
+    fact(t('case.created'), fmtTime(c.created_at)),
+    c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), fmtTime(c.deadlines.resolve)) : null,
+    c.citizen && c.citizen.name ? fact(t('case.citizen'), [`${c.citizen.name} ${c.citizen.phone || ''} `, contactButton(c, user)]) : null,
+    c.check_code ? fact(t('case.check_code'), h('strong', { class: 'code' }, c.check_code)) : null,
+    c.pending ? fact(t('case.pending', { kind: '' }), [t('action.' + c.pending.request), c.pending.until ? ' ' + fmtTime(c.pending.until) : '']) : null,
+    c.master_id ? fact(t('action.merge'), h('a', { href: `#/case/${c.master_id}` }, t('case.master', { id: c.master_id }))) : null,
+    c.satisfaction ? fact(t('case.satisfaction'), t('sat.' + c.satisfaction)) : null,
+  );
+
+  const head = h('section', { class: 'card' },
+    h('h1', {}, t('case.heading', { number: c.number })),
+    h('p', { class: 'case-title' }, c.title),
+    h('p', { class: 'case-desc' }, c.description),
+    facts);
+
+  const side = h('div', { class: 'side' });
+  if (c.check_code) {
+    const url = `${location.origin}/#/lookup?number=${encodeURIComponent(c.number)}&code=${encodeURIComponent(c.check_code)}`;
+    const label = t('case.qr.alt', { number: c.number });
+    side.append(h('section', { class: 'card qr-card secondary-info', 'aria-labelledby': 'qr-h' },
+      h('h2', { id: 'qr-h' }, t('case.qr')), await qrSvg(url, label)));
+  }
+
+  const photos = (c.attachments || []).map((a, i) => h('a', { href: a.url, target: '_blank', rel: 'noopener' },
+    h('img', { src: a.thumbnail_url, alt: t('case.photo', { n: i + 1 }), loading: 'lazy', width: 120 })));
+  const photoBox = photos.length ? h('section', { class: 'card', 'aria-labelledby': 'ph-h' },
+    h('h2', { id: 'ph-h' }, t('case.attachments')), h('div', { class: 'photos' }, photos)) : null;
+
+  const tl = h('section', { class: 'card', 'aria-labelledby': 'tl-h' },
+    h('h2', { id: 'tl-h' }, t('case.timeline')),
+    h('ol', { class: 'timeline' }, (c.timeline || []).map((e) => h('li', { class: 'ev' },
+      h('time', { datetime: e.at }, fmtTime(e.at)), ' ',
+      h('strong', {}, t('action.' + e.action)),
+      e.to && e.to !== e.from ? [' → ', t('state.' + e.to)] : null,
+      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`) : null,
+      e.note ? h('div', { class: 'note' }, e.note) : null,
+      e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null))));
+
+  clear(root, h('div', { class: 'case-grid' },
+    h('div', { class: 'main-col' }, head, actionsBox, photoBox, tl), side));
+  if (focusAction) {
+    const b = buttons.querySelector(`[data-action="${focusAction}"]`);
+    if (b) b.focus();
+  } else if (focusAction === null) {
+    // After an action the page is rebuilt: put keyboard and screen-reader users back at the top
+    // of the case, whose state line now tells what happened.
+    const h1 = root.querySelector('h1');
+    h1.tabIndex = -1;
+    h1.focus();
+  }
+}
+
+async function assistingNames(ids, user) {
+  if (isCitizen(user)) return ids.join(t('p.list'));
+  try {
+    const deps = await departments();
+    return ids.map((i) => (deps.find((d) => d.id === i) || { name: i }).name).join(t('p.list'));
+  } catch { return ids.join(t('p.list')); }
+}
+
+// The full number is for calling back; each reveal is audited by the server, so it is asked
+// for only when the user presses the button. Roles the server refuses never see the button.
+const CONTACT_ROLES = ['operator', 'dispatcher', 'supervisor', 'admin', 'handler'];
+function contactButton(c, user) {
+  if (!CONTACT_ROLES.some((r) => user.roles.includes(r)) || !c.citizen.phone) return null;
+  const out = h('span', { class: 'contact', 'aria-live': 'polite' });
+  const b = h('button', { type: 'button', class: 'small', onclick: async () => {
+    try {
+      const r = await api.get(`/cases/${c.id}/contact`);
+      clear(out, h('a', { href: `tel:${r.phone}` }, `${r.name} ${r.phone}`));
+      b.remove();
+    } catch (e) { clear(out, h('span', { class: 'error' }, e.plain())); }
+  } }, t('case.contact'));
+  return [b, out];
+}
+
+const isCitizen = (user) => user.roles.length === 1 && user.roles[0] === 'citizen';
+
+function fact(k, v) {
+  return [h('dt', {}, k), h('dd', {}, v)];
+}
+
+function noteArea(labelKey, required) {
+  return field(t(labelKey), h('textarea', { name: 'note', rows: 3, maxlength: 5000 }), { names: NOTE_NAMES, required });
+}
+
+// RFC 3339 with the browser's offset, from a datetime-local value.
+function localToRfc3339(v) {
+  const d = new Date(v);
+  if (isNaN(d)) return v;
+  const off = -d.getTimezoneOffset();
+  const p = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${v.length === 16 ? v + ':00' : v}${off >= 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
+}
+
+async function actionForm(a, c, user, reload) {
+  const form = h('form', { class: 'form', 'data-form': a, novalidate: true });
+  form.append(h('h3', {}, t('action.' + a)));
+  let collect = () => ({});
+  let afterOk = null;
+  if (NOTE_REQUIRED[a]) {
+    form.append(noteArea(NOTE_REQUIRED[a], true));
+    collect = () => ({ note: form.note.value.trim() });
+  } else if (NOTE_OPTIONAL.includes(a)) {
+    form.append(noteArea('field.note', false));
+    collect = () => (form.note.value.trim() ? { note: form.note.value.trim() } : {});
+  } else if (a === 'dispatch' || a === 'redispatch') {
+    const deps = await departments();
+    const cat = c.category_id ? await categoryById(c.category_id) : null;
+    const depOpts = [['', '—'], ...deps.map((d) => [String(d.id), d.name])];
+    const suggestedDep = c.suggested && c.suggested.department_id;
+    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' ? (suggestedDep || (cat && cat.department_id) || '') : '' });
+    const assist = select(deps.map((d) => [String(d.id), d.name]), { name: 'assisting', multiple: true });
+    assist.size = 4;
+    const catSel = select(await categoryOptions(), { name: 'category', value: c.category_id || '' });
+    form.append(
+      field(t('field.department'), dep, { names: ['department'], required: true }),
+      h('div', { class: 'secondary-info' }, field(t('field.assisting'), assist, { names: ['assisting'] })),
+      field(t('field.category'), catSel, { names: ['category'] }),
+      field(t('field.note'), h('textarea', { name: 'instruction', rows: 2 }), { names: ['instruction', 'note'] }));
+    if (a === 'dispatch') {
+      const panel = triagePanel({
+        source: () => api.get(`/cases/${c.id}/triage`),
+        onCategory: (cid, depId) => { catSel.value = String(cid); if (depId) dep.value = String(depId); },
+        onDepartment: (depId) => { dep.value = String(depId); },
+        compact: true,
+      });
+      form.append(panel.el);
+      panel.update();
+    }
+    collect = () => {
+      const body = {};
+      if (dep.value) body.department = Number(dep.value);
+      const as = [...assist.selectedOptions].map((o) => Number(o.value));
+      if (as.length) body.assisting = as;
+      if (catSel.value && Number(catSel.value) !== c.category_id) body.category = Number(catSel.value);
+      const ins = form.instruction.value.trim();
+      if (ins) body.instruction = ins;
+      return body;
+    };
+  } else if (a === 'extend') {
+    form.append(
+      field(t('field.until'), h('input', { type: 'datetime-local', name: 'until' }), { names: ['until'], required: true }),
+      field(t('field.reason'), h('textarea', { name: 'reason', rows: 2 }), { names: ['reason', 'note'], required: true }));
+    collect = () => ({ until: form.until.value ? localToRfc3339(form.until.value) : '', reason: form.reason.value.trim() });
+  } else if (a === 'reply') {
+    const files = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, capture: 'environment' });
+    form.append(
+      field(t('field.result'), h('textarea', { name: 'result', rows: 4, maxlength: 5000 }), { names: ['result'], required: true }),
+      checkbox(t('field.contacted'), 'contacted', true),
+      checkbox(t('field.solved'), 'solved', true),
+      field(t('field.photos'), files, { names: ['file'], hint: t('field.photos.hint') }));
+    collect = () => ({ result: form.result.value.trim(), contacted: form.contacted.checked, solved: form.solved.checked });
+    // Photos go first: attaching does not change the case version, so the reply still applies.
+    form.beforeSubmit = async () => {
+      for (const f of files.files) await api.upload(`/cases/${c.id}/attachments`, f);
+    };
+  } else if (a === 'evaluate') {
+    form.append(
+      choiceGroup(t('field.satisfaction'), 'radio', 'satisfaction',
+        [['satisfied', t('sat.satisfied')], ['basically_satisfied', t('sat.basically_satisfied')], ['unsatisfied', t('sat.unsatisfied')]]),
+      h('div', { class: 'secondary-info' },
+        checkbox(t(isCitizen(user) ? 'field.contacted.citizen' : 'field.contacted'), 'contacted', true),
+        checkbox(t(isCitizen(user) ? 'field.solved.citizen' : 'field.solved'), 'solved', true)),
+      field(t('field.comment'), h('textarea', { name: 'comment', rows: 2 }), { names: ['comment'] }));
+    collect = () => {
+      const s = form.querySelector('input[name=satisfaction]:checked');
+      const body = { satisfaction: s ? s.value : '', contacted: form.contacted.checked, solved: form.solved.checked };
+      if (form.comment.value.trim()) body.comment = form.comment.value.trim();
+      return body;
+    };
+  } else if (a === 'merge') {
+    form.append(field(t('field.master'), h('input', { type: 'number', name: 'master', min: 1, inputmode: 'numeric' }), { names: ['master'], required: true }));
+    collect = () => ({ master: Number(form.master.value) || 0 });
+  }
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('action.' + a));
+  form.append(h('div', { class: 'buttons' }, submit));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    submit.disabled = true;
+    try {
+      if (form.beforeSubmit) await form.beforeSubmit();
+      await api.action(c.id, { action: a, version: c.version, ...collect() });
+      if (afterOk) afterOk();
+      await reload(t('case.done', { action: t('action.' + a) }), null);
+    } catch (e) {
+      submit.disabled = false;
+      if (e.status === 409 && /version/.test(e.message)) {
+        await reload(t('err.conflict'), a);
+        return;
+      }
+      showError(form, e);
+    }
+  });
+  return form;
+}

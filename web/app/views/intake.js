@@ -1,0 +1,140 @@
+// The operator's intake console: keyboard first. Alt+N starts a new call, Ctrl+Enter submits,
+// Alt+1 takes the suggested category. Suggestions (category, department, urgency, why) and
+// duplicate candidates update as the operator types; a duplicate is one click to merge.
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
+import { categoryOptions } from '../data.js';
+import { locationPicker } from './report.js';
+import { triagePanel } from './triage.js';
+
+export async function intake({ onCleanup }) {
+  const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'off', inputmode: 'tel', maxlength: 20 });
+  const name = h('input', { type: 'text', name: 'name', autocomplete: 'off', maxlength: 50 });
+  const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
+  const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
+  const cat = select(await categoryOptions(), { name: 'category' });
+  const urg = select([['', '—'], ['normal', t('urgency.normal')], ['urgent', t('urgency.urgent')], ['emergency', t('urgency.emergency')]], { name: 'urgency' });
+  const consult = checkbox(t('field.consult'), 'consult', false);
+  const answer = h('textarea', { name: 'answer', rows: 3 });
+  const answerField = field(t('field.answer'), answer, { names: ['note'] });
+  answerField.hidden = true;
+  consult.querySelector('input').addEventListener('change', (e) => { answerField.hidden = !e.target.checked; });
+  const loc = locationPicker();
+  const result = h('div', { class: 'intake-result', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', 'aria-keyshortcuts': 'Control+Enter' }, t('intake.submit'));
+
+  const panel = triagePanel({
+    input: () => ({ title: title.value.trim(), description: desc.value.trim(), ...loc.value() }),
+    onCategory: (id, dep) => { cat.value = String(id); void dep; },
+    onUrgency: (lvl) => { urg.value = lvl; },
+    onMerge: (d) => submitCase(d),
+  });
+  desc.addEventListener('input', panel.schedule);
+  title.addEventListener('input', panel.schedule);
+
+  const form = h('form', { class: 'form intake-form', novalidate: true },
+    h('div', { class: 'cols' },
+      field(t('field.phone'), phone, { names: ['citizen.phone', 'phone'] }),
+      field(t('field.name'), name, { names: ['citizen.name', 'name'] })),
+    field(t('field.description'), desc, { names: ['description'], required: true }),
+    field(t('field.title'), title, { names: ['title'], hint: t('field.title.hint') }),
+    h('div', { class: 'cols' },
+      field(t('field.category'), cat, { names: ['category'] }),
+      field(t('field.urgency'), urg, { names: ['urgency'] })),
+    loc.el, consult, answerField,
+    h('div', { class: 'buttons' }, submit),
+    h('p', { class: 'hint' }, t('intake.keys')));
+
+  // Create the case; with `master`, merge it into that duplicate at once; with the consultation
+  // box ticked, answer and close it on the call.
+  async function submitCase(master) {
+    clearErrors(form);
+    if (!checkRequired(form)) return;
+    const d = desc.value.trim();
+    const body = { title: title.value.trim() || d.slice(0, 30), description: d, channel: 'hotline' };
+    const citizen = {};
+    if (name.value.trim()) citizen.name = name.value.trim();
+    if (phone.value.trim()) citizen.phone = phone.value.trim();
+    if (Object.keys(citizen).length) body.citizen = citizen;
+    if (cat.value) body.category = Number(cat.value);
+    if (urg.value) body.urgency = urg.value;
+    const l = loc.value();
+    if (l.lat !== undefined) { body.lat = l.lat; body.lon = l.lon; }
+    if (l.address) body.address = l.address;
+    const isConsult = form.consult.checked;
+    if (isConsult && !answer.value.trim()) {
+      showError(form, { field: 'note', message: t('err.required', { label: t('field.answer') }) });
+      return;
+    }
+    submit.disabled = true;
+    let c;
+    try {
+      c = await api.post('/cases', body);
+    } catch (e) {
+      submit.disabled = false;
+      showError(form, e);
+      return;
+    }
+    submit.disabled = false;
+    let msg = t('intake.created', { number: c.number, code: c.check_code || '' });
+    try {
+      if (master) {
+        c = await api.action(c.id, { action: 'merge', version: c.version, master: master.id });
+        msg += t('p.semi') + t('intake.merged', { number: master.number });
+      } else if (isConsult) {
+        c = await api.action(c.id, { action: 'answer', version: c.version, note: answer.value.trim() });
+        msg += t('p.semi') + t('intake.answered');
+      }
+    } catch (e) {
+      msg += t('p.semi') + e.plain();
+    }
+    showResult(c, msg);
+  }
+
+  function showResult(c, msg) {
+    const dups = (c.triage && c.triage.duplicates) || [];
+    clear(result, h('section', { class: 'card done', role: 'status', 'data-created': c.id },
+      h('p', {}, msg, ' ', h('a', { href: `#/case/${c.id}` }, t('queue.open'))),
+      c.state === 'new' && dups.length ? h('ul', { class: 'dups' }, dups.slice(0, 5).map((d) => h('li', {},
+        `${d.number} ${d.title} `,
+        h('button', { type: 'button', class: 'small', onclick: async (ev) => {
+          ev.target.disabled = true;
+          try {
+            const m = await api.action(c.id, { action: 'merge', version: c.version, master: d.id });
+            showResult(m, t('intake.merged', { number: d.number }));
+          } catch (e) { toast(e.plain()); ev.target.disabled = false; }
+        } }, t('triage.merge.after'))))) : null,
+      h('button', { type: 'button', onclick: reset, 'aria-keyshortcuts': 'Alt+N' }, t('intake.new'))));
+    toast(msg);
+    form.reset();
+    loc.reset();
+    answerField.hidden = true;
+    panel.update();
+  }
+
+  function reset() {
+    form.reset();
+    loc.reset();
+    clearErrors(form);
+    clear(result);
+    answerField.hidden = true;
+    panel.update();
+    phone.focus();
+  }
+
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submitCase(null); });
+  const onKey = (ev) => {
+    if (ev.ctrlKey && ev.key === 'Enter') { ev.preventDefault(); submitCase(null); }
+    else if (ev.altKey && (ev.key === 'n' || ev.key === 'N')) { ev.preventDefault(); reset(); }
+    else if (ev.altKey && ev.key === '1' && panel.last && panel.last.category) {
+      ev.preventDefault(); cat.value = String(panel.last.category.id);
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  onCleanup(() => document.removeEventListener('keydown', onKey));
+  panel.update();
+  setTimeout(() => { loc.invalidate(); phone.focus(); }, 50);
+  return h('div', { class: 'intake' }, h('h1', {}, t('intake.heading')),
+    h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, panel.el)));
+}

@@ -1,0 +1,31 @@
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, field, showError, clearErrors } from '../ui.js';
+import { session } from '../session.js';
+
+export async function login({ query, go }) {
+  const name = h('input', { type: 'text', name: 'name', autocomplete: 'username', autocapitalize: 'off' });
+  const pw = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
+  const form = h('form', { class: 'form narrow', novalidate: true },
+    field(t('login.name'), name, { names: ['name'], required: true }),
+    field(t('login.password'), pw, { names: ['password'], required: true }),
+    h('div', { class: 'buttons' }, submit));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    submit.disabled = true;
+    try {
+      session.user = await api.login(name.value.trim(), pw.value);
+      const next = query.get('next');
+      go(next && next !== '/login' ? next : '/');
+    } catch (e) {
+      submit.disabled = false;
+      showError(form, e);
+    }
+  });
+  return h('div', { class: 'login' },
+    h('h1', {}, t('login.heading')), form,
+    h('p', {}, h('a', { href: '#/lookup' }, t('login.lookup'))),
+    h('p', { class: 'muted secondary-info' }, t('login.demo')));
+}

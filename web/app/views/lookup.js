@@ -1,0 +1,32 @@
+// Public progress lookup by number + check code (what the QR code on a case opens).
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, clear, field, showError, clearErrors, fmtTime, stateBadge } from '../ui.js';
+
+export async function lookup({ query }) {
+  const number = h('input', { type: 'text', name: 'number', inputmode: 'numeric', value: query.get('number') || '' });
+  const code = h('input', { type: 'text', name: 'check_code', inputmode: 'numeric', value: query.get('code') || '' });
+  const out = h('div', { class: 'lookup-result', 'aria-live': 'polite' });
+  const form = h('form', { class: 'form narrow', novalidate: true },
+    field(t('field.number'), number, { names: ['number'], required: true }),
+    field(t('field.check_code'), code, { names: ['check_code'], required: true }),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('lookup.submit'))));
+  async function run() {
+    clearErrors(form);
+    try {
+      const r = await api.get('/cases/lookup', { number: number.value.trim(), check_code: code.value.trim() }, { noAuthRedirect: true });
+      clear(out, h('section', { class: 'card' },
+        h('h2', {}, `${r.number} ${r.title}`),
+        h('p', {}, stateBadge(r.state), r.department ? ` · ${r.department}` : ''),
+        h('ol', { class: 'timeline' }, r.timeline.map((e) => h('li', {},
+          h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('state.' + e.to)}` : '')))));
+    } catch (e) {
+      if (e.status === 404) { e.field = 'number'; e.message = t('lookup.notfound'); }
+      clear(out);
+      showError(form, e);
+    }
+  }
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
+  if (number.value && code.value) setTimeout(run, 0);
+  return h('div', {}, h('h1', {}, t('lookup.heading')), form, out);
+}

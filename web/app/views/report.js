@@ -1,0 +1,129 @@
+// Reporting a problem: citizens (web) and grid workers (grid). Text first; category optional and
+// suggested live; photos from the camera; location by map click or address.
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
+import { categoryOptions } from '../data.js';
+import { regionMap } from '../map.js';
+import { triagePanel } from './triage.js';
+
+// A location picker: a map to click and an address box; `value()` gives {lat, lon, address}.
+export function locationPicker() {
+  const mapEl = h('div', { class: 'map pick-map', 'aria-describedby': 'loc-kb' });
+  const status = h('p', { class: 'hint', 'aria-live': 'polite' }, t('field.location.hint'));
+  const clearBtn = h('button', { type: 'button', class: 'small link', hidden: true }, t('field.location.clear'));
+  // On a phone in the street the device's own position is the quickest way to say where.
+  const hereBtn = h('button', { type: 'button', class: 'small', hidden: !navigator.geolocation }, t('field.location.here'));
+  hereBtn.addEventListener('click', () => navigator.geolocation.getCurrentPosition(
+    (p) => { set(p.coords.latitude, p.coords.longitude); if (mapObj) mapObj.map.panTo([p.coords.latitude, p.coords.longitude]); },
+    () => { status.textContent = t('field.location.denied'); },
+    { enableHighAccuracy: true, timeout: 10000 }));
+  const address = h('input', { type: 'text', name: 'address', autocomplete: 'street-address', maxlength: 200 });
+  let point = null;
+  let marker = null;
+  let mapObj = null;
+  const el = h('div', { class: 'field', 'data-fields': 'lat lon region_id' },
+    h('span', { class: 'label', id: 'loc-l' }, t('field.location')),
+    mapEl, h('p', { class: 'sr-only', id: 'loc-kb' }, t('field.location.keys')),
+    h('div', { class: 'row' }, status, hereBtn, clearBtn),
+    h('div', { class: 'error', role: 'alert', hidden: true }));
+  mapEl.setAttribute('aria-labelledby', 'loc-l');
+  const addrField = field(t('field.address'), address, { names: ['address'] });
+  function set(lat, lon) {
+    point = lat === null ? null : { lat: Math.round(lat * 1e6) / 1e6, lon: Math.round(lon * 1e6) / 1e6 };
+    if (marker) { marker.remove(); marker = null; }
+    if (point && mapObj) marker = mapObj.L.marker([point.lat, point.lon], { keyboard: false, alt: t('field.location') }).addTo(mapObj.map);
+    status.textContent = point ? t('field.location.picked', point) : t('field.location.hint');
+    clearBtn.hidden = !point;
+  }
+  clearBtn.addEventListener('click', () => set(null, null));
+  regionMap(mapEl, { label: t('field.location.hint') }).then((m) => {
+    mapObj = m;
+    m.map.on('click', (e) => set(e.latlng.lat, e.latlng.lng));
+    // Keyboard: Leaflet pans with the arrow keys while the map has focus; Enter or Space takes
+    // the point under the crosshair in the middle.
+    mapEl.addEventListener('keydown', (e) => {
+      if (e.target !== mapEl || (e.key !== 'Enter' && e.key !== ' ')) return;
+      e.preventDefault();
+      const c = m.map.getCenter();
+      set(c.lat, c.lng);
+    });
+  }).catch(() => { mapEl.hidden = true; });
+  return {
+    el: h('div', {}, el, addrField),
+    value: () => ({ ...(point || {}), address: address.value.trim() }),
+    set,
+    reset() { set(null, null); address.value = ''; },
+    invalidate() { if (mapObj) mapObj.map.invalidateSize(); },
+  };
+}
+
+export async function report({ user, go }) {
+  const isGrid = user.roles.includes('grid_worker') && !user.roles.includes('citizen');
+  const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
+  const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
+  const cat = select(await categoryOptions(), { name: 'category' });
+  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true });
+  const loc = locationPicker();
+  const anon = checkbox(t('field.anonymous'), 'anonymous', false);
+  const submit = h('button', { type: 'submit', class: 'primary big' }, t('report.submit'));
+  const result = h('div', { 'aria-live': 'polite' });
+  const panel = triagePanel({
+    input: () => ({ title: title.value.trim(), description: desc.value.trim(), ...loc.value() }),
+    onCategory: (id) => { cat.value = String(id); },
+  });
+  desc.addEventListener('input', panel.schedule);
+  title.addEventListener('input', panel.schedule);
+
+  const form = h('form', { class: 'form', novalidate: true },
+    field(t('field.description'), desc, { names: ['description'], hint: t('field.description.hint'), required: true }),
+    h('div', { class: 'secondary-info' }, field(t('field.title'), title, { names: ['title'], hint: t('field.title.hint') })),
+    panel.el,
+    field(t('field.category'), cat, { names: ['category'] }),
+    loc.el,
+    field(t('field.photos'), photos, { names: ['file'], hint: t('field.photos.hint') }),
+    isGrid ? null : h('div', { class: 'secondary-info' }, anon),
+    h('div', { class: 'buttons' }, submit));
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkRequired(form)) return;
+    const d = desc.value.trim();
+    const body = {
+      title: title.value.trim() || d.slice(0, 30),
+      description: d,
+      channel: isGrid ? 'grid' : 'web',
+    };
+    if (cat.value) body.category = Number(cat.value);
+    const l = loc.value();
+    if (l.lat !== undefined) { body.lat = l.lat; body.lon = l.lon; }
+    if (l.address) body.address = l.address;
+    if (!isGrid && form.anonymous.checked) body.anonymous = true;
+    submit.disabled = true;
+    try {
+      const c = await api.post('/cases', body);
+      const failures = [];
+      for (const f of [...photos.files].slice(0, 9)) {
+        try { await api.upload(`/cases/${c.id}/attachments`, f); } catch (e) {
+          failures.push(t('report.photos.failed', { name: f.name, msg: e.plain() }));
+        }
+      }
+      const msg = t('report.done', { number: c.number, code: c.check_code || '' });
+      clear(result, h('div', { class: 'card done', role: 'status' },
+        h('p', {}, msg), failures.map((x) => h('p', { class: 'error' }, x)),
+        h('a', { class: 'button primary', href: `#/case/${c.id}` }, t('report.view'))));
+      form.reset();
+      loc.reset();
+      panel.update();
+      toast(msg);
+      result.querySelector('a').focus();
+    } catch (e) {
+      showError(form, e);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  setTimeout(loc.invalidate, 50);
+  return h('div', { class: 'report' }, h('h1', {}, t('report.heading')), result, form);
+}

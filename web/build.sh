@@ -1,0 +1,31 @@
+#!/bin/sh
+# Build the web UI into build/web (the directory `gridloop serve --web` serves): install the
+# locked npm packages, copy the app and the vendor files it loads. No bundler: the app is plain
+# ES modules. Usage: web/build.sh [OUT_DIR]
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-$HERE/../build/web}
+# A relative OUT is relative to where we were called from, not to web/.
+case "$OUT" in /*) ;; *) OUT="$(pwd)/$OUT" ;; esac
+cd "$HERE"
+# npm ci only when the lock changed since the last install (it wipes node_modules every time).
+stamp=node_modules/.gridloop-lock
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json "$stamp"
+fi
+rm -rf "$OUT.tmp"
+mkdir -p "$OUT.tmp/vendor/leaflet" "$OUT.tmp/vendor/echarts" "$OUT.tmp/vendor/qrcode"
+cp index.html "$OUT.tmp/"
+cp -R app "$OUT.tmp/app"
+[ -f config.json ] && cp config.json "$OUT.tmp/"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$OUT.tmp/vendor/leaflet/"
+cp -R node_modules/leaflet/dist/images "$OUT.tmp/vendor/leaflet/images"
+cp node_modules/echarts/dist/echarts.min.js "$OUT.tmp/vendor/echarts/"
+cp node_modules/qrcode-generator/qrcode.js "$OUT.tmp/vendor/qrcode/"
+for lic in leaflet echarts qrcode-generator; do
+    [ -f "node_modules/$lic/LICENSE" ] && cp "node_modules/$lic/LICENSE" "$OUT.tmp/vendor/LICENSE.$lic"
+done
+rm -rf "$OUT"
+mv "$OUT.tmp" "$OUT"
+echo "web: built $OUT"

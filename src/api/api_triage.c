@@ -426,42 +426,35 @@ out:
     return rc;
 }
 
+/* {"id", "code"?, "name", "prob"}, or null for id 0. */
+static void category_json(struct jw *w, int64_t id, const char *code, const char *name, double prob)
+{
+    if (!id) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    jw_kint(w, "id", id);
+    if (code)
+        jw_kstr(w, "code", code);
+    jw_kstr(w, "name", name);
+    jw_knum(w, "prob", prob);
+    jw_obj_end(w);
+}
+
 void api_triage_json(struct jw *w, const struct api_suggestion *s)
 {
     jw_obj(w);
     jw_kstr(w, "model_version", s->model_version);
     jw_key(w, "category");
-    if (s->category_id) {
-        jw_obj(w);
-        jw_kint(w, "id", s->category_id);
-        jw_kstr(w, "code", s->category_code);
-        jw_kstr(w, "name", s->category_name);
-        jw_knum(w, "prob", s->prob);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
+    category_json(w, s->category_id, s->category_code, s->category_name, s->prob);
     jw_key(w, "alternatives");
     jw_arr(w);
-    for (int i = 0; i < s->nalt; i++) {
-        jw_obj(w);
-        jw_kint(w, "id", s->alt[i].id);
-        jw_kstr(w, "code", s->alt[i].code);
-        jw_kstr(w, "name", s->alt[i].name);
-        jw_knum(w, "prob", s->alt[i].prob);
-        jw_obj_end(w);
-    }
+    for (int i = 0; i < s->nalt; i++)
+        category_json(w, s->alt[i].id, s->alt[i].code, s->alt[i].name, s->alt[i].prob);
     jw_arr_end(w);
     jw_key(w, "category_level1");
-    if (s->level1_id) {
-        jw_obj(w);
-        jw_kint(w, "id", s->level1_id);
-        jw_kstr(w, "name", s->level1_name);
-        jw_knum(w, "prob", s->level1_prob);
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
+    category_json(w, s->level1_id, NULL, s->level1_name, s->level1_prob);
     jw_key(w, "department");
     if (s->department_id) {
         jw_obj(w);
@@ -823,6 +816,13 @@ static void rule_json(struct jw *w, const struct triage_rule *r)
     jw_obj_end(w);
 }
 
+/* What the audit entry records of a rule. */
+static const char *rule_digest(struct api_call *call, const struct triage_rule *r)
+{
+    return arena_printf(call->req->arena, "{\"category\":%lld,\"region\":%lld,\"department\":%lld,\"priority\":%d}",
+                        (long long)r->category_id, (long long)r->region_id, (long long)r->department_id, r->priority);
+}
+
 static int reply_rule(struct api_call *call, int status, int64_t id)
 {
     struct triage_rule r;
@@ -905,8 +905,7 @@ int api_routing_rule_create(struct api_call *call)
     if ((rc = triage_rule_create(call->conn, &r, call->now, &id, &call->err)) < 0)
         return rc;
     const char *target = arena_printf(call->req->arena, "routing_rule/%lld", (long long)id);
-    const char *after = arena_printf(call->req->arena, "{\"category\":%lld,\"region\":%lld,\"department\":%lld,\"priority\":%d}",
-                                     (long long)r.category_id, (long long)r.region_id, (long long)r.department_id, r.priority);
+    const char *after = rule_digest(call, &r);
     if ((rc = api_commit(call, "routing_rule.create", target, NULL, after)) < 0)
         return rc;
     http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/routing-rules/%lld", (long long)id));
@@ -925,8 +924,7 @@ int api_routing_rule_update(struct api_call *call)
     if ((rc = triage_rule_update(call->conn, id, &r, call->now, &call->err)) < 0)
         return rc;
     const char *target = arena_printf(call->req->arena, "routing_rule/%lld", (long long)id);
-    const char *after = arena_printf(call->req->arena, "{\"category\":%lld,\"region\":%lld,\"department\":%lld,\"priority\":%d}",
-                                     (long long)r.category_id, (long long)r.region_id, (long long)r.department_id, r.priority);
+    const char *after = rule_digest(call, &r);
     if ((rc = api_commit(call, "routing_rule.update", target, NULL, after)) < 0)
         return rc;
     return reply_rule(call, 200, id);

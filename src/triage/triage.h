@@ -46,8 +46,7 @@ enum {
     TRIAGE_F_CHAR1 = 1 << 2,
     TRIAGE_F_CHAR2 = 1 << 3,
     TRIAGE_F_CHAR3 = 1 << 4,
-    TRIAGE_F_CHAR4 = 1 << 5,
-    TRIAGE_F_ALL = (1 << 6) - 1,
+    TRIAGE_F_ALL = (1 << 5) - 1,
 };
 
 /* Called once per feature occurrence: its 64-bit hash (never 0) and where it lies in the

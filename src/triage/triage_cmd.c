@@ -78,7 +78,7 @@ static int need(const char *v, const char *flag, const char *sub, struct err *er
 /* "word1,word2,char1,char2,char3" → TRIAGE_F_* */
 static int parse_features(const char *s, unsigned *out, struct err *err)
 {
-    static const char *const names[] = {"word1", "word2", "char1", "char2", "char3", "char4"};
+    static const char *const names[] = {"word1", "word2", "char1", "char2", "char3"};
     *out = 0;
     for (const char *p = s; *p;) {
         size_t l = strcspn(p, ",");
@@ -87,7 +87,7 @@ static int parse_features(const char *s, unsigned *out, struct err *err)
             if (strlen(names[k]) == l && memcmp(p, names[k], l) == 0)
                 break;
         if (k == sizeof(names) / sizeof(names[0]))
-            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1..char4)",
+            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1, char2, char3)",
                              (int)l, p);
         *out |= 1u << k;
         p += l + (p[l] == ',');
@@ -245,7 +245,7 @@ static const struct {
 } subcmds[] = {
     {"train", cmd_train,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
-     "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3,char4] [--threads N] [--quiet]"},
+     "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3] [--threads N] [--quiet]"},
     {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
 };

@@ -100,6 +100,10 @@ static long table_get(const struct triage_model *m, uint64_t h)
 
 /* ---------------------------------------------------------------- text → sparse vector */
 
+/* n-grams are looked up in batches: the table is far larger than the caches, so all the
+ * lookups of a batch are started (prefetched) before the first one is used. */
+#define BATCH 128
+
 struct vec {
     const struct triage_model *m;
     uint32_t key[MAP_CAP];     /* feature index + 1; 0 = empty */
@@ -110,16 +114,15 @@ struct vec {
     uint32_t n;
     uint32_t fidx[MAP_FILL];   /* the vector: feature index and L2-normalised weight */
     float val[MAP_FILL];
+    uint32_t nb;               /* pending batch */
+    uint64_t bh[BATCH];
+    uint32_t boff[BATCH];
+    uint16_t blen[BATCH];
     char norm[TEXT_MAX];
 };
 
-static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
+static void vec_count(struct vec *v, uint32_t key, uint32_t off, uint16_t len)
 {
-    struct vec *v = ctx;
-    long f = table_get(v->m, hash);
-    if (f < 0)
-        return;
-    uint32_t key = (uint32_t)f + 1;
     for (uint32_t s = (key * 2654435761u) >> (32 - MAP_BITS);; s = (s + 1) & (MAP_CAP - 1)) {
         if (v->key[s] == key) {
             if (v->count[s] < UINT16_MAX)
@@ -131,21 +134,55 @@ static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
                 return;
             v->key[s] = key;
             v->count[s] = 1;
-            v->off[s] = (uint32_t)off;
-            v->len[s] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+            v->off[s] = off;
+            v->len[s] = len;
             v->order[v->n++] = s;
             return;
         }
     }
 }
 
+static void vec_flush(struct vec *v)
+{
+    const struct triage_model *m = v->m;
+    for (uint32_t i = 0; i < v->nb; i++)
+        __builtin_prefetch(&m->slots[(uint32_t)v->bh[i] & m->mask]);
+    uint32_t found[BATCH];
+    long idx[BATCH];
+    uint32_t nf = 0;
+    for (uint32_t i = 0; i < v->nb; i++) {
+        idx[i] = table_get(m, v->bh[i]);
+        if (idx[i] >= 0) {
+            __builtin_prefetch(&m->rec[(size_t)idx[i] * (size_t)m->stride]);
+            found[nf++] = i;
+        }
+    }
+    for (uint32_t j = 0; j < nf; j++) {
+        uint32_t i = found[j];
+        vec_count(v, (uint32_t)idx[i] + 1, v->boff[i], v->blen[i]);
+    }
+    v->nb = 0;
+}
+
+static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
+{
+    struct vec *v = ctx;
+    v->bh[v->nb] = hash;
+    v->boff[v->nb] = (uint32_t)off;
+    v->blen[v->nb] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+    if (++v->nb == BATCH)
+        vec_flush(v);
+}
+
 static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
 {
     v->m = m;
     v->n = 0;
+    v->nb = 0;
     memset(v->key, 0, sizeof(v->key));
     size_t len = triage_normalize(text, v->norm, sizeof(v->norm));
     triage_ngrams(v->norm, len, m->flags, vec_add, v);
+    vec_flush(v);
     double sq = 0;
     for (uint32_t j = 0; j < v->n; j++) {
         uint32_t s = v->order[j], f = v->key[s] - 1;

@@ -49,9 +49,10 @@ enum {
     TRIAGE_F_ALL = (1 << 5) - 1,
 };
 
-/* Called once per feature occurrence: its 64-bit hash (never 0) and where it lies in the
- * normalised text (byte offset and length, so the n-gram can be shown). */
-typedef void triage_ngram_fn(void *ctx, uint64_t hash, size_t off, size_t len);
+/* Called once per feature occurrence: its 64-bit hash (never 0), its kind (one TRIAGE_F_*
+ * bit) and where it lies in the normalised text (byte offset and length, so the n-gram can
+ * be shown). */
+typedef void triage_ngram_fn(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len);
 
 /* Extract the features selected by 'flags' from normalised text 'norm' (length 'len'),
  * in text order. Pure; no allocation. */
@@ -73,6 +74,7 @@ struct triage_train_opts {
     unsigned features; /* TRIAGE_F_* */
     double c;          /* SVM cost: larger fits the training set more closely */
     int min_df;        /* features seen in fewer training texts are dropped */
+    double word_weight;/* word features count this much more than character n-grams */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

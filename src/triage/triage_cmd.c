@@ -17,7 +17,7 @@
 
 struct cmd_opts {
     const char *data, *text, *label, *model, *features;
-    double c;
+    double c, word_weight;
     int min_df, threads, quiet;
 };
 
@@ -31,7 +31,7 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
         {"--features", offsetof(struct cmd_opts, features)},
     };
-    const char *c = NULL, *min_df = NULL, *threads = NULL;
+    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         if (strcmp(a, "--quiet") == 0) {
@@ -50,6 +50,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
             slot = &min_df;
         if (!slot && fl == 9 && memcmp(a, "--threads", 9) == 0)
             slot = &threads;
+        if (!slot && fl == 13 && memcmp(a, "--word-weight", 13) == 0)
+            slot = &ww;
         if (!slot)
             return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
         if (eq)
@@ -63,6 +65,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
     char *end;
     if (c && ((o->c = strtod(c, &end)) <= 0 || *end || !isfinite(o->c)))
         return err_field(err, ERR_BAD_REQUEST, "c", "--c wants a positive number, got '%s'", c);
+    if (ww && ((o->word_weight = strtod(ww, &end)) <= 0 || *end || !isfinite(o->word_weight)))
+        return err_field(err, ERR_BAD_REQUEST, "word_weight", "--word-weight wants a positive number, got '%s'", ww);
     if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
         return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
     if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
@@ -117,6 +121,7 @@ static int cmd_train(int argc, char **argv, struct err *err)
         return rc;
     to.c = o.c;
     to.min_df = o.min_df;
+    to.word_weight = o.word_weight;
     to.threads = o.threads;
     to.quiet = o.quiet;
     if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)

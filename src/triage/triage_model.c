@@ -1,7 +1,8 @@
 /*
  * triage classifier: a linear model over hashed character and word n-grams.
  *
- * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF, L2 norm) over a
+ * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF times a weight per
+ * kind, L2 norm) over a
  * vocabulary of the n-grams seen in at least min_df training texts. Each label gets a
  * one-vs-rest L2-regularised, squared-hinge linear SVM trained by dual coordinate descent;
  * probabilities are a softmax over the SVM scores whose temperature is fitted on
@@ -36,6 +37,7 @@
 #define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
 #define DEFAULT_C 0.5
 #define DEFAULT_MIN_DF 2
+#define DEFAULT_WORD_WEIGHT 1.0
 #define CV_FOLDS 3
 
 #define MODEL_MAGIC "GLTRIAGE"
@@ -43,14 +45,18 @@
 #define MODEL_MAX_LABELS 1024
 #define MODEL_MAX_FEATURES (1u << 26)
 
+struct table {
+    uint64_t *slots;    /* high 32 bits of the hash | index + 1; 0 = empty */
+    uint32_t mask;
+};
+
 struct triage_model {
     int nlabels;
     char (*labels)[TRIAGE_LABEL_MAX];
     unsigned flags;
     uint32_t nfeat;
     uint64_t *hashes;   /* nfeat: the vocabulary, in index order */
-    uint64_t *slots;    /* open addressing on the hash: high 32 bits of the hash | index + 1; 0 = empty */
-    uint32_t mask;
+    struct table hot, cold;   /* hash → index: the HOT_FEATURES most frequent, the rest */
     int stride;         /* nlabels + 1 */
     float *rec;         /* nfeat * stride: IDF, then one weight per label (one cache line for 7 labels) */
     float *bias;        /* nlabels */
@@ -58,44 +64,68 @@ struct triage_model {
     char version[17];
 };
 
-/* ---------------------------------------------------------------- vocabulary table */
+/* ---------------------------------------------------------------- vocabulary table
+ *
+ * Features are numbered by falling document frequency, and the most frequent ones get a
+ * table of their own: n-gram occurrences follow Zipf's law, so most lookups stay in that
+ * small, cache-resident table and the records it points to sit together at the front. */
 
-static void table_build(struct triage_model *m)
+#define HOT_FEATURES 16384
+
+static void table_init(struct table *t, uint32_t n)
 {
     uint32_t cap = 16;
-    while (cap < 2 * (uint64_t)m->nfeat + 2)
+    while (cap < 2 * (uint64_t)n + 2)
         cap <<= 1;
-    m->mask = cap - 1;
-    m->slots = xcalloc(cap, sizeof(uint64_t));
-}
-
-/* Returns 0, or -1 when the hash is already present. */
-static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
-{
-    uint64_t fp = h >> 32;
-    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
-        uint64_t v = m->slots[s];
-        if (v == 0) {
-            m->slots[s] = fp << 32 | (uint64_t)(idx + 1);
-            return 0;
-        }
-        if (v >> 32 == fp && m->hashes[(uint32_t)v - 1] == h)
-            return -1;
-    }
+    t->mask = cap - 1;
+    t->slots = xcalloc(cap, sizeof(uint64_t));
 }
 
 /* Feature index, or -1. The 32-bit fingerprint plus the slot bits make a false match about
  * as likely as a 64-bit hash collision, so the full hash is not compared. */
-static long table_get(const struct triage_model *m, uint64_t h)
+static long table_find(const struct table *t, uint64_t h)
 {
     uint64_t fp = h >> 32;
-    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
-        uint64_t v = m->slots[s];
+    for (uint32_t s = (uint32_t)h & t->mask;; s = (s + 1) & t->mask) {
+        uint64_t v = t->slots[s];
         if (v == 0)
             return -1;
         if (v >> 32 == fp)
             return (long)(uint32_t)v - 1;
     }
+}
+
+static void table_build(struct triage_model *m)
+{
+    uint32_t hot = m->nfeat < HOT_FEATURES ? m->nfeat : HOT_FEATURES;
+    table_init(&m->hot, hot);
+    table_init(&m->cold, m->nfeat - hot);
+}
+
+/* Returns 0, or -1 when the hash (or its fingerprint in the same slot chain) is present. */
+static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
+{
+    if (table_find(&m->hot, h) >= 0 || table_find(&m->cold, h) >= 0)
+        return -1;
+    struct table *t = idx < HOT_FEATURES ? &m->hot : &m->cold;
+    uint32_t s = (uint32_t)h & t->mask;
+    while (t->slots[s])
+        s = (s + 1) & t->mask;
+    t->slots[s] = (h >> 32) << 32 | (uint64_t)(idx + 1);
+    return 0;
+}
+
+/* Zeroed records on a cache-line boundary, so that a 32-byte record never straddles two
+ * lines (one memory access per feature, not one and a half). */
+static float *rec_alloc(size_t nfeat, int stride)
+{
+    size_t n = mem_size_mul(nfeat ? nfeat : 1, mem_size_mul((size_t)stride, sizeof(float)));
+    n = mem_size_add(n, 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, n);
+    if (!p)
+        abort();
+    memset(p, 0, n);
+    return p;
 }
 
 /* ---------------------------------------------------------------- text → sparse vector */
@@ -145,14 +175,21 @@ static void vec_count(struct vec *v, uint32_t key, uint32_t off, uint16_t len)
 static void vec_flush(struct vec *v)
 {
     const struct triage_model *m = v->m;
-    for (uint32_t i = 0; i < v->nb; i++)
-        __builtin_prefetch(&m->slots[(uint32_t)v->bh[i] & m->mask]);
-    uint32_t found[BATCH];
+    uint32_t found[BATCH], cold[BATCH], nf = 0, nc = 0;
     long idx[BATCH];
-    uint32_t nf = 0;
+    for (uint32_t i = 0; i < v->nb; i++)
+        __builtin_prefetch(&m->hot.slots[(uint32_t)v->bh[i] & m->hot.mask]);
     for (uint32_t i = 0; i < v->nb; i++) {
-        idx[i] = table_get(m, v->bh[i]);
-        if (idx[i] >= 0) {
+        if ((idx[i] = table_find(&m->hot, v->bh[i])) >= 0) {
+            found[nf++] = i;
+        } else {
+            __builtin_prefetch(&m->cold.slots[(uint32_t)v->bh[i] & m->cold.mask]);
+            cold[nc++] = i;
+        }
+    }
+    for (uint32_t j = 0; j < nc; j++) {
+        uint32_t i = cold[j];
+        if ((idx[i] = table_find(&m->cold, v->bh[i])) >= 0) {
             __builtin_prefetch(&m->rec[(size_t)idx[i] * (size_t)m->stride]);
             found[nf++] = i;
         }
@@ -164,9 +201,10 @@ static void vec_flush(struct vec *v)
     v->nb = 0;
 }
 
-static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
+static void vec_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
 {
     struct vec *v = ctx;
+    (void)kind;
     v->bh[v->nb] = hash;
     v->boff[v->nb] = (uint32_t)off;
     v->blen[v->nb] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
@@ -186,7 +224,9 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
     double sq = 0;
     for (uint32_t j = 0; j < v->n; j++) {
         uint32_t s = v->order[j], f = v->key[s] - 1;
-        float x = (float)((1.0 + log((double)v->count[s])) * m->rec[(size_t)f * (size_t)m->stride]);
+        /* Sublinear term frequency; most n-grams occur once, and log() is not free. */
+        float tf = v->count[s] == 1 ? 1.0f : (float)(1.0 + log((double)v->count[s]));
+        float x = tf * m->rec[(size_t)f * (size_t)m->stride];
         v->fidx[j] = f;
         v->val[j] = x;
         sq += (double)x * x;
@@ -201,11 +241,26 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
 static void scores_of(const struct triage_model *m, const struct vec *v, double *score)
 {
     int k = m->nlabels;
+    if (m->stride == 8) {
+        /* Seven labels (the 12345 first-level categories): a record is one aligned block of
+         * eight floats, summed whole (lane 0 collects idf × value, unused) so the compiler
+         * can use vector instructions. */
+        float acc[8] = {0};
+        for (uint32_t j = 0; j < v->n; j++) {
+            const float *w = m->rec + (size_t)v->fidx[j] * 8;
+            float x = v->val[j];
+            for (int c = 0; c < 8; c++)
+                acc[c] += x * w[c];
+        }
+        for (int c = 0; c < k; c++)
+            score[c] = m->bias[c] + acc[c + 1];
+        return;
+    }
     for (int c = 0; c < k; c++)
         score[c] = m->bias[c];
     for (uint32_t j = 0; j < v->n; j++) {
         const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride + 1;
-        double x = v->val[j];
+        float x = v->val[j];
         for (int c = 0; c < k; c++)
             score[c] += x * w[c];
     }
@@ -313,7 +368,8 @@ void triage_model_free(struct triage_model *m)
         return;
     free(m->labels);
     free(m->hashes);
-    free(m->slots);
+    free(m->hot.slots);
+    free(m->cold.slots);
     free(m->rec);
     free(m->bias);
     free(m);
@@ -515,7 +571,7 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
             BAD("bad bias");
     m->nfeat = nfeat;
     m->hashes = xmalloc(mem_size_mul(nfeat ? nfeat : 1, sizeof(uint64_t)));
-    m->rec = xmalloc(mem_size_mul(nfeat ? nfeat : 1, mem_size_mul((size_t)m->stride, sizeof(float))));
+    m->rec = rec_alloc(nfeat, m->stride);
     table_build(m);
     for (uint32_t f = 0; f < nfeat; f++) {
         if (get_u64(&r, &m->hashes[f]) < 0 || m->hashes[f] == 0)
@@ -581,6 +637,7 @@ out:
 struct dfmap {
     uint64_t *key;
     uint32_t *df, *last;
+    uint8_t *kind;
     size_t cap, n;
     uint32_t doc;
 };
@@ -590,19 +647,20 @@ static void dfmap_grow(struct dfmap *d)
     size_t cap = d->cap ? d->cap * 2 : 1 << 16;
     uint64_t *key = xcalloc(cap, sizeof(uint64_t));
     uint32_t *df = xmalloc(cap * sizeof(uint32_t)), *last = xmalloc(cap * sizeof(uint32_t));
+    uint8_t *kind = xmalloc(cap);
     for (size_t i = 0; i < d->cap; i++) {
         if (!d->key[i])
             continue;
         size_t s = d->key[i] & (cap - 1);
         while (key[s])
             s = (s + 1) & (cap - 1);
-        key[s] = d->key[i], df[s] = d->df[i], last[s] = d->last[i];
+        key[s] = d->key[i], df[s] = d->df[i], last[s] = d->last[i], kind[s] = d->kind[i];
     }
-    free(d->key), free(d->df), free(d->last);
-    d->key = key, d->df = df, d->last = last, d->cap = cap;
+    free(d->key), free(d->df), free(d->last), free(d->kind);
+    d->key = key, d->df = df, d->last = last, d->kind = kind, d->cap = cap;
 }
 
-static void dfmap_add(void *ctx, uint64_t h, size_t off, size_t len)
+static void dfmap_add(void *ctx, uint64_t h, unsigned kind, size_t off, size_t len)
 {
     struct dfmap *d = ctx;
     (void)off, (void)len;
@@ -612,7 +670,7 @@ static void dfmap_add(void *ctx, uint64_t h, size_t off, size_t len)
     while (d->key[s] && d->key[s] != h)
         s = (s + 1) & (d->cap - 1);
     if (!d->key[s]) {
-        d->key[s] = h, d->df[s] = 1, d->last[s] = d->doc;
+        d->key[s] = h, d->df[s] = 1, d->last[s] = d->doc, d->kind[s] = (uint8_t)kind;
         d->n++;
     } else if (d->last[s] != d->doc) {
         d->df[s]++;
@@ -769,12 +827,27 @@ static double fit_temperature(const double *score, const int *y, size_t n, int k
     return best;
 }
 
+struct kept {
+    uint64_t hash;
+    uint32_t df;
+    uint8_t kind;
+};
+
+static int by_df(const void *a, const void *b)
+{
+    const struct kept *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
 int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
                  struct triage_model **out, struct err *err)
 {
     struct triage_train_opts o = opts ? *opts : (struct triage_train_opts){0};
     struct triage_model *m = xcalloc(1, sizeof(*m));
     struct dfmap d = {0};
+    struct kept *kept = NULL;
     struct rows x = {0};
     struct svm_job job = {0};
     struct vec *v = NULL;
@@ -791,6 +864,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.c = DEFAULT_C;
     if (o.min_df <= 0)
         o.min_df = DEFAULT_MIN_DF;
+    if (o.word_weight <= 0)
+        o.word_weight = DEFAULT_WORD_WEIGHT;
     if (o.threads <= 0)
         o.threads = 1;
     if (o.features & ~(unsigned)TRIAGE_F_ALL) {
@@ -843,19 +918,32 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         goto out;
     }
     m->hashes = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(uint64_t)));
-    m->rec = xcalloc(m->nfeat ? m->nfeat : 1, (size_t)m->stride * sizeof(float));
+    m->rec = rec_alloc(m->nfeat, m->stride);
     m->bias = xcalloc((size_t)m->nlabels, sizeof(float));
     m->temp = 1;
-    table_build(m);
+    table_build(m);   /* sized for every kept feature, before any is dropped */
+    /* Most frequent first (see the vocabulary table); ties by hash, so the order and with it
+     * the model version depend only on the data. */
+    kept = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(*kept)));
+    uint32_t nk = 0;
+    for (size_t s = 0; s < d.cap; s++)
+        if (d.key[s] && d.df[s] >= (uint32_t)o.min_df)
+            kept[nk++] = (struct kept){d.key[s], d.df[s], d.kind[s]};
+    qsort(kept, nk, sizeof(*kept), by_df);
     uint32_t f = 0;
-    for (size_t s = 0; s < d.cap; s++) {
-        if (!d.key[s] || d.df[s] < (uint32_t)o.min_df)
+    for (uint32_t i = 0; i < nk; i++) {
+        /* Two n-grams whose hashes agree in every bit the table looks at cannot both be
+         * told apart at classification; the rarer one is dropped. */
+        if (table_put(m, kept[i].hash, f) < 0)
             continue;
-        m->hashes[f] = d.key[s];
-        m->rec[(size_t)f * (size_t)m->stride] = (float)(log((1.0 + (double)n) / (1.0 + d.df[s])) + 1.0);
-        table_put(m, d.key[s], f);
+        m->hashes[f] = kept[i].hash;
+        double idf = log((1.0 + (double)n) / (1.0 + kept[i].df)) + 1.0;
+        if (kept[i].kind & (TRIAGE_F_WORD1 | TRIAGE_F_WORD2))
+            idf *= o.word_weight;
+        m->rec[(size_t)f * (size_t)m->stride] = (float)idf;
         f++;
     }
+    m->nfeat = f;
 
     /* The training rows, through exactly the path classification takes. */
     v = xmalloc(sizeof(*v));
@@ -934,7 +1022,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         fprintf(stderr, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s\n", n,
                 m->nlabels, m->nfeat, m->temp, m->version);
 out:
-    free(d.key), free(d.df), free(d.last);
+    free(d.key), free(d.df), free(d.last), free(d.kind);
+    free(kept);
     free(x.start), free(x.idx), free(x.val), free(x.sqnorm);
     free(job.w);
     free(v);

@@ -10,13 +10,9 @@
 
 /* Decode one strict UTF-8 sequence (RFC 3629). Returns its length, or 0 when the byte at 's'
  * does not start a valid sequence (the caller skips that one byte). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+static size_t utf8_decode_slow(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
     size_t len;
     uint32_t v, min;
     if (c >= 0xC2 && c <= 0xDF) {
@@ -39,6 +35,16 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         return 0;
     *cp = v;
     return len;
+}
+
+/* ASCII inline; the rest out of line (this runs for every character classified). */
+static inline size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    return utf8_decode_slow(s, n, cp);
 }
 
 static size_t utf8_encode(uint32_t cp, char *out)
@@ -214,9 +220,9 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         }
         if ((space || brk) && in_word) {
             if (flags & TRIAGE_F_WORD1)
-                fn(ctx, nonzero(mix(wh ^ TAG_WORD1)), wstart, i - wstart);
+                fn(ctx, nonzero(mix(wh ^ TAG_WORD1)), TRIAGE_F_WORD1, wstart, i - wstart);
             if ((flags & TRIAGE_F_WORD2) && have_prev)
-                fn(ctx, nonzero(mix(prev_wh * 31 + wh) ^ TAG_WORD2), prev_start, i - prev_start);
+                fn(ctx, nonzero(mix(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2, prev_start, i - prev_start);
             prev_wh = wh, prev_start = wstart, have_prev = 1;
             in_word = 0;
         }
@@ -245,11 +251,11 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         /* Code points have 21 bits, so up to three pack into one integer without loss, and
          * packs of different lengths differ (no character is 0). */
         if (flags & TRIAGE_F_CHAR1)
-            fn(ctx, nonzero(mix(c0 ^ TAG_CHAR << 63)), s0, end - s0);
+            fn(ctx, nonzero(mix(c0 ^ TAG_CHAR << 63)), TRIAGE_F_CHAR1, s0, end - s0);
         if ((flags & TRIAGE_F_CHAR2) && c1)
-            fn(ctx, nonzero(mix((c1 << 21 | c0) ^ TAG_CHAR << 63)), s1, end - s1);
+            fn(ctx, nonzero(mix((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1, end - s1);
         if ((flags & TRIAGE_F_CHAR3) && c2)
-            fn(ctx, nonzero(mix((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), s2, end - s2);
+            fn(ctx, nonzero(mix((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
 }

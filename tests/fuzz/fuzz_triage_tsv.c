@@ -16,8 +16,10 @@ struct sink {
     size_t n, len;
 };
 
-static void count(void *ctx, uint64_t hash, size_t off, size_t len)
+static void count(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
 {
+    if (!kind || (kind & (kind - 1)) || (kind & ~(unsigned)TRIAGE_F_ALL))
+        abort();
     struct sink *s = ctx;
     if (hash == 0 || off + len > s->len)
         abort();

@@ -46,8 +46,9 @@ struct spans {
     char text[64][32];
 };
 
-static void span_fn(void *ctx, uint64_t hash, size_t off, size_t len)
+static void span_fn(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
 {
+    (void)kind;
     struct spans *sp = ctx;
     if (sp->n == 64)
         return;

@@ -75,6 +75,7 @@ struct triage_train_opts {
     double c;          /* SVM cost: larger fits the training set more closely */
     int min_df;        /* features seen in fewer training texts are dropped */
     double word_weight;/* word features count this much more than character n-grams */
+    double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

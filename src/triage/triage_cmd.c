@@ -17,7 +17,7 @@
 
 struct cmd_opts {
     const char *data, *text, *label, *model, *features;
-    double c, word_weight;
+    double c, word_weight, pos_weight;
     int min_df, threads, quiet;
 };
 
@@ -31,7 +31,7 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
         {"--features", offsetof(struct cmd_opts, features)},
     };
-    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL;
+    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         if (strcmp(a, "--quiet") == 0) {
@@ -52,6 +52,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
             slot = &threads;
         if (!slot && fl == 13 && memcmp(a, "--word-weight", 13) == 0)
             slot = &ww;
+        if (!slot && fl == 12 && memcmp(a, "--pos-weight", 12) == 0)
+            slot = &pw;
         if (!slot)
             return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
         if (eq)
@@ -67,6 +69,10 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         return err_field(err, ERR_BAD_REQUEST, "c", "--c wants a positive number, got '%s'", c);
     if (ww && ((o->word_weight = strtod(ww, &end)) <= 0 || *end || !isfinite(o->word_weight)))
         return err_field(err, ERR_BAD_REQUEST, "word_weight", "--word-weight wants a positive number, got '%s'", ww);
+    if (pw && ((o->pos_weight = strtod(pw, &end)) < 0 || *end || !isfinite(o->pos_weight) || o->pos_weight > 2))
+        return err_field(err, ERR_BAD_REQUEST, "pos_weight", "--pos-weight wants 0 to 2, got '%s'", pw);
+    if (pw && o->pos_weight == 0)
+        o->pos_weight = -1;   /* an explicit 0 means equal costs, not "the default" */
     if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
         return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
     if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
@@ -122,6 +128,7 @@ static int cmd_train(int argc, char **argv, struct err *err)
     to.c = o.c;
     to.min_df = o.min_df;
     to.word_weight = o.word_weight;
+    to.pos_weight = o.pos_weight;
     to.threads = o.threads;
     to.quiet = o.quiet;
     if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)

@@ -35,8 +35,9 @@
 #define MAP_FILL (MAP_CAP * 3 / 4)
 
 #define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
-#define DEFAULT_C 0.5
-#define DEFAULT_MIN_DF 2
+#define DEFAULT_C 2.0
+#define DEFAULT_MIN_DF 3
+#define DEFAULT_POS_WEIGHT 0.5
 #define DEFAULT_WORD_WEIGHT 1.0
 #define CV_FOLDS 3
 
@@ -694,6 +695,7 @@ struct svm_job {
     size_t nuse;
     size_t nfeat;
     double c;
+    double pos_weight;
     int nlabels;
     double *w;              /* nlabels × (nfeat + 1): weights then bias */
     int next;               /* next label to train; taken under 'lock' */
@@ -715,29 +717,52 @@ static void svm_train_label(const struct svm_job *j, int label)
 {
     const struct rows *x = j->x;
     double *w = j->w + (size_t)label * (j->nfeat + 1), *bias = w + j->nfeat;
-    double d = 0.5 / j->c;
+    /* Positives of a small label are outnumbered by the rest; a larger cost for them keeps
+     * small labels from being swallowed (d is the dual's 1/(2C) per side). */
+    size_t npos = 0;
+    for (size_t i = 0; i < j->nuse; i++)
+        npos += j->y[j->use[i]] == label;
+    double ratio = npos ? (double)(j->nuse - npos) / (double)npos : 1;
+    double dpos = 0.5 / (j->c * pow(ratio, j->pos_weight)), dneg = 0.5 / j->c;
     double *alpha = xcalloc(j->nuse, sizeof(double));
     uint32_t *perm = xmalloc(j->nuse * sizeof(uint32_t));
     uint64_t seed = 0x5EED + (uint64_t)label;
     for (size_t i = 0; i < j->nuse; i++)
         perm[i] = (uint32_t)i;
-    for (int iter = 0; iter < 200; iter++) {
-        for (size_t i = j->nuse; i > 1; i--) {
+    /* Shrinking: a text whose dual variable sits at 0 with a gradient beyond last pass's
+     * largest is very likely to stay there, so it leaves the active set until the active
+     * set has converged; then everything is checked once more. */
+    size_t active = j->nuse;
+    double pg_hi = INFINITY;
+    for (int iter = 0; iter < 500; iter++) {
+        for (size_t i = active; i > 1; i--) {
             size_t r = rng_next(&seed) % i;
             uint32_t t = perm[i - 1];
             perm[i - 1] = perm[r];
             perm[r] = t;
         }
         double pgmax = -INFINITY, pgmin = INFINITY;
-        for (size_t q = 0; q < j->nuse; q++) {
+        for (size_t q = 0; q < active; q++) {
             uint32_t i = perm[q];
             size_t row = j->use[i];
             double yi = j->y[row] == label ? 1.0 : -1.0;
             double s = *bias;
             for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
                 s += w[x->idx[e]] * x->val[e];
+            double d = yi > 0 ? dpos : dneg;
             double g = yi * s - 1 + d * alpha[i];
-            double pg = alpha[i] == 0 && g > 0 ? 0 : g;
+            double pg = g;
+            if (alpha[i] == 0) {
+                if (g > pg_hi) {
+                    active--;
+                    perm[q] = perm[active];
+                    perm[active] = i;
+                    q--;
+                    continue;
+                }
+                if (g > 0)
+                    pg = 0;
+            }
             if (pg > pgmax)
                 pgmax = pg;
             if (pg < pgmin)
@@ -754,8 +779,14 @@ static void svm_train_label(const struct svm_job *j, int label)
                 w[x->idx[e]] += delta * x->val[e];
             *bias += delta;
         }
-        if (pgmax - pgmin < 0.1)
-            break;
+        if (pgmax - pgmin < 0.1) {
+            if (active == j->nuse)
+                break;
+            active = j->nuse;
+            pg_hi = INFINITY;
+            continue;
+        }
+        pg_hi = pgmax > 0 ? pgmax : INFINITY;
     }
     free(alpha);
     free(perm);
@@ -866,6 +897,10 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.min_df = DEFAULT_MIN_DF;
     if (o.word_weight <= 0)
         o.word_weight = DEFAULT_WORD_WEIGHT;
+    if (o.pos_weight == 0)
+        o.pos_weight = DEFAULT_POS_WEIGHT;
+    else if (o.pos_weight < 0)
+        o.pos_weight = 0;
     if (o.threads <= 0)
         o.threads = 1;
     if (o.features & ~(unsigned)TRIAGE_F_ALL) {
@@ -976,6 +1011,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     job.y = y;
     job.nfeat = m->nfeat;
     job.c = o.c;
+    job.pos_weight = o.pos_weight;
     job.nlabels = m->nlabels;
     job.w = xmalloc(mem_size_mul((size_t)m->nlabels, mem_size_mul(m->nfeat + 1, sizeof(double))));
     use = xmalloc(mem_size_mul(n ? n : 1, sizeof(uint32_t)));

@@ -58,6 +58,8 @@ struct triage_model {
     uint32_t nfeat;
     uint64_t *hashes;   /* nfeat: the vocabulary, in index order */
     struct table hot, cold;   /* hash → index: the HOT_FEATURES most frequent, the rest */
+    uint64_t *cold_bits;      /* one bit per hash bucket that holds a cold feature */
+    uint32_t cold_bits_mask;
     int stride;         /* nlabels + 1 */
     float *rec;         /* nfeat * stride: IDF, then one weight per label (one cache line for 7 labels) */
     float *bias;        /* nlabels */
@@ -101,6 +103,20 @@ static void table_build(struct triage_model *m)
     uint32_t hot = m->nfeat < HOT_FEATURES ? m->nfeat : HOT_FEATURES;
     table_init(&m->hot, hot);
     table_init(&m->cold, m->nfeat - hot);
+    /* Most n-grams of a text that miss the small table are in no table at all (rare n-grams);
+     * a bitmap of about eight bits per cold feature, small enough to stay in cache, turns
+     * most of them away before they cost a miss in the large table. */
+    uint32_t bits = 1u << 12;
+    while (bits < 8 * (uint64_t)(m->nfeat - hot) && bits < (1u << 31))
+        bits <<= 1;
+    m->cold_bits_mask = bits - 1;
+    m->cold_bits = xcalloc(bits / 64, sizeof(uint64_t));
+}
+
+/* The bitmap uses hash bits the tables do not (the tables use the low bits and the high 32). */
+static inline uint32_t cold_bit(const struct triage_model *m, uint64_t h)
+{
+    return (uint32_t)(h >> 20) & m->cold_bits_mask;
 }
 
 /* Returns 0, or -1 when the hash (or its fingerprint in the same slot chain) is present. */
@@ -109,6 +125,10 @@ static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
     if (table_find(&m->hot, h) >= 0 || table_find(&m->cold, h) >= 0)
         return -1;
     struct table *t = idx < HOT_FEATURES ? &m->hot : &m->cold;
+    if (t == &m->cold) {
+        uint32_t b = cold_bit(m, h);
+        m->cold_bits[b / 64] |= 1ULL << (b % 64);
+    }
     uint32_t s = (uint32_t)h & t->mask;
     while (t->slots[s])
         s = (s + 1) & t->mask;
@@ -178,12 +198,17 @@ static void vec_flush(struct vec *v)
     const struct triage_model *m = v->m;
     uint32_t found[BATCH], cold[BATCH], nf = 0, nc = 0;
     long idx[BATCH];
-    for (uint32_t i = 0; i < v->nb; i++)
-        __builtin_prefetch(&m->hot.slots[(uint32_t)v->bh[i] & m->hot.mask]);
     for (uint32_t i = 0; i < v->nb; i++) {
+        uint32_t b = cold_bit(m, v->bh[i]);
+        __builtin_prefetch(&m->hot.slots[(uint32_t)v->bh[i] & m->hot.mask]);
+        __builtin_prefetch(&m->cold_bits[b / 64]);
+    }
+    for (uint32_t i = 0; i < v->nb; i++) {
+        uint32_t b = cold_bit(m, v->bh[i]);
         if ((idx[i] = table_find(&m->hot, v->bh[i])) >= 0) {
+            __builtin_prefetch(&m->rec[(size_t)idx[i] * (size_t)m->stride]);
             found[nf++] = i;
-        } else {
+        } else if (m->cold_bits[b / 64] >> (b % 64) & 1) {
             __builtin_prefetch(&m->cold.slots[(uint32_t)v->bh[i] & m->cold.mask]);
             cold[nc++] = i;
         }
@@ -371,6 +396,7 @@ void triage_model_free(struct triage_model *m)
     free(m->hashes);
     free(m->hot.slots);
     free(m->cold.slots);
+    free(m->cold_bits);
     free(m->rec);
     free(m->bias);
     free(m);

@@ -157,12 +157,15 @@ static float *rec_alloc(size_t nfeat, int stride)
 
 struct vec {
     const struct triage_model *m;
+    /* Distinct features so far: a small hash map from feature to its place in the dense
+     * arrays below, which are filled in order of first occurrence. Only 'key' is cleared per
+     * text; the rest is written before it is read. */
     uint32_t key[MAP_CAP];     /* feature index + 1; 0 = empty */
-    uint16_t count[MAP_CAP];
-    uint32_t off[MAP_CAP];     /* first occurrence in norm, for the explanation */
-    uint16_t len[MAP_CAP];
-    uint32_t order[MAP_FILL];  /* occupied map slots, in order of first occurrence */
+    uint16_t pos[MAP_CAP];
     uint32_t n;
+    uint16_t count[MAP_FILL];
+    uint16_t len[MAP_FILL];
+    uint32_t off[MAP_FILL];    /* first occurrence in norm, for the explanation */
     uint32_t fidx[MAP_FILL];   /* the vector: feature index and L2-normalised weight */
     float val[MAP_FILL];
     uint32_t nb;               /* pending batch */
@@ -176,18 +179,21 @@ static void vec_count(struct vec *v, uint32_t key, uint32_t off, uint16_t len)
 {
     for (uint32_t s = (key * 2654435761u) >> (32 - MAP_BITS);; s = (s + 1) & (MAP_CAP - 1)) {
         if (v->key[s] == key) {
-            if (v->count[s] < UINT16_MAX)
-                v->count[s]++;
+            uint32_t j = v->pos[s];
+            if (v->count[j] < UINT16_MAX)
+                v->count[j]++;
             return;
         }
         if (v->key[s] == 0) {
             if (v->n == MAP_FILL)
                 return;
+            uint32_t j = v->n++;
             v->key[s] = key;
-            v->count[s] = 1;
-            v->off[s] = off;
-            v->len[s] = len;
-            v->order[v->n++] = s;
+            v->pos[s] = (uint16_t)j;
+            v->count[j] = 1;
+            v->off[j] = off;
+            v->len[j] = len;
+            v->fidx[j] = key - 1;
             return;
         }
     }
@@ -249,11 +255,10 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
     vec_flush(v);
     double sq = 0;
     for (uint32_t j = 0; j < v->n; j++) {
-        uint32_t s = v->order[j], f = v->key[s] - 1;
+        uint32_t f = v->fidx[j];
         /* Sublinear term frequency; most n-grams occur once, and log() is not free. */
-        float tf = v->count[s] == 1 ? 1.0f : (float)(1.0 + log((double)v->count[s]));
+        float tf = v->count[j] == 1 ? 1.0f : (float)(1.0 + log((double)v->count[j]));
         float x = tf * m->rec[(size_t)f * (size_t)m->stride];
-        v->fidx[j] = f;
         v->val[j] = x;
         sq += (double)x * x;
     }
@@ -366,8 +371,7 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     }
     out->nwhy = nw;
     for (int i = 0; i < nw; i++) {
-        uint32_t s = v.order[wj[i]];
-        copy_feature(out->why[i].text, v.norm + v.off[s], v.len[s]);
+        copy_feature(out->why[i].text, v.norm + v.off[wj[i]], v.len[wj[i]]);
         out->why[i].weight = wv[i];
     }
     return 0;

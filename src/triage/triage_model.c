@@ -351,16 +351,19 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     out->label = out->top[0].label;
     out->prob = out->top[0].prob;
 
-    /* Why: the features whose weight times value pushed the chosen label's score up most. */
+    /* Why: the features whose weight times value pushed the chosen label's score up most.
+     * A word and the character n-gram with the same text are one thing to a reader, so
+     * twice as many candidates are kept and equal texts merged (weights added). */
     int lab = out->label;
-    double wv[TRIAGE_WHY];
-    uint32_t wj[TRIAGE_WHY];
+    enum { NCAND = 2 * TRIAGE_WHY };
+    double wv[NCAND];
+    uint32_t wj[NCAND];
     int nw = 0;
     for (uint32_t j = 0; j < v.n; j++) {
         double x = v.val[j] * m->rec[(size_t)v.fidx[j] * (size_t)m->stride + 1 + (size_t)lab];
-        if (x <= 0 || (nw == TRIAGE_WHY && x <= wv[nw - 1]))
+        if (x <= 0 || (nw == NCAND && x <= wv[nw - 1]))
             continue;
-        int at = nw < TRIAGE_WHY ? nw++ : TRIAGE_WHY - 1;
+        int at = nw < NCAND ? nw++ : NCAND - 1;
         while (at > 0 && wv[at - 1] < x) {
             wv[at] = wv[at - 1];
             wj[at] = wj[at - 1];
@@ -369,11 +372,31 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
         wv[at] = x;
         wj[at] = j;
     }
-    out->nwhy = nw;
+    struct triage_feature cand[NCAND];
+    int nc = 0;
     for (int i = 0; i < nw; i++) {
-        copy_feature(out->why[i].text, v.norm + v.off[wj[i]], v.len[wj[i]]);
-        out->why[i].weight = wv[i];
+        struct triage_feature *f = &cand[nc];
+        copy_feature(f->text, v.norm + v.off[wj[i]], v.len[wj[i]]);
+        int same;
+        for (same = 0; same < nc && strcmp(cand[same].text, f->text) != 0; same++)
+            ;
+        if (same < nc) {
+            cand[same].weight += wv[i];
+            continue;
+        }
+        f->weight = wv[i];
+        nc++;
     }
+    /* Merging can reorder: sort the few candidates again, largest first. */
+    for (int i = 1; i < nc; i++) {
+        struct triage_feature t = cand[i];
+        int at = i;
+        for (; at > 0 && cand[at - 1].weight < t.weight; at--)
+            cand[at] = cand[at - 1];
+        cand[at] = t;
+    }
+    out->nwhy = nc < TRIAGE_WHY ? nc : TRIAGE_WHY;
+    memcpy(out->why, cand, (size_t)out->nwhy * sizeof(cand[0]));
     return 0;
 }
 

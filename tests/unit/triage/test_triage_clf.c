@@ -155,6 +155,8 @@ TEST(triage_learns_separable_set)
         CHECK(i == 0 || r.why[i - 1].weight >= r.why[i].weight, "largest first");
         if (strstr(r.why[i].text, "水"))
             names_water = 1;
+        for (int k = 0; k < i; k++)
+            CHECK(strcmp(r.why[k].text, r.why[i].text) != 0, "'%s' explained once", r.why[i].text);
     }
     CHECK(names_water, "the explanation names a water n-gram (first: %s)", r.nwhy ? r.why[0].text : "");
 

@@ -287,7 +287,8 @@ static const struct {
 } subcmds[] = {
     {"train", cmd_train,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
-     "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3] [--threads N] [--quiet]"},
+     "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
+     "        [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
 };

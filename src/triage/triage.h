@@ -67,6 +67,8 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
 
 struct triage_model;   /* opaque; immutable after train/load */
 
+enum triage_loss { TRIAGE_LOSS_HINGE = 1, TRIAGE_LOSS_SQUARED_HINGE = 2 };
+
 struct triage_train_opts {
     int threads;       /* 0 = 1 */
     int quiet;         /* no progress on stderr */
@@ -76,6 +78,7 @@ struct triage_train_opts {
     int min_df;        /* features seen in fewer training texts are dropped */
     double word_weight;/* word features count this much more than character n-grams */
     double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
+    int loss;          /* enum triage_loss */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

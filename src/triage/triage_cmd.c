@@ -16,7 +16,7 @@
 #include "triage/triage.h"
 
 struct cmd_opts {
-    const char *data, *text, *label, *model, *features;
+    const char *data, *text, *label, *model, *features, *loss;
     double c, word_weight, pos_weight;
     int min_df, threads, quiet;
 };
@@ -29,7 +29,7 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
     } str[] = {
         {"--data", offsetof(struct cmd_opts, data)},   {"--text", offsetof(struct cmd_opts, text)},
         {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
-        {"--features", offsetof(struct cmd_opts, features)},
+        {"--features", offsetof(struct cmd_opts, features)}, {"--loss", offsetof(struct cmd_opts, loss)},
     };
     const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL;
     for (int i = 2; i < argc; i++) {
@@ -125,6 +125,12 @@ static int cmd_train(int argc, char **argv, struct err *err)
         return rc;
     if (o.features && (rc = parse_features(o.features, &to.features, err)) < 0)
         return rc;
+    if (o.loss && strcmp(o.loss, "hinge") == 0)
+        to.loss = TRIAGE_LOSS_HINGE;
+    else if (o.loss && strcmp(o.loss, "squared-hinge") == 0)
+        to.loss = TRIAGE_LOSS_SQUARED_HINGE;
+    else if (o.loss)
+        return err_field(err, ERR_BAD_REQUEST, "loss", "--loss wants hinge or squared-hinge, got '%s'", o.loss);
     to.c = o.c;
     to.min_df = o.min_df;
     to.word_weight = o.word_weight;
@@ -288,7 +294,7 @@ static const struct {
     {"train", cmd_train,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
      "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
-     "        [--features word1,word2,char1,char2,char3]"},
+     "        [--loss hinge|squared-hinge] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
 };

@@ -2,10 +2,9 @@
  * triage classifier: a linear model over hashed character and word n-grams.
  *
  * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF times a weight per
- * kind, L2 norm) over a
- * vocabulary of the n-grams seen in at least min_df training texts. Each label gets a
- * one-vs-rest L2-regularised, squared-hinge linear SVM trained by dual coordinate descent;
- * probabilities are a softmax over the SVM scores whose temperature is fitted on
+ * kind, L2 norm) over a vocabulary of the n-grams seen in at least min_df training texts.
+ * Each label gets a one-vs-rest L2-regularised linear SVM (hinge or squared hinge loss)
+ * trained by dual coordinate descent; probabilities are a softmax over the SVM scores whose temperature is fitted on
  * cross-validated scores, so that "0.9" means right about nine times in ten.
  *
  * The vocabulary is stored as 64-bit n-gram hashes (no strings): the explanation takes the
@@ -35,9 +34,10 @@
 #define MAP_FILL (MAP_CAP * 3 / 4)
 
 #define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
-#define DEFAULT_C 2.0
+#define DEFAULT_C 4.0
 #define DEFAULT_MIN_DF 3
 #define DEFAULT_POS_WEIGHT 0.5
+#define DEFAULT_LOSS TRIAGE_LOSS_HINGE
 #define DEFAULT_WORD_WEIGHT 1.0
 #define CV_FOLDS 3
 
@@ -749,6 +749,7 @@ struct svm_job {
     size_t nfeat;
     double c;
     double pos_weight;
+    int loss;
     int nlabels;
     double *w;              /* nlabels × (nfeat + 1): weights then bias */
     int next;               /* next label to train; taken under 'lock' */
@@ -764,8 +765,9 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* One label against the rest: dual coordinate descent for the L2-regularised squared hinge
- * loss (each step solves one dual variable exactly; the weights follow incrementally). */
+/* One label against the rest: dual coordinate descent for the L2-regularised hinge or
+ * squared hinge loss (each step solves one dual variable exactly, clipped to its bounds;
+ * the weights follow incrementally). */
 static void svm_train_label(const struct svm_job *j, int label)
 {
     const struct rows *x = j->x;
@@ -777,6 +779,13 @@ static void svm_train_label(const struct svm_job *j, int label)
         npos += j->y[j->use[i]] == label;
     double ratio = npos ? (double)(j->nuse - npos) / (double)npos : 1;
     double dpos = 0.5 / (j->c * pow(ratio, j->pos_weight)), dneg = 0.5 / j->c;
+    double upos = INFINITY, uneg = INFINITY;
+    if (j->loss == TRIAGE_LOSS_HINGE) {
+        /* Hinge loss: the dual variables are boxed by the cost instead of penalised. */
+        upos = j->c * pow(ratio, j->pos_weight);
+        uneg = j->c;
+        dpos = dneg = 0;
+    }
     double *alpha = xcalloc(j->nuse, sizeof(double));
     uint32_t *perm = xmalloc(j->nuse * sizeof(uint32_t));
     uint64_t seed = 0x5EED + (uint64_t)label;
@@ -815,6 +824,8 @@ static void svm_train_label(const struct svm_job *j, int label)
                 }
                 if (g > 0)
                     pg = 0;
+            } else if (alpha[i] >= (yi > 0 ? upos : uneg) && g < 0) {
+                pg = 0;
             }
             if (pg > pgmax)
                 pgmax = pg;
@@ -826,6 +837,8 @@ static void svm_train_label(const struct svm_job *j, int label)
             double a = alpha[i] - g / qii;
             if (a < 0)
                 a = 0;
+            if (a > (yi > 0 ? upos : uneg))
+                a = yi > 0 ? upos : uneg;
             double delta = (a - alpha[i]) * yi;
             alpha[i] = a;
             for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
@@ -950,6 +963,12 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.min_df = DEFAULT_MIN_DF;
     if (o.word_weight <= 0)
         o.word_weight = DEFAULT_WORD_WEIGHT;
+    if (!o.loss)
+        o.loss = DEFAULT_LOSS;
+    if (o.loss != TRIAGE_LOSS_HINGE && o.loss != TRIAGE_LOSS_SQUARED_HINGE) {
+        rc = err_field(err, ERR_BAD_REQUEST, "loss", "unknown loss %d", o.loss);
+        goto out;
+    }
     if (o.pos_weight == 0)
         o.pos_weight = DEFAULT_POS_WEIGHT;
     else if (o.pos_weight < 0)
@@ -1065,6 +1084,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     job.nfeat = m->nfeat;
     job.c = o.c;
     job.pos_weight = o.pos_weight;
+    job.loss = o.loss;
     job.nlabels = m->nlabels;
     job.w = xmalloc(mem_size_mul((size_t)m->nlabels, mem_size_mul(m->nfeat + 1, sizeof(double))));
     use = xmalloc(mem_size_mul(n ? n : 1, sizeof(uint32_t)));

@@ -18,7 +18,7 @@
 struct cmd_opts {
     const char *data, *text, *label, *model, *features, *loss;
     double c, word_weight, pos_weight;
-    int min_df, threads, quiet;
+    int min_df, threads, quiet, nb;
 };
 
 static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
@@ -36,6 +36,10 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         const char *a = argv[i], *val = NULL;
         if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--nb") == 0) {
+            o->nb = 1;
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -137,6 +141,7 @@ static int cmd_train(int argc, char **argv, struct err *err)
     to.pos_weight = o.pos_weight;
     to.threads = o.threads;
     to.quiet = o.quiet;
+    to.nb = o.nb;
     if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
         return rc;
     double t0 = now_seconds();
@@ -294,7 +299,7 @@ static const struct {
     {"train", cmd_train,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
      "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
-     "        [--loss hinge|squared-hinge] [--features word1,word2,char1,char2,char3]"},
+     "        [--loss hinge|squared-hinge] [--nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
 };

@@ -750,6 +750,7 @@ struct svm_job {
     double c;
     double pos_weight;
     int loss;
+    int nb;
     int nlabels;
     double *w;              /* nlabels × (nfeat + 1): weights then bias */
     int next;               /* next label to train; taken under 'lock' */
@@ -786,6 +787,35 @@ static void svm_train_label(const struct svm_job *j, int label)
         uneg = j->c;
         dpos = dneg = 0;
     }
+    /* NB-SVM: each feature scaled by its log-count ratio for this label (how much more
+     * often it occurs in the label's texts than in the others'), so the SVM starts from
+     * what naive Bayes would say. The scale is folded into the weights at the end. */
+    double *r = NULL, *sqn = NULL;
+    if (j->nb) {
+        double *q = xcalloc(j->nfeat + 1, sizeof(double)), psum = 0, qsum = 0;
+        r = xcalloc(j->nfeat + 1, sizeof(double));
+        sqn = xmalloc(j->nuse * sizeof(double));
+        for (size_t i = 0; i < j->nuse; i++) {
+            size_t row = j->use[i];
+            double *cnt = j->y[row] == label ? r : q;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                cnt[x->idx[e]] += 1;
+        }
+        for (size_t f = 0; f < j->nfeat; f++)
+            psum += r[f] + 1, qsum += q[f] + 1;
+        for (size_t f = 0; f < j->nfeat; f++)
+            r[f] = log(((r[f] + 1) / psum) / ((q[f] + 1) / qsum));
+        for (size_t i = 0; i < j->nuse; i++) {
+            size_t row = j->use[i];
+            double sq = 0;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++) {
+                double v = x->val[e] * r[x->idx[e]];
+                sq += v * v;
+            }
+            sqn[i] = sq;
+        }
+        free(q);
+    }
     double *alpha = xcalloc(j->nuse, sizeof(double));
     uint32_t *perm = xmalloc(j->nuse * sizeof(uint32_t));
     uint64_t seed = 0x5EED + (uint64_t)label;
@@ -798,10 +828,10 @@ static void svm_train_label(const struct svm_job *j, int label)
     double pg_hi = INFINITY;
     for (int iter = 0; iter < 500; iter++) {
         for (size_t i = active; i > 1; i--) {
-            size_t r = rng_next(&seed) % i;
+            size_t k = rng_next(&seed) % i;
             uint32_t t = perm[i - 1];
-            perm[i - 1] = perm[r];
-            perm[r] = t;
+            perm[i - 1] = perm[k];
+            perm[k] = t;
         }
         double pgmax = -INFINITY, pgmin = INFINITY;
         for (size_t q = 0; q < active; q++) {
@@ -809,8 +839,12 @@ static void svm_train_label(const struct svm_job *j, int label)
             size_t row = j->use[i];
             double yi = j->y[row] == label ? 1.0 : -1.0;
             double s = *bias;
-            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
-                s += w[x->idx[e]] * x->val[e];
+            if (r)
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    s += w[x->idx[e]] * x->val[e] * r[x->idx[e]];
+            else
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    s += w[x->idx[e]] * x->val[e];
             double d = yi > 0 ? dpos : dneg;
             double g = yi * s - 1 + d * alpha[i];
             double pg = g;
@@ -833,7 +867,7 @@ static void svm_train_label(const struct svm_job *j, int label)
                 pgmin = pg;
             if (fabs(pg) < 1e-12)
                 continue;
-            double qii = x->sqnorm[row] + 1 + d;
+            double qii = (r ? sqn[i] : x->sqnorm[row]) + 1 + d;
             double a = alpha[i] - g / qii;
             if (a < 0)
                 a = 0;
@@ -841,8 +875,12 @@ static void svm_train_label(const struct svm_job *j, int label)
                 a = yi > 0 ? upos : uneg;
             double delta = (a - alpha[i]) * yi;
             alpha[i] = a;
-            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
-                w[x->idx[e]] += delta * x->val[e];
+            if (r)
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    w[x->idx[e]] += delta * x->val[e] * r[x->idx[e]];
+            else
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    w[x->idx[e]] += delta * x->val[e];
             *bias += delta;
         }
         if (pgmax - pgmin < 0.1) {
@@ -854,6 +892,11 @@ static void svm_train_label(const struct svm_job *j, int label)
         }
         pg_hi = pgmax > 0 ? pgmax : INFINITY;
     }
+    if (r)
+        for (size_t f = 0; f < j->nfeat; f++)
+            w[f] *= r[f];
+    free(r);
+    free(sqn);
     free(alpha);
     free(perm);
 }
@@ -1085,6 +1128,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     job.c = o.c;
     job.pos_weight = o.pos_weight;
     job.loss = o.loss;
+    job.nb = o.nb;
     job.nlabels = m->nlabels;
     job.w = xmalloc(mem_size_mul((size_t)m->nlabels, mem_size_mul(m->nfeat + 1, sizeof(double))));
     use = xmalloc(mem_size_mul(n ? n : 1, sizeof(uint32_t)));

@@ -168,6 +168,35 @@ TEST(triage_learns_separable_set)
     triage_model_free(m);
 }
 
+/* Every solver variant learns the separable set. */
+TEST(triage_training_variants)
+{
+    static const struct triage_train_opts variants[] = {
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 0},
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 1},
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .nb = 1, .pos_weight = -1},
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .threads = 3, .c = 0.1},
+        {.quiet = 1, .min_df = 1, .features = TRIAGE_F_CHAR2, .word_weight = 2},
+    };
+    for (size_t k = 0; k < ARRAY_SIZE(variants); k++) {
+        struct triage_model *m = NULL;
+        struct err err = ERR_INIT;
+        CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &variants[k], &m, &err), 0,
+                     "variant %zu: %s", k, err.msg);
+        for (size_t i = 0; m && i < ARRAY_SIZE(sep_texts); i++) {
+            struct triage_result r;
+            triage_classify(m, sep_texts[i], &r);
+            CHECK_STR_EQ(triage_model_label(m, r.label), sep_labels[i], "variant %zu, text %zu", k, i);
+        }
+        triage_model_free(m);
+    }
+    struct triage_model *m = NULL;
+    struct err err = ERR_INIT;
+    struct triage_train_opts bad = {.quiet = 1, .loss = 7};
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &bad, &m, &err), ERR_BAD_REQUEST,
+                 "unknown loss");
+}
+
 TEST(triage_train_rejects_bad_input)
 {
     struct triage_model *m = NULL;

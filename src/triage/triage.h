@@ -79,7 +79,7 @@ struct triage_train_opts {
     double word_weight;/* word features count this much more than character n-grams */
     double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
     int loss;          /* enum triage_loss */
-    int nb;            /* 1: scale features by their naive-Bayes log-count ratio (NB-SVM) */
+    int nb;            /* scale features by their naive-Bayes log-count ratio (NB-SVM); < 0: off */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

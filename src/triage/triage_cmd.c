@@ -38,8 +38,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
             o->quiet = 1;
             continue;
         }
-        if (strcmp(a, "--nb") == 0) {
-            o->nb = 1;
+        if (strcmp(a, "--no-nb") == 0) {
+            o->nb = -1;
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -299,7 +299,7 @@ static const struct {
     {"train", cmd_train,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
      "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
-     "        [--loss hinge|squared-hinge] [--nb] [--features word1,word2,char1,char2,char3]"},
+     "        [--loss hinge|squared-hinge] [--no-nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, "classify --model M   (one text per stdin line, one JSON line out)"},
 };

@@ -34,7 +34,7 @@
 #define MAP_FILL (MAP_CAP * 3 / 4)
 
 #define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
-#define DEFAULT_C 4.0
+#define DEFAULT_C 1.0
 #define DEFAULT_MIN_DF 3
 #define DEFAULT_POS_WEIGHT 0.5
 #define DEFAULT_LOSS TRIAGE_LOSS_HINGE
@@ -1008,6 +1008,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.word_weight = DEFAULT_WORD_WEIGHT;
     if (!o.loss)
         o.loss = DEFAULT_LOSS;
+    o.nb = o.nb >= 0;   /* on unless turned off */
     if (o.loss != TRIAGE_LOSS_HINGE && o.loss != TRIAGE_LOSS_SQUARED_HINGE) {
         rc = err_field(err, ERR_BAD_REQUEST, "loss", "unknown loss %d", o.loss);
         goto out;

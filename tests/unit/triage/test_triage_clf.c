@@ -172,10 +172,10 @@ TEST(triage_learns_separable_set)
 TEST(triage_training_variants)
 {
     static const struct triage_train_opts variants[] = {
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 0},
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = -1},
         {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 1},
         {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .nb = 1, .pos_weight = -1},
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .threads = 3, .c = 0.1},
+        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .threads = 3, .c = 0.1, .nb = -1},
         {.quiet = 1, .min_df = 1, .features = TRIAGE_F_CHAR2, .word_weight = 2},
     };
     for (size_t k = 0; k < ARRAY_SIZE(variants); k++) {

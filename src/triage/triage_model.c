@@ -1002,8 +1002,10 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.features = DEFAULT_FEATURES;
     if (o.c <= 0)
         o.c = DEFAULT_C;
+    /* A small set (a demo's few hundred examples) would lose most of its vocabulary to the
+     * default cut, so the default shrinks with it: 1 below 500 texts, 2 below 1,000. */
     if (o.min_df <= 0)
-        o.min_df = DEFAULT_MIN_DF;
+        o.min_df = n < 500 * (DEFAULT_MIN_DF - 1) ? (int)(1 + n / 500) : DEFAULT_MIN_DF;
     if (o.word_weight <= 0)
         o.word_weight = DEFAULT_WORD_WEIGHT;
     if (!o.loss)

@@ -244,7 +244,8 @@ static void vec_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t 
         vec_flush(v);
 }
 
-static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
+/* The distinct known features of 'text' and their counts (no values yet). */
+static void collect(const struct triage_model *m, const char *text, struct vec *v)
 {
     v->m = m;
     v->n = 0;
@@ -253,12 +254,21 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
     size_t len = triage_normalize(text, v->norm, sizeof(v->norm));
     triage_ngrams(v->norm, len, m->flags, vec_add, v);
     vec_flush(v);
+}
+
+/* Sublinear term frequency; most n-grams occur once, and log() is not free. */
+static inline float sublinear(uint16_t count)
+{
+    return count == 1 ? 1.0f : (float)(1.0 + log((double)count));
+}
+
+static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
+{
+    collect(m, text, v);
     double sq = 0;
     for (uint32_t j = 0; j < v->n; j++) {
         uint32_t f = v->fidx[j];
-        /* Sublinear term frequency; most n-grams occur once, and log() is not free. */
-        float tf = v->count[j] == 1 ? 1.0f : (float)(1.0 + log((double)v->count[j]));
-        float x = tf * m->rec[(size_t)f * (size_t)m->stride];
+        float x = sublinear(v->count[j]) * m->rec[(size_t)f * (size_t)m->stride];
         v->val[j] = x;
         sq += (double)x * x;
     }
@@ -269,9 +279,13 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
     }
 }
 
-static void scores_of(const struct triage_model *m, const struct vec *v, double *score)
+/* Values and scores in one pass over the features' records (each record is read once): the
+ * scores are summed unnormalised and divided by the norm at the end. Leaves v->val
+ * normalised, as vectorize() does. */
+static void scores_of(const struct triage_model *m, struct vec *v, double *score)
 {
     int k = m->nlabels;
+    double sq = 0;
     if (m->stride == 8) {
         /* Seven labels (the 12345 first-level categories): a record is one aligned block of
          * eight floats, summed whole (lane 0 collects idf × value, unused) so the compiler
@@ -279,22 +293,31 @@ static void scores_of(const struct triage_model *m, const struct vec *v, double 
         float acc[8] = {0};
         for (uint32_t j = 0; j < v->n; j++) {
             const float *w = m->rec + (size_t)v->fidx[j] * 8;
-            float x = v->val[j];
+            float x = sublinear(v->count[j]) * w[0];
+            v->val[j] = x;
+            sq += (double)x * x;
             for (int c = 0; c < 8; c++)
                 acc[c] += x * w[c];
         }
         for (int c = 0; c < k; c++)
-            score[c] = m->bias[c] + acc[c + 1];
-        return;
-    }
-    for (int c = 0; c < k; c++)
-        score[c] = m->bias[c];
-    for (uint32_t j = 0; j < v->n; j++) {
-        const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride + 1;
-        float x = v->val[j];
+            score[c] = acc[c + 1];
+    } else {
         for (int c = 0; c < k; c++)
-            score[c] += x * w[c];
+            score[c] = 0;
+        for (uint32_t j = 0; j < v->n; j++) {
+            const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride;
+            float x = sublinear(v->count[j]) * w[0];
+            v->val[j] = x;
+            sq += (double)x * x;
+            for (int c = 0; c < k; c++)
+                score[c] += x * w[c + 1];
+        }
     }
+    double inv = sq > 0 ? 1.0 / sqrt(sq) : 0;
+    for (int c = 0; c < k; c++)
+        score[c] = m->bias[c] + score[c] * inv;
+    for (uint32_t j = 0; j < v->n; j++)
+        v->val[j] = (float)(v->val[j] * inv);
 }
 
 static void softmax(const double *score, int k, double temp, double *p)
@@ -328,7 +351,7 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     struct vec v;
     double score[MODEL_MAX_LABELS], p[MODEL_MAX_LABELS];
     int k = m->nlabels;
-    vectorize(m, text, &v);
+    collect(m, text, &v);
     scores_of(m, &v, score);
     softmax(score, k, m->temp, p);
 

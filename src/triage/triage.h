@@ -46,13 +46,13 @@ enum {
     TRIAGE_F_CHAR1 = 1 << 2,
     TRIAGE_F_CHAR2 = 1 << 3,
     TRIAGE_F_CHAR3 = 1 << 4,
-    TRIAGE_F_CHAR4 = 1 << 5,
-    TRIAGE_F_ALL = (1 << 6) - 1,
+    TRIAGE_F_ALL = (1 << 5) - 1,
 };
 
-/* Called once per feature occurrence: its 64-bit hash (never 0) and where it lies in the
- * normalised text (byte offset and length, so the n-gram can be shown). */
-typedef void triage_ngram_fn(void *ctx, uint64_t hash, size_t off, size_t len);
+/* Called once per feature occurrence: its 64-bit hash (never 0), its kind (one TRIAGE_F_*
+ * bit) and where it lies in the normalised text (byte offset and length, so the n-gram can
+ * be shown). */
+typedef void triage_ngram_fn(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len);
 
 /* Extract the features selected by 'flags' from normalised text 'norm' (length 'len'),
  * in text order. Pure; no allocation. */
@@ -67,6 +67,8 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
 
 struct triage_model;   /* opaque; immutable after train/load */
 
+enum triage_loss { TRIAGE_LOSS_HINGE = 1, TRIAGE_LOSS_SQUARED_HINGE = 2 };
+
 struct triage_train_opts {
     int threads;       /* 0 = 1 */
     int quiet;         /* no progress on stderr */
@@ -74,6 +76,10 @@ struct triage_train_opts {
     unsigned features; /* TRIAGE_F_* */
     double c;          /* SVM cost: larger fits the training set more closely */
     int min_df;        /* features seen in fewer training texts are dropped */
+    double word_weight;/* word features count this much more than character n-grams */
+    double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
+    int loss;          /* enum triage_loss */
+    int nb;            /* scale features by their naive-Bayes log-count ratio (NB-SVM); < 0: off */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

@@ -16,9 +16,9 @@
 #include "triage/triage.h"
 
 struct cmd_opts {
-    const char *data, *text, *label, *model, *features;
-    double c;
-    int min_df, threads, quiet;
+    const char *data, *text, *label, *model, *features, *loss;
+    double c, word_weight, pos_weight;
+    int min_df, threads, quiet, nb;
 };
 
 static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
@@ -29,13 +29,17 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
     } str[] = {
         {"--data", offsetof(struct cmd_opts, data)},   {"--text", offsetof(struct cmd_opts, text)},
         {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
-        {"--features", offsetof(struct cmd_opts, features)},
+        {"--features", offsetof(struct cmd_opts, features)}, {"--loss", offsetof(struct cmd_opts, loss)},
     };
-    const char *c = NULL, *min_df = NULL, *threads = NULL;
+    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-nb") == 0) {
+            o->nb = -1;
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -50,6 +54,10 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
             slot = &min_df;
         if (!slot && fl == 9 && memcmp(a, "--threads", 9) == 0)
             slot = &threads;
+        if (!slot && fl == 13 && memcmp(a, "--word-weight", 13) == 0)
+            slot = &ww;
+        if (!slot && fl == 12 && memcmp(a, "--pos-weight", 12) == 0)
+            slot = &pw;
         if (!slot)
             return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
         if (eq)
@@ -63,6 +71,12 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
     char *end;
     if (c && ((o->c = strtod(c, &end)) <= 0 || *end || !isfinite(o->c)))
         return err_field(err, ERR_BAD_REQUEST, "c", "--c wants a positive number, got '%s'", c);
+    if (ww && ((o->word_weight = strtod(ww, &end)) <= 0 || *end || !isfinite(o->word_weight)))
+        return err_field(err, ERR_BAD_REQUEST, "word_weight", "--word-weight wants a positive number, got '%s'", ww);
+    if (pw && ((o->pos_weight = strtod(pw, &end)) < 0 || *end || !isfinite(o->pos_weight) || o->pos_weight > 2))
+        return err_field(err, ERR_BAD_REQUEST, "pos_weight", "--pos-weight wants 0 to 2, got '%s'", pw);
+    if (pw && o->pos_weight == 0)
+        o->pos_weight = -1;   /* an explicit 0 means equal costs, not "the default" */
     if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
         return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
     if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
@@ -78,7 +92,7 @@ static int need(const char *v, const char *flag, const char *sub, struct err *er
 /* "word1,word2,char1,char2,char3" → TRIAGE_F_* */
 static int parse_features(const char *s, unsigned *out, struct err *err)
 {
-    static const char *const names[] = {"word1", "word2", "char1", "char2", "char3", "char4"};
+    static const char *const names[] = {"word1", "word2", "char1", "char2", "char3"};
     *out = 0;
     for (const char *p = s; *p;) {
         size_t l = strcspn(p, ",");
@@ -87,7 +101,7 @@ static int parse_features(const char *s, unsigned *out, struct err *err)
             if (strlen(names[k]) == l && memcmp(p, names[k], l) == 0)
                 break;
         if (k == sizeof(names) / sizeof(names[0]))
-            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1..char4)",
+            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1, char2, char3)",
                              (int)l, p);
         *out |= 1u << k;
         p += l + (p[l] == ',');
@@ -115,10 +129,19 @@ static int cmd_train(int argc, char **argv, struct err *err)
         return rc;
     if (o.features && (rc = parse_features(o.features, &to.features, err)) < 0)
         return rc;
+    if (o.loss && strcmp(o.loss, "hinge") == 0)
+        to.loss = TRIAGE_LOSS_HINGE;
+    else if (o.loss && strcmp(o.loss, "squared-hinge") == 0)
+        to.loss = TRIAGE_LOSS_SQUARED_HINGE;
+    else if (o.loss)
+        return err_field(err, ERR_BAD_REQUEST, "loss", "--loss wants hinge or squared-hinge, got '%s'", o.loss);
     to.c = o.c;
     to.min_df = o.min_df;
+    to.word_weight = o.word_weight;
+    to.pos_weight = o.pos_weight;
     to.threads = o.threads;
     to.quiet = o.quiet;
+    to.nb = o.nb;
     if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
         return rc;
     double t0 = now_seconds();
@@ -193,6 +216,30 @@ out:
     return rc;
 }
 
+/* A number with four decimals, as "%.4f" would print it but without printf's cost, which
+ * otherwise dominates classify's output (a dozen numbers a line). */
+static void put_fixed4(struct buf *b, double x)
+{
+    if (!isfinite(x) || fabs(x) >= 1e9) {
+        buf_printf(b, "%.4f", isfinite(x) ? x : 0.0);
+        return;
+    }
+    long long v = llround(fabs(x) * 10000);
+    char tmp[32];
+    int n = 0;
+    for (int d = 0; d < 4; d++, v /= 10)
+        tmp[n++] = (char)('0' + v % 10);
+    tmp[n++] = '.';
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (x < 0 && n > 0)
+        buf_putc(b, '-');
+    while (n > 0)
+        buf_putc(b, tmp[--n]);
+}
+
 static int cmd_classify(int argc, char **argv, struct err *err)
 {
     struct cmd_opts o = {0};
@@ -214,17 +261,23 @@ static int cmd_classify(int argc, char **argv, struct err *err)
         buf_reset(&out);
         buf_puts(&out, "{\"label\":");
         buf_json_str(&out, triage_model_label(m, r.label));
-        buf_printf(&out, ",\"prob\":%.4f,\"top\":[", r.prob);
+        buf_puts(&out, ",\"prob\":");
+        put_fixed4(&out, r.prob);
+        buf_puts(&out, ",\"top\":[");
         for (int i = 0; i < r.ntop; i++) {
             buf_puts(&out, i ? ",{\"label\":" : "{\"label\":");
             buf_json_str(&out, triage_model_label(m, r.top[i].label));
-            buf_printf(&out, ",\"prob\":%.4f}", r.top[i].prob);
+            buf_puts(&out, ",\"prob\":");
+            put_fixed4(&out, r.top[i].prob);
+            buf_putc(&out, '}');
         }
         buf_puts(&out, "],\"why\":[");
         for (int i = 0; i < r.nwhy; i++) {
             buf_puts(&out, i ? ",{\"feature\":" : "{\"feature\":");
             buf_json_str(&out, r.why[i].text);
-            buf_printf(&out, ",\"weight\":%.4f}", r.why[i].weight);
+            buf_puts(&out, ",\"weight\":");
+            put_fixed4(&out, r.why[i].weight);
+            buf_putc(&out, '}');
         }
         buf_puts(&out, "],\"model\":");
         buf_json_str(&out, triage_model_version(m));
@@ -247,7 +300,8 @@ static const struct {
 } subcmds[] = {
     {"train", cmd_train, NULL,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
-     "        [--c COST] [--min-df N] [--features word1,word2,char1,char2,char3,char4] [--threads N] [--quiet]"},
+     "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
+     "        [--loss hinge|squared-hinge] [--no-nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, NULL, "classify --model M   (one text per stdin line, one JSON line out)"},
     {"hot", NULL, triage_hot_cmd, "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},

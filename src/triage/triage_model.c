@@ -1,10 +1,10 @@
 /*
  * triage classifier: a linear model over hashed character and word n-grams.
  *
- * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF, L2 norm) over a
- * vocabulary of the n-grams seen in at least min_df training texts. Each label gets a
- * one-vs-rest L2-regularised, squared-hinge linear SVM trained by dual coordinate descent;
- * probabilities are a softmax over the SVM scores whose temperature is fitted on
+ * Features are TF-IDF weighted (sublinear term frequency, smoothed IDF times a weight per
+ * kind, L2 norm) over a vocabulary of the n-grams seen in at least min_df training texts.
+ * Each label gets a one-vs-rest L2-regularised linear SVM (hinge or squared hinge loss)
+ * trained by dual coordinate descent; probabilities are a softmax over the SVM scores whose temperature is fitted on
  * cross-validated scores, so that "0.9" means right about nine times in ten.
  *
  * The vocabulary is stored as 64-bit n-gram hashes (no strings): the explanation takes the
@@ -34,8 +34,11 @@
 #define MAP_FILL (MAP_CAP * 3 / 4)
 
 #define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
-#define DEFAULT_C 0.5
-#define DEFAULT_MIN_DF 2
+#define DEFAULT_C 1.0
+#define DEFAULT_MIN_DF 3
+#define DEFAULT_POS_WEIGHT 0.5
+#define DEFAULT_LOSS TRIAGE_LOSS_HINGE
+#define DEFAULT_WORD_WEIGHT 1.0
 #define CV_FOLDS 3
 
 #define MODEL_MAGIC "GLTRIAGE"
@@ -43,14 +46,20 @@
 #define MODEL_MAX_LABELS 1024
 #define MODEL_MAX_FEATURES (1u << 26)
 
+struct table {
+    uint64_t *slots;    /* high 32 bits of the hash | index + 1; 0 = empty */
+    uint32_t mask;
+};
+
 struct triage_model {
     int nlabels;
     char (*labels)[TRIAGE_LABEL_MAX];
     unsigned flags;
     uint32_t nfeat;
     uint64_t *hashes;   /* nfeat: the vocabulary, in index order */
-    uint64_t *slots;    /* open addressing on the hash: high 32 bits of the hash | index + 1; 0 = empty */
-    uint32_t mask;
+    struct table hot, cold;   /* hash → index: the HOT_FEATURES most frequent, the rest */
+    uint64_t *cold_bits;      /* one bit per hash bucket that holds a cold feature */
+    uint32_t cold_bits_mask;
     int stride;         /* nlabels + 1 */
     float *rec;         /* nfeat * stride: IDF, then one weight per label (one cache line for 7 labels) */
     float *bias;        /* nlabels */
@@ -58,39 +67,30 @@ struct triage_model {
     char version[17];
 };
 
-/* ---------------------------------------------------------------- vocabulary table */
+/* ---------------------------------------------------------------- vocabulary table
+ *
+ * Features are numbered by falling document frequency, and the most frequent ones get a
+ * table of their own: n-gram occurrences follow Zipf's law, so most lookups stay in that
+ * small, cache-resident table and the records it points to sit together at the front. */
 
-static void table_build(struct triage_model *m)
+#define HOT_FEATURES 16384
+
+static void table_init(struct table *t, uint32_t n)
 {
     uint32_t cap = 16;
-    while (cap < 2 * (uint64_t)m->nfeat + 2)
+    while (cap < 2 * (uint64_t)n + 2)
         cap <<= 1;
-    m->mask = cap - 1;
-    m->slots = xcalloc(cap, sizeof(uint64_t));
-}
-
-/* Returns 0, or -1 when the hash is already present. */
-static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
-{
-    uint64_t fp = h >> 32;
-    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
-        uint64_t v = m->slots[s];
-        if (v == 0) {
-            m->slots[s] = fp << 32 | (uint64_t)(idx + 1);
-            return 0;
-        }
-        if (v >> 32 == fp && m->hashes[(uint32_t)v - 1] == h)
-            return -1;
-    }
+    t->mask = cap - 1;
+    t->slots = xcalloc(cap, sizeof(uint64_t));
 }
 
 /* Feature index, or -1. The 32-bit fingerprint plus the slot bits make a false match about
  * as likely as a 64-bit hash collision, so the full hash is not compared. */
-static long table_get(const struct triage_model *m, uint64_t h)
+static long table_find(const struct table *t, uint64_t h)
 {
     uint64_t fp = h >> 32;
-    for (uint32_t s = (uint32_t)h & m->mask;; s = (s + 1) & m->mask) {
-        uint64_t v = m->slots[s];
+    for (uint32_t s = (uint32_t)h & t->mask;; s = (s + 1) & t->mask) {
+        uint64_t v = t->slots[s];
         if (v == 0)
             return -1;
         if (v >> 32 == fp)
@@ -98,59 +98,177 @@ static long table_get(const struct triage_model *m, uint64_t h)
     }
 }
 
+static void table_build(struct triage_model *m)
+{
+    uint32_t hot = m->nfeat < HOT_FEATURES ? m->nfeat : HOT_FEATURES;
+    table_init(&m->hot, hot);
+    table_init(&m->cold, m->nfeat - hot);
+    /* Most n-grams of a text that miss the small table are in no table at all (rare n-grams);
+     * a bitmap of about eight bits per cold feature, small enough to stay in cache, turns
+     * most of them away before they cost a miss in the large table. */
+    uint32_t bits = 1u << 12;
+    while (bits < 8 * (uint64_t)(m->nfeat - hot) && bits < (1u << 31))
+        bits <<= 1;
+    m->cold_bits_mask = bits - 1;
+    m->cold_bits = xcalloc(bits / 64, sizeof(uint64_t));
+}
+
+/* The bitmap uses hash bits the tables do not (the tables use the low bits and the high 32). */
+static inline uint32_t cold_bit(const struct triage_model *m, uint64_t h)
+{
+    return (uint32_t)(h >> 20) & m->cold_bits_mask;
+}
+
+/* Returns 0, or -1 when the hash (or its fingerprint in the same slot chain) is present. */
+static int table_put(struct triage_model *m, uint64_t h, uint32_t idx)
+{
+    if (table_find(&m->hot, h) >= 0 || table_find(&m->cold, h) >= 0)
+        return -1;
+    struct table *t = idx < HOT_FEATURES ? &m->hot : &m->cold;
+    if (t == &m->cold) {
+        uint32_t b = cold_bit(m, h);
+        m->cold_bits[b / 64] |= 1ULL << (b % 64);
+    }
+    uint32_t s = (uint32_t)h & t->mask;
+    while (t->slots[s])
+        s = (s + 1) & t->mask;
+    t->slots[s] = (h >> 32) << 32 | (uint64_t)(idx + 1);
+    return 0;
+}
+
+/* Zeroed records on a cache-line boundary, so that a 32-byte record never straddles two
+ * lines (one memory access per feature, not one and a half). */
+static float *rec_alloc(size_t nfeat, int stride)
+{
+    size_t n = mem_size_mul(nfeat ? nfeat : 1, mem_size_mul((size_t)stride, sizeof(float)));
+    n = mem_size_add(n, 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, n);
+    if (!p)
+        abort();
+    memset(p, 0, n);
+    return p;
+}
+
 /* ---------------------------------------------------------------- text → sparse vector */
+
+/* n-grams are looked up in batches: the table is far larger than the caches, so all the
+ * lookups of a batch are started (prefetched) before the first one is used. */
+#define BATCH 128
 
 struct vec {
     const struct triage_model *m;
+    /* Distinct features so far: a small hash map from feature to its place in the dense
+     * arrays below, which are filled in order of first occurrence. Only 'key' is cleared per
+     * text; the rest is written before it is read. */
     uint32_t key[MAP_CAP];     /* feature index + 1; 0 = empty */
-    uint16_t count[MAP_CAP];
-    uint32_t off[MAP_CAP];     /* first occurrence in norm, for the explanation */
-    uint16_t len[MAP_CAP];
-    uint32_t order[MAP_FILL];  /* occupied map slots, in order of first occurrence */
+    uint16_t pos[MAP_CAP];
     uint32_t n;
+    uint16_t count[MAP_FILL];
+    uint16_t len[MAP_FILL];
+    uint32_t off[MAP_FILL];    /* first occurrence in norm, for the explanation */
     uint32_t fidx[MAP_FILL];   /* the vector: feature index and L2-normalised weight */
     float val[MAP_FILL];
+    uint32_t nb;               /* pending batch */
+    uint64_t bh[BATCH];
+    uint32_t boff[BATCH];
+    uint16_t blen[BATCH];
     char norm[TEXT_MAX];
 };
 
-static void vec_add(void *ctx, uint64_t hash, size_t off, size_t len)
+static void vec_count(struct vec *v, uint32_t key, uint32_t off, uint16_t len)
 {
-    struct vec *v = ctx;
-    long f = table_get(v->m, hash);
-    if (f < 0)
-        return;
-    uint32_t key = (uint32_t)f + 1;
     for (uint32_t s = (key * 2654435761u) >> (32 - MAP_BITS);; s = (s + 1) & (MAP_CAP - 1)) {
         if (v->key[s] == key) {
-            if (v->count[s] < UINT16_MAX)
-                v->count[s]++;
+            uint32_t j = v->pos[s];
+            if (v->count[j] < UINT16_MAX)
+                v->count[j]++;
             return;
         }
         if (v->key[s] == 0) {
             if (v->n == MAP_FILL)
                 return;
+            uint32_t j = v->n++;
             v->key[s] = key;
-            v->count[s] = 1;
-            v->off[s] = (uint32_t)off;
-            v->len[s] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
-            v->order[v->n++] = s;
+            v->pos[s] = (uint16_t)j;
+            v->count[j] = 1;
+            v->off[j] = off;
+            v->len[j] = len;
+            v->fidx[j] = key - 1;
             return;
         }
     }
 }
 
-static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
+static void vec_flush(struct vec *v)
+{
+    const struct triage_model *m = v->m;
+    uint32_t found[BATCH], cold[BATCH], nf = 0, nc = 0;
+    long idx[BATCH];
+    for (uint32_t i = 0; i < v->nb; i++) {
+        uint32_t b = cold_bit(m, v->bh[i]);
+        __builtin_prefetch(&m->hot.slots[(uint32_t)v->bh[i] & m->hot.mask]);
+        __builtin_prefetch(&m->cold_bits[b / 64]);
+    }
+    for (uint32_t i = 0; i < v->nb; i++) {
+        uint32_t b = cold_bit(m, v->bh[i]);
+        if ((idx[i] = table_find(&m->hot, v->bh[i])) >= 0) {
+            __builtin_prefetch(&m->rec[(size_t)idx[i] * (size_t)m->stride]);
+            found[nf++] = i;
+        } else if (m->cold_bits[b / 64] >> (b % 64) & 1) {
+            __builtin_prefetch(&m->cold.slots[(uint32_t)v->bh[i] & m->cold.mask]);
+            cold[nc++] = i;
+        }
+    }
+    for (uint32_t j = 0; j < nc; j++) {
+        uint32_t i = cold[j];
+        if ((idx[i] = table_find(&m->cold, v->bh[i])) >= 0) {
+            __builtin_prefetch(&m->rec[(size_t)idx[i] * (size_t)m->stride]);
+            found[nf++] = i;
+        }
+    }
+    for (uint32_t j = 0; j < nf; j++) {
+        uint32_t i = found[j];
+        vec_count(v, (uint32_t)idx[i] + 1, v->boff[i], v->blen[i]);
+    }
+    v->nb = 0;
+}
+
+static void vec_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
+{
+    struct vec *v = ctx;
+    (void)kind;
+    v->bh[v->nb] = hash;
+    v->boff[v->nb] = (uint32_t)off;
+    v->blen[v->nb] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+    if (++v->nb == BATCH)
+        vec_flush(v);
+}
+
+/* The distinct known features of 'text' and their counts (no values yet). */
+static void collect(const struct triage_model *m, const char *text, struct vec *v)
 {
     v->m = m;
     v->n = 0;
+    v->nb = 0;
     memset(v->key, 0, sizeof(v->key));
     size_t len = triage_normalize(text, v->norm, sizeof(v->norm));
     triage_ngrams(v->norm, len, m->flags, vec_add, v);
+    vec_flush(v);
+}
+
+/* Sublinear term frequency; most n-grams occur once, and log() is not free. */
+static inline float sublinear(uint16_t count)
+{
+    return count == 1 ? 1.0f : (float)(1.0 + log((double)count));
+}
+
+static void vectorize(const struct triage_model *m, const char *text, struct vec *v)
+{
+    collect(m, text, v);
     double sq = 0;
     for (uint32_t j = 0; j < v->n; j++) {
-        uint32_t s = v->order[j], f = v->key[s] - 1;
-        float x = (float)((1.0 + log((double)v->count[s])) * m->rec[(size_t)f * (size_t)m->stride]);
-        v->fidx[j] = f;
+        uint32_t f = v->fidx[j];
+        float x = sublinear(v->count[j]) * m->rec[(size_t)f * (size_t)m->stride];
         v->val[j] = x;
         sq += (double)x * x;
     }
@@ -161,17 +279,45 @@ static void vectorize(const struct triage_model *m, const char *text, struct vec
     }
 }
 
-static void scores_of(const struct triage_model *m, const struct vec *v, double *score)
+/* Values and scores in one pass over the features' records (each record is read once): the
+ * scores are summed unnormalised and divided by the norm at the end. Leaves v->val
+ * normalised, as vectorize() does. */
+static void scores_of(const struct triage_model *m, struct vec *v, double *score)
 {
     int k = m->nlabels;
-    for (int c = 0; c < k; c++)
-        score[c] = m->bias[c];
-    for (uint32_t j = 0; j < v->n; j++) {
-        const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride + 1;
-        double x = v->val[j];
+    double sq = 0;
+    if (m->stride == 8) {
+        /* Seven labels (the 12345 first-level categories): a record is one aligned block of
+         * eight floats, summed whole (lane 0 collects idf × value, unused) so the compiler
+         * can use vector instructions. */
+        float acc[8] = {0};
+        for (uint32_t j = 0; j < v->n; j++) {
+            const float *w = m->rec + (size_t)v->fidx[j] * 8;
+            float x = sublinear(v->count[j]) * w[0];
+            v->val[j] = x;
+            sq += (double)x * x;
+            for (int c = 0; c < 8; c++)
+                acc[c] += x * w[c];
+        }
         for (int c = 0; c < k; c++)
-            score[c] += x * w[c];
+            score[c] = acc[c + 1];
+    } else {
+        for (int c = 0; c < k; c++)
+            score[c] = 0;
+        for (uint32_t j = 0; j < v->n; j++) {
+            const float *w = m->rec + (size_t)v->fidx[j] * (size_t)m->stride;
+            float x = sublinear(v->count[j]) * w[0];
+            v->val[j] = x;
+            sq += (double)x * x;
+            for (int c = 0; c < k; c++)
+                score[c] += x * w[c + 1];
+        }
     }
+    double inv = sq > 0 ? 1.0 / sqrt(sq) : 0;
+    for (int c = 0; c < k; c++)
+        score[c] = m->bias[c] + score[c] * inv;
+    for (uint32_t j = 0; j < v->n; j++)
+        v->val[j] = (float)(v->val[j] * inv);
 }
 
 static void softmax(const double *score, int k, double temp, double *p)
@@ -205,7 +351,7 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     struct vec v;
     double score[MODEL_MAX_LABELS], p[MODEL_MAX_LABELS];
     int k = m->nlabels;
-    vectorize(m, text, &v);
+    collect(m, text, &v);
     scores_of(m, &v, score);
     softmax(score, k, m->temp, p);
 
@@ -228,16 +374,19 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     out->label = out->top[0].label;
     out->prob = out->top[0].prob;
 
-    /* Why: the features whose weight times value pushed the chosen label's score up most. */
+    /* Why: the features whose weight times value pushed the chosen label's score up most.
+     * A word and the character n-gram with the same text are one thing to a reader, so
+     * twice as many candidates are kept and equal texts merged (weights added). */
     int lab = out->label;
-    double wv[TRIAGE_WHY];
-    uint32_t wj[TRIAGE_WHY];
+    enum { NCAND = 2 * TRIAGE_WHY };
+    double wv[NCAND];
+    uint32_t wj[NCAND];
     int nw = 0;
     for (uint32_t j = 0; j < v.n; j++) {
         double x = v.val[j] * m->rec[(size_t)v.fidx[j] * (size_t)m->stride + 1 + (size_t)lab];
-        if (x <= 0 || (nw == TRIAGE_WHY && x <= wv[nw - 1]))
+        if (x <= 0 || (nw == NCAND && x <= wv[nw - 1]))
             continue;
-        int at = nw < TRIAGE_WHY ? nw++ : TRIAGE_WHY - 1;
+        int at = nw < NCAND ? nw++ : NCAND - 1;
         while (at > 0 && wv[at - 1] < x) {
             wv[at] = wv[at - 1];
             wj[at] = wj[at - 1];
@@ -246,12 +395,31 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
         wv[at] = x;
         wj[at] = j;
     }
-    out->nwhy = nw;
+    struct triage_feature cand[NCAND];
+    int nc = 0;
     for (int i = 0; i < nw; i++) {
-        uint32_t s = v.order[wj[i]];
-        copy_feature(out->why[i].text, v.norm + v.off[s], v.len[s]);
-        out->why[i].weight = wv[i];
+        struct triage_feature *f = &cand[nc];
+        copy_feature(f->text, v.norm + v.off[wj[i]], v.len[wj[i]]);
+        int same;
+        for (same = 0; same < nc && strcmp(cand[same].text, f->text) != 0; same++)
+            ;
+        if (same < nc) {
+            cand[same].weight += wv[i];
+            continue;
+        }
+        f->weight = wv[i];
+        nc++;
     }
+    /* Merging can reorder: sort the few candidates again, largest first. */
+    for (int i = 1; i < nc; i++) {
+        struct triage_feature t = cand[i];
+        int at = i;
+        for (; at > 0 && cand[at - 1].weight < t.weight; at--)
+            cand[at] = cand[at - 1];
+        cand[at] = t;
+    }
+    out->nwhy = nc < TRIAGE_WHY ? nc : TRIAGE_WHY;
+    memcpy(out->why, cand, (size_t)out->nwhy * sizeof(cand[0]));
     return 0;
 }
 
@@ -276,7 +444,9 @@ void triage_model_free(struct triage_model *m)
         return;
     free(m->labels);
     free(m->hashes);
-    free(m->slots);
+    free(m->hot.slots);
+    free(m->cold.slots);
+    free(m->cold_bits);
     free(m->rec);
     free(m->bias);
     free(m);
@@ -478,7 +648,7 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
             BAD("bad bias");
     m->nfeat = nfeat;
     m->hashes = xmalloc(mem_size_mul(nfeat ? nfeat : 1, sizeof(uint64_t)));
-    m->rec = xmalloc(mem_size_mul(nfeat ? nfeat : 1, mem_size_mul((size_t)m->stride, sizeof(float))));
+    m->rec = rec_alloc(nfeat, m->stride);
     table_build(m);
     for (uint32_t f = 0; f < nfeat; f++) {
         if (get_u64(&r, &m->hashes[f]) < 0 || m->hashes[f] == 0)
@@ -544,6 +714,7 @@ out:
 struct dfmap {
     uint64_t *key;
     uint32_t *df, *last;
+    uint8_t *kind;
     size_t cap, n;
     uint32_t doc;
 };
@@ -553,19 +724,20 @@ static void dfmap_grow(struct dfmap *d)
     size_t cap = d->cap ? d->cap * 2 : 1 << 16;
     uint64_t *key = xcalloc(cap, sizeof(uint64_t));
     uint32_t *df = xmalloc(cap * sizeof(uint32_t)), *last = xmalloc(cap * sizeof(uint32_t));
+    uint8_t *kind = xmalloc(cap);
     for (size_t i = 0; i < d->cap; i++) {
         if (!d->key[i])
             continue;
         size_t s = d->key[i] & (cap - 1);
         while (key[s])
             s = (s + 1) & (cap - 1);
-        key[s] = d->key[i], df[s] = d->df[i], last[s] = d->last[i];
+        key[s] = d->key[i], df[s] = d->df[i], last[s] = d->last[i], kind[s] = d->kind[i];
     }
-    free(d->key), free(d->df), free(d->last);
-    d->key = key, d->df = df, d->last = last, d->cap = cap;
+    free(d->key), free(d->df), free(d->last), free(d->kind);
+    d->key = key, d->df = df, d->last = last, d->kind = kind, d->cap = cap;
 }
 
-static void dfmap_add(void *ctx, uint64_t h, size_t off, size_t len)
+static void dfmap_add(void *ctx, uint64_t h, unsigned kind, size_t off, size_t len)
 {
     struct dfmap *d = ctx;
     (void)off, (void)len;
@@ -575,7 +747,7 @@ static void dfmap_add(void *ctx, uint64_t h, size_t off, size_t len)
     while (d->key[s] && d->key[s] != h)
         s = (s + 1) & (d->cap - 1);
     if (!d->key[s]) {
-        d->key[s] = h, d->df[s] = 1, d->last[s] = d->doc;
+        d->key[s] = h, d->df[s] = 1, d->last[s] = d->doc, d->kind[s] = (uint8_t)kind;
         d->n++;
     } else if (d->last[s] != d->doc) {
         d->df[s]++;
@@ -599,6 +771,9 @@ struct svm_job {
     size_t nuse;
     size_t nfeat;
     double c;
+    double pos_weight;
+    int loss;
+    int nb;
     int nlabels;
     double *w;              /* nlabels × (nfeat + 1): weights then bias */
     int next;               /* next label to train; taken under 'lock' */
@@ -614,54 +789,137 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* One label against the rest: dual coordinate descent for the L2-regularised squared hinge
- * loss (each step solves one dual variable exactly; the weights follow incrementally). */
+/* One label against the rest: dual coordinate descent for the L2-regularised hinge or
+ * squared hinge loss (each step solves one dual variable exactly, clipped to its bounds;
+ * the weights follow incrementally). */
 static void svm_train_label(const struct svm_job *j, int label)
 {
     const struct rows *x = j->x;
     double *w = j->w + (size_t)label * (j->nfeat + 1), *bias = w + j->nfeat;
-    double d = 0.5 / j->c;
+    /* Positives of a small label are outnumbered by the rest; a larger cost for them keeps
+     * small labels from being swallowed (d is the dual's 1/(2C) per side). */
+    size_t npos = 0;
+    for (size_t i = 0; i < j->nuse; i++)
+        npos += j->y[j->use[i]] == label;
+    double ratio = npos ? (double)(j->nuse - npos) / (double)npos : 1;
+    double dpos = 0.5 / (j->c * pow(ratio, j->pos_weight)), dneg = 0.5 / j->c;
+    double upos = INFINITY, uneg = INFINITY;
+    if (j->loss == TRIAGE_LOSS_HINGE) {
+        /* Hinge loss: the dual variables are boxed by the cost instead of penalised. */
+        upos = j->c * pow(ratio, j->pos_weight);
+        uneg = j->c;
+        dpos = dneg = 0;
+    }
+    /* NB-SVM: each feature scaled by its log-count ratio for this label (how much more
+     * often it occurs in the label's texts than in the others'), so the SVM starts from
+     * what naive Bayes would say. The scale is folded into the weights at the end. */
+    double *r = NULL, *sqn = NULL;
+    if (j->nb) {
+        double *q = xcalloc(j->nfeat + 1, sizeof(double)), psum = 0, qsum = 0;
+        r = xcalloc(j->nfeat + 1, sizeof(double));
+        sqn = xmalloc(j->nuse * sizeof(double));
+        for (size_t i = 0; i < j->nuse; i++) {
+            size_t row = j->use[i];
+            double *cnt = j->y[row] == label ? r : q;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                cnt[x->idx[e]] += 1;
+        }
+        for (size_t f = 0; f < j->nfeat; f++)
+            psum += r[f] + 1, qsum += q[f] + 1;
+        for (size_t f = 0; f < j->nfeat; f++)
+            r[f] = log(((r[f] + 1) / psum) / ((q[f] + 1) / qsum));
+        for (size_t i = 0; i < j->nuse; i++) {
+            size_t row = j->use[i];
+            double sq = 0;
+            for (size_t e = x->start[row]; e < x->start[row + 1]; e++) {
+                double v = x->val[e] * r[x->idx[e]];
+                sq += v * v;
+            }
+            sqn[i] = sq;
+        }
+        free(q);
+    }
     double *alpha = xcalloc(j->nuse, sizeof(double));
     uint32_t *perm = xmalloc(j->nuse * sizeof(uint32_t));
     uint64_t seed = 0x5EED + (uint64_t)label;
     for (size_t i = 0; i < j->nuse; i++)
         perm[i] = (uint32_t)i;
-    for (int iter = 0; iter < 200; iter++) {
-        for (size_t i = j->nuse; i > 1; i--) {
-            size_t r = rng_next(&seed) % i;
+    /* Shrinking: a text whose dual variable sits at 0 with a gradient beyond last pass's
+     * largest is very likely to stay there, so it leaves the active set until the active
+     * set has converged; then everything is checked once more. */
+    size_t active = j->nuse;
+    double pg_hi = INFINITY;
+    for (int iter = 0; iter < 500; iter++) {
+        for (size_t i = active; i > 1; i--) {
+            size_t k = rng_next(&seed) % i;
             uint32_t t = perm[i - 1];
-            perm[i - 1] = perm[r];
-            perm[r] = t;
+            perm[i - 1] = perm[k];
+            perm[k] = t;
         }
         double pgmax = -INFINITY, pgmin = INFINITY;
-        for (size_t q = 0; q < j->nuse; q++) {
+        for (size_t q = 0; q < active; q++) {
             uint32_t i = perm[q];
             size_t row = j->use[i];
             double yi = j->y[row] == label ? 1.0 : -1.0;
             double s = *bias;
-            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
-                s += w[x->idx[e]] * x->val[e];
+            if (r)
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    s += w[x->idx[e]] * x->val[e] * r[x->idx[e]];
+            else
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    s += w[x->idx[e]] * x->val[e];
+            double d = yi > 0 ? dpos : dneg;
             double g = yi * s - 1 + d * alpha[i];
-            double pg = alpha[i] == 0 && g > 0 ? 0 : g;
+            double pg = g;
+            if (alpha[i] == 0) {
+                if (g > pg_hi) {
+                    active--;
+                    perm[q] = perm[active];
+                    perm[active] = i;
+                    q--;
+                    continue;
+                }
+                if (g > 0)
+                    pg = 0;
+            } else if (alpha[i] >= (yi > 0 ? upos : uneg) && g < 0) {
+                pg = 0;
+            }
             if (pg > pgmax)
                 pgmax = pg;
             if (pg < pgmin)
                 pgmin = pg;
             if (fabs(pg) < 1e-12)
                 continue;
-            double qii = x->sqnorm[row] + 1 + d;
+            double qii = (r ? sqn[i] : x->sqnorm[row]) + 1 + d;
             double a = alpha[i] - g / qii;
             if (a < 0)
                 a = 0;
+            if (a > (yi > 0 ? upos : uneg))
+                a = yi > 0 ? upos : uneg;
             double delta = (a - alpha[i]) * yi;
             alpha[i] = a;
-            for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
-                w[x->idx[e]] += delta * x->val[e];
+            if (r)
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    w[x->idx[e]] += delta * x->val[e] * r[x->idx[e]];
+            else
+                for (size_t e = x->start[row]; e < x->start[row + 1]; e++)
+                    w[x->idx[e]] += delta * x->val[e];
             *bias += delta;
         }
-        if (pgmax - pgmin < 0.1)
-            break;
+        if (pgmax - pgmin < 0.1) {
+            if (active == j->nuse)
+                break;
+            active = j->nuse;
+            pg_hi = INFINITY;
+            continue;
+        }
+        pg_hi = pgmax > 0 ? pgmax : INFINITY;
     }
+    if (r)
+        for (size_t f = 0; f < j->nfeat; f++)
+            w[f] *= r[f];
+    free(r);
+    free(sqn);
     free(alpha);
     free(perm);
 }
@@ -732,12 +990,27 @@ static double fit_temperature(const double *score, const int *y, size_t n, int k
     return best;
 }
 
+struct kept {
+    uint64_t hash;
+    uint32_t df;
+    uint8_t kind;
+};
+
+static int by_df(const void *a, const void *b)
+{
+    const struct kept *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
 int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
                  struct triage_model **out, struct err *err)
 {
     struct triage_train_opts o = opts ? *opts : (struct triage_train_opts){0};
     struct triage_model *m = xcalloc(1, sizeof(*m));
     struct dfmap d = {0};
+    struct kept *kept = NULL;
     struct rows x = {0};
     struct svm_job job = {0};
     struct vec *v = NULL;
@@ -752,8 +1025,23 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.features = DEFAULT_FEATURES;
     if (o.c <= 0)
         o.c = DEFAULT_C;
+    /* A small set (a demo's few hundred examples) would lose most of its vocabulary to the
+     * default cut, so the default shrinks with it: 1 below 500 texts, 2 below 1,000. */
     if (o.min_df <= 0)
-        o.min_df = DEFAULT_MIN_DF;
+        o.min_df = n < 500 * (DEFAULT_MIN_DF - 1) ? (int)(1 + n / 500) : DEFAULT_MIN_DF;
+    if (o.word_weight <= 0)
+        o.word_weight = DEFAULT_WORD_WEIGHT;
+    if (!o.loss)
+        o.loss = DEFAULT_LOSS;
+    o.nb = o.nb >= 0;   /* on unless turned off */
+    if (o.loss != TRIAGE_LOSS_HINGE && o.loss != TRIAGE_LOSS_SQUARED_HINGE) {
+        rc = err_field(err, ERR_BAD_REQUEST, "loss", "unknown loss %d", o.loss);
+        goto out;
+    }
+    if (o.pos_weight == 0)
+        o.pos_weight = DEFAULT_POS_WEIGHT;
+    else if (o.pos_weight < 0)
+        o.pos_weight = 0;
     if (o.threads <= 0)
         o.threads = 1;
     if (o.features & ~(unsigned)TRIAGE_F_ALL) {
@@ -806,19 +1094,32 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         goto out;
     }
     m->hashes = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(uint64_t)));
-    m->rec = xcalloc(m->nfeat ? m->nfeat : 1, (size_t)m->stride * sizeof(float));
+    m->rec = rec_alloc(m->nfeat, m->stride);
     m->bias = xcalloc((size_t)m->nlabels, sizeof(float));
     m->temp = 1;
-    table_build(m);
+    table_build(m);   /* sized for every kept feature, before any is dropped */
+    /* Most frequent first (see the vocabulary table); ties by hash, so the order and with it
+     * the model version depend only on the data. */
+    kept = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(*kept)));
+    uint32_t nk = 0;
+    for (size_t s = 0; s < d.cap; s++)
+        if (d.key[s] && d.df[s] >= (uint32_t)o.min_df)
+            kept[nk++] = (struct kept){d.key[s], d.df[s], d.kind[s]};
+    qsort(kept, nk, sizeof(*kept), by_df);
     uint32_t f = 0;
-    for (size_t s = 0; s < d.cap; s++) {
-        if (!d.key[s] || d.df[s] < (uint32_t)o.min_df)
+    for (uint32_t i = 0; i < nk; i++) {
+        /* Two n-grams whose hashes agree in every bit the table looks at cannot both be
+         * told apart at classification; the rarer one is dropped. */
+        if (table_put(m, kept[i].hash, f) < 0)
             continue;
-        m->hashes[f] = d.key[s];
-        m->rec[(size_t)f * (size_t)m->stride] = (float)(log((1.0 + (double)n) / (1.0 + d.df[s])) + 1.0);
-        table_put(m, d.key[s], f);
+        m->hashes[f] = kept[i].hash;
+        double idf = log((1.0 + (double)n) / (1.0 + kept[i].df)) + 1.0;
+        if (kept[i].kind & (TRIAGE_F_WORD1 | TRIAGE_F_WORD2))
+            idf *= o.word_weight;
+        m->rec[(size_t)f * (size_t)m->stride] = (float)idf;
         f++;
     }
+    m->nfeat = f;
 
     /* The training rows, through exactly the path classification takes. */
     v = xmalloc(sizeof(*v));
@@ -851,6 +1152,9 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     job.y = y;
     job.nfeat = m->nfeat;
     job.c = o.c;
+    job.pos_weight = o.pos_weight;
+    job.loss = o.loss;
+    job.nb = o.nb;
     job.nlabels = m->nlabels;
     job.w = xmalloc(mem_size_mul((size_t)m->nlabels, mem_size_mul(m->nfeat + 1, sizeof(double))));
     use = xmalloc(mem_size_mul(n ? n : 1, sizeof(uint32_t)));
@@ -897,7 +1201,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         fprintf(stderr, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s\n", n,
                 m->nlabels, m->nfeat, m->temp, m->version);
 out:
-    free(d.key), free(d.df), free(d.last);
+    free(d.key), free(d.df), free(d.last), free(d.kind);
+    free(kept);
     free(x.start), free(x.idx), free(x.val), free(x.sqnorm);
     free(job.w);
     free(v);

@@ -10,13 +10,9 @@
 
 /* Decode one strict UTF-8 sequence (RFC 3629). Returns its length, or 0 when the byte at 's'
  * does not start a valid sequence (the caller skips that one byte). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+static size_t utf8_decode_slow(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
     size_t len;
     uint32_t v, min;
     if (c >= 0xC2 && c <= 0xDF) {
@@ -39,6 +35,22 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         return 0;
     *cp = v;
     return len;
+}
+
+/* ASCII inline; the rest out of line (this runs for every character classified). */
+static inline size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    /* Three-byte sequences from U+1000 up (CJK among them) cannot be overlong; only the
+     * surrogate block must still be refused. */
+    if (n >= 3 && s[0] >= 0xE1 && s[0] != 0xED && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        return 3;
+    }
+    return utf8_decode_slow(s, n, cp);
 }
 
 static size_t utf8_encode(uint32_t cp, char *out)
@@ -176,7 +188,8 @@ static uint64_t mix(uint64_t x)
 }
 
 /* Distinct seeds keep a one-character word apart from the same character as an n-gram. */
-enum { TAG_WORD1 = 1, TAG_WORD2 = 2, TAG_CHAR = 3 };
+enum { TAG_WORD1 = 1, TAG_WORD2 = 2 };
+#define TAG_CHAR 1ULL
 
 static uint64_t nonzero(uint64_t h)
 {
@@ -186,17 +199,16 @@ static uint64_t nonzero(uint64_t h)
 void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
 {
     const unsigned char *s = (const unsigned char *)norm;
-    /* The last four characters of the current unbroken run, newest last. */
-    uint32_t cps[4];
-    size_t starts[4];
-    int nrun = 0;
+    /* The last characters of the current unbroken run (c0 newest) and where they start;
+     * 0 = none, which no character of normalised text is. */
+    uint64_t c0 = 0, c1 = 0, c2 = 0;
+    size_t s0 = 0, s1 = 0, s2 = 0;
     /* The current word and the previous one in the same clause. */
     size_t wstart = 0, prev_start = 0;
     uint64_t wh = 0, prev_wh = 0;
     int in_word = 0, have_prev = 0;
-    int maxn = (flags & TRIAGE_F_CHAR4) ? 4 : (flags & TRIAGE_F_CHAR3) ? 3 : (flags & TRIAGE_F_CHAR2) ? 2 : 1;
 
-    for (size_t i = 0;; ) {
+    for (size_t i = 0;;) {
         uint32_t cp = 0;
         size_t l = 0;
         int brk, space;
@@ -214,14 +226,14 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         }
         if ((space || brk) && in_word) {
             if (flags & TRIAGE_F_WORD1)
-                fn(ctx, nonzero(mix(wh ^ TAG_WORD1)), wstart, i - wstart);
+                fn(ctx, nonzero(mix(wh ^ TAG_WORD1)), TRIAGE_F_WORD1, wstart, i - wstart);
             if ((flags & TRIAGE_F_WORD2) && have_prev)
-                fn(ctx, nonzero(mix(prev_wh * 31 + wh) ^ TAG_WORD2), prev_start, i - prev_start);
+                fn(ctx, nonzero(mix(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2, prev_start, i - prev_start);
             prev_wh = wh, prev_start = wstart, have_prev = 1;
             in_word = 0;
         }
         if (brk) {
-            nrun = 0;
+            c0 = c1 = c2 = 0;
             have_prev = 0;
             if (i >= len)
                 break;
@@ -239,23 +251,17 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         }
         for (size_t k = 0; k < l; k++)
             wh = (wh ^ s[i + k]) * 0x100000001B3ULL;
-        if (nrun == 4) {
-            memmove(cps, cps + 1, 3 * sizeof(cps[0]));
-            memmove(starts, starts + 1, 3 * sizeof(starts[0]));
-            nrun = 3;
-        }
-        cps[nrun] = cp;
-        starts[nrun] = i;
-        nrun++;
+        c2 = c1, c1 = c0, c0 = cp;
+        s2 = s1, s1 = s0, s0 = i;
         size_t end = i + l;
-        for (int n = 1; n <= maxn && n <= nrun; n++) {
-            if (!(flags & (TRIAGE_F_CHAR1 << (n - 1))))
-                continue;
-            uint64_t h = TAG_CHAR + ((uint64_t)n << 8);
-            for (int k = nrun - n; k < nrun; k++)
-                h = mix(h ^ cps[k]);
-            fn(ctx, nonzero(h), starts[nrun - n], end - starts[nrun - n]);
-        }
+        /* Code points have 21 bits, so up to three pack into one integer without loss, and
+         * packs of different lengths differ (no character is 0). */
+        if (flags & TRIAGE_F_CHAR1)
+            fn(ctx, nonzero(mix(c0 ^ TAG_CHAR << 63)), TRIAGE_F_CHAR1, s0, end - s0);
+        if ((flags & TRIAGE_F_CHAR2) && c1)
+            fn(ctx, nonzero(mix((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1, end - s1);
+        if ((flags & TRIAGE_F_CHAR3) && c2)
+            fn(ctx, nonzero(mix((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "triage/triage.h"
+#include "triage/triage_internal.h"
 
 /* Decode one strict UTF-8 sequence (RFC 3629). Returns its length, or 0 when the byte at 's'
  * does not start a valid sequence (the caller skips that one byte). */
@@ -177,15 +178,6 @@ static int is_punct(uint32_t cp)
            cp >= 0x1F000;
 }
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xBF58476D1CE4E5B9ULL;
-    x ^= x >> 27;
-    x *= 0x94D049BB133111EBULL;
-    x ^= x >> 31;
-    return x;
-}
 
 /* Distinct seeds keep a one-character word apart from the same character as an n-gram. */
 enum { TAG_WORD1 = 1, TAG_WORD2 = 2 };
@@ -226,9 +218,9 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         }
         if ((space || brk) && in_word) {
             if (flags & TRIAGE_F_WORD1)
-                fn(ctx, nonzero(mix(wh ^ TAG_WORD1)), TRIAGE_F_WORD1, wstart, i - wstart);
+                fn(ctx, nonzero(triage_mix64(wh ^ TAG_WORD1)), TRIAGE_F_WORD1, wstart, i - wstart);
             if ((flags & TRIAGE_F_WORD2) && have_prev)
-                fn(ctx, nonzero(mix(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2, prev_start, i - prev_start);
+                fn(ctx, nonzero(triage_mix64(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2, prev_start, i - prev_start);
             prev_wh = wh, prev_start = wstart, have_prev = 1;
             in_word = 0;
         }
@@ -257,11 +249,11 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         /* Code points have 21 bits, so up to three pack into one integer without loss, and
          * packs of different lengths differ (no character is 0). */
         if (flags & TRIAGE_F_CHAR1)
-            fn(ctx, nonzero(mix(c0 ^ TAG_CHAR << 63)), TRIAGE_F_CHAR1, s0, end - s0);
+            fn(ctx, nonzero(triage_mix64(c0 ^ TAG_CHAR << 63)), TRIAGE_F_CHAR1, s0, end - s0);
         if ((flags & TRIAGE_F_CHAR2) && c1)
-            fn(ctx, nonzero(mix((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1, end - s1);
+            fn(ctx, nonzero(triage_mix64((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1, end - s1);
         if ((flags & TRIAGE_F_CHAR3) && c2)
-            fn(ctx, nonzero(mix((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR3, s2, end - s2);
+            fn(ctx, nonzero(triage_mix64((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
 }

@@ -5,6 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON ?= /usr/bin/python3
 DEMO_DB ?= var/demo.db
 DEMO_PASSWORD ?= demo
+DEMO_CASES ?= 300
 LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all build asan deps demo check unit api browser web fuzz clean bench
@@ -28,7 +29,7 @@ web:
 
 demo: deps build web
 	@mkdir -p var
-	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD)
+	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD) --demo-cases $(DEMO_CASES)
 	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web build/web
 
 unit: build asan

@@ -31,7 +31,9 @@ static const char usage[] =
     "usage: gridloop <command> [options]\n"
     "\n"
     "commands:\n"
-    "  init --db FILE [--demo] [--demo-password PW]   create (and migrate) a database; --demo loads demo data\n"
+    "  init --db FILE [--demo] [--demo-password PW] [--demo-cases N]\n"
+    "                                                  create (and migrate) a database; --demo loads demo data,\n"
+    "                                                  --demo-cases adds N cases of the last two weeks\n"
     "  serve --db FILE [--listen ADDR] [--web DIR]      serve the API and web UI until SIGINT/SIGTERM\n"
     "  user add --db FILE --name NAME --password PW --role ROLE[,ROLE...]\n"
     "           [--department ID[,ID...]] [--region CODE] [--display-name TEXT] [--phone PHONE]\n"
@@ -51,7 +53,7 @@ static const char usage[] =
 
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct opts {
-    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password, *rate_limit;
+    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password, *rate_limit, *demo_cases;
     int demo;
 };
 
@@ -70,6 +72,7 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o, struct e
         {"--display-name", offsetof(struct opts, display_name)},
         {"--phone", offsetof(struct opts, phone)},
         {"--demo-password", offsetof(struct opts, demo_password)},
+        {"--demo-cases", offsetof(struct opts, demo_cases)},
         {"--rate-limit", offsetof(struct opts, rate_limit)},
     };
     for (int i = first; i < argc; i++) {
@@ -205,7 +208,6 @@ static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err
         store_close(st);
         return rc;
     }
-    sodium_memzero(key, sizeof(key));
     printf("database %s at schema version %d\n", cf->db, store_schema_version(st));
     if (o->demo) {
         struct demo_report rep;
@@ -228,8 +230,22 @@ static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err
         if ((rc = demo_open311(st, clock_now(&clk), err)) < 0)
             goto out;
         printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY);
+        if (o->demo_cases) {
+            char *end;
+            long n = strtol(o->demo_cases, &end, 10);
+            if (*end || n < 0 || n > 100000) {
+                rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases must be a number from 0 to 100000, not '%s'", o->demo_cases);
+                goto out;
+            }
+            if ((rc = demo_cases(st, key, (int)n, clock_now(&clk), err)) < 0)
+                goto out;
+            printf("demo cases: %ld over the last two weeks\n", n);
+        }
+    } else if (o->demo_cases) {
+        rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases needs --demo");
     }
 out:
+    sodium_memzero(key, sizeof(key));
     store_close(st);
     return rc;
 }

@@ -38,6 +38,17 @@ struct demo_report {
 int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
               struct err *err);
 
+/*
+ * Create 'n' demo cases over the fortnight before 'now' and take each as far through the loop
+ * as its (pseudo-random, reproducible) stage says, through the case module with the demo
+ * accounts. 'key' encrypts the citizens' phones (the database's data key).
+ */
+int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now, struct err *err);
+
+/* The demo's labelled messages (demo_triage.c): message i and its category code. */
+size_t demo_triage_messages_count(void);
+const char *demo_triage_message(size_t i, const char **code);
+
 /* Train the demo's triage model from its own labelled set (demo_triage.c) into 'model_path'
  * and record the training. */
 int demo_triage_train(struct store *st, const char *model_path, int64_t now, struct err *err);

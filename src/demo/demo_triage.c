@@ -119,6 +119,18 @@ static const struct {
     {"130604", "小区里有人遛狗不拴绳，大狗追着小孩跑，还有流浪狗咬人"},
 };
 
+size_t demo_triage_messages_count(void)
+{
+    return ARRAY_COUNT(written);
+}
+
+const char *demo_triage_message(size_t i, const char **code)
+{
+    i %= ARRAY_COUNT(written);
+    *code = written[i].code;
+    return written[i].text;
+}
+
 static const char *const openings[] = {"", "你好，", "反映一下：", "我是附近居民，", "网格巡查发现："};
 static const char *const places[] = {"青石街道", "明湖社区", "柳湾路", "锦绣小区", "白鹭街道", "滨河路", "松岭镇石桥村", "学府路口"};
 static const char *const closings[] = {"，请尽快处理。", "，希望相关部门管一管。", "，已经好几天了。", "，麻烦派人来看看。", "。"};

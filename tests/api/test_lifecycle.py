@@ -325,3 +325,33 @@ def test_config_errors(tmp_path):
     assert p.returncode == 2 and "GRIDLOOP_LOGIN_WINDOW" in p.stderr and "login_window" in p.stderr
     p = run_cli("init", "--db", str(tmp_path / "x.db"), "--log-level", "loud")
     assert p.returncode == 2 and "log_level" in p.stderr
+
+
+def test_init_demo_cases_take_cases_through_the_loop(tmp_path):
+    """`init --demo --demo-cases N`: N cases of the last two weeks in several states, each
+    made through the case module (a consistent timeline), phones encrypted and masked."""
+    db = str(tmp_path / "db")
+    p = run_cli("init", "--db", db, "--demo", "--demo-password", "demo-pass-1", "--demo-cases", "60")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "demo cases: 60" in p.stdout
+    con = sqlite3.connect(db)
+    try:
+        states = dict(con.execute("SELECT state, count(*) FROM cases GROUP BY 1").fetchall())
+        assert sum(states.values()) == 60
+        assert {"new", "dispatched", "processing"} <= set(states), states
+        assert con.execute("SELECT count(*) FROM cases WHERE citizen_phone_enc = '' OR region_id IS NULL").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM cases WHERE citizen_phone_mask NOT LIKE '1__****____'").fetchone()[0] == 0
+        # Every event starts where the previous one left the case, and the last leaves its state.
+        for cid, state in con.execute("SELECT id, state FROM cases").fetchall():
+            cur = None
+            for frm, to in con.execute("SELECT from_state, to_state FROM case_events WHERE case_id = ? ORDER BY id", (cid,)):
+                assert frm == cur or (cur is None and frm is None), (cid, frm, cur)
+                cur = to
+            assert cur == state, (cid, cur, state)
+        assert con.execute("SELECT count(*) FROM notifications WHERE status = 'pending'").fetchone()[0] == 0
+    finally:
+        con.close()
+    bad = run_cli("init", "--db", str(tmp_path / "db2"), "--demo-cases", "5")
+    assert bad.returncode == 2 and "--demo" in bad.stderr
+    bad = run_cli("init", "--db", str(tmp_path / "db3"), "--demo", "--demo-cases", "many")
+    assert bad.returncode == 2 and "--demo-cases" in bad.stderr

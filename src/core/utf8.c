@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include <string.h>
+
 long utf8_invalid_at(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -45,4 +47,15 @@ size_t utf8_len(const char *s)
         if ((*p & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+size_t utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    /* Back up over continuation bytes to the start of the character that does not fit. */
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
 }

@@ -17,6 +17,7 @@
 #include "cal/cal.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "demo/demo.h"
 #include "demo/demo_data.h"
 #include "geo/geo.h"
@@ -125,14 +126,8 @@ static int one_case(struct run *r, int i, int64_t now)
     struct case_actor actor = {by->id, by->name, by->roles, NULL, 0, NULL};
     struct case_env env = {r->c, r->cal, &r->cfg, &actor, at, NULL, NULL};
     char title[96];
-    snprintf(title, sizeof(title), "%.*s", 60, text);
-    /* Cut at a character boundary: the title is at most 60 bytes (20 characters) of the message. */
-    size_t tl = strlen(title);
-    while (tl && ((unsigned char)title[tl - 1] & 0xC0) == 0x80)
-        tl--;
-    if (tl && (unsigned char)title[tl - 1] >= 0xC0)
-        tl--;
-    title[tl] = '\0';
+    /* The start of the message, at most 60 bytes (20 CJK characters), cut between characters. */
+    snprintf(title, sizeof(title), "%.*s", (int)utf8_prefix(text, 60), text);
     struct case_new in = {
         .channel = by == &r->citizen ? CH_APP : by == &r->grid_worker ? CH_GRID : CH_HOTLINE,
         .title = title,

@@ -115,3 +115,15 @@ TEST(arena_alignment_and_large_blocks)
     CHECK_STR_EQ(arena_printf(&a, "%d-%s", 7, "x"), "7-x", "printf");
     arena_release(&a);
 }
+
+TEST(utf8_prefix_cuts_between_characters)
+{
+    const char *s = "井盖aé丢失";   /* 3 + 3 + 1 + 2 + 3 + 3 bytes */
+    CHECK_INT_EQ(utf8_prefix(s, 100), strlen(s), "short enough: all of it");
+    CHECK_INT_EQ(utf8_prefix(s, 6), 6, "exactly two characters");
+    CHECK_INT_EQ(utf8_prefix(s, 5), 3, "not half of the second");
+    CHECK_INT_EQ(utf8_prefix(s, 8), 7, "é does not fit in 8");
+    CHECK_INT_EQ(utf8_prefix(s, 9), 9, "é fits in 9");
+    CHECK_INT_EQ(utf8_prefix(s, 0), 0, "nothing");
+    CHECK_INT_EQ(utf8_prefix("", 3), 0, "empty");
+}

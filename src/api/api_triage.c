@@ -67,9 +67,11 @@ struct api_suggestion {
     double prob;
     int nalt;
     struct { int64_t id; const char *code, *name; double prob; } alt[TRIAGE_TOPK];
-    int64_t level1_id;                /* the top-level category and its summed probability */
-    const char *level1_name;
-    double level1_prob;
+    struct {                          /* the ancestors at levels 1 and 2, with summed probability */
+        int64_t id;
+        const char *name;
+        double prob;
+    } level[2];
     int64_t department_id;
     const char *department_name;
     int64_t rule_id;
@@ -351,18 +353,24 @@ int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t
         }
         s->nwhy = r.nwhy;
         memcpy(s->why, r.why, sizeof(r.why[0]) * (size_t)r.nwhy);
-        if (s->category_id) {
-            /* The top level, with the probability of every suggested label under it. */
-            char code[3] = {s->category_code[0], s->category_code[1], '\0'};
-            const struct label_cat *top = cat_by_code(map, code);
-            if (top) {
-                s->level1_id = top->id;
-                s->level1_name = arena_strdup(a, top->name);
-                s->level1_prob = s->prob;
-                for (int i = 0; i < s->nalt; i++)
-                    if (strncmp(s->alt[i].code, code, 2) == 0)
-                        s->level1_prob += s->alt[i].prob;
-            }
+        /* The ancestors (codes are 2 digits per level), each with the probability of every
+         * suggested label under it: "which bureau" is often surer than "which leaf". */
+        for (int lv = 0; s->category_id && lv < 2; lv++) {
+            size_t len = 2 * (size_t)(lv + 1);
+            char code[8];
+            if (strlen(s->category_code) <= len)
+                break;
+            memcpy(code, s->category_code, len);
+            code[len] = '\0';
+            const struct label_cat *up = cat_by_code(map, code);
+            if (!up)
+                continue;
+            s->level[lv].id = up->id;
+            s->level[lv].name = arena_strdup(a, up->name);
+            s->level[lv].prob = s->prob;
+            for (int i = 0; i < s->nalt; i++)
+                if (strncmp(s->alt[i].code, code, len) == 0)
+                    s->level[lv].prob += s->alt[i].prob;
         }
     }
     int64_t category = in->category_id ? in->category_id : s->category_id;
@@ -454,7 +462,9 @@ void api_triage_json(struct jw *w, const struct api_suggestion *s)
         category_json(w, s->alt[i].id, s->alt[i].code, s->alt[i].name, s->alt[i].prob);
     jw_arr_end(w);
     jw_key(w, "category_level1");
-    category_json(w, s->level1_id, NULL, s->level1_name, s->level1_prob);
+    category_json(w, s->level[0].id, NULL, s->level[0].name, s->level[0].prob);
+    jw_key(w, "category_level2");
+    category_json(w, s->level[1].id, NULL, s->level[1].name, s->level[1].prob);
     jw_key(w, "department");
     if (s->department_id) {
         jw_obj(w);

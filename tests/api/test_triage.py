@@ -66,6 +66,8 @@ def test_suggestion_has_category_department_urgency_and_why(gl):
     assert all(0 <= a["prob"] <= cat["prob"] for a in s["alternatives"]), s
     assert s["category_level1"]["name"] == "市政设施"
     assert s["category_level1"]["prob"] >= cat["prob"] - 1e-9
+    assert s["category_level2"]["name"] == "井盖"
+    assert cat["prob"] - 1e-9 <= s["category_level2"]["prob"] <= s["category_level1"]["prob"] + 1e-9
     assert s["department"] and s["department"]["id"], s
     assert s["why"] and all(w["text"] and w["weight"] > 0 for w in s["why"]), s["why"]
     assert any(w["text"] in MANHOLE + "井盖丢失" for w in s["why"]), s["why"]

@@ -181,6 +181,7 @@ static int reply_json(struct api_call *call, const struct assess_params *p, cons
     jw_kstr(&w, "by", assess_by_name(p->by));
     jw_kstr(&w, "level", p->by == ASSESS_BY_REGION ? p->region_level : NULL);
     jw_kstr(&w, "rounds", assess_rounds_name(p->rounds));
+    jw_kstr(&w, "within", p->within);
     jw_knum(&w, "k", p->k);
     jw_key(&w, "weights");
     jw_obj(&w);
@@ -380,8 +381,13 @@ int api_stats_assessment(struct api_call *call)
     size_t n;
     const char *format = "json";
     int rc;
-    if ((rc = parse(call, &p, &format)) < 0 ||
-        (rc = assess_compute(call->conn, &p, call->req->arena, &rows, &n, &call->err)) < 0)
+    if ((rc = parse(call, &p, &format)) < 0)
+        return rc;
+    /* A supervisor or data officer bound to a region assesses what happened in it (the same
+     * scope rule as their case lists); admins see everything. */
+    if (!(call->user->roles & ROLE_ADMIN) && call->user->region_code && *call->user->region_code)
+        p.within = call->user->region_code;
+    if ((rc = assess_compute(call->conn, &p, call->req->arena, &rows, &n, &call->err)) < 0)
         return rc;
     if (!strcmp(format, "csv"))
         return reply_csv(call, &p, rows, n);

@@ -175,8 +175,10 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
                          " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
                          " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
                          " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+                         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
                          " GROUP BY 1",
-                         "tdiii", level, p->by == ASSESS_BY_REGION, cutoff, p->from, p->to);
+                         "tdiiittt", level, p->by == ASSESS_BY_REGION, cutoff, p->from, p->to, p->within, p->within,
+                         p->within);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -208,8 +210,19 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
                          " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
                          " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
                          " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
                          " GROUP BY 1",
-                         "tii", level, p->from, p->to);
+                         "tiittt", level, p->from, p->to, p->within, p->within, p->within);
+    else if (p->within)
+        rc = store_query(c, &s, err,
+                         "SELECT coalesce(ev.department_id, 0),"
+                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                         " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
+                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                         " AND substr(c.region_code, 1, length(?)) = ?"
+                         " GROUP BY 1",
+                         "iitt", p->from, p->to, p->within, p->within);
     else
         rc = store_query(c, &s, err,
                          "SELECT coalesce(ev.department_id, 0),"
@@ -249,12 +262,13 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
                          " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
                          " LEFT JOIN anc ON anc.id = rg.id"
                          " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
+                         " AND (? IS NULL OR substr(e.region_code, 1, length(?)) = ?)"
                          " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
                          " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
                          " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
                          " GROUP BY 1",
-                         "tdiidii", level, p->by == ASSESS_BY_REGION, p->from, p->to,
-                         p->rounds == ASSESS_ROUNDS_ALL, p->from, p->to);
+                         "tdiitttdii", level, p->by == ASSESS_BY_REGION, p->from, p->to, p->within, p->within,
+                         p->within, p->rounds == ASSESS_ROUNDS_ALL, p->from, p->to);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {

@@ -38,6 +38,8 @@ struct assess_params {
     enum assess_rounds rounds;
     double k;                       /* weight of 基本满意 in 满意率, in [0, 1] */
     double weights[ASSESS_TERMS];   /* >= 0, not all 0; normalised by their sum */
+    const char *within;             /* region code: only cases located in its subtree (a region-bound
+                                       supervisor's view); NULL = everywhere */
 };
 
 struct assess_row {

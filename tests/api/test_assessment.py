@@ -239,3 +239,26 @@ def test_roles(world, who, status):
 ])
 def test_bad_parameters(world, params, field):
     assert_error(world["api"].get("supervisor", URL, params=params), 400, "bad_request", field)
+
+
+def test_region_bound_supervisor_sees_its_region(world):
+    """A supervisor bound to a street assesses the cases located in it: only c1 (in the grid
+    worker's grid) of the three; admins and unbound supervisors see all."""
+    api = world["api"]
+    grid = api.get("admin", f"/api/v1/regions/{world['grid']}").json()
+    street = grid["code"][:9]
+    r = api.post("admin", "/api/v1/users", json={"name": "sup_street", "password": "demo-pass-1",
+                                                  "roles": ["supervisor"], "region": street})
+    assert r.status_code == 201, r.text
+    body = api.get("sup_street", URL, params=PERIOD).json()
+    assert body["within"] == street
+    rows = rows_by_code(body)
+    assert set(rows) == {"CGJ"}, rows.keys()
+    cgj = rows["CGJ"]
+    assert (cgj["dispatched"], cgj["replied"], cgj["closed"], cgj["assigned"], cgj["returns"]) == (1, 1, 1, 1, 0)
+    assert (cgj["evaluations"], cgj["satisfied"]) == (1, 1)
+    by_region = api.get("sup_street", URL, params={**PERIOD, "by": "region", "level": "street"}).json()
+    assert [x["code"] for x in by_region["rows"]] == [street]
+    # The district-wide view is unchanged for those not bound to a region.
+    assert api.get("supervisor", URL, params=PERIOD).json()["within"] is None
+    assert rows_by_code(api.get("admin", URL, params=PERIOD).json())["CGJ"]["dispatched"] == 2

@@ -222,6 +222,35 @@ static char *slurp(const char *path, size_t *n)
     return p;
 }
 
+/* Pruning drops the features that barely move any score: the model gets smaller and still
+ * tells the training texts apart; a negative threshold keeps everything. */
+TEST(triage_prune_drops_weak_features)
+{
+    struct triage_train_opts all = {.quiet = 1, .prune = -1}, pruned = {.quiet = 1, .prune = 0.5};
+    struct triage_model *a = NULL, *p = NULL;
+    struct err err = ERR_INIT;
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &all, &a, &err), 0, "%s", err.msg);
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &pruned, &p, &err), 0, "%s", err.msg);
+    if (a && p) {
+        char pa[512], pp[512];
+        size_t na = 0, np = 0;
+        snprintf(pa, sizeof(pa), "%s/all.model", test_tmpdir());
+        snprintf(pp, sizeof(pp), "%s/pruned.model", test_tmpdir());
+        CHECK_INT_EQ(triage_model_save(a, pa, &err), 0, "%s", err.msg);
+        CHECK_INT_EQ(triage_model_save(p, pp, &err), 0, "%s", err.msg);
+        free(slurp(pa, &na));
+        free(slurp(pp, &np));
+        CHECK(np > 0 && np < na * 3 / 4, "pruned model is smaller: %zu vs %zu bytes", np, na);
+        for (size_t i = 0; i < ARRAY_SIZE(sep_texts); i++) {
+            struct triage_result r;
+            triage_classify(p, sep_texts[i], &r);
+            CHECK_STR_EQ(triage_model_label(p, r.label), sep_labels[i], "pruned, text %zu", i);
+        }
+    }
+    triage_model_free(a);
+    triage_model_free(p);
+}
+
 /* Models written before the 16-bit records (format 1, floats) still load: a server swapping
  * in an older model file keeps working, and saving it again writes the current format. */
 TEST(triage_model_loads_float_format)

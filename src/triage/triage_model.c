@@ -511,7 +511,9 @@ static void quantise(struct triage_model *m)
         for (uint32_t f = 0; f < m->nfeat; f++)
             if (fabs(m->rec[f * st + c]) > big)
                 big = fabs(m->rec[f * st + c]);
-        m->scale[c] = big > 0 ? (float)(big / 32767) : 1.0f;
+        /* A column of (nearly) zeros gets unit scale and rounds to 0; a smaller scale could
+         * underflow and would not load again. */
+        m->scale[c] = big > 1e-30 ? (float)(big / 32767) : 1.0f;
     }
     m->q = rec_alloc(m->nfeat, m->stride, sizeof(int16_t));
     for (uint32_t f = 0; f < m->nfeat; f++)
@@ -738,6 +740,7 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
     m->hashes = xmalloc(mem_size_mul(nfeat ? nfeat : 1, sizeof(uint64_t)));
     if (quantised) {
         m->scale = xmalloc(mem_size_mul((size_t)m->stride, sizeof(float)));
+        /* The range quantise() produces from the weights a format 1 model may hold (≤ 1e9). */
         for (int c = 0; c < m->stride; c++)
             if (get_f32(&r, &m->scale[c]) < 0 || !(m->scale[c] > 0) || m->scale[c] > 1e6f)
                 BAD("bad scale %d", c);
@@ -752,7 +755,7 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
             BAD("bad feature %u", f);
         for (int c = 0; c < m->stride; c++)
             if (quantised ? get_u16(&r, &m->q[at + (size_t)c]) < 0
-                          : get_f32(&r, &m->rec[at + (size_t)c]) < 0 || fabsf(m->rec[at + (size_t)c]) > 1e30f)
+                          : get_f32(&r, &m->rec[at + (size_t)c]) < 0 || fabsf(m->rec[at + (size_t)c]) > 1e9f)
                 BAD("bad weight of feature %u", f);
         if (quantised ? m->q[at] < 0 : m->rec[at] < 0)
             BAD("negative idf of feature %u", f);

@@ -15,6 +15,11 @@ CPU=${TRIAGE_CPU:-0}
 BIN=${GRIDLOOP_BIN:-$ROOT/build/gridloop}
 [ -f "$DATA" ] || { echo "bench/triage: skipped: $DATA not present" >&2; exit 0; }
 [ -n "${GRIDLOOP_BIN:-}" ] || make -C "$ROOT" --no-print-directory build >/dev/null
+# The in-process rate (bench/triage_classify.c) only for the tree's own build.
+INPROC=
+if [ -z "${GRIDLOOP_BIN:-}" ] && cmake --build "$ROOT/build" --target bench_triage_classify >/dev/null 2>&1; then
+    INPROC=$ROOT/build/bench_triage_classify
+fi
 TMP=$(mktemp -d /tmp/gridloop-triage-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 now() { date +%s.%N; }
@@ -67,3 +72,4 @@ read -r cwall ccpu <"$TMP/t"
 echo "$lwall $lcpu $cwall $ccpu $(wc -c <"$TMP/in.txt")" | awk '{
     printf "classify: 100000 texts (%.0f bytes avg), model load %.2f s: %.0f texts/s wall, %.0f texts/s of CPU time, one core\n",
     $5/100000, $1, 100000/($3-$1), ($4 == "-" ? 0 : 100000/($4-$2))}'
+[ -z "$INPROC" ] || taskset -c "$CPU" "$INPROC" "$TMP/model.bin" "$TMP/one.txt"

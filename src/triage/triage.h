@@ -80,6 +80,8 @@ struct triage_train_opts {
     double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
     int loss;          /* enum triage_loss */
     int nb;            /* scale features by their naive-Bayes log-count ratio (NB-SVM); < 0: off */
+    double prune;      /* after training, drop features whose largest |weight| × IDF is below this
+                        * (default 1 from 2,000 texts up, none below); < 0: keep all */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).

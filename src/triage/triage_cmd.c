@@ -17,7 +17,7 @@
 
 struct cmd_opts {
     const char *data, *text, *label, *model, *features, *loss;
-    double c, word_weight, pos_weight;
+    double c, word_weight, pos_weight, prune;
     int min_df, threads, quiet, nb;
 };
 
@@ -31,7 +31,7 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
         {"--features", offsetof(struct cmd_opts, features)}, {"--loss", offsetof(struct cmd_opts, loss)},
     };
-    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL;
+    const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL, *pr = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         if (strcmp(a, "--quiet") == 0) {
@@ -58,6 +58,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
             slot = &ww;
         if (!slot && fl == 12 && memcmp(a, "--pos-weight", 12) == 0)
             slot = &pw;
+        if (!slot && fl == 7 && memcmp(a, "--prune", 7) == 0)
+            slot = &pr;
         if (!slot)
             return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
         if (eq)
@@ -77,6 +79,10 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         return err_field(err, ERR_BAD_REQUEST, "pos_weight", "--pos-weight wants 0 to 2, got '%s'", pw);
     if (pw && o->pos_weight == 0)
         o->pos_weight = -1;   /* an explicit 0 means equal costs, not "the default" */
+    if (pr && ((o->prune = strtod(pr, &end)) < 0 || *end || !isfinite(o->prune)))
+        return err_field(err, ERR_BAD_REQUEST, "prune", "--prune wants a number ≥ 0, got '%s'", pr);
+    if (pr && o->prune == 0)
+        o->prune = -1;   /* an explicit 0 keeps every feature */
     if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
         return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
     if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
@@ -139,6 +145,7 @@ static int cmd_train(int argc, char **argv, struct err *err)
     to.min_df = o.min_df;
     to.word_weight = o.word_weight;
     to.pos_weight = o.pos_weight;
+    to.prune = o.prune;
     to.threads = o.threads;
     to.quiet = o.quiet;
     to.nb = o.nb;
@@ -300,7 +307,7 @@ static const struct {
 } subcmds[] = {
     {"train", cmd_train, NULL,
      "train --data FILE.tsv --text COL[,COL...] --label COL --model OUT\n"
-     "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--threads N] [--quiet]\n"
+     "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--prune X] [--threads N] [--quiet]\n"
      "        [--loss hinge|squared-hinge] [--no-nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, NULL, "classify --model M   (one text per stdin line, one JSON line out)"},

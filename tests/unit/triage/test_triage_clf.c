@@ -222,6 +222,73 @@ static char *slurp(const char *path, size_t *n)
     return p;
 }
 
+/* Pruning drops the features that barely move any score: the model gets smaller and still
+ * tells the training texts apart; a negative threshold keeps everything. */
+TEST(triage_prune_drops_weak_features)
+{
+    struct triage_train_opts all = {.quiet = 1, .prune = -1}, pruned = {.quiet = 1, .prune = 0.5};
+    struct triage_model *a = NULL, *p = NULL;
+    struct err err = ERR_INIT;
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &all, &a, &err), 0, "%s", err.msg);
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &pruned, &p, &err), 0, "%s", err.msg);
+    if (a && p) {
+        char pa[512], pp[512];
+        size_t na = 0, np = 0;
+        snprintf(pa, sizeof(pa), "%s/all.model", test_tmpdir());
+        snprintf(pp, sizeof(pp), "%s/pruned.model", test_tmpdir());
+        CHECK_INT_EQ(triage_model_save(a, pa, &err), 0, "%s", err.msg);
+        CHECK_INT_EQ(triage_model_save(p, pp, &err), 0, "%s", err.msg);
+        free(slurp(pa, &na));
+        free(slurp(pp, &np));
+        CHECK(np > 0 && np < na * 3 / 4, "pruned model is smaller: %zu vs %zu bytes", np, na);
+        for (size_t i = 0; i < ARRAY_SIZE(sep_texts); i++) {
+            struct triage_result r;
+            triage_classify(p, sep_texts[i], &r);
+            CHECK_STR_EQ(triage_model_label(p, r.label), sep_labels[i], "pruned, text %zu", i);
+        }
+    }
+    triage_model_free(a);
+    triage_model_free(p);
+}
+
+/* Models written before the 16-bit records (format 1, floats) still load: a server swapping
+ * in an older model file keeps working, and saving it again writes the current format. */
+TEST(triage_model_loads_float_format)
+{
+    struct triage_model *old = NULL, *back = NULL;
+    struct err err = ERR_INIT;
+    size_t n = 0;
+    char *bytes = slurp(GRIDLOOP_SOURCE_DIR "/tests/fuzz/corpus/triage_model/tiny.model", &n);
+    CHECK(bytes && n > 24, "format 1 model read");
+    if (!bytes)
+        return;
+    CHECK(bytes[8] == 1, "the corpus model is format 1");
+    CHECK_INT_EQ(triage_model_parse(bytes, n, &old, &err), 0, "format 1 parses: %s", err.msg);
+    free(bytes);
+    if (!old)
+        return;
+    CHECK_INT_EQ(triage_model_nlabels(old), 2, "labels");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/triage-v1.model", test_tmpdir());
+    CHECK_INT_EQ(triage_model_save(old, path, &err), 0, "save: %s", err.msg);
+    CHECK_INT_EQ(triage_model_load(path, &back, &err), 0, "reload: %s", err.msg);
+    bytes = slurp(path, &n);
+    CHECK(bytes && n > 24 && bytes[8] == 2, "saved as format 2");
+    free(bytes);
+    if (back) {
+        const char *probes[] = {"water", "road", "no water on the road", ""};
+        for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+            struct triage_result a, b;
+            triage_classify(old, probes[i], &a);
+            triage_classify(back, probes[i], &b);
+            CHECK_INT_EQ(a.label, b.label, "same label for '%s'", probes[i]);
+            CHECK(fabs(a.prob - b.prob) < 1e-9, "same probability for '%s'", probes[i]);
+        }
+    }
+    triage_model_free(old);
+    triage_model_free(back);
+}
+
 TEST(triage_model_round_trip_and_corruption)
 {
     struct triage_model *m = train_sep(), *back = NULL;

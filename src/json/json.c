@@ -308,8 +308,17 @@ void jw_str(struct jw *w, const char *s)
 
 void jw_int(struct jw *w, int64_t v)
 {
+    char tmp[24], *p = tmp + sizeof(tmp);
+    /* Digits from the unsigned magnitude, so INT64_MIN needs no special case. */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     sep(w);
-    buf_printf(&w->b, "%lld", (long long)v);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    buf_append(&w->b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_num(struct jw *w, double v)

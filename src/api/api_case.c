@@ -198,6 +198,18 @@ static void members_body(struct jw *w, const struct case_rec *r)
     jw_kstr(w, "satisfaction", r->satisfaction ? case_satisfaction_name(r->satisfaction) : NULL);
 }
 
+static void members_suggested(struct jw *w, const struct case_rec *r)
+{
+    if (r->triage_category_id || r->triage_department_id) {
+        jw_key(w, "suggested");
+        jw_obj(w);
+        kid(w, "category_id", r->triage_category_id);
+        kid(w, "department_id", r->triage_department_id);
+        jw_knum(w, "prob", r->triage_prob);
+        jw_obj_end(w);
+    }
+}
+
 static void members_times(struct jw *w, const struct case_rec *r)
 {
     jw_ktime(w, "created_at", r->created_at);
@@ -241,7 +253,7 @@ static void members_tail(struct jw *w, const struct case_event_rec *events, size
 
 /* The serialised runs of one case (each a members list without braces, possibly empty). */
 struct case_runs {
-    const char *head, *body, *times, *tail;
+    const char *head, *body, *suggested, *times, *tail;
 };
 
 typedef void run_fn(struct jw *w, const struct case_rec *r);
@@ -262,6 +274,7 @@ static void runs_of(struct arena *a, const struct case_rec *r, const struct case
 {
     out->head = run_text(a, members_head, r);
     out->body = run_text(a, members_body, r);
+    out->suggested = run_text(a, members_suggested, r);
     out->times = run_text(a, members_times, r);
     struct jw t;
     jw_init(&t);
@@ -310,13 +323,11 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     else
         members_body(w, r);
     /* What triage suggested at intake, for the dispatcher's queue. */
-    if ((a->roles & ROLE_STAFF) && (r->triage_category_id || r->triage_department_id)) {
-        jw_key(w, "suggested");
-        jw_obj(w);
-        kid(w, "category_id", r->triage_category_id);
-        kid(w, "department_id", r->triage_department_id);
-        jw_knum(w, "prob", r->triage_prob);
-        jw_obj_end(w);
+    if (a->roles & ROLE_STAFF) {
+        if (runs)
+            put_run(w, runs->suggested);
+        else
+            members_suggested(w, r);
     }
     if (triage) {
         jw_key(w, "triage");
@@ -376,6 +387,10 @@ struct case_view {
     int64_t id;
     struct case_stamp stamp;
     int64_t org_version;
+    /* When the stamp last matched, and the store's commit count read before that check;
+     * changed under case_view_lock. */
+    uint64_t commits;
+    uint64_t checked_ns;
     struct arena arena;          /* everything below lives here */
     struct case_rec rec;
     struct case_runs runs;
@@ -424,6 +439,16 @@ static int view_fill(struct api_call *call, int64_t id, const struct case_stamp 
     return 0;
 }
 
+/* No commit by this process since the entry was checked: its stamp cannot have changed,
+ * unless another process wrote (the CLI on the same database); that is bounded by a recheck
+ * at least every second. */
+#define VIEW_RECHECK_NS 1000000000u
+
+static int view_same(const struct case_view *c, int64_t id, int64_t org_version)
+{
+    return c && c->id == id && c->org_version == org_version;
+}
+
 /* Case 'id' as it is now, from the cache or read and cached; the caller drops it with
  * view_unref(). */
 static int view_get(struct api_call *call, int64_t id, struct case_view **out)
@@ -432,21 +457,42 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
     struct case_stamp stamp;
     struct case_view *v = NULL;
     int64_t org_version = atomic_load(&api->org_version);
-    int rc = case_stamp_get(call->conn, id, &stamp, &call->err);
-    if (rc < 0)
-        return rc;
+    /* Read before anything else: a commit after this point changes the count, so an entry
+     * marked with it is never trusted past a write it did not see. */
+    uint64_t commits = store_commits(api->d.store);
+    uint64_t now = clock_mono_ns();
     unsigned slot = (unsigned)((uint64_t)id % CASE_VIEW_SLOTS);
     pthread_mutex_lock(&api->case_view_lock);
     struct case_view *c = api->case_views[slot];
-    if (c && c->id == id && c->org_version == org_version && c->stamp.version == stamp.version &&
-        c->stamp.updated_at == stamp.updated_at && c->stamp.last_event == stamp.last_event) {
+    if (view_same(c, id, org_version) && c->commits == commits && now - c->checked_ns < VIEW_RECHECK_NS) {
         atomic_fetch_add(&c->refs, 1);
         v = c;
+    }
+    pthread_mutex_unlock(&api->case_view_lock);
+    if (v) {
+        *out = v;
+        return 0;
+    }
+    int rc = case_stamp_get(call->conn, id, &stamp, &call->err);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&api->case_view_lock);
+    c = api->case_views[slot];
+    if (view_same(c, id, org_version) && c->stamp.version == stamp.version && c->stamp.updated_at == stamp.updated_at &&
+        c->stamp.last_event == stamp.last_event) {
+        atomic_fetch_add(&c->refs, 1);
+        v = c;
+        if (commits >= c->commits) {
+            c->commits = commits;
+            c->checked_ns = now;
+        }
     }
     pthread_mutex_unlock(&api->case_view_lock);
     if (!v) {
         if ((rc = view_fill(call, id, &stamp, org_version, &v)) < 0)
             return rc;
+        v->commits = commits;
+        v->checked_ns = now;
         atomic_fetch_add(&v->refs, 1);   /* one for the cache, one for the caller */
         pthread_mutex_lock(&api->case_view_lock);
         struct case_view *old = api->case_views[slot];

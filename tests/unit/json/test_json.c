@@ -109,4 +109,20 @@ TEST(json_writer)
         CHECK_STR_EQ(w.b.p, ints[i].want, "integer %zu", i);
         jw_release(&w);
     }
+    /* Numbers: the shortest of 15 or 17 significant digits that reads back the same. */
+    static const struct {
+        double v;
+        const char *want;
+    } nums[] = {
+        {30.2, "[30.2]"}, {0.1 + 0.2, "[0.30000000000000004]"}, {-120.125, "[-120.125]"}, {1e300, "[1e+300]"},
+        {0.8719, "[0.8719]"}, {1.0 / 3.0, "[0.33333333333333331]"},
+    };
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        jw_init(&w);
+        jw_arr(&w);
+        jw_num(&w, nums[i].v);
+        jw_arr_end(&w);
+        CHECK_STR_EQ(w.b.p, nums[i].want, "number %zu", i);
+        jw_release(&w);
+    }
 }

@@ -46,6 +46,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
         return rc;
     }
     pthread_mutex_init(&api->cache_lock, NULL);
+    pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->geo_lock, NULL);
     pthread_mutex_init(&api->cal_lock, NULL);
     pthread_mutex_init(&api->sweep_lock, NULL);
@@ -68,6 +69,7 @@ void api_free(struct api *api)
         cached_body_unref(api->cache[i].gz);
     }
     pthread_mutex_destroy(&api->cache_lock);
+    api_case_cache_free(api);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
     api_triage_free(api);

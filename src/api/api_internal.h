@@ -21,6 +21,9 @@
 struct store_conn;
 
 #define RESPONSE_CACHE_SLOTS 64
+/* Cases kept serialised for GET /api/v1/cases/{id} (api_case.c), one per slot by id. */
+#define CASE_VIEW_SLOTS 1024
+struct case_view;
 
 /* A cached body is reference-counted: the cache holds one reference and every response
  * being sent from it holds one, so a slot can be replaced while responses are in flight. */
@@ -48,6 +51,9 @@ struct api {
     pthread_mutex_t cache_lock;
     struct cached_response cache[RESPONSE_CACHE_SLOTS];
     unsigned cache_next;
+    /* Recently read cases (api_case.c); an entry is checked against the case's stamp on use. */
+    pthread_mutex_t case_view_lock;
+    struct case_view *case_views[CASE_VIEW_SLOTS];
     /* Point-in-region index over stored boundaries, rebuilt after organisation writes. */
     pthread_mutex_t geo_lock;
     struct geo_index *geo;
@@ -139,6 +145,8 @@ int api_calendar(struct api_call *call, const struct cal **out);
 struct case_env;
 struct case_actor;
 struct case_config;
+/* Drops the case view cache (api_free). */
+void api_case_cache_free(struct api *api);
 int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg);
 
 /* One attachment as the API shows it: id, hash, type, size, dimensions and its two URLs. */

@@ -234,6 +234,17 @@ struct case_event_rec {
 };
 
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err);
+
+/* What a cached rendering of case 'id' must match to be current: every action bumps the
+ * version, and the newest timeline event also covers writes that do not (an attachment adds
+ * an 'attach' event but leaves the version alone, so a client's pending action still applies).
+ * One indexed read; ERR_NOT_FOUND when the case does not exist. */
+struct case_stamp {
+    int64_t version;
+    int64_t updated_at;
+    int64_t last_event;
+};
+int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err);
 int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
                        struct err *err);
 /* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in

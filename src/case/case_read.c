@@ -128,6 +128,28 @@ int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec 
     return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id = ?", "i", id, NULL, a, out, err);
 }
 
+int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_query(c, &s, err,
+                         "SELECT version, updated_at, (SELECT max(id) FROM case_events WHERE case_id = ?)"
+                         " FROM cases WHERE id = ?",
+                         "ii", id, id);
+    if (rc < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == 1) {
+        out->version = store_col_int(s, 0);
+        out->updated_at = store_col_int(s, 1);
+        out->last_event = store_col_int(s, 2);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "case %lld does not exist", (long long)id);
+    }
+    store_done(s);
+    return rc;
+}
+
 int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
                        struct err *err)
 {

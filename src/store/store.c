@@ -25,6 +25,7 @@ struct store {
     int schema_version;
     _Atomic uint64_t db_ns;
     _Atomic uint64_t statements;
+    _Atomic uint64_t commits;
 };
 
 #define OPS(x) (((struct store_conn_base *)(x))->ops)
@@ -39,6 +40,16 @@ void store_account(struct store *st, uint64_t ns)
 const struct store_options *store_options(const struct store *st)
 {
     return &st->opt;
+}
+
+void store_note_commit(struct store *st)
+{
+    atomic_fetch_add(&st->commits, 1);
+}
+
+uint64_t store_commits(struct store *st)
+{
+    return atomic_load(&st->commits);
 }
 
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements)

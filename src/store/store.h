@@ -142,6 +142,15 @@ struct store_stmt_base {
     struct store *store;
 };
 void store_account(struct store *st, uint64_t ns);
+
+/*
+ * Commits made by this process's connections since the store opened, counted after each
+ * commit has finished (its write lock released). A cache of data read at count N is current
+ * as long as the count is still N, for writes made by this process; other processes' writes
+ * are not counted, so such a cache must also bound its age.
+ */
+uint64_t store_commits(struct store *st);
+void store_note_commit(struct store *st);   /* for the backends */
 const struct store_options *store_options(const struct store *st);
 
 #endif /* GRIDLOOP_STORE_STORE_H */

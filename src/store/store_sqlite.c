@@ -77,6 +77,18 @@ static int busy_wait(void *arg, int count)
     return 1;
 }
 
+/* After every commit of this connection (SQLite calls it once the write lock is released). */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct sqlite_conn *c = arg;
+    store_note_commit(c->base.store);
+    /* A WAL hook replaces SQLite's automatic checkpoint (wal_autocheckpoint, 1000 pages by
+     * default), so this does what that did. */
+    if (frames >= 1000)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 static int sq_conn_open(struct store *st, struct store_conn **out, struct err *err)
 {
     const struct store_options *opt = store_options(st);
@@ -103,6 +115,7 @@ static int sq_conn_open(struct store *st, struct store_conn **out, struct err *e
     }
     c->base.ops = &store_sqlite_ops;
     c->base.store = st;
+    sqlite3_wal_hook(c->db, wal_committed, c);
     *out = (struct store_conn *)c;
     return 0;
 fail:

@@ -217,6 +217,24 @@ def test_case_lists_attachments_and_timeline_records_them(gl, photo):
     assert any(x["action"] == "case.attach" and x["target"] == f"case/{case['id']}" for x in audit), audit[:3]
 
 
+def test_case_read_before_and_after_upload_shows_it(gl, photo):
+    # The server keeps a read case serialised; an attachment does not bump the version, yet
+    # the next read must carry it (and its timeline event).
+    case = new_case(gl)
+    before = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    assert before["attachments"] == [] and before == gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    a = upload(gl, "citizen", case["id"], png(40, 30)).json()
+    after = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    assert [x["id"] for x in after["attachments"]] == [a["id"]]
+    assert len(after["timeline"]) == len(before["timeline"]) + 1 and after["timeline"][-1]["action"] == "attach"
+    assert after["version"] == before["version"]
+    # Per-viewer members are the viewer's own even when the case was just read by another.
+    staff = gl.get("operator", f"/api/v1/cases/{case['id']}").json()
+    mine = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    assert "suggested" not in mine and "check_code" in mine
+    assert staff["timeline"] == mine["timeline"] and staff["attachments"] == mine["attachments"]
+
+
 def test_same_content_is_stored_once(gl, photo):
     content = png(33, 17)
     one, two = new_case(gl), new_case(gl)

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -92,4 +93,36 @@ TEST(json_writer)
     CHECK_INT_EQ(json_parse(w.b.p, w.b.len, &j, &e), 0, "writer output parses");
     json_free(j);
     jw_release(&w);
+    /* Integers at the edges of int64_t, written without printf. */
+    static const struct {
+        int64_t v;
+        const char *want;
+    } ints[] = {
+        {0, "[0]"}, {7, "[7]"}, {-10, "[-10]"}, {9007199254740993, "[9007199254740993]"},
+        {INT64_MAX, "[9223372036854775807]"}, {INT64_MIN, "[-9223372036854775808]"},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        jw_init(&w);
+        jw_arr(&w);
+        jw_int(&w, ints[i].v);
+        jw_arr_end(&w);
+        CHECK_STR_EQ(w.b.p, ints[i].want, "integer %zu", i);
+        jw_release(&w);
+    }
+    /* Numbers: the shortest of 15 or 17 significant digits that reads back the same. */
+    static const struct {
+        double v;
+        const char *want;
+    } nums[] = {
+        {30.2, "[30.2]"}, {0.1 + 0.2, "[0.30000000000000004]"}, {-120.125, "[-120.125]"}, {1e300, "[1e+300]"},
+        {0.8719, "[0.8719]"}, {1.0 / 3.0, "[0.33333333333333331]"},
+    };
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        jw_init(&w);
+        jw_arr(&w);
+        jw_num(&w, nums[i].v);
+        jw_arr_end(&w);
+        CHECK_STR_EQ(w.b.p, nums[i].want, "number %zu", i);
+        jw_release(&w);
+    }
 }

@@ -46,8 +46,9 @@ static inline size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         return 1;
     }
     /* Three-byte sequences from U+1000 up (CJK among them) cannot be overlong; only the
-     * surrogate block must still be refused. */
-    if (n >= 3 && s[0] >= 0xE1 && s[0] != 0xED && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+     * surrogate block must still be refused. Lead bytes from 0xF0 are not three-byte ones
+     * (the fuzzer found 0xFD read as a surrogate). */
+    if (n >= 3 && s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
         *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
         return 3;
     }

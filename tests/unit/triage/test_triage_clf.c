@@ -24,6 +24,10 @@ TEST(triage_normalize_rows)
         {"  前面\u3000\u3000中间 \t\n后面  ", "前面 中间 后面"},
         {"ok\xff\xfe!", "ok!"},
         {"a\x01\x7f" "b", "ab"},
+        /* Bytes from 0xF0 never start a three-byte sequence (0xFD A2 A2 once decoded to a
+         * surrogate and came out as invalid UTF-8). */
+        {"x\xfd\xa2\xa2y", "xy"},
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
         {"", ""},
     };
     char out[128];

@@ -34,8 +34,10 @@ PASSWORD = "demo-pass-1"
 DEMO_USERS = ["admin", "operator", "dispatcher", "handler_cgj", "handler_qsjd", "grid_worker",
               "supervisor", "data_officer", "citizen"]
 
-# Settings that keep the shared server from ever throttling logins.
-GENEROUS = ["--login-max-user-failures", "1000", "--login-max-ip-failures", "100000"]
+# Settings for the long-lived servers: logins never throttled, and idle keep-alive connections
+# not closed after the default 30 s, which raced with a client reusing its pooled connection at
+# that moment ("Remote end closed connection without response", seen under ASan's slower runs).
+GENEROUS = ["--login-max-user-failures", "1000", "--login-max-ip-failures", "100000", "--request-timeout", "3600"]
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 

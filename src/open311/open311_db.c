@@ -30,20 +30,8 @@ static void *grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size)
     return nv;
 }
 
-static int run(struct store_conn *c, struct err *err, const char *sql, const char *types, ...)
-{
-    struct store_stmt *s;
-    va_list ap;
-    va_start(ap, types);
-    int rc = store_vquery(c, &s, err, sql, types, ap);
-    va_end(ap);
-    if (rc < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1)
-        ;
-    store_done(s);
-    return rc;
-}
+/* A statement run for its effect: 0 or a negative ERR_*. */
+#define run(c, err, ...) (store_exec((c), (err), __VA_ARGS__) < 0 ? (err)->code : 0)
 
 /* ---------------------------------------------------------------- clients */
 

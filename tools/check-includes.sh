@@ -14,7 +14,7 @@ for f in $(find . -name '*.[ch]' ! -path './main.c' | sort); do
     core) allowed="core" ;;
     json | http | store) allowed="core $mod" ;;
     api) continue ;;
-    *) allowed="core store auth org cal geo audit demo attach triage $mod" ;;
+    *) allowed="core store auth org cal geo audit demo attach triage case $mod" ;;
     esac
     for inc in $(sed -n 's/^#include "\([a-z_]*\)\/.*"/\1/p' "$f" | sort -u); do
         ok=0

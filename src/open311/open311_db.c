@@ -355,7 +355,7 @@ int open311_request_record(struct store_conn *c, int64_t case_id, const struct o
     int rc = run(c, err,
                  "INSERT INTO open311_requests(case_id, client_id, token, service_code, address_id, email, device_id,"
                  " account_id, media_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 "iitttttt" "t", case_id, in->client_id, in->token, in->service_code, S(in->address_id), S(in->email),
+                 "iittttttt", case_id, in->client_id, in->token, in->service_code, S(in->address_id), S(in->email),
                  S(in->device_id), S(in->account_id), S(in->media_url));
 #undef S
     for (size_t i = 0; rc == 0 && i < in->nattrs; i++)

@@ -88,33 +88,29 @@ static const char *model_path(const struct api *api)
     return api->triage->path;
 }
 
-/* Load the file when it differs from the one the current model came from. */
-static void reload_if_changed(struct api *api, int force)
+/* Load the file when it differs from the one the current model came from; the model to use
+ * (NULL: none yet). The file is looked at no more than once a second unless 'force'. */
+static const struct triage_model *reload_if_changed(struct api *api, int force)
 {
     struct api_triage *t = api->triage;
+    struct triage_model *loaded = NULL;
     struct stat st;
+    struct err err = ERR_INIT;
     time_t now = time(NULL);
     pthread_mutex_lock(&t->lock);
-    if (!force && now == t->checked_at) {
-        pthread_mutex_unlock(&t->lock);
-        return;
-    }
+    if (!force && now == t->checked_at)
+        goto out;
     t->checked_at = now;
     if (stat(t->path, &st) != 0 ||
         (!force && t->model && st.st_ino == t->seen.st_ino && st.st_dev == t->seen.st_dev &&
          st.st_mtim.tv_sec == t->seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == t->seen.st_mtim.tv_nsec &&
-         st.st_size == t->seen.st_size)) {
-        pthread_mutex_unlock(&t->lock);
-        return;
-    }
-    struct triage_model *m = NULL;
-    struct err err = ERR_INIT;
-    if (triage_model_load(t->path, &m, &err) < 0) {
+         st.st_size == t->seen.st_size))
+        goto out;
+    t->seen = st;
+    if (triage_model_load(t->path, &loaded, &err) < 0) {
         /* A half-written or foreign file: keep serving the model we have. */
         log_msg(LOG_WARN, "triage: model %s not loaded: %s", t->path, err.msg);
-        t->seen = st;
-        pthread_mutex_unlock(&t->lock);
-        return;
+        goto out;
     }
     if (t->model) {
         struct retired_model *r = xcalloc(1, sizeof(*r));
@@ -122,19 +118,12 @@ static void reload_if_changed(struct api *api, int force)
         r->next = t->retired;
         t->retired = r;
     }
-    t->model = m;
-    t->seen = st;
+    t->model = loaded;
+    log_msg(LOG_INFO, "triage: model %s loaded from %s (%d labels)", triage_model_version(loaded), t->path,
+            triage_model_nlabels(loaded));
+out:;
+    const struct triage_model *m = t->model;
     pthread_mutex_unlock(&t->lock);
-    log_msg(LOG_INFO, "triage: model %s loaded from %s (%d labels)", triage_model_version(m), t->path,
-            triage_model_nlabels(m));
-}
-
-static const struct triage_model *current_model(struct api *api)
-{
-    reload_if_changed(api, 0);
-    pthread_mutex_lock(&api->triage->lock);
-    const struct triage_model *m = api->triage->model;
-    pthread_mutex_unlock(&api->triage->lock);
     return m;
 }
 
@@ -325,7 +314,7 @@ int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t
     if (!api->triage)
         goto out;
 
-    const struct triage_model *m = current_model(api);
+    const struct triage_model *m = reload_if_changed(api, 0);
     const struct label_map *map;
     struct triage_result r;
     if (m && triage_classify(m, text, &r) == 0) {
@@ -620,7 +609,7 @@ int api_triage_case(struct api_call *call)
 
 static void model_json(struct api_call *call, struct jw *w)
 {
-    const struct triage_model *m = current_model(call->api);
+    const struct triage_model *m = reload_if_changed(call->api, 0);
     jw_obj(w);
     jw_kstr(w, "path", model_path(call->api));
     jw_kstr(w, "version", m ? triage_model_version(m) : NULL);

@@ -178,6 +178,17 @@ def test_not_found_errors_in_both_formats(gl):
                         timeout=10).status_code == 200
     r = requests.post(o311(gl, "services.json"), data={"api_key": KEY}, timeout=10)
     json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    # Only requests and servicerequestupdates take a POST (the route table says so).
+    r = requests.post(o311(gl, "nothing.xml"), data={"api_key": KEY}, timeout=10)
+    xml_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    r = requests.put(o311(gl, "requests.json"), data={"api_key": KEY}, timeout=10)
+    json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD, POST"
+    xml_error(requests.post(o311(gl, "requests.csv"), data={"api_key": KEY}, timeout=10), 404, ".xml or .json")
+    # No route at all under /open311/: still the Open311 format.
+    json_error(requests.get(gl.url("/open311/v3/services.json"), timeout=10), 404)
 
 
 # ---------------------------------------------------------------- POST: keys and validation

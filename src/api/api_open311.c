@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "attach/attach.h"
 #include "case/case.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -714,7 +715,63 @@ struct post_ctx {
     const char *account_id;
     const char *token;
     struct open311_request_new rec;
+    struct attach_file *photos;        /* the form's files, already stored (multipart POSTs) */
+    size_t nphotos;
 };
+
+/*
+ * A multipart POST carries the photo as a file part (any name: "media", "photo1"...). Each is
+ * checked and stored now, before the case exists, so a bad one costs no write; one that is not
+ * an image the server takes is left out (logged) rather than refused with the report: a
+ * refused POST would lose the citizen's report, and the client would only send it again.
+ */
+static void store_photos(struct api_call *call, struct post_ctx *p)
+{
+    const struct http_form *f = &call->form;
+    int max = call->api->d.conf->attach_max_per_case;
+    if (!f->nfiles)
+        return;
+    p->photos = arena_alloc(call->req->arena, f->nfiles * sizeof(*p->photos));
+    for (size_t i = 0; i < f->nfiles; i++) {
+        struct err e = ERR_INIT;
+        if (!call->api->d.attach || (int)p->nphotos >= max) {
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out (%s)", call->req->request_id, f->files[i].name,
+                    call->api->d.attach ? "too many files" : "attachments are not enabled");
+            continue;
+        }
+        if (!f->files[i].len || attach_store_put(call->api->d.attach, f->files[i].data, f->files[i].len,
+                                                 &p->photos[p->nphotos], &e) < 0) {
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s", call->req->request_id, f->files[i].name,
+                    f->files[i].len ? e.msg : "empty");
+            continue;
+        }
+        p->nphotos++;
+    }
+}
+
+/* After the case has committed: the stored photos become its attachments, each in its own
+ * transaction as through the attachments endpoint. The case exists and is answered whatever
+ * happens here (a failure is logged): the client must not send the report twice. */
+static void attach_photos(struct api_call *call, const struct case_created *created, const struct post_ctx *p)
+{
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    if (!p->nphotos)
+        return;
+    if (api_case_env(call, &env, &actor, &cfg) < 0) {
+        log_msg(LOG_ERROR, "request %s: case %s keeps no photo: %s", call->req->request_id, created->number, call->err.msg);
+        err_clear(&call->err);
+        return;
+    }
+    for (size_t i = 0; i < p->nphotos; i++) {
+        struct err e = ERR_INIT;
+        int64_t aid;
+        if (case_attach(&env, created->id, &p->photos[i], call->api->d.conf->attach_max_per_case, &aid, &e) < 0)
+            log_msg(LOG_ERROR, "request %s: photo %zu of case %s not attached: %s", call->req->request_id, i + 1,
+                    created->number, e.msg);
+    }
+}
 
 static int post_also(struct store_conn *c, const struct case_created *created, void *ctx, struct err *err)
 {
@@ -726,6 +783,7 @@ static int post_reply(struct api_call *call, const struct case_created *created,
 {
     struct post_ctx *p = ctx;
     (void)actor;
+    attach_photos(call, created, p);
     struct out o;
     out_init(&o, p->xml, call->req->arena);
     out_list(&o, "service_requests", 0);
@@ -925,6 +983,7 @@ int api_open311_post_request(struct api_call *call)
     p->rec.device_id = device;
     p->rec.account_id = account;
     p->rec.media_url = media;
+    store_photos(call, p);
     return api_case_intake_also(call, &in, post_also, p, post_reply, p);
 }
 

@@ -177,7 +177,7 @@ int attach_decode(const void *data, size_t len, const struct attach_limits *lim,
         im = gdImageCreateFromWebpPtr((int)len, bytes);
         break;
     case ATTACH_NONE:
-        break;
+        BUG("attach_sniff accepted a file of no known kind");
     }
     if (!im)
         return err_set(err, ERR_BAD_REQUEST, "the %s image does not decode (damaged or truncated)", info->mime);

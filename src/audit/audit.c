@@ -13,7 +13,7 @@ void audit_digest(const char *text, char out[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     if (!text) {
-        strcpy(out, "-");
+        snprintf(out, 65, "%s", "-");
         return;
     }
     crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));

@@ -293,9 +293,12 @@ static int64_t key_of(enum case_sort s, const struct case_rec *r)
         return r->resolve_deadline ? r->resolve_deadline : NO_DEADLINE_VALUE;
     case CASE_SORT_UPDATED:
         return r->updated_at;
-    default:
+    case CASE_SORT_CREATED:
         return r->created_at;
+    case CASE_SORT_COUNT:
+        break;
     }
+    BUG("sort %d has no key (check_filter refuses it before the query)", (int)s);
 }
 
 /* "<sort>.<key>.<id>" in URL-safe base64: opaque to clients, and tied to its sort. */

@@ -157,7 +157,7 @@ static int apply(struct conf *c, const struct conf_setting *s, const char *value
                              "%s: setting '%s' must be true or false, got '%s'", origin, s->name, value);
         return 0;
     }
-    return err_set(err, ERR_INTERNAL, "bad setting type");
+    BUG("setting '%s' has type %d, which the settings table does not define", s->name, (int)s->type);
 }
 
 int conf_set(struct conf *c, const char *name, const char *value, const char *origin,
@@ -174,7 +174,7 @@ void conf_defaults(struct conf *c)
     memset(c, 0, sizeof(*c));
     for (const struct conf_setting *s = conf_settings; s->name; s++)
         if (apply(c, s, s->def, "default", NULL) < 0)
-            abort(); /* a bad default is a programming error caught by the unit tests */
+            BUG("setting '%s' has a bad default '%s'", s->name, s->def); /* the unit tests load every default */
 }
 
 void conf_release(struct conf *c)

@@ -1,6 +1,7 @@
 #include "core/err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct err_row {
@@ -76,4 +77,20 @@ const char *err_default_message(int code)
 {
     const struct err_row *r = find(code);
     return r ? r->msg : "internal error";
+}
+
+void err_bug(const char *file, int line, const char *fmt, ...)
+{
+    /* Formatted into one buffer and written by one call, so the line is not interleaved with
+     * other threads' output; nothing here allocates (the heap may be what is broken). */
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg), "BUG: %s:%d: ", file, line);
+    if (n < 0 || (size_t)n >= sizeof(msg))
+        n = (int)sizeof(msg) - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", msg);
+    abort();
 }

@@ -67,4 +67,14 @@ int err_http_status(int code);
 /* Default message for a code. */
 const char *err_default_message(int code);
 
+/*
+ * BUG: a state the code makes impossible was reached (an enum value no switch case covers, a
+ * table row that the unit tests would have caught). That is a programming error, not an input
+ * error: carrying on with a made-up value would hide it, so BUG() writes "BUG: file:line: ..."
+ * to stderr and aborts (a core dump shows where). Never use it for anything outside input,
+ * the database or the system can cause: those return an ERR_* code.
+ */
+#define BUG(...) err_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void err_bug(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif /* GRIDLOOP_CORE_ERR_H */

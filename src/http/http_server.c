@@ -444,7 +444,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)port);
         if (strcmp(host, "localhost") == 0)
-            strcpy(host, "127.0.0.1");
+            snprintf(host, sizeof(host), "%s", "127.0.0.1");
         if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
             return err_field(err, ERR_BAD_REQUEST, "listen", "bad IPv4 address in '%s'", listen);
         *len = sizeof(*a4);

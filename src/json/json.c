@@ -107,7 +107,7 @@ static const char *type_name(enum json_type t)
     case JT_ARRAY_STRING: return "an array of strings";
     case JT_ANY: return "any value";
     }
-    return "?";
+    BUG("json field type %d has no name", (int)t);
 }
 
 static int check_one(const cJSON *v, const struct json_field *f, struct err *err)

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "org/org_internal.h"
 #include "store/store.h"
 
@@ -254,10 +255,9 @@ int org_calendar_day_list(struct store_conn *c, const char *from, const char *to
                           struct org_calendar_day **out, size_t *n, struct err *err)
 {
     struct store_stmt *s = NULL;
-    struct org_vec v;
+    VEC(struct org_calendar_day) v = VEC_INIT;
     int rc;
 
-    org_vec_init(&v, sizeof(struct org_calendar_day));
     if ((from && (rc = check_day(from, "from", err)) < 0) ||
         (to && (rc = check_day(to, "to", err)) < 0))
         goto out;
@@ -268,18 +268,19 @@ int org_calendar_day_list(struct store_conn *c, const char *from, const char *to
                           "tt", from ? from : "0000-00-00", to ? to : "9999-99-99")) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1) {
-        struct org_calendar_day *d = org_vec_push(&v);
+        struct org_calendar_day *d = vec_push(&v);
         d->day = arena_strdup(a, store_col_text(s, 0));
         d->kind = org_calendar_day_kind_from_name(store_col_text(s, 1));
         d->name = arena_strdup(a, store_col_text(s, 2));
     }
     if (rc < 0)
         goto out;
-    *out = org_vec_finish(&v, a, n);
+    *out = vec_to_arena(&v, a);
+    *n = v.n;
     rc = 0;
 out:
     store_done(s);
-    org_vec_release(&v);
+    vec_release(&v);
     return rc;
 }
 

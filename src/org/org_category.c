@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "org/org_internal.h"
 #include "store/store.h"
 
@@ -300,12 +301,11 @@ int org_category_list(struct store_conn *c, const struct org_category_filter *f,
 {
     static const struct org_category_filter all = {0};
     struct store_stmt *s = NULL;
-    struct org_vec v;
+    VEC(struct org_category) v = VEC_INIT;
     int rc;
 
     if (!f)
         f = &all;
-    org_vec_init(&v, sizeof(struct org_category));
     if (f->level < 0 || f->level > 3) {
         rc = err_field(err, ERR_BAD_REQUEST, "level", "level must be 1, 2 or 3");
         goto out;
@@ -323,14 +323,15 @@ int org_category_list(struct store_conn *c, const struct org_category_filter *f,
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, org_vec_push(&v));
+        read_row(s, a, vec_push(&v));
     if (rc < 0)
         goto out;
-    *out = org_vec_finish(&v, a, n);
+    *out = vec_to_arena(&v, a);
+    *n = v.n;
     rc = 0;
 out:
     store_done(s);
-    org_vec_release(&v);
+    vec_release(&v);
     return rc;
 }
 

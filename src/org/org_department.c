@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "org/org_internal.h"
 #include "store/store.h"
 
@@ -200,11 +201,10 @@ int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, in
                            size_t *n, struct err *err)
 {
     struct store_stmt *s = NULL;
-    struct org_vec v;
+    VEC(int64_t) v = VEC_INIT;
     int64_t found;
     int rc;
 
-    org_vec_init(&v, sizeof(int64_t));
     if ((rc = store_query_int(c, &found, err, "SELECT id FROM departments WHERE id = ?", "i",
                               id)) < 0)
         goto out;
@@ -218,14 +218,15 @@ int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, in
                           "i", id)) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
-        *(int64_t *)org_vec_push(&v) = store_col_int(s, 0);
+        vec_append(&v, store_col_int(s, 0));
     if (rc < 0)
         goto out;
-    *out = org_vec_finish(&v, a, n);
+    *out = vec_to_arena(&v, a);
+    *n = v.n;
     rc = 0;
 out:
     store_done(s);
-    org_vec_release(&v);
+    vec_release(&v);
     return rc;
 }
 
@@ -282,12 +283,11 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
 {
     static const struct org_department_filter all = {0};
     struct store_stmt *s = NULL;
-    struct org_vec v;
+    VEC(struct org_department) v = VEC_INIT;
     int rc;
 
     if (!f)
         f = &all;
-    org_vec_init(&v, sizeof(struct org_department));
     if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY) {
         rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
         goto out;
@@ -304,14 +304,15 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, org_vec_push(&v));
+        read_row(s, a, vec_push(&v));
     if (rc < 0)
         goto out;
-    *out = org_vec_finish(&v, a, n);
+    *out = vec_to_arena(&v, a);
+    *n = v.n;
     rc = 0;
 out:
     store_done(s);
-    org_vec_release(&v);
+    vec_release(&v);
     return rc;
 }
 

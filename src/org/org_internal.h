@@ -18,22 +18,6 @@ struct store_conn;
 int org_check_text(const char *s, const char *field, size_t max_cp, int required,
                    struct err *err);
 
-/* A growable array in malloc'ed memory, copied into the arena once complete, so that lists
- * of unknown length do not strand half-grown copies in the caller's arena. */
-struct org_vec {
-    unsigned char *p;   /* owned */
-    size_t n;
-    size_t cap;
-    size_t size;        /* bytes per element */
-};
-
-void org_vec_init(struct org_vec *v, size_t elem_size);
-/* A zeroed new last element. */
-void *org_vec_push(struct org_vec *v);
-/* Copy into the arena (NULL when empty), then release; *n receives the count. */
-void *org_vec_finish(struct org_vec *v, struct arena *a, size_t *n);
-void org_vec_release(struct org_vec *v);
-
 /*
  * The store reports any constraint failure as ERR_CONFLICT with the driver's text; rewrite
  * it as 'what' (a complete message) so the API can show it. Other codes pass unchanged.

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "geo/geo.h"
 #include "org/org_internal.h"
 #include "store/store.h"
@@ -257,12 +258,11 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
 {
     static const struct org_region_filter all = {0};
     struct store_stmt *s = NULL;
-    struct org_vec v;
+    VEC(struct org_region) v = VEC_INIT;
     int rc;
 
     if (!f)
         f = &all;
-    org_vec_init(&v, sizeof(struct org_region));
     if (f->level && !org_region_level_name(f->level)[0]) {
         rc = err_field(err, ERR_BAD_REQUEST, "level", "unknown region level %d", (int)f->level);
         goto out;
@@ -281,14 +281,15 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, org_vec_push(&v));
+        read_row(s, a, vec_push(&v));
     if (rc < 0)
         goto out;
-    *out = org_vec_finish(&v, a, n);
+    *out = vec_to_arena(&v, a);
+    *n = v.n;
     rc = 0;
 out:
     store_done(s);
-    org_vec_release(&v);
+    vec_release(&v);
     return rc;
 }
 

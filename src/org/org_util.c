@@ -3,11 +3,9 @@
  */
 #include "org/org_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
-#include "core/mem.h"
 #include "core/utf8.h"
 
 int org_check_text(const char *s, const char *field, size_t max_cp, int required,
@@ -36,44 +34,6 @@ int org_check_text(const char *s, const char *field, size_t max_cp, int required
         return err_field(err, ERR_BAD_REQUEST, field, "%s is longer than %zu characters", field,
                          max_cp);
     return 0;
-}
-
-void org_vec_init(struct org_vec *v, size_t elem_size)
-{
-    v->p = NULL;
-    v->n = 0;
-    v->cap = 0;
-    v->size = elem_size;
-}
-
-void *org_vec_push(struct org_vec *v)
-{
-    if (v->n == v->cap) {
-        v->cap = v->cap ? mem_size_mul(v->cap, 2) : 16;
-        v->p = xrealloc(v->p, mem_size_mul(v->cap, v->size));
-    }
-    void *e = v->p + v->n * v->size;
-    memset(e, 0, v->size);
-    v->n++;
-    return e;
-}
-
-void *org_vec_finish(struct org_vec *v, struct arena *a, size_t *n)
-{
-    void *out = NULL;
-    if (v->n) {
-        out = arena_alloc(a, mem_size_mul(v->n, v->size));
-        memcpy(out, v->p, v->n * v->size);
-    }
-    *n = v->n;
-    org_vec_release(v);
-    return out;
-}
-
-void org_vec_release(struct org_vec *v)
-{
-    free(v->p);
-    org_vec_init(v, v->size);
 }
 
 int org_conflict(int rc, struct err *err, const char *what)

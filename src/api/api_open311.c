@@ -5,7 +5,6 @@
  * JSON, with the specification's error bodies. Also the admin endpoints for client keys and
  * category attributes.
  */
-#include <cjson/cJSON.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1020,9 +1019,9 @@ int api_open311_client_list(struct api_call *call)
 }
 
 static const struct json_field client_fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 2, 48},
-    {"rate_limit", JT_INT, JF_NULLABLE, 1, OPEN311_RATE_MAX},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, JF_REQUIRED, 2, 48, NULL},
+    {"rate_limit", JT_INT, JF_NULLABLE, 1, OPEN311_RATE_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_open311_client_create(struct api_call *call)
@@ -1132,27 +1131,26 @@ int api_open311_attrs_get(struct api_call *call)
     return reply_attrs(call, id);
 }
 
-static const struct json_field attrs_fields[] = {
-    {"attributes", JT_ANY, JF_REQUIRED, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
-static const struct json_field attr_fields[] = {
-    {"code", JT_STRING, JF_REQUIRED, 1, 32},
-    {"order", JT_INT, JF_REQUIRED, 1, 1000},
-    {"variable", JT_BOOL, 0, 0, 0},
-    {"datatype", JT_STRING, JF_REQUIRED, 1, 20},
-    {"required", JT_BOOL, 0, 0, 0},
-    {"description", JT_STRING, JF_REQUIRED, 1, 500},
-    {"datatype_description", JT_STRING, JF_NULLABLE, 0, 200},
-    {"values", JT_ANY, JF_NULLABLE, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
 static const struct json_field value_fields[] = {
-    {"key", JT_STRING, JF_REQUIRED, 1, 64},
-    {"name", JT_STRING, JF_REQUIRED, 1, 200},
-    {NULL, 0, 0, 0, 0},
+    {"key", JT_STRING, JF_REQUIRED, 1, 64, NULL},
+    {"name", JT_STRING, JF_REQUIRED, 1, 200, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field attr_fields[] = {
+    {"code", JT_STRING, JF_REQUIRED, 1, 32, NULL},
+    {"order", JT_INT, JF_REQUIRED, 1, 1000, NULL},
+    {"variable", JT_BOOL, 0, 0, 0, NULL},
+    {"datatype", JT_STRING, JF_REQUIRED, 1, 20, NULL},
+    {"required", JT_BOOL, 0, 0, 0, NULL},
+    {"description", JT_STRING, JF_REQUIRED, 1, 500, NULL},
+    {"datatype_description", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {"values", JT_ARRAY_OBJECT, JF_NULLABLE, 0, 100, value_fields},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct json_field attrs_fields[] = {
+    {"attributes", JT_ARRAY_OBJECT, JF_REQUIRED, 0, 50, attr_fields},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 /* PUT replaces the whole definition: {"attributes":[{code, order, datatype, description,
@@ -1165,22 +1163,15 @@ int api_open311_attrs_put(struct api_call *call)
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = category_exists(call, id)) < 0 ||
         (rc = json_check(call->body, attrs_fields, &call->err)) < 0)
         return rc;
-    const cJSON *list = json_get(call->body, "attributes");
-    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 50)
-        return err_field(&call->err, ERR_BAD_REQUEST, "attributes", "attributes is an array of at most 50 objects");
-    int n = cJSON_GetArraySize(list);
+    const json_t *list = json_get(call->body, "attributes");
+    int n = json_array_size(list);
     struct open311_attr *at = arena_alloc(a, (size_t)(n ? n : 1) * sizeof(*at));
     for (int i = 0; i < n; i++) {
-        const cJSON *x = cJSON_GetArrayItem(list, i);
-        if (!cJSON_IsObject(x))
-            return err_field(&call->err, ERR_BAD_REQUEST, "attributes", "attributes[%d] must be an object", i);
-        if ((rc = json_check(x, attr_fields, &call->err)) < 0)
-            return rc;
+        const json_t *x = json_array_item(list, i);
         int t = open311_datatype_from_name(json_get_str(x, "datatype"));
         if (t < 0)
             return err_field(&call->err, ERR_BAD_REQUEST, "datatype",
                              "datatype must be string, number, datetime, text, singlevaluelist or multivaluelist");
-        memset(&at[i], 0, sizeof(at[i]));
         at[i].code = arena_strdup(a, json_get_str(x, "code"));
         at[i].order = (int)json_get_int(x, "order", 0);
         at[i].variable = json_get_bool(x, "variable", 1);
@@ -1189,21 +1180,14 @@ int api_open311_attrs_put(struct api_call *call)
         at[i].description = arena_strdup(a, json_get_str(x, "description"));
         const char *dd = json_get_str(x, "datatype_description");
         at[i].datatype_description = arena_strdup(a, dd ? dd : "");
-        const cJSON *vals = json_get(x, "values");
+        const json_t *vals = json_get(x, "values");
+        int nv = json_array_size(vals);
+        struct open311_value *v = arena_alloc(a, (size_t)(nv ? nv : 1) * sizeof(*v));
+        for (int k = 0; k < nv; k++) {
+            v[k].key = arena_strdup(a, json_get_str(json_array_item(vals, k), "key"));
+            v[k].name = arena_strdup(a, json_get_str(json_array_item(vals, k), "name"));
+        }
         if (vals) {
-            if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) > 100)
-                return err_field(&call->err, ERR_BAD_REQUEST, "values", "values is an array of at most 100 {key, name}");
-            int nv = cJSON_GetArraySize(vals);
-            struct open311_value *v = arena_alloc(a, (size_t)(nv ? nv : 1) * sizeof(*v));
-            for (int k = 0; k < nv; k++) {
-                const cJSON *y = cJSON_GetArrayItem(vals, k);
-                if (!cJSON_IsObject(y))
-                    return err_field(&call->err, ERR_BAD_REQUEST, "values", "values[%d] must be an object", k);
-                if ((rc = json_check(y, value_fields, &call->err)) < 0)
-                    return rc;
-                v[k].key = arena_strdup(a, json_get_str(y, "key"));
-                v[k].name = arena_strdup(a, json_get_str(y, "name"));
-            }
             at[i].values = v;
             at[i].nvalues = (size_t)nv;
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that every store call's type string has one letter per '?' in its SQL.
 
-store_query/store_exec/store_query_int (and the exec and run wrappers of case_write.c and open311_db.c) bind parameters from
+store_query/store_exec/store_query_int (and case_tx_exec of the case module and the run wrapper of open311_db.c) bind parameters from
 a type string; a miscount reads the wrong variadic argument. This catches the count; the
 letters themselves are still the author's responsibility (tests and ASan catch those).
 """
@@ -9,7 +9,7 @@ import pathlib
 import re
 import sys
 
-CALL = re.compile(r'\b(exec|run|store_query_int|store_query|store_exec)\(([^;]*?)\);', re.S)
+CALL = re.compile(r'\b(case_tx_exec|exec|run|store_query_int|store_query|store_exec)\(([^;]*?)\);', re.S)
 STR = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 bad = 0

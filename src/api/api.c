@@ -107,7 +107,8 @@ int api_has_role(const struct api_call *call, unsigned roles)
     return call->user && (call->user->roles & roles) != 0;
 }
 
-static const char json_type[] = "application/json; charset=utf-8";
+/* RFC 8259 defines no charset parameter: JSON is UTF-8. */
+static const char json_type[] = "application/json";
 
 int api_reply(struct api_call *call, int status, struct jw *w)
 {
@@ -324,9 +325,44 @@ static void roles_text(unsigned roles, char *out, size_t n)
             *p = '|';
 }
 
+/* What the route's flags hook into the dispatch (routes.c): 'which' picks the hook. */
+static const struct api_route_attr *route_attr(const struct api_route *r, int (*which)(const struct api_route_attr *))
+{
+    for (const struct api_route_attr *a = api_route_attrs; a->flag; a++)
+        if ((r->flags & a->flag) && which(a))
+            return a;
+    return NULL;
+}
+
+static int authenticates(const struct api_route_attr *a) { return a->authenticate != NULL; }
+static int formats_errors(const struct api_route_attr *a) { return a->error != NULL; }
+
+/* The route attribute owning the paths under its prefix, or NULL. */
+static const struct api_route_attr *prefix_attr(const char *path)
+{
+    for (const struct api_route_attr *a = api_route_attrs; a->flag; a++)
+        if (a->prefix && strncmp(path, a->prefix, strlen(a->prefix)) == 0)
+            return a;
+    return NULL;
+}
+
+static void json_error(struct http_res *res, const struct err *e, struct http_req *req)
+{
+    api_error(res, e, req->arena);
+}
+
+void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res, const struct err *err)
+{
+    const struct api_route_attr *a = r ? route_attr(r, formats_errors) : prefix_attr(req->path);
+    (a && a->error ? a->error : json_error)(res, err, req);
+}
+
 static int authenticate(struct api_call *call)
 {
     const struct api_route *r = call->route;
+    const struct api_route_attr *own = route_attr(r, authenticates);
+    if (own)
+        return own->authenticate(call);   /* instead of sessions: the route's own credentials */
     const char *token = bearer_token(call->req);
     if (!token) {
         token = http_req_cookie(call->req, "gl_session");
@@ -423,6 +459,20 @@ static int check_scope(struct api_call *call)
     return 0;
 }
 
+/* ROUTE_FORM: URL-encoded, or multipart/form-data with files (such a body was read up to the
+ * upload limit, http_server.c). */
+static int parse_form(struct api_call *call)
+{
+    const char *ct = http_req_header(call->req, "Content-Type");
+    struct http_req *req = call->req;
+    if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
+        return http_multipart_form(ct, req->body, req->body_len, req->arena, &call->form, &call->err);
+    if (!http_form_content_type(ct))
+        return err_set(&call->err, ERR_BAD_REQUEST, "the body must be sent as 'Content-Type: "
+                       "application/x-www-form-urlencoded' (or multipart/form-data with files)");
+    return http_form_parse(req->body, req->body_len, req->arena, &call->form, &call->err);
+}
+
 static int parse_body(struct api_call *call)
 {
     const char *ct = http_req_header(call->req, "Content-Type");
@@ -484,6 +534,9 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     }
     if ((rc = store_conn(api->d.store, &call.conn, &call.err)) < 0)
         goto out;
+    /* A form may carry the credentials (ROUTE_O311_KEY), so it is read first. */
+    if ((r->flags & ROUTE_FORM) && (rc = parse_form(&call)) < 0)
+        goto out;
     if ((rc = authenticate(&call)) < 0)
         goto out;
     if ((r->flags & ROUTE_JSON) && (rc = parse_body(&call)) < 0)
@@ -506,10 +559,7 @@ out:
             http_res_header(res, "Allow", allowed_methods(req));
             req->route = path_match->pattern;
         }
-        if (strncmp(req->path, "/open311/", 9) == 0)
-            api_open311_error(res, &call.err, req);
-        else
-            api_error(res, &call.err, req->arena);
+        api_error_answer(call.route ? call.route : path_match, req, res, &call.err);
     }
     if (call.body)
         json_free(call.body);
@@ -526,7 +576,7 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         api_error(res, &e, req->arena);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) == 0 || strncmp(req->path, "/open311/", 9) == 0 || strcmp(req->path, "/healthz") == 0 ||
+    if (strncmp(req->path, "/api/", 5) == 0 || prefix_attr(req->path) || strcmp(req->path, "/healthz") == 0 ||
         strcmp(req->path, "/metrics") == 0) {
         serve_api(api, req, res);
         return;

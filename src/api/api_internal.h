@@ -95,6 +95,9 @@ struct api_call {
     const char *token;
     struct store_conn *conn;
     json_t *body;                /* parsed when the route has ROUTE_JSON */
+    struct http_form form;       /* parsed when the route has ROUTE_FORM */
+    const void *client;          /* who a route attribute's own authentication found (ROUTE_O311_KEY:
+                                  * the struct open311_client); NULL otherwise */
     const struct api_suggestion *triage;   /* intake: what triage suggested (api_triage.c) */
     int in_tx;                   /* a write transaction is open */
     int64_t cache_version;       /* org_version when the call started */
@@ -116,6 +119,9 @@ enum api_scope {
 enum api_route_flags {
     ROUTE_JSON = 1 << 0,          /* body is a JSON object, parsed into call->body */
     ROUTE_LOOPBACK = 1 << 1,      /* public from 127.0.0.1 / ::1, else needs the roles */
+    ROUTE_FORM = 1 << 2,          /* body is a form (URL-encoded or multipart), parsed into call->form */
+    ROUTE_O311_KEY = 1 << 3,      /* the caller is an Open311 client, authenticated by the api_key of its form */
+    ROUTE_O311_ERRORS = 1 << 4,   /* errors in the Open311 format of the path's suffix */
 };
 
 struct api_route {
@@ -128,6 +134,26 @@ struct api_route {
 };
 
 extern const struct api_route api_routes[];
+
+/* Writes the error body for 'err' into the response, in some format. */
+typedef void api_error_fn(struct http_res *res, const struct err *err, struct http_req *req);
+
+/*
+ * What a route flag adds to the dispatch (table in routes.c, read by api.c, which so knows no
+ * feature): the route's own authentication instead of sessions (it sets call->user, and
+ * call->client, or fails), and its own error format. A path under 'prefix' that matches no
+ * route at all answers its 404 in that format too. The table ends with flag 0.
+ */
+struct api_route_attr {
+    unsigned flag;
+    api_fn *authenticate;         /* NULL: sessions, as for every route */
+    api_error_fn *error;          /* NULL: the API's JSON error */
+    const char *prefix;           /* NULL: none */
+};
+extern const struct api_route_attr api_route_attrs[];
+
+/* Answer 'err' in the format of route 'r' (NULL when no route matched: by the path's prefix). */
+void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res, const struct err *err);
 
 struct retired_cal {
     struct cal *cal;
@@ -247,7 +273,8 @@ int api_routing_rule_update(struct api_call *call);
 int api_routing_rule_delete(struct api_call *call);
 int api_open311_discovery(struct api_call *call);
 int api_open311_get(struct api_call *call);
-int api_open311_post(struct api_call *call);
+int api_open311_post_request(struct api_call *call);
+int api_open311_post_update(struct api_call *call);
 int api_open311_service(struct api_call *call);
 int api_open311_request(struct api_call *call);
 int api_open311_token(struct api_call *call);
@@ -321,8 +348,11 @@ int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 /* Stop the notification worker and end the event subscriptions (api_free). */
 void api_events_free(struct api *api);
 
-/* Paths under /open311/ answer errors in the Open311 format of their suffix (api_open311.c). */
+/* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
+ * suffix; the client's api_key (in the form) authenticates it, within its rate limit, as its
+ * service account. */
 void api_open311_error(struct http_res *res, const struct err *err, struct http_req *req);
+int api_open311_authenticate(struct api_call *call);
 
 /* Open311 POST rate limits, per client and minute (api_open311.c; api_free). */
 void api_open311_free(struct api *api);

@@ -550,13 +550,13 @@ int api_triage_intake(struct api_call *call, struct case_new *in, struct api_sug
 }
 
 static const struct json_field suggest_fields[] = {
-    {"title", JT_STRING, JF_NULLABLE, 0, 200},
-    {"description", JT_STRING, JF_REQUIRED, 1, 5000},
-    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"lat", JT_NUMBER, JF_NULLABLE, -90, 90},
-    {"lon", JT_NUMBER, JF_NULLABLE, -180, 180},
-    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {NULL, 0, 0, 0, 0},
+    {"title", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {"description", JT_STRING, JF_REQUIRED, 1, 5000, NULL},
+    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"lat", JT_NUMBER, JF_NULLABLE, -90, 90, NULL},
+    {"lon", JT_NUMBER, JF_NULLABLE, -180, 180, NULL},
+    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_triage_suggest_post(struct api_call *call)
@@ -692,7 +692,7 @@ out:
 
 /* No options yet; the body is an object so that they can be added without a new route. */
 static const struct json_field train_fields[] = {
-    {NULL, 0, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_triage_train(struct api_call *call)
@@ -861,21 +861,21 @@ int api_routing_rule_get(struct api_call *call)
 }
 
 static const struct json_field rule_fields[] = {
-    {"category_id", JT_INT, JF_REQUIRED, 1, 9007199254740991.0},
-    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"department_id", JT_INT, JF_REQUIRED, 1, 9007199254740991.0},
-    {"priority", JT_INT, 0, -TRIAGE_RULE_PRIORITY_MAX, TRIAGE_RULE_PRIORITY_MAX},
-    {"note", JT_STRING, JF_NULLABLE, 0, 200},
-    {NULL, 0, 0, 0, 0},
+    {"category_id", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
+    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"department_id", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
+    {"priority", JT_INT, 0, -TRIAGE_RULE_PRIORITY_MAX, TRIAGE_RULE_PRIORITY_MAX, NULL},
+    {"note", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct json_field rule_patch_fields[] = {
-    {"category_id", JT_INT, 0, 1, 9007199254740991.0},
-    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"department_id", JT_INT, 0, 1, 9007199254740991.0},
-    {"priority", JT_INT, 0, -TRIAGE_RULE_PRIORITY_MAX, TRIAGE_RULE_PRIORITY_MAX},
-    {"note", JT_STRING, JF_NULLABLE, 0, 200},
-    {NULL, 0, 0, 0, 0},
+    {"category_id", JT_INT, 0, 1, 9007199254740991.0, NULL},
+    {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"department_id", JT_INT, 0, 1, 9007199254740991.0, NULL},
+    {"priority", JT_INT, 0, -TRIAGE_RULE_PRIORITY_MAX, TRIAGE_RULE_PRIORITY_MAX, NULL},
+    {"note", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 /* The body over 'r' (zeroed for a create, the stored rule for a patch). */

@@ -69,10 +69,7 @@ static void finish(void *arg, struct http_req *req, struct http_res *res)
         err_set(&call.err, rc, "%s", err_default_message(rc));
     if (err_http_status(call.err.code) >= 500)
         log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path, call.err.msg);
-    if (strncmp(req->path, "/open311/", 9) == 0)
-        api_open311_error(res, &call.err, req);
-    else
-        api_error(res, &call.err, req->arena);
+    api_error_answer(call.route, req, res, &call.err);
 }
 
 int api_write_defer(struct api_call *call, struct api_write *w)

@@ -67,6 +67,18 @@ enum case_action {
     CASE_ACTION_COUNT
 };
 
+/* Limits of what a case carries, in characters (UTF-8 code points); the API's schemas use them. */
+#define CASE_TITLE_MAX 200
+#define CASE_DESCRIPTION_MAX 5000
+#define CASE_ADDRESS_MAX 200
+#define CASE_CITIZEN_NAME_MAX 50
+#define CASE_NOTE_MAX 2000             /* a note, reason, comment or instruction on the timeline */
+#define CASE_RESULT_MAX CASE_DESCRIPTION_MAX   /* the result of a reply */
+#define CASE_LAT_MIN (-90.0)
+#define CASE_LAT_MAX 90.0
+#define CASE_LON_MIN (-180.0)
+#define CASE_LON_MAX 180.0
+
 enum case_channel { CH_HOTLINE, CH_WEB, CH_APP, CH_WECHAT, CH_GRID, CH_SENSOR, CH_OPEN311, CH_OTHER, CASE_CHANNEL_COUNT };
 enum case_urgency { CU_NORMAL, CU_URGENT, CU_EMERGENCY };
 enum case_satisfaction { CS_NONE, CS_SATISFIED, CS_BASICALLY, CS_UNSATISFIED };

@@ -2,11 +2,15 @@
 #ifndef GRIDLOOP_CASE_CASE_INTERNAL_H
 #define GRIDLOOP_CASE_CASE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-struct arena;
-struct case_actor;
-struct case_rec;
+#include "cal/cal.h"
+#include "case/case.h"
+#include "core/mem.h"
+
+struct err;
+struct org_sla;
 struct store_stmt;
 
 int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
@@ -35,5 +39,44 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
 
 /* One row of "SELECT " CASE_COLS CASE_FROM ... into 'r'; strings in the arena. */
 void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r);
+
+/* 'v' is 'min'..'max' characters (NULL counts as empty); else ERR_BAD_REQUEST naming 'field'. */
+int case_check_text(const char *v, const char *field, size_t min, size_t max, struct err *err);
+
+/* ---- one write transaction (case_tx.c) ---- */
+
+/* What a write carries through its transaction: the environment, an arena for the strings it
+ * builds (released when the write ends) and the error to fill. */
+struct case_tx {
+    const struct case_env *env;
+    struct arena arena;
+    struct err *err;
+};
+
+/* Append a timeline event by the actor of the environment ("system" when it has no user). */
+int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from, const char *to,
+                  int64_t dept, const char *note, const char *payload, int64_t *event_id);
+/* Queue a notification caused by event 'event_id'; recipient_id 0 = the whole group. */
+int case_tx_notify(struct case_tx *t, int64_t case_id, int64_t event_id, const char *recipient_kind,
+                   int64_t recipient_id, const char *kind, const char *message);
+/* A compact description of the case state for audit digests. */
+char *case_tx_summary(struct case_tx *t, const struct case_rec *r);
+/* The audit entry "case.<action>" of case 'case_id', through the environment's hook. */
+int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before, const char *after);
+/* Run one statement to its end (UPDATE, INSERT, DELETE). */
+int case_tx_exec(struct case_tx *t, const char *sql, const char *types, ...);
+
+/* The limits of a case: the urgency's when it overrides, else the category's, else the default. */
+int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency, struct org_sla *out);
+/* 'amount' of 'unit' from now on the working calendar. */
+int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *out);
+
+/* ---- the citizen's phone (case_phone.c) ---- */
+
+/* ERR_BAD_REQUEST (field citizen.phone) unless 'p' is a phone number. */
+int case_phone_check(const char *p, struct err *err);
+/* Sealed for storage (base64 secretbox) and its keyed hash for matching, in the arena. */
+int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc, char **hash,
+                    struct err *err);
 
 #endif /* GRIDLOOP_CASE_CASE_INTERNAL_H */

@@ -100,7 +100,8 @@ TABLE = [
     # Open311 error bodies are checked in test_open311.py.
     ("GET", "/open311/{file}", "/open311/discovery.json", None, PUBLIC, 200),
     ("GET", "/open311/v2/{file}", "/open311/v2/services.json", None, PUBLIC, 200),
-    ("POST", "/open311/v2/{file}", "/open311/v2/requests.json", PROBE, PUBLIC, 400),
+    ("POST", "/open311/v2/requests.{fmt}", "/open311/v2/requests.json", PROBE, PUBLIC, 400),
+    ("POST", "/open311/v2/servicerequestupdates.{fmt}", "/open311/v2/servicerequestupdates.json", PROBE, PUBLIC, 400),
     ("GET", "/open311/v2/services/{file}", "/open311/v2/services/020201.json", None, PUBLIC, 200),
     ("GET", "/open311/v2/requests/{file}", "/open311/v2/requests/20000101-000001.json", None, PUBLIC, 404),
     ("GET", "/open311/v2/tokens/{file}", "/open311/v2/tokens/no-such-token.json", None, PUBLIC, 404),
@@ -207,7 +208,7 @@ def test_role_table(gl, ids, who, method, pattern, path, body, roles, ok_status)
     elif roles is PUBLIC or loopback_public or (who in roles):
         assert r.status_code == ok_status, f"{who} {method} {url}: {r.status_code} {r.text[:300]}"
         if pattern.startswith("/open311/"):
-            assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+            assert r.headers["Content-Type"] == "application/json"
         elif ok_status == 400:
             assert_error(r, 400, "bad_request", "_probe")
         elif ok_status == 404:

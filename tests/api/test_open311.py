@@ -17,8 +17,8 @@ from lxml import etree
 from conftest import assert_error, copy_db, run_cli, unique
 
 KEY = "demo-open311-key-lanxi"
-XML = "text/xml; charset=utf-8"
-JSON = "application/json; charset=utf-8"
+XML = "text/xml"
+JSON = "application/json"
 DECL = b'<?xml version="1.0" encoding="utf-8"?>'
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -149,6 +149,10 @@ def test_service_definition(gl):
     for a in attrs:
         want = ATTRIBUTE_FIELDS + (["values"] if a.findtext("datatype").endswith("valuelist") else [])
         assert children(a) == want, children(a)
+    # Never an empty element (strict clients fail on one): the attribute's own description, or
+    # its datatype's (was: empty when the admin gave none).
+    assert all(a.findtext("datatype_description") for a in attrs)
+    assert attrs[3].findtext("datatype_description") == "数字"
     kind = attrs[1]
     assert kind.findtext("required") == "true" and kind.findtext("datatype") == "singlevaluelist"
     assert [(v.findtext("key"), v.findtext("name")) for v in kind.find("values")][0] == ("lid", "井盖")
@@ -157,6 +161,7 @@ def test_service_definition(gl):
     assert js["attributes"][2]["values"][1] == {"key": "loose", "name": "松动"}
     assert {a["datatype"] for a in js["attributes"]} == {"text", "singlevaluelist", "multivaluelist", "number", "string"}
     assert js["attributes"][0]["variable"] is False
+    assert all(a["datatype_description"] for a in js["attributes"])
 
 
 def test_not_found_errors_in_both_formats(gl):
@@ -173,6 +178,17 @@ def test_not_found_errors_in_both_formats(gl):
                         timeout=10).status_code == 200
     r = requests.post(o311(gl, "services.json"), data={"api_key": KEY}, timeout=10)
     json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    # Only requests and servicerequestupdates take a POST (the route table says so).
+    r = requests.post(o311(gl, "nothing.xml"), data={"api_key": KEY}, timeout=10)
+    xml_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    r = requests.put(o311(gl, "requests.json"), data={"api_key": KEY}, timeout=10)
+    json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD, POST"
+    xml_error(requests.post(o311(gl, "requests.csv"), data={"api_key": KEY}, timeout=10), 404, ".xml or .json")
+    # No route at all under /open311/: still the Open311 format.
+    json_error(requests.get(gl.url("/open311/v3/services.json"), timeout=10), 404)
 
 
 # ---------------------------------------------------------------- POST: keys and validation
@@ -236,6 +252,60 @@ def test_form_encoding_edge_cases(gl):
     for bad in ("api_key=" + KEY + "&description=%zz", "api_key=" + KEY + "&description=%C3%28", "api_key=%00"):
         r = requests.post(o311(gl, "requests.xml"), data=bad, headers={"Content-Type": FORM}, timeout=10)
         xml_error(r, 400, "percent-encoded")
+
+
+def test_multipart_post_keeps_the_photo(gl):
+    """Clients that upload the photo (FixMyStreet among them) post multipart/form-data: the fields
+    as form fields, the photo as a file part. The report is accepted and the photo becomes an
+    attachment of the case (was: refused whole, 400)."""
+    from test_attachments import png
+    tag = unique("mp")
+    fields = [("api_key", KEY), ("service_code", "020201"), ("lat", "30.2"), ("long", "120.1"),
+              ("description", f"井盖缺失，附照片 {tag}"), ("attribute[KIND]", "lid"),
+              ("attribute[HAZARD][]", "hole"), ("attribute[HAZARD][]", "sunk"), ("first_name", "Wei")]
+    photo = png(61, 47, noise=True)  # its own bytes: attachments are shared by content
+    r = requests.post(o311(gl, "requests.xml"), data=fields, files={"media": ("photo.png", photo, "image/png")},
+                      timeout=30)
+    assert r.request.headers["Content-Type"].startswith("multipart/form-data")
+    number = created_id(r)
+    case = case_by_number(gl, number)
+    assert case["description"] == f"井盖缺失，附照片 {tag}" and case["channel"] == "open311"
+    assert len(case["attachments"]) == 1, case["attachments"]
+    att = case["attachments"][0]
+    assert (att["mime"], att["width"], att["height"], att["size"]) == ("image/png", 61, 47, len(photo))
+    assert gl.get("admin", att["url"]).content == photo
+    assert [e["action"] for e in case["timeline"]][:1] == ["create"] and "attach" in [e["action"] for e in case["timeline"]]
+    assert case["timeline"][-1]["actor"] == "open311.demo-fixmystreet"
+    origin = gl.get("dispatcher", f"/api/v1/cases/{case['id']}/open311").json()
+    assert origin["attributes"] == [{"code": "KIND", "value": "lid"}, {"code": "HAZARD", "value": "hole"},
+                                    {"code": "HAZARD", "value": "sunk"}]
+
+    # JSON answers too; a photo larger than the body limit of a plain form is within the upload
+    # limit that applies to multipart bodies.
+    big = png(800, 700, noise=True)
+    assert len(big) > 1048576
+    r = requests.post(o311(gl, "requests.json"), data=fields, files={"photo1": ("big.png", big, "image/png")},
+                      timeout=60)
+    number = json_of(r)[0]["service_request_id"]
+    assert [a["size"] for a in case_by_number(gl, number)["attachments"]] == [len(big)]
+
+    # A file that is not an image the server takes does not cost the citizen the report.
+    r = requests.post(o311(gl, "requests.json"), data=fields, files={"media": ("x.txt", b"not a photo", "text/plain")},
+                      timeout=30)
+    number = json_of(r)[0]["service_request_id"]
+    assert case_by_number(gl, number)["attachments"] == []
+
+    # The form's rules are the same as URL-encoded: the key, the attributes, the errors.
+    r = requests.post(o311(gl, "requests.xml"), data=[f for f in fields if f[0] != "api_key"],
+                      files={"media": ("photo.png", photo, "image/png")}, timeout=30)
+    xml_error(r, 403, "api_key")
+    r = requests.post(o311(gl, "requests.json"), data=[f for f in fields if f[0] != "attribute[KIND]"],
+                      files={"media": ("photo.png", photo, "image/png")}, timeout=30)
+    json_error(r, 400, "KIND")
+    body = b"--q\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n" + KEY.encode() + b"\r\n--q"
+    r = requests.post(o311(gl, "requests.xml"), data=body, headers={"Content-Type": "multipart/form-data; boundary=q"},
+                      timeout=10)
+    xml_error(r, 400, "multipart")
 
 
 # ---------------------------------------------------------------- the round trip
@@ -350,6 +420,76 @@ def test_update_errors(gl):
     assert json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"},
                                 timeout=10))[0]["extended_attributes"]["extended_status"] == "cancelled"
     assert not [e for e in gl.get("admin", f"/api/v1/cases/{case['id']}").json()["timeline"] if e["action"] == "comment"]
+
+
+def updates_of(gl, number, **params):
+    js = json_of(requests.get(o311(gl, "servicerequestupdates.json"), params=params, timeout=10))
+    for u in js:
+        assert list(u) == UPDATE_FIELDS, u
+    return [u for u in js if u["service_request_id"] == number]
+
+
+def test_updates_announce_hang_on_approval_only(gl, demo):
+    """A department's 挂账 request is internal: a denied one was never announced; an approved one
+    is published once, by the approval, with the suspended status (was: the request published as
+    挂账, the approval not at all)."""
+    number = created_id(post_request(gl, description="挂账测试 " + unique("h")))
+    case = case_by_number(gl, number)
+    case = act(gl, "dispatcher", case, "dispatch", department=demo["CGJ"])
+    case = act(gl, "handler_cgj", case, "sign")
+    case = act(gl, "handler_cgj", case, "hang", reason="需等待道路改造完成")
+    case = act(gl, "supervisor", case, "deny", note="先按常规办理")
+    mine = updates_of(gl, number)
+    assert [u["status"] for u in mine] == ["open", "investigating", "in_progress"], mine
+    assert not [u for u in mine if "挂账" in u["description"]], "a denied request is not announced"
+    case = act(gl, "handler_cgj", case, "hang", reason="需等待道路改造完成")
+    assert [u["status"] for u in updates_of(gl, number)] == ["open", "investigating", "in_progress"]
+    case = act(gl, "supervisor", case, "approve")
+    assert case["state"] == "hanging"
+    mine = updates_of(gl, number)
+    assert [u["status"] for u in mine] == ["open", "investigating", "in_progress", "planned"], mine
+    approval = [e for e in case["timeline"] if e["action"] == "approve"][-1]
+    assert mine[-1]["update_id"] == str(approval["id"]) and "挂账" in mine[-1]["description"]
+    js = json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"}, timeout=10))[0]
+    assert js["extended_attributes"]["extended_status"] == "planned" and js["status"] == "open"
+    # An approved extension stays internal.
+    case = act(gl, "handler_cgj", case, "resume")
+    until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).isoformat()
+    case = act(gl, "handler_cgj", case, "extend", reason="需协调", until=until)
+    case = act(gl, "supervisor", case, "approve")
+    assert [u["status"] for u in updates_of(gl, number)][-2:] == ["planned", "in_progress"]
+
+
+def test_rectification_is_published_open(gl, demo):
+    """An unsatisfied evaluation sends the case back to the department: clients see an open status
+    they know (was: "reopen", which FixMyStreet ignores)."""
+    number = created_id(post_request(gl, description="整改测试 " + unique("r")))
+    case = case_by_number(gl, number)
+    case = act(gl, "dispatcher", case, "dispatch", department=demo["CGJ"])
+    case = act(gl, "handler_cgj", case, "sign")
+    case = act(gl, "handler_cgj", case, "reply", result="已处理", contacted=True, solved=True)
+    case = act(gl, "operator", case, "evaluate", satisfaction="unsatisfied", contacted=True, solved=False,
+               comment="没有修好")
+    assert case["state"] == "rectifying"
+    statuses = [u["status"] for u in updates_of(gl, number)]
+    assert statuses[:4] == ["open", "investigating", "in_progress", "fixed"] and "reopen" not in statuses
+    assert statuses[4:] and set(statuses[4:]) == {"open"}, statuses
+    js = json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"}, timeout=10))[0]
+    assert js["status"] == "open" and js["extended_attributes"]["extended_status"] == "open"
+
+
+def test_end_date_is_the_latest_datetime_to_include(gl):
+    """The spec's end_date is "latest datetime to include" (was: excluded)."""
+    number = created_id(post_request(gl))
+    req = json_of(requests.get(o311(gl, f"requests/{number}.json"), timeout=10))[0]
+    at = req["requested_datetime"]
+    got = json_of(requests.get(o311(gl, "requests.json"), params={"start_date": at, "end_date": at}, timeout=10))
+    assert number in [r["service_request_id"] for r in got]
+    before = (w3c(at) - datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    got = json_of(requests.get(o311(gl, "requests.json"), params={"end_date": before}, timeout=10))
+    assert number not in [r["service_request_id"] for r in got]
+    created = updates_of(gl, number, start_date=at, end_date=at)
+    assert [u["status"] for u in created] == ["open"]
 
 
 # ---------------------------------------------------------------- GET filters

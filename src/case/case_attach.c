@@ -1,0 +1,71 @@
+/* Attachments of a case: who may add them, and linking a stored file with its event. */
+#include "attach/attach.h"
+#include "auth/auth.h"
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err)
+{
+    if (!case_visible(actor, rec))
+        return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
+    if (!(actor->roles & ROLE_STAFF) && !(rec->created_by && rec->created_by == actor->user_id))
+        return err_set(err, ERR_FORBIDDEN, "only staff and the citizen who reported case %s may add attachments", rec->number);
+    if (case_state_is_final(rec->state))
+        return err_set(err, ERR_CONFLICT, "case %s is %s; attachments can no longer be added", rec->number,
+                       case_state_name(rec->state));
+    return 0;
+}
+
+int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file, int max_per_case,
+                int64_t *attachment_id, struct err *err)
+{
+    struct case_tx t = {env, {0}, err};
+    struct store_conn *c = env->conn;
+    struct case_rec r;
+    int64_t aid, event_id, linked = 0, count = 0;
+    int rc;
+
+    arena_init(&t.arena, 2048);
+    if ((rc = store_begin(c, err)) < 0)
+        goto out;
+    if ((rc = case_get(c, id, &t.arena, &r, err)) < 0 || (rc = case_may_attach(env->actor, &r, err)) < 0 ||
+        (rc = attach_record(c, file, env->actor->user_id, env->now, &aid, err)) < 0 ||
+        (rc = store_query_int(c, &linked, err, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
+                              "ii", id, aid)) < 0)
+        goto rollback;
+    if (linked) {
+        /* A retried upload: the attachments row existed as well, so nothing was written. */
+        store_rollback(c);
+        *attachment_id = aid;
+        rc = 1;
+        goto out;
+    }
+    if ((rc = store_query_int(c, &count, err, "SELECT count(*) FROM case_attachments WHERE case_id = ?", "i", id)) < 0)
+        goto rollback;
+    if (count >= max_per_case) {
+        rc = err_set(err, ERR_CONFLICT, "case %s already carries %lld attachments, the most allowed", r.number, (long long)count);
+        goto rollback;
+    }
+    char *payload = arena_printf(&t.arena, "{\"attachment\":%lld,\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%zu,\"width\":%d,\"height\":%d}",
+                                 (long long)aid, file->sha256, file->mime, file->size, file->width, file->height);
+    if ((rc = case_tx_event(&t, id, "attach", case_state_name(r.state), case_state_name(r.state), r.lead_department_id, NULL,
+                        payload, &event_id)) < 0 ||
+        (rc = case_tx_exec(&t, "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
+                       " VALUES (?, ?, ?, nullif(?, 0), ?)",
+                   "iiiii", id, aid, event_id, env->actor->user_id, env->now)) < 0 ||
+        (rc = case_tx_exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?", "ii", env->now, id)) < 0 ||
+        (rc = case_tx_audit(&t, "attach", id, NULL, payload)) < 0)
+        goto rollback;
+    if ((rc = store_commit(c, err)) < 0)
+        goto out;
+    *attachment_id = aid;
+    goto out;
+rollback:
+    store_rollback(c);
+out:
+    arena_release(&t.arena);
+    return rc;
+}

@@ -1,0 +1,166 @@
+/*
+ * Intake: a case is validated, numbered (per local day) and created in state new with its
+ * create event, the dispatchers' notification and the audit entry, in one transaction.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cal/cal.h"
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/mask.h"
+#include "core/mem.h"
+#include "org/org.h"
+#include "store/store.h"
+
+static void local_date(const struct cal *cal, int64_t now, char out[16])
+{
+    int y, m, d;
+    clock_civil_from_days(cal_local_day(cal, now), &y, &m, &d);
+    snprintf(out, 16, "%04d%02d%02d", y % 10000, m % 100, d % 100);
+}
+
+/* own_tx: begin and commit here; else the caller holds the transaction (or a savepoint) and
+ * undoes it on failure. */
+static int create(const struct case_env *env, const struct case_new *in, struct case_created *out, int own_tx,
+                  struct err *err)
+{
+    struct case_tx t = {env, {0}, err};
+    struct store_conn *c = env->conn;
+    char day[16];
+    char *enc = "", *hash = "", *mask = "";
+    const char *region_code = NULL;
+    int64_t seq, id, event_id;
+    int rc;
+    int urgency = in->urgency;
+
+    arena_init(&t.arena, 2048);
+    if ((unsigned)in->channel >= CASE_CHANNEL_COUNT) {
+        rc = err_field(err, ERR_BAD_REQUEST, "channel", "unknown channel");
+        goto out;
+    }
+    if ((rc = case_check_text(in->title, "title", 1, CASE_TITLE_MAX, err)) < 0 ||
+        (rc = case_check_text(in->description, "description", 1, CASE_DESCRIPTION_MAX, err)) < 0 ||
+        (rc = case_check_text(in->address, "address", 0, CASE_ADDRESS_MAX, err)) < 0 ||
+        (rc = case_check_text(in->citizen_name, "citizen.name", 0, CASE_CITIZEN_NAME_MAX, err)) < 0)
+        goto out;
+    if (in->has_location && !(in->lat >= -90 && in->lat <= 90 && in->lon >= -180 && in->lon <= 180)) {
+        rc = err_field(err, ERR_BAD_REQUEST, "lat", "lat must be in [-90, 90] and lon in [-180, 180]");
+        goto out;
+    }
+    if (in->citizen_phone && *in->citizen_phone && (rc = case_phone_check(in->citizen_phone, err)) < 0)
+        goto out;
+    if (in->category_id) {
+        struct org_category k;
+        if ((rc = org_category_get(c, in->category_id, &t.arena, &k, err)) < 0) {
+            if (rc == ERR_NOT_FOUND)
+                rc = err_field(err, ERR_BAD_REQUEST, "category", "category %lld does not exist", (long long)in->category_id);
+            goto out;
+        }
+        if (!k.active) {
+            rc = err_field(err, ERR_BAD_REQUEST, "category", "category '%s' is no longer in use", k.name);
+            goto out;
+        }
+        if (urgency < 0)
+            urgency = (int)k.urgency;
+    }
+    if (urgency < 0)
+        urgency = CU_NORMAL;
+    if (in->region_id) {
+        struct org_region r;
+        if ((rc = org_region_get(c, in->region_id, &t.arena, &r, err)) < 0) {
+            /* A region the caller names that does not exist is bad input, not a missing page. */
+            if (rc == ERR_NOT_FOUND)
+                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist", (long long)in->region_id);
+            goto out;
+        }
+        region_code = r.code;
+    }
+    if (in->citizen_phone && *in->citizen_phone) {
+        if ((rc = case_phone_seal(env->cfg, in->citizen_phone, &t.arena, &enc, &hash, err)) < 0)
+            goto out;
+        mask = arena_alloc(&t.arena, strlen(in->citizen_phone) + 1);
+        mask_phone(in->citizen_phone, mask, strlen(in->citizen_phone) + 1);
+    }
+    local_date(env->cal, env->now, day);
+    snprintf(out->check_code, sizeof(out->check_code), "%06u", randombytes_uniform(1000000));
+
+    if (own_tx && (rc = store_begin(c, err)) < 0)
+        goto out;
+    if ((rc = store_query_int(c, &seq, err,
+                              "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
+                              " RETURNING last",
+                              "t", day)) < 0)
+        goto rollback;
+    snprintf(out->number, sizeof(out->number), "%s-%06lld", day, (long long)seq);
+    rc = store_query_int(
+        c, &id, err,
+        "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
+        " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
+        " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+        " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
+        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
+        "tttttitdrdrtitttttdiiiiidr", out->number, out->check_code,
+        case_channel_name(in->channel), in->title, in->description, in->category_id,
+        case_urgency_name((enum case_urgency)urgency), in->has_location, in->lat, in->has_location, in->lon,
+        in->address ? in->address : "", in->region_id, region_code, in->citizen_name ? in->citizen_name : "", enc, mask,
+        hash, in->anonymous ? 1 : 0, env->actor->user_id, env->now, env->now, in->triage_category_id,
+        in->triage_department_id, in->triage_payload != NULL, in->triage_prob);
+    if (rc < 0)
+        goto rollback;
+    char *payload = arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}", case_channel_name(in->channel),
+                                 case_urgency_name((enum case_urgency)urgency));
+    if ((rc = case_tx_event(&t, id, "create", NULL, "new", 0, NULL, payload, &event_id)) < 0 ||
+        (rc = case_tx_notify(&t, id, event_id, "dispatchers", 0, "new_case",
+                     arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) < 0 ||
+        (rc = case_tx_audit(&t, "create", id, NULL, arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
+        goto rollback;
+    /* The suggestion is the system's, whoever reported: its own event, so the timeline says
+     * which model suggested what and why. */
+    if (in->triage_payload &&
+        store_exec(c, err,
+                   "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
+                   " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
+                   "iit", id, env->now, in->triage_payload) < 0) {
+        rc = err->code;
+        goto rollback;
+    }
+    if (own_tx && (rc = case_index_pending(c, err)) < 0)
+        goto rollback;
+    if (own_tx && (rc = store_commit(c, err)) < 0)
+        goto out;
+    out->id = id;
+    goto out;
+rollback:
+    if (own_tx)
+        store_rollback(c);
+out:
+    arena_release(&t.arena);
+    return rc;
+}
+
+int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out, struct err *err)
+{
+    return create(env, in, out, 1, err);
+}
+
+int case_index_pending(struct store_conn *c, struct err *err)
+{
+    int64_t rc = store_exec(c, err,
+                            "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+                            " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id", "");
+    if (rc >= 0)
+        rc = store_exec(c, err,
+                        "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
+                        " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)", "");
+    return rc < 0 ? (int)rc : 0;
+}
+
+int case_create_in_tx(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                      struct err *err)
+{
+    return create(env, in, out, 0, err);
+}

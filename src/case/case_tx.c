@@ -1,0 +1,134 @@
+/*
+ * What every write of the case module shares: the text check, the timeline event, the
+ * notification queue and the audit entry of one transaction, and the deadlines of the SLA.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "cal/cal.h"
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "org/org.h"
+#include "store/store.h"
+
+/* Limits used when a case has no category yet or its urgency overrides the category's:
+ * {sign, reply, resolve} in the unit given. */
+static const struct org_sla default_sla = {2, 21, 49, CAL_WORK_HOURS};
+static const struct org_sla urgent_sla = {1, 12, 24, CAL_HOURS};
+static const struct org_sla emergency_sla = {1, 2, 4, CAL_HOURS};
+
+int case_check_text(const char *v, const char *field, size_t min, size_t max, struct err *err)
+{
+    size_t n = v ? utf8_len(v) : 0;
+    if (n < min || n > max)
+        return min ? err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be %zu to %zu characters", field, min, max)
+                   : err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be at most %zu characters", field, max);
+    return 0;
+}
+
+static const char *actor_role(const struct case_actor *a)
+{
+    static const unsigned order[] = {ROLE_SUPERVISOR, ROLE_DISPATCHER, ROLE_OPERATOR, ROLE_HANDLER,
+                                     ROLE_GRID_WORKER, ROLE_DATA_OFFICER, ROLE_ADMIN, ROLE_CITIZEN};
+    if (!a->user_id)
+        return "system";
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        if (a->roles & order[i])
+            return auth_role_name(order[i]);
+    return "unknown";
+}
+
+/* ---- events, notifications, audit ---- */
+
+int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from, const char *to,
+                  int64_t dept, const char *note, const char *payload, int64_t *event_id)
+{
+    const struct case_actor *a = t->env->actor;
+    return store_query_int(t->env->conn, event_id, t->err,
+                           "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
+                           " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
+                           " RETURNING id",
+                           "iiitttttitt", case_id, t->env->now, a->user_id, a->user_id ? a->name : "system",
+                           actor_role(a), action, from, to, dept, note ? note : "", payload ? payload : "{}") < 0
+               ? t->err->code
+               : 0;
+}
+
+int case_tx_notify(struct case_tx *t, int64_t case_id, int64_t event_id, const char *recipient_kind,
+                   int64_t recipient_id, const char *kind, const char *message)
+{
+    int64_t rc = store_exec(t->env->conn, t->err,
+                            "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
+                            " message, next_attempt_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)",
+                            "iiititti", case_id, event_id, t->env->now, recipient_kind,
+                            recipient_id, kind, message, t->env->now);
+    return rc < 0 ? (int)rc : 0;
+}
+
+/* A compact description of the case state for audit digests. */
+char *case_tx_summary(struct case_tx *t, const struct case_rec *r)
+{
+    return arena_printf(&t->arena,
+                        "{\"state\":\"%s\",\"version\":%lld,\"lead\":%lld,\"resolve_deadline\":%lld,\"pending\":\"%s\","
+                        "\"rectify_round\":%d,\"master\":%lld}",
+                        case_state_name(r->state), (long long)r->version, (long long)r->lead_department_id,
+                        (long long)r->resolve_deadline, r->pending_request ? r->pending_request : "",
+                        r->rectify_round, (long long)r->master_id);
+}
+
+int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before, const char *after)
+{
+    if (!t->env->audit)
+        return 0;
+    return t->env->audit(t->env->audit_ctx, t->env->conn, arena_printf(&t->arena, "case.%s", action),
+                         arena_printf(&t->arena, "case/%lld", (long long)case_id), before, after, t->err);
+}
+
+/* ---- deadlines ---- */
+
+int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency, struct org_sla *out)
+{
+    if (urgency == CU_EMERGENCY) {
+        *out = emergency_sla;
+        return 0;
+    }
+    if (urgency == CU_URGENT) {
+        *out = urgent_sla;
+        return 0;
+    }
+    *out = default_sla;
+    if (!category_id)
+        return 0;
+    int rc = org_category_sla(t->env->conn, category_id, out, NULL, t->err);
+    if (rc == ERR_NOT_FOUND) {
+        *out = default_sla;
+        return 0;
+    }
+    return rc;
+}
+
+int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *out)
+{
+    int64_t units = unit == CAL_WORK_DAYS ? amount : (int64_t)amount * 60;
+    return cal_add(t->env->cal, t->env->now, units, unit, out, t->err);
+}
+
+int case_tx_exec(struct case_tx *t, const char *sql, const char *types, ...)
+{
+    struct store_stmt *s;
+    va_list ap;
+    va_start(ap, types);
+    int rc = store_vquery(t->env->conn, &s, t->err, sql, types, ap);
+    va_end(ap);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, t->err)) == 1)
+        ;
+    store_done(s);
+    return rc;
+}

@@ -107,7 +107,8 @@ int api_has_role(const struct api_call *call, unsigned roles)
     return call->user && (call->user->roles & roles) != 0;
 }
 
-static const char json_type[] = "application/json; charset=utf-8";
+/* RFC 8259 defines no charset parameter: JSON is UTF-8. */
+static const char json_type[] = "application/json";
 
 int api_reply(struct api_call *call, int status, struct jw *w)
 {

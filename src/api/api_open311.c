@@ -19,8 +19,10 @@
 #include "open311/open311.h"
 #include "store/store.h"
 
-static const char xml_type[] = "text/xml; charset=utf-8";
-static const char json_type[] = "application/json; charset=utf-8";
+/* Exactly the types the discovery lists as formats, so a client that compares them matches;
+ * the XML declaration carries the encoding, and RFC 8259 defines no charset for JSON. */
+static const char xml_type[] = "text/xml";
+static const char json_type[] = "application/json";
 static const char spec_url[] = "http://wiki.open311.org/GeoReport_v2";
 
 /* ---------------------------------------------------------------- one writer, two formats */
@@ -302,7 +304,7 @@ static int date_window(struct api_call *call, int64_t *start, int64_t *end)
         *end = *start + OPEN311_WINDOW;
     } else {
         if (!*end)
-            *end = call->now + 1;
+            *end = call->now;
         *start = *end - OPEN311_WINDOW;
     }
     return 0;
@@ -423,7 +425,7 @@ int api_open311_service(struct api_call *call)
         out_str(&o, "code", at[i].code);
         out_str(&o, "datatype", open311_datatype_name(at[i].datatype));
         out_bool(&o, "required", at[i].required);
-        out_str(&o, "datatype_description", at[i].datatype_description);
+        out_str(&o, "datatype_description", open311_attr_datatype_description(&at[i]));
         out_int(&o, "order", at[i].order);
         out_str(&o, "description", at[i].description);
         if (at[i].nvalues) {

@@ -270,7 +270,7 @@ int http_static_serve(struct http_static *s, struct http_req *req, struct http_r
         static const char bad[] =
             "{\"error\":{\"code\":\"bad_request\",\"message\":\"path may not contain '..', dot-files or "
             "backslashes\",\"field\":\"path\"}}";
-        http_res_body(res, 400, "application/json; charset=utf-8", bad, sizeof(bad) - 1, HTTP_BODY_STATIC);
+        http_res_body(res, 400, "application/json", bad, sizeof(bad) - 1, HTTP_BODY_STATIC);
         return 1;
     }
     size_t rl = strlen(rel);

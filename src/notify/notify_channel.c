@@ -116,7 +116,7 @@ static int webhook_deliver(struct notify_channel *ch, const struct notify_item *
     notify_item_json(n, &body);
     /* The id lets the receiver drop duplicates: delivery is at least once. */
     snprintf(idh, sizeof(idh), "X-Gridloop-Notification: %lld", (long long)n->id);
-    headers = curl_slist_append(headers, "Content-Type: application/json; charset=utf-8");
+    headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, idh);
     headers = curl_slist_append(headers, "Expect:");
     CURL *c = wh->curl;

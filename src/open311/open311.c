@@ -14,7 +14,7 @@
 #include "open311/open311.h"
 
 /* Closed means the department's work is done: a replied case waits for the citizen's
- * evaluation, and an unsatisfied one comes back as rectifying (open again, "reopen"). */
+ * evaluation, and an unsatisfied one comes back as rectifying (open again). */
 int open311_status_closed(const char *state)
 {
     static const char *const closed[] = {"replied", "closed", "cancelled", "merged"};
@@ -34,7 +34,9 @@ const char *open311_status_extended(const char *state, int solved)
         {"returned", "internal_referral"},
         {"processing", "in_progress"},
         {"hanging", "planned"},
-        {"rectifying", "reopen"},
+        /* Not "reopen": FixMyStreet sends that status but maps what it reads to its own
+         * states, has none called reopen and ignores the update; "open" is its confirmed. */
+        {"rectifying", "open"},
         {"cancelled", "cancelled"},
         {"merged", "duplicate"},
     };
@@ -65,6 +67,19 @@ static const char *const datatype_names[O311_DATATYPE_COUNT] = {
 const char *open311_datatype_name(enum open311_datatype t)
 {
     return (unsigned)t < O311_DATATYPE_COUNT ? datatype_names[t] : "string";
+}
+
+/* What an answer of each datatype looks like, for attributes whose own description is empty. */
+static const char *const datatype_descriptions[O311_DATATYPE_COUNT] = {
+    "一行文字", "数字", "W3C 日期时间，如 2026-12-02T08:00:00+08:00", "文字，可多行", "从所列选项中选一项",
+    "从所列选项中选一项或多项",
+};
+
+const char *open311_attr_datatype_description(const struct open311_attr *attr)
+{
+    if (attr->datatype_description && *attr->datatype_description)
+        return attr->datatype_description;
+    return (unsigned)attr->datatype < O311_DATATYPE_COUNT ? datatype_descriptions[attr->datatype] : datatype_descriptions[0];
 }
 
 int open311_datatype_from_name(const char *name)

@@ -117,6 +117,13 @@ struct open311_service {
     int has_attrs;
 };
 
+/*
+ * What a service definition shows as the attribute's datatype_description: its own, or when
+ * that is empty a description of its datatype ("数字"). Never empty: strict clients fail on an
+ * empty element.
+ */
+const char *open311_attr_datatype_description(const struct open311_attr *attr);
+
 /* Active categories without active subcategories, by code. */
 int open311_services(struct store_conn *c, struct arena *a, struct open311_service **out, size_t *n,
                      struct err *err);
@@ -186,7 +193,8 @@ struct open311_query {
     size_t nids;
     const char *const *codes;          /* service codes */
     size_t ncodes;
-    int64_t start, end;                /* requested_datetime in [start, end) */
+    int64_t start, end;                /* requested_datetime in [start, end]: the spec's end_date is the
+                                        * "latest datetime to include" */
     int status;                        /* bit 0 open, bit 1 closed; 0 = both */
     int limit;                         /* 1..OPEN311_LIST_MAX */
     int64_t offset;                    /* rows skipped (the page extension) */
@@ -222,6 +230,7 @@ struct open311_update {
     const char *description;
     const char *media_url;             /* "" */
 };
+/* The public events with 'at' in [start, end], oldest first. */
 int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int limit, struct arena *a,
                          struct open311_update **out, size_t *n, struct err *err);
 /* The event an earlier POST with this client's update id became: 1 and '*event_id', or 0. */

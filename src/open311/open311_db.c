@@ -446,7 +446,7 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
             args[nargs++] = (struct store_arg){.type = 'i', .i = q->start};
         }
         if (q->end) {
-            sql = arena_printf(a, "%s AND c.created_at < ?", sql);
+            sql = arena_printf(a, "%s AND c.created_at <= ?", sql);
             args[nargs++] = (struct store_arg){.type = 'i', .i = q->end};
         }
         if (q->status == 1)
@@ -529,10 +529,13 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, s
 
 /* ---------------------------------------------------------------- updates */
 
-/* The events a citizen follows; the rest (urging, approvals, escalation) are internal. */
+/* The events a citizen follows; the rest (urging, extensions, escalation) are internal. A
+ * department's 挂账 request is internal too (a supervisor may deny it): the case is announced
+ * as 挂账 by the approval that suspends it, the approve event whose state becomes hanging. */
 #define UPDATE_ACTIONS                                                                                       \
-    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'hang', 'resume', 'reply',"     \
+    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"             \
     " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'follow_reply')"
+#define UPDATE_WHERE "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging'))"
 
 static const char *fixed_description(const char *action)
 {
@@ -541,7 +544,7 @@ static const char *fixed_description(const char *action)
     } t[] = {
         {"create", "诉求已受理"},       {"dispatch", "已派单至承办单位"},     {"redispatch", "已改派承办单位"},
         {"reject_return", "已重新派单"}, {"sign", "承办单位已签收，正在办理"}, {"return", "承办单位退单，正在重新派单"},
-        {"hang", "诉求暂时无法解决，已挂账"}, {"resume", "恢复办理"},       {"evaluate", "市民已评价"},
+        {"approve", "诉求暂时无法解决，已挂账"}, {"resume", "恢复办理"},       {"evaluate", "市民已评价"},
         {"rectify", "退回承办单位整改"}, {"merge", "已并入重复诉求"},       {"follow_reply", "随主工单办结"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -561,7 +564,7 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
     if ((rc = store_query(c, &s, err,
                           "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
                           " FROM case_events e JOIN cases c ON c.id = e.case_id"
-                          " WHERE e.at >= ? AND e.at < ? AND e.action IN " UPDATE_ACTIONS
+                          " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE
                           " ORDER BY e.at, e.id LIMIT ?",
                           "iid", start, end, limit)) < 0)
         return rc;

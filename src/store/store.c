@@ -113,11 +113,29 @@ static int bind_args(struct store_stmt *s, const char *sql, const char *types, v
     return 0;
 }
 
+/* A miscounted argument list would leave parameters unbound (NULL) or be refused only by
+ * the backend's bind; checking the count at prepare makes every test of the statement fail. */
+static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs, struct store_stmt **out,
+                           struct err *err)
+{
+    struct store_stmt *s;
+    int rc = OPS(c)->prepare(c, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    int want = SOPS(s)->param_count(s);
+    if (want < 0 || (size_t)want != nargs) {
+        store_done(s);
+        return err_set(err, ERR_INTERNAL, "%d parameters but %zu arguments for: %.60s", want, nargs, sql);
+    }
+    *out = s;
+    return 0;
+}
+
 int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
                  const char *types, va_list ap)
 {
     struct store_stmt *s;
-    int rc = OPS(c)->prepare(c, sql, &s, err);
+    int rc = prepare_counted(c, sql, strlen(types), &s, err);
     if (rc < 0)
         return rc;
     if ((rc = bind_args(s, sql, types, ap, err)) < 0) {
@@ -138,37 +156,112 @@ int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, 
     return rc;
 }
 
-int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                     const struct store_arg *args, size_t n)
+static int bind_one(struct store_stmt *s, int idx, const struct store_arg *a)
 {
-    size_t marks = 0;
-    for (const char *p = sql; *p; p++)
-        marks += *p == '?';
-    if (marks != n)
-        return err_set(err, ERR_INTERNAL, "%zu placeholders but %zu parameters in: %.60s", marks, n, sql);
+    const struct store_ops *ops = SOPS(s);
+    switch (a->type) {
+    case 'i': return ops->bind_int(s, idx, a->i);
+    case 'r': return ops->bind_real(s, idx, a->r);
+    case 't': return a->t ? ops->bind_text(s, idx, a->t, strlen(a->t)) : ops->bind_null(s, idx);
+    case 'b': return ops->bind_blob(s, idx, a->b, a->len);
+    case 'n': return ops->bind_null(s, idx);
+    }
+    return ERR_INTERNAL;
+}
+
+int store_prepare(struct store_conn *c, const char *sql, struct store_args args, struct store_stmt **out,
+                  struct err *err)
+{
     struct store_stmt *s;
-    int rc = OPS(c)->prepare(c, sql, &s, err);
+    int rc = prepare_counted(c, sql, args.n, &s, err);
     if (rc < 0)
         return rc;
-    const struct store_ops *ops = SOPS(s);
-    for (size_t k = 0; k < n && rc >= 0; k++) {
-        int idx = (int)k + 1;
-        switch (args[k].type) {
-        case 'i': rc = ops->bind_int(s, idx, args[k].i); break;
-        case 'r': rc = ops->bind_real(s, idx, args[k].r); break;
-        case 't': rc = args[k].t ? ops->bind_text(s, idx, args[k].t, strlen(args[k].t)) : ops->bind_null(s, idx); break;
-        case 'n': rc = ops->bind_null(s, idx); break;
-        default: rc = ERR_INTERNAL; break;
+    for (size_t k = 0; k < args.n; k++) {
+        if (bind_one(s, (int)k + 1, &args.v[k]) < 0) {
+            store_done(s);
+            return err_set(err, ERR_INTERNAL, "cannot bind parameter %zu ('%c') of: %.60s", k + 1, args.v[k].type,
+                           sql);
         }
-        if (rc < 0)
-            rc = err_set(err, ERR_INTERNAL, "cannot bind parameter %d ('%c') of: %.60s", idx, args[k].type, sql);
-    }
-    if (rc < 0) {
-        store_done(s);
-        return rc;
     }
     *out = s;
     return 0;
+}
+
+int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
+                     const struct store_arg *args, size_t n)
+{
+    return store_prepare(c, sql, (struct store_args){args, n}, out, err);
+}
+
+int64_t store_run(struct store_conn *c, const char *sql, struct store_args args, struct err *err)
+{
+    int64_t rc = store_all(c, sql, args, NULL, NULL, err);
+    return rc < 0 ? rc : OPS(c)->changes(c);
+}
+
+/* Steps 's' to the end (or 'limit' rows), passing rows to 'fn'; releases 's'. */
+static int64_t each_row(struct store_stmt *s, int64_t limit, store_row_fn *fn, void *ctx, struct err *err)
+{
+    int64_t rows = 0;
+    int rc = 0;
+    while (rows < limit && (rc = store_step(s, err)) == 1) {
+        rows++;
+        int frc = fn ? fn(ctx, s) : 0;
+        if (frc < 0) {
+            rc = err->code ? frc : err_set(err, frc, "reading a row failed");
+            break;
+        }
+        if (frc > 0)
+            break;
+    }
+    store_done(s);
+    return rc < 0 ? rc : rows;
+}
+
+int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
+                  struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, args, &s, err);
+    return rc < 0 ? rc : each_row(s, INT64_MAX, fn, ctx, err);
+}
+
+int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
+              struct err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, args, &s, err);
+    return rc < 0 ? rc : (int)each_row(s, 1, fn, ctx, err);
+}
+
+static int first_i64(void *ctx, struct store_stmt *row)
+{
+    *(int64_t *)ctx = store_col_int(row, 0);
+    return 0;
+}
+
+int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out, struct err *err)
+{
+    return store_one(c, sql, args, first_i64, out, err);
+}
+
+struct text_out {
+    struct arena *a;
+    char **out;
+};
+
+static int first_text(void *ctx, struct store_stmt *row)
+{
+    struct text_out *t = ctx;
+    *t->out = store_col_is_null(row, 0) ? NULL : arena_strdup(t->a, store_col_text(row, 0));
+    return 0;
+}
+
+int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a, char **out,
+                   struct err *err)
+{
+    struct text_out t = {a, out};
+    return store_one(c, sql, args, first_text, &t, err);
 }
 
 int store_step(struct store_stmt *s, struct err *err)

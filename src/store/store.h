@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
 struct err;
 struct store;
 struct store_conn;
@@ -35,6 +36,8 @@ struct store_ops {
     int (*bind_text)(struct store_stmt *s, int idx, const char *v, size_t n);   /* copied */
     int (*bind_blob)(struct store_stmt *s, int idx, const void *v, size_t n);   /* copied */
     int (*bind_null)(struct store_stmt *s, int idx);
+    /* Number of parameters the statement takes (highest index), checked against the args. */
+    int (*param_count)(struct store_stmt *s);
     /* 1 = a row is available, 0 = done, < 0 = ERR_* (ERR_CONFLICT on constraint violation). */
     int (*step)(struct store_stmt *s, struct err *err);
     void (*reset)(struct store_stmt *s);
@@ -67,7 +70,8 @@ int store_schema_version(struct store *st);
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);
 
 /*
- * Prepare 'sql' and bind parameters described by 'types', one letter per '?':
+ * The type-string API, being replaced by the typed one below (store_run, store_one,
+ * store_all): prepare 'sql' and bind parameters described by 'types', one letter per '?':
  *   i int64_t   d int (promoted)   r double   t const char * (NULL binds NULL)
  *   b const void *, size_t (blob)   n no argument, binds NULL
  * The statement is ready to step; call store_done() when finished with it.
@@ -78,18 +82,82 @@ int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err,
                  const char *types, va_list ap);
 
 /*
- * For statements assembled from fixed SQL fragments (a list whose filters are present or
- * not): the parameters as an array, built alongside the fragments. 'type' is a store_query
- * letter (i, r, t or n; t with NULL binds NULL). Every '?' in 'sql' is a placeholder, and a
- * count that differs from 'n' is ERR_INTERNAL before anything is bound. Never splice input
- * into 'sql': it is the fragments' text, and the cache key of the prepared statement.
+ * Typed parameters. Build each with the constructor of its type, so the compiler checks
+ * what a type string could not, and pass them with STORE_ARGS() (or STORE_NO_ARGS):
+ *
+ *     n = store_run(c, "UPDATE users SET name = ? WHERE id = ?",
+ *                   STORE_ARGS(store_text(name), store_i64(id)), err);
+ *
+ * The number of arguments must equal the statement's parameter count: a miscount is
+ * ERR_INTERNAL at prepare time, in every test that runs the statement. Text and blobs are
+ * copied by the backend when bound. 'type' is a tag for the backend-independent binder
+ * ('i', 'r', 't', 'b', 'n'); set it only through the constructors.
  */
 struct store_arg {
     char type;
     int64_t i;
     double r;
-    const char *t;
+    const char *t;      /* 't': text, NULL binds NULL */
+    const void *b;      /* 'b': blob bytes and length */
+    size_t len;
 };
+
+static inline struct store_arg store_i64(int64_t v) { return (struct store_arg){.type = 'i', .i = v}; }
+static inline struct store_arg store_real(double v) { return (struct store_arg){.type = 'r', .r = v}; }
+static inline struct store_arg store_text(const char *v) { return (struct store_arg){.type = 't', .t = v}; }
+static inline struct store_arg store_null(void) { return (struct store_arg){.type = 'n'}; }
+static inline struct store_arg store_blob(const void *p, size_t n)
+{
+    return (struct store_arg){.type = 'b', .b = p, .len = n};
+}
+/* NULL for an absent value (0 id, empty optional text). */
+static inline struct store_arg store_i64_or_null(int64_t v) { return v ? store_i64(v) : store_null(); }
+
+/* A counted array of arguments, passed by value. */
+struct store_args {
+    const struct store_arg *v;
+    size_t n;
+};
+#define STORE_ARGS(...)                                                                       \
+    ((struct store_args){(const struct store_arg[]){__VA_ARGS__},                             \
+                         sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg)})
+#define STORE_NO_ARGS ((struct store_args){NULL, 0})
+
+/*
+ * Called once per result row with the row's statement (read it with store_col_*; text is
+ * valid until the callback returns). Return 0 for the next row, > 0 to stop early, or a
+ * negative ERR_* to fail the query (fill the error through 'ctx' if it needs a message).
+ */
+typedef int store_row_fn(void *ctx, struct store_stmt *row);
+
+/* Prepare and bind; the statement is ready to step (store_step), then store_done(). For
+ * the rare reader that streams rows itself; prefer store_all(). */
+int store_prepare(struct store_conn *c, const char *sql, struct store_args args, struct store_stmt **out,
+                  struct err *err);
+
+/* Run a statement to completion; the number of rows changed or a negative ERR_*. */
+int64_t store_run(struct store_conn *c, const char *sql, struct store_args args, struct err *err);
+
+/* Run a query and pass its first row to 'fn' (which may be NULL: "does a row exist?").
+ * 1 if there was a row, 0 if none, or a negative ERR_* (the callback's, or the store's). */
+int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
+              struct err *err);
+
+/* Run a query and pass every row to 'fn'; the number of rows passed, or a negative ERR_*. */
+int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
+                  struct err *err);
+
+/* The first column of the first row as an integer (count(*), an id): 1 and *out set, 0 if
+ * there was no row, or a negative ERR_*. */
+int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out, struct err *err);
+
+/* The first column of the first row as text copied into 'a' (NULL when the value is
+ * NULL): 1, 0 if there was no row, or a negative ERR_*. */
+int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a, char **out,
+                   struct err *err);
+
+/* Deprecated form of store_prepare() for statements assembled from fragments (case and
+ * Open311 lists): the same checks, arguments as a pointer and a count. */
 int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
                      const struct store_arg *args, size_t n);
 

@@ -213,6 +213,11 @@ static int sq_bind_null(struct store_stmt *s, int i)
     return bind_rc(sqlite3_bind_null(STMT(s), i));
 }
 
+static int sq_param_count(struct store_stmt *s)
+{
+    return sqlite3_bind_parameter_count(STMT(s));
+}
+
 static int sq_step(struct store_stmt *base, struct err *err)
 {
     struct sq_stmt *s = (struct sq_stmt *)base;
@@ -298,6 +303,7 @@ const struct store_ops store_sqlite_ops = {
     .bind_text = sq_bind_text,
     .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,
+    .param_count = sq_param_count,
     .step = sq_step,
     .reset = sq_reset,
     .col_count = sq_col_count,

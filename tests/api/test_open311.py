@@ -17,8 +17,8 @@ from lxml import etree
 from conftest import assert_error, copy_db, run_cli, unique
 
 KEY = "demo-open311-key-lanxi"
-XML = "text/xml; charset=utf-8"
-JSON = "application/json; charset=utf-8"
+XML = "text/xml"
+JSON = "application/json"
 DECL = b'<?xml version="1.0" encoding="utf-8"?>'
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -149,6 +149,10 @@ def test_service_definition(gl):
     for a in attrs:
         want = ATTRIBUTE_FIELDS + (["values"] if a.findtext("datatype").endswith("valuelist") else [])
         assert children(a) == want, children(a)
+    # Never an empty element (strict clients fail on one): the attribute's own description, or
+    # its datatype's (was: empty when the admin gave none).
+    assert all(a.findtext("datatype_description") for a in attrs)
+    assert attrs[3].findtext("datatype_description") == "数字"
     kind = attrs[1]
     assert kind.findtext("required") == "true" and kind.findtext("datatype") == "singlevaluelist"
     assert [(v.findtext("key"), v.findtext("name")) for v in kind.find("values")][0] == ("lid", "井盖")
@@ -157,6 +161,7 @@ def test_service_definition(gl):
     assert js["attributes"][2]["values"][1] == {"key": "loose", "name": "松动"}
     assert {a["datatype"] for a in js["attributes"]} == {"text", "singlevaluelist", "multivaluelist", "number", "string"}
     assert js["attributes"][0]["variable"] is False
+    assert all(a["datatype_description"] for a in js["attributes"])
 
 
 def test_not_found_errors_in_both_formats(gl):
@@ -350,6 +355,76 @@ def test_update_errors(gl):
     assert json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"},
                                 timeout=10))[0]["extended_attributes"]["extended_status"] == "cancelled"
     assert not [e for e in gl.get("admin", f"/api/v1/cases/{case['id']}").json()["timeline"] if e["action"] == "comment"]
+
+
+def updates_of(gl, number, **params):
+    js = json_of(requests.get(o311(gl, "servicerequestupdates.json"), params=params, timeout=10))
+    for u in js:
+        assert list(u) == UPDATE_FIELDS, u
+    return [u for u in js if u["service_request_id"] == number]
+
+
+def test_updates_announce_hang_on_approval_only(gl, demo):
+    """A department's 挂账 request is internal: a denied one was never announced; an approved one
+    is published once, by the approval, with the suspended status (was: the request published as
+    挂账, the approval not at all)."""
+    number = created_id(post_request(gl, description="挂账测试 " + unique("h")))
+    case = case_by_number(gl, number)
+    case = act(gl, "dispatcher", case, "dispatch", department=demo["CGJ"])
+    case = act(gl, "handler_cgj", case, "sign")
+    case = act(gl, "handler_cgj", case, "hang", reason="需等待道路改造完成")
+    case = act(gl, "supervisor", case, "deny", note="先按常规办理")
+    mine = updates_of(gl, number)
+    assert [u["status"] for u in mine] == ["open", "investigating", "in_progress"], mine
+    assert not [u for u in mine if "挂账" in u["description"]], "a denied request is not announced"
+    case = act(gl, "handler_cgj", case, "hang", reason="需等待道路改造完成")
+    assert [u["status"] for u in updates_of(gl, number)] == ["open", "investigating", "in_progress"]
+    case = act(gl, "supervisor", case, "approve")
+    assert case["state"] == "hanging"
+    mine = updates_of(gl, number)
+    assert [u["status"] for u in mine] == ["open", "investigating", "in_progress", "planned"], mine
+    approval = [e for e in case["timeline"] if e["action"] == "approve"][-1]
+    assert mine[-1]["update_id"] == str(approval["id"]) and "挂账" in mine[-1]["description"]
+    js = json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"}, timeout=10))[0]
+    assert js["extended_attributes"]["extended_status"] == "planned" and js["status"] == "open"
+    # An approved extension stays internal.
+    case = act(gl, "handler_cgj", case, "resume")
+    until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).isoformat()
+    case = act(gl, "handler_cgj", case, "extend", reason="需协调", until=until)
+    case = act(gl, "supervisor", case, "approve")
+    assert [u["status"] for u in updates_of(gl, number)][-2:] == ["planned", "in_progress"]
+
+
+def test_rectification_is_published_open(gl, demo):
+    """An unsatisfied evaluation sends the case back to the department: clients see an open status
+    they know (was: "reopen", which FixMyStreet ignores)."""
+    number = created_id(post_request(gl, description="整改测试 " + unique("r")))
+    case = case_by_number(gl, number)
+    case = act(gl, "dispatcher", case, "dispatch", department=demo["CGJ"])
+    case = act(gl, "handler_cgj", case, "sign")
+    case = act(gl, "handler_cgj", case, "reply", result="已处理", contacted=True, solved=True)
+    case = act(gl, "operator", case, "evaluate", satisfaction="unsatisfied", contacted=True, solved=False,
+               comment="没有修好")
+    assert case["state"] == "rectifying"
+    statuses = [u["status"] for u in updates_of(gl, number)]
+    assert statuses[:4] == ["open", "investigating", "in_progress", "fixed"] and "reopen" not in statuses
+    assert statuses[4:] and set(statuses[4:]) == {"open"}, statuses
+    js = json_of(requests.get(o311(gl, f"requests/{number}.json"), params={"extensions": "true"}, timeout=10))[0]
+    assert js["status"] == "open" and js["extended_attributes"]["extended_status"] == "open"
+
+
+def test_end_date_is_the_latest_datetime_to_include(gl):
+    """The spec's end_date is "latest datetime to include" (was: excluded)."""
+    number = created_id(post_request(gl))
+    req = json_of(requests.get(o311(gl, f"requests/{number}.json"), timeout=10))[0]
+    at = req["requested_datetime"]
+    got = json_of(requests.get(o311(gl, "requests.json"), params={"start_date": at, "end_date": at}, timeout=10))
+    assert number in [r["service_request_id"] for r in got]
+    before = (w3c(at) - datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    got = json_of(requests.get(o311(gl, "requests.json"), params={"end_date": before}, timeout=10))
+    assert number not in [r["service_request_id"] for r in got]
+    created = updates_of(gl, number, start_date=at, end_date=at)
+    assert [u["status"] for u in created] == ["open"]
 
 
 # ---------------------------------------------------------------- GET filters

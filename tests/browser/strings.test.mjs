@@ -7,10 +7,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helper.mjs';
 import { zhCN } from '../../web/app/strings.js';
+import { SCREENS, knownRoles } from '../../web/app/screens.js';
 
 const APP = join(ROOT, 'web', 'app');
-const files = [...readdirSync(APP).filter((f) => f.endsWith('.js')).map((f) => join(APP, f)),
-  ...readdirSync(join(APP, 'views')).map((f) => join(APP, 'views', f))].filter((f) => !f.endsWith('strings.js'));
+// Every module under web/app, subdirectories included (views/admin/ holds the admin tabs).
+const files = readdirSync(APP, { recursive: true }).filter((f) => f.endsWith('.js') && !f.endsWith('strings.js'))
+  .map((f) => join(APP, f));
 
 // Strip comments so a Chinese comment is not mistaken for UI text.
 const code = (f) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
@@ -38,6 +40,20 @@ test('keys built at run time (states, actions, roles, channels) are all in the t
     ...channels.map((c) => 'channel.' + c), 'urgency.normal', 'urgency.urgent', 'urgency.emergency',
     'sat.satisfied', 'sat.basically_satisfied', 'sat.unsatisfied'];
   assert.deepEqual(keys.filter((k) => !(k in zhCN)), []);
+});
+
+test('the screen registry: its keys are in the table, every screen is reachable, every role has a home', () => {
+  const keys = SCREENS.flatMap((s) => [s.title, s.nav].filter(Boolean));
+  assert.deepEqual(keys.filter((k) => !(k in zhCN)), []);
+  for (const s of SCREENS) {
+    assert.ok(files.some((f) => f.endsWith(join('views', s.module + '.js'))), `${s.path}: views/${s.module}.js exists`);
+    assert.match(readFileSync(join(APP, 'views', s.module + '.js'), 'utf8'), new RegExp(`export (async function|const) ${s.view}\\b`),
+      `${s.path}: views/${s.module}.js exports ${s.view}`);
+    assert.ok(s.public || s.nav || s.path.includes('{'), `${s.path}: reachable from the navigation or a link`);
+  }
+  assert.equal(new Set(SCREENS.map((s) => s.path)).size, SCREENS.length, 'paths are unique');
+  assert.deepEqual(knownRoles().filter((r) => !(('role.' + r) in zhCN)), []);
+  for (const r of knownRoles()) assert.ok(SCREENS.some((s) => s.nav && s.roles.includes(r)), `${r}: a home screen`);
 });
 
 test('no Chinese text outside the strings table', () => {

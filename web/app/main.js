@@ -3,50 +3,14 @@ import { t } from './i18n.js';
 import { api, setUnauthorizedHandler } from './api.js';
 import { h, clear } from './ui.js';
 import { session } from './session.js';
-import * as views from './views/index.js';
-
-// Screens by role, in the order they appear in the navigation; the first is the role's home.
-const NAV = [
-  { path: '/report', key: 'nav.report', roles: ['citizen', 'grid_worker'] },
-  { path: '/mine', key: 'nav.mine', roles: ['citizen', 'grid_worker'] },
-  { path: '/intake', key: 'nav.intake', roles: ['operator', 'admin'] },
-  { path: '/callback', key: 'nav.callback', roles: ['operator'] },
-  { path: '/dispatch', key: 'nav.dispatch', roles: ['dispatcher', 'admin'] },
-  { path: '/workbench', key: 'nav.workbench', roles: ['handler'] },
-  { path: '/supervise', key: 'nav.supervise', roles: ['supervisor', 'admin'] },
-  { path: '/dashboard', key: 'nav.dashboard', roles: ['supervisor', 'data_officer', 'admin', 'dispatcher'] },
-  { path: '/cases', key: 'nav.cases', roles: ['operator', 'dispatcher', 'supervisor', 'data_officer', 'admin', 'grid_worker', 'handler'] },
-  { path: '/admin', key: 'nav.admin', roles: ['admin'] },
-  { path: '/lookup', key: 'nav.lookup', roles: ['citizen'] },
-];
-
-const ROUTES = [
-  [/^\/login$/, views.login, { public: true }],
-  [/^\/lookup$/, views.lookup, { public: true }],
-  [/^\/report$/, views.report],
-  [/^\/mine$/, views.mine],
-  [/^\/case\/(\d+)$/, views.casePage],
-  [/^\/intake$/, views.intake],
-  [/^\/callback$/, views.callback],
-  [/^\/dispatch$/, views.dispatch],
-  [/^\/workbench$/, views.workbench],
-  [/^\/supervise$/, views.supervise],
-  [/^\/dashboard$/, views.dashboard],
-  [/^\/cases$/, views.allCases],
-  [/^\/admin(?:\/(\w+))?$/, views.admin],
-];
-
-function navFor(user) {
-  if (!user) return [];
-  return NAV.filter((n) => n.roles.some((r) => user.roles.includes(r)));
-}
+import { match, loadView, navFor, homeFor, linkOf } from './screens.js';
 
 function renderNav() {
   const nav = document.getElementById('nav');
   const items = navFor(session.user);
   const cur = parseHash().path;
   clear(nav, items.length ? h('ul', {}, items.map((n) => h('li', {},
-    h('a', { href: '#' + n.path, 'aria-current': cur.startsWith(n.path) ? 'page' : null }, t(n.key))))) : null);
+    h('a', { href: '#' + linkOf(n), 'aria-current': cur.startsWith(linkOf(n)) ? 'page' : null }, t(n.nav))))) : null);
   const who = document.getElementById('who');
   who.textContent = session.user
     ? `${session.user.display_name || session.user.name}${t('p.paren', { x: session.user.roles.map((r) => t('role.' + r)).join(t('p.list')) })}`
@@ -67,18 +31,13 @@ async function route() {
   const main = document.getElementById('main');
   if (session.cleanup) { session.cleanup(); session.cleanup = null; }
   if (path === '/' || path === '') {
-    const home = navFor(session.user)[0];
-    location.replace('#' + (home ? home.path : session.user ? '/cases' : '/login'));
+    location.replace('#' + homeFor(session.user));
     return;
   }
-  let found = null;
-  for (const [re, view, opts] of ROUTES) {
-    const m = path.match(re);
-    if (m) { found = { view, opts: opts || {}, params: m.slice(1) }; break; }
-  }
+  const found = match(path);
   renderNav();
   if (!found) { clear(main, h('h1', {}, t('app.notfound'))); return; }
-  if (!found.opts.public && !session.user) {
+  if (!found.screen.public && !session.user) {
     location.replace('#/login?next=' + encodeURIComponent(path));
     return;
   }
@@ -88,8 +47,9 @@ async function route() {
   const cleanups = [];
   const runCleanups = () => { for (const f of cleanups.splice(0)) { try { f(); } catch { /* already gone */ } } };
   try {
-    const node = await found.view({ params: found.params, query, user: session.user, go, refresh: route,
-      onCleanup: (f) => cleanups.push(f) });
+    const view = await loadView(found.screen);
+    const node = await view({ params: found.params, query, user: session.user, title: t(found.screen.title), go,
+      refresh: route, onCleanup: (f) => cleanups.push(f) });
     if (seq !== renderSeq) { runCleanups(); return; }
     session.cleanup = runCleanups;
     clear(main, node);

@@ -1,6 +1,2 @@
 // The signed-in user and the current screen's cleanup hook (closing event streams, timers).
 export const session = { user: null, cleanup: null, onChange: null };
-
-export function hasRole(user, ...roles) {
-  return !!user && roles.some((r) => user.roles.includes(r));
-}

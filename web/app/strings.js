@@ -277,6 +277,7 @@ export const zhCN = {
   'admin.name': '名称',
   'admin.level': '层级',
   'admin.parent': '上级',
+  'admin.boundary': '边界（GeoJSON）',
   'admin.phone': '电话',
   'admin.active': '启用',
   'admin.roles': '角色',
@@ -321,4 +322,7 @@ export const zhCN = {
   'err.too_many_requests': '尝试次数过多，请稍后再试。',
   'err.generic': '操作失败：{msg}',
   'err.required': '请填写{label}',
+  'err.int': '{label}须为整数',
+  'err.number': '{label}须为数字',
+  'err.json': '{label}格式不正确',
 };

@@ -167,18 +167,84 @@ export function loadCss(href) {
   if (!document.querySelector(`link[href="${href}"]`)) document.head.append(h('link', { rel: 'stylesheet', href }));
 }
 
-// Required controls left empty, reported like a server error on that field (the first one gets
-// focus). Returns true when the form may be sent.
-export function checkRequired(form) {
-  for (const c of form.querySelectorAll('input[required],textarea[required],select[required]')) {
-    if (c.closest('[hidden]')) continue;
-    if (!String(c.value).trim()) {
-      const w = c.closest('[data-fields]');
-      const label = form.querySelector(`label[for="${c.id}"]`);
-      showError(form, { field: w ? w.getAttribute('data-fields').split(' ')[0] : null,
-        message: t('err.required', { label: label ? label.firstChild.textContent.trim() : '' }) });
-      return false;
-    }
+// The visible label of a control: its <label>, else its fieldset's legend.
+function labelOf(form, c) {
+  const label = c.id ? form.querySelector(`label[for="${c.id}"]`) : null;
+  const legend = c.closest('fieldset') && c.closest('fieldset').querySelector('legend');
+  const el = label || legend;
+  return el ? el.firstChild.textContent.trim() : '';
+}
+
+// An input error on one control, shaped like the server's so showError puts it in place.
+const fieldError = (field, message) => Object.assign(new Error(message), { field, message });
+
+// RFC 3339 with the browser's offset, from a datetime-local value.
+function localToRfc3339(v) {
+  const d = new Date(v);
+  if (isNaN(d)) return v;
+  const off = -d.getTimezoneOffset();
+  const p = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${v.length === 16 ? v + ':00' : v}${off >= 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
+}
+
+// What one control (or the boxes sharing a name) holds, as the spec's type; '' or [] when empty.
+function readControl(form, controls, f) {
+  const c = controls[0];
+  if (f.type === 'bool') return c.checked;
+  if (f.type === 'list') {
+    let items;
+    if (c.tagName === 'SELECT') items = [...c.selectedOptions].map((o) => o.value);
+    else if (c.type === 'checkbox') items = controls.filter((x) => x.checked).map((x) => x.value);
+    else items = c.value.split(/[,，\s]+/).filter(Boolean);
+    return f.of === 'int' ? items.map((x) => toNumber(form, c, f, x, true)) : items;
   }
-  return true;
+  let v = c.type === 'radio' ? (controls.find((x) => x.checked) || { value: '' }).value : c.value;
+  if (f.trim !== false) v = v.trim();
+  if (v === '') return '';
+  if (f.type === 'int' || f.type === 'number') return toNumber(form, c, f, v, f.type === 'int');
+  if (f.type === 'date') return c.type === 'datetime-local' ? localToRfc3339(v) : v;
+  if (f.type === 'json') {
+    try { return JSON.parse(v); } catch { throw fieldError(f.key || f.name, t('err.json', { label: labelOf(form, c) })); }
+  }
+  return v;
+}
+
+function toNumber(form, c, f, v, int) {
+  const n = Number(v);
+  if (Number.isNaN(n) || (int && !Number.isInteger(n))) {
+    throw fieldError(f.key || f.name, t(int ? 'err.int' : 'err.number', { label: labelOf(form, c) }));
+  }
+  return n;
+}
+
+// The JSON body of an API call, read from a form by a spec (one entry per field):
+//   name      the control's name (checkboxes or radios sharing it are read together)
+//   key       the body's key when it differs from name; 'a.b' nests ({a: {b}}), as the API's field names do
+//   type      'text' (default), 'int', 'number', 'bool' (a checkbox's state), 'list' (the ticked boxes,
+//             the chosen options, or comma-separated text; of: 'int' makes the items numbers),
+//             'date' (a date as typed; a datetime-local as RFC 3339 with the browser's offset), 'json'
+//   trim      false keeps surrounding spaces (passwords); text is trimmed otherwise
+//   required  an empty control throws an error on that field (showError puts it under the control)
+//   empty     what an empty control (an unticked box for 'bool') gives: 'omit' leaves the key out
+//             (the default; 'bool' sends false unless told), or a value such as null, '', [] or 0
+// Controls inside a hidden part of the form count as empty.
+export function formBody(form, spec) {
+  const body = {};
+  for (const f of spec) {
+    const controls = [...form.elements].filter((e) => e.name === f.name);
+    if (!controls.length) throw new Error(`formBody: no control named ${f.name}`);
+    const hidden = controls[0].closest('[hidden]');
+    const v = hidden ? (f.type === 'bool' ? false : '') : readControl(form, controls, f);
+    const isEmpty = v === '' || v === false || (Array.isArray(v) && !v.length);
+    if (isEmpty && f.required) {
+      throw fieldError(f.key || f.name, t('err.required', { label: labelOf(form, controls[0]) }));
+    }
+    const empty = 'empty' in f ? f.empty : f.type === 'bool' ? false : 'omit';
+    if (isEmpty && empty === 'omit') continue;
+    const path = (f.key || f.name).split('.');
+    let at = body;
+    for (const k of path.slice(0, -1)) at = at[k] || (at[k] = {});
+    at[path[path.length - 1]] = isEmpty ? empty : v;
+  }
+  return body;
 }

@@ -18,7 +18,7 @@ TEST(open311_status_mapping)
         {"returned", -1, 0, "internal_referral"},
         {"processing", -1, 0, "in_progress"},
         {"hanging", -1, 0, "planned"},
-        {"rectifying", 0, 0, "reopen"},
+        {"rectifying", 0, 0, "open"},
         {"replied", 1, 1, "fixed"},
         {"replied", 0, 1, "no_further_action"},
         {"closed", -1, 1, "closed"},
@@ -33,6 +33,18 @@ TEST(open311_status_mapping)
     }
     CHECK(open311_status_valid("NOT_COUNCILS_RESPONSIBILITY"), "upper case accepted");
     CHECK(!open311_status_valid("done"), "unknown refused");
+}
+
+TEST(open311_datatype_description_never_empty)
+{
+    struct open311_attr own = {.code = "A", .datatype = O311_NUMBER, .datatype_description = "件数"};
+    CHECK_STR_EQ(open311_attr_datatype_description(&own), "件数", "its own when given");
+    for (int t = 0; t < O311_DATATYPE_COUNT; t++) {
+        struct open311_attr a = {.code = "A", .datatype = (enum open311_datatype)t, .datatype_description = ""};
+        CHECK(*open311_attr_datatype_description(&a), "datatype %d has a description", t);
+        a.datatype_description = NULL;
+        CHECK(*open311_attr_datatype_description(&a), "datatype %d without one", t);
+    }
 }
 
 TEST(open311_attribute_checks)

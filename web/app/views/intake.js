@@ -3,12 +3,25 @@
 // duplicate candidates update as the operator types; a duplicate is one click to merge.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
 import { categoryOptions } from '../data.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
 
-export async function intake({ onCleanup }) {
+// The case's body from the call; the title, when left out, is the description's start.
+const FIELDS = [
+  { name: 'description', required: true },
+  { name: 'title' },
+  { name: 'name', key: 'citizen.name' },
+  { name: 'phone', key: 'citizen.phone' },
+  { name: 'category', type: 'int' },
+  { name: 'urgency' },
+  { name: 'address' },
+];
+// A consultation answered on the call: the answer action's note.
+const ANSWER = [{ name: 'answer', key: 'note', required: true }];
+
+export async function intake({ title: heading, onCleanup }) {
   const phone = h('input', { type: 'tel', name: 'phone', autocomplete: 'off', inputmode: 'tel', maxlength: 20 });
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'off', maxlength: 50 });
   const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
@@ -50,23 +63,16 @@ export async function intake({ onCleanup }) {
   // box ticked, answer and close it on the call.
   async function submitCase(master) {
     clearErrors(form);
-    if (!checkRequired(form)) return;
-    const d = desc.value.trim();
-    const body = { title: title.value.trim() || d.slice(0, 30), description: d, channel: 'hotline' };
-    const citizen = {};
-    if (name.value.trim()) citizen.name = name.value.trim();
-    if (phone.value.trim()) citizen.phone = phone.value.trim();
-    if (Object.keys(citizen).length) body.citizen = citizen;
-    if (cat.value) body.category = Number(cat.value);
-    if (urg.value) body.urgency = urg.value;
+    const isConsult = form.consult.checked;
+    let body;
+    let answerBody;
+    try {
+      body = { ...formBody(form, FIELDS), channel: 'hotline' };
+      if (isConsult) answerBody = formBody(form, ANSWER);
+    } catch (e) { showError(form, e); return; }
+    body.title = body.title || body.description.slice(0, 30);
     const l = loc.value();
     if (l.lat !== undefined) { body.lat = l.lat; body.lon = l.lon; }
-    if (l.address) body.address = l.address;
-    const isConsult = form.consult.checked;
-    if (isConsult && !answer.value.trim()) {
-      showError(form, { field: 'note', message: t('err.required', { label: t('field.answer') }) });
-      return;
-    }
     submit.disabled = true;
     let c;
     try {
@@ -83,7 +89,7 @@ export async function intake({ onCleanup }) {
         c = await api.action(c.id, { action: 'merge', version: c.version, master: master.id });
         msg += t('p.semi') + t('intake.merged', { number: master.number });
       } else if (isConsult) {
-        c = await api.action(c.id, { action: 'answer', version: c.version, note: answer.value.trim() });
+        c = await api.action(c.id, { action: 'answer', version: c.version, ...answerBody });
         msg += t('p.semi') + t('intake.answered');
       }
     } catch (e) {
@@ -135,6 +141,6 @@ export async function intake({ onCleanup }) {
   onCleanup(() => document.removeEventListener('keydown', onKey));
   panel.update();
   setTimeout(() => { loc.invalidate(); phone.focus(); }, 50);
-  return h('div', { class: 'intake' }, h('h1', {}, t('intake.heading')),
+  return h('div', { class: 'intake' }, h('h1', {}, heading),
     h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, panel.el)));
 }

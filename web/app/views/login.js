@@ -1,9 +1,11 @@
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, field, showError, clearErrors } from '../ui.js';
+import { h, field, showError, clearErrors, formBody } from '../ui.js';
 import { session } from '../session.js';
 
-export async function login({ query, go }) {
+const FIELDS = [{ name: 'name', required: true }, { name: 'password', trim: false, required: true }];
+
+export async function login({ query, title, go }) {
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'username', autocapitalize: 'off' });
   const pw = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
@@ -14,9 +16,11 @@ export async function login({ query, go }) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
+    let body;
+    try { body = formBody(form, FIELDS); } catch (e) { showError(form, e); return; }
     submit.disabled = true;
     try {
-      session.user = await api.login(name.value.trim(), pw.value);
+      session.user = await api.login(body.name, body.password);
       const next = query.get('next');
       go(next && next !== '/login' ? next : '/');
     } catch (e) {
@@ -25,7 +29,7 @@ export async function login({ query, go }) {
     }
   });
   return h('div', { class: 'login' },
-    h('h1', {}, t('login.heading')), form,
+    h('h1', {}, title), form,
     h('p', {}, h('a', { href: '#/lookup' }, t('login.lookup'))),
     h('p', { class: 'muted secondary-info' }, t('login.demo')));
 }

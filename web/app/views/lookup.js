@@ -1,9 +1,11 @@
 // Public progress lookup by number + check code (what the QR code on a case opens).
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, showError, clearErrors, fmtTime, stateBadge } from '../ui.js';
+import { h, clear, field, showError, clearErrors, formBody, fmtTime, stateBadge } from '../ui.js';
 
-export async function lookup({ query }) {
+const FIELDS = [{ name: 'number', required: true }, { name: 'check_code', required: true }];
+
+export async function lookup({ query, title }) {
   const number = h('input', { type: 'text', name: 'number', inputmode: 'numeric', value: query.get('number') || '' });
   const code = h('input', { type: 'text', name: 'check_code', inputmode: 'numeric', value: query.get('code') || '' });
   const out = h('div', { class: 'lookup-result', 'aria-live': 'polite' });
@@ -14,7 +16,7 @@ export async function lookup({ query }) {
   async function run() {
     clearErrors(form);
     try {
-      const r = await api.get('/cases/lookup', { number: number.value.trim(), check_code: code.value.trim() }, { noAuthRedirect: true });
+      const r = await api.get('/cases/lookup', formBody(form, FIELDS), { noAuthRedirect: true });
       clear(out, h('section', { class: 'card' },
         h('h2', {}, `${r.number} ${r.title}`),
         h('p', {}, stateBadge(r.state), r.department ? ` · ${r.department}` : ''),
@@ -28,5 +30,5 @@ export async function lookup({ query }) {
   }
   form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
   if (number.value && code.value) setTimeout(run, 0);
-  return h('div', {}, h('h1', {}, t('lookup.heading')), form, out);
+  return h('div', {}, h('h1', {}, title), form, out);
 }

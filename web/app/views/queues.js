@@ -98,26 +98,26 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: load }, t('app.refresh'))), list);
 }
 
-export const mine = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('mine.heading'), cards: true, query,
+export const mine = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, cards: true, query,
   tabs: [{ key: 'mine', label: 'queue.mine', params: { queue: 'mine' } }] });
 
-export const callback = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.callback'), query,
+export const callback = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'replied', label: 'queue.replied', params: { state: 'replied', sort: 'updated' } },
     { key: 'mine', label: 'queue.mine', params: { queue: 'mine' } }] });
 
-export const dispatch = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.dispatch'), query,
+export const dispatch = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true },
     { key: 'returned', label: 'queue.returned', params: { queue: 'returned' } }] });
 
-export const workbench = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.workbench'), query,
+export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_sign', label: 'queue.to_sign', params: { queue: 'to_sign' } },
     { key: 'to_handle', label: 'queue.to_handle', params: { queue: 'to_handle', sort: 'deadline' } },
     { key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } }] });
 
-export const supervise = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.supervise'), query,
+export const supervise = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } },
     { key: 'pending', label: 'queue.pending', params: { queue: 'pending' } },
     { key: 'rectifying', label: 'queue.rectifying', params: { state: 'rectifying', sort: 'deadline' } }] });
 
-export const allCases = ({ query, onCleanup }) => tabbed({ onCleanup, heading: t('nav.cases'), query, search: true,
+export const allCases = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query, search: true,
   tabs: [{ key: 'all', label: 'queue.all', params: {} }] });

@@ -2,7 +2,7 @@
 // suggested live; photos from the camera; location by map click or address.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, showError, clearErrors, checkRequired, toast } from '../ui.js';
+import { h, clear, field, select, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
 import { categoryOptions } from '../data.js';
 import { regionMap } from '../map.js';
 import { triagePanel } from './triage.js';
@@ -58,7 +58,17 @@ export function locationPicker() {
   };
 }
 
-export async function report({ user, go }) {
+// A report's body; the title, when left out, is the description's start. The location's point
+// is the map's, not a control's.
+const FIELDS = [
+  { name: 'description', required: true },
+  { name: 'title' },
+  { name: 'category', type: 'int' },
+  { name: 'address' },
+];
+const ANONYMOUS = { name: 'anonymous', type: 'bool', empty: 'omit' };
+
+export async function report({ user, title: heading }) {
   const isGrid = user.roles.includes('grid_worker') && !user.roles.includes('citizen');
   const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
   const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
@@ -88,18 +98,13 @@ export async function report({ user, go }) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
-    if (!checkRequired(form)) return;
-    const d = desc.value.trim();
-    const body = {
-      title: title.value.trim() || d.slice(0, 30),
-      description: d,
-      channel: isGrid ? 'grid' : 'web',
-    };
-    if (cat.value) body.category = Number(cat.value);
+    let body;
+    try {
+      body = { ...formBody(form, isGrid ? FIELDS : [...FIELDS, ANONYMOUS]), channel: isGrid ? 'grid' : 'web' };
+    } catch (e) { showError(form, e); return; }
+    body.title = body.title || body.description.slice(0, 30);
     const l = loc.value();
     if (l.lat !== undefined) { body.lat = l.lat; body.lon = l.lon; }
-    if (l.address) body.address = l.address;
-    if (!isGrid && form.anonymous.checked) body.anonymous = true;
     submit.disabled = true;
     try {
       const c = await api.post('/cases', body);
@@ -125,5 +130,5 @@ export async function report({ user, go }) {
     }
   });
   setTimeout(loc.invalidate, 50);
-  return h('div', { class: 'report' }, h('h1', {}, t('report.heading')), result, form);
+  return h('div', { class: 'report' }, h('h1', {}, heading), result, form);
 }

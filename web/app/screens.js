@@ -1,0 +1,80 @@
+// The screen registry: every screen of the web UI, once. The router, the navigation, each role's
+// home screen, the screens' headings and the roles the admin can grant are all read from here.
+//
+//   path    the hash path; {id} is a number segment, {name} a word segment, {name?} an optional one
+//   module  the file under views/ that draws it (loaded when the screen is first opened)
+//   view    the function that module exports: view(ctx) returns the screen's root element
+//   title   the strings key of the screen's heading (ctx.title holds it translated)
+//   nav     the strings key of its navigation entry; screens without one are reached by links
+//   roles   who sees it in the navigation; a role's home is the first screen listed for it
+//   public  opens without signing in
+//
+// Which data a screen may read or change is the server's decision (routes.c and the case
+// policy), not this table's: `roles` only says whose navigation offers the screen.
+export const SCREENS = [
+  { path: '/login', module: 'login', view: 'login', title: 'login.heading', public: true },
+  { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },
+  { path: '/mine', module: 'queues', view: 'mine', title: 'mine.heading', nav: 'nav.mine', roles: ['citizen', 'grid_worker'] },
+  { path: '/intake', module: 'intake', view: 'intake', title: 'intake.heading', nav: 'nav.intake', roles: ['operator', 'admin'] },
+  { path: '/callback', module: 'queues', view: 'callback', title: 'nav.callback', nav: 'nav.callback', roles: ['operator'] },
+  { path: '/dispatch', module: 'queues', view: 'dispatch', title: 'nav.dispatch', nav: 'nav.dispatch', roles: ['dispatcher', 'admin'] },
+  { path: '/workbench', module: 'queues', view: 'workbench', title: 'nav.workbench', nav: 'nav.workbench', roles: ['handler'] },
+  { path: '/supervise', module: 'queues', view: 'supervise', title: 'nav.supervise', nav: 'nav.supervise', roles: ['supervisor', 'admin'] },
+  { path: '/dashboard', module: 'dashboard', view: 'dashboard', title: 'dash.heading', nav: 'nav.dashboard',
+    roles: ['supervisor', 'data_officer', 'admin', 'dispatcher'] },
+  { path: '/cases', module: 'queues', view: 'allCases', title: 'nav.cases', nav: 'nav.cases',
+    roles: ['operator', 'dispatcher', 'supervisor', 'data_officer', 'admin', 'grid_worker', 'handler'] },
+  // The case page writes its own heading (the number is in it).
+  { path: '/case/{id}', module: 'case', view: 'casePage', title: 'case.heading' },
+  { path: '/admin/{tab?}', module: 'admin', view: 'admin', title: 'admin.heading', nav: 'nav.admin', roles: ['admin'] },
+  { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
+];
+
+// '/admin/{tab?}' -> /^\/admin(?:\/(\w+))?$/ ; the groups are the view's ctx.params.
+function pattern(path) {
+  const body = path.split('/').slice(1).map((seg) => {
+    const m = seg.match(/^\{(\w+)(\?)?\}$/);
+    if (!m) return '\\/' + seg;
+    const group = m[1] === 'id' ? '(\\d+)' : '(\\w+)';
+    return m[2] ? `(?:\\/${group})?` : '\\/' + group;
+  });
+  return new RegExp('^' + body.join('') + '$');
+}
+const COMPILED = SCREENS.map((s) => ({ screen: s, re: pattern(s.path) }));
+
+// The screen a hash path opens, with its parameters; null when none does.
+export function match(path) {
+  for (const { screen, re } of COMPILED) {
+    const m = path.match(re);
+    if (m) return { screen, params: m.slice(1) };
+  }
+  return null;
+}
+
+// The view function of a screen (its module is fetched the first time).
+export async function loadView(screen) {
+  const mod = await import(`./views/${screen.module}.js`);
+  return mod[screen.view];
+}
+
+// The navigation entries a user has, in registry order; the first is the user's home.
+export function navFor(user) {
+  if (!user) return [];
+  return SCREENS.filter((s) => s.nav && s.roles.some((r) => user.roles.includes(r)));
+}
+
+// The path a link to the screen opens: its optional segments left out.
+export function linkOf(screen) {
+  return screen.path.replace(/\/\{\w+\?\}/g, '');
+}
+
+export function homeFor(user) {
+  const first = navFor(user)[0];
+  return first ? linkOf(first) : user ? '/cases' : '/login';
+}
+
+// Every role a screen is offered to, in the order the registry first names it: the roles the
+// web has screens for, hence the roles worth granting from the admin screen.
+export function knownRoles() {
+  return [...new Set(SCREENS.flatMap((s) => s.roles || []))];
+}

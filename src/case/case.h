@@ -72,6 +72,7 @@ enum case_action {
 #define CASE_DESCRIPTION_MAX 5000
 #define CASE_ADDRESS_MAX 200
 #define CASE_CITIZEN_NAME_MAX 50
+#define CASE_PHONE_MAX 32              /* characters of a phone number as written (case_phone_check) */
 #define CASE_NOTE_MAX 2000             /* a note, reason, comment or instruction on the timeline */
 #define CASE_RESULT_MAX CASE_DESCRIPTION_MAX   /* the result of a reply */
 #define CASE_LAT_MIN (-90.0)
@@ -217,6 +218,10 @@ struct case_created {
     char check_code[8];
 };
 
+/* 0 if 'phone' is a phone number: 5 to 20 digits, with '+', '-', spaces and brackets only; else
+ * ERR_BAD_REQUEST naming 'field', with one message whatever the fault. */
+int case_phone_check(const char *phone, const char *field, struct err *err);
+
 /* Validate (ERR_BAD_REQUEST naming the field) and create a case in state new. */
 int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out,
                 struct err *err);
@@ -319,6 +324,30 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
  * its departments (lead or assisting); a region-bound user those in its subtree; a citizen
  * its own. */
 int case_visible(const struct case_actor *actor, const struct case_rec *rec);
+
+/* ---- policy: who sees and does what with a case's personal data (case_policy.c) ---- */
+
+/* 1 if the actor sees the citizen's name in full: the hotline and command centre (operator,
+ * dispatcher, supervisor, admin), the citizen who reported, and the lead department's handlers
+ * unless the report is anonymous. */
+int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r);
+/* The citizen as the actor is shown it: the name in full, masked ("张**") or "匿名" for an
+ * anonymous report (into 'name', 'size' bytes), and the masked phone, or "" when anonymous. */
+void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name, size_t size,
+                         const char **phone);
+/* 0 if the actor may have the full phone number revealed (the caller audits it): whoever sees the
+ * name, but an anonymous report only to operators, supervisors and admins; else ERR_FORBIDDEN. */
+int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *r, struct err *err);
+/* 1 if the actor sees the check code: operators, admins and the citizen who reported. */
+int case_policy_sees_check_code(const struct case_actor *a, const struct case_rec *r);
+/* 1 if the actor sees what triage suggested at intake: staff. */
+int case_policy_sees_suggestion(const struct case_actor *a);
+/* 1 if the actor reports for themself (a citizen, not staff): its account's name and phone are
+ * the report's unless given. */
+int case_policy_reports_for_self(const struct case_actor *a);
+/* 0 if the actor may report through 'ch'; ERR_BAD_REQUEST (field "channel") for a citizen on a
+ * staff channel (hotline, grid, sensor). */
+int case_policy_channel(const struct case_actor *a, enum case_channel ch, struct err *err);
 
 /* ---- queries: lists with filters, work queues, cursor pagination ---- */
 

@@ -146,8 +146,6 @@ case_outcome_fn case_outcome_unsatisfied, case_outcome_hang;
 
 /* ---- the citizen's phone (case_phone.c) ---- */
 
-/* ERR_BAD_REQUEST (field citizen.phone) unless 'p' is a phone number. */
-int case_phone_check(const char *p, struct err *err);
 /* Sealed for storage (base64 secretbox) and its keyed hash for matching, in the arena. */
 int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc, char **hash,
                     struct err *err);

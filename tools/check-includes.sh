@@ -3,6 +3,7 @@
 #   core                       -> core
 #   json, http, store          -> core (and themselves)
 #   domain (auth org cal geo audit demo ...) -> core, store, other domain modules
+#   app (running state)        -> core, json, store, domain modules
 #   api                        -> anything in src
 # Domain modules never see HTTP or JSON; nothing below api includes api.
 set -eu
@@ -14,6 +15,7 @@ for f in $(find . -name '*.[ch]' ! -path './main.c' | sort); do
     core) allowed="core" ;;
     json | http | store) allowed="core $mod" ;;
     api) continue ;;
+    app) allowed="core json store auth org cal geo audit demo attach triage case notify assess open311 app" ;;
     *) allowed="core store auth org cal geo audit demo attach triage case $mod" ;;
     esac
     for inc in $(sed -n 's/^#include "\([a-z_]*\)\/.*"/\1/p' "$f" | sort -u); do

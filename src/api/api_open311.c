@@ -5,13 +5,13 @@
  * JSON, with the specification's error bodies. Also the admin endpoints for client keys and
  * category attributes.
  */
-#include <cjson/cJSON.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "attach/attach.h"
 #include "case/case.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -245,6 +245,17 @@ static int split_file(struct api_call *call, const char **name, int *xml)
                        call->req->path);
     *xml = strcmp(dot, ".xml") == 0;
     *name = arena_strndup(call->req->arena, file, (size_t)(dot - file));
+    return 0;
+}
+
+/* The {fmt} segment of the POST routes ("requests.{fmt}"): xml or json. */
+static int format_of(struct api_call *call, int *xml)
+{
+    const char *fmt = http_req_param(call->req, "fmt");
+    if (!fmt || (strcmp(fmt, "xml") != 0 && strcmp(fmt, "json") != 0))
+        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s: the format suffix is .xml or .json",
+                       call->req->path);
+    *xml = strcmp(fmt, "xml") == 0;
     return 0;
 }
 
@@ -616,60 +627,23 @@ int api_open311_get(struct api_call *call)
 
 /* ---------------------------------------------------------------- clients: key, rate, account */
 
-struct o311_window {
-    int64_t client_id;
-    int64_t minute;
-    int count;
-    struct o311_window *next;
-};
-
-void api_open311_free(struct api *api)
-{
-    while (api->o311_windows) {
-        struct o311_window *w = api->o311_windows;
-        api->o311_windows = w->next;
-        free(w);
-    }
-}
-
 /* A fixed one-minute window per client: enough to stop a runaway client, and cheap. */
 static int rate_check(struct api_call *call, const struct open311_client *cl)
 {
-    struct api *api = call->api;
-    int64_t minute = call->now / 60;
-    int over = 0;
-    pthread_mutex_lock(&api->o311_lock);
-    struct o311_window *w = api->o311_windows;
-    while (w && w->client_id != cl->id)
-        w = w->next;
-    if (!w) {
-        w = xcalloc(1, sizeof(*w));
-        w->client_id = cl->id;
-        w->next = api->o311_windows;
-        api->o311_windows = w;
-    }
-    if (w->minute != minute) {
-        w->minute = minute;
-        w->count = 0;
-    }
-    if (w->count >= cl->rate_limit)
-        over = 1;
-    else
-        w->count++;
-    pthread_mutex_unlock(&api->o311_lock);
-    if (over) {
-        http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%lld", (long long)(60 - call->now % 60)));
-        return err_set(&call->err, ERR_THROTTLED, "client '%s' is over its limit of %d requests per minute", cl->name,
-                       cl->rate_limit);
-    }
-    return 0;
+    int retry_after;
+    if (app_rate_take(call->api->app, APP_RATE_OPEN311, cl->id, cl->rate_limit, call->now, &retry_after))
+        return 0;
+    http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%d", retry_after));
+    return err_set(&call->err, ERR_THROTTLED, "client '%s' is over its limit of %d requests per minute", cl->name,
+                   cl->rate_limit);
 }
 
-/* The client holding the form's api_key, rate-checked; the call then acts as the client's
- * service account. */
-static int client_of(struct api_call *call, const struct http_form *f, struct open311_client *cl)
+/* ROUTE_O311_KEY: the client holding the form's api_key, rate-checked; the call then acts as
+ * the client's service account, and call->client is the client. */
+int api_open311_authenticate(struct api_call *call)
 {
-    const char *key = http_form_get(f, "api_key");
+    const char *key = http_form_get(&call->form, "api_key");
+    struct open311_client *cl = arena_alloc(call->req->arena, sizeof(*cl));
     int rc;
     if (!key || !*key)
         return err_field(&call->err, ERR_FORBIDDEN, "api_key", "api_key is required on POST");
@@ -680,16 +654,9 @@ static int client_of(struct api_call *call, const struct http_form *f, struct op
     if ((rc = auth_user_get(call->conn, cl->user_id, call->req->arena, u, &call->err)) < 0)
         return rc;
     call->user = u;
+    call->client = cl;
     call->req->user_id = u->id;
     return 0;
-}
-
-static int parse_form(struct api_call *call, struct http_form *f)
-{
-    if (!http_form_content_type(http_req_header(call->req, "Content-Type")))
-        return err_set(&call->err, ERR_BAD_REQUEST,
-                       "the body must be sent as 'Content-Type: application/x-www-form-urlencoded'");
-    return http_form_parse(call->req->body, call->req->body_len, call->req->arena, f, &call->err);
 }
 
 /* A form value with a length limit in characters; empty is absent. */
@@ -709,7 +676,63 @@ struct post_ctx {
     const char *account_id;
     const char *token;
     struct open311_request_new rec;
+    struct attach_file *photos;        /* the form's files, already stored (multipart POSTs) */
+    size_t nphotos;
 };
+
+/*
+ * A multipart POST carries the photo as a file part (any name: "media", "photo1"...). Each is
+ * checked and stored now, before the case exists, so a bad one costs no write; one that is not
+ * an image the server takes is left out (logged) rather than refused with the report: a
+ * refused POST would lose the citizen's report, and the client would only send it again.
+ */
+static void store_photos(struct api_call *call, struct post_ctx *p)
+{
+    const struct http_form *f = &call->form;
+    int max = call->api->d.conf->attach_max_per_case;
+    if (!f->nfiles)
+        return;
+    p->photos = arena_alloc(call->req->arena, f->nfiles * sizeof(*p->photos));
+    for (size_t i = 0; i < f->nfiles; i++) {
+        struct err e = ERR_INIT;
+        if (!call->api->d.attach || (int)p->nphotos >= max) {
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out (%s)", call->req->request_id, f->files[i].name,
+                    call->api->d.attach ? "too many files" : "attachments are not enabled");
+            continue;
+        }
+        if (!f->files[i].len || attach_store_put(call->api->d.attach, f->files[i].data, f->files[i].len,
+                                                 &p->photos[p->nphotos], &e) < 0) {
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s", call->req->request_id, f->files[i].name,
+                    f->files[i].len ? e.msg : "empty");
+            continue;
+        }
+        p->nphotos++;
+    }
+}
+
+/* After the case has committed: the stored photos become its attachments, each in its own
+ * transaction as through the attachments endpoint. The case exists and is answered whatever
+ * happens here (a failure is logged): the client must not send the report twice. */
+static void attach_photos(struct api_call *call, const struct case_created *created, const struct post_ctx *p)
+{
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    if (!p->nphotos)
+        return;
+    if (api_case_env(call, &env, &actor, &cfg) < 0) {
+        log_msg(LOG_ERROR, "request %s: case %s keeps no photo: %s", call->req->request_id, created->number, call->err.msg);
+        err_clear(&call->err);
+        return;
+    }
+    for (size_t i = 0; i < p->nphotos; i++) {
+        struct err e = ERR_INIT;
+        int64_t aid;
+        if (case_attach(&env, created->id, &p->photos[i], call->api->d.conf->attach_max_per_case, &aid, &e) < 0)
+            log_msg(LOG_ERROR, "request %s: photo %zu of case %s not attached: %s", call->req->request_id, i + 1,
+                    created->number, e.msg);
+    }
+}
 
 static int post_also(struct store_conn *c, const struct case_created *created, void *ctx, struct err *err)
 {
@@ -721,6 +744,7 @@ static int post_reply(struct api_call *call, const struct case_created *created,
 {
     struct post_ctx *p = ctx;
     (void)actor;
+    attach_photos(call, created, p);
     struct out o;
     out_init(&o, p->xml, call->req->arena);
     out_list(&o, "service_requests", 0);
@@ -839,18 +863,20 @@ static const char *title_from(struct arena *a, const char *description, const ch
     return arena_printf(a, "%.*s%s", (int)n, description, cut ? "…" : "");
 }
 
-static int post_request(struct api_call *call, int xml, const struct http_form *f)
+int api_open311_post_request(struct api_call *call)
 {
     struct arena *a = call->req->arena;
-    struct open311_client cl;
+    const struct http_form *f = &call->form;
+    const struct open311_client *cl = call->client;
     struct open311_service sv;
     struct case_new in = {0};
     struct post_ctx *p = arena_alloc(a, sizeof(*p));
     const char *code, *lat, *lon, *address, *address_id, *description, *email, *first, *last, *phone, *media, *device,
         *account;
     int rc;
+    int xml;
     memset(p, 0, sizeof(*p));
-    if ((rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0 || (rc = client_of(call, f, &cl)) < 0)
+    if ((rc = format_of(call, &xml)) < 0 || (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
         return rc;
     if ((rc = form_text(call, f, "service_code", 32, &code)) < 0)
         return rc;
@@ -901,7 +927,7 @@ static int post_request(struct api_call *call, int xml, const struct http_form *
     p->xml = xml;
     p->account_id = account;
     p->token = arena_strdup(a, token);
-    p->rec.client_id = cl.id;
+    p->rec.client_id = cl->id;
     p->rec.token = p->token;
     p->rec.service_code = sv.code;
     p->rec.address_id = address_id;
@@ -909,6 +935,7 @@ static int post_request(struct api_call *call, int xml, const struct http_form *
     p->rec.device_id = device;
     p->rec.account_id = account;
     p->rec.media_url = media;
+    store_photos(call, p);
     return api_case_intake_also(call, &in, post_also, p, post_reply, p);
 }
 
@@ -938,15 +965,16 @@ static int update_audit_hook(void *ctx, struct store_conn *c, const char *action
     return open311_update_record(c, u->client_id, u->external_id, u->event_id, u->status, err);
 }
 
-static int post_update(struct api_call *call, int xml, const struct http_form *f)
+int api_open311_post_update(struct api_call *call)
 {
     struct arena *a = call->req->arena;
-    struct open311_client cl;
+    const struct http_form *f = &call->form;
+    const struct open311_client *cl = call->client;
     struct case_rec rec;
     const char *id, *update_id, *status, *when, *description, *account;
     int64_t t, event_id = 0;
-    int rc;
-    if ((rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0 || (rc = client_of(call, f, &cl)) < 0)
+    int xml, rc;
+    if ((rc = format_of(call, &xml)) < 0 || (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
         return rc;
     if ((rc = form_text(call, f, "service_request_id", 40, &id)) < 0 || (rc = form_text(call, f, "update_id", 100, &update_id)) < 0 ||
         (rc = form_text(call, f, "status", 40, &status)) < 0 || (rc = form_text(call, f, "updated_datetime", 40, &when)) < 0 ||
@@ -965,7 +993,7 @@ static int post_update(struct api_call *call, int xml, const struct http_form *f
     rc = case_get_by_number(call->conn, id, a, &rec, &call->err);
     if (rc == ERR_NOT_FOUND)
         return err_field(&call->err, ERR_NOT_FOUND, "service_request_id", "service_request_id '%.40s' not found", id);
-    if (rc < 0 || (rc = open311_update_seen(call->conn, cl.id, update_id, &event_id, &call->err)) < 0)
+    if (rc < 0 || (rc = open311_update_seen(call->conn, cl->id, update_id, &event_id, &call->err)) < 0)
         return rc;
     if (rc == 0) {
         struct case_env env;
@@ -975,7 +1003,7 @@ static int post_update(struct api_call *call, int xml, const struct http_form *f
         if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)
             return rc;
         struct update_audit *ua = arena_alloc(a, sizeof(*ua));
-        *ua = (struct update_audit){env.audit, env.audit_ctx, rec.id, cl.id, update_id, status, 0};
+        *ua = (struct update_audit){env.audit, env.audit_ctx, rec.id, cl->id, update_id, status, 0};
         env.audit = update_audit_hook;
         env.audit_ctx = ua;
         if ((rc = case_act(&env, rec.id, &act, &call->err)) < 0)
@@ -992,24 +1020,6 @@ static int post_update(struct api_call *call, int xml, const struct http_form *f
     out_obj_end(&o);
     out_list_end(&o);
     return out_reply(call, &o, 200);
-}
-
-int api_open311_post(struct api_call *call)
-{
-    struct http_form f;
-    const char *name;
-    int xml, rc;
-    if ((rc = split_file(call, &name, &xml)) < 0)
-        return rc;
-    if (strcmp(name, "services") == 0) {
-        http_res_header(call->res, "Allow", "GET, HEAD");
-        return err_set(&call->err, ERR_METHOD, "method POST is not allowed on %s", call->req->path);
-    }
-    if (strcmp(name, "requests") != 0 && strcmp(name, "servicerequestupdates") != 0)
-        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s", call->req->path);
-    if ((rc = parse_form(call, &f)) < 0)
-        return rc;
-    return strcmp(name, "requests") == 0 ? post_request(call, xml, &f) : post_update(call, xml, &f);
 }
 
 /* ---------------------------------------------------------------- admin: clients */
@@ -1049,9 +1059,9 @@ int api_open311_client_list(struct api_call *call)
 }
 
 static const struct json_field client_fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 2, 48},
-    {"rate_limit", JT_INT, JF_NULLABLE, 1, OPEN311_RATE_MAX},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, JF_REQUIRED, 2, 48, NULL},
+    {"rate_limit", JT_INT, JF_NULLABLE, 1, OPEN311_RATE_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_open311_client_create(struct api_call *call)
@@ -1161,27 +1171,26 @@ int api_open311_attrs_get(struct api_call *call)
     return reply_attrs(call, id);
 }
 
-static const struct json_field attrs_fields[] = {
-    {"attributes", JT_ANY, JF_REQUIRED, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
-static const struct json_field attr_fields[] = {
-    {"code", JT_STRING, JF_REQUIRED, 1, 32},
-    {"order", JT_INT, JF_REQUIRED, 1, 1000},
-    {"variable", JT_BOOL, 0, 0, 0},
-    {"datatype", JT_STRING, JF_REQUIRED, 1, 20},
-    {"required", JT_BOOL, 0, 0, 0},
-    {"description", JT_STRING, JF_REQUIRED, 1, 500},
-    {"datatype_description", JT_STRING, JF_NULLABLE, 0, 200},
-    {"values", JT_ANY, JF_NULLABLE, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
 static const struct json_field value_fields[] = {
-    {"key", JT_STRING, JF_REQUIRED, 1, 64},
-    {"name", JT_STRING, JF_REQUIRED, 1, 200},
-    {NULL, 0, 0, 0, 0},
+    {"key", JT_STRING, JF_REQUIRED, 1, 64, NULL},
+    {"name", JT_STRING, JF_REQUIRED, 1, 200, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field attr_fields[] = {
+    {"code", JT_STRING, JF_REQUIRED, 1, 32, NULL},
+    {"order", JT_INT, JF_REQUIRED, 1, 1000, NULL},
+    {"variable", JT_BOOL, 0, 0, 0, NULL},
+    {"datatype", JT_STRING, JF_REQUIRED, 1, 20, NULL},
+    {"required", JT_BOOL, 0, 0, 0, NULL},
+    {"description", JT_STRING, JF_REQUIRED, 1, 500, NULL},
+    {"datatype_description", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {"values", JT_ARRAY_OBJECT, JF_NULLABLE, 0, 100, value_fields},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const struct json_field attrs_fields[] = {
+    {"attributes", JT_ARRAY_OBJECT, JF_REQUIRED, 0, 50, attr_fields},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 /* PUT replaces the whole definition: {"attributes":[{code, order, datatype, description,
@@ -1194,22 +1203,15 @@ int api_open311_attrs_put(struct api_call *call)
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = category_exists(call, id)) < 0 ||
         (rc = json_check(call->body, attrs_fields, &call->err)) < 0)
         return rc;
-    const cJSON *list = json_get(call->body, "attributes");
-    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 50)
-        return err_field(&call->err, ERR_BAD_REQUEST, "attributes", "attributes is an array of at most 50 objects");
-    int n = cJSON_GetArraySize(list);
+    const json_t *list = json_get(call->body, "attributes");
+    int n = json_array_size(list);
     struct open311_attr *at = arena_alloc(a, (size_t)(n ? n : 1) * sizeof(*at));
     for (int i = 0; i < n; i++) {
-        const cJSON *x = cJSON_GetArrayItem(list, i);
-        if (!cJSON_IsObject(x))
-            return err_field(&call->err, ERR_BAD_REQUEST, "attributes", "attributes[%d] must be an object", i);
-        if ((rc = json_check(x, attr_fields, &call->err)) < 0)
-            return rc;
+        const json_t *x = json_array_item(list, i);
         int t = open311_datatype_from_name(json_get_str(x, "datatype"));
         if (t < 0)
             return err_field(&call->err, ERR_BAD_REQUEST, "datatype",
                              "datatype must be string, number, datetime, text, singlevaluelist or multivaluelist");
-        memset(&at[i], 0, sizeof(at[i]));
         at[i].code = arena_strdup(a, json_get_str(x, "code"));
         at[i].order = (int)json_get_int(x, "order", 0);
         at[i].variable = json_get_bool(x, "variable", 1);
@@ -1218,21 +1220,14 @@ int api_open311_attrs_put(struct api_call *call)
         at[i].description = arena_strdup(a, json_get_str(x, "description"));
         const char *dd = json_get_str(x, "datatype_description");
         at[i].datatype_description = arena_strdup(a, dd ? dd : "");
-        const cJSON *vals = json_get(x, "values");
+        const json_t *vals = json_get(x, "values");
+        int nv = json_array_size(vals);
+        struct open311_value *v = arena_alloc(a, (size_t)(nv ? nv : 1) * sizeof(*v));
+        for (int k = 0; k < nv; k++) {
+            v[k].key = arena_strdup(a, json_get_str(json_array_item(vals, k), "key"));
+            v[k].name = arena_strdup(a, json_get_str(json_array_item(vals, k), "name"));
+        }
         if (vals) {
-            if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) > 100)
-                return err_field(&call->err, ERR_BAD_REQUEST, "values", "values is an array of at most 100 {key, name}");
-            int nv = cJSON_GetArraySize(vals);
-            struct open311_value *v = arena_alloc(a, (size_t)(nv ? nv : 1) * sizeof(*v));
-            for (int k = 0; k < nv; k++) {
-                const cJSON *y = cJSON_GetArrayItem(vals, k);
-                if (!cJSON_IsObject(y))
-                    return err_field(&call->err, ERR_BAD_REQUEST, "values", "values[%d] must be an object", k);
-                if ((rc = json_check(y, value_fields, &call->err)) < 0)
-                    return rc;
-                v[k].key = arena_strdup(a, json_get_str(y, "key"));
-                v[k].name = arena_strdup(a, json_get_str(y, "name"));
-            }
             at[i].values = v;
             at[i].nvalues = (size_t)nv;
         }

@@ -3,14 +3,12 @@
  * Lists do not depend on who asks, so their serialised bodies are cached until the next
  * organisation write (api_cache_*), which is what keeps the hot category list cheap.
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
 #include "cal/cal.h"
-#include "geo/geo.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -34,15 +32,7 @@ static void kid(struct jw *w, const char *key, int64_t id)
 /* A JSON member that must be a GeoJSON object (or null), serialised for the org module. */
 static int boundary_text(struct api_call *call, const char **out)
 {
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(call->body, "boundary");
-    *out = NULL;
-    if (!b || cJSON_IsNull(b))
-        return 0;
-    if (!cJSON_IsObject(b))
-        return err_field(&call->err, ERR_BAD_REQUEST, "boundary", "field 'boundary' must be a GeoJSON object");
-    char *text = cJSON_PrintUnformatted(b);
-    *out = arena_strdup(call->req->arena, text);
-    free(text);
+    *out = json_print(json_get(call->body, "boundary"), call->req->arena);
     return 0;
 }
 
@@ -142,12 +132,12 @@ int api_region_get(struct api_call *call)
 }
 
 static const struct json_field region_create_fields[] = {
-    {"code", JT_STRING, JF_REQUIRED, 1, ORG_CODE_MAX},
-    {"name", JT_STRING, JF_REQUIRED, 1, ORG_NAME_MAX},
-    {"level", JT_STRING, JF_REQUIRED, 0, 0},
-    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"boundary", JT_ANY, JF_NULLABLE, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"code", JT_STRING, JF_REQUIRED, 1, ORG_CODE_MAX, NULL},
+    {"name", JT_STRING, JF_REQUIRED, 1, ORG_NAME_MAX, NULL},
+    {"level", JT_STRING, JF_REQUIRED, 0, 0, NULL},
+    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"boundary", JT_OBJECT, JF_NULLABLE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static int region_state(struct api_call *call, int64_t id, char **out)
@@ -198,9 +188,9 @@ int api_region_create(struct api_call *call)
 }
 
 static const struct json_field region_update_fields[] = {
-    {"name", JT_STRING, 0, 1, ORG_NAME_MAX},
-    {"boundary", JT_ANY, JF_NULLABLE, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, 0, 1, ORG_NAME_MAX, NULL},
+    {"boundary", JT_OBJECT, JF_NULLABLE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_region_update(struct api_call *call)
@@ -241,41 +231,6 @@ int api_region_delete(struct api_call *call)
     return 0;
 }
 
-/* The point index is rebuilt on first use after any organisation write. */
-static int geo_current(struct api_call *call, struct geo_index **out)
-{
-    struct api *api = call->api;
-    int rc = 0;
-    pthread_mutex_lock(&api->geo_lock);
-    int64_t version = atomic_load(&api->org_version);
-    if (api->geo && api->geo_version == version) {
-        *out = api->geo;
-        goto out;
-    }
-    struct org_region_filter f = {.with_boundary = 1};
-    struct org_region *v;
-    size_t n;
-    struct geo_index *ix;
-    if ((rc = org_region_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0 ||
-        (rc = geo_index_new(&ix, &call->err)) < 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].boundary)
-            continue;
-        struct err ignored = ERR_INIT;
-        /* A stored boundary was validated on write; one GEOS now refuses is skipped, not fatal. */
-        geo_index_add(ix, v[i].id, org_region_depth(v[i].level), v[i].boundary, &ignored);
-    }
-    /* Lookups in flight on the old index finish before the lock is released, so it can go. */
-    geo_index_free(api->geo);
-    api->geo = ix;
-    api->geo_version = version;
-    *out = ix;
-out:
-    pthread_mutex_unlock(&api->geo_lock);
-    return rc;
-}
-
 static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
 {
     const char *v = http_req_query(call->req, name);
@@ -292,14 +247,8 @@ static int query_coord(struct api_call *call, const char *name, double lo, doubl
 
 int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id)
 {
-    struct geo_index *ix;
-    int rc = geo_current(call, &ix);
-    if (rc < 0)
-        return rc;
-    pthread_mutex_lock(&call->api->geo_lock);
-    *region_id = geo_locate(ix, lon, lat);
-    pthread_mutex_unlock(&call->api->geo_lock);
-    return 0;
+    struct app_ctx x = api_ctx(call);
+    return app_locate_region(&x, lat, lon, region_id);
 }
 
 int api_region_locate(struct api_call *call)
@@ -428,13 +377,13 @@ int api_department_get(struct api_call *call)
 }
 
 static const struct json_field department_fields[] = {
-    {"code", JT_STRING, 0, 1, ORG_CODE_MAX},
-    {"name", JT_STRING, 0, 1, ORG_NAME_MAX},
-    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"phone", JT_STRING, JF_NULLABLE, 0, ORG_PHONE_MAX},
-    {"active", JT_BOOL, 0, 0, 0},
-    {"region_ids", JT_ARRAY_INT, 0, 0, ORG_DEPT_REGIONS_MAX},
-    {NULL, 0, 0, 0, 0},
+    {"code", JT_STRING, 0, 1, ORG_CODE_MAX, NULL},
+    {"name", JT_STRING, 0, 1, ORG_NAME_MAX, NULL},
+    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"phone", JT_STRING, JF_NULLABLE, 0, ORG_PHONE_MAX, NULL},
+    {"active", JT_BOOL, 0, 0, 0, NULL},
+    {"region_ids", JT_ARRAY_INT, 0, 0, ORG_DEPT_REGIONS_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static int set_regions(struct api_call *call, int64_t id)
@@ -610,32 +559,30 @@ int api_category_get(struct api_call *call)
     return rc < 0 ? rc : reply_category(call, 200, id);
 }
 
-static const struct json_field category_fields[] = {
-    {"code", JT_STRING, 0, 2, 6},
-    {"name", JT_STRING, 0, 1, ORG_NAME_MAX},
-    {"level", JT_INT, 0, 1, 3},
-    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"department_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0},
-    {"urgency", JT_STRING, 0, 0, 0},
-    {"sla", JT_OBJECT, JF_NULLABLE, 0, 0},
-    {"keywords", JT_STRING, 0, 0, ORG_KEYWORDS_MAX},
-    {"active", JT_BOOL, 0, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
 static const struct json_field sla_fields[] = {
-    {"sign", JT_INT, JF_REQUIRED, 0, 100000},
-    {"reply", JT_INT, JF_REQUIRED, 0, 100000},
-    {"resolve", JT_INT, JF_REQUIRED, 0, 100000},
-    {"unit", JT_STRING, JF_REQUIRED, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"sign", JT_INT, JF_REQUIRED, 0, 100000, NULL},
+    {"reply", JT_INT, JF_REQUIRED, 0, 100000, NULL},
+    {"resolve", JT_INT, JF_REQUIRED, 0, 100000, NULL},
+    {"unit", JT_STRING, JF_REQUIRED, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field category_fields[] = {
+    {"code", JT_STRING, 0, 2, 6, NULL},
+    {"name", JT_STRING, 0, 1, ORG_NAME_MAX, NULL},
+    {"level", JT_INT, 0, 1, 3, NULL},
+    {"parent_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"department_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"urgency", JT_STRING, 0, 0, 0, NULL},
+    {"sla", JT_OBJECT, JF_NULLABLE, 0, 0, sla_fields},
+    {"keywords", JT_STRING, 0, 0, ORG_KEYWORDS_MAX, NULL},
+    {"active", JT_BOOL, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 /* Fill the mutable fields present in the body into 'in'. */
 static int category_body(struct api_call *call, struct org_category_in *in)
 {
     const char *u = json_get_str(call->body, "urgency");
-    int rc;
     if (u) {
         int urg = org_urgency_from_name(u);
         if (urg < 0)
@@ -654,13 +601,6 @@ static int category_body(struct api_call *call, struct org_category_in *in)
         memset(&in->sla, 0, sizeof(in->sla));
     } else if (json_get(call->body, "sla")) {
         const json_t *sla = json_get(call->body, "sla");
-        if ((rc = json_check(sla, sla_fields, &call->err)) < 0) {
-            char field[ERR_FIELD_MAX + 8];
-            snprintf(field, sizeof(field), "sla.%s", call->err.field);
-            field[ERR_FIELD_MAX - 1] = '\0';
-            memcpy(call->err.field, field, ERR_FIELD_MAX);
-            return rc;
-        }
         int unit = cal_unit_from_name(json_get_str(sla, "unit"));
         if (unit < 0)
             return err_field(&call->err, ERR_BAD_REQUEST, "sla.unit", "field 'sla.unit' must be work_hours, work_days or hours");
@@ -803,10 +743,10 @@ int api_calendar_get(struct api_call *call)
 }
 
 static const struct json_field calendar_fields[] = {
-    {"utc_offset_min", JT_INT, 0, -720, 840},
-    {"workdays", JT_ARRAY_INT, 0, 1, 7},
-    {"periods", JT_STRING, 0, 1, ORG_PERIODS_TEXT_MAX},
-    {NULL, 0, 0, 0, 0},
+    {"utc_offset_min", JT_INT, 0, -720, 840, NULL},
+    {"workdays", JT_ARRAY_INT, 0, 1, 7, NULL},
+    {"periods", JT_STRING, 0, 1, ORG_PERIODS_TEXT_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 static char *settings_state(struct api_call *call, const struct org_calendar_settings *s)
@@ -850,9 +790,9 @@ int api_calendar_put(struct api_call *call)
 }
 
 static const struct json_field day_fields[] = {
-    {"kind", JT_STRING, JF_REQUIRED, 0, 0},
-    {"name", JT_STRING, 0, 0, ORG_DAY_NAME_MAX},
-    {NULL, 0, 0, 0, 0},
+    {"kind", JT_STRING, JF_REQUIRED, 0, 0, NULL},
+    {"name", JT_STRING, 0, 0, ORG_DAY_NAME_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_calendar_day_put(struct api_call *call)

@@ -62,10 +62,10 @@ static char *user_state(struct api_call *call, const struct auth_user *u)
 /* "username" is accepted as a synonym of "name": clients written against the case API's
  * contract use it. */
 static const struct json_field login_fields[] = {
-    {"name", JT_STRING, 0, 1, 64},
-    {"username", JT_STRING, 0, 1, 64},
-    {"password", JT_STRING, JF_REQUIRED, 1, 128},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, 0, 1, 64, NULL},
+    {"username", JT_STRING, 0, 1, 64, NULL},
+    {"password", JT_STRING, JF_REQUIRED, 1, 128, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_login(struct api_call *call)
@@ -206,14 +206,14 @@ static int reply_user(struct api_call *call, int status, int64_t id)
 }
 
 static const struct json_field user_create_fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 2, 64},
-    {"display_name", JT_STRING, 0, 0, 100},
-    {"password", JT_STRING, JF_REQUIRED, 8, 128},
-    {"roles", JT_ARRAY_STRING, JF_REQUIRED, 1, 8},
-    {"region", JT_STRING, JF_NULLABLE, 0, 64},
-    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS},
-    {"phone", JT_STRING, 0, 0, 32},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, JF_REQUIRED, 2, 64, NULL},
+    {"display_name", JT_STRING, 0, 0, 100, NULL},
+    {"password", JT_STRING, JF_REQUIRED, 8, 128, NULL},
+    {"roles", JT_ARRAY_STRING, JF_REQUIRED, 1, 8, NULL},
+    {"region", JT_STRING, JF_NULLABLE, 0, 64, NULL},
+    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS, NULL},
+    {"phone", JT_STRING, 0, 0, 32, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_user_create(struct api_call *call)
@@ -241,13 +241,13 @@ int api_user_create(struct api_call *call)
 }
 
 static const struct json_field user_update_fields[] = {
-    {"display_name", JT_STRING, 0, 0, 100},
-    {"roles", JT_ARRAY_STRING, 0, 1, 8},
-    {"region", JT_STRING, JF_NULLABLE, 0, 64},
-    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS},
-    {"phone", JT_STRING, 0, 0, 32},
-    {"active", JT_BOOL, 0, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"display_name", JT_STRING, 0, 0, 100, NULL},
+    {"roles", JT_ARRAY_STRING, 0, 1, 8, NULL},
+    {"region", JT_STRING, JF_NULLABLE, 0, 64, NULL},
+    {"departments", JT_ARRAY_INT, 0, 0, AUTH_MAX_DEPTS, NULL},
+    {"phone", JT_STRING, 0, 0, 32, NULL},
+    {"active", JT_BOOL, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_user_update(struct api_call *call)
@@ -279,9 +279,9 @@ int api_user_update(struct api_call *call)
 }
 
 static const struct json_field password_fields[] = {
-    {"password", JT_STRING, JF_REQUIRED, 0, 0},
-    {"current_password", JT_STRING, 0, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"password", JT_STRING, JF_REQUIRED, 0, 0, NULL},
+    {"current_password", JT_STRING, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 int api_user_password(struct api_call *call)

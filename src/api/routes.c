@@ -9,6 +9,8 @@
 #define STAFF ROLE_STAFF
 #define ADMIN ROLE_ADMIN
 #define OPS (ROLE_ADMIN | ROLE_DATA_OFFICER)
+#define O311 ROUTE_O311_ERRORS
+#define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY)
 
 const struct api_route api_routes[] = {
     /* method      pattern                                 handler                  roles  scope             flags */
@@ -84,14 +86,15 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},
 
     /* Open311 GeoReport v2 (docs/open311.md): public reads; a POST carries a client's
-     * api_key in its form, checked by the handler, which then acts as the client's service
-     * account. The {file} segments carry the format suffix (.xml or .json). */
-    {HTTP_GET,    "/open311/{file}",                       api_open311_discovery,   0,     SCOPE_NONE,       0},
-    {HTTP_GET,    "/open311/v2/{file}",                    api_open311_get,         0,     SCOPE_NONE,       0},
-    {HTTP_POST,   "/open311/v2/{file}",                    api_open311_post,        0,     SCOPE_NONE,       0},
-    {HTTP_GET,    "/open311/v2/services/{file}",           api_open311_service,     0,     SCOPE_NONE,       0},
-    {HTTP_GET,    "/open311/v2/requests/{file}",           api_open311_request,     0,     SCOPE_NONE,       0},
-    {HTTP_GET,    "/open311/v2/tokens/{file}",             api_open311_token,       0,     SCOPE_NONE,       0},
+     * api_key in its form (O311_KEY), and the call then acts as the client's service account.
+     * The {file} segments carry the format suffix (.xml or .json), {fmt} the suffix alone. */
+    {HTTP_GET,    "/open311/{file}",                       api_open311_discovery,   0,     SCOPE_NONE,       O311},
+    {HTTP_GET,    "/open311/v2/{file}",                    api_open311_get,         0,     SCOPE_NONE,       O311},
+    {HTTP_POST,   "/open311/v2/requests.{fmt}",            api_open311_post_request, 0,    SCOPE_NONE,       O311_POST},
+    {HTTP_POST,   "/open311/v2/servicerequestupdates.{fmt}", api_open311_post_update, 0,   SCOPE_NONE,       O311_POST},
+    {HTTP_GET,    "/open311/v2/services/{file}",           api_open311_service,     0,     SCOPE_NONE,       O311},
+    {HTTP_GET,    "/open311/v2/requests/{file}",           api_open311_request,     0,     SCOPE_NONE,       O311},
+    {HTTP_GET,    "/open311/v2/tokens/{file}",             api_open311_token,       0,     SCOPE_NONE,       O311},
     {HTTP_GET,    "/api/v1/cases/{id}/open311",            api_open311_case,        STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/open311/clients",               api_open311_client_list, ADMIN, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/open311/clients",               api_open311_client_create, ADMIN, SCOPE_NONE,     ROUTE_JSON},
@@ -100,4 +103,12 @@ const struct api_route api_routes[] = {
     {HTTP_PUT,    "/api/v1/categories/{id}/attributes",    api_open311_attrs_put,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
 
     {HTTP_OTHER, NULL, NULL, 0, SCOPE_NONE, 0},
+};
+
+/* What the flags add to the dispatch. */
+const struct api_route_attr api_route_attrs[] = {
+    /* flag               authenticate               error               prefix */
+    {ROUTE_O311_KEY,      api_open311_authenticate,  NULL,               NULL},
+    {ROUTE_O311_ERRORS,   NULL,                      api_open311_error,  "/open311/"},
+    {0, NULL, NULL, NULL},
 };

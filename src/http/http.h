@@ -220,7 +220,7 @@ struct http_part {
 int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a,
                         struct http_part *out, struct err *err);
 
-/* ---- application/x-www-form-urlencoded ---- */
+/* ---- forms: application/x-www-form-urlencoded or multipart/form-data ---- */
 
 #define HTTP_FORM_MAX_FIELDS 256
 
@@ -232,6 +232,8 @@ struct http_form_field {
 struct http_form {
     struct http_form_field *fields;   /* arena; in body order, repeats kept */
     size_t n;
+    struct http_part *files;          /* multipart/form-data only: the file parts, in body order */
+    size_t nfiles;
 };
 
 /*
@@ -242,6 +244,16 @@ struct http_form {
  * (its decoded name when known).
  */
 int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out, struct err *err);
+
+/*
+ * Parse a multipart/form-data body as a form (an Open311 client posting a report with its
+ * photo): parts with a filename, or declaring a Content-Type other than text/plain, are files
+ * ('files', bytes borrowed from the body); the others are fields whose value is the part's
+ * bytes, which must be UTF-8 without NUL. At most HTTP_FORM_MAX_FIELDS parts in all. Errors
+ * as http_multipart_file, but a form without files is one.
+ */
+int http_multipart_form(const char *content_type, const char *body, size_t len, struct arena *a,
+                        struct http_form *out, struct err *err);
 
 /* The first value of 'name', or NULL when absent. */
 const char *http_form_get(const struct http_form *f, const char *name);

@@ -25,6 +25,8 @@ int http_form_parse(const char *body, size_t len, struct arena *a, struct http_f
 {
     size_t cap = 0, pos = 0;
     out->fields = NULL;
+    out->files = NULL;
+    out->nfiles = 0;
     out->n = 0;
     /* Count the pairs first so the array is allocated once and the limit checked early. */
     for (size_t i = 0; i <= len; i++)

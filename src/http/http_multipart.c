@@ -1,6 +1,6 @@
 /*
  * multipart/form-data (RFC 7578), just enough to take one file from a browser form or a
- * phone app: the body is already complete in memory, so this is a bounded scan for the
+ * phone app, or a whole form with its files (an Open311 client posting a report with its photo): the body is already complete in memory, so this is a bounded scan for the
  * boundary, not a streaming parser. The file's bytes are returned in place (no copy); names
  * are copied to the arena. Everything is checked against the body's length: the input is the
  * client's.
@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "http/http.h"
 
 #define MAX_PARTS 16
@@ -107,12 +108,16 @@ static void part_headers(struct arena *a, const char *p, const char *end, struct
     }
 }
 
-int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a, struct http_part *out,
-                        struct err *err)
+/*
+ * Split a multipart/form-data body into its parts (at most 'max'), in body order, into an
+ * arena array. Errors as http_multipart_file, except that having no file is not one.
+ */
+static int split_parts(const char *content_type, const char *body, size_t len, struct arena *a, size_t max,
+                       struct http_part **out, size_t *n, struct err *err)
 {
     const char *end = body + len, *p;
-    int parts = 0, files = 0;
-    memset(out, 0, sizeof(*out));
+    *out = NULL;
+    *n = 0;
     if (!content_type || strncasecmp(content_type, "multipart/form-data", 19) != 0)
         return err_set(err, ERR_MEDIA_TYPE, "expected 'Content-Type: multipart/form-data'");
     const char *boundary = param(a, content_type, strlen(content_type), "boundary");
@@ -129,6 +134,7 @@ int http_multipart_file(const char *content_type, const char *body, size_t len, 
             return bad(err, "the multipart body does not contain its boundary");
         p += dlen;
     }
+    struct http_part *parts = arena_alloc(a, mem_size_mul(max, sizeof(*parts)));
     for (;;) {
         /* After a delimiter: "--" ends the body, else optional blanks and CRLF open a part. */
         if (end - p >= 2 && p[0] == '-' && p[1] == '-')
@@ -138,8 +144,8 @@ int http_multipart_file(const char *content_type, const char *body, size_t len, 
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
             return bad(err, "malformed multipart boundary line");
         p += 2;
-        if (++parts > MAX_PARTS)
-            return bad(err, "the multipart body has too many parts (at most 16)");
+        if (*n >= max)
+            return err_set(err, ERR_BAD_REQUEST, "the multipart body has too many parts (at most %zu)", max);
         struct http_part part = {0};
         const char *data;
         if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
@@ -157,14 +163,67 @@ int http_multipart_file(const char *content_type, const char *body, size_t len, 
             return bad(err, "the multipart body is truncated (no closing boundary)");
         part.data = data;
         part.len = (size_t)(next - data);
+        if (!part.name)
+            part.name = "";
+        parts[(*n)++] = part;
         p = next + dlen;
-        if (part.filename || (part.name && strcmp(part.name, "file") == 0)) {
+    }
+    *out = parts;
+    return 0;
+}
+
+int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a, struct http_part *out,
+                        struct err *err)
+{
+    struct http_part *parts;
+    size_t n, files = 0;
+    memset(out, 0, sizeof(*out));
+    int rc = split_parts(content_type, body, len, a, MAX_PARTS, &parts, &n, err);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].filename || strcmp(parts[i].name, "file") == 0) {
             if (++files > 1)
                 return bad(err, "send one file per request");
-            *out = part;
+            *out = parts[i];
         }
     }
     if (!files)
         return bad(err, "the multipart body has no file (a part with a filename, or the field 'file')");
+    return 0;
+}
+
+/* A part is a file when it says so (a filename) or declares a type other than plain text: some
+ * clients send a photo as a named field without a filename. */
+static int is_file(const struct http_part *p)
+{
+    return p->filename || (p->content_type && strncasecmp(p->content_type, "text/plain", 10) != 0);
+}
+
+int http_multipart_form(const char *content_type, const char *body, size_t len, struct arena *a, struct http_form *out,
+                        struct err *err)
+{
+    struct http_part *parts;
+    size_t n;
+    memset(out, 0, sizeof(*out));
+    int rc = split_parts(content_type, body, len, a, HTTP_FORM_MAX_FIELDS, &parts, &n, err);
+    if (rc < 0)
+        return rc;
+    out->fields = arena_alloc(a, mem_size_mul(n ? n : 1, sizeof(*out->fields)));
+    out->files = arena_alloc(a, mem_size_mul(n ? n : 1, sizeof(*out->files)));
+    for (size_t i = 0; i < n; i++) {
+        const struct http_part *p = &parts[i];
+        if (is_file(p)) {
+            out->files[out->nfiles++] = *p;
+            continue;
+        }
+        if (!*p->name)
+            return err_field(err, ERR_BAD_REQUEST, "form", "multipart part %zu has no field name", i + 1);
+        if (memchr(p->data, '\0', p->len) || utf8_invalid_at(p->data, p->len) >= 0)
+            return err_field(err, ERR_BAD_REQUEST, p->name, "form field '%.40s' is not UTF-8 text", p->name);
+        out->fields[out->n].name = p->name;
+        out->fields[out->n].value = arena_strndup(a, p->data, p->len);
+        out->n++;
+    }
     return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/mem.h"
 #include "core/utf8.h"
 
 /* Depth is measured on the raw text (outside strings) so that a hostile body of a million
@@ -105,20 +106,23 @@ static const char *type_name(enum json_type t)
     case JT_OBJECT: return "an object";
     case JT_ARRAY_INT: return "an array of integers";
     case JT_ARRAY_STRING: return "an array of strings";
+    case JT_ARRAY_OBJECT: return "an array of objects";
     case JT_ANY: return "any value";
     }
-    BUG("json field type %d has no name", (int)t);
+    return "?";
 }
 
-static int check_one(const cJSON *v, const struct json_field *f, struct err *err)
+static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix, struct err *err);
+
+/* 'path' names the member as the client wrote it: "title", "citizen.phone", "attributes[2].code". */
+static int check_one(const cJSON *v, const struct json_field *f, const char *path, struct err *err)
 {
     int ok = 0;
     int ranged = f->min != 0 || f->max != 0;
     if (cJSON_IsNull(v)) {
         if (f->flags & JF_NULLABLE)
             return 0;
-        return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be %s, not null", f->name,
-                         type_name(f->type));
+        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s, not null", path, type_name(f->type));
     }
     switch (f->type) {
     case JT_STRING: ok = cJSON_IsString(v); break;
@@ -128,33 +132,72 @@ static int check_one(const cJSON *v, const struct json_field *f, struct err *err
     case JT_OBJECT: ok = cJSON_IsObject(v); break;
     case JT_ARRAY_INT:
     case JT_ARRAY_STRING:
+    case JT_ARRAY_OBJECT:
         ok = cJSON_IsArray(v);
         for (const cJSON *e = ok ? v->child : NULL; e; e = e->next)
-            if (f->type == JT_ARRAY_INT ? !is_int(e) : !cJSON_IsString(e))
+            if (f->type == JT_ARRAY_INT ? !is_int(e) : f->type == JT_ARRAY_STRING ? !cJSON_IsString(e) : !cJSON_IsObject(e))
                 ok = 0;
         break;
     case JT_ANY: ok = 1; break;
     }
     if (!ok)
-        return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be %s", f->name,
-                         type_name(f->type));
-    if (!ranged)
-        return 0;
-    if (f->type == JT_INT || f->type == JT_NUMBER) {
-        if (v->valuedouble < f->min || v->valuedouble > f->max)
-            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must be between %g and %g",
-                             f->name, f->min, f->max);
-    } else if (f->type == JT_STRING) {
-        double n = (double)utf8_len(v->valuestring);
-        if (n < f->min || n > f->max)
-            return err_field(err, ERR_BAD_REQUEST, f->name,
-                             "field '%s' must be %g to %g characters long", f->name, f->min, f->max);
-    } else if (f->type == JT_ARRAY_INT || f->type == JT_ARRAY_STRING) {
-        double n = cJSON_GetArraySize(v);
-        if (n < f->min || n > f->max)
-            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' must have %g to %g items",
-                             f->name, f->min, f->max);
+        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s", path, type_name(f->type));
+    if (ranged) {
+        if (f->type == JT_INT || f->type == JT_NUMBER) {
+            if (v->valuedouble < f->min || v->valuedouble > f->max)
+                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be between %g and %g", path, f->min,
+                                 f->max);
+        } else if (f->type == JT_STRING) {
+            double n = (double)utf8_len(v->valuestring);
+            if (n < f->min || n > f->max)
+                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %g to %g characters long", path,
+                                 f->min, f->max);
+        } else if (f->type == JT_ARRAY_INT || f->type == JT_ARRAY_STRING || f->type == JT_ARRAY_OBJECT) {
+            double n = cJSON_GetArraySize(v);
+            if (n < f->min || n > f->max)
+                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must have %g to %g items", path, f->min,
+                                 f->max);
+        }
     }
+    /* Nested tables: the object's members, or each element's (the depth limit of
+     * json_parse bounds this recursion, and so does the finite nesting of the tables). */
+    if (f->sub && f->type == JT_OBJECT)
+        return check_members(v, f->sub, path, err);
+    if (f->sub && f->type == JT_ARRAY_OBJECT) {
+        int i = 0;
+        for (const cJSON *e = v->child; e; e = e->next, i++) {
+            char at[ERR_FIELD_MAX];
+            if (snprintf(at, sizeof(at), "%s[%d]", path, i) < 0)   /* a long path is cut, as err_field cuts it */
+                at[0] = '\0';
+            int rc = check_members(e, f->sub, at, err);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix, struct err *err)
+{
+    char path[ERR_FIELD_MAX];
+#define PATH(name) (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", (name)), path)
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        const struct json_field *f = fields;
+        while (f->name && strcmp(f->name, m->string) != 0)
+            f++;
+        if (!f->name)
+            return err_field(err, ERR_BAD_REQUEST, PATH(m->string), "unknown field '%s'", path);
+        for (const cJSON *d = m->next; d; d = d->next)
+            if (strcmp(d->string, m->string) == 0)
+                return err_field(err, ERR_BAD_REQUEST, PATH(m->string), "field '%s' appears twice", path);
+        int rc = check_one(m, f, PATH(m->string), err);
+        if (rc < 0)
+            return rc;
+    }
+    for (const struct json_field *f = fields; f->name; f++)
+        if ((f->flags & JF_REQUIRED) && !cJSON_GetObjectItemCaseSensitive(obj, f->name))
+            return err_field(err, ERR_BAD_REQUEST, PATH(f->name), "field '%s' is required", path);
+#undef PATH
     return 0;
 }
 
@@ -162,24 +205,7 @@ int json_check(const json_t *obj, const struct json_field *fields, struct err *e
 {
     if (!cJSON_IsObject(obj))
         return err_set(err, ERR_BAD_REQUEST, "request body must be a JSON object");
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        const struct json_field *f = fields;
-        while (f->name && strcmp(f->name, m->string) != 0)
-            f++;
-        if (!f->name)
-            return err_field(err, ERR_BAD_REQUEST, m->string, "unknown field '%s'", m->string);
-        for (const cJSON *d = m->next; d; d = d->next)
-            if (strcmp(d->string, m->string) == 0)
-                return err_field(err, ERR_BAD_REQUEST, m->string, "field '%s' appears twice",
-                                 m->string);
-        int rc = check_one(m, f, err);
-        if (rc < 0)
-            return rc;
-    }
-    for (const struct json_field *f = fields; f->name; f++)
-        if ((f->flags & JF_REQUIRED) && !cJSON_GetObjectItemCaseSensitive(obj, f->name))
-            return err_field(err, ERR_BAD_REQUEST, f->name, "field '%s' is required", f->name);
-    return 0;
+    return check_members(obj, fields, "", err);
 }
 
 const json_t *json_get(const json_t *obj, const char *name)
@@ -235,6 +261,23 @@ int json_array_size(const json_t *arr)
 int64_t json_array_int(const json_t *arr, int i)
 {
     return to_int(cJSON_GetArrayItem(arr, i), 0);
+}
+
+const json_t *json_array_item(const json_t *arr, int i)
+{
+    return cJSON_GetArrayItem(arr, i);
+}
+
+char *json_print(const json_t *v, struct arena *a)
+{
+    if (!v)
+        return NULL;
+    char *text = cJSON_PrintUnformatted(v);
+    if (!text)
+        abort();   /* cJSON fails only when malloc does; xmalloc aborts there too */
+    char *out = arena_strdup(a, text);
+    cJSON_free(text);
+    return out;
 }
 
 const char *json_array_str(const json_t *arr, int i)

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 
+struct arena;
 struct err;
 typedef struct cJSON json_t;
 
@@ -36,6 +37,7 @@ enum json_type {
     JT_OBJECT,
     JT_ARRAY_INT,      /* array of integers */
     JT_ARRAY_STRING,   /* array of strings */
+    JT_ARRAY_OBJECT,   /* array of objects, each checked against 'sub' when given */
     JT_ANY,
 };
 
@@ -49,10 +51,25 @@ struct json_field {
     enum json_type type;
     unsigned flags;
     double min, max;        /* JT_INT/JT_NUMBER range, string length in characters, array length; both 0 = unchecked */
+    const struct json_field *sub;   /* JT_OBJECT / JT_ARRAY_OBJECT: the members' table; NULL = unchecked */
 };
 
-/* Check that 'obj' is an object whose members all appear in 'fields' (ended by name NULL)
- * with the right types and ranges, and that required ones are present. */
+/*
+ * Check that 'obj' is an object whose members all appear in 'fields' (ended by name NULL)
+ * with the right types and ranges, and that required ones are present; members with a
+ * 'sub' table are checked against it, to any depth. An error names the member by its path
+ * in err->field and the message: "citizen.phone", "attributes[2].values[0].key".
+ *
+ *     static const struct json_field citizen_fields[] = {
+ *         {"name", JT_STRING, 0, 1, 50, NULL},
+ *         {NULL, 0, 0, 0, 0, NULL},
+ *     };
+ *     static const struct json_field create_fields[] = {
+ *         {"title", JT_STRING, JF_REQUIRED, 1, 200, NULL},
+ *         {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0, citizen_fields},
+ *         {NULL, 0, 0, 0, 0, NULL},
+ *     };
+ */
 int json_check(const json_t *obj, const struct json_field *fields, struct err *err);
 
 /* Member lookups; return NULL / the default when absent or null. */
@@ -67,6 +84,11 @@ int json_get_bool(const json_t *obj, const char *name, int def);
 int json_array_size(const json_t *arr);
 int64_t json_array_int(const json_t *arr, int i);
 const char *json_array_str(const json_t *arr, int i);
+/* Element i of an array (an object of a JT_ARRAY_OBJECT member, read with json_get_*), NULL
+ * past the end. */
+const json_t *json_array_item(const json_t *arr, int i);
+/* A value as compact JSON text in 'a' (a GeoJSON member handed on as text); NULL for NULL. */
+char *json_print(const json_t *v, struct arena *a);
 
 /*
  * The writer: appends compact JSON to 'b', inserting commas itself. Keys are written with

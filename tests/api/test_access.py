@@ -101,7 +101,8 @@ TABLE = [
     # Open311 error bodies are checked in test_open311.py.
     ("GET", "/open311/{file}", "/open311/discovery.json", None, PUBLIC, 200),
     ("GET", "/open311/v2/{file}", "/open311/v2/services.json", None, PUBLIC, 200),
-    ("POST", "/open311/v2/{file}", "/open311/v2/requests.json", PROBE, PUBLIC, 400),
+    ("POST", "/open311/v2/requests.{fmt}", "/open311/v2/requests.json", PROBE, PUBLIC, 400),
+    ("POST", "/open311/v2/servicerequestupdates.{fmt}", "/open311/v2/servicerequestupdates.json", PROBE, PUBLIC, 400),
     ("GET", "/open311/v2/services/{file}", "/open311/v2/services/020201.json", None, PUBLIC, 200),
     ("GET", "/open311/v2/requests/{file}", "/open311/v2/requests/20000101-000001.json", None, PUBLIC, 404),
     ("GET", "/open311/v2/tokens/{file}", "/open311/v2/tokens/no-such-token.json", None, PUBLIC, 404),

@@ -178,6 +178,17 @@ def test_not_found_errors_in_both_formats(gl):
                         timeout=10).status_code == 200
     r = requests.post(o311(gl, "services.json"), data={"api_key": KEY}, timeout=10)
     json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    # Only requests and servicerequestupdates take a POST (the route table says so).
+    r = requests.post(o311(gl, "nothing.xml"), data={"api_key": KEY}, timeout=10)
+    xml_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD"
+    r = requests.put(o311(gl, "requests.json"), data={"api_key": KEY}, timeout=10)
+    json_error(r, 405)
+    assert r.headers["Allow"] == "GET, HEAD, POST"
+    xml_error(requests.post(o311(gl, "requests.csv"), data={"api_key": KEY}, timeout=10), 404, ".xml or .json")
+    # No route at all under /open311/: still the Open311 format.
+    json_error(requests.get(gl.url("/open311/v3/services.json"), timeout=10), 404)
 
 
 # ---------------------------------------------------------------- POST: keys and validation
@@ -241,6 +252,60 @@ def test_form_encoding_edge_cases(gl):
     for bad in ("api_key=" + KEY + "&description=%zz", "api_key=" + KEY + "&description=%C3%28", "api_key=%00"):
         r = requests.post(o311(gl, "requests.xml"), data=bad, headers={"Content-Type": FORM}, timeout=10)
         xml_error(r, 400, "percent-encoded")
+
+
+def test_multipart_post_keeps_the_photo(gl):
+    """Clients that upload the photo (FixMyStreet among them) post multipart/form-data: the fields
+    as form fields, the photo as a file part. The report is accepted and the photo becomes an
+    attachment of the case (was: refused whole, 400)."""
+    from test_attachments import png
+    tag = unique("mp")
+    fields = [("api_key", KEY), ("service_code", "020201"), ("lat", "30.2"), ("long", "120.1"),
+              ("description", f"井盖缺失，附照片 {tag}"), ("attribute[KIND]", "lid"),
+              ("attribute[HAZARD][]", "hole"), ("attribute[HAZARD][]", "sunk"), ("first_name", "Wei")]
+    photo = png(61, 47, noise=True)  # its own bytes: attachments are shared by content
+    r = requests.post(o311(gl, "requests.xml"), data=fields, files={"media": ("photo.png", photo, "image/png")},
+                      timeout=30)
+    assert r.request.headers["Content-Type"].startswith("multipart/form-data")
+    number = created_id(r)
+    case = case_by_number(gl, number)
+    assert case["description"] == f"井盖缺失，附照片 {tag}" and case["channel"] == "open311"
+    assert len(case["attachments"]) == 1, case["attachments"]
+    att = case["attachments"][0]
+    assert (att["mime"], att["width"], att["height"], att["size"]) == ("image/png", 61, 47, len(photo))
+    assert gl.get("admin", att["url"]).content == photo
+    assert [e["action"] for e in case["timeline"]][:1] == ["create"] and "attach" in [e["action"] for e in case["timeline"]]
+    assert case["timeline"][-1]["actor"] == "open311.demo-fixmystreet"
+    origin = gl.get("dispatcher", f"/api/v1/cases/{case['id']}/open311").json()
+    assert origin["attributes"] == [{"code": "KIND", "value": "lid"}, {"code": "HAZARD", "value": "hole"},
+                                    {"code": "HAZARD", "value": "sunk"}]
+
+    # JSON answers too; a photo larger than the body limit of a plain form is within the upload
+    # limit that applies to multipart bodies.
+    big = png(800, 700, noise=True)
+    assert len(big) > 1048576
+    r = requests.post(o311(gl, "requests.json"), data=fields, files={"photo1": ("big.png", big, "image/png")},
+                      timeout=60)
+    number = json_of(r)[0]["service_request_id"]
+    assert [a["size"] for a in case_by_number(gl, number)["attachments"]] == [len(big)]
+
+    # A file that is not an image the server takes does not cost the citizen the report.
+    r = requests.post(o311(gl, "requests.json"), data=fields, files={"media": ("x.txt", b"not a photo", "text/plain")},
+                      timeout=30)
+    number = json_of(r)[0]["service_request_id"]
+    assert case_by_number(gl, number)["attachments"] == []
+
+    # The form's rules are the same as URL-encoded: the key, the attributes, the errors.
+    r = requests.post(o311(gl, "requests.xml"), data=[f for f in fields if f[0] != "api_key"],
+                      files={"media": ("photo.png", photo, "image/png")}, timeout=30)
+    xml_error(r, 403, "api_key")
+    r = requests.post(o311(gl, "requests.json"), data=[f for f in fields if f[0] != "attribute[KIND]"],
+                      files={"media": ("photo.png", photo, "image/png")}, timeout=30)
+    json_error(r, 400, "KIND")
+    body = b"--q\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n" + KEY.encode() + b"\r\n--q"
+    r = requests.post(o311(gl, "requests.xml"), data=body, headers={"Content-Type": "multipart/form-data; boundary=q"},
+                      timeout=10)
+    xml_error(r, 400, "multipart")
 
 
 # ---------------------------------------------------------------- the round trip

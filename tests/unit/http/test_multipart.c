@@ -95,3 +95,53 @@ TEST(multipart_binary_file)
     CHECK(p.len == sizeof(file) && memcmp(p.data, file, sizeof(file)) == 0, "file bytes intact (%zu)", p.len);
     arena_release(&a);
 }
+
+/* A whole form: text fields in order (repeats kept), files apart, whatever their names. */
+TEST(multipart_form_fields_and_files)
+{
+    static const char ct[] = "multipart/form-data; boundary=xYz";
+    static const char body[] =
+        "--xYz\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nk1\r\n"
+        "--xYz\r\nContent-Disposition: form-data; name=\"description\"\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+        "井盖\r\n缺失\r\n"
+        "--xYz\r\nContent-Disposition: form-data; name=\"attribute[HAZARD][]\"\r\n\r\nhole\r\n"
+        "--xYz\r\nContent-Disposition: form-data; name=\"attribute[HAZARD][]\"\r\n\r\nsunk\r\n"
+        "--xYz\r\nContent-Disposition: form-data; name=\"media\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJ\0PG\r\n"
+        "--xYz\r\nContent-Disposition: form-data; name=\"photo2\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n"
+        "--xYz--\r\n";
+    struct arena a;
+    struct http_form f;
+    struct err e = ERR_INIT;
+    arena_init(&a, 512);
+    int rc = http_multipart_form(ct, body, sizeof(body) - 1, &a, &f, &e);
+    CHECK_INT_EQ(rc, 0, "parsed: %s", e.msg);
+    CHECK(f.n == 4, "four fields, got %zu", f.n);
+    CHECK_STR_EQ(http_form_get(&f, "api_key"), "k1", "api_key");
+    CHECK_STR_EQ(http_form_get(&f, "description"), "井盖\r\n缺失", "a value keeps its line breaks");
+    CHECK(http_form_count(&f, "attribute[HAZARD][]") == 2, "repeats kept");
+    CHECK(f.nfiles == 2, "two files, got %zu", f.nfiles);
+    if (f.nfiles == 2) {
+        CHECK(f.files[0].len == 4 && memcmp(f.files[0].data, "J\0PG", 4) == 0, "file bytes as sent");
+        CHECK_STR_EQ(f.files[0].name, "media", "file field name");
+        CHECK_STR_EQ(f.files[1].name, "photo2", "a typed part without filename is a file");
+    }
+    arena_release(&a);
+
+    static const struct {
+        const char *name, *body;
+    } bad[] = {
+        {"NUL in a text field", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--"},
+        {"invalid UTF-8", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\n\xc3\x28\r\n--q--"},
+        {"field without a name", "--q\r\nContent-Disposition: form-data\r\n\r\nx\r\n--q--"},
+        {"truncated", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx"},
+    };
+    static const size_t lens[] = {sizeof("--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--") - 1, 0, 0, 0};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct err e2 = ERR_INIT;
+        arena_init(&a, 512);
+        size_t len = lens[i] ? lens[i] : strlen(bad[i].body);
+        CHECK_INT_EQ(http_multipart_form("multipart/form-data; boundary=q", bad[i].body, len, &a, &f, &e2), ERR_BAD_REQUEST,
+                     "%s", bad[i].name);
+        arena_release(&a);
+    }
+}

@@ -2,18 +2,19 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/mem.h"
 #include "json/json.h"
 #include "test.h"
 
 static const struct json_field fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 1, 5},
-    {"age", JT_INT, 0, 0, 150},
-    {"score", JT_NUMBER, 0, 0, 0},
-    {"ok", JT_BOOL, 0, 0, 0},
-    {"tags", JT_ARRAY_STRING, 0, 0, 2},
-    {"ids", JT_ARRAY_INT, 0, 0, 0},
-    {"note", JT_STRING, JF_NULLABLE, 0, 0},
-    {NULL, 0, 0, 0, 0},
+    {"name", JT_STRING, JF_REQUIRED, 1, 5, NULL},
+    {"age", JT_INT, 0, 0, 150, NULL},
+    {"score", JT_NUMBER, 0, 0, 0, NULL},
+    {"ok", JT_BOOL, 0, 0, 0, NULL},
+    {"tags", JT_ARRAY_STRING, 0, 0, 2, NULL},
+    {"ids", JT_ARRAY_INT, 0, 0, 0, NULL},
+    {"note", JT_STRING, JF_NULLABLE, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
 };
 
 TEST(json_parse_and_check_table)
@@ -125,4 +126,84 @@ TEST(json_writer)
         CHECK_STR_EQ(w.b.p, nums[i].want, "number %zu", i);
         jw_release(&w);
     }
+}
+
+/* Nested tables: an object inside an object, an array of objects whose members have their
+ * own table, and an array inside those; errors name the member by its path. */
+static const struct json_field value_fields[] = {
+    {"key", JT_STRING, JF_REQUIRED, 1, 8, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field item_fields[] = {
+    {"code", JT_STRING, JF_REQUIRED, 1, 8, NULL},
+    {"values", JT_ARRAY_OBJECT, JF_NULLABLE, 0, 2, value_fields},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field person_fields[] = {
+    {"name", JT_STRING, JF_NULLABLE, 0, 4, NULL},
+    {"phone", JT_STRING, 0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field nested_fields[] = {
+    {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0, person_fields},
+    {"items", JT_ARRAY_OBJECT, 0, 0, 3, item_fields},
+    {"free", JT_OBJECT, 0, 0, 0, NULL},   /* no table: any object */
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+TEST(json_check_nested)
+{
+    static const struct {
+        const char *body;
+        int want;
+        const char *field;
+    } rows[] = {
+        {"{}", 0, ""},
+        {"{\"citizen\":null,\"items\":[]}", 0, ""},
+        {"{\"citizen\":{\"name\":\"张三\"},\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"}]}]}", 0, ""},
+        {"{\"free\":{\"anything\":[1,{\"x\":2}]}}", 0, ""},
+        {"{\"citizen\":\"张三\"}", ERR_BAD_REQUEST, "citizen"},
+        {"{\"citizen\":{\"name\":5}}", ERR_BAD_REQUEST, "citizen.name"},
+        {"{\"citizen\":{\"name\":\"五个字的名\"}}", ERR_BAD_REQUEST, "citizen.name"},
+        {"{\"citizen\":{\"email\":\"a@b\"}}", ERR_BAD_REQUEST, "citizen.email"},
+        {"{\"citizen\":{\"phone\":\"1\",\"phone\":\"2\"}}", ERR_BAD_REQUEST, "citizen.phone"},
+        {"{\"items\":{}}", ERR_BAD_REQUEST, "items"},
+        {"{\"items\":[1]}", ERR_BAD_REQUEST, "items"},
+        {"{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"},{\"code\":\"C\"},{\"code\":\"D\"}]}", ERR_BAD_REQUEST, "items"},
+        {"{\"items\":[{\"code\":\"A\"},{}]}", ERR_BAD_REQUEST, "items[1].code"},
+        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"},{\"key\":\"\"}]}]}", ERR_BAD_REQUEST,
+         "items[0].values[1].key"},
+        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\",\"x\":1}]}]}", ERR_BAD_REQUEST, "items[0].values[0].x"},
+        {"{\"items\":[{\"code\":\"A\",\"values\":null}]}", 0, ""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct err e = ERR_INIT;
+        json_t *j = NULL;
+        int rc = json_parse(rows[i].body, strlen(rows[i].body), &j, &e);
+        CHECK_INT_EQ(rc, 0, "row %zu parses: %s", i, e.msg);
+        rc = json_check(j, nested_fields, &e);
+        CHECK_INT_EQ(rc, rows[i].want, "row %zu: %s (%s)", i, rows[i].body, e.msg);
+        CHECK_STR_EQ(e.field, rows[i].field, "row %zu: field", i);
+        if (rc < 0)
+            CHECK(strstr(e.msg, rows[i].field) != NULL, "row %zu: message names the path: %s", i, e.msg);
+        json_free(j);
+    }
+}
+
+TEST(json_array_item_and_print)
+{
+    static const char body[] = "{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"}],\"g\":{\"type\":\"Point\",\"c\":[1,2]}}";
+    struct err e = ERR_INIT;
+    json_t *j = NULL;
+    struct arena a;
+    arena_init(&a, 0);
+    CHECK_INT_EQ(json_parse(body, strlen(body), &j, &e), 0, "parse");
+    const json_t *items = json_get(j, "items");
+    CHECK_INT_EQ(json_array_size(items), 2, "two items");
+    CHECK_STR_EQ(json_get_str(json_array_item(items, 1), "code"), "B", "item 1");
+    CHECK(json_array_item(items, 2) == NULL, "past the end is NULL");
+    CHECK_STR_EQ(json_print(json_get(j, "g"), &a), "{\"type\":\"Point\",\"c\":[1,2]}", "compact text");
+    CHECK(json_print(json_get(j, "missing"), &a) == NULL, "absent prints NULL");
+    json_free(j);
+    arena_release(&a);
 }

@@ -309,6 +309,8 @@ int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
+/* Drop the cached responses (api_free). */
+void api_cache_free(struct api *api);
 
 /* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
  * suffix; the client's api_key (in the form) authenticates it, within its rate limit, as its

@@ -307,6 +307,9 @@ void api_org_changed(struct api_call *call);
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
+/* Set up what Open311's XML writer needs, once, before any request (api_new). */
+void api_open311_init(void);
+
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
 /* Drop the cached responses (api_free). */

@@ -3,7 +3,6 @@
  * stopped. The one file that knows every part of the API that holds state (the response
  * cache, the case view cache, the event streams), so those parts need not know each other.
  */
-#include <libxml/parser.h>
 #include <stdlib.h>
 
 #include "api/api_internal.h"
@@ -21,9 +20,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     api->d.attach = app_attach(app);
     api->d.data_key = app_data_key(app);
     api->d.web = deps->web;
-    /* libxml2 (the Open311 XML writer) sets up its global state here, in one thread, rather
-     * than lazily in whichever request thread writes XML first. */
-    xmlInitParser();
+    api_open311_init();
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);

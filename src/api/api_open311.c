@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "open311/open311.h"
+#include "org/org.h"
 #include "store/store.h"
 
 /* Exactly the types the discovery lists as formats, so a client that compares them matches;
@@ -625,6 +626,13 @@ int api_open311_get(struct api_call *call)
     return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s", call->req->path);
 }
 
+void api_open311_init(void)
+{
+    /* libxml2 sets up its global state here, in one thread, rather than lazily in whichever
+     * request thread writes XML first. */
+    xmlInitParser();
+}
+
 /* ---------------------------------------------------------------- clients: key, rate, account */
 
 /* A fixed one-minute window per client: enough to stop a runaway client, and cheap. */
@@ -1151,11 +1159,8 @@ static int reply_attrs(struct api_call *call, int64_t category_id)
 
 static int category_exists(struct api_call *call, int64_t id)
 {
-    int64_t found = 0;
-    int rc = store_query_int(call->conn, &found, &call->err, "SELECT count(*) FROM categories WHERE id = ?", "i", id);
-    if (rc < 0)
-        return rc;
-    return found ? 0 : err_set(&call->err, ERR_NOT_FOUND, "no category %lld", (long long)id);
+    struct org_category k;
+    return org_category_get(call->conn, id, call->req->arena, &k, &call->err);
 }
 
 int api_open311_attrs_get(struct api_call *call)

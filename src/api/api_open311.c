@@ -1054,16 +1054,12 @@ int api_open311_client_list(struct api_call *call)
     if ((rc = open311_client_list(call->conn, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
+    api_list_begin(&w);
     for (size_t i = 0; i < n; i++) {
         client_json(&w, &v[i]);
         jw_obj_end(&w);
     }
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, NULL, n);
     return api_reply(call, 200, &w);
 }
 

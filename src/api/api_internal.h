@@ -183,6 +183,7 @@ int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
 int api_case_get(struct api_call *call);
 int api_case_action(struct api_call *call);
+int api_case_actions_meta(struct api_call *call);
 int api_case_contact(struct api_call *call);
 int api_case_lookup(struct api_call *call);
 int api_case_attachment_add(struct api_call *call);

@@ -308,6 +308,9 @@ void api_org_changed(struct api_call *call);
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
+/* Set up what Open311's XML writer needs, once, before any request (api_new). */
+void api_open311_init(void);
+
 /*
  * Lists and record writes (api_crud.c), so a resource is its render function and a table.
  *
@@ -361,6 +364,8 @@ int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
+/* Drop the cached responses (api_free). */
+void api_cache_free(struct api *api);
 
 /* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
  * suffix; the client's api_key (in the form) authenticates it, within its rate limit, as its

@@ -625,6 +625,13 @@ int api_open311_get(struct api_call *call)
     return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s", call->req->path);
 }
 
+void api_open311_init(void)
+{
+    /* libxml2 sets up its global state here, in one thread, rather than lazily in whichever
+     * request thread writes XML first. */
+    xmlInitParser();
+}
+
 /* ---------------------------------------------------------------- clients: key, rate, account */
 
 /* A fixed one-minute window per client: enough to stop a runaway client, and cheap. */

@@ -80,10 +80,8 @@ int triage_train_from_db(struct store_conn *c, const char *path, const char *act
     snprintf(version, TRIAGE_LABEL_MAX, "%s", triage_model_version(m));
     *examples = n;
     *labels = triage_model_nlabels(m);
-    if (store_exec(c, err,
-                   "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'db', ?)",
-                   "itidt", now, version, (int64_t)n, *labels, actor) < 0)
-        rc = err->code;
+    struct triage_training t = {.at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
+    rc = triage_training_record(c, &t, err);
 out:
     triage_model_free(m);
     arena_release(&a);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "app/app.h"
 #include "attach/attach.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
@@ -220,7 +221,7 @@ static int cmd_init(const struct conf *cf, const struct opts *o, struct err *err
         printf("demo users (password '%s'):\n", pw);
         for (size_t i = 0; i < demo_users_count; i++)
             printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles, demo_users[i].what);
-        char *model = api_triage_model_path(cf);
+        char *model = app_triage_model_path(cf);
         rc = demo_triage_train(st, model, clock_now(&clk), err);
         if (rc == 0)
             printf("demo triage model: %s\n", model);
@@ -466,7 +467,7 @@ static int cmd_triage_from_db(const struct conf *cf, int argc, char **argv, stru
     char version[TRIAGE_LABEL_MAX];
     size_t n = 0;
     int labels = 0, rc;
-    char *path = model ? xstrdup(model) : api_triage_model_path(cf);
+    char *path = model ? xstrdup(model) : app_triage_model_path(cf);
     if ((rc = open_store(cf, &st, err)) < 0)
         goto out;
     if ((rc = store_conn(st, &c, err)) == 0 &&
@@ -482,6 +483,7 @@ static int cmd_serve(const struct conf *cf, struct err *err)
 {
     struct store *st = NULL;
     struct auth *auth = NULL;
+    struct app *app = NULL;
     struct api *api = NULL;
     struct http_static *web = NULL;
     struct http_server *srv = NULL;
@@ -508,9 +510,13 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     }
     if ((rc = open_attachments(cf, &attach, err)) < 0)
         goto out;
-    struct api_deps deps = {.conf = cf, .store = st, .auth = auth, .web = web, .clock = clock_real(), .data_key = key,
-                            .attach = attach};
-    if ((rc = api_new(&api, &deps, err)) < 0 || (rc = api_start_triage(api, err)) < 0)
+    struct app_deps ad = {.conf = cf, .store = st, .auth = auth, .clock = clock_real(), .data_key = key,
+                          .attach = attach};
+    struct api_deps deps = {.web = web};
+    if ((rc = app_new(&app, &ad, err)) < 0 || (rc = app_start_triage(app, err)) < 0)
+        goto out;
+    deps.app = app;
+    if ((rc = api_new(&api, &deps, err)) < 0)
         goto out;
     struct http_options ho = {
         .listen = cf->listen,
@@ -525,7 +531,7 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;
     api_set_server(api, srv);
-    if ((rc = api_start_sweeper(api, err)) < 0 || (rc = api_start_notifier(api, err)) < 0)
+    if ((rc = app_start_sweeper(app, err)) < 0 || (rc = api_start_notifier(api, err)) < 0)
         goto out;
     log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
             http_server_port(srv), web ? cf->web : "(none)");
@@ -537,6 +543,9 @@ static int cmd_serve(const struct conf *cf, struct err *err)
     log_msg(LOG_INFO, "stopped cleanly");
 out:
     http_server_stop(srv, 0);
+    /* The app first: its writer answers what is still queued and its notifier publishes to
+     * the API's event streams until it stops. */
+    app_free(app);
     api_free(api);
     http_static_free(web);
     auth_free(auth);

@@ -11,9 +11,7 @@
 #include "audit/audit.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "cal/cal.h"
 #include "case/case.h"
-#include "geo/geo.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -35,25 +33,22 @@ static struct cached_body *cached_body_new(const char *data, size_t len)
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
+    (void)err;
     struct api *api = xcalloc(1, sizeof(*api));
-    api->d = *deps;
+    struct app *app = deps->app;
+    api->app = app;
+    api->d.conf = app_conf(app);
+    api->d.store = app_store(app);
+    api->d.auth = app_auth(app);
+    api->d.attach = app_attach(app);
+    api->d.data_key = app_data_key(app);
+    api->d.web = deps->web;
     /* libxml2 (the Open311 XML writer) sets up its global state here, in one thread, rather
      * than lazily in whichever request thread writes XML first. */
     xmlInitParser();
-    int rc = api_writer_start(api, err);
-    if (rc < 0) {
-        free(api);
-        return rc;
-    }
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
-    pthread_mutex_init(&api->geo_lock, NULL);
-    pthread_mutex_init(&api->cal_lock, NULL);
-    pthread_mutex_init(&api->sweep_lock, NULL);
-    pthread_cond_init(&api->sweep_cond, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
-    pthread_mutex_init(&api->o311_lock, NULL);
-    atomic_store(&api->org_version, 1);
     *out = api;
     return 0;
 }
@@ -62,7 +57,6 @@ void api_free(struct api *api)
 {
     if (!api)
         return;
-    api_writer_stop(api);   /* commits and answers what is still queued */
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
         free(api->cache[i].key);
         cached_body_unref(api->cache[i].body);
@@ -72,28 +66,6 @@ void api_free(struct api *api)
     api_case_cache_free(api);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
-    api_triage_free(api);
-    api_open311_free(api);
-    pthread_mutex_destroy(&api->o311_lock);
-    if (api->sweeper_running) {
-        pthread_mutex_lock(&api->sweep_lock);
-        api->sweep_stop = 1;
-        pthread_cond_signal(&api->sweep_cond);
-        pthread_mutex_unlock(&api->sweep_lock);
-        pthread_join(api->sweeper, NULL);
-    }
-    pthread_mutex_destroy(&api->geo_lock);
-    pthread_mutex_destroy(&api->cal_lock);
-    pthread_mutex_destroy(&api->sweep_lock);
-    pthread_cond_destroy(&api->sweep_cond);
-    geo_index_free(api->geo);
-    cal_free(api->cal);
-    while (api->retired) {
-        struct retired_cal *r = api->retired;
-        api->retired = r->next;
-        cal_free(r->cal);
-        free(r);
-    }
     free(api);
 }
 
@@ -215,7 +187,12 @@ int api_audit_only(struct api_call *call, const char *action, const char *target
 
 void api_org_changed(struct api_call *call)
 {
-    atomic_fetch_add(&call->api->org_version, 1);
+    app_org_changed(call->api->app);
+}
+
+struct app_ctx api_ctx(struct api_call *call)
+{
+    return (struct app_ctx){call->api->app, call->conn, call->req->arena, call->now, call->user, &call->err};
 }
 
 static int etag_match(const char *inm, const char *etag)
@@ -248,7 +225,7 @@ static void answer_cached(struct api_call *call, const struct cached_response *c
 int api_cache_get(struct api_call *call, const char *key)
 {
     struct api *api = call->api;
-    int64_t version = atomic_load(&api->org_version);
+    int64_t version = app_org_version(api->app);
     int hit = 0;
     pthread_mutex_lock(&api->cache_lock);
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
@@ -506,8 +483,8 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     const struct api_route *r, *path_match = NULL;
     int rc;
 
-    call.now = clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
-    call.cache_version = atomic_load(&api->org_version);
+    call.now = app_now(api->app);
+    call.cache_version = app_org_version(api->app);
     for (r = api_routes; r->pattern; r++) {
         if (!http_route_match(req, r->pattern, req->path))
             continue;
@@ -546,7 +523,7 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     rc = r->fn(&call);
     /* A write may have queued notifications: deliver them now rather than at the next tick. */
     if (rc == 0 && req->method != HTTP_GET && req->method != HTTP_HEAD)
-        api_notify_wake(api);
+        app_notify_wake(api->app);
 out:
     api_rollback(&call);
     if (rc < 0) {

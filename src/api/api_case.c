@@ -1,89 +1,31 @@
 /*
  * Case endpoints: intake, the case with its timeline, the actions of the loop, the audited
  * reveal of a citizen's phone, public lookup by number and check code, the overdue sweeper
- * (background thread and on demand) and the test clock.
+ * (on demand; the app runs it in the background) and the test clock.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api_internal.h"
 #include "attach/attach.h"
-#include "audit/audit.h"
-#include "cal/cal.h"
 #include "case/case.h"
 #include "core/log.h"
 #include "core/mask.h"
-#include "geo/geo.h"
 #include "org/org.h"
 #include "store/store.h"
 
 /* ---------------------------------------------------------------- shared pieces */
 
-int api_calendar(struct api_call *call, const struct cal **out)
-{
-    struct api *api = call->api;
-    int rc = 0;
-    pthread_mutex_lock(&api->cal_lock);
-    int64_t version = atomic_load(&api->org_version);
-    if (!api->cal || api->cal_version != version) {
-        struct cal *fresh;
-        if ((rc = org_calendar_load(call->conn, &fresh, &call->err)) == 0) {
-            if (api->cal) {
-                struct retired_cal *r = xcalloc(1, sizeof(*r));
-                r->cal = api->cal;
-                r->next = api->retired;
-                api->retired = r;
-            }
-            api->cal = fresh;
-            api->cal_version = version;
-        }
-    }
-    *out = api->cal;
-    pthread_mutex_unlock(&api->cal_lock);
-    return rc;
-}
-
-static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target, const char *before,
-                      const char *after, struct err *err)
-{
-    const struct case_actor *a = ctx;
-    struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before, after};
-    struct clock clk = clock_real();
-    return audit_append(c, &e, clock_now(&clk), err);
-}
-
 static void actor_of(const struct auth_user *u, struct case_actor *a)
 {
-    memset(a, 0, sizeof(*a));
-    if (!u)
-        return;
-    a->user_id = u->id;
-    a->name = u->name;
-    a->roles = u->roles;
-    a->depts = u->depts;
-    a->ndepts = u->ndepts;
-    a->region_code = u->region_code;
-}
-
-static struct case_config config_of(const struct api *api)
-{
-    const struct conf *cf = api->d.conf;
-    return (struct case_config){cf->rectify_rounds, cf->rectify_hours_general, cf->rectify_hours_complex, api->d.data_key};
+    app_actor(u, a);
 }
 
 static int env_of(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
 {
-    const struct cal *cal;
-    int rc = api_calendar(call, &cal);
-    if (rc < 0)
-        return rc;
-    actor_of(call->user, actor);
-    *cfg = config_of(call->api);
-    *env = (struct case_env){call->conn, cal, cfg, actor, call->now, audit_hook, actor};
-    return 0;
+    struct app_ctx x = api_ctx(call);
+    return app_case_env(&x, env, actor, cfg);
 }
 
 int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
@@ -292,7 +234,7 @@ static void put_run(struct jw *w, const char *run)
 /* The case for viewer 'a'. 'runs' are its viewer-independent parts already serialised, or
  * NULL to write them from 'r' (list views: no timeline, no attachments). */
 static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a, const struct case_runs *runs,
-                      const struct api_suggestion *triage)
+                      const struct app_suggestion *triage)
 {
     char name[128];
     int sees = sees_name(a, r);
@@ -330,7 +272,7 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     }
     if (triage) {
         jw_key(w, "triage");
-        api_triage_json(w, triage);
+        app_suggestion_json(w, triage);
     }
     if (runs)
         put_run(w, runs->times);
@@ -455,7 +397,7 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
     struct api *api = call->api;
     struct case_stamp stamp;
     struct case_view *v = NULL;
-    int64_t org_version = atomic_load(&api->org_version);
+    int64_t org_version = app_org_version(api->app);
     /* Read before anything else: a commit after this point changes the count, so an entry
      * marked with it is never trusted past a write it did not see. */
     uint64_t commits = store_commits(api->d.store);
@@ -530,35 +472,22 @@ static const struct json_field create_fields[] = {
  * batch transaction on the writer thread, and answered once that batch has committed. */
 struct create_write {
     struct api_write w;
-    struct case_new in;
-    struct case_env env;
-    struct case_actor actor;
-    struct case_config cfg;
-    struct case_created out;
+    struct app_intake *it;
     api_intake_reply_fn *reply;
     void *reply_ctx;
-    struct api_suggestion *triage;
-    api_intake_also_fn *also;
-    void *also_ctx;
 };
 
 static int create_run(struct api_write *w, struct store_conn *c, struct err *err)
 {
-    struct create_write *cw = (struct create_write *)w;
-    struct case_env env = cw->env;
-    env.conn = c;
-    int rc = case_create_in_tx(&env, &cw->in, &cw->out, err);
-    if (rc == 0 && cw->also)
-        rc = cw->also(c, &cw->out, cw->also_ctx, err);
-    return rc;
+    return app_intake_run(((struct create_write *)w)->it, c, err);
 }
 
 static int create_reply(struct api_call *call, struct api_write *w)
 {
     struct create_write *cw = (struct create_write *)w;
-    api_triage_indexed(call->api, cw->out.id, cw->env.now, &cw->in);
-    call->triage = cw->triage;
-    return cw->reply(call, &cw->out, &cw->actor, cw->reply_ctx);
+    app_intake_done(call->api->app, cw->it);
+    call->triage = app_intake_suggestion(cw->it);
+    return cw->reply(call, app_intake_created(cw->it), app_intake_actor(cw->it), cw->reply_ctx);
 }
 
 int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *reply_ctx)
@@ -570,26 +499,13 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
                          api_intake_reply_fn *reply, void *reply_ctx)
 {
     struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
+    struct app_ctx x = api_ctx(call);
     int rc;
-    if ((rc = env_of(call, &cw->env, &cw->actor, &cw->cfg)) < 0)
+    /* Triage runs here, on the HTTP thread, so the single writer thread only writes. */
+    if ((rc = app_intake_prepare(&x, in, also, also_ctx, &cw->it)) < 0)
         return rc;
-    /* The caller's input (a JSON body, a form) is freed when the handler returns: keep
-     * copies in the request arena. */
-    struct arena *a = call->req->arena;
-    cw->in = *in;
-    cw->in.title = arena_strdup(a, in->title);
-    cw->in.description = arena_strdup(a, in->description);
-    cw->in.address = arena_strdup(a, in->address);
-    cw->in.citizen_name = arena_strdup(a, in->citizen_name);
-    cw->in.citizen_phone = arena_strdup(a, in->citizen_phone);
     cw->reply = reply;
     cw->reply_ctx = reply_ctx;
-    /* Suggestions are computed here, on the HTTP thread, so the single writer thread only
-     * writes. */
-    if ((rc = api_triage_intake(call, &cw->in, &cw->triage)) < 0)
-        return rc;
-    cw->also = also;
-    cw->also_ctx = also_ctx;
     cw->w.run = create_run;
     cw->w.reply = create_reply;
     return api_write_defer(call, &cw->w);
@@ -931,76 +847,15 @@ static void sweep_report_json(struct jw *w, const struct case_sweep_report *rep)
 
 int api_sweep(struct api_call *call)
 {
-    struct case_env env;
-    struct case_actor actor;
-    struct case_config cfg;
     struct case_sweep_report rep;
-    int rc;
-    if ((rc = env_of(call, &env, &actor, &cfg)) < 0)
-        return rc;
-    actor.user_id = 0; /* the sweeper acts as the system, whoever asked for the run */
-    if ((rc = case_sweep(&env, &rep, &call->err)) < 0)
+    struct app_ctx x = api_ctx(call);
+    int rc = app_sweep(&x, &rep);
+    if (rc < 0)
         return rc;
     struct jw w;
     jw_init(&w);
     sweep_report_json(&w, &rep);
     return api_reply(call, 200, &w);
-}
-
-static void *sweeper_main(void *arg)
-{
-    struct api *api = arg;
-    unsigned runs = 0;
-    for (;;) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += api->d.conf->sweep_interval;
-        pthread_mutex_lock(&api->sweep_lock);
-        while (!api->sweep_stop && pthread_cond_timedwait(&api->sweep_cond, &api->sweep_lock, &until) != ETIMEDOUT)
-            ;
-        int stop = api->sweep_stop;
-        pthread_mutex_unlock(&api->sweep_lock);
-        if (stop)
-            break;
-        /* A pretend request context gives the sweeper the same calendar and connection
-         * plumbing as the endpoint. */
-        struct arena a;
-        struct http_req req = {0};
-        struct api_call call = {0};
-        struct case_env env;
-        struct case_actor actor;
-        struct case_config cfg;
-        struct case_sweep_report rep;
-        arena_init(&a, 4096);
-        req.arena = &a;
-        call.api = api;
-        call.req = &req;
-        call.now = clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
-        if (store_conn(api->d.store, &call.conn, &call.err) == 0 && env_of(&call, &env, &actor, &cfg) == 0 &&
-            case_sweep(&env, &rep, &call.err) == 0) {
-            if (rep.urged)
-                log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged, rep.escalated);
-            /* Planner statistics, hourly, and only once there is enough data for them to be
-             * representative: statistics taken on a nearly empty database make SQLite choose
-             * scans as it grows (measured: intake fell from ~1,900 to ~1,200 cases/s). */
-            int64_t cases = 0;
-            if (runs++ % 60 == 0 && store_query_int(call.conn, &cases, &call.err, "SELECT coalesce(max(id), 0) FROM cases", "") >= 0 &&
-                cases >= 10000 && store_optimize(call.conn, &call.err) < 0)
-                log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", call.err.msg);
-        } else {
-            log_msg(LOG_ERROR, "sweeper: %s", call.err.msg);
-        }
-        arena_release(&a);
-    }
-    return NULL;
-}
-
-int api_start_sweeper(struct api *api, struct err *err)
-{
-    if (pthread_create(&api->sweeper, NULL, sweeper_main, api) != 0)
-        return err_set(err, ERR_INTERNAL, "cannot start the sweeper thread");
-    api->sweeper_running = 1;
-    return 0;
 }
 
 static const struct json_field clock_fields[] = {
@@ -1018,7 +873,7 @@ int api_test_clock(struct api_call *call)
         return rc;
     if (clock_parse_rfc3339(json_get_str(call->body, "now"), &t) < 0)
         return err_field(&call->err, ERR_BAD_REQUEST, "now", "field 'now' must be an RFC 3339 time");
-    atomic_store(&call->api->clock_offset, t - clock_now(&call->api->d.clock));
+    app_clock_set(call->api->app, t);
     struct jw w;
     jw_init(&w);
     jw_obj(&w);

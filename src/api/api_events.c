@@ -1,5 +1,5 @@
 /*
- * Notifications: the delivery worker's wiring and the live event stream.
+ * The live event stream, fed by the app's notification worker (src/app/app_notify.c).
  *
  * GET /api/v1/events/stream answers with server-sent events. Each subscriber is a stream
  * (src/http/http_stream.c: no thread is held while it is idle) plus a copy of the caller's
@@ -105,50 +105,13 @@ static void publish(void *ctx, const struct notify_item *n)
     buf_release(&b);
 }
 
-static int64_t worker_now(void *ctx)
-{
-    struct api *api = ctx;
-    return clock_now(&api->d.clock) + atomic_load(&api->clock_offset);
-}
-
 int api_start_notifier(struct api *api, struct err *err)
 {
-    const struct conf *cf = api->d.conf;
-    struct notify_channel *ch;
-    int rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url, cf->notify_webhook_timeout * 1000,
-                                err);
-    if (rc < 0)
-        return rc;
-    struct notify_options o = {
-        .interval = cf->notify_interval,
-        .max_attempts = cf->notify_max_attempts,
-        .retry_base = cf->notify_retry_base,
-        .retry_max = 3600,
-        .batch = 20,
-        /* Longer than a batch of webhook calls can take, so a row is never claimed twice by
-         * one live worker. */
-        .lease = 20 * cf->notify_webhook_timeout + 60,
-    };
-    if ((rc = notify_worker_new(&api->notifier, api->d.store, &o, ch, publish, worker_now, api, err)) < 0)
-        return rc;
-    if ((rc = notify_worker_start(api->notifier, err)) < 0) {
-        notify_worker_free(api->notifier);
-        api->notifier = NULL;
-        return rc;
-    }
-    log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel, cf->notify_interval);
-    return 0;
-}
-
-void api_notify_wake(struct api *api)
-{
-    notify_worker_wake(api->notifier);
+    return app_start_notifier(api->app, publish, api, err);
 }
 
 void api_events_free(struct api *api)
 {
-    notify_worker_free(api->notifier);
-    api->notifier = NULL;
     pthread_mutex_lock(&api->events_lock);
     while (api->subs) {
         struct event_sub *s = api->subs;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "app/app.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/conf.h"
@@ -44,45 +45,28 @@ struct cached_response {
 };
 
 struct api {
-    struct api_deps d;
+    struct app *app;             /* the running application (src/app): everything but HTTP */
+    /* The app's dependencies, for handlers (borrowed from the app). */
+    struct {
+        const struct conf *conf;
+        struct store *store;
+        struct auth *auth;
+        struct attach_store *attach;
+        const unsigned char *data_key;
+        struct http_static *web;
+    } d;
     struct http_server *server;
-    /* Bumped by every organisation write; cached org responses of an older version are stale. */
-    _Atomic int64_t org_version;
+    /* Presentation caches: serialised responses of organisation lists, keyed by the app's
+     * organisation version. */
     pthread_mutex_t cache_lock;
     struct cached_response cache[RESPONSE_CACHE_SLOTS];
     unsigned cache_next;
     /* Recently read cases (api_case.c); an entry is checked against the case's stamp on use. */
     pthread_mutex_t case_view_lock;
     struct case_view *case_views[CASE_VIEW_SLOTS];
-    /* Point-in-region index over stored boundaries, rebuilt after organisation writes. */
-    pthread_mutex_t geo_lock;
-    struct geo_index *geo;
-    int64_t geo_version;
-    /* The working calendar, rebuilt after organisation writes; replaced ones are kept until
-     * api_free() because calls in flight may still use them. */
-    pthread_mutex_t cal_lock;
-    struct cal *cal;
-    int64_t cal_version;
-    struct retired_cal *retired;
-    /* Seconds added to the real clock (only through the test clock endpoint). */
-    _Atomic int64_t clock_offset;
-    /* The overdue sweeper. */
-    pthread_t sweeper;
-    int sweeper_running;
-    pthread_mutex_t sweep_lock;
-    pthread_cond_t sweep_cond;
-    int sweep_stop;
-    /* Group commit for intake and other high-rate writes (api_write.c). */
-    struct store_writer *writer;
-    /* The triage model, its file and the duplicate index (api_triage.c). */
-    struct api_triage *triage;
-    /* Notification delivery and the event-stream subscribers (api_events.c). */
-    struct notify_worker *notifier;
+    /* The event-stream subscribers (api_events.c), fed by the app's notification worker. */
     pthread_mutex_t events_lock;
     struct event_sub *subs;
-    /* Open311 POSTs per client in the current minute (api_open311.c). */
-    pthread_mutex_t o311_lock;
-    struct o311_window *o311_windows;
 };
 
 struct api_call {
@@ -98,7 +82,7 @@ struct api_call {
     struct http_form form;       /* parsed when the route has ROUTE_FORM */
     const void *client;          /* who a route attribute's own authentication found (ROUTE_O311_KEY:
                                   * the struct open311_client); NULL otherwise */
-    const struct api_suggestion *triage;   /* intake: what triage suggested (api_triage.c) */
+    const struct app_suggestion *triage;   /* intake: what triage suggested */
     int in_tx;                   /* a write transaction is open */
     int64_t cache_version;       /* org_version when the call started */
     int64_t now;
@@ -135,6 +119,9 @@ struct api_route {
 
 extern const struct api_route api_routes[];
 
+/* This call as a unit of work of the app: its connection, arena, time, user and error. */
+struct app_ctx api_ctx(struct api_call *call);
+
 /* Writes the error body for 'err' into the response, in some format. */
 typedef void api_error_fn(struct http_res *res, const struct err *err, struct http_req *req);
 
@@ -155,16 +142,8 @@ extern const struct api_route_attr api_route_attrs[];
 /* Answer 'err' in the format of route 'r' (NULL when no route matched: by the path's prefix). */
 void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res, const struct err *err);
 
-struct retired_cal {
-    struct cal *cal;
-    struct retired_cal *next;
-};
-
 /* The region a point lies in, through the same index as /regions/locate; 0 outside. */
 int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id);
-
-/* The current working calendar (read-only; valid until api_free()). */
-int api_calendar(struct api_call *call, const struct cal **out);
 
 /* The case module's environment for this call: calendar, tunables, the caller as actor and
  * the audit hook (api_case.c). */
@@ -194,25 +173,10 @@ int api_case_intake(struct api_call *call, const struct case_new *in, api_intake
  * case is created, in its transaction: a channel's own records about the case (Open311's
  * token and attributes) commit with it or not at all. also_ctx must live in the request arena
  * and own copies of what it needs. */
-typedef int api_intake_also_fn(struct store_conn *c, const struct case_created *created, void *also_ctx,
-                               struct err *err);
+typedef app_intake_also_fn api_intake_also_fn;
 int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
                          api_intake_reply_fn *reply, void *ctx);
 
-/*
- * Triage (api_triage.c). A suggestion for a new or existing case: category with alternatives
- * and the features behind it, department by the routing table, urgency rules, and (for staff)
- * open cases it may duplicate. api_triage_intake() also fills the case's triage fields and
- * applies the category and urgency where the caller left them open. Arena output.
- */
-struct api_suggestion;
-int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t exclude_id,
-                       struct api_suggestion **out);
-int api_triage_intake(struct api_call *call, struct case_new *in, struct api_suggestion **out);
-void api_triage_json(struct jw *w, const struct api_suggestion *s);
-/* After a case has committed: make it findable as a duplicate. */
-void api_triage_indexed(struct api *api, int64_t id, int64_t at, const struct case_new *in);
-void api_triage_free(struct api *api);
 
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
@@ -331,8 +295,6 @@ struct api_write {
     struct api_call call;        /* the deferred call (no body, connection or response) */
 };
 int api_write_defer(struct api_call *call, struct api_write *w);
-int api_writer_start(struct api *api, struct err *err);
-void api_writer_stop(struct api *api);
 
 /* Org writes call this after commit so cached org responses are rebuilt. */
 void api_org_changed(struct api_call *call);
@@ -345,7 +307,7 @@ void api_org_changed(struct api_call *call);
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
-/* Stop the notification worker and end the event subscriptions (api_free). */
+/* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
 
 /* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
@@ -353,9 +315,6 @@ void api_events_free(struct api *api);
  * service account. */
 void api_open311_error(struct http_res *res, const struct err *err, struct http_req *req);
 int api_open311_authenticate(struct api_call *call);
-
-/* Open311 POST rate limits, per client and minute (api_open311.c; api_free). */
-void api_open311_free(struct api *api);
 
 /* 1 if the caller has any of 'roles'. */
 int api_has_role(const struct api_call *call, unsigned roles);

@@ -627,53 +627,15 @@ int api_open311_get(struct api_call *call)
 
 /* ---------------------------------------------------------------- clients: key, rate, account */
 
-struct o311_window {
-    int64_t client_id;
-    int64_t minute;
-    int count;
-    struct o311_window *next;
-};
-
-void api_open311_free(struct api *api)
-{
-    while (api->o311_windows) {
-        struct o311_window *w = api->o311_windows;
-        api->o311_windows = w->next;
-        free(w);
-    }
-}
-
 /* A fixed one-minute window per client: enough to stop a runaway client, and cheap. */
 static int rate_check(struct api_call *call, const struct open311_client *cl)
 {
-    struct api *api = call->api;
-    int64_t minute = call->now / 60;
-    int over = 0;
-    pthread_mutex_lock(&api->o311_lock);
-    struct o311_window *w = api->o311_windows;
-    while (w && w->client_id != cl->id)
-        w = w->next;
-    if (!w) {
-        w = xcalloc(1, sizeof(*w));
-        w->client_id = cl->id;
-        w->next = api->o311_windows;
-        api->o311_windows = w;
-    }
-    if (w->minute != minute) {
-        w->minute = minute;
-        w->count = 0;
-    }
-    if (w->count >= cl->rate_limit)
-        over = 1;
-    else
-        w->count++;
-    pthread_mutex_unlock(&api->o311_lock);
-    if (over) {
-        http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%lld", (long long)(60 - call->now % 60)));
-        return err_set(&call->err, ERR_THROTTLED, "client '%s' is over its limit of %d requests per minute", cl->name,
-                       cl->rate_limit);
-    }
-    return 0;
+    int retry_after;
+    if (app_rate_take(call->api->app, APP_RATE_OPEN311, cl->id, cl->rate_limit, call->now, &retry_after))
+        return 0;
+    http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%d", retry_after));
+    return err_set(&call->err, ERR_THROTTLED, "client '%s' is over its limit of %d requests per minute", cl->name,
+                   cl->rate_limit);
 }
 
 /* ROUTE_O311_KEY: the client holding the form's api_key, rate-checked; the call then acts as

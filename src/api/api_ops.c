@@ -35,9 +35,9 @@ int api_metrics(struct api_call *call)
                "# HELP gridloop_db_statements_total Database statements stepped.\n"
                "# TYPE gridloop_db_statements_total counter\ngridloop_db_statements_total %llu\n",
                (double)db_ns / 1e9, (unsigned long long)statements);
-    if (call->api->writer) {
+    if (app_writer(call->api->app)) {
         struct store_writer_stats ws;
-        store_writer_stats(call->api->writer, &ws);
+        store_writer_stats(app_writer(call->api->app), &ws);
         buf_printf(&b,
                    "# HELP gridloop_writer_batches_total Group-commit transactions of the store writer.\n"
                    "# TYPE gridloop_writer_batches_total counter\ngridloop_writer_batches_total %llu\n"

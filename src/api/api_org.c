@@ -9,7 +9,6 @@
 
 #include "api/api_internal.h"
 #include "cal/cal.h"
-#include "geo/geo.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -232,41 +231,6 @@ int api_region_delete(struct api_call *call)
     return 0;
 }
 
-/* The point index is rebuilt on first use after any organisation write. */
-static int geo_current(struct api_call *call, struct geo_index **out)
-{
-    struct api *api = call->api;
-    int rc = 0;
-    pthread_mutex_lock(&api->geo_lock);
-    int64_t version = atomic_load(&api->org_version);
-    if (api->geo && api->geo_version == version) {
-        *out = api->geo;
-        goto out;
-    }
-    struct org_region_filter f = {.with_boundary = 1};
-    struct org_region *v;
-    size_t n;
-    struct geo_index *ix;
-    if ((rc = org_region_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0 ||
-        (rc = geo_index_new(&ix, &call->err)) < 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].boundary)
-            continue;
-        struct err ignored = ERR_INIT;
-        /* A stored boundary was validated on write; one GEOS now refuses is skipped, not fatal. */
-        geo_index_add(ix, v[i].id, org_region_depth(v[i].level), v[i].boundary, &ignored);
-    }
-    /* Lookups in flight on the old index finish before the lock is released, so it can go. */
-    geo_index_free(api->geo);
-    api->geo = ix;
-    api->geo_version = version;
-    *out = ix;
-out:
-    pthread_mutex_unlock(&api->geo_lock);
-    return rc;
-}
-
 static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
 {
     const char *v = http_req_query(call->req, name);
@@ -283,14 +247,8 @@ static int query_coord(struct api_call *call, const char *name, double lo, doubl
 
 int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id)
 {
-    struct geo_index *ix;
-    int rc = geo_current(call, &ix);
-    if (rc < 0)
-        return rc;
-    pthread_mutex_lock(&call->api->geo_lock);
-    *region_id = geo_locate(ix, lon, lat);
-    pthread_mutex_unlock(&call->api->geo_lock);
-    return 0;
+    struct app_ctx x = api_ctx(call);
+    return app_locate_region(&x, lat, lon, region_id);
 }
 
 int api_region_locate(struct api_call *call)

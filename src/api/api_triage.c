@@ -1,10 +1,6 @@
 /*
- * Triage in the API: the current model (hot-swapped when its file changes or an admin
- * retrains), the in-memory duplicate index over open cases, suggestions at intake and on
- * demand, hot topics over live cases, and the routing table endpoints.
- *
- * A model is immutable once loaded, so readers use it without a lock; a replaced model is
- * kept until api_free() because requests in flight may still hold it (as the calendar).
+ * Triage endpoints: suggestions on demand (the app holds the model and the duplicate index),
+ * the model and its retraining, hot topics over live cases, and the routing table.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,531 +19,7 @@
 #include "store/store.h"
 #include "triage/triage.h"
 
-#define DUP_MAX 8
 #define HOT_CASES_MAX 50000
-
-struct retired_model {
-    struct triage_model *m;
-    struct retired_model *next;
-};
-
-/* Model labels (category codes) resolved to categories, for one model and one version of the
- * organisation data; rebuilt when either changes, so suggestions cost no category queries. */
-struct label_cat {
-    int64_t id;
-    char *code, *name;
-    int active;
-};
-
-struct label_map {
-    const struct triage_model *model;
-    int64_t org_version;
-    size_t ncats;
-    struct label_cat *cats;            /* sorted by code */
-    int *of_label;                     /* per model label: index in cats, -1 if none */
-    struct label_map *retired_next;
-};
-
-struct api_triage {
-    pthread_mutex_t lock;
-    struct label_map *map;
-    struct label_map *retired_maps;
-    struct triage_model *model;       /* NULL: no model file yet */
-    struct retired_model *retired;
-    char *path;
-    struct stat seen;                 /* the file the model came from */
-    int64_t checked_at;               /* last stat of the file (seconds) */
-    struct triage_dup_index *dups;
-};
-
-struct api_suggestion {
-    const char *model_version;        /* NULL: no model */
-    int64_t category_id;
-    const char *category_code, *category_name;
-    double prob;
-    int nalt;
-    struct { int64_t id; const char *code, *name; double prob; } alt[TRIAGE_TOPK];
-    struct {                          /* the ancestors at levels 1 and 2, with summed probability */
-        int64_t id;
-        const char *name;
-        double prob;
-    } level[2];
-    int64_t department_id;
-    const char *department_name;
-    int64_t rule_id;
-    struct triage_urgency urgency;
-    int nwhy;
-    struct triage_feature why[TRIAGE_WHY];
-    int duplicates_checked;           /* 0 for callers who may not see other people's cases */
-    int ndup;
-    struct { int64_t id; const char *number, *title, *state; double score, meters; } dup[DUP_MAX];
-};
-
-static const char *model_path(const struct api *api)
-{
-    return api->triage->path;
-}
-
-/* Load the file when it differs from the one the current model came from; the model to use
- * (NULL: none yet). The file is looked at no more than once a second unless 'force'. */
-static const struct triage_model *reload_if_changed(struct api *api, int force)
-{
-    struct api_triage *t = api->triage;
-    struct triage_model *loaded = NULL;
-    struct stat st;
-    struct err err = ERR_INIT;
-    time_t now = time(NULL);
-    pthread_mutex_lock(&t->lock);
-    if (!force && now == t->checked_at)
-        goto out;
-    t->checked_at = now;
-    if (stat(t->path, &st) != 0 ||
-        (!force && t->model && st.st_ino == t->seen.st_ino && st.st_dev == t->seen.st_dev &&
-         st.st_mtim.tv_sec == t->seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == t->seen.st_mtim.tv_nsec &&
-         st.st_size == t->seen.st_size))
-        goto out;
-    t->seen = st;
-    if (triage_model_load(t->path, &loaded, &err) < 0) {
-        /* A half-written or foreign file: keep serving the model we have. */
-        log_msg(LOG_WARN, "triage: model %s not loaded: %s", t->path, err.msg);
-        goto out;
-    }
-    if (t->model) {
-        struct retired_model *r = xcalloc(1, sizeof(*r));
-        r->m = t->model;
-        r->next = t->retired;
-        t->retired = r;
-    }
-    t->model = loaded;
-    log_msg(LOG_INFO, "triage: model %s loaded from %s (%d labels)", triage_model_version(loaded), t->path,
-            triage_model_nlabels(loaded));
-out:;
-    const struct triage_model *m = t->model;
-    pthread_mutex_unlock(&t->lock);
-    return m;
-}
-
-static char *case_text(const char *title, const char *description)
-{
-    size_t lt = title ? strlen(title) : 0, ld = description ? strlen(description) : 0;
-    char *s = xmalloc(mem_size_add(mem_size_add(lt, ld), 2));
-    memcpy(s, title ? title : "", lt);
-    s[lt] = ' ';
-    memcpy(s + lt + 1, description ? description : "", ld);
-    s[lt + 1 + ld] = '\0';
-    return s;
-}
-
-char *api_triage_model_path(const struct conf *cf)
-{
-    if (cf->triage_model && *cf->triage_model)
-        return xstrdup(cf->triage_model);
-    size_t len = mem_size_add(strlen(cf->db), sizeof(".triage"));
-    char *path = xmalloc(len);
-    snprintf(path, len, "%s.triage", cf->db);
-    return path;
-}
-
-int api_start_triage(struct api *api, struct err *err)
-{
-    struct api_triage *t = xcalloc(1, sizeof(*t));
-    const struct conf *cf = api->d.conf;
-    pthread_mutex_init(&t->lock, NULL);
-    t->path = api_triage_model_path(cf);
-    struct triage_dup_opts o = {
-        .window_seconds = (int64_t)cf->dup_window_days * 86400,
-        .max_meters = cf->dup_max_meters,
-        .min_score = cf->dup_min_score / 1000.0,
-    };
-    t->dups = triage_dup_new(&o);
-    api->triage = t;
-    reload_if_changed(api, 1);
-
-    /* Open cases of the window go into the duplicate index. */
-    struct store_conn *c;
-    struct store_stmt *s;
-    int rc;
-    int64_t since = clock_now(&api->d.clock) + atomic_load(&api->clock_offset) - o.window_seconds;
-    if ((rc = store_conn(api->d.store, &c, err)) < 0 ||
-        (rc = store_query(c, &s, err,
-                          "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
-                          " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
-                          "i", since)) < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1) {
-        char *text = case_text(store_col_text(s, 5), store_col_text(s, 6));
-        triage_dup_add(t->dups, store_col_int(s, 0), store_col_int(s, 1), (int)store_col_int(s, 2),
-                       store_col_real(s, 3), store_col_real(s, 4), text);
-        free(text);
-    }
-    store_done(s);
-    if (rc < 0)
-        return rc;
-    log_msg(LOG_INFO, "triage: %zu open case(s) in the duplicate index", triage_dup_count(t->dups));
-    return 0;
-}
-
-static void label_map_free(struct label_map *map)
-{
-    if (!map)
-        return;
-    for (size_t i = 0; i < map->ncats; i++) {
-        free(map->cats[i].code);
-        free(map->cats[i].name);
-    }
-    free(map->cats);
-    free(map->of_label);
-    free(map);
-}
-
-static int by_code(const void *key, const void *elem)
-{
-    return strcmp((const char *)key, ((const struct label_cat *)elem)->code);
-}
-
-static const struct label_cat *cat_by_code(const struct label_map *map, const char *code)
-{
-    return bsearch(code, map->cats, map->ncats, sizeof(*map->cats), by_code);
-}
-
-/* The label map for 'm' at the organisation version of this call (valid until api_free). */
-static int label_map_of(struct api_call *call, const struct triage_model *m, const struct label_map **out)
-{
-    struct api_triage *t = call->api->triage;
-    int64_t version = atomic_load(&call->api->org_version);
-    struct store_stmt *s;
-    int rc = 0;
-    pthread_mutex_lock(&t->lock);
-    if (t->map && t->map->model == m && t->map->org_version == version)
-        goto out;
-    struct label_map *map = xcalloc(1, sizeof(*map));
-    size_t cap = 64;
-    map->model = m;
-    map->org_version = version;
-    map->cats = xmalloc(cap * sizeof(*map->cats));
-    if ((rc = store_query(call->conn, &s, &call->err, "SELECT id, code, name, active FROM categories ORDER BY code", "")) < 0) {
-        label_map_free(map);
-        goto out;
-    }
-    while ((rc = store_step(s, &call->err)) == 1) {
-        if (map->ncats == cap) {
-            cap *= 2;
-            map->cats = xrealloc(map->cats, mem_size_mul(cap, sizeof(*map->cats)));
-        }
-        struct label_cat *c = &map->cats[map->ncats++];
-        c->id = store_col_int(s, 0);
-        c->code = xstrdup(store_col_text(s, 1));
-        c->name = xstrdup(store_col_text(s, 2));
-        c->active = (int)store_col_int(s, 3);
-    }
-    store_done(s);
-    if (rc < 0) {
-        label_map_free(map);
-        goto out;
-    }
-    /* ORDER BY code is SQLite's byte order, the same as strcmp's, which bsearch relies on. */
-    int n = triage_model_nlabels(m);
-    map->of_label = xmalloc(mem_size_mul((size_t)(n > 0 ? n : 1), sizeof(int)));
-    for (int i = 0; i < n; i++) {
-        const struct label_cat *c = cat_by_code(map, triage_model_label(m, i));
-        map->of_label[i] = c ? (int)(c - map->cats) : -1;
-    }
-    if (t->map) {
-        t->map->retired_next = t->retired_maps;
-        t->retired_maps = t->map;
-    }
-    t->map = map;
-    rc = 0;
-out:
-    *out = t->map;
-    pthread_mutex_unlock(&t->lock);
-    return rc;
-}
-
-void api_triage_free(struct api *api)
-{
-    struct api_triage *t = api->triage;
-    if (!t)
-        return;
-    label_map_free(t->map);
-    while (t->retired_maps) {
-        struct label_map *r = t->retired_maps;
-        t->retired_maps = r->retired_next;
-        label_map_free(r);
-    }
-    triage_model_free(t->model);
-    while (t->retired) {
-        struct retired_model *r = t->retired;
-        t->retired = r->next;
-        triage_model_free(r->m);
-        free(r);
-    }
-    triage_dup_free(t->dups);
-    pthread_mutex_destroy(&t->lock);
-    free(t->path);
-    free(t);
-    api->triage = NULL;
-}
-
-void api_triage_indexed(struct api *api, int64_t id, int64_t at, const struct case_new *in)
-{
-    if (!api->triage)
-        return;
-    char *text = case_text(in->title, in->description);
-    triage_dup_add(api->triage->dups, id, at, in->has_location, in->lat, in->lon, text);
-    free(text);
-}
-
-/* ---------------------------------------------------------------- suggestions */
-
-int api_triage_suggest(struct api_call *call, const struct case_new *in, int64_t exclude_id,
-                       struct api_suggestion **out)
-{
-    struct api *api = call->api;
-    struct arena *a = call->req->arena;
-    struct api_suggestion *s = arena_alloc(a, sizeof(*s));
-    char *text = case_text(in->title, in->description);
-    int rc = 0;
-    memset(s, 0, sizeof(*s));
-    *out = s;
-    triage_urgency(text, &s->urgency);
-    if (!api->triage)
-        goto out;
-
-    const struct triage_model *m = reload_if_changed(api, 0);
-    const struct label_map *map;
-    struct triage_result r;
-    if (m && triage_classify(m, text, &r) == 0) {
-        if ((rc = label_map_of(call, m, &map)) < 0)
-            goto out;
-        s->model_version = arena_strdup(a, triage_model_version(m));
-        for (int i = 0; i < r.ntop; i++) {
-            int at = map->of_label[r.top[i].label];
-            /* Labels of categories deleted or retired since training are not suggested. */
-            if (at < 0 || !map->cats[at].active)
-                continue;
-            const struct label_cat *k = &map->cats[at];
-            if (!s->category_id) {
-                s->category_id = k->id;
-                s->category_code = arena_strdup(a, k->code);
-                s->category_name = arena_strdup(a, k->name);
-                s->prob = r.top[i].prob;
-            } else {
-                s->alt[s->nalt].id = k->id;
-                s->alt[s->nalt].code = arena_strdup(a, k->code);
-                s->alt[s->nalt].name = arena_strdup(a, k->name);
-                s->alt[s->nalt].prob = r.top[i].prob;
-                s->nalt++;
-            }
-        }
-        s->nwhy = r.nwhy;
-        memcpy(s->why, r.why, sizeof(r.why[0]) * (size_t)r.nwhy);
-        /* The ancestors (codes are 2 digits per level), each with the probability of every
-         * suggested label under it: "which bureau" is often surer than "which leaf". */
-        for (int lv = 0; s->category_id && lv < 2; lv++) {
-            size_t len = 2 * (size_t)(lv + 1);
-            char code[8];
-            if (strlen(s->category_code) <= len)
-                break;
-            memcpy(code, s->category_code, len);
-            code[len] = '\0';
-            const struct label_cat *up = cat_by_code(map, code);
-            if (!up)
-                continue;
-            s->level[lv].id = up->id;
-            s->level[lv].name = arena_strdup(a, up->name);
-            s->level[lv].prob = s->prob;
-            for (int i = 0; i < s->nalt; i++)
-                if (strncmp(s->alt[i].code, code, len) == 0)
-                    s->level[lv].prob += s->alt[i].prob;
-        }
-    }
-    int64_t category = in->category_id ? in->category_id : s->category_id;
-    if (category) {
-        struct triage_route route;
-        if ((rc = triage_route(call->conn, category, in->region_id, &route, &call->err)) < 0)
-            goto out;
-        if (route.department_id) {
-            struct org_department d;
-            if ((rc = org_department_get(call->conn, route.department_id, a, &d, &call->err)) < 0)
-                goto out;
-            s->department_id = d.id;
-            s->department_name = d.name;
-            s->rule_id = route.rule_id;
-        }
-    }
-
-    /* Other people's cases are for staff eyes only. */
-    if (call->user && (call->user->roles & ROLE_STAFF)) {
-        struct triage_dup_hit hits[DUP_MAX + 1];
-        struct case_env env;
-        struct case_actor actor;
-        struct case_config cfg;
-        s->duplicates_checked = 1;
-        if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)
-            goto out;
-        int n = triage_dup_query(api->triage->dups, text, call->now, in->has_location, in->lat, in->lon, hits,
-                                 DUP_MAX + 1);
-        int64_t ids[DUP_MAX + 1];
-        struct case_rec recs[CASE_MANY_MAX];
-        int nrecs;
-        for (int i = 0; i < n; i++)
-            ids[i] = hits[i].id;
-        if (n && (rc = case_get_many(call->conn, ids, n, a, recs, &nrecs, &call->err)) < 0)
-            goto out;
-        for (int i = 0; i < n && s->ndup < DUP_MAX; i++) {
-            const struct case_rec *c = NULL;
-            for (int j = 0; j < nrecs && !c; j++)
-                if (recs[j].id == hits[i].id)
-                    c = &recs[j];
-            if (hits[i].id == exclude_id)
-                continue;
-            if (!c || case_state_is_final(c->state)) {
-                /* Finished since it was indexed: no longer a merge target. */
-                triage_dup_remove(api->triage->dups, hits[i].id);
-                continue;
-            }
-            if (!case_visible(&actor, c))
-                continue;
-            s->dup[s->ndup].id = c->id;
-            s->dup[s->ndup].number = c->number;
-            s->dup[s->ndup].title = c->title;
-            s->dup[s->ndup].state = case_state_name(c->state);
-            s->dup[s->ndup].score = hits[i].score;
-            s->dup[s->ndup].meters = hits[i].meters;
-            s->ndup++;
-        }
-    }
-out:
-    free(text);
-    return rc;
-}
-
-/* {"id", "code"?, "name", "prob"}, or null for id 0. */
-static void category_json(struct jw *w, int64_t id, const char *code, const char *name, double prob)
-{
-    if (!id) {
-        jw_null(w);
-        return;
-    }
-    jw_obj(w);
-    jw_kint(w, "id", id);
-    if (code)
-        jw_kstr(w, "code", code);
-    jw_kstr(w, "name", name);
-    jw_knum(w, "prob", prob);
-    jw_obj_end(w);
-}
-
-void api_triage_json(struct jw *w, const struct api_suggestion *s)
-{
-    jw_obj(w);
-    jw_kstr(w, "model_version", s->model_version);
-    jw_key(w, "category");
-    category_json(w, s->category_id, s->category_code, s->category_name, s->prob);
-    jw_key(w, "alternatives");
-    jw_arr(w);
-    for (int i = 0; i < s->nalt; i++)
-        category_json(w, s->alt[i].id, s->alt[i].code, s->alt[i].name, s->alt[i].prob);
-    jw_arr_end(w);
-    jw_key(w, "category_level1");
-    category_json(w, s->level[0].id, NULL, s->level[0].name, s->level[0].prob);
-    jw_key(w, "category_level2");
-    category_json(w, s->level[1].id, NULL, s->level[1].name, s->level[1].prob);
-    jw_key(w, "department");
-    if (s->department_id) {
-        jw_obj(w);
-        jw_kint(w, "id", s->department_id);
-        jw_kstr(w, "name", s->department_name);
-        if (s->rule_id)
-            jw_kint(w, "rule_id", s->rule_id);
-        else
-            jw_knull(w, "rule_id");
-        jw_obj_end(w);
-    } else {
-        jw_null(w);
-    }
-    jw_key(w, "urgency");
-    jw_obj(w);
-    jw_kstr(w, "level", case_urgency_name((enum case_urgency)s->urgency.level));
-    jw_knum(w, "score", s->urgency.score);
-    jw_key(w, "rules");
-    jw_arr(w);
-    for (int i = 0; i < s->urgency.nrules; i++)
-        jw_str(w, s->urgency.rules[i]);
-    jw_arr_end(w);
-    jw_obj_end(w);
-    jw_key(w, "why");
-    jw_arr(w);
-    for (int i = 0; i < s->nwhy; i++) {
-        jw_obj(w);
-        jw_kstr(w, "text", s->why[i].text);
-        jw_knum(w, "weight", s->why[i].weight);
-        jw_obj_end(w);
-    }
-    jw_arr_end(w);
-    if (s->duplicates_checked) {
-        jw_key(w, "duplicates");
-        jw_arr(w);
-        for (int i = 0; i < s->ndup; i++) {
-            jw_obj(w);
-            jw_kint(w, "id", s->dup[i].id);
-            jw_kstr(w, "number", s->dup[i].number);
-            jw_kstr(w, "title", s->dup[i].title);
-            jw_kstr(w, "state", s->dup[i].state);
-            jw_knum(w, "score", s->dup[i].score);
-            if (s->dup[i].meters >= 0)
-                jw_knum(w, "meters", round(s->dup[i].meters));
-            else
-                jw_knull(w, "meters");
-            jw_obj_end(w);
-        }
-        jw_arr_end(w);
-    }
-    jw_obj_end(w);
-}
-
-/* The suggestion as recorded on the case's triage event (no duplicates: they change). */
-static const char *payload_of(struct api_call *call, const struct api_suggestion *s)
-{
-    struct api_suggestion copy = *s;
-    struct jw w;
-    copy.duplicates_checked = 0;
-    jw_init(&w);
-    api_triage_json(&w, &copy);
-    const char *out = arena_strdup(call->req->arena, w.b.p);
-    jw_release(&w);
-    return out;
-}
-
-int api_triage_intake(struct api_call *call, struct case_new *in, struct api_suggestion **out)
-{
-    struct api_suggestion *s;
-    int rc = api_triage_suggest(call, in, 0, &s);
-    if (rc < 0)
-        return rc;
-    *out = s;
-    in->triage_category_id = s->category_id;
-    in->triage_department_id = s->department_id;
-    in->triage_prob = s->prob;
-    in->triage_payload = payload_of(call, s);
-    if (!in->category_id && s->category_id && s->prob * 1000 >= call->api->d.conf->triage_apply_threshold)
-        in->category_id = s->category_id;
-    /* Urgent wording raises the urgency the caller left to the category, never lowers it. */
-    if (in->urgency < 0 && s->urgency.level > 0) {
-        int level = s->urgency.level;
-        if (in->category_id) {
-            struct org_category k;
-            if ((rc = org_category_get(call->conn, in->category_id, call->req->arena, &k, &call->err)) == 0 &&
-                (int)k.urgency > level)
-                level = (int)k.urgency;
-            else if (rc < 0 && rc != ERR_NOT_FOUND)
-                return rc;
-        }
-        in->urgency = level;
-    }
-    return 0;
-}
 
 static const struct json_field suggest_fields[] = {
     {"title", JT_STRING, JF_NULLABLE, 0, 200, NULL},
@@ -562,7 +34,7 @@ static const struct json_field suggest_fields[] = {
 int api_triage_suggest_post(struct api_call *call)
 {
     struct case_new in = {0};
-    struct api_suggestion *s;
+    struct app_suggestion *s;
     int rc;
     if ((rc = json_check(call->body, suggest_fields, &call->err)) < 0)
         return rc;
@@ -578,11 +50,12 @@ int api_triage_suggest_post(struct api_call *call)
     in.region_id = json_get_int(call->body, "region_id", 0);
     if (!in.region_id && in.has_location && (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
         return rc;
-    if ((rc = api_triage_suggest(call, &in, 0, &s)) < 0)
+    struct app_ctx x = api_ctx(call);
+    if ((rc = app_triage_suggest(&x, &in, 0, &s)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
-    api_triage_json(&w, s);
+    app_suggestion_json(&w, s);
     return api_reply(call, 200, &w);
 }
 
@@ -591,17 +64,18 @@ int api_triage_case(struct api_call *call)
 {
     int64_t id;
     struct case_rec r;
-    struct api_suggestion *s;
+    struct app_suggestion *s;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
         return rc;
     struct case_new in = {.title = r.title, .description = r.description, .has_location = r.has_location,
                           .lat = r.lat, .lon = r.lon, .region_id = r.region_id};
-    if ((rc = api_triage_suggest(call, &in, id, &s)) < 0)
+    struct app_ctx x = api_ctx(call);
+    if ((rc = app_triage_suggest(&x, &in, id, &s)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
-    api_triage_json(&w, s);
+    app_suggestion_json(&w, s);
     return api_reply(call, 200, &w);
 }
 
@@ -609,9 +83,9 @@ int api_triage_case(struct api_call *call)
 
 static void model_json(struct api_call *call, struct jw *w)
 {
-    const struct triage_model *m = reload_if_changed(call->api, 0);
+    const struct triage_model *m = app_triage_model(call->api->app, 0);
     jw_obj(w);
-    jw_kstr(w, "path", model_path(call->api));
+    jw_kstr(w, "path", app_triage_path(call->api->app));
     jw_kstr(w, "version", m ? triage_model_version(m) : NULL);
     jw_kint(w, "labels", m ? triage_model_nlabels(m) : 0);
     struct store_stmt *s;
@@ -702,10 +176,10 @@ int api_triage_train(struct api_call *call)
     int labels, rc;
     if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
         return rc;
-    if ((rc = api_triage_train_from_db(call->conn, model_path(call->api), call->user->name, call->now, version, &n,
+    if ((rc = api_triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name, call->now, version, &n,
                                        &labels, &call->err)) < 0)
         return rc;
-    reload_if_changed(call->api, 1);
+    app_triage_model(call->api->app, 1);
     if ((rc = api_audit_only(call, "triage.train", "triage/model",
                              arena_printf(call->req->arena, "{\"version\":\"%s\",\"examples\":%zu}", version, n))) < 0)
         return rc;

@@ -7,32 +7,9 @@
 #include <string.h>
 
 #include "api/api_internal.h"
-#include "case/case.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "store/store_writer.h"
-
-/* Jobs per transaction at most; 64 connections never queue more than 64 at once. */
-#define WRITER_MAX_BATCH 256
-
-/* Once per batch: the cases it created enter the full-text index in one statement. */
-static int before_commit(void *arg, struct store_conn *c, struct err *err)
-{
-    (void)arg;
-    return case_index_pending(c, err);
-}
-
-int api_writer_start(struct api *api, struct err *err)
-{
-    struct store_writer_options o = {.max_batch = WRITER_MAX_BATCH, .before_commit = before_commit};
-    return store_writer_start(&api->writer, api->d.store, &o, err);
-}
-
-void api_writer_stop(struct api *api)
-{
-    store_writer_stop(api->writer);   /* runs what is still queued first */
-    api->writer = NULL;
-}
 
 static int job_run(void *arg, struct store_conn *c, struct err *err)
 {
@@ -62,7 +39,7 @@ static void finish(void *arg, struct http_req *req, struct http_res *res)
     api_rollback(&call);
     if (rc == 0) {
         /* The write may have queued notifications: deliver them now. */
-        api_notify_wake(call.api);
+        app_notify_wake(call.api->app);
         return;
     }
     if (call.err.code == 0)
@@ -81,7 +58,7 @@ int api_write_defer(struct api_call *call, struct api_write *w)
     w->call.in_tx = 0;
     w->job = (struct store_job){.run = job_run, .done = job_done, .arg = w};
     http_req_defer(call->req, finish, w);
-    if (store_writer_submit(call->api->writer, &w->job, &w->job.err) < 0) {
+    if (store_writer_submit(app_writer(call->api->app), &w->job, &w->job.err) < 0) {
         w->job.rc = w->job.err.code;
         http_req_resume(call->req);   /* answered with the error by finish() */
     }

@@ -11,6 +11,8 @@
 //
 // Which data a screen may read or change is the server's decision (routes.c and the case
 // policy), not this table's: `roles` only says whose navigation offers the screen.
+import { t } from './i18n.js';
+
 export const SCREENS = [
   { path: '/login', module: 'login', view: 'login', title: 'login.heading', public: true },
   { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },
@@ -51,9 +53,13 @@ export function match(path) {
   return null;
 }
 
-// The view function of a screen (its module is fetched the first time).
+// The view function of a screen (its module is fetched the first time; a failed fetch is a
+// network error in the user's words).
 export async function loadView(screen) {
-  const mod = await import(`./views/${screen.module}.js`);
+  let mod;
+  try { mod = await import(`./views/${screen.module}.js`); } catch (e) {
+    throw Object.assign(e, { plain: () => t('err.network') });
+  }
   return mod[screen.view];
 }
 

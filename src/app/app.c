@@ -1,0 +1,238 @@
+/*
+ * The running application: its dependencies, the clock, the organisation version and what
+ * is derived from it (calendar, region index), the case environment, the group-commit
+ * writer and the rate windows. The services with threads of their own live beside this
+ * file: app_sweep.c, app_notify.c, app_triage.c, app_intake.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_internal.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "cal/cal.h"
+#include "case/case.h"
+#include "core/conf.h"
+#include "core/mem.h"
+#include "geo/geo.h"
+#include "org/org.h"
+#include "store/store.h"
+#include "store/store_writer.h"
+
+/* Jobs per transaction at most; 64 connections never queue more than 64 at once. */
+#define WRITER_MAX_BATCH 256
+
+/* Once per batch: the cases it created enter the full-text index in one statement. */
+static int before_commit(void *arg, struct store_conn *c, struct err *err)
+{
+    (void)arg;
+    return case_index_pending(c, err);
+}
+
+int app_new(struct app **out, const struct app_deps *deps, struct err *err)
+{
+    struct app *app = xcalloc(1, sizeof(*app));
+    app->d = *deps;
+    struct store_writer_options o = {.max_batch = WRITER_MAX_BATCH, .before_commit = before_commit};
+    int rc = store_writer_start(&app->writer, app->d.store, &o, err);
+    if (rc < 0) {
+        free(app);
+        return rc;
+    }
+    pthread_mutex_init(&app->cal_lock, NULL);
+    pthread_mutex_init(&app->geo_lock, NULL);
+    pthread_mutex_init(&app->sweep_lock, NULL);
+    pthread_cond_init(&app->sweep_cond, NULL);
+    pthread_mutex_init(&app->rate_lock, NULL);
+    atomic_store(&app->org_version, 1);
+    *out = app;
+    return 0;
+}
+
+void app_free(struct app *app)
+{
+    if (!app)
+        return;
+    app_sweeper_stop(app);
+    store_writer_stop(app->writer);   /* runs what is still queued first */
+    app->writer = NULL;
+    app_notifier_stop(app);
+    app_triage_free(app);
+    pthread_mutex_destroy(&app->sweep_lock);
+    pthread_cond_destroy(&app->sweep_cond);
+    geo_index_free(app->geo);
+    pthread_mutex_destroy(&app->geo_lock);
+    cal_free(app->cal);
+    while (app->retired) {
+        struct retired_cal *r = app->retired;
+        app->retired = r->next;
+        cal_free(r->cal);
+        free(r);
+    }
+    pthread_mutex_destroy(&app->cal_lock);
+    while (app->rates) {
+        struct rate_window *w = app->rates;
+        app->rates = w->next;
+        free(w);
+    }
+    pthread_mutex_destroy(&app->rate_lock);
+    free(app);
+}
+
+const struct conf *app_conf(const struct app *app) { return app->d.conf; }
+struct store *app_store(const struct app *app) { return app->d.store; }
+struct auth *app_auth(const struct app *app) { return app->d.auth; }
+struct attach_store *app_attach(const struct app *app) { return app->d.attach; }
+const unsigned char *app_data_key(const struct app *app) { return app->d.data_key; }
+struct store_writer *app_writer(const struct app *app) { return app->writer; }
+
+int64_t app_now(struct app *app)
+{
+    return clock_now(&app->d.clock) + atomic_load(&app->clock_offset);
+}
+
+void app_clock_set(struct app *app, int64_t now)
+{
+    atomic_store(&app->clock_offset, now - clock_now(&app->d.clock));
+}
+
+int64_t app_org_version(struct app *app)
+{
+    return atomic_load(&app->org_version);
+}
+
+void app_org_changed(struct app *app)
+{
+    atomic_fetch_add(&app->org_version, 1);
+}
+
+int app_calendar(const struct app_ctx *x, const struct cal **out)
+{
+    struct app *app = x->app;
+    int rc = 0;
+    pthread_mutex_lock(&app->cal_lock);
+    int64_t version = atomic_load(&app->org_version);
+    if (!app->cal || app->cal_version != version) {
+        struct cal *fresh;
+        if ((rc = org_calendar_load(x->conn, &fresh, x->err)) == 0) {
+            if (app->cal) {
+                struct retired_cal *r = xcalloc(1, sizeof(*r));
+                r->cal = app->cal;
+                r->next = app->retired;
+                app->retired = r;
+            }
+            app->cal = fresh;
+            app->cal_version = version;
+        }
+    }
+    *out = app->cal;
+    pthread_mutex_unlock(&app->cal_lock);
+    return rc;
+}
+
+/* The point index, rebuilt on first use after any organisation write. Called with geo_lock
+ * held. */
+static int geo_current(const struct app_ctx *x, struct geo_index **out)
+{
+    struct app *app = x->app;
+    int64_t version = atomic_load(&app->org_version);
+    if (app->geo && app->geo_version == version) {
+        *out = app->geo;
+        return 0;
+    }
+    struct org_region_filter f = {.with_boundary = 1};
+    struct org_region *v;
+    size_t n;
+    struct geo_index *ix;
+    int rc;
+    if ((rc = org_region_list(x->conn, &f, x->arena, &v, &n, x->err)) < 0 || (rc = geo_index_new(&ix, x->err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].boundary)
+            continue;
+        struct err ignored = ERR_INIT;
+        /* A stored boundary was validated on write; one GEOS now refuses is skipped, not fatal. */
+        geo_index_add(ix, v[i].id, org_region_depth(v[i].level), v[i].boundary, &ignored);
+    }
+    /* Lookups on the old index ran under the same lock, so it can go. */
+    geo_index_free(app->geo);
+    app->geo = ix;
+    app->geo_version = version;
+    *out = ix;
+    return 0;
+}
+
+int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *region_id)
+{
+    struct geo_index *ix;
+    pthread_mutex_lock(&x->app->geo_lock);
+    int rc = geo_current(x, &ix);
+    if (rc == 0)
+        *region_id = geo_locate(ix, lon, lat);
+    pthread_mutex_unlock(&x->app->geo_lock);
+    return rc;
+}
+
+static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target, const char *before,
+                      const char *after, struct err *err)
+{
+    const struct case_actor *a = ctx;
+    struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before, after};
+    struct clock clk = clock_real();
+    return audit_append(c, &e, clock_now(&clk), err);
+}
+
+void app_actor(const struct auth_user *u, struct case_actor *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (!u)
+        return;
+    a->user_id = u->id;
+    a->name = u->name;
+    a->roles = u->roles;
+    a->depts = u->depts;
+    a->ndepts = u->ndepts;
+    a->region_code = u->region_code;
+}
+
+int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+{
+    const struct cal *cal;
+    const struct conf *cf = x->app->d.conf;
+    int rc = app_calendar(x, &cal);
+    if (rc < 0)
+        return rc;
+    app_actor(x->user, actor);
+    *cfg = (struct case_config){cf->rectify_rounds, cf->rectify_hours_general, cf->rectify_hours_complex,
+                                x->app->d.data_key};
+    *env = (struct case_env){x->conn, cal, cfg, actor, x->now, audit_hook, actor};
+    return 0;
+}
+
+int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after)
+{
+    int64_t minute = now / 60;
+    int ok = 1;
+    pthread_mutex_lock(&app->rate_lock);
+    struct rate_window *w = app->rates;
+    while (w && (w->kind != kind || w->id != id))
+        w = w->next;
+    if (!w) {
+        w = xcalloc(1, sizeof(*w));
+        w->kind = kind;
+        w->id = id;
+        w->next = app->rates;
+        app->rates = w;
+    }
+    if (w->minute != minute) {
+        w->minute = minute;
+        w->count = 0;
+    }
+    if (w->count >= limit)
+        ok = 0;
+    else
+        w->count++;
+    pthread_mutex_unlock(&app->rate_lock);
+    *retry_after = (int)(60 - now % 60);
+    return ok;
+}

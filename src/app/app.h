@@ -1,0 +1,201 @@
+/*
+ * app: the running application. One struct app owns the state a running gridloop keeps
+ * between requests: the clock (with the test offset), the organisation version and what is
+ * derived from the organisation (working calendar, point-in-region index), the group-commit
+ * writer, the triage model and the duplicate index, the overdue sweeper, the notification
+ * worker and the per-client rate windows.
+ *
+ * The API, the sweeper thread and the command line are its clients. Its functions take the
+ * app and a unit of work (struct app_ctx: a store connection, an arena, the time and the
+ * actor), never an HTTP type: nothing here knows a request or a response, and nothing
+ * formats JSON. Presentation caches (serialised responses) belong to the API.
+ *
+ * Threading: struct app is shared by every thread; what it holds is immutable after start
+ * or internally locked. Values handed out (a calendar, a model) stay valid until app_free(),
+ * because calls in flight may still use one that has been replaced.
+ * Ownership: app_new() returns an app owned by the caller (app_free()); the dependencies it
+ * is given are borrowed and must outlive it. Output of app_* functions lives in ctx->arena.
+ */
+#ifndef GRIDLOOP_APP_APP_H
+#define GRIDLOOP_APP_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "triage/triage.h"
+
+struct arena;
+struct attach_store;
+struct auth;
+struct auth_user;
+struct cal;
+struct case_actor;
+struct case_config;
+struct case_created;
+struct case_env;
+struct case_new;
+struct case_sweep_report;
+struct conf;
+struct notify_item;
+struct store;
+struct store_conn;
+struct store_job;
+struct store_writer;
+struct app;
+
+struct app_deps {
+    const struct conf *conf;
+    struct store *store;
+    struct auth *auth;
+    struct clock clock;
+    const unsigned char *data_key;   /* 32 bytes: encrypts personal data at rest */
+    struct attach_store *attach;     /* attachment files (photos); may be NULL (CLI) */
+};
+
+/* Starts the group-commit writer; the background services start separately (below). */
+int app_new(struct app **out, const struct app_deps *deps, struct err *err);
+/* Stops the services, commits what the writer still holds, frees everything. */
+void app_free(struct app *app);
+
+const struct conf *app_conf(const struct app *app);
+struct store *app_store(const struct app *app);
+struct auth *app_auth(const struct app *app);
+struct attach_store *app_attach(const struct app *app);
+const unsigned char *app_data_key(const struct app *app);
+struct store_writer *app_writer(const struct app *app);
+
+/* Seconds since the epoch: the real clock plus the test offset (setting test_clock). */
+int64_t app_now(struct app *app);
+void app_clock_set(struct app *app, int64_t now);
+
+/* A unit of work: who acts, on which connection, at what time, with what arena. 'user' is
+ * NULL for the system (the sweeper) and for anonymous callers. */
+struct app_ctx {
+    struct app *app;
+    struct store_conn *conn;
+    struct arena *arena;
+    int64_t now;
+    const struct auth_user *user;
+    struct err *err;
+};
+
+/* ---- organisation-derived state ---- */
+
+/* Every organisation write calls app_org_changed() after its commit; state derived from the
+ * organisation (calendar, region index, triage's category map) is rebuilt on next use. */
+int64_t app_org_version(struct app *app);
+void app_org_changed(struct app *app);
+
+/* The current working calendar (read-only; valid until app_free()). */
+int app_calendar(const struct app_ctx *x, const struct cal **out);
+
+/* The region a point lies in (the deepest with a boundary); 0 outside every region. */
+int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *region_id);
+
+/* ---- cases ---- */
+
+/* The case module's environment for this unit of work: calendar, tunables, the actor (from
+ * x->user; the system when NULL) and the audit hook. */
+int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor, struct case_config *cfg);
+/* The actor of 'u' (all zero for NULL: the system). */
+void app_actor(const struct auth_user *u, struct case_actor *a);
+
+/* One sweep of overdue cases, as the system. */
+int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep);
+/* Sweep every conf->sweep_interval seconds in a background thread, until app_free(). */
+int app_start_sweeper(struct app *app, struct err *err);
+
+/*
+ * Intake, shared by every channel: app_intake_prepare() (any thread) copies the input into
+ * x->arena, fills the triage suggestion and applies it where the caller left the category or
+ * urgency open; app_intake_run() creates the case inside the caller's write transaction (the
+ * group-commit writer's batch); app_intake_done() runs after that transaction committed.
+ * 'also' (may be NULL) runs in the same transaction right after the case is created: a
+ * channel's own records about the case commit with it or not at all.
+ */
+struct app_suggestion;
+typedef int app_intake_also_fn(struct store_conn *c, const struct case_created *created, void *also_ctx,
+                               struct err *err);
+struct app_intake;
+int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also, void *also_ctx,
+                       struct app_intake **out);
+int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err);
+void app_intake_done(struct app *app, struct app_intake *it);
+const struct case_created *app_intake_created(const struct app_intake *it);
+const struct case_actor *app_intake_actor(const struct app_intake *it);
+const struct app_suggestion *app_intake_suggestion(const struct app_intake *it);
+
+/* ---- triage ---- */
+
+#define APP_DUP_MAX 8
+
+/* What triage suggests for a new or existing case: category with alternatives and the
+ * features behind it, department by the routing table, urgency rules and, for staff, open
+ * cases it may duplicate. */
+struct app_suggestion {
+    const char *model_version;        /* NULL: no model */
+    int64_t category_id;
+    const char *category_code, *category_name;
+    double prob;
+    int nalt;
+    struct { int64_t id; const char *code, *name; double prob; } alt[TRIAGE_TOPK];
+    struct {                          /* the ancestors at levels 1 and 2, with summed probability */
+        int64_t id;
+        const char *name;
+        double prob;
+    } level[2];
+    int64_t department_id;
+    const char *department_name;
+    int64_t rule_id;
+    struct triage_urgency urgency;
+    int nwhy;
+    struct triage_feature why[TRIAGE_WHY];
+    int duplicates_checked;           /* 0 for callers who may not see other people's cases */
+    int ndup;
+    struct { int64_t id; const char *number, *title, *state; double score, meters; } dup[APP_DUP_MAX];
+};
+
+/* Load the model (conf triage_model, else the database path + ".triage"; absent is fine:
+ * suggestions then carry urgency and duplicates only) and index the open cases of the
+ * duplicate window. */
+int app_start_triage(struct app *app, struct err *err);
+int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
+                       struct app_suggestion **out);
+/* The suggestion of intake, and the case's triage fields filled from it. */
+int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_suggestion **out);
+/* After a case has committed: make it findable as a duplicate. */
+void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in);
+/* The model in use (NULL: none), re-read if its file changed ('force': look now). */
+const struct triage_model *app_triage_model(struct app *app, int force);
+/* The model file in use. */
+const char *app_triage_path(const struct app *app);
+
+/* The model file the settings name: triage_model, else the database path + ".triage".
+ * Owned by the caller (free). */
+char *app_triage_model_path(const struct conf *cf);
+
+/* The suggestion as JSON: the form stored on the case's triage event and answered by the
+ * API (the one place a suggestion is serialised). */
+struct jw;
+void app_suggestion_json(struct jw *w, const struct app_suggestion *s);
+
+/* ---- notifications ---- */
+
+/* Called on the worker thread with each notification the first time it is claimed. */
+typedef void app_publish_fn(void *ctx, const struct notify_item *n);
+/* Deliver the notification outbox in a background thread (channel, interval and retries
+ * from the notify_* settings) and hand each notification to 'publish', until app_free(). */
+int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx, struct err *err);
+/* Ask the worker for a pass now (writes call this after commit); no-op when not started. */
+void app_notify_wake(struct app *app);
+
+/* ---- rate windows ---- */
+
+/* A fixed one-minute window per (kind, id): 1 and the count taken when under 'limit', else
+ * 0 with *retry_after the seconds left in the minute. Enough to stop a runaway client. */
+int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after);
+enum { APP_RATE_OPEN311 = 1 };
+
+#endif /* GRIDLOOP_APP_APP_H */

@@ -1,0 +1,63 @@
+/*
+ * The notification worker's wiring: the channel and delivery options from the settings, the
+ * app's clock, and the publish hook through which the API's live event streams hear of each
+ * notification.
+ */
+#include "app/app_internal.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "notify/notify.h"
+
+static int64_t worker_now(void *ctx)
+{
+    return app_now(ctx);
+}
+
+static void publish(void *ctx, const struct notify_item *n)
+{
+    struct app *app = ctx;
+    if (app->publish)
+        app->publish(app->publish_ctx, n);
+}
+
+int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct err *err)
+{
+    const struct conf *cf = app->d.conf;
+    struct notify_channel *ch;
+    int rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url, cf->notify_webhook_timeout * 1000,
+                                err);
+    if (rc < 0)
+        return rc;
+    struct notify_options o = {
+        .interval = cf->notify_interval,
+        .max_attempts = cf->notify_max_attempts,
+        .retry_base = cf->notify_retry_base,
+        .retry_max = 3600,
+        .batch = 20,
+        /* Longer than a batch of webhook calls can take, so a row is never claimed twice by
+         * one live worker. */
+        .lease = 20 * cf->notify_webhook_timeout + 60,
+    };
+    app->publish = fn;
+    app->publish_ctx = fn_ctx;
+    if ((rc = notify_worker_new(&app->notifier, app->d.store, &o, ch, publish, worker_now, app, err)) < 0)
+        return rc;
+    if ((rc = notify_worker_start(app->notifier, err)) < 0) {
+        notify_worker_free(app->notifier);
+        app->notifier = NULL;
+        return rc;
+    }
+    log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel, cf->notify_interval);
+    return 0;
+}
+
+void app_notify_wake(struct app *app)
+{
+    notify_worker_wake(app->notifier);
+}
+
+void app_notifier_stop(struct app *app)
+{
+    notify_worker_free(app->notifier);
+    app->notifier = NULL;
+}

@@ -2,7 +2,6 @@
  * Request dispatch: route lookup, authentication, role and scope checks, body parsing,
  * error responses, transactions with audit, and the response cache.
  */
-#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +42,9 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     api->d.attach = app_attach(app);
     api->d.data_key = app_data_key(app);
     api->d.web = deps->web;
-    /* libxml2 (the Open311 XML writer) sets up its global state here, in one thread, rather
-     * than lazily in whichever request thread writes XML first. */
-    xmlInitParser();
+    for (const struct api_route_attr *a = api_route_attrs; a->flag; a++)
+        if (a->start)
+            a->start();
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);

@@ -128,14 +128,16 @@ typedef void api_error_fn(struct http_res *res, const struct err *err, struct ht
 /*
  * What a route flag adds to the dispatch (table in routes.c, read by api.c, which so knows no
  * feature): the route's own authentication instead of sessions (it sets call->user, and
- * call->client, or fails), and its own error format. A path under 'prefix' that matches no
- * route at all answers its 404 in that format too. The table ends with flag 0.
+ * call->client, or fails), its own error format, and what it sets up once at api_new(). A path
+ * under 'prefix' that matches no route at all answers its 404 in that format too. The table
+ * ends with flag 0.
  */
 struct api_route_attr {
     unsigned flag;
     api_fn *authenticate;         /* NULL: sessions, as for every route */
     api_error_fn *error;          /* NULL: the API's JSON error */
     const char *prefix;           /* NULL: none */
+    void (*start)(void);          /* once, in api_new() (one thread), before any request; NULL: none */
 };
 extern const struct api_route_attr api_route_attrs[];
 
@@ -315,6 +317,7 @@ void api_events_free(struct api *api);
  * service account. */
 void api_open311_error(struct http_res *res, const struct err *err, struct http_req *req);
 int api_open311_authenticate(struct api_call *call);
+void api_open311_start(void);
 
 /* 1 if the caller has any of 'roles'. */
 int api_has_role(const struct api_call *call, unsigned roles);

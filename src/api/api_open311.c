@@ -5,6 +5,7 @@
  * JSON, with the specification's error bodies. Also the admin endpoints for client keys and
  * category attributes.
  */
+#include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,13 @@ static int out_reply(struct api_call *call, struct out *o, int status)
     char *body = buf_detach(&o->j.b, &len);
     http_res_body(call->res, status, json_type, body, len, HTTP_BODY_FREE);
     return 0;
+}
+
+/* libxml2 sets up its global state here, in one thread (api_new), rather than lazily in
+ * whichever request thread writes XML first. */
+void api_open311_start(void)
+{
+    xmlInitParser();
 }
 
 /* ---------------------------------------------------------------- errors and parameters */

@@ -11,7 +11,6 @@
 #include "attach/attach.h"
 #include "case/case.h"
 #include "core/log.h"
-#include "core/mask.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -31,25 +30,6 @@ static int env_of(struct api_call *call, struct case_env *env, struct case_actor
 int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
 {
     return env_of(call, env, actor, cfg);
-}
-
-static int in_depts(const struct case_actor *a, int64_t dept)
-{
-    for (int i = 0; dept && i < a->ndepts; i++)
-        if (a->depts[i] == dept)
-            return 1;
-    return 0;
-}
-
-/* Who may see the citizen's name in full: the hotline and command centre, the citizen, and
- * the lead department unless the citizen asked to stay anonymous. */
-static int sees_name(const struct case_actor *a, const struct case_rec *r)
-{
-    if (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN))
-        return 1;
-    if (r->created_by && r->created_by == a->user_id)
-        return 1;
-    return !r->anonymous && (a->roles & ROLE_HANDLER) && in_depts(a, r->lead_department_id);
 }
 
 static void kid(struct jw *w, const char *key, int64_t id)
@@ -237,17 +217,12 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
                       const struct app_suggestion *triage)
 {
     char name[128];
-    int sees = sees_name(a, r);
-    if (r->anonymous && !sees)
-        snprintf(name, sizeof(name), "匿名");
-    else if (sees)
-        snprintf(name, sizeof(name), "%s", r->citizen_name);
-    else
-        mask_name(r->citizen_name, name, sizeof(name));
+    const char *phone;
+    case_policy_citizen(a, r, name, sizeof(name), &phone);
     jw_obj(w);
     jw_kint(w, "id", r->id);
     jw_kstr(w, "number", r->number);
-    if ((a->roles & (ROLE_OPERATOR | ROLE_ADMIN)) || (r->created_by && r->created_by == a->user_id))
+    if (case_policy_sees_check_code(a, r))
         jw_kstr(w, "check_code", r->check_code);
     if (runs)
         put_run(w, runs->head);
@@ -256,7 +231,7 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     jw_key(w, "citizen");
     jw_obj(w);
     jw_kstr(w, "name", name);
-    jw_kstr(w, "phone", r->anonymous && !sees ? "" : r->citizen_phone_mask);
+    jw_kstr(w, "phone", phone);
     jw_kbool(w, "anonymous", r->anonymous);
     jw_obj_end(w);
     if (runs)
@@ -264,7 +239,7 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     else
         members_body(w, r);
     /* What triage suggested at intake, for the dispatcher's queue. */
-    if (a->roles & ROLE_STAFF) {
+    if (case_policy_sees_suggestion(a)) {
         if (runs)
             put_run(w, runs->suggested);
         else
@@ -448,20 +423,20 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
 /* ---------------------------------------------------------------- intake */
 
 static const struct json_field citizen_fields[] = {
-    {"name", JT_STRING, JF_NULLABLE, 0, 50, NULL},
-    {"phone", JT_STRING, JF_NULLABLE, 0, 32, NULL},
+    {"name", JT_STRING, JF_NULLABLE, 0, CASE_CITIZEN_NAME_MAX, NULL},
+    {"phone", JT_STRING, JF_NULLABLE, 0, CASE_PHONE_MAX, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
 static const struct json_field create_fields[] = {
-    {"title", JT_STRING, JF_REQUIRED, 1, 200, NULL},
-    {"description", JT_STRING, JF_REQUIRED, 1, 5000, NULL},
+    {"title", JT_STRING, JF_REQUIRED, 1, CASE_TITLE_MAX, NULL},
+    {"description", JT_STRING, JF_REQUIRED, 1, CASE_DESCRIPTION_MAX, NULL},
     {"channel", JT_STRING, JF_REQUIRED, 0, 0, NULL},
     {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"urgency", JT_STRING, JF_NULLABLE, 0, 0, NULL},
-    {"lat", JT_NUMBER, JF_NULLABLE, -90, 90, NULL},
-    {"lon", JT_NUMBER, JF_NULLABLE, -180, 180, NULL},
-    {"address", JT_STRING, JF_NULLABLE, 0, 200, NULL},
+    {"lat", JT_NUMBER, JF_NULLABLE, CASE_LAT_MIN, CASE_LAT_MAX, NULL},
+    {"lon", JT_NUMBER, JF_NULLABLE, CASE_LON_MIN, CASE_LON_MAX, NULL},
+    {"address", JT_STRING, JF_NULLABLE, 0, CASE_ADDRESS_MAX, NULL},
     {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0, citizen_fields},
     {"anonymous", JT_BOOL, 0, 0, 0, NULL},
@@ -554,9 +529,11 @@ int api_case_create(struct api_call *call)
     }
     in.anonymous = json_get_bool(call->body, "anonymous", 0);
     /* A citizen reports for themself: the account's own name and phone, unless given. */
-    if ((call->user->roles & ROLE_CITIZEN) && !(call->user->roles & ROLE_STAFF)) {
-        if (in.channel == CH_HOTLINE || in.channel == CH_GRID || in.channel == CH_SENSOR)
-            return err_field(&call->err, ERR_BAD_REQUEST, "channel", "citizens report through web, app, wechat or other");
+    struct case_actor actor;
+    actor_of(call->user, &actor);
+    if ((rc = case_policy_channel(&actor, in.channel, &call->err)) < 0)
+        return rc;
+    if (case_policy_reports_for_self(&actor)) {
         if (!in.citizen_name)
             in.citizen_name = call->user->display_name;
         if (!in.citizen_phone)
@@ -710,10 +687,8 @@ int api_case_contact(struct api_call *call)
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = env_of(call, &env, &actor, &cfg)) < 0 ||
         (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
         return rc;
-    if (r.anonymous && !(actor.roles & (ROLE_OPERATOR | ROLE_SUPERVISOR | ROLE_ADMIN)))
-        return err_set(&call->err, ERR_FORBIDDEN, "the citizen asked to stay anonymous");
-    if (!sees_name(&actor, &r))
-        return err_set(&call->err, ERR_FORBIDDEN, "only the hotline, supervisors and the lead department may see the contact");
+    if ((rc = case_policy_reveal_phone(&actor, &r, &call->err)) < 0)
+        return rc;
     if ((rc = case_reveal_phone(&env, id, call->req->arena, &phone, &call->err)) < 0)
         return rc;
     /* Every reveal of the full number is audited, in its own transaction. */
@@ -773,15 +748,15 @@ int api_case_lookup(struct api_call *call)
 static const struct json_field action_fields[] = {
     {"action", JT_STRING, JF_REQUIRED, 0, 0, NULL},
     {"version", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
-    {"note", JT_STRING, JF_NULLABLE, 0, 2000, NULL},
-    {"reason", JT_STRING, JF_NULLABLE, 0, 2000, NULL},
-    {"comment", JT_STRING, JF_NULLABLE, 0, 2000, NULL},
-    {"instruction", JT_STRING, JF_NULLABLE, 0, 2000, NULL},
+    {"note", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
+    {"reason", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
+    {"comment", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
+    {"instruction", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
     {"department", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"assisting", JT_ARRAY_INT, JF_NULLABLE, 0, 8, NULL},
     {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"until", JT_STRING, JF_NULLABLE, 0, 40, NULL},
-    {"result", JT_STRING, JF_NULLABLE, 0, 5000, NULL},
+    {"result", JT_STRING, JF_NULLABLE, 0, CASE_RESULT_MAX, NULL},
     {"contacted", JT_BOOL, 0, 0, 0, NULL},
     {"solved", JT_BOOL, 0, 0, 0, NULL},
     {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL},
@@ -795,9 +770,19 @@ int api_case_action(struct api_call *call)
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
+    struct case_rec r, after;
     int64_t id, assisting[8];
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, action_fields, &call->err)) < 0)
+    /* The route has no SCOPE_CASE check (it would read the case once more): the case is read
+     * once, here; its scope is checked on that record before the body, as the route did, and
+     * the action is taken on it. The reply shows the case as the action left it. */
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+        return rc;
+    actor_of(call->user, &actor);
+    if (!case_visible(&actor, &r))
+        return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope (own cases, your departments' or your region's)",
+                       r.number);
+    if ((rc = json_check(call->body, action_fields, &call->err)) < 0)
         return rc;
     int a = case_action_from_name(json_get_str(call->body, "action"));
     if (a < 0)
@@ -828,9 +813,59 @@ int api_case_action(struct api_call *call)
                          "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
     in.satisfaction = (enum case_satisfaction)s;
     in.master_id = json_get_int(call->body, "master", 0);
-    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 || (rc = case_act(&env, id, &in, &call->err)) < 0)
+    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 ||
+        (rc = case_act_on(&env, &r, &in, call->req->arena, &after, &call->err)) < 0)
         return rc;
-    return reply_case(call, 200, id, &actor);
+    return reply_case_rec(call, 200, &after, &actor);
+}
+
+static void roles_json(struct jw *w, const char *key, unsigned roles)
+{
+    jw_key(w, key);
+    jw_arr(w);
+    for (int i = 0; i < AUTH_ROLE_COUNT; i++)
+        if (roles & (1u << i))
+            jw_str(w, auth_role_name(1u << i));
+    jw_arr_end(w);
+}
+
+/* GET /api/v1/case-actions: what each action asks of its caller, from the case module's table,
+ * so that a client builds its forms from it instead of keeping a copy. */
+int api_case_actions_meta(struct api_call *call)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+        const struct case_action_info *info = case_action_info((enum case_action)a);
+        jw_obj(&w);
+        jw_kstr(&w, "action", case_action_name((enum case_action)a));
+        jw_kstr(&w, "label", info->label);
+        jw_kstr(&w, "note", case_note_rule_name(info->note));
+        jw_kstr(&w, "note_label", info->note_label);
+        jw_key(&w, "fields");
+        jw_arr(&w);
+        for (int i = 0; i < CASE_INPUT_COUNT; i++) {
+            if (!(info->accepted & (1u << i)))
+                continue;
+            jw_obj(&w);
+            jw_kstr(&w, "name", case_input_name((enum case_input)i));
+            jw_kstr(&w, "type", case_input_type((enum case_input)i));
+            jw_kbool(&w, "required", (info->required & (1u << i)) != 0);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        /* Admins may take every action. */
+        roles_json(&w, "roles", info->roles | ROLE_ADMIN);
+        roles_json(&w, "bound_roles", info->binding == CASE_BIND_NONE ? 0 : info->bound_roles);
+        jw_kbool(&w, "department_bound", info->binding == CASE_BIND_LEAD || info->binding == CASE_BIND_INVOLVED);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }
 
 /* ---------------------------------------------------------------- sweeper and test clock */

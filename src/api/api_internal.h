@@ -185,6 +185,7 @@ int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
 int api_case_get(struct api_call *call);
 int api_case_action(struct api_call *call);
+int api_case_actions_meta(struct api_call *call);
 int api_case_contact(struct api_call *call);
 int api_case_lookup(struct api_call *call);
 int api_case_attachment_add(struct api_call *call);
@@ -308,6 +309,57 @@ void api_org_changed(struct api_call *call);
  */
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
+
+/*
+ * Lists and record writes (api_crud.c), so a resource is its render function and a table.
+ *
+ * Every list answers one envelope, {"items":[...],"total":N,"next_cursor":"..."|null}:
+ *
+ *     struct api_page pg;
+ *     if ((rc = api_page_query(call, 0, 1000, &pg)) < 0) return rc;   ?limit= and ?cursor=
+ *     api_list_begin(&w);
+ *     for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++) region_json(&w, &v[i]);
+ *     api_list_end_page(call, &w, &pg, n);                             total n, next_cursor
+ *
+ * A write renders its record once (api_resource.render), inside the transaction, and that
+ * text is the audit entry's 'after' and the reply body:
+ *
+ *     api_begin(call); api_crud_state(call, &res, id, &before);        (update, delete)
+ *     ... the domain write ...
+ *     return api_crud_commit(call, &res, "update", id, before);        200; "create": 201 + Location
+ *     return api_crud_deleted(call, &res, id, before);                 204
+ */
+struct api_page {
+    int64_t limit;    /* items per page */
+    int64_t offset;   /* position of the first; next_cursor carries the next one */
+};
+/* ?limit= (def_limit, or max_limit when 0) within [1, max_limit] and ?cursor= (?offset=). */
+int api_page_query(struct api_call *call, int64_t def_limit, int64_t max_limit, struct api_page *p);
+size_t api_page_from(const struct api_page *p, size_t n);
+size_t api_page_to(const struct api_page *p, size_t n);
+void api_list_begin(struct jw *w);                                  /* jw_init + {"items":[ */
+void api_list_end(struct jw *w, int64_t total, const char *next_cursor);   /* NULL/"" → null */
+/* The end of a page of an n-item list loaded whole (p NULL: everything was written). */
+void api_list_end_page(struct api_call *call, struct jw *w, const struct api_page *p, size_t n);
+
+/* Reads record 'id' and writes its JSON to 'w'; ERR_NOT_FOUND when there is none. */
+typedef int api_render_fn(struct api_call *call, int64_t id, struct jw *w);
+struct api_resource {
+    const char *name;          /* audit action "<name>.<verb>" on target "<name>/<id>" */
+    const char *path;          /* collection URL, for Location on create; NULL for none */
+    api_render_fn *render;     /* the reply body and the audit state */
+    void (*changed)(struct api_call *call, int64_t id);   /* after commit (cache drops); may be NULL */
+};
+/* GET {id}: the rendered record. */
+int api_crud_get(struct api_call *call, const struct api_resource *r);
+/* The record as rendered, in the arena (the audit 'before' of an update or delete). */
+int api_crud_state(struct api_call *call, const struct api_resource *r, int64_t id, char **out);
+/* In the open write transaction after the domain change: render once, commit with the audit
+ * entry, answer with the same text (201 and Location for verb "create", else 200). */
+int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb, int64_t id,
+                    const char *before);
+/* Commit a deletion's audit entry and answer 204. */
+int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id, const char *before);
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);

@@ -893,11 +893,11 @@ int api_open311_post_request(struct api_call *call)
     if ((rc = open311_service_get(call->conn, code, a, &sv, &call->err)) < 0)
         return rc;
     if ((rc = form_text(call, f, "lat", 32, &lat)) < 0 || (rc = form_text(call, f, "long", 32, &lon)) < 0 ||
-        (rc = form_text(call, f, "address_string", 200, &address)) < 0 ||
+        (rc = form_text(call, f, "address_string", CASE_ADDRESS_MAX, &address)) < 0 ||
         (rc = form_text(call, f, "address_id", 100, &address_id)) < 0 ||
         (rc = form_text(call, f, "description", 4000, &description)) < 0 ||
         (rc = form_text(call, f, "email", 200, &email)) < 0 || (rc = form_text(call, f, "first_name", 24, &first)) < 0 ||
-        (rc = form_text(call, f, "last_name", 24, &last)) < 0 || (rc = form_text(call, f, "phone", 32, &phone)) < 0 ||
+        (rc = form_text(call, f, "last_name", 24, &last)) < 0 || (rc = form_text(call, f, "phone", CASE_PHONE_MAX, &phone)) < 0 ||
         (rc = form_text(call, f, "media_url", 1000, &media)) < 0 ||
         (rc = form_text(call, f, "device_id", 100, &device)) < 0 || (rc = form_text(call, f, "account_id", 100, &account)) < 0)
         return rc;
@@ -905,24 +905,15 @@ int api_open311_post_request(struct api_call *call)
         return err_field(&call->err, ERR_BAD_REQUEST, lat ? "long" : "lat", "lat and long come together");
     if (!lat && !address && !address_id)
         return err_field(&call->err, ERR_BAD_REQUEST, "lat", "a location is required: lat and long, address_string or address_id");
-    if (lat && ((rc = check_number(call, "lat", lat, -90, 90, &in.lat)) < 0 ||
-                (rc = check_number(call, "long", lon, -180, 180, &in.lon)) < 0))
+    if (lat && ((rc = check_number(call, "lat", lat, CASE_LAT_MIN, CASE_LAT_MAX, &in.lat)) < 0 ||
+                (rc = check_number(call, "long", lon, CASE_LON_MIN, CASE_LON_MAX, &in.lon)) < 0))
         return rc;
     if (email && !strchr(email, '@'))
         return err_field(&call->err, ERR_BAD_REQUEST, "email", "email must be an address");
     if ((rc = check_url(call, "media_url", media)) < 0)
         return rc;
-    if (phone) {
-        size_t digits = 0;
-        for (const char *q = phone; *q; q++) {
-            if (*q >= '0' && *q <= '9')
-                digits++;
-            else if (!strchr("+- ()", *q))
-                return err_field(&call->err, ERR_BAD_REQUEST, "phone", "phone may contain digits, '+', '-', spaces and brackets");
-        }
-        if (digits < 5 || digits > 20)
-            return err_field(&call->err, ERR_BAD_REQUEST, "phone", "phone must have 5 to 20 digits");
-    }
+    if (phone && (rc = case_phone_check(phone, "phone", &call->err)) < 0)
+        return rc;
     if ((rc = collect_attributes(call, f, sv.category_id, &p->rec)) < 0)
         return rc;
 
@@ -995,7 +986,7 @@ int api_open311_post_update(struct api_call *call)
         return rc;
     if ((rc = form_text(call, f, "service_request_id", 40, &id)) < 0 || (rc = form_text(call, f, "update_id", 100, &update_id)) < 0 ||
         (rc = form_text(call, f, "status", 40, &status)) < 0 || (rc = form_text(call, f, "updated_datetime", 40, &when)) < 0 ||
-        (rc = form_text(call, f, "description", 2000, &description)) < 0 ||
+        (rc = form_text(call, f, "description", CASE_NOTE_MAX, &description)) < 0 ||
         (rc = form_text(call, f, "account_id", 100, &account)) < 0)
         return rc;
     static const char *const required[] = {"service_request_id", "update_id", "status", "updated_datetime", "description"};
@@ -1062,16 +1053,12 @@ int api_open311_client_list(struct api_call *call)
     if ((rc = open311_client_list(call->conn, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
+    api_list_begin(&w);
     for (size_t i = 0; i < n; i++) {
         client_json(&w, &v[i]);
         jw_obj_end(&w);
     }
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, NULL, n);
     return api_reply(call, 200, &w);
 }
 

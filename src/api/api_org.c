@@ -14,11 +14,22 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Region and department lists have no page size of their own: without ?limit= they answer
+ * everything, up to this many. */
+#define ORG_LIST_PAGE_MAX 100000
+
 static char *state_of(struct api_call *call, struct jw *w)
 {
     char *s = arena_strndup(call->req->arena, w->b.p, w->b.len);
     jw_release(w);
     return s;
+}
+
+/* Every organisation write makes the cached org lists stale. */
+static void org_changed(struct api_call *call, int64_t id)
+{
+    (void)id;
+    api_org_changed(call);
 }
 
 static void kid(struct jw *w, const char *key, int64_t id)
@@ -78,6 +89,7 @@ static int region_level_query(struct api_call *call, enum org_region_level *out)
 int api_region_list(struct api_call *call)
 {
     struct org_region_filter f = {0};
+    struct api_page pg;
     struct org_region *v;
     size_t n;
     int rc;
@@ -86,22 +98,19 @@ int api_region_list(struct api_call *call)
         (rc = region_level_query(call, &f.level)) < 0)
         return rc;
     f.with_boundary = query_flag(call, "boundary");
-    char *key = arena_printf(call->req->arena, "%lld/%lld/%d/%d", (long long)f.parent_id, (long long)f.within_id,
-                             (int)f.level, f.with_boundary);
+    if ((rc = api_page_query(call, 0, ORG_LIST_PAGE_MAX, &pg)) < 0)
+        return rc;
+    char *key = arena_printf(call->req->arena, "%lld/%lld/%d/%d/%lld/%lld", (long long)f.parent_id, (long long)f.within_id,
+                             (int)f.level, f.with_boundary, (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_region_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++)
         region_json(&w, &v[i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", (int64_t)n);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, &pg, n);
     return api_cache_put(call, key, &w);
 }
 
@@ -140,36 +149,21 @@ static const struct json_field region_create_fields[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
-static int region_state(struct api_call *call, int64_t id, char **out)
+static int region_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct org_region r;
-    struct jw w;
     int rc = org_region_get(call->conn, id, call->req->arena, &r, &call->err);
-    if (rc < 0)
-        return rc;
-    jw_init(&w);
-    region_json(&w, &r);
-    *out = state_of(call, &w);
-    return 0;
+    if (rc == 0)
+        region_json(w, &r);
+    return rc;
 }
 
-static int reply_region(struct api_call *call, int status, int64_t id)
-{
-    struct org_region r;
-    int rc = org_region_get(call->conn, id, call->req->arena, &r, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    region_json(&w, &r);
-    return api_reply(call, status, &w);
-}
+static const struct api_resource region_res = {"region", "/api/v1/regions", region_render, org_changed};
 
 int api_region_create(struct api_call *call)
 {
     struct org_region_in in = {0};
     int64_t id;
-    char *after;
     int rc;
     if ((rc = json_check(call->body, region_create_fields, &call->err)) < 0 || (rc = boundary_text(call, &in.boundary)) < 0)
         return rc;
@@ -179,12 +173,9 @@ int api_region_create(struct api_call *call)
     if (!in.level)
         return err_field(&call->err, ERR_BAD_REQUEST, "level", "field 'level' must be district, street, community or grid");
     in.parent_id = json_get_int(call->body, "parent_id", 0);
-    if ((rc = api_begin(call)) < 0 || (rc = org_region_create(call->conn, &in, call->now, &id, &call->err)) < 0 ||
-        (rc = region_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "region.create", arena_printf(call->req->arena, "region/%lld", (long long)id), NULL, after)) < 0)
+    if ((rc = api_begin(call)) < 0 || (rc = org_region_create(call->conn, &in, call->now, &id, &call->err)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_region(call, 201, id);
+    return api_crud_commit(call, &region_res, "create", id, NULL);
 }
 
 static const struct json_field region_update_fields[] = {
@@ -198,23 +189,20 @@ int api_region_update(struct api_call *call)
     struct org_region cur;
     struct org_region_in in = {0};
     int64_t id;
-    char *before, *after;
+    char *before;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, region_update_fields, &call->err)) < 0 ||
         (rc = boundary_text(call, &in.boundary)) < 0)
         return rc;
     if ((rc = api_begin(call)) < 0 || (rc = org_region_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
-        (rc = region_state(call, id, &before)) < 0)
+        (rc = api_crud_state(call, &region_res, id, &before)) < 0)
         return rc;
     in.name = json_has(call->body, "name") ? json_get_str(call->body, "name") : cur.name;
     if (!json_has(call->body, "boundary"))
         in.boundary = cur.boundary;
-    if ((rc = org_region_update(call->conn, id, &in, call->now, &call->err)) < 0 ||
-        (rc = region_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "region.update", arena_printf(call->req->arena, "region/%lld", (long long)id), before, after)) < 0)
+    if ((rc = org_region_update(call->conn, id, &in, call->now, &call->err)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_region(call, 200, id);
+    return api_crud_commit(call, &region_res, "update", id, before);
 }
 
 int api_region_delete(struct api_call *call)
@@ -222,13 +210,10 @@ int api_region_delete(struct api_call *call)
     int64_t id;
     char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 || (rc = region_state(call, id, &before)) < 0 ||
-        (rc = org_region_delete(call->conn, id, &call->err)) < 0 ||
-        (rc = api_commit(call, "region.delete", arena_printf(call->req->arena, "region/%lld", (long long)id), before, NULL)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
+        (rc = api_crud_state(call, &region_res, id, &before)) < 0 || (rc = org_region_delete(call->conn, id, &call->err)) < 0)
         return rc;
-    api_org_changed(call);
-    http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
-    return 0;
+    return api_crud_deleted(call, &region_res, id, before);
 }
 
 static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
@@ -319,61 +304,43 @@ static int active_query(struct api_call *call, enum org_active_filter *out)
 int api_department_list(struct api_call *call)
 {
     struct org_department_filter f = {0};
+    struct api_page pg;
     struct org_department *v;
     size_t n;
     int rc;
     if ((rc = active_query(call, &f.active)) < 0 || (rc = api_query_int(call, "parent_id", 0, 0, INT64_MAX, &f.parent_id)) < 0 ||
         (rc = api_query_int(call, "region_id", 0, 0, INT64_MAX, &f.serves_region_id)) < 0)
         return rc;
-    char *key = arena_printf(call->req->arena, "%d/%lld/%lld", (int)f.active, (long long)f.parent_id,
-                             (long long)f.serves_region_id);
+    if ((rc = api_page_query(call, 0, ORG_LIST_PAGE_MAX, &pg)) < 0)
+        return rc;
+    char *key = arena_printf(call->req->arena, "%d/%lld/%lld/%lld/%lld", (int)f.active, (long long)f.parent_id,
+                             (long long)f.serves_region_id, (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_department_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++)
         department_json(&w, &v[i], 0);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", (int64_t)n);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, &pg, n);
     return api_cache_put(call, key, &w);
 }
 
-static int department_state(struct api_call *call, int64_t id, char **out)
+static int department_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct org_department d;
-    struct jw w;
     int rc = org_department_get(call->conn, id, call->req->arena, &d, &call->err);
-    if (rc < 0)
-        return rc;
-    jw_init(&w);
-    department_json(&w, &d, 1);
-    *out = state_of(call, &w);
-    return 0;
+    if (rc == 0)
+        department_json(w, &d, 1);
+    return rc;
 }
 
-static int reply_department(struct api_call *call, int status, int64_t id)
-{
-    struct org_department d;
-    int rc = org_department_get(call->conn, id, call->req->arena, &d, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    department_json(&w, &d, 1);
-    return api_reply(call, status, &w);
-}
+static const struct api_resource department_res = {"department", "/api/v1/departments", department_render, org_changed};
 
 int api_department_get(struct api_call *call)
 {
-    int64_t id;
-    int rc = api_param_id(call, "id", &id);
-    return rc < 0 ? rc : reply_department(call, 200, id);
+    return api_crud_get(call, &department_res);
 }
 
 static const struct json_field department_fields[] = {
@@ -402,7 +369,6 @@ int api_department_create(struct api_call *call)
 {
     struct org_department_in in = {0};
     int64_t id;
-    char *after;
     int rc;
     if ((rc = json_check(call->body, department_fields, &call->err)) < 0)
         return rc;
@@ -416,12 +382,9 @@ int api_department_create(struct api_call *call)
     in.phone = json_get_str(call->body, "phone");
     in.active = json_get_bool(call->body, "active", 1);
     if ((rc = api_begin(call)) < 0 || (rc = org_department_create(call->conn, &in, call->now, &id, &call->err)) < 0 ||
-        (rc = set_regions(call, id)) < 0 || (rc = department_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "department.create", arena_printf(call->req->arena, "department/%lld", (long long)id), NULL,
-                         after)) < 0)
+        (rc = set_regions(call, id)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_department(call, 201, id);
+    return api_crud_commit(call, &department_res, "create", id, NULL);
 }
 
 int api_department_update(struct api_call *call)
@@ -429,40 +392,33 @@ int api_department_update(struct api_call *call)
     struct org_department cur;
     struct org_department_in in;
     int64_t id;
-    char *before, *after;
+    char *before;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, department_fields, &call->err)) < 0)
         return rc;
     if ((rc = api_begin(call)) < 0 || (rc = org_department_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
-        (rc = department_state(call, id, &before)) < 0)
+        (rc = api_crud_state(call, &department_res, id, &before)) < 0)
         return rc;
     in.code = json_has(call->body, "code") ? json_get_str(call->body, "code") : cur.code;
     in.name = json_has(call->body, "name") ? json_get_str(call->body, "name") : cur.name;
     in.parent_id = json_has(call->body, "parent_id") ? json_get_int(call->body, "parent_id", 0) : cur.parent_id;
     in.phone = json_has(call->body, "phone") ? json_get_str(call->body, "phone") : cur.phone;
     in.active = json_has(call->body, "active") ? json_get_bool(call->body, "active", 1) : cur.active;
-    if ((rc = org_department_update(call->conn, id, &in, call->now, &call->err)) < 0 || (rc = set_regions(call, id)) < 0 ||
-        (rc = department_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "department.update", arena_printf(call->req->arena, "department/%lld", (long long)id), before,
-                         after)) < 0)
+    if ((rc = org_department_update(call->conn, id, &in, call->now, &call->err)) < 0 || (rc = set_regions(call, id)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_department(call, 200, id);
+    return api_crud_commit(call, &department_res, "update", id, before);
 }
 
 int api_department_delete(struct api_call *call)
 {
     int64_t id;
-    char *before, *after;
+    char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 || (rc = department_state(call, id, &before)) < 0 ||
-        (rc = org_department_delete(call->conn, id, call->now, &call->err)) < 0 ||
-        (rc = department_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "department.deactivate", arena_printf(call->req->arena, "department/%lld", (long long)id),
-                         before, after)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
+        (rc = api_crud_state(call, &department_res, id, &before)) < 0 ||
+        (rc = org_department_delete(call->conn, id, call->now, &call->err)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_department(call, 200, id);
+    return api_crud_commit(call, &department_res, "deactivate", id, before);
 }
 
 /* ---------------------------------------------------------------- categories */
@@ -499,64 +455,43 @@ int api_category_list(struct api_call *call)
 {
     struct org_category_filter f = {0};
     struct org_category *v;
-    int64_t level, limit, offset;
+    struct api_page pg;
+    int64_t level;
     size_t n;
     int rc;
     if ((rc = api_query_int(call, "level", 0, 0, 3, &level)) < 0 ||
         (rc = api_query_int(call, "parent_id", 0, 0, INT64_MAX, &f.parent_id)) < 0 ||
-        (rc = active_query(call, &f.active)) < 0 || (rc = api_query_int(call, "limit", 1000, 1, 1000, &limit)) < 0 ||
-        (rc = api_query_int(call, "offset", 0, 0, INT64_MAX, &offset)) < 0)
+        (rc = active_query(call, &f.active)) < 0 || (rc = api_page_query(call, 1000, 1000, &pg)) < 0)
         return rc;
     f.level = (int)level;
     char *key = arena_printf(call->req->arena, "%d/%lld/%d/%lld/%lld", f.level, (long long)f.parent_id, (int)f.active,
-                             (long long)limit, (long long)offset);
+                             (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_category_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    for (size_t i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++)
         category_json(&w, &v[i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", (int64_t)n);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, &pg, n);
     return api_cache_put(call, key, &w);
 }
 
-static int category_state(struct api_call *call, int64_t id, char **out)
+static int category_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct org_category c;
-    struct jw w;
     int rc = org_category_get(call->conn, id, call->req->arena, &c, &call->err);
-    if (rc < 0)
-        return rc;
-    jw_init(&w);
-    category_json(&w, &c);
-    *out = state_of(call, &w);
-    return 0;
+    if (rc == 0)
+        category_json(w, &c);
+    return rc;
 }
 
-static int reply_category(struct api_call *call, int status, int64_t id)
-{
-    struct org_category c;
-    int rc = org_category_get(call->conn, id, call->req->arena, &c, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    category_json(&w, &c);
-    return api_reply(call, status, &w);
-}
+static const struct api_resource category_res = {"category", "/api/v1/categories", category_render, org_changed};
 
 int api_category_get(struct api_call *call)
 {
-    int64_t id;
-    int rc = api_param_id(call, "id", &id);
-    return rc < 0 ? rc : reply_category(call, 200, id);
+    return api_crud_get(call, &category_res);
 }
 
 static const struct json_field sla_fields[] = {
@@ -625,7 +560,6 @@ int api_category_create(struct api_call *call)
 {
     struct org_category_in in = {.active = 1};
     int64_t id;
-    char *after;
     int rc;
     if ((rc = json_check(call->body, category_fields, &call->err)) < 0)
         return rc;
@@ -638,13 +572,9 @@ int api_category_create(struct api_call *call)
     in.parent_id = json_get_int(call->body, "parent_id", 0);
     if ((rc = category_body(call, &in)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = sla_field_path(call, org_category_create(call->conn, &in, call->now, &id, &call->err))) < 0 ||
-        (rc = category_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "category.create", arena_printf(call->req->arena, "category/%lld", (long long)id), NULL,
-                         after)) < 0)
+    if ((rc = api_begin(call)) < 0 || (rc = sla_field_path(call, org_category_create(call->conn, &in, call->now, &id, &call->err))) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_category(call, 201, id);
+    return api_crud_commit(call, &category_res, "create", id, NULL);
 }
 
 int api_category_update(struct api_call *call)
@@ -652,12 +582,12 @@ int api_category_update(struct api_call *call)
     struct org_category cur;
     struct org_category_in in = {0};
     int64_t id;
-    char *before, *after;
+    char *before;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, category_fields, &call->err)) < 0)
         return rc;
     if ((rc = api_begin(call)) < 0 || (rc = org_category_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
-        (rc = category_state(call, id, &before)) < 0)
+        (rc = api_crud_state(call, &category_res, id, &before)) < 0)
         return rc;
     in.code = json_get_str(call->body, "code");
     in.level = (int)json_get_int(call->body, "level", 0);
@@ -668,28 +598,21 @@ int api_category_update(struct api_call *call)
     in.sla = cur.sla;
     in.keywords = cur.keywords;
     in.active = cur.active;
-    if ((rc = category_body(call, &in)) < 0 || (rc = sla_field_path(call, org_category_update(call->conn, id, &in, call->now, &call->err))) < 0 ||
-        (rc = category_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "category.update", arena_printf(call->req->arena, "category/%lld", (long long)id), before,
-                         after)) < 0)
+    if ((rc = category_body(call, &in)) < 0 || (rc = sla_field_path(call, org_category_update(call->conn, id, &in, call->now, &call->err))) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_category(call, 200, id);
+    return api_crud_commit(call, &category_res, "update", id, before);
 }
 
 int api_category_delete(struct api_call *call)
 {
     int64_t id;
-    char *before, *after;
+    char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 || (rc = category_state(call, id, &before)) < 0 ||
-        (rc = org_category_delete(call->conn, id, call->now, &call->err)) < 0 ||
-        (rc = category_state(call, id, &after)) < 0 ||
-        (rc = api_commit(call, "category.deactivate", arena_printf(call->req->arena, "category/%lld", (long long)id), before,
-                         after)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
+        (rc = api_crud_state(call, &category_res, id, &before)) < 0 ||
+        (rc = org_category_delete(call->conn, id, call->now, &call->err)) < 0)
         return rc;
-    api_org_changed(call);
-    return reply_category(call, 200, id);
+    return api_crud_commit(call, &category_res, "deactivate", id, before);
 }
 
 /* ---------------------------------------------------------------- calendar */

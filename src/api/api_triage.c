@@ -266,6 +266,9 @@ int api_triage_hot(struct api_call *call)
 
 /* ---------------------------------------------------------------- routing rules */
 
+/* The rule list has no page size of its own: without ?limit= it answers everything. */
+#define TRIAGE_RULE_PAGE_MAX 100000
+
 static void rule_json(struct jw *w, const struct triage_rule *r)
 {
     jw_obj(w);
@@ -289,49 +292,37 @@ static void rule_json(struct jw *w, const struct triage_rule *r)
     jw_obj_end(w);
 }
 
-/* What the audit entry records of a rule. */
-static const char *rule_digest(struct api_call *call, const struct triage_rule *r)
-{
-    return arena_printf(call->req->arena, "{\"category\":%lld,\"region\":%lld,\"department\":%lld,\"priority\":%d}",
-                        (long long)r->category_id, (long long)r->region_id, (long long)r->department_id, r->priority);
-}
-
-static int reply_rule(struct api_call *call, int status, int64_t id)
+static int rule_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct triage_rule r;
     int rc = triage_rule_get(call->conn, id, call->req->arena, &r, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    rule_json(&w, &r);
-    return api_reply(call, status, &w);
+    if (rc == 0)
+        rule_json(w, &r);
+    return rc;
 }
+
+static const struct api_resource rule_res = {"routing_rule", "/api/v1/routing-rules", rule_render, NULL};
 
 int api_routing_rule_list(struct api_call *call)
 {
     struct triage_rule *rules;
+    struct api_page pg;
     size_t n;
-    int rc = triage_rule_list(call->conn, call->req->arena, &rules, &n, &call->err);
-    if (rc < 0)
+    int rc;
+    if ((rc = api_page_query(call, 0, TRIAGE_RULE_PAGE_MAX, &pg)) < 0 ||
+        (rc = triage_rule_list(call->conn, call->req->arena, &rules, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++)
         rule_json(&w, &rules[i]);
-    jw_arr_end(&w);
-    jw_obj_end(&w);
+    api_list_end_page(call, &w, &pg, n);
     return api_reply(call, 200, &w);
 }
 
 int api_routing_rule_get(struct api_call *call)
 {
-    int64_t id;
-    int rc = api_param_id(call, "id", &id);
-    return rc < 0 ? rc : reply_rule(call, 200, id);
+    return api_crud_get(call, &rule_res);
 }
 
 static const struct json_field rule_fields[] = {
@@ -377,43 +368,31 @@ int api_routing_rule_create(struct api_call *call)
         return rc;
     if ((rc = triage_rule_create(call->conn, &r, call->now, &id, &call->err)) < 0)
         return rc;
-    const char *target = arena_printf(call->req->arena, "routing_rule/%lld", (long long)id);
-    const char *after = rule_digest(call, &r);
-    if ((rc = api_commit(call, "routing_rule.create", target, NULL, after)) < 0)
-        return rc;
-    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/routing-rules/%lld", (long long)id));
-    return reply_rule(call, 201, id);
+    return api_crud_commit(call, &rule_res, "create", id, NULL);
 }
 
 int api_routing_rule_update(struct api_call *call)
 {
     struct triage_rule r;
+    char *before;
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
         (rc = triage_rule_get(call->conn, id, call->req->arena, &r, &call->err)) < 0 ||
-        (rc = rule_of(call, rule_patch_fields, &r)) < 0)
+        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 || (rc = rule_of(call, rule_patch_fields, &r)) < 0)
         return rc;
     if ((rc = triage_rule_update(call->conn, id, &r, call->now, &call->err)) < 0)
         return rc;
-    const char *target = arena_printf(call->req->arena, "routing_rule/%lld", (long long)id);
-    const char *after = rule_digest(call, &r);
-    if ((rc = api_commit(call, "routing_rule.update", target, NULL, after)) < 0)
-        return rc;
-    return reply_rule(call, 200, id);
+    return api_crud_commit(call, &rule_res, "update", id, before);
 }
 
 int api_routing_rule_delete(struct api_call *call)
 {
+    char *before;
     int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
+        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 || (rc = triage_rule_delete(call->conn, id, &call->err)) < 0)
         return rc;
-    if ((rc = triage_rule_delete(call->conn, id, &call->err)) < 0)
-        return rc;
-    if ((rc = api_commit(call, "routing_rule.delete", arena_printf(call->req->arena, "routing_rule/%lld", (long long)id),
-                         NULL, NULL)) < 0)
-        return rc;
-    http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
-    return 0;
+    return api_crud_deleted(call, &rule_res, id, before);
 }

@@ -7,6 +7,9 @@
 #include "core/mask.h"
 #include "store/store.h"
 
+/* The user list has no page size of its own: without ?limit= it answers everything. */
+#define USER_LIST_PAGE_MAX 100000
+
 /* Full phone numbers only for admins and the user themself. */
 static void user_json(struct jw *w, const struct auth_user *u, const struct api_call *call)
 {
@@ -43,20 +46,6 @@ static void user_json(struct jw *w, const struct auth_user *u, const struct api_
     jw_ktime(w, "created_at", u->created_at);
     jw_ktime(w, "updated_at", u->updated_at);
     jw_obj_end(w);
-}
-
-/* Serialised state for audit digests (never masked: the digest hides it anyway). */
-static char *user_state(struct api_call *call, const struct auth_user *u)
-{
-    struct jw w;
-    jw_init(&w);
-    const struct auth_user *saved = call->user;
-    call->user = NULL;
-    user_json(&w, u, call);
-    call->user = (struct auth_user *)saved;
-    char *s = arena_strndup(call->req->arena, w.b.p, w.b.len);
-    jw_release(&w);
-    return s;
 }
 
 /* "username" is accepted as a synonym of "name": clients written against the case API's
@@ -130,34 +119,17 @@ int api_me(struct api_call *call)
 int api_user_list(struct api_call *call)
 {
     struct auth_user *users;
+    struct api_page pg;
     size_t n;
-    int rc = auth_user_list(call->conn, call->req->arena, &users, &n, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
-        user_json(&w, &users[i], call);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", (int64_t)n);
-    jw_obj_end(&w);
-    return api_reply(call, 200, &w);
-}
-
-int api_user_get(struct api_call *call)
-{
-    struct auth_user u;
-    int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 ||
-        (rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err)) < 0)
+    if ((rc = api_page_query(call, 0, USER_LIST_PAGE_MAX, &pg)) < 0 ||
+        (rc = auth_user_list(call->conn, call->req->arena, &users, &n, &call->err)) < 0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    user_json(&w, &u, call);
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++)
+        user_json(&w, &users[i], call);
+    api_list_end_page(call, &w, &pg, n);
     return api_reply(call, 200, &w);
 }
 
@@ -193,16 +165,28 @@ static int read_depts(struct api_call *call, int64_t **out, int *n)
     return 0;
 }
 
-static int reply_user(struct api_call *call, int status, int64_t id)
+/* Writes are an admin's, who sees full phone numbers: the reply and the audit state (never
+ * masked: the digest hides it anyway) are the same text. */
+static int user_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct auth_user u;
     int rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err);
-    if (rc < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    user_json(&w, &u, call);
-    return api_reply(call, status, &w);
+    if (rc == 0)
+        user_json(w, &u, call);
+    return rc;
+}
+
+/* A changed account is read again on its next request, not from the session cache. */
+static void user_changed(struct api_call *call, int64_t id)
+{
+    auth_invalidate_user(call->api->d.auth, id);
+}
+
+static const struct api_resource user_res = {"user", "/api/v1/users", user_render, user_changed};
+
+int api_user_get(struct api_call *call)
+{
+    return api_crud_get(call, &user_res);
 }
 
 static const struct json_field user_create_fields[] = {
@@ -232,12 +216,7 @@ int api_user_create(struct api_call *call)
     in.depts = depts;
     if ((rc = api_begin(call)) < 0 || (rc = auth_user_create(call->conn, &in, call->now, &id, &call->err)) < 0)
         return rc;
-    struct auth_user u;
-    if ((rc = auth_user_get(call->conn, id, call->req->arena, &u, &call->err)) < 0 ||
-        (rc = api_commit(call, "user.create", arena_printf(call->req->arena, "user/%lld", (long long)id), NULL,
-                         user_state(call, &u))) < 0)
-        return rc;
-    return reply_user(call, 201, id);
+    return api_crud_commit(call, &user_res, "create", id, NULL);
 }
 
 static const struct json_field user_update_fields[] = {
@@ -253,7 +232,7 @@ static const struct json_field user_update_fields[] = {
 int api_user_update(struct api_call *call)
 {
     struct auth_user_update up = {0};
-    struct auth_user before, after;
+    char *before;
     int64_t id, *depts;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, user_update_fields, &call->err)) < 0 ||
@@ -268,14 +247,10 @@ int api_user_update(struct api_call *call)
     up.active = json_has(call->body, "active") ? json_get_bool(call->body, "active", 1) : -1;
     if (id == call->user->id && up.active == 0)
         return err_field(&call->err, ERR_CONFLICT, "active", "you cannot disable your own account");
-    if ((rc = api_begin(call)) < 0 || (rc = auth_user_get(call->conn, id, call->req->arena, &before, &call->err)) < 0 ||
-        (rc = auth_user_update(call->conn, id, &up, call->now, &call->err)) < 0 ||
-        (rc = auth_user_get(call->conn, id, call->req->arena, &after, &call->err)) < 0 ||
-        (rc = api_commit(call, "user.update", arena_printf(call->req->arena, "user/%lld", (long long)id),
-                         user_state(call, &before), user_state(call, &after))) < 0)
+    if ((rc = api_begin(call)) < 0 || (rc = api_crud_state(call, &user_res, id, &before)) < 0 ||
+        (rc = auth_user_update(call->conn, id, &up, call->now, &call->err)) < 0)
         return rc;
-    auth_invalidate_user(call->api->d.auth, id);
-    return reply_user(call, 200, id);
+    return api_crud_commit(call, &user_res, "update", id, before);
 }
 
 static const struct json_field password_fields[] = {

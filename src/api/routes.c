@@ -57,7 +57,9 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/cases/lookup",                  api_case_lookup,         0,     SCOPE_NONE,       0},
     /* The handler checks the case's scope itself, on the record it serves. */
     {HTTP_GET,    "/api/v1/cases/{id}",                    api_case_get,            ANY,   SCOPE_NONE,       0},
-    {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_CASE,       ROUTE_JSON},
+    /* The handler checks the case's scope itself, on the record it acts on. */
+    {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/case-actions",                  api_case_actions_meta,   ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
     /* Staff who see the case and the citizen who reported it (case_may_attach); the files go
      * to whoever may see a case they are attached to. */

@@ -72,6 +72,7 @@ enum case_action {
 #define CASE_DESCRIPTION_MAX 5000
 #define CASE_ADDRESS_MAX 200
 #define CASE_CITIZEN_NAME_MAX 50
+#define CASE_PHONE_MAX 32              /* characters of a phone number as written (case_phone_check) */
 #define CASE_NOTE_MAX 2000             /* a note, reason, comment or instruction on the timeline */
 #define CASE_RESULT_MAX CASE_DESCRIPTION_MAX   /* the result of a reply */
 #define CASE_LAT_MIN (-90.0)
@@ -108,6 +109,54 @@ int case_transition(enum case_state from, enum case_action a, int outcome, enum 
 
 /* Roles (auth.h ROLE_* bits) allowed to take an action. */
 unsigned case_action_roles(enum case_action a);
+
+/* ---- what each action asks of its caller (one row of the table in case_state.c) ---- */
+
+/* The inputs an action may carry besides its note, named as in the API. */
+enum case_input {
+    CI_DEPARTMENT,     /* the lead department (id) */
+    CI_ASSISTING,      /* assisting departments (ids) */
+    CI_CATEGORY,       /* a category (id) */
+    CI_UNTIL,          /* a time */
+    CI_RESULT,         /* the text of a reply */
+    CI_CONTACTED,      /* booleans of a reply or an evaluation */
+    CI_SOLVED,
+    CI_SATISFACTION,
+    CI_MASTER,         /* another case (id) */
+    CASE_INPUT_COUNT
+};
+/* The input's member name ("department", "assisting", ...), and its kind for a form: "department",
+ * "departments", "category", "datetime", "text", "boolean", "satisfaction" or "case". */
+const char *case_input_name(enum case_input i);
+const char *case_input_type(enum case_input i);
+
+enum case_note_rule { CASE_NOTE_NONE, CASE_NOTE_OPTIONAL, CASE_NOTE_REQUIRED };
+const char *case_note_rule_name(enum case_note_rule n);   /* "none", "optional", "required" */
+
+/* Whom an actor of a bound role must be to take the action on a case. */
+enum case_binding {
+    CASE_BIND_NONE,
+    CASE_BIND_LEAD,        /* a handler of the case's lead department */
+    CASE_BIND_INVOLVED,    /* of its lead or an assisting department, or the citizen who reported it */
+    CASE_BIND_REPORTER,    /* the citizen who reported it */
+};
+
+struct case_action_info {
+    const char *label;             /* the UI's string key: "action.sign" */
+    enum case_note_rule note;
+    const char *note_label;        /* the UI's string key of the note's label: "field.reason" */
+    unsigned required;             /* bits (1u << enum case_input) the action needs */
+    unsigned accepted;             /* bits it reads (the required ones among them); others are ignored */
+    unsigned roles;                /* = case_action_roles() */
+    /* An actor whose roles that admit the action are all among 'bound_roles' (and who is not an
+     * admin) takes it only under 'binding'; e.g. resume: a handler for its lead department, a
+     * supervisor anywhere. */
+    unsigned bound_roles;
+    enum case_binding binding;
+};
+
+/* The row of 'a'; NULL when out of range. */
+const struct case_action_info *case_action_info(enum case_action a);
 
 /* Who acts: copied from the session by the caller. */
 struct case_actor {
@@ -168,6 +217,10 @@ struct case_created {
     char number[24];
     char check_code[8];
 };
+
+/* 0 if 'phone' is a phone number: 5 to 20 digits, with '+', '-', spaces and brackets only; else
+ * ERR_BAD_REQUEST naming 'field', with one message whatever the fault. */
+int case_phone_check(const char *phone, const char *field, struct err *err);
 
 /* Validate (ERR_BAD_REQUEST naming the field) and create a case in state new. */
 int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out,
@@ -272,6 +325,30 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
  * its own. */
 int case_visible(const struct case_actor *actor, const struct case_rec *rec);
 
+/* ---- policy: who sees and does what with a case's personal data (case_policy.c) ---- */
+
+/* 1 if the actor sees the citizen's name in full: the hotline and command centre (operator,
+ * dispatcher, supervisor, admin), the citizen who reported, and the lead department's handlers
+ * unless the report is anonymous. */
+int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r);
+/* The citizen as the actor is shown it: the name in full, masked ("张**") or "匿名" for an
+ * anonymous report (into 'name', 'size' bytes), and the masked phone, or "" when anonymous. */
+void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name, size_t size,
+                         const char **phone);
+/* 0 if the actor may have the full phone number revealed (the caller audits it): whoever sees the
+ * name, but an anonymous report only to operators, supervisors and admins; else ERR_FORBIDDEN. */
+int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *r, struct err *err);
+/* 1 if the actor sees the check code: operators, admins and the citizen who reported. */
+int case_policy_sees_check_code(const struct case_actor *a, const struct case_rec *r);
+/* 1 if the actor sees what triage suggested at intake: staff. */
+int case_policy_sees_suggestion(const struct case_actor *a);
+/* 1 if the actor reports for themself (a citizen, not staff): its account's name and phone are
+ * the report's unless given. */
+int case_policy_reports_for_self(const struct case_actor *a);
+/* 0 if the actor may report through 'ch'; ERR_BAD_REQUEST (field "channel") for a citizen on a
+ * staff channel (hotline, grid, sensor). */
+int case_policy_channel(const struct case_actor *a, enum case_channel ch, struct err *err);
+
 /* ---- queries: lists with filters, work queues, cursor pagination ---- */
 
 enum case_sort {
@@ -358,11 +435,30 @@ struct case_action_in {
                                       category is also a labelled example for triage (triage_examples) */
 };
 
-/* Apply one action: checks role, scope, state and version, computes deadlines, writes the
- * event, notifications and audit entry, and propagates to merged cases. */
+/*
+ * Whether 'actor' may take action 'a' on 'rec' now: the one decision behind both case_act and
+ * case_actions_available. In order: the action's roles (ERR_FORBIDDEN), the case's scope
+ * (case_visible; ERR_FORBIDDEN "outside your scope"), the action's binding (ERR_FORBIDDEN), the
+ * state (ERR_CONFLICT, as case_transition) and a pending extension or 挂账 request (ERR_CONFLICT:
+ * approve and deny need one, extend and hang refuse a second). Admins pass the role and binding
+ * tests. Pure; 'err' may be NULL.
+ */
+int case_action_check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a,
+                      struct err *err);
+
+/* Apply one action: checks it (case_action_check, then the version, the note and the required
+ * inputs), computes deadlines, writes the event, notifications and audit entry, and propagates to
+ * merged cases. Reads the case inside its transaction. */
 int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in, struct err *err);
 
-/* Actions this actor may take on the case now (for UIs): a bitmask over enum case_action. */
+/* The same on 'rec', the case as the caller read it (and checked its scope on) before: not read
+ * again; a write committed since is ERR_CONFLICT (field "version"), as a stale version is. On
+ * success '*after' (strings in 'a') is the case as the action left it. */
+int case_act_on(const struct case_env *env, const struct case_rec *rec, const struct case_action_in *in,
+                struct arena *a, struct case_rec *after, struct err *err);
+
+/* Actions this actor may take on the case now (for UIs): a bitmask over enum case_action, the
+ * actions case_action_check() allows. */
 unsigned case_actions_available(const struct case_actor *actor, const struct case_rec *rec);
 
 /* The overdue sweeper: marks cases past their resolve deadline, writes one urge event per

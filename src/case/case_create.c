@@ -47,11 +47,12 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         (rc = case_check_text(in->address, "address", 0, CASE_ADDRESS_MAX, err)) < 0 ||
         (rc = case_check_text(in->citizen_name, "citizen.name", 0, CASE_CITIZEN_NAME_MAX, err)) < 0)
         goto out;
-    if (in->has_location && !(in->lat >= -90 && in->lat <= 90 && in->lon >= -180 && in->lon <= 180)) {
+    if (in->has_location &&
+        !(in->lat >= CASE_LAT_MIN && in->lat <= CASE_LAT_MAX && in->lon >= CASE_LON_MIN && in->lon <= CASE_LON_MAX)) {
         rc = err_field(err, ERR_BAD_REQUEST, "lat", "lat must be in [-90, 90] and lon in [-180, 180]");
         goto out;
     }
-    if (in->citizen_phone && *in->citizen_phone && (rc = case_phone_check(in->citizen_phone, err)) < 0)
+    if (in->citizen_phone && *in->citizen_phone && (rc = case_phone_check(in->citizen_phone, "citizen.phone", err)) < 0)
         goto out;
     if (in->category_id) {
         struct org_category k;

@@ -71,10 +71,81 @@ int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgen
 /* 'amount' of 'unit' from now on the working calendar. */
 int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *out);
 
+/* ---- the action table (case_state.c) and the apply functions (case_actions.c) ---- */
+
+/* What an apply function decides for the event of its action. */
+struct case_step {
+    enum case_state to;            /* where the case goes (case_transition) */
+    int outcome;                   /* the branch taken (row outcome), 0 for actions with one */
+    int64_t dept;                  /* the department on the event: the lead after the action */
+    const char *note;              /* the event's note */
+    const char *payload;           /* the event's payload, a JSON object text */
+};
+
+/* Runs inside the action's transaction before its event is written: checks what the row cannot
+ * (e.g. an extension before the deadline), updates the cases row and fills 's'. */
+typedef int case_apply_fn(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                          struct case_step *s);
+/* Runs after the event 'event_id' and the row's notification (rectification, merged duplicates). */
+typedef int case_follow_fn(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                           const struct case_step *s, int64_t event_id);
+/* The branch of an action with two targets (case_transition's 'outcome'). */
+typedef int case_outcome_fn(const struct case_rec *r, const struct case_action_in *in);
+
+enum case_pending_rule {
+    CASE_PENDING_ANY,
+    CASE_PENDING_NONE,             /* a request already waiting is ERR_CONFLICT */
+    CASE_PENDING_NEEDED,           /* no request waiting is ERR_CONFLICT */
+};
+
+enum case_recipient {
+    CASE_TO_NOBODY,
+    CASE_TO_DEPARTMENT,            /* the step's department */
+    CASE_TO_DISPATCHERS,
+    CASE_TO_SUPERVISORS,
+    CASE_TO_REPORTER,              /* the user who reported, when there is one */
+};
+
+/* The text of a notification: a format taking the case number and this detail. */
+enum case_detail { CASE_DETAIL_NONE, CASE_DETAIL_TITLE, CASE_DETAIL_NOTE };
+
+struct case_notice {
+    enum case_recipient to;
+    const char *kind;              /* NULL = the action's name */
+    const char *text;
+    enum case_detail detail;
+    int assisting;                 /* also each assisting department the action names ("assist") */
+};
+
+struct case_action_row {
+    unsigned from;                 /* bit per state the action is allowed in */
+    int to;                        /* enum case_state, or -1 = the same state */
+    int to_alt;                    /* the target of outcome 1, -1 = none */
+    struct case_action_info info;
+    const char *note_what;         /* what a required note says, for the 400 ("the reason for ...") */
+    enum case_pending_rule pending;
+    case_outcome_fn *outcome;      /* NULL = 0 */
+    struct case_notice notice;
+    case_apply_fn *apply;          /* NULL = the state change and the event only */
+    case_follow_fn *follow;        /* may be NULL */
+};
+
+/* The row of 'a' (in range). */
+const struct case_action_row *case_action_row(enum case_action a);
+
+/* Merged duplicates of 'master' follow it: an event 'action' each, and state 'final_state'. */
+int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action, enum case_state final_state);
+/* How an input is given, for the 400 that asks for it: "(id)", "(true or false)", ... */
+const char *case_input_hint(enum case_input i);
+
+case_apply_fn case_apply_answer, case_apply_dispatch, case_apply_reject_return, case_apply_sign, case_apply_return,
+    case_apply_extend, case_apply_hang, case_apply_decide, case_apply_resume, case_apply_urge, case_apply_reply,
+    case_apply_evaluate, case_apply_merge, case_apply_close, case_apply_reopen;
+case_follow_fn case_follow_reply, case_follow_rectify;
+case_outcome_fn case_outcome_unsatisfied, case_outcome_hang;
+
 /* ---- the citizen's phone (case_phone.c) ---- */
 
-/* ERR_BAD_REQUEST (field citizen.phone) unless 'p' is a phone number. */
-int case_phone_check(const char *p, struct err *err);
 /* Sealed for storage (base64 secretbox) and its keyed hash for matching, in the arena. */
 int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc, char **hash,
                     struct err *err);

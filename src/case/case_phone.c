@@ -53,17 +53,19 @@ static int phone_open(const struct case_config *cfg, const char *enc, struct are
     return 0;
 }
 
-int case_phone_check(const char *p, struct err *err)
+int case_phone_check(const char *phone, const char *field, struct err *err)
 {
-    size_t n = strlen(p), digits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] >= '0' && p[i] <= '9')
+    size_t digits = 0;
+    int other = 0;
+    for (const char *q = phone; *q; q++) {
+        if (*q >= '0' && *q <= '9')
             digits++;
-        else if (!strchr("+- ()", p[i]))
-            return err_field(err, ERR_BAD_REQUEST, "citizen.phone", "phone numbers contain digits, '+', '-', spaces and brackets only");
+        else if (!strchr("+- ()", *q))
+            other = 1;
     }
-    if (digits < 5 || digits > 20)
-        return err_field(err, ERR_BAD_REQUEST, "citizen.phone", "phone number must have 5 to 20 digits");
+    if (other || digits < 5 || digits > 20)
+        return err_field(err, ERR_BAD_REQUEST, field,
+                         "a phone number has 5 to 20 digits and may contain '+', '-', spaces and brackets");
     return 0;
 }
 

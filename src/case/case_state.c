@@ -1,11 +1,13 @@
 /*
- * The workflow tables: which actions each state allows, where they lead, and who may take
- * them. Everything else in the module asks these tables rather than testing states itself.
+ * The workflow tables: which actions each state allows, where they lead, who may take them and
+ * what each asks and causes. Everything else in the module asks these tables rather than testing
+ * states or actions itself: adding an action is one row here and its apply function.
  */
 #include <string.h>
 
 #include "auth/auth.h"
 #include "case/case.h"
+#include "case/case_internal.h"
 #include "core/err.h"
 
 static const char *const state_names[CASE_STATE_COUNT] = {
@@ -52,38 +54,138 @@ int case_state_is_final(enum case_state s)
 #define OPEN_WORK (S(PROCESSING) | S(RECTIFYING))
 #define NOT_FINAL (S(NEW) | S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(HANGING) | S(REPLIED) | S(RECTIFYING))
 #define SAME (-1)
+#define IN(x) (1u << CI_##x)
+#define NONE CASE_NOTE_NONE
+#define OPTIONAL CASE_NOTE_OPTIONAL
+#define REQUIRED CASE_NOTE_REQUIRED
 
 /*
  * One row per action: the states it is allowed in, the state it leads to (SAME keeps the
- * state), the alternative target for outcome 1 (SAME if none), and the roles that may take it.
+ * state) and the alternative target for outcome 1 (SAME if none); then what the API and the UI
+ * are told (label, note, inputs, roles and binding), the pending-request rule, the outcome, the
+ * notification, and the functions that do the rest (case_actions.c).
  */
-static const struct {
-    unsigned from;
-    int to;
-    int to_alt;
-    unsigned roles;
-} rules[CASE_ACTION_COUNT] = {
-    [CA_ANSWER] = {S(NEW), CASE_CLOSED, SAME, ROLE_OPERATOR},
-    [CA_DISPATCH] = {S(NEW), CASE_DISPATCHED, SAME, ROLE_DISPATCHER | ROLE_OPERATOR},
-    [CA_REDISPATCH] = {S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(RECTIFYING), CASE_DISPATCHED, SAME, ROLE_DISPATCHER},
-    [CA_REJECT_RETURN] = {S(RETURNED), CASE_DISPATCHED, SAME, ROLE_DISPATCHER},
-    [CA_SIGN] = {S(DISPATCHED), CASE_PROCESSING, SAME, ROLE_HANDLER},
-    [CA_RETURN] = {S(DISPATCHED) | S(PROCESSING) | S(RECTIFYING), CASE_RETURNED, SAME, ROLE_HANDLER},
-    [CA_EXTEND] = {OPEN_WORK, SAME, SAME, ROLE_HANDLER},
-    [CA_HANG] = {S(PROCESSING), SAME, SAME, ROLE_HANDLER},
-    [CA_APPROVE] = {OPEN_WORK, SAME, CASE_HANGING, ROLE_SUPERVISOR},
-    [CA_DENY] = {OPEN_WORK, SAME, SAME, ROLE_SUPERVISOR},
-    [CA_RESUME] = {S(HANGING), CASE_PROCESSING, SAME, ROLE_SUPERVISOR | ROLE_HANDLER},
-    [CA_URGE] = {S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(HANGING) | S(RECTIFYING), SAME, SAME,
-                 ROLE_SUPERVISOR},
-    [CA_REPLY] = {OPEN_WORK, CASE_REPLIED, SAME, ROLE_HANDLER},
-    [CA_EVALUATE] = {S(REPLIED), CASE_CLOSED, CASE_RECTIFYING, ROLE_OPERATOR | ROLE_CITIZEN},
-    [CA_RECTIFY] = {S(REPLIED), CASE_RECTIFYING, SAME, ROLE_SUPERVISOR | ROLE_DISPATCHER},
-    [CA_MERGE] = {S(NEW) | S(DISPATCHED), CASE_MERGED, SAME, ROLE_DISPATCHER | ROLE_OPERATOR},
-    [CA_CLOSE] = {S(REPLIED), CASE_CLOSED, SAME, ROLE_OPERATOR | ROLE_SUPERVISOR},
-    [CA_CANCEL] = {S(NEW) | S(DISPATCHED) | S(RETURNED), CASE_CANCELLED, SAME, ROLE_DISPATCHER | ROLE_SUPERVISOR},
-    [CA_REOPEN] = {S(CLOSED), CASE_PROCESSING, SAME, ROLE_SUPERVISOR},
-    [CA_COMMENT] = {NOT_FINAL, SAME, SAME, ROLE_ALL},   /* citizens add to their own reports */
+static const struct case_action_row rows[CASE_ACTION_COUNT] = {
+    [CA_ANSWER] = {
+        S(NEW), CASE_CLOSED, SAME,
+        {"action.answer", REQUIRED, "field.answer", 0, 0, ROLE_OPERATOR, 0, CASE_BIND_NONE},
+        "the answer given", CASE_PENDING_ANY, NULL, {0}, case_apply_answer, NULL,
+    },
+    [CA_DISPATCH] = {
+        S(NEW), CASE_DISPATCHED, SAME,
+        {"action.dispatch", OPTIONAL, "field.note", IN(DEPARTMENT), IN(DEPARTMENT) | IN(ASSISTING) | IN(CATEGORY),
+         ROLE_DISPATCHER | ROLE_OPERATOR, 0, CASE_BIND_NONE},
+        NULL, CASE_PENDING_ANY, NULL,
+        {CASE_TO_DEPARTMENT, "dispatched", "新派工单 %s：%s", CASE_DETAIL_TITLE, 1}, case_apply_dispatch, NULL,
+    },
+    [CA_REDISPATCH] = {
+        S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(RECTIFYING), CASE_DISPATCHED, SAME,
+        {"action.redispatch", OPTIONAL, "field.note", IN(DEPARTMENT), IN(DEPARTMENT) | IN(ASSISTING) | IN(CATEGORY),
+         ROLE_DISPATCHER, 0, CASE_BIND_NONE},
+        NULL, CASE_PENDING_ANY, NULL,
+        {CASE_TO_DEPARTMENT, "dispatched", "新派工单 %s：%s", CASE_DETAIL_TITLE, 1}, case_apply_dispatch, NULL,
+    },
+    [CA_REJECT_RETURN] = {
+        S(RETURNED), CASE_DISPATCHED, SAME,
+        {"action.reject_return", REQUIRED, "field.reason", 0, 0, ROLE_DISPATCHER, 0, CASE_BIND_NONE},
+        "why the department must handle it", CASE_PENDING_ANY, NULL,
+        {CASE_TO_DEPARTMENT, "dispatched", "新派工单 %s：%s", CASE_DETAIL_TITLE, 0}, case_apply_reject_return, NULL,
+    },
+    [CA_SIGN] = {
+        S(DISPATCHED), CASE_PROCESSING, SAME,
+        {"action.sign", OPTIONAL, "field.note", 0, 0, ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        NULL, CASE_PENDING_ANY, NULL, {0}, case_apply_sign, NULL,
+    },
+    [CA_RETURN] = {
+        S(DISPATCHED) | S(PROCESSING) | S(RECTIFYING), CASE_RETURNED, SAME,
+        {"action.return", REQUIRED, "field.reason", 0, 0, ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        "why the case is not yours", CASE_PENDING_ANY, NULL,
+        {CASE_TO_DISPATCHERS, "returned", "工单 %s 被退回：%s", CASE_DETAIL_NOTE, 0}, case_apply_return, NULL,
+    },
+    [CA_EXTEND] = {
+        OPEN_WORK, SAME, SAME,
+        {"action.extend", REQUIRED, "field.reason", IN(UNTIL), IN(UNTIL), ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        "the reason for the extension", CASE_PENDING_NONE, NULL,
+        {CASE_TO_SUPERVISORS, "approval", "工单 %s 申请延期", CASE_DETAIL_NONE, 0}, case_apply_extend, NULL,
+    },
+    [CA_HANG] = {
+        S(PROCESSING), SAME, SAME,
+        {"action.hang", REQUIRED, "field.reason", 0, 0, ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        "why it cannot be solved now", CASE_PENDING_NONE, NULL,
+        {CASE_TO_SUPERVISORS, "approval", "工单 %s 申请挂账", CASE_DETAIL_NONE, 0}, case_apply_hang, NULL,
+    },
+    [CA_APPROVE] = {
+        OPEN_WORK, SAME, CASE_HANGING,
+        {"action.approve", OPTIONAL, "field.note", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        NULL, CASE_PENDING_NEEDED, case_outcome_hang,
+        {CASE_TO_DEPARTMENT, NULL, "工单 %s：申请已批准", CASE_DETAIL_NONE, 0}, case_apply_decide, NULL,
+    },
+    [CA_DENY] = {
+        OPEN_WORK, SAME, SAME,
+        {"action.deny", REQUIRED, "field.reason", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        "why the request is denied", CASE_PENDING_NEEDED, NULL,
+        {CASE_TO_DEPARTMENT, NULL, "工单 %s：申请被驳回", CASE_DETAIL_NONE, 0}, case_apply_decide, NULL,
+    },
+    /* A supervisor ends any 挂账; a handler only its own department's. */
+    [CA_RESUME] = {
+        S(HANGING), CASE_PROCESSING, SAME,
+        {"action.resume", OPTIONAL, "field.note", 0, 0, ROLE_SUPERVISOR | ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        NULL, CASE_PENDING_ANY, NULL, {0}, case_apply_resume, NULL,
+    },
+    [CA_URGE] = {
+        S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(HANGING) | S(RECTIFYING), SAME, SAME,
+        {"action.urge", OPTIONAL, "field.note", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        NULL, CASE_PENDING_ANY, NULL,
+        {CASE_TO_DEPARTMENT, NULL, "工单 %s：督办催办", CASE_DETAIL_NONE, 0}, case_apply_urge, NULL,
+    },
+    /* The result is the event's note: a reply has no other. */
+    [CA_REPLY] = {
+        OPEN_WORK, CASE_REPLIED, SAME,
+        {"action.reply", NONE, NULL, IN(RESULT) | IN(CONTACTED) | IN(SOLVED), IN(RESULT) | IN(CONTACTED) | IN(SOLVED),
+         ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        NULL, CASE_PENDING_ANY, NULL,
+        {CASE_TO_REPORTER, "replied", "您的诉求 %s 已办结，请评价", CASE_DETAIL_NONE, 0}, case_apply_reply,
+        case_follow_reply,
+    },
+    [CA_EVALUATE] = {
+        S(REPLIED), CASE_CLOSED, CASE_RECTIFYING,
+        {"action.evaluate", OPTIONAL, "field.comment", IN(SATISFACTION), IN(SATISFACTION) | IN(CONTACTED) | IN(SOLVED),
+         ROLE_OPERATOR | ROLE_CITIZEN, ROLE_CITIZEN, CASE_BIND_REPORTER},
+        NULL, CASE_PENDING_ANY, case_outcome_unsatisfied, {0}, case_apply_evaluate, case_follow_rectify,
+    },
+    [CA_RECTIFY] = {
+        S(REPLIED), CASE_RECTIFYING, SAME,
+        {"action.rectify", REQUIRED, "field.reason", 0, 0, ROLE_SUPERVISOR | ROLE_DISPATCHER, 0, CASE_BIND_NONE},
+        "what must be put right", CASE_PENDING_ANY, NULL, {0}, NULL, case_follow_rectify,
+    },
+    [CA_MERGE] = {
+        S(NEW) | S(DISPATCHED), CASE_MERGED, SAME,
+        {"action.merge", OPTIONAL, "field.note", IN(MASTER), IN(MASTER), ROLE_DISPATCHER | ROLE_OPERATOR, 0,
+         CASE_BIND_NONE},
+        NULL, CASE_PENDING_ANY, NULL, {0}, case_apply_merge, NULL,
+    },
+    [CA_CLOSE] = {
+        S(REPLIED), CASE_CLOSED, SAME,
+        {"action.close", REQUIRED, "field.note", 0, 0, ROLE_OPERATOR | ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        "why it closes without evaluation", CASE_PENDING_ANY, NULL, {0}, case_apply_close, NULL,
+    },
+    [CA_CANCEL] = {
+        S(NEW) | S(DISPATCHED) | S(RETURNED), CASE_CANCELLED, SAME,
+        {"action.cancel", REQUIRED, "field.reason", 0, 0, ROLE_DISPATCHER | ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        "why it is void", CASE_PENDING_ANY, NULL, {0}, case_apply_close, NULL,
+    },
+    [CA_REOPEN] = {
+        S(CLOSED), CASE_PROCESSING, SAME,
+        {"action.reopen", REQUIRED, "field.reason", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
+        "why the case is reopened", CASE_PENDING_ANY, NULL, {0}, case_apply_reopen, NULL,
+    },
+    /* Anyone involved: the command centre on what it sees, a department it leads or assists (not
+     * one it merely sees through its region), the citizen on its own report. */
+    [CA_COMMENT] = {
+        NOT_FINAL, SAME, SAME,
+        {"action.comment", REQUIRED, "field.note", 0, 0, ROLE_ALL, ROLE_HANDLER | ROLE_CITIZEN, CASE_BIND_INVOLVED},
+        "the comment", CASE_PENDING_ANY, NULL, {0}, NULL, NULL,
+    },
 };
 
 int case_transition(enum case_state from, enum case_action a, int outcome, enum case_state *to,
@@ -91,15 +193,51 @@ int case_transition(enum case_state from, enum case_action a, int outcome, enum 
 {
     if ((unsigned)a >= CASE_ACTION_COUNT || (unsigned)from >= CASE_STATE_COUNT)
         return err_field(err, ERR_BAD_REQUEST, "action", "unknown action or state");
-    if (!(rules[a].from & (1u << from)))
+    if (!(rows[a].from & (1u << from)))
         return err_field(err, ERR_CONFLICT, "action", "action '%s' is not allowed in state '%s'",
                          action_names[a], state_names[from]);
-    int t = outcome && rules[a].to_alt != SAME ? rules[a].to_alt : rules[a].to;
+    int t = outcome && rows[a].to_alt != SAME ? rows[a].to_alt : rows[a].to;
     *to = t == SAME ? from : (enum case_state)t;
     return 0;
 }
 
 unsigned case_action_roles(enum case_action a)
 {
-    return (unsigned)a < CASE_ACTION_COUNT ? rules[a].roles : 0;
+    return (unsigned)a < CASE_ACTION_COUNT ? rows[a].info.roles : 0;
+}
+
+const struct case_action_info *case_action_info(enum case_action a)
+{
+    return (unsigned)a < CASE_ACTION_COUNT ? &rows[a].info : NULL;
+}
+
+const struct case_action_row *case_action_row(enum case_action a)
+{
+    return &rows[a];
+}
+
+static const struct {
+    const char *name;
+    const char *type;
+    const char *hint;
+} inputs[CASE_INPUT_COUNT] = {
+    [CI_DEPARTMENT] = {"department", "department", "(id)"},
+    [CI_ASSISTING] = {"assisting", "departments", "(ids)"},
+    [CI_CATEGORY] = {"category", "category", "(id)"},
+    [CI_UNTIL] = {"until", "datetime", "(an RFC 3339 time)"},
+    [CI_RESULT] = {"result", "text", "(what was done)"},
+    [CI_CONTACTED] = {"contacted", "boolean", "(true or false)"},
+    [CI_SOLVED] = {"solved", "boolean", "(true or false)"},
+    [CI_SATISFACTION] = {"satisfaction", "satisfaction", "(satisfied, basically_satisfied or unsatisfied)"},
+    [CI_MASTER] = {"master", "case", "(the id of the case this one duplicates)"},
+};
+
+const char *case_input_name(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].name : "?"; }
+const char *case_input_type(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].type : "?"; }
+const char *case_input_hint(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].hint : ""; }
+
+const char *case_note_rule_name(enum case_note_rule n)
+{
+    static const char *const names[] = {"none", "optional", "required"};
+    return (unsigned)n < 3 ? names[n] : "?";
 }

@@ -67,6 +67,7 @@ TABLE = [
     ("GET", "/api/v1/cases/{id}", "/api/v1/cases/{private_case}", None, ALL, 200),
     ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{shared_case}/actions", PROBE, ALL, 400),
     ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{private_case}/actions", PROBE, ALL, 400),
+    ("GET", "/api/v1/case-actions", "/api/v1/case-actions", None, ALL, 200),
     ("GET", "/api/v1/cases/{id}/contact", "/api/v1/cases/{shared_case}/contact", None, STAFF, 200),
     ("GET", "/api/v1/cases/{id}/contact", "/api/v1/cases/{private_case}/contact", None, STAFF, 200),
     # Attachments: an allowed caller's JSON body is no file (415); no attachment 999999 (404).

@@ -446,6 +446,37 @@ def test_comment_by_assisting_department(cs, ids):
     refused(cs, "citizen", c, "comment", 403, "forbidden")
 
 
+def test_uninvolved_handler_is_neither_offered_nor_allowed_resume_or_comment(cs, ids):
+    """Issue 9: the list of actions and the action agree. handler_qsjd sees this CGJ case through
+    its region: it was offered 恢复办理 (resume) that answered 403, and could comment although
+    comments are for the departments involved."""
+    lat, lon = ids["gw_point"]
+    c = to_processing(cs, ids, lat=lat, lon=lon)
+    c = act(cs, "handler_cgj", c, "hang", reason="等待道路改造")
+    c = act(cs, "supervisor", c, "approve")
+    seen = get(cs, "handler_qsjd", c)
+    assert "resume" not in seen["actions"] and "comment" not in seen["actions"], seen["actions"]
+    refused(cs, "handler_qsjd", c, "resume", 403, "forbidden", contains="only the lead department")
+    refused(cs, "handler_qsjd", c, "comment", 403, "forbidden", note="路过看到")
+    assert {"resume", "comment"} <= set(get(cs, "handler_cgj", c)["actions"])
+    assert "resume" in get(cs, "supervisor", c)["actions"]
+
+
+def test_case_actions_metadata(cs):
+    r = cs.get("citizen", "/api/v1/case-actions")
+    assert r.status_code == 200, r.text
+    items = {i["action"]: i for i in r.json()["items"]}
+    assert len(items) == 20
+    assert items["dispatch"]["fields"][0] == {"name": "department", "type": "department", "required": True}
+    assert items["reply"]["note"] == "none"
+    assert [(f["name"], f["required"]) for f in items["reply"]["fields"]] == [
+        ("result", True), ("contacted", True), ("solved", True)]
+    assert items["return"]["note"] == "required" and items["return"]["label"] == "action.return"
+    assert items["resume"]["department_bound"] and items["resume"]["bound_roles"] == ["handler"]
+    assert set(items["resume"]["roles"]) == {"handler", "supervisor", "admin"}
+    assert items["evaluate"]["bound_roles"] == ["citizen"] and not items["evaluate"]["department_bound"]
+
+
 # ---------------------------------------------------------------- overdue and the sweeper
 
 def test_overdue_sweep_urges_once_per_working_day_and_escalates(server_factory):

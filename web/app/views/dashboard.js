@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, clear, loadScript, fmtTime } from '../ui.js';
 import { regionMap, STATE_COLOURS } from '../map.js';
 import { categories } from '../data.js';
+import { eventStream, ALL_EVENTS } from '../events.js';
 
 const SAMPLE = 1000;
 const URG_RADIUS = { normal: 6, urgent: 9, emergency: 12 };
@@ -157,9 +158,6 @@ export async function dashboard({ title, onCleanup }) {
 
   let timer = null;
   const later = () => { clearTimeout(timer); timer = setTimeout(() => refresh().catch(() => {}), 800); };
-  const es = new EventSource('/api/v1/events/stream');
-  es.onopen = () => { streamState.textContent = t('dash.stream.on'); streamState.dataset.stream = 'open'; };
-  es.onerror = () => { streamState.textContent = t('dash.stream.off'); streamState.dataset.stream = 'closed'; };
   const onEvent = (ev) => {
     let n = null;
     try { n = JSON.parse(ev.data); } catch { return; }
@@ -170,11 +168,9 @@ export async function dashboard({ title, onCleanup }) {
     }
     later();
   };
-  for (const k of ['new_case', 'dispatched', 'returned', 'assist', 'rectify', 'overdue', 'escalated', 'approval', 'replied', 'gap',
-    'urge', 'approve', 'deny', 'reopen', 'resume', 'cancel', 'redispatch', 'reject_return', 'comment', 'close']) {
-    es.addEventListener(k, onEvent);
-  }
-  es.onmessage = onEvent;
+  const es = eventStream(ALL_EVENTS, onEvent);
+  es.onopen = () => { streamState.textContent = t('dash.stream.on'); streamState.dataset.stream = 'open'; };
+  es.onerror = () => { streamState.textContent = t('dash.stream.off'); streamState.dataset.stream = 'closed'; };
   const onResize = () => { trendChart && trendChart.resize(); catChart && catChart.resize(); };
   window.addEventListener('resize', onResize);
   onCleanup(() => { closed = true; es.close(); clearTimeout(timer); window.removeEventListener('resize', onResize);

@@ -3,6 +3,7 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, fmtTime, stateBadge, urgencyBadge, field, toast } from '../ui.js';
 import { categories, departments } from '../data.js';
+import { eventStream, QUEUE_EVENTS } from '../events.js';
 
 // The dispatcher's queue shows what triage suggested at intake (`suggested`, staff only) with a
 // one-click dispatch to the suggested department.
@@ -59,9 +60,6 @@ function caseCards(items) {
       'aria-label': `${t('mine.evaluate')} ${c.title}` }, t('mine.evaluate')) : null)));
 }
 
-const LIVE_KINDS = ['new_case', 'dispatched', 'returned', 'assist', 'rectify', 'overdue', 'escalated', 'approval', 'replied', 'gap',
-  'urge', 'approve', 'deny', 'reopen', 'resume', 'cancel', 'redispatch', 'reject_return'];
-
 async function tabbed({ heading, tabs, query, cards, search, live = true, onCleanup }) {
   const wanted = query.get('tab');
   const cur = tabs.find((x) => x.key === wanted) || tabs[0];
@@ -87,11 +85,9 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   await load();
   // Queues follow the event stream: a notification in this user's scope reloads the list.
   if (live) {
-    const es = new EventSource('/api/v1/events/stream');
     let timer = null;
     const later = () => { clearTimeout(timer); timer = setTimeout(() => load().catch(() => {}), 600); };
-    es.onmessage = later;
-    for (const k of LIVE_KINDS) es.addEventListener(k, later);
+    const es = eventStream(QUEUE_EVENTS, later);
     onCleanup(() => { es.close(); clearTimeout(timer); });
   }
   return h('div', { class: 'queue' }, h('h1', {}, heading), nav, searchForm,

@@ -30,47 +30,14 @@ static struct cached_body *cached_body_new(const char *data, size_t len)
     return b;
 }
 
-int api_new(struct api **out, const struct api_deps *deps, struct err *err)
+void api_cache_free(struct api *api)
 {
-    (void)err;
-    struct api *api = xcalloc(1, sizeof(*api));
-    struct app *app = deps->app;
-    api->app = app;
-    api->d.conf = app_conf(app);
-    api->d.store = app_store(app);
-    api->d.auth = app_auth(app);
-    api->d.attach = app_attach(app);
-    api->d.data_key = app_data_key(app);
-    api->d.web = deps->web;
-    for (const struct api_route_attr *a = api_route_attrs; a->flag; a++)
-        if (a->start)
-            a->start();
-    pthread_mutex_init(&api->cache_lock, NULL);
-    pthread_mutex_init(&api->case_view_lock, NULL);
-    pthread_mutex_init(&api->events_lock, NULL);
-    *out = api;
-    return 0;
-}
-
-void api_free(struct api *api)
-{
-    if (!api)
-        return;
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
         free(api->cache[i].key);
         cached_body_unref(api->cache[i].body);
         cached_body_unref(api->cache[i].gz);
     }
     pthread_mutex_destroy(&api->cache_lock);
-    api_case_cache_free(api);
-    api_events_free(api);
-    pthread_mutex_destroy(&api->events_lock);
-    free(api);
-}
-
-void api_set_server(struct api *api, struct http_server *server)
-{
-    api->server = server;
 }
 
 int api_has_role(const struct api_call *call, unsigned roles)
@@ -192,6 +159,18 @@ void api_org_changed(struct api_call *call)
 struct app_ctx api_ctx(struct api_call *call)
 {
     return (struct app_ctx){call->api->app, call->conn, call->req->arena, call->now, call->user, &call->err};
+}
+
+int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+{
+    struct app_ctx x = api_ctx(call);
+    return app_case_env(&x, env, actor, cfg);
+}
+
+int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id)
+{
+    struct app_ctx x = api_ctx(call);
+    return app_locate_region(&x, lat, lon, region_id);
 }
 
 static int etag_match(const char *inm, const char *etag)

@@ -27,10 +27,6 @@ static int env_of(struct api_call *call, struct case_env *env, struct case_actor
     return app_case_env(&x, env, actor, cfg);
 }
 
-int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
-{
-    return env_of(call, env, actor, cfg);
-}
 
 static void kid(struct jw *w, const char *key, int64_t id)
 {

@@ -128,16 +128,14 @@ typedef void api_error_fn(struct http_res *res, const struct err *err, struct ht
 /*
  * What a route flag adds to the dispatch (table in routes.c, read by api.c, which so knows no
  * feature): the route's own authentication instead of sessions (it sets call->user, and
- * call->client, or fails), its own error format, and what it sets up once at api_new(). A path
- * under 'prefix' that matches no route at all answers its 404 in that format too. The table
- * ends with flag 0.
+ * call->client, or fails), and its own error format. A path under 'prefix' that matches no
+ * route at all answers its 404 in that format too. The table ends with flag 0.
  */
 struct api_route_attr {
     unsigned flag;
     api_fn *authenticate;         /* NULL: sessions, as for every route */
     api_error_fn *error;          /* NULL: the API's JSON error */
     const char *prefix;           /* NULL: none */
-    void (*start)(void);          /* once, in api_new() (one thread), before any request; NULL: none */
 };
 extern const struct api_route_attr api_route_attrs[];
 
@@ -310,6 +308,9 @@ void api_org_changed(struct api_call *call);
 int api_cache_get(struct api_call *call, const char *key);
 int api_cache_put(struct api_call *call, const char *key, struct jw *w);
 
+/* Set up what Open311's XML writer needs, once, before any request (api_new). */
+void api_open311_init(void);
+
 /*
  * Lists and record writes (api_crud.c), so a resource is its render function and a table.
  *
@@ -363,13 +364,14 @@ int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
+/* Drop the cached responses (api_free). */
+void api_cache_free(struct api *api);
 
 /* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
  * suffix; the client's api_key (in the form) authenticates it, within its rate limit, as its
  * service account. */
 void api_open311_error(struct http_res *res, const struct err *err, struct http_req *req);
 int api_open311_authenticate(struct api_call *call);
-void api_open311_start(void);
 
 /* 1 if the caller has any of 'roles'. */
 int api_has_role(const struct api_call *call, unsigned roles);

@@ -201,13 +201,6 @@ static int out_reply(struct api_call *call, struct out *o, int status)
     return 0;
 }
 
-/* libxml2 sets up its global state here, in one thread (api_new), rather than lazily in
- * whichever request thread writes XML first. */
-void api_open311_start(void)
-{
-    xmlInitParser();
-}
-
 /* ---------------------------------------------------------------- errors and parameters */
 
 static int path_is_json(const char *path)
@@ -631,6 +624,13 @@ int api_open311_get(struct api_call *call)
     if (strcmp(name, "servicerequestupdates") == 0)
         return updates_list(call, xml);
     return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s", call->req->path);
+}
+
+void api_open311_init(void)
+{
+    /* libxml2 sets up its global state here, in one thread, rather than lazily in whichever
+     * request thread writes XML first. */
+    xmlInitParser();
 }
 
 /* ---------------------------------------------------------------- clients: key, rate, account */

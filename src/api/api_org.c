@@ -230,12 +230,6 @@ static int query_coord(struct api_call *call, const char *name, double lo, doubl
     return 0;
 }
 
-int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id)
-{
-    struct app_ctx x = api_ctx(call);
-    return app_locate_region(&x, lat, lon, region_id);
-}
-
 int api_region_locate(struct api_call *call)
 {
     double lat, lon;

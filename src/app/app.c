@@ -19,66 +19,6 @@
 #include "store/store.h"
 #include "store/store_writer.h"
 
-/* Jobs per transaction at most; 64 connections never queue more than 64 at once. */
-#define WRITER_MAX_BATCH 256
-
-/* Once per batch: the cases it created enter the full-text index in one statement. */
-static int before_commit(void *arg, struct store_conn *c, struct err *err)
-{
-    (void)arg;
-    return case_index_pending(c, err);
-}
-
-int app_new(struct app **out, const struct app_deps *deps, struct err *err)
-{
-    struct app *app = xcalloc(1, sizeof(*app));
-    app->d = *deps;
-    struct store_writer_options o = {.max_batch = WRITER_MAX_BATCH, .before_commit = before_commit};
-    int rc = store_writer_start(&app->writer, app->d.store, &o, err);
-    if (rc < 0) {
-        free(app);
-        return rc;
-    }
-    pthread_mutex_init(&app->cal_lock, NULL);
-    pthread_mutex_init(&app->geo_lock, NULL);
-    pthread_mutex_init(&app->sweep_lock, NULL);
-    pthread_cond_init(&app->sweep_cond, NULL);
-    pthread_mutex_init(&app->rate_lock, NULL);
-    atomic_store(&app->org_version, 1);
-    *out = app;
-    return 0;
-}
-
-void app_free(struct app *app)
-{
-    if (!app)
-        return;
-    app_sweeper_stop(app);
-    store_writer_stop(app->writer);   /* runs what is still queued first */
-    app->writer = NULL;
-    app_notifier_stop(app);
-    app_triage_free(app);
-    pthread_mutex_destroy(&app->sweep_lock);
-    pthread_cond_destroy(&app->sweep_cond);
-    geo_index_free(app->geo);
-    pthread_mutex_destroy(&app->geo_lock);
-    cal_free(app->cal);
-    while (app->retired) {
-        struct retired_cal *r = app->retired;
-        app->retired = r->next;
-        cal_free(r->cal);
-        free(r);
-    }
-    pthread_mutex_destroy(&app->cal_lock);
-    while (app->rates) {
-        struct rate_window *w = app->rates;
-        app->rates = w->next;
-        free(w);
-    }
-    pthread_mutex_destroy(&app->rate_lock);
-    free(app);
-}
-
 const struct conf *app_conf(const struct app *app) { return app->d.conf; }
 struct store *app_store(const struct app *app) { return app->d.store; }
 struct auth *app_auth(const struct app *app) { return app->d.auth; }

@@ -5,6 +5,10 @@
 #include <stdint.h>
 
 struct http_metrics;
+struct http_res;
+
+/* Gives up whatever the response owns for its current body (http_res.c). */
+void http_res_drop(struct http_res *res);
 
 struct http_metrics *http_metrics_new(void);
 void http_metrics_free(struct http_metrics *m);

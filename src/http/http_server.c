@@ -80,30 +80,26 @@ void http_req_resume(struct http_req *req)
         MHD_resume_connection(c);
 }
 
+/* One row per method: its name on the wire. */
+static const struct {
+    const char *name;
+    enum http_method m;
+} methods[] = {{"GET", HTTP_GET}, {"HEAD", HTTP_HEAD}, {"POST", HTTP_POST},
+               {"PUT", HTTP_PUT}, {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
+
 static enum http_method method_of(const char *m)
 {
-    static const struct {
-        const char *name;
-        enum http_method m;
-    } tab[] = {{"GET", HTTP_GET},     {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
-               {"PUT", HTTP_PUT},     {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
-    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-        if (strcmp(tab[i].name, m) == 0)
-            return tab[i].m;
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (strcmp(methods[i].name, m) == 0)
+            return methods[i].m;
     return HTTP_OTHER;
 }
 
 const char *http_method_name(enum http_method m)
 {
-    switch (m) {
-    case HTTP_GET: return "GET";
-    case HTTP_HEAD: return "HEAD";
-    case HTTP_POST: return "POST";
-    case HTTP_PUT: return "PUT";
-    case HTTP_PATCH: return "PATCH";
-    case HTTP_DELETE: return "DELETE";
-    case HTTP_OTHER: break;
-    }
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (methods[i].m == m)
+            return methods[i].name;
     return "OTHER";
 }
 
@@ -134,52 +130,6 @@ const char *http_req_param(const struct http_req *req, const char *name)
         if (strcmp(req->param_names[i], name) == 0)
             return req->params[i];
     return NULL;
-}
-
-/* Gives up whatever the response owns for its current body. */
-static void res_body_drop(struct http_res *res)
-{
-    if (res->body_kind == HTTP_BODY_FREE)
-        free((void *)res->body);
-    else if (res->body_kind == HTTP_BODY_SHARED && res->body_release)
-        res->body_release(res->body_owner);
-    res->body_kind = HTTP_BODY_STATIC;
-    res->body_release = NULL;
-    res->body_owner = NULL;
-}
-
-void http_res_body(struct http_res *res, int status, const char *content_type, const char *body,
-                   size_t len, enum http_body_kind kind)
-{
-    res_body_drop(res);
-    res->status = status;
-    res->content_type = content_type;
-    res->body = body;
-    res->body_len = len;
-    res->body_kind = kind;
-}
-
-void http_res_body_shared(struct http_res *res, int status, const char *content_type, const char *body,
-                          size_t len, void (*release)(void *owner), void *owner)
-{
-    http_res_body(res, status, content_type, body, len, HTTP_BODY_SHARED);
-    res->body_release = release;
-    res->body_owner = owner;
-}
-
-void http_res_header(struct http_res *res, const char *name, const char *value)
-{
-    for (int i = 0; i < res->nheaders; i++) {
-        if (strcasecmp(res->header_names[i], name) == 0) {
-            res->header_values[i] = value;
-            return;
-        }
-    }
-    if (res->nheaders < HTTP_MAX_RES_HEADERS) {
-        res->header_names[res->nheaders] = name;
-        res->header_values[res->nheaders] = value;
-        res->nheaders++;
-    }
 }
 
 static int is_upload_type(const char *ct)
@@ -366,7 +316,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         s->handler(s->ctx, &rs->req, &res);
         if (rs->finish) {
             /* Deferred: give the thread back until the work is done. */
-            res_body_drop(&res);
+            http_res_drop(&res);
             atomic_fetch_add(&s->deferred, 1);
             MHD_suspend_connection(c);
             if (atomic_fetch_or(&rs->defer_state, DEFER_SUSPENDED) & DEFER_RESUMED)
@@ -377,7 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!res.status)
         res.status = 500;
     enum MHD_Result ret = queue(s, c, rs, &res);
-    res_body_drop(&res);
+    http_res_drop(&res);
     if (res.fd >= 0)
         close(res.fd);
     if (res.stream)

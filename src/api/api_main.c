@@ -1,0 +1,46 @@
+/*
+ * The API's life: created over a running app, given its server, freed after the app has
+ * stopped. The one file that knows every part of the API that holds state (the response
+ * cache, the case view cache, the event streams), so those parts need not know each other.
+ */
+#include <stdlib.h>
+
+#include "api/api_internal.h"
+#include "core/mem.h"
+
+int api_new(struct api **out, const struct api_deps *deps, struct err *err)
+{
+    (void)err;
+    struct api *api = xcalloc(1, sizeof(*api));
+    struct app *app = deps->app;
+    api->app = app;
+    api->d.conf = app_conf(app);
+    api->d.store = app_store(app);
+    api->d.auth = app_auth(app);
+    api->d.attach = app_attach(app);
+    api->d.data_key = app_data_key(app);
+    api->d.web = deps->web;
+    api_open311_init();
+    pthread_mutex_init(&api->cache_lock, NULL);
+    pthread_mutex_init(&api->case_view_lock, NULL);
+    pthread_mutex_init(&api->events_lock, NULL);
+    *out = api;
+    return 0;
+}
+
+void api_free(struct api *api)
+{
+    if (!api)
+        return;
+    api_cache_free(api);
+    api_case_cache_free(api);
+    api_events_free(api);
+    pthread_mutex_destroy(&api->events_lock);
+    free(api);
+}
+
+void api_set_server(struct api *api, struct http_server *server)
+{
+    api->server = server;
+}
+

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "open311/open311.h"
+#include "org/org.h"
 #include "store/store.h"
 
 /* Exactly the types the discovery lists as formats, so a client that compares them matches;
@@ -1159,11 +1160,8 @@ static int reply_attrs(struct api_call *call, int64_t category_id)
 
 static int category_exists(struct api_call *call, int64_t id)
 {
-    int64_t found = 0;
-    int rc = store_query_int(call->conn, &found, &call->err, "SELECT count(*) FROM categories WHERE id = ?", "i", id);
-    if (rc < 0)
-        return rc;
-    return found ? 0 : err_set(&call->err, ERR_NOT_FOUND, "no category %lld", (long long)id);
+    struct org_category k;
+    return org_category_get(call->conn, id, call->req->arena, &k, &call->err);
 }
 
 int api_open311_attrs_get(struct api_call *call)

@@ -8,8 +8,7 @@
 
 int api_healthz(struct api_call *call)
 {
-    int64_t one;
-    int rc = store_query_int(call->conn, &one, &call->err, "SELECT 1", "");
+    int rc = store_ping(call->conn, &call->err);
     if (rc < 0)
         return err_set(&call->err, ERR_UNAVAILABLE, "database unavailable: %s", call->err.msg);
     static const char ok[] = "{\"status\":\"ok\"}";
@@ -58,42 +57,34 @@ int api_metrics(struct api_call *call)
 
 int api_audit_list(struct api_call *call)
 {
-    int64_t limit, before;
-    struct store_stmt *s;
-    struct jw w;
+    int64_t limit, before, total;
+    struct audit_row *v;
+    size_t n;
     int rc;
+    /* ?before= is the list's own name for its cursor: the seq below which to continue. */
+    const char *cursor = http_req_query(call->req, "cursor") ? "cursor" : "before";
     if ((rc = api_query_int(call, "limit", 100, 1, 1000, &limit)) < 0 ||
-        (rc = api_query_int(call, "before", INT64_MAX, 1, INT64_MAX, &before)) < 0)
+        (rc = api_query_int(call, cursor, INT64_MAX, 1, INT64_MAX, &before)) < 0 ||
+        (rc = audit_list(call->conn, before, limit, call->req->arena, &v, &n, &total, &call->err)) < 0)
         return rc;
-    if ((rc = store_query(call->conn, &s, &call->err,
-                          "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
-                          " after_digest, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-                          "ii", before, limit)) < 0)
-        return rc;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "items");
-    jw_arr(&w);
-    while ((rc = store_step(s, &call->err)) == 1) {
+    struct jw w;
+    api_list_begin(&w);
+    for (size_t i = 0; i < n; i++) {
         jw_obj(&w);
-        jw_kint(&w, "id", store_col_int(s, 0));
-        jw_ktime(&w, "at", store_col_int(s, 1));
-        jw_kint(&w, "actor_id", store_col_int(s, 2));
-        jw_kstr(&w, "actor_name", store_col_text(s, 3));
-        jw_kstr(&w, "action", store_col_text(s, 4));
-        jw_kstr(&w, "target", store_col_text(s, 5));
-        jw_kstr(&w, "before_digest", store_col_text(s, 6));
-        jw_kstr(&w, "after_digest", store_col_text(s, 7));
-        jw_kstr(&w, "hash", store_col_text(s, 8));
+        jw_kint(&w, "id", v[i].seq);
+        jw_ktime(&w, "at", v[i].at);
+        jw_kint(&w, "actor_id", v[i].actor_id);
+        jw_kstr(&w, "actor_name", v[i].actor_name);
+        jw_kstr(&w, "action", v[i].action);
+        jw_kstr(&w, "target", v[i].target);
+        jw_kstr(&w, "before_digest", v[i].before_digest);
+        jw_kstr(&w, "after_digest", v[i].after_digest);
+        jw_kstr(&w, "hash", v[i].hash);
         jw_obj_end(&w);
     }
-    store_done(s);
-    jw_arr_end(&w);
-    jw_obj_end(&w);
-    if (rc < 0) {
-        jw_release(&w);
-        return rc;
-    }
+    /* A full page may have more below it; the seqs are gapless, so the last one says so. */
+    int more = n == (size_t)limit && v[n - 1].seq > 1;
+    api_list_end(&w, total, more ? arena_printf(call->req->arena, "%lld", (long long)v[n - 1].seq) : NULL);
     return api_reply(call, 200, &w);
 }
 

@@ -16,7 +16,6 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "org/org.h"
-#include "store/store.h"
 #include "triage/triage.h"
 
 #define HOT_CASES_MAX 50000
@@ -88,29 +87,23 @@ static void model_json(struct api_call *call, struct jw *w)
     jw_kstr(w, "path", app_triage_path(call->api->app));
     jw_kstr(w, "version", m ? triage_model_version(m) : NULL);
     jw_kint(w, "labels", m ? triage_model_nlabels(m) : 0);
-    struct store_stmt *s;
+    struct triage_training t;
     struct err ignore = ERR_INIT;
     jw_key(w, "last_training");
-    if (store_query(call->conn, &s, &ignore,
-                    "SELECT at, version, examples, labels, source, actor FROM triage_trainings ORDER BY id DESC LIMIT 1",
-                    "") == 0 &&
-        store_step(s, &ignore) == 1) {
+    if (triage_training_last(call->conn, call->req->arena, &t, &ignore) == 1) {
         jw_obj(w);
-        jw_ktime(w, "at", store_col_int(s, 0));
-        jw_kstr(w, "version", store_col_text(s, 1));
-        jw_kint(w, "examples", store_col_int(s, 2));
-        jw_kint(w, "labels", store_col_int(s, 3));
-        jw_kstr(w, "source", store_col_text(s, 4));
-        jw_kstr(w, "actor", store_col_text(s, 5));
+        jw_ktime(w, "at", t.at);
+        jw_kstr(w, "version", t.version);
+        jw_kint(w, "examples", t.examples);
+        jw_kint(w, "labels", t.labels);
+        jw_kstr(w, "source", t.source);
+        jw_kstr(w, "actor", t.actor);
         jw_obj_end(w);
-        store_done(s);
     } else {
-        store_done(NULL);
         jw_null(w);
     }
     int64_t n = 0, corrected = 0;
-    store_query_int(call->conn, &n, &ignore, "SELECT count(*) FROM triage_examples", "");
-    store_query_int(call->conn, &corrected, &ignore, "SELECT count(*) FROM triage_examples WHERE corrected", "");
+    triage_examples_count(call->conn, &n, &corrected, &ignore);
     jw_kint(w, "dispatcher_examples", n);
     jw_kint(w, "dispatcher_corrections", corrected);
     jw_obj_end(w);
@@ -154,10 +147,8 @@ int api_triage_train_from_db(struct store_conn *c, const char *path, const char 
     snprintf(version, TRIAGE_LABEL_MAX, "%s", triage_model_version(m));
     *examples = n;
     *labels = triage_model_nlabels(m);
-    if (store_exec(c, err,
-                   "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'db', ?)",
-                   "itidt", now, version, (int64_t)n, *labels, actor) < 0)
-        rc = err->code;
+    struct triage_training t = {.at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
+    rc = triage_training_record(c, &t, err);
 out:
     triage_model_free(m);
     arena_release(&a);
@@ -194,36 +185,13 @@ int api_triage_train(struct api_call *call)
 int api_triage_hot(struct api_call *call)
 {
     int64_t days, limit;
-    struct store_stmt *s;
     struct arena *a = call->req->arena;
     int rc;
     if ((rc = api_query_int(call, "days", 7, 1, 365, &days)) < 0 || (rc = api_query_int(call, "limit", 10, 1, 100, &limit)) < 0)
         return rc;
-    size_t cap = 1024, n = 0;
-    struct triage_hot_msg *msgs = arena_alloc(a, cap * sizeof(*msgs));
-    if ((rc = store_query(call->conn, &s, &call->err,
-                          "SELECT id, created_at, CASE WHEN citizen_phone_hash <> '' THEN citizen_phone_hash"
-                          " ELSE 'u' || coalesce(created_by, id) END, title, description FROM cases"
-                          " WHERE created_at >= ? AND state NOT IN ('cancelled', 'merged') ORDER BY id DESC LIMIT ?",
-                          "ii", call->now - days * 86400, (int64_t)HOT_CASES_MAX)) < 0)
-        return rc;
-    while ((rc = store_step(s, &call->err)) == 1) {
-        if (n == cap) {
-            struct triage_hot_msg *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*bigger)));
-            memcpy(bigger, msgs, cap * sizeof(*msgs));
-            msgs = bigger;
-            cap *= 2;
-        }
-        msgs[n].id = store_col_int(s, 0);
-        msgs[n].at = store_col_int(s, 1);
-        msgs[n].author = arena_strdup(a, store_col_text(s, 2));
-        msgs[n].title = arena_strdup(a, store_col_text(s, 3));
-        msgs[n].text = arena_strdup(a, store_col_text(s, 4));
-        msgs[n].likes = 0;
-        n++;
-    }
-    store_done(s);
-    if (rc < 0)
+    struct triage_hot_msg *msgs;
+    size_t n;
+    if ((rc = triage_hot_recent(call->conn, call->now - days * 86400, HOT_CASES_MAX, a, &msgs, &n, &call->err)) < 0)
         return rc;
     struct triage_hot_opts o = {.window_seconds = days * 86400, .min_similarity = 0.3, .min_size = 2, .limit = (int)limit};
     struct triage_hot_topic *topics;

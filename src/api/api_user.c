@@ -5,7 +5,6 @@
 
 #include "api/api_internal.h"
 #include "core/mask.h"
-#include "store/store.h"
 
 /* The user list has no page size of its own: without ?limit= it answers everything. */
 #define USER_LIST_PAGE_MAX 100000
@@ -269,16 +268,11 @@ int api_user_password(struct api_call *call)
      * the owner out; an admin resetting someone else's does not. */
     if (id == call->user->id) {
         const char *cur = json_get_str(call->body, "current_password");
-        struct store_stmt *s;
-        int ok = 0;
         if (!cur)
             return err_field(&call->err, ERR_BAD_REQUEST, "current_password", "field 'current_password' is required");
-        if ((rc = store_query(call->conn, &s, &call->err, "SELECT password_hash FROM users WHERE id = ?", "i", id)) < 0)
+        if ((rc = auth_user_password_matches(call->conn, id, cur, &call->err)) < 0)
             return rc;
-        if (store_step(s, &call->err) == 1)
-            ok = auth_password_verify(store_col_text(s, 0), cur);
-        store_done(s);
-        if (!ok)
+        if (!rc)
             return err_field(&call->err, ERR_FORBIDDEN, "current_password", "current password is wrong");
     }
     if ((rc = api_begin(call)) < 0 ||

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/mem.h"
+#include "core/vec.h"
 #include "store/store.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -120,4 +122,37 @@ int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err
     }
     store_done(s);
     return rc < 0 ? rc : 0;
+}
+
+typedef VEC(struct audit_row) audit_vec;
+
+static int read_row(void *ctx, struct store_stmt *s)
+{
+    audit_vec *v = ctx;
+    struct audit_row *r = vec_push(v);
+    r->seq = store_col_int(s, 0);
+    r->at = store_col_int(s, 1);
+    r->actor_id = store_col_int(s, 2);
+    r->actor_name = arena_strdup(v->arena, store_col_text(s, 3));
+    r->action = arena_strdup(v->arena, store_col_text(s, 4));
+    r->target = arena_strdup(v->arena, store_col_text(s, 5));
+    r->before_digest = arena_strdup(v->arena, store_col_text(s, 6));
+    r->after_digest = arena_strdup(v->arena, store_col_text(s, 7));
+    r->hash = arena_strdup(v->arena, store_col_text(s, 8));
+    return 0;
+}
+
+int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a, struct audit_row **out,
+               size_t *n, int64_t *total, struct err *err)
+{
+    audit_vec v = VEC_IN(a);
+    int64_t rc = store_all(c,
+                           "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
+                           " after_digest, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                           STORE_ARGS(store_i64(before), store_i64(limit)), read_row, &v, err);
+    if (rc < 0 || (rc = store_one_i64(c, "SELECT count(*) FROM audit_log", STORE_NO_ARGS, total, err)) < 0)
+        return (int)rc;
+    *out = v.v;
+    *n = v.n;
+    return 0;
 }

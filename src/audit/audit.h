@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
 struct err;
 struct store;
 struct store_conn;
@@ -38,6 +39,24 @@ struct audit_report {
 /* Check the whole chain. Returns 0 with the report filled (first_bad_seq 0 = intact), or a
  * negative ERR_* if the database could not be read. */
 int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err);
+
+/* An entry as read back: the digests, not the states. */
+struct audit_row {
+    int64_t seq;
+    int64_t at;
+    int64_t actor_id;
+    const char *actor_name;
+    const char *action;
+    const char *target;
+    const char *before_digest;
+    const char *after_digest;
+    const char *hash;
+};
+
+/* The newest 'limit' entries with seq < before, newest first (arena output), and the number
+ * of entries in the log. */
+int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a, struct audit_row **out,
+               size_t *n, int64_t *total, struct err *err);
 
 /* Hex SHA-256 of a string ("" for NULL → the digest of the empty string is not used;
  * NULL gives "-"). */

@@ -252,6 +252,26 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
     return rc < 0 ? (int)rc : 0;
 }
 
+struct password_check {
+    const char *password;
+    int match;
+};
+
+/* The hash is compared while its row is current, so it is never copied out. */
+static int verify_row(void *ctx, struct store_stmt *row)
+{
+    struct password_check *p = ctx;
+    p->match = auth_password_verify(store_col_text(row, 0), p->password);
+    return 0;
+}
+
+int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password, struct err *err)
+{
+    struct password_check p = {password, 0};
+    int rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?", STORE_ARGS(store_i64(id)), verify_row, &p, err);
+    return rc < 0 ? rc : p.match;
+}
+
 int auth_user_set_password(struct store_conn *c, int64_t id, const char *password, int64_t now,
                            struct err *err)
 {

@@ -109,6 +109,9 @@ struct auth_user_update {
 int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_update *up,
                      int64_t now, struct err *err);
 
+/* Is 'password' user id's current password? 1 yes, 0 no (or no such user), < 0 on failure. */
+int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password, struct err *err);
+
 int auth_user_set_password(struct store_conn *c, int64_t id, const char *password, int64_t now,
                            struct err *err);
 

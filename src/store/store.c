@@ -310,6 +310,13 @@ int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const c
     return rc;
 }
 
+int store_ping(struct store_conn *c, struct err *err)
+{
+    int64_t one;
+    int rc = store_one_i64(c, "SELECT 1", STORE_NO_ARGS, &one, err);
+    return rc < 0 ? rc : 0;
+}
+
 int store_optimize(struct store_conn *c, struct err *err)
 {
     /* SQLite 3.40's PRAGMA optimize only revisits tables this connection has queried, so a

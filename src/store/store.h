@@ -185,6 +185,9 @@ int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const c
  */
 int store_optimize(struct store_conn *c, struct err *err);
 
+/* Is the database answering? 0, or a negative ERR_* (the health check). */
+int store_ping(struct store_conn *c, struct err *err);
+
 /* Transactions. begin takes the write lock at once so that read-then-write is safe. */
 int store_begin(struct store_conn *c, struct err *err);
 int store_commit(struct store_conn *c, struct err *err);

@@ -277,6 +277,29 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
 int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
                          size_t *n, struct err *err);
 
+/* ================================================================ its records (triage_store.c) */
+
+/* One training of the model from the database, as recorded in triage_trainings. */
+struct triage_training {
+    int64_t at;
+    const char *version;
+    int64_t examples;
+    int labels;
+    const char *source;       /* "db" */
+    const char *actor;
+};
+
+/* The latest training (arena strings): 1, 0 when the model was never trained, or < 0. */
+int triage_training_last(struct store_conn *c, struct arena *a, struct triage_training *out, struct err *err);
+/* Record a training (source "db"). */
+int triage_training_record(struct store_conn *c, const struct triage_training *t, struct err *err);
+/* Dispatcher classifications kept as examples, and how many of them corrected triage. */
+int triage_examples_count(struct store_conn *c, int64_t *examples, int64_t *corrected, struct err *err);
+/* The newest cases (at most 'max') created since 'since', except cancelled and merged ones, as
+ * hot-topic messages (author: the citizen's phone hash, else the account, else the case). */
+int triage_hot_recent(struct store_conn *c, int64_t since, size_t max, struct arena *a, struct triage_hot_msg **out,
+                      size_t *n, struct err *err);
+
 /* Column names of a tab-separated file with a header row; NULL or "" = not used (title,
  * author, likes, id). 'text' lists one or more columns, comma-separated, joined by a space.
  * In parentheses: the defaults (cols = NULL), the columns of the Teddy Cup 2020 附件3 export. */

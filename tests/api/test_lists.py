@@ -48,3 +48,13 @@ def test_write_answers_what_it_audits(gl):
     assert r.status_code == 201, r.text
     assert r.headers["Location"] == f"/api/v1/departments/{r.json()['id']}"
     assert gl.get("admin", r.headers["Location"]).json() == r.json()
+
+
+def test_audit_list_envelope_and_cursor(gl):
+    first = gl.get("admin", "/api/v1/audit", params={"limit": 2}).json()
+    assert set(first) == {"items", "total", "next_cursor"}, first
+    assert first["total"] >= 3 and len(first["items"]) == 2
+    second = gl.get("admin", "/api/v1/audit", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert second["items"][0]["id"] < first["items"][1]["id"]
+    older = gl.get("admin", "/api/v1/audit", params={"limit": 2, "before": first["next_cursor"]}).json()
+    assert older["items"] == second["items"]   # ?before= is the same cursor

@@ -62,9 +62,10 @@ static int binding_refused(const struct case_rec *r, enum case_action a, enum ca
 }
 
 /* case_action_check, with the version the caller saw checked where a stale one belongs: after
- * who may act (a refusal does not depend on it), before the state (which it explains). */
+ * who may act (a refusal does not depend on it), before the state (which it explains).
+ * 'visible' is case_visible(actor, rec), or -1 to compute it here. */
 static int check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a, const int64_t *version,
-                 struct err *err)
+                 int visible, struct err *err)
 {
     enum case_state to;
     int rc;
@@ -77,7 +78,7 @@ static int check(const struct case_actor *actor, const struct case_rec *rec, enu
             auth_roles_format(row->info.roles, need, sizeof(need));
         return err_field(err, ERR_FORBIDDEN, "action", "action '%s' needs one of the roles %s", case_action_name(a), need);
     }
-    if (!case_visible(actor, rec))
+    if (!(visible < 0 ? case_visible(actor, rec) : visible))
         return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
     if (is_bound(actor, &row->info) && !binding_holds(actor, rec, row->info.binding))
         return binding_refused(rec, a, row->info.binding, err);
@@ -97,14 +98,16 @@ static int check(const struct case_actor *actor, const struct case_rec *rec, enu
 int case_action_check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a,
                       struct err *err)
 {
-    return check(actor, rec, a, NULL, err);
+    return check(actor, rec, a, NULL, -1, err);
 }
 
 unsigned case_actions_available(const struct case_actor *actor, const struct case_rec *rec)
 {
+    /* Asked for every case of a list page: the scope, the same for every action, once. */
+    int visible = case_visible(actor, rec);
     unsigned mask = 0;
     for (int a = 0; a < CASE_ACTION_COUNT; a++)
-        if (check(actor, rec, (enum case_action)a, NULL, NULL) == 0)
+        if (check(actor, rec, (enum case_action)a, NULL, visible, NULL) == 0)
             mask |= 1u << a;
     return mask;
 }
@@ -194,7 +197,7 @@ static int act(struct case_tx *t, const struct case_rec *r, const struct case_ac
     struct case_step s = {r->state, 0, r->lead_department_id, in->note, "{}"};
     int64_t event_id;
     int rc;
-    if ((rc = check(t->env->actor, r, in->action, &in->version, t->err)) < 0 || (rc = check_inputs(row, in, t->err)) < 0)
+    if ((rc = check(t->env->actor, r, in->action, &in->version, -1, t->err)) < 0 || (rc = check_inputs(row, in, t->err)) < 0)
         return rc;
     s.outcome = row->outcome ? row->outcome(r, in) : 0;
     if ((rc = case_transition(r->state, in->action, s.outcome, &s.to, t->err)) < 0 ||

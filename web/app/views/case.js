@@ -1,19 +1,14 @@
 // The case page every role shares: facts, timeline, photos, and a form for exactly the actions
 // the server lists in `actions` for this user now.
 import { t } from '../i18n.js';
-import { api } from '../api.js';
+import { api, cached } from '../api.js';
 import { h, clear, field, choiceGroup, checkbox, select, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
 import { categoryOptions, categoryById, departments } from '../data.js';
 import { qrSvg } from '../qr.js';
 import { triagePanel } from './triage.js';
 
-// Actions whose only input is a required free-text slot, and the label for it.
-const NOTE_REQUIRED = {
-  reject_return: 'field.reason', return: 'field.reason', hang: 'field.reason', deny: 'field.reason',
-  cancel: 'field.reason', close: 'field.note', reopen: 'field.reason', rectify: 'field.reason',
-  answer: 'field.answer', comment: 'field.note',
-};
-const NOTE_OPTIONAL = ['sign', 'approve', 'resume', 'urge'];
+// The note slot goes by several names in the API (one free-text slot); an error on any of them
+// belongs under the note.
 const NOTE_NAMES = ['note', 'reason', 'comment', 'instruction'];
 // Destructive or closing actions look different from the main path.
 const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify']);
@@ -144,8 +139,11 @@ function fact(k, v) {
   return [h('dt', {}, k), h('dd', {}, v)];
 }
 
-function noteArea(labelKey, required) {
-  return field(t(labelKey), h('textarea', { name: 'note', rows: 3, maxlength: 5000 }), { names: NOTE_NAMES, required });
+// What each action asks (its note, its fields and which are required), as the server's workflow
+// table says: read once per session (GET /case-actions), never copied here.
+async function actionMeta(a) {
+  const r = await cached('/case-actions');
+  return r.items.find((m) => m.action === a) || { action: a, note: 'optional', note_label: 'field.note', fields: [] };
 }
 
 // RFC 3339 with the browser's offset, from a datetime-local value.
@@ -157,86 +155,108 @@ function localToRfc3339(v) {
   return `${v.length === 16 ? v + ':00' : v}${off >= 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
 }
 
+// One control per field type of the metadata: its element and how to read it into the body.
+// An empty value of a required field is sent as it is, so the server's message (which names the
+// field) sits under the control.
+const FIELD_TYPES = {
+  async department(f, c, a) {
+    const deps = await departments();
+    const cat = c.category_id ? await categoryById(c.category_id) : null;
+    const suggested = c.suggested && c.suggested.department_id;
+    const el = select([['', '—'], ...deps.map((d) => [String(d.id), d.name])],
+      { name: f.name, value: a === 'dispatch' ? (suggested || (cat && cat.department_id) || '') : '' });
+    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => (el.value ? Number(el.value) : undefined) };
+  },
+  async departments(f) {
+    const deps = await departments();
+    const el = select(deps.map((d) => [String(d.id), d.name]), { name: f.name, multiple: true });
+    el.size = 4;
+    const read = () => { const v = [...el.selectedOptions].map((o) => Number(o.value)); return v.length ? v : undefined; };
+    return { el, wrap: h('div', { class: 'secondary-info' }, field(t('field.' + f.name), el, { names: [f.name] })), read };
+  },
+  async category(f, c) {
+    const el = select(await categoryOptions(), { name: f.name, value: c.category_id || '' });
+    // Only a change is sent: naming the category makes a labelled example for triage.
+    const read = () => (el.value && Number(el.value) !== c.category_id ? Number(el.value) : undefined);
+    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read };
+  },
+  async datetime(f) {
+    const el = h('input', { type: 'datetime-local', name: f.name });
+    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => (el.value ? localToRfc3339(el.value) : '') };
+  },
+  async text(f) {
+    const el = h('textarea', { name: f.name, rows: 4, maxlength: 5000 });
+    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => el.value.trim() };
+  },
+  async boolean(f, c, a, user) {
+    const wrap = checkbox(t(isCitizen(user) && a === 'evaluate' ? `field.${f.name}.citizen` : 'field.' + f.name), f.name, true);
+    const el = wrap.querySelector('input');
+    return { el, wrap, read: () => el.checked, secondary: !f.required };
+  },
+  async satisfaction(f) {
+    const wrap = choiceGroup(t('field.' + f.name), 'radio', f.name,
+      ['satisfied', 'basically_satisfied', 'unsatisfied'].map((s) => [s, t('sat.' + s)]));
+    return { wrap, read: () => { const s = wrap.querySelector('input:checked'); return s ? s.value : ''; } };
+  },
+  async case(f) {
+    const el = h('input', { type: 'number', name: f.name, min: 1, inputmode: 'numeric' });
+    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => Number(el.value) || 0 };
+  },
+};
+
 async function actionForm(a, c, user, reload) {
   const form = h('form', { class: 'form', 'data-form': a, novalidate: true });
   form.append(h('h3', {}, t('action.' + a)));
-  let collect = () => ({});
-  let afterOk = null;
-  if (NOTE_REQUIRED[a]) {
-    form.append(noteArea(NOTE_REQUIRED[a], true));
-    collect = () => ({ note: form.note.value.trim() });
-  } else if (NOTE_OPTIONAL.includes(a)) {
-    form.append(noteArea('field.note', false));
-    collect = () => (form.note.value.trim() ? { note: form.note.value.trim() } : {});
-  } else if (a === 'dispatch' || a === 'redispatch') {
-    const deps = await departments();
-    const cat = c.category_id ? await categoryById(c.category_id) : null;
-    const depOpts = [['', '—'], ...deps.map((d) => [String(d.id), d.name])];
-    const suggestedDep = c.suggested && c.suggested.department_id;
-    const dep = select(depOpts, { name: 'department', value: a === 'dispatch' ? (suggestedDep || (cat && cat.department_id) || '') : '' });
-    const assist = select(deps.map((d) => [String(d.id), d.name]), { name: 'assisting', multiple: true });
-    assist.size = 4;
-    const catSel = select(await categoryOptions(), { name: 'category', value: c.category_id || '' });
-    form.append(
-      field(t('field.department'), dep, { names: ['department'], required: true }),
-      h('div', { class: 'secondary-info' }, field(t('field.assisting'), assist, { names: ['assisting'] })),
-      field(t('field.category'), catSel, { names: ['category'] }),
-      field(t('field.note'), h('textarea', { name: 'instruction', rows: 2 }), { names: ['instruction', 'note'] }));
-    if (a === 'dispatch') {
-      const panel = triagePanel({
-        source: () => api.get(`/cases/${c.id}/triage`),
-        onCategory: (cid, depId) => { catSel.value = String(cid); if (depId) dep.value = String(depId); },
-        onDepartment: (depId) => { dep.value = String(depId); },
-        compact: true,
-      });
-      form.append(panel.el);
-      panel.update();
+  const meta = await actionMeta(a);
+  const readers = [];
+  let optional = null;
+  for (const f of meta.fields) {
+    const make = FIELD_TYPES[f.type];
+    if (!make) continue;
+    const ctl = await make(f, c, a, user);
+    if (ctl.secondary) {
+      // Optional facts of an evaluation stay out of the citizen's way.
+      if (!optional) form.append(optional = h('div', { class: 'secondary-info' }));
+      optional.append(ctl.wrap);
+    } else {
+      form.append(ctl.wrap);
     }
-    collect = () => {
-      const body = {};
-      if (dep.value) body.department = Number(dep.value);
-      const as = [...assist.selectedOptions].map((o) => Number(o.value));
-      if (as.length) body.assisting = as;
-      if (catSel.value && Number(catSel.value) !== c.category_id) body.category = Number(catSel.value);
-      const ins = form.instruction.value.trim();
-      if (ins) body.instruction = ins;
-      return body;
-    };
-  } else if (a === 'extend') {
-    form.append(
-      field(t('field.until'), h('input', { type: 'datetime-local', name: 'until' }), { names: ['until'], required: true }),
-      field(t('field.reason'), h('textarea', { name: 'reason', rows: 2 }), { names: ['reason', 'note'], required: true }));
-    collect = () => ({ until: form.until.value ? localToRfc3339(form.until.value) : '', reason: form.reason.value.trim() });
-  } else if (a === 'reply') {
-    const files = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, capture: 'environment' });
-    form.append(
-      field(t('field.result'), h('textarea', { name: 'result', rows: 4, maxlength: 5000 }), { names: ['result'], required: true }),
-      checkbox(t('field.contacted'), 'contacted', true),
-      checkbox(t('field.solved'), 'solved', true),
-      field(t('field.photos'), files, { names: ['file'], hint: t('field.photos.hint') }));
-    collect = () => ({ result: form.result.value.trim(), contacted: form.contacted.checked, solved: form.solved.checked });
+    readers.push([f.name, ctl.read]);
+  }
+  if (meta.note !== 'none') {
+    const required = meta.note === 'required';
+    const area = h('textarea', { name: 'note', rows: meta.fields.length ? 2 : 3, maxlength: 2000 });
+    form.append(field(t(meta.note_label || 'field.note'), area, { names: NOTE_NAMES, required }));
+    readers.push(['note', () => { const v = area.value.trim(); return v || required ? v : undefined; }]);
+  }
+  if (a === 'dispatch') {
+    const dep = form.querySelector('select[name=department]');
+    const catSel = form.querySelector('select[name=category]');
+    const panel = triagePanel({
+      source: () => api.get(`/cases/${c.id}/triage`),
+      onCategory: (cid, depId) => { if (catSel) catSel.value = String(cid); if (depId && dep) dep.value = String(depId); },
+      onDepartment: (depId) => { if (dep) dep.value = String(depId); },
+      compact: true,
+    });
+    form.append(panel.el);
+    panel.update();
+  }
+  if (a === 'reply') {
     // Photos go first: attaching does not change the case version, so the reply still applies.
+    const files = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, capture: 'environment' });
+    form.append(field(t('field.photos'), files, { names: ['file'], hint: t('field.photos.hint') }));
     form.beforeSubmit = async () => {
       for (const f of files.files) await api.upload(`/cases/${c.id}/attachments`, f);
     };
-  } else if (a === 'evaluate') {
-    form.append(
-      choiceGroup(t('field.satisfaction'), 'radio', 'satisfaction',
-        [['satisfied', t('sat.satisfied')], ['basically_satisfied', t('sat.basically_satisfied')], ['unsatisfied', t('sat.unsatisfied')]]),
-      h('div', { class: 'secondary-info' },
-        checkbox(t(isCitizen(user) ? 'field.contacted.citizen' : 'field.contacted'), 'contacted', true),
-        checkbox(t(isCitizen(user) ? 'field.solved.citizen' : 'field.solved'), 'solved', true)),
-      field(t('field.comment'), h('textarea', { name: 'comment', rows: 2 }), { names: ['comment'] }));
-    collect = () => {
-      const s = form.querySelector('input[name=satisfaction]:checked');
-      const body = { satisfaction: s ? s.value : '', contacted: form.contacted.checked, solved: form.solved.checked };
-      if (form.comment.value.trim()) body.comment = form.comment.value.trim();
-      return body;
-    };
-  } else if (a === 'merge') {
-    form.append(field(t('field.master'), h('input', { type: 'number', name: 'master', min: 1, inputmode: 'numeric' }), { names: ['master'], required: true }));
-    collect = () => ({ master: Number(form.master.value) || 0 });
   }
+  const collect = () => {
+    const body = {};
+    for (const [name, read] of readers) {
+      const v = read();
+      if (v !== undefined) body[name] = v;
+    }
+    return body;
+  };
   const submit = h('button', { type: 'submit', class: 'primary' }, t('action.' + a));
   form.append(h('div', { class: 'buttons' }, submit));
   form.addEventListener('submit', async (ev) => {
@@ -246,7 +266,6 @@ async function actionForm(a, c, user, reload) {
     try {
       if (form.beforeSubmit) await form.beforeSubmit();
       await api.action(c.id, { action: a, version: c.version, ...collect() });
-      if (afterOk) afterOk();
       await reload(t('case.done', { action: t('action.' + a) }), null);
     } catch (e) {
       submit.disabled = false;

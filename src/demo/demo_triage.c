@@ -205,7 +205,7 @@ int demo_triage_train(struct store *st, const char *model_path, int64_t now, str
             labels[n++] = k->code;
         }
     }
-    struct triage_train_opts opts = {.threads = 1, .quiet = 1};
+    struct triage_train_opts opts = {.threads = 1};
     if ((rc = triage_train(texts, labels, n, &opts, &m, err)) < 0 || (rc = triage_model_save(m, model_path, err)) < 0)
         goto out;
     if ((rc = store_conn(st, &c, err)) < 0)

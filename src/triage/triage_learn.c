@@ -57,7 +57,7 @@ int triage_train_from_db(struct store_conn *c, const char *path, const char *act
     const char **texts, **lbls;
     size_t n;
     struct triage_model *m = NULL;
-    struct triage_train_opts opts = {.threads = 1, .quiet = 1};
+    struct triage_train_opts opts = {.threads = 1};
     char tmp[4096];
     int rc;
     arena_init(&a, 1 << 16);

@@ -40,15 +40,6 @@ void api_set_server(struct api *api, struct http_server *server);
 /* Start the app's notification worker with the API's live event streams as its listener. */
 int api_start_notifier(struct api *api, struct err *err);
 
-/*
- * Retrain from the database's examples (triage_examples_load) and replace the model file at
- * 'path' atomically; a running server picks it up. Also used by `gridloop triage train
- * --from-db`. 'version' gets the new model's version (TRIAGE_LABEL_MAX bytes).
- */
-struct store_conn;
-int api_triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now, char *version,
-                             size_t *examples, int *labels, struct err *err);
-
 /* The http_handler_fn. */
 void api_handle(void *api, struct http_req *req, struct http_res *res);
 

@@ -5,6 +5,7 @@
  * JSON, with the specification's error bodies. Also the admin endpoints for client keys and
  * category attributes.
  */
+#include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>

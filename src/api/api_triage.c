@@ -117,44 +117,6 @@ int api_triage_model_get(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
-int api_triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now,
-                             char *version, size_t *examples, int *labels, struct err *err)
-{
-    struct arena a;
-    const char **texts, **lbls;
-    size_t n;
-    struct triage_model *m = NULL;
-    struct triage_train_opts opts = {.threads = 1, .quiet = 1};
-    char tmp[4096];
-    int rc;
-    arena_init(&a, 1 << 16);
-    if ((rc = triage_examples_load(c, &a, &texts, &lbls, &n, err)) < 0)
-        goto out;
-    if ((rc = triage_train(texts, lbls, n, &opts, &m, err)) < 0)
-        goto out;
-    /* Write beside the target and rename: a running server never reads half a file. */
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-        rc = err_set(err, ERR_BAD_REQUEST, "model path too long");
-        goto out;
-    }
-    if ((rc = triage_model_save(m, tmp, err)) < 0)
-        goto out;
-    if (rename(tmp, path) != 0) {
-        rc = err_set(err, ERR_IO, "cannot replace '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    snprintf(version, TRIAGE_LABEL_MAX, "%s", triage_model_version(m));
-    *examples = n;
-    *labels = triage_model_nlabels(m);
-    struct triage_training t = {.at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
-    rc = triage_training_record(c, &t, err);
-out:
-    triage_model_free(m);
-    arena_release(&a);
-    return rc;
-}
-
 /* No options yet; the body is an object so that they can be added without a new route. */
 static const struct json_field train_fields[] = {
     {NULL, 0, 0, 0, 0, NULL},
@@ -167,8 +129,8 @@ int api_triage_train(struct api_call *call)
     int labels, rc;
     if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
         return rc;
-    if ((rc = api_triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name, call->now, version, &n,
-                                       &labels, &call->err)) < 0)
+    if ((rc = triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name, call->now, version, &n,
+                                   &labels, &call->err)) < 0)
         return rc;
     app_triage_model(call->api->app, 1);
     if ((rc = api_audit_only(call, "triage.train", "triage/model",

@@ -139,12 +139,6 @@ int triage_tsv_read(const char *path, const char *text_cols, const char *label_c
                     struct err *err);
 void triage_tsv_free(struct triage_tsv *t);
 
-/* ================================================================ command line (triage_cmd.c) */
-
-/* `gridloop triage <subcommand> ...`: argv[0] is "triage". Prints results on stdout and
- * errors on stderr; returns the process exit status (0, 1 failure, 2 bad usage). */
-int triage_cmd(int argc, char **argv);
-
 /* ================================================================ urgency (triage_urgency.c) */
 
 #define TRIAGE_URGENCY_RULES 4
@@ -277,6 +271,16 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
 int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
                          size_t *n, struct err *err);
 
+/*
+ * Retrain from the database's examples (triage_examples_load) and replace the model file at
+ * 'path' atomically (written beside it, then renamed: a running server never reads half a
+ * file, and picks the new one up by itself), and record the training (triage_trainings,
+ * by 'actor'). 'version' gets the new model's version (TRIAGE_LABEL_MAX bytes). Used by the
+ * API's retraining and by `gridloop triage train --from-db`.
+ */
+int triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now, char *version,
+                         size_t *examples, int *labels, struct err *err);
+
 /* ================================================================ its records (triage_store.c) */
 
 /* One training of the model from the database, as recorded in triage_trainings. */
@@ -318,11 +322,5 @@ struct triage_hot_columns {
  * Strings and the array live in 'a'; 'data' may be freed afterwards. */
 int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols, struct arena *a,
                         struct triage_hot_msg **out, size_t *nout, struct err *err);
-
-/* ================================================================ command line (triage_hot_cmd.c) */
-
-/* `gridloop triage hot --data FILE.tsv [...]`; argv[0] is "hot". Prints the ranked topics on
- * stdout (a table, or JSON lines with --json), errors on stderr. Returns the exit status. */
-int triage_hot_cmd(int argc, char **argv);
 
 #endif

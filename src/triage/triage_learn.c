@@ -3,7 +3,10 @@
  * one it was handled under, the best label there is; a case still open counts once a
  * dispatcher has classified it. Cancelled and merged cases teach nothing.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -45,4 +48,42 @@ int triage_examples_load(struct store_conn *c, struct arena *a, const char ***te
     }
     store_done(s);
     return rc < 0 ? rc : 0;
+}
+
+int triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now,
+                         char *version, size_t *examples, int *labels, struct err *err)
+{
+    struct arena a;
+    const char **texts, **lbls;
+    size_t n;
+    struct triage_model *m = NULL;
+    struct triage_train_opts opts = {.threads = 1, .quiet = 1};
+    char tmp[4096];
+    int rc;
+    arena_init(&a, 1 << 16);
+    if ((rc = triage_examples_load(c, &a, &texts, &lbls, &n, err)) < 0)
+        goto out;
+    if ((rc = triage_train(texts, lbls, n, &opts, &m, err)) < 0)
+        goto out;
+    /* Write beside the target and rename: a running server never reads half a file. */
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        rc = err_set(err, ERR_BAD_REQUEST, "model path too long");
+        goto out;
+    }
+    if ((rc = triage_model_save(m, tmp, err)) < 0)
+        goto out;
+    if (rename(tmp, path) != 0) {
+        rc = err_set(err, ERR_IO, "cannot replace '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    snprintf(version, TRIAGE_LABEL_MAX, "%s", triage_model_version(m));
+    *examples = n;
+    *labels = triage_model_nlabels(m);
+    struct triage_training t = {.at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
+    rc = triage_training_record(c, &t, err);
+out:
+    triage_model_free(m);
+    arena_release(&a);
+    return rc;
 }

@@ -74,6 +74,8 @@ export function linkOf(screen) {
   return screen.path.replace(/\/\{\w+\?\}/g, '');
 }
 
+// Where '#/' goes: the user's first navigation entry; a signed-in user no row names gets the
+// case list (whatever the server lets them see of it), nobody signed in the login.
 export function homeFor(user) {
   const first = navFor(user)[0];
   return first ? linkOf(first) : user ? '/cases' : '/login';

@@ -1,5 +1,5 @@
 /*
- * `gridloop triage hot`: hot topics from a TSV file, as a table or JSON lines. The defaults
+ * gridloop triage hot: hot topics from a TSV file, as a table or JSON lines. The defaults
  * read the Teddy Cup 2020 附件3 export (messages_hot.tsv) as is.
  */
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -91,7 +92,7 @@ static int parse_num(const char *flag, const char *v, double lo, double hi, doub
     return 0;
 }
 
-int triage_hot_cmd(int argc, char **argv)
+int cli_triage_hot(int argc, char **argv)
 {
     struct err err = ERR_INIT;
     struct triage_hot_columns cols = {"detail", "title", "message_time_iso", "user_id", "likes", "message_id"};

@@ -1,7 +1,8 @@
 /*
  * gridloop triage: train, evaluate and apply the classifier from the command line. The
  * output formats are a contract with the evaluation scripts: eval ends with one JSON line,
- * classify answers each input line with one JSON line.
+ * classify answers each input line with one JSON line. These forms work on files and need no
+ * settings; `triage train --from-db` retrains from the database the settings name.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,9 +11,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "app/app.h"
+#include "cli/cli.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "store/store.h"
 #include "triage/triage.h"
 
 struct cmd_opts {
@@ -311,7 +316,7 @@ static const struct {
      "        [--loss hinge|squared-hinge] [--no-nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, NULL, "classify --model M   (one text per stdin line, one JSON line out)"},
-    {"hot", NULL, triage_hot_cmd, "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
+    {"hot", NULL, cli_triage_hot, "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
 };
 
 #define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
@@ -323,7 +328,7 @@ static void usage(FILE *f)
         fprintf(f, "  %s\n", subcmds[i].usage);
 }
 
-int triage_cmd(int argc, char **argv)
+static int triage_files(int argc, char **argv)
 {
     struct err err = ERR_INIT;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -345,4 +350,52 @@ int triage_cmd(int argc, char **argv)
     fprintf(stderr, "gridloop triage: unknown subcommand '%s'\n", argv[1]);
     usage(stderr);
     return 2;
+}
+
+/* `triage train --from-db [--model FILE]`: retrain from the database's closed and classified
+ * cases; a running server picks the new file up by itself. */
+static int train_from_db(int argc, char **argv, const struct conf *cf, struct err *err)
+{
+    const char *model = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--from-db") == 0)
+            continue;
+        if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+            model = argv[++i];
+        else
+            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+    }
+    struct store *st;
+    struct store_conn *c;
+    struct clock clk = clock_real();
+    char version[TRIAGE_LABEL_MAX];
+    size_t n = 0;
+    int labels = 0, rc;
+    char *path = model ? xstrdup(model) : app_triage_model_path(cf);
+    if ((rc = cli_open_store(cf, &st, err)) < 0)
+        goto out;
+    if ((rc = store_conn(st, &c, err)) == 0 &&
+        (rc = triage_train_from_db(c, path, "cli", clock_now(&clk), version, &n, &labels, err)) == 0)
+        printf("model %s: %zu examples, %d labels, written to %s\n", version, n, labels, path);
+    store_close(st);
+out:
+    free(path);
+    return rc;
+}
+
+int cli_triage(int argc, char **argv)
+{
+    /* The file-based forms need no settings; --from-db needs the database's. */
+    int from_db = 0;
+    for (int i = 2; i < argc; i++)
+        from_db |= strcmp(argv[i], "--from-db") == 0;
+    if (!from_db)
+        return triage_files(argc - 1, argv + 1);
+    struct conf cf;
+    struct err err = ERR_INIT;
+    int rc = cli_setup(&cf, &argc, argv, &err);
+    if (rc == 0)
+        rc = train_from_db(argc, argv, &cf, &err);
+    conf_release(&cf);
+    return rc < 0 ? cli_fail(&err) : 0;
 }

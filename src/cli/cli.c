@@ -1,0 +1,164 @@
+/*
+ * What the commands share: setting up (settings, log level, libsodium), reporting a failure,
+ * reading command options, and opening the database, the data key and the attachment store
+ * the way every command finds them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "attach/attach.h"
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+int cli_setup(struct conf *cf, int *argc, char **argv, struct err *err)
+{
+    int rc;
+    conf_defaults(cf);
+    if ((rc = conf_load(cf, argc, argv, err)) < 0)
+        return rc;
+    int level = log_level_from_name(cf->log_level);
+    if (level < 0)
+        return err_field(err, ERR_BAD_REQUEST, "log_level", "log_level must be debug, info, warn, error or off");
+    log_set_level((enum log_level)level);
+    if (sodium_init() < 0)
+        return err_set(err, ERR_INTERNAL, "cannot initialise libsodium");
+    return 0;
+}
+
+int cli_fail(const struct err *err)
+{
+    fprintf(stderr, "gridloop: %s\n", err->msg[0] ? err->msg : err_default_message(err->code));
+    return err->code == ERR_BAD_REQUEST ? 2 : 1;
+}
+
+int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct err *err)
+{
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } valued[] = {
+        {"--name", offsetof(struct cli_opts, name)},
+        {"--password", offsetof(struct cli_opts, password)},
+        {"--role", offsetof(struct cli_opts, role)},
+        {"--roles", offsetof(struct cli_opts, role)},
+        {"--department", offsetof(struct cli_opts, department)},
+        {"--region", offsetof(struct cli_opts, region)},
+        {"--display-name", offsetof(struct cli_opts, display_name)},
+        {"--phone", offsetof(struct cli_opts, phone)},
+        {"--demo-password", offsetof(struct cli_opts, demo_password)},
+        {"--demo-cases", offsetof(struct cli_opts, demo_cases)},
+        {"--rate-limit", offsetof(struct cli_opts, rate_limit)},
+    };
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--demo") == 0) {
+            o->demo = 1;
+            continue;
+        }
+        size_t k;
+        for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+            size_t fl = strlen(valued[k].flag);
+            if (strncmp(argv[i], valued[k].flag, fl) != 0)
+                continue;
+            const char **slot = (const char **)((char *)o + valued[k].offset);
+            if (argv[i][fl] == '=') {
+                *slot = argv[i] + fl + 1;
+                break;
+            }
+            if (argv[i][fl] == '\0') {
+                if (i + 1 >= argc)
+                    return err_set(err, ERR_BAD_REQUEST, "option '%s' needs a value", valued[k].flag);
+                *slot = argv[++i];
+                break;
+            }
+        }
+        if (k == sizeof(valued) / sizeof(valued[0]))
+            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+    }
+    return 0;
+}
+
+static void ensure_parent_dir(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0755);
+    }
+    free(dir);
+}
+
+int cli_open_store(const struct conf *cf, struct store **st, struct err *err)
+{
+    struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000};
+    ensure_parent_dir(cf->db);
+    return store_open(st, &so, err);
+}
+
+/* A missing key file is created here; any other failure to read it stops the command. */
+int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err)
+{
+    char *path = cf->data_key_file[0] ? xstrdup(cf->data_key_file) : NULL;
+    int rc = 0;
+    if (!path) {
+        path = xmalloc(strlen(cf->db) + 5);
+        snprintf(path, strlen(cf->db) + 5, "%s.key", cf->db);
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno != ENOENT) {
+            rc = err_set(err, ERR_IO, "cannot read data key '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        randombytes_buf(key, 32);
+        if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
+            rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        close(fd);
+        log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
+        goto out;
+    }
+    if (fread(key, 1, 32, f) != 32 || fgetc(f) != EOF)
+        rc = err_set(err, ERR_INTEGRITY, "data key '%s' must hold exactly 32 bytes", path);
+    fclose(f);
+out:
+    free(path);
+    return rc;
+}
+
+int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err)
+{
+    struct attach_limits lim = {(size_t)cf->max_upload_bytes, cf->attach_max_pixels, 0};
+    char *dir = cf->attach_dir[0] ? xstrdup(cf->attach_dir) : NULL;
+    if (!dir) {
+        dir = xmalloc(strlen(cf->db) + 8);
+        snprintf(dir, strlen(cf->db) + 8, "%s.files/", cf->db);
+    }
+    int rc = attach_store_open(out, dir, &lim, err);
+    free(dir);
+    return rc;
+}
+
+int cli_audit_append(struct store_conn *c, const char *action, const char *target, const char *after,
+                     struct err *err)
+{
+    struct clock clk = clock_real();
+    struct audit_entry e = {0, "gridloop cli", action, target, NULL, after};
+    return audit_append(c, &e, clock_now(&clk), err);
+}
+

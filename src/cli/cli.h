@@ -1,0 +1,88 @@
+/*
+ * cli: the commands of the gridloop binary, one file each (cli_<command>.c), as git's
+ * builtin/. main.c holds the table that names them (struct cli_command rows) and only wires:
+ * it takes the settings out of argv, looks the command up and calls it.
+ *
+ * A command is the top floor: it calls app and domain functions and prints what they
+ * return. Nothing below prints (domain modules return values; the command line and the API
+ * decide how a person sees them).
+ *
+ * Threading: commands run on the main thread; serve starts the others.
+ */
+#ifndef GRIDLOOP_CLI_CLI_H
+#define GRIDLOOP_CLI_CLI_H
+
+#include <stdint.h>
+
+#include "core/conf.h"
+#include "core/err.h"
+
+struct store;
+struct store_conn;
+struct attach_store;
+
+/*
+ * A command with the settings loaded (--db, --listen, ... are gone from argv by then):
+ * argv[0] is "gridloop", argv[1] the command's name, then its words and options. Returns 0
+ * or a negative ERR_* with 'err' filled; main prints it (cli_fail).
+ */
+typedef int cli_run_fn(int argc, char **argv, const struct conf *cf, struct err *err);
+
+/* A command that sets itself up (some of its forms need no settings): the whole argv as
+ * main got it; returns the process exit status. */
+typedef int cli_main_fn(int argc, char **argv);
+
+struct cli_command {
+    const char *name;
+    cli_run_fn *run;     /* one of run and main */
+    cli_main_fn *main;
+    const char *usage;   /* its lines of `gridloop --help`, each "  ...\n" */
+};
+
+/* ---------------------------------------------------------------- the commands */
+
+int cli_init(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_user(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_open311(int argc, char **argv, const struct conf *cf, struct err *err);
+/* triage train|eval|classify|hot work on files and need no settings; `triage train
+ * --from-db` loads them (cli_setup). */
+int cli_triage(int argc, char **argv);
+/* `triage hot`: argv[0] is "hot". */
+int cli_triage_hot(int argc, char **argv);
+
+/* ---------------------------------------------------------------- shared by the commands (cli.c) */
+
+/* Settings: defaults, --config file, environment, then the flags in argv (taken out of it);
+ * the log level; libsodium. 'cf' is to be released with conf_release even on failure. */
+int cli_setup(struct conf *cf, int *argc, char **argv, struct err *err);
+
+/* Print "gridloop: <message>" on stderr; the exit status: 2 for ERR_BAD_REQUEST, else 1. */
+int cli_fail(const struct err *err);
+
+/* Command options that are not settings: --name value pairs and bare switches. */
+struct cli_opts {
+    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password, *rate_limit,
+        *demo_cases;
+    int demo;
+};
+
+/* Read the options from argv[first] on; anything else is ERR_BAD_REQUEST. */
+int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct err *err);
+
+/* Open the database the settings name (creating its directory). */
+int cli_open_store(const struct conf *cf, struct store **st, struct err *err);
+
+/* The data key: 32 random bytes in a file readable by the owner only, created on first use
+ * (data_key_file, else the database path + ".key"). */
+int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err);
+
+/* Attachment files: attach_dir, or beside the database (its path + ".files"). */
+int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err);
+
+/* An audit entry by "gridloop cli", in the caller's transaction. */
+int cli_audit_append(struct store_conn *c, const char *action, const char *target, const char *after,
+                     struct err *err);
+
+#endif /* GRIDLOOP_CLI_CLI_H */

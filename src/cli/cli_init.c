@@ -1,0 +1,88 @@
+/*
+ * gridloop init: create (and migrate) a database and its data key; --demo loads the demo
+ * organisation, users, model and Open311 client, --demo-cases N cases of the last two weeks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sodium.h>
+
+#include "app/app.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "demo/demo.h"
+#include "open311/open311.h"
+#include "store/store.h"
+
+/* The demo's Open311 client: a fixed, published key, like the demo password. */
+#define DEMO_OPEN311_CLIENT "demo-fixmystreet"
+#define DEMO_OPEN311_KEY "demo-open311-key-lanxi"
+
+static int demo_open311(struct store *st, int64_t now, struct err *err)
+{
+    struct store_conn *c;
+    int rc;
+    if ((rc = store_conn(st, &c, err)) < 0 || (rc = store_begin(c, err)) < 0)
+        return rc;
+    if ((rc = open311_demo_load(c, DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY, now, err)) < 0 ||
+        (rc = cli_audit_append(c, "open311.demo.load", "open311", NULL, err)) < 0) {
+        store_rollback(c);
+        return rc;
+    }
+    return store_commit(c, err);
+}
+
+int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
+{
+    struct cli_opts o = {0};
+    struct store *st;
+    int rc;
+    unsigned char key[32];
+    if ((rc = cli_parse_opts(argc, argv, 2, &o, err)) < 0)
+        return rc;
+    if ((rc = cli_open_store(cf, &st, err)) < 0)
+        return rc;
+    if ((rc = cli_load_data_key(cf, key, err)) < 0) {
+        store_close(st);
+        return rc;
+    }
+    printf("database %s at schema version %d\n", cf->db, store_schema_version(st));
+    if (o.demo) {
+        struct demo_report rep;
+        struct clock clk = clock_real();
+        const char *pw = o.demo_password ? o.demo_password : "demo";
+        if ((rc = demo_load(st, pw, clock_now(&clk), &rep, err)) < 0)
+            goto out;
+        printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n", rep.regions,
+               rep.departments, rep.categories, rep.calendar_days, rep.users);
+        printf("demo users (password '%s'):\n", pw);
+        for (size_t i = 0; i < demo_users_count; i++)
+            printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles, demo_users[i].what);
+        char *model = app_triage_model_path(cf);
+        rc = demo_triage_train(st, model, clock_now(&clk), err);
+        if (rc == 0)
+            printf("demo triage model: %s\n", model);
+        free(model);
+        if (rc < 0)
+            goto out;
+        if ((rc = demo_open311(st, clock_now(&clk), err)) < 0)
+            goto out;
+        printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY);
+        if (o.demo_cases) {
+            char *end;
+            long n = strtol(o.demo_cases, &end, 10);
+            if (*end || n < 0 || n > 100000) {
+                rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases must be a number from 0 to 100000, not '%s'", o.demo_cases);
+                goto out;
+            }
+            if ((rc = demo_cases(st, key, (int)n, clock_now(&clk), err)) < 0)
+                goto out;
+            printf("demo cases: %ld over the last two weeks\n", n);
+        }
+    } else if (o.demo_cases) {
+        rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases needs --demo");
+    }
+out:
+    sodium_memzero(key, sizeof(key));
+    store_close(st);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * gridloop serve: open the database, build the app (the running state) and the API over it,
+ * serve HTTP until SIGINT or SIGTERM, then finish the requests in flight.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "app/app.h"
+#include "attach/attach.h"
+#include "auth/auth.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "store/store.h"
+
+int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
+{
+    struct cli_opts o = {0};
+    struct store *st = NULL;
+    struct auth *auth = NULL;
+    struct app *app = NULL;
+    struct api *api = NULL;
+    struct http_static *web = NULL;
+    struct http_server *srv = NULL;
+    struct attach_store *attach = NULL;
+    sigset_t sigs;
+    int rc, sig;
+
+    if ((rc = cli_parse_opts(argc, argv, 2, &o, err)) < 0)
+        return rc;
+
+    /* Block the stop signals before any thread starts, so only sigwait() below sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures, cf->login_max_ip_failures, cf->login_window};
+    unsigned char key[32];
+    if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, err)) < 0 ||
+        (rc = auth_new(&auth, st, &lim, err)) < 0)
+        goto out;
+    if (cf->web[0] && http_static_new(&web, cf->web, err) < 0) {
+        log_msg(LOG_WARN, "serve: %s; static files disabled", err->msg);
+        err_clear(err);
+        web = NULL;
+    }
+    if ((rc = cli_open_attachments(cf, &attach, err)) < 0)
+        goto out;
+    struct app_deps ad = {.conf = cf, .store = st, .auth = auth, .clock = clock_real(), .data_key = key,
+                          .attach = attach};
+    struct api_deps deps = {.web = web};
+    if ((rc = app_new(&app, &ad, err)) < 0 || (rc = app_start_triage(app, err)) < 0)
+        goto out;
+    deps.app = app;
+    if ((rc = api_new(&api, &deps, err)) < 0)
+        goto out;
+    struct http_options ho = {
+        .listen = cf->listen,
+        .threads = cf->threads,
+        .max_connections = cf->max_connections,
+        .request_timeout = cf->request_timeout,
+        .max_header_bytes = cf->max_header_bytes,
+        .max_body_bytes = (size_t)cf->max_body_bytes,
+        .max_upload_bytes = (size_t)cf->max_upload_bytes,
+        .access_log = cf->access_log,
+    };
+    if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
+        goto out;
+    api_set_server(api, srv);
+    if ((rc = app_start_sweeper(app, err)) < 0 || (rc = api_start_notifier(api, err)) < 0)
+        goto out;
+    log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
+            http_server_port(srv), web ? cf->web : "(none)");
+    sigwait(&sigs, &sig);
+    log_msg(LOG_INFO, "received %s; finishing requests in flight (up to %d s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            cf->shutdown_grace);
+    http_server_stop(srv, cf->shutdown_grace);
+    srv = NULL;
+    log_msg(LOG_INFO, "stopped cleanly");
+out:
+    http_server_stop(srv, 0);
+    /* The app first: its writer answers what is still queued and its notifier publishes to
+     * the API's event streams until it stops. */
+    app_free(app);
+    api_free(api);
+    http_static_free(web);
+    auth_free(auth);
+    attach_store_free(attach);
+    store_close(st);
+    sodium_memzero(key, sizeof(key));
+    return rc;
+}

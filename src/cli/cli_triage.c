@@ -127,6 +127,12 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void progress_to_stderr(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
 static int cmd_train(int argc, char **argv, struct err *err)
 {
     struct cmd_opts o = {0};
@@ -152,7 +158,7 @@ static int cmd_train(int argc, char **argv, struct err *err)
     to.pos_weight = o.pos_weight;
     to.prune = o.prune;
     to.threads = o.threads;
-    to.quiet = o.quiet;
+    to.progress = o.quiet ? NULL : progress_to_stderr;
     to.nb = o.nb;
     if ((rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
         return rc;

@@ -71,7 +71,10 @@ enum triage_loss { TRIAGE_LOSS_HINGE = 1, TRIAGE_LOSS_SQUARED_HINGE = 2 };
 
 struct triage_train_opts {
     int threads;       /* 0 = 1 */
-    int quiet;         /* no progress on stderr */
+    /* Progress for a person watching (each cross-validation fold, the summary), one line
+     * without newline; NULL: none. The module prints nothing itself: the caller decides. */
+    void (*progress)(void *ctx, const char *line);
+    void *progress_ctx;
     /* Tuning knobs; 0 = the defaults documented in docs/triage.md. */
     unsigned features; /* TRIAGE_F_* */
     double c;          /* SVM cost: larger fits the training set more closely */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1136,6 +1137,19 @@ static int by_df(const void *a, const void *b)
     return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
+static void progress(const struct triage_train_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct triage_train_opts *o, const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    if (!o->progress)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    o->progress(o->progress_ctx, line);
+}
+
 int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
                  struct triage_model **out, struct err *err)
 {
@@ -1307,8 +1321,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
             for (size_t i = (size_t)fold; i < n; i += CV_FOLDS)
                 for (int c = 0; c < k; c++)
                     oof[i * (size_t)k + (size_t)c] = row_score(&x, i, job.w + (size_t)c * (m->nfeat + 1), m->nfeat);
-            if (!o.quiet)
-                fprintf(stderr, "triage: cross-validation fold %d of %d done\n", fold + 1, CV_FOLDS);
+            progress(&o, "triage: cross-validation fold %d of %d done", fold + 1, CV_FOLDS);
         }
         m->temp = fit_temperature(oof, y, n, k);
     }
@@ -1334,9 +1347,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     serialize(m, &b);
     set_version(m, fnv1a((const unsigned char *)b.p, b.len - 8));
     buf_release(&b);
-    if (!o.quiet)
-        fprintf(stderr, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s\n", n,
-                m->nlabels, m->nfeat, m->temp, m->version);
+    progress(&o, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s", n, m->nlabels,
+             m->nfeat, m->temp, m->version);
 out:
     free(d.key), free(d.df), free(d.last), free(d.kind);
     free(kept);

@@ -121,7 +121,7 @@ static struct triage_model *train_sep(void)
 {
     struct triage_model *m = NULL;
     struct err err = ERR_INIT;
-    struct triage_train_opts o = {.quiet = 1};   /* default min_df: 1 for so few texts */
+    struct triage_train_opts o = {0};   /* default min_df: 1 for so few texts */
     int rc = triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &o, &m, &err);
     CHECK_INT_EQ(rc, 0, "train: %s", err.msg);
     return m;
@@ -176,11 +176,11 @@ TEST(triage_learns_separable_set)
 TEST(triage_training_variants)
 {
     static const struct triage_train_opts variants[] = {
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = -1},
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 1},
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .nb = 1, .pos_weight = -1},
-        {.quiet = 1, .min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .threads = 3, .c = 0.1, .nb = -1},
-        {.quiet = 1, .min_df = 1, .features = TRIAGE_F_CHAR2, .word_weight = 2},
+        {.min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = -1},
+        {.min_df = 1, .loss = TRIAGE_LOSS_HINGE, .nb = 1},
+        {.min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .nb = 1, .pos_weight = -1},
+        {.min_df = 1, .loss = TRIAGE_LOSS_SQUARED_HINGE, .threads = 3, .c = 0.1, .nb = -1},
+        {.min_df = 1, .features = TRIAGE_F_CHAR2, .word_weight = 2},
     };
     for (size_t k = 0; k < ARRAY_SIZE(variants); k++) {
         struct triage_model *m = NULL;
@@ -196,7 +196,7 @@ TEST(triage_training_variants)
     }
     struct triage_model *m = NULL;
     struct err err = ERR_INIT;
-    struct triage_train_opts bad = {.quiet = 1, .loss = 7};
+    struct triage_train_opts bad = {.loss = 7};
     CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &bad, &m, &err), ERR_BAD_REQUEST,
                  "unknown loss");
 }
@@ -230,7 +230,7 @@ static char *slurp(const char *path, size_t *n)
  * tells the training texts apart; a negative threshold keeps everything. */
 TEST(triage_prune_drops_weak_features)
 {
-    struct triage_train_opts all = {.quiet = 1, .prune = -1}, pruned = {.quiet = 1, .prune = 0.5};
+    struct triage_train_opts all = {.prune = -1}, pruned = {.prune = 0.5};
     struct triage_model *a = NULL, *p = NULL;
     struct err err = ERR_INIT;
     CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &all, &a, &err), 0, "%s", err.msg);
@@ -424,7 +424,7 @@ TEST(triage_teddy2020_accuracy)
         }
     }
     struct triage_model *m = NULL;
-    struct triage_train_opts o = {.quiet = 1, .threads = 2};
+    struct triage_train_opts o = {.threads = 2};
     CHECK_INT_EQ(triage_train(tx, tl, ntrain, &o, &m, &err), 0, "train: %s", err.msg);
     for (size_t i = 0; m && i < t->n; i++) {
         if (!test_row[i])

@@ -142,10 +142,9 @@ int app_start_triage(struct app *app, struct err *err)
     int rc;
     int64_t since = app_now(app) - o.window_seconds;
     if ((rc = store_conn(app->d.store, &c, err)) < 0 ||
-        (rc = store_query(c, &s, err,
-                          "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
-                          " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
-                          "i", since)) < 0)
+        (rc = store_prepare(c, "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+                            " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+                            STORE_ARGS(store_i64(since)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         char *text = case_text(store_col_text(s, 5), store_col_text(s, 6));
@@ -198,7 +197,8 @@ static int label_map_of(const struct app_ctx *x, const struct triage_model *m, c
     map->model = m;
     map->org_version = version;
     map->cats = xmalloc(cap * sizeof(*map->cats));
-    if ((rc = store_query(x->conn, &s, x->err, "SELECT id, code, name, active FROM categories ORDER BY code", "")) < 0) {
+    if ((rc = store_prepare(x->conn, "SELECT id, code, name, active FROM categories ORDER BY code",
+                            STORE_NO_ARGS, &s, x->err)) < 0) {
         label_map_free(map);
         goto out;
     }

@@ -161,24 +161,25 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
 {
     struct store_stmt *s;
     int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
-    int rc = store_query(c, &s, err,
-                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                         " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
-                         " count(*),"
-                         " sum(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN c.replied_at IS NOT NULL OR c.resolve_deadline < ? THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
-                         " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
-                         " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
-                         " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
-                         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-                         " GROUP BY 1",
-                         "tdiiittt", level, p->by == ASSESS_BY_REGION, cutoff, p->from, p->to, p->within, p->within,
-                         p->within);
+    int rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                           " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+                           " count(*),"
+                           " sum(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN c.replied_at IS NOT NULL OR c.resolve_deadline < ? THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
+                           " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
+                           " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+                           " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+                           " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+                           " GROUP BY 1",
+                           STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
+                                      store_i64(p->from), store_i64(p->to), store_text(p->within),
+                                      store_text(p->within), store_text(p->within)),
+                           &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -202,36 +203,37 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
     int rc;
     /* By department the events alone answer; only regions need the join to the cases. */
     if (p->by == ASSESS_BY_REGION)
-        rc = store_query(c, &s, err,
-                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                         " SELECT coalesce(anc.top, 0),"
-                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                         " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
-                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-                         " GROUP BY 1",
-                         "tiittt", level, p->from, p->to, p->within, p->within, p->within);
+        rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                           " SELECT coalesce(anc.top, 0),"
+                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                           " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
+                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                           " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+                           " GROUP BY 1",
+                           STORE_ARGS(store_text(level), store_i64(p->from), store_i64(p->to), store_text(p->within),
+                                      store_text(p->within), store_text(p->within)),
+                           &s, err);
     else if (p->within)
-        rc = store_query(c, &s, err,
-                         "SELECT coalesce(ev.department_id, 0),"
-                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                         " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
-                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                         " AND substr(c.region_code, 1, length(?)) = ?"
-                         " GROUP BY 1",
-                         "iitt", p->from, p->to, p->within, p->within);
+        rc = store_prepare(c, "SELECT coalesce(ev.department_id, 0),"
+                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                           " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
+                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                           " AND substr(c.region_code, 1, length(?)) = ?"
+                           " GROUP BY 1",
+                           STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
+                                      store_text(p->within)),
+                           &s, err);
     else
-        rc = store_query(c, &s, err,
-                         "SELECT coalesce(ev.department_id, 0),"
-                         " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                         " FROM case_events ev"
-                         " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                         " GROUP BY 1",
-                         "ii", p->from, p->to);
+        rc = store_prepare(c, "SELECT coalesce(ev.department_id, 0),"
+                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+                           " FROM case_events ev"
+                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+                           " GROUP BY 1",
+                           STORE_ARGS(store_i64(p->from), store_i64(p->to)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -249,26 +251,28 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
     struct store_stmt *s;
     /* Latest: no valid evaluation of the same case in the period has a later round (or the
      * same round and a later id). */
-    int rc = store_query(c, &s, err,
-                         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                         " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(e.department_id, 0) END,"
-                         " count(*),"
-                         " sum(CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END)"
-                         " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
-                         " LEFT JOIN anc ON anc.id = rg.id"
-                         " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
-                         " AND (? IS NULL OR substr(e.region_code, 1, length(?)) = ?)"
-                         " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
-                         " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
-                         " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
-                         " GROUP BY 1",
-                         "tdiitttdii", level, p->by == ASSESS_BY_REGION, p->from, p->to, p->within, p->within,
-                         p->within, p->rounds == ASSESS_ROUNDS_ALL, p->from, p->to);
+    int rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+                           " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(e.department_id, 0) END,"
+                           " count(*),"
+                           " sum(CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),"
+                           " sum(CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END)"
+                           " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
+                           " LEFT JOIN anc ON anc.id = rg.id"
+                           " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
+                           " AND (? IS NULL OR substr(e.region_code, 1, length(?)) = ?)"
+                           " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
+                           " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
+                           " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
+                           " GROUP BY 1",
+                           STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(p->from),
+                                      store_i64(p->to), store_text(p->within), store_text(p->within),
+                                      store_text(p->within), store_i64(p->rounds == ASSESS_ROUNDS_ALL),
+                                      store_i64(p->from), store_i64(p->to)),
+                           &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -294,9 +298,11 @@ static int load_name(struct store_conn *c, const struct assess_params *p, struct
     if (!r->group_id)
         return 0;
     if (p->by == ASSESS_BY_REGION)
-        rc = store_query(c, &s, err, "SELECT code, name FROM regions WHERE id = ?", "i", r->group_id);
+        rc = store_prepare(c, "SELECT code, name FROM regions WHERE id = ?",
+                           STORE_ARGS(store_i64(r->group_id)), &s, err);
     else
-        rc = store_query(c, &s, err, "SELECT code, name FROM departments WHERE id = ?", "i", r->group_id);
+        rc = store_prepare(c, "SELECT code, name FROM departments WHERE id = ?",
+                           STORE_ARGS(store_i64(r->group_id)), &s, err);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1) {

@@ -23,13 +23,15 @@ static void row(struct store_stmt *s, struct arena *a, struct attach_rec *out)
 int attach_record(struct store_conn *c, const struct attach_file *f, int64_t user_id, int64_t now, int64_t *id,
                   struct err *err)
 {
-    int64_t rc = store_exec(c, err,
-                            "INSERT INTO attachments(sha256, mime, size, width, height, created_at, created_by)"
-                            " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0)) ON CONFLICT(sha256) DO NOTHING",
-                            "ttiddii", f->sha256, f->mime, (int64_t)f->size, f->width, f->height, now, user_id);
+    int64_t rc = store_run(c, "INSERT INTO attachments(sha256, mime, size, width, height, created_at, created_by)"
+                           " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0)) ON CONFLICT(sha256) DO NOTHING",
+                           STORE_ARGS(store_text(f->sha256), store_text(f->mime), store_i64((int64_t)f->size),
+                                      store_i64(f->width), store_i64(f->height), store_i64(now), store_i64(user_id)),
+                           err);
     if (rc < 0)
         return (int)rc;
-    int found = store_query_int(c, id, err, "SELECT id FROM attachments WHERE sha256 = ?", "t", f->sha256);
+    int found = store_one_i64(c, "SELECT id FROM attachments WHERE sha256 = ?",
+                              STORE_ARGS(store_text(f->sha256)), id, err);
     if (found < 0)
         return found;
     return found ? 0 : err_set(err, ERR_INTERNAL, "attachment '%s' vanished after it was recorded", f->sha256);
@@ -38,7 +40,8 @@ int attach_record(struct store_conn *c, const struct attach_file *f, int64_t use
 int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_rec *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, "SELECT " COLUMNS " FROM attachments a WHERE a.id = ?", "i", id);
+    int rc = store_prepare(c, "SELECT " COLUMNS " FROM attachments a WHERE a.id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1)
@@ -52,8 +55,8 @@ int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_
 int attach_cases(struct store_conn *c, int64_t id, int64_t *case_ids, size_t max, size_t *n, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, "SELECT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id LIMIT ?",
-                         "ii", id, (int64_t)max);
+    int rc = store_prepare(c, "SELECT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id LIMIT ?",
+                           STORE_ARGS(store_i64(id), store_i64((int64_t)max)), &s, err);
     *n = 0;
     if (rc < 0)
         return rc;
@@ -68,10 +71,9 @@ int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a,
 {
     struct store_stmt *s;
     size_t cap = 8;
-    int rc = store_query(c, &s, err,
-                         "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
-                         " WHERE l.case_id = ? ORDER BY l.event_id",
-                         "i", case_id);
+    int rc = store_prepare(c, "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
+                           " WHERE l.case_id = ? ORDER BY l.event_id",
+                           STORE_ARGS(store_i64(case_id)), &s, err);
     *n = 0;
     *out = NULL;
     if (rc < 0)

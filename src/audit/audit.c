@@ -56,7 +56,7 @@ int audit_append(struct store_conn *c, const struct audit_entry *e, int64_t now,
     struct store_stmt *s;
     char prev[65] = GENESIS, hash[65], before[65], after[65];
     int64_t seq = 1;
-    int rc = store_query(c, &s, err, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", "");
+    int rc = store_prepare(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -71,12 +71,13 @@ int audit_append(struct store_conn *c, const struct audit_entry *e, int64_t now,
     audit_digest(e->before, before);
     audit_digest(e->after, after);
     chain_hash(seq, now, e->actor_id, actor, e->action, e->target, before, after, prev, hash);
-    int64_t w = store_exec(c, err,
-                           "INSERT INTO audit_log(seq, at, actor_id, actor_name, action, target,"
-                           " before_digest, after_digest, prev_hash, hash)"
-                           " VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-                           "iiittttttt", seq, now, e->actor_id, actor, e->action, e->target, before, after,
-                           prev, hash);
+    int64_t w = store_run(c, "INSERT INTO audit_log(seq, at, actor_id, actor_name, action, target,"
+                          " before_digest, after_digest, prev_hash, hash)"
+                          " VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+                          STORE_ARGS(store_i64(seq), store_i64(now), store_i64(e->actor_id), store_text(actor),
+                                     store_text(e->action), store_text(e->target), store_text(before),
+                                     store_text(after), store_text(prev), store_text(hash)),
+                          err);
     return w < 0 ? (int)w : 0;
 }
 
@@ -86,10 +87,9 @@ int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err
     char prev[65] = GENESIS, want[65];
     int64_t expect_seq = 1;
     memset(rep, 0, sizeof(*rep));
-    int rc = store_query(c, &s, err,
-                         "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
-                         " after_digest, prev_hash, hash FROM audit_log ORDER BY seq",
-                         "");
+    int rc = store_prepare(c, "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
+                           " after_digest, prev_hash, hash FROM audit_log ORDER BY seq",
+                           STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {

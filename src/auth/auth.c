@@ -136,7 +136,7 @@ static int check_text(const char *v, const char *field, size_t max, struct err *
 
 static int region_id_of(struct store_conn *c, const char *code, int64_t *id, struct err *err)
 {
-    int rc = store_query_int(c, id, err, "SELECT id FROM regions WHERE code = ?", "t", code);
+    int rc = store_one_i64(c, "SELECT id FROM regions WHERE code = ?", STORE_ARGS(store_text(code)), id, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -151,20 +151,19 @@ static int set_depts(struct store_conn *c, int64_t user_id, const int64_t *depts
     if (n > AUTH_MAX_DEPTS)
         return err_field(err, ERR_BAD_REQUEST, "departments", "at most %d departments per user",
                          AUTH_MAX_DEPTS);
-    if ((rc = store_exec(c, err, "DELETE FROM user_departments WHERE user_id = ?", "i", user_id)) < 0)
+    if ((rc = store_run(c, "DELETE FROM user_departments WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err)) < 0)
         return (int)rc;
     for (int i = 0; i < n; i++) {
         int64_t found;
-        rc = store_query_int(c, &found, err, "SELECT id FROM departments WHERE id = ?", "i", depts[i]);
+        rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?", STORE_ARGS(store_i64(depts[i])), &found, err);
         if (rc < 0)
             return (int)rc;
         if (rc == 0)
             return err_field(err, ERR_BAD_REQUEST, "departments", "department %lld does not exist",
                              (long long)depts[i]);
-        rc = store_exec(c, err,
-                        "INSERT INTO user_departments(user_id, department_id) VALUES (?, ?) "
-                        "ON CONFLICT DO NOTHING",
-                        "ii", user_id, depts[i]);
+        rc = store_run(c, "INSERT INTO user_departments(user_id, department_id) VALUES (?, ?) "
+                       "ON CONFLICT DO NOTHING",
+                       STORE_ARGS(store_i64(user_id), store_i64(depts[i])), err);
         if (rc < 0)
             return (int)rc;
     }
@@ -189,18 +188,20 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
         return err_field(err, ERR_BAD_REQUEST, "roles", "at least one known role is required");
     if (in->region_code && *in->region_code && (rc = region_id_of(c, in->region_code, &region_id, err)) < 0)
         return rc;
-    if ((rc = store_query_int(c, &exists, err, "SELECT id FROM users WHERE name = ?", "t", in->name)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM users WHERE name = ?",
+                            STORE_ARGS(store_text(in->name)), &exists, err)) < 0)
         return rc;
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "name", "user '%s' already exists", in->name);
     if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0)
         return rc;
     auth_roles_format(in->roles, roles, sizeof(roles));
-    rc = store_query_int(c, &id, err,
-                         "INSERT INTO users(name, display_name, password_hash, roles, region_id, phone,"
-                         " active, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, 1, ?, ?) RETURNING id",
-                         "ttttitii", in->name, in->display_name ? in->display_name : "", hash, roles,
-                         region_id, in->phone ? in->phone : "", now, now);
+    rc = store_one_i64(c, "INSERT INTO users(name, display_name, password_hash, roles, region_id, phone,"
+                       " active, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, 1, ?, ?) RETURNING id",
+                       STORE_ARGS(store_text(in->name), store_text(in->display_name ? in->display_name : ""),
+                                  store_text(hash), store_text(roles), store_i64(region_id),
+                                  store_text(in->phone ? in->phone : ""), store_i64(now), store_i64(now)),
+                       &id, err);
     if (rc < 0)
         return rc;
     if ((rc = set_depts(c, id, in->depts, in->ndepts, err)) < 0)
@@ -213,7 +214,7 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
                      int64_t now, struct err *err)
 {
     int64_t exists, rc;
-    if ((rc = store_query_int(c, &exists, err, "SELECT id FROM users WHERE id = ?", "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM users WHERE id = ?", STORE_ARGS(store_i64(id)), &exists, err)) < 0)
         return (int)rc;
     if (rc == 0)
         return err_set(err, ERR_NOT_FOUND, "user %lld does not exist", (long long)id);
@@ -221,34 +222,39 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
         (rc = check_text(up->phone, "phone", 32, err)) < 0)
         return (int)rc;
     if (up->display_name &&
-        (rc = store_exec(c, err, "UPDATE users SET display_name = ? WHERE id = ?", "ti", up->display_name, id)) < 0)
+        (rc = store_run(c, "UPDATE users SET display_name = ? WHERE id = ?",
+                        STORE_ARGS(store_text(up->display_name), store_i64(id)), err)) < 0)
         return (int)rc;
-    if (up->phone && (rc = store_exec(c, err, "UPDATE users SET phone = ? WHERE id = ?", "ti", up->phone, id)) < 0)
+    if (up->phone && (rc = store_run(c, "UPDATE users SET phone = ? WHERE id = ?",
+                                     STORE_ARGS(store_text(up->phone), store_i64(id)), err)) < 0)
         return (int)rc;
     if (up->roles) {
         char roles[128];
         if (up->roles & ~ROLE_ALL)
             return err_field(err, ERR_BAD_REQUEST, "roles", "unknown role bits");
         auth_roles_format(up->roles, roles, sizeof(roles));
-        if ((rc = store_exec(c, err, "UPDATE users SET roles = ? WHERE id = ?", "ti", roles, id)) < 0)
+        if ((rc = store_run(c, "UPDATE users SET roles = ? WHERE id = ?",
+                            STORE_ARGS(store_text(roles), store_i64(id)), err)) < 0)
             return (int)rc;
     }
     if (up->region_code) {
         int64_t region_id = 0;
         if (*up->region_code && (rc = region_id_of(c, up->region_code, &region_id, err)) < 0)
             return (int)rc;
-        rc = store_exec(c, err, "UPDATE users SET region_id = nullif(?, 0) WHERE id = ?", "ii", region_id, id);
+        rc = store_run(c, "UPDATE users SET region_id = nullif(?, 0) WHERE id = ?",
+                       STORE_ARGS(store_i64(region_id), store_i64(id)), err);
         if (rc < 0)
             return (int)rc;
     }
     if (up->depts && (rc = set_depts(c, id, up->depts, up->ndepts, err)) < 0)
         return (int)rc;
     if (up->active >= 0 &&
-        (rc = store_exec(c, err, "UPDATE users SET active = ? WHERE id = ?", "di", up->active ? 1 : 0, id)) < 0)
+        (rc = store_run(c, "UPDATE users SET active = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(up->active ? 1 : 0), store_i64(id)), err)) < 0)
         return (int)rc;
     if (!up->active && (rc = auth_user_end_sessions(c, id, err)) < 0)
         return (int)rc;
-    rc = store_exec(c, err, "UPDATE users SET updated_at = ? WHERE id = ?", "ii", now, id);
+    rc = store_run(c, "UPDATE users SET updated_at = ? WHERE id = ?", STORE_ARGS(store_i64(now), store_i64(id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -279,8 +285,8 @@ int auth_user_set_password(struct store_conn *c, int64_t id, const char *passwor
     int64_t rc;
     if ((rc = auth_password_check(password, err)) < 0 || (rc = auth_password_hash(password, hash, sizeof(hash), err)) < 0)
         return (int)rc;
-    rc = store_exec(c, err, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "tii",
-                    hash, now, id);
+    rc = store_run(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                   STORE_ARGS(store_text(hash), store_i64(now), store_i64(id)), err);
     if (rc < 0)
         return (int)rc;
     if (rc == 0)
@@ -290,7 +296,7 @@ int auth_user_set_password(struct store_conn *c, int64_t id, const char *passwor
 
 int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *err)
 {
-    int64_t rc = store_exec(c, err, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
+    int64_t rc = store_run(c, "DELETE FROM sessions WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -329,7 +335,11 @@ static int get_one(struct store_conn *c, const char *sql, const char *types, int
                    const char *name, struct arena *a, struct auth_user *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = types[0] == 'i' ? store_query(c, &s, err, sql, "i", id) : store_query(c, &s, err, sql, "t", name);
+    int rc = types[0] == 'i' ? store_prepare(c, sql,
+                                             STORE_ARGS(store_i64(id)),
+                                             &s, err) : store_prepare(c, sql,
+                                                                                     STORE_ARGS(store_text(name)),
+                                                                                     &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -362,7 +372,7 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
     struct store_stmt *s;
     size_t cap = 16, len = 0;
     struct auth_user *v = arena_alloc(a, cap * sizeof(*v));
-    int rc = store_query(c, &s, err, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", "");
+    int rc = store_prepare(c, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {

@@ -130,7 +130,7 @@ static void copy_user(struct arena *ar, const struct auth_user *from, struct aut
 static int count_failures(struct store_conn *c, const char *col_sql, const char *key, int64_t since,
                           int64_t *n, struct err *err)
 {
-    int rc = store_query_int(c, n, err, col_sql, "ti", key, since);
+    int rc = store_one_i64(c, col_sql, STORE_ARGS(store_text(key), store_i64(since)), n, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -157,13 +157,15 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
         const char *col = by_user >= a->lim.max_user_failures ? "user_name" : "ip";
         const char *key = by_user >= a->lim.max_user_failures ? name : ip;
         if (strcmp(col, "ip") == 0)
-            store_query_int(c, &oldest, err,
-                            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
-                            "ORDER BY at DESC LIMIT ?)", "tii", key, since, (int64_t)a->lim.max_ip_failures);
+            store_one_i64(c, "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
+                          "ORDER BY at DESC LIMIT ?)",
+                          STORE_ARGS(store_text(key), store_i64(since), store_i64((int64_t)a->lim.max_ip_failures)),
+                          &oldest, err);
         else
-            store_query_int(c, &oldest, err,
-                            "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
-                            "ORDER BY at DESC LIMIT ?)", "tii", key, since, (int64_t)a->lim.max_user_failures);
+            store_one_i64(c, "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
+                          "ORDER BY at DESC LIMIT ?)",
+                          STORE_ARGS(store_text(key), store_i64(since), store_i64((int64_t)a->lim.max_user_failures)),
+                          &oldest, err);
         *retry_after = (int)(oldest + a->lim.window - now);
         if (*retry_after < 1)
             *retry_after = 1;
@@ -177,7 +179,8 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
     user_found = rc == 0;
     if (user_found) {
         struct store_stmt *s;
-        if ((rc = store_query(c, &s, err, "SELECT password_hash FROM users WHERE id = ?", "i", u.id)) < 0)
+        if ((rc = store_prepare(c, "SELECT password_hash FROM users WHERE id = ?",
+                                STORE_ARGS(store_i64(u.id)), &s, err)) < 0)
             return rc;
         if (store_step(s, err) == 1)
             snprintf(hash, sizeof(hash), "%s", store_col_text(s, 0));
@@ -189,8 +192,8 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
     if ((rc = store_begin(c, err)) < 0)
         return rc;
     if (!ok) {
-        int64_t w = store_exec(c, err, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
-                               "tti", name, ip, now);
+        int64_t w = store_run(c, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
+                              STORE_ARGS(store_text(name), store_text(ip), store_i64(now)), err);
         if (w < 0) {
             store_rollback(c);
             return (int)w;
@@ -205,14 +208,16 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
     auth_token_hash(out->token, token_hash);
     out->expires_at = now + a->lim.session_ttl;
     out->user = u;
-    int64_t w = store_exec(c, err,
-                           "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?)",
-                           "tittii", token_hash, u.id, out->csrf, ip, now, out->expires_at);
+    int64_t w = store_run(c, "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?)",
+                          STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf), store_text(ip),
+                                     store_i64(now), store_i64(out->expires_at)),
+                          err);
     if (w >= 0)
-        w = store_exec(c, err, "DELETE FROM login_failures WHERE user_name = ? OR at <= ?", "ti", name, since);
+        w = store_run(c, "DELETE FROM login_failures WHERE user_name = ? OR at <= ?",
+                      STORE_ARGS(store_text(name), store_i64(since)), err);
     if (w >= 0)
-        w = store_exec(c, err, "DELETE FROM sessions WHERE expires_at <= ?", "i", now);
+        w = store_run(c, "DELETE FROM sessions WHERE expires_at <= ?", STORE_ARGS(store_i64(now)), err);
     if (w < 0) {
         store_rollback(c);
         return (int)w;
@@ -248,9 +253,8 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
 
     if ((rc = store_conn(a->store, &c, err)) < 0)
         return rc;
-    if ((rc = store_query(c, &s, err,
-                          "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?", "t",
-                          hash)) < 0)
+    if ((rc = store_prepare(c, "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?",
+                            STORE_ARGS(store_text(hash)), &s, err)) < 0)
         return rc;
     rc = store_step(s, err);
     int64_t user_id = rc == 1 ? store_col_int(s, 0) : 0;
@@ -297,7 +301,7 @@ int auth_logout(struct auth *a, const char *token, struct err *err)
     auth_token_hash(token, hash);
     if ((rc = store_conn(a->store, &c, err)) < 0)
         return rc;
-    int64_t w = store_exec(c, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash);
+    int64_t w = store_run(c, "DELETE FROM sessions WHERE token_hash = ?", STORE_ARGS(store_text(hash)), err);
     if (w < 0)
         return (int)w;
     unsigned b = bucket_of(hash);

@@ -129,8 +129,8 @@ static int load_departments(struct loader *l)
         for (int s = 0; s < 4; s++)
             if (strncmp(d->name, demo_streets[s].name, strlen(demo_streets[s].name)) == 0)
                 served = l->street_ids[s];
-        if (!served && store_query_int(l->c, &district, l->err, "SELECT id FROM regions WHERE code = ?", "t",
-                                       demo_district_code) == 1)
+        if (!served && store_one_i64(l->c, "SELECT id FROM regions WHERE code = ?",
+                                     STORE_ARGS(store_text(demo_district_code)), &district, l->err) == 1)
             served = district;
         if (served && (rc = org_department_set_regions(l->c, id, &served, 1, l->now, l->err)) < 0)
             return rc;
@@ -260,7 +260,7 @@ int demo_load(struct store *st, const char *password, int64_t now, struct demo_r
     struct loader l = {.c = c, .a = &a, .now = now, .rep = rep, .err = err};
     if ((rc = store_begin(c, err)) < 0)
         goto out;
-    if ((rc = store_query_int(c, &existing, err, "SELECT count(*) FROM regions", "")) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM regions", STORE_NO_ARGS, &existing, err)) < 0)
         goto rollback;
     if (existing > 0) {
         rc = err_set(err, ERR_CONFLICT, "database already has %lld regions; demo data goes into an empty database",

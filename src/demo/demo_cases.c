@@ -61,7 +61,7 @@ static double uniform(struct run *r)
 
 static int load_user(struct run *r, const char *name, unsigned roles, const char *dept_code, struct who *w)
 {
-    int rc = store_query_int(r->c, &w->id, r->err, "SELECT id FROM users WHERE name = ?", "t", name);
+    int rc = store_one_i64(r->c, "SELECT id FROM users WHERE name = ?", STORE_ARGS(store_text(name)), &w->id, r->err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -221,7 +221,8 @@ int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now
         }
     }
     /* These notifications are history: the demo server should not send two weeks of them. */
-    if (store_exec(r.c, err, "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'", "") < 0)
+    if (store_run(r.c, "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'",
+                  STORE_NO_ARGS, err) < 0)
         rc = err->code;
 out:
     geo_index_free(r.geo);

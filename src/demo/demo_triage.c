@@ -210,9 +210,10 @@ int demo_triage_train(struct store *st, const char *model_path, int64_t now, str
         goto out;
     if ((rc = store_conn(st, &c, err)) < 0)
         goto out;
-    if (store_exec(c, err,
-                   "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'demo', 'init')",
-                   "itid", now, triage_model_version(m), (int64_t)n, triage_model_nlabels(m)) < 0)
+    if (store_run(c, "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'demo', 'init')",
+                  STORE_ARGS(store_i64(now), store_text(triage_model_version(m)), store_i64((int64_t)n),
+                             store_i64(triage_model_nlabels(m))),
+                  err) < 0)
         rc = err->code;
 out:
     triage_model_free(m);

@@ -72,18 +72,16 @@ int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct a
      * database) never read the same due rows. */
     if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if ((rc = store_query(c, &s, err,
-                          "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
-                          " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
-                          "id", now, max)) < 0)
+    if ((rc = store_prepare(c, "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+                            " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
+                            STORE_ARGS(store_i64(now), store_i64(max)), &s, err)) < 0)
         goto fail;
     if ((rc = n = items_read(s, max, a, out, err)) < 0)
         goto fail;
     for (int i = 0; i < n; i++) {
         struct notify_item *it = &(*out)[i];
-        if ((rc = (int)store_exec(c, err,
-                                  "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                                  "ii", now + lease, it->id)) < 0)
+        if ((rc = (int)store_run(c, "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                                 STORE_ARGS(store_i64(now + lease), store_i64(it->id)), err)) < 0)
             goto fail;
         it->attempts++;
     }
@@ -97,9 +95,8 @@ fail:
 
 int notify_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err)
 {
-    int64_t rc = store_exec(c, err,
-                            "UPDATE notifications SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
-                            "ii", now, id);
+    int64_t rc = store_run(c, "UPDATE notifications SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+                           STORE_ARGS(store_i64(now), store_i64(id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -108,11 +105,11 @@ int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_
 {
     int64_t rc;
     if (n->attempts >= max_attempts)
-        rc = store_exec(c, err, "UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?", "ti",
-                        error, n->id);
+        rc = store_run(c, "UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?",
+                       STORE_ARGS(store_text(error), store_i64(n->id)), err);
     else
-        rc = store_exec(c, err, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?", "iti",
-                        now + delay, error, n->id);
+        rc = store_run(c, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+                       STORE_ARGS(store_i64(now + delay), store_text(error), store_i64(n->id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -120,10 +117,9 @@ int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena
                       struct notify_item **out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err,
-                         "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
-                         " WHERE n.id > ? AND (n.attempts > 0 OR n.status <> 'pending') ORDER BY n.id LIMIT ?",
-                         "id", after, max);
+    int rc = store_prepare(c, "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+                           " WHERE n.id > ? AND (n.attempts > 0 OR n.status <> 'pending') ORDER BY n.id LIMIT ?",
+                           STORE_ARGS(store_i64(after), store_i64(max)), &s, err);
     if (rc < 0)
         return rc;
     return items_read(s, max, a, out, err);
@@ -191,8 +187,8 @@ static int stopping(struct notify_worker *w)
 
 static int unclaim(struct store_conn *c, const struct notify_item *n, struct err *err)
 {
-    int64_t rc = store_exec(c, err, "UPDATE notifications SET attempts = ?, next_attempt_at = created_at WHERE id = ?",
-                            "di", n->attempts - 1, n->id);
+    int64_t rc = store_run(c, "UPDATE notifications SET attempts = ?, next_attempt_at = created_at WHERE id = ?",
+                           STORE_ARGS(store_i64(n->attempts - 1), store_i64(n->id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 

@@ -165,10 +165,9 @@ int org_calendar_settings_get(struct store_conn *c, struct org_calendar_settings
     int rc;
 
     org_calendar_settings_default(out);
-    if ((rc = store_query(c, &s, err,
-                          "SELECT utc_offset_min, week_mask, periods, updated_at"
-                          " FROM calendar_settings WHERE id = 1",
-                          "")) < 0)
+    if ((rc = store_prepare(c, "SELECT utc_offset_min, week_mask, periods, updated_at"
+                            " FROM calendar_settings WHERE id = 1",
+                            STORE_NO_ARGS, &s, err)) < 0)
         goto out;
     if ((rc = store_step(s, err)) <= 0)
         goto out;
@@ -197,13 +196,14 @@ int org_calendar_settings_set(struct store_conn *c, const struct org_calendar_se
     if ((rc = org_calendar_settings_check(s, err)) < 0)
         return rc;
     org_calendar_periods_format(s->periods, s->nperiods, text);
-    changed = store_exec(c, err,
-                         "INSERT INTO calendar_settings (id, utc_offset_min, week_mask, periods,"
-                         " updated_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                         " utc_offset_min = excluded.utc_offset_min,"
-                         " week_mask = excluded.week_mask, periods = excluded.periods,"
-                         " updated_at = excluded.updated_at",
-                         "ddti", s->utc_offset_min, (int)s->week_mask, text, now);
+    changed = store_run(c, "INSERT INTO calendar_settings (id, utc_offset_min, week_mask, periods,"
+                        " updated_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                        " utc_offset_min = excluded.utc_offset_min,"
+                        " week_mask = excluded.week_mask, periods = excluded.periods,"
+                        " updated_at = excluded.updated_at",
+                        STORE_ARGS(store_i64(s->utc_offset_min), store_i64((int)s->week_mask),
+                                   store_text(text), store_i64(now)),
+                        err);
     return changed < 0 ? (int)changed : 0;
 }
 
@@ -228,11 +228,12 @@ int org_calendar_day_set(struct store_conn *c, const char *day, enum cal_day_kin
         return err_field(err, ERR_BAD_REQUEST, "kind", "kind must be holiday or workday");
     if ((rc = org_check_text(name, "name", ORG_DAY_NAME_MAX, 0, err)) < 0)
         return rc;
-    changed = store_exec(c, err,
-                         "INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)"
-                         " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind,"
-                         " name = excluded.name",
-                         "ttt", day, org_calendar_day_kind_name(kind), name ? name : "");
+    changed = store_run(c, "INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)"
+                        " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind,"
+                        " name = excluded.name",
+                        STORE_ARGS(store_text(day), store_text(org_calendar_day_kind_name(kind)),
+                                   store_text(name ? name : "")),
+                        err);
     return changed < 0 ? (int)changed : 0;
 }
 
@@ -243,7 +244,8 @@ int org_calendar_day_delete(struct store_conn *c, const char *day, struct err *e
 
     if ((rc = check_day(day, "day", err)) < 0)
         return rc;
-    changed = store_exec(c, err, "DELETE FROM calendar_days WHERE day = ?", "t", day);
+    changed = store_run(c, "DELETE FROM calendar_days WHERE day = ?",
+                        STORE_ARGS(store_text(day)), err);
     if (changed < 0)
         return (int)changed;
     if (changed == 0)
@@ -262,10 +264,11 @@ int org_calendar_day_list(struct store_conn *c, const char *from, const char *to
         (to && (rc = check_day(to, "to", err)) < 0))
         goto out;
     /* ISO dates sort as text, so the bounds are plain string comparisons. */
-    if ((rc = store_query(c, &s, err,
-                          "SELECT day, kind, name FROM calendar_days"
-                          " WHERE day >= ? AND day <= ? ORDER BY day",
-                          "tt", from ? from : "0000-00-00", to ? to : "9999-99-99")) < 0)
+    if ((rc = store_prepare(c, "SELECT day, kind, name FROM calendar_days"
+                            " WHERE day >= ? AND day <= ? ORDER BY day",
+                            STORE_ARGS(store_text(from ? from : "0000-00-00"),
+                                       store_text(to ? to : "9999-99-99")),
+                            &s, err)) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1) {
         struct org_calendar_day *d = vec_push(&v);
@@ -298,7 +301,7 @@ int org_calendar_load(struct store_conn *c, struct cal **out, struct err *err)
         (rc = cal_set_week_mask(cal, set.week_mask, err)) < 0 ||
         (rc = cal_set_periods(cal, set.periods, set.nperiods, err)) < 0)
         goto fail;
-    if ((rc = store_query(c, &s, err, "SELECT day, kind FROM calendar_days", "")) < 0)
+    if ((rc = store_prepare(c, "SELECT day, kind FROM calendar_days", STORE_NO_ARGS, &s, err)) < 0)
         goto fail;
     while ((rc = store_step(s, err)) == 1) {
         int64_t day;

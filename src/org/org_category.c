@@ -111,10 +111,9 @@ struct brief {
 static int get_brief(struct store_conn *c, int64_t id, struct brief *b, struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_query(c, &s, err,
-                         "SELECT code, level, coalesce(parent_id, 0), coalesce(department_id, 0),"
-                         " active FROM categories WHERE id = ?",
-                         "i", id);
+    int rc = store_prepare(c, "SELECT code, level, coalesce(parent_id, 0), coalesce(department_id, 0),"
+                           " active FROM categories WHERE id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -141,7 +140,8 @@ static int check_department(struct store_conn *c, int64_t id, struct err *err)
     int rc;
     if (!id)
         return 0;
-    rc = store_query_int(c, &active, err, "SELECT active FROM departments WHERE id = ?", "i", id);
+    rc = store_one_i64(c, "SELECT active FROM departments WHERE id = ?",
+                       STORE_ARGS(store_i64(id)), &active, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -157,10 +157,11 @@ static int check_department(struct store_conn *c, int64_t id, struct err *err)
 static int deactivate_subtree(struct store_conn *c, const char *code, int64_t now,
                               struct err *err)
 {
-    int64_t changed = store_exec(c, err,
-                                 "UPDATE categories SET active = 0, updated_at = ?"
-                                 " WHERE active = 1 AND substr(code, 1, ?) = ?",
-                                 "idt", now, (int)strlen(code), code);
+    int64_t changed = store_run(c, "UPDATE categories SET active = 0, updated_at = ?"
+                                " WHERE active = 1 AND substr(code, 1, ?) = ?",
+                                STORE_ARGS(store_i64(now), store_i64((int)strlen(code)),
+                                           store_text(code)),
+                                err);
     return changed < 0 ? (int)changed : 0;
 }
 
@@ -203,22 +204,26 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
     }
     if ((rc = check_department(c, in->department_id, err)) < 0)
         return rc;
-    if ((rc = store_query_int(c, &id, err, "SELECT id FROM categories WHERE code = ?", "t",
-                              in->code)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM categories WHERE code = ?",
+                            STORE_ARGS(store_text(in->code)), &id, err)) < 0)
         return rc;
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "code", "category code '%s' already exists", in->code);
 
-    rc = store_query_int(c, &id, err,
-                         "INSERT INTO categories (code, name, level, parent_id, department_id,"
-                         " urgency, sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active,"
-                         " created_at, updated_at)"
-                         " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                         " RETURNING id",
-                         "ttdiitdddttdii", in->code, in->name, in->level, in->parent_id,
-                         in->department_id, org_urgency_name(in->urgency), in->sla.sign,
-                         in->sla.reply, in->sla.resolve, cal_unit_name(in->sla.unit),
-                         in->keywords ? in->keywords : "", in->active, now, now);
+    rc = store_one_i64(c, "INSERT INTO categories (code, name, level, parent_id, department_id,"
+                       " urgency, sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active,"
+                       " created_at, updated_at)"
+                       " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                       " RETURNING id",
+                       STORE_ARGS(store_text(in->code), store_text(in->name), store_i64(in->level),
+                                  store_i64(in->parent_id), store_i64(in->department_id),
+                                  store_text(org_urgency_name(in->urgency)),
+                                  store_i64(in->sla.sign), store_i64(in->sla.reply),
+                                  store_i64(in->sla.resolve),
+                                  store_text(cal_unit_name(in->sla.unit)),
+                                  store_text(in->keywords ? in->keywords : ""),
+                                  store_i64(in->active), store_i64(now), store_i64(now)),
+                       &id, err);
     if (rc < 0)
         return org_conflict(rc, err, "category conflicts with an existing record");
     if (rc == 0)
@@ -260,11 +265,11 @@ static int fetch(struct store_conn *c, int64_t id, const char *code, struct aren
     int rc;
 
     if (code)
-        rc = store_query(c, &s, err, "SELECT " CATEGORY_COLS " FROM categories WHERE code = ?",
-                         "t", code);
+        rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories WHERE code = ?",
+                           STORE_ARGS(store_text(code)), &s, err);
     else
-        rc = store_query(c, &s, err, "SELECT " CATEGORY_COLS " FROM categories WHERE id = ?",
-                         "i", id);
+        rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories WHERE id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -314,12 +319,13 @@ int org_category_list(struct store_conn *c, const struct org_category_filter *f,
         rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
         goto out;
     }
-    rc = store_query(c, &s, err,
-                     "SELECT " CATEGORY_COLS " FROM categories"
-                     " WHERE (? = 0 OR level = ?) AND (? = 0 OR parent_id = ?)"
-                     " AND (? = 0 OR active = ?) ORDER BY code",
-                     "ddiidd", f->level, f->level, f->parent_id, f->parent_id, (int)f->active,
-                     f->active == ORG_ACTIVE_ONLY);
+    rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories"
+                       " WHERE (? = 0 OR level = ?) AND (? = 0 OR parent_id = ?)"
+                       " AND (? = 0 OR active = ?) ORDER BY code",
+                       STORE_ARGS(store_i64(f->level), store_i64(f->level), store_i64(f->parent_id),
+                                  store_i64(f->parent_id), store_i64((int)f->active),
+                                  store_i64(f->active == ORG_ACTIVE_ONLY)),
+                       &s, err);
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
@@ -365,14 +371,17 @@ int org_category_update(struct store_conn *c, int64_t id, const struct org_categ
             return err_field(err, ERR_BAD_REQUEST, "active", "parent category '%s' is inactive",
                              parent.code);
     }
-    changed = store_exec(c, err,
-                         "UPDATE categories SET name = ?, department_id = NULLIF(?, 0),"
-                         " urgency = ?, sla_sign = ?, sla_reply = ?, sla_resolve = ?,"
-                         " sla_unit = ?, keywords = ?, active = ?, updated_at = ? WHERE id = ?",
-                         "titdddttdii", in->name, in->department_id,
-                         org_urgency_name(in->urgency), in->sla.sign, in->sla.reply,
-                         in->sla.resolve, cal_unit_name(in->sla.unit),
-                         in->keywords ? in->keywords : "", in->active, now, id);
+    changed = store_run(c, "UPDATE categories SET name = ?, department_id = NULLIF(?, 0),"
+                        " urgency = ?, sla_sign = ?, sla_reply = ?, sla_resolve = ?,"
+                        " sla_unit = ?, keywords = ?, active = ?, updated_at = ? WHERE id = ?",
+                        STORE_ARGS(store_text(in->name), store_i64(in->department_id),
+                                   store_text(org_urgency_name(in->urgency)),
+                                   store_i64(in->sla.sign), store_i64(in->sla.reply),
+                                   store_i64(in->sla.resolve),
+                                   store_text(cal_unit_name(in->sla.unit)),
+                                   store_text(in->keywords ? in->keywords : ""),
+                                   store_i64(in->active), store_i64(now), store_i64(id)),
+                        err);
     if (changed < 0)
         return org_conflict((int)changed, err, "category conflicts with an existing record");
     if (!in->active && cur.active)
@@ -402,10 +411,9 @@ int org_category_sla(struct store_conn *c, int64_t id, struct org_sla *out, int6
             rc = err_set(err, ERR_INTEGRITY, "categories above %lld form a loop", (long long)id);
             goto out;
         }
-        if ((rc = store_query(c, &s, err,
-                              "SELECT coalesce(parent_id, 0), sla_sign, sla_reply, sla_resolve,"
-                              " sla_unit FROM categories WHERE id = ?",
-                              "i", cur)) < 0)
+        if ((rc = store_prepare(c, "SELECT coalesce(parent_id, 0), sla_sign, sla_reply, sla_resolve,"
+                                " sla_unit FROM categories WHERE id = ?",
+                                STORE_ARGS(store_i64(cur)), &s, err)) < 0)
             goto out;
         if ((rc = store_step(s, err)) < 0)
             goto out;

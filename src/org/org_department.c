@@ -84,7 +84,8 @@ static int code_active(struct store_conn *c, int64_t id, char code[ORG_CODE_MAX 
                        struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_query(c, &s, err, "SELECT code, active FROM departments WHERE id = ?", "i", id);
+    int rc = store_prepare(c, "SELECT code, active FROM departments WHERE id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -118,9 +119,8 @@ static int check_parent(struct store_conn *c, int64_t id, int64_t parent_id, str
         if (depth == MAX_DEPTH)
             return err_set(err, ERR_INTEGRITY, "departments above %lld form a loop",
                            (long long)parent_id);
-        rc = store_query_int(c, &cur, err,
-                             "SELECT coalesce(parent_id, 0) FROM departments WHERE id = ?", "i",
-                             cur);
+        rc = store_one_i64(c, "SELECT coalesce(parent_id, 0) FROM departments WHERE id = ?",
+                           STORE_ARGS(store_i64(cur)), &cur, err);
         if (rc < 0)
             return rc;
         if (rc == 0)
@@ -136,9 +136,8 @@ static int check_parent(struct store_conn *c, int64_t id, int64_t parent_id, str
 static int check_code_free(struct store_conn *c, const char *code, int64_t id, struct err *err)
 {
     int64_t other;
-    int rc = store_query_int(c, &other, err,
-                             "SELECT id FROM departments WHERE code = ? AND id <> ?", "ti", code,
-                             id);
+    int rc = store_one_i64(c, "SELECT id FROM departments WHERE code = ? AND id <> ?",
+                           STORE_ARGS(store_text(code), store_i64(id)), &other, err);
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -152,18 +151,16 @@ static int check_deactivate(struct store_conn *c, int64_t id, const char *code, 
     int64_t count = 0;
     int rc;
 
-    if ((rc = store_query_int(c, &count, err,
-                              "SELECT count(*) FROM categories"
-                              " WHERE department_id = ? AND active = 1",
-                              "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM categories"
+                            " WHERE department_id = ? AND active = 1",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT,
                        "department '%s' is the default department of %lld active categories",
                        code, (long long)count);
-    if ((rc = store_query_int(c, &count, err,
-                              "SELECT count(*) FROM departments WHERE parent_id = ? AND active = 1",
-                              "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM departments WHERE parent_id = ? AND active = 1",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT, "department '%s' has %lld active child departments",
@@ -183,12 +180,13 @@ int org_department_create(struct store_conn *c, const struct org_department_in *
         return rc;
     if ((rc = check_code_free(c, in->code, 0, err)) < 0)
         return rc;
-    rc = store_query_int(c, &id, err,
-                         "INSERT INTO departments (code, name, parent_id, phone, active,"
-                         " created_at, updated_at) VALUES (?, ?, NULLIF(?, 0), ?, ?, ?, ?)"
-                         " RETURNING id",
-                         "ttitdii", in->code, in->name, in->parent_id, in->phone ? in->phone : "",
-                         in->active, now, now);
+    rc = store_one_i64(c, "INSERT INTO departments (code, name, parent_id, phone, active,"
+                       " created_at, updated_at) VALUES (?, ?, NULLIF(?, 0), ?, ?, ?, ?)"
+                       " RETURNING id",
+                       STORE_ARGS(store_text(in->code), store_text(in->name),
+                                  store_i64(in->parent_id), store_text(in->phone ? in->phone : ""),
+                                  store_i64(in->active), store_i64(now), store_i64(now)),
+                       &id, err);
     if (rc < 0)
         return org_conflict(rc, err, "department conflicts with an existing record");
     if (rc == 0)
@@ -205,17 +203,16 @@ int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, in
     int64_t found;
     int rc;
 
-    if ((rc = store_query_int(c, &found, err, "SELECT id FROM departments WHERE id = ?", "i",
-                              id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?",
+                            STORE_ARGS(store_i64(id)), &found, err)) < 0)
         goto out;
     if (rc == 0) {
         rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
         goto out;
     }
-    if ((rc = store_query(c, &s, err,
-                          "SELECT region_id FROM department_regions WHERE department_id = ?"
-                          " ORDER BY region_id",
-                          "i", id)) < 0)
+    if ((rc = store_prepare(c, "SELECT region_id FROM department_regions WHERE department_id = ?"
+                            " ORDER BY region_id",
+                            STORE_ARGS(store_i64(id)), &s, err)) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
         vec_append(&v, store_col_int(s, 0));
@@ -238,10 +235,11 @@ static int fetch(struct store_conn *c, int64_t id, const char *code, struct aren
     int rc;
 
     if (code)
-        rc = store_query(c, &s, err, "SELECT " DEPT_COLS " FROM departments WHERE code = ?", "t",
-                         code);
+        rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments WHERE code = ?",
+                           STORE_ARGS(store_text(code)), &s, err);
     else
-        rc = store_query(c, &s, err, "SELECT " DEPT_COLS " FROM departments WHERE id = ?", "i", id);
+        rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments WHERE id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -292,15 +290,17 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
         rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
         goto out;
     }
-    rc = store_query(c, &s, err,
-                     "SELECT " DEPT_COLS " FROM departments d"
-                     " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
-                     " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
-                     " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
-                     " WHERE dr.department_id = d.id AND " R_COVERS_T "))"
-                     " ORDER BY d.code",
-                     "ddiiii", (int)f->active, f->active == ORG_ACTIVE_ONLY, f->parent_id,
-                     f->parent_id, f->serves_region_id, f->serves_region_id);
+    rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments d"
+                       " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
+                       " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
+                       " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
+                       " WHERE dr.department_id = d.id AND " R_COVERS_T "))"
+                       " ORDER BY d.code",
+                       STORE_ARGS(store_i64((int)f->active),
+                                  store_i64(f->active == ORG_ACTIVE_ONLY), store_i64(f->parent_id),
+                                  store_i64(f->parent_id), store_i64(f->serves_region_id),
+                                  store_i64(f->serves_region_id)),
+                       &s, err);
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
@@ -333,11 +333,12 @@ int org_department_update(struct store_conn *c, int64_t id, const struct org_dep
         return rc;
     if (active && !in->active && (rc = check_deactivate(c, id, code, err)) < 0)
         return rc;
-    changed = store_exec(c, err,
-                         "UPDATE departments SET code = ?, name = ?, parent_id = NULLIF(?, 0),"
-                         " phone = ?, active = ?, updated_at = ? WHERE id = ?",
-                         "ttitdii", in->code, in->name, in->parent_id,
-                         in->phone ? in->phone : "", in->active, now, id);
+    changed = store_run(c, "UPDATE departments SET code = ?, name = ?, parent_id = NULLIF(?, 0),"
+                        " phone = ?, active = ?, updated_at = ? WHERE id = ?",
+                        STORE_ARGS(store_text(in->code), store_text(in->name),
+                                   store_i64(in->parent_id), store_text(in->phone ? in->phone : ""),
+                                   store_i64(in->active), store_i64(now), store_i64(id)),
+                        err);
     if (changed < 0)
         return org_conflict((int)changed, err, "department conflicts with an existing record");
     return 0;
@@ -355,8 +356,8 @@ int org_department_delete(struct store_conn *c, int64_t id, int64_t now, struct 
         return 0;
     if ((rc = check_deactivate(c, id, code, err)) < 0)
         return rc;
-    changed = store_exec(c, err, "UPDATE departments SET active = 0, updated_at = ? WHERE id = ?",
-                         "ii", now, id);
+    changed = store_run(c, "UPDATE departments SET active = 0, updated_at = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(now), store_i64(id)), err);
     return changed < 0 ? (int)changed : 0;
 }
 
@@ -377,14 +378,14 @@ int org_department_purge(struct store_conn *c, int64_t id, struct err *err)
     if ((rc = code_active(c, id, code, &active, err)) < 0)
         return rc;
     for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-        if ((rc = store_query_int(c, &count, err, refs[i].sql, "i", id)) < 0)
+        if ((rc = store_one_i64(c, refs[i].sql, STORE_ARGS(store_i64(id)), &count, err)) < 0)
             return rc;
         if (count > 0)
             return err_set(err, ERR_CONFLICT, "department '%s' is referenced by %lld %s", code,
                            (long long)count, refs[i].what);
     }
     /* department_regions rows cascade; later tables (cases...) are caught by foreign keys. */
-    changed = store_exec(c, err, "DELETE FROM departments WHERE id = ?", "i", id);
+    changed = store_run(c, "DELETE FROM departments WHERE id = ?", STORE_ARGS(store_i64(id)), err);
     if (changed < 0) {
         snprintf(what, sizeof(what), "department '%s' is still referenced by other records",
                  code);
@@ -422,8 +423,8 @@ int org_department_set_regions(struct store_conn *c, int64_t id, const int64_t *
     }
     /* Every id is checked before the first write. */
     for (size_t i = 0; i < m; i++) {
-        if ((rc = store_query_int(c, &found, err, "SELECT id FROM regions WHERE id = ?", "i",
-                                  ids[i])) < 0)
+        if ((rc = store_one_i64(c, "SELECT id FROM regions WHERE id = ?",
+                                STORE_ARGS(store_i64(ids[i])), &found, err)) < 0)
             goto out;
         if (rc == 0) {
             rc = err_field(err, ERR_BAD_REQUEST, "region_ids", "region %lld not found",
@@ -431,22 +432,21 @@ int org_department_set_regions(struct store_conn *c, int64_t id, const int64_t *
             goto out;
         }
     }
-    if ((changed = store_exec(c, err, "DELETE FROM department_regions WHERE department_id = ?",
-                              "i", id)) < 0) {
+    if ((changed = store_run(c, "DELETE FROM department_regions WHERE department_id = ?",
+                             STORE_ARGS(store_i64(id)), err)) < 0) {
         rc = (int)changed;
         goto out;
     }
     for (size_t i = 0; i < m; i++) {
-        if ((changed = store_exec(c, err,
-                                  "INSERT INTO department_regions (department_id, region_id)"
-                                  " VALUES (?, ?)",
-                                  "ii", id, ids[i])) < 0) {
+        if ((changed = store_run(c, "INSERT INTO department_regions (department_id, region_id)"
+                                 " VALUES (?, ?)",
+                                 STORE_ARGS(store_i64(id), store_i64(ids[i])), err)) < 0) {
             rc = (int)changed;
             goto out;
         }
     }
-    if ((changed = store_exec(c, err, "UPDATE departments SET updated_at = ? WHERE id = ?", "ii",
-                              now, id)) < 0) {
+    if ((changed = store_run(c, "UPDATE departments SET updated_at = ? WHERE id = ?",
+                             STORE_ARGS(store_i64(now), store_i64(id)), err)) < 0) {
         rc = (int)changed;
         goto out;
     }
@@ -460,11 +460,10 @@ int org_department_serves_region(struct store_conn *c, int64_t department_id, in
                                  struct err *err)
 {
     int64_t count = 0;
-    int rc = store_query_int(c, &count, err,
-                             "SELECT count(*) FROM department_regions dr"
-                             " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
-                             " WHERE dr.department_id = ? AND " R_COVERS_T,
-                             "ii", region_id, department_id);
+    int rc = store_one_i64(c, "SELECT count(*) FROM department_regions dr"
+                           " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
+                           " WHERE dr.department_id = ? AND " R_COVERS_T,
+                           STORE_ARGS(store_i64(region_id), store_i64(department_id)), &count, err);
     if (rc < 0)
         return rc;
     return count > 0;

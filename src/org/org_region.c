@@ -144,11 +144,11 @@ static int fetch(struct store_conn *c, int64_t id, const char *code, int with_bo
     int rc;
 
     if (code)
-        rc = store_query(c, &s, err, "SELECT " REGION_COLS " FROM regions WHERE code = ?", "dt",
-                         with_boundary, code);
+        rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions WHERE code = ?",
+                           STORE_ARGS(store_i64(with_boundary), store_text(code)), &s, err);
     else
-        rc = store_query(c, &s, err, "SELECT " REGION_COLS " FROM regions WHERE id = ?", "di",
-                         with_boundary, id);
+        rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions WHERE id = ?",
+                           STORE_ARGS(store_i64(with_boundary), store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -185,7 +185,8 @@ static int code_level(struct store_conn *c, int64_t id, char code[ORG_CODE_MAX +
                       struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_query(c, &s, err, "SELECT code, level FROM regions WHERE id = ?", "i", id);
+    int rc = store_prepare(c, "SELECT code, level FROM regions WHERE id = ?",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -234,17 +235,19 @@ int org_region_create(struct store_conn *c, const struct org_region_in *in, int6
     }
     if ((rc = check_boundary(in->boundary, err)) < 0)
         return rc;
-    if ((rc = store_query_int(c, &id, err, "SELECT id FROM regions WHERE code = ?", "t",
-                              in->code)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM regions WHERE code = ?",
+                            STORE_ARGS(store_text(in->code)), &id, err)) < 0)
         return rc;
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "code", "region code '%s' already exists", in->code);
 
-    rc = store_query_int(c, &id, err,
-                         "INSERT INTO regions (code, name, level, parent_id, boundary, created_at,"
-                         " updated_at) VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING id",
-                         "tttitii", in->code, in->name, level_names[in->level], in->parent_id,
-                         (in->boundary && *in->boundary) ? in->boundary : NULL, now, now);
+    rc = store_one_i64(c, "INSERT INTO regions (code, name, level, parent_id, boundary, created_at,"
+                       " updated_at) VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING id",
+                       STORE_ARGS(store_text(in->code), store_text(in->name),
+                                  store_text(level_names[in->level]), store_i64(in->parent_id),
+                                  store_text((in->boundary && *in->boundary) ? in->boundary : NULL),
+                                  store_i64(now), store_i64(now)),
+                       &id, err);
     if (rc < 0)
         return org_conflict(rc, err, "region conflicts with an existing record");
     if (rc == 0)
@@ -268,16 +271,18 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
         goto out;
     }
     /* One fixed statement for every filter combination: a zero parameter disables its test. */
-    rc = store_query(c, &s, err,
-                     "SELECT " REGION_COLS " FROM regions r"
-                     " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
-                     " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
-                     " (w.id = r.id OR (length(w.code) <= 12 AND"
-                     " substr(r.code, 1, length(w.code)) = w.code))))"
-                     " ORDER BY r.code",
-                     "diittii", f->with_boundary ? 1 : 0, f->parent_id, f->parent_id,
-                     org_region_level_name(f->level), org_region_level_name(f->level),
-                     f->within_id, f->within_id);
+    rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions r"
+                       " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
+                       " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
+                       " (w.id = r.id OR (length(w.code) <= 12 AND"
+                       " substr(r.code, 1, length(w.code)) = w.code))))"
+                       " ORDER BY r.code",
+                       STORE_ARGS(store_i64(f->with_boundary ? 1 : 0), store_i64(f->parent_id),
+                                  store_i64(f->parent_id),
+                                  store_text(org_region_level_name(f->level)),
+                                  store_text(org_region_level_name(f->level)),
+                                  store_i64(f->within_id), store_i64(f->within_id)),
+                       &s, err);
     if (rc < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1)
@@ -304,9 +309,8 @@ int org_region_update(struct store_conn *c, int64_t id, const struct org_region_
         return rc;
     if ((rc = check_boundary(in->boundary, err)) < 0)
         return rc;
-    if ((rc = store_query(c, &s, err,
-                          "SELECT code, level, coalesce(parent_id, 0) FROM regions WHERE id = ?",
-                          "i", id)) < 0)
+    if ((rc = store_prepare(c, "SELECT code, level, coalesce(parent_id, 0) FROM regions WHERE id = ?",
+                            STORE_ARGS(store_i64(id)), &s, err)) < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
         goto out;
@@ -328,10 +332,11 @@ int org_region_update(struct store_conn *c, int64_t id, const struct org_region_
     }
     store_done(s);
     s = NULL;
-    changed = store_exec(c, err,
-                         "UPDATE regions SET name = ?, boundary = ?, updated_at = ? WHERE id = ?",
-                         "ttii", in->name, (in->boundary && *in->boundary) ? in->boundary : NULL,
-                         now, id);
+    changed = store_run(c, "UPDATE regions SET name = ?, boundary = ?, updated_at = ? WHERE id = ?",
+                        STORE_ARGS(store_text(in->name),
+                                   store_text((in->boundary && *in->boundary) ? in->boundary : NULL),
+                                   store_i64(now), store_i64(id)),
+                        err);
     rc = changed < 0 ? (int)changed : 0;
 out:
     store_done(s);
@@ -346,27 +351,27 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err)
 
     if ((rc = code_level(c, id, code, &level, err)) < 0)
         return rc;
-    if ((rc = store_query_int(c, &count, err, "SELECT count(*) FROM regions WHERE parent_id = ?",
-                              "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM regions WHERE parent_id = ?",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT, "region '%s' has %lld child regions", code,
                        (long long)count);
-    if ((rc = store_query_int(c, &count, err, "SELECT count(*) FROM users WHERE region_id = ?",
-                              "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM users WHERE region_id = ?",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT, "region '%s' is the scope of %lld users", code,
                        (long long)count);
-    if ((rc = store_query_int(c, &count, err,
-                              "SELECT count(*) FROM department_regions WHERE region_id = ?", "i",
-                              id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM department_regions WHERE region_id = ?",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT, "region '%s' is served by %lld departments", code,
                        (long long)count);
     /* Tables added later (cases...) are caught by their foreign keys. */
-    int64_t changed = store_exec(c, err, "DELETE FROM regions WHERE id = ?", "i", id);
+    int64_t changed = store_run(c, "DELETE FROM regions WHERE id = ?",
+                                STORE_ARGS(store_i64(id)), err);
     if (changed < 0) {
         char what[ERR_MSG_MAX];
         snprintf(what, sizeof(what), "region '%s' is still referenced by other records", code);
@@ -378,10 +383,9 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err)
 int org_region_in_subtree(struct store_conn *c, int64_t id, int64_t ancestor_id, struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_query(c, &s, err,
-                         "SELECT a.code, b.code FROM regions a, regions b"
-                         " WHERE a.id = ? AND b.id = ?",
-                         "ii", id, ancestor_id);
+    int rc = store_prepare(c, "SELECT a.code, b.code FROM regions a, regions b"
+                           " WHERE a.id = ? AND b.id = ?",
+                           STORE_ARGS(store_i64(id), store_i64(ancestor_id)), &s, err);
     if (rc < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)

@@ -48,7 +48,7 @@ static int run_one(struct store_conn *c, struct store_job *job)
     struct err e = ERR_INIT;
     int rc;
     err_clear(&job->err);
-    if ((rc = (int)store_exec(c, &e, "SAVEPOINT gl_job", "")) < 0) {
+    if ((rc = (int)store_run(c, "SAVEPOINT gl_job", STORE_NO_ARGS, &e)) < 0) {
         fail_job(job, rc, &e);
         return rc;
     }
@@ -58,12 +58,12 @@ static int run_one(struct store_conn *c, struct store_job *job)
             err_set(&job->err, job->rc, "%s", err_default_message(job->rc));
         /* Undo this job alone. If the savepoint is gone, SQLite rolled back the whole
          * transaction (I/O error, disk full): the batch cannot go on. */
-        if ((rc = (int)store_exec(c, &e, "ROLLBACK TO gl_job", "")) < 0)
+        if ((rc = (int)store_run(c, "ROLLBACK TO gl_job", STORE_NO_ARGS, &e)) < 0)
             return rc;
     } else {
         job->rc = 0;
     }
-    if ((rc = (int)store_exec(c, &e, "RELEASE gl_job", "")) < 0) {
+    if ((rc = (int)store_run(c, "RELEASE gl_job", STORE_NO_ARGS, &e)) < 0) {
         if (job->rc == 0)
             fail_job(job, rc, &e);
         return rc;

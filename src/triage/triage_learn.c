@@ -18,15 +18,14 @@ int triage_examples_load(struct store_conn *c, struct arena *a, const char ***te
 {
     struct store_stmt *s;
     size_t cap = 256;
-    int rc = store_query(c, &s, err,
-                         "SELECT x.title || ' ' || x.description, k.code FROM cases x JOIN categories k ON k.id = x.category_id"
-                         " WHERE x.state = 'closed'"
-                         " UNION ALL "
-                         "SELECT x.title || ' ' || x.description, k.code FROM triage_examples e"
-                         " JOIN (SELECT case_id, max(id) AS id FROM triage_examples GROUP BY case_id) l ON l.id = e.id"
-                         " JOIN cases x ON x.id = e.case_id JOIN categories k ON k.id = e.category_id"
-                         " WHERE x.state NOT IN ('closed', 'cancelled', 'merged')",
-                         "");
+    int rc = store_prepare(c, "SELECT x.title || ' ' || x.description, k.code FROM cases x JOIN categories k ON k.id = x.category_id"
+                           " WHERE x.state = 'closed'"
+                           " UNION ALL "
+                           "SELECT x.title || ' ' || x.description, k.code FROM triage_examples e"
+                           " JOIN (SELECT case_id, max(id) AS id FROM triage_examples GROUP BY case_id) l ON l.id = e.id"
+                           " JOIN cases x ON x.id = e.case_id JOIN categories k ON k.id = e.category_id"
+                           " WHERE x.state NOT IN ('closed', 'cancelled', 'merged')",
+                           STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     *n = 0;

@@ -40,7 +40,8 @@ int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule *
 {
     struct store_stmt *s;
     size_t cap = 16;
-    int rc = store_query(c, &s, err, "SELECT " RULE_COLS RULE_FROM "ORDER BY k.code, r.priority DESC, r.id", "");
+    int rc = store_prepare(c, "SELECT " RULE_COLS RULE_FROM "ORDER BY k.code, r.priority DESC, r.id",
+                           STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     *n = 0;
@@ -61,7 +62,7 @@ int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule *
 int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, "SELECT " RULE_COLS RULE_FROM "WHERE r.id = ?", "i", id);
+    int rc = store_prepare(c, "SELECT " RULE_COLS RULE_FROM "WHERE r.id = ?", STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -120,11 +121,12 @@ int triage_rule_create(struct store_conn *c, const struct triage_rule *in, int64
     int rc = check_rule(c, in, err);
     if (rc < 0)
         return rc;
-    return store_query_int(c, id, err,
-                           "INSERT INTO routing_rules(category_id, region_id, department_id, priority, note, created_at,"
-                           " updated_at) VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?) RETURNING id",
-                           "iiidtii", in->category_id, in->region_id, in->department_id, in->priority,
-                           in->note ? in->note : "", now, now) < 0
+    return store_one_i64(c, "INSERT INTO routing_rules(category_id, region_id, department_id, priority, note, created_at,"
+                         " updated_at) VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?) RETURNING id",
+                         STORE_ARGS(store_i64(in->category_id), store_i64(in->region_id), store_i64(in->department_id),
+                                    store_i64(in->priority), store_text(in->note ? in->note : ""), store_i64(now),
+                                    store_i64(now)),
+                         id, err) < 0
                ? err->code
                : 0;
 }
@@ -134,11 +136,12 @@ int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rul
     int rc = check_rule(c, in, err);
     if (rc < 0)
         return rc;
-    int64_t changed = store_exec(c, err,
-                                 "UPDATE routing_rules SET category_id = ?, region_id = nullif(?, 0), department_id = ?,"
-                                 " priority = ?, note = ?, updated_at = ? WHERE id = ?",
-                                 "iiidtii", in->category_id, in->region_id, in->department_id, in->priority,
-                                 in->note ? in->note : "", now, id);
+    int64_t changed = store_run(c, "UPDATE routing_rules SET category_id = ?, region_id = nullif(?, 0), department_id = ?,"
+                                " priority = ?, note = ?, updated_at = ? WHERE id = ?",
+                                STORE_ARGS(store_i64(in->category_id), store_i64(in->region_id),
+                                           store_i64(in->department_id), store_i64(in->priority),
+                                           store_text(in->note ? in->note : ""), store_i64(now), store_i64(id)),
+                                err);
     if (changed < 0)
         return (int)changed;
     return changed ? 0 : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
@@ -146,7 +149,7 @@ int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rul
 
 int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err)
 {
-    int64_t changed = store_exec(c, err, "DELETE FROM routing_rules WHERE id = ?", "i", id);
+    int64_t changed = store_run(c, "DELETE FROM routing_rules WHERE id = ?", STORE_ARGS(store_i64(id)), err);
     if (changed < 0)
         return (int)changed;
     return changed ? 0 : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
@@ -160,7 +163,7 @@ static int code_of(struct store_conn *c, const char *sql, int64_t id, char *out,
     out[0] = '\0';
     if (!id)
         return 0;
-    if ((rc = store_query(c, &s, err, sql, "i", id)) < 0)
+    if ((rc = store_prepare(c, sql, STORE_ARGS(store_i64(id)), &s, err)) < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1)
         snprintf(out, cap, "%s", store_col_text(s, 0));
@@ -203,14 +206,15 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
     prefixes(rcode, region_lens, 3, rbuf, g);
     g[3] = strlen(rcode) > 12 ? rcode : NULL;
     /* A rule for the category or an ancestor, anywhere or in a region containing the case's. */
-    rc = store_query(c, &s, err,
-                     "SELECT r.id, r.department_id FROM categories k JOIN routing_rules r ON r.category_id = k.id"
-                     " JOIN departments d ON d.id = r.department_id AND d.active"
-                     " LEFT JOIN regions g ON g.id = r.region_id"
-                     " WHERE k.code IN (?, ?, ?) AND (r.region_id IS NULL OR g.code IN (?, ?, ?, ?))"
-                     " ORDER BY r.priority DESC, length(k.code) DESC, length(coalesce(g.code, '')) DESC, r.id DESC"
-                     " LIMIT 1",
-                     "ttttttt", k[0], k[1], k[2], g[0], g[1], g[2], g[3]);
+    rc = store_prepare(c, "SELECT r.id, r.department_id FROM categories k JOIN routing_rules r ON r.category_id = k.id"
+                       " JOIN departments d ON d.id = r.department_id AND d.active"
+                       " LEFT JOIN regions g ON g.id = r.region_id"
+                       " WHERE k.code IN (?, ?, ?) AND (r.region_id IS NULL OR g.code IN (?, ?, ?, ?))"
+                       " ORDER BY r.priority DESC, length(k.code) DESC, length(coalesce(g.code, '')) DESC, r.id DESC"
+                       " LIMIT 1",
+                       STORE_ARGS(store_text(k[0]), store_text(k[1]), store_text(k[2]), store_text(g[0]),
+                                  store_text(g[1]), store_text(g[2]), store_text(g[3])),
+                       &s, err);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1) {
@@ -221,10 +225,9 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
     if (rc < 0 || out->rule_id)
         return rc < 0 ? rc : 0;
     /* The category's own department, else the nearest ancestor's. */
-    rc = store_query(c, &s, err,
-                     "SELECT k.department_id FROM categories k JOIN departments d ON d.id = k.department_id AND d.active"
-                     " WHERE k.code IN (?, ?, ?) ORDER BY length(k.code) DESC LIMIT 1",
-                     "ttt", k[0], k[1], k[2]);
+    rc = store_prepare(c, "SELECT k.department_id FROM categories k JOIN departments d ON d.id = k.department_id AND d.active"
+                       " WHERE k.code IN (?, ?, ?) ORDER BY length(k.code) DESC LIMIT 1",
+                       STORE_ARGS(store_text(k[0]), store_text(k[1]), store_text(k[2])), &s, err);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1)

@@ -116,7 +116,11 @@ def test_acknowledged_cases_survive_a_kill(server_factory):
     threads = [threading.Thread(target=client, args=(k,)) for k in range(16)]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    # Kill once the load is going (a second on an idle machine; longer on a busy one or under
+    # ASan), so the kill lands among writes in flight whatever the machine's speed.
+    deadline = time.monotonic() + 20
+    while len(acked) <= 60 and time.monotonic() < deadline:
+        time.sleep(0.05)
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait()
     stop.set()

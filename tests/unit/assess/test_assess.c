@@ -69,10 +69,11 @@ static int64_t region(struct world *w, const char *code, const char *name, const
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_query_int(w->c, &id, &e,
-                                 "INSERT INTO regions(code, name, level, parent_id, created_at, updated_at)"
-                                 " VALUES (?, ?, ?, nullif(?, 0), ?, ?) RETURNING id",
-                                 "tttiii", code, name, level, parent, (int64_t)T0, (int64_t)T0),
+    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO regions(code, name, level, parent_id, created_at, updated_at)"
+                               " VALUES (?, ?, ?, nullif(?, 0), ?, ?) RETURNING id",
+                               STORE_ARGS(store_text(code), store_text(name), store_text(level), store_i64(parent),
+                                          store_i64((int64_t)T0), store_i64((int64_t)T0)),
+                               &id, &e),
                  1, "region %s: %s", code, e.msg);
     return id;
 }
@@ -81,9 +82,10 @@ static int64_t department(struct world *w, const char *code, const char *name)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_query_int(w->c, &id, &e,
-                                 "INSERT INTO departments(code, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
-                                 "ttii", code, name, (int64_t)T0, (int64_t)T0),
+    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO departments(code, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+                               STORE_ARGS(store_text(code), store_text(name), store_i64((int64_t)T0),
+                                          store_i64((int64_t)T0)),
+                               &id, &e),
                  1, "department %s: %s", code, e.msg);
     return id;
 }
@@ -100,14 +102,17 @@ static int64_t add_case(struct world *w, const struct case_spec *s)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_query_int(w->c, &id, &e,
-                                 "INSERT INTO cases(number, check_code, channel, title, description, urgency, state,"
-                                 " lead_department_id, region_id, region_code, dispatched_at, resolve_deadline, replied_at,"
-                                 " closed_at, overdue, rectify_round, created_at, updated_at)"
-                                 " VALUES (?, 'x', 'hotline', '测试', '测试', 'normal', ?, nullif(?, 0), nullif(?, 0), ?,"
-                                 " nullif(?, 0), nullif(?, 0), nullif(?, 0), nullif(?, 0), ?, ?, ?, ?) RETURNING id",
-                                 "ttiitiiiiddii", s->number, s->state, s->dept, s->region_id, s->region_code, s->dispatched,
-                                 s->deadline, s->replied, s->closed, s->overdue, s->rectify_round, (int64_t)T0, (int64_t)T0),
+    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO cases(number, check_code, channel, title, description, urgency, state,"
+                               " lead_department_id, region_id, region_code, dispatched_at, resolve_deadline, replied_at,"
+                               " closed_at, overdue, rectify_round, created_at, updated_at)"
+                               " VALUES (?, 'x', 'hotline', '测试', '测试', 'normal', ?, nullif(?, 0), nullif(?, 0), ?,"
+                               " nullif(?, 0), nullif(?, 0), nullif(?, 0), nullif(?, 0), ?, ?, ?, ?) RETURNING id",
+                               STORE_ARGS(store_text(s->number), store_text(s->state), store_i64(s->dept),
+                                          store_i64(s->region_id), store_text(s->region_code), store_i64(s->dispatched),
+                                          store_i64(s->deadline), store_i64(s->replied), store_i64(s->closed),
+                                          store_i64(s->overdue), store_i64(s->rectify_round), store_i64((int64_t)T0),
+                                          store_i64((int64_t)T0)),
+                               &id, &e),
                  1, "case %s: %s", s->number, e.msg);
     return id;
 }
@@ -116,10 +121,11 @@ static int64_t add_case(struct world *w, const struct case_spec *s)
 static void event(struct world *w, int64_t case_id, int64_t at, const char *action, int64_t dept, int64_t actor)
 {
     struct err e = ERR_INIT;
-    CHECK_INT_EQ(store_exec(w->c, &e,
-                            "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, to_state,"
-                            " department_id) VALUES (?, ?, nullif(?, 0), 'x', 'x', ?, 'x', nullif(?, 0))",
-                            "iiiti", case_id, at, actor, action, dept),
+    CHECK_INT_EQ(store_run(w->c, "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, to_state,"
+                           " department_id) VALUES (?, ?, nullif(?, 0), 'x', 'x', ?, 'x', nullif(?, 0))",
+                           STORE_ARGS(store_i64(case_id), store_i64(at), store_i64(actor), store_text(action),
+                                      store_i64(dept)),
+                           &e),
                  1, "event %s: %s", action, e.msg);
 }
 
@@ -127,10 +133,12 @@ static void evaluation(struct world *w, int64_t case_id, int round, int64_t dept
                        int contacted, int solved, const char *satisfaction, int valid)
 {
     struct err e = ERR_INIT;
-    CHECK_INT_EQ(store_exec(w->c, &e,
-                            "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
-                            " satisfaction, valid) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?)",
-                            "iditiddtd", case_id, round, dept, region_code, at, contacted, solved, satisfaction, valid),
+    CHECK_INT_EQ(store_run(w->c, "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
+                           " satisfaction, valid) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?)",
+                           STORE_ARGS(store_i64(case_id), store_i64(round), store_i64(dept), store_text(region_code),
+                                      store_i64(at), store_i64(contacted), store_i64(solved), store_text(satisfaction),
+                                      store_i64(valid)),
+                           &e),
                  1, "evaluation: %s", e.msg);
 }
 
@@ -150,10 +158,9 @@ static void build(struct world *w, const char *name)
     w->S2 = region(w, "330179002", "二街道", "street", w->D);
     w->C1 = region(w, "330179001001", "一社区", "community", w->S1);
     w->G1 = region(w, "33017900100101", "一网格", "grid", w->C1);
-    CHECK_INT_EQ(store_exec(w->c, &e,
-                            "INSERT INTO users(id, name, password_hash, roles, created_at, updated_at)"
-                            " VALUES (1, 'dispatcher', 'x', 'dispatcher', ?, ?)",
-                            "ii", (int64_t)T0, (int64_t)T0),
+    CHECK_INT_EQ(store_run(w->c, "INSERT INTO users(id, name, password_hash, roles, created_at, updated_at)"
+                           " VALUES (1, 'dispatcher', 'x', 'dispatcher', ?, ?)",
+                           STORE_ARGS(store_i64((int64_t)T0), store_i64((int64_t)T0)), &e),
                  1, "user: %s", e.msg);
     w->A = department(w, "A", "城管局");
     w->B = department(w, "B", "水务局");

@@ -56,7 +56,7 @@ TEST(audit_chain_detects_tampering)
         struct audit_report rep;
         store_conn(st, &c, &e);
         append_n(c, 6);
-        CHECK(store_exec(c, &e, rows[i].sql, "") >= 0, "row %zu: tamper sql: %s", i, e.msg);
+        CHECK(store_run(c, rows[i].sql, STORE_NO_ARGS, &e) >= 0, "row %zu: tamper sql: %s", i, e.msg);
         CHECK_INT_EQ(audit_verify(c, &rep, &e), 0, "row %zu verify", i);
         CHECK_INT_EQ(rep.first_bad_seq, rows[i].first_bad, "row %zu: %s (%s)", i, rows[i].sql, rep.reason);
         store_close(st);

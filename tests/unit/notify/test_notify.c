@@ -77,10 +77,9 @@ static int64_t add_row(struct fixture *f, const char *kind)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_query_int(f->c, &id, &e,
-                                 "INSERT INTO notifications(created_at, recipient_kind, recipient_id, kind, message,"
-                                 " next_attempt_at) VALUES (?, 'department', 3, ?, '新派工单', ?) RETURNING id",
-                                 "iti", f->now, kind, f->now),
+    CHECK_INT_EQ(store_one_i64(f->c, "INSERT INTO notifications(created_at, recipient_kind, recipient_id, kind, message,"
+                               " next_attempt_at) VALUES (?, 'department', 3, ?, '新派工单', ?) RETURNING id",
+                               STORE_ARGS(store_i64(f->now), store_text(kind), store_i64(f->now)), &id, &e),
                  1, "insert: %s", e.msg);
     return id;
 }
@@ -90,10 +89,9 @@ static void row(struct fixture *f, int64_t id, char *status, size_t n, int64_t *
 {
     struct err e = ERR_INIT;
     struct store_stmt *s;
-    CHECK_INT_EQ(store_query(f->c, &s, &e,
-                             "SELECT status, attempts, next_attempt_at, coalesce(sent_at, 0), last_error FROM notifications"
-                             " WHERE id = ?",
-                             "i", id),
+    CHECK_INT_EQ(store_prepare(f->c, "SELECT status, attempts, next_attempt_at, coalesce(sent_at, 0), last_error FROM notifications"
+                               " WHERE id = ?",
+                               STORE_ARGS(store_i64(id)), &s, &e),
                  0, "select: %s", e.msg);
     CHECK_INT_EQ(store_step(s, &e), 1, "row %lld", (long long)id);
     snprintf(status, n, "%s", store_col_text(s, 0));

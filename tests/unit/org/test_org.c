@@ -55,7 +55,7 @@ static int64_t count_rows(struct fx *f, const char *sql)
 {
     struct err err = ERR_INIT;
     int64_t n = -1;
-    if (store_query_int(f->c, &n, &err, sql, "") != 1)
+    if (store_one_i64(f->c, sql, STORE_NO_ARGS, &n, &err) != 1)
         test_fail(__FILE__, __LINE__, "%s: %s", sql, err.msg);
     return n;
 }
@@ -377,10 +377,9 @@ TEST(org_region_delete_conflicts)
     CHECK_INT_EQ(org_region_delete(f.c, c, &err), ERR_CONFLICT, "served by a department");
     CHECK(strstr(err.msg, "department") != NULL, "message: %s", err.msg);
 
-    CHECK(store_exec(f.c, &err,
-                     "INSERT INTO users (name, password_hash, roles, region_id, created_at,"
-                     " updated_at) VALUES ('wang', 'x', 'grid_worker', ?, 0, 0)",
-                     "i", c2) == 1,
+    CHECK(store_run(f.c, "INSERT INTO users (name, password_hash, roles, region_id, created_at,"
+                    " updated_at) VALUES ('wang', 'x', 'grid_worker', ?, 0, 0)",
+                    STORE_ARGS(store_i64(c2)), &err) == 1,
           "insert user: %s", err.msg);
     CHECK_INT_EQ(org_region_delete(f.c, c2, &err), ERR_CONFLICT, "scope of a user");
     CHECK(strstr(err.msg, "user") != NULL, "message: %s", err.msg);
@@ -940,7 +939,7 @@ TEST(org_calendar_round_trip)
     }
 
     /* Stored rows that break the rules surface as integrity errors, not as a calendar. */
-    CHECK(store_exec(f.c, &err, "UPDATE calendar_settings SET periods = '9-5'", "") == 1,
+    CHECK(store_run(f.c, "UPDATE calendar_settings SET periods = '9-5'", STORE_NO_ARGS, &err) == 1,
           "corrupt the row");
     cal = NULL;
     CHECK_INT_EQ(org_calendar_load(f.c, &cal, &err), ERR_INTEGRITY, "corrupt settings");

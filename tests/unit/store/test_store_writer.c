@@ -22,7 +22,8 @@ static struct store *fresh_store(const char *name)
     CHECK_INT_EQ(store_open(&st, &o, &e), 0, "open: %s", e.msg);
     struct store_conn *c;
     CHECK_INT_EQ(store_conn(st, &c, &e), 0, "conn: %s", e.msg);
-    CHECK(store_exec(c, &e, "CREATE TABLE t(id INTEGER PRIMARY KEY, seq INTEGER UNIQUE, v TEXT NOT NULL)", "") >= 0,
+    CHECK(store_run(c, "CREATE TABLE t(id INTEGER PRIMARY KEY, seq INTEGER UNIQUE, v TEXT NOT NULL)",
+                    STORE_NO_ARGS, &e) >= 0,
           "create table: %s", e.msg);
     return st;
 }
@@ -35,7 +36,7 @@ static int64_t count_rows(struct store *st, const char *where)
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM t WHERE %s", where);
     store_conn(st, &c, &e);
-    CHECK_INT_EQ(store_query_int(c, &n, &e, sql, ""), 1, "count: %s", e.msg);
+    CHECK_INT_EQ(store_one_i64(c, sql, STORE_NO_ARGS, &n, &e), 1, "count: %s", e.msg);
     return n;
 }
 
@@ -70,11 +71,12 @@ static int tjob_run(void *arg, struct store_conn *c, struct err *err)
             pthread_cond_wait(j->gate_cond, j->gate_lock);
         pthread_mutex_unlock(j->gate_lock);
     }
-    int rc = store_query_int(c, &j->seq, err, "SELECT coalesce(max(seq), 0) + 1 FROM t", "");
+    int rc = store_one_i64(c, "SELECT coalesce(max(seq), 0) + 1 FROM t", STORE_NO_ARGS, &j->seq, err);
     if (rc < 0)
         return rc;
     int64_t id = j->fail == 2 ? 1 : j->id;
-    int64_t w = store_exec(c, err, "INSERT INTO t(id, seq, v) VALUES (?, ?, 'x')", "ii", id, j->seq);
+    int64_t w = store_run(c, "INSERT INTO t(id, seq, v) VALUES (?, ?, 'x')",
+                          STORE_ARGS(store_i64(id), store_i64(j->seq)), err);
     if (w < 0)
         return (int)w;
     if (j->fail == 1)
@@ -93,7 +95,7 @@ static void tjob_done(struct store_job *job)
         struct err e = ERR_INIT;
         int64_t n = 0;
         if (store_conn(observer, &oc, &e) == 0 &&
-            store_query_int(oc, &n, &e, "SELECT count(*) FROM t WHERE id = ?", "i", j->id) == 1)
+            store_one_i64(oc, "SELECT count(*) FROM t WHERE id = ?", STORE_ARGS(store_i64(j->id)), &n, &e) == 1)
             j->visible_at_done = (int)n;
     }
 }
@@ -297,7 +299,7 @@ static int hook(void *arg, struct store_conn *c, struct err *err)
     hook_calls++;
     if (hook_fail)
         return err_set(err, ERR_IO, "hook failed");
-    return store_exec(c, err, "UPDATE t SET v = 'hooked' WHERE v = 'x'", "") < 0 ? err->code : 0;
+    return store_run(c, "UPDATE t SET v = 'hooked' WHERE v = 'x'", STORE_NO_ARGS, err) < 0 ? err->code : 0;
 }
 
 TEST(store_writer_before_commit_hook_and_run)

@@ -45,7 +45,7 @@ static struct store *open_org(struct store_conn **c)
         " (5, '03', 'orphan', 1, NULL, NULL, 1, 1, 1, 'hours', 0, 0)",
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-        if (store_exec(*c, &err, rows[i], "") < 0)
+        if (store_run(*c, rows[i], STORE_NO_ARGS, &err) < 0)
             test_fail(__FILE__, __LINE__, "fixture: %s", err.msg);
     return st;
 }
@@ -110,7 +110,7 @@ TEST(triage_route_precedence)
     int64_t id;
     CHECK(triage_rule_create(c, &bad, NOW, &id, &err) == ERR_BAD_REQUEST && strcmp(err.field, "department_id") == 0,
           "inactive department rejected: %s", err.msg);
-    if (store_exec(c, &err, "UPDATE departments SET active = 0 WHERE id = 1", "") < 0)
+    if (store_run(c, "UPDATE departments SET active = 0 WHERE id = 1", STORE_NO_ARGS, &err) < 0)
         test_fail(__FILE__, __LINE__, "%s", err.msg);
     CHECK_INT_EQ(route(c, 3, 3, &rule), 2, "deactivated department skipped");
     CHECK_INT_EQ(rule, leaf, "falls back to the next rule");
@@ -144,8 +144,9 @@ TEST(triage_route_precedence)
               "row %zu rejected for %s (got '%s': %s)", i, fields[i], err.field, err.msg);
     }
     /* A grid (codes of varying length, no descendants) matches only itself. */
-    if (store_exec(c, &err, "INSERT INTO regions(id, code, name, level, parent_id, created_at, updated_at) VALUES"
-                            " (5, '33010600100107', 'grid A1-7', 'grid', 3, 0, 0)", "") < 0)
+    if (store_run(c, "INSERT INTO regions(id, code, name, level, parent_id, created_at, updated_at) VALUES"
+                  " (5, '33010600100107', 'grid A1-7', 'grid', 3, 0, 0)",
+                  STORE_NO_ARGS, &err) < 0)
         test_fail(__FILE__, __LINE__, "%s", err.msg);
     int64_t grid = add_rule(c, 4, 5, 4, 0);
     CHECK_INT_EQ(route(c, 4, 5, &rule), 4, "grid rule");

@@ -21,11 +21,11 @@
 #define HOT_CASES_MAX 50000
 
 static const struct json_field suggest_fields[] = {
-    {"title", JT_STRING, JF_NULLABLE, 0, 200, NULL},
-    {"description", JT_STRING, JF_REQUIRED, 1, 5000, NULL},
+    {"title", JT_STRING, JF_NULLABLE, 0, CASE_TITLE_MAX, NULL},
+    {"description", JT_STRING, JF_REQUIRED, 1, CASE_DESCRIPTION_MAX, NULL},
     {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
-    {"lat", JT_NUMBER, JF_NULLABLE, -90, 90, NULL},
-    {"lon", JT_NUMBER, JF_NULLABLE, -180, 180, NULL},
+    {"lat", JT_NUMBER, JF_NULLABLE, CASE_LAT_MIN, CASE_LAT_MAX, NULL},
+    {"lon", JT_NUMBER, JF_NULLABLE, CASE_LON_MIN, CASE_LON_MAX, NULL},
     {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };

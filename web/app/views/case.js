@@ -2,7 +2,7 @@
 // the server lists in `actions` for this user now.
 import { t } from '../i18n.js';
 import { api, cached } from '../api.js';
-import { h, clear, field, choiceGroup, checkbox, select, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
+import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
 import { categoryOptions, categoryById, departments } from '../data.js';
 import { qrSvg } from '../qr.js';
 import { triagePanel } from './triage.js';
@@ -146,17 +146,8 @@ async function actionMeta(a) {
   return r.items.find((m) => m.action === a) || { action: a, note: 'optional', note_label: 'field.note', fields: [] };
 }
 
-// RFC 3339 with the browser's offset, from a datetime-local value.
-function localToRfc3339(v) {
-  const d = new Date(v);
-  if (isNaN(d)) return v;
-  const off = -d.getTimezoneOffset();
-  const p = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
-  return `${v.length === 16 ? v + ':00' : v}${off >= 0 ? '+' : '-'}${p(off / 60)}:${p(off % 60)}`;
-}
-
-// One control per field type of the metadata: its element and how to read it into the body.
-// An empty value of a required field is sent as it is, so the server's message (which names the
+// One control per field type of the metadata, and its formBody spec row. Required fields are
+// not checked here: an empty one is sent as it is, and the server's refusal (which names the
 // field) sits under the control.
 const FIELD_TYPES = {
   async department(f, c, a) {
@@ -165,42 +156,42 @@ const FIELD_TYPES = {
     const suggested = c.suggested && c.suggested.department_id;
     const el = select([['', '—'], ...deps.map((d) => [String(d.id), d.name])],
       { name: f.name, value: a === 'dispatch' ? (suggested || (cat && cat.department_id) || '') : '' });
-    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => (el.value ? Number(el.value) : undefined) };
+    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), spec: { name: f.name, type: 'int' } };
   },
   async departments(f) {
     const deps = await departments();
     const el = select(deps.map((d) => [String(d.id), d.name]), { name: f.name, multiple: true });
     el.size = 4;
-    const read = () => { const v = [...el.selectedOptions].map((o) => Number(o.value)); return v.length ? v : undefined; };
-    return { el, wrap: h('div', { class: 'secondary-info' }, field(t('field.' + f.name), el, { names: [f.name] })), read };
+    return { wrap: h('div', { class: 'secondary-info' }, field(t('field.' + f.name), el, { names: [f.name] })),
+      spec: { name: f.name, type: 'list', of: 'int' } };
   },
   async category(f, c) {
     const el = select(await categoryOptions(), { name: f.name, value: c.category_id || '' });
-    // Only a change is sent: naming the category makes a labelled example for triage.
-    const read = () => (el.value && Number(el.value) !== c.category_id ? Number(el.value) : undefined);
-    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read };
+    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), spec: { name: f.name, type: 'int' } };
   },
   async datetime(f) {
     const el = h('input', { type: 'datetime-local', name: f.name });
-    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => (el.value ? localToRfc3339(el.value) : '') };
+    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }),
+      spec: { name: f.name, type: 'date', empty: f.required ? '' : 'omit' } };
   },
   async text(f) {
     const el = h('textarea', { name: f.name, rows: 4, maxlength: 5000 });
-    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => el.value.trim() };
+    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }),
+      spec: { name: f.name, empty: f.required ? '' : 'omit' } };
   },
   async boolean(f, c, a, user) {
-    const wrap = checkbox(t(isCitizen(user) && a === 'evaluate' ? `field.${f.name}.citizen` : 'field.' + f.name), f.name, true);
-    const el = wrap.querySelector('input');
-    return { el, wrap, read: () => el.checked, secondary: !f.required };
+    const label = isCitizen(user) && a === 'evaluate' ? `field.${f.name}.citizen` : 'field.' + f.name;
+    return { wrap: checkbox(t(label), f.name, true), spec: { name: f.name, type: 'bool' }, secondary: !f.required };
   },
   async satisfaction(f) {
     const wrap = choiceGroup(t('field.' + f.name), 'radio', f.name,
       ['satisfied', 'basically_satisfied', 'unsatisfied'].map((s) => [s, t('sat.' + s)]));
-    return { wrap, read: () => { const s = wrap.querySelector('input:checked'); return s ? s.value : ''; } };
+    return { wrap, spec: { name: f.name, empty: f.required ? '' : 'omit' } };
   },
   async case(f) {
     const el = h('input', { type: 'number', name: f.name, min: 1, inputmode: 'numeric' });
-    return { el, wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), read: () => Number(el.value) || 0 };
+    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }),
+      spec: { name: f.name, type: 'int', empty: f.required ? 0 : 'omit' } };
   },
 };
 
@@ -208,7 +199,7 @@ async function actionForm(a, c, user, reload) {
   const form = h('form', { class: 'form', 'data-form': a, novalidate: true });
   form.append(h('h3', {}, t('action.' + a)));
   const meta = await actionMeta(a);
-  const readers = [];
+  const spec = [];
   let optional = null;
   for (const f of meta.fields) {
     const make = FIELD_TYPES[f.type];
@@ -221,13 +212,13 @@ async function actionForm(a, c, user, reload) {
     } else {
       form.append(ctl.wrap);
     }
-    readers.push([f.name, ctl.read]);
+    spec.push(ctl.spec);
   }
   if (meta.note !== 'none') {
     const required = meta.note === 'required';
     const area = h('textarea', { name: 'note', rows: meta.fields.length ? 2 : 3, maxlength: 2000 });
     form.append(field(t(meta.note_label || 'field.note'), area, { names: NOTE_NAMES, required }));
-    readers.push(['note', () => { const v = area.value.trim(); return v || required ? v : undefined; }]);
+    spec.push({ name: 'note', empty: required ? '' : 'omit' });
   }
   if (a === 'dispatch') {
     const dep = form.querySelector('select[name=department]');
@@ -250,11 +241,9 @@ async function actionForm(a, c, user, reload) {
     };
   }
   const collect = () => {
-    const body = {};
-    for (const [name, read] of readers) {
-      const v = read();
-      if (v !== undefined) body[name] = v;
-    }
+    const body = formBody(form, spec);
+    // Only a change of category is sent: naming one makes a labelled example for triage.
+    if (body.category === c.category_id) delete body.category;
     return body;
   };
   const submit = h('button', { type: 'submit', class: 'primary' }, t('action.' + a));

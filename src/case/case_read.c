@@ -229,3 +229,39 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec)
         return 1;
     return (actor->roles & ROLE_STAFF) && in_region;
 }
+
+int case_last_id(struct store_conn *c, int64_t *out, struct err *err)
+{
+    return store_one_i64(c, "SELECT coalesce(max(id), 0) FROM cases", STORE_NO_ARGS, out, err);
+}
+
+struct open_scan {
+    case_open_fn *fn;
+    void *ctx;
+};
+
+static int open_row(void *ctx, struct store_stmt *s)
+{
+    struct open_scan *scan = ctx;
+    struct case_open o = {
+        .id = store_col_int(s, 0),
+        .created_at = store_col_int(s, 1),
+        .has_location = (int)store_col_int(s, 2),
+        .lat = store_col_real(s, 3),
+        .lon = store_col_real(s, 4),
+        .title = store_col_text(s, 5),
+        .description = store_col_text(s, 6),
+    };
+    scan->fn(scan->ctx, &o);
+    return 0;
+}
+
+int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx, struct err *err)
+{
+    struct open_scan scan = {fn, ctx};
+    int64_t rc = store_all(c,
+                           "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+                           " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+                           STORE_ARGS(store_i64(since)), open_row, &scan, err);
+    return rc < 0 ? (int)rc : 0;
+}

@@ -49,7 +49,6 @@ fuzz:
 
 check: deps build asan
 	@tools/check-includes.sh
-	@$(PYTHON) tools/check-sql-binds.py
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
 	@$(MAKE) --no-print-directory browser

@@ -1,6 +1,6 @@
 /*
- * The backend-independent half of the store: per-thread connections, parameter binding
- * from a type string, transactions, migrations and time accounting.
+ * The backend-independent half of the store: per-thread connections, typed parameter
+ * binding, the row-callback helpers, transactions, migrations and time accounting.
  */
 #include "store/store.h"
 
@@ -82,43 +82,12 @@ int store_conn(struct store *st, struct store_conn **out, struct err *err)
     return 0;
 }
 
-static int bind_args(struct store_stmt *s, const char *sql, const char *types, va_list ap,
-                     struct err *err)
-{
-    const struct store_ops *ops = SOPS(s);
-    int idx = 1, rc = 0;
-    for (const char *t = types; *t; t++, idx++) {
-        switch (*t) {
-        case 'i': rc = ops->bind_int(s, idx, va_arg(ap, int64_t)); break;
-        case 'd': rc = ops->bind_int(s, idx, va_arg(ap, int)); break;
-        case 'r': rc = ops->bind_real(s, idx, va_arg(ap, double)); break;
-        case 't': {
-            const char *v = va_arg(ap, const char *);
-            rc = v ? ops->bind_text(s, idx, v, strlen(v)) : ops->bind_null(s, idx);
-            break;
-        }
-        case 'b': {
-            const void *v = va_arg(ap, const void *);
-            size_t n = va_arg(ap, size_t);
-            rc = ops->bind_blob(s, idx, v, n);
-            break;
-        }
-        case 'n': rc = ops->bind_null(s, idx); break;
-        default:
-            return err_set(err, ERR_INTERNAL, "bad bind type '%c' for: %.60s", *t, sql);
-        }
-        if (rc < 0)
-            return err_set(err, ERR_INTERNAL, "cannot bind parameter %d of: %.60s", idx, sql);
-    }
-    return 0;
-}
-
 /* A miscounted argument list would leave parameters unbound (NULL) or be refused only by
  * the backend's bind; checking the count at prepare makes every test of the statement fail. */
 static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs, struct store_stmt **out,
                            struct err *err)
 {
-    struct store_stmt *s;
+    struct store_stmt *s = NULL;
     int rc = OPS(c)->prepare(c, sql, &s, err);
     if (rc < 0)
         return rc;
@@ -129,31 +98,6 @@ static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs, 
     }
     *out = s;
     return 0;
-}
-
-int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                 const char *types, va_list ap)
-{
-    struct store_stmt *s;
-    int rc = prepare_counted(c, sql, strlen(types), &s, err);
-    if (rc < 0)
-        return rc;
-    if ((rc = bind_args(s, sql, types, ap, err)) < 0) {
-        store_done(s);
-        return rc;
-    }
-    *out = s;
-    return 0;
-}
-
-int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                const char *types, ...)
-{
-    va_list ap;
-    va_start(ap, types);
-    int rc = store_vquery(c, out, err, sql, types, ap);
-    va_end(ap);
-    return rc;
 }
 
 static int bind_one(struct store_stmt *s, int idx, const struct store_arg *a)
@@ -172,7 +116,7 @@ static int bind_one(struct store_stmt *s, int idx, const struct store_arg *a)
 int store_prepare(struct store_conn *c, const char *sql, struct store_args args, struct store_stmt **out,
                   struct err *err)
 {
-    struct store_stmt *s;
+    struct store_stmt *s = NULL;
     int rc = prepare_counted(c, sql, args.n, &s, err);
     if (rc < 0)
         return rc;
@@ -185,12 +129,6 @@ int store_prepare(struct store_conn *c, const char *sql, struct store_args args,
     }
     *out = s;
     return 0;
-}
-
-int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                     const struct store_arg *args, size_t n)
-{
-    return store_prepare(c, sql, (struct store_args){args, n}, out, err);
 }
 
 int64_t store_run(struct store_conn *c, const char *sql, struct store_args args, struct err *err)
@@ -221,7 +159,7 @@ static int64_t each_row(struct store_stmt *s, int64_t limit, store_row_fn *fn, v
 int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
                   struct err *err)
 {
-    struct store_stmt *s;
+    struct store_stmt *s = NULL;
     int rc = store_prepare(c, sql, args, &s, err);
     return rc < 0 ? rc : each_row(s, INT64_MAX, fn, ctx, err);
 }
@@ -229,7 +167,7 @@ int64_t store_all(struct store_conn *c, const char *sql, struct store_args args,
 int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
               struct err *err)
 {
-    struct store_stmt *s;
+    struct store_stmt *s = NULL;
     int rc = store_prepare(c, sql, args, &s, err);
     return rc < 0 ? rc : (int)each_row(s, 1, fn, ctx, err);
 }
@@ -278,38 +216,6 @@ void store_done(struct store_stmt *s)
         SOPS(s)->reset(s);
 }
 
-int64_t store_exec(struct store_conn *c, struct err *err, const char *sql, const char *types, ...)
-{
-    struct store_stmt *s;
-    va_list ap;
-    va_start(ap, types);
-    int rc = store_vquery(c, &s, err, sql, types, ap);
-    va_end(ap);
-    if (rc < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1)
-        ;
-    store_done(s);
-    return rc < 0 ? rc : OPS(c)->changes(c);
-}
-
-int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const char *sql,
-                    const char *types, ...)
-{
-    struct store_stmt *s;
-    va_list ap;
-    va_start(ap, types);
-    int rc = store_vquery(c, &s, err, sql, types, ap);
-    va_end(ap);
-    if (rc < 0)
-        return rc;
-    rc = store_step(s, err);
-    if (rc == 1)
-        *out = store_col_int(s, 0);
-    store_done(s);
-    return rc;
-}
-
 int store_ping(struct store_conn *c, struct err *err)
 {
     int64_t one;
@@ -328,13 +234,13 @@ int store_begin(struct store_conn *c, struct err *err)
 {
     /* SQLite: BEGIN IMMEDIATE takes the write lock now, so no read-then-write upgrade can
      * deadlock; the PostgreSQL backend maps this to BEGIN. */
-    int64_t rc = store_exec(c, err, "BEGIN IMMEDIATE", "");
+    int64_t rc = store_run(c, "BEGIN IMMEDIATE", STORE_NO_ARGS, err);
     return rc < 0 ? (int)rc : 0;
 }
 
 int store_commit(struct store_conn *c, struct err *err)
 {
-    int64_t rc = store_exec(c, err, "COMMIT", "");
+    int64_t rc = store_run(c, "COMMIT", STORE_NO_ARGS, err);
     if (rc < 0) {
         store_rollback(c);
         return (int)rc;
@@ -345,7 +251,7 @@ int store_commit(struct store_conn *c, struct err *err)
 void store_rollback(struct store_conn *c)
 {
     struct err ignored = ERR_INIT;
-    store_exec(c, &ignored, "ROLLBACK", "");
+    store_run(c, "ROLLBACK", STORE_NO_ARGS, &ignored);
 }
 
 int store_col_is_null(struct store_stmt *s, int col) { return SOPS(s)->col_is_null(s, col); }
@@ -369,7 +275,8 @@ static int migrate(struct store *st, struct err *err)
                                      " applied_at INTEGER NOT NULL)",
                                   err)) < 0)
         return rc;
-    if ((rc = store_query_int(c, &current, err, "SELECT coalesce(max(version), 0) FROM schema_migrations", "")) < 0)
+    if ((rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                            STORE_NO_ARGS, &current, err)) < 0)
         return rc;
     for (const struct store_migration *m = store_migrations; m->version; m++) {
         if (m->version <= current)
@@ -378,8 +285,9 @@ static int migrate(struct store *st, struct err *err)
             return rc;
         struct clock clk = clock_real();
         if ((rc = OPS(c)->exec_script(c, m->sql, err)) < 0 ||
-            (rc = (int)store_exec(c, err, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                                  "dti", m->version, m->name, clock_now(&clk))) < 0) {
+            (rc = (int)store_run(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                                 STORE_ARGS(store_i64(m->version), store_text(m->name), store_i64(clock_now(&clk))),
+                                 err)) < 0) {
             store_rollback(c);
             return err_set(err, rc, "migration %s failed: %s", m->name, err->msg);
         }

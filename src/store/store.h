@@ -15,7 +15,6 @@
 #ifndef GRIDLOOP_STORE_STORE_H
 #define GRIDLOOP_STORE_STORE_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,18 +67,6 @@ int store_schema_version(struct store *st);
 
 /* Time spent inside the database and number of statements stepped, over all threads. */
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);
-
-/*
- * The type-string API, being replaced by the typed one below (store_run, store_one,
- * store_all): prepare 'sql' and bind parameters described by 'types', one letter per '?':
- *   i int64_t   d int (promoted)   r double   t const char * (NULL binds NULL)
- *   b const void *, size_t (blob)   n no argument, binds NULL
- * The statement is ready to step; call store_done() when finished with it.
- */
-int store_query(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                const char *types, ...);
-int store_vquery(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                 const char *types, va_list ap);
 
 /*
  * Typed parameters. Build each with the constructor of its type, so the compiler checks
@@ -156,26 +143,11 @@ int store_one_i64(struct store_conn *c, const char *sql, struct store_args args,
 int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a, char **out,
                    struct err *err);
 
-/* Deprecated form of store_prepare() for statements assembled from fragments (case and
- * Open311 lists): the same checks, arguments as a pointer and a count. */
-int store_query_argv(struct store_conn *c, struct store_stmt **out, struct err *err, const char *sql,
-                     const struct store_arg *args, size_t n);
-
 /* Step a statement: 1 row, 0 done, < 0 error. */
 int store_step(struct store_stmt *s, struct err *err);
 
 /* Release a statement back to its connection's cache. NULL is accepted. */
 void store_done(struct store_stmt *s);
-
-/* Run a statement to completion; returns the number of rows changed or a negative ERR_*. */
-int64_t store_exec(struct store_conn *c, struct err *err, const char *sql, const char *types, ...);
-
-/*
- * Run a statement expected to return at most one row whose first column is an integer.
- * Returns 1 and stores it, 0 if there was no row, or a negative ERR_*.
- */
-int store_query_int(struct store_conn *c, int64_t *out, struct err *err, const char *sql,
-                    const char *types, ...);
 
 /*
  * Refresh the query planner's statistics (ANALYZE, sampling at most ~1000 rows per index).

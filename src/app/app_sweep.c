@@ -29,8 +29,7 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
 static void maybe_optimize(const struct app_ctx *x, unsigned run)
 {
     int64_t cases = 0;
-    if (run % 60 == 0 && store_one_i64(x->conn, "SELECT coalesce(max(id), 0) FROM cases",
-                                       STORE_NO_ARGS, &cases, x->err) >= 0 &&
+    if (run % 60 == 0 && case_last_id(x->conn, &cases, x->err) >= 0 &&
         cases >= 10000 && store_optimize(x->conn, x->err) < 0)
         log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", x->err->msg);
 }

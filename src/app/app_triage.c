@@ -121,6 +121,13 @@ char *app_triage_model_path(const struct conf *cf)
     return path;
 }
 
+static void index_open(void *ctx, const struct case_open *k)
+{
+    char *text = case_text(k->title, k->description);
+    triage_dup_add(ctx, k->id, k->created_at, k->has_location, k->lat, k->lon, text);
+    free(text);
+}
+
 int app_start_triage(struct app *app, struct err *err)
 {
     struct app_triage *t = xcalloc(1, sizeof(*t));
@@ -138,22 +145,9 @@ int app_start_triage(struct app *app, struct err *err)
 
     /* Open cases of the window go into the duplicate index. */
     struct store_conn *c;
-    struct store_stmt *s;
     int rc;
-    int64_t since = app_now(app) - o.window_seconds;
     if ((rc = store_conn(app->d.store, &c, err)) < 0 ||
-        (rc = store_prepare(c, "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
-                            " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
-                            STORE_ARGS(store_i64(since)), &s, err)) < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1) {
-        char *text = case_text(store_col_text(s, 5), store_col_text(s, 6));
-        triage_dup_add(t->dups, store_col_int(s, 0), store_col_int(s, 1), (int)store_col_int(s, 2),
-                       store_col_real(s, 3), store_col_real(s, 4), text);
-        free(text);
-    }
-    store_done(s);
-    if (rc < 0)
+        (rc = case_scan_open(c, app_now(app) - o.window_seconds, index_open, t->dups, err)) < 0)
         return rc;
     log_msg(LOG_INFO, "triage: %zu open case(s) in the duplicate index", triage_dup_count(t->dups));
     return 0;
@@ -187,41 +181,33 @@ static int label_map_of(const struct app_ctx *x, const struct triage_model *m, c
 {
     struct app_triage *t = x->app->triage;
     int64_t version = atomic_load(&x->app->org_version);
-    struct store_stmt *s;
     int rc = 0;
     pthread_mutex_lock(&t->lock);
     if (t->map && t->map->model == m && t->map->org_version == version)
         goto out;
     struct label_map *map = xcalloc(1, sizeof(*map));
-    size_t cap = 64;
+    struct org_category_filter f = {.active = ORG_ACTIVE_ANY};
+    struct org_category *v;
+    size_t n;
     map->model = m;
     map->org_version = version;
-    map->cats = xmalloc(cap * sizeof(*map->cats));
-    if ((rc = store_prepare(x->conn, "SELECT id, code, name, active FROM categories ORDER BY code",
-                            STORE_NO_ARGS, &s, x->err)) < 0) {
+    if ((rc = org_category_list(x->conn, &f, x->arena, &v, &n, x->err)) < 0) {
         label_map_free(map);
         goto out;
     }
-    while ((rc = store_step(s, x->err)) == 1) {
-        if (map->ncats == cap) {
-            cap *= 2;
-            map->cats = xrealloc(map->cats, mem_size_mul(cap, sizeof(*map->cats)));
-        }
-        struct label_cat *c = &map->cats[map->ncats++];
-        c->id = store_col_int(s, 0);
-        c->code = xstrdup(store_col_text(s, 1));
-        c->name = xstrdup(store_col_text(s, 2));
-        c->active = (int)store_col_int(s, 3);
+    map->cats = xmalloc(mem_size_mul(n ? n : 1, sizeof(*map->cats)));
+    for (size_t i = 0; i < n; i++) {
+        struct label_cat *k = &map->cats[map->ncats++];
+        k->id = v[i].id;
+        k->code = xstrdup(v[i].code);
+        k->name = xstrdup(v[i].name);
+        k->active = v[i].active;
     }
-    store_done(s);
-    if (rc < 0) {
-        label_map_free(map);
-        goto out;
-    }
-    /* ORDER BY code is SQLite's byte order, the same as strcmp's, which bsearch relies on. */
-    int n = triage_model_nlabels(m);
-    map->of_label = xmalloc(mem_size_mul((size_t)(n > 0 ? n : 1), sizeof(int)));
-    for (int i = 0; i < n; i++) {
+    /* The list is ordered by code, in SQLite's byte order, the same as strcmp's, which bsearch
+     * relies on. */
+    int nlabels = triage_model_nlabels(m);
+    map->of_label = xmalloc(mem_size_mul((size_t)(nlabels > 0 ? nlabels : 1), sizeof(int)));
+    for (int i = 0; i < nlabels; i++) {
         const struct label_cat *c = cat_by_code(map, triage_model_label(m, i));
         map->of_label[i] = c ? (int)(c - map->cats) : -1;
     }

@@ -312,6 +312,20 @@ struct case_stamp {
 int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err);
 int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
                        struct err *err);
+/* The newest case's id (0 when there is none): how big the table is, cheaply. */
+int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
+
+/* Each case created at or after 'since' that is still open, to fn(ctx, case); the strings
+ * are valid during the call only. For indexes kept in memory (triage's duplicate index). */
+struct case_open {
+    int64_t id, created_at;
+    int has_location;
+    double lat, lon;
+    const char *title, *description;
+};
+typedef void case_open_fn(void *ctx, const struct case_open *c);
+int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx, struct err *err);
+
 /* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in
  * 'out' (CASE_MANY_MAX records), in no particular order. */
 #define CASE_MANY_MAX 16

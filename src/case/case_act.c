@@ -202,8 +202,8 @@ static int act(struct case_tx *t, const struct case_rec *r, const struct case_ac
     s.outcome = row->outcome ? row->outcome(r, in) : 0;
     if ((rc = case_transition(r->state, in->action, s.outcome, &s.to, t->err)) < 0 ||
         (row->apply && (rc = row->apply(t, r, in, &s)) < 0) ||
-        (rc = case_tx_exec(t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ? WHERE id = ?", "tii",
-                           case_state_name(s.to), t->env->now, r->id)) < 0 ||
+        (rc = case_tx_exec(t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ? WHERE id = ?",
+                           STORE_ARGS(store_text(case_state_name(s.to)), store_i64(t->env->now), store_i64(r->id)))) < 0 ||
         (rc = case_tx_event(t, r->id, name, case_state_name(r->state), case_state_name(s.to), s.dept, s.note, s.payload,
                             &event_id)) < 0 ||
         (rc = notify(t, row, r, in, &s, event_id)) < 0 || (row->follow && (rc = row->follow(t, r, in, &s, event_id)) < 0))
@@ -254,7 +254,8 @@ int case_act_on(const struct case_env *env, const struct case_rec *rec, const st
         goto out;
     /* The record was read before this transaction: one indexed read tells whether it is still
      * the case's current state, as every write bumps the version. */
-    if ((rc = store_query_int(env->conn, &version, err, "SELECT version FROM cases WHERE id = ?", "i", rec->id)) < 0)
+    if ((rc = store_one_i64(env->conn, "SELECT version FROM cases WHERE id = ?",
+                            STORE_ARGS(store_i64(rec->id)), &version, err)) < 0)
         goto rollback;
     if (rc == 0) {
         rc = err_set(err, ERR_NOT_FOUND, "case %lld does not exist", (long long)rec->id);

@@ -48,8 +48,8 @@ static int rectify_hours(struct case_tx *t, const struct case_rec *r, int *hours
     *hours = t->env->cfg->rectify_hours_general;
     if (!r->category_id)
         return 0;
-    if ((rc = store_query_int(t->env->conn, &own, t->err, "SELECT coalesce(rectify_hours, 0) FROM categories WHERE id = ?",
-                              "i", r->category_id)) < 0)
+    if ((rc = store_one_i64(t->env->conn, "SELECT coalesce(rectify_hours, 0) FROM categories WHERE id = ?",
+                            STORE_ARGS(store_i64(r->category_id)), &own, t->err)) < 0)
         return rc;
     if (own > 0) {
         *hours = (int)own;
@@ -76,10 +76,10 @@ static int rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id
         return rc;
     int round = r->rectify_round + 1;
     *escalated = round > t->env->cfg->rectify_rounds && !r->escalated;
-    if ((rc = case_tx_exec(t,
-                           "UPDATE cases SET rectify_round = ?, resolve_deadline = ?, reply_deadline = ?, overdue = 0,"
+    if ((rc = case_tx_exec(t, "UPDATE cases SET rectify_round = ?, resolve_deadline = ?, reply_deadline = ?, overdue = 0,"
                            " overdue_level = 0, replied_at = NULL, closed_at = NULL, escalated = escalated OR ? WHERE id = ?",
-                           "diidi", round, until, until, *escalated, r->id)) < 0 ||
+                           STORE_ARGS(store_i64(round), store_i64(until), store_i64(until), store_i64(*escalated),
+                                      store_i64(r->id)))) < 0 ||
         (rc = case_tx_notify(t, r->id, event_id, "department", r->lead_department_id, "rectify",
                              arena_printf(&t->arena, "工单 %s 需整改（第%d轮），时限 %d 小时", r->number, round, hours))) < 0)
         return rc;
@@ -90,8 +90,8 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
 {
     struct store_stmt *s;
     int64_t ids[64];
-    int n = 0, rc = store_query(t->env->conn, &s, t->err, "SELECT id FROM cases WHERE master_id = ? AND state = 'merged' LIMIT 64",
-                                "i", master->id);
+    int n = 0, rc = store_prepare(t->env->conn, "SELECT id FROM cases WHERE master_id = ? AND state = 'merged' LIMIT 64",
+                                  STORE_ARGS(store_i64(master->id)), &s, t->err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, t->err)) == 1 && n < 64)
@@ -105,8 +105,9 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
         char *note = arena_printf(&t->arena, "随主工单 %s %s", master->number, final_state == CASE_CLOSED ? "归档" : "办结");
         if ((rc = case_tx_event(t, ids[i], action, "merged", to, master->lead_department_id, note, "{}", &ev)) < 0 ||
             (rc = case_tx_exec(t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ?, closed_at = CASE WHEN ? = 'closed'"
-                                  " THEN ? ELSE closed_at END, replied_at = coalesce(replied_at, ?) WHERE id = ?",
-                               "titiii", to, t->env->now, to, t->env->now, t->env->now, ids[i])) < 0)
+                               " THEN ? ELSE closed_at END, replied_at = coalesce(replied_at, ?) WHERE id = ?",
+                               STORE_ARGS(store_text(to), store_i64(t->env->now), store_text(to), store_i64(t->env->now),
+                                          store_i64(t->env->now), store_i64(ids[i])))) < 0)
             return rc;
     }
     return 0;
@@ -118,8 +119,8 @@ int case_apply_answer(struct case_tx *t, const struct case_rec *r, const struct 
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, closed_at = ? WHERE id = ?", "iii", t->env->now, t->env->now,
-                        r->id);
+    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, closed_at = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(t->env->now), store_i64(t->env->now), store_i64(r->id)));
 }
 
 /* Dispatch and re-dispatch: lead and assisting departments, category, fresh deadlines. */
@@ -154,29 +155,31 @@ int case_apply_dispatch(struct case_tx *t, const struct case_rec *r, const struc
         (rc = case_deadline(t, sla.reply, sla.unit, &reply)) < 0 ||
         (rc = case_deadline(t, sla.resolve, sla.unit, &resolve)) < 0)
         return rc;
-    if ((rc = case_tx_exec(t, "DELETE FROM case_departments WHERE case_id = ?", "i", r->id)) < 0 ||
-        (rc = case_tx_exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'lead')", "ii", r->id,
-                           in->department_id)) < 0)
+    if ((rc = case_tx_exec(t, "DELETE FROM case_departments WHERE case_id = ?",
+                           STORE_ARGS(store_i64(r->id)))) < 0 ||
+        (rc = case_tx_exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'lead')",
+                           STORE_ARGS(store_i64(r->id), store_i64(in->department_id)))) < 0)
         return rc;
     for (int i = 0; i < in->nassisting; i++)
         if ((rc = case_tx_exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'assist')"
-                                  " ON CONFLICT DO NOTHING", "ii", r->id, in->assisting[i])) < 0)
+                               " ON CONFLICT DO NOTHING",
+                               STORE_ARGS(store_i64(r->id), store_i64(in->assisting[i])))) < 0)
             return rc;
     /* A dispatcher who names the category classifies the case: a labelled example for the
      * next training, marked as a correction when triage had suggested something else. */
     if (in->category_id &&
         (rc = case_tx_exec(t, "INSERT INTO triage_examples(case_id, category_id, suggested_id, corrected, actor_id, at)"
-                              " VALUES (?, ?, nullif(?, 0), ?, nullif(?, 0), ?)",
-                           "iiidii", r->id, in->category_id, r->triage_category_id,
-                           r->triage_category_id != 0 && r->triage_category_id != in->category_id, t->env->actor->user_id,
-                           t->env->now)) < 0)
+                           " VALUES (?, ?, nullif(?, 0), ?, nullif(?, 0), ?)",
+                           STORE_ARGS(store_i64(r->id), store_i64(in->category_id), store_i64(r->triage_category_id),
+                                      store_i64(r->triage_category_id != 0 && r->triage_category_id != in->category_id),
+                                      store_i64(t->env->actor->user_id), store_i64(t->env->now)))) < 0)
         return rc;
-    if ((rc = case_tx_exec(t,
-                           "UPDATE cases SET lead_department_id = ?, category_id = nullif(?, 0), sla_unit = ?, dispatched_at = ?,"
+    if ((rc = case_tx_exec(t, "UPDATE cases SET lead_department_id = ?, category_id = nullif(?, 0), sla_unit = ?, dispatched_at = ?,"
                            " signed_at = NULL, sign_late = 0, sign_deadline = ?, reply_deadline = ?, resolve_deadline = ?,"
                            " overdue = 0, overdue_level = 0, pending_request = NULL, pending_until = NULL WHERE id = ?",
-                           "iitiiiii", in->department_id, category_id, cal_unit_name(sla.unit), t->env->now, sign, reply,
-                           resolve, r->id)) < 0)
+                           STORE_ARGS(store_i64(in->department_id), store_i64(category_id),
+                                      store_text(cal_unit_name(sla.unit)), store_i64(t->env->now), store_i64(sign),
+                                      store_i64(reply), store_i64(resolve), store_i64(r->id)))) < 0)
         return rc;
     s->dept = in->department_id;
     s->payload = arena_printf(&t->arena, "{\"department\":%lld,\"assisting\":%d,\"category\":%lld}",
@@ -194,7 +197,8 @@ int case_apply_reject_return(struct case_tx *t, const struct case_rec *r, const 
     (void)s;
     if ((rc = case_sla_for(t, r->category_id, r->urgency, &sla)) < 0 || (rc = case_deadline(t, sla.sign, sla.unit, &sign)) < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET sign_deadline = ?, signed_at = NULL WHERE id = ?", "ii", sign, r->id);
+    return case_tx_exec(t, "UPDATE cases SET sign_deadline = ?, signed_at = NULL WHERE id = ?",
+                        STORE_ARGS(store_i64(sign), store_i64(r->id)));
 }
 
 int case_apply_sign(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
@@ -203,14 +207,16 @@ int case_apply_sign(struct case_tx *t, const struct case_rec *r, const struct ca
     (void)in;
     if (late)
         s->payload = "{\"late\":true}";
-    return case_tx_exec(t, "UPDATE cases SET signed_at = ?, sign_late = ? WHERE id = ?", "idi", t->env->now, late, r->id);
+    return case_tx_exec(t, "UPDATE cases SET signed_at = ?, sign_late = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(t->env->now), store_i64(late), store_i64(r->id)));
 }
 
 int case_apply_return(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET return_count = return_count + 1 WHERE id = ?", "i", r->id);
+    return case_tx_exec(t, "UPDATE cases SET return_count = return_count + 1 WHERE id = ?",
+                        STORE_ARGS(store_i64(r->id)));
 }
 
 int case_apply_extend(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
@@ -220,15 +226,16 @@ int case_apply_extend(struct case_tx *t, const struct case_rec *r, const struct 
     if (in->until <= r->resolve_deadline)
         return err_field(t->err, ERR_BAD_REQUEST, "until", "the new deadline must be later than the current one");
     s->payload = arena_printf(&t->arena, "{\"until\":%lld}", (long long)in->until);
-    return case_tx_exec(t, "UPDATE cases SET pending_request = 'extend', pending_until = ? WHERE id = ?", "ii", in->until,
-                        r->id);
+    return case_tx_exec(t, "UPDATE cases SET pending_request = 'extend', pending_until = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(in->until), store_i64(r->id)));
 }
 
 int case_apply_hang(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET pending_request = 'hang' WHERE id = ?", "i", r->id);
+    return case_tx_exec(t, "UPDATE cases SET pending_request = 'hang' WHERE id = ?",
+                        STORE_ARGS(store_i64(r->id)));
 }
 
 /* Approve or deny the pending request: an approved extension moves the resolve deadline, an
@@ -240,18 +247,19 @@ int case_apply_decide(struct case_tx *t, const struct case_rec *r, const struct 
     s->payload = arena_printf(&t->arena, "{\"request\":\"%s\"}", r->pending_request);
     if (in->action == CA_APPROVE && !s->outcome) {
         rc = case_tx_exec(t, "UPDATE cases SET resolve_deadline = pending_until, overdue = 0, overdue_level = 0 WHERE id = ?",
-                          "i", r->id);
+                          STORE_ARGS(store_i64(r->id)));
     } else if (in->action == CA_APPROVE) {
         int64_t remaining = r->resolve_deadline > env->now
                                 ? (strcmp(r->sla_unit, "hours") == 0 ? r->resolve_deadline - env->now
                                                                      : cal_work_seconds_between(env->cal, env->now, r->resolve_deadline))
                                 : 0;
-        rc = case_tx_exec(t, "UPDATE cases SET paused_at = ?, paused_remaining = ? WHERE id = ?", "iii", env->now, remaining,
-                          r->id);
+        rc = case_tx_exec(t, "UPDATE cases SET paused_at = ?, paused_remaining = ? WHERE id = ?",
+                          STORE_ARGS(store_i64(env->now), store_i64(remaining), store_i64(r->id)));
     }
     if (rc < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET pending_request = NULL, pending_until = NULL WHERE id = ?", "i", r->id);
+    return case_tx_exec(t, "UPDATE cases SET pending_request = NULL, pending_until = NULL WHERE id = ?",
+                        STORE_ARGS(store_i64(r->id)));
 }
 
 int case_apply_resume(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
@@ -260,21 +268,22 @@ int case_apply_resume(struct case_tx *t, const struct case_rec *r, const struct 
     int rc;
     (void)in;
     (void)s;
-    if ((rc = store_query_int(t->env->conn, &remaining, t->err, "SELECT coalesce(paused_remaining, 0) FROM cases WHERE id = ?",
-                              "i", r->id)) < 0)
+    if ((rc = store_one_i64(t->env->conn, "SELECT coalesce(paused_remaining, 0) FROM cases WHERE id = ?",
+                            STORE_ARGS(store_i64(r->id)), &remaining, t->err)) < 0)
         return rc;
     enum cal_unit unit = strcmp(r->sla_unit, "hours") == 0 ? CAL_HOURS : CAL_WORK_HOURS;
     if ((rc = cal_add(t->env->cal, t->env->now, (remaining + 59) / 60, unit, &until, t->err)) < 0)
         return rc;
     return case_tx_exec(t, "UPDATE cases SET paused_at = NULL, paused_remaining = NULL, resolve_deadline = ? WHERE id = ?",
-                        "ii", until, r->id);
+                        STORE_ARGS(store_i64(until), store_i64(r->id)));
 }
 
 int case_apply_urge(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET urge_count = urge_count + 1 WHERE id = ?", "i", r->id);
+    return case_tx_exec(t, "UPDATE cases SET urge_count = urge_count + 1 WHERE id = ?",
+                        STORE_ARGS(store_i64(r->id)));
 }
 
 int case_apply_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
@@ -285,8 +294,9 @@ int case_apply_reply(struct case_tx *t, const struct case_rec *r, const struct c
     s->note = in->result;
     s->payload = arena_printf(&t->arena, "{\"contacted\":%s,\"solved\":%s}", in->contacted ? "true" : "false",
                               in->solved ? "true" : "false");
-    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, reply_contacted = ?, reply_solved = ? WHERE id = ?", "iddi",
-                        t->env->now, in->contacted, in->solved, r->id);
+    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, reply_contacted = ?, reply_solved = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(t->env->now), store_i64(in->contacted), store_i64(in->solved),
+                                   store_i64(r->id)));
 }
 
 /* Merged duplicates follow their master's reply. */
@@ -309,14 +319,16 @@ int case_apply_evaluate(struct case_tx *t, const struct case_rec *r, const struc
     int by_citizen = !(env->actor->roles & ROLE_OPERATOR) && r->created_by == env->actor->user_id;
     s->payload = arena_printf(&t->arena, "{\"satisfaction\":\"%s\",\"contacted\":%s,\"solved\":%s}",
                               case_satisfaction_name(in->satisfaction), contacted ? "true" : "false", solved ? "true" : "false");
-    if ((rc = case_tx_exec(t,
-                           "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
+    if ((rc = case_tx_exec(t, "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
                            " satisfaction, by_citizen, comment) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-                           "iditiddtdt", r->id, r->rectify_round, r->lead_department_id, r->region_code, env->now, contacted,
-                           solved, case_satisfaction_name(in->satisfaction), by_citizen, in->note ? in->note : "")) < 0)
+                           STORE_ARGS(store_i64(r->id), store_i64(r->rectify_round), store_i64(r->lead_department_id),
+                                      store_text(r->region_code), store_i64(env->now), store_i64(contacted),
+                                      store_i64(solved), store_text(case_satisfaction_name(in->satisfaction)),
+                                      store_i64(by_citizen), store_text(in->note ? in->note : "")))) < 0)
         return rc;
     return case_tx_exec(t, "UPDATE cases SET satisfaction = ?, closed_at = CASE WHEN ? THEN NULL ELSE ? END WHERE id = ?",
-                        "tdii", case_satisfaction_name(in->satisfaction), s->outcome, env->now, r->id);
+                        STORE_ARGS(store_text(case_satisfaction_name(in->satisfaction)), store_i64(s->outcome),
+                                   store_i64(env->now), store_i64(r->id)));
 }
 
 /* An unsatisfied evaluation (outcome 1) or a supervisor's order reopens the case to its
@@ -358,11 +370,12 @@ int case_apply_merge(struct case_tx *t, const struct case_rec *r, const struct c
     if (case_state_is_final(m.state))
         return err_field(t->err, ERR_CONFLICT, "master", "case %s is %s and cannot take duplicates", m.number,
                          case_state_name(m.state));
-    if ((rc = case_tx_exec(t, "UPDATE cases SET master_id = ? WHERE id = ?", "ii", m.id, r->id)) < 0 ||
+    if ((rc = case_tx_exec(t, "UPDATE cases SET master_id = ? WHERE id = ?",
+                           STORE_ARGS(store_i64(m.id), store_i64(r->id)))) < 0 ||
         (rc = case_tx_event(t, m.id, "merge_in", case_state_name(m.state), case_state_name(m.state), m.lead_department_id,
                             arena_printf(&t->arena, "并入重复工单 %s", r->number), "{}", &ev)) < 0 ||
-        (rc = case_tx_exec(t, "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", "ii", t->env->now,
-                           m.id)) < 0)
+        (rc = case_tx_exec(t, "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?",
+                           STORE_ARGS(store_i64(t->env->now), store_i64(m.id)))) < 0)
         return rc;
     s->payload = arena_printf(&t->arena, "{\"master\":%lld,\"master_number\":\"%s\"}", (long long)m.id, m.number);
     return 0;
@@ -373,7 +386,8 @@ int case_apply_close(struct case_tx *t, const struct case_rec *r, const struct c
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET closed_at = ? WHERE id = ?", "ii", t->env->now, r->id);
+    return case_tx_exec(t, "UPDATE cases SET closed_at = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(t->env->now), store_i64(r->id)));
 }
 
 int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
@@ -389,8 +403,7 @@ int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct 
     if ((rc = case_sla_for(t, r->category_id, r->urgency, &sla)) < 0 ||
         (rc = case_deadline(t, sla.resolve, sla.unit, &resolve)) < 0)
         return rc;
-    return case_tx_exec(t,
-                        "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
+    return case_tx_exec(t, "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
                         " satisfaction = NULL WHERE id = ?",
-                        "ii", resolve, r->id);
+                        STORE_ARGS(store_i64(resolve), store_i64(r->id)));
 }

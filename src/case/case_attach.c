@@ -33,8 +33,8 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
         goto out;
     if ((rc = case_get(c, id, &t.arena, &r, err)) < 0 || (rc = case_may_attach(env->actor, &r, err)) < 0 ||
         (rc = attach_record(c, file, env->actor->user_id, env->now, &aid, err)) < 0 ||
-        (rc = store_query_int(c, &linked, err, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
-                              "ii", id, aid)) < 0)
+        (rc = store_one_i64(c, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
+                            STORE_ARGS(store_i64(id), store_i64(aid)), &linked, err)) < 0)
         goto rollback;
     if (linked) {
         /* A retried upload: the attachments row existed as well, so nothing was written. */
@@ -43,7 +43,8 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
         rc = 1;
         goto out;
     }
-    if ((rc = store_query_int(c, &count, err, "SELECT count(*) FROM case_attachments WHERE case_id = ?", "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM case_attachments WHERE case_id = ?",
+                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
         goto rollback;
     if (count >= max_per_case) {
         rc = err_set(err, ERR_CONFLICT, "case %s already carries %lld attachments, the most allowed", r.number, (long long)count);
@@ -54,9 +55,11 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
     if ((rc = case_tx_event(&t, id, "attach", case_state_name(r.state), case_state_name(r.state), r.lead_department_id, NULL,
                         payload, &event_id)) < 0 ||
         (rc = case_tx_exec(&t, "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
-                       " VALUES (?, ?, ?, nullif(?, 0), ?)",
-                   "iiiii", id, aid, event_id, env->actor->user_id, env->now)) < 0 ||
-        (rc = case_tx_exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?", "ii", env->now, id)) < 0 ||
+                           " VALUES (?, ?, ?, nullif(?, 0), ?)",
+                           STORE_ARGS(store_i64(id), store_i64(aid), store_i64(event_id), store_i64(env->actor->user_id),
+                                      store_i64(env->now)))) < 0 ||
+        (rc = case_tx_exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?",
+                           STORE_ARGS(store_i64(env->now), store_i64(id)))) < 0 ||
         (rc = case_tx_audit(&t, "attach", id, NULL, payload)) < 0)
         goto rollback;
     if ((rc = store_commit(c, err)) < 0)

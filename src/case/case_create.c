@@ -91,25 +91,29 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
 
     if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;
-    if ((rc = store_query_int(c, &seq, err,
-                              "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
-                              " RETURNING last",
-                              "t", day)) < 0)
+    if ((rc = store_one_i64(c, "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
+                            " RETURNING last",
+                            STORE_ARGS(store_text(day)), &seq, err)) < 0)
         goto rollback;
     snprintf(out->number, sizeof(out->number), "%s-%06lld", day, (long long)seq);
-    rc = store_query_int(
-        c, &id, err,
-        "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
-        " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-        " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
-        " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
-        "tttttitdrdrtitttttdiiiiidr", out->number, out->check_code,
-        case_channel_name(in->channel), in->title, in->description, in->category_id,
-        case_urgency_name((enum case_urgency)urgency), in->has_location, in->lat, in->has_location, in->lon,
-        in->address ? in->address : "", in->region_id, region_code, in->citizen_name ? in->citizen_name : "", enc, mask,
-        hash, in->anonymous ? 1 : 0, env->actor->user_id, env->now, env->now, in->triage_category_id,
-        in->triage_department_id, in->triage_payload != NULL, in->triage_prob);
+    rc = store_one_i64(c, "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
+                       " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
+                       " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+                       " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
+                       " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
+                       STORE_ARGS(store_text(out->number), store_text(out->check_code),
+                                  store_text(case_channel_name(in->channel)), store_text(in->title),
+                                  store_text(in->description), store_i64(in->category_id),
+                                  store_text(case_urgency_name((enum case_urgency)urgency)),
+                                  store_i64(in->has_location), store_real(in->lat), store_i64(in->has_location),
+                                  store_real(in->lon), store_text(in->address ? in->address : ""),
+                                  store_i64(in->region_id), store_text(region_code),
+                                  store_text(in->citizen_name ? in->citizen_name : ""), store_text(enc),
+                                  store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0),
+                                  store_i64(env->actor->user_id), store_i64(env->now), store_i64(env->now),
+                                  store_i64(in->triage_category_id), store_i64(in->triage_department_id),
+                                  store_i64(in->triage_payload != NULL), store_real(in->triage_prob)),
+                       &id, err);
     if (rc < 0)
         goto rollback;
     char *payload = arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}", case_channel_name(in->channel),
@@ -122,10 +126,9 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
     /* The suggestion is the system's, whoever reported: its own event, so the timeline says
      * which model suggested what and why. */
     if (in->triage_payload &&
-        store_exec(c, err,
-                   "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
-                   " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
-                   "iit", id, env->now, in->triage_payload) < 0) {
+        store_run(c, "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
+                  " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
+                  STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->triage_payload)), err) < 0) {
         rc = err->code;
         goto rollback;
     }
@@ -150,13 +153,13 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
 
 int case_index_pending(struct store_conn *c, struct err *err)
 {
-    int64_t rc = store_exec(c, err,
-                            "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
-                            " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id", "");
+    int64_t rc = store_run(c, "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+                           " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
+                           STORE_NO_ARGS, err);
     if (rc >= 0)
-        rc = store_exec(c, err,
-                        "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
-                        " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)", "");
+        rc = store_run(c, "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
+                       " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)",
+                       STORE_NO_ARGS, err);
     return rc < 0 ? (int)rc : 0;
 }
 

@@ -8,6 +8,7 @@
 #include "cal/cal.h"
 #include "case/case.h"
 #include "core/mem.h"
+#include "store/store.h"
 
 struct err;
 struct org_sla;
@@ -64,7 +65,7 @@ char *case_tx_summary(struct case_tx *t, const struct case_rec *r);
 /* The audit entry "case.<action>" of case 'case_id', through the environment's hook. */
 int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before, const char *after);
 /* Run one statement to its end (UPDATE, INSERT, DELETE). */
-int case_tx_exec(struct case_tx *t, const char *sql, const char *types, ...);
+int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args);
 
 /* The limits of a case: the urgency's when it overrides, else the category's, else the default. */
 int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency, struct org_sla *out);

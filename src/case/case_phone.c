@@ -78,7 +78,8 @@ int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, c
         return rc;
     if (!case_visible(env->actor, &r))
         return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", r.number);
-    if ((rc = store_query(env->conn, &s, err, "SELECT citizen_phone_enc FROM cases WHERE id = ?", "i", id)) < 0)
+    if ((rc = store_prepare(env->conn, "SELECT citizen_phone_enc FROM cases WHERE id = ?",
+                            STORE_ARGS(store_i64(id)), &s, err)) < 0)
         return rc;
     char *enc = store_step(s, err) == 1 ? arena_strdup(a, store_col_text(s, 0)) : arena_strdup(a, "");
     store_done(s);

@@ -83,12 +83,12 @@ static struct store_arg *arg(struct qb *q)
 
 static void arg_int(struct qb *q, int64_t v)
 {
-    *arg(q) = (struct store_arg){.type = 'i', .i = v};
+    *arg(q) = store_i64(v);
 }
 
 static void arg_text(struct qb *q, const char *v)
 {
-    *arg(q) = (struct store_arg){.type = 't', .t = v};
+    *arg(q) = store_text(v);
 }
 
 /* ", ?" per element after the first: the inside of an IN list. */
@@ -350,7 +350,7 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
                        const char **code, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, sql_text, "i", id);
+    int rc = store_prepare(c, sql_text, STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     if ((rc = store_step(s, err)) == 1)
@@ -475,7 +475,7 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
     next_cursor[0] = '\0';
     buf_init(&q->sql);
     if ((rc = check_filter(f, err)) < 0 || (rc = build(q, c, f, scope, a, limit, err)) < 0 ||
-        (rc = store_query_argv(c, &s, err, q->sql.p, q->args, q->nargs)) < 0)
+        (rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
         goto out;
     v = arena_alloc(a, mem_size_mul((size_t)limit + 1, sizeof(*v)));
     while ((rc = store_step(s, err)) == 1)

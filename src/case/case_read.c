@@ -84,7 +84,11 @@ static int get_where(struct store_conn *c, const char *sql, const char *types, i
                      struct arena *a, struct case_rec *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = types[0] == 'i' ? store_query(c, &s, err, sql, "i", id) : store_query(c, &s, err, sql, "t", key);
+    int rc = types[0] == 'i' ? store_prepare(c, sql,
+                                             STORE_ARGS(store_i64(id)),
+                                             &s, err) : store_prepare(c, sql,
+                                                                                     STORE_ARGS(store_text(key)),
+                                                                                     &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -111,10 +115,12 @@ int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct are
     if (nids > CASE_MANY_MAX)
         return err_set(err, ERR_INTERNAL, "case_get_many: more than %d ids", CASE_MANY_MAX);
     memcpy(p, ids, (size_t)nids * sizeof(*ids));
-    rc = store_query(c, &s, err,
-                     "SELECT " CASE_COLS CASE_FROM "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "iiiiiiiiiiiiiiii", p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
-                     p[12], p[13], p[14], p[15]);
+    rc = store_prepare(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]), store_i64(p[4]),
+                                  store_i64(p[5]), store_i64(p[6]), store_i64(p[7]), store_i64(p[8]), store_i64(p[9]),
+                                  store_i64(p[10]), store_i64(p[11]), store_i64(p[12]), store_i64(p[13]),
+                                  store_i64(p[14]), store_i64(p[15])),
+                       &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX)
@@ -131,10 +137,9 @@ int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec 
 int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err,
-                         "SELECT version, updated_at, (SELECT max(id) FROM case_events WHERE case_id = ?)"
-                         " FROM cases WHERE id = ?",
-                         "ii", id, id);
+    int rc = store_prepare(c, "SELECT version, updated_at, (SELECT max(id) FROM case_events WHERE case_id = ?)"
+                           " FROM cases WHERE id = ?",
+                           STORE_ARGS(store_i64(id), store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -162,10 +167,9 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
     struct store_stmt *s;
     size_t cap = 16, len = 0;
     struct case_event_rec *v = arena_alloc(a, cap * sizeof(*v));
-    int rc = store_query(c, &s, err,
-                         "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
-                         " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
-                         "i", id);
+    int rc = store_prepare(c, "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
+                           " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
+                           STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -224,4 +228,40 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec)
     if ((actor->roles & CASE_WIDE_ROLES) && !region_bound)
         return 1;
     return (actor->roles & ROLE_STAFF) && in_region;
+}
+
+int case_last_id(struct store_conn *c, int64_t *out, struct err *err)
+{
+    return store_one_i64(c, "SELECT coalesce(max(id), 0) FROM cases", STORE_NO_ARGS, out, err);
+}
+
+struct open_scan {
+    case_open_fn *fn;
+    void *ctx;
+};
+
+static int open_row(void *ctx, struct store_stmt *s)
+{
+    struct open_scan *scan = ctx;
+    struct case_open o = {
+        .id = store_col_int(s, 0),
+        .created_at = store_col_int(s, 1),
+        .has_location = (int)store_col_int(s, 2),
+        .lat = store_col_real(s, 3),
+        .lon = store_col_real(s, 4),
+        .title = store_col_text(s, 5),
+        .description = store_col_text(s, 6),
+    };
+    scan->fn(scan->ctx, &o);
+    return 0;
+}
+
+int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx, struct err *err)
+{
+    struct open_scan scan = {fn, ctx};
+    int64_t rc = store_all(c,
+                           "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+                           " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+                           STORE_ARGS(store_i64(since)), open_row, &scan, err);
+    return rc < 0 ? (int)rc : 0;
 }

@@ -18,11 +18,10 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
     int64_t ids[256];
     int n = 0, rc;
     memset(rep, 0, sizeof(*rep));
-    rc = store_query(c, &s, err,
-                     "SELECT id FROM cases WHERE closed_at IS NULL AND paused_at IS NULL AND resolve_deadline IS NOT NULL"
-                     " AND resolve_deadline < ? AND state IN ('dispatched', 'returned', 'processing', 'rectifying')"
-                     " ORDER BY resolve_deadline LIMIT 256",
-                     "i", env->now);
+    rc = store_prepare(c, "SELECT id FROM cases WHERE closed_at IS NULL AND paused_at IS NULL AND resolve_deadline IS NOT NULL"
+                       " AND resolve_deadline < ? AND state IN ('dispatched', 'returned', 'processing', 'rectifying')"
+                       " ORDER BY resolve_deadline LIMIT 256",
+                       STORE_ARGS(store_i64(env->now)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1 && n < 256)
@@ -46,7 +45,8 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
         int64_t stored = 0;
         while (level < 60 && cal_add(env->cal, r.resolve_deadline, level, CAL_WORK_DAYS, &step, NULL) == 0 && step <= env->now)
             level++;
-        if ((rc = store_query_int(c, &stored, err, "SELECT overdue_level FROM cases WHERE id = ?", "i", r.id)) < 0)
+        if ((rc = store_one_i64(c, "SELECT overdue_level FROM cases WHERE id = ?",
+                                STORE_ARGS(store_i64(r.id)), &stored, err)) < 0)
             goto undo;
         if (level <= stored) {
             store_rollback(c);
@@ -57,8 +57,8 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
         if ((rc = case_tx_event(&t, r.id, "urge", case_state_name(r.state), case_state_name(r.state), r.lead_department_id, note,
                             arena_printf(&t.arena, "{\"overdue_level\":%d}", level), &ev)) < 0 ||
             (rc = case_tx_exec(&t, "UPDATE cases SET overdue = 1, overdue_level = ?, urge_count = urge_count + 1, escalated = escalated OR ?,"
-                           " version = version + 1, updated_at = ? WHERE id = ?",
-                       "ddii", level, escalate, env->now, r.id)) < 0 ||
+                               " version = version + 1, updated_at = ? WHERE id = ?",
+                               STORE_ARGS(store_i64(level), store_i64(escalate), store_i64(env->now), store_i64(r.id)))) < 0 ||
             (rc = case_tx_notify(&t, r.id, ev, "department", r.lead_department_id, "overdue",
                          arena_printf(&t.arena, "工单 %s 已超期，请尽快办理", r.number))) < 0)
             goto undo;

@@ -49,12 +49,14 @@ int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const 
                   int64_t dept, const char *note, const char *payload, int64_t *event_id)
 {
     const struct case_actor *a = t->env->actor;
-    return store_query_int(t->env->conn, event_id, t->err,
-                           "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
-                           " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
-                           " RETURNING id",
-                           "iiitttttitt", case_id, t->env->now, a->user_id, a->user_id ? a->name : "system",
-                           actor_role(a), action, from, to, dept, note ? note : "", payload ? payload : "{}") < 0
+    return store_one_i64(t->env->conn, "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
+                         " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
+                         " RETURNING id",
+                         STORE_ARGS(store_i64(case_id), store_i64(t->env->now), store_i64(a->user_id),
+                                    store_text(a->user_id ? a->name : "system"), store_text(actor_role(a)),
+                                    store_text(action), store_text(from), store_text(to), store_i64(dept),
+                                    store_text(note ? note : ""), store_text(payload ? payload : "{}")),
+                         event_id, t->err) < 0
                ? t->err->code
                : 0;
 }
@@ -62,11 +64,12 @@ int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const 
 int case_tx_notify(struct case_tx *t, int64_t case_id, int64_t event_id, const char *recipient_kind,
                    int64_t recipient_id, const char *kind, const char *message)
 {
-    int64_t rc = store_exec(t->env->conn, t->err,
-                            "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
-                            " message, next_attempt_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)",
-                            "iiititti", case_id, event_id, t->env->now, recipient_kind,
-                            recipient_id, kind, message, t->env->now);
+    int64_t rc = store_run(t->env->conn, "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
+                           " message, next_attempt_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)",
+                           STORE_ARGS(store_i64(case_id), store_i64(event_id), store_i64(t->env->now),
+                                      store_text(recipient_kind), store_i64(recipient_id), store_text(kind),
+                                      store_text(message), store_i64(t->env->now)),
+                           t->err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -118,17 +121,8 @@ int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *ou
     return cal_add(t->env->cal, t->env->now, units, unit, out, t->err);
 }
 
-int case_tx_exec(struct case_tx *t, const char *sql, const char *types, ...)
+int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args)
 {
-    struct store_stmt *s;
-    va_list ap;
-    va_start(ap, types);
-    int rc = store_vquery(t->env->conn, &s, t->err, sql, types, ap);
-    va_end(ap);
-    if (rc < 0)
-        return rc;
-    while ((rc = store_step(s, t->err)) == 1)
-        ;
-    store_done(s);
-    return rc;
+    int64_t rc = store_run(t->env->conn, sql, args, t->err);
+    return rc < 0 ? (int)rc : 0;
 }

@@ -31,7 +31,7 @@ static void *grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size)
 }
 
 /* A statement run for its effect: 0 or a negative ERR_*. */
-#define run(c, err, ...) (store_exec((c), (err), __VA_ARGS__) < 0 ? (err)->code : 0)
+#define run(c, sql, args, err) (store_run((c), (sql), (args), (err)) < 0 ? (err)->code : 0)
 
 /* ---------------------------------------------------------------- clients */
 
@@ -58,7 +58,8 @@ int open311_client_create(struct store_conn *c, const char *name, int rate_limit
         return err_field(err, ERR_BAD_REQUEST, "rate_limit", "rate_limit must be 1 to %d requests per minute", OPEN311_RATE_MAX);
     if (!key || strlen(key) < 16)
         return err_field(err, ERR_BAD_REQUEST, "key", "an API key has at least 16 characters");
-    if ((rc = store_query_int(c, &taken, err, "SELECT count(*) FROM open311_clients WHERE name = ?", "t", name)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM open311_clients WHERE name = ?",
+                            STORE_ARGS(store_text(name)), &taken, err)) < 0)
         return rc;
     if (taken)
         return err_field(err, ERR_CONFLICT, "name", "an Open311 client named '%s' exists already", name);
@@ -70,10 +71,11 @@ int open311_client_create(struct store_conn *c, const char *name, int rate_limit
     if ((rc = auth_user_create(c, &in, now, &user_id, err)) < 0)
         return rc;
     auth_token_hash(key, hash);
-    rc = store_query_int(c, id, err,
-                         "INSERT INTO open311_clients(name, key_hash, user_id, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)"
-                         " RETURNING id",
-                         "ttidi", name, hash, user_id, rate_limit, now);
+    rc = store_one_i64(c, "INSERT INTO open311_clients(name, key_hash, user_id, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)"
+                       " RETURNING id",
+                       STORE_ARGS(store_text(name), store_text(hash), store_i64(user_id), store_i64(rate_limit),
+                                  store_i64(now)),
+                       id, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -92,11 +94,10 @@ static void client_row(struct store_stmt *s, struct arena *a, struct open311_cli
 }
 
 static int client_one(struct store_conn *c, struct arena *a, struct open311_client *out, struct err *err,
-                      const char *sql, const char *types, const void *arg)
+                      const char *sql, struct store_arg arg)
 {
     struct store_stmt *s;
-    int rc = types[0] == 'i' ? store_query(c, &s, err, sql, types, *(const int64_t *)arg)
-                             : store_query(c, &s, err, sql, types, (const char *)arg);
+    int rc = store_prepare(c, sql, STORE_ARGS(arg), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -108,7 +109,7 @@ static int client_one(struct store_conn *c, struct arena *a, struct open311_clie
 
 int open311_client_get(struct store_conn *c, int64_t id, struct arena *a, struct open311_client *out, struct err *err)
 {
-    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.id = ?", "i", &id);
+    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.id = ?", store_i64(id));
     if (rc == ERR_NOT_FOUND)
         return err_set(err, ERR_NOT_FOUND, "no Open311 client %lld", (long long)id);
     return rc;
@@ -119,8 +120,8 @@ int open311_client_by_key(struct store_conn *c, const char *key, struct arena *a
 {
     char hash[65];
     auth_token_hash(key, hash);
-    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.key_hash = ? AND u.active = 1", "t",
-                        hash);
+    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.key_hash = ? AND u.active = 1",
+                        store_text(hash));
     if (rc == ERR_NOT_FOUND || (rc == 0 && out->revoked_at))
         return err_field(err, ERR_FORBIDDEN, "api_key", "invalid api_key");
     return rc;
@@ -133,7 +134,7 @@ int open311_client_list(struct store_conn *c, struct arena *a, struct open311_cl
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_query(c, &s, err, "SELECT " CLIENT_COLS CLIENT_FROM " ORDER BY k.id", "")) < 0)
+    if ((rc = store_prepare(c, "SELECT " CLIENT_COLS CLIENT_FROM " ORDER BY k.id", STORE_NO_ARGS, &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -147,12 +148,13 @@ int open311_client_revoke(struct store_conn *c, int64_t id, int64_t now, struct 
 {
     int64_t exists = 0;
     int rc;
-    if ((rc = store_query_int(c, &exists, err, "SELECT count(*) FROM open311_clients WHERE id = ?", "i", id)) < 0)
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM open311_clients WHERE id = ?",
+                            STORE_ARGS(store_i64(id)), &exists, err)) < 0)
         return rc;
     if (!exists)
         return err_set(err, ERR_NOT_FOUND, "no Open311 client %lld", (long long)id);
-    int64_t ch = store_exec(c, err, "UPDATE open311_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii",
-                            now, id);
+    int64_t ch = store_run(c, "UPDATE open311_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                           STORE_ARGS(store_i64(now), store_i64(id)), err);
     return ch < 0 ? (int)ch : 0;
 }
 
@@ -195,7 +197,7 @@ int open311_services(struct store_conn *c, struct arena *a, struct open311_servi
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_query(c, &s, err, SERVICE_SQL " ORDER BY c.code", "")) < 0)
+    if ((rc = store_prepare(c, SERVICE_SQL " ORDER BY c.code", STORE_NO_ARGS, &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -209,7 +211,7 @@ int open311_service_get(struct store_conn *c, const char *code, struct arena *a,
                         struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, SERVICE_SQL " AND c.code = ?", "t", code);
+    int rc = store_prepare(c, SERVICE_SQL " AND c.code = ?", STORE_ARGS(store_text(code)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -230,10 +232,9 @@ int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, st
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_query(c, &s, err,
-                          "SELECT id, code, ord, variable, datatype, required, description, datatype_description"
-                          " FROM category_attributes WHERE category_id = ? ORDER BY ord",
-                          "i", category_id)) < 0)
+    if ((rc = store_prepare(c, "SELECT id, code, ord, variable, datatype, required, description, datatype_description"
+                            " FROM category_attributes WHERE category_id = ? ORDER BY ord",
+                            STORE_ARGS(store_i64(category_id)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         size_t idcap = cap;
@@ -258,8 +259,8 @@ int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, st
     for (size_t i = 0; i < *n; i++) {
         struct open311_value *v = NULL;
         size_t vcap = 0, nv = 0;
-        if ((rc = store_query(c, &s, err, "SELECT key, name FROM category_attribute_values WHERE attribute_id = ? ORDER BY ord",
-                              "i", ids[i])) < 0)
+        if ((rc = store_prepare(c, "SELECT key, name FROM category_attribute_values WHERE attribute_id = ? ORDER BY ord",
+                                STORE_ARGS(store_i64(ids[i])), &s, err)) < 0)
             return rc;
         while ((rc = store_step(s, err)) == 1) {
             v = grow(a, v, nv, &vcap, sizeof(*v));
@@ -312,37 +313,41 @@ int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct op
                 return err_field(err, ERR_BAD_REQUEST, "code", "attribute codes and orders are unique within a service ('%s')",
                                  x->code);
     }
-    if ((rc = run(c, err,
-                  "DELETE FROM category_attribute_values WHERE attribute_id IN"
+    if ((rc = run(c, "DELETE FROM category_attribute_values WHERE attribute_id IN"
                   " (SELECT id FROM category_attributes WHERE category_id = ?)",
-                  "i", category_id)) < 0 ||
-        (rc = run(c, err, "DELETE FROM category_attributes WHERE category_id = ?", "i", category_id)) < 0)
+                  STORE_ARGS(store_i64(category_id)), err)) < 0 ||
+        (rc = run(c, "DELETE FROM category_attributes WHERE category_id = ?",
+                  STORE_ARGS(store_i64(category_id)), err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
         const struct open311_attr *x = &attrs[i];
         int64_t id;
-        if ((rc = store_query_int(c, &id, err,
-                                  "INSERT INTO category_attributes(category_id, code, ord, variable, datatype, required,"
-                                  " description, datatype_description) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                  "itddtdtt", category_id, x->code, x->order, x->variable != 0,
-                                  open311_datatype_name(x->datatype), x->required != 0, x->description,
-                                  x->datatype_description ? x->datatype_description : "")) < 0)
+        if ((rc = store_one_i64(c, "INSERT INTO category_attributes(category_id, code, ord, variable, datatype, required,"
+                                " description, datatype_description) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                STORE_ARGS(store_i64(category_id), store_text(x->code), store_i64(x->order),
+                                           store_i64(x->variable != 0), store_text(open311_datatype_name(x->datatype)),
+                                           store_i64(x->required != 0), store_text(x->description),
+                                           store_text(x->datatype_description ? x->datatype_description : "")),
+                                &id, err)) < 0)
             return rc;
         for (size_t k = 0; k < x->nvalues; k++)
-            if ((rc = run(c, err, "INSERT INTO category_attribute_values(attribute_id, ord, key, name) VALUES (?, ?, ?, ?)",
-                          "idtt", id, (int)k + 1, x->values[k].key, x->values[k].name)) < 0)
+            if ((rc = run(c, "INSERT INTO category_attribute_values(attribute_id, ord, key, name) VALUES (?, ?, ?, ?)",
+                          STORE_ARGS(store_i64(id), store_i64((int)k + 1), store_text(x->values[k].key),
+                                     store_text(x->values[k].name)),
+                          err)) < 0)
                 return rc == ERR_CONFLICT ? err_field(err, ERR_BAD_REQUEST, "values", "attribute '%s' repeats key '%s'",
                                                       x->code, x->values[k].key)
                                           : rc;
     }
     /* The definition is part of the service: clients refresh on the category's changeset. */
-    return run(c, err, "UPDATE categories SET updated_at = max(updated_at, ?) WHERE id = ?", "ii", now, category_id);
+    return run(c, "UPDATE categories SET updated_at = max(updated_at, ?) WHERE id = ?",
+               STORE_ARGS(store_i64(now), store_i64(category_id)), err);
 }
 
 int open311_changeset(struct store_conn *c, int64_t *out, struct err *err)
 {
     *out = 0;
-    int rc = store_query_int(c, out, err, "SELECT coalesce(max(updated_at), 0) FROM categories", "");
+    int rc = store_one_i64(c, "SELECT coalesce(max(updated_at), 0) FROM categories", STORE_NO_ARGS, out, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -352,15 +357,18 @@ int open311_request_record(struct store_conn *c, int64_t case_id, const struct o
                            struct err *err)
 {
 #define S(x) ((x) ? (x) : "")
-    int rc = run(c, err,
-                 "INSERT INTO open311_requests(case_id, client_id, token, service_code, address_id, email, device_id,"
+    int rc = run(c, "INSERT INTO open311_requests(case_id, client_id, token, service_code, address_id, email, device_id,"
                  " account_id, media_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 "iittttttt", case_id, in->client_id, in->token, in->service_code, S(in->address_id), S(in->email),
-                 S(in->device_id), S(in->account_id), S(in->media_url));
+                 STORE_ARGS(store_i64(case_id), store_i64(in->client_id), store_text(in->token),
+                            store_text(in->service_code), store_text(S(in->address_id)), store_text(S(in->email)),
+                            store_text(S(in->device_id)), store_text(S(in->account_id)),
+                            store_text(S(in->media_url))),
+                 err);
 #undef S
     for (size_t i = 0; rc == 0 && i < in->nattrs; i++)
-        rc = run(c, err, "INSERT INTO open311_request_attributes(case_id, code, value) VALUES (?, ?, ?)", "itt", case_id,
-                 in->attr_codes[i], in->attr_values[i]);
+        rc = run(c, "INSERT INTO open311_request_attributes(case_id, code, value) VALUES (?, ?, ?)",
+                 STORE_ARGS(store_i64(case_id), store_text(in->attr_codes[i]), store_text(in->attr_values[i])),
+                 err);
     return rc;
 }
 
@@ -418,7 +426,7 @@ static char *in_list(struct arena *a, char *sql, const char *col, const char *co
         sql = arena_printf(a, "%s, ?", sql);
     sql = arena_printf(a, "%s)", sql);
     for (size_t i = 0; i < slots; i++)
-        args[(*nargs)++] = i < n ? (struct store_arg){.type = 't', .t = v[i]} : (struct store_arg){.type = 'n'};
+        args[(*nargs)++] = i < n ? store_text(v[i]) : store_null();
     return sql;
 }
 
@@ -443,11 +451,11 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
             sql = in_list(a, sql, "k.code", q->codes, q->ncodes, args, &nargs);
         if (q->start) {
             sql = arena_printf(a, "%s AND c.created_at >= ?", sql);
-            args[nargs++] = (struct store_arg){.type = 'i', .i = q->start};
+            args[nargs++] = store_i64(q->start);
         }
         if (q->end) {
             sql = arena_printf(a, "%s AND c.created_at <= ?", sql);
-            args[nargs++] = (struct store_arg){.type = 'i', .i = q->end};
+            args[nargs++] = store_i64(q->end);
         }
         if (q->status == 1)
             sql = arena_printf(a, "%s AND c.state IN %s", sql, open_states);
@@ -455,9 +463,9 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
             sql = arena_printf(a, "%s AND c.state NOT IN %s", sql, open_states);
     }
     sql = arena_printf(a, "%s ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?", sql);
-    args[nargs++] = (struct store_arg){.type = 'i', .i = q->limit > 0 && q->limit <= OPEN311_LIST_MAX ? q->limit : OPEN311_LIST_MAX};
-    args[nargs++] = (struct store_arg){.type = 'i', .i = q->offset > 0 ? q->offset : 0};
-    if ((rc = store_query_argv(c, &s, err, sql, args, nargs)) < 0)
+    args[nargs++] = store_i64(q->limit > 0 && q->limit <= OPEN311_LIST_MAX ? q->limit : OPEN311_LIST_MAX);
+    args[nargs++] = store_i64(q->offset > 0 ? q->offset : 0);
+    if ((rc = store_prepare(c, sql, (struct store_args){args, nargs}, &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -470,8 +478,8 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
 int open311_token_lookup(struct store_conn *c, const char *token, struct arena *a, const char **id, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_query(c, &s, err, "SELECT c.number FROM open311_requests r JOIN cases c ON c.id = r.case_id WHERE r.token = ?",
-                         "t", token);
+    int rc = store_prepare(c, "SELECT c.number FROM open311_requests r JOIN cases c ON c.id = r.case_id WHERE r.token = ?",
+                           STORE_ARGS(store_text(token)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -489,10 +497,9 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, s
     struct store_stmt *s;
     const char **codes = NULL, **values = NULL;
     size_t cap = 0, vcap = 0, n = 0;
-    int rc = store_query(c, &s, err,
-                         "SELECT k.name, r.service_code, r.address_id, r.device_id, r.account_id, r.media_url"
-                         " FROM open311_requests r JOIN open311_clients k ON k.id = r.client_id WHERE r.case_id = ?",
-                         "i", case_id);
+    int rc = store_prepare(c, "SELECT k.name, r.service_code, r.address_id, r.device_id, r.account_id, r.media_url"
+                           " FROM open311_requests r JOIN open311_clients k ON k.id = r.client_id WHERE r.case_id = ?",
+                           STORE_ARGS(store_i64(case_id)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -510,8 +517,8 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, s
     if (rc < 0)
         return rc;
     /* rowid order is insertion order: the order the client posted its answers in. */
-    if ((rc = store_query(c, &s, err, "SELECT code, value FROM open311_request_attributes WHERE case_id = ? ORDER BY rowid",
-                          "i", case_id)) < 0)
+    if ((rc = store_prepare(c, "SELECT code, value FROM open311_request_attributes WHERE case_id = ? ORDER BY rowid",
+                            STORE_ARGS(store_i64(case_id)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         codes = grow(a, codes, n, &cap, sizeof(*codes));
@@ -561,12 +568,11 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_query(c, &s, err,
-                          "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
-                          " FROM case_events e JOIN cases c ON c.id = e.case_id"
-                          " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE
-                          " ORDER BY e.at, e.id LIMIT ?",
-                          "iid", start, end, limit)) < 0)
+    if ((rc = store_prepare(c, "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
+                            " FROM case_events e JOIN cases c ON c.id = e.case_id"
+                            " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE
+                            " ORDER BY e.at, e.id LIMIT ?",
+                            STORE_ARGS(store_i64(start), store_i64(end), store_i64(limit)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -587,20 +593,22 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
 int open311_update_seen(struct store_conn *c, int64_t client_id, const char *external_id, int64_t *event_id,
                         struct err *err)
 {
-    return store_query_int(c, event_id, err, "SELECT event_id FROM open311_updates WHERE client_id = ? AND external_id = ?",
-                           "it", client_id, external_id);
+    return store_one_i64(c, "SELECT event_id FROM open311_updates WHERE client_id = ? AND external_id = ?",
+                         STORE_ARGS(store_i64(client_id), store_text(external_id)), event_id, err);
 }
 
 int open311_update_record(struct store_conn *c, int64_t client_id, const char *external_id, int64_t event_id,
                           const char *status, struct err *err)
 {
-    return run(c, err, "INSERT INTO open311_updates(client_id, external_id, event_id, status) VALUES (?, ?, ?, ?)", "itit",
-               client_id, external_id, event_id, status);
+    return run(c, "INSERT INTO open311_updates(client_id, external_id, event_id, status) VALUES (?, ?, ?, ?)",
+               STORE_ARGS(store_i64(client_id), store_text(external_id), store_i64(event_id), store_text(status)),
+               err);
 }
 
 int open311_last_event(struct store_conn *c, int64_t case_id, int64_t *event_id, struct err *err)
 {
-    int rc = store_query_int(c, event_id, err, "SELECT max(id) FROM case_events WHERE case_id = ?", "i", case_id);
+    int rc = store_one_i64(c, "SELECT max(id) FROM case_events WHERE case_id = ?",
+                           STORE_ARGS(store_i64(case_id)), event_id, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -631,7 +639,8 @@ int open311_demo_load(struct store_conn *c, const char *client, const char *key,
     int rc;
     for (size_t i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
         int64_t id = 0;
-        if ((rc = store_query_int(c, &id, err, "SELECT id FROM categories WHERE code = ?", "t", demo[i].code)) < 0)
+        if ((rc = store_one_i64(c, "SELECT id FROM categories WHERE code = ?",
+                                STORE_ARGS(store_text(demo[i].code)), &id, err)) < 0)
             return rc;
         if (rc == 0)
             return err_set(err, ERR_INTERNAL, "demo category '%s' is missing", demo[i].code);

@@ -211,8 +211,9 @@ TEST(case_phone_is_encrypted_at_rest)
     arena_init(&a, 1024);
     int64_t id = new_case(&f, 0);
     int64_t found = 0;
-    CHECK_INT_EQ(store_query_int(f.c, &found, &e, "SELECT count(*) FROM cases WHERE instr(citizen_phone_enc, '13800138000') > 0"
-                                                  " OR instr(citizen_phone_hash, '13800138000') > 0", ""), 1, "query");
+    CHECK_INT_EQ(store_one_i64(f.c, "SELECT count(*) FROM cases WHERE instr(citizen_phone_enc, '13800138000') > 0"
+                               " OR instr(citizen_phone_hash, '13800138000') > 0",
+                               STORE_NO_ARGS, &found, &e), 1, "query");
     CHECK_INT_EQ(found, 0, "the number is not stored in clear");
     struct case_rec r = get(&f, id, &a);
     CHECK_STR_EQ(r.citizen_phone_mask, "138****8000", "mask");

@@ -119,9 +119,9 @@ enum case_input {
     CI_CATEGORY,       /* a category (id) */
     CI_UNTIL,          /* a time */
     CI_RESULT,         /* the text of a reply */
+    CI_SATISFACTION,   /* of an evaluation, before its optional facts: forms follow this order */
     CI_CONTACTED,      /* booleans of a reply or an evaluation */
     CI_SOLVED,
-    CI_SATISFACTION,
     CI_MASTER,         /* another case (id) */
     CASE_INPUT_COUNT
 };

@@ -4,6 +4,7 @@
 #include "attach/attach.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "store/store.h"
 
 #define COLUMNS "a.id, a.sha256, a.mime, a.size, a.width, a.height, a.created_at, coalesce(a.created_by, 0)"
@@ -66,29 +67,24 @@ int attach_cases(struct store_conn *c, int64_t id, int64_t *case_ids, size_t max
     return rc < 0 ? rc : 0;
 }
 
+typedef VEC(struct attach_rec) attach_vec;
+
+static int push_row(void *ctx, struct store_stmt *s)
+{
+    attach_vec *v = ctx;
+    row(s, v->arena, vec_push(v));
+    return 0;
+}
+
 int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a, struct attach_rec **out, size_t *n,
                          struct err *err)
 {
-    struct store_stmt *s;
-    size_t cap = 8;
-    int rc = store_prepare(c, "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
+    attach_vec v = VEC_IN(a);
+    int64_t rc = store_all(c, "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
                            " WHERE l.case_id = ? ORDER BY l.event_id",
-                           STORE_ARGS(store_i64(case_id)), &s, err);
-    *n = 0;
-    *out = NULL;
-    if (rc < 0)
-        return rc;
-    struct attach_rec *v = arena_alloc(a, cap * sizeof(*v));
-    while ((rc = store_step(s, err)) == 1) {
-        if (*n == cap) {
-            struct attach_rec *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*v)));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
-        row(s, a, &v[(*n)++]);
-    }
-    store_done(s);
-    *out = v;
-    return rc < 0 ? rc : 0;
+                           STORE_ARGS(store_i64(case_id)), push_row, &v, err);
+    /* Never NULL, even when empty: readers take NULL to mean "not loaded" and leave the key out. */
+    *out = v.n ? v.v : arena_alloc(a, sizeof(**out));
+    *n = v.n;
+    return rc < 0 ? (int)rc : 0;
 }

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "core/vec.h"
 #include "store/store.h"
 
 static const char *const role_names[AUTH_ROLE_COUNT] = {
@@ -366,28 +367,23 @@ int auth_user_get_by_name(struct store_conn *c, const char *name, struct arena *
     return get_one(c, "SELECT " USER_COLS USER_FROM "WHERE u.name = ?", "t", 0, name, a, out, err);
 }
 
+typedef VEC(struct auth_user) user_vec;
+
+static int push_user(void *ctx, struct store_stmt *row)
+{
+    user_vec *v = ctx;
+    read_user(row, v->arena, vec_push(v));
+    return 0;
+}
+
 int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out, size_t *n,
                    struct err *err)
 {
-    struct store_stmt *s;
-    size_t cap = 16, len = 0;
-    struct auth_user *v = arena_alloc(a, cap * sizeof(*v));
-    int rc = store_prepare(c, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", STORE_NO_ARGS, &s, err);
+    user_vec v = VEC_IN(a);
+    int64_t rc = store_all(c, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", STORE_NO_ARGS, push_user, &v, err);
     if (rc < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1) {
-        if (len == cap) {
-            struct auth_user *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*v)));
-            memcpy(bigger, v, len * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
-        read_user(s, a, &v[len++]);
-    }
-    store_done(s);
-    if (rc < 0)
-        return rc;
-    *out = v;
-    *n = len;
+        return (int)rc;
+    *out = v.n ? v.v : arena_alloc(a, sizeof(**out));   /* never NULL, as before */
+    *n = v.n;
     return 0;
 }

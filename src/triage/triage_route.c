@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "org/org.h"
+#include "core/vec.h"
 #include "store/store.h"
 #include "triage/triage.h"
 
@@ -36,27 +37,23 @@ static void read_rule(struct store_stmt *s, struct arena *a, struct triage_rule 
     r->updated_at = store_col_int(s, 11);
 }
 
+typedef VEC(struct triage_rule) rule_vec;
+
+static int push_rule(void *ctx, struct store_stmt *s)
+{
+    rule_vec *v = ctx;
+    read_rule(s, v->arena, vec_push(v));
+    return 0;
+}
+
 int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule **out, size_t *n, struct err *err)
 {
-    struct store_stmt *s;
-    size_t cap = 16;
-    int rc = store_prepare(c, "SELECT " RULE_COLS RULE_FROM "ORDER BY k.code, r.priority DESC, r.id",
-                           STORE_NO_ARGS, &s, err);
-    if (rc < 0)
-        return rc;
-    *n = 0;
-    *out = arena_alloc(a, cap * sizeof(**out));
-    while ((rc = store_step(s, err)) == 1) {
-        if (*n == cap) {
-            struct triage_rule *bigger = arena_alloc(a, mem_size_mul(cap * 2, sizeof(*bigger)));
-            memcpy(bigger, *out, cap * sizeof(*bigger));
-            *out = bigger;
-            cap *= 2;
-        }
-        read_rule(s, a, &(*out)[(*n)++]);
-    }
-    store_done(s);
-    return rc;
+    rule_vec v = VEC_IN(a);
+    int64_t rc = store_all(c, "SELECT " RULE_COLS RULE_FROM "ORDER BY k.code, r.priority DESC, r.id", STORE_NO_ARGS,
+                           push_rule, &v, err);
+    *out = v.n ? v.v : arena_alloc(a, sizeof(**out));   /* never NULL, as before */
+    *n = v.n;
+    return rc < 0 ? (int)rc : 0;
 }
 
 int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out, struct err *err)

@@ -220,7 +220,9 @@ def test_audit_verify_detects_tampering(tmp_path, template_db):
     bad3 = str(tmp_path / "tampered3")
     copy_db(db, bad3)
     with sqlite3.connect(bad3) as c:
-        c.execute("UPDATE audit_log SET hash = 'ff' || substr(hash, 3) WHERE seq = 1")
+        # (a hash that already starts with ff gets 00: the change must be a change)
+        c.execute("UPDATE audit_log SET hash = CASE WHEN substr(hash, 1, 2) = 'ff' THEN '00' ELSE 'ff' END"
+                  " || substr(hash, 3) WHERE seq = 1")
     p = run_cli("audit", "verify", "--db", bad3)
     assert p.returncode != 0 and "BROKEN at entry 1" in p.stdout
 

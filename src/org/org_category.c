@@ -236,8 +236,9 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
     "id, code, name, level, coalesce(parent_id, 0), coalesce(department_id, 0), urgency,"     \
     " sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active, created_at, updated_at"
 
-static void read_row(struct store_stmt *s, struct arena *a, struct org_category *out)
+static void read_row(struct store_stmt *s, struct arena *a, void *slot)
 {
+    struct org_category *out = slot;
     int u;
     out->id = store_col_int(s, 0);
     out->code = arena_strdup(a, store_col_text(s, 1));
@@ -261,30 +262,13 @@ static void read_row(struct store_stmt *s, struct arena *a, struct org_category 
 static int fetch(struct store_conn *c, int64_t id, const char *code, struct arena *a,
                  struct org_category *out, struct err *err)
 {
-    struct store_stmt *s = NULL;
-    int rc;
-
     if (code)
-        rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories WHERE code = ?",
-                           STORE_ARGS(store_text(code)), &s, err);
-    else
-        rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories WHERE id = ?",
-                           STORE_ARGS(store_i64(id)), &s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_step(s, err)) < 0)
-        goto out;
-    if (rc == 0) {
-        rc = code ? err_set(err, ERR_NOT_FOUND, "category '%.40s' not found", code)
-                  : err_set(err, ERR_NOT_FOUND, "category %lld not found", (long long)id);
-        goto out;
-    }
-    memset(out, 0, sizeof(*out));
-    read_row(s, a, out);
-    rc = 0;
-out:
-    store_done(s);
-    return rc;
+        return org_read_one(c, "SELECT " CATEGORY_COLS " FROM categories WHERE code = ?",
+                            STORE_ARGS(store_text(code)), sizeof(*out), read_row, a, out,
+                            "category", id, code, err);
+    return org_read_one(c, "SELECT " CATEGORY_COLS " FROM categories WHERE id = ?",
+                        STORE_ARGS(store_i64(id)), sizeof(*out), read_row, a, out, "category", id,
+                        NULL, err);
 }
 
 int org_category_get(struct store_conn *c, int64_t id, struct arena *a, struct org_category *out,
@@ -305,39 +289,24 @@ int org_category_list(struct store_conn *c, const struct org_category_filter *f,
                       struct arena *a, struct org_category **out, size_t *n, struct err *err)
 {
     static const struct org_category_filter all = {0};
-    struct store_stmt *s = NULL;
-    VEC(struct org_category) v = VEC_INIT;
+    void *p;
     int rc;
 
     if (!f)
         f = &all;
-    if (f->level < 0 || f->level > 3) {
-        rc = err_field(err, ERR_BAD_REQUEST, "level", "level must be 1, 2 or 3");
-        goto out;
-    }
-    if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY) {
-        rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
-        goto out;
-    }
-    rc = store_prepare(c, "SELECT " CATEGORY_COLS " FROM categories"
+    if (f->level < 0 || f->level > 3)
+        return err_field(err, ERR_BAD_REQUEST, "level", "level must be 1, 2 or 3");
+    if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY)
+        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
+    rc = org_read_all(c, "SELECT " CATEGORY_COLS " FROM categories"
                        " WHERE (? = 0 OR level = ?) AND (? = 0 OR parent_id = ?)"
                        " AND (? = 0 OR active = ?) ORDER BY code",
                        STORE_ARGS(store_i64(f->level), store_i64(f->level), store_i64(f->parent_id),
                                   store_i64(f->parent_id), store_i64((int)f->active),
                                   store_i64(f->active == ORG_ACTIVE_ONLY)),
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, vec_push(&v));
-    if (rc < 0)
-        goto out;
-    *out = vec_to_arena(&v, a);
-    *n = v.n;
-    rc = 0;
-out:
-    store_done(s);
-    vec_release(&v);
+                       sizeof(**out), read_row, a, &p, n, err);
+    if (rc == 0)
+        *out = p;
     return rc;
 }
 

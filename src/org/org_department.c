@@ -67,8 +67,9 @@ static int check_input(const struct org_department_in *in, struct err *err)
     return 0;
 }
 
-static void read_row(struct store_stmt *s, struct arena *a, struct org_department *out)
+static void read_row(struct store_stmt *s, struct arena *a, void *slot)
 {
+    struct org_department *out = slot;
     out->id = store_col_int(s, 0);
     out->code = arena_strdup(a, store_col_text(s, 1));
     out->name = arena_strdup(a, store_col_text(s, 2));
@@ -230,35 +231,21 @@ out:
 static int fetch(struct store_conn *c, int64_t id, const char *code, struct arena *a,
                  struct org_department *out, struct err *err)
 {
-    struct store_stmt *s = NULL;
     int64_t *ids;
     int rc;
 
     if (code)
-        rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments WHERE code = ?",
-                           STORE_ARGS(store_text(code)), &s, err);
+        rc = org_read_one(c, "SELECT " DEPT_COLS " FROM departments WHERE code = ?",
+                          STORE_ARGS(store_text(code)), sizeof(*out), read_row, a, out, "department",
+                          id, code, err);
     else
-        rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments WHERE id = ?",
-                           STORE_ARGS(store_i64(id)), &s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_step(s, err)) < 0)
-        goto out;
-    if (rc == 0) {
-        rc = code ? err_set(err, ERR_NOT_FOUND, "department '%.40s' not found", code)
-                  : err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
-        goto out;
-    }
-    memset(out, 0, sizeof(*out));
-    read_row(s, a, out);
-    store_done(s);
-    s = NULL;
-    if ((rc = org_department_regions(c, out->id, a, &ids, &out->nregion_ids, err)) < 0)
-        goto out;
+        rc = org_read_one(c, "SELECT " DEPT_COLS " FROM departments WHERE id = ?",
+                          STORE_ARGS(store_i64(id)), sizeof(*out), read_row, a, out, "department",
+                          id, NULL, err);
+    if (rc < 0 || (rc = org_department_regions(c, out->id, a, &ids, &out->nregion_ids, err)) < 0)
+        return rc;
     out->region_ids = ids;
-out:
-    store_done(s);
-    return rc;
+    return 0;
 }
 
 int org_department_get(struct store_conn *c, int64_t id, struct arena *a,
@@ -280,17 +267,14 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
                         struct err *err)
 {
     static const struct org_department_filter all = {0};
-    struct store_stmt *s = NULL;
-    VEC(struct org_department) v = VEC_INIT;
+    void *p;
     int rc;
 
     if (!f)
         f = &all;
-    if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY) {
-        rc = err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
-        goto out;
-    }
-    rc = store_prepare(c, "SELECT " DEPT_COLS " FROM departments d"
+    if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY)
+        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
+    rc = org_read_all(c, "SELECT " DEPT_COLS " FROM departments d"
                        " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
                        " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
                        " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
@@ -300,19 +284,9 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
                                   store_i64(f->active == ORG_ACTIVE_ONLY), store_i64(f->parent_id),
                                   store_i64(f->parent_id), store_i64(f->serves_region_id),
                                   store_i64(f->serves_region_id)),
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, vec_push(&v));
-    if (rc < 0)
-        goto out;
-    *out = vec_to_arena(&v, a);
-    *n = v.n;
-    rc = 0;
-out:
-    store_done(s);
-    vec_release(&v);
+                       sizeof(**out), read_row, a, &p, n, err);
+    if (rc == 0)
+        *out = p;
     return rc;
 }
 

@@ -124,8 +124,9 @@ static int check_boundary(const char *boundary, struct err *err)
     "id, code, name, level, coalesce(parent_id, 0), created_at, updated_at,"                   \
     " CASE WHEN ? = 1 THEN boundary ELSE NULL END"
 
-static void read_row(struct store_stmt *s, struct arena *a, struct org_region *out)
+static void read_row(struct store_stmt *s, struct arena *a, void *slot)
 {
+    struct org_region *out = slot;
     out->id = store_col_int(s, 0);
     out->code = arena_strdup(a, store_col_text(s, 1));
     out->name = arena_strdup(a, store_col_text(s, 2));
@@ -140,30 +141,13 @@ static void read_row(struct store_stmt *s, struct arena *a, struct org_region *o
 static int fetch(struct store_conn *c, int64_t id, const char *code, int with_boundary,
                  struct arena *a, struct org_region *out, struct err *err)
 {
-    struct store_stmt *s = NULL;
-    int rc;
-
     if (code)
-        rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions WHERE code = ?",
-                           STORE_ARGS(store_i64(with_boundary), store_text(code)), &s, err);
-    else
-        rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions WHERE id = ?",
-                           STORE_ARGS(store_i64(with_boundary), store_i64(id)), &s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_step(s, err)) < 0)
-        goto out;
-    if (rc == 0) {
-        rc = code ? err_set(err, ERR_NOT_FOUND, "region '%.40s' not found", code)
-                  : err_set(err, ERR_NOT_FOUND, "region %lld not found", (long long)id);
-        goto out;
-    }
-    memset(out, 0, sizeof(*out));
-    read_row(s, a, out);
-    rc = 0;
-out:
-    store_done(s);
-    return rc;
+        return org_read_one(c, "SELECT " REGION_COLS " FROM regions WHERE code = ?",
+                            STORE_ARGS(store_i64(with_boundary), store_text(code)), sizeof(*out),
+                            read_row, a, out, "region", id, code, err);
+    return org_read_one(c, "SELECT " REGION_COLS " FROM regions WHERE id = ?",
+                        STORE_ARGS(store_i64(with_boundary), store_i64(id)), sizeof(*out), read_row,
+                        a, out, "region", id, NULL, err);
 }
 
 int org_region_get(struct store_conn *c, int64_t id, struct arena *a, struct org_region *out,
@@ -260,18 +244,15 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
                     struct org_region **out, size_t *n, struct err *err)
 {
     static const struct org_region_filter all = {0};
-    struct store_stmt *s = NULL;
-    VEC(struct org_region) v = VEC_INIT;
+    void *p;
     int rc;
 
     if (!f)
         f = &all;
-    if (f->level && !org_region_level_name(f->level)[0]) {
-        rc = err_field(err, ERR_BAD_REQUEST, "level", "unknown region level %d", (int)f->level);
-        goto out;
-    }
+    if (f->level && !org_region_level_name(f->level)[0])
+        return err_field(err, ERR_BAD_REQUEST, "level", "unknown region level %d", (int)f->level);
     /* One fixed statement for every filter combination: a zero parameter disables its test. */
-    rc = store_prepare(c, "SELECT " REGION_COLS " FROM regions r"
+    rc = org_read_all(c, "SELECT " REGION_COLS " FROM regions r"
                        " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
                        " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
                        " (w.id = r.id OR (length(w.code) <= 12 AND"
@@ -282,19 +263,9 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
                                   store_text(org_region_level_name(f->level)),
                                   store_text(org_region_level_name(f->level)),
                                   store_i64(f->within_id), store_i64(f->within_id)),
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    while ((rc = store_step(s, err)) == 1)
-        read_row(s, a, vec_push(&v));
-    if (rc < 0)
-        goto out;
-    *out = vec_to_arena(&v, a);
-    *n = v.n;
-    rc = 0;
-out:
-    store_done(s);
-    vec_release(&v);
+                       sizeof(**out), read_row, a, &p, n, err);
+    if (rc == 0)
+        *out = p;
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #define O311 ROUTE_O311_ERRORS
 #define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY)
 
+/* clang-format off */
 const struct api_route api_routes[] = {
     /* method      pattern                                 handler                  roles  scope             flags */
     {HTTP_GET,    "/healthz",                              api_healthz,             0,     SCOPE_NONE,       0},
@@ -104,6 +105,7 @@ const struct api_route api_routes[] = {
 
     {HTTP_OTHER, NULL, NULL, 0, SCOPE_NONE, 0},
 };
+/* clang-format on */
 
 /* What the flags add to the dispatch. */
 const struct api_route_attr api_route_attrs[] = {

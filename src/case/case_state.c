@@ -65,6 +65,7 @@ int case_state_is_final(enum case_state s)
  * are told (label, note, inputs, roles and binding), the pending-request rule, the outcome, the
  * notification, and the functions that do the rest (case_actions.c).
  */
+/* clang-format off */
 static const struct case_action_row rows[CASE_ACTION_COUNT] = {
     [CA_ANSWER] = {
         S(NEW), CASE_CLOSED, SAME,
@@ -187,6 +188,7 @@ static const struct case_action_row rows[CASE_ACTION_COUNT] = {
         "the comment", CASE_PENDING_ANY, NULL, {0}, NULL, NULL,
     },
 };
+/* clang-format on */
 
 int case_transition(enum case_state from, enum case_action a, int outcome, enum case_state *to,
                     struct err *err)

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 
 /*        name              value  http  code string          default message */
+/* clang-format off */
 #define GRIDLOOP_ERR_MAP(X)                                                                  \
     X(BAD_REQUEST,         -1,   400, "bad_request",         "malformed request")          \
     X(UNAUTHORIZED,        -2,   401, "unauthorized",        "authentication required")    \
@@ -29,6 +30,7 @@
     X(IO,                  -12,  500, "io_error",            "input/output failure")       \
     X(UNAVAILABLE,         -13,  503, "unavailable",         "service unavailable")        \
     X(INTEGRITY,           -14,  500, "integrity",           "integrity check failed")
+/* clang-format on */
 
 enum err_code {
     ERR_OK = 0,

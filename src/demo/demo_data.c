@@ -38,6 +38,7 @@
  */
 #include "demo/demo_data.h"
 
+/* clang-format off */
 const char demo_district_name[] = "澜溪区";
 const char demo_district_code[] = "330179";
 const double demo_district_bbox[4] = {120.058, 30.173, 120.142, 30.227};
@@ -492,3 +493,4 @@ const size_t demo_categories_count = sizeof(demo_categories) / sizeof(demo_categ
 #undef N
 #undef U
 #undef E
+/* clang-format on */

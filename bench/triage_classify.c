@@ -66,14 +66,14 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             struct triage_result res;
             triage_classify(m, texts[i], &res);
-            check += res.label;   /* so the calls cannot be optimised away */
+            check += res.label; /* so the calls cannot be optimised away */
         }
         double s = cpu_seconds() - t0;
         if (r == 0 || s < best)
             best = s;
     }
-    printf("in-process: %zu texts, best of %d rounds: %.0f texts/s of CPU time (check %ld)\n", n, rounds,
-           best > 0 ? (double)n / best : 0.0, check);
+    printf("in-process: %zu texts, best of %d rounds: %.0f texts/s of CPU time (check %ld)\n", n,
+           rounds, best > 0 ? (double)n / best : 0.0, check);
     rc = 0;
 out:
     for (size_t i = 0; i < n; i++)

@@ -74,8 +74,8 @@ static int sentences(const char *t, size_t *starts, int max)
     size_t i = 0;
     starts[n++] = 0;
     while (t[i] && n < max) {
-        if (strncmp(t + i, "。", 3) == 0 || strncmp(t + i, "！", 3) == 0 || strncmp(t + i, "？", 3) == 0 ||
-            strncmp(t + i, "；", 3) == 0) {
+        if (strncmp(t + i, "。", 3) == 0 || strncmp(t + i, "！", 3) == 0 ||
+            strncmp(t + i, "？", 3) == 0 || strncmp(t + i, "；", 3) == 0) {
             i += 3;
             if (t[i])
                 starts[n++] = i;
@@ -86,11 +86,13 @@ static int sentences(const char *t, size_t *starts, int max)
     return n;
 }
 
-static const char *const roads[] = {"联丰路", "劳动东路", "凉塘路", "芙蓉中路", "五一大道", "人民东路", "韶山北路",
-                                    "麓山南路", "岳麓大道", "万家丽路", "金星北路", "湘江中路", "东二环", "车站北路"};
+static const char *const roads[] = {"联丰路",   "劳动东路", "凉塘路",   "芙蓉中路", "五一大道",
+                                    "人民东路", "韶山北路", "麓山南路", "岳麓大道", "万家丽路",
+                                    "金星北路", "湘江中路", "东二环",   "车站北路"};
 
 /* A case text: a road and number, then sentences [first, first + count) of base. */
-static void make_text(char *out, size_t cap, const char *base, int road, int number, int first, int count)
+static void make_text(char *out, size_t cap, const char *base, int road, int number, int first,
+                      int count)
 {
     size_t st[64];
     int ns = sentences(base, st, 64);
@@ -133,8 +135,8 @@ int main(int argc, char **argv)
     }
 
     /* Base texts. */
-    static const char *const files[] = {"messages_hot.tsv", "messages_labeled.tsv", "messages_replies.tsv",
-                                        "messages_unlabeled_test.tsv"};
+    static const char *const files[] = {"messages_hot.tsv", "messages_labeled.tsv",
+                                        "messages_replies.tsv", "messages_unlabeled_test.tsv"};
     const char **base = NULL;
     size_t nbase = 0, capbase = 0;
     struct arena a;
@@ -165,15 +167,17 @@ int main(int argc, char **argv)
     }
     int synthetic = nbase == 0;
     if (synthetic) {
-        static const char *const what[] = {"路灯不亮", "污水外溢", "噪音扰民", "垃圾堆积", "占道经营", "井盖破损",
-                                           "停车难", "油烟扰民", "违章搭建", "积水严重"};
-        static const char *const how[] = {"已经一个多月了。", "晚上特别严重。", "多次反映没有解决。",
-                                          "影响居民出行。", "请相关部门尽快处理。"};
+        static const char *const what[] = {"路灯不亮", "污水外溢", "噪音扰民", "垃圾堆积",
+                                           "占道经营", "井盖破损", "停车难",   "油烟扰民",
+                                           "违章搭建", "积水严重"};
+        static const char *const how[] = {"已经一个多月了。", "晚上特别严重。",
+                                          "多次反映没有解决。", "影响居民出行。",
+                                          "请相关部门尽快处理。"};
         capbase = 2000;
         base = xmalloc(capbase * sizeof(*base));
         for (size_t i = 0; i < capbase; i++)
-            base[nbase++] = arena_printf(&a, "小区%zu栋门口%s，%s%s%s", i % 40, what[i % 10], how[i % 5],
-                                         how[(i / 5) % 5], how[(i / 25) % 5]);
+            base[nbase++] = arena_printf(&a, "小区%zu栋门口%s，%s%s%s", i % 40, what[i % 10],
+                                         how[i % 5], how[(i / 5) % 5], how[(i / 25) % 5]);
     }
 
     const int64_t t0 = 1767225600;
@@ -195,19 +199,21 @@ int main(int argc, char **argv)
     long rss0 = rss_kib();
     uint64_t b0 = clock_mono_ns();
     for (int i = 0; i < ncases; i++) {
-        make_text(text, sizeof(text), base[sp[i].base], sp[i].road, sp[i].number, sp[i].first, sp[i].count);
+        make_text(text, sizeof(text), base[sp[i].base], sp[i].road, sp[i].number, sp[i].first,
+                  sp[i].count);
         triage_dup_add(ix, i + 1, sp[i].at, sp[i].has_loc, sp[i].lat, sp[i].lon, text);
     }
     uint64_t b1 = clock_mono_ns();
     long rss1 = rss_kib();
 
-    uint64_t *ns = xmalloc((size_t)nq * sizeof(uint64_t)), *cpu = xmalloc((size_t)nq * sizeof(uint64_t));
+    uint64_t *ns = xmalloc((size_t)nq * sizeof(uint64_t)),
+             *cpu = xmalloc((size_t)nq * sizeof(uint64_t));
     long hits_total = 0, related_found = 0, related = 0;
     struct triage_dup_hit hits[10];
     for (int q = 0; q < nq; q++) {
         struct spec s;
         int of = -1;
-        if (q % 2 == 0) {   /* the same problem reported again, worded from another sentence on */
+        if (q % 2 == 0) { /* the same problem reported again, worded from another sentence on */
             of = (int)rnd((uint32_t)ncases);
             s = sp[of];
             s.first = s.first > 0 ? s.first - 1 : s.first + 1;
@@ -215,8 +221,14 @@ int main(int argc, char **argv)
             s.lat += 0.0005;
             related++;
         } else {
-            s = (struct spec){(int)rnd((uint32_t)nbase), (int)rnd(14), 1 + (int)rnd(400), (int)rnd(3), 1 + (int)rnd(6),
-                              (int)(rnd(10) < 7), t0 + rnd(30 * 86400), 28.10 + rnd(20000) * 0.000009,
+            s = (struct spec){(int)rnd((uint32_t)nbase),
+                              (int)rnd(14),
+                              1 + (int)rnd(400),
+                              (int)rnd(3),
+                              1 + (int)rnd(6),
+                              (int)(rnd(10) < 7),
+                              t0 + rnd(30 * 86400),
+                              28.10 + rnd(20000) * 0.000009,
                               112.85 + rnd(20000) * 0.00001};
         }
         make_text(text, sizeof(text), base[s.base], s.road, s.number, s.first, s.count);
@@ -233,13 +245,15 @@ int main(int argc, char **argv)
     }
     qsort(ns, (size_t)nq, sizeof(uint64_t), cmp_u64);
     qsort(cpu, (size_t)nq, sizeof(uint64_t), cmp_u64);
-    printf("texts: %s (%zu base texts)\n", synthetic ? "synthetic phrase grammar" : "Teddy Cup 2020 files", nbase);
+    printf("texts: %s (%zu base texts)\n",
+           synthetic ? "synthetic phrase grammar" : "Teddy Cup 2020 files", nbase);
     printf("cases: %d, build %.2f s (%.1f us/case), index memory ~%.0f MiB (RSS delta)\n", ncases,
-           (double)(b1 - b0) / 1e9, (double)(b1 - b0) / 1e3 / ncases, (double)(rss1 - rss0) / 1024.0);
-    printf("queries: %d, wall p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq, ns[nq / 2] / 1e3,
-           ns[nq * 9 / 10] / 1e3, ns[nq * 99 / 100] / 1e3, ns[nq - 1] / 1e3);
-    printf("queries: %d, thread CPU p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq, cpu[nq / 2] / 1e3,
-           cpu[nq * 9 / 10] / 1e3, cpu[nq * 99 / 100] / 1e3, cpu[nq - 1] / 1e3);
+           (double)(b1 - b0) / 1e9, (double)(b1 - b0) / 1e3 / ncases,
+           (double)(rss1 - rss0) / 1024.0);
+    printf("queries: %d, wall p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq,
+           ns[nq / 2] / 1e3, ns[nq * 9 / 10] / 1e3, ns[nq * 99 / 100] / 1e3, ns[nq - 1] / 1e3);
+    printf("queries: %d, thread CPU p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq,
+           cpu[nq / 2] / 1e3, cpu[nq * 9 / 10] / 1e3, cpu[nq * 99 / 100] / 1e3, cpu[nq - 1] / 1e3);
     printf("hits per query %.2f; re-worded reports whose original was found: %ld of %ld\n",
            (double)hits_total / nq, related_found, related);
 
@@ -278,9 +292,10 @@ int main(int argc, char **argv)
                     }
                 }
             }
-            printf("messages_hot.tsv: %zu messages; same-text pairs found %ld of %ld; other pairs at >= 0.5: %ld "
-                   "(of which >= 0.8: %ld)\n",
-                   n, exact_found, exact, other, other_hi);
+            printf(
+                "messages_hot.tsv: %zu messages; same-text pairs found %ld of %ld; other pairs at >= 0.5: %ld "
+                "(of which >= 0.8: %ld)\n",
+                n, exact_found, exact, other, other_hi);
             triage_dup_free(hx);
         }
         free(data);

@@ -40,11 +40,12 @@ static void usage(FILE *out)
     fputs("usage: gridloop <command> [options]\n\ncommands:\n", out);
     for (const struct cli_command *c = commands; c->name; c++)
         fputs(c->usage, out);
-    fputs("  --help, --version\n"
-          "\n"
-          "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
-          "\n",
-          out);
+    fputs(
+        "  --help, --version\n"
+        "\n"
+        "roles: citizen, operator, dispatcher, handler, grid_worker, supervisor, data_officer, admin\n"
+        "\n",
+        out);
     conf_print_help(out);
 }
 
@@ -61,7 +62,8 @@ int main(int argc, char **argv)
     const struct cli_command *cmd = find(argc, argv);
     if (cmd && cmd->main)
         return cmd->main(argc, argv);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

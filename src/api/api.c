@@ -158,10 +158,12 @@ void api_org_changed(struct api_call *call)
 
 struct app_ctx api_ctx(struct api_call *call)
 {
-    return (struct app_ctx){call->api->app, call->conn, call->req->arena, call->now, call->user, &call->err};
+    return (struct app_ctx){call->api->app, call->conn, call->req->arena,
+                            call->now,      call->user, &call->err};
 }
 
-int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor,
+                 struct case_config *cfg)
 {
     struct app_ctx x = api_ctx(call);
     return app_case_env(&x, env, actor, cfg);
@@ -269,7 +271,8 @@ static const char *bearer_token(const struct http_req *req)
 
 static int is_loopback(const char *ip)
 {
-    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 || strncmp(ip, "::ffff:127.", 11) == 0;
+    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+           strncmp(ip, "::ffff:127.", 11) == 0;
 }
 
 static void roles_text(unsigned roles, char *out, size_t n)
@@ -281,7 +284,8 @@ static void roles_text(unsigned roles, char *out, size_t n)
 }
 
 /* What the route's flags hook into the dispatch (routes.c): 'which' picks the hook. */
-static const struct api_route_attr *route_attr(const struct api_route *r, int (*which)(const struct api_route_attr *))
+static const struct api_route_attr *route_attr(const struct api_route *r,
+                                               int (*which)(const struct api_route_attr *))
 {
     for (const struct api_route_attr *a = api_route_attrs; a->flag; a++)
         if ((r->flags & a->flag) && which(a))
@@ -289,8 +293,14 @@ static const struct api_route_attr *route_attr(const struct api_route *r, int (*
     return NULL;
 }
 
-static int authenticates(const struct api_route_attr *a) { return a->authenticate != NULL; }
-static int formats_errors(const struct api_route_attr *a) { return a->error != NULL; }
+static int authenticates(const struct api_route_attr *a)
+{
+    return a->authenticate != NULL;
+}
+static int formats_errors(const struct api_route_attr *a)
+{
+    return a->error != NULL;
+}
 
 /* The route attribute owning the paths under its prefix, or NULL. */
 static const struct api_route_attr *prefix_attr(const char *path)
@@ -306,7 +316,8 @@ static void json_error(struct http_res *res, const struct err *e, struct http_re
     api_error(res, e, req->arena);
 }
 
-void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res, const struct err *err)
+void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res,
+                      const struct err *err)
 {
     const struct api_route_attr *a = r ? route_attr(r, formats_errors) : prefix_attr(req->path);
     (a && a->error ? a->error : json_error)(res, err, req);
@@ -317,7 +328,7 @@ static int authenticate(struct api_call *call)
     const struct api_route *r = call->route;
     const struct api_route_attr *own = route_attr(r, authenticates);
     if (own)
-        return own->authenticate(call);   /* instead of sessions: the route's own credentials */
+        return own->authenticate(call); /* instead of sessions: the route's own credentials */
     const char *token = bearer_token(call->req);
     if (!token) {
         token = http_req_cookie(call->req, "gl_session");
@@ -328,8 +339,9 @@ static int authenticate(struct api_call *call)
     if ((r->flags & ROUTE_LOOPBACK) && !token && is_loopback(call->req->ip))
         return 0;
     if (!token)
-        return err_set(&call->err, ERR_UNAUTHORIZED,
-                       "authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login");
+        return err_set(
+            &call->err, ERR_UNAUTHORIZED,
+            "authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login");
     struct auth_session *s = arena_alloc(call->req->arena, sizeof(*s));
     int rc = auth_session_get(call->api->d.auth, token, call->now, call->req->arena, s, &call->err);
     if (rc < 0) {
@@ -372,17 +384,19 @@ static int check_scope(struct api_call *call)
     switch (call->route->scope) {
     case SCOPE_SELF:
         if (id != u->id)
-            return err_set(&call->err, ERR_FORBIDDEN, "you may only act on your own account (user %lld)",
-                           (long long)u->id);
+            return err_set(&call->err, ERR_FORBIDDEN,
+                           "you may only act on your own account (user %lld)", (long long)u->id);
         return 0;
     case SCOPE_DEPARTMENT:
         /* Only department staff are bound to departments; other roles see all. */
-        if (!(u->roles & ROLE_HANDLER) || (u->roles & (ROLE_SUPERVISOR | ROLE_DISPATCHER | ROLE_DATA_OFFICER)))
+        if (!(u->roles & ROLE_HANDLER) ||
+            (u->roles & (ROLE_SUPERVISOR | ROLE_DISPATCHER | ROLE_DATA_OFFICER)))
             return 0;
         for (int i = 0; i < u->ndepts; i++)
             if (u->depts[i] == id)
                 return 0;
-        return err_set(&call->err, ERR_FORBIDDEN, "department %lld is outside your scope (your departments: %d)",
+        return err_set(&call->err, ERR_FORBIDDEN,
+                       "department %lld is outside your scope (your departments: %d)",
                        (long long)id, u->ndepts);
     case SCOPE_REGION: {
         if (!u->region_id)
@@ -404,12 +418,13 @@ static int check_scope(struct api_call *call)
         if ((rc = case_get(call->conn, id, call->req->arena, &rec, &call->err)) < 0)
             return rc;
         if (!case_visible(&actor, &rec))
-            return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope (own cases, your departments' or your region's)",
-                           rec.number);
+            return err_set(
+                &call->err, ERR_FORBIDDEN,
+                "case %s is outside your scope (own cases, your departments' or your region's)",
+                rec.number);
         return 0;
     }
-    case SCOPE_NONE:
-        break;
+    case SCOPE_NONE: break;
     }
     return 0;
 }
@@ -421,9 +436,11 @@ static int parse_form(struct api_call *call)
     const char *ct = http_req_header(call->req, "Content-Type");
     struct http_req *req = call->req;
     if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
-        return http_multipart_form(ct, req->body, req->body_len, req->arena, &call->form, &call->err);
+        return http_multipart_form(ct, req->body, req->body_len, req->arena, &call->form,
+                                   &call->err);
     if (!http_form_content_type(ct))
-        return err_set(&call->err, ERR_BAD_REQUEST, "the body must be sent as 'Content-Type: "
+        return err_set(&call->err, ERR_BAD_REQUEST,
+                       "the body must be sent as 'Content-Type: "
                        "application/x-www-form-urlencoded' (or multipart/form-data with files)");
     return http_form_parse(req->body, req->body_len, req->arena, &call->form, &call->err);
 }
@@ -431,10 +448,13 @@ static int parse_form(struct api_call *call)
 static int parse_body(struct api_call *call)
 {
     const char *ct = http_req_header(call->req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
-        return err_set(&call->err, ERR_MEDIA_TYPE, "request body must be sent as 'Content-Type: application/json'");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        return err_set(&call->err, ERR_MEDIA_TYPE,
+                       "request body must be sent as 'Content-Type: application/json'");
     if (!call->req->body_len)
-        return err_set(&call->err, ERR_BAD_REQUEST, "request body is empty; a JSON object is required");
+        return err_set(&call->err, ERR_BAD_REQUEST,
+                       "request body is empty; a JSON object is required");
     int rc = json_parse(call->req->body, call->req->body_len, &call->body, &call->err);
     if (rc < 0)
         return rc;
@@ -449,8 +469,8 @@ static const char *allowed_methods(struct http_req *req)
     for (const struct api_route *r = api_routes; r->pattern; r++) {
         if (!http_route_match(req, r->pattern, req->path))
             continue;
-        list = arena_printf(req->arena, "%s%s%s%s", list, *list ? ", " : "", http_method_name(r->method),
-                            r->method == HTTP_GET ? ", HEAD" : "");
+        list = arena_printf(req->arena, "%s%s%s%s", list, *list ? ", " : "",
+                            http_method_name(r->method), r->method == HTTP_GET ? ", HEAD" : "");
     }
     return list;
 }
@@ -472,15 +492,18 @@ static void serve_api(struct api *api, struct http_req *req, struct http_res *re
     }
     if (!r->pattern) {
         req->route = path_match ? path_match->pattern : NULL;
-        rc = path_match ? err_set(&call.err, ERR_METHOD, "method %s is not allowed on %s", req->method_name, req->path)
-                        : err_set(&call.err, ERR_NOT_FOUND, "no API endpoint %s %s", req->method_name, req->path);
+        rc = path_match ? err_set(&call.err, ERR_METHOD, "method %s is not allowed on %s",
+                                  req->method_name, req->path)
+                        : err_set(&call.err, ERR_NOT_FOUND, "no API endpoint %s %s",
+                                  req->method_name, req->path);
         goto out;
     }
     call.route = r;
     if (req->body_too_large) {
         /* The server applied the upload limit to the same content types (http_server.c). */
         const char *ct = http_req_header(req, "Content-Type");
-        int upload = ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
+        int upload = ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 ||
+                            strncasecmp(ct, "image/", 6) == 0 ||
                             strncasecmp(ct, "application/octet-stream", 24) == 0);
         rc = err_set(&call.err, ERR_TOO_LARGE, "request body exceeds the %d-byte limit",
                      upload ? api->d.conf->max_upload_bytes : api->d.conf->max_body_bytes);
@@ -508,8 +531,8 @@ out:
         if (call.err.code == 0)
             err_set(&call.err, rc, "%s", err_default_message(rc));
         if (err_http_status(call.err.code) >= 500)
-            log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path,
-                    call.err.msg);
+            log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
+                    req->path, call.err.msg);
         if (call.err.code == ERR_METHOD && path_match) {
             http_res_header(res, "Allow", allowed_methods(req));
             req->route = path_match->pattern;
@@ -531,8 +554,8 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         api_error(res, &e, req->arena);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) == 0 || prefix_attr(req->path) || strcmp(req->path, "/healthz") == 0 ||
-        strcmp(req->path, "/metrics") == 0) {
+    if (strncmp(req->path, "/api/", 5) == 0 || prefix_attr(req->path) ||
+        strcmp(req->path, "/healthz") == 0 || strcmp(req->path, "/metrics") == 0) {
         serve_api(api, req, res);
         return;
     }

@@ -26,8 +26,8 @@ struct http_static;
 struct api;
 
 struct api_deps {
-    struct app *app;             /* the running application; must outlive the api */
-    struct http_static *web;     /* NULL: no static files */
+    struct app *app;         /* the running application; must outlive the api */
+    struct http_static *web; /* NULL: no static files */
 };
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err);

@@ -24,12 +24,15 @@ enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_SCORE };
 
 /* The columns of every format, in order. */
 static const struct column {
-    const char *key;       /* JSON key and CSV header */
-    const char *label;     /* spreadsheet header */
+    const char *key;   /* JSON key and CSV header */
+    const char *label; /* spreadsheet header */
     enum col_kind kind;
-    size_t offset;         /* into struct assess_row */
+    size_t offset; /* into struct assess_row */
 } columns[] = {
-#define C(key, label, kind, field) {key, label, kind, offsetof(struct assess_row, field)}
+#define C(key, label, kind, field)                                                                 \
+    {                                                                                              \
+        key, label, kind, offsetof(struct assess_row, field)                                       \
+    }
     C("rank", "排名", COL_INT, rank),
     C("id", "ID", COL_INT, group_id),
     C("code", "编码", COL_TEXT, code),
@@ -88,7 +91,8 @@ static int query_time(struct api_call *call, const char *name, int64_t *out)
                          "query parameter '%s' is required (RFC 3339 time or YYYY-MM-DD)", name);
     if (clock_parse_rfc3339(v, out) < 0)
         return err_field(&call->err, ERR_BAD_REQUEST, name,
-                         "query parameter '%s' must be an RFC 3339 time or YYYY-MM-DD, got '%s'", name, v);
+                         "query parameter '%s' must be an RFC 3339 time or YYYY-MM-DD, got '%s'",
+                         name, v);
     return 0;
 }
 
@@ -103,9 +107,11 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     if ((rc = query_time(call, "from", &p->from)) < 0 || (rc = query_time(call, "to", &p->to)) < 0)
         return rc;
     if (p->from <= 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "from", "query parameter 'from' must be after 1970");
+        return err_field(&call->err, ERR_BAD_REQUEST, "from",
+                         "query parameter 'from' must be after 1970");
     if (p->to <= p->from)
-        return err_field(&call->err, ERR_BAD_REQUEST, "to", "query parameter 'to' must be later than 'from'");
+        return err_field(&call->err, ERR_BAD_REQUEST, "to",
+                         "query parameter 'to' must be later than 'from'");
 
     v = http_req_query(call->req, "by");
     if (!v || !strcmp(v, "department"))
@@ -113,13 +119,16 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     else if (!strcmp(v, "region"))
         p->by = ASSESS_BY_REGION;
     else
-        return err_field(&call->err, ERR_BAD_REQUEST, "by", "query parameter 'by' must be department or region");
+        return err_field(&call->err, ERR_BAD_REQUEST, "by",
+                         "query parameter 'by' must be department or region");
 
     v = http_req_query(call->req, "level");
     if (v) {
         if (p->by != ASSESS_BY_REGION)
-            return err_field(&call->err, ERR_BAD_REQUEST, "level", "query parameter 'level' applies to by=region only");
-        if (strcmp(v, "district") && strcmp(v, "street") && strcmp(v, "community") && strcmp(v, "grid"))
+            return err_field(&call->err, ERR_BAD_REQUEST, "level",
+                             "query parameter 'level' applies to by=region only");
+        if (strcmp(v, "district") && strcmp(v, "street") && strcmp(v, "community") &&
+            strcmp(v, "grid"))
             return err_field(&call->err, ERR_BAD_REQUEST, "level",
                              "query parameter 'level' must be district, street, community or grid");
         p->region_level = v;
@@ -133,7 +142,8 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     else if (!strcmp(v, "all"))
         p->rounds = ASSESS_ROUNDS_ALL;
     else
-        return err_field(&call->err, ERR_BAD_REQUEST, "rounds", "query parameter 'rounds' must be latest or all");
+        return err_field(&call->err, ERR_BAD_REQUEST, "rounds",
+                         "query parameter 'rounds' must be latest or all");
 
     p->k = cf->assess_k / 1000.0;
     if ((v = http_req_query(call->req, "k"))) {
@@ -141,7 +151,8 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
         errno = 0;
         double k = strtod(v, &end);
         if (!*v || *end || errno || !(k >= 0 && k <= 1))
-            return err_field(&call->err, ERR_BAD_REQUEST, "k", "query parameter 'k' must be a number between 0 and 1");
+            return err_field(&call->err, ERR_BAD_REQUEST, "k",
+                             "query parameter 'k' must be a number between 0 and 1");
         p->k = k;
     }
 
@@ -152,12 +163,14 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     if ((v = http_req_query(call->req, "weights"))) {
         double w[ASSESS_TERMS], sum = 0;
         if (assess_parse_weights(v, w) < 0)
-            return err_field(&call->err, ERR_BAD_REQUEST, "weights",
-                             "query parameter 'weights' must be 3 or 4 non-negative numbers (response,solve,satisfy[,on_time])");
+            return err_field(
+                &call->err, ERR_BAD_REQUEST, "weights",
+                "query parameter 'weights' must be 3 or 4 non-negative numbers (response,solve,satisfy[,on_time])");
         for (int i = 0; i < ASSESS_TERMS; i++)
             sum += w[i];
         if (!(sum > 0))
-            return err_field(&call->err, ERR_BAD_REQUEST, "weights", "query parameter 'weights' must not be all 0");
+            return err_field(&call->err, ERR_BAD_REQUEST, "weights",
+                             "query parameter 'weights' must not be all 0");
         memcpy(p->weights, w, sizeof(w));
     }
 
@@ -167,11 +180,13 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     else if (!strcmp(v, "csv") || !strcmp(v, "xlsx"))
         *format = v;
     else
-        return err_field(&call->err, ERR_BAD_REQUEST, "format", "query parameter 'format' must be json, csv or xlsx");
+        return err_field(&call->err, ERR_BAD_REQUEST, "format",
+                         "query parameter 'format' must be json, csv or xlsx");
     return assess_check(p, &call->err);
 }
 
-static int reply_json(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+static int reply_json(struct api_call *call, const struct assess_params *p,
+                      const struct assess_row *rows, size_t n)
 {
     struct jw w;
     jw_init(&w);
@@ -196,12 +211,13 @@ static int reply_json(struct api_call *call, const struct assess_params *p, cons
             const struct column *c = &columns[j];
             if (c->kind == COL_TEXT)
                 jw_kstr(&w, c->key, col_text(&rows[i], c));
-            else if (c->kind == COL_INT && c->offset == offsetof(struct assess_row, rank) && !rows[i].rank)
+            else if (c->kind == COL_INT && c->offset == offsetof(struct assess_row, rank) &&
+                     !rows[i].rank)
                 jw_knull(&w, c->key);
             else if (c->kind == COL_INT)
                 jw_kint(&w, c->key, col_int(&rows[i], c));
             else
-                jw_knum(&w, c->key, col_num(&rows[i], c));   /* NAN → null */
+                jw_knum(&w, c->key, col_num(&rows[i], c)); /* NAN → null */
         }
         jw_obj_end(&w);
     }
@@ -216,8 +232,8 @@ static const char *file_name(struct api_call *call, const struct assess_params *
     clock_format_utc(p->from, from);
     clock_format_utc(p->to, to);
     from[10] = to[10] = '\0';
-    return arena_printf(call->req->arena, "attachment; filename=\"assessment-%s-%s-%s.%s\"", assess_by_name(p->by), from, to,
-                        ext);
+    return arena_printf(call->req->arena, "attachment; filename=\"assessment-%s-%s-%s.%s\"",
+                        assess_by_name(p->by), from, to, ext);
 }
 
 /* A CSV field: quoted when needed; text that a spreadsheet would run as a formula is
@@ -243,11 +259,12 @@ static void csv_text(struct buf *b, const char *s)
     buf_puts(b, "\"");
 }
 
-static int reply_csv(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+static int reply_csv(struct api_call *call, const struct assess_params *p,
+                     const struct assess_row *rows, size_t n)
 {
     struct buf b;
     buf_init(&b);
-    buf_puts(&b, "\xEF\xBB\xBF");   /* BOM: Excel reads the file as UTF-8 */
+    buf_puts(&b, "\xEF\xBB\xBF"); /* BOM: Excel reads the file as UTF-8 */
     for (size_t j = 0; j < NCOLS; j++)
         buf_printf(&b, "%s%s", j ? "," : "", columns[j].key);
     buf_puts(&b, "\r\n");
@@ -263,7 +280,7 @@ static int reply_csv(struct api_call *call, const struct assess_params *p, const
                     buf_printf(&b, "%lld", (long long)col_int(&rows[i], c));
             } else {
                 double v = col_num(&rows[i], c);
-                if (!isnan(v))   /* undefined: empty field */
+                if (!isnan(v)) /* undefined: empty field */
                     buf_printf(&b, c->kind == COL_SCORE ? "%.2f" : "%.4f", v);
             }
         }
@@ -276,7 +293,8 @@ static int reply_csv(struct api_call *call, const struct assess_params *p, const
     return 0;
 }
 
-static int write_workbook(const char *path, const struct assess_params *p, const struct assess_row *rows, size_t n)
+static int write_workbook(const char *path, const struct assess_params *p,
+                          const struct assess_row *rows, size_t n)
 {
     lxw_workbook *wb = workbook_new(path);
     if (!wb)
@@ -336,7 +354,8 @@ static int write_workbook(const char *path, const struct assess_params *p, const
     return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
 }
 
-static int reply_xlsx(struct api_call *call, const struct assess_params *p, const struct assess_row *rows, size_t n)
+static int reply_xlsx(struct api_call *call, const struct assess_params *p,
+                      const struct assess_row *rows, size_t n)
 {
     /* libxlsxwriter 1.1.4 writes only to a file: a private temporary file, read back, removed. */
     const char *dir = getenv("TMPDIR");
@@ -369,7 +388,8 @@ static int reply_xlsx(struct api_call *call, const struct assess_params *p, cons
         return err_set(&call->err, ERR_IO, "cannot write the workbook");
     }
     http_res_header(call->res, "Content-Disposition", file_name(call, p, "xlsx"));
-    http_res_body(call->res, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len,
+    http_res_body(call->res, 200,
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len,
                   HTTP_BODY_FREE);
     return 0;
 }

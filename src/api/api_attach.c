@@ -21,8 +21,8 @@ static int type_is(const char *ct, const char *prefix)
     return ct && strncasecmp(ct, prefix, strlen(prefix)) == 0;
 }
 
-void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime, int64_t size, int width,
-                         int height)
+void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime,
+                         int64_t size, int width, int height)
 {
     char url[64];
     jw_obj(w);
@@ -53,7 +53,8 @@ int api_case_attachment_add(struct api_call *call)
     int rc;
     if (!call->api->d.attach)
         return err_set(&call->err, ERR_UNAVAILABLE, "attachments are not enabled on this server");
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_case_env(call, &env, &actor, &cfg)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = api_case_env(call, &env, &actor, &cfg)) < 0)
         return rc;
     /* Refuse those who may not attach before anything is decoded or written to disk. */
     if ((rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0 ||
@@ -67,16 +68,19 @@ int api_case_attachment_add(struct api_call *call)
         data = part.data;
         len = part.len;
     } else if (!type_is(ct, "image/") && !type_is(ct, "application/octet-stream")) {
-        return err_set(&call->err, ERR_MEDIA_TYPE,
-                       "send the file as the body with 'Content-Type: image/...' (or application/octet-stream), "
-                       "or as one file in multipart/form-data");
+        return err_set(
+            &call->err, ERR_MEDIA_TYPE,
+            "send the file as the body with 'Content-Type: image/...' (or application/octet-stream), "
+            "or as one file in multipart/form-data");
     }
     if (!len)
         return err_field(&call->err, ERR_BAD_REQUEST, "file", "the file is empty");
     if ((rc = attach_store_put(call->api->d.attach, data, len, &f, &call->err)) < 0 ||
-        (rc = case_attach(&env, id, &f, call->api->d.conf->attach_max_per_case, &aid, &call->err)) < 0)
+        (rc = case_attach(&env, id, &f, call->api->d.conf->attach_max_per_case, &aid, &call->err)) <
+            0)
         return rc;
-    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/attachments/%lld", (long long)aid));
+    http_res_header(call->res, "Location",
+                    arena_printf(call->req->arena, "/api/v1/attachments/%lld", (long long)aid));
     struct jw w;
     jw_init(&w);
     api_attachment_json(&w, aid, f.sha256, f.mime, (int64_t)f.size, f.width, f.height);
@@ -100,7 +104,8 @@ static int may_see(struct api_call *call, int64_t attachment_id)
         if (case_visible(&actor, &r))
             return 0;
     }
-    return err_set(&call->err, ERR_FORBIDDEN, "attachment %lld belongs to no case you may see", (long long)attachment_id);
+    return err_set(&call->err, ERR_FORBIDDEN, "attachment %lld belongs to no case you may see",
+                   (long long)attachment_id);
 }
 
 static int send_file(struct api_call *call, int thumbnail)
@@ -111,10 +116,12 @@ static int send_file(struct api_call *call, int thumbnail)
     int fd, rc;
     if (!call->api->d.attach)
         return err_set(&call->err, ERR_UNAVAILABLE, "attachments are not enabled on this server");
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = attach_get(call->conn, id, call->req->arena, &a, &call->err)) < 0 ||
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = attach_get(call->conn, id, call->req->arena, &a, &call->err)) < 0 ||
         (rc = may_see(call, id)) < 0)
         return rc;
-    const char *etag = arena_printf(call->req->arena, "\"%s%s\"", a.sha256, thumbnail ? "-thumb" : "");
+    const char *etag =
+        arena_printf(call->req->arena, "\"%s%s\"", a.sha256, thumbnail ? "-thumb" : "");
     const char *inm = http_req_header(call->req, "If-None-Match");
     http_res_header(call->res, "ETag", etag);
     http_res_header(call->res, "Cache-Control", "private, max-age=31536000, immutable");
@@ -126,7 +133,8 @@ static int send_file(struct api_call *call, int thumbnail)
     struct err e = ERR_INIT;
     rc = attach_store_open_file(call->api->d.attach, a.sha256, thumbnail, &fd, &size, &e);
     if (rc == ERR_NOT_FOUND)
-        return err_set(&call->err, ERR_INTEGRITY, "the stored %s of attachment %lld is missing (%s)",
+        return err_set(&call->err, ERR_INTEGRITY,
+                       "the stored %s of attachment %lld is missing (%s)",
                        thumbnail ? "thumbnail" : "file", (long long)id, e.msg);
     if (rc < 0) {
         call->err = e;

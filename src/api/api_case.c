@@ -21,12 +21,12 @@ static void actor_of(const struct auth_user *u, struct case_actor *a)
     app_actor(u, a);
 }
 
-static int env_of(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+static int env_of(struct api_call *call, struct case_env *env, struct case_actor *actor,
+                  struct case_config *cfg)
 {
     struct app_ctx x = api_ctx(call);
     return app_case_env(&x, env, actor, cfg);
 }
-
 
 static void kid(struct jw *w, const char *key, int64_t id)
 {
@@ -163,7 +163,8 @@ static void members_tail(struct jw *w, const struct case_event_rec *events, size
         jw_key(w, "attachments");
         jw_arr(w);
         for (size_t i = 0; i < natts; i++)
-            api_attachment_json(w, atts[i].id, atts[i].sha256, atts[i].mime, atts[i].size, atts[i].width, atts[i].height);
+            api_attachment_json(w, atts[i].id, atts[i].sha256, atts[i].mime, atts[i].size,
+                                atts[i].width, atts[i].height);
         jw_arr_end(w);
     }
 }
@@ -186,8 +187,9 @@ static const char *run_text(struct arena *a, run_fn *fn, const struct case_rec *
     return text;
 }
 
-static void runs_of(struct arena *a, const struct case_rec *r, const struct case_event_rec *events, size_t nevents,
-                    const struct attach_rec *atts, size_t natts, struct case_runs *out)
+static void runs_of(struct arena *a, const struct case_rec *r, const struct case_event_rec *events,
+                    size_t nevents, const struct attach_rec *atts, size_t natts,
+                    struct case_runs *out)
 {
     out->head = run_text(a, members_head, r);
     out->body = run_text(a, members_body, r);
@@ -209,8 +211,8 @@ static void put_run(struct jw *w, const char *run)
 
 /* The case for viewer 'a'. 'runs' are its viewer-independent parts already serialised, or
  * NULL to write them from 'r' (list views: no timeline, no attachments). */
-static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a, const struct case_runs *runs,
-                      const struct app_suggestion *triage)
+static void case_json(struct jw *w, const struct case_rec *r, const struct case_actor *a,
+                      const struct case_runs *runs, const struct app_suggestion *triage)
 {
     char name[128];
     const char *phone;
@@ -262,7 +264,8 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
 }
 
 /* The case 'r' (already read) with its timeline and attachments, read now. */
-static int reply_case_rec(struct api_call *call, int status, const struct case_rec *r, const struct case_actor *actor)
+static int reply_case_rec(struct api_call *call, int status, const struct case_rec *r,
+                          const struct case_actor *actor)
 {
     struct case_event_rec *ev;
     struct attach_rec *atts;
@@ -270,7 +273,8 @@ static int reply_case_rec(struct api_call *call, int status, const struct case_r
     size_t n, natts;
     int rc;
     if ((rc = case_timeline(call->conn, r->id, call->req->arena, &ev, &n, &call->err)) < 0 ||
-        (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &atts, &natts, &call->err)) < 0)
+        (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &atts, &natts,
+                                   &call->err)) < 0)
         return rc;
     runs_of(call->req->arena, r, ev, n, atts, natts, &runs);
     struct jw w;
@@ -303,7 +307,7 @@ struct case_view {
      * changed under case_view_lock. */
     uint64_t commits;
     uint64_t checked_ns;
-    struct arena arena;          /* everything below lives here */
+    struct arena arena; /* everything below lives here */
     struct case_rec rec;
     struct case_runs runs;
 };
@@ -325,8 +329,8 @@ void api_case_cache_free(struct api *api)
     pthread_mutex_destroy(&api->case_view_lock);
 }
 
-static int view_fill(struct api_call *call, int64_t id, const struct case_stamp *stamp, int64_t org_version,
-                     struct case_view **out)
+static int view_fill(struct api_call *call, int64_t id, const struct case_stamp *stamp,
+                     int64_t org_version, struct case_view **out)
 {
     struct case_view *v = xcalloc(1, sizeof(*v));
     struct case_event_rec *ev;
@@ -342,7 +346,8 @@ static int view_fill(struct api_call *call, int64_t id, const struct case_stamp 
      * key, never older, and the next read (with the newer stamp) refills it. */
     if ((rc = case_get(call->conn, id, &v->arena, &v->rec, &call->err)) < 0 ||
         (rc = case_timeline(call->conn, id, call->req->arena, &ev, &n, &call->err)) < 0 ||
-        (rc = attach_list_for_case(call->conn, id, call->req->arena, &atts, &natts, &call->err)) < 0) {
+        (rc = attach_list_for_case(call->conn, id, call->req->arena, &atts, &natts, &call->err)) <
+            0) {
         view_unref(v);
         return rc;
     }
@@ -376,7 +381,8 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
     unsigned slot = (unsigned)((uint64_t)id % CASE_VIEW_SLOTS);
     pthread_mutex_lock(&api->case_view_lock);
     struct case_view *c = api->case_views[slot];
-    if (view_same(c, id, org_version) && c->commits == commits && now - c->checked_ns < VIEW_RECHECK_NS) {
+    if (view_same(c, id, org_version) && c->commits == commits &&
+        now - c->checked_ns < VIEW_RECHECK_NS) {
         atomic_fetch_add(&c->refs, 1);
         v = c;
     }
@@ -390,8 +396,8 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
         return rc;
     pthread_mutex_lock(&api->case_view_lock);
     c = api->case_views[slot];
-    if (view_same(c, id, org_version) && c->stamp.version == stamp.version && c->stamp.updated_at == stamp.updated_at &&
-        c->stamp.last_event == stamp.last_event) {
+    if (view_same(c, id, org_version) && c->stamp.version == stamp.version &&
+        c->stamp.updated_at == stamp.updated_at && c->stamp.last_event == stamp.last_event) {
         atomic_fetch_add(&c->refs, 1);
         v = c;
         if (commits >= c->commits) {
@@ -405,7 +411,7 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
             return rc;
         v->commits = commits;
         v->checked_ns = now;
-        atomic_fetch_add(&v->refs, 1);   /* one for the cache, one for the caller */
+        atomic_fetch_add(&v->refs, 1); /* one for the cache, one for the caller */
         pthread_mutex_lock(&api->case_view_lock);
         struct case_view *old = api->case_views[slot];
         api->case_views[slot] = v;
@@ -461,13 +467,14 @@ static int create_reply(struct api_call *call, struct api_write *w)
     return cw->reply(call, app_intake_created(cw->it), app_intake_actor(cw->it), cw->reply_ctx);
 }
 
-int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *reply_ctx)
+int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply,
+                    void *reply_ctx)
 {
     return api_case_intake_also(call, in, NULL, NULL, reply, reply_ctx);
 }
 
-int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
-                         api_intake_reply_fn *reply, void *reply_ctx)
+int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also,
+                         void *also_ctx, api_intake_reply_fn *reply, void *reply_ctx)
 {
     struct create_write *cw = arena_alloc(call->req->arena, sizeof(*cw));
     struct app_ctx x = api_ctx(call);
@@ -482,11 +489,12 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
     return api_write_defer(call, &cw->w);
 }
 
-static int created_json(struct api_call *call, const struct case_created *out, const struct case_actor *actor,
-                        void *ctx)
+static int created_json(struct api_call *call, const struct case_created *out,
+                        const struct case_actor *actor, void *ctx)
 {
     (void)ctx;
-    http_res_header(call->res, "Location", arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out->id));
+    http_res_header(call->res, "Location",
+                    arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out->id));
     return reply_case(call, 201, out->id, actor);
 }
 
@@ -499,8 +507,9 @@ int api_case_create(struct api_call *call)
     const json_t *citizen = json_get(call->body, "citizen");
     int ch = case_channel_from_name(json_get_str(call->body, "channel"));
     if (ch < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "channel",
-                         "field 'channel' must be hotline, web, app, wechat, grid, sensor, open311 or other");
+        return err_field(
+            &call->err, ERR_BAD_REQUEST, "channel",
+            "field 'channel' must be hotline, web, app, wechat, grid, sensor, open311 or other");
     in.channel = (enum case_channel)ch;
     in.title = json_get_str(call->body, "title");
     in.description = json_get_str(call->body, "description");
@@ -508,16 +517,20 @@ int api_case_create(struct api_call *call)
     in.urgency = -1;
     const char *urg = json_get_str(call->body, "urgency");
     if (urg && (in.urgency = case_urgency_from_name(urg)) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "urgency", "field 'urgency' must be normal, urgent or emergency");
-    int has_lat = json_get(call->body, "lat") != NULL, has_lon = json_get(call->body, "lon") != NULL;
+        return err_field(&call->err, ERR_BAD_REQUEST, "urgency",
+                         "field 'urgency' must be normal, urgent or emergency");
+    int has_lat = json_get(call->body, "lat") != NULL,
+        has_lon = json_get(call->body, "lon") != NULL;
     if (has_lat != has_lon)
-        return err_field(&call->err, ERR_BAD_REQUEST, has_lat ? "lon" : "lat", "'lat' and 'lon' come together");
+        return err_field(&call->err, ERR_BAD_REQUEST, has_lat ? "lon" : "lat",
+                         "'lat' and 'lon' come together");
     in.has_location = has_lat;
     in.lat = json_get_num(call->body, "lat", 0);
     in.lon = json_get_num(call->body, "lon", 0);
     in.address = json_get_str(call->body, "address");
     in.region_id = json_get_int(call->body, "region_id", 0);
-    if (!in.region_id && in.has_location && (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
+    if (!in.region_id && in.has_location &&
+        (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
         return rc;
     if (citizen) {
         in.citizen_name = json_get_str(citizen, "name");
@@ -542,8 +555,8 @@ int api_case_create(struct api_call *call)
 
 /* A comma-separated list of names ("new,dispatched") as a bitmask; ERR_BAD_REQUEST names the
  * parameter. Absent: 0. */
-static int query_names(struct api_call *call, const char *param, int (*from_name)(const char *), int count,
-                       const char *allowed, unsigned *mask)
+static int query_names(struct api_call *call, const char *param, int (*from_name)(const char *),
+                       int count, const char *allowed, unsigned *mask)
 {
     const char *v = http_req_query(call->req, param);
     *mask = 0;
@@ -553,12 +566,13 @@ static int query_names(struct api_call *call, const char *param, int (*from_name
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int i = from_name(t);
         if (i < 0 || i >= count)
-            return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s': '%s' is not one of %s", param,
-                             t, allowed);
+            return err_field(&call->err, ERR_BAD_REQUEST, param,
+                             "query parameter '%s': '%s' is not one of %s", param, t, allowed);
         *mask |= 1u << i;
     }
     if (!*mask)
-        return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s' is empty", param);
+        return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s' is empty",
+                         param);
     return 0;
 }
 
@@ -568,7 +582,8 @@ static int query_time(struct api_call *call, const char *param, int64_t *out)
     *out = 0;
     if (v && (clock_parse_rfc3339(v, out) < 0 || *out <= 0))
         return err_field(&call->err, ERR_BAD_REQUEST, param,
-                         "query parameter '%s' must be an RFC 3339 time or a date (2026-09-24)", param);
+                         "query parameter '%s' must be an RFC 3339 time or a date (2026-09-24)",
+                         param);
     return 0;
 }
 
@@ -583,7 +598,8 @@ static int query_bool(struct api_call *call, const char *param, int *out)
     else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
         *out = -1;
     else
-        return err_field(&call->err, ERR_BAD_REQUEST, param, "query parameter '%s' must be true or false", param);
+        return err_field(&call->err, ERR_BAD_REQUEST, param,
+                         "query parameter '%s' must be true or false", param);
     return 0;
 }
 
@@ -600,13 +616,15 @@ int api_case_list(struct api_call *call)
     char next[CASE_CURSOR_MAX];
     const char *s;
 
-    if ((rc = query_names(call, "state", case_state_from_name, CASE_STATE_COUNT,
-                          "new, dispatched, returned, processing, hanging, replied, rectifying, closed, cancelled, merged",
-                          &f.states)) < 0 ||
+    if ((rc = query_names(
+             call, "state", case_state_from_name, CASE_STATE_COUNT,
+             "new, dispatched, returned, processing, hanging, replied, rectifying, closed, cancelled, merged",
+             &f.states)) < 0 ||
         (rc = query_names(call, "channel", case_channel_from_name, CASE_CHANNEL_COUNT,
-                          "hotline, web, app, wechat, grid, sensor, open311, other", &f.channels)) < 0 ||
-        (rc = query_names(call, "urgency", case_urgency_from_name, CU_EMERGENCY + 1, "normal, urgent, emergency",
-                          &f.urgencies)) < 0)
+                          "hotline, web, app, wechat, grid, sensor, open311, other", &f.channels)) <
+            0 ||
+        (rc = query_names(call, "urgency", case_urgency_from_name, CU_EMERGENCY + 1,
+                          "normal, urgent, emergency", &f.urgencies)) < 0)
         return rc;
     if ((rc = api_query_int(call, "category", 0, 1, INT64_MAX, &f.category_id)) < 0 ||
         (rc = api_query_int(call, "department", 0, 1, INT64_MAX, &f.department_id)) < 0 ||
@@ -614,16 +632,20 @@ int api_case_list(struct api_call *call)
         (rc = api_query_int(call, "limit", CASE_LIST_DEFAULT, 1, CASE_LIST_MAX, &v)) < 0)
         return rc;
     f.limit = (int)v;
-    if ((rc = query_bool(call, "overdue", &f.overdue)) < 0 || (rc = query_bool(call, "mine", &mine)) < 0 ||
-        (rc = query_time(call, "from", &f.created_from)) < 0 || (rc = query_time(call, "to", &f.created_to)) < 0)
+    if ((rc = query_bool(call, "overdue", &f.overdue)) < 0 ||
+        (rc = query_bool(call, "mine", &mine)) < 0 ||
+        (rc = query_time(call, "from", &f.created_from)) < 0 ||
+        (rc = query_time(call, "to", &f.created_to)) < 0)
         return rc;
     f.mine = mine > 0;
     if ((s = http_req_query(call->req, "queue")) && (rc = case_queue_from_name(s)) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "queue",
-                         "query parameter 'queue' must be to_sign, to_handle, overdue, to_dispatch, returned, pending or mine");
+        return err_field(
+            &call->err, ERR_BAD_REQUEST, "queue",
+            "query parameter 'queue' must be to_sign, to_handle, overdue, to_dispatch, returned, pending or mine");
     f.queue = s ? (enum case_queue)rc : CQ_NONE;
     if ((s = http_req_query(call->req, "sort")) && (rc = case_sort_from_name(s)) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "sort", "query parameter 'sort' must be created, deadline or updated");
+        return err_field(&call->err, ERR_BAD_REQUEST, "sort",
+                         "query parameter 'sort' must be created, deadline or updated");
     f.sort = s ? (enum case_sort)rc : CASE_SORT_CREATED;
     /* An empty search box is no search. */
     if ((s = http_req_query(call->req, "q")) && *s)
@@ -659,8 +681,10 @@ int api_case_get(struct api_call *call)
      * is checked here, on the same record, with the same message. */
     actor_of(call->user, &actor);
     if (!case_visible(&actor, &v->rec)) {
-        rc = err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope (own cases, your departments' or your region's)",
-                     v->rec.number);
+        rc =
+            err_set(&call->err, ERR_FORBIDDEN,
+                    "case %s is outside your scope (own cases, your departments' or your region's)",
+                    v->rec.number);
     } else {
         struct jw w;
         jw_init(&w);
@@ -688,7 +712,8 @@ int api_case_contact(struct api_call *call)
     if ((rc = case_reveal_phone(&env, id, call->req->arena, &phone, &call->err)) < 0)
         return rc;
     /* Every reveal of the full number is audited, in its own transaction. */
-    if ((rc = api_audit_only(call, "case.contact.reveal", arena_printf(call->req->arena, "case/%lld", (long long)id), NULL)) < 0)
+    if ((rc = api_audit_only(call, "case.contact.reveal",
+                             arena_printf(call->req->arena, "case/%lld", (long long)id), NULL)) < 0)
         return rc;
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;
@@ -703,7 +728,8 @@ int api_case_contact(struct api_call *call)
 /* Public: the number alone reveals nothing; with the check code, the progress without names. */
 int api_case_lookup(struct api_call *call)
 {
-    const char *number = http_req_query(call->req, "number"), *code = http_req_query(call->req, "check_code");
+    const char *number = http_req_query(call->req, "number"),
+               *code = http_req_query(call->req, "check_code");
     struct case_rec r;
     struct case_event_rec *ev;
     size_t n;
@@ -772,17 +798,21 @@ int api_case_action(struct api_call *call)
     /* The route has no SCOPE_CASE check (it would read the case once more): the case is read
      * once, here; its scope is checked on that record before the body, as the route did, and
      * the action is taken on it. The reply shows the case as the action left it. */
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
         return rc;
     actor_of(call->user, &actor);
     if (!case_visible(&actor, &r))
-        return err_set(&call->err, ERR_FORBIDDEN, "case %s is outside your scope (own cases, your departments' or your region's)",
-                       r.number);
+        return err_set(
+            &call->err, ERR_FORBIDDEN,
+            "case %s is outside your scope (own cases, your departments' or your region's)",
+            r.number);
     if ((rc = json_check(call->body, action_fields, &call->err)) < 0)
         return rc;
     int a = case_action_from_name(json_get_str(call->body, "action"));
     if (a < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "action", "unknown action '%s'", json_get_str(call->body, "action"));
+        return err_field(&call->err, ERR_BAD_REQUEST, "action", "unknown action '%s'",
+                         json_get_str(call->body, "action"));
     in.action = (enum case_action)a;
     in.version = json_get_int(call->body, "version", 0);
     /* One free-text slot, named as the action's users call it. */
@@ -798,15 +828,18 @@ int api_case_action(struct api_call *call)
     in.category_id = json_get_int(call->body, "category", 0);
     const char *until = json_get_str(call->body, "until");
     if (until && clock_parse_rfc3339(until, &in.until) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "until", "field 'until' must be an RFC 3339 time");
+        return err_field(&call->err, ERR_BAD_REQUEST, "until",
+                         "field 'until' must be an RFC 3339 time");
     in.result = json_get_str(call->body, "result");
-    in.contacted = json_has(call->body, "contacted") ? json_get_bool(call->body, "contacted", 0) : -1;
+    in.contacted =
+        json_has(call->body, "contacted") ? json_get_bool(call->body, "contacted", 0) : -1;
     in.solved = json_has(call->body, "solved") ? json_get_bool(call->body, "solved", 0) : -1;
     const char *sat = json_get_str(call->body, "satisfaction");
     int s = sat ? case_satisfaction_from_name(sat) : 0;
     if (s < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "satisfaction",
-                         "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
+        return err_field(
+            &call->err, ERR_BAD_REQUEST, "satisfaction",
+            "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
     in.satisfaction = (enum case_satisfaction)s;
     in.master_id = json_get_int(call->body, "master", 0);
     if ((rc = env_of(call, &env, &actor, &cfg)) < 0 ||
@@ -856,7 +889,8 @@ int api_case_actions_meta(struct api_call *call)
         /* Admins may take every action. */
         roles_json(&w, "roles", info->roles | ROLE_ADMIN);
         roles_json(&w, "bound_roles", info->binding == CASE_BIND_NONE ? 0 : info->bound_roles);
-        jw_kbool(&w, "department_bound", info->binding == CASE_BIND_LEAD || info->binding == CASE_BIND_INVOLVED);
+        jw_kbool(&w, "department_bound",
+                 info->binding == CASE_BIND_LEAD || info->binding == CASE_BIND_INVOLVED);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
@@ -899,11 +933,13 @@ int api_test_clock(struct api_call *call)
     int64_t t;
     int rc;
     if (!call->api->d.conf->test_clock)
-        return err_set(&call->err, ERR_NOT_FOUND, "the test clock is disabled (setting test_clock)");
+        return err_set(&call->err, ERR_NOT_FOUND,
+                       "the test clock is disabled (setting test_clock)");
     if ((rc = json_check(call->body, clock_fields, &call->err)) < 0)
         return rc;
     if (clock_parse_rfc3339(json_get_str(call->body, "now"), &t) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "now", "field 'now' must be an RFC 3339 time");
+        return err_field(&call->err, ERR_BAD_REQUEST, "now",
+                         "field 'now' must be an RFC 3339 time");
     app_clock_set(call->api->app, t);
     struct jw w;
     jw_init(&w);

@@ -15,7 +15,8 @@ int api_page_query(struct api_call *call, int64_t def_limit, int64_t max_limit, 
     int rc;
     /* ?offset= is the older spelling of the cursor (the category list had it first). */
     const char *name = http_req_query(call->req, "cursor") ? "cursor" : "offset";
-    if ((rc = api_query_int(call, "limit", def_limit ? def_limit : max_limit, 1, max_limit, &p->limit)) < 0 ||
+    if ((rc = api_query_int(call, "limit", def_limit ? def_limit : max_limit, 1, max_limit,
+                            &p->limit)) < 0 ||
         (rc = api_query_int(call, name, 0, 0, INT64_MAX, &offset)) < 0)
         return rc;
     p->offset = offset;
@@ -70,8 +71,8 @@ int api_crud_state(struct api_call *call, const struct api_resource *r, int64_t 
     return rc;
 }
 
-int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb, int64_t id,
-                    const char *before)
+int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb,
+                    int64_t id, const char *before)
 {
     struct jw w;
     jw_init(&w);
@@ -90,11 +91,13 @@ int api_crud_commit(struct api_call *call, const struct api_resource *r, const c
         r->changed(call, id);
     int created = strcmp(verb, "create") == 0;
     if (created && r->path)
-        http_res_header(call->res, "Location", arena_printf(call->req->arena, "%s/%lld", r->path, (long long)id));
+        http_res_header(call->res, "Location",
+                        arena_printf(call->req->arena, "%s/%lld", r->path, (long long)id));
     return api_reply(call, created ? 201 : 200, &w);
 }
 
-int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id, const char *before)
+int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id,
+                     const char *before)
 {
     const char *action = arena_printf(call->req->arena, "%s.delete", r->name);
     int rc = api_commit(call, action, target_of(call, r, id), before, NULL);

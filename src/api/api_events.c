@@ -30,7 +30,7 @@ struct event_sub {
     unsigned roles;
     int64_t depts[AUTH_MAX_DEPTS];
     int ndepts;
-    int64_t min_id;               /* ids up to this one were replayed: skip them live */
+    int64_t min_id; /* ids up to this one were replayed: skip them live */
     struct event_sub *next;
 };
 
@@ -165,7 +165,8 @@ int api_events_stream(struct api_call *call)
      * either in the replay (and skipped live through min_id) or arrives live, never both. */
     pthread_mutex_lock(&api->events_lock);
     if (after > 0) {
-        int rc = notify_list_after(call->conn, after, REPLAY_MAX, call->req->arena, &items, &call->err);
+        int rc =
+            notify_list_after(call->conn, after, REPLAY_MAX, call->req->arena, &items, &call->err);
         if (rc < 0) {
             pthread_mutex_unlock(&api->events_lock);
             free(s);

@@ -36,16 +36,16 @@ struct cached_body {
 
 struct cached_response {
     const char *route;
-    char *key;                   /* query string the body was built for */
+    char *key; /* query string the body was built for */
     int64_t version;
     struct cached_body *body;
-    struct cached_body *gz;      /* gzip of body; NULL when small or incompressible */
+    struct cached_body *gz; /* gzip of body; NULL when small or incompressible */
     char etag[32];
     char etag_gz[40];
 };
 
 struct api {
-    struct app *app;             /* the running application (src/app): everything but HTTP */
+    struct app *app; /* the running application (src/app): everything but HTTP */
     /* The app's dependencies, for handlers (borrowed from the app). */
     struct {
         const struct conf *conf;
@@ -74,17 +74,17 @@ struct api_call {
     struct http_req *req;
     struct http_res *res;
     const struct api_route *route;
-    struct auth_user *user;      /* NULL on public routes without a session */
-    int cookie_auth;             /* the session came from the cookie, not a bearer header */
+    struct auth_user *user; /* NULL on public routes without a session */
+    int cookie_auth;        /* the session came from the cookie, not a bearer header */
     const char *token;
     struct store_conn *conn;
-    json_t *body;                /* parsed when the route has ROUTE_JSON */
-    struct http_form form;       /* parsed when the route has ROUTE_FORM */
-    const void *client;          /* who a route attribute's own authentication found (ROUTE_O311_KEY:
+    json_t *body;          /* parsed when the route has ROUTE_JSON */
+    struct http_form form; /* parsed when the route has ROUTE_FORM */
+    const void *client;    /* who a route attribute's own authentication found (ROUTE_O311_KEY:
                                   * the struct open311_client); NULL otherwise */
-    const struct app_suggestion *triage;   /* intake: what triage suggested */
-    int in_tx;                   /* a write transaction is open */
-    int64_t cache_version;       /* org_version when the call started */
+    const struct app_suggestion *triage; /* intake: what triage suggested */
+    int in_tx;                           /* a write transaction is open */
+    int64_t cache_version;               /* org_version when the call started */
     int64_t now;
     struct err err;
 };
@@ -93,26 +93,27 @@ struct api_call {
 typedef int api_fn(struct api_call *call);
 
 enum api_scope {
-    SCOPE_NONE,         /* the role is enough */
-    SCOPE_SELF,         /* {id} must be the caller, unless admin */
-    SCOPE_DEPARTMENT,   /* {id} must be one of the caller's departments if the caller is department-bound */
-    SCOPE_REGION,       /* {id} must be inside (or above) the caller's region if the caller is region-bound */
-    SCOPE_CASE,         /* case {id} must be visible to the caller (case_visible: own, department, region) */
+    SCOPE_NONE,       /* the role is enough */
+    SCOPE_SELF,       /* {id} must be the caller, unless admin */
+    SCOPE_DEPARTMENT, /* {id} must be one of the caller's departments if the caller is department-bound */
+    SCOPE_REGION, /* {id} must be inside (or above) the caller's region if the caller is region-bound */
+    SCOPE_CASE, /* case {id} must be visible to the caller (case_visible: own, department, region) */
 };
 
 enum api_route_flags {
-    ROUTE_JSON = 1 << 0,          /* body is a JSON object, parsed into call->body */
-    ROUTE_LOOPBACK = 1 << 1,      /* public from 127.0.0.1 / ::1, else needs the roles */
-    ROUTE_FORM = 1 << 2,          /* body is a form (URL-encoded or multipart), parsed into call->form */
-    ROUTE_O311_KEY = 1 << 3,      /* the caller is an Open311 client, authenticated by the api_key of its form */
-    ROUTE_O311_ERRORS = 1 << 4,   /* errors in the Open311 format of the path's suffix */
+    ROUTE_JSON = 1 << 0,     /* body is a JSON object, parsed into call->body */
+    ROUTE_LOOPBACK = 1 << 1, /* public from 127.0.0.1 / ::1, else needs the roles */
+    ROUTE_FORM = 1 << 2,     /* body is a form (URL-encoded or multipart), parsed into call->form */
+    ROUTE_O311_KEY =
+        1 << 3, /* the caller is an Open311 client, authenticated by the api_key of its form */
+    ROUTE_O311_ERRORS = 1 << 4, /* errors in the Open311 format of the path's suffix */
 };
 
 struct api_route {
     enum http_method method;
     const char *pattern;
     api_fn *fn;
-    unsigned roles;               /* 0 = public */
+    unsigned roles; /* 0 = public */
     enum api_scope scope;
     unsigned flags;
 };
@@ -133,14 +134,15 @@ typedef void api_error_fn(struct http_res *res, const struct err *err, struct ht
  */
 struct api_route_attr {
     unsigned flag;
-    api_fn *authenticate;         /* NULL: sessions, as for every route */
-    api_error_fn *error;          /* NULL: the API's JSON error */
-    const char *prefix;           /* NULL: none */
+    api_fn *authenticate; /* NULL: sessions, as for every route */
+    api_error_fn *error;  /* NULL: the API's JSON error */
+    const char *prefix;   /* NULL: none */
 };
 extern const struct api_route_attr api_route_attrs[];
 
 /* Answer 'err' in the format of route 'r' (NULL when no route matched: by the path's prefix). */
-void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res, const struct err *err);
+void api_error_answer(const struct api_route *r, struct http_req *req, struct http_res *res,
+                      const struct err *err);
 
 /* The region a point lies in, through the same index as /regions/locate; 0 outside. */
 int api_locate_region(struct api_call *call, double lat, double lon, int64_t *region_id);
@@ -152,11 +154,12 @@ struct case_actor;
 struct case_config;
 /* Drops the case view cache (api_free). */
 void api_case_cache_free(struct api *api);
-int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor, struct case_config *cfg);
+int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor,
+                 struct case_config *cfg);
 
 /* One attachment as the API shows it: id, hash, type, size, dimensions and its two URLs. */
-void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime, int64_t size, int width,
-                         int height);
+void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime,
+                         int64_t size, int width, int height);
 
 /*
  * Intake, shared by every channel's endpoint (JSON API, Open311): validates nothing of the
@@ -168,15 +171,15 @@ struct case_new;
 struct case_created;
 typedef int api_intake_reply_fn(struct api_call *call, const struct case_created *created,
                                 const struct case_actor *actor, void *ctx);
-int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply, void *ctx);
+int api_case_intake(struct api_call *call, const struct case_new *in, api_intake_reply_fn *reply,
+                    void *ctx);
 /* The same, with 'also(c, created, also_ctx, err)' run on the writer thread right after the
  * case is created, in its transaction: a channel's own records about the case (Open311's
  * token and attributes) commit with it or not at all. also_ctx must live in the request arena
  * and own copies of what it needs. */
 typedef app_intake_also_fn api_intake_also_fn;
-int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also, void *also_ctx,
-                         api_intake_reply_fn *reply, void *ctx);
-
+int api_case_intake_also(struct api_call *call, const struct case_new *in, api_intake_also_fn *also,
+                         void *also_ctx, api_intake_reply_fn *reply, void *ctx);
 
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
@@ -272,7 +275,8 @@ int api_commit(struct api_call *call, const char *action, const char *target, co
 void api_rollback(struct api_call *call);
 
 /* Audit an action that wrote through its own transaction (login). */
-int api_audit_only(struct api_call *call, const char *action, const char *target, const char *after);
+int api_audit_only(struct api_call *call, const char *action, const char *target,
+                   const char *after);
 
 /*
  * Writes through the group-commit writer (api_write.c). The handler allocates its own struct
@@ -293,7 +297,7 @@ struct api_write {
     struct store_job job;
     api_write_run_fn *run;
     api_write_reply_fn *reply;
-    struct api_call call;        /* the deferred call (no body, connection or response) */
+    struct api_call call; /* the deferred call (no body, connection or response) */
 };
 int api_write_defer(struct api_call *call, struct api_write *w);
 
@@ -331,25 +335,26 @@ void api_open311_init(void);
  *     return api_crud_deleted(call, &res, id, before);                 204
  */
 struct api_page {
-    int64_t limit;    /* items per page */
-    int64_t offset;   /* position of the first; next_cursor carries the next one */
+    int64_t limit;  /* items per page */
+    int64_t offset; /* position of the first; next_cursor carries the next one */
 };
 /* ?limit= (def_limit, or max_limit when 0) within [1, max_limit] and ?cursor= (?offset=). */
 int api_page_query(struct api_call *call, int64_t def_limit, int64_t max_limit, struct api_page *p);
 size_t api_page_from(const struct api_page *p, size_t n);
 size_t api_page_to(const struct api_page *p, size_t n);
-void api_list_begin(struct jw *w);                                  /* jw_init + {"items":[ */
-void api_list_end(struct jw *w, int64_t total, const char *next_cursor);   /* NULL/"" → null */
+void api_list_begin(struct jw *w);                                       /* jw_init + {"items":[ */
+void api_list_end(struct jw *w, int64_t total, const char *next_cursor); /* NULL/"" → null */
 /* The end of a page of an n-item list loaded whole (p NULL: everything was written). */
 void api_list_end_page(struct api_call *call, struct jw *w, const struct api_page *p, size_t n);
 
 /* Reads record 'id' and writes its JSON to 'w'; ERR_NOT_FOUND when there is none. */
 typedef int api_render_fn(struct api_call *call, int64_t id, struct jw *w);
 struct api_resource {
-    const char *name;          /* audit action "<name>.<verb>" on target "<name>/<id>" */
-    const char *path;          /* collection URL, for Location on create; NULL for none */
-    api_render_fn *render;     /* the reply body and the audit state */
-    void (*changed)(struct api_call *call, int64_t id);   /* after commit (cache drops); may be NULL */
+    const char *name;      /* audit action "<name>.<verb>" on target "<name>/<id>" */
+    const char *path;      /* collection URL, for Location on create; NULL for none */
+    api_render_fn *render; /* the reply body and the audit state */
+    void (*changed)(struct api_call *call,
+                    int64_t id); /* after commit (cache drops); may be NULL */
 };
 /* GET {id}: the rendered record. */
 int api_crud_get(struct api_call *call, const struct api_resource *r);
@@ -357,10 +362,11 @@ int api_crud_get(struct api_call *call, const struct api_resource *r);
 int api_crud_state(struct api_call *call, const struct api_resource *r, int64_t id, char **out);
 /* In the open write transaction after the domain change: render once, commit with the audit
  * entry, answer with the same text (201 and Location for verb "create", else 200). */
-int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb, int64_t id,
-                    const char *before);
+int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb,
+                    int64_t id, const char *before);
 /* Commit a deletion's audit entry and answer 204. */
-int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id, const char *before);
+int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id,
+                     const char *before);
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);

@@ -43,4 +43,3 @@ void api_set_server(struct api *api, struct http_server *server)
 {
     api->server = server;
 }
-

@@ -52,7 +52,8 @@ static void out_init(struct out *o, int xml, struct arena *a)
         o->x = xmlNewTextWriterMemory(o->buf, 0);
         /* Written by hand: libxml2 would spell the encoding "UTF-8", the spec's examples
          * (and some strict clients) "utf-8". The writer then emits UTF-8 unchanged. */
-        xmlTextWriterWriteRaw(o->x, (const xmlChar *)"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        xmlTextWriterWriteRaw(o->x,
+                              (const xmlChar *)"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     } else {
         jw_init(&o->j);
     }
@@ -155,7 +156,8 @@ static void out_int(struct out *o, const char *key, int64_t v)
 static void out_bool(struct out *o, const char *key, int v)
 {
     if (o->xml)
-        xmlTextWriterWriteElement(o->x, (const xmlChar *)key, (const xmlChar *)(v ? "true" : "false"));
+        xmlTextWriterWriteElement(o->x, (const xmlChar *)key,
+                                  (const xmlChar *)(v ? "true" : "false"));
     else
         jw_kbool(&o->j, key, v);
 }
@@ -228,11 +230,13 @@ void api_open311_error(struct http_res *res, const struct err *e, struct http_re
         xmlFreeTextWriter(o.x);
         o.x = NULL;
         size_t len = (size_t)xmlBufferLength(o.buf);
-        http_res_body(res, status, xml_type, arena_strndup(req->arena, (const char *)xmlBufferContent(o.buf), len), len,
+        http_res_body(res, status, xml_type,
+                      arena_strndup(req->arena, (const char *)xmlBufferContent(o.buf), len), len,
                       HTTP_BODY_ARENA);
     } else {
         size_t len = o.j.b.len;
-        http_res_body(res, status, json_type, arena_strndup(req->arena, o.j.b.p, len), len, HTTP_BODY_ARENA);
+        http_res_body(res, status, json_type, arena_strndup(req->arena, o.j.b.p, len), len,
+                      HTTP_BODY_ARENA);
     }
     out_release(&o);
 }
@@ -243,7 +247,8 @@ static int split_file(struct api_call *call, const char **name, int *xml)
     const char *file = http_req_param(call->req, "file");
     const char *dot = file ? strrchr(file, '.') : NULL;
     if (!dot || (strcmp(dot, ".xml") != 0 && strcmp(dot, ".json") != 0))
-        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s: the format suffix is .xml or .json",
+        return err_set(&call->err, ERR_NOT_FOUND,
+                       "no Open311 resource %s: the format suffix is .xml or .json",
                        call->req->path);
     *xml = strcmp(dot, ".xml") == 0;
     *name = arena_strndup(call->req->arena, file, (size_t)(dot - file));
@@ -255,7 +260,8 @@ static int format_of(struct api_call *call, int *xml)
 {
     const char *fmt = http_req_param(call->req, "fmt");
     if (!fmt || (strcmp(fmt, "xml") != 0 && strcmp(fmt, "json") != 0))
-        return err_set(&call->err, ERR_NOT_FOUND, "no Open311 resource %s: the format suffix is .xml or .json",
+        return err_set(&call->err, ERR_NOT_FOUND,
+                       "no Open311 resource %s: the format suffix is .xml or .json",
                        call->req->path);
     *xml = strcmp(fmt, "xml") == 0;
     return 0;
@@ -272,8 +278,8 @@ static int check_jurisdiction(struct api_call *call, const char *v)
 {
     const char *ours = call->api->d.conf->open311_jurisdiction;
     if (v && *v && strcmp(v, ours) != 0)
-        return err_field(&call->err, ERR_NOT_FOUND, "jurisdiction_id", "jurisdiction_id '%.60s' not found (this endpoint serves '%s')",
-                         v, ours);
+        return err_field(&call->err, ERR_NOT_FOUND, "jurisdiction_id",
+                         "jurisdiction_id '%.60s' not found (this endpoint serves '%s')", v, ours);
     return 0;
 }
 
@@ -282,12 +288,14 @@ static int query_time(struct api_call *call, const char *name, int64_t *out)
     const char *v = query(call, name);
     *out = 0;
     if (v && (clock_parse_rfc3339(v, out) < 0 || *out <= 0))
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be a W3C datetime such as 2026-12-02T08:00:00+08:00", name);
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "%s must be a W3C datetime such as 2026-12-02T08:00:00+08:00", name);
     return 0;
 }
 
 /* A positive integer parameter up to 'max'; empty or absent → def. */
-static int query_int(struct api_call *call, const char *name, int64_t def, int64_t max, int64_t *out)
+static int query_int(struct api_call *call, const char *name, int64_t def, int64_t max,
+                     int64_t *out)
 {
     const char *v = query(call, name);
     char *end;
@@ -296,7 +304,8 @@ static int query_int(struct api_call *call, const char *name, int64_t def, int64
         return 0;
     long long n = strtoll(v, &end, 10);
     if (*end || n < 1 || n > max)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an integer from 1 to %lld", name, (long long)max);
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an integer from 1 to %lld",
+                         name, (long long)max);
     *out = n;
     return 0;
 }
@@ -306,13 +315,16 @@ static int query_int(struct api_call *call, const char *name, int64_t def, int64
 static int date_window(struct api_call *call, int64_t *start, int64_t *end)
 {
     int rc;
-    if ((rc = query_time(call, "start_date", start)) < 0 || (rc = query_time(call, "end_date", end)) < 0)
+    if ((rc = query_time(call, "start_date", start)) < 0 ||
+        (rc = query_time(call, "end_date", end)) < 0)
         return rc;
     if (*start && *end) {
         if (*end < *start)
-            return err_field(&call->err, ERR_BAD_REQUEST, "end_date", "end_date is before start_date");
+            return err_field(&call->err, ERR_BAD_REQUEST, "end_date",
+                             "end_date is before start_date");
         if (*end - *start > OPEN311_WINDOW)
-            return err_field(&call->err, ERR_BAD_REQUEST, "end_date", "start_date and end_date are at most 90 days apart");
+            return err_field(&call->err, ERR_BAD_REQUEST, "end_date",
+                             "start_date and end_date are at most 90 days apart");
     } else if (*start) {
         *end = *start + OPEN311_WINDOW;
     } else {
@@ -372,8 +384,9 @@ int api_open311_discovery(struct api_call *call)
     out_obj(&o, "discovery", 0);
     out_str(&o, "changeset", cs);
     out_str(&o, "contact", call->api->d.conf->open311_contact);
-    out_str(&o, "key_service", "API keys are issued per client by the administrators of this gridloop installation "
-                               "(POST /api/v1/open311/clients); ask the contact above");
+    out_str(&o, "key_service",
+            "API keys are issued per client by the administrators of this gridloop installation "
+            "(POST /api/v1/open311/clients); ask the contact above");
     out_list(&o, "endpoints", 1);
     out_obj(&o, "endpoint", 0);
     out_str(&o, "specification", spec_url);
@@ -423,7 +436,8 @@ int api_open311_service(struct api_call *call)
     size_t n;
     const char *code;
     int xml, rc;
-    if ((rc = split_file(call, &code, &xml)) < 0 || (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 ||
+    if ((rc = split_file(call, &code, &xml)) < 0 ||
+        (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 ||
         (rc = open311_service_get(call->conn, code, call->req->arena, &sv, &call->err)) < 0 ||
         (rc = open311_attrs(call->conn, sv.category_id, call->req->arena, &at, &n, &call->err)) < 0)
         return rc;
@@ -540,8 +554,8 @@ static int requests_list(struct api_call *call, int xml)
                 else if (strcmp(st[i], "closed") == 0)
                     q.status |= 2;
                 else
-                    return err_field(&call->err, ERR_BAD_REQUEST, "status", "status must be open, closed or both, not '%.40s'",
-                                     st[i]);
+                    return err_field(&call->err, ERR_BAD_REQUEST, "status",
+                                     "status must be open, closed or both, not '%.40s'", st[i]);
             }
         }
     }
@@ -557,13 +571,15 @@ int api_open311_request(struct api_call *call)
     const char *id;
     size_t n;
     int xml, rc;
-    if ((rc = split_file(call, &id, &xml)) < 0 || (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0)
+    if ((rc = split_file(call, &id, &xml)) < 0 ||
+        (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0)
         return rc;
     q.ids = &id;
     if ((rc = open311_requests_find(call->conn, &q, call->req->arena, &r, &n, &call->err)) < 0)
         return rc;
     if (!n)
-        return err_field(&call->err, ERR_NOT_FOUND, "service_request_id", "service_request_id '%.40s' not found", id);
+        return err_field(&call->err, ERR_NOT_FOUND, "service_request_id",
+                         "service_request_id '%.40s' not found", id);
     return reply_requests(call, xml, r, n);
 }
 
@@ -571,7 +587,8 @@ int api_open311_token(struct api_call *call)
 {
     const char *token, *id;
     int xml, rc;
-    if ((rc = split_file(call, &token, &xml)) < 0 || (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 ||
+    if ((rc = split_file(call, &token, &xml)) < 0 ||
+        (rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 ||
         (rc = open311_token_lookup(call->conn, token, call->req->arena, &id, &call->err)) < 0)
         return rc;
     struct out o;
@@ -591,8 +608,10 @@ static int updates_list(struct api_call *call, int xml)
     int64_t start, end;
     size_t n;
     int rc;
-    if ((rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 || (rc = date_window(call, &start, &end)) < 0 ||
-        (rc = open311_updates_find(call->conn, start, end, OPEN311_LIST_MAX, call->req->arena, &u, &n, &call->err)) < 0)
+    if ((rc = check_jurisdiction(call, query(call, "jurisdiction_id"))) < 0 ||
+        (rc = date_window(call, &start, &end)) < 0 ||
+        (rc = open311_updates_find(call->conn, start, end, OPEN311_LIST_MAX, call->req->arena, &u,
+                                   &n, &call->err)) < 0)
         return rc;
     struct out o;
     out_init(&o, xml, call->req->arena);
@@ -640,10 +659,12 @@ void api_open311_init(void)
 static int rate_check(struct api_call *call, const struct open311_client *cl)
 {
     int retry_after;
-    if (app_rate_take(call->api->app, APP_RATE_OPEN311, cl->id, cl->rate_limit, call->now, &retry_after))
+    if (app_rate_take(call->api->app, APP_RATE_OPEN311, cl->id, cl->rate_limit, call->now,
+                      &retry_after))
         return 0;
     http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%d", retry_after));
-    return err_set(&call->err, ERR_THROTTLED, "client '%s' is over its limit of %d requests per minute", cl->name,
+    return err_set(&call->err, ERR_THROTTLED,
+                   "client '%s' is over its limit of %d requests per minute", cl->name,
                    cl->rate_limit);
 }
 
@@ -669,12 +690,14 @@ int api_open311_authenticate(struct api_call *call)
 }
 
 /* A form value with a length limit in characters; empty is absent. */
-static int form_text(struct api_call *call, const struct http_form *f, const char *name, size_t max, const char **out)
+static int form_text(struct api_call *call, const struct http_form *f, const char *name, size_t max,
+                     const char **out)
 {
     const char *v = http_form_get(f, name);
     *out = v && *v ? v : NULL;
     if (*out && utf8_len(*out) > max)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s is at most %zu characters", name, max);
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s is at most %zu characters", name,
+                         max);
     return 0;
 }
 
@@ -685,7 +708,7 @@ struct post_ctx {
     const char *account_id;
     const char *token;
     struct open311_request_new rec;
-    struct attach_file *photos;        /* the form's files, already stored (multipart POSTs) */
+    struct attach_file *photos; /* the form's files, already stored (multipart POSTs) */
     size_t nphotos;
 };
 
@@ -705,14 +728,15 @@ static void store_photos(struct api_call *call, struct post_ctx *p)
     for (size_t i = 0; i < f->nfiles; i++) {
         struct err e = ERR_INIT;
         if (!call->api->d.attach || (int)p->nphotos >= max) {
-            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out (%s)", call->req->request_id, f->files[i].name,
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out (%s)",
+                    call->req->request_id, f->files[i].name,
                     call->api->d.attach ? "too many files" : "attachments are not enabled");
             continue;
         }
-        if (!f->files[i].len || attach_store_put(call->api->d.attach, f->files[i].data, f->files[i].len,
-                                                 &p->photos[p->nphotos], &e) < 0) {
-            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s", call->req->request_id, f->files[i].name,
-                    f->files[i].len ? e.msg : "empty");
+        if (!f->files[i].len || attach_store_put(call->api->d.attach, f->files[i].data,
+                                                 f->files[i].len, &p->photos[p->nphotos], &e) < 0) {
+            log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s",
+                    call->req->request_id, f->files[i].name, f->files[i].len ? e.msg : "empty");
             continue;
         }
         p->nphotos++;
@@ -722,7 +746,8 @@ static void store_photos(struct api_call *call, struct post_ctx *p)
 /* After the case has committed: the stored photos become its attachments, each in its own
  * transaction as through the attachments endpoint. The case exists and is answered whatever
  * happens here (a failure is logged): the client must not send the report twice. */
-static void attach_photos(struct api_call *call, const struct case_created *created, const struct post_ctx *p)
+static void attach_photos(struct api_call *call, const struct case_created *created,
+                          const struct post_ctx *p)
 {
     struct case_env env;
     struct case_actor actor;
@@ -730,26 +755,30 @@ static void attach_photos(struct api_call *call, const struct case_created *crea
     if (!p->nphotos)
         return;
     if (api_case_env(call, &env, &actor, &cfg) < 0) {
-        log_msg(LOG_ERROR, "request %s: case %s keeps no photo: %s", call->req->request_id, created->number, call->err.msg);
+        log_msg(LOG_ERROR, "request %s: case %s keeps no photo: %s", call->req->request_id,
+                created->number, call->err.msg);
         err_clear(&call->err);
         return;
     }
     for (size_t i = 0; i < p->nphotos; i++) {
         struct err e = ERR_INIT;
         int64_t aid;
-        if (case_attach(&env, created->id, &p->photos[i], call->api->d.conf->attach_max_per_case, &aid, &e) < 0)
-            log_msg(LOG_ERROR, "request %s: photo %zu of case %s not attached: %s", call->req->request_id, i + 1,
-                    created->number, e.msg);
+        if (case_attach(&env, created->id, &p->photos[i], call->api->d.conf->attach_max_per_case,
+                        &aid, &e) < 0)
+            log_msg(LOG_ERROR, "request %s: photo %zu of case %s not attached: %s",
+                    call->req->request_id, i + 1, created->number, e.msg);
     }
 }
 
-static int post_also(struct store_conn *c, const struct case_created *created, void *ctx, struct err *err)
+static int post_also(struct store_conn *c, const struct case_created *created, void *ctx,
+                     struct err *err)
 {
     struct post_ctx *p = ctx;
     return open311_request_record(c, created->id, &p->rec, err);
 }
 
-static int post_reply(struct api_call *call, const struct case_created *created, const struct case_actor *actor, void *ctx)
+static int post_reply(struct api_call *call, const struct case_created *created,
+                      const struct case_actor *actor, void *ctx)
 {
     struct post_ctx *p = ctx;
     (void)actor;
@@ -760,8 +789,9 @@ static int post_reply(struct api_call *call, const struct case_created *created,
     out_obj(&o, "request", 0);
     out_str(&o, "service_request_id", created->number);
     out_str(&o, "service_notice",
-            arena_printf(call->req->arena, "工单 %s 已受理，查询码 %s（凭工单号和查询码查询办理进度）", created->number,
-                         created->check_code));
+            arena_printf(call->req->arena,
+                         "工单 %s 已受理，查询码 %s（凭工单号和查询码查询办理进度）",
+                         created->number, created->check_code));
     if (p->account_id)
         out_str(&o, "account_id", p->account_id);
     out_obj_end(&o);
@@ -838,16 +868,19 @@ static int collect_attributes(struct api_call *call, const struct http_form *f, 
 static int check_url(struct api_call *call, const char *name, const char *v)
 {
     if (v && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an http or https URL", name);
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an http or https URL",
+                         name);
     return 0;
 }
 
-static int check_number(struct api_call *call, const char *name, const char *v, double lo, double hi, double *out)
+static int check_number(struct api_call *call, const char *name, const char *v, double lo,
+                        double hi, double *out)
 {
     char *end;
     *out = strtod(v, &end);
     if (end == v || *end || !(*out >= lo && *out <= hi))
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be a number in [%g, %g]", name, lo, hi);
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be a number in [%g, %g]", name,
+                         lo, hi);
     return 0;
 }
 
@@ -880,12 +913,13 @@ int api_open311_post_request(struct api_call *call)
     struct open311_service sv;
     struct case_new in = {0};
     struct post_ctx *p = arena_alloc(a, sizeof(*p));
-    const char *code, *lat, *lon, *address, *address_id, *description, *email, *first, *last, *phone, *media, *device,
-        *account;
+    const char *code, *lat, *lon, *address, *address_id, *description, *email, *first, *last,
+        *phone, *media, *device, *account;
     int rc;
     int xml;
     memset(p, 0, sizeof(*p));
-    if ((rc = format_of(call, &xml)) < 0 || (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
+    if ((rc = format_of(call, &xml)) < 0 ||
+        (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
         return rc;
     if ((rc = form_text(call, f, "service_code", 32, &code)) < 0)
         return rc;
@@ -893,19 +927,25 @@ int api_open311_post_request(struct api_call *call)
         return err_field(&call->err, ERR_BAD_REQUEST, "service_code", "service_code is required");
     if ((rc = open311_service_get(call->conn, code, a, &sv, &call->err)) < 0)
         return rc;
-    if ((rc = form_text(call, f, "lat", 32, &lat)) < 0 || (rc = form_text(call, f, "long", 32, &lon)) < 0 ||
+    if ((rc = form_text(call, f, "lat", 32, &lat)) < 0 ||
+        (rc = form_text(call, f, "long", 32, &lon)) < 0 ||
         (rc = form_text(call, f, "address_string", CASE_ADDRESS_MAX, &address)) < 0 ||
         (rc = form_text(call, f, "address_id", 100, &address_id)) < 0 ||
         (rc = form_text(call, f, "description", 4000, &description)) < 0 ||
-        (rc = form_text(call, f, "email", 200, &email)) < 0 || (rc = form_text(call, f, "first_name", 24, &first)) < 0 ||
-        (rc = form_text(call, f, "last_name", 24, &last)) < 0 || (rc = form_text(call, f, "phone", CASE_PHONE_MAX, &phone)) < 0 ||
+        (rc = form_text(call, f, "email", 200, &email)) < 0 ||
+        (rc = form_text(call, f, "first_name", 24, &first)) < 0 ||
+        (rc = form_text(call, f, "last_name", 24, &last)) < 0 ||
+        (rc = form_text(call, f, "phone", CASE_PHONE_MAX, &phone)) < 0 ||
         (rc = form_text(call, f, "media_url", 1000, &media)) < 0 ||
-        (rc = form_text(call, f, "device_id", 100, &device)) < 0 || (rc = form_text(call, f, "account_id", 100, &account)) < 0)
+        (rc = form_text(call, f, "device_id", 100, &device)) < 0 ||
+        (rc = form_text(call, f, "account_id", 100, &account)) < 0)
         return rc;
     if (!!lat != !!lon)
-        return err_field(&call->err, ERR_BAD_REQUEST, lat ? "long" : "lat", "lat and long come together");
+        return err_field(&call->err, ERR_BAD_REQUEST, lat ? "long" : "lat",
+                         "lat and long come together");
     if (!lat && !address && !address_id)
-        return err_field(&call->err, ERR_BAD_REQUEST, "lat", "a location is required: lat and long, address_string or address_id");
+        return err_field(&call->err, ERR_BAD_REQUEST, "lat",
+                         "a location is required: lat and long, address_string or address_id");
     if (lat && ((rc = check_number(call, "lat", lat, CASE_LAT_MIN, CASE_LAT_MAX, &in.lat)) < 0 ||
                 (rc = check_number(call, "long", lon, CASE_LON_MIN, CASE_LON_MAX, &in.lon)) < 0))
         return rc;
@@ -928,7 +968,8 @@ int api_open311_post_request(struct api_call *call)
     if (in.has_location && (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
         return rc;
     if (first || last)
-        in.citizen_name = arena_printf(a, "%s%s%s", first ? first : "", first && last ? " " : "", last ? last : "");
+        in.citizen_name = arena_printf(a, "%s%s%s", first ? first : "", first && last ? " " : "",
+                                       last ? last : "");
     in.citizen_phone = phone;
 
     char token[44];
@@ -962,8 +1003,9 @@ struct update_audit {
     int64_t event_id;
 };
 
-static int update_audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target, const char *before,
-                             const char *after, struct err *err)
+static int update_audit_hook(void *ctx, struct store_conn *c, const char *action,
+                             const char *target, const char *before, const char *after,
+                             struct err *err)
 {
     struct update_audit *u = ctx;
     int rc = u->inner(u->inner_ctx, c, action, target, before, after, err);
@@ -983,32 +1025,42 @@ int api_open311_post_update(struct api_call *call)
     const char *id, *update_id, *status, *when, *description, *account;
     int64_t t, event_id = 0;
     int xml, rc;
-    if ((rc = format_of(call, &xml)) < 0 || (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
+    if ((rc = format_of(call, &xml)) < 0 ||
+        (rc = check_jurisdiction(call, http_form_get(f, "jurisdiction_id"))) < 0)
         return rc;
-    if ((rc = form_text(call, f, "service_request_id", 40, &id)) < 0 || (rc = form_text(call, f, "update_id", 100, &update_id)) < 0 ||
-        (rc = form_text(call, f, "status", 40, &status)) < 0 || (rc = form_text(call, f, "updated_datetime", 40, &when)) < 0 ||
+    if ((rc = form_text(call, f, "service_request_id", 40, &id)) < 0 ||
+        (rc = form_text(call, f, "update_id", 100, &update_id)) < 0 ||
+        (rc = form_text(call, f, "status", 40, &status)) < 0 ||
+        (rc = form_text(call, f, "updated_datetime", 40, &when)) < 0 ||
         (rc = form_text(call, f, "description", CASE_NOTE_MAX, &description)) < 0 ||
         (rc = form_text(call, f, "account_id", 100, &account)) < 0)
         return rc;
-    static const char *const required[] = {"service_request_id", "update_id", "status", "updated_datetime", "description"};
+    static const char *const required[] = {"service_request_id", "update_id", "status",
+                                           "updated_datetime", "description"};
     const char *given[] = {id, update_id, status, when, description};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         if (!given[i])
-            return err_field(&call->err, ERR_BAD_REQUEST, required[i], "%s is required", required[i]);
+            return err_field(&call->err, ERR_BAD_REQUEST, required[i], "%s is required",
+                             required[i]);
     if (!open311_status_valid(status))
-        return err_field(&call->err, ERR_BAD_REQUEST, "status", "status '%.40s' is not an Open311 (FixMyStreet) status", status);
+        return err_field(&call->err, ERR_BAD_REQUEST, "status",
+                         "status '%.40s' is not an Open311 (FixMyStreet) status", status);
     if (clock_parse_rfc3339(when, &t) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "updated_datetime", "updated_datetime must be a W3C datetime");
+        return err_field(&call->err, ERR_BAD_REQUEST, "updated_datetime",
+                         "updated_datetime must be a W3C datetime");
     rc = case_get_by_number(call->conn, id, a, &rec, &call->err);
     if (rc == ERR_NOT_FOUND)
-        return err_field(&call->err, ERR_NOT_FOUND, "service_request_id", "service_request_id '%.40s' not found", id);
-    if (rc < 0 || (rc = open311_update_seen(call->conn, cl->id, update_id, &event_id, &call->err)) < 0)
+        return err_field(&call->err, ERR_NOT_FOUND, "service_request_id",
+                         "service_request_id '%.40s' not found", id);
+    if (rc < 0 ||
+        (rc = open311_update_seen(call->conn, cl->id, update_id, &event_id, &call->err)) < 0)
         return rc;
     if (rc == 0) {
         struct case_env env;
         struct case_actor actor;
         struct case_config cfg;
-        struct case_action_in act = {.action = CA_COMMENT, .version = rec.version, .note = description};
+        struct case_action_in act = {
+            .action = CA_COMMENT, .version = rec.version, .note = description};
         if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)
             return rc;
         struct update_audit *ua = arena_alloc(a, sizeof(*ua));
@@ -1108,8 +1160,9 @@ int api_open311_client_revoke(struct api_call *call)
         return rc;
     if ((rc = open311_client_revoke(call->conn, id, call->now, &call->err)) < 0)
         return rc;
-    if ((rc = api_commit(call, "open311.client.revoke", arena_printf(call->req->arena, "open311_client/%lld", (long long)id),
-                         NULL, NULL)) < 0 ||
+    if ((rc = api_commit(call, "open311.client.revoke",
+                         arena_printf(call->req->arena, "open311_client/%lld", (long long)id), NULL,
+                         NULL)) < 0 ||
         (rc = open311_client_get(call->conn, id, call->req->arena, &cl, &call->err)) < 0)
         return rc;
     struct jw w;
@@ -1212,8 +1265,9 @@ int api_open311_attrs_put(struct api_call *call)
         const json_t *x = json_array_item(list, i);
         int t = open311_datatype_from_name(json_get_str(x, "datatype"));
         if (t < 0)
-            return err_field(&call->err, ERR_BAD_REQUEST, "datatype",
-                             "datatype must be string, number, datetime, text, singlevaluelist or multivaluelist");
+            return err_field(
+                &call->err, ERR_BAD_REQUEST, "datatype",
+                "datatype must be string, number, datetime, text, singlevaluelist or multivaluelist");
         at[i].code = arena_strdup(a, json_get_str(x, "code"));
         at[i].order = (int)json_get_int(x, "order", 0);
         at[i].variable = json_get_bool(x, "variable", 1);
@@ -1237,7 +1291,8 @@ int api_open311_attrs_put(struct api_call *call)
     if ((rc = api_begin(call)) < 0)
         return rc;
     if ((rc = open311_attrs_set(call->conn, id, at, (size_t)n, call->now, &call->err)) < 0 ||
-        (rc = api_commit(call, "category.attributes.set", arena_printf(a, "category/%lld", (long long)id), NULL,
+        (rc = api_commit(call, "category.attributes.set",
+                         arena_printf(a, "category/%lld", (long long)id), NULL,
                          arena_printf(a, "{\"attributes\":%d}", n))) < 0)
         return rc;
     api_org_changed(call);
@@ -1253,7 +1308,8 @@ int api_open311_case(struct api_call *call)
     struct open311_origin o;
     int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = open311_origin_get(call->conn, id, call->req->arena, &o, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = open311_origin_get(call->conn, id, call->req->arena, &o, &call->err)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);

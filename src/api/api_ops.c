@@ -23,8 +23,9 @@ int api_metrics(struct api_call *call)
     buf_init(&b);
     if (call->api->server) {
         http_metrics_render(http_server_metrics(call->api->server), &b);
-        buf_printf(&b, "# HELP gridloop_http_in_flight Requests being handled now.\n"
-                       "# TYPE gridloop_http_in_flight gauge\ngridloop_http_in_flight %d\n",
+        buf_printf(&b,
+                   "# HELP gridloop_http_in_flight Requests being handled now.\n"
+                   "# TYPE gridloop_http_in_flight gauge\ngridloop_http_in_flight %d\n",
                    http_server_in_flight(call->api->server));
     }
     store_stats(call->api->d.store, &db_ns, &statements);
@@ -37,21 +38,23 @@ int api_metrics(struct api_call *call)
     if (app_writer(call->api->app)) {
         struct store_writer_stats ws;
         store_writer_stats(app_writer(call->api->app), &ws);
-        buf_printf(&b,
-                   "# HELP gridloop_writer_batches_total Group-commit transactions of the store writer.\n"
-                   "# TYPE gridloop_writer_batches_total counter\ngridloop_writer_batches_total %llu\n"
-                   "# HELP gridloop_writer_jobs_total Writes run by the store writer (committed or failed).\n"
-                   "# TYPE gridloop_writer_jobs_total counter\ngridloop_writer_jobs_total %llu\n"
-                   "# HELP gridloop_writer_failed_total Writes of the store writer answered with an error.\n"
-                   "# TYPE gridloop_writer_failed_total counter\ngridloop_writer_failed_total %llu\n"
-                   "# HELP gridloop_writer_max_batch Largest group commit so far (writes).\n"
-                   "# TYPE gridloop_writer_max_batch gauge\ngridloop_writer_max_batch %d\n",
-                   (unsigned long long)ws.batches, (unsigned long long)ws.jobs, (unsigned long long)ws.failed,
-                   ws.max_batch_seen);
+        buf_printf(
+            &b,
+            "# HELP gridloop_writer_batches_total Group-commit transactions of the store writer.\n"
+            "# TYPE gridloop_writer_batches_total counter\ngridloop_writer_batches_total %llu\n"
+            "# HELP gridloop_writer_jobs_total Writes run by the store writer (committed or failed).\n"
+            "# TYPE gridloop_writer_jobs_total counter\ngridloop_writer_jobs_total %llu\n"
+            "# HELP gridloop_writer_failed_total Writes of the store writer answered with an error.\n"
+            "# TYPE gridloop_writer_failed_total counter\ngridloop_writer_failed_total %llu\n"
+            "# HELP gridloop_writer_max_batch Largest group commit so far (writes).\n"
+            "# TYPE gridloop_writer_max_batch gauge\ngridloop_writer_max_batch %d\n",
+            (unsigned long long)ws.batches, (unsigned long long)ws.jobs,
+            (unsigned long long)ws.failed, ws.max_batch_seen);
     }
     size_t len;
     char *body = buf_detach(&b, &len);
-    http_res_body(call->res, 200, "text/plain; version=0.0.4; charset=utf-8", body, len, HTTP_BODY_FREE);
+    http_res_body(call->res, 200, "text/plain; version=0.0.4; charset=utf-8", body, len,
+                  HTTP_BODY_FREE);
     return 0;
 }
 
@@ -65,7 +68,8 @@ int api_audit_list(struct api_call *call)
     const char *cursor = http_req_query(call->req, "cursor") ? "cursor" : "before";
     if ((rc = api_query_int(call, "limit", 100, 1, 1000, &limit)) < 0 ||
         (rc = api_query_int(call, cursor, INT64_MAX, 1, INT64_MAX, &before)) < 0 ||
-        (rc = audit_list(call->conn, before, limit, call->req->arena, &v, &n, &total, &call->err)) < 0)
+        (rc = audit_list(call->conn, before, limit, call->req->arena, &v, &n, &total, &call->err)) <
+            0)
         return rc;
     struct jw w;
     api_list_begin(&w);
@@ -84,7 +88,8 @@ int api_audit_list(struct api_call *call)
     }
     /* A full page may have more below it; the seqs are gapless, so the last one says so. */
     int more = n == (size_t)limit && v[n - 1].seq > 1;
-    api_list_end(&w, total, more ? arena_printf(call->req->arena, "%lld", (long long)v[n - 1].seq) : NULL);
+    api_list_end(&w, total,
+                 more ? arena_printf(call->req->arena, "%lld", (long long)v[n - 1].seq) : NULL);
     return api_reply(call, 200, &w);
 }
 

@@ -100,8 +100,9 @@ int api_region_list(struct api_call *call)
     f.with_boundary = query_flag(call, "boundary");
     if ((rc = api_page_query(call, 0, ORG_LIST_PAGE_MAX, &pg)) < 0)
         return rc;
-    char *key = arena_printf(call->req->arena, "%lld/%lld/%d/%d/%lld/%lld", (long long)f.parent_id, (long long)f.within_id,
-                             (int)f.level, f.with_boundary, (long long)pg.limit, (long long)pg.offset);
+    char *key = arena_printf(call->req->arena, "%lld/%lld/%d/%d/%lld/%lld", (long long)f.parent_id,
+                             (long long)f.within_id, (int)f.level, f.with_boundary,
+                             (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_region_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
@@ -119,7 +120,8 @@ int api_region_get(struct api_call *call)
     struct org_region r;
     int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = org_region_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = org_region_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
         return rc;
     const char *path = NULL;
     org_region_path_name(call->conn, id, "/", call->req->arena, &path, &call->err);
@@ -158,22 +160,26 @@ static int region_render(struct api_call *call, int64_t id, struct jw *w)
     return rc;
 }
 
-static const struct api_resource region_res = {"region", "/api/v1/regions", region_render, org_changed};
+static const struct api_resource region_res = {"region", "/api/v1/regions", region_render,
+                                               org_changed};
 
 int api_region_create(struct api_call *call)
 {
     struct org_region_in in = {0};
     int64_t id;
     int rc;
-    if ((rc = json_check(call->body, region_create_fields, &call->err)) < 0 || (rc = boundary_text(call, &in.boundary)) < 0)
+    if ((rc = json_check(call->body, region_create_fields, &call->err)) < 0 ||
+        (rc = boundary_text(call, &in.boundary)) < 0)
         return rc;
     in.code = json_get_str(call->body, "code");
     in.name = json_get_str(call->body, "name");
     in.level = (enum org_region_level)org_region_level_from_name(json_get_str(call->body, "level"));
     if (!in.level)
-        return err_field(&call->err, ERR_BAD_REQUEST, "level", "field 'level' must be district, street, community or grid");
+        return err_field(&call->err, ERR_BAD_REQUEST, "level",
+                         "field 'level' must be district, street, community or grid");
     in.parent_id = json_get_int(call->body, "parent_id", 0);
-    if ((rc = api_begin(call)) < 0 || (rc = org_region_create(call->conn, &in, call->now, &id, &call->err)) < 0)
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_region_create(call->conn, &in, call->now, &id, &call->err)) < 0)
         return rc;
     return api_crud_commit(call, &region_res, "create", id, NULL);
 }
@@ -191,10 +197,12 @@ int api_region_update(struct api_call *call)
     int64_t id;
     char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, region_update_fields, &call->err)) < 0 ||
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, region_update_fields, &call->err)) < 0 ||
         (rc = boundary_text(call, &in.boundary)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_region_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_region_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
         (rc = api_crud_state(call, &region_res, id, &before)) < 0)
         return rc;
     in.name = json_has(call->body, "name") ? json_get_str(call->body, "name") : cur.name;
@@ -211,7 +219,8 @@ int api_region_delete(struct api_call *call)
     char *before;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
-        (rc = api_crud_state(call, &region_res, id, &before)) < 0 || (rc = org_region_delete(call->conn, id, &call->err)) < 0)
+        (rc = api_crud_state(call, &region_res, id, &before)) < 0 ||
+        (rc = org_region_delete(call->conn, id, &call->err)) < 0)
         return rc;
     return api_crud_deleted(call, &region_res, id, before);
 }
@@ -221,11 +230,12 @@ static int query_coord(struct api_call *call, const char *name, double lo, doubl
     const char *v = http_req_query(call->req, name);
     char *end;
     if (!v)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required", name);
+        return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
+                         name);
     double d = strtod(v, &end);
     if (!*v || *end || !(d >= lo && d <= hi))
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' must be a number between %g and %g",
-                         name, lo, hi);
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "query parameter '%s' must be a number between %g and %g", name, lo, hi);
     *out = d;
     return 0;
 }
@@ -235,7 +245,8 @@ int api_region_locate(struct api_call *call)
     double lat, lon;
     int64_t id;
     int rc;
-    if ((rc = query_coord(call, "lat", -90, 90, &lat)) < 0 || (rc = query_coord(call, "lon", -180, 180, &lon)) < 0 ||
+    if ((rc = query_coord(call, "lat", -90, 90, &lat)) < 0 ||
+        (rc = query_coord(call, "lon", -180, 180, &lon)) < 0 ||
         (rc = api_locate_region(call, lat, lon, &id)) < 0)
         return rc;
     if (!id)
@@ -291,7 +302,8 @@ static int active_query(struct api_call *call, enum org_active_filter *out)
     else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
         *out = ORG_INACTIVE_ONLY;
     else
-        return err_field(&call->err, ERR_BAD_REQUEST, "active", "query parameter 'active' must be true or false");
+        return err_field(&call->err, ERR_BAD_REQUEST, "active",
+                         "query parameter 'active' must be true or false");
     return 0;
 }
 
@@ -302,13 +314,15 @@ int api_department_list(struct api_call *call)
     struct org_department *v;
     size_t n;
     int rc;
-    if ((rc = active_query(call, &f.active)) < 0 || (rc = api_query_int(call, "parent_id", 0, 0, INT64_MAX, &f.parent_id)) < 0 ||
+    if ((rc = active_query(call, &f.active)) < 0 ||
+        (rc = api_query_int(call, "parent_id", 0, 0, INT64_MAX, &f.parent_id)) < 0 ||
         (rc = api_query_int(call, "region_id", 0, 0, INT64_MAX, &f.serves_region_id)) < 0)
         return rc;
     if ((rc = api_page_query(call, 0, ORG_LIST_PAGE_MAX, &pg)) < 0)
         return rc;
-    char *key = arena_printf(call->req->arena, "%d/%lld/%lld/%lld/%lld", (int)f.active, (long long)f.parent_id,
-                             (long long)f.serves_region_id, (long long)pg.limit, (long long)pg.offset);
+    char *key = arena_printf(call->req->arena, "%d/%lld/%lld/%lld/%lld", (int)f.active,
+                             (long long)f.parent_id, (long long)f.serves_region_id,
+                             (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_department_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
@@ -330,7 +344,8 @@ static int department_render(struct api_call *call, int64_t id, struct jw *w)
     return rc;
 }
 
-static const struct api_resource department_res = {"department", "/api/v1/departments", department_render, org_changed};
+static const struct api_resource department_res = {"department", "/api/v1/departments",
+                                                   department_render, org_changed};
 
 int api_department_get(struct api_call *call)
 {
@@ -375,7 +390,8 @@ int api_department_create(struct api_call *call)
     in.parent_id = json_get_int(call->body, "parent_id", 0);
     in.phone = json_get_str(call->body, "phone");
     in.active = json_get_bool(call->body, "active", 1);
-    if ((rc = api_begin(call)) < 0 || (rc = org_department_create(call->conn, &in, call->now, &id, &call->err)) < 0 ||
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_department_create(call->conn, &in, call->now, &id, &call->err)) < 0 ||
         (rc = set_regions(call, id)) < 0)
         return rc;
     return api_crud_commit(call, &department_res, "create", id, NULL);
@@ -388,17 +404,22 @@ int api_department_update(struct api_call *call)
     int64_t id;
     char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, department_fields, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, department_fields, &call->err)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_department_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_department_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
         (rc = api_crud_state(call, &department_res, id, &before)) < 0)
         return rc;
     in.code = json_has(call->body, "code") ? json_get_str(call->body, "code") : cur.code;
     in.name = json_has(call->body, "name") ? json_get_str(call->body, "name") : cur.name;
-    in.parent_id = json_has(call->body, "parent_id") ? json_get_int(call->body, "parent_id", 0) : cur.parent_id;
+    in.parent_id = json_has(call->body, "parent_id") ? json_get_int(call->body, "parent_id", 0)
+                                                     : cur.parent_id;
     in.phone = json_has(call->body, "phone") ? json_get_str(call->body, "phone") : cur.phone;
-    in.active = json_has(call->body, "active") ? json_get_bool(call->body, "active", 1) : cur.active;
-    if ((rc = org_department_update(call->conn, id, &in, call->now, &call->err)) < 0 || (rc = set_regions(call, id)) < 0)
+    in.active =
+        json_has(call->body, "active") ? json_get_bool(call->body, "active", 1) : cur.active;
+    if ((rc = org_department_update(call->conn, id, &in, call->now, &call->err)) < 0 ||
+        (rc = set_regions(call, id)) < 0)
         return rc;
     return api_crud_commit(call, &department_res, "update", id, before);
 }
@@ -455,11 +476,13 @@ int api_category_list(struct api_call *call)
     int rc;
     if ((rc = api_query_int(call, "level", 0, 0, 3, &level)) < 0 ||
         (rc = api_query_int(call, "parent_id", 0, 0, INT64_MAX, &f.parent_id)) < 0 ||
-        (rc = active_query(call, &f.active)) < 0 || (rc = api_page_query(call, 1000, 1000, &pg)) < 0)
+        (rc = active_query(call, &f.active)) < 0 ||
+        (rc = api_page_query(call, 1000, 1000, &pg)) < 0)
         return rc;
     f.level = (int)level;
-    char *key = arena_printf(call->req->arena, "%d/%lld/%d/%lld/%lld", f.level, (long long)f.parent_id, (int)f.active,
-                             (long long)pg.limit, (long long)pg.offset);
+    char *key =
+        arena_printf(call->req->arena, "%d/%lld/%d/%lld/%lld", f.level, (long long)f.parent_id,
+                     (int)f.active, (long long)pg.limit, (long long)pg.offset);
     if (api_cache_get(call, key))
         return 0;
     if ((rc = org_category_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
@@ -481,7 +504,8 @@ static int category_render(struct api_call *call, int64_t id, struct jw *w)
     return rc;
 }
 
-static const struct api_resource category_res = {"category", "/api/v1/categories", category_render, org_changed};
+static const struct api_resource category_res = {"category", "/api/v1/categories", category_render,
+                                                 org_changed};
 
 int api_category_get(struct api_call *call)
 {
@@ -515,7 +539,8 @@ static int category_body(struct api_call *call, struct org_category_in *in)
     if (u) {
         int urg = org_urgency_from_name(u);
         if (urg < 0)
-            return err_field(&call->err, ERR_BAD_REQUEST, "urgency", "field 'urgency' must be normal, urgent or emergency");
+            return err_field(&call->err, ERR_BAD_REQUEST, "urgency",
+                             "field 'urgency' must be normal, urgent or emergency");
         in->urgency = (enum org_urgency)urg;
     }
     if (json_has(call->body, "name"))
@@ -532,7 +557,8 @@ static int category_body(struct api_call *call, struct org_category_in *in)
         const json_t *sla = json_get(call->body, "sla");
         int unit = cal_unit_from_name(json_get_str(sla, "unit"));
         if (unit < 0)
-            return err_field(&call->err, ERR_BAD_REQUEST, "sla.unit", "field 'sla.unit' must be work_hours, work_days or hours");
+            return err_field(&call->err, ERR_BAD_REQUEST, "sla.unit",
+                             "field 'sla.unit' must be work_hours, work_days or hours");
         in->sla.sign = (int)json_get_int(sla, "sign", 0);
         in->sla.reply = (int)json_get_int(sla, "reply", 0);
         in->sla.resolve = (int)json_get_int(sla, "resolve", 0);
@@ -560,13 +586,16 @@ int api_category_create(struct api_call *call)
     static const char *const required[] = {"code", "name", "level"};
     for (size_t i = 0; i < 3; i++)
         if (!json_get(call->body, required[i]))
-            return err_field(&call->err, ERR_BAD_REQUEST, required[i], "field '%s' is required", required[i]);
+            return err_field(&call->err, ERR_BAD_REQUEST, required[i], "field '%s' is required",
+                             required[i]);
     in.code = json_get_str(call->body, "code");
     in.level = (int)json_get_int(call->body, "level", 0);
     in.parent_id = json_get_int(call->body, "parent_id", 0);
     if ((rc = category_body(call, &in)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = sla_field_path(call, org_category_create(call->conn, &in, call->now, &id, &call->err))) < 0)
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = sla_field_path(call,
+                             org_category_create(call->conn, &in, call->now, &id, &call->err))) < 0)
         return rc;
     return api_crud_commit(call, &category_res, "create", id, NULL);
 }
@@ -578,9 +607,11 @@ int api_category_update(struct api_call *call)
     int64_t id;
     char *before;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, category_fields, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, category_fields, &call->err)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_category_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_category_get(call->conn, id, call->req->arena, &cur, &call->err)) < 0 ||
         (rc = api_crud_state(call, &category_res, id, &before)) < 0)
         return rc;
     in.code = json_get_str(call->body, "code");
@@ -592,7 +623,9 @@ int api_category_update(struct api_call *call)
     in.sla = cur.sla;
     in.keywords = cur.keywords;
     in.active = cur.active;
-    if ((rc = category_body(call, &in)) < 0 || (rc = sla_field_path(call, org_category_update(call->conn, id, &in, call->now, &call->err))) < 0)
+    if ((rc = category_body(call, &in)) < 0 ||
+        (rc = sla_field_path(call,
+                             org_category_update(call->conn, id, &in, call->now, &call->err))) < 0)
         return rc;
     return api_crud_commit(call, &category_res, "update", id, before);
 }
@@ -635,11 +668,12 @@ int api_calendar_get(struct api_call *call)
     int64_t d;
     if ((from && org_date_parse(from, &d) < 0) || (to && org_date_parse(to, &d) < 0)) {
         const char *bad = from && org_date_parse(from, &d) < 0 ? "from" : "to";
-        return err_field(&call->err, ERR_BAD_REQUEST, bad, "query parameter '%s' must be a date written YYYY-MM-DD",
-                         bad);
+        return err_field(&call->err, ERR_BAD_REQUEST, bad,
+                         "query parameter '%s' must be a date written YYYY-MM-DD", bad);
     }
     if ((rc = org_calendar_settings_get(call->conn, &s, &call->err)) < 0 ||
-        (rc = org_calendar_day_list(call->conn, from, to, call->req->arena, &days, &n, &call->err)) < 0)
+        (rc = org_calendar_day_list(call->conn, from, to, call->req->arena, &days, &n,
+                                    &call->err)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
@@ -682,7 +716,8 @@ int api_calendar_put(struct api_call *call)
     int rc;
     if ((rc = json_check(call->body, calendar_fields, &call->err)) < 0)
         return rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_calendar_settings_get(call->conn, &cur, &call->err)) < 0)
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_calendar_settings_get(call->conn, &cur, &call->err)) < 0)
         return rc;
     s = cur;
     s.utc_offset_min = (int)json_get_int(call->body, "utc_offset_min", cur.utc_offset_min);
@@ -692,15 +727,18 @@ int api_calendar_put(struct api_call *call)
         for (int i = 0; i < json_array_size(wd); i++) {
             int64_t d = json_array_int(wd, i);
             if (d < 0 || d > 6)
-                return err_field(&call->err, ERR_BAD_REQUEST, "workdays", "workdays are 0 (Sunday) to 6 (Saturday)");
+                return err_field(&call->err, ERR_BAD_REQUEST, "workdays",
+                                 "workdays are 0 (Sunday) to 6 (Saturday)");
             s.week_mask |= 1u << d;
         }
     }
     const char *periods = json_get_str(call->body, "periods");
-    if (periods && (rc = org_calendar_periods_parse(periods, s.periods, CAL_MAX_PERIODS, &s.nperiods, &call->err)) < 0)
+    if (periods && (rc = org_calendar_periods_parse(periods, s.periods, CAL_MAX_PERIODS,
+                                                    &s.nperiods, &call->err)) < 0)
         return rc;
     if ((rc = org_calendar_settings_set(call->conn, &s, call->now, &call->err)) < 0 ||
-        (rc = api_commit(call, "calendar.update", "calendar", settings_state(call, &cur), settings_state(call, &s))) < 0)
+        (rc = api_commit(call, "calendar.update", "calendar", settings_state(call, &cur),
+                         settings_state(call, &s))) < 0)
         return rc;
     api_org_changed(call);
     return api_calendar_get(call);
@@ -720,12 +758,16 @@ int api_calendar_day_put(struct api_call *call)
         return rc;
     int kind = org_calendar_day_kind_from_name(json_get_str(call->body, "kind"));
     if (!kind)
-        return err_field(&call->err, ERR_BAD_REQUEST, "kind", "field 'kind' must be holiday or workday");
+        return err_field(&call->err, ERR_BAD_REQUEST, "kind",
+                         "field 'kind' must be holiday or workday");
     const char *name = json_get_str(call->body, "name");
-    char *after = arena_printf(call->req->arena, "%s %s %s", day, org_calendar_day_kind_name(kind), name ? name : "");
+    char *after = arena_printf(call->req->arena, "%s %s %s", day, org_calendar_day_kind_name(kind),
+                               name ? name : "");
     if ((rc = api_begin(call)) < 0 ||
-        (rc = org_calendar_day_set(call->conn, day, (enum cal_day_kind)kind, name, &call->err)) < 0 ||
-        (rc = api_commit(call, "calendar.day.set", arena_printf(call->req->arena, "calendar/%s", day), NULL, after)) < 0)
+        (rc = org_calendar_day_set(call->conn, day, (enum cal_day_kind)kind, name, &call->err)) <
+            0 ||
+        (rc = api_commit(call, "calendar.day.set",
+                         arena_printf(call->req->arena, "calendar/%s", day), NULL, after)) < 0)
         return rc;
     api_org_changed(call);
     struct jw w;
@@ -742,8 +784,10 @@ int api_calendar_day_delete(struct api_call *call)
 {
     const char *day = http_req_param(call->req, "day");
     int rc;
-    if ((rc = api_begin(call)) < 0 || (rc = org_calendar_day_delete(call->conn, day, &call->err)) < 0 ||
-        (rc = api_commit(call, "calendar.day.delete", arena_printf(call->req->arena, "calendar/%s", day), day, NULL)) < 0)
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = org_calendar_day_delete(call->conn, day, &call->err)) < 0 ||
+        (rc = api_commit(call, "calendar.day.delete",
+                         arena_printf(call->req->arena, "calendar/%s", day), day, NULL)) < 0)
         return rc;
     api_org_changed(call);
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
@@ -754,22 +798,27 @@ int api_calendar_day_delete(struct api_call *call)
  * the SLA uses, exposed so admins can check a calendar after editing it. */
 int api_calendar_add(struct api_call *call)
 {
-    const char *from = http_req_query(call->req, "from"), *unit_name = http_req_query(call->req, "unit");
+    const char *from = http_req_query(call->req, "from"),
+               *unit_name = http_req_query(call->req, "unit");
     int64_t t, amount, result;
     struct cal *cal;
     int rc;
     if (!from || clock_parse_rfc3339(from, &t) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "from", "query parameter 'from' must be an RFC 3339 time");
+        return err_field(&call->err, ERR_BAD_REQUEST, "from",
+                         "query parameter 'from' must be an RFC 3339 time");
     if ((rc = api_query_int(call, "amount", -1, 0, 100000, &amount)) < 0)
         return rc;
     if (amount < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "amount", "query parameter 'amount' is required");
+        return err_field(&call->err, ERR_BAD_REQUEST, "amount",
+                         "query parameter 'amount' is required");
     int unit = unit_name ? cal_unit_from_name(unit_name) : -1;
     if (unit < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "unit", "query parameter 'unit' must be work_hours, work_days or hours");
+        return err_field(&call->err, ERR_BAD_REQUEST, "unit",
+                         "query parameter 'unit' must be work_hours, work_days or hours");
     if ((rc = org_calendar_load(call->conn, &cal, &call->err)) < 0)
         return rc;
-    rc = cal_add(cal, t, unit == CAL_WORK_DAYS ? amount : amount * 60, (enum cal_unit)unit, &result, &call->err);
+    rc = cal_add(cal, t, unit == CAL_WORK_DAYS ? amount : amount * 60, (enum cal_unit)unit, &result,
+                 &call->err);
     cal_free(cal);
     if (rc < 0)
         return rc;

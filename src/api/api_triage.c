@@ -37,9 +37,11 @@ int api_triage_suggest_post(struct api_call *call)
     int rc;
     if ((rc = json_check(call->body, suggest_fields, &call->err)) < 0)
         return rc;
-    int has_lat = json_get(call->body, "lat") != NULL, has_lon = json_get(call->body, "lon") != NULL;
+    int has_lat = json_get(call->body, "lat") != NULL,
+        has_lon = json_get(call->body, "lon") != NULL;
     if (has_lat != has_lon)
-        return err_field(&call->err, ERR_BAD_REQUEST, has_lat ? "lon" : "lat", "'lat' and 'lon' come together");
+        return err_field(&call->err, ERR_BAD_REQUEST, has_lat ? "lon" : "lat",
+                         "'lat' and 'lon' come together");
     in.title = json_get_str(call->body, "title");
     in.description = json_get_str(call->body, "description");
     in.category_id = json_get_int(call->body, "category", 0);
@@ -47,7 +49,8 @@ int api_triage_suggest_post(struct api_call *call)
     in.lat = json_get_num(call->body, "lat", 0);
     in.lon = json_get_num(call->body, "lon", 0);
     in.region_id = json_get_int(call->body, "region_id", 0);
-    if (!in.region_id && in.has_location && (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
+    if (!in.region_id && in.has_location &&
+        (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
         return rc;
     struct app_ctx x = api_ctx(call);
     if ((rc = app_triage_suggest(&x, &in, 0, &s)) < 0)
@@ -65,10 +68,15 @@ int api_triage_case(struct api_call *call)
     struct case_rec r;
     struct app_suggestion *s;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
         return rc;
-    struct case_new in = {.title = r.title, .description = r.description, .has_location = r.has_location,
-                          .lat = r.lat, .lon = r.lon, .region_id = r.region_id};
+    struct case_new in = {.title = r.title,
+                          .description = r.description,
+                          .has_location = r.has_location,
+                          .lat = r.lat,
+                          .lon = r.lon,
+                          .region_id = r.region_id};
     struct app_ctx x = api_ctx(call);
     if ((rc = app_triage_suggest(&x, &in, id, &s)) < 0)
         return rc;
@@ -129,12 +137,13 @@ int api_triage_train(struct api_call *call)
     int labels, rc;
     if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
         return rc;
-    if ((rc = triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name, call->now, version, &n,
-                                   &labels, &call->err)) < 0)
+    if ((rc = triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name,
+                                   call->now, version, &n, &labels, &call->err)) < 0)
         return rc;
     app_triage_model(call->api->app, 1);
     if ((rc = api_audit_only(call, "triage.train", "triage/model",
-                             arena_printf(call->req->arena, "{\"version\":\"%s\",\"examples\":%zu}", version, n))) < 0)
+                             arena_printf(call->req->arena, "{\"version\":\"%s\",\"examples\":%zu}",
+                                          version, n))) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
@@ -149,13 +158,16 @@ int api_triage_hot(struct api_call *call)
     int64_t days, limit;
     struct arena *a = call->req->arena;
     int rc;
-    if ((rc = api_query_int(call, "days", 7, 1, 365, &days)) < 0 || (rc = api_query_int(call, "limit", 10, 1, 100, &limit)) < 0)
+    if ((rc = api_query_int(call, "days", 7, 1, 365, &days)) < 0 ||
+        (rc = api_query_int(call, "limit", 10, 1, 100, &limit)) < 0)
         return rc;
     struct triage_hot_msg *msgs;
     size_t n;
-    if ((rc = triage_hot_recent(call->conn, call->now - days * 86400, HOT_CASES_MAX, a, &msgs, &n, &call->err)) < 0)
+    if ((rc = triage_hot_recent(call->conn, call->now - days * 86400, HOT_CASES_MAX, a, &msgs, &n,
+                                &call->err)) < 0)
         return rc;
-    struct triage_hot_opts o = {.window_seconds = days * 86400, .min_similarity = 0.3, .min_size = 2, .limit = (int)limit};
+    struct triage_hot_opts o = {
+        .window_seconds = days * 86400, .min_similarity = 0.3, .min_size = 2, .limit = (int)limit};
     struct triage_hot_topic *topics;
     int ntopics;
     if ((rc = triage_hot(msgs, n, &o, a, &topics, &ntopics, &call->err)) < 0)
@@ -231,7 +243,8 @@ static int rule_render(struct api_call *call, int64_t id, struct jw *w)
     return rc;
 }
 
-static const struct api_resource rule_res = {"routing_rule", "/api/v1/routing-rules", rule_render, NULL};
+static const struct api_resource rule_res = {"routing_rule", "/api/v1/routing-rules", rule_render,
+                                             NULL};
 
 int api_routing_rule_list(struct api_call *call)
 {
@@ -309,7 +322,8 @@ int api_routing_rule_update(struct api_call *call)
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
         (rc = triage_rule_get(call->conn, id, call->req->arena, &r, &call->err)) < 0 ||
-        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 || (rc = rule_of(call, rule_patch_fields, &r)) < 0)
+        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 ||
+        (rc = rule_of(call, rule_patch_fields, &r)) < 0)
         return rc;
     if ((rc = triage_rule_update(call->conn, id, &r, call->now, &call->err)) < 0)
         return rc;
@@ -322,7 +336,8 @@ int api_routing_rule_delete(struct api_call *call)
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
-        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 || (rc = triage_rule_delete(call->conn, id, &call->err)) < 0)
+        (rc = api_crud_state(call, &rule_res, id, &before)) < 0 ||
+        (rc = triage_rule_delete(call->conn, id, &call->err)) < 0)
         return rc;
     return api_crud_deleted(call, &rule_res, id, before);
 }

@@ -66,20 +66,23 @@ int api_login(struct api_call *call)
     if (!name)
         name = json_get_str(call->body, "username");
     if (!name)
-        return err_field(&call->err, ERR_BAD_REQUEST, "name", "field 'name' (or 'username') is required");
-    rc = auth_login(call->api->d.auth, name, json_get_str(call->body, "password"), call->req->ip, call->now,
-                    call->req->arena, &s, &retry_after, &call->err);
+        return err_field(&call->err, ERR_BAD_REQUEST, "name",
+                         "field 'name' (or 'username') is required");
+    rc = auth_login(call->api->d.auth, name, json_get_str(call->body, "password"), call->req->ip,
+                    call->now, call->req->arena, &s, &retry_after, &call->err);
     if (rc == ERR_THROTTLED)
-        http_res_header(call->res, "Retry-After", arena_printf(call->req->arena, "%d", retry_after));
+        http_res_header(call->res, "Retry-After",
+                        arena_printf(call->req->arena, "%d", retry_after));
     if (rc < 0)
         return rc;
     call->user = &s.user;
     call->req->user_id = s.user.id;
-    if ((rc = api_audit_only(call, "session.login", arena_printf(call->req->arena, "user/%s", s.user.name),
-                             NULL)) < 0)
+    if ((rc = api_audit_only(call, "session.login",
+                             arena_printf(call->req->arena, "user/%s", s.user.name), NULL)) < 0)
         return rc;
     http_res_header(call->res, "Set-Cookie",
-                    arena_printf(call->req->arena, "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+                    arena_printf(call->req->arena,
+                                 "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
                                  s.token, call->api->d.conf->session_ttl));
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;
@@ -99,10 +102,12 @@ int api_logout(struct api_call *call)
     int rc = auth_logout(call->api->d.auth, call->token, &call->err);
     if (rc < 0)
         return rc;
-    if ((rc = api_audit_only(call, "session.logout", arena_printf(call->req->arena, "user/%s", call->user->name),
-                             NULL)) < 0)
+    if ((rc = api_audit_only(call, "session.logout",
+                             arena_printf(call->req->arena, "user/%s", call->user->name), NULL)) <
+        0)
         return rc;
-    http_res_header(call->res, "Set-Cookie", "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_res_header(call->res, "Set-Cookie",
+                    "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
     return 0;
 }
@@ -204,8 +209,8 @@ int api_user_create(struct api_call *call)
     struct auth_user_input in = {0};
     int64_t id, *depts;
     int rc;
-    if ((rc = json_check(call->body, user_create_fields, &call->err)) < 0 || (rc = read_roles(call, &in.roles)) < 0 ||
-        (rc = read_depts(call, &depts, &in.ndepts)) < 0)
+    if ((rc = json_check(call->body, user_create_fields, &call->err)) < 0 ||
+        (rc = read_roles(call, &in.roles)) < 0 || (rc = read_depts(call, &depts, &in.ndepts)) < 0)
         return rc;
     in.name = json_get_str(call->body, "name");
     in.display_name = json_get_str(call->body, "display_name");
@@ -213,7 +218,8 @@ int api_user_create(struct api_call *call)
     in.region_code = json_get_str(call->body, "region");
     in.phone = json_get_str(call->body, "phone");
     in.depts = depts;
-    if ((rc = api_begin(call)) < 0 || (rc = auth_user_create(call->conn, &in, call->now, &id, &call->err)) < 0)
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = auth_user_create(call->conn, &in, call->now, &id, &call->err)) < 0)
         return rc;
     return api_crud_commit(call, &user_res, "create", id, NULL);
 }
@@ -234,7 +240,8 @@ int api_user_update(struct api_call *call)
     char *before;
     int64_t id, *depts;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, user_update_fields, &call->err)) < 0 ||
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, user_update_fields, &call->err)) < 0 ||
         (rc = read_roles(call, &up.roles)) < 0 || (rc = read_depts(call, &depts, &up.ndepts)) < 0)
         return rc;
     up.display_name = json_get_str(call->body, "display_name");
@@ -262,22 +269,28 @@ int api_user_password(struct api_call *call)
 {
     int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = json_check(call->body, password_fields, &call->err)) < 0)
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, password_fields, &call->err)) < 0)
         return rc;
     /* Changing one's own password needs the current one, so a stolen session cannot lock
      * the owner out; an admin resetting someone else's does not. */
     if (id == call->user->id) {
         const char *cur = json_get_str(call->body, "current_password");
         if (!cur)
-            return err_field(&call->err, ERR_BAD_REQUEST, "current_password", "field 'current_password' is required");
+            return err_field(&call->err, ERR_BAD_REQUEST, "current_password",
+                             "field 'current_password' is required");
         if ((rc = auth_user_password_matches(call->conn, id, cur, &call->err)) < 0)
             return rc;
         if (!rc)
-            return err_field(&call->err, ERR_FORBIDDEN, "current_password", "current password is wrong");
+            return err_field(&call->err, ERR_FORBIDDEN, "current_password",
+                             "current password is wrong");
     }
     if ((rc = api_begin(call)) < 0 ||
-        (rc = auth_user_set_password(call->conn, id, json_get_str(call->body, "password"), call->now, &call->err)) < 0 ||
-        (rc = api_commit(call, "user.passwd", arena_printf(call->req->arena, "user/%lld", (long long)id), NULL, NULL)) < 0)
+        (rc = auth_user_set_password(call->conn, id, json_get_str(call->body, "password"),
+                                     call->now, &call->err)) < 0 ||
+        (rc = api_commit(call, "user.passwd",
+                         arena_printf(call->req->arena, "user/%lld", (long long)id), NULL, NULL)) <
+            0)
         return rc;
     auth_invalidate_user(call->api->d.auth, id);
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);

@@ -45,22 +45,23 @@ static void finish(void *arg, struct http_req *req, struct http_res *res)
     if (call.err.code == 0)
         err_set(&call.err, rc, "%s", err_default_message(rc));
     if (err_http_status(call.err.code) >= 500)
-        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name, req->path, call.err.msg);
+        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
+                req->path, call.err.msg);
     api_error_answer(call.route, req, res, &call.err);
 }
 
 int api_write_defer(struct api_call *call, struct api_write *w)
 {
     w->call = *call;
-    w->call.body = NULL;   /* freed when the handler returns */
-    w->call.conn = NULL;   /* belongs to the handler's thread */
+    w->call.body = NULL; /* freed when the handler returns */
+    w->call.conn = NULL; /* belongs to the handler's thread */
     w->call.res = NULL;
     w->call.in_tx = 0;
     w->job = (struct store_job){.run = job_run, .done = job_done, .arg = w};
     http_req_defer(call->req, finish, w);
     if (store_writer_submit(app_writer(call->api->app), &w->job, &w->job.err) < 0) {
         w->job.rc = w->job.err.code;
-        http_req_resume(call->req);   /* answered with the error by finish() */
+        http_req_resume(call->req); /* answered with the error by finish() */
     }
     return 0;
 }

@@ -110,7 +110,7 @@ const struct api_route api_routes[] = {
 /* What the flags add to the dispatch. */
 const struct api_route_attr api_route_attrs[] = {
     /* flag               authenticate               error               prefix */
-    {ROUTE_O311_KEY,      api_open311_authenticate,  NULL,               NULL},
-    {ROUTE_O311_ERRORS,   NULL,                      api_open311_error,  "/open311/"},
+    {ROUTE_O311_KEY, api_open311_authenticate, NULL, NULL},
+    {ROUTE_O311_ERRORS, NULL, api_open311_error, "/open311/"},
     {0, NULL, NULL, NULL},
 };

@@ -19,12 +19,30 @@
 #include "store/store.h"
 #include "store/store_writer.h"
 
-const struct conf *app_conf(const struct app *app) { return app->d.conf; }
-struct store *app_store(const struct app *app) { return app->d.store; }
-struct auth *app_auth(const struct app *app) { return app->d.auth; }
-struct attach_store *app_attach(const struct app *app) { return app->d.attach; }
-const unsigned char *app_data_key(const struct app *app) { return app->d.data_key; }
-struct store_writer *app_writer(const struct app *app) { return app->writer; }
+const struct conf *app_conf(const struct app *app)
+{
+    return app->d.conf;
+}
+struct store *app_store(const struct app *app)
+{
+    return app->d.store;
+}
+struct auth *app_auth(const struct app *app)
+{
+    return app->d.auth;
+}
+struct attach_store *app_attach(const struct app *app)
+{
+    return app->d.attach;
+}
+const unsigned char *app_data_key(const struct app *app)
+{
+    return app->d.data_key;
+}
+struct store_writer *app_writer(const struct app *app)
+{
+    return app->writer;
+}
 
 int64_t app_now(struct app *app)
 {
@@ -85,7 +103,8 @@ static int geo_current(const struct app_ctx *x, struct geo_index **out)
     size_t n;
     struct geo_index *ix;
     int rc;
-    if ((rc = org_region_list(x->conn, &f, x->arena, &v, &n, x->err)) < 0 || (rc = geo_index_new(&ix, x->err)) < 0)
+    if ((rc = org_region_list(x->conn, &f, x->arena, &v, &n, x->err)) < 0 ||
+        (rc = geo_index_new(&ix, x->err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
         if (!v[i].boundary)
@@ -113,11 +132,12 @@ int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *
     return rc;
 }
 
-static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target, const char *before,
-                      const char *after, struct err *err)
+static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target,
+                      const char *before, const char *after, struct err *err)
 {
     const struct case_actor *a = ctx;
-    struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before, after};
+    struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before,
+                            after};
     struct clock clk = clock_real();
     return audit_append(c, &e, clock_now(&clk), err);
 }
@@ -135,7 +155,8 @@ void app_actor(const struct auth_user *u, struct case_actor *a)
     a->region_code = u->region_code;
 }
 
-int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor, struct case_config *cfg)
+int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor,
+                 struct case_config *cfg)
 {
     const struct cal *cal;
     const struct conf *cf = x->app->d.conf;
@@ -143,8 +164,8 @@ int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_acto
     if (rc < 0)
         return rc;
     app_actor(x->user, actor);
-    *cfg = (struct case_config){cf->rectify_rounds, cf->rectify_hours_general, cf->rectify_hours_complex,
-                                x->app->d.data_key};
+    *cfg = (struct case_config){cf->rectify_rounds, cf->rectify_hours_general,
+                                cf->rectify_hours_complex, x->app->d.data_key};
     *env = (struct case_env){x->conn, cal, cfg, actor, x->now, audit_hook, actor};
     return 0;
 }

@@ -50,8 +50,8 @@ struct app_deps {
     struct store *store;
     struct auth *auth;
     struct clock clock;
-    const unsigned char *data_key;   /* 32 bytes: encrypts personal data at rest */
-    struct attach_store *attach;     /* attachment files (photos); may be NULL (CLI) */
+    const unsigned char *data_key; /* 32 bytes: encrypts personal data at rest */
+    struct attach_store *attach;   /* attachment files (photos); may be NULL (CLI) */
 };
 
 /* Starts the group-commit writer; the background services start separately (below). */
@@ -98,7 +98,8 @@ int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *
 
 /* The case module's environment for this unit of work: calendar, tunables, the actor (from
  * x->user; the system when NULL) and the audit hook. */
-int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor, struct case_config *cfg);
+int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor,
+                 struct case_config *cfg);
 /* The actor of 'u' (all zero for NULL: the system). */
 void app_actor(const struct auth_user *u, struct case_actor *a);
 
@@ -116,11 +117,11 @@ int app_start_sweeper(struct app *app, struct err *err);
  * channel's own records about the case commit with it or not at all.
  */
 struct app_suggestion;
-typedef int app_intake_also_fn(struct store_conn *c, const struct case_created *created, void *also_ctx,
-                               struct err *err);
+typedef int app_intake_also_fn(struct store_conn *c, const struct case_created *created,
+                               void *also_ctx, struct err *err);
 struct app_intake;
-int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also, void *also_ctx,
-                       struct app_intake **out);
+int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also,
+                       void *also_ctx, struct app_intake **out);
 int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err);
 void app_intake_done(struct app *app, struct app_intake *it);
 const struct case_created *app_intake_created(const struct app_intake *it);
@@ -135,13 +136,17 @@ const struct app_suggestion *app_intake_suggestion(const struct app_intake *it);
  * features behind it, department by the routing table, urgency rules and, for staff, open
  * cases it may duplicate. */
 struct app_suggestion {
-    const char *model_version;        /* NULL: no model */
+    const char *model_version; /* NULL: no model */
     int64_t category_id;
     const char *category_code, *category_name;
     double prob;
     int nalt;
-    struct { int64_t id; const char *code, *name; double prob; } alt[TRIAGE_TOPK];
-    struct {                          /* the ancestors at levels 1 and 2, with summed probability */
+    struct {
+        int64_t id;
+        const char *code, *name;
+        double prob;
+    } alt[TRIAGE_TOPK];
+    struct { /* the ancestors at levels 1 and 2, with summed probability */
         int64_t id;
         const char *name;
         double prob;
@@ -152,9 +157,13 @@ struct app_suggestion {
     struct triage_urgency urgency;
     int nwhy;
     struct triage_feature why[TRIAGE_WHY];
-    int duplicates_checked;           /* 0 for callers who may not see other people's cases */
+    int duplicates_checked; /* 0 for callers who may not see other people's cases */
     int ndup;
-    struct { int64_t id; const char *number, *title, *state; double score, meters; } dup[APP_DUP_MAX];
+    struct {
+        int64_t id;
+        const char *number, *title, *state;
+        double score, meters;
+    } dup[APP_DUP_MAX];
 };
 
 /* Load the model (conf triage_model, else the database path + ".triage"; absent is fine:
@@ -187,7 +196,8 @@ void app_suggestion_json(struct jw *w, const struct app_suggestion *s);
 typedef void app_publish_fn(void *ctx, const struct notify_item *n);
 /* Deliver the notification outbox in a background thread (channel, interval and retries
  * from the notify_* settings) and hand each notification to 'publish', until app_free(). */
-int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx, struct err *err);
+int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx,
+                       struct err *err);
 /* Ask the worker for a pass now (writes call this after commit); no-op when not started. */
 void app_notify_wake(struct app *app);
 

@@ -20,8 +20,8 @@ struct app_intake {
     void *also_ctx;
 };
 
-int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also, void *also_ctx,
-                       struct app_intake **out)
+int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also,
+                       void *also_ctx, struct app_intake **out)
 {
     struct arena *a = x->arena;
     struct app_intake *it = arena_alloc(a, sizeof(*it));
@@ -59,6 +59,15 @@ void app_intake_done(struct app *app, struct app_intake *it)
     app_triage_indexed(app, it->out.id, it->env.now, &it->in);
 }
 
-const struct case_created *app_intake_created(const struct app_intake *it) { return &it->out; }
-const struct case_actor *app_intake_actor(const struct app_intake *it) { return &it->actor; }
-const struct app_suggestion *app_intake_suggestion(const struct app_intake *it) { return it->triage; }
+const struct case_created *app_intake_created(const struct app_intake *it)
+{
+    return &it->out;
+}
+const struct case_actor *app_intake_actor(const struct app_intake *it)
+{
+    return &it->actor;
+}
+const struct app_suggestion *app_intake_suggestion(const struct app_intake *it)
+{
+    return it->triage;
+}

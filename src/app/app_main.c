@@ -48,7 +48,7 @@ void app_free(struct app *app)
     if (!app)
         return;
     app_sweeper_stop(app);
-    store_writer_stop(app->writer);   /* runs what is still queued first */
+    store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
     app_notifier_stop(app);
     app_triage_free(app);
@@ -72,4 +72,3 @@ void app_free(struct app *app)
     pthread_mutex_destroy(&app->rate_lock);
     free(app);
 }
-

@@ -24,8 +24,8 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
 {
     const struct conf *cf = app->d.conf;
     struct notify_channel *ch;
-    int rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url, cf->notify_webhook_timeout * 1000,
-                                err);
+    int rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url,
+                                cf->notify_webhook_timeout * 1000, err);
     if (rc < 0)
         return rc;
     struct notify_options o = {
@@ -40,14 +40,16 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
     };
     app->publish = fn;
     app->publish_ctx = fn_ctx;
-    if ((rc = notify_worker_new(&app->notifier, app->d.store, &o, ch, publish, worker_now, app, err)) < 0)
+    if ((rc = notify_worker_new(&app->notifier, app->d.store, &o, ch, publish, worker_now, app,
+                                err)) < 0)
         return rc;
     if ((rc = notify_worker_start(app->notifier, err)) < 0) {
         notify_worker_free(app->notifier);
         app->notifier = NULL;
         return rc;
     }
-    log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel, cf->notify_interval);
+    log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel,
+            cf->notify_interval);
     return 0;
 }
 

@@ -18,7 +18,7 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
-    sys.user = NULL;   /* the sweeper acts as the system, whoever asked for the run */
+    sys.user = NULL; /* the sweeper acts as the system, whoever asked for the run */
     int rc = app_case_env(&sys, &env, &actor, &cfg);
     return rc < 0 ? rc : case_sweep(&env, rep, x->err);
 }
@@ -29,8 +29,8 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
 static void maybe_optimize(const struct app_ctx *x, unsigned run)
 {
     int64_t cases = 0;
-    if (run % 60 == 0 && case_last_id(x->conn, &cases, x->err) >= 0 &&
-        cases >= 10000 && store_optimize(x->conn, x->err) < 0)
+    if (run % 60 == 0 && case_last_id(x->conn, &cases, x->err) >= 0 && cases >= 10000 &&
+        store_optimize(x->conn, x->err) < 0)
         log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", x->err->msg);
 }
 
@@ -43,7 +43,8 @@ static void *sweeper_main(void *arg)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += app->d.conf->sweep_interval;
         pthread_mutex_lock(&app->sweep_lock);
-        while (!app->sweep_stop && pthread_cond_timedwait(&app->sweep_cond, &app->sweep_lock, &until) != ETIMEDOUT)
+        while (!app->sweep_stop &&
+               pthread_cond_timedwait(&app->sweep_cond, &app->sweep_lock, &until) != ETIMEDOUT)
             ;
         int stop = app->sweep_stop;
         pthread_mutex_unlock(&app->sweep_lock);
@@ -56,7 +57,8 @@ static void *sweeper_main(void *arg)
         arena_init(&a, 4096);
         if (store_conn(app->d.store, &x.conn, &err) == 0 && app_sweep(&x, &rep) == 0) {
             if (rep.urged)
-                log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged, rep.escalated);
+                log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged,
+                        rep.escalated);
             maybe_optimize(&x, runs++);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", err.msg);

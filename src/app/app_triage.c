@@ -43,8 +43,8 @@ struct label_map {
     const struct triage_model *model;
     int64_t org_version;
     size_t ncats;
-    struct label_cat *cats;            /* sorted by code */
-    int *of_label;                     /* per model label: index in cats, -1 if none */
+    struct label_cat *cats; /* sorted by code */
+    int *of_label;          /* per model label: index in cats, -1 if none */
     struct label_map *retired_next;
 };
 
@@ -52,14 +52,13 @@ struct app_triage {
     pthread_mutex_t lock;
     struct label_map *map;
     struct label_map *retired_maps;
-    struct triage_model *model;       /* NULL: no model file yet */
+    struct triage_model *model; /* NULL: no model file yet */
     struct retired_model *retired;
     char *path;
-    struct stat seen;                 /* the file the model came from */
-    int64_t checked_at;               /* last stat of the file (seconds) */
+    struct stat seen;   /* the file the model came from */
+    int64_t checked_at; /* last stat of the file (seconds) */
     struct triage_dup_index *dups;
 };
-
 
 /* Load the file when it differs from the one the current model came from; the model to use
  * (NULL: none yet). The file is looked at no more than once a second unless 'force'. */
@@ -76,8 +75,8 @@ static const struct triage_model *reload_if_changed(struct app *app, int force)
     t->checked_at = now;
     if (stat(t->path, &st) != 0 ||
         (!force && t->model && st.st_ino == t->seen.st_ino && st.st_dev == t->seen.st_dev &&
-         st.st_mtim.tv_sec == t->seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == t->seen.st_mtim.tv_nsec &&
-         st.st_size == t->seen.st_size))
+         st.st_mtim.tv_sec == t->seen.st_mtim.tv_sec &&
+         st.st_mtim.tv_nsec == t->seen.st_mtim.tv_nsec && st.st_size == t->seen.st_size))
         goto out;
     t->seen = st;
     if (triage_model_load(t->path, &loaded, &err) < 0) {
@@ -92,8 +91,8 @@ static const struct triage_model *reload_if_changed(struct app *app, int force)
         t->retired = r;
     }
     t->model = loaded;
-    log_msg(LOG_INFO, "triage: model %s loaded from %s (%d labels)", triage_model_version(loaded), t->path,
-            triage_model_nlabels(loaded));
+    log_msg(LOG_INFO, "triage: model %s loaded from %s (%d labels)", triage_model_version(loaded),
+            t->path, triage_model_nlabels(loaded));
 out:;
     const struct triage_model *m = t->model;
     pthread_mutex_unlock(&t->lock);
@@ -177,7 +176,8 @@ static const struct label_cat *cat_by_code(const struct label_map *map, const ch
 }
 
 /* The label map for 'm' at the organisation version of this call (valid until app_free). */
-static int label_map_of(const struct app_ctx *x, const struct triage_model *m, const struct label_map **out)
+static int label_map_of(const struct app_ctx *x, const struct triage_model *m,
+                        const struct label_map **out)
 {
     struct app_triage *t = x->app->triage;
     int64_t version = atomic_load(&x->app->org_version);
@@ -345,8 +345,8 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         s->duplicates_checked = 1;
         if ((rc = app_case_env(x, &env, &actor, &cfg)) < 0)
             goto out;
-        int n = triage_dup_query(app->triage->dups, text, x->now, in->has_location, in->lat, in->lon, hits,
-                                 APP_DUP_MAX + 1);
+        int n = triage_dup_query(app->triage->dups, text, x->now, in->has_location, in->lat,
+                                 in->lon, hits, APP_DUP_MAX + 1);
         int64_t ids[APP_DUP_MAX + 1];
         struct case_rec recs[CASE_MANY_MAX];
         int nrecs;
@@ -490,7 +490,8 @@ int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_s
     in->triage_department_id = s->department_id;
     in->triage_prob = s->prob;
     in->triage_payload = payload_of(x, s);
-    if (!in->category_id && s->category_id && s->prob * 1000 >= x->app->d.conf->triage_apply_threshold)
+    if (!in->category_id && s->category_id &&
+        s->prob * 1000 >= x->app->d.conf->triage_apply_threshold)
         in->category_id = s->category_id;
     /* Urgent wording raises the urgency the caller left to the category, never lowers it. */
     if (in->urgency < 0 && s->urgency.level > 0) {
@@ -507,7 +508,6 @@ int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_s
     }
     return 0;
 }
-
 
 const struct triage_model *app_triage_model(struct app *app, int force)
 {

@@ -22,9 +22,18 @@
 static const char *const level_names[] = {"district", "street", "community", "grid"};
 static const char *const term_names[ASSESS_TERMS] = {"response", "solve", "satisfy", "on_time"};
 
-const char *assess_by_name(enum assess_by by) { return by == ASSESS_BY_REGION ? "region" : "department"; }
-const char *assess_rounds_name(enum assess_rounds r) { return r == ASSESS_ROUNDS_ALL ? "all" : "latest"; }
-const char *assess_term_name(enum assess_term t) { return (unsigned)t < ASSESS_TERMS ? term_names[t] : "?"; }
+const char *assess_by_name(enum assess_by by)
+{
+    return by == ASSESS_BY_REGION ? "region" : "department";
+}
+const char *assess_rounds_name(enum assess_rounds r)
+{
+    return r == ASSESS_ROUNDS_ALL ? "all" : "latest";
+}
+const char *assess_term_name(enum assess_term t)
+{
+    return (unsigned)t < ASSESS_TERMS ? term_names[t] : "?";
+}
 
 int assess_parse_weights(const char *s, double w[ASSESS_TERMS])
 {
@@ -64,10 +73,12 @@ int assess_check(const struct assess_params *p, struct err *err)
     if (p->to <= p->from)
         return err_field(err, ERR_BAD_REQUEST, "to", "'to' must be later than 'from'");
     if (!(p->k >= 0 && p->k <= 1))
-        return err_field(err, ERR_BAD_REQUEST, "k", "'k' (weight of basically satisfied) must be between 0 and 1");
+        return err_field(err, ERR_BAD_REQUEST, "k",
+                         "'k' (weight of basically satisfied) must be between 0 and 1");
     for (int i = 0; i < ASSESS_TERMS; i++) {
         if (!(p->weights[i] >= 0 && isfinite(p->weights[i])))
-            return err_field(err, ERR_BAD_REQUEST, "weights", "weights must be finite and not negative");
+            return err_field(err, ERR_BAD_REQUEST, "weights",
+                             "weights must be finite and not negative");
         sum += p->weights[i];
     }
     if (!(sum > 0))
@@ -82,7 +93,8 @@ int assess_check(const struct assess_params *p, struct err *err)
             if (!strcmp(level_names[i], p->region_level))
                 break;
         if (i == sizeof(level_names) / sizeof(level_names[0]))
-            return err_field(err, ERR_BAD_REQUEST, "level", "'level' must be district, street, community or grid");
+            return err_field(err, ERR_BAD_REQUEST, "level",
+                             "'level' must be district, street, community or grid");
     }
     return 0;
 }
@@ -92,7 +104,7 @@ int assess_check(const struct assess_params *p, struct err *err)
 struct acc {
     struct assess_row *v;
     size_t n, cap;
-    size_t *slot;        /* position + 1, 0 = empty; nslot is a power of two > 2 * cap */
+    size_t *slot; /* position + 1, 0 = empty; nslot is a power of two > 2 * cap */
     size_t nslot;
 };
 
@@ -144,9 +156,9 @@ static int by_rank(const void *a, const void *b)
     const struct assess_row *x = a, *y = b;
     int xs = ranked(x), ys = ranked(y);
     if (xs != ys)
-        return ys - xs;                             /* ranked rows first */
+        return ys - xs; /* ranked rows first */
     if (xs && x->score != y->score)
-        return x->score > y->score ? -1 : 1;        /* higher score first */
+        return x->score > y->score ? -1 : 1; /* higher score first */
     int c = strcmp(x->code, y->code);
     if (c)
         return c;
@@ -156,30 +168,32 @@ static int by_rank(const void *a, const void *b)
 /* In every query, anc(id, top) maps each region at or below the requested level to its
  * ancestor at that level (a recursive CTE over regions). */
 
-static int load_cases(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
-                      struct err *err)
+static int load_cases(struct store_conn *c, const struct assess_params *p, const char *level,
+                      struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
-    int rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                           " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
-                           " count(*),"
-                           " sum(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN c.replied_at IS NOT NULL OR c.resolve_deadline < ? THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
-                           " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
-                           " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
-                           " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
-                           " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-                           " GROUP BY 1",
-                           STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
-                                      store_i64(p->from), store_i64(p->to), store_text(p->within),
-                                      store_text(p->within), store_text(p->within)),
-                           &s, err);
+    int rc = store_prepare(
+        c,
+        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+        " count(*),"
+        " sum(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.replied_at IS NOT NULL OR c.resolve_deadline < ? THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
+        " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
+        " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+        " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+        " GROUP BY 1",
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
+                   store_i64(p->from), store_i64(p->to), store_text(p->within),
+                   store_text(p->within), store_text(p->within)),
+        &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -196,44 +210,50 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
     return rc;
 }
 
-static int load_events(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
-                       struct err *err)
+static int load_events(struct store_conn *c, const struct assess_params *p, const char *level,
+                       struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int rc;
     /* By department the events alone answer; only regions need the join to the cases. */
     if (p->by == ASSESS_BY_REGION)
-        rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                           " SELECT coalesce(anc.top, 0),"
-                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                           " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
-                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                           " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-                           " GROUP BY 1",
-                           STORE_ARGS(store_text(level), store_i64(p->from), store_i64(p->to), store_text(p->within),
-                                      store_text(p->within), store_text(p->within)),
-                           &s, err);
+        rc = store_prepare(
+            c,
+            "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+            " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+            " SELECT coalesce(anc.top, 0),"
+            " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+            " GROUP BY 1",
+            STORE_ARGS(store_text(level), store_i64(p->from), store_i64(p->to),
+                       store_text(p->within), store_text(p->within), store_text(p->within)),
+            &s, err);
     else if (p->within)
-        rc = store_prepare(c, "SELECT coalesce(ev.department_id, 0),"
-                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                           " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
-                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                           " AND substr(c.region_code, 1, length(?)) = ?"
-                           " GROUP BY 1",
-                           STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
-                                      store_text(p->within)),
-                           &s, err);
+        rc = store_prepare(
+            c,
+            "SELECT coalesce(ev.department_id, 0),"
+            " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " AND substr(c.region_code, 1, length(?)) = ?"
+            " GROUP BY 1",
+            STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
+                       store_text(p->within)),
+            &s, err);
     else
-        rc = store_prepare(c, "SELECT coalesce(ev.department_id, 0),"
-                           " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
-                           " FROM case_events ev"
-                           " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
-                           " GROUP BY 1",
-                           STORE_ARGS(store_i64(p->from), store_i64(p->to)), &s, err);
+        rc = store_prepare(
+            c,
+            "SELECT coalesce(ev.department_id, 0),"
+            " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " FROM case_events ev"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " GROUP BY 1",
+            STORE_ARGS(store_i64(p->from), store_i64(p->to)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -245,34 +265,36 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
     return rc;
 }
 
-static int load_evaluations(struct store_conn *c, const struct assess_params *p, const char *level, struct acc *g,
-                            struct err *err)
+static int load_evaluations(struct store_conn *c, const struct assess_params *p, const char *level,
+                            struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     /* Latest: no valid evaluation of the same case in the period has a later round (or the
      * same round and a later id). */
-    int rc = store_prepare(c, "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-                           " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-                           " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(e.department_id, 0) END,"
-                           " count(*),"
-                           " sum(CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),"
-                           " sum(CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END)"
-                           " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
-                           " LEFT JOIN anc ON anc.id = rg.id"
-                           " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
-                           " AND (? IS NULL OR substr(e.region_code, 1, length(?)) = ?)"
-                           " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
-                           " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
-                           " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
-                           " GROUP BY 1",
-                           STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(p->from),
-                                      store_i64(p->to), store_text(p->within), store_text(p->within),
-                                      store_text(p->within), store_i64(p->rounds == ASSESS_ROUNDS_ALL),
-                                      store_i64(p->from), store_i64(p->to)),
-                           &s, err);
+    int rc = store_prepare(
+        c,
+        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(e.department_id, 0) END,"
+        " count(*),"
+        " sum(CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END)"
+        " FROM case_evaluations e LEFT JOIN regions rg ON rg.code = e.region_code"
+        " LEFT JOIN anc ON anc.id = rg.id"
+        " WHERE e.valid <> 0 AND e.at >= ? AND e.at < ?"
+        " AND (? IS NULL OR substr(e.region_code, 1, length(?)) = ?)"
+        " AND (? = 1 OR NOT EXISTS (SELECT 1 FROM case_evaluations l WHERE l.case_id = e.case_id"
+        " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
+        " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
+        " GROUP BY 1",
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(p->from),
+                   store_i64(p->to), store_text(p->within), store_text(p->within),
+                   store_text(p->within), store_i64(p->rounds == ASSESS_ROUNDS_ALL),
+                   store_i64(p->from), store_i64(p->to)),
+        &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -288,8 +310,8 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
     return rc;
 }
 
-static int load_name(struct store_conn *c, const struct assess_params *p, struct arena *a, struct assess_row *r,
-                     struct err *err)
+static int load_name(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                     struct assess_row *r, struct err *err)
 {
     struct store_stmt *s;
     int rc;
@@ -317,26 +339,28 @@ static void rates(const struct assess_params *p, struct assess_row *r)
 {
     r->response_rate = ratio((double)r->contacted, r->evaluations);
     r->solve_rate = ratio((double)r->solved, r->evaluations);
-    r->satisfaction_rate = ratio((double)r->satisfied + p->k * (double)r->basically, r->evaluations);
+    r->satisfaction_rate =
+        ratio((double)r->satisfied + p->k * (double)r->basically, r->evaluations);
     r->on_time_rate = ratio((double)r->on_time, r->due);
     r->reply_rate = ratio((double)r->replied, r->dispatched);
     r->close_rate = ratio((double)r->closed, r->dispatched);
     r->overdue_rate = ratio((double)r->overdue, r->dispatched);
     r->return_rate = ratio((double)r->returns, r->assigned);
 
-    const double term[ASSESS_TERMS] = {r->response_rate, r->solve_rate, r->satisfaction_rate, r->on_time_rate};
+    const double term[ASSESS_TERMS] = {r->response_rate, r->solve_rate, r->satisfaction_rate,
+                                       r->on_time_rate};
     double sum = 0, wsum = 0;
     for (int i = 0; i < ASSESS_TERMS; i++) {
         if (p->weights[i] <= 0)
             continue;
-        sum += p->weights[i] * term[i];   /* NAN propagates: the score is undefined */
+        sum += p->weights[i] * term[i]; /* NAN propagates: the score is undefined */
         wsum += p->weights[i];
     }
     r->score = wsum > 0 ? 100.0 * sum / wsum : NAN;
 }
 
-int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a, struct assess_row **rows,
-                   size_t *n, struct err *err)
+int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                   struct assess_row **rows, size_t *n, struct err *err)
 {
     struct acc g = {0};
     const char *level = p->region_level ? p->region_level : "street";
@@ -345,7 +369,8 @@ int assess_compute(struct store_conn *c, const struct assess_params *p, struct a
     *n = 0;
     if ((rc = assess_check(p, err)) < 0)
         return rc;
-    if ((rc = load_cases(c, p, level, &g, err)) < 0 || (rc = load_events(c, p, level, &g, err)) < 0 ||
+    if ((rc = load_cases(c, p, level, &g, err)) < 0 ||
+        (rc = load_events(c, p, level, &g, err)) < 0 ||
         (rc = load_evaluations(c, p, level, &g, err)) < 0)
         goto out;
     for (size_t i = 0; i < g.n; i++) {
@@ -360,7 +385,7 @@ int assess_compute(struct store_conn *c, const struct assess_params *p, struct a
         if (!ranked(r))
             r->rank = 0;
         else if (i > 0 && ranked(&g.v[i - 1]) && fabs(g.v[i - 1].score - r->score) < 1e-9)
-            r->rank = g.v[i - 1].rank;                  /* ties share a rank: 1, 2, 2, 4 */
+            r->rank = g.v[i - 1].rank; /* ties share a rank: 1, 2, 2, 4 */
         else
             r->rank = (int)i + 1;
     }

@@ -7,7 +7,8 @@
 #include "core/vec.h"
 #include "store/store.h"
 
-#define COLUMNS "a.id, a.sha256, a.mime, a.size, a.width, a.height, a.created_at, coalesce(a.created_by, 0)"
+#define COLUMNS                                                                                    \
+    "a.id, a.sha256, a.mime, a.size, a.width, a.height, a.created_at, coalesce(a.created_by, 0)"
 
 static void row(struct store_stmt *s, struct arena *a, struct attach_rec *out)
 {
@@ -21,24 +22,29 @@ static void row(struct store_stmt *s, struct arena *a, struct attach_rec *out)
     out->created_by = store_col_int(s, 7);
 }
 
-int attach_record(struct store_conn *c, const struct attach_file *f, int64_t user_id, int64_t now, int64_t *id,
-                  struct err *err)
+int attach_record(struct store_conn *c, const struct attach_file *f, int64_t user_id, int64_t now,
+                  int64_t *id, struct err *err)
 {
-    int64_t rc = store_run(c, "INSERT INTO attachments(sha256, mime, size, width, height, created_at, created_by)"
-                           " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0)) ON CONFLICT(sha256) DO NOTHING",
-                           STORE_ARGS(store_text(f->sha256), store_text(f->mime), store_i64((int64_t)f->size),
-                                      store_i64(f->width), store_i64(f->height), store_i64(now), store_i64(user_id)),
-                           err);
+    int64_t rc = store_run(
+        c,
+        "INSERT INTO attachments(sha256, mime, size, width, height, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0)) ON CONFLICT(sha256) DO NOTHING",
+        STORE_ARGS(store_text(f->sha256), store_text(f->mime), store_i64((int64_t)f->size),
+                   store_i64(f->width), store_i64(f->height), store_i64(now), store_i64(user_id)),
+        err);
     if (rc < 0)
         return (int)rc;
     int found = store_one_i64(c, "SELECT id FROM attachments WHERE sha256 = ?",
                               STORE_ARGS(store_text(f->sha256)), id, err);
     if (found < 0)
         return found;
-    return found ? 0 : err_set(err, ERR_INTERNAL, "attachment '%s' vanished after it was recorded", f->sha256);
+    return found ? 0
+                 : err_set(err, ERR_INTERNAL, "attachment '%s' vanished after it was recorded",
+                           f->sha256);
 }
 
-int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_rec *out, struct err *err)
+int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_rec *out,
+               struct err *err)
 {
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT " COLUMNS " FROM attachments a WHERE a.id = ?",
@@ -53,11 +59,13 @@ int attach_get(struct store_conn *c, int64_t id, struct arena *a, struct attach_
     return rc < 0 ? rc : 0;
 }
 
-int attach_cases(struct store_conn *c, int64_t id, int64_t *case_ids, size_t max, size_t *n, struct err *err)
+int attach_cases(struct store_conn *c, int64_t id, int64_t *case_ids, size_t max, size_t *n,
+                 struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id LIMIT ?",
-                           STORE_ARGS(store_i64(id), store_i64((int64_t)max)), &s, err);
+    int rc = store_prepare(
+        c, "SELECT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id LIMIT ?",
+        STORE_ARGS(store_i64(id), store_i64((int64_t)max)), &s, err);
     *n = 0;
     if (rc < 0)
         return rc;
@@ -76,11 +84,13 @@ static int push_row(void *ctx, struct store_stmt *s)
     return 0;
 }
 
-int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a, struct attach_rec **out, size_t *n,
-                         struct err *err)
+int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a,
+                         struct attach_rec **out, size_t *n, struct err *err)
 {
     attach_vec v = VEC_IN(a);
-    int64_t rc = store_all(c, "SELECT " COLUMNS " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
+    int64_t rc = store_all(c,
+                           "SELECT " COLUMNS
+                           " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
                            " WHERE l.case_id = ? ORDER BY l.event_id",
                            STORE_ARGS(store_i64(case_id)), push_row, &v, err);
     /* Never NULL, even when empty: readers take NULL to mean "not loaded" and leave the key out. */

@@ -80,14 +80,38 @@ static gdImagePtr orient(gdImagePtr src, int orientation)
         for (int x = 0; x < gdImageSX(dst); x++) {
             int sx, sy;
             switch (orientation) {
-            case 2: sx = w - 1 - x; sy = y; break;                   /* mirrored */
-            case 3: sx = w - 1 - x; sy = h - 1 - y; break;           /* upside down */
-            case 4: sx = x; sy = h - 1 - y; break;                   /* mirrored vertically */
-            case 5: sx = y; sy = x; break;                           /* transposed */
-            case 6: sx = y; sy = h - 1 - x; break;                   /* turn clockwise */
-            case 7: sx = w - 1 - y; sy = h - 1 - x; break;           /* transversed */
-            case 8: sx = w - 1 - y; sy = x; break;                   /* turn anticlockwise */
-            default: sx = x; sy = y; break;
+            case 2:
+                sx = w - 1 - x;
+                sy = y;
+                break; /* mirrored */
+            case 3:
+                sx = w - 1 - x;
+                sy = h - 1 - y;
+                break; /* upside down */
+            case 4:
+                sx = x;
+                sy = h - 1 - y;
+                break; /* mirrored vertically */
+            case 5:
+                sx = y;
+                sy = x;
+                break; /* transposed */
+            case 6:
+                sx = y;
+                sy = h - 1 - x;
+                break; /* turn clockwise */
+            case 7:
+                sx = w - 1 - y;
+                sy = h - 1 - x;
+                break; /* transversed */
+            case 8:
+                sx = w - 1 - y;
+                sy = x;
+                break; /* turn anticlockwise */
+            default:
+                sx = x;
+                sy = y;
+                break;
             }
             dst->tpixels[y][x] = src->tpixels[sy][sx];
         }
@@ -146,44 +170,44 @@ out:
     return rc;
 }
 
-int attach_decode(const void *data, size_t len, const struct attach_limits *lim, struct attach_info *info,
-                  struct attach_thumb *thumb, struct err *err)
+int attach_decode(const void *data, size_t len, const struct attach_limits *lim,
+                  struct attach_info *info, struct attach_thumb *thumb, struct err *err)
 {
     gdImagePtr im = NULL;
     int rc;
     memset(thumb, 0, sizeof(*thumb));
     if (len > lim->max_bytes || len > INT_MAX)
-        return err_set(err, ERR_TOO_LARGE, "the file is %zu bytes; at most %zu are accepted", len, lim->max_bytes);
+        return err_set(err, ERR_TOO_LARGE, "the file is %zu bytes; at most %zu are accepted", len,
+                       lim->max_bytes);
     if ((rc = attach_sniff(data, len, info, err)) < 0)
         return rc;
     if ((int64_t)info->width * info->height > lim->max_pixels)
-        return err_set(err, ERR_TOO_LARGE, "the image claims %dx%d pixels; at most %lld pixels (%.0f megapixels) are accepted",
-                       info->width, info->height, (long long)lim->max_pixels, (double)lim->max_pixels / 1e6);
+        return err_set(
+            err, ERR_TOO_LARGE,
+            "the image claims %dx%d pixels; at most %lld pixels (%.0f megapixels) are accepted",
+            info->width, info->height, (long long)lim->max_pixels, (double)lim->max_pixels / 1e6);
     pthread_once(&gd_once, gd_setup);
-    void *bytes = (void *)(uintptr_t)data; /* libgd's readers take a non-const pointer but only read */
+    void *bytes =
+        (void *)(uintptr_t)data; /* libgd's readers take a non-const pointer but only read */
     switch (info->kind) {
     case ATTACH_JPEG:
         if (!jpeg_complete(data, len))
-            return err_set(err, ERR_BAD_REQUEST, "the JPEG image is truncated (no end marker after its scan)");
+            return err_set(err, ERR_BAD_REQUEST,
+                           "the JPEG image is truncated (no end marker after its scan)");
         im = gdImageCreateFromJpegPtrEx((int)len, bytes, 0);
         break;
-    case ATTACH_PNG:
-        im = gdImageCreateFromPngPtr((int)len, bytes);
-        break;
-    case ATTACH_GIF:
-        im = gdImageCreateFromGifPtr((int)len, bytes);
-        break;
-    case ATTACH_WEBP:
-        im = gdImageCreateFromWebpPtr((int)len, bytes);
-        break;
-    case ATTACH_NONE:
-        BUG("attach_sniff accepted a file of no known kind");
+    case ATTACH_PNG: im = gdImageCreateFromPngPtr((int)len, bytes); break;
+    case ATTACH_GIF: im = gdImageCreateFromGifPtr((int)len, bytes); break;
+    case ATTACH_WEBP: im = gdImageCreateFromWebpPtr((int)len, bytes); break;
+    case ATTACH_NONE: BUG("attach_sniff accepted a file of no known kind");
     }
     if (!im)
-        return err_set(err, ERR_BAD_REQUEST, "the %s image does not decode (damaged or truncated)", info->mime);
+        return err_set(err, ERR_BAD_REQUEST, "the %s image does not decode (damaged or truncated)",
+                       info->mime);
     /* The header was checked, but the decoder has the last word on what it built. */
     if ((int64_t)gdImageSX(im) * gdImageSY(im) > lim->max_pixels) {
-        rc = err_set(err, ERR_TOO_LARGE, "the image has more than %lld pixels", (long long)lim->max_pixels);
+        rc = err_set(err, ERR_TOO_LARGE, "the image has more than %lld pixels",
+                     (long long)lim->max_pixels);
         goto out;
     }
     rc = make_thumb(im, info->orientation, thumb, err);

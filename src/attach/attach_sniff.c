@@ -36,7 +36,9 @@ static uint32_t le32(const unsigned char *p)
 
 static int malformed(struct err *err, const char *what)
 {
-    return err_set(err, ERR_BAD_REQUEST, "the file starts like a %s image but its header is truncated or malformed", what);
+    return err_set(err, ERR_BAD_REQUEST,
+                   "the file starts like a %s image but its header is truncated or malformed",
+                   what);
 }
 
 /* Orientation tag (0x0112) of IFD0 in an Exif APP1 payload ("Exif\0\0" + TIFF); 1 if absent. */
@@ -80,14 +82,14 @@ static int sniff_jpeg(const unsigned char *p, size_t n, struct attach_info *out,
     for (;;) {
         if (at >= n || p[at] != 0xFF)
             return malformed(err, "JPEG");
-        while (at < n && p[at] == 0xFF)   /* fill bytes */
+        while (at < n && p[at] == 0xFF) /* fill bytes */
             at++;
         if (at >= n)
             return malformed(err, "JPEG");
         unsigned m = p[at++];
-        if (m == 0x01 || (m >= 0xD0 && m <= 0xD8))   /* TEM, RSTn, SOI: no length */
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) /* TEM, RSTn, SOI: no length */
             continue;
-        if (m == 0xD9 || m == 0xDA || m == 0x00)     /* EOI or scan data before any frame */
+        if (m == 0xD9 || m == 0xDA || m == 0x00) /* EOI or scan data before any frame */
             return malformed(err, "JPEG");
         if (at + 2 > n)
             return malformed(err, "JPEG");
@@ -184,8 +186,9 @@ int attach_sniff(const void *data, size_t len, struct attach_info *out, struct e
         out->mime = "image/webp";
         return sniff_webp(p, len, out, err);
     }
-    return err_set(err, ERR_MEDIA_TYPE, "the file is not a JPEG, PNG, GIF or WebP image (judged by its content, "
-                                        "whatever type was declared)");
+    return err_set(err, ERR_MEDIA_TYPE,
+                   "the file is not a JPEG, PNG, GIF or WebP image (judged by its content, "
+                   "whatever type was declared)");
 }
 
 void attach_display_size(const struct attach_info *info, int *width, int *height)

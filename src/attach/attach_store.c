@@ -20,11 +20,11 @@
 #include "core/mem.h"
 
 struct attach_store {
-    char *dir;                    /* without a trailing slash */
+    char *dir; /* without a trailing slash */
     struct attach_limits lim;
-    pthread_mutex_t lock;         /* guards 'busy' */
+    pthread_mutex_t lock; /* guards 'busy' */
     pthread_cond_t freed;
-    int busy;                     /* decodes running */
+    int busy; /* decodes running */
 };
 
 static int mkdir_p(char *path, struct err *err)
@@ -43,7 +43,8 @@ static int mkdir_p(char *path, struct err *err)
     }
 }
 
-int attach_store_open(struct attach_store **out, const char *dir, const struct attach_limits *lim, struct err *err)
+int attach_store_open(struct attach_store **out, const char *dir, const struct attach_limits *lim,
+                      struct err *err)
 {
     struct stat sb;
     int rc;
@@ -63,7 +64,8 @@ int attach_store_open(struct attach_store **out, const char *dir, const struct a
     if ((rc = mkdir_p(st->dir, err)) < 0)
         goto fail;
     if (stat(st->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rc = err_field(err, ERR_IO, "attach_dir", "attachment directory '%s' is not a directory", st->dir);
+        rc = err_field(err, ERR_IO, "attach_dir", "attachment directory '%s' is not a directory",
+                       st->dir);
         goto fail;
     }
     *out = st;
@@ -92,12 +94,14 @@ static int hash_ok(const char *h)
     return i == 64;
 }
 
-int attach_store_path(const struct attach_store *st, const char *sha256, int thumbnail, char *out, size_t n,
-                      struct err *err)
+int attach_store_path(const struct attach_store *st, const char *sha256, int thumbnail, char *out,
+                      size_t n, struct err *err)
 {
     if (!sha256 || !hash_ok(sha256))
-        return err_set(err, ERR_BAD_REQUEST, "'%.70s' is not a SHA-256 in lowercase hex", sha256 ? sha256 : "");
-    int w = snprintf(out, n, "%s/%.2s/%.2s/%s%s", st->dir, sha256, sha256 + 2, sha256, thumbnail ? ".thumb.jpg" : "");
+        return err_set(err, ERR_BAD_REQUEST, "'%.70s' is not a SHA-256 in lowercase hex",
+                       sha256 ? sha256 : "");
+    int w = snprintf(out, n, "%s/%.2s/%.2s/%s%s", st->dir, sha256, sha256 + 2, sha256,
+                     thumbnail ? ".thumb.jpg" : "");
     if (w < 0 || (size_t)w >= n)
         return err_set(err, ERR_IO, "attachment path under '%s' is too long", st->dir);
     return 0;
@@ -121,7 +125,8 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 static int present(const char *path, size_t size)
 {
     struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (!size || (size_t)sb.st_size == size);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+           (!size || (size_t)sb.st_size == size);
 }
 
 static int write_atomic(const char *path, const void *data, size_t len, struct err *err)
@@ -180,7 +185,8 @@ static void slot_give(struct attach_store *st)
     pthread_mutex_unlock(&st->lock);
 }
 
-int attach_store_put(struct attach_store *st, const void *data, size_t len, struct attach_file *out, struct err *err)
+int attach_store_put(struct attach_store *st, const void *data, size_t len, struct attach_file *out,
+                     struct err *err)
 {
     struct attach_info info;
     struct attach_thumb thumb;
@@ -191,7 +197,8 @@ int attach_store_put(struct attach_store *st, const void *data, size_t len, stru
     if (!len)
         return err_set(err, ERR_BAD_REQUEST, "the file is empty");
     if (len > st->lim.max_bytes)
-        return err_set(err, ERR_TOO_LARGE, "the file is %zu bytes; at most %zu are accepted", len, st->lim.max_bytes);
+        return err_set(err, ERR_TOO_LARGE, "the file is %zu bytes; at most %zu are accepted", len,
+                       st->lim.max_bytes);
     /* Cheap refusals (type, truncated header, too many pixels) come before waiting for a slot. */
     if ((rc = attach_sniff(data, len, &info, err)) < 0)
         return rc;
@@ -221,8 +228,8 @@ int attach_store_put(struct attach_store *st, const void *data, size_t len, stru
     return rc;
 }
 
-int attach_store_open_file(const struct attach_store *st, const char *sha256, int thumbnail, int *fd, uint64_t *size,
-                           struct err *err)
+int attach_store_open_file(const struct attach_store *st, const char *sha256, int thumbnail,
+                           int *fd, uint64_t *size, struct err *err)
 {
     char path[4096];
     struct stat sb;
@@ -231,7 +238,8 @@ int attach_store_open_file(const struct attach_store *st, const char *sha256, in
         return rc;
     int f = open(path, O_RDONLY | O_CLOEXEC);
     if (f < 0)
-        return err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+        return err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open '%s': %s", path,
+                       strerror(errno));
     if (fstat(f, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(f);
         return err_set(err, ERR_IO, "'%s' is not a regular file", path);

@@ -40,7 +40,8 @@ static void chain_hash(int64_t seq, int64_t at, int64_t actor_id, const char *ac
     char num[64];
     crypto_hash_sha256_init(&st);
     feed(&st, prev_hash);
-    snprintf(num, sizeof(num), "%lld/%lld/%lld", (long long)seq, (long long)at, (long long)actor_id);
+    snprintf(num, sizeof(num), "%lld/%lld/%lld", (long long)seq, (long long)at,
+             (long long)actor_id);
     feed(&st, num);
     feed(&st, actor_name);
     feed(&st, action);
@@ -56,7 +57,8 @@ int audit_append(struct store_conn *c, const struct audit_entry *e, int64_t now,
     struct store_stmt *s;
     char prev[65] = GENESIS, hash[65], before[65], after[65];
     int64_t seq = 1;
-    int rc = store_prepare(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", STORE_NO_ARGS, &s, err);
+    int rc = store_prepare(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                           STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -71,12 +73,14 @@ int audit_append(struct store_conn *c, const struct audit_entry *e, int64_t now,
     audit_digest(e->before, before);
     audit_digest(e->after, after);
     chain_hash(seq, now, e->actor_id, actor, e->action, e->target, before, after, prev, hash);
-    int64_t w = store_run(c, "INSERT INTO audit_log(seq, at, actor_id, actor_name, action, target,"
+    int64_t w = store_run(c,
+                          "INSERT INTO audit_log(seq, at, actor_id, actor_name, action, target,"
                           " before_digest, after_digest, prev_hash, hash)"
                           " VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-                          STORE_ARGS(store_i64(seq), store_i64(now), store_i64(e->actor_id), store_text(actor),
-                                     store_text(e->action), store_text(e->target), store_text(before),
-                                     store_text(after), store_text(prev), store_text(hash)),
+                          STORE_ARGS(store_i64(seq), store_i64(now), store_i64(e->actor_id),
+                                     store_text(actor), store_text(e->action),
+                                     store_text(e->target), store_text(before), store_text(after),
+                                     store_text(prev), store_text(hash)),
                           err);
     return w < 0 ? (int)w : 0;
 }
@@ -87,9 +91,11 @@ int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err
     char prev[65] = GENESIS, want[65];
     int64_t expect_seq = 1;
     memset(rep, 0, sizeof(*rep));
-    int rc = store_prepare(c, "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
-                           " after_digest, prev_hash, hash FROM audit_log ORDER BY seq",
-                           STORE_NO_ARGS, &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
+        " after_digest, prev_hash, hash FROM audit_log ORDER BY seq",
+        STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -142,15 +148,17 @@ static int read_row(void *ctx, struct store_stmt *s)
     return 0;
 }
 
-int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a, struct audit_row **out,
-               size_t *n, int64_t *total, struct err *err)
+int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a,
+               struct audit_row **out, size_t *n, int64_t *total, struct err *err)
 {
     audit_vec v = VEC_IN(a);
-    int64_t rc = store_all(c,
-                           "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
-                           " after_digest, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-                           STORE_ARGS(store_i64(before), store_i64(limit)), read_row, &v, err);
-    if (rc < 0 || (rc = store_one_i64(c, "SELECT count(*) FROM audit_log", STORE_NO_ARGS, total, err)) < 0)
+    int64_t rc = store_all(
+        c,
+        "SELECT seq, at, coalesce(actor_id, 0), actor_name, action, target, before_digest,"
+        " after_digest, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+        STORE_ARGS(store_i64(before), store_i64(limit)), read_row, &v, err);
+    if (rc < 0 ||
+        (rc = store_one_i64(c, "SELECT count(*) FROM audit_log", STORE_NO_ARGS, total, err)) < 0)
         return (int)rc;
     *out = v.v;
     *n = v.n;

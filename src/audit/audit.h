@@ -19,20 +19,20 @@ struct store;
 struct store_conn;
 
 struct audit_entry {
-    int64_t actor_id;          /* 0 = system / command line */
+    int64_t actor_id; /* 0 = system / command line */
     const char *actor_name;
-    const char *action;        /* "region.create", "user.passwd", "session.login" ... */
-    const char *target;        /* "region/12", "user/alice" */
-    const char *before;        /* serialised state before, NULL if none */
-    const char *after;         /* serialised state after, NULL if none */
+    const char *action; /* "region.create", "user.passwd", "session.login" ... */
+    const char *target; /* "region/12", "user/alice" */
+    const char *before; /* serialised state before, NULL if none */
+    const char *after;  /* serialised state after, NULL if none */
 };
 
 /* Append an entry at time 'now'. Caller holds the write transaction. */
 int audit_append(struct store_conn *c, const struct audit_entry *e, int64_t now, struct err *err);
 
 struct audit_report {
-    int64_t entries;           /* entries checked */
-    int64_t first_bad_seq;     /* 0 if the chain is intact */
+    int64_t entries;       /* entries checked */
+    int64_t first_bad_seq; /* 0 if the chain is intact */
     char reason[160];
 };
 
@@ -55,8 +55,8 @@ struct audit_row {
 
 /* The newest 'limit' entries with seq < before, newest first (arena output), and the number
  * of entries in the log. */
-int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a, struct audit_row **out,
-               size_t *n, int64_t *total, struct err *err);
+int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena *a,
+               struct audit_row **out, size_t *n, int64_t *total, struct err *err);
 
 /* Hex SHA-256 of a string ("" for NULL → the digest of the empty string is not used;
  * NULL gives "-"). */

@@ -14,7 +14,8 @@
 #include "store/store.h"
 
 static const char *const role_names[AUTH_ROLE_COUNT] = {
-    "citizen", "operator", "dispatcher", "handler", "grid_worker", "supervisor", "data_officer", "admin",
+    "citizen",     "operator",   "dispatcher",   "handler",
+    "grid_worker", "supervisor", "data_officer", "admin",
 };
 
 const char *auth_role_name(unsigned role)
@@ -80,7 +81,8 @@ int auth_password_check(const char *password, struct err *err)
 {
     size_t n = utf8_len(password);
     if (n < 8 || n > 128)
-        return err_field(err, ERR_BAD_REQUEST, "password", "password must be 8 to 128 characters long");
+        return err_field(err, ERR_BAD_REQUEST, "password",
+                         "password must be 8 to 128 characters long");
     return 0;
 }
 
@@ -137,7 +139,8 @@ static int check_text(const char *v, const char *field, size_t max, struct err *
 
 static int region_id_of(struct store_conn *c, const char *code, int64_t *id, struct err *err)
 {
-    int rc = store_one_i64(c, "SELECT id FROM regions WHERE code = ?", STORE_ARGS(store_text(code)), id, err);
+    int rc = store_one_i64(c, "SELECT id FROM regions WHERE code = ?", STORE_ARGS(store_text(code)),
+                           id, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -152,17 +155,20 @@ static int set_depts(struct store_conn *c, int64_t user_id, const int64_t *depts
     if (n > AUTH_MAX_DEPTS)
         return err_field(err, ERR_BAD_REQUEST, "departments", "at most %d departments per user",
                          AUTH_MAX_DEPTS);
-    if ((rc = store_run(c, "DELETE FROM user_departments WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err)) < 0)
+    if ((rc = store_run(c, "DELETE FROM user_departments WHERE user_id = ?",
+                        STORE_ARGS(store_i64(user_id)), err)) < 0)
         return (int)rc;
     for (int i = 0; i < n; i++) {
         int64_t found;
-        rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?", STORE_ARGS(store_i64(depts[i])), &found, err);
+        rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?",
+                           STORE_ARGS(store_i64(depts[i])), &found, err);
         if (rc < 0)
             return (int)rc;
         if (rc == 0)
             return err_field(err, ERR_BAD_REQUEST, "departments", "department %lld does not exist",
                              (long long)depts[i]);
-        rc = store_run(c, "INSERT INTO user_departments(user_id, department_id) VALUES (?, ?) "
+        rc = store_run(c,
+                       "INSERT INTO user_departments(user_id, department_id) VALUES (?, ?) "
                        "ON CONFLICT DO NOTHING",
                        STORE_ARGS(store_i64(user_id), store_i64(depts[i])), err);
         if (rc < 0)
@@ -181,13 +187,15 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
 
     if (!in->password || !*in->password)
         return err_field(err, ERR_BAD_REQUEST, "password", "password is required");
-    if ((rc = check_name(in->name, err)) < 0 || (!in->demo_password && (rc = auth_password_check(in->password, err)) < 0) ||
+    if ((rc = check_name(in->name, err)) < 0 ||
+        (!in->demo_password && (rc = auth_password_check(in->password, err)) < 0) ||
         (rc = check_text(in->display_name, "display_name", 100, err)) < 0 ||
         (rc = check_text(in->phone, "phone", 32, err)) < 0)
         return rc;
     if (!in->roles || (in->roles & ~ROLE_ALL))
         return err_field(err, ERR_BAD_REQUEST, "roles", "at least one known role is required");
-    if (in->region_code && *in->region_code && (rc = region_id_of(c, in->region_code, &region_id, err)) < 0)
+    if (in->region_code && *in->region_code &&
+        (rc = region_id_of(c, in->region_code, &region_id, err)) < 0)
         return rc;
     if ((rc = store_one_i64(c, "SELECT id FROM users WHERE name = ?",
                             STORE_ARGS(store_text(in->name)), &exists, err)) < 0)
@@ -197,12 +205,14 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
     if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0)
         return rc;
     auth_roles_format(in->roles, roles, sizeof(roles));
-    rc = store_one_i64(c, "INSERT INTO users(name, display_name, password_hash, roles, region_id, phone,"
-                       " active, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, 1, ?, ?) RETURNING id",
-                       STORE_ARGS(store_text(in->name), store_text(in->display_name ? in->display_name : ""),
-                                  store_text(hash), store_text(roles), store_i64(region_id),
-                                  store_text(in->phone ? in->phone : ""), store_i64(now), store_i64(now)),
-                       &id, err);
+    rc = store_one_i64(
+        c,
+        "INSERT INTO users(name, display_name, password_hash, roles, region_id, phone,"
+        " active, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, 1, ?, ?) RETURNING id",
+        STORE_ARGS(store_text(in->name), store_text(in->display_name ? in->display_name : ""),
+                   store_text(hash), store_text(roles), store_i64(region_id),
+                   store_text(in->phone ? in->phone : ""), store_i64(now), store_i64(now)),
+        &id, err);
     if (rc < 0)
         return rc;
     if ((rc = set_depts(c, id, in->depts, in->ndepts, err)) < 0)
@@ -215,7 +225,8 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
                      int64_t now, struct err *err)
 {
     int64_t exists, rc;
-    if ((rc = store_one_i64(c, "SELECT id FROM users WHERE id = ?", STORE_ARGS(store_i64(id)), &exists, err)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM users WHERE id = ?", STORE_ARGS(store_i64(id)),
+                            &exists, err)) < 0)
         return (int)rc;
     if (rc == 0)
         return err_set(err, ERR_NOT_FOUND, "user %lld does not exist", (long long)id);
@@ -255,7 +266,8 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
         return (int)rc;
     if (!up->active && (rc = auth_user_end_sessions(c, id, err)) < 0)
         return (int)rc;
-    rc = store_run(c, "UPDATE users SET updated_at = ? WHERE id = ?", STORE_ARGS(store_i64(now), store_i64(id)), err);
+    rc = store_run(c, "UPDATE users SET updated_at = ? WHERE id = ?",
+                   STORE_ARGS(store_i64(now), store_i64(id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -272,10 +284,12 @@ static int verify_row(void *ctx, struct store_stmt *row)
     return 0;
 }
 
-int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password, struct err *err)
+int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password,
+                               struct err *err)
 {
     struct password_check p = {password, 0};
-    int rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?", STORE_ARGS(store_i64(id)), verify_row, &p, err);
+    int rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?", STORE_ARGS(store_i64(id)),
+                       verify_row, &p, err);
     return rc < 0 ? rc : p.match;
 }
 
@@ -284,7 +298,8 @@ int auth_user_set_password(struct store_conn *c, int64_t id, const char *passwor
 {
     char hash[crypto_pwhash_STRBYTES];
     int64_t rc;
-    if ((rc = auth_password_check(password, err)) < 0 || (rc = auth_password_hash(password, hash, sizeof(hash), err)) < 0)
+    if ((rc = auth_password_check(password, err)) < 0 ||
+        (rc = auth_password_hash(password, hash, sizeof(hash), err)) < 0)
         return (int)rc;
     rc = store_run(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
                    STORE_ARGS(store_text(hash), store_i64(now), store_i64(id)), err);
@@ -297,7 +312,8 @@ int auth_user_set_password(struct store_conn *c, int64_t id, const char *passwor
 
 int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *err)
 {
-    int64_t rc = store_run(c, "DELETE FROM sessions WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err);
+    int64_t rc =
+        store_run(c, "DELETE FROM sessions WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -336,11 +352,8 @@ static int get_one(struct store_conn *c, const char *sql, const char *types, int
                    const char *name, struct arena *a, struct auth_user *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = types[0] == 'i' ? store_prepare(c, sql,
-                                             STORE_ARGS(store_i64(id)),
-                                             &s, err) : store_prepare(c, sql,
-                                                                                     STORE_ARGS(store_text(name)),
-                                                                                     &s, err);
+    int rc = types[0] == 'i' ? store_prepare(c, sql, STORE_ARGS(store_i64(id)), &s, err)
+                             : store_prepare(c, sql, STORE_ARGS(store_text(name)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -380,10 +393,11 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
                    struct err *err)
 {
     user_vec v = VEC_IN(a);
-    int64_t rc = store_all(c, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", STORE_NO_ARGS, push_user, &v, err);
+    int64_t rc = store_all(c, "SELECT " USER_COLS USER_FROM "ORDER BY u.id", STORE_NO_ARGS,
+                           push_user, &v, err);
     if (rc < 0)
         return (int)rc;
-    *out = v.n ? v.v : arena_alloc(a, sizeof(**out));   /* never NULL, as before */
+    *out = v.n ? v.v : arena_alloc(a, sizeof(**out)); /* never NULL, as before */
     *n = v.n;
     return 0;
 }

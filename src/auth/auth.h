@@ -26,11 +26,11 @@ struct store_conn;
 
 enum auth_role {
     ROLE_CITIZEN = 1u << 0,
-    ROLE_OPERATOR = 1u << 1,      /* 话务员 */
-    ROLE_DISPATCHER = 1u << 2,    /* 派单员 */
-    ROLE_HANDLER = 1u << 3,       /* 承办人 */
-    ROLE_GRID_WORKER = 1u << 4,   /* 网格员 */
-    ROLE_SUPERVISOR = 1u << 5,    /* 督办 */
+    ROLE_OPERATOR = 1u << 1,    /* 话务员 */
+    ROLE_DISPATCHER = 1u << 2,  /* 派单员 */
+    ROLE_HANDLER = 1u << 3,     /* 承办人 */
+    ROLE_GRID_WORKER = 1u << 4, /* 网格员 */
+    ROLE_SUPERVISOR = 1u << 5,  /* 督办 */
     ROLE_DATA_OFFICER = 1u << 6,
     ROLE_ADMIN = 1u << 7,
 };
@@ -54,9 +54,9 @@ struct auth_user {
     const char *name;
     const char *display_name;
     unsigned roles;
-    int64_t region_id;              /* 0 = no region scope */
-    const char *region_code;        /* NULL when region_id is 0 */
-    int64_t depts[AUTH_MAX_DEPTS];  /* departments a handler acts for */
+    int64_t region_id;             /* 0 = no region scope */
+    const char *region_code;       /* NULL when region_id is 0 */
+    int64_t depts[AUTH_MAX_DEPTS]; /* departments a handler acts for */
     int ndepts;
     const char *phone;
     int active;
@@ -68,7 +68,7 @@ struct auth_user {
 
 /* Needs libsodium to have been initialised (auth_new() does it). */
 int auth_password_hash(const char *password, char *out, size_t n, struct err *err);
-int auth_password_verify(const char *hash, const char *password);   /* 1 = match */
+int auth_password_verify(const char *hash, const char *password); /* 1 = match */
 
 /* 43-character URL-safe token from 32 random bytes, and the hex SHA-256 stored for it. */
 void auth_token_new(char out[44]);
@@ -80,15 +80,15 @@ int auth_password_check(const char *password, struct err *err);
 /* ---- users (caller owns the transaction for writes) ---- */
 
 struct auth_user_input {
-    const char *name;               /* 2-64 chars: letters, digits, '_', '.', '-' */
-    const char *display_name;       /* may be NULL */
-    const char *password;           /* create only */
+    const char *name;         /* 2-64 chars: letters, digits, '_', '.', '-' */
+    const char *display_name; /* may be NULL */
+    const char *password;     /* create only */
     unsigned roles;
-    const char *region_code;        /* NULL or "" = none */
+    const char *region_code; /* NULL or "" = none */
     const int64_t *depts;
     int ndepts;
-    const char *phone;              /* may be NULL */
-    int demo_password;              /* demo accounts only: any non-empty password is accepted */
+    const char *phone; /* may be NULL */
+    int demo_password; /* demo accounts only: any non-empty password is accepted */
 };
 
 int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int64_t now,
@@ -110,7 +110,8 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
                      int64_t now, struct err *err);
 
 /* Is 'password' user id's current password? 1 yes, 0 no (or no such user), < 0 on failure. */
-int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password, struct err *err);
+int auth_user_password_matches(struct store_conn *c, int64_t id, const char *password,
+                               struct err *err);
 
 int auth_user_set_password(struct store_conn *c, int64_t id, const char *password, int64_t now,
                            struct err *err);
@@ -127,17 +128,17 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
 struct auth;
 
 struct auth_limits {
-    int session_ttl;            /* seconds */
-    int max_user_failures;      /* within window */
+    int session_ttl;       /* seconds */
+    int max_user_failures; /* within window */
     int max_ip_failures;
-    int window;                 /* seconds */
+    int window; /* seconds */
 };
 
 int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err);
 void auth_free(struct auth *a);
 
 struct auth_session {
-    char token[44];             /* only filled by auth_login() */
+    char token[44]; /* only filled by auth_login() */
     char csrf[44];
     int64_t expires_at;
     struct auth_user user;
@@ -149,9 +150,8 @@ struct auth_session {
  * the window has passed. Wrong name or password → ERR_UNAUTHORIZED with one message for both.
  * Writes its own transaction.
  */
-int auth_login(struct auth *a, const char *name, const char *password, const char *ip,
-               int64_t now, struct arena *ar, struct auth_session *out, int *retry_after,
-               struct err *err);
+int auth_login(struct auth *a, const char *name, const char *password, const char *ip, int64_t now,
+               struct arena *ar, struct auth_session *out, int *retry_after, struct err *err);
 
 /* The session for a bearer token, or ERR_UNAUTHORIZED if unknown, expired or the user is
  * inactive. Served from an in-memory cache after the first lookup. */

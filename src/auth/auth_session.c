@@ -23,7 +23,7 @@
 struct cached {
     char hash[65];
     int64_t loaded_at;
-    struct arena arena;          /* owns the user's strings */
+    struct arena arena; /* owns the user's strings */
     struct auth_session s;
     struct cached *next;
 };
@@ -114,8 +114,10 @@ void auth_invalidate_user(struct auth *a, int64_t user_id)
 static unsigned bucket_of(const char *hash)
 {
     /* The key is a SHA-256 already: its first bytes are uniformly distributed. */
-    return (unsigned)strtoul((char[9]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7], 0},
-                             NULL, 16) % BUCKETS;
+    return (unsigned)strtoul(
+               (char[9]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7], 0},
+               NULL, 16) %
+           BUCKETS;
 }
 
 static void copy_user(struct arena *ar, const struct auth_user *from, struct auth_user *to)
@@ -134,9 +136,8 @@ static int count_failures(struct store_conn *c, const char *col_sql, const char 
     return rc < 0 ? rc : 0;
 }
 
-int auth_login(struct auth *a, const char *name, const char *password, const char *ip,
-               int64_t now, struct arena *ar, struct auth_session *out, int *retry_after,
-               struct err *err)
+int auth_login(struct auth *a, const char *name, const char *password, const char *ip, int64_t now,
+               struct arena *ar, struct auth_session *out, int *retry_after, struct err *err)
 {
     struct store_conn *c;
     struct auth_user u;
@@ -148,24 +149,31 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
     if ((rc = store_conn(a->store, &c, err)) < 0)
         return rc;
     int64_t since = now - a->lim.window;
-    if ((rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE user_name = ? AND at > ?", name,
-                             since, &by_user, err)) < 0 ||
-        (rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", ip, since,
-                             &by_ip, err)) < 0)
+    if ((rc =
+             count_failures(c, "SELECT count(*) FROM login_failures WHERE user_name = ? AND at > ?",
+                            name, since, &by_user, err)) < 0 ||
+        (rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", ip,
+                             since, &by_ip, err)) < 0)
         return rc;
     if (by_user >= a->lim.max_user_failures || by_ip >= a->lim.max_ip_failures) {
         const char *col = by_user >= a->lim.max_user_failures ? "user_name" : "ip";
         const char *key = by_user >= a->lim.max_user_failures ? name : ip;
         if (strcmp(col, "ip") == 0)
-            store_one_i64(c, "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
-                          "ORDER BY at DESC LIMIT ?)",
-                          STORE_ARGS(store_text(key), store_i64(since), store_i64((int64_t)a->lim.max_ip_failures)),
-                          &oldest, err);
+            store_one_i64(
+                c,
+                "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
+                "ORDER BY at DESC LIMIT ?)",
+                STORE_ARGS(store_text(key), store_i64(since),
+                           store_i64((int64_t)a->lim.max_ip_failures)),
+                &oldest, err);
         else
-            store_one_i64(c, "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
-                          "ORDER BY at DESC LIMIT ?)",
-                          STORE_ARGS(store_text(key), store_i64(since), store_i64((int64_t)a->lim.max_user_failures)),
-                          &oldest, err);
+            store_one_i64(
+                c,
+                "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
+                "ORDER BY at DESC LIMIT ?)",
+                STORE_ARGS(store_text(key), store_i64(since),
+                           store_i64((int64_t)a->lim.max_user_failures)),
+                &oldest, err);
         *retry_after = (int)(oldest + a->lim.window - now);
         if (*retry_after < 1)
             *retry_after = 1;
@@ -186,8 +194,8 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
             snprintf(hash, sizeof(hash), "%s", store_col_text(s, 0));
         store_done(s);
     }
-    ok = auth_password_verify(user_found && hash[0] ? hash : a->dummy_hash, password) && user_found &&
-         u.active;
+    ok = auth_password_verify(user_found && hash[0] ? hash : a->dummy_hash, password) &&
+         user_found && u.active;
 
     if ((rc = store_begin(c, err)) < 0)
         return rc;
@@ -208,16 +216,19 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
     auth_token_hash(out->token, token_hash);
     out->expires_at = now + a->lim.session_ttl;
     out->user = u;
-    int64_t w = store_run(c, "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?)",
-                          STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf), store_text(ip),
-                                     store_i64(now), store_i64(out->expires_at)),
-                          err);
+    int64_t w = store_run(
+        c,
+        "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf), store_text(ip),
+                   store_i64(now), store_i64(out->expires_at)),
+        err);
     if (w >= 0)
         w = store_run(c, "DELETE FROM login_failures WHERE user_name = ? OR at <= ?",
                       STORE_ARGS(store_text(name), store_i64(since)), err);
     if (w >= 0)
-        w = store_run(c, "DELETE FROM sessions WHERE expires_at <= ?", STORE_ARGS(store_i64(now)), err);
+        w = store_run(c, "DELETE FROM sessions WHERE expires_at <= ?", STORE_ARGS(store_i64(now)),
+                      err);
     if (w < 0) {
         store_rollback(c);
         return (int)w;
@@ -253,8 +264,9 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
 
     if ((rc = store_conn(a->store, &c, err)) < 0)
         return rc;
-    if ((rc = store_prepare(c, "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?",
-                            STORE_ARGS(store_text(hash)), &s, err)) < 0)
+    if ((rc = store_prepare(
+             c, "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?",
+             STORE_ARGS(store_text(hash)), &s, err)) < 0)
         return rc;
     rc = store_step(s, err);
     int64_t user_id = rc == 1 ? store_col_int(s, 0) : 0;
@@ -268,7 +280,8 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
     if (rc == 0 || out->expires_at <= now)
         return err_set(err, ERR_UNAUTHORIZED, "session expired or unknown; please log in again");
     if ((rc = auth_user_get(c, user_id, ar, &out->user, err)) < 0)
-        return rc == ERR_NOT_FOUND ? err_set(err, ERR_UNAUTHORIZED, "session user no longer exists") : rc;
+        return rc == ERR_NOT_FOUND ? err_set(err, ERR_UNAUTHORIZED, "session user no longer exists")
+                                   : rc;
     if (!out->user.active)
         return err_set(err, ERR_UNAUTHORIZED, "account is disabled");
     out->token[0] = '\0';
@@ -301,7 +314,8 @@ int auth_logout(struct auth *a, const char *token, struct err *err)
     auth_token_hash(token, hash);
     if ((rc = store_conn(a->store, &c, err)) < 0)
         return rc;
-    int64_t w = store_run(c, "DELETE FROM sessions WHERE token_hash = ?", STORE_ARGS(store_text(hash)), err);
+    int64_t w = store_run(c, "DELETE FROM sessions WHERE token_hash = ?",
+                          STORE_ARGS(store_text(hash)), err);
     if (w < 0)
         return (int)w;
     unsigned b = bucket_of(hash);

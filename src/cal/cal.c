@@ -22,10 +22,10 @@
  * Years 1..9999: wide enough for any real deadline, and narrow enough that adding the offset,
  * a hundred years of amount and ten idle years can never overflow int64_t.
  */
-#define T_MIN (-62135596800LL)   /* 0001-01-01T00:00:00Z */
-#define T_MAX (253402300799LL)   /* 9999-12-31T23:59:59Z */
-#define DAY_MIN (-719162LL)      /* 0001-01-01 */
-#define DAY_MAX (2932896LL)      /* 9999-12-31 */
+#define T_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define T_MAX (253402300799LL) /* 9999-12-31T23:59:59Z */
+#define DAY_MIN (-719162LL)    /* 0001-01-01 */
+#define DAY_MAX (2932896LL)    /* 9999-12-31 */
 
 /* "No working time within ten years": 3653 covers ten years with the most leap days. */
 #define HORIZON_DAYS 3653
@@ -35,8 +35,8 @@
 #define MAX_AMOUNT_DAYS (100LL * 366)
 
 struct override {
-    int64_t day;   /* local days since 1970-01-01 */
-    int kind;      /* enum cal_day_kind */
+    int64_t day; /* local days since 1970-01-01 */
+    int kind;    /* enum cal_day_kind */
 };
 
 struct cal {
@@ -44,7 +44,7 @@ struct cal {
     unsigned week_mask;
     int nperiods;
     struct cal_period periods[CAL_MAX_PERIODS];
-    struct override *ov;   /* sorted by day, one entry per day; owned */
+    struct override *ov; /* sorted by day, one entry per day; owned */
     size_t nov;
     size_t ovcap;
 };
@@ -117,8 +117,7 @@ static int in_working_time(const struct cal *c, int64_t l)
  * exactly is that period's end (12:00), not the next start (13:30): both are the same
  * working instant, and the end is what a person reading "3 hours from 09:00" expects.
  */
-static int walk_work(const struct cal *c, int64_t pos, int64_t need, int64_t *out,
-                     struct err *err)
+static int walk_work(const struct cal *c, int64_t pos, int64_t need, int64_t *out, struct err *err)
 {
     int64_t day = floor_div(pos, DAY_SECS);
     int idle = 0;
@@ -184,10 +183,10 @@ static int walk_days(const struct cal *c, int64_t pos, int64_t n, int64_t *out, 
 
 int cal_new(struct cal **out, struct err *err)
 {
-    (void)err;   /* nothing can fail today; kept so callers need not change if loading can */
+    (void)err; /* nothing can fail today; kept so callers need not change if loading can */
     struct cal *c = xcalloc(1, sizeof(*c));
     c->utc_offset_min = 480;
-    c->week_mask = 0x3e;   /* Monday..Friday */
+    c->week_mask = 0x3e; /* Monday..Friday */
     c->nperiods = 2;
     c->periods[0] = (struct cal_period){9 * 60, 12 * 60};
     c->periods[1] = (struct cal_period){13 * 60 + 30, 17 * 60 + 30};

@@ -19,21 +19,21 @@ struct err;
 struct cal;
 
 enum cal_unit {
-    CAL_WORK_HOURS,   /* hours counted only inside working periods of working days */
-    CAL_WORK_DAYS,    /* whole working days: same local time-of-day on the Nth next working day */
-    CAL_HOURS,        /* natural hours, around the clock */
+    CAL_WORK_HOURS, /* hours counted only inside working periods of working days */
+    CAL_WORK_DAYS,  /* whole working days: same local time-of-day on the Nth next working day */
+    CAL_HOURS,      /* natural hours, around the clock */
 };
 
 enum cal_day_kind {
-    CAL_DAY_HOLIDAY = 1,   /* not worked, whatever the weekday */
-    CAL_DAY_WORKDAY = 2,   /* worked, whatever the weekday (调休) */
+    CAL_DAY_HOLIDAY = 1, /* not worked, whatever the weekday */
+    CAL_DAY_WORKDAY = 2, /* worked, whatever the weekday (调休) */
 };
 
 #define CAL_MAX_PERIODS 4
 
 struct cal_period {
-    int start_min;   /* minutes after local midnight, inclusive */
-    int end_min;     /* exclusive; start_min < end_min <= 1440 */
+    int start_min; /* minutes after local midnight, inclusive */
+    int end_min;   /* exclusive; start_min < end_min <= 1440 */
 };
 
 /* A new calendar: Monday-Friday, 09:00-12:00 and 13:30-17:30, UTC+8, no overrides.

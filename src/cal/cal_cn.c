@@ -29,8 +29,8 @@ int cal_cn_load(struct cal *c, const struct cal_cn_holiday *h, size_t n, struct 
             return err_field(err, ERR_BAD_REQUEST, "holidays",
                              "holiday '%s' has an invalid date range", h[i].name);
         if (h[i].nworkdays < 0 || h[i].nworkdays > CAL_CN_MAX_WORKDAYS)
-            return err_field(err, ERR_BAD_REQUEST, "holidays",
-                             "holiday '%s' has %d make-up days", h[i].name, h[i].nworkdays);
+            return err_field(err, ERR_BAD_REQUEST, "holidays", "holiday '%s' has %d make-up days",
+                             h[i].name, h[i].nworkdays);
         for (day = from; day <= to; day++) {
             ret = cal_set_day(c, day, CAL_DAY_HOLIDAY, err);
             if (ret < 0)

@@ -31,12 +31,12 @@ struct cal_cn_date {
  * days may fall outside the block's month or even year.
  */
 struct cal_cn_holiday {
-    const char *name;      /* Chinese name as in the notice, UTF-8: "春节" */
-    const char *name_en;   /* English name for logs and foreign-language UIs: "Spring Festival" */
-    struct cal_cn_date from;   /* first day off, inclusive */
-    struct cal_cn_date to;     /* last day off, inclusive */
-    int nworkdays;             /* entries used in workdays[] */
-    struct cal_cn_date workdays[CAL_CN_MAX_WORKDAYS];   /* 调休 working days, ascending */
+    const char *name;        /* Chinese name as in the notice, UTF-8: "春节" */
+    const char *name_en;     /* English name for logs and foreign-language UIs: "Spring Festival" */
+    struct cal_cn_date from; /* first day off, inclusive */
+    struct cal_cn_date to;   /* last day off, inclusive */
+    int nworkdays;           /* entries used in workdays[] */
+    struct cal_cn_date workdays[CAL_CN_MAX_WORKDAYS]; /* 调休 working days, ascending */
 };
 
 /*

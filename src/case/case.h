@@ -30,31 +30,31 @@ struct err;
 struct store_conn;
 
 enum case_state {
-    CASE_NEW,          /* 受理: waiting for dispatch */
-    CASE_DISPATCHED,   /* 派单: waiting for the lead department to sign */
-    CASE_RETURNED,     /* 退单: the department refused; the dispatcher reviews */
-    CASE_PROCESSING,   /* 签收/办理 */
-    CASE_HANGING,      /* 挂账: approved suspension, the clock is stopped */
-    CASE_REPLIED,      /* 办结: waiting for the citizen's evaluation */
-    CASE_RECTIFYING,   /* 整改/重办: reopened after an unsatisfied evaluation */
-    CASE_CLOSED,       /* 归档 */
-    CASE_CANCELLED,    /* 作废 */
-    CASE_MERGED,       /* 并单: follows its master case */
+    CASE_NEW,        /* 受理: waiting for dispatch */
+    CASE_DISPATCHED, /* 派单: waiting for the lead department to sign */
+    CASE_RETURNED,   /* 退单: the department refused; the dispatcher reviews */
+    CASE_PROCESSING, /* 签收/办理 */
+    CASE_HANGING,    /* 挂账: approved suspension, the clock is stopped */
+    CASE_REPLIED,    /* 办结: waiting for the citizen's evaluation */
+    CASE_RECTIFYING, /* 整改/重办: reopened after an unsatisfied evaluation */
+    CASE_CLOSED,     /* 归档 */
+    CASE_CANCELLED,  /* 作废 */
+    CASE_MERGED,     /* 并单: follows its master case */
     CASE_STATE_COUNT
 };
 
 enum case_action {
-    CA_ANSWER,         /* 直接答复: an operator answers a consultation and closes it */
+    CA_ANSWER, /* 直接答复: an operator answers a consultation and closes it */
     CA_DISPATCH,
-    CA_REDISPATCH,     /* 改派, also "accept the return, send elsewhere" */
-    CA_REJECT_RETURN,  /* the return is refused: back to the same department */
+    CA_REDISPATCH,    /* 改派, also "accept the return, send elsewhere" */
+    CA_REJECT_RETURN, /* the return is refused: back to the same department */
     CA_SIGN,
     CA_RETURN,
-    CA_EXTEND,         /* request; a supervisor approves or denies */
-    CA_HANG,           /* request; a supervisor approves or denies */
+    CA_EXTEND, /* request; a supervisor approves or denies */
+    CA_HANG,   /* request; a supervisor approves or denies */
     CA_APPROVE,
     CA_DENY,
-    CA_RESUME,         /* end a 挂账; the clock runs again */
+    CA_RESUME, /* end a 挂账; the clock runs again */
     CA_URGE,
     CA_REPLY,
     CA_EVALUATE,
@@ -62,8 +62,8 @@ enum case_action {
     CA_MERGE,
     CA_CLOSE,
     CA_CANCEL,
-    CA_REOPEN,         /* closed → processing again; supervisors only */
-    CA_COMMENT,        /* a note on the timeline by anyone involved */
+    CA_REOPEN,  /* closed → processing again; supervisors only */
+    CA_COMMENT, /* a note on the timeline by anyone involved */
     CASE_ACTION_COUNT
 };
 
@@ -72,20 +72,30 @@ enum case_action {
 #define CASE_DESCRIPTION_MAX 5000
 #define CASE_ADDRESS_MAX 200
 #define CASE_CITIZEN_NAME_MAX 50
-#define CASE_PHONE_MAX 32              /* characters of a phone number as written (case_phone_check) */
-#define CASE_NOTE_MAX 2000             /* a note, reason, comment or instruction on the timeline */
-#define CASE_RESULT_MAX CASE_DESCRIPTION_MAX   /* the result of a reply */
+#define CASE_PHONE_MAX 32  /* characters of a phone number as written (case_phone_check) */
+#define CASE_NOTE_MAX 2000 /* a note, reason, comment or instruction on the timeline */
+#define CASE_RESULT_MAX CASE_DESCRIPTION_MAX /* the result of a reply */
 #define CASE_LAT_MIN (-90.0)
 #define CASE_LAT_MAX 90.0
 #define CASE_LON_MIN (-180.0)
 #define CASE_LON_MAX 180.0
 
-enum case_channel { CH_HOTLINE, CH_WEB, CH_APP, CH_WECHAT, CH_GRID, CH_SENSOR, CH_OPEN311, CH_OTHER, CASE_CHANNEL_COUNT };
+enum case_channel {
+    CH_HOTLINE,
+    CH_WEB,
+    CH_APP,
+    CH_WECHAT,
+    CH_GRID,
+    CH_SENSOR,
+    CH_OPEN311,
+    CH_OTHER,
+    CASE_CHANNEL_COUNT
+};
 enum case_urgency { CU_NORMAL, CU_URGENT, CU_EMERGENCY };
 enum case_satisfaction { CS_NONE, CS_SATISFIED, CS_BASICALLY, CS_UNSATISFIED };
 
 const char *case_state_name(enum case_state s);
-int case_state_from_name(const char *name);            /* -1 if unknown */
+int case_state_from_name(const char *name); /* -1 if unknown */
 const char *case_action_name(enum case_action a);
 int case_action_from_name(const char *name);
 const char *case_channel_name(enum case_channel c);
@@ -114,15 +124,15 @@ unsigned case_action_roles(enum case_action a);
 
 /* The inputs an action may carry besides its note, named as in the API. */
 enum case_input {
-    CI_DEPARTMENT,     /* the lead department (id) */
-    CI_ASSISTING,      /* assisting departments (ids) */
-    CI_CATEGORY,       /* a category (id) */
-    CI_UNTIL,          /* a time */
-    CI_RESULT,         /* the text of a reply */
-    CI_SATISFACTION,   /* of an evaluation, before its optional facts: forms follow this order */
-    CI_CONTACTED,      /* booleans of a reply or an evaluation */
+    CI_DEPARTMENT,   /* the lead department (id) */
+    CI_ASSISTING,    /* assisting departments (ids) */
+    CI_CATEGORY,     /* a category (id) */
+    CI_UNTIL,        /* a time */
+    CI_RESULT,       /* the text of a reply */
+    CI_SATISFACTION, /* of an evaluation, before its optional facts: forms follow this order */
+    CI_CONTACTED,    /* booleans of a reply or an evaluation */
     CI_SOLVED,
-    CI_MASTER,         /* another case (id) */
+    CI_MASTER, /* another case (id) */
     CASE_INPUT_COUNT
 };
 /* The input's member name ("department", "assisting", ...), and its kind for a form: "department",
@@ -131,23 +141,23 @@ const char *case_input_name(enum case_input i);
 const char *case_input_type(enum case_input i);
 
 enum case_note_rule { CASE_NOTE_NONE, CASE_NOTE_OPTIONAL, CASE_NOTE_REQUIRED };
-const char *case_note_rule_name(enum case_note_rule n);   /* "none", "optional", "required" */
+const char *case_note_rule_name(enum case_note_rule n); /* "none", "optional", "required" */
 
 /* Whom an actor of a bound role must be to take the action on a case. */
 enum case_binding {
     CASE_BIND_NONE,
-    CASE_BIND_LEAD,        /* a handler of the case's lead department */
-    CASE_BIND_INVOLVED,    /* of its lead or an assisting department, or the citizen who reported it */
-    CASE_BIND_REPORTER,    /* the citizen who reported it */
+    CASE_BIND_LEAD,     /* a handler of the case's lead department */
+    CASE_BIND_INVOLVED, /* of its lead or an assisting department, or the citizen who reported it */
+    CASE_BIND_REPORTER, /* the citizen who reported it */
 };
 
 struct case_action_info {
-    const char *label;             /* the UI's string key: "action.sign" */
+    const char *label; /* the UI's string key: "action.sign" */
     enum case_note_rule note;
-    const char *note_label;        /* the UI's string key of the note's label: "field.reason" */
-    unsigned required;             /* bits (1u << enum case_input) the action needs */
-    unsigned accepted;             /* bits it reads (the required ones among them); others are ignored */
-    unsigned roles;                /* = case_action_roles() */
+    const char *note_label; /* the UI's string key of the note's label: "field.reason" */
+    unsigned required;      /* bits (1u << enum case_input) the action needs */
+    unsigned accepted;      /* bits it reads (the required ones among them); others are ignored */
+    unsigned roles;         /* = case_action_roles() */
     /* An actor whose roles that admit the action are all among 'bound_roles' (and who is not an
      * admin) takes it only under 'binding'; e.g. resume: a handler for its lead department, a
      * supervisor anywhere. */
@@ -160,20 +170,20 @@ const struct case_action_info *case_action_info(enum case_action a);
 
 /* Who acts: copied from the session by the caller. */
 struct case_actor {
-    int64_t user_id;              /* 0 = the system (sweeper) */
+    int64_t user_id; /* 0 = the system (sweeper) */
     const char *name;
     unsigned roles;
-    const int64_t *depts;         /* departments a handler acts for */
+    const int64_t *depts; /* departments a handler acts for */
     int ndepts;
-    const char *region_code;      /* NULL = no region restriction */
+    const char *region_code; /* NULL = no region restriction */
 };
 
 /* Tunables (from the process configuration). */
 struct case_config {
-    int rectify_rounds;           /* unsatisfied rounds before escalation to supervisors (2) */
-    int rectify_hours_general;    /* 24 */
-    int rectify_hours_complex;    /* 72 */
-    const unsigned char *key;     /* 32-byte secretbox key for citizen phones */
+    int rectify_rounds;        /* unsatisfied rounds before escalation to supervisors (2) */
+    int rectify_hours_general; /* 24 */
+    int rectify_hours_complex; /* 72 */
+    const unsigned char *key;  /* 32-byte secretbox key for citizen phones */
 };
 
 /* Called inside the case transaction to append the audit entry of the change. */
@@ -186,22 +196,22 @@ struct case_env {
     const struct case_config *cfg;
     const struct case_actor *actor;
     int64_t now;
-    case_audit_fn *audit;         /* may be NULL (tests) */
+    case_audit_fn *audit; /* may be NULL (tests) */
     void *audit_ctx;
 };
 
 struct case_new {
     enum case_channel channel;
-    const char *title;            /* 1..200 characters */
-    const char *description;      /* 1..5000 characters */
-    int64_t category_id;          /* 0 = not classified yet */
-    int urgency;                  /* enum case_urgency, or -1 = the category's */
+    const char *title;       /* 1..200 characters */
+    const char *description; /* 1..5000 characters */
+    int64_t category_id;     /* 0 = not classified yet */
+    int urgency;             /* enum case_urgency, or -1 = the category's */
     int has_location;
     double lat, lon;
-    const char *address;          /* may be NULL */
-    int64_t region_id;            /* resolved by the caller from lat/lon; 0 = none */
-    const char *citizen_name;     /* may be NULL */
-    const char *citizen_phone;    /* may be NULL; stored encrypted */
+    const char *address;       /* may be NULL */
+    int64_t region_id;         /* resolved by the caller from lat/lon; 0 = none */
+    const char *citizen_name;  /* may be NULL */
+    const char *citizen_phone; /* may be NULL; stored encrypted */
     int anonymous;
     /* What triage suggested (all 0/NULL when it did not run). The payload, a JSON object
      * text built by the caller (model version, scores, the "why"), becomes the payload of a
@@ -228,8 +238,8 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
 /* The same inside the caller's write transaction (e.g. a store_writer job under its
  * savepoint): nothing is begun or committed here, and on failure the caller rolls back.
  * The caller also runs case_index_pending() before it commits. */
-int case_create_in_tx(const struct case_env *env, const struct case_new *in, struct case_created *out,
-                      struct err *err);
+int case_create_in_tx(const struct case_env *env, const struct case_new *in,
+                      struct case_created *out, struct err *err);
 
 /* Add the cases created since the last call to the full-text index, in one statement (per-row
  * FTS5 writes inside a transaction cost ten times more; migration 0005). Run inside the write
@@ -252,7 +262,7 @@ struct case_rec {
     int64_t region_id;
     const char *region_code;
     const char *region_name;
-    const char *citizen_name;      /* as stored; callers mask it for display */
+    const char *citizen_name; /* as stored; callers mask it for display */
     const char *citizen_phone_mask;
     int anonymous;
     int64_t created_by;
@@ -272,14 +282,14 @@ struct case_rec {
     int return_count;
     int rectify_round;
     int escalated;
-    const char *pending_request;   /* NULL, "extend" or "hang" */
+    const char *pending_request; /* NULL, "extend" or "hang" */
     int64_t pending_until;
     int64_t paused_at;
-    int reply_solved;              /* -1 unknown */
+    int reply_solved; /* -1 unknown */
     int reply_contacted;
     enum case_satisfaction satisfaction;
     int64_t created_at, updated_at;
-    int64_t triage_category_id;    /* what triage suggested at intake; 0 = nothing */
+    int64_t triage_category_id; /* what triage suggested at intake; 0 = nothing */
     int64_t triage_department_id;
     double triage_prob;
 };
@@ -291,14 +301,15 @@ struct case_event_rec {
     const char *actor_name;
     const char *actor_role;
     const char *action;
-    const char *from_state;        /* NULL at creation */
+    const char *from_state; /* NULL at creation */
     const char *to_state;
     int64_t department_id;
     const char *note;
-    const char *payload;           /* JSON object text */
+    const char *payload; /* JSON object text */
 };
 
-int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err);
+int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out,
+             struct err *err);
 
 /* What a cached rendering of case 'id' must match to be current: every action bumps the
  * version, and the newest timeline event also covers writes that do not (an attachment adds
@@ -310,8 +321,8 @@ struct case_stamp {
     int64_t last_event;
 };
 int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err);
-int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
-                       struct err *err);
+int case_get_by_number(struct store_conn *c, const char *number, struct arena *a,
+                       struct case_rec *out, struct err *err);
 /* The newest case's id (0 when there is none): how big the table is, cheaply. */
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
 
@@ -324,13 +335,14 @@ struct case_open {
     const char *title, *description;
 };
 typedef void case_open_fn(void *ctx, const struct case_open *c);
-int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx, struct err *err);
+int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx,
+                   struct err *err);
 
 /* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in
  * 'out' (CASE_MANY_MAX records), in no particular order. */
 #define CASE_MANY_MAX 16
-int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
-                  struct err *err);
+int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
+                  struct case_rec *out, int *n, struct err *err);
 int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out,
                   size_t *n, struct err *err);
 
@@ -347,8 +359,8 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec);
 int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r);
 /* The citizen as the actor is shown it: the name in full, masked ("张**") or "匿名" for an
  * anonymous report (into 'name', 'size' bytes), and the masked phone, or "" when anonymous. */
-void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name, size_t size,
-                         const char **phone);
+void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name,
+                         size_t size, const char **phone);
 /* 0 if the actor may have the full phone number revealed (the caller audits it): whoever sees the
  * name, but an anonymous report only to operators, supervisors and admins; else ERR_FORBIDDEN. */
 int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *r, struct err *err);
@@ -366,9 +378,9 @@ int case_policy_channel(const struct case_actor *a, enum case_channel ch, struct
 /* ---- queries: lists with filters, work queues, cursor pagination ---- */
 
 enum case_sort {
-    CASE_SORT_CREATED,             /* created_at, newest first (default) */
-    CASE_SORT_DEADLINE,            /* resolve_deadline, soonest first; cases without one last */
-    CASE_SORT_UPDATED,             /* updated_at, latest first */
+    CASE_SORT_CREATED,  /* created_at, newest first (default) */
+    CASE_SORT_DEADLINE, /* resolve_deadline, soonest first; cases without one last */
+    CASE_SORT_UPDATED,  /* updated_at, latest first */
     CASE_SORT_COUNT
 };
 
@@ -376,43 +388,43 @@ enum case_sort {
  * departments" are the actor's when it is department-bound, else any department. */
 enum case_queue {
     CQ_NONE,
-    CQ_TO_SIGN,                    /* department: dispatched to it as lead, waiting to be signed */
-    CQ_TO_HANDLE,                  /* department: processing or rectifying with it as lead */
-    CQ_OVERDUE,                    /* overdue and not finished (a department's: as lead) */
-    CQ_TO_DISPATCH,                /* dispatcher: new */
-    CQ_RETURNED,                   /* dispatcher: returned, to review */
-    CQ_PENDING,                    /* supervisor: extension or 挂账 requests awaiting approval */
-    CQ_MINE,                       /* citizen (anyone): the cases the actor created */
+    CQ_TO_SIGN,     /* department: dispatched to it as lead, waiting to be signed */
+    CQ_TO_HANDLE,   /* department: processing or rectifying with it as lead */
+    CQ_OVERDUE,     /* overdue and not finished (a department's: as lead) */
+    CQ_TO_DISPATCH, /* dispatcher: new */
+    CQ_RETURNED,    /* dispatcher: returned, to review */
+    CQ_PENDING,     /* supervisor: extension or 挂账 requests awaiting approval */
+    CQ_MINE,        /* citizen (anyone): the cases the actor created */
     CASE_QUEUE_COUNT
 };
 
 const char *case_sort_name(enum case_sort s);
-int case_sort_from_name(const char *name);             /* -1 if unknown */
+int case_sort_from_name(const char *name); /* -1 if unknown */
 const char *case_queue_name(enum case_queue q);
-int case_queue_from_name(const char *name);            /* -1 if unknown; "" is not a queue */
+int case_queue_from_name(const char *name); /* -1 if unknown; "" is not a queue */
 
 #define CASE_LIST_DEFAULT 50
 #define CASE_LIST_MAX 200
-#define CASE_CURSOR_MAX 64             /* bytes of an encoded cursor, with its NUL */
-#define CASE_TEXT_MAX 100              /* characters of a text query */
+#define CASE_CURSOR_MAX 64 /* bytes of an encoded cursor, with its NUL */
+#define CASE_TEXT_MAX 100  /* characters of a text query */
 
 /* Zero means "any" everywhere. */
 struct case_filter {
-    unsigned states;               /* bit (1u << enum case_state) per accepted state */
-    unsigned channels;             /* bit per enum case_channel */
-    unsigned urgencies;            /* bit per enum case_urgency */
-    int64_t category_id;           /* the category and its subcategories */
-    int64_t department_id;         /* lead or assisting */
-    int64_t region_id;             /* the region's subtree */
-    int overdue;                   /* 1 overdue only, -1 not overdue only */
-    int64_t created_from;          /* created_at >= from */
-    int64_t created_to;            /* created_at < to */
-    const char *text;              /* substring of title or description, 1..CASE_TEXT_MAX chars */
-    int mine;                      /* created by the actor */
+    unsigned states;       /* bit (1u << enum case_state) per accepted state */
+    unsigned channels;     /* bit per enum case_channel */
+    unsigned urgencies;    /* bit per enum case_urgency */
+    int64_t category_id;   /* the category and its subcategories */
+    int64_t department_id; /* lead or assisting */
+    int64_t region_id;     /* the region's subtree */
+    int overdue;           /* 1 overdue only, -1 not overdue only */
+    int64_t created_from;  /* created_at >= from */
+    int64_t created_to;    /* created_at < to */
+    const char *text;      /* substring of title or description, 1..CASE_TEXT_MAX chars */
+    int mine;              /* created by the actor */
     enum case_queue queue;
     enum case_sort sort;
-    int limit;                     /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
-    const char *cursor;            /* a next_cursor from the previous page; NULL = first page */
+    int limit;          /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
+    const char *cursor; /* a next_cursor from the previous page; NULL = first page */
 };
 
 /*
@@ -429,23 +441,24 @@ struct case_filter {
  * is a bad filter too.
  */
 int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
-              struct arena *a, struct case_rec **out, size_t *n, char *next_cursor, struct err *err);
+              struct arena *a, struct case_rec **out, size_t *n, char *next_cursor,
+              struct err *err);
 
 /* What an action carries. Unused fields are ignored; required ones are checked per action. */
 struct case_action_in {
     enum case_action action;
-    int64_t version;               /* the version the caller saw */
-    const char *note;              /* free text on the timeline (reason, instruction, comment) */
-    int64_t department_id;         /* dispatch, redispatch */
-    const int64_t *assisting;      /* dispatch, redispatch */
+    int64_t version;          /* the version the caller saw */
+    const char *note;         /* free text on the timeline (reason, instruction, comment) */
+    int64_t department_id;    /* dispatch, redispatch */
+    const int64_t *assisting; /* dispatch, redispatch */
     int nassisting;
-    int64_t until;                 /* extend: the new deadline */
-    const char *result;            /* reply */
-    int contacted;                 /* reply, evaluate: 0/1, -1 absent */
+    int64_t until;      /* extend: the new deadline */
+    const char *result; /* reply */
+    int contacted;      /* reply, evaluate: 0/1, -1 absent */
     int solved;
-    enum case_satisfaction satisfaction;   /* evaluate */
-    int64_t master_id;             /* merge */
-    int64_t category_id;           /* dispatch: a dispatcher may (re)classify; 0 = keep. An explicit
+    enum case_satisfaction satisfaction; /* evaluate */
+    int64_t master_id;                   /* merge */
+    int64_t category_id; /* dispatch: a dispatcher may (re)classify; 0 = keep. An explicit
                                       category is also a labelled example for triage (triage_examples) */
 };
 
@@ -457,19 +470,21 @@ struct case_action_in {
  * approve and deny need one, extend and hang refuse a second). Admins pass the role and binding
  * tests. Pure; 'err' may be NULL.
  */
-int case_action_check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a,
-                      struct err *err);
+int case_action_check(const struct case_actor *actor, const struct case_rec *rec,
+                      enum case_action a, struct err *err);
 
 /* Apply one action: checks it (case_action_check, then the version, the note and the required
  * inputs), computes deadlines, writes the event, notifications and audit entry, and propagates to
  * merged cases. Reads the case inside its transaction. */
-int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in, struct err *err);
+int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in,
+             struct err *err);
 
 /* The same on 'rec', the case as the caller read it (and checked its scope on) before: not read
  * again; a write committed since is ERR_CONFLICT (field "version"), as a stale version is. On
  * success '*after' (strings in 'a') is the case as the action left it. */
-int case_act_on(const struct case_env *env, const struct case_rec *rec, const struct case_action_in *in,
-                struct arena *a, struct case_rec *after, struct err *err);
+int case_act_on(const struct case_env *env, const struct case_rec *rec,
+                const struct case_action_in *in, struct arena *a, struct case_rec *after,
+                struct err *err);
 
 /* Actions this actor may take on the case now (for UIs): a bitmask over enum case_action, the
  * actions case_action_check() allows. */
@@ -506,7 +521,7 @@ int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, 
  * Returns 0 with '*attachment_id', or 1 when the same content is already attached to this case
  * (nothing is written).
  */
-int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file, int max_per_case,
-                int64_t *attachment_id, struct err *err);
+int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
+                int max_per_case, int64_t *attachment_id, struct err *err);
 
 #endif /* GRIDLOOP_CASE_CASE_H */

@@ -21,7 +21,8 @@
  * bound one (a supervisor who is also a handler resumes anywhere). */
 static int is_bound(const struct case_actor *a, const struct case_action_info *info)
 {
-    return info->binding != CASE_BIND_NONE && !(a->roles & ROLE_ADMIN) && !(a->roles & info->roles & ~info->bound_roles);
+    return info->binding != CASE_BIND_NONE && !(a->roles & ROLE_ADMIN) &&
+           !(a->roles & info->roles & ~info->bound_roles);
 }
 
 static int is_reporter(const struct case_actor *a, const struct case_rec *r)
@@ -32,10 +33,8 @@ static int is_reporter(const struct case_actor *a, const struct case_rec *r)
 static int binding_holds(const struct case_actor *a, const struct case_rec *r, enum case_binding b)
 {
     switch (b) {
-    case CASE_BIND_NONE:
-        return 1;
-    case CASE_BIND_LEAD:
-        return case_actor_in_departments(a, r->lead_department_id);
+    case CASE_BIND_NONE: return 1;
+    case CASE_BIND_LEAD: return case_actor_in_departments(a, r->lead_department_id);
     case CASE_BIND_INVOLVED:
         if (is_reporter(a, r) || case_actor_in_departments(a, r->lead_department_id))
             return 1;
@@ -43,29 +42,30 @@ static int binding_holds(const struct case_actor *a, const struct case_rec *r, e
             if (case_actor_in_departments(a, r->assisting[i]))
                 return 1;
         return 0;
-    case CASE_BIND_REPORTER:
-        return is_reporter(a, r);
+    case CASE_BIND_REPORTER: return is_reporter(a, r);
     }
     return 0;
 }
 
-static int binding_refused(const struct case_rec *r, enum case_action a, enum case_binding b, struct err *err)
+static int binding_refused(const struct case_rec *r, enum case_action a, enum case_binding b,
+                           struct err *err)
 {
     const char *name = case_action_name(a);
     if (b == CASE_BIND_LEAD)
         return err_set(err, ERR_FORBIDDEN, "only the lead department (%s) may %s this case",
                        r->lead_department_name ? r->lead_department_name : "none", name);
     if (b == CASE_BIND_INVOLVED)
-        return err_set(err, ERR_FORBIDDEN, "only the lead or an assisting department of case %s may %s on it", r->number,
-                       name);
+        return err_set(err, ERR_FORBIDDEN,
+                       "only the lead or an assisting department of case %s may %s on it",
+                       r->number, name);
     return err_set(err, ERR_FORBIDDEN, "citizens may only %s their own cases", name);
 }
 
 /* case_action_check, with the version the caller saw checked where a stale one belongs: after
  * who may act (a refusal does not depend on it), before the state (which it explains).
  * 'visible' is case_visible(actor, rec), or -1 to compute it here. */
-static int check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a, const int64_t *version,
-                 int visible, struct err *err)
+static int check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a,
+                 const int64_t *version, int visible, struct err *err)
 {
     enum case_state to;
     int rc;
@@ -76,27 +76,31 @@ static int check(const struct case_actor *actor, const struct case_rec *rec, enu
         char need[128] = "";
         if (err)
             auth_roles_format(row->info.roles, need, sizeof(need));
-        return err_field(err, ERR_FORBIDDEN, "action", "action '%s' needs one of the roles %s", case_action_name(a), need);
+        return err_field(err, ERR_FORBIDDEN, "action", "action '%s' needs one of the roles %s",
+                         case_action_name(a), need);
     }
     if (!(visible < 0 ? case_visible(actor, rec) : visible))
         return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
     if (is_bound(actor, &row->info) && !binding_holds(actor, rec, row->info.binding))
         return binding_refused(rec, a, row->info.binding, err);
     if (version && *version != rec->version)
-        return err_field(err, ERR_CONFLICT, "version",
-                         "case %s has changed since you loaded it (now version %lld, you sent %lld); reload and retry",
-                         rec->number, (long long)rec->version, (long long)*version);
+        return err_field(
+            err, ERR_CONFLICT, "version",
+            "case %s has changed since you loaded it (now version %lld, you sent %lld); reload and retry",
+            rec->number, (long long)rec->version, (long long)*version);
     if ((rc = case_transition(rec->state, a, 0, &to, err)) < 0)
         return rc;
     if (row->pending == CASE_PENDING_NONE && rec->pending_request)
-        return err_set(err, ERR_CONFLICT, "a '%s' request is already waiting for a supervisor", rec->pending_request);
+        return err_set(err, ERR_CONFLICT, "a '%s' request is already waiting for a supervisor",
+                       rec->pending_request);
     if (row->pending == CASE_PENDING_NEEDED && !rec->pending_request)
-        return err_set(err, ERR_CONFLICT, "there is no extension or 挂账 request to %s", case_action_name(a));
+        return err_set(err, ERR_CONFLICT, "there is no extension or 挂账 request to %s",
+                       case_action_name(a));
     return 0;
 }
 
-int case_action_check(const struct case_actor *actor, const struct case_rec *rec, enum case_action a,
-                      struct err *err)
+int case_action_check(const struct case_actor *actor, const struct case_rec *rec,
+                      enum case_action a, struct err *err)
 {
     return check(actor, rec, a, NULL, -1, err);
 }
@@ -117,45 +121,39 @@ unsigned case_actions_available(const struct case_actor *actor, const struct cas
 static int input_given(const struct case_action_in *in, enum case_input i)
 {
     switch (i) {
-    case CI_DEPARTMENT:
-        return in->department_id != 0;
-    case CI_ASSISTING:
-        return in->nassisting > 0;
-    case CI_CATEGORY:
-        return in->category_id != 0;
-    case CI_UNTIL:
-        return in->until != 0;
-    case CI_RESULT:
-        return in->result != NULL;
-    case CI_CONTACTED:
-        return in->contacted >= 0;
-    case CI_SOLVED:
-        return in->solved >= 0;
-    case CI_SATISFACTION:
-        return in->satisfaction != CS_NONE;
-    case CI_MASTER:
-        return in->master_id != 0;
-    case CASE_INPUT_COUNT:
-        break;
+    case CI_DEPARTMENT: return in->department_id != 0;
+    case CI_ASSISTING: return in->nassisting > 0;
+    case CI_CATEGORY: return in->category_id != 0;
+    case CI_UNTIL: return in->until != 0;
+    case CI_RESULT: return in->result != NULL;
+    case CI_CONTACTED: return in->contacted >= 0;
+    case CI_SOLVED: return in->solved >= 0;
+    case CI_SATISFACTION: return in->satisfaction != CS_NONE;
+    case CI_MASTER: return in->master_id != 0;
+    case CASE_INPUT_COUNT: break;
     }
     return 0;
 }
 
 /* The note and the inputs the row requires (the apply function checks their values). */
-static int check_inputs(const struct case_action_row *row, const struct case_action_in *in, struct err *err)
+static int check_inputs(const struct case_action_row *row, const struct case_action_in *in,
+                        struct err *err)
 {
     const char *name = case_action_name(in->action);
     if (row->info.note == CASE_NOTE_REQUIRED) {
         if (!in->note || !*in->note)
-            return err_field(err, ERR_BAD_REQUEST, "note", "action '%s' needs a 'note' (%s)", name, row->note_what);
+            return err_field(err, ERR_BAD_REQUEST, "note", "action '%s' needs a 'note' (%s)", name,
+                             row->note_what);
         int rc = case_check_text(in->note, "note", 1, CASE_NOTE_MAX, err);
         if (rc < 0)
             return rc;
     }
     for (int i = 0; i < CASE_INPUT_COUNT; i++)
         if ((row->info.required & (1u << i)) && !input_given(in, (enum case_input)i))
-            return err_field(err, ERR_BAD_REQUEST, case_input_name((enum case_input)i), "action '%s' needs a '%s' %s", name,
-                             case_input_name((enum case_input)i), case_input_hint((enum case_input)i));
+            return err_field(err, ERR_BAD_REQUEST, case_input_name((enum case_input)i),
+                             "action '%s' needs a '%s' %s", name,
+                             case_input_name((enum case_input)i),
+                             case_input_hint((enum case_input)i));
     return 0;
 }
 
@@ -174,10 +172,15 @@ static int notify(struct case_tx *t, const struct case_action_row *row, const st
     int rc = 0;
     if (n->to == CASE_TO_NOBODY || (n->to == CASE_TO_REPORTER && !r->created_by))
         return 0;
-    int64_t to = n->to == CASE_TO_DEPARTMENT ? s->dept : n->to == CASE_TO_REPORTER ? r->created_by : 0;
-    const char *detail = n->detail == CASE_DETAIL_TITLE ? r->title : n->detail == CASE_DETAIL_NOTE ? in->note : "";
+    int64_t to = n->to == CASE_TO_DEPARTMENT ? s->dept
+                 : n->to == CASE_TO_REPORTER ? r->created_by
+                                             : 0;
+    const char *detail = n->detail == CASE_DETAIL_TITLE  ? r->title
+                         : n->detail == CASE_DETAIL_NOTE ? in->note
+                                                         : "";
     /* Every text takes the number and the detail; one without a second conversion ignores it. */
-    if ((rc = case_tx_notify(t, r->id, event_id, kinds[n->to], to, n->kind ? n->kind : case_action_name(in->action),
+    if ((rc = case_tx_notify(t, r->id, event_id, kinds[n->to], to,
+                             n->kind ? n->kind : case_action_name(in->action),
                              arena_printf(&t->arena, n->text, r->number, detail))) < 0)
         return rc;
     for (int i = 0; n->assisting && i < in->nassisting; i++)
@@ -189,24 +192,28 @@ static int notify(struct case_tx *t, const struct case_action_row *row, const st
 
 /* One action on 'r', the case as read in this transaction (or guarded by its version); '*after'
  * in 'a'. */
-static int act(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct arena *a,
-               struct case_rec *after)
+static int act(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+               struct arena *a, struct case_rec *after)
 {
     const struct case_action_row *row = case_action_row(in->action);
     const char *name = case_action_name(in->action);
     struct case_step s = {r->state, 0, r->lead_department_id, in->note, "{}"};
     int64_t event_id;
     int rc;
-    if ((rc = check(t->env->actor, r, in->action, &in->version, -1, t->err)) < 0 || (rc = check_inputs(row, in, t->err)) < 0)
+    if ((rc = check(t->env->actor, r, in->action, &in->version, -1, t->err)) < 0 ||
+        (rc = check_inputs(row, in, t->err)) < 0)
         return rc;
     s.outcome = row->outcome ? row->outcome(r, in) : 0;
     if ((rc = case_transition(r->state, in->action, s.outcome, &s.to, t->err)) < 0 ||
         (row->apply && (rc = row->apply(t, r, in, &s)) < 0) ||
-        (rc = case_tx_exec(t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                           STORE_ARGS(store_text(case_state_name(s.to)), store_i64(t->env->now), store_i64(r->id)))) < 0 ||
-        (rc = case_tx_event(t, r->id, name, case_state_name(r->state), case_state_name(s.to), s.dept, s.note, s.payload,
-                            &event_id)) < 0 ||
-        (rc = notify(t, row, r, in, &s, event_id)) < 0 || (row->follow && (rc = row->follow(t, r, in, &s, event_id)) < 0))
+        (rc = case_tx_exec(
+             t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ? WHERE id = ?",
+             STORE_ARGS(store_text(case_state_name(s.to)), store_i64(t->env->now),
+                        store_i64(r->id)))) < 0 ||
+        (rc = case_tx_event(t, r->id, name, case_state_name(r->state), case_state_name(s.to),
+                            s.dept, s.note, s.payload, &event_id)) < 0 ||
+        (rc = notify(t, row, r, in, &s, event_id)) < 0 ||
+        (row->follow && (rc = row->follow(t, r, in, &s, event_id)) < 0))
         return rc;
     if (s.to == CASE_CLOSED && (rc = case_follow_master(t, r, "follow_close", CASE_CLOSED)) < 0)
         return rc;
@@ -225,7 +232,8 @@ static int precheck(const struct case_action_in *in, struct err *err)
     return 0;
 }
 
-int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in, struct err *err)
+int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in,
+             struct err *err)
 {
     struct case_tx t = {env, {0}, err};
     struct case_rec r, after;
@@ -233,7 +241,8 @@ int case_act(const struct case_env *env, int64_t id, const struct case_action_in
     arena_init(&t.arena, 4096);
     if ((rc = precheck(in, err)) < 0 || (rc = store_begin(env->conn, err)) < 0)
         goto out;
-    if ((rc = case_get(env->conn, id, &t.arena, &r, err)) < 0 || (rc = act(&t, &r, in, &t.arena, &after)) < 0) {
+    if ((rc = case_get(env->conn, id, &t.arena, &r, err)) < 0 ||
+        (rc = act(&t, &r, in, &t.arena, &after)) < 0) {
         store_rollback(env->conn);
         goto out;
     }
@@ -243,8 +252,9 @@ out:
     return rc;
 }
 
-int case_act_on(const struct case_env *env, const struct case_rec *rec, const struct case_action_in *in,
-                struct arena *a, struct case_rec *after, struct err *err)
+int case_act_on(const struct case_env *env, const struct case_rec *rec,
+                const struct case_action_in *in, struct arena *a, struct case_rec *after,
+                struct err *err)
 {
     struct case_tx t = {env, {0}, err};
     int64_t version = 0;
@@ -262,9 +272,10 @@ int case_act_on(const struct case_env *env, const struct case_rec *rec, const st
         goto rollback;
     }
     if (version != rec->version) {
-        rc = err_field(err, ERR_CONFLICT, "version",
-                       "case %s has changed since you loaded it (now version %lld, you sent %lld); reload and retry",
-                       rec->number, (long long)version, (long long)in->version);
+        rc = err_field(
+            err, ERR_CONFLICT, "version",
+            "case %s has changed since you loaded it (now version %lld, you sent %lld); reload and retry",
+            rec->number, (long long)version, (long long)in->version);
         goto rollback;
     }
     if ((rc = act(&t, rec, in, a, after)) < 0)

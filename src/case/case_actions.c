@@ -36,7 +36,8 @@ static int check_department(struct case_tx *t, int64_t id, const char *field)
     struct org_department d;
     int rc = org_department_get(t->env->conn, id, &t->arena, &d, t->err);
     if (rc == ERR_NOT_FOUND || (rc == 0 && !d.active))
-        return err_field(t->err, ERR_BAD_REQUEST, field, "department %lld does not exist or is inactive", (long long)id);
+        return err_field(t->err, ERR_BAD_REQUEST, field,
+                         "department %lld does not exist or is inactive", (long long)id);
     return rc;
 }
 
@@ -48,7 +49,8 @@ static int rectify_hours(struct case_tx *t, const struct case_rec *r, int *hours
     *hours = t->env->cfg->rectify_hours_general;
     if (!r->category_id)
         return 0;
-    if ((rc = store_one_i64(t->env->conn, "SELECT coalesce(rectify_hours, 0) FROM categories WHERE id = ?",
+    if ((rc = store_one_i64(t->env->conn,
+                            "SELECT coalesce(rectify_hours, 0) FROM categories WHERE id = ?",
                             STORE_ARGS(store_i64(r->category_id)), &own, t->err)) < 0)
         return rc;
     if (own > 0) {
@@ -57,7 +59,8 @@ static int rectify_hours(struct case_tx *t, const struct case_rec *r, int *hours
     }
     /* "Complex" classes are those whose resolve limit is over five working days. */
     if (org_category_sla(t->env->conn, r->category_id, &sla, NULL, t->err) == 0 &&
-        ((sla.unit == CAL_WORK_DAYS && sla.resolve > 5) || (sla.unit == CAL_WORK_HOURS && sla.resolve > 35) ||
+        ((sla.unit == CAL_WORK_DAYS && sla.resolve > 5) ||
+         (sla.unit == CAL_WORK_HOURS && sla.resolve > 35) ||
          (sla.unit == CAL_HOURS && sla.resolve > 120)))
         *hours = t->env->cfg->rectify_hours_complex;
     err_clear(t->err);
@@ -72,26 +75,33 @@ static int rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id
     int64_t until;
     *escalated = 0;
     if ((rc = rectify_hours(t, r, &hours)) < 0 ||
-        (rc = cal_add(t->env->cal, t->env->now, (int64_t)hours * 60, CAL_HOURS, &until, t->err)) < 0)
+        (rc = cal_add(t->env->cal, t->env->now, (int64_t)hours * 60, CAL_HOURS, &until, t->err)) <
+            0)
         return rc;
     int round = r->rectify_round + 1;
     *escalated = round > t->env->cfg->rectify_rounds && !r->escalated;
-    if ((rc = case_tx_exec(t, "UPDATE cases SET rectify_round = ?, resolve_deadline = ?, reply_deadline = ?, overdue = 0,"
-                           " overdue_level = 0, replied_at = NULL, closed_at = NULL, escalated = escalated OR ? WHERE id = ?",
-                           STORE_ARGS(store_i64(round), store_i64(until), store_i64(until), store_i64(*escalated),
-                                      store_i64(r->id)))) < 0 ||
+    if ((rc = case_tx_exec(
+             t,
+             "UPDATE cases SET rectify_round = ?, resolve_deadline = ?, reply_deadline = ?, overdue = 0,"
+             " overdue_level = 0, replied_at = NULL, closed_at = NULL, escalated = escalated OR ? WHERE id = ?",
+             STORE_ARGS(store_i64(round), store_i64(until), store_i64(until), store_i64(*escalated),
+                        store_i64(r->id)))) < 0 ||
         (rc = case_tx_notify(t, r->id, event_id, "department", r->lead_department_id, "rectify",
-                             arena_printf(&t->arena, "工单 %s 需整改（第%d轮），时限 %d 小时", r->number, round, hours))) < 0)
+                             arena_printf(&t->arena, "工单 %s 需整改（第%d轮），时限 %d 小时",
+                                          r->number, round, hours))) < 0)
         return rc;
     return 0;
 }
 
-int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action, enum case_state final_state)
+int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action,
+                       enum case_state final_state)
 {
     struct store_stmt *s;
     int64_t ids[64];
-    int n = 0, rc = store_prepare(t->env->conn, "SELECT id FROM cases WHERE master_id = ? AND state = 'merged' LIMIT 64",
-                                  STORE_ARGS(store_i64(master->id)), &s, t->err);
+    int n = 0,
+        rc = store_prepare(t->env->conn,
+                           "SELECT id FROM cases WHERE master_id = ? AND state = 'merged' LIMIT 64",
+                           STORE_ARGS(store_i64(master->id)), &s, t->err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, t->err)) == 1 && n < 64)
@@ -102,12 +112,17 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
     for (int i = 0; i < n; i++) {
         int64_t ev;
         const char *to = final_state == CASE_CLOSED ? "closed" : "merged";
-        char *note = arena_printf(&t->arena, "随主工单 %s %s", master->number, final_state == CASE_CLOSED ? "归档" : "办结");
-        if ((rc = case_tx_event(t, ids[i], action, "merged", to, master->lead_department_id, note, "{}", &ev)) < 0 ||
-            (rc = case_tx_exec(t, "UPDATE cases SET state = ?, version = version + 1, updated_at = ?, closed_at = CASE WHEN ? = 'closed'"
-                               " THEN ? ELSE closed_at END, replied_at = coalesce(replied_at, ?) WHERE id = ?",
-                               STORE_ARGS(store_text(to), store_i64(t->env->now), store_text(to), store_i64(t->env->now),
-                                          store_i64(t->env->now), store_i64(ids[i])))) < 0)
+        char *note = arena_printf(&t->arena, "随主工单 %s %s", master->number,
+                                  final_state == CASE_CLOSED ? "归档" : "办结");
+        if ((rc = case_tx_event(t, ids[i], action, "merged", to, master->lead_department_id, note,
+                                "{}", &ev)) < 0 ||
+            (rc = case_tx_exec(
+                 t,
+                 "UPDATE cases SET state = ?, version = version + 1, updated_at = ?, closed_at = CASE WHEN ? = 'closed'"
+                 " THEN ? ELSE closed_at END, replied_at = coalesce(replied_at, ?) WHERE id = ?",
+                 STORE_ARGS(store_text(to), store_i64(t->env->now), store_text(to),
+                            store_i64(t->env->now), store_i64(t->env->now), store_i64(ids[i])))) <
+                0)
             return rc;
     }
     return 0;
@@ -115,71 +130,89 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
 
 /* ---- the apply functions, in the order of enum case_action ---- */
 
-int case_apply_answer(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_answer(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     (void)in;
     (void)s;
-    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, closed_at = ? WHERE id = ?",
-                        STORE_ARGS(store_i64(t->env->now), store_i64(t->env->now), store_i64(r->id)));
+    return case_tx_exec(
+        t, "UPDATE cases SET replied_at = ?, closed_at = ? WHERE id = ?",
+        STORE_ARGS(store_i64(t->env->now), store_i64(t->env->now), store_i64(r->id)));
 }
 
 /* Dispatch and re-dispatch: lead and assisting departments, category, fresh deadlines. */
-int case_apply_dispatch(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_dispatch(struct case_tx *t, const struct case_rec *r,
+                        const struct case_action_in *in, struct case_step *s)
 {
     struct org_sla sla;
     int64_t sign, reply, resolve, category_id;
     int rc;
     if ((rc = check_department(t, in->department_id, "department")) < 0)
         return rc;
-    if (in->action == CA_REDISPATCH && r->state == CASE_RETURNED && in->department_id == r->lead_department_id)
-        return err_field(t->err, ERR_BAD_REQUEST, "department",
-                         "the case was returned by this department; use 'reject_return' to send it back");
+    if (in->action == CA_REDISPATCH && r->state == CASE_RETURNED &&
+        in->department_id == r->lead_department_id)
+        return err_field(
+            t->err, ERR_BAD_REQUEST, "department",
+            "the case was returned by this department; use 'reject_return' to send it back");
     if (in->nassisting > 8)
         return err_field(t->err, ERR_BAD_REQUEST, "assisting", "at most 8 assisting departments");
     for (int i = 0; i < in->nassisting; i++) {
         if (in->assisting[i] == in->department_id)
-            return err_field(t->err, ERR_BAD_REQUEST, "assisting", "the lead department cannot also assist");
+            return err_field(t->err, ERR_BAD_REQUEST, "assisting",
+                             "the lead department cannot also assist");
         if ((rc = check_department(t, in->assisting[i], "assisting")) < 0)
             return rc;
     }
     category_id = in->category_id ? in->category_id : r->category_id;
     if (in->category_id) {
         struct org_category k;
-        if ((rc = org_category_get(t->env->conn, in->category_id, &t->arena, &k, t->err)) < 0 || !k.active)
+        if ((rc = org_category_get(t->env->conn, in->category_id, &t->arena, &k, t->err)) < 0 ||
+            !k.active)
             return rc == 0 || rc == ERR_NOT_FOUND
-                       ? err_field(t->err, ERR_BAD_REQUEST, "category", "category %lld does not exist or is inactive",
+                       ? err_field(t->err, ERR_BAD_REQUEST, "category",
+                                   "category %lld does not exist or is inactive",
                                    (long long)in->category_id)
                        : rc;
     }
-    if ((rc = case_sla_for(t, category_id, r->urgency, &sla)) < 0 || (rc = case_deadline(t, sla.sign, sla.unit, &sign)) < 0 ||
+    if ((rc = case_sla_for(t, category_id, r->urgency, &sla)) < 0 ||
+        (rc = case_deadline(t, sla.sign, sla.unit, &sign)) < 0 ||
         (rc = case_deadline(t, sla.reply, sla.unit, &reply)) < 0 ||
         (rc = case_deadline(t, sla.resolve, sla.unit, &resolve)) < 0)
         return rc;
     if ((rc = case_tx_exec(t, "DELETE FROM case_departments WHERE case_id = ?",
                            STORE_ARGS(store_i64(r->id)))) < 0 ||
-        (rc = case_tx_exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'lead')",
-                           STORE_ARGS(store_i64(r->id), store_i64(in->department_id)))) < 0)
+        (rc = case_tx_exec(
+             t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'lead')",
+             STORE_ARGS(store_i64(r->id), store_i64(in->department_id)))) < 0)
         return rc;
     for (int i = 0; i < in->nassisting; i++)
-        if ((rc = case_tx_exec(t, "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'assist')"
-                               " ON CONFLICT DO NOTHING",
-                               STORE_ARGS(store_i64(r->id), store_i64(in->assisting[i])))) < 0)
+        if ((rc = case_tx_exec(
+                 t,
+                 "INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, 'assist')"
+                 " ON CONFLICT DO NOTHING",
+                 STORE_ARGS(store_i64(r->id), store_i64(in->assisting[i])))) < 0)
             return rc;
     /* A dispatcher who names the category classifies the case: a labelled example for the
      * next training, marked as a correction when triage had suggested something else. */
     if (in->category_id &&
-        (rc = case_tx_exec(t, "INSERT INTO triage_examples(case_id, category_id, suggested_id, corrected, actor_id, at)"
-                           " VALUES (?, ?, nullif(?, 0), ?, nullif(?, 0), ?)",
-                           STORE_ARGS(store_i64(r->id), store_i64(in->category_id), store_i64(r->triage_category_id),
-                                      store_i64(r->triage_category_id != 0 && r->triage_category_id != in->category_id),
-                                      store_i64(t->env->actor->user_id), store_i64(t->env->now)))) < 0)
+        (rc = case_tx_exec(
+             t,
+             "INSERT INTO triage_examples(case_id, category_id, suggested_id, corrected, actor_id, at)"
+             " VALUES (?, ?, nullif(?, 0), ?, nullif(?, 0), ?)",
+             STORE_ARGS(
+                 store_i64(r->id), store_i64(in->category_id), store_i64(r->triage_category_id),
+                 store_i64(r->triage_category_id != 0 && r->triage_category_id != in->category_id),
+                 store_i64(t->env->actor->user_id), store_i64(t->env->now)))) < 0)
         return rc;
-    if ((rc = case_tx_exec(t, "UPDATE cases SET lead_department_id = ?, category_id = nullif(?, 0), sla_unit = ?, dispatched_at = ?,"
-                           " signed_at = NULL, sign_late = 0, sign_deadline = ?, reply_deadline = ?, resolve_deadline = ?,"
-                           " overdue = 0, overdue_level = 0, pending_request = NULL, pending_until = NULL WHERE id = ?",
-                           STORE_ARGS(store_i64(in->department_id), store_i64(category_id),
-                                      store_text(cal_unit_name(sla.unit)), store_i64(t->env->now), store_i64(sign),
-                                      store_i64(reply), store_i64(resolve), store_i64(r->id)))) < 0)
+    if ((rc = case_tx_exec(
+             t,
+             "UPDATE cases SET lead_department_id = ?, category_id = nullif(?, 0), sla_unit = ?, dispatched_at = ?,"
+             " signed_at = NULL, sign_late = 0, sign_deadline = ?, reply_deadline = ?, resolve_deadline = ?,"
+             " overdue = 0, overdue_level = 0, pending_request = NULL, pending_until = NULL WHERE id = ?",
+             STORE_ARGS(store_i64(in->department_id), store_i64(category_id),
+                        store_text(cal_unit_name(sla.unit)), store_i64(t->env->now),
+                        store_i64(sign), store_i64(reply), store_i64(resolve), store_i64(r->id)))) <
+        0)
         return rc;
     s->dept = in->department_id;
     s->payload = arena_printf(&t->arena, "{\"department\":%lld,\"assisting\":%d,\"category\":%lld}",
@@ -187,21 +220,23 @@ int case_apply_dispatch(struct case_tx *t, const struct case_rec *r, const struc
     return 0;
 }
 
-int case_apply_reject_return(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
-                             struct case_step *s)
+int case_apply_reject_return(struct case_tx *t, const struct case_rec *r,
+                             const struct case_action_in *in, struct case_step *s)
 {
     struct org_sla sla;
     int64_t sign;
     int rc;
     (void)in;
     (void)s;
-    if ((rc = case_sla_for(t, r->category_id, r->urgency, &sla)) < 0 || (rc = case_deadline(t, sla.sign, sla.unit, &sign)) < 0)
+    if ((rc = case_sla_for(t, r->category_id, r->urgency, &sla)) < 0 ||
+        (rc = case_deadline(t, sla.sign, sla.unit, &sign)) < 0)
         return rc;
     return case_tx_exec(t, "UPDATE cases SET sign_deadline = ?, signed_at = NULL WHERE id = ?",
                         STORE_ARGS(store_i64(sign), store_i64(r->id)));
 }
 
-int case_apply_sign(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_sign(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                    struct case_step *s)
 {
     int late = r->sign_deadline && t->env->now > r->sign_deadline;
     (void)in;
@@ -211,7 +246,8 @@ int case_apply_sign(struct case_tx *t, const struct case_rec *r, const struct ca
                         STORE_ARGS(store_i64(t->env->now), store_i64(late), store_i64(r->id)));
 }
 
-int case_apply_return(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_return(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     (void)in;
     (void)s;
@@ -219,18 +255,22 @@ int case_apply_return(struct case_tx *t, const struct case_rec *r, const struct 
                         STORE_ARGS(store_i64(r->id)));
 }
 
-int case_apply_extend(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_extend(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     if (!r->resolve_deadline || t->env->now >= r->resolve_deadline)
         return err_set(t->err, ERR_CONFLICT, "an extension must be requested before the deadline");
     if (in->until <= r->resolve_deadline)
-        return err_field(t->err, ERR_BAD_REQUEST, "until", "the new deadline must be later than the current one");
+        return err_field(t->err, ERR_BAD_REQUEST, "until",
+                         "the new deadline must be later than the current one");
     s->payload = arena_printf(&t->arena, "{\"until\":%lld}", (long long)in->until);
-    return case_tx_exec(t, "UPDATE cases SET pending_request = 'extend', pending_until = ? WHERE id = ?",
-                        STORE_ARGS(store_i64(in->until), store_i64(r->id)));
+    return case_tx_exec(
+        t, "UPDATE cases SET pending_request = 'extend', pending_until = ? WHERE id = ?",
+        STORE_ARGS(store_i64(in->until), store_i64(r->id)));
 }
 
-int case_apply_hang(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_hang(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                    struct case_step *s)
 {
     (void)in;
     (void)s;
@@ -240,45 +280,56 @@ int case_apply_hang(struct case_tx *t, const struct case_rec *r, const struct ca
 
 /* Approve or deny the pending request: an approved extension moves the resolve deadline, an
  * approved 挂账 stops the clock and keeps the working time that was left. */
-int case_apply_decide(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_decide(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     const struct case_env *env = t->env;
     int rc = 0;
     s->payload = arena_printf(&t->arena, "{\"request\":\"%s\"}", r->pending_request);
     if (in->action == CA_APPROVE && !s->outcome) {
-        rc = case_tx_exec(t, "UPDATE cases SET resolve_deadline = pending_until, overdue = 0, overdue_level = 0 WHERE id = ?",
-                          STORE_ARGS(store_i64(r->id)));
+        rc = case_tx_exec(
+            t,
+            "UPDATE cases SET resolve_deadline = pending_until, overdue = 0, overdue_level = 0 WHERE id = ?",
+            STORE_ARGS(store_i64(r->id)));
     } else if (in->action == CA_APPROVE) {
-        int64_t remaining = r->resolve_deadline > env->now
-                                ? (strcmp(r->sla_unit, "hours") == 0 ? r->resolve_deadline - env->now
-                                                                     : cal_work_seconds_between(env->cal, env->now, r->resolve_deadline))
-                                : 0;
+        int64_t remaining =
+            r->resolve_deadline > env->now
+                ? (strcmp(r->sla_unit, "hours") == 0
+                       ? r->resolve_deadline - env->now
+                       : cal_work_seconds_between(env->cal, env->now, r->resolve_deadline))
+                : 0;
         rc = case_tx_exec(t, "UPDATE cases SET paused_at = ?, paused_remaining = ? WHERE id = ?",
                           STORE_ARGS(store_i64(env->now), store_i64(remaining), store_i64(r->id)));
     }
     if (rc < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET pending_request = NULL, pending_until = NULL WHERE id = ?",
-                        STORE_ARGS(store_i64(r->id)));
+    return case_tx_exec(
+        t, "UPDATE cases SET pending_request = NULL, pending_until = NULL WHERE id = ?",
+        STORE_ARGS(store_i64(r->id)));
 }
 
-int case_apply_resume(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_resume(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     int64_t remaining = 0, until;
     int rc;
     (void)in;
     (void)s;
-    if ((rc = store_one_i64(t->env->conn, "SELECT coalesce(paused_remaining, 0) FROM cases WHERE id = ?",
+    if ((rc = store_one_i64(t->env->conn,
+                            "SELECT coalesce(paused_remaining, 0) FROM cases WHERE id = ?",
                             STORE_ARGS(store_i64(r->id)), &remaining, t->err)) < 0)
         return rc;
     enum cal_unit unit = strcmp(r->sla_unit, "hours") == 0 ? CAL_HOURS : CAL_WORK_HOURS;
     if ((rc = cal_add(t->env->cal, t->env->now, (remaining + 59) / 60, unit, &until, t->err)) < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET paused_at = NULL, paused_remaining = NULL, resolve_deadline = ? WHERE id = ?",
-                        STORE_ARGS(store_i64(until), store_i64(r->id)));
+    return case_tx_exec(
+        t,
+        "UPDATE cases SET paused_at = NULL, paused_remaining = NULL, resolve_deadline = ? WHERE id = ?",
+        STORE_ARGS(store_i64(until), store_i64(r->id)));
 }
 
-int case_apply_urge(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_urge(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                    struct case_step *s)
 {
     (void)in;
     (void)s;
@@ -286,22 +337,24 @@ int case_apply_urge(struct case_tx *t, const struct case_rec *r, const struct ca
                         STORE_ARGS(store_i64(r->id)));
 }
 
-int case_apply_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                     struct case_step *s)
 {
     int rc;
     if ((rc = case_check_text(in->result, "result", 1, CASE_RESULT_MAX, t->err)) < 0)
         return rc;
     s->note = in->result;
-    s->payload = arena_printf(&t->arena, "{\"contacted\":%s,\"solved\":%s}", in->contacted ? "true" : "false",
-                              in->solved ? "true" : "false");
-    return case_tx_exec(t, "UPDATE cases SET replied_at = ?, reply_contacted = ?, reply_solved = ? WHERE id = ?",
-                        STORE_ARGS(store_i64(t->env->now), store_i64(in->contacted), store_i64(in->solved),
-                                   store_i64(r->id)));
+    s->payload = arena_printf(&t->arena, "{\"contacted\":%s,\"solved\":%s}",
+                              in->contacted ? "true" : "false", in->solved ? "true" : "false");
+    return case_tx_exec(
+        t, "UPDATE cases SET replied_at = ?, reply_contacted = ?, reply_solved = ? WHERE id = ?",
+        STORE_ARGS(store_i64(t->env->now), store_i64(in->contacted), store_i64(in->solved),
+                   store_i64(r->id)));
 }
 
 /* Merged duplicates follow their master's reply. */
-int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, const struct case_step *s,
-                      int64_t event_id)
+int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      const struct case_step *s, int64_t event_id)
 {
     (void)in;
     (void)s;
@@ -310,7 +363,8 @@ int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct 
 }
 
 /* The raw facts of each round are kept (case_evaluations); the reply's say what was not given. */
-int case_apply_evaluate(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_evaluate(struct case_tx *t, const struct case_rec *r,
+                        const struct case_action_in *in, struct case_step *s)
 {
     const struct case_env *env = t->env;
     int rc;
@@ -318,23 +372,30 @@ int case_apply_evaluate(struct case_tx *t, const struct case_rec *r, const struc
     int solved = in->solved >= 0 ? in->solved : (r->reply_solved > 0);
     int by_citizen = !(env->actor->roles & ROLE_OPERATOR) && r->created_by == env->actor->user_id;
     s->payload = arena_printf(&t->arena, "{\"satisfaction\":\"%s\",\"contacted\":%s,\"solved\":%s}",
-                              case_satisfaction_name(in->satisfaction), contacted ? "true" : "false", solved ? "true" : "false");
-    if ((rc = case_tx_exec(t, "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
-                           " satisfaction, by_citizen, comment) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-                           STORE_ARGS(store_i64(r->id), store_i64(r->rectify_round), store_i64(r->lead_department_id),
-                                      store_text(r->region_code), store_i64(env->now), store_i64(contacted),
-                                      store_i64(solved), store_text(case_satisfaction_name(in->satisfaction)),
-                                      store_i64(by_citizen), store_text(in->note ? in->note : "")))) < 0)
+                              case_satisfaction_name(in->satisfaction),
+                              contacted ? "true" : "false", solved ? "true" : "false");
+    if ((rc = case_tx_exec(
+             t,
+             "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
+             " satisfaction, by_citizen, comment) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+             STORE_ARGS(store_i64(r->id), store_i64(r->rectify_round),
+                        store_i64(r->lead_department_id), store_text(r->region_code),
+                        store_i64(env->now), store_i64(contacted), store_i64(solved),
+                        store_text(case_satisfaction_name(in->satisfaction)), store_i64(by_citizen),
+                        store_text(in->note ? in->note : "")))) < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET satisfaction = ?, closed_at = CASE WHEN ? THEN NULL ELSE ? END WHERE id = ?",
-                        STORE_ARGS(store_text(case_satisfaction_name(in->satisfaction)), store_i64(s->outcome),
-                                   store_i64(env->now), store_i64(r->id)));
+    return case_tx_exec(
+        t,
+        "UPDATE cases SET satisfaction = ?, closed_at = CASE WHEN ? THEN NULL ELSE ? END WHERE id = ?",
+        STORE_ARGS(store_text(case_satisfaction_name(in->satisfaction)), store_i64(s->outcome),
+                   store_i64(env->now), store_i64(r->id)));
 }
 
 /* An unsatisfied evaluation (outcome 1) or a supervisor's order reopens the case to its
  * department; after too many rounds it is escalated. */
-int case_follow_rectify(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
-                        const struct case_step *s, int64_t event_id)
+int case_follow_rectify(struct case_tx *t, const struct case_rec *r,
+                        const struct case_action_in *in, const struct case_step *s,
+                        int64_t event_id)
 {
     int escalated, rc;
     if (in->action == CA_EVALUATE && !s->outcome)
@@ -344,45 +405,51 @@ int case_follow_rectify(struct case_tx *t, const struct case_rec *r, const struc
     /* The evaluate event already moved the case replied → rectifying; this one records the
      * reopening within that state, so the timeline stays a chain of from/to. */
     if (in->action == CA_EVALUATE &&
-        (rc = case_tx_event(t, r->id, "rectify", "rectifying", "rectifying", s->dept, "市民不满意，退回原承办单位整改", "{}",
-                            &event_id)) < 0)
+        (rc = case_tx_event(t, r->id, "rectify", "rectifying", "rectifying", s->dept,
+                            "市民不满意，退回原承办单位整改", "{}", &event_id)) < 0)
         return rc;
-    if (escalated &&
-        ((rc = case_tx_event(t, r->id, "escalate", "rectifying", "rectifying", s->dept, "多轮整改仍不满意，升级督办", "{}",
-                             &event_id)) < 0 ||
-         (rc = case_tx_notify(t, r->id, event_id, "supervisors", 0, "escalated",
-                              arena_printf(&t->arena, "工单 %s 多轮整改未满意，请督办", r->number))) < 0))
+    if (escalated && ((rc = case_tx_event(t, r->id, "escalate", "rectifying", "rectifying", s->dept,
+                                          "多轮整改仍不满意，升级督办", "{}", &event_id)) < 0 ||
+                      (rc = case_tx_notify(t, r->id, event_id, "supervisors", 0, "escalated",
+                                           arena_printf(&t->arena, "工单 %s 多轮整改未满意，请督办",
+                                                        r->number))) < 0))
         return rc;
     return 0;
 }
 
-int case_apply_merge(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_merge(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                     struct case_step *s)
 {
     struct case_rec m;
     int64_t ev;
     int rc;
     if (in->master_id == r->id)
-        return err_field(t->err, ERR_BAD_REQUEST, "master", "field 'master' must name another case");
+        return err_field(t->err, ERR_BAD_REQUEST, "master",
+                         "field 'master' must name another case");
     if ((rc = case_get(t->env->conn, in->master_id, &t->arena, &m, t->err)) < 0)
-        return rc == ERR_NOT_FOUND
-                   ? err_field(t->err, ERR_BAD_REQUEST, "master", "case %lld does not exist", (long long)in->master_id)
-                   : rc;
+        return rc == ERR_NOT_FOUND ? err_field(t->err, ERR_BAD_REQUEST, "master",
+                                               "case %lld does not exist", (long long)in->master_id)
+                                   : rc;
     if (case_state_is_final(m.state))
-        return err_field(t->err, ERR_CONFLICT, "master", "case %s is %s and cannot take duplicates", m.number,
-                         case_state_name(m.state));
+        return err_field(t->err, ERR_CONFLICT, "master", "case %s is %s and cannot take duplicates",
+                         m.number, case_state_name(m.state));
     if ((rc = case_tx_exec(t, "UPDATE cases SET master_id = ? WHERE id = ?",
                            STORE_ARGS(store_i64(m.id), store_i64(r->id)))) < 0 ||
-        (rc = case_tx_event(t, m.id, "merge_in", case_state_name(m.state), case_state_name(m.state), m.lead_department_id,
-                            arena_printf(&t->arena, "并入重复工单 %s", r->number), "{}", &ev)) < 0 ||
+        (rc = case_tx_event(t, m.id, "merge_in", case_state_name(m.state), case_state_name(m.state),
+                            m.lead_department_id,
+                            arena_printf(&t->arena, "并入重复工单 %s", r->number), "{}", &ev)) <
+            0 ||
         (rc = case_tx_exec(t, "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?",
                            STORE_ARGS(store_i64(t->env->now), store_i64(m.id)))) < 0)
         return rc;
-    s->payload = arena_printf(&t->arena, "{\"master\":%lld,\"master_number\":\"%s\"}", (long long)m.id, m.number);
+    s->payload = arena_printf(&t->arena, "{\"master\":%lld,\"master_number\":\"%s\"}",
+                              (long long)m.id, m.number);
     return 0;
 }
 
 /* Close without evaluation, or cancel. */
-int case_apply_close(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_close(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                     struct case_step *s)
 {
     (void)in;
     (void)s;
@@ -390,7 +457,8 @@ int case_apply_close(struct case_tx *t, const struct case_rec *r, const struct c
                         STORE_ARGS(store_i64(t->env->now), store_i64(r->id)));
 }
 
-int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in, struct case_step *s)
+int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
 {
     struct org_sla sla;
     int64_t resolve;
@@ -398,12 +466,15 @@ int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct 
     (void)in;
     (void)s;
     if (!r->lead_department_id)
-        return err_set(t->err, ERR_CONFLICT, "case %s was never dispatched; there is no department to reopen it to",
+        return err_set(t->err, ERR_CONFLICT,
+                       "case %s was never dispatched; there is no department to reopen it to",
                        r->number);
     if ((rc = case_sla_for(t, r->category_id, r->urgency, &sla)) < 0 ||
         (rc = case_deadline(t, sla.resolve, sla.unit, &resolve)) < 0)
         return rc;
-    return case_tx_exec(t, "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
-                        " satisfaction = NULL WHERE id = ?",
-                        STORE_ARGS(store_i64(resolve), store_i64(r->id)));
+    return case_tx_exec(
+        t,
+        "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
+        " satisfaction = NULL WHERE id = ?",
+        STORE_ARGS(store_i64(resolve), store_i64(r->id)));
 }

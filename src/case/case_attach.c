@@ -12,15 +12,17 @@ int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, 
     if (!case_visible(actor, rec))
         return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
     if (!(actor->roles & ROLE_STAFF) && !(rec->created_by && rec->created_by == actor->user_id))
-        return err_set(err, ERR_FORBIDDEN, "only staff and the citizen who reported case %s may add attachments", rec->number);
+        return err_set(err, ERR_FORBIDDEN,
+                       "only staff and the citizen who reported case %s may add attachments",
+                       rec->number);
     if (case_state_is_final(rec->state))
-        return err_set(err, ERR_CONFLICT, "case %s is %s; attachments can no longer be added", rec->number,
-                       case_state_name(rec->state));
+        return err_set(err, ERR_CONFLICT, "case %s is %s; attachments can no longer be added",
+                       rec->number, case_state_name(rec->state));
     return 0;
 }
 
-int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file, int max_per_case,
-                int64_t *attachment_id, struct err *err)
+int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
+                int max_per_case, int64_t *attachment_id, struct err *err)
 {
     struct case_tx t = {env, {0}, err};
     struct store_conn *c = env->conn;
@@ -31,10 +33,12 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
     arena_init(&t.arena, 2048);
     if ((rc = store_begin(c, err)) < 0)
         goto out;
-    if ((rc = case_get(c, id, &t.arena, &r, err)) < 0 || (rc = case_may_attach(env->actor, &r, err)) < 0 ||
+    if ((rc = case_get(c, id, &t.arena, &r, err)) < 0 ||
+        (rc = case_may_attach(env->actor, &r, err)) < 0 ||
         (rc = attach_record(c, file, env->actor->user_id, env->now, &aid, err)) < 0 ||
-        (rc = store_one_i64(c, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
-                            STORE_ARGS(store_i64(id), store_i64(aid)), &linked, err)) < 0)
+        (rc = store_one_i64(
+             c, "SELECT count(*) FROM case_attachments WHERE case_id = ? AND attachment_id = ?",
+             STORE_ARGS(store_i64(id), store_i64(aid)), &linked, err)) < 0)
         goto rollback;
     if (linked) {
         /* A retried upload: the attachments row existed as well, so nothing was written. */
@@ -47,17 +51,23 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
                             STORE_ARGS(store_i64(id)), &count, err)) < 0)
         goto rollback;
     if (count >= max_per_case) {
-        rc = err_set(err, ERR_CONFLICT, "case %s already carries %lld attachments, the most allowed", r.number, (long long)count);
+        rc =
+            err_set(err, ERR_CONFLICT, "case %s already carries %lld attachments, the most allowed",
+                    r.number, (long long)count);
         goto rollback;
     }
-    char *payload = arena_printf(&t.arena, "{\"attachment\":%lld,\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%zu,\"width\":%d,\"height\":%d}",
-                                 (long long)aid, file->sha256, file->mime, file->size, file->width, file->height);
-    if ((rc = case_tx_event(&t, id, "attach", case_state_name(r.state), case_state_name(r.state), r.lead_department_id, NULL,
-                        payload, &event_id)) < 0 ||
-        (rc = case_tx_exec(&t, "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
-                           " VALUES (?, ?, ?, nullif(?, 0), ?)",
-                           STORE_ARGS(store_i64(id), store_i64(aid), store_i64(event_id), store_i64(env->actor->user_id),
-                                      store_i64(env->now)))) < 0 ||
+    char *payload = arena_printf(
+        &t.arena,
+        "{\"attachment\":%lld,\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%zu,\"width\":%d,\"height\":%d}",
+        (long long)aid, file->sha256, file->mime, file->size, file->width, file->height);
+    if ((rc = case_tx_event(&t, id, "attach", case_state_name(r.state), case_state_name(r.state),
+                            r.lead_department_id, NULL, payload, &event_id)) < 0 ||
+        (rc = case_tx_exec(
+             &t,
+             "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
+             " VALUES (?, ?, ?, nullif(?, 0), ?)",
+             STORE_ARGS(store_i64(id), store_i64(aid), store_i64(event_id),
+                        store_i64(env->actor->user_id), store_i64(env->now)))) < 0 ||
         (rc = case_tx_exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?",
                            STORE_ARGS(store_i64(env->now), store_i64(id)))) < 0 ||
         (rc = case_tx_audit(&t, "attach", id, NULL, payload)) < 0)

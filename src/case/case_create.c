@@ -25,8 +25,8 @@ static void local_date(const struct cal *cal, int64_t now, char out[16])
 
 /* own_tx: begin and commit here; else the caller holds the transaction (or a savepoint) and
  * undoes it on failure. */
-static int create(const struct case_env *env, const struct case_new *in, struct case_created *out, int own_tx,
-                  struct err *err)
+static int create(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                  int own_tx, struct err *err)
 {
     struct case_tx t = {env, {0}, err};
     struct store_conn *c = env->conn;
@@ -47,22 +47,26 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         (rc = case_check_text(in->address, "address", 0, CASE_ADDRESS_MAX, err)) < 0 ||
         (rc = case_check_text(in->citizen_name, "citizen.name", 0, CASE_CITIZEN_NAME_MAX, err)) < 0)
         goto out;
-    if (in->has_location &&
-        !(in->lat >= CASE_LAT_MIN && in->lat <= CASE_LAT_MAX && in->lon >= CASE_LON_MIN && in->lon <= CASE_LON_MAX)) {
-        rc = err_field(err, ERR_BAD_REQUEST, "lat", "lat must be in [-90, 90] and lon in [-180, 180]");
+    if (in->has_location && !(in->lat >= CASE_LAT_MIN && in->lat <= CASE_LAT_MAX &&
+                              in->lon >= CASE_LON_MIN && in->lon <= CASE_LON_MAX)) {
+        rc = err_field(err, ERR_BAD_REQUEST, "lat",
+                       "lat must be in [-90, 90] and lon in [-180, 180]");
         goto out;
     }
-    if (in->citizen_phone && *in->citizen_phone && (rc = case_phone_check(in->citizen_phone, "citizen.phone", err)) < 0)
+    if (in->citizen_phone && *in->citizen_phone &&
+        (rc = case_phone_check(in->citizen_phone, "citizen.phone", err)) < 0)
         goto out;
     if (in->category_id) {
         struct org_category k;
         if ((rc = org_category_get(c, in->category_id, &t.arena, &k, err)) < 0) {
             if (rc == ERR_NOT_FOUND)
-                rc = err_field(err, ERR_BAD_REQUEST, "category", "category %lld does not exist", (long long)in->category_id);
+                rc = err_field(err, ERR_BAD_REQUEST, "category", "category %lld does not exist",
+                               (long long)in->category_id);
             goto out;
         }
         if (!k.active) {
-            rc = err_field(err, ERR_BAD_REQUEST, "category", "category '%s' is no longer in use", k.name);
+            rc = err_field(err, ERR_BAD_REQUEST, "category", "category '%s' is no longer in use",
+                           k.name);
             goto out;
         }
         if (urgency < 0)
@@ -75,7 +79,8 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         if ((rc = org_region_get(c, in->region_id, &t.arena, &r, err)) < 0) {
             /* A region the caller names that does not exist is bad input, not a missing page. */
             if (rc == ERR_NOT_FOUND)
-                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist", (long long)in->region_id);
+                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist",
+                               (long long)in->region_id);
             goto out;
         }
         region_code = r.code;
@@ -91,44 +96,55 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
 
     if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;
-    if ((rc = store_one_i64(c, "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
-                            " RETURNING last",
-                            STORE_ARGS(store_text(day)), &seq, err)) < 0)
+    if ((rc = store_one_i64(
+             c,
+             "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
+             " RETURNING last",
+             STORE_ARGS(store_text(day)), &seq, err)) < 0)
         goto rollback;
     snprintf(out->number, sizeof(out->number), "%s-%06lld", day, (long long)seq);
-    rc = store_one_i64(c, "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
-                       " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-                       " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
-                       " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-                       " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
-                       STORE_ARGS(store_text(out->number), store_text(out->check_code),
-                                  store_text(case_channel_name(in->channel)), store_text(in->title),
-                                  store_text(in->description), store_i64(in->category_id),
-                                  store_text(case_urgency_name((enum case_urgency)urgency)),
-                                  store_i64(in->has_location), store_real(in->lat), store_i64(in->has_location),
-                                  store_real(in->lon), store_text(in->address ? in->address : ""),
-                                  store_i64(in->region_id), store_text(region_code),
-                                  store_text(in->citizen_name ? in->citizen_name : ""), store_text(enc),
-                                  store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0),
-                                  store_i64(env->actor->user_id), store_i64(env->now), store_i64(env->now),
-                                  store_i64(in->triage_category_id), store_i64(in->triage_department_id),
-                                  store_i64(in->triage_payload != NULL), store_real(in->triage_prob)),
-                       &id, err);
+    rc = store_one_i64(
+        c,
+        "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
+        " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
+        " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+        " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
+        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
+        STORE_ARGS(store_text(out->number), store_text(out->check_code),
+                   store_text(case_channel_name(in->channel)), store_text(in->title),
+                   store_text(in->description), store_i64(in->category_id),
+                   store_text(case_urgency_name((enum case_urgency)urgency)),
+                   store_i64(in->has_location), store_real(in->lat), store_i64(in->has_location),
+                   store_real(in->lon), store_text(in->address ? in->address : ""),
+                   store_i64(in->region_id), store_text(region_code),
+                   store_text(in->citizen_name ? in->citizen_name : ""), store_text(enc),
+                   store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0),
+                   store_i64(env->actor->user_id), store_i64(env->now), store_i64(env->now),
+                   store_i64(in->triage_category_id), store_i64(in->triage_department_id),
+                   store_i64(in->triage_payload != NULL), store_real(in->triage_prob)),
+        &id, err);
     if (rc < 0)
         goto rollback;
-    char *payload = arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}", case_channel_name(in->channel),
-                                 case_urgency_name((enum case_urgency)urgency));
+    char *payload =
+        arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}",
+                     case_channel_name(in->channel), case_urgency_name((enum case_urgency)urgency));
     if ((rc = case_tx_event(&t, id, "create", NULL, "new", 0, NULL, payload, &event_id)) < 0 ||
         (rc = case_tx_notify(&t, id, event_id, "dispatchers", 0, "new_case",
-                     arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) < 0 ||
-        (rc = case_tx_audit(&t, "create", id, NULL, arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
+                             arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) <
+            0 ||
+        (rc = case_tx_audit(
+             &t, "create", id, NULL,
+             arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
         goto rollback;
     /* The suggestion is the system's, whoever reported: its own event, so the timeline says
      * which model suggested what and why. */
     if (in->triage_payload &&
-        store_run(c, "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
-                  " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
-                  STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->triage_payload)), err) < 0) {
+        store_run(
+            c,
+            "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
+            " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
+            STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->triage_payload)),
+            err) < 0) {
         rc = err->code;
         goto rollback;
     }
@@ -146,25 +162,29 @@ out:
     return rc;
 }
 
-int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out, struct err *err)
+int case_create(const struct case_env *env, const struct case_new *in, struct case_created *out,
+                struct err *err)
 {
     return create(env, in, out, 1, err);
 }
 
 int case_index_pending(struct store_conn *c, struct err *err)
 {
-    int64_t rc = store_run(c, "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
-                           " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
-                           STORE_NO_ARGS, err);
+    int64_t rc = store_run(
+        c,
+        "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+        " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
+        STORE_NO_ARGS, err);
     if (rc >= 0)
-        rc = store_run(c, "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
+        rc = store_run(c,
+                       "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
                        " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)",
                        STORE_NO_ARGS, err);
     return rc < 0 ? (int)rc : 0;
 }
 
-int case_create_in_tx(const struct case_env *env, const struct case_new *in, struct case_created *out,
-                      struct err *err)
+int case_create_in_tx(const struct case_env *env, const struct case_new *in,
+                      struct case_created *out, struct err *err)
 {
     return create(env, in, out, 0, err);
 }

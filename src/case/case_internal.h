@@ -17,24 +17,25 @@ struct store_stmt;
 int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
 
 /* Hotline and command-centre roles: they see every case unless bound to a region. */
-#define CASE_WIDE_ROLES (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_GRID_WORKER)
+#define CASE_WIDE_ROLES                                                                            \
+    (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_GRID_WORKER)
 
 /* The columns of a case record and the joins they need (alias c for cases), in the order
  * case_read_row() reads them. */
-#define CASE_COLS                                                                                         \
-    "c.id, c.number, c.check_code, c.channel, c.title, c.description, coalesce(c.category_id, 0), k.name, " \
-    "c.urgency, c.lat, c.lon, c.address, coalesce(c.region_id, 0), c.region_code, r.name, c.citizen_name, " \
-    "c.citizen_phone_mask, c.anonymous, coalesce(c.created_by, 0), c.state, c.version, "                  \
-    "coalesce(c.lead_department_id, 0), d.name, coalesce(c.master_id, 0), c.sla_unit, "                   \
-    "coalesce(c.dispatched_at, 0), coalesce(c.signed_at, 0), coalesce(c.replied_at, 0), "                 \
-    "coalesce(c.closed_at, 0), coalesce(c.sign_deadline, 0), coalesce(c.reply_deadline, 0), "             \
-    "coalesce(c.resolve_deadline, 0), c.sign_late, c.overdue, c.urge_count, c.return_count, "             \
-    "c.rectify_round, c.escalated, c.pending_request, coalesce(c.pending_until, 0), "                     \
-    "coalesce(c.paused_at, 0), coalesce(c.reply_solved, -1), coalesce(c.reply_contacted, -1), "           \
-    "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                          \
+#define CASE_COLS                                                                                                 \
+    "c.id, c.number, c.check_code, c.channel, c.title, c.description, coalesce(c.category_id, 0), k.name, "       \
+    "c.urgency, c.lat, c.lon, c.address, coalesce(c.region_id, 0), c.region_code, r.name, c.citizen_name, "       \
+    "c.citizen_phone_mask, c.anonymous, coalesce(c.created_by, 0), c.state, c.version, "                          \
+    "coalesce(c.lead_department_id, 0), d.name, coalesce(c.master_id, 0), c.sla_unit, "                           \
+    "coalesce(c.dispatched_at, 0), coalesce(c.signed_at, 0), coalesce(c.replied_at, 0), "                         \
+    "coalesce(c.closed_at, 0), coalesce(c.sign_deadline, 0), coalesce(c.reply_deadline, 0), "                     \
+    "coalesce(c.resolve_deadline, 0), c.sign_late, c.overdue, c.urge_count, c.return_count, "                     \
+    "c.rectify_round, c.escalated, c.pending_request, coalesce(c.pending_until, 0), "                             \
+    "coalesce(c.paused_at, 0), coalesce(c.reply_solved, -1), coalesce(c.reply_contacted, -1), "                   \
+    "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                                  \
     "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist'), " \
     "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0) "
-#define CASE_FROM                                                                                         \
+#define CASE_FROM                                                                                            \
     "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
     "LEFT JOIN departments d ON d.id = c.lead_department_id "
 
@@ -55,20 +56,23 @@ struct case_tx {
 };
 
 /* Append a timeline event by the actor of the environment ("system" when it has no user). */
-int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from, const char *to,
-                  int64_t dept, const char *note, const char *payload, int64_t *event_id);
+int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from,
+                  const char *to, int64_t dept, const char *note, const char *payload,
+                  int64_t *event_id);
 /* Queue a notification caused by event 'event_id'; recipient_id 0 = the whole group. */
 int case_tx_notify(struct case_tx *t, int64_t case_id, int64_t event_id, const char *recipient_kind,
                    int64_t recipient_id, const char *kind, const char *message);
 /* A compact description of the case state for audit digests. */
 char *case_tx_summary(struct case_tx *t, const struct case_rec *r);
 /* The audit entry "case.<action>" of case 'case_id', through the environment's hook. */
-int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before, const char *after);
+int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before,
+                  const char *after);
 /* Run one statement to its end (UPDATE, INSERT, DELETE). */
 int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args);
 
 /* The limits of a case: the urgency's when it overrides, else the category's, else the default. */
-int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency, struct org_sla *out);
+int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency,
+                 struct org_sla *out);
 /* 'amount' of 'unit' from now on the working calendar. */
 int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *out);
 
@@ -76,35 +80,36 @@ int case_deadline(struct case_tx *t, int amount, enum cal_unit unit, int64_t *ou
 
 /* What an apply function decides for the event of its action. */
 struct case_step {
-    enum case_state to;            /* where the case goes (case_transition) */
-    int outcome;                   /* the branch taken (row outcome), 0 for actions with one */
-    int64_t dept;                  /* the department on the event: the lead after the action */
-    const char *note;              /* the event's note */
-    const char *payload;           /* the event's payload, a JSON object text */
+    enum case_state to;  /* where the case goes (case_transition) */
+    int outcome;         /* the branch taken (row outcome), 0 for actions with one */
+    int64_t dept;        /* the department on the event: the lead after the action */
+    const char *note;    /* the event's note */
+    const char *payload; /* the event's payload, a JSON object text */
 };
 
 /* Runs inside the action's transaction before its event is written: checks what the row cannot
  * (e.g. an extension before the deadline), updates the cases row and fills 's'. */
-typedef int case_apply_fn(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
-                          struct case_step *s);
+typedef int case_apply_fn(struct case_tx *t, const struct case_rec *r,
+                          const struct case_action_in *in, struct case_step *s);
 /* Runs after the event 'event_id' and the row's notification (rectification, merged duplicates). */
-typedef int case_follow_fn(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
-                           const struct case_step *s, int64_t event_id);
+typedef int case_follow_fn(struct case_tx *t, const struct case_rec *r,
+                           const struct case_action_in *in, const struct case_step *s,
+                           int64_t event_id);
 /* The branch of an action with two targets (case_transition's 'outcome'). */
 typedef int case_outcome_fn(const struct case_rec *r, const struct case_action_in *in);
 
 enum case_pending_rule {
     CASE_PENDING_ANY,
-    CASE_PENDING_NONE,             /* a request already waiting is ERR_CONFLICT */
-    CASE_PENDING_NEEDED,           /* no request waiting is ERR_CONFLICT */
+    CASE_PENDING_NONE,   /* a request already waiting is ERR_CONFLICT */
+    CASE_PENDING_NEEDED, /* no request waiting is ERR_CONFLICT */
 };
 
 enum case_recipient {
     CASE_TO_NOBODY,
-    CASE_TO_DEPARTMENT,            /* the step's department */
+    CASE_TO_DEPARTMENT, /* the step's department */
     CASE_TO_DISPATCHERS,
     CASE_TO_SUPERVISORS,
-    CASE_TO_REPORTER,              /* the user who reported, when there is one */
+    CASE_TO_REPORTER, /* the user who reported, when there is one */
 };
 
 /* The text of a notification: a format taking the case number and this detail. */
@@ -112,43 +117,45 @@ enum case_detail { CASE_DETAIL_NONE, CASE_DETAIL_TITLE, CASE_DETAIL_NOTE };
 
 struct case_notice {
     enum case_recipient to;
-    const char *kind;              /* NULL = the action's name */
+    const char *kind; /* NULL = the action's name */
     const char *text;
     enum case_detail detail;
-    int assisting;                 /* also each assisting department the action names ("assist") */
+    int assisting; /* also each assisting department the action names ("assist") */
 };
 
 struct case_action_row {
-    unsigned from;                 /* bit per state the action is allowed in */
-    int to;                        /* enum case_state, or -1 = the same state */
-    int to_alt;                    /* the target of outcome 1, -1 = none */
+    unsigned from; /* bit per state the action is allowed in */
+    int to;        /* enum case_state, or -1 = the same state */
+    int to_alt;    /* the target of outcome 1, -1 = none */
     struct case_action_info info;
-    const char *note_what;         /* what a required note says, for the 400 ("the reason for ...") */
+    const char *note_what; /* what a required note says, for the 400 ("the reason for ...") */
     enum case_pending_rule pending;
-    case_outcome_fn *outcome;      /* NULL = 0 */
+    case_outcome_fn *outcome; /* NULL = 0 */
     struct case_notice notice;
-    case_apply_fn *apply;          /* NULL = the state change and the event only */
-    case_follow_fn *follow;        /* may be NULL */
+    case_apply_fn *apply;   /* NULL = the state change and the event only */
+    case_follow_fn *follow; /* may be NULL */
 };
 
 /* The row of 'a' (in range). */
 const struct case_action_row *case_action_row(enum case_action a);
 
 /* Merged duplicates of 'master' follow it: an event 'action' each, and state 'final_state'. */
-int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action, enum case_state final_state);
+int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action,
+                       enum case_state final_state);
 /* How an input is given, for the 400 that asks for it: "(id)", "(true or false)", ... */
 const char *case_input_hint(enum case_input i);
 
-case_apply_fn case_apply_answer, case_apply_dispatch, case_apply_reject_return, case_apply_sign, case_apply_return,
-    case_apply_extend, case_apply_hang, case_apply_decide, case_apply_resume, case_apply_urge, case_apply_reply,
-    case_apply_evaluate, case_apply_merge, case_apply_close, case_apply_reopen;
+case_apply_fn case_apply_answer, case_apply_dispatch, case_apply_reject_return, case_apply_sign,
+    case_apply_return, case_apply_extend, case_apply_hang, case_apply_decide, case_apply_resume,
+    case_apply_urge, case_apply_reply, case_apply_evaluate, case_apply_merge, case_apply_close,
+    case_apply_reopen;
 case_follow_fn case_follow_reply, case_follow_rectify;
 case_outcome_fn case_outcome_unsatisfied, case_outcome_hang;
 
 /* ---- the citizen's phone (case_phone.c) ---- */
 
 /* Sealed for storage (base64 secretbox) and its keyed hash for matching, in the arena. */
-int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc, char **hash,
-                    struct err *err);
+int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc,
+                    char **hash, struct err *err);
 
 #endif /* GRIDLOOP_CASE_CASE_INTERNAL_H */

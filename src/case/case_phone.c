@@ -11,8 +11,8 @@
 #include "core/mem.h"
 #include "store/store.h"
 
-int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc, char **hash,
-                    struct err *err)
+int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc,
+                    char **hash, struct err *err)
 {
     size_t n = strlen(phone);
     size_t clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
@@ -21,7 +21,8 @@ int case_phone_seal(const struct case_config *cfg, const char *phone, struct are
     if (!cfg->key)
         return err_set(err, ERR_INTERNAL, "no data key configured for personal data");
     randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)phone, n, box, cfg->key);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)phone, n, box,
+                          cfg->key);
     size_t b64 = sodium_base64_ENCODED_LEN(clen, sodium_base64_VARIANT_ORIGINAL);
     *enc = arena_alloc(a, b64);
     sodium_bin2base64(*enc, b64, box, clen, sodium_base64_VARIANT_ORIGINAL);
@@ -31,8 +32,8 @@ int case_phone_seal(const struct case_config *cfg, const char *phone, struct are
     return 0;
 }
 
-static int phone_open(const struct case_config *cfg, const char *enc, struct arena *a, const char **out,
-                      struct err *err)
+static int phone_open(const struct case_config *cfg, const char *enc, struct arena *a,
+                      const char **out, struct err *err)
 {
     size_t cap = strlen(enc), len;
     unsigned char *box = arena_alloc(a, cap + 1);
@@ -40,14 +41,17 @@ static int phone_open(const struct case_config *cfg, const char *enc, struct are
         *out = "";
         return 0;
     }
-    if (!cfg->key || sodium_base642bin(box, cap, enc, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (!cfg->key ||
+        sodium_base642bin(box, cap, enc, cap, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) !=
+            0 ||
         len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
         return err_set(err, ERR_INTEGRITY, "stored phone number is not readable");
     size_t mlen = len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
     char *plain = arena_alloc(a, mlen + 1);
     if (crypto_secretbox_open_easy((unsigned char *)plain, box + crypto_secretbox_NONCEBYTES,
                                    len - crypto_secretbox_NONCEBYTES, box, cfg->key) != 0)
-        return err_set(err, ERR_INTEGRITY, "stored phone number does not decrypt with the configured key");
+        return err_set(err, ERR_INTEGRITY,
+                       "stored phone number does not decrypt with the configured key");
     plain[mlen] = '\0';
     *out = plain;
     return 0;
@@ -64,12 +68,14 @@ int case_phone_check(const char *phone, const char *field, struct err *err)
             other = 1;
     }
     if (other || digits < 5 || digits > 20)
-        return err_field(err, ERR_BAD_REQUEST, field,
-                         "a phone number has 5 to 20 digits and may contain '+', '-', spaces and brackets");
+        return err_field(
+            err, ERR_BAD_REQUEST, field,
+            "a phone number has 5 to 20 digits and may contain '+', '-', spaces and brackets");
     return 0;
 }
 
-int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, const char **phone, struct err *err)
+int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, const char **phone,
+                      struct err *err)
 {
     struct store_stmt *s;
     struct case_rec r;
@@ -81,7 +87,8 @@ int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, c
     if ((rc = store_prepare(env->conn, "SELECT citizen_phone_enc FROM cases WHERE id = ?",
                             STORE_ARGS(store_i64(id)), &s, err)) < 0)
         return rc;
-    char *enc = store_step(s, err) == 1 ? arena_strdup(a, store_col_text(s, 0)) : arena_strdup(a, "");
+    char *enc =
+        store_step(s, err) == 1 ? arena_strdup(a, store_col_text(s, 0)) : arena_strdup(a, "");
     store_done(s);
     return phone_open(env->cfg, enc, a, phone, err);
 }

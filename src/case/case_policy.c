@@ -24,11 +24,12 @@ int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r)
         return 1;
     if (is_reporter(a, r))
         return 1;
-    return !r->anonymous && (a->roles & ROLE_HANDLER) && case_actor_in_departments(a, r->lead_department_id);
+    return !r->anonymous && (a->roles & ROLE_HANDLER) &&
+           case_actor_in_departments(a, r->lead_department_id);
 }
 
-void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name, size_t size,
-                         const char **phone)
+void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name,
+                         size_t size, const char **phone)
 {
     int sees = case_policy_sees_name(a, r);
     if (r->anonymous && !sees)
@@ -45,7 +46,8 @@ int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *
     if (r->anonymous && !(a->roles & (ROLE_OPERATOR | ROLE_SUPERVISOR | ROLE_ADMIN)))
         return err_set(err, ERR_FORBIDDEN, "the citizen asked to stay anonymous");
     if (!case_policy_sees_name(a, r))
-        return err_set(err, ERR_FORBIDDEN, "only the hotline, supervisors and the lead department may see the contact");
+        return err_set(err, ERR_FORBIDDEN,
+                       "only the hotline, supervisors and the lead department may see the contact");
     return 0;
 }
 
@@ -69,6 +71,7 @@ int case_policy_channel(const struct case_actor *a, enum case_channel ch, struct
     /* The hotline, grid workers and sensors are staff channels: a citizen's own report comes
      * through one of the public ones. */
     if (case_policy_reports_for_self(a) && (ch == CH_HOTLINE || ch == CH_GRID || ch == CH_SENSOR))
-        return err_field(err, ERR_BAD_REQUEST, "channel", "citizens report through web, app, wechat or other");
+        return err_field(err, ERR_BAD_REQUEST, "channel",
+                         "citizens report through web, app, wechat or other");
     return 0;
 }

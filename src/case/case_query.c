@@ -62,7 +62,7 @@ int case_queue_from_name(const char *name)
 
 struct qb {
     struct buf sql;
-    struct store_arg args[QB_MAX_ARGS + 1];   /* the last one takes what overflows */
+    struct store_arg args[QB_MAX_ARGS + 1]; /* the last one takes what overflows */
     size_t nargs;
     int overflow;
 };
@@ -99,7 +99,8 @@ static void placeholders(struct qb *q, int n)
 }
 
 /* "col IN (?, ...)" over the names of the bits set in 'mask'. */
-static void in_names(struct qb *q, const char *col_in, unsigned mask, int count, const char *(*name)(int))
+static void in_names(struct qb *q, const char *col_in, unsigned mask, int count,
+                     const char *(*name)(int))
 {
     int n = 0;
     /* Several values make a broad filter: a unary plus keeps SQLite from driving the query by
@@ -198,11 +199,11 @@ static void lead_is_own(struct qb *q, const struct case_actor *s, int plus)
     sql(q, ")");
 }
 
-static int queue_where(struct qb *q, enum case_queue queue, const struct case_actor *s, struct err *err)
+static int queue_where(struct qb *q, enum case_queue queue, const struct case_actor *s,
+                       struct err *err)
 {
     switch (queue) {
-    case CQ_NONE:
-        return 0;
+    case CQ_NONE: return 0;
     case CQ_TO_SIGN:
         sql(q, " AND c.state = 'dispatched'");
         lead_is_own(q, s, 0);
@@ -217,21 +218,14 @@ static int queue_where(struct qb *q, enum case_queue queue, const struct case_ac
         if (!(s->roles & (ROLE_SUPERVISOR | ROLE_DISPATCHER)))
             lead_is_own(q, s, 1);
         return 0;
-    case CQ_TO_DISPATCH:
-        sql(q, " AND c.state = 'new'");
-        return 0;
-    case CQ_RETURNED:
-        sql(q, " AND c.state = 'returned'");
-        return 0;
-    case CQ_PENDING:
-        sql(q, " AND c.pending_request IS NOT NULL");
-        return 0;
+    case CQ_TO_DISPATCH: sql(q, " AND c.state = 'new'"); return 0;
+    case CQ_RETURNED: sql(q, " AND c.state = 'returned'"); return 0;
+    case CQ_PENDING: sql(q, " AND c.pending_request IS NOT NULL"); return 0;
     case CQ_MINE:
         sql(q, " AND c.created_by = ?");
         arg_int(q, s->user_id);
         return 0;
-    case CASE_QUEUE_COUNT:
-        break;
+    case CASE_QUEUE_COUNT: break;
     }
     return err_field(err, ERR_BAD_REQUEST, "queue", "unknown queue %d", (int)queue);
 }
@@ -265,7 +259,8 @@ static int text_where(struct qb *q, struct arena *a, const char *text, struct er
         return err_field(err, ERR_BAD_REQUEST, "q", "the text query is not valid UTF-8");
     size_t chars = utf8_len(text);
     if (chars < 1 || chars > CASE_TEXT_MAX)
-        return err_field(err, ERR_BAD_REQUEST, "q", "the text query must have 1 to %d characters", CASE_TEXT_MAX);
+        return err_field(err, ERR_BAD_REQUEST, "q", "the text query must have 1 to %d characters",
+                         CASE_TEXT_MAX);
     if (chars >= 3) {
         sql(q, " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
         arg_text(q, fts_phrase(a, text));
@@ -273,7 +268,8 @@ static int text_where(struct qb *q, struct arena *a, const char *text, struct er
         /* A trigram index cannot answer 1-2 characters (and on SQLite 3.40 its LIKE silently
          * finds nothing for 2 CJK characters): look in the base table. lower() folds ASCII,
          * as the trigram index does. */
-        sql(q, " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
+        sql(q,
+            " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
         arg_text(q, text);
         arg_text(q, text);
     }
@@ -283,20 +279,18 @@ static int text_where(struct qb *q, struct arena *a, const char *text, struct er
 /* ---------------------------------------------------------------- cursor */
 
 static const char *const sort_key[CASE_SORT_COUNT] = {
-    "c.created_at", "coalesce(c.resolve_deadline, " NO_DEADLINE ")", "c.updated_at",
+    "c.created_at",
+    "coalesce(c.resolve_deadline, " NO_DEADLINE ")",
+    "c.updated_at",
 };
 
 static int64_t key_of(enum case_sort s, const struct case_rec *r)
 {
     switch (s) {
-    case CASE_SORT_DEADLINE:
-        return r->resolve_deadline ? r->resolve_deadline : NO_DEADLINE_VALUE;
-    case CASE_SORT_UPDATED:
-        return r->updated_at;
-    case CASE_SORT_CREATED:
-        return r->created_at;
-    case CASE_SORT_COUNT:
-        break;
+    case CASE_SORT_DEADLINE: return r->resolve_deadline ? r->resolve_deadline : NO_DEADLINE_VALUE;
+    case CASE_SORT_UPDATED: return r->updated_at;
+    case CASE_SORT_CREATED: return r->created_at;
+    case CASE_SORT_COUNT: break;
     }
     BUG("sort %d has no key (check_filter refuses it before the query)", (int)s);
 }
@@ -322,7 +316,8 @@ static int parse_ll(const char **p, char stop, long long *v)
     return 0;
 }
 
-static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int64_t *id, struct err *err)
+static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int64_t *id,
+                         struct err *err)
 {
     unsigned char raw[64];
     size_t n;
@@ -330,14 +325,19 @@ static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int
     if (strlen(cursor) >= CASE_CURSOR_MAX ||
         sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor is not one this server gave out");
+        return err_field(err, ERR_BAD_REQUEST, "cursor",
+                         "the cursor is not one this server gave out");
     raw[n] = '\0';
     const char *p = (const char *)raw;
-    if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 || parse_ll(&p, '\0', &i) < 0 || i <= 0)
-        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor is not one this server gave out");
+    if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 || parse_ll(&p, '\0', &i) < 0 ||
+        i <= 0)
+        return err_field(err, ERR_BAD_REQUEST, "cursor",
+                         "the cursor is not one this server gave out");
     if (sort != (long long)s)
-        return err_field(err, ERR_BAD_REQUEST, "cursor", "the cursor belongs to sort '%s', not '%s'",
-                         case_sort_name((enum case_sort)(sort >= 0 && sort < CASE_SORT_COUNT ? sort : CASE_SORT_COUNT)),
+        return err_field(err, ERR_BAD_REQUEST, "cursor",
+                         "the cursor belongs to sort '%s', not '%s'",
+                         case_sort_name((enum case_sort)(
+                             sort >= 0 && sort < CASE_SORT_COUNT ? sort : CASE_SORT_COUNT)),
                          case_sort_name(s));
     *key = k;
     *id = i;
@@ -346,8 +346,8 @@ static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int
 
 /* ---------------------------------------------------------------- the query */
 
-static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, struct arena *a, const char *field,
-                       const char **code, struct err *err)
+static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, struct arena *a,
+                       const char *field, const char **code, struct err *err)
 {
     struct store_stmt *s;
     int rc = store_prepare(c, sql_text, STORE_ARGS(store_i64(id)), &s, err);
@@ -357,12 +357,13 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
         *code = arena_strdup(a, store_col_text(s, 0));
     store_done(s);
     if (rc == 0)
-        return err_field(err, ERR_BAD_REQUEST, field, "%s %lld does not exist", field, (long long)id);
+        return err_field(err, ERR_BAD_REQUEST, field, "%s %lld does not exist", field,
+                         (long long)id);
     return rc < 0 ? rc : 0;
 }
 
-static int build(struct qb *q, struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
-                 struct arena *a, int limit, struct err *err)
+static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
+                 const struct case_actor *scope, struct arena *a, int limit, struct err *err)
 {
     int rc;
     const char *key = sort_key[f->sort];
@@ -380,8 +381,8 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         in_names(q, "c.urgency IN (", f->urgencies, CU_EMERGENCY + 1, urgency_name_i);
     if (f->category_id) {
         const char *code;
-        if ((rc = lookup_code(c, "SELECT code FROM categories WHERE id = ?", f->category_id, a, "category", &code,
-                              err)) < 0)
+        if ((rc = lookup_code(c, "SELECT code FROM categories WHERE id = ?", f->category_id, a,
+                              "category", &code, err)) < 0)
             return rc;
         /* Category codes extend their parent's: the subtree is a code range. */
         sql(q, " AND +c.category_id IN (SELECT id FROM categories WHERE code >= ? AND code < ?)");
@@ -390,12 +391,14 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     }
     if (f->department_id) {
         /* Correlated: tested per row in sort order (a department has a large share). */
-        sql(q, " AND EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND x.department_id = ?)");
+        sql(q,
+            " AND EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND x.department_id = ?)");
         arg_int(q, f->department_id);
     }
     if (f->region_id) {
         const char *code;
-        if ((rc = lookup_code(c, "SELECT code FROM regions WHERE id = ?", f->region_id, a, "region", &code, err)) < 0)
+        if ((rc = lookup_code(c, "SELECT code FROM regions WHERE id = ?", f->region_id, a, "region",
+                              &code, err)) < 0)
             return rc;
         sql(q, " AND ");
         region_subtree(q, a, code);
@@ -444,7 +447,8 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
 static int check_filter(const struct case_filter *f, struct err *err)
 {
     if (f->limit < 0 || f->limit > CASE_LIST_MAX)
-        return err_field(err, ERR_BAD_REQUEST, "limit", "limit must be between 1 and %d", CASE_LIST_MAX);
+        return err_field(err, ERR_BAD_REQUEST, "limit", "limit must be between 1 and %d",
+                         CASE_LIST_MAX);
     if ((unsigned)f->sort >= CASE_SORT_COUNT)
         return err_field(err, ERR_BAD_REQUEST, "sort", "unknown sort %d", (int)f->sort);
     if ((unsigned)f->queue >= CASE_QUEUE_COUNT)
@@ -456,15 +460,18 @@ static int check_filter(const struct case_filter *f, struct err *err)
     if (f->urgencies >> (CU_EMERGENCY + 1))
         return err_field(err, ERR_BAD_REQUEST, "urgency", "unknown urgency in the filter");
     if (f->category_id < 0 || f->department_id < 0 || f->region_id < 0)
-        return err_field(err, ERR_BAD_REQUEST, f->category_id < 0 ? "category" : f->department_id < 0 ? "department" : "region",
+        return err_field(err, ERR_BAD_REQUEST,
+                         f->category_id < 0     ? "category"
+                         : f->department_id < 0 ? "department"
+                                                : "region",
                          "ids are positive");
     if (f->created_from && f->created_to && f->created_from >= f->created_to)
         return err_field(err, ERR_BAD_REQUEST, "to", "'to' must be after 'from'");
     return 0;
 }
 
-int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope, struct arena *a,
-              struct case_rec **out, size_t *n, char *next_cursor, struct err *err)
+int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
+              struct arena *a, struct case_rec **out, size_t *n, char *next_cursor, struct err *err)
 {
     struct store_stmt *s = NULL;
     struct qb *q = xcalloc(1, sizeof(*q));

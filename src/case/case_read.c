@@ -80,15 +80,12 @@ void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
     r->triage_prob = store_col_real(s, i++);
 }
 
-static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id, const char *key,
-                     struct arena *a, struct case_rec *out, struct err *err)
+static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id,
+                     const char *key, struct arena *a, struct case_rec *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = types[0] == 'i' ? store_prepare(c, sql,
-                                             STORE_ARGS(store_i64(id)),
-                                             &s, err) : store_prepare(c, sql,
-                                                                                     STORE_ARGS(store_text(key)),
-                                                                                     &s, err);
+    int rc = types[0] == 'i' ? store_prepare(c, sql, STORE_ARGS(store_i64(id)), &s, err)
+                             : store_prepare(c, sql, STORE_ARGS(store_text(key)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -103,8 +100,8 @@ static int get_where(struct store_conn *c, const char *sql, const char *types, i
     return rc;
 }
 
-int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
-                  struct err *err)
+int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
+                  struct case_rec *out, int *n, struct err *err)
 {
     /* Always CASE_MANY_MAX placeholders, padded with id 0 (never a case), so one prepared
      * statement serves every call. */
@@ -115,12 +112,15 @@ int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct are
     if (nids > CASE_MANY_MAX)
         return err_set(err, ERR_INTERNAL, "case_get_many: more than %d ids", CASE_MANY_MAX);
     memcpy(p, ids, (size_t)nids * sizeof(*ids));
-    rc = store_prepare(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]), store_i64(p[4]),
-                                  store_i64(p[5]), store_i64(p[6]), store_i64(p[7]), store_i64(p[8]), store_i64(p[9]),
-                                  store_i64(p[10]), store_i64(p[11]), store_i64(p[12]), store_i64(p[13]),
-                                  store_i64(p[14]), store_i64(p[15])),
-                       &s, err);
+    rc = store_prepare(
+        c,
+        "SELECT " CASE_COLS CASE_FROM
+        "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]),
+                   store_i64(p[4]), store_i64(p[5]), store_i64(p[6]), store_i64(p[7]),
+                   store_i64(p[8]), store_i64(p[9]), store_i64(p[10]), store_i64(p[11]),
+                   store_i64(p[12]), store_i64(p[13]), store_i64(p[14]), store_i64(p[15])),
+        &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX)
@@ -129,7 +129,8 @@ int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct are
     return rc < 0 ? rc : 0;
 }
 
-int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out, struct err *err)
+int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out,
+             struct err *err)
 {
     return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.id = ?", "i", id, NULL, a, out, err);
 }
@@ -137,9 +138,11 @@ int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec 
 int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT version, updated_at, (SELECT max(id) FROM case_events WHERE case_id = ?)"
-                           " FROM cases WHERE id = ?",
-                           STORE_ARGS(store_i64(id), store_i64(id)), &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT version, updated_at, (SELECT max(id) FROM case_events WHERE case_id = ?)"
+        " FROM cases WHERE id = ?",
+        STORE_ARGS(store_i64(id), store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -155,21 +158,24 @@ int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, str
     return rc;
 }
 
-int case_get_by_number(struct store_conn *c, const char *number, struct arena *a, struct case_rec *out,
-                       struct err *err)
+int case_get_by_number(struct store_conn *c, const char *number, struct arena *a,
+                       struct case_rec *out, struct err *err)
 {
-    return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.number = ?", "t", 0, number, a, out, err);
+    return get_where(c, "SELECT " CASE_COLS CASE_FROM "WHERE c.number = ?", "t", 0, number, a, out,
+                     err);
 }
 
-int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out, size_t *n,
-                  struct err *err)
+int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out,
+                  size_t *n, struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 16, len = 0;
     struct case_event_rec *v = arena_alloc(a, cap * sizeof(*v));
-    int rc = store_prepare(c, "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
-                           " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
-                           STORE_ARGS(store_i64(id)), &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
+        " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
+        STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
@@ -211,7 +217,8 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept)
 int case_visible(const struct case_actor *actor, const struct case_rec *rec)
 {
     int region_bound = actor->region_code && *actor->region_code;
-    int in_region = region_bound && rec->region_code && org_region_code_in_subtree(rec->region_code, actor->region_code);
+    int in_region = region_bound && rec->region_code &&
+                    org_region_code_in_subtree(rec->region_code, actor->region_code);
     if (actor->roles & ROLE_ADMIN)
         return 1;
     if (rec->created_by && rec->created_by == actor->user_id)
@@ -256,12 +263,14 @@ static int open_row(void *ctx, struct store_stmt *s)
     return 0;
 }
 
-int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx, struct err *err)
+int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx,
+                   struct err *err)
 {
     struct open_scan scan = {fn, ctx};
-    int64_t rc = store_all(c,
-                           "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
-                           " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
-                           STORE_ARGS(store_i64(since)), open_row, &scan, err);
+    int64_t rc = store_all(
+        c,
+        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+        " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+        STORE_ARGS(store_i64(since)), open_row, &scan, err);
     return rc < 0 ? (int)rc : 0;
 }

@@ -11,12 +11,14 @@
 #include "core/err.h"
 
 static const char *const state_names[CASE_STATE_COUNT] = {
-    "new", "dispatched", "returned", "processing", "hanging", "replied", "rectifying", "closed", "cancelled", "merged",
+    "new",     "dispatched", "returned", "processing", "hanging",
+    "replied", "rectifying", "closed",   "cancelled",  "merged",
 };
 
 static const char *const action_names[CASE_ACTION_COUNT] = {
-    "answer", "dispatch", "redispatch", "reject_return", "sign", "return", "extend", "hang", "approve", "deny",
-    "resume", "urge", "reply", "evaluate", "rectify", "merge", "close", "cancel", "reopen", "comment",
+    "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
+    "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
+    "rectify", "merge",    "close",      "cancel",        "reopen", "comment",
 };
 
 static const char *const channel_names[CASE_CHANNEL_COUNT] = {
@@ -24,7 +26,8 @@ static const char *const channel_names[CASE_CHANNEL_COUNT] = {
 };
 
 static const char *const urgency_names[] = {"normal", "urgent", "emergency"};
-static const char *const satisfaction_names[] = {"", "satisfied", "basically_satisfied", "unsatisfied"};
+static const char *const satisfaction_names[] = {"", "satisfied", "basically_satisfied",
+                                                 "unsatisfied"};
 
 static int lookup(const char *const *names, int n, const char *name)
 {
@@ -34,16 +37,46 @@ static int lookup(const char *const *names, int n, const char *name)
     return -1;
 }
 
-const char *case_state_name(enum case_state s) { return (unsigned)s < CASE_STATE_COUNT ? state_names[s] : "?"; }
-int case_state_from_name(const char *n) { return lookup(state_names, CASE_STATE_COUNT, n); }
-const char *case_action_name(enum case_action a) { return (unsigned)a < CASE_ACTION_COUNT ? action_names[a] : "?"; }
-int case_action_from_name(const char *n) { return lookup(action_names, CASE_ACTION_COUNT, n); }
-const char *case_channel_name(enum case_channel c) { return (unsigned)c < CASE_CHANNEL_COUNT ? channel_names[c] : "?"; }
-int case_channel_from_name(const char *n) { return lookup(channel_names, CASE_CHANNEL_COUNT, n); }
-const char *case_urgency_name(enum case_urgency u) { return (unsigned)u < 3 ? urgency_names[u] : "?"; }
-int case_urgency_from_name(const char *n) { return lookup(urgency_names, 3, n); }
-const char *case_satisfaction_name(enum case_satisfaction s) { return (unsigned)s < 4 ? satisfaction_names[s] : ""; }
-int case_satisfaction_from_name(const char *n) { return lookup(satisfaction_names, 4, n); }
+const char *case_state_name(enum case_state s)
+{
+    return (unsigned)s < CASE_STATE_COUNT ? state_names[s] : "?";
+}
+int case_state_from_name(const char *n)
+{
+    return lookup(state_names, CASE_STATE_COUNT, n);
+}
+const char *case_action_name(enum case_action a)
+{
+    return (unsigned)a < CASE_ACTION_COUNT ? action_names[a] : "?";
+}
+int case_action_from_name(const char *n)
+{
+    return lookup(action_names, CASE_ACTION_COUNT, n);
+}
+const char *case_channel_name(enum case_channel c)
+{
+    return (unsigned)c < CASE_CHANNEL_COUNT ? channel_names[c] : "?";
+}
+int case_channel_from_name(const char *n)
+{
+    return lookup(channel_names, CASE_CHANNEL_COUNT, n);
+}
+const char *case_urgency_name(enum case_urgency u)
+{
+    return (unsigned)u < 3 ? urgency_names[u] : "?";
+}
+int case_urgency_from_name(const char *n)
+{
+    return lookup(urgency_names, 3, n);
+}
+const char *case_satisfaction_name(enum case_satisfaction s)
+{
+    return (unsigned)s < 4 ? satisfaction_names[s] : "";
+}
+int case_satisfaction_from_name(const char *n)
+{
+    return lookup(satisfaction_names, 4, n);
+}
 
 int case_state_is_final(enum case_state s)
 {
@@ -52,7 +85,8 @@ int case_state_is_final(enum case_state s)
 
 #define S(x) (1u << CASE_##x)
 #define OPEN_WORK (S(PROCESSING) | S(RECTIFYING))
-#define NOT_FINAL (S(NEW) | S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(HANGING) | S(REPLIED) | S(RECTIFYING))
+#define NOT_FINAL                                                                                  \
+    (S(NEW) | S(DISPATCHED) | S(RETURNED) | S(PROCESSING) | S(HANGING) | S(REPLIED) | S(RECTIFYING))
 #define SAME (-1)
 #define IN(x) (1u << CI_##x)
 #define NONE CASE_NOTE_NONE
@@ -230,13 +264,23 @@ static const struct {
     [CI_RESULT] = {"result", "text", "(what was done)"},
     [CI_CONTACTED] = {"contacted", "boolean", "(true or false)"},
     [CI_SOLVED] = {"solved", "boolean", "(true or false)"},
-    [CI_SATISFACTION] = {"satisfaction", "satisfaction", "(satisfied, basically_satisfied or unsatisfied)"},
+    [CI_SATISFACTION] = {"satisfaction", "satisfaction",
+                         "(satisfied, basically_satisfied or unsatisfied)"},
     [CI_MASTER] = {"master", "case", "(the id of the case this one duplicates)"},
 };
 
-const char *case_input_name(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].name : "?"; }
-const char *case_input_type(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].type : "?"; }
-const char *case_input_hint(enum case_input i) { return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].hint : ""; }
+const char *case_input_name(enum case_input i)
+{
+    return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].name : "?";
+}
+const char *case_input_type(enum case_input i)
+{
+    return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].type : "?";
+}
+const char *case_input_hint(enum case_input i)
+{
+    return (unsigned)i < CASE_INPUT_COUNT ? inputs[i].hint : "";
+}
 
 const char *case_note_rule_name(enum case_note_rule n)
 {

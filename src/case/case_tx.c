@@ -26,15 +26,18 @@ int case_check_text(const char *v, const char *field, size_t min, size_t max, st
 {
     size_t n = v ? utf8_len(v) : 0;
     if (n < min || n > max)
-        return min ? err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be %zu to %zu characters", field, min, max)
-                   : err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be at most %zu characters", field, max);
+        return min ? err_field(err, ERR_BAD_REQUEST, field,
+                               "field '%s' must be %zu to %zu characters", field, min, max)
+                   : err_field(err, ERR_BAD_REQUEST, field,
+                               "field '%s' must be at most %zu characters", field, max);
     return 0;
 }
 
 static const char *actor_role(const struct case_actor *a)
 {
-    static const unsigned order[] = {ROLE_SUPERVISOR, ROLE_DISPATCHER, ROLE_OPERATOR, ROLE_HANDLER,
-                                     ROLE_GRID_WORKER, ROLE_DATA_OFFICER, ROLE_ADMIN, ROLE_CITIZEN};
+    static const unsigned order[] = {ROLE_SUPERVISOR, ROLE_DISPATCHER,  ROLE_OPERATOR,
+                                     ROLE_HANDLER,    ROLE_GRID_WORKER, ROLE_DATA_OFFICER,
+                                     ROLE_ADMIN,      ROLE_CITIZEN};
     if (!a->user_id)
         return "system";
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
@@ -45,18 +48,21 @@ static const char *actor_role(const struct case_actor *a)
 
 /* ---- events, notifications, audit ---- */
 
-int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from, const char *to,
-                  int64_t dept, const char *note, const char *payload, int64_t *event_id)
+int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from,
+                  const char *to, int64_t dept, const char *note, const char *payload,
+                  int64_t *event_id)
 {
     const struct case_actor *a = t->env->actor;
-    return store_one_i64(t->env->conn, "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
-                         " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
-                         " RETURNING id",
-                         STORE_ARGS(store_i64(case_id), store_i64(t->env->now), store_i64(a->user_id),
-                                    store_text(a->user_id ? a->name : "system"), store_text(actor_role(a)),
-                                    store_text(action), store_text(from), store_text(to), store_i64(dept),
-                                    store_text(note ? note : ""), store_text(payload ? payload : "{}")),
-                         event_id, t->err) < 0
+    return store_one_i64(
+               t->env->conn,
+               "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
+               " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
+               " RETURNING id",
+               STORE_ARGS(store_i64(case_id), store_i64(t->env->now), store_i64(a->user_id),
+                          store_text(a->user_id ? a->name : "system"), store_text(actor_role(a)),
+                          store_text(action), store_text(from), store_text(to), store_i64(dept),
+                          store_text(note ? note : ""), store_text(payload ? payload : "{}")),
+               event_id, t->err) < 0
                ? t->err->code
                : 0;
 }
@@ -64,37 +70,43 @@ int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const 
 int case_tx_notify(struct case_tx *t, int64_t case_id, int64_t event_id, const char *recipient_kind,
                    int64_t recipient_id, const char *kind, const char *message)
 {
-    int64_t rc = store_run(t->env->conn, "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
-                           " message, next_attempt_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)",
-                           STORE_ARGS(store_i64(case_id), store_i64(event_id), store_i64(t->env->now),
-                                      store_text(recipient_kind), store_i64(recipient_id), store_text(kind),
-                                      store_text(message), store_i64(t->env->now)),
-                           t->err);
+    int64_t rc = store_run(
+        t->env->conn,
+        "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
+        " message, next_attempt_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)",
+        STORE_ARGS(store_i64(case_id), store_i64(event_id), store_i64(t->env->now),
+                   store_text(recipient_kind), store_i64(recipient_id), store_text(kind),
+                   store_text(message), store_i64(t->env->now)),
+        t->err);
     return rc < 0 ? (int)rc : 0;
 }
 
 /* A compact description of the case state for audit digests. */
 char *case_tx_summary(struct case_tx *t, const struct case_rec *r)
 {
-    return arena_printf(&t->arena,
-                        "{\"state\":\"%s\",\"version\":%lld,\"lead\":%lld,\"resolve_deadline\":%lld,\"pending\":\"%s\","
-                        "\"rectify_round\":%d,\"master\":%lld}",
-                        case_state_name(r->state), (long long)r->version, (long long)r->lead_department_id,
-                        (long long)r->resolve_deadline, r->pending_request ? r->pending_request : "",
-                        r->rectify_round, (long long)r->master_id);
+    return arena_printf(
+        &t->arena,
+        "{\"state\":\"%s\",\"version\":%lld,\"lead\":%lld,\"resolve_deadline\":%lld,\"pending\":\"%s\","
+        "\"rectify_round\":%d,\"master\":%lld}",
+        case_state_name(r->state), (long long)r->version, (long long)r->lead_department_id,
+        (long long)r->resolve_deadline, r->pending_request ? r->pending_request : "",
+        r->rectify_round, (long long)r->master_id);
 }
 
-int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before, const char *after)
+int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const char *before,
+                  const char *after)
 {
     if (!t->env->audit)
         return 0;
-    return t->env->audit(t->env->audit_ctx, t->env->conn, arena_printf(&t->arena, "case.%s", action),
-                         arena_printf(&t->arena, "case/%lld", (long long)case_id), before, after, t->err);
+    return t->env->audit(
+        t->env->audit_ctx, t->env->conn, arena_printf(&t->arena, "case.%s", action),
+        arena_printf(&t->arena, "case/%lld", (long long)case_id), before, after, t->err);
 }
 
 /* ---- deadlines ---- */
 
-int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency, struct org_sla *out)
+int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency,
+                 struct org_sla *out)
 {
     if (urgency == CU_EMERGENCY) {
         *out = emergency_sla;

@@ -29,7 +29,8 @@ int cli_setup(struct conf *cf, int *argc, char **argv, struct err *err)
         return rc;
     int level = log_level_from_name(cf->log_level);
     if (level < 0)
-        return err_field(err, ERR_BAD_REQUEST, "log_level", "log_level must be debug, info, warn, error or off");
+        return err_field(err, ERR_BAD_REQUEST, "log_level",
+                         "log_level must be debug, info, warn, error or off");
     log_set_level((enum log_level)level);
     if (sodium_init() < 0)
         return err_set(err, ERR_INTERNAL, "cannot initialise libsodium");
@@ -77,13 +78,15 @@ int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct 
             }
             if (argv[i][fl] == '\0') {
                 if (i + 1 >= argc)
-                    return err_set(err, ERR_BAD_REQUEST, "option '%s' needs a value", valued[k].flag);
+                    return err_set(err, ERR_BAD_REQUEST, "option '%s' needs a value",
+                                   valued[k].flag);
                 *slot = argv[++i];
                 break;
             }
         }
         if (k == sizeof(valued) / sizeof(valued[0]))
-            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+            return err_set(err, ERR_BAD_REQUEST,
+                           "unknown option or argument '%s' (see gridloop --help)", argv[i]);
     }
     return 0;
 }
@@ -154,11 +157,10 @@ int cli_open_attachments(const struct conf *cf, struct attach_store **out, struc
     return rc;
 }
 
-int cli_audit_append(struct store_conn *c, const char *action, const char *target, const char *after,
-                     struct err *err)
+int cli_audit_append(struct store_conn *c, const char *action, const char *target,
+                     const char *after, struct err *err)
 {
     struct clock clk = clock_real();
     struct audit_entry e = {0, "gridloop cli", action, target, NULL, after};
     return audit_append(c, &e, clock_now(&clk), err);
 }
-

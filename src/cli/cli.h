@@ -34,9 +34,9 @@ typedef int cli_main_fn(int argc, char **argv);
 
 struct cli_command {
     const char *name;
-    cli_run_fn *run;     /* one of run and main */
+    cli_run_fn *run; /* one of run and main */
     cli_main_fn *main;
-    const char *usage;   /* its lines of `gridloop --help`, each "  ...\n" */
+    const char *usage; /* its lines of `gridloop --help`, each "  ...\n" */
 };
 
 /* ---------------------------------------------------------------- the commands */
@@ -63,8 +63,8 @@ int cli_fail(const struct err *err);
 
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct cli_opts {
-    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password, *rate_limit,
-        *demo_cases;
+    const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
+        *rate_limit, *demo_cases;
     int demo;
 };
 
@@ -82,7 +82,7 @@ int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *
 int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err);
 
 /* An audit entry by "gridloop cli", in the caller's transaction. */
-int cli_audit_append(struct store_conn *c, const char *action, const char *target, const char *after,
-                     struct err *err);
+int cli_audit_append(struct store_conn *c, const char *action, const char *target,
+                     const char *after, struct err *err);
 
 #endif /* GRIDLOOP_CLI_CLI_H */

@@ -16,7 +16,8 @@ int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err)
     struct audit_report rep;
     int rc;
     if (argc < 3)
-        return err_set(err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", argv[1]);
+        return err_set(err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)",
+                       argv[1]);
     if ((rc = cli_parse_opts(argc, argv, 3, &o, err)) < 0)
         return rc;
     if (strcmp(argv[2], "verify") != 0)
@@ -25,9 +26,10 @@ int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err)
         return rc;
     if ((rc = store_conn(st, &c, err)) == 0 && (rc = audit_verify(c, &rep, err)) == 0) {
         if (rep.first_bad_seq) {
-            printf("audit chain BROKEN at entry %lld: %s (%lld entries read)\n", (long long)rep.first_bad_seq,
-                   rep.reason, (long long)rep.entries);
-            rc = err_set(err, ERR_INTEGRITY, "audit chain broken at entry %lld", (long long)rep.first_bad_seq);
+            printf("audit chain BROKEN at entry %lld: %s (%lld entries read)\n",
+                   (long long)rep.first_bad_seq, rep.reason, (long long)rep.entries);
+            rc = err_set(err, ERR_INTEGRITY, "audit chain broken at entry %lld",
+                         (long long)rep.first_bad_seq);
         } else {
             printf("audit chain intact: %lld entries\n", (long long)rep.entries);
         }

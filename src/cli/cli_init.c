@@ -52,11 +52,12 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
         const char *pw = o.demo_password ? o.demo_password : "demo";
         if ((rc = demo_load(st, pw, clock_now(&clk), &rep, err)) < 0)
             goto out;
-        printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n", rep.regions,
-               rep.departments, rep.categories, rep.calendar_days, rep.users);
+        printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n",
+               rep.regions, rep.departments, rep.categories, rep.calendar_days, rep.users);
         printf("demo users (password '%s'):\n", pw);
         for (size_t i = 0; i < demo_users_count; i++)
-            printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles, demo_users[i].what);
+            printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles,
+                   demo_users[i].what);
         char *model = app_triage_model_path(cf);
         rc = demo_triage_train(st, model, clock_now(&clk), err);
         if (rc == 0)
@@ -66,12 +67,15 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
             goto out;
         if ((rc = demo_open311(st, clock_now(&clk), err)) < 0)
             goto out;
-        printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY);
+        printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT,
+               DEMO_OPEN311_KEY);
         if (o.demo_cases) {
             char *end;
             long n = strtol(o.demo_cases, &end, 10);
             if (*end || n < 0 || n > 100000) {
-                rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases must be a number from 0 to 100000, not '%s'", o.demo_cases);
+                rc = err_set(err, ERR_BAD_REQUEST,
+                             "--demo-cases must be a number from 0 to 100000, not '%s'",
+                             o.demo_cases);
                 goto out;
             }
             if ((rc = demo_cases(st, key, (int)n, clock_now(&clk), err)) < 0)

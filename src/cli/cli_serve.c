@@ -39,7 +39,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures, cf->login_max_ip_failures, cf->login_window};
+    struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures,
+                              cf->login_max_ip_failures, cf->login_window};
     unsigned char key[32];
     if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, err)) < 0 ||
         (rc = auth_new(&auth, st, &lim, err)) < 0)
@@ -51,7 +52,11 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     }
     if ((rc = cli_open_attachments(cf, &attach, err)) < 0)
         goto out;
-    struct app_deps ad = {.conf = cf, .store = st, .auth = auth, .clock = clock_real(), .data_key = key,
+    struct app_deps ad = {.conf = cf,
+                          .store = st,
+                          .auth = auth,
+                          .clock = clock_real(),
+                          .data_key = key,
                           .attach = attach};
     struct api_deps deps = {.web = web};
     if ((rc = app_new(&app, &ad, err)) < 0 || (rc = app_start_triage(app, err)) < 0)
@@ -74,11 +79,11 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     api_set_server(api, srv);
     if ((rc = app_start_sweeper(app, err)) < 0 || (rc = api_start_notifier(api, err)) < 0)
         goto out;
-    log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION, cf->db, cf->listen,
-            http_server_port(srv), web ? cf->web : "(none)");
+    log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION,
+            cf->db, cf->listen, http_server_port(srv), web ? cf->web : "(none)");
     sigwait(&sigs, &sig);
-    log_msg(LOG_INFO, "received %s; finishing requests in flight (up to %d s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
-            cf->shutdown_grace);
+    log_msg(LOG_INFO, "received %s; finishing requests in flight (up to %d s)",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", cf->shutdown_grace);
     http_server_stop(srv, cf->shutdown_grace);
     srv = NULL;
     log_msg(LOG_INFO, "stopped cleanly");

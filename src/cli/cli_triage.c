@@ -32,9 +32,12 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         const char *flag;
         size_t offset;
     } str[] = {
-        {"--data", offsetof(struct cmd_opts, data)},   {"--text", offsetof(struct cmd_opts, text)},
-        {"--label", offsetof(struct cmd_opts, label)}, {"--model", offsetof(struct cmd_opts, model)},
-        {"--features", offsetof(struct cmd_opts, features)}, {"--loss", offsetof(struct cmd_opts, loss)},
+        {"--data", offsetof(struct cmd_opts, data)},
+        {"--text", offsetof(struct cmd_opts, text)},
+        {"--label", offsetof(struct cmd_opts, label)},
+        {"--model", offsetof(struct cmd_opts, model)},
+        {"--features", offsetof(struct cmd_opts, features)},
+        {"--loss", offsetof(struct cmd_opts, loss)},
     };
     const char *c = NULL, *min_df = NULL, *threads = NULL, *ww = NULL, *pw = NULL, *pr = NULL;
     for (int i = 2; i < argc; i++) {
@@ -66,7 +69,8 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
         if (!slot && fl == 7 && memcmp(a, "--prune", 7) == 0)
             slot = &pr;
         if (!slot)
-            return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)", a);
+            return err_set(err, ERR_BAD_REQUEST, "unknown option '%s' (see gridloop triage --help)",
+                           a);
         if (eq)
             val = eq + 1;
         else if (i + 1 < argc)
@@ -79,19 +83,24 @@ static int parse(int argc, char **argv, struct cmd_opts *o, struct err *err)
     if (c && ((o->c = strtod(c, &end)) <= 0 || *end || !isfinite(o->c)))
         return err_field(err, ERR_BAD_REQUEST, "c", "--c wants a positive number, got '%s'", c);
     if (ww && ((o->word_weight = strtod(ww, &end)) <= 0 || *end || !isfinite(o->word_weight)))
-        return err_field(err, ERR_BAD_REQUEST, "word_weight", "--word-weight wants a positive number, got '%s'", ww);
-    if (pw && ((o->pos_weight = strtod(pw, &end)) < 0 || *end || !isfinite(o->pos_weight) || o->pos_weight > 2))
-        return err_field(err, ERR_BAD_REQUEST, "pos_weight", "--pos-weight wants 0 to 2, got '%s'", pw);
+        return err_field(err, ERR_BAD_REQUEST, "word_weight",
+                         "--word-weight wants a positive number, got '%s'", ww);
+    if (pw && ((o->pos_weight = strtod(pw, &end)) < 0 || *end || !isfinite(o->pos_weight) ||
+               o->pos_weight > 2))
+        return err_field(err, ERR_BAD_REQUEST, "pos_weight", "--pos-weight wants 0 to 2, got '%s'",
+                         pw);
     if (pw && o->pos_weight == 0)
-        o->pos_weight = -1;   /* an explicit 0 means equal costs, not "the default" */
+        o->pos_weight = -1; /* an explicit 0 means equal costs, not "the default" */
     if (pr && ((o->prune = strtod(pr, &end)) < 0 || *end || !isfinite(o->prune)))
         return err_field(err, ERR_BAD_REQUEST, "prune", "--prune wants a number ≥ 0, got '%s'", pr);
     if (pr && o->prune == 0)
-        o->prune = -1;   /* an explicit 0 keeps every feature */
+        o->prune = -1; /* an explicit 0 keeps every feature */
     if (min_df && ((o->min_df = (int)strtol(min_df, &end, 10)) <= 0 || *end))
-        return err_field(err, ERR_BAD_REQUEST, "min_df", "--min-df wants a positive integer, got '%s'", min_df);
+        return err_field(err, ERR_BAD_REQUEST, "min_df",
+                         "--min-df wants a positive integer, got '%s'", min_df);
     if (threads && ((o->threads = (int)strtol(threads, &end, 10)) <= 0 || *end || o->threads > 64))
-        return err_field(err, ERR_BAD_REQUEST, "threads", "--threads wants 1 to 64, got '%s'", threads);
+        return err_field(err, ERR_BAD_REQUEST, "threads", "--threads wants 1 to 64, got '%s'",
+                         threads);
     return 0;
 }
 
@@ -112,7 +121,8 @@ static int parse_features(const char *s, unsigned *out, struct err *err)
             if (strlen(names[k]) == l && memcmp(p, names[k], l) == 0)
                 break;
         if (k == sizeof(names) / sizeof(names[0]))
-            return err_field(err, ERR_BAD_REQUEST, "features", "unknown feature kind '%.*s' (word1, word2, char1, char2, char3)",
+            return err_field(err, ERR_BAD_REQUEST, "features",
+                             "unknown feature kind '%.*s' (word1, word2, char1, char2, char3)",
                              (int)l, p);
         *out |= 1u << k;
         p += l + (p[l] == ',');
@@ -141,7 +151,8 @@ static int cmd_train(int argc, char **argv, struct err *err)
     struct triage_train_opts to = {0};
     int rc;
     if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.data, "--data", "train", err)) < 0 ||
-        (rc = need(o.text, "--text", "train", err)) < 0 || (rc = need(o.label, "--label", "train", err)) < 0 ||
+        (rc = need(o.text, "--text", "train", err)) < 0 ||
+        (rc = need(o.label, "--label", "train", err)) < 0 ||
         (rc = need(o.model, "--model", "train", err)) < 0)
         return rc;
     if (o.features && (rc = parse_features(o.features, &to.features, err)) < 0)
@@ -151,7 +162,8 @@ static int cmd_train(int argc, char **argv, struct err *err)
     else if (o.loss && strcmp(o.loss, "squared-hinge") == 0)
         to.loss = TRIAGE_LOSS_SQUARED_HINGE;
     else if (o.loss)
-        return err_field(err, ERR_BAD_REQUEST, "loss", "--loss wants hinge or squared-hinge, got '%s'", o.loss);
+        return err_field(err, ERR_BAD_REQUEST, "loss",
+                         "--loss wants hinge or squared-hinge, got '%s'", o.loss);
     to.c = o.c;
     to.min_df = o.min_df;
     to.word_weight = o.word_weight;
@@ -167,8 +179,8 @@ static int cmd_train(int argc, char **argv, struct err *err)
         (rc = triage_model_save(m, o.model, err)) < 0)
         goto out;
     struct stat st;
-    printf("trained %s on %zu texts, %d labels in %.2f s; model %s, %.1f MB\n", triage_model_version(m), t->n,
-           triage_model_nlabels(m), now_seconds() - t0, o.model,
+    printf("trained %s on %zu texts, %d labels in %.2f s; model %s, %.1f MB\n",
+           triage_model_version(m), t->n, triage_model_nlabels(m), now_seconds() - t0, o.model,
            stat(o.model, &st) == 0 ? (double)st.st_size / 1e6 : 0.0);
 out:
     triage_model_free(m);
@@ -183,17 +195,20 @@ static int cmd_eval(int argc, char **argv, struct err *err)
     struct triage_model *m = NULL;
     int rc;
     if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.model, "--model", "eval", err)) < 0 ||
-        (rc = need(o.data, "--data", "eval", err)) < 0 || (rc = need(o.text, "--text", "eval", err)) < 0 ||
+        (rc = need(o.data, "--data", "eval", err)) < 0 ||
+        (rc = need(o.text, "--text", "eval", err)) < 0 ||
         (rc = need(o.label, "--label", "eval", err)) < 0)
         return rc;
-    if ((rc = triage_model_load(o.model, &m, err)) < 0 || (rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
+    if ((rc = triage_model_load(o.model, &m, err)) < 0 ||
+        (rc = triage_tsv_read(o.data, o.text, o.label, &t, err)) < 0)
         goto out;
     /* Classes: the model's labels, then gold labels it has never seen (always wrong). */
     int k = triage_model_nlabels(m), nc = k;
     const char **names = xmalloc(mem_size_mul((size_t)k + t->n, sizeof(char *)));
     for (int c = 0; c < k; c++)
         names[c] = triage_model_label(m, c);
-    size_t *tp = xcalloc((size_t)k + t->n, sizeof(size_t)), *gold = xcalloc((size_t)k + t->n, sizeof(size_t)),
+    size_t *tp = xcalloc((size_t)k + t->n, sizeof(size_t)),
+           *gold = xcalloc((size_t)k + t->n, sizeof(size_t)),
            *pred = xcalloc((size_t)k + t->n, sizeof(size_t)), right = 0;
     for (size_t i = 0; i < t->n; i++) {
         struct triage_result r;
@@ -214,7 +229,8 @@ static int cmd_eval(int argc, char **argv, struct err *err)
     int nf1 = 0;
     printf("%-24s %7s %9s %7s %7s\n", "label", "n", "precision", "recall", "f1");
     for (int c = 0; c < nc; c++) {
-        double p = pred[c] ? (double)tp[c] / pred[c] : 0, rcl = gold[c] ? (double)tp[c] / gold[c] : 0;
+        double p = pred[c] ? (double)tp[c] / pred[c] : 0,
+               rcl = gold[c] ? (double)tp[c] / gold[c] : 0;
         double f1 = p + rcl > 0 ? 2 * p * rcl / (p + rcl) : 0;
         if (gold[c] || pred[c]) {
             f1sum += f1;
@@ -267,7 +283,8 @@ static int cmd_classify(int argc, char **argv, struct err *err)
     size_t cap = 0;
     ssize_t len;
     int rc;
-    if ((rc = parse(argc, argv, &o, err)) < 0 || (rc = need(o.model, "--model", "classify", err)) < 0 ||
+    if ((rc = parse(argc, argv, &o, err)) < 0 ||
+        (rc = need(o.model, "--model", "classify", err)) < 0 ||
         (rc = triage_model_load(o.model, &m, err)) < 0)
         return rc;
     buf_init(&out);
@@ -321,8 +338,10 @@ static const struct {
      "        [--c COST] [--min-df N] [--pos-weight P] [--word-weight W] [--prune X] [--threads N] [--quiet]\n"
      "        [--loss hinge|squared-hinge] [--no-nb] [--features word1,word2,char1,char2,char3]"},
     {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
-    {"classify", cmd_classify, NULL, "classify --model M   (one text per stdin line, one JSON line out)"},
-    {"hot", NULL, cli_triage_hot, "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
+    {"classify", cmd_classify, NULL,
+     "classify --model M   (one text per stdin line, one JSON line out)"},
+    {"hot", NULL, cli_triage_hot,
+     "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
 };
 
 #define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
@@ -369,7 +388,8 @@ static int train_from_db(int argc, char **argv, const struct conf *cf, struct er
         if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
             model = argv[++i];
         else
-            return err_set(err, ERR_BAD_REQUEST, "unknown option or argument '%s' (see gridloop --help)", argv[i]);
+            return err_set(err, ERR_BAD_REQUEST,
+                           "unknown option or argument '%s' (see gridloop --help)", argv[i]);
     }
     struct store *st;
     struct store_conn *c;
@@ -381,7 +401,8 @@ static int train_from_db(int argc, char **argv, const struct conf *cf, struct er
     if ((rc = cli_open_store(cf, &st, err)) < 0)
         goto out;
     if ((rc = store_conn(st, &c, err)) == 0 &&
-        (rc = triage_train_from_db(c, path, "cli", clock_now(&clk), version, &n, &labels, err)) == 0)
+        (rc = triage_train_from_db(c, path, "cli", clock_now(&clk), version, &n, &labels, err)) ==
+            0)
         printf("model %s: %zu examples, %d labels, written to %s\n", version, n, labels, path);
     store_close(st);
 out:

@@ -29,7 +29,8 @@ static int read_file(const char *path, char **out, size_t *len, struct err *err)
     char *buf = NULL;
     size_t n = 0, cap = 0;
     if (!f)
-        return err_field(err, ERR_BAD_REQUEST, "data", "cannot open '%s': %s", path, strerror(errno));
+        return err_field(err, ERR_BAD_REQUEST, "data", "cannot open '%s': %s", path,
+                         strerror(errno));
     for (;;) {
         if (cap - n < 65536) {
             cap = cap ? cap * 2 : 1 << 20;
@@ -62,7 +63,8 @@ static void format_time(int64_t t, char out[32])
     int y, m, d;
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400;
     clock_civil_from_days(days, &y, &m, &d);
-    snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+    snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(s / 3600), (int)(s / 60 % 60),
+             (int)(s % 60));
 }
 
 /* JSON string; the input was checked to be UTF-8 by the reader, so only escapes are needed. */
@@ -81,13 +83,15 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static int parse_num(const char *flag, const char *v, double lo, double hi, double *out, struct err *err)
+static int parse_num(const char *flag, const char *v, double lo, double hi, double *out,
+                     struct err *err)
 {
     char *end;
     errno = 0;
     double x = strtod(v, &end);
     if (!*v || *end || errno || !(x >= lo && x <= hi))
-        return err_field(err, ERR_BAD_REQUEST, flag + 2, "'%s' needs a number from %g to %g, not '%s'", flag, lo, hi, v);
+        return err_field(err, ERR_BAD_REQUEST, flag + 2,
+                         "'%s' needs a number from %g to %g, not '%s'", flag, lo, hi, v);
     *out = x;
     return 0;
 }
@@ -95,7 +99,8 @@ static int parse_num(const char *flag, const char *v, double lo, double hi, doub
 int cli_triage_hot(int argc, char **argv)
 {
     struct err err = ERR_INIT;
-    struct triage_hot_columns cols = {"detail", "title", "message_time_iso", "user_id", "likes", "message_id"};
+    struct triage_hot_columns cols = {"detail",  "title", "message_time_iso",
+                                      "user_id", "likes", "message_id"};
     struct triage_hot_opts o = {0, 0, 0, 10};
     const char *data = NULL;
     int json = 0, rc = 0, ntopics = 0;
@@ -120,7 +125,8 @@ int cli_triage_hot(int argc, char **argv)
             continue;
         }
         if (strncmp(arg, "--", 2) != 0 || fl >= sizeof(flag)) {
-            rc = err_set(&err, ERR_BAD_REQUEST, "unexpected argument '%s' (see gridloop triage hot --help)", arg);
+            rc = err_set(&err, ERR_BAD_REQUEST,
+                         "unexpected argument '%s' (see gridloop triage hot --help)", arg);
             goto out;
         }
         memcpy(flag, arg, fl);
@@ -164,7 +170,8 @@ int cli_triage_hot(int argc, char **argv)
                 goto out;
             o.min_size = (int)x;
         } else {
-            rc = err_set(&err, ERR_BAD_REQUEST, "unknown flag '%s' (see gridloop triage hot --help)", flag);
+            rc = err_set(&err, ERR_BAD_REQUEST,
+                         "unknown flag '%s' (see gridloop triage hot --help)", flag);
             goto out;
         }
     }
@@ -183,16 +190,16 @@ int cli_triage_hot(int argc, char **argv)
     uint64_t t2 = clock_mono_ns();
 
     if (!json)
-        printf("%-4s %8s %5s %7s %6s  %-10s  %-10s  %s | %s\n", "rank", "heat", "msgs", "authors", "likes", "from", "to",
-               "places", "title");
+        printf("%-4s %8s %5s %7s %6s  %-10s  %-10s  %s | %s\n", "rank", "heat", "msgs", "authors",
+               "likes", "from", "to", "places", "title");
     for (int r = 0; r < ntopics; r++) {
         const struct triage_hot_topic *t = &topics[r];
         char from[32], to[32];
         format_time(t->first_at, from);
         format_time(t->last_at, to);
         if (json) {
-            printf("{\"rank\":%d,\"heat\":%.3f,\"count\":%d,\"authors\":%d,\"likes\":%d,\"first\":", r + 1, t->heat,
-                   t->count, t->authors, t->likes);
+            printf("{\"rank\":%d,\"heat\":%.3f,\"count\":%d,\"authors\":%d,\"likes\":%d,\"first\":",
+                   r + 1, t->heat, t->count, t->authors, t->likes);
             json_str(stdout, from);
             fputs(",\"last\":", stdout);
             json_str(stdout, to);
@@ -210,20 +217,21 @@ int cli_triage_hot(int argc, char **argv)
             fputs("]}\n", stdout);
         } else {
             from[10] = to[10] = '\0';
-            printf("%-4d %8.1f %5d %7d %6d  %s  %s  ", r + 1, t->heat, t->count, t->authors, t->likes, from, to);
+            printf("%-4d %8.1f %5d %7d %6d  %s  %s  ", r + 1, t->heat, t->count, t->authors,
+                   t->likes, from, to);
             for (int p = 0; p < t->nplaces; p++)
                 printf("%s%s", p ? "、" : "", t->places[p]);
             printf(" | %s\n", t->title);
         }
     }
-    fprintf(stderr, "hot: %zu messages read in %.0f ms, %d topics in %.0f ms\n", nmsg, (double)(t1 - t0) / 1e6,
-            ntopics, (double)(t2 - t1) / 1e6);
+    fprintf(stderr, "hot: %zu messages read in %.0f ms, %d topics in %.0f ms\n", nmsg,
+            (double)(t1 - t0) / 1e6, ntopics, (double)(t2 - t1) / 1e6);
 out:
     free(buf);
     arena_release(&a);
     if (rc < 0) {
-        fprintf(stderr, "gridloop triage hot: %s%s%s%s\n", err.msg, err.field[0] ? " (" : "", err.field,
-                err.field[0] ? ")" : "");
+        fprintf(stderr, "gridloop triage hot: %s%s%s%s\n", err.msg, err.field[0] ? " (" : "",
+                err.field, err.field[0] ? ")" : "");
         return 2;
     }
     return 0;

@@ -19,7 +19,8 @@ static int parse_ids(const char *list, int64_t *out, int max, int *n, struct err
         char *end;
         long long v = strtoll(p, &end, 10);
         if (end == p || v <= 0 || (*end && *end != ','))
-            return err_field(err, ERR_BAD_REQUEST, "department", "--department wants ids like 3,7, got '%s'", list);
+            return err_field(err, ERR_BAD_REQUEST, "department",
+                             "--department wants ids like 3,7, got '%s'", list);
         if (*n == max)
             return err_field(err, ERR_BAD_REQUEST, "department", "at most %d departments", max);
         out[(*n)++] = v;
@@ -37,7 +38,8 @@ int cli_user(int argc, char **argv, const struct conf *cf, struct err *err)
     struct arena a;
     int rc;
     if (argc < 3)
-        return err_set(err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)", argv[1]);
+        return err_set(err, ERR_BAD_REQUEST, "'%s' needs a subcommand (see gridloop --help)",
+                       argv[1]);
     const char *sub = argv[2];
     if ((rc = cli_parse_opts(argc, argv, 3, &opts, err)) < 0)
         return rc;
@@ -60,13 +62,15 @@ int cli_user(int argc, char **argv, const struct conf *cf, struct err *err)
         in.display_name = o->display_name;
         in.phone = o->phone;
         if ((rc = auth_roles_parse(o->role, &in.roles, err)) < 0 ||
-            (o->department && (rc = parse_ids(o->department, depts, AUTH_MAX_DEPTS, &in.ndepts, err)) < 0))
+            (o->department &&
+             (rc = parse_ids(o->department, depts, AUTH_MAX_DEPTS, &in.ndepts, err)) < 0))
             goto out;
         in.depts = depts;
         if ((rc = store_begin(c, err)) < 0)
             goto out;
         if ((rc = auth_user_create(c, &in, clock_now(&clk), &id, err)) < 0 ||
-            (rc = cli_audit_append(c, "user.create", arena_printf(&a, "user/%lld", (long long)id), o->role, err)) < 0) {
+            (rc = cli_audit_append(c, "user.create", arena_printf(&a, "user/%lld", (long long)id),
+                                   o->role, err)) < 0) {
             store_rollback(c);
             goto out;
         }
@@ -79,10 +83,12 @@ int cli_user(int argc, char **argv, const struct conf *cf, struct err *err)
             rc = err_set(err, ERR_BAD_REQUEST, "user passwd needs --name and --password");
             goto out;
         }
-        if ((rc = auth_user_get_by_name(c, o->name, &a, &u, err)) < 0 || (rc = store_begin(c, err)) < 0)
+        if ((rc = auth_user_get_by_name(c, o->name, &a, &u, err)) < 0 ||
+            (rc = store_begin(c, err)) < 0)
             goto out;
         if ((rc = auth_user_set_password(c, u.id, o->password, clock_now(&clk), err)) < 0 ||
-            (rc = cli_audit_append(c, "user.passwd", arena_printf(&a, "user/%lld", (long long)u.id), NULL, err)) < 0) {
+            (rc = cli_audit_append(c, "user.passwd", arena_printf(&a, "user/%lld", (long long)u.id),
+                                   NULL, err)) < 0) {
             store_rollback(c);
             goto out;
         }

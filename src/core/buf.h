@@ -18,8 +18,8 @@ struct buf {
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
-void buf_reset(struct buf *b);                        /* len = 0, keeps capacity */
-char *buf_detach(struct buf *b, size_t *len_out);     /* owned by caller; b is re-initialised */
+void buf_reset(struct buf *b);                    /* len = 0, keeps capacity */
+char *buf_detach(struct buf *b, size_t *len_out); /* owned by caller; b is re-initialised */
 
 void buf_grow(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *data, size_t n);

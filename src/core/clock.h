@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 struct clock {
-    int64_t (*now)(const struct clock *c);   /* seconds since the Unix epoch, UTC */
-    int64_t fixed;                           /* used by clock_fixed() */
+    int64_t (*now)(const struct clock *c); /* seconds since the Unix epoch, UTC */
+    int64_t fixed;                         /* used by clock_fixed() */
 };
 
 struct clock clock_real(void);

@@ -142,22 +142,25 @@ static int apply(struct conf *c, const struct conf_setting *s, const char *value
         errno = 0;
         long v = strtol(value, &end, 10);
         if (errno || end == value || *end)
-            return err_field(err, ERR_BAD_REQUEST, s->name, "%s: setting '%s' must be an integer, got '%s'",
-                             origin, s->name, value);
+            return err_field(err, ERR_BAD_REQUEST, s->name,
+                             "%s: setting '%s' must be an integer, got '%s'", origin, s->name,
+                             value);
         if (v < s->min || v > s->max)
             return err_field(err, ERR_BAD_REQUEST, s->name,
-                             "%s: setting '%s' must be between %ld and %ld, got %ld", origin, s->name,
-                             s->min, s->max, v);
+                             "%s: setting '%s' must be between %ld and %ld, got %ld", origin,
+                             s->name, s->min, s->max, v);
         *(int *)field = (int)v;
         return 0;
     }
     case CONF_BOOL:
         if (parse_bool(value, field) < 0)
             return err_field(err, ERR_BAD_REQUEST, s->name,
-                             "%s: setting '%s' must be true or false, got '%s'", origin, s->name, value);
+                             "%s: setting '%s' must be true or false, got '%s'", origin, s->name,
+                             value);
         return 0;
     }
-    BUG("setting '%s' has type %d, which the settings table does not define", s->name, (int)s->type);
+    BUG("setting '%s' has type %d, which the settings table does not define", s->name,
+        (int)s->type);
 }
 
 int conf_set(struct conf *c, const char *name, const char *value, const char *origin,
@@ -174,7 +177,8 @@ void conf_defaults(struct conf *c)
     memset(c, 0, sizeof(*c));
     for (const struct conf_setting *s = conf_settings; s->name; s++)
         if (apply(c, s, s->def, "default", NULL) < 0)
-            BUG("setting '%s' has a bad default '%s'", s->name, s->def); /* the unit tests load every default */
+            BUG("setting '%s' has a bad default '%s'", s->name,
+                s->def); /* the unit tests load every default */
 }
 
 void conf_release(struct conf *c)
@@ -312,7 +316,8 @@ int conf_load(struct conf *c, int *argc, char **argv, struct err *err)
             } else if (i + 1 < *argc) {
                 value = argv[++i];
             } else {
-                return err_field(err, ERR_BAD_REQUEST, s->name, "flag '--%s' needs a value", s->name);
+                return err_field(err, ERR_BAD_REQUEST, s->name, "flag '--%s' needs a value",
+                                 s->name);
             }
         }
         if ((rc = apply(c, s, value, "command line", err)) < 0)
@@ -337,7 +342,9 @@ void conf_print_help(FILE *out)
             env[9 + i] = (char)toupper((unsigned char)s->name[i]);
         env[9 + i] = '\0';
         fprintf(out, "  --%-26s %s\n      %s; env %s, file key '%s', default '%s'\n", flag,
-                s->type == CONF_INT ? "N" : s->type == CONF_BOOL ? "[true|false]" : "VALUE",
+                s->type == CONF_INT    ? "N"
+                : s->type == CONF_BOOL ? "[true|false]"
+                                       : "VALUE",
                 s->help, env, s->name, s->def);
     }
 }

@@ -14,60 +14,60 @@
 struct err;
 
 struct conf {
-    char *config;            /* path of the config file, "" for none */
+    char *config; /* path of the config file, "" for none */
     char *db;
     char *listen;
     char *web;
-    int threads;             /* 0 = one per core */
+    int threads; /* 0 = one per core */
     int max_connections;
-    int request_timeout;     /* seconds */
+    int request_timeout; /* seconds */
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
-    char *attach_dir;        /* "" = the database path + ".files/" */
-    int attach_max_pixels;   /* width x height of an uploaded image */
+    char *attach_dir;      /* "" = the database path + ".files/" */
+    int attach_max_pixels; /* width x height of an uploaded image */
     int attach_max_per_case;
-    int shutdown_grace;      /* seconds */
-    int session_ttl;         /* seconds */
+    int shutdown_grace; /* seconds */
+    int session_ttl;    /* seconds */
     int login_max_user_failures;
     int login_max_ip_failures;
-    int login_window;        /* seconds */
-    int access_log;          /* bool */
+    int login_window; /* seconds */
+    int access_log;   /* bool */
     char *log_level;
-    char *data_key_file;     /* "" = the database path + ".key" */
+    char *data_key_file; /* "" = the database path + ".key" */
     int rectify_rounds;
     int rectify_hours_general;
     int rectify_hours_complex;
-    int sweep_interval;      /* seconds */
-    int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
-    char *notify_channel;    /* log, webhook or none */
+    int sweep_interval;   /* seconds */
+    int test_clock;       /* bool: PUT /api/v1/test/clock may move the server's clock */
+    char *notify_channel; /* log, webhook or none */
     char *notify_webhook_url;
-    int notify_webhook_timeout;  /* seconds */
-    int notify_interval;     /* seconds */
+    int notify_webhook_timeout; /* seconds */
+    int notify_interval;        /* seconds */
     int notify_max_attempts;
-    int notify_retry_base;   /* seconds */
-    int assess_k;            /* per mille: weight of 基本满意 in 满意率 */
-    int assess_weight_response;  /* per mille, composite score weights */
+    int notify_retry_base;      /* seconds */
+    int assess_k;               /* per mille: weight of 基本满意 in 满意率 */
+    int assess_weight_response; /* per mille, composite score weights */
     int assess_weight_solve;
     int assess_weight_satisfy;
     int assess_weight_on_time;
     char *triage_model;
-    int triage_apply_threshold;  /* per mille */
+    int triage_apply_threshold; /* per mille */
     int dup_window_days;
     int dup_max_meters;
-    int dup_min_score;           /* per mille */
-    char *open311_jurisdiction;  /* the jurisdiction_id Open311 clients may send */
-    char *open311_contact;   /* discovery: who runs the endpoint */
+    int dup_min_score;          /* per mille */
+    char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
+    char *open311_contact;      /* discovery: who runs the endpoint */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };
 
 struct conf_setting {
-    const char *name;        /* file key and flag (--name, with '_' written as '-') */
+    const char *name; /* file key and flag (--name, with '_' written as '-') */
     enum conf_type type;
-    size_t offset;           /* into struct conf */
-    const char *def;         /* default, as text */
-    long min, max;           /* CONF_INT bounds */
+    size_t offset;   /* into struct conf */
+    const char *def; /* default, as text */
+    long min, max;   /* CONF_INT bounds */
     const char *help;
 };
 

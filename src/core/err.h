@@ -43,12 +43,15 @@ enum err_code {
 #define ERR_FIELD_MAX 64
 
 struct err {
-    int code;                    /* 0 or ERR_* */
-    char msg[ERR_MSG_MAX];       /* human readable, lowercase first word, no final stop */
-    char field[ERR_FIELD_MAX];   /* input field the error concerns, "" if none */
+    int code;                  /* 0 or ERR_* */
+    char msg[ERR_MSG_MAX];     /* human readable, lowercase first word, no final stop */
+    char field[ERR_FIELD_MAX]; /* input field the error concerns, "" if none */
 };
 
-#define ERR_INIT {0, "", ""}
+#define ERR_INIT                                                                                   \
+    {                                                                                              \
+        0, "", ""                                                                                  \
+    }
 
 /* Fill 'e' (when not NULL) and return 'code', so callers can 'return err_set(...)'. */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -77,6 +80,7 @@ const char *err_default_message(int code);
  * the database or the system can cause: those return an ERR_* code.
  */
 #define BUG(...) err_bug(__FILE__, __LINE__, __VA_ARGS__)
-_Noreturn void err_bug(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+_Noreturn void err_bug(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* GRIDLOOP_CORE_ERR_H */

@@ -9,15 +9,15 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 
 void log_set_level(enum log_level level);
-int log_level_from_name(const char *name);   /* -1 if unknown */
+int log_level_from_name(const char *name); /* -1 if unknown */
 int log_enabled(enum log_level level);
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Checks the level before formatting, so disabled debug lines cost one comparison. */
-#define log_msg(level, ...)                 \
-    do {                                    \
-        if (log_enabled(level))             \
-            log_write((level), __VA_ARGS__); \
+#define log_msg(level, ...)                                                                        \
+    do {                                                                                           \
+        if (log_enabled(level))                                                                    \
+            log_write((level), __VA_ARGS__);                                                       \
     } while (0)
 
 /* Write one preformatted line (newline appended) to stdout, atomically. */

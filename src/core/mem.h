@@ -25,9 +25,9 @@ size_t mem_size_add(size_t a, size_t b);
 struct arena_block;
 
 struct arena {
-    struct arena_block *head;   /* most recent block; owned */
-    size_t block_size;          /* size of ordinary blocks */
-    size_t used_total;          /* bytes handed out, for limits and metrics */
+    struct arena_block *head; /* most recent block; owned */
+    size_t block_size;        /* size of ordinary blocks */
+    size_t used_total;        /* bytes handed out, for limits and metrics */
 };
 
 /* Prepare an empty arena; nothing is allocated until the first arena_alloc(). */

@@ -26,16 +26,22 @@
 
 struct arena;
 
-#define VEC(T)                                                                                \
-    struct {                                                                                  \
-        T *v;                 /* the elements, v[0 .. n-1] */                                 \
-        size_t n;                                                                             \
-        size_t cap;                                                                           \
-        struct arena *arena;  /* NULL: malloc'ed (owned); else allocated from this arena */   \
+#define VEC(T)                                                                                     \
+    struct {                                                                                       \
+        T *v; /* the elements, v[0 .. n-1] */                                                      \
+        size_t n;                                                                                  \
+        size_t cap;                                                                                \
+        struct arena *arena; /* NULL: malloc'ed (owned); else allocated from this arena */         \
     }
 
-#define VEC_INIT {NULL, 0, 0, NULL}
-#define VEC_IN(a) {NULL, 0, 0, (a)}
+#define VEC_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, NULL                                                                           \
+    }
+#define VEC_IN(a)                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, (a)                                                                            \
+    }
 
 /* Implementation; use the macros. Returns 'p' grown to hold at least 'need' elements. */
 void *vec_grow_(void *p, size_t *cap, size_t need, size_t elem, struct arena *a);
@@ -43,15 +49,16 @@ void *vec_copy_to_arena_(struct arena *a, const void *p, size_t n, size_t elem);
 void vec_free_(void *p, struct arena *a);
 
 /* Make room for 'extra' more elements without moving them again. */
-#define vec_reserve(vec, extra)                                                               \
-    ((vec)->n + (extra) <= (vec)->cap                                                          \
-         ? (void)0                                                                             \
-         : (void)((vec)->v = vec_grow_((vec)->v, &(vec)->cap, (vec)->n + (extra), sizeof(*(vec)->v), \
-                                       (vec)->arena)))
+#define vec_reserve(vec, extra)                                                                    \
+    ((vec)->n + (extra) <= (vec)->cap                                                              \
+         ? (void)0                                                                                 \
+         : (void)((vec)->v = vec_grow_((vec)->v, &(vec)->cap, (vec)->n + (extra),                  \
+                                       sizeof(*(vec)->v), (vec)->arena)))
 
 /* A pointer to a new, zeroed last element (valid until the vector grows again). */
-#define vec_push(vec)                                                                         \
-    (vec_reserve((vec), 1), memset(&(vec)->v[(vec)->n], 0, sizeof(*(vec)->v)), &(vec)->v[(vec)->n++])
+#define vec_push(vec)                                                                              \
+    (vec_reserve((vec), 1), memset(&(vec)->v[(vec)->n], 0, sizeof(*(vec)->v)),                     \
+     &(vec)->v[(vec)->n++])
 
 /* Append a value; the assignment checks its type against the element type. */
 #define vec_append(vec, x) (vec_reserve((vec), 1), (void)((vec)->v[(vec)->n++] = (x)))
@@ -67,7 +74,7 @@ void vec_free_(void *p, struct arena *a);
 
 /* Free a heap vector's elements (an arena vector's stay until the arena goes); the vector is
  * empty afterwards and may be used again. */
-#define vec_release(vec)                                                                      \
+#define vec_release(vec)                                                                           \
     (vec_free_((vec)->v, (vec)->arena), (vec)->v = NULL, (vec)->n = 0, (void)((vec)->cap = 0))
 
 #endif /* GRIDLOOP_CORE_VEC_H */

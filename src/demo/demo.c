@@ -32,10 +32,11 @@ const size_t demo_users_count = sizeof(demo_users) / sizeof(demo_users[0]);
  * the same arithmetic, so neighbouring cells meet exactly: no gaps, no overlaps. */
 static char *rect(struct arena *a, double x0, double y0, double x1, double y1)
 {
-    return arena_printf(a,
-                        "{\"type\":\"Polygon\",\"coordinates\":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],"
-                        "[%.6f,%.6f],[%.6f,%.6f]]]}",
-                        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    return arena_printf(
+        a,
+        "{\"type\":\"Polygon\",\"coordinates\":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],"
+        "[%.6f,%.6f],[%.6f,%.6f]]]}",
+        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
 }
 
 static double lerp(double a, double b, int i, int n)
@@ -53,8 +54,9 @@ struct loader {
     int64_t street_ids[4];
 };
 
-static int add_region(struct loader *l, const char *code, const char *name, enum org_region_level level,
-                      int64_t parent, const char *boundary, int64_t *id)
+static int add_region(struct loader *l, const char *code, const char *name,
+                      enum org_region_level level, int64_t parent, const char *boundary,
+                      int64_t *id)
 {
     struct org_region_in in = {code, name, level, parent, boundary};
     int rc = org_region_create(l->c, &in, l->now, id, l->err);
@@ -78,8 +80,8 @@ static int load_regions(struct loader *l)
         double x0 = lerp(bb[0], bb[2], sx, 2), x1 = lerp(bb[0], bb[2], sx + 1, 2);
         double y0 = lerp(bb[1], bb[3], sy, 2), y1 = lerp(bb[1], bb[3], sy + 1, 2);
         char *scode = arena_printf(l->a, "%s%03d", demo_district_code, s + 1);
-        if ((rc = add_region(l, scode, demo_streets[s].name, ORG_REGION_STREET, district, rect(l->a, x0, y0, x1, y1),
-                             &street)) < 0)
+        if ((rc = add_region(l, scode, demo_streets[s].name, ORG_REGION_STREET, district,
+                             rect(l->a, x0, y0, x1, y1), &street)) < 0)
             return rc;
         l->street_ids[s] = street;
         for (int c = 0; c < 4; c++) {
@@ -87,16 +89,19 @@ static int load_regions(struct loader *l)
             double cx0 = lerp(x0, x1, cx, 2), cx1 = lerp(x0, x1, cx + 1, 2);
             double cy0 = lerp(y0, y1, cy, 2), cy1 = lerp(y0, y1, cy + 1, 2);
             char *ccode = arena_printf(l->a, "%s%03d", scode, c + 1);
-            if ((rc = add_region(l, ccode, demo_streets[s].communities[c], ORG_REGION_COMMUNITY, street,
-                                 rect(l->a, cx0, cy0, cx1, cy1), &community)) < 0)
+            if ((rc = add_region(l, ccode, demo_streets[s].communities[c], ORG_REGION_COMMUNITY,
+                                 street, rect(l->a, cx0, cy0, cx1, cy1), &community)) < 0)
                 return rc;
             for (int g = 0; g < DEMO_GRID_COLS * DEMO_GRID_ROWS; g++) {
                 int gx = g % DEMO_GRID_COLS, gy = g / DEMO_GRID_COLS;
                 char *gcode = arena_printf(l->a, "%s%02d", ccode, g + 1);
-                char *gname = arena_printf(l->a, "%s第%d网格", demo_streets[s].communities[c], g + 1);
+                char *gname =
+                    arena_printf(l->a, "%s第%d网格", demo_streets[s].communities[c], g + 1);
                 if ((rc = add_region(l, gcode, gname, ORG_REGION_GRID, community,
-                                     rect(l->a, lerp(cx0, cx1, gx, DEMO_GRID_COLS), lerp(cy0, cy1, gy, DEMO_GRID_ROWS),
-                                          lerp(cx0, cx1, gx + 1, DEMO_GRID_COLS), lerp(cy0, cy1, gy + 1, DEMO_GRID_ROWS)),
+                                     rect(l->a, lerp(cx0, cx1, gx, DEMO_GRID_COLS),
+                                          lerp(cy0, cy1, gy, DEMO_GRID_ROWS),
+                                          lerp(cx0, cx1, gx + 1, DEMO_GRID_COLS),
+                                          lerp(cy0, cy1, gy + 1, DEMO_GRID_ROWS)),
                                      &grid)) < 0)
                     return rc;
                 if (s == 0 && c == 0 && g == 0)
@@ -119,7 +124,8 @@ static int load_departments(struct loader *l)
     int rc;
     for (size_t i = 0; i < demo_departments_count; i++) {
         const struct demo_department *d = &demo_departments[i];
-        struct org_department_in in = {d->code, d->name, department_id(l, d->parent_code), d->phone, 1};
+        struct org_department_in in = {d->code, d->name, department_id(l, d->parent_code), d->phone,
+                                       1};
         int64_t id, district = 0;
         if ((rc = org_department_create(l->c, &in, l->now, &id, l->err)) < 0)
             return err_set(l->err, rc, "department %s: %s", d->code, l->err->msg);
@@ -129,8 +135,9 @@ static int load_departments(struct loader *l)
         for (int s = 0; s < 4; s++)
             if (strncmp(d->name, demo_streets[s].name, strlen(demo_streets[s].name)) == 0)
                 served = l->street_ids[s];
-        if (!served && store_one_i64(l->c, "SELECT id FROM regions WHERE code = ?",
-                                     STORE_ARGS(store_text(demo_district_code)), &district, l->err) == 1)
+        if (!served &&
+            store_one_i64(l->c, "SELECT id FROM regions WHERE code = ?",
+                          STORE_ARGS(store_text(demo_district_code)), &district, l->err) == 1)
             served = district;
         if (served && (rc = org_department_set_regions(l->c, id, &served, 1, l->now, l->err)) < 0)
             return rc;
@@ -253,7 +260,8 @@ int demo_load(struct store *st, const char *password, int64_t now, struct demo_r
     int rc;
     memset(rep, 0, sizeof(*rep));
     if (!password || !*password)
-        return err_field(err, ERR_BAD_REQUEST, "demo-password", "the demo password must not be empty");
+        return err_field(err, ERR_BAD_REQUEST, "demo-password",
+                         "the demo password must not be empty");
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     arena_init(&a, 16384);
@@ -263,15 +271,19 @@ int demo_load(struct store *st, const char *password, int64_t now, struct demo_r
     if ((rc = store_one_i64(c, "SELECT count(*) FROM regions", STORE_NO_ARGS, &existing, err)) < 0)
         goto rollback;
     if (existing > 0) {
-        rc = err_set(err, ERR_CONFLICT, "database already has %lld regions; demo data goes into an empty database",
+        rc = err_set(err, ERR_CONFLICT,
+                     "database already has %lld regions; demo data goes into an empty database",
                      (long long)existing);
         goto rollback;
     }
-    if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 || (rc = load_categories(&l)) < 0 ||
-        (rc = load_calendar(&l)) < 0 || (rc = load_users(&l, password)) < 0)
+    if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 ||
+        (rc = load_categories(&l)) < 0 || (rc = load_calendar(&l)) < 0 ||
+        (rc = load_users(&l, password)) < 0)
         goto rollback;
-    char *summary = arena_printf(&a, "{\"regions\":%d,\"departments\":%d,\"categories\":%d,\"users\":%d,\"calendar_days\":%d}",
-                                 rep->regions, rep->departments, rep->categories, rep->users, rep->calendar_days);
+    char *summary = arena_printf(
+        &a,
+        "{\"regions\":%d,\"departments\":%d,\"categories\":%d,\"users\":%d,\"calendar_days\":%d}",
+        rep->regions, rep->departments, rep->categories, rep->users, rep->calendar_days);
     struct audit_entry e = {0, "gridloop init", "demo.load", "demo", NULL, summary};
     if ((rc = audit_append(c, &e, now, err)) < 0)
         goto rollback;

@@ -19,8 +19,8 @@ struct store;
 
 struct demo_user {
     const char *name;
-    const char *roles;          /* comma-separated */
-    const char *what;           /* who this account stands for */
+    const char *roles; /* comma-separated */
+    const char *what;  /* who this account stands for */
 };
 
 extern const struct demo_user demo_users[];

@@ -59,9 +59,11 @@ static double uniform(struct run *r)
     return (next(r) & 0xffffff) / (double)0x1000000;
 }
 
-static int load_user(struct run *r, const char *name, unsigned roles, const char *dept_code, struct who *w)
+static int load_user(struct run *r, const char *name, unsigned roles, const char *dept_code,
+                     struct who *w)
 {
-    int rc = store_one_i64(r->c, "SELECT id FROM users WHERE name = ?", STORE_ARGS(store_text(name)), &w->id, r->err);
+    int rc = store_one_i64(r->c, "SELECT id FROM users WHERE name = ?",
+                           STORE_ARGS(store_text(name)), &w->id, r->err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -78,9 +80,11 @@ static int load_user(struct run *r, const char *name, unsigned roles, const char
     return 0;
 }
 
-static int act(struct run *r, const struct who *w, int64_t at, int64_t id, struct case_action_in *in)
+static int act(struct run *r, const struct who *w, int64_t at, int64_t id,
+               struct case_action_in *in)
 {
-    struct case_actor actor = {w->id, w->name, w->roles, w->dept ? &w->dept : NULL, w->dept ? 1 : 0, NULL};
+    struct case_actor actor = {w->id,           w->name, w->roles, w->dept ? &w->dept : NULL,
+                               w->dept ? 1 : 0, NULL};
     struct case_env env = {r->c, r->cal, &r->cfg, &actor, at, NULL, NULL};
     struct case_rec rec;
     int rc = case_get(r->c, id, r->a, &rec, r->err);
@@ -96,10 +100,12 @@ static int build_geo(struct run *r)
     struct org_region *v;
     size_t n;
     int rc;
-    if ((rc = org_region_list(r->c, &f, r->a, &v, &n, r->err)) < 0 || (rc = geo_index_new(&r->geo, r->err)) < 0)
+    if ((rc = org_region_list(r->c, &f, r->a, &v, &n, r->err)) < 0 ||
+        (rc = geo_index_new(&r->geo, r->err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++)
-        if (v[i].boundary && (rc = geo_index_add(r->geo, v[i].id, org_region_depth(v[i].level), v[i].boundary, r->err)) < 0)
+        if (v[i].boundary && (rc = geo_index_add(r->geo, v[i].id, org_region_depth(v[i].level),
+                                                 v[i].boundary, r->err)) < 0)
             return rc;
     return 0;
 }
@@ -113,8 +119,10 @@ static int one_case(struct run *r, int i, int64_t now)
     int rc;
     if ((rc = org_category_get_by_code(r->c, code, r->a, &k, r->err)) < 0)
         return rc;
-    double lon = demo_district_bbox[0] + uniform(r) * (demo_district_bbox[2] - demo_district_bbox[0]);
-    double lat = demo_district_bbox[1] + uniform(r) * (demo_district_bbox[3] - demo_district_bbox[1]);
+    double lon =
+        demo_district_bbox[0] + uniform(r) * (demo_district_bbox[2] - demo_district_bbox[0]);
+    double lat =
+        demo_district_bbox[1] + uniform(r) * (demo_district_bbox[3] - demo_district_bbox[1]);
     int64_t region = geo_locate(r->geo, lon, lat);
     struct org_region reg = {0};
     if (region && (rc = org_region_get(r->c, region, r->a, &reg, r->err)) < 0)
@@ -129,7 +137,9 @@ static int one_case(struct run *r, int i, int64_t now)
     /* The start of the message, at most 60 bytes (20 CJK characters), cut between characters. */
     snprintf(title, sizeof(title), "%.*s", (int)utf8_prefix(text, 60), text);
     struct case_new in = {
-        .channel = by == &r->citizen ? CH_APP : by == &r->grid_worker ? CH_GRID : CH_HOTLINE,
+        .channel = by == &r->citizen       ? CH_APP
+                   : by == &r->grid_worker ? CH_GRID
+                                           : CH_HOTLINE,
         .title = title,
         .description = text,
         .category_id = by == &r->operator_ || by == &r->grid_worker ? k.id : 0,
@@ -139,7 +149,8 @@ static int one_case(struct run *r, int i, int64_t now)
         .lon = lon,
         .region_id = region,
         .citizen_name = by == &r->citizen ? "王秀英" : (i % 3 ? "张先生" : "李女士"),
-        .citizen_phone = by == &r->citizen ? "13800008008" : (i % 3 ? "13912345678" : "13587654321"),
+        .citizen_phone =
+            by == &r->citizen ? "13800008008" : (i % 3 ? "13912345678" : "13587654321"),
     };
     struct case_created out;
     if ((rc = case_create(&env, &in, &out, r->err)) < 0)
@@ -151,7 +162,9 @@ static int one_case(struct run *r, int i, int64_t now)
     if (stage < 15)
         return 0;
     int in_qingshi = reg.code && strncmp(reg.code, "330179001", 9) == 0;
-    const struct who *handler = code[0] == '0' && code[1] == '1' ? &r->cgj : in_qingshi ? &r->qsjd : NULL;
+    const struct who *handler = code[0] == '0' && code[1] == '1' ? &r->cgj
+                                : in_qingshi                     ? &r->qsjd
+                                                                 : NULL;
     struct triage_route route;
     if ((rc = triage_route(r->c, k.id, region, &route, r->err)) < 0)
         return rc;
@@ -159,7 +172,9 @@ static int one_case(struct run *r, int i, int64_t now)
     if (!dept)
         return 0;
     int64_t t = at + 300 + next(r) % 1800;
-    struct case_action_in d = {.action = CA_DISPATCH, .department_id = dept, .category_id = k.id,
+    struct case_action_in d = {.action = CA_DISPATCH,
+                               .department_id = dept,
+                               .category_id = k.id,
                                .note = "请按职责核实处理"};
     if ((rc = act(r, &r->dispatcher, t, out.id, &d)) < 0)
         return rc;
@@ -176,8 +191,10 @@ static int one_case(struct run *r, int i, int64_t now)
     t += 3600 + next(r) % (2 * 86400);
     if (t >= now)
         return 0;
-    struct case_action_in rp = {.action = CA_REPLY, .result = "已安排人员到现场处置完毕，并电话告知来电人处理结果。",
-                                .contacted = 1, .solved = 1};
+    struct case_action_in rp = {.action = CA_REPLY,
+                                .result = "已安排人员到现场处置完毕，并电话告知来电人处理结果。",
+                                .contacted = 1,
+                                .solved = 1};
     if ((rc = act(r, handler, t, out.id, &rp)) < 0)
         return rc;
     if (stage < 55)
@@ -185,9 +202,15 @@ static int one_case(struct run *r, int i, int64_t now)
     t += 1800 + next(r) % 86400;
     if (t >= now)
         return 0;
-    enum case_satisfaction sat = stage >= 95 ? CS_UNSATISFIED : stage % 4 == 0 ? CS_BASICALLY : CS_SATISFIED;
-    struct case_action_in ev = {.action = CA_EVALUATE, .satisfaction = sat, .contacted = 1, .solved = sat != CS_UNSATISFIED,
-                                .note = sat == CS_UNSATISFIED ? "问题反复出现，希望彻底解决" : "处理及时，谢谢"};
+    enum case_satisfaction sat = stage >= 95      ? CS_UNSATISFIED
+                                 : stage % 4 == 0 ? CS_BASICALLY
+                                                  : CS_SATISFIED;
+    struct case_action_in ev = {.action = CA_EVALUATE,
+                                .satisfaction = sat,
+                                .contacted = 1,
+                                .solved = sat != CS_UNSATISFIED,
+                                .note = sat == CS_UNSATISFIED ? "问题反复出现，希望彻底解决"
+                                                              : "处理及时，谢谢"};
     return act(r, &r->operator_, t, out.id, &ev);
 }
 
@@ -198,7 +221,8 @@ int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now
     int rc;
     arena_init(&a, 1 << 16);
     r.cfg = (struct case_config){2, 24, 72, key};
-    if ((rc = store_conn(st, &r.c, err)) < 0 || (rc = org_calendar_load(r.c, &r.cal, err)) < 0 || (rc = build_geo(&r)) < 0)
+    if ((rc = store_conn(st, &r.c, err)) < 0 || (rc = org_calendar_load(r.c, &r.cal, err)) < 0 ||
+        (rc = build_geo(&r)) < 0)
         goto out;
     if ((rc = load_user(&r, "operator", ROLE_OPERATOR, NULL, &r.operator_)) < 0 ||
         (rc = load_user(&r, "citizen", ROLE_CITIZEN, NULL, &r.citizen)) < 0 ||
@@ -221,8 +245,10 @@ int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now
         }
     }
     /* These notifications are history: the demo server should not send two weeks of them. */
-    if (store_run(r.c, "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'",
-                  STORE_NO_ARGS, err) < 0)
+    if (store_run(
+            r.c,
+            "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'",
+            STORE_NO_ARGS, err) < 0)
         rc = err->code;
 out:
     geo_index_free(r.geo);

@@ -131,9 +131,12 @@ const char *demo_triage_message(size_t i, const char **code)
     return written[i].text;
 }
 
-static const char *const openings[] = {"", "你好，", "反映一下：", "我是附近居民，", "网格巡查发现："};
-static const char *const places[] = {"青石街道", "明湖社区", "柳湾路", "锦绣小区", "白鹭街道", "滨河路", "松岭镇石桥村", "学府路口"};
-static const char *const closings[] = {"，请尽快处理。", "，希望相关部门管一管。", "，已经好几天了。", "，麻烦派人来看看。", "。"};
+static const char *const openings[] = {"", "你好，", "反映一下：", "我是附近居民，",
+                                       "网格巡查发现："};
+static const char *const places[] = {"青石街道", "明湖社区", "柳湾路",       "锦绣小区",
+                                     "白鹭街道", "滨河路",   "松岭镇石桥村", "学府路口"};
+static const char *const closings[] = {"，请尽快处理。", "，希望相关部门管一管。",
+                                       "，已经好几天了。", "，麻烦派人来看看。", "。"};
 
 #define COMPOSED_PER_CATEGORY 6
 
@@ -189,31 +192,36 @@ int demo_triage_train(struct store *st, const char *model_path, int64_t now, str
     for (size_t i = 0; i < demo_categories_count; i++) {
         const struct demo_category *k = &demo_categories[i];
         if (strlen(k->code) != 6)
-            continue;   /* leaves only: the API sums a leaf's probability up to its parents */
+            continue; /* leaves only: the API sums a leaf's probability up to its parents */
         int nk = count_keywords(k->keywords);
         for (int j = 0; j < COMPOSED_PER_CATEGORY; j++) {
             char k1[64], k2[64];
             keyword(k->keywords, nk ? j % nk : 0, k1, sizeof(k1));
             keyword(k->keywords, nk ? (j + 2) % nk : 0, k2, sizeof(k2));
-            size_t o = (i + (size_t)j) % ARRAY_COUNT(openings), p = (i * 3 + (size_t)j) % ARRAY_COUNT(places),
+            size_t o = (i + (size_t)j) % ARRAY_COUNT(openings),
+                   p = (i * 3 + (size_t)j) % ARRAY_COUNT(places),
                    e = (i + (size_t)j * 2) % ARRAY_COUNT(closings);
             /* Every other report names the category the way a caller would, the rest only
              * describe what they see. */
-            texts[n] = j % 2 ? arena_printf(&a, "%s%s%s，%s%s", openings[o], places[p], k1, k2, closings[e])
-                             : arena_printf(&a, "%s%s有%s问题，%s%s%s", openings[o], places[p], k->name, k1, k2,
-                                            closings[e]);
+            texts[n] = j % 2 ? arena_printf(&a, "%s%s%s，%s%s", openings[o], places[p], k1, k2,
+                                            closings[e])
+                             : arena_printf(&a, "%s%s有%s问题，%s%s%s", openings[o], places[p],
+                                            k->name, k1, k2, closings[e]);
             labels[n++] = k->code;
         }
     }
     struct triage_train_opts opts = {.threads = 1};
-    if ((rc = triage_train(texts, labels, n, &opts, &m, err)) < 0 || (rc = triage_model_save(m, model_path, err)) < 0)
+    if ((rc = triage_train(texts, labels, n, &opts, &m, err)) < 0 ||
+        (rc = triage_model_save(m, model_path, err)) < 0)
         goto out;
     if ((rc = store_conn(st, &c, err)) < 0)
         goto out;
-    if (store_run(c, "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'demo', 'init')",
-                  STORE_ARGS(store_i64(now), store_text(triage_model_version(m)), store_i64((int64_t)n),
-                             store_i64(triage_model_nlabels(m))),
-                  err) < 0)
+    if (store_run(
+            c,
+            "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'demo', 'init')",
+            STORE_ARGS(store_i64(now), store_text(triage_model_version(m)), store_i64((int64_t)n),
+                       store_i64(triage_model_nlabels(m))),
+            err) < 0)
         rc = err->code;
 out:
     triage_model_free(m);

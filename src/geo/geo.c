@@ -28,7 +28,7 @@
 
 struct gctx {
     GEOSContextHandle_t h;
-    char msg[ERR_MSG_MAX];   /* last error GEOS reported through the handler */
+    char msg[ERR_MSG_MAX]; /* last error GEOS reported through the handler */
 };
 
 struct entry {
@@ -40,10 +40,10 @@ struct entry {
 
 struct geo_index {
     struct gctx ctx;
-    pthread_mutex_t lock;    /* guards ctx, entries and tree */
+    pthread_mutex_t lock; /* guards ctx, entries and tree */
     struct entry *entries;
     size_t n, cap;
-    GEOSSTRtree *tree;       /* NULL when entries changed since it was built */
+    GEOSSTRtree *tree; /* NULL when entries changed since it was built */
 };
 
 static void on_error(const char *message, void *userdata)
@@ -83,8 +83,8 @@ static void gctx_finish(struct gctx *c)
  */
 static const char *tidy_message(char *m)
 {
-    static const char *const prefixes[] = {"ParseException: ", "IllegalArgumentException: ",
-                                           "Error parsing JSON: '"};
+    static const char *const prefixes[] = {
+        "ParseException: ", "IllegalArgumentException: ", "Error parsing JSON: '"};
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         size_t len = strlen(prefixes[i]);
         if (strncmp(m, prefixes[i], len) == 0) {
@@ -373,8 +373,8 @@ static void visit(void *item, void *userdata)
     const struct entry *e = &s->ix->entries[(uintptr_t)item];
     /* Deepest wins; among equals (a point on a shared border) the lowest id, so the answer
      * does not depend on insertion or tree order. Skip the exact test when e cannot win. */
-    if (s->best && (e->depth < s->best->depth ||
-                    (e->depth == s->best->depth && e->id >= s->best->id)))
+    if (s->best &&
+        (e->depth < s->best->depth || (e->depth == s->best->depth && e->id >= s->best->id)))
         return;
     /* Intersects rather than Contains: a point on a boundary still belongs to the region. */
     if (GEOSPreparedIntersects_r(s->ix->ctx.h, e->prep, s->pt) == 1)

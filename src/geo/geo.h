@@ -41,7 +41,8 @@ void geo_index_free(struct geo_index *ix);
  * ERR_INTERNAL for id <= 0 or depth < 0 (caller bugs). Adding after lookups is allowed;
  * the next lookup rebuilds the spatial index. There is no removal: build a new index.
  */
-int geo_index_add(struct geo_index *ix, int64_t id, int depth, const char *geojson, struct err *err);
+int geo_index_add(struct geo_index *ix, int64_t id, int depth, const char *geojson,
+                  struct err *err);
 
 /* Validate a GeoJSON polygon without adding it (same rules as geo_index_add). */
 int geo_validate(const char *geojson, struct err *err);

@@ -36,21 +36,21 @@ struct http_req {
     struct arena *arena;
     enum http_method method;
     const char *method_name;
-    const char *path;            /* without the query string */
-    const char *body;            /* NUL-terminated copy; "" when there is none */
+    const char *path; /* without the query string */
+    const char *body; /* NUL-terminated copy; "" when there is none */
     size_t body_len;
-    int body_too_large;          /* set when the body went over the limit: answer 413 */
-    int headers_too_large;       /* request line + headers over max_header_bytes: answer 431 */
-    const char *ip;              /* peer address as text */
+    int body_too_large;    /* set when the body went over the limit: answer 413 */
+    int headers_too_large; /* request line + headers over max_header_bytes: answer 431 */
+    const char *ip;        /* peer address as text */
     char request_id[20];
     /* Filled by the router for the matched route. */
-    const char *route;           /* route pattern, used as the metrics/log label */
+    const char *route; /* route pattern, used as the metrics/log label */
     const char *param_names[HTTP_MAX_PARAMS];
     const char *params[HTTP_MAX_PARAMS];
     int nparams;
     /* Filled by the application for the access log. */
     int64_t user_id;
-    void *conn;                  /* private: the MHD connection */
+    void *conn; /* private: the MHD connection */
 };
 
 enum http_body_kind { HTTP_BODY_STATIC, HTTP_BODY_ARENA, HTTP_BODY_FREE, HTTP_BODY_SHARED };
@@ -63,10 +63,10 @@ struct http_res {
     enum http_body_kind body_kind;
     void (*body_release)(void *owner); /* HTTP_BODY_SHARED: called once when done with body */
     void *body_owner;
-    int fd;                      /* >= 0: send this file (owned, closed by the server) */
+    int fd; /* >= 0: send this file (owned, closed by the server) */
     uint64_t fd_size;
-    int close;                   /* ask for the connection to be closed */
-    struct http_stream *stream;  /* set by http_res_stream(): the body is a stream */
+    int close;                  /* ask for the connection to be closed */
+    struct http_stream *stream; /* set by http_res_stream(): the body is a stream */
     int nheaders;
     const char *header_names[HTTP_MAX_RES_HEADERS];
     const char *header_values[HTTP_MAX_RES_HEADERS];
@@ -75,13 +75,13 @@ struct http_res {
 typedef void http_handler_fn(void *ctx, struct http_req *req, struct http_res *res);
 
 struct http_options {
-    const char *listen;          /* "host:port" (IPv4 or [IPv6]) */
-    int threads;                 /* 0 = number of cores */
+    const char *listen; /* "host:port" (IPv4 or [IPv6]) */
+    int threads;        /* 0 = number of cores */
     int max_connections;
-    int request_timeout;         /* seconds */
+    int request_timeout; /* seconds */
     int max_header_bytes;
-    size_t max_body_bytes;       /* bodies of other content types */
-    size_t max_upload_bytes;     /* multipart/form-data, image and octet-stream bodies */
+    size_t max_body_bytes;   /* bodies of other content types */
+    size_t max_upload_bytes; /* multipart/form-data, image and octet-stream bodies */
     int access_log;
 };
 
@@ -114,9 +114,10 @@ void http_res_body(struct http_res *res, int status, const char *content_type, c
 /* A body owned by someone else (e.g. a reference-counted cache entry): the server calls
  * release(owner) exactly once, after the response has been sent or discarded. This avoids
  * copying a large cached body into the request arena for every request. */
-void http_res_body_shared(struct http_res *res, int status, const char *content_type, const char *body,
-                          size_t len, void (*release)(void *owner), void *owner);
-void http_res_header(struct http_res *res, const char *name, const char *value);  /* values must outlive the call: arena or static */
+void http_res_body_shared(struct http_res *res, int status, const char *content_type,
+                          const char *body, size_t len, void (*release)(void *owner), void *owner);
+void http_res_header(struct http_res *res, const char *name,
+                     const char *value); /* values must outlive the call: arena or static */
 
 const char *http_method_name(enum http_method m);
 const char *http_status_text(int status);
@@ -142,10 +143,10 @@ char *http_gzip(const char *data, size_t len, size_t *out_len);
 struct http_stream;
 
 struct http_stream_options {
-    const char *content_type;    /* e.g. "text/event-stream; charset=utf-8" (static) */
-    size_t max_messages;         /* 0 = 256 */
-    const char *overflow_msg;    /* copied; NULL = none */
-    const char *idle_msg;        /* copied; NULL = none */
+    const char *content_type; /* e.g. "text/event-stream; charset=utf-8" (static) */
+    size_t max_messages;      /* 0 = 256 */
+    const char *overflow_msg; /* copied; NULL = none */
+    const char *idle_msg;     /* copied; NULL = none */
     int idle_seconds;
 };
 
@@ -204,11 +205,11 @@ char *http_url_decode(struct arena *a, const char *s, size_t n, int plus_is_spac
 /* ---- multipart/form-data ---- */
 
 struct http_part {
-    const char *data;             /* the part's bytes, borrowed from the body */
+    const char *data; /* the part's bytes, borrowed from the body */
     size_t len;
-    const char *name;             /* form field name (arena); "" when absent */
-    const char *filename;         /* arena; NULL when the part is not a file */
-    const char *content_type;     /* as declared (arena), NULL if none: never to be trusted */
+    const char *name;         /* form field name (arena); "" when absent */
+    const char *filename;     /* arena; NULL when the part is not a file */
+    const char *content_type; /* as declared (arena), NULL if none: never to be trusted */
 };
 
 /*
@@ -225,14 +226,14 @@ int http_multipart_file(const char *content_type, const char *body, size_t len, 
 #define HTTP_FORM_MAX_FIELDS 256
 
 struct http_form_field {
-    const char *name;             /* decoded, NUL-terminated (arena) */
-    const char *value;            /* decoded, NUL-terminated (arena); "" for "name" or "name=" */
+    const char *name;  /* decoded, NUL-terminated (arena) */
+    const char *value; /* decoded, NUL-terminated (arena); "" for "name" or "name=" */
 };
 
 struct http_form {
-    struct http_form_field *fields;   /* arena; in body order, repeats kept */
+    struct http_form_field *fields; /* arena; in body order, repeats kept */
     size_t n;
-    struct http_part *files;          /* multipart/form-data only: the file parts, in body order */
+    struct http_part *files; /* multipart/form-data only: the file parts, in body order */
     size_t nfiles;
 };
 
@@ -243,7 +244,8 @@ struct http_form {
  * empty name or more than HTTP_FORM_MAX_FIELDS pairs is ERR_BAD_REQUEST naming the field
  * (its decoded name when known).
  */
-int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out, struct err *err);
+int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out,
+                    struct err *err);
 
 /*
  * Parse a multipart/form-data body as a form (an Open311 client posting a report with its

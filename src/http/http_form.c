@@ -21,7 +21,8 @@ static char *decode(struct arena *a, const char *s, size_t n)
     return out;
 }
 
-int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out, struct err *err)
+int http_form_parse(const char *body, size_t len, struct arena *a, struct http_form *out,
+                    struct err *err)
 {
     size_t cap = 0, pos = 0;
     out->fields = NULL;
@@ -41,7 +42,8 @@ int http_form_parse(const char *body, size_t len, struct arena *a, struct http_f
                 start = i + 1;
             }
         if (real > HTTP_FORM_MAX_FIELDS)
-            return err_set(err, ERR_BAD_REQUEST, "the form has more than %d fields", HTTP_FORM_MAX_FIELDS);
+            return err_set(err, ERR_BAD_REQUEST, "the form has more than %d fields",
+                           HTTP_FORM_MAX_FIELDS);
         cap = real;
     }
     out->fields = arena_alloc(a, mem_size_mul(cap ? cap : 1, sizeof(*out->fields)));
@@ -55,9 +57,11 @@ int http_form_parse(const char *body, size_t len, struct arena *a, struct http_f
             char *name = decode(a, body + pos, nlen);
             if (!name)
                 return err_field(err, ERR_BAD_REQUEST, "form",
-                                 "form field name at byte %zu is not valid percent-encoded UTF-8", pos);
+                                 "form field name at byte %zu is not valid percent-encoded UTF-8",
+                                 pos);
             if (!*name)
-                return err_field(err, ERR_BAD_REQUEST, "form", "form field at byte %zu has an empty name", pos);
+                return err_field(err, ERR_BAD_REQUEST, "form",
+                                 "form field at byte %zu has an empty name", pos);
             const char *value = "";
             if (eq) {
                 size_t vstart = (size_t)(eq - body) + 1;

@@ -15,11 +15,11 @@
 #define SLOTS 1024
 
 static const double bucket_le[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                   0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define NBUCKETS (sizeof(bucket_le) / sizeof(bucket_le[0]))
 
 struct slot {
-    _Atomic(const char *) route;   /* published after status is set */
+    _Atomic(const char *) route; /* published after status is set */
     int status;
     _Atomic uint64_t count;
 };
@@ -30,7 +30,7 @@ struct http_metrics {
     _Atomic uint64_t buckets[NBUCKETS + 1];
     _Atomic uint64_t sum_us;
     _Atomic uint64_t total;
-    _Atomic uint64_t dropped;       /* observations that found no free slot */
+    _Atomic uint64_t dropped; /* observations that found no free slot */
 };
 
 struct http_metrics *http_metrics_new(void)
@@ -124,8 +124,10 @@ void http_metrics_render(struct http_metrics *m, struct buf *out)
         buf_printf(out, "\",status=\"%d\"} %llu\n", m->slots[i].status,
                    (unsigned long long)atomic_load(&m->slots[i].count));
     }
-    buf_puts(out, "# HELP gridloop_http_request_duration_seconds Time from request start to response queued.\n"
-                  "# TYPE gridloop_http_request_duration_seconds histogram\n");
+    buf_puts(
+        out,
+        "# HELP gridloop_http_request_duration_seconds Time from request start to response queued.\n"
+        "# TYPE gridloop_http_request_duration_seconds histogram\n");
     uint64_t cum = 0;
     for (size_t b = 0; b < NBUCKETS; b++) {
         cum += atomic_load(&m->buckets[b]);

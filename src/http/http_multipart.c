@@ -15,7 +15,7 @@
 
 #define MAX_PARTS 16
 #define MAX_PART_HEADER_BYTES 8192
-#define MAX_BOUNDARY 70           /* RFC 2046 5.1.1 */
+#define MAX_BOUNDARY 70 /* RFC 2046 5.1.1 */
 
 static int blank(char c)
 {
@@ -30,10 +30,10 @@ static int blank(char c)
 static char *param(struct arena *a, const char *v, size_t n, const char *key)
 {
     size_t i = 0, klen = strlen(key);
-    while (i < n && v[i] != ';')   /* the disposition or media type itself */
+    while (i < n && v[i] != ';') /* the disposition or media type itself */
         i++;
     while (i < n) {
-        i++;                       /* ';' */
+        i++; /* ';' */
         while (i < n && blank(v[i]))
             i++;
         size_t k = i;
@@ -43,8 +43,8 @@ static char *param(struct arena *a, const char *v, size_t n, const char *key)
         while (kend > k && blank(v[kend - 1]))
             kend--;
         if (i >= n || v[i] == ';')
-            continue;              /* a parameter without a value */
-        i++;                       /* '=' */
+            continue; /* a parameter without a value */
+        i++;          /* '=' */
         while (i < n && blank(v[i]))
             i++;
         int match = kend - k == klen && strncasecmp(v + k, key, klen) == 0;
@@ -59,7 +59,7 @@ static char *param(struct arena *a, const char *v, size_t n, const char *key)
             }
             if (i >= n)
                 return NULL;
-            i++;                   /* closing quote */
+            i++; /* closing quote */
         } else {
             for (; i < n && v[i] != ';' && !blank(v[i]); i++)
                 if (out)
@@ -112,8 +112,8 @@ static void part_headers(struct arena *a, const char *p, const char *end, struct
  * Split a multipart/form-data body into its parts (at most 'max'), in body order, into an
  * arena array. Errors as http_multipart_file, except that having no file is not one.
  */
-static int split_parts(const char *content_type, const char *body, size_t len, struct arena *a, size_t max,
-                       struct http_part **out, size_t *n, struct err *err)
+static int split_parts(const char *content_type, const char *body, size_t len, struct arena *a,
+                       size_t max, struct http_part **out, size_t *n, struct err *err)
 {
     const char *end = body + len, *p;
     *out = NULL;
@@ -145,16 +145,20 @@ static int split_parts(const char *content_type, const char *body, size_t len, s
             return bad(err, "malformed multipart boundary line");
         p += 2;
         if (*n >= max)
-            return err_set(err, ERR_BAD_REQUEST, "the multipart body has too many parts (at most %zu)", max);
+            return err_set(err, ERR_BAD_REQUEST,
+                           "the multipart body has too many parts (at most %zu)", max);
         struct http_part part = {0};
         const char *data;
         if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
-            data = p + 2;          /* a part without headers */
+            data = p + 2; /* a part without headers */
         } else {
-            size_t window = (size_t)(end - p) < MAX_PART_HEADER_BYTES + 4 ? (size_t)(end - p) : MAX_PART_HEADER_BYTES + 4;
+            size_t window = (size_t)(end - p) < MAX_PART_HEADER_BYTES + 4
+                                ? (size_t)(end - p)
+                                : MAX_PART_HEADER_BYTES + 4;
             const char *hend = memmem(p, window, "\r\n\r\n", 4);
             if (!hend)
-                return bad(err, "multipart part headers are unterminated or longer than 8192 bytes");
+                return bad(err,
+                           "multipart part headers are unterminated or longer than 8192 bytes");
             part_headers(a, p, hend, &part);
             data = hend + 4;
         }
@@ -172,8 +176,8 @@ static int split_parts(const char *content_type, const char *body, size_t len, s
     return 0;
 }
 
-int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a, struct http_part *out,
-                        struct err *err)
+int http_multipart_file(const char *content_type, const char *body, size_t len, struct arena *a,
+                        struct http_part *out, struct err *err)
 {
     struct http_part *parts;
     size_t n, files = 0;
@@ -189,7 +193,8 @@ int http_multipart_file(const char *content_type, const char *body, size_t len, 
         }
     }
     if (!files)
-        return bad(err, "the multipart body has no file (a part with a filename, or the field 'file')");
+        return bad(err,
+                   "the multipart body has no file (a part with a filename, or the field 'file')");
     return 0;
 }
 
@@ -200,8 +205,8 @@ static int is_file(const struct http_part *p)
     return p->filename || (p->content_type && strncasecmp(p->content_type, "text/plain", 10) != 0);
 }
 
-int http_multipart_form(const char *content_type, const char *body, size_t len, struct arena *a, struct http_form *out,
-                        struct err *err)
+int http_multipart_form(const char *content_type, const char *body, size_t len, struct arena *a,
+                        struct http_form *out, struct err *err)
 {
     struct http_part *parts;
     size_t n;
@@ -218,9 +223,11 @@ int http_multipart_form(const char *content_type, const char *body, size_t len, 
             continue;
         }
         if (!*p->name)
-            return err_field(err, ERR_BAD_REQUEST, "form", "multipart part %zu has no field name", i + 1);
+            return err_field(err, ERR_BAD_REQUEST, "form", "multipart part %zu has no field name",
+                             i + 1);
         if (memchr(p->data, '\0', p->len) || utf8_invalid_at(p->data, p->len) >= 0)
-            return err_field(err, ERR_BAD_REQUEST, p->name, "form field '%.40s' is not UTF-8 text", p->name);
+            return err_field(err, ERR_BAD_REQUEST, p->name, "form field '%.40s' is not UTF-8 text",
+                             p->name);
         out->fields[out->n].name = p->name;
         out->fields[out->n].value = arena_strndup(a, p->data, p->len);
         out->n++;

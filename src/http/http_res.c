@@ -32,8 +32,8 @@ void http_res_body(struct http_res *res, int status, const char *content_type, c
     res->body_kind = kind;
 }
 
-void http_res_body_shared(struct http_res *res, int status, const char *content_type, const char *body,
-                          size_t len, void (*release)(void *owner), void *owner)
+void http_res_body_shared(struct http_res *res, int status, const char *content_type,
+                          const char *body, size_t len, void (*release)(void *owner), void *owner)
 {
     http_res_body(res, status, content_type, body, len, HTTP_BODY_SHARED);
     res->body_release = release;
@@ -54,4 +54,3 @@ void http_res_header(struct http_res *res, const char *name, const char *value)
         res->nheaders++;
     }
 }
-

@@ -37,7 +37,7 @@ struct http_server {
     struct http_metrics *metrics;
     struct http_streams *streams;
     _Atomic int in_flight;
-    _Atomic int deferred;        /* suspended by http_req_defer(), not yet finished */
+    _Atomic int deferred; /* suspended by http_req_defer(), not yet finished */
     _Atomic uint64_t next_id;
     uint32_t id_prefix;
     int port;
@@ -56,12 +56,12 @@ struct req_state {
      * MHD_resume_connection(), so a resume never precedes the suspension. */
     http_finish_fn *finish;
     void *finish_arg;
-    _Atomic unsigned defer_state;   /* DEFER_* bits */
+    _Atomic unsigned defer_state; /* DEFER_* bits */
 };
 
 enum { DEFER_SUSPENDED = 1u, DEFER_RESUMED = 2u };
 
-#define REQ_STATE(r) ((struct req_state *)(void *)((char *)(r) - offsetof(struct req_state, req)))
+#define REQ_STATE(r) ((struct req_state *)(void *)((char *)(r)-offsetof(struct req_state, req)))
 
 void http_req_defer(struct http_req *req, http_finish_fn *finish, void *arg)
 {
@@ -84,7 +84,7 @@ void http_req_resume(struct http_req *req)
 static const struct {
     const char *name;
     enum http_method m;
-} methods[] = {{"GET", HTTP_GET}, {"HEAD", HTTP_HEAD}, {"POST", HTTP_POST},
+} methods[] = {{"GET", HTTP_GET}, {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
                {"PUT", HTTP_PUT}, {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
 
 static enum http_method method_of(const char *m)
@@ -134,21 +134,25 @@ const char *http_req_param(const struct http_req *req, const char *name)
 
 static int is_upload_type(const char *ct)
 {
-    return ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
-                  strncasecmp(ct, "application/octet-stream", 24) == 0);
+    return ct &&
+           (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
+            strncasecmp(ct, "application/octet-stream", 24) == 0);
 }
 
 static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     out[0] = '\0';
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
 }
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -188,7 +192,8 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
     if (header_bytes > (size_t)s->opt.max_header_bytes)
         rs->req.headers_too_large = 1;
     /* A declared length over the limit is refused before any of the body is read. */
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > rs->limit)
         rs->req.body_too_large = 1;
     atomic_fetch_add(&s->in_flight, 1);
@@ -238,18 +243,20 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
         bytes = res->fd_size;
         res->fd = -1;
     } else if (res->body_kind == HTTP_BODY_FREE) {
-        r = MHD_create_response_from_buffer_with_free_callback(res->body_len, (void *)res->body, free);
+        r = MHD_create_response_from_buffer_with_free_callback(res->body_len, (void *)res->body,
+                                                               free);
         if (r)
             res->body_kind = HTTP_BODY_STATIC; /* ownership moved to MHD */
     } else if (res->body_kind == HTTP_BODY_SHARED) {
-        r = MHD_create_response_from_buffer_with_free_callback_cls(res->body_len, (void *)res->body,
-                                                                   res->body_release, res->body_owner);
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+            res->body_len, (void *)res->body, res->body_release, res->body_owner);
         if (r)
             res->body_kind = HTTP_BODY_STATIC; /* MHD drops the reference when it is done */
     } else {
         /* Arena bodies die with the request and static ones never change: no copy needed
          * as long as MHD is done with them before the arena is released (completion). */
-        r = MHD_create_response_from_buffer(res->body_len, (void *)res->body, MHD_RESPMEM_PERSISTENT);
+        r = MHD_create_response_from_buffer(res->body_len, (void *)res->body,
+                                            MHD_RESPMEM_PERSISTENT);
     }
     if (!r)
         return MHD_NO;
@@ -344,7 +351,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (!rs)
         return;
-    if (rs->finish)   /* resumed, but the client went away before it was answered */
+    if (rs->finish) /* resumed, but the client went away before it was answered */
         atomic_fetch_sub(&s->deferred, 1);
     buf_release(&rs->body);
     arena_release(&rs->arena);
@@ -370,7 +377,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     char host[128];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host))
-        return err_field(err, ERR_BAD_REQUEST, "listen", "listen address '%s' must be host:port", listen);
+        return err_field(err, ERR_BAD_REQUEST, "listen", "listen address '%s' must be host:port",
+                         listen);
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
     char *end;
@@ -417,11 +425,13 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->metrics = http_metrics_new();
     s->streams = http_streams_new();
     s->id_prefix = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
-    unsigned threads = opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads =
+        opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     /* Suspend/resume parks idle event streams (http_stream.c). */
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* MHD reads the request line and headers into the per-connection pool and builds the
@@ -440,7 +450,8 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops,
+                                 MHD_OPTION_END);
     if (!s->daemon) {
         http_streams_free(s->streams);
         http_metrics_free(s->metrics);

@@ -23,7 +23,7 @@
 #define BUCKETS 256
 
 struct entry {
-    char *path;                 /* relative path, the cache key */
+    char *path; /* relative path, the cache key */
     struct timespec mtime;
     off_t size;
     char etag[48];
@@ -31,9 +31,9 @@ struct entry {
     const char *mime;
     int compressible;
     char *data;
-    char *gz;                   /* NULL if not worth compressing */
+    char *gz; /* NULL if not worth compressing */
     size_t gz_len;
-    struct entry *next;         /* bucket chain, or retired list */
+    struct entry *next; /* bucket chain, or retired list */
 };
 
 struct http_static {
@@ -285,8 +285,8 @@ int http_static_serve(struct http_static *s, struct http_req *req, struct http_r
     if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
         return 0;
 
-    const char *cache = strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable"
-                                                         : "no-cache";
+    const char *cache =
+        strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache";
     http_res_header(res, "Cache-Control", cache);
     if ((size_t)st.st_size > CACHE_MAX_FILE) {
         int fd = open(full, O_RDONLY | O_CLOEXEC);

@@ -53,14 +53,14 @@ struct msg {
 struct http_stream {
     pthread_mutex_t lock;
     _Atomic int refs;
-    struct MHD_Connection *conn;   /* NULL until queued and once the response is finished */
+    struct MHD_Connection *conn; /* NULL until queued and once the response is finished */
     struct msg *head, *tail;
-    size_t off;                    /* bytes of head already handed to MHD */
-    size_t ndata;                  /* MSG_DATA messages queued */
+    size_t off;   /* bytes of head already handed to MHD */
+    size_t ndata; /* MSG_DATA messages queued */
     int suspended;
-    int closing;                   /* end the body once the queue is drained */
-    int done;                      /* the response is finished: nothing more can be sent */
-    int has_gap;                   /* a MSG_GAP is queued */
+    int closing; /* end the body once the queue is drained */
+    int done;    /* the response is finished: nothing more can be sent */
+    int has_gap; /* a MSG_GAP is queued */
     uint64_t last_sent_ns;
     struct http_stream_options opt;
     char *overflow_msg, *idle_msg;
@@ -245,7 +245,7 @@ struct http_stream *http_res_stream(struct http_res *res, const struct http_stre
 {
     struct http_stream *st = xcalloc(1, sizeof(*st));
     pthread_mutex_init(&st->lock, NULL);
-    atomic_init(&st->refs, 2);   /* the caller's and the response's */
+    atomic_init(&st->refs, 2); /* the caller's and the response's */
     st->opt = *o;
     if (!st->opt.max_messages)
         st->opt.max_messages = 256;
@@ -334,7 +334,8 @@ static void *ticker_main(void *arg)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
         pthread_mutex_lock(&ss->lock);
-        while (!ss->stop_ticker && pthread_cond_timedwait(&ss->cond, &ss->lock, &until) != ETIMEDOUT)
+        while (!ss->stop_ticker &&
+               pthread_cond_timedwait(&ss->cond, &ss->lock, &until) != ETIMEDOUT)
             ;
         int stop = ss->stop_ticker;
         pthread_mutex_unlock(&ss->lock);
@@ -346,7 +347,8 @@ static void *ticker_main(void *arg)
         for (int i = 0; i < n; i++) {
             struct http_stream *st = v[i];
             pthread_mutex_lock(&st->lock);
-            if (!st->done && !st->closing && !st->head && st->idle_msg && st->opt.idle_seconds > 0 &&
+            if (!st->done && !st->closing && !st->head && st->idle_msg &&
+                st->opt.idle_seconds > 0 &&
                 now - st->last_sent_ns >= (uint64_t)st->opt.idle_seconds * 1000000000u) {
                 push(st, msg_new(MSG_IDLE, st->idle_msg, strlen(st->idle_msg)));
                 st->last_sent_ns = now;
@@ -389,8 +391,8 @@ struct MHD_Response *http_streams_response(struct http_streams *ss, struct http_
     if (stopping)
         st->closing = 1;
     pthread_mutex_unlock(&st->lock);
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
-                                                              stream_finished);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_finished);
     if (!r)
         stream_finished(st);
     return r;

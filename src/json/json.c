@@ -92,8 +92,8 @@ void json_free(json_t *j)
 
 static int is_int(const cJSON *v)
 {
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
-           fabs(v->valuedouble) <= 9007199254740992.0;
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+           v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) <= 9007199254740992.0;
 }
 
 static const char *type_name(enum json_type t)
@@ -112,7 +112,8 @@ static const char *type_name(enum json_type t)
     return "?";
 }
 
-static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix, struct err *err);
+static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix,
+                         struct err *err);
 
 /* 'path' names the member as the client wrote it: "title", "citizen.phone", "attributes[2].code". */
 static int check_one(const cJSON *v, const struct json_field *f, const char *path, struct err *err)
@@ -122,7 +123,8 @@ static int check_one(const cJSON *v, const struct json_field *f, const char *pat
     if (cJSON_IsNull(v)) {
         if (f->flags & JF_NULLABLE)
             return 0;
-        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s, not null", path, type_name(f->type));
+        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s, not null", path,
+                         type_name(f->type));
     }
     switch (f->type) {
     case JT_STRING: ok = cJSON_IsString(v); break;
@@ -135,28 +137,33 @@ static int check_one(const cJSON *v, const struct json_field *f, const char *pat
     case JT_ARRAY_OBJECT:
         ok = cJSON_IsArray(v);
         for (const cJSON *e = ok ? v->child : NULL; e; e = e->next)
-            if (f->type == JT_ARRAY_INT ? !is_int(e) : f->type == JT_ARRAY_STRING ? !cJSON_IsString(e) : !cJSON_IsObject(e))
+            if (f->type == JT_ARRAY_INT      ? !is_int(e)
+                : f->type == JT_ARRAY_STRING ? !cJSON_IsString(e)
+                                             : !cJSON_IsObject(e))
                 ok = 0;
         break;
     case JT_ANY: ok = 1; break;
     }
     if (!ok)
-        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s", path, type_name(f->type));
+        return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %s", path,
+                         type_name(f->type));
     if (ranged) {
         if (f->type == JT_INT || f->type == JT_NUMBER) {
             if (v->valuedouble < f->min || v->valuedouble > f->max)
-                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be between %g and %g", path, f->min,
-                                 f->max);
+                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be between %g and %g",
+                                 path, f->min, f->max);
         } else if (f->type == JT_STRING) {
             double n = (double)utf8_len(v->valuestring);
             if (n < f->min || n > f->max)
-                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must be %g to %g characters long", path,
-                                 f->min, f->max);
-        } else if (f->type == JT_ARRAY_INT || f->type == JT_ARRAY_STRING || f->type == JT_ARRAY_OBJECT) {
+                return err_field(err, ERR_BAD_REQUEST, path,
+                                 "field '%s' must be %g to %g characters long", path, f->min,
+                                 f->max);
+        } else if (f->type == JT_ARRAY_INT || f->type == JT_ARRAY_STRING ||
+                   f->type == JT_ARRAY_OBJECT) {
             double n = cJSON_GetArraySize(v);
             if (n < f->min || n > f->max)
-                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must have %g to %g items", path, f->min,
-                                 f->max);
+                return err_field(err, ERR_BAD_REQUEST, path, "field '%s' must have %g to %g items",
+                                 path, f->min, f->max);
         }
     }
     /* Nested tables: the object's members, or each element's (the depth limit of
@@ -167,7 +174,8 @@ static int check_one(const cJSON *v, const struct json_field *f, const char *pat
         int i = 0;
         for (const cJSON *e = v->child; e; e = e->next, i++) {
             char at[ERR_FIELD_MAX];
-            if (snprintf(at, sizeof(at), "%s[%d]", path, i) < 0)   /* a long path is cut, as err_field cuts it */
+            if (snprintf(at, sizeof(at), "%s[%d]", path, i) <
+                0) /* a long path is cut, as err_field cuts it */
                 at[0] = '\0';
             int rc = check_members(e, f->sub, at, err);
             if (rc < 0)
@@ -177,10 +185,12 @@ static int check_one(const cJSON *v, const struct json_field *f, const char *pat
     return 0;
 }
 
-static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix, struct err *err)
+static int check_members(const cJSON *obj, const struct json_field *fields, const char *prefix,
+                         struct err *err)
 {
     char path[ERR_FIELD_MAX];
-#define PATH(name) (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", (name)), path)
+#define PATH(name)                                                                                 \
+    (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", (name)), path)
     for (const cJSON *m = obj->child; m; m = m->next) {
         const struct json_field *f = fields;
         while (f->name && strcmp(f->name, m->string) != 0)
@@ -189,7 +199,8 @@ static int check_members(const cJSON *obj, const struct json_field *fields, cons
             return err_field(err, ERR_BAD_REQUEST, PATH(m->string), "unknown field '%s'", path);
         for (const cJSON *d = m->next; d; d = d->next)
             if (strcmp(d->string, m->string) == 0)
-                return err_field(err, ERR_BAD_REQUEST, PATH(m->string), "field '%s' appears twice", path);
+                return err_field(err, ERR_BAD_REQUEST, PATH(m->string), "field '%s' appears twice",
+                                 path);
         int rc = check_one(m, f, PATH(m->string), err);
         if (rc < 0)
             return rc;
@@ -274,7 +285,7 @@ char *json_print(const json_t *v, struct arena *a)
         return NULL;
     char *text = cJSON_PrintUnformatted(v);
     if (!text)
-        abort();   /* cJSON fails only when malloc does; xmalloc aborts there too */
+        abort(); /* cJSON fails only when malloc does; xmalloc aborts there too */
     char *out = arena_strdup(a, text);
     cJSON_free(text);
     return out;
@@ -328,10 +339,22 @@ static void close_c(struct jw *w, char c)
         w->depth--;
 }
 
-void jw_obj(struct jw *w) { open_c(w, '{'); }
-void jw_obj_end(struct jw *w) { close_c(w, '}'); }
-void jw_arr(struct jw *w) { open_c(w, '['); }
-void jw_arr_end(struct jw *w) { close_c(w, ']'); }
+void jw_obj(struct jw *w)
+{
+    open_c(w, '{');
+}
+void jw_obj_end(struct jw *w)
+{
+    close_c(w, '}');
+}
+void jw_arr(struct jw *w)
+{
+    open_c(w, '[');
+}
+void jw_arr_end(struct jw *w)
+{
+    close_c(w, ']');
+}
 
 void jw_key(struct jw *w, const char *key)
 {
@@ -400,11 +423,31 @@ void jw_raw(struct jw *w, const char *json)
     buf_puts(&w->b, json);
 }
 
-void jw_kstr(struct jw *w, const char *key, const char *s) { jw_key(w, key); jw_str(w, s); }
-void jw_kint(struct jw *w, const char *key, int64_t v) { jw_key(w, key); jw_int(w, v); }
-void jw_knum(struct jw *w, const char *key, double v) { jw_key(w, key); jw_num(w, v); }
-void jw_kbool(struct jw *w, const char *key, int v) { jw_key(w, key); jw_bool(w, v); }
-void jw_knull(struct jw *w, const char *key) { jw_key(w, key); jw_null(w); }
+void jw_kstr(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+void jw_kint(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
+}
+void jw_knum(struct jw *w, const char *key, double v)
+{
+    jw_key(w, key);
+    jw_num(w, v);
+}
+void jw_kbool(struct jw *w, const char *key, int v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+void jw_knull(struct jw *w, const char *key)
+{
+    jw_key(w, key);
+    jw_null(w);
+}
 
 void jw_ktime(struct jw *w, const char *key, int64_t t)
 {

@@ -31,27 +31,29 @@ void json_free(json_t *j);
 
 enum json_type {
     JT_STRING = 1,
-    JT_INT,            /* a number with no fractional part, within int64 range */
+    JT_INT, /* a number with no fractional part, within int64 range */
     JT_NUMBER,
     JT_BOOL,
     JT_OBJECT,
-    JT_ARRAY_INT,      /* array of integers */
-    JT_ARRAY_STRING,   /* array of strings */
-    JT_ARRAY_OBJECT,   /* array of objects, each checked against 'sub' when given */
+    JT_ARRAY_INT,    /* array of integers */
+    JT_ARRAY_STRING, /* array of strings */
+    JT_ARRAY_OBJECT, /* array of objects, each checked against 'sub' when given */
     JT_ANY,
 };
 
 enum json_field_flags {
     JF_REQUIRED = 1 << 0,
-    JF_NULLABLE = 1 << 1,   /* null accepted (means "clear") */
+    JF_NULLABLE = 1 << 1, /* null accepted (means "clear") */
 };
 
 struct json_field {
     const char *name;
     enum json_type type;
     unsigned flags;
-    double min, max;        /* JT_INT/JT_NUMBER range, string length in characters, array length; both 0 = unchecked */
-    const struct json_field *sub;   /* JT_OBJECT / JT_ARRAY_OBJECT: the members' table; NULL = unchecked */
+    double min,
+        max; /* JT_INT/JT_NUMBER range, string length in characters, array length; both 0 = unchecked */
+    const struct json_field
+        *sub; /* JT_OBJECT / JT_ARRAY_OBJECT: the members' table; NULL = unchecked */
 };
 
 /*
@@ -74,8 +76,8 @@ int json_check(const json_t *obj, const struct json_field *fields, struct err *e
 
 /* Member lookups; return NULL / the default when absent or null. */
 const json_t *json_get(const json_t *obj, const char *name);
-int json_has(const json_t *obj, const char *name);          /* present, even if null */
-int json_is_null(const json_t *obj, const char *name);      /* present and null */
+int json_has(const json_t *obj, const char *name);     /* present, even if null */
+int json_is_null(const json_t *obj, const char *name); /* present and null */
 const char *json_get_str(const json_t *obj, const char *name);
 int64_t json_get_int(const json_t *obj, const char *name, int64_t def);
 double json_get_num(const json_t *obj, const char *name, double def);
@@ -97,7 +99,7 @@ char *json_print(const json_t *v, struct arena *a);
 struct jw {
     struct buf b;
     int depth;
-    unsigned char first[JSON_MAX_DEPTH + 1];   /* 1 while the open container is still empty */
+    unsigned char first[JSON_MAX_DEPTH + 1]; /* 1 while the open container is still empty */
     int after_key;
 };
 
@@ -108,12 +110,12 @@ void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
-void jw_str(struct jw *w, const char *s);      /* NULL writes null */
+void jw_str(struct jw *w, const char *s); /* NULL writes null */
 void jw_int(struct jw *w, int64_t v);
 void jw_num(struct jw *w, double v);
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
-void jw_raw(struct jw *w, const char *json);   /* already-serialised JSON value */
+void jw_raw(struct jw *w, const char *json); /* already-serialised JSON value */
 
 /* key + value shorthands */
 void jw_kstr(struct jw *w, const char *key, const char *s);
@@ -121,6 +123,6 @@ void jw_kint(struct jw *w, const char *key, int64_t v);
 void jw_knum(struct jw *w, const char *key, double v);
 void jw_kbool(struct jw *w, const char *key, int v);
 void jw_knull(struct jw *w, const char *key);
-void jw_ktime(struct jw *w, const char *key, int64_t t);   /* RFC 3339 UTC, null for 0 */
+void jw_ktime(struct jw *w, const char *key, int64_t t); /* RFC 3339 UTC, null for 0 */
 
 #endif /* GRIDLOOP_JSON_JSON_H */

@@ -30,7 +30,7 @@ int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
     return d - (int64_t)(rnd % (uint32_t)(d / 2 + 1));
 }
 
-#define ITEM_COLS                                                                                   \
+#define ITEM_COLS                                                                                  \
     "n.id, coalesce(n.case_id, 0), coalesce(c.number, ''), coalesce(n.event_id, 0), n.created_at," \
     " n.recipient_kind, coalesce(n.recipient_id, 0), n.kind, n.message, n.attempts"
 
@@ -52,7 +52,8 @@ static void item_read(struct store_stmt *s, struct arena *a, struct notify_item 
 static int items_read(struct store_stmt *s, int max, struct arena *a, struct notify_item **out,
                       struct err *err)
 {
-    struct notify_item *items = arena_alloc(a, mem_size_mul((size_t)(max > 0 ? max : 1), sizeof(*items)));
+    struct notify_item *items =
+        arena_alloc(a, mem_size_mul((size_t)(max > 0 ? max : 1), sizeof(*items)));
     int n = 0, rc;
     while (n < max && (rc = store_step(s, err)) == 1)
         item_read(s, a, &items[n++]);
@@ -72,16 +73,20 @@ int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct a
      * database) never read the same due rows. */
     if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if ((rc = store_prepare(c, "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
-                            " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
-                            STORE_ARGS(store_i64(now), store_i64(max)), &s, err)) < 0)
+    if ((rc = store_prepare(
+             c,
+             "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+             " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
+             STORE_ARGS(store_i64(now), store_i64(max)), &s, err)) < 0)
         goto fail;
     if ((rc = n = items_read(s, max, a, out, err)) < 0)
         goto fail;
     for (int i = 0; i < n; i++) {
         struct notify_item *it = &(*out)[i];
-        if ((rc = (int)store_run(c, "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                                 STORE_ARGS(store_i64(now + lease), store_i64(it->id)), err)) < 0)
+        if ((rc = (int)store_run(
+                 c,
+                 "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                 STORE_ARGS(store_i64(now + lease), store_i64(it->id)), err)) < 0)
             goto fail;
         it->attempts++;
     }
@@ -95,8 +100,9 @@ fail:
 
 int notify_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err)
 {
-    int64_t rc = store_run(c, "UPDATE notifications SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
-                           STORE_ARGS(store_i64(now), store_i64(id)), err);
+    int64_t rc = store_run(
+        c, "UPDATE notifications SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+        STORE_ARGS(store_i64(now), store_i64(id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -108,8 +114,9 @@ int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_
         rc = store_run(c, "UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?",
                        STORE_ARGS(store_text(error), store_i64(n->id)), err);
     else
-        rc = store_run(c, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                       STORE_ARGS(store_i64(now + delay), store_text(error), store_i64(n->id)), err);
+        rc = store_run(
+            c, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+            STORE_ARGS(store_i64(now + delay), store_text(error), store_i64(n->id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -117,9 +124,11 @@ int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena
                       struct notify_item **out, struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
-                           " WHERE n.id > ? AND (n.attempts > 0 OR n.status <> 'pending') ORDER BY n.id LIMIT ?",
-                           STORE_ARGS(store_i64(after), store_i64(max)), &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
+        " WHERE n.id > ? AND (n.attempts > 0 OR n.status <> 'pending') ORDER BY n.id LIMIT ?",
+        STORE_ARGS(store_i64(after), store_i64(max)), &s, err);
     if (rc < 0)
         return rc;
     return items_read(s, max, a, out, err);
@@ -159,7 +168,8 @@ int notify_worker_new(struct notify_worker **out, struct store *st, const struct
 {
     if (o->max_attempts < 1 || o->batch < 1 || o->interval < 1 || o->lease < 1) {
         notify_channel_free(ch);
-        return err_set(err, ERR_BAD_REQUEST, "notify worker needs positive interval, attempts, batch and lease");
+        return err_set(err, ERR_BAD_REQUEST,
+                       "notify worker needs positive interval, attempts, batch and lease");
     }
     struct notify_worker *w = xcalloc(1, sizeof(*w));
     w->store = st;
@@ -187,8 +197,9 @@ static int stopping(struct notify_worker *w)
 
 static int unclaim(struct store_conn *c, const struct notify_item *n, struct err *err)
 {
-    int64_t rc = store_run(c, "UPDATE notifications SET attempts = ?, next_attempt_at = created_at WHERE id = ?",
-                           STORE_ARGS(store_i64(n->attempts - 1), store_i64(n->id)), err);
+    int64_t rc = store_run(
+        c, "UPDATE notifications SET attempts = ?, next_attempt_at = created_at WHERE id = ?",
+        STORE_ARGS(store_i64(n->attempts - 1), store_i64(n->id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -213,7 +224,7 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
      * fsync per batch instead of one per notification, which under intake load was the
      * largest single cost of the server. */
     struct outcome {
-        int state;               /* 0 sent, 1 retry or give up, 2 hand back */
+        int state; /* 0 sent, 1 retry or give up, 2 hand back */
         int64_t delay;
         const char *error;
     } *res = arena_alloc(&a, sizeof(*res) * (size_t)(n + 1));
@@ -231,7 +242,8 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
         if (drc == 0)
             continue;
         res[i].state = 1;
-        res[i].delay = notify_backoff(it->attempts, w->opt.retry_base, w->opt.retry_max, next_rnd(w));
+        res[i].delay =
+            notify_backoff(it->attempts, w->opt.retry_base, w->opt.retry_max, next_rnd(w));
         res[i].error = arena_strdup(&a, de.msg);
         if (it->attempts >= w->opt.max_attempts)
             log_msg(LOG_WARN, "notify: giving up on notification %lld after %d attempt(s): %s",
@@ -248,7 +260,8 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
             if (res[i].state == 0)
                 rc = notify_mark_sent(c, items[i].id, now, err);
             else if (res[i].state == 1)
-                rc = notify_mark_failed(c, &items[i], now, res[i].delay, w->opt.max_attempts, res[i].error, err);
+                rc = notify_mark_failed(c, &items[i], now, res[i].delay, w->opt.max_attempts,
+                                        res[i].error, err);
             else
                 rc = unclaim(c, &items[i], err);
         }

@@ -33,15 +33,15 @@ struct store_conn;
 /* One outbox row, with the number of the case it concerns. */
 struct notify_item {
     int64_t id;
-    int64_t case_id;              /* 0 when the notification is not about a case */
-    const char *case_number;      /* "" when there is no case */
+    int64_t case_id;         /* 0 when the notification is not about a case */
+    const char *case_number; /* "" when there is no case */
     int64_t event_id;
     int64_t created_at;
-    const char *recipient_kind;   /* department, user, citizen, supervisors, dispatchers */
-    int64_t recipient_id;         /* 0 for the group kinds */
-    const char *kind;             /* dispatched, overdue, replied, ... */
+    const char *recipient_kind; /* department, user, citizen, supervisors, dispatchers */
+    int64_t recipient_id;       /* 0 for the group kinds */
+    const char *kind;           /* dispatched, overdue, replied, ... */
     const char *message;
-    int attempts;                 /* including the one in progress */
+    int attempts; /* including the one in progress */
 };
 
 /* ---- channels ---- */
@@ -123,12 +123,12 @@ typedef void notify_publish_fn(void *ctx, const struct notify_item *n);
 typedef int64_t notify_now_fn(void *ctx);
 
 struct notify_options {
-    int interval;                 /* seconds between passes when not woken */
-    int max_attempts;             /* attempts before a row is marked failed */
-    int retry_base;               /* seconds before the first retry */
-    int retry_max;                /* cap on the back-off, seconds */
-    int batch;                    /* rows claimed per pass */
-    int lease;                    /* seconds a claimed row is reserved for this worker */
+    int interval;     /* seconds between passes when not woken */
+    int max_attempts; /* attempts before a row is marked failed */
+    int retry_base;   /* seconds before the first retry */
+    int retry_max;    /* cap on the back-off, seconds */
+    int batch;        /* rows claimed per pass */
+    int lease;        /* seconds a claimed row is reserved for this worker */
 };
 
 /*

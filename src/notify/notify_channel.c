@@ -154,11 +154,14 @@ int notify_channel_webhook_new(struct notify_channel **out, const char *url, int
                                struct err *err)
 {
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return err_field(err, ERR_BAD_REQUEST, "notify_webhook_url",
-                         "setting 'notify_webhook_url' must be an http:// or https:// URL, got '%s'", url ? url : "");
+        return err_field(
+            err, ERR_BAD_REQUEST, "notify_webhook_url",
+            "setting 'notify_webhook_url' must be an http:// or https:// URL, got '%s'",
+            url ? url : "");
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK)
-        return err_set(err, ERR_INTERNAL, "cannot initialise libcurl: %s", curl_easy_strerror(curl_init_rc));
+        return err_set(err, ERR_INTERNAL, "cannot initialise libcurl: %s",
+                       curl_easy_strerror(curl_init_rc));
     struct webhook *wh = xcalloc(1, sizeof(*wh));
     wh->base.ops = &webhook_ops;
     wh->url = xstrdup(url);
@@ -171,7 +174,8 @@ int notify_channel_webhook_new(struct notify_channel **out, const char *url, int
     CURL *c = wh->curl;
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)wh->timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(wh->timeout_ms < 3000 ? wh->timeout_ms : 3000));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(wh->timeout_ms < 3000 ? wh->timeout_ms : 3000));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "gridloop/" GRIDLOOP_VERSION);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

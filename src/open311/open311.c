@@ -50,10 +50,21 @@ const char *open311_status_extended(const char *state, int solved)
 
 int open311_status_valid(const char *s)
 {
-    static const char *const all[] = {"open", "closed", "fixed", "in_progress", "planned", "action_scheduled",
-                                      "investigating", "duplicate", "not_councils_responsibility",
-                                      "no_further_action", "internal_referral", "cancelled", "reopen",
-                                      "for_triage", "unchanged"};
+    static const char *const all[] = {"open",
+                                      "closed",
+                                      "fixed",
+                                      "in_progress",
+                                      "planned",
+                                      "action_scheduled",
+                                      "investigating",
+                                      "duplicate",
+                                      "not_councils_responsibility",
+                                      "no_further_action",
+                                      "internal_referral",
+                                      "cancelled",
+                                      "reopen",
+                                      "for_triage",
+                                      "unchanged"};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcasecmp(s, all[i]) == 0)
             return 1;
@@ -71,7 +82,11 @@ const char *open311_datatype_name(enum open311_datatype t)
 
 /* What an answer of each datatype looks like, for attributes whose own description is empty. */
 static const char *const datatype_descriptions[O311_DATATYPE_COUNT] = {
-    "一行文字", "数字", "W3C 日期时间，如 2026-12-02T08:00:00+08:00", "文字，可多行", "从所列选项中选一项",
+    "一行文字",
+    "数字",
+    "W3C 日期时间，如 2026-12-02T08:00:00+08:00",
+    "文字，可多行",
+    "从所列选项中选一项",
     "从所列选项中选一项或多项",
 };
 
@@ -79,7 +94,8 @@ const char *open311_attr_datatype_description(const struct open311_attr *attr)
 {
     if (attr->datatype_description && *attr->datatype_description)
         return attr->datatype_description;
-    return (unsigned)attr->datatype < O311_DATATYPE_COUNT ? datatype_descriptions[attr->datatype] : datatype_descriptions[0];
+    return (unsigned)attr->datatype < O311_DATATYPE_COUNT ? datatype_descriptions[attr->datatype]
+                                                          : datatype_descriptions[0];
 }
 
 int open311_datatype_from_name(const char *name)
@@ -105,13 +121,15 @@ static int bad(struct err *err, const struct open311_attr *attr, const char *fmt
     return err_field(err, ERR_BAD_REQUEST, field, fmt, attr->code, v);
 }
 
-int open311_attr_check(const struct open311_attr *attr, const char *const *values, size_t nvalues, struct err *err)
+int open311_attr_check(const struct open311_attr *attr, const char *const *values, size_t nvalues,
+                       struct err *err)
 {
     size_t given = 0;
     for (size_t i = 0; i < nvalues; i++)
         given += values[i][0] != '\0';
     if (!attr->variable)
-        return given ? bad(err, attr, "attribute '%s' is information only and takes no value%s", "") : 0;
+        return given ? bad(err, attr, "attribute '%s' is information only and takes no value%s", "")
+                     : 0;
     if (!given)
         return attr->required ? bad(err, attr, "attribute '%s' is required%s", "") : 0;
     if (attr->datatype != O311_MULTIVALUELIST && nvalues > 1)
@@ -139,7 +157,10 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
         }
         case O311_DATETIME:
             if (clock_parse_rfc3339(v, &t) < 0)
-                return bad(err, attr, "attribute '%s' must be a W3C datetime (2026-12-02T08:00:00+08:00), not '%.40s'", v);
+                return bad(
+                    err, attr,
+                    "attribute '%s' must be a W3C datetime (2026-12-02T08:00:00+08:00), not '%.40s'",
+                    v);
             break;
         case O311_SINGLEVALUELIST:
         case O311_MULTIVALUELIST:
@@ -149,8 +170,7 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
                 if (strcmp(values[k], v) == 0)
                     return bad(err, attr, "attribute '%s' lists key '%.40s' twice", v);
             break;
-        case O311_DATATYPE_COUNT:
-            break;
+        case O311_DATATYPE_COUNT: break;
         }
     }
     return 0;
@@ -181,8 +201,9 @@ char *open311_scrub(struct arena *a, const char *text)
          * case numbers (20261202-000001) and dates stay as they are. */
         int dash = s[i] == '0' || s[i] == '1';
         size_t end = i, digits = 0;
-        while (end < n && (is_digit(s[end]) || ((s[end] == ' ' || (dash && s[end] == '-')) && end + 1 < n &&
-                                                 is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
+        while (end < n &&
+               (is_digit(s[end]) || ((s[end] == ' ' || (dash && s[end] == '-')) && end + 1 < n &&
+                                     is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
             digits += is_digit(s[end]);
             end++;
         }

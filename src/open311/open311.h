@@ -23,17 +23,17 @@ struct store_conn;
 
 /* ---- clients and API keys ---- */
 
-#define OPEN311_RATE_DEFAULT 60        /* POSTs per minute */
+#define OPEN311_RATE_DEFAULT 60 /* POSTs per minute */
 #define OPEN311_RATE_MAX 100000
 
 struct open311_client {
     int64_t id;
     const char *name;
-    int64_t user_id;                   /* the client's service account */
+    int64_t user_id; /* the client's service account */
     const char *user_name;
-    int rate_limit;                    /* POSTs per minute */
+    int rate_limit; /* POSTs per minute */
     int64_t created_at;
-    int64_t revoked_at;                /* 0 = active */
+    int64_t revoked_at; /* 0 = active */
 };
 
 /*
@@ -43,17 +43,17 @@ struct open311_client {
  * URL-safe characters, e.g. from auth_token_new()); the caller shows it once. ERR_CONFLICT
  * when the name is taken.
  */
-int open311_client_create(struct store_conn *c, const char *name, int rate_limit, const char *key, int64_t now,
-                          int64_t *id, struct err *err);
-int open311_client_get(struct store_conn *c, int64_t id, struct arena *a, struct open311_client *out,
-                       struct err *err);
-int open311_client_list(struct store_conn *c, struct arena *a, struct open311_client **out, size_t *n,
-                        struct err *err);
+int open311_client_create(struct store_conn *c, const char *name, int rate_limit, const char *key,
+                          int64_t now, int64_t *id, struct err *err);
+int open311_client_get(struct store_conn *c, int64_t id, struct arena *a,
+                       struct open311_client *out, struct err *err);
+int open311_client_list(struct store_conn *c, struct arena *a, struct open311_client **out,
+                        size_t *n, struct err *err);
 /* Revoke (idempotent): the key stops working at once; the client's cases stay. */
 int open311_client_revoke(struct store_conn *c, int64_t id, int64_t now, struct err *err);
 /* The active client holding 'key'; ERR_FORBIDDEN for an unknown or revoked key. */
-int open311_client_by_key(struct store_conn *c, const char *key, struct arena *a, struct open311_client *out,
-                          struct err *err);
+int open311_client_by_key(struct store_conn *c, const char *key, struct arena *a,
+                          struct open311_client *out, struct err *err);
 
 /* ---- statuses ---- */
 
@@ -88,7 +88,7 @@ enum open311_datatype {
     O311_DATATYPE_COUNT
 };
 const char *open311_datatype_name(enum open311_datatype t);
-int open311_datatype_from_name(const char *name);       /* -1 if unknown */
+int open311_datatype_from_name(const char *name); /* -1 if unknown */
 
 struct open311_value {
     const char *key;
@@ -96,14 +96,14 @@ struct open311_value {
 };
 
 struct open311_attr {
-    const char *code;                  /* letters, digits, '_', '-'; 1-32 characters */
-    int order;                         /* 1.. unique within the service */
-    int variable;                      /* 0: information text, no answer */
+    const char *code; /* letters, digits, '_', '-'; 1-32 characters */
+    int order;        /* 1.. unique within the service */
+    int variable;     /* 0: information text, no answer */
     enum open311_datatype datatype;
     int required;
     const char *description;
-    const char *datatype_description;  /* may be "" */
-    const struct open311_value *values;    /* list types only */
+    const char *datatype_description;   /* may be "" */
+    const struct open311_value *values; /* list types only */
     size_t nvalues;
 };
 
@@ -111,9 +111,9 @@ struct open311_service {
     int64_t category_id;
     const char *code;
     const char *name;
-    const char *description;           /* the category's path, "市容环境 / 环境卫生 / 暴露垃圾" */
-    const char *group;                 /* the top-level category's name */
-    const char *keywords;              /* comma-separated */
+    const char *description; /* the category's path, "市容环境 / 环境卫生 / 暴露垃圾" */
+    const char *group;       /* the top-level category's name */
+    const char *keywords;    /* comma-separated */
     int has_attrs;
 };
 
@@ -128,14 +128,14 @@ const char *open311_attr_datatype_description(const struct open311_attr *attr);
 int open311_services(struct store_conn *c, struct arena *a, struct open311_service **out, size_t *n,
                      struct err *err);
 /* One service by code: ERR_NOT_FOUND naming service_code when absent, inactive or not a leaf. */
-int open311_service_get(struct store_conn *c, const char *code, struct arena *a, struct open311_service *out,
-                        struct err *err);
+int open311_service_get(struct store_conn *c, const char *code, struct arena *a,
+                        struct open311_service *out, struct err *err);
 /* The attributes of a category, by order. */
-int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, struct open311_attr **out, size_t *n,
-                  struct err *err);
+int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a,
+                  struct open311_attr **out, size_t *n, struct err *err);
 /* Replace the attributes of a category (checked: codes, orders, datatypes, list values). */
-int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct open311_attr *attrs, size_t n,
-                      int64_t now, struct err *err);
+int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct open311_attr *attrs,
+                      size_t n, int64_t now, struct err *err);
 /* When the service list or a definition last changed (seconds). */
 int open311_changeset(struct store_conn *c, int64_t *out, struct err *err);
 
@@ -152,32 +152,32 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
 /* What an Open311 POST carried beyond the case (stored in the intake transaction). */
 struct open311_request_new {
     int64_t client_id;
-    const char *token;                 /* 43 characters, unique */
+    const char *token; /* 43 characters, unique */
     const char *service_code;
-    const char *address_id;            /* may be NULL (all of these) */
+    const char *address_id; /* may be NULL (all of these) */
     const char *email;
     const char *device_id;
     const char *account_id;
     const char *media_url;
-    const char *const *attr_codes;     /* one row per value */
+    const char *const *attr_codes; /* one row per value */
     const char *const *attr_values;
     size_t nattrs;
 };
-int open311_request_record(struct store_conn *c, int64_t case_id, const struct open311_request_new *in,
-                           struct err *err);
+int open311_request_record(struct store_conn *c, int64_t case_id,
+                           const struct open311_request_new *in, struct err *err);
 
 /* A case as a service request: public fields only. */
 struct open311_request {
     int64_t case_id;
-    const char *id;                    /* the case number */
-    const char *state;                 /* case_state_name */
-    int solved;                        /* -1 unknown */
-    const char *status_notes;          /* the last public note (reply, answer...), "" if none */
-    const char *service_code;          /* "" when not classified */
+    const char *id;           /* the case number */
+    const char *state;        /* case_state_name */
+    int solved;               /* -1 unknown */
+    const char *status_notes; /* the last public note (reply, answer...), "" if none */
+    const char *service_code; /* "" when not classified */
     const char *service_name;
     const char *description;
-    const char *agency;                /* lead department, "" before dispatch */
-    int64_t requested, updated, expected;   /* expected 0 = no deadline yet */
+    const char *agency;                   /* lead department, "" before dispatch */
+    int64_t requested, updated, expected; /* expected 0 = no deadline yet */
     const char *address;
     const char *address_id;
     int has_location;
@@ -186,18 +186,18 @@ struct open311_request {
 };
 
 #define OPEN311_LIST_MAX 1000
-#define OPEN311_WINDOW (90 * 86400)    /* the spec's default and largest date span */
+#define OPEN311_WINDOW (90 * 86400) /* the spec's default and largest date span */
 
 struct open311_query {
-    const char *const *ids;            /* case numbers; when given, every other filter is ignored */
+    const char *const *ids; /* case numbers; when given, every other filter is ignored */
     size_t nids;
-    const char *const *codes;          /* service codes */
+    const char *const *codes; /* service codes */
     size_t ncodes;
-    int64_t start, end;                /* requested_datetime in [start, end]: the spec's end_date is the
+    int64_t start, end; /* requested_datetime in [start, end]: the spec's end_date is the
                                         * "latest datetime to include" */
-    int status;                        /* bit 0 open, bit 1 closed; 0 = both */
-    int limit;                         /* 1..OPEN311_LIST_MAX */
-    int64_t offset;                    /* rows skipped (the page extension) */
+    int status;         /* bit 0 open, bit 1 closed; 0 = both */
+    int limit;          /* 1..OPEN311_LIST_MAX */
+    int64_t offset;     /* rows skipped (the page extension) */
 };
 /* Newest first. */
 int open311_requests_find(struct store_conn *c, const struct open311_query *q, struct arena *a,
@@ -209,35 +209,35 @@ int open311_token_lookup(struct store_conn *c, const char *token, struct arena *
 /* What the Open311 POST of a case carried, for staff (no email: personal data without a
  * reveal flow yet). ERR_NOT_FOUND when the case did not come through Open311. */
 struct open311_origin {
-    const char *client;                /* the client's name */
+    const char *client; /* the client's name */
     const char *service_code;
     const char *address_id, *device_id, *account_id, *media_url;
-    const char *const *attr_codes;     /* one row per value, in the order posted */
+    const char *const *attr_codes; /* one row per value, in the order posted */
     const char *const *attr_values;
     size_t nattrs;
 };
-int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, struct open311_origin *out,
-                       struct err *err);
+int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a,
+                       struct open311_origin *out, struct err *err);
 
 /* ---- updates (FixMyStreet extension) ---- */
 
 /* A public event of a case's timeline. */
 struct open311_update {
-    int64_t id;                        /* the event id */
-    const char *request_id;            /* the case number */
-    const char *status;                /* extended status after the event, lower case */
+    int64_t id;             /* the event id */
+    const char *request_id; /* the case number */
+    const char *status;     /* extended status after the event, lower case */
     int64_t at;
     const char *description;
-    const char *media_url;             /* "" */
+    const char *media_url; /* "" */
 };
 /* The public events with 'at' in [start, end], oldest first. */
-int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int limit, struct arena *a,
-                         struct open311_update **out, size_t *n, struct err *err);
+int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int limit,
+                         struct arena *a, struct open311_update **out, size_t *n, struct err *err);
 /* The event an earlier POST with this client's update id became: 1 and '*event_id', or 0. */
-int open311_update_seen(struct store_conn *c, int64_t client_id, const char *external_id, int64_t *event_id,
-                        struct err *err);
-int open311_update_record(struct store_conn *c, int64_t client_id, const char *external_id, int64_t event_id,
-                          const char *status, struct err *err);
+int open311_update_seen(struct store_conn *c, int64_t client_id, const char *external_id,
+                        int64_t *event_id, struct err *err);
+int open311_update_record(struct store_conn *c, int64_t client_id, const char *external_id,
+                          int64_t event_id, const char *status, struct err *err);
 /* The last event of a case (the comment just written). */
 int open311_last_event(struct store_conn *c, int64_t case_id, int64_t *event_id, struct err *err);
 
@@ -245,6 +245,7 @@ int open311_last_event(struct store_conn *c, int64_t case_id, int64_t *event_id,
 
 /* Attributes for a few demo categories (codes present in the demo taxonomy) and one client
  * named 'client' with 'key'. For `gridloop init --demo`; inside the caller's transaction. */
-int open311_demo_load(struct store_conn *c, const char *client, const char *key, int64_t now, struct err *err);
+int open311_demo_load(struct store_conn *c, const char *client, const char *key, int64_t now,
+                      struct err *err);
 
 #endif /* GRIDLOOP_OPEN311_OPEN311_H */

@@ -39,15 +39,17 @@ static int check_client_name(const char *name, struct err *err)
 {
     size_t n = name ? strlen(name) : 0;
     if (n < 2 || n > 48)
-        return err_field(err, ERR_BAD_REQUEST, "name", "client name must be 2 to 48 characters long");
+        return err_field(err, ERR_BAD_REQUEST, "name",
+                         "client name must be 2 to 48 characters long");
     for (const char *p = name; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-            return err_field(err, ERR_BAD_REQUEST, "name", "client name may only contain letters, digits, '_', '.' and '-'");
+            return err_field(err, ERR_BAD_REQUEST, "name",
+                             "client name may only contain letters, digits, '_', '.' and '-'");
     return 0;
 }
 
-int open311_client_create(struct store_conn *c, const char *name, int rate_limit, const char *key, int64_t now,
-                          int64_t *id, struct err *err)
+int open311_client_create(struct store_conn *c, const char *name, int rate_limit, const char *key,
+                          int64_t now, int64_t *id, struct err *err)
 {
     char user[64], display[96], password[44], hash[65];
     int64_t user_id, taken = 0;
@@ -55,31 +57,37 @@ int open311_client_create(struct store_conn *c, const char *name, int rate_limit
     if ((rc = check_client_name(name, err)) < 0)
         return rc;
     if (rate_limit < 1 || rate_limit > OPEN311_RATE_MAX)
-        return err_field(err, ERR_BAD_REQUEST, "rate_limit", "rate_limit must be 1 to %d requests per minute", OPEN311_RATE_MAX);
+        return err_field(err, ERR_BAD_REQUEST, "rate_limit",
+                         "rate_limit must be 1 to %d requests per minute", OPEN311_RATE_MAX);
     if (!key || strlen(key) < 16)
         return err_field(err, ERR_BAD_REQUEST, "key", "an API key has at least 16 characters");
     if ((rc = store_one_i64(c, "SELECT count(*) FROM open311_clients WHERE name = ?",
                             STORE_ARGS(store_text(name)), &taken, err)) < 0)
         return rc;
     if (taken)
-        return err_field(err, ERR_CONFLICT, "name", "an Open311 client named '%s' exists already", name);
+        return err_field(err, ERR_CONFLICT, "name", "an Open311 client named '%s' exists already",
+                         name);
     snprintf(user, sizeof(user), "open311.%s", name);
     snprintf(display, sizeof(display), "Open311 client %s", name);
     /* The account acts only through the key: its password is random and never shown. */
     auth_token_new(password);
-    struct auth_user_input in = {.name = user, .display_name = display, .password = password, .roles = ROLE_CITIZEN};
+    struct auth_user_input in = {
+        .name = user, .display_name = display, .password = password, .roles = ROLE_CITIZEN};
     if ((rc = auth_user_create(c, &in, now, &user_id, err)) < 0)
         return rc;
     auth_token_hash(key, hash);
-    rc = store_one_i64(c, "INSERT INTO open311_clients(name, key_hash, user_id, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)"
-                       " RETURNING id",
-                       STORE_ARGS(store_text(name), store_text(hash), store_i64(user_id), store_i64(rate_limit),
-                                  store_i64(now)),
-                       id, err);
+    rc = store_one_i64(
+        c,
+        "INSERT INTO open311_clients(name, key_hash, user_id, rate_limit, created_at) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id",
+        STORE_ARGS(store_text(name), store_text(hash), store_i64(user_id), store_i64(rate_limit),
+                   store_i64(now)),
+        id, err);
     return rc < 0 ? rc : 0;
 }
 
-#define CLIENT_COLS "k.id, k.name, k.user_id, u.name, k.rate_limit, k.created_at, coalesce(k.revoked_at, 0)"
+#define CLIENT_COLS                                                                                \
+    "k.id, k.name, k.user_id, u.name, k.rate_limit, k.created_at, coalesce(k.revoked_at, 0)"
 #define CLIENT_FROM " FROM open311_clients k JOIN users u ON u.id = k.user_id"
 
 static void client_row(struct store_stmt *s, struct arena *a, struct open311_client *out)
@@ -93,8 +101,8 @@ static void client_row(struct store_stmt *s, struct arena *a, struct open311_cli
     out->revoked_at = store_col_int(s, 6);
 }
 
-static int client_one(struct store_conn *c, struct arena *a, struct open311_client *out, struct err *err,
-                      const char *sql, struct store_arg arg)
+static int client_one(struct store_conn *c, struct arena *a, struct open311_client *out,
+                      struct err *err, const char *sql, struct store_arg arg)
 {
     struct store_stmt *s;
     int rc = store_prepare(c, sql, STORE_ARGS(arg), &s, err);
@@ -107,34 +115,39 @@ static int client_one(struct store_conn *c, struct arena *a, struct open311_clie
     return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
 }
 
-int open311_client_get(struct store_conn *c, int64_t id, struct arena *a, struct open311_client *out, struct err *err)
+int open311_client_get(struct store_conn *c, int64_t id, struct arena *a,
+                       struct open311_client *out, struct err *err)
 {
-    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.id = ?", store_i64(id));
+    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.id = ?",
+                        store_i64(id));
     if (rc == ERR_NOT_FOUND)
         return err_set(err, ERR_NOT_FOUND, "no Open311 client %lld", (long long)id);
     return rc;
 }
 
-int open311_client_by_key(struct store_conn *c, const char *key, struct arena *a, struct open311_client *out,
-                          struct err *err)
+int open311_client_by_key(struct store_conn *c, const char *key, struct arena *a,
+                          struct open311_client *out, struct err *err)
 {
     char hash[65];
     auth_token_hash(key, hash);
-    int rc = client_one(c, a, out, err, "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.key_hash = ? AND u.active = 1",
+    int rc = client_one(c, a, out, err,
+                        "SELECT " CLIENT_COLS CLIENT_FROM " WHERE k.key_hash = ? AND u.active = 1",
                         store_text(hash));
     if (rc == ERR_NOT_FOUND || (rc == 0 && out->revoked_at))
         return err_field(err, ERR_FORBIDDEN, "api_key", "invalid api_key");
     return rc;
 }
 
-int open311_client_list(struct store_conn *c, struct arena *a, struct open311_client **out, size_t *n, struct err *err)
+int open311_client_list(struct store_conn *c, struct arena *a, struct open311_client **out,
+                        size_t *n, struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 0;
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_prepare(c, "SELECT " CLIENT_COLS CLIENT_FROM " ORDER BY k.id", STORE_NO_ARGS, &s, err)) < 0)
+    if ((rc = store_prepare(c, "SELECT " CLIENT_COLS CLIENT_FROM " ORDER BY k.id", STORE_NO_ARGS,
+                            &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -153,19 +166,20 @@ int open311_client_revoke(struct store_conn *c, int64_t id, int64_t now, struct 
         return rc;
     if (!exists)
         return err_set(err, ERR_NOT_FOUND, "no Open311 client %lld", (long long)id);
-    int64_t ch = store_run(c, "UPDATE open311_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                           STORE_ARGS(store_i64(now), store_i64(id)), err);
+    int64_t ch = store_run(
+        c, "UPDATE open311_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        STORE_ARGS(store_i64(now), store_i64(id)), err);
     return ch < 0 ? (int)ch : 0;
 }
 
 /* ---------------------------------------------------------------- services */
 
 /* Level 3 categories have their parent and grandparent; shorter chains leave them NULL. */
-#define SERVICE_SQL                                                                                          \
-    "SELECT c.id, c.code, c.name, c.keywords, coalesce(p1.name, ''), coalesce(p2.name, ''),"                 \
-    " EXISTS (SELECT 1 FROM category_attributes a WHERE a.category_id = c.id)"                               \
-    " FROM categories c LEFT JOIN categories p2 ON p2.id = c.parent_id"                                      \
-    " LEFT JOIN categories p1 ON p1.id = p2.parent_id"                                                       \
+#define SERVICE_SQL                                                                                \
+    "SELECT c.id, c.code, c.name, c.keywords, coalesce(p1.name, ''), coalesce(p2.name, ''),"       \
+    " EXISTS (SELECT 1 FROM category_attributes a WHERE a.category_id = c.id)"                     \
+    " FROM categories c LEFT JOIN categories p2 ON p2.id = c.parent_id"                            \
+    " LEFT JOIN categories p1 ON p1.id = p2.parent_id"                                             \
     " WHERE c.active = 1 AND NOT EXISTS (SELECT 1 FROM categories k WHERE k.parent_id = c.id AND k.active = 1)"
 
 static void service_row(struct store_stmt *s, struct arena *a, struct open311_service *o)
@@ -190,7 +204,8 @@ static void service_row(struct store_stmt *s, struct arena *a, struct open311_se
     o->has_attrs = (int)store_col_int(s, 6);
 }
 
-int open311_services(struct store_conn *c, struct arena *a, struct open311_service **out, size_t *n, struct err *err)
+int open311_services(struct store_conn *c, struct arena *a, struct open311_service **out, size_t *n,
+                     struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 0;
@@ -207,8 +222,8 @@ int open311_services(struct store_conn *c, struct arena *a, struct open311_servi
     return rc < 0 ? rc : 0;
 }
 
-int open311_service_get(struct store_conn *c, const char *code, struct arena *a, struct open311_service *out,
-                        struct err *err)
+int open311_service_get(struct store_conn *c, const char *code, struct arena *a,
+                        struct open311_service *out, struct err *err)
 {
     struct store_stmt *s;
     int rc = store_prepare(c, SERVICE_SQL " AND c.code = ?", STORE_ARGS(store_text(code)), &s, err);
@@ -219,12 +234,13 @@ int open311_service_get(struct store_conn *c, const char *code, struct arena *a,
         service_row(s, a, out);
     store_done(s);
     if (rc == 0)
-        return err_field(err, ERR_NOT_FOUND, "service_code", "service_code '%.40s' not found", code);
+        return err_field(err, ERR_NOT_FOUND, "service_code", "service_code '%.40s' not found",
+                         code);
     return rc < 0 ? rc : 0;
 }
 
-int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, struct open311_attr **out, size_t *n,
-                  struct err *err)
+int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a,
+                  struct open311_attr **out, size_t *n, struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 0;
@@ -232,9 +248,11 @@ int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, st
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_prepare(c, "SELECT id, code, ord, variable, datatype, required, description, datatype_description"
-                            " FROM category_attributes WHERE category_id = ? ORDER BY ord",
-                            STORE_ARGS(store_i64(category_id)), &s, err)) < 0)
+    if ((rc = store_prepare(
+             c,
+             "SELECT id, code, ord, variable, datatype, required, description, datatype_description"
+             " FROM category_attributes WHERE category_id = ? ORDER BY ord",
+             STORE_ARGS(store_i64(category_id)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         size_t idcap = cap;
@@ -259,8 +277,10 @@ int open311_attrs(struct store_conn *c, int64_t category_id, struct arena *a, st
     for (size_t i = 0; i < *n; i++) {
         struct open311_value *v = NULL;
         size_t vcap = 0, nv = 0;
-        if ((rc = store_prepare(c, "SELECT key, name FROM category_attribute_values WHERE attribute_id = ? ORDER BY ord",
-                                STORE_ARGS(store_i64(ids[i])), &s, err)) < 0)
+        if ((rc = store_prepare(
+                 c,
+                 "SELECT key, name FROM category_attribute_values WHERE attribute_id = ? ORDER BY ord",
+                 STORE_ARGS(store_i64(ids[i])), &s, err)) < 0)
             return rc;
         while ((rc = store_step(s, err)) == 1) {
             v = grow(a, v, nv, &vcap, sizeof(*v));
@@ -284,13 +304,14 @@ static int check_code(const char *code, struct err *err)
         return err_field(err, ERR_BAD_REQUEST, "code", "an attribute code has 1 to 32 characters");
     for (const char *p = code; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            return err_field(err, ERR_BAD_REQUEST, "code", "attribute code '%.40s' may only contain letters, digits, '_' and '-'",
+            return err_field(err, ERR_BAD_REQUEST, "code",
+                             "attribute code '%.40s' may only contain letters, digits, '_' and '-'",
                              code);
     return 0;
 }
 
-int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct open311_attr *attrs, size_t n, int64_t now,
-                      struct err *err)
+int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct open311_attr *attrs,
+                      size_t n, int64_t now, struct err *err)
 {
     int rc;
     for (size_t i = 0; i < n; i++) {
@@ -303,17 +324,19 @@ int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct op
         if (x->order < 1)
             return err_field(err, ERR_BAD_REQUEST, "order", "attribute order starts at 1");
         if (!x->description || !*x->description || utf8_len(x->description) > 500)
-            return err_field(err, ERR_BAD_REQUEST, "description", "attribute '%s' needs a description of 1 to 500 characters",
-                             x->code);
+            return err_field(err, ERR_BAD_REQUEST, "description",
+                             "attribute '%s' needs a description of 1 to 500 characters", x->code);
         if (list != (x->nvalues > 0))
-            return err_field(err, ERR_BAD_REQUEST, "values", "attribute '%s': list datatypes, and only they, have values",
-                             x->code);
+            return err_field(err, ERR_BAD_REQUEST, "values",
+                             "attribute '%s': list datatypes, and only they, have values", x->code);
         for (size_t k = 0; k < i; k++)
             if (strcmp(attrs[k].code, x->code) == 0 || attrs[k].order == x->order)
-                return err_field(err, ERR_BAD_REQUEST, "code", "attribute codes and orders are unique within a service ('%s')",
+                return err_field(err, ERR_BAD_REQUEST, "code",
+                                 "attribute codes and orders are unique within a service ('%s')",
                                  x->code);
     }
-    if ((rc = run(c, "DELETE FROM category_attribute_values WHERE attribute_id IN"
+    if ((rc = run(c,
+                  "DELETE FROM category_attribute_values WHERE attribute_id IN"
                   " (SELECT id FROM category_attributes WHERE category_id = ?)",
                   STORE_ARGS(store_i64(category_id)), err)) < 0 ||
         (rc = run(c, "DELETE FROM category_attributes WHERE category_id = ?",
@@ -322,22 +345,28 @@ int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct op
     for (size_t i = 0; i < n; i++) {
         const struct open311_attr *x = &attrs[i];
         int64_t id;
-        if ((rc = store_one_i64(c, "INSERT INTO category_attributes(category_id, code, ord, variable, datatype, required,"
-                                " description, datatype_description) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                STORE_ARGS(store_i64(category_id), store_text(x->code), store_i64(x->order),
-                                           store_i64(x->variable != 0), store_text(open311_datatype_name(x->datatype)),
-                                           store_i64(x->required != 0), store_text(x->description),
-                                           store_text(x->datatype_description ? x->datatype_description : "")),
-                                &id, err)) < 0)
+        if ((rc = store_one_i64(
+                 c,
+                 "INSERT INTO category_attributes(category_id, code, ord, variable, datatype, required,"
+                 " description, datatype_description) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 STORE_ARGS(store_i64(category_id), store_text(x->code), store_i64(x->order),
+                            store_i64(x->variable != 0),
+                            store_text(open311_datatype_name(x->datatype)),
+                            store_i64(x->required != 0), store_text(x->description),
+                            store_text(x->datatype_description ? x->datatype_description : "")),
+                 &id, err)) < 0)
             return rc;
         for (size_t k = 0; k < x->nvalues; k++)
-            if ((rc = run(c, "INSERT INTO category_attribute_values(attribute_id, ord, key, name) VALUES (?, ?, ?, ?)",
-                          STORE_ARGS(store_i64(id), store_i64((int)k + 1), store_text(x->values[k].key),
-                                     store_text(x->values[k].name)),
-                          err)) < 0)
-                return rc == ERR_CONFLICT ? err_field(err, ERR_BAD_REQUEST, "values", "attribute '%s' repeats key '%s'",
-                                                      x->code, x->values[k].key)
-                                          : rc;
+            if ((rc = run(
+                     c,
+                     "INSERT INTO category_attribute_values(attribute_id, ord, key, name) VALUES (?, ?, ?, ?)",
+                     STORE_ARGS(store_i64(id), store_i64((int)k + 1), store_text(x->values[k].key),
+                                store_text(x->values[k].name)),
+                     err)) < 0)
+                return rc == ERR_CONFLICT
+                           ? err_field(err, ERR_BAD_REQUEST, "values",
+                                       "attribute '%s' repeats key '%s'", x->code, x->values[k].key)
+                           : rc;
     }
     /* The definition is part of the service: clients refresh on the category's changeset. */
     return run(c, "UPDATE categories SET updated_at = max(updated_at, ?) WHERE id = ?",
@@ -347,27 +376,31 @@ int open311_attrs_set(struct store_conn *c, int64_t category_id, const struct op
 int open311_changeset(struct store_conn *c, int64_t *out, struct err *err)
 {
     *out = 0;
-    int rc = store_one_i64(c, "SELECT coalesce(max(updated_at), 0) FROM categories", STORE_NO_ARGS, out, err);
+    int rc = store_one_i64(c, "SELECT coalesce(max(updated_at), 0) FROM categories", STORE_NO_ARGS,
+                           out, err);
     return rc < 0 ? rc : 0;
 }
 
 /* ---------------------------------------------------------------- requests */
 
-int open311_request_record(struct store_conn *c, int64_t case_id, const struct open311_request_new *in,
-                           struct err *err)
+int open311_request_record(struct store_conn *c, int64_t case_id,
+                           const struct open311_request_new *in, struct err *err)
 {
 #define S(x) ((x) ? (x) : "")
-    int rc = run(c, "INSERT INTO open311_requests(case_id, client_id, token, service_code, address_id, email, device_id,"
-                 " account_id, media_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 STORE_ARGS(store_i64(case_id), store_i64(in->client_id), store_text(in->token),
-                            store_text(in->service_code), store_text(S(in->address_id)), store_text(S(in->email)),
-                            store_text(S(in->device_id)), store_text(S(in->account_id)),
-                            store_text(S(in->media_url))),
-                 err);
+    int rc = run(
+        c,
+        "INSERT INTO open311_requests(case_id, client_id, token, service_code, address_id, email, device_id,"
+        " account_id, media_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(store_i64(case_id), store_i64(in->client_id), store_text(in->token),
+                   store_text(in->service_code), store_text(S(in->address_id)),
+                   store_text(S(in->email)), store_text(S(in->device_id)),
+                   store_text(S(in->account_id)), store_text(S(in->media_url))),
+        err);
 #undef S
     for (size_t i = 0; rc == 0 && i < in->nattrs; i++)
         rc = run(c, "INSERT INTO open311_request_attributes(case_id, code, value) VALUES (?, ?, ?)",
-                 STORE_ARGS(store_i64(case_id), store_text(in->attr_codes[i]), store_text(in->attr_values[i])),
+                 STORE_ARGS(store_i64(case_id), store_text(in->attr_codes[i]),
+                            store_text(in->attr_values[i])),
                  err);
     return rc;
 }
@@ -375,15 +408,15 @@ int open311_request_record(struct store_conn *c, int64_t case_id, const struct o
 /* Notes that are written for the citizen; other actions' notes are internal instructions. */
 #define PUBLIC_NOTE_ACTIONS "('reply', 'answer', 'comment', 'close', 'cancel', 'reopen')"
 
-#define REQUEST_SQL                                                                                                  \
-    "SELECT c.id, c.number, c.state, coalesce(c.reply_solved, -1),"                                                  \
-    " coalesce((SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.action IN " PUBLIC_NOTE_ACTIONS        \
-    " AND e.note <> '' ORDER BY e.id DESC LIMIT 1), ''),"                                                           \
-    " coalesce(k.code, ''), coalesce(k.name, ''), c.description, coalesce(d.name, ''), c.created_at, c.updated_at,"  \
-    " coalesce(c.resolve_deadline, 0), c.address, coalesce(r.address_id, ''), c.lat IS NOT NULL, coalesce(c.lat, 0),"\
-    " coalesce(c.lon, 0), coalesce(r.media_url, '')"                                                                 \
-    " FROM cases c LEFT JOIN categories k ON k.id = c.category_id"                                                  \
-    " LEFT JOIN departments d ON d.id = c.lead_department_id"                                                       \
+#define REQUEST_SQL                                                                                                   \
+    "SELECT c.id, c.number, c.state, coalesce(c.reply_solved, -1),"                                                   \
+    " coalesce((SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.action IN " PUBLIC_NOTE_ACTIONS         \
+    " AND e.note <> '' ORDER BY e.id DESC LIMIT 1), ''),"                                                             \
+    " coalesce(k.code, ''), coalesce(k.name, ''), c.description, coalesce(d.name, ''), c.created_at, c.updated_at,"   \
+    " coalesce(c.resolve_deadline, 0), c.address, coalesce(r.address_id, ''), c.lat IS NOT NULL, coalesce(c.lat, 0)," \
+    " coalesce(c.lon, 0), coalesce(r.media_url, '')"                                                                  \
+    " FROM cases c LEFT JOIN categories k ON k.id = c.category_id"                                                    \
+    " LEFT JOIN departments d ON d.id = c.lead_department_id"                                                         \
     " LEFT JOIN open311_requests r ON r.case_id = c.id"
 
 static void request_row(struct store_stmt *s, struct arena *a, struct open311_request *o)
@@ -408,15 +441,16 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
     o->media_url = col_str(a, s, 17);
 }
 
-static const char *const open_states = "('new', 'dispatched', 'returned', 'processing', 'hanging', 'rectifying')";
+static const char *const open_states =
+    "('new', 'dispatched', 'returned', 'processing', 'hanging', 'rectifying')";
 
 /*
  * "AND col IN (?, ?, ...)" with the values bound. The list is padded with NULLs (which match
  * nothing) to a power of two, so the prepared-statement cache, keyed by SQL text, holds a few
  * shapes instead of one per list length. The fragments are fixed text; values are only bound.
  */
-static char *in_list(struct arena *a, char *sql, const char *col, const char *const *v, size_t n, struct store_arg *args,
-                     size_t *nargs)
+static char *in_list(struct arena *a, char *sql, const char *col, const char *const *v, size_t n,
+                     struct store_arg *args, size_t *nargs)
 {
     size_t slots = 1;
     while (slots < n)
@@ -442,8 +476,8 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
     *out = NULL;
     *n = 0;
     if (q->nids > OPEN311_LIST_MAX || q->ncodes > OPEN311_LIST_MAX)
-        return err_field(err, ERR_BAD_REQUEST, q->nids ? "service_request_id" : "service_code", "at most %d values",
-                         OPEN311_LIST_MAX);
+        return err_field(err, ERR_BAD_REQUEST, q->nids ? "service_request_id" : "service_code",
+                         "at most %d values", OPEN311_LIST_MAX);
     if (q->nids) {
         sql = in_list(a, sql, "c.number", q->ids, q->nids, args, &nargs);
     } else {
@@ -463,7 +497,8 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
             sql = arena_printf(a, "%s AND c.state NOT IN %s", sql, open_states);
     }
     sql = arena_printf(a, "%s ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?", sql);
-    args[nargs++] = store_i64(q->limit > 0 && q->limit <= OPEN311_LIST_MAX ? q->limit : OPEN311_LIST_MAX);
+    args[nargs++] =
+        store_i64(q->limit > 0 && q->limit <= OPEN311_LIST_MAX ? q->limit : OPEN311_LIST_MAX);
     args[nargs++] = store_i64(q->offset > 0 ? q->offset : 0);
     if ((rc = store_prepare(c, sql, (struct store_args){args, nargs}, &s, err)) < 0)
         return rc;
@@ -475,11 +510,14 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
     return rc < 0 ? rc : 0;
 }
 
-int open311_token_lookup(struct store_conn *c, const char *token, struct arena *a, const char **id, struct err *err)
+int open311_token_lookup(struct store_conn *c, const char *token, struct arena *a, const char **id,
+                         struct err *err)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT c.number FROM open311_requests r JOIN cases c ON c.id = r.case_id WHERE r.token = ?",
-                           STORE_ARGS(store_text(token)), &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT c.number FROM open311_requests r JOIN cases c ON c.id = r.case_id WHERE r.token = ?",
+        STORE_ARGS(store_text(token)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -491,15 +529,17 @@ int open311_token_lookup(struct store_conn *c, const char *token, struct arena *
     return rc < 0 ? rc : 0;
 }
 
-int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, struct open311_origin *out,
-                       struct err *err)
+int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a,
+                       struct open311_origin *out, struct err *err)
 {
     struct store_stmt *s;
     const char **codes = NULL, **values = NULL;
     size_t cap = 0, vcap = 0, n = 0;
-    int rc = store_prepare(c, "SELECT k.name, r.service_code, r.address_id, r.device_id, r.account_id, r.media_url"
-                           " FROM open311_requests r JOIN open311_clients k ON k.id = r.client_id WHERE r.case_id = ?",
-                           STORE_ARGS(store_i64(case_id)), &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT k.name, r.service_code, r.address_id, r.device_id, r.account_id, r.media_url"
+        " FROM open311_requests r JOIN open311_clients k ON k.id = r.client_id WHERE r.case_id = ?",
+        STORE_ARGS(store_i64(case_id)), &s, err);
     if (rc < 0)
         return rc;
     rc = store_step(s, err);
@@ -513,12 +553,15 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, s
     }
     store_done(s);
     if (rc == 0)
-        return err_set(err, ERR_NOT_FOUND, "case %lld did not come through Open311", (long long)case_id);
+        return err_set(err, ERR_NOT_FOUND, "case %lld did not come through Open311",
+                       (long long)case_id);
     if (rc < 0)
         return rc;
     /* rowid order is insertion order: the order the client posted its answers in. */
-    if ((rc = store_prepare(c, "SELECT code, value FROM open311_request_attributes WHERE case_id = ? ORDER BY rowid",
-                            STORE_ARGS(store_i64(case_id)), &s, err)) < 0)
+    if ((rc = store_prepare(
+             c,
+             "SELECT code, value FROM open311_request_attributes WHERE case_id = ? ORDER BY rowid",
+             STORE_ARGS(store_i64(case_id)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         codes = grow(a, codes, n, &cap, sizeof(*codes));
@@ -539,20 +582,29 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a, s
 /* The events a citizen follows; the rest (urging, extensions, escalation) are internal. A
  * department's 挂账 request is internal too (a supervisor may deny it): the case is announced
  * as 挂账 by the approval that suspends it, the approve event whose state becomes hanging. */
-#define UPDATE_ACTIONS                                                                                       \
-    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"             \
+#define UPDATE_ACTIONS                                                                             \
+    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"   \
     " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'follow_reply')"
-#define UPDATE_WHERE "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging'))"
+#define UPDATE_WHERE                                                                               \
+    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging'))"
 
 static const char *fixed_description(const char *action)
 {
     static const struct {
         const char *action, *text;
     } t[] = {
-        {"create", "诉求已受理"},       {"dispatch", "已派单至承办单位"},     {"redispatch", "已改派承办单位"},
-        {"reject_return", "已重新派单"}, {"sign", "承办单位已签收，正在办理"}, {"return", "承办单位退单，正在重新派单"},
-        {"approve", "诉求暂时无法解决，已挂账"}, {"resume", "恢复办理"},       {"evaluate", "市民已评价"},
-        {"rectify", "退回承办单位整改"}, {"merge", "已并入重复诉求"},       {"follow_reply", "随主工单办结"},
+        {"create", "诉求已受理"},
+        {"dispatch", "已派单至承办单位"},
+        {"redispatch", "已改派承办单位"},
+        {"reject_return", "已重新派单"},
+        {"sign", "承办单位已签收，正在办理"},
+        {"return", "承办单位退单，正在重新派单"},
+        {"approve", "诉求暂时无法解决，已挂账"},
+        {"resume", "恢复办理"},
+        {"evaluate", "市民已评价"},
+        {"rectify", "退回承办单位整改"},
+        {"merge", "已并入重复诉求"},
+        {"follow_reply", "随主工单办结"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (strcmp(t[i].action, action) == 0)
@@ -560,19 +612,20 @@ static const char *fixed_description(const char *action)
     return "诉求已更新";
 }
 
-int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int limit, struct arena *a,
-                         struct open311_update **out, size_t *n, struct err *err)
+int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int limit,
+                         struct arena *a, struct open311_update **out, size_t *n, struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 0;
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = store_prepare(c, "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
-                            " FROM case_events e JOIN cases c ON c.id = e.case_id"
-                            " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE
-                            " ORDER BY e.at, e.id LIMIT ?",
-                            STORE_ARGS(store_i64(start), store_i64(end), store_i64(limit)), &s, err)) < 0)
+    if ((rc = store_prepare(
+             c,
+             "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
+             " FROM case_events e JOIN cases c ON c.id = e.case_id"
+             " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE " ORDER BY e.at, e.id LIMIT ?",
+             STORE_ARGS(store_i64(start), store_i64(end), store_i64(limit)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
@@ -590,19 +643,23 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
     return rc < 0 ? rc : 0;
 }
 
-int open311_update_seen(struct store_conn *c, int64_t client_id, const char *external_id, int64_t *event_id,
-                        struct err *err)
+int open311_update_seen(struct store_conn *c, int64_t client_id, const char *external_id,
+                        int64_t *event_id, struct err *err)
 {
-    return store_one_i64(c, "SELECT event_id FROM open311_updates WHERE client_id = ? AND external_id = ?",
-                         STORE_ARGS(store_i64(client_id), store_text(external_id)), event_id, err);
+    return store_one_i64(
+        c, "SELECT event_id FROM open311_updates WHERE client_id = ? AND external_id = ?",
+        STORE_ARGS(store_i64(client_id), store_text(external_id)), event_id, err);
 }
 
-int open311_update_record(struct store_conn *c, int64_t client_id, const char *external_id, int64_t event_id,
-                          const char *status, struct err *err)
+int open311_update_record(struct store_conn *c, int64_t client_id, const char *external_id,
+                          int64_t event_id, const char *status, struct err *err)
 {
-    return run(c, "INSERT INTO open311_updates(client_id, external_id, event_id, status) VALUES (?, ?, ?, ?)",
-               STORE_ARGS(store_i64(client_id), store_text(external_id), store_i64(event_id), store_text(status)),
-               err);
+    return run(
+        c,
+        "INSERT INTO open311_updates(client_id, external_id, event_id, status) VALUES (?, ?, ?, ?)",
+        STORE_ARGS(store_i64(client_id), store_text(external_id), store_i64(event_id),
+                   store_text(status)),
+        err);
 }
 
 int open311_last_event(struct store_conn *c, int64_t case_id, int64_t *event_id, struct err *err)
@@ -614,15 +671,19 @@ int open311_last_event(struct store_conn *c, int64_t case_id, int64_t *event_id,
 
 /* ---------------------------------------------------------------- demo */
 
-int open311_demo_load(struct store_conn *c, const char *client, const char *key, int64_t now, struct err *err)
+int open311_demo_load(struct store_conn *c, const char *client, const char *key, int64_t now,
+                      struct err *err)
 {
-    static const struct open311_value overflow[] = {{"bin", "垃圾桶"}, {"station", "垃圾站"}, {"both", "垃圾桶和垃圾站"}};
-    static const struct open311_value kinds[] = {{"lid", "井盖"}, {"grate", "雨水箅子"}, {"cable", "电缆井盖"}};
+    static const struct open311_value overflow[] = {
+        {"bin", "垃圾桶"}, {"station", "垃圾站"}, {"both", "垃圾桶和垃圾站"}};
+    static const struct open311_value kinds[] = {
+        {"lid", "井盖"}, {"grate", "雨水箅子"}, {"cable", "电缆井盖"}};
     static const struct open311_value hazards[] = {
         {"hole", "敞口"}, {"loose", "松动"}, {"sunk", "下沉"}, {"noise", "异响"}};
     static const struct open311_attr bins[] = {
         {"FACILITY", 1, 1, O311_SINGLEVALUELIST, 1, "满溢的是垃圾桶还是垃圾站", "", overflow, 3},
-        {"SINCE", 2, 1, O311_DATETIME, 0, "大约从什么时候开始满溢", "W3C 日期时间，如 2026-12-02T08:00:00+08:00", NULL, 0},
+        {"SINCE", 2, 1, O311_DATETIME, 0, "大约从什么时候开始满溢",
+         "W3C 日期时间，如 2026-12-02T08:00:00+08:00", NULL, 0},
     };
     static const struct open311_attr manhole[] = {
         {"NOTICE", 1, 0, O311_TEXT, 0, "井盖缺失危及安全，请先在周边设置警示", "", NULL, 0},

@@ -40,13 +40,13 @@ struct arena;
 struct err;
 struct store_conn;
 
-#define ORG_NAME_MAX 100            /* code points, for every name */
-#define ORG_PHONE_MAX 32            /* bytes */
-#define ORG_KEYWORDS_MAX 1000       /* code points */
-#define ORG_DAY_NAME_MAX 100        /* code points */
-#define ORG_CODE_MAX 32             /* bytes, any code (grid and department codes are longest) */
-#define ORG_BOUNDARY_MAX (4 << 20)  /* bytes of GeoJSON per region */
-#define ORG_DEPT_REGIONS_MAX 10000  /* regions one department may serve */
+#define ORG_NAME_MAX 100           /* code points, for every name */
+#define ORG_PHONE_MAX 32           /* bytes */
+#define ORG_KEYWORDS_MAX 1000      /* code points */
+#define ORG_DAY_NAME_MAX 100       /* code points */
+#define ORG_CODE_MAX 32            /* bytes, any code (grid and department codes are longest) */
+#define ORG_BOUNDARY_MAX (4 << 20) /* bytes of GeoJSON per region */
+#define ORG_DEPT_REGIONS_MAX 10000 /* regions one department may serve */
 
 /* Filters on the active flag. Zero means "any", so a zeroed filter matches everything. */
 enum org_active_filter {
@@ -62,10 +62,10 @@ enum org_active_filter {
  * org_region_depth() gives the 0-based depth geo.h wants (district 0 ... grid 3).
  */
 enum org_region_level {
-    ORG_REGION_DISTRICT = 1,    /* 区/县: 6 digits, GB/T 2260 */
-    ORG_REGION_STREET = 2,      /* 街道/乡镇: 9 digits, district code + 3 */
-    ORG_REGION_COMMUNITY = 3,   /* 社区/村: 12 digits, street code + 3 */
-    ORG_REGION_GRID = 4,        /* 网格: community code + at least one of [0-9A-Za-z_-], <= 32 */
+    ORG_REGION_DISTRICT = 1,  /* 区/县: 6 digits, GB/T 2260 */
+    ORG_REGION_STREET = 2,    /* 街道/乡镇: 9 digits, district code + 3 */
+    ORG_REGION_COMMUNITY = 3, /* 社区/村: 12 digits, street code + 3 */
+    ORG_REGION_GRID = 4,      /* 网格: community code + at least one of [0-9A-Za-z_-], <= 32 */
 };
 
 /* "district", "street", "community", "grid"; "" for anything else. */
@@ -79,28 +79,28 @@ static inline int org_region_depth(enum org_region_level level)
 
 struct org_region {
     int64_t id;
-    const char *code;              /* arena */
-    const char *name;              /* arena */
+    const char *code; /* arena */
+    const char *name; /* arena */
     enum org_region_level level;
-    int64_t parent_id;             /* 0 for a district */
-    const char *boundary;          /* arena; GeoJSON, NULL when none (or not requested) */
+    int64_t parent_id;    /* 0 for a district */
+    const char *boundary; /* arena; GeoJSON, NULL when none (or not requested) */
     int64_t created_at;
     int64_t updated_at;
 };
 
 struct org_region_in {
-    const char *code;              /* immutable after create: see org_region_update() */
-    const char *name;              /* 1..ORG_NAME_MAX code points */
-    enum org_region_level level;   /* immutable */
-    int64_t parent_id;             /* 0 for a district; immutable */
-    const char *boundary;          /* GeoJSON (Multi)Polygon, see geo_validate(); NULL/"" = none */
+    const char *code;            /* immutable after create: see org_region_update() */
+    const char *name;            /* 1..ORG_NAME_MAX code points */
+    enum org_region_level level; /* immutable */
+    int64_t parent_id;           /* 0 for a district; immutable */
+    const char *boundary;        /* GeoJSON (Multi)Polygon, see geo_validate(); NULL/"" = none */
 };
 
 struct org_region_filter {
-    int64_t parent_id;             /* 0 = any parent */
-    enum org_region_level level;   /* 0 = any level */
-    int64_t within_id;             /* 0 = anywhere; else that region's subtree, itself included */
-    int with_boundary;             /* boundaries can be large: fetched only when non-zero */
+    int64_t parent_id;           /* 0 = any parent */
+    enum org_region_level level; /* 0 = any level */
+    int64_t within_id;           /* 0 = anywhere; else that region's subtree, itself included */
+    int with_boundary;           /* boundaries can be large: fetched only when non-zero */
 };
 
 /*
@@ -137,8 +137,8 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
  * parent_id non-zero) so a caller can hand back a whole record, but must then equal the
  * stored values (else ERR_BAD_REQUEST naming the field).
  */
-int org_region_update(struct store_conn *c, int64_t id, const struct org_region_in *in,
-                      int64_t now, struct err *err);
+int org_region_update(struct store_conn *c, int64_t id, const struct org_region_in *in, int64_t now,
+                      struct err *err);
 
 /* Delete a region. ERR_CONFLICT if it has child regions, or users, departments or any other
  * record (cases...) refer to it; ERR_NOT_FOUND if absent. */
@@ -172,29 +172,29 @@ int org_region_path_name(struct store_conn *c, int64_t id, const char *sep, stru
 
 struct org_department {
     int64_t id;
-    const char *code;              /* arena */
-    const char *name;              /* arena */
-    int64_t parent_id;             /* 0 = top level */
-    const char *phone;             /* arena; "" when none */
+    const char *code;  /* arena */
+    const char *name;  /* arena */
+    int64_t parent_id; /* 0 = top level */
+    const char *phone; /* arena; "" when none */
     int active;
     int64_t created_at;
     int64_t updated_at;
-    const int64_t *region_ids;     /* arena; regions served, ascending; only from get/get_by_code */
+    const int64_t *region_ids; /* arena; regions served, ascending; only from get/get_by_code */
     size_t nregion_ids;
 };
 
 struct org_department_in {
-    const char *code;              /* [A-Z0-9_-]{1,32} */
-    const char *name;              /* 1..ORG_NAME_MAX code points */
-    int64_t parent_id;             /* 0 = top level; must exist and not create a cycle */
-    const char *phone;             /* NULL or "" = none; digits and " +-()#,;*" only */
-    int active;                    /* honoured on create too: pass 1 for a working department */
+    const char *code;  /* [A-Z0-9_-]{1,32} */
+    const char *name;  /* 1..ORG_NAME_MAX code points */
+    int64_t parent_id; /* 0 = top level; must exist and not create a cycle */
+    const char *phone; /* NULL or "" = none; digits and " +-()#,;*" only */
+    int active;        /* honoured on create too: pass 1 for a working department */
 };
 
 struct org_department_filter {
     enum org_active_filter active;
-    int64_t parent_id;             /* 0 = any */
-    int64_t serves_region_id;      /* 0 = any; else those serving this region or an ancestor */
+    int64_t parent_id;        /* 0 = any */
+    int64_t serves_region_id; /* 0 = any; else those serving this region or an ancestor */
 };
 
 int org_department_create(struct store_conn *c, const struct org_department_in *in, int64_t now,
@@ -208,8 +208,7 @@ int org_department_get_by_code(struct store_conn *c, const char *code, struct ar
 
 /* Departments matching 'f' (NULL = all), ordered by code; region_ids are not filled. */
 int org_department_list(struct store_conn *c, const struct org_department_filter *f,
-                        struct arena *a, struct org_department **out, size_t *n,
-                        struct err *err);
+                        struct arena *a, struct org_department **out, size_t *n, struct err *err);
 
 /*
  * Replace every field (get, modify, pass back). The code may change (departments are
@@ -274,34 +273,34 @@ int org_sla_check(const struct org_sla *sla, struct err *err);
 
 struct org_category {
     int64_t id;
-    const char *code;              /* arena; 2, 4 or 6 digits by level */
-    const char *name;              /* arena */
-    int level;                     /* 1..3 */
-    int64_t parent_id;             /* 0 at level 1 */
-    int64_t department_id;         /* default department; 0 = inherit from the parent */
+    const char *code;      /* arena; 2, 4 or 6 digits by level */
+    const char *name;      /* arena */
+    int level;             /* 1..3 */
+    int64_t parent_id;     /* 0 at level 1 */
+    int64_t department_id; /* default department; 0 = inherit from the parent */
     enum org_urgency urgency;
-    struct org_sla sla;            /* as stored; all zero = inherited */
-    const char *keywords;          /* arena; free text for classifiers and search */
+    struct org_sla sla;   /* as stored; all zero = inherited */
+    const char *keywords; /* arena; free text for classifiers and search */
     int active;
     int64_t created_at;
     int64_t updated_at;
 };
 
 struct org_category_in {
-    const char *code;              /* level*2 digits, the parent's code as prefix; immutable */
-    const char *name;              /* 1..ORG_NAME_MAX code points */
-    int level;                     /* 1..3, the parent's plus one; immutable */
-    int64_t parent_id;             /* 0 at level 1; immutable */
-    int64_t department_id;         /* 0 or an existing, active department */
+    const char *code;      /* level*2 digits, the parent's code as prefix; immutable */
+    const char *name;      /* 1..ORG_NAME_MAX code points */
+    int level;             /* 1..3, the parent's plus one; immutable */
+    int64_t parent_id;     /* 0 at level 1; immutable */
+    int64_t department_id; /* 0 or an existing, active department */
     enum org_urgency urgency;
     struct org_sla sla;
-    const char *keywords;          /* NULL = "" */
-    int active;                    /* honoured on create; active needs an active parent */
+    const char *keywords; /* NULL = "" */
+    int active;           /* honoured on create; active needs an active parent */
 };
 
 struct org_category_filter {
-    int level;                     /* 0 = any */
-    int64_t parent_id;             /* 0 = any */
+    int level;         /* 0 = any */
+    int64_t parent_id; /* 0 = any */
     enum org_active_filter active;
 };
 
@@ -313,8 +312,8 @@ int org_category_get_by_code(struct store_conn *c, const char *code, struct aren
                              struct org_category *out, struct err *err);
 
 /* Categories matching 'f' (NULL = all), ordered by code (parents before children). */
-int org_category_list(struct store_conn *c, const struct org_category_filter *f,
-                      struct arena *a, struct org_category **out, size_t *n, struct err *err);
+int org_category_list(struct store_conn *c, const struct org_category_filter *f, struct arena *a,
+                      struct org_category **out, size_t *n, struct err *err);
 
 /*
  * Replace the mutable fields (name, department, urgency, SLA, keywords, active). code, level
@@ -347,11 +346,11 @@ int org_category_department(struct store_conn *c, int64_t id, int64_t *departmen
 
 /* The weekly pattern stored in calendar_settings. */
 struct org_calendar_settings {
-    int utc_offset_min;                        /* -720..840 */
-    unsigned week_mask;                        /* bit 0 = Sunday ... bit 6 = Saturday; non-zero */
-    int nperiods;                              /* 1..CAL_MAX_PERIODS */
+    int utc_offset_min; /* -720..840 */
+    unsigned week_mask; /* bit 0 = Sunday ... bit 6 = Saturday; non-zero */
+    int nperiods;       /* 1..CAL_MAX_PERIODS */
     struct cal_period periods[CAL_MAX_PERIODS];
-    int64_t updated_at;                        /* 0 while the defaults are in force */
+    int64_t updated_at; /* 0 while the defaults are in force */
 };
 
 /* Mon-Fri, 09:00-12:00 and 13:30-17:30, UTC+8: what applies while no settings are stored. */
@@ -376,8 +375,7 @@ int org_calendar_periods_parse(const char *text, struct cal_period *out, int max
 
 #define ORG_PERIODS_TEXT_MAX (CAL_MAX_PERIODS * 12 + 1)
 /* The canonical text ("09:00-12:00,13:30-17:30"); the inverse of the parser. */
-void org_calendar_periods_format(const struct cal_period *p, int n,
-                                 char out[ORG_PERIODS_TEXT_MAX]);
+void org_calendar_periods_format(const struct cal_period *p, int n, char out[ORG_PERIODS_TEXT_MAX]);
 
 /* Strict "YYYY-MM-DD" (years 1970..2999, real dates only) to days since 1970-01-01:
  * 0, or -1 if malformed. */
@@ -392,9 +390,9 @@ int org_calendar_day_kind_from_name(const char *name);
 
 /* A date override (calendar_days has no timestamps: the audit log records who set it). */
 struct org_calendar_day {
-    const char *day;               /* arena; "YYYY-MM-DD" */
+    const char *day; /* arena; "YYYY-MM-DD" */
     enum cal_day_kind kind;
-    const char *name;              /* arena; "" when none, e.g. "春节" */
+    const char *name; /* arena; "" when none, e.g. "春节" */
 };
 
 /* Insert or replace the override of one local date (fields "day", "kind", "name"). */

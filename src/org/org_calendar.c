@@ -18,7 +18,7 @@ void org_calendar_settings_default(struct org_calendar_settings *s)
 {
     memset(s, 0, sizeof(*s));
     s->utc_offset_min = 480;
-    s->week_mask = 0x3e;    /* Monday..Friday */
+    s->week_mask = 0x3e; /* Monday..Friday */
     s->nperiods = 2;
     s->periods[0] = (struct cal_period){9 * 60, 12 * 60};
     s->periods[1] = (struct cal_period){13 * 60 + 30, 17 * 60 + 30};
@@ -32,8 +32,7 @@ static int check_periods(const struct cal_period *p, int n, struct err *err)
     for (int i = 0; i < n; i++) {
         if (p[i].start_min < 0 || p[i].end_min > 1440 || p[i].start_min >= p[i].end_min)
             return err_field(err, ERR_BAD_REQUEST, "periods",
-                             "working period %d must end after it starts, within the day",
-                             i + 1);
+                             "working period %d must end after it starts, within the day", i + 1);
         if (i > 0 && p[i].start_min < p[i - 1].end_min)
             return err_field(err, ERR_BAD_REQUEST, "periods",
                              "working periods must be in order and must not overlap");
@@ -99,8 +98,7 @@ int org_calendar_periods_parse(const char *text, struct cal_period *out, int max
     return 0;
 }
 
-void org_calendar_periods_format(const struct cal_period *p, int n,
-                                 char out[ORG_PERIODS_TEXT_MAX])
+void org_calendar_periods_format(const struct cal_period *p, int n, char out[ORG_PERIODS_TEXT_MAX])
 {
     size_t len = 0;
     out[0] = '\0';
@@ -165,7 +163,8 @@ int org_calendar_settings_get(struct store_conn *c, struct org_calendar_settings
     int rc;
 
     org_calendar_settings_default(out);
-    if ((rc = store_prepare(c, "SELECT utc_offset_min, week_mask, periods, updated_at"
+    if ((rc = store_prepare(c,
+                            "SELECT utc_offset_min, week_mask, periods, updated_at"
                             " FROM calendar_settings WHERE id = 1",
                             STORE_NO_ARGS, &s, err)) < 0)
         goto out;
@@ -196,7 +195,8 @@ int org_calendar_settings_set(struct store_conn *c, const struct org_calendar_se
     if ((rc = org_calendar_settings_check(s, err)) < 0)
         return rc;
     org_calendar_periods_format(s->periods, s->nperiods, text);
-    changed = store_run(c, "INSERT INTO calendar_settings (id, utc_offset_min, week_mask, periods,"
+    changed = store_run(c,
+                        "INSERT INTO calendar_settings (id, utc_offset_min, week_mask, periods,"
                         " updated_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                         " utc_offset_min = excluded.utc_offset_min,"
                         " week_mask = excluded.week_mask, periods = excluded.periods,"
@@ -228,7 +228,8 @@ int org_calendar_day_set(struct store_conn *c, const char *day, enum cal_day_kin
         return err_field(err, ERR_BAD_REQUEST, "kind", "kind must be holiday or workday");
     if ((rc = org_check_text(name, "name", ORG_DAY_NAME_MAX, 0, err)) < 0)
         return rc;
-    changed = store_run(c, "INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)"
+    changed = store_run(c,
+                        "INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)"
                         " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind,"
                         " name = excluded.name",
                         STORE_ARGS(store_text(day), store_text(org_calendar_day_kind_name(kind)),
@@ -244,8 +245,8 @@ int org_calendar_day_delete(struct store_conn *c, const char *day, struct err *e
 
     if ((rc = check_day(day, "day", err)) < 0)
         return rc;
-    changed = store_run(c, "DELETE FROM calendar_days WHERE day = ?",
-                        STORE_ARGS(store_text(day)), err);
+    changed =
+        store_run(c, "DELETE FROM calendar_days WHERE day = ?", STORE_ARGS(store_text(day)), err);
     if (changed < 0)
         return (int)changed;
     if (changed == 0)
@@ -264,11 +265,12 @@ int org_calendar_day_list(struct store_conn *c, const char *from, const char *to
         (to && (rc = check_day(to, "to", err)) < 0))
         goto out;
     /* ISO dates sort as text, so the bounds are plain string comparisons. */
-    if ((rc = store_prepare(c, "SELECT day, kind, name FROM calendar_days"
-                            " WHERE day >= ? AND day <= ? ORDER BY day",
-                            STORE_ARGS(store_text(from ? from : "0000-00-00"),
-                                       store_text(to ? to : "9999-99-99")),
-                            &s, err)) < 0)
+    if ((rc = store_prepare(
+             c,
+             "SELECT day, kind, name FROM calendar_days"
+             " WHERE day >= ? AND day <= ? ORDER BY day",
+             STORE_ARGS(store_text(from ? from : "0000-00-00"), store_text(to ? to : "9999-99-99")),
+             &s, err)) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1) {
         struct org_calendar_day *d = vec_push(&v);

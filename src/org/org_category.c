@@ -47,8 +47,7 @@ int org_sla_check(const struct org_sla *sla, struct err *err)
     if (sla->reply < 0 || sla->reply > SLA_MAX)
         return err_field(err, ERR_BAD_REQUEST, "sla_reply", "sla_reply must be 0..%d", SLA_MAX);
     if (sla->resolve < 0 || sla->resolve > SLA_MAX)
-        return err_field(err, ERR_BAD_REQUEST, "sla_resolve", "sla_resolve must be 0..%d",
-                         SLA_MAX);
+        return err_field(err, ERR_BAD_REQUEST, "sla_resolve", "sla_resolve must be 0..%d", SLA_MAX);
     if (sla->reply < sla->sign)
         return err_field(err, ERR_BAD_REQUEST, "sla_reply",
                          "sla_reply (%d) must not be less than sla_sign (%d)", sla->reply,
@@ -111,7 +110,8 @@ struct brief {
 static int get_brief(struct store_conn *c, int64_t id, struct brief *b, struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_prepare(c, "SELECT code, level, coalesce(parent_id, 0), coalesce(department_id, 0),"
+    int rc = store_prepare(c,
+                           "SELECT code, level, coalesce(parent_id, 0), coalesce(department_id, 0),"
                            " active FROM categories WHERE id = ?",
                            STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
@@ -140,8 +140,8 @@ static int check_department(struct store_conn *c, int64_t id, struct err *err)
     int rc;
     if (!id)
         return 0;
-    rc = store_one_i64(c, "SELECT active FROM departments WHERE id = ?",
-                       STORE_ARGS(store_i64(id)), &active, err);
+    rc = store_one_i64(c, "SELECT active FROM departments WHERE id = ?", STORE_ARGS(store_i64(id)),
+                       &active, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -154,14 +154,13 @@ static int check_department(struct store_conn *c, int64_t id, struct err *err)
 }
 
 /* Deactivate the category coded 'code' and everything beneath it. */
-static int deactivate_subtree(struct store_conn *c, const char *code, int64_t now,
-                              struct err *err)
+static int deactivate_subtree(struct store_conn *c, const char *code, int64_t now, struct err *err)
 {
-    int64_t changed = store_run(c, "UPDATE categories SET active = 0, updated_at = ?"
-                                " WHERE active = 1 AND substr(code, 1, ?) = ?",
-                                STORE_ARGS(store_i64(now), store_i64((int)strlen(code)),
-                                           store_text(code)),
-                                err);
+    int64_t changed =
+        store_run(c,
+                  "UPDATE categories SET active = 0, updated_at = ?"
+                  " WHERE active = 1 AND substr(code, 1, ?) = ?",
+                  STORE_ARGS(store_i64(now), store_i64((int)strlen(code)), store_text(code)), err);
     return changed < 0 ? (int)changed : 0;
 }
 
@@ -178,8 +177,7 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
         return rc;
     if (in->level == 1) {
         if (in->parent_id != 0)
-            return err_field(err, ERR_BAD_REQUEST, "parent_id",
-                             "a level-1 category has no parent");
+            return err_field(err, ERR_BAD_REQUEST, "parent_id", "a level-1 category has no parent");
     } else {
         if (in->parent_id <= 0)
             return err_field(err, ERR_BAD_REQUEST, "parent_id",
@@ -192,8 +190,8 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
             return rc;
         if (parent.level != in->level - 1)
             return err_field(err, ERR_BAD_REQUEST, "level",
-                             "a level-%d category cannot be placed under a level-%d one",
-                             in->level, parent.level);
+                             "a level-%d category cannot be placed under a level-%d one", in->level,
+                             parent.level);
         if (strncmp(in->code, parent.code, strlen(parent.code)) != 0)
             return err_field(err, ERR_BAD_REQUEST, "code",
                              "code '%s' does not start with its parent's code '%s'", in->code,
@@ -210,20 +208,21 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "code", "category code '%s' already exists", in->code);
 
-    rc = store_one_i64(c, "INSERT INTO categories (code, name, level, parent_id, department_id,"
-                       " urgency, sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active,"
-                       " created_at, updated_at)"
-                       " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                       " RETURNING id",
-                       STORE_ARGS(store_text(in->code), store_text(in->name), store_i64(in->level),
-                                  store_i64(in->parent_id), store_i64(in->department_id),
-                                  store_text(org_urgency_name(in->urgency)),
-                                  store_i64(in->sla.sign), store_i64(in->sla.reply),
-                                  store_i64(in->sla.resolve),
-                                  store_text(cal_unit_name(in->sla.unit)),
-                                  store_text(in->keywords ? in->keywords : ""),
-                                  store_i64(in->active), store_i64(now), store_i64(now)),
-                       &id, err);
+    rc =
+        store_one_i64(c,
+                      "INSERT INTO categories (code, name, level, parent_id, department_id,"
+                      " urgency, sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active,"
+                      " created_at, updated_at)"
+                      " VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                      " RETURNING id",
+                      STORE_ARGS(store_text(in->code), store_text(in->name), store_i64(in->level),
+                                 store_i64(in->parent_id), store_i64(in->department_id),
+                                 store_text(org_urgency_name(in->urgency)), store_i64(in->sla.sign),
+                                 store_i64(in->sla.reply), store_i64(in->sla.resolve),
+                                 store_text(cal_unit_name(in->sla.unit)),
+                                 store_text(in->keywords ? in->keywords : ""),
+                                 store_i64(in->active), store_i64(now), store_i64(now)),
+                      &id, err);
     if (rc < 0)
         return org_conflict(rc, err, "category conflicts with an existing record");
     if (rc == 0)
@@ -232,8 +231,8 @@ int org_category_create(struct store_conn *c, const struct org_category_in *in, 
     return 0;
 }
 
-#define CATEGORY_COLS                                                                         \
-    "id, code, name, level, coalesce(parent_id, 0), coalesce(department_id, 0), urgency,"     \
+#define CATEGORY_COLS                                                                              \
+    "id, code, name, level, coalesce(parent_id, 0), coalesce(department_id, 0), urgency,"          \
     " sla_sign, sla_reply, sla_resolve, sla_unit, keywords, active, created_at, updated_at"
 
 static void read_row(struct store_stmt *s, struct arena *a, void *slot)
@@ -285,8 +284,8 @@ int org_category_get_by_code(struct store_conn *c, const char *code, struct aren
     return fetch(c, 0, code, a, out, err);
 }
 
-int org_category_list(struct store_conn *c, const struct org_category_filter *f,
-                      struct arena *a, struct org_category **out, size_t *n, struct err *err)
+int org_category_list(struct store_conn *c, const struct org_category_filter *f, struct arena *a,
+                      struct org_category **out, size_t *n, struct err *err)
 {
     static const struct org_category_filter all = {0};
     void *p;
@@ -297,14 +296,16 @@ int org_category_list(struct store_conn *c, const struct org_category_filter *f,
     if (f->level < 0 || f->level > 3)
         return err_field(err, ERR_BAD_REQUEST, "level", "level must be 1, 2 or 3");
     if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY)
-        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
-    rc = org_read_all(c, "SELECT " CATEGORY_COLS " FROM categories"
-                       " WHERE (? = 0 OR level = ?) AND (? = 0 OR parent_id = ?)"
-                       " AND (? = 0 OR active = ?) ORDER BY code",
-                       STORE_ARGS(store_i64(f->level), store_i64(f->level), store_i64(f->parent_id),
-                                  store_i64(f->parent_id), store_i64((int)f->active),
-                                  store_i64(f->active == ORG_ACTIVE_ONLY)),
-                       sizeof(**out), read_row, a, &p, n, err);
+        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d",
+                         (int)f->active);
+    rc = org_read_all(c,
+                      "SELECT " CATEGORY_COLS " FROM categories"
+                      " WHERE (? = 0 OR level = ?) AND (? = 0 OR parent_id = ?)"
+                      " AND (? = 0 OR active = ?) ORDER BY code",
+                      STORE_ARGS(store_i64(f->level), store_i64(f->level), store_i64(f->parent_id),
+                                 store_i64(f->parent_id), store_i64((int)f->active),
+                                 store_i64(f->active == ORG_ACTIVE_ONLY)),
+                      sizeof(**out), read_row, a, &p, n, err);
     if (rc == 0)
         *out = p;
     return rc;
@@ -340,17 +341,18 @@ int org_category_update(struct store_conn *c, int64_t id, const struct org_categ
             return err_field(err, ERR_BAD_REQUEST, "active", "parent category '%s' is inactive",
                              parent.code);
     }
-    changed = store_run(c, "UPDATE categories SET name = ?, department_id = NULLIF(?, 0),"
-                        " urgency = ?, sla_sign = ?, sla_reply = ?, sla_resolve = ?,"
-                        " sla_unit = ?, keywords = ?, active = ?, updated_at = ? WHERE id = ?",
-                        STORE_ARGS(store_text(in->name), store_i64(in->department_id),
-                                   store_text(org_urgency_name(in->urgency)),
-                                   store_i64(in->sla.sign), store_i64(in->sla.reply),
-                                   store_i64(in->sla.resolve),
-                                   store_text(cal_unit_name(in->sla.unit)),
-                                   store_text(in->keywords ? in->keywords : ""),
-                                   store_i64(in->active), store_i64(now), store_i64(id)),
-                        err);
+    changed =
+        store_run(c,
+                  "UPDATE categories SET name = ?, department_id = NULLIF(?, 0),"
+                  " urgency = ?, sla_sign = ?, sla_reply = ?, sla_resolve = ?,"
+                  " sla_unit = ?, keywords = ?, active = ?, updated_at = ? WHERE id = ?",
+                  STORE_ARGS(store_text(in->name), store_i64(in->department_id),
+                             store_text(org_urgency_name(in->urgency)), store_i64(in->sla.sign),
+                             store_i64(in->sla.reply), store_i64(in->sla.resolve),
+                             store_text(cal_unit_name(in->sla.unit)),
+                             store_text(in->keywords ? in->keywords : ""), store_i64(in->active),
+                             store_i64(now), store_i64(id)),
+                  err);
     if (changed < 0)
         return org_conflict((int)changed, err, "category conflicts with an existing record");
     if (!in->active && cur.active)
@@ -380,7 +382,8 @@ int org_category_sla(struct store_conn *c, int64_t id, struct org_sla *out, int6
             rc = err_set(err, ERR_INTEGRITY, "categories above %lld form a loop", (long long)id);
             goto out;
         }
-        if ((rc = store_prepare(c, "SELECT coalesce(parent_id, 0), sla_sign, sla_reply, sla_resolve,"
+        if ((rc = store_prepare(c,
+                                "SELECT coalesce(parent_id, 0), sla_sign, sla_reply, sla_resolve,"
                                 " sla_unit FROM categories WHERE id = ?",
                                 STORE_ARGS(store_i64(cur)), &s, err)) < 0)
             goto out;

@@ -18,7 +18,7 @@
 #define MAX_DEPTH 64
 
 /* "Does region r's subtree hold region t": the SQL form of org_region_code_in_subtree(). */
-#define R_COVERS_T \
+#define R_COVERS_T                                                                                 \
     "(r.id = t.id OR (length(r.code) <= 12 AND substr(t.code, 1, length(r.code)) = r.code))"
 
 #define DEPT_COLS "id, code, name, coalesce(parent_id, 0), phone, active, created_at, updated_at"
@@ -126,8 +126,7 @@ static int check_parent(struct store_conn *c, int64_t id, int64_t parent_id, str
             return rc;
         if (rc == 0)
             return depth == 0 ? err_field(err, ERR_BAD_REQUEST, "parent_id",
-                                          "parent department %lld not found",
-                                          (long long)parent_id)
+                                          "parent department %lld not found", (long long)parent_id)
                               : err_set(err, ERR_INTEGRITY, "department %lld has a missing parent",
                                         (long long)parent_id);
     }
@@ -152,20 +151,22 @@ static int check_deactivate(struct store_conn *c, int64_t id, const char *code, 
     int64_t count = 0;
     int rc;
 
-    if ((rc = store_one_i64(c, "SELECT count(*) FROM categories"
+    if ((rc = store_one_i64(c,
+                            "SELECT count(*) FROM categories"
                             " WHERE department_id = ? AND active = 1",
                             STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
         return err_set(err, ERR_CONFLICT,
-                       "department '%s' is the default department of %lld active categories",
-                       code, (long long)count);
-    if ((rc = store_one_i64(c, "SELECT count(*) FROM departments WHERE parent_id = ? AND active = 1",
-                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
+                       "department '%s' is the default department of %lld active categories", code,
+                       (long long)count);
+    if ((rc =
+             store_one_i64(c, "SELECT count(*) FROM departments WHERE parent_id = ? AND active = 1",
+                           STORE_ARGS(store_i64(id)), &count, err)) < 0)
         return rc;
     if (count > 0)
-        return err_set(err, ERR_CONFLICT, "department '%s' has %lld active child departments",
-                       code, (long long)count);
+        return err_set(err, ERR_CONFLICT, "department '%s' has %lld active child departments", code,
+                       (long long)count);
     return 0;
 }
 
@@ -181,7 +182,8 @@ int org_department_create(struct store_conn *c, const struct org_department_in *
         return rc;
     if ((rc = check_code_free(c, in->code, 0, err)) < 0)
         return rc;
-    rc = store_one_i64(c, "INSERT INTO departments (code, name, parent_id, phone, active,"
+    rc = store_one_i64(c,
+                       "INSERT INTO departments (code, name, parent_id, phone, active,"
                        " created_at, updated_at) VALUES (?, ?, NULLIF(?, 0), ?, ?, ?, ?)"
                        " RETURNING id",
                        STORE_ARGS(store_text(in->code), store_text(in->name),
@@ -204,14 +206,15 @@ int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, in
     int64_t found;
     int rc;
 
-    if ((rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?",
-                            STORE_ARGS(store_i64(id)), &found, err)) < 0)
+    if ((rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?", STORE_ARGS(store_i64(id)),
+                            &found, err)) < 0)
         goto out;
     if (rc == 0) {
         rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
         goto out;
     }
-    if ((rc = store_prepare(c, "SELECT region_id FROM department_regions WHERE department_id = ?"
+    if ((rc = store_prepare(c,
+                            "SELECT region_id FROM department_regions WHERE department_id = ?"
                             " ORDER BY region_id",
                             STORE_ARGS(store_i64(id)), &s, err)) < 0)
         goto out;
@@ -236,8 +239,8 @@ static int fetch(struct store_conn *c, int64_t id, const char *code, struct aren
 
     if (code)
         rc = org_read_one(c, "SELECT " DEPT_COLS " FROM departments WHERE code = ?",
-                          STORE_ARGS(store_text(code)), sizeof(*out), read_row, a, out, "department",
-                          id, code, err);
+                          STORE_ARGS(store_text(code)), sizeof(*out), read_row, a, out,
+                          "department", id, code, err);
     else
         rc = org_read_one(c, "SELECT " DEPT_COLS " FROM departments WHERE id = ?",
                           STORE_ARGS(store_i64(id)), sizeof(*out), read_row, a, out, "department",
@@ -263,8 +266,7 @@ int org_department_get_by_code(struct store_conn *c, const char *code, struct ar
 }
 
 int org_department_list(struct store_conn *c, const struct org_department_filter *f,
-                        struct arena *a, struct org_department **out, size_t *n,
-                        struct err *err)
+                        struct arena *a, struct org_department **out, size_t *n, struct err *err)
 {
     static const struct org_department_filter all = {0};
     void *p;
@@ -273,18 +275,19 @@ int org_department_list(struct store_conn *c, const struct org_department_filter
     if (!f)
         f = &all;
     if (f->active < ORG_ACTIVE_ANY || f->active > ORG_INACTIVE_ONLY)
-        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d", (int)f->active);
-    rc = org_read_all(c, "SELECT " DEPT_COLS " FROM departments d"
-                       " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
-                       " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
-                       " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
-                       " WHERE dr.department_id = d.id AND " R_COVERS_T "))"
-                       " ORDER BY d.code",
-                       STORE_ARGS(store_i64((int)f->active),
-                                  store_i64(f->active == ORG_ACTIVE_ONLY), store_i64(f->parent_id),
-                                  store_i64(f->parent_id), store_i64(f->serves_region_id),
-                                  store_i64(f->serves_region_id)),
-                       sizeof(**out), read_row, a, &p, n, err);
+        return err_field(err, ERR_BAD_REQUEST, "active", "unknown active filter %d",
+                         (int)f->active);
+    rc = org_read_all(c,
+                      "SELECT " DEPT_COLS " FROM departments d"
+                      " WHERE (? = 0 OR d.active = ?) AND (? = 0 OR d.parent_id = ?)"
+                      " AND (? = 0 OR EXISTS (SELECT 1 FROM department_regions dr"
+                      " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
+                      " WHERE dr.department_id = d.id AND " R_COVERS_T "))"
+                      " ORDER BY d.code",
+                      STORE_ARGS(store_i64((int)f->active), store_i64(f->active == ORG_ACTIVE_ONLY),
+                                 store_i64(f->parent_id), store_i64(f->parent_id),
+                                 store_i64(f->serves_region_id), store_i64(f->serves_region_id)),
+                      sizeof(**out), read_row, a, &p, n, err);
     if (rc == 0)
         *out = p;
     return rc;
@@ -307,7 +310,8 @@ int org_department_update(struct store_conn *c, int64_t id, const struct org_dep
         return rc;
     if (active && !in->active && (rc = check_deactivate(c, id, code, err)) < 0)
         return rc;
-    changed = store_run(c, "UPDATE departments SET code = ?, name = ?, parent_id = NULLIF(?, 0),"
+    changed = store_run(c,
+                        "UPDATE departments SET code = ?, name = ?, parent_id = NULLIF(?, 0),"
                         " phone = ?, active = ?, updated_at = ? WHERE id = ?",
                         STORE_ARGS(store_text(in->code), store_text(in->name),
                                    store_i64(in->parent_id), store_text(in->phone ? in->phone : ""),
@@ -361,8 +365,7 @@ int org_department_purge(struct store_conn *c, int64_t id, struct err *err)
     /* department_regions rows cascade; later tables (cases...) are caught by foreign keys. */
     changed = store_run(c, "DELETE FROM departments WHERE id = ?", STORE_ARGS(store_i64(id)), err);
     if (changed < 0) {
-        snprintf(what, sizeof(what), "department '%s' is still referenced by other records",
-                 code);
+        snprintf(what, sizeof(what), "department '%s' is still referenced by other records", code);
         return org_conflict((int)changed, err, what);
     }
     return 0;
@@ -412,7 +415,8 @@ int org_department_set_regions(struct store_conn *c, int64_t id, const int64_t *
         goto out;
     }
     for (size_t i = 0; i < m; i++) {
-        if ((changed = store_run(c, "INSERT INTO department_regions (department_id, region_id)"
+        if ((changed = store_run(c,
+                                 "INSERT INTO department_regions (department_id, region_id)"
                                  " VALUES (?, ?)",
                                  STORE_ARGS(store_i64(id), store_i64(ids[i])), err)) < 0) {
             rc = (int)changed;
@@ -434,7 +438,8 @@ int org_department_serves_region(struct store_conn *c, int64_t department_id, in
                                  struct err *err)
 {
     int64_t count = 0;
-    int rc = store_one_i64(c, "SELECT count(*) FROM department_regions dr"
+    int rc = store_one_i64(c,
+                           "SELECT count(*) FROM department_regions dr"
                            " JOIN regions r ON r.id = dr.region_id JOIN regions t ON t.id = ?"
                            " WHERE dr.department_id = ? AND " R_COVERS_T,
                            STORE_ARGS(store_i64(region_id), store_i64(department_id)), &count, err);

@@ -17,8 +17,7 @@ struct store_conn;
  * Check a text field: valid UTF-8, no control characters, at most 'max_cp' code points and,
  * when 'required', not empty or blank. NULL counts as "". ERR_BAD_REQUEST naming 'field'.
  */
-int org_check_text(const char *s, const char *field, size_t max_cp, int required,
-                   struct err *err);
+int org_check_text(const char *s, const char *field, size_t max_cp, int required, struct err *err);
 
 /*
  * The store reports any constraint failure as ERR_CONFLICT with the driver's text; rewrite

@@ -120,8 +120,8 @@ static int check_boundary(const char *boundary, struct err *err)
 }
 
 /* Columns read by read_row(); the boundary is fetched only when the first '?' is 1. */
-#define REGION_COLS                                                                            \
-    "id, code, name, level, coalesce(parent_id, 0), created_at, updated_at,"                   \
+#define REGION_COLS                                                                                \
+    "id, code, name, level, coalesce(parent_id, 0), created_at, updated_at,"                       \
     " CASE WHEN ? = 1 THEN boundary ELSE NULL END"
 
 static void read_row(struct store_stmt *s, struct arena *a, void *slot)
@@ -225,7 +225,8 @@ int org_region_create(struct store_conn *c, const struct org_region_in *in, int6
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "code", "region code '%s' already exists", in->code);
 
-    rc = store_one_i64(c, "INSERT INTO regions (code, name, level, parent_id, boundary, created_at,"
+    rc = store_one_i64(c,
+                       "INSERT INTO regions (code, name, level, parent_id, boundary, created_at,"
                        " updated_at) VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?) RETURNING id",
                        STORE_ARGS(store_text(in->code), store_text(in->name),
                                   store_text(level_names[in->level]), store_i64(in->parent_id),
@@ -252,25 +253,26 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
     if (f->level && !org_region_level_name(f->level)[0])
         return err_field(err, ERR_BAD_REQUEST, "level", "unknown region level %d", (int)f->level);
     /* One fixed statement for every filter combination: a zero parameter disables its test. */
-    rc = org_read_all(c, "SELECT " REGION_COLS " FROM regions r"
-                       " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
-                       " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
-                       " (w.id = r.id OR (length(w.code) <= 12 AND"
-                       " substr(r.code, 1, length(w.code)) = w.code))))"
-                       " ORDER BY r.code",
-                       STORE_ARGS(store_i64(f->with_boundary ? 1 : 0), store_i64(f->parent_id),
-                                  store_i64(f->parent_id),
-                                  store_text(org_region_level_name(f->level)),
-                                  store_text(org_region_level_name(f->level)),
-                                  store_i64(f->within_id), store_i64(f->within_id)),
-                       sizeof(**out), read_row, a, &p, n, err);
+    rc = org_read_all(c,
+                      "SELECT " REGION_COLS " FROM regions r"
+                      " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
+                      " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
+                      " (w.id = r.id OR (length(w.code) <= 12 AND"
+                      " substr(r.code, 1, length(w.code)) = w.code))))"
+                      " ORDER BY r.code",
+                      STORE_ARGS(store_i64(f->with_boundary ? 1 : 0), store_i64(f->parent_id),
+                                 store_i64(f->parent_id),
+                                 store_text(org_region_level_name(f->level)),
+                                 store_text(org_region_level_name(f->level)),
+                                 store_i64(f->within_id), store_i64(f->within_id)),
+                      sizeof(**out), read_row, a, &p, n, err);
     if (rc == 0)
         *out = p;
     return rc;
 }
 
-int org_region_update(struct store_conn *c, int64_t id, const struct org_region_in *in,
-                      int64_t now, struct err *err)
+int org_region_update(struct store_conn *c, int64_t id, const struct org_region_in *in, int64_t now,
+                      struct err *err)
 {
     struct store_stmt *s = NULL;
     int64_t changed;
@@ -280,7 +282,8 @@ int org_region_update(struct store_conn *c, int64_t id, const struct org_region_
         return rc;
     if ((rc = check_boundary(in->boundary, err)) < 0)
         return rc;
-    if ((rc = store_prepare(c, "SELECT code, level, coalesce(parent_id, 0) FROM regions WHERE id = ?",
+    if ((rc = store_prepare(c,
+                            "SELECT code, level, coalesce(parent_id, 0) FROM regions WHERE id = ?",
                             STORE_ARGS(store_i64(id)), &s, err)) < 0)
         goto out;
     if ((rc = store_step(s, err)) < 0)
@@ -303,11 +306,12 @@ int org_region_update(struct store_conn *c, int64_t id, const struct org_region_
     }
     store_done(s);
     s = NULL;
-    changed = store_run(c, "UPDATE regions SET name = ?, boundary = ?, updated_at = ? WHERE id = ?",
-                        STORE_ARGS(store_text(in->name),
-                                   store_text((in->boundary && *in->boundary) ? in->boundary : NULL),
-                                   store_i64(now), store_i64(id)),
-                        err);
+    changed =
+        store_run(c, "UPDATE regions SET name = ?, boundary = ?, updated_at = ? WHERE id = ?",
+                  STORE_ARGS(store_text(in->name),
+                             store_text((in->boundary && *in->boundary) ? in->boundary : NULL),
+                             store_i64(now), store_i64(id)),
+                  err);
     rc = changed < 0 ? (int)changed : 0;
 out:
     store_done(s);
@@ -341,8 +345,8 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err)
         return err_set(err, ERR_CONFLICT, "region '%s' is served by %lld departments", code,
                        (long long)count);
     /* Tables added later (cases...) are caught by their foreign keys. */
-    int64_t changed = store_run(c, "DELETE FROM regions WHERE id = ?",
-                                STORE_ARGS(store_i64(id)), err);
+    int64_t changed =
+        store_run(c, "DELETE FROM regions WHERE id = ?", STORE_ARGS(store_i64(id)), err);
     if (changed < 0) {
         char what[ERR_MSG_MAX];
         snprintf(what, sizeof(what), "region '%s' is still referenced by other records", code);
@@ -354,7 +358,8 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err)
 int org_region_in_subtree(struct store_conn *c, int64_t id, int64_t ancestor_id, struct err *err)
 {
     struct store_stmt *s = NULL;
-    int rc = store_prepare(c, "SELECT a.code, b.code FROM regions a, regions b"
+    int rc = store_prepare(c,
+                           "SELECT a.code, b.code FROM regions a, regions b"
                            " WHERE a.id = ? AND b.id = ?",
                            STORE_ARGS(store_i64(id), store_i64(ancestor_id)), &s, err);
     if (rc < 0)

@@ -11,8 +11,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 
-int org_check_text(const char *s, const char *field, size_t max_cp, int required,
-                   struct err *err)
+int org_check_text(const char *s, const char *field, size_t max_cp, int required, struct err *err)
 {
     size_t n;
     int blank = 1;
@@ -26,8 +25,7 @@ int org_check_text(const char *s, const char *field, size_t max_cp, int required
         unsigned char ch = (unsigned char)s[i];
         /* Tabs and newlines too: these are one-line labels shown in lists and exports. */
         if (ch < 0x20 || ch == 0x7f)
-            return err_field(err, ERR_BAD_REQUEST, field, "%s contains a control character",
-                             field);
+            return err_field(err, ERR_BAD_REQUEST, field, "%s contains a control character", field);
         if (ch != ' ')
             blank = 0;
     }
@@ -50,7 +48,7 @@ struct read_ctx {
     org_read_fn *read;
     struct arena *a;
     size_t size;
-    unsigned char *p;   /* org_read_one: the record; org_read_all: the records so far (heap) */
+    unsigned char *p; /* org_read_one: the record; org_read_all: the records so far (heap) */
     size_t n, cap;
 };
 

@@ -20,7 +20,7 @@ struct store {
     struct store_options opt;
     char *path;
     pthread_key_t key;
-    pthread_mutex_t lock;               /* guards 'conns' */
+    pthread_mutex_t lock; /* guards 'conns' */
     struct store_conn_base *conns;
     int schema_version;
     _Atomic uint64_t db_ns;
@@ -84,8 +84,8 @@ int store_conn(struct store *st, struct store_conn **out, struct err *err)
 
 /* A miscounted argument list would leave parameters unbound (NULL) or be refused only by
  * the backend's bind; checking the count at prepare makes every test of the statement fail. */
-static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs, struct store_stmt **out,
-                           struct err *err)
+static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs,
+                           struct store_stmt **out, struct err *err)
 {
     struct store_stmt *s = NULL;
     int rc = OPS(c)->prepare(c, sql, &s, err);
@@ -94,7 +94,8 @@ static int prepare_counted(struct store_conn *c, const char *sql, size_t nargs, 
     int want = SOPS(s)->param_count(s);
     if (want < 0 || (size_t)want != nargs) {
         store_done(s);
-        return err_set(err, ERR_INTERNAL, "%d parameters but %zu arguments for: %.60s", want, nargs, sql);
+        return err_set(err, ERR_INTERNAL, "%d parameters but %zu arguments for: %.60s", want, nargs,
+                       sql);
     }
     *out = s;
     return 0;
@@ -113,8 +114,8 @@ static int bind_one(struct store_stmt *s, int idx, const struct store_arg *a)
     return ERR_INTERNAL;
 }
 
-int store_prepare(struct store_conn *c, const char *sql, struct store_args args, struct store_stmt **out,
-                  struct err *err)
+int store_prepare(struct store_conn *c, const char *sql, struct store_args args,
+                  struct store_stmt **out, struct err *err)
 {
     struct store_stmt *s = NULL;
     int rc = prepare_counted(c, sql, args.n, &s, err);
@@ -123,8 +124,8 @@ int store_prepare(struct store_conn *c, const char *sql, struct store_args args,
     for (size_t k = 0; k < args.n; k++) {
         if (bind_one(s, (int)k + 1, &args.v[k]) < 0) {
             store_done(s);
-            return err_set(err, ERR_INTERNAL, "cannot bind parameter %zu ('%c') of: %.60s", k + 1, args.v[k].type,
-                           sql);
+            return err_set(err, ERR_INTERNAL, "cannot bind parameter %zu ('%c') of: %.60s", k + 1,
+                           args.v[k].type, sql);
         }
     }
     *out = s;
@@ -138,7 +139,8 @@ int64_t store_run(struct store_conn *c, const char *sql, struct store_args args,
 }
 
 /* Steps 's' to the end (or 'limit' rows), passing rows to 'fn'; releases 's'. */
-static int64_t each_row(struct store_stmt *s, int64_t limit, store_row_fn *fn, void *ctx, struct err *err)
+static int64_t each_row(struct store_stmt *s, int64_t limit, store_row_fn *fn, void *ctx,
+                        struct err *err)
 {
     int64_t rows = 0;
     int rc = 0;
@@ -156,16 +158,16 @@ static int64_t each_row(struct store_stmt *s, int64_t limit, store_row_fn *fn, v
     return rc < 0 ? rc : rows;
 }
 
-int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
-                  struct err *err)
+int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn,
+                  void *ctx, struct err *err)
 {
     struct store_stmt *s = NULL;
     int rc = store_prepare(c, sql, args, &s, err);
     return rc < 0 ? rc : each_row(s, INT64_MAX, fn, ctx, err);
 }
 
-int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
-              struct err *err)
+int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn,
+              void *ctx, struct err *err)
 {
     struct store_stmt *s = NULL;
     int rc = store_prepare(c, sql, args, &s, err);
@@ -178,7 +180,8 @@ static int first_i64(void *ctx, struct store_stmt *row)
     return 0;
 }
 
-int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out, struct err *err)
+int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out,
+                  struct err *err)
 {
     return store_one(c, sql, args, first_i64, out, err);
 }
@@ -195,8 +198,8 @@ static int first_text(void *ctx, struct store_stmt *row)
     return 0;
 }
 
-int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a, char **out,
-                   struct err *err)
+int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a,
+                   char **out, struct err *err)
 {
     struct text_out t = {a, out};
     return store_one(c, sql, args, first_text, &t, err);
@@ -254,10 +257,22 @@ void store_rollback(struct store_conn *c)
     store_run(c, "ROLLBACK", STORE_NO_ARGS, &ignored);
 }
 
-int store_col_is_null(struct store_stmt *s, int col) { return SOPS(s)->col_is_null(s, col); }
-int64_t store_col_int(struct store_stmt *s, int col) { return SOPS(s)->col_int(s, col); }
-double store_col_real(struct store_stmt *s, int col) { return SOPS(s)->col_real(s, col); }
-const char *store_col_text(struct store_stmt *s, int col) { return SOPS(s)->col_text(s, col); }
+int store_col_is_null(struct store_stmt *s, int col)
+{
+    return SOPS(s)->col_is_null(s, col);
+}
+int64_t store_col_int(struct store_stmt *s, int col)
+{
+    return SOPS(s)->col_int(s, col);
+}
+double store_col_real(struct store_stmt *s, int col)
+{
+    return SOPS(s)->col_real(s, col);
+}
+const char *store_col_text(struct store_stmt *s, int col)
+{
+    return SOPS(s)->col_text(s, col);
+}
 const void *store_col_blob(struct store_stmt *s, int col, size_t *n)
 {
     return SOPS(s)->col_blob(s, col, n);
@@ -270,9 +285,10 @@ static int migrate(struct store *st, struct err *err)
     int rc;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
-    if ((rc = OPS(c)->exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                                     " applied_at INTEGER NOT NULL)",
+    if ((rc = OPS(c)->exec_script(c,
+                                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                  " applied_at INTEGER NOT NULL)",
                                   err)) < 0)
         return rc;
     if ((rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -285,9 +301,10 @@ static int migrate(struct store *st, struct err *err)
             return rc;
         struct clock clk = clock_real();
         if ((rc = OPS(c)->exec_script(c, m->sql, err)) < 0 ||
-            (rc = (int)store_run(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                                 STORE_ARGS(store_i64(m->version), store_text(m->name), store_i64(clock_now(&clk))),
-                                 err)) < 0) {
+            (rc = (int)store_run(
+                 c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                 STORE_ARGS(store_i64(m->version), store_text(m->name), store_i64(clock_now(&clk))),
+                 err)) < 0) {
             store_rollback(c);
             return err_set(err, rc, "migration %s failed: %s", m->name, err->msg);
         }

@@ -32,8 +32,8 @@ struct store_ops {
     int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *err);
     int (*bind_int)(struct store_stmt *s, int idx, int64_t v);
     int (*bind_real)(struct store_stmt *s, int idx, double v);
-    int (*bind_text)(struct store_stmt *s, int idx, const char *v, size_t n);   /* copied */
-    int (*bind_blob)(struct store_stmt *s, int idx, const void *v, size_t n);   /* copied */
+    int (*bind_text)(struct store_stmt *s, int idx, const char *v, size_t n); /* copied */
+    int (*bind_blob)(struct store_stmt *s, int idx, const void *v, size_t n); /* copied */
     int (*bind_null)(struct store_stmt *s, int idx);
     /* Number of parameters the statement takes (highest index), checked against the args. */
     int (*param_count)(struct store_stmt *s);
@@ -44,15 +44,15 @@ struct store_ops {
     int (*col_is_null)(struct store_stmt *s, int col);
     int64_t (*col_int)(struct store_stmt *s, int col);
     double (*col_real)(struct store_stmt *s, int col);
-    const char *(*col_text)(struct store_stmt *s, int col);   /* "" for NULL */
+    const char *(*col_text)(struct store_stmt *s, int col); /* "" for NULL */
     const void *(*col_blob)(struct store_stmt *s, int col, size_t *n);
     int64_t (*changes)(struct store_conn *c);
     int (*exec_script)(struct store_conn *c, const char *sql, struct err *err);
 };
 
 struct store_options {
-    const char *path;       /* database file */
-    int busy_timeout_ms;    /* how long a writer waits for the lock before ERR_UNAVAILABLE */
+    const char *path;    /* database file */
+    int busy_timeout_ms; /* how long a writer waits for the lock before ERR_UNAVAILABLE */
 };
 
 /* Open (creating if absent) and migrate to the newest schema. */
@@ -84,30 +84,46 @@ struct store_arg {
     char type;
     int64_t i;
     double r;
-    const char *t;      /* 't': text, NULL binds NULL */
-    const void *b;      /* 'b': blob bytes and length */
+    const char *t; /* 't': text, NULL binds NULL */
+    const void *b; /* 'b': blob bytes and length */
     size_t len;
 };
 
-static inline struct store_arg store_i64(int64_t v) { return (struct store_arg){.type = 'i', .i = v}; }
-static inline struct store_arg store_real(double v) { return (struct store_arg){.type = 'r', .r = v}; }
-static inline struct store_arg store_text(const char *v) { return (struct store_arg){.type = 't', .t = v}; }
-static inline struct store_arg store_null(void) { return (struct store_arg){.type = 'n'}; }
+static inline struct store_arg store_i64(int64_t v)
+{
+    return (struct store_arg){.type = 'i', .i = v};
+}
+static inline struct store_arg store_real(double v)
+{
+    return (struct store_arg){.type = 'r', .r = v};
+}
+static inline struct store_arg store_text(const char *v)
+{
+    return (struct store_arg){.type = 't', .t = v};
+}
+static inline struct store_arg store_null(void)
+{
+    return (struct store_arg){.type = 'n'};
+}
 static inline struct store_arg store_blob(const void *p, size_t n)
 {
     return (struct store_arg){.type = 'b', .b = p, .len = n};
 }
 /* NULL for an absent value (0 id, empty optional text). */
-static inline struct store_arg store_i64_or_null(int64_t v) { return v ? store_i64(v) : store_null(); }
+static inline struct store_arg store_i64_or_null(int64_t v)
+{
+    return v ? store_i64(v) : store_null();
+}
 
 /* A counted array of arguments, passed by value. */
 struct store_args {
     const struct store_arg *v;
     size_t n;
 };
-#define STORE_ARGS(...)                                                                       \
-    ((struct store_args){(const struct store_arg[]){__VA_ARGS__},                             \
-                         sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg)})
+#define STORE_ARGS(...)                                                                            \
+    ((struct store_args){(const struct store_arg[]){__VA_ARGS__},                                  \
+                         sizeof((const struct store_arg[]){__VA_ARGS__}) /                         \
+                             sizeof(struct store_arg)})
 #define STORE_NO_ARGS ((struct store_args){NULL, 0})
 
 /*
@@ -119,29 +135,30 @@ typedef int store_row_fn(void *ctx, struct store_stmt *row);
 
 /* Prepare and bind; the statement is ready to step (store_step), then store_done(). For
  * the rare reader that streams rows itself; prefer store_all(). */
-int store_prepare(struct store_conn *c, const char *sql, struct store_args args, struct store_stmt **out,
-                  struct err *err);
+int store_prepare(struct store_conn *c, const char *sql, struct store_args args,
+                  struct store_stmt **out, struct err *err);
 
 /* Run a statement to completion; the number of rows changed or a negative ERR_*. */
 int64_t store_run(struct store_conn *c, const char *sql, struct store_args args, struct err *err);
 
 /* Run a query and pass its first row to 'fn' (which may be NULL: "does a row exist?").
  * 1 if there was a row, 0 if none, or a negative ERR_* (the callback's, or the store's). */
-int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
-              struct err *err);
+int store_one(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn,
+              void *ctx, struct err *err);
 
 /* Run a query and pass every row to 'fn'; the number of rows passed, or a negative ERR_*. */
-int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn, void *ctx,
-                  struct err *err);
+int64_t store_all(struct store_conn *c, const char *sql, struct store_args args, store_row_fn *fn,
+                  void *ctx, struct err *err);
 
 /* The first column of the first row as an integer (count(*), an id): 1 and *out set, 0 if
  * there was no row, or a negative ERR_*. */
-int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out, struct err *err);
+int store_one_i64(struct store_conn *c, const char *sql, struct store_args args, int64_t *out,
+                  struct err *err);
 
 /* The first column of the first row as text copied into 'a' (NULL when the value is
  * NULL): 1, 0 if there was no row, or a negative ERR_*. */
-int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a, char **out,
-                   struct err *err);
+int store_one_text(struct store_conn *c, const char *sql, struct store_args args, struct arena *a,
+                   char **out, struct err *err);
 
 /* Step a statement: 1 row, 0 done, < 0 error. */
 int store_step(struct store_stmt *s, struct err *err);
@@ -178,7 +195,7 @@ extern const struct store_ops store_sqlite_ops;
 struct store_conn_base {
     const struct store_ops *ops;
     struct store *store;
-    struct store_conn_base *next;   /* the store's list of connections, for store_close() */
+    struct store_conn_base *next; /* the store's list of connections, for store_close() */
 };
 struct store_stmt_base {
     const struct store_ops *ops;
@@ -193,7 +210,7 @@ void store_account(struct store *st, uint64_t ns);
  * are not counted, so such a cache must also bound its age.
  */
 uint64_t store_commits(struct store *st);
-void store_note_commit(struct store *st);   /* for the backends */
+void store_note_commit(struct store *st); /* for the backends */
 const struct store_options *store_options(const struct store *st);
 
 #endif /* GRIDLOOP_STORE_STORE_H */

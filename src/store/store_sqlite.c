@@ -23,8 +23,8 @@ struct sq_stmt {
     char *sql;
     unsigned hash;
     int in_use;
-    int cached;                 /* 0: finalised by store_done() */
-    struct sq_stmt *next;       /* bucket chain */
+    int cached;           /* 0: finalised by store_done() */
+    struct sq_stmt *next; /* bucket chain */
 };
 
 struct sqlite_conn {
@@ -33,7 +33,7 @@ struct sqlite_conn {
     struct sq_stmt *buckets[CACHE_BUCKETS];
     int ncached;
     int busy_timeout_ms;
-    uint64_t busy_since;        /* when the current wait for a lock began */
+    uint64_t busy_since; /* when the current wait for a lock began */
 };
 
 static unsigned hash_sql(const char *s)
@@ -94,8 +94,8 @@ static int sq_conn_open(struct store *st, struct store_conn **out, struct err *e
     const struct store_options *opt = store_options(st);
     struct sqlite_conn *c = xcalloc(1, sizeof(*c));
     char *msg = NULL;
-    int rc = sqlite3_open_v2(opt->path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        opt->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = err_set(err, ERR_STORE, "cannot open database '%s': %s", opt->path,
                      c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));

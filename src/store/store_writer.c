@@ -23,11 +23,11 @@ struct store_writer {
     void *before_commit_arg;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;             /* jobs queued, or stopping */
+    pthread_cond_t wake; /* jobs queued, or stopping */
     pthread_cond_t started;
-    struct store_job *head, *tail;   /* FIFO */
+    struct store_job *head, *tail; /* FIFO */
     int stopping;
-    int start_state;                 /* 0 starting, 1 running, < 0 failed (ERR_*) */
+    int start_state; /* 0 starting, 1 running, < 0 failed (ERR_*) */
     struct err start_err;
     struct store_writer_stats stats;
 };
@@ -88,7 +88,7 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
             store_rollback(c);
             err_set(&e, rc, "the write transaction was aborted: %s", why);
         } else {
-            rc = store_commit(c, &e);   /* rolls back itself on failure */
+            rc = store_commit(c, &e); /* rolls back itself on failure */
         }
     }
     if (rc < 0) {
@@ -100,7 +100,7 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
     }
     int failed = 0;
     for (struct store_job *j = batch, *next; j; j = next) {
-        next = j->next;   /* done() may free the job */
+        next = j->next; /* done() may free the job */
         j->next = NULL;
         failed += j->rc < 0;
         j->done(j);
@@ -132,7 +132,7 @@ static void *writer_main(void *arg)
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head)
-            break;   /* stopping and drained */
+            break; /* stopping and drained */
         struct store_job *batch = w->head, *last = w->head;
         int n = 1;
         while (last->next && n < w->max_batch) {
@@ -151,8 +151,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int store_writer_start(struct store_writer **out, struct store *st, const struct store_writer_options *opt,
-                       struct err *err)
+int store_writer_start(struct store_writer **out, struct store *st,
+                       const struct store_writer_options *opt, struct err *err)
 {
     struct store_writer *w = xcalloc(1, sizeof(*w));
     w->store = st;

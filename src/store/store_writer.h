@@ -41,13 +41,13 @@ struct store_job {
     store_job_fn *run;
     store_job_done_fn *done;
     void *arg;
-    int rc;                      /* out */
-    struct err err;              /* out */
-    struct store_job *next;      /* private: the queue */
+    int rc;                 /* out */
+    struct err err;         /* out */
+    struct store_job *next; /* private: the queue */
 };
 
 struct store_writer_options {
-    int max_batch;               /* jobs per transaction at most; <= 0 = 256 */
+    int max_batch; /* jobs per transaction at most; <= 0 = 256 */
     /* Optional: runs once per batch after its jobs, inside the transaction, just before
      * COMMIT: work that is much cheaper done once for many jobs (a search-index refresh).
      * A failure fails every job of the batch. */
@@ -56,8 +56,8 @@ struct store_writer_options {
 };
 
 /* Start the writer thread. 'st' must outlive the writer. */
-int store_writer_start(struct store_writer **out, struct store *st, const struct store_writer_options *opt,
-                       struct err *err);
+int store_writer_start(struct store_writer **out, struct store *st,
+                       const struct store_writer_options *opt, struct err *err);
 
 /* Drain: every job already submitted runs and is reported, then the thread ends and the
  * writer is freed. Later submissions are refused. NULL is accepted. */
@@ -71,10 +71,10 @@ int store_writer_submit(struct store_writer *w, struct store_job *job, struct er
 int store_writer_run(struct store_writer *w, store_job_fn *run, void *arg, struct err *err);
 
 struct store_writer_stats {
-    uint64_t batches;            /* transactions committed or attempted */
-    uint64_t jobs;               /* jobs reported */
-    uint64_t failed;             /* jobs reported with an error */
-    int max_batch_seen;          /* largest batch so far */
+    uint64_t batches;   /* transactions committed or attempted */
+    uint64_t jobs;      /* jobs reported */
+    uint64_t failed;    /* jobs reported with an error */
+    int max_batch_seen; /* largest batch so far */
 };
 void store_writer_stats(struct store_writer *w, struct store_writer_stats *out);
 

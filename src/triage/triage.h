@@ -42,7 +42,7 @@ size_t triage_normalize(const char *in, char *out, size_t cap);
  * over the text with spaces skipped and stop at punctuation. */
 enum {
     TRIAGE_F_WORD1 = 1 << 0,
-    TRIAGE_F_WORD2 = 1 << 1,   /* adjacent word pairs */
+    TRIAGE_F_WORD2 = 1 << 1, /* adjacent word pairs */
     TRIAGE_F_CHAR1 = 1 << 2,
     TRIAGE_F_CHAR2 = 1 << 3,
     TRIAGE_F_CHAR3 = 1 << 4,
@@ -65,32 +65,33 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
 #define TRIAGE_LABEL_MAX 64
 #define TRIAGE_FEATURE_MAX 32
 
-struct triage_model;   /* opaque; immutable after train/load */
+struct triage_model; /* opaque; immutable after train/load */
 
 enum triage_loss { TRIAGE_LOSS_HINGE = 1, TRIAGE_LOSS_SQUARED_HINGE = 2 };
 
 struct triage_train_opts {
-    int threads;       /* 0 = 1 */
+    int threads; /* 0 = 1 */
     /* Progress for a person watching (each cross-validation fold, the summary), one line
      * without newline; NULL: none. The module prints nothing itself: the caller decides. */
     void (*progress)(void *ctx, const char *line);
     void *progress_ctx;
     /* Tuning knobs; 0 = the defaults documented in docs/triage.md. */
-    unsigned features; /* TRIAGE_F_* */
-    double c;          /* SVM cost: larger fits the training set more closely */
-    int min_df;        /* features seen in fewer training texts are dropped */
-    double word_weight;/* word features count this much more than character n-grams */
-    double pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
-    int loss;          /* enum triage_loss */
-    int nb;            /* scale features by their naive-Bayes log-count ratio (NB-SVM); < 0: off */
-    double prune;      /* after training, drop features whose largest |weight| × IDF is below this
+    unsigned features;  /* TRIAGE_F_* */
+    double c;           /* SVM cost: larger fits the training set more closely */
+    int min_df;         /* features seen in fewer training texts are dropped */
+    double word_weight; /* word features count this much more than character n-grams */
+    double
+        pos_weight; /* cost of a label's own texts × (others / own)^pos_weight; < 0: equal costs */
+    int loss;       /* enum triage_loss */
+    int nb;         /* scale features by their naive-Bayes log-count ratio (NB-SVM); < 0: off */
+    double prune;   /* after training, drop features whose largest |weight| × IDF is below this
                         * (default 1 from 2,000 texts up, none below); < 0: keep all */
 };
 
 /* Train on n (text, label) pairs. Labels are arbitrary strings (category codes, class names).
  * Returns 0 and a new model the caller frees, or ERR_BAD_REQUEST (fewer than two labels, …). */
-int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
-                 struct triage_model **out, struct err *err);
+int triage_train(const char *const *texts, const char *const *labels, size_t n,
+                 const struct triage_train_opts *opts, struct triage_model **out, struct err *err);
 
 /* Written to a temporary file and renamed over 'path', so readers never see half a model. */
 int triage_model_save(const struct triage_model *m, const char *path, struct err *err);
@@ -106,17 +107,20 @@ int triage_model_nlabels(const struct triage_model *m);
 const char *triage_model_label(const struct triage_model *m, int i);
 
 struct triage_feature {
-    char text[TRIAGE_FEATURE_MAX];   /* the n-gram as it appears in the normalised text */
-    double weight;                    /* its contribution to the chosen label's score */
+    char text[TRIAGE_FEATURE_MAX]; /* the n-gram as it appears in the normalised text */
+    double weight;                 /* its contribution to the chosen label's score */
 };
 
 struct triage_result {
-    int label;                         /* index of the most probable label */
+    int label; /* index of the most probable label */
     double prob;
     int ntop;
-    struct { int label; double prob; } top[TRIAGE_TOPK];   /* best first, top[0] = label */
+    struct {
+        int label;
+        double prob;
+    } top[TRIAGE_TOPK]; /* best first, top[0] = label */
     int nwhy;
-    struct triage_feature why[TRIAGE_WHY];                 /* largest positive contributions first */
+    struct triage_feature why[TRIAGE_WHY]; /* largest positive contributions first */
 };
 
 /* Classify one text. Thread-safe; allocation-free on the hot path. */
@@ -129,17 +133,17 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
  * by a space. Plain data, freed with triage_tsv_free(). */
 struct triage_tsv {
     size_t n;
-    const char **texts;    /* n */
-    const char **labels;   /* n; non-empty UTF-8, shorter than TRIAGE_LABEL_MAX */
-    struct arena *arena;   /* owns the strings */
+    const char **texts;  /* n */
+    const char **labels; /* n; non-empty UTF-8, shorter than TRIAGE_LABEL_MAX */
+    struct arena *arena; /* owns the strings */
 };
 
 /* 'text_cols' is a comma-separated list of header names, 'label_col' one name. A missing
  * column, a short or long line or a bad label is ERR_BAD_REQUEST naming the line. */
 int triage_tsv_parse(const char *data, size_t len, const char *text_cols, const char *label_col,
                      struct triage_tsv **out, struct err *err);
-int triage_tsv_read(const char *path, const char *text_cols, const char *label_col, struct triage_tsv **out,
-                    struct err *err);
+int triage_tsv_read(const char *path, const char *text_cols, const char *label_col,
+                    struct triage_tsv **out, struct err *err);
 void triage_tsv_free(struct triage_tsv *t);
 
 /* ================================================================ urgency (triage_urgency.c) */
@@ -147,10 +151,10 @@ void triage_tsv_free(struct triage_tsv *t);
 #define TRIAGE_URGENCY_RULES 4
 
 struct triage_urgency {
-    int level;                      /* 0 normal, 1 urgent, 2 emergency (enum case_urgency order) */
-    double score;                   /* 0..1 */
+    int level;    /* 0 normal, 1 urgent, 2 emergency (enum case_urgency order) */
+    double score; /* 0..1 */
     int nrules;
-    const char *rules[TRIAGE_URGENCY_RULES];   /* names of the rules that fired (static strings) */
+    const char *rules[TRIAGE_URGENCY_RULES]; /* names of the rules that fired (static strings) */
 };
 
 /* Rules over normalised wording (gas leak, fire, injury, an elderly person alone, flooding…),
@@ -159,73 +163,75 @@ void triage_urgency(const char *text, struct triage_urgency *out);
 
 /* ================================================================ duplicates (triage_dup.c) */
 
-struct triage_dup_index;   /* opaque; internally locked */
+struct triage_dup_index; /* opaque; internally locked */
 
 /* Candidates come from MinHash LSH tuned for similarities around 0.5: pairs at 0.5 are found
  * with probability ≈ 0.99, at 0.3 ≈ 0.6, below 0.2 only by chance. */
 struct triage_dup_opts {
-    int64_t window_seconds;   /* only cases reported within this time of the query (7 days); 0 = any time */
-    double max_meters;        /* when both have a location, only those this close (1000); 0 = ignore */
-    double min_score;         /* 0..1 similarity threshold (0.5) */
+    int64_t
+        window_seconds; /* only cases reported within this time of the query (7 days); 0 = any time */
+    double max_meters; /* when both have a location, only those this close (1000); 0 = ignore */
+    double min_score;  /* 0..1 similarity threshold (0.5) */
 };
 
 struct triage_dup_hit {
     int64_t id;
-    double score;             /* 0..1 */
-    double meters;            /* -1 when either has no location */
+    double score;  /* 0..1 */
+    double meters; /* -1 when either has no location */
 };
 
 /* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
 /* has_location = 0 (or a non-finite lat/lon): no location. Re-adding an id replaces it. */
-void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
-                    const char *text);
+void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location,
+                    double lat, double lon, const char *text);
 void triage_dup_remove(struct triage_dup_index *ix, int64_t id);
 size_t triage_dup_count(struct triage_dup_index *ix);
 /* Best matches first (score, then distance, then id); returns how many were written (≤ max).
  * A case already in the index is its own best match: query before adding, or skip its id.
  * 'text' is borrowed; the index keeps only a signature of it. */
-int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
-                     struct triage_dup_hit *hits, int max);
+int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location,
+                     double lat, double lon, struct triage_dup_hit *hits, int max);
 
 /* ================================================================ hot topics (triage_hot.c) */
 
 struct triage_hot_msg {
     int64_t id;
-    int64_t at;               /* unix seconds */
-    const char *author;       /* may be NULL */
-    const char *title;        /* may be NULL */
+    int64_t at;         /* unix seconds */
+    const char *author; /* may be NULL */
+    const char *title;  /* may be NULL */
     const char *text;
-    int likes;                /* 0 when unknown */
+    int likes; /* 0 when unknown */
 };
 
 /* Zero fields take the defaults in parentheses. */
 struct triage_hot_opts {
-    int64_t window_seconds;   /* messages older than (newest - window) are ignored; 0 = all */
-    double min_similarity;    /* clustering threshold, cosine of TF-IDF vectors (0.3) */
-    int min_size;             /* smallest cluster reported (2) */
-    int limit;                /* clusters returned (10) */
+    int64_t window_seconds; /* messages older than (newest - window) are ignored; 0 = all */
+    double min_similarity;  /* clustering threshold, cosine of TF-IDF vectors (0.3) */
+    int min_size;           /* smallest cluster reported (2) */
+    int limit;              /* clusters returned (10) */
 };
 
 struct triage_hot_topic {
-    double heat;              /* the documented heat index */
-    int count;                /* messages */
-    int authors;              /* distinct authors */
+    double heat; /* the documented heat index */
+    int count;   /* messages */
+    int authors; /* distinct authors */
     int likes;
     int64_t first_at, last_at;
-    const char *title;        /* representative message's title (or text start) */
+    const char *title; /* representative message's title (or text start) */
     int64_t representative_id;
     int nplaces;
-    const char **places;      /* places mentioned (≤ 5), most telling first: members naming it × rarity */
+    const char *
+        *places; /* places mentioned (≤ 5), most telling first: members naming it × rarity */
     int nids;
-    const int64_t *ids;       /* member message ids, ascending */
+    const int64_t *ids; /* member message ids, ascending */
 };
 
 /* Cluster and rank (method and heat index: docs/hot-topics.md). 'msgs' is borrowed; outputs
  * live in 'a'. Hottest first. ERR_BAD_REQUEST for out-of-range options. */
-int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts, struct arena *a,
-               struct triage_hot_topic **out, int *nout, struct err *err);
+int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts,
+               struct arena *a, struct triage_hot_topic **out, int *nout, struct err *err);
 
 /* ================================================================ routing (triage_route.c) */
 
@@ -240,29 +246,33 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
 struct triage_rule {
     int64_t id;
     int64_t category_id;
-    int64_t region_id;          /* 0 = any region */
+    int64_t region_id; /* 0 = any region */
     int64_t department_id;
-    int priority;               /* -TRIAGE_RULE_PRIORITY_MAX..TRIAGE_RULE_PRIORITY_MAX */
-    const char *note;           /* may be NULL on input */
+    int priority;     /* -TRIAGE_RULE_PRIORITY_MAX..TRIAGE_RULE_PRIORITY_MAX */
+    const char *note; /* may be NULL on input */
     /* filled on reading (arena) */
     const char *category_code, *category_name, *region_name, *department_name;
     int64_t created_at, updated_at;
 };
 
-int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule **out, size_t *n, struct err *err);
-int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out, struct err *err);
+int triage_rule_list(struct store_conn *c, struct arena *a, struct triage_rule **out, size_t *n,
+                     struct err *err);
+int triage_rule_get(struct store_conn *c, int64_t id, struct arena *a, struct triage_rule *out,
+                    struct err *err);
 /* ERR_BAD_REQUEST names the field of an unknown category, region or inactive department. */
-int triage_rule_create(struct store_conn *c, const struct triage_rule *in, int64_t now, int64_t *id, struct err *err);
-int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rule *in, int64_t now, struct err *err);
+int triage_rule_create(struct store_conn *c, const struct triage_rule *in, int64_t now, int64_t *id,
+                       struct err *err);
+int triage_rule_update(struct store_conn *c, int64_t id, const struct triage_rule *in, int64_t now,
+                       struct err *err);
 int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err);
 
 struct triage_route {
-    int64_t department_id;      /* 0 = nobody: the category has no department and no rule applies */
-    int64_t rule_id;            /* 0 = the category's default */
+    int64_t department_id; /* 0 = nobody: the category has no department and no rule applies */
+    int64_t rule_id;       /* 0 = the category's default */
 };
 
-int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, struct triage_route *out,
-                 struct err *err);
+int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id,
+                 struct triage_route *out, struct err *err);
 
 /* ================================================================ learning (triage_learn.c) */
 
@@ -271,8 +281,8 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id, s
  * category), and every case a dispatcher classified (the latest classification) that is not
  * closed yet. Text = title + " " + description; label = the category's code. Arena output.
  */
-int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
-                         size_t *n, struct err *err);
+int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts,
+                         const char ***labels, size_t *n, struct err *err);
 
 /*
  * Retrain from the database's examples (triage_examples_load) and replace the model file at
@@ -281,8 +291,8 @@ int triage_examples_load(struct store_conn *c, struct arena *a, const char ***te
  * by 'actor'). 'version' gets the new model's version (TRIAGE_LABEL_MAX bytes). Used by the
  * API's retraining and by `gridloop triage train --from-db`.
  */
-int triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now, char *version,
-                         size_t *examples, int *labels, struct err *err);
+int triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now,
+                         char *version, size_t *examples, int *labels, struct err *err);
 
 /* ================================================================ its records (triage_store.c) */
 
@@ -292,38 +302,42 @@ struct triage_training {
     const char *version;
     int64_t examples;
     int labels;
-    const char *source;       /* "db" */
+    const char *source; /* "db" */
     const char *actor;
 };
 
 /* The latest training (arena strings): 1, 0 when the model was never trained, or < 0. */
-int triage_training_last(struct store_conn *c, struct arena *a, struct triage_training *out, struct err *err);
+int triage_training_last(struct store_conn *c, struct arena *a, struct triage_training *out,
+                         struct err *err);
 /* Record a training (source "db"). */
 int triage_training_record(struct store_conn *c, const struct triage_training *t, struct err *err);
 /* Dispatcher classifications kept as examples, and how many of them corrected triage. */
-int triage_examples_count(struct store_conn *c, int64_t *examples, int64_t *corrected, struct err *err);
+int triage_examples_count(struct store_conn *c, int64_t *examples, int64_t *corrected,
+                          struct err *err);
 /* The newest cases (at most 'max') created since 'since', except cancelled and merged ones, as
  * hot-topic messages (author: the citizen's phone hash, else the account, else the case). */
-int triage_hot_recent(struct store_conn *c, int64_t since, size_t max, struct arena *a, struct triage_hot_msg **out,
-                      size_t *n, struct err *err);
+int triage_hot_recent(struct store_conn *c, int64_t since, size_t max, struct arena *a,
+                      struct triage_hot_msg **out, size_t *n, struct err *err);
 
 /* Column names of a tab-separated file with a header row; NULL or "" = not used (title,
  * author, likes, id). 'text' lists one or more columns, comma-separated, joined by a space.
  * In parentheses: the defaults (cols = NULL), the columns of the Teddy Cup 2020 附件3 export. */
 struct triage_hot_columns {
-    const char *text;         /* "detail" (the title is weighted on its own) */
-    const char *title;        /* "title" */
-    const char *time;         /* "message_time_iso": "YYYY-MM-DD HH:MM:SS", "YYYY/M/D H:MM[:SS]", RFC 3339 */
-    const char *author;       /* "user_id" */
-    const char *likes;        /* "likes" */
-    const char *id;           /* "message_id"; without it, the line number */
+    const char *text;  /* "detail" (the title is weighted on its own) */
+    const char *title; /* "title" */
+    const char
+        *time; /* "message_time_iso": "YYYY-MM-DD HH:MM:SS", "YYYY/M/D H:MM[:SS]", RFC 3339 */
+    const char *author; /* "user_id" */
+    const char *likes;  /* "likes" */
+    const char *id;     /* "message_id"; without it, the line number */
 };
 
 /* Parse TSV bytes (UTF-8, LF or CRLF lines, no quoting: fields hold no tab or newline) into
  * messages. A missing column, a row with the wrong number of fields, an unreadable time, id
  * or like count is ERR_BAD_REQUEST naming the line and column; nothing is returned then.
  * Strings and the array live in 'a'; 'data' may be freed afterwards. */
-int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols, struct arena *a,
-                        struct triage_hot_msg **out, size_t *nout, struct err *err);
+int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols,
+                        struct arena *a, struct triage_hot_msg **out, size_t *nout,
+                        struct err *err);
 
 #endif

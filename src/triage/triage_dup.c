@@ -29,7 +29,7 @@
 #define K 96
 #define ROWS 3
 #define BANDS 32
-#define TEXT_CPS 4096          /* longer texts are compared on their start */
+#define TEXT_CPS 4096 /* longer texts are compared on their start */
 #define NIL UINT32_MAX
 #define TOMB (UINT32_MAX - 1)
 /* Matches taken per band. Chains are newest first, and a burst of near-identical reports (a
@@ -48,7 +48,7 @@ struct entry {
 
 struct idslot {
     int64_t id;
-    uint32_t slot;             /* NIL empty, TOMB removed */
+    uint32_t slot; /* NIL empty, TOMB removed */
 };
 
 struct triage_dup_index {
@@ -56,13 +56,13 @@ struct triage_dup_index {
     struct triage_dup_opts opts;
     uint64_t mul[K], add[K];
     struct entry *e;
-    uint32_t ne, cap;          /* slots used (live or free), allocated */
+    uint32_t ne, cap; /* slots used (live or free), allocated */
     uint32_t *freelist;
     uint32_t nfree;
     uint32_t *head[BANDS];
-    uint32_t hmask;            /* head arrays have hmask + 1 buckets */
+    uint32_t hmask; /* head arrays have hmask + 1 buckets */
     struct idslot *ids;
-    size_t ids_cap, ids_used;  /* used counts tombstones */
+    size_t ids_cap, ids_used; /* used counts tombstones */
     size_t live;
 };
 
@@ -73,7 +73,8 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* Signature of text; returns 0 when the text has no content characters. */
-static int signature(const struct triage_dup_index *ix, const char *text, uint16_t sig[K], uint32_t key[BANDS])
+static int signature(const struct triage_dup_index *ix, const char *text, uint16_t sig[K],
+                     uint32_t key[BANDS])
 {
     size_t len = strlen(text), pos = 0;
     uint32_t prev = 0, c;
@@ -98,7 +99,7 @@ static int signature(const struct triage_dup_index *ix, const char *text, uint16
     }
     if (nw == 0)
         return 0;
-    if (nw == 1) {   /* a one-character text is its own shingle */
+    if (nw == 1) { /* a one-character text is its own shingle */
         uint64_t x = triage_mix64(prev);
         for (int k = 0; k < K; k++)
             mins[k] = (uint32_t)((x * ix->mul[k] + ix->add[k]) >> 32);
@@ -106,7 +107,8 @@ static int signature(const struct triage_dup_index *ix, const char *text, uint16
     for (int k = 0; k < K; k++)
         sig[k] = (uint16_t)mins[k];
     for (int b = 0; b < BANDS; b++) {
-        uint64_t v = ((uint64_t)sig[b * ROWS] << 32) | ((uint64_t)sig[b * ROWS + 1] << 16) | sig[b * ROWS + 2];
+        uint64_t v = ((uint64_t)sig[b * ROWS] << 32) | ((uint64_t)sig[b * ROWS + 1] << 16) |
+                     sig[b * ROWS + 2];
         key[b] = (uint32_t)triage_mix64(v ^ ((uint64_t)(b + 1) << 56));
     }
     return 1;
@@ -116,7 +118,8 @@ static double meters_between(double lat1, double lon1, double lat2, double lon2)
 {
     const double r = 6371008.8, rad = M_PI / 180.0;
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
     return 2 * r * atan2(sqrt(a), sqrt(1 - a));
 }
 
@@ -219,7 +222,7 @@ static void heads_resize(struct triage_dup_index *ix, uint32_t buckets)
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts)
 {
     struct triage_dup_index *ix = xcalloc(1, sizeof(*ix));
-    uint64_t seed = 0x6772696c6f6f70ULL;   /* fixed: signatures are reproducible across runs */
+    uint64_t seed = 0x6772696c6f6f70ULL; /* fixed: signatures are reproducible across runs */
     if (opts) {
         ix->opts = *opts;
     } else {
@@ -264,8 +267,8 @@ static void remove_locked(struct triage_dup_index *ix, int64_t id)
     ix->live--;
 }
 
-void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location, double lat, double lon,
-                    const char *text)
+void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location,
+                    double lat, double lon, const char *text)
 {
     struct entry en;
     memset(&en, 0, sizeof(en));
@@ -322,14 +325,15 @@ static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b
     if (a->score != b->score)
         return a->score > b->score;
     double am = a->meters < 0 ? HUGE_VAL : a->meters, bm = b->meters < 0 ? HUGE_VAL : b->meters;
-    if (am != bm)   /* closer first, unknown distance last */
+    if (am != bm) /* closer first, unknown distance last */
         return am < bm;
     return a->id < b->id;
 }
 
 /* Score one candidate against the query and keep it among the best 'max' (sorted). */
-static void score_candidate(const struct triage_dup_index *ix, const struct entry *en, const uint16_t *sig, int64_t at,
-                            int has_location, double lat, double lon, struct triage_dup_hit *hits, int max, int *nhits)
+static void score_candidate(const struct triage_dup_index *ix, const struct entry *en,
+                            const uint16_t *sig, int64_t at, int has_location, double lat,
+                            double lon, struct triage_dup_hit *hits, int max, int *nhits)
 {
     /* Unsigned: the distance between any two int64 times fits, no overflow. */
     uint64_t dt = en->at > at ? (uint64_t)en->at - (uint64_t)at : (uint64_t)at - (uint64_t)en->at;
@@ -360,8 +364,8 @@ static void score_candidate(const struct triage_dup_index *ix, const struct entr
     hits[j] = h;
 }
 
-int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location, double lat, double lon,
-                     struct triage_dup_hit *hits, int max)
+int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location,
+                     double lat, double lon, struct triage_dup_hit *hits, int max)
 {
     uint16_t sig[K];
     uint32_t key[BANDS];
@@ -373,12 +377,13 @@ int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, 
     if (max <= 0 || !signature(ix, text ? text : "", sig, key))
         return 0;
     if (!isfinite(lat) || !isfinite(lon))
-        has_location = 0;   /* a broken location is no location, not a NaN distance */
+        has_location = 0; /* a broken location is no location, not a NaN distance */
     memset(seen, 0xff, sizeof(seen));
     pthread_rwlock_rdlock(&ix->lock);
     for (int b = 0; b < BANDS; b++) {
         int taken = 0;
-        for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL && taken < BAND_CANDIDATES; s = ix->e[s].next[b]) {
+        for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL && taken < BAND_CANDIDATES;
+             s = ix->e[s].next[b]) {
             if (ix->e[s].key[b] != key[b])
                 continue;
             taken++;

@@ -6,7 +6,7 @@
 
 static uint32_t fold(uint32_t c)
 {
-    if (c >= 0xFF01 && c <= 0xFF5E)   /* full-width ASCII block */
+    if (c >= 0xFF01 && c <= 0xFF5E) /* full-width ASCII block */
         c -= 0xFEE0;
     if (c == 0x3000 || c == '\t' || c == '\n' || c == '\r' || c == 0xA0)
         c = ' ';

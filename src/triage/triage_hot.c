@@ -52,9 +52,9 @@ static const struct {
     const char *s;
     int max_prefix;
 } place_suffixes[] = {
-    {"小区", 6}, {"街道", 4}, {"社区", 5}, {"大道", 4}, {"新城", 4}, {"花园", 5}, {"公寓", 5}, {"广场", 5},
-    {"家园", 5}, {"大厦", 5}, {"商城", 5}, {"路", 4},    {"街", 4},    {"巷", 4},    {"村", 4},    {"镇", 3},
-    {"乡", 3},   {"苑", 5},
+    {"小区", 6}, {"街道", 4}, {"社区", 5}, {"大道", 4}, {"新城", 4}, {"花园", 5},
+    {"公寓", 5}, {"广场", 5}, {"家园", 5}, {"大厦", 5}, {"商城", 5}, {"路", 4},
+    {"街", 4},   {"巷", 4},   {"村", 4},   {"镇", 3},   {"乡", 3},   {"苑", 5},
 };
 /* Suffixes that may follow another and make the name longer (丽发新城 + 小区). */
 static const char *const place_tails[] = {"小区", "社区", "花园", "家园", "苑"};
@@ -62,16 +62,21 @@ static const char *const place_tails[] = {"小区", "社区", "花园", "家园"
 /* Words that cannot be part of a place name: a name starts after the last of them. Words
  * ending in a suffix character (线路, 铁路) are here so that they are not taken for roads. */
 static const char *const place_stops[] = {
-    "附近", "位于", "关于", "反映", "投诉", "咨询", "建议", "要求", "希望", "请求", "举报", "坐落", "座落",
-    "地处", "居住", "住在", "一条", "这条", "那条", "整条", "道路", "马路", "公路", "铁路", "线路", "水泥路",
-    "断头路", "之路", "出路", "跑路", "区域", "我们", "你们", "他们", "业主", "居民", "市民", "村民", "所有",
-    "整个", "全部", "相信", "督促", "核查", "宣传", "考虑", "引起", "周边", "距离", "听闻", "最近", "其中",
-    "地址", "政府", "部门", "领导", "位置", "以及", "前往", "靠近", "临近", "连接", "通往", "途经", "经过",
-    "包括", "比如", "例如", "您好", "如果", "确定", "目前", "购置", "回购", "安排", "购买", "出售", "后续", "老旧", "配套", "其他", "附属", "周围", "新建", "多个", "两个", "部分", "家属", "一期", "二期", "三期", "四期", "的", "在", "了", "是", "和", "与", "及", "到", "从",
-    "对", "向", "给", "把", "被", "我", "你", "他", "她", "这", "那", "请", "有", "该", "本", "此", "各",
-    "个", "等", "就", "也", "都", "又", "还", "为", "因", "于", "去", "来", "往", "进", "里", "内", "外",
-    "修", "走", "过", "条", "多", "些", "么", "吗", "呢", "啊", "很", "太", "将", "已", "着", "每", "不",
-    "而", "者", "沿", "隔", "至", "距", "离", "临", "或",
+    "附近", "位于", "关于", "反映",   "投诉",   "咨询", "建议", "要求", "希望", "请求", "举报",
+    "坐落", "座落", "地处", "居住",   "住在",   "一条", "这条", "那条", "整条", "道路", "马路",
+    "公路", "铁路", "线路", "水泥路", "断头路", "之路", "出路", "跑路", "区域", "我们", "你们",
+    "他们", "业主", "居民", "市民",   "村民",   "所有", "整个", "全部", "相信", "督促", "核查",
+    "宣传", "考虑", "引起", "周边",   "距离",   "听闻", "最近", "其中", "地址", "政府", "部门",
+    "领导", "位置", "以及", "前往",   "靠近",   "临近", "连接", "通往", "途经", "经过", "包括",
+    "比如", "例如", "您好", "如果",   "确定",   "目前", "购置", "回购", "安排", "购买", "出售",
+    "后续", "老旧", "配套", "其他",   "附属",   "周围", "新建", "多个", "两个", "部分", "家属",
+    "一期", "二期", "三期", "四期",   "的",     "在",   "了",   "是",   "和",   "与",   "及",
+    "到",   "从",   "对",   "向",     "给",     "把",   "被",   "我",   "你",   "他",   "她",
+    "这",   "那",   "请",   "有",     "该",     "本",   "此",   "各",   "个",   "等",   "就",
+    "也",   "都",   "又",   "还",     "为",     "因",   "于",   "去",   "来",   "往",   "进",
+    "里",   "内",   "外",   "修",     "走",     "过",   "条",   "多",   "些",   "么",   "吗",
+    "呢",   "啊",   "很",   "太",     "将",     "已",   "着",   "每",   "不",   "而",   "者",
+    "沿",   "隔",   "至",   "距",     "离",     "临",   "或",
 };
 
 #define WORD_CPS 4
@@ -83,7 +88,7 @@ struct word {
 
 /* The word lists as code points, built once per triage_hot() call. */
 struct place_words {
-    uint64_t first[64];       /* bit (c mod 4096): some stop word or suffix starts with c */
+    uint64_t first[64]; /* bit (c mod 4096): some stop word or suffix starts with c */
     struct word suffix[sizeof(place_suffixes) / sizeof(place_suffixes[0])];
     struct word tail[sizeof(place_tails) / sizeof(place_tails[0])];
     struct word stop[sizeof(place_stops) / sizeof(place_stops[0])];
@@ -145,7 +150,8 @@ typedef void place_fn(void *ctx, const uint32_t *name, size_t len);
  * (联丰路, 丽发新城小区, 金鼎村): two or more Han characters before the suffix (at most the
  * suffix's max_prefix), not crossing a non-Han character, a stop word or an earlier place.
  */
-static void places_in(const struct place_words *pw, const uint32_t *c, size_t n, place_fn *fn, void *ctx)
+static void places_in(const struct place_words *pw, const uint32_t *c, size_t n, place_fn *fn,
+                      void *ctx)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
@@ -154,7 +160,8 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
                 size_t j = i + 1;
                 while (j < n && j - i <= 2 && c[j] >= '0' && c[j] <= '9')
                     j++;
-                if (j < n && (c[j] == 0x5E02 || c[j] == 0x533A || c[j] == 0x53BF || c[j] == 0x7701)) { /* 市区县省 */
+                if (j < n && (c[j] == 0x5E02 || c[j] == 0x533A || c[j] == 0x53BF ||
+                              c[j] == 0x7701)) { /* 市区县省 */
                     fn(ctx, c + i, j + 1 - i);
                     i = j;
                 }
@@ -163,7 +170,7 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
             continue;
         }
         if (!maybe_first(pw, c[i]))
-            continue;   /* most characters start no stop word and no suffix */
+            continue; /* most characters start no stop word and no suffix */
         const struct word *stop = NULL;
         for (size_t k = 0; k < N_OF(pw->stop) && !stop; k++)
             if (word_at(c, n, i, &pw->stop[k]))
@@ -182,7 +189,8 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
             for (int more = 1; more;) {
                 more = 0;
                 for (size_t t = 0; t < N_OF(pw->tail); t++)
-                    if (end < n && word_at(c, n, end, &pw->tail[t]) && end + (size_t)pw->tail[t].len - from <= PLACE_CPS_MAX) {
+                    if (end < n && word_at(c, n, end, &pw->tail[t]) &&
+                        end + (size_t)pw->tail[t].len - from <= PLACE_CPS_MAX) {
                         end += (size_t)pw->tail[t].len;
                         more = 1;
                         break;
@@ -200,20 +208,20 @@ static void places_in(const struct place_words *pw, const uint32_t *c, size_t n,
 /* ---------------------------------------------------------------- state of one run */
 
 struct feat {
-    uint32_t h;               /* even: bigram, odd: place */
+    uint32_t h; /* even: bigram, odd: place */
     float w;
 };
 
-struct place {                /* one distinct place name of the run */
+struct place { /* one distinct place name of the run */
     uint32_t h;
-    uint32_t off, len;        /* code points in the pool */
-    uint32_t df;              /* messages naming it */
+    uint32_t off, len; /* code points in the pool */
+    uint32_t df;       /* messages naming it */
 };
 
 struct msgf {
-    struct feat *f;           /* heaviest first, L2-normalised */
+    struct feat *f; /* heaviest first, L2-normalised */
     int nf;
-    uint32_t places[PLACES_PER_MSG];   /* hashes */
+    uint32_t places[PLACES_PER_MSG]; /* hashes */
     int nplaces;
 };
 
@@ -227,18 +235,18 @@ struct cluster {
     uint32_t *members;
     size_t n, cap;
     double heat;
-    int merged_into;          /* -1, or the cluster that absorbed this one */
+    int merged_into; /* -1, or the cluster that absorbed this one */
 };
 
 struct run {
     const struct triage_hot_msg *msgs;
     struct triage_hot_opts o;
     struct place_words pw;
-    uint32_t *sel;            /* indexes into msgs of the messages in the window */
+    uint32_t *sel; /* indexes into msgs of the messages in the window */
     size_t m;
     int64_t newest;
     struct msgf *mf;
-    struct place *places;     /* sorted by hash after collect() */
+    struct place *places; /* sorted by hash after collect() */
     size_t nplaces, capplaces;
     uint32_t *pool;
     size_t npool, cappool;
@@ -248,12 +256,12 @@ struct run {
     size_t ncl;
 };
 
-#define GROW(arr, n, cap, init)                                                  \
-    do {                                                                         \
-        if ((n) == (cap)) {                                                      \
-            (cap) = (cap) ? (cap) * 2 : (init);                                  \
-            (arr) = xrealloc((arr), mem_size_mul((cap), sizeof(*(arr))));        \
-        }                                                                        \
+#define GROW(arr, n, cap, init)                                                                    \
+    do {                                                                                           \
+        if ((n) == (cap)) {                                                                        \
+            (cap) = (cap) ? (cap)*2 : (init);                                                      \
+            (arr) = xrealloc((arr), mem_size_mul((cap), sizeof(*(arr))));                          \
+        }                                                                                          \
     } while (0)
 
 static uint32_t hash_cps(const uint32_t *c, size_t n)
@@ -392,11 +400,11 @@ static void featurise(struct run *r)
             bigrams(cbuf, k, 1, &vec, &nvec, &capvec);
             places_in(&r->pw, cbuf, k, on_place, &pc);
         }
-        for (int p = 0; p < r->mf[i].nplaces; p++)   /* a named place weighs like a title bigram */
+        for (int p = 0; p < r->mf[i].nplaces; p++) /* a named place weighs like a title bigram */
             for (int t = 0; t < 2; t++)
                 push_u32(&vec, &nvec, &capvec, r->mf[i].places[p]);
         if (nvec == start[i])
-            continue;   /* nothing to count (and vec may still be NULL) */
+            continue; /* nothing to count (and vec may still be NULL) */
         qsort(vec + start[i], nvec - start[i], sizeof(uint32_t), by_u32);
         for (size_t j = start[i]; j < nvec; j++)
             if (j == start[i] || vec[j] != vec[j - 1])
@@ -456,7 +464,7 @@ static void featurise(struct run *r)
         norm = norm > 0 ? sqrt(norm) : 1;
         for (size_t j = 0; j < nf; j++)
             f[j].w = (float)(f[j].w / norm);
-        qsort(f, nf, sizeof(*f), by_hash);   /* sorted by feature for the merge-join in centroids */
+        qsort(f, nf, sizeof(*f), by_hash); /* sorted by feature for the merge-join in centroids */
         r->mf[i].f = f;
         r->mf[i].nf = (int)nf;
     }
@@ -571,7 +579,7 @@ static void star_clusters(struct run *r)
                 best = assigned[j];
             }
         }
-        if (free_neighbours == 0 && best != UINT32_MAX) {   /* alone but similar to a member */
+        if (free_neighbours == 0 && best != UINT32_MAX) { /* alone but similar to a member */
             assigned[c] = best;
             push_u32(&r->cl[best].members, &r->cl[best].n, &r->cl[best].cap, c);
             continue;
@@ -663,7 +671,8 @@ static void merge_clusters(struct run *r)
             continue;
         for (size_t b = a + 1; b < nc; b++) {
             struct cluster *cb = &r->cl[idx[b]];
-            if (cb->merged_into >= 0 || dot(cent[a], ncent[a], cent[b], ncent[b]) < MERGE_SIMILARITY)
+            if (cb->merged_into >= 0 ||
+                dot(cent[a], ncent[a], cent[b], ncent[b]) < MERGE_SIMILARITY)
                 continue;
             struct cluster *big = ca->n >= cb->n ? ca : cb, *small = big == ca ? cb : ca;
             for (size_t i = 0; i < small->n; i++)
@@ -702,7 +711,7 @@ static int distinct_authors(const struct run *r, const struct cluster *c)
         if (s && *s)
             au[na++] = s;
         else
-            distinct++;   /* anonymous messages each count as their own citizen */
+            distinct++; /* anonymous messages each count as their own citizen */
     }
     qsort(au, na, sizeof(char *), by_str);
     for (size_t i = 0; i < na; i++)
@@ -721,7 +730,7 @@ static void heat(const struct run *r, struct cluster *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct triage_hot_msg *msg = &r->msgs[r->sel[c->members[i]]];
         likes += msg->likes > 0 ? msg->likes : 0;
-        uint64_t age = (uint64_t)r->newest - (uint64_t)msg->at;   /* newest >= at: no overflow */
+        uint64_t age = (uint64_t)r->newest - (uint64_t)msg->at; /* newest >= at: no overflow */
         if (age < (uint64_t)period)
             recent++;
         else if (age < 2 * (uint64_t)period)
@@ -767,7 +776,8 @@ static int ends_with(const struct run *r, const struct place *a, const struct pl
 {
     if (b->len > a->len)
         return 0;
-    return memcmp(r->pool + a->off + (a->len - b->len), r->pool + b->off, b->len * sizeof(uint32_t)) == 0;
+    return memcmp(r->pool + a->off + (a->len - b->len), r->pool + b->off,
+                  b->len * sizeof(uint32_t)) == 0;
 }
 
 static char *place_utf8(const struct run *r, const struct place *p, struct arena *a)
@@ -776,7 +786,7 @@ static char *place_utf8(const struct run *r, const struct place *p, struct arena
     for (uint32_t i = 0; i < p->len; i++) {
         uint32_t c = r->pool[p->off + i];
         if (c >= 'a' && c <= 'z')
-            c -= 'a' - 'A';   /* masked letters are capitals in the source (A市) */
+            c -= 'a' - 'A'; /* masked letters are capitals in the source (A市) */
         if (c < 0x80) {
             *o++ = (char)c;
         } else if (c < 0x800) {
@@ -802,7 +812,8 @@ static char *place_utf8(const struct run *r, const struct place *p, struct arena
  * of it: 星沙凉塘路 counts for 凉塘路) times ln(1 + N / df), so a street named by five members
  * beats the city every message names. A longer form of a place already listed is not listed.
  */
-static void cluster_places(const struct run *r, const struct cluster *c, struct arena *a, struct triage_hot_topic *t)
+static void cluster_places(const struct run *r, const struct cluster *c, struct arena *a,
+                           struct triage_hot_topic *t)
 {
     struct place_count *pc = NULL;
     size_t npc = 0, cap = 0;
@@ -862,7 +873,8 @@ static const char *title_of(const struct triage_hot_msg *m, struct arena *a)
     return arena_strndup(a, t, i);
 }
 
-static void topic(const struct run *r, const struct cluster *c, struct arena *a, struct triage_hot_topic *t)
+static void topic(const struct run *r, const struct cluster *c, struct arena *a,
+                  struct triage_hot_topic *t)
 {
     const struct triage_hot_msg *centre = &r->msgs[r->sel[c->centre]];
     int64_t *ids = arena_alloc(a, mem_size_mul(c->n, sizeof(int64_t)));
@@ -887,8 +899,8 @@ static void topic(const struct run *r, const struct cluster *c, struct arena *a,
     cluster_places(r, c, a, t);
 }
 
-int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts, struct arena *a,
-               struct triage_hot_topic **out, int *nout, struct err *err)
+int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_hot_opts *opts,
+               struct arena *a, struct triage_hot_topic **out, int *nout, struct err *err)
 {
     struct run r;
     struct cluster **rank = NULL;
@@ -901,7 +913,8 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
     if (r.o.window_seconds < 0)
         return err_field(err, ERR_BAD_REQUEST, "window", "window must not be negative");
     if (!(r.o.min_similarity >= 0 && r.o.min_similarity <= 1))
-        return err_field(err, ERR_BAD_REQUEST, "min_similarity", "min_similarity must be between 0 and 1");
+        return err_field(err, ERR_BAD_REQUEST, "min_similarity",
+                         "min_similarity must be between 0 and 1");
     if (r.o.min_size < 0 || r.o.limit < 0)
         return err_field(err, ERR_BAD_REQUEST, "limit", "limit and min_size must not be negative");
     if (r.o.min_similarity == 0)
@@ -923,7 +936,8 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
             r.newest = msgs[i].at;
     r.sel = xmalloc(mem_size_mul(n, sizeof(uint32_t)));
     for (size_t i = 0; i < n; i++)
-        if (r.o.window_seconds == 0 || (uint64_t)r.newest - (uint64_t)msgs[i].at <= (uint64_t)r.o.window_seconds)
+        if (r.o.window_seconds == 0 ||
+            (uint64_t)r.newest - (uint64_t)msgs[i].at <= (uint64_t)r.o.window_seconds)
             r.sel[r.m++] = (uint32_t)i;
     r.mf = xcalloc(r.m ? r.m : 1, sizeof(*r.mf));
     place_words_init(&r.pw);
@@ -943,7 +957,8 @@ int triage_hot(const struct triage_hot_msg *msgs, size_t n, const struct triage_
     qsort(rank, nrank, sizeof(*rank), by_heat);
     if (nrank > (size_t)r.o.limit)
         nrank = (size_t)r.o.limit;
-    struct triage_hot_topic *topics = arena_alloc(a, mem_size_mul(nrank ? nrank : 1, sizeof(*topics)));
+    struct triage_hot_topic *topics =
+        arena_alloc(a, mem_size_mul(nrank ? nrank : 1, sizeof(*topics)));
     for (size_t k = 0; k < nrank; k++)
         topic(&r, rank[k], a, &topics[k]);
     *out = topics;

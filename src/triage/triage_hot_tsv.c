@@ -93,7 +93,9 @@ static int parse_time(const char *s, int64_t *out)
     }
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return -1;
-    int dim[] = {31, 28 + (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)), 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int dim[] = {
+        31, 28 + (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)), 31, 30, 31, 30, 31, 31, 30, 31, 30,
+        31};
     if (d > dim[mo - 1])
         return -1;
     *out = clock_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
@@ -112,8 +114,8 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return 0;
 }
 
-int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols, struct arena *a,
-                        struct triage_hot_msg **out, size_t *nout, struct err *err)
+int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_columns *cols,
+                        struct arena *a, struct triage_hot_msg **out, size_t *nout, struct err *err)
 {
     struct line l, *hdr = NULL, *f = NULL;
     size_t pos = 0, nh, nmsg = 0, cap = 0, lineno = 1;
@@ -121,8 +123,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
     int title_col = -1, time_col, author_col = -1, likes_col = -1, id_col = -1;
     struct triage_hot_msg *msgs = NULL;
     int rc = 0;
-    static const struct triage_hot_columns defaults = {"detail", "title", "message_time_iso", "user_id", "likes",
-                                                       "message_id"};
+    static const struct triage_hot_columns defaults = {"detail",  "title", "message_time_iso",
+                                                       "user_id", "likes", "message_id"};
 
     if (!cols)
         cols = &defaults;
@@ -154,7 +156,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
             goto out;
         }
         if ((text_col[ntext++] = column(hdr, nh, tl, n)) < 0) {
-            rc = err_field(err, ERR_BAD_REQUEST, "text", "no column '%.*s' in the header", (int)n, tl);
+            rc = err_field(err, ERR_BAD_REQUEST, "text", "no column '%.*s' in the header", (int)n,
+                           tl);
             goto out;
         }
         tl += n + (comma ? 1 : 0);
@@ -167,10 +170,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
         const char *name, *field;
         int *col;
     } opt[] = {
-        {cols->title, "title", &title_col},
-        {cols->author, "author", &author_col},
-        {cols->likes, "likes", &likes_col},
-        {cols->id, "id", &id_col},
+        {cols->title, "title", &title_col}, {cols->author, "author", &author_col},
+        {cols->likes, "likes", &likes_col}, {cols->id, "id", &id_col},
         {cols->time, "time", &time_col},
     };
     for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
@@ -182,7 +183,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
             continue;
         }
         if ((*opt[i].col = column(hdr, nh, opt[i].name, strlen(opt[i].name))) < 0) {
-            rc = err_field(err, ERR_BAD_REQUEST, opt[i].field, "no column '%s' in the header", opt[i].name);
+            rc = err_field(err, ERR_BAD_REQUEST, opt[i].field, "no column '%s' in the header",
+                           opt[i].name);
             goto out;
         }
     }
@@ -194,7 +196,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
             continue;
         size_t nf = split(l, f, nh);
         if (nf != nh) {
-            rc = err_field(err, ERR_BAD_REQUEST, "data", "line %zu has %zu fields, the header has %zu", lineno, nf, nh);
+            rc = err_field(err, ERR_BAD_REQUEST, "data",
+                           "line %zu has %zu fields, the header has %zu", lineno, nf, nh);
             goto out;
         }
         if (nmsg == cap) {
@@ -213,7 +216,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
         if (id_col >= 0) {
             char *s = arena_strndup(a, f[id_col].s, f[id_col].len);
             if (parse_int(s, INT64_MIN + 1, INT64_MAX, &m->id) < 0) {
-                rc = err_field(err, ERR_BAD_REQUEST, "id", "line %zu: id '%.40s' is not an integer", lineno, s);
+                rc = err_field(err, ERR_BAD_REQUEST, "id", "line %zu: id '%.40s' is not an integer",
+                               lineno, s);
                 goto out;
             }
         }
@@ -221,7 +225,8 @@ int triage_hot_read_tsv(const char *data, size_t len, const struct triage_hot_co
             char *s = arena_strndup(a, f[likes_col].s, f[likes_col].len);
             int64_t v;
             if (parse_int(s, 0, 1000000000, &v) < 0) {
-                rc = err_field(err, ERR_BAD_REQUEST, "likes", "line %zu: likes '%.40s' is not a count", lineno, s);
+                rc = err_field(err, ERR_BAD_REQUEST, "likes",
+                               "line %zu: likes '%.40s' is not a count", lineno, s);
                 goto out;
             }
             m->likes = (int)v;

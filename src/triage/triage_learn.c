@@ -13,19 +13,21 @@
 #include "store/store.h"
 #include "triage/triage.h"
 
-int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts, const char ***labels,
-                         size_t *n, struct err *err)
+int triage_examples_load(struct store_conn *c, struct arena *a, const char ***texts,
+                         const char ***labels, size_t *n, struct err *err)
 {
     struct store_stmt *s;
     size_t cap = 256;
-    int rc = store_prepare(c, "SELECT x.title || ' ' || x.description, k.code FROM cases x JOIN categories k ON k.id = x.category_id"
-                           " WHERE x.state = 'closed'"
-                           " UNION ALL "
-                           "SELECT x.title || ' ' || x.description, k.code FROM triage_examples e"
-                           " JOIN (SELECT case_id, max(id) AS id FROM triage_examples GROUP BY case_id) l ON l.id = e.id"
-                           " JOIN cases x ON x.id = e.case_id JOIN categories k ON k.id = e.category_id"
-                           " WHERE x.state NOT IN ('closed', 'cancelled', 'merged')",
-                           STORE_NO_ARGS, &s, err);
+    int rc = store_prepare(
+        c,
+        "SELECT x.title || ' ' || x.description, k.code FROM cases x JOIN categories k ON k.id = x.category_id"
+        " WHERE x.state = 'closed'"
+        " UNION ALL "
+        "SELECT x.title || ' ' || x.description, k.code FROM triage_examples e"
+        " JOIN (SELECT case_id, max(id) AS id FROM triage_examples GROUP BY case_id) l ON l.id = e.id"
+        " JOIN cases x ON x.id = e.case_id JOIN categories k ON k.id = e.category_id"
+        " WHERE x.state NOT IN ('closed', 'cancelled', 'merged')",
+        STORE_NO_ARGS, &s, err);
     if (rc < 0)
         return rc;
     *n = 0;
@@ -79,7 +81,8 @@ int triage_train_from_db(struct store_conn *c, const char *path, const char *act
     snprintf(version, TRIAGE_LABEL_MAX, "%s", triage_model_version(m));
     *examples = n;
     *labels = triage_model_nlabels(m);
-    struct triage_training t = {.at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
+    struct triage_training t = {
+        .at = now, .version = version, .examples = (int64_t)n, .labels = *labels, .actor = actor};
     rc = triage_training_record(c, &t, err);
 out:
     triage_model_free(m);

@@ -35,7 +35,8 @@
 #define MAP_CAP (1u << MAP_BITS)
 #define MAP_FILL (MAP_CAP * 3 / 4)
 
-#define DEFAULT_FEATURES (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
+#define DEFAULT_FEATURES                                                                           \
+    (TRIAGE_F_WORD1 | TRIAGE_F_WORD2 | TRIAGE_F_CHAR1 | TRIAGE_F_CHAR2 | TRIAGE_F_CHAR3)
 #define DEFAULT_C 1.0
 #define DEFAULT_MIN_DF 3
 #define DEFAULT_POS_WEIGHT 0.5
@@ -59,7 +60,7 @@
 #define MODEL_MAX_FEATURES (1u << 26)
 
 struct table {
-    uint64_t *slots;    /* high 32 bits of the hash | index + 1; 0 = empty */
+    uint64_t *slots; /* high 32 bits of the hash | index + 1; 0 = empty */
     uint32_t mask;
 };
 
@@ -68,18 +69,18 @@ struct triage_model {
     char (*labels)[TRIAGE_LABEL_MAX];
     unsigned flags;
     uint32_t nfeat;
-    uint64_t *hashes;   /* nfeat: the vocabulary, in index order */
-    struct table hot, cold;   /* hash → index: the HOT_FEATURES most frequent, the rest */
-    uint64_t *cold_bits;      /* one bit per hash bucket that holds a cold feature */
+    uint64_t *hashes;       /* nfeat: the vocabulary, in index order */
+    struct table hot, cold; /* hash → index: the HOT_FEATURES most frequent, the rest */
+    uint64_t *cold_bits;    /* one bit per hash bucket that holds a cold feature */
     uint32_t cold_bits_mask;
-    int stride;         /* nlabels + 1 */
-    float *rec;         /* nfeat * stride: IDF, then one weight per label; only while training */
+    int stride; /* nlabels + 1 */
+    float *rec; /* nfeat * stride: IDF, then one weight per label; only while training */
     /* The records classification reads: rec / scale, rounded to 16 bits (half the memory of
      * floats, so more of the model stays in cache; 16 bytes, a quarter line, for 7 labels). */
-    int16_t *q;         /* nfeat * stride */
-    float *scale;       /* stride: the value of one unit in each column */
-    float *bias;        /* nlabels */
-    double temp;        /* softmax(temp * score) */
+    int16_t *q;   /* nfeat * stride */
+    float *scale; /* stride: the value of one unit in each column */
+    float *bias;  /* nlabels */
+    double temp;  /* softmax(temp * score) */
     char version[17];
 };
 
@@ -112,7 +113,7 @@ static void *big_zalloc(size_t bytes)
         abort();
 #if defined(MADV_HUGEPAGE)
     if (align == HUGE_PAGE)
-        (void)madvise(p, bytes, MADV_HUGEPAGE);   /* before the first touch */
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* before the first touch */
 #endif
     memset(p, 0, bytes);
     return p;
@@ -203,15 +204,15 @@ struct vec {
     /* Distinct features so far: a small hash map from feature to its place in the dense
      * arrays below, which are filled in order of first occurrence. Only 'key' is cleared per
      * text; the rest is written before it is read. */
-    uint32_t key[MAP_CAP];     /* feature index + 1; 0 = empty */
+    uint32_t key[MAP_CAP]; /* feature index + 1; 0 = empty */
     uint16_t pos[MAP_CAP];
     uint32_t n;
     uint16_t count[MAP_FILL];
     uint16_t len[MAP_FILL];
-    uint32_t off[MAP_FILL];    /* first occurrence in norm, for the explanation */
-    uint32_t fidx[MAP_FILL];   /* the vector: feature index and L2-normalised weight */
+    uint32_t off[MAP_FILL];  /* first occurrence in norm, for the explanation */
+    uint32_t fidx[MAP_FILL]; /* the vector: feature index and L2-normalised weight */
     float val[MAP_FILL];
-    uint32_t nb;               /* pending batch */
+    uint32_t nb; /* pending batch */
     uint64_t bh[BATCH];
     uint32_t boff[BATCH];
     uint16_t blen[BATCH];
@@ -429,7 +430,8 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     uint32_t wj[NCAND];
     int nw = 0;
     for (uint32_t j = 0; j < v.n; j++) {
-        double x = v.val[j] * m->q[(size_t)v.fidx[j] * (size_t)m->stride + 1 + (size_t)lab] * m->scale[1 + lab];
+        double x = v.val[j] * m->q[(size_t)v.fidx[j] * (size_t)m->stride + 1 + (size_t)lab] *
+                   m->scale[1 + lab];
         if (x <= 0 || (nw == NCAND && x <= wv[nw - 1]))
             continue;
         int at = nw < NCAND ? nw++ : NCAND - 1;
@@ -548,7 +550,8 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 
 static void put_u32(struct buf *b, uint32_t v)
 {
-    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
     buf_append(b, x, 4);
 }
 
@@ -684,10 +687,10 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
     uint64_t t, sum;
     char magic[8];
     int rc = 0;
-#define BAD(...)                                                     \
-    do {                                                             \
-        rc = err_set(err, ERR_BAD_REQUEST, "model: " __VA_ARGS__);   \
-        goto out;                                                    \
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        rc = err_set(err, ERR_BAD_REQUEST, "model: " __VA_ARGS__);                                 \
+        goto out;                                                                                  \
     } while (0)
 
     *out = NULL;
@@ -719,7 +722,8 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
     m->labels = xcalloc(nlabels, sizeof(*m->labels));
     for (uint32_t c = 0; c < nlabels; c++) {
         unsigned char l;
-        if (get_bytes(&r, &l, 1) < 0 || l == 0 || l >= TRIAGE_LABEL_MAX || get_bytes(&r, m->labels[c], l) < 0)
+        if (get_bytes(&r, &l, 1) < 0 || l == 0 || l >= TRIAGE_LABEL_MAX ||
+            get_bytes(&r, m->labels[c], l) < 0)
             BAD("bad label %u", c);
         if (utf8_invalid_at(m->labels[c], l) >= 0 || memchr(m->labels[c], '\0', l))
             BAD("label %u is not UTF-8 text", c);
@@ -729,7 +733,8 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
     }
     /* Sizes first, so a lying count fails before anything that large is allocated. */
     int quantised = format == MODEL_FORMAT;
-    size_t rec = mem_size_mul(nfeat, mem_size_add(8, mem_size_mul(quantised ? 2 : 4, (size_t)m->stride)));
+    size_t rec =
+        mem_size_mul(nfeat, mem_size_add(8, mem_size_mul(quantised ? 2 : 4, (size_t)m->stride)));
     size_t head = mem_size_mul(4, nlabels + (quantised ? (size_t)m->stride : 0));
     if (r.n - r.at != mem_size_add(head, rec))
         BAD("size does not match its header");
@@ -756,7 +761,8 @@ int triage_model_parse(const void *data, size_t n, struct triage_model **out, st
             BAD("bad feature %u", f);
         for (int c = 0; c < m->stride; c++)
             if (quantised ? get_u16(&r, &m->q[at + (size_t)c]) < 0
-                          : get_f32(&r, &m->rec[at + (size_t)c]) < 0 || fabsf(m->rec[at + (size_t)c]) > 1e9f)
+                          : get_f32(&r, &m->rec[at + (size_t)c]) < 0 ||
+                                fabsf(m->rec[at + (size_t)c]) > 1e9f)
                 BAD("bad weight of feature %u", f);
         if (quantised ? m->q[at] < 0 : m->rec[at] < 0)
             BAD("negative idf of feature %u", f);
@@ -786,8 +792,8 @@ int triage_model_load(const char *path, struct triage_model **out, struct err *e
     buf_init(&b);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open model '%s': %s", path,
-                       strerror(errno));
+        return err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open model '%s': %s",
+                       path, strerror(errno));
     char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
@@ -862,7 +868,7 @@ static void dfmap_add(void *ctx, uint64_t h, unsigned kind, size_t off, size_t l
 /* Training texts as rows of (feature, value), with the bias handled separately. */
 struct rows {
     size_t n;
-    size_t *start;    /* n + 1 */
+    size_t *start; /* n + 1 */
     uint32_t *idx;
     float *val;
     double *sqnorm;
@@ -870,8 +876,8 @@ struct rows {
 
 struct svm_job {
     const struct rows *x;
-    const int *y;           /* label of each row */
-    const uint32_t *use;    /* rows to train on */
+    const int *y;        /* label of each row */
+    const uint32_t *use; /* rows to train on */
     size_t nuse;
     size_t nfeat;
     double c;
@@ -879,8 +885,8 @@ struct svm_job {
     int loss;
     int nb;
     int nlabels;
-    double *w;              /* nlabels × (nfeat + 1): weights then bias */
-    int next;               /* next label to train; taken under 'lock' */
+    double *w; /* nlabels × (nfeat + 1): weights then bias */
+    int next;  /* next label to train; taken under 'lock' */
     pthread_mutex_t lock;
 };
 
@@ -1120,7 +1126,7 @@ static void prune(struct triage_model *m, double min_weight)
     free(m->cold_bits);
     table_build(m);
     for (uint32_t f = 0; f < nf; f++)
-        table_put(m, m->hashes[f], f);   /* cannot fail: these hashes were all accepted once */
+        table_put(m, m->hashes[f], f); /* cannot fail: these hashes were all accepted once */
 }
 
 struct kept {
@@ -1137,7 +1143,8 @@ static int by_df(const void *a, const void *b)
     return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-static void progress(const struct triage_train_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct triage_train_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void progress(const struct triage_train_opts *o, const char *fmt, ...)
 {
     char line[256];
@@ -1150,8 +1157,8 @@ static void progress(const struct triage_train_opts *o, const char *fmt, ...)
     o->progress(o->progress_ctx, line);
 }
 
-int triage_train(const char *const *texts, const char *const *labels, size_t n, const struct triage_train_opts *opts,
-                 struct triage_model **out, struct err *err)
+int triage_train(const char *const *texts, const char *const *labels, size_t n,
+                 const struct triage_train_opts *opts, struct triage_model **out, struct err *err)
 {
     struct triage_train_opts o = opts ? *opts : (struct triage_train_opts){0};
     struct triage_model *m = xcalloc(1, sizeof(*m));
@@ -1181,7 +1188,7 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         o.prune = n >= PRUNE_MIN_TEXTS ? DEFAULT_PRUNE : -1;
     if (!o.loss)
         o.loss = DEFAULT_LOSS;
-    o.nb = o.nb >= 0;   /* on unless turned off */
+    o.nb = o.nb >= 0; /* on unless turned off */
     if (o.loss != TRIAGE_LOSS_HINGE && o.loss != TRIAGE_LOSS_SQUARED_HINGE) {
         rc = err_field(err, ERR_BAD_REQUEST, "loss", "unknown loss %d", o.loss);
         goto out;
@@ -1204,7 +1211,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(labels[i]);
         if (l == 0 || l >= TRIAGE_LABEL_MAX || utf8_invalid_at(labels[i], l) >= 0) {
-            rc = err_field(err, ERR_BAD_REQUEST, "label", "label of text %zu must be 1 to %d bytes of UTF-8", i + 1,
+            rc = err_field(err, ERR_BAD_REQUEST, "label",
+                           "label of text %zu must be 1 to %d bytes of UTF-8", i + 1,
                            TRIAGE_LABEL_MAX - 1);
             goto out;
         }
@@ -1213,7 +1221,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
             ;
         if (c == m->nlabels) {
             if (c == MODEL_MAX_LABELS) {
-                rc = err_field(err, ERR_BAD_REQUEST, "label", "more than %d labels", MODEL_MAX_LABELS);
+                rc = err_field(err, ERR_BAD_REQUEST, "label", "more than %d labels",
+                               MODEL_MAX_LABELS);
                 goto out;
             }
             memcpy(m->labels[c], labels[i], l + 1);
@@ -1222,7 +1231,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         y[i] = c;
     }
     if (m->nlabels < 2) {
-        rc = err_field(err, ERR_BAD_REQUEST, "label", "training needs at least two labels, got %d", m->nlabels);
+        rc = err_field(err, ERR_BAD_REQUEST, "label", "training needs at least two labels, got %d",
+                       m->nlabels);
         goto out;
     }
     m->stride = m->nlabels + 1;
@@ -1238,14 +1248,15 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
         if (d.key[s] && d.df[s] >= (uint32_t)o.min_df)
             m->nfeat++;
     if (m->nfeat > MODEL_MAX_FEATURES) {
-        rc = err_set(err, ERR_BAD_REQUEST, "%u features is more than a model holds; raise min_df", m->nfeat);
+        rc = err_set(err, ERR_BAD_REQUEST, "%u features is more than a model holds; raise min_df",
+                     m->nfeat);
         goto out;
     }
     m->hashes = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(uint64_t)));
     m->rec = rec_alloc(m->nfeat, m->stride, sizeof(float));
     m->bias = xcalloc((size_t)m->nlabels, sizeof(float));
     m->temp = 1;
-    table_build(m);   /* sized for every kept feature, before any is dropped */
+    table_build(m); /* sized for every kept feature, before any is dropped */
     /* Most frequent first (see the vocabulary table); ties by hash, so the order and with it
      * the model version depend only on the data. */
     kept = xmalloc(mem_size_mul(m->nfeat ? m->nfeat : 1, sizeof(*kept)));
@@ -1320,7 +1331,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
             svm_train(&job, o.threads);
             for (size_t i = (size_t)fold; i < n; i += CV_FOLDS)
                 for (int c = 0; c < k; c++)
-                    oof[i * (size_t)k + (size_t)c] = row_score(&x, i, job.w + (size_t)c * (m->nfeat + 1), m->nfeat);
+                    oof[i * (size_t)k + (size_t)c] =
+                        row_score(&x, i, job.w + (size_t)c * (m->nfeat + 1), m->nfeat);
             progress(&o, "triage: cross-validation fold %d of %d done", fold + 1, CV_FOLDS);
         }
         m->temp = fit_temperature(oof, y, n, k);
@@ -1347,8 +1359,8 @@ int triage_train(const char *const *texts, const char *const *labels, size_t n, 
     serialize(m, &b);
     set_version(m, fnv1a((const unsigned char *)b.p, b.len - 8));
     buf_release(&b);
-    progress(&o, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s", n, m->nlabels,
-             m->nfeat, m->temp, m->version);
+    progress(&o, "triage: trained on %zu texts, %d labels, %u features, temperature %.3g, model %s",
+             n, m->nlabels, m->nfeat, m->temp, m->version);
 out:
     free(d.key), free(d.df), free(d.last), free(d.kind);
     free(kept);

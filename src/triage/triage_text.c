@@ -48,7 +48,8 @@ static inline size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     /* Three-byte sequences from U+1000 up (CJK among them) cannot be overlong; only the
      * surrogate block must still be refused. Lead bytes from 0xF0 are not three-byte ones
      * (the fuzzer found 0xFD read as a surrogate). */
-    if (n >= 3 && s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+    if (n >= 3 && s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED && (s[1] & 0xC0) == 0x80 &&
+        (s[2] & 0xC0) == 0x80) {
         *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
         return 3;
     }
@@ -81,14 +82,16 @@ static size_t utf8_encode(uint32_t cp, char *out)
 
 static int is_space(uint32_t cp)
 {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
 }
 
 /* Characters that carry nothing: other controls, zero-width marks, the BOM. */
 static int is_dropped(uint32_t cp)
 {
-    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFEFF;
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || (cp >= 0x200B && cp <= 0x200F) ||
+           cp == 0xFEFF;
 }
 
 /* Full-width ASCII → ASCII, then ASCII case folded. */
@@ -174,11 +177,10 @@ static int is_punct(uint32_t cp)
     if (cp < 0x80)
         return !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
                  cp == TRIAGE_NUMBER_MASK);
-    return cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) ||
-           (cp >= 0xFE10 && cp <= 0xFE1F) || (cp >= 0xFE30 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFFEF) ||
-           cp >= 0x1F000;
+    return cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE10 && cp <= 0xFE1F) ||
+           (cp >= 0xFE30 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFFEF) || cp >= 0x1F000;
 }
-
 
 /* Distinct seeds keep a one-character word apart from the same character as an n-gram. */
 enum { TAG_WORD1 = 1, TAG_WORD2 = 2 };
@@ -221,7 +223,8 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
             if (flags & TRIAGE_F_WORD1)
                 fn(ctx, nonzero(triage_mix64(wh ^ TAG_WORD1)), TRIAGE_F_WORD1, wstart, i - wstart);
             if ((flags & TRIAGE_F_WORD2) && have_prev)
-                fn(ctx, nonzero(triage_mix64(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2, prev_start, i - prev_start);
+                fn(ctx, nonzero(triage_mix64(prev_wh * 31 + wh) ^ TAG_WORD2), TRIAGE_F_WORD2,
+                   prev_start, i - prev_start);
             prev_wh = wh, prev_start = wstart, have_prev = 1;
             in_word = 0;
         }
@@ -252,9 +255,11 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
         if (flags & TRIAGE_F_CHAR1)
             fn(ctx, nonzero(triage_mix64(c0 ^ TAG_CHAR << 63)), TRIAGE_F_CHAR1, s0, end - s0);
         if ((flags & TRIAGE_F_CHAR2) && c1)
-            fn(ctx, nonzero(triage_mix64((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1, end - s1);
+            fn(ctx, nonzero(triage_mix64((c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR2, s1,
+               end - s1);
         if ((flags & TRIAGE_F_CHAR3) && c2)
-            fn(ctx, nonzero(triage_mix64((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)), TRIAGE_F_CHAR3, s2, end - s2);
+            fn(ctx, nonzero(triage_mix64((c2 << 42 | c1 << 21 | c0) ^ TAG_CHAR << 63)),
+               TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
 }

@@ -80,7 +80,8 @@ int triage_tsv_parse(const char *data, size_t len, const char *text_cols, const 
         }
         if (lineno == 1) {
             if ((nf = split(line, fields, MAX_FIELDS)) > MAX_FIELDS) {
-                rc = err_field(err, ERR_BAD_REQUEST, "data", "header has more than %d columns", MAX_FIELDS);
+                rc = err_field(err, ERR_BAD_REQUEST, "data", "header has more than %d columns",
+                               MAX_FIELDS);
                 goto out;
             }
             for (const char *p = text_cols;;) {
@@ -88,11 +89,13 @@ int triage_tsv_parse(const char *data, size_t len, const char *text_cols, const 
                 size_t cl = comma ? (size_t)(comma - p) : strlen(p);
                 int c = column((const char *const *)fields, nf, p, cl);
                 if (c < 0) {
-                    rc = err_field(err, ERR_BAD_REQUEST, "text", "no column '%.*s' in the header", (int)cl, p);
+                    rc = err_field(err, ERR_BAD_REQUEST, "text", "no column '%.*s' in the header",
+                                   (int)cl, p);
                     goto out;
                 }
                 if (ntcol == MAX_TEXT_COLS) {
-                    rc = err_field(err, ERR_BAD_REQUEST, "text", "at most %d text columns", MAX_TEXT_COLS);
+                    rc = err_field(err, ERR_BAD_REQUEST, "text", "at most %d text columns",
+                                   MAX_TEXT_COLS);
                     goto out;
                 }
                 tcol[ntcol++] = c;
@@ -100,24 +103,28 @@ int triage_tsv_parse(const char *data, size_t len, const char *text_cols, const 
                     break;
                 p = comma + 1;
             }
-            if ((lcol = column((const char *const *)fields, nf, label_col, strlen(label_col))) < 0) {
-                rc = err_field(err, ERR_BAD_REQUEST, "label", "no column '%s' in the header", label_col);
+            if ((lcol = column((const char *const *)fields, nf, label_col, strlen(label_col))) <
+                0) {
+                rc = err_field(err, ERR_BAD_REQUEST, "label", "no column '%s' in the header",
+                               label_col);
                 goto out;
             }
             continue;
         }
         if (l == 0 && !nl)
-            break;   /* the final newline */
+            break; /* the final newline */
         int got = split(line, fields, MAX_FIELDS);
         if (got != nf) {
-            rc = err_field(err, ERR_BAD_REQUEST, "data", "line %zu has %d fields, the header %d", lineno, got, nf);
+            rc = err_field(err, ERR_BAD_REQUEST, "data", "line %zu has %d fields, the header %d",
+                           lineno, got, nf);
             goto out;
         }
         const char *label = fields[lcol];
         size_t ll = strlen(label);
         if (ll == 0 || ll >= TRIAGE_LABEL_MAX || utf8_invalid_at(label, ll) >= 0) {
-            rc = err_field(err, ERR_BAD_REQUEST, "label", "line %zu: the label must be 1 to %d bytes of UTF-8",
-                           lineno, TRIAGE_LABEL_MAX - 1);
+            rc = err_field(err, ERR_BAD_REQUEST, "label",
+                           "line %zu: the label must be 1 to %d bytes of UTF-8", lineno,
+                           TRIAGE_LABEL_MAX - 1);
             goto out;
         }
         buf_reset(&text);
@@ -146,8 +153,8 @@ out:
     return rc;
 }
 
-int triage_tsv_read(const char *path, const char *text_cols, const char *label_col, struct triage_tsv **out,
-                    struct err *err)
+int triage_tsv_read(const char *path, const char *text_cols, const char *label_col,
+                    struct triage_tsv **out, struct err *err)
 {
     struct buf b;
     char chunk[65536];
@@ -156,8 +163,8 @@ int triage_tsv_read(const char *path, const char *text_cols, const char *label_c
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return err_field(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "data", "cannot open '%s': %s", path,
-                         strerror(errno));
+        return err_field(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "data",
+                         "cannot open '%s': %s", path, strerror(errno));
     buf_init(&b);
     while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
         buf_append(&b, chunk, got);

@@ -26,19 +26,19 @@
 #include "triage/triage_internal.h"
 
 #define PROMOTE_SCORE 0.85
-#define NEG_WINDOW 4          /* characters looked back for a negator */
-#define TEXT_MAX 16384        /* bytes of folded text examined */
-#define NEAR_MAX 32           /* occurrences kept per side of a 'near' rule */
-#define EARLY_CHARS 300       /* an emergency stated later than this is taken as background */
+#define NEG_WINDOW 4    /* characters looked back for a negator */
+#define TEXT_MAX 16384  /* bytes of folded text examined */
+#define NEAR_MAX 32     /* occurrences kept per side of a 'near' rule */
+#define EARLY_CHARS 300 /* an emergency stated later than this is taken as background */
 
 struct rule {
     const char *name;
     int level;
     double weight;
-    const char *phrases;      /* '|'-separated; any one fires */
-    const char *near, *with;  /* '|'-separated; one of each within 'within' characters */
+    const char *phrases;     /* '|'-separated; any one fires */
+    const char *near, *with; /* '|'-separated; one of each within 'within' characters */
     int within;
-    const char *unless;       /* '|'-separated words that, right after a match, cancel it */
+    const char *unless; /* '|'-separated words that, right after a match, cancel it */
 };
 
 /* clang-format off */
@@ -83,7 +83,8 @@ static const struct rule rules[] = {
 /* clang-format on */
 
 /* Words that negate what follows, and words that start like a negator but do not negate. */
-static const char negators[] = "没有|没|无|未|不是|不|并非|非|别|排除|防止|预防|以防|避免|谨防|杜绝";
+static const char negators[] =
+    "没有|没|无|未|不是|不|并非|非|别|排除|防止|预防|以防|避免|谨防|杜绝";
 static const char hedges[] = "可能|随时|面临|担心|害怕|怕|恐|存在|隐患|一旦|防止|万一|容易";
 static const char not_negators[] =
     "不停|不断|不少|不住|不久|不幸|不慎|不小心|不仅|不但|不知|不得不|不到|不能|不了|不见|不上|不开|无法|无故|无数|未成年|未经|非常|非法|没想到|不出|不让|不管|不顾";
@@ -113,7 +114,8 @@ static int clause_break(const char *s)
     if (b < 0x80)
         return strchr(",.!?;: ", b) != NULL;
     /* 。 、 */
-    return (b == 0xE3 && (unsigned char)s[1] == 0x80 && ((unsigned char)s[2] == 0x82 || (unsigned char)s[2] == 0x81));
+    return (b == 0xE3 && (unsigned char)s[1] == 0x80 &&
+            ((unsigned char)s[2] == 0x82 || (unsigned char)s[2] == 0x81));
 }
 
 /* Whether a word of 'list' ends within NEG_WINDOW characters before byte 'at' of t, in the
@@ -151,7 +153,8 @@ static size_t chars_between(const char *t, size_t from, size_t to)
 
 /* Every non-negated, non-cancelled occurrence of a word of 'list' in t, into at[]/end[]
  * (at most max); returns how many. */
-static int find_all(const char *t, size_t len, const char *list, const char *unless, size_t *at, size_t *end, int max)
+static int find_all(const char *t, size_t len, const char *list, const char *unless, size_t *at,
+                    size_t *end, int max)
 {
     /* 'max' bounds the work on long texts too: a phrase found that often has said enough. */
     int n = 0;
@@ -208,7 +211,7 @@ static int rule_fires(const struct rule *r, const char *t, size_t len)
                 gap = chars_between(t, b_end[j], a_at[i]);
                 first = b_at[j];
             } else {
-                continue;   /* overlapping: the same characters cannot be both halves */
+                continue; /* overlapping: the same characters cannot be both halves */
             }
             if (gap <= (size_t)r->within) {
                 int s = strength(t, first, len);

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct attach_thumb thumb;
     struct err err = ERR_INIT;
     int rc = attach_sniff(data, size, &info, &err);
-    if (rc == 0 && (info.width <= 0 || info.height <= 0 || !info.mime || info.orientation < 1 || info.orientation > 8))
+    if (rc == 0 && (info.width <= 0 || info.height <= 0 || !info.mime || info.orientation < 1 ||
+                    info.orientation > 8))
         abort();
     if (rc != 0 && rc != ERR_MEDIA_TYPE && rc != ERR_BAD_REQUEST)
         abort();
@@ -26,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     rc = attach_decode(data, size, &lim, &info, &thumb, &err);
     if (rc == 0) {
-        if (!thumb.data || !thumb.len || thumb.width < 1 || thumb.height < 1 || thumb.width > ATTACH_THUMB_MAX ||
-            thumb.height > ATTACH_THUMB_MAX)
+        if (!thumb.data || !thumb.len || thumb.width < 1 || thumb.height < 1 ||
+            thumb.width > ATTACH_THUMB_MAX || thumb.height > ATTACH_THUMB_MAX)
             abort();
         attach_thumb_release(&thumb);
     } else if (thumb.data || (rc != ERR_BAD_REQUEST && rc != ERR_TOO_LARGE)) {

@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < f.n; i++) {
             const struct http_form_field *x = &f.fields[i];
             if (!*x->name || utf8_invalid_at(x->name, strlen(x->name)) >= 0 ||
-                utf8_invalid_at(x->value, strlen(x->value)) >= 0 || http_form_count(&f, x->name) == 0 ||
-                !http_form_get(&f, x->name))
+                utf8_invalid_at(x->value, strlen(x->value)) >= 0 ||
+                http_form_count(&f, x->name) == 0 || !http_form_get(&f, x->name))
                 abort();
             const char *m = open311_scrub(&a, x->value);
             size_t len = strlen(x->value);

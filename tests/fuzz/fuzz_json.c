@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const json_t *vals = json_get(json_array_item(items, i), "values");
                 for (int k = 0; k < json_array_size(vals); k++)
                     if (!json_get_str(json_array_item(vals, k), "key"))
-                        abort();   /* the table made "key" a required string */
+                        abort(); /* the table made "key" a required string */
             }
             struct arena a;
             arena_init(&a, 0);

@@ -13,8 +13,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const patterns[] = {
-    "/api/v1/users/{id}", "/api/v1/users/{id}/password", "/api/v1/calendar/days/{day}", "/healthz",
-    "/api/v1/{a}/{b}/{c}/{d}",
+    "/api/v1/users/{id}", "/api/v1/users/{id}/password", "/api/v1/calendar/days/{day}",
+    "/healthz",           "/api/v1/{a}/{b}/{c}/{d}",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (triage_hot(msgs, n, &o, &a, &t, &nt, &err) != 0 || nt < 0 || nt > 5)
                 abort();
             for (int i = 0; i < nt; i++)
-                if (t[i].count < 2 || t[i].nids != t[i].count || !t[i].title || t[i].first_at > t[i].last_at)
+                if (t[i].count < 2 || t[i].nids != t[i].count || !t[i].title ||
+                    t[i].first_at > t[i].last_at)
                     abort();
         } else if (msgs || n || err.code == 0) {
             abort();

@@ -12,42 +12,43 @@
 typedef void test_fn(void);
 
 void test_register(const char *name, test_fn *fn);
-void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A scratch directory unique to this run (created on first use, removed at exit). */
 const char *test_tmpdir(void);
 
-#define TEST(name)                                                    \
-    static void test_##name(void);                                    \
-    __attribute__((constructor)) static void test_register_##name(void) \
-    {                                                                 \
-        test_register(#name, test_##name);                            \
-    }                                                                 \
+#define TEST(name)                                                                                 \
+    static void test_##name(void);                                                                 \
+    __attribute__((constructor)) static void test_register_##name(void)                            \
+    {                                                                                              \
+        test_register(#name, test_##name);                                                         \
+    }                                                                                              \
     static void test_##name(void)
 
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (!(cond))                                       \
-            test_fail(__FILE__, __LINE__, __VA_ARGS__);    \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            test_fail(__FILE__, __LINE__, __VA_ARGS__);                                            \
     } while (0)
 
-#define CHECK_INT_EQ(got, want, ...)                                                        \
-    do {                                                                                    \
-        long long g_ = (long long)(got), w_ = (long long)(want);                            \
-        if (g_ != w_) {                                                                     \
-            test_fail(__FILE__, __LINE__, "%s == %lld, want %lld", #got, g_, w_);           \
-            test_fail(__FILE__, __LINE__, __VA_ARGS__);                                     \
-        }                                                                                   \
+#define CHECK_INT_EQ(got, want, ...)                                                               \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (g_ != w_) {                                                                            \
+            test_fail(__FILE__, __LINE__, "%s == %lld, want %lld", #got, g_, w_);                  \
+            test_fail(__FILE__, __LINE__, __VA_ARGS__);                                            \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR_EQ(got, want, ...)                                                        \
-    do {                                                                                    \
-        const char *g_ = (got), *w_ = (want);                                               \
-        if (!g_ || !w_ || strcmp(g_, w_) != 0) {                                            \
-            test_fail(__FILE__, __LINE__, "%s == \"%s\", want \"%s\"", #got, g_ ? g_ : "(null)", \
-                      w_ ? w_ : "(null)");                                                  \
-            test_fail(__FILE__, __LINE__, __VA_ARGS__);                                     \
-        }                                                                                   \
+#define CHECK_STR_EQ(got, want, ...)                                                               \
+    do {                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                      \
+        if (!g_ || !w_ || strcmp(g_, w_) != 0) {                                                   \
+            test_fail(__FILE__, __LINE__, "%s == \"%s\", want \"%s\"", #got, g_ ? g_ : "(null)",   \
+                      w_ ? w_ : "(null)");                                                         \
+            test_fail(__FILE__, __LINE__, __VA_ARGS__);                                            \
+        }                                                                                          \
     } while (0)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -46,7 +46,8 @@ static void setup(struct fixture *f, const char *name)
     struct demo_report rep;
     CHECK_INT_EQ(demo_load(f->st, "demo-password", T_NOW, &rep, &f->e), 0, "demo: %s", f->e.msg);
     randombytes_buf(f->key, sizeof(f->key));
-    struct app_deps d = {.conf = &f->cf, .store = f->st, .clock = clock_fixed(T_NOW), .data_key = f->key};
+    struct app_deps d = {
+        .conf = &f->cf, .store = f->st, .clock = clock_fixed(T_NOW), .data_key = f->key};
     CHECK_INT_EQ(app_new(&f->app, &d, &f->e), 0, "app: %s", f->e.msg);
     arena_init(&f->a, 4096);
     f->x = (struct app_ctx){f->app, f->c, &f->a, app_now(f->app), NULL, &f->e};
@@ -104,9 +105,11 @@ TEST(app_rate_window_per_client_and_minute)
     int64_t t = T_NOW - T_NOW % 60 + 10;
     CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 7, 2, t, &retry), 1, "first");
     CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 7, 2, t, &retry), 1, "second");
-    CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 7, 2, t, &retry), 0, "third is over the limit");
+    CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 7, 2, t, &retry), 0,
+                 "third is over the limit");
     CHECK_INT_EQ(retry, 50, "retry when the minute turns");
-    CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 8, 2, t, &retry), 1, "another client has its own window");
+    CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 8, 2, t, &retry), 1,
+                 "another client has its own window");
     CHECK_INT_EQ(app_rate_take(f.app, APP_RATE_OPEN311, 7, 2, t + 60, &retry), 1, "a new minute");
     teardown(&f);
 }
@@ -117,8 +120,12 @@ TEST(app_intake_and_sweep_without_http)
     struct app_intake *it;
     struct case_sweep_report rep;
     setup(&f, "app_intake.db");
-    struct case_new in = {.channel = CH_HOTLINE, .title = "路灯不亮", .description = "小区门口路灯坏了三天", .urgency = -1,
-                          .citizen_name = "张三", .citizen_phone = "13800000000"};
+    struct case_new in = {.channel = CH_HOTLINE,
+                          .title = "路灯不亮",
+                          .description = "小区门口路灯坏了三天",
+                          .urgency = -1,
+                          .citizen_name = "张三",
+                          .citizen_phone = "13800000000"};
     CHECK_INT_EQ(app_intake_prepare(&f.x, &in, NULL, NULL, &it), 0, "prepare: %s", f.e.msg);
     CHECK_INT_EQ(store_begin(f.c, &f.e), 0, "begin");
     CHECK_INT_EQ(app_intake_run(it, f.c, &f.e), 0, "run: %s", f.e.msg);

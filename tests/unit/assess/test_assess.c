@@ -56,7 +56,7 @@
 
 #define T0 1790236800
 #define DAY 86400
-#define D(x) ((int64_t)(T0 + (x) * DAY))
+#define D(x) ((int64_t)(T0 + (x)*DAY))
 
 struct world {
     struct store *st;
@@ -65,16 +65,19 @@ struct world {
     int64_t A, B, C;
 };
 
-static int64_t region(struct world *w, const char *code, const char *name, const char *level, int64_t parent)
+static int64_t region(struct world *w, const char *code, const char *name, const char *level,
+                      int64_t parent)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO regions(code, name, level, parent_id, created_at, updated_at)"
-                               " VALUES (?, ?, ?, nullif(?, 0), ?, ?) RETURNING id",
-                               STORE_ARGS(store_text(code), store_text(name), store_text(level), store_i64(parent),
-                                          store_i64((int64_t)T0), store_i64((int64_t)T0)),
-                               &id, &e),
-                 1, "region %s: %s", code, e.msg);
+    CHECK_INT_EQ(
+        store_one_i64(w->c,
+                      "INSERT INTO regions(code, name, level, parent_id, created_at, updated_at)"
+                      " VALUES (?, ?, ?, nullif(?, 0), ?, ?) RETURNING id",
+                      STORE_ARGS(store_text(code), store_text(name), store_text(level),
+                                 store_i64(parent), store_i64((int64_t)T0), store_i64((int64_t)T0)),
+                      &id, &e),
+        1, "region %s: %s", code, e.msg);
     return id;
 }
 
@@ -82,11 +85,14 @@ static int64_t department(struct world *w, const char *code, const char *name)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO departments(code, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
-                               STORE_ARGS(store_text(code), store_text(name), store_i64((int64_t)T0),
-                                          store_i64((int64_t)T0)),
-                               &id, &e),
-                 1, "department %s: %s", code, e.msg);
+    CHECK_INT_EQ(
+        store_one_i64(
+            w->c,
+            "INSERT INTO departments(code, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+            STORE_ARGS(store_text(code), store_text(name), store_i64((int64_t)T0),
+                       store_i64((int64_t)T0)),
+            &id, &e),
+        1, "department %s: %s", code, e.msg);
     return id;
 }
 
@@ -102,44 +108,55 @@ static int64_t add_case(struct world *w, const struct case_spec *s)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_one_i64(w->c, "INSERT INTO cases(number, check_code, channel, title, description, urgency, state,"
-                               " lead_department_id, region_id, region_code, dispatched_at, resolve_deadline, replied_at,"
-                               " closed_at, overdue, rectify_round, created_at, updated_at)"
-                               " VALUES (?, 'x', 'hotline', '测试', '测试', 'normal', ?, nullif(?, 0), nullif(?, 0), ?,"
-                               " nullif(?, 0), nullif(?, 0), nullif(?, 0), nullif(?, 0), ?, ?, ?, ?) RETURNING id",
-                               STORE_ARGS(store_text(s->number), store_text(s->state), store_i64(s->dept),
-                                          store_i64(s->region_id), store_text(s->region_code), store_i64(s->dispatched),
-                                          store_i64(s->deadline), store_i64(s->replied), store_i64(s->closed),
-                                          store_i64(s->overdue), store_i64(s->rectify_round), store_i64((int64_t)T0),
-                                          store_i64((int64_t)T0)),
-                               &id, &e),
-                 1, "case %s: %s", s->number, e.msg);
+    CHECK_INT_EQ(
+        store_one_i64(
+            w->c,
+            "INSERT INTO cases(number, check_code, channel, title, description, urgency, state,"
+            " lead_department_id, region_id, region_code, dispatched_at, resolve_deadline, replied_at,"
+            " closed_at, overdue, rectify_round, created_at, updated_at)"
+            " VALUES (?, 'x', 'hotline', '测试', '测试', 'normal', ?, nullif(?, 0), nullif(?, 0), ?,"
+            " nullif(?, 0), nullif(?, 0), nullif(?, 0), nullif(?, 0), ?, ?, ?, ?) RETURNING id",
+            STORE_ARGS(store_text(s->number), store_text(s->state), store_i64(s->dept),
+                       store_i64(s->region_id), store_text(s->region_code),
+                       store_i64(s->dispatched), store_i64(s->deadline), store_i64(s->replied),
+                       store_i64(s->closed), store_i64(s->overdue), store_i64(s->rectify_round),
+                       store_i64((int64_t)T0), store_i64((int64_t)T0)),
+            &id, &e),
+        1, "case %s: %s", s->number, e.msg);
     return id;
 }
 
 /* actor 0 = the system (the sweeper). */
-static void event(struct world *w, int64_t case_id, int64_t at, const char *action, int64_t dept, int64_t actor)
+static void event(struct world *w, int64_t case_id, int64_t at, const char *action, int64_t dept,
+                  int64_t actor)
 {
     struct err e = ERR_INIT;
-    CHECK_INT_EQ(store_run(w->c, "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, to_state,"
-                           " department_id) VALUES (?, ?, nullif(?, 0), 'x', 'x', ?, 'x', nullif(?, 0))",
-                           STORE_ARGS(store_i64(case_id), store_i64(at), store_i64(actor), store_text(action),
-                                      store_i64(dept)),
-                           &e),
-                 1, "event %s: %s", action, e.msg);
+    CHECK_INT_EQ(
+        store_run(
+            w->c,
+            "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, to_state,"
+            " department_id) VALUES (?, ?, nullif(?, 0), 'x', 'x', ?, 'x', nullif(?, 0))",
+            STORE_ARGS(store_i64(case_id), store_i64(at), store_i64(actor), store_text(action),
+                       store_i64(dept)),
+            &e),
+        1, "event %s: %s", action, e.msg);
 }
 
-static void evaluation(struct world *w, int64_t case_id, int round, int64_t dept, const char *region_code, int64_t at,
-                       int contacted, int solved, const char *satisfaction, int valid)
+static void evaluation(struct world *w, int64_t case_id, int round, int64_t dept,
+                       const char *region_code, int64_t at, int contacted, int solved,
+                       const char *satisfaction, int valid)
 {
     struct err e = ERR_INIT;
-    CHECK_INT_EQ(store_run(w->c, "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
-                           " satisfaction, valid) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?)",
-                           STORE_ARGS(store_i64(case_id), store_i64(round), store_i64(dept), store_text(region_code),
-                                      store_i64(at), store_i64(contacted), store_i64(solved), store_text(satisfaction),
-                                      store_i64(valid)),
-                           &e),
-                 1, "evaluation: %s", e.msg);
+    CHECK_INT_EQ(
+        store_run(
+            w->c,
+            "INSERT INTO case_evaluations(case_id, round, department_id, region_code, at, contacted, solved,"
+            " satisfaction, valid) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(store_i64(case_id), store_i64(round), store_i64(dept),
+                       store_text(region_code), store_i64(at), store_i64(contacted),
+                       store_i64(solved), store_text(satisfaction), store_i64(valid)),
+            &e),
+        1, "evaluation: %s", e.msg);
 }
 
 static void build(struct world *w, const char *name)
@@ -158,36 +175,47 @@ static void build(struct world *w, const char *name)
     w->S2 = region(w, "330179002", "二街道", "street", w->D);
     w->C1 = region(w, "330179001001", "一社区", "community", w->S1);
     w->G1 = region(w, "33017900100101", "一网格", "grid", w->C1);
-    CHECK_INT_EQ(store_run(w->c, "INSERT INTO users(id, name, password_hash, roles, created_at, updated_at)"
-                           " VALUES (1, 'dispatcher', 'x', 'dispatcher', ?, ?)",
-                           STORE_ARGS(store_i64((int64_t)T0), store_i64((int64_t)T0)), &e),
-                 1, "user: %s", e.msg);
+    CHECK_INT_EQ(
+        store_run(w->c,
+                  "INSERT INTO users(id, name, password_hash, roles, created_at, updated_at)"
+                  " VALUES (1, 'dispatcher', 'x', 'dispatcher', ?, ?)",
+                  STORE_ARGS(store_i64((int64_t)T0), store_i64((int64_t)T0)), &e),
+        1, "user: %s", e.msg);
     w->A = department(w, "A", "城管局");
     w->B = department(w, "B", "水务局");
     w->C = department(w, "C", "园林局");
 
-    int64_t a1 = add_case(w, &(struct case_spec){"a1", "closed", w->A, w->G1, "33017900100101", D(1), D(5), D(3), D(4), 0, 0});
-    int64_t a2 = add_case(w, &(struct case_spec){"a2", "closed", w->A, w->C1, "330179001001", D(2), D(6), D(8), D(9), 0, 1});
-    int64_t a3 = add_case(w, &(struct case_spec){"a3", "processing", w->A, w->S2, "330179002", D(10), D(40), 0, 0, 0, 0});
-    int64_t a4 = add_case(w, &(struct case_spec){"a4", "processing", w->A, w->S1, "330179001", D(11), D(20), 0, 0, 1, 0});
-    int64_t a5 = add_case(w, &(struct case_spec){"a5", "closed", w->A, w->G1, "33017900100101", D(-5), D(-1), D(-2), D(3), 0, 0});
-    int64_t a6 = add_case(w, &(struct case_spec){"a6", "merged", w->A, w->G1, "33017900100101", D(3), D(8), 0, 0, 0, 0});
-    int64_t b1 = add_case(w, &(struct case_spec){"b1", "closed", w->B, w->S2, "330179002", D(5), D(9), D(6), D(7), 0, 0});
-    int64_t b2 = add_case(w, &(struct case_spec){"b2", "closed", w->B, 0, NULL, D(12), D(13), D(13), D(14), 0, 0});
-    int64_t c1 = add_case(w, &(struct case_spec){"c1", "processing", w->C, w->S1, "330179001", D(15), D(16), 0, 0, 0, 0});
+    int64_t a1 = add_case(w, &(struct case_spec){"a1", "closed", w->A, w->G1, "33017900100101",
+                                                 D(1), D(5), D(3), D(4), 0, 0});
+    int64_t a2 = add_case(w, &(struct case_spec){"a2", "closed", w->A, w->C1, "330179001001", D(2),
+                                                 D(6), D(8), D(9), 0, 1});
+    int64_t a3 = add_case(w, &(struct case_spec){"a3", "processing", w->A, w->S2, "330179002",
+                                                 D(10), D(40), 0, 0, 0, 0});
+    int64_t a4 = add_case(w, &(struct case_spec){"a4", "processing", w->A, w->S1, "330179001",
+                                                 D(11), D(20), 0, 0, 1, 0});
+    int64_t a5 = add_case(w, &(struct case_spec){"a5", "closed", w->A, w->G1, "33017900100101",
+                                                 D(-5), D(-1), D(-2), D(3), 0, 0});
+    int64_t a6 = add_case(w, &(struct case_spec){"a6", "merged", w->A, w->G1, "33017900100101",
+                                                 D(3), D(8), 0, 0, 0, 0});
+    int64_t b1 = add_case(w, &(struct case_spec){"b1", "closed", w->B, w->S2, "330179002", D(5),
+                                                 D(9), D(6), D(7), 0, 0});
+    int64_t b2 = add_case(
+        w, &(struct case_spec){"b2", "closed", w->B, 0, NULL, D(12), D(13), D(13), D(14), 0, 0});
+    int64_t c1 = add_case(w, &(struct case_spec){"c1", "processing", w->C, w->S1, "330179001",
+                                                 D(15), D(16), 0, 0, 0, 0});
     (void)a6;
 
     event(w, a1, D(1), "dispatch", w->A, 1);
     event(w, a2, D(2), "dispatch", w->A, 1);
-    event(w, a2, D(7), "urge", w->A, 0);             /* the sweeper: overdue at some time */
-    event(w, a2, D(7) + 60, "urge", w->A, 1);        /* a supervisor's urge is not "overdue" */
+    event(w, a2, D(7), "urge", w->A, 0);      /* the sweeper: overdue at some time */
+    event(w, a2, D(7) + 60, "urge", w->A, 1); /* a supervisor's urge is not "overdue" */
     event(w, a3, D(9), "dispatch", w->B, 1);
     event(w, a3, D(9) + DAY / 2, "return", w->B, 1);
     event(w, a3, D(10), "redispatch", w->A, 1);
     event(w, a4, D(11), "dispatch", w->A, 1);
     event(w, a4, D(11) + DAY / 2, "return", w->A, 1);
     event(w, a4, D(11) + DAY * 3 / 4, "reject_return", w->A, 1);
-    event(w, a5, D(-5), "dispatch", w->A, 1);         /* before the period */
+    event(w, a5, D(-5), "dispatch", w->A, 1); /* before the period */
     event(w, b1, D(5), "dispatch", w->B, 1);
     event(w, b2, D(12), "dispatch", w->B, 1);
     event(w, c1, D(15), "dispatch", w->C, 1);
@@ -196,15 +224,17 @@ static void build(struct world *w, const char *name)
     evaluation(w, a2, 0, w->A, "330179001001", D(8) + DAY / 2, 1, 0, "unsatisfied", 1);
     evaluation(w, a2, 1, w->A, "330179001001", D(9), 1, 1, "basically_satisfied", 1);
     evaluation(w, a5, 0, w->A, "33017900100101", D(2), 0, 0, "basically_satisfied", 1);
-    evaluation(w, a3, 0, w->A, "330179002", D(12), 1, 1, "satisfied", 0);        /* not valid */
-    evaluation(w, a1, 1, w->A, "33017900100101", D(30), 0, 0, "unsatisfied", 1); /* at 'to': outside */
+    evaluation(w, a3, 0, w->A, "330179002", D(12), 1, 1, "satisfied", 0); /* not valid */
+    evaluation(w, a1, 1, w->A, "33017900100101", D(30), 0, 0, "unsatisfied",
+               1); /* at 'to': outside */
     evaluation(w, b1, 0, w->B, "330179002", D(7), 1, 1, "satisfied", 1);
     evaluation(w, b2, 0, w->B, NULL, D(14), 1, 0, "unsatisfied", 1);
 }
 
 static struct assess_params params(enum assess_by by)
 {
-    struct assess_params p = {.from = T0, .to = D(30), .by = by, .k = 0.9, .weights = {0.10, 0.50, 0.40, 0}};
+    struct assess_params p = {
+        .from = T0, .to = D(30), .by = by, .k = 0.9, .weights = {0.10, 0.50, 0.40, 0}};
     return p;
 }
 
@@ -216,7 +246,9 @@ static const struct assess_row *find(const struct assess_row *rows, size_t n, in
     return NULL;
 }
 
-#define NEAR(got, want) CHECK(fabs((got) - (want)) < 1e-9, "%s = %.10f, want %.10f", #got, (double)(got), (double)(want))
+#define NEAR(got, want)                                                                            \
+    CHECK(fabs((got) - (want)) < 1e-9, "%s = %.10f, want %.10f", #got, (double)(got),              \
+          (double)(want))
 
 TEST(assess_by_department_hand_computed)
 {
@@ -230,7 +262,8 @@ TEST(assess_by_department_hand_computed)
     struct assess_params p = params(ASSESS_BY_DEPARTMENT);
     CHECK_INT_EQ(assess_compute(w.c, &p, &a, &rows, &n, &e), 0, "compute: %s", e.msg);
     CHECK_INT_EQ(n, 3, "three departments with activity");
-    const struct assess_row *A = find(rows, n, w.A), *B = find(rows, n, w.B), *C = find(rows, n, w.C);
+    const struct assess_row *A = find(rows, n, w.A), *B = find(rows, n, w.B),
+                            *C = find(rows, n, w.C);
     CHECK(A && B && C, "rows for A, B and C");
     if (!A || !B || !C)
         goto out;
@@ -282,13 +315,15 @@ TEST(assess_by_department_hand_computed)
     /* Zero denominators: no evaluation → the 三率 and the score are undefined, not 0. */
     CHECK_INT_EQ(C->dispatched, 1, "C dispatched");
     CHECK_INT_EQ(C->evaluations, 0, "C evaluations");
-    CHECK(isnan(C->response_rate) && isnan(C->solve_rate) && isnan(C->satisfaction_rate), "C rates undefined");
+    CHECK(isnan(C->response_rate) && isnan(C->solve_rate) && isnan(C->satisfaction_rate),
+          "C rates undefined");
     CHECK(isnan(C->score), "C score undefined");
     CHECK_INT_EQ(C->rank, 0, "C unranked");
     NEAR(C->on_time_rate, 0.0);
     NEAR(C->overdue_rate, 0.0);
     CHECK_INT_EQ(C->assigned, 1, "C assigned");
-    CHECK(rows[0].group_id == w.A && rows[1].group_id == w.B && rows[2].group_id == w.C, "ordered by rank, unranked last");
+    CHECK(rows[0].group_id == w.A && rows[1].group_id == w.B && rows[2].group_id == w.C,
+          "ordered by rank, unranked last");
 
     /* Every round instead of the latest. */
     p.rounds = ASSESS_ROUNDS_ALL;
@@ -314,7 +349,8 @@ TEST(assess_by_department_hand_computed)
         NEAR(A->score, 100.0 / 3);
         NEAR(B->score, 100.0);
         NEAR(C->score, 0.0);
-        CHECK(B->rank == 1 && A->rank == 2 && C->rank == 3, "ranks %d %d %d", B->rank, A->rank, C->rank);
+        CHECK(B->rank == 1 && A->rank == 2 && C->rank == 3, "ranks %d %d %d", B->rank, A->rank,
+              C->rank);
     }
 
     /* k = 1 counts 基本满意 as 满意; k = 0 ignores it. */
@@ -346,7 +382,8 @@ TEST(assess_by_region_hand_computed)
     struct assess_params p = params(ASSESS_BY_REGION);
     CHECK_INT_EQ(assess_compute(w.c, &p, &a, &rows, &n, &e), 0, "compute: %s", e.msg);
     CHECK_INT_EQ(n, 3, "S1, S2 and the unlocated group");
-    const struct assess_row *S1 = find(rows, n, w.S1), *S2 = find(rows, n, w.S2), *none = find(rows, n, 0);
+    const struct assess_row *S1 = find(rows, n, w.S1), *S2 = find(rows, n, w.S2),
+                            *none = find(rows, n, 0);
     CHECK(S1 && S2 && none, "rows");
     if (S1 && S2 && none) {
         CHECK_STR_EQ(S1->name, "一街道", "street name");
@@ -415,14 +452,10 @@ TEST(assess_empty_period_and_bad_params)
         double k, w0;
         const char *level;
     } bad[] = {
-        {"from", 0, D(1), 0.9, 0.1, NULL},
-        {"to", D(2), D(1), 0.9, 0.1, NULL},
-        {"to", D(1), D(1), 0.9, 0.1, NULL},
-        {"k", T0, D(1), 1.5, 0.1, NULL},
-        {"k", T0, D(1), -0.1, 0.1, NULL},
-        {"k", T0, D(1), NAN, 0.1, NULL},
-        {"weights", T0, D(1), 0.9, -1, NULL},
-        {"level", T0, D(1), 0.9, 0.1, "province"},
+        {"from", 0, D(1), 0.9, 0.1, NULL},    {"to", D(2), D(1), 0.9, 0.1, NULL},
+        {"to", D(1), D(1), 0.9, 0.1, NULL},   {"k", T0, D(1), 1.5, 0.1, NULL},
+        {"k", T0, D(1), -0.1, 0.1, NULL},     {"k", T0, D(1), NAN, 0.1, NULL},
+        {"weights", T0, D(1), 0.9, -1, NULL}, {"level", T0, D(1), 0.9, 0.1, "province"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         p = params(ASSESS_BY_REGION);
@@ -447,11 +480,14 @@ TEST(assess_parse_weights)
 {
     double w[ASSESS_TERMS];
     CHECK_INT_EQ(assess_parse_weights("0.10,0.50,0.40", w), 0, "three");
-    CHECK(w[0] == 0.10 && w[1] == 0.50 && w[2] == 0.40 && w[3] == 0, "values %g %g %g %g", w[0], w[1], w[2], w[3]);
+    CHECK(w[0] == 0.10 && w[1] == 0.50 && w[2] == 0.40 && w[3] == 0, "values %g %g %g %g", w[0],
+          w[1], w[2], w[3]);
     CHECK_INT_EQ(assess_parse_weights("30, 35, 35, 10", w), 0, "four, spaces");
     CHECK(w[0] == 30 && w[3] == 10, "values");
-    static const char *const bad[] = {"", "0.1,0.5", "0.1,0.5,0.4,0.1,0.1", "0.1,,0.4", "a,b,c", "0.1,0.5,-0.4",
-                                      "0.1,0.5,0.4,", "0.1;0.5;0.4", "inf,1,1", "nan,1,1"};
+    static const char *const bad[] = {
+        "",        "0.1,0.5",      "0.1,0.5,0.4,0.1,0.1", "0.1,,0.4",
+        "a,b,c",   "0.1,0.5,-0.4", "0.1,0.5,0.4,",        "0.1;0.5;0.4",
+        "inf,1,1", "nan,1,1"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         CHECK_INT_EQ(assess_parse_weights(bad[i], w), -1, "'%s' refused", bad[i]);
 }

@@ -31,10 +31,10 @@ static unsigned char *make_image(enum fmt f, int w, int h, size_t *len)
     gdImageFilledRectangle(im, 0, 0, w / 2 - 1, h - 1, gdTrueColor(220, 20, 20));
     gdImageFilledRectangle(im, w / 2, 0, w - 1, h - 1, gdTrueColor(20, 20, 220));
     int size = 0;
-    void *p = f == F_PNG ? gdImagePngPtr(im, &size)
-            : f == F_JPEG ? gdImageJpegPtr(im, &size, 90)
-            : f == F_GIF ? gdImageGifPtr(im, &size)
-                         : gdImageWebpPtr(im, &size);
+    void *p = f == F_PNG    ? gdImagePngPtr(im, &size)
+              : f == F_JPEG ? gdImageJpegPtr(im, &size, 90)
+              : f == F_GIF  ? gdImageGifPtr(im, &size)
+                            : gdImageWebpPtr(im, &size);
     gdImageDestroy(im);
     unsigned char *out = malloc((size_t)size);
     memcpy(out, p, (size_t)size);
@@ -45,8 +45,9 @@ static unsigned char *make_image(enum fmt f, int w, int h, size_t *len)
 
 /* The Exif APP1 segment of one IFD0 entry: orientation 'o', little-endian TIFF. */
 static const unsigned char exif_o6[] = {
-    0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00,
-    0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,    0,    'I',  'I',
+    0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 
 /* A JPEG with the Exif segment spliced in after SOI. */
@@ -63,43 +64,57 @@ static unsigned char *with_exif(const unsigned char *jpeg, size_t len, size_t *o
 /* ---- type detection ---- */
 
 #define PNG_SIG 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
-#define IHDR(w3, w2, w1, w0, h3, h2, h1, h0) \
-    0, 0, 0, 13, 'I', 'H', 'D', 'R', w3, w2, w1, w0, h3, h2, h1, h0, 8, 2, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef
+#define IHDR(w3, w2, w1, w0, h3, h2, h1, h0)                                                       \
+    0, 0, 0, 13, 'I', 'H', 'D', 'R', w3, w2, w1, w0, h3, h2, h1, h0, 8, 2, 0, 0, 0, 0xde, 0xad,    \
+        0xbe, 0xef
 
-static const unsigned char png_3x2_garbage[] = {PNG_SIG, IHDR(0, 0, 0, 3, 0, 0, 0, 2), 'g', 'a', 'r', 'b', 'a', 'g', 'e'};
-static const unsigned char png_bomb[] = {PNG_SIG, IHDR(0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0)};   /* 100000 x 100000 */
+static const unsigned char png_3x2_garbage[] = {
+    PNG_SIG, IHDR(0, 0, 0, 3, 0, 0, 0, 2), 'g', 'a', 'r', 'b', 'a', 'g', 'e'};
+static const unsigned char png_bomb[] = {
+    PNG_SIG, IHDR(0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0)}; /* 100000 x 100000 */
 static const unsigned char png_sig_only[] = {PNG_SIG};
 static const unsigned char png_zero[] = {PNG_SIG, IHDR(0, 0, 0, 0, 0, 0, 0, 2)};
-static const unsigned char png_not_ihdr[] = {PNG_SIG, 0, 0, 0, 13, 'I', 'D', 'A', 'T', 0, 0, 0, 3, 0, 0, 0, 2};
+static const unsigned char png_not_ihdr[] = {PNG_SIG, 0, 0, 0, 13, 'I', 'D', 'A', 'T',
+                                             0,       0, 0, 3, 0,  0,   0,   2};
 static const unsigned char png_huge_w[] = {PNG_SIG, IHDR(0x80, 0, 0, 0, 0, 0, 0, 2)};
 
 #define JFIF 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0
-static const unsigned char jpeg_3x2[] = {JFIF, 0xFF, 0xC0, 0x00, 0x11, 8, 0, 2, 0, 3, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1};
-static const unsigned char jpeg_progressive[] = {JFIF, 0xFF, 0xC2, 0x00, 0x0B, 8, 0x01, 0x00, 0x00, 0x02, 1, 1, 0x11, 0};
+static const unsigned char jpeg_3x2[] = {JFIF, 0xFF, 0xC0, 0x00, 0x11, 8,    0, 2, 0,    3,
+                                         3,    1,    0x22, 0,    2,    0x11, 1, 3, 0x11, 1};
+static const unsigned char jpeg_progressive[] = {JFIF, 0xFF, 0xC2, 0x00, 0x0B, 8,    0x01,
+                                                 0x00, 0x00, 0x02, 1,    1,    0x11, 0};
 static const unsigned char jpeg_cut[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F'};
 static const unsigned char jpeg_soi[] = {0xFF, 0xD8, 0xFF};
-static const unsigned char jpeg_zero_h[] = {JFIF, 0xFF, 0xC0, 0x00, 0x0B, 8, 0, 0, 0, 3, 1, 1, 0x11, 0};
+static const unsigned char jpeg_zero_h[] = {JFIF, 0xFF, 0xC0, 0x00, 0x0B, 8,    0,
+                                            0,    0,    3,    1,    1,    0x11, 0};
 static const unsigned char jpeg_sos_first[] = {JFIF, 0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3f, 0};
 static const unsigned char jpeg_bad_len[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01, 0};
 static const unsigned char jpeg_exif_mm[] = {
-    0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,
-    0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0xFF, 0xC0, 0x00, 0x0B, 8, 0, 20, 0, 40, 1, 1, 0x11, 0};
+    0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,    0,    'M',
+    'M',  0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF,
+    0xC0, 0x00, 0x0B, 8,    0,    20,   0,    40,   1,    1,    0x11, 0};
 static const unsigned char jpeg_exif_bad_ifd[] = {
-    0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0x00, 0xff, 0xff, 0xff, 0x7f,
-    0xFF, 0xC0, 0x00, 0x0B, 8, 0, 20, 0, 40, 1, 1, 0x11, 0};
+    0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10, 'E',  'x', 'i', 'f', 0, 0,  'I', 'I', 0x2A, 0x00, 0xff,
+    0xff, 0xff, 0x7f, 0xFF, 0xC0, 0x00, 0x0B, 8,   0,   20,  0, 40, 1,   1,   0x11, 0};
 
 static const unsigned char gif_5x4[] = {'G', 'I', 'F', '8', '9', 'a', 5, 0, 4, 0, 0, 0, 0};
 static const unsigned char gif_cut[] = {'G', 'I', 'F', '8', '9', 'a', 5, 0};
 static const unsigned char gif_88[] = {'G', 'I', 'F', '8', '8', 'a', 5, 0, 4, 0, 0, 0, 0};
 
-#define RIFF(c0, c1, c2, c3) 'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', c0, c1, c2, c3, 10, 0, 0, 0
-static const unsigned char webp_lossless[] = {RIFF('V', 'P', '8', 'L'), 0x2f, 0x03, 0x80, 0x00, 0x00, 0, 0, 0, 0, 0};
-static const unsigned char webp_lossy[] = {RIFF('V', 'P', '8', ' '), 0, 0, 0, 0x9d, 0x01, 0x2a, 7, 0, 5, 0};
-static const unsigned char webp_lossy_bad[] = {RIFF('V', 'P', '8', ' '), 0, 0, 0, 0x9d, 0x01, 0x2b, 7, 0, 5, 0};
-static const unsigned char webp_ext[] = {RIFF('V', 'P', '8', 'X'), 0, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00};
+#define RIFF(c0, c1, c2, c3)                                                                       \
+    'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', c0, c1, c2, c3, 10, 0, 0, 0
+static const unsigned char webp_lossless[] = {
+    RIFF('V', 'P', '8', 'L'), 0x2f, 0x03, 0x80, 0x00, 0x00, 0, 0, 0, 0, 0};
+static const unsigned char webp_lossy[] = {
+    RIFF('V', 'P', '8', ' '), 0, 0, 0, 0x9d, 0x01, 0x2a, 7, 0, 5, 0};
+static const unsigned char webp_lossy_bad[] = {
+    RIFF('V', 'P', '8', ' '), 0, 0, 0, 0x9d, 0x01, 0x2b, 7, 0, 5, 0};
+static const unsigned char webp_ext[] = {
+    RIFF('V', 'P', '8', 'X'), 0, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00};
 static const unsigned char webp_odd[] = {RIFF('A', 'B', 'C', 'D'), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-static const unsigned char webp_cut[] = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P'};
+static const unsigned char webp_cut[] = {'R', 'I', 'F', 'F', 22,  0,   0,
+                                         0,   'W', 'E', 'B', 'P', 'V', 'P'};
 
 static const unsigned char pdf[] = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj";
 static const unsigned char bmp[] = {'B', 'M', 0x36, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0};
@@ -157,7 +172,8 @@ TEST(attach_sniff_table)
         if (rc == 0) {
             CHECK_INT_EQ(info.width, rows[i].w, "row %zu (%s): width", i, rows[i].name);
             CHECK_INT_EQ(info.height, rows[i].h, "row %zu (%s): height", i, rows[i].name);
-            CHECK_INT_EQ(info.orientation, rows[i].orientation, "row %zu (%s): orientation", i, rows[i].name);
+            CHECK_INT_EQ(info.orientation, rows[i].orientation, "row %zu (%s): orientation", i,
+                         rows[i].name);
         }
     }
 }
@@ -191,12 +207,9 @@ TEST(attach_decode_real_images)
         enum attach_kind kind;
         int tw, th;
     } rows[] = {
-        {F_PNG, 1000, 500, ATTACH_PNG, 320, 160},
-        {F_PNG, 40, 20, ATTACH_PNG, 40, 20},
-        {F_JPEG, 300, 900, ATTACH_JPEG, 107, 320},
-        {F_GIF, 641, 100, ATTACH_GIF, 320, 50},
-        {F_WEBP, 330, 330, ATTACH_WEBP, 320, 320},
-        {F_PNG, 2000, 1, ATTACH_PNG, 320, 1},
+        {F_PNG, 1000, 500, ATTACH_PNG, 320, 160},  {F_PNG, 40, 20, ATTACH_PNG, 40, 20},
+        {F_JPEG, 300, 900, ATTACH_JPEG, 107, 320}, {F_GIF, 641, 100, ATTACH_GIF, 320, 50},
+        {F_WEBP, 330, 330, ATTACH_WEBP, 320, 320}, {F_PNG, 2000, 1, ATTACH_PNG, 320, 1},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
         size_t len;
@@ -232,8 +245,8 @@ TEST(attach_decode_refusals)
     struct attach_limits few_pixels = {20u << 20, 100 * 100 - 1, 1};
     const struct {
         const char *name;
-        int which;          /* 0 png, 1 jpeg, 2 png header on garbage, 3 bomb */
-        size_t cut;         /* bytes kept; 0 = all */
+        int which;  /* 0 png, 1 jpeg, 2 png header on garbage, 3 bomb */
+        size_t cut; /* bytes kept; 0 = all */
         const struct attach_limits *lim;
         int rc;
     } rows[] = {
@@ -245,14 +258,21 @@ TEST(attach_decode_refusals)
         {"over the pixel limit", 0, 0, &few_pixels, ERR_TOO_LARGE},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-        const unsigned char *p = rows[i].which == 0 ? png : rows[i].which == 1 ? jpeg : rows[i].which == 2 ? png_3x2_garbage : png_bomb;
-        size_t n = rows[i].which == 0 ? plen : rows[i].which == 1 ? jlen : rows[i].which == 2 ? sizeof(png_3x2_garbage) : sizeof(png_bomb);
+        const unsigned char *p = rows[i].which == 0   ? png
+                                 : rows[i].which == 1 ? jpeg
+                                 : rows[i].which == 2 ? png_3x2_garbage
+                                                      : png_bomb;
+        size_t n = rows[i].which == 0   ? plen
+                   : rows[i].which == 1 ? jlen
+                   : rows[i].which == 2 ? sizeof(png_3x2_garbage)
+                                        : sizeof(png_bomb);
         if (rows[i].cut)
             n /= 2;
         struct attach_info info;
         struct attach_thumb t;
         struct err e = ERR_INIT;
-        CHECK_INT_EQ(attach_decode(p, n, rows[i].lim, &info, &t, &e), rows[i].rc, "row %zu (%s): %s", i, rows[i].name, e.msg);
+        CHECK_INT_EQ(attach_decode(p, n, rows[i].lim, &info, &t, &e), rows[i].rc,
+                     "row %zu (%s): %s", i, rows[i].name, e.msg);
         CHECK(t.data == NULL && t.len == 0, "row %zu: no thumbnail on failure", i);
         CHECK(e.msg[0] != '\0', "row %zu: a message", i);
     }
@@ -281,9 +301,12 @@ TEST(attach_exif_orientation)
     gdImagePtr back = gdImageCreateFromJpegPtr((int)t.len, t.data);
     CHECK(back != NULL, "thumbnail decodes");
     if (back) {
-        int top = gdImageGetTrueColorPixel(back, 10, 5), bottom = gdImageGetTrueColorPixel(back, 10, 34);
-        CHECK(gdTrueColorGetRed(top) > 150 && gdTrueColorGetBlue(top) < 100, "top is red: %06x", top);
-        CHECK(gdTrueColorGetBlue(bottom) > 150 && gdTrueColorGetRed(bottom) < 100, "bottom is blue: %06x", bottom);
+        int top = gdImageGetTrueColorPixel(back, 10, 5),
+            bottom = gdImageGetTrueColorPixel(back, 10, 34);
+        CHECK(gdTrueColorGetRed(top) > 150 && gdTrueColorGetBlue(top) < 100, "top is red: %06x",
+              top);
+        CHECK(gdTrueColorGetBlue(bottom) > 150 && gdTrueColorGetRed(bottom) < 100,
+              "bottom is blue: %06x", bottom);
         gdImageDestroy(back);
     }
     attach_thumb_release(&t);
@@ -347,7 +370,8 @@ TEST(attach_store_dedupes_by_hash)
     free(thumb);
     char check[1024];
     CHECK_INT_EQ(attach_store_path(st, hex, 1, check, sizeof(check), &e), 0, "path");
-    CHECK(strstr(check, "/attach-files/") && !strstr(check, "//"), "one slash between parts: %s", check);
+    CHECK(strstr(check, "/attach-files/") && !strstr(check, "//"), "one slash between parts: %s",
+          check);
 
     /* The same bytes again: found, not written twice. */
     CHECK_INT_EQ(attach_store_put(st, png, len, &b, &e), 0, "again: %s", e.msg);
@@ -366,14 +390,19 @@ TEST(attach_store_dedupes_by_hash)
 
     int fd;
     uint64_t size;
-    CHECK_INT_EQ(attach_store_open_file(st, a.sha256, 0, &fd, &size, &e), 0, "open file: %s", e.msg);
+    CHECK_INT_EQ(attach_store_open_file(st, a.sha256, 0, &fd, &size, &e), 0, "open file: %s",
+                 e.msg);
     CHECK_INT_EQ(size, len, "size on disk");
     close(fd);
-    CHECK_INT_EQ(attach_store_open_file(st, "../../../../etc/passwd", 0, &fd, &size, &e), ERR_BAD_REQUEST, "no paths");
-    CHECK_INT_EQ(attach_store_open_file(st, "00000000000000000000000000000000000000000000000000000000000000ff", 1, &fd, &size, &e),
+    CHECK_INT_EQ(attach_store_open_file(st, "../../../../etc/passwd", 0, &fd, &size, &e),
+                 ERR_BAD_REQUEST, "no paths");
+    CHECK_INT_EQ(attach_store_open_file(
+                     st, "00000000000000000000000000000000000000000000000000000000000000ff", 1, &fd,
+                     &size, &e),
                  ERR_NOT_FOUND, "missing");
     CHECK_INT_EQ(attach_store_put(st, text, sizeof(text), &c, &e), ERR_MEDIA_TYPE, "text refused");
-    CHECK_INT_EQ(attach_store_put(st, png_bomb, sizeof(png_bomb), &c, &e), ERR_TOO_LARGE, "bomb refused");
+    CHECK_INT_EQ(attach_store_put(st, png_bomb, sizeof(png_bomb), &c, &e), ERR_TOO_LARGE,
+                 "bomb refused");
     free(png);
     free(other);
     attach_store_free(st);

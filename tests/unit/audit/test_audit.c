@@ -43,7 +43,8 @@ TEST(audit_chain_detects_tampering)
         {"UPDATE audit_log SET after_digest = 'x' WHERE seq = 5", 5},
         {"DELETE FROM audit_log WHERE seq = 2", 2},
         {"UPDATE audit_log SET at = at + 1 WHERE seq = 1", 1},
-        {"DELETE FROM audit_log WHERE seq = 6", 0},   /* losing the tail cannot be seen from the chain */
+        {"DELETE FROM audit_log WHERE seq = 6",
+         0}, /* losing the tail cannot be seen from the chain */
         {"UPDATE audit_log SET prev_hash = hash WHERE seq = 4", 4},
     };
     CHECK(sodium_init() >= 0, "libsodium initialises");
@@ -56,9 +57,11 @@ TEST(audit_chain_detects_tampering)
         struct audit_report rep;
         store_conn(st, &c, &e);
         append_n(c, 6);
-        CHECK(store_run(c, rows[i].sql, STORE_NO_ARGS, &e) >= 0, "row %zu: tamper sql: %s", i, e.msg);
+        CHECK(store_run(c, rows[i].sql, STORE_NO_ARGS, &e) >= 0, "row %zu: tamper sql: %s", i,
+              e.msg);
         CHECK_INT_EQ(audit_verify(c, &rep, &e), 0, "row %zu verify", i);
-        CHECK_INT_EQ(rep.first_bad_seq, rows[i].first_bad, "row %zu: %s (%s)", i, rows[i].sql, rep.reason);
+        CHECK_INT_EQ(rep.first_bad_seq, rows[i].first_bad, "row %zu: %s (%s)", i, rows[i].sql,
+                     rep.reason);
         store_close(st);
     }
 }
@@ -70,5 +73,6 @@ TEST(audit_digest_of_null_differs_from_empty)
     audit_digest(NULL, a);
     audit_digest("", b);
     CHECK_STR_EQ(a, "-", "NULL digest");
-    CHECK_STR_EQ(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of empty");
+    CHECK_STR_EQ(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                 "sha256 of empty");
 }

@@ -90,20 +90,25 @@ TEST(auth_session_expiry_and_logout)
     struct arena ar;
     struct auth_session s, got;
     int retry;
-    struct auth_limits lim = {.session_ttl = 3600, .max_user_failures = 3, .max_ip_failures = 10, .window = 600};
+    struct auth_limits lim = {
+        .session_ttl = 3600, .max_user_failures = 3, .max_ip_failures = 10, .window = 600};
     CHECK(sodium_init() >= 0, "libsodium initialises");
     arena_init(&ar, 1024);
     add_user(st, "alice", "password-1");
     CHECK_INT_EQ(auth_new(&a, st, &lim, &e), 0, "auth_new");
-    CHECK_INT_EQ(auth_login(a, "alice", "password-1", "10.0.0.1", 1000, &ar, &s, &retry, &e), 0, "login: %s", e.msg);
+    CHECK_INT_EQ(auth_login(a, "alice", "password-1", "10.0.0.1", 1000, &ar, &s, &retry, &e), 0,
+                 "login: %s", e.msg);
     CHECK_INT_EQ(s.expires_at, 1000 + 3600, "expiry");
     CHECK_INT_EQ(auth_session_get(a, s.token, 2000, &ar, &got, &e), 0, "lookup");
     CHECK_STR_EQ(got.user.name, "alice", "user");
     CHECK_STR_EQ(got.csrf, s.csrf, "csrf kept");
-    CHECK_INT_EQ(auth_session_get(a, s.token, 1000 + 3600, &ar, &got, &e), ERR_UNAUTHORIZED, "expired at ttl");
-    CHECK_INT_EQ(auth_session_get(a, "nonsense", 2000, &ar, &got, &e), ERR_UNAUTHORIZED, "bad token");
+    CHECK_INT_EQ(auth_session_get(a, s.token, 1000 + 3600, &ar, &got, &e), ERR_UNAUTHORIZED,
+                 "expired at ttl");
+    CHECK_INT_EQ(auth_session_get(a, "nonsense", 2000, &ar, &got, &e), ERR_UNAUTHORIZED,
+                 "bad token");
     CHECK_INT_EQ(auth_logout(a, s.token, &e), 0, "logout");
-    CHECK_INT_EQ(auth_session_get(a, s.token, 2000, &ar, &got, &e), ERR_UNAUTHORIZED, "after logout");
+    CHECK_INT_EQ(auth_session_get(a, s.token, 2000, &ar, &got, &e), ERR_UNAUTHORIZED,
+                 "after logout");
     auth_free(a);
     arena_release(&ar);
     store_close(st);
@@ -117,16 +122,17 @@ TEST(auth_login_throttling)
     struct arena ar;
     struct auth_session s;
     int retry = 0;
-    struct auth_limits lim = {.session_ttl = 3600, .max_user_failures = 3, .max_ip_failures = 5, .window = 600};
+    struct auth_limits lim = {
+        .session_ttl = 3600, .max_user_failures = 3, .max_ip_failures = 5, .window = 600};
     CHECK(sodium_init() >= 0, "libsodium initialises");
     arena_init(&ar, 1024);
     add_user(st, "bob", "password-2");
     auth_new(&a, st, &lim, &e);
     for (int i = 0; i < 3; i++)
-        CHECK_INT_EQ(auth_login(a, "bob", "wrong", "10.0.0.2", 1000 + i, &ar, &s, &retry, &e), ERR_UNAUTHORIZED,
-                     "failure %d", i);
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.3", 1010, &ar, &s, &retry, &e), ERR_THROTTLED,
-                 "right password refused while throttled");
+        CHECK_INT_EQ(auth_login(a, "bob", "wrong", "10.0.0.2", 1000 + i, &ar, &s, &retry, &e),
+                     ERR_UNAUTHORIZED, "failure %d", i);
+    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.3", 1010, &ar, &s, &retry, &e),
+                 ERR_THROTTLED, "right password refused while throttled");
     CHECK(retry > 0 && retry <= 600, "retry-after %d", retry);
     CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.3", 1000 + 601, &ar, &s, &retry, &e), 0,
                  "window passed: %s", e.msg);
@@ -136,8 +142,8 @@ TEST(auth_login_throttling)
         snprintf(name, sizeof(name), "nobody%d", i);
         auth_login(a, name, "x", "10.9.9.9", 2000, &ar, &s, &retry, &e);
     }
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.9.9.9", 2001, &ar, &s, &retry, &e), ERR_THROTTLED,
-                 "address throttled");
+    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.9.9.9", 2001, &ar, &s, &retry, &e),
+                 ERR_THROTTLED, "address throttled");
     CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.4", 2001, &ar, &s, &retry, &e), 0,
                  "other address fine: %s", e.msg);
     auth_free(a);

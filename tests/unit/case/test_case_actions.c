@@ -81,17 +81,14 @@ static int doc_binding(const struct case_actor *a, const struct case_rec *r, enu
     case CA_RETURN:
     case CA_EXTEND:
     case CA_HANG:
-    case CA_REPLY:
-        return lead;
-    case CA_RESUME:
-        return (a->roles & ROLE_SUPERVISOR) || lead;
-    case CA_EVALUATE:
-        return (a->roles & ROLE_OPERATOR) || reporter;
+    case CA_REPLY: return lead;
+    case CA_RESUME: return (a->roles & ROLE_SUPERVISOR) || lead;
+    case CA_EVALUATE: return (a->roles & ROLE_OPERATOR) || reporter;
     case CA_COMMENT:
-        return (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_GRID_WORKER)) ||
+        return (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER |
+                            ROLE_GRID_WORKER)) ||
                lead || assist || reporter;
-    default:
-        return 1;
+    default: return 1;
     }
 }
 
@@ -109,9 +106,19 @@ static int doc_pending(const struct case_rec *r, enum case_action act)
 TEST(case_action_check_and_available_agree_everywhere)
 {
     static const unsigned role_sets[] = {
-        ROLE_CITIZEN, ROLE_OPERATOR, ROLE_DISPATCHER, ROLE_HANDLER, ROLE_GRID_WORKER, ROLE_SUPERVISOR,
-        ROLE_DATA_OFFICER, ROLE_ADMIN, ROLE_HANDLER | ROLE_SUPERVISOR, ROLE_HANDLER | ROLE_CITIZEN,
-        ROLE_OPERATOR | ROLE_CITIZEN, ROLE_HANDLER | ROLE_GRID_WORKER, ROLE_DISPATCHER | ROLE_SUPERVISOR,
+        ROLE_CITIZEN,
+        ROLE_OPERATOR,
+        ROLE_DISPATCHER,
+        ROLE_HANDLER,
+        ROLE_GRID_WORKER,
+        ROLE_SUPERVISOR,
+        ROLE_DATA_OFFICER,
+        ROLE_ADMIN,
+        ROLE_HANDLER | ROLE_SUPERVISOR,
+        ROLE_HANDLER | ROLE_CITIZEN,
+        ROLE_OPERATOR | ROLE_CITIZEN,
+        ROLE_HANDLER | ROLE_GRID_WORKER,
+        ROLE_DISPATCHER | ROLE_SUPERVISOR,
     };
     static const int64_t dept_sets[][1] = {{LEAD}, {ASSIST}, {OTHER}};
     static const char *const regions[] = {NULL, "330179", "330180"};
@@ -123,9 +130,12 @@ TEST(case_action_check_and_available_agree_everywhere)
             for (size_t rg = 0; rg < ARRAY_SIZE(regions); rg++)
                 for (int rep = 0; rep < 2; rep++) {
                     struct case_actor actor = {
-                        .user_id = rep ? REPORTER : REPORTER + 1, .name = "a", .roles = role_sets[rs],
+                        .user_id = rep ? REPORTER : REPORTER + 1,
+                        .name = "a",
+                        .roles = role_sets[rs],
                         .depts = ds < ARRAY_SIZE(dept_sets) ? dept_sets[ds] : NULL,
-                        .ndepts = ds < ARRAY_SIZE(dept_sets) ? 1 : 0, .region_code = regions[rg],
+                        .ndepts = ds < ARRAY_SIZE(dept_sets) ? 1 : 0,
+                        .region_code = regions[rg],
                     };
                     for (int s = 0; s < CASE_STATE_COUNT; s++)
                         for (size_t p = 0; p < ARRAY_SIZE(pendings); p++) {
@@ -151,19 +161,29 @@ TEST(case_action_check_and_available_agree_everywhere)
                                 const char *who = case_action_name(act);
                                 walked++;
                                 allowed += rc == 0;
-                                CHECK_INT_EQ(listed, rc == 0, "'%s' in '%s' by roles %#x dept %zu region %zu reporter %d "
-                                             "pending %zu: listed %d, check %d (%s)", who, case_state_name(r.state),
-                                             actor.roles, ds, rg, rep, p, listed, rc, e.msg);
-                                CHECK(rc == 0 || rc == ERR_FORBIDDEN || rc == ERR_CONFLICT, "'%s': code %d", who, rc);
-                                int want = (actor.roles & doc_roles(act)) && case_visible(&actor, &r) &&
+                                CHECK_INT_EQ(
+                                    listed, rc == 0,
+                                    "'%s' in '%s' by roles %#x dept %zu region %zu reporter %d "
+                                    "pending %zu: listed %d, check %d (%s)",
+                                    who, case_state_name(r.state), actor.roles, ds, rg, rep, p,
+                                    listed, rc, e.msg);
+                                CHECK(rc == 0 || rc == ERR_FORBIDDEN || rc == ERR_CONFLICT,
+                                      "'%s': code %d", who, rc);
+                                int want = (actor.roles & doc_roles(act)) &&
+                                           case_visible(&actor, &r) &&
                                            doc_binding(&actor, &r, act) &&
-                                           case_transition(r.state, act, 0, &to, NULL) == 0 && doc_pending(&r, act);
-                                CHECK_INT_EQ(rc == 0, want, "'%s' in '%s' by roles %#x dept %zu region %zu reporter %d "
-                                             "pending %zu: %s", who, case_state_name(r.state), actor.roles, ds, rg, rep,
-                                             p, e.msg);
+                                           case_transition(r.state, act, 0, &to, NULL) == 0 &&
+                                           doc_pending(&r, act);
+                                CHECK_INT_EQ(
+                                    rc == 0, want,
+                                    "'%s' in '%s' by roles %#x dept %zu region %zu reporter %d "
+                                    "pending %zu: %s",
+                                    who, case_state_name(r.state), actor.roles, ds, rg, rep, p,
+                                    e.msg);
                                 /* Who may not act is told so before what the state allows. */
                                 if (!(actor.roles & doc_roles(act)) || !case_visible(&actor, &r))
-                                    CHECK_INT_EQ(rc, ERR_FORBIDDEN, "'%s' by roles %#x: %s", who, actor.roles, e.msg);
+                                    CHECK_INT_EQ(rc, ERR_FORBIDDEN, "'%s' by roles %#x: %s", who,
+                                                 actor.roles, e.msg);
                             }
                         }
                 }
@@ -181,10 +201,12 @@ TEST(case_action_info_is_complete)
         CHECK(i != NULL, "row of %d", a);
         CHECK_STR_EQ(i->label, label, "label of '%s'", case_action_name((enum case_action)a));
         CHECK((i->required & ~i->accepted) == 0, "'%s' requires what it does not accept", label);
-        CHECK(i->note == CASE_NOTE_NONE || i->note_label != NULL, "'%s' has a note without a label", label);
+        CHECK(i->note == CASE_NOTE_NONE || i->note_label != NULL, "'%s' has a note without a label",
+              label);
         CHECK_INT_EQ(i->roles, case_action_roles((enum case_action)a), "roles of '%s'", label);
         CHECK((i->bound_roles & ~i->roles) == 0, "'%s' binds roles that cannot take it", label);
-        CHECK((i->binding == CASE_BIND_NONE) == (i->bound_roles == 0), "'%s': binding and bound roles", label);
+        CHECK((i->binding == CASE_BIND_NONE) == (i->bound_roles == 0),
+              "'%s': binding and bound roles", label);
     }
     CHECK(case_action_info(CASE_ACTION_COUNT) == NULL, "out of range");
     CHECK_STR_EQ(case_input_name(CI_ASSISTING), "assisting", "input name");
@@ -199,7 +221,7 @@ struct fixture {
     struct store_conn *c;
     struct cal *cal;
     int64_t lead, other, assist, street;
-    int64_t users[5];              /* the actors' accounts: timeline events reference them */
+    int64_t users[5]; /* the actors' accounts: timeline events reference them */
     unsigned char key[32];
     struct case_config cfg;
     struct case_actor admin;
@@ -235,7 +257,8 @@ static void setup(struct fixture *f, const char *name)
     for (int i = 0; i < 5; i++) {
         char login[16];
         snprintf(login, sizeof(login), "user%d", i);
-        struct auth_user_input ui = {.name = login, .password = "tester-pass", .roles = ROLE_HANDLER};
+        struct auth_user_input ui = {
+            .name = login, .password = "tester-pass", .roles = ROLE_HANDLER};
         CHECK_INT_EQ(auth_user_create(f->c, &ui, 1, &f->users[i], &e), 0, "user: %s", e.msg);
     }
     store_commit(f->c, &e);
@@ -252,7 +275,8 @@ static void teardown(struct fixture *f)
     store_close(f->st);
 }
 
-static int act_as(struct fixture *f, const struct case_actor *who, int64_t id, struct case_action_in in, struct err *e)
+static int act_as(struct fixture *f, const struct case_actor *who, int64_t id,
+                  struct case_action_in in, struct err *e)
 {
     struct arena a;
     struct case_rec r;
@@ -282,19 +306,29 @@ static unsigned available(struct fixture *f, const struct case_actor *who, int64
 
 static int64_t hanging_case(struct fixture *f)
 {
-    struct case_new in = {.channel = CH_HOTLINE, .title = "路灯不亮", .description = "青石路路灯三天不亮",
-                          .urgency = -1, .region_id = f->street};
+    struct case_new in = {.channel = CH_HOTLINE,
+                          .title = "路灯不亮",
+                          .description = "青石路路灯三天不亮",
+                          .urgency = -1,
+                          .region_id = f->street};
     struct case_created out;
     struct err e = ERR_INIT;
     CHECK_INT_EQ(case_create(&f->env, &in, &out, &e), 0, "create: %s", e.msg);
     int64_t assisting[] = {f->assist};
     CHECK_INT_EQ(act_as(f, &f->admin, out.id,
-                        (struct case_action_in){.action = CA_DISPATCH, .department_id = f->lead, .assisting = assisting,
-                                                .nassisting = 1}, &e), 0, "dispatch: %s", e.msg);
-    CHECK_INT_EQ(act_as(f, &f->admin, out.id, (struct case_action_in){.action = CA_SIGN}, &e), 0, "sign: %s", e.msg);
-    CHECK_INT_EQ(act_as(f, &f->admin, out.id, (struct case_action_in){.action = CA_HANG, .note = "等待施工"}, &e), 0,
-                 "hang: %s", e.msg);
-    CHECK_INT_EQ(act_as(f, &f->admin, out.id, (struct case_action_in){.action = CA_APPROVE}, &e), 0, "approve: %s", e.msg);
+                        (struct case_action_in){.action = CA_DISPATCH,
+                                                .department_id = f->lead,
+                                                .assisting = assisting,
+                                                .nassisting = 1},
+                        &e),
+                 0, "dispatch: %s", e.msg);
+    CHECK_INT_EQ(act_as(f, &f->admin, out.id, (struct case_action_in){.action = CA_SIGN}, &e), 0,
+                 "sign: %s", e.msg);
+    CHECK_INT_EQ(act_as(f, &f->admin, out.id,
+                        (struct case_action_in){.action = CA_HANG, .note = "等待施工"}, &e),
+                 0, "hang: %s", e.msg);
+    CHECK_INT_EQ(act_as(f, &f->admin, out.id, (struct case_action_in){.action = CA_APPROVE}, &e), 0,
+                 "approve: %s", e.msg);
     return out.id;
 }
 
@@ -311,13 +345,14 @@ TEST(case_resume_is_offered_only_to_who_may_resume)
     struct case_actor lead = {f.users[1], "h1", ROLE_HANDLER, &f.lead, 1, NULL};
     struct case_actor super = {f.users[2], "s", ROLE_SUPERVISOR, NULL, 0, NULL};
     CHECK(!(available(&f, &stranger, id) & (1u << CA_RESUME)), "not offered to another department");
-    CHECK_INT_EQ(act_as(&f, &stranger, id, (struct case_action_in){.action = CA_RESUME}, &e), ERR_FORBIDDEN,
-                 "another department resumes: %s", e.msg);
+    CHECK_INT_EQ(act_as(&f, &stranger, id, (struct case_action_in){.action = CA_RESUME}, &e),
+                 ERR_FORBIDDEN, "another department resumes: %s", e.msg);
     CHECK(strstr(e.msg, "only the lead department") != NULL, "%s", e.msg);
     CHECK(available(&f, &super, id) & (1u << CA_RESUME), "offered to a supervisor");
     CHECK(available(&f, &lead, id) & (1u << CA_RESUME), "offered to the lead department");
     err_clear(&e);
-    CHECK_INT_EQ(act_as(&f, &lead, id, (struct case_action_in){.action = CA_RESUME}, &e), 0, "lead resumes: %s", e.msg);
+    CHECK_INT_EQ(act_as(&f, &lead, id, (struct case_action_in){.action = CA_RESUME}, &e), 0,
+                 "lead resumes: %s", e.msg);
     teardown(&f);
 }
 
@@ -338,17 +373,22 @@ TEST(case_comment_by_a_handler_needs_its_department_involved)
     arena_init(&a, 1024);
     CHECK_INT_EQ(case_get(f.c, id, &a, &r, &e), 0, "get");
     CHECK(case_visible(&stranger, &r), "the region-bound handler sees the case");
-    CHECK(!(available(&f, &stranger, id) & (1u << CA_COMMENT)), "no comment for an uninvolved department");
-    CHECK_INT_EQ(act_as(&f, &stranger, id, (struct case_action_in){.action = CA_COMMENT, .note = "路过看到"}, &e),
+    CHECK(!(available(&f, &stranger, id) & (1u << CA_COMMENT)),
+          "no comment for an uninvolved department");
+    CHECK_INT_EQ(act_as(&f, &stranger, id,
+                        (struct case_action_in){.action = CA_COMMENT, .note = "路过看到"}, &e),
                  ERR_FORBIDDEN, "uninvolved handler comments: %s", e.msg);
-    CHECK(available(&f, &assisting, id) & (1u << CA_COMMENT), "the assisting department may comment");
+    CHECK(available(&f, &assisting, id) & (1u << CA_COMMENT),
+          "the assisting department may comment");
     err_clear(&e);
-    CHECK_INT_EQ(act_as(&f, &assisting, id, (struct case_action_in){.action = CA_COMMENT, .note = "街道配合"}, &e), 0,
-                 "assisting comments: %s", e.msg);
+    CHECK_INT_EQ(act_as(&f, &assisting, id,
+                        (struct case_action_in){.action = CA_COMMENT, .note = "街道配合"}, &e),
+                 0, "assisting comments: %s", e.msg);
     CHECK(available(&f, &grid, id) & (1u << CA_COMMENT), "a grid worker comments on what it sees");
     err_clear(&e);
-    CHECK_INT_EQ(act_as(&f, &grid, id, (struct case_action_in){.action = CA_COMMENT, .note = "现场已拍照"}, &e), 0,
-                 "grid worker comments: %s", e.msg);
+    CHECK_INT_EQ(act_as(&f, &grid, id,
+                        (struct case_action_in){.action = CA_COMMENT, .note = "现场已拍照"}, &e),
+                 0, "grid worker comments: %s", e.msg);
     arena_release(&a);
     teardown(&f);
 }
@@ -365,7 +405,11 @@ TEST(case_act_on_refuses_a_stale_record)
     arena_init(&a, 4096);
     int64_t id = hanging_case(&f);
     CHECK_INT_EQ(case_get(f.c, id, &a, &r, &e), 0, "get");
-    struct case_action_in in = {.action = CA_COMMENT, .version = r.version, .note = "第一条", .contacted = -1, .solved = -1};
+    struct case_action_in in = {.action = CA_COMMENT,
+                                .version = r.version,
+                                .note = "第一条",
+                                .contacted = -1,
+                                .solved = -1};
     CHECK_INT_EQ(case_act_on(&f.env, &r, &in, &a, &after, &e), 0, "comment: %s", e.msg);
     CHECK_INT_EQ(after.version, r.version + 1, "the reply's record is the case after the action");
     CHECK_INT_EQ(after.state, CASE_HANGING, "state kept");

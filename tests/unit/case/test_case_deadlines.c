@@ -54,11 +54,19 @@ static void setup(struct fixture *f, const char *name)
     store_begin(f->c, &e);
     struct org_department_in d = {"CGJ", "城管局", 0, "", 1};
     CHECK_INT_EQ(org_department_create(f->c, &d, 1, &f->dept, &e), 0, "dept: %s", e.msg);
-    struct org_category_in k1 = {.code = "01", .name = "市容", .level = 1, .department_id = f->dept,
-                                 .sla = {1, 4, 8, CAL_WORK_HOURS}, .active = 1};
+    struct org_category_in k1 = {.code = "01",
+                                 .name = "市容",
+                                 .level = 1,
+                                 .department_id = f->dept,
+                                 .sla = {1, 4, 8, CAL_WORK_HOURS},
+                                 .active = 1};
     CHECK_INT_EQ(org_category_create(f->c, &k1, 1, &f->cat_hours, &e), 0, "cat: %s", e.msg);
-    struct org_category_in k2 = {.code = "02", .name = "违建", .level = 1, .department_id = f->dept,
-                                 .sla = {1, 5, 10, CAL_WORK_DAYS}, .active = 1};
+    struct org_category_in k2 = {.code = "02",
+                                 .name = "违建",
+                                 .level = 1,
+                                 .department_id = f->dept,
+                                 .sla = {1, 5, 10, CAL_WORK_DAYS},
+                                 .active = 1};
     CHECK_INT_EQ(org_category_create(f->c, &k2, 1, &f->cat_days, &e), 0, "cat: %s", e.msg);
     int64_t user;
     struct auth_user_input u = {.name = "tester", .password = "tester-pass", .roles = ROLE_ADMIN};
@@ -78,8 +86,12 @@ static void teardown(struct fixture *f)
 
 static int64_t new_case(struct fixture *f, int64_t category)
 {
-    struct case_new in = {.channel = CH_HOTLINE, .title = "路面垃圾", .description = "青石路垃圾堆积",
-                          .category_id = category, .urgency = -1, .citizen_phone = "13800138000"};
+    struct case_new in = {.channel = CH_HOTLINE,
+                          .title = "路面垃圾",
+                          .description = "青石路垃圾堆积",
+                          .category_id = category,
+                          .urgency = -1,
+                          .citizen_phone = "13800138000"};
     struct case_created out;
     struct err e = ERR_INIT;
     CHECK_INT_EQ(case_create(&f->env, &in, &out, &e), 0, "create: %s", e.msg);
@@ -116,16 +128,22 @@ TEST(case_deadlines_over_the_national_day_break)
     setup(&f, "deadlines1.db");
     arena_init(&a, 4096);
     int64_t hours = new_case(&f, f.cat_hours), days = new_case(&f, f.cat_days);
-    CHECK_INT_EQ(act(&f, hours, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e), 0, "%s", e.msg);
-    CHECK_INT_EQ(act(&f, days, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(
+        act(&f, hours, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e),
+        0, "%s", e.msg);
+    CHECK_INT_EQ(
+        act(&f, days, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e),
+        0, "%s", e.msg);
     struct case_rec h = get(&f, hours, &a), d = get(&f, days, &a);
     /* Thu 16:00 + 1 working hour = Thu 17:00. 8 working hours: Thu 16:00-17:30 (1.5 h);
      * Fri 25 to Sun 27 are 中秋 days off; Mon 28 09:00-12:00 (3 h) and 13:30-17:00 (3.5 h). */
     CHECK_INT_EQ(h.sign_deadline, local(2026, 9, 24, 17, 0), "sign: 1 working hour");
-    CHECK_INT_EQ(h.resolve_deadline, local(2026, 9, 28, 17, 0), "resolve: 8 working hours over 中秋");
+    CHECK_INT_EQ(h.resolve_deadline, local(2026, 9, 28, 17, 0),
+                 "resolve: 8 working hours over 中秋");
     /* 10 working days from Thu 24 Sep: 28, 29, 30 Sep, then 国庆 1-7 Oct off, Sat 10 Oct worked
      * (调休) — 8, 9, 10, 12, 13, 14, 15 → the 10th working day is Thu 15 Oct at 16:00. */
-    CHECK_INT_EQ(d.resolve_deadline, local(2026, 10, 15, 16, 0), "resolve: 10 working days over 国庆 and 调休");
+    CHECK_INT_EQ(d.resolve_deadline, local(2026, 10, 15, 16, 0),
+                 "resolve: 10 working days over 国庆 and 调休");
     CHECK_STR_EQ(d.sla_unit, "work_days", "unit kept");
     teardown(&f);
     arena_release(&a);
@@ -139,9 +157,13 @@ TEST(case_hang_pauses_the_clock)
     setup(&f, "deadlines2.db");
     arena_init(&a, 4096);
     int64_t id = new_case(&f, f.cat_hours);
-    CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(
+        act(&f, id, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e), 0,
+        "%s", e.msg);
     CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_SIGN}, &e), 0, "%s", e.msg);
-    CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_HANG, .note = "等待管线改造"}, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(
+        act(&f, id, (struct case_action_in){.action = CA_HANG, .note = "等待管线改造"}, &e), 0,
+        "%s", e.msg);
     /* Approved Thu 16:30: 7.5 working hours remain until the deadline, Mon 28 17:00. */
     f.env.now = local(2026, 9, 24, 16, 30);
     CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_APPROVE}, &e), 0, "%s", e.msg);
@@ -171,9 +193,17 @@ TEST(case_rectification_deadline_and_sweeper_levels)
     int64_t id = new_case(&f, f.cat_hours);
     act(&f, id, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept}, &e);
     act(&f, id, (struct case_action_in){.action = CA_SIGN}, &e);
-    CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_REPLY, .result = "已清理", .contacted = 1, .solved = 1}, &e),
+    CHECK_INT_EQ(act(&f, id,
+                     (struct case_action_in){
+                         .action = CA_REPLY, .result = "已清理", .contacted = 1, .solved = 1},
+                     &e),
                  0, "%s", e.msg);
-    CHECK_INT_EQ(act(&f, id, (struct case_action_in){.action = CA_EVALUATE, .satisfaction = CS_UNSATISFIED, .contacted = -1, .solved = -1}, &e),
+    CHECK_INT_EQ(act(&f, id,
+                     (struct case_action_in){.action = CA_EVALUATE,
+                                             .satisfaction = CS_UNSATISFIED,
+                                             .contacted = -1,
+                                             .solved = -1},
+                     &e),
                  0, "%s", e.msg);
     struct case_rec r = get(&f, id, &a);
     CHECK_INT_EQ(r.state, CASE_RECTIFYING, "rectifying");
@@ -196,7 +226,8 @@ TEST(case_rectification_deadline_and_sweeper_levels)
     CHECK_INT_EQ(rep.urged, 1, "urged at the next level");
     CHECK_INT_EQ(rep.escalated, 1, "escalated");
     r = get(&f, id, &a);
-    CHECK(r.overdue && r.escalated && r.urge_count == 2, "overdue %d escalated %d urges %d", r.overdue, r.escalated, r.urge_count);
+    CHECK(r.overdue && r.escalated && r.urge_count == 2, "overdue %d escalated %d urges %d",
+          r.overdue, r.escalated, r.urge_count);
     teardown(&f);
     arena_release(&a);
 }
@@ -211,9 +242,12 @@ TEST(case_phone_is_encrypted_at_rest)
     arena_init(&a, 1024);
     int64_t id = new_case(&f, 0);
     int64_t found = 0;
-    CHECK_INT_EQ(store_one_i64(f.c, "SELECT count(*) FROM cases WHERE instr(citizen_phone_enc, '13800138000') > 0"
-                               " OR instr(citizen_phone_hash, '13800138000') > 0",
-                               STORE_NO_ARGS, &found, &e), 1, "query");
+    CHECK_INT_EQ(
+        store_one_i64(f.c,
+                      "SELECT count(*) FROM cases WHERE instr(citizen_phone_enc, '13800138000') > 0"
+                      " OR instr(citizen_phone_hash, '13800138000') > 0",
+                      STORE_NO_ARGS, &found, &e),
+        1, "query");
     CHECK_INT_EQ(found, 0, "the number is not stored in clear");
     struct case_rec r = get(&f, id, &a);
     CHECK_STR_EQ(r.citizen_phone_mask, "138****8000", "mask");
@@ -221,7 +255,8 @@ TEST(case_phone_is_encrypted_at_rest)
     CHECK_STR_EQ(phone, "13800138000", "decrypts");
     unsigned char other[32] = {1};
     f.cfg.key = other;
-    CHECK_INT_EQ(case_reveal_phone(&f.env, id, &a, &phone, &e), ERR_INTEGRITY, "a wrong key does not decrypt");
+    CHECK_INT_EQ(case_reveal_phone(&f.env, id, &a, &phone, &e), ERR_INTEGRITY,
+                 "a wrong key does not decrypt");
     teardown(&f);
     arena_release(&a);
 }

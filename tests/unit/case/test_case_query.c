@@ -21,7 +21,17 @@
 /* 2026-09-24 (Thursday) 16:00 +08:00 */
 #define T0 1790236800
 
-enum { U_ADMIN, U_CITIZEN1, U_CITIZEN2, U_OPERATOR, U_HANDLER_A, U_HANDLER_B, U_GRID, U_STREET2, U_COUNT };
+enum {
+    U_ADMIN,
+    U_CITIZEN1,
+    U_CITIZEN2,
+    U_OPERATOR,
+    U_HANDLER_A,
+    U_HANDLER_B,
+    U_GRID,
+    U_STREET2,
+    U_COUNT
+};
 
 struct fixture {
     struct store *st;
@@ -38,7 +48,8 @@ struct fixture {
     struct arena a;
 };
 
-static int64_t region(struct fixture *f, const char *code, enum org_region_level level, int64_t parent)
+static int64_t region(struct fixture *f, const char *code, enum org_region_level level,
+                      int64_t parent)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
@@ -60,18 +71,27 @@ static int64_t category(struct fixture *f, const char *code, int level, int64_t 
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    struct org_category_in in = {.code = code, .name = code, .level = level, .parent_id = parent,
-                                 .department_id = f->dept_a, .sla = {1, 4, 8, CAL_WORK_HOURS}, .active = 1};
+    struct org_category_in in = {.code = code,
+                                 .name = code,
+                                 .level = level,
+                                 .parent_id = parent,
+                                 .department_id = f->dept_a,
+                                 .sla = {1, 4, 8, CAL_WORK_HOURS},
+                                 .active = 1};
     CHECK_INT_EQ(org_category_create(f->c, &in, 1, &id, &e), 0, "category %s: %s", code, e.msg);
     return id;
 }
 
-static void user(struct fixture *f, int which, const char *name, unsigned roles, const char *region_code,
-                 const int64_t *depts, int ndepts)
+static void user(struct fixture *f, int which, const char *name, unsigned roles,
+                 const char *region_code, const int64_t *depts, int ndepts)
 {
     struct err e = ERR_INIT;
-    struct auth_user_input in = {.name = name, .password = "tester-pass", .roles = roles, .region_code = region_code,
-                                 .depts = depts, .ndepts = ndepts};
+    struct auth_user_input in = {.name = name,
+                                 .password = "tester-pass",
+                                 .roles = roles,
+                                 .region_code = region_code,
+                                 .depts = depts,
+                                 .ndepts = ndepts};
     CHECK_INT_EQ(auth_user_create(f->c, &in, 1, &f->uid[which], &e), 0, "user %s: %s", name, e.msg);
     f->actors[which] = (struct case_actor){f->uid[which], name, roles, depts, ndepts, region_code};
 }
@@ -127,22 +147,26 @@ static void teardown(struct fixture *f)
 }
 
 struct spec {
-    int by;                        /* U_* who creates it */
+    int by; /* U_* who creates it */
     enum case_channel channel;
     const char *title;
     const char *description;
     int64_t category;
     enum case_urgency urgency;
     int64_t region;
-    int64_t at;                    /* seconds after T0 */
+    int64_t at; /* seconds after T0 */
 };
 
 static int64_t make(struct fixture *f, const struct spec *s)
 {
     struct err e = ERR_INIT;
     struct case_created out = {0};
-    struct case_new in = {.channel = s->channel, .title = s->title, .description = s->description ? s->description : "描述",
-                          .category_id = s->category, .urgency = (int)s->urgency, .region_id = s->region};
+    struct case_new in = {.channel = s->channel,
+                          .title = s->title,
+                          .description = s->description ? s->description : "描述",
+                          .category_id = s->category,
+                          .urgency = (int)s->urgency,
+                          .region_id = s->region};
     struct case_env env = f->env;
     env.actor = &f->actors[s->by];
     env.now = T0 + s->at;
@@ -160,11 +184,13 @@ static void act(struct fixture *f, int64_t id, struct case_action_in in, int64_t
         in.contacted = in.solved = -1;
     struct case_env env = f->env;
     env.now = T0 + at;
-    CHECK_INT_EQ(case_act(&env, id, &in, &e), 0, "%s on %lld: %s", case_action_name(in.action), (long long)id, e.msg);
+    CHECK_INT_EQ(case_act(&env, id, &in, &e), 0, "%s on %lld: %s", case_action_name(in.action),
+                 (long long)id, e.msg);
 }
 
 /* The ids of one page, or of every page (limit per page) when 'all' is set, in order. */
-static size_t list(struct fixture *f, struct case_filter flt, int who, int64_t *ids, size_t cap, int *rc_out)
+static size_t list(struct fixture *f, struct case_filter flt, int who, int64_t *ids, size_t cap,
+                   int *rc_out)
 {
     size_t total = 0;
     char cursor[CASE_CURSOR_MAX];
@@ -214,36 +240,51 @@ struct city {
 
 static void build_city(struct fixture *f, struct city *k)
 {
-    k->road = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "道路坑洼严重影响交通安全", "青石路路面坑洼",
-                                     f->cat_11, CU_NORMAL, f->community1, 10});
-    k->trash = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "垃圾分类督查案件", "小区垃圾没有分类",
-                                      f->cat_1, CU_NORMAL, f->street1, 20});
-    k->noise = make(f, &(struct spec){U_OPERATOR, CH_APP, "Noise at night", "Loud music after 23:00",
-                                      f->cat_2, CU_NORMAL, f->street2, 30});
-    k->grid_case = make(f, &(struct spec){U_OPERATOR, CH_GRID, "井盖缺失", "网格巡查发现", f->cat_1, CU_NORMAL,
-                                          f->grid1, 40});
-    k->street2_case = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "路灯不亮", "二街道路灯", f->cat_2, CU_NORMAL,
-                                             f->street2, 50});
-    k->web1 = make(f, &(struct spec){U_CITIZEN1, CH_WEB, "楼道堆物", "消防通道堵塞", 0, CU_NORMAL, 0, 60});
-    k->web2 = make(f, &(struct spec){U_CITIZEN2, CH_WEB, "噪音扰民", "施工噪音", 0, CU_NORMAL, 0, 60});
-    k->urgent = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "燃气泄漏", "闻到燃气味", f->cat_1, CU_EMERGENCY,
-                                       f->street1, 70});
-    k->returned = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "树木倒伏", "大树倒在路上", f->cat_1, CU_URGENT,
-                                         f->street2, 80});
-    k->replied = make(f, &(struct spec){U_OPERATOR, CH_WECHAT, "违章停车", "长期占用消防通道", f->cat_2, CU_NORMAL,
-                                        f->street1, 90});
+    k->road = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "道路坑洼严重影响交通安全",
+                                     "青石路路面坑洼", f->cat_11, CU_NORMAL, f->community1, 10});
+    k->trash = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "垃圾分类督查案件",
+                                      "小区垃圾没有分类", f->cat_1, CU_NORMAL, f->street1, 20});
+    k->noise =
+        make(f, &(struct spec){U_OPERATOR, CH_APP, "Noise at night", "Loud music after 23:00",
+                               f->cat_2, CU_NORMAL, f->street2, 30});
+    k->grid_case = make(f, &(struct spec){U_OPERATOR, CH_GRID, "井盖缺失", "网格巡查发现", f->cat_1,
+                                          CU_NORMAL, f->grid1, 40});
+    k->street2_case = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "路灯不亮", "二街道路灯",
+                                             f->cat_2, CU_NORMAL, f->street2, 50});
+    k->web1 = make(
+        f, &(struct spec){U_CITIZEN1, CH_WEB, "楼道堆物", "消防通道堵塞", 0, CU_NORMAL, 0, 60});
+    k->web2 =
+        make(f, &(struct spec){U_CITIZEN2, CH_WEB, "噪音扰民", "施工噪音", 0, CU_NORMAL, 0, 60});
+    k->urgent = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "燃气泄漏", "闻到燃气味", f->cat_1,
+                                       CU_EMERGENCY, f->street1, 70});
+    k->returned = make(f, &(struct spec){U_OPERATOR, CH_HOTLINE, "树木倒伏", "大树倒在路上",
+                                         f->cat_1, CU_URGENT, f->street2, 80});
+    k->replied = make(f, &(struct spec){U_OPERATOR, CH_WECHAT, "违章停车", "长期占用消防通道",
+                                        f->cat_2, CU_NORMAL, f->street1, 90});
     static int64_t assist_b[1];
     assist_b[0] = f->dept_b;
-    act(f, k->road, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_a}, 100);
-    act(f, k->trash, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_a, .assisting = assist_b,
-                                             .nassisting = 1}, 110);
+    act(f, k->road, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_a},
+        100);
+    act(f, k->trash,
+        (struct case_action_in){.action = CA_DISPATCH,
+                                .department_id = f->dept_a,
+                                .assisting = assist_b,
+                                .nassisting = 1},
+        110);
     act(f, k->trash, (struct case_action_in){.action = CA_SIGN}, 120);
-    act(f, k->noise, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_b}, 130);
-    act(f, k->returned, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_c}, 140);
-    act(f, k->returned, (struct case_action_in){.action = CA_RETURN, .note = "不属于本单位职责"}, 150);
-    act(f, k->replied, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_a}, 160);
+    act(f, k->noise, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_b},
+        130);
+    act(f, k->returned, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_c},
+        140);
+    act(f, k->returned, (struct case_action_in){.action = CA_RETURN, .note = "不属于本单位职责"},
+        150);
+    act(f, k->replied, (struct case_action_in){.action = CA_DISPATCH, .department_id = f->dept_a},
+        160);
     act(f, k->replied, (struct case_action_in){.action = CA_SIGN}, 170);
-    act(f, k->replied, (struct case_action_in){.action = CA_REPLY, .result = "已清理", .contacted = 1, .solved = 1}, 180);
+    act(f, k->replied,
+        (struct case_action_in){
+            .action = CA_REPLY, .result = "已清理", .contacted = 1, .solved = 1},
+        180);
 }
 
 TEST(case_list_filters)
@@ -261,12 +302,15 @@ TEST(case_list_filters)
     CHECK(ids[3] == k.web2 && ids[4] == k.web1, "equal times: higher id first");
 
     n = list(&f, (struct case_filter){.states = 1u << CASE_NEW}, U_ADMIN, ids, 64, NULL);
-    check_set(ids, n, (int64_t[]){k.grid_case, k.street2_case, k.web1, k.web2, k.urgent, 0}, "state new");
-    n = list(&f, (struct case_filter){.states = 1u << CASE_DISPATCHED | 1u << CASE_PROCESSING}, U_ADMIN, ids, 64, NULL);
+    check_set(ids, n, (int64_t[]){k.grid_case, k.street2_case, k.web1, k.web2, k.urgent, 0},
+              "state new");
+    n = list(&f, (struct case_filter){.states = 1u << CASE_DISPATCHED | 1u << CASE_PROCESSING},
+             U_ADMIN, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.road, k.trash, k.noise, 0}, "two states");
 
     n = list(&f, (struct case_filter){.category_id = f.cat_1}, U_ADMIN, ids, 64, NULL);
-    check_set(ids, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.returned, 0}, "category with subtree");
+    check_set(ids, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.returned, 0},
+              "category with subtree");
     n = list(&f, (struct case_filter){.category_id = f.cat_11}, U_ADMIN, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.road, 0}, "leaf category");
 
@@ -276,23 +320,30 @@ TEST(case_list_filters)
     check_set(ids, n, (int64_t[]){k.road, k.trash, k.replied, 0}, "department a");
 
     n = list(&f, (struct case_filter){.region_id = f.street1}, U_ADMIN, ids, 64, NULL);
-    check_set(ids, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.replied, 0}, "region subtree");
+    check_set(ids, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.replied, 0},
+              "region subtree");
     n = list(&f, (struct case_filter){.region_id = f.grid1}, U_ADMIN, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.grid_case, 0}, "grid");
     n = list(&f, (struct case_filter){.region_id = f.district}, U_ADMIN, ids, 64, NULL);
     CHECK_INT_EQ(n, 8, "district: all located cases");
 
-    n = list(&f, (struct case_filter){.channels = 1u << CH_WEB | 1u << CH_APP}, U_ADMIN, ids, 64, NULL);
+    n = list(&f, (struct case_filter){.channels = 1u << CH_WEB | 1u << CH_APP}, U_ADMIN, ids, 64,
+             NULL);
     check_set(ids, n, (int64_t[]){k.web1, k.web2, k.noise, 0}, "channels");
-    n = list(&f, (struct case_filter){.urgencies = 1u << CU_EMERGENCY | 1u << CU_URGENT}, U_ADMIN, ids, 64, NULL);
+    n = list(&f, (struct case_filter){.urgencies = 1u << CU_EMERGENCY | 1u << CU_URGENT}, U_ADMIN,
+             ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.urgent, k.returned, 0}, "urgencies");
 
-    n = list(&f, (struct case_filter){.created_from = T0 + 30, .created_to = T0 + 60}, U_ADMIN, ids, 64, NULL);
-    check_set(ids, n, (int64_t[]){k.noise, k.grid_case, k.street2_case, 0}, "created range [from, to)");
+    n = list(&f, (struct case_filter){.created_from = T0 + 30, .created_to = T0 + 60}, U_ADMIN, ids,
+             64, NULL);
+    check_set(ids, n, (int64_t[]){k.noise, k.grid_case, k.street2_case, 0},
+              "created range [from, to)");
 
     n = list(&f, (struct case_filter){.mine = 1}, U_CITIZEN1, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.web1, 0}, "mine");
-    n = list(&f, (struct case_filter){.states = 1u << CASE_NEW, .channels = 1u << CH_HOTLINE, .region_id = f.street1},
+    n = list(&f,
+             (struct case_filter){
+                 .states = 1u << CASE_NEW, .channels = 1u << CH_HOTLINE, .region_id = f.street1},
              U_ADMIN, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.urgent, 0}, "filters combine");
     teardown(&f);
@@ -317,7 +368,8 @@ TEST(case_list_queues)
     n = list(&f, (struct case_filter){.queue = CQ_TO_HANDLE}, U_HANDLER_B, ids, 64, NULL);
     CHECK_INT_EQ(n, 0, "b assists but does not lead");
     n = list(&f, (struct case_filter){.queue = CQ_TO_DISPATCH}, U_OPERATOR, ids, 64, NULL);
-    check_set(ids, n, (int64_t[]){k.grid_case, k.street2_case, k.web1, k.web2, k.urgent, 0}, "to_dispatch");
+    check_set(ids, n, (int64_t[]){k.grid_case, k.street2_case, k.web1, k.web2, k.urgent, 0},
+              "to_dispatch");
     n = list(&f, (struct case_filter){.queue = CQ_RETURNED}, U_OPERATOR, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.returned, 0}, "returned");
     n = list(&f, (struct case_filter){.queue = CQ_MINE}, U_CITIZEN2, ids, 64, NULL);
@@ -325,7 +377,9 @@ TEST(case_list_queues)
 
     /* An extension request waits for a supervisor; a sweep a month later makes the open
      * dispatched and processing cases overdue. */
-    act(&f, k.trash, (struct case_action_in){.action = CA_EXTEND, .until = T0 + 40 * 86400, .note = "需要协调"}, 200);
+    act(&f, k.trash,
+        (struct case_action_in){.action = CA_EXTEND, .until = T0 + 40 * 86400, .note = "需要协调"},
+        200);
     n = list(&f, (struct case_filter){.queue = CQ_PENDING}, U_OPERATOR, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.trash, 0}, "pending approvals");
     struct case_env env = f.env;
@@ -333,7 +387,8 @@ TEST(case_list_queues)
     env.now = T0 + 30 * 86400;
     CHECK_INT_EQ(case_sweep(&env, &rep, &e), 0, "sweep: %s", e.msg);
     n = list(&f, (struct case_filter){.queue = CQ_OVERDUE}, U_OPERATOR, ids, 64, NULL);
-    CHECK(n >= 2 && has(ids, n, k.road) && has(ids, n, k.noise) && !has(ids, n, k.replied), "overdue: %zu", n);
+    CHECK(n >= 2 && has(ids, n, k.road) && has(ids, n, k.noise) && !has(ids, n, k.replied),
+          "overdue: %zu", n);
     size_t all_overdue = n;
     n = list(&f, (struct case_filter){.queue = CQ_OVERDUE}, U_HANDLER_B, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.noise, 0}, "b's overdue: as lead only");
@@ -363,8 +418,8 @@ TEST(case_list_scope_is_case_visible)
             CHECK_INT_EQ(case_get(f.c, all[i], &f.a, &r, &e), 0, "get");
             int visible = case_visible(&f.actors[who], &r);
             want += (size_t)visible;
-            CHECK(visible == has(seen, n, all[i]), "%s: case %s visible %d but listed %d", f.actors[who].name, r.number,
-                  visible, has(seen, n, all[i]));
+            CHECK(visible == has(seen, n, all[i]), "%s: case %s visible %d but listed %d",
+                  f.actors[who].name, r.number, visible, has(seen, n, all[i]));
         }
         CHECK_INT_EQ(n, want, "%s: count", f.actors[who].name);
     }
@@ -374,7 +429,8 @@ TEST(case_list_scope_is_case_visible)
     n = list(&f, (struct case_filter){0}, U_HANDLER_B, seen, 64, NULL);
     check_set(seen, n, (int64_t[]){k.trash, k.noise, 0}, "handler: lead or assisting");
     n = list(&f, (struct case_filter){0}, U_GRID, seen, 64, NULL);
-    check_set(seen, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.replied, 0}, "grid worker: street subtree");
+    check_set(seen, n, (int64_t[]){k.road, k.trash, k.grid_case, k.urgent, k.replied, 0},
+              "grid worker: street subtree");
     n = list(&f, (struct case_filter){.department_id = f.dept_b}, U_HANDLER_A, seen, 64, NULL);
     check_set(seen, n, (int64_t[]){k.trash, 0}, "a filter does not widen the scope");
     teardown(&f);
@@ -393,28 +449,32 @@ TEST(case_list_cursor_paging)
         char title[32];
         snprintf(title, sizeof(title), "案件 %d", i);
         /* Four cases per second: ties on created_at and updated_at. */
-        made[i] = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, title, NULL, f.cat_1, CU_NORMAL, 0, i / 4});
+        made[i] = make(
+            &f, &(struct spec){U_OPERATOR, CH_HOTLINE, title, NULL, f.cat_1, CU_NORMAL, 0, i / 4});
     }
     for (int i = 0; i < N; i += 3)
-        act(&f, made[i], (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_a}, 1000 + i / 6);
+        act(&f, made[i], (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_a},
+            1000 + i / 6);
     for (int sort = 0; sort < CASE_SORT_COUNT; sort++) {
         for (int limit = 1; limit <= 8; limit += 7) {
-            size_t n = list(&f, (struct case_filter){.sort = (enum case_sort)sort, .limit = limit}, U_ADMIN, ids,
-                            N + 10, NULL);
-            CHECK_INT_EQ(n, N, "sort %s, limit %d: every case", case_sort_name((enum case_sort)sort), limit);
+            size_t n = list(&f, (struct case_filter){.sort = (enum case_sort)sort, .limit = limit},
+                            U_ADMIN, ids, N + 10, NULL);
+            CHECK_INT_EQ(n, N, "sort %s, limit %d: every case",
+                         case_sort_name((enum case_sort)sort), limit);
             for (int i = 0; i < N; i++)
-                CHECK(has(ids, n, made[i]), "sort %s: case %lld missing", case_sort_name((enum case_sort)sort),
-                      (long long)made[i]);
+                CHECK(has(ids, n, made[i]), "sort %s: case %lld missing",
+                      case_sort_name((enum case_sort)sort), (long long)made[i]);
             for (size_t i = 0; i < n; i++)
                 for (size_t j = i + 1; j < n; j++)
-                    CHECK(ids[i] != ids[j], "sort %s: case %lld twice", case_sort_name((enum case_sort)sort),
-                          (long long)ids[i]);
+                    CHECK(ids[i] != ids[j], "sort %s: case %lld twice",
+                          case_sort_name((enum case_sort)sort), (long long)ids[i]);
         }
     }
     /* Deadline sort: dispatched cases (with a deadline) first, the rest after. */
-    size_t n = list(&f, (struct case_filter){.sort = CASE_SORT_DEADLINE, .limit = 200}, U_ADMIN, ids, N + 10, NULL);
-    CHECK(n == N && ids[0] == made[0] && ids[N / 3] == made[1], "deadline order: %lld %lld", (long long)ids[0],
-          (long long)ids[N / 3]);
+    size_t n = list(&f, (struct case_filter){.sort = CASE_SORT_DEADLINE, .limit = 200}, U_ADMIN,
+                    ids, N + 10, NULL);
+    CHECK(n == N && ids[0] == made[0] && ids[N / 3] == made[1], "deadline order: %lld %lld",
+          (long long)ids[0], (long long)ids[N / 3]);
 
     /* Read two pages, then create newer cases and continue: the rest comes once, in order. */
     struct case_rec *recs;
@@ -424,15 +484,18 @@ TEST(case_list_cursor_paging)
     size_t nseen = 0;
     struct case_filter flt = {.limit = 7};
     for (int page = 0; page < 2; page++) {
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0, "%s", e.msg);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0,
+                     "%s", e.msg);
         for (size_t i = 0; i < got; i++)
             seen[nseen++] = recs[i].id;
         flt.cursor = arena_strdup(&f.a, cursor);
     }
     for (int i = 0; i < 5; i++)
-        made[N + i] = make(&f, &(struct spec){U_OPERATOR, CH_WEB, "新案件", NULL, 0, CU_NORMAL, 0, 5000});
+        made[N + i] =
+            make(&f, &(struct spec){U_OPERATOR, CH_WEB, "新案件", NULL, 0, CU_NORMAL, 0, 5000});
     for (;;) {
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0, "%s", e.msg);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0,
+                     "%s", e.msg);
         for (size_t i = 0; i < got && nseen < N + 10; i++)
             seen[nseen++] = recs[i].id;
         if (!cursor[0])
@@ -441,22 +504,29 @@ TEST(case_list_cursor_paging)
     }
     CHECK_INT_EQ(nseen, N, "no inserted case, no gap, no repeat");
     for (int i = 0; i < N; i++)
-        CHECK_INT_EQ(seen[i], made[N - 1 - i] , "position %d", i);
+        CHECK_INT_EQ(seen[i], made[N - 1 - i], "position %d", i);
 
     /* A cursor is tied to its sort and must be one the server made. */
     flt = (struct case_filter){.limit = 2};
-    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0, "%s",
+                 e.msg);
     flt.cursor = arena_strdup(&f.a, cursor);
     flt.sort = CASE_SORT_DEADLINE;
-    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), ERR_BAD_REQUEST, "other sort");
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e),
+                 ERR_BAD_REQUEST, "other sort");
     CHECK_STR_EQ(e.field, "cursor", "field");
-    static const char *const bad[] = {"", "!!!", "OS4xLjI", "not-a-cursor", "MC4xNzk1NjAzMTQ0LjAx===",
-                                      "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4"};
+    static const char *const bad[] = {
+        "",
+        "!!!",
+        "OS4xLjI",
+        "not-a-cursor",
+        "MC4xNzk1NjAzMTQ0LjAx===",
+        "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         flt = (struct case_filter){.cursor = bad[i]};
         e = (struct err)ERR_INIT;
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), ERR_BAD_REQUEST,
-                     "cursor '%s'", bad[i]);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e),
+                     ERR_BAD_REQUEST, "cursor '%s'", bad[i]);
         CHECK_STR_EQ(e.field, "cursor", "cursor '%s'", bad[i]);
     }
     teardown(&f);
@@ -475,9 +545,11 @@ TEST(case_list_text_search)
     size_t n;
     setup(&f, "query_text.db");
     build_city(&f, &k);
-    int64_t quote = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "标牌写着 \"禁止停车\"", "引号", 0, CU_NORMAL, 0, 300});
-    int64_t ops = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "dogs OR cats", "NEAR(a b) title:x -y ^z 50* a AND b",
-                                          0, CU_NORMAL, 0, 310});
+    int64_t quote = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "标牌写着 \"禁止停车\"", "引号",
+                                            0, CU_NORMAL, 0, 300});
+    int64_t ops =
+        make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "dogs OR cats",
+                                "NEAR(a b) title:x -y ^z 50* a AND b", 0, CU_NORMAL, 0, 310});
 
     /* 1-2 CJK characters: trigram cannot answer, the base table does. */
     n = search(&f, "案件", ids);
@@ -513,8 +585,8 @@ TEST(case_list_text_search)
     check_set(ids, n, (int64_t[]){ops, 0}, "a lone star");
     n = search(&f, "cat*", ids);
     CHECK_INT_EQ(n, 0, "no prefix query");
-    static const char *const odd[] = {"NEAR(a b)", "title:x", "-y ^z", "a AND b", "(", ")", "\"\"\"", "' OR 1=1 --",
-                                      "\\", "%", "_"};
+    static const char *const odd[] = {"NEAR(a b)", "title:x",     "-y ^z", "a AND b", "(", ")",
+                                      "\"\"\"",    "' OR 1=1 --", "\\",    "%",       "_"};
     for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
         int rc;
         list(&f, (struct case_filter){.text = odd[i]}, U_ADMIN, ids, 64, &rc);
@@ -530,7 +602,8 @@ TEST(case_list_text_search)
     /* Text combines with the scope and the other filters. */
     n = list(&f, (struct case_filter){.text = "消防通道"}, U_CITIZEN1, ids, 64, NULL);
     check_set(ids, n, (int64_t[]){k.web1, 0}, "text within the scope");
-    n = list(&f, (struct case_filter){.text = "通道", .channels = 1u << CH_WECHAT}, U_ADMIN, ids, 64, NULL);
+    n = list(&f, (struct case_filter){.text = "通道", .channels = 1u << CH_WECHAT}, U_ADMIN, ids,
+             64, NULL);
     check_set(ids, n, (int64_t[]){k.replied, 0}, "short text and a filter");
     teardown(&f);
 }
@@ -562,16 +635,17 @@ TEST(case_list_bad_filters)
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         struct err e = ERR_INIT;
-        CHECK_INT_EQ(case_list(f.c, &bad[i].f, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), ERR_BAD_REQUEST,
-                     "row %zu", i);
+        CHECK_INT_EQ(case_list(f.c, &bad[i].f, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e),
+                     ERR_BAD_REQUEST, "row %zu", i);
         CHECK_STR_EQ(e.field, bad[i].field, "row %zu: %s", i, e.msg);
     }
     struct err e = ERR_INIT;
     struct case_filter lf = {.text = long_text};
-    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), ERR_BAD_REQUEST, "long text");
+    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e),
+                 ERR_BAD_REQUEST, "long text");
     CHECK_STR_EQ(e.field, "q", "long text");
     long_text[strlen(long_text) - 3] = '\0';
-    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%d characters: %s",
-                 CASE_TEXT_MAX, e.msg);
+    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0,
+                 "%d characters: %s", CASE_TEXT_MAX, e.msg);
     teardown(&f);
 }

@@ -33,26 +33,26 @@
 /* expect[action][state] for outcome 0 */
 static const int expect[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
     /*                   new  dispatched returned processing hanging replied rectifying closed cancelled merged */
-    [CA_ANSWER]        = {CLO, X,   X,   X,   X,   X,   X,   X,   X, X},
-    [CA_DISPATCH]      = {DIS, X,   X,   X,   X,   X,   X,   X,   X, X},
-    [CA_REDISPATCH]    = {X,   DIS, DIS, DIS, X,   X,   DIS, X,   X, X},
-    [CA_REJECT_RETURN] = {X,   X,   DIS, X,   X,   X,   X,   X,   X, X},
-    [CA_SIGN]          = {X,   PRO, X,   X,   X,   X,   X,   X,   X, X},
-    [CA_RETURN]        = {X,   RET, X,   RET, X,   X,   RET, X,   X, X},
-    [CA_EXTEND]        = {X,   X,   X,   K,   X,   X,   K,   X,   X, X},
-    [CA_HANG]          = {X,   X,   X,   K,   X,   X,   X,   X,   X, X},
-    [CA_APPROVE]       = {X,   X,   X,   K,   X,   X,   K,   X,   X, X},
-    [CA_DENY]          = {X,   X,   X,   K,   X,   X,   K,   X,   X, X},
-    [CA_RESUME]        = {X,   X,   X,   X,   PRO, X,   X,   X,   X, X},
-    [CA_URGE]          = {X,   K,   K,   K,   K,   X,   K,   X,   X, X},
-    [CA_REPLY]         = {X,   X,   X,   REP, X,   X,   REP, X,   X, X},
-    [CA_EVALUATE]      = {X,   X,   X,   X,   X,   CLO, X,   X,   X, X},
-    [CA_RECTIFY]       = {X,   X,   X,   X,   X,   RECT, X,  X,   X, X},
-    [CA_MERGE]         = {MER, MER, X,   X,   X,   X,   X,   X,   X, X},
-    [CA_CLOSE]         = {X,   X,   X,   X,   X,   CLO, X,   X,   X, X},
-    [CA_CANCEL]        = {CAN, CAN, CAN, X,   X,   X,   X,   X,   X, X},
-    [CA_REOPEN]        = {X,   X,   X,   X,   X,   X,   X,   PRO, X, X},
-    [CA_COMMENT]       = {K,   K,   K,   K,   K,   K,   K,   X,   X, X},
+    [CA_ANSWER] = {CLO, X, X, X, X, X, X, X, X, X},
+    [CA_DISPATCH] = {DIS, X, X, X, X, X, X, X, X, X},
+    [CA_REDISPATCH] = {X, DIS, DIS, DIS, X, X, DIS, X, X, X},
+    [CA_REJECT_RETURN] = {X, X, DIS, X, X, X, X, X, X, X},
+    [CA_SIGN] = {X, PRO, X, X, X, X, X, X, X, X},
+    [CA_RETURN] = {X, RET, X, RET, X, X, RET, X, X, X},
+    [CA_EXTEND] = {X, X, X, K, X, X, K, X, X, X},
+    [CA_HANG] = {X, X, X, K, X, X, X, X, X, X},
+    [CA_APPROVE] = {X, X, X, K, X, X, K, X, X, X},
+    [CA_DENY] = {X, X, X, K, X, X, K, X, X, X},
+    [CA_RESUME] = {X, X, X, X, PRO, X, X, X, X, X},
+    [CA_URGE] = {X, K, K, K, K, X, K, X, X, X},
+    [CA_REPLY] = {X, X, X, REP, X, X, REP, X, X, X},
+    [CA_EVALUATE] = {X, X, X, X, X, CLO, X, X, X, X},
+    [CA_RECTIFY] = {X, X, X, X, X, RECT, X, X, X, X},
+    [CA_MERGE] = {MER, MER, X, X, X, X, X, X, X, X},
+    [CA_CLOSE] = {X, X, X, X, X, CLO, X, X, X, X},
+    [CA_CANCEL] = {CAN, CAN, CAN, X, X, X, X, X, X, X},
+    [CA_REOPEN] = {X, X, X, X, X, X, X, PRO, X, X},
+    [CA_COMMENT] = {K, K, K, K, K, K, K, X, X, X},
 };
 
 /* The two actions with a second branch (outcome 1): an unsatisfied evaluation reopens for
@@ -81,7 +81,8 @@ static void check_pair(enum case_state s, enum case_action a, int outcome, int w
         CHECK_INT_EQ(rc, ERR_CONFLICT, "(%s, %s, outcome %d) must be refused", sn, an, outcome);
         CHECK_INT_EQ(e.code, ERR_CONFLICT, "(%s, %s) err.code", sn, an);
         snprintf(msg, sizeof(msg), "action '%s' is not allowed in state '%s'", an, sn);
-        CHECK(strstr(e.msg, msg) != NULL, "(%s, %s): message \"%s\" does not name both", sn, an, e.msg);
+        CHECK(strstr(e.msg, msg) != NULL, "(%s, %s): message \"%s\" does not name both", sn, an,
+              e.msg);
         CHECK_STR_EQ(e.field, "action", "(%s, %s) err.field", sn, an);
         return;
     }
@@ -89,7 +90,8 @@ static void check_pair(enum case_state s, enum case_action a, int outcome, int w
     CHECK_INT_EQ(rc, 0, "(%s, %s, outcome %d) must be allowed: %s", sn, an, outcome, e.msg);
     CHECK_INT_EQ(e.code, 0, "(%s, %s) leaves err clear", sn, an);
     if (rc == 0)
-        CHECK_STR_EQ(case_state_name(to), case_state_name(target), "(%s, %s, outcome %d) target", sn, an, outcome);
+        CHECK_STR_EQ(case_state_name(to), case_state_name(target), "(%s, %s, outcome %d) target",
+                     sn, an, outcome);
 }
 
 TEST(case_transition_every_pair)
@@ -98,7 +100,8 @@ TEST(case_transition_every_pair)
     for (int a = 0; a < CASE_ACTION_COUNT; a++)
         for (int s = 0; s < CASE_STATE_COUNT; s++) {
             check_pair((enum case_state)s, (enum case_action)a, 0, expect[a][s]);
-            check_pair((enum case_state)s, (enum case_action)a, 1, expect_alt((enum case_action)a, (enum case_state)s));
+            check_pair((enum case_state)s, (enum case_action)a, 1,
+                       expect_alt((enum case_action)a, (enum case_state)s));
             if (expect[a][s] == X)
                 refused++;
             else
@@ -111,7 +114,8 @@ TEST(case_transition_every_pair)
         int any = 0;
         for (int s = 0; s < CASE_STATE_COUNT; s++)
             any |= expect[a][s] != X;
-        CHECK(any, "action '%s' has no state it is allowed in", case_action_name((enum case_action)a));
+        CHECK(any, "action '%s' has no state it is allowed in",
+              case_action_name((enum case_action)a));
     }
 }
 
@@ -121,7 +125,8 @@ TEST(case_transition_final_states_refuse_all_but_reopen)
      * master (merged, not an action): every action is refused there. */
     for (int s = 0; s < CASE_STATE_COUNT; s++) {
         int final = s == CASE_CLOSED || s == CASE_CANCELLED || s == CASE_MERGED;
-        CHECK_INT_EQ(case_state_is_final((enum case_state)s), final, "is_final(%s)", case_state_name((enum case_state)s));
+        CHECK_INT_EQ(case_state_is_final((enum case_state)s), final, "is_final(%s)",
+                     case_state_name((enum case_state)s));
         if (!final)
             continue;
         for (int a = 0; a < CASE_ACTION_COUNT; a++) {
@@ -148,10 +153,12 @@ TEST(case_transition_outcome_branches)
     CHECK_INT_EQ(to, CASE_PROCESSING, "an approved extension keeps the state");
     CHECK_INT_EQ(case_transition(CASE_PROCESSING, CA_APPROVE, 1, &to, &e), 0, "approve 挂账");
     CHECK_INT_EQ(to, CASE_HANGING, "an approved 挂账 suspends the case");
-    CHECK_INT_EQ(case_transition(CASE_RECTIFYING, CA_APPROVE, 0, &to, &e), 0, "approve extension in rectifying");
+    CHECK_INT_EQ(case_transition(CASE_RECTIFYING, CA_APPROVE, 0, &to, &e), 0,
+                 "approve extension in rectifying");
     CHECK_INT_EQ(to, CASE_RECTIFYING, "an extension of a rectification stays rectifying");
     /* The pure function only reads the outcome where there is a second branch. */
-    CHECK_INT_EQ(case_transition(CASE_PROCESSING, CA_REPLY, 1, &to, &e), 0, "reply ignores outcome");
+    CHECK_INT_EQ(case_transition(CASE_PROCESSING, CA_REPLY, 1, &to, &e), 0,
+                 "reply ignores outcome");
     CHECK_INT_EQ(to, CASE_REPLIED, "reply with outcome 1");
     CHECK_INT_EQ(case_transition(CASE_HANGING, CA_RESUME, 7, &to, &e), 0, "resume ignores outcome");
     CHECK_INT_EQ(to, CASE_PROCESSING, "resume with outcome 7");
@@ -161,14 +168,19 @@ TEST(case_transition_bad_input)
 {
     struct err e = ERR_INIT;
     enum case_state to = CASE_NEW;
-    CHECK_INT_EQ(case_transition(CASE_NEW, CASE_ACTION_COUNT, 0, &to, &e), ERR_BAD_REQUEST, "action out of range");
+    CHECK_INT_EQ(case_transition(CASE_NEW, CASE_ACTION_COUNT, 0, &to, &e), ERR_BAD_REQUEST,
+                 "action out of range");
     CHECK_INT_EQ(to, CASE_NEW, "target untouched on error");
     err_clear(&e);
-    CHECK_INT_EQ(case_transition(CASE_STATE_COUNT, CA_SIGN, 0, &to, &e), ERR_BAD_REQUEST, "state out of range");
-    CHECK_INT_EQ(case_transition((enum case_state)-1, CA_SIGN, 0, &to, NULL), ERR_BAD_REQUEST, "negative state");
-    CHECK_INT_EQ(case_transition(CASE_NEW, (enum case_action)-1, 0, &to, NULL), ERR_BAD_REQUEST, "negative action");
+    CHECK_INT_EQ(case_transition(CASE_STATE_COUNT, CA_SIGN, 0, &to, &e), ERR_BAD_REQUEST,
+                 "state out of range");
+    CHECK_INT_EQ(case_transition((enum case_state) - 1, CA_SIGN, 0, &to, NULL), ERR_BAD_REQUEST,
+                 "negative state");
+    CHECK_INT_EQ(case_transition(CASE_NEW, (enum case_action) - 1, 0, &to, NULL), ERR_BAD_REQUEST,
+                 "negative action");
     /* A NULL err is allowed (case_actions_available probes with it). */
-    CHECK_INT_EQ(case_transition(CASE_NEW, CA_SIGN, 0, &to, NULL), ERR_CONFLICT, "refusal without err");
+    CHECK_INT_EQ(case_transition(CASE_NEW, CA_SIGN, 0, &to, NULL), ERR_CONFLICT,
+                 "refusal without err");
 }
 
 /* Roles per action, as the docs' "roles" column states them. Admins act through the caller's
@@ -202,7 +214,8 @@ TEST(case_action_roles_match_docs)
     };
     CHECK_INT_EQ(ARRAY_SIZE(want), CASE_ACTION_COUNT, "one row per action");
     for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-        CHECK_INT_EQ(case_action_roles(want[i].a), want[i].roles, "roles of '%s'", case_action_name(want[i].a));
+        CHECK_INT_EQ(case_action_roles(want[i].a), want[i].roles, "roles of '%s'",
+                     case_action_name(want[i].a));
     CHECK_INT_EQ(case_action_roles(CASE_ACTION_COUNT), 0, "out of range");
     /* A citizen evaluates and comments on their own report, nothing else. */
     for (int a = 0; a < CASE_ACTION_COUNT; a++)
@@ -215,12 +228,15 @@ TEST(case_action_roles_match_docs)
 
 TEST(case_names_round_trip)
 {
-    static const char *const states[] = {"new", "dispatched", "returned", "processing", "hanging",
-                                         "replied", "rectifying", "closed", "cancelled", "merged"};
-    static const char *const actions[] = {"answer", "dispatch", "redispatch", "reject_return", "sign", "return",
-                                          "extend", "hang", "approve", "deny", "resume", "urge", "reply",
-                                          "evaluate", "rectify", "merge", "close", "cancel", "reopen", "comment"};
-    static const char *const channels[] = {"hotline", "web", "app", "wechat", "grid", "sensor", "open311", "other"};
+    static const char *const states[] = {"new",       "dispatched", "returned",   "processing",
+                                         "hanging",   "replied",    "rectifying", "closed",
+                                         "cancelled", "merged"};
+    static const char *const actions[] = {
+        "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return", "extend",
+        "hang",    "approve",  "deny",       "resume",        "urge",   "reply",  "evaluate",
+        "rectify", "merge",    "close",      "cancel",        "reopen", "comment"};
+    static const char *const channels[] = {"hotline", "web",    "app",     "wechat",
+                                           "grid",    "sensor", "open311", "other"};
     static const char *const urgencies[] = {"normal", "urgent", "emergency"};
     static const char *const sats[] = {"satisfied", "basically_satisfied", "unsatisfied"};
 
@@ -242,7 +258,8 @@ TEST(case_names_round_trip)
     for (int i = 0; i < 3; i++) {
         CHECK_STR_EQ(case_urgency_name((enum case_urgency)i), urgencies[i], "urgency %d", i);
         CHECK_INT_EQ(case_urgency_from_name(urgencies[i]), i, "urgency '%s'", urgencies[i]);
-        CHECK_STR_EQ(case_satisfaction_name((enum case_satisfaction)(i + 1)), sats[i], "satisfaction %d", i + 1);
+        CHECK_STR_EQ(case_satisfaction_name((enum case_satisfaction)(i + 1)), sats[i],
+                     "satisfaction %d", i + 1);
         CHECK_INT_EQ(case_satisfaction_from_name(sats[i]), i + 1, "satisfaction '%s'", sats[i]);
     }
     /* "No evaluation yet" has an empty name that must not parse back as a value. */
@@ -270,7 +287,8 @@ TEST(case_names_unknown)
     CHECK_STR_EQ(case_action_name(CASE_ACTION_COUNT), "?", "action out of range");
     CHECK_STR_EQ(case_channel_name(CASE_CHANNEL_COUNT), "?", "channel out of range");
     CHECK_STR_EQ(case_urgency_name((enum case_urgency)3), "?", "urgency out of range");
-    CHECK_STR_EQ(case_satisfaction_name((enum case_satisfaction)4), "", "satisfaction out of range");
+    CHECK_STR_EQ(case_satisfaction_name((enum case_satisfaction)4), "",
+                 "satisfaction out of range");
 }
 
 /* ---- the UI's action list follows the same table ---- */
@@ -278,8 +296,10 @@ TEST(case_names_unknown)
 TEST(case_actions_available_follows_table)
 {
     int64_t cgj = 5, other = 6;
-    struct case_actor handler = {.user_id = 10, .name = "h", .roles = ROLE_HANDLER, .depts = &cgj, .ndepts = 1};
-    struct case_actor stranger = {.user_id = 11, .name = "s", .roles = ROLE_HANDLER, .depts = &other, .ndepts = 1};
+    struct case_actor handler = {
+        .user_id = 10, .name = "h", .roles = ROLE_HANDLER, .depts = &cgj, .ndepts = 1};
+    struct case_actor stranger = {
+        .user_id = 11, .name = "s", .roles = ROLE_HANDLER, .depts = &other, .ndepts = 1};
     struct case_actor super = {.user_id = 12, .name = "v", .roles = ROLE_SUPERVISOR};
     struct case_actor citizen = {.user_id = 13, .name = "c", .roles = ROLE_CITIZEN};
     struct case_actor admin = {.user_id = 1, .name = "a", .roles = ROLE_ADMIN};
@@ -295,18 +315,22 @@ TEST(case_actions_available_follows_table)
         for (int a = 0; a < CASE_ACTION_COUNT; a++) {
             /* approve/deny also need a pending request, which this record has not. */
             int want = expect[a][s] != X && a != CA_APPROVE && a != CA_DENY;
-            CHECK_INT_EQ(!!(m & (1u << a)), want, "admin may '%s' in '%s'", case_action_name((enum case_action)a),
+            CHECK_INT_EQ(!!(m & (1u << a)), want, "admin may '%s' in '%s'",
+                         case_action_name((enum case_action)a),
                          case_state_name((enum case_state)s));
         }
     }
     r.state = CASE_DISPATCHED;
     CHECK(case_actions_available(&handler, &r) & (1u << CA_SIGN), "lead handler may sign");
-    CHECK(!(case_actions_available(&stranger, &r) & (1u << CA_SIGN)), "another department may not sign");
+    CHECK(!(case_actions_available(&stranger, &r) & (1u << CA_SIGN)),
+          "another department may not sign");
     r.state = CASE_PROCESSING;
     CHECK(!(case_actions_available(&super, &r) & (1u << CA_APPROVE)), "nothing to approve");
     r.pending_request = "hang";
-    CHECK(case_actions_available(&super, &r) & (1u << CA_APPROVE), "a pending 挂账 can be approved");
-    CHECK(!(case_actions_available(&handler, &r) & (1u << CA_EXTEND)), "one pending request at a time");
+    CHECK(case_actions_available(&super, &r) & (1u << CA_APPROVE),
+          "a pending 挂账 can be approved");
+    CHECK(!(case_actions_available(&handler, &r) & (1u << CA_EXTEND)),
+          "one pending request at a time");
     r.pending_request = NULL;
     r.state = CASE_REPLIED;
     CHECK(case_actions_available(&citizen, &r) & (1u << CA_EVALUATE), "the reporter evaluates");

@@ -31,10 +31,11 @@ TEST(conf_precedence)
 {
     struct conf c;
     struct err e = ERR_INIT;
-    char *path = write_file("p.conf", "# comment\nlisten = 127.0.0.1:1111\nthreads = 3\nweb = \"/srv/web\"\n"
-                                      "max_body_bytes = 2048 # trailing comment\n");
-    char a0[] = "gridloop", a1[] = "serve", a2[] = "--config", a4[] = "--listen", a5[] = "127.0.0.1:3333",
-         a6[] = "--access-log", a7[] = "false", a8[] = "extra";
+    char *path =
+        write_file("p.conf", "# comment\nlisten = 127.0.0.1:1111\nthreads = 3\nweb = \"/srv/web\"\n"
+                             "max_body_bytes = 2048 # trailing comment\n");
+    char a0[] = "gridloop", a1[] = "serve", a2[] = "--config", a4[] = "--listen",
+         a5[] = "127.0.0.1:3333", a6[] = "--access-log", a7[] = "false", a8[] = "extra";
     char *argv[] = {a0, a1, a2, path, a4, a5, a6, a7, a8, NULL};
     int argc = 9;
     setenv("GRIDLOOP_LISTEN", "127.0.0.1:2222", 1);
@@ -63,7 +64,7 @@ TEST(conf_rejects_bad_values)
         {"threads = many\n", "threads"},
         {"threads = 100000\n", "threads"},
         {"access_log = maybe\n", "access_log"},
-        {"assess_k = 0.9\n", "assess_k"},                   /* per mille: 900 */
+        {"assess_k = 0.9\n", "assess_k"}, /* per mille: 900 */
         {"assess_weight_solve = 1001\n", "assess_weight_solve"},
         {"no_such_setting = 1\n", "no_such_setting"},
         {"just a line\n", ""},
@@ -75,7 +76,8 @@ TEST(conf_rejects_bad_values)
         char *path = write_file("bad.conf", rows[i].file);
         CHECK_INT_EQ(conf_load_file(&c, path, &e), ERR_BAD_REQUEST, "row %zu", i);
         CHECK_STR_EQ(e.field, rows[i].want_field, "row %zu: %s", i, e.msg);
-        CHECK(strstr(e.msg, "bad.conf:1") != NULL, "row %zu: message names file and line: %s", i, e.msg);
+        CHECK(strstr(e.msg, "bad.conf:1") != NULL, "row %zu: message names file and line: %s", i,
+              e.msg);
         conf_release(&c);
     }
 }
@@ -87,7 +89,8 @@ TEST(conf_every_setting_has_help_and_valid_default)
         struct err e = ERR_INIT;
         conf_defaults(&c);
         CHECK(s->help && *s->help, "setting %s has help", s->name);
-        CHECK_INT_EQ(conf_set(&c, s->name, s->def, "test", &e), 0, "default of %s: %s", s->name, e.msg);
+        CHECK_INT_EQ(conf_set(&c, s->name, s->def, "test", &e), 0, "default of %s: %s", s->name,
+                     e.msg);
         conf_release(&c);
     }
 }
@@ -109,7 +112,8 @@ TEST(conf_example_file_matches_table)
         char line[128];
         snprintf(line, sizeof(line), "\n%s = %s\n", s->name, s->def);
         if (strcmp(s->name, "config") != 0)
-            CHECK(strstr(text, line) != NULL, "example sets '%s' to its default '%s'", s->name, s->def);
+            CHECK(strstr(text, line) != NULL, "example sets '%s' to its default '%s'", s->name,
+                  s->def);
     }
     conf_defaults(&c);
     CHECK_INT_EQ(conf_load_file(&c, path, &e), 0, "example loads: %s", e.msg);

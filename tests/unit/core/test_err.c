@@ -8,12 +8,18 @@ TEST(err_mapping_table)
         int http;
         const char *name;
     } rows[] = {
-        {ERR_BAD_REQUEST, 400, "bad_request"},   {ERR_UNAUTHORIZED, 401, "unauthorized"},
-        {ERR_FORBIDDEN, 403, "forbidden"},       {ERR_NOT_FOUND, 404, "not_found"},
-        {ERR_METHOD, 405, "method_not_allowed"}, {ERR_CONFLICT, 409, "conflict"},
-        {ERR_TOO_LARGE, 413, "payload_too_large"}, {ERR_MEDIA_TYPE, 415, "unsupported_media_type"},
-        {ERR_THROTTLED, 429, "too_many_requests"}, {ERR_STORE, 500, "store_error"},
-        {ERR_INTERNAL, 500, "internal"},         {ERR_UNAVAILABLE, 503, "unavailable"},
+        {ERR_BAD_REQUEST, 400, "bad_request"},
+        {ERR_UNAUTHORIZED, 401, "unauthorized"},
+        {ERR_FORBIDDEN, 403, "forbidden"},
+        {ERR_NOT_FOUND, 404, "not_found"},
+        {ERR_METHOD, 405, "method_not_allowed"},
+        {ERR_CONFLICT, 409, "conflict"},
+        {ERR_TOO_LARGE, 413, "payload_too_large"},
+        {ERR_MEDIA_TYPE, 415, "unsupported_media_type"},
+        {ERR_THROTTLED, 429, "too_many_requests"},
+        {ERR_STORE, 500, "store_error"},
+        {ERR_INTERNAL, 500, "internal"},
+        {ERR_UNAVAILABLE, 503, "unavailable"},
         {-999, 500, "internal"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -25,7 +31,8 @@ TEST(err_mapping_table)
 TEST(err_set_returns_code_and_fills)
 {
     struct err e = ERR_INIT;
-    CHECK_INT_EQ(err_field(&e, ERR_BAD_REQUEST, "name", "field '%s' is bad", "name"), ERR_BAD_REQUEST, "returns code");
+    CHECK_INT_EQ(err_field(&e, ERR_BAD_REQUEST, "name", "field '%s' is bad", "name"),
+                 ERR_BAD_REQUEST, "returns code");
     CHECK_STR_EQ(e.msg, "field 'name' is bad", "message");
     CHECK_STR_EQ(e.field, "name", "field");
     CHECK_INT_EQ(err_set(NULL, ERR_CONFLICT, "x"), ERR_CONFLICT, "NULL err accepted");

@@ -19,12 +19,12 @@ TEST(utf8_validation)
     } rows[] = {
         {"hello", -1},
         {"市民投诉", -1},
-        {"\xF0\x9F\x98\x80", -1},         /* emoji */
-        {"ab\xC0\xAF", 2},                /* overlong '/' */
-        {"\xED\xA0\x80", 0},              /* surrogate */
-        {"ok\xE5\xB8", 2},                /* truncated */
-        {"\xF4\x90\x80\x80", 0},          /* above U+10FFFF */
-        {"\x80", 0},                      /* lone continuation */
+        {"\xF0\x9F\x98\x80", -1}, /* emoji */
+        {"ab\xC0\xAF", 2},        /* overlong '/' */
+        {"\xED\xA0\x80", 0},      /* surrogate */
+        {"ok\xE5\xB8", 2},        /* truncated */
+        {"\xF4\x90\x80\x80", 0},  /* above U+10FFFF */
+        {"\x80", 0},              /* lone continuation */
         {"a\xFF", 1},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
@@ -55,10 +55,10 @@ TEST(mask_personal_data)
  * pseudo-random walk of seconds, so every field takes many values) and the edges. */
 TEST(clock_format_matches_gmtime)
 {
-    int64_t t = -2208988800;   /* 1900-01-01 */
+    int64_t t = -2208988800; /* 1900-01-01 */
     uint64_t x = 88172645463325252u;
     int n = 0;
-    while (t < 7258118400) {   /* 2200-01-01 */
+    while (t < 7258118400) { /* 2200-01-01 */
         char got[32], want[32];
         time_t tt = (time_t)t;
         struct tm tm;
@@ -150,7 +150,7 @@ TEST(arena_alignment_and_large_blocks)
 
 TEST(utf8_prefix_cuts_between_characters)
 {
-    const char *s = "井盖aé丢失";   /* 3 + 3 + 1 + 2 + 3 + 3 bytes */
+    const char *s = "井盖aé丢失"; /* 3 + 3 + 1 + 2 + 3 + 3 bytes */
     CHECK_INT_EQ(utf8_prefix(s, 100), strlen(s), "short enough: all of it");
     CHECK_INT_EQ(utf8_prefix(s, 6), 6, "exactly two characters");
     CHECK_INT_EQ(utf8_prefix(s, 5), 3, "not half of the second");

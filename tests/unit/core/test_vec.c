@@ -28,7 +28,7 @@ TEST(vec_heap_push_and_grow)
     CHECK(v.cap >= 1000, "clear keeps capacity");
     vec_release(&v);
     CHECK(v.v == NULL && v.n == 0 && v.cap == 0, "release resets");
-    vec_append(&v, 7);   /* usable again after release */
+    vec_append(&v, 7); /* usable again after release */
     CHECK_INT_EQ(v.v[0], 7, "reuse after release");
     vec_release(&v);
 }
@@ -83,6 +83,6 @@ TEST(vec_arena_and_copy)
     int64_t *copy = vec_to_arena(&h, &a);
     vec_release(&h);
     CHECK(copy && copy[0] == 5 && copy[1] == 6, "copy outlives the released heap vector");
-    vec_release(&v);   /* no-op for an arena vector */
+    vec_release(&v); /* no-op for an arena vector */
     arena_release(&a);
 }

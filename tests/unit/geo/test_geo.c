@@ -16,13 +16,13 @@
  * computed as "on the border" really is on it. */
 #define TILE_LON0 116.0
 #define TILE_LAT0 39.75
-#define TILE_STEP 0.0078125   /* 2^-7 degrees, about 870 m */
+#define TILE_STEP 0.0078125 /* 2^-7 degrees, about 870 m */
 #define TILE_N 10
 
 static void rect(struct buf *b, double x0, double y0, double x1, double y1)
 {
-    buf_printf(b, "[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g]]",
-               x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    buf_printf(b, "[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g]]", x0, y0,
+               x1, y0, x1, y1, x0, y1, x0, y0);
 }
 
 static char *rect_polygon(double x0, double y0, double x1, double y1)
@@ -78,10 +78,10 @@ TEST(geo_nested_deepest_wins)
 {
     struct geo_index *ix = new_index();
     /* Inserted shallow-last so that order cannot be what decides. */
-    add_rect(ix, 40, 3, 116.30, 39.90, 116.31, 39.91);   /* grid */
-    add_rect(ix, 30, 2, 116.30, 39.90, 116.35, 39.95);   /* community */
-    add_rect(ix, 20, 1, 116.20, 39.80, 116.40, 40.00);   /* street */
-    add_rect(ix, 10, 0, 116.00, 39.50, 117.00, 40.50);   /* district */
+    add_rect(ix, 40, 3, 116.30, 39.90, 116.31, 39.91); /* grid */
+    add_rect(ix, 30, 2, 116.30, 39.90, 116.35, 39.95); /* community */
+    add_rect(ix, 20, 1, 116.20, 39.80, 116.40, 40.00); /* street */
+    add_rect(ix, 10, 0, 116.00, 39.50, 117.00, 40.50); /* district */
     CHECK_INT_EQ(geo_index_size(ix), 4, "size");
 
     CHECK_INT_EQ(geo_locate(ix, 116.305, 39.905), 40, "inside grid");
@@ -117,10 +117,9 @@ TEST(geo_boundary_belongs_to_region)
 TEST(geo_multipolygon)
 {
     /* One grid made of two separate blocks, with a different grid between them. */
-    const char *multi =
-        "{\"type\":\"MultiPolygon\",\"coordinates\":["
-        "[[[116.0,39.0],[116.1,39.0],[116.1,39.1],[116.0,39.1],[116.0,39.0]]],"
-        "[[[116.2,39.0],[116.3,39.0],[116.3,39.1],[116.2,39.1],[116.2,39.0]]]]}";
+    const char *multi = "{\"type\":\"MultiPolygon\",\"coordinates\":["
+                        "[[[116.0,39.0],[116.1,39.0],[116.1,39.1],[116.0,39.1],[116.0,39.0]]],"
+                        "[[[116.2,39.0],[116.3,39.0],[116.3,39.1],[116.2,39.1],[116.2,39.0]]]]}";
     struct err err = ERR_INIT;
     struct geo_index *ix = new_index();
     CHECK_INT_EQ(geo_validate(multi, &err), 0, "validate: %s", err.msg);
@@ -136,10 +135,9 @@ TEST(geo_multipolygon)
 TEST(geo_polygon_with_hole)
 {
     /* A community with a hole where a neighbouring community's enclave sits. */
-    const char *holed =
-        "{\"type\":\"Polygon\",\"coordinates\":["
-        "[[116.0,39.0],[117.0,39.0],[117.0,40.0],[116.0,40.0],[116.0,39.0]],"
-        "[[116.4,39.4],[116.4,39.6],[116.6,39.6],[116.6,39.4],[116.4,39.4]]]}";
+    const char *holed = "{\"type\":\"Polygon\",\"coordinates\":["
+                        "[[116.0,39.0],[117.0,39.0],[117.0,40.0],[116.0,40.0],[116.0,39.0]],"
+                        "[[116.4,39.4],[116.4,39.6],[116.6,39.6],[116.6,39.4],[116.4,39.4]]]}";
     struct err err = ERR_INIT;
     struct geo_index *ix = new_index();
     CHECK_INT_EQ(geo_index_add(ix, 5, 2, holed, &err), 0, "add: %s", err.msg);
@@ -153,10 +151,9 @@ TEST(geo_polygon_with_hole)
 
 TEST(geo_feature_accepted)
 {
-    const char *feature =
-        "{\"type\":\"Feature\",\"properties\":{\"name\":\"Grid 3\"},\"geometry\":"
-        "{\"type\":\"Polygon\",\"coordinates\":"
-        "[[[116.0,39.0],[116.1,39.0],[116.1,39.1],[116.0,39.1],[116.0,39.0]]]}}";
+    const char *feature = "{\"type\":\"Feature\",\"properties\":{\"name\":\"Grid 3\"},\"geometry\":"
+                          "{\"type\":\"Polygon\",\"coordinates\":"
+                          "[[[116.0,39.0],[116.1,39.0],[116.1,39.1],[116.0,39.1],[116.0,39.0]]]}}";
     struct err err = ERR_INIT;
     struct geo_index *ix = new_index();
     CHECK_INT_EQ(geo_index_add(ix, 3, 3, feature, &err), 0, "add: %s", err.msg);
@@ -176,7 +173,8 @@ TEST(geo_rejects_empty)
 TEST(geo_rejects_non_json)
 {
     check_rejects("{not json", "invalid GeoJSON: parse error");
-    check_rejects("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]", "parse error");
+    check_rejects("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]",
+                  "parse error");
     check_rejects("POLYGON((0 0, 1 0, 1 1, 0 0))", "must be a GeoJSON object");
     check_rejects("[1,2]", "must be a GeoJSON object");
     check_rejects("{}", "invalid GeoJSON: key 'type' not found");
@@ -287,11 +285,10 @@ static struct geo_index *new_tiling(void)
     add_rect(ix, 1, 0, TILE_LON0, TILE_LAT0, TILE_LON0 + TILE_N * TILE_STEP,
              TILE_LAT0 + TILE_N * TILE_STEP);
     for (int k = 0; k < TILE_N * TILE_N; k++) {
-        int cell = (k * 37) % (TILE_N * TILE_N);   /* 37 is coprime with 100: a permutation */
+        int cell = (k * 37) % (TILE_N * TILE_N); /* 37 is coprime with 100: a permutation */
         int row = cell / TILE_N, col = cell % TILE_N;
-        add_rect(ix, tile_id(row, col), 3, TILE_LON0 + col * TILE_STEP,
-                 TILE_LAT0 + row * TILE_STEP, TILE_LON0 + (col + 1) * TILE_STEP,
-                 TILE_LAT0 + (row + 1) * TILE_STEP);
+        add_rect(ix, tile_id(row, col), 3, TILE_LON0 + col * TILE_STEP, TILE_LAT0 + row * TILE_STEP,
+                 TILE_LON0 + (col + 1) * TILE_STEP, TILE_LAT0 + (row + 1) * TILE_STEP);
     }
     return ix;
 }

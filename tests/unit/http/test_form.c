@@ -12,13 +12,14 @@ TEST(form_parse_pairs)
     static const struct {
         const char *body;
         int rc;
-        const char *want;   /* "name=value|..." after decoding, or the error field */
+        const char *want; /* "name=value|..." after decoding, or the error field */
     } rows[] = {
         {"api_key=xyz&service_code=001", 0, "api_key=xyz|service_code=001|"},
         {"address_string=1234+5th+street&x=a%2Bb", 0, "address_string=1234 5th street|x=a+b|"},
         {"media_url=http%3A%2F%2Fexample.com%2Fa.jpg", 0, "media_url=http://example.com/a.jpg|"},
         {"description=%E4%BA%95%E7%9B%96%E7%BC%BA%E5%A4%B1", 0, "description=井盖缺失|"},
-        {"attribute%5BWHISPAWN%5D=123&attribute[WHISDORN]=C", 0, "attribute[WHISPAWN]=123|attribute[WHISDORN]=C|"},
+        {"attribute%5BWHISPAWN%5D=123&attribute[WHISDORN]=C", 0,
+         "attribute[WHISPAWN]=123|attribute[WHISDORN]=C|"},
         {"attribute[M][]=a&attribute[M][]=b", 0, "attribute[M][]=a|attribute[M][]=b|"},
         {"a=1&&b=&c&", 0, "a=1|b=|c=|"},
         {"", 0, ""},
@@ -40,7 +41,8 @@ TEST(form_parse_pairs)
         if (rc == 0) {
             char got[512] = "";
             for (size_t k = 0; k < f.n; k++)
-                snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s=%s|", f.fields[k].name, f.fields[k].value);
+                snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s=%s|", f.fields[k].name,
+                         f.fields[k].value);
             CHECK_STR_EQ(got, rows[i].want, "row %zu", i);
         } else {
             CHECK_STR_EQ(e.field, rows[i].want, "row %zu field", i);
@@ -73,17 +75,20 @@ TEST(form_field_limit)
     arena_init(&a, 4096);
     for (int i = 0; i < HTTP_FORM_MAX_FIELDS; i++)
         strcat(body, "a=1&&");
-    CHECK_INT_EQ(http_form_parse(body, strlen(body), &a, &f, &e), 0, "empty pairs do not count: %s", e.msg);
+    CHECK_INT_EQ(http_form_parse(body, strlen(body), &a, &f, &e), 0, "empty pairs do not count: %s",
+                 e.msg);
     CHECK_INT_EQ((int)f.n, HTTP_FORM_MAX_FIELDS, "all fields kept");
     strcat(body, "b=2");
-    CHECK_INT_EQ(http_form_parse(body, strlen(body), &a, &f, &e), ERR_BAD_REQUEST, "one field over the limit");
+    CHECK_INT_EQ(http_form_parse(body, strlen(body), &a, &f, &e), ERR_BAD_REQUEST,
+                 "one field over the limit");
     arena_release(&a);
 }
 
 TEST(form_content_type)
 {
     CHECK(http_form_content_type("application/x-www-form-urlencoded"), "plain");
-    CHECK(http_form_content_type("Application/X-WWW-Form-Urlencoded; charset=utf-8"), "case and charset");
+    CHECK(http_form_content_type("Application/X-WWW-Form-Urlencoded; charset=utf-8"),
+          "case and charset");
     CHECK(!http_form_content_type("application/x-www-form-urlencodedX"), "longer type");
     CHECK(!http_form_content_type("application/json"), "json");
     CHECK(!http_form_content_type(NULL), "absent");

@@ -18,36 +18,45 @@ TEST(multipart_file_table)
          "------WebKitFormBoundary7MA4YWxk\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_1.jpg\"\r\n"
          "Content-Type: image/jpeg\r\n\r\nJPEGBYTES\r\n------WebKitFormBoundary7MA4YWxk--\r\n",
          0, "JPEGBYTES", "photo", "IMG_1.jpg", "image/jpeg"},
-        {"quoted boundary, preamble, field named file", "Multipart/Form-Data; charset=utf-8; boundary=\"a;b c\"",
-         "preamble\r\n--a;b c\r\ncontent-disposition: form-data; name=file\r\n\r\nXY\r\n--a;b c--", 0, "XY", "file", NULL,
-         NULL},
+        {"quoted boundary, preamble, field named file",
+         "Multipart/Form-Data; charset=utf-8; boundary=\"a;b c\"",
+         "preamble\r\n--a;b c\r\ncontent-disposition: form-data; name=file\r\n\r\nXY\r\n--a;b c--",
+         0, "XY", "file", NULL, NULL},
         {"escaped quote in filename", "multipart/form-data; boundary=q",
-         "--q\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\\\"b.png\"\r\n\r\n\r\n--q--", 0, "", "f", "a\"b.png",
-         NULL},
+         "--q\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\\\"b.png\"\r\n\r\n\r\n--q--",
+         0, "", "f", "a\"b.png", NULL},
         {"data containing the boundary without CRLF", "multipart/form-data; boundary=q",
-         "--q\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\nab--qcd\r\n--q--", 0, "ab--qcd", "f", "x", NULL},
-        {"no boundary", "multipart/form-data", "--q\r\n\r\nx\r\n--q--", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
-        {"empty boundary", "multipart/form-data; boundary=\"\"", "--\r\n", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
-        {"boundary over 70", "multipart/form-data; boundary=12345678901234567890123456789012345678901234567890123456789012345678901",
+         "--q\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\nab--qcd\r\n--q--", 0,
+         "ab--qcd", "f", "x", NULL},
+        {"no boundary", "multipart/form-data", "--q\r\n\r\nx\r\n--q--", ERR_BAD_REQUEST, NULL, NULL,
+         NULL, NULL},
+        {"empty boundary", "multipart/form-data; boundary=\"\"", "--\r\n", ERR_BAD_REQUEST, NULL,
+         NULL, NULL, NULL},
+        {"boundary over 70",
+         "multipart/form-data; boundary=12345678901234567890123456789012345678901234567890123456789012345678901",
          "", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
         {"not multipart", "image/png", "", ERR_MEDIA_TYPE, NULL, NULL, NULL, NULL},
-        {"boundary absent from body", "multipart/form-data; boundary=q", "just text", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
-        {"truncated: no closing boundary", "multipart/form-data; boundary=q",
-         "--q\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\nabc", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
-        {"headers unterminated", "multipart/form-data; boundary=q", "--q\r\nContent-Disposition: form-data; name=f",
+        {"boundary absent from body", "multipart/form-data; boundary=q", "just text",
          ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
-        {"garbage after boundary", "multipart/form-data; boundary=q", "--qX\r\n\r\nx\r\n--q--", ERR_BAD_REQUEST, NULL, NULL,
-         NULL, NULL},
+        {"truncated: no closing boundary", "multipart/form-data; boundary=q",
+         "--q\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\nabc", ERR_BAD_REQUEST,
+         NULL, NULL, NULL, NULL},
+        {"headers unterminated", "multipart/form-data; boundary=q",
+         "--q\r\nContent-Disposition: form-data; name=f", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
+        {"garbage after boundary", "multipart/form-data; boundary=q", "--qX\r\n\r\nx\r\n--q--",
+         ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
         {"no file part", "multipart/form-data; boundary=q",
-         "--q\r\nContent-Disposition: form-data; name=note\r\n\r\nhello\r\n--q--", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
+         "--q\r\nContent-Disposition: form-data; name=note\r\n\r\nhello\r\n--q--", ERR_BAD_REQUEST,
+         NULL, NULL, NULL, NULL},
         {"two files", "multipart/form-data; boundary=q",
          "--q\r\nContent-Disposition: form-data; name=a; filename=a\r\n\r\n1\r\n--q\r\n"
          "Content-Disposition: form-data; name=b; filename=b\r\n\r\n2\r\n--q--",
          ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
         {"unterminated quoted filename", "multipart/form-data; boundary=q",
-         "--q\r\nContent-Disposition: form-data; name=a; filename=\"abc\r\n\r\n1\r\n--q--", ERR_BAD_REQUEST, NULL, NULL, NULL,
+         "--q\r\nContent-Disposition: form-data; name=a; filename=\"abc\r\n\r\n1\r\n--q--",
+         ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
+        {"empty body", "multipart/form-data; boundary=q", "", ERR_BAD_REQUEST, NULL, NULL, NULL,
          NULL},
-        {"empty body", "multipart/form-data; boundary=q", "", ERR_BAD_REQUEST, NULL, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
         struct arena a;
@@ -57,11 +66,12 @@ TEST(multipart_file_table)
         int rc = http_multipart_file(rows[i].ct, rows[i].body, strlen(rows[i].body), &a, &p, &e);
         CHECK_INT_EQ(rc, rows[i].rc, "row %zu (%s): %s", i, rows[i].name, e.msg);
         if (rc == 0) {
-            CHECK(p.len == strlen(rows[i].data) && memcmp(p.data, rows[i].data, p.len) == 0, "row %zu (%s): data '%.*s'", i,
-                  rows[i].name, (int)p.len, p.data);
+            CHECK(p.len == strlen(rows[i].data) && memcmp(p.data, rows[i].data, p.len) == 0,
+                  "row %zu (%s): data '%.*s'", i, rows[i].name, (int)p.len, p.data);
             CHECK_STR_EQ(p.name, rows[i].field, "row %zu (%s): field", i, rows[i].name);
             if (rows[i].filename)
-                CHECK_STR_EQ(p.filename, rows[i].filename, "row %zu (%s): filename", i, rows[i].name);
+                CHECK_STR_EQ(p.filename, rows[i].filename, "row %zu (%s): filename", i,
+                             rows[i].name);
             else
                 CHECK(p.filename == NULL, "row %zu (%s): no filename", i, rows[i].name);
             if (rows[i].type)
@@ -74,7 +84,8 @@ TEST(multipart_file_table)
 /* Binary data with NULs and CRLFs inside the file survives byte for byte. */
 TEST(multipart_binary_file)
 {
-    static const char head[] = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n\r\n";
+    static const char head[] =
+        "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n\r\n";
     static const char tail[] = "\r\n--b0undary--\r\n";
     char file[256], body[512];
     for (int i = 0; i < 256; i++)
@@ -91,8 +102,10 @@ TEST(multipart_binary_file)
     struct http_part p;
     struct err e = ERR_INIT;
     arena_init(&a, 512);
-    CHECK_INT_EQ(http_multipart_file("multipart/form-data; boundary=b0undary", body, n, &a, &p, &e), 0, "%s", e.msg);
-    CHECK(p.len == sizeof(file) && memcmp(p.data, file, sizeof(file)) == 0, "file bytes intact (%zu)", p.len);
+    CHECK_INT_EQ(http_multipart_file("multipart/form-data; boundary=b0undary", body, n, &a, &p, &e),
+                 0, "%s", e.msg);
+    CHECK(p.len == sizeof(file) && memcmp(p.data, file, sizeof(file)) == 0,
+          "file bytes intact (%zu)", p.len);
     arena_release(&a);
 }
 
@@ -121,7 +134,8 @@ TEST(multipart_form_fields_and_files)
     CHECK(http_form_count(&f, "attribute[HAZARD][]") == 2, "repeats kept");
     CHECK(f.nfiles == 2, "two files, got %zu", f.nfiles);
     if (f.nfiles == 2) {
-        CHECK(f.files[0].len == 4 && memcmp(f.files[0].data, "J\0PG", 4) == 0, "file bytes as sent");
+        CHECK(f.files[0].len == 4 && memcmp(f.files[0].data, "J\0PG", 4) == 0,
+              "file bytes as sent");
         CHECK_STR_EQ(f.files[0].name, "media", "file field name");
         CHECK_STR_EQ(f.files[1].name, "photo2", "a typed part without filename is a file");
     }
@@ -130,18 +144,21 @@ TEST(multipart_form_fields_and_files)
     static const struct {
         const char *name, *body;
     } bad[] = {
-        {"NUL in a text field", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--"},
+        {"NUL in a text field",
+         "--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--"},
         {"invalid UTF-8", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\n\xc3\x28\r\n--q--"},
         {"field without a name", "--q\r\nContent-Disposition: form-data\r\n\r\nx\r\n--q--"},
         {"truncated", "--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx"},
     };
-    static const size_t lens[] = {sizeof("--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--") - 1, 0, 0, 0};
+    static const size_t lens[] = {
+        sizeof("--q\r\nContent-Disposition: form-data; name=a\r\n\r\nx\0y\r\n--q--") - 1, 0, 0, 0};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         struct err e2 = ERR_INIT;
         arena_init(&a, 512);
         size_t len = lens[i] ? lens[i] : strlen(bad[i].body);
-        CHECK_INT_EQ(http_multipart_form("multipart/form-data; boundary=q", bad[i].body, len, &a, &f, &e2), ERR_BAD_REQUEST,
-                     "%s", bad[i].name);
+        CHECK_INT_EQ(
+            http_multipart_form("multipart/form-data; boundary=q", bad[i].body, len, &a, &f, &e2),
+            ERR_BAD_REQUEST, "%s", bad[i].name);
         arena_release(&a);
     }
 }

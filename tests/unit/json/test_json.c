@@ -7,14 +7,10 @@
 #include "test.h"
 
 static const struct json_field fields[] = {
-    {"name", JT_STRING, JF_REQUIRED, 1, 5, NULL},
-    {"age", JT_INT, 0, 0, 150, NULL},
-    {"score", JT_NUMBER, 0, 0, 0, NULL},
-    {"ok", JT_BOOL, 0, 0, 0, NULL},
-    {"tags", JT_ARRAY_STRING, 0, 0, 2, NULL},
-    {"ids", JT_ARRAY_INT, 0, 0, 0, NULL},
-    {"note", JT_STRING, JF_NULLABLE, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
+    {"name", JT_STRING, JF_REQUIRED, 1, 5, NULL}, {"age", JT_INT, 0, 0, 150, NULL},
+    {"score", JT_NUMBER, 0, 0, 0, NULL},          {"ok", JT_BOOL, 0, 0, 0, NULL},
+    {"tags", JT_ARRAY_STRING, 0, 0, 2, NULL},     {"ids", JT_ARRAY_INT, 0, 0, 0, NULL},
+    {"note", JT_STRING, JF_NULLABLE, 0, 0, NULL}, {NULL, 0, 0, 0, 0, NULL},
 };
 
 TEST(json_parse_and_check_table)
@@ -25,7 +21,8 @@ TEST(json_parse_and_check_table)
         const char *field;
     } rows[] = {
         {"{\"name\":\"张三\"}", 0, ""},
-        {"{\"name\":\"a\",\"age\":3,\"score\":1.5,\"ok\":true,\"tags\":[\"x\"],\"ids\":[1,2],\"note\":null}", 0, ""},
+        {"{\"name\":\"a\",\"age\":3,\"score\":1.5,\"ok\":true,\"tags\":[\"x\"],\"ids\":[1,2],\"note\":null}",
+         0, ""},
         {"  {\"name\":\"a\"}\n", 0, ""},
         {"{\"name\":\"a\"", ERR_BAD_REQUEST, ""},
         {"{\"name\":\"a\"} x", ERR_BAD_REQUEST, ""},
@@ -45,7 +42,8 @@ TEST(json_parse_and_check_table)
         {"{\"name\":\"a\",\"extra\":1}", ERR_BAD_REQUEST, "extra"},
         {"{\"name\":\"a\",\"name\":\"b\"}", ERR_BAD_REQUEST, "name"},
         {"{\"name\":\"\xC3\x28\"}", ERR_BAD_REQUEST, ""},
-        {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", ERR_BAD_REQUEST, ""},
+        {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+         ERR_BAD_REQUEST, ""},
         {"", ERR_BAD_REQUEST, ""},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -67,7 +65,8 @@ TEST(json_nul_byte_rejected)
 {
     struct err e = ERR_INIT;
     json_t *j = NULL;
-    CHECK_INT_EQ(json_parse("{\"a\":\"b\"}\0x", 11, &j, &e), ERR_BAD_REQUEST, "NUL inside the body");
+    CHECK_INT_EQ(json_parse("{\"a\":\"b\"}\0x", 11, &j, &e), ERR_BAD_REQUEST,
+                 "NUL inside the body");
 }
 
 TEST(json_writer)
@@ -88,7 +87,9 @@ TEST(json_writer)
     jw_kbool(&w, "b", 1);
     jw_ktime(&w, "t", 0);
     jw_obj_end(&w);
-    CHECK_STR_EQ(w.b.p, "{\"s\":\"市\\\"\",\"i\":-5,\"d\":30.2,\"a\":[1,{},null],\"b\":true,\"t\":null}", "output");
+    CHECK_STR_EQ(w.b.p,
+                 "{\"s\":\"市\\\"\",\"i\":-5,\"d\":30.2,\"a\":[1,{},null],\"b\":true,\"t\":null}",
+                 "output");
     struct err e = ERR_INIT;
     json_t *j;
     CHECK_INT_EQ(json_parse(w.b.p, w.b.len, &j, &e), 0, "writer output parses");
@@ -99,8 +100,12 @@ TEST(json_writer)
         int64_t v;
         const char *want;
     } ints[] = {
-        {0, "[0]"}, {7, "[7]"}, {-10, "[-10]"}, {9007199254740993, "[9007199254740993]"},
-        {INT64_MAX, "[9223372036854775807]"}, {INT64_MIN, "[-9223372036854775808]"},
+        {0, "[0]"},
+        {7, "[7]"},
+        {-10, "[-10]"},
+        {9007199254740993, "[9007199254740993]"},
+        {INT64_MAX, "[9223372036854775807]"},
+        {INT64_MIN, "[-9223372036854775808]"},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         jw_init(&w);
@@ -115,8 +120,9 @@ TEST(json_writer)
         double v;
         const char *want;
     } nums[] = {
-        {30.2, "[30.2]"}, {0.1 + 0.2, "[0.30000000000000004]"}, {-120.125, "[-120.125]"}, {1e300, "[1e+300]"},
-        {0.8719, "[0.8719]"}, {1.0 / 3.0, "[0.33333333333333331]"},
+        {30.2, "[30.2]"},         {0.1 + 0.2, "[0.30000000000000004]"},
+        {-120.125, "[-120.125]"}, {1e300, "[1e+300]"},
+        {0.8719, "[0.8719]"},     {1.0 / 3.0, "[0.33333333333333331]"},
     };
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         jw_init(&w);
@@ -147,7 +153,7 @@ static const struct json_field person_fields[] = {
 static const struct json_field nested_fields[] = {
     {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0, person_fields},
     {"items", JT_ARRAY_OBJECT, 0, 0, 3, item_fields},
-    {"free", JT_OBJECT, 0, 0, 0, NULL},   /* no table: any object */
+    {"free", JT_OBJECT, 0, 0, 0, NULL}, /* no table: any object */
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -160,7 +166,8 @@ TEST(json_check_nested)
     } rows[] = {
         {"{}", 0, ""},
         {"{\"citizen\":null,\"items\":[]}", 0, ""},
-        {"{\"citizen\":{\"name\":\"张三\"},\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"}]}]}", 0, ""},
+        {"{\"citizen\":{\"name\":\"张三\"},\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"}]}]}",
+         0, ""},
         {"{\"free\":{\"anything\":[1,{\"x\":2}]}}", 0, ""},
         {"{\"citizen\":\"张三\"}", ERR_BAD_REQUEST, "citizen"},
         {"{\"citizen\":{\"name\":5}}", ERR_BAD_REQUEST, "citizen.name"},
@@ -169,11 +176,13 @@ TEST(json_check_nested)
         {"{\"citizen\":{\"phone\":\"1\",\"phone\":\"2\"}}", ERR_BAD_REQUEST, "citizen.phone"},
         {"{\"items\":{}}", ERR_BAD_REQUEST, "items"},
         {"{\"items\":[1]}", ERR_BAD_REQUEST, "items"},
-        {"{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"},{\"code\":\"C\"},{\"code\":\"D\"}]}", ERR_BAD_REQUEST, "items"},
+        {"{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"},{\"code\":\"C\"},{\"code\":\"D\"}]}",
+         ERR_BAD_REQUEST, "items"},
         {"{\"items\":[{\"code\":\"A\"},{}]}", ERR_BAD_REQUEST, "items[1].code"},
-        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"},{\"key\":\"\"}]}]}", ERR_BAD_REQUEST,
-         "items[0].values[1].key"},
-        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\",\"x\":1}]}]}", ERR_BAD_REQUEST, "items[0].values[0].x"},
+        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\"},{\"key\":\"\"}]}]}",
+         ERR_BAD_REQUEST, "items[0].values[1].key"},
+        {"{\"items\":[{\"code\":\"A\",\"values\":[{\"key\":\"k\",\"x\":1}]}]}", ERR_BAD_REQUEST,
+         "items[0].values[0].x"},
         {"{\"items\":[{\"code\":\"A\",\"values\":null}]}", 0, ""},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -185,14 +194,16 @@ TEST(json_check_nested)
         CHECK_INT_EQ(rc, rows[i].want, "row %zu: %s (%s)", i, rows[i].body, e.msg);
         CHECK_STR_EQ(e.field, rows[i].field, "row %zu: field", i);
         if (rc < 0)
-            CHECK(strstr(e.msg, rows[i].field) != NULL, "row %zu: message names the path: %s", i, e.msg);
+            CHECK(strstr(e.msg, rows[i].field) != NULL, "row %zu: message names the path: %s", i,
+                  e.msg);
         json_free(j);
     }
 }
 
 TEST(json_array_item_and_print)
 {
-    static const char body[] = "{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"}],\"g\":{\"type\":\"Point\",\"c\":[1,2]}}";
+    static const char body[] =
+        "{\"items\":[{\"code\":\"A\"},{\"code\":\"B\"}],\"g\":{\"type\":\"Point\",\"c\":[1,2]}}";
     struct err e = ERR_INIT;
     json_t *j = NULL;
     struct arena a;
@@ -202,7 +213,8 @@ TEST(json_array_item_and_print)
     CHECK_INT_EQ(json_array_size(items), 2, "two items");
     CHECK_STR_EQ(json_get_str(json_array_item(items, 1), "code"), "B", "item 1");
     CHECK(json_array_item(items, 2) == NULL, "past the end is NULL");
-    CHECK_STR_EQ(json_print(json_get(j, "g"), &a), "{\"type\":\"Point\",\"c\":[1,2]}", "compact text");
+    CHECK_STR_EQ(json_print(json_get(j, "g"), &a), "{\"type\":\"Point\",\"c\":[1,2]}",
+                 "compact text");
     CHECK(json_print(json_get(j, "missing"), &a) == NULL, "absent prints NULL");
     json_free(j);
     arena_release(&a);

@@ -18,7 +18,7 @@
 
 struct fake {
     struct notify_channel base;
-    int fail_first;     /* fail this many deliveries, then succeed */
+    int fail_first; /* fail this many deliveries, then succeed */
     int calls;
     int64_t last_id;
 };
@@ -77,22 +77,28 @@ static int64_t add_row(struct fixture *f, const char *kind)
 {
     struct err e = ERR_INIT;
     int64_t id = 0;
-    CHECK_INT_EQ(store_one_i64(f->c, "INSERT INTO notifications(created_at, recipient_kind, recipient_id, kind, message,"
-                               " next_attempt_at) VALUES (?, 'department', 3, ?, '新派工单', ?) RETURNING id",
-                               STORE_ARGS(store_i64(f->now), store_text(kind), store_i64(f->now)), &id, &e),
-                 1, "insert: %s", e.msg);
+    CHECK_INT_EQ(
+        store_one_i64(
+            f->c,
+            "INSERT INTO notifications(created_at, recipient_kind, recipient_id, kind, message,"
+            " next_attempt_at) VALUES (?, 'department', 3, ?, '新派工单', ?) RETURNING id",
+            STORE_ARGS(store_i64(f->now), store_text(kind), store_i64(f->now)), &id, &e),
+        1, "insert: %s", e.msg);
     return id;
 }
 
-static void row(struct fixture *f, int64_t id, char *status, size_t n, int64_t *attempts, int64_t *next,
-                int64_t *sent_at, char *last_error, size_t len)
+static void row(struct fixture *f, int64_t id, char *status, size_t n, int64_t *attempts,
+                int64_t *next, int64_t *sent_at, char *last_error, size_t len)
 {
     struct err e = ERR_INIT;
     struct store_stmt *s;
-    CHECK_INT_EQ(store_prepare(f->c, "SELECT status, attempts, next_attempt_at, coalesce(sent_at, 0), last_error FROM notifications"
-                               " WHERE id = ?",
-                               STORE_ARGS(store_i64(id)), &s, &e),
-                 0, "select: %s", e.msg);
+    CHECK_INT_EQ(
+        store_prepare(
+            f->c,
+            "SELECT status, attempts, next_attempt_at, coalesce(sent_at, 0), last_error FROM notifications"
+            " WHERE id = ?",
+            STORE_ARGS(store_i64(id)), &s, &e),
+        0, "select: %s", e.msg);
     CHECK_INT_EQ(store_step(s, &e), 1, "row %lld", (long long)id);
     snprintf(status, n, "%s", store_col_text(s, 0));
     *attempts = store_col_int(s, 1);
@@ -120,11 +126,11 @@ TEST(notify_backoff_schedule)
         {3, 10, 3600, 0, 40},
         {6, 10, 3600, 0, 320},
         {9, 10, 3600, 0, 2560},
-        {10, 10, 3600, 0, 3600},   /* capped */
-        {40, 10, 3600, 0, 3600},   /* no overflow however many attempts */
+        {10, 10, 3600, 0, 3600}, /* capped */
+        {40, 10, 3600, 0, 3600}, /* no overflow however many attempts */
         /* the jitter takes off at most half */
         {1, 10, 3600, 5, 5},
-        {1, 10, 3600, 6, 10},      /* 6 % 6 == 0 */
+        {1, 10, 3600, 6, 10}, /* 6 % 6 == 0 */
         {3, 10, 3600, 20, 20},
         {10, 10, 3600, 1800, 1800},
         /* never zero, even with the smallest base */
@@ -134,8 +140,9 @@ TEST(notify_backoff_schedule)
         {2, 1, 3600, 2, 2},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-        CHECK_INT_EQ(notify_backoff(rows[i].attempts, rows[i].base, rows[i].cap, rows[i].rnd), rows[i].want,
-                     "row %zu: attempts %d base %d rnd %u", i, rows[i].attempts, rows[i].base, rows[i].rnd);
+        CHECK_INT_EQ(notify_backoff(rows[i].attempts, rows[i].base, rows[i].cap, rows[i].rnd),
+                     rows[i].want, "row %zu: attempts %d base %d rnd %u", i, rows[i].attempts,
+                     rows[i].base, rows[i].rnd);
     /* Whatever the random number, the delay stays within [d/2, d]. */
     for (uint32_t r = 0; r < 1000; r += 7) {
         int64_t d = notify_backoff(4, 10, 3600, r * 2654435761u);
@@ -167,7 +174,8 @@ TEST(notify_claim_is_idempotent)
     CHECK_INT_EQ(notify_claim(f.c, T0, 60, 10, &a, &items, &e), 0, "second claim");
     CHECK_INT_EQ(notify_claim(f.c, T0 + 59, 60, 10, &a, &items, &e), 0, "claim within the lease");
     /* A worker that died without recording anything: the lease runs out and they come back. */
-    CHECK_INT_EQ(notify_claim(f.c, T0 + 60, 60, 1, &a, &items, &e), 1, "claim after the lease, batch of one");
+    CHECK_INT_EQ(notify_claim(f.c, T0 + 60, 60, 1, &a, &items, &e), 1,
+                 "claim after the lease, batch of one");
     CHECK_INT_EQ(items[0].id, id1, "first row again");
     CHECK_INT_EQ(items[0].attempts, 2, "second attempt");
     CHECK_INT_EQ(notify_claim(f.c, T0 + 60, 60, 10, &a, &items, &e), 1, "the other one");
@@ -180,8 +188,8 @@ TEST(notify_claim_is_idempotent)
     CHECK_INT_EQ(notify_list_after(f.c, 0, 10, &a, &items, &e), 2, "list after 0");
     CHECK_INT_EQ(notify_list_after(f.c, id1, 10, &a, &items, &e), 1, "list after the first");
     int64_t id3 = add_row(&f, "assist");
-    CHECK_INT_EQ(notify_list_after(f.c, id2, 10, &a, &items, &e), 0, "an unclaimed row is not replayed (%lld)",
-                 (long long)id3);
+    CHECK_INT_EQ(notify_list_after(f.c, id2, 10, &a, &items, &e), 0,
+                 "an unclaimed row is not replayed (%lld)", (long long)id3);
     arena_release(&a);
     teardown(&f);
 }
@@ -195,16 +203,22 @@ TEST(notify_worker_retries_then_succeeds)
     char status[16], last_error[128];
     int64_t attempts, next, sent_at;
     setup(&f, "retry.db");
-    struct notify_options o = {.interval = 60, .max_attempts = 5, .retry_base = 10, .retry_max = 3600, .batch = 10,
+    struct notify_options o = {.interval = 60,
+                               .max_attempts = 5,
+                               .retry_base = 10,
+                               .retry_max = 3600,
+                               .batch = 10,
                                .lease = 300};
-    CHECK_INT_EQ(notify_worker_new(&w, f.st, &o, &ch.base, fixture_publish, fixture_now, &f, &e), 0, "new: %s", e.msg);
+    CHECK_INT_EQ(notify_worker_new(&w, f.st, &o, &ch.base, fixture_publish, fixture_now, &f, &e), 0,
+                 "new: %s", e.msg);
     int64_t id = add_row(&f, "dispatched");
 
     CHECK_INT_EQ(notify_worker_run_once(w, &e), 1, "pass 1: %s", e.msg);
     row(&f, id, status, sizeof(status), &attempts, &next, &sent_at, last_error, sizeof(last_error));
     CHECK_STR_EQ(status, "pending", "still pending after a failure");
     CHECK_INT_EQ(attempts, 1, "one attempt");
-    CHECK(next >= T0 + 5 && next <= T0 + 10, "first retry within [5, 10] s, got +%lld", (long long)(next - T0));
+    CHECK(next >= T0 + 5 && next <= T0 + 10, "first retry within [5, 10] s, got +%lld",
+          (long long)(next - T0));
     CHECK(strstr(last_error, "receiver down") != NULL, "last_error '%s'", last_error);
     CHECK_INT_EQ(f.published, 1, "published on the first claim");
 
@@ -245,13 +259,19 @@ TEST(notify_worker_gives_up_after_max_attempts)
     char status[16], last_error[128];
     int64_t attempts, next, sent_at;
     setup(&f, "giveup.db");
-    struct notify_options o = {.interval = 60, .max_attempts = 3, .retry_base = 1, .retry_max = 60, .batch = 10,
+    struct notify_options o = {.interval = 60,
+                               .max_attempts = 3,
+                               .retry_base = 1,
+                               .retry_max = 60,
+                               .batch = 10,
                                .lease = 300};
-    CHECK_INT_EQ(notify_worker_new(&w, f.st, &o, &ch.base, fixture_publish, fixture_now, &f, &e), 0, "new: %s", e.msg);
+    CHECK_INT_EQ(notify_worker_new(&w, f.st, &o, &ch.base, fixture_publish, fixture_now, &f, &e), 0,
+                 "new: %s", e.msg);
     int64_t id = add_row(&f, "overdue");
     for (int pass = 1; pass <= 3; pass++) {
         CHECK_INT_EQ(notify_worker_run_once(w, &e), 1, "pass %d: %s", pass, e.msg);
-        row(&f, id, status, sizeof(status), &attempts, &next, &sent_at, last_error, sizeof(last_error));
+        row(&f, id, status, sizeof(status), &attempts, &next, &sent_at, last_error,
+            sizeof(last_error));
         CHECK_INT_EQ(attempts, pass, "attempts after pass %d", pass);
         CHECK_STR_EQ(status, pass < 3 ? "pending" : "failed", "status after pass %d", pass);
         f.now += 3600;
@@ -275,14 +295,22 @@ TEST(notify_channel_by_name)
     CHECK_INT_EQ(notify_channel_new(&ch, "log", "", 1000, &e), 0, "log");
     CHECK(ch && strcmp(ch->ops->name, "log") == 0, "log channel");
     notify_channel_free(ch);
-    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "", 1000, &e), ERR_BAD_REQUEST, "webhook without a URL");
+    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "", 1000, &e), ERR_BAD_REQUEST,
+                 "webhook without a URL");
     CHECK_STR_EQ(e.field, "notify_webhook_url", "field");
-    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "ftp://x", 1000, &e), ERR_BAD_REQUEST, "not http");
-    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "http://127.0.0.1:9/hook", 1000, &e), 0, "webhook");
+    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "ftp://x", 1000, &e), ERR_BAD_REQUEST,
+                 "not http");
+    CHECK_INT_EQ(notify_channel_new(&ch, "webhook", "http://127.0.0.1:9/hook", 1000, &e), 0,
+                 "webhook");
     CHECK(ch && strcmp(ch->ops->name, "webhook") == 0, "webhook channel");
     /* Port 9 (discard) is closed on the test machine: a network error is a failure. */
-    struct notify_item n = {.id = 1, .case_number = "", .recipient_kind = "department", .kind = "dispatched",
-                            .message = "x", .created_at = T0, .attempts = 1};
+    struct notify_item n = {.id = 1,
+                            .case_number = "",
+                            .recipient_kind = "department",
+                            .kind = "dispatched",
+                            .message = "x",
+                            .created_at = T0,
+                            .attempts = 1};
     CHECK(ch->ops->deliver(ch, &n, &e) < 0, "delivery to a closed port fails");
     notify_channel_free(ch);
     CHECK_INT_EQ(notify_channel_new(&ch, "sms", "", 1000, &e), ERR_BAD_REQUEST, "unknown channel");
@@ -292,15 +320,23 @@ TEST(notify_channel_by_name)
 TEST(notify_item_json_shape)
 {
     struct buf b;
-    struct notify_item n = {.id = 7, .case_id = 3, .case_number = "20261125-000003", .event_id = 12,
-                            .created_at = T0, .recipient_kind = "department", .recipient_id = 2,
-                            .kind = "dispatched", .message = "新派工单 \"A\"\n", .attempts = 2};
+    struct notify_item n = {.id = 7,
+                            .case_id = 3,
+                            .case_number = "20261125-000003",
+                            .event_id = 12,
+                            .created_at = T0,
+                            .recipient_kind = "department",
+                            .recipient_id = 2,
+                            .kind = "dispatched",
+                            .message = "新派工单 \"A\"\n",
+                            .attempts = 2};
     buf_init(&b);
     notify_item_json(&n, &b);
-    CHECK_STR_EQ(b.p,
-                 "{\"id\":7,\"case_id\":3,\"case_number\":\"20261125-000003\",\"event_id\":12,\"kind\":\"dispatched\","
-                 "\"recipient\":{\"kind\":\"department\",\"id\":2},\"message\":\"新派工单 \\\"A\\\"\\n\","
-                 "\"created_at\":\"2026-09-24T08:00:00Z\",\"attempt\":2}",
-                 "json");
+    CHECK_STR_EQ(
+        b.p,
+        "{\"id\":7,\"case_id\":3,\"case_number\":\"20261125-000003\",\"event_id\":12,\"kind\":\"dispatched\","
+        "\"recipient\":{\"kind\":\"department\",\"id\":2},\"message\":\"新派工单 \\\"A\\\"\\n\","
+        "\"created_at\":\"2026-09-24T08:00:00Z\",\"attempt\":2}",
+        "json");
     buf_release(&b);
 }

@@ -27,8 +27,10 @@ TEST(open311_status_mapping)
         {"merged", -1, 1, "duplicate"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-        CHECK_INT_EQ(open311_status_closed(rows[i].state), rows[i].closed, "closed of %s", rows[i].state);
-        CHECK_STR_EQ(open311_status_extended(rows[i].state, rows[i].solved), rows[i].ext, "row %zu", i);
+        CHECK_INT_EQ(open311_status_closed(rows[i].state), rows[i].closed, "closed of %s",
+                     rows[i].state);
+        CHECK_STR_EQ(open311_status_extended(rows[i].state, rows[i].solved), rows[i].ext, "row %zu",
+                     i);
         CHECK(open311_status_valid(rows[i].ext), "'%s' is a FixMyStreet status", rows[i].ext);
     }
     CHECK(open311_status_valid("NOT_COUNCILS_RESPONSIBILITY"), "upper case accepted");
@@ -37,10 +39,12 @@ TEST(open311_status_mapping)
 
 TEST(open311_datatype_description_never_empty)
 {
-    struct open311_attr own = {.code = "A", .datatype = O311_NUMBER, .datatype_description = "件数"};
+    struct open311_attr own = {
+        .code = "A", .datatype = O311_NUMBER, .datatype_description = "件数"};
     CHECK_STR_EQ(open311_attr_datatype_description(&own), "件数", "its own when given");
     for (int t = 0; t < O311_DATATYPE_COUNT; t++) {
-        struct open311_attr a = {.code = "A", .datatype = (enum open311_datatype)t, .datatype_description = ""};
+        struct open311_attr a = {
+            .code = "A", .datatype = (enum open311_datatype)t, .datatype_description = ""};
         CHECK(*open311_attr_datatype_description(&a), "datatype %d has a description", t);
         a.datatype_description = NULL;
         CHECK(*open311_attr_datatype_description(&a), "datatype %d without one", t);
@@ -58,10 +62,10 @@ TEST(open311_attribute_checks)
         int rc;
     } rows[] = {
         {O311_STRING, 1, 1, {"hello"}, 0},
-        {O311_STRING, 1, 1, {""}, ERR_BAD_REQUEST},           /* required, empty */
+        {O311_STRING, 1, 1, {""}, ERR_BAD_REQUEST}, /* required, empty */
         {O311_STRING, 0, 1, {""}, 0},
         {O311_STRING, 0, 1, {"two\nlines"}, ERR_BAD_REQUEST},
-        {O311_STRING, 0, 1, {"a", "b"}, ERR_BAD_REQUEST},     /* one value only */
+        {O311_STRING, 0, 1, {"a", "b"}, ERR_BAD_REQUEST}, /* one value only */
         {O311_TEXT, 0, 1, {"two\nlines"}, 0},
         {O311_NUMBER, 0, 1, {"-2.5e3"}, 0},
         {O311_NUMBER, 0, 1, {"12abc"}, ERR_BAD_REQUEST},
@@ -74,7 +78,7 @@ TEST(open311_attribute_checks)
         {O311_MULTIVALUELIST, 1, 1, {"a", "b"}, 0},
         {O311_MULTIVALUELIST, 1, 1, {"a", "a"}, ERR_BAD_REQUEST},
         {O311_MULTIVALUELIST, 1, 1, {"a", "z"}, ERR_BAD_REQUEST},
-        {O311_TEXT, 0, 0, {""}, 0},                            /* information only */
+        {O311_TEXT, 0, 0, {""}, 0}, /* information only */
         {O311_TEXT, 0, 0, {"an answer"}, ERR_BAD_REQUEST},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -86,12 +90,14 @@ TEST(open311_attribute_checks)
         attr.required = rows[i].required;
         attr.variable = rows[i].variable;
         int rc = open311_attr_check(&attr, rows[i].v, n, &e);
-        CHECK_INT_EQ(rc, rows[i].rc, "row %zu (%s): %s", i, open311_datatype_name(rows[i].type), e.msg);
+        CHECK_INT_EQ(rc, rows[i].rc, "row %zu (%s): %s", i, open311_datatype_name(rows[i].type),
+                     e.msg);
         if (rc)
             CHECK_STR_EQ(e.field, "attribute[X]", "row %zu names the attribute", i);
     }
     for (int t = 0; t < O311_DATATYPE_COUNT; t++)
-        CHECK_INT_EQ(open311_datatype_from_name(open311_datatype_name((enum open311_datatype)t)), t, "datatype %d", t);
+        CHECK_INT_EQ(open311_datatype_from_name(open311_datatype_name((enum open311_datatype)t)), t,
+                     "datatype %d", t);
     CHECK_INT_EQ(open311_datatype_from_name("boolean"), -1, "unknown datatype");
 }
 
@@ -105,7 +111,8 @@ TEST(open311_scrub_masks_numbers_and_emails)
         {"138 0013 8000", "138 **** 8000"},
         {"138-0013-8000", "138-****-8000"},
         {"身份证330102199001011234", "身份证330***********1234"},
-        {"工单 20261202-000001 已办结", "工单 20261202-000001 已办结"},   /* 8 + 6 digits: not one number */
+        {"工单 20261202-000001 已办结",
+         "工单 20261202-000001 已办结"}, /* 8 + 6 digits: not one number */
         {"on 2026-12-02 at 8:00", "on 2026-12-02 at 8:00"},
         {"mail zhang.san@example.com please", "mail z********@example.com please"},
         {"a @ b", "a @ b"},

@@ -17,8 +17,8 @@
 #include "test.h"
 
 #define NOW 1780000000
-#define SQUARE                                                                                 \
-    "{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.1,30.0],[120.1,30.1],"          \
+#define SQUARE                                                                                     \
+    "{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.1,30.0],[120.1,30.1],"              \
     "[120.0,30.1],[120.0,30.0]]]}"
 
 struct fx {
@@ -34,7 +34,7 @@ static int fx_open(struct fx *f, const char *name)
     char path[512];
 
     memset(f, 0, sizeof(*f));
-    log_set_level(LOG_WARN);   /* one "applied migration" line per test is noise */
+    log_set_level(LOG_WARN); /* one "applied migration" line per test is noise */
     snprintf(path, sizeof(path), "%s/%s.db", test_tmpdir(), name);
     opt.path = path;
     arena_init(&f->a, 0);
@@ -129,7 +129,7 @@ TEST(org_region_code_rules)
         {"330199001002-03", ORG_REGION_GRID, "330199001001", ERR_BAD_REQUEST, "code"},
         {"33019900100a-03", ORG_REGION_GRID, NULL, ERR_BAD_REQUEST, "code"},
         {"330199001001-01234567890123456789", ORG_REGION_GRID, NULL, ERR_BAD_REQUEST, "code"},
-        {"330199001001-0123456789012345678", ORG_REGION_GRID, NULL, 0, ""},   /* 32 */
+        {"330199001001-0123456789012345678", ORG_REGION_GRID, NULL, 0, ""}, /* 32 */
         {"330199", 0, NULL, ERR_BAD_REQUEST, "level"},
         {"330199", 5, NULL, ERR_BAD_REQUEST, "level"},
     };
@@ -189,7 +189,8 @@ TEST(org_region_create_validation)
         {{"330199001001-01", "x", ORG_REGION_GRID, cm, "not json"}, ERR_BAD_REQUEST, "boundary"},
         {{"330199001001-01", "x", ORG_REGION_GRID, cm,
           "{\"type\":\"Point\",\"coordinates\":[1,2]}"},
-         ERR_BAD_REQUEST, "boundary"},
+         ERR_BAD_REQUEST,
+         "boundary"},
         {{"330199001", "dup", ORG_REGION_STREET, d, NULL}, ERR_CONFLICT, "code"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -197,8 +198,7 @@ TEST(org_region_create_validation)
         int64_t id = 0;
         int rc = org_region_create(f.c, &rows[i].in, NOW, &id, &err);
         CHECK_INT_EQ(rc, rows[i].want, "row %zu: code %s: %s", i, rows[i].in.code, err.msg);
-        CHECK_STR_EQ(err.field, rows[i].field, "row %zu: code %s: %s", i, rows[i].in.code,
-                     err.msg);
+        CHECK_STR_EQ(err.field, rows[i].field, "row %zu: code %s: %s", i, rows[i].in.code, err.msg);
     }
     CHECK_INT_EQ(count_rows(&f, "SELECT count(*) FROM regions"), 3, "rejected rows left nothing");
     fx_close(&f);
@@ -321,7 +321,7 @@ TEST(org_region_subtree_codes)
         {"330199001001-03", "330199001", 1},
         {"330199001001-03", "330199001001", 1},
         {"330199001001-03", "330199001001-03", 1},
-        {"330199001001-031", "330199001001-03", 0},   /* sibling grid, not a child */
+        {"330199001001-031", "330199001001-03", 0}, /* sibling grid, not a child */
         {"330199001001", "330199001001-03", 0},
         {"330199", "330199001", 0},
         {"330199002001", "330199001", 0},
@@ -377,7 +377,8 @@ TEST(org_region_delete_conflicts)
     CHECK_INT_EQ(org_region_delete(f.c, c, &err), ERR_CONFLICT, "served by a department");
     CHECK(strstr(err.msg, "department") != NULL, "message: %s", err.msg);
 
-    CHECK(store_run(f.c, "INSERT INTO users (name, password_hash, roles, region_id, created_at,"
+    CHECK(store_run(f.c,
+                    "INSERT INTO users (name, password_hash, roles, region_id, created_at,"
                     " updated_at) VALUES ('wang', 'x', 'grid_worker', ?, 0, 0)",
                     STORE_ARGS(store_i64(c2)), &err) == 1,
           "insert user: %s", err.msg);
@@ -581,8 +582,10 @@ TEST(org_category_validation)
     int64_t c01 = mk_cat(&f, "01", 0, dept, 1, 8, 40, CAL_WORK_HOURS);
     int64_t c0101 = mk_cat(&f, "0101", c01, 0, 0, 0, 0, CAL_WORK_HOURS);
     const struct org_sla ok = {1, 8, 40, CAL_WORK_HOURS};
-#define ROW(code_, level_, parent_, dept_, urg_, sla_, kw_, active_, want_, field_)              \
-    {{code_, "名", level_, parent_, dept_, urg_, sla_, kw_, active_}, want_, field_}
+#define ROW(code_, level_, parent_, dept_, urg_, sla_, kw_, active_, want_, field_)                \
+    {                                                                                              \
+        {code_, "名", level_, parent_, dept_, urg_, sla_, kw_, active_}, want_, field_             \
+    }
     char long_kw[ORG_KEYWORDS_MAX + 2];
     memset(long_kw, 'k', sizeof(long_kw) - 1);
     long_kw[sizeof(long_kw) - 1] = '\0';
@@ -667,8 +670,7 @@ TEST(org_category_crud_and_inheritance)
     CHECK(sla.sign == 0 && sla.reply == 2 && sla.resolve == 3 && sla.unit == CAL_WORK_DAYS,
           "own SLA");
     CHECK_INT_EQ(from, c0102, "from itself");
-    CHECK_INT_EQ(org_category_sla(f.c, c010101, &sla, &from, &err), 0, "inherited: %s",
-                 err.msg);
+    CHECK_INT_EQ(org_category_sla(f.c, c010101, &sla, &from, &err), 0, "inherited: %s", err.msg);
     CHECK(sla.sign == 1 && sla.reply == 8 && sla.resolve == 40 && sla.unit == CAL_WORK_HOURS,
           "grandparent's SLA");
     CHECK_INT_EQ(from, c01, "from the top");
@@ -683,8 +685,8 @@ TEST(org_category_crud_and_inheritance)
     CHECK_INT_EQ(dept_id, 0, "no department");
 
     /* Update: mutable fields change, immutable ones are refused. */
-    struct org_category_in in = {NULL, "占道经营", 0, 0, zfd, ORG_URGENCY_URGENT,
-                                 {1, 4, 24, CAL_HOURS}, "摊贩 占道", 1};
+    struct org_category_in in = {
+        NULL, "占道经营", 0, 0, zfd, ORG_URGENCY_URGENT, {1, 4, 24, CAL_HOURS}, "摊贩 占道", 1};
     CHECK_INT_EQ(org_category_update(f.c, c0101, &in, NOW + 10, &err), 0, "update: %s", err.msg);
     CHECK_INT_EQ(org_category_get(f.c, c0101, &f.a, &cat, &err), 0, "get updated");
     CHECK_STR_EQ(cat.name, "占道经营", "name");
@@ -725,11 +727,10 @@ TEST(org_category_crud_and_inheritance)
     CHECK_INT_EQ(org_category_update(f.c, c010101, &in, NOW, &err), ERR_BAD_REQUEST,
                  "parent inactive");
     CHECK_STR_EQ(err.field, "active", "activation field");
-    in = (struct org_category_in){NULL, "占道经营", 0, 0, zfd, ORG_URGENCY_URGENT,
-                                  {1, 4, 24, CAL_HOURS}, "", 1};
+    in = (struct org_category_in){
+        NULL, "占道经营", 0, 0, zfd, ORG_URGENCY_URGENT, {1, 4, 24, CAL_HOURS}, "", 1};
     CHECK_INT_EQ(org_category_update(f.c, c0101, &in, NOW + 30, &err), 0, "reactivate parent");
-    in = (struct org_category_in){NULL, "子类", 0, 0, zfd, 0, {0, 0, 0, CAL_WORK_HOURS}, NULL,
-                                  1};
+    in = (struct org_category_in){NULL, "子类", 0, 0, zfd, 0, {0, 0, 0, CAL_WORK_HOURS}, NULL, 1};
     CHECK_INT_EQ(org_category_update(f.c, c010101, &in, NOW + 31, &err), 0, "then child: %s",
                  err.msg);
 
@@ -801,9 +802,9 @@ TEST(org_calendar_dates)
         const char *s;
         int ok;
     } rows[] = {
-        {"2026-10-01", 1}, {"1970-01-01", 1}, {"2028-02-29", 1}, {"2026-02-29", 0},
-        {"2026-13-01", 0}, {"2026-04-31", 0}, {"2026-4-01", 0},  {"2026/10/01", 0},
-        {"2026-10-01x", 0}, {"1969-12-31", 0}, {"", 0},          {"abcd-ef-gh", 0},
+        {"2026-10-01", 1},  {"1970-01-01", 1}, {"2028-02-29", 1}, {"2026-02-29", 0},
+        {"2026-13-01", 0},  {"2026-04-31", 0}, {"2026-4-01", 0},  {"2026/10/01", 0},
+        {"2026-10-01x", 0}, {"1969-12-31", 0}, {"", 0},           {"abcd-ef-gh", 0},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
         int64_t day = -1;
@@ -872,7 +873,7 @@ TEST(org_calendar_round_trip)
     CHECK_INT_EQ(count_rows(&f, "SELECT count(*) FROM calendar_settings"), 0, "nothing stored");
 
     org_calendar_settings_default(&set);
-    set.week_mask = 0x7e;   /* Monday..Saturday */
+    set.week_mask = 0x7e; /* Monday..Saturday */
     set.utc_offset_min = 540;
     set.nperiods = 3;
     set.periods[0] = (struct cal_period){8 * 60, 12 * 60};
@@ -896,11 +897,10 @@ TEST(org_calendar_round_trip)
                  "make-up Sunday");
     CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-05", CAL_DAY_WORKDAY, "changed", &err), 0,
                  "replace an override");
-    CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-5", CAL_DAY_HOLIDAY, "", &err),
-                 ERR_BAD_REQUEST, "bad date");
+    CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-5", CAL_DAY_HOLIDAY, "", &err), ERR_BAD_REQUEST,
+                 "bad date");
     CHECK_STR_EQ(err.field, "day", "bad date field");
-    CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-06", 0, "", &err), ERR_BAD_REQUEST,
-                 "bad kind");
+    CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-06", 0, "", &err), ERR_BAD_REQUEST, "bad kind");
     CHECK_STR_EQ(err.field, "kind", "bad kind field");
     CHECK_INT_EQ(org_calendar_day_set(f.c, "2026-10-06", CAL_DAY_HOLIDAY, "a\tb", &err),
                  ERR_BAD_REQUEST, "bad name");
@@ -911,8 +911,8 @@ TEST(org_calendar_round_trip)
     CHECK(n == 4 && strcmp(days[0].day, "2026-10-01") == 0 && days[2].kind == CAL_DAY_WORKDAY &&
               strcmp(days[2].name, "changed") == 0,
           "ordered, replaced");
-    CHECK_INT_EQ(org_calendar_day_list(f.c, "2026-10-02", "2026-10-05", &f.a, &days, &n, &err),
-                 0, "range");
+    CHECK_INT_EQ(org_calendar_day_list(f.c, "2026-10-02", "2026-10-05", &f.a, &days, &n, &err), 0,
+                 "range");
     CHECK_INT_EQ(n, 2, "inclusive range");
     CHECK_INT_EQ(org_calendar_day_list(f.c, "2026-1-1", NULL, &f.a, &days, &n, &err),
                  ERR_BAD_REQUEST, "bad from");
@@ -933,8 +933,7 @@ TEST(org_calendar_round_trip)
         CHECK_INT_EQ(cal_is_workday(cal, clock_days_from_civil(2026, 10, 4)), 0, "Sunday");
         CHECK_INT_EQ(cal_is_workday(cal, clock_days_from_civil(2026, 10, 5)), 1,
                      "deleted override: ordinary Monday");
-        CHECK_INT_EQ(cal_is_workday(cal, clock_days_from_civil(2026, 10, 11)), 1,
-                     "make-up Sunday");
+        CHECK_INT_EQ(cal_is_workday(cal, clock_days_from_civil(2026, 10, 11)), 1, "make-up Sunday");
         cal_free(cal);
     }
 

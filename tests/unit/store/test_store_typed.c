@@ -20,8 +20,8 @@ static struct store *open_store(const char *name, struct store_conn **c)
     struct store_options o = {.path = path};
     CHECK_INT_EQ(store_open(&st, &o, &e), 0, "open: %s", e.msg);
     CHECK_INT_EQ(store_conn(st, c, &e), 0, "conn: %s", e.msg);
-    CHECK(store_run(*c, "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, b BLOB)", STORE_NO_ARGS,
-                    &e) >= 0,
+    CHECK(store_run(*c, "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, b BLOB)",
+                    STORE_NO_ARGS, &e) >= 0,
           "create: %s", e.msg);
     return st;
 }
@@ -62,18 +62,20 @@ TEST(store_typed_round_trip)
 
     static const unsigned char blob[] = {0, 1, 2, 0, 3};
     CHECK_INT_EQ(store_run(c, "INSERT INTO t(id, n, r, s, b) VALUES (?, ?, ?, ?, ?)",
-                           STORE_ARGS(store_i64(1), store_i64(INT64_MAX), store_real(2.5), store_text("市民"),
-                                      store_blob(blob, sizeof(blob))),
+                           STORE_ARGS(store_i64(1), store_i64(INT64_MAX), store_real(2.5),
+                                      store_text("市民"), store_blob(blob, sizeof(blob))),
                            &e),
                  1, "insert 1: %s", e.msg);
     CHECK_INT_EQ(store_run(c, "INSERT INTO t(id, n, r, s, b) VALUES (?, ?, ?, ?, ?)",
-                           STORE_ARGS(store_i64(2), store_i64_or_null(0), store_null(), store_text(NULL), store_null()),
+                           STORE_ARGS(store_i64(2), store_i64_or_null(0), store_null(),
+                                      store_text(NULL), store_null()),
                            &e),
                  1, "insert 2: %s", e.msg);
 
     struct rows out = {&a, VEC_IN(&a)};
-    CHECK_INT_EQ(store_all(c, "SELECT id, n, r, s, b FROM t ORDER BY id", STORE_NO_ARGS, read_row, &out, &e), 2,
-                 "all: %s", e.msg);
+    CHECK_INT_EQ(
+        store_all(c, "SELECT id, n, r, s, b FROM t ORDER BY id", STORE_NO_ARGS, read_row, &out, &e),
+        2, "all: %s", e.msg);
     CHECK_INT_EQ(out.v.n, 2, "two rows read");
     if (out.v.n == 2) {
         CHECK(out.v.v[0].n == INT64_MAX && out.v.v[0].r == 2.5, "int64 and real survive");
@@ -84,22 +86,27 @@ TEST(store_typed_round_trip)
     }
 
     int64_t n = -1;
-    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM t WHERE n IS NULL", STORE_NO_ARGS, &n, &e), 1, "one_i64");
+    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM t WHERE n IS NULL", STORE_NO_ARGS, &n, &e),
+                 1, "one_i64");
     CHECK_INT_EQ(n, 1, "one row has a NULL n");
-    CHECK_INT_EQ(store_one_i64(c, "SELECT id FROM t WHERE id = ?", STORE_ARGS(store_i64(9)), &n, &e), 0,
-                 "no row is 0");
+    CHECK_INT_EQ(
+        store_one_i64(c, "SELECT id FROM t WHERE id = ?", STORE_ARGS(store_i64(9)), &n, &e), 0,
+        "no row is 0");
 
     char *text = NULL;
-    CHECK_INT_EQ(store_one_text(c, "SELECT s FROM t WHERE id = ?", STORE_ARGS(store_i64(1)), &a, &text, &e), 1,
-                 "one_text");
+    CHECK_INT_EQ(
+        store_one_text(c, "SELECT s FROM t WHERE id = ?", STORE_ARGS(store_i64(1)), &a, &text, &e),
+        1, "one_text");
     CHECK_STR_EQ(text, "市民", "one_text copies into the arena");
-    CHECK_INT_EQ(store_one_text(c, "SELECT s FROM t WHERE id = ?", STORE_ARGS(store_i64(2)), &a, &text, &e), 1,
-                 "one_text null");
+    CHECK_INT_EQ(
+        store_one_text(c, "SELECT s FROM t WHERE id = ?", STORE_ARGS(store_i64(2)), &a, &text, &e),
+        1, "one_text null");
     CHECK(text == NULL, "a NULL value reads as NULL");
 
     /* store_one with no callback: does a row exist? */
-    CHECK_INT_EQ(store_one(c, "SELECT 1 FROM t WHERE id = ?", STORE_ARGS(store_i64(2)), NULL, NULL, &e), 1,
-                 "exists");
+    CHECK_INT_EQ(
+        store_one(c, "SELECT 1 FROM t WHERE id = ?", STORE_ARGS(store_i64(2)), NULL, NULL, &e), 1,
+        "exists");
     CHECK_INT_EQ(store_run(c, "UPDATE t SET n = n + 1 WHERE n IS NOT NULL", STORE_NO_ARGS, &e), 1,
                  "run returns rows changed");
     arena_release(&a);
@@ -130,13 +137,14 @@ TEST(store_typed_callback_stops_and_fails)
                  "a positive return stops early");
     CHECK_INT_EQ(calls, 2, "no call after the stop");
     calls = 0;
-    CHECK_INT_EQ(store_all(c, "SELECT id FROM t", STORE_NO_ARGS, fail_on_second, &calls, &e), ERR_CONFLICT,
-                 "a negative return fails the query");
+    CHECK_INT_EQ(store_all(c, "SELECT id FROM t", STORE_NO_ARGS, fail_on_second, &calls, &e),
+                 ERR_CONFLICT, "a negative return fails the query");
     CHECK_INT_EQ(e.code, ERR_CONFLICT, "the error is filled");
     /* The statement was released: the same SQL runs again from the start. */
     calls = 0;
     err_clear(&e);
-    CHECK_INT_EQ(store_all(c, "SELECT id FROM t", STORE_NO_ARGS, stop_after_two, &calls, &e), 2, "runs again");
+    CHECK_INT_EQ(store_all(c, "SELECT id FROM t", STORE_NO_ARGS, stop_after_two, &calls, &e), 2,
+                 "runs again");
     store_close(st);
 }
 
@@ -146,21 +154,26 @@ TEST(store_typed_param_count_checked)
     struct store *st = open_store("typed_count.db", &c);
     struct err e = ERR_INIT;
     log_set_level(LOG_ERROR);
-    CHECK_INT_EQ(store_run(c, "INSERT INTO t(id, n) VALUES (?, ?)", STORE_ARGS(store_i64(1)), &e), ERR_INTERNAL,
-                 "too few arguments");
-    CHECK(strstr(e.msg, "2 parameters but 1 arguments") != NULL, "message names the counts: %s", e.msg);
+    CHECK_INT_EQ(store_run(c, "INSERT INTO t(id, n) VALUES (?, ?)", STORE_ARGS(store_i64(1)), &e),
+                 ERR_INTERNAL, "too few arguments");
+    CHECK(strstr(e.msg, "2 parameters but 1 arguments") != NULL, "message names the counts: %s",
+          e.msg);
     err_clear(&e);
-    CHECK_INT_EQ(store_run(c, "INSERT INTO t(id) VALUES (?)", STORE_ARGS(store_i64(1), store_i64(2)), &e),
-                 ERR_INTERNAL, "too many arguments");
+    CHECK_INT_EQ(
+        store_run(c, "INSERT INTO t(id) VALUES (?)", STORE_ARGS(store_i64(1), store_i64(2)), &e),
+        ERR_INTERNAL, "too many arguments");
     err_clear(&e);
-    CHECK_INT_EQ(store_run(c, "DELETE FROM t WHERE id = ?", STORE_NO_ARGS, &e), ERR_INTERNAL, "none for one");
+    CHECK_INT_EQ(store_run(c, "DELETE FROM t WHERE id = ?", STORE_NO_ARGS, &e), ERR_INTERNAL,
+                 "none for one");
     /* A '?' inside a string literal is not a parameter. */
     err_clear(&e);
-    CHECK_INT_EQ(store_run(c, "INSERT INTO t(id, s) VALUES (?, 'why?')", STORE_ARGS(store_i64(3)), &e), 1,
-                 "literal '?' is not counted: %s", e.msg);
+    CHECK_INT_EQ(
+        store_run(c, "INSERT INTO t(id, s) VALUES (?, 'why?')", STORE_ARGS(store_i64(3)), &e), 1,
+        "literal '?' is not counted: %s", e.msg);
     int64_t n = 0;
     err_clear(&e);
-    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM t", STORE_NO_ARGS, &n, &e), 1, "table still usable");
+    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM t", STORE_NO_ARGS, &n, &e), 1,
+                 "table still usable");
     CHECK_INT_EQ(n, 1, "only the well-counted insert landed");
     store_close(st);
 }

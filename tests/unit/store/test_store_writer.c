@@ -16,13 +16,14 @@ static struct store *fresh_store(const char *name)
     char path[512];
     struct store *st = NULL;
     struct err e = ERR_INIT;
-    log_set_level(LOG_ERROR);   /* the failing-batch tests log on purpose */
+    log_set_level(LOG_ERROR); /* the failing-batch tests log on purpose */
     snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     struct store_options o = {.path = path};
     CHECK_INT_EQ(store_open(&st, &o, &e), 0, "open: %s", e.msg);
     struct store_conn *c;
     CHECK_INT_EQ(store_conn(st, &c, &e), 0, "conn: %s", e.msg);
-    CHECK(store_run(c, "CREATE TABLE t(id INTEGER PRIMARY KEY, seq INTEGER UNIQUE, v TEXT NOT NULL)",
+    CHECK(store_run(c,
+                    "CREATE TABLE t(id INTEGER PRIMARY KEY, seq INTEGER UNIQUE, v TEXT NOT NULL)",
                     STORE_NO_ARGS, &e) >= 0,
           "create table: %s", e.msg);
     return st;
@@ -45,10 +46,10 @@ static int64_t count_rows(struct store *st, const char *where)
 struct tjob {
     struct store_job job;
     int64_t id;
-    int fail;                    /* 1: insert, then return ERR_CONFLICT; 2: duplicate key */
-    int64_t seq;                 /* out: assigned inside the transaction */
-    int done_order;              /* out: position in which done() was called */
-    int visible_at_done;         /* out: the row was visible to another connection in done() */
+    int fail;            /* 1: insert, then return ERR_CONFLICT; 2: duplicate key */
+    int64_t seq;         /* out: assigned inside the transaction */
+    int done_order;      /* out: position in which done() was called */
+    int visible_at_done; /* out: the row was visible to another connection in done() */
     /* blocking: the job waits until released (to let others queue behind it) */
     pthread_mutex_t *gate_lock;
     pthread_cond_t *gate_cond;
@@ -58,7 +59,7 @@ struct tjob {
 
 static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
 static int done_counter;
-static struct store *observer;   /* a second store on the same file: another connection */
+static struct store *observer; /* a second store on the same file: another connection */
 
 static int tjob_run(void *arg, struct store_conn *c, struct err *err)
 {
@@ -71,7 +72,8 @@ static int tjob_run(void *arg, struct store_conn *c, struct err *err)
             pthread_cond_wait(j->gate_cond, j->gate_lock);
         pthread_mutex_unlock(j->gate_lock);
     }
-    int rc = store_one_i64(c, "SELECT coalesce(max(seq), 0) + 1 FROM t", STORE_NO_ARGS, &j->seq, err);
+    int rc =
+        store_one_i64(c, "SELECT coalesce(max(seq), 0) + 1 FROM t", STORE_NO_ARGS, &j->seq, err);
     if (rc < 0)
         return rc;
     int64_t id = j->fail == 2 ? 1 : j->id;
@@ -80,7 +82,8 @@ static int tjob_run(void *arg, struct store_conn *c, struct err *err)
     if (w < 0)
         return (int)w;
     if (j->fail == 1)
-        return err_field(err, ERR_CONFLICT, "v", "job %lld refuses after writing", (long long)j->id);
+        return err_field(err, ERR_CONFLICT, "v", "job %lld refuses after writing",
+                         (long long)j->id);
     return 0;
 }
 
@@ -95,7 +98,8 @@ static void tjob_done(struct store_job *job)
         struct err e = ERR_INIT;
         int64_t n = 0;
         if (store_conn(observer, &oc, &e) == 0 &&
-            store_one_i64(oc, "SELECT count(*) FROM t WHERE id = ?", STORE_ARGS(store_i64(j->id)), &n, &e) == 1)
+            store_one_i64(oc, "SELECT count(*) FROM t WHERE id = ?", STORE_ARGS(store_i64(j->id)),
+                          &n, &e) == 1)
             j->visible_at_done = (int)n;
     }
 }
@@ -220,16 +224,19 @@ TEST(store_writer_savepoint_isolates_failing_job)
     CHECK_INT_EQ(s.failed, 2, "two failures");
     CHECK_INT_EQ(jobs[2].job.rc, ERR_CONFLICT, "job 2 reports its own error");
     CHECK_STR_EQ(jobs[2].job.err.field, "v", "with its field");
-    CHECK(strstr(jobs[2].job.err.msg, "refuses after writing") != NULL, "and message: %s", jobs[2].job.err.msg);
+    CHECK(strstr(jobs[2].job.err.msg, "refuses after writing") != NULL, "and message: %s",
+          jobs[2].job.err.msg);
     CHECK_INT_EQ(jobs[4].job.rc, ERR_CONFLICT, "job 4: constraint violation");
     for (int i = 0; i < 6; i++)
         if (!fail[i])
-            CHECK_INT_EQ(jobs[i].job.rc, 0, "job %d commits despite its failing neighbours: %s", i, jobs[i].job.err.msg);
+            CHECK_INT_EQ(jobs[i].job.rc, 0, "job %d commits despite its failing neighbours: %s", i,
+                         jobs[i].job.err.msg);
     CHECK_INT_EQ(count_rows(st, "id IN (10, 11, 13, 15)"), 4, "rows of the good jobs");
     CHECK_INT_EQ(count_rows(st, "id = 12"), 0, "the failed job's write is undone");
     CHECK_INT_EQ(count_rows(st, "1"), 5, "seed + four good jobs");
     CHECK_INT_EQ(count_rows(st, "seq BETWEEN 1 AND 5"), 5, "sequence 1..5 without a gap");
-    CHECK_INT_EQ(jobs[3].seq, 4, "job 3 read the sequence as left by its predecessors, without job 2");
+    CHECK_INT_EQ(jobs[3].seq, 4,
+                 "job 3 read the sequence as left by its predecessors, without job 2");
     store_writer_stop(w);
     store_close(st);
 }
@@ -261,7 +268,8 @@ TEST(store_writer_orders_commits_across_threads)
     static struct submitter subs[4];
     pthread_t th[4];
     done_counter = 0;
-    CHECK_INT_EQ(store_writer_start(&w, st, &(struct store_writer_options){.max_batch = 16}, &e), 0, "start");
+    CHECK_INT_EQ(store_writer_start(&w, st, &(struct store_writer_options){.max_batch = 16}, &e), 0,
+                 "start");
     for (int t = 0; t < 4; t++) {
         subs[t].w = w;
         subs[t].base = 1000 * (t + 1);
@@ -269,7 +277,7 @@ TEST(store_writer_orders_commits_across_threads)
     }
     for (int t = 0; t < 4; t++)
         pthread_join(th[t], NULL);
-    store_writer_stop(w);   /* drains: every job submitted before is run and reported */
+    store_writer_stop(w); /* drains: every job submitted before is run and reported */
     int by_order[201] = {0};
     for (int t = 0; t < 4; t++) {
         int prev = 0;
@@ -299,7 +307,9 @@ static int hook(void *arg, struct store_conn *c, struct err *err)
     hook_calls++;
     if (hook_fail)
         return err_set(err, ERR_IO, "hook failed");
-    return store_run(c, "UPDATE t SET v = 'hooked' WHERE v = 'x'", STORE_NO_ARGS, err) < 0 ? err->code : 0;
+    return store_run(c, "UPDATE t SET v = 'hooked' WHERE v = 'x'", STORE_NO_ARGS, err) < 0
+               ? err->code
+               : 0;
 }
 
 TEST(store_writer_before_commit_hook_and_run)
@@ -310,19 +320,23 @@ TEST(store_writer_before_commit_hook_and_run)
     struct tjob a, b;
     hook_calls = 0;
     hook_fail = 0;
-    CHECK_INT_EQ(store_writer_start(&w, st, &(struct store_writer_options){.before_commit = hook}, &e), 0, "start");
+    CHECK_INT_EQ(
+        store_writer_start(&w, st, &(struct store_writer_options){.before_commit = hook}, &e), 0,
+        "start");
     tjob_init(&a, 1, 0);
     CHECK_INT_EQ(store_writer_run(w, tjob_run, &a, &e), 0, "run: %s", e.msg);
     CHECK_INT_EQ(hook_calls, 1, "hook ran once");
     CHECK_INT_EQ(count_rows(st, "v = 'hooked'"), 1, "hook's change committed with the job");
     tjob_init(&b, 2, 1);
     err_clear(&e);
-    CHECK_INT_EQ(store_writer_run(w, tjob_run, &b, &e), ERR_CONFLICT, "a failing job's error comes back");
+    CHECK_INT_EQ(store_writer_run(w, tjob_run, &b, &e), ERR_CONFLICT,
+                 "a failing job's error comes back");
     CHECK(strstr(e.msg, "refuses") != NULL, "with its message: %s", e.msg);
     hook_fail = 1;
     tjob_init(&b, 3, 0);
     err_clear(&e);
-    CHECK_INT_EQ(store_writer_run(w, tjob_run, &b, &e), ERR_IO, "the hook's failure fails the batch");
+    CHECK_INT_EQ(store_writer_run(w, tjob_run, &b, &e), ERR_IO,
+                 "the hook's failure fails the batch");
     CHECK(strstr(e.msg, "hook failed") != NULL, "named: %s", e.msg);
     CHECK_INT_EQ(count_rows(st, "id = 3"), 0, "and nothing of it is committed");
     hook_fail = 0;

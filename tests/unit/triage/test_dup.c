@@ -10,8 +10,10 @@
 #define DAY 86400
 #define T0 1780000000
 
-static const char original[] = "锦绣花园小区3栋门口的路灯坏了一个多月，晚上漆黑一片，老人小孩出行很不方便，请尽快维修";
-static const char paraphrase[] = "锦绣花园小区3栋门口路灯坏了一个多月了，晚上一片漆黑，老人出行很不方便，希望尽快修好";
+static const char original[] =
+    "锦绣花园小区3栋门口的路灯坏了一个多月，晚上漆黑一片，老人小孩出行很不方便，请尽快维修";
+static const char paraphrase[] =
+    "锦绣花园小区3栋门口路灯坏了一个多月了，晚上一片漆黑，老人出行很不方便，希望尽快修好";
 static const char unrelated[] = "咨询一下新生儿医保怎么办理，需要带哪些材料到社区";
 
 static double score_of(struct triage_dup_index *ix, const char *text, int64_t at, int64_t id)
@@ -32,7 +34,9 @@ TEST(triage_dup_scores)
     triage_dup_add(ix, 2, T0, 0, 0, 0, unrelated);
     CHECK_INT_EQ(triage_dup_count(ix), 2, "two cases");
 
-    double same = score_of(ix, "锦绣花园小区3栋门口的路灯坏了一个多月,晚上漆黑一片,老人小孩出行很不方便,请尽快维修！", T0 + 60, 1);
+    double same = score_of(
+        ix, "锦绣花园小区3栋门口的路灯坏了一个多月,晚上漆黑一片,老人小孩出行很不方便,请尽快维修！",
+        T0 + 60, 1);
     CHECK(same >= 0.95, "same text (other punctuation) scores %f", same);
     double para = score_of(ix, paraphrase, T0 + 3600, 1);
     CHECK(para >= 0.3 && para < 0.9, "paraphrase scores medium: %f", para);
@@ -48,18 +52,19 @@ TEST(triage_dup_scores)
         CHECK(hits[0].meters == -1, "no location, no distance");
     }
     CHECK_INT_EQ(triage_dup_query(ix, "", T0, 0, 0, 0, hits, 4), 0, "empty text matches nothing");
-    CHECK_INT_EQ(triage_dup_query(ix, "！！！", T0, 0, 0, 0, hits, 4), 0, "punctuation only matches nothing");
+    CHECK_INT_EQ(triage_dup_query(ix, "！！！", T0, 0, 0, 0, hits, 4), 0,
+                 "punctuation only matches nothing");
     triage_dup_free(ix);
 }
 
 TEST(triage_dup_window_and_distance)
 {
-    struct triage_dup_index *ix = triage_dup_new(NULL);   /* 7 days, 1000 m, 0.5 */
+    struct triage_dup_index *ix = triage_dup_new(NULL); /* 7 days, 1000 m, 0.5 */
     triage_dup_add(ix, 10, T0, 1, 28.2000, 112.9000, original);
-    triage_dup_add(ix, 11, T0 - 30 * DAY, 1, 28.2000, 112.9000, original);   /* too old */
-    triage_dup_add(ix, 12, T0, 1, 28.3000, 112.9000, original);              /* ~11 km away */
-    triage_dup_add(ix, 13, T0 + 2 * DAY, 0, 0, 0, original);                  /* no location */
-    triage_dup_add(ix, 14, T0 + 1 * DAY, 1, 28.2030, 112.9000, original);     /* ~334 m */
+    triage_dup_add(ix, 11, T0 - 30 * DAY, 1, 28.2000, 112.9000, original); /* too old */
+    triage_dup_add(ix, 12, T0, 1, 28.3000, 112.9000, original);            /* ~11 km away */
+    triage_dup_add(ix, 13, T0 + 2 * DAY, 0, 0, 0, original);               /* no location */
+    triage_dup_add(ix, 14, T0 + 1 * DAY, 1, 28.2030, 112.9000, original);  /* ~334 m */
 
     struct triage_dup_hit hits[8];
     int n = triage_dup_query(ix, original, T0 + 3 * DAY, 1, 28.2000, 112.9000, hits, 8);
@@ -91,15 +96,16 @@ TEST(triage_dup_remove_and_replace)
     triage_dup_add(ix, 2, T0, 0, 0, 0, original);
     CHECK_INT_EQ(triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4), 2, "both");
     triage_dup_remove(ix, 1);
-    triage_dup_remove(ix, 99);   /* unknown id: nothing happens */
+    triage_dup_remove(ix, 99); /* unknown id: nothing happens */
     CHECK_INT_EQ(triage_dup_count(ix), 1, "one left");
     int n = triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4);
     CHECK_INT_EQ(n, 1, "removed case is gone");
     CHECK_INT_EQ(hits[0].id, 2, "the other remains");
-    triage_dup_add(ix, 2, T0, 0, 0, 0, unrelated);   /* re-adding replaces */
+    triage_dup_add(ix, 2, T0, 0, 0, 0, unrelated); /* re-adding replaces */
     CHECK_INT_EQ(triage_dup_count(ix), 1, "still one");
     CHECK_INT_EQ(triage_dup_query(ix, original, T0, 0, 0, 0, hits, 4), 0, "old text of 2 is gone");
-    CHECK_INT_EQ(triage_dup_query(ix, unrelated, T0, 0, 0, 0, hits, 4), 1, "new text of 2 is found");
+    CHECK_INT_EQ(triage_dup_query(ix, unrelated, T0, 0, 0, 0, hits, 4), 1,
+                 "new text of 2 is found");
     triage_dup_free(ix);
 }
 
@@ -109,7 +115,8 @@ TEST(triage_dup_many)
     struct triage_dup_index *ix = triage_dup_new(NULL);
     char text[256];
     for (int i = 0; i < 5000; i++) {
-        snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", i, i % 7, i * 31, i % 13);
+        snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", i, i % 7,
+                 i * 31, i % 13);
         triage_dup_add(ix, i, T0, 0, 0, 0, text);
     }
     CHECK_INT_EQ(triage_dup_count(ix), 5000, "all added");
@@ -117,12 +124,13 @@ TEST(triage_dup_many)
         if (i != 4321)
             triage_dup_remove(ix, i);
     CHECK_INT_EQ(triage_dup_count(ix), 1, "one left");
-    snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", 4321, 4321 % 7, 4321 * 31, 4321 % 13);
+    snprintf(text, sizeof(text), "第%d号楼%d单元反映问题编号%d，楼道灯不亮%d次", 4321, 4321 % 7,
+             4321 * 31, 4321 % 13);
     struct triage_dup_hit hits[4];
     int n = triage_dup_query(ix, text, T0, 0, 0, 0, hits, 4);
     CHECK_INT_EQ(n, 1, "survivor found");
     CHECK_INT_EQ(hits[0].id, 4321, "survivor id");
-    for (int i = 0; i < 3000; i++) {   /* slots are reused */
+    for (int i = 0; i < 3000; i++) { /* slots are reused */
         snprintf(text, sizeof(text), "新增第%d条：某某路%d号门前污水外溢", i, i);
         triage_dup_add(ix, 10000 + i, T0, 0, 0, 0, text);
     }

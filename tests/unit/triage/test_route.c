@@ -61,9 +61,11 @@ static int64_t route(struct store_conn *c, int64_t category, int64_t region, int
     return r.department_id;
 }
 
-static int64_t add_rule(struct store_conn *c, int64_t category, int64_t region, int64_t dept, int priority)
+static int64_t add_rule(struct store_conn *c, int64_t category, int64_t region, int64_t dept,
+                        int priority)
 {
-    struct triage_rule in = {.category_id = category, .region_id = region, .department_id = dept, .priority = priority};
+    struct triage_rule in = {
+        .category_id = category, .region_id = region, .department_id = dept, .priority = priority};
     struct err err = ERR_INIT;
     int64_t id = 0;
     if (triage_rule_create(c, &in, NOW, &id, &err) < 0)
@@ -108,7 +110,8 @@ TEST(triage_route_precedence)
     struct err err = ERR_INIT;
     struct triage_rule bad = {.category_id = 3, .department_id = 5, .priority = 100};
     int64_t id;
-    CHECK(triage_rule_create(c, &bad, NOW, &id, &err) == ERR_BAD_REQUEST && strcmp(err.field, "department_id") == 0,
+    CHECK(triage_rule_create(c, &bad, NOW, &id, &err) == ERR_BAD_REQUEST &&
+              strcmp(err.field, "department_id") == 0,
           "inactive department rejected: %s", err.msg);
     if (store_run(c, "UPDATE departments SET active = 0 WHERE id = 1", STORE_NO_ARGS, &err) < 0)
         test_fail(__FILE__, __LINE__, "%s", err.msg);
@@ -140,13 +143,16 @@ TEST(triage_route_precedence)
     const char *fields[] = {"category_id", "region_id", "department_id", "priority"};
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         err_clear(&err);
-        CHECK(triage_rule_create(c, &cases[i], NOW, &id, &err) == ERR_BAD_REQUEST && strcmp(err.field, fields[i]) == 0,
+        CHECK(triage_rule_create(c, &cases[i], NOW, &id, &err) == ERR_BAD_REQUEST &&
+                  strcmp(err.field, fields[i]) == 0,
               "row %zu rejected for %s (got '%s': %s)", i, fields[i], err.field, err.msg);
     }
     /* A grid (codes of varying length, no descendants) matches only itself. */
-    if (store_run(c, "INSERT INTO regions(id, code, name, level, parent_id, created_at, updated_at) VALUES"
-                  " (5, '33010600100107', 'grid A1-7', 'grid', 3, 0, 0)",
-                  STORE_NO_ARGS, &err) < 0)
+    if (store_run(
+            c,
+            "INSERT INTO regions(id, code, name, level, parent_id, created_at, updated_at) VALUES"
+            " (5, '33010600100107', 'grid A1-7', 'grid', 3, 0, 0)",
+            STORE_NO_ARGS, &err) < 0)
         test_fail(__FILE__, __LINE__, "%s", err.msg);
     int64_t grid = add_rule(c, 4, 5, 4, 0);
     CHECK_INT_EQ(route(c, 4, 5, &rule), 4, "grid rule");

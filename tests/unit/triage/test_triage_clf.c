@@ -23,7 +23,9 @@ TEST(triage_normalize_rows)
         {"１２３４５６７８", "#"},
         {"  前面\u3000\u3000中间 \t\n后面  ", "前面 中间 后面"},
         {"ok\xff\xfe!", "ok!"},
-        {"a\x01\x7f" "b", "ab"},
+        {"a\x01\x7f"
+         "b",
+         "ab"},
         /* Bytes from 0xF0 never start a three-byte sequence (0xFD A2 A2 once decoded to a
          * surrogate and came out as invalid UTF-8). */
         {"x\xfd\xa2\xa2y", "xy"},
@@ -109,19 +111,21 @@ TEST(triage_ngrams_kinds)
 
 /* Three topics with disjoint vocabularies, a few phrasings each. */
 static const char *const sep_texts[] = {
-    "小区 自来水 停水 三天",   "自来水 水压 太低",     "停水 没有 通知 自来水",   "水管 爆裂 自来水 停水",
-    "道路 坑洼 车辆 难行",     "道路 施工 堵车",       "车辆 乱停 道路 拥堵",     "公交 道路 改线 车辆",
-    "学校 收费 学生 家长",     "学生 课外 补课 学校",  "家长 反映 学校 食堂",     "学校 老师 学生 作业",
+    "小区 自来水 停水 三天", "自来水 水压 太低",    "停水 没有 通知 自来水",
+    "水管 爆裂 自来水 停水", "道路 坑洼 车辆 难行", "道路 施工 堵车",
+    "车辆 乱停 道路 拥堵",   "公交 道路 改线 车辆", "学校 收费 学生 家长",
+    "学生 课外 补课 学校",   "家长 反映 学校 食堂", "学校 老师 学生 作业",
 };
 static const char *const sep_labels[] = {
-    "water", "water", "water", "water", "road", "road", "road", "road", "school", "school", "school", "school",
+    "water", "water", "water",  "water",  "road",   "road",
+    "road",  "road",  "school", "school", "school", "school",
 };
 
 static struct triage_model *train_sep(void)
 {
     struct triage_model *m = NULL;
     struct err err = ERR_INIT;
-    struct triage_train_opts o = {0};   /* default min_df: 1 for so few texts */
+    struct triage_train_opts o = {0}; /* default min_df: 1 for so few texts */
     int rc = triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &o, &m, &err);
     CHECK_INT_EQ(rc, 0, "train: %s", err.msg);
     return m;
@@ -151,7 +155,8 @@ TEST(triage_learns_separable_set)
         CHECK(i == 0 || r.top[i - 1].prob >= r.top[i].prob, "best first at %d", i);
     }
     CHECK(fabs(sum - 1) < 1e-9, "probabilities sum to 1, got %g", sum);
-    CHECK(r.top[0].label == r.label && r.prob == r.top[0].prob && r.prob > 0.5, "top[0] is the answer (%g)", r.prob);
+    CHECK(r.top[0].label == r.label && r.prob == r.top[0].prob && r.prob > 0.5,
+          "top[0] is the answer (%g)", r.prob);
     CHECK(r.nwhy > 0, "an explanation");
     int names_water = 0;
     for (int i = 0; i < r.nwhy; i++) {
@@ -162,7 +167,8 @@ TEST(triage_learns_separable_set)
         for (int k = 0; k < i; k++)
             CHECK(strcmp(r.why[k].text, r.why[i].text) != 0, "'%s' explained once", r.why[i].text);
     }
-    CHECK(names_water, "the explanation names a water n-gram (first: %s)", r.nwhy ? r.why[0].text : "");
+    CHECK(names_water, "the explanation names a water n-gram (first: %s)",
+          r.nwhy ? r.why[0].text : "");
 
     /* Training is deterministic: the same data gives the same version. */
     struct triage_model *m2 = train_sep();
@@ -185,20 +191,22 @@ TEST(triage_training_variants)
     for (size_t k = 0; k < ARRAY_SIZE(variants); k++) {
         struct triage_model *m = NULL;
         struct err err = ERR_INIT;
-        CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &variants[k], &m, &err), 0,
-                     "variant %zu: %s", k, err.msg);
+        CHECK_INT_EQ(
+            triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &variants[k], &m, &err), 0,
+            "variant %zu: %s", k, err.msg);
         for (size_t i = 0; m && i < ARRAY_SIZE(sep_texts); i++) {
             struct triage_result r;
             triage_classify(m, sep_texts[i], &r);
-            CHECK_STR_EQ(triage_model_label(m, r.label), sep_labels[i], "variant %zu, text %zu", k, i);
+            CHECK_STR_EQ(triage_model_label(m, r.label), sep_labels[i], "variant %zu, text %zu", k,
+                         i);
         }
         triage_model_free(m);
     }
     struct triage_model *m = NULL;
     struct err err = ERR_INIT;
     struct triage_train_opts bad = {.loss = 7};
-    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &bad, &m, &err), ERR_BAD_REQUEST,
-                 "unknown loss");
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &bad, &m, &err),
+                 ERR_BAD_REQUEST, "unknown loss");
 }
 
 TEST(triage_train_rejects_bad_input)
@@ -233,8 +241,10 @@ TEST(triage_prune_drops_weak_features)
     struct triage_train_opts all = {.prune = -1}, pruned = {.prune = 0.5};
     struct triage_model *a = NULL, *p = NULL;
     struct err err = ERR_INIT;
-    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &all, &a, &err), 0, "%s", err.msg);
-    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &pruned, &p, &err), 0, "%s", err.msg);
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &all, &a, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(triage_train(sep_texts, sep_labels, ARRAY_SIZE(sep_texts), &pruned, &p, &err), 0,
+                 "%s", err.msg);
     if (a && p) {
         char pa[512], pp[512];
         size_t na = 0, np = 0;
@@ -313,7 +323,8 @@ TEST(triage_model_round_trip_and_corruption)
         struct triage_result a, b;
         triage_classify(m, probes[i], &a);
         triage_classify(back, probes[i], &b);
-        CHECK(a.label == b.label && a.prob == b.prob && a.nwhy == b.nwhy, "same answer for probe %zu", i);
+        CHECK(a.label == b.label && a.prob == b.prob && a.nwhy == b.nwhy,
+              "same answer for probe %zu", i);
     }
     triage_model_free(back);
 
@@ -324,18 +335,21 @@ TEST(triage_model_round_trip_and_corruption)
         /* Every truncation and a flipped bit anywhere are errors, never a crash or a model. */
         for (size_t cut = 0; cut < n; cut += cut < 64 ? 1 : 97) {
             struct triage_model *x = NULL;
-            CHECK_INT_EQ(triage_model_parse(bytes, cut, &x, &err), ERR_BAD_REQUEST, "truncated at %zu", cut);
+            CHECK_INT_EQ(triage_model_parse(bytes, cut, &x, &err), ERR_BAD_REQUEST,
+                         "truncated at %zu", cut);
             CHECK(x == NULL, "no model from a truncated file");
         }
         for (size_t at = 0; at < n; at += at < 64 ? 1 : 89) {
             struct triage_model *x = NULL;
             bytes[at] ^= 0x10;
-            CHECK_INT_EQ(triage_model_parse(bytes, n, &x, &err), ERR_BAD_REQUEST, "bit flipped at %zu", at);
+            CHECK_INT_EQ(triage_model_parse(bytes, n, &x, &err), ERR_BAD_REQUEST,
+                         "bit flipped at %zu", at);
             bytes[at] ^= 0x10;
             triage_model_free(x);
         }
         struct triage_model *x = NULL;
-        CHECK_INT_EQ(triage_model_parse(bytes, n, &x, &err), 0, "the intact bytes still load: %s", err.msg);
+        CHECK_INT_EQ(triage_model_parse(bytes, n, &x, &err), 0, "the intact bytes still load: %s",
+                     err.msg);
         triage_model_free(x);
         free(bytes);
     }
@@ -352,7 +366,8 @@ TEST(triage_tsv_reading)
                                "2\t\t学校收费\t教育文体\n";
     struct triage_tsv *t = NULL;
     struct err err = ERR_INIT;
-    CHECK_INT_EQ(triage_tsv_parse(good, strlen(good), "title,detail", "label", &t, &err), 0, "parse: %s", err.msg);
+    CHECK_INT_EQ(triage_tsv_parse(good, strlen(good), "title,detail", "label", &t, &err), 0,
+                 "parse: %s", err.msg);
     if (t) {
         CHECK_INT_EQ(t->n, 2, "rows");
         CHECK_STR_EQ(t->texts[0], "路灯 不亮", "text columns joined");
@@ -372,8 +387,9 @@ TEST(triage_tsv_reading)
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         t = NULL;
         err_clear(&err);
-        CHECK_INT_EQ(triage_tsv_parse(bad[i].data, strlen(bad[i].data), bad[i].text, bad[i].label, &t, &err),
-                     ERR_BAD_REQUEST, "bad row %zu", i);
+        CHECK_INT_EQ(
+            triage_tsv_parse(bad[i].data, strlen(bad[i].data), bad[i].text, bad[i].label, &t, &err),
+            ERR_BAD_REQUEST, "bad row %zu", i);
         CHECK(t == NULL && strstr(err.msg, bad[i].want), "bad row %zu message: %s", i, err.msg);
     }
 }
@@ -395,7 +411,8 @@ TEST(triage_teddy2020_accuracy)
 #ifdef UNDER_ASAN
     /* Training on 7,400 texts takes about a minute in the unoptimised sanitizer build; the
      * same code paths run under ASan in the small tests above. */
-    printf("     skipped: the Teddy Cup accuracy test does not run under AddressSanitizer (too slow)\n");
+    printf(
+        "     skipped: the Teddy Cup accuracy test does not run under AddressSanitizer (too slow)\n");
     return;
 #endif
     const char *dir = getenv("GRIDLOOP_TEDDY2020");

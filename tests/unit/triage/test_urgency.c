@@ -34,7 +34,8 @@ TEST(triage_urgency_rules_fire)
         struct triage_urgency u;
         triage_urgency(rows[i].text, &u);
         CHECK(has_rule(&u, rows[i].rule), "'%s' should fire %s", rows[i].text, rows[i].rule);
-        CHECK(u.level >= rows[i].level, "'%s' level %d, want >= %d", rows[i].text, u.level, rows[i].level);
+        CHECK(u.level >= rows[i].level, "'%s' level %d, want >= %d", rows[i].text, u.level,
+              rows[i].level);
         CHECK(u.score > 0 && u.score <= 1, "'%s' score %f", rows[i].text, u.score);
     }
 }
@@ -56,7 +57,8 @@ TEST(triage_urgency_negation_does_not_fire)
     for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
         struct triage_urgency u;
         triage_urgency(texts[i], &u);
-        CHECK_INT_EQ(u.level, 0, "'%s' must not be urgent (rule %s)", texts[i], u.nrules ? u.rules[0] : "-");
+        CHECK_INT_EQ(u.level, 0, "'%s' must not be urgent (rule %s)", texts[i],
+                     u.nrules ? u.rules[0] : "-");
     }
 }
 
@@ -82,7 +84,8 @@ TEST(triage_urgency_score_combines)
     CHECK(none.score == 0.0, "score %f", none.score);
     CHECK_INT_EQ(one.level, 1, "power cut alone is urgent");
     CHECK(two.score > one.score, "more evidence, higher score (%f vs %f)", two.score, one.score);
-    CHECK_INT_EQ(two.level, 2, "several urgent signs together become an emergency (score %f)", two.score);
+    CHECK_INT_EQ(two.level, 2, "several urgent signs together become an emergency (score %f)",
+                 two.score);
     CHECK(two.nrules == 3, "three rules named, got %d", two.nrules);
     CHECK_STR_EQ(two.rules[0], "积水内涝", "heaviest rule first");
 }
@@ -94,7 +97,7 @@ TEST(triage_urgency_odd_input)
     CHECK_INT_EQ(u.level, 0, "empty");
     triage_urgency(NULL, &u);
     CHECK_INT_EQ(u.level, 0, "null");
-    triage_urgency("\xE7\x9D\x80\xFF\xE7\x81\xAB", &u);   /* 着 <bad byte> 火 */
+    triage_urgency("\xE7\x9D\x80\xFF\xE7\x81\xAB", &u); /* 着 <bad byte> 火 */
     CHECK(has_rule(&u, "火情"), "invalid bytes are dropped between two characters");
     char big[40000];
     memset(big, 'a', sizeof(big) - 1);

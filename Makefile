@@ -49,6 +49,7 @@ fuzz:
 
 check: deps build asan
 	@tools/check-includes.sh
+	@tools/check-format.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
 	@$(MAKE) --no-print-directory browser

@@ -3,7 +3,7 @@
 # already installed are skipped, so a second run does not touch apt at all.
 set -eu
 
-pkgs="build-essential cmake pkg-config
+pkgs="build-essential cmake pkg-config clang-format
 libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-dev libcurl4-openssl-dev libgd-dev libxlsxwriter-dev
 python3 python3-pytest python3-requests python3-lxml libxml2-dev curl clang libclang-rt-14-dev
 chromium fonts-noto-cjk"

@@ -81,25 +81,30 @@ static void read_row(struct store_stmt *s, struct arena *a, void *slot)
 }
 
 /* Code and active flag of a department, without an arena. */
+struct code_active {
+    char code[ORG_CODE_MAX + 1];
+    int active;
+};
+
+static void read_code_active(struct store_stmt *s, struct arena *a, void *slot)
+{
+    struct code_active *o = slot;
+    (void)a;
+    snprintf(o->code, sizeof(o->code), "%s", store_col_text(s, 0));
+    o->active = store_col_int(s, 1) != 0;
+}
+
 static int code_active(struct store_conn *c, int64_t id, char code[ORG_CODE_MAX + 1], int *active,
                        struct err *err)
 {
-    struct store_stmt *s = NULL;
-    int rc = store_prepare(c, "SELECT code, active FROM departments WHERE id = ?",
-                           STORE_ARGS(store_i64(id)), &s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_step(s, err)) < 0)
-        goto out;
+    struct code_active o;
+    int rc = org_read_one(c, "SELECT code, active FROM departments WHERE id = ?",
+                          STORE_ARGS(store_i64(id)), sizeof(o), read_code_active, NULL, &o,
+                          "department", id, NULL, err);
     if (rc == 0) {
-        rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
-        goto out;
+        memcpy(code, o.code, sizeof(o.code));
+        *active = o.active;
     }
-    snprintf(code, ORG_CODE_MAX + 1, "%s", store_col_text(s, 0));
-    *active = store_col_int(s, 1) != 0;
-    rc = 0;
-out:
-    store_done(s);
     return rc;
 }
 

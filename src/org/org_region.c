@@ -165,25 +165,30 @@ int org_region_get_by_code(struct store_conn *c, const char *code, struct arena 
 }
 
 /* Code and level of a region, without touching an arena. */
+struct code_level {
+    char code[ORG_CODE_MAX + 1];
+    int level;
+};
+
+static void read_code_level(struct store_stmt *s, struct arena *a, void *slot)
+{
+    struct code_level *o = slot;
+    (void)a;
+    snprintf(o->code, sizeof(o->code), "%s", store_col_text(s, 0));
+    o->level = org_region_level_from_name(store_col_text(s, 1));
+}
+
 static int code_level(struct store_conn *c, int64_t id, char code[ORG_CODE_MAX + 1], int *level,
                       struct err *err)
 {
-    struct store_stmt *s = NULL;
-    int rc = store_prepare(c, "SELECT code, level FROM regions WHERE id = ?",
-                           STORE_ARGS(store_i64(id)), &s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_step(s, err)) < 0)
-        goto out;
+    struct code_level o;
+    int rc =
+        org_read_one(c, "SELECT code, level FROM regions WHERE id = ?", STORE_ARGS(store_i64(id)),
+                     sizeof(o), read_code_level, NULL, &o, "region", id, NULL, err);
     if (rc == 0) {
-        rc = err_set(err, ERR_NOT_FOUND, "region %lld not found", (long long)id);
-        goto out;
+        memcpy(code, o.code, sizeof(o.code));
+        *level = o.level;
     }
-    snprintf(code, ORG_CODE_MAX + 1, "%s", store_col_text(s, 0));
-    *level = org_region_level_from_name(store_col_text(s, 1));
-    rc = 0;
-out:
-    store_done(s);
     return rc;
 }
 
@@ -326,24 +331,22 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err)
 
     if ((rc = code_level(c, id, code, &level, err)) < 0)
         return rc;
-    if ((rc = store_one_i64(c, "SELECT count(*) FROM regions WHERE parent_id = ?",
-                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
-        return rc;
-    if (count > 0)
-        return err_set(err, ERR_CONFLICT, "region '%s' has %lld child regions", code,
-                       (long long)count);
-    if ((rc = store_one_i64(c, "SELECT count(*) FROM users WHERE region_id = ?",
-                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
-        return rc;
-    if (count > 0)
-        return err_set(err, ERR_CONFLICT, "region '%s' is the scope of %lld users", code,
-                       (long long)count);
-    if ((rc = store_one_i64(c, "SELECT count(*) FROM department_regions WHERE region_id = ?",
-                            STORE_ARGS(store_i64(id)), &count, err)) < 0)
-        return rc;
-    if (count > 0)
-        return err_set(err, ERR_CONFLICT, "region '%s' is served by %lld departments", code,
-                       (long long)count);
+    /* What still refers to the region, and how the refusal says so. */
+    static const struct {
+        const char *sql, *verb, *noun;
+    } uses[] = {
+        {"SELECT count(*) FROM regions WHERE parent_id = ?", "has", "child regions"},
+        {"SELECT count(*) FROM users WHERE region_id = ?", "is the scope of", "users"},
+        {"SELECT count(*) FROM department_regions WHERE region_id = ?", "is served by",
+         "departments"},
+    };
+    for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++) {
+        if ((rc = store_one_i64(c, uses[i].sql, STORE_ARGS(store_i64(id)), &count, err)) < 0)
+            return rc;
+        if (count > 0)
+            return err_set(err, ERR_CONFLICT, "region '%s' %s %lld %s", code, uses[i].verb,
+                           (long long)count, uses[i].noun);
+    }
     /* Tables added later (cases...) are caught by their foreign keys. */
     int64_t changed =
         store_run(c, "DELETE FROM regions WHERE id = ?", STORE_ARGS(store_i64(id)), err);

@@ -254,38 +254,32 @@ int org_calendar_day_delete(struct store_conn *c, const char *day, struct err *e
     return 0;
 }
 
+static void read_day(struct store_stmt *s, struct arena *a, void *slot)
+{
+    struct org_calendar_day *d = slot;
+    d->day = arena_strdup(a, store_col_text(s, 0));
+    d->kind = org_calendar_day_kind_from_name(store_col_text(s, 1));
+    d->name = arena_strdup(a, store_col_text(s, 2));
+}
+
 int org_calendar_day_list(struct store_conn *c, const char *from, const char *to, struct arena *a,
                           struct org_calendar_day **out, size_t *n, struct err *err)
 {
-    struct store_stmt *s = NULL;
-    VEC(struct org_calendar_day) v = VEC_INIT;
+    void *p;
     int rc;
 
     if ((from && (rc = check_day(from, "from", err)) < 0) ||
         (to && (rc = check_day(to, "to", err)) < 0))
-        goto out;
+        return rc;
     /* ISO dates sort as text, so the bounds are plain string comparisons. */
-    if ((rc = store_prepare(
-             c,
-             "SELECT day, kind, name FROM calendar_days"
-             " WHERE day >= ? AND day <= ? ORDER BY day",
-             STORE_ARGS(store_text(from ? from : "0000-00-00"), store_text(to ? to : "9999-99-99")),
-             &s, err)) < 0)
-        goto out;
-    while ((rc = store_step(s, err)) == 1) {
-        struct org_calendar_day *d = vec_push(&v);
-        d->day = arena_strdup(a, store_col_text(s, 0));
-        d->kind = org_calendar_day_kind_from_name(store_col_text(s, 1));
-        d->name = arena_strdup(a, store_col_text(s, 2));
-    }
-    if (rc < 0)
-        goto out;
-    *out = vec_to_arena(&v, a);
-    *n = v.n;
-    rc = 0;
-out:
-    store_done(s);
-    vec_release(&v);
+    rc = org_read_all(
+        c,
+        "SELECT day, kind, name FROM calendar_days"
+        " WHERE day >= ? AND day <= ? ORDER BY day",
+        STORE_ARGS(store_text(from ? from : "0000-00-00"), store_text(to ? to : "9999-99-99")),
+        sizeof(**out), read_day, a, &p, n, err);
+    if (rc == 0)
+        *out = p;
     return rc;
 }
 

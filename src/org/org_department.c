@@ -203,36 +203,30 @@ int org_department_create(struct store_conn *c, const struct org_department_in *
     return 0;
 }
 
+static void read_id(struct store_stmt *s, struct arena *a, void *slot)
+{
+    (void)a;
+    *(int64_t *)slot = store_col_int(s, 0);
+}
+
 int org_department_regions(struct store_conn *c, int64_t id, struct arena *a, int64_t **out,
                            size_t *n, struct err *err)
 {
-    struct store_stmt *s = NULL;
-    VEC(int64_t) v = VEC_INIT;
     int64_t found;
+    void *p;
     int rc;
 
     if ((rc = store_one_i64(c, "SELECT id FROM departments WHERE id = ?", STORE_ARGS(store_i64(id)),
                             &found, err)) < 0)
-        goto out;
-    if (rc == 0) {
-        rc = err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
-        goto out;
-    }
-    if ((rc = store_prepare(c,
-                            "SELECT region_id FROM department_regions WHERE department_id = ?"
-                            " ORDER BY region_id",
-                            STORE_ARGS(store_i64(id)), &s, err)) < 0)
-        goto out;
-    while ((rc = store_step(s, err)) == 1)
-        vec_append(&v, store_col_int(s, 0));
-    if (rc < 0)
-        goto out;
-    *out = vec_to_arena(&v, a);
-    *n = v.n;
-    rc = 0;
-out:
-    store_done(s);
-    vec_release(&v);
+        return rc;
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "department %lld not found", (long long)id);
+    rc = org_read_all(c,
+                      "SELECT region_id FROM department_regions WHERE department_id = ?"
+                      " ORDER BY region_id",
+                      STORE_ARGS(store_i64(id)), sizeof(**out), read_id, a, &p, n, err);
+    if (rc == 0)
+        *out = p;
     return rc;
 }
 

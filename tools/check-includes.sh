@@ -126,6 +126,13 @@ for f in $(find api app -name '*.c' | sort); do
     fi
 done
 
+# HTTP types stay in http and api: the app, the domain and the command line take plain data.
+for f in $(find . -name '*.[ch]' ! -path './http/*' ! -path './api/*' | sort); do
+    if grep -nE 'struct (http_req|http_res|api_call)\b' "$f" >/dev/null; then
+        fail "src/${f#./} uses an HTTP type; take plain data (an app_ctx, the domain's structs) instead"
+    fi
+done
+
 # Debt that is paid: say so, so the list only shrinks.
 echo "$KNOWN_DEBT" | while read -r file prefix; do
     [ -n "$file" ] || continue

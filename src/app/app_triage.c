@@ -339,12 +339,9 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
     /* Other people's cases are for staff eyes only. */
     if (x->user && (x->user->roles & ROLE_STAFF)) {
         struct triage_dup_hit hits[APP_DUP_MAX + 1];
-        struct case_env env;
         struct case_actor actor;
-        struct case_config cfg;
         s->duplicates_checked = 1;
-        if ((rc = app_case_env(x, &env, &actor, &cfg)) < 0)
-            goto out;
+        app_actor(x->user, &actor);
         int n = triage_dup_query(app->triage->dups, text, x->now, in->has_location, in->lat,
                                  in->lon, hits, APP_DUP_MAX + 1);
         int64_t ids[APP_DUP_MAX + 1];

@@ -156,6 +156,21 @@ void api_org_changed(struct api_call *call)
     app_org_changed(call->api->app);
 }
 
+int api_scoped_case(struct api_call *call, const struct case_rec **out)
+{
+    int64_t id;
+    int rc;
+    if (!call->scoped_case) {
+        struct case_rec *rec = arena_alloc(call->req->arena, sizeof(*rec));
+        if ((rc = api_param_id(call, "id", &id)) < 0 ||
+            (rc = case_get(call->conn, id, call->req->arena, rec, &call->err)) < 0)
+            return rc;
+        call->scoped_case = rec;
+    }
+    *out = call->scoped_case;
+    return 0;
+}
+
 struct app_ctx api_ctx(struct api_call *call)
 {
     return (struct app_ctx){call->api->app, call->conn, call->req->arena,
@@ -413,15 +428,17 @@ static int check_scope(struct api_call *call)
                        u->region_code);
     }
     case SCOPE_CASE: {
-        struct case_rec rec;
-        struct case_actor actor = {u->id, u->name, u->roles, u->depts, u->ndepts, u->region_code};
-        if ((rc = case_get(call->conn, id, call->req->arena, &rec, &call->err)) < 0)
+        struct case_rec *rec = arena_alloc(call->req->arena, sizeof(*rec));
+        struct case_actor actor;
+        app_actor(u, &actor);
+        if ((rc = case_get(call->conn, id, call->req->arena, rec, &call->err)) < 0)
             return rc;
-        if (!case_visible(&actor, &rec))
+        if (!case_visible(&actor, rec))
             return err_set(
                 &call->err, ERR_FORBIDDEN,
                 "case %s is outside your scope (own cases, your departments' or your region's)",
-                rec.number);
+                rec->number);
+        call->scoped_case = rec;
         return 0;
     }
     case SCOPE_NONE: break;

@@ -16,18 +16,6 @@
 
 /* ---------------------------------------------------------------- shared pieces */
 
-static void actor_of(const struct auth_user *u, struct case_actor *a)
-{
-    app_actor(u, a);
-}
-
-static int env_of(struct api_call *call, struct case_env *env, struct case_actor *actor,
-                  struct case_config *cfg)
-{
-    struct app_ctx x = api_ctx(call);
-    return app_case_env(&x, env, actor, cfg);
-}
-
 static void kid(struct jw *w, const char *key, int64_t id)
 {
     if (id)
@@ -539,7 +527,7 @@ int api_case_create(struct api_call *call)
     in.anonymous = json_get_bool(call->body, "anonymous", 0);
     /* A citizen reports for themself: the account's own name and phone, unless given. */
     struct case_actor actor;
-    actor_of(call->user, &actor);
+    app_actor(call->user, &actor);
     if ((rc = case_policy_channel(&actor, in.channel, &call->err)) < 0)
         return rc;
     if (case_policy_reports_for_self(&actor)) {
@@ -652,7 +640,7 @@ int api_case_list(struct api_call *call)
         f.text = s;
     if ((s = http_req_query(call->req, "cursor")) && *s)
         f.cursor = s;
-    actor_of(call->user, &actor);
+    app_actor(call->user, &actor);
     if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;
     struct jw w;
@@ -679,7 +667,7 @@ int api_case_get(struct api_call *call)
         return rc;
     /* The route has no SCOPE_CASE check (it would read the case a second time): the scope
      * is checked here, on the same record, with the same message. */
-    actor_of(call->user, &actor);
+    app_actor(call->user, &actor);
     if (!case_visible(&actor, &v->rec)) {
         rc =
             err_set(&call->err, ERR_FORBIDDEN,
@@ -700,14 +688,13 @@ int api_case_contact(struct api_call *call)
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
-    struct case_rec r;
+    const struct case_rec *r;
     const char *phone;
-    int64_t id;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = env_of(call, &env, &actor, &cfg)) < 0 ||
-        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    if ((rc = api_scoped_case(call, &r)) < 0 || (rc = api_case_env(call, &env, &actor, &cfg)) < 0)
         return rc;
-    if ((rc = case_policy_reveal_phone(&actor, &r, &call->err)) < 0)
+    int64_t id = r->id;
+    if ((rc = case_policy_reveal_phone(&actor, r, &call->err)) < 0)
         return rc;
     if ((rc = case_reveal_phone(&env, id, call->req->arena, &phone, &call->err)) < 0)
         return rc;
@@ -719,7 +706,7 @@ int api_case_contact(struct api_call *call)
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
-    jw_kstr(&w, "name", r.citizen_name);
+    jw_kstr(&w, "name", r->citizen_name);
     jw_kstr(&w, "phone", phone);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
@@ -792,21 +779,14 @@ int api_case_action(struct api_call *call)
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
-    struct case_rec r, after;
-    int64_t id, assisting[8];
+    const struct case_rec *r;
+    struct case_rec after;
+    int64_t assisting[8];
     int rc;
-    /* The route has no SCOPE_CASE check (it would read the case once more): the case is read
-     * once, here; its scope is checked on that record before the body, as the route did, and
-     * the action is taken on it. The reply shows the case as the action left it. */
-    if ((rc = api_param_id(call, "id", &id)) < 0 ||
-        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    /* The route's scope check read the case; the action is taken on that record and the reply
+     * shows the case as the action left it. */
+    if ((rc = api_scoped_case(call, &r)) < 0)
         return rc;
-    actor_of(call->user, &actor);
-    if (!case_visible(&actor, &r))
-        return err_set(
-            &call->err, ERR_FORBIDDEN,
-            "case %s is outside your scope (own cases, your departments' or your region's)",
-            r.number);
     if ((rc = json_check(call->body, action_fields, &call->err)) < 0)
         return rc;
     int a = case_action_from_name(json_get_str(call->body, "action"));
@@ -842,8 +822,8 @@ int api_case_action(struct api_call *call)
             "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
     in.satisfaction = (enum case_satisfaction)s;
     in.master_id = json_get_int(call->body, "master", 0);
-    if ((rc = env_of(call, &env, &actor, &cfg)) < 0 ||
-        (rc = case_act_on(&env, &r, &in, call->req->arena, &after, &call->err)) < 0)
+    if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
+        (rc = case_act_on(&env, r, &in, call->req->arena, &after, &call->err)) < 0)
         return rc;
     return reply_case_rec(call, 200, &after, &actor);
 }

@@ -83,6 +83,7 @@ struct api_call {
     const void *client;    /* who a route attribute's own authentication found (ROUTE_O311_KEY:
                                   * the struct open311_client); NULL otherwise */
     const struct app_suggestion *triage; /* intake: what triage suggested */
+    const struct case_rec *scoped_case;  /* SCOPE_CASE: case {id} as the scope check read it */
     int in_tx;                           /* a write transaction is open */
     int64_t cache_version;               /* org_version when the call started */
     int64_t now;
@@ -119,6 +120,11 @@ struct api_route {
 };
 
 extern const struct api_route api_routes[];
+
+/* The case {id} of a SCOPE_CASE route: the record the scope check read (it is read now for
+ * admins, whom the check lets through without reading), so a handler reads it only once. */
+struct case_rec;
+int api_scoped_case(struct api_call *call, const struct case_rec **out);
 
 /* This call as a unit of work of the app: its connection, arena, time, user and error. */
 struct app_ctx api_ctx(struct api_call *call);

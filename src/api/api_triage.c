@@ -64,21 +64,19 @@ int api_triage_suggest_post(struct api_call *call)
 /* GET /cases/{id}/triage: the suggestion for an existing case, as the dispatcher sees it now. */
 int api_triage_case(struct api_call *call)
 {
-    int64_t id;
-    struct case_rec r;
+    const struct case_rec *r;
     struct app_suggestion *s;
     int rc;
-    if ((rc = api_param_id(call, "id", &id)) < 0 ||
-        (rc = case_get(call->conn, id, call->req->arena, &r, &call->err)) < 0)
+    if ((rc = api_scoped_case(call, &r)) < 0)
         return rc;
-    struct case_new in = {.title = r.title,
-                          .description = r.description,
-                          .has_location = r.has_location,
-                          .lat = r.lat,
-                          .lon = r.lon,
-                          .region_id = r.region_id};
+    struct case_new in = {.title = r->title,
+                          .description = r->description,
+                          .has_location = r->has_location,
+                          .lat = r->lat,
+                          .lon = r->lon,
+                          .region_id = r->region_id};
     struct app_ctx x = api_ctx(call);
-    if ((rc = app_triage_suggest(&x, &in, id, &s)) < 0)
+    if ((rc = app_triage_suggest(&x, &in, r->id, &s)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);

@@ -59,7 +59,7 @@ const struct api_route api_routes[] = {
     /* The handler checks the case's scope itself, on the record it serves. */
     {HTTP_GET,    "/api/v1/cases/{id}",                    api_case_get,            ANY,   SCOPE_NONE,       0},
     /* The handler checks the case's scope itself, on the record it acts on. */
-    {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_CASE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/case-actions",                  api_case_actions_meta,   ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
     /* Staff who see the case and the citizen who reported it (case_may_attach); the files go

@@ -5,7 +5,8 @@ set -eu
 
 pkgs="build-essential cmake pkg-config clang-format
 libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-dev libcurl4-openssl-dev libgd-dev libxlsxwriter-dev
-python3 python3-pytest python3-requests python3-lxml libxml2-dev curl clang libclang-rt-14-dev
+python3 python3-pytest python3-requests python3-lxml python3-psycopg2 libxml2-dev curl clang libclang-rt-14-dev
+libpq-dev postgresql-15 patroni etcd-server etcd-client haproxy
 chromium fonts-noto-cjk"
 # The web UI builds with npm; a machine without node gets Debian's.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -14,10 +14,14 @@ CREATE TABLE rate_windows (
 -- on the channel 'gridloop' when it commits (src/app/app_cluster.c listens; the payload forms
 -- are listed there). In the database rather than in the code that writes, so a change made
 -- by any process (the CLI, an operator's psql) reaches every node, and a rollback announces
--- nothing. Organisation data: the calendar, the region index, triage's category map and the
--- cached lists are rebuilt ('o'). Sessions: a deleted session ('s' token hash) and a changed
+-- nothing. Organisation data: each statement raises org_version and announces it ('o N');
+-- a node rebuilds the calendar, the region index, triage's category map and the cached lists
+-- when N is newer than the last it saw (its own writes' announcements come back already
+-- seen, and a node that lost its listener reads the row when it reconnects). Sessions: a deleted session ('s' token hash) and a changed
 -- user ('u' id: roles, scope, password, active) leave the session caches.
--- @postgresql CREATE FUNCTION gl_org_notify() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN PERFORM pg_notify(''gridloop'', ''o''); RETURN NULL; END';
+-- @postgresql CREATE TABLE org_version (version BIGINT NOT NULL);
+-- @postgresql INSERT INTO org_version(version) VALUES (1);
+-- @postgresql CREATE FUNCTION gl_org_notify() RETURNS trigger LANGUAGE plpgsql AS 'DECLARE v bigint; BEGIN UPDATE org_version SET version = version + 1 RETURNING version INTO v; PERFORM pg_notify(''gridloop'', ''o '' || v); RETURN NULL; END';
 -- @postgresql CREATE TRIGGER regions_notify AFTER INSERT OR UPDATE OR DELETE ON regions FOR EACH STATEMENT EXECUTE FUNCTION gl_org_notify();
 -- @postgresql CREATE TRIGGER departments_notify AFTER INSERT OR UPDATE OR DELETE ON departments FOR EACH STATEMENT EXECUTE FUNCTION gl_org_notify();
 -- @postgresql CREATE TRIGGER department_regions_notify AFTER INSERT OR UPDATE OR DELETE ON department_regions FOR EACH STATEMENT EXECUTE FUNCTION gl_org_notify();

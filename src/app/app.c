@@ -63,6 +63,7 @@ int64_t app_org_version(struct app *app)
 void app_org_changed(struct app *app)
 {
     atomic_fetch_add(&app->org_version, 1);
+    app_cluster_org_changed(app);
 }
 
 int app_calendar(const struct app_ctx *x, const struct cal **out)

@@ -3,11 +3,13 @@
  *
  * What one process keeps in memory and how the others learn that it changed:
  *   - organisation data (calendar, region index, triage's category map, the API's cached
- *     lists): migration 0009's triggers NOTIFY 'o' at commit; the listener bumps the
- *     organisation version. NOTIFY rather than a version check per request: it costs nothing
- *     per request, and a change reaches every node within the notification's latency
- *     (milliseconds). What a lost listener connection may have missed is covered by treating
- *     everything as stale when it reconnects.
+ *     lists): migration 0009's triggers raise the row org_version and NOTIFY 'o <version>' at
+ *     commit; a node bumps its own organisation version when the number is newer than the
+ *     last it saw. NOTIFY rather than a version check per request: it costs nothing per
+ *     request, and a change reaches every node within the notification's latency
+ *     (milliseconds). The row covers what a lost listener connection missed: it is read on
+ *     every reconnection, and after this node's own writes (whose announcements then come
+ *     back as already seen instead of invalidating everything a second time).
  *   - sessions: the triggers NOTIFY 's <token hash>' for a deleted session and 'u <user id>'
  *     for a changed user; the session cache drops them (auth_session.c).
  *   - the live event streams: the notification worker runs on one node (below) and publishes
@@ -46,6 +48,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "notify/notify.h"
+#include "org/org.h"
 #include "store/store.h"
 
 /* Key of the leader's session advisory lock ('gl' 'L'); store_pg.c's write lock is 'gl' 'w'. */
@@ -272,6 +275,38 @@ static void flush_out(struct app *app, struct store_listener *l)
     free(ids);
 }
 
+/* ---------------------------------------------------------------- organisation version */
+
+/* The database's organisation version 'v' was seen: bump this node's when it is newer. */
+static void org_seen(struct app *app, int64_t v)
+{
+    int64_t cur = atomic_load(&app->org_db_seen);
+    while (v > cur)
+        if (atomic_compare_exchange_weak(&app->org_db_seen, &cur, v)) {
+            atomic_fetch_add(&app->org_version, 1);
+            return;
+        }
+}
+
+/* Read the database's version on the calling thread's connection; 0 or a negative ERR_*. */
+static int org_read_seen(struct app *app, struct err *err)
+{
+    struct store_conn *c;
+    int64_t v;
+    int rc;
+    if ((rc = store_conn(app->d.store, &c, err)) < 0 || (rc = org_version_read(c, &v, err)) < 0)
+        return rc;
+    org_seen(app, v);
+    return 0;
+}
+
+void app_cluster_org_changed(struct app *app)
+{
+    struct err err = ERR_INIT;
+    if (app->shared_rates && org_read_seen(app, &err) < 0)
+        log_msg(LOG_WARN, "cluster: organisation version not read: %s", err.msg);
+}
+
 /* ---------------------------------------------------------------- hearing */
 
 /* Payload "k node[ ids]" from another node: what follows the node ("" when nothing), or NULL
@@ -345,7 +380,10 @@ static void heard(void *ctx, const char *p)
     const char *ids;
     int64_t id;
     switch (p[0]) {
-    case 'o': atomic_fetch_add(&app->org_version, 1); return;
+    case 'o':
+        if (p[1] == ' ' && (ids = p + 2, next_id(&ids, &id)))
+            org_seen(app, id);
+        return;
     case 's':
         if (p[1] == ' ')
             auth_invalidate_session(app->d.auth, p + 2);
@@ -408,10 +446,12 @@ static void *cluster_main(void *arg)
             continue;
         }
         if (rc == 1) {
-            if (connected_once) {
-                /* Deaf for a while: whatever was announced meanwhile is lost; rebuild. */
-                log_msg(LOG_INFO, "cluster: hearing the other nodes again");
+            /* Deaf until now: what was announced meanwhile is lost. The organisation version
+             * says whether the organisation changed; sessions are simply read again. */
+            if (org_read_seen(app, &err) < 0)
                 atomic_fetch_add(&app->org_version, 1);
+            if (connected_once) {
+                log_msg(LOG_INFO, "cluster: hearing the other nodes again");
                 auth_invalidate_user(app->d.auth, 0);
             }
             connected_once = 1;

@@ -60,6 +60,9 @@ struct app {
     /* Several nodes (app_cluster.c). 'leader': this process runs the background jobs (always
      * on SQLite); jobs_lock orders starting and stopping them against the want_* requests. */
     char node[17];
+    /* PostgreSQL: the newest organisation version of the database this node has seen
+     * (org_version_read); org_version is bumped whenever it grows. */
+    _Atomic int64_t org_db_seen;
     _Atomic int leader;
     pthread_mutex_t jobs_lock;
     int want_sweeper, want_notifier;
@@ -91,6 +94,9 @@ int app_sweeper_run(struct app *app, struct err *err);
 int app_notifier_run(struct app *app, struct err *err);
 /* This process's id and what it knows of the database (app_new). */
 void app_cluster_init(struct app *app);
+/* After an organisation write committed here: catch up with the database's version so
+ * that the write's own announcement, when it comes back, is not another change. */
+void app_cluster_org_changed(struct app *app);
 /* Stop the cluster thread (app_free, first). */
 void app_cluster_stop(struct app *app);
 void app_cluster_free(struct app *app);

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/store.h"
+#include "store/store_dialect.h"
 
 #define CACHE_BUCKETS 128
 #define CACHE_MAX 512
@@ -295,6 +296,7 @@ static int sq_exec_script(struct store_conn *base, const char *sql, struct err *
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
+    .dialect = STORE_SQLITE,
     .conn_open = sq_conn_open,
     .conn_close = sq_conn_close,
     .prepare = sq_prepare,

@@ -194,7 +194,8 @@ int app_backup_manifest_parse(const char *text, size_t len, struct arena *a,
     if ((rc = json_check(j, manifest_fields, err)) < 0)
         goto out;
     out->version = (int)version;
-    if (clock_parse_rfc3339(json_get_str(j, "created_at"), &out->created_at) < 0) {
+    if (clock_parse_rfc3339(json_get_str(j, "created_at"), &out->created_at) < 0 ||
+        out->created_at <= 0) {
         rc = err_field(err, ERR_BAD_REQUEST, "created_at", "created_at is not an RFC 3339 time");
         goto out;
     }

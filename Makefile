@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo
 DEMO_CASES ?= 300
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check unit api browser web fuzz clean bench
+.PHONY: all build asan deps demo check unit api api-pg browser web fuzz clean bench
 
 all: build
 
@@ -36,9 +36,16 @@ unit: build asan
 	build/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/unit_tests
 
+# The API suite on SQLite, then on a throwaway PostgreSQL 15 (scripts/with-pg.sh), each with
+# the normal and the ASan/UBSan build.
 api: build asan
 	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	@$(MAKE) --no-print-directory api-pg
+
+api-pg: build asan
+	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
 # Browser tests: playwright-core driving Debian's chromium against the real server (build/gridloop).
 browser: build web

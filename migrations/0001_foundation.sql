@@ -1,5 +1,14 @@
 -- 0001: organisation (regions, departments, categories, calendar), accounts, sessions, audit.
--- Portable SQL: the same statements are meant to run on PostgreSQL with BIGINT/BYTEA types.
+-- Portable SQL: the same statements run on PostgreSQL with BIGINT/BYTEA types (the
+-- dialect layer, src/store/store_dialect.h). SQLite's instr(), group_concat(), two-argument max()/min() and substr() taking 64-bit
+-- integers, used by
+-- the domain's queries, are given to PostgreSQL here.
+-- @postgresql CREATE FUNCTION instr(haystack text, needle text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT strpos(haystack, needle)';
+-- @postgresql CREATE FUNCTION gl_concat_step(acc text, v anyelement) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v::text ELSE acc || '','' || v::text END';
+-- @postgresql CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT greatest(a, b)';
+-- @postgresql CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT least(a, b)';
+-- @postgresql CREATE FUNCTION substr(s text, start bigint, n bigint) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT substr(s, start::integer, n::integer)';
+-- @postgresql CREATE AGGREGATE group_concat(anyelement) (SFUNC = gl_concat_step, STYPE = text);
 -- Times are seconds since the Unix epoch (UTC).
 
 CREATE TABLE regions (

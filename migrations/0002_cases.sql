@@ -130,6 +130,12 @@ CREATE INDEX notifications_pending ON notifications(status, next_attempt_at);
 
 -- Full-text search over title and description; trigram works for Chinese without a segmenter
 -- (queries shorter than three characters are answered with instr() on the cases table).
+-- PostgreSQL: pg_trgm GIN indexes serve LIKE/ILIKE '%...%' from three characters on; they
+-- need a database whose LC_CTYPE keeps CJK characters (C.UTF-8, not C: docs/deployment.md).
+-- @postgresql CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- @postgresql CREATE INDEX cases_title_trgm ON cases USING gin (title gin_trgm_ops);
+-- @postgresql CREATE INDEX cases_description_trgm ON cases USING gin (description gin_trgm_ops);
+-- @sqlite
 CREATE VIRTUAL TABLE cases_fts USING fts5(title, description, content='cases', content_rowid='id', tokenize='trigram');
 CREATE TRIGGER cases_fts_ai AFTER INSERT ON cases BEGIN
     INSERT INTO cases_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
@@ -138,3 +144,4 @@ CREATE TRIGGER cases_fts_au AFTER UPDATE OF title, description ON cases BEGIN
     INSERT INTO cases_fts(cases_fts, rowid, title, description) VALUES ('delete', old.id, old.title, old.description);
     INSERT INTO cases_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
 END;
+-- @end

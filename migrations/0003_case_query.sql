@@ -18,7 +18,7 @@ DROP INDEX IF EXISTS cases_region;
 CREATE INDEX cases_updated ON cases(updated_at);
 
 -- The deadline sort puts cases without a deadline last; the expression is the query's.
-CREATE INDEX cases_deadline_key ON cases(coalesce(resolve_deadline, 253402300799));
+CREATE INDEX cases_deadline_key ON cases((coalesce(resolve_deadline, 253402300799)));
 
 -- Small sets that queues ask for often.
 CREATE INDEX cases_overdue ON cases(created_at) WHERE overdue = 1;

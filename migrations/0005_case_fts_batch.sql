@@ -6,7 +6,9 @@
 -- every case above the watermark; whoever creates cases runs it before committing (the
 -- group-commit writer once per batch). Title and description edits still go through
 -- cases_fts_au.
+-- @sqlite
 DROP TRIGGER IF EXISTS cases_fts_ai;
+-- @end
 CREATE TABLE case_fts_watermark (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
     last_case_id INTEGER NOT NULL

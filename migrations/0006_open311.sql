@@ -61,6 +61,8 @@ CREATE TABLE open311_request_attributes (
     value          TEXT    NOT NULL
 );
 CREATE INDEX open311_request_attributes_case ON open311_request_attributes(case_id);
+-- Answers are read back in the order posted, which SQLite's rowid keeps; PostgreSQL gets one.
+-- @postgresql ALTER TABLE open311_request_attributes ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
 
 -- Citizen updates received through the FixMyStreet extension: the client's own update id
 -- maps to the timeline event it became, so a retried POST does not comment twice.

@@ -26,6 +26,7 @@ cjson/          json/
 microhttpd.h    http/
 zlib.h          http/
 sqlite3.h       store/
+libpq-fe.h      store/store_pg.c
 curl/           notify/
 gd.h            attach/
 geos_c.h        geo/

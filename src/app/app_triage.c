@@ -114,10 +114,7 @@ char *app_triage_model_path(const struct conf *cf)
 {
     if (cf->triage_model && *cf->triage_model)
         return xstrdup(cf->triage_model);
-    size_t len = mem_size_add(strlen(cf->db), sizeof(".triage"));
-    char *path = xmalloc(len);
-    snprintf(path, len, "%s.triage", cf->db);
-    return path;
+    return conf_db_sidecar(cf, ".triage");
 }
 
 static void index_open(void *ctx, const struct case_open *k)

@@ -83,7 +83,7 @@ static int rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id
     if ((rc = case_tx_exec(
              t,
              "UPDATE cases SET rectify_round = ?, resolve_deadline = ?, reply_deadline = ?, overdue = 0,"
-             " overdue_level = 0, replied_at = NULL, closed_at = NULL, escalated = escalated OR ? WHERE id = ?",
+             " overdue_level = 0, replied_at = NULL, closed_at = NULL, escalated = CASE WHEN escalated <> 0 OR ? <> 0 THEN 1 ELSE 0 END WHERE id = ?",
              STORE_ARGS(store_i64(round), store_i64(until), store_i64(until), store_i64(*escalated),
                         store_i64(r->id)))) < 0 ||
         (rc = case_tx_notify(t, r->id, event_id, "department", r->lead_department_id, "rectify",
@@ -386,7 +386,7 @@ int case_apply_evaluate(struct case_tx *t, const struct case_rec *r,
         return rc;
     return case_tx_exec(
         t,
-        "UPDATE cases SET satisfaction = ?, closed_at = CASE WHEN ? THEN NULL ELSE ? END WHERE id = ?",
+        "UPDATE cases SET satisfaction = ?, closed_at = CASE WHEN ? <> 0 THEN NULL ELSE ? END WHERE id = ?",
         STORE_ARGS(store_text(case_satisfaction_name(in->satisfaction)), store_i64(s->outcome),
                    store_i64(env->now), store_i64(r->id)));
 }

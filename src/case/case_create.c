@@ -98,7 +98,7 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         goto out;
     if ((rc = store_one_i64(
              c,
-             "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1"
+             "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = case_numbers.last + 1"
              " RETURNING last",
              STORE_ARGS(store_text(day)), &seq, err)) < 0)
         goto rollback;
@@ -108,8 +108,8 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
         " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
         " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
-        " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? THEN ? END) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? <> 0 THEN ? END, CASE WHEN ? <> 0 THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
+        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END) RETURNING id",
         STORE_ARGS(store_text(out->number), store_text(out->check_code),
                    store_text(case_channel_name(in->channel)), store_text(in->title),
                    store_text(in->description), store_i64(in->category_id),
@@ -170,6 +170,9 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
 
 int case_index_pending(struct store_conn *c, struct err *err)
 {
+    /* PostgreSQL's trigram indexes are maintained by the table itself. */
+    if (store_dialect(c) == STORE_POSTGRESQL)
+        return 0;
     int64_t rc = store_run(
         c,
         "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"

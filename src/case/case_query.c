@@ -99,16 +99,18 @@ static void placeholders(struct qb *q, int n)
 }
 
 /* "col IN (?, ...)" over the names of the bits set in 'mask'. */
-static void in_names(struct qb *q, const char *col_in, unsigned mask, int count,
+static void in_names(struct qb *q, const char *col, unsigned mask, int count,
                      const char *(*name)(int))
 {
     int n = 0;
-    /* Several values make a broad filter: a unary plus keeps SQLite from driving the query by
-     * their index, which would collect a large share of the table and sort it all; walking the
-     * sort key's index and testing each row stops after one page. One value may use an index
-     * that also orders by the key ((state, created_at)). */
-    sql(q, mask & (mask - 1) ? " AND +" : " AND ");
-    sql(q, col_in);
+    /* Several values make a broad filter: an expression rather than the column (SQLite's
+     * unary plus, which PostgreSQL has for numbers only) keeps SQLite from driving the query
+     * by their index, which would collect a large share of the table and sort it all; walking
+     * the sort key's index and testing each row stops after one page. One value may use an
+     * index that also orders by the key ((state, created_at)). */
+    sql(q, mask & (mask - 1) ? " AND (" : " AND ");
+    sql(q, col);
+    sql(q, mask & (mask - 1) ? " || '') IN (" : " IN (");
     for (int i = 0; i < count; i++)
         if (mask & (1u << i)) {
             sql(q, n++ ? ", ?" : "?");
@@ -144,18 +146,20 @@ static char *prefix_end(struct arena *a, const char *prefix)
 
 /* The region subtree test of org_region_code_in_subtree(), as a range on the index for a
  * community or a grid. A district or a street holds a large share of all cases: for those the
- * range is only tested per row (unary plus), while the sort key's index is walked. */
+ * range is only tested per row (an expression, not the column), while the sort key's index is walked. */
 static void region_subtree(struct qb *q, struct arena *a, const char *code)
 {
-    if (strlen(code) < 12)
-        sql(q, "+");
     if (strlen(code) > 12) {
         /* Grids are leaves: only the grid itself. */
         sql(q, "c.region_code = ?");
         arg_text(q, code);
         return;
     }
-    sql(q, "(c.region_code >= ? AND c.region_code < ?)");
+    /* "|| ''" rather than SQLite's unary plus, which PostgreSQL has for numbers only. */
+    if (strlen(code) < 12)
+        sql(q, "((c.region_code || '') >= ? AND (c.region_code || '') < ?)");
+    else
+        sql(q, "(c.region_code >= ? AND c.region_code < ?)");
     arg_text(q, code);
     arg_text(q, prefix_end(a, code));
 }
@@ -166,7 +170,7 @@ static void scope_where(struct qb *q, struct arena *a, const struct case_actor *
     int region_bound = s->region_code && *s->region_code;
     if ((s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound))
         return;
-    sql(q, " AND (0");
+    sql(q, " AND (1 = 0");
     if (s->user_id) {
         sql(q, " OR c.created_by = ?");
         arg_int(q, s->user_id);
@@ -209,7 +213,7 @@ static int queue_where(struct qb *q, enum case_queue queue, const struct case_ac
         lead_is_own(q, s, 0);
         return 0;
     case CQ_TO_HANDLE:
-        sql(q, " AND +c.state IN ('processing', 'rectifying')");
+        sql(q, " AND (c.state || '') IN ('processing', 'rectifying')");
         lead_is_own(q, s, 0);
         return 0;
     case CQ_OVERDUE:
@@ -252,7 +256,24 @@ static char *fts_phrase(struct arena *a, const char *text)
     return p;
 }
 
-static int text_where(struct qb *q, struct arena *a, const char *text, struct err *err)
+/* '%text%' for LIKE, with the pattern characters of the text escaped ('\\' is the escape). */
+static char *like_contains(struct arena *a, const char *text)
+{
+    size_t n = strlen(text);
+    char *p = arena_alloc(a, mem_size_add(mem_size_add(n, n), 3)), *o = p;
+    *o++ = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+            *o++ = '\\';
+        *o++ = text[i];
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect, const char *text,
+                      struct err *err)
 {
     size_t bytes = strlen(text);
     if (utf8_invalid_at(text, bytes) >= 0)
@@ -261,7 +282,13 @@ static int text_where(struct qb *q, struct arena *a, const char *text, struct er
     if (chars < 1 || chars > CASE_TEXT_MAX)
         return err_field(err, ERR_BAD_REQUEST, "q", "the text query must have 1 to %d characters",
                          CASE_TEXT_MAX);
-    if (chars >= 3) {
+    if (dialect == STORE_POSTGRESQL) {
+        /* pg_trgm's GIN indexes answer ILIKE from three characters on; shorter patterns are
+         * a scan, which the planner chooses itself (migration 0002). */
+        sql(q, " AND (c.title ILIKE ? OR c.description ILIKE ?)");
+        arg_text(q, like_contains(a, text));
+        arg_text(q, like_contains(a, text));
+    } else if (chars >= 3) {
         sql(q, " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
         arg_text(q, fts_phrase(a, text));
     } else {
@@ -369,16 +396,16 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     const char *key = sort_key[f->sort];
     int desc = f->sort != CASE_SORT_DEADLINE;
 
-    sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1");
+    sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1 = 1");
     scope_where(q, a, scope);
     if ((rc = queue_where(q, f->queue, scope, err)) < 0)
         return rc;
     if (f->states)
-        in_names(q, "c.state IN (", f->states, CASE_STATE_COUNT, state_name_i);
+        in_names(q, "c.state", f->states, CASE_STATE_COUNT, state_name_i);
     if (f->channels)
-        in_names(q, "c.channel IN (", f->channels, CASE_CHANNEL_COUNT, channel_name_i);
+        in_names(q, "c.channel", f->channels, CASE_CHANNEL_COUNT, channel_name_i);
     if (f->urgencies)
-        in_names(q, "c.urgency IN (", f->urgencies, CU_EMERGENCY + 1, urgency_name_i);
+        in_names(q, "c.urgency", f->urgencies, CU_EMERGENCY + 1, urgency_name_i);
     if (f->category_id) {
         const char *code;
         if ((rc = lookup_code(c, "SELECT code FROM categories WHERE id = ?", f->category_id, a,
@@ -419,7 +446,7 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         sql(q, " AND c.created_by = ?");
         arg_int(q, scope->user_id);
     }
-    if (f->text && (rc = text_where(q, a, f->text, err)) < 0)
+    if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, err)) < 0)
         return rc;
     if (f->cursor) {
         int64_t after_key = 0, after_id = 0;

@@ -64,7 +64,7 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
                 0 ||
             (rc = case_tx_exec(
                  &t,
-                 "UPDATE cases SET overdue = 1, overdue_level = ?, urge_count = urge_count + 1, escalated = escalated OR ?,"
+                 "UPDATE cases SET overdue = 1, overdue_level = ?, urge_count = urge_count + 1, escalated = CASE WHEN escalated <> 0 OR ? <> 0 THEN 1 ELSE 0 END,"
                  " version = version + 1, updated_at = ? WHERE id = ?",
                  STORE_ARGS(store_i64(level), store_i64(escalate), store_i64(env->now),
                             store_i64(r.id)))) < 0 ||

@@ -117,41 +117,63 @@ static void ensure_parent_dir(const char *path)
 int cli_open_store(const struct conf *cf, struct store **st, struct err *err)
 {
     struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000};
-    ensure_parent_dir(cf->db);
+    if (!store_is_postgresql(cf->db))
+        ensure_parent_dir(cf->db);
     return store_open(st, &so, err);
 }
 
-/* A missing key file is created here; any other failure to read it stops the command. */
-int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err)
+static int read_key(const char *path, FILE *f, unsigned char key[32], struct err *err)
 {
-    char *path = cf->data_key_file[0] ? xstrdup(cf->data_key_file) : NULL;
     int rc = 0;
-    if (!path) {
-        path = xmalloc(strlen(cf->db) + 5);
-        snprintf(path, strlen(cf->db) + 5, "%s.key", cf->db);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno != ENOENT) {
-            rc = err_set(err, ERR_IO, "cannot read data key '%s': %s", path, strerror(errno));
-            goto out;
-        }
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        randombytes_buf(key, 32);
-        if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
-            rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            goto out;
-        }
-        close(fd);
-        log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
-        goto out;
-    }
     if (fread(key, 1, 32, f) != 32 || fgetc(f) != EOF)
         rc = err_set(err, ERR_INTEGRITY, "data key '%s' must hold exactly 32 bytes", path);
     fclose(f);
+    return rc;
+}
+
+/*
+ * A missing key file is created here; any other failure to read it stops the command. The
+ * new key is written to a temporary file and linked into place, so two nodes starting at
+ * once against one new database agree on one key (the loser of the link reads the winner's).
+ */
+int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err)
+{
+    char *path = cf->data_key_file[0] ? xstrdup(cf->data_key_file) : conf_db_sidecar(cf, ".key");
+    size_t tlen = strlen(path) + 16;
+    char *tmp = xmalloc(tlen);
+    int rc = 0, fd = -1;
+    ensure_parent_dir(path);
+    snprintf(tmp, tlen, "%s.new.%ld", path, (long)getpid());
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        rc = read_key(path, f, key, err);
+        goto out;
+    }
+    if (errno != ENOENT) {
+        rc = err_set(err, ERR_IO, "cannot read data key '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    randombytes_buf(key, 32);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
+        rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (link(tmp, path) != 0) {
+        if (errno == EEXIST && (f = fopen(path, "rb")) != NULL) {
+            rc = read_key(path, f, key, err);
+            goto out;
+        }
+        rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
 out:
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
     free(path);
     return rc;
 }
@@ -160,10 +182,8 @@ int cli_open_attachments(const struct conf *cf, struct attach_store **out, struc
 {
     struct attach_limits lim = {(size_t)cf->max_upload_bytes, cf->attach_max_pixels, 0};
     char *dir = cf->attach_dir[0] ? xstrdup(cf->attach_dir) : NULL;
-    if (!dir) {
-        dir = xmalloc(strlen(cf->db) + 8);
-        snprintf(dir, strlen(cf->db) + 8, "%s.files/", cf->db);
-    }
+    if (!dir)
+        dir = conf_db_sidecar(cf, ".files/");
     int rc = attach_store_open(out, dir, &lim, err);
     free(dir);
     return rc;

@@ -348,3 +348,28 @@ void conf_print_help(FILE *out)
                 s->help, env, s->name, s->def);
     }
 }
+
+char *conf_db_sidecar(const struct conf *c, const char *suffix)
+{
+    const char *db = c->db, *name = NULL;
+    size_t namelen = 0;
+    if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0) {
+        const char *rest = strchr(strstr(db, "://") + 3, '/');
+        name = rest && rest[1] ? rest + 1 : "postgres";
+        namelen = strcspn(name, "?#");
+        if (namelen == 0)
+            name = "postgres", namelen = 8;
+    }
+    size_t len = (name ? 4 + namelen : strlen(db)) + strlen(suffix) + 1;
+    char *path = xmalloc(len);
+    if (!name) {
+        snprintf(path, len, "%s%s", db, suffix);
+        return path;
+    }
+    snprintf(path, len, "var/%.*s%s", (int)namelen, name, suffix);
+    /* a database name is not a path: no separators or dot-dot reach the file system */
+    for (char *p = path + 4; *p && p < path + 4 + namelen; p++)
+        if (*p == '/' || *p == '.' || *p == '\\')
+            *p = '_';
+    return path;
+}

@@ -101,4 +101,12 @@ void conf_print_help(FILE *out);
 /* Look a setting up by name (with '_' or '-'); NULL if unknown. */
 const struct conf_setting *conf_find(const char *name);
 
+/*
+ * Where a file that belongs with the database lives when no setting names it (the data key
+ * ".key", the triage model ".triage"): beside a SQLite file; for a PostgreSQL URL, under
+ * var/ in the working directory, named after the database ("var/gridloop.key"), so every
+ * node started from the same directory finds the same files. Returns malloc'd text.
+ */
+char *conf_db_sidecar(const struct conf *c, const char *suffix);
+
 #endif /* GRIDLOOP_CORE_CONF_H */

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "store/store_dialect.h"
 #include "store/store_migrations.h"
 
 struct store {
@@ -229,8 +230,22 @@ int store_ping(struct store_conn *c, struct err *err)
 int store_optimize(struct store_conn *c, struct err *err)
 {
     /* SQLite 3.40's PRAGMA optimize only revisits tables this connection has queried, so a
-     * plain ANALYZE is used; the analysis limit keeps it to milliseconds on a million rows. */
+     * plain ANALYZE is used; the analysis limit keeps it to milliseconds on a million rows.
+     * PostgreSQL samples by itself (and autovacuum analyses too). */
+    if (store_dialect(c) == STORE_POSTGRESQL)
+        return OPS(c)->exec_script(c, "ANALYZE", err);
     return OPS(c)->exec_script(c, "PRAGMA analysis_limit=1000; ANALYZE", err);
+}
+
+enum store_dialect store_dialect(struct store_conn *c)
+{
+    return OPS(c)->dialect;
+}
+
+int store_is_postgresql(const char *path)
+{
+    return path &&
+           (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
 }
 
 int store_begin(struct store_conn *c, struct err *err)
@@ -278,6 +293,20 @@ const void *store_col_blob(struct store_stmt *s, int col, size_t *n)
     return SOPS(s)->col_blob(s, col, n);
 }
 
+/* Runs one script in the connection's dialect. */
+static int exec_dialect(struct store_conn *c, const char *sql, struct err *err)
+{
+    char *text = store_dialect_script(store_dialect(c), sql);
+    int rc = OPS(c)->exec_script(c, text, err);
+    free(text);
+    return rc;
+}
+
+/*
+ * Each migration runs in its own write transaction and reads the applied version inside it:
+ * the write lock (SQLite's, or the advisory lock of the PostgreSQL backend) makes a second
+ * node that starts at the same time wait, then find the step done and skip it.
+ */
 static int migrate(struct store *st, struct err *err)
 {
     struct store_conn *c;
@@ -294,22 +323,31 @@ static int migrate(struct store *st, struct err *err)
         return rc < 0 ? err_set(err, rc, "not a gridloop database (no schema_migrations table)")
                       : 0;
     }
-    if ((rc = OPS(c)->exec_script(c,
-                                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                                  " applied_at INTEGER NOT NULL)",
-                                  err)) < 0)
+    if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if ((rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                            STORE_NO_ARGS, &current, err)) < 0)
+    if ((rc = exec_dialect(c,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
+                           " applied_at INTEGER NOT NULL)",
+                           err)) < 0 ||
+        (rc = store_commit(c, err)) < 0) {
+        store_rollback(c);
         return rc;
+    }
     for (const struct store_migration *m = store_migrations; m->version; m++) {
-        if (m->version <= current)
-            continue;
         if ((rc = store_begin(c, err)) < 0)
             return rc;
+        if ((rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                                STORE_NO_ARGS, &current, err)) < 0) {
+            store_rollback(c);
+            return rc;
+        }
+        if (m->version <= current) {
+            store_rollback(c);
+            continue;
+        }
         struct clock clk = clock_real();
-        if ((rc = OPS(c)->exec_script(c, m->sql, err)) < 0 ||
+        if ((rc = exec_dialect(c, m->sql, err)) < 0 ||
             (rc = (int)store_run(
                  c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                  STORE_ARGS(store_i64(m->version), store_text(m->name), store_i64(clock_now(&clk))),
@@ -330,7 +368,7 @@ int store_open(struct store **out, const struct store_options *opt, struct err *
 {
     struct store *st = xcalloc(1, sizeof(*st));
     int rc;
-    st->ops = &store_sqlite_ops;
+    st->ops = store_is_postgresql(opt->path) ? &store_pg_ops : &store_sqlite_ops;
     st->path = xstrdup(opt->path);
     st->opt = *opt;
     st->opt.path = st->path;

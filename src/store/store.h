@@ -24,8 +24,12 @@ struct store;
 struct store_conn;
 struct store_stmt;
 
+/* Where SQLite and PostgreSQL differ (src/store/store_dialect.h rewrites the rest). */
+enum store_dialect { STORE_SQLITE = 0, STORE_POSTGRESQL = 1 };
+
 struct store_ops {
     const char *name;
+    enum store_dialect dialect;
     int (*conn_open)(struct store *st, struct store_conn **out, struct err *err);
     void (*conn_close)(struct store_conn *c);
     /* Statements are cached per connection by SQL text; 'out' is reset and unbound. */
@@ -51,7 +55,7 @@ struct store_ops {
 };
 
 struct store_options {
-    const char *path;    /* database file */
+    const char *path;    /* database file, or a postgresql:// URL (the PostgreSQL backend) */
     int busy_timeout_ms; /* how long a writer waits for the lock before ERR_UNAVAILABLE */
     int no_migrate;      /* open as it is: read the schema version, apply nothing (backups) */
 };
@@ -208,6 +212,13 @@ int store_backup(const char *src_path, const char *dest_path, int pages_per_step
 
 /* The backends. */
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+/* Is this the name of a PostgreSQL database (postgresql:// or postgres:// URL)? */
+int store_is_postgresql(const char *path);
+
+/* The connection's dialect, for the few statements that differ. */
+enum store_dialect store_dialect(struct store_conn *c);
 
 /* For backends: the store a connection belongs to, and time accounting. */
 struct store_conn_base {

@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/store.h"
+#include "store/store_dialect.h"
 
 #define CACHE_BUCKETS 128
 #define CACHE_MAX 512
@@ -377,6 +378,7 @@ out:
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
+    .dialect = STORE_SQLITE,
     .conn_open = sq_conn_open,
     .conn_close = sq_conn_close,
     .prepare = sq_prepare,

@@ -225,7 +225,7 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id,
     rc = store_prepare(
         c,
         "SELECT r.id, r.department_id FROM categories k JOIN routing_rules r ON r.category_id = k.id"
-        " JOIN departments d ON d.id = r.department_id AND d.active"
+        " JOIN departments d ON d.id = r.department_id AND d.active = 1"
         " LEFT JOIN regions g ON g.id = r.region_id"
         " WHERE k.code IN (?, ?, ?) AND (r.region_id IS NULL OR g.code IN (?, ?, ?, ?))"
         " ORDER BY r.priority DESC, length(k.code) DESC, length(coalesce(g.code, '')) DESC, r.id DESC"
@@ -245,7 +245,7 @@ int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id,
     /* The category's own department, else the nearest ancestor's. */
     rc = store_prepare(
         c,
-        "SELECT k.department_id FROM categories k JOIN departments d ON d.id = k.department_id AND d.active"
+        "SELECT k.department_id FROM categories k JOIN departments d ON d.id = k.department_id AND d.active = 1"
         " WHERE k.code IN (?, ?, ?) ORDER BY length(k.code) DESC LIMIT 1",
         STORE_ARGS(store_text(k[0]), store_text(k[1]), store_text(k[2])), &s, err);
     if (rc < 0)

@@ -54,7 +54,7 @@ int triage_examples_count(struct store_conn *c, int64_t *examples, int64_t *corr
     *examples = *corrected = 0;
     if ((rc = store_one_i64(c, "SELECT count(*) FROM triage_examples", STORE_NO_ARGS, examples,
                             err)) < 0 ||
-        (rc = store_one_i64(c, "SELECT count(*) FROM triage_examples WHERE corrected",
+        (rc = store_one_i64(c, "SELECT count(*) FROM triage_examples WHERE corrected <> 0",
                             STORE_NO_ARGS, corrected, err)) < 0)
         return rc;
     return 0;

@@ -11,12 +11,22 @@ normal and the ASan/UBSan build (`make api`).
 - `server_factory` (function scope) starts fresh servers with their own settings, for tests
   that need isolation (throttling, password changes, shutdown).
 
+The suite runs on SQLite by default. With GRIDLOOP_TEST_PG set to a PostgreSQL server URL
+without a database name (postgresql://postgres@127.0.0.1:PORT; scripts/test-pg.sh starts a
+throwaway server and sets it), every database is a PostgreSQL database instead: copies are
+CREATE DATABASE ... TEMPLATE, and the files that live beside a SQLite database (data key,
+triage model, attachments) live under var/ of one working directory (conf_db_sidecar).
+Tests name databases with new_db(), read them with db_open() and find the files beside them
+with sidecar(), so the same test runs on both.
+
 Whatever a server wrote to stderr is kept in its directory; a sanitizer report in it fails
 the test session, and so does a server that does not exit 0 on SIGTERM or leaves an audit
 chain that `gridloop audit verify` does not call intact.
 """
 import http.cookiejar
+import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -45,6 +55,98 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 _sanitizer_reports = []
 
 
+PG = os.environ.get("GRIDLOOP_TEST_PG", "").rstrip("/")
+# PostgreSQL mode: every gridloop process runs here, so var/<dbname>.key etc. are shared.
+PG_HOME = os.environ.get("GRIDLOOP_TEST_PG_HOME") or (
+    os.path.join(ROOT, "build", "pg-home-%d" % os.getpid()) if PG else None)
+_pg_names = itertools.count()
+_pg_created = []
+
+
+def is_pg(db):
+    return db.startswith("postgresql://") or db.startswith("postgres://")
+
+
+def _pg_admin():
+    import psycopg2
+    con = psycopg2.connect(PG + "/postgres")
+    con.autocommit = True
+    return con
+
+
+def _pg_name(db):
+    return db.rsplit("/", 1)[1]
+
+
+def new_db(tmp_path, name="db", create=True):
+    """A database name for a test: a file under tmp_path, or (PostgreSQL mode) a new empty
+    database (created unless create=False: copy_db creates it from a template)."""
+    if not PG:
+        return str(tmp_path / name)
+    db_name = "t%d_%d_%s" % (os.getpid(), next(_pg_names), re.sub(r"[^a-z0-9_]", "_", name.lower()))
+    url = f"{PG}/{db_name}"
+    if create:
+        con = _pg_admin()
+        con.cursor().execute(f'CREATE DATABASE "{db_name}"')
+        con.close()
+        _pg_created.append(db_name)
+    return url
+
+
+def drop_db(db):
+    """Drop a PostgreSQL test database (they add up over a run); nothing for SQLite files."""
+    if is_pg(db):
+        con = _pg_admin()
+        con.cursor().execute(f'DROP DATABASE IF EXISTS "{_pg_name(db)}" WITH (FORCE)')
+        con.close()
+
+
+def sidecar(db, suffix):
+    """The file the server keeps beside its database (".key", ".triage", ".files")."""
+    if is_pg(db):
+        return os.path.join(PG_HOME, "var", _pg_name(db) + suffix)
+    return db + suffix
+
+
+class _PgDb:
+    """sqlite3-like use of a PostgreSQL database: execute() with '?' placeholders."""
+
+    def __init__(self, url):
+        import psycopg2
+        self.con = psycopg2.connect(url)
+        self.con.autocommit = True
+
+    def execute(self, sql, args=None):
+        cur = self.con.cursor()
+        if args:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        cur.execute(sql, tuple(args) if args else None)
+        return cur
+
+    def close(self):
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def db_open(db, readonly=False):
+    """A connection to a test database (sqlite3 or psycopg2), '?' placeholders either way."""
+    if is_pg(db):
+        return _PgDb(db)
+    import sqlite3
+    if readonly:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        con.execute("PRAGMA busy_timeout = 10000")
+        return con
+    con = sqlite3.connect(db, timeout=10)
+    con.isolation_level = None  # autocommit, as the PostgreSQL wrapper
+    return con
+
+
 def child_env(extra=None):
     """Environment for a gridloop process: no stray GRIDLOOP_* settings from the caller."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLOOP_")}
@@ -58,7 +160,7 @@ def child_env(extra=None):
 def run_cli(*args, env=None, timeout=60):
     """Run a gridloop command; returns CompletedProcess with text stdout/stderr."""
     p = subprocess.run([BIN, *args], capture_output=True, text=True, env=child_env(env),
-                       timeout=timeout)
+                       timeout=timeout, cwd=PG_HOME)
     note_sanitizer(p.stderr, "gridloop " + " ".join(args))
     return p
 
@@ -75,7 +177,17 @@ def free_port():
 
 
 def copy_db(src, dst):
-    for suffix in ("", "-wal", "-shm", ".triage"):
+    """Copy a database and the files beside it (no server may be using 'src')."""
+    if is_pg(src):
+        con = _pg_admin()
+        con.cursor().execute(f'CREATE DATABASE "{_pg_name(dst)}" TEMPLATE "{_pg_name(src)}"')
+        con.close()
+        _pg_created.append(_pg_name(dst))
+        for suffix in (".key", ".triage"):
+            if os.path.exists(sidecar(src, suffix)):
+                shutil.copyfile(sidecar(src, suffix), sidecar(dst, suffix))
+        return
+    for suffix in ("", "-wal", "-shm", ".triage", ".key"):
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
 
@@ -86,7 +198,12 @@ class Server:
     def __init__(self, workdir, template_db, args=(), env=None, db=None):
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
-        self.db = db or os.path.join(workdir, "db")
+        if db:
+            self.db = db
+        elif not PG:
+            self.db = os.path.join(workdir, "db")
+        else:
+            self.db = new_db(None, os.path.basename(workdir), create=not template_db)
         if template_db:
             copy_db(template_db, self.db)
         self.args = list(args)
@@ -107,7 +224,8 @@ class Server:
             cmd = [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
                    "--web", WEB, *self.args]
             with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
-                self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=child_env(self.env))
+                self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=child_env(self.env),
+                                             cwd=PG_HOME)
             if self._wait_healthy(timeout):
                 return self
             # Lost the port to someone else between probing and binding: try another.
@@ -249,7 +367,7 @@ def assert_error(r, status, code=None, field=None):
 def template_db(tmp_path_factory):
     """A demo database made once; every server runs on its own copy of it."""
     d = tmp_path_factory.mktemp("template")
-    db = str(d / "db")
+    db = new_db(d, "template")
     p = run_cli("init", "--db", db, "--demo", "--demo-password", PASSWORD)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "demo users" in p.stdout
@@ -285,6 +403,8 @@ def server_factory(tmp_path, template_db):
     for srv in started:
         if srv.proc is not None:
             srv.check_clean_exit()
+    for srv in started:
+        drop_db(srv.db)
 
 
 @pytest.fixture(scope="session")
@@ -319,6 +439,13 @@ def unique(prefix="t"):
 
 
 unique.n = 0
+
+
+def pytest_sessionstart(session):
+    if PG:
+        # Every gridloop process, including those tests start themselves, runs here.
+        os.makedirs(os.path.join(PG_HOME, "var"), exist_ok=True)
+        os.chdir(PG_HOME)
 
 
 def pytest_sessionfinish(session, exitstatus):

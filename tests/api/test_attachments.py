@@ -15,7 +15,7 @@ import zlib
 import pytest
 import requests
 
-from conftest import assert_error, unique
+from conftest import assert_error, sidecar, unique
 
 
 def png(width, height, noise=False):
@@ -251,7 +251,7 @@ def test_same_content_is_stored_once(gl, photo):
     assert b.status_code == 201 and b.json()["id"] == a.json()["id"]
     # On disk: <db>.files/ab/cd/<sha256> and its thumbnail, once.
     sha = a.json()["sha256"]
-    path = os.path.join(gl.server.db + ".files", sha[:2], sha[2:4], sha)
+    path = os.path.join(sidecar(gl.server.db, ".files"), sha[:2], sha[2:4], sha)
     with open(path, "rb") as f:
         assert f.read() == content
     assert os.path.getsize(path + ".thumb.jpg") > 0

@@ -11,12 +11,11 @@ Facts the API does not expose (stored evaluations, counts of rows) are read from
 server's database with sqlite3, read-only.
 """
 import datetime as dt
-import sqlite3
 import threading
 
 import pytest
 
-from conftest import GENEROUS, Api, Server, assert_error, run_cli
+from conftest import GENEROUS, Api, Server, assert_error, db_open, run_cli
 
 CLOCK_ARGS = ["--test-clock", "--session-ttl", "31536000", "--sweep-interval", "86400"]
 BJ = dt.timezone(dt.timedelta(hours=8))
@@ -74,9 +73,7 @@ def _start_at_t0(request):
 
 
 def db(api):
-    con = sqlite3.connect(f"file:{api.server.db}?mode=ro", uri=True, timeout=10)
-    con.execute("PRAGMA busy_timeout = 10000")
-    return con
+    return db_open(api.server.db, readonly=True)
 
 
 def scalar(api, sql, *args):

@@ -5,13 +5,12 @@ with its number, its timeline (the create event) and its audit entry, that no ca
 half-written, and that the audit chain is intact.
 """
 import signal
-import sqlite3
 import threading
 import time
 
 import requests
 
-from conftest import Api, run_cli
+from conftest import Api, db_open, run_cli
 
 THREADS = 6
 KILL_AFTER = 120  # acknowledged creations before the kill
@@ -69,7 +68,7 @@ def test_sigkill_during_case_stream_loses_no_acknowledged_case(server_factory):
     srv.start()
     api = Api(srv)
 
-    con = sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True, timeout=10)
+    con = db_open(srv.db, readonly=True)
     try:
         rows = {i: (num, title) for i, num, title in con.execute("SELECT id, number, title FROM cases")}
         created = {i for (i,) in con.execute("SELECT case_id FROM case_events WHERE action = 'create'"

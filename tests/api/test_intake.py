@@ -5,13 +5,12 @@ stays in commit order, and shutdown answers what is queued.
 """
 import concurrent.futures
 import signal
-import sqlite3
 import threading
 import time
 
 import requests
 
-from conftest import assert_error, unique
+from conftest import assert_error, db_open, unique
 
 DESCRIPTION = "小区东门外人行道上长期有人乱停电动自行车和共享单车，老人和推婴儿车的居民只能绕到机动车道上行走。" * 4
 
@@ -128,7 +127,7 @@ def test_acknowledged_cases_survive_a_kill(server_factory):
         t.join()
     srv.proc = None
     assert len(acked) > 50, "the load did not get going"
-    db = sqlite3.connect(srv.db)
+    db = db_open(srv.db)
     have = {row[0] for row in db.execute("SELECT id FROM cases")}
     db.close()
     missing = set(acked) - have
@@ -166,7 +165,7 @@ def test_shutdown_answers_queued_writes(server_factory):
     # Every request that reached the server before the stop was answered 201 (the rest were
     # refused at connect time); none was cut off or answered 5xx.
     assert all(r == 201 or "ConnectionError" in str(r) or "Connection refused" in str(r) for r in results), results
-    db = sqlite3.connect(srv.db)
+    db = db_open(srv.db)
     n = db.execute("SELECT count(*) FROM cases WHERE title LIKE 'drain-%'").fetchone()[0]
     db.close()
     assert n >= results.count(201)

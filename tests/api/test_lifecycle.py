@@ -5,14 +5,13 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import BIN, PASSWORD, Api, Server, child_env, copy_db, free_port, run_cli
+from conftest import BIN, PASSWORD, Api, Server, child_env, copy_db, db_open, free_port, new_db, run_cli
 
 
 def wait_for(pred, timeout=15, what="condition"):
@@ -170,7 +169,7 @@ def test_user_add_list_and_login(server_factory):
     (["--role", "operator", "--region", "999999"], "999999"),
 ])
 def test_user_add_refusals(tmp_path, template_db, args, needle):
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path, create=False)
     copy_db(template_db, db)
     base = ["user", "add", "--db", db, "--name", "bad_user", "--password", "good-pass-1"]
     p = run_cli(*base, *args)
@@ -180,7 +179,7 @@ def test_user_add_refusals(tmp_path, template_db, args, needle):
 
 
 def test_bad_role_message_lists_roles(tmp_path, template_db):
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path, create=False)
     copy_db(template_db, db)
     p = run_cli("user", "add", "--db", db, "--name", "x_user", "--password", "good-pass-1", "--role", "king")
     assert p.returncode == 2
@@ -189,7 +188,7 @@ def test_bad_role_message_lists_roles(tmp_path, template_db):
 
 
 def test_audit_verify_detects_tampering(tmp_path, template_db):
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path, "db", create=False)
     copy_db(template_db, db)
     for i in range(3):
         assert run_cli("user", "add", "--db", db, "--name", f"aud{i}", "--password", "audit-pass-1",
@@ -199,9 +198,9 @@ def test_audit_verify_detects_tampering(tmp_path, template_db):
     assert p.returncode == 0 and "intact: 5 entries" in p.stdout
 
     # Change the content of entry 2 (in a copy).
-    bad = str(tmp_path / "tampered")
+    bad = new_db(tmp_path, "tampered", create=False)
     copy_db(db, bad)
-    with sqlite3.connect(bad) as c:
+    with db_open(bad) as c:
         assert c.execute("UPDATE audit_log SET target = 'user/999' WHERE seq = 2").rowcount == 1
     p = run_cli("audit", "verify", "--db", bad)
     assert p.returncode != 0
@@ -209,17 +208,17 @@ def test_audit_verify_detects_tampering(tmp_path, template_db):
     assert "entry 2" in p.stderr
 
     # Recomputing nothing but deleting an entry in the middle is caught too.
-    bad2 = str(tmp_path / "tampered2")
+    bad2 = new_db(tmp_path, "tampered2", create=False)
     copy_db(db, bad2)
-    with sqlite3.connect(bad2) as c:
+    with db_open(bad2) as c:
         c.execute("DELETE FROM audit_log WHERE seq = 3")
     p = run_cli("audit", "verify", "--db", bad2)
     assert p.returncode != 0 and "BROKEN at entry 3" in p.stdout
 
     # Rewriting a hash to match the altered content breaks the link to the next entry.
-    bad3 = str(tmp_path / "tampered3")
+    bad3 = new_db(tmp_path, "tampered3", create=False)
     copy_db(db, bad3)
-    with sqlite3.connect(bad3) as c:
+    with db_open(bad3) as c:
         # (a hash that already starts with ff gets 00: the change must be a change)
         c.execute("UPDATE audit_log SET hash = CASE WHEN substr(hash, 1, 2) = 'ff' THEN '00' ELSE 'ff' END"
                   " || substr(hash, 3) WHERE seq = 1")
@@ -267,7 +266,7 @@ def stop(proc):
 
 
 def test_config_precedence_listen(tmp_path, template_db):
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path, create=False)
     copy_db(template_db, db)
     p_file, p_env, p_flag = free_port(), free_port(), free_port()
     while len({p_file, p_env, p_flag}) < 3:
@@ -332,11 +331,11 @@ def test_config_errors(tmp_path):
 def test_init_demo_cases_take_cases_through_the_loop(tmp_path):
     """`init --demo --demo-cases N`: N cases of the last two weeks in several states, each
     made through the case module (a consistent timeline), phones encrypted and masked."""
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path)
     p = run_cli("init", "--db", db, "--demo", "--demo-password", "demo-pass-1", "--demo-cases", "60")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "demo cases: 60" in p.stdout
-    con = sqlite3.connect(db)
+    con = db_open(db)
     try:
         states = dict(con.execute("SELECT state, count(*) FROM cases GROUP BY 1").fetchall())
         assert sum(states.values()) == 60

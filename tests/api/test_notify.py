@@ -8,7 +8,6 @@ import http.server
 import json
 import queue
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -16,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, child_env, copy_db, free_port
+from conftest import BIN, child_env, copy_db, db_open, free_port, new_db
 
 STREAM = "/api/v1/events/stream"
 
@@ -172,7 +171,7 @@ def wait_until(pred, timeout=15, what="condition"):
 
 
 def outbox_rows(api, case_id):
-    db = sqlite3.connect(f"file:{api.server.db}?mode=ro", uri=True, timeout=10)
+    db = db_open(api.server.db, readonly=True)
     try:
         return db.execute("SELECT kind, status, attempts, sent_at, last_error FROM notifications"
                           " WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
@@ -251,7 +250,7 @@ def test_webhook_gives_up_after_max_attempts(server_factory, webhook):
 
 
 def test_bad_channel_setting_refuses_to_start(tmp_path, template_db):
-    db = str(tmp_path / "db")
+    db = new_db(tmp_path, create=False)
     copy_db(template_db, db)
     p = subprocess.run([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{free_port()}",
                         "--notify-channel", "webhook"],

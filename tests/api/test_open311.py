@@ -14,7 +14,7 @@ import pytest
 import requests
 from lxml import etree
 
-from conftest import assert_error, copy_db, run_cli, unique
+from conftest import assert_error, copy_db, new_db, run_cli, unique
 
 KEY = "demo-open311-key-lanxi"
 XML = "text/xml"
@@ -602,10 +602,8 @@ def test_admin_defines_service_attributes(gl):
 
 
 def test_cli_issues_lists_and_revokes_keys(tmp_path, template_db):
-    db = str(tmp_path / "db")
-    copy_db(template_db, db)
-    if os.path.exists(template_db + ".key"):
-        shutil.copyfile(template_db + ".key", db + ".key")
+    db = new_db(tmp_path, create=False)
+    copy_db(template_db, db)  # with its data key
     p = run_cli("open311", "key", "add", "--db", db, "--name", "city-app", "--rate-limit", "30")
     assert p.returncode == 0, p.stderr
     key = p.stdout.strip().splitlines()[-1]

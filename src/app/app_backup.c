@@ -223,14 +223,10 @@ out:
 
 /* ---------------------------------------------------------------- files */
 
+/* Where every command finds the data key (cli_load_data_key). */
 static char *key_path(const struct conf *cf)
 {
-    if (cf->data_key_file[0])
-        return xstrdup(cf->data_key_file);
-    size_t n = strlen(cf->db) + sizeof(".key");
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s.key", cf->db);
-    return p;
+    return cf->data_key_file[0] ? xstrdup(cf->data_key_file) : conf_db_sidecar(cf, ".key");
 }
 
 /* The source path of each role's file for the settings (malloc'd). */

@@ -136,6 +136,14 @@ static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
     }
     PGresult *r = PQexec(c->pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     PQclear(r);
+    /* No 201 before the commit is durable: a server (or role) configured with
+     * synchronous_commit = off would acknowledge commits it can still lose. 'local', 'on',
+     * 'remote_write' and 'remote_apply' all wait for the local flush at least. */
+    r = PQexec(c->pg, "SELECT current_setting('synchronous_commit')");
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+        strcmp(PQgetvalue(r, 0, 0), "off") == 0)
+        PQclear(PQexec(c->pg, "SET synchronous_commit = on"));
+    PQclear(r);
     c->generation++;
     return 0;
 }

@@ -38,6 +38,11 @@ static const struct cli_command commands[] = {
      "  open311 key add --db FILE --name NAME [--rate-limit N]   issue an Open311 API key (shown once)\n"
      "  open311 key list --db FILE                        list Open311 clients\n"
      "  open311 key revoke --db FILE --name NAME          revoke a client's key\n"},
+    {"store", cli_store, NULL,
+     "  store copy --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB [--force]\n"
+     "                                                  copy a SQLite database, even while it is served, into an\n"
+     "                                                  empty PostgreSQL database with its data key, triage model\n"
+     "                                                  and attachments (var/DB.*); --force replaces a non-empty one\n"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -361,6 +361,22 @@ static int migrate(struct store *st, struct err *err)
         current = m->version;
     }
     st->schema_version = (int)current;
+    /* pg_trgm takes word characters from the database's LC_CTYPE: under C or POSIX it drops
+     * every CJK character, and Chinese search silently becomes a scan. */
+    char *ctype = NULL;
+    struct arena a;
+    arena_init(&a, 256);
+    if (store_dialect(c) == STORE_POSTGRESQL &&
+        store_one_text(c, "SELECT current_setting('lc_ctype')", STORE_NO_ARGS, &a, &ctype, err) ==
+            1 &&
+        ctype && (strcmp(ctype, "C") == 0 || strcmp(ctype, "POSIX") == 0))
+        log_msg(LOG_WARN,
+                "store: this database's LC_CTYPE is %s, so Chinese text search cannot use its "
+                "trigram indexes; create the database with LC_CTYPE 'C.UTF-8' "
+                "(docs/deployment.md)",
+                ctype);
+    arena_release(&a);
+    err_clear(err);
     return 0;
 }
 

@@ -314,6 +314,15 @@ static int migrate(struct store *st, struct err *err)
     int rc;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
+    /* A copy being read as it is (backup, restore check) gets nothing applied, not even the
+     * bookkeeping table: the version it reports is the one the copy was made at. */
+    if (st->opt.no_migrate) {
+        rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                           STORE_NO_ARGS, &current, err);
+        st->schema_version = (int)current;
+        return rc < 0 ? err_set(err, rc, "not a gridloop database (no schema_migrations table)")
+                      : 0;
+    }
     if ((rc = store_begin(c, err)) < 0)
         return rc;
     if ((rc = exec_dialect(c,

@@ -5,6 +5,9 @@ straight into SQLite (not through the API), for the list and assessment benchmar
 
     python3 bench/load_cases.py DB [N=1000000] [--seed 1] [--analyze]
 
+DB is a SQLite file or a postgresql:// URL (then psycopg2, Debian's python3-psycopg2; the
+pg_trgm indexes are maintained by PostgreSQL itself and the id sequence is moved past the rows).
+
 The rows follow a plausible year of a district: created over 365 days; 70% closed, the rest
 spread over the open states; lead departments, categories and grid regions drawn from the demo
 organisation; 1 in 10 dispatched cases with an assisting department; 5% of open cases overdue,
@@ -28,6 +31,44 @@ URGENCY = [("normal", 90), ("urgent", 8), ("emergency", 2)]
 DAY = 86400
 
 
+class PgCon:
+    """The few sqlite3 calls this loader makes, on psycopg2 ('?' placeholders)."""
+
+    def __init__(self, url):
+        import psycopg2
+        import psycopg2.extras
+        self.extras = psycopg2.extras
+        self.con = psycopg2.connect(url)
+
+    @staticmethod
+    def _sql(sql):
+        return sql.replace("?", "%s")
+
+    def execute(self, sql, args=None):
+        cur = self.con.cursor()
+        cur.execute(self._sql(sql), args)
+        return cur
+
+    def executemany(self, sql, rows):
+        head, _, _ = self._sql(sql).partition(" VALUES ")
+        self.extras.execute_values(self.con.cursor(), head + " VALUES %s", rows, page_size=5000)
+
+    def commit(self):
+        self.con.commit()
+
+    def close(self):
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.con.commit()
+        else:
+            self.con.rollback()
+
+
 def weighted(table):
     names, weights = zip(*table)
     return names, weights
@@ -39,9 +80,13 @@ def main():
     db, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 and not sys.argv[2].startswith("-") else 1000000
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 1
     rnd = random.Random(seed)
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
+    pg = db.startswith("postgres")
+    if pg:
+        con = PgCon(db)
+    else:
+        con = sqlite3.connect(db)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=OFF")
     regions = con.execute("SELECT id, code FROM regions WHERE level = 'grid'").fetchall()
     depts = [r[0] for r in con.execute("SELECT id FROM departments WHERE active = 1")]
     cats = [r[0] for r in con.execute("SELECT id FROM categories WHERE active = 1 AND level >= 2")] or \
@@ -97,7 +142,7 @@ def main():
         print(f"{done} cases, {time.monotonic() - began:.0f} s", file=sys.stderr)
     # Since 0005 new cases enter the full-text index in bulk above a watermark (no per-row
     # trigger): index what was loaded the same way.
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'case_fts_watermark'").fetchone():
+    if not pg and con.execute("SELECT 1 FROM sqlite_master WHERE name = 'case_fts_watermark'").fetchone():
         with con:
             con.execute("INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
                         " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1)")
@@ -105,7 +150,9 @@ def main():
         print(f"full-text index, {time.monotonic() - began:.0f} s", file=sys.stderr)
     for day, last in seq.items():
         con.execute("INSERT INTO case_numbers(day, last) VALUES (?, ?)"
-                    " ON CONFLICT(day) DO UPDATE SET last = max(last, excluded.last)", (day, last))
+                    " ON CONFLICT(day) DO UPDATE SET last = max(case_numbers.last, excluded.last)", (day, last))
+    if pg:
+        con.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
     con.commit()
     if "--analyze" in sys.argv:
         con.execute("ANALYZE")

@@ -24,6 +24,12 @@ static const struct cli_command commands[] = {
      "  user list --db FILE                               list users\n"},
     {"audit", cli_audit, NULL,
      "  audit verify --db FILE                            check the audit hash chain\n"},
+    {"backup", cli_backup, NULL,
+     "  backup --db FILE --out DIR                       online copy of the database (while serving), its\n"
+     "                                                  triage model and data key, with a manifest of checksums\n"},
+    {"restore", cli_restore, NULL,
+     "  restore --from DIR --db FILE [--force]           check a backup and put it in place (a database that is\n"
+     "                                                  there is replaced only with --force); docs/backup.md\n"},
     {"triage", NULL, cli_triage,
      "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
      "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
@@ -32,6 +38,11 @@ static const struct cli_command commands[] = {
      "  open311 key add --db FILE --name NAME [--rate-limit N]   issue an Open311 API key (shown once)\n"
      "  open311 key list --db FILE                        list Open311 clients\n"
      "  open311 key revoke --db FILE --name NAME          revoke a client's key\n"},
+    {"store", cli_store, NULL,
+     "  store copy --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB [--force]\n"
+     "                                                  copy a SQLite database, even while it is served, into an\n"
+     "                                                  empty PostgreSQL database with its data key, triage model\n"
+     "                                                  and attachments (var/DB.*); --force replaces a non-empty one\n"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -325,6 +325,9 @@ int case_get_by_number(struct store_conn *c, const char *number, struct arena *a
                        struct case_rec *out, struct err *err);
 /* The newest case's id (0 when there is none): how big the table is, cheaply. */
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
+/* How many cases and timeline events there are (exact counts: a backup's manifest records
+ * them, so a restore can show it got them all). */
+int case_count_rows(struct store_conn *c, int64_t *cases, int64_t *events, struct err *err);
 
 /* Each case created at or after 'since' that is still open, to fn(ctx, case); the strings
  * are valid during the call only. For indexes kept in memory (triage's duplicate index). */

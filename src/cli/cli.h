@@ -46,6 +46,10 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_user(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_open311(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_restore(int argc, char **argv, const struct conf *cf, struct err *err);
+/* store copy: a SQLite database (possibly being served) into PostgreSQL (cli_store.c). */
+int cli_store(int argc, char **argv, const struct conf *cf, struct err *err);
 /* triage train|eval|classify|hot work on files and need no settings; `triage train
  * --from-db` loads them (cli_setup). */
 int cli_triage(int argc, char **argv);
@@ -64,8 +68,8 @@ int cli_fail(const struct err *err);
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct cli_opts {
     const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
-        *rate_limit, *demo_cases;
-    int demo;
+        *rate_limit, *demo_cases, *out, *from;
+    int demo, force;
 };
 
 /* Read the options from argv[first] on; anything else is ERR_BAD_REQUEST. */
@@ -81,8 +85,36 @@ int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *
 /* Attachment files: attach_dir, or beside the database (its path + ".files"). */
 int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err);
 
+/* ERR_BAD_REQUEST when 'db' is a PostgreSQL URL: 'what' (backup, restore) is for SQLite. */
+int cli_refuse_postgres(const char *db, const char *what, struct err *err);
+
 /* An audit entry by "gridloop cli", in the caller's transaction. */
 int cli_audit_append(struct store_conn *c, const char *action, const char *target,
                      const char *after, struct err *err);
+
+/* ---------------------------------------------------------------- store copy's files (cli_store_files.c) */
+
+/* One file beside a database and what the copy does with it. */
+enum cli_store_action { CLI_STORE_SKIP, CLI_STORE_COPY, CLI_STORE_REPLACE };
+struct cli_store_file {
+    char *from, *to;
+    enum cli_store_action action;
+};
+struct cli_store_files {
+    struct cli_store_file key, triage;
+    char *dir_from, *dir_to; /* attachments */
+};
+
+/* Where the data key, triage model and attachments of 'from' (a SQLite file) and 'to' (a
+ * PostgreSQL URL) live, and what to copy: ERR_CONFLICT if a target file differs from the
+ * source's and 'force' is not set. Checked before any row is copied. */
+int cli_store_files_plan(const struct conf *cf, const char *from, const char *to, int force,
+                         struct cli_store_files *f, struct err *err);
+/* Copy them (after the rows); a replaced file is kept as PATH.replaced-<time>. */
+int cli_store_files_copy(struct cli_store_files *f, struct err *err);
+void cli_store_files_release(struct cli_store_files *f);
+
+/* A database URL for printing: the password, if any, as "***" (caller frees). */
+char *cli_store_redact(const char *url);
 
 #endif /* GRIDLOOP_CLI_CLI_H */

@@ -57,6 +57,7 @@ struct store_ops {
 struct store_options {
     const char *path;    /* database file, or a postgresql:// URL (the PostgreSQL backend) */
     int busy_timeout_ms; /* how long a writer waits for the lock before ERR_UNAVAILABLE */
+    int no_migrate;      /* open as it is: read the schema version, apply nothing (backups) */
 };
 
 /* Open (creating if absent) and migrate to the newest schema. */
@@ -191,6 +192,23 @@ int64_t store_col_int(struct store_stmt *s, int col);
 double store_col_real(struct store_stmt *s, int col);
 const char *store_col_text(struct store_stmt *s, int col);
 const void *store_col_blob(struct store_stmt *s, int col, size_t *n);
+
+/*
+ * Online backup of the SQLite database file 'src_path' into 'dest_path' (a new file), while
+ * other processes keep writing to the source. SQLite's backup API copies 'pages_per_step'
+ * pages per step inside one read transaction on the source, so the copy is the database as
+ * it was when the backup began (every commit before it, none after) and, the source being
+ * in WAL mode, writers are never blocked by it; a step never restarts because of them. The
+ * copy is fsynced. Nothing is migrated: open the copy with no_migrate to read it.
+ */
+struct store_backup_report {
+    int64_t pages; /* pages copied */
+    int steps;     /* backup steps taken */
+    int restarts;  /* times the copy started over (0: the snapshot held) */
+    uint64_t ns;   /* wall time */
+};
+int store_backup(const char *src_path, const char *dest_path, int pages_per_step,
+                 struct store_backup_report *rep, struct err *err);
 
 /* The backends. */
 extern const struct store_ops store_sqlite_ops;

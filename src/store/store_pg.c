@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -91,14 +92,25 @@ static unsigned hash_sql(const char *s)
     return h;
 }
 
-/* libpq's messages end with a newline; err messages do not. */
+/* libpq's messages span lines ("...\n\tThis probably means..."); an err message is one. */
 static int pg_err(struct pg_conn *c, int code, const char *what, const char *msg, struct err *err)
 {
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        n--;
+    char one[ERR_MSG_MAX];
+    size_t o = 0;
+    int space = 0;
     (void)c;
-    return err_set(err, code, "%s: %.*s", what, (int)n, msg);
+    for (const char *p = msg; *p && o < sizeof(one) - 1; p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r' || *p == ' ') {
+            space = o > 0;
+            continue;
+        }
+        if (space && o < sizeof(one) - 2)
+            one[o++] = ' ';
+        space = 0;
+        one[o++] = *p;
+    }
+    one[o] = 0;
+    return err_set(err, code, "%s: %s", what, one);
 }
 
 static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
@@ -123,6 +135,14 @@ static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
         return rc;
     }
     PGresult *r = PQexec(c->pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    PQclear(r);
+    /* No 201 before the commit is durable: a server (or role) configured with
+     * synchronous_commit = off would acknowledge commits it can still lose. 'local', 'on',
+     * 'remote_write' and 'remote_apply' all wait for the local flush at least. */
+    r = PQexec(c->pg, "SELECT current_setting('synchronous_commit')");
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+        strcmp(PQgetvalue(r, 0, 0), "off") == 0)
+        PQclear(PQexec(c->pg, "SET synchronous_commit = on"));
     PQclear(r);
     c->generation++;
     return 0;
@@ -477,11 +497,33 @@ static int execute(struct pg_stmt *s, struct err *err)
     return rc;
 }
 
+/* Can this statement be sent again after the connection was found dead? Only when nothing
+ * it did can have taken effect: BEGIN, or a SELECT outside a transaction. */
+static int retryable(const struct pg_stmt *s, int was_idle)
+{
+    if (s->kind == PK_BEGIN)
+        return 1;
+    return s->kind == PK_PLAIN && was_idle && strncasecmp(s->sql, "SELECT", 6) == 0;
+}
+
 static int pg_step(struct store_stmt *base, struct err *err)
 {
     struct pg_stmt *s = PS(base);
     if (!s->executed) {
+        struct pg_conn *c = s->conn;
+        int was_idle = !c->pg || PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         int rc = execute(s, err);
+        /* A connection that died while idle (the server restarted, a failover moved the
+         * leader) is noticed only by the next statement: reconnect once for the harmless. */
+        if (rc == ERR_UNAVAILABLE && retryable(s, was_idle) &&
+            (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
+            struct err again = ERR_INIT;
+            rc = execute(s, &again);
+            if (rc < 0)
+                *err = again;
+            else
+                err_clear(err);
+        }
         if (rc < 0)
             return rc;
         s->row = -1;

@@ -18,6 +18,9 @@ export class ApiError extends Error {
     if (this.status === 0) return t('err.network');
     if (this.status === 401) return t('err.unauthorized');
     if (this.status === 429) return t('err.too_many_requests');
+    // 5xx messages describe the server's inside (a lost database connection): not for users.
+    if (this.status === 503) return t('err.unavailable');
+    if (this.status >= 500) return t('err.server');
     if (this.status === 403) return t('err.forbidden') + t('p.paren', { x: this.message });
     return this.message || t('err.generic', { msg: this.code });
   }

@@ -1,0 +1,219 @@
+"""
+`gridloop store copy --from sqlite:FILE --to postgresql://...`: a county on SQLite, still being
+served and taking cases, moves to PostgreSQL. Every case acknowledged before the copy began is
+in the copy; a server on the copy logs the same users in, shows the same cases (phone numbers
+decrypt: the data key moved), numbers new cases after the copied ones and keeps an intact audit
+chain. A non-empty target is refused unless --force; bad paths and unreachable servers fail
+with a clear message and a non-zero exit.
+
+PostgreSQL only: the source is always a SQLite file made here, the target a PostgreSQL database.
+"""
+import os
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import (DEMO_USERS, GENEROUS, PASSWORD, PG, Api, Server, db_open, drop_db, free_port,
+                      new_db, run_cli, sidecar)
+from test_attachments import png
+
+pytestmark = pytest.mark.skipif(
+    not PG, reason="store copy moves SQLite to PostgreSQL: needs GRIDLOOP_TEST_PG (scripts/with-pg.sh)")
+
+PHONE = "13812340000"
+
+
+def sqlite_county(tmp_path, name="county.db"):
+    """A demo county on SQLite (its key and triage model beside it)."""
+    path = str(tmp_path / name)
+    p = run_cli("init", "--db", path, "--demo", "--demo-password", PASSWORD)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return path
+
+
+def copy(src, dst, *extra, timeout=300):
+    return run_cli("store", "copy", "--from", "sqlite:" + src, "--to", dst, *extra, timeout=timeout)
+
+
+def create(api, who, title, phone=None):
+    body = {"title": title, "description": "小区门口路灯不亮，晚上很黑", "channel": "hotline"}
+    if phone:
+        body["citizen"] = {"name": "王五", "phone": phone}
+    r = api.post(who, "/api/v1/cases", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def act(api, who, case, action, **fields):
+    body = {"action": action, "version": case["version"], **fields}
+    r = api.post(who, f"/api/v1/cases/{case['id']}/actions", json=body)
+    assert r.status_code == 200, f"{action}: {r.text}"
+    return r.json()
+
+
+def test_copy_of_a_served_county(tmp_path):
+    src = sqlite_county(tmp_path)
+    srv = Server(str(tmp_path / "src"), None, GENEROUS, db=src).start()
+    api = Api(srv)
+    # A case merged into a later one: its master_id points forward, which a copy in id order
+    # cannot insert as it goes.
+    dup = create(api, "operator", "重复来电", phone=PHONE)
+    master = create(api, "operator", "主工单", phone=PHONE)
+    cgj = {d["code"]: d["id"] for d in api.items("admin", "/api/v1/departments")}["CGJ"]
+    master = act(api, "dispatcher", master, "dispatch", department=cgj, category=10)
+    dup = act(api, "dispatcher", dup, "merge", master=master["id"], note="同一地点")
+    assert dup["master_id"] == master["id"] > dup["id"]
+    photo_case = create(api, "operator", "附照片", phone=PHONE)
+    photo = png(40, 30)
+    up = api.post("operator", f"/api/v1/cases/{photo_case['id']}/attachments", data=photo,
+                  headers={"Content-Type": "image/png"})
+    assert up.status_code == 201, up.text
+    attachment = up.json()
+
+    # Intake goes on during the copy.
+    acked, stop, errors = [], threading.Event(), []
+    token = api.login("operator").token
+
+    def intake():
+        s = requests.Session()
+        s.headers["Authorization"] = "Bearer " + token
+        n = 0
+        while not stop.is_set():
+            n += 1
+            r = s.post(api.url("/api/v1/cases"), timeout=30, json={
+                "title": f"迁移期间来电 {n}", "description": "井盖松动", "channel": "hotline",
+                "citizen": {"name": "赵六", "phone": "1390000%04d" % (n % 10000)}})
+            if r.status_code != 201:
+                errors.append(r.text)
+                return
+            acked.append(r.json()["id"])
+
+    t = threading.Thread(target=intake)
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(acked) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        before = set(acked)  # acknowledged before the copy starts
+        dst = new_db(tmp_path, "moved")
+        p = copy(src, dst)
+        during = len(acked) - len(before)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors, errors[:3]
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "audit chain on the target intact" in p.stdout, p.stdout
+    assert "copied " in p.stdout and " rows in " in p.stdout, p.stdout
+    assert len(before) >= 30
+
+    # What the copy must reproduce, read from the source server (nothing changes them now).
+    sample = sorted(before)[:20] + [dup["id"], master["id"], photo_case["id"]]
+    want = {i: api.get("admin", f"/api/v1/cases/{i}").json() for i in sample}
+    want_contact = api.get("operator", f"/api/v1/cases/{master['id']}/contact").json()
+    srv.check_clean_exit()
+
+    with db_open(dst) as db:
+        ids = {r[0] for r in db.execute("SELECT id FROM cases").fetchall()}
+    assert before <= ids, sorted(before - ids)[:10]
+    print(f"{len(before)} cases acknowledged before the copy, {during} more during it")
+    with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
+        assert a.read() == b.read()
+    assert os.path.exists(sidecar(dst, ".triage"))
+
+    moved = Server(str(tmp_path / "dst"), None, GENEROUS, db=dst).start()
+    try:
+        api2 = Api(moved)
+        for name in DEMO_USERS:
+            assert api2.login(name).user["name"] == name
+        for i, case in want.items():
+            got = api2.get("admin", f"/api/v1/cases/{i}")
+            assert got.status_code == 200, got.text
+            assert got.json() == case, i
+        assert api2.get("admin", f"/api/v1/cases/{dup['id']}").json()["master_id"] == master["id"]
+        # The key moved: the phone number decrypts on the copy.
+        contact = api2.get("operator", f"/api/v1/cases/{master['id']}/contact")
+        assert contact.status_code == 200, contact.text
+        assert contact.json() == want_contact and want_contact["phone"] == PHONE
+        # The attachment's file moved too.
+        got = api2.get("operator", attachment["url"])
+        assert got.status_code == 200 and got.content == photo
+        # The sequences were reset: a new case gets a new id, after every copied one.
+        new = create(api2, "operator", "迁移后的新工单", phone=PHONE)
+        assert new["id"] > max(ids)
+        assert api2.get("admin", f"/api/v1/cases/{new['id']}").json()["title"] == "迁移后的新工单"
+    finally:
+        moved.check_clean_exit()
+    v = run_cli("audit", "verify", "--db", dst)
+    assert v.returncode == 0 and "intact" in v.stdout, v.stdout + v.stderr
+    drop_db(dst)
+
+
+def test_non_empty_target_refused_unless_forced(tmp_path):
+    src = sqlite_county(tmp_path)
+    dst = new_db(tmp_path, "full")
+    assert copy(src, dst).returncode == 0
+    again = copy(src, dst)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "already holds data" in again.stderr and "--force" in again.stderr, again.stderr
+    assert "audit_log (" in again.stderr and "regions (" in again.stderr, again.stderr
+    forced = copy(src, dst, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "emptying the target" in forced.stdout
+    with db_open(dst) as db, db_open(src, readonly=True) as s:
+        for table in ("cases", "users", "audit_log", "regions"):
+            n = s.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n, table
+    v = run_cli("audit", "verify", "--db", dst)
+    assert v.returncode == 0 and "intact" in v.stdout, v.stdout + v.stderr
+    drop_db(dst)
+
+
+def test_empty_but_migrated_target_with_its_own_key(tmp_path):
+    src = sqlite_county(tmp_path)
+    dst = new_db(tmp_path, "migrated")
+    init = run_cli("init", "--db", dst)  # schema and a data key of its own, no rows
+    assert init.returncode == 0, init.stderr
+    with open(sidecar(dst, ".key"), "rb") as f:
+        own_key = f.read()
+    refused = copy(src, dst)
+    assert refused.returncode == 1
+    assert "data key" in refused.stderr and "differs" in refused.stderr, refused.stderr
+    with db_open(dst) as db:  # refused before any row moved
+        assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+    forced = copy(src, dst, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
+        assert a.read() == b.read()
+    kept = [n for n in os.listdir(os.path.dirname(sidecar(dst, ".key")))
+            if n.startswith(os.path.basename(sidecar(dst, ".key")) + ".replaced-")]
+    assert len(kept) == 1, kept  # the old key is never thrown away
+    with open(os.path.join(os.path.dirname(sidecar(dst, ".key")), kept[0]), "rb") as f:
+        assert f.read() == own_key
+    drop_db(dst)
+
+
+def test_bad_source_and_unreachable_target(tmp_path):
+    src = sqlite_county(tmp_path)
+    dst = new_db(tmp_path, "unused")
+    missing = copy(str(tmp_path / "no-such.db"), dst)
+    assert missing.returncode == 2 and "cannot open" in missing.stderr, missing.stderr
+    assert not os.path.exists(tmp_path / "no-such.db")  # not created empty on the way
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 10)
+    notdb = copy(str(text), dst)
+    assert notdb.returncode == 2 and "not a SQLite database" in notdb.stderr, notdb.stderr
+    down = copy(src, "postgresql://postgres@127.0.0.1:%d/x" % free_port())
+    assert down.returncode == 1, down.stdout + down.stderr
+    assert "target" in down.stderr and "cannot connect" in down.stderr, down.stderr
+    nodb = copy(src, PG + "/no_such_database_here")
+    assert nodb.returncode == 1 and "does not exist" in nodb.stderr, nodb.stderr
+    wrong = run_cli("store", "copy", "--from", src, "--to", str(tmp_path / "other.db"))
+    assert wrong.returncode == 2 and "postgresql://" in wrong.stderr, wrong.stderr
+    usage = run_cli("store", "copy", "--from", src)
+    assert usage.returncode == 2 and "--to" in usage.stderr, usage.stderr
+    with db_open(dst) as db:  # nothing was written to the target by the failed attempts
+        assert db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+    drop_db(dst)

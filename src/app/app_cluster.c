@@ -337,8 +337,8 @@ static int hex_ok(const char *p, size_t n)
 int app_cluster_msg_parse(const char *p, struct app_cluster_msg *m)
 {
     memset(m, 0, sizeof(*m));
-    m->ids = "";
     size_t n = strlen(p);
+    m->ids = p + n; /* none: the end of the payload */
     if (n < 3 || p[1] != ' ')
         return ERR_BAD_REQUEST;
     const char *rest = p + 2;

@@ -13,6 +13,7 @@ intact. The time without service is recorded (see conftest: printed at the end o
 import contextlib
 import os
 import signal
+import subprocess
 import time
 import uuid
 
@@ -20,7 +21,7 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import PASSWORD, USER, alive, record
+from conftest import PASSWORD, SCRIPT, USER, alive, record
 from load import Load
 
 WRITERS = int(os.environ.get("CLUSTER_WRITERS", "4"))
@@ -201,3 +202,10 @@ def test_gridloop_survives_a_node_killed(cluster):
 
     run_gridloop_fault(cluster, fault, "gridloop-node-killed")
     assert cluster.haproxy_servers("gridloop").get("gl1") == "DOWN"
+    # `up` on the running cluster starts the dead node again; HAProxy takes it back.
+    old_pid = cluster.node_pid(1)
+    up = subprocess.run([SCRIPT, "up"], capture_output=True, text=True, env=cluster.script_env(), timeout=120)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert cluster.node_pid(1) != old_pid and alive(cluster.node_pid(1))
+    cluster.wait_healthy(timeout=30)
+    assert set(cluster.haproxy_servers("gridloop").values()) == {"UP"}

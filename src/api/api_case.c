@@ -483,6 +483,9 @@ static int created_json(struct api_call *call, const struct case_created *out,
     (void)ctx;
     http_res_header(call->res, "Location",
                     arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out->id));
+    /* The same answer as the first attempt got, marked so a client can tell. */
+    if (out->replayed)
+        http_res_header(call->res, "Idempotent-Replayed", "true");
     return reply_case(call, 201, out->id, actor);
 }
 
@@ -536,6 +539,11 @@ int api_case_create(struct api_call *call)
         if (!in.citizen_phone)
             in.citizen_phone = call->user->phone;
     }
+    /* A client that may retry (a lost answer during a failover) names the attempt. */
+    in.idempotency_key = http_req_header(call->req, "Idempotency-Key");
+    if (in.idempotency_key &&
+        (rc = case_idempotency_key_check(in.idempotency_key, "Idempotency-Key", &call->err)) < 0)
+        return rc;
     return api_case_intake(call, &in, created_json, NULL);
 }
 

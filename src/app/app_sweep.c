@@ -29,6 +29,10 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
 static void maybe_optimize(const struct app_ctx *x, unsigned run)
 {
     int64_t cases = 0;
+    /* Hourly too: idempotency keys older than a day are forgotten. */
+    if (run % 60 == 0 &&
+        case_intake_keys_expire(x->conn, x->now - CASE_IDEMPOTENCY_KEY_TTL, x->err) < 0)
+        log_msg(LOG_WARN, "sweeper: old idempotency keys not removed: %s", x->err->msg);
     if (run % 60 == 0 && case_last_id(x->conn, &cases, x->err) >= 0 && cases >= 10000 &&
         store_optimize(x->conn, x->err) < 0)
         log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", x->err->msg);

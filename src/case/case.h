@@ -220,13 +220,25 @@ struct case_new {
     int64_t triage_department_id;
     double triage_prob;
     const char *triage_payload;
+    /* Optional (NULL): the client's key for this intake (Idempotency-Key). A second intake
+     * by the same user with the same key within a day creates nothing and answers the first
+     * one's case (case_created.replayed). */
+    const char *idempotency_key;
 };
 
 struct case_created {
     int64_t id;
     char number[24];
     char check_code[8];
+    int replayed; /* 1: an earlier intake with the same idempotency key made this case */
 };
+
+/* Idempotency keys: 1..CASE_IDEMPOTENCY_KEY_MAX printable ASCII characters, no spaces. */
+#define CASE_IDEMPOTENCY_KEY_MAX 64
+#define CASE_IDEMPOTENCY_KEY_TTL (24 * 3600)
+int case_idempotency_key_check(const char *key, const char *field, struct err *err);
+/* Forget keys recorded before 'before' (the sweeper, hourly). */
+int case_intake_keys_expire(struct store_conn *c, int64_t before, struct err *err);
 
 /* 0 if 'phone' is a phone number: 5 to 20 digits, with '+', '-', spaces and brackets only; else
  * ERR_BAD_REQUEST naming 'field', with one message whatever the fault. */

@@ -105,7 +105,8 @@ void app_actor(const struct auth_user *u, struct case_actor *a);
 
 /* One sweep of overdue cases, as the system. */
 int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep);
-/* Sweep every conf->sweep_interval seconds in a background thread, until app_free(). */
+/* Sweep every conf->sweep_interval seconds in a background thread, until app_free(), on the
+ * node that runs the background jobs (app_start_cluster). */
 int app_start_sweeper(struct app *app, struct err *err);
 
 /*
@@ -195,16 +196,34 @@ void app_suggestion_json(struct jw *w, const struct app_suggestion *s);
 /* Called on the worker thread with each notification the first time it is claimed. */
 typedef void app_publish_fn(void *ctx, const struct notify_item *n);
 /* Deliver the notification outbox in a background thread (channel, interval and retries
- * from the notify_* settings) and hand each notification to 'publish', until app_free(). */
+ * from the notify_* settings) and hand each notification to 'publish', until app_free(), on
+ * the node that runs the background jobs; the others get each notification through the
+ * cluster thread and hand it to 'publish' too (app_start_cluster). */
 int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx,
                        struct err *err);
 /* Ask the worker for a pass now (writes call this after commit); no-op when not started. */
 void app_notify_wake(struct app *app);
 
+/* ---- several nodes (app_cluster.c) ---- */
+
+/* Join the other processes of a PostgreSQL database: hear what they announce (events for the
+ * live streams, organisation and session changes, new cases) and compete for the background
+ * jobs, which run on one node at a time (the holder of an advisory lock). Call after
+ * app_start_sweeper() and app_start_notifier(): until then they only record that they are
+ * wanted, and on PostgreSQL they run once this node holds the lock. Nothing on SQLite, where
+ * this process runs them from the start. */
+int app_start_cluster(struct app *app, struct err *err);
+/* Does this process run the background jobs now? */
+int app_is_leader(struct app *app);
+/* This process's id among the nodes (16 hex digits). */
+const char *app_node_id(const struct app *app);
+
 /* ---- rate windows ---- */
 
 /* A fixed one-minute window per (kind, id): 1 and the count taken when under 'limit', else
- * 0 with *retry_after the seconds left in the minute. Enough to stop a runaway client. */
+ * 0 with *retry_after the seconds left in the minute. Enough to stop a runaway client.
+ * Shared by every node on PostgreSQL (the table rate_windows, on the calling thread's
+ * connection outside any transaction); a database error lets the request through. */
 int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after);
 enum { APP_RATE_OPEN311 = 1 };
 

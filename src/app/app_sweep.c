@@ -72,8 +72,10 @@ static void *sweeper_main(void *arg)
     return NULL;
 }
 
-int app_start_sweeper(struct app *app, struct err *err)
+/* app_start_sweeper (app_cluster.c) runs this on the node that holds the lock. */
+int app_sweeper_run(struct app *app, struct err *err)
 {
+    app->sweep_stop = 0;
     if (pthread_create(&app->sweeper, NULL, sweeper_main, app) != 0)
         return err_set(err, ERR_INTERNAL, "cannot start the sweeper thread");
     app->sweeper_running = 1;

@@ -24,6 +24,12 @@ static const struct cli_command commands[] = {
      "  user list --db FILE                               list users\n"},
     {"audit", cli_audit, NULL,
      "  audit verify --db FILE                            check the audit hash chain\n"},
+    {"backup", cli_backup, NULL,
+     "  backup --db FILE --out DIR                       online copy of the database (while serving), its\n"
+     "                                                  triage model and data key, with a manifest of checksums\n"},
+    {"restore", cli_restore, NULL,
+     "  restore --from DIR --db FILE [--force]           check a backup and put it in place (a database that is\n"
+     "                                                  there is replaced only with --force); docs/backup.md\n"},
     {"triage", NULL, cli_triage,
      "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
      "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"

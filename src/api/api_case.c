@@ -367,9 +367,13 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
     uint64_t commits = store_commits(api->d.store);
     uint64_t now = clock_mono_ns();
     unsigned slot = (unsigned)((uint64_t)id % CASE_VIEW_SLOTS);
+    /* On PostgreSQL other nodes write too and store_commits() does not see their commits:
+     * every read checks the case's stamp (one indexed row), so a client sent to another node
+     * after its write never reads the case as it was. */
+    int trust_commits = store_dialect(call->conn) == STORE_SQLITE;
     pthread_mutex_lock(&api->case_view_lock);
     struct case_view *c = api->case_views[slot];
-    if (view_same(c, id, org_version) && c->commits == commits &&
+    if (trust_commits && view_same(c, id, org_version) && c->commits == commits &&
         now - c->checked_ns < VIEW_RECHECK_NS) {
         atomic_fetch_add(&c->refs, 1);
         v = c;
@@ -483,6 +487,9 @@ static int created_json(struct api_call *call, const struct case_created *out,
     (void)ctx;
     http_res_header(call->res, "Location",
                     arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out->id));
+    /* The same answer as the first attempt got, marked so a client can tell. */
+    if (out->replayed)
+        http_res_header(call->res, "Idempotent-Replayed", "true");
     return reply_case(call, 201, out->id, actor);
 }
 
@@ -536,6 +543,11 @@ int api_case_create(struct api_call *call)
         if (!in.citizen_phone)
             in.citizen_phone = call->user->phone;
     }
+    /* A client that may retry (a lost answer during a failover) names the attempt. */
+    in.idempotency_key = http_req_header(call->req, "Idempotency-Key");
+    if (in.idempotency_key &&
+        (rc = case_idempotency_key_check(in.idempotency_key, "Idempotency-Key", &call->err)) < 0)
+        return rc;
     return api_case_intake(call, &in, created_json, NULL);
 }
 

@@ -51,6 +51,11 @@ int api_metrics(struct api_call *call)
             (unsigned long long)ws.batches, (unsigned long long)ws.jobs,
             (unsigned long long)ws.failed, ws.max_batch_seen);
     }
+    buf_printf(&b,
+               "# HELP gridloop_node_jobs 1 on the node that runs the background jobs (sweeper,"
+               " notification delivery), 0 on the others.\n"
+               "# TYPE gridloop_node_jobs gauge\ngridloop_node_jobs %d\n",
+               app_is_leader(call->api->app));
     size_t len;
     char *body = buf_detach(&b, &len);
     http_res_body(call->res, 200, "text/plain; version=0.0.4; charset=utf-8", body, len,

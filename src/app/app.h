@@ -105,7 +105,8 @@ void app_actor(const struct auth_user *u, struct case_actor *a);
 
 /* One sweep of overdue cases, as the system. */
 int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep);
-/* Sweep every conf->sweep_interval seconds in a background thread, until app_free(). */
+/* Sweep every conf->sweep_interval seconds in a background thread, until app_free(), on the
+ * node that runs the background jobs (app_start_cluster). */
 int app_start_sweeper(struct app *app, struct err *err);
 
 /*
@@ -195,17 +196,113 @@ void app_suggestion_json(struct jw *w, const struct app_suggestion *s);
 /* Called on the worker thread with each notification the first time it is claimed. */
 typedef void app_publish_fn(void *ctx, const struct notify_item *n);
 /* Deliver the notification outbox in a background thread (channel, interval and retries
- * from the notify_* settings) and hand each notification to 'publish', until app_free(). */
+ * from the notify_* settings) and hand each notification to 'publish', until app_free(), on
+ * the node that runs the background jobs; the others get each notification through the
+ * cluster thread and hand it to 'publish' too (app_start_cluster). */
 int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx,
                        struct err *err);
 /* Ask the worker for a pass now (writes call this after commit); no-op when not started. */
 void app_notify_wake(struct app *app);
 
+/* ---- several nodes (app_cluster.c) ---- */
+
+/* Join the other processes of a PostgreSQL database: hear what they announce (events for the
+ * live streams, organisation and session changes, new cases) and compete for the background
+ * jobs, which run on one node at a time (the holder of an advisory lock). Call after
+ * app_start_sweeper() and app_start_notifier(): until then they only record that they are
+ * wanted, and on PostgreSQL they run once this node holds the lock. Nothing on SQLite, where
+ * this process runs them from the start. */
+int app_start_cluster(struct app *app, struct err *err);
+/* Does this process run the background jobs now? */
+int app_is_leader(struct app *app);
+/* This process's id among the nodes (16 hex digits). */
+const char *app_node_id(const struct app *app);
+
 /* ---- rate windows ---- */
 
 /* A fixed one-minute window per (kind, id): 1 and the count taken when under 'limit', else
- * 0 with *retry_after the seconds left in the minute. Enough to stop a runaway client. */
+ * 0 with *retry_after the seconds left in the minute. Enough to stop a runaway client.
+ * Shared by every node on PostgreSQL (the table rate_windows, on the calling thread's
+ * connection outside any transaction); a database error lets the request through. */
 int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after);
 enum { APP_RATE_OPEN311 = 1 };
+
+/* ---- backup and restore of a SQLite install (app_backup.c) ---- */
+
+/*
+ * A backup is a directory: the database copy, the triage model and the data key when they
+ * exist, and manifest.json, written last (a directory without it is an unfinished backup).
+ * Each file has a fixed name by its role, so a manifest names no path a restore could be
+ * steered to. docs/backup.md describes the manifest.
+ */
+enum app_backup_role { APP_BACKUP_DATABASE, APP_BACKUP_TRIAGE_MODEL, APP_BACKUP_DATA_KEY };
+#define APP_BACKUP_ROLES 3
+#define APP_BACKUP_FORMAT_VERSION 1
+
+/* "database", "database.sqlite" ... */
+const char *app_backup_role_name(enum app_backup_role r);
+const char *app_backup_file_name(enum app_backup_role r);
+
+struct app_backup_manifest {
+    int version; /* format version */
+    int64_t created_at;
+    const char *gridloop_version;
+    int schema_version;
+    const char *source; /* the database that was backed up */
+    struct {
+        int present;
+        int64_t size;
+        char sha256[65]; /* lowercase hex */
+    } files[APP_BACKUP_ROLES];
+    int64_t cases, case_events, audit_entries;
+    int64_t audit_seq;   /* the newest audit entry (0: none) */
+    char audit_hash[65]; /* its hash ("" when none) */
+};
+
+/* The manifest as JSON text (malloc'd, the caller frees it). */
+char *app_backup_manifest_json(const struct app_backup_manifest *m);
+
+/* Read a manifest (outside input: it comes from a directory anyone may have edited). Strings
+ * in 'a'. ERR_BAD_REQUEST naming what is wrong, for anything but a manifest this gridloop
+ * wrote (a newer format version included). */
+int app_backup_manifest_parse(const char *text, size_t len, struct arena *a,
+                              struct app_backup_manifest *out, struct err *err);
+
+struct app_backup_report {
+    struct app_backup_manifest m;
+    int64_t pages;
+    int steps, restarts;
+    double seconds;
+};
+
+/*
+ * Back up the SQLite database the settings name (cf->db), with its triage model
+ * (app_triage_model_path) and data key (data_key_file, else the database path + ".key"),
+ * into 'dir', which must be absent (it is created, mode 0700: it holds the data key) or
+ * empty. Safe while gridloop serve writes to the database (store_backup). On failure what
+ * was written is removed.
+ */
+int app_backup(const struct conf *cf, const char *dir, struct arena *a,
+               struct app_backup_report *rep, struct err *err);
+
+struct app_restore_report {
+    struct app_backup_manifest m;
+    int64_t audit_entries_verified;
+    int replaced; /* a database was there and --force replaced it */
+    double seconds;
+};
+
+/*
+ * Restore the backup in 'dir' to the database the settings name (and its model and key),
+ * in this order: every file is checked against the manifest (size, SHA-256) before anything
+ * is written; a target database that exists and is not empty, or a data key there that
+ * differs from the backup's, is refused unless 'force'; the database is copied to a
+ * temporary file beside the target, its audit chain verified (as `gridloop audit verify`)
+ * and its row counts and chain head compared with the manifest, and only then renamed into
+ * place. A failed restore leaves the target as it was. The target must not be served
+ * meanwhile (stop gridloop serve first).
+ */
+int app_restore(const struct conf *cf, const char *dir, int force, struct arena *a,
+                struct app_restore_report *rep, struct err *err);
 
 #endif /* GRIDLOOP_APP_APP_H */

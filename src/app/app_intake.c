@@ -10,6 +10,7 @@
 #include "core/mem.h"
 
 struct app_intake {
+    struct app *app;
     struct case_new in;
     struct case_env env;
     struct case_actor actor;
@@ -27,6 +28,7 @@ int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_i
     struct app_intake *it = arena_alloc(a, sizeof(*it));
     int rc;
     memset(it, 0, sizeof(*it));
+    it->app = x->app;
     if ((rc = app_case_env(x, &it->env, &it->actor, &it->cfg)) < 0)
         return rc;
     /* The caller's input (a JSON body, a form) may be freed before the job runs. */
@@ -36,6 +38,7 @@ int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_i
     it->in.address = arena_strdup(a, in->address);
     it->in.citizen_name = arena_strdup(a, in->citizen_name);
     it->in.citizen_phone = arena_strdup(a, in->citizen_phone);
+    it->in.idempotency_key = arena_strdup(a, in->idempotency_key);
     if ((rc = app_triage_intake(x, &it->in, &it->triage)) < 0)
         return rc;
     it->also = also;
@@ -49,13 +52,17 @@ int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err)
     struct case_env env = it->env;
     env.conn = c;
     int rc = case_create_in_tx(&env, &it->in, &it->out, err);
-    if (rc == 0 && it->also)
+    if (rc == 0 && it->also && !it->out.replayed)
         rc = it->also(c, &it->out, it->also_ctx, err);
+    if (rc == 0)
+        app_cluster_case_created(it->app, it->out.id); /* the writer thread's batch */
     return rc;
 }
 
 void app_intake_done(struct app *app, struct app_intake *it)
 {
+    if (it->out.replayed)
+        return; /* indexed when it was made */
     app_triage_indexed(app, it->out.id, it->env.now, &it->in);
 }
 

@@ -52,13 +52,60 @@ struct app {
     struct notify_worker *notifier;
     app_publish_fn *publish;
     void *publish_ctx;
-    /* Per-client rate windows (app.c). */
+    /* Per-client rate windows (app.c): in memory on SQLite (one process), in the table
+     * rate_windows when several processes share a PostgreSQL database. */
+    int shared_rates;
     pthread_mutex_t rate_lock;
     struct rate_window *rates;
+    /* Several nodes (app_cluster.c). 'leader': this process runs the background jobs (always
+     * on SQLite); jobs_lock orders starting and stopping them against the want_* requests. */
+    char node[17];
+    /* PostgreSQL: the newest organisation version of the database this node has seen
+     * (org_version_read); org_version is bumped whenever it grows. */
+    _Atomic int64_t org_db_seen;
+    _Atomic int leader;
+    pthread_mutex_t jobs_lock;
+    int want_sweeper, want_notifier;
+    pthread_t cluster;
+    int cluster_running;
+    _Atomic int cluster_stop;
+    int wake_pipe[2];
+    /* What this node announces next on the listener's connection (guarded by out_lock). */
+    pthread_mutex_t out_lock;
+    int64_t *out_ids; /* notifications published here, for the other nodes' streams */
+    size_t nout, capout;
+    int out_wake; /* ask the leader's notification worker for a pass */
+    /* Cases created in the group-commit writer's current batch (writer thread only),
+     * announced inside the batch's transaction. */
+    int64_t *batch_cases;
+    size_t nbatch, capbatch;
 };
+
+/* The channel of migration 0009's triggers and of what the nodes announce. */
+#define APP_CHANNEL "gridloop"
 
 void app_triage_free(struct app *app);
 void app_sweeper_stop(struct app *app);
 void app_notifier_stop(struct app *app);
+
+/* Start the sweeper / the notification worker now (called with jobs_lock held, on the
+ * leader). */
+int app_sweeper_run(struct app *app, struct err *err);
+int app_notifier_run(struct app *app, struct err *err);
+/* This process's id and what it knows of the database (app_new). */
+void app_cluster_init(struct app *app);
+/* After an organisation write committed here: catch up with the database's version so
+ * that the write's own announcement, when it comes back, is not another change. */
+void app_cluster_org_changed(struct app *app);
+/* Stop the cluster thread (app_free, first). */
+void app_cluster_stop(struct app *app);
+void app_cluster_free(struct app *app);
+/* A notification this node published: announce it to the other nodes' streams. */
+void app_cluster_published(struct app *app, int64_t notification_id);
+/* Ask the leader's notification worker for a pass (this node does not run it). */
+void app_cluster_wake_leader(struct app *app);
+/* Writer thread: a case created in the current batch / the batch is about to commit. */
+void app_cluster_case_created(struct app *app, int64_t case_id);
+int app_cluster_before_commit(struct app *app, struct store_conn *c, struct err *err);
 
 #endif /* GRIDLOOP_APP_APP_INTERNAL_H */

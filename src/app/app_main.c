@@ -19,17 +19,20 @@
 /* Once per batch: the cases it created enter the full-text index in one statement. */
 static int before_commit(void *arg, struct store_conn *c, struct err *err)
 {
-    (void)arg;
-    return case_index_pending(c, err);
+    int rc = case_index_pending(c, err);
+    return rc < 0 ? rc : app_cluster_before_commit(arg, c, err);
 }
 
 int app_new(struct app **out, const struct app_deps *deps, struct err *err)
 {
     struct app *app = xcalloc(1, sizeof(*app));
     app->d = *deps;
-    struct store_writer_options o = {.max_batch = WRITER_MAX_BATCH, .before_commit = before_commit};
+    app_cluster_init(app);
+    struct store_writer_options o = {
+        .max_batch = WRITER_MAX_BATCH, .before_commit = before_commit, .before_commit_arg = app};
     int rc = store_writer_start(&app->writer, app->d.store, &o, err);
     if (rc < 0) {
+        app_cluster_free(app);
         free(app);
         return rc;
     }
@@ -47,6 +50,7 @@ void app_free(struct app *app)
 {
     if (!app)
         return;
+    app_cluster_stop(app); /* no node role changes from here on */
     app_sweeper_stop(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
@@ -70,5 +74,6 @@ void app_free(struct app *app)
         free(w);
     }
     pthread_mutex_destroy(&app->rate_lock);
+    app_cluster_free(app);
     free(app);
 }

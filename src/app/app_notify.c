@@ -13,14 +13,18 @@ static int64_t worker_now(void *ctx)
     return app_now(ctx);
 }
 
+/* This node's streams at once, the other nodes' through the cluster thread. */
 static void publish(void *ctx, const struct notify_item *n)
 {
     struct app *app = ctx;
     if (app->publish)
         app->publish(app->publish_ctx, n);
+    app_cluster_published(app, n->id);
 }
 
-int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct err *err)
+/* app_start_notifier (app_cluster.c) records the publish hook and runs this on the node that
+ * holds the lock. */
+int app_notifier_run(struct app *app, struct err *err)
 {
     const struct conf *cf = app->d.conf;
     struct notify_channel *ch;
@@ -38,8 +42,6 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
          * one live worker. */
         .lease = 20 * cf->notify_webhook_timeout + 60,
     };
-    app->publish = fn;
-    app->publish_ctx = fn_ctx;
     if ((rc = notify_worker_new(&app->notifier, app->d.store, &o, ch, publish, worker_now, app,
                                 err)) < 0)
         return rc;
@@ -51,11 +53,6 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
     log_msg(LOG_INFO, "notify: delivering through channel '%s' every %d s", cf->notify_channel,
             cf->notify_interval);
     return 0;
-}
-
-void app_notify_wake(struct app *app)
-{
-    notify_worker_wake(app->notifier);
 }
 
 void app_notifier_stop(struct app *app)

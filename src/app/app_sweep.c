@@ -29,6 +29,10 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
 static void maybe_optimize(const struct app_ctx *x, unsigned run)
 {
     int64_t cases = 0;
+    /* Hourly too: idempotency keys older than a day are forgotten. */
+    if (run % 60 == 0 &&
+        case_intake_keys_expire(x->conn, x->now - CASE_IDEMPOTENCY_KEY_TTL, x->err) < 0)
+        log_msg(LOG_WARN, "sweeper: old idempotency keys not removed: %s", x->err->msg);
     if (run % 60 == 0 && case_last_id(x->conn, &cases, x->err) >= 0 && cases >= 10000 &&
         store_optimize(x->conn, x->err) < 0)
         log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", x->err->msg);
@@ -68,8 +72,10 @@ static void *sweeper_main(void *arg)
     return NULL;
 }
 
-int app_start_sweeper(struct app *app, struct err *err)
+/* app_start_sweeper (app_cluster.c) runs this on the node that holds the lock. */
+int app_sweeper_run(struct app *app, struct err *err)
 {
+    app->sweep_stop = 0;
     if (pthread_create(&app->sweeper, NULL, sweeper_main, app) != 0)
         return err_set(err, ERR_INTERNAL, "cannot start the sweeper thread");
     app->sweeper_running = 1;

@@ -130,6 +130,26 @@ int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err
     return rc < 0 ? rc : 0;
 }
 
+static int read_head(void *ctx, struct store_stmt *s)
+{
+    struct audit_head *h = ctx;
+    h->seq = store_col_int(s, 0);
+    snprintf(h->hash, sizeof(h->hash), "%s", store_col_text(s, 1));
+    return 0;
+}
+
+int audit_head(struct store_conn *c, struct audit_head *out, struct err *err)
+{
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM audit_log", STORE_NO_ARGS, &out->entries,
+                            err)) < 0 ||
+        (rc = store_one(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                        STORE_NO_ARGS, read_head, out, err)) < 0)
+        return rc;
+    return 0;
+}
+
 typedef VEC(struct audit_row) audit_vec;
 
 static int read_row(void *ctx, struct store_stmt *s)

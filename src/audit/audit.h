@@ -40,6 +40,16 @@ struct audit_report {
  * negative ERR_* if the database could not be read. */
 int audit_verify(struct store_conn *c, struct audit_report *rep, struct err *err);
 
+/* The end of the chain: how many entries, the newest one's seq and hash (0 and "" when the
+ * log is empty). A copy whose verified chain ends in the same head holds the same log: the
+ * chain alone cannot tell that entries were cut off its end. */
+struct audit_head {
+    int64_t entries;
+    int64_t seq;
+    char hash[65];
+};
+int audit_head(struct store_conn *c, struct audit_head *out, struct err *err);
+
 /* An entry as read back: the digests, not the states. */
 struct audit_row {
     int64_t seq;

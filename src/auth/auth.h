@@ -165,6 +165,17 @@ int auth_logout(struct auth *a, const char *token, struct err *err);
  * 0 drops every cached session. */
 void auth_invalidate_user(struct auth *a, int64_t user_id);
 
+/* Drop the cached session of one token hash (hex SHA-256, as stored): another process ended
+ * that session. */
+void auth_invalidate_session(struct auth *a, const char *token_hash);
+
+/* Count one request of client 'id' of 'kind' in the fixed window 'minute' (the table
+ * rate_windows, shared by every process of the database; the row starts again when the
+ * minute changes): *count is the number counted in this minute, this one included. One
+ * statement, outside any transaction. */
+int auth_rate_count(struct store_conn *c, int kind, int64_t id, int64_t minute, int64_t *count,
+                    struct err *err);
+
 /* Delete every session of a user (after a password change). Caller owns the transaction. */
 int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *err);
 

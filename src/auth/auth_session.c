@@ -2,8 +2,9 @@
  * Sessions and login throttling. Session lookups happen on every authenticated request, so
  * resolved sessions are cached in memory by token hash; a cached entry is trusted for
  * CACHE_TTL seconds and then re-read, which bounds how long a change made by another process
- * (the CLI, a second server) takes to apply. Changes made through this process invalidate
- * the cache at once.
+ * (the CLI) takes to apply. Changes made through this process invalidate the cache at once;
+ * on PostgreSQL every node hears of a deleted session or a changed user at commit (migration
+ * 0009's triggers, src/app/app_cluster.c) and drops the entry too.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -108,6 +109,17 @@ void auth_invalidate_user(struct auth *a, int64_t user_id)
 {
     pthread_mutex_lock(&a->lock);
     drop_all_locked(a, user_id);
+    pthread_mutex_unlock(&a->lock);
+}
+
+static unsigned bucket_of(const char *hash);
+
+void auth_invalidate_session(struct auth *a, const char *token_hash)
+{
+    if (strlen(token_hash) != 64)
+        return;
+    pthread_mutex_lock(&a->lock);
+    drop_token_locked(a, bucket_of(token_hash), token_hash);
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -323,4 +335,19 @@ int auth_logout(struct auth *a, const char *token, struct err *err)
     drop_token_locked(a, b, hash);
     pthread_mutex_unlock(&a->lock);
     return 0;
+}
+
+int auth_rate_count(struct store_conn *c, int kind, int64_t id, int64_t minute, int64_t *count,
+                    struct err *err)
+{
+    /* One upsert: two processes counting at once never both see the last free request. */
+    int rc =
+        store_one_i64(c,
+                      "INSERT INTO rate_windows(kind, client_id, minute, n) VALUES (?, ?, ?, 1)"
+                      " ON CONFLICT (kind, client_id) DO UPDATE SET"
+                      " n = CASE WHEN rate_windows.minute = excluded.minute"
+                      " THEN rate_windows.n + 1 ELSE 1 END,"
+                      " minute = excluded.minute RETURNING n",
+                      STORE_ARGS(store_i64(kind), store_i64(id), store_i64(minute)), count, err);
+    return rc < 0 ? rc : 0;
 }

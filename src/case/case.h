@@ -220,13 +220,25 @@ struct case_new {
     int64_t triage_department_id;
     double triage_prob;
     const char *triage_payload;
+    /* Optional (NULL): the client's key for this intake (Idempotency-Key). A second intake
+     * by the same user with the same key within a day creates nothing and answers the first
+     * one's case (case_created.replayed). */
+    const char *idempotency_key;
 };
 
 struct case_created {
     int64_t id;
     char number[24];
     char check_code[8];
+    int replayed; /* 1: an earlier intake with the same idempotency key made this case */
 };
+
+/* Idempotency keys: 1..CASE_IDEMPOTENCY_KEY_MAX printable ASCII characters, no spaces. */
+#define CASE_IDEMPOTENCY_KEY_MAX 64
+#define CASE_IDEMPOTENCY_KEY_TTL (24 * 3600)
+int case_idempotency_key_check(const char *key, const char *field, struct err *err);
+/* Forget keys recorded before 'before' (the sweeper, hourly). */
+int case_intake_keys_expire(struct store_conn *c, int64_t before, struct err *err);
 
 /* 0 if 'phone' is a phone number: 5 to 20 digits, with '+', '-', spaces and brackets only; else
  * ERR_BAD_REQUEST naming 'field', with one message whatever the fault. */
@@ -325,6 +337,9 @@ int case_get_by_number(struct store_conn *c, const char *number, struct arena *a
                        struct case_rec *out, struct err *err);
 /* The newest case's id (0 when there is none): how big the table is, cheaply. */
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
+/* How many cases and timeline events there are (exact counts: a backup's manifest records
+ * them, so a restore can show it got them all). */
+int case_count_rows(struct store_conn *c, int64_t *cases, int64_t *events, struct err *err);
 
 /* Each case created at or after 'since' that is still open, to fn(ctx, case); the strings
  * are valid during the call only. For indexes kept in memory (triage's duplicate index). */

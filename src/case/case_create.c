@@ -23,6 +23,35 @@ static void local_date(const struct cal *cal, int64_t now, char out[16])
     snprintf(out, 16, "%04d%02d%02d", y % 10000, m % 100, d % 100);
 }
 
+static int read_created(void *ctx, struct store_stmt *row)
+{
+    struct case_created *out = ctx;
+    out->id = store_col_int(row, 0);
+    snprintf(out->number, sizeof(out->number), "%s", store_col_text(row, 1));
+    snprintf(out->check_code, sizeof(out->check_code), "%s", store_col_text(row, 2));
+    return 0;
+}
+
+/* 0 if 'key' may be an idempotency key: 1 to 64 printable ASCII characters without spaces. */
+int case_idempotency_key_check(const char *key, const char *field, struct err *err)
+{
+    size_t n = strlen(key);
+    int ok = n >= 1 && n <= CASE_IDEMPOTENCY_KEY_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = key[i] > ' ' && key[i] < 0x7f;
+    return ok ? 0
+              : err_field(err, ERR_BAD_REQUEST, field,
+                          "%s must be 1 to %d printable ASCII characters without spaces", field,
+                          CASE_IDEMPOTENCY_KEY_MAX);
+}
+
+int case_intake_keys_expire(struct store_conn *c, int64_t before, struct err *err)
+{
+    int64_t rc = store_run(c, "DELETE FROM intake_keys WHERE created_at < ?",
+                           STORE_ARGS(store_i64(before)), err);
+    return rc < 0 ? (int)rc : 0;
+}
+
 /* own_tx: begin and commit here; else the caller holds the transaction (or a savepoint) and
  * undoes it on failure. */
 static int create(const struct case_env *env, const struct case_new *in, struct case_created *out,
@@ -96,6 +125,22 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
 
     if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;
+    /* A retry of an intake that committed: the case it made, not a second one. Looked up
+     * under the write lock, so a retry racing the original (on another node) waits for it. */
+    if (in->idempotency_key && env->actor->user_id) {
+        rc = store_one(c,
+                       "SELECT c.id, c.number, c.check_code FROM intake_keys k"
+                       " JOIN cases c ON c.id = k.case_id WHERE k.user_id = ? AND k.key = ?",
+                       STORE_ARGS(store_i64(env->actor->user_id), store_text(in->idempotency_key)),
+                       read_created, out, err);
+        if (rc < 0)
+            goto rollback;
+        if (rc == 1) {
+            out->replayed = 1;
+            rc = own_tx ? store_commit(c, err) : 0;
+            goto out;
+        }
+    }
     if ((rc = store_one_i64(
              c,
              "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = case_numbers.last + 1"
@@ -145,6 +190,15 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
             " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
             STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->triage_payload)),
             err) < 0) {
+        rc = err->code;
+        goto rollback;
+    }
+    if (in->idempotency_key && env->actor->user_id &&
+        store_run(c,
+                  "INSERT INTO intake_keys(user_id, key, case_id, created_at) VALUES (?, ?, ?, ?)",
+                  STORE_ARGS(store_i64(env->actor->user_id), store_text(in->idempotency_key),
+                             store_i64(id), store_i64(env->now)),
+                  err) < 0) {
         rc = err->code;
         goto rollback;
     }

@@ -242,6 +242,14 @@ int case_last_id(struct store_conn *c, int64_t *out, struct err *err)
     return store_one_i64(c, "SELECT coalesce(max(id), 0) FROM cases", STORE_NO_ARGS, out, err);
 }
 
+int case_count_rows(struct store_conn *c, int64_t *cases, int64_t *events, struct err *err)
+{
+    int rc = store_one_i64(c, "SELECT count(*) FROM cases", STORE_NO_ARGS, cases, err);
+    if (rc >= 0)
+        rc = store_one_i64(c, "SELECT count(*) FROM case_events", STORE_NO_ARGS, events, err);
+    return rc < 0 ? rc : 0;
+}
+
 struct open_scan {
     case_open_fn *fn;
     void *ctx;

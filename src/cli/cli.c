@@ -60,13 +60,25 @@ int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct 
         {"--demo-password", offsetof(struct cli_opts, demo_password)},
         {"--demo-cases", offsetof(struct cli_opts, demo_cases)},
         {"--rate-limit", offsetof(struct cli_opts, rate_limit)},
+        {"--out", offsetof(struct cli_opts, out)},
+        {"--from", offsetof(struct cli_opts, from)},
+    };
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } switches[] = {
+        {"--demo", offsetof(struct cli_opts, demo)},
+        {"--force", offsetof(struct cli_opts, force)},
     };
     for (int i = first; i < argc; i++) {
-        if (strcmp(argv[i], "--demo") == 0) {
-            o->demo = 1;
-            continue;
-        }
         size_t k;
+        for (k = 0; k < sizeof(switches) / sizeof(switches[0]); k++)
+            if (strcmp(argv[i], switches[k].flag) == 0) {
+                *(int *)((char *)o + switches[k].offset) = 1;
+                break;
+            }
+        if (k < sizeof(switches) / sizeof(switches[0]))
+            continue;
         for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
             size_t fl = strlen(valued[k].flag);
             if (strncmp(argv[i], valued[k].flag, fl) != 0)

@@ -46,6 +46,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_user(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_open311(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_restore(int argc, char **argv, const struct conf *cf, struct err *err);
 /* store copy: a SQLite database (possibly being served) into PostgreSQL (cli_store.c). */
 int cli_store(int argc, char **argv, const struct conf *cf, struct err *err);
 /* triage train|eval|classify|hot work on files and need no settings; `triage train
@@ -66,8 +68,8 @@ int cli_fail(const struct err *err);
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct cli_opts {
     const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
-        *rate_limit, *demo_cases;
-    int demo;
+        *rate_limit, *demo_cases, *out, *from;
+    int demo, force;
 };
 
 /* Read the options from argv[first] on; anything else is ERR_BAD_REQUEST. */
@@ -82,6 +84,9 @@ int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *
 
 /* Attachment files: attach_dir, or beside the database (its path + ".files"). */
 int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err);
+
+/* ERR_BAD_REQUEST when 'db' is a PostgreSQL URL: 'what' (backup, restore) is for SQLite. */
+int cli_refuse_postgres(const char *db, const char *what, struct err *err);
 
 /* An audit entry by "gridloop cli", in the caller's transaction. */
 int cli_audit_append(struct store_conn *c, const char *action, const char *target,

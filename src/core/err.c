@@ -25,11 +25,17 @@ static const struct err_row *find(int code)
     return NULL;
 }
 
+/* Formats into a copy first: callers wrap an error in context by passing its own message
+ * ("migration %s failed: %s", err->msg), and vsnprintf into the buffer it is reading from is
+ * undefined (seen: "database unavailable: st: server closed the connection"). */
 static void vset(struct err *e, int code, const char *field, const char *fmt, va_list ap)
 {
+    char msg[sizeof(e->msg)], fld[sizeof(e->field)];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    snprintf(fld, sizeof(fld), "%s", field ? field : "");
     e->code = code;
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-    snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+    memcpy(e->msg, msg, sizeof(msg));
+    memcpy(e->field, fld, sizeof(fld));
 }
 
 int err_set(struct err *e, int code, const char *fmt, ...)

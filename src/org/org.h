@@ -411,4 +411,12 @@ int org_calendar_day_list(struct store_conn *c, const char *from, const char *to
  */
 int org_calendar_load(struct store_conn *c, struct cal **out, struct err *err);
 
+/*
+ * PostgreSQL only: the organisation version, a counter that migration 0009's triggers raise
+ * with every statement that changes organisation data (and announce). Processes sharing the
+ * database compare it with the last they saw to know whether what they derived from the
+ * organisation is stale. SQLite has no such table (one process: it knows its own writes).
+ */
+int org_version_read(struct store_conn *c, int64_t *version, struct err *err);
+
 #endif /* GRIDLOOP_ORG_ORG_H */

@@ -10,6 +10,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "org/org.h"
+#include "store/store.h"
 
 int org_check_text(const char *s, const char *field, size_t max_cp, int required, struct err *err)
 {
@@ -99,4 +101,12 @@ int org_read_all(struct store_conn *c, const char *sql, struct store_args args, 
     }
     free(x.p);
     return rc < 0 ? (int)rc : 0;
+}
+
+int org_version_read(struct store_conn *c, int64_t *version, struct err *err)
+{
+    int rc = store_one_i64(c, "SELECT version FROM org_version", STORE_NO_ARGS, version, err);
+    if (rc == 0)
+        return err_set(err, ERR_INTERNAL, "the organisation version row is missing");
+    return rc < 0 ? rc : 0;
 }

@@ -314,6 +314,15 @@ static int migrate(struct store *st, struct err *err)
     int rc;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
+    /* A copy being read as it is (backup, restore check) gets nothing applied, not even the
+     * bookkeeping table: the version it reports is the one the copy was made at. */
+    if (st->opt.no_migrate) {
+        rc = store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                           STORE_NO_ARGS, &current, err);
+        st->schema_version = (int)current;
+        return rc < 0 ? err_set(err, rc, "not a gridloop database (no schema_migrations table)")
+                      : 0;
+    }
     if ((rc = store_begin(c, err)) < 0)
         return rc;
     if ((rc = exec_dialect(c,
@@ -352,6 +361,22 @@ static int migrate(struct store *st, struct err *err)
         current = m->version;
     }
     st->schema_version = (int)current;
+    /* pg_trgm takes word characters from the database's LC_CTYPE: under C or POSIX it drops
+     * every CJK character, and Chinese search silently becomes a scan. */
+    char *ctype = NULL;
+    struct arena a;
+    arena_init(&a, 256);
+    if (store_dialect(c) == STORE_POSTGRESQL &&
+        store_one_text(c, "SELECT current_setting('lc_ctype')", STORE_NO_ARGS, &a, &ctype, err) ==
+            1 &&
+        ctype && (strcmp(ctype, "C") == 0 || strcmp(ctype, "POSIX") == 0))
+        log_msg(LOG_WARN,
+                "store: this database's LC_CTYPE is %s, so Chinese text search cannot use its "
+                "trigram indexes; create the database with LC_CTYPE 'C.UTF-8' "
+                "(docs/deployment.md)",
+                ctype);
+    arena_release(&a);
+    err_clear(err);
     return 0;
 }
 

@@ -57,6 +57,7 @@ struct store_ops {
 struct store_options {
     const char *path;    /* database file, or a postgresql:// URL (the PostgreSQL backend) */
     int busy_timeout_ms; /* how long a writer waits for the lock before ERR_UNAVAILABLE */
+    int no_migrate;      /* open as it is: read the schema version, apply nothing (backups) */
 };
 
 /* Open (creating if absent) and migrate to the newest schema. */
@@ -192,6 +193,23 @@ double store_col_real(struct store_stmt *s, int col);
 const char *store_col_text(struct store_stmt *s, int col);
 const void *store_col_blob(struct store_stmt *s, int col, size_t *n);
 
+/*
+ * Online backup of the SQLite database file 'src_path' into 'dest_path' (a new file), while
+ * other processes keep writing to the source. SQLite's backup API copies 'pages_per_step'
+ * pages per step inside one read transaction on the source, so the copy is the database as
+ * it was when the backup began (every commit before it, none after) and, the source being
+ * in WAL mode, writers are never blocked by it; a step never restarts because of them. The
+ * copy is fsynced. Nothing is migrated: open the copy with no_migrate to read it.
+ */
+struct store_backup_report {
+    int64_t pages; /* pages copied */
+    int steps;     /* backup steps taken */
+    int restarts;  /* times the copy started over (0: the snapshot held) */
+    uint64_t ns;   /* wall time */
+};
+int store_backup(const char *src_path, const char *dest_path, int pages_per_step,
+                 struct store_backup_report *rep, struct err *err);
+
 /* The backends. */
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
@@ -223,5 +241,49 @@ void store_account(struct store *st, uint64_t ns);
 uint64_t store_commits(struct store *st);
 void store_note_commit(struct store *st); /* for the backends */
 const struct store_options *store_options(const struct store *st);
+
+/*
+ * Several processes on one database (PostgreSQL; on SQLite there is one process and these
+ * are trivial). store_listen.c.
+ *
+ * store_notify: NOTIFY 'channel' with 'payload' (shorter than STORE_NOTIFY_MAX bytes: send
+ * ids, not documents). Inside a transaction it is delivered at commit and dropped by a
+ * rollback; outside, at once. Identical payloads in one transaction are delivered once.
+ * A no-op on SQLite.
+ */
+#define STORE_NOTIFY_MAX 8000
+int store_notify(struct store_conn *c, const char *channel, const char *payload, struct err *err);
+
+/*
+ * A listener on 'channel' ([a-z_] only) with a connection of its own, for one thread.
+ * *out is NULL on SQLite (nothing to hear). store_listener_wait() connects and LISTENs when
+ * it has no connection, waits up to 'timeout_ms' for the server or for 'wake_fd' (-1: none;
+ * not drained) and calls 'fn' with each payload received. Returns 1 when it (re)connected in
+ * this call (the caller may have missed notifications while it had no connection: treat
+ * every cache as stale), 0 otherwise, or a negative ERR_* when the connection is lost or
+ * cannot be made (the next call tries again). store_listener_send() notifies on the
+ * listener's connection (no transaction), ERR_UNAVAILABLE when it has none.
+ */
+struct store_listener;
+typedef void store_notify_fn(void *ctx, const char *payload);
+int store_listener_new(struct store *st, const char *channel, struct store_listener **out,
+                       struct err *err);
+int store_listener_wait(struct store_listener *l, int timeout_ms, int wake_fd, store_notify_fn *fn,
+                        void *ctx, struct err *err);
+int store_listener_send(struct store_listener *l, const char *payload, struct err *err);
+void store_listener_free(struct store_listener *l);
+
+/*
+ * Leadership among the processes of one database: a session advisory lock on 'key', held on
+ * a connection of its own. store_leader_hold() returns 1 while this process holds it (it
+ * takes it if free, and checks that the connection still lives when already held), 0 when
+ * another process does or the database cannot be reached (the lock is lost with the
+ * connection: the server releases it when a holder dies, and another process takes it on its
+ * next try). Always 1 on SQLite. For one thread.
+ */
+struct store_leader;
+int store_leader_new(struct store *st, int64_t key, struct store_leader **out, struct err *err);
+int store_leader_hold(struct store_leader *l, struct err *err);
+void store_leader_free(struct store_leader *l);
 
 #endif /* GRIDLOOP_STORE_STORE_H */

@@ -169,3 +169,56 @@ def test_shutdown_answers_queued_writes(server_factory):
     n = db.execute("SELECT count(*) FROM cases WHERE title LIKE 'drain-%'").fetchone()[0]
     db.close()
     assert n >= results.count(201)
+
+
+# ---------------------------------------------------------------- idempotent retries
+
+def test_idempotency_key_makes_a_retry_answer_the_first_case(gl):
+    key = "retry-" + unique()
+    title = "幂等重试" + unique()
+    h = {"Idempotency-Key": key}
+    first = gl.post("operator", "/api/v1/cases", json=body(title), headers=h)
+    assert first.status_code == 201, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    again = gl.post("operator", "/api/v1/cases", json=body(title), headers=h)
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["number"] == first.json()["number"]
+    assert again.headers["Location"] == first.headers["Location"]
+    mine = gl.items("operator", "/api/v1/cases", params={"q": title})
+    assert [c["id"] for c in mine] == [first.json()["id"]]
+    # The key is the user's own: another user's same key is another intake.
+    other = gl.post("dispatcher", "/api/v1/cases", json=body(title), headers=h)
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in other.headers
+    # Without a key every POST is an intake of its own, as before.
+    a = gl.post("operator", "/api/v1/cases", json=body(title))
+    b = gl.post("operator", "/api/v1/cases", json=body(title))
+    assert a.json()["id"] != b.json()["id"]
+
+
+def test_concurrent_retries_with_one_key_make_one_case(gl):
+    key = "race-" + unique()
+    title = "并发幂等" + unique()
+    sess = gl.login("operator")
+    headers = {"Authorization": sess.headers["Authorization"], "Idempotency-Key": key}
+    start = threading.Barrier(6)
+
+    def one(_):
+        start.wait()
+        return requests.post(gl.url("/api/v1/cases"), json=body(title), headers=headers, timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        rs = list(ex.map(one, range(6)))
+    assert all(r.status_code == 201 for r in rs), [r.text for r in rs]
+    assert len({r.json()["id"] for r in rs}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in rs) == 5
+
+
+def test_bad_idempotency_key_is_refused_before_anything_is_stored(gl):
+    title = "坏键" + unique()
+    for bad in ("x" * 65, "has space"):
+        r = gl.post("operator", "/api/v1/cases", json=body(title), headers={"Idempotency-Key": bad})
+        assert_error(r, 400, "bad_request", "Idempotency-Key")
+    assert gl.items("operator", "/api/v1/cases", params={"q": title}) == []

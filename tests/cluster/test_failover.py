@@ -87,7 +87,7 @@ def test_database_failover_loses_no_acknowledged_insert(cluster):
     lost = [rid for rid in load.acked if rid not in stored]
     doubled = [rid for rid, n in stored.items() if n > 1]
     gap, at = load.gap(t_kill)
-    record("database failover", f"kill -9 postmaster of leader pg{old}, pg{new} promoted",
+    record("pg-failover", f"kill -9 postmaster of leader pg{old}, pg{new} promoted",
            writers=WRITERS, acknowledged=len(load.acked), lost=len(lost), stored_twice=len(doubled),
            gap_s=gap, gap_starts_s=at, errors=dict(load.errors))
     assert not lost, f"{len(lost)} acknowledged inserts lost: {lost[:10]}"
@@ -139,7 +139,8 @@ def check_cases(cluster, load, run):
     with contextlib.closing(pg_connect(cluster, cluster.env["DB_NAME"])) as c, c.cursor() as cur:
         cur.execute("SELECT id, description FROM cases WHERE description LIKE %s", (f"故障切换测试 请求号 {run} %",))
         rows = cur.fetchall()
-    by_id = {i: d.rsplit(" ", 1)[1] for i, d in rows}
+    prefix = f"故障切换测试 请求号 {run} "
+    by_id = {i: d[len(prefix):] for i, d in rows}
     per_rid = {}
     for rid in by_id.values():
         per_rid[rid] = per_rid.get(rid, 0) + 1
@@ -183,7 +184,7 @@ def test_gridloop_survives_database_failover(cluster):
         fault.new = wait_new_leader(cluster, old)
         return f"kill -9 postmaster of leader pg{old}, pg{fault.new} promoted", t
 
-    run_gridloop_fault(cluster, fault, "gridloop, database failover")
+    run_gridloop_fault(cluster, fault, "gridloop-pg-failover")
     for n in range(1, cluster.nodes + 1):
         assert alive(cluster.node_pid(n)), f"gridloop{n} died:\n{cluster.log_tail(f'gridloop{n}.log')}"
     cluster.wait_healthy()
@@ -198,5 +199,5 @@ def test_gridloop_survives_a_node_killed(cluster):
         os.kill(pid, signal.SIGKILL)
         return f"kill -9 gridloop1 (pid {pid}), {cluster.nodes - 1} node(s) left", time.monotonic()
 
-    run_gridloop_fault(cluster, fault, "gridloop, node killed")
+    run_gridloop_fault(cluster, fault, "gridloop-node-killed")
     assert cluster.haproxy_servers("gridloop").get("gl1") == "DOWN"

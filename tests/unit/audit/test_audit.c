@@ -4,6 +4,7 @@
 #include "audit/audit.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -75,4 +76,31 @@ TEST(audit_digest_of_null_differs_from_empty)
     CHECK_STR_EQ(a, "-", "NULL digest");
     CHECK_STR_EQ(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                  "sha256 of empty");
+}
+
+TEST(audit_head_is_the_newest_entry)
+{
+    struct store *st = fresh_store("audit_head.db");
+    struct store_conn *c;
+    struct err e = ERR_INIT;
+    struct audit_head h;
+    CHECK(sodium_init() >= 0, "libsodium initialises");
+    CHECK_INT_EQ(store_conn(st, &c, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(audit_head(c, &h, &e), 0, "%s", e.msg);
+    CHECK(h.entries == 0 && h.seq == 0 && h.hash[0] == '\0', "an empty log has no head");
+    append_n(c, 4);
+    CHECK_INT_EQ(audit_head(c, &h, &e), 0, "%s", e.msg);
+    CHECK_INT_EQ(h.entries, 4, "entries");
+    CHECK_INT_EQ(h.seq, 4, "newest seq");
+    char want[65] = "";
+    struct arena a;
+    char *hash = NULL;
+    arena_init(&a, 256);
+    CHECK_INT_EQ(
+        store_one_text(c, "SELECT hash FROM audit_log WHERE seq = 4", STORE_NO_ARGS, &a, &hash, &e),
+        1, "%s", e.msg);
+    snprintf(want, sizeof(want), "%s", hash);
+    arena_release(&a);
+    CHECK_STR_EQ(h.hash, want, "the head's hash");
+    store_close(st);
 }

@@ -39,3 +39,16 @@ TEST(err_set_returns_code_and_fills)
     err_clear(&e);
     CHECK_INT_EQ(e.code, 0, "cleared");
 }
+
+/* Wrapping an error in context passes its own message (and field) back in. */
+TEST(err_set_may_wrap_its_own_message)
+{
+    struct err e = ERR_INIT;
+    err_field(&e, ERR_UNAVAILABLE, "db", "server closed the connection unexpectedly");
+    err_set(&e, ERR_UNAVAILABLE, "database unavailable: %s", e.msg);
+    CHECK_STR_EQ(e.msg, "database unavailable: server closed the connection unexpectedly",
+                 "wrapped");
+    err_field(&e, ERR_BAD_REQUEST, e.field, "again: %s (%s)", e.msg, e.field);
+    CHECK_STR_EQ(e.msg, "again: database unavailable: server closed the connection unexpectedly ()",
+                 "wrapped twice");
+}

@@ -1,0 +1,504 @@
+/*
+ * Several nodes: gridloop processes serving one PostgreSQL database behave as one service.
+ *
+ * What one process keeps in memory and how the others learn that it changed:
+ *   - organisation data (calendar, region index, triage's category map, the API's cached
+ *     lists): migration 0009's triggers raise the row org_version and NOTIFY 'o <version>' at
+ *     commit; a node bumps its own organisation version when the number is newer than the
+ *     last it saw. NOTIFY rather than a version check per request: it costs nothing per
+ *     request, and a change reaches every node within the notification's latency
+ *     (milliseconds). The row covers what a lost listener connection missed: it is read on
+ *     every reconnection, and after this node's own writes (whose announcements then come
+ *     back as already seen instead of invalidating everything a second time).
+ *   - sessions: the triggers NOTIFY 's <token hash>' for a deleted session and 'u <user id>'
+ *     for a changed user; the session cache drops them (auth_session.c).
+ *   - the live event streams: the notification worker runs on one node (below) and publishes
+ *     each notification to its own streams; it announces 'n <node> <id>,<id>...' and the other
+ *     nodes read those rows and publish them to theirs. Ids, not documents: a payload must
+ *     stay under 8000 bytes.
+ *   - the duplicate index of open cases: 'c <node> <id>,...' in the transaction of the
+ *     group-commit batch that created them (delivered at its commit, never for a rollback);
+ *     the other nodes read and index them.
+ *   - a write on a node that does not run the notification worker asks the one that does for
+ *     a pass: 'w <node>'.
+ * Payloads this node sent carry its id and are ignored when they come back.
+ *
+ * Background jobs (the overdue sweeper with its hourly planner statistics, the notification
+ * worker) run on one node at a time: the one holding a session advisory lock on a dedicated
+ * connection (store_leader_hold). The others try every LEAD_TRY_MS; when the holder dies its
+ * connection closes, the server releases the lock and the next try takes it. Both jobs are
+ * safe under the short overlap a lost connection can cause: a sweep's urges are idempotent per
+ * level and claiming notifications is a write transaction (serialised, leased rows).
+ *
+ * On SQLite there is one process: it leads from the start and nothing listens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/app_internal.h"
+#include "auth/auth.h"
+#include "case/case.h"
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "notify/notify.h"
+#include "org/org.h"
+#include "store/store.h"
+
+/* Key of the leader's session advisory lock ('gl' 'L'); store_pg.c's write lock is 'gl' 'w'. */
+#define LEAD_LOCK_KEY 0x676c4cLL
+/* How often a node that does not lead tries the lock, and the leader checks it still holds it. */
+#define LEAD_TRY_MS 2000
+/* How long the listener waits before looking at the lock again; and after a failed connect. */
+#define LISTEN_WAIT_MS 500
+#define RETRY_MS 1000
+
+void app_cluster_init(struct app *app)
+{
+    unsigned char r[8];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        /* Unique enough among the processes of one database. */
+        uint64_t x = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)app;
+        memcpy(r, &x, sizeof(r));
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(app->node + 2 * i, 3, "%02x", r[i]);
+    int pg = store_is_postgresql(store_options(app->d.store)->path);
+    app->shared_rates = pg;
+    atomic_store(&app->leader, !pg);
+    app->wake_pipe[0] = app->wake_pipe[1] = -1;
+    pthread_mutex_init(&app->jobs_lock, NULL);
+    pthread_mutex_init(&app->out_lock, NULL);
+}
+
+const char *app_node_id(const struct app *app)
+{
+    return app->node;
+}
+
+int app_is_leader(struct app *app)
+{
+    return atomic_load(&app->leader);
+}
+
+/* ---------------------------------------------------------------- the jobs */
+
+static void jobs_lead(struct app *app, int held)
+{
+    struct err err = ERR_INIT;
+    pthread_mutex_lock(&app->jobs_lock);
+    if (held && !atomic_load(&app->leader)) {
+        atomic_store(&app->leader, 1);
+        log_msg(LOG_INFO, "cluster: node %s now runs the background jobs", app->node);
+        if (app->want_sweeper && app_sweeper_run(app, &err) < 0)
+            log_msg(LOG_ERROR, "cluster: %s", err.msg);
+        if (app->want_notifier && app_notifier_run(app, &err) < 0)
+            log_msg(LOG_ERROR, "cluster: %s", err.msg);
+    } else if (!held && atomic_load(&app->leader)) {
+        atomic_store(&app->leader, 0);
+        log_msg(LOG_WARN, "cluster: node %s lost the lock; its background jobs stop", app->node);
+        app_sweeper_stop(app);
+        app_notifier_stop(app);
+    }
+    pthread_mutex_unlock(&app->jobs_lock);
+}
+
+int app_start_sweeper(struct app *app, struct err *err)
+{
+    int rc = 0;
+    pthread_mutex_lock(&app->jobs_lock);
+    app->want_sweeper = 1;
+    if (atomic_load(&app->leader))
+        rc = app_sweeper_run(app, err);
+    pthread_mutex_unlock(&app->jobs_lock);
+    return rc;
+}
+
+int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct err *err)
+{
+    int rc = 0;
+    pthread_mutex_lock(&app->jobs_lock);
+    app->publish = fn;
+    app->publish_ctx = fn_ctx;
+    app->want_notifier = 1;
+    if (atomic_load(&app->leader)) {
+        rc = app_notifier_run(app, err);
+    } else {
+        /* Refuse a bad channel setting at start, not when this node first leads. */
+        struct notify_channel *ch;
+        const struct conf *cf = app->d.conf;
+        if ((rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url,
+                                     cf->notify_webhook_timeout * 1000, err)) == 0)
+            notify_channel_free(ch);
+    }
+    pthread_mutex_unlock(&app->jobs_lock);
+    return rc;
+}
+
+void app_notify_wake(struct app *app)
+{
+    if (!atomic_load(&app->leader)) {
+        app_cluster_wake_leader(app);
+        return;
+    }
+    /* The worker may be stopping (this node losing the lock): then there is nothing to wake,
+     * and a request must not wait for it to finish. */
+    if (pthread_mutex_trylock(&app->jobs_lock) == 0) {
+        notify_worker_wake(app->notifier);
+        pthread_mutex_unlock(&app->jobs_lock);
+    }
+}
+
+/* ---------------------------------------------------------------- announcing */
+
+static void poke(struct app *app)
+{
+    if (app->wake_pipe[1] >= 0) {
+        ssize_t n = write(app->wake_pipe[1], "x", 1);
+        (void)n; /* a full pipe already wakes the thread */
+    }
+}
+
+void app_cluster_published(struct app *app, int64_t id)
+{
+    if (!app->cluster_running)
+        return;
+    pthread_mutex_lock(&app->out_lock);
+    if (app->nout == app->capout) {
+        app->capout = app->capout ? app->capout * 2 : 64;
+        app->out_ids = xrealloc(app->out_ids, app->capout * sizeof(*app->out_ids));
+    }
+    app->out_ids[app->nout++] = id;
+    pthread_mutex_unlock(&app->out_lock);
+    poke(app);
+}
+
+void app_cluster_wake_leader(struct app *app)
+{
+    if (!app->cluster_running)
+        return;
+    pthread_mutex_lock(&app->out_lock);
+    int was = app->out_wake;
+    app->out_wake = 1;
+    pthread_mutex_unlock(&app->out_lock);
+    if (!was)
+        poke(app);
+}
+
+void app_cluster_case_created(struct app *app, int64_t case_id)
+{
+    if (!app->shared_rates) /* SQLite: one process, nobody to tell */
+        return;
+    if (app->nbatch == app->capbatch) {
+        app->capbatch = app->capbatch ? app->capbatch * 2 : 64;
+        app->batch_cases = xrealloc(app->batch_cases, app->capbatch * sizeof(*app->batch_cases));
+    }
+    app->batch_cases[app->nbatch++] = case_id;
+}
+
+/* "k node id,id,..." in payloads under STORE_NOTIFY_MAX; 'send' gets each. Returns the first
+ * error of 'send'. */
+typedef int send_fn(void *ctx, const char *payload, struct err *err);
+static int send_ids(char kind, const char *node, const int64_t *ids, size_t n, send_fn *send,
+                    void *ctx, struct err *err)
+{
+    char p[STORE_NOTIFY_MAX];
+    size_t i = 0;
+    while (i < n) {
+        int len = snprintf(p, sizeof(p), "%c %s ", kind, node);
+        int first = 1;
+        /* 20 digits and a comma at most per id: stop well before the limit. */
+        while (i < n && (size_t)len + 24 < sizeof(p)) {
+            len += snprintf(p + len, sizeof(p) - (size_t)len, "%s%lld", first ? "" : ",",
+                            (long long)ids[i++]);
+            first = 0;
+        }
+        int rc = send(ctx, p, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int send_in_tx(void *ctx, const char *payload, struct err *err)
+{
+    return store_notify(ctx, APP_CHANNEL, payload, err);
+}
+
+int app_cluster_before_commit(struct app *app, struct store_conn *c, struct err *err)
+{
+    if (!app->nbatch)
+        return 0;
+    size_t n = app->nbatch;
+    app->nbatch = 0;
+    return send_ids('c', app->node, app->batch_cases, n, send_in_tx, c, err);
+}
+
+static int send_listener(void *ctx, const char *payload, struct err *err)
+{
+    return store_listener_send(ctx, payload, err);
+}
+
+/* Cluster thread: send what was queued since the last pass. Lost when the connection is
+ * (the streams of the other nodes miss those events; a client reconnecting with
+ * Last-Event-ID gets them from the outbox). */
+static void flush_out(struct app *app, struct store_listener *l)
+{
+    char drainbuf[64];
+    while (read(app->wake_pipe[0], drainbuf, sizeof(drainbuf)) > 0)
+        ;
+    pthread_mutex_lock(&app->out_lock);
+    int64_t *ids = app->out_ids;
+    size_t n = app->nout;
+    int wake = app->out_wake;
+    app->out_ids = NULL;
+    app->nout = app->capout = 0;
+    app->out_wake = 0;
+    pthread_mutex_unlock(&app->out_lock);
+    struct err err = ERR_INIT;
+    int rc = 0;
+    if (n)
+        rc = send_ids('n', app->node, ids, n, send_listener, l, &err);
+    if (rc == 0 && wake) {
+        char p[32];
+        snprintf(p, sizeof(p), "w %s", app->node);
+        rc = store_listener_send(l, p, &err);
+    }
+    if (rc < 0)
+        log_msg(LOG_WARN, "cluster: could not tell the other nodes: %s", err.msg);
+    free(ids);
+}
+
+/* ---------------------------------------------------------------- organisation version */
+
+/* The database's organisation version 'v' was seen: bump this node's when it is newer. */
+static void org_seen(struct app *app, int64_t v)
+{
+    int64_t cur = atomic_load(&app->org_db_seen);
+    while (v > cur)
+        if (atomic_compare_exchange_weak(&app->org_db_seen, &cur, v)) {
+            atomic_fetch_add(&app->org_version, 1);
+            return;
+        }
+}
+
+/* Read the database's version on the calling thread's connection; 0 or a negative ERR_*. */
+static int org_read_seen(struct app *app, struct err *err)
+{
+    struct store_conn *c;
+    int64_t v;
+    int rc;
+    if ((rc = store_conn(app->d.store, &c, err)) < 0 || (rc = org_version_read(c, &v, err)) < 0)
+        return rc;
+    org_seen(app, v);
+    return 0;
+}
+
+void app_cluster_org_changed(struct app *app)
+{
+    struct err err = ERR_INIT;
+    if (app->shared_rates && org_read_seen(app, &err) < 0)
+        log_msg(LOG_WARN, "cluster: organisation version not read: %s", err.msg);
+}
+
+/* ---------------------------------------------------------------- hearing */
+
+/* Payload "k node[ ids]" from another node: what follows the node ("" when nothing), or NULL
+ * when this node sent it or it is malformed. */
+static const char *from_other(struct app *app, const char *p)
+{
+    size_t n = strlen(p);
+    if (n < 18 || p[1] != ' ' || (n > 18 && p[18] != ' '))
+        return NULL;
+    if (strncmp(p + 2, app->node, 16) == 0)
+        return NULL;
+    return n > 18 ? p + 19 : p + 18;
+}
+
+/* Each id of "1,2,3" (digits and commas only; anything else ends the list). */
+static int next_id(const char **s, int64_t *id)
+{
+    const char *p = *s;
+    int64_t v = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 18) {
+        v = v * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (!digits)
+        return 0;
+    if (*p == ',')
+        p++;
+    *s = p;
+    *id = v;
+    return 1;
+}
+
+static void heard_notification(struct app *app, struct store_conn *c, int64_t id)
+{
+    struct arena a;
+    struct notify_item *items;
+    struct err err = ERR_INIT;
+    arena_init(&a, 1024);
+    /* The row was claimed in a transaction that committed before the announcement. */
+    int n = notify_list_after(c, id - 1, 1, &a, &items, &err);
+    if (n < 0)
+        log_msg(LOG_WARN, "cluster: notification %lld: %s", (long long)id, err.msg);
+    else if (n == 1 && items[0].id == id && app->publish)
+        app->publish(app->publish_ctx, &items[0]);
+    arena_release(&a);
+}
+
+static void heard_case(struct app *app, struct store_conn *c, int64_t id)
+{
+    struct arena a;
+    struct case_rec rec;
+    struct err err = ERR_INIT;
+    arena_init(&a, 2048);
+    if (case_get(c, id, &a, &rec, &err) == 0) {
+        struct case_new in = {.title = rec.title,
+                              .description = rec.description,
+                              .has_location = rec.has_location,
+                              .lat = rec.lat,
+                              .lon = rec.lon};
+        app_triage_indexed(app, id, rec.created_at, &in);
+    }
+    arena_release(&a);
+}
+
+static void heard(void *ctx, const char *p)
+{
+    struct app *app = ctx;
+    struct store_conn *c = NULL;
+    struct err err = ERR_INIT;
+    const char *ids;
+    int64_t id;
+    switch (p[0]) {
+    case 'o':
+        if (p[1] == ' ' && (ids = p + 2, next_id(&ids, &id)))
+            org_seen(app, id);
+        return;
+    case 's':
+        if (p[1] == ' ')
+            auth_invalidate_session(app->d.auth, p + 2);
+        return;
+    case 'u':
+        if (p[1] == ' ' && (ids = p + 2, next_id(&ids, &id)))
+            auth_invalidate_user(app->d.auth, id);
+        return;
+    case 'w':
+        if (from_other(app, p) && atomic_load(&app->leader))
+            notify_worker_wake(app->notifier); /* this thread is the one that frees it */
+        return;
+    case 'n':
+    case 'c':
+        if (!(ids = from_other(app, p)) || store_conn(app->d.store, &c, &err) < 0)
+            return;
+        while (next_id(&ids, &id)) {
+            if (p[0] == 'n')
+                heard_notification(app, c, id);
+            else
+                heard_case(app, c, id);
+        }
+        return;
+    }
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void *cluster_main(void *arg)
+{
+    struct app *app = arg;
+    struct store_listener *l = NULL;
+    struct store_leader *lead = NULL;
+    struct err err = ERR_INIT;
+    store_listener_new(app->d.store, APP_CHANNEL, &l, &err);
+    store_leader_new(app->d.store, LEAD_LOCK_KEY, &lead, &err);
+    int64_t next_try = 0;
+    int connected_once = 0, down_logged = 0;
+    while (!atomic_load(&app->cluster_stop)) {
+        int64_t now = mono_ms();
+        if (now >= next_try) {
+            err_clear(&err);
+            jobs_lead(app, store_leader_hold(lead, &err) == 1);
+            next_try = now + LEAD_TRY_MS;
+        }
+        err_clear(&err);
+        int rc = store_listener_wait(l, LISTEN_WAIT_MS, app->wake_pipe[0], heard, app, &err);
+        if (rc < 0) {
+            if (!down_logged)
+                log_msg(LOG_WARN, "cluster: not hearing the other nodes: %s", err.msg);
+            down_logged = 1;
+            /* Wait before reconnecting, but keep the lock checks going. */
+            struct timespec ts = {0, RETRY_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (rc == 1) {
+            /* Deaf until now: what was announced meanwhile is lost. The organisation version
+             * says whether the organisation changed; sessions are simply read again. */
+            if (org_read_seen(app, &err) < 0)
+                atomic_fetch_add(&app->org_version, 1);
+            if (connected_once) {
+                log_msg(LOG_INFO, "cluster: hearing the other nodes again");
+                auth_invalidate_user(app->d.auth, 0);
+            }
+            connected_once = 1;
+            down_logged = 0;
+        }
+        flush_out(app, l);
+    }
+    store_listener_free(l);
+    /* Closing its connection releases the lock at once; the jobs stop in app_free's order. */
+    store_leader_free(lead);
+    return NULL;
+}
+
+int app_start_cluster(struct app *app, struct err *err)
+{
+    if (!app->shared_rates)
+        return 0; /* SQLite: this process leads from the start */
+    if (pipe(app->wake_pipe) != 0)
+        return err_set(err, ERR_INTERNAL, "pipe: %s", strerror(errno));
+    for (int i = 0; i < 2; i++)
+        fcntl(app->wake_pipe[i], F_SETFL, fcntl(app->wake_pipe[i], F_GETFL) | O_NONBLOCK);
+    app->cluster_running = 1;
+    if (pthread_create(&app->cluster, NULL, cluster_main, app) != 0) {
+        app->cluster_running = 0;
+        return err_set(err, ERR_INTERNAL, "cannot start the cluster thread");
+    }
+    log_msg(LOG_INFO, "cluster: node %s; background jobs on the node holding the lock", app->node);
+    return 0;
+}
+
+void app_cluster_stop(struct app *app)
+{
+    if (!app->cluster_running)
+        return;
+    atomic_store(&app->cluster_stop, 1);
+    poke(app);
+    pthread_join(app->cluster, NULL);
+    app->cluster_running = 0;
+}
+
+void app_cluster_free(struct app *app)
+{
+    for (int i = 0; i < 2; i++)
+        if (app->wake_pipe[i] >= 0)
+            close(app->wake_pipe[i]);
+    free(app->out_ids);
+    free(app->batch_cases);
+    pthread_mutex_destroy(&app->out_lock);
+    pthread_mutex_destroy(&app->jobs_lock);
+}

@@ -25,8 +25,9 @@ static const struct cli_command commands[] = {
     {"audit", cli_audit, NULL,
      "  audit verify --db FILE                            check the audit hash chain\n"},
     {"backup", cli_backup, NULL,
-     "  backup --db FILE --out DIR                       online copy of the database (while serving), its\n"
-     "                                                  triage model and data key, with a manifest of checksums\n"},
+     "  backup --db FILE --out DIR [--with-key]          online copy of the database (while serving) and its\n"
+     "                                                  triage model, with a manifest of checksums; the data key\n"
+     "                                                  only with --with-key (keep it apart: docs/backup.md)\n"},
     {"restore", cli_restore, NULL,
      "  restore --from DIR --db FILE [--force]           check a backup and put it in place (a database that is\n"
      "                                                  there is replaced only with --force); docs/backup.md\n"},

@@ -251,10 +251,12 @@ enum { APP_RATE_OPEN311 = 1 };
 /* ---- backup and restore of a SQLite install (app_backup.c) ---- */
 
 /*
- * A backup is a directory: the database copy, the triage model and the data key when they
- * exist, and manifest.json, written last (a directory without it is an unfinished backup).
- * Each file has a fixed name by its role, so a manifest names no path a restore could be
- * steered to. docs/backup.md describes the manifest.
+ * A backup is a directory: the database copy, the triage model when there is one, the data
+ * key only when asked for (it is kept apart from the backups by default: whoever holds both
+ * reads every phone number; the manifest records its SHA-256 so a restore can tell the right
+ * key from another), and manifest.json, written last (a directory without it is an
+ * unfinished backup). Each file has a fixed name by its role, so a manifest names no path a
+ * restore could be steered to. docs/backup.md describes the manifest.
  */
 enum app_backup_role { APP_BACKUP_DATABASE, APP_BACKUP_TRIAGE_MODEL, APP_BACKUP_DATA_KEY };
 #define APP_BACKUP_ROLES 3
@@ -276,8 +278,9 @@ struct app_backup_manifest {
         char sha256[65]; /* lowercase hex */
     } files[APP_BACKUP_ROLES];
     int64_t cases, case_events, audit_entries;
-    int64_t audit_seq;   /* the newest audit entry (0: none) */
-    char audit_hash[65]; /* its hash ("" when none) */
+    int64_t audit_seq;        /* the newest audit entry (0: none) */
+    char audit_hash[65];      /* its hash ("" when none) */
+    char data_key_sha256[65]; /* the data key in use, in the backup or not ("" when none) */
 };
 
 /* The manifest as JSON text (malloc'd, the caller frees it). */
@@ -298,12 +301,12 @@ struct app_backup_report {
 
 /*
  * Back up the SQLite database the settings name (cf->db), with its triage model
- * (app_triage_model_path) and data key (data_key_file, else the database path + ".key"),
- * into 'dir', which must be absent (it is created, mode 0700: it holds the data key) or
- * empty. Safe while gridloop serve writes to the database (store_backup). On failure what
- * was written is removed.
+ * (app_triage_model_path) and, when 'with_key', its data key (data_key_file, else beside the
+ * database), into 'dir', which must be absent (it is created, mode 0700) or empty. Safe
+ * while gridloop serve writes to the database (store_backup). On failure what was written
+ * is removed.
  */
-int app_backup(const struct conf *cf, const char *dir, struct arena *a,
+int app_backup(const struct conf *cf, const char *dir, int with_key, struct arena *a,
                struct app_backup_report *rep, struct err *err);
 
 struct app_restore_report {
@@ -316,8 +319,9 @@ struct app_restore_report {
 /*
  * Restore the backup in 'dir' to the database the settings name (and its model and key),
  * in this order: every file is checked against the manifest (size, SHA-256) before anything
- * is written; a target database that exists and is not empty, or a data key there that
- * differs from the backup's, is refused unless 'force'; the database is copied to a
+ * is written; a target database that exists and is not empty, or a data key at the target
+ * that is not the backup's (absent, when the backup does not hold it), is refused unless
+ * 'force'; the database is copied to a
  * temporary file beside the target, its audit chain verified (as `gridloop audit verify`)
  * and its row counts and chain head compared with the manifest, and only then renamed into
  * place. A failed restore leaves the target as it was. The target must not be served

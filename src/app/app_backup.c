@@ -86,6 +86,7 @@ char *app_backup_manifest_json(const struct app_backup_manifest *m)
     jw_kint(&w, "seq", m->audit_seq);
     jw_kstr(&w, "hash", m->audit_hash);
     jw_obj_end(&w);
+    jw_kstr(&w, "data_key_sha256", m->data_key_sha256);
     jw_obj_end(&w);
     buf_putc(&w.b, '\n');
     return buf_detach(&w.b, NULL);
@@ -121,6 +122,7 @@ static const struct json_field manifest_fields[] = {
     {"files", JT_ARRAY_OBJECT, JF_REQUIRED, 1, APP_BACKUP_ROLES, file_fields},
     {"rows", JT_OBJECT, JF_REQUIRED, 0, 0, rows_fields},
     {"audit_head", JT_OBJECT, JF_REQUIRED, 0, 0, head_fields},
+    {"data_key_sha256", JT_STRING, JF_REQUIRED, 0, 64, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -216,6 +218,19 @@ int app_backup_manifest_parse(const char *text, size_t len, struct arena *a,
         goto out;
     }
     snprintf(out->audit_hash, sizeof(out->audit_hash), "%s", hash);
+    const char *key = json_get_str(j, "data_key_sha256");
+    if (key[0] && !is_hex64(key)) {
+        rc = err_field(err, ERR_BAD_REQUEST, "data_key_sha256",
+                       "data_key_sha256 must be 64 lowercase hex digits (\"\" when no key)");
+        goto out;
+    }
+    if (out->files[APP_BACKUP_DATA_KEY].present &&
+        strcmp(out->files[APP_BACKUP_DATA_KEY].sha256, key) != 0) {
+        rc = err_field(err, ERR_BAD_REQUEST, "data_key_sha256",
+                       "the data key file's sha256 is not data_key_sha256");
+        goto out;
+    }
+    snprintf(out->data_key_sha256, sizeof(out->data_key_sha256), "%s", key);
 out:
     json_free(j);
     return rc;
@@ -373,7 +388,7 @@ static int read_copy(const char *path, struct app_backup_manifest *m, struct aud
 
 /* ---------------------------------------------------------------- backup */
 
-int app_backup(const struct conf *cf, const char *dir, struct arena *a,
+int app_backup(const struct conf *cf, const char *dir, int with_key, struct arena *a,
                struct app_backup_report *rep, struct err *err)
 {
     struct app_backup_manifest *m = &rep->m;
@@ -408,21 +423,25 @@ int app_backup(const struct conf *cf, const char *dir, struct arena *a,
     rep->restarts = sr.restarts;
     for (int r = 0; r < APP_BACKUP_ROLES; r++) {
         char *from = r == APP_BACKUP_DATABASE ? NULL : role_path(cf, (enum app_backup_role)r);
-        const char *to = join(a, dir, roles[r].file);
-        if (from)
+        /* The key without --with-key: read for its fingerprint, not copied. */
+        int copy = r != APP_BACKUP_DATA_KEY || with_key;
+        const char *to = copy ? join(a, dir, roles[r].file) : NULL;
+        if (from && to)
             written[nwritten++] = to;
         rc = from ? copy_hash(from, to, roles[r].mode, &m->files[r].size, m->files[r].sha256, err)
                   : copy_hash(db_copy, NULL, 0, &m->files[r].size, m->files[r].sha256, err);
         free(from);
         if (rc == ERR_NOT_FOUND && r != APP_BACKUP_DATABASE) {
-            nwritten--; /* an install without a model (or key) yet: nothing to copy */
+            nwritten -= to != NULL; /* an install without a model (or key) yet */
             err_clear(err);
             rc = 0;
             continue;
         }
         if (rc < 0)
             goto fail;
-        m->files[r].present = 1;
+        if (r == APP_BACKUP_DATA_KEY)
+            memcpy(m->data_key_sha256, m->files[r].sha256, sizeof(m->data_key_sha256));
+        m->files[r].present = copy;
     }
 
     struct clock clk = clock_real();
@@ -483,7 +502,7 @@ static int read_manifest(const char *dir, struct arena *a, struct app_backup_man
     if (rc < 0) {
         char why[ERR_MSG_MAX];
         snprintf(why, sizeof(why), "%s", err->msg);
-        return err_set(err, ERR_INTEGRITY, "%s is not a valid backup manifest: %s", path, why);
+        return err_set(err, ERR_INTEGRITY, "not a valid backup manifest: %s (%s)", why, path);
     }
     return 0;
 }
@@ -497,19 +516,19 @@ static int check_file(const struct app_backup_manifest *m, enum app_backup_role 
     char hex[65];
     int rc = copy_hash(path, to, roles[r].mode, &size, hex, err);
     if (rc == ERR_NOT_FOUND)
-        return err_set(err, ERR_INTEGRITY, "backup file '%s' is missing; nothing was restored",
+        return err_set(err, ERR_INTEGRITY, "backup incomplete, nothing restored: '%s' is missing",
                        path);
     if (rc < 0)
         return rc;
     if (size != m->files[r].size)
         return err_set(err, ERR_INTEGRITY,
-                       "backup file '%s' has %lld bytes, the manifest says %lld: the backup is "
-                       "truncated or altered; nothing was restored",
-                       path, (long long)size, (long long)m->files[r].size);
+                       "backup truncated or altered, nothing restored: %lld bytes, the manifest "
+                       "says %lld: '%s'",
+                       (long long)size, (long long)m->files[r].size, path);
     if (strcmp(hex, m->files[r].sha256) != 0)
         return err_set(err, ERR_INTEGRITY,
-                       "backup file '%s' does not match its SHA-256 in the manifest: the backup "
-                       "is damaged or altered; nothing was restored",
+                       "backup damaged or altered, nothing restored: '%s' does not match its "
+                       "SHA-256 in the manifest",
                        path);
     return 0;
 }
@@ -550,6 +569,30 @@ static char *temp_beside(const char *path, struct arena *a, struct err *err)
     return tmp;
 }
 
+/* The data key at the target against the one the backup was made with: phone numbers
+ * sealed under another key would not decrypt, and nothing would say so until someone asks. */
+static int check_key(const struct conf *cf, const struct app_backup_manifest *m, int force,
+                     struct err *err)
+{
+    if (!m->data_key_sha256[0] || force)
+        return 0;
+    char *path = key_path(cf);
+    int same = same_file(path, m->data_key_sha256), rc = 0;
+    if (same == 0)
+        rc = err_set(err, ERR_CONFLICT,
+                     "wrong data key, nothing restored (phone numbers would not decrypt; --force "
+                     "overrides): '%s' is not the one this backup was made with",
+                     path);
+    else if (same < 0 && !m->files[APP_BACKUP_DATA_KEY].present)
+        rc = err_set(err, ERR_CONFLICT,
+                     "data key needed, nothing restored: the backup was made without --with-key; "
+                     "copy the key kept apart (sha256 %.16s...) to '%s', or --force to go "
+                     "without it",
+                     m->data_key_sha256, path);
+    free(path);
+    return rc;
+}
+
 struct staged {
     const char *tmp, *target;
 };
@@ -575,8 +618,8 @@ int app_restore(const struct conf *cf, const char *dir, int force, struct arena 
     rep->replaced = db_present(cf->db, a);
     if (rep->replaced && !force)
         return err_set(err, ERR_CONFLICT,
-                       "database '%s' exists and is not empty: restore to a new path, or add "
-                       "--force to replace it (stop gridloop serve on it first)",
+                       "nothing restored: add --force to replace it (stop gridloop serve first) "
+                       "or restore to a new path; database '%s' exists and is not empty",
                        cf->db);
     for (int r = 0; r < APP_BACKUP_ROLES; r++) {
         if (r == APP_BACKUP_DATABASE || !m->files[r].present)
@@ -584,13 +627,9 @@ int app_restore(const struct conf *cf, const char *dir, int force, struct arena 
         char *target = role_path(cf, (enum app_backup_role)r);
         staged[r].target = arena_strdup(a, target);
         free(target);
-        if (r == APP_BACKUP_DATA_KEY && !force &&
-            same_file(staged[r].target, m->files[r].sha256) == 0)
-            return err_set(err, ERR_CONFLICT,
-                           "data key '%s' differs from the backup's: phone numbers of the "
-                           "restored cases would not decrypt with it; move it away or add --force",
-                           staged[r].target);
     }
+    if ((rc = check_key(cf, m, force, err)) < 0)
+        return rc;
 
     /* 3. Every file to a temporary name beside its target, checked again as it is copied. */
     staged[APP_BACKUP_DATABASE].target = cf->db;
@@ -616,8 +655,8 @@ int app_restore(const struct conf *cf, const char *dir, int force, struct arena 
     rep->audit_entries_verified = ar.entries;
     if (ar.first_bad_seq) {
         rc = err_set(err, ERR_INTEGRITY,
-                     "the restored database fails audit verify: audit chain BROKEN at entry %lld: "
-                     "%s; nothing was restored",
+                     "the restored database fails audit verify, nothing restored: audit chain "
+                     "BROKEN at entry %lld: %s",
                      (long long)ar.first_bad_seq, ar.reason);
         goto fail;
     }
@@ -625,9 +664,9 @@ int app_restore(const struct conf *cf, const char *dir, int force, struct arena 
         got.audit_entries != m->audit_entries || got.audit_seq != m->audit_seq ||
         strcmp(got.audit_hash, m->audit_hash) != 0) {
         rc = err_set(err, ERR_INTEGRITY,
-                     "the restored database holds %lld cases, %lld events, %lld audit entries "
-                     "(head %lld); the manifest says %lld, %lld, %lld (head %lld); nothing was "
-                     "restored",
+                     "the restored database is not what the manifest says, nothing restored: "
+                     "%lld cases, %lld events, %lld audit entries (head %lld); the manifest says "
+                     "%lld, %lld, %lld (head %lld)",
                      (long long)got.cases, (long long)got.case_events, (long long)got.audit_entries,
                      (long long)got.audit_seq, (long long)m->cases, (long long)m->case_events,
                      (long long)m->audit_entries, (long long)m->audit_seq);

@@ -69,6 +69,7 @@ int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct 
     } switches[] = {
         {"--demo", offsetof(struct cli_opts, demo)},
         {"--force", offsetof(struct cli_opts, force)},
+        {"--with-key", offsetof(struct cli_opts, with_key)},
     };
     for (int i = first; i < argc; i++) {
         size_t k;

@@ -69,7 +69,7 @@ int cli_fail(const struct err *err);
 struct cli_opts {
     const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
         *rate_limit, *demo_cases, *out, *from;
-    int demo, force;
+    int demo, force, with_key;
 };
 
 /* Read the options from argv[first] on; anything else is ERR_BAD_REQUEST. */

@@ -33,7 +33,7 @@ int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err)
     if ((rc = cli_refuse_postgres(cf->db, "backup", err)) < 0)
         return rc;
     arena_init(&a, 4096);
-    if ((rc = app_backup(cf, o.out, &a, &rep, err)) == 0) {
+    if ((rc = app_backup(cf, o.out, o.with_key, &a, &rep, err)) == 0) {
         const struct app_backup_manifest *m = &rep.m;
         printf("backup of %s in %s (%.2f s)\n", m->source, o.out, rep.seconds);
         for (int r = 0; r < APP_BACKUP_ROLES; r++)
@@ -44,12 +44,16 @@ int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err)
         printf("schema version %d; %lld cases, %lld case events, %lld audit entries (head %lld)\n",
                m->schema_version, (long long)m->cases, (long long)m->case_events,
                (long long)m->audit_entries, (long long)m->audit_seq);
-        if (!m->files[APP_BACKUP_DATA_KEY].present)
-            printf("note: no data key found beside the database; keep the one in use with this "
-                   "backup, or the phone numbers in it cannot be read\n");
+        if (!m->data_key_sha256[0])
+            printf("note: no data key found: without the one in use the phone numbers in this "
+                   "backup cannot be read\n");
+        else if (!m->files[APP_BACKUP_DATA_KEY].present)
+            printf("data key not copied (sha256 %s): keep it apart from the backups; restore "
+                   "checks it\n",
+                   m->data_key_sha256);
         else
-            printf("note: %s holds the data key: store the backup where only operators can read "
-                   "it\n",
+            printf("note: %s holds the data key (--with-key): whoever reads it reads every phone "
+                   "number\n",
                    o.out);
     }
     arena_release(&a);

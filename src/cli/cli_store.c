@@ -6,10 +6,11 @@
  * snapshot, so the server keeps committing cases while the copy sees the database as it was at
  * that instant (every case acknowledged before the copy began, none half-written). Tables come
  * from the source's schema (sqlite_master, minus SQLite's own, the full-text index and
- * schema_migrations) and are copied parents first (their foreign keys), each in transactions
- * of thousands of rows, values bound with the types SQLite stored them with. A column that
- * refers to its own table (regions.parent_id, cases.master_id) is filled in afterwards, since
- * a row may point at a later one.
+ * schema_migrations) and are copied parents first (their foreign keys), each table in one
+ * target transaction (multi-row INSERTs of a few thousand values; secondary indexes dropped and
+ * built again inside it, so a failure leaves the table as it was), values bound with the types
+ * SQLite stored them with. A column that refers to its own table (regions.parent_id,
+ * cases.master_id) is filled in after the table's rows, since a row may point at a later one.
  *
  * Afterwards every identity sequence starts above the copied keys, the row counts are
  * compared, the audit chain is verified on the target and the files beside the SQLite
@@ -32,10 +33,9 @@
 #include "core/vec.h"
 #include "store/store.h"
 
-/* Rows per target transaction, and bound values per INSERT (several rows each). */
-#define COMMIT_ROWS 10000
+/* Bound values per INSERT (several rows each). */
 #define VALUES_PER_INSERT 4000
-#define PROGRESS_ROWS 200000
+#define PROGRESS_ROWS 100000
 
 /* Tables a fresh migration already fills (0005 seeds the full-text watermark): their target
  * rows are replaced by the source's, and they do not make a target count as holding data. */
@@ -444,19 +444,92 @@ static struct store_arg value_of(struct store_stmt *s, int k, struct arena *a)
     return store_null();
 }
 
-static int next_tx(struct copy *cp, struct err *err)
+/* The self-references left out while copying, now that every row they may point at exists
+ * (in the table's transaction). */
+static int fix_self_refs(struct copy *cp, struct table *t, struct err *err)
 {
-    int rc = store_commit(cp->dst, err);
-    return rc < 0 ? rc : store_begin(cp->dst, err);
+    for (int c = 0; c < t->ncols; c++) {
+        fix_vec *fx = &t->cols[c].fixes;
+        char sql[200];
+        if (!fx->n)
+            continue; /* no self-reference, or none set */
+        snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ? WHERE \"%s\" = ?", t->name,
+                 t->cols[c].name, t->cols[t->pk].name);
+        for (size_t i = 0; i < fx->n; i++) {
+            int64_t n = store_run(
+                cp->dst, sql, STORE_ARGS(store_i64(fx->v[i].value), store_i64(fx->v[i].key)), err);
+            if (n < 0)
+                return err_context(err, (int)n, "fixing up", t->cols[c].name);
+        }
+        vec_release(fx);
+    }
+    return 0;
 }
 
-static int copy_rows(struct copy *cp, struct table *t, struct err *err)
+struct index_def {
+    name_vec names, defs;
+};
+
+static int add_index(void *ctx, struct store_stmt *row)
+{
+    struct index_def *d = ctx;
+    vec_append(&d->names, xstrdup(store_col_text(row, 0)));
+    vec_append(&d->defs, xstrdup(store_col_text(row, 1)));
+    return 0;
+}
+
+/*
+ * Secondary indexes are dropped before the rows go in and built again afterwards, inside the
+ * table's transaction (PostgreSQL's DDL is transactional: a failure or a kill gives the table
+ * back as it was, indexes included). Building the trigram indexes once costs a third of
+ * maintaining them row by row. Unique indexes stay: they are constraints.
+ */
+static int drop_indexes(struct copy *cp, struct table *t, struct index_def *d, struct err *err)
+{
+    int64_t rc = store_all(cp->dst,
+                           "SELECT indexname, indexdef FROM pg_indexes"
+                           " WHERE schemaname = current_schema() AND tablename = ?"
+                           " AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%' ORDER BY indexname",
+                           STORE_ARGS(store_text(t->name)), add_index, d, err);
+    for (size_t i = 0; rc >= 0 && i < d->names.n; i++) {
+        char sql[160];
+        if ((rc = check_ident(d->names.v[i], err)) < 0)
+            break;
+        snprintf(sql, sizeof(sql), "DROP INDEX \"%s\"", d->names.v[i]);
+        rc = store_run(cp->dst, sql, STORE_NO_ARGS, err);
+    }
+    return rc < 0 ? (int)rc : 0;
+}
+
+static int build_indexes(struct copy *cp, struct index_def *d, struct err *err)
+{
+    /* A trigram index builds in a fraction of the time with room to sort in (this session
+     * only; the server's default is 64MB). */
+    if (d->defs.n) {
+        int64_t rc =
+            store_run(cp->dst, "SET LOCAL maintenance_work_mem = '512MB'", STORE_NO_ARGS, err);
+        if (rc < 0)
+            return (int)rc;
+    }
+    for (size_t i = 0; i < d->defs.n; i++) {
+        /* the definition as the target's catalog gave it, not input */
+        int64_t rc = store_run(cp->dst, d->defs.v[i], STORE_NO_ARGS, err);
+        if (rc < 0)
+            return err_context(err, (int)rc, "rebuilding index", d->names.v[i]);
+    }
+    return 0;
+}
+
+/* One table in one target transaction: its indexes dropped, the rows in multi-row INSERTs of
+ * a few thousand values, the self-references set, the indexes built again. */
+static int copy_table(struct copy *cp, struct table *t, struct err *err)
 {
     struct buf sel;
     struct store_stmt *s = NULL;
     struct batch b = {0};
+    struct index_def idx = {VEC_INIT, VEC_INIT};
+    uint64_t t0 = clock_mono_ns();
     int rc, in_tx = 0;
-    int64_t since_commit = 0;
     buf_init(&sel);
     buf_puts(&sel, "SELECT ");
     for (int c = 0; c < t->ncols; c++)
@@ -470,7 +543,8 @@ static int copy_rows(struct copy *cp, struct table *t, struct err *err)
     if ((rc = store_begin(cp->dst, err)) < 0)
         goto out;
     in_tx = 1;
-    if ((rc = store_prepare(cp->src, sel.p, STORE_NO_ARGS, &s, err)) < 0)
+    if ((rc = drop_indexes(cp, t, &idx, err)) < 0 ||
+        (rc = store_prepare(cp->src, sel.p, STORE_NO_ARGS, &s, err)) < 0)
         goto out;
     while ((rc = store_step(s, err)) == 1) {
         struct store_arg *row = &b.args[(size_t)b.rows * (size_t)t->ncols];
@@ -488,61 +562,38 @@ static int copy_rows(struct copy *cp, struct table *t, struct err *err)
             }
         }
         t->src_rows++;
-        since_commit++;
         if (++b.rows == b.per && (rc = flush(cp, t, &b, err)) < 0)
             goto out;
-        if (since_commit >= COMMIT_ROWS && b.rows == 0) {
-            if ((rc = next_tx(cp, err)) < 0) {
-                in_tx = 0;
-                goto out;
-            }
-            since_commit = 0;
-        }
         if (t->src_rows % PROGRESS_ROWS == 0) {
-            printf("  %s: %lld rows...\n", t->name, (long long)t->src_rows);
+            printf("  %s: %lld rows, %.1f s\n", t->name, (long long)t->src_rows, seconds_since(t0));
             fflush(stdout);
         }
     }
-    if (rc < 0 || (rc = flush(cp, t, &b, err)) < 0)
+    store_done(s);
+    s = NULL;
+    if (rc < 0 || (rc = flush(cp, t, &b, err)) < 0 || (rc = fix_self_refs(cp, t, err)) < 0)
         goto out;
+    if (idx.defs.n && t->src_rows >= PROGRESS_ROWS) {
+        printf("  %s: building %zu indexes, %.1f s\n", t->name, idx.defs.n, seconds_since(t0));
+        fflush(stdout);
+    }
+    if ((rc = build_indexes(cp, &idx, err)) < 0)
+        goto out;
+    if (idx.defs.n && t->src_rows >= PROGRESS_ROWS)
+        printf("  %s: indexes built, %.1f s\n", t->name, seconds_since(t0));
     rc = store_commit(cp->dst, err);
     in_tx = 0;
 out:
     store_done(s);
     if (in_tx)
         store_rollback(cp->dst);
+    free_names(&idx.names);
+    free_names(&idx.defs);
     arena_release(&b.a);
     free(b.args);
     free(b.full_sql);
     buf_release(&sel);
     return rc < 0 ? rc : 0;
-}
-
-/* The self-references left out while copying, now that every row they may point at exists. */
-static int fix_self_refs(struct copy *cp, struct table *t, struct err *err)
-{
-    for (int c = 0; c < t->ncols; c++) {
-        fix_vec *fx = &t->cols[c].fixes;
-        char sql[200];
-        int rc;
-        if (!fx->n)
-            continue;
-        snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ? WHERE \"%s\" = ?", t->name,
-                 t->cols[c].name, t->cols[t->pk].name);
-        if ((rc = store_begin(cp->dst, err)) < 0)
-            return rc;
-        for (size_t i = 0; i < fx->n; i++) {
-            int64_t n = store_run(
-                cp->dst, sql, STORE_ARGS(store_i64(fx->v[i].value), store_i64(fx->v[i].key)), err);
-            if (n < 0 || ((i + 1) % COMMIT_ROWS == 0 && (n = next_tx(cp, err)) < 0)) {
-                store_rollback(cp->dst);
-                return err_context(err, (int)n, "fixing up", t->cols[c].name);
-            }
-        }
-        if ((rc = store_commit(cp->dst, err)) < 0)
-            return rc;
-    }
-    return 0;
 }
 
 /* ---------------------------------------------------------------- after the copy */
@@ -639,7 +690,7 @@ static int copy_data(struct copy *cp, struct err *err)
     for (size_t i = 0; i < cp->tables.n && rc == 0; i++) {
         struct table *t = &cp->tables.v[i];
         uint64_t t0 = clock_mono_ns();
-        rc = copy_rows(cp, t, err);
+        rc = copy_table(cp, t, err);
         t->seconds = seconds_since(t0);
         if (rc == 0) {
             printf("  %-28s %10lld rows %8.2f s\n", t->name, (long long)t->src_rows, t->seconds);
@@ -648,8 +699,6 @@ static int copy_data(struct copy *cp, struct err *err)
     }
     /* The snapshot is no longer needed: let the server's checkpoints pass it. */
     store_rollback(cp->src);
-    for (size_t i = 0; i < cp->tables.n && rc == 0; i++)
-        rc = fix_self_refs(cp, &cp->tables.v[i], err);
     return rc;
 }
 

@@ -2,9 +2,9 @@
 gridloop backup / gridloop restore (docs/backup.md) on SQLite.
 
 - A backup taken while a server is taking case writes holds every case acknowledged before
-  the backup began and none created after it finished; restored into a new file, it serves
-  those cases (phone numbers included: the data key comes with it) and its audit chain
-  verifies.
+  the backup began and none created after it finished; restored into a new file (with the data
+  key, which is kept apart unless --with-key), it serves those cases, phone numbers included,
+  and its audit chain verifies.
 - A backup that was altered (a byte of a file, a truncated file, a manifest that lies, an
   audit entry rewritten with the checksums updated to match) is refused and nothing is
   written.
@@ -126,10 +126,11 @@ def test_backup_while_writing_restores_every_acknowledged_case(server_factory, t
             t.join(30)
     assert not errors, errors[:3]
     assert "database.sqlite" in b.stdout and "audit entries" in b.stdout, b.stdout
-    assert listing(out) == ["data.key", "database.sqlite", "manifest.json", "triage.model"]
+    # The data key stays out of the backup by default; its fingerprint is in the manifest.
+    assert listing(out) == ["database.sqlite", "manifest.json", "triage.model"]
     assert oct(os.stat(out).st_mode & 0o777) == "0o700"
-    assert os.stat(os.path.join(out, "data.key")).st_mode & 0o077 == 0
     m = manifest(out)
+    assert m["data_key_sha256"] == sha256(srv.db + ".key")
     assert m["format"] == "gridloop-backup" and m["version"] == 1
     assert m["source"] == os.path.realpath(srv.db)
     assert m["schema_version"] >= 8
@@ -143,6 +144,11 @@ def test_backup_while_writing_restores_every_acknowledged_case(server_factory, t
 
     target = str(tmp_path / "restored" / "db")
     os.makedirs(os.path.dirname(target))
+    # Without the key beside the target the restore stops and says which key it needs.
+    p = run_cli("restore", "--from", out, "--db", target)
+    assert_refused(p, 1, "data key needed, nothing restored", target + ".key", m["data_key_sha256"][:16])
+    assert os.listdir(os.path.dirname(target)) == []
+    shutil.copyfile(srv.db + ".key", target + ".key")  # from where the operator keeps it
     r = assert_ok(run_cli("restore", "--from", out, "--db", target))
     assert "audit chain intact" in r.stdout, r.stdout
     assert sorted(os.listdir(os.path.dirname(target))) == ["db", "db.key", "db.triage"]
@@ -183,12 +189,15 @@ def test_backup_while_writing_restores_every_acknowledged_case(server_factory, t
 
 
 def make_backup(tmp_path, template_db, name="b"):
+    """A backup that holds the data key (--with-key), of a copy of the template."""
     src = str(tmp_path / f"{name}-src" / "db")
     os.makedirs(os.path.dirname(src))
     copy_db(template_db, src)
     shutil.copyfile(template_db + ".key", src + ".key")
     out = str(tmp_path / name)
-    assert_ok(run_cli("backup", "--db", src, "--out", out))
+    p = assert_ok(run_cli("backup", "--db", src, "--out", out, "--with-key"))
+    assert "--with-key" in p.stdout and "data.key" in listing(out)
+    assert os.stat(os.path.join(out, "data.key")).st_mode & 0o077 == 0
     return src, out
 
 
@@ -254,7 +263,7 @@ def test_altered_backup_is_refused_and_nothing_written(tmp_path, template_db):
         d = variant(f"bad{n}", change)
         p = run_cli("restore", "--from", d, "--db", target)
         assert_refused(p, 1, phrase)
-        if "nothing was restored" not in p.stderr:
+        if "nothing restored" not in p.stderr:
             assert "manifest" in p.stderr, p.stderr
         assert os.listdir(target_dir) == [], (phrase, os.listdir(target_dir))
 
@@ -288,7 +297,7 @@ def test_restore_into_existing_database_needs_force(tmp_path, template_db):
     with open(other + ".key", "wb") as f:
         f.write(os.urandom(32))
     p = run_cli("restore", "--from", out, "--db", other)
-    assert_refused(p, 1, "differs from the backup's")
+    assert_refused(p, 1, "is not the one this backup was made with")
     assert sorted(os.listdir(os.path.dirname(other))) == ["db.key"]
 
     p = assert_ok(run_cli("restore", "--from", out, "--db", srv.db, "--force"))
@@ -341,7 +350,7 @@ def test_settings_as_for_every_command(tmp_path, template_db):
     """--db before the command, and GRIDLOOP_DB from the environment, name the database."""
     src, _ = make_backup(tmp_path, template_db, "first")
     out = str(tmp_path / "second")
-    assert_ok(run_cli("--db", src, "backup", "--out", out))
+    assert_ok(run_cli("--db", src, "backup", "--out", out, "--with-key"))
     target = str(tmp_path / "env.db")
     p = assert_ok(run_cli("restore", "--from", out, env={"GRIDLOOP_DB": target}))
     assert "restored " + target in p.stdout

@@ -178,6 +178,10 @@ def test_empty_but_migrated_target_with_its_own_key(tmp_path):
     assert init.returncode == 0, init.stderr
     with open(sidecar(dst, ".key"), "rb") as f:
         own_key = f.read()
+    indexes = "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+    with db_open(dst) as db:
+        migrated_indexes = db.execute(indexes).fetchall()
+    assert len(migrated_indexes) > 40
     refused = copy(src, dst)
     assert refused.returncode == 1
     assert "data key" in refused.stderr and "differs" in refused.stderr, refused.stderr
@@ -187,6 +191,8 @@ def test_empty_but_migrated_target_with_its_own_key(tmp_path):
     assert forced.returncode == 0, forced.stdout + forced.stderr
     with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
         assert a.read() == b.read()
+    with db_open(dst) as db:  # dropped for the copy, every index is back as the migrations made it
+        assert db.execute(indexes).fetchall() == migrated_indexes
     kept = [n for n in os.listdir(os.path.dirname(sidecar(dst, ".key")))
             if n.startswith(os.path.basename(sidecar(dst, ".key")) + ".replaced-")]
     assert len(kept) == 1, kept  # the old key is never thrown away

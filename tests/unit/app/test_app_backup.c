@@ -31,6 +31,7 @@ static struct app_backup_manifest sample(void)
     m.audit_entries = 4200000;
     m.audit_seq = 4200000;
     memcpy(m.audit_hash, H2, 65);
+    memcpy(m.data_key_sha256, H2, 65);
     return m;
 }
 
@@ -58,6 +59,15 @@ TEST(app_backup_manifest_round_trip)
     CHECK_INT_EQ(got.audit_entries, m.audit_entries, "audit");
     CHECK_INT_EQ(got.audit_seq, m.audit_seq, "seq");
     CHECK_STR_EQ(got.audit_hash, H2, "hash");
+    CHECK_STR_EQ(got.data_key_sha256, H2, "key fingerprint");
+    free(json);
+
+    /* The key kept apart: no file, its fingerprint only. */
+    m.files[APP_BACKUP_DATA_KEY].present = 0;
+    json = app_backup_manifest_json(&m);
+    CHECK_INT_EQ(app_backup_manifest_parse(json, strlen(json), &a, &got, &e), 0, "%s", e.msg);
+    CHECK(!got.files[APP_BACKUP_DATA_KEY].present, "no key file");
+    CHECK_STR_EQ(got.data_key_sha256, H2, "key fingerprint");
     free(json);
 
     /* An empty audit log: seq 0 and no hash. */
@@ -107,6 +117,9 @@ TEST(app_backup_manifest_refusals)
         {"\"created_at\":\"2026-12-02T08:00:00Z\"", "\"created_at\":\"yesterday\"", "RFC 3339"},
         {"\"hash\":\"" H2 "\"", "\"hash\":\"\"", "audit_head.hash"},
         {"\"rows\":{", "\"extra\":1,\"rows\":{", "extra"},
+        {"\"data_key_sha256\":\"" H2, "\"data_key_sha256\":\"" H1, "not data_key_sha256"},
+        {"\"data_key_sha256\":\"" H2 "\"", "\"data_key_sha256\":\"key\"", "data_key_sha256"},
+        {",\"data_key_sha256\":\"" H2 "\"", "", "data_key_sha256"},
         {"{\"format\"", "[{\"format\"", "malformed JSON"},
         {"}\n", "", "malformed JSON"},
     };

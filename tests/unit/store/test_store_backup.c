@@ -138,12 +138,16 @@ TEST(store_no_migrate_opens_as_it_is)
     CHECK(store_run(c, "DELETE FROM schema_migrations WHERE version = ?",
                     STORE_ARGS(store_i64(newest)), &e) == 1,
           "%s", e.msg);
+    int64_t older = 0; /* versions need not be consecutive while branches land */
+    CHECK(store_one_i64(c, "SELECT max(version) FROM schema_migrations", STORE_NO_ARGS, &older,
+                        &e) == 1,
+          "%s", e.msg);
     store_close(st);
 
     struct store_options o = {.path = path, .no_migrate = 1};
     for (int round = 0; round < 2; round++) {
         CHECK_INT_EQ(store_open(&st, &o, &e), 0, "%s", e.msg);
-        CHECK_INT_EQ(store_schema_version(st), newest - 1, "read as it is, round %d", round);
+        CHECK_INT_EQ(store_schema_version(st), (int)older, "read as it is, round %d", round);
         store_close(st);
     }
 

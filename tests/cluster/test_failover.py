@@ -12,7 +12,9 @@ intact. The time without service is recorded (see conftest: printed at the end o
 """
 import contextlib
 import os
+import re
 import signal
+import subprocess
 import time
 import uuid
 
@@ -20,7 +22,7 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import PASSWORD, USER, alive, record
+from conftest import PASSWORD, SCRIPT, USER, alive, record
 from load import Load
 
 WRITERS = int(os.environ.get("CLUSTER_WRITERS", "4"))
@@ -175,6 +177,27 @@ def run_gridloop_fault(cluster, fault, name):
     return load
 
 
+def wait_one_jobs_node(cluster, timeout=30):
+    """Exactly one live node runs the background jobs (its session advisory lock): after the
+    primary died that lock died with its connection, and a node must take it on the new one."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        seen = {}
+        for n in range(1, cluster.nodes + 1):
+            if not alive(cluster.node_pid(n)):
+                continue
+            try:
+                text = requests.get(f"http://127.0.0.1:{cluster.port(f'GRIDLOOP{n}_PORT')}/metrics", timeout=2).text
+                seen[n] = int(re.search(r"^gridloop_node_jobs (\d)$", text, re.M).group(1))
+            except (requests.RequestException, AttributeError):
+                seen[n] = None
+        if list(seen.values()).count(1) == 1 and None not in seen.values():
+            return [n for n, v in seen.items() if v == 1][0]
+        time.sleep(0.5)
+    raise AssertionError(f"not exactly one node runs the jobs after {timeout}s: {seen}")
+
+
 def test_gridloop_survives_database_failover(cluster):
     if cluster.nodes < 1:
         pytest.fail("needs gridloop nodes (CLUSTER_NODES >= 1)")
@@ -188,16 +211,29 @@ def test_gridloop_survives_database_failover(cluster):
     for n in range(1, cluster.nodes + 1):
         assert alive(cluster.node_pid(n)), f"gridloop{n} died:\n{cluster.log_tail(f'gridloop{n}.log')}"
     cluster.wait_healthy()
+    wait_one_jobs_node(cluster)
 
 
 def test_gridloop_survives_a_node_killed(cluster):
     if cluster.nodes < 2:
         pytest.fail("needs two gridloop nodes (CLUSTER_NODES >= 2)")
 
+    # Kill the node that runs the background jobs, so the survivor must take them over.
+    victim = wait_one_jobs_node(cluster)
+
     def fault():
-        pid = cluster.node_pid(1)
+        pid = cluster.node_pid(victim)
         os.kill(pid, signal.SIGKILL)
-        return f"kill -9 gridloop1 (pid {pid}), {cluster.nodes - 1} node(s) left", time.monotonic()
+        return f"kill -9 gridloop{victim} (pid {pid}, the jobs node), {cluster.nodes - 1} node(s) left", time.monotonic()
 
     run_gridloop_fault(cluster, fault, "gridloop-node-killed")
-    assert cluster.haproxy_servers("gridloop").get("gl1") == "DOWN"
+    assert cluster.haproxy_servers("gridloop").get(f"gl{victim}") == "DOWN"
+    assert wait_one_jobs_node(cluster) != victim
+    # `up` on the running cluster starts the dead node again; HAProxy takes it back.
+    old_pid = cluster.node_pid(victim)
+    up = subprocess.run([SCRIPT, "up"], capture_output=True, text=True, env=cluster.script_env(), timeout=120)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert cluster.node_pid(victim) != old_pid and alive(cluster.node_pid(victim))
+    cluster.wait_healthy(timeout=30)
+    assert set(cluster.haproxy_servers("gridloop").values()) == {"UP"}
+    wait_one_jobs_node(cluster)

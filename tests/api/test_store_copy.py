@@ -117,6 +117,12 @@ def test_copy_of_a_served_county(tmp_path):
 
     with db_open(dst) as db:
         ids = {r[0] for r in db.execute("SELECT id FROM cases").fetchall()}
+        # One snapshot: no case without its creation event, no event without its case (the
+        # tables were read one after the other while intake went on).
+        assert db.execute("SELECT count(*) FROM cases c WHERE NOT EXISTS"
+                          " (SELECT 1 FROM case_events e WHERE e.case_id = c.id)").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM case_events WHERE case_id > (SELECT max(id) FROM cases)"
+                          ).fetchone()[0] == 0
     assert before <= ids, sorted(before - ids)[:10]
     print(f"{len(before)} cases acknowledged before the copy, {during} more during it")
     with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
@@ -159,7 +165,7 @@ def test_non_empty_target_refused_unless_forced(tmp_path):
     assert again.returncode == 1, again.stdout + again.stderr
     assert "already holds data" in again.stderr and "--force" in again.stderr, again.stderr
     assert "audit_log (" in again.stderr and "regions (" in again.stderr, again.stderr
-    forced = copy(src, dst, "--force")
+    forced = run_cli("store", "copy", "--from", src, "--to", dst, "--force")  # a plain path too
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "emptying the target" in forced.stdout
     with db_open(dst) as db, db_open(src, readonly=True) as s:
@@ -211,9 +217,11 @@ def test_bad_source_and_unreachable_target(tmp_path):
     text.write_text("not a database\n" * 10)
     notdb = copy(str(text), dst)
     assert notdb.returncode == 2 and "not a SQLite database" in notdb.stderr, notdb.stderr
-    down = copy(src, "postgresql://postgres@127.0.0.1:%d/x" % free_port())
+    down = copy(src, "postgresql://postgres:secret-pw@127.0.0.1:%d/x" % free_port())
     assert down.returncode == 1, down.stdout + down.stderr
     assert "target" in down.stderr and "cannot connect" in down.stderr, down.stderr
+    assert "postgres:***@127.0.0.1" in down.stdout, down.stdout  # the password is never printed
+    assert "secret-pw" not in down.stdout + down.stderr
     nodb = copy(src, PG + "/no_such_database_here")
     assert nodb.returncode == 1 and "does not exist" in nodb.stderr, nodb.stderr
     wrong = run_cli("store", "copy", "--from", src, "--to", str(tmp_path / "other.db"))

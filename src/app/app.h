@@ -218,6 +218,27 @@ int app_is_leader(struct app *app);
 /* This process's id among the nodes (16 hex digits). */
 const char *app_node_id(const struct app *app);
 
+/* A message on the nodes' channel, as app_cluster.c sends and hears them: "o VERSION",
+ * "u USER_ID", "s TOKEN_HASH" (migration 0009's triggers), "w NODE", "n NODE IDS",
+ * "c NODE IDS" (the nodes; IDS is "1,2,3"). 0, or ERR_BAD_REQUEST for anything else. 'ids'
+ * points into the payload: the number(s) or the token hash. */
+enum app_msg_kind {
+    APP_MSG_ORG = 1,
+    APP_MSG_USER,
+    APP_MSG_SESSION,
+    APP_MSG_WAKE,
+    APP_MSG_NOTIFICATIONS,
+    APP_MSG_CASES
+};
+struct app_cluster_msg {
+    enum app_msg_kind kind;
+    char node[17]; /* the sending node; "" for the triggers */
+    const char *ids;
+};
+int app_cluster_msg_parse(const char *payload, struct app_cluster_msg *m);
+/* The next id of m->ids (advanced past it): 1, or 0 at the end. */
+int app_cluster_msg_next_id(const char **ids, int64_t *id);
+
 /* ---- rate windows ---- */
 
 /* A fixed one-minute window per (kind, id): 1 and the count taken when under 'limit', else

@@ -309,22 +309,73 @@ void app_cluster_org_changed(struct app *app)
 
 /* ---------------------------------------------------------------- hearing */
 
-/* Payload "k node[ ids]" from another node: what follows the node ("" when nothing), or NULL
- * when this node sent it or it is malformed. */
-static const char *from_other(struct app *app, const char *p)
+/* "digits[,digits...]" up to the end: 1, or 0 for anything else (an empty list included). */
+static int id_list_ok(const char *p)
 {
-    size_t n = strlen(p);
-    if (n < 18 || p[1] != ' ' || (n > 18 && p[18] != ' '))
-        return NULL;
-    if (strncmp(p + 2, app->node, 16) == 0)
-        return NULL;
-    return n > 18 ? p + 19 : p + 18;
+    int digits = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (++digits > 18)
+                return 0;
+        } else if (*p == ',' && digits && p[1]) {
+            digits = 0;
+        } else {
+            return 0;
+        }
+    }
+    return digits > 0;
 }
 
-/* Each id of "1,2,3" (digits and commas only; anything else ends the list). */
-static int next_id(const char **s, int64_t *id)
+static int hex_ok(const char *p, size_t n)
 {
-    const char *p = *s;
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return 0;
+    return p[n] == 0 || p[n] == ' ';
+}
+
+int app_cluster_msg_parse(const char *p, struct app_cluster_msg *m)
+{
+    memset(m, 0, sizeof(*m));
+    size_t n = strlen(p);
+    m->ids = p + n; /* none: the end of the payload */
+    if (n < 3 || p[1] != ' ')
+        return ERR_BAD_REQUEST;
+    const char *rest = p + 2;
+    switch (p[0]) {
+    case 'o': /* o VERSION (a trigger) */
+    case 'u': /* u USER_ID (a trigger) */
+        if (!id_list_ok(rest) || strchr(rest, ','))
+            return ERR_BAD_REQUEST;
+        m->kind = p[0] == 'o' ? APP_MSG_ORG : APP_MSG_USER;
+        m->ids = rest;
+        return 0;
+    case 's': /* s TOKEN_HASH (a trigger) */
+        if (n != 2 + 64 || !hex_ok(rest, 64))
+            return ERR_BAD_REQUEST;
+        m->kind = APP_MSG_SESSION;
+        m->ids = rest;
+        return 0;
+    case 'w': /* w NODE */
+    case 'n': /* n NODE IDS */
+    case 'c': /* c NODE IDS */
+        if (n < 2 + 16 || !hex_ok(rest, 16))
+            return ERR_BAD_REQUEST;
+        memcpy(m->node, rest, 16);
+        m->kind = p[0] == 'w' ? APP_MSG_WAKE : p[0] == 'n' ? APP_MSG_NOTIFICATIONS : APP_MSG_CASES;
+        if (m->kind == APP_MSG_WAKE)
+            return n == 2 + 16 ? 0 : ERR_BAD_REQUEST;
+        if (n < 2 + 16 + 2 || !id_list_ok(rest + 17))
+            return ERR_BAD_REQUEST;
+        m->ids = rest + 17;
+        return 0;
+    }
+    return ERR_BAD_REQUEST;
+}
+
+int app_cluster_msg_next_id(const char **ids, int64_t *id)
+{
+    const char *p = *ids;
     int64_t v = 0;
     int digits = 0;
     while (*p >= '0' && *p <= '9' && digits < 18) {
@@ -335,7 +386,7 @@ static int next_id(const char **s, int64_t *id)
         return 0;
     if (*p == ',')
         p++;
-    *s = p;
+    *ids = p;
     *id = v;
     return 1;
 }
@@ -375,33 +426,36 @@ static void heard_case(struct app *app, struct store_conn *c, int64_t id)
 static void heard(void *ctx, const char *p)
 {
     struct app *app = ctx;
+    struct app_cluster_msg m;
     struct store_conn *c = NULL;
     struct err err = ERR_INIT;
-    const char *ids;
     int64_t id;
-    switch (p[0]) {
-    case 'o':
-        if (p[1] == ' ' && (ids = p + 2, next_id(&ids, &id)))
+    if (app_cluster_msg_parse(p, &m) < 0) {
+        log_msg(LOG_WARN, "cluster: ignoring a message on channel %s: %.40s", APP_CHANNEL, p);
+        return;
+    }
+    if (m.node[0] && strcmp(m.node, app->node) == 0)
+        return; /* this node's own, back */
+    switch (m.kind) {
+    case APP_MSG_ORG:
+        if (app_cluster_msg_next_id(&m.ids, &id))
             org_seen(app, id);
         return;
-    case 's':
-        if (p[1] == ' ')
-            auth_invalidate_session(app->d.auth, p + 2);
-        return;
-    case 'u':
-        if (p[1] == ' ' && (ids = p + 2, next_id(&ids, &id)))
+    case APP_MSG_SESSION: auth_invalidate_session(app->d.auth, m.ids); return;
+    case APP_MSG_USER:
+        if (app_cluster_msg_next_id(&m.ids, &id) && id > 0)
             auth_invalidate_user(app->d.auth, id);
         return;
-    case 'w':
-        if (from_other(app, p) && atomic_load(&app->leader))
+    case APP_MSG_WAKE:
+        if (atomic_load(&app->leader))
             notify_worker_wake(app->notifier); /* this thread is the one that frees it */
         return;
-    case 'n':
-    case 'c':
-        if (!(ids = from_other(app, p)) || store_conn(app->d.store, &c, &err) < 0)
+    case APP_MSG_NOTIFICATIONS:
+    case APP_MSG_CASES:
+        if (store_conn(app->d.store, &c, &err) < 0)
             return;
-        while (next_id(&ids, &id)) {
-            if (p[0] == 'n')
+        while (app_cluster_msg_next_id(&m.ids, &id)) {
+            if (m.kind == APP_MSG_NOTIFICATIONS)
                 heard_notification(app, c, id);
             else
                 heard_case(app, c, id);

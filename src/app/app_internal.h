@@ -67,7 +67,7 @@ struct app {
     pthread_mutex_t jobs_lock;
     int want_sweeper, want_notifier;
     pthread_t cluster;
-    int cluster_running;
+    _Atomic int cluster_running; /* read by the notifier and request threads */
     _Atomic int cluster_stop;
     int wake_pipe[2];
     /* What this node announces next on the listener's connection (guarded by out_lock). */

@@ -166,6 +166,13 @@ int cli_store_files_plan(const struct conf *cf, const char *from, const char *to
     f->triage.to = side_path(cf, to, cf->triage_model, ".triage");
     f->dir_from = side_path(cf, from, cf->attach_dir, ".files");
     f->dir_to = side_path(cf, to, cf->attach_dir, ".files");
+    struct stat sb;
+    if (strcmp(f->key.from, f->key.to) != 0 && stat(f->key.from, &sb) != 0)
+        fprintf(stderr,
+                "warning: no data key at %s: if the county runs with a data_key_file setting, "
+                "give the same one to this copy and to the server on PostgreSQL, or the phone "
+                "numbers will not decrypt\n",
+                f->key.from);
     if ((rc = plan_file(&f->key, "data key", force, err)) < 0 ||
         (rc = plan_file(&f->triage, "triage model", force, err)) < 0)
         return rc;

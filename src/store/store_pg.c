@@ -81,6 +81,11 @@ struct pg_conn {
     int ncached;
     int64_t changes;
     uint64_t generation; /* bumped on reconnection: prepared statements are gone */
+    /* Between store_begin and commit/rollback. A connection lost inside a transaction is not
+     * replaced until the transaction ends: the statements in between (a job's ROLLBACK TO
+     * its savepoint) must fail as the transaction did, not run on a fresh connection. */
+    int in_tx;
+    int drop; /* useless for writes (a standby, a demoted primary): closed once out of tx */
     unsigned next_name;
 };
 
@@ -148,9 +153,26 @@ static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
     return 0;
 }
 
-/* The connection is usable, reconnecting if the server went away since its last use. */
+static void close_pg(struct pg_conn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    c->drop = 0;
+}
+
+/* The connection is usable, reconnecting if the server went away since its last use (but
+ * never inside a transaction: that one is lost). */
 static int ensure_connected(struct pg_conn *c, struct err *err)
 {
+    if (c->in_tx) {
+        if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+            return 0;
+        return err_set(err, ERR_UNAVAILABLE,
+                       "database connection lost during the transaction; it was not committed");
+    }
+    if (c->drop)
+        close_pg(c);
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
         return 0;
     if (c->pg)
@@ -354,10 +376,13 @@ static int map_result(struct pg_conn *c, const PGresult *r, struct err *err)
         strcmp(state, "25006") == 0 || strncmp(state, "40", 2) == 0 ||
         strncmp(state, "53", 2) == 0) {
         /* A connection to a demoted primary or a standby stays useless: drop it so the next
-         * statement reconnects through the address (the load balancer finds the leader). */
+         * statement reconnects through the address (the load balancer finds the leader);
+         * inside a transaction, once it has been rolled back. */
         if (strcmp(state, "25006") == 0 || strncmp(state, "57P", 3) == 0) {
-            PQfinish(c->pg);
-            c->pg = NULL;
+            if (c->in_tx)
+                c->drop = 1;
+            else
+                close_pg(c);
         }
         return pg_err(c, ERR_UNAVAILABLE, "database unavailable", msg, err);
     }
@@ -448,20 +473,35 @@ static int execute(struct pg_stmt *s, struct err *err)
     s->executed = 1;
     if (s->kind == PK_ROLLBACK) {
         /* After a lost connection there is nothing to roll back. */
-        if (!c->pg || PQstatus(c->pg) != CONNECTION_OK ||
-            PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-            return 0;
-        return run_simple(s, "ROLLBACK", err);
+        c->in_tx = 0;
+        if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+            rc = run_simple(s, "ROLLBACK", err);
+        else
+            rc = 0;
+        if (c->drop)
+            close_pg(c);
+        return rc;
     }
     if ((rc = ensure_connected(c, err)) < 0)
         return rc;
     if (s->kind == PK_BEGIN) {
         char q[96];
         snprintf(q, sizeof(q), "BEGIN; SELECT pg_advisory_xact_lock(%d)", WRITE_LOCK_KEY);
-        return run_simple(s, q, err);
+        if ((rc = run_simple(s, q, err)) < 0) {
+            if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
+                PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+                PQclear(PQexec(c->pg, "ROLLBACK"));
+            return rc;
+        }
+        c->in_tx = 1;
+        return 0;
     }
     if (s->kind == PK_COMMIT) {
-        if ((rc = run_simple(s, "COMMIT", err)) < 0)
+        rc = run_simple(s, "COMMIT", err);
+        c->in_tx = 0;
+        if (c->drop)
+            close_pg(c);
+        if (rc < 0)
             return rc;
         store_note_commit(c->base.store);
         return 0;

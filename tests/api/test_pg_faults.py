@@ -205,3 +205,39 @@ def test_outage_under_load_loses_no_acknowledged_case(tmp_path, own_pg):
     assert set(acked) <= have, sorted(set(acked) - have)[:10]
     assert len(acked) == len(set(acked))
     srv.check_clean_exit()
+
+
+def test_read_only_database_gives_503_not_500(tmp_path, own_pg):
+    """What a node sees for a moment in a failover: its connections reach a server that
+    refuses writes (a standby, a demoted primary; here default_transaction_read_only).
+    Writes are answered 503 (never 500, never 2xx), reads go on, and once writes are
+    accepted again the same server creates cases."""
+    d = str(tmp_path / "srv")
+    os.makedirs(d)
+    assert run_cli("init", "--db", own_pg.url, "--demo", "--demo-password", PASSWORD).returncode == 0
+    srv = Server(d, None, [], db=own_pg.url).start()
+    api = Api(srv)
+    op = api.login("operator")
+    body = {"channel": "hotline", "title": "只读", "description": "只读期间的受理"}
+    first = op.post(api.url("/api/v1/cases"), json=body, timeout=30)
+    assert first.status_code == 201, first.text
+
+    def set_read_only(on):
+        with db_open(own_pg.url) as con:
+            con.execute(f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}")
+            con.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+
+    try:
+        set_read_only(True)
+        for _ in range(3):
+            r = op.post(api.url("/api/v1/cases"), json=body, timeout=30)
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["code"] == "unavailable"
+        r = op.get(api.url(f"/api/v1/cases/{first.json()['id']}"), timeout=30)
+        assert r.status_code == 200, r.text
+    finally:
+        set_read_only(False)
+    r = op.post(api.url("/api/v1/cases"), json=body, timeout=30)
+    assert r.status_code == 201, r.text
+    srv.check_clean_exit()

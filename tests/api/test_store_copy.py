@@ -117,6 +117,12 @@ def test_copy_of_a_served_county(tmp_path):
 
     with db_open(dst) as db:
         ids = {r[0] for r in db.execute("SELECT id FROM cases").fetchall()}
+        # One snapshot: no case without its creation event, no event without its case (the
+        # tables were read one after the other while intake went on).
+        assert db.execute("SELECT count(*) FROM cases c WHERE NOT EXISTS"
+                          " (SELECT 1 FROM case_events e WHERE e.case_id = c.id)").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM case_events WHERE case_id > (SELECT max(id) FROM cases)"
+                          ).fetchone()[0] == 0
     assert before <= ids, sorted(before - ids)[:10]
     print(f"{len(before)} cases acknowledged before the copy, {during} more during it")
     with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
@@ -159,7 +165,7 @@ def test_non_empty_target_refused_unless_forced(tmp_path):
     assert again.returncode == 1, again.stdout + again.stderr
     assert "already holds data" in again.stderr and "--force" in again.stderr, again.stderr
     assert "audit_log (" in again.stderr and "regions (" in again.stderr, again.stderr
-    forced = copy(src, dst, "--force")
+    forced = run_cli("store", "copy", "--from", src, "--to", dst, "--force")  # a plain path too
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "emptying the target" in forced.stdout
     with db_open(dst) as db, db_open(src, readonly=True) as s:

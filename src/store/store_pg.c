@@ -128,7 +128,9 @@ static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
                           "keepalives_count",
                           "dbname",
                           NULL};
-    const char *vals[] = {"5", "gridloop", "10", "5", "3", conninfo, NULL};
+    /* 2 s to connect: /healthz answers within the load balancer's check timeout while the
+     * database is unreachable; the URL may say otherwise (connect_timeout=...). */
+    const char *vals[] = {"2", "gridloop", "10", "5", "3", conninfo, NULL};
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (!c->pg)
         return err_set(err, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: out of memory");

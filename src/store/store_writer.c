@@ -42,14 +42,14 @@ static void fail_job(struct store_job *job, int rc, const struct err *why)
     }
 }
 
-/* A job's savepoint; returns 0, or < 0 if the transaction is no longer usable. */
-static int run_one(struct store_conn *c, struct store_job *job)
+/* A job's savepoint; returns 0, or < 0 if the transaction is no longer usable (then 'e'
+ * says why, for the batch's error). */
+static int run_one(struct store_conn *c, struct store_job *job, struct err *e)
 {
-    struct err e = ERR_INIT;
     int rc;
     err_clear(&job->err);
-    if ((rc = (int)store_run(c, "SAVEPOINT gl_job", STORE_NO_ARGS, &e)) < 0) {
-        fail_job(job, rc, &e);
+    if ((rc = (int)store_run(c, "SAVEPOINT gl_job", STORE_NO_ARGS, e)) < 0) {
+        fail_job(job, rc, e);
         return rc;
     }
     job->rc = job->run(job->arg, c, &job->err);
@@ -58,14 +58,14 @@ static int run_one(struct store_conn *c, struct store_job *job)
             err_set(&job->err, job->rc, "%s", err_default_message(job->rc));
         /* Undo this job alone. If the savepoint is gone, SQLite rolled back the whole
          * transaction (I/O error, disk full): the batch cannot go on. */
-        if ((rc = (int)store_run(c, "ROLLBACK TO gl_job", STORE_NO_ARGS, &e)) < 0)
+        if ((rc = (int)store_run(c, "ROLLBACK TO gl_job", STORE_NO_ARGS, e)) < 0)
             return rc;
     } else {
         job->rc = 0;
     }
-    if ((rc = (int)store_run(c, "RELEASE gl_job", STORE_NO_ARGS, &e)) < 0) {
+    if ((rc = (int)store_run(c, "RELEASE gl_job", STORE_NO_ARGS, e)) < 0) {
         if (job->rc == 0)
-            fail_job(job, rc, &e);
+            fail_job(job, rc, e);
         return rc;
     }
     return 0;
@@ -77,7 +77,7 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
     int rc = store_begin(c, &e);
     if (rc == 0) {
         for (struct store_job *j = batch; j; j = j->next) {
-            if ((rc = run_one(c, j)) < 0)
+            if ((rc = run_one(c, j, &e)) < 0)
                 break;
         }
         if (rc == 0 && w->before_commit)

@@ -217,9 +217,11 @@ def test_bad_source_and_unreachable_target(tmp_path):
     text.write_text("not a database\n" * 10)
     notdb = copy(str(text), dst)
     assert notdb.returncode == 2 and "not a SQLite database" in notdb.stderr, notdb.stderr
-    down = copy(src, "postgresql://postgres@127.0.0.1:%d/x" % free_port())
+    down = copy(src, "postgresql://postgres:secret-pw@127.0.0.1:%d/x" % free_port())
     assert down.returncode == 1, down.stdout + down.stderr
     assert "target" in down.stderr and "cannot connect" in down.stderr, down.stderr
+    assert "postgres:***@127.0.0.1" in down.stdout, down.stdout  # the password is never printed
+    assert "secret-pw" not in down.stdout + down.stderr
     nodb = copy(src, PG + "/no_such_database_here")
     assert nodb.returncode == 1 and "does not exist" in nodb.stderr, nodb.stderr
     wrong = run_cli("store", "copy", "--from", src, "--to", str(tmp_path / "other.db"))

@@ -105,8 +105,21 @@ static void publish(void *ctx, const struct notify_item *n)
     buf_release(&b);
 }
 
+/* Events published on another node while this one could not hear them are lost to its
+ * streams: their clients reload their queues (and reconnect with Last-Event-ID). */
+static void gap(void *ctx)
+{
+    struct api *api = ctx;
+    pthread_mutex_lock(&api->events_lock);
+    prune(api);
+    for (struct event_sub *s = api->subs; s; s = s->next)
+        http_stream_send(s->stream, gap_event, sizeof(gap_event) - 1);
+    pthread_mutex_unlock(&api->events_lock);
+}
+
 int api_start_notifier(struct api *api, struct err *err)
 {
+    app_on_gap(api->app, gap, api);
     return app_start_notifier(api->app, publish, api, err);
 }
 

@@ -201,6 +201,11 @@ typedef void app_publish_fn(void *ctx, const struct notify_item *n);
  * cluster thread and hand it to 'publish' too (app_start_cluster). */
 int app_start_notifier(struct app *app, app_publish_fn *publish, void *publish_ctx,
                        struct err *err);
+/* Called on the cluster thread when this node may have missed other nodes' notifications
+ * (its listener connection was lost and is back): the live streams' clients should reload.
+ * Set before app_start_cluster(). */
+typedef void app_gap_fn(void *ctx);
+void app_on_gap(struct app *app, app_gap_fn *fn, void *ctx);
 /* Ask the worker for a pass now (writes call this after commit); no-op when not started. */
 void app_notify_wake(struct app *app);
 

@@ -141,6 +141,12 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
     return rc;
 }
 
+void app_on_gap(struct app *app, app_gap_fn *fn, void *ctx)
+{
+    app->gap = fn;
+    app->gap_ctx = ctx;
+}
+
 void app_notify_wake(struct app *app)
 {
     if (!atomic_load(&app->leader)) {
@@ -545,6 +551,8 @@ static void *cluster_main(void *arg)
             if (connected_once) {
                 log_msg(LOG_INFO, "cluster: hearing the other nodes again");
                 auth_invalidate_user(app->d.auth, 0);
+                if (app->gap)
+                    app->gap(app->gap_ctx);
             }
             connected_once = 1;
             down_logged = 0;

@@ -52,6 +52,8 @@ struct app {
     struct notify_worker *notifier;
     app_publish_fn *publish;
     void *publish_ctx;
+    app_gap_fn *gap; /* the live streams may have missed notifications */
+    void *gap_ctx;
     /* Per-client rate windows (app.c): in memory on SQLite (one process), in the table
      * rate_windows when several processes share a PostgreSQL database. */
     int shared_rates;

@@ -278,3 +278,32 @@ def test_sweeper_runs_on_one_node_and_another_takes_over_when_it_dies(nodes):
         kinds = [k for (k,) in con.execute("SELECT kind FROM notifications WHERE case_id = ? ORDER BY id",
                                            (c["id"],)).fetchall()]
     assert kinds.count("overdue") == 2 and kinds.count("escalated") == 1, kinds
+
+
+def test_lost_listener_and_lock_connections_come_back(nodes):
+    """The listener and the lock connections are cut (a database restart or a failover does
+    the same): each node listens again, the streams' clients are told to reload (event
+    'gap'), one node takes the jobs again, and events flow across nodes as before."""
+    apis = nodes(GENEROUS + ["--notify-interval", "60"])
+    leader_of(apis)
+    streams = [EventStream(api, "dispatcher") for api in apis]
+    try:
+        wait_until(lambda: all(s.comments for s in streams), timeout=5, what="the streams to open")
+        with db_open(apis[0].server.db) as con:
+            cut = con.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                              " WHERE datname = current_database() AND application_name = 'gridloop-side'"
+                              ).fetchone()[0]
+        assert cut == 4, f"two side connections per node, cut {cut}"
+        for s in streams:
+            s.wait_for(lambda e, d: e.get("event") == "gap", timeout=10)
+        for api in apis:
+            wait_until(lambda: "hearing the other nodes again" in api.server.stderr(), timeout=5,
+                       what="the listener to reconnect")
+        lead = leader_of(apis)
+        other = apis[1] if lead is apis[0] else apis[0]
+        c = create_case(other, "after-the-cut")
+        for s in streams:
+            s.wait_for(lambda e, d: d and d["case_id"] == c["id"], timeout=5)
+    finally:
+        for s in streams:
+            s.close()

@@ -614,7 +614,15 @@ int app_restore(const struct conf *cf, const char *dir, int force, struct arena 
             (rc = check_file(m, (enum app_backup_role)r, dir, NULL, a, err)) < 0)
             return rc;
 
-    /* 2. The target: nothing there to lose, unless forced. */
+    /* 2. The target: not in use (not even with --force: a server would go on writing to the
+     * replaced file, and what it acknowledged would be lost), nothing there to lose unless
+     * forced. */
+    long pid = 0;
+    if (store_in_use(cf->db, &pid))
+        return err_set(err, ERR_CONFLICT,
+                       "nothing restored: database '%s' is in use by process %ld (stop gridloop "
+                       "serve on it first)",
+                       cf->db, pid);
     rep->replaced = db_present(cf->db, a);
     if (rep->replaced && !force)
         return err_set(err, ERR_CONFLICT,

@@ -210,6 +210,11 @@ struct store_backup_report {
 int store_backup(const char *src_path, const char *dest_path, int pages_per_step,
                  struct store_backup_report *rep, struct err *err);
 
+/* Is a process other than this one using the SQLite database at 'path'? 1 with its pid (a
+ * connection holds a read lock on the shared-memory file while it is open), 0 if not. For a
+ * restore, which must never replace a file under a running server. */
+int store_in_use(const char *path, long *pid);
+
 /* The backends. */
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

@@ -376,6 +376,27 @@ out:
     return rc;
 }
 
+int store_in_use(const char *path, long *pid)
+{
+    /* Every connection to a WAL database holds a shared POSIX lock on byte 128 of the -shm
+     * file (SQLite's os_unix.c: UNIX_SHM_DMS) for as long as it is open; asking whether a
+     * write lock there would conflict finds it without taking anything. */
+    size_t n = strlen(path) + sizeof("-shm");
+    char *shm = xmalloc(n);
+    snprintf(shm, n, "%s-shm", path);
+    int fd = open(shm, O_RDONLY | O_CLOEXEC), rc = 0;
+    free(shm);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 128, .l_len = 1};
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+        *pid = (long)fl.l_pid;
+        rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .dialect = STORE_SQLITE,

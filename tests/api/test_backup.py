@@ -283,6 +283,9 @@ def test_restore_into_existing_database_needs_force(tmp_path, template_db):
                                                     "channel": "hotline"})
     assert r.status_code == 201, r.text
     late = r.json()["id"]
+    # Never under a running server, --force or not.
+    p = run_cli("restore", "--from", out, "--db", srv.db, "--force")
+    assert_refused(p, 1, "is in use by process %d" % srv.proc.pid, "stop gridloop serve")
     srv.check_clean_exit()
     digest = sha256(srv.db)
 

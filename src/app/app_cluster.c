@@ -391,36 +391,70 @@ int app_cluster_msg_next_id(const char **ids, int64_t *id)
     return 1;
 }
 
-static void heard_notification(struct app *app, struct store_conn *c, int64_t id)
+/* The ids of one message, sorted (a few hundred at most: 8000 bytes of "123456,"). */
+struct id_set {
+    int64_t v[STORE_NOTIFY_MAX / 2];
+    size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int in_set(const struct id_set *s, int64_t id)
+{
+    return bsearch(&id, s->v, s->n, sizeof(s->v[0]), cmp_id) != NULL;
+}
+
+/* One query per message: the ids of a worker's pass or of a writer's batch lie close
+ * together; rows in between that the message does not name are left to their own message. */
+#define RANGE_MAX 2000
+
+static void heard_notifications(struct app *app, struct store_conn *c, const struct id_set *s)
 {
     struct arena a;
     struct notify_item *items;
     struct err err = ERR_INIT;
-    arena_init(&a, 1024);
-    /* The row was claimed in a transaction that committed before the announcement. */
-    int n = notify_list_after(c, id - 1, 1, &a, &items, &err);
+    int64_t first = s->v[0], span = s->v[s->n - 1] - first + 1;
+    if (span > RANGE_MAX)
+        span = RANGE_MAX; /* the rest: a gap the clients' Last-Event-ID replay covers */
+    arena_init(&a, 4096);
+    /* The rows were claimed in a transaction that committed before the announcement. */
+    int n = notify_list_after(c, first - 1, (int)span, &a, &items, &err);
     if (n < 0)
-        log_msg(LOG_WARN, "cluster: notification %lld: %s", (long long)id, err.msg);
-    else if (n == 1 && items[0].id == id && app->publish)
-        app->publish(app->publish_ctx, &items[0]);
+        log_msg(LOG_WARN, "cluster: notifications %lld...: %s", (long long)first, err.msg);
+    for (int i = 0; i < n && app->publish; i++)
+        if (in_set(s, items[i].id))
+            app->publish(app->publish_ctx, &items[i]);
     arena_release(&a);
 }
 
-static void heard_case(struct app *app, struct store_conn *c, int64_t id)
+struct heard_cases {
+    struct app *app;
+    const struct id_set *s;
+};
+
+static void index_case(void *ctx, const struct case_open *k)
 {
-    struct arena a;
-    struct case_rec rec;
+    struct heard_cases *h = ctx;
+    if (!in_set(h->s, k->id))
+        return;
+    struct case_new in = {.title = k->title,
+                          .description = k->description,
+                          .has_location = k->has_location,
+                          .lat = k->lat,
+                          .lon = k->lon};
+    app_triage_indexed(h->app, k->id, k->created_at, &in);
+}
+
+static void heard_cases(struct app *app, struct store_conn *c, const struct id_set *s)
+{
+    struct heard_cases h = {app, s};
     struct err err = ERR_INIT;
-    arena_init(&a, 2048);
-    if (case_get(c, id, &a, &rec, &err) == 0) {
-        struct case_new in = {.title = rec.title,
-                              .description = rec.description,
-                              .has_location = rec.has_location,
-                              .lat = rec.lat,
-                              .lon = rec.lon};
-        app_triage_indexed(app, id, rec.created_at, &in);
-    }
-    arena_release(&a);
+    if (case_scan_open_ids(c, s->v[0], s->v[s->n - 1], index_case, &h, &err) < 0)
+        log_msg(LOG_WARN, "cluster: cases %lld...: %s", (long long)s->v[0], err.msg);
 }
 
 static void heard(void *ctx, const char *p)
@@ -454,12 +488,16 @@ static void heard(void *ctx, const char *p)
     case APP_MSG_CASES:
         if (store_conn(app->d.store, &c, &err) < 0)
             return;
-        while (app_cluster_msg_next_id(&m.ids, &id)) {
-            if (m.kind == APP_MSG_NOTIFICATIONS)
-                heard_notification(app, c, id);
-            else
-                heard_case(app, c, id);
-        }
+        struct id_set *set = xmalloc(sizeof(*set)); /* 32 kB: not on the stack */
+        set->n = 0;
+        while (set->n < sizeof(set->v) / sizeof(set->v[0]) && app_cluster_msg_next_id(&m.ids, &id))
+            set->v[set->n++] = id;
+        qsort(set->v, set->n, sizeof(set->v[0]), cmp_id);
+        if (m.kind == APP_MSG_NOTIFICATIONS)
+            heard_notifications(app, c, set);
+        else
+            heard_cases(app, c, set);
+        free(set);
         return;
     }
 }

@@ -352,6 +352,10 @@ struct case_open {
 typedef void case_open_fn(void *ctx, const struct case_open *c);
 int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx,
                    struct err *err);
+/* The same for the open cases with first_id <= id <= last_id (the cases another process just
+ * created: one group-commit batch's ids are consecutive). */
+int case_scan_open_ids(struct store_conn *c, int64_t first_id, int64_t last_id, case_open_fn *fn,
+                       void *ctx, struct err *err);
 
 /* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in
  * 'out' (CASE_MANY_MAX records), in no particular order. */

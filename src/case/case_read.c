@@ -282,3 +282,15 @@ int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *
         STORE_ARGS(store_i64(since)), open_row, &scan, err);
     return rc < 0 ? (int)rc : 0;
 }
+
+int case_scan_open_ids(struct store_conn *c, int64_t first_id, int64_t last_id, case_open_fn *fn,
+                       void *ctx, struct err *err)
+{
+    struct open_scan scan = {fn, ctx};
+    int64_t rc = store_all(
+        c,
+        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+        " FROM cases WHERE id BETWEEN ? AND ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+        STORE_ARGS(store_i64(first_id), store_i64(last_id)), open_row, &scan, err);
+    return rc < 0 ? (int)rc : 0;
+}

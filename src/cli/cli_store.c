@@ -263,10 +263,9 @@ static int sort_tables(struct copy *cp, struct err *err)
 /* ---------------------------------------------------------------- the target's schema */
 
 struct dst_col {
-    int found;   /* the source column exists on the target */
-    int missing; /* a target-only column that has neither a default nor NULL */
+    int found; /* source columns that exist on the target */
     struct table *t;
-    char *extra; /* first target-only column without default, for the message */
+    char *extra; /* the first target-only column with neither a default nor NULL allowed */
 };
 
 static int check_dst_column(void *ctx, struct store_stmt *row)
@@ -302,7 +301,7 @@ static int read_target_schema(struct copy *cp, int src_version, int dst_version,
         return (int)rc;
     for (size_t i = 0; i < cp->tables.n; i++) {
         struct table *t = &cp->tables.v[i];
-        struct dst_col d = {0, 0, t, NULL};
+        struct dst_col d = {0, t, NULL};
         if (!in_list(&cp->dst_tables, t->name))
             return err_set(err, ERR_CONFLICT, "schemas differ: the target has no table %s",
                            t->name);

@@ -71,6 +71,19 @@ def test_copy_of_a_served_county(tmp_path):
                   headers={"Content-Type": "image/png"})
     assert up.status_code == 201, up.text
     attachment = up.json()
+    # Open311 answers are read back in the order posted (SQLite's rowid; an identity column
+    # that only PostgreSQL has, filled by its default on the copy).
+    r = requests.post(api.url("/open311/v2/requests.json"), timeout=30, data=[
+        ("api_key", "demo-open311-key-lanxi"), ("service_code", "020201"), ("lat", "30.2"),
+        ("long", "120.1"), ("description", "井盖缺失"), ("attribute[KIND]", "lid"),
+        ("attribute[HAZARD][]", "sunk"), ("attribute[HAZARD][]", "hole")])
+    assert r.status_code in (200, 201), r.text
+    number = r.json()[0]["service_request_id"]
+    o311_case = [c for c in api.items("admin", "/api/v1/cases", params={"channel": "open311"})
+                 if c["number"] == number][0]
+    o311_path = f"/api/v1/cases/{o311_case['id']}/open311"
+    o311_want = api.get("dispatcher", o311_path).json()
+    assert [a["value"] for a in o311_want["attributes"]] == ["lid", "sunk", "hole"], o311_want
 
     # Intake goes on during the copy.
     acked, stop, errors = [], threading.Event(), []
@@ -143,6 +156,7 @@ def test_copy_of_a_served_county(tmp_path):
         contact = api2.get("operator", f"/api/v1/cases/{master['id']}/contact")
         assert contact.status_code == 200, contact.text
         assert contact.json() == want_contact and want_contact["phone"] == PHONE
+        assert api2.get("dispatcher", o311_path).json() == o311_want
         # The attachment's file moved too.
         got = api2.get("operator", attachment["url"])
         assert got.status_code == 200 and got.content == photo

@@ -9,14 +9,16 @@ with a clear message and a non-zero exit.
 PostgreSQL only: the source is always a SQLite file made here, the target a PostgreSQL database.
 """
 import os
+import signal
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from conftest import (DEMO_USERS, GENEROUS, PASSWORD, PG, Api, Server, db_open, drop_db, free_port,
-                      new_db, run_cli, sidecar)
+from conftest import (BIN, DEMO_USERS, GENEROUS, PASSWORD, PG, PG_HOME, Api, Server, child_env, db_open,
+                      drop_db, free_port, new_db, run_cli, sidecar)
 from test_attachments import png
 
 pytestmark = pytest.mark.skipif(
@@ -25,10 +27,10 @@ pytestmark = pytest.mark.skipif(
 PHONE = "13812340000"
 
 
-def sqlite_county(tmp_path, name="county.db"):
+def sqlite_county(tmp_path, name="county.db", cases=0):
     """A demo county on SQLite (its key and triage model beside it)."""
     path = str(tmp_path / name)
-    p = run_cli("init", "--db", path, "--demo", "--demo-password", PASSWORD)
+    p = run_cli("init", "--db", path, "--demo", "--demo-password", PASSWORD, "--demo-cases", str(cases))
     assert p.returncode == 0, p.stdout + p.stderr
     return path
 
@@ -244,4 +246,41 @@ def test_bad_source_and_unreachable_target(tmp_path):
     assert usage.returncode == 2 and "--to" in usage.stderr, usage.stderr
     with db_open(dst) as db:  # nothing was written to the target by the failed attempts
         assert db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+    drop_db(dst)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+def test_killed_copy_leaves_whole_tables_and_every_index(tmp_path, delay):
+    """Each table is copied in one transaction, its indexes dropped and rebuilt inside it: a copy
+    killed anywhere leaves every table empty or complete and no index missing; --force then
+    finishes the job."""
+    src = sqlite_county(tmp_path, cases=2000)  # more rows: more to interrupt
+    dst = new_db(tmp_path, "killed")
+    assert run_cli("audit", "verify", "--db", dst).returncode == 0  # migrated, empty
+    indexes = "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+    with db_open(dst) as db:
+        migrated_indexes = db.execute(indexes).fetchall()
+    proc = subprocess.Popen([BIN, "store", "copy", "--from", src, "--to", dst], cwd=PG_HOME,
+                            env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if line.startswith("source snapshot taken"):
+            break
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    with db_open(dst) as db, db_open(src, readonly=True) as s:
+        assert db.execute(indexes).fetchall() == migrated_indexes
+        tables = [r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                          " AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'cases_fts%'"
+                                          " AND name <> 'schema_migrations'")]
+        copied = 0
+        for t in tables:
+            n = db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            want = s.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            assert n in (0, want), t
+            copied += n == want and n > 0
+    print(f"killed after {delay} s: {copied} tables complete")
+    done = copy(src, dst, "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
     drop_db(dst)

@@ -56,6 +56,11 @@ int api_metrics(struct api_call *call)
                " notification delivery), 0 on the others.\n"
                "# TYPE gridloop_node_jobs gauge\ngridloop_node_jobs %d\n",
                app_is_leader(call->api->app));
+    buf_printf(&b,
+               "# HELP gridloop_nodes gridloop processes serving this database, this one included"
+               " (0: not counted yet).\n"
+               "# TYPE gridloop_nodes gauge\ngridloop_nodes %d\n",
+               app_nodes(call->api->app));
     size_t len;
     char *body = buf_detach(&b, &len);
     http_res_body(call->res, 200, "text/plain; version=0.0.4; charset=utf-8", body, len,

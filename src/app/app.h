@@ -220,6 +220,12 @@ void app_notify_wake(struct app *app);
 int app_start_cluster(struct app *app, struct err *err);
 /* Does this process run the background jobs now? */
 int app_is_leader(struct app *app);
+/* Is this process the only one serving its database? Always on SQLite; on PostgreSQL as
+ * counted a few seconds ago (a node that joins is seen within LEAD_TRY_MS). Caches that rely
+ * on store_commits() may trust it only then. */
+int app_alone(struct app *app);
+/* How many nodes serve the database (this one included; 0: not counted yet). */
+int app_nodes(struct app *app);
 /* This process's id among the nodes (16 hex digits). */
 const char *app_node_id(const struct app *app);
 

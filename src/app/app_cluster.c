@@ -72,6 +72,7 @@ void app_cluster_init(struct app *app)
     int pg = store_is_postgresql(store_options(app->d.store)->path);
     app->shared_rates = pg;
     atomic_store(&app->leader, !pg);
+    atomic_store(&app->nodes, !pg); /* PostgreSQL: not known until counted */
     app->wake_pipe[0] = app->wake_pipe[1] = -1;
     pthread_mutex_init(&app->jobs_lock, NULL);
     pthread_mutex_init(&app->out_lock, NULL);
@@ -80,6 +81,16 @@ void app_cluster_init(struct app *app)
 const char *app_node_id(const struct app *app)
 {
     return app->node;
+}
+
+int app_alone(struct app *app)
+{
+    return atomic_load(&app->nodes) == 1;
+}
+
+int app_nodes(struct app *app)
+{
+    return atomic_load(&app->nodes);
 }
 
 int app_is_leader(struct app *app)
@@ -530,6 +541,11 @@ static void *cluster_main(void *arg)
         if (now >= next_try) {
             err_clear(&err);
             jobs_lead(app, store_leader_hold(lead, &err) == 1);
+            int64_t peers = 0;
+            err_clear(&err);
+            if (store_leader_peers(lead, &peers, &err) < 0)
+                peers = 0; /* unknown: not alone */
+            atomic_store(&app->nodes, (int)peers);
             next_try = now + LEAD_TRY_MS;
         }
         err_clear(&err);

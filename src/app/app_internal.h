@@ -66,6 +66,8 @@ struct app {
      * (org_version_read); org_version is bumped whenever it grows. */
     _Atomic int64_t org_db_seen;
     _Atomic int leader;
+    _Atomic int nodes; /* processes on the database, this one included (counted every
+                        * LEAD_TRY_MS); 0 until counted */
     pthread_mutex_t jobs_lock;
     int want_sweeper, want_notifier;
     pthread_t cluster;

@@ -289,6 +289,10 @@ void store_listener_free(struct store_listener *l);
 struct store_leader;
 int store_leader_new(struct store *st, int64_t key, struct store_leader **out, struct err *err);
 int store_leader_hold(struct store_leader *l, struct err *err);
+/* How many processes have joined the database this way (their side connections counted;
+ * at least 1, this one; always 1 on SQLite). On the lock's connection: call after
+ * store_leader_hold(). */
+int store_leader_peers(struct store_leader *l, int64_t *n, struct err *err);
 void store_leader_free(struct store_leader *l);
 
 #endif /* GRIDLOOP_STORE_STORE_H */

@@ -242,3 +242,25 @@ int store_leader_hold(struct store_leader *l, struct err *err)
     l->held = v[0] == 't';
     return l->held;
 }
+
+int store_leader_peers(struct store_leader *l, int64_t *n, struct err *err)
+{
+    *n = 1;
+    if (l->sqlite)
+        return 0;
+    if (!l->pg)
+        return err_set(err, ERR_UNAVAILABLE, "lock connection not open");
+    /* Every process keeps two side connections (this one and its listener) named so. */
+    char v[32];
+    int rc = side_exec(&l->pg,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND application_name = 'gridloop-side'",
+                       v, sizeof(v), err);
+    if (rc < 0) {
+        l->held = 0;
+        return rc;
+    }
+    int64_t conns = strtoll(v, NULL, 10);
+    *n = conns > 2 ? (conns + 1) / 2 : 1;
+    return 0;
+}

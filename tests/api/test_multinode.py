@@ -42,7 +42,11 @@ def nodes(tmp_path, template_db):
         started.extend(servers)
         for s in servers:
             s.start()
-        return [Api(s) for s in servers]
+        apis = [Api(s) for s in servers]
+        # Each node counts the others every 2 s: wait until all know they are not alone.
+        wait_until(lambda: all(metric(a, "gridloop_nodes") == n for a in apis), timeout=10,
+                   what="every node to count the others")
+        return apis
 
     yield make
     live = [s for s in started if s.proc is not None]
@@ -54,11 +58,15 @@ def nodes(tmp_path, template_db):
         drop_db(started[0].db)
 
 
-def jobs(api):
-    """1 when this node runs the background jobs (the gauge of /metrics)."""
+def metric(api, name):
     r = requests.get(api.url("/metrics"), timeout=5)
     assert r.status_code == 200, r.text
-    return int(re.search(r"^gridloop_node_jobs (\d)$", r.text, re.M).group(1))
+    return int(re.search(r"^%s (\d+)$" % name, r.text, re.M).group(1))
+
+
+def jobs(api):
+    """1 when this node runs the background jobs (the gauge of /metrics)."""
+    return metric(api, "gridloop_node_jobs")
 
 
 def leader_of(apis, timeout=10):

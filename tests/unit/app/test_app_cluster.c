@@ -95,6 +95,7 @@ TEST(app_cluster_on_sqlite_is_one_process)
     struct app_deps d = {.conf = &cf, .store = st, .clock = clock_real()};
     CHECK_INT_EQ(app_new(&app, &d, &e), 0, "app: %s", e.msg);
     CHECK_INT_EQ(app_is_leader(app), 1, "runs the background jobs from the start");
+    CHECK_INT_EQ(app_alone(app), 1, "alone on its database");
     CHECK_INT_EQ(app_start_cluster(app, &e), 0, "nothing to join");
     CHECK(strlen(app_node_id(app)) == 16, "a node id");
     app_free(app);

@@ -52,7 +52,7 @@ struct pg_variant {
 
 struct pg_stmt {
     struct store_stmt_base base;
-    struct pg_conn *conn;
+    struct pgs_conn *conn;
     char *sql; /* as given, the cache key */
     char *pgsql;
     unsigned hash;
@@ -74,7 +74,7 @@ struct pg_stmt {
     unsigned char *blob; /* last unescaped bytea */
 };
 
-struct pg_conn {
+struct pgs_conn {
     struct store_conn_base base;
     PGconn *pg;
     struct pg_stmt *buckets[CACHE_BUCKETS];
@@ -98,7 +98,7 @@ static unsigned hash_sql(const char *s)
 }
 
 /* libpq's messages span lines ("...\n\tThis probably means..."); an err message is one. */
-static int pg_err(struct pg_conn *c, int code, const char *what, const char *msg, struct err *err)
+static int pg_err(struct pgs_conn *c, int code, const char *what, const char *msg, struct err *err)
 {
     char one[ERR_MSG_MAX];
     size_t o = 0;
@@ -118,7 +118,7 @@ static int pg_err(struct pg_conn *c, int code, const char *what, const char *msg
     return err_set(err, code, "%s: %s", what, one);
 }
 
-static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
+static int connect_to(struct pgs_conn *c, const char *conninfo, struct err *err)
 {
     /* With expand_dbname the URL's own settings override the defaults before it. */
     const char *keys[] = {"connect_timeout",
@@ -155,7 +155,7 @@ static int connect_to(struct pg_conn *c, const char *conninfo, struct err *err)
     return 0;
 }
 
-static void close_pg(struct pg_conn *c)
+static void close_pg(struct pgs_conn *c)
 {
     if (c->pg)
         PQfinish(c->pg);
@@ -165,7 +165,7 @@ static void close_pg(struct pg_conn *c)
 
 /* The connection is usable, reconnecting if the server went away since its last use (but
  * never inside a transaction: that one is lost). */
-static int ensure_connected(struct pg_conn *c, struct err *err)
+static int ensure_connected(struct pgs_conn *c, struct err *err)
 {
     if (c->in_tx) {
         if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
@@ -185,7 +185,7 @@ static int ensure_connected(struct pg_conn *c, struct err *err)
 
 static int pg_conn_open(struct store *st, struct store_conn **out, struct err *err)
 {
-    struct pg_conn *c = xcalloc(1, sizeof(*c));
+    struct pgs_conn *c = xcalloc(1, sizeof(*c));
     c->base.ops = &store_pg_ops;
     c->base.store = st;
     int rc = connect_to(c, store_options(st)->path, err);
@@ -229,7 +229,7 @@ static void free_stmt(struct pg_stmt *s)
 
 static void pg_conn_close(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pgs_conn *c = (struct pgs_conn *)base;
     for (int i = 0; i < CACHE_BUCKETS; i++) {
         struct pg_stmt *s = c->buckets[i];
         while (s) {
@@ -257,7 +257,7 @@ static enum pg_kind kind_of(const char *sql)
 static int pg_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
                       struct err *err)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pgs_conn *c = (struct pgs_conn *)base;
     unsigned h = hash_sql(sql);
     struct pg_stmt **bucket = &c->buckets[h % CACHE_BUCKETS];
     for (struct pg_stmt *s = *bucket; s; s = s->next) {
@@ -363,7 +363,7 @@ static unsigned oid_of(char t, int text_for_unknown)
 }
 
 /* SQLSTATE classes to the store's error codes. */
-static int map_result(struct pg_conn *c, const PGresult *r, struct err *err)
+static int map_result(struct pgs_conn *c, const PGresult *r, struct err *err)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg);
@@ -403,7 +403,7 @@ static struct pg_variant *find_variant(struct pg_stmt *s, const char *sig)
 static int prepare_variant(struct pg_stmt *s, const char *sig, struct pg_variant **out,
                            struct err *err)
 {
-    struct pg_conn *c = s->conn;
+    struct pgs_conn *c = s->conn;
     struct pg_variant *v = NULL;
     for (int i = 0; i < s->nvariants && !v; i++)
         if (s->variants[i].generation != c->generation)
@@ -470,7 +470,7 @@ static int run_simple(struct pg_stmt *s, const char *sql, struct err *err)
 
 static int execute(struct pg_stmt *s, struct err *err)
 {
-    struct pg_conn *c = s->conn;
+    struct pgs_conn *c = s->conn;
     int rc;
     s->executed = 1;
     if (s->kind == PK_ROLLBACK) {
@@ -552,7 +552,7 @@ static int pg_step(struct store_stmt *base, struct err *err)
 {
     struct pg_stmt *s = PS(base);
     if (!s->executed) {
-        struct pg_conn *c = s->conn;
+        struct pgs_conn *c = s->conn;
         int was_idle = !c->pg || PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         int rc = execute(s, err);
         /* A connection that died while idle (the server restarted, a failover moved the
@@ -663,12 +663,12 @@ static const void *pg_col_blob(struct store_stmt *base, int col, size_t *n)
 
 static int64_t pg_changes(struct store_conn *c)
 {
-    return ((struct pg_conn *)c)->changes;
+    return ((struct pgs_conn *)c)->changes;
 }
 
 static int pg_exec_script(struct store_conn *base, const char *sql, struct err *err)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pgs_conn *c = (struct pgs_conn *)base;
     int rc;
     if ((rc = ensure_connected(c, err)) < 0)
         return rc;

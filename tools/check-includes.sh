@@ -26,7 +26,7 @@ cjson/          json/
 microhttpd.h    http/
 zlib.h          http/
 sqlite3.h       store/
-libpq-fe.h      store/store_pg.c store/store_listen.c
+libpq-fe.h      store/store_pg.c store/store_pg.h store/store_listen.c
 curl/           notify/
 gd.h            attach/
 geos_c.h        geo/

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
+#include "store/store_pg.h"
 
 int store_notify(struct store_conn *c, const char *channel, const char *payload, struct err *err)
 {
@@ -34,33 +35,10 @@ int store_notify(struct store_conn *c, const char *channel, const char *payload,
     return rc < 0 ? rc : 0;
 }
 
-/* A dedicated connection with the same settings as the pool's (store_pg.c): a bounded connect
- * and TCP keepalives, so a server that vanished without closing the socket is noticed. */
+/* A dedicated connection with the same settings as the pool's (store_pg_connect). */
 static PGconn *side_connect(struct store *st, struct err *err)
 {
-    const char *keys[] = {"connect_timeout",
-                          "application_name",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          NULL};
-    const char *vals[] = {"5", "gridloop-side", "10", "5", "3", store_options(st)->path, NULL};
-    PGconn *pg = PQconnectdbParams(keys, vals, 1);
-    if (!pg) {
-        err_set(err, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: out of memory");
-        return NULL;
-    }
-    if (PQstatus(pg) != CONNECTION_OK) {
-        const char *m = PQerrorMessage(pg);
-        size_t n = strlen(m);
-        while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-            n--;
-        err_set(err, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: %.*s", (int)n, m);
-        PQfinish(pg);
-        return NULL;
-    }
-    return pg;
+    return store_pg_connect(store_options(st)->path, "gridloop-side", "5", err);
 }
 
 /* Run a command; 0, or ERR_UNAVAILABLE with the connection closed. */

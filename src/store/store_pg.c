@@ -28,6 +28,7 @@
 #include "core/mem.h"
 #include "store/store.h"
 #include "store/store_dialect.h"
+#include "store/store_pg.h"
 
 #define CACHE_BUCKETS 128
 #define CACHE_MAX 512
@@ -98,12 +99,11 @@ static unsigned hash_sql(const char *s)
 }
 
 /* libpq's messages span lines ("...\n\tThis probably means..."); an err message is one. */
-static int pg_err(struct pgs_conn *c, int code, const char *what, const char *msg, struct err *err)
+static int pg_err(int code, const char *what, const char *msg, struct err *err)
 {
     char one[ERR_MSG_MAX];
     size_t o = 0;
     int space = 0;
-    (void)c;
     for (const char *p = msg; *p && o < sizeof(one) - 1; p++) {
         if (*p == '\n' || *p == '\t' || *p == '\r' || *p == ' ') {
             space = o > 0;
@@ -118,9 +118,11 @@ static int pg_err(struct pgs_conn *c, int code, const char *what, const char *ms
     return err_set(err, code, "%s: %s", what, one);
 }
 
-static int connect_to(struct pgs_conn *c, const char *conninfo, struct err *err)
+PGconn *store_pg_connect(const char *conninfo, const char *application_name,
+                         const char *connect_timeout, struct err *err)
 {
-    /* With expand_dbname the URL's own settings override the defaults before it. */
+    /* With expand_dbname the URL's own settings override the defaults before it. TCP
+     * keepalives: a server that vanished without closing the socket is noticed. */
     const char *keys[] = {"connect_timeout",
                           "application_name",
                           "keepalives_idle",
@@ -128,19 +130,27 @@ static int connect_to(struct pgs_conn *c, const char *conninfo, struct err *err)
                           "keepalives_count",
                           "dbname",
                           NULL};
+    const char *vals[] = {connect_timeout, application_name, "10", "5", "3", conninfo, NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg) {
+        err_set(err, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: out of memory");
+        return NULL;
+    }
+    if (PQstatus(pg) != CONNECTION_OK) {
+        pg_err(ERR_UNAVAILABLE, "cannot connect to PostgreSQL", PQerrorMessage(pg), err);
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static int connect_to(struct pgs_conn *c, const char *conninfo, struct err *err)
+{
     /* 2 s to connect: /healthz answers within the load balancer's check timeout while the
      * database is unreachable; the URL may say otherwise (connect_timeout=...). */
-    const char *vals[] = {"2", "gridloop", "10", "5", "3", conninfo, NULL};
-    c->pg = PQconnectdbParams(keys, vals, 1);
+    c->pg = store_pg_connect(conninfo, "gridloop", "2", err);
     if (!c->pg)
-        return err_set(err, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: out of memory");
-    if (PQstatus(c->pg) != CONNECTION_OK) {
-        int rc =
-            pg_err(c, ERR_UNAVAILABLE, "cannot connect to PostgreSQL", PQerrorMessage(c->pg), err);
-        PQfinish(c->pg);
-        c->pg = NULL;
-        return rc;
-    }
+        return err->code;
     PGresult *r = PQexec(c->pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     PQclear(r);
     /* No 201 before the commit is durable: a server (or role) configured with
@@ -370,9 +380,9 @@ static int map_result(struct pgs_conn *c, const PGresult *r, struct err *err)
     if (!msg || !*msg)
         msg = PQerrorMessage(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK || !state)
-        return pg_err(c, ERR_UNAVAILABLE, "database connection lost", msg, err);
+        return pg_err(ERR_UNAVAILABLE, "database connection lost", msg, err);
     if (strncmp(state, "23", 2) == 0)
-        return pg_err(c, ERR_CONFLICT, "constraint", msg, err);
+        return pg_err(ERR_CONFLICT, "constraint", msg, err);
     /* connection exceptions, shutdown, a standby refusing writes, serialisation, resources */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "25006") == 0 || strncmp(state, "40", 2) == 0 ||
@@ -386,9 +396,9 @@ static int map_result(struct pgs_conn *c, const PGresult *r, struct err *err)
             else
                 close_pg(c);
         }
-        return pg_err(c, ERR_UNAVAILABLE, "database unavailable", msg, err);
+        return pg_err(ERR_UNAVAILABLE, "database unavailable", msg, err);
     }
-    return pg_err(c, ERR_STORE, state, msg, err);
+    return pg_err(ERR_STORE, state, msg, err);
 }
 
 static struct pg_variant *find_variant(struct pg_stmt *s, const char *sig)

@@ -180,8 +180,10 @@ static const char *run_text(struct arena *a, run_fn *fn, const struct case_rec *
     return text;
 }
 
+/* 'only' is the one audience to write the tail for (the others get ""), or -1 for all (the
+ * view cache serves every viewer). */
 static void runs_of(struct arena *a, const struct case_rec *r, const struct case_event_rec *events,
-                    size_t nevents, const struct attach_rec *atts, size_t natts,
+                    size_t nevents, const struct attach_rec *atts, size_t natts, int only,
                     struct case_runs *out)
 {
     out->head = run_text(a, members_head, r);
@@ -189,6 +191,10 @@ static void runs_of(struct arena *a, const struct case_rec *r, const struct case
     out->suggested = run_text(a, members_suggested, r);
     out->times = run_text(a, members_times, r);
     for (int aud = 0; aud < CASE_AUDIENCE_COUNT; aud++) {
+        if (only >= 0 && aud != only) {
+            out->tail[aud] = "";
+            continue;
+        }
         struct jw t;
         jw_init(&t);
         jw_obj(&t);
@@ -273,7 +279,7 @@ static int reply_case_rec(struct api_call *call, int status, const struct case_r
         (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &atts, &natts,
                                    &call->err)) < 0)
         return rc;
-    runs_of(call->req->arena, r, ev, n, atts, natts, &runs);
+    runs_of(call->req->arena, r, ev, n, atts, natts, (int)case_policy_audience(actor, r), &runs);
     struct jw w;
     jw_init(&w);
     case_json(&w, r, actor, &runs, call->triage);
@@ -348,7 +354,7 @@ static int view_fill(struct api_call *call, int64_t id, const struct case_stamp 
         view_unref(v);
         return rc;
     }
-    runs_of(&v->arena, &v->rec, ev, n, atts, natts, &v->runs);
+    runs_of(&v->arena, &v->rec, ev, n, atts, natts, -1, &v->runs);
     *out = v;
     return 0;
 }

@@ -462,13 +462,19 @@ static int parse_form(struct api_call *call)
     return http_form_parse(req->body, req->body_len, req->arena, &call->form, &call->err);
 }
 
-static int parse_body(struct api_call *call)
+/* ROUTE_JSON: the body's type is checked in the head phase, before the body is read. */
+static int check_json_type(struct api_call *call)
 {
     const char *ct = http_req_header(call->req, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
         (ct[16] && ct[16] != ';' && ct[16] != ' '))
         return err_set(&call->err, ERR_MEDIA_TYPE,
                        "request body must be sent as 'Content-Type: application/json'");
+    return 0;
+}
+
+static int parse_body(struct api_call *call)
+{
     if (!call->req->body_len)
         return err_set(&call->err, ERR_BAD_REQUEST,
                        "request body is empty; a JSON object is required");
@@ -492,72 +498,190 @@ static const char *allowed_methods(struct http_req *req)
     return list;
 }
 
-static void serve_api(struct api *api, struct http_req *req, struct http_res *res)
-{
-    struct api_call call = {.api = api, .req = req, .res = res};
-    const struct api_route *r, *path_match = NULL;
-    int rc;
+/* Routes that take no body still get a few bytes: clients (our web among them) send "{}"
+ * with every POST. */
+#define NO_BODY_BYTES 64
 
-    call.now = app_now(api->app);
-    call.cache_version = app_org_version(api->app);
+/* The largest body a route takes, from its flags, never from the request's Content-Type. */
+static size_t body_limit(const struct api *api, const struct api_route *r)
+{
+    if (r->flags & ROUTE_UPLOAD)
+        return (size_t)api->d.conf->max_upload_bytes;
+    if (r->flags & (ROUTE_JSON | ROUTE_FORM))
+        return (size_t)api->d.conf->max_body_bytes;
+    return NO_BODY_BYTES;
+}
+
+/* A call in two phases: what the head decided (here, in the request arena) is what the body
+ * phase goes on with. */
+struct api_head {
+    struct api_call call;
+    const struct api_route *path_match; /* a route of the path, for a 405 */
+    int rc;
+};
+
+static int find_route(struct api_call *call, const struct api_route **path_match)
+{
+    struct http_req *req = call->req;
+    const struct api_route *r;
     for (r = api_routes; r->pattern; r++) {
         if (!http_route_match(req, r->pattern, req->path))
             continue;
         if (r->method == req->method || (r->method == HTTP_GET && req->method == HTTP_HEAD))
             break;
-        path_match = r;
+        *path_match = r;
     }
     if (!r->pattern) {
-        req->route = path_match ? path_match->pattern : NULL;
-        rc = path_match ? err_set(&call.err, ERR_METHOD, "method %s is not allowed on %s",
-                                  req->method_name, req->path)
-                        : err_set(&call.err, ERR_NOT_FOUND, "no API endpoint %s %s",
-                                  req->method_name, req->path);
-        goto out;
+        req->route = *path_match ? (*path_match)->pattern : NULL;
+        return *path_match ? err_set(&call->err, ERR_METHOD, "method %s is not allowed on %s",
+                                     req->method_name, req->path)
+                           : err_set(&call->err, ERR_NOT_FOUND, "no API endpoint %s %s",
+                                     req->method_name, req->path);
     }
-    call.route = r;
+    call->route = r;
+    return 0;
+}
+
+/* Everything the request line and headers decide: the route (404, 405), who is calling and
+ * whether their role may (401, 403; sessions are cached, so no database round trip), and the
+ * body's type (415). A route that authenticates by what its body carries (ROUTE_O311_KEY)
+ * is authenticated in the body phase. */
+static int head_phase(struct api_head *h)
+{
+    struct api_call *call = &h->call;
+    int rc;
+    if ((rc = find_route(call, &h->path_match)) < 0)
+        return rc;
+    if (!route_attr(call->route, authenticates) && (rc = authenticate(call)) < 0)
+        return rc;
+    if ((call->route->flags & ROUTE_JSON) && (rc = check_json_type(call)) < 0)
+        return rc;
+    return 0;
+}
+
+static void answer_error(struct api_head *h, int rc)
+{
+    struct api_call *call = &h->call;
+    struct http_req *req = call->req;
+    if (call->err.code == 0)
+        err_set(&call->err, rc, "%s", err_default_message(rc));
+    if (err_http_status(call->err.code) >= 500)
+        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
+                req->path, call->err.msg);
+    if (call->err.code == ERR_METHOD && h->path_match) {
+        http_res_header(call->res, "Allow", allowed_methods(req));
+        req->route = h->path_match->pattern;
+    }
+    api_error_answer(call->route ? call->route : h->path_match, req, call->res, &call->err);
+}
+
+static struct api_head *head_new(struct api *api, struct http_req *req, struct http_res *res)
+{
+    struct api_head *h = arena_alloc(req->arena, sizeof(*h));
+    memset(h, 0, sizeof(*h));
+    h->call.api = api;
+    h->call.req = req;
+    h->call.res = res;
+    h->call.now = app_now(api->app);
+    h->rc = head_phase(h);
+    req->head_state = h;
+    return h;
+}
+
+static void serve_api(struct api *api, struct http_req *req, struct http_res *res)
+{
+    struct api_head *h = req->head_state;
+    int rc;
+    if (!h) /* a server without the head callback: both phases now */
+        h = head_new(api, req, res);
+    struct api_call *call = &h->call;
+    call->res = res;
+    if ((rc = h->rc) < 0)
+        goto out;
+    const struct api_route *r = call->route;
+    call->now = app_now(api->app);
+    call->cache_version = app_org_version(api->app);
     if (req->body_too_large) {
-        /* The server applied the upload limit to the same content types (http_server.c). */
-        const char *ct = http_req_header(req, "Content-Type");
-        int upload = ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 ||
-                            strncasecmp(ct, "image/", 6) == 0 ||
-                            strncasecmp(ct, "application/octet-stream", 24) == 0);
-        rc = err_set(&call.err, ERR_TOO_LARGE, "request body exceeds the %d-byte limit",
-                     upload ? api->d.conf->max_upload_bytes : api->d.conf->max_body_bytes);
+        rc = err_set(&call->err, ERR_TOO_LARGE, "request body exceeds the %zu-byte limit",
+                     body_limit(api, r));
         res->close = 1;
         goto out;
     }
-    if ((rc = store_conn(api->d.store, &call.conn, &call.err)) < 0)
+    if ((rc = store_conn(api->d.store, &call->conn, &call->err)) < 0)
         goto out;
     /* A form may carry the credentials (ROUTE_O311_KEY), so it is read first. */
-    if ((r->flags & ROUTE_FORM) && (rc = parse_form(&call)) < 0)
+    if ((r->flags & ROUTE_FORM) && (rc = parse_form(call)) < 0)
         goto out;
-    if ((rc = authenticate(&call)) < 0)
+    if (route_attr(r, authenticates) && (rc = authenticate(call)) < 0)
         goto out;
-    if ((r->flags & ROUTE_JSON) && (rc = parse_body(&call)) < 0)
+    if ((r->flags & ROUTE_JSON) && (rc = parse_body(call)) < 0)
         goto out;
-    if ((rc = check_scope(&call)) < 0)
+    if ((rc = check_scope(call)) < 0)
         goto out;
-    rc = r->fn(&call);
+    rc = r->fn(call);
     /* A write may have queued notifications: deliver them now rather than at the next tick. */
     if (rc == 0 && req->method != HTTP_GET && req->method != HTTP_HEAD)
         app_notify_wake(api->app);
 out:
-    api_rollback(&call);
-    if (rc < 0) {
-        if (call.err.code == 0)
-            err_set(&call.err, rc, "%s", err_default_message(rc));
-        if (err_http_status(call.err.code) >= 500)
-            log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
-                    req->path, call.err.msg);
-        if (call.err.code == ERR_METHOD && path_match) {
-            http_res_header(res, "Allow", allowed_methods(req));
-            req->route = path_match->pattern;
-        }
-        api_error_answer(call.route ? call.route : path_match, req, res, &call.err);
+    api_rollback(call);
+    if (rc < 0)
+        answer_error(h, rc);
+    if (call->body)
+        json_free(call->body);
+    call->body = NULL;
+}
+
+static int is_api_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || prefix_attr(path) || strcmp(path, "/healthz") == 0 ||
+           strcmp(path, "/metrics") == 0;
+}
+
+static void no_such_page(struct http_req *req, struct http_res *res)
+{
+    struct err e = ERR_INIT;
+    req->route = "static";
+    err_set(&e, ERR_NOT_FOUND, "no such page: %s", req->path);
+    api_error(res, &e, req->arena);
+}
+
+size_t api_head(void *ctx, struct http_req *req, struct http_res *res)
+{
+    struct api *api = ctx;
+    if (!is_api_path(req->path)) {
+        if (req->method == HTTP_GET || req->method == HTTP_HEAD)
+            return NO_BODY_BYTES; /* static files */
+        no_such_page(req, res);
+        return 0;
     }
-    if (call.body)
-        json_free(call.body);
+    struct api_head *h = head_new(api, req, res);
+    if (h->rc < 0) {
+        answer_error(h, h->rc);
+        return 0;
+    }
+    return body_limit(api, h->call.route);
+}
+
+/* What the server refused before the API saw the request (http.h: req->refused). */
+static const struct {
+    int status, code;
+} refusals[] = {{400, ERR_BAD_REQUEST},
+                {414, ERR_URI_TOO_LONG},
+                {501, ERR_NOT_IMPLEMENTED},
+                {503, ERR_UNAVAILABLE}};
+
+static void answer_refusal(struct http_req *req, struct http_res *res)
+{
+    struct err e = ERR_INIT;
+    int code = ERR_BAD_REQUEST;
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+        if (refusals[i].status == req->refused)
+            code = refusals[i].code;
+    err_set(&e, code, "%s", req->refused_why ? req->refused_why : err_default_message(code));
+    if (code == ERR_UNAVAILABLE)
+        http_res_header(res, "Retry-After", "2");
+    res->close = 1;
+    api_error_answer(NULL, req, res, &e);
 }
 
 void api_handle(void *ctx, struct http_req *req, struct http_res *res)
@@ -571,8 +695,11 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         api_error(res, &e, req->arena);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) == 0 || prefix_attr(req->path) ||
-        strcmp(req->path, "/healthz") == 0 || strcmp(req->path, "/metrics") == 0) {
+    if (req->refused) {
+        answer_refusal(req, res);
+        return;
+    }
+    if (is_api_path(req->path)) {
         serve_api(api, req, res);
         return;
     }
@@ -581,8 +708,5 @@ void api_handle(void *ctx, struct http_req *req, struct http_res *res)
         if (http_static_serve(api->d.web, req, res))
             return;
     }
-    req->route = "static";
-    struct err e = ERR_INIT;
-    err_set(&e, ERR_NOT_FOUND, "no such page: %s", req->path);
-    api_error(res, &e, req->arena);
+    no_such_page(req, res);
 }

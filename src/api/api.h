@@ -43,4 +43,8 @@ int api_start_notifier(struct api *api, struct err *err);
 /* The http_handler_fn. */
 void api_handle(void *api, struct http_req *req, struct http_res *res);
 
+/* The http_head_fn: the route, authentication, role and body type decided from the headers,
+ * and the route's body limit, before any of the body is read. */
+size_t api_head(void *api, struct http_req *req, struct http_res *res);
+
 #endif /* GRIDLOOP_API_API_H */

@@ -109,6 +109,8 @@ enum api_route_flags {
     ROUTE_O311_KEY =
         1 << 3, /* the caller is an Open311 client, authenticated by the api_key of its form */
     ROUTE_O311_ERRORS = 1 << 4, /* errors in the Open311 format of the path's suffix */
+    ROUTE_UPLOAD = 1 << 5, /* the body may be up to max_upload_bytes (files); else max_body_bytes
+                            * for ROUTE_JSON / ROUTE_FORM and a few bytes for the rest */
 };
 
 struct api_route {

@@ -10,7 +10,7 @@
 #define ADMIN ROLE_ADMIN
 #define OPS (ROLE_ADMIN | ROLE_DATA_OFFICER)
 #define O311 ROUTE_O311_ERRORS
-#define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY)
+#define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY | ROUTE_UPLOAD)
 
 /* clang-format off */
 const struct api_route api_routes[] = {
@@ -64,7 +64,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
     /* Staff who see the case and the citizen who reported it (case_may_attach); the files go
      * to whoever may see a case they are attached to. */
-    {HTTP_POST,   "/api/v1/cases/{id}/attachments",        api_case_attachment_add, ANY,   SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/cases/{id}/attachments",        api_case_attachment_add, ANY,   SCOPE_CASE,       ROUTE_UPLOAD},
     {HTTP_GET,    "/api/v1/attachments/{id}",              api_attachment_get,      ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/attachments/{id}/thumbnail",    api_attachment_thumbnail, ANY,  SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/triage",             api_triage_case,         STAFF, SCOPE_CASE,       0},

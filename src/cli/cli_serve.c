@@ -75,6 +75,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
         .access_log = cf->access_log,
         .trusted_proxies = cf->trusted_proxies,
         .trusted_proxy_header = cf->trusted_proxy_header,
+        .head = api_head,
+        .max_buffered_bytes = (size_t)cf->max_buffered_bytes,
     };
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;

@@ -28,7 +28,9 @@ const struct conf_setting conf_settings[] = {
      "largest JSON request body accepted"},
     {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
      "largest upload (attachments) accepted"},
-    /* The front door (issue 11, head): who may say who the client is. */
+    /* The front door (issue 11, head). */
+    {"max_buffered_bytes", CONF_INT, S(max_buffered_bytes), "268435456", 1048576, 2147483647,
+     "request body bytes held in memory at once, all requests together; a body that would pass it is answered 503"},
     {"trusted_proxies", CONF_STR, S(trusted_proxies), "", 0, 0,
      "reverse proxies whose forwarding header names the client: addresses or address/prefix, comma-separated (empty: none, the socket peer is the client)"},
     {"trusted_proxy_header", CONF_STR, S(trusted_proxy_header), "x-forwarded-for", 0, 0,

@@ -24,7 +24,8 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
-    char *trusted_proxies;      /* the front door (issue 11, head) */
+    int max_buffered_bytes; /* the front door (issue 11, head) */
+    char *trusted_proxies;
     char *trusted_proxy_header; /* x-forwarded-for | forwarded */
     char *attach_dir;           /* "" = the database path + ".files/" */
     int attach_max_pixels;      /* width x height of an uploaded image */

@@ -29,7 +29,9 @@
     X(INTERNAL,            -11,  500, "internal",            "internal error")             \
     X(IO,                  -12,  500, "io_error",            "input/output failure")       \
     X(UNAVAILABLE,         -13,  503, "unavailable",         "service unavailable")        \
-    X(INTEGRITY,           -14,  500, "integrity",           "integrity check failed")
+    X(INTEGRITY,           -14,  500, "integrity",           "integrity check failed")     \
+    X(URI_TOO_LONG,        -16,  414, "uri_too_long",        "request target too long")    \
+    X(NOT_IMPLEMENTED,     -17,  501, "not_implemented",     "not implemented")
 /* clang-format on */
 
 enum err_code {

@@ -39,12 +39,16 @@ struct http_req {
     const char *path; /* without the query string */
     const char *body; /* NUL-terminated copy; "" when there is none */
     size_t body_len;
-    int body_too_large;    /* set when the body went over the limit: answer 413 */
-    int headers_too_large; /* request line + headers over max_header_bytes: answer 431 */
-    const char *ip;        /* the client's address as text: the socket peer, or what a trusted
+    int body_too_large;      /* set when the body went over the limit: answer 413 */
+    int headers_too_large;   /* request line + headers over max_header_bytes: answer 431 */
+    int refused;             /* the server refused the request before the application saw it:
+                             * 400 / 501 framing, 414, 503 max_buffered_bytes; answer it */
+    const char *refused_why; /* static text for 'refused' */
+    void *head_state;        /* what the head callback left for the handler */
+    const char *ip;          /* the client's address as text: the socket peer, or what a trusted
                             * proxy says (http_proxy_client) */
-    const char *peer_ip;   /* the socket peer's address as text */
-    int https;             /* a trusted proxy says the client spoke HTTPS to it */
+    const char *peer_ip;     /* the socket peer's address as text */
+    int https;               /* a trusted proxy says the client spoke HTTPS to it */
     char request_id[20];
     /* Filled by the router for the matched route. */
     const char *route; /* route pattern, used as the metrics/log label */
@@ -77,19 +81,33 @@ struct http_res {
 
 typedef void http_handler_fn(void *ctx, struct http_req *req, struct http_res *res);
 
+/*
+ * The head callback: called once per request when its line and headers are complete, before
+ * any of the body is read (never for a request the server refused itself: req->refused or
+ * headers_too_large). It decides what it can from the headers (the route, who is calling,
+ * the body's type) and returns the largest body the request may carry; a longer declared
+ * length is then answered by the handler with body_too_large set, before the body is read,
+ * and a chunked body the moment it passes the limit. To refuse at once it fills 'res'
+ * instead (status != 0): the answer is sent, the body never read and the connection closed.
+ * It may leave state for the handler in req->head_state (in the request arena).
+ */
+typedef size_t http_head_fn(void *ctx, struct http_req *req, struct http_res *res);
+
 struct http_options {
     const char *listen; /* "host:port" (IPv4 or [IPv6]) */
     int threads;        /* 0 = number of cores */
     int max_connections;
     int request_timeout; /* seconds */
     int max_header_bytes;
-    size_t max_body_bytes;   /* bodies of other content types */
-    size_t max_upload_bytes; /* multipart/form-data, image and octet-stream bodies */
+    size_t max_body_bytes;   /* for the head callback's use */
+    size_t max_upload_bytes; /* for the head callback's use */
     int access_log;
     /* Socket peers whose forwarding header is believed (http_proxies_new): addresses and
      * address/prefix, separated by commas or spaces; NULL or "" = none. */
     const char *trusted_proxies;
     const char *trusted_proxy_header; /* "x-forwarded-for" (NULL) or "forwarded" */
+    http_head_fn *head;               /* NULL: every body may be max_body_bytes long */
+    size_t max_buffered_bytes;        /* request bodies held at once, all requests; 0 = no cap */
 };
 
 /* Start serving. 'handler' is called for every complete request. */
@@ -227,6 +245,26 @@ int http_route_match(struct http_req *req, const char *pattern, const char *path
 
 /* Percent-decode into the arena; returns NULL on a malformed escape or a decoded NUL. */
 char *http_url_decode(struct arena *a, const char *s, size_t n, int plus_is_space);
+
+/* ---- request framing (RFC 9112 section 6) ---- */
+
+struct http_framing {
+    int status;      /* 0, or 400 / 501 to answer (the connection then closes) */
+    const char *why; /* static text when status != 0 */
+    int chunked;     /* Transfer-Encoding: chunked */
+    int has_length;  /* Content-Length given */
+    uint64_t length;
+};
+
+/* Decide how a request's body is framed from its Content-Length and Transfer-Encoding values
+ * (each NULL when absent, else every line of it joined by ", "). Refused: both at once, a
+ * coding other than chunked (501), chunked twice, Transfer-Encoding in HTTP/1.0, and
+ * Content-Length values that are malformed or differ. Returns f->status. */
+int http_framing_decide(const char *content_length, const char *transfer_encoding, int http10,
+                        struct http_framing *f);
+
+/* How many parameters the query string of a raw request target carries ('&'-separated). */
+size_t http_query_count(const char *uri);
 
 /* ---- trusted proxies ---- */
 

@@ -39,10 +39,12 @@ struct http_server {
     struct http_streams *streams;
     struct http_proxies *proxies; /* NULL: no trusted proxies, the peer is the client */
     _Atomic int in_flight;
-    _Atomic int deferred; /* suspended by http_req_defer(), not yet finished */
+    _Atomic size_t buffered; /* body bytes held by requests in flight (max_buffered_bytes) */
+    _Atomic int deferred;    /* suspended by http_req_defer(), not yet finished */
     _Atomic uint64_t next_id;
     uint32_t id_prefix;
     int port;
+    size_t max_params; /* query parameters the connection's memory pool can hold */
 };
 
 /* Per-request state, from the first access-handler call to the completion callback. */
@@ -50,7 +52,12 @@ struct req_state {
     struct arena arena;
     struct http_req req;
     struct buf body;
-    size_t limit;
+    size_t limit;    /* the largest body this request may carry (the head callback's answer) */
+    size_t reserved; /* bytes of s->buffered this request holds */
+    int raw_answer;  /* answered by refuse_now(), not through MHD */
+    size_t linger;   /* after a raw answer: bytes still to drop before closing */
+    int chunked;
+    struct http_res early; /* the head callback's refusal, sent before any of the body */
     uint64_t start_ns;
     int handled;
     /* A deferred response (http_req_defer): the connection is suspended from the end of the
@@ -134,13 +141,6 @@ const char *http_req_param(const struct http_req *req, const char *name)
     return NULL;
 }
 
-static int is_upload_type(const char *ct)
-{
-    return ct &&
-           (strncasecmp(ct, "multipart/form-data", 19) == 0 || strncasecmp(ct, "image/", 6) == 0 ||
-            strncasecmp(ct, "application/octet-stream", 24) == 0);
-}
-
 static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
 {
     const union MHD_ConnectionInfo *ci =
@@ -210,41 +210,88 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+/* Hold 'n' more bytes of body against max_buffered_bytes; 0 when that would pass it. */
+static int reserve(struct http_server *s, struct req_state *rs, size_t n)
+{
+    size_t cap = s->opt.max_buffered_bytes;
+    size_t before = atomic_fetch_add(&s->buffered, n);
+    if (cap && before + n > cap) {
+        atomic_fetch_sub(&s->buffered, n);
+        return 0;
+    }
+    rs->reserved += n;
+    return 1;
+}
+
+static void refuse(struct http_req *req, int status, const char *why)
+{
+    if (!req->refused) {
+        req->refused = status;
+        req->refused_why = why;
+    }
+}
+
+/* The head of a request is complete and none of its body has been read: decide everything
+ * that can be decided now, in the order a client is best told about it. */
 static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, const char *url,
-                               const char *method)
+                               const char *method, const char *version, int too_many_params)
 {
     struct req_state *rs = xcalloc(1, sizeof(*rs));
+    struct http_req *req = &rs->req;
     char ip[INET6_ADDRSTRLEN];
     arena_init(&rs->arena, 8192);
     buf_init(&rs->body);
     rs->start_ns = clock_mono_ns();
-    rs->req.arena = &rs->arena;
-    rs->req.conn = c;
-    rs->req.method = method_of(method);
-    rs->req.method_name = arena_strdup(&rs->arena, method);
-    rs->req.path = arena_strdup(&rs->arena, url);
-    rs->req.body = "";
+    rs->early.fd = -1;
+    req->arena = &rs->arena;
+    req->conn = c;
+    req->method = method_of(method);
+    req->method_name = arena_strdup(&rs->arena, method);
+    req->path = arena_strdup(&rs->arena, url);
+    req->body = "";
     peer_ip(c, ip, sizeof(ip));
-    rs->req.peer_ip = rs->req.ip = arena_strdup(&rs->arena, ip);
+    req->peer_ip = req->ip = arena_strdup(&rs->arena, ip);
     if (s->proxies && http_proxies_trust(s->proxies, ip))
-        forwarded_client(s, c, &rs->req);
+        forwarded_client(s, c, req);
     uint64_t n = atomic_fetch_add(&s->next_id, 1);
-    snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%08llx", s->id_prefix,
+    snprintf(req->request_id, sizeof(req->request_id), "%08x%08llx", s->id_prefix,
              (unsigned long long)(n & 0xffffffffu));
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    rs->limit = is_upload_type(ct) ? s->opt.max_upload_bytes : s->opt.max_body_bytes;
+    atomic_fetch_add(&s->in_flight, 1);
+
     /* MHD bounds headers only by its connection pool, loosely; count them exactly so the
      * limit is the configured one and the refusal is our JSON 431. */
     size_t header_bytes = strlen(url) + strlen(method) + 12;
     MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &header_bytes);
     if (header_bytes > (size_t)s->opt.max_header_bytes)
-        rs->req.headers_too_large = 1;
-    /* A declared length over the limit is refused before any of the body is read. */
-    const char *cl =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > rs->limit)
-        rs->req.body_too_large = 1;
-    atomic_fetch_add(&s->in_flight, 1);
+        req->headers_too_large = 1;
+    if (too_many_params)
+        refuse(req, 414, "the query string carries too many parameters");
+    struct http_framing f = {0};
+    const char *cl = joined_header(c, &rs->arena, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = joined_header(c, &rs->arena, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if ((cl || te) &&
+        http_framing_decide(cl, te, strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &f) != 0)
+        refuse(req, f.status, f.why);
+    if (req->headers_too_large || req->refused)
+        return rs;
+    rs->chunked = te != NULL;
+
+    /* The application decides from the headers: the route, who is calling, the body's type
+     * and the largest body the route takes. */
+    struct http_res *res = &rs->early;
+    res->body_kind = HTTP_BODY_STATIC;
+    rs->limit = s->opt.head ? s->opt.head(s->ctx, req, res) : s->opt.max_body_bytes;
+    if (res->status)
+        return rs;
+    /* A declared length over the limit is answered before any of the body is read: waiting
+     * for the end would let a client hold the connection, or make the server read and
+     * discard up to the declared terabytes. */
+    if (cl && f.length > rs->limit)
+        req->body_too_large = 1;
+    else if (cl && f.length && !reserve(s, rs, (size_t)f.length))
+        refuse(req, 503, "the server is holding too many request bodies; retry shortly");
+    else if (cl)
+        buf_grow(&rs->body, (size_t)f.length); /* one allocation, no doubling */
     return rs;
 }
 
@@ -328,50 +375,152 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
     return ret;
 }
 
+/* MHD cannot queue a response while a body is being read, so a refusal in the middle of one
+ * (a chunked body that passed its limit, a server holding too many bodies) is written to the
+ * socket here, and the access handler then returns MHD_NO, which closes the connection
+ * without another word from MHD. MHD writes nothing while it reads a body (any
+ * "100 Continue" was sent before it), so the two cannot interleave. Only in-memory bodies. */
+static _Thread_local int quiet_close; /* the next MHD complaint is this refusal's */
+
+/* After such a refusal the connection reads and drops up to this much more of the body
+ * before it closes (a lingering close, as RFC 9112 9.6 advises): a client still sending
+ * when the connection closes gets a reset, and with it may lose the answer. */
+#define LINGER_BYTES ((size_t)1 << 20)
+
+static enum MHD_Result close_now(void)
+{
+    quiet_close = 1;
+    return MHD_NO;
+}
+
+static enum MHD_Result refuse_now(struct http_server *s, struct MHD_Connection *c,
+                                  struct req_state *rs)
+{
+    struct http_res res = {0};
+    struct buf b;
+    res.fd = -1;
+    res.body_kind = HTTP_BODY_STATIC;
+    s->handler(s->ctx, &rs->req, &res);
+    if (!res.status)
+        res.status = 500;
+    buf_init(&b);
+    buf_printf(&b, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %zu\r\n", res.status,
+               http_status_text(res.status), res.stream || res.fd >= 0 ? 0 : res.body_len);
+    if (res.content_type)
+        buf_printf(&b, "Content-Type: %s\r\n", res.content_type);
+    for (int i = 0; i < res.nheaders; i++)
+        buf_printf(&b, "%s: %s\r\n", res.header_names[i], res.header_values[i]);
+    buf_printf(&b, "X-Request-Id: %s\r\n\r\n", rs->req.request_id);
+    if (!res.stream && res.fd < 0)
+        buf_append(&b, res.body, res.body_len);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        /* Small enough for the socket buffer; a client that does not read it loses it. */
+        (void)!send(ci->connect_fd, b.p, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(ci->connect_fd, SHUT_WR);
+    }
+    rs->handled = res.status;
+    rs->raw_answer = 1;
+    rs->linger = LINGER_BYTES;
+    if (s->opt.access_log)
+        access_log(rs, res.status, res.body_len, clock_mono_ns() - rs->start_ns);
+    http_metrics_observe(s->metrics, rs->req.route, res.status, clock_mono_ns() - rs->start_ns);
+    buf_release(&b);
+    http_res_drop(&res);
+    if (res.fd >= 0)
+        close(res.fd);
+    if (res.stream)
+        http_stream_abandon(res.stream);
+    return MHD_YES;
+}
+
+/* One piece of the body. Content-Length bodies were held against max_buffered_bytes and
+ * checked against the limit in begin(); chunked ones are checked piece by piece and refused
+ * the moment they pass either. */
+static enum MHD_Result body_piece(struct http_server *s, struct MHD_Connection *c,
+                                  struct req_state *rs, const char *data, size_t n)
+{
+    if (rs->raw_answer) { /* refused: linger a little, then close */
+        if (n > rs->linger)
+            return close_now();
+        rs->linger -= n;
+        return MHD_YES;
+    }
+    if (rs->body.len + n > rs->limit) {
+        rs->req.body_too_large = 1;
+        return refuse_now(s, c, rs);
+    }
+    if (rs->chunked && !reserve(s, rs, n)) {
+        refuse(&rs->req, 503, "the server is holding too many request bodies; retry shortly");
+        return refuse_now(s, c, rs);
+    }
+    buf_append(&rs->body, data, n);
+    return MHD_YES;
+}
+
+/* What MHD_OPTION_URI_LOG_CALLBACK hands the access handler as its first *con_cls when the
+ * request target carries more parameters than the connection's memory pool can hold. */
+static char too_many_params_mark;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct http_server *s = cls;
+    (void)c;
+    if (http_query_count(uri) <= s->max_params)
+        return NULL;
+    /* MHD would parse every parameter into the pool, run out of it and then answer nothing
+     * until the connection times out. The URI is the connection's own read buffer, still to
+     * be parsed: end the query string here, so MHD parses none of it, and answer 414. */
+    char *q = strchr((char *)(uintptr_t)uri, '?');
+    if (q)
+        q[1] = '\0';
+    return &too_many_params_mark;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct req_state *rs = *con_cls;
-    (void)version;
 
-    if (!rs) {
-        *con_cls = rs = begin(s, c, url, method);
-        /* A declared length over the limit is answered (413, connection closed) before any
-         * of the body is read: waiting for the end would let a client hold the connection
-         * open, or make the server read and discard up to the declared terabytes. Closing
-         * is what MHD does after an early response, which is fine for a refusal. */
-        if (!rs->req.body_too_large && !rs->req.headers_too_large)
+    if (!rs || rs == (void *)&too_many_params_mark) {
+        *con_cls = rs = begin(s, c, url, method, version, rs != NULL);
+        /* Refusals are answered now, before any of the body is read, and the connection is
+         * closed (MHD closes it after a response queued this early; the body's bytes are
+         * never framed as another request). Anything else is answered on a later call. */
+        if (!rs->early.status && !rs->req.refused && !rs->req.headers_too_large &&
+            !rs->req.body_too_large)
             return MHD_YES;
     } else if (*upload_data_size) {
-        if (!rs->req.body_too_large) {
-            if (rs->body.len + *upload_data_size > rs->limit)
-                rs->req.body_too_large = 1;
-            else
-                buf_append(&rs->body, upload_data, *upload_data_size);
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        return body_piece(s, c, rs, upload_data, n);
     }
+    if (rs->raw_answer) /* the client has sent all it meant to: close */
+        return close_now();
     if (rs->handled)
         return MHD_YES;
 
     struct http_res res = {0};
     res.fd = -1;
     res.body_kind = HTTP_BODY_STATIC;
-    if (rs->finish) {
+    if (rs->early.status) {
+        res = rs->early;
+        rs->early.body_kind = HTTP_BODY_STATIC; /* moved */
+        res.close = 1;
+    } else if (rs->finish) {
         /* Called again after http_req_resume(): the deferred handler answers now. */
         http_finish_fn *finish = rs->finish;
         rs->finish = NULL;
         atomic_fetch_sub(&s->deferred, 1);
         finish(rs->finish_arg, &rs->req, &res);
     } else {
-        if (rs->body.len) {
-            rs->req.body = arena_strndup(&rs->arena, rs->body.p, rs->body.len);
-            rs->req.body_len = rs->body.len;
-            buf_release(&rs->body);
-        }
+        /* The body stays in its buffer (NUL-terminated, see buf.h) until the request
+         * completes: no second copy of it. */
+        rs->req.body = rs->body.p;
+        rs->req.body_len = rs->body.len;
         s->handler(s->ctx, &rs->req, &res);
         if (rs->finish) {
             /* Deferred: give the thread back until the work is done. */
@@ -401,10 +550,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct req_state *rs = *con_cls;
     (void)c;
     (void)toe;
-    if (!rs)
+    if (!rs || rs == (void *)&too_many_params_mark)
         return;
     if (rs->finish) /* resumed, but the client went away before it was answered */
         atomic_fetch_sub(&s->deferred, 1);
+    if (rs->reserved)
+        atomic_fetch_sub(&s->buffered, rs->reserved);
+    http_res_drop(&rs->early);
     buf_release(&rs->body);
     arena_release(&rs->arena);
     free(rs);
@@ -417,6 +569,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     (void)cls;
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (quiet_close) {
+        /* MHD's word on the connection a refusal just closed (refuse_now). */
+        quiet_close = 0;
+        return;
+    }
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
@@ -476,6 +633,8 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->opt = *opt;
     s->proxies = proxies;
+    /* Each parameter costs MHD a record of ~56 bytes in the pool, besides its text. */
+    s->max_params = (size_t)opt->max_header_bytes / 64;
     s->handler = handler;
     s->ctx = ctx;
     s->metrics = http_metrics_new();
@@ -501,6 +660,7 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
         {MHD_OPTION_CONNECTION_TIMEOUT, opt->request_timeout, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         /* A pool of one is refused with a warning: one thread is the epoll thread itself. */
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},

@@ -77,6 +77,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
         .trusted_proxy_header = cf->trusted_proxy_header,
         .head = api_head,
         .max_buffered_bytes = (size_t)cf->max_buffered_bytes,
+        .request_deadline = cf->request_deadline,
+        .max_connections_per_ip = cf->max_connections_per_ip,
     };
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;

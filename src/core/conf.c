@@ -29,6 +29,10 @@ const struct conf_setting conf_settings[] = {
     {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
      "largest upload (attachments) accepted"},
     /* The front door (issue 11, head). */
+    {"request_deadline", CONF_INT, S(request_deadline), "120", 1, 86400,
+     "seconds a request's line, headers and body may take to arrive in all (request_timeout is per pause); past it the connection is closed"},
+    {"max_connections_per_ip", CONF_INT, S(max_connections_per_ip), "128", 0, 1000000,
+     "simultaneous connections from one client address (IPv6: one /64); trusted proxies are exempt; 0 = no limit"},
     {"max_buffered_bytes", CONF_INT, S(max_buffered_bytes), "268435456", 1048576, 2147483647,
      "request body bytes held in memory at once, all requests together; a body that would pass it is answered 503"},
     {"trusted_proxies", CONF_STR, S(trusted_proxies), "", 0, 0,

@@ -25,6 +25,8 @@ struct conf {
     int max_body_bytes;
     int max_upload_bytes;
     int max_buffered_bytes; /* the front door (issue 11, head) */
+    int request_deadline;   /* seconds */
+    int max_connections_per_ip;
     char *trusted_proxies;
     char *trusted_proxy_header; /* x-forwarded-for | forwarded */
     char *attach_dir;           /* "" = the database path + ".files/" */

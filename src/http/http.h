@@ -108,6 +108,8 @@ struct http_options {
     const char *trusted_proxy_header; /* "x-forwarded-for" (NULL) or "forwarded" */
     http_head_fn *head;               /* NULL: every body may be max_body_bytes long */
     size_t max_buffered_bytes;        /* request bodies held at once, all requests; 0 = no cap */
+    int request_deadline;       /* seconds a request's head and body may take to arrive; 0 = none */
+    int max_connections_per_ip; /* per client address (IPv6: /64), trusted proxies exempt; 0 = none */
 };
 
 /* Start serving. 'handler' is called for every complete request. */

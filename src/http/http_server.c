@@ -9,6 +9,8 @@
  *   answered.
  */
 #include <arpa/inet.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received */
+#include <pthread.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -45,6 +47,45 @@ struct http_server {
     uint32_t id_prefix;
     int port;
     size_t max_params; /* query parameters the connection's memory pool can hold */
+    /* Connections (on_connection), for the request deadline and the per-address cap. */
+    pthread_mutex_t conns_lock;
+    struct conn *conns;
+    struct addr_count *per_addr[256];
+    pthread_t watchdog;
+    pthread_cond_t watchdog_wake;
+    int watchdog_running, stopping;
+};
+
+/*
+ * The request deadline. MHD's own timeout (request_timeout) is an idle timeout: a client that
+ * sends a header line every few seconds holds its connection for ever. So every connection
+ * is tracked here, and a watchdog thread shuts down the socket of one whose request has been
+ * arriving (head and body) for longer than request_deadline. An idle keep-alive connection is
+ * not arriving anything: the kernel's count of bytes received (TCP_INFO) tells when the next
+ * request starts. Once the request is complete the deadline no longer applies (a deferred
+ * answer or an event stream is the server's own time).
+ *
+ * fd reuse: MHD calls the CLOSED notification before it closes the socket (daemon.c,
+ * MHD_cleanup_connections), and the entry leaves the list under conns_lock there, so a socket
+ * the watchdog finds in the list (holding the lock) is still this connection's.
+ */
+enum { CONN_WAITING, CONN_RECEIVING, CONN_HANDLING, CONN_CUT };
+
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    unsigned char addr[16]; /* the per-address key; counted unless 'exempt' */
+    int exempt;
+    int requests;           /* completed on this connection */
+    _Atomic int state;      /* CONN_* */
+    _Atomic uint64_t since; /* when the state began (monotonic ns) */
+    _Atomic uint64_t mark;  /* bytes received when the last request completed */
+};
+
+struct addr_count {
+    struct addr_count *next;
+    unsigned char addr[16];
+    int n;
 };
 
 /* Per-request state, from the first access-handler call to the completion callback. */
@@ -210,6 +251,169 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void conn_set(struct conn *k, int state)
+{
+    if (!k)
+        return;
+    atomic_store(&k->since, clock_mono_ns());
+    atomic_store(&k->state, state);
+}
+
+static uint64_t bytes_received(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* The per-address key: the address, IPv6 by its /64 (one host's share of a network). */
+static int addr_key(const struct sockaddr *sa, unsigned char key[16])
+{
+    memset(key, 0, 16);
+    if (sa->sa_family == AF_INET) {
+        key[10] = key[11] = 0xff;
+        memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return 0;
+    }
+    if (sa->sa_family != AF_INET6)
+        return -1;
+    const unsigned char *a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(key, a, memcmp(a, mapped, 12) == 0 ? 16 : 8);
+    return 0;
+}
+
+/* Count a connection for its address (conns_lock held); the count after it. */
+static int addr_add(struct http_server *s, const unsigned char key[16], int delta)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 16; i++)
+        h = h * 31 + key[i];
+    struct addr_count **pp = &s->per_addr[h % 256], *e;
+    for (e = *pp; e && memcmp(e->addr, key, 16) != 0; e = e->next)
+        pp = &e->next;
+    if (!e) {
+        if (delta < 0)
+            return 0;
+        e = xcalloc(1, sizeof(*e));
+        memcpy(e->addr, key, 16);
+        e->next = s->per_addr[h % 256];
+        s->per_addr[h % 256] = e;
+        pp = &s->per_addr[h % 256];
+    }
+    e->n += delta;
+    int n = e->n;
+    if (n <= 0) {
+        *pp = e->next;
+        free(e);
+    }
+    return n;
+}
+
+static const char too_many_connections[] =
+    "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\n"
+    "Content-Type: application/json\r\nContent-Length: 104\r\n\r\n"
+    "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections from your address\","
+    "\"field\":null}}";
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    struct conn *k = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (!k)
+            return;
+        pthread_mutex_lock(&s->conns_lock);
+        if (k->prev)
+            k->prev->next = k->next;
+        else
+            s->conns = k->next;
+        if (k->next)
+            k->next->prev = k->prev;
+        if (!k->exempt)
+            addr_add(s, k->addr, -1);
+        pthread_mutex_unlock(&s->conns_lock);
+        free(k);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ai =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    k = xcalloc(1, sizeof(*k));
+    k->fd = fi ? fi->connect_fd : -1;
+    atomic_init(&k->state, CONN_WAITING);
+    atomic_init(&k->since, clock_mono_ns());
+    atomic_init(&k->mark, 0);
+    k->exempt = !ai || !ai->client_addr || addr_key(ai->client_addr, k->addr) < 0 ||
+                s->opt.max_connections_per_ip <= 0;
+    if (!k->exempt && s->proxies) {
+        char ip[INET6_ADDRSTRLEN];
+        peer_ip(c, ip, sizeof(ip));
+        k->exempt = http_proxies_trust(s->proxies, ip); /* a proxy speaks for many */
+    }
+    int over = 0;
+    pthread_mutex_lock(&s->conns_lock);
+    k->next = s->conns;
+    if (s->conns)
+        s->conns->prev = k;
+    s->conns = k;
+    if (!k->exempt)
+        over = addr_add(s, k->addr, 1) > s->opt.max_connections_per_ip;
+    pthread_mutex_unlock(&s->conns_lock);
+    *socket_context = k;
+    if (over && k->fd >= 0) {
+        /* MHD has not read from it yet; it reads the end of the stream and closes. */
+        (void)!send(k->fd, too_many_connections, sizeof(too_many_connections) - 1,
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(k->fd, SHUT_RDWR);
+        atomic_store(&k->state, CONN_CUT);
+    }
+}
+
+static void *watchdog_main(void *arg)
+{
+    struct http_server *s = arg;
+    uint64_t deadline = (uint64_t)s->opt.request_deadline * 1000000000u;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->watchdog_wake, &s->conns_lock, &ts);
+        uint64_t now = clock_mono_ns();
+        for (struct conn *k = s->conns; k; k = k->next) {
+            int st = atomic_load(&k->state);
+            if (st == CONN_WAITING && k->fd >= 0 && bytes_received(k->fd) > atomic_load(&k->mark)) {
+                atomic_store(&k->since, now); /* the next request has begun */
+                atomic_store(&k->state, CONN_RECEIVING);
+            } else if (st == CONN_RECEIVING && now - atomic_load(&k->since) > deadline) {
+                atomic_store(&k->state, CONN_CUT);
+                shutdown(k->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
+}
+
 /* Hold 'n' more bytes of body against max_buffered_bytes; 0 when that would pass it. */
 static int reserve(struct http_server *s, struct req_state *rs, size_t n)
 {
@@ -257,6 +461,14 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
     snprintf(req->request_id, sizeof(req->request_id), "%08x%08llx", s->id_prefix,
              (unsigned long long)(n & 0xffffffffu));
     atomic_fetch_add(&s->in_flight, 1);
+    struct conn *k = conn_of(c);
+    if (k && atomic_load(&k->state) == CONN_WAITING) {
+        /* The watchdog has not seen this request begin; a first request began with the
+         * connection, a later one at the latest now. */
+        if (k->requests)
+            atomic_store(&k->since, rs->start_ns);
+        atomic_store(&k->state, CONN_RECEIVING);
+    }
 
     /* MHD bounds headers only by its connection pool, loosely; count them exactly so the
      * limit is the configured one and the refusal is our JSON 431. */
@@ -506,6 +718,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct http_res res = {0};
     res.fd = -1;
     res.body_kind = HTTP_BODY_STATIC;
+    /* The request has arrived (or is refused unread): no deadline from here. */
+    if (!rs->finish)
+        conn_set(conn_of(c), CONN_HANDLING);
     if (rs->early.status) {
         res = rs->early;
         rs->early.body_kind = HTTP_BODY_STATIC; /* moved */
@@ -548,8 +763,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     struct http_server *s = cls;
     struct req_state *rs = *con_cls;
-    (void)c;
+    struct conn *k = conn_of(c);
     (void)toe;
+    if (k && atomic_load(&k->state) != CONN_CUT) {
+        /* Until the next request's first byte the connection is idle, MHD's to time out. */
+        k->requests++;
+        atomic_store(&k->mark, bytes_received(k->fd));
+        conn_set(k, CONN_WAITING);
+    }
     if (!rs || rs == (void *)&too_many_params_mark)
         return;
     if (rs->finish) /* resumed, but the client went away before it was answered */
@@ -635,6 +856,8 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->proxies = proxies;
     /* Each parameter costs MHD a record of ~56 bytes in the pool, besides its text. */
     s->max_params = (size_t)opt->max_header_bytes / 64;
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_cond_init(&s->watchdog_wake, NULL);
     s->handler = handler;
     s->ctx = ctx;
     s->metrics = http_metrics_new();
@@ -661,6 +884,7 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         /* A pool of one is refused with a warning: one thread is the epoll thread itself. */
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
@@ -669,12 +893,16 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops,
                                  MHD_OPTION_END);
     if (!s->daemon) {
+        pthread_mutex_destroy(&s->conns_lock);
+        pthread_cond_destroy(&s->watchdog_wake);
         http_proxies_free(s->proxies);
         http_streams_free(s->streams);
         http_metrics_free(s->metrics);
         free(s);
         return err_set(err, ERR_IO, "cannot listen on '%s': %s", opt->listen, strerror(errno));
     }
+    if (opt->request_deadline > 0 && pthread_create(&s->watchdog, NULL, watchdog_main, s) == 0)
+        s->watchdog_running = 1;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     *out = s;
@@ -727,7 +955,16 @@ void http_server_stop(struct http_server *s, int grace_seconds)
         struct timespec ts = {0, 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    if (s->watchdog_running) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->stopping = 1;
+        pthread_cond_signal(&s->watchdog_wake);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->watchdog, NULL);
+    }
     MHD_stop_daemon(s->daemon);
+    pthread_mutex_destroy(&s->conns_lock);
+    pthread_cond_destroy(&s->watchdog_wake);
     http_streams_free(s->streams);
     http_metrics_free(s->metrics);
     http_proxies_free(s->proxies);

@@ -292,3 +292,93 @@ def test_too_many_query_parameters(gl):
     # A reasonable query is still served.
     assert requests.get(gl.url("/healthz?" + "&".join(f"a{i}=1" for i in range(100))),
                         timeout=5).status_code == 200
+
+
+# ---- item 3: slow clients and connections per address ----
+
+def closed_within(s, seconds):
+    """True when the server closes (or resets) 's' within 'seconds'."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            if not s.recv(65536):
+                return True
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def test_request_deadline_closes_a_dripping_client(server_factory):
+    """A header line every 0.3 s never trips the idle timeout; the deadline for the whole
+    request closes it. A slow body is cut the same way; an idle keep-alive connection is not."""
+    api = server_factory(args=["--request-deadline", "2", "--request-timeout", "30"])
+    srv = api.server
+    s = send_head(srv, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    t0 = time.monotonic()
+    closed = False
+    try:
+        for i in range(40):  # 12 s of dripping at most
+            try:
+                s.sendall(b"X-Drip-%d: 1\r\n" % i)
+            except OSError:
+                closed = True
+                break
+            if closed_within(s, 0.3):
+                closed = True
+                break
+    finally:
+        s.close()
+    assert closed and time.monotonic() - t0 < 8, "the dripping client was not cut off"
+    # A body that trickles in.
+    tok = api.login("admin").headers["Authorization"]
+    s = send_head(srv, big_head("POST", "/api/v1/departments", "application/json", 1000,
+                                f"Authorization: {tok}\r\n"))
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < 12:
+            try:
+                s.sendall(b" ")
+            except OSError:
+                break
+            if closed_within(s, 0.3):
+                break
+    finally:
+        s.close()
+    assert time.monotonic() - t0 < 8, "the trickling body was not cut off"
+    # Idle between requests is not arriving: the keep-alive connection outlives the deadline.
+    sess = requests.Session()
+    assert sess.get(api.url("/healthz"), timeout=5).status_code == 200
+    time.sleep(3)
+    assert sess.get(api.url("/healthz"), timeout=5).status_code == 200
+
+
+def test_connections_per_address_are_capped(server_factory):
+    api = server_factory(args=["--max-connections-per-ip", "4"])
+    srv = api.server
+    held = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(4)]
+    try:
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        data = read_until_close(extra, 5)
+        extra.close()
+        assert data == b"" or data.startswith(b"HTTP/1.1 503"), data[:200]
+    finally:
+        for s in held:
+            s.close()
+    time.sleep(0.3)
+    assert requests.get(api.url("/healthz"), timeout=5).status_code == 200
+
+
+def test_trusted_proxy_is_exempt_from_the_per_address_cap(server_factory):
+    api = server_factory(args=["--max-connections-per-ip", "2", "--trusted-proxies", "127.0.0.1"])
+    srv = api.server
+    held = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(4)]
+    try:
+        r = requests.get(api.url("/healthz"), timeout=5)
+        assert r.status_code == 200
+    finally:
+        for s in held:
+            s.close()

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct attach_limits lim = {4u << 20, 1000000, 1};
+    static const struct attach_limits lim = {4u << 20, 1000000, 1, 1};
     struct attach_info info;
     struct attach_thumb thumb;
     struct err err = ERR_INIT;

@@ -18,7 +18,7 @@
 #include "store/store.h"
 #include "test.h"
 
-static const struct attach_limits limits = {20u << 20, 40000000, 2};
+static const struct attach_limits limits = {20u << 20, 40000000, 2, 16};
 
 /* ---- images made with libgd ---- */
 
@@ -241,8 +241,8 @@ TEST(attach_decode_refusals)
     size_t plen, jlen;
     unsigned char *png = make_image(F_PNG, 200, 100, &plen);
     unsigned char *jpeg = make_image(F_JPEG, 200, 100, &jlen);
-    struct attach_limits small = {100, 40000000, 1};
-    struct attach_limits few_pixels = {20u << 20, 100 * 100 - 1, 1};
+    struct attach_limits small = {100, 40000000, 1, 16};
+    struct attach_limits few_pixels = {20u << 20, 100 * 100 - 1, 1, 16};
     const struct {
         const char *name;
         int which;  /* 0 png, 1 jpeg, 2 png header on garbage, 3 bomb */

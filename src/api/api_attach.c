@@ -87,8 +87,8 @@ static void upload_attach(struct upload *u)
     struct app_ctx x = {u->app, NULL, &a, u->now, u->user, &u->err};
     if ((u->rc = store_conn(app_store(u->app), &x.conn, &u->err)) < 0 ||
         (u->rc = app_case_env(&x, &env, &actor, &cfg)) < 0 ||
-        (u->rc = case_attach(&env, u->case_id, &u->job.file, u->max_per_case, &u->aid,
-                             &u->err)) < 0) {
+        (u->rc = case_attach(&env, u->case_id, &u->job.file, u->max_per_case, &u->aid, &u->err)) <
+            0) {
         attach_job_discard(st, &u->job);
     } else if (attach_job_place(st, &u->job, &u->err) < 0) {
         /* Committed, but the file is not in place: the same upload again puts it there. */

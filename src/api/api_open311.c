@@ -738,8 +738,8 @@ static int check_photos(struct api_call *call, struct post_ctx *p)
                     call->api->d.attach ? "too many files" : "attachments are not enabled");
             continue;
         }
-        if (attach_check(call->api->d.attach, f->files[i].data, f->files[i].len, &ph->file,
-                         &e) < 0) {
+        if (attach_check(call->api->d.attach, f->files[i].data, f->files[i].len, &ph->file, &e) <
+            0) {
             log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s",
                     call->req->request_id, f->files[i].name, e.msg);
             continue;

@@ -183,8 +183,8 @@ void attach_store_stop(struct attach_store *st);
 /* ---- unreferenced files ---- */
 
 struct attach_sweep_report {
-    int removed;      /* files removed (originals, thumbnails, temporaries) */
-    int64_t bytes;    /* their size */
+    int removed;   /* files removed (originals, thumbnails, temporaries) */
+    int64_t bytes; /* their size */
     int young;     /* files of the store within the grace period: not looked at */
 };
 

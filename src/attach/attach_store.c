@@ -244,8 +244,8 @@ int attach_store_has(const struct attach_store *st, const char *sha256, size_t s
     char path[ATTACH_PATH_MAX], tpath[ATTACH_PATH_MAX];
     struct err e = ERR_INIT;
     return attach_store_path(st, sha256, 0, path, sizeof(path), &e) == 0 &&
-           attach_store_path(st, sha256, 1, tpath, sizeof(tpath), &e) == 0 &&
-           present(path, size) && present(tpath, 0);
+           attach_store_path(st, sha256, 1, tpath, sizeof(tpath), &e) == 0 && present(path, size) &&
+           present(tpath, 0);
 }
 
 int attach_stage(struct attach_store *st, struct attach_job *job, struct err *err)

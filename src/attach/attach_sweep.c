@@ -59,8 +59,9 @@ static int remove_unreferenced(struct store_conn *c, const char *path, const cha
     if ((size_t)snprintf(aside, sizeof(aside), "%s.tmp.sweep", path) >= sizeof(aside))
         return 0;
     if (rename(path, aside) != 0)
-        return errno == ENOENT ? 0 : err_set(err, ERR_IO, "cannot move '%s' aside: %s", path,
-                                             strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : err_set(err, ERR_IO, "cannot move '%s' aside: %s", path, strerror(errno));
     int rc = referenced(c, hash, &n, err);
     if (rc < 0 || n > 0) {
         if (link(aside, path) != 0 && errno != EEXIST)
@@ -84,8 +85,8 @@ static int sweep_leaf(struct store_conn *c, const char *dir, int64_t before,
     struct dirent *e;
     int rc = 0;
     if (!d)
-        return errno == ENOENT ? 0 : err_set(err, ERR_IO, "cannot read '%s': %s", dir,
-                                             strerror(errno));
+        return errno == ENOENT ? 0
+                               : err_set(err, ERR_IO, "cannot read '%s': %s", dir, strerror(errno));
     while (rc == 0 && (e = readdir(d))) {
         char path[ATTACH_PATH_MAX], hash[65];
         struct stat sb;

@@ -31,8 +31,8 @@ struct conf {
     int attach_decode_queue;       /* uploads waiting for one before 503 */
     int attach_uploads_per_minute; /* per user */
     int attach_orphan_grace;       /* seconds before an unreferenced file is swept */
-    int shutdown_grace; /* seconds */
-    int session_ttl;    /* seconds */
+    int shutdown_grace;            /* seconds */
+    int session_ttl;               /* seconds */
     int login_max_user_failures;
     int login_max_ip_failures;
     int login_window; /* seconds */

@@ -259,7 +259,10 @@ int attach_stage(struct attach_store *st, struct attach_job *job, struct err *er
     if ((rc = attach_store_path(st, f->sha256, 0, path, sizeof(path), err)) < 0 ||
         (rc = attach_store_path(st, f->sha256, 1, tpath, sizeof(tpath), err)) < 0)
         return rc;
-    int have = present(path, job->len), have_thumb = present(tpath, 0);
+    /* A file found in place is touched: the sweeper leaves young files alone, so one it
+     * found unreferenced (a crash's leftover) stays while this upload commits its row. */
+    int have = present(path, job->len) && utimensat(AT_FDCWD, path, NULL, 0) == 0;
+    int have_thumb = present(tpath, 0) && utimensat(AT_FDCWD, tpath, NULL, 0) == 0;
     job->file.existed = have && have_thumb;
     /* Both in place: this content was decoded and accepted before (a file reaches its name
      * only after that), so it is not decoded again. */

@@ -46,15 +46,16 @@ static int referenced(struct store_conn *c, const char *hash, int64_t *n, struct
 }
 
 /*
- * Remove one unreferenced file. It is first renamed aside, then the row is looked for again:
- * an upload of the same content may have committed since the first look and placed its file
- * over this one, which the renamed-aside copy then restores (same bytes) if the name is
- * empty again. A crash in between leaves a temporary, which the next sweep removes.
+ * Remove one unreferenced file. It is first renamed aside, then looked at again: an upload of
+ * the same content may have found it in place since (attach_stage touches it, so it is young
+ * again) or committed its row; then the renamed-aside copy is put back (same bytes) if the
+ * name is still empty. A crash in between leaves a temporary, which a later sweep removes.
  */
 static int remove_unreferenced(struct store_conn *c, const char *path, const char *hash,
-                               int64_t size, struct attach_sweep_report *rep, struct err *err)
+                               int64_t before, struct attach_sweep_report *rep, struct err *err)
 {
     char aside[ATTACH_PATH_MAX];
+    struct stat sb;
     int64_t n = 0;
     if ((size_t)snprintf(aside, sizeof(aside), "%s.tmp.sweep", path) >= sizeof(aside))
         return 0;
@@ -62,8 +63,9 @@ static int remove_unreferenced(struct store_conn *c, const char *path, const cha
         return errno == ENOENT
                    ? 0
                    : err_set(err, ERR_IO, "cannot move '%s' aside: %s", path, strerror(errno));
-    int rc = referenced(c, hash, &n, err);
-    if (rc < 0 || n > 0) {
+    int young = lstat(aside, &sb) != 0 || (int64_t)sb.st_mtime > before;
+    int rc = young ? 0 : referenced(c, hash, &n, err);
+    if (young || rc < 0 || n > 0) {
         if (link(aside, path) != 0 && errno != EEXIST)
             log_msg(LOG_ERROR, "attachments: cannot restore '%s' from '%s': %s", path, aside,
                     strerror(errno));
@@ -72,9 +74,9 @@ static int remove_unreferenced(struct store_conn *c, const char *path, const cha
     }
     unlink(aside);
     rep->removed++;
-    rep->bytes += size;
+    rep->bytes += (int64_t)sb.st_size;
     log_msg(LOG_INFO, "attachments: removed unreferenced file %s (%lld bytes)", path,
-            (long long)size);
+            (long long)sb.st_size);
     return 0;
 }
 
@@ -110,7 +112,7 @@ static int sweep_leaf(struct store_conn *c, const char *dir, int64_t before,
             continue;
         }
         if ((rc = referenced(c, hash, &n, err)) == 0 && n == 0)
-            rc = remove_unreferenced(c, path, hash, (int64_t)sb.st_size, rep, err);
+            rc = remove_unreferenced(c, path, hash, before, rep, err);
     }
     closedir(d);
     return rc;

@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from conftest import (BIN, PASSWORD, PG, Api, Server, child_env, db_open, free_port, is_pg,
-                      new_db, run_cli, sidecar)
+from conftest import (BIN, PASSWORD, PG, Api, Server, child_env, copy_db, db_open, free_port,
+                      is_pg, new_db, run_cli, sidecar)
 
 HEAD_RE = re.compile(r"gridloop-audit-head/1 seq=(\d+) hash=([0-9a-f]{64}) at=(\d+) "
                      r"key=([0-9a-f]{64}) sig=([0-9a-f]{128})")
@@ -34,6 +34,17 @@ def init(db, demo=True):
     p = run_cli(*args)
     assert p.returncode == 0, p.stderr
     return p
+
+
+def system(tmp_path, template_db, name):
+    """A demo system of its own with an audit signing key: a copy of the demo database (an
+    install from before the anchor) on which `init` adds the key. Its path and public key."""
+    db = new_db(tmp_path, name, create=False)
+    copy_db(template_db, db)
+    os.unlink(sidecar(db, ".audit-key"))
+    p = init(db, demo=False)
+    assert "(new)" in p.stdout, p.stdout
+    return db, re.search(r"public key ([0-9a-f]{64})", p.stdout).group(1)
 
 
 def poll(fn, timeout=20, step=0.25):
@@ -87,9 +98,8 @@ def test_serve_refuses_a_missing_or_empty_database(tmp_path):
 
 # ---------------------------------------------------------------- item 15: keys
 
-def test_serve_refuses_without_its_data_key_and_init_will_not_replace_it(tmp_path):
-    db = new_db(tmp_path, "nokey")
-    init(db)
+def test_serve_refuses_without_its_data_key_and_init_will_not_replace_it(tmp_path, template_db):
+    db, _ = system(tmp_path, template_db, "nokey")
     key = sidecar(db, ".key")
     saved = open(key, "rb").read()
     os.unlink(key)
@@ -132,9 +142,8 @@ def _health(api):
     return r.status_code, r.json()
 
 
-def test_healthz_reports_a_database_that_takes_no_writes(tmp_path):
-    db = new_db(tmp_path, "health")
-    init(db)
+def test_healthz_reports_a_database_that_takes_no_writes(tmp_path, template_db):
+    db, _ = system(tmp_path, template_db, "health")
     srv = Server(str(tmp_path / "srv"), None, ["--health-probe-interval", "1"], db=db).start()
     api = Api(srv)
     assert _health(api) == (200, {"status": "ok"})
@@ -207,9 +216,8 @@ def _verify(db, *args):
     return run_cli("audit", "verify", "--db", db, *args)
 
 
-def test_audit_head_is_signed_published_and_role_protected(tmp_path):
-    db = new_db(tmp_path, "anchor")
-    pk = re.search(r"public key ([0-9a-f]{64})", init(db).stdout).group(1)
+def test_audit_head_is_signed_published_and_role_protected(tmp_path, template_db):
+    db, pk = system(tmp_path, template_db, "anchor")
     srv = Server(str(tmp_path / "srv"), None,
                  ["--sweep-interval", "1", "--audit-anchor-interval", "1"], db=db).start()
     api = Api(srv)
@@ -235,9 +243,8 @@ def test_audit_head_is_signed_published_and_role_protected(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-def test_audit_verify_against_a_head_detects_truncation_and_recomputation(tmp_path):
-    db = new_db(tmp_path, "tamper")
-    pk = re.search(r"public key ([0-9a-f]{64})", init(db).stdout).group(1)
+def test_audit_verify_against_a_head_detects_truncation_and_recomputation(tmp_path, template_db):
+    db, pk = system(tmp_path, template_db, "tamper")
     srv = Server(str(tmp_path / "srv"), None, db=db).start()
     api = Api(srv)
     head = api.get("admin", "/api/v1/audit/head").json()
@@ -263,8 +270,7 @@ def test_audit_verify_against_a_head_detects_truncation_and_recomputation(tmp_pa
     assert p.returncode != 0 and "deleted from the chain's end" in p.stdout, p.stdout + p.stderr
 
     # Recomputation: an older entry rewritten and every hash after it recomputed.
-    db2 = new_db(tmp_path, "tamper2")
-    init(db2)
+    db2, _ = system(tmp_path, template_db, "tamper2")
     srv = Server(str(tmp_path / "srv2"), None, db=db2).start()
     api = Api(srv)
     line2 = api.get("admin", "/api/v1/audit/head").json()["signed"]

@@ -62,6 +62,12 @@ struct conf {
     char *audit_key_file;      /* "" = the database path + ".audit-key" */
     int audit_anchor_interval; /* seconds between signed heads in the log */
     int health_probe_interval; /* seconds between write probes of /healthz */
+    /* Event streams (src/api/api_events.c). */
+    int stream_max_per_user;
+    int stream_max_per_address;
+    int stream_budget;         /* 0 = half of max_connections */
+    int stream_max_life;       /* seconds */
+    int stream_check_interval; /* seconds */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

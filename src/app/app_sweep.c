@@ -108,7 +108,9 @@ static void *sweeper_main(void *arg)
         struct case_sweep_report rep;
         struct app_ctx x = {.app = app, .arena = &a, .now = app_now(app), .err = &err};
         arena_init(&a, 4096);
-        if (store_conn(app->d.store, &x.conn, &err) == 0 && sweep_cases(&x, &rep) == 0) {
+        if (store_conn(app->d.store, &x.conn, &err) == 0)
+            app_health_tick(&x);
+        if (x.conn && sweep_cases(&x, &rep) == 0) {
             if (time(NULL) - files_swept >= app->d.conf->attach_orphan_grace / 2) {
                 sweep_files(&x);
                 files_swept = time(NULL);

@@ -159,7 +159,7 @@ def child_env(extra=None):
     return env
 
 
-def run_cli(*args, env=None, timeout=60):
+def run_cli(*args, env=None, timeout=180):
     """Run a gridloop command; returns CompletedProcess with text stdout/stderr."""
     p = subprocess.run([BIN, *args], capture_output=True, text=True, env=child_env(env),
                        timeout=timeout, cwd=PG_HOME)

@@ -4,9 +4,12 @@
  * what is queued, then the notifier) and frees the state. The one file that knows every
  * service, so the services need not know each other.
  */
+#include <sodium.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/app_internal.h"
+#include "attach/attach.h"
 #include "cal/cal.h"
 #include "case/case.h"
 #include "core/mem.h"
@@ -41,6 +44,12 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     pthread_mutex_init(&app->sweep_lock, NULL);
     pthread_cond_init(&app->sweep_cond, NULL);
     pthread_mutex_init(&app->rate_lock, NULL);
+    pthread_mutex_init(&app->health_lock, NULL);
+    if (deps->audit_key) {
+        memcpy(app->audit_seed, deps->audit_key, sizeof(app->audit_seed));
+        app->has_audit_key = 1;
+    }
+    app->d.audit_key = NULL; /* the copy above is the one used; the caller wipes its own */
     atomic_store(&app->org_version, 1);
     *out = app;
     return 0;
@@ -51,6 +60,10 @@ void app_free(struct app *app)
     if (!app)
         return;
     app_cluster_stop(app); /* no node role changes from here on */
+    /* Uploads still being decoded are attached to their cases through the app: they finish
+     * while it is whole. */
+    if (app->d.attach)
+        attach_store_stop(app->d.attach);
     app_sweeper_stop(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
@@ -74,6 +87,8 @@ void app_free(struct app *app)
         free(w);
     }
     pthread_mutex_destroy(&app->rate_lock);
+    pthread_mutex_destroy(&app->health_lock);
+    sodium_memzero(app->audit_seed, sizeof(app->audit_seed));
     app_cluster_free(app);
     free(app);
 }

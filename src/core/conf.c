@@ -45,6 +45,16 @@ const struct conf_setting conf_settings[] = {
      "largest image accepted, in pixels (width x height), checked before decoding"},
     {"attach_max_per_case", CONF_INT, S(attach_max_per_case), "20", 1, 1000,
      "attachments one case may carry"},
+    /* uploads (issue 11, items 4 and 5): decoding off the HTTP threads, per-user rate, and the
+     * sweep of files no row references */
+    {"attach_decode_slots", CONF_INT, S(attach_decode_slots), "2", 1, 64,
+     "images decoded at once, on threads of their own (a 40-megapixel decode takes ~160 MB)"},
+    {"attach_decode_queue", CONF_INT, S(attach_decode_queue), "16", 1, 1024,
+     "uploads waiting for a decoding thread; past it uploads are refused with 503 and Retry-After"},
+    {"attach_uploads_per_minute", CONF_INT, S(attach_uploads_per_minute), "30", 1, 100000,
+     "attachment uploads one user may send per minute; past it 429 and Retry-After"},
+    {"attach_orphan_grace", CONF_INT, S(attach_orphan_grace), "3600", 1, 31536000,
+     "seconds before the sweeper removes an attachment file no row references"},
     {"shutdown_grace", CONF_INT, S(shutdown_grace), "10", 0, 600,
      "seconds to let in-flight requests finish on SIGTERM/SIGINT"},
     {"session_ttl", CONF_INT, S(session_ttl), "28800", 60, 31536000,
@@ -106,6 +116,13 @@ const struct conf_setting conf_settings[] = {
      "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
     {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
      "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
+    /* ops (issue 11): the audit anchor and the write health check (docs/security.md) */
+    {"audit_key_file", CONF_STR, S(audit_key_file), "", 0, 0,
+     "file holding the Ed25519 seed that signs the audit chain's head, created by init (empty: the database path + .audit-key, or var/DBNAME.audit-key for PostgreSQL)"},
+    {"audit_anchor_interval", CONF_INT, S(audit_anchor_interval), "300", 1, 86400,
+     "seconds between signed audit heads written to the log (when the chain has grown)"},
+    {"health_probe_interval", CONF_INT, S(health_probe_interval), "30", 1, 3600,
+     "seconds between write probes behind /healthz (every second while degraded)"},
     /* Event streams (GET /api/v1/events/stream): each holds a connection for as long as it
      * lives, so how many, whose and for how long is bounded (src/api/api_events.c). */
     {"stream_max_per_user", CONF_INT, S(stream_max_per_user), "8", 1, 1000,

@@ -32,8 +32,12 @@ struct conf {
     char *attach_dir;           /* "" = the database path + ".files/" */
     int attach_max_pixels;      /* width x height of an uploaded image */
     int attach_max_per_case;
-    int shutdown_grace; /* seconds */
-    int session_ttl;    /* seconds */
+    int attach_decode_slots;       /* decoding threads */
+    int attach_decode_queue;       /* uploads waiting for one before 503 */
+    int attach_uploads_per_minute; /* per user */
+    int attach_orphan_grace;       /* seconds before an unreferenced file is swept */
+    int shutdown_grace;            /* seconds */
+    int session_ttl;               /* seconds */
     int login_max_user_failures;
     int login_max_ip_failures;
     int login_window; /* seconds */
@@ -63,6 +67,10 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* ops (issue 11): the audit anchor and the write health check */
+    char *audit_key_file;      /* "" = the database path + ".audit-key" */
+    int audit_anchor_interval; /* seconds between signed heads in the log */
+    int health_probe_interval; /* seconds between write probes of /healthz */
     /* Event streams (src/api/api_events.c). */
     int stream_max_per_user;
     int stream_max_per_address;

@@ -40,11 +40,17 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     signal(SIGPIPE, SIG_IGN);
 
     struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures,
-                              cf->login_max_ip_failures, cf->login_window};
+                              cf->login_max_ip_failures, cf->login_window, cf->login_backoff};
     unsigned char key[32];
+    struct store_conn *conn;
+    int64_t sealed = 0;
     if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, err)) < 0 ||
-        (rc = auth_new(&auth, st, &lim, err)) < 0)
+        (rc = auth_new(&auth, st, &lim, key, err)) < 0 || (rc = store_conn(st, &conn, err)) < 0 ||
+        (rc = auth_user_seal_phones(conn, key, &sealed, err)) < 0)
         goto out;
+    if (sealed)
+        log_msg(LOG_INFO, "serve: sealed %lld account phone numbers stored in clear",
+                (long long)sealed);
     if (cf->web[0] && http_static_new(&web, cf->web, err) < 0) {
         log_msg(LOG_WARN, "serve: %s; static files disabled", err->msg);
         err_clear(err);

@@ -122,7 +122,7 @@ int api_login(struct api_call *call)
     /* The device token only ever goes back to login: it is what lets this browser in while
      * others are guessing at the account. */
     if (s.device[0])
-        http_res_header(call->res, "Set-Cookie",
+        http_res_header_add(call->res, "Set-Cookie",
                         arena_printf(call->req->arena,
                                      DEVICE_COOKIE "=%s; Path=/api/v1/; HttpOnly; SameSite=Strict;"
                                                    " Max-Age=%d%s",

@@ -102,9 +102,9 @@ enum api_scope {
 };
 
 enum api_route_flags {
-    ROUTE_JSON = 1 << 0,     /* body is a JSON object, parsed into call->body */
+    ROUTE_JSON = 1 << 0,          /* body is a JSON object, parsed into call->body */
     ROUTE_METRICS_TOKEN = 1 << 1, /* the metrics_token setting as a bearer token also admits */
-    ROUTE_FORM = 1 << 2,     /* body is a form (URL-encoded or multipart), parsed into call->form */
+    ROUTE_FORM = 1 << 2, /* body is a form (URL-encoded or multipart), parsed into call->form */
     ROUTE_O311_KEY =
         1 << 3, /* the caller is an Open311 client, authenticated by the api_key of its form */
     ROUTE_O311_ERRORS = 1 << 4, /* errors in the Open311 format of the path's suffix */

@@ -123,10 +123,11 @@ int api_login(struct api_call *call)
      * others are guessing at the account. */
     if (s.device[0])
         http_res_header_add(call->res, "Set-Cookie",
-                        arena_printf(call->req->arena,
-                                     DEVICE_COOKIE "=%s; Path=/api/v1/; HttpOnly; SameSite=Strict;"
-                                                   " Max-Age=%d%s",
-                                     s.device, DEVICE_COOKIE_AGE, secure));
+                            arena_printf(call->req->arena,
+                                         DEVICE_COOKIE
+                                         "=%s; Path=/api/v1/; HttpOnly; SameSite=Strict;"
+                                         " Max-Age=%d%s",
+                                         s.device, DEVICE_COOKIE_AGE, secure));
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;
     jw_init(&w);
@@ -364,8 +365,7 @@ int api_user_contact(struct api_call *call)
         (rc = auth_user_phone(call->conn, call->api->d.data_key, id, call->req->arena, &phone,
                               &call->err)) < 0 ||
         (rc = api_audit_only(call, "user.contact.reveal",
-                             arena_printf(call->req->arena, "user/%lld", (long long)id), NULL)) <
-            0)
+                             arena_printf(call->req->arena, "user/%lld", (long long)id), NULL)) < 0)
         return rc;
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;

@@ -213,16 +213,15 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
         return rc;
     }
     auth_roles_format(in->roles, roles, sizeof(roles));
-    rc = store_one_i64(c,
-                       "INSERT INTO users(name, display_name, password_hash, roles, region_id,"
-                       " phone_enc, phone_mask, phone_hash, active, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, 1, ?, ?) RETURNING id",
-                       STORE_ARGS(store_text(in->name),
-                                  store_text(in->display_name ? in->display_name : ""),
-                                  store_text(hash), store_text(roles), store_i64(region_id),
-                                  store_text(enc), store_text(mask), store_text(phash),
-                                  store_i64(now), store_i64(now)),
-                       &id, err);
+    rc = store_one_i64(
+        c,
+        "INSERT INTO users(name, display_name, password_hash, roles, region_id,"
+        " phone_enc, phone_mask, phone_hash, active, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, 1, ?, ?) RETURNING id",
+        STORE_ARGS(store_text(in->name), store_text(in->display_name ? in->display_name : ""),
+                   store_text(hash), store_text(roles), store_i64(region_id), store_text(enc),
+                   store_text(mask), store_text(phash), store_i64(now), store_i64(now)),
+        &id, err);
     arena_release(&a);
     if (rc < 0)
         return rc;
@@ -254,12 +253,12 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
         arena_init(&a, 256);
         rc = auth_phone_seal(up->data_key, up->phone, &a, &enc, &mask, &phash, err);
         if (rc == 0)
-            rc = store_run(c,
-                           "UPDATE users SET phone = '', phone_enc = ?, phone_mask = ?,"
-                           " phone_hash = ? WHERE id = ?",
-                           STORE_ARGS(store_text(enc), store_text(mask), store_text(phash),
-                                      store_i64(id)),
-                           err);
+            rc = store_run(
+                c,
+                "UPDATE users SET phone = '', phone_enc = ?, phone_mask = ?,"
+                " phone_hash = ? WHERE id = ?",
+                STORE_ARGS(store_text(enc), store_text(mask), store_text(phash), store_i64(id)),
+                err);
         arena_release(&a);
         if (rc < 0)
             return (int)rc;

@@ -88,8 +88,8 @@ struct auth_user_input {
     const char *region_code; /* NULL or "" = none */
     const int64_t *depts;
     int ndepts;
-    const char *phone; /* may be NULL */
-    int demo_password; /* demo accounts only: any non-empty password is accepted */
+    const char *phone;             /* may be NULL */
+    int demo_password;             /* demo accounts only: any non-empty password is accepted */
     const unsigned char *data_key; /* seals the phone; needed when a phone is given */
 };
 

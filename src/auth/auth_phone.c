@@ -112,12 +112,12 @@ int auth_user_seal_phones(struct store_conn *c, const unsigned char *key, int64_
         if ((rc = auth_phone_seal(key, v.v[i].phone, &a, &enc, &mask, &hash, err)) < 0)
             break;
         /* "phone <> ''": another node starting at the same time may have sealed it already. */
-        rc = store_run(c,
-                       "UPDATE users SET phone = '', phone_enc = ?, phone_mask = ?, phone_hash = ?"
-                       " WHERE id = ? AND phone <> ''",
-                       STORE_ARGS(store_text(enc), store_text(mask), store_text(hash),
-                                  store_i64(v.v[i].id)),
-                       err);
+        rc = store_run(
+            c,
+            "UPDATE users SET phone = '', phone_enc = ?, phone_mask = ?, phone_hash = ?"
+            " WHERE id = ? AND phone <> ''",
+            STORE_ARGS(store_text(enc), store_text(mask), store_text(hash), store_i64(v.v[i].id)),
+            err);
         *n += rc > 0 ? rc : 0;
     }
     if (rc >= 0)

@@ -190,12 +190,12 @@ static int device_trusted(struct auth *a, struct store_conn *c, const struct aut
     if (!who->device || strlen(who->device) != 43)
         return 0;
     auth_token_hash(who->device, hash);
-    int rc = store_one_i64(c,
-                           "SELECT d.failures FROM login_devices d JOIN users u ON u.id = d.user_id"
-                           " WHERE d.token_hash = ? AND u.name = ? AND d.used_at > ?",
-                           STORE_ARGS(store_text(hash), store_text(who->name),
-                                      store_i64(now - DEVICE_TTL)),
-                           &failures, err);
+    int rc = store_one_i64(
+        c,
+        "SELECT d.failures FROM login_devices d JOIN users u ON u.id = d.user_id"
+        " WHERE d.token_hash = ? AND u.name = ? AND d.used_at > ?",
+        STORE_ARGS(store_text(hash), store_text(who->name), store_i64(now - DEVICE_TTL)), &failures,
+        err);
     if (rc <= 0)
         return rc;
     return failures < a->lim.max_user_failures;
@@ -214,10 +214,10 @@ static int throttle_check(struct auth *a, struct store_conn *c, const struct aut
     *trusted = rc;
     if (*trusted)
         return 0;
-    if ((rc = store_one(c,
-                        "SELECT count(*), max(at) FROM login_failures WHERE user_name = ? AND at > ?",
-                        STORE_ARGS(store_text(who->name), store_i64(since)), read_failures,
-                        &by_user, err)) < 0 ||
+    if ((rc = store_one(
+             c, "SELECT count(*), max(at) FROM login_failures WHERE user_name = ? AND at > ?",
+             STORE_ARGS(store_text(who->name), store_i64(since)), read_failures, &by_user, err)) <
+            0 ||
         (rc = store_one(c, "SELECT count(*), max(at) FROM login_failures WHERE ip = ? AND at > ?",
                         STORE_ARGS(store_text(who->ip), store_i64(since)), read_failures, &by_ip,
                         err)) < 0)
@@ -239,9 +239,9 @@ static int throttle_check(struct auth *a, struct store_conn *c, const struct aut
 static int record_failure(struct store_conn *c, const struct auth_attempt *who, int64_t now,
                           struct err *err)
 {
-    int64_t w = store_run(c, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
-                          STORE_ARGS(store_text(who->name), store_text(who->ip), store_i64(now)),
-                          err);
+    int64_t w =
+        store_run(c, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
+                  STORE_ARGS(store_text(who->name), store_text(who->ip), store_i64(now)), err);
     if (w >= 0 && who->device && strlen(who->device) == 43) {
         char hash[65];
         auth_token_hash(who->device, hash);
@@ -288,9 +288,8 @@ int auth_login(struct auth *a, const struct auth_attempt *who, const char *passw
     if (rc < 0 && rc != ERR_NOT_FOUND)
         return rc;
     user_found = rc == 0;
-    if (user_found &&
-        (rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?",
-                        STORE_ARGS(store_i64(u.id)), read_hash, hash, err)) < 0)
+    if (user_found && (rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?",
+                                      STORE_ARGS(store_i64(u.id)), read_hash, hash, err)) < 0)
         return rc;
     ok = auth_password_verify(user_found && hash[0] ? hash : a->dummy_hash, password) &&
          user_found && u.active;
@@ -320,11 +319,10 @@ int auth_login(struct auth *a, const struct auth_attempt *who, const char *passw
     /* The owner's own mistakes from this address are forgiven; failures others caused from
      * elsewhere keep counting until the window passes. */
     if (w >= 0)
-        w = store_run(c,
-                      "DELETE FROM login_failures WHERE (user_name = ? AND ip = ?) OR at <= ?",
-                      STORE_ARGS(store_text(who->name), store_text(who->ip),
-                                 store_i64(now - a->lim.window)),
-                      err);
+        w = store_run(
+            c, "DELETE FROM login_failures WHERE (user_name = ? AND ip = ?) OR at <= ?",
+            STORE_ARGS(store_text(who->name), store_text(who->ip), store_i64(now - a->lim.window)),
+            err);
     if (w >= 0 && trusted) {
         auth_token_hash(who->device, device_hash);
         w = store_run(c, "UPDATE login_devices SET failures = 0, used_at = ? WHERE token_hash = ?",
@@ -332,12 +330,12 @@ int auth_login(struct auth *a, const struct auth_attempt *who, const char *passw
     } else if (w >= 0) {
         auth_token_new(out->device);
         auth_token_hash(out->device, device_hash);
-        w = store_run(c,
-                      "INSERT INTO login_devices(token_hash, user_id, failures, created_at, used_at)"
-                      " VALUES (?, ?, 0, ?, ?)",
-                      STORE_ARGS(store_text(device_hash), store_i64(u.id), store_i64(now),
-                                 store_i64(now)),
-                      err);
+        w = store_run(
+            c,
+            "INSERT INTO login_devices(token_hash, user_id, failures, created_at, used_at)"
+            " VALUES (?, ?, 0, ?, ?)",
+            STORE_ARGS(store_text(device_hash), store_i64(u.id), store_i64(now), store_i64(now)),
+            err);
     }
     if (w >= 0)
         w = store_run(c, "DELETE FROM login_devices WHERE used_at <= ?",

@@ -24,6 +24,8 @@
 /* A device token stays known this long after its last successful login. */
 #define DEVICE_TTL (180 * 86400)
 #define DEFAULT_BACKOFF 30
+/* Known devices kept per user (the most recently used). */
+#define DEVICES_PER_USER 20
 
 struct cached {
     char hash[65];
@@ -337,9 +339,16 @@ int auth_login(struct auth *a, const struct auth_attempt *who, const char *passw
             STORE_ARGS(store_text(device_hash), store_i64(u.id), store_i64(now), store_i64(now)),
             err);
     }
+    /* A client that keeps no cookies gets a new token at every login: keep the user's most
+     * recently used few, and none past their age. */
     if (w >= 0)
-        w = store_run(c, "DELETE FROM login_devices WHERE used_at <= ?",
-                      STORE_ARGS(store_i64(now - DEVICE_TTL)), err);
+        w = store_run(c,
+                      "DELETE FROM login_devices WHERE used_at <= ? OR (user_id = ? AND token_hash"
+                      " NOT IN (SELECT token_hash FROM login_devices WHERE user_id = ?"
+                      " ORDER BY used_at DESC, created_at DESC LIMIT ?))",
+                      STORE_ARGS(store_i64(now - DEVICE_TTL), store_i64(u.id), store_i64(u.id),
+                                 store_i64(DEVICES_PER_USER)),
+                      err);
     if (w >= 0)
         w = store_run(c, "DELETE FROM sessions WHERE expires_at <= ?", STORE_ARGS(store_i64(now)),
                       err);

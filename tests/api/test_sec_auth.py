@@ -104,7 +104,7 @@ def test_metrics_needs_credentials(server_factory):
 
 
 def test_short_metrics_token_refused(tmp_path, template_db):
-    db = new_db(tmp_path)
+    db = new_db(tmp_path, create=False)
     copy_db(template_db, db)
     p = run_cli("serve", "--db", db, "--listen", "127.0.0.1:0", "--metrics-token", "short", timeout=30)
     assert p.returncode != 0 and "metrics_token" in p.stderr, p.stderr

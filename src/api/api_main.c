@@ -41,6 +41,11 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
+    rc = api_events_init(api, err);
+    if (rc < 0) {
+        api_free(api);
+        return rc;
+    }
     *out = api;
     return 0;
 }

@@ -102,6 +102,18 @@ const struct conf_setting conf_settings[] = {
      "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
     {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
      "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
+    /* Event streams (GET /api/v1/events/stream): each holds a connection for as long as it
+     * lives, so how many, whose and for how long is bounded (src/api/api_events.c). */
+    {"stream_max_per_user", CONF_INT, S(stream_max_per_user), "8", 1, 1000,
+     "event streams one user may hold open at once (more get 429)"},
+    {"stream_max_per_address", CONF_INT, S(stream_max_per_address), "64", 1, 100000,
+     "event streams one client address may hold open at once (more get 429)"},
+    {"stream_budget", CONF_INT, S(stream_budget), "0", 0, 1000000,
+     "event streams open at once on this node, at most three quarters of max_connections so the rest stay free for ordinary requests (more get 503; 0 = half of max_connections)"},
+    {"stream_max_life", CONF_INT, S(stream_max_life), "1800", 1, 86400,
+     "seconds an event stream lives before it ends and the client reconnects"},
+    {"stream_check_interval", CONF_INT, S(stream_check_interval), "60", 1, 3600,
+     "seconds between checks that an open event stream's session still stands"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

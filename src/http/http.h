@@ -150,6 +150,18 @@ struct http_stream_options {
     const char *overflow_msg; /* copied; NULL = none */
     const char *idle_msg;     /* copied; NULL = none */
     int idle_seconds;
+    /* The stream ends (as http_stream_close) this long after it opened: a connection is not
+     * held for ever, and a client reconnects (SSE 'retry:') under the limits of the day.
+     * 0 = no limit. */
+    int64_t max_life_ms;
+    /* check(check_arg) is called on the connection's own pool thread (where a database
+     * lookup is allowed) before the first byte is sent, every check_seconds after that, and
+     * soon after http_stream_check_soon(); when it returns a negative value the stream ends
+     * at once (http_stream_end). check_arg is owned by the stream from then on (free()d with
+     * it, also when check is NULL). check_seconds 0: only the first and the asked-for ones. */
+    int (*check)(void *check_arg);
+    void *check_arg;
+    int check_seconds;
 };
 
 /* Answer 200 with a stream. Returns the stream with a reference for the caller, who sends
@@ -165,6 +177,13 @@ int http_stream_is_open(struct http_stream *st);
 
 /* End the stream after what is queued has been sent. */
 void http_stream_close(struct http_stream *st);
+
+/* End the stream now: what is queued and not yet started is dropped (its reader is no longer
+ * entitled to it: the session ended). */
+void http_stream_end(struct http_stream *st);
+
+/* Run the stream's check soon (within a second), on its connection's thread. */
+void http_stream_check_soon(struct http_stream *st);
 
 void http_stream_unref(struct http_stream *st);
 

@@ -225,17 +225,17 @@ static void invalidated(void *ctx, int64_t user_id, const char *token_hash)
 int api_events_init(struct api *api, struct err *err)
 {
     const struct conf *cf = api->d.conf;
-    /* A quarter of the connections stay for ordinary requests (logins included), however
-     * many streams are opened. */
-    int most = cf->max_connections - cf->max_connections / 4;
-    api->stream_budget = cf->stream_budget ? cf->stream_budget : cf->max_connections / 2;
-    if (api->stream_budget > most)
+    /* A quarter of the connections (one at least) stay for ordinary requests, logins
+     * included, however many streams are asked for. */
+    int reserve = cf->max_connections / 4 > 1 ? cf->max_connections / 4 : 1;
+    int most = cf->max_connections - reserve;
+    if (cf->stream_budget > most)
         return err_field(err, ERR_BAD_REQUEST, "stream_budget",
                          "setting 'stream_budget' (%d) must leave a quarter of 'max_connections' "
                          "(%d) to ordinary requests: at most %d",
-                         api->stream_budget, cf->max_connections, most);
-    if (api->stream_budget < 1)
-        api->stream_budget = 1;
+                         cf->stream_budget, cf->max_connections, most);
+    /* 0 = half; with a handful of connections that may be none: every stream gets 503. */
+    api->stream_budget = cf->stream_budget ? cf->stream_budget : cf->max_connections / 2;
     auth_on_invalidate(api->d.auth, invalidated, api);
     return 0;
 }

@@ -28,6 +28,11 @@ const struct conf_setting conf_settings[] = {
      "largest JSON request body accepted"},
     {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
      "largest upload (attachments) accepted"},
+    /* The front door (issue 11, head): who may say who the client is. */
+    {"trusted_proxies", CONF_STR, S(trusted_proxies), "", 0, 0,
+     "reverse proxies whose forwarding header names the client: addresses or address/prefix, comma-separated (empty: none, the socket peer is the client)"},
+    {"trusted_proxy_header", CONF_STR, S(trusted_proxy_header), "x-forwarded-for", 0, 0,
+     "the header the trusted proxies set: x-forwarded-for (with X-Forwarded-Proto) or forwarded (RFC 7239)"},
     {"attach_dir", CONF_STR, S(attach_dir), "", 0, 0,
      "directory of attachment files, stored by content hash (empty: the database path + .files/, or var/DBNAME.files/ for PostgreSQL)"},
     {"attach_max_pixels", CONF_INT, S(attach_max_pixels), "40000000", 1, 2147483647,

@@ -24,8 +24,10 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
-    char *attach_dir;      /* "" = the database path + ".files/" */
-    int attach_max_pixels; /* width x height of an uploaded image */
+    char *trusted_proxies;      /* the front door (issue 11, head) */
+    char *trusted_proxy_header; /* x-forwarded-for | forwarded */
+    char *attach_dir;           /* "" = the database path + ".files/" */
+    int attach_max_pixels;      /* width x height of an uploaded image */
     int attach_max_per_case;
     int shutdown_grace; /* seconds */
     int session_ttl;    /* seconds */

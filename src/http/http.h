@@ -41,7 +41,10 @@ struct http_req {
     size_t body_len;
     int body_too_large;    /* set when the body went over the limit: answer 413 */
     int headers_too_large; /* request line + headers over max_header_bytes: answer 431 */
-    const char *ip;        /* peer address as text */
+    const char *ip;        /* the client's address as text: the socket peer, or what a trusted
+                            * proxy says (http_proxy_client) */
+    const char *peer_ip;   /* the socket peer's address as text */
+    int https;             /* a trusted proxy says the client spoke HTTPS to it */
     char request_id[20];
     /* Filled by the router for the matched route. */
     const char *route; /* route pattern, used as the metrics/log label */
@@ -83,6 +86,10 @@ struct http_options {
     size_t max_body_bytes;   /* bodies of other content types */
     size_t max_upload_bytes; /* multipart/form-data, image and octet-stream bodies */
     int access_log;
+    /* Socket peers whose forwarding header is believed (http_proxies_new): addresses and
+     * address/prefix, separated by commas or spaces; NULL or "" = none. */
+    const char *trusted_proxies;
+    const char *trusted_proxy_header; /* "x-forwarded-for" (NULL) or "forwarded" */
 };
 
 /* Start serving. 'handler' is called for every complete request. */
@@ -222,6 +229,32 @@ int http_route_match(struct http_req *req, const char *pattern, const char *path
 
 /* Percent-decode into the arena; returns NULL on a malformed escape or a decoded NUL. */
 char *http_url_decode(struct arena *a, const char *s, size_t n, int plus_is_space);
+
+/* ---- trusted proxies ---- */
+
+enum http_proxy_header { HTTP_PROXY_XFF, HTTP_PROXY_FORWARDED };
+struct http_proxies;
+
+/* Parse the trusted_proxies list ('list': "10.0.0.1, 192.168.0.0/16 ::1") and the header to
+ * read ('header': "x-forwarded-for", the default when NULL, or "forwarded"). *out is NULL
+ * when the list is empty. ERR_BAD_REQUEST naming the setting on a malformed entry. */
+int http_proxies_new(struct http_proxies **out, const char *list, const char *header,
+                     struct err *err);
+void http_proxies_free(struct http_proxies *p);
+enum http_proxy_header http_proxies_header(const struct http_proxies *p);
+/* 1 if 'ip' (text) is one of the trusted proxies; 0 when p is NULL. */
+int http_proxies_trust(const struct http_proxies *p, const char *ip);
+
+/*
+ * The client of a request that came through a trusted proxy: 'fwd' is every value of the
+ * proxies' header joined by commas (X-Forwarded-For, or Forwarded per RFC 7239), 'xf_proto'
+ * the X-Forwarded-Proto values (NULL when absent; only read with X-Forwarded-For). The client
+ * is the rightmost address that is not a trusted proxy. Returns 1 and writes the address as
+ * text to 'ip' and whether that hop said https to *https, or 0 when the header names no
+ * usable address (then the peer is the client).
+ */
+int http_proxy_client(const struct http_proxies *p, const char *fwd, const char *xf_proto, char *ip,
+                      size_t ip_size, int *https);
 
 /* ---- multipart/form-data ---- */
 

@@ -27,6 +27,10 @@ export function eventStream(kinds, onEvent) {
   let timer = null;
   let closed = false;
   let delay = 0;
+  let lastId = '';
+  // A new EventSource does not send Last-Event-ID: the query parameter asks for the replay of
+  // what was missed while refused, as the browser's own reconnection does with the header.
+  const seen = (ev) => { if (ev.lastEventId) lastId = ev.lastEventId; onEvent(ev); };
   const handle = {
     onopen: null,
     onerror: null,
@@ -38,9 +42,9 @@ export function eventStream(kinds, onEvent) {
   };
   const open = () => {
     if (closed) return;
-    es = new EventSource('/api/v1/events/stream');
-    es.onmessage = onEvent;
-    for (const k of kinds) es.addEventListener(k, onEvent);
+    es = new EventSource('/api/v1/events/stream' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : ''));
+    es.onmessage = seen;
+    for (const k of kinds) es.addEventListener(k, seen);
     es.onopen = (ev) => { delay = 0; if (handle.onopen) handle.onopen(ev); };
     es.onerror = (ev) => {
       if (handle.onerror) handle.onerror(ev);

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api/api_internal.h"
 
@@ -50,18 +49,6 @@ static void user_json(struct jw *w, const struct auth_user *u, const struct api_
 #define DEVICE_COOKIE "gl_device"
 #define DEVICE_COOKIE_AGE (180 * 86400)
 
-/* Whether the request came over HTTPS, as far as this server can tell: it speaks plain HTTP
- * itself, so HTTPS means a proxy in front saying so. Only ever adds Secure, so a client
- * claiming it costs nothing. */
-static int forwarded_https(const struct http_req *req)
-{
-    const char *p = http_req_header(req, "X-Forwarded-Proto");
-    if (p && strncasecmp(p, "https", 5) == 0)
-        return 1;
-    const char *f = http_req_header(req, "Forwarded");
-    return f && strcasestr(f, "proto=https") != NULL;
-}
-
 static int loopback(const char *ip)
 {
     return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
@@ -69,7 +56,9 @@ static int loopback(const char *ip)
 }
 
 /* cookie_secure: "always", "never", or "auto": Secure unless the request is plain HTTP from
- * loopback (the demo on http://127.0.0.1:8080, where a browser would drop a Secure cookie). */
+ * loopback (the demo on http://127.0.0.1:8080, where a browser would drop a Secure cookie).
+ * HTTPS is what a trusted proxy says (req->https, the trusted_proxies setting): this server
+ * speaks plain HTTP itself. */
 static int cookie_secure(const struct api_call *call)
 {
     const char *mode = call->api->d.conf->cookie_secure;
@@ -77,7 +66,7 @@ static int cookie_secure(const struct api_call *call)
         return 1;
     if (strcmp(mode, "never") == 0)
         return 0;
-    return !loopback(call->req->ip) || forwarded_https(call->req);
+    return call->req->https || !loopback(call->req->ip);
 }
 
 /* "username" is accepted as a synonym of "name": clients written against the case API's

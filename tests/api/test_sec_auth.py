@@ -119,16 +119,37 @@ def session_cookie(r):
 
 
 def test_cookie_secure(server_factory, gl):
-    # The demo on http://127.0.0.1: no Secure, or the browser would drop the cookie.
-    plain = login(gl, "citizen")
+    # The demo on http://127.0.0.1: no Secure, or the browser would drop the cookie; a client's
+    # own X-Forwarded-Proto does not count (no trusted proxy configured).
+    plain = login(gl, "citizen", headers={"X-Forwarded-Proto": "https"})
     assert plain.status_code == 200
     assert "Secure" not in session_cookie(plain)
-    # Through a proxy that terminated TLS: Secure.
-    https = login(gl, "citizen", headers={"X-Forwarded-Proto": "https"})
+    # Through a trusted proxy that terminated TLS: Secure, on both cookies.
+    api = server_factory(args=["--trusted-proxies", "127.0.0.1"])
+    https = login(api, "citizen", headers={"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"})
+    assert https.status_code == 200, https.text
     assert "; Secure" in session_cookie(https)
     assert all("; Secure" in c for c in https.raw.headers.getlist("Set-Cookie"))
-    api = server_factory(args=["--cookie-secure", "always"])
-    assert "; Secure" in session_cookie(login(api, "citizen"))
+    # A client elsewhere, even over plain HTTP through the proxy: Secure (auto).
+    remote = login(api, "citizen", headers={"X-Forwarded-For": "198.51.100.8"})
+    assert "; Secure" in session_cookie(remote)
+    api2 = server_factory(args=["--cookie-secure", "always"])
+    assert "; Secure" in session_cookie(login(api2, "citizen"))
+    api3 = server_factory(args=["--cookie-secure", "never", "--trusted-proxies", "127.0.0.1"])
+    r = login(api3, "citizen", headers={"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"})
+    assert "Secure" not in session_cookie(r)
+
+
+def test_throttle_per_client_behind_a_trusted_proxy(server_factory):
+    # Every request comes from the proxy (127.0.0.1); the address counted is the client's.
+    api = server_factory(args=["--login-max-user-failures", "1000", "--login-max-ip-failures", "3",
+                               "--trusted-proxies", "127.0.0.1"])
+    bad = {"X-Forwarded-For": "203.0.113.66"}
+    for name in ("ghost1", "ghost2", "ghost3"):
+        assert_error(login(api, name, "wrong-password", headers=bad), 401)
+    assert_error(login(api, "operator", headers=bad), 429, "too_many_requests")
+    r = login(api, "operator", headers={"X-Forwarded-For": "203.0.113.67"})
+    assert r.status_code == 200, r.text
 
 
 def test_login_with_a_stale_or_live_cookie_and_no_csrf_header(gl):

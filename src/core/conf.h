@@ -58,6 +58,10 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* public lookup (issue 11, item 10) */
+    int lookup_max_ip_failures;
+    int lookup_max_case_failures;
+    int lookup_window; /* seconds */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -739,8 +739,8 @@ int api_case_lookup(struct api_call *call)
     const char *number = http_req_query(call->req, "number"),
                *code = http_req_query(call->req, "check_code");
     const struct conf *cf = call->api->d.conf;
-    const struct case_lookup_limits lim = {cf->lookup_max_ip_failures,
-                                           cf->lookup_max_case_failures, cf->lookup_window};
+    const struct case_lookup_limits lim = {cf->lookup_max_ip_failures, cf->lookup_max_case_failures,
+                                           cf->lookup_window};
     struct case_rec r;
     struct case_event_rec *ev;
     size_t n;
@@ -749,8 +749,8 @@ int api_case_lookup(struct api_call *call)
     if (!number || !code)
         return err_field(&call->err, ERR_BAD_REQUEST, number ? "check_code" : "number",
                          "query parameters 'number' and 'check_code' are required");
-    rc = case_lookup(call->conn, number, code, call->req->ip, call->now, &lim, call->req->arena,
-                     &r, &retry_after, &call->err);
+    rc = case_lookup(call->conn, number, code, call->req->ip, call->now, &lim, call->req->arena, &r,
+                     &retry_after, &call->err);
     if (rc == ERR_THROTTLED)
         http_res_header(call->res, "Retry-After",
                         arena_printf(call->req->arena, "%d", retry_after));

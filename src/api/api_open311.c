@@ -1063,7 +1063,9 @@ int api_open311_post_update(struct api_call *call)
         struct case_actor actor;
         struct case_config cfg;
         struct case_action_in act = {
-            .action = CA_COMMENT, .version = rec.version, .note = description,
+            .action = CA_COMMENT,
+            .version = rec.version,
+            .note = description,
             /* The citizen's update, posted to a public service like the report. */
             .public_note = 1};
         if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)

@@ -166,10 +166,11 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
                    store_real(in->lon), store_text(in->address ? in->address : ""),
                    store_i64(in->region_id), store_text(region_code),
                    store_text(in->citizen_name ? in->citizen_name : ""), store_text(enc),
-                   store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0), store_i64(in->public_consent ? 1 : 0),
-                   store_i64(env->actor->user_id), store_i64(env->now), store_i64(env->now),
-                   store_i64(in->triage_category_id), store_i64(in->triage_department_id),
-                   store_i64(in->triage_payload != NULL), store_real(in->triage_prob)),
+                   store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0),
+                   store_i64(in->public_consent ? 1 : 0), store_i64(env->actor->user_id),
+                   store_i64(env->now), store_i64(env->now), store_i64(in->triage_category_id),
+                   store_i64(in->triage_department_id), store_i64(in->triage_payload != NULL),
+                   store_real(in->triage_prob)),
         &id, err);
     if (rc < 0)
         goto rollback;

@@ -43,8 +43,8 @@ int case_check_code_normalize(const char *in, char *out)
 
 /* Failures of (kind, key) since 'since', and when the oldest of the last 'max' of them leaves
  * the window (when one more attempt is allowed again). */
-static int failures(struct store_conn *c, const char *kind, const char *key, int64_t since,
-                    int max, int64_t *count, int64_t *oldest, struct err *err)
+static int failures(struct store_conn *c, const char *kind, const char *key, int64_t since, int max,
+                    int64_t *count, int64_t *oldest, struct err *err)
 {
     int rc;
     *count = *oldest = 0;
@@ -54,12 +54,12 @@ static int failures(struct store_conn *c, const char *kind, const char *key, int
         return rc;
     if (*count < max)
         return 0;
-    rc = store_one_i64(c,
-                       "SELECT min(at) FROM (SELECT at FROM lookup_failures WHERE kind = ? AND"
-                       " key = ? AND at > ? ORDER BY at DESC LIMIT ?) last",
-                       STORE_ARGS(store_text(kind), store_text(key), store_i64(since),
-                                  store_i64(max)),
-                       oldest, err);
+    rc = store_one_i64(
+        c,
+        "SELECT min(at) FROM (SELECT at FROM lookup_failures WHERE kind = ? AND"
+        " key = ? AND at > ? ORDER BY at DESC LIMIT ?) last",
+        STORE_ARGS(store_text(kind), store_text(key), store_i64(since), store_i64(max)), oldest,
+        err);
     return rc < 0 ? rc : 0;
 }
 
@@ -69,7 +69,8 @@ static int record_failure(struct store_conn *c, const char *ip, const char *numb
     int rc;
     if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if (store_run(c, "INSERT INTO lookup_failures(kind, key, at) VALUES ('ip', ?, ?), ('case', ?, ?)",
+    if (store_run(c,
+                  "INSERT INTO lookup_failures(kind, key, at) VALUES ('ip', ?, ?), ('case', ?, ?)",
                   STORE_ARGS(store_text(ip), store_i64(now), store_text(number), store_i64(now)),
                   err) < 0 ||
         store_run(c, "DELETE FROM lookup_failures WHERE at <= ?", STORE_ARGS(store_i64(since)),
@@ -114,8 +115,8 @@ int case_lookup(struct store_conn *c, const char *number, const char *code, cons
     if (rc < 0 && rc != ERR_NOT_FOUND)
         return rc;
     /* Constant time over the code: the answer's timing says nothing about how much matched. */
-    int ok = rc == 0 && case_check_code_normalize(code, want) == 0 && strlen(number) < sizeof(key) &&
-             strlen(want) == strlen(out->check_code) &&
+    int ok = rc == 0 && case_check_code_normalize(code, want) == 0 &&
+             strlen(number) < sizeof(key) && strlen(want) == strlen(out->check_code) &&
              sodium_memcmp(want, out->check_code, strlen(want)) == 0;
     if (ok)
         return 0;

@@ -237,7 +237,7 @@ static size_t word_before(const char *s, size_t i, const char *const *words)
 
 /* Words after which a number is a contact number whatever its length (a landline without its
  * area code, a QQ number); they are looked for in the 12 bytes before the number. */
-static const char *const contact_words[] = {"电话", "手机", "联系", "座机", "号码", "微信", "QQ",
+static const char *const contact_words[] = {"电话", "手机", "联系", "座机", "号码",  "微信", "QQ",
                                             "qq",   "tel",  "Tel",  "TEL",  "phone", NULL};
 
 static int contact_word_near(const char *s, size_t i)
@@ -263,9 +263,10 @@ static void scrub_numbers(char *s)
          * +86-...), so case numbers (20261202-000001), dates (2026.12.02) and decimals stay. */
         int joins = s[i] == '0' || s[i] == '1' || (i > 0 && s[i - 1] == '+');
         size_t end = i, digits = 0;
-        while (end < n && (is_digit(s[end]) ||
-                           ((s[end] == ' ' || (joins && (s[end] == '-' || s[end] == '.'))) &&
-                            end + 1 < n && is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
+        while (end < n &&
+               (is_digit(s[end]) ||
+                ((s[end] == ' ' || (joins && (s[end] == '-' || s[end] == '.'))) && end + 1 < n &&
+                 is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
             digits += is_digit(s[end]);
             end++;
         }
@@ -314,10 +315,10 @@ static void scrub_emails(char *s)
  */
 static void scrub_names(char *s)
 {
-    static const char *const titles[] = {"先生", "女士", "小姐", "阿姨", "大爷", "大妈",
-                                         "师傅", "老师", NULL};
-    static const char *const intros[] = {"我叫", "名叫", "姓名", "联系人", "报告人", "反映人",
-                                         "来电人", NULL};
+    static const char *const titles[] = {"先生", "女士", "小姐", "阿姨", "大爷",
+                                         "大妈", "师傅", "老师", NULL};
+    static const char *const intros[] = {"我叫",   "名叫",   "姓名",   "联系人",
+                                         "报告人", "反映人", "来电人", NULL};
     size_t n = strlen(s);
     for (size_t i = 3; i < n; i++) {
         for (const char *const *t = titles; *t; t++)

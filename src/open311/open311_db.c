@@ -452,7 +452,7 @@ static void publish_request(struct arena *a, struct open311_request *o, int anon
     " ORDER BY e.id DESC LIMIT 1), ''),"                                                                              \
     " coalesce(k.code, ''), coalesce(k.name, ''), c.description, coalesce(d.name, ''), c.created_at, c.updated_at,"   \
     " coalesce(c.resolve_deadline, 0), c.address, coalesce(r.address_id, ''), c.lat IS NOT NULL, coalesce(c.lat, 0)," \
-    " coalesce(c.lon, 0), coalesce(r.media_url, ''), c.anonymous"                                                                  \
+    " coalesce(c.lon, 0), coalesce(r.media_url, ''), c.anonymous"                                                     \
     " FROM cases c LEFT JOIN categories k ON k.id = c.category_id"                                                    \
     " LEFT JOIN departments d ON d.id = c.lead_department_id"                                                         \
     " LEFT JOIN open311_requests r ON r.case_id = c.id"
@@ -626,7 +626,7 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a,
     "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"   \
     " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'follow_reply')"
 #define UPDATE_WHERE                                                                               \
-    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging') OR"          \
+    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging') OR"      \
     " (e.action = 'comment' AND e.public_note = 1))"
 
 static const char *fixed_description(const char *action)

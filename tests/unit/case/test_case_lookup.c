@@ -15,7 +15,9 @@ TEST(case_check_code_normalize_reads_what_people_type)
         {"１２３４５６７８９０", "1234567890"},
         {"123456", "123456"},
         {" 940613 ", "940613"},
-        {"12345\xe3\x80\x80" "67890", "1234567890"},
+        {"12345\xe3\x80\x80"
+         "67890",
+         "1234567890"},
     };
     char out[CASE_CHECK_CODE_MAX + 1];
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {

@@ -335,7 +335,8 @@ static void scrub_names(char *s)
             k += s[k] == ':' || s[k] == ' ' ? 1 : 3;
         for (int c = 0; c < 3 && k + 3 <= n && cjk_at(s + k); c++, k += 3)
             memcpy(s + k, SOMEONE, 3);
-        i = k ? k - 1 : k;
+        if (k > i)
+            i = k - 1; /* past what was masked; nothing masked: the next byte */
     }
 }
 

@@ -144,6 +144,8 @@ TEST(open311_scrub_masks_numbers_and_emails)
         {"请李女士放心", "请某女士放心"},
         {"我叫王小明，住在附近", "我叫某某某，住在附近"},
         {"姓名：赵六 电话", "姓名：某某 电话"},
+        {"我叫，不说", "我叫，不说"}, /* nothing after the word: no name, and no endless loop */
+        {"联系人", "联系人"},
         /* a home to the door; streets and buildings stay */
         {"学府路8号3幢502室", "学府路8号3幢***室"},
         {"阳光小区8号楼2单元1203", "阳光小区8号楼*单元****"},

@@ -272,3 +272,18 @@ def test_scrubber_reads_fullwidth_and_dotted_numbers_ids_names_and_rooms(server_
     assert "某先生" in d and "某女士" in d and "3幢***室" in d
     # Staff still read what the citizen wrote.
     assert by_number(api, number)["description"] == text
+
+
+def test_a_comment_marked_public_reaches_the_reporter(server_factory):
+    """Staff notes are internal to the citizen too; one written for the public is shown to the
+    reporter, without the writer's name (was: no way to tell one from the other)."""
+    api = server_factory(args=GENEROUS)
+    tag = unique("r")
+    c = new_case(api, "citizen", description=f"楼道灯不亮 {tag}")
+    c = act(api, "operator", c, "comment", comment=f"内部：已电话核实 {tag}")
+    c = act(api, "operator", c, "comment", comment=f"已联系物业维修 {tag}", public=True)
+    mine = api.get("citizen", f"/api/v1/cases/{c['id']}").json()
+    notes = [e["note"] for e in mine["timeline"] if e["action"] == "comment"]
+    assert notes == [f"已联系物业维修 {tag}"], notes
+    shown = [e for e in mine["timeline"] if e["action"] == "comment"][0]
+    assert not shown.get("actor") and shown["public"] is True

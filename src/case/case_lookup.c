@@ -89,10 +89,13 @@ int case_lookup(struct store_conn *c, const char *number, const char *code, cons
     int64_t since = now - lim->window, by_ip, by_case, ip_oldest, case_oldest;
     int rc;
     *retry_after = 0;
-    /* A number is short; a longer one is no case, and counted under its first bytes so a
-     * guesser cannot make up keys of any size. */
+    /* A case number is digits and '-' (20261202-000001). Anything else is no case, counted
+     * under one key no number has: a guesser cannot make up keys of any size or bytes (which
+     * PostgreSQL would refuse as text). */
     char key[32];
-    snprintf(key, sizeof(key), "%s", number);
+    size_t len = strspn(number, "0123456789-");
+    int plausible = len == strlen(number) && len >= 1 && len < sizeof(key);
+    snprintf(key, sizeof(key), "%s", plausible ? number : "?");
     if ((rc = failures(c, "ip", ip, since, lim->max_ip_failures, &by_ip, &ip_oldest, err)) < 0 ||
         (rc = failures(c, "case", key, since, lim->max_case_failures, &by_case, &case_oldest,
                        err)) < 0)
@@ -111,7 +114,7 @@ int case_lookup(struct store_conn *c, const char *number, const char *code, cons
                        " again in %d s",
                        *retry_after);
     }
-    rc = case_get_by_number(c, key, a, out, err);
+    rc = plausible ? case_get_by_number(c, key, a, out, err) : ERR_NOT_FOUND;
     if (rc < 0 && rc != ERR_NOT_FOUND)
         return rc;
     /* Constant time over the code: the answer's timing says nothing about how much matched. */

@@ -133,6 +133,9 @@ def test_lookup_failures_are_limited_per_case_number(server_factory):
     for i in range(3):
         assert lookup_from(api, f"127.0.2.{i + 1}", "19990101-000001", f"{i:010d}")[0] == 404
     assert lookup_from(api, "127.0.2.9", "19990101-000001", "0000000000")[0] == 429
+    # Bytes that are no case number (invalid UTF-8 too) are an ordinary 404, on either backend.
+    assert lookup_from(api, "127.0.3.1", b"\xff\xfe-1", "0")[0] == 404
+    assert lookup_from(api, "127.0.3.1", "x" * 300, "0")[0] == 404
     # Other numbers are not affected.
     status, _, body = lookup_from(api, "127.0.1.9", other["number"], other["check_code"])
     assert status == 200 and body["number"] == other["number"]

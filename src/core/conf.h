@@ -24,8 +24,10 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
-    char *attach_dir;      /* "" = the database path + ".files/" */
-    int attach_max_pixels; /* width x height of an uploaded image */
+    char *trusted_proxies;      /* the front door (issue 11, head) */
+    char *trusted_proxy_header; /* x-forwarded-for | forwarded */
+    char *attach_dir;           /* "" = the database path + ".files/" */
+    int attach_max_pixels;      /* width x height of an uploaded image */
     int attach_max_per_case;
     int shutdown_grace; /* seconds */
     int session_ttl;    /* seconds */
@@ -62,6 +64,16 @@ struct conf {
     int lookup_max_ip_failures;
     int lookup_max_case_failures;
     int lookup_window; /* seconds */
+    /* ops (issue 11): the audit anchor and the write health check */
+    char *audit_key_file;      /* "" = the database path + ".audit-key" */
+    int audit_anchor_interval; /* seconds between signed heads in the log */
+    int health_probe_interval; /* seconds between write probes of /healthz */
+    /* Event streams (src/api/api_events.c). */
+    int stream_max_per_user;
+    int stream_max_per_address;
+    int stream_budget;         /* 0 = half of max_connections */
+    int stream_max_life;       /* seconds */
+    int stream_check_interval; /* seconds */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

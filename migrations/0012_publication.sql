@@ -1,4 +1,4 @@
--- 0011: what may be published, and throttled lookups (issue 11, items 10 and 11; docs/open311.md
+-- 0012: what may be published, and throttled lookups (issue 11, items 10 and 11; docs/open311.md
 -- "What is published", docs/security.md "Public lookup and Open311").
 
 -- The citizen agreed that the report may be published through Open311 (captured at intake).

@@ -59,10 +59,12 @@ static int map_rc(struct store *st, sqlite3 *db, int rc, const char *what, struc
         store_note_write_fault(st, base == SQLITE_READONLY ? STORE_WRITE_READ_ONLY
                                    : base == SQLITE_FULL   ? STORE_WRITE_DISK_FULL
                                                            : STORE_WRITE_IO_ERROR);
-    /* like a PostgreSQL standby: nothing the client did wrong, and nothing was written */
-    if (base == SQLITE_READONLY)
-        return err_set(err, ERR_UNAVAILABLE, "database is read-only: %s", sqlite3_errmsg(db));
-    if (base == SQLITE_FULL || base == SQLITE_IOERR)
+    /* like a PostgreSQL standby or a server out of disk (53100): nothing the client did
+     * wrong, nothing was written, and it passes once an operator acts: 503, not 500 */
+    if (base == SQLITE_READONLY || base == SQLITE_FULL)
+        return err_set(err, ERR_UNAVAILABLE, "database is %s: %s",
+                       base == SQLITE_FULL ? "out of disk space" : "read-only", sqlite3_errmsg(db));
+    if (base == SQLITE_IOERR)
         return err_set(err, ERR_IO, "database i/o error: %s", sqlite3_errmsg(db));
     return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
 }

@@ -68,6 +68,10 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* public lookup (issue 11, item 10) */
+    int lookup_max_ip_failures;
+    int lookup_max_case_failures;
+    int lookup_window; /* seconds */
     /* ops (issue 11): the audit anchor and the write health check */
     char *audit_key_file;      /* "" = the database path + ".audit-key" */
     int audit_anchor_interval; /* seconds between signed heads in the log */

@@ -59,6 +59,13 @@ const struct conf_setting conf_settings[] = {
      "failed logins per client address within login_window before it is throttled"},
     {"login_window", CONF_INT, S(login_window), "900", 10, 86400,
      "seconds over which failed logins are counted"},
+    /* auth (issue 11): throttling that never locks the owner out, /metrics, the cookie. */
+    {"login_backoff", CONF_INT, S(login_backoff), "30", 1, 86400,
+     "seconds a client past a login limit waits; doubles with each further failure, up to login_window"},
+    {"metrics_token", CONF_STR, S(metrics_token), "", 0, 0,
+     "bearer token (at least 32 characters) that may read /metrics besides admin and data_officer sessions (empty: none)"},
+    {"cookie_secure", CONF_STR, S(cookie_secure), "auto", 0, 0,
+     "mark the session cookie Secure: auto (unless the request is plain HTTP on loopback), always or never"},
     {"access_log", CONF_BOOL, S(access_log), "true", 0, 0,
      "write one JSON access-log line per request to stdout"},
     {"log_level", CONF_STR, S(log_level), "info", 0, 0, "debug, info, warn, error or off"},

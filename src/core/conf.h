@@ -38,7 +38,11 @@ struct conf {
     int login_max_user_failures;
     int login_max_ip_failures;
     int login_window; /* seconds */
-    int access_log;   /* bool */
+    /* auth (issue 11) */
+    int login_backoff;   /* seconds, doubling per failure past a limit */
+    char *metrics_token; /* "" = none: /metrics needs an admin or data_officer session */
+    char *cookie_secure; /* auto, always or never */
+    int access_log;      /* bool */
     char *log_level;
     char *data_key_file; /* "" = the database path + ".key" */
     int rectify_rounds;

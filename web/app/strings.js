@@ -327,6 +327,7 @@ export const zhCN = {
   'err.forbidden': '您没有权限进行此操作。',
   'err.conflict': '工单已被他人更新，已为您刷新，请重试。',
   'err.too_many_requests': '尝试次数过多，请稍后再试。',
+  'err.too_many_requests_wait': '尝试次数过多，请在 {n} 秒后再试。',
   'err.unavailable': '服务暂时不可用（数据库维护或切换中），请稍后重试。已提交成功的内容不会丢失。',
   'err.server': '服务器出错，请稍后重试；如果一再出现，请联系系统管理员。',
   'err.generic': '操作失败：{msg}',

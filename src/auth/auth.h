@@ -134,7 +134,7 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
 int auth_user_phone(struct store_conn *c, const unsigned char *key, int64_t id, struct arena *a,
                     const char **phone, struct err *err);
 
-/* Seal every account phone still stored in clear (databases from before migration 0012), in
+/* Seal every account phone still stored in clear (databases from before migration 0013), in
  * one transaction of its own; *n is how many were sealed. Run at start-up by `serve`. */
 int auth_user_seal_phones(struct store_conn *c, const unsigned char *key, int64_t *n,
                           struct err *err);

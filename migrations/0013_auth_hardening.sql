@@ -1,4 +1,4 @@
--- 0012: login throttling that does not lock the right password out, and account phones
+-- 0013: login throttling that does not lock the right password out, and account phones
 -- sealed like case phones (issue 11, items 6 and 14).
 --
 -- A browser that logged in successfully gets a device token (cookie gl_device); only its

@@ -90,7 +90,6 @@ static void model_json(struct api_call *call, struct jw *w)
 {
     const struct triage_model *m = app_triage_model(call->api->app, 0);
     jw_obj(w);
-    jw_kstr(w, "path", app_triage_path(call->api->app));
     jw_kstr(w, "version", m ? triage_model_version(m) : NULL);
     jw_kint(w, "labels", m ? triage_model_nlabels(m) : 0);
     struct triage_training t;

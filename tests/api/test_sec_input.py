@@ -1,0 +1,207 @@
+"""Issue 11, items 14 (server paths) and 18 (input hygiene, response headers, the triage model's
+check and rollback): strict JSON, strict numbers, NUL and bidi controls refused, every error
+body valid UTF-8, no file path or internal detail in any answer."""
+import json
+import socket
+import time
+
+import pytest
+import requests
+from lxml import etree
+
+from conftest import assert_error, unique
+
+KEY = "demo-open311-key-lanxi"
+
+
+def raw_request(gl, data, timeout=10):
+    """Send raw bytes (a request line requests would re-encode) and read the whole answer."""
+    host, port = gl.base.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    head, _, body = out.partition(b"\r\n\r\n")
+    return head, body
+
+
+def post_json_raw(gl, who, path, raw):
+    return gl.post(who, path, data=raw, headers={"Content-Type": "application/json"})
+
+
+def case_body(**kw):
+    body = {"title": "占道经营", "description": "小区门口有人摆摊占用人行道", "channel": "hotline",
+            "citizen": {"name": "张三", "phone": "13800000001"}}
+    body.update(kw)
+    return body
+
+
+# ---------------------------------------------------------------- strict JSON
+
+@pytest.mark.parametrize("ctl", [b"\x01", b"\x1f", b"\t", b"\n", b"\x00"])
+def test_raw_control_character_in_json_string_is_refused(gl, ctl):
+    raw = json.dumps(case_body(title="PLACEHOLDER"), ensure_ascii=False).encode()
+    raw = raw.replace(b"PLACEHOLDER", b"a" + ctl + b"b")
+    r = post_json_raw(gl, "operator", "/api/v1/cases", raw)
+    e = assert_error(r, 400, "bad_request")
+    assert "byte" in e["message"], e
+    if ctl != b"\x00":
+        assert e["field"] == "title", e
+
+
+@pytest.mark.parametrize("num", [b"+1", b"01", b"1.", b"-.5", b".5", b"0x1", b"1e", b"NaN", b"Infinity"])
+def test_json_numbers_are_strict(gl, num):
+    raw = b'{"lat": ' + num + b', "lon": 120.1}'
+    r = post_json_raw(gl, "operator", "/api/v1/triage/suggest", raw)
+    e = assert_error(r, 400, "bad_request")
+    assert e["field"] == "lat", e
+
+
+def test_escaped_control_characters_still_parse(gl):
+    # The escaped forms are what RFC 8259 asks for: they reach the field checks.
+    r = gl.post("operator", "/api/v1/cases", json=case_body(title="a\u0001b"))
+    e = assert_error(r, 400, "bad_request", "title")
+    assert "control" in e["message"], e
+    r = gl.post("operator", "/api/v1/cases", json=case_body(description="第一行\n第二行\t缩进"))
+    assert r.status_code == 201, r.text
+
+
+# ---------------------------------------------------------------- strict ids and query numbers
+
+def test_ids_in_paths_are_strict_decimal(gl):
+    cid = gl.post("operator", "/api/v1/cases", json=case_body()).json()["id"]
+    assert gl.get("admin", f"/api/v1/cases/{cid}").status_code == 200
+    for spelled in (f"+{cid}", f"%20{cid}", f"0{cid}", f"{cid}%20", f"%2B{cid}", f"{cid}.0"):
+        r = gl.get("admin", f"/api/v1/cases/{spelled}")
+        assert_error(r, 404, "not_found")
+
+
+@pytest.mark.parametrize("q", ["limit=%2B5", "limit=%205", "limit=05", "limit=5%20", "limit=0x5", "limit=5e0"])
+def test_query_integers_are_strict(gl, q):
+    assert_error(gl.get("admin", "/api/v1/cases?" + q), 400, "bad_request", "limit")
+
+
+@pytest.mark.parametrize("lat", ["0x1.ep4", "%2B30.2", "%2030.2", "inf", "nan", "30.", "1e400"])
+def test_query_numbers_are_strict(gl, lat):
+    assert_error(gl.get("operator", f"/api/v1/regions/locate?lat={lat}&lon=120.1"), 400, "bad_request", "lat")
+
+
+def test_open311_numbers_are_strict(gl):
+    for lat in ("0x1.ep4", " 30.2", "+30.2", "30.2 "):
+        r = requests.post(gl.url("/open311/v2/requests.json"), timeout=30,
+                          data={"api_key": KEY, "service_code": "010101", "lat": lat, "long": "120.1",
+                                "description": "路边有暴露垃圾"})
+        assert r.status_code == 400, (lat, r.status_code, r.text)
+
+
+# ---------------------------------------------------------------- NUL in forms
+
+def test_nul_in_open311_form_value_is_refused(gl):
+    body = (f"api_key={KEY}&service_code=010101&lat=30.2&long=120.1&description=").encode() + \
+        "路边有暴露垃圾".encode() + b"\x00" + "隐藏的后半句".encode()
+    r = requests.post(gl.url("/open311/v2/requests.json"), data=body, timeout=30,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()[0]["description"]
+
+
+def test_nul_in_open311_multipart_value_is_refused(gl):
+    fields = [("api_key", KEY), ("service_code", "010101"), ("lat", "30.2"), ("long", "120.1")]
+    parts = b"".join(b'--q\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (k.encode(), v.encode())
+                     for k, v in fields)
+    parts += b'--q\r\nContent-Disposition: form-data; name="description"\r\n\r\nabc\x00def\r\n--q--\r\n'
+    r = requests.post(gl.url("/open311/v2/requests.json"), data=parts, timeout=30,
+                      headers={"Content-Type": "multipart/form-data; boundary=q"})
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()[0]["description"]
+
+
+# ---------------------------------------------------------------- bidi controls
+
+@pytest.mark.parametrize("ch", ["\u202e", "\u202a", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidi_controls_in_titles_are_refused(gl, ch):
+    r = gl.post("operator", "/api/v1/cases", json=case_body(title="报修" + ch + "gnp.exe"))
+    e = assert_error(r, 400, "bad_request", "title")
+    assert "bidirectional" in e["message"], e
+
+
+def test_bidi_controls_refused_in_every_case_text(gl):
+    for field in ("description", "address"):
+        r = gl.post("operator", "/api/v1/cases", json=case_body(**{field: "正常\u202e反转"}))
+        assert_error(r, 400, "bad_request", field)
+    r = gl.post("operator", "/api/v1/cases", json=case_body(citizen={"name": "张\u2066三", "phone": "13800000001"}))
+    assert_error(r, 400, "bad_request", "citizen.name")
+    # Open311 intake goes through the same check.
+    r = requests.post(gl.url("/open311/v2/requests.json"), timeout=30,
+                      data={"api_key": KEY, "service_code": "010101", "lat": "30.2", "long": "120.1",
+                            "description": "路边\u202e有暴露垃圾"})
+    assert r.status_code == 400, r.text
+    # And a note on an action.
+    case = gl.post("operator", "/api/v1/cases", json=case_body()).json()
+    r = gl.post("operator", f"/api/v1/cases/{case['id']}/actions",
+                json={"action": "comment", "version": case["version"], "note": "备注\u202e文字"})
+    assert_error(r, 400, "bad_request", "note")
+    # The marks that only set a direction (U+200E/U+200F) are text, not controls.
+    r = gl.post("operator", "/api/v1/cases", json=case_body(title="标题\u200e"))
+    assert r.status_code == 201, r.text
+
+
+# ---------------------------------------------------------------- error bodies are valid UTF-8
+
+def test_invalid_utf8_is_not_reflected_into_json_errors(gl):
+    head, body = raw_request(gl, b"GET /api/v1/nothing\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b" 404 " in head.split(b"\r\n")[0], head
+    body.decode("utf-8")  # strict: raises on invalid UTF-8
+    json.loads(body)
+    head, body = raw_request(gl, b"GET /api/v1/nothing%FF%C3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    body.decode("utf-8")
+    json.loads(body)
+
+
+def test_invalid_utf8_is_not_reflected_into_xml_errors(gl):
+    for path in (b"/open311/v2/nothing\xff.xml", b"/open311/v2/nothing%FF.xml"):
+        head, body = raw_request(gl, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert b" 404 " in head.split(b"\r\n")[0], head
+        body.decode("utf-8")
+        root = etree.fromstring(body)  # well-formed XML
+        assert root.tag == "errors"
+
+
+def test_invalid_utf8_bodies_are_refused(gl):
+    r = post_json_raw(gl, "operator", "/api/v1/cases", b'{"title":"\xff\xfe","description":"x","channel":"hotline"}')
+    e = assert_error(r, 400, "bad_request")
+    r.content.decode("utf-8")
+    r = requests.post(gl.url("/open311/v2/requests.xml"), timeout=30,
+                      data=f"api_key={KEY}&service_code=010101&lat=30.2&long=120.1&description=".encode() + b"\xff",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400, r.text
+    etree.fromstring(r.content)
+
+
+# ---------------------------------------------------------------- no server paths in answers
+
+def test_triage_model_does_not_reveal_its_path(gl):
+    r = gl.get("admin", "/api/v1/triage/model")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "path" not in body, body
+    assert "/" not in json.dumps({k: v for k, v in body.items() if k != "last_training"}), body
+
+
+def test_server_errors_carry_code_and_request_id_not_paths(server_factory, tmp_path):
+    # A model path whose directory does not exist: retraining fails with an I/O error whose
+    # message (the path, strerror) belongs in the log, not in the answer.
+    missing = str(tmp_path / "no-such-dir" / "model.triage")
+    api = server_factory(args=["--triage-model", missing])
+    r = api.post("data_officer", "/api/v1/triage/train", json={})
+    assert r.status_code >= 500, r.text
+    e = assert_error(r, r.status_code)
+    rid = r.headers["X-Request-Id"]
+    assert rid and rid in e["message"], (rid, e)
+    assert "no-such-dir" not in r.text and str(tmp_path) not in r.text and "/" not in e["message"], r.text
+    assert missing in api.server.stderr() or "no-such-dir" in api.server.stderr()

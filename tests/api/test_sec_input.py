@@ -205,3 +205,78 @@ def test_server_errors_carry_code_and_request_id_not_paths(server_factory, tmp_p
     assert rid and rid in e["message"], (rid, e)
     assert "no-such-dir" not in r.text and str(tmp_path) not in r.text and "/" not in e["message"], r.text
     assert missing in api.server.stderr() or "no-such-dir" in api.server.stderr()
+
+
+# ---------------------------------------------------------------- response headers
+
+SECURITY = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+def check_security_headers(r):
+    for k, v in SECURITY.items():
+        assert r.headers.get(k) == v, (r.url, k, r.headers)
+    csp = r.headers.get("Content-Security-Policy", "")
+    directives = {d.strip().split(" ")[0]: d.strip().split(" ")[1:] for d in csp.split(";") if d.strip()}
+    assert directives.get("frame-ancestors") == ["'none'"], csp
+    assert directives.get("script-src") == ["'self'"], csp
+    assert directives.get("default-src") == ["'none'"], csp
+    assert "'unsafe-inline'" not in directives.get("style-src", []) and "'unsafe-eval'" not in csp, csp
+    assert directives.get("object-src") == ["'none'"] and directives.get("base-uri") == ["'none'"], csp
+    return directives
+
+
+def test_personal_and_authenticated_answers_are_not_stored(gl):
+    case = gl.post("operator", "/api/v1/cases", json=case_body()).json()
+    reads = [
+        ("admin", f"/api/v1/cases/{case['id']}"),
+        ("operator", f"/api/v1/cases/{case['id']}"),
+        ("admin", "/api/v1/me"),
+        ("citizen", "/api/v1/me"),
+        ("operator", "/api/v1/cases"),
+        ("admin", "/api/v1/users"),
+        ("admin", "/api/v1/triage/model"),
+        ("admin", "/api/v1/audit"),
+        (None, f"/api/v1/cases/lookup?number={case['number']}&check_code={case.get('check_code', '000000')}"),
+        (None, "/api/v1/cases/lookup?number=x&check_code=y"),
+        (None, "/api/v1/nothing"),
+        (None, "/healthz"),
+    ]
+    for who, path in reads:
+        r = gl.get(who, path)
+        assert r.status_code < 500, (path, r.text)
+        assert "no-store" in r.headers.get("Cache-Control", ""), (path, r.status_code, r.headers)
+        check_security_headers(r)
+    r = gl.post("operator", "/api/v1/triage/suggest", json={"title": "井盖缺失"})
+    assert "no-store" in r.headers.get("Cache-Control", ""), r.headers
+
+
+def test_public_lists_keep_their_revalidated_cache(gl):
+    r = gl.get("operator", "/api/v1/categories")
+    assert r.status_code == 200, r.text
+    etag = r.headers["ETag"]
+    assert r.headers["Cache-Control"] == "private, no-cache", r.headers
+    again = gl.get("operator", "/api/v1/categories", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    check_security_headers(r)
+
+
+def test_pages_carry_a_strict_policy(gl):
+    r = requests.get(gl.url("/"), timeout=10)
+    assert r.status_code == 200 and "<html" in r.text
+    d = check_security_headers(r)
+    assert d.get("img-src", [])[:1] == ["'self'"], d
+    assert d.get("connect-src") == ["'self'"], d
+    # The page itself has no inline script or style the policy would block.
+    assert "<script>" not in r.text and "<style" not in r.text and " style=" not in r.text
+    assert " on" not in r.text.replace(" only", "")
+
+
+def test_policy_allows_the_configured_tile_origin(server_factory, tmp_path):
+    import shutil
+    from conftest import WEB
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web, ignore=shutil.ignore_patterns("node_modules"))
+    (web / "config.json").write_text(json.dumps({"tile_url": "https://{s}.tile.example.org/{z}/{x}/{y}.png"}))
+    api = server_factory(args=["--web", str(web)])
+    d = check_security_headers(requests.get(api.url("/"), timeout=10))
+    assert "https://*.tile.example.org" in d["img-src"], d

@@ -193,18 +193,177 @@ def test_triage_model_does_not_reveal_its_path(gl):
     assert "/" not in json.dumps({k: v for k, v in body.items() if k != "last_training"}), body
 
 
-def test_server_errors_carry_code_and_request_id_not_paths(server_factory, tmp_path):
+def test_server_errors_carry_code_and_request_id_not_paths(server_factory, tmp_path, demo):
     # A model path whose directory does not exist: retraining fails with an I/O error whose
     # message (the path, strerror) belongs in the log, not in the answer.
     missing = str(tmp_path / "no-such-dir" / "model.triage")
-    api = server_factory(args=["--triage-model", missing])
+    api = server_factory(args=["--triage-model", missing, *LOW_MINIMUM])
+    for text in (NOISE, GAS):
+        classify(api, demo, create(api, text, unique()), categories(api)[text])
     r = api.post("data_officer", "/api/v1/triage/train", json={})
     assert r.status_code >= 500, r.text
     e = assert_error(r, r.status_code)
     rid = r.headers["X-Request-Id"]
     assert rid and rid in e["message"], (rid, e)
-    assert "no-such-dir" not in r.text and str(tmp_path) not in r.text and "/" not in e["message"], r.text
-    assert missing in api.server.stderr() or "no-such-dir" in api.server.stderr()
+    assert "no-such-dir" not in r.text and str(tmp_path) not in r.text and "model.triage" not in r.text, r.text
+    assert "no-such-dir" in api.server.stderr() and rid in api.server.stderr()
+
+
+# ---------------------------------------------------------------- the triage model: check and rollback
+
+NOISE = "工地每天晚上十一点以后还在施工打桩，噪声太大根本睡不着，已经持续一周"
+GAS = "楼道里有很浓的煤气味，怀疑燃气泄漏，请马上派人来"
+LOW_MINIMUM = ["--triage-train-min-examples", "1"]
+
+
+def held_out(text):
+    """The server's split (triage_learn.c): FNV-1a of title + ' ' + description, every 5th."""
+    h = 14695981039346656037
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % 5 == 0
+
+
+def categories(api):
+    codes = {NOISE: "070101", GAS: "060301"}
+    by_code = {k["code"]: k for k in api.items("admin", "/api/v1/categories", params={"limit": 1000})}
+    return {text: by_code[code] for text, code in codes.items()}
+
+
+def create(api, text, tag):
+    title = "来电" + tag
+    r = api.post("operator", "/api/v1/cases", json=case_body(title=title, description=text + tag))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def classify(api, demo, case, category):
+    r = api.post("dispatcher", f"/api/v1/cases/{case['id']}/actions",
+                 json={"action": "dispatch", "version": case["version"], "department": demo["CGJ"],
+                       "category": category["id"]})
+    assert r.status_code == 200, r.text
+
+
+def audited(api, action):
+    items = api.get("admin", "/api/v1/audit", params={"limit": 1000}).json()["items"]
+    return [a for a in items if a["action"] == action]
+
+
+def model(api):
+    r = api.get("admin", "/api/v1/triage/model")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_retraining_with_too_few_examples_is_refused(server_factory, demo):
+    api = server_factory()
+    before = model(api)
+    for text in (NOISE, GAS):
+        classify(api, demo, create(api, text, unique()), categories(api)[text])
+    r = api.post("data_officer", "/api/v1/triage/train", json={})
+    e = assert_error(r, 409, "conflict")
+    assert "200" in e["message"] and "examples" in e["message"], e
+    assert model(api)["version"] == before["version"]
+
+
+def test_retraining_on_poisoned_labels_is_refused(server_factory, demo):
+    """Examples whose labels contradict what the held-out cases say (a data officer's bulk
+    reclassification, a poisoned import): the candidate loses to the current model on the
+    held-out cases and does not replace it."""
+    api = server_factory(args=["--triage-train-min-examples", "40"])
+    before = model(api)
+    cats = categories(api)
+    other = {NOISE: cats[GAS], GAS: cats[NOISE]}
+    held = train = 0
+    i = 0
+    while held < 22 or train < 30:
+        i += 1
+        text = (NOISE, GAS)[i % 2]
+        tag = f"-{unique()}-{i}"
+        title = "来电" + tag
+        is_held = held_out(title + " " + text + tag)
+        if (is_held and held >= 22) or (not is_held and train >= 30):
+            continue
+        case = create(api, text, tag)
+        # Held-out cases keep their true category; the rest are labelled the other way round.
+        classify(api, demo, case, cats[text] if is_held else other[text])
+        held += is_held
+        train += not is_held
+    r = api.post("data_officer", "/api/v1/triage/train", json={})
+    e = assert_error(r, 409, "conflict")
+    assert "held-out" in e["message"] and "not replaced" in e["message"], e
+    assert model(api)["version"] == before["version"]
+    assert api.post("admin", "/api/v1/triage/model/rollback", json={}).status_code == 409
+
+
+def test_retraining_on_consistent_labels_passes_the_check(server_factory, demo):
+    api = server_factory(args=["--triage-train-min-examples", "40"])
+    before = model(api)
+    cats = categories(api)
+    held = train = i = 0
+    while held < 22 or train < 30:
+        i += 1
+        text = (NOISE, GAS)[i % 2]
+        tag = f"-{unique()}-{i}"
+        is_held = held_out("来电" + tag + " " + text + tag)
+        if (is_held and held >= 22) or (not is_held and train >= 30):
+            continue
+        classify(api, demo, create(api, text, tag), cats[text])
+        held += is_held
+        train += not is_held
+    r = api.post("data_officer", "/api/v1/triage/train", json={})
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert m["version"] != before["version"]
+    # The held-out cases were not trained on.
+    assert m["last_training"]["examples"] == train and m["labels"] == 2, m
+
+
+def test_retrained_model_can_be_rolled_back_and_both_are_audited(server_factory, demo):
+    api = server_factory(args=LOW_MINIMUM)
+    demo_version = model(api)["version"]
+    # Nothing was replaced yet: nothing to roll back to.
+    assert_error(api.post("admin", "/api/v1/triage/model/rollback", json={}), 409, "conflict")
+    for text in (NOISE, GAS):
+        classify(api, demo, create(api, text, unique()), categories(api)[text])
+    r = api.post("data_officer", "/api/v1/triage/train", json={})
+    assert r.status_code == 200, r.text
+    trained = r.json()["version"]
+    assert trained != demo_version
+    # Only an admin rolls back.
+    assert_error(api.post("data_officer", "/api/v1/triage/model/rollback", json={}), 403)
+    r = api.post("admin", "/api/v1/triage/model/rollback", json={})
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert m["version"] == demo_version and m["labels"] > 100, m
+    assert m["last_training"]["source"] == "rollback" and m["last_training"]["actor"] == "admin", m
+    r = api.post("operator", "/api/v1/triage/suggest", json={"description": GAS})
+    assert r.json()["model_version"] == demo_version
+    # A rollback can be undone the same way.
+    r = api.post("admin", "/api/v1/triage/model/rollback", json={})
+    assert r.status_code == 200 and r.json()["version"] == trained, r.text
+    assert len(audited(api, "triage.rollback")) == 2
+    assert len(audited(api, "triage.train")) == 1
+
+
+def test_cli_rollback(server_factory, demo):
+    from conftest import run_cli
+    api = server_factory(args=LOW_MINIMUM)
+    demo_version = model(api)["version"]
+    p = run_cli("triage", "rollback", "--db", api.server.db)
+    assert p.returncode != 0 and "no previous model" in p.stderr, p.stdout + p.stderr
+    for text in (NOISE, GAS):
+        classify(api, demo, create(api, text, unique()), categories(api)[text])
+    p = run_cli("triage", "train", "--from-db", "--db", api.server.db, *LOW_MINIMUM)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = run_cli("triage", "rollback", "--db", api.server.db)
+    assert p.returncode == 0 and demo_version in p.stdout, p.stdout + p.stderr
+    deadline = time.time() + 10
+    while model(api)["version"] != demo_version and time.time() < deadline:
+        time.sleep(0.3)
+    assert model(api)["version"] == demo_version
+    assert len(audited(api, "triage.rollback")) == 1
+    assert len(audited(api, "triage.train")) == 1
 
 
 # ---------------------------------------------------------------- response headers

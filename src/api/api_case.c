@@ -55,7 +55,6 @@ static void members_head(struct jw *w, const struct case_rec *r)
 
 static void members_body(struct jw *w, const struct case_rec *r)
 {
-    kid(w, "created_by", r->created_by);
     kid(w, "department_id", r->lead_department_id);
     jw_kstr(w, "department", r->lead_department_name);
     jw_key(w, "assisting");
@@ -121,15 +120,20 @@ static void members_times(struct jw *w, const struct case_rec *r)
     jw_ktime(w, "updated_at", r->updated_at);
 }
 
-/* 'atts' (the case's attachments) may be NULL: the key is left out, as in list views. */
-static void members_tail(struct jw *w, const struct case_event_rec *events, size_t nevents,
+/* The timeline as 'aud' sees it (case_policy_event decides each event); 'atts' (the case's
+ * attachments) may be NULL: the key is left out, as in list views. */
+static void members_tail(struct jw *w, const struct case_rec *r, enum case_audience aud,
+                         const struct case_event_rec *events, size_t nevents,
                          const struct attach_rec *atts, size_t natts)
 {
     if (events) {
         jw_key(w, "timeline");
         jw_arr(w);
         for (size_t i = 0; i < nevents; i++) {
-            const struct case_event_rec *e = &events[i];
+            struct case_event_rec shown;
+            const struct case_event_rec *e = &shown;
+            if (!case_policy_event(aud, r, &events[i], &shown))
+                continue;
             jw_obj(w);
             jw_kint(w, "id", e->id);
             jw_ktime(w, "at", e->at);
@@ -157,9 +161,10 @@ static void members_tail(struct jw *w, const struct case_event_rec *events, size
     }
 }
 
-/* The serialised runs of one case (each a members list without braces, possibly empty). */
+/* The serialised runs of one case (each a members list without braces, possibly empty); the
+ * tail (timeline, attachments) once per audience. */
 struct case_runs {
-    const char *head, *body, *suggested, *times, *tail;
+    const char *head, *body, *suggested, *times, *tail[CASE_AUDIENCE_COUNT];
 };
 
 typedef void run_fn(struct jw *w, const struct case_rec *r);
@@ -175,20 +180,28 @@ static const char *run_text(struct arena *a, run_fn *fn, const struct case_rec *
     return text;
 }
 
+/* 'only' is the one audience to write the tail for (the others get ""), or -1 for all (the
+ * view cache serves every viewer). */
 static void runs_of(struct arena *a, const struct case_rec *r, const struct case_event_rec *events,
-                    size_t nevents, const struct attach_rec *atts, size_t natts,
+                    size_t nevents, const struct attach_rec *atts, size_t natts, int only,
                     struct case_runs *out)
 {
     out->head = run_text(a, members_head, r);
     out->body = run_text(a, members_body, r);
     out->suggested = run_text(a, members_suggested, r);
     out->times = run_text(a, members_times, r);
-    struct jw t;
-    jw_init(&t);
-    jw_obj(&t);
-    members_tail(&t, events, nevents, atts, natts);
-    out->tail = arena_strndup(a, t.b.p + 1, t.b.len - 1);
-    jw_release(&t);
+    for (int aud = 0; aud < CASE_AUDIENCE_COUNT; aud++) {
+        if (only >= 0 && aud != only) {
+            out->tail[aud] = "";
+            continue;
+        }
+        struct jw t;
+        jw_init(&t);
+        jw_obj(&t);
+        members_tail(&t, r, (enum case_audience)aud, events, nevents, atts, natts);
+        out->tail[aud] = arena_strndup(a, t.b.p + 1, t.b.len - 1);
+        jw_release(&t);
+    }
 }
 
 static void put_run(struct jw *w, const char *run)
@@ -220,6 +233,8 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     jw_kstr(w, "phone", phone);
     jw_kbool(w, "anonymous", r->anonymous);
     jw_obj_end(w);
+    /* Who reported an anonymous report is no staff member's business (case_policy). */
+    kid(w, "created_by", case_policy_sees_reporter(a, r) ? r->created_by : 0);
     if (runs)
         put_run(w, runs->body);
     else
@@ -247,7 +262,7 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
             jw_str(w, case_action_name((enum case_action)i));
     jw_arr_end(w);
     if (runs)
-        put_run(w, runs->tail);
+        put_run(w, runs->tail[case_policy_audience(a, r)]);
     jw_obj_end(w);
 }
 
@@ -264,7 +279,7 @@ static int reply_case_rec(struct api_call *call, int status, const struct case_r
         (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &atts, &natts,
                                    &call->err)) < 0)
         return rc;
-    runs_of(call->req->arena, r, ev, n, atts, natts, &runs);
+    runs_of(call->req->arena, r, ev, n, atts, natts, (int)case_policy_audience(actor, r), &runs);
     struct jw w;
     jw_init(&w);
     case_json(&w, r, actor, &runs, call->triage);
@@ -339,7 +354,7 @@ static int view_fill(struct api_call *call, int64_t id, const struct case_stamp 
         view_unref(v);
         return rc;
     }
-    runs_of(&v->arena, &v->rec, ev, n, atts, natts, &v->runs);
+    runs_of(&v->arena, &v->rec, ev, n, atts, natts, -1, &v->runs);
     *out = v;
     return 0;
 }

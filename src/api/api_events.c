@@ -7,7 +7,8 @@
  * it, and the hub forwards it to the subscribers whose scope covers its recipient:
  *   department  → handlers of that department
  *   dispatchers → dispatchers        supervisors → supervisors
- *   citizen/user → that user         admin → everything
+ *     (a region-bound one only for cases in its region)
+ *   citizen/user → that user alone   admin → everything else
  * Event id = notification id, so a client reconnecting with Last-Event-ID gets what it
  * missed from the outbox (bounded) before the live events.
  */
@@ -21,6 +22,7 @@
 #include "core/mem.h"
 #include "core/num.h"
 #include "notify/notify.h"
+#include "org/org.h"
 #include "store/store.h"
 
 #define REPLAY_MAX 200
@@ -31,15 +33,30 @@ struct event_sub {
     unsigned roles;
     int64_t depts[AUTH_MAX_DEPTS];
     int ndepts;
-    int64_t min_id; /* ids up to this one were replayed: skip them live */
+    char region[32]; /* the holder's region scope, "" = none */
+    int64_t min_id;  /* ids up to this one were replayed: skip them live */
     struct event_sub *next;
 };
 
 static const char gap_event[] = "event: gap\ndata: {\"reload\":true}\n\n";
 
+/* A group notification about a case reaches a region-bound holder of the group's role only when
+ * the case lies in its region (case_visible's rule for region-bound staff). */
+static int in_region(const struct event_sub *s, const struct notify_item *n)
+{
+    if (!s->region[0] || !n->case_id)
+        return 1;
+    return n->case_region && *n->case_region &&
+           org_region_code_in_subtree(n->case_region, s->region);
+}
+
 static int in_scope(const struct event_sub *s, const struct notify_item *n)
 {
     const char *k = n->recipient_kind;
+    /* A citizen's own notices (their report answered) name the account that reported: they go
+     * to that account alone, not to admins, or an anonymous report would be unmasked. */
+    if (strcmp(k, "citizen") == 0 || strcmp(k, "user") == 0)
+        return n->recipient_id && n->recipient_id == s->user_id;
     if (s->roles & ROLE_ADMIN)
         return 1;
     if (strcmp(k, "department") == 0) {
@@ -51,11 +68,9 @@ static int in_scope(const struct event_sub *s, const struct notify_item *n)
         return 0;
     }
     if (strcmp(k, "dispatchers") == 0)
-        return (s->roles & ROLE_DISPATCHER) != 0;
+        return (s->roles & ROLE_DISPATCHER) && in_region(s, n);
     if (strcmp(k, "supervisors") == 0)
-        return (s->roles & ROLE_SUPERVISOR) != 0;
-    if (strcmp(k, "citizen") == 0 || strcmp(k, "user") == 0)
-        return n->recipient_id && n->recipient_id == s->user_id;
+        return (s->roles & ROLE_SUPERVISOR) && in_region(s, n);
     return 0;
 }
 
@@ -164,6 +179,7 @@ int api_events_stream(struct api_call *call)
     s->roles = u->roles;
     s->ndepts = u->ndepts < AUTH_MAX_DEPTS ? u->ndepts : AUTH_MAX_DEPTS;
     memcpy(s->depts, u->depts, (size_t)s->ndepts * sizeof(s->depts[0]));
+    snprintf(s->region, sizeof(s->region), "%s", u->region_code ? u->region_code : "");
     s->min_id = after;
 
     struct http_stream_options o = {

@@ -81,6 +81,13 @@ int api_audit_list(struct api_call *call)
         (rc = audit_list(call->conn, before, limit, call->req->arena, &v, &n, &total, &call->err)) <
             0)
         return rc;
+    /* The log names the account behind every action, an anonymous report's included: reading
+     * it is the one way staff can unmask a reporter, so every read is itself an entry
+     * (docs/security.md, "Scope and anonymity"). */
+    if ((rc = api_audit_only(call, "audit.read", "audit",
+                             arena_printf(call->req->arena, "{\"before\":%lld,\"limit\":%lld}",
+                                          (long long)before, (long long)limit))) < 0)
+        return rc;
     struct jw w;
     api_list_begin(&w);
     for (size_t i = 0; i < n; i++) {

@@ -15,6 +15,7 @@
 #include "case/case.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "org/org.h"
 #include "triage/triage.h"
 
@@ -188,19 +189,37 @@ int api_triage_rollback(struct api_call *call)
 
 /* ---------------------------------------------------------------- hot topics */
 
+typedef VEC(struct triage_hot_msg) hot_vec;
+
+static void hot_msg(void *ctx, const struct case_recent *c)
+{
+    hot_vec *v = ctx;
+    struct triage_hot_msg *m = vec_push(v);
+    m->id = c->id;
+    m->at = c->created_at;
+    m->author = arena_strdup(v->arena, c->author);
+    m->title = arena_strdup(v->arena, c->title);
+    m->text = arena_strdup(v->arena, c->description);
+}
+
+/* Clustered over the cases the caller may see (case_scan_recent applies case_visible's
+ * conditions): a topic never names, counts or titles a case the caller would get 403 on. */
 int api_triage_hot(struct api_call *call)
 {
     int64_t days, limit;
     struct arena *a = call->req->arena;
+    struct case_actor actor;
     int rc;
     if ((rc = api_query_int(call, "days", 7, 1, 365, &days)) < 0 ||
         (rc = api_query_int(call, "limit", 10, 1, 100, &limit)) < 0)
         return rc;
-    struct triage_hot_msg *msgs;
-    size_t n;
-    if ((rc = triage_hot_recent(call->conn, call->now - days * 86400, HOT_CASES_MAX, a, &msgs, &n,
-                                &call->err)) < 0)
+    hot_vec v = VEC_IN(a);
+    app_actor(call->user, &actor);
+    if ((rc = case_scan_recent(call->conn, call->now - days * 86400, HOT_CASES_MAX, &actor, hot_msg,
+                               &v, &call->err)) < 0)
         return rc;
+    const struct triage_hot_msg *msgs = v.v;
+    size_t n = v.n;
     struct triage_hot_opts o = {
         .window_seconds = days * 86400, .min_similarity = 0.3, .min_size = 2, .limit = (int)limit};
     struct triage_hot_topic *topics;

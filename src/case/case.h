@@ -372,17 +372,34 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec);
 
 /* ---- policy: who sees and does what with a case's personal data (case_policy.c) ---- */
 
-/* 1 if the actor sees the citizen's name in full: the hotline and command centre (operator,
- * dispatcher, supervisor, admin), the citizen who reported, and the lead department's handlers
- * unless the report is anonymous. */
+/* 1 if the actor sees the citizen's name in full: the citizen who reported it themself, and for a
+ * report that is not anonymous the hotline and command centre (operator, dispatcher, supervisor,
+ * admin), the staff member who took it and the lead department's handlers. An anonymous report
+ * is anonymous to every staff role (docs/security.md). */
 int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r);
 /* The citizen as the actor is shown it: the name in full, masked ("张**") or "匿名" for an
  * anonymous report (into 'name', 'size' bytes), and the masked phone, or "" when anonymous. */
 void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name,
                          size_t size, const char **phone);
 /* 0 if the actor may have the full phone number revealed (the caller audits it): whoever sees the
- * name, but an anonymous report only to operators, supervisors and admins; else ERR_FORBIDDEN. */
+ * name, and never for an anonymous report; else ERR_FORBIDDEN. */
 int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *r, struct err *err);
+/* 1 if the actor may see who reported (the case's created_by, the reporter's account on its
+ * timeline events): anyone who sees a report that is not anonymous; of an anonymous one only the
+ * reporter. */
+int case_policy_sees_reporter(const struct case_actor *a, const struct case_rec *r);
+
+/* Who a timeline is rendered for. A case has exactly two renderings, so a cache keeps both:
+ * staff (every staff role; an anonymous report's reporter is hidden) and its reporter (the
+ * citizen who reported it and follows it: fixed texts for internal steps, no staff identities). */
+enum case_audience { CASE_AUDIENCE_STAFF, CASE_AUDIENCE_REPORTER, CASE_AUDIENCE_COUNT };
+enum case_audience case_policy_audience(const struct case_actor *a, const struct case_rec *r);
+/* The one decision of what 'aud' sees of event 'e' of case 'r': 0 when the event is not shown at
+ * all; else 1 with 'out' the event as shown (strings borrowed from 'e' or static): the actor
+ * hidden (actor_id 0, actor_name and actor_role NULL) where it must not be seen, the note
+ * replaced by a fixed text for internal steps, the payload "{}" where it is internal. */
+int case_policy_event(enum case_audience aud, const struct case_rec *r,
+                      const struct case_event_rec *e, struct case_event_rec *out);
 /* 1 if the actor sees the check code: operators, admins and the citizen who reported. */
 int case_policy_sees_check_code(const struct case_actor *a, const struct case_rec *r);
 /* 1 if the actor sees what triage suggested at intake: staff. */
@@ -462,6 +479,19 @@ struct case_filter {
 int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
               struct arena *a, struct case_rec **out, size_t *n, char *next_cursor,
               struct err *err);
+
+/* The newest cases (at most 'max') created since 'since', except cancelled and merged ones, that
+ * 'scope' may see (the conditions of case_list), newest first, to fn(ctx, case); the strings are
+ * valid during the call only. 'author' is an opaque key, equal for reports by the same citizen
+ * (the phone's hash, else the account, else the case): hot topics count authors with it. */
+struct case_recent {
+    int64_t id, created_at;
+    const char *author, *title, *description;
+};
+typedef void case_recent_fn(void *ctx, const struct case_recent *c);
+int case_scan_recent(struct store_conn *c, int64_t since, size_t max,
+                     const struct case_actor *scope, case_recent_fn *fn, void *ctx,
+                     struct err *err);
 
 /* What an action carries. Unused fields are ignored; required ones are checked per action. */
 struct case_action_in {

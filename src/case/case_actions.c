@@ -426,10 +426,15 @@ int case_apply_merge(struct case_tx *t, const struct case_rec *r, const struct c
     if (in->master_id == r->id)
         return err_field(t->err, ERR_BAD_REQUEST, "master",
                          "field 'master' must name another case");
-    if ((rc = case_get(t->env->conn, in->master_id, &t->arena, &m, t->err)) < 0)
-        return rc == ERR_NOT_FOUND ? err_field(t->err, ERR_BAD_REQUEST, "master",
-                                               "case %lld does not exist", (long long)in->master_id)
-                                   : rc;
+    /* A master the actor may not see is answered as one that does not exist: the same status
+     * and message, so the answer tells nothing of cases outside the actor's scope. */
+    if ((rc = case_get(t->env->conn, in->master_id, &t->arena, &m, t->err)) < 0 &&
+        rc != ERR_NOT_FOUND)
+        return rc;
+    if (rc == ERR_NOT_FOUND || !case_visible(t->env->actor, &m))
+        return err_field(t->err, ERR_BAD_REQUEST, "master",
+                         "case %lld does not exist or is outside your scope",
+                         (long long)in->master_id);
     if (case_state_is_final(m.state))
         return err_field(t->err, ERR_CONFLICT, "master", "case %s is %s and cannot take duplicates",
                          m.number, case_state_name(m.state));

@@ -4,6 +4,7 @@
  * asks these functions; nothing above this module decides them.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "auth/auth.h"
 #include "case/case.h"
@@ -16,16 +17,23 @@ static int is_reporter(const struct case_actor *a, const struct case_rec *r)
     return r->created_by && r->created_by == a->user_id;
 }
 
-/* The hotline and command centre, the citizen, and the lead department unless the citizen
- * asked to stay anonymous. */
+/* The citizen who reported for themself: not a staff member who took the report. */
+static int is_citizen_reporter(const struct case_actor *a, const struct case_rec *r)
+{
+    return is_reporter(a, r) && case_policy_reports_for_self(a);
+}
+
+/* An anonymous report keeps the citizen's name and phone (the citizen follows the case with
+ * them), but no staff role sees them: not the hotline, not the department, not an admin. */
 int case_policy_sees_name(const struct case_actor *a, const struct case_rec *r)
 {
+    if (r->anonymous)
+        return is_citizen_reporter(a, r);
     if (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN))
         return 1;
     if (is_reporter(a, r))
         return 1;
-    return !r->anonymous && (a->roles & ROLE_HANDLER) &&
-           case_actor_in_departments(a, r->lead_department_id);
+    return (a->roles & ROLE_HANDLER) && case_actor_in_departments(a, r->lead_department_id);
 }
 
 void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, char *name,
@@ -43,12 +51,117 @@ void case_policy_citizen(const struct case_actor *a, const struct case_rec *r, c
 
 int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *r, struct err *err)
 {
-    if (r->anonymous && !(a->roles & (ROLE_OPERATOR | ROLE_SUPERVISOR | ROLE_ADMIN)))
+    /* No role unmasks an anonymous report through the API (docs/security.md). */
+    if (r->anonymous)
         return err_set(err, ERR_FORBIDDEN, "the citizen asked to stay anonymous");
     if (!case_policy_sees_name(a, r))
         return err_set(err, ERR_FORBIDDEN,
                        "only the hotline, supervisors and the lead department may see the contact");
     return 0;
+}
+
+int case_policy_sees_reporter(const struct case_actor *a, const struct case_rec *r)
+{
+    return !r->anonymous || is_reporter(a, r);
+}
+
+enum case_audience case_policy_audience(const struct case_actor *a, const struct case_rec *r)
+{
+    (void)r;
+    /* Whoever is not staff and sees a case reported it (case_visible). */
+    return (a->roles & ROLE_STAFF) ? CASE_AUDIENCE_STAFF : CASE_AUDIENCE_REPORTER;
+}
+
+/* What the reporter is shown of each step. FULL: the event as it is (its note is written for
+ * the citizen: an answer, a reply's result, their own evaluation). FIXED: the step happened, in
+ * a fixed text; its note (reasons, instructions) and payload are internal. OWN: in full when
+ * the reporter wrote it, else not shown. HIDDEN: internal steps that change nothing the
+ * citizen follows (requests a supervisor may deny, triage's suggestion). An action missing
+ * here is shown as FIXED with the default text. */
+enum shown { FULL, FIXED, OWN, HIDDEN };
+
+/* clang-format off */
+static const struct {
+    const char *action;
+    enum shown shown;
+    const char *text;
+} reporter_view[] = {
+    {"create",        FULL,   NULL},
+    {"answer",        FULL,   NULL},
+    {"reply",         FULL,   NULL},
+    {"evaluate",      FULL,   NULL},
+    {"comment",       OWN,    NULL},
+    {"attach",        OWN,    NULL},
+    {"dispatch",      FIXED,  "工单已转交承办部门处理"},
+    {"redispatch",    FIXED,  "工单已改派承办部门处理"},
+    {"reject_return", FIXED,  "工单已转交承办部门处理"},
+    {"sign",          FIXED,  "承办部门已签收，正在办理"},
+    {"return",        FIXED,  "工单正在重新分派承办部门"},
+    {"resume",        FIXED,  "工单恢复办理"},
+    {"urge",          FIXED,  "工单已督办"},
+    {"escalate",      FIXED,  "工单已升级督办"},
+    {"rectify",       FIXED,  "工单已交承办部门重新办理"},
+    {"merge",         FIXED,  "工单已与相同诉求合并办理"},
+    {"merge_in",      FIXED,  "相同诉求的工单已并入本工单"},
+    {"follow_reply",  FIXED,  "工单已随相同诉求一并答复"},
+    {"follow_close",  FIXED,  "工单已随相同诉求一并归档"},
+    {"close",         FIXED,  "工单已归档"},
+    {"cancel",        FIXED,  "工单已作废"},
+    {"reopen",        FIXED,  "工单已重新办理"},
+    {"triage",        HIDDEN, NULL},
+    {"extend",        HIDDEN, NULL},
+    {"hang",          HIDDEN, NULL},
+    {"deny",          HIDDEN, NULL},
+};
+/* clang-format on */
+
+#define DEFAULT_TEXT "工单办理进度已更新"
+
+static int for_reporter(const struct case_rec *r, const struct case_event_rec *e,
+                        struct case_event_rec *out)
+{
+    int own = r->created_by && e->actor_id == r->created_by;
+    enum shown shown = FIXED;
+    const char *text = DEFAULT_TEXT;
+    for (size_t i = 0; i < sizeof(reporter_view) / sizeof(reporter_view[0]); i++)
+        if (strcmp(reporter_view[i].action, e->action) == 0) {
+            shown = reporter_view[i].shown;
+            text = reporter_view[i].text;
+            break;
+        }
+    /* An approval is an extension or a 挂账: the citizen sees its effect, not the request. */
+    if (strcmp(e->action, "approve") == 0)
+        text = e->to_state && strcmp(e->to_state, "hanging") == 0 ? "工单暂缓办理（挂账）"
+                                                                  : "工单办理期限已延长";
+    if (shown == HIDDEN || (shown == OWN && !own))
+        return 0;
+    *out = *e;
+    if (!own) {
+        out->actor_id = 0;
+        out->actor_name = NULL;
+        out->actor_role = NULL;
+    }
+    if (shown == FIXED) {
+        out->note = text;
+        out->payload = "{}";
+    }
+    return 1;
+}
+
+int case_policy_event(enum case_audience aud, const struct case_rec *r,
+                      const struct case_event_rec *e, struct case_event_rec *out)
+{
+    if (aud == CASE_AUDIENCE_REPORTER)
+        return for_reporter(r, e, out);
+    *out = *e;
+    /* The reporter of an anonymous report acts on it as a citizen (evaluation, comments,
+     * photos): staff see that the citizen did, not which account. */
+    if (r->anonymous && r->created_by && e->actor_id == r->created_by && e->actor_role &&
+        strcmp(e->actor_role, "citizen") == 0) {
+        out->actor_id = 0;
+        out->actor_name = NULL;
+    }
+    return 1;
 }
 
 int case_policy_sees_check_code(const struct case_actor *a, const struct case_rec *r)

@@ -529,3 +529,47 @@ out:
     free(q);
     return rc;
 }
+
+/* ---------------------------------------------------------------- recent cases in scope */
+
+int case_scan_recent(struct store_conn *c, int64_t since, size_t max,
+                     const struct case_actor *scope, case_recent_fn *fn, void *ctx, struct err *err)
+{
+    struct store_stmt *s = NULL;
+    struct qb *q = xcalloc(1, sizeof(*q));
+    struct arena a;
+    int rc;
+    arena_init(&a, 512);
+    buf_init(&q->sql);
+    sql(q,
+        "SELECT c.id, c.created_at, CASE WHEN c.citizen_phone_hash <> '' THEN c.citizen_phone_hash"
+        " ELSE 'u' || coalesce(c.created_by, c.id) END, c.title, c.description FROM cases c"
+        " WHERE c.created_at >= ? AND c.state NOT IN ('cancelled', 'merged')");
+    arg_int(q, since);
+    scope_where(q, &a, scope);
+    sql(q, " ORDER BY c.id DESC LIMIT ?");
+    arg_int(q, (int64_t)max);
+    if (q->overflow) {
+        rc = err_set(err, ERR_INTERNAL, "too many parameters for a case scan");
+        goto out;
+    }
+    if ((rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
+        goto out;
+    while ((rc = store_step(s, err)) == 1) {
+        struct case_recent r = {
+            .id = store_col_int(s, 0),
+            .created_at = store_col_int(s, 1),
+            .author = store_col_text(s, 2),
+            .title = store_col_text(s, 3),
+            .description = store_col_text(s, 4),
+        };
+        fn(ctx, &r);
+    }
+    rc = rc < 0 ? rc : 0;
+out:
+    store_done(s);
+    buf_release(&q->sql);
+    free(q);
+    arena_release(&a);
+    return rc;
+}

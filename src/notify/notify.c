@@ -32,7 +32,8 @@ int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
 
 #define ITEM_COLS                                                                                  \
     "n.id, coalesce(n.case_id, 0), coalesce(c.number, ''), coalesce(n.event_id, 0), n.created_at," \
-    " n.recipient_kind, coalesce(n.recipient_id, 0), n.kind, n.message, n.attempts"
+    " n.recipient_kind, coalesce(n.recipient_id, 0), n.kind, n.message, n.attempts,"               \
+    " coalesce(c.region_code, '')"
 
 static void item_read(struct store_stmt *s, struct arena *a, struct notify_item *n)
 {
@@ -46,6 +47,7 @@ static void item_read(struct store_stmt *s, struct arena *a, struct notify_item 
     n->kind = arena_strdup(a, store_col_text(s, 7));
     n->message = arena_strdup(a, store_col_text(s, 8));
     n->attempts = (int)store_col_int(s, 9);
+    n->case_region = arena_strdup(a, store_col_text(s, 10));
 }
 
 /* Read every row of 's' (at most 'max') into an arena array. */

@@ -42,6 +42,9 @@ struct notify_item {
     const char *kind;           /* dispatched, overdue, replied, ... */
     const char *message;
     int attempts; /* including the one in progress */
+    /* The case's region code ("" when none): a group notification goes only to the holders
+     * whose region scope includes it. */
+    const char *case_region;
 };
 
 /* ---- channels ---- */

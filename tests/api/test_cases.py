@@ -825,11 +825,12 @@ def test_phone_masked_and_reveal_audited(cs, ids):
 def test_anonymous_report_hidden_from_department(cs, ids):
     c = new_case(cs, anonymous=True)
     c = act(cs, "dispatcher", c, "dispatch", department=ids["CGJ"], category=CAT)
-    seen = get(cs, "handler_cgj", c)["citizen"]
-    assert seen == {"name": "匿名", "phone": "", "anonymous": True}
-    e = assert_error(cs.get("handler_cgj", f"/api/v1/cases/{c['id']}/contact"), 403, "forbidden")
-    assert "anonymous" in e["message"]
-    assert cs.get("operator", f"/api/v1/cases/{c['id']}/contact").json()["phone"] == PHONE
+    # Anonymous to every staff role (issue 11, item 8), the hotline included: no name, no phone.
+    for who in ("handler_cgj", "operator", "dispatcher", "supervisor", "admin"):
+        seen = get(cs, who, c)["citizen"]
+        assert seen == {"name": "匿名", "phone": "", "anonymous": True}, who
+        e = assert_error(cs.get(who, f"/api/v1/cases/{c['id']}/contact"), 403, "forbidden")
+        assert "anonymous" in e["message"]
 
 
 def test_every_action_is_audited_and_chain_intact(cs, ids):

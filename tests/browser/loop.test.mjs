@@ -126,6 +126,9 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await assertActionsMatch(citizen, srv, 'citizen', id);
   const tl = await citizen.locator('.timeline').textContent();
   for (const step of ['登记', '派单', '签收', '办结答复', '评价', '不满意', '满意']) assert.ok(tl.includes(step), step);
+  // Internal steps in fixed texts, without the staff who took them (issue 11, item 13).
+  assert.ok(tl.includes('工单已转交承办部门处理'), tl);
+  assert.ok(!tl.includes('handler_cgj') && !tl.includes('dispatcher'), tl);
   const final = await srv.api('citizen', 'GET', `/cases/${id}`);
   assert.equal(final.body.state, 'closed');
   assert.equal(final.body.satisfaction, 'satisfied');

@@ -91,7 +91,10 @@ async function render(root, id, user, focusAction) {
       h('time', { datetime: e.at }, fmtTime(e.at)), ' ',
       h('strong', {}, t('action.' + e.action)),
       e.to && e.to !== e.from ? [' → ', t('state.' + e.to)] : null,
-      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`) : null,
+      // The server leaves out who acted where the viewer may not know (staff to a citizen, the
+      // reporter of an anonymous report to staff): then the role alone, or nothing.
+      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`)
+        : e.role ? h('span', { class: 'actor' }, ` · ${t('role.' + e.role)}`) : null,
       e.note ? h('div', { class: 'note' }, e.note) : null,
       e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null))));
 

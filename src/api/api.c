@@ -335,7 +335,7 @@ void api_error_answer(const struct api_route *r, struct http_req *req, struct ht
                       const struct err *err)
 {
     const struct api_route_attr *a = r ? route_attr(r, formats_errors) : prefix_attr(req->path);
-    struct err shown;
+    struct err shown = ERR_INIT;
     if (err_http_status(err->code ? err->code : ERR_INTERNAL) >= 500) {
         /* A server-side failure's message can name files, SQL or the system's errno text: it
          * went to the log under the request id (the callers log it), and the client gets the

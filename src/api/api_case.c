@@ -80,15 +80,6 @@ static void members_body(struct jw *w, const struct case_rec *r)
     jw_kint(w, "urge_count", r->urge_count);
     jw_kint(w, "return_count", r->return_count);
     jw_kint(w, "rectify_round", r->rectify_round);
-    if (r->pending_request) {
-        jw_key(w, "pending");
-        jw_obj(w);
-        jw_kstr(w, "request", r->pending_request);
-        jw_ktime(w, "until", r->pending_until);
-        jw_obj_end(w);
-    } else {
-        jw_knull(w, "pending");
-    }
     jw_kbool(w, "paused", r->paused_at != 0);
     jw_key(w, "reply");
     if (r->replied_at || r->reply_solved >= 0) {
@@ -235,6 +226,17 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     jw_obj_end(w);
     /* Who reported an anonymous report is no staff member's business (case_policy). */
     kid(w, "created_by", case_policy_sees_reporter(a, r) ? r->created_by : 0);
+    /* An extension or 挂账 request is internal until a supervisor decides it (the reporter sees
+     * the approval on the timeline). */
+    if (r->pending_request && case_policy_audience(a, r) == CASE_AUDIENCE_STAFF) {
+        jw_key(w, "pending");
+        jw_obj(w);
+        jw_kstr(w, "request", r->pending_request);
+        jw_ktime(w, "until", r->pending_until);
+        jw_obj_end(w);
+    } else {
+        jw_knull(w, "pending");
+    }
     if (runs)
         put_run(w, runs->body);
     else

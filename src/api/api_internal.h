@@ -67,6 +67,7 @@ struct api {
     /* The event-stream subscribers (api_events.c), fed by the app's notification worker. */
     pthread_mutex_t events_lock;
     struct event_sub *subs;
+    int stream_budget; /* streams open at once on this node (setting stream_budget) */
 };
 
 struct api_call {
@@ -377,6 +378,9 @@ int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_
 
 /* End the event subscriptions (api_free). */
 void api_events_free(struct api *api);
+/* Check the stream settings against the connection limit and listen for ended sessions
+ * (api_new). */
+int api_events_init(struct api *api, struct err *err);
 /* Drop the cached responses (api_free). */
 void api_cache_free(struct api *api);
 

@@ -10,7 +10,6 @@
 
 int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
-    (void)err;
     struct api *api = xcalloc(1, sizeof(*api));
     struct app *app = deps->app;
     api->app = app;
@@ -24,6 +23,11 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
+    int rc = api_events_init(api, err);
+    if (rc < 0) {
+        api_free(api);
+        return rc;
+    }
     *out = api;
     return 0;
 }

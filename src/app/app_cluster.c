@@ -11,7 +11,9 @@
  *     every reconnection, and after this node's own writes (whose announcements then come
  *     back as already seen instead of invalidating everything a second time).
  *   - sessions: the triggers NOTIFY 's <token hash>' for a deleted session and 'u <user id>'
- *     for a changed user; the session cache drops them (auth_session.c).
+ *     for a changed user; the session cache drops them (auth_session.c), and auth's hook
+ *     (auth_on_invalidate) ends the event streams of that session, or has the user's streams
+ *     check their session again, on this node as on the one that made the change.
  *   - the live event streams: the notification worker runs on one node (below) and publishes
  *     each notification to its own streams; it announces 'n <node> <id>,<id>...' and the other
  *     nodes read those rows and publish them to theirs. Ids, not documents: a payload must

@@ -161,9 +161,27 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
 /* End the session (idempotent). */
 int auth_logout(struct auth *a, const char *token, struct err *err);
 
+/* The session of a token hash (hex SHA-256, as stored), as auth_session_get() finds it: for
+ * a holder of a long-lived connection (an event stream) checking that the session it was
+ * opened with still stands, without keeping the token itself. */
+int auth_session_check(struct auth *a, const char *token_hash, int64_t now, struct arena *ar,
+                       struct auth_session *out, struct err *err);
+
 /* Drop cached sessions of a user after its roles, scope or password changed;
  * 0 drops every cached session. */
 void auth_invalidate_user(struct auth *a, int64_t user_id);
+
+/*
+ * Told whenever sessions end or a user changes, after the cache dropped them: by
+ * auth_logout() and the two invalidations above (which the API calls after its own writes and
+ * the cluster thread calls for what other nodes announce), so whoever holds something opened
+ * under a session (the API's event streams) can end it. 'user_id' > 0: that user changed (its
+ * sessions may have ended); 'token_hash' not NULL: that session ended; both 0/NULL: anything
+ * may have changed (check again). Called on the invalidating thread, with no auth lock held.
+ * Set once before the server starts; NULL removes it.
+ */
+typedef void auth_invalidated_fn(void *ctx, int64_t user_id, const char *token_hash);
+void auth_on_invalidate(struct auth *a, auth_invalidated_fn *fn, void *ctx);
 
 /* Drop the cached session of one token hash (hex SHA-256, as stored): another process ended
  * that session. */

@@ -38,6 +38,8 @@ struct auth {
     /* A real argon2id hash to verify against when the user does not exist, so a wrong
      * user name takes as long as a wrong password. */
     char dummy_hash[crypto_pwhash_STRBYTES];
+    auth_invalidated_fn *on_invalidate;
+    void *on_invalidate_ctx;
 };
 
 int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err)
@@ -105,11 +107,24 @@ void auth_free(struct auth *a)
     free(a);
 }
 
+void auth_on_invalidate(struct auth *a, auth_invalidated_fn *fn, void *ctx)
+{
+    a->on_invalidate = fn;
+    a->on_invalidate_ctx = ctx;
+}
+
+static void invalidated(struct auth *a, int64_t user_id, const char *token_hash)
+{
+    if (a->on_invalidate)
+        a->on_invalidate(a->on_invalidate_ctx, user_id, token_hash);
+}
+
 void auth_invalidate_user(struct auth *a, int64_t user_id)
 {
     pthread_mutex_lock(&a->lock);
     drop_all_locked(a, user_id);
     pthread_mutex_unlock(&a->lock);
+    invalidated(a, user_id, NULL);
 }
 
 static unsigned bucket_of(const char *hash);
@@ -121,6 +136,7 @@ void auth_invalidate_session(struct auth *a, const char *token_hash)
     pthread_mutex_lock(&a->lock);
     drop_token_locked(a, bucket_of(token_hash), token_hash);
     pthread_mutex_unlock(&a->lock);
+    invalidated(a, 0, token_hash);
 }
 
 static unsigned bucket_of(const char *hash)
@@ -252,13 +268,21 @@ int auth_session_get(struct auth *a, const char *token, int64_t now, struct aren
                      struct auth_session *out, struct err *err)
 {
     char hash[65];
+    if (!token || strlen(token) != 43)
+        return err_set(err, ERR_UNAUTHORIZED, "invalid session token");
+    auth_token_hash(token, hash);
+    return auth_session_check(a, hash, now, ar, out, err);
+}
+
+int auth_session_check(struct auth *a, const char *hash, int64_t now, struct arena *ar,
+                       struct auth_session *out, struct err *err)
+{
     struct store_conn *c;
     struct store_stmt *s;
     int rc;
 
-    if (!token || strlen(token) != 43)
+    if (!hash || strlen(hash) != 64)
         return err_set(err, ERR_UNAUTHORIZED, "invalid session token");
-    auth_token_hash(token, hash);
     unsigned b = bucket_of(hash);
 
     pthread_mutex_lock(&a->lock);
@@ -334,6 +358,7 @@ int auth_logout(struct auth *a, const char *token, struct err *err)
     pthread_mutex_lock(&a->lock);
     drop_token_locked(a, b, hash);
     pthread_mutex_unlock(&a->lock);
+    invalidated(a, 0, hash);
     return 0;
 }
 

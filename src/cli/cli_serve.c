@@ -143,6 +143,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
         .max_body_bytes = (size_t)cf->max_body_bytes,
         .max_upload_bytes = (size_t)cf->max_upload_bytes,
         .access_log = cf->access_log,
+        .trusted_proxies = cf->trusted_proxies,
+        .trusted_proxy_header = cf->trusted_proxy_header,
     };
     if ((rc = http_server_start(&srv, &ho, api_handle, api, err)) < 0)
         goto out;

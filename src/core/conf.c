@@ -28,6 +28,11 @@ const struct conf_setting conf_settings[] = {
      "largest JSON request body accepted"},
     {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
      "largest upload (attachments) accepted"},
+    /* The front door (issue 11, head): who may say who the client is. */
+    {"trusted_proxies", CONF_STR, S(trusted_proxies), "", 0, 0,
+     "reverse proxies whose forwarding header names the client: addresses or address/prefix, comma-separated (empty: none, the socket peer is the client)"},
+    {"trusted_proxy_header", CONF_STR, S(trusted_proxy_header), "x-forwarded-for", 0, 0,
+     "the header the trusted proxies set: x-forwarded-for (with X-Forwarded-Proto) or forwarded (RFC 7239)"},
     {"attach_dir", CONF_STR, S(attach_dir), "", 0, 0,
      "directory of attachment files, stored by content hash (empty: the database path + .files/, or var/DBNAME.files/ for PostgreSQL)"},
     {"attach_max_pixels", CONF_INT, S(attach_max_pixels), "40000000", 1, 2147483647,
@@ -100,6 +105,18 @@ const struct conf_setting conf_settings[] = {
      "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
     {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
      "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
+    /* Event streams (GET /api/v1/events/stream): each holds a connection for as long as it
+     * lives, so how many, whose and for how long is bounded (src/api/api_events.c). */
+    {"stream_max_per_user", CONF_INT, S(stream_max_per_user), "8", 1, 1000,
+     "event streams one user may hold open at once (more get 429)"},
+    {"stream_max_per_address", CONF_INT, S(stream_max_per_address), "64", 1, 100000,
+     "event streams one client address may hold open at once (more get 429)"},
+    {"stream_budget", CONF_INT, S(stream_budget), "0", 0, 1000000,
+     "event streams open at once on this node, at most three quarters of max_connections so the rest stay free for ordinary requests (more get 503; 0 = half of max_connections)"},
+    {"stream_max_life", CONF_INT, S(stream_max_life), "1800", 1, 86400,
+     "seconds an event stream lives before it ends and the client reconnects"},
+    {"stream_check_interval", CONF_INT, S(stream_check_interval), "60", 1, 3600,
+     "seconds between checks that an open event stream's session still stands"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

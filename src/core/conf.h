@@ -24,8 +24,10 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
-    char *attach_dir;      /* "" = the database path + ".files/" */
-    int attach_max_pixels; /* width x height of an uploaded image */
+    char *trusted_proxies;      /* the front door (issue 11, head) */
+    char *trusted_proxy_header; /* x-forwarded-for | forwarded */
+    char *attach_dir;           /* "" = the database path + ".files/" */
+    int attach_max_pixels;      /* width x height of an uploaded image */
     int attach_max_per_case;
     int shutdown_grace; /* seconds */
     int session_ttl;    /* seconds */
@@ -60,6 +62,12 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* Event streams (src/api/api_events.c). */
+    int stream_max_per_user;
+    int stream_max_per_address;
+    int stream_budget;         /* 0 = half of max_connections */
+    int stream_max_life;       /* seconds */
+    int stream_check_interval; /* seconds */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -41,7 +41,10 @@ struct http_req {
     size_t body_len;
     int body_too_large;    /* set when the body went over the limit: answer 413 */
     int headers_too_large; /* request line + headers over max_header_bytes: answer 431 */
-    const char *ip;        /* peer address as text */
+    const char *ip;        /* the client's address as text: the socket peer, or what a trusted
+                            * proxy says (http_proxy_client) */
+    const char *peer_ip;   /* the socket peer's address as text */
+    int https;             /* a trusted proxy says the client spoke HTTPS to it */
     char request_id[20];
     /* Filled by the router for the matched route. */
     const char *route; /* route pattern, used as the metrics/log label */
@@ -85,6 +88,10 @@ struct http_options {
     int access_log;
     /* Content-Security-Policy of every response (NULL: http_default_csp(NULL)). */
     const char *csp;
+    /* Socket peers whose forwarding header is believed (http_proxies_new): addresses and
+     * address/prefix, separated by commas or spaces; NULL or "" = none. */
+    const char *trusted_proxies;
+    const char *trusted_proxy_header; /* "x-forwarded-for" (NULL) or "forwarded" */
 };
 
 /* The strict policy (docs/security.md): scripts, styles, fonts and connections from this
@@ -155,6 +162,18 @@ struct http_stream_options {
     const char *overflow_msg; /* copied; NULL = none */
     const char *idle_msg;     /* copied; NULL = none */
     int idle_seconds;
+    /* The stream ends (as http_stream_close) this long after it opened: a connection is not
+     * held for ever, and a client reconnects (SSE 'retry:') under the limits of the day.
+     * 0 = no limit. */
+    int64_t max_life_ms;
+    /* check(check_arg) is called on the connection's own pool thread (where a database
+     * lookup is allowed) before the first byte is sent, every check_seconds after that, and
+     * soon after http_stream_check_soon(); when it returns a negative value the stream ends
+     * at once (http_stream_end). check_arg is owned by the stream from then on (free()d with
+     * it, also when check is NULL). check_seconds 0: only the first and the asked-for ones. */
+    int (*check)(void *check_arg);
+    void *check_arg;
+    int check_seconds;
 };
 
 /* Answer 200 with a stream. Returns the stream with a reference for the caller, who sends
@@ -170,6 +189,13 @@ int http_stream_is_open(struct http_stream *st);
 
 /* End the stream after what is queued has been sent. */
 void http_stream_close(struct http_stream *st);
+
+/* End the stream now: what is queued and not yet started is dropped (its reader is no longer
+ * entitled to it: the session ended). */
+void http_stream_end(struct http_stream *st);
+
+/* Run the stream's check soon (within a second), on its connection's thread. */
+void http_stream_check_soon(struct http_stream *st);
 
 void http_stream_unref(struct http_stream *st);
 
@@ -208,6 +234,32 @@ int http_route_match(struct http_req *req, const char *pattern, const char *path
 
 /* Percent-decode into the arena; returns NULL on a malformed escape or a decoded NUL. */
 char *http_url_decode(struct arena *a, const char *s, size_t n, int plus_is_space);
+
+/* ---- trusted proxies ---- */
+
+enum http_proxy_header { HTTP_PROXY_XFF, HTTP_PROXY_FORWARDED };
+struct http_proxies;
+
+/* Parse the trusted_proxies list ('list': "10.0.0.1, 192.168.0.0/16 ::1") and the header to
+ * read ('header': "x-forwarded-for", the default when NULL, or "forwarded"). *out is NULL
+ * when the list is empty. ERR_BAD_REQUEST naming the setting on a malformed entry. */
+int http_proxies_new(struct http_proxies **out, const char *list, const char *header,
+                     struct err *err);
+void http_proxies_free(struct http_proxies *p);
+enum http_proxy_header http_proxies_header(const struct http_proxies *p);
+/* 1 if 'ip' (text) is one of the trusted proxies; 0 when p is NULL. */
+int http_proxies_trust(const struct http_proxies *p, const char *ip);
+
+/*
+ * The client of a request that came through a trusted proxy: 'fwd' is every value of the
+ * proxies' header joined by commas (X-Forwarded-For, or Forwarded per RFC 7239), 'xf_proto'
+ * the X-Forwarded-Proto values (NULL when absent; only read with X-Forwarded-For). The client
+ * is the rightmost address that is not a trusted proxy. Returns 1 and writes the address as
+ * text to 'ip' and whether that hop said https to *https, or 0 when the header names no
+ * usable address (then the peer is the client).
+ */
+int http_proxy_client(const struct http_proxies *p, const char *fwd, const char *xf_proto, char *ip,
+                      size_t ip_size, int *https);
 
 /* ---- multipart/form-data ---- */
 

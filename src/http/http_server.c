@@ -38,6 +38,7 @@ struct http_server {
     void *ctx;
     struct http_metrics *metrics;
     struct http_streams *streams;
+    struct http_proxies *proxies; /* NULL: no trusted proxies, the peer is the client */
     _Atomic int in_flight;
     _Atomic int deferred; /* suspended by http_req_defer(), not yet finished */
     _Atomic uint64_t next_id;
@@ -158,6 +159,50 @@ static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
                   (socklen_t)n);
 }
 
+/* Every value of one header, joined by ", " as RFC 9110 5.3 allows (a proxy may add its own
+ * line rather than extend the last one). */
+struct joined {
+    const char *name;
+    struct buf b;
+};
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct joined *j = cls;
+    (void)kind;
+    if (value && strcasecmp(key, j->name) == 0) {
+        if (j->b.len)
+            buf_puts(&j->b, ", ");
+        buf_puts(&j->b, value);
+    }
+    return MHD_YES;
+}
+
+static const char *joined_header(struct MHD_Connection *c, struct arena *a, const char *name)
+{
+    struct joined j = {.name = name};
+    buf_init(&j.b);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, join_header, &j);
+    const char *out = j.b.len ? arena_strndup(a, j.b.p, j.b.len) : NULL;
+    buf_release(&j.b);
+    return out;
+}
+
+/* Behind a trusted proxy the client is who the proxy says (http_proxy.c). */
+static void forwarded_client(struct http_server *s, struct MHD_Connection *c, struct http_req *req)
+{
+    char ip[INET6_ADDRSTRLEN];
+    int https = 0;
+    int xff = http_proxies_header(s->proxies) == HTTP_PROXY_XFF;
+    const char *fwd = joined_header(c, req->arena, xff ? "X-Forwarded-For" : "Forwarded");
+    const char *proto = xff ? joined_header(c, req->arena, "X-Forwarded-Proto") : NULL;
+    if (http_proxy_client(s->proxies, fwd, proto, ip, sizeof(ip), &https)) {
+        req->ip = arena_strdup(req->arena, ip);
+        req->https = https;
+    }
+}
+
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *value)
 {
@@ -182,7 +227,9 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
     rs->req.path = arena_strdup(&rs->arena, url);
     rs->req.body = "";
     peer_ip(c, ip, sizeof(ip));
-    rs->req.ip = arena_strdup(&rs->arena, ip);
+    rs->req.peer_ip = rs->req.ip = arena_strdup(&rs->arena, ip);
+    if (s->proxies && http_proxies_trust(s->proxies, ip))
+        forwarded_client(s, c, &rs->req);
     uint64_t n = atomic_fetch_add(&s->next_id, 1);
     snprintf(rs->req.request_id, sizeof(rs->req.request_id), "%08x%08llx", s->id_prefix,
              (unsigned long long)(n & 0xffffffffu));
@@ -214,6 +261,10 @@ static void access_log(struct req_state *rs, int status, uint64_t bytes, uint64_
     buf_init(&b);
     buf_printf(&b, "{\"ts\":\"%s\",\"id\":\"%s\",\"ip\":", ts, rs->req.request_id);
     buf_json_str(&b, rs->req.ip);
+    if (rs->req.peer_ip != rs->req.ip) { /* behind a trusted proxy: say which one */
+        buf_puts(&b, ",\"peer\":");
+        buf_json_str(&b, rs->req.peer_ip);
+    }
     buf_puts(&b, ",\"method\":");
     buf_json_str(&b, rs->req.method_name);
     buf_puts(&b, ",\"path\":");
@@ -469,8 +520,12 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     int rc = parse_listen(opt->listen, &ss, &sslen, err);
     if (rc < 0)
         return rc;
+    struct http_proxies *proxies;
+    if ((rc = http_proxies_new(&proxies, opt->trusted_proxies, opt->trusted_proxy_header, err)) < 0)
+        return rc;
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->opt = *opt;
+    s->proxies = proxies;
     s->handler = handler;
     s->ctx = ctx;
     s->metrics = http_metrics_new();
@@ -506,6 +561,7 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops,
                                  MHD_OPTION_END);
     if (!s->daemon) {
+        http_proxies_free(s->proxies);
         http_streams_free(s->streams);
         http_metrics_free(s->metrics);
         free(s->csp);
@@ -568,5 +624,6 @@ void http_server_stop(struct http_server *s, int grace_seconds)
     http_streams_free(s->streams);
     http_metrics_free(s->metrics);
     free(s->csp);
+    http_proxies_free(s->proxies);
     free(s);
 }

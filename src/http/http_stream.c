@@ -18,6 +18,13 @@
  * a suspended connection does not notice a client that went away, it is also how a dead
  * client is found (the write fails, MHD ends the request, the response is freed).
  *
+ * The ticker also ends streams past their maximum life (max_life_ms) and marks streams whose
+ * check is due. The check itself (the API's: does the session still stand?) runs in the
+ * reader, on the connection's pool thread, because it may read the database: a pool thread
+ * has its connection, the ticker has none and must not wait on one. Marking wakes a
+ * suspended connection; the reader runs the check and suspends again when there is nothing
+ * to send.
+ *
  * Shutdown: MHD must not be stopped with suspended connections, so http_server_stop()
  * closes every stream first (queued messages are still sent, then the chunked body ends),
  * which resumes the suspended ones, and refuses streams opened after that.
@@ -62,6 +69,8 @@ struct http_stream {
     int done;    /* the response is finished: nothing more can be sent */
     int has_gap; /* a MSG_GAP is queued */
     uint64_t last_sent_ns;
+    uint64_t opened_ns, last_check_ns;
+    _Atomic int check_due; /* the reader runs opt.check before it sends anything more */
     struct http_stream_options opt;
     char *overflow_msg, *idle_msg;
     /* The server's registry (guarded by its lock). */
@@ -146,6 +155,29 @@ static void drop_oldest(struct http_stream *st)
     fix_tail(st);
 }
 
+/* Drop every queued message the reader has not started (a started one is finished, so the
+ * client never sees half an event). Called with the stream's lock held. */
+static void drop_unstarted(struct http_stream *st)
+{
+    struct msg *m = st->head;
+    if (st->off > 0 && m) {
+        struct msg *rest = m->next;
+        m->next = NULL;
+        m = rest;
+    } else {
+        st->head = NULL;
+        st->off = 0;
+    }
+    while (m) {
+        struct msg *next = m->next;
+        free(m);
+        m = next;
+    }
+    st->tail = st->head;
+    st->ndata = st->head && st->head->kind == MSG_DATA;
+    st->has_gap = st->head && st->head->kind == MSG_GAP;
+}
+
 /* Called with the stream's lock held. */
 static void wake(struct http_stream *st)
 {
@@ -160,6 +192,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     struct http_stream *st = cls;
     size_t n = 0;
     (void)pos;
+    /* Only this connection's thread reads, so the check runs once per mark, unlocked (it may
+     * wait on the database). */
+    if (atomic_exchange(&st->check_due, 0) && st->opt.check && st->opt.check(st->opt.check_arg) < 0)
+        http_stream_end(st);
     pthread_mutex_lock(&st->lock);
     while (st->head && n < max) {
         struct msg *m = st->head;
@@ -204,6 +240,7 @@ static void stream_unref(struct http_stream *st)
         pthread_mutex_destroy(&st->lock);
         free(st->overflow_msg);
         free(st->idle_msg);
+        free(st->opt.check_arg);
         free(st);
     }
 }
@@ -251,7 +288,8 @@ struct http_stream *http_res_stream(struct http_res *res, const struct http_stre
         st->opt.max_messages = 256;
     st->overflow_msg = o->overflow_msg ? xstrdup(o->overflow_msg) : NULL;
     st->idle_msg = o->idle_msg ? xstrdup(o->idle_msg) : NULL;
-    st->last_sent_ns = clock_mono_ns();
+    st->last_sent_ns = st->opened_ns = st->last_check_ns = clock_mono_ns();
+    atomic_init(&st->check_due, o->check != NULL);
     if (res->stream)
         http_stream_abandon(res->stream);
     http_res_body(res, 200, o->content_type, "", 0, HTTP_BODY_STATIC);
@@ -287,6 +325,23 @@ void http_stream_close(struct http_stream *st)
 {
     pthread_mutex_lock(&st->lock);
     st->closing = 1;
+    wake(st);
+    pthread_mutex_unlock(&st->lock);
+}
+
+void http_stream_end(struct http_stream *st)
+{
+    pthread_mutex_lock(&st->lock);
+    drop_unstarted(st);
+    st->closing = 1;
+    wake(st);
+    pthread_mutex_unlock(&st->lock);
+}
+
+void http_stream_check_soon(struct http_stream *st)
+{
+    atomic_store(&st->check_due, 1);
+    pthread_mutex_lock(&st->lock);
     wake(st);
     pthread_mutex_unlock(&st->lock);
 }
@@ -347,6 +402,18 @@ static void *ticker_main(void *arg)
         for (int i = 0; i < n; i++) {
             struct http_stream *st = v[i];
             pthread_mutex_lock(&st->lock);
+            if (!st->done && !st->closing && st->opt.max_life_ms > 0 &&
+                now - st->opened_ns >= (uint64_t)st->opt.max_life_ms * 1000000u) {
+                /* Sent what is queued, then the body ends; the client reconnects. */
+                st->closing = 1;
+                wake(st);
+            }
+            if (!st->done && !st->closing && st->opt.check && st->opt.check_seconds > 0 &&
+                now - st->last_check_ns >= (uint64_t)st->opt.check_seconds * 1000000000u) {
+                st->last_check_ns = now;
+                atomic_store(&st->check_due, 1);
+                wake(st);
+            }
             if (!st->done && !st->closing && !st->head && st->idle_msg &&
                 st->opt.idle_seconds > 0 &&
                 now - st->last_sent_ns >= (uint64_t)st->opt.idle_seconds * 1000000000u) {

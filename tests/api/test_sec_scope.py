@@ -203,6 +203,7 @@ def test_citizen_sees_fixed_texts_and_no_staff(gl, demo):
     c = act(gl, "supervisor", c, "urge", note=f"督办要求{u}")
     c = act(gl, "handler_cgj", c, "comment", note=f"内部备注{u}")
     c = act(gl, "handler_cgj", c, "extend", reason=f"延期理由{u}", until="2099-01-01T00:00:00Z")
+    assert get(gl, "citizen", c)["pending"] is None and get(gl, "admin", c)["pending"]["request"] == "extend"
     c = act(gl, "handler_cgj", c, "reply", result=f"已清运完毕{u}", contacted=True, solved=True)
     staff = get(gl, "admin", c)
     assert f"内部指示{u}" in str(staff["timeline"]) and f"退单理由{u}" in str(staff["timeline"])

@@ -23,7 +23,10 @@ static const struct cli_command commands[] = {
      "  user passwd --db FILE --name NAME --password PW   set a password (ends the user's sessions)\n"
      "  user list --db FILE                               list users\n"},
     {"audit", cli_audit, NULL,
-     "  audit verify --db FILE                            check the audit hash chain\n"},
+     "  audit verify --db FILE                            check the audit hash chain\n"
+     "  audit verify --db FILE --head LINE|FILE [--public-key HEX]\n"
+     "                                                    ...and that it still holds the signed\n"
+     "                                                    head(s) given (a line, or a file/log)\n"},
     {"backup", cli_backup, NULL,
      "  backup --db FILE --out DIR [--with-key]          online copy of the database (while serving) and its\n"
      "                                                  triage model, with a manifest of checksums; the data key\n"

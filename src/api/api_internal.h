@@ -213,6 +213,7 @@ int api_user_get(struct api_call *call);
 int api_user_update(struct api_call *call);
 int api_user_password(struct api_call *call);
 int api_audit_list(struct api_call *call);
+int api_audit_head(struct api_call *call);
 int api_audit_verify(struct api_call *call);
 int api_region_list(struct api_call *call);
 int api_region_get(struct api_call *call);

@@ -1,4 +1,5 @@
 /* Operational endpoints: health, metrics, and the audit log. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,14 +7,56 @@
 #include "audit/audit.h"
 #include "store/store.h"
 
+/* 200 {"status":"ok"}; 503 when the database does not answer (the error body), or answers
+ * but takes no writes: {"status":"degraded","reason":"db_read_only",...} plus the error, so a
+ * load balancer, the web and an operator read one code. */
 int api_healthz(struct api_call *call)
 {
     int rc = store_ping(call->conn, &call->err);
     if (rc < 0)
         return err_set(&call->err, ERR_UNAVAILABLE, "database unavailable: %s", call->err.msg);
+    struct app_ctx x = api_ctx(call);
+    enum app_health h = app_write_health(&x);
+    if (h != APP_HEALTH_OK) {
+        struct jw w;
+        jw_init(&w);
+        jw_obj(&w);
+        jw_kstr(&w, "status", "degraded");
+        jw_kstr(&w, "reason", app_health_code(h));
+        jw_key(&w, "error");
+        jw_obj(&w);
+        jw_kstr(&w, "code", "unavailable");
+        jw_kstr(&w, "message", "the database takes no writes");
+        jw_kstr(&w, "field", app_health_code(h));
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        return api_reply(call, 503, &w);
+    }
     static const char ok[] = "{\"status\":\"ok\"}";
     http_res_body(call->res, 200, "application/json", ok, sizeof(ok) - 1, HTTP_BODY_STATIC);
     return 0;
+}
+
+/* The audit chain's head, signed now (docs/security.md: what the anchor proves). */
+int api_audit_head(struct api_call *call)
+{
+    struct app_ctx x = api_ctx(call);
+    struct audit_anchor a;
+    char line[AUDIT_ANCHOR_MAX], pk[65];
+    int rc = app_audit_anchor(&x, &a, line);
+    if (rc < 0)
+        return rc;
+    sodium_bin2hex(pk, sizeof(pk), a.public_key, sizeof(a.public_key));
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kint(&w, "seq", a.seq);
+    jw_kstr(&w, "hash", a.hash);
+    jw_ktime(&w, "at", a.at);
+    jw_kstr(&w, "public_key", pk);
+    jw_kstr(&w, "signed", line);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }
 
 int api_metrics(struct api_call *call)

@@ -86,6 +86,8 @@ const struct api_route api_routes[] = {
 
     {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},
+    /* the signed head: for whoever keeps the anchor outside this server (ops, issue 11) */
+    {HTTP_GET,    "/api/v1/audit/head",                    api_audit_head,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
 
     /* Open311 GeoReport v2 (docs/open311.md): public reads; a POST carries a client's
      * api_key in its form (O311_KEY), and the call then acts as the client's service account.

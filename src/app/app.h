@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "triage/triage.h"
@@ -50,8 +51,9 @@ struct app_deps {
     struct store *store;
     struct auth *auth;
     struct clock clock;
-    const unsigned char *data_key; /* 32 bytes: encrypts personal data at rest */
-    struct attach_store *attach;   /* attachment files (photos); may be NULL (CLI) */
+    const unsigned char *data_key;  /* 32 bytes: encrypts personal data at rest */
+    struct attach_store *attach;    /* attachment files (photos); may be NULL (CLI) */
+    const unsigned char *audit_key; /* 32-byte seed signing the audit head; NULL: no anchor */
 };
 
 /* Starts the group-commit writer; the background services start separately (below). */
@@ -258,6 +260,32 @@ int app_cluster_msg_next_id(const char **ids, int64_t *id);
  * connection outside any transaction); a database error lets the request through. */
 int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after);
 enum { APP_RATE_OPEN311 = 1 };
+
+/* ---- write health and the audit anchor (app_health.c) ---- */
+
+/*
+ * Can the database take writes? Answered from memory, except that a write probe (a row of
+ * write_probe rewritten in its own transaction) runs when the last one is older than
+ * health_probe_interval, or than a second while degraded or after a request saw a write fail
+ * (store_write_fault): so /healthz turns 503 within that time when the database goes
+ * read-only or the disk fills, and back to 200 once a write commits again. Changes are
+ * logged. Any thread; one probe at a time (the others take the last answer).
+ */
+enum app_health {
+    APP_HEALTH_OK = 0,
+    APP_HEALTH_READ_ONLY,
+    APP_HEALTH_DISK_FULL,
+    APP_HEALTH_IO_ERROR,
+    APP_HEALTH_WRITE_FAILED, /* anything else: a lock held too long, a lost connection */
+};
+enum app_health app_write_health(const struct app_ctx *x);
+/* The reason code /healthz answers: "db_read_only", "db_disk_full", "db_io_error",
+ * "db_write_failed" ("" for OK). */
+const char *app_health_code(enum app_health h);
+
+/* The audit chain's head now, signed (audit_anchor_sign); ERR_UNAVAILABLE naming
+ * audit_key_file when this server holds no signing key. */
+int app_audit_anchor(const struct app_ctx *x, struct audit_anchor *a, char line[AUDIT_ANCHOR_MAX]);
 
 /* ---- backup and restore of a SQLite install (app_backup.c) ---- */
 

@@ -83,12 +83,22 @@ struct app {
      * announced inside the batch's transaction. */
     int64_t *batch_cases;
     size_t nbatch, capbatch;
+    /* Write health and the audit anchor (app_health.c). */
+    unsigned char audit_seed[32];
+    int has_audit_key;
+    pthread_mutex_t health_lock; /* one probe at a time */
+    _Atomic int health;          /* enum app_health, as last probed */
+    _Atomic int64_t health_probed_at;
+    int64_t anchor_logged_at, anchor_logged_seq; /* sweeper thread only */
 };
 
 /* The channel of migration 0009's triggers and of what the nodes announce. */
 #define APP_CHANNEL "gridloop"
 
 void app_triage_free(struct app *app);
+/* The sweeper's tick: a write probe when due and, every audit_anchor_interval, the signed
+ * head in the log when the chain has grown. */
+void app_health_tick(const struct app_ctx *x);
 void app_sweeper_stop(struct app *app);
 void app_notifier_stop(struct app *app);
 

@@ -4,7 +4,9 @@
  * what is queued, then the notifier) and frees the state. The one file that knows every
  * service, so the services need not know each other.
  */
+#include <sodium.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/app_internal.h"
 #include "cal/cal.h"
@@ -41,6 +43,12 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     pthread_mutex_init(&app->sweep_lock, NULL);
     pthread_cond_init(&app->sweep_cond, NULL);
     pthread_mutex_init(&app->rate_lock, NULL);
+    pthread_mutex_init(&app->health_lock, NULL);
+    if (deps->audit_key) {
+        memcpy(app->audit_seed, deps->audit_key, sizeof(app->audit_seed));
+        app->has_audit_key = 1;
+    }
+    app->d.audit_key = NULL; /* the copy above is the one used; the caller wipes its own */
     atomic_store(&app->org_version, 1);
     *out = app;
     return 0;
@@ -74,6 +82,8 @@ void app_free(struct app *app)
         free(w);
     }
     pthread_mutex_destroy(&app->rate_lock);
+    pthread_mutex_destroy(&app->health_lock);
+    sodium_memzero(app->audit_seed, sizeof(app->audit_seed));
     app_cluster_free(app);
     free(app);
 }

@@ -59,7 +59,9 @@ static void *sweeper_main(void *arg)
         struct case_sweep_report rep;
         struct app_ctx x = {.app = app, .arena = &a, .now = app_now(app), .err = &err};
         arena_init(&a, 4096);
-        if (store_conn(app->d.store, &x.conn, &err) == 0 && app_sweep(&x, &rep) == 0) {
+        if (store_conn(app->d.store, &x.conn, &err) == 0)
+            app_health_tick(&x);
+        if (x.conn && app_sweep(&x, &rep) == 0) {
             if (rep.urged)
                 log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged,
                         rep.escalated);

@@ -184,3 +184,173 @@ int audit_list(struct store_conn *c, int64_t before, int64_t limit, struct arena
     *n = v.n;
     return 0;
 }
+
+/* ---------------------------------------------------------------- the anchor */
+
+void audit_anchor_public_key(const unsigned char seed[32], unsigned char pk[32])
+{
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_seed_keypair(pk, sk, seed);
+    sodium_memzero(sk, sizeof(sk));
+}
+
+/* The signed text: everything before " sig=". */
+static int anchor_body(const struct audit_anchor *a, char *out, size_t cap)
+{
+    char pk[65];
+    sodium_bin2hex(pk, sizeof(pk), a->public_key, sizeof(a->public_key));
+    return snprintf(out, cap, AUDIT_ANCHOR_PREFIX "seq=%lld hash=%s at=%lld key=%s",
+                    (long long)a->seq, a->hash, (long long)a->at, pk);
+}
+
+int audit_anchor_sign(struct store_conn *c, const unsigned char seed[32], int64_t now,
+                      struct audit_anchor *out, char line[AUDIT_ANCHOR_MAX], struct err *err)
+{
+    struct audit_head h = {0};
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    /* not audit_head(): its count(*) reads the whole log, and a head is signed every few
+     * minutes and on every request of the endpoint */
+    int rc = store_one(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                       STORE_NO_ARGS, read_head, &h, err);
+    if (rc < 0)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    out->seq = h.seq;
+    snprintf(out->hash, sizeof(out->hash), "%s", h.seq ? h.hash : GENESIS);
+    out->at = now;
+    crypto_sign_seed_keypair(out->public_key, sk, seed);
+    int n = anchor_body(out, line, AUDIT_ANCHOR_MAX);
+    crypto_sign_detached(out->sig, NULL, (const unsigned char *)line, (unsigned long long)n, sk);
+    sodium_memzero(sk, sizeof(sk));
+    char sig[129];
+    sodium_bin2hex(sig, sizeof(sig), out->sig, sizeof(out->sig));
+    snprintf(line + n, (size_t)(AUDIT_ANCHOR_MAX - n), " sig=%s", sig);
+    return 0;
+}
+
+int audit_anchor_signed_by(const struct audit_anchor *a, const unsigned char pk[32])
+{
+    char body[AUDIT_ANCHOR_MAX];
+    int n = anchor_body(a, body, sizeof(body));
+    return crypto_sign_verify_detached(a->sig, (const unsigned char *)body, (unsigned long long)n,
+                                       pk) == 0;
+}
+
+/* "NAME=" at *p, then a value up to the next space or the end: its start and length. */
+static int field(const char **p, const char *end, const char *name, const char **v, size_t *n)
+{
+    size_t nl = strlen(name);
+    if ((size_t)(end - *p) < nl + 1 || memcmp(*p, name, nl) != 0 || (*p)[nl] != '=')
+        return -1;
+    *v = *p + nl + 1;
+    const char *e = *v;
+    while (e < end && *e != ' ')
+        e++;
+    *n = (size_t)(e - *v);
+    *p = e < end ? e + 1 : e;
+    return *n ? 0 : -1;
+}
+
+static int parse_int(const char *v, size_t n, int64_t *out)
+{
+    int64_t x = 0;
+    if (n == 0 || n > 18 || (n > 1 && v[0] == '0'))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (v[i] - '0');
+    }
+    *out = x;
+    return 0;
+}
+
+/* Lowercase hex of exactly 'len' bytes. */
+static int parse_hex(const char *v, size_t n, unsigned char *out, size_t len)
+{
+    if (n != 2 * len)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return -1;
+    size_t got = 0;
+    return sodium_hex2bin(out, len, v, n, NULL, &got, NULL) == 0 && got == len ? 0 : -1;
+}
+
+int audit_anchor_parse(const char *text, size_t len, struct audit_anchor *out, struct err *err)
+{
+    static const char prefix[] = AUDIT_ANCHOR_PREFIX;
+    const size_t plen = sizeof(prefix) - 1;
+    const char *p = NULL, *end = text + len, *v;
+    size_t n;
+    unsigned char hash[32];
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i + plen <= len && !p; i++)
+        if (memcmp(text + i, prefix, plen) == 0)
+            p = text + i + plen;
+    if (!p)
+        return err_field(err, ERR_BAD_REQUEST, "head",
+                         "no signed audit head (a line with '" AUDIT_ANCHOR_PREFIX "...')");
+    while (end > p && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t'))
+        end--;
+    if (field(&p, end, "seq", &v, &n) < 0 || parse_int(v, n, &out->seq) < 0)
+        return err_field(err, ERR_BAD_REQUEST, "head", "signed head: 'seq' must be a number");
+    if (field(&p, end, "hash", &v, &n) < 0 || parse_hex(v, n, hash, sizeof(hash)) < 0)
+        return err_field(err, ERR_BAD_REQUEST, "head",
+                         "signed head: 'hash' must be 64 lowercase hex digits");
+    memcpy(out->hash, v, 64);
+    out->hash[64] = '\0';
+    if (field(&p, end, "at", &v, &n) < 0 || parse_int(v, n, &out->at) < 0)
+        return err_field(err, ERR_BAD_REQUEST, "head", "signed head: 'at' must be a number");
+    if (field(&p, end, "key", &v, &n) < 0 ||
+        parse_hex(v, n, out->public_key, sizeof(out->public_key)) < 0)
+        return err_field(err, ERR_BAD_REQUEST, "head",
+                         "signed head: 'key' must be 64 lowercase hex digits");
+    if (field(&p, end, "sig", &v, &n) < 0 || parse_hex(v, n, out->sig, sizeof(out->sig)) < 0)
+        return err_field(err, ERR_BAD_REQUEST, "head",
+                         "signed head: 'sig' must be 128 lowercase hex digits");
+    if (p != end)
+        return err_field(err, ERR_BAD_REQUEST, "head", "signed head: text after 'sig'");
+    return 0;
+}
+
+static int read_hash(void *ctx, struct store_stmt *s)
+{
+    snprintf(ctx, 65, "%s", store_col_text(s, 0));
+    return 0;
+}
+
+int audit_anchor_check(struct store_conn *c, const struct audit_anchor *a, struct audit_report *rep,
+                       struct err *err)
+{
+    char hash[65] = "";
+    struct audit_head h;
+    int rc;
+    memset(rep, 0, sizeof(*rep));
+    if (a->seq == 0)
+        return 0;
+    memset(&h, 0, sizeof(h));
+    if ((rc = store_one(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                        STORE_NO_ARGS, read_head, &h, err)) < 0)
+        return rc;
+    if (h.seq < a->seq) {
+        rep->first_bad_seq = h.seq + 1;
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "entries %lld to %lld were deleted from the chain's end (it ends at %lld; the "
+                 "signed head covers %lld)",
+                 (long long)(h.seq + 1), (long long)a->seq, (long long)h.seq, (long long)a->seq);
+        return 0;
+    }
+    rc = store_one(c, "SELECT hash FROM audit_log WHERE seq = ?", STORE_ARGS(store_i64(a->seq)),
+                   read_hash, hash, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(hash, a->hash) != 0) {
+        rep->first_bad_seq = a->seq;
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "entry %lld's hash differs from the signed head: the chain was rewritten "
+                 "at or before it",
+                 (long long)a->seq);
+    }
+    return 0;
+}

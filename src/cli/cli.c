@@ -62,6 +62,8 @@ int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct 
         {"--rate-limit", offsetof(struct cli_opts, rate_limit)},
         {"--out", offsetof(struct cli_opts, out)},
         {"--from", offsetof(struct cli_opts, from)},
+        {"--head", offsetof(struct cli_opts, head)},
+        {"--public-key", offsetof(struct cli_opts, public_key)},
     };
     static const struct {
         const char *flag;
@@ -117,6 +119,12 @@ static void ensure_parent_dir(const char *path)
 
 int cli_open_store(const struct conf *cf, struct store **st, struct err *err)
 {
+    struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000, .must_exist = 1};
+    return store_open(st, &so, err);
+}
+
+int cli_create_store(const struct conf *cf, struct store **st, struct err *err)
+{
     struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000};
     if (!store_is_postgresql(cf->db))
         ensure_parent_dir(cf->db);
@@ -127,23 +135,24 @@ static int read_key(const char *path, FILE *f, unsigned char key[32], struct err
 {
     int rc = 0;
     if (fread(key, 1, 32, f) != 32 || fgetc(f) != EOF)
-        rc = err_set(err, ERR_INTEGRITY, "data key '%s' must hold exactly 32 bytes", path);
+        rc = err_set(err, ERR_INTEGRITY, "key file '%s' must hold exactly 32 bytes", path);
     fclose(f);
     return rc;
 }
 
 /*
- * A missing key file is created here; any other failure to read it stops the command. The
- * new key is written to a temporary file and linked into place, so two nodes starting at
- * once against one new database agree on one key (the loser of the link reads the winner's).
+ * A 32-byte key file. Missing: ERR_NOT_FOUND, unless 'create' (init only), which writes new
+ * random bytes to a temporary file and links it into place, so two inits at once against one
+ * new database agree on one key (the loser of the link reads the winner's). *created says
+ * which happened.
  */
-int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err)
+static int key_file(const char *path, const char *what, unsigned char key[32], int create,
+                    int *created, struct err *err)
 {
-    char *path = cf->data_key_file[0] ? xstrdup(cf->data_key_file) : conf_db_sidecar(cf, ".key");
     size_t tlen = strlen(path) + 16;
     char *tmp = xmalloc(tlen);
     int rc = 0, fd = -1;
-    ensure_parent_dir(path);
+    *created = 0;
     snprintf(tmp, tlen, "%s.new.%ld", path, (long)getpid());
     FILE *f = fopen(path, "rb");
     if (f) {
@@ -151,13 +160,18 @@ int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *
         goto out;
     }
     if (errno != ENOENT) {
-        rc = err_set(err, ERR_IO, "cannot read data key '%s': %s", path, strerror(errno));
+        rc = err_set(err, ERR_IO, "cannot read %s '%s': %s", what, path, strerror(errno));
         goto out;
     }
+    if (!create) {
+        rc = err_set(err, ERR_NOT_FOUND, "%s '%s' is missing", what, path);
+        goto out;
+    }
+    ensure_parent_dir(path);
     randombytes_buf(key, 32);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
-        rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+        rc = err_set(err, ERR_IO, "cannot create %s '%s': %s", what, path, strerror(errno));
         goto out;
     }
     if (link(tmp, path) != 0) {
@@ -165,16 +179,54 @@ int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *
             rc = read_key(path, f, key, err);
             goto out;
         }
-        rc = err_set(err, ERR_IO, "cannot create data key '%s': %s", path, strerror(errno));
+        rc = err_set(err, ERR_IO, "cannot create %s '%s': %s", what, path, strerror(errno));
         goto out;
     }
-    log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
+    *created = 1;
 out:
     if (fd >= 0) {
         close(fd);
         unlink(tmp);
     }
     free(tmp);
+    return rc;
+}
+
+char *cli_data_key_path(const struct conf *cf)
+{
+    return cf->data_key_file[0] ? xstrdup(cf->data_key_file) : conf_db_sidecar(cf, ".key");
+}
+
+char *cli_audit_key_path(const struct conf *cf)
+{
+    return cf->audit_key_file[0] ? xstrdup(cf->audit_key_file) : conf_db_sidecar(cf, ".audit-key");
+}
+
+/* A missing data key is never replaced outside init: a new key would leave every phone
+ * number stored under the old one unreadable, and write new ones under another key. */
+int cli_load_data_key(const struct conf *cf, unsigned char key[32], int create, struct err *err)
+{
+    char *path = cli_data_key_path(cf);
+    int created;
+    int rc = key_file(path, "data key", key, create, &created, err);
+    if (rc == ERR_NOT_FOUND)
+        rc = err_set(err, ERR_NOT_FOUND,
+                     "data key '%s' is missing: restore it from where it was backed up "
+                     "(docs/backup.md); only `gridloop init` creates one, for a new system",
+                     path);
+    else if (created)
+        log_msg(LOG_INFO, "created data key %s (keep it with the database backups)", path);
+    free(path);
+    return rc;
+}
+
+int cli_load_audit_key(const struct conf *cf, unsigned char seed[32], int create, struct err *err)
+{
+    char *path = cli_audit_key_path(cf);
+    int created;
+    int rc = key_file(path, "audit signing key", seed, create, &created, err);
+    if (created)
+        log_msg(LOG_INFO, "created audit signing key %s", path);
     free(path);
     return rc;
 }

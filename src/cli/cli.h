@@ -68,19 +68,30 @@ int cli_fail(const struct err *err);
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct cli_opts {
     const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
-        *rate_limit, *demo_cases, *out, *from;
+        *rate_limit, *demo_cases, *out, *from, *head, *public_key;
     int demo, force, with_key;
 };
 
 /* Read the options from argv[first] on; anything else is ERR_BAD_REQUEST. */
 int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct err *err);
 
-/* Open the database the settings name (creating its directory). */
+/* Open the database the settings name: one that exists and holds gridloop's schema
+ * (ERR_NOT_FOUND otherwise, saying what to do); it is migrated. */
 int cli_open_store(const struct conf *cf, struct store **st, struct err *err);
+/* init's: create the database (and its directory) if it is not there. */
+int cli_create_store(const struct conf *cf, struct store **st, struct err *err);
 
-/* The data key: 32 random bytes in a file readable by the owner only, created on first use
- * (data_key_file, else the database path + ".key"). */
-int cli_load_data_key(const struct conf *cf, unsigned char key[32], struct err *err);
+/* Where the keys live: data_key_file, else the database path + ".key"; audit_key_file, else
+ * the database path + ".audit-key" (conf_db_sidecar for PostgreSQL). Caller frees. */
+char *cli_data_key_path(const struct conf *cf);
+char *cli_audit_key_path(const struct conf *cf);
+
+/* The data key: 32 random bytes in a file readable by the owner only. Missing: ERR_NOT_FOUND
+ * saying to restore it, unless 'create' (init, for a new system only). */
+int cli_load_data_key(const struct conf *cf, unsigned char key[32], int create, struct err *err);
+/* The Ed25519 seed that signs the audit chain's head (audit.h), the same way: missing is
+ * ERR_NOT_FOUND unless 'create'. */
+int cli_load_audit_key(const struct conf *cf, unsigned char seed[32], int create, struct err *err);
 
 /* Attachment files: attach_dir, or beside the database (its path + ".files"). */
 int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err);

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include "app/app.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "demo/demo.h"
@@ -31,6 +33,51 @@ static int demo_open311(struct store *st, int64_t now, struct err *err)
     return store_commit(c, err);
 }
 
+/*
+ * The data key is created only for a system that has stored nothing yet (an empty audit log:
+ * every write is audited). A database that holds data without its key gets the message to
+ * restore the key: a new one would leave the stored phone numbers unreadable. The audit
+ * signing key is created whenever it is missing (installs from before the anchor), and its
+ * public key printed for the auditors, who check heads against it.
+ */
+static int init_keys(const struct conf *cf, struct store *st, unsigned char key[32],
+                     struct err *err)
+{
+    struct store_conn *c;
+    struct audit_head h;
+    unsigned char seed[32], pk[32];
+    char hex[65];
+    int rc = cli_load_data_key(cf, key, 0, err);
+    if (rc == ERR_NOT_FOUND) {
+        err_clear(err);
+        if ((rc = store_conn(st, &c, err)) < 0 || (rc = audit_head(c, &h, err)) < 0)
+            return rc;
+        if (h.entries > 0) {
+            char *path = cli_data_key_path(cf);
+            rc = err_set(err, ERR_NOT_FOUND,
+                         "data key '%s' is missing but the database holds data (%lld audit "
+                         "entries): restore the key from its backup (docs/backup.md)",
+                         path, (long long)h.entries);
+            free(path);
+            return rc;
+        }
+        rc = cli_load_data_key(cf, key, 1, err);
+    }
+    if (rc < 0)
+        return rc;
+    char *apath = cli_audit_key_path(cf);
+    struct stat sb;
+    int had = stat(apath, &sb) == 0;
+    if ((rc = cli_load_audit_key(cf, seed, 1, err)) == 0) {
+        audit_anchor_public_key(seed, pk);
+        sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));
+        printf("audit signing key %s%s, public key %s\n", apath, had ? "" : " (new)", hex);
+    }
+    sodium_memzero(seed, sizeof(seed));
+    free(apath);
+    return rc;
+}
+
 int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
 {
     struct cli_opts o = {0};
@@ -39,9 +86,10 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
     unsigned char key[32];
     if ((rc = cli_parse_opts(argc, argv, 2, &o, err)) < 0)
         return rc;
-    if ((rc = cli_open_store(cf, &st, err)) < 0)
+    if ((rc = cli_create_store(cf, &st, err)) < 0)
         return rc;
-    if ((rc = cli_load_data_key(cf, key, err)) < 0) {
+    if ((rc = init_keys(cf, st, key, err)) < 0) {
+        sodium_memzero(key, sizeof(key));
         store_close(st);
         return rc;
     }

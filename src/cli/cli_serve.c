@@ -109,10 +109,23 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
 
     struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures,
                               cf->login_max_ip_failures, cf->login_window};
-    unsigned char key[32];
-    if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, err)) < 0 ||
+    unsigned char key[32], audit_key[32];
+    int anchored = 0;
+    /* Only init creates a database or a key: a missing one here is a mistake or a loss to
+     * restore, and creating it would start a blank system or write under another key. */
+    if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, 0, err)) < 0 ||
         (rc = auth_new(&auth, st, &lim, err)) < 0)
         goto out;
+    if ((rc = cli_load_audit_key(cf, audit_key, 0, err)) == 0) {
+        anchored = 1;
+    } else if (rc == ERR_NOT_FOUND) {
+        /* Installs from before the anchor have none until `gridloop init` makes it. */
+        log_msg(LOG_WARN, "serve: %s; the audit head is not signed (run `gridloop init` once)",
+                err->msg);
+        err_clear(err);
+    } else {
+        goto out;
+    }
     if (cf->web[0] && http_static_new(&web, cf->web, err) < 0) {
         log_msg(LOG_WARN, "serve: %s; static files disabled", err->msg);
         err_clear(err);
@@ -125,7 +138,8 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
                           .auth = auth,
                           .clock = clock_real(),
                           .data_key = key,
-                          .attach = attach};
+                          .attach = attach,
+                          .audit_key = anchored ? audit_key : NULL};
     struct api_deps deps = {.web = web};
     if ((rc = app_new(&app, &ad, err)) < 0 || (rc = app_start_triage(app, err)) < 0)
         goto out;
@@ -172,5 +186,6 @@ out:
     attach_store_free(attach);
     store_close(st);
     sodium_memzero(key, sizeof(key));
+    sodium_memzero(audit_key, sizeof(audit_key));
     return rc;
 }

@@ -105,6 +105,13 @@ const struct conf_setting conf_settings[] = {
      "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
     {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
      "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
+    /* ops (issue 11): the audit anchor and the write health check (docs/security.md) */
+    {"audit_key_file", CONF_STR, S(audit_key_file), "", 0, 0,
+     "file holding the Ed25519 seed that signs the audit chain's head, created by init (empty: the database path + .audit-key, or var/DBNAME.audit-key for PostgreSQL)"},
+    {"audit_anchor_interval", CONF_INT, S(audit_anchor_interval), "300", 1, 86400,
+     "seconds between signed audit heads written to the log (when the chain has grown)"},
+    {"health_probe_interval", CONF_INT, S(health_probe_interval), "30", 1, 3600,
+     "seconds between write probes behind /healthz (every second while degraded)"},
     /* Event streams (GET /api/v1/events/stream): each holds a connection for as long as it
      * lives, so how many, whose and for how long is bounded (src/api/api_events.c). */
     {"stream_max_per_user", CONF_INT, S(stream_max_per_user), "8", 1, 1000,

@@ -62,6 +62,10 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* ops (issue 11): the audit anchor and the write health check */
+    char *audit_key_file;      /* "" = the database path + ".audit-key" */
+    int audit_anchor_interval; /* seconds between signed heads in the log */
+    int health_probe_interval; /* seconds between write probes of /healthz */
     /* Event streams (src/api/api_events.c). */
     int stream_max_per_user;
     int stream_max_per_address;

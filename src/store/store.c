@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct store {
     _Atomic uint64_t db_ns;
     _Atomic uint64_t statements;
     _Atomic uint64_t commits;
+    _Atomic int write_fault; /* enum store_write_fault */
 };
 
 #define OPS(x) (((struct store_conn_base *)(x))->ops)
@@ -46,6 +48,21 @@ const struct store_options *store_options(const struct store *st)
 void store_note_commit(struct store *st)
 {
     atomic_fetch_add(&st->commits, 1);
+}
+
+void store_note_write_fault(struct store *st, enum store_write_fault f)
+{
+    atomic_store(&st->write_fault, (int)f);
+}
+
+enum store_write_fault store_write_fault(struct store *st)
+{
+    return (enum store_write_fault)atomic_load(&st->write_fault);
+}
+
+void store_write_fault_clear(struct store *st)
+{
+    atomic_store(&st->write_fault, STORE_WRITE_OK);
 }
 
 uint64_t store_commits(struct store *st)
@@ -272,6 +289,25 @@ void store_rollback(struct store_conn *c)
     store_run(c, "ROLLBACK", STORE_NO_ARGS, &ignored);
 }
 
+int store_write_probe(struct store_conn *c, const char *node, int64_t now, struct err *err)
+{
+    int rc = store_begin(c, err);
+    if (rc < 0)
+        return rc;
+    int64_t n = store_run(c,
+                          "INSERT INTO write_probe(node, at) VALUES (?, ?)"
+                          " ON CONFLICT (node) DO UPDATE SET at = excluded.at",
+                          STORE_ARGS(store_text(node), store_i64(now)), err);
+    if (n >= 0)
+        n = store_run(c, "DELETE FROM write_probe WHERE at < ?", STORE_ARGS(store_i64(now - 86400)),
+                      err);
+    if (n < 0) {
+        store_rollback(c);
+        return (int)n;
+    }
+    return store_commit(c, err);
+}
+
 int store_col_is_null(struct store_stmt *s, int col)
 {
     return SOPS(s)->col_is_null(s, col);
@@ -323,6 +359,16 @@ static int migrate(struct store *st, struct err *err)
         return rc < 0 ? err_set(err, rc, "not a gridloop database (no schema_migrations table)")
                       : 0;
     }
+    /* Everything but init opens a system that exists: an empty file or database gets no
+     * schema here, so serving a mistyped path cannot start a blank system. */
+    if (st->opt.must_exist &&
+        (store_one_i64(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", STORE_NO_ARGS,
+                       &current, err) < 0 ||
+         current == 0))
+        return err_set(err, ERR_NOT_FOUND,
+                       "database '%s' holds no gridloop system: check its name, restore it "
+                       "from a backup, or create a new system with `gridloop init`",
+                       st->path);
     if ((rc = store_begin(c, err)) < 0)
         return rc;
     if ((rc = exec_dialect(c,
@@ -380,6 +426,25 @@ static int migrate(struct store *st, struct err *err)
     return 0;
 }
 
+/* SQLite would create a missing file; an empty one it would take as a new database. */
+static int sqlite_file_exists(const char *path, struct err *err)
+{
+    struct stat sb;
+    if (store_is_postgresql(path))
+        return 0;
+    if (stat(path, &sb) != 0)
+        return err_set(err, ERR_NOT_FOUND,
+                       "database file '%s' does not exist: check the path, restore it from "
+                       "a backup, or create a new system with `gridloop init`",
+                       path);
+    if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+        return err_set(err, ERR_NOT_FOUND,
+                       "database file '%s' is empty: restore it from a backup, or create a "
+                       "new system with `gridloop init`",
+                       path);
+    return 0;
+}
+
 int store_open(struct store **out, const struct store_options *opt, struct err *err)
 {
     struct store *st = xcalloc(1, sizeof(*st));
@@ -392,6 +457,10 @@ int store_open(struct store **out, const struct store_options *opt, struct err *
         st->opt.busy_timeout_ms = 5000;
     pthread_mutex_init(&st->lock, NULL);
     pthread_key_create(&st->key, NULL);
+    if (opt->must_exist && (rc = sqlite_file_exists(st->path, err)) < 0) {
+        store_close(st);
+        return rc;
+    }
     if ((rc = migrate(st, err)) < 0) {
         store_close(st);
         return rc;

@@ -58,9 +58,11 @@ struct store_options {
     const char *path;    /* database file, or a postgresql:// URL (the PostgreSQL backend) */
     int busy_timeout_ms; /* how long a writer waits for the lock before ERR_UNAVAILABLE */
     int no_migrate;      /* open as it is: read the schema version, apply nothing (backups) */
+    int must_exist;      /* refuse a missing or empty file, or a database without gridloop's
+                          * schema (everything but `init`: creating a system is its job) */
 };
 
-/* Open (creating if absent) and migrate to the newest schema. */
+/* Open (creating if absent, unless must_exist) and migrate to the newest schema. */
 int store_open(struct store **out, const struct store_options *opt, struct err *err);
 void store_close(struct store *st);
 
@@ -181,6 +183,26 @@ int store_optimize(struct store_conn *c, struct err *err);
 
 /* Is the database answering? 0, or a negative ERR_* (the health check). */
 int store_ping(struct store_conn *c, struct err *err);
+
+/*
+ * Why the database cannot take writes, as the backends saw it on any connection: a read-only
+ * file or server (SQLITE_READONLY, SQLSTATE 25006), a full disk (SQLITE_FULL, 53100), an I/O
+ * error (SQLITE_IOERR, 58030). The last one seen stays until store_write_fault_clear() (a
+ * write known to have committed: the health probe). Recording costs nothing on success.
+ */
+enum store_write_fault {
+    STORE_WRITE_OK = 0,
+    STORE_WRITE_READ_ONLY,
+    STORE_WRITE_DISK_FULL,
+    STORE_WRITE_IO_ERROR,
+};
+enum store_write_fault store_write_fault(struct store *st);
+void store_write_fault_clear(struct store *st);
+void store_note_write_fault(struct store *st, enum store_write_fault f); /* for the backends */
+/* One small write transaction of its own, on the table write_probe (migration 0011): 'node'
+ * rewrites its row, and rows older than a day (processes long gone) are dropped. 0 when it
+ * committed: the one way to know that writes commit now. */
+int store_write_probe(struct store_conn *c, const char *node, int64_t now, struct err *err);
 
 /* Transactions. begin takes the write lock at once so that read-then-write is safe. */
 int store_begin(struct store_conn *c, struct err *err);

@@ -383,6 +383,12 @@ static int map_result(struct pgs_conn *c, const PGresult *r, struct err *err)
         return pg_err(ERR_UNAVAILABLE, "database connection lost", msg, err);
     if (strncmp(state, "23", 2) == 0)
         return pg_err(ERR_CONFLICT, "constraint", msg, err);
+    /* why writes fail, for the health check: read-only, disk full, I/O error */
+    if (strcmp(state, "25006") == 0 || strcmp(state, "53100") == 0 || strcmp(state, "58030") == 0)
+        store_note_write_fault(c->base.store, state[0] == '2' ? STORE_WRITE_READ_ONLY
+                                              : state[0] == '5' && state[1] == '3'
+                                                  ? STORE_WRITE_DISK_FULL
+                                                  : STORE_WRITE_IO_ERROR);
     /* connection exceptions, shutdown, a standby refusing writes, serialisation, resources */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "25006") == 0 || strncmp(state, "40", 2) == 0 ||

@@ -47,14 +47,24 @@ static unsigned hash_sql(const char *s)
     return h;
 }
 
-static int map_rc(sqlite3 *db, int rc, const char *what, struct err *err)
+/* 'st' (NULL outside a store: backups) hears why writes fail, for the health check. */
+static int map_rc(struct store *st, sqlite3 *db, int rc, const char *what, struct err *err)
 {
     int base = rc & 0xff;
     if (base == SQLITE_CONSTRAINT)
         return err_set(err, ERR_CONFLICT, "%s", sqlite3_errmsg(db));
     if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
         return err_set(err, ERR_UNAVAILABLE, "database is busy: %s", sqlite3_errmsg(db));
-    if (base == SQLITE_FULL || base == SQLITE_IOERR)
+    if (st && (base == SQLITE_READONLY || base == SQLITE_FULL || base == SQLITE_IOERR))
+        store_note_write_fault(st, base == SQLITE_READONLY ? STORE_WRITE_READ_ONLY
+                                   : base == SQLITE_FULL   ? STORE_WRITE_DISK_FULL
+                                                           : STORE_WRITE_IO_ERROR);
+    /* like a PostgreSQL standby or a server out of disk (53100): nothing the client did
+     * wrong, nothing was written, and it passes once an operator acts: 503, not 500 */
+    if (base == SQLITE_READONLY || base == SQLITE_FULL)
+        return err_set(err, ERR_UNAVAILABLE, "database is %s: %s",
+                       base == SQLITE_FULL ? "out of disk space" : "read-only", sqlite3_errmsg(db));
+    if (base == SQLITE_IOERR)
         return err_set(err, ERR_IO, "database i/o error: %s", sqlite3_errmsg(db));
     return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
 }
@@ -165,7 +175,7 @@ static int sq_prepare(struct store_conn *base, const char *sql, struct store_stm
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return map_rc(c->db, rc, "cannot prepare statement", err);
+        return map_rc(c->base.store, c->db, rc, "cannot prepare statement", err);
     struct sq_stmt *s = xcalloc(1, sizeof(*s));
     s->base.ops = &store_sqlite_ops;
     s->base.store = c->base.store;
@@ -229,7 +239,7 @@ static int sq_step(struct store_stmt *base, struct err *err)
         return 1;
     if (rc == SQLITE_DONE)
         return 0;
-    return map_rc(s->conn->db, rc, "statement failed", err);
+    return map_rc(s->conn->base.store, s->conn->db, rc, "statement failed", err);
 }
 
 static void sq_reset(struct store_stmt *base)
@@ -332,7 +342,7 @@ int store_backup(const char *src_path, const char *dest_path, int pages_per_step
      * never finish); with it, in WAL mode, the server's writers carry on undisturbed. */
     if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
         SQLITE_OK) {
-        rc = map_rc(src, sqlite3_errcode(src), "cannot read database", err);
+        rc = map_rc(NULL, src, sqlite3_errcode(src), "cannot read database", err);
         goto out;
     }
     src_in_tx = 1;
@@ -346,7 +356,7 @@ int store_backup(const char *src_path, const char *dest_path, int pages_per_step
         goto out;
     }
     if (!(b = sqlite3_backup_init(dst, "main", src, "main"))) {
-        rc = map_rc(dst, sqlite3_errcode(dst), "cannot start backup", err);
+        rc = map_rc(NULL, dst, sqlite3_errcode(dst), "cannot start backup", err);
         goto out;
     }
     int step, last_remaining = -1;
@@ -361,7 +371,7 @@ int store_backup(const char *src_path, const char *dest_path, int pages_per_step
     rep->pages = sqlite3_backup_pagecount(b);
     int fin = sqlite3_backup_finish(b);
     if (step != SQLITE_DONE || fin != SQLITE_OK) {
-        rc = map_rc(dst, step != SQLITE_DONE ? step : fin, "backup failed", err);
+        rc = map_rc(NULL, dst, step != SQLITE_DONE ? step : fin, "backup failed", err);
         goto out;
     }
 out:

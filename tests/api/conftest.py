@@ -157,7 +157,7 @@ def child_env(extra=None):
     return env
 
 
-def run_cli(*args, env=None, timeout=60):
+def run_cli(*args, env=None, timeout=180):
     """Run a gridloop command; returns CompletedProcess with text stdout/stderr."""
     p = subprocess.run([BIN, *args], capture_output=True, text=True, env=child_env(env),
                        timeout=timeout, cwd=PG_HOME)
@@ -183,11 +183,11 @@ def copy_db(src, dst):
         con.cursor().execute(f'CREATE DATABASE "{_pg_name(dst)}" TEMPLATE "{_pg_name(src)}"')
         con.close()
         _pg_created.append(_pg_name(dst))
-        for suffix in (".key", ".triage"):
+        for suffix in (".key", ".triage", ".audit-key"):
             if os.path.exists(sidecar(src, suffix)):
                 shutil.copyfile(sidecar(src, suffix), sidecar(dst, suffix))
         return
-    for suffix in ("", "-wal", "-shm", ".triage", ".key"):
+    for suffix in ("", "-wal", "-shm", ".triage", ".key", ".audit-key"):
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
 

@@ -80,6 +80,7 @@ TABLE = [
     ("PUT", "/api/v1/test/clock", "/api/v1/test/clock", PROBE, ADMIN, 404),
     ("GET", "/api/v1/audit", "/api/v1/audit?limit=5", None, {"admin", "supervisor"}, 200),
     ("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, ADMIN, 200),
+    ("GET", "/api/v1/audit/head", "/api/v1/audit/head", None, {"admin", "supervisor"}, 200),
     # A stream never ends: the request is made with stream=True and closed once the status is in.
     ("GET", "/api/v1/events/stream", "/api/v1/events/stream", None, ALL, 200),
     ("GET", "/api/v1/stats/assessment", "/api/v1/stats/assessment?from=2026-01-01&to=2026-02-01", None,

@@ -327,4 +327,10 @@ export const zhCN = {
   'err.int': '{label}须为整数',
   'err.number': '{label}须为数字',
   'err.json': '{label}格式不正确',
+
+  // /healthz "reason" codes when the database takes no writes (ops, issue 11)
+  'health.db_read_only': '数据库处于只读状态，新的内容无法保存',
+  'health.db_disk_full': '数据库所在磁盘已满，新的内容无法保存',
+  'health.db_io_error': '数据库读写出错，新的内容无法保存',
+  'health.db_write_failed': '数据库暂时无法写入，新的内容无法保存',
 };

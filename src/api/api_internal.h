@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "attach/attach.h"
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "core/conf.h"
@@ -197,6 +198,17 @@ int api_case_actions_meta(struct api_call *call);
 int api_case_contact(struct api_call *call);
 int api_case_lookup(struct api_call *call);
 int api_case_attachment_add(struct api_call *call);
+/* A photo checked (attach_check) but not yet decoded; 'data' borrowed from the request. */
+struct api_photo {
+    struct attach_file file;
+    const void *data;
+    size_t len;
+};
+/* Attach 'photo' to the committed case 'case_id' later, on a decoding thread (copied: the
+ * request may be answered first; the outcome is logged). 0, or ERR_UNAVAILABLE / ERR_THROTTLED
+ * in call->err when the decoders' queue takes no more. */
+int api_attach_later(struct api_call *call, int64_t case_id, const char *number,
+                     const struct api_photo *photo);
 int api_attachment_get(struct api_call *call);
 int api_attachment_thumbnail(struct api_call *call);
 int api_sweep(struct api_call *call);

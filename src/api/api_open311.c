@@ -711,65 +711,71 @@ struct post_ctx {
     const char *account_id;
     const char *token;
     struct open311_request_new rec;
-    struct attach_file *photos; /* the form's files, already stored (multipart POSTs) */
+    struct api_photo *photos; /* the form's files, checked (multipart POSTs) */
     size_t nphotos;
 };
 
 /*
  * A multipart POST carries the photo as a file part (any name: "media", "photo1"...). Each is
- * checked and stored now, before the case exists, so a bad one costs no write; one that is not
- * an image the server takes is left out (logged) rather than refused with the report: a
- * refused POST would lose the citizen's report, and the client would only send it again.
+ * checked now from its header and hash, before the case exists, so a bad one costs nothing;
+ * one that is not an image the server takes is left out (logged) rather than refused with the
+ * report: a refused POST would lose the citizen's report, and the client would only send it
+ * again. Decoding waits for the commit (attach_photos). When the decoders' queue has no room
+ * for the photos the POST is refused with 503 before anything is written: the client sends
+ * it again, photos included.
  */
-static void store_photos(struct api_call *call, struct post_ctx *p)
+static int check_photos(struct api_call *call, struct post_ctx *p)
 {
     const struct http_form *f = &call->form;
     int max = call->api->d.conf->attach_max_per_case;
     if (!f->nfiles)
-        return;
+        return 0;
     p->photos = arena_alloc(call->req->arena, f->nfiles * sizeof(*p->photos));
     for (size_t i = 0; i < f->nfiles; i++) {
         struct err e = ERR_INIT;
+        struct api_photo *ph = &p->photos[p->nphotos];
+        int dup = 0;
         if (!call->api->d.attach || (int)p->nphotos >= max) {
             log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out (%s)",
                     call->req->request_id, f->files[i].name,
                     call->api->d.attach ? "too many files" : "attachments are not enabled");
             continue;
         }
-        if (!f->files[i].len || attach_store_put(call->api->d.attach, f->files[i].data,
-                                                 f->files[i].len, &p->photos[p->nphotos], &e) < 0) {
+        if (attach_check(call->api->d.attach, f->files[i].data, f->files[i].len, &ph->file, &e) <
+            0) {
             log_msg(LOG_WARN, "request %s: Open311 file part '%s' left out: %s",
-                    call->req->request_id, f->files[i].name, f->files[i].len ? e.msg : "empty");
+                    call->req->request_id, f->files[i].name, e.msg);
             continue;
         }
+        for (size_t k = 0; k < p->nphotos; k++)
+            dup |= strcmp(p->photos[k].file.sha256, ph->file.sha256) == 0;
+        if (dup)
+            continue; /* the same photo twice is attached once */
+        ph->data = f->files[i].data;
+        ph->len = f->files[i].len;
         p->nphotos++;
     }
+    if (p->nphotos && attach_queue_room(call->api->d.attach) < (int)p->nphotos) {
+        http_res_header(call->res, "Retry-After", "3");
+        return err_set(&call->err, ERR_UNAVAILABLE,
+                       "the server is busy decoding photos; send the request again shortly");
+    }
+    return 0;
 }
 
-/* After the case has committed: the stored photos become its attachments, each in its own
- * transaction as through the attachments endpoint. The case exists and is answered whatever
- * happens here (a failure is logged): the client must not send the report twice. */
+/* After the case has committed: the photos are decoded and attached on the attachment
+ * store's threads, each in its own transaction as through the attachments endpoint. The case
+ * exists and is answered whatever happens there (a failure is logged): the client must not
+ * send the report twice. */
 static void attach_photos(struct api_call *call, const struct case_created *created,
                           const struct post_ctx *p)
 {
-    struct case_env env;
-    struct case_actor actor;
-    struct case_config cfg;
-    if (!p->nphotos)
-        return;
-    if (api_case_env(call, &env, &actor, &cfg) < 0) {
-        log_msg(LOG_ERROR, "request %s: case %s keeps no photo: %s", call->req->request_id,
-                created->number, call->err.msg);
-        err_clear(&call->err);
-        return;
-    }
     for (size_t i = 0; i < p->nphotos; i++) {
-        struct err e = ERR_INIT;
-        int64_t aid;
-        if (case_attach(&env, created->id, &p->photos[i], call->api->d.conf->attach_max_per_case,
-                        &aid, &e) < 0)
+        if (api_attach_later(call, created->id, created->number, &p->photos[i]) < 0) {
             log_msg(LOG_ERROR, "request %s: photo %zu of case %s not attached: %s",
-                    call->req->request_id, i + 1, created->number, e.msg);
+                    call->req->request_id, i + 1, created->number, call->err.msg);
+            err_clear(&call->err);
+        }
     }
 }
 
@@ -986,7 +992,8 @@ int api_open311_post_request(struct api_call *call)
     p->rec.device_id = device;
     p->rec.account_id = account;
     p->rec.media_url = media;
-    store_photos(call, p);
+    if ((rc = check_photos(call, p)) < 0)
+        return rc;
     return api_case_intake_also(call, &in, post_also, p, post_reply, p);
 }
 

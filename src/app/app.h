@@ -105,7 +105,8 @@ int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_acto
 /* The actor of 'u' (all zero for NULL: the system). */
 void app_actor(const struct auth_user *u, struct case_actor *a);
 
-/* One sweep of overdue cases, as the system. */
+/* One sweep of overdue cases, as the system, then of attachment files no row references
+ * (older than attach_orphan_grace; logged and audited). */
 int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep);
 /* Sweep every conf->sweep_interval seconds in a background thread, until app_free(), on the
  * node that runs the background jobs (app_start_cluster). */
@@ -260,6 +261,7 @@ int app_cluster_msg_next_id(const char **ids, int64_t *id);
  * connection outside any transaction); a database error lets the request through. */
 int app_rate_take(struct app *app, int kind, int64_t id, int limit, int64_t now, int *retry_after);
 enum { APP_RATE_OPEN311 = 1 };
+enum { APP_RATE_UPLOAD = 7 }; /* attachment uploads per user (api_attach.c) */
 
 /* ---- write health and the audit anchor (app_health.c) ---- */
 

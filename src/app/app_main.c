@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/app_internal.h"
+#include "attach/attach.h"
 #include "cal/cal.h"
 #include "case/case.h"
 #include "core/mem.h"
@@ -59,6 +60,10 @@ void app_free(struct app *app)
     if (!app)
         return;
     app_cluster_stop(app); /* no node role changes from here on */
+    /* Uploads still being decoded are attached to their cases through the app: they finish
+     * while it is whole. */
+    if (app->d.attach)
+        attach_store_stop(app->d.attach);
     app_sweeper_stop(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;

@@ -1,18 +1,23 @@
 /*
  * The overdue sweeper: marks cases past their deadlines, urges and escalates them (case_sweep)
- * as the system, on demand and from a background thread every sweep_interval seconds.
+ * as the system, on demand and from a background thread every sweep_interval seconds. It also
+ * removes attachment files no row references (attach_sweep), on demand and every half
+ * attach_orphan_grace: nothing can become removable faster than that.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "app/app_internal.h"
+#include "attach/attach.h"
+#include "audit/audit.h"
 #include "case/case.h"
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
 
-int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
+static int sweep_cases(const struct app_ctx *x, struct case_sweep_report *rep)
 {
     struct app_ctx sys = *x;
     struct case_env env;
@@ -21,6 +26,49 @@ int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
     sys.user = NULL; /* the sweeper acts as the system, whoever asked for the run */
     int rc = app_case_env(&sys, &env, &actor, &cfg);
     return rc < 0 ? rc : case_sweep(&env, rep, x->err);
+}
+
+/*
+ * Unreferenced attachment files older than attach_orphan_grace (by the wall clock: file times
+ * are, whatever the test clock says). Each removal is logged by attach_sweep; a sweep that
+ * removed something is one audit entry with the counts. A failure is logged, not returned:
+ * the case sweep is what the caller asked for.
+ */
+static void sweep_files(const struct app_ctx *x)
+{
+    struct attach_store *st = x->app->d.attach;
+    struct attach_sweep_report rep;
+    struct err err = ERR_INIT;
+    if (!st)
+        return;
+    if (attach_sweep(st, x->conn, (int64_t)time(NULL), x->app->d.conf->attach_orphan_grace, &rep,
+                     &err) < 0) {
+        log_msg(LOG_WARN, "sweeper: attachment files not swept: %s", err.msg);
+        return;
+    }
+    if (!rep.removed)
+        return;
+    char after[96];
+    snprintf(after, sizeof(after), "{\"files\":%d,\"bytes\":%lld}", rep.removed,
+             (long long)rep.bytes);
+    struct audit_entry e = {0, "system", "attachment.sweep", "attachments", NULL, after};
+    if (store_begin(x->conn, &err) < 0 || audit_append(x->conn, &e, x->now, &err) < 0 ||
+        store_commit(x->conn, &err) < 0) {
+        store_rollback(x->conn);
+        log_msg(LOG_ERROR, "sweeper: removal of %d unreferenced file(s) not audited: %s",
+                rep.removed, err.msg);
+        return;
+    }
+    log_msg(LOG_INFO, "sweeper: %d unreferenced attachment file(s) removed (%lld bytes)",
+            rep.removed, (long long)rep.bytes);
+}
+
+int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
+{
+    int rc = sweep_cases(x, rep);
+    if (rc == 0)
+        sweep_files(x);
+    return rc;
 }
 
 /* Planner statistics, hourly, and only once there is enough data for them to be
@@ -42,6 +90,7 @@ static void *sweeper_main(void *arg)
 {
     struct app *app = arg;
     unsigned runs = 0;
+    time_t files_swept = 0;
     for (;;) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -61,7 +110,11 @@ static void *sweeper_main(void *arg)
         arena_init(&a, 4096);
         if (store_conn(app->d.store, &x.conn, &err) == 0)
             app_health_tick(&x);
-        if (x.conn && app_sweep(&x, &rep) == 0) {
+        if (x.conn && sweep_cases(&x, &rep) == 0) {
+            if (time(NULL) - files_swept >= app->d.conf->attach_orphan_grace / 2) {
+                sweep_files(&x);
+                files_swept = time(NULL);
+            }
             if (rep.urged)
                 log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged,
                         rep.escalated);

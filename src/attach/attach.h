@@ -10,16 +10,26 @@
  * (JPEG, long side at most ATTACH_THUMB_MAX, EXIF orientation applied) is made from it.
  *
  * Storage: one file per distinct content under the store's directory, named by its SHA-256
- * in fan-out directories (ab/cd/abcd...), the thumbnail beside it (abcd....thumb.jpg). Files
- * are written to a temporary name, fsynced and renamed, so a reader never sees half a file;
- * identical content is stored once. Metadata lives in the attachments table (one row per
- * content hash); case_attachments links them to cases and is written by the case module
- * (case_attach), which records the timeline event.
+ * in fan-out directories (ab/cd/abcd...), the thumbnail beside it (abcd....thumb.jpg).
+ * Metadata lives in the attachments table (one row per content hash); case_attachments links
+ * them to cases and is written by the case module (case_attach), which records the timeline
+ * event. A file reaches its name only after the row that references it has committed: an
+ * upload is staged under temporary names (fsynced), then placed (renamed) after the commit or
+ * removed when the transaction fails, so a refused upload leaves nothing on disk. What a
+ * crash leaves (temporaries, or a file whose row never committed) attach_sweep removes.
  *
- * Threading: struct attach_store is shared by all threads; it has no mutable state except a
- * small semaphore that bounds how many images are decoded at once (a 40-megapixel decode
- * takes 160 MB). Ownership: the store owns its directory path; struct attach_rec strings
- * live in the caller's arena; struct attach_thumb data is malloc'd (attach_thumb_release).
+ * The order of an upload, cheapest first: attach_check (size, type, pixels from the header,
+ * SHA-256 of the bytes: no decoding), the caller's checks against the database (the per-case
+ * limit, the same content already attached), then attach_submit: the decode, the thumbnail
+ * and the staging run on the store's own decoding threads, never on the caller's. A full
+ * queue is refused at once (ERR_UNAVAILABLE), as is a caller with too many uploads waiting
+ * (ERR_THROTTLED), rather than blocking a thread that serves other requests.
+ *
+ * Threading: struct attach_store is shared by all threads; its queue has a lock. Its
+ * decoding threads start on the first attach_submit and stop in attach_store_stop (which
+ * first runs what is queued). Ownership: the store owns its directory path; struct attach_rec
+ * strings live in the caller's arena; struct attach_thumb data is malloc'd
+ * (attach_thumb_release); a struct attach_job is the caller's until its done() returns.
  */
 #ifndef GRIDLOOP_ATTACH_ATTACH_H
 #define GRIDLOOP_ATTACH_ATTACH_H
@@ -27,8 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h" /* struct attach_job holds its error */
+
 struct arena;
-struct err;
 struct store_conn;
 
 #define ATTACH_THUMB_MAX 320 /* long side of thumbnails, pixels */
@@ -55,8 +66,13 @@ int attach_sniff(const void *data, size_t len, struct attach_info *out, struct e
 struct attach_limits {
     size_t max_bytes;   /* larger files: ERR_TOO_LARGE */
     int64_t max_pixels; /* width x height above this: ERR_TOO_LARGE, before decoding */
-    int decode_slots;   /* images decoded at once by one store (0 = 2) */
+    int decode_slots;   /* decoding threads of one store: images decoded at once (0 = 2) */
+    int queue_max;      /* uploads waiting for a decoding thread before more are refused (0 = 16) */
 };
+
+/* Uploads of one owner (user) queued or decoding at once; more are ERR_THROTTLED. A phone
+ * sends a few photos together; one citizen must not fill the queue for everyone. */
+#define ATTACH_MAX_PER_OWNER 4
 
 struct attach_thumb {
     unsigned char *data; /* JPEG bytes, malloc'd */
@@ -83,6 +99,8 @@ struct attach_store;
 /* Use 'dir' (created if absent, with its parents) for the files. */
 int attach_store_open(struct attach_store **out, const char *dir, const struct attach_limits *lim,
                       struct err *err);
+/* The directory, without a trailing slash. */
+const char *attach_store_dir(const struct attach_store *st);
 /* NULL is accepted. */
 void attach_store_free(struct attach_store *st);
 
@@ -96,12 +114,88 @@ struct attach_file {
 };
 
 /*
- * Validate 'data' (attach_decode) and store it with its thumbnail under its content hash.
- * Idempotent: the same bytes again find the stored files (and rewrite any that are missing
- * or of the wrong size). Errors as attach_decode, or ERR_IO naming the path.
+ * The cheap look at an upload, before anything is decoded: its size, type and dimensions
+ * (from the header) against the store's limits, and the SHA-256 of its bytes. Fills 'out'
+ * (existed = 0). Errors name the field "file": ERR_BAD_REQUEST (empty, malformed header),
+ * ERR_MEDIA_TYPE, ERR_TOO_LARGE (bytes, or pixels as the header claims them).
+ */
+int attach_check(const struct attach_store *st, const void *data, size_t len,
+                 struct attach_file *out, struct err *err);
+
+/* 1 if the file and its thumbnail of 'sha256' are both in place (a retried upload needs no
+ * decode), else 0. */
+int attach_store_has(const struct attach_store *st, const char *sha256, size_t size);
+
+#define ATTACH_PATH_MAX 1024
+
+/* One upload on its way through the decoding threads. */
+struct attach_job {
+    /* Set by the caller. */
+    const void *data; /* the bytes, valid until done() returns */
+    size_t len;
+    struct attach_file file; /* from attach_check */
+    int64_t owner;           /* who uploads (a user id): bounds their jobs in the queue */
+    void (*done)(struct attach_job *job); /* on a decoding thread, once */
+    void *arg;
+    /* Set before done(): 0, or the error of the decode or the staging (as attach_decode,
+     * or ERR_IO). On success the files are staged: attach_job_place or attach_job_discard
+     * must follow. */
+    int rc;
+    struct err err;
+    /* Private: the staged temporaries ("" when the file was already in place). */
+    char tmp[ATTACH_PATH_MAX], thumb_tmp[ATTACH_PATH_MAX];
+    struct attach_job *next;
+};
+
+/*
+ * Queue 'job' for a decoding thread, which decodes, makes the thumbnail, stages both and
+ * calls job->done. Never waits: ERR_UNAVAILABLE when queue_max jobs wait already (or the
+ * store is stopping), ERR_THROTTLED when the owner has ATTACH_MAX_PER_OWNER in the queue;
+ * done is then not called.
+ */
+int attach_submit(struct attach_store *st, struct attach_job *job, struct err *err);
+
+/* Room left in the queue now (a hint: another thread may take it). */
+int attach_queue_room(struct attach_store *st);
+
+/* After the transaction referencing the file committed: rename the staged files to their
+ * names (the thumbnail first). 0 or ERR_IO; the temporaries are gone either way. */
+int attach_job_place(struct attach_store *st, struct attach_job *job, struct err *err);
+
+/* The transaction failed: remove the staged files. */
+void attach_job_discard(struct attach_store *st, struct attach_job *job);
+
+/* Decode and stage 'data' on the calling thread (what a decoding thread does for a job). */
+int attach_stage(struct attach_store *st, struct attach_job *job, struct err *err);
+
+/*
+ * Validate 'data' and put it with its thumbnail under its content hash at once, without a
+ * transaction (tools and tests; uploads use attach_submit). Idempotent: the same bytes again
+ * find the stored files (and rewrite any that are missing or of the wrong size).
  */
 int attach_store_put(struct attach_store *st, const void *data, size_t len, struct attach_file *out,
                      struct err *err);
+
+/* Stop taking jobs, let the decoding threads finish what is queued (calling each done), and
+ * join them. Idempotent; attach_store_free calls it. */
+void attach_store_stop(struct attach_store *st);
+
+/* ---- unreferenced files ---- */
+
+struct attach_sweep_report {
+    int removed;   /* files removed (originals, thumbnails, temporaries) */
+    int64_t bytes; /* their size */
+    int young;     /* files of the store within the grace period: not looked at */
+};
+
+/*
+ * Remove from the directory what no attachments row references and was last written more
+ * than 'grace' seconds before 'now' (wall-clock seconds): files a crash left between staging
+ * and commit, temporaries, and files of uploads refused before this order existed. Files
+ * that are not the store's (other names) are left alone. Each removal is logged.
+ */
+int attach_sweep(struct attach_store *st, struct store_conn *c, int64_t now, int64_t grace,
+                 struct attach_sweep_report *rep, struct err *err);
 
 /*
  * Open a stored file (or its thumbnail) for reading. '*fd' is owned by the caller.

@@ -563,12 +563,22 @@ struct attach_file;
 int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err);
 
 /*
- * Attach a stored file (attach_store_put) to case 'id': records its metadata (attach_record),
- * links it and appends an "attach" event and the audit entry, in one transaction. At most
- * 'max_per_case' attachments per case (ERR_CONFLICT). The case version is left alone: a photo
- * changes nothing an action decides on, so a reply can follow its photos without a reload.
- * Returns 0 with '*attachment_id', or 1 when the same content is already attached to this case
- * (nothing is written).
+ * Before an upload is decoded (read only, no transaction): 1 with '*attachment_id' when the
+ * same content (by hash) is already attached to case 'r'; ERR_CONFLICT when the case carries
+ * max_per_case attachments already; else 0. case_attach checks both again in its
+ * transaction: this only spares the decode of an upload that would be refused.
+ */
+int case_attach_check(struct store_conn *c, const struct case_rec *r, const char *sha256,
+                      int max_per_case, int64_t *attachment_id, struct err *err);
+
+/*
+ * Attach a checked and staged file (attach_check, attach_submit) to case 'id': records its
+ * metadata (attach_record), links it and appends an "attach" event and the audit entry, in
+ * one transaction. At most 'max_per_case' attachments per case (ERR_CONFLICT). The case
+ * version is left alone: a photo changes nothing an action decides on, so a reply can follow
+ * its photos without a reload. Returns 0 with '*attachment_id', or 1 when the same content is
+ * already attached to this case (nothing is written). The caller places the staged files
+ * (attach_job_place) when it returns 0 or 1, and discards them on an error.
  */
 int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
                 int max_per_case, int64_t *attachment_id, struct err *err);

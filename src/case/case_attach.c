@@ -21,6 +21,26 @@ int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, 
     return 0;
 }
 
+int case_attach_check(struct store_conn *c, const struct case_rec *r, const char *sha256,
+                      int max_per_case, int64_t *attachment_id, struct err *err)
+{
+    int64_t count = 0;
+    int rc = store_one_i64(c,
+                           "SELECT a.id FROM attachments a JOIN case_attachments l"
+                           " ON l.attachment_id = a.id WHERE a.sha256 = ? AND l.case_id = ?",
+                           STORE_ARGS(store_text(sha256), store_i64(r->id)), attachment_id, err);
+    if (rc != 0)
+        return rc; /* 1: already attached, or an error */
+    if ((rc = store_one_i64(c, "SELECT count(*) FROM case_attachments WHERE case_id = ?",
+                            STORE_ARGS(store_i64(r->id)), &count, err)) < 0)
+        return rc;
+    if (count >= max_per_case)
+        return err_set(err, ERR_CONFLICT,
+                       "case %s already carries %lld attachments, the most allowed", r->number,
+                       (long long)count);
+    return 0;
+}
+
 int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
                 int max_per_case, int64_t *attachment_id, struct err *err)
 {

@@ -233,7 +233,8 @@ int cli_load_audit_key(const struct conf *cf, unsigned char seed[32], int create
 
 int cli_open_attachments(const struct conf *cf, struct attach_store **out, struct err *err)
 {
-    struct attach_limits lim = {(size_t)cf->max_upload_bytes, cf->attach_max_pixels, 0};
+    struct attach_limits lim = {(size_t)cf->max_upload_bytes, cf->attach_max_pixels,
+                                cf->attach_decode_slots, cf->attach_decode_queue};
     char *dir = cf->attach_dir[0] ? xstrdup(cf->attach_dir) : NULL;
     if (!dir)
         dir = conf_db_sidecar(cf, ".files/");

@@ -39,6 +39,16 @@ const struct conf_setting conf_settings[] = {
      "largest image accepted, in pixels (width x height), checked before decoding"},
     {"attach_max_per_case", CONF_INT, S(attach_max_per_case), "20", 1, 1000,
      "attachments one case may carry"},
+    /* uploads (issue 11, items 4 and 5): decoding off the HTTP threads, per-user rate, and the
+     * sweep of files no row references */
+    {"attach_decode_slots", CONF_INT, S(attach_decode_slots), "2", 1, 64,
+     "images decoded at once, on threads of their own (a 40-megapixel decode takes ~160 MB)"},
+    {"attach_decode_queue", CONF_INT, S(attach_decode_queue), "16", 1, 1024,
+     "uploads waiting for a decoding thread; past it uploads are refused with 503 and Retry-After"},
+    {"attach_uploads_per_minute", CONF_INT, S(attach_uploads_per_minute), "30", 1, 100000,
+     "attachment uploads one user may send per minute; past it 429 and Retry-After"},
+    {"attach_orphan_grace", CONF_INT, S(attach_orphan_grace), "3600", 1, 31536000,
+     "seconds before the sweeper removes an attachment file no row references"},
     {"shutdown_grace", CONF_INT, S(shutdown_grace), "10", 0, 600,
      "seconds to let in-flight requests finish on SIGTERM/SIGINT"},
     {"session_ttl", CONF_INT, S(session_ttl), "28800", 60, 31536000,

@@ -29,8 +29,12 @@ struct conf {
     char *attach_dir;           /* "" = the database path + ".files/" */
     int attach_max_pixels;      /* width x height of an uploaded image */
     int attach_max_per_case;
-    int shutdown_grace; /* seconds */
-    int session_ttl;    /* seconds */
+    int attach_decode_slots;       /* decoding threads */
+    int attach_decode_queue;       /* uploads waiting for one before 503 */
+    int attach_uploads_per_minute; /* per user */
+    int attach_orphan_grace;       /* seconds before an unreferenced file is swept */
+    int shutdown_grace;            /* seconds */
+    int session_ttl;               /* seconds */
     int login_max_user_failures;
     int login_max_ip_failures;
     int login_window; /* seconds */

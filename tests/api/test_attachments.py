@@ -205,12 +205,16 @@ def test_case_lists_attachments_and_timeline_records_them(gl, photo):
     case = new_case(gl)
     first = upload(gl, "citizen", case["id"], photo).json()
     second = upload(gl, "operator", case["id"], jpeg_grey8(), "image/jpeg").json()
-    c = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    c = gl.get("operator", f"/api/v1/cases/{case['id']}").json()
     assert [x["id"] for x in c["attachments"]] == [first["id"], second["id"]]
     assert c["attachments"][0] == first
     events = [e for e in c["timeline"] if e["action"] == "attach"]
     assert [e["payload"]["sha256"] for e in events] == [first["sha256"], second["sha256"]]
     assert events[1]["role"] == "operator" and events[0]["to"] == c["state"]
+    # The reporter sees both photos, but on the timeline only their own step (no staff identity).
+    mine = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
+    assert mine["attachments"] == c["attachments"]
+    assert [e["payload"]["sha256"] for e in mine["timeline"] if e["action"] == "attach"] == [first["sha256"]]
     # A photo changes no decision: the version the citizen saw still acts.
     assert c["version"] == case["version"]
     audit = gl.get("admin", "/api/v1/audit?limit=20").json()["items"]
@@ -232,7 +236,8 @@ def test_case_read_before_and_after_upload_shows_it(gl, photo):
     staff = gl.get("operator", f"/api/v1/cases/{case['id']}").json()
     mine = gl.get("citizen", f"/api/v1/cases/{case['id']}").json()
     assert "suggested" not in mine and "check_code" in mine
-    assert staff["timeline"] == mine["timeline"] and staff["attachments"] == mine["attachments"]
+    assert staff["attachments"] == mine["attachments"]
+    assert [e["id"] for e in mine["timeline"]] == [e["id"] for e in staff["timeline"] if e["action"] != "triage"]
 
 
 def test_same_content_is_stored_once(gl, photo):

@@ -4,6 +4,7 @@
  * libgd, EXIF orientation, the content-addressed store on disk and the metadata rows.
  */
 #include <gd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "store/store.h"
 #include "test.h"
 
-static const struct attach_limits limits = {20u << 20, 40000000, 2};
+static const struct attach_limits limits = {20u << 20, 40000000, 2, 16};
 
 /* ---- images made with libgd ---- */
 
@@ -241,8 +242,8 @@ TEST(attach_decode_refusals)
     size_t plen, jlen;
     unsigned char *png = make_image(F_PNG, 200, 100, &plen);
     unsigned char *jpeg = make_image(F_JPEG, 200, 100, &jlen);
-    struct attach_limits small = {100, 40000000, 1};
-    struct attach_limits few_pixels = {20u << 20, 100 * 100 - 1, 1};
+    struct attach_limits small = {100, 40000000, 1, 16};
+    struct attach_limits few_pixels = {20u << 20, 100 * 100 - 1, 1, 16};
     const struct {
         const char *name;
         int which;  /* 0 png, 1 jpeg, 2 png header on garbage, 3 bomb */
@@ -405,6 +406,104 @@ TEST(attach_store_dedupes_by_hash)
                  "bomb refused");
     free(png);
     free(other);
+    attach_store_free(st);
+}
+
+/* A job's done(): counted, under a lock the test waits on. */
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cond = PTHREAD_COND_INITIALIZER;
+static int jobs_done;
+
+static void job_done(struct attach_job *job)
+{
+    (void)job;
+    pthread_mutex_lock(&jobs_lock);
+    jobs_done++;
+    pthread_cond_broadcast(&jobs_cond);
+    pthread_mutex_unlock(&jobs_lock);
+}
+
+static void wait_jobs(int n)
+{
+    pthread_mutex_lock(&jobs_lock);
+    while (jobs_done < n)
+        pthread_cond_wait(&jobs_cond, &jobs_lock);
+    pthread_mutex_unlock(&jobs_lock);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Staged files reach their names only when placed; discarded, nothing is left. */
+TEST(attach_jobs_stage_place_discard)
+{
+    static const struct attach_limits one = {20u << 20, 40000000, 1, 1};
+    char dir[512], path[1024], tpath[1100];
+    struct attach_store *st;
+    struct attach_job a, b, c;
+    struct err e = ERR_INIT;
+    size_t la, lb;
+    snprintf(dir, sizeof(dir), "%s/attach-jobs", test_tmpdir());
+    CHECK_INT_EQ(attach_store_open(&st, dir, &one, &e), 0, "open: %s", e.msg);
+    unsigned char *pa = make_image(F_PNG, 300, 200, &la);
+    unsigned char *pb = make_image(F_PNG, 301, 200, &lb);
+    jobs_done = 0;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.data = pa, a.len = la, a.owner = 7, a.done = job_done;
+    b.data = pb, b.len = lb, b.owner = 7, b.done = job_done;
+    CHECK_INT_EQ(attach_check(st, pa, la, &a.file, &e), 0, "check: %s", e.msg);
+    CHECK_INT_EQ(attach_check(st, pb, lb, &b.file, &e), 0, "check: %s", e.msg);
+    CHECK_INT_EQ(attach_submit(st, &a, &e), 0, "submit: %s", e.msg);
+    wait_jobs(1);
+    CHECK_INT_EQ(a.rc, 0, "staged: %s", a.err.msg);
+    snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", dir, a.file.sha256, a.file.sha256 + 2,
+             a.file.sha256);
+    snprintf(tpath, sizeof(tpath), "%s.thumb.jpg", path);
+    CHECK(!exists(path) && !exists(tpath), "not in place before the commit");
+    CHECK(!attach_store_has(st, a.file.sha256, la), "not stored yet");
+    attach_job_discard(st, &a);
+    CHECK(!exists(path) && !exists(tpath), "discarded");
+
+    /* Staged again and placed: both in place, no temporary left. */
+    CHECK_INT_EQ(attach_submit(st, &a, &e), 0, "submit: %s", e.msg);
+    wait_jobs(2);
+    CHECK_INT_EQ(attach_job_place(st, &a, &e), 0, "place: %s", e.msg);
+    CHECK(attach_store_has(st, a.file.sha256, la), "in place");
+    CHECK_INT_EQ(a.tmp[0] + a.thumb_tmp[0], 0, "no temporaries");
+
+    /* A damaged body with a good header fails in the decoder, and stages nothing. */
+    memset(&c, 0, sizeof(c));
+    unsigned char broken[64];
+    memcpy(broken, pb, 33);
+    memset(broken + 33, 'x', sizeof(broken) - 33);
+    c.data = broken, c.len = sizeof(broken), c.done = job_done;
+    CHECK_INT_EQ(attach_check(st, broken, sizeof(broken), &c.file, &e), 0, "header: %s", e.msg);
+    CHECK_INT_EQ(attach_submit(st, &c, &e), 0, "submit: %s", e.msg);
+    wait_jobs(3);
+    CHECK_INT_EQ(c.rc, ERR_BAD_REQUEST, "does not decode");
+    CHECK(!c.tmp[0] && !c.thumb_tmp[0], "nothing staged");
+
+    /* The queue never waits: past its room, or the owner's share, a refusal at once. */
+    int refused = 0, taken = 0;
+    struct attach_job many[ATTACH_MAX_PER_OWNER + 2];
+    memset(many, 0, sizeof(many));
+    for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
+        many[i] = b;
+        int rc = attach_submit(st, &many[i], &e);
+        CHECK(rc == 0 || rc == ERR_UNAVAILABLE || rc == ERR_THROTTLED, "refusal %d", rc);
+        refused += rc < 0;
+        taken += rc == 0;
+    }
+    CHECK(refused >= 2, "%d refused", refused);
+    wait_jobs(3 + taken);
+    for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+        attach_job_discard(st, &many[i]);
+    free(pa);
+    free(pb);
     attach_store_free(st);
 }
 

@@ -118,7 +118,7 @@ foreign_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 writer_counters() { # batches jobs failed
-    curl -fsS "$BASE/metrics" | awk '$1 == "gridloop_writer_batches_total" { b = $2 } $1 == "gridloop_writer_jobs_total" { j = $2 }
+    curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/metrics" | awk '$1 == "gridloop_writer_batches_total" { b = $2 } $1 == "gridloop_writer_jobs_total" { j = $2 }
         $1 == "gridloop_writer_failed_total" { f = $2 } END { print b + 0, j + 0, f + 0 }'
 }
 

@@ -2,6 +2,7 @@
  * Request dispatch: route lookup, authentication, role and scope checks, body parsing,
  * error responses, transactions with audit, and the response cache.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,10 +285,13 @@ static const char *bearer_token(const struct http_req *req)
     return h;
 }
 
-static int is_loopback(const char *ip)
+/* The configured metrics token (ROUTE_METRICS_TOKEN), compared in constant time. Never the
+ * peer address: behind a local proxy every client is loopback. */
+static int metrics_token_ok(const struct api_call *call, const char *token)
 {
-    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
-           strncmp(ip, "::ffff:127.", 11) == 0;
+    const char *want = call->api->d.conf->metrics_token;
+    size_t n = strlen(want);
+    return n && token && strlen(token) == n && sodium_memcmp(token, want, n) == 0;
 }
 
 static void roles_text(unsigned roles, char *out, size_t n)
@@ -360,7 +364,7 @@ static int authenticate(struct api_call *call)
     }
     if (!r->roles && !token)
         return 0;
-    if ((r->flags & ROUTE_LOOPBACK) && !token && is_loopback(call->req->ip))
+    if ((r->flags & ROUTE_METRICS_TOKEN) && !call->cookie_auth && metrics_token_ok(call, token))
         return 0;
     if (!token)
         return err_set(
@@ -382,6 +386,16 @@ static int authenticate(struct api_call *call)
     call->req->user_id = s->user.id;
     if (call->cookie_auth && call->req->method != HTTP_GET && call->req->method != HTTP_HEAD) {
         const char *csrf = http_req_header(call->req, "X-CSRF-Token");
+        /* On a public route (login) a cookie without its header is ignored, not refused:
+         * anyone may call it anonymously, and a browser holding an old session must still
+         * be able to log in. */
+        if ((!csrf || strcmp(csrf, s->csrf) != 0) && !r->roles) {
+            call->user = NULL;
+            call->token = NULL;
+            call->req->user_id = 0;
+            call->cookie_auth = 0;
+            return 0;
+        }
         if (!csrf || strcmp(csrf, s->csrf) != 0)
             return err_set(&call->err, ERR_FORBIDDEN,
                            "cookie-authenticated writes need the 'X-CSRF-Token' header from login");

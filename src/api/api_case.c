@@ -51,6 +51,8 @@ static void members_head(struct jw *w, const struct case_rec *r)
     kid(w, "region_id", r->region_id);
     jw_kstr(w, "region_code", r->region_code);
     jw_kstr(w, "region", r->region_name);
+    /* The citizen agreed to publication through Open311 (docs/open311.md). */
+    jw_kbool(w, "public", r->public_consent);
 }
 
 static void members_body(struct jw *w, const struct case_rec *r)
@@ -136,6 +138,8 @@ static void members_tail(struct jw *w, const struct case_rec *r, enum case_audie
             jw_kstr(w, "role", e->actor_role);
             kid(w, "department_id", e->department_id);
             jw_kstr(w, "note", e->note);
+            if (e->public_note)
+                jw_kbool(w, "public", 1);
             jw_key(w, "payload");
             jw_raw(w, e->payload);
             jw_obj_end(w);
@@ -452,6 +456,7 @@ static const struct json_field create_fields[] = {
     {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"citizen", JT_OBJECT, JF_NULLABLE, 0, 0, citizen_fields},
     {"anonymous", JT_BOOL, 0, 0, 0, NULL},
+    {"public", JT_BOOL, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -550,6 +555,8 @@ int api_case_create(struct api_call *call)
         in.citizen_phone = json_get_str(citizen, "phone");
     }
     in.anonymous = json_get_bool(call->body, "anonymous", 0);
+    /* Published through Open311 only when the citizen said yes; not asked is no. */
+    in.public_consent = json_get_bool(call->body, "public", 0);
     /* A citizen reports for themself: the account's own name and phone, unless given. */
     struct case_actor actor;
     app_actor(call->user, &actor);
@@ -742,21 +749,28 @@ int api_case_contact(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
-/* Public: the number alone reveals nothing; with the check code, the progress without names. */
+/* Public: the number alone reveals nothing; with the check code, the progress without names.
+ * Failed attempts are limited per client address and per number (case_lookup). */
 int api_case_lookup(struct api_call *call)
 {
     const char *number = http_req_query(call->req, "number"),
                *code = http_req_query(call->req, "check_code");
+    const struct conf *cf = call->api->d.conf;
+    const struct case_lookup_limits lim = {cf->lookup_max_ip_failures, cf->lookup_max_case_failures,
+                                           cf->lookup_window};
     struct case_rec r;
     struct case_event_rec *ev;
     size_t n;
-    int rc;
+    int rc, retry_after;
+    http_res_header(call->res, "Cache-Control", "no-store");
     if (!number || !code)
         return err_field(&call->err, ERR_BAD_REQUEST, number ? "check_code" : "number",
                          "query parameters 'number' and 'check_code' are required");
-    rc = case_get_by_number(call->conn, number, call->req->arena, &r, &call->err);
-    if (rc == ERR_NOT_FOUND || (rc == 0 && strcmp(r.check_code, code) != 0))
-        return err_set(&call->err, ERR_NOT_FOUND, "no case with this number and check code");
+    rc = case_lookup(call->conn, number, code, call->req->ip, call->now, &lim, call->req->arena, &r,
+                     &retry_after, &call->err);
+    if (rc == ERR_THROTTLED)
+        http_res_header(call->res, "Retry-After",
+                        arena_printf(call->req->arena, "%d", retry_after));
     if (rc < 0 || (rc = case_timeline(call->conn, r.id, call->req->arena, &ev, &n, &call->err)) < 0)
         return rc;
     struct jw w;
@@ -800,6 +814,7 @@ static const struct json_field action_fields[] = {
     {"solved", JT_BOOL, 0, 0, 0, NULL},
     {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL},
     {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"public", JT_BOOL, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -852,6 +867,7 @@ int api_case_action(struct api_call *call)
             "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
     in.satisfaction = (enum case_satisfaction)s;
     in.master_id = json_get_int(call->body, "master", 0);
+    in.public_note = json_get_bool(call->body, "public", 0);
     if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
         (rc = case_act_on(&env, r, &in, call->req->arena, &after, &call->err)) < 0)
         return rc;

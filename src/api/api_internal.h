@@ -104,9 +104,9 @@ enum api_scope {
 };
 
 enum api_route_flags {
-    ROUTE_JSON = 1 << 0,     /* body is a JSON object, parsed into call->body */
-    ROUTE_LOOPBACK = 1 << 1, /* public from 127.0.0.1 / ::1, else needs the roles */
-    ROUTE_FORM = 1 << 2,     /* body is a form (URL-encoded or multipart), parsed into call->form */
+    ROUTE_JSON = 1 << 0,          /* body is a JSON object, parsed into call->body */
+    ROUTE_METRICS_TOKEN = 1 << 1, /* the metrics_token setting as a bearer token also admits */
+    ROUTE_FORM = 1 << 2, /* body is a form (URL-encoded or multipart), parsed into call->form */
     ROUTE_O311_KEY =
         1 << 3, /* the caller is an Open311 client, authenticated by the api_key of its form */
     ROUTE_O311_ERRORS = 1 << 4, /* errors in the Open311 format of the path's suffix */
@@ -224,6 +224,7 @@ int api_user_create(struct api_call *call);
 int api_user_get(struct api_call *call);
 int api_user_update(struct api_call *call);
 int api_user_password(struct api_call *call);
+int api_user_contact(struct api_call *call);
 int api_audit_list(struct api_call *call);
 int api_audit_head(struct api_call *call);
 int api_audit_verify(struct api_call *call);

@@ -4,12 +4,30 @@
  * cache, the case view cache, the event streams), so those parts need not know each other.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/api_internal.h"
 #include "core/mem.h"
 
+/* Settings only the API reads, checked before anything starts. */
+static int check_conf(const struct conf *cf, struct err *err)
+{
+    const char *m = cf->cookie_secure;
+    if (strcmp(m, "auto") != 0 && strcmp(m, "always") != 0 && strcmp(m, "never") != 0)
+        return err_field(err, ERR_BAD_REQUEST, "cookie_secure",
+                         "cookie_secure must be auto, always or never (not '%s')", m);
+    /* A short token could be guessed against /metrics. */
+    if (cf->metrics_token[0] && strlen(cf->metrics_token) < 32)
+        return err_field(err, ERR_BAD_REQUEST, "metrics_token",
+                         "metrics_token must be at least 32 characters (or empty for none)");
+    return 0;
+}
+
 int api_new(struct api **out, const struct api_deps *deps, struct err *err)
 {
+    int rc = check_conf(app_conf(deps->app), err);
+    if (rc < 0)
+        return rc;
     struct api *api = xcalloc(1, sizeof(*api));
     struct app *app = deps->app;
     api->app = app;
@@ -23,7 +41,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
-    int rc = api_events_init(api, err);
+    rc = api_events_init(api, err);
     if (rc < 0) {
         api_free(api);
         return rc;

@@ -966,6 +966,9 @@ int api_open311_post_request(struct api_call *call)
         return rc;
 
     in.channel = CH_OPEN311;
+    /* Posting to an Open311 client is reporting to a public service (FixMyStreet shows every
+     * report on its site): the report may be published here too (docs/open311.md). */
+    in.public_consent = 1;
     in.description = description ? description : sv.name;
     in.title = title_from(a, description, sv.name);
     in.category_id = sv.category_id;
@@ -1068,7 +1071,11 @@ int api_open311_post_update(struct api_call *call)
         struct case_actor actor;
         struct case_config cfg;
         struct case_action_in act = {
-            .action = CA_COMMENT, .version = rec.version, .note = description};
+            .action = CA_COMMENT,
+            .version = rec.version,
+            .note = description,
+            /* The citizen's update, posted to a public service like the report. */
+            .public_note = 1};
         if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)
             return rc;
         struct update_audit *ua = arena_alloc(a, sizeof(*ua));

@@ -4,20 +4,17 @@
 #include <string.h>
 
 #include "api/api_internal.h"
-#include "core/mask.h"
 
 /* The user list has no page size of its own: without ?limit= it answers everything. */
 #define USER_LIST_PAGE_MAX 100000
 
-/* Full phone numbers only for admins and the user themself. */
+/* Phones are masked, as case phones are: in clear only to the user themself (their session
+ * holds it); an admin who needs one asks GET /users/{id}/contact, which is audited. */
 static void user_json(struct jw *w, const struct auth_user *u, const struct api_call *call)
 {
-    char phone[40];
-    int reveal = !call->user || (call->user->roles & ROLE_ADMIN) || call->user->id == u->id;
-    if (reveal)
-        snprintf(phone, sizeof(phone), "%s", u->phone ? u->phone : "");
-    else
-        mask_phone(u->phone ? u->phone : "", phone, sizeof(phone));
+    const char *phone = u->phone_mask ? u->phone_mask : "";
+    if (call->user && call->user->id == u->id && call->user->phone && call->user->phone[0])
+        phone = call->user->phone;
     jw_obj(w);
     jw_kint(w, "id", u->id);
     jw_kstr(w, "name", u->name);
@@ -47,6 +44,31 @@ static void user_json(struct jw *w, const struct auth_user *u, const struct api_
     jw_obj_end(w);
 }
 
+/* The known-device cookie (auth_login): sent to /api/v1/auth/login and the password change
+ * only, kept for 180 days. */
+#define DEVICE_COOKIE "gl_device"
+#define DEVICE_COOKIE_AGE (180 * 86400)
+
+static int loopback(const char *ip)
+{
+    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+           strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+/* cookie_secure: "always", "never", or "auto": Secure unless the request is plain HTTP from
+ * loopback (the demo on http://127.0.0.1:8080, where a browser would drop a Secure cookie).
+ * HTTPS is what a trusted proxy says (req->https, the trusted_proxies setting): this server
+ * speaks plain HTTP itself. */
+static int cookie_secure(const struct api_call *call)
+{
+    const char *mode = call->api->d.conf->cookie_secure;
+    if (strcmp(mode, "always") == 0)
+        return 1;
+    if (strcmp(mode, "never") == 0)
+        return 0;
+    return call->req->https || !loopback(call->req->ip);
+}
+
 /* "username" is accepted as a synonym of "name": clients written against the case API's
  * contract use it. */
 static const struct json_field login_fields[] = {
@@ -68,8 +90,9 @@ int api_login(struct api_call *call)
     if (!name)
         return err_field(&call->err, ERR_BAD_REQUEST, "name",
                          "field 'name' (or 'username') is required");
-    rc = auth_login(call->api->d.auth, name, json_get_str(call->body, "password"), call->req->ip,
-                    call->now, call->req->arena, &s, &retry_after, &call->err);
+    struct auth_attempt who = {name, call->req->ip, http_req_cookie(call->req, DEVICE_COOKIE)};
+    rc = auth_login(call->api->d.auth, &who, json_get_str(call->body, "password"), call->now,
+                    call->req->arena, &s, &retry_after, &call->err);
     if (rc == ERR_THROTTLED)
         http_res_header(call->res, "Retry-After",
                         arena_printf(call->req->arena, "%d", retry_after));
@@ -80,10 +103,20 @@ int api_login(struct api_call *call)
     if ((rc = api_audit_only(call, "session.login",
                              arena_printf(call->req->arena, "user/%s", s.user.name), NULL)) < 0)
         return rc;
+    const char *secure = cookie_secure(call) ? "; Secure" : "";
     http_res_header(call->res, "Set-Cookie",
                     arena_printf(call->req->arena,
-                                 "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-                                 s.token, call->api->d.conf->session_ttl));
+                                 "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+                                 s.token, call->api->d.conf->session_ttl, secure));
+    /* The device token only ever goes back to login: it is what lets this browser in while
+     * others are guessing at the account. */
+    if (s.device[0])
+        http_res_header_add(call->res, "Set-Cookie",
+                            arena_printf(call->req->arena,
+                                         DEVICE_COOKIE
+                                         "=%s; Path=/api/v1/; HttpOnly; SameSite=Strict;"
+                                         " Max-Age=%d%s",
+                                         s.device, DEVICE_COOKIE_AGE, secure));
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;
     jw_init(&w);
@@ -107,7 +140,9 @@ int api_logout(struct api_call *call)
         0)
         return rc;
     http_res_header(call->res, "Set-Cookie",
-                    "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                    cookie_secure(call)
+                        ? "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                        : "gl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
     return 0;
 }
@@ -217,6 +252,7 @@ int api_user_create(struct api_call *call)
     in.password = json_get_str(call->body, "password");
     in.region_code = json_get_str(call->body, "region");
     in.phone = json_get_str(call->body, "phone");
+    in.data_key = call->api->d.data_key;
     in.depts = depts;
     if ((rc = api_begin(call)) < 0 ||
         (rc = auth_user_create(call->conn, &in, call->now, &id, &call->err)) < 0)
@@ -246,6 +282,7 @@ int api_user_update(struct api_call *call)
         return rc;
     up.display_name = json_get_str(call->body, "display_name");
     up.phone = json_get_str(call->body, "phone");
+    up.data_key = call->api->d.data_key;
     up.region_code = json_is_null(call->body, "region") ? "" : json_get_str(call->body, "region");
     up.depts = json_has(call->body, "departments") ? depts : NULL;
     if (up.depts && !up.ndepts)
@@ -279,7 +316,17 @@ int api_user_password(struct api_call *call)
         if (!cur)
             return err_field(&call->err, ERR_BAD_REQUEST, "current_password",
                              "field 'current_password' is required");
-        if ((rc = auth_user_password_matches(call->conn, id, cur, &call->err)) < 0)
+        /* A guess here counts as a failed login, under the same throttle: a stolen session
+         * must not become an unthrottled password oracle. */
+        struct auth_attempt who = {call->user->name, call->req->ip,
+                                   http_req_cookie(call->req, DEVICE_COOKIE)};
+        int retry_after = 0;
+        rc = auth_password_attempt(call->api->d.auth, &who, id, cur, call->now, &retry_after,
+                                   &call->err);
+        if (rc == ERR_THROTTLED)
+            http_res_header(call->res, "Retry-After",
+                            arena_printf(call->req->arena, "%d", retry_after));
+        if (rc < 0)
             return rc;
         if (!rc)
             return err_field(&call->err, ERR_FORBIDDEN, "current_password",
@@ -295,4 +342,25 @@ int api_user_password(struct api_call *call)
     auth_invalidate_user(call->api->d.auth, id);
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
     return 0;
+}
+
+/* The full phone of an account, for an admin or the user themself; every reveal is audited. */
+int api_user_contact(struct api_call *call)
+{
+    const char *phone;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = auth_user_phone(call->conn, call->api->d.data_key, id, call->req->arena, &phone,
+                              &call->err)) < 0 ||
+        (rc = api_audit_only(call, "user.contact.reveal",
+                             arena_printf(call->req->arena, "user/%lld", (long long)id), NULL)) < 0)
+        return rc;
+    http_res_header(call->res, "Cache-Control", "no-store");
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "phone", phone);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }

@@ -16,7 +16,7 @@
 const struct api_route api_routes[] = {
     /* method      pattern                                 handler                  roles  scope             flags */
     {HTTP_GET,    "/healthz",                              api_healthz,             0,     SCOPE_NONE,       0},
-    {HTTP_GET,    "/metrics",                              api_metrics,             OPS,   SCOPE_NONE,       ROUTE_LOOPBACK},
+    {HTTP_GET,    "/metrics",                              api_metrics,             OPS,   SCOPE_NONE,       ROUTE_METRICS_TOKEN},
 
     {HTTP_POST,   "/api/v1/auth/login",                    api_login,               0,     SCOPE_NONE,       ROUTE_JSON},
     {HTTP_POST,   "/api/v1/auth/logout",                   api_logout,              ANY,   SCOPE_NONE,       0},
@@ -27,6 +27,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/users/{id}",                    api_user_get,            ANY,   SCOPE_SELF,       0},
     {HTTP_PATCH,  "/api/v1/users/{id}",                    api_user_update,         ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_PUT,    "/api/v1/users/{id}/password",           api_user_password,       ANY,   SCOPE_SELF,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/users/{id}/contact",            api_user_contact,        ANY,   SCOPE_SELF,       0},
 
     {HTTP_GET,    "/api/v1/regions",                       api_region_list,         ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/regions/locate",                api_region_locate,       ANY,   SCOPE_NONE,       0},

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth_internal.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -202,17 +203,26 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
         return rc;
     if (rc == 1)
         return err_field(err, ERR_CONFLICT, "name", "user '%s' already exists", in->name);
-    if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0)
+    struct arena a;
+    char *enc, *mask, *phash;
+    arena_init(&a, 256);
+    if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0 ||
+        (rc = auth_phone_seal(in->data_key, in->phone ? in->phone : "", &a, &enc, &mask, &phash,
+                              err)) < 0) {
+        arena_release(&a);
         return rc;
+    }
     auth_roles_format(in->roles, roles, sizeof(roles));
     rc = store_one_i64(
         c,
-        "INSERT INTO users(name, display_name, password_hash, roles, region_id, phone,"
-        " active, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, 1, ?, ?) RETURNING id",
+        "INSERT INTO users(name, display_name, password_hash, roles, region_id,"
+        " phone_enc, phone_mask, phone_hash, active, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, 1, ?, ?) RETURNING id",
         STORE_ARGS(store_text(in->name), store_text(in->display_name ? in->display_name : ""),
-                   store_text(hash), store_text(roles), store_i64(region_id),
-                   store_text(in->phone ? in->phone : ""), store_i64(now), store_i64(now)),
+                   store_text(hash), store_text(roles), store_i64(region_id), store_text(enc),
+                   store_text(mask), store_text(phash), store_i64(now), store_i64(now)),
         &id, err);
+    arena_release(&a);
     if (rc < 0)
         return rc;
     if ((rc = set_depts(c, id, in->depts, in->ndepts, err)) < 0)
@@ -237,9 +247,22 @@ int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_up
         (rc = store_run(c, "UPDATE users SET display_name = ? WHERE id = ?",
                         STORE_ARGS(store_text(up->display_name), store_i64(id)), err)) < 0)
         return (int)rc;
-    if (up->phone && (rc = store_run(c, "UPDATE users SET phone = ? WHERE id = ?",
-                                     STORE_ARGS(store_text(up->phone), store_i64(id)), err)) < 0)
-        return (int)rc;
+    if (up->phone) {
+        struct arena a;
+        char *enc, *mask, *phash;
+        arena_init(&a, 256);
+        rc = auth_phone_seal(up->data_key, up->phone, &a, &enc, &mask, &phash, err);
+        if (rc == 0)
+            rc = store_run(
+                c,
+                "UPDATE users SET phone = '', phone_enc = ?, phone_mask = ?,"
+                " phone_hash = ? WHERE id = ?",
+                STORE_ARGS(store_text(enc), store_text(mask), store_text(phash), store_i64(id)),
+                err);
+        arena_release(&a);
+        if (rc < 0)
+            return (int)rc;
+    }
     if (up->roles) {
         char roles[128];
         if (up->roles & ~ROLE_ALL)
@@ -314,11 +337,16 @@ int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *er
 {
     int64_t rc =
         store_run(c, "DELETE FROM sessions WHERE user_id = ?", STORE_ARGS(store_i64(user_id)), err);
+    /* A device that knew the old password is no longer one the owner vouches for. */
+    if (rc >= 0)
+        rc = store_run(c, "DELETE FROM login_devices WHERE user_id = ?",
+                       STORE_ARGS(store_i64(user_id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
 #define USER_COLS                                                                                  \
-    "u.id, u.name, u.display_name, u.roles, coalesce(u.region_id, 0), r.code, u.phone, u.active, " \
+    "u.id, u.name, u.display_name, u.roles, coalesce(u.region_id, 0), r.code, u.phone_mask,"       \
+    " u.active, "                                                                                  \
     "u.created_at, u.updated_at, (SELECT group_concat(department_id) FROM user_departments d "     \
     "WHERE d.user_id = u.id) "
 #define USER_FROM "FROM users u LEFT JOIN regions r ON r.id = u.region_id "
@@ -333,7 +361,8 @@ static void read_user(struct store_stmt *s, struct arena *a, struct auth_user *u
         u->roles = 0; /* a hand-edited row with an unknown role grants nothing */
     u->region_id = store_col_int(s, 4);
     u->region_code = store_col_is_null(s, 5) ? NULL : arena_strdup(a, store_col_text(s, 5));
-    u->phone = arena_strdup(a, store_col_text(s, 6));
+    u->phone = ""; /* opened only for sessions and the audited reveal */
+    u->phone_mask = arena_strdup(a, store_col_text(s, 6));
     u->active = (int)store_col_int(s, 7);
     u->created_at = store_col_int(s, 8);
     u->updated_at = store_col_int(s, 9);

@@ -58,7 +58,8 @@ struct auth_user {
     const char *region_code;       /* NULL when region_id is 0 */
     int64_t depts[AUTH_MAX_DEPTS]; /* departments a handler acts for */
     int ndepts;
-    const char *phone;
+    const char *phone;      /* clear number: only in sessions (auth_session_get), else "" */
+    const char *phone_mask; /* "138****8000": what is shown by default */
     int active;
     int64_t created_at;
     int64_t updated_at;
@@ -87,8 +88,9 @@ struct auth_user_input {
     const char *region_code; /* NULL or "" = none */
     const int64_t *depts;
     int ndepts;
-    const char *phone; /* may be NULL */
-    int demo_password; /* demo accounts only: any non-empty password is accepted */
+    const char *phone;             /* may be NULL */
+    int demo_password;             /* demo accounts only: any non-empty password is accepted */
+    const unsigned char *data_key; /* seals the phone; needed when a phone is given */
 };
 
 int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int64_t now,
@@ -105,6 +107,7 @@ struct auth_user_update {
     int ndepts;
     const char *phone;
     int active;
+    const unsigned char *data_key; /* seals the phone; needed when a phone is given */
 };
 int auth_user_update(struct store_conn *c, int64_t id, const struct auth_user_update *up,
                      int64_t now, struct err *err);
@@ -123,6 +126,19 @@ int auth_user_get_by_name(struct store_conn *c, const char *name, struct arena *
 int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out, size_t *n,
                    struct err *err);
 
+/* ---- account phones (src/auth/auth_phone.c) ----
+ * Sealed at rest as case phones are: secretbox under the 32-byte data key (base64 of nonce ||
+ * ciphertext), a mask for display and a keyed hash. */
+
+/* The clear phone of user id ("" when none); ERR_INTEGRITY when it does not decrypt. */
+int auth_user_phone(struct store_conn *c, const unsigned char *key, int64_t id, struct arena *a,
+                    const char **phone, struct err *err);
+
+/* Seal every account phone still stored in clear (databases from before migration 0013), in
+ * one transaction of its own; *n is how many were sealed. Run at start-up by `serve`. */
+int auth_user_seal_phones(struct store_conn *c, const unsigned char *key, int64_t *n,
+                          struct err *err);
+
 /* ---- sessions ---- */
 
 struct auth;
@@ -131,27 +147,52 @@ struct auth_limits {
     int session_ttl;       /* seconds */
     int max_user_failures; /* within window */
     int max_ip_failures;
-    int window; /* seconds */
+    int window;  /* seconds */
+    int backoff; /* seconds of the first refusal past a limit; doubles per further failure (0: 30) */
 };
 
-int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err);
+/* 'data_key' (32 bytes, borrowed; may be NULL in tools without one) opens account phones for
+ * sessions. */
+int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim,
+             const unsigned char *data_key, struct err *err);
 void auth_free(struct auth *a);
 
 struct auth_session {
-    char token[44]; /* only filled by auth_login() */
+    char token[44];  /* only filled by auth_login() */
+    char device[44]; /* auth_login(): a new device token to hand to the client, or "" */
     char csrf[44];
     int64_t expires_at;
     struct auth_user user;
 };
 
+/* Who is trying a password: the user name as typed, the client address and the device token
+ * the client holds from an earlier successful login (NULL when none). */
+struct auth_attempt {
+    const char *name;
+    const char *ip;
+    const char *device;
+};
+
 /*
- * Check credentials and open a session. Failures are counted per user name and per
- * address: past the limits, ERR_THROTTLED is returned (even for the right password) until
- * the window has passed. Wrong name or password → ERR_UNAUTHORIZED with one message for both.
- * Writes its own transaction.
+ * Check credentials and open a session. Failures are counted per user name and per address
+ * over the window: past a limit, a client gets ERR_THROTTLED (*retry_after seconds, which
+ * double with each further failure up to the window) instead of a password check. A client
+ * holding a device token of that user from an earlier login is not held back by what others
+ * did (unless the token itself sent too many wrong passwords), so guessing from elsewhere
+ * never locks the owner out. A successful login without a valid device token issues one
+ * (out->device). Wrong name or password → ERR_UNAUTHORIZED with one message for both.
+ * Writes its own transactions.
  */
-int auth_login(struct auth *a, const char *name, const char *password, const char *ip, int64_t now,
+int auth_login(struct auth *a, const struct auth_attempt *who, const char *password, int64_t now,
                struct arena *ar, struct auth_session *out, int *retry_after, struct err *err);
+
+/*
+ * Check the current password of user 'user_id' (named who->name) under the same throttle as
+ * logins: 1 it matches, 0 it does not (counted as a failed login), ERR_THROTTLED past the
+ * limits. Outside any transaction of the caller's (the failure must stay counted).
+ */
+int auth_password_attempt(struct auth *a, const struct auth_attempt *who, int64_t user_id,
+                          const char *password, int64_t now, int *retry_after, struct err *err);
 
 /* The session for a bearer token, or ERR_UNAUTHORIZED if unknown, expired or the user is
  * inactive. Served from an in-memory cache after the first lookup. */
@@ -194,7 +235,8 @@ void auth_invalidate_session(struct auth *a, const char *token_hash);
 int auth_rate_count(struct store_conn *c, int kind, int64_t id, int64_t minute, int64_t *count,
                     struct err *err);
 
-/* Delete every session of a user (after a password change). Caller owns the transaction. */
+/* Delete every session and known device of a user (after a password change or when the
+ * account is disabled). Caller owns the transaction. */
 int auth_user_end_sessions(struct store_conn *c, int64_t user_id, struct err *err);
 
 #endif /* GRIDLOOP_AUTH_AUTH_H */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/auth_internal.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -20,6 +21,11 @@
 #define BUCKETS 1024
 #define CACHE_TTL 30
 #define CACHE_MAX 100000
+/* A device token stays known this long after its last successful login. */
+#define DEVICE_TTL (180 * 86400)
+#define DEFAULT_BACKOFF 30
+/* Known devices kept per user (the most recently used). */
+#define DEVICES_PER_USER 20
 
 struct cached {
     char hash[65];
@@ -32,6 +38,7 @@ struct cached {
 struct auth {
     struct store *store;
     struct auth_limits lim;
+    const unsigned char *data_key; /* borrowed; opens the session user's phone */
     pthread_mutex_t lock;
     struct cached *buckets[BUCKETS];
     size_t ncached;
@@ -42,13 +49,17 @@ struct auth {
     void *on_invalidate_ctx;
 };
 
-int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim, struct err *err)
+int auth_new(struct auth **out, struct store *st, const struct auth_limits *lim,
+             const unsigned char *data_key, struct err *err)
 {
     if (sodium_init() < 0)
         return err_set(err, ERR_INTERNAL, "cannot initialise libsodium");
     struct auth *a = xcalloc(1, sizeof(*a));
     a->store = st;
     a->lim = *lim;
+    if (a->lim.backoff <= 0)
+        a->lim.backoff = DEFAULT_BACKOFF;
+    a->data_key = data_key;
     pthread_mutex_init(&a->lock, NULL);
     char pw[44];
     auth_token_new(pw);
@@ -155,90 +166,162 @@ static void copy_user(struct arena *ar, const struct auth_user *from, struct aut
     to->display_name = arena_strdup(ar, from->display_name);
     to->region_code = arena_strdup(ar, from->region_code);
     to->phone = arena_strdup(ar, from->phone);
+    to->phone_mask = arena_strdup(ar, from->phone_mask);
 }
 
-static int count_failures(struct store_conn *c, const char *col_sql, const char *key, int64_t since,
-                          int64_t *n, struct err *err)
+/* ---- throttling ---- */
+
+struct failures {
+    int64_t n, last;
+};
+
+static int read_failures(void *ctx, struct store_stmt *row)
 {
-    int rc = store_one_i64(c, col_sql, STORE_ARGS(store_text(key), store_i64(since)), n, err);
-    return rc < 0 ? rc : 0;
+    struct failures *f = ctx;
+    f->n = store_col_int(row, 0);
+    f->last = store_col_is_null(row, 1) ? 0 : store_col_int(row, 1);
+    return 0;
 }
 
-int auth_login(struct auth *a, const char *name, const char *password, const char *ip, int64_t now,
+/* Seconds until a client with 'f' failures may try again (0: now). The first refusal past the
+ * limit lasts 'backoff' seconds, each further failure doubles it, up to the window: a guesser
+ * gets a few tries per window, never a permanent lock. */
+static int64_t wait_for(const struct auth *a, const struct failures *f, int max, int64_t now)
+{
+    if (f->n < max)
+        return 0;
+    int64_t shift = f->n - max > 20 ? 20 : f->n - max;
+    int64_t delay = (int64_t)a->lim.backoff << shift;
+    if (delay > a->lim.window)
+        delay = a->lim.window;
+    int64_t left = f->last + delay - now;
+    return left > 0 ? left : 0;
+}
+
+/* Is 'device' a token this user got from an earlier login, which has not itself sent too many
+ * wrong passwords since? */
+static int device_trusted(struct auth *a, struct store_conn *c, const struct auth_attempt *who,
+                          int64_t now, struct err *err)
+{
+    char hash[65];
+    int64_t failures;
+    if (!who->device || strlen(who->device) != 43)
+        return 0;
+    auth_token_hash(who->device, hash);
+    int rc = store_one_i64(
+        c,
+        "SELECT d.failures FROM login_devices d JOIN users u ON u.id = d.user_id"
+        " WHERE d.token_hash = ? AND u.name = ? AND d.used_at > ?",
+        STORE_ARGS(store_text(hash), store_text(who->name), store_i64(now - DEVICE_TTL)), &failures,
+        err);
+    if (rc <= 0)
+        return rc;
+    return failures < a->lim.max_user_failures;
+}
+
+/* 0 when 'who' may try a password now (*trusted: on a known device), else ERR_THROTTLED. */
+static int throttle_check(struct auth *a, struct store_conn *c, const struct auth_attempt *who,
+                          int64_t now, int *trusted, int *retry_after, struct err *err)
+{
+    struct failures by_user = {0, 0}, by_ip = {0, 0};
+    int64_t since = now - a->lim.window;
+    int rc;
+    *retry_after = 0;
+    if ((rc = device_trusted(a, c, who, now, err)) < 0)
+        return rc;
+    *trusted = rc;
+    if (*trusted)
+        return 0;
+    if ((rc = store_one(
+             c, "SELECT count(*), max(at) FROM login_failures WHERE user_name = ? AND at > ?",
+             STORE_ARGS(store_text(who->name), store_i64(since)), read_failures, &by_user, err)) <
+            0 ||
+        (rc = store_one(c, "SELECT count(*), max(at) FROM login_failures WHERE ip = ? AND at > ?",
+                        STORE_ARGS(store_text(who->ip), store_i64(since)), read_failures, &by_ip,
+                        err)) < 0)
+        return rc;
+    int64_t wait_user = wait_for(a, &by_user, a->lim.max_user_failures, now);
+    int64_t wait_ip = wait_for(a, &by_ip, a->lim.max_ip_failures, now);
+    int64_t wait = wait_user > wait_ip ? wait_user : wait_ip;
+    if (!wait)
+        return 0;
+    *retry_after = (int)wait;
+    return err_set(err, ERR_THROTTLED,
+                   "too many failed logins for this %s; try again in %d s, or from a device "
+                   "that has logged in to this account before",
+                   wait_user >= wait_ip ? "user" : "address", *retry_after);
+}
+
+/* Count one wrong password: for the name, the address and the device that sent it. Its own
+ * statements, committed even though the request fails. */
+static int record_failure(struct store_conn *c, const struct auth_attempt *who, int64_t now,
+                          struct err *err)
+{
+    int64_t w =
+        store_run(c, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
+                  STORE_ARGS(store_text(who->name), store_text(who->ip), store_i64(now)), err);
+    if (w >= 0 && who->device && strlen(who->device) == 43) {
+        char hash[65];
+        auth_token_hash(who->device, hash);
+        w = store_run(c, "UPDATE login_devices SET failures = failures + 1 WHERE token_hash = ?",
+                      STORE_ARGS(store_text(hash)), err);
+    }
+    return w < 0 ? (int)w : 0;
+}
+
+/* The session's user carries the clear phone (a citizen's report is filed with it). A phone
+ * that does not open is left out rather than refusing the login. */
+static void open_phone(struct auth *a, struct store_conn *c, struct auth_user *u, struct arena *ar)
+{
+    struct err e = ERR_INIT;
+    if (!u->phone_mask[0] || !a->data_key)
+        return;
+    if (auth_user_phone(c, a->data_key, u->id, ar, &u->phone, &e) < 0) {
+        u->phone = "";
+        log_msg(LOG_WARN, "user %lld: %s", (long long)u->id, e.msg);
+    }
+}
+
+static int read_hash(void *ctx, struct store_stmt *row)
+{
+    snprintf(ctx, crypto_pwhash_STRBYTES, "%s", store_col_text(row, 0));
+    return 0;
+}
+
+int auth_login(struct auth *a, const struct auth_attempt *who, const char *password, int64_t now,
                struct arena *ar, struct auth_session *out, int *retry_after, struct err *err)
 {
     struct store_conn *c;
     struct auth_user u;
-    int64_t by_user = 0, by_ip = 0, oldest = 0;
-    int rc, user_found, ok;
+    int rc, user_found, ok, trusted = 0;
     char hash[crypto_pwhash_STRBYTES] = "";
 
     *retry_after = 0;
-    if ((rc = store_conn(a->store, &c, err)) < 0)
+    out->device[0] = '\0';
+    if ((rc = store_conn(a->store, &c, err)) < 0 ||
+        (rc = throttle_check(a, c, who, now, &trusted, retry_after, err)) < 0)
         return rc;
-    int64_t since = now - a->lim.window;
-    if ((rc =
-             count_failures(c, "SELECT count(*) FROM login_failures WHERE user_name = ? AND at > ?",
-                            name, since, &by_user, err)) < 0 ||
-        (rc = count_failures(c, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?", ip,
-                             since, &by_ip, err)) < 0)
-        return rc;
-    if (by_user >= a->lim.max_user_failures || by_ip >= a->lim.max_ip_failures) {
-        const char *col = by_user >= a->lim.max_user_failures ? "user_name" : "ip";
-        const char *key = by_user >= a->lim.max_user_failures ? name : ip;
-        if (strcmp(col, "ip") == 0)
-            store_one_i64(
-                c,
-                "SELECT min(at) FROM (SELECT at FROM login_failures WHERE ip = ? AND at > ? "
-                "ORDER BY at DESC LIMIT ?)",
-                STORE_ARGS(store_text(key), store_i64(since),
-                           store_i64((int64_t)a->lim.max_ip_failures)),
-                &oldest, err);
-        else
-            store_one_i64(
-                c,
-                "SELECT min(at) FROM (SELECT at FROM login_failures WHERE user_name = ? AND at > ? "
-                "ORDER BY at DESC LIMIT ?)",
-                STORE_ARGS(store_text(key), store_i64(since),
-                           store_i64((int64_t)a->lim.max_user_failures)),
-                &oldest, err);
-        *retry_after = (int)(oldest + a->lim.window - now);
-        if (*retry_after < 1)
-            *retry_after = 1;
-        return err_set(err, ERR_THROTTLED, "too many failed logins for this %s; try again in %d s",
-                       strcmp(col, "ip") == 0 ? "address" : "user", *retry_after);
-    }
 
-    rc = auth_user_get_by_name(c, name, ar, &u, err);
+    rc = auth_user_get_by_name(c, who->name, ar, &u, err);
     if (rc < 0 && rc != ERR_NOT_FOUND)
         return rc;
     user_found = rc == 0;
-    if (user_found) {
-        struct store_stmt *s;
-        if ((rc = store_prepare(c, "SELECT password_hash FROM users WHERE id = ?",
-                                STORE_ARGS(store_i64(u.id)), &s, err)) < 0)
-            return rc;
-        if (store_step(s, err) == 1)
-            snprintf(hash, sizeof(hash), "%s", store_col_text(s, 0));
-        store_done(s);
-    }
+    if (user_found && (rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?",
+                                      STORE_ARGS(store_i64(u.id)), read_hash, hash, err)) < 0)
+        return rc;
     ok = auth_password_verify(user_found && hash[0] ? hash : a->dummy_hash, password) &&
          user_found && u.active;
+    if (ok)
+        open_phone(a, c, &u, ar);
 
-    if ((rc = store_begin(c, err)) < 0)
-        return rc;
     if (!ok) {
-        int64_t w = store_run(c, "INSERT INTO login_failures(user_name, ip, at) VALUES (?, ?, ?)",
-                              STORE_ARGS(store_text(name), store_text(ip), store_i64(now)), err);
-        if (w < 0) {
-            store_rollback(c);
-            return (int)w;
-        }
-        if ((rc = store_commit(c, err)) < 0)
+        if ((rc = record_failure(c, who, now, err)) < 0)
             return rc;
         return err_set(err, ERR_UNAUTHORIZED, "wrong user name or password");
     }
-    char token_hash[65];
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    char token_hash[65], device_hash[65];
     auth_token_new(out->token);
     auth_token_new(out->csrf);
     auth_token_hash(out->token, token_hash);
@@ -248,12 +331,40 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
         c,
         "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf), store_text(ip),
-                   store_i64(now), store_i64(out->expires_at)),
+        STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf),
+                   store_text(who->ip), store_i64(now), store_i64(out->expires_at)),
         err);
+    /* The owner's own mistakes from this address are forgiven; failures others caused from
+     * elsewhere keep counting until the window passes. */
     if (w >= 0)
-        w = store_run(c, "DELETE FROM login_failures WHERE user_name = ? OR at <= ?",
-                      STORE_ARGS(store_text(name), store_i64(since)), err);
+        w = store_run(
+            c, "DELETE FROM login_failures WHERE (user_name = ? AND ip = ?) OR at <= ?",
+            STORE_ARGS(store_text(who->name), store_text(who->ip), store_i64(now - a->lim.window)),
+            err);
+    if (w >= 0 && trusted) {
+        auth_token_hash(who->device, device_hash);
+        w = store_run(c, "UPDATE login_devices SET failures = 0, used_at = ? WHERE token_hash = ?",
+                      STORE_ARGS(store_i64(now), store_text(device_hash)), err);
+    } else if (w >= 0) {
+        auth_token_new(out->device);
+        auth_token_hash(out->device, device_hash);
+        w = store_run(
+            c,
+            "INSERT INTO login_devices(token_hash, user_id, failures, created_at, used_at)"
+            " VALUES (?, ?, 0, ?, ?)",
+            STORE_ARGS(store_text(device_hash), store_i64(u.id), store_i64(now), store_i64(now)),
+            err);
+    }
+    /* A client that keeps no cookies gets a new token at every login: keep the user's most
+     * recently used few, and none past their age. */
+    if (w >= 0)
+        w = store_run(c,
+                      "DELETE FROM login_devices WHERE used_at <= ? OR (user_id = ? AND token_hash"
+                      " NOT IN (SELECT token_hash FROM login_devices WHERE user_id = ?"
+                      " ORDER BY used_at DESC, created_at DESC LIMIT ?))",
+                      STORE_ARGS(store_i64(now - DEVICE_TTL), store_i64(u.id), store_i64(u.id),
+                                 store_i64(DEVICES_PER_USER)),
+                      err);
     if (w >= 0)
         w = store_run(c, "DELETE FROM sessions WHERE expires_at <= ?", STORE_ARGS(store_i64(now)),
                       err);
@@ -262,6 +373,24 @@ int auth_login(struct auth *a, const char *name, const char *password, const cha
         return (int)w;
     }
     return store_commit(c, err);
+}
+
+int auth_password_attempt(struct auth *a, const struct auth_attempt *who, int64_t user_id,
+                          const char *password, int64_t now, int *retry_after, struct err *err)
+{
+    struct store_conn *c;
+    char hash[crypto_pwhash_STRBYTES] = "";
+    int rc, trusted;
+    if ((rc = store_conn(a->store, &c, err)) < 0 ||
+        (rc = throttle_check(a, c, who, now, &trusted, retry_after, err)) < 0 ||
+        (rc = store_one(c, "SELECT password_hash FROM users WHERE id = ?",
+                        STORE_ARGS(store_i64(user_id)), read_hash, hash, err)) < 0)
+        return rc;
+    if (hash[0] && auth_password_verify(hash, password))
+        return 1;
+    if ((rc = record_failure(c, who, now, err)) < 0)
+        return rc;
+    return 0;
 }
 
 int auth_session_get(struct auth *a, const char *token, int64_t now, struct arena *ar,
@@ -290,6 +419,7 @@ int auth_session_check(struct auth *a, const char *hash, int64_t now, struct are
         if (strcmp(e->hash, hash) == 0 && now - e->loaded_at < CACHE_TTL && now < e->s.expires_at) {
             memcpy(out->csrf, e->s.csrf, sizeof(out->csrf));
             out->token[0] = '\0';
+            out->device[0] = '\0';
             out->expires_at = e->s.expires_at;
             copy_user(ar, &e->s.user, &out->user);
             pthread_mutex_unlock(&a->lock);
@@ -320,7 +450,9 @@ int auth_session_check(struct auth *a, const char *hash, int64_t now, struct are
                                    : rc;
     if (!out->user.active)
         return err_set(err, ERR_UNAUTHORIZED, "account is disabled");
+    open_phone(a, c, &out->user, ar);
     out->token[0] = '\0';
+    out->device[0] = '\0';
 
     struct cached *e = xcalloc(1, sizeof(*e));
     arena_init(&e->arena, 512);

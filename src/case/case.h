@@ -213,6 +213,8 @@ struct case_new {
     const char *citizen_name;  /* may be NULL */
     const char *citizen_phone; /* may be NULL; stored encrypted */
     int anonymous;
+    /* The citizen agreed that the report may be published (Open311, docs/open311.md). */
+    int public_consent;
     /* What triage suggested (all 0/NULL when it did not run). The payload, a JSON object
      * text built by the caller (model version, scores, the "why"), becomes the payload of a
      * "triage" event by the system, right after "create". */
@@ -226,10 +228,16 @@ struct case_new {
     const char *idempotency_key;
 };
 
+/* The check code given to the citizen with the number: new cases get CASE_CHECK_CODE_DIGITS
+ * random digits (10^10: a guess at a time stays hopeless under the lookup limits); codes of
+ * older cases have 6 and keep working. */
+#define CASE_CHECK_CODE_DIGITS 10
+#define CASE_CHECK_CODE_MAX 16
+
 struct case_created {
     int64_t id;
     char number[24];
-    char check_code[8];
+    char check_code[CASE_CHECK_CODE_MAX + 1];
     int replayed; /* 1: an earlier intake with the same idempotency key made this case */
 };
 
@@ -277,6 +285,7 @@ struct case_rec {
     const char *citizen_name; /* as stored; callers mask it for display */
     const char *citizen_phone_mask;
     int anonymous;
+    int public_consent; /* may be published (case_new) */
     int64_t created_by;
     enum case_state state;
     int64_t version;
@@ -318,6 +327,7 @@ struct case_event_rec {
     int64_t department_id;
     const char *note;
     const char *payload; /* JSON object text */
+    int public_note;     /* the note was written for the public (case_action_in.public_note) */
 };
 
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out,
@@ -335,6 +345,26 @@ struct case_stamp {
 int case_stamp_get(struct store_conn *c, int64_t id, struct case_stamp *out, struct err *err);
 int case_get_by_number(struct store_conn *c, const char *number, struct arena *a,
                        struct case_rec *out, struct err *err);
+/*
+ * The public lookup: the case numbered 'number' if 'code' is its check code (spaces, '-' and
+ * full-width digits allowed, as people copy codes). Failed attempts are counted per client
+ * address 'ip' and per number over lim->window (the table lookup_failures, shared by every
+ * process of the database); past either limit every attempt, right or wrong, is ERR_THROTTLED
+ * with '*retry_after' seconds, so neither a wrong guess nor a right one tells anything. An
+ * unknown number and a wrong code are the same ERR_NOT_FOUND.
+ */
+struct case_lookup_limits {
+    int max_ip_failures;
+    int max_case_failures;
+    int window; /* seconds */
+};
+int case_lookup(struct store_conn *c, const char *number, const char *code, const char *ip,
+                int64_t now, const struct case_lookup_limits *lim, struct arena *a,
+                struct case_rec *out, int *retry_after, struct err *err);
+/* A check code as typed into its canonical digits ('out', CASE_CHECK_CODE_MAX + 1 bytes):
+ * ASCII or full-width digits, spaces and '-' dropped. -1 if anything else or too long. */
+int case_check_code_normalize(const char *in, char *out);
+
 /* The newest case's id (0 when there is none): how big the table is, cheaply. */
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
 /* How many cases and timeline events there are (exact counts: a backup's manifest records
@@ -509,6 +539,8 @@ struct case_action_in {
     int64_t master_id;                   /* merge */
     int64_t category_id; /* dispatch: a dispatcher may (re)classify; 0 = keep. An explicit
                                       category is also a labelled example for triage (triage_examples) */
+    int public_note;     /* comment: written for the public (published through Open311); only a
+                          * comment may carry it, internal by default */
 };
 
 /*

@@ -212,6 +212,9 @@ static int act(struct case_tx *t, const struct case_rec *r, const struct case_ac
                         store_i64(r->id)))) < 0 ||
         (rc = case_tx_event(t, r->id, name, case_state_name(r->state), case_state_name(s.to),
                             s.dept, s.note, s.payload, &event_id)) < 0 ||
+        (in->public_note &&
+         (rc = case_tx_exec(t, "UPDATE case_events SET public_note = 1 WHERE id = ?",
+                            STORE_ARGS(store_i64(event_id)))) < 0) ||
         (rc = notify(t, row, r, in, &s, event_id)) < 0 ||
         (row->follow && (rc = row->follow(t, r, in, &s, event_id)) < 0))
         return rc;
@@ -227,6 +230,10 @@ static int precheck(const struct case_action_in *in, struct err *err)
 {
     if ((unsigned)in->action >= CASE_ACTION_COUNT)
         return err_field(err, ERR_BAD_REQUEST, "action", "unknown action");
+    /* What is published is a comment written for it; other notes (instructions, reasons) are
+     * internal whatever their writer asks. */
+    if (in->public_note && in->action != CA_COMMENT)
+        return err_field(err, ERR_BAD_REQUEST, "public", "only a comment can be made public");
     if (in->note)
         return case_check_text(in->note, "note", 0, CASE_NOTE_MAX, err);
     return 0;

@@ -121,7 +121,10 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         mask_phone(in->citizen_phone, mask, strlen(in->citizen_phone) + 1);
     }
     local_date(env->cal, env->now, day);
-    snprintf(out->check_code, sizeof(out->check_code), "%06u", randombytes_uniform(1000000));
+    /* Two draws of five digits: randombytes_uniform is uniform below 2^32, 10^10 is not. */
+    _Static_assert(CASE_CHECK_CODE_DIGITS == 10, "the code is two draws of five digits");
+    snprintf(out->check_code, sizeof(out->check_code), "%05u%05u", randombytes_uniform(100000),
+             randombytes_uniform(100000));
 
     if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;
@@ -152,9 +155,9 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         c,
         "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
         " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-        " created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+        " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
         " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? <> 0 THEN ? END, CASE WHEN ? <> 0 THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END) RETURNING id",
+        " ?, nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END) RETURNING id",
         STORE_ARGS(store_text(out->number), store_text(out->check_code),
                    store_text(case_channel_name(in->channel)), store_text(in->title),
                    store_text(in->description), store_i64(in->category_id),
@@ -164,9 +167,10 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
                    store_i64(in->region_id), store_text(region_code),
                    store_text(in->citizen_name ? in->citizen_name : ""), store_text(enc),
                    store_text(mask), store_text(hash), store_i64(in->anonymous ? 1 : 0),
-                   store_i64(env->actor->user_id), store_i64(env->now), store_i64(env->now),
-                   store_i64(in->triage_category_id), store_i64(in->triage_department_id),
-                   store_i64(in->triage_payload != NULL), store_real(in->triage_prob)),
+                   store_i64(in->public_consent ? 1 : 0), store_i64(env->actor->user_id),
+                   store_i64(env->now), store_i64(env->now), store_i64(in->triage_category_id),
+                   store_i64(in->triage_department_id), store_i64(in->triage_payload != NULL),
+                   store_real(in->triage_prob)),
         &id, err);
     if (rc < 0)
         goto rollback;

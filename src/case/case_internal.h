@@ -34,7 +34,8 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
     "coalesce(c.paused_at, 0), coalesce(c.reply_solved, -1), coalesce(c.reply_contacted, -1), "                   \
     "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                                  \
     "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist'), " \
-    "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0) "
+    "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0), "        \
+    "c.public_consent "
 #define CASE_FROM                                                                                            \
     "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
     "LEFT JOIN departments d ON d.id = c.lead_department_id "

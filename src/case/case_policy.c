@@ -133,7 +133,8 @@ static int for_reporter(const struct case_rec *r, const struct case_event_rec *e
     if (strcmp(e->action, "approve") == 0)
         text = e->to_state && strcmp(e->to_state, "hanging") == 0 ? "工单暂缓办理（挂账）"
                                                                   : "工单办理期限已延长";
-    if (shown == HIDDEN || (shown == OWN && !own))
+    /* A comment staff wrote for the public (case_action_in.public_note) is for the reporter too. */
+    if (shown == HIDDEN || (shown == OWN && !own && !e->public_note))
         return 0;
     *out = *e;
     if (!own) {

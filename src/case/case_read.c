@@ -78,6 +78,7 @@ void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
     r->triage_category_id = store_col_int(s, i++);
     r->triage_department_id = store_col_int(s, i++);
     r->triage_prob = store_col_real(s, i++);
+    r->public_consent = store_col_int(s, i++) != 0;
 }
 
 static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id,
@@ -174,7 +175,8 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
     int rc = store_prepare(
         c,
         "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
-        " coalesce(department_id, 0), note, payload FROM case_events WHERE case_id = ? ORDER BY id",
+        " coalesce(department_id, 0), note, payload, public_note FROM case_events WHERE case_id = ?"
+        " ORDER BY id",
         STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
@@ -197,6 +199,7 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
         e->department_id = store_col_int(s, 8);
         e->note = arena_strdup(a, store_col_text(s, 9));
         e->payload = arena_strdup(a, store_col_text(s, 10));
+        e->public_note = store_col_int(s, 11) != 0;
     }
     store_done(s);
     if (rc < 0)

@@ -98,7 +98,7 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
         struct demo_report rep;
         struct clock clk = clock_real();
         const char *pw = o.demo_password ? o.demo_password : "demo";
-        if ((rc = demo_load(st, pw, clock_now(&clk), &rep, err)) < 0)
+        if ((rc = demo_load(st, pw, key, clock_now(&clk), &rep, err)) < 0)
             goto out;
         printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n",
                rep.regions, rep.departments, rep.categories, rep.calendar_days, rep.users);

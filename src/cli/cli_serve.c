@@ -108,14 +108,20 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     signal(SIGPIPE, SIG_IGN);
 
     struct auth_limits lim = {cf->session_ttl, cf->login_max_user_failures,
-                              cf->login_max_ip_failures, cf->login_window};
+                              cf->login_max_ip_failures, cf->login_window, cf->login_backoff};
     unsigned char key[32], audit_key[32];
     int anchored = 0;
+    struct store_conn *conn;
+    int64_t sealed = 0;
     /* Only init creates a database or a key: a missing one here is a mistake or a loss to
      * restore, and creating it would start a blank system or write under another key. */
     if ((rc = cli_open_store(cf, &st, err)) < 0 || (rc = cli_load_data_key(cf, key, 0, err)) < 0 ||
-        (rc = auth_new(&auth, st, &lim, err)) < 0)
+        (rc = auth_new(&auth, st, &lim, key, err)) < 0 || (rc = store_conn(st, &conn, err)) < 0 ||
+        (rc = auth_user_seal_phones(conn, key, &sealed, err)) < 0)
         goto out;
+    if (sealed)
+        log_msg(LOG_INFO, "serve: sealed %lld account phone numbers stored in clear",
+                (long long)sealed);
     if ((rc = cli_load_audit_key(cf, audit_key, 0, err)) == 0) {
         anchored = 1;
     } else if (rc == ERR_NOT_FOUND) {

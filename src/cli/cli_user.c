@@ -61,6 +61,11 @@ int cli_user(int argc, char **argv, const struct conf *cf, struct err *err)
         in.region_code = o->region;
         in.display_name = o->display_name;
         in.phone = o->phone;
+        /* A phone is sealed under the data key, like case phones. */
+        unsigned char key[32];
+        if (o->phone && (rc = cli_load_data_key(cf, key, 0, err)) < 0)
+            goto out;
+        in.data_key = o->phone ? key : NULL;
         if ((rc = auth_roles_parse(o->role, &in.roles, err)) < 0 ||
             (o->department &&
              (rc = parse_ids(o->department, depts, AUTH_MAX_DEPTS, &in.ndepts, err)) < 0))

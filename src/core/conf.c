@@ -59,6 +59,13 @@ const struct conf_setting conf_settings[] = {
      "failed logins per client address within login_window before it is throttled"},
     {"login_window", CONF_INT, S(login_window), "900", 10, 86400,
      "seconds over which failed logins are counted"},
+    /* auth (issue 11): throttling that never locks the owner out, /metrics, the cookie. */
+    {"login_backoff", CONF_INT, S(login_backoff), "30", 1, 86400,
+     "seconds a client past a login limit waits; doubles with each further failure, up to login_window"},
+    {"metrics_token", CONF_STR, S(metrics_token), "", 0, 0,
+     "bearer token (at least 32 characters) that may read /metrics besides admin and data_officer sessions (empty: none)"},
+    {"cookie_secure", CONF_STR, S(cookie_secure), "auto", 0, 0,
+     "mark the session cookie Secure: auto (unless the request is plain HTTP on loopback), always or never"},
     {"access_log", CONF_BOOL, S(access_log), "true", 0, 0,
      "write one JSON access-log line per request to stdout"},
     {"log_level", CONF_STR, S(log_level), "info", 0, 0, "debug, info, warn, error or off"},
@@ -115,6 +122,13 @@ const struct conf_setting conf_settings[] = {
      "Open311 jurisdiction_id of this endpoint; requests naming another jurisdiction get 404"},
     {"open311_contact", CONF_STR, S(open311_contact), "12345 hotline, gridloop operators", 0, 0,
      "Open311 discovery contact text (who runs the endpoint and how to reach them)"},
+    /* The public lookup by case number and check code (docs/security.md). */
+    {"lookup_max_ip_failures", CONF_INT, S(lookup_max_ip_failures), "30", 1, 100000,
+     "failed public lookups per client address within lookup_window before it gets 429"},
+    {"lookup_max_case_failures", CONF_INT, S(lookup_max_case_failures), "10", 1, 100000,
+     "failed public lookups per case number within lookup_window before that number gets 429"},
+    {"lookup_window", CONF_INT, S(lookup_window), "86400", 60, 2592000,
+     "seconds over which failed public lookups are counted"},
     /* ops (issue 11): the audit anchor and the write health check (docs/security.md) */
     {"audit_key_file", CONF_STR, S(audit_key_file), "", 0, 0,
      "file holding the Ed25519 seed that signs the audit chain's head, created by init (empty: the database path + .audit-key, or var/DBNAME.audit-key for PostgreSQL)"},

@@ -38,7 +38,11 @@ struct conf {
     int login_max_user_failures;
     int login_max_ip_failures;
     int login_window; /* seconds */
-    int access_log;   /* bool */
+    /* auth (issue 11) */
+    int login_backoff;   /* seconds, doubling per failure past a limit */
+    char *metrics_token; /* "" = none: /metrics needs an admin or data_officer session */
+    char *cookie_secure; /* auto, always or never */
+    int access_log;      /* bool */
     char *log_level;
     char *data_key_file; /* "" = the database path + ".key" */
     int rectify_rounds;
@@ -66,6 +70,10 @@ struct conf {
     int dup_min_score;          /* per mille */
     char *open311_jurisdiction; /* the jurisdiction_id Open311 clients may send */
     char *open311_contact;      /* discovery: who runs the endpoint */
+    /* public lookup (issue 11, item 10) */
+    int lookup_max_ip_failures;
+    int lookup_max_case_failures;
+    int lookup_window; /* seconds */
     /* ops (issue 11): the audit anchor and the write health check */
     char *audit_key_file;      /* "" = the database path + ".audit-key" */
     int audit_anchor_interval; /* seconds between signed heads in the log */

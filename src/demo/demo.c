@@ -48,6 +48,7 @@ struct loader {
     struct store_conn *c;
     struct arena *a;
     int64_t now;
+    const unsigned char *key;
     struct demo_report *rep;
     struct err *err;
     int64_t grid_worker_region;
@@ -227,6 +228,7 @@ static int load_users(struct loader *l, const char *password)
         in.password = password;
         in.demo_password = 1;
         in.phone = arena_printf(l->a, "1380000%04zu", 8000 + i);
+        in.data_key = l->key;
         if ((rc = auth_roles_parse(u->roles, &in.roles, l->err)) < 0)
             return rc;
         if (strcmp(u->name, "handler_cgj") == 0) {
@@ -251,8 +253,8 @@ static int load_users(struct loader *l, const char *password)
     return 0;
 }
 
-int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
-              struct err *err)
+int demo_load(struct store *st, const char *password, const unsigned char key[32], int64_t now,
+              struct demo_report *rep, struct err *err)
 {
     struct store_conn *c;
     struct arena a;
@@ -265,7 +267,7 @@ int demo_load(struct store *st, const char *password, int64_t now, struct demo_r
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     arena_init(&a, 16384);
-    struct loader l = {.c = c, .a = &a, .now = now, .rep = rep, .err = err};
+    struct loader l = {.c = c, .a = &a, .now = now, .key = key, .rep = rep, .err = err};
     if ((rc = store_begin(c, err)) < 0)
         goto out;
     if ((rc = store_one_i64(c, "SELECT count(*) FROM regions", STORE_NO_ARGS, &existing, err)) < 0)

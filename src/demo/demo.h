@@ -34,9 +34,10 @@ struct demo_report {
     int calendar_days;
 };
 
-/* Load the demo into an empty database (ERR_CONFLICT if it already has regions). */
-int demo_load(struct store *st, const char *password, int64_t now, struct demo_report *rep,
-              struct err *err);
+/* Load the demo into an empty database (ERR_CONFLICT if it already has regions). 'key' seals
+ * the accounts' phones (the database's data key). */
+int demo_load(struct store *st, const char *password, const unsigned char key[32], int64_t now,
+              struct demo_report *rep, struct err *err);
 
 /*
  * Create 'n' demo cases over the fortnight before 'now' and take each as far through the loop

@@ -132,6 +132,8 @@ void http_res_body_shared(struct http_res *res, int status, const char *content_
                           const char *body, size_t len, void (*release)(void *owner), void *owner);
 void http_res_header(struct http_res *res, const char *name,
                      const char *value); /* values must outlive the call: arena or static */
+/* Another header of the same name, where HTTP allows several (Set-Cookie). */
+void http_res_header_add(struct http_res *res, const char *name, const char *value);
 
 const char *http_method_name(enum http_method m);
 const char *http_status_text(int status);

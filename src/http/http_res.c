@@ -48,6 +48,11 @@ void http_res_header(struct http_res *res, const char *name, const char *value)
             return;
         }
     }
+    http_res_header_add(res, name, value);
+}
+
+void http_res_header_add(struct http_res *res, const char *name, const char *value)
+{
     if (res->nheaders < HTTP_MAX_RES_HEADERS) {
         res->header_names[res->nheaders] = name;
         res->header_values[res->nheaders] = value;

@@ -186,39 +186,115 @@ static int email_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || strchr("._%+-", c);
 }
 
-char *open311_scrub(struct arena *a, const char *text)
+/*
+ * Into 'out' (at most as long as 'in'): full-width digits, '－', '．' and the ideographic space
+ * as their ASCII forms, so "１３８．００１３．８０００" is the number it reads as. Nothing else
+ * changes: full-width punctuation is how Chinese is written.
+ */
+static void normalise(const char *in, char *out)
 {
-    char *s = arena_strdup(a, text ? text : "");
+    const unsigned char *s = (const unsigned char *)in;
+    char *o = out;
+    while (*s) {
+        if (s[0] == 0xEF && s[1] == 0xBC && s[2] >= 0x90 && s[2] <= 0x99) {
+            *o++ = (char)('0' + (s[2] - 0x90));
+            s += 3;
+        } else if (s[0] == 0xEF && s[1] == 0xBC && (s[2] == 0x8D || s[2] == 0x8E)) {
+            *o++ = s[2] == 0x8D ? '-' : '.';
+            s += 3;
+        } else if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) {
+            *o++ = ' ';
+            s += 3;
+        } else {
+            *o++ = (char)*s++;
+        }
+    }
+    *o = '\0';
+}
+
+/* 1 if the 3-byte UTF-8 character at 's' is a CJK ideograph (U+4E00..U+9FFF). */
+static int cjk_at(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80;
+}
+
+static int starts(const char *s, const char *word)
+{
+    return strncmp(s, word, strlen(word)) == 0;
+}
+
+/* A word from 'words' ending just before s[i] (s[0..i) holds it): its length, else 0. */
+static size_t word_before(const char *s, size_t i, const char *const *words)
+{
+    for (; *words; words++) {
+        size_t n = strlen(*words);
+        if (n <= i && strncmp(s + i - n, *words, n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* Words after which a number is a contact number whatever its length (a landline without its
+ * area code, a QQ number); they are looked for in the 12 bytes before the number. */
+static const char *const contact_words[] = {"电话", "手机", "联系", "座机", "号码",  "微信", "QQ",
+                                            "qq",   "tel",  "Tel",  "TEL",  "phone", NULL};
+
+static int contact_word_near(const char *s, size_t i)
+{
+    size_t from = i > 12 ? i - 12 : 0;
+    for (size_t k = from; k < i; k++)
+        for (const char *const *w = contact_words; *w; w++)
+            if (starts(s + k, *w))
+                return 1;
+    return 0;
+}
+
+/* Phone, ID card and contact numbers: see open311.h. */
+static void scrub_numbers(char *s)
+{
     size_t n = strlen(s);
-    /* Phone and ID numbers: digits with single '-' or ' ' between groups, 11 or more digits
-     * (a mobile, a landline with its area code, an ID card); first three and last four stay. */
     for (size_t i = 0; i < n;) {
         if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1]))) {
             i++;
             continue;
         }
-        /* '-' joins groups only in numbers that start like a phone (0571-..., 138-...), so
-         * case numbers (20261202-000001) and dates stay as they are. */
-        int dash = s[i] == '0' || s[i] == '1';
+        /* '-' and '.' join groups only in numbers that start like a phone (0571-..., 138.,
+         * +86-...), so case numbers (20261202-000001), dates (2026.12.02) and decimals stay. */
+        int joins = s[i] == '0' || s[i] == '1' || (i > 0 && s[i - 1] == '+');
         size_t end = i, digits = 0;
         while (end < n &&
-               (is_digit(s[end]) || ((s[end] == ' ' || (dash && s[end] == '-')) && end + 1 < n &&
-                                     is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
+               (is_digit(s[end]) ||
+                ((s[end] == ' ' || (joins && (s[end] == '-' || s[end] == '.'))) && end + 1 < n &&
+                 is_digit(s[end + 1]) && end > i && is_digit(s[end - 1])))) {
             digits += is_digit(s[end]);
             end++;
         }
-        if (digits >= 11) {
+        /* An ID card number ends in a check character that may be X. */
+        int id_x = digits == 17 && end < n && (s[end] == 'X' || s[end] == 'x');
+        size_t keep_head = 3, keep_tail = id_x ? 3 : 4;
+        int mask = digits >= 11;
+        if (!mask && digits >= 7 && contact_word_near(s, i)) {
+            mask = 1;
+            keep_head = 0;
+            keep_tail = 2;
+        }
+        if (mask) {
             size_t seen = 0;
             for (size_t k = i; k < end; k++)
                 if (is_digit(s[k])) {
-                    if (seen >= 3 && seen < digits - 4)
+                    if (seen >= keep_head && seen + keep_tail < digits)
                         s[k] = '*';
                     seen++;
                 }
         }
         i = end;
     }
-    /* Email addresses: the local part keeps its first character. */
+}
+
+static void scrub_emails(char *s)
+{
+    size_t n = strlen(s);
     for (size_t i = 1; i + 1 < n; i++) {
         if (s[i] != '@' || !email_char(s[i - 1]) || !strchr(s + i + 1, '.'))
             continue;
@@ -228,5 +304,83 @@ char *open311_scrub(struct arena *a, const char *text)
         for (size_t k = start + 1; k < i; k++)
             s[k] = '*';
     }
+}
+
+#define SOMEONE "某" /* 3 bytes, as every CJK ideograph it stands for */
+
+/*
+ * Names in the two forms a report carries them: a surname with a form of address (张先生,
+ * 李女士: the surname becomes 某) and a name after the words that introduce one (我叫张三,
+ * 姓名：王小明, 联系人李四: up to three ideographs become 某). Other names are not recognised.
+ */
+static void scrub_names(char *s)
+{
+    static const char *const titles[] = {"先生", "女士", "小姐", "阿姨", "大爷",
+                                         "大妈", "师傅", "老师", NULL};
+    static const char *const intros[] = {"我叫",   "名叫",   "姓名",   "联系人",
+                                         "报告人", "反映人", "来电人", NULL};
+    size_t n = strlen(s);
+    for (size_t i = 3; i < n; i++) {
+        for (const char *const *t = titles; *t; t++)
+            if (starts(s + i, *t) && cjk_at(s + i - 3) && !starts(s + i - 3, SOMEONE))
+                memcpy(s + i - 3, SOMEONE, 3);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t w = word_before(s, i, intros);
+        if (!w)
+            continue;
+        size_t k = i;
+        /* "姓名：", "联系人: ", "我叫 " */
+        while (k < n && (s[k] == ':' || s[k] == ' ' || starts(s + k, "：") || starts(s + k, "是")))
+            k += s[k] == ':' || s[k] == ' ' ? 1 : 3;
+        for (int c = 0; c < 3 && k + 3 <= n && cjk_at(s + k); c++, k += 3)
+            memcpy(s + k, SOMEONE, 3);
+        if (k > i)
+            i = k - 1; /* past what was masked; nothing masked: the next byte */
+    }
+}
+
+/*
+ * Where someone lives, to the door: the numbers of a room (502室), a household (3户) and a
+ * unit (2单元), and the room after a building (3幢502, 8栋1203) become '*'. Street numbers
+ * (学府路 8 号) and building numbers stay: they name a place, not a home.
+ */
+static void scrub_dwellings(char *s)
+{
+    static const char *const suffixes[] = {"室", "户", "单元", "房", NULL};
+    static const char *const buildings[] = {"幢", "栋", "号楼", "单元", "座", NULL};
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        if (!is_digit(s[i])) {
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < n && is_digit(s[end]))
+            end++;
+        int mask = word_before(s, i, buildings) != 0;
+        for (const char *const *w = suffixes; !mask && *w; w++)
+            mask = starts(s + end, *w);
+        if (mask)
+            memset(s + i, '*', end - i);
+        i = end;
+    }
+}
+
+void open311_coarsen(double *lat, double *lon)
+{
+    *lat = (floor(*lat / OPEN311_ANON_GRID) + 0.5) * OPEN311_ANON_GRID;
+    *lon = (floor(*lon / OPEN311_ANON_GRID) + 0.5) * OPEN311_ANON_GRID;
+}
+
+char *open311_scrub(struct arena *a, const char *text)
+{
+    const char *in = text ? text : "";
+    char *s = arena_alloc(a, strlen(in) + 1);
+    normalise(in, s);
+    scrub_numbers(s);
+    scrub_emails(s);
+    scrub_names(s);
+    scrub_dwellings(s);
     return s;
 }

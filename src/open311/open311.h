@@ -69,12 +69,28 @@ const char *open311_status_extended(const char *state, int solved);
 int open311_status_valid(const char *s);
 
 /*
- * Best-effort masking of personal data that citizens type into free text (descriptions, notes)
- * before it is published: runs of 11 or more digits (phones with area code, mobiles, ID card
- * numbers; single spaces between groups, or '-' when the number starts with 0 or 1) keep their first three and last four digits, and
- * an email address keeps the first character of its local part. Returns a copy in the arena.
+ * Best-effort masking of personal data that people type into free text (descriptions, notes,
+ * addresses) before it is published. Full-width digits, '－', '．' and the ideographic space
+ * are read as their ASCII forms first (the copy has them so). Then:
+ * - runs of 11 or more digits (mobiles, landlines with area code, ID card numbers with their
+ *   check character X; single spaces between groups, or '-' and '.' when the number starts
+ *   with 0, 1 or '+') keep their first three and last four characters;
+ * - a run of 7 to 10 digits just after a word such as 电话, 手机, 联系, 微信, QQ keeps its last
+ *   two digits (a landline without its area code);
+ * - an email address keeps the first character of its local part;
+ * - a surname before a form of address (张先生, 李女士, 王师傅) and up to three ideographs after
+ *   a word introducing a name (我叫, 姓名：, 联系人) become 某;
+ * - the numbers of a room, household or unit (502室, 2单元) and the room after a building
+ *   (3幢502) become '*'; street and building numbers stay.
+ * Names and addresses in any other form are not recognised (docs/open311.md). Returns a copy
+ * in the arena, never longer than 'text'.
  */
 char *open311_scrub(struct arena *a, const char *text);
+
+/* An anonymous report's position as published: snapped to the centre of a grid cell of
+ * OPEN311_ANON_GRID degrees (about 1.1 km north-south, 1 km east-west in Zhejiang). */
+#define OPEN311_ANON_GRID 0.01
+void open311_coarsen(double *lat, double *lon);
 
 /* ---- services and their attributes ---- */
 

@@ -405,16 +405,54 @@ int open311_request_record(struct store_conn *c, int64_t case_id,
     return rc;
 }
 
-/* Notes that are written for the citizen; other actions' notes are internal instructions. */
-#define PUBLIC_NOTE_ACTIONS "('reply', 'answer', 'comment', 'close', 'cancel', 'reopen')"
+/* ---------------------------------------------------------------- what is published */
+
+/*
+ * The one rule for what leaves through Open311 (docs/open311.md, "What is published"); the
+ * request list, a single request and the updates feed all go through it:
+ * - a case only when the citizen agreed (PUBLIC_CASE: cases.public_consent, asked at intake;
+ *   a POST through an Open311 client is a report to a public service and agrees);
+ * - of its timeline, each public step as a fixed text, and as written only the notes meant
+ *   for the public (PUBLIC_NOTE): the reply's result, a direct answer, and comments marked
+ *   public. Instructions, reasons, evaluations and other comments stay internal;
+ * - never an anonymous report's position: no address, coordinates snapped to a grid
+ *   (open311_coarsen);
+ * - every published text through open311_scrub.
+ */
+#define PUBLIC_CASE "c.public_consent = 1"
+#define PUBLIC_NOTE                                                                                \
+    "(e.note <> '' AND (e.action IN ('reply', 'answer') OR (e.action = 'comment' AND e.public_note = 1)))"
+
+/* An event's published text: its note when PUBLIC_NOTE holds, else the step's fixed text. */
+static const char *fixed_description(const char *action);
+static const char *published_text(struct arena *a, const char *action, const char *note,
+                                  int public_note)
+{
+    return public_note ? open311_scrub(a, note) : fixed_description(action);
+}
+
+/* A case's published fields from its stored ones (the row was selected under PUBLIC_CASE). */
+static void publish_request(struct arena *a, struct open311_request *o, int anonymous)
+{
+    o->description = open311_scrub(a, o->description);
+    o->status_notes = open311_scrub(a, o->status_notes);
+    if (anonymous) {
+        o->address = "";
+        o->address_id = "";
+        if (o->has_location)
+            open311_coarsen(&o->lat, &o->lon);
+    } else {
+        o->address = open311_scrub(a, o->address);
+    }
+}
 
 #define REQUEST_SQL                                                                                                   \
     "SELECT c.id, c.number, c.state, coalesce(c.reply_solved, -1),"                                                   \
-    " coalesce((SELECT e.note FROM case_events e WHERE e.case_id = c.id AND e.action IN " PUBLIC_NOTE_ACTIONS         \
-    " AND e.note <> '' ORDER BY e.id DESC LIMIT 1), ''),"                                                             \
+    " coalesce((SELECT e.note FROM case_events e WHERE e.case_id = c.id AND " PUBLIC_NOTE                             \
+    " ORDER BY e.id DESC LIMIT 1), ''),"                                                                              \
     " coalesce(k.code, ''), coalesce(k.name, ''), c.description, coalesce(d.name, ''), c.created_at, c.updated_at,"   \
     " coalesce(c.resolve_deadline, 0), c.address, coalesce(r.address_id, ''), c.lat IS NOT NULL, coalesce(c.lat, 0)," \
-    " coalesce(c.lon, 0), coalesce(r.media_url, '')"                                                                  \
+    " coalesce(c.lon, 0), coalesce(r.media_url, ''), c.anonymous"                                                     \
     " FROM cases c LEFT JOIN categories k ON k.id = c.category_id"                                                    \
     " LEFT JOIN departments d ON d.id = c.lead_department_id"                                                         \
     " LEFT JOIN open311_requests r ON r.case_id = c.id"
@@ -425,10 +463,10 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
     o->id = col_str(a, s, 1);
     o->state = col_str(a, s, 2);
     o->solved = (int)store_col_int(s, 3);
-    o->status_notes = open311_scrub(a, store_col_text(s, 4));
+    o->status_notes = col_str(a, s, 4);
     o->service_code = col_str(a, s, 5);
     o->service_name = col_str(a, s, 6);
-    o->description = open311_scrub(a, store_col_text(s, 7));
+    o->description = col_str(a, s, 7);
     o->agency = col_str(a, s, 8);
     o->requested = store_col_int(s, 9);
     o->updated = store_col_int(s, 10);
@@ -439,6 +477,7 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
     o->lat = store_col_real(s, 15);
     o->lon = store_col_real(s, 16);
     o->media_url = col_str(a, s, 17);
+    publish_request(a, o, store_col_int(s, 18) != 0);
 }
 
 static const char *const open_states =
@@ -472,7 +511,7 @@ int open311_requests_find(struct store_conn *c, const struct open311_query *q, s
     size_t nargs = 0, cap = 0;
     struct store_stmt *s;
     int rc;
-    char *sql = arena_printf(a, "%s WHERE 1 = 1", REQUEST_SQL);
+    char *sql = arena_printf(a, "%s WHERE " PUBLIC_CASE, REQUEST_SQL);
     *out = NULL;
     *n = 0;
     if (q->nids > OPEN311_LIST_MAX || q->ncodes > OPEN311_LIST_MAX)
@@ -579,14 +618,16 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a,
 
 /* ---------------------------------------------------------------- updates */
 
-/* The events a citizen follows; the rest (urging, extensions, escalation) are internal. A
+/* The events a citizen follows; the rest (urging, extensions, escalation, comments not marked
+ * public) are internal. A
  * department's 挂账 request is internal too (a supervisor may deny it): the case is announced
  * as 挂账 by the approval that suspends it, the approve event whose state becomes hanging. */
 #define UPDATE_ACTIONS                                                                             \
     "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"   \
-    " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'follow_reply')"
+    " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'follow_reply')"
 #define UPDATE_WHERE                                                                               \
-    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging'))"
+    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging') OR"      \
+    " (e.action = 'comment' AND e.public_note = 1))"
 
 static const char *fixed_description(const char *action)
 {
@@ -605,6 +646,11 @@ static const char *fixed_description(const char *action)
         {"rectify", "退回承办单位整改"},
         {"merge", "已并入重复诉求"},
         {"follow_reply", "随主工单办结"},
+        {"reply", "承办单位已答复"},
+        {"answer", "已答复"},
+        {"close", "诉求已办结"},
+        {"cancel", "诉求已撤销"},
+        {"reopen", "诉求已重新受理"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (strcmp(t[i].action, action) == 0)
@@ -622,21 +668,22 @@ int open311_updates_find(struct store_conn *c, int64_t start, int64_t end, int l
     *n = 0;
     if ((rc = store_prepare(
              c,
-             "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note"
+             "SELECT e.id, c.number, e.to_state, coalesce(c.reply_solved, -1), e.at, e.action, e.note,"
+             " CASE WHEN " PUBLIC_NOTE " THEN 1 ELSE 0 END"
              " FROM case_events e JOIN cases c ON c.id = e.case_id"
-             " WHERE e.at >= ? AND e.at <= ? AND " UPDATE_WHERE " ORDER BY e.at, e.id LIMIT ?",
+             " WHERE e.at >= ? AND e.at <= ? AND " PUBLIC_CASE " AND " UPDATE_WHERE
+             " ORDER BY e.at, e.id LIMIT ?",
              STORE_ARGS(store_i64(start), store_i64(end), store_i64(limit)), &s, err)) < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         *out = grow(a, *out, *n, &cap, sizeof(**out));
         struct open311_update *u = &(*out)[(*n)++];
         const char *action = store_col_text(s, 5), *note = store_col_text(s, 6);
-        int public_note = strstr(PUBLIC_NOTE_ACTIONS, action) != NULL && *note;
         u->id = store_col_int(s, 0);
         u->request_id = col_str(a, s, 1);
         u->status = open311_status_extended(store_col_text(s, 2), (int)store_col_int(s, 3));
         u->at = store_col_int(s, 4);
-        u->description = public_note ? open311_scrub(a, note) : fixed_description(action);
+        u->description = published_text(a, action, note, store_col_int(s, 7) != 0);
         u->media_url = "";
     }
     store_done(s);

@@ -35,6 +35,7 @@ TABLE = [
     ("GET", "/api/v1/users/{id}", "/api/v1/users/{self}", None, ALL, 200),
     ("PATCH", "/api/v1/users/{id}", "/api/v1/users/{self}", PROBE, ADMIN, 400),
     ("PUT", "/api/v1/users/{id}/password", "/api/v1/users/{self}/password", PROBE, ALL, 400),
+    ("GET", "/api/v1/users/{id}/contact", "/api/v1/users/{self}/contact", None, ALL, 200),
     ("GET", "/api/v1/regions", "/api/v1/regions?level=street", None, ALL, 200),
     ("GET", "/api/v1/regions/locate", "/api/v1/regions/locate?lat=30.2&lon=120.1", None, ALL, 200),
     ("POST", "/api/v1/regions", "/api/v1/regions", PROBE, ADMIN, 400),
@@ -201,14 +202,13 @@ def test_role_table(gl, ids, who, method, pattern, path, body, roles, ok_status)
     if streaming and r.status_code == 200:
         assert r.headers["Content-Type"].startswith("text/event-stream")
         r.close()
-    loopback_public = pattern == "/metrics" and who is None
     scope_denied = SCOPE_DENIED.get((method, path), {})
     if who in scope_denied:
         assert who in roles, "a scope denial row must name a caller the roles admit"
         e = assert_error(r, 403, "forbidden")
         assert scope_denied[who] in e["message"], e
         assert "requires role" not in e["message"], e
-    elif roles is PUBLIC or loopback_public or (who in roles):
+    elif roles is PUBLIC or (who in roles):
         assert r.status_code == ok_status, f"{who} {method} {url}: {r.status_code} {r.text[:300]}"
         if pattern.startswith("/open311/"):
             assert r.headers["Content-Type"] == "application/json"
@@ -278,23 +278,30 @@ def test_user_scope(gl, ids):
     assert "your own account" in e["message"]
     r = gl.get("admin", f"/api/v1/users/{other}")
     assert r.status_code == 200 and r.json()["name"] == "dispatcher"
-    assert r.json()["phone"].isdigit()  # admins see full phone numbers
+    # Phones are masked for admins too, as case phones are; the full number is an audited reveal.
+    assert re.fullmatch(r"\d{3}\*+\d{4}", r.json()["phone"]), r.json()["phone"]
+    reveal = gl.get("admin", f"/api/v1/users/{other}/contact")
+    assert reveal.status_code == 200 and reveal.json()["phone"].isdigit(), reveal.text
+    assert reveal.headers["Cache-Control"] == "no-store"
+    assert_error(gl.get("operator", f"/api/v1/users/{other}/contact"), 403, "forbidden")
     assert_error(gl.get("admin", "/api/v1/users/999999"), 404, "not_found")
     assert_error(gl.get("operator", "/api/v1/users/999999"), 403, "forbidden")
 
 
 def test_unauthenticated_protected_routes(gl, ids):
     protected = [(m, concrete(p, "admin", ids)) for m, pat, p, b, roles, _ in TABLE
-                 if roles is not PUBLIC and pat != "/metrics"]
+                 if roles is not PUBLIC]
     assert len(protected) > 25
     for method, path in protected:
         r = requests.request(method, gl.url(path), json=PROBE if method in ("POST", "PUT", "PATCH") else None)
         assert_error(r, 401, "unauthorized")
 
 
-def test_metrics_from_loopback(gl):
+def test_metrics(gl):
     gl.get("admin", "/api/v1/regions?level=district")  # at least one db-backed request
-    r = requests.get(gl.url("/metrics"))
+    # Loopback alone admits no one (behind a local proxy every client is loopback).
+    assert_error(requests.get(gl.url("/metrics")), 401, "unauthorized")
+    r = gl.get("data_officer", "/metrics")
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/plain")
     text = r.text

@@ -848,14 +848,14 @@ def test_lookup_by_number_and_check_code(cs, ids):
     c = new_case(cs)
     number, code = c["number"], c["check_code"]
     c = act(cs, "dispatcher", c, "dispatch", department=ids["CGJ"], category=CAT)
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 10 and code.isdigit()
     r = cs.anon.get(cs.url(f"/api/v1/cases/lookup?number={number}&check_code={code}"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["number"] == number and body["state"] == "dispatched" and body["department"]
     assert [e["action"] for e in body["timeline"]] == ["create", "triage", "dispatch"]
     assert "张三" not in r.text and "8000" not in r.text and "citizen" not in body
-    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    wrong = f"{(int(code) + 1) % 10**10:010d}"
     e1 = assert_error(cs.anon.get(cs.url(f"/api/v1/cases/lookup?number={number}&check_code={wrong}")),
                       404, "not_found")
     e2 = assert_error(cs.anon.get(cs.url(f"/api/v1/cases/lookup?number=19990101-000001&check_code={code}")),

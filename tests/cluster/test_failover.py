@@ -193,7 +193,8 @@ def wait_one_jobs_node(cluster, timeout=30):
             if not alive(cluster.node_pid(n)):
                 continue
             try:
-                text = requests.get(f"http://127.0.0.1:{cluster.port(f'GRIDLOOP{n}_PORT')}/metrics", timeout=2).text
+                text = requests.get(f"http://127.0.0.1:{cluster.port(f'GRIDLOOP{n}_PORT')}/metrics", timeout=2,
+                                    headers={"Authorization": "Bearer " + cluster.env["METRICS_TOKEN"]}).text
                 seen[n] = int(re.search(r"^gridloop_node_jobs (\d)$", text, re.M).group(1))
             except (requests.RequestException, AttributeError):
                 seen[n] = None

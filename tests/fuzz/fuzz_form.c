@@ -41,13 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 utf8_invalid_at(x->value, strlen(x->value)) >= 0 ||
                 http_form_count(&f, x->name) == 0 || !http_form_get(&f, x->name))
                 abort();
+            /* The scrubber reads full-width digits as ASCII ones (shorter) and writes '*' and
+             * 某 over what it masks: never longer, always UTF-8, and a second pass finds
+             * nothing more to mask. */
             const char *m = open311_scrub(&a, x->value);
-            size_t len = strlen(x->value);
-            if (strlen(m) != len || utf8_invalid_at(m, len) >= 0)
+            size_t len = strlen(m);
+            if (len > strlen(x->value) || utf8_invalid_at(m, len) >= 0 ||
+                strcmp(open311_scrub(&a, m), m) != 0)
                 abort();
-            for (size_t k = 0; k < len; k++)
-                if (m[k] != x->value[k] && m[k] != '*')
-                    abort();
         }
     }
     arena_release(&a);

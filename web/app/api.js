@@ -17,6 +17,7 @@ export class ApiError extends Error {
   plain() {
     if (this.status === 0) return t('err.network');
     if (this.status === 401) return t('err.unauthorized');
+    if (this.status === 429 && this.retryAfter) return t('err.too_many_requests_wait', { n: this.retryAfter });
     if (this.status === 429) return t('err.too_many_requests');
     // 5xx messages describe the server's inside (a lost database connection): not for users.
     if (this.status === 503) return t('err.unavailable');
@@ -58,6 +59,8 @@ async function request(method, path, body, opts = {}) {
   if (!r.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.field);
+    // A throttled login says how long to wait (seconds), which the sentence repeats.
+    err.retryAfter = Number(r.headers.get('Retry-After')) || 0;
     if (r.status === 401 && !opts.noAuthRedirect) onUnauthorized(err);
     throw err;
   }

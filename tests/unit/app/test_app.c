@@ -44,8 +44,9 @@ static void setup(struct fixture *f, const char *name)
     CHECK_INT_EQ(store_open(&f->st, &o, &f->e), 0, "open: %s", f->e.msg);
     CHECK_INT_EQ(store_conn(f->st, &f->c, &f->e), 0, "conn: %s", f->e.msg);
     struct demo_report rep;
-    CHECK_INT_EQ(demo_load(f->st, "demo-password", T_NOW, &rep, &f->e), 0, "demo: %s", f->e.msg);
     randombytes_buf(f->key, sizeof(f->key));
+    CHECK_INT_EQ(demo_load(f->st, "demo-password", f->key, T_NOW, &rep, &f->e), 0, "demo: %s",
+                 f->e.msg);
     struct app_deps d = {
         .conf = &f->cf, .store = f->st, .clock = clock_fixed(T_NOW), .data_key = f->key};
     CHECK_INT_EQ(app_new(&f->app, &d, &f->e), 0, "app: %s", f->e.msg);

@@ -82,6 +82,14 @@ static int64_t add_user(struct store *st, const char *name, const char *pw)
     return id;
 }
 
+static int login(struct auth *a, const char *name, const char *pw, const char *ip,
+                 const char *device, int64_t now, struct arena *ar, struct auth_session *s,
+                 int *retry, struct err *e)
+{
+    struct auth_attempt who = {name, ip, device};
+    return auth_login(a, &who, pw, now, ar, s, retry, e);
+}
+
 TEST(auth_session_expiry_and_logout)
 {
     struct store *st = open_db("sess.db");
@@ -95,8 +103,8 @@ TEST(auth_session_expiry_and_logout)
     CHECK(sodium_init() >= 0, "libsodium initialises");
     arena_init(&ar, 1024);
     add_user(st, "alice", "password-1");
-    CHECK_INT_EQ(auth_new(&a, st, &lim, &e), 0, "auth_new");
-    CHECK_INT_EQ(auth_login(a, "alice", "password-1", "10.0.0.1", 1000, &ar, &s, &retry, &e), 0,
+    CHECK_INT_EQ(auth_new(&a, st, &lim, NULL, &e), 0, "auth_new");
+    CHECK_INT_EQ(login(a, "alice", "password-1", "10.0.0.1", NULL, 1000, &ar, &s, &retry, &e), 0,
                  "login: %s", e.msg);
     CHECK_INT_EQ(s.expires_at, 1000 + 3600, "expiry");
     CHECK_INT_EQ(auth_session_get(a, s.token, 2000, &ar, &got, &e), 0, "lookup");
@@ -122,29 +130,52 @@ TEST(auth_login_throttling)
     struct arena ar;
     struct auth_session s;
     int retry = 0;
-    struct auth_limits lim = {
-        .session_ttl = 3600, .max_user_failures = 3, .max_ip_failures = 5, .window = 600};
+    struct auth_limits lim = {.session_ttl = 3600,
+                              .max_user_failures = 3,
+                              .max_ip_failures = 5,
+                              .window = 600,
+                              .backoff = 60};
+    char device[44];
     CHECK(sodium_init() >= 0, "libsodium initialises");
     arena_init(&ar, 1024);
     add_user(st, "bob", "password-2");
-    auth_new(&a, st, &lim, &e);
+    auth_new(&a, st, &lim, NULL, &e);
+    /* The owner logs in once: their browser gets a device token. */
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.1", NULL, 900, &ar, &s, &retry, &e), 0,
+                 "first login: %s", e.msg);
+    CHECK_INT_EQ((int)strlen(s.device), 43, "device token issued");
+    memcpy(device, s.device, sizeof(device));
     for (int i = 0; i < 3; i++)
-        CHECK_INT_EQ(auth_login(a, "bob", "wrong", "10.0.0.2", 1000 + i, &ar, &s, &retry, &e),
+        CHECK_INT_EQ(login(a, "bob", "wrong", "10.0.0.2", NULL, 1000 + i, &ar, &s, &retry, &e),
                      ERR_UNAUTHORIZED, "failure %d", i);
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.3", 1010, &ar, &s, &retry, &e),
-                 ERR_THROTTLED, "right password refused while throttled");
-    CHECK(retry > 0 && retry <= 600, "retry-after %d", retry);
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.3", 1000 + 601, &ar, &s, &retry, &e), 0,
-                 "window passed: %s", e.msg);
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.3", NULL, 1010, &ar, &s, &retry, &e),
+                 ERR_THROTTLED, "unknown device refused while throttled");
+    CHECK(retry > 0 && retry <= 60, "retry-after %d", retry);
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.3", device, 1010, &ar, &s, &retry, &e), 0,
+                 "the owner's device is let in: %s", e.msg);
+    CHECK_STR_EQ(s.device, "", "known device: no new token");
+    /* Backoff: after it passes one more try is allowed; a further failure doubles it. */
+    CHECK_INT_EQ(login(a, "bob", "wrong", "10.0.0.2", NULL, 1002 + 61, &ar, &s, &retry, &e),
+                 ERR_UNAUTHORIZED, "one more try after the backoff");
+    CHECK_INT_EQ(login(a, "bob", "wrong", "10.0.0.2", NULL, 1064, &ar, &s, &retry, &e),
+                 ERR_THROTTLED, "doubled");
+    CHECK(retry > 60 && retry <= 120, "retry-after doubled: %d", retry);
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.3", NULL, 1063 + 601, &ar, &s, &retry, &e),
+                 0, "window passed: %s", e.msg);
+    /* A device that sends too many wrong passwords is trusted no more. */
+    for (int i = 0; i < 3; i++)
+        login(a, "bob", "wrong", "10.0.0.5", device, 3000 + i, &ar, &s, &retry, &e);
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.5", device, 3010, &ar, &s, &retry, &e),
+                 ERR_THROTTLED, "guessing device throttled");
     /* Per-address limit: different names from one address. */
     for (int i = 0; i < 5; i++) {
         char name[16];
         snprintf(name, sizeof(name), "nobody%d", i);
-        auth_login(a, name, "x", "10.9.9.9", 2000, &ar, &s, &retry, &e);
+        login(a, name, "x", "10.9.9.9", NULL, 5000, &ar, &s, &retry, &e);
     }
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.9.9.9", 2001, &ar, &s, &retry, &e),
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.9.9.9", NULL, 5001, &ar, &s, &retry, &e),
                  ERR_THROTTLED, "address throttled");
-    CHECK_INT_EQ(auth_login(a, "bob", "password-2", "10.0.0.4", 2001, &ar, &s, &retry, &e), 0,
+    CHECK_INT_EQ(login(a, "bob", "password-2", "10.0.0.4", NULL, 5001, &ar, &s, &retry, &e), 0,
                  "other address fine: %s", e.msg);
     auth_free(a);
     arena_release(&ar);

@@ -1,4 +1,5 @@
 /* open311: the status mapping and the checks of attribute answers by datatype. */
+#include <math.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -101,6 +102,17 @@ TEST(open311_attribute_checks)
     CHECK_INT_EQ(open311_datatype_from_name("boolean"), -1, "unknown datatype");
 }
 
+TEST(open311_coarsen_snaps_to_the_grid)
+{
+    double lat = 30.21234, lon = 120.15678;
+    open311_coarsen(&lat, &lon);
+    CHECK(fabs(lat - 30.215) < 1e-9, "lat %f", lat);
+    CHECK(fabs(lon - 120.155) < 1e-9, "lon %f", lon);
+    double lat2 = 30.2149, lon2 = 120.1501;
+    open311_coarsen(&lat2, &lon2);
+    CHECK(lat2 == lat && lon2 == lon, "one cell, one published point");
+}
+
 TEST(open311_scrub_masks_numbers_and_emails)
 {
     static const struct {
@@ -117,6 +129,27 @@ TEST(open311_scrub_masks_numbers_and_emails)
         {"mail zhang.san@example.com please", "mail z********@example.com please"},
         {"a @ b", "a @ b"},
         {"", ""},
+        /* issue 11: full-width digits and other separators are read as the number they are */
+        {"电话１３８００１３８０００", "电话138****8000"},
+        {"回电138.0013.8000谢谢", "回电138.****.8000谢谢"},
+        {"１３８－００１３－８０００", "138-****-8000"},
+        {"＋86 138 0013 8000", "＋86 1** **** 8000"},
+        {"身份证33010219900101123X", "身份证330***********123X"},
+        {"身份证 330102 19900101 1234", "身份证 330*** ******** 1234"},
+        {"座机87654321", "座机******21"},
+        {"拨打12345热线", "拨打12345热线"},
+        {"长 1.5 米，2026.12.02 发现", "长 1.5 米，2026.12.02 发现"},
+        /* names in the forms reports carry them */
+        {"张先生反映井盖缺失", "某先生反映井盖缺失"},
+        {"请李女士放心", "请某女士放心"},
+        {"我叫王小明，住在附近", "我叫某某某，住在附近"},
+        {"姓名：赵六 电话", "姓名：某某 电话"},
+        {"我叫，不说", "我叫，不说"}, /* nothing after the word: no name, and no endless loop */
+        {"联系人", "联系人"},
+        /* a home to the door; streets and buildings stay */
+        {"学府路8号3幢502室", "学府路8号3幢***室"},
+        {"阳光小区8号楼2单元1203", "阳光小区8号楼*单元****"},
+        {"学府路 8 号井盖", "学府路 8 号井盖"},
     };
     struct arena a;
     arena_init(&a, 256);

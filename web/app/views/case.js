@@ -61,6 +61,7 @@ async function render(root, id, user, focusAction) {
     c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), fmtTime(c.deadlines.resolve)) : null,
     c.citizen && c.citizen.name ? fact(t('case.citizen'), [`${c.citizen.name} ${c.citizen.phone || ''} `, contactButton(c, user)]) : null,
     c.check_code ? fact(t('case.check_code'), h('strong', { class: 'code' }, c.check_code)) : null,
+    c.public !== undefined ? fact(t('case.public'), t(c.public ? 'case.public.yes' : 'case.public.no')) : null,
     c.pending ? fact(t('case.pending', { kind: '' }), [t('action.' + c.pending.request), c.pending.until ? ' ' + fmtTime(c.pending.until) : '']) : null,
     c.master_id ? fact(t('action.merge'), h('a', { href: `#/case/${c.master_id}` }, t('case.master', { id: c.master_id }))) : null,
     c.satisfaction ? fact(t('case.satisfaction'), t('sat.' + c.satisfaction)) : null,
@@ -95,6 +96,7 @@ async function render(root, id, user, focusAction) {
       // reporter of an anonymous report to staff): then the role alone, or nothing.
       e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`)
         : e.role ? h('span', { class: 'actor' }, ` · ${t('role.' + e.role)}`) : null,
+      e.public ? h('span', { class: 'badge' }, t('case.note_public')) : null,
       e.note ? h('div', { class: 'note' }, e.note) : null,
       e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null))));
 
@@ -222,6 +224,12 @@ async function actionForm(a, c, user, reload) {
     const area = h('textarea', { name: 'note', rows: meta.fields.length ? 2 : 3, maxlength: 2000 });
     form.append(field(t(meta.note_label || 'field.note'), area, { names: NOTE_NAMES, required }));
     spec.push({ name: 'note', empty: required ? '' : 'omit' });
+  }
+  if (a === 'comment' && !isCitizen(user)) {
+    // Staff notes are internal; one written for the public is marked so (published through
+    // Open311 when the case may be, with phone numbers and names masked).
+    form.append(checkbox(t('field.comment_public'), 'public', false));
+    spec.push({ name: 'public', type: 'bool', empty: 'omit' });
   }
   if (a === 'dispatch') {
     const dep = form.querySelector('select[name=department]');

@@ -17,6 +17,8 @@ const FIELDS = [
   { name: 'category', type: 'int' },
   { name: 'urgency' },
   { name: 'address' },
+  // Published through Open311 only when the caller agrees (asked on the call; default no).
+  { name: 'public', type: 'bool', empty: 'omit' },
 ];
 // A consultation answered on the call: the answer action's note.
 const ANSWER = [{ name: 'answer', key: 'note', required: true }];
@@ -29,6 +31,7 @@ export async function intake({ title: heading, onCleanup }) {
   const cat = select(await categoryOptions(), { name: 'category' });
   const urg = select([['', '—'], ['normal', t('urgency.normal')], ['urgent', t('urgency.urgent')], ['emergency', t('urgency.emergency')]], { name: 'urgency' });
   const consult = checkbox(t('field.consult'), 'consult', false);
+  const pub = checkbox(t('field.public'), 'public', false);
   const answer = h('textarea', { name: 'answer', rows: 3 });
   const answerField = field(t('field.answer'), answer, { names: ['note'] });
   answerField.hidden = true;
@@ -55,7 +58,7 @@ export async function intake({ title: heading, onCleanup }) {
     h('div', { class: 'cols' },
       field(t('field.category'), cat, { names: ['category'] }),
       field(t('field.urgency'), urg, { names: ['urgency'] })),
-    loc.el, consult, answerField,
+    loc.el, pub, consult, answerField,
     h('div', { class: 'buttons' }, submit),
     h('p', { class: 'hint' }, t('intake.keys')));
 

@@ -11,7 +11,7 @@ export async function lookup({ query, title }) {
   const out = h('div', { class: 'lookup-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'form narrow', novalidate: true },
     field(t('field.number'), number, { names: ['number'], required: true }),
-    field(t('field.check_code'), code, { names: ['check_code'], required: true }),
+    field(t('field.check_code'), code, { names: ['check_code'], required: true, hint: t('field.check_code.hint') }),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('lookup.submit'))));
   async function run() {
     clearErrors(form);

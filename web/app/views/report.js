@@ -67,6 +67,8 @@ const FIELDS = [
   { name: 'address' },
 ];
 const ANONYMOUS = { name: 'anonymous', type: 'bool', empty: 'omit' };
+// The citizen's consent to publication through Open311 (default no; docs/open311.md).
+const PUBLIC = { name: 'public', type: 'bool', empty: 'omit' };
 
 export async function report({ user, title: heading }) {
   const isGrid = user.roles.includes('grid_worker') && !user.roles.includes('citizen');
@@ -76,6 +78,7 @@ export async function report({ user, title: heading }) {
   const photos = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true });
   const loc = locationPicker();
   const anon = checkbox(t('field.anonymous'), 'anonymous', false);
+  const pub = checkbox(t('field.public'), 'public', false);
   const submit = h('button', { type: 'submit', class: 'primary big' }, t('report.submit'));
   const result = h('div', { 'aria-live': 'polite' });
   const panel = triagePanel({
@@ -92,7 +95,7 @@ export async function report({ user, title: heading }) {
     field(t('field.category'), cat, { names: ['category'] }),
     loc.el,
     field(t('field.photos'), photos, { names: ['file'], hint: t('field.photos.hint') }),
-    isGrid ? null : h('div', { class: 'secondary-info' }, anon),
+    isGrid ? null : h('div', { class: 'secondary-info' }, anon, pub),
     h('div', { class: 'buttons' }, submit));
 
   form.addEventListener('submit', async (ev) => {
@@ -100,7 +103,7 @@ export async function report({ user, title: heading }) {
     clearErrors(form);
     let body;
     try {
-      body = { ...formBody(form, isGrid ? FIELDS : [...FIELDS, ANONYMOUS]), channel: isGrid ? 'grid' : 'web' };
+      body = { ...formBody(form, isGrid ? FIELDS : [...FIELDS, ANONYMOUS, PUBLIC]), channel: isGrid ? 'grid' : 'web' };
     } catch (e) { showError(form, e); return; }
     body.title = body.title || body.description.slice(0, 30);
     const l = loc.value();

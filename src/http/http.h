@@ -102,6 +102,8 @@ struct http_options {
     size_t max_body_bytes;   /* for the head callback's use */
     size_t max_upload_bytes; /* for the head callback's use */
     int access_log;
+    /* Content-Security-Policy of every response (NULL: http_default_csp(NULL)). */
+    const char *csp;
     /* Socket peers whose forwarding header is believed (http_proxies_new): addresses and
      * address/prefix, separated by commas or spaces; NULL or "" = none. */
     const char *trusted_proxies;
@@ -111,6 +113,11 @@ struct http_options {
     int request_deadline;       /* seconds a request's head and body may take to arrive; 0 = none */
     int max_connections_per_ip; /* per client address (IPv6: /64), trusted proxies exempt; 0 = none */
 };
+
+/* The strict policy (docs/security.md): scripts, styles, fonts and connections from this
+ * origin only, images also from 'img_origins' (the map tiles' origin, space-separated; NULL or
+ * "" for none), no framing, no plugins, no <base>. Heap string, the caller frees it. */
+char *http_default_csp(const char *img_origins);
 
 /* Start serving. 'handler' is called for every complete request. */
 int http_server_start(struct http_server **out, const struct http_options *opt,

@@ -242,3 +242,47 @@ def test_sweeper_removes_unreferenced_files(server_factory):
     entry = next(x for x in audit if x["action"] == "attachment.sweep")
     assert entry["target"] == "attachments", entry
     assert "removed unreferenced file" in api.server.stderr() + open(api.server.stdout_path).read()
+
+
+def test_full_decode_queue_is_refused_at_once(server_factory):
+    from test_open311 import KEY, created_id, o311
+    # One decoding thread and room for one upload waiting: a third at once is refused, not queued.
+    api = server_factory(args=["--attach-decode-slots", "1", "--attach-decode-queue", "1"])
+    case = new_case(api)
+    images = [flat_png(6000, 6000, shade) for shade in range(3)]
+    token = api.login("citizen").headers["Authorization"]
+    answers = [None] * 3
+
+    def send(i):
+        answers[i] = requests.post(api.url(f"/api/v1/cases/{case['id']}/attachments"), data=images[i],
+                                   headers={"Authorization": token, "Content-Type": "image/png"}, timeout=120)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    busy = None
+    for _ in range(100):
+        refused = [r for r in answers if r is not None and r.status_code == 503]
+        if refused:
+            busy = refused[0]
+            break
+        time.sleep(0.02)
+    assert busy is not None, [r and r.status_code for r in answers]
+    e = assert_error(busy, 503, "unavailable")
+    assert "decoders are busy" in e["message"], e
+    assert int(busy.headers["Retry-After"]) >= 1
+    # While the decoders are still busy, an Open311 report with a photo is refused whole (nothing
+    # written: the client sends it again) rather than losing its photo.
+    fields = [("api_key", KEY), ("service_code", "020201"), ("lat", "30.2"), ("long", "120.1"),
+              ("description", "井盖缺失，附照片（解码繁忙）"), ("attribute[KIND]", "lid"),
+              ("attribute[HAZARD][]", "hole")]
+    photo = png(50, 40)
+    r = requests.post(o311(api, "requests.xml"), data=fields, files={"media": ("p.png", photo, "image/png")},
+                      timeout=30)
+    assert r.status_code == 503 and int(r.headers["Retry-After"]) >= 1, r.text
+    for t in threads:
+        t.join(180)
+    assert sorted(r.status_code for r in answers) == [201, 201, 503], [r.status_code for r in answers]
+    r = requests.post(o311(api, "requests.xml"), data=fields, files={"media": ("p.png", photo, "image/png")},
+                      timeout=30)
+    assert created_id(r)

@@ -37,6 +37,7 @@ static const struct cli_command commands[] = {
     {"triage", NULL, cli_triage,
      "  triage train|eval|classify ...                    text classifier (gridloop triage --help)\n"
      "  triage train --from-db --db FILE [--model OUT]   retrain the classifier from closed and classified cases\n"
+     "  triage rollback --db FILE [--model OUT]          put back the model the last retraining replaced\n"
      "  triage hot --data FILE.tsv [options]              hot topics in a message file (--help for options)\n"},
     {"open311", cli_open311, NULL,
      "  open311 key add --db FILE --name NAME [--rate-limit N]   issue an Open311 API key (shown once)\n"

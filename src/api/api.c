@@ -11,6 +11,7 @@
 #include "audit/audit.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "case/case.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -81,9 +82,9 @@ void api_error(struct http_res *res, const struct err *e, struct arena *a)
 int api_param_id(struct api_call *call, const char *name, int64_t *out)
 {
     const char *v = http_req_param(call->req, name);
-    char *end;
-    long long id = v ? strtoll(v, &end, 10) : 0;
-    if (!v || *end || id <= 0)
+    int64_t id = 0;
+    /* Plain decimal only: "+1", " 1" and "01" are not another spelling of case 1. */
+    if (!v || num_parse_int(v, &id) < 0 || id <= 0)
         return err_set(&call->err, ERR_NOT_FOUND, "'%s' is not a valid id", v ? v : "");
     *out = id;
     return 0;
@@ -93,13 +94,12 @@ int api_query_int(struct api_call *call, const char *name, int64_t def, int64_t 
                   int64_t *out)
 {
     const char *v = http_req_query(call->req, name);
-    char *end;
+    int64_t n;
     if (!v) {
         *out = def;
         return 0;
     }
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || n < min || n > max)
+    if (num_parse_int(v, &n) < 0 || n < min || n > max)
         return err_field(&call->err, ERR_BAD_REQUEST, name,
                          "query parameter '%s' must be an integer between %lld and %lld", name,
                          (long long)min, (long long)max);
@@ -339,6 +339,15 @@ void api_error_answer(const struct api_route *r, struct http_req *req, struct ht
                       const struct err *err)
 {
     const struct api_route_attr *a = r ? route_attr(r, formats_errors) : prefix_attr(req->path);
+    struct err shown = ERR_INIT;
+    if (err_http_status(err->code ? err->code : ERR_INTERNAL) >= 500) {
+        /* A server-side failure's message can name files, SQL or the system's errno text: it
+         * went to the log under the request id (the callers log it), and the client gets the
+         * code and that id only. */
+        err_set(&shown, err->code ? err->code : ERR_INTERNAL, "%s (request %s)",
+                err_default_message(err->code ? err->code : ERR_INTERNAL), req->request_id);
+        err = &shown;
+    }
     (a && a->error ? a->error : json_error)(res, err, req);
 }
 

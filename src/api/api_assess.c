@@ -19,6 +19,7 @@
 #include "assess/assess.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/num.h"
 
 enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_SCORE };
 
@@ -147,10 +148,8 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
 
     p->k = cf->assess_k / 1000.0;
     if ((v = http_req_query(call->req, "k"))) {
-        char *end;
-        errno = 0;
-        double k = strtod(v, &end);
-        if (!*v || *end || errno || !(k >= 0 && k <= 1))
+        double k;
+        if (num_parse_double(v, &k) < 0 || !(k >= 0 && k <= 1))
             return err_field(&call->err, ERR_BAD_REQUEST, "k",
                              "query parameter 'k' must be a number between 0 and 1");
         p->k = k;

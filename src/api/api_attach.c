@@ -312,7 +312,9 @@ static int send_file(struct api_call *call, int thumbnail)
         arena_printf(call->req->arena, "\"%s%s\"", a.sha256, thumbnail ? "-thumb" : "");
     const char *inm = http_req_header(call->req, "If-None-Match");
     http_res_header(call->res, "ETag", etag);
-    http_res_header(call->res, "Cache-Control", "private, max-age=31536000, immutable");
+    /* A case's photo is personal: not kept in any cache (the ETag still saves the bytes of a
+     * repeated request that sends If-None-Match). */
+    http_res_header(call->res, "Cache-Control", "private, no-store");
     http_res_header(call->res, "X-Content-Type-Options", "nosniff");
     if (inm && (strcmp(inm, "*") == 0 || strstr(inm, etag))) {
         http_res_body(call->res, 304, NULL, "", 0, HTTP_BODY_STATIC);

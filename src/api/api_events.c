@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "notify/notify.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -266,10 +267,8 @@ static int64_t last_event_id(struct api_call *call)
         v = http_req_query(call->req, "last_event_id");
     if (!v || !*v)
         return 0;
-    char *end;
-    errno = 0;
-    long long id = strtoll(v, &end, 10);
-    return errno || *end || id < 0 ? 0 : id;
+    int64_t id;
+    return num_parse_int(v, &id) < 0 || id < 0 ? 0 : id;
 }
 
 int api_events_stream(struct api_call *call)

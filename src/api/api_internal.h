@@ -254,6 +254,7 @@ int api_triage_suggest_post(struct api_call *call);
 int api_triage_case(struct api_call *call);
 int api_triage_model_get(struct api_call *call);
 int api_triage_train(struct api_call *call);
+int api_triage_rollback(struct api_call *call);
 int api_triage_hot(struct api_call *call);
 int api_routing_rule_list(struct api_call *call);
 int api_routing_rule_get(struct api_call *call);

@@ -16,6 +16,7 @@
 #include "case/case.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/num.h"
 #include "core/utf8.h"
 #include "open311/open311.h"
 #include "org/org.h"
@@ -75,6 +76,9 @@ static void out_release(struct out *o)
  * would write them as character references, which XML 1.0 forbids). */
 static const xmlChar *xml_text(struct out *o, const char *s)
 {
+    /* Invalid UTF-8 (a client's bytes quoted in an error) becomes U+FFFD: libxml2 would
+     * otherwise write a document no parser accepts. */
+    s = utf8_scrub(o->arena, s);
     const char *p = s;
     while (*p && ((unsigned char)*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
@@ -298,12 +302,11 @@ static int query_int(struct api_call *call, const char *name, int64_t def, int64
                      int64_t *out)
 {
     const char *v = query(call, name);
-    char *end;
+    int64_t n;
     *out = def;
     if (!v)
         return 0;
-    long long n = strtoll(v, &end, 10);
-    if (*end || n < 1 || n > max)
+    if (num_parse_int(v, &n) < 0 || n < 1 || n > max)
         return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be an integer from 1 to %lld",
                          name, (long long)max);
     *out = n;
@@ -882,9 +885,7 @@ static int check_url(struct api_call *call, const char *name, const char *v)
 static int check_number(struct api_call *call, const char *name, const char *v, double lo,
                         double hi, double *out)
 {
-    char *end;
-    *out = strtod(v, &end);
-    if (end == v || *end || !(*out >= lo && *out <= hi))
+    if (num_parse_double(v, out) < 0 || !(*out >= lo && *out <= hi))
         return err_field(&call->err, ERR_BAD_REQUEST, name, "%s must be a number in [%g, %g]", name,
                          lo, hi);
     return 0;

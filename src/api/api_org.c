@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "core/num.h"
 #include "cal/cal.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -228,12 +229,11 @@ int api_region_delete(struct api_call *call)
 static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
 {
     const char *v = http_req_query(call->req, name);
-    char *end;
+    double d;
     if (!v)
         return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
                          name);
-    double d = strtod(v, &end);
-    if (!*v || *end || !(d >= lo && d <= hi))
+    if (num_parse_double(v, &d) < 0 || !(d >= lo && d <= hi))
         return err_field(&call->err, ERR_BAD_REQUEST, name,
                          "query parameter '%s' must be a number between %g and %g", name, lo, hi);
     *out = d;

@@ -91,7 +91,6 @@ static void model_json(struct api_call *call, struct jw *w)
 {
     const struct triage_model *m = app_triage_model(call->api->app, 0);
     jw_obj(w);
-    jw_kstr(w, "path", app_triage_path(call->api->app));
     jw_kstr(w, "version", m ? triage_model_version(m) : NULL);
     jw_kint(w, "labels", m ? triage_model_nlabels(m) : 0);
     struct triage_training t;
@@ -129,20 +128,58 @@ static const struct json_field train_fields[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+static const char *retrain_json(struct api_call *call, const struct triage_retrain *r)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kstr(&w, "version", r->version);
+    jw_kstr(&w, "previous", r->previous[0] ? r->previous : NULL);
+    jw_kint(&w, "examples", (int64_t)r->examples);
+    jw_kint(&w, "held_out", (int64_t)r->held_out);
+    if (r->accuracy >= 0)
+        jw_knum(&w, "accuracy", r->accuracy);
+    if (r->current_accuracy >= 0)
+        jw_knum(&w, "previous_accuracy", r->current_accuracy);
+    jw_obj_end(&w);
+    const char *out = arena_strdup(call->req->arena, w.b.p);
+    jw_release(&w);
+    return out;
+}
+
 int api_triage_train(struct api_call *call)
 {
-    char version[TRIAGE_LABEL_MAX];
-    size_t n;
-    int labels, rc;
+    const struct conf *cf = call->api->d.conf;
+    struct triage_check check = {(size_t)cf->triage_train_min_examples, cf->triage_train_max_drop};
+    struct triage_retrain r;
+    int rc;
     if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
         return rc;
     if ((rc = triage_train_from_db(call->conn, app_triage_path(call->api->app), call->user->name,
-                                   call->now, version, &n, &labels, &call->err)) < 0)
+                                   call->now, &check, &r, &call->err)) < 0)
         return rc;
     app_triage_model(call->api->app, 1);
-    if ((rc = api_audit_only(call, "triage.train", "triage/model",
-                             arena_printf(call->req->arena, "{\"version\":\"%s\",\"examples\":%zu}",
-                                          version, n))) < 0)
+    if ((rc = api_audit_only(call, "triage.train", "triage/model", retrain_json(call, &r))) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    model_json(call, &w);
+    return api_reply(call, 200, &w);
+}
+
+/* Put the model the last retraining replaced back (and keep the replaced one, so this can be
+ * undone the same way). */
+int api_triage_rollback(struct api_call *call)
+{
+    struct triage_retrain r;
+    int rc;
+    if ((rc = json_check(call->body, train_fields, &call->err)) < 0)
+        return rc;
+    if ((rc = triage_rollback(call->conn, app_triage_path(call->api->app), call->user->name,
+                              call->now, &r, &call->err)) < 0)
+        return rc;
+    app_triage_model(call->api->app, 1);
+    if ((rc = api_audit_only(call, "triage.rollback", "triage/model", retrain_json(call, &r))) < 0)
         return rc;
     struct jw w;
     jw_init(&w);

@@ -73,6 +73,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/triage/hot",                    api_triage_hot,          STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/triage/model",                  api_triage_model_get,    OPS | ROLE_DISPATCHER, SCOPE_NONE, 0},
     {HTTP_POST,   "/api/v1/triage/train",                  api_triage_train,        OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/triage/model/rollback",         api_triage_rollback,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/routing-rules",                 api_routing_rule_list,   STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/routing-rules",                 api_routing_rule_create, ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/routing-rules/{id}",            api_routing_rule_get,    STAFF, SCOPE_NONE,       0},

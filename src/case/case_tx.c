@@ -22,6 +22,12 @@ static const struct org_sla default_sla = {2, 21, 49, CAL_WORK_HOURS};
 static const struct org_sla urgent_sla = {1, 12, 24, CAL_HOURS};
 static const struct org_sla emergency_sla = {1, 2, 4, CAL_HOURS};
 
+/* The one check of every free text a case takes in (intake from any channel, notes, results):
+ * length, and no character that changes how the text around it reads. Bidirectional
+ * embeddings, overrides and isolates can make a title display as something else ("moc.knab"
+ * shown as "bank.com", a reversed amount), and C0 controls other than tab and line breaks
+ * have no place in text a person typed: both are refused, not stripped, so what is stored is
+ * exactly what was sent and the sender learns why. */
 int case_check_text(const char *v, const char *field, size_t min, size_t max, struct err *err)
 {
     size_t n = v ? utf8_len(v) : 0;
@@ -30,6 +36,19 @@ int case_check_text(const char *v, const char *field, size_t min, size_t max, st
                                "field '%s' must be %zu to %zu characters", field, min, max)
                    : err_field(err, ERR_BAD_REQUEST, field,
                                "field '%s' must be at most %zu characters", field, max);
+    if (!v)
+        return 0;
+    long at = utf8_bidi_control_at(v);
+    if (at >= 0)
+        return err_field(err, ERR_BAD_REQUEST, field,
+                         "field '%s' contains a bidirectional control character (U+202A..U+202E, "
+                         "U+2066..U+2069) at byte %ld",
+                         field, at);
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+            return err_field(err, ERR_BAD_REQUEST, field,
+                             "field '%s' contains the control character U+%04X at byte %ld", field,
+                             (unsigned)*p, (long)(p - v));
     return 0;
 }
 

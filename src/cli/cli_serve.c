@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "app/app.h"
@@ -13,8 +16,72 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "http/http.h"
+#include "json/json.h"
 #include "store/store.h"
+
+/*
+ * The origin map tiles come from, as a Content-Security-Policy source: the web's config.json
+ * names the tile URL the browser loads ("https://{s}.tile.example.org/{z}/{x}/{y}.png"); a
+ * "{s}." subdomain becomes "*.", any other placeholder in the host leaves just the scheme.
+ * NULL when there is none (or it is not an http(s) URL).
+ */
+static char *cat3(const char *a, const char *b, const char *c)
+{
+    size_t n = mem_size_add(mem_size_add(strlen(a), strlen(b)), strlen(c) + 1);
+    char *out = xmalloc(n);
+    snprintf(out, n, "%s%s%s", a, b, c);
+    return out;
+}
+
+static char *tile_origin(const char *url)
+{
+    const char *host = strstr(url, "://");
+    if (!host || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
+        return NULL;
+    host += 3;
+    size_t n = strcspn(host, "/?#");
+    char *scheme = xstrndup(url, (size_t)(host - url));
+    char *h = xstrndup(host, n);
+    char *out;
+    if (strncmp(h, "{s}.", 4) == 0 && !strchr(h + 4, '{'))
+        out = cat3(scheme, "*.", h + 4);
+    else if (strchr(h, '{') || strpbrk(h, " ;,'\"") || !*h)
+        out = xstrndup(scheme, strlen(scheme) - 2); /* "https:" */
+    else
+        out = cat3(scheme, h, "");
+    free(scheme);
+    free(h);
+    return out;
+}
+
+/* The policy with the map tiles' origin allowed as images (config.json of the web dir). */
+static char *web_csp(const char *webdir)
+{
+    char *origin = NULL;
+    if (webdir && *webdir) {
+        char *path = cat3(webdir, "/config.json", "");
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            char text[8192];
+            size_t n = fread(text, 1, sizeof(text), f);
+            json_t *j = NULL;
+            struct err ignore = ERR_INIT;
+            if (n < sizeof(text) && json_parse(text, n, &j, &ignore) == 0) {
+                const char *url = json_get_str(j, "tile_url");
+                if (url && *url)
+                    origin = tile_origin(url);
+                json_free(j);
+            }
+            fclose(f);
+        }
+        free(path);
+    }
+    char *csp = http_default_csp(origin);
+    free(origin);
+    return csp;
+}
 
 int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
 {
@@ -25,6 +92,7 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     struct api *api = NULL;
     struct http_static *web = NULL;
     struct http_server *srv = NULL;
+    char *csp = NULL;
     struct attach_store *attach = NULL;
     sigset_t sigs;
     int rc, sig;
@@ -84,7 +152,9 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
     deps.app = app;
     if ((rc = api_new(&api, &deps, err)) < 0)
         goto out;
+    csp = web_csp(cf->web);
     struct http_options ho = {
+        .csp = csp,
         .listen = cf->listen,
         .threads = cf->threads,
         .max_connections = cf->max_connections,
@@ -117,6 +187,7 @@ out:
     app_free(app);
     api_free(api);
     http_static_free(web);
+    free(csp);
     auth_free(auth);
     attach_store_free(attach);
     store_close(st);

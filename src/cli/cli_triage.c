@@ -378,8 +378,10 @@ static int triage_files(int argc, char **argv)
 }
 
 /* `triage train --from-db [--model FILE]`: retrain from the database's closed and classified
- * cases; a running server picks the new file up by itself. */
-static int train_from_db(int argc, char **argv, const struct conf *cf, struct err *err)
+ * cases, under the same check as the API's (settings triage_train_min_examples and
+ * triage_train_max_drop); `triage rollback [--model FILE]` puts the previous model back. Both
+ * are audited like the API's; a running server picks the new file up by itself. */
+static int from_db(int argc, char **argv, const struct conf *cf, int rollback, struct err *err)
 {
     const char *model = NULL;
     for (int i = 3; i < argc; i++) {
@@ -394,16 +396,39 @@ static int train_from_db(int argc, char **argv, const struct conf *cf, struct er
     struct store *st;
     struct store_conn *c;
     struct clock clk = clock_real();
-    char version[TRIAGE_LABEL_MAX];
-    size_t n = 0;
-    int labels = 0, rc;
+    struct triage_check check = {(size_t)cf->triage_train_min_examples, cf->triage_train_max_drop};
+    struct triage_retrain r;
+    int rc;
     char *path = model ? xstrdup(model) : app_triage_model_path(cf);
     if ((rc = cli_open_store(cf, &st, err)) < 0)
         goto out;
-    if ((rc = store_conn(st, &c, err)) == 0 &&
-        (rc = triage_train_from_db(c, path, "cli", clock_now(&clk), version, &n, &labels, err)) ==
-            0)
-        printf("model %s: %zu examples, %d labels, written to %s\n", version, n, labels, path);
+    if ((rc = store_conn(st, &c, err)) == 0)
+        rc = rollback ? triage_rollback(c, path, "cli", clock_now(&clk), &r, err)
+                      : triage_train_from_db(c, path, "cli", clock_now(&clk), &check, &r, err);
+    if (rc == 0) {
+        char after[256];
+        snprintf(after, sizeof(after),
+                 "{\"version\":\"%s\",\"previous\":\"%s\",\"examples\":%zu,\"held_out\":%zu}",
+                 r.version, r.previous, r.examples, r.held_out);
+        if ((rc = store_begin(c, err)) == 0) {
+            if ((rc = cli_audit_append(c, rollback ? "triage.rollback" : "triage.train",
+                                       "triage/model", after, err)) < 0)
+                store_rollback(c);
+            else
+                rc = store_commit(c, err);
+        }
+    }
+    if (rc == 0 && rollback)
+        printf("model %s restored (%d labels) in %s; %s kept as the previous model\n", r.version,
+               r.labels, path, r.previous[0] ? r.previous : "nothing");
+    else if (rc == 0 && r.accuracy >= 0)
+        printf("model %s: %zu examples, %d labels, %.1f%% right on %zu held out (previous "
+               "model: %.1f%%), written to %s\n",
+               r.version, r.examples, r.labels, r.accuracy * 100, r.held_out,
+               r.current_accuracy >= 0 ? r.current_accuracy * 100 : 0.0, path);
+    else if (rc == 0)
+        printf("model %s: %zu examples, %d labels, written to %s\n", r.version, r.examples,
+               r.labels, path);
     store_close(st);
 out:
     free(path);
@@ -412,17 +437,17 @@ out:
 
 int cli_triage(int argc, char **argv)
 {
-    /* The file-based forms need no settings; --from-db needs the database's. */
-    int from_db = 0;
+    /* The file-based forms need no settings; --from-db and rollback need the database's. */
+    int db = 0, rollback = argc > 2 && strcmp(argv[2], "rollback") == 0;
     for (int i = 2; i < argc; i++)
-        from_db |= strcmp(argv[i], "--from-db") == 0;
-    if (!from_db)
+        db |= strcmp(argv[i], "--from-db") == 0;
+    if (!db && !rollback)
         return triage_files(argc - 1, argv + 1);
     struct conf cf;
     struct err err = ERR_INIT;
     int rc = cli_setup(&cf, &argc, argv, &err);
     if (rc == 0)
-        rc = train_from_db(argc, argv, &cf, &err);
+        rc = from_db(argc, argv, &cf, rollback, &err);
     conf_release(&cf);
     return rc < 0 ? cli_fail(&err) : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 
 static char buf_empty[1];
 
@@ -108,6 +109,20 @@ void buf_json_str(struct buf *b, const char *s)
     const char *run = s;
     for (const char *c = s; *c; c++) {
         unsigned char u = (unsigned char)*c;
+        if (u >= 0x80) {
+            /* Text from the client (a path, a field name) may not be UTF-8: what goes out is,
+             * each invalid byte as U+FFFD, so no JSON body is ever invalid. The NUL ends the
+             * sequence check, so this never reads past the string. */
+            size_t k = utf8_seq(c, 4);
+            if (k) {
+                c += k - 1;
+                continue;
+            }
+            buf_append(b, run, (size_t)(c - run));
+            run = c + 1;
+            buf_puts(b, "\\ufffd");
+            continue;
+        }
         if (u >= 0x20 && u != '"' && u != '\\')
             continue;
         buf_append(b, run, (size_t)(c - run));

@@ -107,6 +107,11 @@ const struct conf_setting conf_settings[] = {
      "triage model file (empty: the database path + .triage, or var/DBNAME.triage for PostgreSQL); replaced files are picked up while running"},
     {"triage_apply_threshold", CONF_INT, S(triage_apply_threshold), "600", 0, 1001,
      "per mille: at intake without a category, the suggested one is applied when at least this probable (1001 = never)"},
+    /* input (issue 11): the check a retrained model must pass before it replaces the current */
+    {"triage_train_min_examples", CONF_INT, S(triage_train_min_examples), "200", 1, 100000000,
+     "retraining from the database is refused with fewer examples (closed or classified cases) than this"},
+    {"triage_train_max_drop", CONF_INT, S(triage_train_max_drop), "20", 0, 1000,
+     "per mille: retraining is refused when the new model's held-out accuracy is lower than the current model's by more than this"},
     {"dup_window_days", CONF_INT, S(dup_window_days), "7", 1, 365,
      "duplicate suggestions: days back from a new case in which open cases are compared"},
     {"dup_max_meters", CONF_INT, S(dup_max_meters), "1000", 0, 100000,

@@ -62,7 +62,9 @@ struct conf {
     int assess_weight_satisfy;
     int assess_weight_on_time;
     char *triage_model;
-    int triage_apply_threshold; /* per mille */
+    int triage_apply_threshold;    /* per mille */
+    int triage_train_min_examples; /* retraining: fewest examples (input, issue 11) */
+    int triage_train_max_drop;     /* retraining: per mille of held-out accuracy it may lose */
     int dup_window_days;
     int dup_max_meters;
     int dup_min_score;          /* per mille */

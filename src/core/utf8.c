@@ -2,42 +2,93 @@
 
 #include <string.h>
 
+#include "core/mem.h"
+
+size_t utf8_seq(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t need;
+    unsigned min, c;
+    if (!n)
+        return 0;
+    c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n <= need)
+        return 0;
+    unsigned cp = c & (0x3Fu >> need);
+    for (size_t k = 1; k <= need; k++) {
+        if ((p[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need + 1;
+}
+
 long utf8_invalid_at(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        unsigned c = p[i];
-        size_t need;
-        unsigned min;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            min = 0x10000;
-        } else {
-            return (long)i;
         }
-        if (n - i <= need)
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
             return (long)i;
-        unsigned cp = c & (0x3Fu >> need);
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return (long)i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return (long)i;
-        i += need + 1;
+        i += k;
     }
     return -1;
+}
+
+long utf8_bidi_control_at(const char *s)
+{
+    /* U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9. */
+    for (const unsigned char *p = (const unsigned char *)s;
+         (p = (const unsigned char *)strchr((const char *)p, '\xE2')); p++) {
+        if ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+            (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
+            return (long)((const char *)p - s);
+    }
+    return -1;
+}
+
+char *utf8_scrub(struct arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    if (utf8_invalid_at(s, n) < 0)
+        return (char *)s;
+    /* Every invalid byte becomes U+FFFD (3 bytes), so 3n bounds the copy. */
+    char *out = arena_alloc(a, mem_size_add(mem_size_mul(n, 3), 1)), *o = out;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k) {
+            memcpy(o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 size_t utf8_len(const char *s)

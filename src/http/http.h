@@ -86,11 +86,18 @@ struct http_options {
     size_t max_body_bytes;   /* bodies of other content types */
     size_t max_upload_bytes; /* multipart/form-data, image and octet-stream bodies */
     int access_log;
+    /* Content-Security-Policy of every response (NULL: http_default_csp(NULL)). */
+    const char *csp;
     /* Socket peers whose forwarding header is believed (http_proxies_new): addresses and
      * address/prefix, separated by commas or spaces; NULL or "" = none. */
     const char *trusted_proxies;
     const char *trusted_proxy_header; /* "x-forwarded-for" (NULL) or "forwarded" */
 };
+
+/* The strict policy (docs/security.md): scripts, styles, fonts and connections from this
+ * origin only, images also from 'img_origins' (the map tiles' origin, space-separated; NULL or
+ * "" for none), no framing, no plugins, no <base>. Heap string, the caller frees it. */
+char *http_default_csp(const char *img_origins);
 
 /* Start serving. 'handler' is called for every complete request. */
 int http_server_start(struct http_server **out, const struct http_options *opt,

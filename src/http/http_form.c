@@ -29,6 +29,12 @@ int http_form_parse(const char *body, size_t len, struct arena *a, struct http_f
     out->files = NULL;
     out->nfiles = 0;
     out->n = 0;
+    /* A raw NUL would end the decoded C string early and silently shorten the value (%00 is
+     * refused by the decoder for the same reason). */
+    const char *nul = memchr(body, '\0', len);
+    if (nul)
+        return err_field(err, ERR_BAD_REQUEST, "form", "the form contains a NUL byte at byte %zu",
+                         (size_t)(nul - body));
     /* Count the pairs first so the array is allocated once and the limit checked early. */
     for (size_t i = 0; i <= len; i++)
         if (i == len || body[i] == '&')

@@ -159,6 +159,9 @@ static int split_parts(const char *content_type, const char *body, size_t len, s
             if (!hend)
                 return bad(err,
                            "multipart part headers are unterminated or longer than 8192 bytes");
+            /* A NUL in a part's name or filename would cut it short when copied. */
+            if (memchr(p, '\0', (size_t)(hend - p)))
+                return bad(err, "multipart part headers contain a NUL byte");
             part_headers(a, p, hend, &part);
             data = hend + 4;
         }
@@ -225,7 +228,10 @@ int http_multipart_form(const char *content_type, const char *body, size_t len, 
         if (!*p->name)
             return err_field(err, ERR_BAD_REQUEST, "form", "multipart part %zu has no field name",
                              i + 1);
-        if (memchr(p->data, '\0', p->len) || utf8_invalid_at(p->data, p->len) >= 0)
+        if (memchr(p->data, '\0', p->len))
+            return err_field(err, ERR_BAD_REQUEST, p->name,
+                             "form field '%.40s' contains a NUL byte", p->name);
+        if (utf8_invalid_at(p->data, p->len) >= 0)
             return err_field(err, ERR_BAD_REQUEST, p->name, "form field '%.40s' is not UTF-8 text",
                              p->name);
         out->fields[out->n].name = p->name;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -43,6 +44,7 @@ struct http_server {
     _Atomic uint64_t next_id;
     uint32_t id_prefix;
     int port;
+    char *csp; /* Content-Security-Policy of every response */
 };
 
 /* Per-request state, from the first access-handler call to the completion callback. */
@@ -278,6 +280,55 @@ static void access_log(struct req_state *rs, int status, uint64_t bytes, uint64_
     buf_release(&b);
 }
 
+char *http_default_csp(const char *img_origins)
+{
+    /* Style attributes only ('unsafe-inline' for attributes, never for <style> or scripts):
+     * ECharts writes its tooltips as markup with style attributes, and an attribute can
+     * neither run script nor fetch anything img-src does not allow. */
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b,
+               "default-src 'none'; script-src 'self'; style-src 'self'; "
+               "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:%s%s; font-src 'self'; "
+               "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'; object-src 'none'",
+               img_origins && *img_origins ? " " : "", img_origins ? img_origins : "");
+    size_t n;
+    return buf_detach(&b, &n);
+}
+
+static int res_has_header(const struct http_res *res, const char *name)
+{
+    for (int i = 0; i < res->nheaders; i++)
+        if (strcasecmp(res->header_names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Decided here, once for every response, rather than per handler: nothing is stored by a
+ * browser or proxy unless the handler said it may be (static files, the organisation lists'
+ * revalidated cache, public Open311 lists), no page may be framed, sniffed into another type
+ * or leak its URL as a referrer, and the policy limits what a page can load.
+ */
+static void security_headers(const struct http_server *s, struct MHD_Response *r,
+                             const struct http_res *res)
+{
+    static const char *const fixed[][2] = {
+        {"X-Content-Type-Options", "nosniff"},
+        {"X-Frame-Options", "DENY"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        if (!res_has_header(res, fixed[i][0]))
+            MHD_add_response_header(r, fixed[i][0], fixed[i][1]);
+    if (!res_has_header(res, "Content-Security-Policy"))
+        MHD_add_response_header(r, "Content-Security-Policy", s->csp);
+    if (!res_has_header(res, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, struct req_state *rs,
                              struct http_res *res)
 {
@@ -286,10 +337,8 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
     if (res->stream) {
         r = http_streams_response(s->streams, res->stream, c);
         res->stream = NULL; /* the registry holds the response's reference now */
-        if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        if (r)
             MHD_add_response_header(r, "X-Accel-Buffering", "no");
-        }
     } else if (res->fd >= 0) {
         r = MHD_create_response_from_fd64(res->fd_size, res->fd);
         bytes = res->fd_size;
@@ -316,6 +365,7 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *c, st
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     for (int i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->header_names[i], res->header_values[i]);
+    security_headers(s, r, res);
     MHD_add_response_header(r, "X-Request-Id", rs->req.request_id);
     if (res->close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -481,6 +531,8 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
     s->metrics = http_metrics_new();
     s->streams = http_streams_new();
     s->id_prefix = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+    s->csp = opt->csp ? xstrdup(opt->csp) : http_default_csp(NULL);
+    s->opt.csp = s->csp;
     unsigned threads =
         opt->threads > 0 ? (unsigned)opt->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
@@ -512,6 +564,7 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
         http_proxies_free(s->proxies);
         http_streams_free(s->streams);
         http_metrics_free(s->metrics);
+        free(s->csp);
         free(s);
         return err_set(err, ERR_IO, "cannot listen on '%s': %s", opt->listen, strerror(errno));
     }
@@ -570,6 +623,7 @@ void http_server_stop(struct http_server *s, int grace_seconds)
     MHD_stop_daemon(s->daemon);
     http_streams_free(s->streams);
     http_metrics_free(s->metrics);
+    free(s->csp);
     http_proxies_free(s->proxies);
     free(s);
 }

@@ -11,60 +11,238 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 
-/* Depth is measured on the raw text (outside strings) so that a hostile body of a million
- * '[' is refused in one linear pass without recursing. */
-static int too_deep(const char *s, size_t n)
+/*
+ * RFC 8259, checked on the raw text before cJSON sees it. cJSON is lenient where the RFC is
+ * not (raw control characters inside strings, leading zeros, "1." and "-.5", "\u0000" that
+ * silently ends a C string, lone surrogates): this pass refuses all of that with the byte
+ * offset and the member it happened in, and it bounds the nesting before cJSON recurses.
+ * The recursion here is bounded by JSON_MAX_DEPTH.
+ */
+struct scan {
+    const char *s;
+    size_t n, i;
+    const char *key; /* raw text of the innermost member name being read, for the error */
+    size_t key_len;
+    struct err *err;
+};
+
+static int scan_fail(struct scan *c, const char *what)
 {
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            if (++depth > JSON_MAX_DEPTH)
-                return 1;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
+    char field[ERR_FIELD_MAX] = "";
+    if (c->key) {
+        size_t k = c->key_len < sizeof(field) - 1 ? c->key_len : sizeof(field) - 1;
+        memcpy(field, c->key, k);
+        field[k] = '\0';
+        field[utf8_prefix(field, k)] = '\0';
     }
+    if (field[0])
+        return err_field(c->err, ERR_BAD_REQUEST, field,
+                         "malformed JSON: %s at byte %zu (in field '%s')", what, c->i, field);
+    return err_set(c->err, ERR_BAD_REQUEST, "malformed JSON: %s at byte %zu", what, c->i);
+}
+
+static void scan_ws(struct scan *c)
+{
+    while (c->i < c->n &&
+           (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n' || c->s[c->i] == '\r'))
+        c->i++;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        char h = p[k];
+        v <<= 4;
+        if (h >= '0' && h <= '9')
+            v |= (unsigned)(h - '0');
+        else if (h >= 'a' && h <= 'f')
+            v |= (unsigned)(h - 'a' + 10);
+        else if (h >= 'A' && h <= 'F')
+            v |= (unsigned)(h - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
     return 0;
 }
 
-/* cJSON decodes "\u0000" into a NUL that ends the C string, so "A\u0000B" would arrive as
- * "A": refuse the escape rather than store a silently shortened value. */
-static int has_nul_escape(const char *s, size_t n)
+/* At the opening quote; leaves c->i after the closing one. */
+static int scan_string(struct scan *c)
 {
-    int in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!in_str) {
-            in_str = s[i] == '"';
-        } else if (s[i] == '\\') {
-            if (i + 5 < n && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
-                return 1;
-            i++;
-        } else if (s[i] == '"') {
-            in_str = 0;
+    c->i++;
+    while (c->i < c->n) {
+        unsigned char u = (unsigned char)c->s[c->i];
+        if (u == '"') {
+            c->i++;
+            return 0;
         }
+        if (u < 0x20)
+            return scan_fail(c,
+                             "unescaped control character in a JSON string (write it as \\u00XX)");
+        if (u != '\\') {
+            c->i++;
+            continue;
+        }
+        if (c->i + 1 >= c->n)
+            break;
+        char e = c->s[c->i + 1];
+        if (e != 'u') {
+            if (!strchr("\"\\/bfnrt", e) || !e)
+                return scan_fail(c, "invalid escape in a JSON string");
+            c->i += 2;
+            continue;
+        }
+        unsigned cp, lo;
+        if (c->i + 6 > c->n || hex4(c->s + c->i + 2, &cp) < 0)
+            return scan_fail(c, "invalid \\u escape in a JSON string");
+        /* cJSON decodes "\u0000" into a NUL that ends the C string, so "A\u0000B" would
+         * arrive as "A": refuse it rather than store a silently shortened value. */
+        if (cp == 0)
+            return scan_fail(c, "NUL character (\\u0000) in a JSON string");
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return scan_fail(c, "lone low surrogate in a JSON string");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (c->i + 12 > c->n || c->s[c->i + 6] != '\\' || c->s[c->i + 7] != 'u' ||
+                hex4(c->s + c->i + 8, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
+                return scan_fail(c, "lone high surrogate in a JSON string");
+            c->i += 6;
+        }
+        c->i += 6;
     }
+    return scan_fail(c, "unterminated JSON string");
+}
+
+static int digits(struct scan *c)
+{
+    size_t start = c->i;
+    while (c->i < c->n && c->s[c->i] >= '0' && c->s[c->i] <= '9')
+        c->i++;
+    return c->i > start;
+}
+
+/* number = [ minus ] int [ frac ] [ exp ]; int = zero / ( digit1-9 *DIGIT ) */
+static int scan_number(struct scan *c)
+{
+    if (c->s[c->i] == '-')
+        c->i++;
+    if (c->i < c->n && c->s[c->i] == '0')
+        c->i++;
+    else if (!(c->i < c->n && c->s[c->i] >= '1' && c->s[c->i] <= '9') || !digits(c))
+        return scan_fail(c, "invalid JSON number");
+    if (c->i < c->n && c->s[c->i] == '.') {
+        c->i++;
+        if (!digits(c))
+            return scan_fail(c, "invalid JSON number (digits must follow the point)");
+    }
+    if (c->i < c->n && (c->s[c->i] == 'e' || c->s[c->i] == 'E')) {
+        c->i++;
+        if (c->i < c->n && (c->s[c->i] == '+' || c->s[c->i] == '-'))
+            c->i++;
+        if (!digits(c))
+            return scan_fail(c, "invalid JSON number (digits must follow the exponent)");
+    }
+    if (c->i < c->n && (c->s[c->i] == '.' || (c->s[c->i] >= '0' && c->s[c->i] <= '9') ||
+                        c->s[c->i] == 'x' || c->s[c->i] == 'X'))
+        return scan_fail(c, "invalid JSON number (no leading zeros or hexadecimal)");
     return 0;
 }
 
-int json_parse(const char *text, size_t len, json_t **out, struct err *err)
+static int scan_value(struct scan *c, int depth);
+
+static int scan_container(struct scan *c, int depth)
 {
+    char close = c->s[c->i] == '{' ? '}' : ']';
+    const char *outer_key = c->key;
+    size_t outer_len = c->key_len;
+    int rc;
+    if (depth >= JSON_MAX_DEPTH)
+        return err_set(c->err, ERR_BAD_REQUEST, "JSON nested deeper than %d levels",
+                       JSON_MAX_DEPTH);
+    c->i++;
+    scan_ws(c);
+    if (c->i < c->n && c->s[c->i] == close) {
+        c->i++;
+        return 0;
+    }
+    for (;;) {
+        if (close == '}') {
+            if (c->i >= c->n || c->s[c->i] != '"')
+                return scan_fail(c, "expected a member name in quotes");
+            size_t k = c->i;
+            if ((rc = scan_string(c)) < 0)
+                return rc;
+            c->key = c->s + k + 1;
+            c->key_len = c->i - k - 2;
+            scan_ws(c);
+            if (c->i >= c->n || c->s[c->i] != ':')
+                return scan_fail(c, "expected ':' after a member name");
+            c->i++;
+        }
+        if ((rc = scan_value(c, depth + 1)) < 0)
+            return rc;
+        c->key = outer_key;
+        c->key_len = outer_len;
+        scan_ws(c);
+        if (c->i < c->n && c->s[c->i] == ',') {
+            c->i++;
+            scan_ws(c);
+            continue;
+        }
+        if (c->i < c->n && c->s[c->i] == close) {
+            c->i++;
+            return 0;
+        }
+        return scan_fail(c, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int scan_value(struct scan *c, int depth)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    scan_ws(c);
+    if (c->i >= c->n)
+        return scan_fail(c, "unexpected end of JSON");
+    char ch = c->s[c->i];
+    if (ch == '{' || ch == '[')
+        return scan_container(c, depth);
+    if (ch == '"')
+        return scan_string(c);
+    if (ch == '-' || (ch >= '0' && ch <= '9'))
+        return scan_number(c);
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+        size_t len = strlen(words[w]);
+        if (c->n - c->i >= len && memcmp(c->s + c->i, words[w], len) == 0) {
+            c->i += len;
+            return 0;
+        }
+    }
+    return scan_fail(c, "not a JSON value");
+}
+
+int json_validate(const char *text, size_t len, struct err *err)
+{
+    struct scan c = {text, len, 0, NULL, 0, err};
     long bad = utf8_invalid_at(text, len);
     if (bad >= 0)
         return err_set(err, ERR_BAD_REQUEST, "request body is not valid UTF-8 (byte %ld)", bad);
     if (memchr(text, '\0', len))
         return err_set(err, ERR_BAD_REQUEST, "request body contains a NUL byte");
-    if (has_nul_escape(text, len))
-        return err_set(err, ERR_BAD_REQUEST, "request body contains a NUL character (\\u0000)");
-    if (too_deep(text, len))
-        return err_set(err, ERR_BAD_REQUEST, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+    int rc = scan_value(&c, 0);
+    if (rc < 0)
+        return rc;
+    scan_ws(&c);
+    c.key = NULL;
+    if (c.i < len)
+        return scan_fail(&c, "unexpected data after JSON value");
+    return 0;
+}
+
+int json_parse(const char *text, size_t len, json_t **out, struct err *err)
+{
+    int rc = json_validate(text, len, err);
+    if (rc < 0)
+        return rc;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!j) {

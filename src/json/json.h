@@ -27,6 +27,12 @@ typedef struct cJSON json_t;
 #define JSON_MAX_DEPTH 32
 
 int json_parse(const char *text, size_t len, json_t **out, struct err *err);
+/* The strict RFC 8259 check json_parse() makes first: valid UTF-8, no NUL, no unescaped
+ * control character (U+0000..U+001F) inside a string, valid escapes and surrogate pairs, no
+ * "\u0000", numbers exactly as the grammar says (no leading zeros, "+1", "1." or hex), at most
+ * JSON_MAX_DEPTH levels, one value. ERR_BAD_REQUEST names the byte offset and, inside an
+ * object, the member (err->field). */
+int json_validate(const char *text, size_t len, struct err *err);
 void json_free(json_t *j);
 
 enum json_type {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "open311/open311.h"
 
 /* Closed means the department's work is done: a replied case waits for the citizen's
@@ -136,7 +137,6 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
         return bad(err, attr, "attribute '%s' takes one value%s", "");
     for (size_t i = 0; i < nvalues; i++) {
         const char *v = values[i];
-        char *end;
         int64_t t;
         if (!*v && attr->datatype != O311_MULTIVALUELIST)
             continue;
@@ -150,8 +150,8 @@ int open311_attr_check(const struct open311_attr *attr, const char *const *value
                 return bad(err, attr, "attribute '%s' is at most 4000 bytes%s", "");
             break;
         case O311_NUMBER: {
-            double d = strtod(v, &end);
-            if (end == v || *end || !isfinite(d) || isspace((unsigned char)*v))
+            double d;
+            if (num_parse_double(v, &d) < 0)
                 return bad(err, attr, "attribute '%s' must be a number, not '%.40s'", v);
             break;
         }

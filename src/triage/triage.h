@@ -285,14 +285,49 @@ int triage_examples_load(struct store_conn *c, struct arena *a, const char ***te
                          const char ***labels, size_t *n, struct err *err);
 
 /*
- * Retrain from the database's examples (triage_examples_load) and replace the model file at
- * 'path' atomically (written beside it, then renamed: a running server never reads half a
- * file, and picks the new one up by itself), and record the training (triage_trainings,
- * by 'actor'). 'version' gets the new model's version (TRIAGE_LABEL_MAX bytes). Used by the
- * API's retraining and by `gridloop triage train --from-db`.
+ * What a retraining from the database must show before its model replaces the current one:
+ * enough examples, and on the held-out examples (every TRIAGE_HOLDOUT_EVERY-th by a hash of
+ * the text, never trained on) an accuracy at most max_drop_permille below the current
+ * model's on the same examples. With fewer than TRIAGE_HOLDOUT_MIN held out (a lowered
+ * minimum) the model is trained on everything and not compared.
+ */
+#define TRIAGE_HOLDOUT_EVERY 5
+#define TRIAGE_HOLDOUT_MIN 20
+struct triage_check {
+    size_t min_examples;
+    int max_drop_permille;
+};
+
+/* What a retraining or a rollback did. Accuracies are -1 when not measured. */
+struct triage_retrain {
+    char version[TRIAGE_LABEL_MAX];  /* the model now in place */
+    char previous[TRIAGE_LABEL_MAX]; /* the one it replaced ("" when there was none) */
+    size_t examples;                 /* trained on */
+    int labels;
+    size_t held_out;
+    double accuracy, current_accuracy; /* the new and the replaced model on the held-out set */
+};
+
+/*
+ * Retrain from the database's examples (triage_examples_load), check the result (above:
+ * ERR_CONFLICT with both accuracies, or the count, when it falls short: nothing changes), keep
+ * the current model as the previous one (triage_previous_path) and replace the model file at
+ * 'path' atomically (a running server never reads half a file and picks the new one up by
+ * itself), and record the training (triage_trainings, by 'actor'). Used by the API's
+ * retraining and by `gridloop triage train --from-db`.
  */
 int triage_train_from_db(struct store_conn *c, const char *path, const char *actor, int64_t now,
-                         char *version, size_t *examples, int *labels, struct err *err);
+                         const struct triage_check *check, struct triage_retrain *out,
+                         struct err *err);
+
+/* Put the previous model back (ERR_CONFLICT when there is none) and keep the replaced one as
+ * the previous, so a rollback can be undone the same way; recorded as a training with source
+ * "rollback". */
+int triage_rollback(struct store_conn *c, const char *path, const char *actor, int64_t now,
+                    struct triage_retrain *out, struct err *err);
+
+/* Where the previous model of 'path' is kept: path + ".prev" (heap; the caller frees it). */
+char *triage_previous_path(const char *path);
 
 /* ================================================================ its records (triage_store.c) */
 
@@ -302,7 +337,7 @@ struct triage_training {
     const char *version;
     int64_t examples;
     int labels;
-    const char *source; /* "db" */
+    const char *source; /* "demo", "db", "file", "rollback"; NULL records "db" */
     const char *actor;
 };
 

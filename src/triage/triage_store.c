@@ -40,9 +40,10 @@ int triage_training_record(struct store_conn *c, const struct triage_training *t
 {
     int64_t rc = store_run(
         c,
-        "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, 'db', ?)",
+        "INSERT INTO triage_trainings(at, version, examples, labels, source, actor) VALUES (?, ?, ?, ?, ?, ?)",
         STORE_ARGS(store_i64(t->at), store_text(t->version), store_i64(t->examples),
-                   store_i64(t->labels), store_text(t->actor)),
+                   store_i64(t->labels), store_text(t->source ? t->source : "db"),
+                   store_text(t->actor)),
         err);
     return rc < 0 ? (int)rc : 0;
 }

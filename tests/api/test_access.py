@@ -94,6 +94,7 @@ TABLE = [
     ("GET", "/api/v1/triage/hot", "/api/v1/triage/hot?days=1", None, STAFF, 200),
     ("GET", "/api/v1/triage/model", "/api/v1/triage/model", None, OPS | {"dispatcher"}, 200),
     ("POST", "/api/v1/triage/train", "/api/v1/triage/train", PROBE, OPS, 400),
+    ("POST", "/api/v1/triage/model/rollback", "/api/v1/triage/model/rollback", PROBE, ADMIN, 400),
     ("GET", "/api/v1/routing-rules", "/api/v1/routing-rules", None, STAFF, 200),
     ("POST", "/api/v1/routing-rules", "/api/v1/routing-rules", PROBE, ADMIN, 400),
     ("GET", "/api/v1/routing-rules/{id}", "/api/v1/routing-rules/999999", None, STAFF, 404),

@@ -5,9 +5,12 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,11 +46,51 @@ static const struct json_field fields[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+/* RFC 8259: no byte below 0x20 inside a string, and outside strings only the four blanks. */
+static int raw_controls_ok(const uint8_t *d, size_t n)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in_str) {
+            if (d[i] < 0x20)
+                return 0;
+            if (d[i] == '\\')
+                i++;
+            else if (d[i] == '"')
+                in_str = 0;
+        } else if (d[i] == '"') {
+            in_str = 1;
+        } else if (d[i] < 0x20 && d[i] != ' ' && d[i] != '\t' && d[i] != '\n' && d[i] != '\r') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whatever bytes a response quotes, the writer's string is valid UTF-8 and valid JSON. */
+static void writer_check(const uint8_t *data, size_t size)
+{
+    char *s = xmalloc(size + 1);
+    memcpy(s, data, size);
+    s[size] = '\0';
+    struct buf b;
+    buf_init(&b);
+    buf_json_str(&b, s);
+    struct err err = ERR_INIT;
+    if (utf8_invalid_at(b.p, b.len) >= 0 || json_validate(b.p, b.len, &err) != 0)
+        abort();
+    buf_release(&b);
+    free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct err err = ERR_INIT;
     json_t *j = NULL;
+    writer_check(data, size);
     int rc = json_parse((const char *)data, size, &j, &err);
+    if (rc == 0 && !raw_controls_ok(data, size))
+        abort();
     if (rc == 0) {
         rc = json_check(j, fields, &err);
         json_get_str(j, "name");

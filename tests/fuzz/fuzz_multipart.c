@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "http/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc != 0 && rc != ERR_BAD_REQUEST && rc != ERR_MEDIA_TYPE)
         abort();
+    /* The same body as a form: every field is a named, valid UTF-8 string (a NUL in a value or
+     * a part's headers is refused, not cut short) and every file lies inside the body. */
+    struct http_form f;
+    err_clear(&err);
+    rc = http_multipart_form(ct, body, blen, &a, &f, &err);
+    if (rc != 0 && rc != ERR_BAD_REQUEST && rc != ERR_MEDIA_TYPE)
+        abort();
+    for (size_t i = 0; rc == 0 && i < f.n; i++)
+        if (!*f.fields[i].name ||
+            utf8_invalid_at(f.fields[i].value, strlen(f.fields[i].value)) >= 0)
+            abort();
+    for (size_t i = 0; rc == 0 && i < f.nfiles; i++)
+        if (f.files[i].data < body || f.files[i].data + f.files[i].len > body + blen)
+            abort();
     arena_release(&a);
     free(body);
     free(ct);

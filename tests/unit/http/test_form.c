@@ -93,3 +93,16 @@ TEST(form_content_type)
     CHECK(!http_form_content_type("application/json"), "json");
     CHECK(!http_form_content_type(NULL), "absent");
 }
+
+/* A raw NUL (not %00) in the body would silently cut the value short (issue 11, item 18). */
+TEST(form_raw_nul_refused)
+{
+    static const char body[] = "description=abc\0def&service_code=001";
+    struct arena a;
+    struct http_form f;
+    struct err e = ERR_INIT;
+    arena_init(&a, 256);
+    CHECK_INT_EQ(http_form_parse(body, sizeof(body) - 1, &a, &f, &e), ERR_BAD_REQUEST, "%s", e.msg);
+    CHECK(strstr(e.msg, "NUL") != NULL, "%s", e.msg);
+    arena_release(&a);
+}

@@ -162,3 +162,24 @@ TEST(multipart_form_fields_and_files)
         arena_release(&a);
     }
 }
+
+/* NUL in a form value or a part's name is refused, not cut short (issue 11, item 18). */
+TEST(multipart_form_nul_refused)
+{
+    static const char ct[] = "multipart/form-data; boundary=XX";
+    static const char value[] = "--XX\r\nContent-Disposition: form-data; name=\"description\"\r\n"
+                                "\r\nabc\0def\r\n--XX--\r\n";
+    static const char name[] = "--XX\r\nContent-Disposition: form-data; name=\"desc\0x\"\r\n"
+                               "\r\nabc\r\n--XX--\r\n";
+    struct arena a;
+    struct http_form f;
+    struct err e = ERR_INIT;
+    arena_init(&a, 256);
+    CHECK_INT_EQ(http_multipart_form(ct, value, sizeof(value) - 1, &a, &f, &e), ERR_BAD_REQUEST,
+                 "value: %s", e.msg);
+    CHECK_STR_EQ(e.field, "description", "field named");
+    err_clear(&e);
+    CHECK_INT_EQ(http_multipart_form(ct, name, sizeof(name) - 1, &a, &f, &e), ERR_BAD_REQUEST,
+                 "name: %s", e.msg);
+    arena_release(&a);
+}

@@ -22,7 +22,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, GENEROUS, PASSWORD, PG, child_env, free_port
+from conftest import BIN, GENEROUS, PASSWORD, PG, child_env, copy_db, free_port, new_db
 
 STREAM = "/api/v1/events/stream"
 
@@ -169,7 +169,9 @@ def test_stream_budget_keeps_connections_for_ordinary_requests(server_factory):
 
 def test_stream_budget_must_leave_connections_free(tmp_path, template_db):
     # Checked at start: a budget that could take (nearly) every connection is refused.
-    db = tmp_path / "db"
+    # A real system, so the refusal is the budget's and not the missing database's.
+    db = new_db(tmp_path, create=False)
+    copy_db(template_db, db)
     p = subprocess.run([BIN, "serve", "--db", str(db), "--listen", f"127.0.0.1:{free_port()}",
                         "--max-connections", "20", "--stream-budget", "20"],
                        capture_output=True, text=True, env=child_env(), timeout=30)

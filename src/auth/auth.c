@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth_internal.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"

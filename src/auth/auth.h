@@ -128,7 +128,16 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
 
 /* ---- account phones (src/auth/auth_phone.c) ----
  * Sealed at rest as case phones are: secretbox under the 32-byte data key (base64 of nonce ||
- * ciphertext), a mask for display and a keyed hash. */
+ * ciphertext), a mask for display and a keyed hash. Case phones
+ * (src/case/case_phone.c) use the same two calls. */
+
+/* Seal 'phone' under 'key': base64 secretbox, mask and keyed hash, in 'a'. "" seals to "". */
+int auth_phone_seal(const unsigned char *key, const char *phone, struct arena *a, char **enc,
+                    char **mask, char **hash, struct err *err);
+
+/* Open a sealed phone ("" → ""); ERR_INTEGRITY when it does not decrypt with 'key'. */
+int auth_phone_open(const unsigned char *key, const char *enc, struct arena *a, const char **out,
+                    struct err *err);
 
 /* The clear phone of user id ("" when none); ERR_INTEGRITY when it does not decrypt. */
 int auth_user_phone(struct store_conn *c, const unsigned char *key, int64_t id, struct arena *a,

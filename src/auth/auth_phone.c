@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "auth/auth_internal.h"
 #include "core/err.h"
 #include "core/mask.h"
 #include "core/mem.h"

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "auth/auth_internal.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"

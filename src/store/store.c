@@ -269,6 +269,11 @@ int store_begin(struct store_conn *c, struct err *err)
 {
     /* SQLite: BEGIN IMMEDIATE takes the write lock now, so no read-then-write upgrade can
      * deadlock; the PostgreSQL backend maps this to BEGIN. */
+    if (OPS(c)->conn_refresh) {
+        int r = OPS(c)->conn_refresh(c, err);
+        if (r < 0)
+            return r;
+    }
     int64_t rc = store_run(c, "BEGIN IMMEDIATE", STORE_NO_ARGS, err);
     return rc < 0 ? (int)rc : 0;
 }

@@ -32,6 +32,9 @@ struct store_ops {
     enum store_dialect dialect;
     int (*conn_open)(struct store *st, struct store_conn **out, struct err *err);
     void (*conn_close)(struct store_conn *c);
+    /* Optional: called before each write transaction begins, to replace a connection that a
+     * failed write left unusable. */
+    int (*conn_refresh)(struct store_conn *c, struct err *err);
     /* Statements are cached per connection by SQL text; 'out' is reset and unbound. */
     int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *err);
     int (*bind_int)(struct store_stmt *s, int idx, int64_t v);

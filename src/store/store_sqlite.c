@@ -37,6 +37,7 @@ struct sqlite_conn {
     int ncached;
     int busy_timeout_ms;
     uint64_t busy_since; /* when the current wait for a lock began */
+    int reopen;          /* a write failed read-only or with an i/o error: see sq_conn_refresh */
 };
 
 static unsigned hash_sql(const char *s)
@@ -67,6 +68,14 @@ static int map_rc(struct store *st, sqlite3 *db, int rc, const char *what, struc
     if (base == SQLITE_IOERR)
         return err_set(err, ERR_IO, "database i/o error: %s", sqlite3_errmsg(db));
     return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int map_rc_conn(struct sqlite_conn *c, int rc, const char *what, struct err *err)
+{
+    int base = rc & 0xff;
+    if (base == SQLITE_READONLY || base == SQLITE_IOERR)
+        c->reopen = 1;
+    return map_rc(c->base.store, c->db, rc, what, err);
 }
 
 /*
@@ -102,39 +111,50 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
-static int sq_conn_open(struct store *st, struct store_conn **out, struct err *err)
+/* Opens and configures c->db; on failure c->db is closed and NULL. */
+static int open_handle(struct sqlite_conn *c, const char *path, struct err *err)
 {
-    const struct store_options *opt = store_options(st);
-    struct sqlite_conn *c = xcalloc(1, sizeof(*c));
     char *msg = NULL;
     int rc = sqlite3_open_v2(
-        opt->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        rc = err_set(err, ERR_STORE, "cannot open database '%s': %s", opt->path,
+        rc = err_set(err, ERR_STORE, "cannot open database '%s': %s", path,
                      c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         goto fail;
     }
-    c->busy_timeout_ms = opt->busy_timeout_ms;
     sqlite3_busy_handler(c->db, busy_wait, c);
     sqlite3_extended_result_codes(c->db, 1);
     if (sqlite3_exec(c->db,
                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
                      "PRAGMA temp_store=MEMORY;",
                      NULL, NULL, &msg) != SQLITE_OK) {
-        rc = err_set(err, ERR_STORE, "cannot configure database '%s': %s", opt->path,
+        rc = err_set(err, ERR_STORE, "cannot configure database '%s': %s", path,
                      msg ? msg : "unknown");
         sqlite3_free(msg);
         goto fail;
     }
-    c->base.ops = &store_sqlite_ops;
-    c->base.store = st;
     sqlite3_wal_hook(c->db, wal_committed, c);
-    *out = (struct store_conn *)c;
     return 0;
 fail:
     sqlite3_close(c->db);
-    free(c);
+    c->db = NULL;
     return rc;
+}
+
+static int sq_conn_open(struct store *st, struct store_conn **out, struct err *err)
+{
+    const struct store_options *opt = store_options(st);
+    struct sqlite_conn *c = xcalloc(1, sizeof(*c));
+    c->busy_timeout_ms = opt->busy_timeout_ms;
+    int rc = open_handle(c, opt->path, err);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    c->base.ops = &store_sqlite_ops;
+    c->base.store = st;
+    *out = (struct store_conn *)c;
+    return 0;
 }
 
 static void free_stmt(struct sq_stmt *s)
@@ -144,9 +164,8 @@ static void free_stmt(struct sq_stmt *s)
     free(s);
 }
 
-static void sq_conn_close(struct store_conn *base)
+static void drop_statements(struct sqlite_conn *c)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
     for (int i = 0; i < CACHE_BUCKETS; i++) {
         struct sq_stmt *s = c->buckets[i];
         while (s) {
@@ -154,9 +173,46 @@ static void sq_conn_close(struct store_conn *base)
             free_stmt(s);
             s = next;
         }
+        c->buckets[i] = NULL;
     }
+    c->ncached = 0;
+}
+
+static void sq_conn_close(struct store_conn *base)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    drop_statements(c);
     sqlite3_close_v2(c->db);
     free(c);
+}
+
+/*
+ * A connection whose write failed read-only or with an i/o error is opened again before its
+ * next transaction. SQLite opens a file read-only when it cannot open it for writing (a file
+ * made immutable, a remount) and keeps that descriptor: a connection first used during such a
+ * spell would refuse writes for ever after the file is writable again, while the others and
+ * the health probe succeed. Done only between transactions, with no statement running.
+ */
+static int sq_conn_refresh(struct store_conn *base, struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    /* Opened while the file could not be written: read-only from the start, no write failed yet. */
+    if (c->db && sqlite3_db_readonly(c->db, "main") == 1)
+        c->reopen = 1;
+    if (!c->reopen || (c->db && !sqlite3_get_autocommit(c->db)))
+        return 0;
+    for (int i = 0; i < CACHE_BUCKETS; i++)
+        for (struct sq_stmt *s = c->buckets[i]; s; s = s->next)
+            if (s->in_use)
+                return 0;
+    drop_statements(c);
+    sqlite3_close_v2(c->db);
+    c->db = NULL;
+    c->reopen = 0;
+    int rc = open_handle(c, store_options(c->base.store)->path, err);
+    if (rc < 0)
+        c->reopen = 1; /* db is NULL: opened again before the next transaction, or it fails */
+    return rc;
 }
 
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
@@ -173,9 +229,11 @@ static int sq_prepare(struct store_conn *base, const char *sql, struct store_stm
         }
     }
     sqlite3_stmt *stmt = NULL;
+    if (!c->db)
+        return err_set(err, ERR_UNAVAILABLE, "database connection could not be opened again");
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return map_rc(c->base.store, c->db, rc, "cannot prepare statement", err);
+        return map_rc_conn(c, rc, "cannot prepare statement", err);
     struct sq_stmt *s = xcalloc(1, sizeof(*s));
     s->base.ops = &store_sqlite_ops;
     s->base.store = c->base.store;
@@ -239,7 +297,7 @@ static int sq_step(struct store_stmt *base, struct err *err)
         return 1;
     if (rc == SQLITE_DONE)
         return 0;
-    return map_rc(s->conn->base.store, s->conn->db, rc, "statement failed", err);
+    return map_rc_conn(s->conn, rc, "statement failed", err);
 }
 
 static void sq_reset(struct store_stmt *base)
@@ -296,6 +354,8 @@ static int sq_exec_script(struct store_conn *base, const char *sql, struct err *
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     char *msg = NULL;
+    if (!c->db)
+        return err_set(err, ERR_UNAVAILABLE, "database connection could not be opened again");
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         rc = err_set(err, (rc & 0xff) == SQLITE_BUSY ? ERR_UNAVAILABLE : ERR_STORE, "%s",
@@ -411,6 +471,7 @@ const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .dialect = STORE_SQLITE,
     .conn_open = sq_conn_open,
+    .conn_refresh = sq_conn_refresh,
     .conn_close = sq_conn_close,
     .prepare = sq_prepare,
     .bind_int = sq_bind_int,

@@ -678,6 +678,11 @@ int api_case_list(struct api_call *call)
     if ((s = http_req_query(call->req, "cursor")) && *s)
         f.cursor = s;
     app_actor(call->user, &actor);
+    if (f.text) {
+        struct app_ctx x = api_ctx(call);
+        if ((rc = app_text_index_flush(&x)) < 0)
+            return rc;
+    }
     if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;
     struct jw w;

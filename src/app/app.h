@@ -98,6 +98,10 @@ int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *
 
 /* ---- cases ---- */
 
+/* The full-text index trails intake by up to 0.1 s (SQLite): a text search calls this first,
+ * which indexes what is pending through the writer and waits for it. 0 or ERR_*. */
+int app_text_index_flush(const struct app_ctx *x);
+
 /* The case module's environment for this unit of work: calendar, tunables, the actor (from
  * x->user; the system when NULL) and the audit hook. */
 int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_actor *actor,

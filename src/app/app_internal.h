@@ -40,6 +40,7 @@ struct app {
     int64_t geo_version;
     /* Group commit for intake and other high-rate writes. */
     struct store_writer *writer;
+    uint64_t text_indexed_at; /* monotonic ns of the last full-text indexing (writer thread) */
     /* The overdue sweeper (app_sweep.c). */
     pthread_t sweeper;
     int sweeper_running;

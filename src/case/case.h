@@ -257,14 +257,18 @@ int case_create(const struct case_env *env, const struct case_new *in, struct ca
                 struct err *err);
 /* The same inside the caller's write transaction (e.g. a store_writer job under its
  * savepoint): nothing is begun or committed here, and on failure the caller rolls back.
- * The caller also runs case_index_pending() before it commits. */
+ * The case enters the full-text index when someone runs case_index_pending() later. */
 int case_create_in_tx(const struct case_env *env, const struct case_new *in,
                       struct case_created *out, struct err *err);
 
 /* Add the cases created since the last call to the full-text index, in one statement (per-row
- * FTS5 writes inside a transaction cost ten times more; migration 0005). Run inside the write
- * transaction that created them, before its commit; cheap when there is nothing new. */
+ * FTS5 writes inside a transaction cost ten times more; migration 0005), inside a write
+ * transaction: the one that created them or a later one (the app runs it at most every 0.1 s,
+ * and before a text search). Cheap when there is nothing new. */
 int case_index_pending(struct store_conn *c, struct err *err);
+/* *behind = 1 when some case is not in the full-text index yet (always 0 on PostgreSQL,
+ * whose trigram indexes are maintained with the rows). A read. */
+int case_index_behind(struct store_conn *c, int *behind, struct err *err);
 
 struct case_rec {
     int64_t id;

@@ -244,6 +244,20 @@ int case_index_pending(struct store_conn *c, struct err *err)
     return rc < 0 ? (int)rc : 0;
 }
 
+int case_index_behind(struct store_conn *c, int *behind, struct err *err)
+{
+    int64_t v = 0;
+    *behind = 0;
+    if (store_dialect(c) == STORE_POSTGRESQL)
+        return 0;
+    int rc = store_one_i64(c,
+                           "SELECT (SELECT coalesce(max(id), 0) FROM cases) >"
+                           " (SELECT last_case_id FROM case_fts_watermark WHERE id = 1)",
+                           STORE_NO_ARGS, &v, err);
+    *behind = rc == 1 && v;
+    return rc < 0 ? rc : 0;
+}
+
 int case_create_in_tx(const struct case_env *env, const struct case_new *in,
                       struct case_created *out, struct err *err)
 {

@@ -236,22 +236,38 @@ static int queue_where(struct qb *q, enum case_queue queue, const struct case_ac
 
 /* ---------------------------------------------------------------- text */
 
-/* An FTS5 string: the text between double quotes, its own quotes doubled. Inside a string
- * nothing is syntax (no AND/OR/NOT/NEAR, no '*', no column filter), and with the trigram
- * tokenizer a string matches as a substring. */
-static char *fts_phrase(struct arena *a, const char *text)
+/*
+ * The index keeps no positions (migration 0014), so a text of n >= 3 characters is asked as
+ * its trigrams, all required: "abc" AND "bcd" AND ... Each is an FTS5 string (between double
+ * quotes, its own quotes doubled: nothing inside is syntax). Rows holding every trigram are
+ * candidates; the text itself is then checked on them (text_where), so the answer is the
+ * substrings, as before. A long text asks for at most MAX_TRIGRAMS of them, spread over it:
+ * more would narrow the candidates little and cost a doclist each.
+ */
+#define MAX_TRIGRAMS 12
+static char *fts_trigrams(struct arena *a, const char *text)
 {
-    size_t n = strlen(text), quotes = 0;
-    for (size_t i = 0; i < n; i++)
-        quotes += text[i] == '"';
-    char *p = arena_alloc(a, mem_size_add(mem_size_add(n, quotes), 3)), *o = p;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == '"')
-            *o++ = '"';
-        *o++ = text[i];
+    size_t n = strlen(text), cps = utf8_len(text);
+    size_t starts[CASE_TEXT_MAX * 4 + 1], ns = 0;
+    for (size_t i = 0; i < n && ns < sizeof(starts) / sizeof(starts[0]);
+         i += utf8_seq(text + i, n - i))
+        starts[ns++] = i;
+    size_t ntri = cps - 2, take = ntri < MAX_TRIGRAMS ? ntri : MAX_TRIGRAMS;
+    /* each trigram: quotes doubled at worst, two quotes and " AND " */
+    char *p = arena_alloc(a, mem_size_add(mem_size_mul(take, 12 * 2 + 7), 1)), *o = p;
+    for (size_t k = 0; k < take; k++) {
+        size_t t = take == 1 ? 0 : k * (ntri - 1) / (take - 1);
+        size_t from = starts[t], to = t + 3 < ns ? starts[t + 3] : n;
+        if (k)
+            o += snprintf(o, 6, " AND ");
+        *o++ = '"';
+        for (size_t i = from; i < to; i++) {
+            if (text[i] == '"')
+                *o++ = '"';
+            *o++ = text[i];
+        }
+        *o++ = '"';
     }
-    *o++ = '"';
     *o = '\0';
     return p;
 }
@@ -289,8 +305,12 @@ static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect,
         arg_text(q, like_contains(a, text));
         arg_text(q, like_contains(a, text));
     } else if (chars >= 3) {
-        sql(q, " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
-        arg_text(q, fts_phrase(a, text));
+        sql(q,
+            " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
+            " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
+        arg_text(q, fts_trigrams(a, text));
+        arg_text(q, text);
+        arg_text(q, text);
     } else {
         /* A trigram index cannot answer 1-2 characters (and on SQLite 3.40 its LIKE silently
          * finds nothing for 2 CJK characters): look in the base table. lower() folds ASCII,

@@ -78,7 +78,7 @@ int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct a
     if ((rc = store_prepare(
              c,
              "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
-             " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.id LIMIT ?",
+             " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.next_attempt_at, n.id LIMIT ?",
              STORE_ARGS(store_i64(now), store_i64(max)), &s, err)) < 0)
         goto fail;
     if ((rc = n = items_read(s, max, a, out, err)) < 0)

@@ -57,6 +57,10 @@ struct notify_channel_ops {
      * is worth retrying. */
     int (*deliver)(struct notify_channel *ch, const struct notify_item *n, struct err *err);
     void (*free)(struct notify_channel *ch);
+    /* Notifications claimed at once: a batch is delivered within one lease, and under intake
+     * load every claim and every outcome is one commit, so a channel that cannot block (the
+     * log) takes many. */
+    int batch;
 };
 
 /* Channels embed this as their first member. */

@@ -66,7 +66,7 @@ static void log_free(struct notify_channel *ch)
     free(ch);
 }
 
-static const struct notify_channel_ops log_ops = {"log", log_deliver, log_free};
+static const struct notify_channel_ops log_ops = {"log", log_deliver, log_free, 500};
 
 int notify_channel_log_new(struct notify_channel **out, struct err *err)
 {
@@ -148,7 +148,7 @@ static void webhook_free(struct notify_channel *ch)
     free(wh);
 }
 
-static const struct notify_channel_ops webhook_ops = {"webhook", webhook_deliver, webhook_free};
+static const struct notify_channel_ops webhook_ops = {"webhook", webhook_deliver, webhook_free, 20};
 
 int notify_channel_webhook_new(struct notify_channel **out, const char *url, int timeout_ms,
                                struct err *err)

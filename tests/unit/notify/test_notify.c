@@ -38,7 +38,7 @@ static void fake_free(struct notify_channel *ch)
     (void)ch; /* lives on the test's stack */
 }
 
-static const struct notify_channel_ops fake_ops = {"fake", fake_deliver, fake_free};
+static const struct notify_channel_ops fake_ops = {"fake", fake_deliver, fake_free, 20};
 
 struct fixture {
     struct store *st;

@@ -297,8 +297,15 @@ static int rule_render(struct api_call *call, int64_t id, struct jw *w)
     return rc;
 }
 
+/* Routing answers are cached per organisation version (app_triage.c): a rule write bumps it. */
+static void rules_changed(struct api_call *call, int64_t id)
+{
+    (void)id;
+    api_org_changed(call);
+}
+
 static const struct api_resource rule_res = {"routing_rule", "/api/v1/routing-rules", rule_render,
-                                             NULL};
+                                             rules_changed};
 
 int api_routing_rule_list(struct api_call *call)
 {

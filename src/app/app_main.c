@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "geo/geo.h"
+#include "store/store.h"
 #include "store/store_writer.h"
 
 /* Jobs per transaction at most; 64 connections never queue more than 64 at once. */
@@ -63,7 +64,9 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     app_cluster_init(app);
     struct store_writer_options o = {
         .max_batch = WRITER_MAX_BATCH, .before_commit = before_commit, .before_commit_arg = app};
-    int rc = store_writer_start(&app->writer, app->d.store, &o, err);
+    int rc = store_start_checkpointer(app->d.store, err);
+    if (rc == 0)
+        rc = store_writer_start(&app->writer, app->d.store, &o, err);
     if (rc < 0) {
         app_cluster_free(app);
         free(app);

@@ -48,8 +48,23 @@ struct label_map {
     struct label_map *retired_next;
 };
 
+/*
+ * Routing answers by (category, region) for one version of the organisation data (rules,
+ * departments and regions are organisation data: their writes bump the version). Intake asks
+ * for every case, and the answer costs four queries over the rules and the department; a
+ * city has a few thousand (category, region) pairs in use.
+ */
+#define ROUTE_SLOTS 4096
+struct route_slot {
+    int64_t category_id, region_id, org_version; /* org_version 0: empty */
+    int64_t rule_id, department_id;
+    char *department_name; /* owned */
+};
+
 struct app_triage {
     pthread_mutex_t lock;
+    pthread_mutex_t route_lock;
+    struct route_slot *routes; /* ROUTE_SLOTS, direct-mapped */
     struct label_map *map;
     struct label_map *retired_maps;
     struct triage_model *model; /* NULL: no model file yet */
@@ -129,6 +144,8 @@ int app_start_triage(struct app *app, struct err *err)
     struct app_triage *t = xcalloc(1, sizeof(*t));
     const struct conf *cf = app->d.conf;
     pthread_mutex_init(&t->lock, NULL);
+    pthread_mutex_init(&t->route_lock, NULL);
+    t->routes = xcalloc(ROUTE_SLOTS, sizeof(*t->routes));
     t->path = app_triage_model_path(cf);
     struct triage_dup_opts o = {
         .window_seconds = (int64_t)cf->dup_window_days * 86400,
@@ -239,6 +256,10 @@ void app_triage_free(struct app *app)
         free(r);
     }
     triage_dup_free(t->dups);
+    for (size_t i = 0; i < ROUTE_SLOTS; i++)
+        free(t->routes[i].department_name);
+    free(t->routes);
+    pthread_mutex_destroy(&t->route_lock);
     pthread_mutex_destroy(&t->lock);
     free(t->path);
     free(t);
@@ -252,6 +273,50 @@ void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct ca
     char *text = case_text(in->title, in->description);
     triage_dup_add(app->triage->dups, id, at, in->has_location, in->lat, in->lon, text);
     free(text);
+}
+
+/* The department the routing rules choose for (category, region), from the cache when it
+ * answered for this organisation version. */
+static int route_of(const struct app_ctx *x, int64_t category, int64_t region,
+                    struct app_suggestion *s)
+{
+    struct app_triage *t = x->app->triage;
+    int64_t version = atomic_load(&x->app->org_version);
+    uint64_t h =
+        ((uint64_t)category * 0x9E3779B97F4A7C15u) ^ ((uint64_t)region * 0xC2B2AE3D27D4EB4Fu);
+    struct route_slot *slot = &t->routes[(h >> 20) % ROUTE_SLOTS];
+    int hit = 0;
+    pthread_mutex_lock(&t->route_lock);
+    if (slot->org_version == version && slot->category_id == category &&
+        slot->region_id == region) {
+        hit = 1;
+        s->rule_id = slot->rule_id;
+        s->department_id = slot->department_id;
+        s->department_name =
+            slot->department_name ? arena_strdup(x->arena, slot->department_name) : NULL;
+    }
+    pthread_mutex_unlock(&t->route_lock);
+    if (hit)
+        return 0;
+    struct triage_route route;
+    int rc = triage_route(x->conn, category, region, &route, x->err);
+    if (rc < 0)
+        return rc;
+    if (route.department_id) {
+        struct org_department d;
+        if ((rc = org_department_get(x->conn, route.department_id, x->arena, &d, x->err)) < 0)
+            return rc;
+        s->department_id = d.id;
+        s->department_name = d.name;
+        s->rule_id = route.rule_id;
+    }
+    pthread_mutex_lock(&t->route_lock);
+    free(slot->department_name);
+    *slot = (struct route_slot){
+        category,   region,           version,
+        s->rule_id, s->department_id, s->department_name ? xstrdup(s->department_name) : NULL};
+    pthread_mutex_unlock(&t->route_lock);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- suggestions */
@@ -319,19 +384,8 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         }
     }
     int64_t category = in->category_id ? in->category_id : s->category_id;
-    if (category) {
-        struct triage_route route;
-        if ((rc = triage_route(x->conn, category, in->region_id, &route, x->err)) < 0)
-            goto out;
-        if (route.department_id) {
-            struct org_department d;
-            if ((rc = org_department_get(x->conn, route.department_id, a, &d, x->err)) < 0)
-                goto out;
-            s->department_id = d.id;
-            s->department_name = d.name;
-            s->rule_id = route.rule_id;
-        }
-    }
+    if (category && (rc = route_of(x, category, in->region_id, s)) < 0)
+        goto out;
 
     /* Other people's cases are for staff eyes only. */
     if (x->user && (x->user->roles & ROLE_STAFF)) {

@@ -29,6 +29,11 @@ struct store {
     _Atomic uint64_t statements;
     _Atomic uint64_t commits;
     _Atomic int write_fault; /* enum store_write_fault */
+    /* the checkpoint thread (store_start_checkpointer); guarded by 'ckpt_lock' */
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    pthread_t ckpt_thread;
+    int ckpt_running, ckpt_started, ckpt_wanted, ckpt_stop;
 };
 
 #define OPS(x) (((struct store_conn_base *)(x))->ops)
@@ -48,6 +53,66 @@ const struct store_options *store_options(const struct store *st)
 void store_note_commit(struct store *st)
 {
     atomic_fetch_add(&st->commits, 1);
+}
+
+int store_request_checkpoint(struct store *st)
+{
+    pthread_mutex_lock(&st->ckpt_lock);
+    int running = st->ckpt_running && !st->ckpt_stop;
+    if (running) {
+        st->ckpt_wanted = 1;
+        pthread_cond_signal(&st->ckpt_cond);
+    }
+    pthread_mutex_unlock(&st->ckpt_lock);
+    return running;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct store *st = arg;
+    struct store_conn *c = NULL;
+    struct err err = ERR_INIT;
+    if (store_conn(st, &c, &err) < 0)
+        log_msg(LOG_WARN, "store: no checkpoint thread: %s; commits run the checkpoints", err.msg);
+    pthread_mutex_lock(&st->ckpt_lock);
+    if (!c)
+        st->ckpt_running = 0;
+    while (c && !st->ckpt_stop) {
+        if (!st->ckpt_wanted) {
+            pthread_cond_wait(&st->ckpt_cond, &st->ckpt_lock);
+            continue;
+        }
+        st->ckpt_wanted = 0;
+        pthread_mutex_unlock(&st->ckpt_lock);
+        st->ops->checkpoint(c);
+        pthread_mutex_lock(&st->ckpt_lock);
+    }
+    pthread_mutex_unlock(&st->ckpt_lock);
+    return NULL;
+}
+
+int store_start_checkpointer(struct store *st, struct err *err)
+{
+    if (!st->ops->checkpoint || st->ckpt_running)
+        return 0;
+    st->ckpt_running = 1;
+    if (pthread_create(&st->ckpt_thread, NULL, checkpointer_main, st) != 0) {
+        st->ckpt_running = 0;
+        return err_set(err, ERR_INTERNAL, "cannot start the checkpoint thread");
+    }
+    st->ckpt_started = 1;
+    return 0;
+}
+
+static void stop_checkpointer(struct store *st)
+{
+    pthread_mutex_lock(&st->ckpt_lock);
+    int started = st->ckpt_started;
+    st->ckpt_stop = 1;
+    pthread_cond_signal(&st->ckpt_cond);
+    pthread_mutex_unlock(&st->ckpt_lock);
+    if (started)
+        pthread_join(st->ckpt_thread, NULL);
 }
 
 void store_note_write_fault(struct store *st, enum store_write_fault f)
@@ -461,6 +526,8 @@ int store_open(struct store **out, const struct store_options *opt, struct err *
     if (st->opt.busy_timeout_ms <= 0)
         st->opt.busy_timeout_ms = 5000;
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->ckpt_lock, NULL);
+    pthread_cond_init(&st->ckpt_cond, NULL);
     pthread_key_create(&st->key, NULL);
     if (opt->must_exist && (rc = sqlite_file_exists(st->path, err)) < 0) {
         store_close(st);
@@ -478,6 +545,7 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    stop_checkpointer(st);
     struct store_conn_base *c = st->conns;
     while (c) {
         struct store_conn_base *next = c->next;
@@ -486,6 +554,8 @@ void store_close(struct store *st)
     }
     pthread_key_delete(st->key);
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->ckpt_lock);
+    pthread_cond_destroy(&st->ckpt_cond);
     free(st->path);
     free(st);
 }

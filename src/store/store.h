@@ -55,6 +55,9 @@ struct store_ops {
     const void *(*col_blob)(struct store_stmt *s, int col, size_t *n);
     int64_t (*changes)(struct store_conn *c);
     int (*exec_script)(struct store_conn *c, const char *sql, struct err *err);
+    /* Optional: copy what the log holds into the database file without blocking writers
+     * (SQLite's passive WAL checkpoint), on the checkpoint thread's connection. */
+    void (*checkpoint)(struct store_conn *c);
 };
 
 struct store_options {
@@ -74,6 +77,15 @@ int store_conn(struct store *st, struct store_conn **out, struct err *err);
 
 /* Schema version after migration. */
 int store_schema_version(struct store *st);
+
+/*
+ * A thread of the store's own that runs the log checkpoints (SQLite: copying the WAL into the
+ * database file every ~1000 pages written), so they cost no committer its latency: without
+ * it the connection whose commit crossed the threshold runs the checkpoint before its commit
+ * returns, which for the group-commit writer delays a whole batch. No-op on backends without
+ * checkpoints. Stopped by store_close(). 0 or ERR_*.
+ */
+int store_start_checkpointer(struct store *st, struct err *err);
 
 /* Time spent inside the database and number of statements stepped, over all threads. */
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);
@@ -270,6 +282,9 @@ void store_account(struct store *st, uint64_t ns);
  */
 uint64_t store_commits(struct store *st);
 void store_note_commit(struct store *st); /* for the backends */
+/* For the backends: a checkpoint is due. 1 if the checkpoint thread will run it, 0 if the
+ * caller must (no thread started). */
+int store_request_checkpoint(struct store *st);
 const struct store_options *store_options(const struct store *st);
 
 /*

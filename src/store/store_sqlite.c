@@ -106,7 +106,7 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     store_note_commit(c->base.store);
     /* A WAL hook replaces SQLite's automatic checkpoint (wal_autocheckpoint, 1000 pages by
      * default), so this does what that did. */
-    if (frames >= 1000)
+    if (frames >= 1000 && !store_request_checkpoint(c->base.store))
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
@@ -213,6 +213,13 @@ static int sq_conn_refresh(struct store_conn *base, struct err *err)
     if (rc < 0)
         c->reopen = 1; /* db is NULL: opened again before the next transaction, or it fails */
     return rc;
+}
+
+static void sq_checkpoint(struct store_conn *base)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    if (c->db)
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
@@ -472,6 +479,7 @@ const struct store_ops store_sqlite_ops = {
     .dialect = STORE_SQLITE,
     .conn_open = sq_conn_open,
     .conn_refresh = sq_conn_refresh,
+    .checkpoint = sq_checkpoint,
     .conn_close = sq_conn_close,
     .prepare = sq_prepare,
     .bind_int = sq_bind_int,

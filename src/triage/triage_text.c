@@ -116,6 +116,20 @@ size_t triage_normalize(const char *in, char *out, size_t cap)
     if (cap == 0)
         return 0;
     while (i < n) {
+        /* U+4000..U+9FFF (the CJK ideographs, most of a Chinese text) are none of space,
+         * dropped, folded or digit, and re-encode to their own bytes: copied as they are. */
+        if (s[i] >= 0xE4 && s[i] <= 0xE9 && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            if (o + (pending_space ? 1 : 0) + 3 >= cap)
+                break;
+            if (pending_space)
+                out[o++] = ' ';
+            pending_space = 0;
+            memcpy(out + o, s + i, 3);
+            o += 3;
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t l = utf8_decode(s + i, n - i, &cp);
         if (l == 0) {

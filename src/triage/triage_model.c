@@ -26,6 +26,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "triage/triage.h"
+#include "triage/triage_internal.h"
 
 /* Only this much of the normalised text is read: the subject and the first paragraphs say
  * what a request is about, and a bound keeps classification allocation-free. */
@@ -219,9 +220,10 @@ static void *rec_alloc(size_t nfeat, int stride, size_t size)
 
 /* ---------------------------------------------------------------- text → sparse vector */
 
-/* n-grams are looked up in batches: the table is far larger than the caches, so all the
- * lookups of a batch are started (prefetched) before the first one is used. */
-#define BATCH 128
+/* n-grams are looked up in batches (TRIAGE_NGRAM_BATCH): the table is far larger than the
+ * caches, so all the lookups of a batch are started (prefetched) before the first one is
+ * used. */
+#define BATCH TRIAGE_NGRAM_BATCH
 
 struct vec {
     const struct triage_model *m;
@@ -236,10 +238,6 @@ struct vec {
     uint32_t off[MAP_FILL];  /* first occurrence in norm, for the explanation */
     uint32_t fidx[MAP_FILL]; /* the vector: feature index and L2-normalised weight */
     float val[MAP_FILL];
-    uint32_t nb; /* pending batch */
-    uint64_t bh[BATCH];
-    uint32_t boff[BATCH];
-    uint16_t blen[BATCH];
     char norm[TEXT_MAX];
 };
 
@@ -267,55 +265,46 @@ static void vec_count(struct vec *v, uint32_t key, uint32_t off, uint16_t len)
     }
 }
 
-static void vec_flush(struct vec *v)
+static void vec_flush(void *ctx, const struct triage_ngram_batch *bt)
 {
+    struct vec *v = ctx;
     const struct triage_model *m = v->m;
+    const uint64_t *bh = bt->hash;
+    uint32_t nb = bt->n;
     uint32_t found[BATCH], cold[BATCH], maybe[BATCH], nf = 0, nc = 0, nm = 0;
     long idx[BATCH];
-    for (uint32_t i = 0; i < v->nb; i++) {
+    for (uint32_t i = 0; i < nb; i++) {
         uint32_t w;
-        uint64_t kb = known_bits(m, v->bh[i], &w);
+        uint64_t kb = known_bits(m, bh[i], &w);
         maybe[nm] = i;
         nm += (m->known[w] & kb) == kb; /* branch-free: the outcome is unpredictable */
     }
     for (uint32_t j = 0; j < nm; j++) {
-        uint32_t i = maybe[j], b = cold_bit(m, v->bh[i]);
-        __builtin_prefetch(&m->hot.slots[(uint32_t)v->bh[i] & m->hot.mask]);
+        uint32_t i = maybe[j], b = cold_bit(m, bh[i]);
+        __builtin_prefetch(&m->hot.slots[(uint32_t)bh[i] & m->hot.mask]);
         __builtin_prefetch(&m->cold_bits[b / 64]);
     }
     for (uint32_t j = 0; j < nm; j++) {
-        uint32_t i = maybe[j], b = cold_bit(m, v->bh[i]);
-        if ((idx[i] = table_find(&m->hot, v->bh[i])) >= 0) {
+        uint32_t i = maybe[j], b = cold_bit(m, bh[i]);
+        if ((idx[i] = table_find(&m->hot, bh[i])) >= 0) {
             __builtin_prefetch(&m->q[(size_t)idx[i] * (size_t)m->stride]);
             found[nf++] = i;
         } else if (m->cold_bits[b / 64] >> (b % 64) & 1) {
-            __builtin_prefetch(&m->cold.slots[(uint32_t)v->bh[i] & m->cold.mask]);
+            __builtin_prefetch(&m->cold.slots[(uint32_t)bh[i] & m->cold.mask]);
             cold[nc++] = i;
         }
     }
     for (uint32_t j = 0; j < nc; j++) {
         uint32_t i = cold[j];
-        if ((idx[i] = table_find(&m->cold, v->bh[i])) >= 0) {
+        if ((idx[i] = table_find(&m->cold, bh[i])) >= 0) {
             __builtin_prefetch(&m->q[(size_t)idx[i] * (size_t)m->stride]);
             found[nf++] = i;
         }
     }
     for (uint32_t j = 0; j < nf; j++) {
         uint32_t i = found[j];
-        vec_count(v, (uint32_t)idx[i] + 1, v->boff[i], v->blen[i]);
+        vec_count(v, (uint32_t)idx[i] + 1, bt->off[i], bt->len[i]);
     }
-    v->nb = 0;
-}
-
-static void vec_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
-{
-    struct vec *v = ctx;
-    (void)kind;
-    v->bh[v->nb] = hash;
-    v->boff[v->nb] = (uint32_t)off;
-    v->blen[v->nb] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
-    if (++v->nb == BATCH)
-        vec_flush(v);
 }
 
 /* The distinct known features of 'text' and their counts (no values yet). */
@@ -323,11 +312,9 @@ static void collect(const struct triage_model *m, const char *text, struct vec *
 {
     v->m = m;
     v->n = 0;
-    v->nb = 0;
     memset(v->key, 0, sizeof(v->key));
     size_t len = triage_normalize(text, v->norm, sizeof(v->norm));
-    triage_ngrams(v->norm, len, m->flags, vec_add, v);
-    vec_flush(v);
+    triage_ngrams_batch(v->norm, len, m->flags, vec_flush, v);
 }
 
 /* Sublinear term frequency; most n-grams occur once, and log() is not free. */

@@ -205,7 +205,10 @@ static uint64_t nonzero(uint64_t h)
     return h ? h : 1;
 }
 
-void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
+/* The extraction itself, inlined into both entry points below so that the batch one's 'fn'
+ * is a known function the compiler inlines too. */
+static inline __attribute__((always_inline)) void
+ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
 {
     const unsigned char *s = (const unsigned char *)norm;
     /* The last characters of the current unbroken run (c0 newest) and where they start;
@@ -276,4 +279,41 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
                TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
+}
+
+void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
+{
+    ngrams(norm, len, flags, fn, ctx);
+}
+
+struct batcher {
+    struct triage_ngram_batch b;
+    triage_ngram_batch_fn *fn;
+    void *ctx;
+};
+
+static inline void batch_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
+{
+    struct batcher *bt = ctx;
+    uint32_t i = bt->b.n;
+    (void)kind;
+    bt->b.hash[i] = hash;
+    bt->b.off[i] = (uint32_t)off;
+    bt->b.len[i] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+    if ((bt->b.n = i + 1) == TRIAGE_NGRAM_BATCH) {
+        bt->fn(bt->ctx, &bt->b);
+        bt->b.n = 0;
+    }
+}
+
+void triage_ngrams_batch(const char *norm, size_t len, unsigned flags, triage_ngram_batch_fn *fn,
+                         void *ctx)
+{
+    struct batcher bt;
+    bt.b.n = 0;
+    bt.fn = fn;
+    bt.ctx = ctx;
+    ngrams(norm, len, flags, batch_add, &bt);
+    if (bt.b.n)
+        fn(ctx, &bt.b);
 }

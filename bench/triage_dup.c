@@ -11,6 +11,7 @@
  * message, the same road), half are fresh cases; each is timed alone, by the monotonic clock
  * and by this thread's CPU clock. Prints build time, memory, and per-query p50/p90/p99/max.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,17 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "triage/triage.h"
+
+/* Scores are multiples of 1/96 (the index's 96 MinHash slots). */
+#define K_SLOTS 96
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 
@@ -209,6 +221,7 @@ int main(int argc, char **argv)
     uint64_t *ns = xmalloc((size_t)nq * sizeof(uint64_t)),
              *cpu = xmalloc((size_t)nq * sizeof(uint64_t));
     long hits_total = 0, related_found = 0, related = 0;
+    uint64_t digest = 0; /* of every hit (id, score, metres): equal digests, equal answers */
     struct triage_dup_hit hits[10];
     for (int q = 0; q < nq; q++) {
         struct spec s;
@@ -237,6 +250,11 @@ int main(int argc, char **argv)
         ns[q] = clock_mono_ns() - q0;
         cpu[q] = cpu_ns() - c0;
         hits_total += n;
+        for (int k = 0; k < n; k++) {
+            int64_t cm = (int64_t)llround(hits[k].meters * 100.0);
+            digest = mix(digest ^ (uint64_t)hits[k].id ^ ((uint64_t)cm << 20) ^
+                         ((uint64_t)llround(hits[k].score * K_SLOTS) << 52));
+        }
         for (int k = 0; k < n && of >= 0; k++)
             if (hits[k].id == of + 1) {
                 related_found++;
@@ -247,15 +265,17 @@ int main(int argc, char **argv)
     qsort(cpu, (size_t)nq, sizeof(uint64_t), cmp_u64);
     printf("texts: %s (%zu base texts)\n",
            synthetic ? "synthetic phrase grammar" : "Teddy Cup 2020 files", nbase);
-    printf("cases: %d, build %.2f s (%.1f us/case), index memory ~%.0f MiB (RSS delta)\n", ncases,
-           (double)(b1 - b0) / 1e9, (double)(b1 - b0) / 1e3 / ncases,
-           (double)(rss1 - rss0) / 1024.0);
+    printf("cases: %d, build %.2f s (%.1f us/case), index memory ~%.0f MiB (RSS delta, %.0f B "
+           "per case)\n",
+           ncases, (double)(b1 - b0) / 1e9, (double)(b1 - b0) / 1e3 / ncases,
+           (double)(rss1 - rss0) / 1024.0, (double)(rss1 - rss0) * 1024.0 / ncases);
     printf("queries: %d, wall p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq,
            ns[nq / 2] / 1e3, ns[nq * 9 / 10] / 1e3, ns[nq * 99 / 100] / 1e3, ns[nq - 1] / 1e3);
     printf("queries: %d, thread CPU p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", nq,
            cpu[nq / 2] / 1e3, cpu[nq * 9 / 10] / 1e3, cpu[nq * 99 / 100] / 1e3, cpu[nq - 1] / 1e3);
-    printf("hits per query %.2f; re-worded reports whose original was found: %ld of %ld\n",
-           (double)hits_total / nq, related_found, related);
+    printf("hits per query %.2f; re-worded reports whose original was found: %ld of %ld; hit "
+           "digest %016llx\n",
+           (double)hits_total / nq, related_found, related, (unsigned long long)digest);
 
     /* Real near-duplicates: 附件3 has 52 groups of messages with the same title and detail
      * under different ids. Index all its messages (no window, no location) and count which

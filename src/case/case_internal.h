@@ -36,9 +36,10 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
     "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist'), " \
     "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0), "        \
     "c.public_consent "
-#define CASE_FROM                                                                                            \
-    "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
+#define CASE_FROM_TABLES                                                                                \
+    "cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
     "LEFT JOIN departments d ON d.id = c.lead_department_id "
+#define CASE_FROM "FROM " CASE_FROM_TABLES
 
 /* One row of "SELECT " CASE_COLS CASE_FROM ... into 'r'; strings in the arena. */
 void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r);

@@ -14,8 +14,16 @@
  * rarely cost a comparison, and a query touches BANDS short chains instead of every case.
  *
  * Storage: entries live in one array (slots reused after removal); each band has a bucket
- * head array and every entry carries its band key and next link per band (intrusive chains),
- * so nothing is allocated per posting. An id → slot table finds entries for removal.
+ * head array and every entry carries its next link per band (intrusive chains), so nothing is
+ * allocated per posting. An id → slot table finds entries for removal.
+ *
+ * Memory per open case (the server keeps every open case here): an entry is 360 bytes (the
+ * signature 192, the links 128); the band keys are not stored but recomputed from the
+ * signature when the entry is linked or unlinked (a hash of 3 slots per band, cheaper than the
+ * cache line it would cost), and a chain walk compares the band's 3 slots themselves. The id
+ * table holds slots only (4 bytes, the id is read from the entry). Coordinates stay double:
+ * as float, a longitude near 113° rounds by up to 3.8e-6° (0.4 m), which would move the 1 km
+ * radius decision and the reported distance for cases near it, to save 8 of ~550 bytes.
  */
 #include <math.h>
 #include <pthread.h>
@@ -40,15 +48,9 @@
 struct entry {
     int64_t id, at;
     double lat, lon;
-    unsigned char has_location, live, indexed;
     uint16_t sig[K];
-    uint32_t key[BANDS];
     uint32_t next[BANDS];
-};
-
-struct idslot {
-    int64_t id;
-    uint32_t slot; /* NIL empty, TOMB removed */
+    unsigned char has_location, live, indexed;
 };
 
 struct triage_dup_index {
@@ -61,7 +63,7 @@ struct triage_dup_index {
     uint32_t nfree;
     uint32_t *head[BANDS];
     uint32_t hmask; /* head arrays have hmask + 1 buckets */
-    struct idslot *ids;
+    uint32_t *ids;  /* open addressing by id hash: slot numbers, NIL empty, TOMB removed */
     size_t ids_cap, ids_used; /* used counts tombstones */
     size_t live;
 };
@@ -72,9 +74,22 @@ static uint64_t splitmix(uint64_t *s)
     return triage_mix64(*s);
 }
 
+/* The hash of band b of a signature: its 3 slots, which is what two entries must share. */
+static uint32_t band_key(const uint16_t sig[K], int b)
+{
+    uint64_t v =
+        ((uint64_t)sig[b * ROWS] << 32) | ((uint64_t)sig[b * ROWS + 1] << 16) | sig[b * ROWS + 2];
+    return (uint32_t)triage_mix64(v ^ ((uint64_t)(b + 1) << 56));
+}
+
+static int band_equal(const uint16_t *a, const uint16_t *b, int band)
+{
+    const uint16_t *x = a + band * ROWS, *y = b + band * ROWS;
+    return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+}
+
 /* Signature of text; returns 0 when the text has no content characters. */
-static int signature(const struct triage_dup_index *ix, const char *text, uint16_t sig[K],
-                     uint32_t key[BANDS])
+static int signature(const struct triage_dup_index *ix, const char *text, uint16_t sig[K])
 {
     size_t len = strlen(text), pos = 0;
     uint32_t prev = 0, c;
@@ -106,11 +121,6 @@ static int signature(const struct triage_dup_index *ix, const char *text, uint16
     }
     for (int k = 0; k < K; k++)
         sig[k] = (uint16_t)mins[k];
-    for (int b = 0; b < BANDS; b++) {
-        uint64_t v = ((uint64_t)sig[b * ROWS] << 32) | ((uint64_t)sig[b * ROWS + 1] << 16) |
-                     sig[b * ROWS + 2];
-        key[b] = (uint32_t)triage_mix64(v ^ ((uint64_t)(b + 1) << 56));
-    }
     return 1;
 }
 
@@ -130,13 +140,13 @@ static size_t id_hash(int64_t id, size_t mask)
     return (size_t)triage_mix64((uint64_t)id) & mask;
 }
 
-static struct idslot *id_find(struct triage_dup_index *ix, int64_t id)
+static uint32_t *id_find(struct triage_dup_index *ix, int64_t id)
 {
     size_t mask = ix->ids_cap - 1;
     for (size_t i = id_hash(id, mask);; i = (i + 1) & mask) {
-        if (ix->ids[i].slot == NIL)
+        if (ix->ids[i] == NIL)
             return NULL;
-        if (ix->ids[i].slot != TOMB && ix->ids[i].id == id)
+        if (ix->ids[i] != TOMB && ix->e[ix->ids[i]].id == id)
             return &ix->ids[i];
     }
 }
@@ -144,21 +154,20 @@ static struct idslot *id_find(struct triage_dup_index *ix, int64_t id)
 static void id_grow(struct triage_dup_index *ix)
 {
     size_t old_cap = ix->ids_cap;
-    struct idslot *old = ix->ids;
+    uint32_t *old = ix->ids;
     size_t want = ix->live * 4 < 1024 ? 1024 : ix->live * 4;
     size_t cap = 1;
     while (cap < want)
         cap <<= 1;
     ix->ids = xmalloc(mem_size_mul(cap, sizeof(*ix->ids)));
-    for (size_t i = 0; i < cap; i++)
-        ix->ids[i].slot = NIL;
+    memset(ix->ids, 0xFF, cap * sizeof(*ix->ids)); /* NIL */
     ix->ids_cap = cap;
     ix->ids_used = 0;
     for (size_t i = 0; i < old_cap; i++) {
-        if (old[i].slot == NIL || old[i].slot == TOMB)
+        if (old[i] == NIL || old[i] == TOMB)
             continue;
-        size_t j = id_hash(old[i].id, cap - 1);
-        while (ix->ids[j].slot != NIL)
+        size_t j = id_hash(ix->e[old[i]].id, cap - 1);
+        while (ix->ids[j] != NIL)
             j = (j + 1) & (cap - 1);
         ix->ids[j] = old[i];
         ix->ids_used++;
@@ -171,12 +180,11 @@ static void id_put(struct triage_dup_index *ix, int64_t id, uint32_t slot)
     if ((ix->ids_used + 1) * 2 > ix->ids_cap)
         id_grow(ix);
     size_t mask = ix->ids_cap - 1, i = id_hash(id, mask);
-    while (ix->ids[i].slot != NIL && ix->ids[i].slot != TOMB)
+    while (ix->ids[i] != NIL && ix->ids[i] != TOMB)
         i = (i + 1) & mask;
-    if (ix->ids[i].slot == NIL)
+    if (ix->ids[i] == NIL)
         ix->ids_used++;
-    ix->ids[i].id = id;
-    ix->ids[i].slot = slot;
+    ix->ids[i] = slot;
 }
 
 /* ---------------------------------------------------------------- band chains */
@@ -185,7 +193,7 @@ static void chain_link(struct triage_dup_index *ix, uint32_t s)
 {
     struct entry *en = &ix->e[s];
     for (int b = 0; b < BANDS; b++) {
-        uint32_t *h = &ix->head[b][en->key[b] & ix->hmask];
+        uint32_t *h = &ix->head[b][band_key(en->sig, b) & ix->hmask];
         en->next[b] = *h;
         *h = s;
     }
@@ -195,7 +203,7 @@ static void chain_unlink(struct triage_dup_index *ix, uint32_t s)
 {
     struct entry *en = &ix->e[s];
     for (int b = 0; b < BANDS; b++) {
-        uint32_t *p = &ix->head[b][en->key[b] & ix->hmask];
+        uint32_t *p = &ix->head[b][band_key(en->sig, b) & ix->hmask];
         while (*p != NIL && *p != s)
             p = &ix->e[*p].next[b];
         if (*p == s)
@@ -255,11 +263,11 @@ void triage_dup_free(struct triage_dup_index *ix)
 
 static void remove_locked(struct triage_dup_index *ix, int64_t id)
 {
-    struct idslot *is = id_find(ix, id);
+    uint32_t *is = id_find(ix, id);
     if (!is)
         return;
-    uint32_t s = is->slot;
-    is->slot = TOMB;
+    uint32_t s = *is;
+    *is = TOMB;
     if (ix->e[s].indexed)
         chain_unlink(ix, s);
     ix->e[s].live = 0;
@@ -279,7 +287,7 @@ void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has
     en.lon = lon;
     en.live = 1;
     /* The signature is computed before taking the lock: it is the expensive part. */
-    en.indexed = (unsigned char)signature(ix, text ? text : "", en.sig, en.key);
+    en.indexed = (unsigned char)signature(ix, text ? text : "", en.sig);
 
     pthread_rwlock_wrlock(&ix->lock);
     remove_locked(ix, id);
@@ -374,8 +382,10 @@ int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, 
     uint32_t seen[2 * BANDS * BAND_CANDIDATES];
     int nhits = 0;
 
-    if (max <= 0 || !signature(ix, text ? text : "", sig, key))
+    if (max <= 0 || !signature(ix, text ? text : "", sig))
         return 0;
+    for (int b = 0; b < BANDS; b++)
+        key[b] = band_key(sig, b);
     if (!isfinite(lat) || !isfinite(lon))
         has_location = 0; /* a broken location is no location, not a NaN distance */
     memset(seen, 0xff, sizeof(seen));
@@ -384,7 +394,7 @@ int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, 
         int taken = 0;
         for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL && taken < BAND_CANDIDATES;
              s = ix->e[s].next[b]) {
-            if (ix->e[s].key[b] != key[b])
+            if (!band_equal(ix->e[s].sig, sig, b))
                 continue;
             taken++;
             size_t h = (s * 2654435761u) % (sizeof(seen) / sizeof(seen[0]));

@@ -1,5 +1,5 @@
 /*
- * The assessment's daily roll-ups (table assess_daily, migration 0015): what each case adds to
+ * The assessment's daily roll-ups (table assess_daily, migration 0016): what each case adds to
  * the counts that src/assess reads for whole local days. A write takes a case's contribution
  * out before it changes the case (case_tx_touch) and puts the new one back before the commit
  * (case_tx_settle): two statements per case written, whatever the action, in the write's own

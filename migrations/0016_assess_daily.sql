@@ -1,4 +1,4 @@
--- 0015: daily roll-ups of the assessment (考核), kept by the case module in the transaction of
+-- 0016: daily roll-ups of the assessment (考核), kept by the case module in the transaction of
 -- every case write (src/case/case_rollup.c) and read by src/assess for the whole local days of
 -- a period (docs/assessment.md, "How the figures are computed"). One row per local day (UTC+8)
 -- of the fact, department, located region and, for evaluations that a later round of the same

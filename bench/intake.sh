@@ -14,11 +14,17 @@
 # holds it has returned. It prints the median req/s (min-max), the median p50/p99 latency, the
 # ratio of case_get to /healthz (target >= 50%), intake against 5,000/s with p99 < 50 ms, and the
 # store writer's commits (cases per group commit, from /metrics).
+# Each rep also runs SQLite's ceiling (bench/ceiling.c, build/bench_ceiling): the same rows as the
+# intake target writes, through sqlite3 alone on one thread pinned to the server's CPU, in group
+# commits of that rep's mean intake batch, for the same duration, on a fresh copy of a database
+# made like the server's; once with the full-text index as the server keeps it, once without
+# (--no-fts). The summary gives intake's median as a share of the ceiling's (goal >= 50%).
 #
 # Environment (all optional): as bench/run.sh
 #   BENCH_QUICK=1  BENCH_DURATION=10s  BENCH_REPS=3  BENCH_CONNECTIONS=64  BENCH_WARMUP=2s
 #   BENCH_SERVER_CPU=0  BENCH_CLIENT_CPU=1  BENCH_IDLE_MAX=6  BENCH_FOREIGN_MAX=0.2
 #   BENCH_FORKS_MAX=10  BENCH_RETRIES=3  BENCH_OUT=DIR  GRIDLOOP_BIN=PATH
+#   GRIDLOOP_CEILING_BIN=PATH (default build/bench_ceiling, built by `make build`)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +74,18 @@ print(cid, created_bytes, ",".join(leaves))
 EOF
 ) || die "fixtures failed"
 export GRIDLOOP_BENCH_CATEGORIES=$CATS
+
+# ---- SQLite's ceiling: its binary (a private copy, as the server's) and a pristine database of
+# the same kind as the server's, copied afresh for every ceiling run.
+CEIL=${GRIDLOOP_CEILING_BIN:-$ROOT/build/bench_ceiling}
+if [ -z "${GRIDLOOP_CEILING_BIN:-}" ] && [ -n "${GRIDLOOP_BIN:-}" ]; then
+    cmake --build "$ROOT/build" --target bench_ceiling >/dev/null 2>&1 || true   # lib.sh did not build
+fi
+[ -x "$CEIL" ] || die "no bench_ceiling at $CEIL (make build builds it, or set GRIDLOOP_CEILING_BIN)"
+cp "$CEIL" "$TMP/bench_ceiling"
+CEIL=$TMP/bench_ceiling
+"$BIN" init --db "$TMP/ceiling0.db" --demo --demo-password "$PASSWORD" >"$TMP/ceiling-init.log" 2>&1 ||
+    { cat "$TMP/ceiling-init.log" >&2; die "init of the ceiling's database failed"; }
 
 NAMES=(healthz case_get intake)
 PATHS=(/healthz "/api/v1/cases/$CASE_ID" /api/v1/cases)
@@ -150,6 +168,8 @@ done
 
 # ---- measured runs, round-robin
 RES=$TMP/results.tsv
+CRES=$TMP/raw/ceiling.tsv   # under raw/: BENCH_OUT keeps it
+printf 'target\trep\tattempt\tbatch\tcases_per_s\tcommits_per_s\tus_per_case\tcpu_us_per_case\tserver_cpu_busy\tforeign_cpu_s\tclean\n' >"$CRES"
 printf 'target\trep\tattempt\trequests\trps\tp50_ms\tp99_ms\tnon2xx\tsock_err\tserver_cpu_busy\tclient_cpu_busy\tforeign_cpu_s\tforks\tclean\tserver_core_us_per_req\tcommits\tper_commit\n' >"$RES"
 for rep in $(seq 1 "$REPS"); do
     for i in "${!NAMES[@]}"; do
@@ -185,6 +205,48 @@ for rep in $(seq 1 "$REPS"); do
                 "$p50" "$p99" "$non" "$serr" "$sbusy" "$cbusy" "$foreign" "$forks" "$clean" "$us_req" "$commits" "$per" >>"$RES"
             log "$(printf '%-9s rep %d: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  cpu%s %3d%% (%s us/req)  cpu%s %3d%%  commits %d (%s per commit)  foreign %s CPU-s, %d forks' \
                 "$n" "$rep" "$rps" "$p50" "$p99" "$SCPU" "$sbusy" "$us_req" "$CCPU" "$cbusy" "$commits" "$per" "$foreign" "$forks")"
+            if [ "$clean" = 0 ] && [ "$attempt" -le "$RETRIES" ]; then
+                log "  other work ran during this run (> $FOREIGN_MAX CPU-s or > $FORKS_MAX forks); running it again"
+                continue
+            fi
+            break
+        done
+    done
+    # SQLite's ceiling, in batches of this rep's mean intake batch (64 if it has none)
+    batch=$(awk -F'\t' -v r="$rep" '$1 == "intake" && $2 == r { b = $17 } END { b = int(b + 0.5); print (b > 0 ? b : 64) }' "$RES")
+    for n in ceiling ceiling_nofts; do
+        attempt=0
+        while :; do
+            attempt=$((attempt + 1))
+            wait_idle
+            raw=$TMP/raw/$n.rep$rep.try$attempt.txt
+            rm -f "$TMP/ceiling.db" "$TMP/ceiling.db-wal" "$TMP/ceiling.db-shm"
+            cp "$TMP/ceiling0.db" "$TMP/ceiling.db"
+            cp "$TMP/ceiling0.db.key" "$TMP/ceiling.db.key"
+            nofts=()
+            [ "$n" = ceiling ] || nofts=(--no-fts)
+            proc_snapshot >"$TMP/p0"; read -r _ _ s0 sb0 _ _ f0 < <(cpu_sample)
+            taskset -c "$SCPU" "$CEIL" --db "$TMP/ceiling.db" --batch "$batch" --duration "$DUR" "${nofts[@]}" >"$raw" 2>&1 ||
+                die "bench_ceiling failed: $(tail -3 "$raw")"
+            read -r _ _ s1 sb1 _ _ f1 < <(cpu_sample); proc_snapshot >"$TMP/p1"
+            fticks=$(foreign_ticks "$TMP/p0" "$TMP/p1")
+            foreign=$(awk -v t="$fticks" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
+            sbusy=$(( (sb1 - sb0) * 100 / ((s1 - s0) > 0 ? (s1 - s0) : 1) ))
+            forks=$((f1 - f0 - 2))
+            # "... cases/s X commits/s Y us/case Z cpu_us/case W"
+            read -r cps cmps usc cpuc < <(awk '/^ceiling:/ { for (i = 1; i < NF; i++) {
+                    if ($i == "cases/s") a = $(i + 1); if ($i == "commits/s") b = $(i + 1)
+                    if ($i == "us/case") c = $(i + 1); if ($i == "cpu_us/case") d = $(i + 1) } }
+                END { if (a == "") print "PARSE_ERROR"; else print a, b, c, d }' "$raw")
+            [ "$cps" != PARSE_ERROR ] || die "cannot parse bench_ceiling output in $raw"
+            clean=1
+            awk -v f="$foreign" -v m="$FOREIGN_MAX" 'BEGIN { exit !(f > m) }' && clean=0
+            [ "$forks" -le "$FORKS_MAX" ] || clean=0
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$rep" "$attempt" "$batch" "$cps" "$cmps" "$usc" \
+                "$cpuc" "$sbusy" "$foreign" "$clean" >>"$CRES"
+            log "$(printf '%-12s rep %d: %8.0f cases/s  %6.1f commits/s (batch %d)  %6.1f us/case (%s CPU)  cpu%s %3d%%  foreign %s CPU-s, %d forks' \
+                "$n" "$rep" "$cps" "$cmps" "$batch" "$usc" "$cpuc" "$SCPU" "$sbusy" "$foreign" "$forks")"
+            rm -f "$TMP/ceiling.db" "$TMP/ceiling.db-wal" "$TMP/ceiling.db-shm"
             if [ "$clean" = 0 ] && [ "$attempt" -le "$RETRIES" ]; then
                 log "  other work ran during this run (> $FOREIGN_MAX CPU-s or > $FORKS_MAX forks); running it again"
                 continue
@@ -245,6 +307,40 @@ SUM=$TMP/summary.md
             printf "intake = %s cases/s, p99 %.2f ms; target >= 5,000/s with p99 < 50 ms at %s connections: %s\n",
                 commas(M["intake"]), m99["intake"], conns, (M["intake"] >= 5000 && m99["intake"] < 50) ? "MET" : "MISSED" }' \
         conns="$CONNS" "$RES"
+    # intake against SQLite's ceiling: medians of the last attempt of each rep, and same-rep ratios
+    awk -F'\t' -v scpu="$SCPU" '
+        function med(a, n,   i, j, t) {
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        function commas(x,   s, r) { s = sprintf("%.0f", x); r = ""
+            while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+            return s r }
+        FNR == 1 { next }
+        FILENAME == ARGV[1] { if ($1 == "intake") irps[$2] = $5; next }
+        { t = $1; rep = $2; last[t, rep] = $0; reps[rep] = 1; if ($11 == 0) dirty[t, rep] = 1; else delete dirty[t, rep] }
+        END {
+            split("ceiling ceiling_nofts", T, " ")
+            for (x = 1; x <= 2; x++) { t = T[x]; n[t] = 0; nd[t] = 0
+                for (rep in reps) if ((t, rep) in last) { split(last[t, rep], f, "\t"); c = ++n[t]
+                    C[c] = f[5]; M[c] = f[6]; U[c] = f[7]; P[c] = f[8]; B[c] = f[4]; if ((t, rep) in dirty) nd[t]++
+                    if (t == "ceiling") { CR[rep] = f[5] } }
+                if (!n[t]) continue
+                lo[t] = hi[t] = C[1]; for (c = 1; c <= n[t]; c++) { if (C[c] < lo[t]) lo[t] = C[c]; if (C[c] > hi[t]) hi[t] = C[c] }
+                mc[t] = med(C, n[t]); mm[t] = med(M, n[t]); mu[t] = med(U, n[t]); mp[t] = med(P, n[t]); mb[t] = med(B, n[t]) }
+            if (!n["ceiling"]) { print "ceiling: no runs"; exit }
+            printf "SQLite ceiling (bench/ceiling.c: the intake rows through sqlite3 alone, one thread on CPU %s, batches of the rep'"'"'s mean intake batch, median %d): %s cases/s (%s–%s), %.1f commits/s, %.1f µs/case (%.1f µs CPU)%s\n",
+                scpu, mb["ceiling"], commas(mc["ceiling"]), commas(lo["ceiling"]), commas(hi["ceiling"]), mm["ceiling"], mu["ceiling"], mp["ceiling"],
+                nd["ceiling"] ? sprintf(" (%d contaminated run%s)", nd["ceiling"], nd["ceiling"] > 1 ? "s" : "") : ""
+            if (n["ceiling_nofts"])
+                printf "SQLite ceiling without the full-text index (--no-fts): %s cases/s (%s–%s), %.1f commits/s, %.1f µs/case (%.1f µs CPU)%s\n",
+                    commas(mc["ceiling_nofts"]), commas(lo["ceiling_nofts"]), commas(hi["ceiling_nofts"]), mm["ceiling_nofts"], mu["ceiling_nofts"], mp["ceiling_nofts"],
+                    nd["ceiling_nofts"] ? sprintf(" (%d contaminated run%s)", nd["ceiling_nofts"], nd["ceiling_nofts"] > 1 ? "s" : "") : ""
+            ni = 0; qlo = 1e9; qhi = 0
+            for (rep in irps) { I[++ni] = irps[rep]; if (rep in CR && CR[rep] > 0) { q = irps[rep] / CR[rep]; if (q < qlo) qlo = q; if (q > qhi) qhi = q } }
+            mi = med(I, ni)
+            printf "intake = %.0f%% of SQLite'"'"'s ceiling (%s of %s cases/s; same-rep ratios %.0f%%–%.0f%%); goal >= 50%%: %s\n",
+                100 * mi / mc["ceiling"], commas(mi), commas(mc["ceiling"]), 100 * qlo, 100 * qhi, (mi >= 0.5 * mc["ceiling"]) ? "MET" : "MISSED" }' \
+        <(awk -F'\t' 'NR == 1 { print; next } { last[$1 SUBSEP $2] = $0 } END { for (k in last) print last[k] }' "$RES") "$CRES"
     echo "durability: $acked cases acknowledged (201) by the measured intake runs; $ncases cases in the database after" \
         "the server stopped (warm-ups, abandoned in-flight requests and the fixture add to it); audit chain intact"
 } >"$SUM"

@@ -36,9 +36,10 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
     "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist'), " \
     "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0), "        \
     "c.public_consent "
-#define CASE_FROM                                                                                            \
-    "FROM cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
+#define CASE_FROM_TABLES                                                                                \
+    "cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
     "LEFT JOIN departments d ON d.id = c.lead_department_id "
+#define CASE_FROM "FROM " CASE_FROM_TABLES
 
 /* One row of "SELECT " CASE_COLS CASE_FROM ... into 'r'; strings in the arena. */
 void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r);
@@ -54,7 +55,15 @@ struct case_tx {
     const struct case_env *env;
     struct arena arena;
     struct err *err;
+    int64_t *touched; /* cases whose roll-up contribution is out until case_tx_settle (arena) */
+    size_t ntouched, captouched;
 };
+
+/* The assessment's daily roll-ups (case_rollup.c): take case 'case_id''s contribution out
+ * before the first write to it in this transaction (again for the same case: nothing), and put
+ * every touched case's contribution back just before the commit. */
+int case_tx_touch(struct case_tx *t, int64_t case_id);
+int case_tx_settle(struct case_tx *t);
 
 /* Append a timeline event by the actor of the environment ("system" when it has no user). */
 int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from,

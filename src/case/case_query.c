@@ -164,11 +164,18 @@ static void region_subtree(struct qb *q, struct arena *a, const char *code)
     arg_text(q, prefix_end(a, code));
 }
 
+/* The actor sees every case: case_visible() adds no condition. */
+static int scope_is_all(const struct case_actor *s)
+{
+    int region_bound = s->region_code && *s->region_code;
+    return (s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound);
+}
+
 /* case_visible() as a condition. */
 static void scope_where(struct qb *q, struct arena *a, const struct case_actor *s)
 {
     int region_bound = s->region_code && *s->region_code;
-    if ((s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound))
+    if (scope_is_all(s))
         return;
     sql(q, " AND (1 = 0");
     if (s->user_id) {
@@ -288,8 +295,10 @@ static char *like_contains(struct arena *a, const char *text)
     return p;
 }
 
+/* 'walk': the query reads cases_fts as 'f' and walks it (fts_walk()): the match is asked of it
+ * rather than as a set of ids. */
 static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect, const char *text,
-                      struct err *err)
+                      int walk, struct err *err)
 {
     size_t bytes = strlen(text);
     if (utf8_invalid_at(text, bytes) >= 0)
@@ -305,8 +314,9 @@ static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect,
         arg_text(q, like_contains(a, text));
         arg_text(q, like_contains(a, text));
     } else if (chars >= 3) {
+        sql(q, walk ? " AND f.cases_fts MATCH ?"
+                    : " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
         sql(q,
-            " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)"
             " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
         arg_text(q, fts_trigrams(a, text));
         arg_text(q, text);
@@ -409,14 +419,40 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
     return rc < 0 ? rc : 0;
 }
 
+/*
+ * A text of 3+ characters alone, newest first, for an actor who sees every case: the query walks
+ * the full-text index from its highest rowid down and stops after one page, instead of collecting
+ * every match and sorting them by date (a common text matches a large share of the table:
+ * 0.9 s on 200,000 cases already for a text found in half of them). Case ids grow with
+ * created_at: ids are given in commit order and created_at when the request came in, so only cases
+ * written within the same moments can differ in the two orders; the walk pages by id alone, so its
+ * cursor still neither repeats nor skips. Any other filter may pass few of the matches: those
+ * keep the plan that collects the matches.
+ */
+static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
+                    const struct case_actor *scope)
+{
+    return dialect == STORE_SQLITE && f->text && utf8_len(f->text) >= 3 &&
+           utf8_invalid_at(f->text, strlen(f->text)) < 0 && f->sort == CASE_SORT_CREATED &&
+           scope_is_all(scope) && f->queue == CQ_NONE && !f->states && !f->channels &&
+           !f->urgencies && !f->category_id && !f->department_id && !f->region_id && !f->overdue &&
+           !f->created_from && !f->created_to && !f->mine;
+}
+
 static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
                  const struct case_actor *scope, struct arena *a, int limit, struct err *err)
 {
     int rc;
     const char *key = sort_key[f->sort];
     int desc = f->sort != CASE_SORT_DEADLINE;
+    int walk = fts_walk(store_dialect(c), f, scope);
 
-    sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1 = 1");
+    if (walk)
+        /* CROSS JOIN: SQLite keeps cases_fts as the outer loop, in its rowid order. */
+        sql(q, "SELECT " CASE_COLS "FROM cases_fts f CROSS JOIN " CASE_FROM_TABLES
+               "WHERE c.id = f.rowid");
+    else
+        sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1 = 1");
     scope_where(q, a, scope);
     if ((rc = queue_where(q, f->queue, scope, err)) < 0)
         return rc;
@@ -466,21 +502,32 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         sql(q, " AND c.created_by = ?");
         arg_int(q, scope->user_id);
     }
-    if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, err)) < 0)
+    if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, walk, err)) < 0)
         return rc;
     if (f->cursor) {
         int64_t after_key = 0, after_id = 0;
         if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, err)) < 0)
             return rc;
-        /* (key, id) beyond the cursor, written so that the key's index takes the range. */
-        sql(q, " AND ");
-        sql(q, key);
-        sql(q, desc ? " <= ? AND (" : " >= ? AND (");
-        sql(q, key);
-        sql(q, desc ? " < ? OR c.id < ?)" : " > ? OR c.id > ?)");
-        arg_int(q, after_key);
-        arg_int(q, after_key);
-        arg_int(q, after_id);
+        if (walk) {
+            /* The walk's order is the id's alone: a rowid range, which the index seeks to. */
+            sql(q, " AND f.rowid < ?");
+            arg_int(q, after_id);
+        } else {
+            /* (key, id) beyond the cursor, written so that the key's index takes the range. */
+            sql(q, " AND ");
+            sql(q, key);
+            sql(q, desc ? " <= ? AND (" : " >= ? AND (");
+            sql(q, key);
+            sql(q, desc ? " < ? OR c.id < ?)" : " > ? OR c.id > ?)");
+            arg_int(q, after_key);
+            arg_int(q, after_key);
+            arg_int(q, after_id);
+        }
+    }
+    if (walk) {
+        sql(q, " ORDER BY f.rowid DESC LIMIT ?");
+        arg_int(q, limit + 1);
+        return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case list") : 0;
     }
     sql(q, " ORDER BY ");
     sql(q, key);

@@ -1,0 +1,505 @@
+/*
+ * SQLite's ceiling for intake (issue 12): the rows one POST /api/v1/cases writes, written
+ * straight through sqlite3 on one thread with no server around it, in group commits of B cases
+ * per transaction. bench/intake.sh reports its intake rate as a share of this.
+ *
+ *   bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] [--no-fts]
+ *                 [--fts-every-ms MS]
+ *
+ * DB is a database made by `gridloop init --db DB --demo` (the real schema); the data key
+ * DB.key seals the phones when it exists. Per case, as src/case/case_create.c create() and
+ * src/case/case_tx.c write them for the body bench/intake.lua sends:
+ *   the case_numbers upsert (the number of the day), the cases row (encrypted phone, mask and
+ *   keyed hash as auth_phone_seal makes them, region, leaf category, the triage suggestion),
+ *   the create event, the dispatchers' notification, the audit entry (hash chain as
+ *   src/audit/audit.c computes it) and the triage event with the suggestion's JSON;
+ * and case_index_pending's two statements (FTS5 trigram of title and description, and the
+ * watermark) in the committing batch at most every --fts-every-ms, as the server's writer
+ * does (src/app/app_main.c, 100 ms; 0: every batch), or never with --no-fts.
+ * Left out because they are the server's overhead, not SQLite's: the savepoint per job, the
+ * reads the server does around the writes (category and region lookups, the audit head per
+ * entry: here it is kept in memory), JSON, HTTP. Statements are prepared once. The pragmas
+ * are store_sqlite.c's; checkpoints are SQLite's own automatic ones (1000 pages), where the
+ * server runs them on a thread of its own.
+ * Prints one line: cases, commits, seconds, cases/s, commits/s, wall and CPU µs per case.
+ */
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+/* bench/intake.lua's description, exactly 300 characters (checked at start). */
+static const char description[] =
+    "本人家住西湖区文新街道某小区三号楼，近两个月来，小区东门外的人行道上长期有人乱停电动自行车和共享单车，"
+    "最多时有四五十辆，把整条人行道堵得严严实实，老人和推婴儿车的居民只能绕到机动车道上行走，早晚高峰时车辆来往很多，非常危险。"
+    "上周二傍晚，我母亲就在这里被一辆电动车擦碰摔倒，膝盖受伤，至今行动不便。另外，人行道边的排水沟盖板有两块已经断裂，"
+    "下雨天积水严重，晚上路灯也有三盏不亮，行人很容易踩空。我们曾经向物业反映过多次，物业表示这是市政道路，不归他们管理，"
+    "一直没有人来处理。希望有关部门尽快派人现场查看，清理乱停放的车辆，设置规范的非机动车停放区，修复盖板和路灯，"
+    "并加强日常巡查管理，保障居民出行安全。";
+static const char *const places[] = {"文三路",   "学院路",   "古墩路",   "天目山路",
+                                     "教工路",   "紫荆花路", "莫干山路", "余杭塘路",
+                                     "文一西路", "丰潭路",   "紫金港路"};
+static const char *const problems[] = {
+    "人行道电动车乱停放", "路灯不亮",     "窨井盖破损",   "垃圾清运不及时", "夜间施工噪音扰民",
+    "占道经营",           "雨后积水严重", "共享单车堆积", "绿化带杂草丛生", "楼道堆放杂物"};
+static const char *const surnames[] = {"张", "王", "李", "赵", "陈", "刘", "杨", "黄", "周", "吴"};
+#define NPLACES (sizeof(places) / sizeof(places[0]))
+#define NPROBLEMS (sizeof(problems) / sizeof(problems[0]))
+#define NSURNAMES (sizeof(surnames) / sizeof(surnames[0]))
+#define NBODIES 8192 /* intake.lua cycles through 8,192 bodies */
+
+/* The triage event's payload the server stored for this description with the demo model
+ * (app_suggestion_json): 1,197 bytes. */
+static const char triage_payload[] =
+    "{\"model_version\":\"ba15d7074e7c0cd8\",\"category\":{\"id\":86,\"code\":\"040302\",\"name\":\"非机动车乱停放\","
+    "\"prob\":0.61012495136983369},\"alternatives\":[{\"id\":43,\"code\":\"020301\",\"name\":\"路灯不亮\","
+    "\"prob\":0.04126080961719665},{\"id\":87,\"code\":\"040303\",\"name\":\"共享单车管理\","
+    "\"prob\":0.022209213573175561},{\"id\":136,\"code\":\"060201\",\"name\":\"停电\",\"prob\":0.011890486270712642}"
+    ",{\"id\":342,\"code\":\"990102\",\"name\":\"其他未归类诉求\",\"prob\":0.0048116310310164735}"
+    "],\"category_level1\":{\"id\":74,\"name\":\"交通出行\",\"prob\":0.6323341649430092},\"category_level2\":{\"id\":84,"
+    "\"name\":\"停车管理\",\"prob\":0.6323341649430092},\"department\":{\"id\":4,\"name\":\"区环境卫生管理中心\","
+    "\"rule_id\":null},\"urgency\":{\"level\":\"emergency\",\"score\":0.979,\"rules\":[\"人员受伤\","
+    "\"积水内涝\",\"停水停电\",\"紧急措辞\"]},\"why\":[{\"text\":\"电动\",\"weight\":0.22452326118946075}"
+    ",{\"text\":\"动车\",\"weight\":0.22295854985713959},{\"text\":\"自行\",\"weight\":0.17314307391643524}"
+    ",{\"text\":\"行车\",\"weight\":0.17314307391643524},{\"text\":\"自行车\",\"weight\":0.17314307391643524}"
+    ",{\"text\":\"电动车\",\"weight\":0.13260705769062042},{\"text\":\"非机\",\"weight\":0.0991608276963234}"
+    ",{\"text\":\"非机动\",\"weight\":0.0991608276963234}]}";
+
+/* The text of src/case/case_create.c, case_tx.c and audit.c; RETURNING only where the next row
+ * needs the value. */
+enum {
+    S_NUMBER,
+    S_CASE,
+    S_EVENT,
+    S_NOTIFY,
+    S_AUDIT,
+    S_TRIAGE,
+    S_FTS,
+    S_WATERMARK,
+    S_BEGIN,
+    S_COMMIT,
+    S_COUNT
+};
+static const char *const sql[S_COUNT] = {
+    "INSERT INTO case_numbers(day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = case_numbers.last + 1"
+    " RETURNING last",
+    "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
+    " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
+    " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+    " VALUES (?, ?, 'hotline', ?, ?, ?, 'emergency', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0,"
+    " 0, ?, 'new', 1, ?, ?, ?, nullif(?, 0), ?)",
+    "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
+    " to_state, department_id, note, payload) VALUES (?, ?, ?, ?, 'admin', 'create', NULL, 'new', NULL, '', ?)",
+    "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
+    " message, next_attempt_at) VALUES (?, ?, ?, 'dispatchers', NULL, 'new_case', ?, ?)",
+    "INSERT INTO audit_log(seq, at, actor_id, actor_name, action, target,"
+    " before_digest, after_digest, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, 'case.create', ?, ?, ?, ?, ?)",
+    "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
+    " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
+    "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+    " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
+    "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
+    " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+};
+
+struct ref {
+    int64_t id, other;
+    char code[32];
+};
+
+struct ceiling {
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+    unsigned char key[crypto_secretbox_KEYBYTES];
+    int64_t utc_offset_min, actor_id;
+    char actor[64];
+    struct ref cats[40], regions[128];
+    int ncats, nregions;
+    int64_t seq;   /* the audit chain's head, kept here instead of read per entry */
+    char prev[65]; /* its hash */
+    unsigned body; /* the running number of intake.lua's bodies */
+};
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench_ceiling: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static void check(struct ceiling *c, int rc, const char *what)
+{
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        die("%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+static double now_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Step a prepared write to its end; the first column of its one row (RETURNING), else 0. */
+static int64_t run(struct ceiling *c, int which)
+{
+    sqlite3_stmt *s = c->st[which];
+    int64_t v = 0;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        v = sqlite3_column_int64(s, 0);
+        rc = sqlite3_step(s);
+    }
+    check(c, rc, sql[which]);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return v;
+}
+
+/* src/audit/audit.c: every field length-prefixed into one SHA-256. */
+static void feed(crypto_hash_sha256_state *st, const char *s)
+{
+    char len[24];
+    int n = snprintf(len, sizeof(len), "%zu:", strlen(s));
+    crypto_hash_sha256_update(st, (const unsigned char *)len, (unsigned long long)n);
+    crypto_hash_sha256_update(st, (const unsigned char *)s, strlen(s));
+}
+
+static void chain_hash(int64_t seq, int64_t at, int64_t actor_id, const char *actor_name,
+                       const char *action, const char *target, const char *before_digest,
+                       const char *after_digest, const char *prev_hash, char out[65])
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char num[64];
+    crypto_hash_sha256_init(&st);
+    feed(&st, prev_hash);
+    snprintf(num, sizeof(num), "%lld/%lld/%lld", (long long)seq, (long long)at,
+             (long long)actor_id);
+    feed(&st, num);
+    feed(&st, actor_name);
+    feed(&st, action);
+    feed(&st, target);
+    feed(&st, before_digest);
+    feed(&st, after_digest);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+/* The local day as case_create.c's local_date() makes it (the calendar's UTC offset). */
+static void local_day(const struct ceiling *c, int64_t now, char out[16])
+{
+    time_t t = (time_t)(now + c->utc_offset_min * 60);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, 16, "%04d%02d%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+             tm.tm_mday % 100);
+}
+
+static void add_case(struct ceiling *c, int64_t now)
+{
+    unsigned n = c->body % NBODIES + 1;
+    char day[16], number[32], check_code[16], title[128], address[64], name[32], phone[16];
+    char mask[16], enc[128], hash[33], target[40], after[80], after_digest[65], row_hash[65];
+    char message[256];
+    unsigned char box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + sizeof(phone)];
+    unsigned char h[32];
+    c->body++;
+
+    /* bench/intake.lua's body number n */
+    snprintf(title, sizeof(title), "%s%s（%u）", places[n % NPLACES],
+             problems[n / NPLACES % NPROBLEMS], n);
+    snprintf(address, sizeof(address), "%s%u号", places[n % NPLACES], n % 300 + 1);
+    snprintf(name, sizeof(name), "%s先生", surnames[n % NSURNAMES]);
+    snprintf(phone, sizeof(phone), "1381234%04u", n % 10000);
+    const struct ref *cat = &c->cats[n % (unsigned)c->ncats];
+    const struct ref *reg = &c->regions[n % (unsigned)c->nregions];
+
+    /* auth_phone_seal: secretbox with a random nonce, base64; keyed hash; mask */
+    size_t plen = strlen(phone),
+           clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plen;
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)phone, plen,
+                          box, c->key);
+    sodium_bin2base64(enc, sizeof(enc), box, clen, sodium_base64_VARIANT_ORIGINAL);
+    crypto_generichash(h, 16, (const unsigned char *)phone, plen, c->key, sizeof(c->key));
+    sodium_bin2hex(hash, sizeof(hash), h, 16);
+    snprintf(mask, sizeof(mask), "%.3s****%s", phone, phone + plen - 4);
+    snprintf(check_code, sizeof(check_code), "%05u%05u", randombytes_uniform(100000),
+             randombytes_uniform(100000));
+
+    local_day(c, now, day);
+    sqlite3_stmt *s = c->st[S_NUMBER];
+    text(s, 1, day);
+    snprintf(number, sizeof(number), "%s-%06lld", day, (long long)run(c, S_NUMBER));
+
+    s = c->st[S_CASE];
+    text(s, 1, number);
+    text(s, 2, check_code);
+    text(s, 3, title);
+    text(s, 4, description);
+    sqlite3_bind_int64(s, 5, cat->id);
+    sqlite3_bind_double(s, 6, 30.176 + (n % 97) * 0.0005);
+    sqlite3_bind_double(s, 7, 120.060 + (n % 89) * 0.0009);
+    text(s, 8, address);
+    sqlite3_bind_int64(s, 9, reg->id);
+    text(s, 10, reg->code);
+    text(s, 11, name);
+    text(s, 12, enc);
+    text(s, 13, mask);
+    text(s, 14, hash);
+    sqlite3_bind_int64(s, 15, c->actor_id);
+    sqlite3_bind_int64(s, 16, now);
+    sqlite3_bind_int64(s, 17, now);
+    sqlite3_bind_int64(s, 18, cat->id);
+    sqlite3_bind_int64(s, 19, cat->other);
+    sqlite3_bind_double(s, 20, 0.61012495136983369);
+    run(c, S_CASE);
+    int64_t id = sqlite3_last_insert_rowid(c->db);
+
+    s = c->st[S_EVENT];
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, c->actor_id);
+    text(s, 4, c->actor);
+    text(s, 5, "{\"channel\":\"hotline\",\"urgency\":\"emergency\"}");
+    run(c, S_EVENT);
+    int64_t event_id = sqlite3_last_insert_rowid(c->db);
+
+    snprintf(message, sizeof(message), "新工单 %s：%s", number, title);
+    s = c->st[S_NOTIFY];
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, event_id);
+    sqlite3_bind_int64(s, 3, now);
+    text(s, 4, message);
+    sqlite3_bind_int64(s, 5, now);
+    run(c, S_NOTIFY);
+
+    snprintf(target, sizeof(target), "case/%lld", (long long)id);
+    snprintf(after, sizeof(after), "{\"number\":\"%s\",\"state\":\"new\"}", number);
+    crypto_hash_sha256(h, (const unsigned char *)after, strlen(after));
+    sodium_bin2hex(after_digest, sizeof(after_digest), h, sizeof(h));
+    c->seq++;
+    chain_hash(c->seq, now, c->actor_id, c->actor, "case.create", target, "-", after_digest,
+               c->prev, row_hash);
+    s = c->st[S_AUDIT];
+    sqlite3_bind_int64(s, 1, c->seq);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, c->actor_id);
+    text(s, 4, c->actor);
+    text(s, 5, target);
+    text(s, 6, "-");
+    text(s, 7, after_digest);
+    text(s, 8, c->prev);
+    text(s, 9, row_hash);
+    run(c, S_AUDIT);
+    memcpy(c->prev, row_hash, sizeof(c->prev));
+
+    s = c->st[S_TRIAGE];
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_text(s, 3, triage_payload, (int)sizeof(triage_payload) - 1, SQLITE_STATIC);
+    run(c, S_TRIAGE);
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static void load(struct ceiling *c, const char *query, struct ref *out, int cap, int *n)
+{
+    sqlite3_stmt *s;
+    check(c, sqlite3_prepare_v2(c->db, query, -1, &s, NULL), query);
+    *n = 0;
+    while (*n < cap && sqlite3_step(s) == SQLITE_ROW) {
+        out[*n].id = sqlite3_column_int64(s, 0);
+        out[*n].other = sqlite3_column_int64(s, 1);
+        snprintf(out[*n].code, sizeof(out[*n].code), "%s",
+                 (const char *)sqlite3_column_text(s, 2) ? (const char *)sqlite3_column_text(s, 2)
+                                                         : "");
+        (*n)++;
+    }
+    sqlite3_finalize(s);
+}
+
+static void setup(struct ceiling *c, const char *path)
+{
+    struct ref r[1];
+    int n;
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        die("cannot open '%s': %s", path, sqlite3_errmsg(c->db));
+    check(c,
+          sqlite3_exec(c->db,
+                       "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                       "PRAGMA temp_store=MEMORY;",
+                       NULL, NULL, NULL),
+          "pragmas");
+    /* What intake.sh sends: the first 40 active leaf categories (by id, as the list answers
+     * them), their department as the triage's, and the grid cells the locations fall in. */
+    load(c,
+         "SELECT id, coalesce(department_id, 0), code FROM categories k WHERE active = 1 AND NOT"
+         " EXISTS (SELECT 1 FROM categories x WHERE x.parent_id = k.id) ORDER BY id LIMIT 40",
+         c->cats, 40, &c->ncats);
+    load(c,
+         "SELECT id, 0, code FROM regions r WHERE boundary IS NOT NULL AND NOT EXISTS"
+         " (SELECT 1 FROM regions x WHERE x.parent_id = r.id) ORDER BY id",
+         c->regions, (int)(sizeof(c->regions) / sizeof(c->regions[0])), &c->nregions);
+    if (!c->ncats || !c->nregions)
+        die("'%s' has no leaf categories or regions: make it with `gridloop init --db DB --demo`",
+            path);
+    load(c, "SELECT id, 0, name FROM users WHERE name = 'admin'", r, 1, &n);
+    if (!n)
+        die("'%s' has no user 'admin'", path);
+    c->actor_id = r[0].id;
+    snprintf(c->actor, sizeof(c->actor), "%s", r[0].code);
+    load(c, "SELECT utc_offset_min, 0, '' FROM calendar_settings WHERE id = 1", r, 1, &n);
+    c->utc_offset_min = n ? r[0].id : 480;
+    load(c, "SELECT seq, 0, '' FROM audit_log ORDER BY seq DESC LIMIT 1", r, 1, &n);
+    c->seq = n ? r[0].id : 0;
+    snprintf(c->prev, sizeof(c->prev), "%s",
+             "0000000000000000000000000000000000000000000000000000000000000000");
+    if (n) {
+        sqlite3_stmt *s;
+        check(c,
+              sqlite3_prepare_v2(c->db, "SELECT hash FROM audit_log WHERE seq = ?", -1, &s, NULL),
+              "audit head");
+        sqlite3_bind_int64(s, 1, c->seq);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(c->prev, sizeof(c->prev), "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        check(c, sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL),
+              sql[i]);
+}
+
+/* The data key next to the database (gridloop's DB.key), so the phones are readable by
+ * gridloop; a random one if there is none. */
+static void read_key(struct ceiling *c, const char *db)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s.key", db);
+    FILE *f = fopen(path, "rb");
+    if (!f || fread(c->key, 1, sizeof(c->key), f) != sizeof(c->key))
+        crypto_secretbox_keygen(c->key);
+    if (f)
+        fclose(f);
+}
+
+static double parse_duration(const char *v)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (*end == 'm')
+        d *= 60, end++;
+    else if (*end == 's')
+        end++;
+    if (*end || !(d > 0))
+        die("--duration '%s': a number of seconds, optionally with 's' or 'm'", v);
+    return d;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] "
+                    "[--no-fts] [--fts-every-ms MS]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    struct ceiling c;
+    const char *db = NULL;
+    long batch = 64, limit = 0, fts_ms = 100;
+    double duration = 10;
+    int fts = 1;
+    memset(&c, 0, sizeof(c));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--no-fts")) {
+            fts = 0;
+            continue;
+        }
+        if (!v)
+            usage();
+        i++;
+        if (!strcmp(a, "--db"))
+            db = v;
+        else if (!strcmp(a, "--batch"))
+            batch = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--cases"))
+            limit = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--duration"))
+            duration = parse_duration(v);
+        else if (!strcmp(a, "--fts-every-ms"))
+            fts_ms = strtol(v, NULL, 10);
+        else
+            usage();
+    }
+    if (!db || batch < 1 || batch > 100000 || limit < 0 || fts_ms < 0)
+        usage();
+    if (sodium_init() < 0)
+        die("libsodium did not initialise");
+    if (utf8_chars(description) != 300)
+        die("the description has %zu characters, not 300", utf8_chars(description));
+    read_key(&c, db);
+    setup(&c, db);
+
+    long cases = 0, commits = 0;
+    double t0 = now_s(CLOCK_MONOTONIC), cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), indexed = -1e9,
+           t = t0;
+    while (limit ? cases < limit : t - t0 < duration) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        run(&c, S_BEGIN);
+        for (long j = 0; j < batch && (!limit || cases < limit); j++, cases++)
+            add_case(&c, (int64_t)ts.tv_sec);
+        /* src/app/app_main.c before_commit: the index in the batch committing when it is due */
+        if (fts && (t - indexed) * 1000 >= (double)fts_ms) {
+            run(&c, S_FTS);
+            run(&c, S_WATERMARK);
+            indexed = t;
+        }
+        run(&c, S_COMMIT);
+        commits++;
+        t = now_s(CLOCK_MONOTONIC);
+    }
+    double secs = t - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    char fts_how[48];
+    if (!fts)
+        snprintf(fts_how, sizeof(fts_how), "no full-text index");
+    else if (fts_ms)
+        snprintf(fts_how, sizeof(fts_how), "full-text index every %ld ms", fts_ms);
+    else
+        snprintf(fts_how, sizeof(fts_how), "full-text index every batch");
+    printf("ceiling: %ld cases in %ld commits (batch %ld, %s) in %.2f s: cases/s %.1f commits/s "
+           "%.1f us/case %.1f cpu_us/case %.1f\n",
+           cases, commits, batch, fts_how, secs, cases / secs, commits / secs,
+           cases ? secs * 1e6 / cases : 0, cases ? cpu * 1e6 / cases : 0);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(c.st[i]);
+    sqlite3_close(c.db);
+    return 0;
+}

@@ -27,6 +27,9 @@ static const struct cli_command commands[] = {
      "  audit verify --db FILE --head LINE|FILE [--public-key HEX]\n"
      "                                                    ...and that it still holds the signed\n"
      "                                                    head(s) given (a line, or a file/log)\n"},
+    {"assess", cli_assess, NULL,
+     "  assess rebuild --db FILE                          compute the assessment's daily roll-ups again from the\n"
+     "                                                  raw cases, events and evaluations (one transaction)\n"},
     {"backup", cli_backup, NULL,
      "  backup --db FILE --out DIR [--with-key]          online copy of the database (while serving) and its\n"
      "                                                  triage model, with a manifest of checksums; the data key\n"

@@ -169,7 +169,7 @@ static int by_rank(const void *a, const void *b)
  * ancestor at that level (a recursive CTE over regions). */
 
 static int load_cases(struct store_conn *c, const struct assess_params *p, const char *level,
-                      struct acc *g, struct err *err)
+                      int64_t lo, int64_t hi, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
@@ -191,27 +191,27 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
         " GROUP BY 1",
         STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
-                   store_i64(p->from), store_i64(p->to), store_text(p->within),
-                   store_text(p->within), store_text(p->within)),
+                   store_i64(lo), store_i64(hi), store_text(p->within), store_text(p->within),
+                   store_text(p->within)),
         &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         struct assess_row *r = group(g, store_col_int(s, 0));
-        r->dispatched = store_col_int(s, 1);
-        r->replied = store_col_int(s, 2);
-        r->closed = store_col_int(s, 3);
-        r->due = store_col_int(s, 4);
-        r->on_time = store_col_int(s, 5);
-        r->overdue = store_col_int(s, 6);
-        r->rectified = store_col_int(s, 7);
+        r->dispatched += store_col_int(s, 1);
+        r->replied += store_col_int(s, 2);
+        r->closed += store_col_int(s, 3);
+        r->due += store_col_int(s, 4);
+        r->on_time += store_col_int(s, 5);
+        r->overdue += store_col_int(s, 6);
+        r->rectified += store_col_int(s, 7);
     }
     store_done(s);
     return rc;
 }
 
 static int load_events(struct store_conn *c, const struct assess_params *p, const char *level,
-                       struct acc *g, struct err *err)
+                       int64_t lo, int64_t hi, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int rc;
@@ -228,8 +228,8 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
             " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
             " GROUP BY 1",
-            STORE_ARGS(store_text(level), store_i64(p->from), store_i64(p->to),
-                       store_text(p->within), store_text(p->within), store_text(p->within)),
+            STORE_ARGS(store_text(level), store_i64(lo), store_i64(hi), store_text(p->within),
+                       store_text(p->within), store_text(p->within)),
             &s, err);
     else if (p->within)
         rc = store_prepare(
@@ -241,8 +241,7 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
             " AND substr(c.region_code, 1, length(?)) = ?"
             " GROUP BY 1",
-            STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
-                       store_text(p->within)),
+            STORE_ARGS(store_i64(lo), store_i64(hi), store_text(p->within), store_text(p->within)),
             &s, err);
     else
         rc = store_prepare(
@@ -253,20 +252,20 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             " FROM case_events ev"
             " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
             " GROUP BY 1",
-            STORE_ARGS(store_i64(p->from), store_i64(p->to)), &s, err);
+            STORE_ARGS(store_i64(lo), store_i64(hi)), &s, err);
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         struct assess_row *r = group(g, store_col_int(s, 0));
-        r->assigned = store_col_int(s, 1);
-        r->returns = store_col_int(s, 2);
+        r->assigned += store_col_int(s, 1);
+        r->returns += store_col_int(s, 2);
     }
     store_done(s);
     return rc;
 }
 
 static int load_evaluations(struct store_conn *c, const struct assess_params *p, const char *level,
-                            struct acc *g, struct err *err)
+                            int64_t lo, int64_t hi, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     /* Latest: no valid evaluation of the same case in the period has a later round (or the
@@ -290,8 +289,8 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
         " AND l.valid <> 0 AND l.at >= ? AND l.at < ?"
         " AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))))"
         " GROUP BY 1",
-        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(p->from),
-                   store_i64(p->to), store_text(p->within), store_text(p->within),
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(lo),
+                   store_i64(hi), store_text(p->within), store_text(p->within),
                    store_text(p->within), store_i64(p->rounds == ASSESS_ROUNDS_ALL),
                    store_i64(p->from), store_i64(p->to)),
         &s, err);
@@ -299,15 +298,142 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
         return rc;
     while ((rc = store_step(s, err)) == 1) {
         struct assess_row *r = group(g, store_col_int(s, 0));
-        r->evaluations = store_col_int(s, 1);
-        r->contacted = store_col_int(s, 2);
-        r->solved = store_col_int(s, 3);
-        r->satisfied = store_col_int(s, 4);
-        r->basically = store_col_int(s, 5);
-        r->unsatisfied = store_col_int(s, 6);
+        r->evaluations += store_col_int(s, 1);
+        r->contacted += store_col_int(s, 2);
+        r->solved += store_col_int(s, 3);
+        r->satisfied += store_col_int(s, 4);
+        r->basically += store_col_int(s, 5);
+        r->unsatisfied += store_col_int(s, 6);
     }
     store_done(s);
     return rc;
+}
+
+/* Local days of the roll-ups: UTC+8, as case_rollup.c files them (keep in step). */
+#define ASSESS_DAY_OFFSET 28800
+#define ASSESS_DAY 86400
+
+/* The roll-ups of local days [d1, d2) (day numbers), whose times are [t1, t2). Evaluations
+ * outranked by another of the same case count in "latest" when no outranking one is in the
+ * period: the nearest before and after are on the row. */
+/* An evaluation row counts: every round, or no outranking evaluation in the period. */
+#define COUNTS "(? = 1 OR ((d.prev_at = 0 OR d.prev_at < ?) AND (d.next_at = 0 OR d.next_at >= ?)))"
+#define ROUNDS_ARGS store_i64(p->rounds == ASSESS_ROUNDS_ALL), store_i64(p->from), store_i64(p->to)
+
+static int load_rollup(struct store_conn *c, const struct assess_params *p, const char *level,
+                       int64_t d1, int64_t d2, struct acc *g, struct err *err)
+{
+    struct store_stmt *s;
+    int wide = p->by == ASSESS_BY_DEPARTMENT && !p->within;
+    int rc = store_prepare(
+        c,
+        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE d.dept_id END,"
+        " sum(d.dispatched), sum(d.replied), sum(d.closed), sum(d.unreplied), sum(d.on_time),"
+        " sum(d.overdue), sum(d.rectified), sum(d.assigned), sum(d.returns),"
+        " sum(CASE WHEN " COUNTS " THEN d.evaluations ELSE 0 END),"
+        " sum(CASE WHEN " COUNTS " THEN d.contacted ELSE 0 END),"
+        " sum(CASE WHEN " COUNTS " THEN d.solved ELSE 0 END),"
+        " sum(CASE WHEN " COUNTS " THEN d.satisfied ELSE 0 END),"
+        " sum(CASE WHEN " COUNTS " THEN d.basically ELSE 0 END),"
+        " sum(CASE WHEN " COUNTS " THEN d.unsatisfied ELSE 0 END)"
+        " FROM assess_daily d LEFT JOIN anc ON anc.id = d.region_id"
+        " WHERE d.wide = ? AND d.day >= ? AND d.day < ?"
+        " AND (? IS NULL OR (d.region_code <> '' AND substr(d.region_code, 1, length(?)) = ?))"
+        " GROUP BY 1",
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), ROUNDS_ARGS,
+                   ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, store_i64(wide),
+                   store_i64(d1), store_i64(d2), store_text(p->within), store_text(p->within),
+                   store_text(p->within)),
+        &s, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        r->dispatched += store_col_int(s, 1);
+        r->replied += store_col_int(s, 2);
+        r->closed += store_col_int(s, 3);
+        /* due = replied + not replied (the live part below takes out those not yet due) */
+        r->due += store_col_int(s, 2) + store_col_int(s, 4);
+        r->on_time += store_col_int(s, 5);
+        r->overdue += store_col_int(s, 6);
+        r->rectified += store_col_int(s, 7);
+        r->assigned += store_col_int(s, 8);
+        r->returns += store_col_int(s, 9);
+        r->evaluations += store_col_int(s, 10);
+        r->contacted += store_col_int(s, 11);
+        r->solved += store_col_int(s, 12);
+        r->satisfied += store_col_int(s, 13);
+        r->basically += store_col_int(s, 14);
+        r->unsatisfied += store_col_int(s, 15);
+    }
+    store_done(s);
+    return rc;
+}
+
+/* The live term of [t1, t2): dispatched cases not replied whose deadline is not before
+ * min(to, now) (or have none) are not due yet; a partial index holds only unreplied cases, and
+ * the deadline range starts at the cutoff, so this reads the few cases still running. */
+static int load_not_due(struct store_conn *c, const struct assess_params *p, const char *level,
+                        int64_t t1, int64_t t2, struct acc *g, struct err *err)
+{
+    struct store_stmt *s;
+    int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int rc = store_prepare(
+        c,
+        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+        " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+        " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
+        " AND coalesce(c.resolve_deadline, 253402300799) >= ?"
+        " AND +c.dispatched_at >= ? AND +c.dispatched_at < ? AND c.state <> 'merged'"
+        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+        " GROUP BY 1",
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
+                   store_i64(t1), store_i64(t2), store_text(p->within), store_text(p->within),
+                   store_text(p->within)),
+        &s, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1)
+        group(g, store_col_int(s, 0))->due -= store_col_int(s, 1);
+    store_done(s);
+    return rc;
+}
+
+/* Raw facts of [lo, hi) inside the period (the whole period, or a partial day at an end). */
+static int load_raw(struct store_conn *c, const struct assess_params *p, const char *level,
+                    int64_t lo, int64_t hi, struct acc *g, struct err *err)
+{
+    int rc;
+    if (lo >= hi)
+        return 0;
+    if ((rc = load_cases(c, p, level, lo, hi, g, err)) < 0 ||
+        (rc = load_events(c, p, level, lo, hi, g, err)) < 0 ||
+        (rc = load_evaluations(c, p, level, lo, hi, g, err)) < 0)
+        return rc;
+    return 0;
+}
+
+/* The whole local days of the period from the roll-ups, its partial days at either end from
+ * the raw facts. */
+static int load_split(struct store_conn *c, const struct assess_params *p, const char *level,
+                      struct acc *g, struct err *err)
+{
+    int64_t d1 = (p->from + ASSESS_DAY_OFFSET + ASSESS_DAY - 1) / ASSESS_DAY;
+    int64_t d2 = (p->to + ASSESS_DAY_OFFSET) / ASSESS_DAY;
+    int64_t t1 = d1 * ASSESS_DAY - ASSESS_DAY_OFFSET, t2 = d2 * ASSESS_DAY - ASSESS_DAY_OFFSET;
+    int rc;
+    if (d1 >= d2)
+        return load_raw(c, p, level, p->from, p->to, g, err);
+    if ((rc = load_raw(c, p, level, p->from, t1, g, err)) < 0 ||
+        (rc = load_rollup(c, p, level, d1, d2, g, err)) < 0 ||
+        (rc = load_not_due(c, p, level, t1, t2, g, err)) < 0 ||
+        (rc = load_raw(c, p, level, t2, p->to, g, err)) < 0)
+        return rc;
+    return 0;
 }
 
 static int load_name(struct store_conn *c, const struct assess_params *p, struct arena *a,
@@ -359,20 +485,31 @@ static void rates(const struct assess_params *p, struct assess_row *r)
     r->score = wsum > 0 ? 100.0 * sum / wsum : NAN;
 }
 
-int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a,
-                   struct assess_row **rows, size_t *n, struct err *err)
+static int compute(struct store_conn *c, const struct assess_params *p, int use_rollup,
+                   struct arena *a, struct assess_row **rows, size_t *n, struct err *err)
 {
     struct acc g = {0};
     const char *level = p->region_level ? p->region_level : "street";
-    int rc;
+    int64_t built = 0;
+    int rc = 0;
     *rows = NULL;
     *n = 0;
     if ((rc = assess_check(p, err)) < 0)
         return rc;
-    if ((rc = load_cases(c, p, level, &g, err)) < 0 ||
-        (rc = load_events(c, p, level, &g, err)) < 0 ||
-        (rc = load_evaluations(c, p, level, &g, err)) < 0)
+    if (use_rollup)
+        rc = store_one_i64(c, "SELECT built FROM assess_rollup_state", STORE_NO_ARGS, &built, err);
+    if (rc < 0)
         goto out;
+    if ((rc = built ? load_split(c, p, level, &g, err)
+                    : load_raw(c, p, level, p->from, p->to, &g, err)) < 0)
+        goto out;
+    /* A group is reported when it has cases, events or evaluations in the period, as the raw
+     * queries find them: roll-up rows whose counts went back to 0 name no group. */
+    size_t kept = 0;
+    for (size_t i = 0; i < g.n; i++)
+        if (g.v[i].dispatched || g.v[i].assigned || g.v[i].returns || g.v[i].evaluations)
+            g.v[kept++] = g.v[i];
+    g.n = kept;
     for (size_t i = 0; i < g.n; i++) {
         if ((rc = load_name(c, p, a, &g.v[i], err)) < 0)
             goto out;
@@ -399,4 +536,16 @@ out:
     free(g.v);
     free(g.slot);
     return rc;
+}
+
+int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                   struct assess_row **rows, size_t *n, struct err *err)
+{
+    return compute(c, p, 1, a, rows, n, err);
+}
+
+int assess_compute_raw(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                       struct assess_row **rows, size_t *n, struct err *err)
+{
+    return compute(c, p, 0, a, rows, n, err);
 }

@@ -5,8 +5,10 @@
  * them (响应率, 解决率, 满意率 with 基本满意 weighted by k, 按时办结率, ...) and a composite
  * score with configurable weights, ranked. docs/assessment.md defines every number.
  *
- * Everything is recomputed from the raw facts (cases, case_events, case_evaluations); no
- * rate is stored. A rate whose denominator is 0 is NAN ("undefined", null in JSON); the
+ * The counts come from the daily roll-ups that the case module keeps (assess_daily) for the
+ * whole local days of the period and from the raw facts (cases, case_events,
+ * case_evaluations) for its partial days, plus one live term (cases not replied whose deadline
+ * may still pass); no rate is stored. The answer is the raw computation's, exactly. A rate whose denominator is 0 is NAN ("undefined", null in JSON); the
  * score is NAN when any term with a non-zero weight is NAN, and such rows are not ranked.
  *
  * Threading: none of its own. Ownership: rows and their strings live in the caller's arena.
@@ -85,6 +87,11 @@ int assess_check(const struct assess_params *p, struct err *err);
  */
 int assess_compute(struct store_conn *c, const struct assess_params *p, struct arena *a,
                    struct assess_row **rows, size_t *n, struct err *err);
+
+/* The same from the raw facts alone (what the roll-ups must equal: tests and benchmarks).
+ * Also what assess_compute does until the roll-ups have been built. */
+int assess_compute_raw(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                       struct assess_row **rows, size_t *n, struct err *err);
 
 /* Parse "0.10,0.50,0.40" (three or four numbers: response, solve, satisfy[, on time]) into
  * w (the missing on-time weight is 0). Returns 0, or -1 when malformed or negative. */

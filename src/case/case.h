@@ -375,6 +375,13 @@ int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
  * them, so a restore can show it got them all). */
 int case_count_rows(struct store_conn *c, int64_t *cases, int64_t *events, struct err *err);
 
+/* The assessment's daily roll-ups (table assess_daily, read by src/assess): every case write
+ * through this module keeps them in its transaction. case_rollup_rebuild computes them again
+ * from the raw facts in one transaction and marks them built (after a bulk load that bypassed
+ * this module, or for a database from before them); case_rollup_built says whether they are. */
+int case_rollup_rebuild(struct store_conn *c, struct err *err);
+int case_rollup_built(struct store_conn *c, int *built, struct err *err);
+
 /* Each case created at or after 'since' that is still open, to fn(ctx, case); the strings
  * are valid during the call only. For indexes kept in memory (triage's duplicate index). */
 struct case_open {

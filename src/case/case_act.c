@@ -242,14 +242,15 @@ static int precheck(const struct case_action_in *in, struct err *err)
 int case_act(const struct case_env *env, int64_t id, const struct case_action_in *in,
              struct err *err)
 {
-    struct case_tx t = {env, {0}, err};
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
     struct case_rec r, after;
     int rc;
     arena_init(&t.arena, 4096);
     if ((rc = precheck(in, err)) < 0 || (rc = store_begin(env->conn, err)) < 0)
         goto out;
     if ((rc = case_get(env->conn, id, &t.arena, &r, err)) < 0 ||
-        (rc = act(&t, &r, in, &t.arena, &after)) < 0) {
+        (rc = case_tx_touch(&t, r.id)) < 0 || (rc = act(&t, &r, in, &t.arena, &after)) < 0 ||
+        (rc = case_tx_settle(&t)) < 0) {
         store_rollback(env->conn);
         goto out;
     }
@@ -263,7 +264,7 @@ int case_act_on(const struct case_env *env, const struct case_rec *rec,
                 const struct case_action_in *in, struct arena *a, struct case_rec *after,
                 struct err *err)
 {
-    struct case_tx t = {env, {0}, err};
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
     int64_t version = 0;
     int rc;
     arena_init(&t.arena, 4096);
@@ -285,7 +286,8 @@ int case_act_on(const struct case_env *env, const struct case_rec *rec,
             rec->number, (long long)version, (long long)in->version);
         goto rollback;
     }
-    if ((rc = act(&t, rec, in, a, after)) < 0)
+    if ((rc = case_tx_touch(&t, rec->id)) < 0 || (rc = act(&t, rec, in, a, after)) < 0 ||
+        (rc = case_tx_settle(&t)) < 0)
         goto rollback;
     rc = store_commit(env->conn, err);
     goto out;

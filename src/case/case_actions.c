@@ -114,7 +114,8 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
         const char *to = final_state == CASE_CLOSED ? "closed" : "merged";
         char *note = arena_printf(&t->arena, "随主工单 %s %s", master->number,
                                   final_state == CASE_CLOSED ? "归档" : "办结");
-        if ((rc = case_tx_event(t, ids[i], action, "merged", to, master->lead_department_id, note,
+        if ((rc = case_tx_touch(t, ids[i])) < 0 ||
+            (rc = case_tx_event(t, ids[i], action, "merged", to, master->lead_department_id, note,
                                 "{}", &ev)) < 0 ||
             (rc = case_tx_exec(
                  t,

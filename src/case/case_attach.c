@@ -44,7 +44,7 @@ int case_attach_check(struct store_conn *c, const struct case_rec *r, const char
 int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
                 int max_per_case, int64_t *attachment_id, struct err *err)
 {
-    struct case_tx t = {env, {0}, err};
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
     struct store_conn *c = env->conn;
     struct case_rec r;
     int64_t aid, event_id, linked = 0, count = 0;

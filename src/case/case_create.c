@@ -57,7 +57,7 @@ int case_intake_keys_expire(struct store_conn *c, int64_t before, struct err *er
 static int create(const struct case_env *env, const struct case_new *in, struct case_created *out,
                   int own_tx, struct err *err)
 {
-    struct case_tx t = {env, {0}, err};
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
     struct store_conn *c = env->conn;
     char day[16];
     char *enc = "", *hash = "", *mask = "";

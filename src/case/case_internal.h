@@ -55,7 +55,15 @@ struct case_tx {
     const struct case_env *env;
     struct arena arena;
     struct err *err;
+    int64_t *touched; /* cases whose roll-up contribution is out until case_tx_settle (arena) */
+    size_t ntouched, captouched;
 };
+
+/* The assessment's daily roll-ups (case_rollup.c): take case 'case_id''s contribution out
+ * before the first write to it in this transaction (again for the same case: nothing), and put
+ * every touched case's contribution back just before the commit. */
+int case_tx_touch(struct case_tx *t, int64_t case_id);
+int case_tx_settle(struct case_tx *t);
 
 /* Append a timeline event by the actor of the environment ("system" when it has no user). */
 int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const char *from,

@@ -32,7 +32,7 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
     if (rc < 0)
         return rc;
     for (int i = 0; i < n; i++) {
-        struct case_tx t = {env, {0}, err};
+        struct case_tx t = {env, {0}, err, NULL, 0, 0};
         struct case_rec r;
         int64_t ev;
         arena_init(&t.arena, 2048);
@@ -58,7 +58,8 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
         }
         int escalate = level >= 2 && !r.escalated;
         char *note = arena_printf(&t.arena, "超期 %d 个工作日，系统催办", level);
-        if ((rc = case_tx_event(&t, r.id, "urge", case_state_name(r.state),
+        if ((rc = case_tx_touch(&t, r.id)) < 0 ||
+            (rc = case_tx_event(&t, r.id, "urge", case_state_name(r.state),
                                 case_state_name(r.state), r.lead_department_id, note,
                                 arena_printf(&t.arena, "{\"overdue_level\":%d}", level), &ev)) <
                 0 ||
@@ -85,7 +86,8 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
             rep->escalated++;
         }
         if ((rc = case_tx_audit(&t, "overdue", r.id, NULL,
-                                arena_printf(&t.arena, "{\"overdue_level\":%d}", level))) < 0)
+                                arena_printf(&t.arena, "{\"overdue_level\":%d}", level))) < 0 ||
+            (rc = case_tx_settle(&t)) < 0)
             goto undo;
         rc = store_commit(c, err);
         goto next;

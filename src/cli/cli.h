@@ -45,6 +45,7 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_user(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_audit(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_assess(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_open311(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_restore(int argc, char **argv, const struct conf *cf, struct err *err);

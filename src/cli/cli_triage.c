@@ -287,6 +287,11 @@ static int cmd_classify(int argc, char **argv, struct err *err)
         (rc = need(o.model, "--model", "classify", err)) < 0 ||
         (rc = triage_model_load(o.model, &m, err)) < 0)
         return rc;
+    /* Large stdio buffers: with the default 4 KiB, 100,000 texts of 1 KB were ~50,000 read
+     * and write calls, a tenth of the command's time. */
+    static char inbuf[1 << 20], outbuf[1 << 20];
+    setvbuf(stdin, inbuf, _IOFBF, sizeof(inbuf));
+    setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     buf_init(&out);
     while ((len = getline(&line, &cap, stdin)) >= 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))

@@ -29,6 +29,20 @@ int triage_is_han(uint32_t c);
 /* Characters that carry content for similarity: Han, ASCII letters and digits. */
 int triage_is_word(uint32_t c);
 
+/* triage_ngrams() handing over its features 128 at a time, without the kind: one call per
+ * batch instead of one indirect call per n-gram (a thousand per text), for classification,
+ * which looks a batch up at once anyway. Same features in the same order. */
+#define TRIAGE_NGRAM_BATCH 128
+struct triage_ngram_batch {
+    uint32_t n;
+    uint64_t hash[TRIAGE_NGRAM_BATCH];
+    uint32_t off[TRIAGE_NGRAM_BATCH];
+    uint16_t len[TRIAGE_NGRAM_BATCH]; /* capped at UINT16_MAX */
+};
+typedef void triage_ngram_batch_fn(void *ctx, const struct triage_ngram_batch *b);
+void triage_ngrams_batch(const char *norm, size_t len, unsigned flags, triage_ngram_batch_fn *fn,
+                         void *ctx);
+
 /* 64-bit mixer (splitmix64 finaliser): spreads shingle codes over all bits. */
 static inline uint64_t triage_mix64(uint64_t x)
 {

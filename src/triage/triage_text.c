@@ -116,6 +116,20 @@ size_t triage_normalize(const char *in, char *out, size_t cap)
     if (cap == 0)
         return 0;
     while (i < n) {
+        /* U+4000..U+9FFF (the CJK ideographs, most of a Chinese text) are none of space,
+         * dropped, folded or digit, and re-encode to their own bytes: copied as they are. */
+        if (s[i] >= 0xE4 && s[i] <= 0xE9 && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            if (o + (pending_space ? 1 : 0) + 3 >= cap)
+                break;
+            if (pending_space)
+                out[o++] = ' ';
+            pending_space = 0;
+            memcpy(out + o, s + i, 3);
+            o += 3;
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t l = utf8_decode(s + i, n - i, &cp);
         if (l == 0) {
@@ -191,7 +205,10 @@ static uint64_t nonzero(uint64_t h)
     return h ? h : 1;
 }
 
-void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
+/* The extraction itself, inlined into both entry points below so that the batch one's 'fn'
+ * is a known function the compiler inlines too. */
+static inline __attribute__((always_inline)) void
+ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
 {
     const unsigned char *s = (const unsigned char *)norm;
     /* The last characters of the current unbroken run (c0 newest) and where they start;
@@ -262,4 +279,41 @@ void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn
                TRIAGE_F_CHAR3, s2, end - s2);
         i = end;
     }
+}
+
+void triage_ngrams(const char *norm, size_t len, unsigned flags, triage_ngram_fn *fn, void *ctx)
+{
+    ngrams(norm, len, flags, fn, ctx);
+}
+
+struct batcher {
+    struct triage_ngram_batch b;
+    triage_ngram_batch_fn *fn;
+    void *ctx;
+};
+
+static inline void batch_add(void *ctx, uint64_t hash, unsigned kind, size_t off, size_t len)
+{
+    struct batcher *bt = ctx;
+    uint32_t i = bt->b.n;
+    (void)kind;
+    bt->b.hash[i] = hash;
+    bt->b.off[i] = (uint32_t)off;
+    bt->b.len[i] = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+    if ((bt->b.n = i + 1) == TRIAGE_NGRAM_BATCH) {
+        bt->fn(bt->ctx, &bt->b);
+        bt->b.n = 0;
+    }
+}
+
+void triage_ngrams_batch(const char *norm, size_t len, unsigned flags, triage_ngram_batch_fn *fn,
+                         void *ctx)
+{
+    struct batcher bt;
+    bt.b.n = 0;
+    bt.fn = fn;
+    bt.ctx = ctx;
+    ngrams(norm, len, flags, batch_add, &bt);
+    if (bt.b.n)
+        fn(ctx, &bt.b);
 }

@@ -1,0 +1,159 @@
+/*
+ * The assessment's daily roll-ups (table assess_daily, migration 0016): what each case adds to
+ * the counts that src/assess reads for whole local days. A write takes a case's contribution
+ * out before it changes the case (case_tx_touch) and puts the new one back before the commit
+ * (case_tx_settle): two statements per case written, whatever the action, in the write's own
+ * transaction. Intake (a new case, not dispatched) contributes nothing and is not touched.
+ *
+ * The definitions mirror the raw queries of src/assess/assess.c and docs/assessment.md: a case
+ * counts on the local day of its dispatch, an event on its own day, an evaluation on its own
+ * day with, when a later round outranks it, the nearest outranking evaluation's times.
+ */
+#include <string.h>
+
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+/* Local days are UTC+8: China has one time zone and no daylight saving. The assessment
+ * computes a period's partial days from the raw facts, so a calendar at another offset stays
+ * exact (only more of it is read raw). Keep in step with ASSESS_DAY_OFFSET. */
+#define DAY_OFFSET "28800"
+#define DAY_OF(t) "((" t " + " DAY_OFFSET ") / 86400)"
+
+/* One row per fact with its key and counts; CASE_F, EV_F and E_F restrict it to one case. */
+#define FACTS(CASE_F, EV_F, E_F)                                                                                                       \
+    "SELECT " DAY_OF(                                                                                                                  \
+        "c.dispatched_at") " AS day, coalesce(c.lead_department_id, 0) AS dept,"                                                       \
+                           " coalesce(c.region_id, 0) AS rid, coalesce(c.region_code, '') AS rcode, 0 AS pa, 0 AS na,"                 \
+                           " 1 AS dis, CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END AS rep,"                                   \
+                           " CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END AS clo,"                                              \
+                           " CASE WHEN c.replied_at IS NULL THEN 1 ELSE 0 END AS unr,"                                                 \
+                           " CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END"              \
+                           " AS ont,"                                                                                                  \
+                           " CASE WHEN c.overdue <> 0 OR EXISTS (SELECT 1 FROM case_events u WHERE u.case_id = c.id"                   \
+                           " AND u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END AS ovd,"                                  \
+                           " CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END AS rct, 0 AS asg, 0 AS ret,"                              \
+                           " 0 AS evn, 0 AS ect, 0 AS eso, 0 AS esa, 0 AS eba, 0 AS eun"                                               \
+                           " FROM cases c WHERE c.dispatched_at IS NOT NULL AND c.state <> 'merged'" CASE_F                            \
+                           " UNION ALL SELECT " DAY_OF(                                                                                \
+                               "ev.at") ", coalesce(ev.department_id, 0),"                                                             \
+                                        " coalesce(c.region_id, 0), coalesce(c.region_code, ''), 0, 0, 0, 0, 0, 0, 0, 0, 0,"           \
+                                        " CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END,"                        \
+                                        " CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END, 0, 0, 0, 0, 0, 0"                          \
+                                        " FROM case_events ev JOIN cases c ON c.id = ev.case_id"                                       \
+                                        " WHERE ev.action IN ('dispatch', 'redispatch', 'return')" EV_F                                \
+                                        " UNION ALL SELECT " DAY_OF(                                                                   \
+                                            "e.at") ", coalesce(e.department_id, 0),"                                                  \
+                                                    " coalesce((SELECT rg.id FROM regions rg WHERE rg.code = e.region_code), 0),"      \
+                                                    " coalesce(e.region_code, ''),"                                                    \
+                                                    " coalesce((SELECT max(l.at) FROM case_evaluations l WHERE l.case_id = e.case_id"  \
+                                                    " AND l.valid <> 0 AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))" \
+                                                    " AND l.at < e.at), 0),"                                                           \
+                                                    " coalesce((SELECT min(l.at) FROM case_evaluations l WHERE l.case_id = e.case_id"  \
+                                                    " AND l.valid <> 0 AND (l.round > e.round OR (l.round = e.round AND l.id > e.id))" \
+                                                    " AND l.at >= e.at), 0),"                                                          \
+                                                    " 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, CASE WHEN e.contacted <> 0 THEN 1 ELSE 0 END,"     \
+                                                    " CASE WHEN e.solved <> 0 THEN 1 ELSE 0 END,"                                      \
+                                                    " CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END,"                       \
+                                                    " CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END,"             \
+                                                    " CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END"                      \
+                                                    " FROM case_evaluations e WHERE e.valid <> 0" E_F
+
+/* The facts summed per key, each twice (per region and wide), times the bound sign, added to
+ * the table. */
+#define UPSERT(CASE_F, EV_F, E_F)                                                                        \
+    "INSERT INTO assess_daily(day, wide, dept_id, region_id, region_code, prev_at, next_at,"             \
+    " dispatched, replied, closed, unreplied, on_time, overdue, rectified, assigned, returns,"           \
+    " evaluations, contacted, solved, satisfied, basically, unsatisfied)"                                \
+    " SELECT x.day, w.wide, x.dept, CASE WHEN w.wide = 1 THEN 0 ELSE x.rid END,"                         \
+    " CASE WHEN w.wide = 1 THEN '' ELSE x.rcode END, x.pa, x.na,"                                        \
+    " sum(x.dis) * ?, sum(x.rep) * ?, sum(x.clo) * ?, sum(x.unr) * ?, sum(x.ont) * ?,"                   \
+    " sum(x.ovd) * ?, sum(x.rct) * ?, sum(x.asg) * ?, sum(x.ret) * ?, sum(x.evn) * ?,"                   \
+    " sum(x.ect) * ?, sum(x.eso) * ?, sum(x.esa) * ?, sum(x.eba) * ?, sum(x.eun) * ?"                    \
+    " FROM (" FACTS(                                                                                     \
+        CASE_F, EV_F,                                                                                    \
+        E_F) ") x CROSS JOIN (SELECT 0 AS wide UNION ALL SELECT 1) w"                                    \
+             " WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                 \
+             " ON CONFLICT (wide, day, dept_id, region_id, region_code, prev_at, next_at) DO UPDATE SET" \
+             " dispatched = assess_daily.dispatched + excluded.dispatched,"                              \
+             " replied = assess_daily.replied + excluded.replied,"                                       \
+             " closed = assess_daily.closed + excluded.closed,"                                          \
+             " unreplied = assess_daily.unreplied + excluded.unreplied,"                                 \
+             " on_time = assess_daily.on_time + excluded.on_time,"                                       \
+             " overdue = assess_daily.overdue + excluded.overdue,"                                       \
+             " rectified = assess_daily.rectified + excluded.rectified,"                                 \
+             " assigned = assess_daily.assigned + excluded.assigned,"                                    \
+             " returns = assess_daily.returns + excluded.returns,"                                       \
+             " evaluations = assess_daily.evaluations + excluded.evaluations,"                           \
+             " contacted = assess_daily.contacted + excluded.contacted,"                                 \
+             " solved = assess_daily.solved + excluded.solved,"                                          \
+             " satisfied = assess_daily.satisfied + excluded.satisfied,"                                 \
+             " basically = assess_daily.basically + excluded.basically,"                                 \
+             " unsatisfied = assess_daily.unsatisfied + excluded.unsatisfied"
+
+#define SIGN15(s)                                                                                  \
+    store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s),            \
+        store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s),        \
+        store_i64(s), store_i64(s), store_i64(s)
+
+static int apply(struct store_conn *c, int64_t case_id, int64_t sign, struct err *err)
+{
+    int64_t rc = store_run(
+        c, UPSERT(" AND c.id = ?", " AND ev.case_id = ?", " AND e.case_id = ?"),
+        STORE_ARGS(SIGN15(sign), store_i64(case_id), store_i64(case_id), store_i64(case_id)), err);
+    return rc < 0 ? (int)rc : 0;
+}
+
+int case_tx_touch(struct case_tx *t, int64_t case_id)
+{
+    for (size_t i = 0; i < t->ntouched; i++)
+        if (t->touched[i] == case_id)
+            return 0;
+    if (t->ntouched == t->captouched) {
+        size_t cap = t->captouched ? 2 * t->captouched : 8;
+        int64_t *v = arena_alloc(&t->arena, mem_size_mul(cap, sizeof(*v)));
+        if (t->ntouched)
+            memcpy(v, t->touched, t->ntouched * sizeof(*v));
+        t->touched = v;
+        t->captouched = cap;
+    }
+    t->touched[t->ntouched++] = case_id;
+    return apply(t->env->conn, case_id, -1, t->err);
+}
+
+int case_tx_settle(struct case_tx *t)
+{
+    int rc;
+    for (size_t i = 0; i < t->ntouched; i++)
+        if ((rc = apply(t->env->conn, t->touched[i], 1, t->err)) < 0)
+            return rc;
+    t->ntouched = 0;
+    return 0;
+}
+
+int case_rollup_rebuild(struct store_conn *c, struct err *err)
+{
+    int64_t rc;
+    if ((rc = store_begin(c, err)) < 0)
+        return (int)rc;
+    if ((rc = store_run(c, "DELETE FROM assess_daily", STORE_NO_ARGS, err)) < 0 ||
+        (rc = store_run(c, UPSERT("", "", ""), STORE_ARGS(SIGN15(1)), err)) < 0 ||
+        (rc = store_run(c, "UPDATE assess_rollup_state SET built = 1", STORE_NO_ARGS, err)) < 0) {
+        store_rollback(c);
+        return (int)rc;
+    }
+    return store_commit(c, err);
+}
+
+int case_rollup_built(struct store_conn *c, int *built, struct err *err)
+{
+    int64_t v = 0;
+    int rc = store_one_i64(c, "SELECT built FROM assess_rollup_state", STORE_NO_ARGS, &v, err);
+    if (rc < 0)
+        return rc;
+    *built = rc == 1 && v != 0;
+    return 0;
+}

@@ -1,4 +1,4 @@
--- 0016: one's own cases newest first (queue=mine, mine=true) from an index in that order. A
+-- 0017: one's own cases newest first (queue=mine, mine=true) from an index in that order. A
 -- citizen has a handful of cases, but without per-value statistics (SQLite's ANALYZE keeps an
 -- average per key, and staff accounts create millions) the planner walked every case by date
 -- looking for them: seconds on 10,000,000 cases (docs/benchmarks.md, "Ten million cases").

@@ -183,8 +183,12 @@ static void scope_where(struct qb *q, struct arena *a, const struct case_actor *
         arg_int(q, s->user_id);
     }
     if ((s->roles & ROLE_HANDLER) && s->ndepts > 0) {
-        /* case_departments holds the lead and the assisting departments of every case. */
-        sql(q, " OR c.id IN (SELECT case_id FROM case_departments WHERE department_id IN (");
+        /* case_departments holds the lead and the assisting departments of every case.
+         * Correlated, probed per row by its key: "c.id IN (SELECT ...)" collected every case of
+         * the departments before the first row (150 ms for a large department on 10,000,000
+         * cases, whatever the queue). */
+        sql(q,
+            " OR EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND x.department_id IN (");
         placeholders(q, s->ndepts);
         for (int i = 0; i < s->ndepts; i++)
             arg_int(q, s->depts[i]);

@@ -373,24 +373,39 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
 }
 
 /* The live term of [t1, t2): dispatched cases not replied whose deadline is not before
- * min(to, now) (or have none) are not due yet; a partial index holds only unreplied cases, and
- * the deadline range starts at the cutoff, so this reads the few cases still running. */
+ * min(to, now) (or have none) are not due yet. Two ways to find them among the unreplied cases
+ * only (partial indexes): by dispatch time over the period (0018, answered from the index), or
+ * by deadline from the cutoff on (0016), whichever range is shorter: deadlines of unreplied
+ * cases end within an SLA of now, so a period that ends now has few. */
+#define SLA_TAIL (30 * 86400)
 static int load_not_due(struct store_conn *c, const struct assess_params *p, const char *level,
                         int64_t t1, int64_t t2, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int64_t latest = p->now > t2 ? p->now : t2;
+    int by_dispatch = t2 - t1 <= latest + SLA_TAIL - cutoff;
     int rc = store_prepare(
         c,
-        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
-        " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
-        " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
-        " AND coalesce(c.resolve_deadline, 253402300799) >= ?"
-        " AND +c.dispatched_at >= ? AND +c.dispatched_at < ? AND c.state <> 'merged'"
-        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-        " GROUP BY 1",
+        by_dispatch
+            ? "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+              " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+              " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+              " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+              " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
+              " AND (c.resolve_deadline IS NULL OR +c.resolve_deadline >= ?)"
+              " AND c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+              " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+              " GROUP BY 1"
+            : "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+              " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+              " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+              " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+              " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
+              " AND coalesce(c.resolve_deadline, 253402300799) >= ?"
+              " AND +c.dispatched_at >= ? AND +c.dispatched_at < ? AND c.state <> 'merged'"
+              " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+              " GROUP BY 1",
         STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
                    store_i64(t1), store_i64(t2), store_text(p->within), store_text(p->within),
                    store_text(p->within)),

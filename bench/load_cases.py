@@ -13,7 +13,9 @@ spread over the open states; lead departments, categories and grid regions drawn
 organisation; 1 in 10 dispatched cases with an assisting department; 5% of open cases overdue,
 1% of processing ones with a pending extension. Titles and descriptions are short Chinese
 texts built from a small vocabulary, so the trigram index has realistic CJK content. The full-text
-index gets every row, as intake would. One transaction per 50,000 rows.
+index gets every row, as intake would. One transaction per 50,000 rows. The assessment's daily
+roll-ups are marked unbuilt at the end: run `gridloop assess rebuild --db DB` (or start the server,
+which builds them) before measuring the assessment.
 """
 import random
 import sqlite3
@@ -153,6 +155,13 @@ def main():
                     " ON CONFLICT(day) DO UPDATE SET last = max(case_numbers.last, excluded.last)", (day, last))
     if pg:
         con.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
+    # The rows went in around the case module, so the assessment's daily roll-ups (0016) do not
+    # hold them: mark them unbuilt (the assessment reads raw facts) until `gridloop assess
+    # rebuild --db DB` or the next `gridloop serve` computes them again.
+    has_rollups = con.execute("SELECT to_regclass('assess_rollup_state') IS NOT NULL").fetchone()[0] if pg else \
+        con.execute("SELECT 1 FROM sqlite_master WHERE name = 'assess_rollup_state'").fetchone()
+    if has_rollups:
+        con.execute("UPDATE assess_rollup_state SET built = 0")
     con.commit()
     if "--analyze" in sys.argv:
         con.execute("ANALYZE")

@@ -309,6 +309,15 @@ static int load_evaluations(struct store_conn *c, const struct assess_params *p,
     return rc;
 }
 
+/* 1..4 for district, street, community, grid: the roll-ups' lvl (migration 0019). */
+static int64_t level_index(const char *level)
+{
+    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+        if (!strcmp(level_names[i], level))
+            return (int64_t)i + 1;
+    BUG("level '%s' passed assess_check", level);
+}
+
 /* Local days of the roll-ups: UTC+8, as case_rollup.c files them (keep in step). */
 #define ASSESS_DAY_OFFSET 28800
 #define ASSESS_DAY 86400
@@ -324,8 +333,24 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
                        int64_t d1, int64_t d2, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
-    int wide = p->by == ASSESS_BY_DEPARTMENT && !p->within;
-    int rc = store_prepare(
+    int64_t lvl = 0, scope = 0;
+    int rc;
+    /* The coarsest level that answers: the grouping's, and the scope's region's, whichever is
+     * finer (0: every region summed). A scope that names no region reads the finest rows. */
+    if (p->by == ASSESS_BY_REGION)
+        lvl = level_index(level);
+    if (p->within) {
+        int64_t v = 0;
+        if ((rc = store_one_i64(c,
+                                "SELECT CASE level WHEN 'district' THEN 1 WHEN 'street' THEN 2"
+                                " WHEN 'community' THEN 3 ELSE 4 END FROM regions WHERE code = ?",
+                                STORE_ARGS(store_text(p->within)), &v, err)) < 0)
+            return rc;
+        scope = rc == 1 ? v : 4;
+        if (scope > lvl)
+            lvl = scope;
+    }
+    rc = store_prepare(
         c,
         "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
         " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
@@ -339,11 +364,11 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
         " sum(CASE WHEN " COUNTS " THEN d.basically ELSE 0 END),"
         " sum(CASE WHEN " COUNTS " THEN d.unsatisfied ELSE 0 END)"
         " FROM assess_daily d LEFT JOIN anc ON anc.id = d.region_id"
-        " WHERE d.wide = ? AND d.day >= ? AND d.day < ?"
+        " WHERE d.lvl = ? AND d.day >= ? AND d.day < ?"
         " AND (? IS NULL OR (d.region_code <> '' AND substr(d.region_code, 1, length(?)) = ?))"
         " GROUP BY 1",
         STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), ROUNDS_ARGS,
-                   ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, store_i64(wide),
+                   ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, ROUNDS_ARGS, store_i64(lvl),
                    store_i64(d1), store_i64(d2), store_text(p->within), store_text(p->within),
                    store_text(p->within)),
         &s, err);
@@ -373,24 +398,39 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
 }
 
 /* The live term of [t1, t2): dispatched cases not replied whose deadline is not before
- * min(to, now) (or have none) are not due yet; a partial index holds only unreplied cases, and
- * the deadline range starts at the cutoff, so this reads the few cases still running. */
+ * min(to, now) (or have none) are not due yet. Two ways to find them among the unreplied cases
+ * only (partial indexes): by dispatch time over the period (0018, answered from the index), or
+ * by deadline from the cutoff on (0016), whichever range is shorter: deadlines of unreplied
+ * cases end within an SLA of now, so a period that ends now has few. */
+#define SLA_TAIL (30 * 86400)
 static int load_not_due(struct store_conn *c, const struct assess_params *p, const char *level,
                         int64_t t1, int64_t t2, struct acc *g, struct err *err)
 {
     struct store_stmt *s;
     int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int64_t latest = p->now > t2 ? p->now : t2;
+    int by_dispatch = t2 - t1 <= latest + SLA_TAIL - cutoff;
     int rc = store_prepare(
         c,
-        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
-        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
-        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
-        " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
-        " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
-        " AND coalesce(c.resolve_deadline, 253402300799) >= ?"
-        " AND +c.dispatched_at >= ? AND +c.dispatched_at < ? AND c.state <> 'merged'"
-        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
-        " GROUP BY 1",
+        by_dispatch
+            ? "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+              " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+              " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+              " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+              " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
+              " AND (c.resolve_deadline IS NULL OR +c.resolve_deadline >= ?)"
+              " AND c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
+              " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+              " GROUP BY 1"
+            : "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+              " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+              " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE coalesce(c.lead_department_id, 0) END,"
+              " count(*) FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
+              " WHERE c.replied_at IS NULL AND c.dispatched_at IS NOT NULL"
+              " AND coalesce(c.resolve_deadline, 253402300799) >= ?"
+              " AND +c.dispatched_at >= ? AND +c.dispatched_at < ? AND c.state <> 'merged'"
+              " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+              " GROUP BY 1",
         STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
                    store_i64(t1), store_i64(t2), store_text(p->within), store_text(p->within),
                    store_text(p->within)),

@@ -1,5 +1,5 @@
 /*
- * The assessment's daily roll-ups (table assess_daily, migration 0016): what each case adds to
+ * The assessment's daily roll-ups (table assess_daily, migrations 0016, 0019): what each case adds to
  * the counts that src/assess reads for whole local days. A write takes a case's contribution
  * out before it changes the case (case_tx_touch) and puts the new one back before the commit
  * (case_tx_settle): two statements per case written, whatever the action, in the write's own
@@ -23,6 +23,7 @@
 #define DAY_OFFSET "28800"
 #define DAY_OF(t) "((" t " + " DAY_OFFSET ") / 86400)"
 
+/* clang-format off */
 /* One row per fact with its key and counts; CASE_F, EV_F and E_F restrict it to one case. */
 #define FACTS(CASE_F, EV_F, E_F)                                                                                                       \
     "SELECT " DAY_OF(                                                                                                                  \
@@ -62,22 +63,29 @@
                                                     " CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END"                      \
                                                     " FROM case_evaluations e WHERE e.valid <> 0" E_F
 
-/* The facts summed per key, each twice (per region and wide), times the bound sign, added to
- * the table. */
-#define UPSERT(CASE_F, EV_F, E_F)                                                                        \
-    "INSERT INTO assess_daily(day, wide, dept_id, region_id, region_code, prev_at, next_at,"             \
-    " dispatched, replied, closed, unreplied, on_time, overdue, rectified, assigned, returns,"           \
-    " evaluations, contacted, solved, satisfied, basically, unsatisfied)"                                \
-    " SELECT x.day, w.wide, x.dept, CASE WHEN w.wide = 1 THEN 0 ELSE x.rid END,"                         \
-    " CASE WHEN w.wide = 1 THEN '' ELSE x.rcode END, x.pa, x.na,"                                        \
-    " sum(x.dis) * ?, sum(x.rep) * ?, sum(x.clo) * ?, sum(x.unr) * ?, sum(x.ont) * ?,"                   \
-    " sum(x.ovd) * ?, sum(x.rct) * ?, sum(x.asg) * ?, sum(x.ret) * ?, sum(x.evn) * ?,"                   \
-    " sum(x.ect) * ?, sum(x.eso) * ?, sum(x.esa) * ?, sum(x.eba) * ?, sum(x.eun) * ?"                    \
-    " FROM (" FACTS(                                                                                     \
-        CASE_F, EV_F,                                                                                    \
-        E_F) ") x CROSS JOIN (SELECT 0 AS wide UNION ALL SELECT 1) w"                                    \
-             " WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                 \
-             " ON CONFLICT (wide, day, dept_id, region_id, region_code, prev_at, next_at) DO UPDATE SET" \
+/* The facts summed per key, once per level (0 all regions; 1..4 the located region's ancestor
+ * at district, street, community, grid, or the region itself when it is above that level:
+ * migration 0019), times the bound sign, added to the table. */
+#define AT_LEVEL(g, col, zero)                                                                     \
+    "CASE WHEN v.lvl = 0 THEN " zero " WHEN g0.level = v.name THEN x." col                         \
+    " WHEN g1.level = v.name THEN g1." g " WHEN g2.level = v.name THEN g2." g                      \
+    " WHEN g3.level = v.name THEN g3." g " ELSE x." col " END"
+#define UPSERT(CASE_F, EV_F, E_F)                                                                  \
+    "INSERT INTO assess_daily(day, lvl, dept_id, region_id, region_code, prev_at, next_at,"        \
+    " dispatched, replied, closed, unreplied, on_time, overdue, rectified, assigned, returns,"     \
+    " evaluations, contacted, solved, satisfied, basically, unsatisfied)"                          \
+    " SELECT x.day, v.lvl, x.dept, " AT_LEVEL("id", "rid", "0") ","                                \
+    " " AT_LEVEL("code", "rcode", "''") ", x.pa, x.na,"                                            \
+    " sum(x.dis) * ?, sum(x.rep) * ?, sum(x.clo) * ?, sum(x.unr) * ?, sum(x.ont) * ?,"             \
+    " sum(x.ovd) * ?, sum(x.rct) * ?, sum(x.asg) * ?, sum(x.ret) * ?, sum(x.evn) * ?,"             \
+    " sum(x.ect) * ?, sum(x.eso) * ?, sum(x.esa) * ?, sum(x.eba) * ?, sum(x.eun) * ?"              \
+    " FROM (" FACTS(CASE_F, EV_F, E_F) ") x LEFT JOIN regions g0 ON g0.id = x.rid"                 \
+    " LEFT JOIN regions g1 ON g1.id = g0.parent_id LEFT JOIN regions g2 ON g2.id = g1.parent_id"   \
+    " LEFT JOIN regions g3 ON g3.id = g2.parent_id"                                                \
+    " CROSS JOIN (SELECT 0 AS lvl, '' AS name UNION ALL SELECT 1, 'district'"                      \
+    " UNION ALL SELECT 2, 'street' UNION ALL SELECT 3, 'community' UNION ALL SELECT 4, 'grid') v"  \
+    " WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7"                                                    \
+    " ON CONFLICT (lvl, day, dept_id, region_id, region_code, prev_at, next_at) DO UPDATE SET" \
              " dispatched = assess_daily.dispatched + excluded.dispatched,"                              \
              " replied = assess_daily.replied + excluded.replied,"                                       \
              " closed = assess_daily.closed + excluded.closed,"                                          \
@@ -93,6 +101,8 @@
              " satisfied = assess_daily.satisfied + excluded.satisfied,"                                 \
              " basically = assess_daily.basically + excluded.basically,"                                 \
              " unsatisfied = assess_daily.unsatisfied + excluded.unsatisfied"
+
+/* clang-format on */
 
 #define SIGN15(s)                                                                                  \
     store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s),            \

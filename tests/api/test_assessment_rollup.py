@@ -33,7 +33,7 @@ def set_built(db, v):
 
 def table(db):
     con = db_open(db, readonly=True)
-    rows = con.execute("SELECT wide, day, dept_id, region_id, region_code, prev_at, next_at, dispatched,"
+    rows = con.execute("SELECT lvl, day, dept_id, region_id, region_code, prev_at, next_at, dispatched,"
                        " replied, closed, unreplied, on_time, overdue, rectified, assigned, returns,"
                        " evaluations, contacted, solved, satisfied, basically, unsatisfied FROM assess_daily"
                        " ORDER BY 1, 2, 3, 4, 5, 6, 7").fetchall()

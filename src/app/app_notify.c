@@ -37,7 +37,7 @@ int app_notifier_run(struct app *app, struct err *err)
         .max_attempts = cf->notify_max_attempts,
         .retry_base = cf->notify_retry_base,
         .retry_max = 3600,
-        .batch = ch->ops->batch,
+        .batch = ch ? ch->ops->batch : 500, /* "none": rows are only marked */
         /* Longer than a batch of webhook calls (20) can take, so a row is never claimed twice by
          * one live worker. */
         .lease = 20 * cf->notify_webhook_timeout + 60,

@@ -20,6 +20,7 @@
  * level among them; an urgent case whose score reaches PROMOTE_SCORE (several independent
  * urgent signs together) becomes an emergency.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "triage/triage.h"
@@ -151,10 +152,44 @@ static size_t chars_between(const char *t, size_t from, size_t to)
     return n;
 }
 
+/*
+ * Which 3-byte sequences occur in the text, hashed into a bitset: a phrase whose first three
+ * bytes are not there cannot occur, and most of the table's few hundred phrases are skipped
+ * without a search of the text (the answer is the same: the set only ever says "maybe").
+ */
+#define SEEN_BITS 65536u
+struct seen {
+    uint64_t bits[SEEN_BITS / 64];
+};
+
+static unsigned tri_hash(const char *p)
+{
+    unsigned h = ((unsigned)(unsigned char)p[0] << 16) | ((unsigned)(unsigned char)p[1] << 8) |
+                 (unsigned char)p[2];
+    return (h * 2654435761u) >> 16;
+}
+
+static void seen_fill(struct seen *sn, const char *t, size_t len)
+{
+    memset(sn->bits, 0, sizeof(sn->bits));
+    for (size_t i = 0; i + 3 <= len; i++) {
+        unsigned h = tri_hash(t + i);
+        sn->bits[h / 64] |= (uint64_t)1 << (h % 64);
+    }
+}
+
+static int seen_maybe(const struct seen *sn, const char *w, size_t wl)
+{
+    if (wl < 3)
+        return 1;
+    unsigned h = tri_hash(w);
+    return (sn->bits[h / 64] >> (h % 64)) & 1;
+}
+
 /* Every non-negated, non-cancelled occurrence of a word of 'list' in t, into at[]/end[]
  * (at most max); returns how many. */
-static int find_all(const char *t, size_t len, const char *list, const char *unless, size_t *at,
-                    size_t *end, int max)
+static int find_all(const struct seen *sn, const char *t, size_t len, const char *list,
+                    const char *unless, size_t *at, size_t *end, int max)
 {
     /* 'max' bounds the work on long texts too: a phrase found that often has said enough. */
     int n = 0;
@@ -163,7 +198,8 @@ static int find_all(const char *t, size_t len, const char *list, const char *unl
         const char *bar = strchr(p, '|');
         size_t wl = bar ? (size_t)(bar - p) : strlen(p);
         const char *s = t;
-        while (wl && n < max && (s = memmem(s, len - (size_t)(s - t), p, wl)) != NULL) {
+        while (wl && n < max && seen_maybe(sn, p, wl) &&
+               (s = memmem(s, len - (size_t)(s - t), p, wl)) != NULL) {
             size_t pos = (size_t)(s - t), e = pos + wl;
             if (!negated(t, pos, len) && !(unless && word_at(unless, t + e, len - e))) {
                 at[n] = pos;
@@ -186,21 +222,21 @@ static int strength(const char *t, size_t at, size_t len)
 }
 
 /* 0 when the rule does not fire, else the strength of its strongest match. */
-static int rule_fires(const struct rule *r, const char *t, size_t len)
+static int rule_fires(const struct seen *sn, const struct rule *r, const char *t, size_t len)
 {
     size_t a_at[NEAR_MAX], a_end[NEAR_MAX], b_at[NEAR_MAX], b_end[NEAR_MAX];
     int best = 0;
-    int na = find_all(t, len, r->phrases, r->unless, a_at, a_end, NEAR_MAX);
+    int na = find_all(sn, t, len, r->phrases, r->unless, a_at, a_end, NEAR_MAX);
     for (int i = 0; i < na && best < 2; i++) {
         int s = strength(t, a_at[i], len);
         best = s > best ? s : best;
     }
     if (!r->near || best == 2)
         return best;
-    na = find_all(t, len, r->near, r->unless, a_at, a_end, NEAR_MAX);
+    na = find_all(sn, t, len, r->near, r->unless, a_at, a_end, NEAR_MAX);
     if (na == 0)
         return best;
-    int nb = find_all(t, len, r->with, r->unless, b_at, b_end, NEAR_MAX);
+    int nb = find_all(sn, t, len, r->with, r->unless, b_at, b_end, NEAR_MAX);
     for (int i = 0; i < na && best < 2; i++)
         for (int j = 0; j < nb && best < 2; j++) {
             size_t gap, first;
@@ -224,7 +260,9 @@ static int rule_fires(const struct rule *r, const char *t, size_t len)
 void triage_urgency(const char *text, struct triage_urgency *out)
 {
     char t[TEXT_MAX];
+    static _Thread_local struct seen sn; /* 8 KiB: not on the stack */
     size_t len = triage_fold_utf8(text ? text : "", t, sizeof(t));
+    seen_fill(&sn, t, len);
     double keep = 1.0;
     const struct rule *fired[sizeof(rules) / sizeof(rules[0])];
     double weight[sizeof(rules) / sizeof(rules[0])];
@@ -232,7 +270,7 @@ void triage_urgency(const char *text, struct triage_urgency *out)
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        int s = rule_fires(&rules[i], t, len);
+        int s = rule_fires(&sn, &rules[i], t, len);
         if (!s)
             continue;
         int level = s == 2 || rules[i].level < 1 ? rules[i].level : 1;

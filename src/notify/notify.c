@@ -297,7 +297,10 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&w->lock);
         /* A full batch means more may be due: go again at once. */
         if (rc < w->opt.batch && !w->stop) {
-            struct timespec until = ran;
+            /* The interval counts from the end of the run, as retries are scheduled from
+             * their failure; the gap between wake-ups from its start. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += w->opt.interval;
             while (!w->woken && !w->stop &&
                    pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)

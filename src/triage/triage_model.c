@@ -399,6 +399,67 @@ static void softmax(const double *score, int k, double temp, double *p)
 /* ---------------------------------------------------------------- classification */
 
 /* Copy an n-gram for display, cut at a character boundary when it is too long. */
+/* Explanations: contributions under this share of the strongest are left out; features
+ * longer than WHY_SPAN_MAX bytes (4 Chinese characters) do not form phrases. */
+#define WHY_FLOOR 0.05
+#define WHY_SPAN_MAX 12
+/* A one-character phrase this strong (share of the strongest) is widened to two. */
+#define WHY_WIDEN 0.25
+
+/* A character that carries content (Han, a letter, a digit), not punctuation or a mask. */
+static int is_text(const char *p)
+{
+    size_t pos = 0;
+    return triage_is_word(triage_fold_next(p, strnlen(p, 4), &pos));
+}
+
+/* Characters in a UTF-8 span, spaces not counted. */
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80 && s[i] != ' ';
+    return c;
+}
+
+/* Grow a strong one-character phrase ("坑", "吵") by the neighbour that reads with it: the
+ * side whose two-character n-gram counts more for the label, else the side that is text at
+ * all ("大坑，": the comma ends it). -1 when neither side has a character. */
+static int widen(const struct triage_model *m, const struct vec *v, int lab, uint32_t *from,
+                 uint32_t *to)
+{
+    uint32_t n = (uint32_t)strlen(v->norm), lo = *from, hi = *to;
+    uint32_t before = lo, after = hi;
+    while (before > 0 && ((unsigned char)v->norm[before - 1] & 0xC0) == 0x80)
+        before--;
+    if (before > 0)
+        before--;
+    while (before > 0 && ((unsigned char)v->norm[before] & 0xC0) == 0x80)
+        before--;
+    if (after < n) {
+        after++;
+        while (after < n && ((unsigned char)v->norm[after] & 0xC0) == 0x80)
+            after++;
+    }
+    int left = before < lo && is_text(v->norm + before),
+        right = after > hi && is_text(v->norm + hi);
+    if (!left && !right)
+        return -1;
+    double wl = -1e300, wr = -1e300;
+    for (uint32_t j = 0; j < v->n; j++) {
+        double x = v->val[j] * m->q[(size_t)v->fidx[j] * (size_t)m->stride + 1 + (size_t)lab];
+        if (left && v->off[j] == before && v->off[j] + v->len[j] == hi && x > wl)
+            wl = x;
+        if (right && v->off[j] == lo && v->off[j] + v->len[j] == after && x > wr)
+            wr = x;
+    }
+    if (left && (!right || wl > wr))
+        *from = before;
+    else
+        *to = after;
+    return 0;
+}
+
 static void copy_feature(char *dst, const char *src, size_t len)
 {
     if (len > TRIAGE_FEATURE_MAX - 1) {
@@ -438,11 +499,14 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
     out->label = out->top[0].label;
     out->prob = out->top[0].prob;
 
-    /* Why: the features whose weight times value pushed the chosen label's score up most.
-     * A word and the character n-gram with the same text are one thing to a reader, so
-     * twice as many candidates are kept and equal texts merged (weights added). */
+    /* Why: what pushed the chosen label's score up, as a reader would name it. Single
+     * n-grams read as noise ("坑", "路", "洼", "坑洼"), so the strongest contributions are
+     * mapped back to where they lie in the text and overlapping or touching ones merged
+     * into phrases ("坑坑洼洼"), each weighing the sum of its parts. Contributions under
+     * WHY_FLOOR of the strongest are left out (pronouns and particles that every class
+     * shares), and so are phrases of one character: they explain nothing on their own. */
     int lab = out->label;
-    enum { NCAND = 2 * TRIAGE_WHY };
+    enum { NCAND = 4 * TRIAGE_WHY };
     double wv[NCAND];
     uint32_t wj[NCAND];
     int nw = 0;
@@ -460,22 +524,42 @@ int triage_classify(const struct triage_model *m, const char *text, struct triag
         wv[at] = x;
         wj[at] = j;
     }
+    struct span {
+        uint32_t from, to;
+        double w;
+    } sp[NCAND];
+    int ns = 0;
+    for (int i = 0; i < nw && wv[i] >= WHY_FLOOR * wv[0]; i++) {
+        uint32_t from = v.off[wj[i]], to = from + v.len[wj[i]];
+        /* A word feature is a whole clause of unsegmented Chinese: as a phrase it would
+         * swallow the sentence, so only short ones take part. */
+        if (v.len[wj[i]] > WHY_SPAN_MAX)
+            continue;
+        int at = ns++;
+        while (at > 0 && sp[at - 1].from > from) {
+            sp[at] = sp[at - 1];
+            at--;
+        }
+        sp[at] = (struct span){from, to, wv[i]};
+    }
     struct triage_feature cand[NCAND];
     int nc = 0;
-    for (int i = 0; i < nw; i++) {
-        struct triage_feature *f = &cand[nc];
-        copy_feature(f->text, v.norm + v.off[wj[i]], v.len[wj[i]]);
-        int same;
-        for (same = 0; same < nc && strcmp(cand[same].text, f->text) != 0; same++)
-            ;
-        if (same < nc) {
-            cand[same].weight += wv[i];
-            continue;
+    for (int i = 0; i < ns;) {
+        uint32_t from = sp[i].from, to = sp[i].to;
+        double w = 0;
+        for (; i < ns && sp[i].from <= to; i++) {
+            if (sp[i].to > to)
+                to = sp[i].to;
+            w += sp[i].w;
         }
-        f->weight = wv[i];
+        if (utf8_chars(v.norm + from, to - from) < 2 &&
+            (w < WHY_WIDEN * wv[0] || widen(m, &v, lab, &from, &to) < 0))
+            continue;
+        copy_feature(cand[nc].text, v.norm + from, to - from);
+        cand[nc].weight = w;
         nc++;
     }
-    /* Merging can reorder: sort the few candidates again, largest first. */
+    /* Largest first. */
     for (int i = 1; i < nc; i++) {
         struct triage_feature t = cand[i];
         int at = i;

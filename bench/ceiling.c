@@ -102,7 +102,7 @@ static const char *const sql[S_COUNT] = {
     " VALUES (?, ?, ?, ?, 'case.create', ?, ?, ?, ?, ?)",
     "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
     " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
-    "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+    "INSERT INTO cases_fts(rowid, title, description, address) SELECT id, title, description, address FROM cases"
     " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
     "UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases)"
     " WHERE id = 1 AND last_case_id < (SELECT max(id) FROM cases)",

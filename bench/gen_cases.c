@@ -330,7 +330,7 @@ static void fts_upto(int64_t hi)
     char sql[512];
     snprintf(
         sql, sizeof(sql),
-        "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+        "INSERT INTO cases_fts(rowid, title, description, address) SELECT id, title, description, address FROM cases"
         " WHERE id > %lld AND id <= %lld ORDER BY id;"
         "UPDATE case_fts_watermark SET last_case_id = %lld WHERE id = 1;",
         (long long)done, (long long)hi, (long long)hi);

@@ -146,7 +146,7 @@ def main():
     # trigger): index what was loaded the same way.
     if not pg and con.execute("SELECT 1 FROM sqlite_master WHERE name = 'case_fts_watermark'").fetchone():
         with con:
-            con.execute("INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+            con.execute("INSERT INTO cases_fts(rowid, title, description, address) SELECT id, title, description, address FROM cases"
                         " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1)")
             con.execute("UPDATE case_fts_watermark SET last_case_id = (SELECT max(id) FROM cases) WHERE id = 1")
         print(f"full-text index, {time.monotonic() - began:.0f} s", file=sys.stderr)

@@ -9,6 +9,7 @@
 
 #include "api/api_internal.h"
 #include "attach/attach.h"
+#include "auth/auth.h"
 #include "case/case.h"
 #include "core/log.h"
 #include "org/org.h"
@@ -40,6 +41,7 @@ static void members_head(struct jw *w, const struct case_rec *r)
     kid(w, "category_id", r->category_id);
     jw_kstr(w, "category", r->category_name);
     jw_kstr(w, "urgency", case_urgency_name(r->urgency));
+    jw_kstr(w, "kind", case_kind_name(r->kind));
     if (r->has_location) {
         jw_knum(w, "lat", r->lat);
         jw_knum(w, "lon", r->lon);
@@ -450,6 +452,7 @@ static const struct json_field create_fields[] = {
     {"channel", JT_STRING, JF_REQUIRED, 0, 0, NULL},
     {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
     {"urgency", JT_STRING, JF_NULLABLE, 0, 0, NULL},
+    {"kind", JT_STRING, JF_NULLABLE, 0, 0, NULL},
     {"lat", JT_NUMBER, JF_NULLABLE, CASE_LAT_MIN, CASE_LAT_MAX, NULL},
     {"lon", JT_NUMBER, JF_NULLABLE, CASE_LON_MIN, CASE_LON_MAX, NULL},
     {"address", JT_STRING, JF_NULLABLE, 0, CASE_ADDRESS_MAX, NULL},
@@ -537,6 +540,13 @@ int api_case_create(struct api_call *call)
     if (urg && (in.urgency = case_urgency_from_name(urg)) < 0)
         return err_field(&call->err, ERR_BAD_REQUEST, "urgency",
                          "field 'urgency' must be normal, urgent or emergency");
+    const char *kind = json_get_str(call->body, "kind");
+    int k = kind ? case_kind_from_name(kind) : CK_COMPLAINT;
+    if (k < 0)
+        return err_field(
+            &call->err, ERR_BAD_REQUEST, "kind",
+            "field 'kind' must be complaint, consult, help, report, suggestion or praise");
+    in.kind = (enum case_kind)k;
     int has_lat = json_get(call->body, "lat") != NULL,
         has_lon = json_get(call->body, "lon") != NULL;
     if (has_lat != has_lon)
@@ -628,6 +638,41 @@ static int query_bool(struct api_call *call, const char *param, int *out)
     return 0;
 }
 
+/*
+ * The one search box of every list (q): what was typed decides what is looked for. A case
+ * number (20261203-000123, or its 14 digits) finds that case; a phone number (7 to 20 digits,
+ * with '+', '-', spaces or brackets) finds the caller's cases through the keyed hash, so the
+ * number is never stored or compared in clear; anything else is text: title, description and
+ * address, and a name of 2 to 4 Han characters also finds a citizen of that name.
+ */
+static int search_box(struct api_call *call, const char *q, struct case_filter *f)
+{
+    size_t len = strlen(q), digits = 0, other = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (q[i] >= '0' && q[i] <= '9')
+            digits++;
+        else if (!strchr("+- ()", q[i]))
+            other++;
+    }
+    if (!other && len == 15 && digits == 14 && q[8] == '-') {
+        f->number = q;
+        return 0;
+    }
+    if (!other && len == 14 && digits == 14) {
+        f->number = arena_printf(call->req->arena, "%.8s-%s", q, q + 8);
+        return 0;
+    }
+    if (!other && digits >= 7 && digits <= 20) {
+        char *hash = arena_alloc(call->req->arena, AUTH_PHONE_HASH_LEN + 1);
+        if (auth_phone_hash(call->api->d.data_key, q, hash) < 0)
+            return err_set(&call->err, ERR_INTERNAL, "no data key configured for personal data");
+        f->phone_hash = hash;
+        return 0;
+    }
+    f->text = q;
+    return 0;
+}
+
 /* GET /api/v1/cases: filters, a work queue, sort and cursor; the caller's scope is part of
  * the query (case_list), so the list never shows a case GET /cases/{id} would refuse. */
 int api_case_list(struct api_call *call)
@@ -649,7 +694,9 @@ int api_case_list(struct api_call *call)
                           "hotline, web, app, wechat, grid, sensor, open311, other", &f.channels)) <
             0 ||
         (rc = query_names(call, "urgency", case_urgency_from_name, CU_EMERGENCY + 1,
-                          "normal, urgent, emergency", &f.urgencies)) < 0)
+                          "normal, urgent, emergency", &f.urgencies)) < 0 ||
+        (rc = query_names(call, "kind", case_kind_from_name, CASE_KIND_COUNT,
+                          "complaint, consult, help, report, suggestion, praise", &f.kinds)) < 0)
         return rc;
     if ((rc = api_query_int(call, "category", 0, 1, INT64_MAX, &f.category_id)) < 0 ||
         (rc = api_query_int(call, "department", 0, 1, INT64_MAX, &f.department_id)) < 0 ||
@@ -673,8 +720,8 @@ int api_case_list(struct api_call *call)
                          "query parameter 'sort' must be created, deadline or updated");
     f.sort = s ? (enum case_sort)rc : CASE_SORT_CREATED;
     /* An empty search box is no search. */
-    if ((s = http_req_query(call->req, "q")) && *s)
-        f.text = s;
+    if ((s = http_req_query(call->req, "q")) && *s && (rc = search_box(call, s, &f)) < 0)
+        return rc;
     if ((s = http_req_query(call->req, "cursor")) && *s)
         f.cursor = s;
     app_actor(call->user, &actor);
@@ -683,7 +730,9 @@ int api_case_list(struct api_call *call)
         if ((rc = app_text_index_flush(&x)) < 0)
             return rc;
     }
-    if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
+    if ((rc = case_list_total(call->conn, &f, &actor, call->req->arena, &f.total, &call->err)) <
+            0 ||
+        (rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
@@ -693,6 +742,7 @@ int api_case_list(struct api_call *call)
     for (size_t i = 0; i < n; i++)
         case_json(&w, &recs[i], &actor, NULL, NULL);
     jw_arr_end(&w);
+    jw_kint(&w, "total", f.total);
     jw_kstr(&w, "next_cursor", next[0] ? next : NULL);
     jw_obj_end(&w);
     http_res_header(call->res, "Cache-Control", "private, no-store");
@@ -925,6 +975,8 @@ int api_case_actions_meta(struct api_call *call)
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
+    jw_kint(&w, "total", CASE_ACTION_COUNT);
+    jw_kstr(&w, "next_cursor", NULL);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }

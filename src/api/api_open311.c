@@ -1222,6 +1222,8 @@ static int reply_attrs(struct api_call *call, int64_t category_id)
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
+    jw_kint(&w, "total", (int64_t)n);
+    jw_kstr(&w, "next_cursor", NULL);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }

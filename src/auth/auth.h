@@ -135,6 +135,12 @@ int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out
 int auth_phone_seal(const unsigned char *key, const char *phone, struct arena *a, char **enc,
                     char **mask, char **hash, struct err *err);
 
+/* The keyed hash of a phone number (hex, AUTH_PHONE_HASH_LEN characters): of its digits only, a
+ * mobile number's +86 dropped, so the same number typed another way matches. -1 (and "") when
+ * the number has no digits or there is no key. */
+#define AUTH_PHONE_HASH_LEN 32
+int auth_phone_hash(const unsigned char *key, const char *phone, char out[AUTH_PHONE_HASH_LEN + 1]);
+
 /* Open a sealed phone ("" → ""); ERR_INTEGRITY when it does not decrypt with 'key'. */
 int auth_phone_open(const unsigned char *key, const char *enc, struct arena *a, const char **out,
                     struct err *err);

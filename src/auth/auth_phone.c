@@ -14,6 +14,36 @@
 #include "core/vec.h"
 #include "store/store.h"
 
+/* The digits a person means: "138 0013-8000", "+86 13800138000" and "13800138000" are one
+ * number. A mobile number written with China's country code (86 and eleven digits) loses it;
+ * anything else keeps all its digits. A number stored only as digits hashes as it always did. */
+static size_t phone_digits(const char *phone, char *out, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = phone; *p && n + 1 < max; p++)
+        if (*p >= '0' && *p <= '9')
+            out[n++] = *p;
+    out[n] = '\0';
+    if (n == 13 && out[0] == '8' && out[1] == '6' && out[2] == '1') {
+        memmove(out, out + 2, 12);
+        n = 11;
+    }
+    return n;
+}
+
+int auth_phone_hash(const unsigned char *key, const char *phone, char out[AUTH_PHONE_HASH_LEN + 1])
+{
+    char digits[64];
+    unsigned char h[16];
+    size_t n = phone_digits(phone, digits, sizeof(digits));
+    out[0] = '\0';
+    if (!n || !key)
+        return -1;
+    crypto_generichash(h, sizeof(h), (const unsigned char *)digits, n, key, 32);
+    sodium_bin2hex(out, AUTH_PHONE_HASH_LEN + 1, h, sizeof(h));
+    return 0;
+}
+
 int auth_phone_seal(const unsigned char *key, const char *phone, struct arena *a, char **enc,
                     char **mask, char **hash, struct err *err)
 {
@@ -26,16 +56,14 @@ int auth_phone_seal(const unsigned char *key, const char *phone, struct arena *a
         return err_set(err, ERR_INTERNAL, "no data key configured for personal data");
     size_t clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
     unsigned char *box = arena_alloc(a, clen);
-    unsigned char h[16];
     randombytes_buf(box, crypto_secretbox_NONCEBYTES);
     crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)phone, n, box,
                           key);
     size_t b64 = sodium_base64_ENCODED_LEN(clen, sodium_base64_VARIANT_ORIGINAL);
     *enc = arena_alloc(a, b64);
     sodium_bin2base64(*enc, b64, box, clen, sodium_base64_VARIANT_ORIGINAL);
-    crypto_generichash(h, sizeof(h), (const unsigned char *)phone, n, key, 32);
-    *hash = arena_alloc(a, sizeof(h) * 2 + 1);
-    sodium_bin2hex(*hash, sizeof(h) * 2 + 1, h, sizeof(h));
+    *hash = arena_alloc(a, AUTH_PHONE_HASH_LEN + 1);
+    auth_phone_hash(key, phone, *hash);
     *mask = arena_alloc(a, n + 8);
     mask_phone(phone, *mask, n + 8);
     return 0;

@@ -93,6 +93,17 @@ enum case_channel {
 };
 enum case_urgency { CU_NORMAL, CU_URGENT, CU_EMERGENCY };
 enum case_satisfaction { CS_NONE, CS_SATISFIED, CS_BASICALLY, CS_UNSATISFIED };
+/* 诉求类型: what the caller asks for. Reported and assessed per kind; a consultation may be
+ * answered on the line (the answer action). */
+enum case_kind {
+    CK_COMPLAINT,  /* 投诉: the commonest, and what a case without a kind is */
+    CK_CONSULT,    /* 咨询 */
+    CK_HELP,       /* 求助 */
+    CK_REPORT,     /* 举报 */
+    CK_SUGGESTION, /* 建议 */
+    CK_PRAISE,     /* 表扬 */
+    CASE_KIND_COUNT
+};
 
 const char *case_state_name(enum case_state s);
 int case_state_from_name(const char *name); /* -1 if unknown */
@@ -104,6 +115,8 @@ const char *case_urgency_name(enum case_urgency u);
 int case_urgency_from_name(const char *name);
 const char *case_satisfaction_name(enum case_satisfaction s);
 int case_satisfaction_from_name(const char *name);
+const char *case_kind_name(enum case_kind k);
+int case_kind_from_name(const char *name); /* -1 if unknown */
 
 /* 1 for states in which the loop is finished (closed, cancelled, merged). */
 int case_state_is_final(enum case_state s);
@@ -206,6 +219,7 @@ struct case_new {
     const char *description; /* 1..5000 characters */
     int64_t category_id;     /* 0 = not classified yet */
     int urgency;             /* enum case_urgency, or -1 = the category's */
+    enum case_kind kind;     /* 诉求类型 (0: a complaint) */
     int has_location;
     double lat, lon;
     const char *address;       /* may be NULL */
@@ -280,6 +294,7 @@ struct case_rec {
     int64_t category_id;
     const char *category_name;
     enum case_urgency urgency;
+    enum case_kind kind;
     int has_location;
     double lat, lon;
     const char *address;
@@ -482,26 +497,31 @@ int case_queue_from_name(const char *name); /* -1 if unknown; "" is not a queue 
 
 #define CASE_LIST_DEFAULT 50
 #define CASE_LIST_MAX 200
-#define CASE_CURSOR_MAX 64 /* bytes of an encoded cursor, with its NUL */
-#define CASE_TEXT_MAX 100  /* characters of a text query */
+#define CASE_CURSOR_MAX 112 /* bytes of an encoded cursor (80 raw bytes at most), with its NUL */
+#define CASE_TEXT_MAX 100   /* characters of a text query */
 
 /* Zero means "any" everywhere. */
 struct case_filter {
-    unsigned states;       /* bit (1u << enum case_state) per accepted state */
-    unsigned channels;     /* bit per enum case_channel */
-    unsigned urgencies;    /* bit per enum case_urgency */
-    int64_t category_id;   /* the category and its subcategories */
-    int64_t department_id; /* lead or assisting */
-    int64_t region_id;     /* the region's subtree */
-    int overdue;           /* 1 overdue only, -1 not overdue only */
-    int64_t created_from;  /* created_at >= from */
-    int64_t created_to;    /* created_at < to */
-    const char *text;      /* substring of title or description, 1..CASE_TEXT_MAX chars */
-    int mine;              /* created by the actor */
+    unsigned states;        /* bit (1u << enum case_state) per accepted state */
+    unsigned channels;      /* bit per enum case_channel */
+    unsigned urgencies;     /* bit per enum case_urgency */
+    int64_t category_id;    /* the category and its subcategories */
+    int64_t department_id;  /* lead or assisting */
+    int64_t region_id;      /* the region's subtree */
+    int overdue;            /* 1 overdue only, -1 not overdue only */
+    int64_t created_from;   /* created_at >= from */
+    int64_t created_to;     /* created_at < to */
+    unsigned kinds;         /* bit per enum case_kind */
+    const char *text;       /* substring of title, description or address, 1..CASE_TEXT_MAX chars;
+                            * a text of 2 to 4 Han characters also finds a citizen of that name */
+    const char *number;     /* the case number, exactly */
+    const char *phone_hash; /* the caller's keyed phone hash (auth_phone_hash): their cases */
+    int mine;               /* created by the actor */
     enum case_queue queue;
     enum case_sort sort;
     int limit;          /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
     const char *cursor; /* a next_cursor from the previous page; NULL = first page */
+    int64_t total;      /* case_list_total's answer, carried in the next cursor (0: not known) */
 };
 
 /*
@@ -520,6 +540,15 @@ struct case_filter {
 int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
               struct arena *a, struct case_rec **out, size_t *n, char *next_cursor,
               struct err *err);
+
+/*
+ * How many cases match 'f' for 'scope' (case_list's conditions, every page together): counted
+ * for a first page; a cursor carries the total counted for its first page, which is answered
+ * again without counting (a list's total is the count when its first page was read).
+ */
+int case_list_total(struct store_conn *c, const struct case_filter *f,
+                    const struct case_actor *scope, struct arena *a, int64_t *total,
+                    struct err *err);
 
 /* The newest cases (at most 'max') created since 'since', except cancelled and merged ones, that
  * 'scope' may see (the conditions of case_list), newest first, to fn(ctx, case); the strings are

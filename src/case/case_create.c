@@ -71,6 +71,10 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         rc = err_field(err, ERR_BAD_REQUEST, "channel", "unknown channel");
         goto out;
     }
+    if ((unsigned)in->kind >= CASE_KIND_COUNT) {
+        rc = err_field(err, ERR_BAD_REQUEST, "kind", "unknown kind of request");
+        goto out;
+    }
     if ((rc = case_check_text(in->title, "title", 1, CASE_TITLE_MAX, err)) < 0 ||
         (rc = case_check_text(in->description, "description", 1, CASE_DESCRIPTION_MAX, err)) < 0 ||
         (rc = case_check_text(in->address, "address", 0, CASE_ADDRESS_MAX, err)) < 0 ||
@@ -155,9 +159,9 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         c,
         "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
         " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-        " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob)"
+        " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob, kind)"
         " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? <> 0 THEN ? END, CASE WHEN ? <> 0 THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " ?, nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END) RETURNING id",
+        " ?, nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END, ?) RETURNING id",
         STORE_ARGS(store_text(out->number), store_text(out->check_code),
                    store_text(case_channel_name(in->channel)), store_text(in->title),
                    store_text(in->description), store_i64(in->category_id),
@@ -170,13 +174,14 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
                    store_i64(in->public_consent ? 1 : 0), store_i64(env->actor->user_id),
                    store_i64(env->now), store_i64(env->now), store_i64(in->triage_category_id),
                    store_i64(in->triage_department_id), store_i64(in->triage_payload != NULL),
-                   store_real(in->triage_prob)),
+                   store_real(in->triage_prob), store_text(case_kind_name(in->kind))),
         &id, err);
     if (rc < 0)
         goto rollback;
     char *payload =
-        arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\"}",
-                     case_channel_name(in->channel), case_urgency_name((enum case_urgency)urgency));
+        arena_printf(&t.arena, "{\"channel\":\"%s\",\"urgency\":\"%s\",\"kind\":\"%s\"}",
+                     case_channel_name(in->channel), case_urgency_name((enum case_urgency)urgency),
+                     case_kind_name(in->kind));
     if ((rc = case_tx_event(&t, id, "create", NULL, "new", 0, NULL, payload, &event_id)) < 0 ||
         (rc = case_tx_notify(&t, id, event_id, "dispatchers", 0, "new_case",
                              arena_printf(&t.arena, "新工单 %s：%s", out->number, in->title))) <
@@ -233,7 +238,8 @@ int case_index_pending(struct store_conn *c, struct err *err)
         return 0;
     int64_t rc = store_run(
         c,
-        "INSERT INTO cases_fts(rowid, title, description) SELECT id, title, description FROM cases"
+        "INSERT INTO cases_fts(rowid, title, description, address) SELECT id, title, description,"
+        " address FROM cases"
         " WHERE id > (SELECT last_case_id FROM case_fts_watermark WHERE id = 1) ORDER BY id",
         STORE_NO_ARGS, err);
     if (rc >= 0)

@@ -35,7 +35,7 @@ int case_actor_in_departments(const struct case_actor *actor, int64_t dept);
     "coalesce(c.satisfaction, ''), c.created_at, c.updated_at, "                                                  \
     "(SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id AND x.role = 'assist'), " \
     "coalesce(c.triage_category_id, 0), coalesce(c.triage_department_id, 0), coalesce(c.triage_prob, 0), "        \
-    "c.public_consent "
+    "c.public_consent, c.kind "
 #define CASE_FROM_TABLES                                                                                \
     "cases c LEFT JOIN categories k ON k.id = c.category_id LEFT JOIN regions r ON r.id = c.region_id " \
     "LEFT JOIN departments d ON d.id = c.lead_department_id "

@@ -134,6 +134,11 @@ static const char *urgency_name_i(int i)
     return case_urgency_name((enum case_urgency)i);
 }
 
+static const char *kind_name_i(int i)
+{
+    return case_kind_name((enum case_kind)i);
+}
+
 /* The smallest string above every string that starts with 'prefix' (codes are ASCII). */
 static char *prefix_end(struct arena *a, const char *prefix)
 {
@@ -299,6 +304,24 @@ static char *like_contains(struct arena *a, const char *text)
     return p;
 }
 
+/* 2 to 4 Han characters may be a person's name (a surname and one to three characters): such a
+ * text also finds the cases of a citizen of exactly that name. */
+static int maybe_name(const char *text)
+{
+    size_t n = strlen(text), chars = 0;
+    for (size_t i = 0; i < n; chars++) {
+        size_t len = utf8_seq(text + i, n - i);
+        const unsigned char *p = (const unsigned char *)text + i;
+        if (len != 3)
+            return 0;
+        unsigned cp = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+        if (!((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf)))
+            return 0;
+        i += len;
+    }
+    return chars >= 2 && chars <= 4;
+}
+
 /* 'walk': the query reads cases_fts as 'f' and walks it (fts_walk()): the match is asked of it
  * rather than as a set of ids. */
 static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect, const char *text,
@@ -311,29 +334,36 @@ static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect,
     if (chars < 1 || chars > CASE_TEXT_MAX)
         return err_field(err, ERR_BAD_REQUEST, "q", "the text query must have 1 to %d characters",
                          CASE_TEXT_MAX);
+    int name = maybe_name(text);
+    sql(q, " AND ((");
     if (dialect == STORE_POSTGRESQL) {
         /* pg_trgm's GIN indexes answer ILIKE from three characters on; shorter patterns are
-         * a scan, which the planner chooses itself (migration 0002). */
-        sql(q, " AND (c.title ILIKE ? OR c.description ILIKE ?)");
-        arg_text(q, like_contains(a, text));
-        arg_text(q, like_contains(a, text));
-    } else if (chars >= 3) {
-        sql(q, walk ? " AND f.cases_fts MATCH ?"
-                    : " AND c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
-        sql(q,
-            " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
-        arg_text(q, fts_trigrams(a, text));
-        arg_text(q, text);
-        arg_text(q, text);
+         * a scan, which the planner chooses itself (migrations 0002, 0020). */
+        sql(q, "c.title ILIKE ? OR c.description ILIKE ? OR c.address ILIKE ?");
+        for (int i = 0; i < 3; i++)
+            arg_text(q, like_contains(a, text));
     } else {
-        /* A trigram index cannot answer 1-2 characters (and on SQLite 3.40 its LIKE silently
-         * finds nothing for 2 CJK characters): look in the base table. lower() folds ASCII,
-         * as the trigram index does. */
-        sql(q,
-            " AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0)");
-        arg_text(q, text);
+        if (chars >= 3) {
+            sql(q, walk ? "f.cases_fts MATCH ?"
+                        : "c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)");
+            sql(q, " AND ");
+            arg_text(q, fts_trigrams(a, text));
+        }
+        /* Below 3 characters a trigram index cannot answer (and on SQLite 3.40 its LIKE
+         * silently finds nothing for 2 CJK characters): the base table is read. lower() folds
+         * ASCII, as the trigram index does. */
+        sql(q, "(instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.description), lower(?)) > 0"
+               " OR instr(lower(c.address), lower(?)) > 0)");
+        for (int i = 0; i < 3; i++)
+            arg_text(q, text);
+    }
+    sql(q, ")");
+    if (name) {
+        /* The index holds named cases only (migration 0020): the second term lets it serve. */
+        sql(q, " OR (c.citizen_name = ? AND c.citizen_name <> '')");
         arg_text(q, text);
     }
+    sql(q, ")");
     return 0;
 }
 
@@ -356,11 +386,15 @@ static int64_t key_of(enum case_sort s, const struct case_rec *r)
     BUG("sort %d has no key (check_filter refuses it before the query)", (int)s);
 }
 
-/* "<sort>.<key>.<id>" in URL-safe base64: opaque to clients, and tied to its sort. */
-static void cursor_encode(enum case_sort s, int64_t key, int64_t id, char *out)
+/* "<sort>.<key>.<id>.<total>" in URL-safe base64: opaque to clients, and tied to its sort. The
+ * total counted for the first page rides along, so later pages do not count again. */
+static void cursor_encode(enum case_sort s, int64_t key, int64_t id, int64_t total, char *out)
 {
-    char raw[64];
-    int n = snprintf(raw, sizeof(raw), "%d.%lld.%lld", (int)s, (long long)key, (long long)id);
+    char raw[80];
+    int n = snprintf(raw, sizeof(raw), "%d.%lld.%lld.%lld", (int)s, (long long)key, (long long)id,
+                     (long long)total);
+    if (n < 0 || (size_t)n >= sizeof(raw))
+        BUG("a cursor of %d bytes", n);
     sodium_bin2base64(out, CASE_CURSOR_MAX, (const unsigned char *)raw, (size_t)n,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
@@ -378,11 +412,11 @@ static int parse_ll(const char **p, char stop, long long *v)
 }
 
 static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int64_t *id,
-                         struct err *err)
+                         int64_t *total, struct err *err)
 {
-    unsigned char raw[64];
+    unsigned char raw[80];
     size_t n;
-    long long sort, k, i;
+    long long sort, k, i, tot = -1;
     if (strlen(cursor) >= CASE_CURSOR_MAX ||
         sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
@@ -390,7 +424,10 @@ static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int
                          "the cursor is not one this server gave out");
     raw[n] = '\0';
     const char *p = (const char *)raw;
-    if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 || parse_ll(&p, '\0', &i) < 0 ||
+    /* Cursors given out before totals end with the id. */
+    if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 ||
+        (strchr(p, '.') ? parse_ll(&p, '.', &i) < 0 || parse_ll(&p, '\0', &tot) < 0 || tot < 0
+                        : parse_ll(&p, '\0', &i) < 0) ||
         i <= 0)
         return err_field(err, ERR_BAD_REQUEST, "cursor",
                          "the cursor is not one this server gave out");
@@ -402,6 +439,8 @@ static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int
                          case_sort_name(s));
     *key = k;
     *id = i;
+    if (total)
+        *total = tot;
     return 0;
 }
 
@@ -440,9 +479,11 @@ static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
            utf8_invalid_at(f->text, strlen(f->text)) < 0 && f->sort == CASE_SORT_CREATED &&
            scope_is_all(scope) && f->queue == CQ_NONE && !f->states && !f->channels &&
            !f->urgencies && !f->category_id && !f->department_id && !f->region_id && !f->overdue &&
-           !f->created_from && !f->created_to && !f->mine;
+           !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->number &&
+           !f->phone_hash && !maybe_name(f->text);
 }
 
+/* limit 0: the count of all the matches (no cursor, no order), for case_list_total. */
 static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
                  const struct case_actor *scope, struct arena *a, int limit, struct err *err)
 {
@@ -451,10 +492,14 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     int desc = f->sort != CASE_SORT_DEADLINE;
     int walk = fts_walk(store_dialect(c), f, scope);
 
-    if (walk)
+    if (walk && !limit)
+        sql(q, "SELECT count(*) FROM cases_fts f CROSS JOIN cases c WHERE c.id = f.rowid");
+    else if (walk)
         /* CROSS JOIN: SQLite keeps cases_fts as the outer loop, in its rowid order. */
         sql(q, "SELECT " CASE_COLS "FROM cases_fts f CROSS JOIN " CASE_FROM_TABLES
                "WHERE c.id = f.rowid");
+    else if (!limit)
+        sql(q, "SELECT count(*) FROM cases c WHERE 1 = 1");
     else
         sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1 = 1");
     scope_where(q, a, scope);
@@ -506,11 +551,24 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         sql(q, " AND c.created_by = ?");
         arg_int(q, scope->user_id);
     }
+    if (f->kinds)
+        in_names(q, "c.kind", f->kinds, CASE_KIND_COUNT, kind_name_i);
+    if (f->number) {
+        sql(q, " AND c.number = ?");
+        arg_text(q, f->number);
+    }
+    if (f->phone_hash) {
+        /* The index holds cases with a phone only (migration 0020): the second term says so. */
+        sql(q, " AND c.citizen_phone_hash = ? AND c.citizen_phone_hash <> ''");
+        arg_text(q, f->phone_hash);
+    }
     if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, walk, err)) < 0)
         return rc;
+    if (!limit)
+        return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case count") : 0;
     if (f->cursor) {
         int64_t after_key = 0, after_id = 0;
-        if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, err)) < 0)
+        if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, NULL, err)) < 0)
             return rc;
         if (walk) {
             /* The walk's order is the id's alone: a rowid range, which the index seeks to. */
@@ -557,6 +615,8 @@ static int check_filter(const struct case_filter *f, struct err *err)
         return err_field(err, ERR_BAD_REQUEST, "channel", "unknown channel in the filter");
     if (f->urgencies >> (CU_EMERGENCY + 1))
         return err_field(err, ERR_BAD_REQUEST, "urgency", "unknown urgency in the filter");
+    if (f->kinds >> CASE_KIND_COUNT)
+        return err_field(err, ERR_BAD_REQUEST, "kind", "unknown kind in the filter");
     if (f->category_id < 0 || f->department_id < 0 || f->region_id < 0)
         return err_field(err, ERR_BAD_REQUEST,
                          f->category_id < 0     ? "category"
@@ -589,11 +649,45 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
         goto out;
     if (len > (size_t)limit) {
         len = (size_t)limit;
-        cursor_encode(f->sort, key_of(f->sort, &v[len - 1]), v[len - 1].id, next_cursor);
+        cursor_encode(f->sort, key_of(f->sort, &v[len - 1]), v[len - 1].id,
+                      f->total > 0 ? f->total : 0, next_cursor);
     }
     *out = v;
     *n = len;
     rc = 0;
+out:
+    store_done(s);
+    buf_release(&q->sql);
+    free(q);
+    return rc;
+}
+
+int case_list_total(struct store_conn *c, const struct case_filter *f,
+                    const struct case_actor *scope, struct arena *a, int64_t *total,
+                    struct err *err)
+{
+    struct store_stmt *s = NULL;
+    struct qb *q;
+    int64_t key, id, carried = -1;
+    int rc;
+
+    *total = 0;
+    if ((rc = check_filter(f, err)) < 0)
+        return rc;
+    if (f->cursor && (rc = cursor_decode(f->cursor, f->sort, &key, &id, &carried, err)) < 0)
+        return rc;
+    if (carried >= 0) {
+        *total = carried;
+        return 0;
+    }
+    q = xcalloc(1, sizeof(*q));
+    buf_init(&q->sql);
+    if ((rc = build(q, c, f, scope, a, 0, err)) < 0 ||
+        (rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
+        goto out;
+    if ((rc = store_step(s, err)) == 1)
+        *total = store_col_int(s, 0);
+    rc = rc < 0 ? rc : 0;
 out:
     store_done(s);
     buf_release(&q->sql);

@@ -79,6 +79,8 @@ void case_read_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
     r->triage_department_id = store_col_int(s, i++);
     r->triage_prob = store_col_real(s, i++);
     r->public_consent = store_col_int(s, i++) != 0;
+    int kind = case_kind_from_name(store_col_text(s, i++));
+    r->kind = kind < 0 ? CK_COMPLAINT : (enum case_kind)kind;
 }
 
 static int get_where(struct store_conn *c, const char *sql, const char *types, int64_t id,

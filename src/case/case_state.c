@@ -26,6 +26,9 @@ static const char *const channel_names[CASE_CHANNEL_COUNT] = {
 };
 
 static const char *const urgency_names[] = {"normal", "urgent", "emergency"};
+static const char *const kind_names[CASE_KIND_COUNT] = {
+    "complaint", "consult", "help", "report", "suggestion", "praise",
+};
 static const char *const satisfaction_names[] = {"", "satisfied", "basically_satisfied",
                                                  "unsatisfied"};
 
@@ -68,6 +71,14 @@ const char *case_urgency_name(enum case_urgency u)
 int case_urgency_from_name(const char *n)
 {
     return lookup(urgency_names, 3, n);
+}
+const char *case_kind_name(enum case_kind k)
+{
+    return (unsigned)k < CASE_KIND_COUNT ? kind_names[k] : "?";
+}
+int case_kind_from_name(const char *n)
+{
+    return lookup(kind_names, CASE_KIND_COUNT, n);
 }
 const char *case_satisfaction_name(enum case_satisfaction s)
 {

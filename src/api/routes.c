@@ -21,6 +21,9 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/auth/login",                    api_login,               0,     SCOPE_NONE,       ROUTE_JSON},
     {HTTP_POST,   "/api/v1/auth/logout",                   api_logout,              ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/me",                            api_me,                  ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/me/filters",                    api_filter_list,         ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/me/filters",                    api_filter_save,         ANY,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/me/filters/{id}",               api_filter_delete,       ANY,   SCOPE_NONE,       0},
 
     {HTTP_GET,    "/api/v1/users",                         api_user_list,           ADMIN, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/users",                         api_user_create,         ADMIN, SCOPE_NONE,       ROUTE_JSON},

@@ -126,6 +126,30 @@ int auth_user_get_by_name(struct store_conn *c, const char *name, struct arena *
 int auth_user_list(struct store_conn *c, struct arena *a, struct auth_user **out, size_t *n,
                    struct err *err);
 
+/* ---- saved case-list filters (src/auth/auth_filter.c) ----
+ * A user's own: every call takes the user, and a filter of another user is "not found". The
+ * query is opaque text here (the API checks it and writes it as a JSON object). */
+#define AUTH_FILTER_NAME_MAX 40    /* characters */
+#define AUTH_FILTER_QUERY_MAX 2000 /* bytes */
+#define AUTH_FILTERS_MAX 50        /* per user */
+struct auth_filter {
+    int64_t id, user_id;
+    const char *name, *query; /* arena */
+    int64_t created_at, updated_at;
+};
+/* Save under 'name' (1..AUTH_FILTER_NAME_MAX characters; an existing name is replaced, keeping its
+ * id) and set *id. ERR_BAD_REQUEST names "name" or "query"; ERR_CONFLICT ("name") beyond
+ * AUTH_FILTERS_MAX. */
+int auth_filter_save(struct store_conn *c, int64_t user_id, const char *name, const char *query,
+                     int64_t now, int64_t *id, struct err *err);
+int auth_filter_get(struct store_conn *c, int64_t user_id, int64_t id, struct arena *a,
+                    struct auth_filter *out, struct err *err);
+/* By name; '*out' (arena) may be NULL when *n is 0. */
+int auth_filter_list(struct store_conn *c, int64_t user_id, struct arena *a,
+                     struct auth_filter **out, size_t *n, struct err *err);
+/* ERR_NOT_FOUND when the user has no such filter. */
+int auth_filter_delete(struct store_conn *c, int64_t user_id, int64_t id, struct err *err);
+
 /* ---- account phones (src/auth/auth_phone.c) ----
  * Sealed at rest as case phones are: secretbox under the 32-byte data key (base64 of nonce ||
  * ciphertext), a mask for display and a keyed hash. Case phones

@@ -125,3 +125,32 @@ def test_kind(gl):
 def test_other_lists_carry_total(gl, path):
     body = gl.get("operator", path).json()
     assert body["total"] == len(body["items"])
+
+
+def test_saved_filters_are_the_users_own(gl):
+    name = unique("我的超期")
+    query = {"state": "processing,dispatched", "overdue": "true", "q": "噪音"}
+    r = gl.post("dispatcher", "/api/v1/me/filters", json={"name": name, "query": query})
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert saved["name"] == name and saved["query"] == query
+    # Saving under the same name replaces it (same id).
+    r = gl.post("dispatcher", "/api/v1/me/filters", json={"name": name, "query": {"kind": "consult"}})
+    assert r.json()["id"] == saved["id"] and r.json()["query"] == {"kind": "consult"}
+    mine = gl.get("dispatcher", "/api/v1/me/filters").json()
+    assert set(mine) == {"items", "total", "next_cursor"}
+    assert [f["id"] for f in mine["items"] if f["name"] == name] == [saved["id"]]
+    # Another user neither sees nor deletes it.
+    assert saved["id"] not in [f["id"] for f in gl.get("operator", "/api/v1/me/filters").json()["items"]]
+    assert gl.delete("operator", f"/api/v1/me/filters/{saved['id']}").status_code == 404
+    # Bad input names the field; an unknown list parameter is refused.
+    assert_error(gl.post("dispatcher", "/api/v1/me/filters", json={"name": "", "query": {}}), 400, "bad_request", "name")
+    assert_error(gl.post("dispatcher", "/api/v1/me/filters", json={"name": "x", "query": {"evil": "1"}}), 400,
+                 "bad_request", "query.evil")
+    assert_error(gl.post("dispatcher", "/api/v1/me/filters", json={"name": "x", "query": {"state": 3}}), 400,
+                 "bad_request", "query.state")
+    assert gl.delete("dispatcher", f"/api/v1/me/filters/{saved['id']}").status_code == 204
+    assert saved["id"] not in [f["id"] for f in gl.get("dispatcher", "/api/v1/me/filters").json()["items"]]
+    # Both writes are audited.
+    actions = [e["action"] for e in gl.get("admin", "/api/v1/audit", params={"limit": 20}).json()["items"]]
+    assert "filter.save" in actions and "filter.delete" in actions

@@ -51,6 +51,7 @@ async function render(root, id, user, focusAction) {
 
   const facts = h('dl', { class: 'facts' },
     fact(t('case.state'), [stateBadge(c.state), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null]),
+    c.kind ? fact(t('field.kind'), t('kind.' + c.kind)) : null,
     fact(t('case.category'), c.category || t('app.none')),
     fact(t('case.department'), c.department || t('app.none')),
     c.assisting && c.assisting.length ? fact(t('case.assisting'), await assistingNames(c.assisting, user)) : null,

@@ -7,6 +7,8 @@ import { h, clear, field, select, checkbox, showError, clearErrors, formBody, to
 import { categoryOptions } from '../data.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
+import { callerHistory } from './history.js';
+import { KINDS } from './queues.js';
 
 // The case's body from the call; the title, when left out, is the description's start.
 const FIELDS = [
@@ -16,6 +18,7 @@ const FIELDS = [
   { name: 'phone', key: 'citizen.phone' },
   { name: 'category', type: 'int' },
   { name: 'urgency' },
+  { name: 'kind' },
   { name: 'address' },
   // Published through Open311 only when the caller agrees (asked on the call; default no).
   { name: 'public', type: 'bool', empty: 'omit' },
@@ -30,12 +33,23 @@ export async function intake({ title: heading, onCleanup }) {
   const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
   const cat = select(await categoryOptions(), { name: 'category' });
   const urg = select([['', '—'], ['normal', t('urgency.normal')], ['urgent', t('urgency.urgent')], ['emergency', t('urgency.emergency')]], { name: 'urgency' });
+  const kind = select(KINDS.map((k) => [k, t('kind.' + k)]), { name: 'kind' });
   const consult = checkbox(t('field.consult'), 'consult', false);
+  const history = callerHistory();
+  phone.addEventListener('input', () => history.lookup(phone.value));
+  // Answering on the call is for consultations: the box and the kind agree.
+  kind.addEventListener('change', () => {
+    consult.querySelector('input').checked = kind.value === 'consult';
+    answerField.hidden = kind.value !== 'consult';
+  });
   const pub = checkbox(t('field.public'), 'public', false);
   const answer = h('textarea', { name: 'answer', rows: 3 });
   const answerField = field(t('field.answer'), answer, { names: ['note'] });
   answerField.hidden = true;
-  consult.querySelector('input').addEventListener('change', (e) => { answerField.hidden = !e.target.checked; });
+  consult.querySelector('input').addEventListener('change', (e) => {
+    answerField.hidden = !e.target.checked;
+    if (e.target.checked) kind.value = 'consult';
+  });
   const loc = locationPicker();
   const result = h('div', { class: 'intake-result', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', 'aria-keyshortcuts': 'Control+Enter' }, t('intake.submit'));
@@ -57,7 +71,8 @@ export async function intake({ title: heading, onCleanup }) {
     field(t('field.title'), title, { names: ['title'], hint: t('field.title.hint') }),
     h('div', { class: 'cols' },
       field(t('field.category'), cat, { names: ['category'] }),
-      field(t('field.urgency'), urg, { names: ['urgency'] })),
+      field(t('field.urgency'), urg, { names: ['urgency'] }),
+      field(t('field.kind'), kind, { names: ['kind'] })),
     loc.el, pub, consult, answerField,
     h('div', { class: 'buttons' }, submit),
     h('p', { class: 'hint' }, t('intake.keys')));
@@ -118,6 +133,7 @@ export async function intake({ title: heading, onCleanup }) {
     toast(msg);
     form.reset();
     loc.reset();
+    history.reset();
     answerField.hidden = true;
     panel.update();
   }
@@ -127,6 +143,7 @@ export async function intake({ title: heading, onCleanup }) {
     loc.reset();
     clearErrors(form);
     clear(result);
+    history.reset();
     answerField.hidden = true;
     panel.update();
     phone.focus();
@@ -145,5 +162,5 @@ export async function intake({ title: heading, onCleanup }) {
   panel.update();
   setTimeout(() => { loc.invalidate(); phone.focus(); }, 50);
   return h('div', { class: 'intake' }, h('h1', {}, heading),
-    h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, panel.el)));
+    h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, history.el, panel.el)));
 }

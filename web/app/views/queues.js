@@ -1,8 +1,8 @@
 // Work queues: one list component, configured per role screen (tabs of queue presets).
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, fmtTime, stateBadge, urgencyBadge, field, toast } from '../ui.js';
-import { categories, departments } from '../data.js';
+import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, toast } from '../ui.js';
+import { categories, categoryOptions, departments, regions } from '../data.js';
 import { eventStream, QUEUE_EVENTS } from '../events.js';
 
 // The dispatcher's queue shows what triage suggested at intake (`suggested`, staff only) with a
@@ -60,38 +60,163 @@ function caseCards(items) {
       'aria-label': `${t('mine.evaluate')} ${c.title}` }, t('mine.evaluate')) : null)));
 }
 
+// The filters a list may add to its tab's preset: one row per query parameter of GET /cases.
+// `options` builds the choices (async: organisation lists); '' is "any".
+const FILTERS = [
+  { name: 'state', options: async () => STATES.map((x) => [x, t('state.' + x)]) },
+  { name: 'kind', options: async () => KINDS.map((x) => [x, t('kind.' + x)]) },
+  { name: 'urgency', options: async () => ['emergency', 'urgent', 'normal'].map((x) => [x, t('urgency.' + x)]) },
+  { name: 'channel', options: async () => CHANNELS.map((x) => [x, t('channel.' + x)]) },
+  { name: 'overdue', options: async () => [['true', t('filter.overdue.yes')], ['false', t('filter.overdue.no')]] },
+  { name: 'category', options: async () => (await categoryOptions(t('filter.any'))).slice(1) },
+  { name: 'department', options: async () => (await departments()).map((d) => [String(d.id), d.name]) },
+  { name: 'region', options: async () => (await regions('street')).map((r) => [String(r.id), r.name]) },
+];
+const STATES = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
+export const KINDS = ['complaint', 'consult', 'help', 'report', 'suggestion', 'praise'];
+const CHANNELS = ['hotline', 'web', 'app', 'wechat', 'grid', 'sensor', 'open311', 'other'];
+const SORTS = ['created', 'deadline', 'updated'];
+const PAGE = 50;
+
+// The filter form of a searchable list: the search box (a case number, a phone number, a name,
+// an address or words), the filters above, a date range and the sort. Saved filters are the
+// user's own, kept on the server (GET/POST/DELETE /api/v1/me/filters).
+async function filterForm(onApply, initial) {
+  const controls = await Promise.all(FILTERS.map(async (f) => {
+    const s = select([['', t('filter.any')], ...await f.options()], { name: f.name });
+    return field(t('filter.' + f.name), s, { names: [f.name] });
+  }));
+  const q = h('input', { type: 'search', name: 'q', maxlength: 100 });
+  const from = h('input', { type: 'date', name: 'from' });
+  const to = h('input', { type: 'date', name: 'to' });
+  const sort = select(SORTS.map((x) => [x, t('sort.' + x)]), { name: 'sort' });
+  const form = h('form', { class: 'form filters', role: 'search' },
+    field(t('queue.search'), q, { names: ['q'], hint: t('queue.search.hint') }),
+    h('details', { class: 'filter-more' }, h('summary', {}, t('filter.more')),
+      h('div', { class: 'cols filter-grid' }, controls,
+        field(t('filter.from'), from, { names: ['from'] }), field(t('filter.to'), to, { names: ['to'] }),
+        field(t('filter.sort'), sort, { names: ['sort'] }))),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('queue.search.go')),
+      h('button', { type: 'button', onclick: () => { form.reset(); onApply(values()); } }, t('filter.clear'))));
+  function values() {
+    const v = {};
+    for (const el of form.elements) {
+      if (!el.name || !el.value) continue;
+      // A date is a whole local day: "to" takes the day itself.
+      if (el.name === 'from') v.from = new Date(el.value + 'T00:00:00').toISOString();
+      else if (el.name === 'to') v.to = new Date(new Date(el.value + 'T00:00:00').getTime() + 86400000).toISOString();
+      else v[el.name] = el.name === 'q' ? el.value.trim() : el.value;
+    }
+    if (v.sort === 'created') delete v.sort;
+    return v;
+  }
+  function set(v) {
+    form.reset();
+    for (const el of form.elements) {
+      if (!el.name || v[el.name] === undefined) continue;
+      el.value = (el.name === 'from' || el.name === 'to') ? toDay(v[el.name], el.name === 'to') : v[el.name];
+    }
+    if (Object.keys(v).some((k) => k !== 'q')) form.querySelector('details').open = true;
+  }
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); onApply(values()); });
+  if (initial) set(initial);
+  return { form, values, set };
+}
+
+function toDay(iso, end) {
+  const d = new Date(new Date(iso).getTime() - (end ? 86400000 : 0));
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+// The user's saved filters (a name and the query), listed as buttons beside the filter form.
+async function savedFilters(filters, onPick) {
+  const box = h('div', { class: 'saved-filters' });
+  async function draw() {
+    let items = [];
+    try { items = (await api.get('/me/filters')).items; } catch { /* the list stays usable without them */ }
+    const name = h('input', { type: 'text', name: 'name', maxlength: 40 });
+    const save = h('form', { class: 'form inline' },
+      field(t('filter.save.name'), name, { names: ['name'] }),
+      h('button', { type: 'submit' }, t('filter.save')));
+    save.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api.post('/me/filters', { name: name.value.trim(), query: filters.values() });
+        toast(t('filter.saved'));
+        await draw();
+      } catch (e) { showError(save, e); }
+    });
+    clear(box, items.length ? h('ul', { class: 'chips', 'aria-label': t('filter.saved.list') }, items.map((x) => h('li', {},
+      h('button', { type: 'button', class: 'small', onclick: () => { filters.set(x.query); onPick(x.query); } }, x.name),
+      h('button', { type: 'button', class: 'small secondary', 'aria-label': t('filter.delete', { name: x.name }),
+        onclick: async () => { try { await api.del(`/me/filters/${x.id}`); await draw(); } catch (e) { toast(e.plain()); } } }, '×')))) : null,
+    save);
+  }
+  await draw();
+  return box;
+}
+
 async function tabbed({ heading, tabs, query, cards, search, live = true, onCleanup }) {
   const wanted = query.get('tab');
   const cur = tabs.find((x) => x.key === wanted) || tabs[0];
   const list = h('div', { class: 'queue-list' });
+  const status = h('p', { class: 'list-status', 'aria-live': 'polite' });
+  const counts = new Map();
+  const base = location.hash.replace(/^#/, '').split('?')[0];
   const nav = tabs.length > 1 ? h('nav', { class: 'tabs', 'aria-label': heading }, h('ul', {}, tabs.map((x) => h('li', {},
-    h('a', { href: `#${location.hash.replace(/^#/, '').split('?')[0]}?tab=${x.key}`, 'aria-current': x === cur ? 'page' : null }, t(x.label)))))) : null;
-  let q = '';
+    h('a', { href: `#${base}?tab=${x.key}`, 'aria-current': x === cur ? 'page' : null }, t(x.label),
+      counts.set(x.key, h('span', { class: 'count' })).get(x.key)))))) : null;
+  // Every tab shows how many cases it holds (its list's total with limit=1).
+  async function countTabs() {
+    if (!nav) return;
+    await Promise.all(tabs.map(async (x) => {
+      try {
+        const r = await api.get('/cases', { ...x.params, limit: 1 });
+        counts.get(x.key).textContent = t('queue.tab.count', { n: r.total });
+      } catch { counts.get(x.key).textContent = ''; }
+    }));
+  }
+  let extra = {};
+  let cursors = [null];
+  let page = 0;
+  const prev = h('button', { type: 'button', class: 'small', onclick: () => { page--; load(); } }, t('list.prev'));
+  const next = h('button', { type: 'button', class: 'small', onclick: () => { page++; load(); } }, t('list.next'));
+  const pager = h('div', { class: 'buttons pager' }, prev, next);
   async function load() {
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
-    const params = { ...cur.params };
-    if (q) params.q = q;
-    const r = await api.cases(params, 200);
+    const params = { ...cur.params, ...extra, limit: PAGE };
+    if (cursors[page]) params.cursor = cursors[page];
+    const r = await api.get('/cases', params);
+    cursors[page + 1] = r.next_cursor;
+    const from = page * PAGE + 1;
+    status.textContent = r.items.length
+      ? t('list.status', { from, to: from + r.items.length - 1, total: r.total })
+      : t('list.status.none');
+    prev.disabled = page === 0;
+    next.disabled = !r.next_cursor;
+    pager.hidden = page === 0 && !r.next_cursor;
     clear(list, cards ? caseCards(r.items) : await caseTable(r.items, t(cur.label), { suggestions: cur.suggestions, reload: load }));
   }
-  let searchForm = null;
+  const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };
+  let filters = null;
+  let saved = null;
   if (search) {
-    const inp = h('input', { type: 'search', name: 'q', maxlength: 100 });
-    searchForm = h('form', { class: 'form inline', role: 'search' },
-      field(t('queue.search'), inp, { names: ['q'] }),
-      h('button', { type: 'submit' }, t('queue.search.go')));
-    searchForm.addEventListener('submit', (ev) => { ev.preventDefault(); q = inp.value.trim(); load(); });
+    filters = await filterForm(apply, Object.fromEntries(query.entries()));
+    extra = filters.values();
+    saved = await savedFilters(filters, apply);
   }
-  await load();
+  await Promise.all([load(), countTabs()]);
   // Queues follow the event stream: a notification in this user's scope reloads the list.
   if (live) {
     let timer = null;
-    const later = () => { clearTimeout(timer); timer = setTimeout(() => load().catch(() => {}), 600); };
+    const later = () => { clearTimeout(timer); timer = setTimeout(() => { load().catch(() => {}); countTabs(); }, 600); };
     const es = eventStream(QUEUE_EVENTS, later);
     onCleanup(() => { es.close(); clearTimeout(timer); });
   }
-  return h('div', { class: 'queue' }, h('h1', {}, heading), nav, searchForm,
-    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: load }, t('app.refresh'))), list);
+  return h('div', { class: 'queue' }, h('h1', {}, heading), nav, filters ? filters.form : null, saved,
+    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: () => { load(); countTabs(); } }, t('app.refresh'))),
+    status, list, pager);
 }
 
 export const mine = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, cards: true, query,

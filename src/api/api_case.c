@@ -853,25 +853,72 @@ int api_case_lookup(struct api_call *call)
 
 /* ---------------------------------------------------------------- actions */
 
+/* What an action may carry besides its name and the case's version (one action, or the same for
+ * many cases in POST /cases/bulk). */
+/* clang-format off */
+#define ACTION_INPUT_FIELDS \
+    {"note", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL}, \
+    {"reason", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL}, \
+    {"comment", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL}, \
+    {"instruction", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL}, \
+    {"department", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
+    {"assisting", JT_ARRAY_INT, JF_NULLABLE, 0, 8, NULL}, \
+    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
+    {"until", JT_STRING, JF_NULLABLE, 0, 40, NULL}, \
+    {"result", JT_STRING, JF_NULLABLE, 0, CASE_RESULT_MAX, NULL}, \
+    {"contacted", JT_BOOL, 0, 0, 0, NULL}, \
+    {"solved", JT_BOOL, 0, 0, 0, NULL}, \
+    {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL}, \
+    {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
+    {"public", JT_BOOL, 0, 0, 0, NULL}
+/* clang-format on */
+
 static const struct json_field action_fields[] = {
     {"action", JT_STRING, JF_REQUIRED, 0, 0, NULL},
     {"version", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
-    {"note", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
-    {"reason", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
-    {"comment", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
-    {"instruction", JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
-    {"department", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
-    {"assisting", JT_ARRAY_INT, JF_NULLABLE, 0, 8, NULL},
-    {"category", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
-    {"until", JT_STRING, JF_NULLABLE, 0, 40, NULL},
-    {"result", JT_STRING, JF_NULLABLE, 0, CASE_RESULT_MAX, NULL},
-    {"contacted", JT_BOOL, 0, 0, 0, NULL},
-    {"solved", JT_BOOL, 0, 0, 0, NULL},
-    {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL},
-    {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
-    {"public", JT_BOOL, 0, 0, 0, NULL},
+    ACTION_INPUT_FIELDS,
     {NULL, 0, 0, 0, 0, NULL},
 };
+
+/* The action and its inputs from a checked body (action_fields); 'assisting' holds 8 ids. */
+static int action_in(struct api_call *call, struct case_action_in *in, int64_t *assisting)
+{
+    int a = case_action_from_name(json_get_str(call->body, "action"));
+    if (a < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "action", "unknown action '%s'",
+                         json_get_str(call->body, "action"));
+    in->action = (enum case_action)a;
+    in->version = json_get_int(call->body, "version", 0);
+    /* One free-text slot, named as the action's users call it. */
+    static const char *const note_names[] = {"note", "reason", "comment", "instruction"};
+    for (size_t i = 0; i < 4 && !in->note; i++)
+        in->note = json_get_str(call->body, note_names[i]);
+    in->department_id = json_get_int(call->body, "department", 0);
+    const json_t *as = json_get(call->body, "assisting");
+    in->nassisting = json_array_size(as);
+    for (int i = 0; i < in->nassisting; i++)
+        assisting[i] = json_array_int(as, i);
+    in->assisting = assisting;
+    in->category_id = json_get_int(call->body, "category", 0);
+    const char *until = json_get_str(call->body, "until");
+    if (until && clock_parse_rfc3339(until, &in->until) < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "until",
+                         "field 'until' must be an RFC 3339 time");
+    in->result = json_get_str(call->body, "result");
+    in->contacted =
+        json_has(call->body, "contacted") ? json_get_bool(call->body, "contacted", 0) : -1;
+    in->solved = json_has(call->body, "solved") ? json_get_bool(call->body, "solved", 0) : -1;
+    const char *sat = json_get_str(call->body, "satisfaction");
+    int s = sat ? case_satisfaction_from_name(sat) : 0;
+    if (s < 0)
+        return err_field(
+            &call->err, ERR_BAD_REQUEST, "satisfaction",
+            "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
+    in->satisfaction = (enum case_satisfaction)s;
+    in->master_id = json_get_int(call->body, "master", 0);
+    in->public_note = json_get_bool(call->body, "public", 0);
+    return 0;
+}
 
 int api_case_action(struct api_call *call)
 {
@@ -887,46 +934,102 @@ int api_case_action(struct api_call *call)
      * shows the case as the action left it. */
     if ((rc = api_scoped_case(call, &r)) < 0)
         return rc;
-    if ((rc = json_check(call->body, action_fields, &call->err)) < 0)
+    if ((rc = json_check(call->body, action_fields, &call->err)) < 0 ||
+        (rc = action_in(call, &in, assisting)) < 0)
         return rc;
-    int a = case_action_from_name(json_get_str(call->body, "action"));
-    if (a < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "action", "unknown action '%s'",
-                         json_get_str(call->body, "action"));
-    in.action = (enum case_action)a;
-    in.version = json_get_int(call->body, "version", 0);
-    /* One free-text slot, named as the action's users call it. */
-    static const char *const note_names[] = {"note", "reason", "comment", "instruction"};
-    for (size_t i = 0; i < 4 && !in.note; i++)
-        in.note = json_get_str(call->body, note_names[i]);
-    in.department_id = json_get_int(call->body, "department", 0);
-    const json_t *as = json_get(call->body, "assisting");
-    in.nassisting = json_array_size(as);
-    for (int i = 0; i < in.nassisting; i++)
-        assisting[i] = json_array_int(as, i);
-    in.assisting = assisting;
-    in.category_id = json_get_int(call->body, "category", 0);
-    const char *until = json_get_str(call->body, "until");
-    if (until && clock_parse_rfc3339(until, &in.until) < 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "until",
-                         "field 'until' must be an RFC 3339 time");
-    in.result = json_get_str(call->body, "result");
-    in.contacted =
-        json_has(call->body, "contacted") ? json_get_bool(call->body, "contacted", 0) : -1;
-    in.solved = json_has(call->body, "solved") ? json_get_bool(call->body, "solved", 0) : -1;
-    const char *sat = json_get_str(call->body, "satisfaction");
-    int s = sat ? case_satisfaction_from_name(sat) : 0;
-    if (s < 0)
-        return err_field(
-            &call->err, ERR_BAD_REQUEST, "satisfaction",
-            "field 'satisfaction' must be satisfied, basically_satisfied or unsatisfied");
-    in.satisfaction = (enum case_satisfaction)s;
-    in.master_id = json_get_int(call->body, "master", 0);
-    in.public_note = json_get_bool(call->body, "public", 0);
     if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
         (rc = case_act_on(&env, r, &in, call->req->arena, &after, &call->err)) < 0)
         return rc;
     return reply_case_rec(call, 200, &after, &actor);
+}
+
+/* The actions a dispatcher or supervisor takes on many cases at once (the same inputs for each). */
+static const enum case_action bulk_actions[] = {CA_DISPATCH, CA_URGE, CA_SIGN, CA_COMMENT};
+#define BULK_MAX 100
+
+static const struct json_field bulk_item_fields[] = {
+    {"id", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
+    {"version", JT_INT, JF_REQUIRED, 1, 9007199254740991.0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+/* The single action's fields with "cases" (each with its version) in place of "version". */
+static const struct json_field bulk_fields[] = {
+    {"action", JT_STRING, JF_REQUIRED, 0, 0, NULL},
+    {"cases", JT_ARRAY_OBJECT, JF_REQUIRED, 1, BULK_MAX, bulk_item_fields},
+    ACTION_INPUT_FIELDS,
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+/*
+ * POST /api/v1/cases/bulk: one action on each of the listed cases, as if each were its own POST
+ * /cases/{id}/actions: the same checks (scope, roles, binding, state, version, inputs), its own
+ * transaction, event and audit entry. One case's failure does not stop the others: the answer
+ * lists each case with the case as the action left it or the error it got.
+ */
+int api_case_bulk(struct api_call *call)
+{
+    struct case_action_in in = {0};
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    int64_t assisting[8];
+    int rc, done = 0;
+    size_t k;
+    if ((rc = json_check(call->body, bulk_fields, &call->err)) < 0 ||
+        (rc = action_in(call, &in, assisting)) < 0)
+        return rc;
+    for (k = 0; k < sizeof(bulk_actions) / sizeof(bulk_actions[0]); k++)
+        if (bulk_actions[k] == in.action)
+            break;
+    if (k == sizeof(bulk_actions) / sizeof(bulk_actions[0]))
+        return err_field(&call->err, ERR_BAD_REQUEST, "action",
+                         "action '%s' cannot be taken on many cases at once (dispatch, urge, sign, "
+                         "comment can)",
+                         case_action_name(in.action));
+    if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0)
+        return rc;
+    const json_t *cases = json_get(call->body, "cases");
+    int n = json_array_size(cases);
+    struct jw w;
+    api_list_begin(&w);
+    for (int i = 0; i < n; i++) {
+        const json_t *item = json_array_item(cases, i);
+        int64_t id = json_get_int(item, "id", 0);
+        struct case_rec rec, after;
+        struct err e = ERR_INIT;
+        in.version = json_get_int(item, "version", 0);
+        jw_obj(&w);
+        jw_kint(&w, "id", id);
+        rc = case_get(call->conn, id, call->req->arena, &rec, &e);
+        if (rc == 0 && !case_visible(&actor, &rec))
+            rc = err_set(&e, ERR_FORBIDDEN, "case %s is outside your scope", rec.number);
+        if (rc == 0) {
+            env.now = call->now;
+            rc = case_act_on(&env, &rec, &in, call->req->arena, &after, &e);
+        }
+        jw_kbool(&w, "ok", rc == 0);
+        if (rc == 0) {
+            done++;
+            jw_key(&w, "case");
+            case_json(&w, &after, &actor, NULL, NULL);
+        } else {
+            jw_key(&w, "error");
+            jw_obj(&w);
+            jw_kstr(&w, "code", err_code_name(rc));
+            jw_kstr(&w, "message", e.msg[0] ? e.msg : err_default_message(rc));
+            jw_kstr(&w, "field", e.field[0] ? e.field : NULL);
+            jw_obj_end(&w);
+        }
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "total", n);
+    jw_kstr(&w, "next_cursor", NULL);
+    jw_kint(&w, "done", done);
+    jw_kint(&w, "failed", n - done);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }
 
 static void roles_json(struct jw *w, const char *key, unsigned roles)

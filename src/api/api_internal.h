@@ -194,6 +194,7 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
 /* ---- handlers (one file per resource) ---- */
 int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
+int api_case_bulk(struct api_call *call);
 int api_filter_list(struct api_call *call);
 int api_filter_save(struct api_call *call);
 int api_filter_delete(struct api_call *call);

@@ -31,6 +31,7 @@ TABLE = [
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, ALL, 204),
     ("GET", "/api/v1/me", "/api/v1/me", None, ALL, 200),
     ("GET", "/api/v1/me/filters", "/api/v1/me/filters", None, ALL, 200),
+    ("POST", "/api/v1/cases/bulk", "/api/v1/cases/bulk", PROBE, {"dispatcher", "supervisor", "admin", "handler_cgj", "handler_qsjd"}, 400),
     ("POST", "/api/v1/me/filters", "/api/v1/me/filters", PROBE, ALL, 400),
     ("DELETE", "/api/v1/me/filters/{id}", "/api/v1/me/filters/999999", None, ALL, 404),
     ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN, 200),

@@ -88,6 +88,12 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   // An empty reply is refused by the server and the message sits under the result field.
   await dept.locator('.actions button[data-action="reply"]').click();
   const rf = dept.locator('form[data-form="reply"]');
+  // Whether the citizen was reached and the problem solved are asked, never pre-ticked.
+  for (const q of ['已联系诉求人', '问题已解决']) {
+    const fs = rf.locator('fieldset', { hasText: q });
+    assert.equal(await fs.locator('input:checked').count(), 0, q);
+    await fs.getByLabel('是').check();
+  }
   await rf.locator('button[type=submit]').click();
   const err = rf.locator('[data-fields~="result"] .error');
   await err.waitFor();
@@ -115,7 +121,10 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await dept.getByRole('link', { name: number }).click();
   await dept.locator('.case-page h1').waitFor();
   await assertActionsMatch(dept, srv, 'handler_cgj', id);
-  await act(dept, 'reply', async (f) => { await f.getByLabel('办理结果').fill('已复查并彻底清理'); });
+  await act(dept, 'reply', async (f) => {
+    await f.getByLabel('办理结果').fill('已复查并彻底清理');
+    for (const q of ['已联系诉求人', '问题已解决']) await f.locator('fieldset', { hasText: q }).getByLabel('是').check();
+  });
   assert.equal(await stateOf(dept), '已答复');
 
   // Citizen: satisfied → closed; the timeline tells the whole story.

@@ -191,6 +191,11 @@ function localToRfc3339(v) {
 function readControl(form, controls, f) {
   const c = controls[0];
   if (f.type === 'bool') return c.checked;
+  // 是 / 否 radios: nothing chosen is empty, so a required question must be answered.
+  if (f.type === 'yesno') {
+    const v = (controls.find((x) => x.checked) || { value: '' }).value;
+    return v === '' ? '' : v === 'true';
+  }
   if (f.type === 'list') {
     let items;
     if (c.tagName === 'SELECT') items = [...c.selectedOptions].map((o) => o.value);
@@ -220,7 +225,8 @@ function toNumber(form, c, f, v, int) {
 // The JSON body of an API call, read from a form by a spec (one entry per field):
 //   name      the control's name (checkboxes or radios sharing it are read together)
 //   key       the body's key when it differs from name; 'a.b' nests ({a: {b}}), as the API's field names do
-//   type      'text' (default), 'int', 'number', 'bool' (a checkbox's state), 'list' (the ticked boxes,
+//   type      'text' (default), 'int', 'number', 'bool' (a checkbox's state), 'yesno' (是/否 radios:
+//             true, false, or empty when neither is chosen), 'list' (the ticked boxes,
 //             the chosen options, or comma-separated text; of: 'int' makes the items numbers),
 //             'date' (a date as typed; a datetime-local as RFC 3339 with the browser's offset), 'json'
 //   trim      false keeps surrounding spaces (passwords); text is trimmed otherwise
@@ -235,7 +241,7 @@ export function formBody(form, spec) {
     if (!controls.length) throw new Error(`formBody: no control named ${f.name}`);
     const hidden = controls[0].closest('[hidden]');
     const v = hidden ? (f.type === 'bool' ? false : '') : readControl(form, controls, f);
-    const isEmpty = v === '' || v === false || (Array.isArray(v) && !v.length);
+    const isEmpty = v === '' || (v === false && f.type !== 'yesno') || (Array.isArray(v) && !v.length);
     if (isEmpty && f.required) {
       throw fieldError(f.key || f.name, t('err.required', { label: labelOf(form, controls[0]) }));
     }

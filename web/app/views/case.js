@@ -6,6 +6,7 @@ import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, cl
 import { categoryOptions, categoryById, departments } from '../data.js';
 import { qrSvg } from '../qr.js';
 import { triagePanel } from './triage.js';
+import { timeLeft } from '../deadline.js';
 
 // The note slot goes by several names in the API (one free-text slot); an error on any of them
 // belongs under the note.
@@ -59,7 +60,7 @@ async function render(root, id, user, focusAction) {
     c.address ? fact(t('case.address'), c.address) : null,
     fact(t('case.channel'), t('channel.' + c.channel)),
     fact(t('case.created'), fmtTime(c.created_at)),
-    c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), fmtTime(c.deadlines.resolve)) : null,
+    c.deadlines && c.deadlines.resolve ? fact(t('case.deadline'), [fmtTime(c.deadlines.resolve), ' ', timeLeft(c)]) : null,
     c.citizen && c.citizen.name ? fact(t('case.citizen'), [`${c.citizen.name} ${c.citizen.phone || ''} `, contactButton(c, user)]) : null,
     c.check_code ? fact(t('case.check_code'), h('strong', { class: 'code' }, c.check_code)) : null,
     c.public !== undefined ? fact(t('case.public'), t(c.public ? 'case.public.yes' : 'case.public.no')) : null,
@@ -187,7 +188,10 @@ const FIELD_TYPES = {
   },
   async boolean(f, c, a, user) {
     const label = isCitizen(user) && a === 'evaluate' ? `field.${f.name}.citizen` : 'field.' + f.name;
-    return { wrap: checkbox(t(label), f.name, true), spec: { name: f.name, type: 'bool' }, secondary: !f.required };
+    // Asked, not assumed: neither 是 nor 否 is chosen until the person answers (a pre-ticked
+    // "问题已解决" was a reply's answer nobody gave).
+    return { wrap: choiceGroup(t(label), 'radio', f.name, [['true', t('app.yes')], ['false', t('app.no')]]),
+      spec: { name: f.name, type: 'yesno', required: f.required }, secondary: !f.required };
   },
   async satisfaction(f) {
     const wrap = choiceGroup(t('field.' + f.name), 'radio', f.name,

@@ -1,9 +1,16 @@
 // Work queues: one list component, configured per role screen (tabs of queue presets).
 import { t } from '../i18n.js';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, toast } from '../ui.js';
 import { categories, categoryOptions, departments, regions } from '../data.js';
 import { eventStream, QUEUE_EVENTS } from '../events.js';
+import { timeLeft, duration } from '../deadline.js';
+
+// One case's error in a bulk answer, in the words the single action's error would have.
+function apiErrorText(e) {
+  const err = new ApiError(e.code === 'conflict' ? 409 : e.code === 'forbidden' ? 403 : 400, e.code, e.message, e.field);
+  return err.plain();
+}
 
 // The dispatcher's queue shows what triage suggested at intake (`suggested`, staff only) with a
 // one-click dispatch to the suggested department.
@@ -29,24 +36,80 @@ async function suggestionCell(c, reload) {
   }, t('queue.dispatch.suggested')) : null);
 }
 
-async function caseTable(items, caption, { suggestions, reload } = {}) {
+// How long a case has waited in this queue: since it came in (new) or since it came back.
+function waited(c) {
+  const from = Date.parse(c.state === 'returned' ? c.updated_at : c.created_at);
+  return Number.isNaN(from) ? '' : duration(Date.now() - from);
+}
+
+async function caseTable(items, caption, { suggestions, reload, selected, waiting } = {}) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
   const sugg = suggestions ? await Promise.all(items.map((c) => suggestionCell(c, reload))) : null;
+  // With a selection, each row the user may act on has a box; the header box takes them all.
+  const pick = (c) => {
+    if (!selected || !c.actions.includes('dispatch')) return h('td', {}, '');
+    const box = h('input', { type: 'checkbox', 'aria-label': t('bulk.pick', { number: c.number }), checked: selected.has(c.id),
+      onchange: (e) => { if (e.target.checked) selected.set(c.id, c); else selected.delete(c.id); selected.changed(); } });
+    return h('td', {}, box);
+  };
+  const all = selected ? h('input', { type: 'checkbox', 'aria-label': t('bulk.all'), onchange: (e) => {
+    for (const box of e.target.closest('table').querySelectorAll('tbody input[type=checkbox]')) {
+      if (box.checked !== e.target.checked) { box.checked = e.target.checked; box.dispatchEvent(new Event('change')); }
+    }
+  } }) : null;
   return h('div', { class: 'table-wrap' }, h('table', { class: 'cases' },
     h('caption', { class: 'sr-only' }, caption),
     h('thead', {}, h('tr', {},
+      selected ? h('th', { scope: 'col' }, all) : null,
       h('th', { scope: 'col' }, t('col.number')), h('th', { scope: 'col' }, t('col.title')),
       h('th', { scope: 'col' }, t('col.state')), h('th', { scope: 'col', class: 'opt' }, t('col.category')),
       h('th', { scope: 'col', class: 'opt' }, t('col.department')), h('th', { scope: 'col', class: 'opt' }, t('col.deadline')),
+      waiting ? h('th', { scope: 'col' }, t('col.waited')) : null,
       sugg ? h('th', { scope: 'col', class: 'opt' }, t('col.suggested')) : null)),
     h('tbody', {}, items.map((c, i) => h('tr', { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
+      selected ? pick(c) : null,
       h('td', {}, h('a', { href: `#/case/${c.id}` }, c.number)),
       h('td', {}, c.title),
       h('td', {}, stateBadge(c.state), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null),
       h('td', { class: 'opt' }, c.category || ''),
       h('td', { class: 'opt' }, c.department || ''),
-      h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve)),
+      h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve), ' ', timeLeft(c)),
+      waiting ? h('td', {}, waited(c)) : null,
       sugg ? sugg[i] : null)))));
+}
+
+// The dispatcher's bulk bar: the selected cases go to one department (with assisting ones and a
+// note), each dispatched as its own action; what failed is said per case.
+async function bulkBar(selected, reload) {
+  const deps = await departments();
+  const dep = select([['', t('bulk.department.pick')], ...deps.map((d) => [String(d.id), d.name])], { name: 'department' });
+  const note = h('input', { type: 'text', name: 'note', maxlength: 500 });
+  const count = h('span', { class: 'bulk-count', 'aria-live': 'polite' });
+  const go = h('button', { type: 'submit', class: 'primary' }, t('bulk.dispatch'));
+  const form = h('form', { class: 'form inline bulk-bar', 'aria-label': t('bulk.heading') }, count,
+    field(t('field.department'), dep, { names: ['department'] }),
+    field(t('field.note'), note, { names: ['note'] }), go);
+  selected.changed = () => {
+    count.textContent = t('bulk.count', { n: selected.size });
+    go.disabled = !selected.size;
+  };
+  selected.changed();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!dep.value) { showError(form, { field: 'department', plain: () => t('bulk.department.pick') }); return; }
+    go.disabled = true;
+    try {
+      const body = { action: 'dispatch', department: Number(dep.value),
+        cases: [...selected.values()].map((c) => ({ id: c.id, version: c.version })) };
+      if (note.value.trim()) body.note = note.value.trim();
+      const r = await api.post('/cases/bulk', body);
+      const failed = r.items.filter((x) => !x.ok).map((x) => `${selected.get(x.id).number}${t('p.colon')}${apiErrorText(x.error)}`);
+      toast(t('bulk.done', { n: r.done }) + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
+      selected.clear();
+      await reload();
+    } catch (e) { showError(form, e); go.disabled = false; }
+  });
+  return form;
 }
 
 // Cards instead of a table for the citizen's own list (reads better on a phone and aloud).
@@ -183,10 +246,22 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   const prev = h('button', { type: 'button', class: 'small', onclick: () => { page--; load(); } }, t('list.prev'));
   const next = h('button', { type: 'button', class: 'small', onclick: () => { page++; load(); } }, t('list.next'));
   const pager = h('div', { class: 'buttons pager' }, prev, next);
+  // The dispatcher's tabs: rows to select for a bulk dispatch, and 特急 cases pinned above the
+  // list (they are left out of it, so nothing shows twice).
+  const selected = cur.bulk ? new Map() : null;
+  const bar = selected ? await bulkBar(selected, () => load()) : null;
+  const pinned = h('div', { class: 'pinned' });
   async function load() {
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
     const params = { ...cur.params, ...extra, limit: PAGE };
     if (cursors[page]) params.cursor = cursors[page];
+    if (cur.pin && !extra.urgency) {
+      const top = await api.get('/cases', { ...cur.params, ...extra, urgency: 'emergency', limit: 200 });
+      clear(pinned, top.items.length ? h('section', { 'aria-labelledby': 'pin-h' }, h('h2', { id: 'pin-h' }, t('queue.emergency')),
+        await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting })) : null);
+      params.urgency = 'normal,urgent';
+    }
+    if (selected) { selected.clear(); selected.changed(); }
     const r = await api.get('/cases', params);
     cursors[page + 1] = r.next_cursor;
     const from = page * PAGE + 1;
@@ -196,7 +271,8 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     prev.disabled = page === 0;
     next.disabled = !r.next_cursor;
     pager.hidden = page === 0 && !r.next_cursor;
-    clear(list, cards ? caseCards(r.items) : await caseTable(r.items, t(cur.label), { suggestions: cur.suggestions, reload: load }));
+    clear(list, cards ? caseCards(r.items) : await caseTable(r.items, t(cur.label),
+      { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting }));
   }
   const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };
   let filters = null;
@@ -216,7 +292,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   }
   return h('div', { class: 'queue' }, h('h1', {}, heading), nav, filters ? filters.form : null, saved,
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: () => { load(); countTabs(); } }, t('app.refresh'))),
-    status, list, pager);
+    bar, pinned, status, list, pager);
 }
 
 export const mine = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, cards: true, query,
@@ -227,8 +303,8 @@ export const callback = ({ query, title, onCleanup }) => tabbed({ onCleanup, hea
     { key: 'mine', label: 'queue.mine', params: { queue: 'mine' } }] });
 
 export const dispatch = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
-  tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true },
-    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' } }] });
+  tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true, bulk: true, pin: true, waiting: true },
+    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' }, pin: true, waiting: true }] });
 
 export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_sign', label: 'queue.to_sign', params: { queue: 'to_sign' } },

@@ -137,6 +137,9 @@ static void members_tail(struct jw *w, const struct case_rec *r, enum case_audie
             jw_kstr(w, "to", e->to_state);
             kid(w, "actor_id", e->actor_id);
             jw_kstr(w, "actor", e->actor_name);
+            /* What people read: the display name (the login is an identifier, for the audit). */
+            jw_kstr(w, "actor_label",
+                    e->actor_display && *e->actor_display ? e->actor_display : NULL);
             jw_kstr(w, "role", e->actor_role);
             kid(w, "department_id", e->department_id);
             jw_kstr(w, "note", e->note);

@@ -338,7 +338,8 @@ struct case_event_rec {
     int64_t id;
     int64_t at;
     int64_t actor_id;
-    const char *actor_name;
+    const char *actor_name;    /* the account's login name ("system" for the platform) */
+    const char *actor_display; /* the account's display name for people to read; "" if none */
     const char *actor_role;
     const char *action;
     const char *from_state; /* NULL at creation */

@@ -140,6 +140,7 @@ static int for_reporter(const struct case_rec *r, const struct case_event_rec *e
     if (!own) {
         out->actor_id = 0;
         out->actor_name = NULL;
+        out->actor_display = NULL;
         out->actor_role = NULL;
     }
     if (shown == FIXED) {
@@ -161,6 +162,7 @@ int case_policy_event(enum case_audience aud, const struct case_rec *r,
         strcmp(e->actor_role, "citizen") == 0) {
         out->actor_id = 0;
         out->actor_name = NULL;
+        out->actor_display = NULL;
     }
     return 1;
 }

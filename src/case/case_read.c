@@ -176,9 +176,10 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
     struct case_event_rec *v = arena_alloc(a, cap * sizeof(*v));
     int rc = store_prepare(
         c,
-        "SELECT id, at, coalesce(actor_id, 0), actor_name, actor_role, action, from_state, to_state,"
-        " coalesce(department_id, 0), note, payload, public_note FROM case_events WHERE case_id = ?"
-        " ORDER BY id",
+        "SELECT e.id, e.at, coalesce(e.actor_id, 0), e.actor_name, e.actor_role, e.action,"
+        " e.from_state, e.to_state, coalesce(e.department_id, 0), e.note, e.payload, e.public_note,"
+        " coalesce(u.display_name, '') FROM case_events e LEFT JOIN users u ON u.id = e.actor_id"
+        " WHERE e.case_id = ? ORDER BY e.id",
         STORE_ARGS(store_i64(id)), &s, err);
     if (rc < 0)
         return rc;
@@ -195,6 +196,7 @@ int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case
         e->actor_id = store_col_int(s, 2);
         e->actor_name = arena_strdup(a, store_col_text(s, 3));
         e->actor_role = arena_strdup(a, store_col_text(s, 4));
+        e->actor_display = arena_strdup(a, store_col_text(s, 12));
         e->action = arena_strdup(a, store_col_text(s, 5));
         e->from_state = text_or_null(s, 6, a);
         e->to_state = arena_strdup(a, store_col_text(s, 7));

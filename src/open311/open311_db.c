@@ -68,7 +68,8 @@ int open311_client_create(struct store_conn *c, const char *name, int rate_limit
         return err_field(err, ERR_CONFLICT, "name", "an Open311 client named '%s' exists already",
                          name);
     snprintf(user, sizeof(user), "open311.%s", name);
-    snprintf(display, sizeof(display), "Open311 client %s", name);
+    /* Read by people (timelines, the users list): the client is named as it was registered. */
+    snprintf(display, sizeof(display), "Open311 接入系统 %s", name);
     /* The account acts only through the key: its password is random and never shown. */
     auth_token_new(password);
     struct auth_user_input in = {

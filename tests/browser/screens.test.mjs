@@ -63,7 +63,46 @@ const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
   return [user, [...nav, ...extra]];
 }));
 
+// What a person reads on a zh-CN screen holds no English (server messages, internal words), no raw
+// string key ("action.merge_in") and no bare internal id ("协办部门 3"). The allowed Latin words are
+// names (the product, the map's data, file formats) and the keys as printed on a keyboard.
+const LATIN_OK = new Set(['gridloop', 'Open311', 'OpenStreetMap', 'Leaflet', 'JPEG', 'PNG', 'WebP', 'XLSX', 'CSV', 'PDF', 'GeoJSON',
+  'Ctrl', 'Alt', 'Enter', 'Shift', 'Tab', 'Esc']);
+export async function readableProblems(page) {
+  const text = await page.evaluate(() => {
+    // Visible text only; the map's tiles carry no words of ours.
+    const skip = document.querySelectorAll('.leaflet-control-attribution, script, style, noscript');
+    for (const el of skip) el.dataset.scanSkip = '1';
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const out = [];
+    const literal = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('[data-scan-skip]') || !el.getClientRects().length) continue;
+      if (getComputedStyle(el).visibility === 'hidden') continue;
+      // translate="no": what one types as is (account names); English there is not a leak.
+      (el.closest('[translate="no"]') ? literal : out).push(n.textContent);
+    }
+    // Labels people hear too: aria-label, title, placeholder, alt.
+    // A button in a table row that names its row's record (a login, a registered name) quotes it.
+    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
+      const quotes = el.closest('[translate="no"]') || (el.closest('tr') && el.closest('tr').querySelector('[translate="no"]'));
+      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) (quotes ? literal : out).push(el.getAttribute(a));
+    }
+    return { text: out.join('\n'), literal: literal.join('\n') };
+  });
+  const problems = [];
+  const { text: words, literal } = text;
+  for (const m of words.matchAll(/[A-Za-z][A-Za-z0-9'’]{2,}/g)) if (!LATIN_OK.has(m[0])) problems.push(`English "${m[0]}"`);
+  for (const m of (words + '\n' + literal).matchAll(/\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:[._][a-z]+)*\b/g)) problems.push(`raw key "${m[0]}"`);
+  // An id shows as a thing's kind and a number where its name belongs ("协办部门 3", "工单 41").
+  for (const m of words.matchAll(/(?:部门|单位|区域|网格|分类|用户|工单|账号)[ ：:]?\d{1,9}(?![\d\-年月日件天时分%])/g)) problems.push(`bare id "${m[0]}"`);
+  return [...new Set(problems)];
+}
+
 async function checkScreen(page, name) {
+  const words = await readableProblems(page);
+  assert.deepEqual(words, [], `${name}: English, raw keys or ids a person would read`);
   const bad = await axe(page);
   assert.deepEqual(bad, [], `${name}: axe serious/critical violations`);
   const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -90,6 +129,11 @@ test('axe-core: every screen of every role, and the login and lookup pages', asy
   // The checker itself must be able to fail: an image without alt text is a critical violation.
   await anon.evaluate(() => document.querySelector('main').append(Object.assign(document.createElement('img'), { src: 'data:,' })));
   assert.ok((await axe(anon)).some((v) => v.id === 'image-alt'), 'axe reports a planted violation');
+  // And the reading check: a planted English server message, raw key and bare id are found.
+  await anon.evaluate(() => document.querySelector('main').append(Object.assign(document.createElement('p'),
+    { textContent: "field 'password' must be 8 to 128 characters long action.merge_in 协办部门 3" })));
+  const planted = await readableProblems(anon);
+  assert.ok(planted.includes('English "field"') && planted.includes('raw key "action.merge_in"') && planted.includes('bare id "部门 3"'), planted.join());
   for (const [user, screens] of Object.entries(SCREENS)) {
     const page = await loginPage(browser, srv, user);
     for (const s of screens) {
@@ -117,7 +161,8 @@ test('admin: an API error is shown in plain words under the field it names, then
   await form.getByRole('button', { name: '保存' }).click();
   const err = form.locator('[data-fields~="password"] .error');
   await err.waitFor();
-  assert.match(await err.textContent(), /password/);
+  // The server's English message is never shown: the sentence comes from the strings table.
+  assert.equal(await err.textContent(), '密码须为 8 至 128 个字符。');
   assert.equal(await form.getByLabel('初始密码').getAttribute('aria-invalid'), 'true');
   assert.ok(await form.getByLabel('初始密码').evaluate((el) => el === document.activeElement), 'focus on the field');
   await form.getByLabel('初始密码').fill('a-long-enough-password');

@@ -66,3 +66,29 @@ test('no Chinese text outside the strings table', () => {
   }
   assert.deepEqual(found, []);
 });
+
+// The server's errors reach people only through the strings table (web/app/api.js, plain()):
+// every error code the server has (src/core/err.h) has its sentence, and every field an error may
+// name (err_field() in the modules behind the API, and the members of the API's JSON field
+// tables) has a name people read. A new code or field without one fails here.
+test('every server error code and every field an error names is translated', () => {
+  const errh = readFileSync(join(ROOT, 'src', 'core', 'err.h'), 'utf8');
+  const codes = [...errh.matchAll(/X\(\w+,\s*-\d+,\s*\d+,\s*"(\w+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 15, `found ${codes.length} codes`);
+  const missing = codes.filter((c) => !(('err.' + c) in zhCN));
+  const fields = new Set();
+  const SRC = join(ROOT, 'src');
+  for (const dir of ['api', 'case', 'org', 'auth', 'assess', 'attach', 'open311', 'triage', 'notify', 'cal', 'geo', 'audit']) {
+    for (const f of readdirSync(join(SRC, dir)).filter((x) => x.endsWith('.c'))) {
+      const text = readFileSync(join(SRC, dir, f), 'utf8');
+      for (const m of text.matchAll(/err_field\(\s*[^,]+,\s*[A-Z_]+,\s*"([^"]+)"/g)) fields.add(m[1]);
+      if (dir === 'api') for (const m of text.matchAll(/^\s*\{"([a-z_0-9]+)",\s*JT_/gm)) fields.add(m[1]);
+    }
+  }
+  assert.ok(fields.size > 80, `found ${fields.size} fields`);
+  for (const f of fields) {
+    const name = f.replace(/\[\d+\]/g, '').split('.').pop();
+    if (!(('fieldname.' + name) in zhCN) && !(('field.' + name) in zhCN)) missing.push('field ' + f);
+  }
+  assert.deepEqual(missing, []);
+});

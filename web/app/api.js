@@ -1,7 +1,7 @@
 // The JSON API client. The session is the HttpOnly cookie the login sets (EventSource needs it);
 // writes carry the CSRF token the login returned. Every failure becomes an ApiError holding the
 // server's code, message and field, so forms can show it next to the input it concerns.
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 
 const CSRF_KEY = 'gl.csrf';
 
@@ -12,8 +12,10 @@ export class ApiError extends Error {
     this.code = code;
     this.field = field || null;
   }
-  // Plain words for the user: the server's message is already specific ("field 'title' must
-  // not be empty"), the status-only cases get a sentence from the strings file.
+  // Plain words for the user, always from the strings table: the server's message is English for
+  // logs and API clients and is never shown. The code and the field choose the sentence: one for
+  // this code and field if the table has it ("err.bad_request.password"), else the code's
+  // sentence naming the field ("“密码”填写不正确"), else the code's own.
   plain() {
     if (this.status === 0) return t('err.network');
     if (this.status === 401) return t('err.unauthorized');
@@ -21,10 +23,31 @@ export class ApiError extends Error {
     if (this.status === 429) return t('err.too_many_requests');
     // 5xx messages describe the server's inside (a lost database connection): not for users.
     if (this.status === 503) return t('err.unavailable');
-    if (this.status >= 500) return t('err.server');
-    if (this.status === 403) return t('err.forbidden') + t('p.paren', { x: this.message });
-    return this.message || t('err.generic', { msg: this.code });
+    if (this.status >= 500) return t(has('err.' + this.code) ? 'err.' + this.code : 'err.server');
+    const name = fieldName(this.field);
+    if (name && has(`err.${this.code}.${name}`)) return t(`err.${this.code}.${name}`);
+    if (this.status === 404) return t('err.not_found');
+    if (this.status === 403) return t(/scope/.test(this.message || '') ? 'err.forbidden.scope' : 'err.forbidden');
+    if (this.status === 409) {
+      if (name === 'version') return t('err.conflict');
+      if (name === 'action' || !name) return t('err.conflict.state');
+      return t('err.conflict.other', { label: fieldLabel(this.field) });
+    }
+    if (name) return t('err.field', { label: fieldLabel(this.field) });
+    return t(has('err.' + this.code) ? 'err.' + this.code : 'err.generic_plain');
   }
+}
+
+// "citizen.phone" → "phone", "cases[2].version" → "version": the member the error is about.
+export function fieldName(field) {
+  return field ? field.replace(/\[\d+\]/g, '').split('.').pop() : '';
+}
+
+// The field as people call it: its form label if it has one, else its name in the table.
+export function fieldLabel(field) {
+  const name = fieldName(field);
+  for (const k of ['fieldname.' + name, 'field.' + name]) if (has(k)) return t(k);
+  return t('fieldname.unknown');
 }
 
 let onUnauthorized = () => {};

@@ -13,3 +13,6 @@ export function t(key, vars) {
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] ?? m));
   return s;
 }
+
+// Whether the table has the key (for lookups that fall back to a more general sentence).
+export function has(key) { return key in table; }

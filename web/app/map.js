@@ -1,6 +1,7 @@
 // Leaflet maps drawn over the region and grid boundaries (no internet in deployment, so the
 // GeoJSON is the base layer; a tile URL in /config.json adds tiles where a tile server exists).
 import { loadScript, loadCss } from './ui.js';
+import { t } from './i18n.js';
 import { regions } from './data.js';
 
 let config = null;
@@ -32,7 +33,9 @@ export async function regionMap(el, { label, grids = true } = {}) {
   }
   el.setAttribute('role', 'region');
   if (label) el.setAttribute('aria-label', label);
-  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, zoomControl: false });
+  // Leaflet's own buttons are titled in English ("Zoom in"): ours say it in Chinese.
+  L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(map);
   const cfg = await siteConfig();
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
   const [streets, gridList] = await Promise.all([regions('street', true), grids ? regions('grid', true) : []]);

@@ -96,7 +96,7 @@ async function render(root, id, user, focusAction) {
       e.to && e.to !== e.from ? [' → ', t('state.' + e.to)] : null,
       // The server leaves out who acted where the viewer may not know (staff to a citizen, the
       // reporter of an anonymous report to staff): then the role alone, or nothing.
-      e.actor ? h('span', { class: 'actor' }, ` · ${e.actor}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`)
+      e.actor_label ? h('span', { class: 'actor' }, ` · ${e.actor_label}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`)
         : e.role ? h('span', { class: 'actor' }, ` · ${t('role.' + e.role)}`) : null,
       e.public ? h('span', { class: 'badge' }, t('case.note_public')) : null,
       e.note ? h('div', { class: 'note' }, e.note) : null,

@@ -3,6 +3,9 @@ import { api } from '../api.js';
 import { h, field, showError, clearErrors, formBody } from '../ui.js';
 import { session } from '../session.js';
 
+// The demo database's accounts (gridloop init --demo).
+const DEMO_USERS = ['admin', 'operator', 'dispatcher', 'handler_cgj', 'handler_qsjd', 'grid_worker', 'supervisor', 'data_officer', 'citizen'];
+
 const FIELDS = [{ name: 'name', required: true }, { name: 'password', trim: false, required: true }];
 
 export async function login({ query, title, go }) {
@@ -25,11 +28,15 @@ export async function login({ query, title, go }) {
       go(next && next !== '/login' ? next : '/');
     } catch (e) {
       submit.disabled = false;
-      showError(form, e);
+      // A refused sign-in is a wrong name or password, not an expired session.
+      showError(form, e.status === 401 ? { field: 'password', plain: () => t('login.failed') } : e);
     }
   });
   return h('div', { class: 'login' },
     h('h1', {}, title), form,
     h('p', {}, h('a', { href: '#/lookup' }, t('login.lookup'))),
-    h('p', { class: 'muted secondary-info' }, t('login.demo')));
+    // Account names are what one types, not words to translate (translate="no").
+    h('p', { class: 'muted secondary-info' }, t('login.demo'),
+      h('span', { translate: 'no' }, DEMO_USERS.join(t('p.list'))), t('p.semi'), t('login.demo.pw'), ' ',
+      h('code', { translate: 'no' }, 'demo')));
 }

@@ -23,7 +23,7 @@ export async function lookup({ query, title }) {
         h('ol', { class: 'timeline' }, r.timeline.map((e) => h('li', {},
           h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('state.' + e.to)}` : '')))));
     } catch (e) {
-      if (e.status === 404) { e.field = 'number'; e.message = t('lookup.notfound'); }
+      if (e.status === 404) e.field = 'number'; // err.not_found.number: no such number and code
       clear(out);
       showError(form, e);
     }

@@ -3,7 +3,7 @@ import { t } from '../../i18n.js';
 import { api } from '../../api.js';
 import { h, field, select, formBody } from '../../ui.js';
 import { categoryOptions, departments } from '../../data.js';
-import { apiForm, table } from './common.js';
+import { apiForm, table, code } from './common.js';
 
 const EDIT = [
   { name: 'cat', key: 'id', type: 'int', required: true },
@@ -65,5 +65,5 @@ export async function categories(reload) {
   }, reload);
   const shown = cats.filter((c) => c.level <= 2);
   return h('div', {}, edit, create, table(t('admin.categories'), [t('admin.code'), t('admin.name'), t('field.department'), t('admin.sla'), t('field.urgency')],
-    shown.map((c) => [c.code, (c.level > 1 ? '\u3000' : '') + c.name, depName(c.department_id), slaText(c.sla), t('urgency.' + c.urgency)])));
+    shown.map((c) => [code(c.code), (c.level > 1 ? '\u3000' : '') + c.name, depName(c.department_id), slaText(c.sla), t('urgency.' + c.urgency)])));
 }

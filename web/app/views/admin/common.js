@@ -15,6 +15,10 @@ export function apiForm(heading, controls, send, reload) {
   return form;
 }
 
+// A code or identifier in a table (a department's code, a region's administrative code): shown as
+// typed, not a word to translate.
+export function code(text) { return h('code', { translate: 'no' }, text); }
+
 export function table(caption, cols, rows) {
   if (!rows.length) return h('p', { class: 'empty' }, t('app.none'));
   return h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, caption),

@@ -2,7 +2,7 @@
 import { t } from '../../i18n.js';
 import { api } from '../../api.js';
 import { h, field, select, formBody } from '../../ui.js';
-import { apiForm, table } from './common.js';
+import { apiForm, table, code } from './common.js';
 
 const CREATE = [
   { name: 'code', required: true },
@@ -38,5 +38,5 @@ export async function departments(reload) {
     edit.dname.value = d.name; edit.phone.value = d.phone || ''; edit.region_ids.value = (d.region_ids || []).join(',');
   });
   return h('div', {}, table(t('admin.departments'), [t('admin.code'), t('admin.name'), t('admin.phone'), t('admin.active')],
-    deps.map((d) => [d.code, d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), edit, create);
+    deps.map((d) => [code(d.code), d.name, d.phone || '', d.active ? t('app.yes') : t('app.no')])), edit, create);
 }

@@ -2,7 +2,7 @@
 import { t } from '../../i18n.js';
 import { api } from '../../api.js';
 import { h, field, select, formBody } from '../../ui.js';
-import { apiForm, table } from './common.js';
+import { apiForm, table, code } from './common.js';
 
 const CREATE = [
   { name: 'code', required: true },
@@ -24,6 +24,6 @@ export async function regions(reload) {
   ], (f) => api.post('/regions', formBody(f, CREATE)), reload);
   const shown = rs.filter((r) => r.level !== 'grid');
   return h('div', {}, table(t('admin.regions'), [t('admin.code'), t('admin.name'), t('admin.level'), t('admin.parent')],
-    shown.map((r) => [r.code, r.name, t('admin.level.' + r.level), (byId.get(r.parent_id) || {}).name || ''])),
+    shown.map((r) => [code(r.code), r.name, t('admin.level.' + r.level), (byId.get(r.parent_id) || {}).name || ''])),
   h('p', { class: 'muted' }, `${rs.length - shown.length} ${t('admin.level.grid')}`), create);
 }

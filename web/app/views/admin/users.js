@@ -55,9 +55,11 @@ export async function users(reload) {
     edit.region.value = u.region || '';
     for (const o of edit.departments.options) o.selected = (u.departments || []).includes(Number(o.value));
   });
-  const rows = r.items.map((u) => [u.name, u.display_name, u.roles.map((x) => t('role.' + x)).join(t('p.list')), u.region || '',
+  // The login is an identifier one types, shown as is (translate="no"); people are named by
+  // their display name.
+  const rows = r.items.map((u) => [h('code', { translate: 'no' }, u.name), h('span', { translate: 'no' }, u.display_name), u.roles.map((x) => t('role.' + x)).join(t('p.list')), u.region || '',
     u.active ? t('app.yes') : t('app.no'),
-    rowButton(u.active ? t('admin.disable') : t('admin.enable'), `${u.active ? t('admin.disable') : t('admin.enable')} ${u.name}`,
+    rowButton(u.active ? t('admin.disable') : t('admin.enable'), `${u.active ? t('admin.disable') : t('admin.enable')} ${u.display_name || u.name}`,
       () => api.patch(`/users/${u.id}`, { active: !u.active }), reload)]);
   return h('div', {}, table(t('admin.users'), [t('login.name'), t('admin.display_name'), t('admin.roles'), t('admin.region'), t('admin.active'), ''], rows), edit, create);
 }

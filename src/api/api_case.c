@@ -873,7 +873,8 @@ int api_case_lookup(struct api_call *call)
     {"solved", JT_BOOL, 0, 0, 0, NULL}, \
     {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL}, \
     {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
-    {"public", JT_BOOL, 0, 0, 0, NULL}
+    {"public", JT_BOOL, 0, 0, 0, NULL}, \
+    {"invalid_reason", JT_STRING, JF_NULLABLE, 0, 0, NULL}
 /* clang-format on */
 
 static const struct json_field action_fields[] = {
@@ -920,6 +921,13 @@ static int action_in(struct api_call *call, struct case_action_in *in, int64_t *
     in->satisfaction = (enum case_satisfaction)s;
     in->master_id = json_get_int(call->body, "master", 0);
     in->public_note = json_get_bool(call->body, "public", 0);
+    const char *why = json_get_str(call->body, "invalid_reason");
+    int ir = why ? case_invalid_reason_from_name(why) : CIR_NONE;
+    if (ir < 0 || (why && ir == CIR_NONE))
+        return err_field(&call->err, ERR_BAD_REQUEST, "invalid_reason",
+                         "field 'invalid_reason' must be unreasonable, duplicate, out_of_area or "
+                         "unreachable");
+    in->invalid_reason = (enum case_invalid_reason)ir;
     return 0;
 }
 

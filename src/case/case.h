@@ -62,8 +62,10 @@ enum case_action {
     CA_MERGE,
     CA_CLOSE,
     CA_CANCEL,
-    CA_REOPEN,  /* closed → processing again; supervisors only */
-    CA_COMMENT, /* a note on the timeline by anyone involved */
+    CA_REOPEN,     /* closed → processing again; supervisors only */
+    CA_COMMENT,    /* a note on the timeline by anyone involved */
+    CA_INVALIDATE, /* 无效回访: the latest callback is asked to be left out of the assessment
+                    * (a reason of enum case_invalid_reason); a supervisor approves or denies */
     CASE_ACTION_COUNT
 };
 
@@ -145,9 +147,21 @@ enum case_input {
     CI_SATISFACTION, /* of an evaluation, before its optional facts: forms follow this order */
     CI_CONTACTED,    /* booleans of a reply or an evaluation */
     CI_SOLVED,
-    CI_MASTER, /* another case (id) */
+    CI_MASTER,         /* another case (id) */
+    CI_INVALID_REASON, /* why a callback is not valid (case_invalid_reason_name) */
     CASE_INPUT_COUNT
 };
+/* Why a callback does not count (有效回访, as Beijing's 12345 assessment rules have it). */
+enum case_invalid_reason {
+    CIR_NONE,
+    CIR_UNREASONABLE, /* 不合理诉求 */
+    CIR_DUPLICATE,    /* 重复诉求 */
+    CIR_OUT_OF_AREA,  /* 非本辖区 */
+    CIR_UNREACHABLE,  /* 联系不上诉求人 */
+    CASE_INVALID_REASON_COUNT
+};
+const char *case_invalid_reason_name(enum case_invalid_reason r);
+int case_invalid_reason_from_name(const char *name); /* -1 if unknown */
 /* The input's member name ("department", "assisting", ...), and its kind for a form: "department",
  * "departments", "category", "datetime", "text", "boolean", "satisfaction" or "case". */
 const char *case_input_name(enum case_input i);
@@ -582,6 +596,7 @@ struct case_action_in {
                                       category is also a labelled example for triage (triage_examples) */
     int public_note;     /* comment: written for the public (published through Open311); only a
                           * comment may carry it, internal by default */
+    enum case_invalid_reason invalid_reason; /* invalidate */
 };
 
 /*

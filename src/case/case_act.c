@@ -130,6 +130,7 @@ static int input_given(const struct case_action_in *in, enum case_input i)
     case CI_SOLVED: return in->solved >= 0;
     case CI_SATISFACTION: return in->satisfaction != CS_NONE;
     case CI_MASTER: return in->master_id != 0;
+    case CI_INVALID_REASON: return in->invalid_reason != CIR_NONE;
     case CASE_INPUT_COUNT: break;
     }
     return 0;

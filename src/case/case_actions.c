@@ -281,13 +281,60 @@ int case_apply_hang(struct case_tx *t, const struct case_rec *r, const struct ca
 
 /* Approve or deny the pending request: an approved extension moves the resolve deadline, an
  * approved 挂账 stops the clock and keeps the working time that was left. */
+/* The callback an invalid mark is about: the case's latest evaluation (highest round, then the
+ * latest row), the one the assessment counts. */
+#define LATEST_EVALUATION                                                                          \
+    "(SELECT id FROM case_evaluations WHERE case_id = ? ORDER BY round DESC, id DESC LIMIT 1)"
+
+int case_apply_invalidate(struct case_tx *t, const struct case_rec *r,
+                          const struct case_action_in *in, struct case_step *s)
+{
+    int64_t valid = 0;
+    int rc;
+    if ((unsigned)in->invalid_reason >= CASE_INVALID_REASON_COUNT || in->invalid_reason == CIR_NONE)
+        return err_field(
+            t->err, ERR_BAD_REQUEST, "invalid_reason",
+            "invalid_reason must be unreasonable, duplicate, out_of_area or unreachable");
+    rc = store_one_i64(t->env->conn,
+                       "SELECT valid FROM case_evaluations WHERE id = " LATEST_EVALUATION,
+                       STORE_ARGS(store_i64(r->id)), &valid, t->err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return err_field(t->err, ERR_CONFLICT, "action", "case %s has no callback to invalidate",
+                         r->number);
+    if (!valid)
+        return err_field(t->err, ERR_CONFLICT, "action",
+                         "the latest callback of case %s is already invalid", r->number);
+    const char *reason = case_invalid_reason_name(in->invalid_reason);
+    s->payload = arena_printf(&t->arena, "{\"reason\":\"%s\"}", reason);
+    if ((rc = case_tx_exec(
+             t, "UPDATE case_evaluations SET invalid_reason = ? WHERE id = " LATEST_EVALUATION,
+             STORE_ARGS(store_text(reason), store_i64(r->id)))) < 0)
+        return rc;
+    return case_tx_exec(t, "UPDATE cases SET pending_request = 'invalidate' WHERE id = ?",
+                        STORE_ARGS(store_i64(r->id)));
+}
+
 int case_apply_decide(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
                       struct case_step *s)
 {
     const struct case_env *env = t->env;
     int rc = 0;
     s->payload = arena_printf(&t->arena, "{\"request\":\"%s\"}", r->pending_request);
-    if (in->action == CA_APPROVE && !s->outcome) {
+    if (strcmp(r->pending_request, "invalidate") == 0) {
+        /* Approved, the callback leaves the assessment (valid = 0, which the roll-ups read in this
+         * same transaction); denied, it stays and loses the reason asked for. */
+        rc =
+            in->action == CA_APPROVE
+                ? case_tx_exec(
+                      t, "UPDATE case_evaluations SET valid = 0 WHERE id = " LATEST_EVALUATION,
+                      STORE_ARGS(store_i64(r->id)))
+                : case_tx_exec(
+                      t,
+                      "UPDATE case_evaluations SET invalid_reason = NULL WHERE id = " LATEST_EVALUATION,
+                      STORE_ARGS(store_i64(r->id)));
+    } else if (in->action == CA_APPROVE && !s->outcome) {
         rc = case_tx_exec(
             t,
             "UPDATE cases SET resolve_deadline = pending_until, overdue = 0, overdue_level = 0 WHERE id = ?",

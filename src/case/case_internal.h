@@ -158,7 +158,7 @@ const char *case_input_hint(enum case_input i);
 case_apply_fn case_apply_answer, case_apply_dispatch, case_apply_reject_return, case_apply_sign,
     case_apply_return, case_apply_extend, case_apply_hang, case_apply_decide, case_apply_resume,
     case_apply_urge, case_apply_reply, case_apply_evaluate, case_apply_merge, case_apply_close,
-    case_apply_reopen;
+    case_apply_reopen, case_apply_invalidate;
 case_follow_fn case_follow_reply, case_follow_rectify;
 case_outcome_fn case_outcome_unsatisfied, case_outcome_hang;
 

@@ -18,7 +18,7 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
     "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
     "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
-    "rectify", "merge",    "close",      "cancel",        "reopen", "comment",
+    "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "invalidate",
 };
 
 static const char *const channel_names[CASE_CHANNEL_COUNT] = {
@@ -26,6 +26,9 @@ static const char *const channel_names[CASE_CHANNEL_COUNT] = {
 };
 
 static const char *const urgency_names[] = {"normal", "urgent", "emergency"};
+static const char *const invalid_reason_names[CASE_INVALID_REASON_COUNT] = {
+    "", "unreasonable", "duplicate", "out_of_area", "unreachable",
+};
 static const char *const kind_names[CASE_KIND_COUNT] = {
     "complaint", "consult", "help", "report", "suggestion", "praise",
 };
@@ -79,6 +82,14 @@ const char *case_kind_name(enum case_kind k)
 int case_kind_from_name(const char *n)
 {
     return lookup(kind_names, CASE_KIND_COUNT, n);
+}
+const char *case_invalid_reason_name(enum case_invalid_reason r)
+{
+    return (unsigned)r < CASE_INVALID_REASON_COUNT ? invalid_reason_names[r] : "";
+}
+int case_invalid_reason_from_name(const char *n)
+{
+    return lookup(invalid_reason_names, CASE_INVALID_REASON_COUNT, n);
 }
 const char *case_satisfaction_name(enum case_satisfaction s)
 {
@@ -160,14 +171,15 @@ static const struct case_action_row rows[CASE_ACTION_COUNT] = {
         "why it cannot be solved now", CASE_PENDING_NONE, NULL,
         {CASE_TO_SUPERVISORS, "approval", "工单 %s 申请挂账", CASE_DETAIL_NONE, 0}, case_apply_hang, NULL,
     },
+    /* Also on a closed case: the only request a closed case can hold is an invalid callback. */
     [CA_APPROVE] = {
-        OPEN_WORK, SAME, CASE_HANGING,
+        OPEN_WORK | S(CLOSED), SAME, CASE_HANGING,
         {"action.approve", OPTIONAL, "field.note", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
         NULL, CASE_PENDING_NEEDED, case_outcome_hang,
         {CASE_TO_DEPARTMENT, NULL, "工单 %s：申请已批准", CASE_DETAIL_NONE, 0}, case_apply_decide, NULL,
     },
     [CA_DENY] = {
-        OPEN_WORK, SAME, SAME,
+        OPEN_WORK | S(CLOSED), SAME, SAME,
         {"action.deny", REQUIRED, "field.reason", 0, 0, ROLE_SUPERVISOR, 0, CASE_BIND_NONE},
         "why the request is denied", CASE_PENDING_NEEDED, NULL,
         {CASE_TO_DEPARTMENT, NULL, "工单 %s：申请被驳回", CASE_DETAIL_NONE, 0}, case_apply_decide, NULL,
@@ -232,6 +244,15 @@ static const struct case_action_row rows[CASE_ACTION_COUNT] = {
         {"action.comment", REQUIRED, "field.note", 0, 0, ROLE_ALL, ROLE_HANDLER | ROLE_CITIZEN, CASE_BIND_INVOLVED},
         "the comment", CASE_PENDING_ANY, NULL, {0}, NULL, NULL,
     },
+    /* 有效回访: the callback staff or the lead department ask; a supervisor decides (approve or
+     * deny). Only the assessment changes: the case's course does not. */
+    [CA_INVALIDATE] = {
+        S(CLOSED) | S(RECTIFYING), SAME, SAME,
+        {"action.invalidate", REQUIRED, "field.reason", IN(INVALID_REASON), IN(INVALID_REASON),
+         ROLE_OPERATOR | ROLE_HANDLER, ROLE_HANDLER, CASE_BIND_LEAD},
+        "why the callback is not valid", CASE_PENDING_NONE, NULL,
+        {CASE_TO_SUPERVISORS, "approval", "工单 %s 申请认定无效回访", CASE_DETAIL_NONE, 0}, case_apply_invalidate, NULL,
+    },
 };
 /* clang-format on */
 
@@ -278,6 +299,8 @@ static const struct {
     [CI_SATISFACTION] = {"satisfaction", "satisfaction",
                          "(satisfied, basically_satisfied or unsatisfied)"},
     [CI_MASTER] = {"master", "case", "(the id of the case this one duplicates)"},
+    [CI_INVALID_REASON] = {"invalid_reason", "invalid_reason",
+                           "(unreasonable, duplicate, out_of_area or unreachable)"},
 };
 
 const char *case_input_name(enum case_input i)

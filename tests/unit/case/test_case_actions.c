@@ -54,6 +54,7 @@ static unsigned doc_roles(enum case_action a)
         [CA_CANCEL] = ROLE_DISPATCHER | ROLE_SUPERVISOR,
         [CA_REOPEN] = ROLE_SUPERVISOR,
         [CA_COMMENT] = ROLE_ALL,
+        [CA_INVALIDATE] = ROLE_OPERATOR | ROLE_HANDLER,
     };
     return roles[a] | ROLE_ADMIN;
 }
@@ -81,7 +82,8 @@ static int doc_binding(const struct case_actor *a, const struct case_rec *r, enu
     case CA_RETURN:
     case CA_EXTEND:
     case CA_HANG:
-    case CA_REPLY: return lead;
+    case CA_REPLY:
+    case CA_INVALIDATE: return (a->roles & ROLE_OPERATOR) || lead;
     case CA_RESUME: return (a->roles & ROLE_SUPERVISOR) || lead;
     case CA_EVALUATE: return (a->roles & ROLE_OPERATOR) || reporter;
     case CA_COMMENT:
@@ -96,7 +98,7 @@ static int doc_pending(const struct case_rec *r, enum case_action act)
 {
     if (act == CA_APPROVE || act == CA_DENY)
         return r->pending_request != NULL;
-    if (act == CA_EXTEND || act == CA_HANG)
+    if (act == CA_EXTEND || act == CA_HANG || act == CA_INVALIDATE)
         return r->pending_request == NULL;
     return 1;
 }

@@ -41,8 +41,8 @@ static const int expect[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
     [CA_RETURN] = {X, RET, X, RET, X, X, RET, X, X, X},
     [CA_EXTEND] = {X, X, X, K, X, X, K, X, X, X},
     [CA_HANG] = {X, X, X, K, X, X, X, X, X, X},
-    [CA_APPROVE] = {X, X, X, K, X, X, K, X, X, X},
-    [CA_DENY] = {X, X, X, K, X, X, K, X, X, X},
+    [CA_APPROVE] = {X, X, X, K, X, X, K, K, X, X},
+    [CA_DENY] = {X, X, X, K, X, X, K, K, X, X},
     [CA_RESUME] = {X, X, X, X, PRO, X, X, X, X, X},
     [CA_URGE] = {X, K, K, K, K, X, K, X, X, X},
     [CA_REPLY] = {X, X, X, REP, X, X, REP, X, X, X},
@@ -53,6 +53,7 @@ static const int expect[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
     [CA_CANCEL] = {CAN, CAN, CAN, X, X, X, X, X, X, X},
     [CA_REOPEN] = {X, X, X, X, X, X, X, PRO, X, X},
     [CA_COMMENT] = {K, K, K, K, K, K, K, X, X, X},
+    [CA_INVALIDATE] = {X, X, X, X, X, X, K, K, X, X},
 };
 
 /* The two actions with a second branch (outcome 1): an unsatisfied evaluation reopens for
@@ -109,7 +110,7 @@ TEST(case_transition_every_pair)
         }
     /* Guard against a table that silently shrank (e.g. a row of zeros for a new action). */
     CHECK_INT_EQ(allowed + refused, CASE_STATE_COUNT * CASE_ACTION_COUNT, "every pair walked");
-    CHECK_INT_EQ(allowed, 42, "allowed pairs in the documented workflow");
+    CHECK_INT_EQ(allowed, 46, "allowed pairs in the documented workflow");
     for (int a = 0; a < CASE_ACTION_COUNT; a++) {
         int any = 0;
         for (int s = 0; s < CASE_STATE_COUNT; s++)
@@ -122,7 +123,8 @@ TEST(case_transition_every_pair)
 TEST(case_transition_final_states_refuse_all_but_reopen)
 {
     /* Closed, cancelled and merged cases only move again through reopen (closed) or their
-     * master (merged, not an action): every action is refused there. */
+     * master (merged, not an action): every action is refused there, except on a closed case
+     * the 有效回访 request and its decision, which change the assessment, not the state. */
     for (int s = 0; s < CASE_STATE_COUNT; s++) {
         int final = s == CASE_CLOSED || s == CASE_CANCELLED || s == CASE_MERGED;
         CHECK_INT_EQ(case_state_is_final((enum case_state)s), final, "is_final(%s)",
@@ -134,7 +136,10 @@ TEST(case_transition_final_states_refuse_all_but_reopen)
             int rc = case_transition((enum case_state)s, (enum case_action)a, 0, &to, NULL);
             if (s == CASE_CLOSED && a == CA_REOPEN)
                 CHECK_INT_EQ(rc, 0, "reopen of a closed case");
-            else
+            else if (s == CASE_CLOSED && (a == CA_INVALIDATE || a == CA_APPROVE || a == CA_DENY)) {
+                CHECK_INT_EQ(rc, 0, "%s of a closed case", case_action_name((enum case_action)a));
+                CHECK_INT_EQ(to, CASE_CLOSED, "a closed case stays closed");
+            } else
                 CHECK_INT_EQ(rc, ERR_CONFLICT, "%s in %s", case_action_name((enum case_action)a),
                              case_state_name((enum case_state)s));
         }
@@ -211,6 +216,7 @@ TEST(case_action_roles_match_docs)
         {CA_CANCEL, ROLE_DISPATCHER | ROLE_SUPERVISOR},
         {CA_REOPEN, ROLE_SUPERVISOR},
         {CA_COMMENT, ROLE_ALL},
+        {CA_INVALIDATE, ROLE_OPERATOR | ROLE_HANDLER},
     };
     CHECK_INT_EQ(ARRAY_SIZE(want), CASE_ACTION_COUNT, "one row per action");
     for (size_t i = 0; i < ARRAY_SIZE(want); i++)
@@ -232,9 +238,9 @@ TEST(case_names_round_trip)
                                          "hanging",   "replied",    "rectifying", "closed",
                                          "cancelled", "merged"};
     static const char *const actions[] = {
-        "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return", "extend",
-        "hang",    "approve",  "deny",       "resume",        "urge",   "reply",  "evaluate",
-        "rectify", "merge",    "close",      "cancel",        "reopen", "comment"};
+        "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
+        "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
+        "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "invalidate"};
     static const char *const channels[] = {"hotline", "web",    "app",     "wechat",
                                            "grid",    "sensor", "open311", "other"};
     static const char *const urgencies[] = {"normal", "urgent", "emergency"};

@@ -12,7 +12,7 @@ import { timeLeft } from '../deadline.js';
 // belongs under the note.
 const NOTE_NAMES = ['note', 'reason', 'comment', 'instruction'];
 // Destructive or closing actions look different from the main path.
-const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify']);
+const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify', 'invalidate']);
 
 export async function casePage({ params, user }) {
   const id = Number(params[0]);
@@ -197,6 +197,12 @@ const FIELD_TYPES = {
     const wrap = choiceGroup(t('field.' + f.name), 'radio', f.name,
       ['satisfied', 'basically_satisfied', 'unsatisfied'].map((s) => [s, t('sat.' + s)]));
     return { wrap, spec: { name: f.name, empty: f.required ? '' : 'omit' } };
+  },
+  // 有效回访: why this callback should not count (the reasons of the assessment rules).
+  async invalid_reason(f) {
+    const wrap = choiceGroup(t('field.' + f.name), 'radio', f.name,
+      ['unreasonable', 'duplicate', 'out_of_area', 'unreachable'].map((r) => [r, t('invalid.' + r)]));
+    return { wrap, spec: { name: f.name, required: f.required } };
   },
   async case(f) {
     const el = h('input', { type: 'number', name: f.name, min: 1, inputmode: 'numeric' });

@@ -874,7 +874,8 @@ int api_case_lookup(struct api_call *call)
     {"satisfaction", JT_STRING, JF_NULLABLE, 0, 0, NULL}, \
     {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
     {"public", JT_BOOL, 0, 0, 0, NULL}, \
-    {"invalid_reason", JT_STRING, JF_NULLABLE, 0, 0, NULL}
+    {"invalid_reason", JT_STRING, JF_NULLABLE, 0, 0, NULL}, \
+    {"article", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}
 /* clang-format on */
 
 static const struct json_field action_fields[] = {
@@ -928,6 +929,7 @@ static int action_in(struct api_call *call, struct case_action_in *in, int64_t *
                          "field 'invalid_reason' must be unreasonable, duplicate, out_of_area or "
                          "unreachable");
     in->invalid_reason = (enum case_invalid_reason)ir;
+    in->article_id = json_get_int(call->body, "article", 0);
     return 0;
 }
 

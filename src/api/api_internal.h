@@ -195,6 +195,12 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
 int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
 int api_case_bulk(struct api_call *call);
+int api_kb_list(struct api_call *call);
+int api_kb_get(struct api_call *call);
+int api_kb_create(struct api_call *call);
+int api_kb_update(struct api_call *call);
+int api_kb_delete(struct api_call *call);
+int api_kb_suggest(struct api_call *call);
 int api_filter_list(struct api_call *call);
 int api_filter_save(struct api_call *call);
 int api_filter_delete(struct api_call *call);

@@ -51,6 +51,12 @@ const struct api_route api_routes[] = {
     {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
 
+    {HTTP_GET,    "/api/v1/knowledge",                     api_kb_list,             STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/knowledge",                     api_kb_create,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/knowledge/suggest",             api_kb_suggest,          STAFF, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/knowledge/{id}",                api_kb_get,              STAFF, SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/knowledge/{id}",                api_kb_update,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/knowledge/{id}",                api_kb_delete,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/calendar",                      api_calendar_get,        STAFF, SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/calendar",                      api_calendar_put,        ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_PUT,    "/api/v1/calendar/days/{day}",           api_calendar_day_put,    ADMIN, SCOPE_NONE,       ROUTE_JSON},

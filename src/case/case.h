@@ -149,6 +149,7 @@ enum case_input {
     CI_SOLVED,
     CI_MASTER,         /* another case (id) */
     CI_INVALID_REASON, /* why a callback is not valid (case_invalid_reason_name) */
+    CI_ARTICLE,        /* a knowledge-base article (id) a 直接答复 was given from */
     CASE_INPUT_COUNT
 };
 /* Why a callback does not count (有效回访, as Beijing's 12345 assessment rules have it). */
@@ -597,6 +598,7 @@ struct case_action_in {
     int public_note;     /* comment: written for the public (published through Open311); only a
                           * comment may carry it, internal by default */
     enum case_invalid_reason invalid_reason; /* invalidate */
+    int64_t article_id;                      /* answer: the knowledge-base article used (0: none) */
 };
 
 /*

@@ -96,6 +96,10 @@ static int check(const struct case_actor *actor, const struct case_rec *rec, enu
     if (row->pending == CASE_PENDING_NEEDED && !rec->pending_request)
         return err_set(err, ERR_CONFLICT, "there is no extension or 挂账 request to %s",
                        case_action_name(a));
+    /* 有效回访 is about a callback: a case never evaluated has none to leave out. */
+    if (a == CA_INVALIDATE && rec->satisfaction == CS_NONE)
+        return err_field(err, ERR_CONFLICT, "action", "case %s has no callback to invalidate",
+                         rec->number);
     return 0;
 }
 
@@ -131,6 +135,7 @@ static int input_given(const struct case_action_in *in, enum case_input i)
     case CI_SATISFACTION: return in->satisfaction != CS_NONE;
     case CI_MASTER: return in->master_id != 0;
     case CI_INVALID_REASON: return in->invalid_reason != CIR_NONE;
+    case CI_ARTICLE: return in->article_id != 0;
     case CASE_INPUT_COUNT: break;
     }
     return 0;

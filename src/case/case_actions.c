@@ -11,6 +11,7 @@
 #include "case/case.h"
 #include "case/case_internal.h"
 #include "core/err.h"
+#include "kb/kb.h"
 #include "core/mem.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -134,8 +135,15 @@ int case_follow_master(struct case_tx *t, const struct case_rec *master, const c
 int case_apply_answer(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
                       struct case_step *s)
 {
-    (void)in;
-    (void)s;
+    /* Answered from the knowledge base: the article is linked on the event and counted. */
+    if (in->article_id) {
+        struct kb_article k;
+        int rc = kb_article_use(t->env->conn, in->article_id, t->env->now, "article", &t->arena, &k,
+                                t->err);
+        if (rc < 0)
+            return rc;
+        s->payload = arena_printf(&t->arena, "{\"article\":%lld}", (long long)in->article_id);
+    }
     return case_tx_exec(
         t, "UPDATE cases SET replied_at = ?, closed_at = ? WHERE id = ?",
         STORE_ARGS(store_i64(t->env->now), store_i64(t->env->now), store_i64(r->id)));

@@ -125,7 +125,7 @@ int case_state_is_final(enum case_state s)
 static const struct case_action_row rows[CASE_ACTION_COUNT] = {
     [CA_ANSWER] = {
         S(NEW), CASE_CLOSED, SAME,
-        {"action.answer", REQUIRED, "field.answer", 0, 0, ROLE_OPERATOR, 0, CASE_BIND_NONE},
+        {"action.answer", REQUIRED, "field.answer", 0, IN(ARTICLE), ROLE_OPERATOR, 0, CASE_BIND_NONE},
         "the answer given", CASE_PENDING_ANY, NULL, {0}, case_apply_answer, NULL,
     },
     [CA_DISPATCH] = {
@@ -299,6 +299,7 @@ static const struct {
     [CI_SATISFACTION] = {"satisfaction", "satisfaction",
                          "(satisfied, basically_satisfied or unsatisfied)"},
     [CI_MASTER] = {"master", "case", "(the id of the case this one duplicates)"},
+    [CI_ARTICLE] = {"article", "article", "(the id of a knowledge-base article)"},
     [CI_INVALID_REASON] = {"invalid_reason", "invalid_reason",
                            "(unreasonable, duplicate, out_of_area or unreachable)"},
 };

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "kb/kb.h"
 #include "core/mem.h"
 #include "demo/demo_data.h"
 #include "org/org.h"
@@ -253,6 +254,56 @@ static int load_users(struct loader *l, const char *password)
     return 0;
 }
 
+/* The centre's common consultations and their answers (知识库), each owned by the department
+ * that answers for it: what an operator reads out for a 直接答复. */
+static const struct {
+    const char *title, *keywords, *body, *dept;
+} kb_seed[] = {
+    {"新生儿医保参保办理", "新生儿 医保 参保 出生 社保卡",
+     "新生儿出生后 90 天内可办理城乡居民医保参保：携带出生医学证明、户口簿到户籍所在街道便民服务中心"
+     "医保窗口办理，也可在“浙里办”上线上办理。出生当年参保的，出生之日起发生的医疗费用可按规定报销。",
+     "YBJ"},
+    {"燃气费缴纳方式", "燃气费 缴费 燃气 欠费 停气",
+     "燃气费可通过燃气公司营业厅、银行代扣、微信或支付宝“生活缴费”缴纳。欠费停气的，缴清费用后拨打燃气"
+     "公司客服电话预约恢复供气，一般当日恢复。",
+     "RQG"},
+    {"停水停电计划查询", "停水 停电 计划 检修 通知 什么时候来水",
+     "计划停水停电信息会提前在供水、供电公司网站和社区公告栏公布。突发停水停电可拨打供水、供电公司客服"
+     "电话询问抢修进度；超过 24 小时未恢复的，可再次来电，我们将督促处理。",
+     "GSG"},
+    {"生活垃圾分类投放时间", "垃圾分类 投放 时间 厨余 可回收",
+     "小区生活垃圾实行定时定点投放：每天 7:00-9:00、18:00-20:00 投放厨余垃圾和其他垃圾，可回收物和有害"
+     "垃圾可随时投放到小区回收点。大件垃圾请预约物业或社区统一清运。",
+     "HWZ"},
+    {"住房公积金提取条件", "公积金 提取 租房 购房 条件",
+     "购买、建造、翻建、大修自住住房，偿还购房贷款本息，租房自住且无自有住房等情形可提取住房公积金。"
+     "可通过公积金中心网站、手机客户端或服务大厅办理，办理时需本人身份证和相关证明材料。",
+     "ZWB"},
+    {"占道经营投诉受理范围", "占道经营 摆摊 流动摊贩 投诉",
+     "城市道路、人行道、广场等公共区域的占道经营由城管部门查处。来电请说明具体位置、经营时间和经营内容，"
+     "我们将派单至属地城管中队现场处置，并在规定时限内答复。",
+     "CGJ"},
+};
+
+static int load_knowledge(struct loader *l)
+{
+    int rc;
+    for (size_t i = 0; i < sizeof(kb_seed) / sizeof(kb_seed[0]); i++) {
+        int64_t dept = 0, id;
+        if ((rc = store_one_i64(l->c, "SELECT id FROM departments WHERE code = ?",
+                                STORE_ARGS(store_text(kb_seed[i].dept)), &dept, l->err)) < 0)
+            return rc;
+        struct kb_article_in in = {.title = kb_seed[i].title,
+                                   .body = kb_seed[i].body,
+                                   .keywords = kb_seed[i].keywords,
+                                   .department_id = dept,
+                                   .active = 1};
+        if ((rc = kb_article_create(l->c, &in, l->now, &id, l->err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int demo_load(struct store *st, const char *password, const unsigned char key[32], int64_t now,
               struct demo_report *rep, struct err *err)
 {
@@ -280,7 +331,7 @@ int demo_load(struct store *st, const char *password, const unsigned char key[32
     }
     if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 ||
         (rc = load_categories(&l)) < 0 || (rc = load_calendar(&l)) < 0 ||
-        (rc = load_users(&l, password)) < 0)
+        (rc = load_users(&l, password)) < 0 || (rc = load_knowledge(&l)) < 0)
         goto rollback;
     char *summary = arena_printf(
         &a,

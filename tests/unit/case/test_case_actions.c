@@ -98,8 +98,11 @@ static int doc_pending(const struct case_rec *r, enum case_action act)
 {
     if (act == CA_APPROVE || act == CA_DENY)
         return r->pending_request != NULL;
-    if (act == CA_EXTEND || act == CA_HANG || act == CA_INVALIDATE)
+    if (act == CA_EXTEND || act == CA_HANG)
         return r->pending_request == NULL;
+    /* 有效回访: a callback to leave out, and no other request waiting. */
+    if (act == CA_INVALIDATE)
+        return r->pending_request == NULL && r->satisfaction != CS_NONE;
     return 1;
 }
 

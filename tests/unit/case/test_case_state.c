@@ -314,6 +314,7 @@ TEST(case_actions_available_follows_table)
     r.lead_department_id = cgj;
     r.created_by = 13;
     r.reply_solved = -1;
+    r.satisfaction = CS_UNSATISFIED; /* evaluated: 有效回访 may be asked */
 
     for (int s = 0; s < CASE_STATE_COUNT; s++) {
         r.state = (enum case_state)s;

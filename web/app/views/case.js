@@ -100,7 +100,8 @@ async function render(root, id, user, focusAction) {
         : e.role ? h('span', { class: 'actor' }, ` · ${t('role.' + e.role)}`) : null,
       e.public ? h('span', { class: 'badge' }, t('case.note_public')) : null,
       e.note ? h('div', { class: 'note' }, e.note) : null,
-      e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null))));
+      e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null,
+      e.payload && e.payload.article ? articleLink(e.payload.article) : null))));
 
   clear(root, h('div', { class: 'case-grid' },
     h('div', { class: 'main-col' }, head, actionsBox, photoBox, tl), side));
@@ -156,7 +157,22 @@ async function actionMeta(a) {
 // One control per field type of the metadata, and its formBody spec row. Required fields are
 // not checked here: an empty one is sent as it is, and the server's refusal (which names the
 // field) sits under the control.
+// The knowledge-base article a 直接答复 was given from, by its title (staff may read the base;
+// for others the line stays out).
+function articleLink(id) {
+  const el = h('div', { class: 'note muted', hidden: true });
+  api.get(`/knowledge/${id}`).then((a) => { el.textContent = t('case.article', { title: a.title }); el.hidden = false; }).catch(() => {});
+  return el;
+}
+
 const FIELD_TYPES = {
+  // A 直接答复 may name the knowledge-base article it was given from (articles in force).
+  async article(f) {
+    let items = [];
+    try { items = (await api.get('/knowledge', { active: 'true' })).items.filter((a) => a.in_force); } catch { /* none */ }
+    const s = select([['', t('kb.none')], ...items.map((a) => [String(a.id), a.title])], { name: f.name });
+    return { wrap: field(t('field.article'), s, { names: [f.name] }), spec: { name: f.name, type: 'int' } };
+  },
   async department(f, c, a) {
     const deps = await departments();
     const cat = c.category_id ? await categoryById(c.category_id) : null;

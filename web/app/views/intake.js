@@ -8,6 +8,7 @@ import { categoryOptions } from '../data.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
 import { callerHistory } from './history.js';
+import { knowledgePanel } from './knowledge.js';
 import { KINDS } from './queues.js';
 
 // The case's body from the call; the title, when left out, is the description's start.
@@ -61,6 +62,15 @@ export async function intake({ title: heading, onCleanup }) {
     onMerge: (d) => submitCase(d),
   });
   desc.addEventListener('input', panel.schedule);
+  // Answers from the knowledge base for a consultation: one click fills the 直接答复.
+  const kb = knowledgePanel({ onUse: (a) => {
+    kind.value = 'consult';
+    consult.querySelector('input').checked = true;
+    answerField.hidden = false;
+    answer.value = a.body;
+    answer.focus();
+  } });
+  desc.addEventListener('input', () => kb.schedule(desc.value));
   title.addEventListener('input', panel.schedule);
 
   const form = h('form', { class: 'form intake-form', novalidate: true },
@@ -107,8 +117,9 @@ export async function intake({ title: heading, onCleanup }) {
         c = await api.action(c.id, { action: 'merge', version: c.version, master: master.id });
         msg += t('p.semi') + t('intake.merged', { number: master.number });
       } else if (isConsult) {
-        c = await api.action(c.id, { action: 'answer', version: c.version, ...answerBody });
-        msg += t('p.semi') + t('intake.answered');
+        const art = kb.chosen();
+        c = await api.action(c.id, { action: 'answer', version: c.version, ...answerBody, ...(art ? { article: art.id } : {}) });
+        msg += t('p.semi') + (art ? t('intake.answered.article', { title: art.title }) : t('intake.answered'));
       }
     } catch (e) {
       msg += t('p.semi') + e.plain();
@@ -134,6 +145,7 @@ export async function intake({ title: heading, onCleanup }) {
     form.reset();
     loc.reset();
     history.reset();
+    kb.reset();
     answerField.hidden = true;
     panel.update();
   }
@@ -144,6 +156,7 @@ export async function intake({ title: heading, onCleanup }) {
     clearErrors(form);
     clear(result);
     history.reset();
+    kb.reset();
     answerField.hidden = true;
     panel.update();
     phone.focus();
@@ -162,5 +175,5 @@ export async function intake({ title: heading, onCleanup }) {
   panel.update();
   setTimeout(() => { loc.invalidate(); phone.focus(); }, 50);
   return h('div', { class: 'intake' }, h('h1', {}, heading),
-    h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, history.el, panel.el)));
+    h('div', { class: 'intake-grid' }, h('div', {}, result, form), h('aside', {}, history.el, kb.el, panel.el)));
 }

@@ -8,6 +8,10 @@
  *   department  → handlers of that department
  *   dispatchers → dispatchers        supervisors → supervisors
  *     (a region-bound one only for cases in its region)
+ *   supervisors also watch what arrives and what runs late in their scope: the dispatchers'
+ *     notices (new cases) and the departments' overdue notices, region-bound as above
+ * A stream opened with ?recent=N (no Last-Event-ID) starts with the latest N notifications in
+ * its scope (from the last REPLAY_MAX), so a dashboard opens with recent history.
  *   citizen/user → that user alone   admin → everything else
  * Event id = notification id, so a client reconnecting with Last-Event-ID gets what it
  * missed from the outbox (bounded) before the live events.
@@ -43,6 +47,7 @@
 #include "store/store.h"
 
 #define REPLAY_MAX 200
+#define RECENT_MAX 50 /* ?recent=: the history a stream may open with */
 /* Seconds a refused client is asked to wait: about two keep-alive periods, in which a stream
  * whose client went away is noticed and its slot freed. */
 #define REFUSED_RETRY_AFTER 30
@@ -83,6 +88,8 @@ static int in_scope(const struct event_sub *s, const struct notify_item *n)
     if (s->roles & ROLE_ADMIN)
         return 1;
     if (strcmp(k, "department") == 0) {
+        if ((s->roles & ROLE_SUPERVISOR) && strcmp(n->kind, "overdue") == 0 && in_region(s, n))
+            return 1;
         if (!(s->roles & ROLE_HANDLER))
             return 0;
         for (int i = 0; i < s->ndepts; i++)
@@ -91,7 +98,7 @@ static int in_scope(const struct event_sub *s, const struct notify_item *n)
         return 0;
     }
     if (strcmp(k, "dispatchers") == 0)
-        return (s->roles & ROLE_DISPATCHER) && in_region(s, n);
+        return (s->roles & (ROLE_DISPATCHER | ROLE_SUPERVISOR)) && in_region(s, n);
     if (strcmp(k, "supervisors") == 0)
         return (s->roles & ROLE_SUPERVISOR) && in_region(s, n);
     return 0;
@@ -275,9 +282,9 @@ int api_events_stream(struct api_call *call)
 {
     struct api *api = call->api;
     const struct auth_user *u = call->user;
-    int64_t after = last_event_id(call);
+    int64_t after = last_event_id(call), recent = 0;
     struct notify_item *items = NULL;
-    int n = 0;
+    int n = 0, history = 0;
     if (call->req->method == HTTP_HEAD) {
         /* Headers only: no subscription for a body nobody will read. */
         http_res_body(call->res, 200, "text/event-stream; charset=utf-8", "", 0, HTTP_BODY_STATIC);
@@ -286,6 +293,9 @@ int api_events_stream(struct api_call *call)
     }
     if (!call->token)
         return err_set(&call->err, ERR_UNAUTHORIZED, "event streams need a session");
+    int rc0 = api_query_int(call, "recent", 0, 0, RECENT_MAX, &recent);
+    if (rc0 < 0)
+        return rc0;
     const struct conf *cf = api->d.conf;
     const char *ip = call->req->ip ? call->req->ip : "";
     struct event_sub *s = xcalloc(1, sizeof(*s));
@@ -365,13 +375,33 @@ int api_events_stream(struct api_call *call)
             return rc;
         }
         n = rc;
+    } else if (recent > 0) {
+        int64_t last = 0;
+        if ((rc = notify_last_id(call->conn, &last, &call->err)) >= 0)
+            rc = notify_list_after(call->conn, last > REPLAY_MAX ? last - REPLAY_MAX : 0,
+                                   REPLAY_MAX, call->req->arena, &items, &call->err);
+        if (rc < 0) {
+            pthread_mutex_unlock(&api->events_lock);
+            free(k);
+            free(s);
+            return rc;
+        }
+        n = rc;
+        history = 1;
     }
     s->stream = http_res_stream(call->res, &o);
     http_res_header(call->res, "Cache-Control", "no-cache");
     /* The retry hint, and a first line so clients see the stream open at once. */
     static const char hello[] = "retry: 3000\n: connected\n\n";
     http_stream_send(s->stream, hello, sizeof(hello) - 1);
-    if (n == REPLAY_MAX) {
+    /* History: the latest 'recent' of the replayed notifications that are in scope. */
+    int skip = 0;
+    if (history) {
+        for (int i = 0; i < n; i++)
+            skip += in_scope(s, &items[i]);
+        skip = skip > recent ? skip - (int)recent : 0;
+    }
+    if (n == REPLAY_MAX && !history) {
         /* Missed too much to replay: the client reloads its queues instead. */
         http_stream_send(s->stream, gap_event, sizeof(gap_event) - 1);
         n = 0;
@@ -379,7 +409,7 @@ int api_events_stream(struct api_call *call)
     for (int i = 0; i < n; i++) {
         if (items[i].id > s->min_id)
             s->min_id = items[i].id;
-        if (!in_scope(s, &items[i]))
+        if (!in_scope(s, &items[i]) || (skip && skip--))
             continue;
         struct buf b;
         buf_init(&b);

@@ -136,6 +136,14 @@ int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena
     return items_read(s, max, a, out, err);
 }
 
+int notify_last_id(struct store_conn *c, int64_t *id, struct err *err)
+{
+    *id = 0;
+    int rc =
+        store_one_i64(c, "SELECT coalesce(max(id), 0) FROM notifications", STORE_NO_ARGS, id, err);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---------------------------------------------------------------- worker */
 
 struct notify_worker {

@@ -122,6 +122,9 @@ int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_
 int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena *a,
                       struct notify_item **out, struct err *err);
 
+/* The highest notification id so far (0 when none): where "the latest N" starts from. */
+int notify_last_id(struct store_conn *c, int64_t *id, struct err *err);
+
 /* ---- the worker ---- */
 
 struct notify_worker;

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, child_env, copy_db, db_open, free_port, new_db
+from conftest import BIN, assert_error, child_env, copy_db, db_open, free_port, new_db
 
 STREAM = "/api/v1/events/stream"
 
@@ -79,11 +79,11 @@ def webhook():
 class EventStream:
     """GET /api/v1/events/stream read by a thread; parsed events land in a queue."""
 
-    def __init__(self, api, who, last_event_id=None):
+    def __init__(self, api, who, last_event_id=None, params=None):
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
-        self.r = api.get(who, STREAM, stream=True, headers=headers, timeout=(5, 60))
+        self.r = api.get(who, STREAM, stream=True, headers=headers, timeout=(5, 60), params=params)
         assert self.r.status_code == 200, self.r.text
         assert self.r.headers["Content-Type"].startswith("text/event-stream"), self.r.headers
         self.sock = self.r.raw.connection.sock
@@ -294,6 +294,27 @@ def test_stream_delivers_in_scope_events_only(server_factory):
         assert ev["event"] == "dispatched" and data["case_id"] == case["id"]
     finally:
         again.close()
+
+
+def test_supervisors_watch_new_and_overdue_cases_and_open_with_history(server_factory):
+    """Issue 13: a supervisor's dashboard stream carries the cases that arrive and those that run
+    late in their scope (not only their own notices), and opens with recent history."""
+    api = server_factory(args=["--notify-interval", "1"])
+    older = [create_case(api, f"历史{i}") for i in range(3)]
+    # The outbox hands them out first (a stream replays only what was handed out).
+    wait_until(lambda: all(r and r[0][2] > 0 for r in (outbox_rows(api, c["id"]) for c in older)),
+               what="the intake notices to be handed out")
+    sup = EventStream(api, "supervisor", params={"recent": 2})
+    try:
+        # History: the latest two in scope, oldest first, before anything live.
+        got = [sup.wait_for(lambda e, d: d is not None, timeout=5)[1]["case_id"] for _ in range(2)]
+        assert got == [older[1]["id"], older[2]["id"]]
+        case = create_case(api, "督办实时")
+        ev, data = sup.wait_for(lambda e, d: d and d["case_id"] == case["id"], timeout=5)
+        assert ev["event"] == "new_case"
+    finally:
+        sup.close()
+    assert_error(api.get("supervisor", STREAM, params={"recent": 51}), 400, "bad_request", "recent")
 
 
 def test_stream_needs_a_session(server_factory):

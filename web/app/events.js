@@ -22,7 +22,10 @@ const RETRY_MAX_MS = 300000;
 // CLOSED) without telling which; this opens it again after a growing, jittered delay, so
 // many tabs refused together do not come back together, and the screen keeps working from
 // its own reloads meanwhile.
-export function eventStream(kinds, onEvent) {
+//
+// `recent`: open with the latest notifications in the user's scope (at most 50), so a live feed
+// does not start empty; reconnections replay from the last one seen instead.
+export function eventStream(kinds, onEvent, { recent = 0 } = {}) {
   let es = null;
   let timer = null;
   let closed = false;
@@ -42,7 +45,8 @@ export function eventStream(kinds, onEvent) {
   };
   const open = () => {
     if (closed) return;
-    es = new EventSource('/api/v1/events/stream' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : ''));
+    const q = lastId ? '?last_event_id=' + encodeURIComponent(lastId) : recent ? '?recent=' + recent : '';
+    es = new EventSource('/api/v1/events/stream' + q);
     es.onmessage = seen;
     for (const k of kinds) es.addEventListener(k, seen);
     es.onopen = (ev) => { delay = 0; if (handle.onopen) handle.onopen(ev); };

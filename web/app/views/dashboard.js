@@ -168,7 +168,8 @@ export async function dashboard({ title, onCleanup }) {
     }
     later();
   };
-  const es = eventStream(ALL_EVENTS, onEvent);
+  // Opens with the latest 20 in scope; supervisors' streams carry new and overdue cases too.
+  const es = eventStream(ALL_EVENTS, onEvent, { recent: 20 });
   es.onopen = () => { streamState.textContent = t('dash.stream.on'); streamState.dataset.stream = 'open'; };
   es.onerror = () => { streamState.textContent = t('dash.stream.off'); streamState.dataset.stream = 'closed'; };
   const onResize = () => { trendChart && trendChart.resize(); catChart && catChart.resize(); };

@@ -135,3 +135,27 @@ test('time left shows on the handler phone-width list', async () => {
   assert.match(await badge.textContent(), /^剩余\d/);
   assert.deepEqual(hd.errors, []);
 });
+
+test('time left is green with time to spare, amber under a quarter left, red once late', async () => {
+  const c = await create({ title: '时限颜色', urgency: 'emergency' });
+  const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items;
+  const cgj = deps.find((x) => x.code === 'CGJ');
+  const r = await srv.api('dispatcher', 'POST', `/cases/${c.id}/actions`, { action: 'dispatch', version: c.version, department: cgj.id });
+  assert.equal(r.status, 200);
+  const due = Date.parse(r.body.deadlines.resolve);
+  const from = Date.parse(r.body.dispatched_at || r.body.created_at);
+  assert.ok(due - from >= 3 * 3600e3, 'an emergency case has hours to its resolve deadline');
+  const hd = await loginPage(browser, srv, 'handler_cgj');
+  const badge = hd.locator(`tr[data-case="${c.id}"] .time-left`);
+  // The browser's clock is moved; the server's flag stays "not overdue", so the colour is the
+  // browser's reading of the deadline.
+  for (const [at, cls, text] of [[from + 60e3, 'ok', /^剩余\d/], [due - 30 * 60e3, 'soon', /^剩余30分钟$/], [due + 2 * 3600e3, 'late', /^已超期2小时$/]]) {
+    await hd.clock.setFixedTime(at);
+    await goto(hd, srv, '/workbench?tab=to_sign');
+    await hd.reload();
+    await badge.waitFor();
+    assert.equal(await badge.getAttribute('class'), `time-left ${cls}`);
+    assert.match(await badge.textContent(), text);
+  }
+  assert.deepEqual(hd.errors, []);
+});

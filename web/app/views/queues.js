@@ -37,9 +37,10 @@ async function suggestionCell(c, reload) {
   }, t('queue.dispatch.suggested')) : null);
 }
 
-// How long a case has waited in this queue: since it came in (new) or since it came back.
-function waited(c) {
-  const from = Date.parse(c.state === 'returned' ? c.updated_at : c.created_at);
+// How long a case has waited in this queue: since it came in (new) or since it came back (the
+// return's time when the row read it, else the case's last change).
+function waited(c, returnedAt) {
+  const from = Date.parse(c.state === 'returned' ? returnedAt || c.updated_at : c.created_at);
   return Number.isNaN(from) ? '' : duration(Date.now() - from);
 }
 
@@ -51,8 +52,10 @@ async function returnReasonCell(c) {
     const full = await api.get(`/cases/${c.id}`);
     ev = (full.timeline || []).filter((e) => e.action === 'return').pop();
   } catch { /* the row still shows; the reason is on the case page */ }
-  return h('td', { class: 'return-reason' }, ev ? [ev.note || t('case.return_reason.none'),
+  const cell = h('td', { class: 'return-reason' }, ev ? [ev.note || t('case.return_reason.none'),
     ev.actor_label ? h('span', { class: 'muted' }, ` · ${ev.actor_label}`) : null] : '');
+  cell.at = ev ? ev.at : null;
+  return cell;
 }
 
 async function caseTable(items, caption, { suggestions, reload, selected, waiting, reasons } = {}) {
@@ -92,7 +95,7 @@ async function caseTable(items, caption, { suggestions, reload, selected, waitin
       h('td', { class: 'opt' }, c.category || ''),
       h('td', { class: 'opt' }, c.department || ''),
       h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve)),
-      waiting ? h('td', {}, waited(c)) : null,
+      waiting ? h('td', {}, waited(c, why && why[i].at)) : null,
       why ? why[i] : null,
       sugg ? sugg[i] : null)))));
 }

@@ -249,6 +249,7 @@ export const zhCN = {
   'bulk.done': '已派出 {n} 件',
   'bulk.failed': '未派出：{list}',
   'queue.emergency': '特急工单（置顶）',
+  'queue.emergency.only': '除置顶的特急工单外，没有其他工单。',
   'time.d': '{d}天',
   'time.dh': '{d}天{h}小时',
   'time.h': '{h}小时',

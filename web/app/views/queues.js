@@ -280,11 +280,13 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
     const params = { ...cur.params, ...extra, limit: PAGE };
     if (cursors[page]) params.cursor = cursors[page];
+    let pinnedN = 0;
     if (cur.pin && !extra.urgency) {
       const top = await api.get('/cases', { ...cur.params, ...extra, urgency: 'emergency', limit: 200 });
       clear(pinned, top.items.length ? h('section', { 'aria-labelledby': 'pin-h' }, h('h2', { id: 'pin-h' }, t('queue.emergency')),
         await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons })) : null);
       params.urgency = 'normal,urgent';
+      pinnedN = top.items.length;
     }
     if (selected) { selected.clear(); selected.changed(); }
     const r = await api.get('/cases', params);
@@ -292,11 +294,12 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     const from = page * PAGE + 1;
     status.textContent = r.items.length
       ? t('list.status', { from, to: from + r.items.length - 1, total: r.total })
-      : t('list.status.none');
+      : t(pinnedN ? 'queue.emergency.only' : 'list.status.none');
     prev.disabled = page === 0;
     next.disabled = !r.next_cursor;
     pager.hidden = page === 0 && !r.next_cursor;
-    clear(list, cards ? caseCards(r.items) : await caseTable(r.items, t(cur.label),
+    // With 特急 cases pinned above, an empty rest needs no second "empty" line.
+    clear(list, cards ? caseCards(r.items) : !r.items.length && pinnedN ? null : await caseTable(r.items, t(cur.label),
       { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons }));
   }
   const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };

@@ -114,6 +114,9 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await goto(citizen, srv, '/mine');
   await citizen.locator(`li[data-case="${id}"] a`).first().click();
   await citizen.locator('.case-page h1').waitFor();
+  // The citizen sees the department's photo as 处置后 too (the server says; the department's
+  // attach step is not on the citizen's timeline).
+  assert.deepEqual(await citizen.locator('.photos figcaption').allTextContents(), ['处置前', '处置后']);
   await assertActionsMatch(citizen, srv, 'citizen', id);
   await act(citizen, 'evaluate', async (f) => {
     await f.getByLabel('不满意').check();

@@ -86,7 +86,7 @@ async function render(root, id, user, focusAction) {
 
   const stages = photoStages(c);
   const photos = (c.attachments || []).map((a, i) => {
-    const stage = stages.get(a.id);
+    const stage = a.stage || stages.get(a.id);
     return h('figure', { class: 'photo', 'data-stage': stage || '' },
       h('a', { href: a.url, target: '_blank', rel: 'noopener' },
         h('img', { src: a.thumbnail_url, alt: t('case.photo', { n: i + 1 }), loading: 'lazy', width: 120 })),
@@ -123,9 +123,10 @@ async function render(root, id, user, focusAction) {
   }
 }
 
-// 处置前 / 处置后 of each photo, from the state the case was in when it was attached (its
-// 'attach' event): before the department signed it, a photo shows the problem as reported;
-// from signing on, it is the department's, taken at or after the work.
+// 处置前 / 处置后 of each photo: the server says (`stage`, from the state the case was in when
+// it was attached: before the department signed, the problem as reported; from signing on,
+// the department's, taken at or after the work); an older server's answer is read the same
+// way from the 'attach' events of the timeline.
 const BEFORE = new Set(['new', 'dispatched', 'returned']);
 function photoStages(c) {
   const out = new Map();

@@ -26,7 +26,7 @@ static int type_is(const char *ct, const char *prefix)
 }
 
 void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime,
-                         int64_t size, int width, int height)
+                         int64_t size, int width, int height, const char *stage)
 {
     char url[64];
     jw_obj(w);
@@ -40,6 +40,8 @@ void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const cha
     jw_kstr(w, "url", url);
     snprintf(url, sizeof(url), "/api/v1/attachments/%lld/thumbnail", (long long)id);
     jw_kstr(w, "thumbnail_url", url);
+    if (stage)
+        jw_kstr(w, "stage", stage);
     jw_obj_end(w);
 }
 
@@ -106,7 +108,7 @@ static void upload_reply(struct api_call *call, int status, int64_t aid,
                     arena_printf(call->req->arena, "/api/v1/attachments/%lld", (long long)aid));
     struct jw w;
     jw_init(&w);
-    api_attachment_json(&w, aid, f->sha256, f->mime, (int64_t)f->size, f->width, f->height);
+    api_attachment_json(&w, aid, f->sha256, f->mime, (int64_t)f->size, f->width, f->height, NULL);
     api_reply(call, status, &w);
 }
 

@@ -156,7 +156,8 @@ static void members_tail(struct jw *w, const struct case_rec *r, enum case_audie
         jw_arr(w);
         for (size_t i = 0; i < natts; i++)
             api_attachment_json(w, atts[i].id, atts[i].sha256, atts[i].mime, atts[i].size,
-                                atts[i].width, atts[i].height);
+                                atts[i].width, atts[i].height,
+                                case_photo_stage(atts[i].case_state));
         jw_arr_end(w);
     }
 }

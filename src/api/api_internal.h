@@ -167,9 +167,11 @@ void api_case_cache_free(struct api *api);
 int api_case_env(struct api_call *call, struct case_env *env, struct case_actor *actor,
                  struct case_config *cfg);
 
-/* One attachment as the API shows it: id, hash, type, size, dimensions and its two URLs. */
+/* One attachment as the API shows it: id, hash, type, size, dimensions, its two URLs and, on a
+ * case, its stage ("before" / "after" the department's work: case_photo_stage; NULL leaves it
+ * out). */
 void api_attachment_json(struct jw *w, int64_t id, const char *sha256, const char *mime,
-                         int64_t size, int width, int height);
+                         int64_t size, int width, int height, const char *stage);
 
 /*
  * Intake, shared by every channel's endpoint (JSON API, Open311): validates nothing of the

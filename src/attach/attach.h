@@ -218,6 +218,9 @@ struct attach_rec {
     int width, height;
     int64_t created_at;
     int64_t created_by; /* 0 = unknown */
+    /* attach_list_for_case only: the case's state when the file was linked to it (its 'attach'
+     * event), NULL if unknown or read otherwise. */
+    const char *case_state;
 };
 
 /*

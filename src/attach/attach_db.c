@@ -80,7 +80,9 @@ typedef VEC(struct attach_rec) attach_vec;
 static int push_row(void *ctx, struct store_stmt *s)
 {
     attach_vec *v = ctx;
-    row(s, v->arena, vec_push(v));
+    struct attach_rec *r = vec_push(v);
+    row(s, v->arena, r);
+    r->case_state = store_col_is_null(s, 8) ? NULL : arena_strdup(v->arena, store_col_text(s, 8));
     return 0;
 }
 
@@ -89,8 +91,9 @@ int attach_list_for_case(struct store_conn *c, int64_t case_id, struct arena *a,
 {
     attach_vec v = VEC_IN(a);
     int64_t rc = store_all(c,
-                           "SELECT " COLUMNS
+                           "SELECT " COLUMNS ", e.from_state"
                            " FROM case_attachments l JOIN attachments a ON a.id = l.attachment_id"
+                           " LEFT JOIN case_events e ON e.id = l.event_id"
                            " WHERE l.case_id = ? ORDER BY l.event_id",
                            STORE_ARGS(store_i64(case_id)), push_row, &v, err);
     /* Never NULL, even when empty: readers take NULL to mean "not loaded" and leave the key out. */

@@ -651,6 +651,11 @@ struct attach_file;
 /* 0 if the actor may add attachments to the case: someone who sees it and is staff or the
  * citizen who reported it, while the case is not finished; else ERR_FORBIDDEN or ERR_CONFLICT. */
 int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err);
+/* 处置前 / 处置后 of a photo, from the state (name) the case was in when it was attached:
+ * "before" until the lead department signed (new, dispatched, returned: the problem as
+ * reported), "after" from then on (the department's, sent at or after the work); NULL for an
+ * unknown state. */
+const char *case_photo_stage(const char *state);
 
 /*
  * Before an upload is decoded (read only, no transaction): 1 with '*attachment_id' when the

@@ -7,6 +7,14 @@
 #include "core/mem.h"
 #include "store/store.h"
 
+const char *case_photo_stage(const char *state)
+{
+    int s = state ? case_state_from_name(state) : -1;
+    if (s < 0)
+        return NULL;
+    return s == CASE_NEW || s == CASE_DISPATCHED || s == CASE_RETURNED ? "before" : "after";
+}
+
 int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err)
 {
     if (!case_visible(actor, rec))

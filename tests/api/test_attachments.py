@@ -207,7 +207,7 @@ def test_case_lists_attachments_and_timeline_records_them(gl, photo):
     second = upload(gl, "operator", case["id"], jpeg_grey8(), "image/jpeg").json()
     c = gl.get("operator", f"/api/v1/cases/{case['id']}").json()
     assert [x["id"] for x in c["attachments"]] == [first["id"], second["id"]]
-    assert c["attachments"][0] == first
+    assert c["attachments"][0] == {**first, "stage": "before"}
     events = [e for e in c["timeline"] if e["action"] == "attach"]
     assert [e["payload"]["sha256"] for e in events] == [first["sha256"], second["sha256"]]
     assert events[1]["role"] == "operator" and events[0]["to"] == c["state"]
@@ -219,6 +219,22 @@ def test_case_lists_attachments_and_timeline_records_them(gl, photo):
     assert c["version"] == case["version"]
     audit = gl.get("admin", "/api/v1/audit?limit=20").json()["items"]
     assert any(x["action"] == "case.attach" and x["target"] == f"case/{case['id']}" for x in audit), audit[:3]
+
+
+def test_photos_say_before_or_after_the_work(gl, demo, photo):
+    # 处置前 / 处置后: the state the case was in when a photo was attached decides; the citizen,
+    # who does not see the department's attach step on the timeline, sees the stage too.
+    case = new_case(gl)
+    before = upload(gl, "citizen", case["id"], photo).json()
+    r = gl.post("dispatcher", f"/api/v1/cases/{case['id']}/actions",
+                json={"action": "dispatch", "version": case["version"], "department": demo["CGJ"]})
+    assert r.status_code == 200, r.text
+    r = gl.post("handler_cgj", f"/api/v1/cases/{case['id']}/actions", json={"action": "sign", "version": r.json()["version"]})
+    assert r.status_code == 200, r.text
+    after = upload(gl, "handler_cgj", case["id"], png(32, 24)).json()
+    for who in ("handler_cgj", "citizen", "operator"):
+        c = gl.get(who, f"/api/v1/cases/{case['id']}").json()
+        assert [(a["id"], a["stage"]) for a in c["attachments"]] == [(before["id"], "before"), (after["id"], "after")], who
 
 
 def test_case_read_before_and_after_upload_shows_it(gl, photo):

@@ -65,3 +65,46 @@ def test_bulk_refuses_what_one_action_would(gl, demo):
     r = gl.post("dispatcher", BULK, json={"action": "dispatch", "cases": one})
     assert r.status_code == 200 and r.json()["items"][0]["error"]["field"] == "department"
     assert gl.get("dispatcher", f"{LIST}/{c['id']}").json()["state"] == "new"
+
+
+def dispatch(gl, c, dept):
+    r = gl.post("dispatcher", f"{LIST}/{c['id']}/actions", json={"action": "dispatch", "version": c["version"], "department": dept})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_bulk_sign_urge_and_assisting(gl, demo):
+    t = unique("B")
+    # Assisting departments go with every case of a bulk dispatch.
+    pair = [create(gl, t, i) for i in range(2)]
+    r = gl.post("dispatcher", BULK, json={"action": "dispatch", "department": demo["CGJ"], "assisting": [demo["HWZ"]],
+                                          "cases": [{"id": c["id"], "version": c["version"]} for c in pair]})
+    assert r.status_code == 200 and r.json()["done"] == 2, r.text
+    mine = [i["case"] for i in r.json()["items"]]
+    assert all(c["assisting"] == [demo["HWZ"]] for c in mine)
+    # The lead department signs its cases in one go; a case of another department and one it
+    # signed already are reported, the rest are signed.
+    theirs = dispatch(gl, create(gl, t, 2), demo["QSJD"])
+    signed = dispatch(gl, create(gl, t, 3), demo["CGJ"])
+    r = gl.post("handler_cgj", f"{LIST}/{signed['id']}/actions", json={"action": "sign", "version": signed["version"]})
+    assert r.status_code == 200, r.text
+    signed = r.json()
+    r = gl.post("handler_cgj", BULK, json={"action": "sign", "cases": [{"id": c["id"], "version": c["version"]}
+                                                                       for c in mine + [theirs, signed]]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["done"] == 2 and out["failed"] == 2
+    assert [i["id"] for i in out["items"]] == [c["id"] for c in mine + [theirs, signed]]
+    assert all(i["ok"] and i["case"]["state"] == "processing" for i in out["items"][:2])
+    assert out["items"][2]["error"]["code"] in ("forbidden", "not_found")
+    assert out["items"][3]["error"]["code"] == "conflict"
+    assert gl.get("dispatcher", f"{LIST}/{theirs['id']}").json()["state"] == "dispatched"
+    # A supervisor urges several at once: each case's urge count goes up by one, each its own event.
+    now = [i["case"] for i in out["items"][:2]]
+    r = gl.post("supervisor", BULK, json={"action": "urge", "note": "请加快办理",
+                                          "cases": [{"id": c["id"], "version": c["version"]} for c in now]})
+    assert r.status_code == 200 and r.json()["done"] == 2, r.text
+    for c in now:
+        full = gl.get("supervisor", f"{LIST}/{c['id']}").json()
+        assert full["urge_count"] == 1
+        assert [e["action"] for e in full["timeline"]].count("urge") == 1

@@ -67,3 +67,95 @@ test('time left shows on the case page, and the reply asks whether it was solved
   assert.equal(await solved.locator('input:checked').count(), 0);
   assert.deepEqual(hd.errors, []);
 });
+
+test('the category tree picker and the department picker: browse, search, chips', async () => {
+  const c = await create({ title: '分类选择', urgency: 'normal' });
+  const cats = (await srv.api('dispatcher', 'GET', '/categories?active=true&limit=1000')).body.items;
+  const byId = new Map(cats.map((x) => [x.id, x]));
+  // A third-level entry and its ancestors, to open the tree level by level.
+  const leaf = cats.find((x) => x.parent_id && byId.get(x.parent_id)?.parent_id);
+  const mid = byId.get(leaf.parent_id);
+  const top = byId.get(mid.parent_id);
+  const other = cats.find((x) => x.parent_id && x.id !== leaf.id && x.name !== leaf.name && !cats.some((y) => y.id !== x.id && y.name === x.name));
+  const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items.filter((x) => x.active !== false);
+  const cgj = deps.find((x) => x.code === 'CGJ');
+  const [a1, a2] = deps.filter((x) => x.id !== cgj.id);
+
+  const d = await loginPage(browser, srv, 'dispatcher');
+  await goto(d, srv, `/case/${c.id}`);
+  await d.locator('.actions button[data-action="dispatch"]').click();
+  const f = d.locator('form[data-form="dispatch"]');
+  await f.waitFor();
+  await f.getByLabel('主办部门').selectOption(String(cgj.id));
+  // Browse: open the first level, then the second, and choose the third.
+  const picker = f.locator('.picker[data-fields~=category]');
+  await picker.getByRole('button', { name: '按层级浏览' }).click();
+  await picker.getByRole('button', { name: `展开 ${top.name}`, exact: true }).click();
+  await picker.getByRole('button', { name: `展开 ${mid.name}`, exact: true }).click();
+  await picker.locator(`button.pick[data-category="${leaf.id}"]`).click();
+  assert.equal(await picker.locator('.picked .chip').textContent(), `${top.name} / ${mid.name} / ${leaf.name}`);
+  assert.ok(await picker.locator('.picker-panel').isHidden());
+  // Search: typing a name offers the matches; Enter takes the first.
+  await picker.getByRole('searchbox').fill(other.name);
+  await picker.locator(`button.pick[data-category="${other.id}"]`).waitFor();
+  await picker.getByRole('searchbox').press('Enter');
+  assert.equal(await picker.locator('input[type=hidden]').inputValue(), String(other.id));
+  // Assisting departments: found by name, kept as chips, one removed again; the lead is not offered.
+  const dp = f.locator('.picker[data-fields~=assisting]');
+  await dp.getByRole('searchbox').fill(cgj.name);
+  assert.equal(await dp.locator(`button.pick[data-department="${cgj.id}"]`).count(), 0);
+  for (const x of [a1, a2]) {
+    await dp.getByRole('searchbox').fill(x.name);
+    await dp.locator(`button.pick[data-department="${x.id}"]`).click();
+  }
+  assert.deepEqual(await dp.locator('.chips .chip').evaluateAll((els) => els.map((e) => Number(e.dataset.department))), [a1.id, a2.id]);
+  await dp.getByRole('button', { name: `移除 ${a2.name}` }).click();
+  await shot(d, 'dispatch-2-pickers');
+  assert.deepEqual(await axe(d), []);
+  await f.locator('button[type=submit]').click();
+  await f.waitFor({ state: 'detached' });
+  const full = (await srv.api('dispatcher', 'GET', `/cases/${c.id}`)).body;
+  assert.equal(full.state, 'dispatched');
+  assert.equal(full.category_id, other.id);
+  assert.deepEqual(full.assisting, [a1.id]);
+  assert.deepEqual(d.errors, []);
+});
+
+test('time left shows on the handler phone-width list', async () => {
+  const c = await create({ title: '手机时限', urgency: 'normal' });
+  const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items;
+  const cgj = deps.find((x) => x.code === 'CGJ');
+  const r = await srv.api('dispatcher', 'POST', `/cases/${c.id}/actions`, { action: 'dispatch', version: c.version, department: cgj.id });
+  assert.equal(r.status, 200);
+  const hd = await loginPage(browser, srv, 'handler_cgj', { viewport: { width: 390, height: 844 } });
+  await goto(hd, srv, '/workbench?tab=to_sign');
+  const badge = hd.locator(`tr[data-case="${c.id}"] .time-left`);
+  await badge.waitFor();
+  assert.ok(await badge.isVisible());
+  assert.match(await badge.textContent(), /^剩余\d/);
+  assert.deepEqual(hd.errors, []);
+});
+
+test('time left is green with time to spare, amber under a quarter left, red once late', async () => {
+  const c = await create({ title: '时限颜色', urgency: 'emergency' });
+  const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items;
+  const cgj = deps.find((x) => x.code === 'CGJ');
+  const r = await srv.api('dispatcher', 'POST', `/cases/${c.id}/actions`, { action: 'dispatch', version: c.version, department: cgj.id });
+  assert.equal(r.status, 200);
+  const due = Date.parse(r.body.deadlines.resolve);
+  const from = Date.parse(r.body.dispatched_at || r.body.created_at);
+  assert.ok(due - from >= 3 * 3600e3, 'an emergency case has hours to its resolve deadline');
+  const hd = await loginPage(browser, srv, 'handler_cgj');
+  const badge = hd.locator(`tr[data-case="${c.id}"] .time-left`);
+  // The browser's clock is moved; the server's flag stays "not overdue", so the colour is the
+  // browser's reading of the deadline.
+  for (const [at, cls, text] of [[from + 60e3, 'ok', /^剩余\d/], [due - 30 * 60e3, 'soon', /^剩余30分钟$/], [due + 2 * 3600e3, 'late', /^已超期2小时$/]]) {
+    await hd.clock.setFixedTime(at);
+    await goto(hd, srv, '/workbench?tab=to_sign');
+    await hd.reload();
+    await badge.waitFor();
+    assert.equal(await badge.getAttribute('class'), `time-left ${cls}`);
+    assert.match(await badge.textContent(), text);
+  }
+  assert.deepEqual(hd.errors, []);
+});

@@ -98,7 +98,7 @@ test('triage suggestions with "why" and a one-click duplicate merge', async (t) 
   await sugg.waitFor();
   await op.locator('.triage .why .chip').first().waitFor();
   await sugg.getByRole('button', { name: '采用' }).click();
-  const chosen = await op.getByLabel('问题分类').inputValue();
+  const chosen = await op.locator('input[type=hidden][name=category]').inputValue();
   assert.ok(chosen, 'the suggested category was taken');
   const dup = op.locator(`.triage li[data-dup="${first.body.id}"]`);
   await dup.waitFor();

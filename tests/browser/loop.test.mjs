@@ -6,6 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, loginPage, shot, goto, PNG } from './helper.mjs';
 
+// Another picture (a different green), so the department's photo is not the citizen's again.
+const PNG_AFTER = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGOQW2ADRAwQCgAa7gPphziBgAAAAABJRU5ErkJggg==', 'base64');
+
 let srv;
 let browser;
 before(async () => { srv = await startServer(); browser = await launch(); });
@@ -99,16 +102,21 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await err.waitFor();
   assert.equal(await err.textContent(), '办理结果不符合要求：请填写办理结果，且不超过字数上限。');
   await rf.getByLabel('办理结果').fill('已安排环卫清运，垃圾已清理完毕');
-  await rf.getByLabel('照片').setInputFiles({ name: 'after.png', mimeType: 'image/png', buffer: Buffer.concat([PNG]) });
+  await rf.getByLabel('照片').setInputFiles({ name: 'after.png', mimeType: 'image/png', buffer: PNG_AFTER });
   await rf.locator('button[type=submit]').click();
   await rf.waitFor({ state: 'detached' });
   assert.equal(await stateOf(dept), '已答复');
+  // The citizen's photo shows the problem (处置前), the department's the work done (处置后).
+  assert.deepEqual(await dept.locator('.photos figcaption').allTextContents(), ['处置前', '处置后']);
   await shot(dept, 'loop-3-replied');
 
   // Citizen: unsatisfied.
   await goto(citizen, srv, '/mine');
   await citizen.locator(`li[data-case="${id}"] a`).first().click();
   await citizen.locator('.case-page h1').waitFor();
+  // The citizen sees the department's photo as 处置后 too (the server says; the department's
+  // attach step is not on the citizen's timeline).
+  assert.deepEqual(await citizen.locator('.photos figcaption').allTextContents(), ['处置前', '处置后']);
   await assertActionsMatch(citizen, srv, 'citizen', id);
   await act(citizen, 'evaluate', async (f) => {
     await f.getByLabel('不满意').check();
@@ -166,13 +174,20 @@ test('a department returns a case with its reason; the dispatcher reviews it and
 
   const disp = await loginPage(browser, srv, 'dispatcher');
   await goto(disp, srv, '/dispatch?tab=returned');
+  // The queue says why it came back, and so does the 改派 form.
+  const row = disp.locator(`.queue-list tr[data-case="${c.id}"]`);
+  await row.waitFor();
+  assert.match(await row.locator('td.return-reason').textContent(), /不属于本局职责/);
   await disp.getByRole('link', { name: c.number }).click();
   await disp.locator('.case-page h1').waitFor();
   assert.match(await disp.locator('.timeline').textContent(), /不属于本局职责/);
   await assertActionsMatch(disp, srv, 'dispatcher', c.id);
   const deps = (await srv.api('dispatcher', 'GET', '/departments')).body.items;
   const other = deps.find((d) => d.id !== 2 && d.active);
-  await act(disp, 'redispatch', async (f) => { await f.getByLabel('主办部门').selectOption(String(other.id)); });
+  await act(disp, 'redispatch', async (f) => {
+    assert.match(await f.locator('.return-reason').textContent(), /退单理由：河道保洁不属于本局职责/);
+    await f.getByLabel('主办部门').selectOption(String(other.id));
+  });
   c = (await srv.api('dispatcher', 'GET', `/cases/${c.id}`)).body;
   assert.equal(c.state, 'dispatched');
   assert.equal(c.department_id, other.id);

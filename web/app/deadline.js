@@ -1,7 +1,7 @@
 // Time left before a case's deadline, or how late it is, on every list and on the case page:
-// green while there is time, amber once less than a quarter of its time (or less than four
-// hours) is left, red when late. The case's own overdue flag (set by the server's sweep, which
-// counts working hours and pauses) decides "late"; the clock here only says how much.
+// green while there is time, amber once less than a quarter of its time (from dispatch to the
+// deadline) is left, red when late: the case's own overdue flag (set by the server's sweep) or
+// a deadline past (the server counted it in working time already).
 import { t } from './i18n.js';
 import { h } from './ui.js';
 
@@ -32,6 +32,6 @@ export function timeLeft(c, now = Date.now()) {
   }
   const start = Date.parse(c.dispatched_at || c.created_at);
   const span = Number.isNaN(start) ? DAY : Math.max(due - start, HOUR);
-  const warn = left < span / 4 || left < 4 * HOUR;
+  const warn = left < span / 4;
   return h('span', { class: `time-left ${warn ? 'soon' : 'ok'}` }, t('time.left', { d: duration(left) }));
 }

@@ -3,7 +3,8 @@
 import { t } from '../i18n.js';
 import { api, cached } from '../api.js';
 import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
-import { categoryOptions, categoryById, departments } from '../data.js';
+import { categoryById, departments } from '../data.js';
+import { categoryPicker, departmentPicker } from '../pickers.js';
 import { qrSvg } from '../qr.js';
 import { triagePanel } from './triage.js';
 import { timeLeft } from '../deadline.js';
@@ -83,8 +84,14 @@ async function render(root, id, user, focusAction) {
       h('h2', { id: 'qr-h' }, t('case.qr')), await qrSvg(url, label)));
   }
 
-  const photos = (c.attachments || []).map((a, i) => h('a', { href: a.url, target: '_blank', rel: 'noopener' },
-    h('img', { src: a.thumbnail_url, alt: t('case.photo', { n: i + 1 }), loading: 'lazy', width: 120 })));
+  const stages = photoStages(c);
+  const photos = (c.attachments || []).map((a, i) => {
+    const stage = a.stage || stages.get(a.id);
+    return h('figure', { class: 'photo', 'data-stage': stage || '' },
+      h('a', { href: a.url, target: '_blank', rel: 'noopener' },
+        h('img', { src: a.thumbnail_url, alt: t('case.photo', { n: i + 1 }), loading: 'lazy', width: 120 })),
+      stage ? h('figcaption', { class: `badge stage-${stage}` }, t('photo.' + stage)) : null);
+  });
   const photoBox = photos.length ? h('section', { class: 'card', 'aria-labelledby': 'ph-h' },
     h('h2', { id: 'ph-h' }, t('case.attachments')), h('div', { class: 'photos' }, photos)) : null;
 
@@ -115,6 +122,21 @@ async function render(root, id, user, focusAction) {
     h1.tabIndex = -1;
     h1.focus();
   }
+}
+
+// 处置前 / 处置后 of each photo: the server says (`stage`, from the state the case was in when
+// it was attached: before the department signed, the problem as reported; from signing on,
+// the department's, taken at or after the work); an older server's answer is read the same
+// way from the 'attach' events of the timeline.
+const BEFORE = new Set(['new', 'dispatched', 'returned']);
+function photoStages(c) {
+  const out = new Map();
+  for (const e of c.timeline || []) {
+    if (e.action !== 'attach' || !e.payload || !e.payload.attachment) continue;
+    const st = e.from || e.to;
+    if (st) out.set(e.payload.attachment, BEFORE.has(st) ? 'before' : 'after');
+  }
+  return out;
 }
 
 async function assistingNames(ids, user) {
@@ -181,16 +203,17 @@ const FIELD_TYPES = {
       { name: f.name, value: a === 'dispatch' ? (suggested || (cat && cat.department_id) || '') : '' });
     return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), spec: { name: f.name, type: 'int' } };
   },
+  // Assisting departments: searched by name, kept as chips; the lead department is not offered.
   async departments(f) {
-    const deps = await departments();
-    const el = select(deps.map((d) => [String(d.id), d.name]), { name: f.name, multiple: true });
-    el.size = 4;
-    return { wrap: h('div', { class: 'secondary-info' }, field(t('field.' + f.name), el, { names: [f.name] })),
-      spec: { name: f.name, type: 'list', of: 'int' } };
+    const p = await departmentPicker({ label: t('field.' + f.name), name: f.name,
+      exclude: () => p.wrap.closest('form')?.querySelector('select[name=department]')?.value });
+    return { wrap: h('div', { class: 'secondary-info' }, p.wrap), spec: { name: f.name, type: 'list', of: 'int' } };
   },
+  // The category tree, searched by name or opened level by level.
   async category(f, c) {
-    const el = select(await categoryOptions(), { name: f.name, value: c.category_id || '' });
-    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }), spec: { name: f.name, type: 'int' } };
+    const p = await categoryPicker({ label: t('field.' + f.name), name: f.name, value: c.category_id || '', required: f.required });
+    p.wrap.picker = p;
+    return { wrap: p.wrap, spec: { name: f.name, type: 'int' } };
   },
   async datetime(f) {
     const el = h('input', { type: 'datetime-local', name: f.name });
@@ -227,9 +250,25 @@ const FIELD_TYPES = {
   },
 };
 
+// Answering a department's return (改派 or 驳回退单): the department's reason is shown above the
+// form, so the dispatcher decides on what was said.
+const RETURN_ANSWERS = new Set(['redispatch', 'reject_return']);
+export function lastReturn(c) {
+  const r = (c.timeline || []).filter((e) => e.action === 'return').pop();
+  return r || null;
+}
+function returnReason(c) {
+  const r = lastReturn(c);
+  if (!r || c.state !== 'returned') return null;
+  return h('div', { class: 'return-reason', role: 'note' },
+    h('strong', {}, t('case.return_reason')), t('p.colon'), r.note || t('case.return_reason.none'),
+    h('span', { class: 'muted' }, ` · ${r.actor_label || ''} ${fmtTime(r.at)}`));
+}
+
 async function actionForm(a, c, user, reload) {
   const form = h('form', { class: 'form', 'data-form': a, novalidate: true });
   form.append(h('h3', {}, t('action.' + a)));
+  if (RETURN_ANSWERS.has(a)) form.append(returnReason(c));
   const meta = await actionMeta(a);
   const spec = [];
   let optional = null;
@@ -260,10 +299,10 @@ async function actionForm(a, c, user, reload) {
   }
   if (a === 'dispatch') {
     const dep = form.querySelector('select[name=department]');
-    const catSel = form.querySelector('select[name=category]');
+    const catPicker = form.querySelector('.picker[data-fields~=category]')?.picker;
     const panel = triagePanel({
       source: () => api.get(`/cases/${c.id}/triage`),
-      onCategory: (cid, depId) => { if (catSel) catSel.value = String(cid); if (depId && dep) dep.value = String(depId); },
+      onCategory: (cid, depId) => { if (catPicker) catPicker.value = String(cid); if (depId && dep) dep.value = String(depId); },
       onDepartment: (depId) => { if (dep) dep.value = String(depId); },
       compact: true,
     });

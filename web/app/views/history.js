@@ -4,6 +4,7 @@
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, fmtTime, stateBadge } from '../ui.js';
+import { timeLeft } from '../deadline.js';
 
 const SHOWN = 5;
 
@@ -36,7 +37,7 @@ export function callerHistory() {
       h('p', {}, t('history.count', { n: r.total })),
       h('ol', { class: 'history' }, r.items.map((c, i) => h('li', { 'data-case': c.id },
         h('div', {}, h('a', { href: `#/case/${c.id}` }, c.number), ' ', stateBadge(c.state), ' ',
-          h('span', { class: 'badge' }, t('kind.' + c.kind)), ' ', h('span', { class: 'muted' }, fmtTime(c.created_at))),
+          h('span', { class: 'badge' }, t('kind.' + c.kind)), ' ', h('span', { class: 'muted' }, fmtTime(c.created_at)), ' ', timeLeft(c)),
         h('div', {}, c.title),
         h('div', { class: replies[i] ? 'note' : 'muted' }, replies[i] ? t('history.reply', { text: replies[i] }) : t('history.no_reply'))))),
       r.total > SHOWN ? h('a', { href: `#/cases?q=${encodeURIComponent(phone)}` }, t('history.more')) : null);

@@ -4,7 +4,7 @@
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, field, select, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
-import { categoryOptions } from '../data.js';
+import { categoryPicker } from '../pickers.js';
 import { locationPicker } from './report.js';
 import { triagePanel } from './triage.js';
 import { callerHistory } from './history.js';
@@ -32,7 +32,7 @@ export async function intake({ title: heading, onCleanup }) {
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'off', maxlength: 50 });
   const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
   const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
-  const cat = select(await categoryOptions(), { name: 'category' });
+  const cat = await categoryPicker();
   const urg = select([['', '—'], ['normal', t('urgency.normal')], ['urgent', t('urgency.urgent')], ['emergency', t('urgency.emergency')]], { name: 'urgency' });
   const kind = select(KINDS.map((k) => [k, t('kind.' + k)]), { name: 'kind' });
   const consult = checkbox(t('field.consult'), 'consult', false);
@@ -80,7 +80,7 @@ export async function intake({ title: heading, onCleanup }) {
     field(t('field.description'), desc, { names: ['description'], required: true }),
     field(t('field.title'), title, { names: ['title'], hint: t('field.title.hint') }),
     h('div', { class: 'cols' },
-      field(t('field.category'), cat, { names: ['category'] }),
+      cat.wrap,
       field(t('field.urgency'), urg, { names: ['urgency'] }),
       field(t('field.kind'), kind, { names: ['kind'] })),
     loc.el, pub, consult, answerField,
@@ -143,6 +143,7 @@ export async function intake({ title: heading, onCleanup }) {
       h('button', { type: 'button', onclick: reset, 'aria-keyshortcuts': 'Alt+N' }, t('intake.new'))));
     toast(msg);
     form.reset();
+    cat.reset();
     loc.reset();
     history.reset();
     kb.reset();
@@ -152,6 +153,7 @@ export async function intake({ title: heading, onCleanup }) {
 
   function reset() {
     form.reset();
+    cat.reset();
     loc.reset();
     clearErrors(form);
     clear(result);

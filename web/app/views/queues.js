@@ -5,6 +5,7 @@ import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, 
 import { categories, categoryOptions, departments, regions } from '../data.js';
 import { eventStream, QUEUE_EVENTS } from '../events.js';
 import { timeLeft, duration } from '../deadline.js';
+import { departmentPicker } from '../pickers.js';
 
 // One case's error in a bulk answer, in the words the single action's error would have.
 function apiErrorText(e) {
@@ -36,15 +37,31 @@ async function suggestionCell(c, reload) {
   }, t('queue.dispatch.suggested')) : null);
 }
 
-// How long a case has waited in this queue: since it came in (new) or since it came back.
-function waited(c) {
-  const from = Date.parse(c.state === 'returned' ? c.updated_at : c.created_at);
+// How long a case has waited in this queue: since it came in (new) or since it came back (the
+// return's time when the row read it, else the case's last change).
+function waited(c, returnedAt) {
+  const from = Date.parse(c.state === 'returned' ? returnedAt || c.updated_at : c.created_at);
   return Number.isNaN(from) ? '' : duration(Date.now() - from);
 }
 
-async function caseTable(items, caption, { suggestions, reload, selected, waiting } = {}) {
+// Why a department sent a case back (the returned queue): its latest return's note, read from
+// the case's timeline.
+async function returnReasonCell(c) {
+  let ev = null;
+  try {
+    const full = await api.get(`/cases/${c.id}`);
+    ev = (full.timeline || []).filter((e) => e.action === 'return').pop();
+  } catch { /* the row still shows; the reason is on the case page */ }
+  const cell = h('td', { class: 'return-reason' }, ev ? [ev.note || t('case.return_reason.none'),
+    ev.actor_label ? h('span', { class: 'muted' }, ` · ${ev.actor_label}`) : null] : '');
+  cell.at = ev ? ev.at : null;
+  return cell;
+}
+
+async function caseTable(items, caption, { suggestions, reload, selected, waiting, reasons } = {}) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
   const sugg = suggestions ? await Promise.all(items.map((c) => suggestionCell(c, reload))) : null;
+  const why = reasons ? await Promise.all(items.map((c) => returnReasonCell(c))) : null;
   // With a selection, each row the user may act on has a box; the header box takes them all.
   const pick = (c) => {
     if (!selected || !c.actions.includes('dispatch')) return h('td', {}, '');
@@ -65,16 +82,21 @@ async function caseTable(items, caption, { suggestions, reload, selected, waitin
       h('th', { scope: 'col' }, t('col.state')), h('th', { scope: 'col', class: 'opt' }, t('col.category')),
       h('th', { scope: 'col', class: 'opt' }, t('col.department')), h('th', { scope: 'col', class: 'opt' }, t('col.deadline')),
       waiting ? h('th', { scope: 'col' }, t('col.waited')) : null,
+      why ? h('th', { scope: 'col' }, t('case.return_reason')) : null,
       sugg ? h('th', { scope: 'col', class: 'opt' }, t('col.suggested')) : null)),
     h('tbody', {}, items.map((c, i) => h('tr', { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
       selected ? pick(c) : null,
       h('td', {}, h('a', { href: `#/case/${c.id}` }, c.number)),
       h('td', {}, c.title),
-      h('td', {}, stateBadge(c.state), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null),
+      // Time left sits with the state (not in the deadline column, hidden at phone width): the
+      // handler on a phone sees it too.
+      h('td', {}, stateBadge(c.state), ' ', urgencyBadge(c.urgency), ' ',
+        timeLeft(c) || (c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null)),
       h('td', { class: 'opt' }, c.category || ''),
       h('td', { class: 'opt' }, c.department || ''),
-      h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve), ' ', timeLeft(c)),
-      waiting ? h('td', {}, waited(c)) : null,
+      h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve)),
+      waiting ? h('td', {}, waited(c, why && why[i].at)) : null,
+      why ? why[i] : null,
       sugg ? sugg[i] : null)))));
 }
 
@@ -86,8 +108,9 @@ async function bulkBar(selected, reload) {
   const note = h('input', { type: 'text', name: 'note', maxlength: 500 });
   const count = h('span', { class: 'bulk-count', 'aria-live': 'polite' });
   const go = h('button', { type: 'submit', class: 'primary' }, t('bulk.dispatch'));
+  const assist = await departmentPicker({ exclude: () => dep.value });
   const form = h('form', { class: 'form inline bulk-bar', 'aria-label': t('bulk.heading') }, count,
-    field(t('field.department'), dep, { names: ['department'] }),
+    field(t('field.department'), dep, { names: ['department'] }), assist.wrap,
     field(t('field.note'), note, { names: ['note'] }), go);
   selected.changed = () => {
     count.textContent = t('bulk.count', { n: selected.size });
@@ -102,10 +125,12 @@ async function bulkBar(selected, reload) {
       const body = { action: 'dispatch', department: Number(dep.value),
         cases: [...selected.values()].map((c) => ({ id: c.id, version: c.version })) };
       if (note.value.trim()) body.note = note.value.trim();
+      if (assist.value.length) body.assisting = assist.value;
       const r = await api.post('/cases/bulk', body);
       const failed = r.items.filter((x) => !x.ok).map((x) => `${selected.get(x.id).number}${t('p.colon')}${apiErrorText(x.error)}`);
       toast(t('bulk.done', { n: r.done }) + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
       selected.clear();
+      assist.reset();
       await reload();
     } catch (e) { showError(form, e); go.disabled = false; }
   });
@@ -255,11 +280,13 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
     const params = { ...cur.params, ...extra, limit: PAGE };
     if (cursors[page]) params.cursor = cursors[page];
+    let pinnedN = 0;
     if (cur.pin && !extra.urgency) {
       const top = await api.get('/cases', { ...cur.params, ...extra, urgency: 'emergency', limit: 200 });
       clear(pinned, top.items.length ? h('section', { 'aria-labelledby': 'pin-h' }, h('h2', { id: 'pin-h' }, t('queue.emergency')),
-        await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting })) : null);
+        await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons })) : null);
       params.urgency = 'normal,urgent';
+      pinnedN = top.items.length;
     }
     if (selected) { selected.clear(); selected.changed(); }
     const r = await api.get('/cases', params);
@@ -267,12 +294,13 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     const from = page * PAGE + 1;
     status.textContent = r.items.length
       ? t('list.status', { from, to: from + r.items.length - 1, total: r.total })
-      : t('list.status.none');
+      : t(pinnedN ? 'queue.emergency.only' : 'list.status.none');
     prev.disabled = page === 0;
     next.disabled = !r.next_cursor;
     pager.hidden = page === 0 && !r.next_cursor;
-    clear(list, cards ? caseCards(r.items) : await caseTable(r.items, t(cur.label),
-      { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting }));
+    // With 特急 cases pinned above, an empty rest needs no second "empty" line.
+    clear(list, cards ? caseCards(r.items) : !r.items.length && pinnedN ? null : await caseTable(r.items, t(cur.label),
+      { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons }));
   }
   const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };
   let filters = null;
@@ -304,7 +332,7 @@ export const callback = ({ query, title, onCleanup }) => tabbed({ onCleanup, hea
 
 export const dispatch = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true, bulk: true, pin: true, waiting: true },
-    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' }, pin: true, waiting: true }] });
+    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' }, pin: true, waiting: true, reasons: true }] });
 
 export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_sign', label: 'queue.to_sign', params: { queue: 'to_sign' } },

@@ -2,8 +2,8 @@
 // suggested live; photos from the camera; location by map click or address.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
-import { categoryOptions } from '../data.js';
+import { h, clear, field, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
+import { categoryPicker } from '../pickers.js';
 import { regionMap } from '../map.js';
 import { triagePanel } from './triage.js';
 
@@ -74,7 +74,7 @@ export async function report({ user, title: heading }) {
   const isGrid = user.roles.includes('grid_worker') && !user.roles.includes('citizen');
   const title = h('input', { type: 'text', name: 'title', maxlength: 200 });
   const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
-  const cat = select(await categoryOptions(), { name: 'category' });
+  const cat = await categoryPicker();
   const photos = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true });
   const loc = locationPicker();
   const anon = checkbox(t('field.anonymous'), 'anonymous', false);
@@ -92,7 +92,7 @@ export async function report({ user, title: heading }) {
     field(t('field.description'), desc, { names: ['description'], hint: t('field.description.hint'), required: true }),
     h('div', { class: 'secondary-info' }, field(t('field.title'), title, { names: ['title'], hint: t('field.title.hint') })),
     panel.el,
-    field(t('field.category'), cat, { names: ['category'] }),
+    cat.wrap,
     loc.el,
     field(t('field.photos'), photos, { names: ['file'], hint: t('field.photos.hint') }),
     isGrid ? null : h('div', { class: 'secondary-info' }, anon, pub),
@@ -122,6 +122,7 @@ export async function report({ user, title: heading }) {
         h('p', {}, msg), failures.map((x) => h('p', { class: 'error' }, x)),
         h('a', { class: 'button primary', href: `#/case/${c.id}` }, t('report.view'))));
       form.reset();
+      cat.reset();
       loc.reset();
       panel.update();
       toast(msg);

@@ -43,7 +43,7 @@ test('dashboard: a refused stream is retried with backoff and opens when a place
   try {
     const page = await loginPage(browser, srv, 'supervisor');
     const statuses = [];
-    page.on('response', (r) => { if (r.url().endsWith('/api/v1/events/stream')) statuses.push(r.status()); });
+    page.on('response', (r) => { if (new URL(r.url()).pathname === '/api/v1/events/stream') statuses.push(r.status()); });
     await goto(page, srv, '/dashboard');
     await page.locator('.stream-state[data-stream="closed"]').waitFor({ timeout: 10000 });
     await page.waitForTimeout(6000);

@@ -176,11 +176,11 @@ static int parse(struct api_call *call, struct assess_params *p, const char **fo
     v = http_req_query(call->req, "format");
     if (!v || !strcmp(v, "json"))
         *format = "json";
-    else if (!strcmp(v, "csv") || !strcmp(v, "xlsx"))
+    else if (!strcmp(v, "csv") || !strcmp(v, "xlsx") || !strcmp(v, "pdf"))
         *format = v;
     else
         return err_field(&call->err, ERR_BAD_REQUEST, "format",
-                         "query parameter 'format' must be json, csv or xlsx");
+                         "query parameter 'format' must be json, csv, xlsx or pdf");
     return assess_check(p, &call->err);
 }
 
@@ -412,5 +412,7 @@ int api_stats_assessment(struct api_call *call)
         return reply_csv(call, &p, rows, n);
     if (!strcmp(format, "xlsx"))
         return reply_xlsx(call, &p, rows, n);
+    if (!strcmp(format, "pdf"))
+        return api_bulletin_pdf(call, &p, rows, n, file_name(call, &p, "pdf"));
     return reply_json(call, &p, rows, n);
 }

@@ -26,6 +26,8 @@ export const SCREENS = [
     roles: ['supervisor', 'data_officer', 'admin', 'dispatcher'] },
   { path: '/cases', module: 'queues', view: 'allCases', title: 'nav.cases', nav: 'nav.cases',
     roles: ['operator', 'dispatcher', 'supervisor', 'data_officer', 'admin', 'grid_worker', 'handler'] },
+  { path: '/assessment', module: 'assessment', view: 'assessment', title: 'assess.heading', nav: 'nav.assessment',
+    roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/knowledge', module: 'knowledge', view: 'knowledgeBase', title: 'kb.base', nav: 'nav.knowledge',
     roles: ['operator', 'dispatcher', 'supervisor', 'admin'] },
   // The case page writes its own heading (the number is in it).

@@ -85,6 +85,39 @@ int api_triage_case(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
+/* GET /api/v1/cases/{id}/reply-check: the reply-quality check (triage_reply_check) of the case's
+ * latest reply against its complaint, for the reviewer before the callback or closure. */
+int api_reply_check(struct api_call *call)
+{
+    const struct case_rec *r;
+    struct case_event_rec *ev;
+    size_t n;
+    int rc;
+    if ((rc = api_scoped_case(call, &r)) < 0 ||
+        (rc = case_timeline(call->conn, r->id, call->req->arena, &ev, &n, &call->err)) < 0)
+        return rc;
+    const char *reply = NULL;
+    for (size_t i = n; i-- > 0 && !reply;)
+        if ((!strcmp(ev[i].action, "reply") || !strcmp(ev[i].action, "answer")) && ev[i].note)
+            reply = ev[i].note;
+    if (!reply)
+        return err_set(&call->err, ERR_NOT_FOUND, "case %s has no reply yet", r->number);
+    struct triage_reply q;
+    triage_reply_check(arena_printf(call->req->arena, "%s %s", r->title, r->description), reply,
+                       &q);
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kbool(&w, "flagged", q.flagged);
+    jw_kbool(&w, "empty", q.empty);
+    jw_kbool(&w, "off_topic", q.off_topic);
+    jw_kbool(&w, "no_action", q.no_action);
+    jw_kbool(&w, "no_detail", q.no_detail);
+    jw_knum(&w, "topic", q.topic);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
 /* ---------------------------------------------------------------- the model */
 
 static void model_json(struct api_call *call, struct jw *w)

@@ -78,6 +78,7 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/cases/{id}/attachments",        api_case_attachment_add, ANY,   SCOPE_CASE,       ROUTE_UPLOAD},
     {HTTP_GET,    "/api/v1/attachments/{id}",              api_attachment_get,      ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/attachments/{id}/thumbnail",    api_attachment_thumbnail, ANY,  SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/cases/{id}/reply-check",        api_reply_check,         STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/triage",             api_triage_case,         STAFF, SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/triage/suggest",                api_triage_suggest_post, ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/triage/hot",                    api_triage_hot,          STAFF, SCOPE_NONE,       0},

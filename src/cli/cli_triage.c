@@ -330,6 +330,93 @@ static int cmd_classify(int argc, char **argv, struct err *err)
     return 0;
 }
 
+/*
+ * triage reply --data REPLIES.tsv --annotations ANN.tsv: the reply-quality check
+ * (triage_reply_check) over real message-reply pairs, against 0/1 annotations (1 = a good reply),
+ * row by row (the two files share their row order and message_id). Prints, per annotation
+ * column, how many were annotated, the share marked bad, and the check's precision and recall
+ * on the bad ones; "boilerplate" adds replies whose text appears more than once in the file.
+ */
+static int cmd_reply(int argc, char **argv, struct err *err)
+{
+    const char *data = NULL, *ann = NULL;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--data") == 0)
+            data = argv[i + 1];
+        else if (strcmp(argv[i], "--annotations") == 0)
+            ann = argv[i + 1];
+        else
+            return err_field(err, ERR_BAD_REQUEST, argv[i], "unknown option '%s'", argv[i]);
+    }
+    int rc;
+    if ((rc = need(data, "--data", "reply", err)) < 0 ||
+        (rc = need(ann, "--annotations", "reply", err)) < 0)
+        return rc;
+    static const char *const cols[] = {"interpretability_syucryingstar", "completeness_rollbear",
+                                       "interpretability_rollbear"};
+    struct triage_tsv *msg = NULL, *rep = NULL, *a[3] = {0};
+    if ((rc = triage_tsv_read(data, "title,detail", "message_id", &msg, err)) < 0 ||
+        (rc = triage_tsv_read(data, "reply", "message_id", &rep, err)) < 0)
+        goto out;
+    for (int k = 0; k < 3; k++)
+        if ((rc = triage_tsv_read(ann, cols[k], "message_id", &a[k], err)) < 0)
+            goto out;
+    size_t n = msg->n;
+    if (rep->n != n || a[0]->n != n) {
+        rc = err_set(err, ERR_BAD_REQUEST, "the replies and the annotations differ in length");
+        goto out;
+    }
+    int *flag = xcalloc(n, sizeof(int)), *dup = xcalloc(n, sizeof(int));
+    size_t nflag = 0, ndup = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct triage_reply r;
+        triage_reply_check(msg->texts[i], rep->texts[i], &r);
+        flag[i] = r.flagged;
+        nflag += r.flagged;
+        for (size_t j = 0; j < n && !dup[i]; j++)
+            dup[i] = j != i && strcmp(rep->texts[i], rep->texts[j]) == 0;
+        ndup += dup[i];
+    }
+    printf("replies %zu, flagged by the check %zu (%.1f%%), boilerplate reused verbatim %zu\n", n,
+           nflag, 100.0 * (double)nflag / (double)n, ndup);
+    printf("%-32s %-14s %6s %6s %9s %7s\n", "annotation", "verdict", "n", "bad", "precision",
+           "recall");
+    for (int k = 0; k < 3; k++) {
+        for (int v = 0; v < 2; v++) {
+            size_t na = 0, bad = 0, tp = 0, pred = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(a[k]->labels[i], msg->labels[i]) != 0) {
+                    rc = err_set(err, ERR_BAD_REQUEST, "row %zu: message_id %s != %s", i + 2,
+                                 a[k]->labels[i], msg->labels[i]);
+                    free(flag);
+                    free(dup);
+                    goto out;
+                }
+                const char *g = a[k]->texts[i];
+                if (!*g)
+                    continue;
+                int p = flag[i] || (v && dup[i]);
+                na++;
+                bad += g[0] == '0';
+                pred += p;
+                tp += p && g[0] == '0';
+            }
+            printf("%-32s %-14s %6zu %6zu %8.1f%% %6.1f%%\n", cols[k], v ? "+boilerplate" : "check",
+                   na, bad, pred ? 100.0 * (double)tp / (double)pred : 0.0,
+                   bad ? 100.0 * (double)tp / (double)bad : 0.0);
+        }
+    }
+    free(flag);
+    free(dup);
+    rc = 0;
+out:
+    triage_tsv_free(msg);
+    triage_tsv_free(rep);
+    for (int k = 0; k < 3; k++)
+        triage_tsv_free(a[k]);
+    return rc;
+}
+
 /* Subcommands; each reads argv from index 2 (argv[0] "triage", argv[1] its name). One that
  * reports its own errors has 'main' instead (argv[0] = its name) and returns the exit status. */
 static const struct {
@@ -345,6 +432,8 @@ static const struct {
     {"eval", cmd_eval, NULL, "eval --model M --data FILE.tsv --text COL[,COL...] --label COL"},
     {"classify", cmd_classify, NULL,
      "classify --model M   (one text per stdin line, one JSON line out)"},
+    {"reply", cmd_reply, NULL,
+     "reply --data REPLIES.tsv --annotations ANN.tsv   the reply-quality check against annotations"},
     {"hot", NULL, cli_triage_hot,
      "hot --data FILE.tsv [options]   hot topics in a message file (hot --help)"},
 };

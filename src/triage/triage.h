@@ -161,6 +161,20 @@ struct triage_urgency {
  * with negations ("没有着火") not firing. */
 void triage_urgency(const char *text, struct triage_urgency *out);
 
+/* ================================================================ reply quality (triage_reply.c) */
+
+/* What the reply-quality check found; 'flagged' is the verdict shown to the reviewer. */
+struct triage_reply {
+    int empty;     /* no substance beyond greetings and thanks */
+    int off_topic; /* shares almost none of the complaint's words */
+    int no_action; /* nothing done or to be done */
+    int no_detail; /* no time and no way to follow up */
+    double topic;  /* share of the complaint's distinct character bigrams found in the reply */
+    int flagged;   /* empty, off topic, or neither an action nor a detail */
+};
+/* Check 'reply' against 'complaint' (either may be NULL). Pure apart from allocation. */
+void triage_reply_check(const char *complaint, const char *reply, struct triage_reply *out);
+
 /* ================================================================ duplicates (triage_dup.c) */
 
 struct triage_dup_index; /* opaque; internally locked */

@@ -111,7 +111,7 @@ async function render(root, id, user, focusAction) {
       e.payload && e.payload.article ? articleLink(e.payload.article) : null))));
 
   clear(root, h('div', { class: 'case-grid' },
-    h('div', { class: 'main-col' }, head, actionsBox, photoBox, tl), side));
+    h('div', { class: 'main-col' }, head, replyCheck(c), actionsBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();
@@ -179,6 +179,22 @@ async function actionMeta(a) {
 // One control per field type of the metadata, and its formBody spec row. Required fields are
 // not checked here: an empty one is sent as it is, and the server's refusal (which names the
 // field) sits under the control.
+// The reply-quality check for the staff who review a reply before the callback or closure
+// (GET /cases/{id}/reply-check; for others, or before a reply, the box stays out).
+const REPLY_SIGNALS = ['empty', 'off_topic', 'no_action', 'no_detail'];
+function replyCheck(c) {
+  const box = h('section', { class: 'card reply-check', hidden: true, 'aria-labelledby': 'rq-h' });
+  if (!c.replied_at) return box;
+  api.get(`/cases/${c.id}/reply-check`).then((q) => {
+    const found = REPLY_SIGNALS.filter((k) => q[k]);
+    clear(box, h('h2', { id: 'rq-h' }, t('rq.heading')),
+      q.flagged ? h('p', { class: 'rq-flagged' }, t('rq.flagged')) : h('p', {}, t('rq.ok')),
+      found.length ? h('ul', {}, found.map((k) => h('li', {}, t('rq.' + k)))) : null);
+    box.hidden = false;
+  }).catch(() => {});
+  return box;
+}
+
 // The knowledge-base article a 直接答复 was given from, by its title (staff may read the base;
 // for others the line stays out).
 function articleLink(id) {

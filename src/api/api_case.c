@@ -841,16 +841,25 @@ int api_case_lookup(struct api_call *call)
     jw_kstr(&w, "department", r.lead_department_name);
     jw_ktime(&w, "created_at", r.created_at);
     jw_ktime(&w, "resolve_deadline", r.resolve_deadline);
+    /* The number and the check code prove the reporter: the timeline is what the reporter sees
+     * of it (case_policy_event), and the answer they were given is shown in full. */
+    const char *reply = NULL;
     jw_key(&w, "timeline");
     jw_arr(&w);
     for (size_t i = 0; i < n; i++) {
+        struct case_event_rec e;
+        if (!case_policy_event(CASE_AUDIENCE_REPORTER, &r, &ev[i], &e))
+            continue;
+        if ((!strcmp(e.action, "reply") || !strcmp(e.action, "answer")) && e.note)
+            reply = e.note;
         jw_obj(&w);
-        jw_ktime(&w, "at", ev[i].at);
-        jw_kstr(&w, "action", ev[i].action);
-        jw_kstr(&w, "to", ev[i].to_state);
+        jw_ktime(&w, "at", e.at);
+        jw_kstr(&w, "action", e.action);
+        jw_kstr(&w, "to", e.to_state);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
+    jw_kstr(&w, "reply", reply);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }

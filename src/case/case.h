@@ -64,6 +64,7 @@ enum case_action {
     CA_CANCEL,
     CA_REOPEN,     /* closed → processing again; supervisors only */
     CA_COMMENT,    /* a note on the timeline by anyone involved */
+    CA_WITHDRAW,   /* 撤回: the reporter takes a report back before it is dispatched */
     CA_INVALIDATE, /* 无效回访: the latest callback is asked to be left out of the assessment
                     * (a reason of enum case_invalid_reason); a supervisor approves or denies */
     CASE_ACTION_COUNT

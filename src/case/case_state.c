@@ -18,7 +18,7 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
     "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
     "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
-    "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "invalidate",
+    "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "withdraw", "invalidate",
 };
 
 static const char *const channel_names[CASE_CHANNEL_COUNT] = {
@@ -243,6 +243,12 @@ static const struct case_action_row rows[CASE_ACTION_COUNT] = {
         NOT_FINAL, SAME, SAME,
         {"action.comment", REQUIRED, "field.note", 0, 0, ROLE_ALL, ROLE_HANDLER | ROLE_CITIZEN, CASE_BIND_INVOLVED},
         "the comment", CASE_PENDING_ANY, NULL, {0}, NULL, NULL,
+    },
+    /* 撤回: the citizen who reported takes it back while nobody works on it yet. */
+    [CA_WITHDRAW] = {
+        S(NEW), CASE_CANCELLED, SAME,
+        {"action.withdraw", OPTIONAL, "field.reason", 0, 0, ROLE_CITIZEN, ROLE_CITIZEN, CASE_BIND_REPORTER},
+        NULL, CASE_PENDING_ANY, NULL, {0}, case_apply_close, NULL,
     },
     /* 有效回访: the callback staff or the lead department ask; a supervisor decides (approve or
      * deny). Only the assessment changes: the case's course does not. */

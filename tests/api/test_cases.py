@@ -464,7 +464,7 @@ def test_case_actions_metadata(cs):
     r = cs.get("citizen", "/api/v1/case-actions")
     assert r.status_code == 200, r.text
     items = {i["action"]: i for i in r.json()["items"]}
-    assert len(items) == 21
+    assert len(items) == 22
     assert items["dispatch"]["fields"][0] == {"name": "department", "type": "department", "required": True}
     assert items["reply"]["note"] == "none"
     assert [(f["name"], f["required"]) for f in items["reply"]["fields"]] == [
@@ -564,7 +564,8 @@ def test_citizen_reports_and_evaluates_own_case(cs, ids):
     assert mine["region_id"] == ids["gw_grid"] and mine["created_by"] == ids["users"]["citizen"]["id"]
     # The account's own name and phone stand in for the missing citizen block, masked.
     assert mine["citizen"]["phone"] == "138****8008" and mine["check_code"]
-    assert mine["actions"] == ["comment"]  # a citizen may only add to the report while it is open
+    # A citizen may add to the report while it is open, and take it back before it is dispatched.
+    assert mine["actions"] == (["comment", "withdraw"] if mine["state"] == "new" else ["comment"])
     mine = act(cs, "citizen", mine, "comment", comment="垃圾桶旁边还有建筑垃圾")
     assert mine["timeline"][-1]["role"] == "citizen" and mine["state"] == "new"
     mine = act(cs, "dispatcher", mine, "dispatch", department=ids["CGJ"], category=CAT)
@@ -854,7 +855,9 @@ def test_lookup_by_number_and_check_code(cs, ids):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["number"] == number and body["state"] == "dispatched" and body["department"]
-    assert [e["action"] for e in body["timeline"]] == ["create", "triage", "dispatch"]
+    # The reporter's view of the timeline: triage's internal event is not theirs to read.
+    assert [e["action"] for e in body["timeline"]] == ["create", "dispatch"]
+    assert body["reply"] is None
     assert "张三" not in r.text and "8000" not in r.text and "citizen" not in body
     wrong = f"{(int(code) + 1) % 10**10:010d}"
     e1 = assert_error(cs.anon.get(cs.url(f"/api/v1/cases/lookup?number={number}&check_code={wrong}")),

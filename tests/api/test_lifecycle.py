@@ -356,3 +356,23 @@ def test_init_demo_cases_take_cases_through_the_loop(tmp_path):
     assert bad.returncode == 2 and "--demo" in bad.stderr
     bad = run_cli("init", "--db", str(tmp_path / "db3"), "--demo", "--demo-cases", "many")
     assert bad.returncode == 2 and "--demo-cases" in bad.stderr
+
+
+def test_the_reporter_withdraws_before_dispatch(gl):
+    """撤回 (issue 13): the citizen who reported takes the report back while it is new; nobody
+    else may, and once dispatched it is too late."""
+    r = gl.post("citizen", "/api/v1/cases", json={"title": "撤回测试", "description": "已经自己解决了", "channel": "web"})
+    c = r.json()
+    assert "withdraw" in c["actions"]
+    assert gl.post("operator", f"/api/v1/cases/{c['id']}/actions",
+                   json={"action": "withdraw", "version": c["version"]}).status_code == 403
+    r = gl.post("citizen", f"/api/v1/cases/{c['id']}/actions",
+                json={"action": "withdraw", "version": c["version"], "reason": "问题已自行解决"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "cancelled" and r.json()["closed_at"] is not None
+    d = gl.post("citizen", "/api/v1/cases", json={"title": "撤回测试2", "description": "x", "channel": "web"}).json()
+    depts = {x["code"]: x["id"] for x in gl.get("admin", "/api/v1/departments").json()["items"]}
+    d = gl.post("dispatcher", f"/api/v1/cases/{d['id']}/actions",
+                json={"action": "dispatch", "version": d["version"], "department": depts["CGJ"]}).json()
+    r = gl.post("citizen", f"/api/v1/cases/{d['id']}/actions", json={"action": "withdraw", "version": d["version"]})
+    assert r.status_code == 409, r.text

@@ -56,7 +56,7 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   await done.getByRole('link').click();
   await citizen.locator('.case-page h1').waitFor();
   const id = Number(citizen.url().match(/case\/(\d+)/)[1]);
-  assert.equal(await stateOf(citizen), '待派单');
+  assert.equal(await stateOf(citizen), '已受理');
   assert.equal(await citizen.locator('.photos img').count(), 1);
   assert.equal(await citizen.locator('svg.qr').count(), 1);
   const c0 = await assertActionsMatch(citizen, srv, 'citizen', id);
@@ -122,7 +122,7 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
     await f.getByLabel('不满意').check();
     await f.getByLabel('意见（可选）').fill('还有垃圾没清走');
   });
-  assert.equal(await stateOf(citizen), '整改中');
+  assert.equal(await stateOf(citizen), '办理中');
 
   // Department: the case is back in its to-handle queue; reply again.
   await goto(dept, srv, '/workbench?tab=to_handle');

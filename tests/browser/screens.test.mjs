@@ -66,7 +66,7 @@ const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
 // What a person reads on a zh-CN screen holds no English (server messages, internal words), no raw
 // string key ("action.merge_in") and no bare internal id ("协办部门 3"). The allowed Latin words are
 // names (the product, the map's data, file formats) and the keys as printed on a keyboard.
-const LATIN_OK = new Set(['gridloop', 'Open311', 'OpenStreetMap', 'Leaflet', 'JPEG', 'PNG', 'WebP', 'XLSX', 'CSV', 'PDF', 'GeoJSON',
+const LATIN_OK = new Set(['gridloop', 'Open311', 'OpenStreetMap', 'Leaflet', 'JPEG', 'PNG', 'WebP', 'XLSX', 'CSV', 'PDF', 'GeoJSON', 'Excel',
   'Ctrl', 'Alt', 'Enter', 'Shift', 'Tab', 'Esc']);
 export async function readableProblems(page) {
   const text = await page.evaluate(() => {

@@ -33,7 +33,7 @@ test('every t() key used by the app is in the strings table', () => {
 test('keys built at run time (states, actions, roles, channels) are all in the table', () => {
   const states = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
   const actions = ['answer', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'extend', 'hang', 'approve', 'deny',
-    'resume', 'urge', 'reply', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'create', 'attach', 'invalidate'];
+    'resume', 'urge', 'reply', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'create', 'attach', 'invalidate', 'withdraw', 'merge_in', 'escalate', 'triage'];
   const roles = ['citizen', 'operator', 'dispatcher', 'handler', 'grid_worker', 'supervisor', 'data_officer', 'admin'];
   const channels = ['hotline', 'web', 'app', 'wechat', 'grid', 'sensor', 'open311', 'other'];
   const keys = [...states.map((s) => 'state.' + s), ...actions.map((a) => 'action.' + a), ...roles.map((r) => 'role.' + r),

@@ -141,8 +141,10 @@ export function fmtTime(s) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-export function stateBadge(state) {
-  return h('span', { class: `badge st-${state}` }, t('state.' + state));
+// `plain`: the citizen's words for where the case is (已受理 / 办理中 / 已答复 / 已办结 /
+// 已合并处理), not the centre's internal steps (待派单, 待签收, 挂账 ...).
+export function stateBadge(state, plain = false) {
+  return h('span', { class: `badge st-${state}` }, t((plain ? 'cstate.' : 'state.') + state));
 }
 
 export function urgencyBadge(u) {

@@ -54,6 +54,7 @@ static unsigned doc_roles(enum case_action a)
         [CA_CANCEL] = ROLE_DISPATCHER | ROLE_SUPERVISOR,
         [CA_REOPEN] = ROLE_SUPERVISOR,
         [CA_COMMENT] = ROLE_ALL,
+        [CA_WITHDRAW] = ROLE_CITIZEN,
         [CA_INVALIDATE] = ROLE_OPERATOR | ROLE_HANDLER,
     };
     return roles[a] | ROLE_ADMIN;
@@ -86,6 +87,7 @@ static int doc_binding(const struct case_actor *a, const struct case_rec *r, enu
     case CA_INVALIDATE: return (a->roles & ROLE_OPERATOR) || lead;
     case CA_RESUME: return (a->roles & ROLE_SUPERVISOR) || lead;
     case CA_EVALUATE: return (a->roles & ROLE_OPERATOR) || reporter;
+    case CA_WITHDRAW: return reporter;
     case CA_COMMENT:
         return (a->roles & (ROLE_OPERATOR | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_DATA_OFFICER |
                             ROLE_GRID_WORKER)) ||

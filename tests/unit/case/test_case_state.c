@@ -53,6 +53,7 @@ static const int expect[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
     [CA_CANCEL] = {CAN, CAN, CAN, X, X, X, X, X, X, X},
     [CA_REOPEN] = {X, X, X, X, X, X, X, PRO, X, X},
     [CA_COMMENT] = {K, K, K, K, K, K, K, X, X, X},
+    [CA_WITHDRAW] = {CAN, X, X, X, X, X, X, X, X, X},
     [CA_INVALIDATE] = {X, X, X, X, X, X, K, K, X, X},
 };
 
@@ -110,7 +111,7 @@ TEST(case_transition_every_pair)
         }
     /* Guard against a table that silently shrank (e.g. a row of zeros for a new action). */
     CHECK_INT_EQ(allowed + refused, CASE_STATE_COUNT * CASE_ACTION_COUNT, "every pair walked");
-    CHECK_INT_EQ(allowed, 46, "allowed pairs in the documented workflow");
+    CHECK_INT_EQ(allowed, 47, "allowed pairs in the documented workflow");
     for (int a = 0; a < CASE_ACTION_COUNT; a++) {
         int any = 0;
         for (int s = 0; s < CASE_STATE_COUNT; s++)
@@ -216,6 +217,7 @@ TEST(case_action_roles_match_docs)
         {CA_CANCEL, ROLE_DISPATCHER | ROLE_SUPERVISOR},
         {CA_REOPEN, ROLE_SUPERVISOR},
         {CA_COMMENT, ROLE_ALL},
+        {CA_WITHDRAW, ROLE_CITIZEN},
         {CA_INVALIDATE, ROLE_OPERATOR | ROLE_HANDLER},
     };
     CHECK_INT_EQ(ARRAY_SIZE(want), CASE_ACTION_COUNT, "one row per action");
@@ -225,7 +227,7 @@ TEST(case_action_roles_match_docs)
     CHECK_INT_EQ(case_action_roles(CASE_ACTION_COUNT), 0, "out of range");
     /* A citizen evaluates and comments on their own report, nothing else. */
     for (int a = 0; a < CASE_ACTION_COUNT; a++)
-        if (a != CA_EVALUATE && a != CA_COMMENT)
+        if (a != CA_EVALUATE && a != CA_COMMENT && a != CA_WITHDRAW)
             CHECK(!(case_action_roles((enum case_action)a) & ROLE_CITIZEN), "citizen may not '%s'",
                   case_action_name((enum case_action)a));
 }
@@ -240,7 +242,7 @@ TEST(case_names_round_trip)
     static const char *const actions[] = {
         "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
         "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
-        "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "invalidate"};
+        "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "withdraw", "invalidate"};
     static const char *const channels[] = {"hotline", "web",    "app",     "wechat",
                                            "grid",    "sensor", "open311", "other"};
     static const char *const urgencies[] = {"normal", "urgent", "emergency"};

@@ -13,7 +13,7 @@ import { timeLeft } from '../deadline.js';
 // belongs under the note.
 const NOTE_NAMES = ['note', 'reason', 'comment', 'instruction'];
 // Destructive or closing actions look different from the main path.
-const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify', 'invalidate']);
+const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify', 'invalidate', 'withdraw']);
 
 export async function casePage({ params, user }) {
   const id = Number(params[0]);
@@ -52,11 +52,11 @@ async function render(root, id, user, focusAction) {
   }
 
   const facts = h('dl', { class: 'facts' },
-    fact(t('case.state'), [stateBadge(c.state), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null]),
+    fact(t('case.state'), [stateBadge(c.state, isCitizen(user)), ' ', urgencyBadge(c.urgency), c.overdue ? h('span', { class: 'badge overdue' }, t('case.overdue')) : null]),
     c.kind ? fact(t('field.kind'), t('kind.' + c.kind)) : null,
     fact(t('case.category'), c.category || t('app.none')),
     fact(t('case.department'), c.department || t('app.none')),
-    c.assisting && c.assisting.length ? fact(t('case.assisting'), await assistingNames(c.assisting, user)) : null,
+    c.assisting && c.assisting.length && !isCitizen(user) ? fact(t('case.assisting'), await assistingNames(c.assisting, user)) : null,
     fact(t('case.region'), c.region || t('app.none')),
     c.address ? fact(t('case.address'), c.address) : null,
     fact(t('case.channel'), t('channel.' + c.channel)),
@@ -100,7 +100,7 @@ async function render(root, id, user, focusAction) {
     h('ol', { class: 'timeline' }, (c.timeline || []).map((e) => h('li', { class: 'ev' },
       h('time', { datetime: e.at }, fmtTime(e.at)), ' ',
       h('strong', {}, t('action.' + e.action)),
-      e.to && e.to !== e.from ? [' → ', t('state.' + e.to)] : null,
+      e.to && e.to !== e.from ? [' → ', t((isCitizen(user) ? 'cstate.' : 'state.') + e.to)] : null,
       // The server leaves out who acted where the viewer may not know (staff to a citizen, the
       // reporter of an anonymous report to staff): then the role alone, or nothing.
       e.actor_label ? h('span', { class: 'actor' }, ` · ${e.actor_label}${e.role ? t('p.paren', { x: t('role.' + e.role) }) : ''}`)
@@ -110,8 +110,12 @@ async function render(root, id, user, focusAction) {
       e.payload && e.payload.satisfaction ? h('div', { class: 'note' }, t('sat.' + e.payload.satisfaction)) : null,
       e.payload && e.payload.article ? articleLink(e.payload.article) : null))));
 
+  // The citizen reads the answer before being asked to evaluate it.
+  const answerEv = isCitizen(user) ? [...(c.timeline || [])].reverse().find((e) => (e.action === 'reply' || e.action === 'answer') && e.note) : null;
+  const replyBox = answerEv ? h('section', { class: 'card reply-box', 'aria-labelledby': 'rp-h' },
+    h('h2', { id: 'rp-h' }, t('case.reply_heading')), h('p', { class: 'note' }, answerEv.note), h('p', { class: 'muted' }, fmtTime(answerEv.at))) : null;
   clear(root, h('div', { class: 'case-grid' },
-    h('div', { class: 'main-col' }, head, replyCheck(c), actionsBox, photoBox, tl), side));
+    h('div', { class: 'main-col' }, head, replyBox, replyCheck(c), actionsBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();

@@ -19,9 +19,11 @@ export async function lookup({ query, title }) {
       const r = await api.get('/cases/lookup', formBody(form, FIELDS), { noAuthRedirect: true });
       clear(out, h('section', { class: 'card' },
         h('h2', {}, `${r.number} ${r.title}`),
-        h('p', {}, stateBadge(r.state), r.department ? ` · ${r.department}` : ''),
+        h('p', {}, stateBadge(r.state, true), r.department ? ` · ${r.department}` : ''),
+        // The answer first: it is what the citizen came for.
+        r.reply ? h('section', { class: 'reply-box' }, h('h3', {}, t('lookup.reply')), h('p', { class: 'note' }, r.reply)) : null,
         h('ol', { class: 'timeline' }, r.timeline.map((e) => h('li', {},
-          h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('state.' + e.to)}` : '')))));
+          h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('cstate.' + e.to)}` : '')))));
     } catch (e) {
       if (e.status === 404) e.field = 'number'; // err.not_found.number: no such number and code
       clear(out);

@@ -142,7 +142,7 @@ function caseCards(items) {
   if (!items.length) return h('p', { class: 'empty' }, t('mine.empty'));
   return h('ul', { class: 'case-cards' }, items.map((c) => h('li', { 'data-case': c.id },
     h('a', { href: `#/case/${c.id}` }, h('strong', {}, c.title)),
-    h('div', {}, stateBadge(c.state), ' ', h('span', { class: 'muted' }, `${c.number} · ${fmtTime(c.created_at)}`)),
+    h('div', {}, stateBadge(c.state, true), ' ', h('span', { class: 'muted' }, `${c.number} · ${fmtTime(c.created_at)}`)),
     // A reply waiting for the citizen's word is the one thing to do here: say so plainly.
     c.actions.includes('evaluate') ? h('a', { class: 'button primary', href: `#/case/${c.id}`,
       'aria-label': `${t('mine.evaluate')} ${c.title}` }, t('mine.evaluate')) : null)));

@@ -84,6 +84,7 @@ export async function report({ user, title: heading }) {
   const panel = triagePanel({
     input: () => ({ title: title.value.trim(), description: desc.value.trim(), ...loc.value() }),
     onCategory: (id) => { cat.value = String(id); },
+    plain: !isGrid,
   });
   desc.addEventListener('input', panel.schedule);
   title.addEventListener('input', panel.schedule);

@@ -9,7 +9,9 @@ let unavailable = false;
 
 // `source`, when given, fetches the suggestion itself (e.g. GET /cases/{id}/triage for a case
 // that exists, which leaves the case out of its own duplicates); otherwise `input()` is posted.
-export function triagePanel({ input, source, onCategory, onDepartment, onUrgency, onMerge, compact }) {
+// `plain` (a citizen's report): only the likely category, in plain words, to take or leave; no
+// confidences, no internal explanation, no other people's cases.
+export function triagePanel({ input, source, onCategory, onDepartment, onUrgency, onMerge, compact, plain }) {
   const body = h('div', { class: 'triage-body' });
   const el = h('section', { class: 'card triage', 'aria-labelledby': 'tri-h', 'aria-live': 'polite' },
     h(compact ? 'h4' : 'h2', { id: 'tri-h' }, t('triage.heading')), body);
@@ -53,6 +55,14 @@ export function triagePanel({ input, source, onCategory, onDepartment, onUrgency
 
   function render(r) {
     const rows = [];
+    if (plain) {
+      if (r.category) {
+        rows.push(h('div', { class: 'sugg', 'data-sugg': 'category' }, t('triage.plain', { name: r.category.name }), ' ',
+          onCategory ? h('button', { type: 'button', class: 'small', onclick: () => onCategory(r.category.id, null) }, t('triage.use')) : null));
+      }
+      clear(body, rows.length ? rows : h('p', { class: 'muted' }, t('triage.none')));
+      return;
+    }
     if (r.category) {
       rows.push(h('div', { class: 'sugg', 'data-sugg': 'category' },
         h('span', { class: 'k' }, t('triage.category')), ' ',
@@ -90,7 +100,8 @@ export function triagePanel({ input, source, onCategory, onDepartment, onUrgency
       rows.push(h('h3', { class: 'dup-h' }, t('triage.duplicates')), h('ul', { class: 'dups' }, dups.slice(0, 5).map((d) =>
         h('li', { 'data-dup': d.id },
           h('a', { href: `#/case/${d.id}`, target: '_blank' }, d.number), ' ', d.title, ' ',
-          h('span', { class: 'muted' }, `${t('state.' + d.state)}${d.meters != null ? ' · ' + t('triage.meters', { m: Math.round(d.meters) }) : ''}`), ' ',
+          h('span', { class: 'muted' }, [t('state.' + d.state), d.meters != null ? t('triage.meters', { m: Math.round(d.meters) }) : null,
+            d.score != null ? t('triage.similar', { p: Math.round(d.score * 100) }) : null].filter(Boolean).join(' · ')), ' ',
           onMerge ? h('button', { type: 'button', class: 'small', onclick: () => onMerge(d),
             'aria-label': `${t('triage.merge')} ${d.number}` }, t('triage.merge')) : null))));
     }

@@ -16,9 +16,10 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 };
 
 static const char *const action_names[CASE_ACTION_COUNT] = {
-    "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
-    "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
-    "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "withdraw", "invalidate",
+    "answer", "dispatch", "redispatch", "reject_return", "sign",   "return",
+    "extend", "hang",     "approve",    "deny",          "resume", "urge",
+    "reply",  "evaluate", "rectify",    "merge",         "close",  "cancel",
+    "reopen", "comment",  "withdraw",   "invalidate",
 };
 
 static const char *const channel_names[CASE_CHANNEL_COUNT] = {

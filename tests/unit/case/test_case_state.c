@@ -240,9 +240,10 @@ TEST(case_names_round_trip)
                                          "hanging",   "replied",    "rectifying", "closed",
                                          "cancelled", "merged"};
     static const char *const actions[] = {
-        "answer",  "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
-        "hang",    "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
-        "rectify", "merge",    "close",      "cancel",        "reopen", "comment", "withdraw", "invalidate"};
+        "answer", "dispatch", "redispatch", "reject_return", "sign",   "return",
+        "extend", "hang",     "approve",    "deny",          "resume", "urge",
+        "reply",  "evaluate", "rectify",    "merge",         "close",  "cancel",
+        "reopen", "comment",  "withdraw",   "invalidate"};
     static const char *const channels[] = {"hotline", "web",    "app",     "wechat",
                                            "grid",    "sensor", "open311", "other"};
     static const char *const urgencies[] = {"normal", "urgent", "emergency"};

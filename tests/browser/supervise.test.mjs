@@ -53,3 +53,34 @@ test('an overdue case reaches the overdue boards and the supervisor urges it', a
   assert.ok(after.urge_count >= 1);
   assert.deepEqual([...sup.errors, ...dept.errors], []);
 });
+
+test('the overdue board shows how late and how often urged, and urges several cases at once', async () => {
+  const made = [];
+  for (const title of ['路灯不亮批量督办一', '路灯不亮批量督办二']) {
+    let c = (await srv.api('operator', 'POST', '/cases', { title, description: '路灯不亮', channel: 'hotline', urgency: 'urgent' })).body;
+    for (const [user, body] of [['dispatcher', { action: 'dispatch', department: 2 }], ['handler_cgj', { action: 'sign' }]]) {
+      c = (await srv.api(user, 'POST', `/cases/${c.id}/actions`, { version: c.version, ...body })).body;
+    }
+    made.push(c);
+  }
+  const later = new Date(Date.now() + 6 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+  assert.equal((await srv.api('admin', 'PUT', '/test/clock', { now: later })).status, 200);
+  assert.equal((await srv.api('supervisor', 'POST', '/admin/sweep')).status, 200);
+  const sup = await loginPage(browser, srv, 'supervisor');
+  await goto(sup, srv, '/supervise');
+  for (const c of made) {
+    const row = sup.locator(`tr[data-case="${c.id}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /已督办 1 次/);
+    await sup.getByLabel(`选择工单 ${c.number}`).check();
+  }
+  await sup.locator('.bulk-bar input[name=note]').fill('限今日内处理完毕');
+  await sup.getByRole('button', { name: '批量督办' }).click();
+  await sup.locator('.toast', { hasText: '已督办 2 件' }).waitFor();
+  for (const c of made) {
+    const after = (await srv.api('supervisor', 'GET', `/cases/${c.id}`)).body;
+    assert.equal(after.urge_count, 2);
+    assert.equal(after.timeline.filter((e) => e.action === 'urge' && e.note === '限今日内处理完毕').length, 1);
+  }
+  assert.deepEqual(sup.errors, []);
+});

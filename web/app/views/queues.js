@@ -58,13 +58,26 @@ async function returnReasonCell(c) {
   return cell;
 }
 
-async function caseTable(items, caption, { suggestions, reload, selected, waiting, reasons } = {}) {
+// What a pending request asks (an extension to a date, a 挂账, an invalid callback) and why:
+// the reason is the request's note on the timeline.
+function pendingCell(c) {
+  const cell = h('td', { class: 'pending-ask' });
+  if (!c.pending) return cell;
+  cell.append(h('strong', {}, t('action.' + c.pending.request)), c.pending.until ? ` ${t('queue.until', { at: fmtTime(c.pending.until) })}` : '');
+  api.get(`/cases/${c.id}`).then((full) => {
+    const ev = [...full.timeline].reverse().find((e) => e.action === c.pending.request);
+    if (ev && ev.note) cell.append(h('div', { class: 'muted' }, t('queue.because', { why: ev.note })));
+  }).catch(() => {});
+  return cell;
+}
+
+async function caseTable(items, caption, { suggestions, reload, selected, waiting, reasons, urges, pending } = {}) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
   const sugg = suggestions ? await Promise.all(items.map((c) => suggestionCell(c, reload))) : null;
   const why = reasons ? await Promise.all(items.map((c) => returnReasonCell(c))) : null;
   // With a selection, each row the user may act on has a box; the header box takes them all.
   const pick = (c) => {
-    if (!selected || !c.actions.includes('dispatch')) return h('td', {}, '');
+    if (!selected || !c.actions.includes(selected.action || 'dispatch')) return h('td', {}, '');
     const box = h('input', { type: 'checkbox', 'aria-label': t('bulk.pick', { number: c.number }), checked: selected.has(c.id),
       onchange: (e) => { if (e.target.checked) selected.set(c.id, c); else selected.delete(c.id); selected.changed(); } });
     return h('td', {}, box);
@@ -82,6 +95,8 @@ async function caseTable(items, caption, { suggestions, reload, selected, waitin
       h('th', { scope: 'col' }, t('col.state')), h('th', { scope: 'col', class: 'opt' }, t('col.category')),
       h('th', { scope: 'col', class: 'opt' }, t('col.department')), h('th', { scope: 'col', class: 'opt' }, t('col.deadline')),
       waiting ? h('th', { scope: 'col' }, t('col.waited')) : null,
+      urges ? h('th', { scope: 'col' }, t('col.urges')) : null,
+      pending ? h('th', { scope: 'col' }, t('col.pending')) : null,
       why ? h('th', { scope: 'col' }, t('case.return_reason')) : null,
       sugg ? h('th', { scope: 'col', class: 'opt' }, t('col.suggested')) : null)),
     h('tbody', {}, items.map((c, i) => h('tr', { 'data-case': c.id, class: c.overdue ? 'overdue' : '' },
@@ -96,6 +111,8 @@ async function caseTable(items, caption, { suggestions, reload, selected, waitin
       h('td', { class: 'opt' }, c.department || ''),
       h('td', { class: 'opt' }, fmtTime(c.deadlines && c.deadlines.resolve)),
       waiting ? h('td', {}, waited(c, why && why[i].at)) : null,
+      urges ? h('td', {}, t('queue.urges', { n: c.urge_count || 0 })) : null,
+      pending ? pendingCell(c) : null,
       why ? why[i] : null,
       sugg ? sugg[i] : null)))));
 }
@@ -131,6 +148,33 @@ async function bulkBar(selected, reload) {
       toast(t('bulk.done', { n: r.done }) + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
       selected.clear();
       assist.reset();
+      await reload();
+    } catch (e) { showError(form, e); go.disabled = false; }
+  });
+  return form;
+}
+
+// The supervisor's batch 督办 of selected overdue cases: each urged as its own action, with one
+// instruction for all.
+function urgeBar(selected, reload) {
+  selected.action = 'urge';
+  const note = h('input', { type: 'text', name: 'note', maxlength: 500 });
+  const count = h('span', { class: 'bulk-count', 'aria-live': 'polite' });
+  const go = h('button', { type: 'submit', class: 'primary' }, t('bulk.urge'));
+  const form = h('form', { class: 'form inline bulk-bar', 'aria-label': t('bulk.urge') }, count,
+    field(t('bulk.urge.note'), note, { names: ['note'] }), go);
+  selected.changed = () => { count.textContent = t('bulk.count', { n: selected.size }); go.disabled = !selected.size; };
+  selected.changed();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    go.disabled = true;
+    try {
+      const body = { action: 'urge', cases: [...selected.values()].map((c) => ({ id: c.id, version: c.version })) };
+      if (note.value.trim()) body.note = note.value.trim();
+      const r = await api.post('/cases/bulk', body);
+      const failed = r.items.filter((x) => !x.ok).map((x) => `${selected.get(x.id).number}${t('p.colon')}${apiErrorText(x.error)}`);
+      toast(t('bulk.urged', { n: r.done }) + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
+      selected.clear();
       await reload();
     } catch (e) { showError(form, e); go.disabled = false; }
   });
@@ -273,8 +317,8 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   const pager = h('div', { class: 'buttons pager' }, prev, next);
   // The dispatcher's tabs: rows to select for a bulk dispatch, and 特急 cases pinned above the
   // list (they are left out of it, so nothing shows twice).
-  const selected = cur.bulk ? new Map() : null;
-  const bar = selected ? await bulkBar(selected, () => load()) : null;
+  const selected = cur.bulk || cur.urge ? new Map() : null;
+  const bar = cur.urge ? urgeBar(selected, () => load()) : selected ? await bulkBar(selected, () => load()) : null;
   const pinned = h('div', { class: 'pinned' });
   async function load() {
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
@@ -284,7 +328,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     if (cur.pin && !extra.urgency) {
       const top = await api.get('/cases', { ...cur.params, ...extra, urgency: 'emergency', limit: 200 });
       clear(pinned, top.items.length ? h('section', { 'aria-labelledby': 'pin-h' }, h('h2', { id: 'pin-h' }, t('queue.emergency')),
-        await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons })) : null);
+        await caseTable(top.items, t('queue.emergency'), { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons, urges: cur.urges, pending: cur.pending })) : null);
       params.urgency = 'normal,urgent';
       pinnedN = top.items.length;
     }
@@ -300,7 +344,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     pager.hidden = page === 0 && !r.next_cursor;
     // With 特急 cases pinned above, an empty rest needs no second "empty" line.
     clear(list, cards ? caseCards(r.items) : !r.items.length && pinnedN ? null : await caseTable(r.items, t(cur.label),
-      { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons }));
+      { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons, urges: cur.urges, pending: cur.pending }));
   }
   const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };
   let filters = null;
@@ -340,8 +384,8 @@ export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, he
     { key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } }] });
 
 export const supervise = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
-  tabs: [{ key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' } },
-    { key: 'pending', label: 'queue.pending', params: { queue: 'pending' } },
+  tabs: [{ key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' }, urge: true, urges: true },
+    { key: 'pending', label: 'queue.pending', params: { queue: 'pending' }, pending: true },
     { key: 'rectifying', label: 'queue.rectifying', params: { state: 'rectifying', sort: 'deadline' } }] });
 
 export const allCases = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query, search: true,

@@ -362,3 +362,23 @@ test('keyboard only: the department signs a case; focus is always visible', asyn
   await page.locator('form[data-form="sign"]').waitFor({ state: 'detached' });
   assert.equal((await srv.api('handler_cgj', 'GET', `/cases/${ids.dispatched}`)).body.state, 'processing');
 });
+
+test('wall mode: the dashboard fits 1920×1080 without scrolling, dark, and its tiles open their cases', async () => {
+  const page = await loginPage(browser, srv, 'supervisor', { viewport: { width: 1920, height: 1080 } });
+  await goto(page, srv, '/dashboard?wall=1');
+  await page.locator('.tile[data-kpi="today"] .v').waitFor();
+  await page.waitForFunction(() => document.documentElement.classList.contains('wall'));
+  await page.waitForTimeout(500);
+  const size = await page.evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth,
+    bg: getComputedStyle(document.body).backgroundColor }));
+  assert.ok(size.h <= 1080 && size.w <= 1920, `fits the wall: ${JSON.stringify(size)}`);
+  assert.equal(size.bg, 'rgb(2, 6, 23)');
+  await shot(page, 'dashboard-wall-1920');
+  assert.deepEqual(await axe(page), []);
+  // A tile drills down to the cases it counts.
+  await page.locator('.tile[data-kpi="overdue"]').click();
+  await page.locator('.list-status').waitFor();
+  assert.match(page.url(), /#\/cases\?overdue=true/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

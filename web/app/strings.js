@@ -423,6 +423,8 @@ export const zhCN = {
   'intake.keys': '快捷键：Alt+N 新建，Ctrl+Enter 提交，Alt+1 采用建议分类',
 
   'dash.heading': '一屏统览',
+  'dash.wall.on': '大屏模式',
+  'dash.wall.off': '退出大屏',
   'dash.today': '今日受理',
   'dash.response': '响应率',
   'dash.solve': '解决率',

@@ -17,7 +17,15 @@ function isoDay(d) {
 }
 const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 
-export async function dashboard({ title, onCleanup }) {
+// Wall mode (一屏统览 on the command centre's wall): dark, full screen, everything on one
+// 1920×1080 screen without scrolling; on from the button or with ?wall=1 (the wall's start page).
+function setWall(on) {
+  document.documentElement.classList.toggle('wall', on);
+  if (on && document.fullscreenEnabled && !document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
+  if (!on && document.fullscreenElement) document.exitFullscreen().catch(() => {});
+}
+
+export async function dashboard({ title, onCleanup, query }) {
   const tiles = h('div', { class: 'tiles', 'aria-live': 'polite' });
   const mapEl = h('div', { class: 'map dash-map' });
   const trendEl = h('div', { class: 'chart', role: 'img', 'aria-label': t('dash.trend') });
@@ -28,8 +36,15 @@ export async function dashboard({ title, onCleanup }) {
   const feed = h('ol', { class: 'feed' });
   const streamState = h('p', { class: 'muted stream-state', 'data-stream': 'connecting' }, t('app.loading'));
   const sampleNote = h('p', { class: 'muted' });
+  const wallBtn = h('button', { type: 'button', class: 'small wall-toggle', 'aria-pressed': 'false', onclick: () => {
+    const on = !document.documentElement.classList.contains('wall');
+    setWall(on);
+    wallBtn.setAttribute('aria-pressed', String(on));
+    wallBtn.textContent = t(on ? 'dash.wall.off' : 'dash.wall.on');
+    setTimeout(() => { mapObj && mapObj.map.invalidateSize(); trendChart && trendChart.resize(); catChart && catChart.resize(); }, 200);
+  } }, t('dash.wall.on'));
   const root = h('div', { class: 'dashboard' },
-    h('h1', {}, title), tiles,
+    h('div', { class: 'dash-head' }, h('h1', {}, title), wallBtn), tiles,
     h('div', { class: 'dash-grid' },
       h('section', { class: 'card map-card', 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, t('dash.map')),
         h('p', { class: 'muted' }, t('dash.legend')), mapEl, legend()),
@@ -63,7 +78,8 @@ export async function dashboard({ title, onCleanup }) {
       mapObj.L.circleMarker([c.lat, c.lon], {
         radius: URG_RADIUS[c.urgency] || 6, color: c.overdue ? '#dc2626' : '#111827', weight: c.overdue ? 3 : 1,
         fillColor: STATE_COLOURS[c.state] || '#666', fillOpacity: 0.85,
-      }).bindTooltip(`${c.number} ${c.title}${t('p.paren', { x: t('state.' + c.state) })}`).addTo(layer);
+      }).bindTooltip(`${c.number} ${c.title}${t('p.paren', { x: t('state.' + c.state) })}`)
+        .on('click', () => { location.hash = `#/case/${c.id}`; }).addTo(layer);
     }
   }
 
@@ -174,14 +190,22 @@ export async function dashboard({ title, onCleanup }) {
   es.onerror = () => { streamState.textContent = t('dash.stream.off'); streamState.dataset.stream = 'closed'; };
   const onResize = () => { trendChart && trendChart.resize(); catChart && catChart.resize(); };
   window.addEventListener('resize', onResize);
-  onCleanup(() => { closed = true; es.close(); clearTimeout(timer); window.removeEventListener('resize', onResize);
+  if (query && query.get('wall') === '1') wallBtn.click();
+  onCleanup(() => { setWall(false); closed = true; es.close(); clearTimeout(timer); window.removeEventListener('resize', onResize);
     trendChart && trendChart.dispose(); catChart && catChart.dispose(); });
   setTimeout(() => { refresh().catch((e) => clear(tiles, h('p', { class: 'error', role: 'alert' }, e.plain ? e.plain() : String(e)))); }, 0);
   return root;
 }
 
+// Each tile opens what it counts: the cases behind a count, the assessment behind a rate.
+const TILE_LINKS = {
+  today: () => `#/cases?from=${encodeURIComponent(new Date(new Date().setHours(0, 0, 0, 0)).toISOString())}`,
+  open: () => '#/cases?state=new,dispatched,returned,processing,hanging,replied,rectifying',
+  overdue: () => '#/cases?overdue=true&state=dispatched,returned,processing,hanging,rectifying',
+  response: () => '#/assessment', solve: () => '#/assessment', satisfaction: () => '#/assessment',
+};
 function tile(label, value, key, alert) {
-  return h('div', { class: 'tile' + (alert ? ' alert' : ''), 'data-kpi': key },
+  return h('a', { class: 'tile' + (alert ? ' alert' : ''), 'data-kpi': key, href: TILE_LINKS[key] ? TILE_LINKS[key]() : '#/cases' },
     h('div', { class: 'v' }, value), h('div', { class: 'l' }, label));
 }
 

@@ -31,7 +31,7 @@ curl/           notify/
 gd.h            attach/
 geos_c.h        geo/
 libxml/         api/api_open311.c
-xlsxwriter.h    api/api_assess.c
+xlsxwriter.h    api/api_assess.c api/api_export.c
 cairo           api/api_bulletin.c
 pango/          api/api_bulletin.c
 sodium.h        json/ http/ store/ DOMAIN demo/ app/ api/ cli/

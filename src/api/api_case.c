@@ -679,62 +679,70 @@ static int search_box(struct api_call *call, const char *q, struct case_filter *
 
 /* GET /api/v1/cases: filters, a work queue, sort and cursor; the caller's scope is part of
  * the query (case_list), so the list never shows a case GET /cases/{id} would refuse. */
-int api_case_list(struct api_call *call)
+/* The list's filters from the query (every list and the export read them the same way). */
+int api_case_list_filter(struct api_call *call, struct case_filter *f)
 {
-    struct case_filter f = {0};
-    struct case_actor actor;
-    struct case_rec *recs;
-    size_t n;
     int64_t v;
     int rc, mine;
-    char next[CASE_CURSOR_MAX];
     const char *s;
-
+    memset(f, 0, sizeof(*f));
     if ((rc = query_names(
              call, "state", case_state_from_name, CASE_STATE_COUNT,
              "new, dispatched, returned, processing, hanging, replied, rectifying, closed, cancelled, merged",
-             &f.states)) < 0 ||
+             &f->states)) < 0 ||
         (rc = query_names(call, "channel", case_channel_from_name, CASE_CHANNEL_COUNT,
-                          "hotline, web, app, wechat, grid, sensor, open311, other", &f.channels)) <
-            0 ||
+                          "hotline, web, app, wechat, grid, sensor, open311, other",
+                          &f->channels)) < 0 ||
         (rc = query_names(call, "urgency", case_urgency_from_name, CU_EMERGENCY + 1,
-                          "normal, urgent, emergency", &f.urgencies)) < 0 ||
+                          "normal, urgent, emergency", &f->urgencies)) < 0 ||
         (rc = query_names(call, "kind", case_kind_from_name, CASE_KIND_COUNT,
-                          "complaint, consult, help, report, suggestion, praise", &f.kinds)) < 0)
+                          "complaint, consult, help, report, suggestion, praise", &f->kinds)) < 0)
         return rc;
-    if ((rc = api_query_int(call, "category", 0, 1, INT64_MAX, &f.category_id)) < 0 ||
-        (rc = api_query_int(call, "department", 0, 1, INT64_MAX, &f.department_id)) < 0 ||
-        (rc = api_query_int(call, "region", 0, 1, INT64_MAX, &f.region_id)) < 0 ||
+    if ((rc = api_query_int(call, "category", 0, 1, INT64_MAX, &f->category_id)) < 0 ||
+        (rc = api_query_int(call, "department", 0, 1, INT64_MAX, &f->department_id)) < 0 ||
+        (rc = api_query_int(call, "region", 0, 1, INT64_MAX, &f->region_id)) < 0 ||
         (rc = api_query_int(call, "limit", CASE_LIST_DEFAULT, 1, CASE_LIST_MAX, &v)) < 0)
         return rc;
-    f.limit = (int)v;
-    if ((rc = query_bool(call, "overdue", &f.overdue)) < 0 ||
+    f->limit = (int)v;
+    if ((rc = query_bool(call, "overdue", &f->overdue)) < 0 ||
         (rc = query_bool(call, "mine", &mine)) < 0 ||
-        (rc = query_time(call, "from", &f.created_from)) < 0 ||
-        (rc = query_time(call, "to", &f.created_to)) < 0)
+        (rc = query_time(call, "from", &f->created_from)) < 0 ||
+        (rc = query_time(call, "to", &f->created_to)) < 0)
         return rc;
-    f.mine = mine > 0;
+    f->mine = mine > 0;
     if ((s = http_req_query(call->req, "queue")) && (rc = case_queue_from_name(s)) < 0)
         return err_field(
             &call->err, ERR_BAD_REQUEST, "queue",
             "query parameter 'queue' must be to_sign, to_handle, overdue, to_dispatch, returned, pending or mine");
-    f.queue = s ? (enum case_queue)rc : CQ_NONE;
+    f->queue = s ? (enum case_queue)rc : CQ_NONE;
     if ((s = http_req_query(call->req, "sort")) && (rc = case_sort_from_name(s)) < 0)
         return err_field(&call->err, ERR_BAD_REQUEST, "sort",
                          "query parameter 'sort' must be created, deadline or updated");
-    f.sort = s ? (enum case_sort)rc : CASE_SORT_CREATED;
+    f->sort = s ? (enum case_sort)rc : CASE_SORT_CREATED;
     /* An empty search box is no search. */
-    if ((s = http_req_query(call->req, "q")) && *s && (rc = search_box(call, s, &f)) < 0)
+    if ((s = http_req_query(call->req, "q")) && *s && (rc = search_box(call, s, f)) < 0)
         return rc;
     if ((s = http_req_query(call->req, "cursor")) && *s)
-        f.cursor = s;
-    app_actor(call->user, &actor);
-    if (f.text) {
+        f->cursor = s;
+    if (f->text) {
         struct app_ctx x = api_ctx(call);
         if ((rc = app_text_index_flush(&x)) < 0)
             return rc;
     }
-    if ((rc = case_list_total(call->conn, &f, &actor, call->req->arena, &f.total, &call->err)) <
+    return 0;
+}
+
+int api_case_list(struct api_call *call)
+{
+    struct case_filter f;
+    struct case_actor actor;
+    struct case_rec *recs;
+    size_t n;
+    int rc;
+    char next[CASE_CURSOR_MAX];
+    app_actor(call->user, &actor);
+    if ((rc = api_case_list_filter(call, &f)) < 0 ||
+        (rc = case_list_total(call->conn, &f, &actor, call->req->arena, &f.total, &call->err)) <
             0 ||
         (rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;

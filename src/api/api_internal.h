@@ -197,6 +197,10 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
 int api_case_create(struct api_call *call);
 int api_case_list(struct api_call *call);
 int api_case_bulk(struct api_call *call);
+int api_case_export(struct api_call *call);
+/* The case list's filters from the query (api_case.c); ERR_BAD_REQUEST names the parameter. */
+struct case_filter;
+int api_case_list_filter(struct api_call *call, struct case_filter *f);
 int api_reply_check(struct api_call *call);
 /* The assessment as the monthly 通报, an A4 PDF (api_bulletin.c): answers the call. */
 struct assess_params;

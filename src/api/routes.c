@@ -65,6 +65,7 @@ const struct api_route api_routes[] = {
 
     {HTTP_POST,   "/api/v1/cases",                         api_case_create,         ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases",                         api_case_list,           ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/cases/export",                  api_case_export,         STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/cases/bulk",                    api_case_bulk,           ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN | ROLE_HANDLER, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/lookup",                  api_case_lookup,         0,     SCOPE_NONE,       0},
     /* The handler checks the case's scope itself, on the record it serves. */

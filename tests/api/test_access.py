@@ -32,6 +32,7 @@ TABLE = [
     ("GET", "/api/v1/me", "/api/v1/me", None, ALL, 200),
     ("GET", "/api/v1/me/filters", "/api/v1/me/filters", None, ALL, 200),
     ("GET", "/api/v1/knowledge", "/api/v1/knowledge", None, STAFF, 200),
+    ("GET", "/api/v1/cases/export", "/api/v1/cases/export?format=csv&q=访问表内部工单", None, STAFF, 200),
     ("GET", "/api/v1/cases/{id}/reply-check", "/api/v1/cases/999999/reply-check", None, STAFF, 404),
     ("POST", "/api/v1/knowledge", "/api/v1/knowledge", PROBE, {"supervisor", "admin"}, 400),
     ("POST", "/api/v1/knowledge/suggest", "/api/v1/knowledge/suggest", PROBE, STAFF, 400),

@@ -308,6 +308,8 @@ export const zhCN = {
   'list.status': '第 {from}–{to} 件，共 {total} 件',
   'list.status.none': '没有符合条件的工单。',
   'list.prev': '上一页',
+  'list.export.xlsx': '导出 Excel',
+  'list.export.csv': '导出 CSV',
   'list.next': '下一页',
   'filter.more': '更多筛选条件',
   'filter.any': '不限',

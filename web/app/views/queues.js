@@ -320,6 +320,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   const selected = cur.bulk || cur.urge ? new Map() : null;
   const bar = cur.urge ? urgeBar(selected, () => load()) : selected ? await bulkBar(selected, () => load()) : null;
   const pinned = h('div', { class: 'pinned' });
+  const exportBox = search ? h('div', { class: 'buttons exports' }) : null;
   async function load() {
     clear(list, h('p', { class: 'loading' }, t('app.loading')));
     const params = { ...cur.params, ...extra, limit: PAGE };
@@ -333,6 +334,13 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
       pinnedN = top.items.length;
     }
     if (selected) { selected.clear(); selected.changed(); }
+    if (exportBox) {
+      // The list as it stands, as a file (the same filters; the server caps the rows).
+      const q = new URLSearchParams(Object.entries({ ...cur.params, ...extra }).filter(([, v]) => v !== undefined && v !== ''));
+      clear(exportBox,
+        h('a', { class: 'button small', download: '', href: `/api/v1/cases/export?${q}&format=xlsx` }, t('list.export.xlsx')),
+        h('a', { class: 'button small', download: '', href: `/api/v1/cases/export?${q}&format=csv` }, t('list.export.csv')));
+    }
     const r = await api.get('/cases', params);
     cursors[page + 1] = r.next_cursor;
     const from = page * PAGE + 1;
@@ -364,7 +372,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   }
   return h('div', { class: 'queue' }, h('h1', {}, heading), nav, filters ? filters.form : null, saved,
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'small', onclick: () => { load(); countTabs(); } }, t('app.refresh'))),
-    bar, pinned, status, list, pager);
+    bar, pinned, exportBox, status, list, pager);
 }
 
 export const mine = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, cards: true, query,

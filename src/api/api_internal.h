@@ -207,6 +207,8 @@ struct assess_params;
 struct assess_row;
 int api_bulletin_pdf(struct api_call *call, const struct assess_params *p,
                      const struct assess_row *rows, size_t n, const char *disposition);
+/* Hand the drawing libraries' process-wide caches back (api_free, after the last request). */
+void api_bulletin_shutdown(void);
 int api_kb_list(struct api_call *call);
 int api_kb_get(struct api_call *call);
 int api_kb_create(struct api_call *call);

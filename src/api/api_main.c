@@ -58,6 +58,7 @@ void api_free(struct api *api)
     api_case_cache_free(api);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
+    api_bulletin_shutdown();
     free(api);
 }
 

@@ -159,3 +159,25 @@ test('time left is green with time to spare, amber under a quarter left, red onc
   }
   assert.deepEqual(hd.errors, []);
 });
+
+test('并单 by case number: the duplicate is picked from the triage candidates, never by an internal id', async () => {
+  const first = await create({ title: '井盖缺失并单主单', description: '人民路与解放路交叉口井盖缺失，很危险' });
+  const dup = await create({ title: '井盖缺失重复', description: '人民路与解放路交叉口井盖缺失，很危险' });
+  const d = await loginPage(browser, srv, 'dispatcher');
+  await goto(d, srv, `/case/${dup.id}`);
+  await d.locator('.actions button[data-action="merge"]').click();
+  const f = d.locator('form[data-form="merge"]');
+  await f.waitFor();
+  // A number that is no case is refused under the field, in words.
+  await f.getByLabel('并入的工单编号').fill('19990101-000001');
+  await f.locator('button[type=submit]').click();
+  await f.locator('[data-fields~="master"] .error', { hasText: '没有找到编号为 19990101-000001 的工单' }).waitFor();
+  await f.getByRole('button', { name: `选用工单 ${first.number}` }).click();
+  assert.equal(await f.getByLabel('并入的工单编号').inputValue(), first.number);
+  await f.locator('button[type=submit]').click();
+  await f.waitFor({ state: 'detached' });
+  const after = (await srv.api('dispatcher', 'GET', `/cases/${dup.id}`)).body;
+  assert.equal(after.state, 'merged');
+  assert.equal(after.master_id, first.id);
+  assert.deepEqual(d.errors, []);
+});

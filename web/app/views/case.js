@@ -263,10 +263,19 @@ const FIELD_TYPES = {
       ['unreasonable', 'duplicate', 'out_of_area', 'unreachable'].map((r) => [r, t('invalid.' + r)]));
     return { wrap, spec: { name: f.name, required: f.required } };
   },
-  async case(f) {
-    const el = h('input', { type: 'number', name: f.name, min: 1, inputmode: 'numeric' });
-    return { wrap: field(t('field.' + f.name), el, { names: [f.name], required: f.required }),
-      spec: { name: f.name, type: 'int', empty: f.required ? 0 : 'omit' } };
+  // Another case, named by its number (what people see), never an internal id; the likely
+  // duplicates triage found are offered to pick from.
+  async case(f, c) {
+    const el = h('input', { type: 'text', name: f.name, inputmode: 'numeric', autocomplete: 'off', maxlength: 20 });
+    const picks = h('ul', { class: 'dup-picks' });
+    api.get(`/cases/${c.id}/triage`).then((r) => {
+      for (const d of (r.duplicates || []).slice(0, 5)) {
+        picks.append(h('li', {}, h('button', { type: 'button', class: 'small link',
+          'aria-label': t('case.pick_master', { number: d.number }), onclick: () => { el.value = d.number; } }, d.number), ' ', d.title));
+      }
+    }).catch(() => {});
+    return { wrap: h('div', {}, field(t('field.' + f.name), el, { names: [f.name], required: f.required, hint: t('field.master.hint') }), picks),
+      spec: { name: f.name, required: f.required }, resolveCase: f.name };
   },
 };
 
@@ -291,6 +300,7 @@ async function actionForm(a, c, user, reload) {
   if (RETURN_ANSWERS.has(a)) form.append(returnReason(c));
   const meta = await actionMeta(a);
   const spec = [];
+  const caseFields = [];
   let optional = null;
   for (const f of meta.fields) {
     const make = FIELD_TYPES[f.type];
@@ -304,6 +314,7 @@ async function actionForm(a, c, user, reload) {
       form.append(ctl.wrap);
     }
     spec.push(ctl.spec);
+    if (ctl.resolveCase) caseFields.push(ctl.resolveCase);
   }
   if (meta.note !== 'none') {
     const required = meta.note === 'required';
@@ -351,7 +362,17 @@ async function actionForm(a, c, user, reload) {
     submit.disabled = true;
     try {
       if (form.beforeSubmit) await form.beforeSubmit();
-      await api.action(c.id, { action: a, version: c.version, ...collect() });
+      const body = collect();
+      // A case named by its number goes to the server as its id (found through the list search).
+      for (const name of caseFields) {
+        if (!body[name]) continue;
+        const found = (await api.get('/cases', { q: body[name], limit: 1 })).items[0];
+        if (!found || found.number !== body[name].replace(/^(\d{8})(\d{6})$/, '$1-$2')) {
+          throw { field: name, plain: () => t('case.no_such_number', { number: body[name] }) };
+        }
+        body[name] = found.id;
+      }
+      await api.action(c.id, { action: a, version: c.version, ...body });
       await reload(t('case.done', { action: t('action.' + a) }), null);
     } catch (e) {
       submit.disabled = false;

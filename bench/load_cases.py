@@ -11,7 +11,7 @@ pg_trgm indexes are maintained by PostgreSQL itself and the id sequence is moved
 The rows follow a plausible year of a district: created over 365 days; 70% closed, the rest
 spread over the open states; lead departments, categories and grid regions drawn from the demo
 organisation; 1 in 10 dispatched cases with an assisting department; 5% of open cases overdue,
-1% of processing ones with a pending extension. Titles and descriptions are short Chinese
+1% of processing ones with a pending extension; closed and replied cases with a reply time. Titles and descriptions are short Chinese
 texts built from a small vocabulary, so the trigram index has realistic CJK content. The full-text
 index gets every row, as intake would. One transaction per 50,000 rows. The assessment's daily
 roll-ups are marked unbuilt at the end: run `gridloop assess rebuild --db DB` (or start the server,
@@ -124,9 +124,12 @@ def main():
             overdue = int(not final and lead is not None and rnd.random() < 0.05)
             pending = "extend" if state == "processing" and rnd.random() < 0.01 else None
             updated = created + (rnd.randrange(0, 10 * DAY) if lead else 0)
+            # Closed and replied cases were replied (an hour before the last update): the
+            # assessment's unreplied cases and backlog are then the open ones, as in service.
+            replied = updated - 3600 if state in ("closed", "replied") and lead else None
             rows.append((cid, number, f"{rnd.randrange(10**6):06d}", channel, title, desc, rnd.choice(cats), urgency,
                          rid, rcode, rnd.choice(users), state, lead, created if lead else None, deadline, overdue,
-                         pending, updated if final else None, created, updated))
+                         pending, updated if final else None, replied, created, updated))
             if lead:
                 depts_rows.append((cid, lead, "lead"))
                 if rnd.random() < 0.1:
@@ -137,8 +140,8 @@ def main():
             con.executemany(
                 "INSERT INTO cases(id, number, check_code, channel, title, description, category_id, urgency,"
                 " region_id, region_code, created_by, state, lead_department_id, dispatched_at, resolve_deadline,"
-                " overdue, pending_request, closed_at, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                " overdue, pending_request, closed_at, replied_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             con.executemany("INSERT INTO case_departments(case_id, department_id, role) VALUES (?, ?, ?)", depts_rows)
         done = min(n, base + batch)
         print(f"{done} cases, {time.monotonic() - began:.0f} s", file=sys.stderr)

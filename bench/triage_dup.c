@@ -213,7 +213,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < ncases; i++) {
         make_text(text, sizeof(text), base[sp[i].base], sp[i].road, sp[i].number, sp[i].first,
                   sp[i].count);
-        triage_dup_add(ix, i + 1, sp[i].at, sp[i].has_loc, sp[i].lat, sp[i].lon, text);
+        struct triage_dup_case c = {i + 1,     sp[i].at, sp[i].has_loc, sp[i].lat,
+                                    sp[i].lon, text,     NULL,          0};
+        triage_dup_add(ix, &c);
     }
     uint64_t b1 = clock_mono_ns();
     long rss1 = rss_kib();
@@ -246,7 +248,8 @@ int main(int argc, char **argv)
         }
         make_text(text, sizeof(text), base[s.base], s.road, s.number, s.first, s.count);
         uint64_t c0 = cpu_ns(), q0 = clock_mono_ns();
-        int n = triage_dup_query(ix, text, s.at, s.has_loc, s.lat, s.lon, hits, 10);
+        struct triage_dup_case qc = {0, s.at, s.has_loc, s.lat, s.lon, text, NULL, 0};
+        int n = triage_dup_query(ix, &qc, hits, 10);
         ns[q] = clock_mono_ns() - q0;
         cpu[q] = cpu_ns() - c0;
         hits_total += n;
@@ -293,13 +296,15 @@ int main(int argc, char **argv)
             struct triage_dup_opts o = {0, 0, 0.5};
             struct triage_dup_index *hx = triage_dup_new(&o);
             for (size_t i = 0; i < n; i++)
-                triage_dup_add(hx, (int64_t)i, m[i].at, 0, 0, 0, m[i].text);
+                triage_dup_add(hx, &(struct triage_dup_case){(int64_t)i, m[i].at, 0, 0, 0,
+                                                             m[i].text, NULL, 0});
             long exact = 0, exact_found = 0, other = 0, other_hi = 0;
             struct triage_dup_hit h[64];
             for (size_t i = 0; i < n; i++) {
                 for (size_t j = i + 1; j < n; j++)
                     exact += strcmp(m[i].text, m[j].text) == 0;
-                int k = triage_dup_query(hx, m[i].text, m[i].at, 0, 0, 0, h, 64);
+                int k = triage_dup_query(
+                    hx, &(struct triage_dup_case){0, m[i].at, 0, 0, 0, m[i].text, NULL, 0}, h, 64);
                 for (int q = 0; q < k; q++) {
                     size_t j = (size_t)h[q].id;
                     if (j <= i)

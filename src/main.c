@@ -12,9 +12,13 @@
 /* One row per command, in the order `gridloop --help` lists them. */
 static const struct cli_command commands[] = {
     {"init", cli_init, NULL,
-     "  init --db FILE [--demo] [--demo-password PW] [--demo-cases N]\n"
+     "  init --db FILE [--demo] [--demo-password PW] [--demo-cases N] [--demo-addresses N]\n"
      "                                                  create (and migrate) a database; --demo loads demo data,\n"
-     "                                                  --demo-cases adds N cases of the last two weeks\n"},
+     "                                                  --demo-cases adds N cases of the last two weeks,\n"
+     "                                                  --demo-addresses makes the demo's address register about\n"
+     "                                                  N addresses (1000-200000, default 4000; docs/maps.md)\n"
+     "       [--district NAME]                          --district builds the demo on a real district (东城区)\n"
+     "                                                  instead of the invented 澜溪区 (docs/grid.md section 8)\n"},
     {"serve", cli_serve, NULL,
      "  serve --db FILE [--listen ADDR] [--web DIR]      serve the API and web UI until SIGINT/SIGTERM\n"},
     {"user", cli_user, NULL,
@@ -46,6 +50,18 @@ static const struct cli_command commands[] = {
      "  open311 key add --db FILE --name NAME [--rate-limit N]   issue an Open311 API key (shown once)\n"
      "  open311 key list --db FILE                        list Open311 clients\n"
      "  open311 key revoke --db FILE --name NAME          revoke a client's key\n"},
+    {"address", cli_address, NULL,
+     "  address import --db FILE IN [--format geojson|csv]\n"
+     "                                                  import a register file all or nothing (every failing\n"
+     "                                                  line is printed); docs/maps.md\n"
+     "  address export --db FILE [--format geojson|csv] [--out OUT]\n"
+     "                                                  the address register as a file (stdout without --out)\n"},
+    {"region", cli_region, NULL,
+     "  region import --db FILE --geojson IN            import regions, grids and micro-grids all or nothing\n"
+     "                                                  (exit 0 only if every feature was imported; gaps,\n"
+     "                                                  overlaps and regions outside their parent reported)\n"
+     "  region export --db FILE [--region CODE] [--out OUT]\n"
+     "                                                  the region tree (or CODE's subtree) as GeoJSON\n"},
     {"store", cli_store, NULL,
      "  store copy --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB [--force]\n"
      "                                                  copy a SQLite database, even while it is served, into an\n"

@@ -15,17 +15,22 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     cp package-lock.json "$stamp"
 fi
 rm -rf "$OUT.tmp"
-mkdir -p "$OUT.tmp/vendor/leaflet" "$OUT.tmp/vendor/echarts" "$OUT.tmp/vendor/qrcode"
+mkdir -p "$OUT.tmp/vendor/leaflet" "$OUT.tmp/vendor/echarts" "$OUT.tmp/vendor/qrcode" "$OUT.tmp/vendor/leaflet-plugins"
 cp index.html "$OUT.tmp/"
 cp -R app "$OUT.tmp/app"
 [ -f config.json ] && cp config.json "$OUT.tmp/"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$OUT.tmp/vendor/leaflet/"
 cp -R node_modules/leaflet/dist/images "$OUT.tmp/vendor/leaflet/images"
 cp node_modules/echarts/dist/echarts.min.js "$OUT.tmp/vendor/echarts/"
+# The dashboard's point clusters and heat layer (Leaflet plugins, loaded after leaflet.js).
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.heat/dist/leaflet-heat.js \
+    "$OUT.tmp/vendor/leaflet-plugins/"
 cp node_modules/qrcode-generator/qrcode.js "$OUT.tmp/vendor/qrcode/"
-for lic in leaflet echarts qrcode-generator; do
+for lic in leaflet echarts qrcode-generator leaflet.heat; do
     [ -f "node_modules/$lic/LICENSE" ] && cp "node_modules/$lic/LICENSE" "$OUT.tmp/vendor/LICENSE.$lic"
 done
+cp node_modules/leaflet.markercluster/MIT-LICENCE.txt "$OUT.tmp/vendor/LICENSE.leaflet.markercluster"
 rm -rf "$OUT"
 mv "$OUT.tmp" "$OUT"
 echo "web: built $OUT"

@@ -16,14 +16,14 @@
 #include "org/org.h"
 #include "store/store.h"
 
-static void cached_body_unref(void *p)
+void api_cached_body_unref(void *p)
 {
     struct cached_body *b = p;
     if (b && atomic_fetch_sub(&b->refs, 1) == 1)
         free(b);
 }
 
-static struct cached_body *cached_body_new(const char *data, size_t len)
+struct cached_body *api_cached_body_new(const char *data, size_t len)
 {
     struct cached_body *b = xmalloc(mem_size_add(sizeof(*b), len));
     atomic_init(&b->refs, 1);
@@ -36,8 +36,8 @@ void api_cache_free(struct api *api)
 {
     for (int i = 0; i < RESPONSE_CACHE_SLOTS; i++) {
         free(api->cache[i].key);
-        cached_body_unref(api->cache[i].body);
-        cached_body_unref(api->cache[i].gz);
+        api_cached_body_unref(api->cache[i].body);
+        api_cached_body_unref(api->cache[i].gz);
     }
     pthread_mutex_destroy(&api->cache_lock);
 }
@@ -72,6 +72,8 @@ void api_error(struct http_res *res, const struct err *e, struct arena *a)
         jw_kstr(&w, "field", e->field);
     else
         jw_knull(&w, "field");
+    if (e->reason)
+        jw_kstr(&w, "reason", e->reason);
     jw_obj_end(&w);
     jw_obj_end(&w);
     char *body = arena_strndup(a, w.b.p, w.b.len);
@@ -215,7 +217,8 @@ static void answer_cached(struct api_call *call, const struct cached_response *c
     if (gz)
         http_res_header(call->res, "Content-Encoding", "gzip");
     atomic_fetch_add(&body->refs, 1);
-    http_res_body_shared(call->res, 200, json_type, body->data, body->len, cached_body_unref, body);
+    http_res_body_shared(call->res, 200, json_type, body->data, body->len, api_cached_body_unref,
+                         body);
 }
 
 int api_cache_get(struct api_call *call, const char *key)
@@ -246,17 +249,17 @@ int api_cache_put(struct api_call *call, const char *key, struct jw *w)
     pthread_mutex_lock(&api->cache_lock);
     struct cached_response *c = &api->cache[api->cache_next++ % RESPONSE_CACHE_SLOTS];
     free(c->key);
-    cached_body_unref(c->body);
+    api_cached_body_unref(c->body);
     c->route = call->route->pattern;
     c->key = xstrdup(key);
     c->version = version;
-    cached_body_unref(c->gz);
-    c->body = cached_body_new(w->b.p, w->b.len);
+    api_cached_body_unref(c->gz);
+    c->body = api_cached_body_new(w->b.p, w->b.len);
     c->gz = NULL;
     size_t gz_len;
     char *gz = w->b.len >= 1024 ? http_gzip(w->b.p, w->b.len, &gz_len) : NULL;
     if (gz) {
-        c->gz = cached_body_new(gz, gz_len);
+        c->gz = api_cached_body_new(gz, gz_len);
         free(gz);
     }
     unsigned h = 2166136261u;
@@ -397,15 +400,16 @@ static int authenticate(struct api_call *call)
             return 0;
         }
         if (!csrf || strcmp(csrf, s->csrf) != 0)
-            return err_set(&call->err, ERR_FORBIDDEN,
-                           "cookie-authenticated writes need the 'X-CSRF-Token' header from login");
+            return err_deny(
+                &call->err, ERR_REASON_CSRF,
+                "cookie-authenticated writes need the 'X-CSRF-Token' header from login");
     }
     if (r->roles && !(s->user.roles & r->roles)) {
         char need[160], have[160];
         roles_text(r->roles, need, sizeof(need));
         roles_text(s->user.roles, have, sizeof(have));
-        return err_set(&call->err, ERR_FORBIDDEN, "%s %s requires role %s; you have %s",
-                       http_method_name(r->method), r->pattern, need, have);
+        return err_deny(&call->err, ERR_REASON_ROLE, "%s %s requires role %s; you have %s",
+                        http_method_name(r->method), r->pattern, need, have);
     }
     return 0;
 }
@@ -422,8 +426,8 @@ static int check_scope(struct api_call *call)
     switch (call->route->scope) {
     case SCOPE_SELF:
         if (id != u->id)
-            return err_set(&call->err, ERR_FORBIDDEN,
-                           "you may only act on your own account (user %lld)", (long long)u->id);
+            return err_deny(&call->err, ERR_REASON_OWNER,
+                            "you may only act on your own account (user %lld)", (long long)u->id);
         return 0;
     case SCOPE_DEPARTMENT:
         /* Only department staff are bound to departments; other roles see all. */
@@ -433,9 +437,9 @@ static int check_scope(struct api_call *call)
         for (int i = 0; i < u->ndepts; i++)
             if (u->depts[i] == id)
                 return 0;
-        return err_set(&call->err, ERR_FORBIDDEN,
-                       "department %lld is outside your scope (your departments: %d)",
-                       (long long)id, u->ndepts);
+        return err_deny(&call->err, ERR_REASON_SCOPE,
+                        "department %lld is outside your scope (your departments: %d)",
+                        (long long)id, u->ndepts);
     case SCOPE_REGION: {
         if (!u->region_id)
             return 0;
@@ -447,8 +451,8 @@ static int check_scope(struct api_call *call)
         if (org_region_code_in_subtree(reg.code, u->region_code) ||
             org_region_code_in_subtree(u->region_code, reg.code))
             return 0;
-        return err_set(&call->err, ERR_FORBIDDEN, "region %s is outside your region %s", reg.code,
-                       u->region_code);
+        return err_deny(&call->err, ERR_REASON_SCOPE, "region %s is outside your region %s",
+                        reg.code, u->region_code);
     }
     case SCOPE_CASE: {
         struct case_rec *rec = arena_alloc(call->req->arena, sizeof(*rec));
@@ -457,8 +461,8 @@ static int check_scope(struct api_call *call)
         if ((rc = case_get(call->conn, id, call->req->arena, rec, &call->err)) < 0)
             return rc;
         if (!case_visible(&actor, rec))
-            return err_set(
-                &call->err, ERR_FORBIDDEN,
+            return err_deny(
+                &call->err, ERR_REASON_SCOPE,
                 "case %s is outside your scope (own cases, your departments' or your region's)",
                 rec->number);
         call->scoped_case = rec;

@@ -17,9 +17,11 @@
 
 #include "api/api_internal.h"
 #include "assess/assess.h"
+#include "case/case.h"
 #include "core/clock.h"
 #include "core/mem.h"
 #include "core/num.h"
+#include "triage/triage.h"
 
 enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_SCORE };
 
@@ -47,6 +49,12 @@ static const struct column {
     C("close_rate", "办结率", COL_RATE, close_rate),
     C("overdue_rate", "超期率", COL_RATE, overdue_rate),
     C("return_rate", "退单率", COL_RATE, return_rate),
+    C("sign_rate", "及时签收率", COL_RATE, sign_rate),
+    C("rectify_rate", "整改率", COL_RATE, rectify_rate),
+    C("answer_rate", "直接答复率", COL_RATE, answer_rate),
+    C("rework_rate", "返工率", COL_RATE, rework_rate),
+    C("extension_rate", "延期率", COL_RATE, extension_rate),
+    C("order_on_time_rate", "督办单按时答复率", COL_RATE, order_on_time_rate),
     C("dispatched", "应办件", COL_INT, dispatched),
     C("replied", "已答复", COL_INT, replied),
     C("closed", "已办结", COL_INT, closed),
@@ -56,6 +64,20 @@ static const struct column {
     C("rectified", "整改件", COL_INT, rectified),
     C("assigned", "派单数", COL_INT, assigned),
     C("returns", "退单数", COL_INT, returns),
+    C("signed", "已签收", COL_INT, signed_cases),
+    C("signed_on_time", "及时签收", COL_INT, signed_on_time),
+    C("rectify_done", "整改完成", COL_INT, rectify_done),
+    C("reworked", "返工件", COL_INT, reworked),
+    C("replied_ever", "曾答复", COL_INT, replied_ever),
+    C("extended", "延期件", COL_INT, extended),
+    C("answered", "直接答复", COL_INT, answered),
+    C("backlog", "期末积压", COL_INT, backlog),
+    C("backlog_overdue", "积压超期", COL_INT, backlog_overdue),
+    C("orders", "督办单", COL_INT, orders),
+    C("orders_due", "督办单应答复", COL_INT, orders_due),
+    C("orders_on_time", "督办单按时答复", COL_INT, orders_on_time),
+    C("orders_overdue", "督办单逾期", COL_INT, orders_overdue),
+    C("orders_accepted", "督办单已办结", COL_INT, orders_accepted),
     C("evaluations", "有效回访", COL_INT, evaluations),
     C("contacted", "已联系", COL_INT, contacted),
     C("solved", "已解决", COL_INT, solved),
@@ -415,4 +437,294 @@ int api_stats_assessment(struct api_call *call)
     if (!strcmp(format, "pdf"))
         return api_bulletin_pdf(call, &p, rows, n, file_name(call, &p, "pdf"));
     return reply_json(call, &p, rows, n);
+}
+
+/* ---- GET /api/v1/stats/kinds: the period's cases per 诉求类型 ---- */
+
+int api_stats_kinds(struct api_call *call)
+{
+    struct assess_params p;
+    struct assess_kind_row *rows;
+    size_t n;
+    const char *format = "json";
+    int rc;
+    if ((rc = parse(call, &p, &format)) < 0)
+        return rc;
+    if (strcmp(format, "json") != 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "format",
+                         "query parameter 'format' must be json here");
+    if (!(call->user->roles & ROLE_ADMIN) && call->user->region_code && *call->user->region_code)
+        p.within = call->user->region_code;
+    if ((rc = assess_kinds(call->conn, &p, call->req->arena, &rows, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "from", p.from);
+    jw_ktime(&w, "to", p.to);
+    jw_kstr(&w, "within", p.within);
+    jw_knum(&w, "k", p.k);
+    jw_key(&w, "rows");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        const struct assess_kind_row *r = &rows[i];
+        jw_obj(&w);
+        jw_kstr(&w, "kind", r->kind);
+        jw_kint(&w, "received", r->received);
+        jw_kint(&w, "answered", r->answered);
+        jw_kint(&w, "closed", r->closed);
+        jw_kint(&w, "evaluated", r->evaluated);
+        jw_kint(&w, "satisfied", r->satisfied);
+        jw_kint(&w, "basically", r->basically);
+        jw_knum(&w, "close_rate", r->close_rate);
+        jw_knum(&w, "satisfaction_rate", r->satisfaction_rate);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+/* ---- GET /api/v1/stats/grids: the window's open, overdue and all cases per grid ---- */
+
+/* The dashboard's choropleth: one row per grid with cases reported in [from, to) that the
+ * caller may see; the cases in no grid (no point, or a point outside every grid) together in
+ * 'elsewhere'. */
+int api_stats_grids(struct api_call *call)
+{
+    struct case_actor actor;
+    struct case_region_count *rows;
+    size_t n;
+    int64_t from, to;
+    int rc;
+    if ((rc = query_time(call, "from", &from)) < 0 || (rc = query_time(call, "to", &to)) < 0)
+        return rc;
+    if (to <= from)
+        return err_field(&call->err, ERR_BAD_REQUEST, "to",
+                         "query parameter 'to' must be later than 'from'");
+    app_actor(call->user, &actor);
+    if ((rc = case_region_counts(call->conn, from, to, &actor, call->req->arena, &rows, &n,
+                                 &call->err)) < 0)
+        return rc;
+    int64_t rest[3] = {0, 0, 0};
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "from", from);
+    jw_ktime(&w, "to", to);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        const struct case_region_count *r = &rows[i];
+        if (!r->level || strcmp(r->level, "grid") != 0) {
+            rest[0] += r->total;
+            rest[1] += r->open;
+            rest[2] += r->overdue;
+            continue;
+        }
+        jw_obj(&w);
+        jw_kint(&w, "region_id", r->region_id);
+        jw_kstr(&w, "code", r->code);
+        jw_kstr(&w, "name", r->name);
+        jw_kint(&w, "total", r->total);
+        jw_kint(&w, "open", r->open);
+        jw_kint(&w, "overdue", r->overdue);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_key(&w, "elsewhere");
+    jw_obj(&w);
+    jw_kint(&w, "total", rest[0]);
+    jw_kint(&w, "open", rest[1]);
+    jw_kint(&w, "overdue", rest[2]);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    http_res_header(call->res, "Cache-Control", "private, no-store");
+    return api_reply(call, 200, &w);
+}
+
+/* ---- GET /api/v1/assessment/triage-accuracy: triage's weekly accuracy per category ---- */
+
+struct cat_acc {
+    const struct triage_week_accuracy *first; /* the category's code and name */
+    int64_t n, kept;
+    int64_t *wn, *wkept; /* per week of the table */
+};
+
+static double acc_of(int64_t kept, int64_t n)
+{
+    return n > 0 ? (double)kept / (double)n : NAN;
+}
+
+/* Worst first: the lowest share kept, then the most classified, then by code. */
+static int by_accuracy(const void *pa, const void *pb)
+{
+    const struct cat_acc *x = pa, *y = pb;
+    double ax = acc_of(x->kept, x->n), ay = acc_of(y->kept, y->n);
+    if (ax != ay)
+        return ax < ay ? -1 : 1;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->first->code, y->first->code);
+}
+
+static void week_day(int64_t week, char out[32])
+{
+    char iso[32];
+    clock_format_utc(week + 8 * 3600, iso); /* the Monday, Beijing */
+    snprintf(out, 32, "%.10s", iso);
+}
+
+int api_assess_triage_accuracy(struct api_call *call)
+{
+    struct arena *a = call->req->arena;
+    struct triage_week_accuracy *v;
+    size_t n, nweeks = 0, ncat = 0;
+    int64_t from, to;
+    int rc;
+    if ((rc = query_time(call, "from", &from)) < 0 || (rc = query_time(call, "to", &to)) < 0)
+        return rc;
+    if (to <= from)
+        return err_field(&call->err, ERR_BAD_REQUEST, "to",
+                         "query parameter 'to' must be later than 'from'");
+    const char *within = NULL;
+    if (!(call->user->roles & ROLE_ADMIN) && call->user->region_code && *call->user->region_code)
+        within = call->user->region_code;
+    if ((rc = triage_weekly_accuracy(call->conn, from, to, within, a, &v, &n, &call->err)) < 0)
+        return rc;
+    /* The weeks (rows come by week) and the categories seen. */
+    int64_t *weeks = arena_alloc(a, mem_size_mul(n + 1, sizeof(*weeks)));
+    struct cat_acc *cats = arena_alloc(a, mem_size_mul(n + 1, sizeof(*cats)));
+    for (size_t i = 0; i < n; i++)
+        if (!nweeks || weeks[nweeks - 1] != v[i].week)
+            weeks[nweeks++] = v[i].week;
+    for (size_t i = 0; i < n; i++) {
+        size_t k, w = 0;
+        for (k = 0; k < ncat; k++)
+            if (cats[k].first->category_id == v[i].category_id)
+                break;
+        if (k == ncat) {
+            cats[ncat].first = &v[i];
+            cats[ncat].n = cats[ncat].kept = 0;
+            cats[ncat].wn = arena_alloc(a, mem_size_mul(nweeks + 1, sizeof(int64_t)));
+            cats[ncat].wkept = arena_alloc(a, mem_size_mul(nweeks + 1, sizeof(int64_t)));
+            memset(cats[ncat].wn, 0, (nweeks + 1) * sizeof(int64_t));
+            memset(cats[ncat].wkept, 0, (nweeks + 1) * sizeof(int64_t));
+            ncat++;
+        }
+        while (weeks[w] != v[i].week)
+            w++;
+        cats[k].n += v[i].n;
+        cats[k].kept += v[i].kept;
+        cats[k].wn[w] += v[i].n;
+        cats[k].wkept[w] += v[i].kept;
+    }
+    if (ncat)
+        qsort(cats, ncat, sizeof(*cats), by_accuracy);
+
+    struct jw w;
+    char day[32];
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "from", from);
+    jw_ktime(&w, "to", to);
+    jw_kstr(&w, "within", within);
+    jw_key(&w, "weeks");
+    jw_arr(&w);
+    for (size_t i = 0; i < nweeks; i++) {
+        jw_obj(&w);
+        jw_ktime(&w, "start", weeks[i]);
+        week_day(weeks[i], day);
+        jw_kstr(&w, "monday", day);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    for (size_t k = 0; k < ncat; k++) {
+        jw_obj(&w);
+        jw_kint(&w, "category_id", cats[k].first->category_id);
+        jw_kstr(&w, "code", cats[k].first->code);
+        jw_kstr(&w, "name", cats[k].first->name);
+        jw_kint(&w, "n", cats[k].n);
+        jw_kint(&w, "kept", cats[k].kept);
+        jw_knum(&w, "accuracy", acc_of(cats[k].kept, cats[k].n));
+        jw_key(&w, "weeks");
+        jw_arr(&w);
+        for (size_t i = 0; i < nweeks; i++) {
+            jw_obj(&w);
+            week_day(weeks[i], day);
+            jw_kstr(&w, "monday", day);
+            jw_kint(&w, "n", cats[k].wn[i]);
+            jw_kint(&w, "kept", cats[k].wkept[i]);
+            jw_knum(&w, "accuracy", acc_of(cats[k].wkept[i], cats[k].wn[i]));
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "total", (int64_t)ncat);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+/* ---- GET /api/v1/stats/ladder: 层级处置, what each level closed itself ---- */
+
+static void ladder_row_json(struct jw *w, const struct assess_ladder_row *r)
+{
+    jw_obj(w);
+    if (r->street_id)
+        jw_kint(w, "street_id", r->street_id);
+    else
+        jw_knull(w, "street_id");
+    jw_kstr(w, "code", *r->code ? r->code : NULL);
+    jw_kstr(w, "name", *r->name ? r->name : NULL);
+    jw_kint(w, "closed", r->closed);
+    jw_key(w, "closed_by_level");
+    jw_obj(w);
+    static const char *const levels[] = {"", "grid", "community", "street", "district"};
+    for (int i = 1; i <= 4; i++)
+        jw_kint(w, levels[i], r->closed_at[i]);
+    jw_obj_end(w);
+    jw_kint(w, "grid_entered", r->grid_entered);
+    jw_kint(w, "grid_kept", r->grid_kept);
+    jw_kint(w, "community_entered", r->community_entered);
+    jw_kint(w, "community_kept", r->community_kept);
+    jw_knum(w, "grid_rate", r->grid_rate);           /* 小事不出网格率; NAN → null */
+    jw_knum(w, "community_rate", r->community_rate); /* 大事不出社区率 */
+    jw_obj_end(w);
+}
+
+int api_stats_ladder(struct api_call *call)
+{
+    struct assess_params p;
+    struct assess_ladder_row *rows, total;
+    size_t n;
+    const char *format = "json";
+    int rc;
+    if ((rc = parse(call, &p, &format)) < 0)
+        return rc;
+    if (strcmp(format, "json") != 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "format",
+                         "query parameter 'format' must be json here");
+    if (!(call->user->roles & ROLE_ADMIN) && call->user->region_code && *call->user->region_code)
+        p.within = call->user->region_code;
+    if ((rc = assess_ladder(call->conn, &p, call->req->arena, &rows, &n, &total, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_ktime(&w, "from", p.from);
+    jw_ktime(&w, "to", p.to);
+    jw_kstr(&w, "within", p.within);
+    jw_key(&w, "total");
+    ladder_row_json(&w, &total);
+    jw_key(&w, "rows");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        ladder_row_json(&w, &rows[i]);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }

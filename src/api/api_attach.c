@@ -294,8 +294,8 @@ static int may_see(struct api_call *call, int64_t attachment_id)
         if (case_visible(&actor, &r))
             return 0;
     }
-    return err_set(&call->err, ERR_FORBIDDEN, "attachment %lld belongs to no case you may see",
-                   (long long)attachment_id);
+    return err_deny(&call->err, ERR_REASON_SCOPE, "attachment %lld belongs to no case you may see",
+                    (long long)attachment_id);
 }
 
 static int send_file(struct api_call *call, int thumbnail)

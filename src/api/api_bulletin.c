@@ -1,8 +1,9 @@
 /*
- * The monthly 通报 (bulletin) as a print-ready A4 PDF: the period's totals, a bar chart of the
- * composite score per group and the ranking table with 三率, drawn with cairo and laid out with
- * pango in a CJK font (Noto Sans CJK SC, embedded by cairo as a subset), from the same rows as
- * the assessment's JSON, CSV and XLSX (GET /api/v1/stats/assessment?format=pdf). Output only:
+ * The 通报 (bulletin) of a month, a quarter, a year or any period as a print-ready A4 PDF: the
+ * period's totals and further KPIs, a bar chart of the composite score per group, the ranking
+ * table with 三率 and a table of how each group handled its cases (签收, 按期, 整改, 返工, 延期,
+ * backlog), drawn with cairo and laid out with pango in a CJK font (Noto Sans CJK SC, embedded
+ * by cairo as a subset), from the same rows as the assessment's JSON, CSV and XLSX (GET /api/v1/stats/assessment?format=pdf). Output only:
  * nothing here parses outside input.
  */
 #include <cairo-pdf.h>
@@ -79,6 +80,58 @@ static const char *pct(char *out, size_t n, double v)
     return out;
 }
 
+static double share(int64_t num, int64_t den)
+{
+    return den > 0 ? (double)num / (double)den : NAN;
+}
+
+static void rule(cairo_t *cr, double y)
+{
+    cairo_move_to(cr, MARGIN, y - 2);
+    cairo_line_to(cr, PAGE_W - MARGIN, y - 2);
+    cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
+/* The second table: how each group handled its cases (docs/assessment.md, "More KPIs"), in
+ * the ranking's order; returns where it ended. */
+static double quality(cairo_t *cr, double y, const struct assess_row *rows, size_t n)
+{
+    static const char *const head[] = {"名称",   "及时签收率", "按期办结率", "整改率",
+                                       "返工率", "延期率",     "期末积压",   "其中超期"};
+    static const double colx[] = {0, 166, 226, 286, 336, 386, 436, 486};
+    char a[64];
+    if (y > PAGE_H - MARGIN - 60) {
+        cairo_show_page(cr);
+        y = MARGIN;
+    }
+    y += text(cr, MARGIN, y, 12, 1, 0, "办理质量") + 8;
+    for (size_t j = 0; j < sizeof(head) / sizeof(head[0]); j++)
+        text(cr, MARGIN + colx[j], y, 9.5, 1, 0, head[j]);
+    y += 16;
+    cairo_set_line_width(cr, 0.5);
+    for (size_t i = 0; i < n; i++) {
+        const struct assess_row *r = &rows[i];
+        if (y > PAGE_H - MARGIN - 14) {
+            cairo_show_page(cr);
+            y = MARGIN;
+        }
+        rule(cr, y);
+        text(cr, MARGIN + colx[0], y, 9, 0, 0, *r->name ? r->name : "（未定位）");
+        const double v[] = {r->sign_rate, r->on_time_rate, r->rectify_rate, r->rework_rate,
+                            r->extension_rate};
+        for (size_t j = 0; j < 5; j++)
+            text(cr, MARGIN + colx[1 + j], y, 9, 0, 0, pct(a, sizeof(a), v[j]));
+        snprintf(a, sizeof(a), "%lld", (long long)r->backlog);
+        text(cr, MARGIN + colx[6], y, 9, 0, 0, a);
+        snprintf(a, sizeof(a), "%lld", (long long)r->backlog_overdue);
+        text(cr, MARGIN + colx[7], y, 9, 0, 0, a);
+        y += 15;
+    }
+    return y;
+}
+
 static void local_day(int64_t t, char out[32])
 {
     char iso[32];
@@ -90,14 +143,29 @@ static void local_day(int64_t t, char out[32])
 static void draw(cairo_t *cr, const struct assess_params *p, const struct assess_row *rows,
                  size_t n)
 {
-    char a[64], b[64], line[256];
+    char a[64], b[64], line[512];
     double y = MARGIN;
-    int64_t dispatched = 0, closed = 0, evaluations = 0, overdue = 0;
+    int64_t dispatched = 0, closed = 0, evaluations = 0, overdue = 0, answered = 0, backlog = 0,
+            backlog_overdue = 0, sig = 0, sig_ok = 0, due = 0, on_time = 0, rect = 0, rect_ok = 0,
+            ever = 0, rework = 0, ext = 0;
     for (size_t i = 0; i < n; i++) {
-        dispatched += rows[i].dispatched;
-        closed += rows[i].closed;
-        evaluations += rows[i].evaluations;
-        overdue += rows[i].overdue;
+        const struct assess_row *r = &rows[i];
+        dispatched += r->dispatched;
+        closed += r->closed;
+        evaluations += r->evaluations;
+        overdue += r->overdue;
+        answered += r->answered;
+        backlog += r->backlog;
+        backlog_overdue += r->backlog_overdue;
+        sig += r->signed_cases;
+        sig_ok += r->signed_on_time;
+        due += r->due;
+        on_time += r->on_time;
+        rect += r->rectified;
+        rect_ok += r->rectify_done;
+        ever += r->replied_ever;
+        rework += r->reworked;
+        ext += r->extended;
     }
     char from[32], to[32];
     local_day(p->from, from);
@@ -113,6 +181,16 @@ static void draw(cairo_t *cr, const struct assess_params *p, const struct assess
              (long long)dispatched, (long long)closed, (long long)evaluations, (long long)overdue,
              p->k);
     y += 8 + text(cr, MARGIN, y + 8, 10.5, 0, 0, line);
+    char r1[16], r2[16], r3[16], r4[16], r5[16], r6[16];
+    snprintf(line, sizeof(line),
+             "直接答复 %lld 件，直接答复率 %s；及时签收率 %s，按期办结率 %s，整改率 %s，返工率 %s，"
+             "延期率 %s；期末积压 %lld 件，其中超期 %lld 件。",
+             (long long)answered, pct(r1, sizeof(r1), share(answered, answered + dispatched)),
+             pct(r2, sizeof(r2), share(sig_ok, sig)), pct(r3, sizeof(r3), share(on_time, due)),
+             pct(r4, sizeof(r4), share(rect_ok, rect)), pct(r5, sizeof(r5), share(rework, ever)),
+             pct(r6, sizeof(r6), share(ext, dispatched)), (long long)backlog,
+             (long long)backlog_overdue);
+    y += 4 + text(cr, MARGIN, y + 4, 10.5, 0, 0, line);
 
     /* The chart: one bar per ranked group, score 0..100. */
     y += 18;
@@ -177,6 +255,7 @@ static void draw(cairo_t *cr, const struct assess_params *p, const struct assess
         text(cr, MARGIN + colx[8], y, 9, 0, 0, a);
         y += 15;
     }
+    y = quality(cr, y + 16, rows, n);
     y += 12;
     if (y > PAGE_H - MARGIN - 30) {
         cairo_show_page(cr);

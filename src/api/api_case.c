@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "case/case.h"
 #include "core/log.h"
+#include "core/num.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -642,6 +643,58 @@ static int query_bool(struct api_call *call, const char *param, int *out)
     return 0;
 }
 
+/* 'n' numbers separated by commas; ERR_BAD_REQUEST naming 'param' otherwise. */
+static int query_numbers(struct api_call *call, const char *param, const char *form, int n,
+                         double *out, int *given)
+{
+    const char *v = http_req_query(call->req, param);
+    *given = 0;
+    if (!v)
+        return 0;
+    char *p = arena_strdup(call->req->arena, v);
+    for (int i = 0; i < n; i++) {
+        char *comma = strchr(p, ',');
+        if ((comma != NULL) != (i < n - 1))
+            return err_field(&call->err, ERR_BAD_REQUEST, param,
+                             "query parameter '%s' must be %s (degrees)", param, form);
+        if (comma)
+            *comma = '\0';
+        if (num_parse_double(p, &out[i]) < 0)
+            return err_field(&call->err, ERR_BAD_REQUEST, param,
+                             "query parameter '%s' must be %s (degrees)", param, form);
+        p = comma ? comma + 1 : p;
+    }
+    *given = 1;
+    return 0;
+}
+
+/* bbox=west,south,east,north; near=lat,lon with radius (metres, 500 if not given). */
+static int query_place(struct api_call *call, struct case_filter *f)
+{
+    double box[4], pt[2];
+    int given, rc;
+    int64_t radius;
+    if ((rc = query_numbers(call, "bbox", "west,south,east,north", 4, box, &f->has_box)) < 0 ||
+        (rc = query_numbers(call, "near", "lat,lon", 2, pt, &given)) < 0 ||
+        (rc = api_query_int(call, "radius", 500, 1, CASE_NEAR_MAX, &radius)) < 0)
+        return rc;
+    if (f->has_box) {
+        f->west = box[0];
+        f->south = box[1];
+        f->east = box[2];
+        f->north = box[3];
+    }
+    if (given) {
+        f->near_lat = pt[0];
+        f->near_lon = pt[1];
+        f->near_m = (double)radius;
+    } else if (http_req_query(call->req, "radius")) {
+        return err_field(&call->err, ERR_BAD_REQUEST, "radius",
+                         "query parameter 'radius' goes with 'near'");
+    }
+    return 0;
+}
+
 /*
  * The one search box of every list (q): what was typed decides what is looked for. A case
  * number (20261203-000123, or its 14 digits) finds that case; a phone number (7 to 20 digits,
@@ -705,11 +758,14 @@ int api_case_list_filter(struct api_call *call, struct case_filter *f)
         return rc;
     f->limit = (int)v;
     if ((rc = query_bool(call, "overdue", &f->overdue)) < 0 ||
+        (rc = query_bool(call, "open", &f->open)) < 0 ||
         (rc = query_bool(call, "mine", &mine)) < 0 ||
         (rc = query_time(call, "from", &f->created_from)) < 0 ||
         (rc = query_time(call, "to", &f->created_to)) < 0)
         return rc;
     f->mine = mine > 0;
+    if ((rc = query_place(call, f)) < 0)
+        return rc;
     if ((s = http_req_query(call->req, "queue")) && (rc = case_queue_from_name(s)) < 0)
         return err_field(
             &call->err, ERR_BAD_REQUEST, "queue",
@@ -773,10 +829,10 @@ int api_case_get(struct api_call *call)
      * is checked here, on the same record, with the same message. */
     app_actor(call->user, &actor);
     if (!case_visible(&actor, &v->rec)) {
-        rc =
-            err_set(&call->err, ERR_FORBIDDEN,
-                    "case %s is outside your scope (own cases, your departments' or your region's)",
-                    v->rec.number);
+        rc = err_deny(
+            &call->err, ERR_REASON_SCOPE,
+            "case %s is outside your scope (own cases, your departments' or your region's)",
+            v->rec.number);
     } else {
         struct jw w;
         jw_init(&w);
@@ -858,7 +914,9 @@ int api_case_lookup(struct api_call *call)
         struct case_event_rec e;
         if (!case_policy_event(CASE_AUDIENCE_REPORTER, &r, &ev[i], &e))
             continue;
-        if ((!strcmp(e.action, "reply") || !strcmp(e.action, "answer")) && e.note)
+        if ((!strcmp(e.action, "reply") || !strcmp(e.action, "answer") ||
+             !strcmp(e.action, "accept")) &&
+            e.note)
             reply = e.note;
         jw_obj(&w);
         jw_ktime(&w, "at", e.at);
@@ -868,6 +926,10 @@ int api_case_lookup(struct api_call *call)
     }
     jw_arr_end(&w);
     jw_kstr(&w, "reply", reply);
+    if ((rc = api_appeal_public_json(call, &w, &r)) < 0) {
+        jw_release(&w);
+        return rc;
+    }
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }
@@ -893,7 +955,8 @@ int api_case_lookup(struct api_call *call)
     {"master", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
     {"public", JT_BOOL, 0, 0, 0, NULL}, \
     {"invalid_reason", JT_STRING, JF_NULLABLE, 0, 0, NULL}, \
-    {"article", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}
+    {"article", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}, \
+    {"assignee", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL}
 /* clang-format on */
 
 static const struct json_field action_fields[] = {
@@ -948,6 +1011,7 @@ static int action_in(struct api_call *call, struct case_action_in *in, int64_t *
                          "unreachable");
     in->invalid_reason = (enum case_invalid_reason)ir;
     in->article_id = json_get_int(call->body, "article", 0);
+    in->assignee_id = json_get_int(call->body, "assignee", 0);
     return 0;
 }
 
@@ -1034,7 +1098,7 @@ int api_case_bulk(struct api_call *call)
         jw_kint(&w, "id", id);
         rc = case_get(call->conn, id, call->req->arena, &rec, &e);
         if (rc == 0 && !case_visible(&actor, &rec))
-            rc = err_set(&e, ERR_FORBIDDEN, "case %s is outside your scope", rec.number);
+            rc = err_deny(&e, ERR_REASON_SCOPE, "case %s is outside your scope", rec.number);
         if (rc == 0) {
             env.now = call->now;
             rc = case_act_on(&env, &rec, &in, call->req->arena, &after, &e);

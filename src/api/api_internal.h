@@ -35,6 +35,11 @@ struct cached_body {
     char data[];
 };
 
+/* A body of 'len' bytes with one reference; api_cached_body_unref() drops one (frees on the
+ * last). The unref is an http_res_body_shared() release function. */
+struct cached_body *api_cached_body_new(const char *data, size_t len);
+void api_cached_body_unref(void *p);
+
 struct cached_response {
     const char *route;
     char *key; /* query string the body was built for */
@@ -69,6 +74,16 @@ struct api {
     pthread_mutex_t events_lock;
     struct event_sub *subs;
     int stream_budget; /* streams open at once on this node (setting stream_budget) */
+    /* The public register of automatic decisions (api_appeal.c): the last answer and the stamp
+     * of what it was computed from, so the public cannot make the server count 30 days of cases
+     * per request. */
+    pthread_mutex_t register_lock;
+    char *register_stamp, *register_body;
+    size_t register_len;
+    /* Basemap tiles (api_basemap.c): BASEMAP_TILE_SLOTS serialised tiles, each checked against
+     * the register's version on use. */
+    pthread_mutex_t basemap_lock;
+    struct basemap_slot *basemap_tiles;
 };
 
 struct api_call {
@@ -215,9 +230,64 @@ int api_kb_create(struct api_call *call);
 int api_kb_update(struct api_call *call);
 int api_kb_delete(struct api_call *call);
 int api_kb_suggest(struct api_call *call);
+int api_stats_kinds(struct api_call *call);
+int api_stats_grids(struct api_call *call);
+
+/* api_walk.c: the 15-minute service circle */
+int api_service_circle(struct api_call *call);
+/* Grid workers and their dispatch (api_gridw.c). */
+int api_grid_worker_list(struct api_call *call);
+int api_grid_worker_get(struct api_call *call);
+int api_grid_worker_put(struct api_call *call);
+int api_grid_worker_plan(struct api_call *call);
+int api_me_position(struct api_call *call);
+int api_case_worker_suggestions(struct api_call *call);
+int api_service_gaps(struct api_call *call);
+/* api_patrol.c: patrols (巡查), their fixes, findings, coverage and statistics */
+int api_patrol_start(struct api_call *call);
+int api_patrol_list(struct api_call *call);
+int api_patrol_current(struct api_call *call);
+int api_patrol_coverage(struct api_call *call);
+int api_patrol_stats(struct api_call *call);
+int api_patrol_get(struct api_call *call);
+int api_patrol_fixes(struct api_call *call);
+int api_patrol_finding(struct api_call *call);
+int api_patrol_end(struct api_call *call);
+/* api_geocode.c: geocoding, autocomplete and reverse geocoding against the register */
+int api_geocode(struct api_call *call);
+int api_geocode_suggest(struct api_call *call);
+int api_geocode_reverse(struct api_call *call);
 int api_filter_list(struct api_call *call);
 int api_filter_save(struct api_call *call);
 int api_filter_delete(struct api_call *call);
+int api_messages_list(struct api_call *call);
+int api_messages_counts(struct api_call *call);
+int api_messages_read(struct api_call *call);
+int api_review_rule_list(struct api_call *call);
+int api_review_rule_put(struct api_call *call);
+int api_review_rule_delete(struct api_call *call);
+int api_order_list(struct api_call *call);
+int api_order_get(struct api_call *call);
+int api_order_issue(struct api_call *call);
+int api_order_case_list(struct api_call *call);
+int api_order_answer(struct api_call *call);
+int api_order_accept(struct api_call *call);
+int api_order_send_back(struct api_call *call);
+int api_assist_case_list(struct api_call *call);
+int api_assist_list(struct api_call *call);
+int api_whistle_blow(struct api_call *call);
+int api_assist_sign(struct api_call *call);
+int api_assist_reply(struct api_call *call);
+int api_assist_assess(struct api_call *call);
+/* the ladder (api_ladder.c) */
+int api_ladder_get(struct api_call *call);
+int api_ladder_handle(struct api_call *call);
+int api_ladder_forward(struct api_call *call);
+int api_ladder_escalate(struct api_call *call);
+int api_ladder_queue(struct api_call *call);
+int api_ladder_limits_get(struct api_call *call);
+int api_ladder_limits_put(struct api_call *call);
+int api_stats_ladder(struct api_call *call);
 int api_case_get(struct api_call *call);
 int api_case_action(struct api_call *call);
 int api_case_actions_meta(struct api_call *call);
@@ -260,6 +330,8 @@ int api_region_create(struct api_call *call);
 int api_region_update(struct api_call *call);
 int api_region_delete(struct api_call *call);
 int api_region_locate(struct api_call *call);
+int api_region_import(struct api_call *call);
+int api_region_export(struct api_call *call);
 int api_department_list(struct api_call *call);
 int api_department_get(struct api_call *call);
 int api_department_create(struct api_call *call);
@@ -276,6 +348,7 @@ int api_calendar_day_put(struct api_call *call);
 int api_calendar_day_delete(struct api_call *call);
 int api_calendar_add(struct api_call *call);
 int api_stats_assessment(struct api_call *call);
+int api_assess_triage_accuracy(struct api_call *call);
 int api_triage_suggest_post(struct api_call *call);
 int api_triage_case(struct api_call *call);
 int api_triage_model_get(struct api_call *call);
@@ -287,6 +360,32 @@ int api_routing_rule_get(struct api_call *call);
 int api_routing_rule_create(struct api_call *call);
 int api_routing_rule_update(struct api_call *call);
 int api_routing_rule_delete(struct api_call *call);
+/* A grid worker's tasks and 自行处置 (api_gridtask.c). */
+int api_me_tasks(struct api_call *call);
+int api_grid_task_decide(struct api_call *call);
+int api_case_grid_tasks(struct api_call *call);
+int api_self_handled_create(struct api_call *call);
+int api_grid_task_rule_list(struct api_call *call);
+int api_grid_task_rule_put(struct api_call *call);
+int api_appeal_create(struct api_call *call);
+int api_appeal_lookup_create(struct api_call *call);
+int api_appeal_case_list(struct api_call *call);
+int api_appeal_list(struct api_call *call);
+int api_appeal_decide(struct api_call *call);
+int api_decisions_register(struct api_call *call);
+/* GET /api/v1/basemap/{z}/{x}/{y}: a basemap tile of the address register (public, cached). */
+int api_basemap_tile(struct api_call *call);
+/* The case's appeals and what may be appealed now, as members of the object 'w' is writing
+ * (the public lookup's answer). */
+int api_appeal_public_json(struct api_call *call, struct jw *w, const struct case_rec *r);
+int api_addr_summary(struct api_call *call);
+int api_addr_list(struct api_call *call);
+int api_addr_get(struct api_call *call);
+int api_addr_create(struct api_call *call);
+int api_addr_update(struct api_call *call);
+int api_addr_delete(struct api_call *call);
+int api_addr_import(struct api_call *call);
+int api_addr_export(struct api_call *call);
 int api_open311_discovery(struct api_call *call);
 int api_open311_get(struct api_call *call);
 int api_open311_post_request(struct api_call *call);
@@ -423,6 +522,10 @@ void api_events_free(struct api *api);
 int api_events_init(struct api *api, struct err *err);
 /* Drop the cached responses (api_free). */
 void api_cache_free(struct api *api);
+void api_register_free(struct api *api);
+/* The basemap's tile cache (api_new / api_free). */
+void api_basemap_init(struct api *api);
+void api_basemap_free(struct api *api);
 
 /* Route attributes of Open311 (api_open311.c): errors in the Open311 format of the path's
  * suffix; the client's api_key (in the form) authenticates it, within its rate limit, as its

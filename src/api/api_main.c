@@ -41,6 +41,8 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->cache_lock, NULL);
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
+    pthread_mutex_init(&api->register_lock, NULL);
+    api_basemap_init(api);
     rc = api_events_init(api, err);
     if (rc < 0) {
         api_free(api);
@@ -55,7 +57,9 @@ void api_free(struct api *api)
     if (!api)
         return;
     api_cache_free(api);
+    api_register_free(api);
     api_case_cache_free(api);
+    api_basemap_free(api);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
     api_bulletin_shutdown();

@@ -258,7 +258,11 @@ int api_region_locate(struct api_call *call)
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
+    /* The innermost region first (a micro-grid when one holds the point), then the chain. */
     jw_kint(&w, "region_id", id);
+    jw_kstr(&w, "code", path[n - 1].code);
+    jw_kstr(&w, "name", path[n - 1].name);
+    jw_kstr(&w, "level", org_region_level_name(path[n - 1].level));
     jw_key(&w, "path");
     jw_arr(&w);
     for (size_t i = 0; i < n; i++)

@@ -20,6 +20,11 @@
 #include "triage/triage.h"
 
 #define HOT_CASES_MAX 50000
+/* A reply whose substance went word for word to at least REUSE_MIN other cases in the last
+ * REUSE_DAYS is boilerplate: one repeat can be a genuine shared answer (two reports of one
+ * burst main), two more are a template. */
+#define REUSE_DAYS 180
+#define REUSE_MIN 2
 
 static const struct json_field suggest_fields[] = {
     {"title", JT_STRING, JF_NULLABLE, 0, CASE_TITLE_MAX, NULL},
@@ -28,6 +33,7 @@ static const struct json_field suggest_fields[] = {
     {"lat", JT_NUMBER, JF_NULLABLE, CASE_LAT_MIN, CASE_LAT_MAX, NULL},
     {"lon", JT_NUMBER, JF_NULLABLE, CASE_LON_MIN, CASE_LON_MAX, NULL},
     {"region_id", JT_INT, JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"address", JT_STRING, JF_NULLABLE, 0, CASE_ADDRESS_MAX, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -50,6 +56,7 @@ int api_triage_suggest_post(struct api_call *call)
     in.lat = json_get_num(call->body, "lat", 0);
     in.lon = json_get_num(call->body, "lon", 0);
     in.region_id = json_get_int(call->body, "region_id", 0);
+    in.address = json_get_str(call->body, "address");
     if (!in.region_id && in.has_location &&
         (rc = api_locate_region(call, in.lat, in.lon, &in.region_id)) < 0)
         return rc;
@@ -75,8 +82,11 @@ int api_triage_case(struct api_call *call)
                           .has_location = r->has_location,
                           .lat = r->lat,
                           .lon = r->lon,
+                          .address = r->address,
+                          .category_id = r->category_id ? r->category_id : r->triage_category_id,
                           .region_id = r->region_id};
     struct app_ctx x = api_ctx(call);
+    x.now = r->created_at; /* duplicates are those reported around the case, not around now */
     if ((rc = app_triage_suggest(&x, &in, r->id, &s)) < 0)
         return rc;
     struct jw w;
@@ -105,15 +115,24 @@ int api_reply_check(struct api_call *call)
     struct triage_reply q;
     triage_reply_check(arena_printf(call->req->arena, "%s %s", r->title, r->description), reply,
                        &q);
+    /* The same text sent to other cases in the last REUSE_DAYS: boilerplate (套话). */
+    int64_t reused = 0, reused_depts = 0;
+    if ((rc = case_reply_reused(call->conn, r->id, call->now - REUSE_DAYS * 86400, &reused,
+                                &reused_depts, &call->err)) < 0)
+        return rc;
+    int boilerplate = reused >= REUSE_MIN;
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
-    jw_kbool(&w, "flagged", q.flagged);
+    jw_kbool(&w, "flagged", q.flagged || boilerplate);
     jw_kbool(&w, "empty", q.empty);
     jw_kbool(&w, "off_topic", q.off_topic);
     jw_kbool(&w, "no_action", q.no_action);
     jw_kbool(&w, "no_detail", q.no_detail);
     jw_knum(&w, "topic", q.topic);
+    jw_kbool(&w, "boilerplate", boilerplate);
+    jw_kint(&w, "reused", reused);
+    jw_kint(&w, "reused_departments", reused_depts);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }

@@ -8,7 +8,12 @@
 #define ANY ROLE_ALL
 #define STAFF ROLE_STAFF
 #define ADMIN ROLE_ADMIN
+#define PATROL_READERS                                                                             \
+    (ROLE_GRID_WORKER | ROLE_SUPERVISOR | ROLE_DISPATCHER | ROLE_DATA_OFFICER | ROLE_ADMIN)
 #define OPS (ROLE_ADMIN | ROLE_DATA_OFFICER)
+/* Who manages and dispatches grid workers: the centre's dispatchers and, bound to their region,
+ * street and community officials (supervisors with a region); admins everywhere. */
+#define GRIDADM (ROLE_ADMIN | ROLE_DISPATCHER | ROLE_SUPERVISOR)
 #define O311 ROUTE_O311_ERRORS
 #define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY | ROUTE_UPLOAD)
 
@@ -24,6 +29,9 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/me/filters",                    api_filter_list,         ANY,   SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/me/filters",                    api_filter_save,         ANY,   SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/me/filters/{id}",               api_filter_delete,       ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/me/messages",                   api_messages_list,       ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/me/messages/counts",            api_messages_counts,     ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/me/messages/read",              api_messages_read,       ANY,   SCOPE_NONE,       ROUTE_JSON},
 
     {HTTP_GET,    "/api/v1/users",                         api_user_list,           ADMIN, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/users",                         api_user_create,         ADMIN, SCOPE_NONE,       ROUTE_JSON},
@@ -35,9 +43,19 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/regions",                       api_region_list,         ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/regions/locate",                api_region_locate,       ANY,   SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/regions",                       api_region_create,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/regions/import",                api_region_import,       ADMIN, SCOPE_NONE,       ROUTE_UPLOAD},
+    {HTTP_GET,    "/api/v1/regions/export",                api_region_export,       STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/regions/{id}",                  api_region_get,          ANY,   SCOPE_REGION,     0},
     {HTTP_PATCH,  "/api/v1/regions/{id}",                  api_region_update,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/regions/{id}",                  api_region_delete,       ADMIN, SCOPE_NONE,       0},
+
+    /* Grid workers: a region-bound caller reaches the workers of grids in their region only
+     * (the handlers check it against the worker's grids). */
+    {HTTP_GET,    "/api/v1/grid-workers",                  api_grid_worker_list,    GRIDADM, SCOPE_NONE,     0},
+    {HTTP_POST,   "/api/v1/grid-workers/plan",             api_grid_worker_plan,    GRIDADM, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/grid-workers/{id}",             api_grid_worker_get,     GRIDADM, SCOPE_NONE,     0},
+    {HTTP_PUT,    "/api/v1/grid-workers/{id}",             api_grid_worker_put,     GRIDADM, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/me/position",                   api_me_position,         ROLE_GRID_WORKER, SCOPE_NONE, ROUTE_JSON},
 
     {HTTP_GET,    "/api/v1/departments",                   api_department_list,     STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/departments",                   api_department_create,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
@@ -57,21 +75,57 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/knowledge/{id}",                api_kb_get,              STAFF, SCOPE_NONE,       0},
     {HTTP_PATCH,  "/api/v1/knowledge/{id}",                api_kb_update,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/knowledge/{id}",                api_kb_delete,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    /* 办结审核: which categories' replies the centre reviews (the review itself is two case
+     * actions, accept and send_back, for dispatchers and supervisors in scope) */
+    {HTTP_GET,    "/api/v1/review-rules",                  api_review_rule_list,    STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/review-rules",                  api_review_rule_put,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/review-rules/{id}",             api_review_rule_delete,  ADMIN, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/calendar",                      api_calendar_get,        STAFF, SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/calendar",                      api_calendar_put,        ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_PUT,    "/api/v1/calendar/days/{day}",           api_calendar_day_put,    ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/calendar/days/{day}",           api_calendar_day_delete, ADMIN, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/calendar/add",                  api_calendar_add,        STAFF, SCOPE_NONE,       0},
 
+    /* 标准地址库 (docs/maps.md): staff read and search it (an operator looks an address up);
+     * admins and data officers keep it (records, file import). {kind}: roads, buildings,
+     * points, places, areas. */
+    {HTTP_GET,    "/api/v1/address-register",              api_addr_summary,        STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/address-register/import",       api_addr_import,         OPS,   SCOPE_NONE,       ROUTE_UPLOAD},
+    {HTTP_GET,    "/api/v1/address-register/export",       api_addr_export,         STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/address-register/{kind}",       api_addr_list,           STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/address-register/{kind}",       api_addr_create,         OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/address-register/{kind}/{id}",  api_addr_get,            STAFF, SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/address-register/{kind}/{id}",  api_addr_update,         OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/address-register/{kind}/{id}",  api_addr_delete,         OPS,   SCOPE_NONE,       0},
+
     {HTTP_POST,   "/api/v1/cases",                         api_case_create,         ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases",                         api_case_list,           ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/export",                  api_case_export,         STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/cases/bulk",                    api_case_bulk,           ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN | ROLE_HANDLER, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/lookup",                  api_case_lookup,         0,     SCOPE_NONE,       0},
+    /* 申诉 through the public lookup: the number and check code prove the citizen. */
+    {HTTP_POST,   "/api/v1/cases/lookup/appeals",          api_appeal_lookup_create, 0,    SCOPE_NONE,       ROUTE_JSON},
     /* The handler checks the case's scope itself, on the record it serves. */
     {HTTP_GET,    "/api/v1/cases/{id}",                    api_case_get,            ANY,   SCOPE_NONE,       0},
     /* The handler checks the case's scope itself, on the record it acts on. */
     {HTTP_POST,   "/api/v1/cases/{id}/actions",            api_case_action,         ANY,   SCOPE_CASE,       ROUTE_JSON},
+    /* 立案前核实 / 结案前核查 / 自行处置 (docs/grid.md §4): the task list and the decisions are the
+     * grid worker's (case_task_decide checks the task is theirs); rules like the review's. */
+    {HTTP_GET,    "/api/v1/me/tasks",                      api_me_tasks,            ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/grid-tasks/{id}/decision",      api_grid_task_decide,    ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases/{id}/grid-tasks",         api_case_grid_tasks,     STAFF, SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/grid-task-rules",               api_grid_task_rule_list, STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/grid-task-rules",               api_grid_task_rule_put,  ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    /* 申诉: the reporter files (case_appeal_file checks it is theirs); whoever sees the case reads. */
+    {HTTP_POST,   "/api/v1/cases/{id}/appeals",            api_appeal_create,       ANY,   SCOPE_CASE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases/{id}/appeals",            api_appeal_case_list,    ANY,   SCOPE_CASE,       0},
+    {HTTP_GET,    "/api/v1/appeals",                       api_appeal_list,         ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/appeals/{id}/decision",         api_appeal_decide,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    /* 自动化决策公示: public, no sign-in. */
+    {HTTP_GET,    "/api/v1/public/decisions",              api_decisions_register,  0,     SCOPE_NONE,       0},
+    /* The basemap: public, the city's map holds no personal data (docs/maps.md). */
+    {HTTP_GET,    "/api/v1/basemap/{z}/{x}/{y}",           api_basemap_tile,        0,     SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/case-actions",                  api_case_actions_meta,   ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/contact",            api_case_contact,        STAFF, SCOPE_CASE,       0},
     /* Staff who see the case and the citizen who reported it (case_may_attach); the files go
@@ -79,8 +133,37 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/cases/{id}/attachments",        api_case_attachment_add, ANY,   SCOPE_CASE,       ROUTE_UPLOAD},
     {HTTP_GET,    "/api/v1/attachments/{id}",              api_attachment_get,      ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/attachments/{id}/thumbnail",    api_attachment_thumbnail, ANY,  SCOPE_NONE,       0},
+    /* 督办单: supervisors issue and decide; the department the order is addressed to answers
+     * (the handler checks that it is theirs); the lists are scoped (case_order_visible). */
+    {HTTP_GET,    "/api/v1/cases/{id}/supervision-orders", api_order_case_list,     ROLE_SUPERVISOR | ROLE_HANDLER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_CASE, 0},
+    {HTTP_POST,   "/api/v1/cases/{id}/supervision-orders", api_order_issue,         ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_CASE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/supervision-orders",            api_order_list,          ROLE_SUPERVISOR | ROLE_HANDLER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/supervision-orders/{id}",       api_order_get,           ROLE_SUPERVISOR | ROLE_HANDLER | ROLE_DISPATCHER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/supervision-orders/{id}/answer", api_order_answer,       ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/supervision-orders/{id}/accept", api_order_accept,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/supervision-orders/{id}/send-back", api_order_send_back, ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    /* 协办单 and 吹哨报到: whoever sees the case reads its sub-tasks; a street or community official
+     * blows the whistle (case_whistle_allowed); the sub-task's department signs (报到) and
+     * replies, the lead or the coordinating official assesses (case_assist_steps). */
+    {HTTP_GET,    "/api/v1/cases/{id}/assists",            api_assist_case_list,    STAFF, SCOPE_CASE, 0},
+    {HTTP_GET,    "/api/v1/assists",                       api_assist_list,         STAFF, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/cases/{id}/whistles",           api_whistle_blow,        ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_CASE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/assists/{id}/sign",             api_assist_sign,         ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/assists/{id}/reply",            api_assist_reply,        ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/assists/{id}/assess",           api_assist_assess,       ROLE_HANDLER | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    /* The ladder (docs/grid.md §5): whoever sees the case reads its levels; a move is checked
+     * against the level holding the case (its bound officials, the grid's workers, the unbound
+     * command centre at the district) by case_ladder_act. */
+    {HTTP_GET,    "/api/v1/cases/{id}/ladder",             api_ladder_get,          STAFF, SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/cases/{id}/ladder/handle",      api_ladder_handle,       ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_CASE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/cases/{id}/ladder/forward",     api_ladder_forward,      ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_CASE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/cases/{id}/ladder/escalate",    api_ladder_escalate,     ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_CASE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/ladder/queue",                  api_ladder_queue,        ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/ladder/limits",                 api_ladder_limits_get,   STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/ladder/limits",                 api_ladder_limits_put,   ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/{id}/reply-check",        api_reply_check,         STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/triage",             api_triage_case,         STAFF, SCOPE_CASE,       0},
+    {HTTP_GET,    "/api/v1/cases/{id}/worker-suggestions", api_case_worker_suggestions, GRIDADM, SCOPE_CASE, 0},
     {HTTP_POST,   "/api/v1/triage/suggest",                api_triage_suggest_post, ROLE_CITIZEN | ROLE_OPERATOR | ROLE_GRID_WORKER | ROLE_DISPATCHER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/triage/hot",                    api_triage_hot,          STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/triage/model",                  api_triage_model_get,    OPS | ROLE_DISPATCHER, SCOPE_NONE, 0},
@@ -96,6 +179,32 @@ const struct api_route api_routes[] = {
     {HTTP_PUT,    "/api/v1/test/clock",                    api_test_clock,          ADMIN, SCOPE_NONE,       ROUTE_JSON},
 
     {HTTP_GET,    "/api/v1/stats/assessment",              api_stats_assessment,    ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
+    /* 层级处置: 小事不出网格率, 大事不出社区率 (docs/assessment.md) */
+    {HTTP_GET,    "/api/v1/stats/ladder",                  api_stats_ladder,        ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/stats/kinds",                   api_stats_kinds,         ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
+    /* the dashboard's choropleth: its viewers, each within the cases they may see (case_list's scope) */
+    {HTTP_GET,    "/api/v1/stats/grids",                   api_stats_grids,         ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN | ROLE_DISPATCHER, SCOPE_NONE, 0},
+    /* The 15-minute service circle: the register's places and roads, no personal data; a
+     * community's coverage is limited to the caller's region in the handler. */
+    {HTTP_GET,    "/api/v1/service-circle",                api_service_circle,      STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/service-circle/gaps",           api_service_gaps,        STAFF, SCOPE_NONE,       0},
+    /* Patrols (巡查): a grid worker's own patrol is theirs to feed; staff read within their
+     * region scope (api_patrol.c), a grid worker their own only. */
+    {HTTP_POST,   "/api/v1/patrols",                       api_patrol_start,        ROLE_GRID_WORKER, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/patrols",                       api_patrol_list,         PATROL_READERS, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/patrols/current",               api_patrol_current,      ROLE_GRID_WORKER, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/patrols/coverage",              api_patrol_coverage,     PATROL_READERS, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/patrols/stats",                 api_patrol_stats,        PATROL_READERS, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/patrols/{id}",                  api_patrol_get,          PATROL_READERS, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/patrols/{id}/fixes",            api_patrol_fixes,        ROLE_GRID_WORKER, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/patrols/{id}/findings",         api_patrol_finding,      ROLE_GRID_WORKER, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/patrols/{id}/end",              api_patrol_end,          ROLE_GRID_WORKER, SCOPE_NONE, ROUTE_JSON},
+    /* Geocoding against the register (no personal data): staff look addresses up and place
+     * points; autocomplete also serves the citizens' report form (signed in, like reporting). */
+    {HTTP_GET,    "/api/v1/geocode",                       api_geocode,             STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/geocode/reverse",               api_geocode_reverse,     STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/geocode/suggest",               api_geocode_suggest,     ANY,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/assessment/triage-accuracy",    api_assess_triage_accuracy, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
 
     {HTTP_GET,    "/api/v1/audit",                         api_audit_list,          ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/audit/verify",                  api_audit_verify,        ADMIN, SCOPE_NONE,       0},

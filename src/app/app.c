@@ -90,6 +90,27 @@ int app_calendar(const struct app_ctx *x, const struct cal **out)
     return rc;
 }
 
+int app_grids_build(struct store_conn *c, struct arena *a, struct geo_index **out, struct err *err)
+{
+    struct org_region_filter f = {.with_boundary = 1};
+    struct org_region *v;
+    size_t n;
+    struct geo_index *ix;
+    int rc;
+    *out = NULL;
+    if ((rc = org_region_list(c, &f, a, &v, &n, err)) < 0 || (rc = geo_index_new(&ix, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].boundary)
+            continue;
+        struct err ignored = ERR_INIT;
+        /* A stored boundary was validated on write; one GEOS now refuses is skipped, not fatal. */
+        geo_index_add(ix, v[i].id, org_region_depth(v[i].level), v[i].boundary, &ignored);
+    }
+    *out = ix;
+    return 0;
+}
+
 /* The point index, rebuilt on first use after any organisation write. Called with geo_lock
  * held. */
 static int geo_current(const struct app_ctx *x, struct geo_index **out)
@@ -100,21 +121,10 @@ static int geo_current(const struct app_ctx *x, struct geo_index **out)
         *out = app->geo;
         return 0;
     }
-    struct org_region_filter f = {.with_boundary = 1};
-    struct org_region *v;
-    size_t n;
     struct geo_index *ix;
     int rc;
-    if ((rc = org_region_list(x->conn, &f, x->arena, &v, &n, x->err)) < 0 ||
-        (rc = geo_index_new(&ix, x->err)) < 0)
+    if ((rc = app_grids_build(x->conn, x->arena, &ix, x->err)) < 0)
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].boundary)
-            continue;
-        struct err ignored = ERR_INIT;
-        /* A stored boundary was validated on write; one GEOS now refuses is skipped, not fatal. */
-        geo_index_add(ix, v[i].id, org_region_depth(v[i].level), v[i].boundary, &ignored);
-    }
     /* Lookups on the old index ran under the same lock, so it can go. */
     geo_index_free(app->geo);
     app->geo = ix;
@@ -132,6 +142,20 @@ int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *
         *region_id = geo_locate(ix, lon, lat);
     pthread_mutex_unlock(&x->app->geo_lock);
     return rc;
+}
+
+int app_grids_hold(const struct app_ctx *x, struct geo_index **out)
+{
+    pthread_mutex_lock(&x->app->geo_lock);
+    int rc = geo_current(x, out);
+    if (rc < 0)
+        pthread_mutex_unlock(&x->app->geo_lock);
+    return rc;
+}
+
+void app_grids_release(const struct app_ctx *x)
+{
+    pthread_mutex_unlock(&x->app->geo_lock);
 }
 
 static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target,

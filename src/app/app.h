@@ -25,6 +25,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "geocode/geocode.h"
 #include "triage/triage.h"
 
 struct arena;
@@ -95,6 +96,137 @@ int app_calendar(const struct app_ctx *x, const struct cal **out);
 
 /* The region a point lies in (the deepest with a boundary); 0 outside every region. */
 int app_locate_region(const struct app_ctx *x, double lat, double lon, int64_t *region_id);
+
+/* ---- the address register ---- */
+
+/* The walking graph of the address register, loaded on first use and again after the
+ * register changed (its version is read per call: one small query). The graph stays valid
+ * until app_walk_release(), even if a newer one replaces it meanwhile. 0 or ERR_*. */
+struct app_walk;
+struct walk_graph;
+int app_walk_acquire(const struct app_ctx *x, struct app_walk **ref, const struct walk_graph **g);
+void app_walk_release(struct app *app, struct app_walk *ref);
+
+/* Geocoding against the register (app_geocode.c): the index is rebuilt when addr_version
+ * moved, read at most every 3 s and at once after app_geocode_stale() (call it after a
+ * register write commits). Results are copied into x->arena. 0 or ERR_*. */
+int app_geocode_search(const struct app_ctx *x, const char *q, size_t limit,
+                       struct geocode_hit **items, size_t *n, enum geocode_status *status);
+int app_geocode_suggest(const struct app_ctx *x, const char *q, size_t limit,
+                        struct geocode_hit **items, size_t *n);
+/* *found = 0 when no address point lies within GEOCODE_REVERSE_MAX_M. */
+int app_geocode_reverse(const struct app_ctx *x, double lat, double lon, struct geocode_hit *out,
+                        int *found);
+/* Points and places in the index. */
+int app_geocode_size(const struct app_ctx *x, size_t *n);
+void app_geocode_stale(struct app *app);
+
+/*
+ * The register's writers need the region index (addr.h): app_grids_hold() gives the current
+ * one with its lock held, until app_grids_release(). Take it after the write transaction
+ * began (the order intake uses: database, then index), never the other way round.
+ */
+struct geo_index;
+int app_grids_hold(const struct app_ctx *x, struct geo_index **out);
+void app_grids_release(const struct app_ctx *x);
+/* A region index of its own for a caller without an app (the command line); caller frees
+ * with geo_index_free(). */
+int app_grids_build(struct store_conn *c, struct arena *a, struct geo_index **out, struct err *err);
+
+/*
+ * Register files (app_addr.c; the formats are in docs/maps.md): a GeoJSON FeatureCollection
+ * (properties.kind road, building, point, place, area) or a CSV of address + lat + lon with
+ * optional code, type and name columns. app_addr_import() reads the whole file and writes
+ * every row through the addr writers in the caller's transaction; a problem with any row
+ * (line or feature, field, why) is collected, not fatal, and at the end the call returns
+ * ERR_BAD_REQUEST (field "file") with the report filled when there were any: the caller rolls
+ * back, so nothing is half-imported. Limits: the caller bounds the bytes before reading the
+ * body; APP_ADDR_ROWS_MAX rows, APP_ADDR_PROBLEMS_MAX problems kept (problems_total counts
+ * them all).
+ */
+#define APP_ADDR_ROWS_MAX 100000
+#define APP_ADDR_PROBLEMS_MAX 500
+enum app_addr_format { APP_ADDR_GEOJSON = 1, APP_ADDR_CSV = 2 };
+/* "geojson" / "csv" → the format; 0 when unknown. */
+int app_addr_format_from_name(const char *name);
+const char *app_addr_format_name(enum app_addr_format f);
+struct app_addr_problem {
+    int64_t line;        /* CSV: the line the record starts on (the header is line 1);
+                          * GeoJSON: the feature's position, from 1; 0: the whole file */
+    const char *field;   /* "" when the line as a whole is wrong */
+    const char *reason;  /* ADDR_WHY_* or "syntax", "columns", "duplicate", "unreadable",
+                          * "too_many", "kind" */
+    const char *message; /* English, for logs and API clients */
+};
+struct app_addr_report {
+    enum app_addr_format format;
+    int64_t rows;                      /* features or data lines read */
+    int64_t written[6];                /* rows written per enum addr_kind (index 1..5) */
+    struct app_addr_problem *problems; /* arena; at most APP_ADDR_PROBLEMS_MAX */
+    size_t nproblems;
+    int64_t problems_total;
+};
+int app_addr_import(struct store_conn *c, struct geo_index *grids, enum app_addr_format fmt,
+                    const char *data, size_t len, int64_t now, struct arena *a,
+                    struct app_addr_report *rep, struct err *err);
+/* The whole register as a file of 'fmt' into 'out' (GeoJSON: every kind; CSV: the address
+ * points, then the places). 0 or ERR_*. */
+struct buf;
+int app_addr_export(struct store_conn *c, enum app_addr_format fmt, struct arena *a,
+                    struct buf *out, struct err *err);
+
+/*
+ * Region files (app_region.c, docs/grid.md §1): a GeoJSON FeatureCollection of regions, one
+ * Feature each with properties code, name, level (district, street, community, grid, micro)
+ * and parent_code (absent for a district; a region of the file or of the database), and a
+ * Polygon or MultiPolygon geometry (or null). app_region_import() writes every feature in the
+ * caller's transaction, parents before children whatever the file's order; a region whose
+ * code exists already gets the file's name and boundary (its level and parent must match).
+ * Any refused feature is a problem (its feature number, code, field and message) and the
+ * call returns ERR_BAD_REQUEST: the caller rolls back. Then it checks how the children of
+ * every parent the file touched tile it (geo_tiling(): gaps, overlaps, children reaching
+ * outside) and reports them as issues; a child wholly outside its parent is a problem, the
+ * others are warnings that do not stop the import.
+ */
+#define APP_REGION_ROWS_MAX 500000
+#define APP_REGION_PROBLEMS_MAX 200
+#define APP_REGION_ISSUES_MAX 1000
+#define APP_REGION_SLIVER_M2 1.0 /* smaller gaps and overlaps are digitising noise */
+struct app_region_problem {
+    int64_t feature; /* 1-based; 0 for the whole file */
+    const char *code, *field, *message;
+};
+struct app_region_issue {
+    const char *kind; /* "gap", "overlap", "outside" */
+    const char *parent_code, *code,
+        *other_code; /* code: the child (outside, overlap); other: overlap's second */
+    double area_m2, lon, lat;
+};
+struct app_region_report {
+    int64_t features, created, updated;
+    int64_t levels[6];                   /* features written per enum org_region_level (1..5) */
+    struct app_region_problem *problems; /* arena; at most APP_REGION_PROBLEMS_MAX */
+    size_t nproblems;
+    int64_t problems_total;
+    struct app_region_issue *issues; /* arena; at most APP_REGION_ISSUES_MAX */
+    size_t nissues;
+    int64_t gaps, overlaps, outside; /* issues found of each kind (all, not only those listed) */
+};
+int app_region_import(struct store_conn *c, const char *data, size_t len, int64_t now,
+                      struct arena *a, struct app_region_report *rep, struct err *err);
+/* Every region (or those of the subtree of 'within_code' when not NULL) as a FeatureCollection
+ * app_region_import() reads back, parents first. */
+int app_region_export(struct store_conn *c, const char *within_code, struct arena *a,
+                      struct buf *out, struct err *err);
+
+/* An address split into the parts of a point (on the normalised text): road name + house
+ * number and/or compound + building + unit. 0, or ERR_BAD_REQUEST when some part of it is
+ * none of these (a room number, a number without 号). Strings in 'a'; "" when absent. */
+struct app_addr_parts {
+    const char *norm, *road, *house_no, *compound, *building, *unit;
+};
+int app_addr_split(struct arena *a, const char *address, struct app_addr_parts *out,
+                   struct err *err);
 
 /* ---- cases ---- */
 
@@ -168,9 +300,10 @@ struct app_suggestion {
     int duplicates_checked; /* 0 for callers who may not see other people's cases */
     int ndup;
     struct {
-        int64_t id;
-        const char *number, *title, *state;
-        double score, meters;
+        int64_t id, created_at;
+        const char *number, *title, *state, *address;
+        double score, text, meters;
+        int same_place; /* the place counted: within 250 m or a like address, within a day */
     } dup[APP_DUP_MAX];
 };
 
@@ -178,6 +311,8 @@ struct app_suggestion {
  * suggestions then carry urgency and duplicates only) and index the open cases of the
  * duplicate window. */
 int app_start_triage(struct app *app, struct err *err);
+/* Duplicates are looked for around x->now (for an existing case, set it to its report time)
+ * by text, place (in->lat/lon, in->address) and kind (in->category_id, else triage's). */
 int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
                        struct app_suggestion **out);
 /* The suggestion of intake, and the case's triage fields filled from it. */

@@ -464,7 +464,9 @@ static void index_case(void *ctx, const struct case_open *k)
                           .description = k->description,
                           .has_location = k->has_location,
                           .lat = k->lat,
-                          .lon = k->lon};
+                          .lon = k->lon,
+                          .address = k->address,
+                          .category_id = k->category_id};
     app_triage_indexed(h->app, k->id, k->created_at, &in);
 }
 

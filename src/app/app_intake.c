@@ -7,7 +7,9 @@
 
 #include "app/app_internal.h"
 #include "case/case.h"
+#include "core/buf.h"
 #include "core/mem.h"
+#include "geocode/geocode.h"
 
 struct app_intake {
     struct app *app;
@@ -20,6 +22,74 @@ struct app_intake {
     app_intake_also_fn *also;
     void *also_ctx;
 };
+
+/* Candidates named in a note: the first three addresses, "、" between them. */
+static const char *some_addresses(struct arena *a, const struct geocode_hit *h, size_t n)
+{
+    struct buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < n && i < 3; i++)
+        buf_printf(&b, "%s%s", i ? "、" : "", h[i].address);
+    if (n > 3)
+        buf_puts(&b, "等");
+    char *s = arena_strdup(a, b.p);
+    buf_release(&b);
+    return s;
+}
+
+/* An address without coordinates: the point and grid of its match in the register when there
+ * is exactly one, and a "locate" event saying what was found either way (docs/maps.md). A
+ * register that is still empty locates nothing and says nothing. */
+static int locate(const struct app_ctx *x, struct case_new *in)
+{
+    size_t size, n;
+    struct geocode_hit *h;
+    enum geocode_status st;
+    int rc;
+    if ((rc = app_geocode_size(x, &size)) < 0 || size == 0)
+        return rc;
+    if ((rc = app_geocode_search(x, in->address, 5, &h, &n, &st)) < 0)
+        return rc;
+    struct arena *a = x->arena;
+    struct buf p;
+    buf_init(&p);
+    buf_printf(&p, "{\"status\":\"%s\",\"candidates\":%zu", geocode_status_name(st), n);
+    if (st == GEOCODE_FOUND) {
+        int64_t region = 0;
+        if ((rc = app_locate_region(x, h[0].lat, h[0].lon, &region)) < 0) {
+            buf_release(&p);
+            return rc;
+        }
+        in->has_location = 1;
+        in->lat = h[0].lat;
+        in->lon = h[0].lon;
+        if (!in->region_id)
+            in->region_id = region ? region : h[0].region_id;
+        in->locate_note =
+            *h[0].grid_name
+                ? arena_printf(a, "地址自动定位：%s（匹配度 %.2f），所在网格：%s", h[0].address,
+                               h[0].score, h[0].grid_name)
+                : arena_printf(a, "地址自动定位：%s（匹配度 %.2f）", h[0].address, h[0].score);
+        buf_puts(&p, ",\"address\":");
+        buf_json_str(&p, h[0].address);
+        buf_printf(&p, ",\"%s_id\":%lld,\"score\":%.2f,\"lat\":%.7f,\"lon\":%.7f", h[0].kind,
+                   (long long)h[0].id, h[0].score, h[0].lat, h[0].lon);
+        buf_puts(&p, ",\"grid_code\":");
+        buf_json_str(&p, h[0].grid_code);
+    } else if (st == GEOCODE_AMBIGUOUS) {
+        in->locate_note = arena_printf(
+            a, "地址未自动定位：地址库中有多处匹配（%s），请人工确认位置", some_addresses(a, h, n));
+    } else {
+        in->locate_note =
+            n ? arena_printf(a, "地址未自动定位：地址库中没有匹配的地址，最接近的有%s",
+                             some_addresses(a, h, n))
+              : arena_strdup(a, "地址未自动定位：地址库中没有匹配的地址");
+    }
+    buf_putc(&p, '}');
+    in->locate_payload = arena_strdup(a, p.p);
+    buf_release(&p);
+    return 0;
+}
 
 int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_intake_also_fn *also,
                        void *also_ctx, struct app_intake **out)
@@ -39,6 +109,8 @@ int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_i
     it->in.citizen_name = arena_strdup(a, in->citizen_name);
     it->in.citizen_phone = arena_strdup(a, in->citizen_phone);
     it->in.idempotency_key = arena_strdup(a, in->idempotency_key);
+    if (it->in.address && *it->in.address && !it->in.has_location && (rc = locate(x, &it->in)) < 0)
+        return rc;
     if ((rc = app_triage_intake(x, &it->in, &it->triage)) < 0)
         return rc;
     it->also = also;

@@ -38,6 +38,12 @@ struct app {
     pthread_mutex_t geo_lock;
     struct geo_index *geo;
     int64_t geo_version;
+    /* The walking graph of the address register (app_walk.c), rebuilt when its version moves;
+     * a graph in use by a request stays until its last user releases it. */
+    pthread_mutex_t walk_lock;
+    struct app_walk *walk;
+    /* The geocoding index of the register (app_geocode.c). */
+    struct app_geocode *geocode;
     /* Group commit for intake and other high-rate writes. */
     struct store_writer *writer;
     uint64_t text_indexed_at; /* monotonic ns of the last full-text indexing (writer thread) */
@@ -97,6 +103,9 @@ struct app {
 #define APP_CHANNEL "gridloop"
 
 void app_triage_free(struct app *app);
+void app_walk_free(struct app *app);
+void app_geocode_init(struct app *app);
+void app_geocode_free(struct app *app);
 /* The sweeper's tick: a write probe when due and, every audit_anchor_interval, the signed
  * head in the log when the chain has grown. */
 void app_health_tick(const struct app_ctx *x);

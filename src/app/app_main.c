@@ -74,6 +74,8 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     }
     pthread_mutex_init(&app->cal_lock, NULL);
     pthread_mutex_init(&app->geo_lock, NULL);
+    pthread_mutex_init(&app->walk_lock, NULL);
+    app_geocode_init(app);
     pthread_mutex_init(&app->sweep_lock, NULL);
     pthread_cond_init(&app->sweep_cond, NULL);
     pthread_mutex_init(&app->rate_lock, NULL);
@@ -106,6 +108,9 @@ void app_free(struct app *app)
     pthread_cond_destroy(&app->sweep_cond);
     geo_index_free(app->geo);
     pthread_mutex_destroy(&app->geo_lock);
+    app_walk_free(app);
+    pthread_mutex_destroy(&app->walk_lock);
+    app_geocode_free(app);
     cal_free(app->cal);
     while (app->retired) {
         struct retired_cal *r = app->retired;

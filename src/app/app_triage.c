@@ -135,7 +135,9 @@ char *app_triage_model_path(const struct conf *cf)
 static void index_open(void *ctx, const struct case_open *k)
 {
     char *text = case_text(k->title, k->description);
-    triage_dup_add(ctx, k->id, k->created_at, k->has_location, k->lat, k->lon, text);
+    struct triage_dup_case d = {k->id,  k->created_at, k->has_location, k->lat,
+                                k->lon, text,          k->address,      k->category_id};
+    triage_dup_add(ctx, &d);
     free(text);
 }
 
@@ -271,7 +273,15 @@ void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct ca
     if (!app->triage)
         return;
     char *text = case_text(in->title, in->description);
-    triage_dup_add(app->triage->dups, id, at, in->has_location, in->lat, in->lon, text);
+    struct triage_dup_case d = {id,
+                                at,
+                                in->has_location,
+                                in->lat,
+                                in->lon,
+                                text,
+                                in->address,
+                                in->category_id ? in->category_id : in->triage_category_id};
+    triage_dup_add(app->triage->dups, &d);
     free(text);
 }
 
@@ -393,8 +403,9 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         struct case_actor actor;
         s->duplicates_checked = 1;
         app_actor(x->user, &actor);
-        int n = triage_dup_query(app->triage->dups, text, x->now, in->has_location, in->lat,
-                                 in->lon, hits, APP_DUP_MAX + 1);
+        struct triage_dup_case q = {0,       x->now, in->has_location, in->lat,
+                                    in->lon, text,   in->address,      category};
+        int n = triage_dup_query(app->triage->dups, &q, hits, APP_DUP_MAX + 1);
         int64_t ids[APP_DUP_MAX + 1];
         struct case_rec recs[CASE_MANY_MAX];
         int nrecs;
@@ -421,7 +432,11 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
             s->dup[s->ndup].title = c->title;
             s->dup[s->ndup].state = case_state_name(c->state);
             s->dup[s->ndup].score = hits[i].score;
+            s->dup[s->ndup].text = hits[i].text;
             s->dup[s->ndup].meters = hits[i].meters;
+            s->dup[s->ndup].created_at = c->created_at;
+            s->dup[s->ndup].address = c->address;
+            s->dup[s->ndup].same_place = hits[i].place > 0 && hits[i].seconds < 86400;
             s->ndup++;
         }
     }
@@ -503,6 +518,13 @@ void app_suggestion_json(struct jw *w, const struct app_suggestion *s)
             jw_kstr(w, "title", s->dup[i].title);
             jw_kstr(w, "state", s->dup[i].state);
             jw_knum(w, "score", s->dup[i].score);
+            jw_knum(w, "text_score", s->dup[i].text);
+            jw_kbool(w, "same_place", s->dup[i].same_place);
+            jw_ktime(w, "created_at", s->dup[i].created_at);
+            if (s->dup[i].address)
+                jw_kstr(w, "address", s->dup[i].address);
+            else
+                jw_knull(w, "address");
             if (s->dup[i].meters >= 0)
                 jw_knum(w, "meters", round(s->dup[i].meters));
             else

@@ -165,6 +165,14 @@ static int by_rank(const void *a, const void *b)
     return x->group_id < y->group_id ? -1 : x->group_id > y->group_id;
 }
 
+/* Cases sent back after a reply by a supervisor's reopen or the centre's review (办结审核
+ * send_back; rectifications are rectify_round), and cases whose extension (延期) a supervisor
+ * approved: keep in step with case_rollup.c. */
+#define REOPENED "SELECT x.case_id FROM case_events x WHERE x.action IN ('reopen', 'send_back')"
+#define EXTENDED                                                                                   \
+    "SELECT x.case_id FROM case_events x WHERE x.action = 'approve'"                               \
+    " AND x.payload LIKE '%\"request\":\"extend\"%'"
+
 /* In every query, anc(id, top) maps each region at or below the requested level to its
  * ancestor at that level (a recursive CTE over regions). */
 
@@ -185,7 +193,14 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
         " sum(CASE WHEN c.replied_at IS NOT NULL AND c.replied_at <= c.resolve_deadline THEN 1 ELSE 0 END),"
         " sum(CASE WHEN c.overdue <> 0 OR c.id IN (SELECT u.case_id FROM case_events u"
         " WHERE u.action = 'urge' AND u.actor_id IS NULL) THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END)"
+        " sum(CASE WHEN c.rectify_round > 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.signed_at IS NOT NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.signed_at IS NOT NULL AND c.sign_late = 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.rectify_round > 0 AND c.replied_at IS NOT NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.rectify_round > 0 OR c.id IN (" REOPENED ") THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.replied_at IS NOT NULL OR c.rectify_round > 0 OR c.id IN (" REOPENED ")"
+        " THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.id IN (" EXTENDED ") THEN 1 ELSE 0 END)"
         " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
         " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
@@ -205,6 +220,12 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
         r->on_time += store_col_int(s, 5);
         r->overdue += store_col_int(s, 6);
         r->rectified += store_col_int(s, 7);
+        r->signed_cases += store_col_int(s, 8);
+        r->signed_on_time += store_col_int(s, 9);
+        r->rectify_done += store_col_int(s, 10);
+        r->reworked += store_col_int(s, 11);
+        r->replied_ever += store_col_int(s, 12);
+        r->extended += store_col_int(s, 13);
     }
     store_done(s);
     return rc;
@@ -223,9 +244,10 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
             " SELECT coalesce(anc.top, 0),"
             " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'answer' THEN 1 ELSE 0 END)"
             " FROM case_events ev JOIN cases c ON c.id = ev.case_id LEFT JOIN anc ON anc.id = c.region_id"
-            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return', 'answer') AND ev.at >= ? AND ev.at < ?"
             " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
             " GROUP BY 1",
             STORE_ARGS(store_text(level), store_i64(lo), store_i64(hi), store_text(p->within),
@@ -236,9 +258,10 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             c,
             "SELECT coalesce(ev.department_id, 0),"
             " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'answer' THEN 1 ELSE 0 END)"
             " FROM case_events ev JOIN cases c ON c.id = ev.case_id"
-            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return', 'answer') AND ev.at >= ? AND ev.at < ?"
             " AND substr(c.region_code, 1, length(?)) = ?"
             " GROUP BY 1",
             STORE_ARGS(store_i64(lo), store_i64(hi), store_text(p->within), store_text(p->within)),
@@ -248,9 +271,10 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
             c,
             "SELECT coalesce(ev.department_id, 0),"
             " sum(CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END),"
-            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END)"
+            " sum(CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN ev.action = 'answer' THEN 1 ELSE 0 END)"
             " FROM case_events ev"
-            " WHERE ev.action IN ('dispatch', 'redispatch', 'return') AND ev.at >= ? AND ev.at < ?"
+            " WHERE ev.action IN ('dispatch', 'redispatch', 'return', 'answer') AND ev.at >= ? AND ev.at < ?"
             " GROUP BY 1",
             STORE_ARGS(store_i64(lo), store_i64(hi)), &s, err);
     if (rc < 0)
@@ -259,6 +283,7 @@ static int load_events(struct store_conn *c, const struct assess_params *p, cons
         struct assess_row *r = group(g, store_col_int(s, 0));
         r->assigned += store_col_int(s, 1);
         r->returns += store_col_int(s, 2);
+        r->answered += store_col_int(s, 3);
     }
     store_done(s);
     return rc;
@@ -362,7 +387,9 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
         " sum(CASE WHEN " COUNTS " THEN d.solved ELSE 0 END),"
         " sum(CASE WHEN " COUNTS " THEN d.satisfied ELSE 0 END),"
         " sum(CASE WHEN " COUNTS " THEN d.basically ELSE 0 END),"
-        " sum(CASE WHEN " COUNTS " THEN d.unsatisfied ELSE 0 END)"
+        " sum(CASE WHEN " COUNTS " THEN d.unsatisfied ELSE 0 END),"
+        " sum(d.signed_cases), sum(d.signed_on_time), sum(d.rectify_done), sum(d.reworked),"
+        " sum(d.replied_ever), sum(d.extended), sum(d.answered)"
         " FROM assess_daily d LEFT JOIN anc ON anc.id = d.region_id"
         " WHERE d.lvl = ? AND d.day >= ? AND d.day < ?"
         " AND (? IS NULL OR (d.region_code <> '' AND substr(d.region_code, 1, length(?)) = ?))"
@@ -392,6 +419,13 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
         r->satisfied += store_col_int(s, 13);
         r->basically += store_col_int(s, 14);
         r->unsatisfied += store_col_int(s, 15);
+        r->signed_cases += store_col_int(s, 16);
+        r->signed_on_time += store_col_int(s, 17);
+        r->rectify_done += store_col_int(s, 18);
+        r->reworked += store_col_int(s, 19);
+        r->replied_ever += store_col_int(s, 20);
+        r->extended += store_col_int(s, 21);
+        r->answered += store_col_int(s, 22);
     }
     store_done(s);
     return rc;
@@ -439,6 +473,109 @@ static int load_not_due(struct store_conn *c, const struct assess_params *p, con
         return rc;
     while ((rc = store_step(s, err)) == 1)
         group(g, store_col_int(s, 0))->due -= store_col_int(s, 1);
+    store_done(s);
+    return rc;
+}
+
+/* The backlog at the period's end, a stock rather than a flow, so live in both computations:
+ * cases dispatched before 'to' (their latest dispatch) and not replied by then, left out when
+ * merged or cancelled since; overdue when their resolve deadline is before min(to, now). Two
+ * ranges of indexes: the unreplied cases (0018, answered from the index) and the cases replied
+ * at or after 'to' (0032), which a period ending now does not have. */
+#define BACKLOG_WHERE(WHERE, DISPATCHED)                                                           \
+    " WHERE " WHERE " AND " DISPATCHED " < ? AND c.state NOT IN ('merged', 'cancelled')"           \
+    " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+/* By region, the region's ancestor at the level; by department no join at all, and the open
+ * cases are read from 0032's index in department order (no sort; "+" keeps the planner off
+ * 0018's index by dispatch time, which would need one). Grouping by the bare column is what
+ * lets it read in that order: it must not be used where another index would give the order
+ * for a scan of the whole table (the cases replied later). */
+#define BACKLOG_REGION(WHERE)                                                                         \
+    "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"                      \
+    " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"                \
+    " SELECT coalesce(anc.top, 0), count(*), sum(CASE WHEN c.resolve_deadline < ? THEN 1 ELSE 0 END)" \
+    " FROM cases c LEFT JOIN anc ON anc.id = c.region_id" BACKLOG_WHERE(                              \
+        WHERE, "c.dispatched_at") " GROUP BY 1"
+#define BACKLOG_DEPT(WHERE, DISPATCHED, GROUP)                                                     \
+    "SELECT " GROUP ", count(*), sum(CASE WHEN c.resolve_deadline < ? THEN 1 ELSE 0 END)"          \
+    " FROM cases c" BACKLOG_WHERE(WHERE, DISPATCHED) " GROUP BY " GROUP
+#define UNREPLIED "c.replied_at IS NULL AND c.dispatched_at IS NOT NULL AND ? > 0"
+#define REPLIED_LATER "c.replied_at >= ?"
+
+static int load_backlog(struct store_conn *c, const struct assess_params *p, const char *level,
+                        struct acc *g, struct err *err)
+{
+    static const char *const sql[2][2] = {
+        /* the cases replied at or after 'to' are few of those the replied_at range holds: by
+         * 0032's index on reply and dispatch time, sorted afterwards */
+        {BACKLOG_DEPT(UNREPLIED, "+c.dispatched_at", "c.lead_department_id"),
+         BACKLOG_DEPT(REPLIED_LATER, "c.dispatched_at", "coalesce(c.lead_department_id, 0)")},
+        {BACKLOG_REGION(UNREPLIED), BACKLOG_REGION(REPLIED_LATER)},
+    };
+    int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int by_region = p->by == ASSESS_BY_REGION;
+    for (int pass = 0; pass < 2; pass++) {
+        struct store_stmt *s;
+        /* pass 1 compares replied_at with 'to'; pass 0 takes it too, so one argument list */
+        int rc = store_prepare(
+            c, sql[by_region][pass],
+            by_region
+                ? STORE_ARGS(store_text(level), store_i64(cutoff), store_i64(p->to),
+                             store_i64(p->to), store_text(p->within), store_text(p->within),
+                             store_text(p->within))
+                : STORE_ARGS(store_i64(cutoff), store_i64(p->to), store_i64(p->to),
+                             store_text(p->within), store_text(p->within), store_text(p->within)),
+            &s, err);
+        if (rc < 0)
+            return rc;
+        while ((rc = store_step(s, err)) == 1) {
+            struct assess_row *r = group(g, store_col_int(s, 0));
+            r->backlog += store_col_int(s, 1);
+            r->backlog_overdue += store_col_int(s, 2);
+        }
+        store_done(s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* 督办单 issued in the period (migration 0030), from the orders table itself: few rows, never
+ * rolled up. By department: the department the order is addressed to. */
+static int load_orders(struct store_conn *c, const struct assess_params *p, const char *level,
+                       struct acc *g, struct err *err)
+{
+    struct store_stmt *s;
+    int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int rc = store_prepare(
+        c,
+        "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"
+        " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"
+        " SELECT CASE WHEN ? = 1 THEN coalesce(anc.top, 0) ELSE o.department_id END, count(*),"
+        " sum(CASE WHEN o.first_answered_at IS NOT NULL OR o.deadline < ? THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN o.first_answered_at <= o.deadline THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN o.first_answered_at > o.deadline"
+        " OR (o.first_answered_at IS NULL AND o.deadline < ?) THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN o.state = 'accepted' THEN 1 ELSE 0 END)"
+        " FROM supervision_orders o JOIN cases c ON c.id = o.case_id"
+        " LEFT JOIN anc ON anc.id = c.region_id"
+        " WHERE o.issued_at >= ? AND o.issued_at < ?"
+        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+        " GROUP BY 1",
+        STORE_ARGS(store_text(level), store_i64(p->by == ASSESS_BY_REGION), store_i64(cutoff),
+                   store_i64(cutoff), store_i64(p->from), store_i64(p->to), store_text(p->within),
+                   store_text(p->within), store_text(p->within)),
+        &s, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        r->orders += store_col_int(s, 1);
+        r->orders_due += store_col_int(s, 2);
+        r->orders_on_time += store_col_int(s, 3);
+        r->orders_overdue += store_col_int(s, 4);
+        r->orders_accepted += store_col_int(s, 5);
+    }
     store_done(s);
     return rc;
 }
@@ -512,6 +649,12 @@ static void rates(const struct assess_params *p, struct assess_row *r)
     r->close_rate = ratio((double)r->closed, r->dispatched);
     r->overdue_rate = ratio((double)r->overdue, r->dispatched);
     r->return_rate = ratio((double)r->returns, r->assigned);
+    r->sign_rate = ratio((double)r->signed_on_time, r->signed_cases);
+    r->rectify_rate = ratio((double)r->rectify_done, r->rectified);
+    r->answer_rate = ratio((double)r->answered, r->answered + r->dispatched);
+    r->rework_rate = ratio((double)r->reworked, r->replied_ever);
+    r->extension_rate = ratio((double)r->extended, r->dispatched);
+    r->order_on_time_rate = ratio((double)r->orders_on_time, r->orders_due);
 
     const double term[ASSESS_TERMS] = {r->response_rate, r->solve_rate, r->satisfaction_rate,
                                        r->on_time_rate};
@@ -541,13 +684,16 @@ static int compute(struct store_conn *c, const struct assess_params *p, int use_
     if (rc < 0)
         goto out;
     if ((rc = built ? load_split(c, p, level, &g, err)
-                    : load_raw(c, p, level, p->from, p->to, &g, err)) < 0)
+                    : load_raw(c, p, level, p->from, p->to, &g, err)) < 0 ||
+        (rc = load_backlog(c, p, level, &g, err)) < 0 ||
+        (rc = load_orders(c, p, level, &g, err)) < 0)
         goto out;
     /* A group is reported when it has cases, events or evaluations in the period, as the raw
      * queries find them: roll-up rows whose counts went back to 0 name no group. */
     size_t kept = 0;
     for (size_t i = 0; i < g.n; i++)
-        if (g.v[i].dispatched || g.v[i].assigned || g.v[i].returns || g.v[i].evaluations)
+        if (g.v[i].dispatched || g.v[i].assigned || g.v[i].returns || g.v[i].evaluations ||
+            g.v[i].answered || g.v[i].backlog || g.v[i].orders)
             g.v[kept++] = g.v[i];
     g.n = kept;
     for (size_t i = 0; i < g.n; i++) {
@@ -588,4 +734,140 @@ int assess_compute_raw(struct store_conn *c, const struct assess_params *p, stru
                        struct assess_row **rows, size_t *n, struct err *err)
 {
     return compute(c, p, 0, a, rows, n, err);
+}
+
+int assess_kinds(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                 struct assess_kind_row **rows, size_t *n, struct err *err)
+{
+    struct store_stmt *s;
+    size_t cap = 8;
+    struct assess_kind_row *v = arena_alloc(a, cap * sizeof(*v));
+    int rc = store_prepare(
+        c,
+        /* The case's latest callback, when valid (有效回访: an invalidated one does not count). */
+        "SELECT c.kind, count(*),"
+        " sum(CASE WHEN c.state = 'closed' AND c.dispatched_at IS NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.state = 'closed' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.valid = 1 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.valid = 1 AND e.satisfaction = 'satisfied' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN e.valid = 1 AND e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END)"
+        " FROM cases c LEFT JOIN case_evaluations e ON e.id ="
+        " (SELECT max(x.id) FROM case_evaluations x WHERE x.case_id = c.id)"
+        " WHERE c.created_at >= ? AND c.created_at < ? AND c.state <> 'merged'"
+        " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+        " GROUP BY c.kind ORDER BY count(*) DESC, c.kind",
+        STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
+                   store_text(p->within), store_text(p->within)),
+        &s, err);
+    if (rc < 0)
+        return rc;
+    *n = 0;
+    while ((rc = store_step(s, err)) == 1 && *n < cap) {
+        struct assess_kind_row *r = &v[(*n)++];
+        r->kind = arena_strdup(a, store_col_text(s, 0));
+        r->received = store_col_int(s, 1);
+        r->answered = store_col_int(s, 2);
+        r->closed = store_col_int(s, 3);
+        r->evaluated = store_col_int(s, 4);
+        r->satisfied = store_col_int(s, 5);
+        r->basically = store_col_int(s, 6);
+        r->close_rate = r->received ? (double)r->closed / (double)r->received : NAN;
+        r->satisfaction_rate = r->evaluated ? ((double)r->satisfied + p->k * (double)r->basically) /
+                                                  (double)r->evaluated
+                                            : NAN;
+    }
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    *rows = v;
+    return 0;
+}
+
+/* ---- 层级处置: what each level closed itself (the ladder, migration 0044) ---- */
+
+static void ladder_rates(struct assess_ladder_row *r)
+{
+    r->grid_rate = r->grid_entered ? (double)r->grid_kept / (double)r->grid_entered : NAN;
+    r->community_rate =
+        r->community_entered ? (double)r->community_kept / (double)r->community_entered : NAN;
+}
+
+int assess_ladder(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                  struct assess_ladder_row **rows, size_t *n, struct assess_ladder_row *total,
+                  struct err *err)
+{
+    struct store_stmt *s;
+    size_t cap = 16;
+    struct assess_ladder_row *v = arena_alloc(a, cap * sizeof(*v));
+    memset(total, 0, sizeof(*total));
+    total->code = total->name = "";
+    /* A case that never moved sits where it entered (case_ladder.c): a grid worker's report at
+     * its grid (or micro-grid) or community, anything else at the district. */
+#define ENTRY_TIER                                                                                 \
+    "(CASE WHEN c.channel = 'grid' AND r.level IN ('grid', 'micro') THEN 1"                        \
+    " WHEN c.channel = 'grid' AND r.level = 'community' THEN 2 ELSE 4 END)"
+    int rc = store_prepare(
+        c,
+        "SELECT coalesce(x.sid, 0), coalesce(x.scode, ''), coalesce(x.sname, ''), count(*),"
+        " sum(CASE WHEN x.last_tier = 1 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.last_tier = 2 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.last_tier = 3 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.last_tier = 4 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.entry_tier = 1 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.entry_tier = 1 AND x.top_tier = 1 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.entry_tier <= 2 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN x.entry_tier <= 2 AND x.top_tier <= 2 THEN 1 ELSE 0 END)"
+        " FROM (SELECT st.id AS sid, st.code AS scode, st.name AS sname,"
+        "  coalesce((SELECT s.tier FROM case_ladder_steps s WHERE s.case_id = c.id AND s.seq = 1),"
+        "   " ENTRY_TIER ") AS entry_tier,"
+        "  coalesce((SELECT max(s.tier) FROM case_ladder_steps s WHERE s.case_id = c.id),"
+        "   " ENTRY_TIER ") AS top_tier,"
+        "  coalesce((SELECT s.tier FROM case_ladder_steps s WHERE s.case_id = c.id"
+        "   ORDER BY s.seq DESC LIMIT 1), " ENTRY_TIER ") AS last_tier"
+        "  FROM cases c LEFT JOIN regions r ON r.id = c.region_id"
+        "  LEFT JOIN regions st ON st.level = 'street' AND st.code = substr(c.region_code, 1, 9)"
+        "  WHERE c.state = 'closed' AND c.closed_at >= ? AND c.closed_at < ?"
+        "  AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)) x"
+        " GROUP BY x.sid, x.scode, x.sname ORDER BY coalesce(x.scode, '') = '', x.scode",
+        STORE_ARGS(store_i64(p->from), store_i64(p->to), store_text(p->within),
+                   store_text(p->within), store_text(p->within)),
+        &s, err);
+#undef ENTRY_TIER
+    if (rc < 0)
+        return rc;
+    *n = 0;
+    while ((rc = store_step(s, err)) == 1) {
+        if (*n == cap) {
+            struct assess_ladder_row *w = arena_alloc(a, 2 * cap * sizeof(*w));
+            memcpy(w, v, cap * sizeof(*w));
+            v = w;
+            cap *= 2;
+        }
+        struct assess_ladder_row *r = &v[(*n)++];
+        memset(r, 0, sizeof(*r));
+        r->street_id = store_col_int(s, 0);
+        r->code = arena_strdup(a, store_col_text(s, 1));
+        r->name = arena_strdup(a, store_col_text(s, 2));
+        r->closed = store_col_int(s, 3);
+        for (int i = 1; i <= 4; i++)
+            r->closed_at[i] = store_col_int(s, 3 + i);
+        r->grid_entered = store_col_int(s, 8);
+        r->grid_kept = store_col_int(s, 9);
+        r->community_entered = store_col_int(s, 10);
+        r->community_kept = store_col_int(s, 11);
+        ladder_rates(r);
+        total->closed += r->closed;
+        for (int i = 1; i <= 4; i++)
+            total->closed_at[i] += r->closed_at[i];
+        total->grid_entered += r->grid_entered;
+        total->grid_kept += r->grid_kept;
+        total->community_entered += r->community_entered;
+        total->community_kept += r->community_kept;
+    }
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    ladder_rates(total);
+    *rows = v;
+    return 0;
 }

@@ -60,21 +60,42 @@ struct assess_row {
     int64_t on_time;   /* replied no later than its resolve deadline */
     int64_t overdue;   /* overdue now, or urged by the sweeper at any time */
     int64_t rectified; /* rectify_round > 0 */
+    int64_t signed_cases, signed_on_time; /* signed; signed within the sign deadline */
+    int64_t rectify_done; /* rectified, and replied again since its latest rectification */
+    int64_t reworked;     /* sent back after a reply: rectified, or reopened */
+    int64_t replied_ever; /* replied at least once: replied now, or reworked */
+    int64_t extended;     /* an extension (延期) was approved */
     /* events in the period */
     int64_t assigned; /* dispatch and redispatch events (派单数) */
     int64_t returns;  /* return events (退单数), by the returning department */
+    int64_t answered; /* answer events (直接答复): closed on the call, never dispatched */
+    /* backlog at the period's end: dispatched before 'to', not replied by then (not merged or
+     * cancelled); of those, past their resolve deadline by min(to, now) */
+    int64_t backlog, backlog_overdue;
+    /* 督办单 issued in the period, to the department (by region: the case's) */
+    int64_t orders;          /* issued */
+    int64_t orders_due;      /* answered, or past their deadline by min(to, now) */
+    int64_t orders_on_time;  /* first answered no later than the deadline (按时答复) */
+    int64_t orders_overdue;  /* not answered by the deadline: late, or still waiting past it */
+    int64_t orders_accepted; /* answer accepted by the supervisor */
     /* valid evaluations in the period (有效回访) */
     int64_t evaluations, contacted, solved, satisfied, basically, unsatisfied;
     /* rates in [0, 1], NAN when the denominator is 0 */
-    double response_rate;     /* contacted / evaluations */
-    double solve_rate;        /* solved / evaluations */
-    double satisfaction_rate; /* (satisfied + k * basically) / evaluations */
-    double on_time_rate;      /* on_time / due */
-    double reply_rate;        /* replied / dispatched */
-    double close_rate;        /* closed / dispatched */
-    double overdue_rate;      /* overdue / dispatched */
-    double return_rate;       /* returns / assigned */
-    double score;             /* 0..100, NAN when undefined */
+    double response_rate;      /* contacted / evaluations */
+    double solve_rate;         /* solved / evaluations */
+    double satisfaction_rate;  /* (satisfied + k * basically) / evaluations */
+    double on_time_rate;       /* on_time / due */
+    double reply_rate;         /* replied / dispatched */
+    double close_rate;         /* closed / dispatched */
+    double overdue_rate;       /* overdue / dispatched */
+    double return_rate;        /* returns / assigned */
+    double sign_rate;          /* 及时签收率: signed_on_time / signed_cases */
+    double rectify_rate;       /* 整改率: rectify_done / rectified */
+    double answer_rate;        /* 直接答复率: answered / (answered + dispatched) */
+    double rework_rate;        /* 返工率: reworked / replied_ever */
+    double extension_rate;     /* 延期率: extended / dispatched */
+    double order_on_time_rate; /* 督办单按时答复率: orders_on_time / orders_due */
+    double score;              /* 0..100, NAN when undefined */
     int rank; /* 1 = best; equal scores share a rank; 0 = unranked (no score, or group 0) */
 };
 
@@ -96,6 +117,43 @@ int assess_compute_raw(struct store_conn *c, const struct assess_params *p, stru
 /* Parse "0.10,0.50,0.40" (three or four numbers: response, solve, satisfy[, on time]) into
  * w (the missing on-time weight is 0). Returns 0, or -1 when malformed or negative. */
 int assess_parse_weights(const char *s, double w[ASSESS_TERMS]);
+
+/* 诉求类型 in the assessment: per kind of request (咨询, 求助, 投诉 ... the case's kind), the cases
+ * received in [from, to) (within p->within when set) and how they ended. A read of the raw
+ * cases by their creation index; rows only for kinds received. */
+struct assess_kind_row {
+    const char *kind; /* "complaint", "consult" ... (case_kind_name) */
+    int64_t received;
+    int64_t answered; /* closed on the call, never dispatched (直接答复) */
+    int64_t closed;   /* closed by now, however */
+    int64_t evaluated, satisfied, basically; /* by the latest callback, when valid */
+    double close_rate;                       /* closed / received */
+    double satisfaction_rate; /* (satisfied + k * basically) / evaluated, NAN when none */
+};
+int assess_kinds(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                 struct assess_kind_row **rows, size_t *n, struct err *err);
+
+/* 层级处置 (the ladder, docs/grid.md §5): the cases closed in [from, to) (within p->within when
+ * set), per street of the case's region (group 0: not located in a street), by the level that
+ * closed them (the level of the case's last ladder step, or where it entered when it never
+ * moved), with the two rates of "小事不出网格、大事不出社区". Levels are indexed grid 1 ...
+ * district 4. */
+struct assess_ladder_row {
+    int64_t street_id;       /* 0 = not located in a street */
+    const char *code, *name; /* "" for group 0 */
+    int64_t closed;
+    int64_t closed_at[5];      /* [1] grid ... [4] district; [0] unused */
+    int64_t grid_entered;      /* closed cases that entered at a grid */
+    int64_t grid_kept;         /* ... and never left it */
+    int64_t community_entered; /* closed cases that entered at a grid or a community */
+    int64_t community_kept;    /* ... and never went above the community */
+    double grid_rate;          /* 小事不出网格率: grid_kept / grid_entered, NAN when 0 */
+    double community_rate; /* 大事不出社区率: community_kept / community_entered, NAN when 0 */
+};
+/* Rows by street code (group 0 last), and '*total' over all of them. */
+int assess_ladder(struct store_conn *c, const struct assess_params *p, struct arena *a,
+                  struct assess_ladder_row **rows, size_t *n, struct assess_ladder_row *total,
+                  struct err *err);
 
 /* Names used in JSON, CSV and the docs. */
 const char *assess_by_name(enum assess_by by);

@@ -205,8 +205,13 @@ int auth_user_create(struct store_conn *c, const struct auth_user_input *in, int
     struct arena a;
     char *enc, *mask, *phash;
     arena_init(&a, 256);
-    if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0 ||
-        (rc = auth_phone_seal(in->data_key, in->phone ? in->phone : "", &a, &enc, &mask, &phash,
+    if (in->password_hash && strlen(in->password_hash) < sizeof(hash))
+        snprintf(hash, sizeof(hash), "%s", in->password_hash);
+    else if ((rc = auth_password_hash(in->password, hash, sizeof(hash), err)) < 0) {
+        arena_release(&a);
+        return rc;
+    }
+    if ((rc = auth_phone_seal(in->data_key, in->phone ? in->phone : "", &a, &enc, &mask, &phash,
                               err)) < 0) {
         arena_release(&a);
         return rc;

@@ -90,6 +90,8 @@ struct auth_user_input {
     int ndepts;
     const char *phone;             /* may be NULL */
     int demo_password;             /* demo accounts only: any non-empty password is accepted */
+    const char *password_hash;     /* demo accounts only: auth_password_hash() of 'password',
+                                    * made once for many accounts (NULL: hash it here) */
     const unsigned char *data_key; /* seals the phone; needed when a phone is given */
 };
 

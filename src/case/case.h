@@ -40,6 +40,7 @@ enum case_state {
     CASE_CLOSED,     /* 归档 */
     CASE_CANCELLED,  /* 作废 */
     CASE_MERGED,     /* 并单: follows its master case */
+    CASE_REVIEWING,  /* 办结审核: a reply waits for the centre (review rules, case_review_*) */
     CASE_STATE_COUNT
 };
 
@@ -67,6 +68,9 @@ enum case_action {
     CA_WITHDRAW,   /* 撤回: the reporter takes a report back before it is dispatched */
     CA_INVALIDATE, /* 无效回访: the latest callback is asked to be left out of the assessment
                     * (a reason of enum case_invalid_reason); a supervisor approves or denies */
+    CA_ACCEPT,     /* 办结审核: the centre accepts a reply under review; the citizen gets it */
+    CA_SEND_BACK, /* 办结审核: the centre sends a reply back to the department, with a reason */
+    CA_ASSIGN,    /* the one grid worker (or person) the case is assigned to: cases.assignee_id */
     CASE_ACTION_COUNT
 };
 
@@ -151,6 +155,7 @@ enum case_input {
     CI_MASTER,         /* another case (id) */
     CI_INVALID_REASON, /* why a callback is not valid (case_invalid_reason_name) */
     CI_ARTICLE,        /* a knowledge-base article (id) a 直接答复 was given from */
+    CI_ASSIGNEE,       /* a grid worker (user id) */
     CASE_INPUT_COUNT
 };
 /* Why a callback does not count (有效回访, as Beijing's 12345 assessment rules have it). */
@@ -252,6 +257,11 @@ struct case_new {
     int64_t triage_department_id;
     double triage_prob;
     const char *triage_payload;
+    /* Optional (NULL): how intake placed the case from its address (geocoding against the
+     * register): the note and payload (a JSON object text) of a "locate" event by the
+     * system, right after "create" and "triage", whether it found the place or not. */
+    const char *locate_note;
+    const char *locate_payload;
     /* Optional (NULL): the client's key for this intake (Idempotency-Key). A second intake
      * by the same user with the same key within a day creates nothing and answers the first
      * one's case (case_created.replayed). */
@@ -299,6 +309,12 @@ int case_index_pending(struct store_conn *c, struct err *err);
 /* *behind = 1 when some case is not in the full-text index yet (always 0 on PostgreSQL,
  * whose trigram indexes are maintained with the rows). A read. */
 int case_index_behind(struct store_conn *c, int *behind, struct err *err);
+
+/* Boilerplate (套话): how many other cases, and of how many departments, got a reply with the
+ * same fingerprint (triage_reply_print) as the case's latest reply since 'since'; 0 and 0
+ * when its reply has none (too short, or written before fingerprints were kept). A read. */
+int case_reply_reused(struct store_conn *c, int64_t case_id, int64_t since, int64_t *cases,
+                      int64_t *departments, struct err *err);
 
 struct case_rec {
     int64_t id;
@@ -401,6 +417,9 @@ int case_lookup(struct store_conn *c, const char *number, const char *code, cons
  * ASCII or full-width digits, spaces and '-' dropped. -1 if anything else or too long. */
 int case_check_code_normalize(const char *in, char *out);
 
+/* The newest timeline event's id (0 when there is none): every write of a case adds one, so it
+ * tells cheaply whether anything about cases changed (the public register's cache). */
+int case_last_event(struct store_conn *c, int64_t *out, struct err *err);
 /* The newest case's id (0 when there is none): how big the table is, cheaply. */
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err);
 /* How many cases and timeline events there are (exact counts: a backup's manifest records
@@ -421,6 +440,8 @@ struct case_open {
     int has_location;
     double lat, lon;
     const char *title, *description;
+    const char *address; /* may be NULL */
+    int64_t category_id; /* the case's, else triage's; 0 = none */
 };
 typedef void case_open_fn(void *ctx, const struct case_open *c);
 int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *ctx,
@@ -516,6 +537,7 @@ int case_queue_from_name(const char *name); /* -1 if unknown; "" is not a queue 
 #define CASE_LIST_MAX 200
 #define CASE_CURSOR_MAX 112 /* bytes of an encoded cursor (80 raw bytes at most), with its NUL */
 #define CASE_TEXT_MAX 100   /* characters of a text query */
+#define CASE_NEAR_MAX 5000  /* metres: the widest 'near' circle */
 
 /* Zero means "any" everywhere. */
 struct case_filter {
@@ -526,6 +548,7 @@ struct case_filter {
     int64_t department_id;  /* lead or assisting */
     int64_t region_id;      /* the region's subtree */
     int overdue;            /* 1 overdue only, -1 not overdue only */
+    int open;               /* 1 not finished (closed, cancelled, merged) only, -1 finished only */
     int64_t created_from;   /* created_at >= from */
     int64_t created_to;     /* created_at < to */
     unsigned kinds;         /* bit per enum case_kind */
@@ -534,6 +557,12 @@ struct case_filter {
     const char *number;     /* the case number, exactly */
     const char *phone_hash; /* the caller's keyed phone hash (auth_phone_hash): their cases */
     int mine;               /* created by the actor */
+    /* Where on the map (cases without a point never match): a box, south <= lat <= north and
+     * west <= lon <= east (has_box), and/or within near_m metres of (near_lat, near_lon)
+     * (near_m > 0; CASE_NEAR_MAX at most). */
+    int has_box;
+    double south, west, north, east;
+    double near_lat, near_lon, near_m;
     enum case_queue queue;
     enum case_sort sort;
     int limit;          /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
@@ -566,6 +595,23 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
 int case_list_total(struct store_conn *c, const struct case_filter *f,
                     const struct case_actor *scope, struct arena *a, int64_t *total,
                     struct err *err);
+
+/*
+ * The cases created in [from, to) that 'scope' may see (case_list's visibility), counted per
+ * region they lie in (a located case's grid; a case without a point its coarser region or
+ * none): 'total' all but merged ones (duplicates of another), 'open' those not yet finished
+ * (closed, cancelled, merged), 'overdue' the open ones past their deadline. '*out' (arena) gets
+ * one row per region with cases, by code; the row of cases without a region has region_id 0.
+ * For the dashboard's choropleth (GET /api/v1/stats/grids).
+ */
+struct case_region_count {
+    int64_t region_id;
+    const char *code, *name, *level; /* NULL for the row without a region */
+    int64_t total, open, overdue;
+};
+int case_region_counts(struct store_conn *c, int64_t from, int64_t to,
+                       const struct case_actor *scope, struct arena *a,
+                       struct case_region_count **out, size_t *n, struct err *err);
 
 /* The newest cases (at most 'max') created since 'since', except cancelled and merged ones, that
  * 'scope' may see (the conditions of case_list), newest first, to fn(ctx, case); the strings are
@@ -600,6 +646,7 @@ struct case_action_in {
                           * comment may carry it, internal by default */
     enum case_invalid_reason invalid_reason; /* invalidate */
     int64_t article_id;                      /* answer: the knowledge-base article used (0: none) */
+    int64_t assignee_id;                     /* assign: an active grid worker (user id) */
 };
 
 /*
@@ -645,6 +692,222 @@ int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct
 int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, const char **phone,
                       struct err *err);
 
+/* ---- 办结审核: which replies the centre reviews (case_review.c, migration 0029) ---- */
+
+/* A rule on a category covers its subtree; category_id 0 is the default for every category. The
+ * nearest rule up the tree decides, then the default, then no review. */
+struct case_review_rule {
+    int64_t category_id;       /* 0: the default */
+    const char *category_name; /* "" for the default */
+    int review;                /* 1: replies wait for the centre; 0: they go to the citizen */
+    int64_t updated_at;
+};
+/* '*needed' = 1 when a reply in category 'category_id' (0: none) waits for review. */
+int case_review_needed(struct store_conn *c, int64_t category_id, int *needed, struct err *err);
+/* Every rule, the default first; '*out' (arena) gets '*n'. */
+int case_review_rule_list(struct store_conn *c, struct arena *a, struct case_review_rule **out,
+                          size_t *n, struct err *err);
+/* One rule; ERR_NOT_FOUND when the category has none. */
+int case_review_rule_get(struct store_conn *c, int64_t category_id, struct arena *a,
+                         struct case_review_rule *out, struct err *err);
+/* Create or replace the rule of 'category_id' (0: the default); an unknown category is
+ * ERR_BAD_REQUEST (field "category"). The caller audits it in its transaction. */
+int case_review_rule_set(struct store_conn *c, int64_t category_id, int review, int64_t now,
+                         int64_t user_id, struct err *err);
+/* Remove it (ERR_NOT_FOUND when there is none): the category follows its parent again. */
+int case_review_rule_delete(struct store_conn *c, int64_t category_id, struct err *err);
+
+/* ---- 督办单: a supervisor's formal order on a case (case_order.c, migration 0030) ---- */
+
+enum case_order_level {
+    COL_GENERAL, /* 一般 */
+    COL_KEY,     /* 重点 */
+    COL_LISTED,  /* 挂牌 */
+    CASE_ORDER_LEVEL_COUNT
+};
+enum case_order_state {
+    COS_ISSUED,   /* waiting for the department's written answer */
+    COS_ANSWERED, /* waiting for the supervisor */
+    COS_ACCEPTED, /* done */
+    CASE_ORDER_STATE_COUNT
+};
+/* What is done to an order after it is issued. */
+enum case_order_step {
+    COP_ANSWER,    /* the department's 书面答复 (handler of the order's department) */
+    COP_ACCEPT,    /* the supervisor accepts the answer */
+    COP_SEND_BACK, /* the supervisor sends it back with a reason: issued again */
+    CASE_ORDER_STEP_COUNT
+};
+const char *case_order_level_name(enum case_order_level l); /* "general", "key", "listed" */
+int case_order_level_from_name(const char *name);           /* -1 if unknown */
+const char *case_order_state_name(enum case_order_state s);
+int case_order_state_from_name(const char *name);
+const char *case_order_step_name(enum case_order_step s); /* "answer", "accept", "send_back" */
+
+#define CASE_ORDER_TEXT_MAX CASE_NOTE_MAX     /* an instruction, a reason */
+#define CASE_ORDER_ANSWER_MAX CASE_RESULT_MAX /* the written answer */
+#define CASE_ORDER_LIST_MAX 200
+
+struct case_order {
+    int64_t id, case_id;
+    const char *case_number, *case_title, *region_code;
+    int64_t department_id;
+    const char *department_name;
+    enum case_order_level level;
+    const char *instruction;
+    int64_t deadline;
+    enum case_order_state state;
+    const char *answer;        /* "" until answered */
+    int64_t answered_at;       /* the latest answer, 0 = none */
+    int64_t first_answered_at; /* 0 = never answered */
+    const char *decision_note; /* the supervisor's last note ("" = none) */
+    int64_t decided_at;
+    int send_backs;
+    int64_t issued_by;
+    const char *issued_by_name;
+    int64_t issued_at, updated_at, version;
+};
+
+struct case_order_in {
+    enum case_order_level level;
+    const char *instruction; /* 1..CASE_ORDER_TEXT_MAX characters */
+    int64_t deadline;        /* the answer is due by then; after now */
+};
+
+/* Issue an order on case 'case_id' to its lead department: supervisors and admins, on a case they
+ * see that is not finished and has a lead department. One transaction: the order, the case's
+ * timeline event (order_issue), the department's notification and the audit entry. */
+int case_order_issue(const struct case_env *env, int64_t case_id, const struct case_order_in *in,
+                     int64_t *id, struct err *err);
+/* A step on order 'id' at 'version': the answer (its text), accept (an optional note) or send
+ * back (a reason, and a new deadline or 0 to keep it). Checked: who (ERR_FORBIDDEN), the state
+ * (ERR_CONFLICT), the version (ERR_CONFLICT, field "version"), the text (ERR_BAD_REQUEST). Same
+ * transaction shape as issuing. */
+int case_order_act(const struct case_env *env, int64_t id, enum case_order_step step,
+                   int64_t version, const char *text, int64_t deadline, struct err *err);
+
+/* One order (strings in 'a'); ERR_NOT_FOUND also when 'scope' may not see it. */
+int case_order_get(struct store_conn *c, int64_t id, const struct case_actor *scope,
+                   struct arena *a, struct case_order *out, struct err *err);
+/* 1 if 'scope' sees the order: the command centre (in its region when bound), the handlers of
+ * its department, admins. */
+int case_order_visible(const struct case_actor *scope, const struct case_order *o);
+/* Steps 'actor' may take on it now: bits (1u << enum case_order_step). */
+unsigned case_order_steps(const struct case_actor *actor, const struct case_order *o);
+/* 0 if 'actor' may issue an order on case 'r': a supervisor or admin who sees it, the case not
+ * finished and dispatched; else ERR_FORBIDDEN or ERR_CONFLICT saying why ('err' may be NULL). */
+int case_order_issuable(const struct case_actor *actor, const struct case_rec *r, struct err *err);
+/* 1 when waiting for the answer past its deadline at 'now'. */
+int case_order_overdue(const struct case_order *o, int64_t now);
+
+struct case_order_filter {
+    unsigned states;       /* bits of enum case_order_state; 0 = any */
+    unsigned levels;       /* bits of enum case_order_level; 0 = any */
+    int64_t department_id; /* 0 = any */
+    int64_t case_id;       /* 0 = any */
+    int overdue;           /* 1: only those waiting for the answer past the deadline */
+    int64_t now;
+    int limit;      /* 1..CASE_ORDER_LIST_MAX */
+    int64_t offset; /* rows to skip */
+};
+/* The orders 'scope' sees matching 'f': open ones first by deadline, then done ones, newest
+ * first; '*total' counts every match. */
+int case_order_list(struct store_conn *c, const struct case_order_filter *f,
+                    const struct case_actor *scope, struct arena *a, struct case_order **out,
+                    size_t *n, int64_t *total, struct err *err);
+
+/* ---- the ladder: the level a case sits at (case_ladder.c, migration 0044, docs/grid.md §5) ---- */
+
+/* Levels of the ladder, by height: a grid is 1, a district 4 (the ladder's tier). */
+enum case_level {
+    CASE_LEVEL_GRID = 1,
+    CASE_LEVEL_COMMUNITY = 2,
+    CASE_LEVEL_STREET = 3,
+    CASE_LEVEL_DISTRICT = 4,
+};
+#define CASE_LEVEL_COUNT 5                  /* indexes 1..4 of per-level arrays */
+const char *case_level_name(int tier);      /* "grid" ... "district"; "" for anything else */
+int case_level_from_name(const char *name); /* 0 if unknown */
+
+/* What the level holding a case may do. */
+enum case_ladder_move {
+    CLM_HANDLE,   /* 本级处置: the level says it handles the case itself */
+    CLM_FORWARD,  /* 二级派单: down to a child region on the case's path */
+    CLM_ESCALATE, /* 上报: up to the parent region, with a reason */
+    CLM_MOVE_COUNT
+};
+const char *case_ladder_move_name(enum case_ladder_move m); /* "handle", "forward", "escalate" */
+
+#define CASE_LADDER_TEXT_MAX 500
+#define CASE_LADDER_STEPS_MAX 64 /* steps per case; a move past it is ERR_CONFLICT */
+
+struct case_ladder_step {
+    int seq; /* 1, 2, ... */
+    int64_t region_id;
+    const char *region_code, *region_name; /* arena */
+    int tier;                              /* enum case_level */
+    const char *came_by;                   /* "entry", "forward", "escalate" */
+    const char *reason;                    /* "" when none */
+    const char *actor_name;                /* who sent it here; "" for the entry */
+    int64_t started_at, due_at;
+    int64_t handling_at;      /* 0 until the level says it handles the case */
+    const char *handler_name; /* "" when none */
+    int64_t ended_at;         /* 0 while the case sits here (and the case is not finished) */
+    const char *outcome;      /* "forwarded", "escalated"; "" while open */
+    int overdue;              /* ended (or still open at 'now') after due_at */
+};
+
+struct case_ladder_target {
+    int64_t id;
+    const char *code, *name; /* arena */
+};
+
+struct case_ladder {
+    int written;                    /* 0: no step stored yet; steps[0] is where the case entered */
+    struct case_ladder_step *steps; /* arena; the last one is where the case sits */
+    size_t nsteps;
+    unsigned moves;                     /* bits of enum case_ladder_move the actor may take now */
+    struct case_ladder_target *targets; /* forward targets (arena), empty unless CLM_FORWARD */
+    size_t ntargets;
+};
+
+/* The ladder of case 'r' as 'actor' sees it at 'now' (the caller checked that the actor sees the
+ * case). Who acts for a level: docs/grid.md §5 (the officials bound to that region, the grid's
+ * workers at a grid, the unbound command centre at the district, admins anywhere). */
+int case_ladder_get(struct store_conn *c, const struct case_actor *actor, const struct case_rec *r,
+                    int64_t now, struct arena *a, struct case_ladder *out, struct err *err);
+
+/* One move by the environment's actor on case 'case_id' whose current step is 'seq' (else
+ * ERR_CONFLICT, field "step"): forward to 'region_id' with an optional note, escalate with a
+ * reason (required), handle with an optional note. One transaction: the steps, the timeline
+ * event (ladder_handle, ladder_forward, ladder_escalate), the notification of the level that
+ * receives the case and the audit entry. */
+int case_ladder_act(const struct case_env *env, int64_t case_id, enum case_ladder_move m, int seq,
+                    int64_t region_id, const char *text, struct err *err);
+
+/* The limits per level (hours[CASE_LEVEL_GRID..CASE_LEVEL_DISTRICT]; [0] unused). */
+int case_ladder_limits(struct store_conn *c, int hours[CASE_LEVEL_COUNT], struct err *err);
+/* Replace them (admins; 1..8760 each, field "<level>"), audited as ladder.limits. Steps already
+ * started keep their due time. */
+int case_ladder_limits_set(const struct case_env *env, const int hours[CASE_LEVEL_COUNT],
+                           struct err *err);
+
+/* The open cases sitting at the level 'actor' acts for (its region; the district for the
+ * unbound command centre; a grid worker's grids), oldest step first. */
+struct case_ladder_item {
+    int64_t case_id;
+    const char *number, *title, *state; /* arena */
+    const char *region_name;            /* the case's region; "" when none */
+    int tier;
+    const char *level_region_name; /* the region the case sits at */
+    int64_t started_at, due_at, handling_at;
+    int overdue;
+    const char *came_by, *reason;
+};
+#define CASE_LADDER_QUEUE_MAX 500
+int case_ladder_queue(struct store_conn *c, const struct case_actor *actor, int64_t now,
+                      struct arena *a, struct case_ladder_item **out, size_t *n, struct err *err);
+
 /* ---- attachments (photos); the files themselves are the attach module's ---- */
 
 struct attach_file;
@@ -678,5 +941,300 @@ int case_attach_check(struct store_conn *c, const struct case_rec *r, const char
  */
 int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
                 int max_per_case, int64_t *attachment_id, struct err *err);
+
+/* ---- 申诉: appeals against a closure or an automatic decision (case_appeal.c) ---- */
+
+/* What is appealed: the closure (归档 while the problem stands, or the evaluation ignored), or
+ * a decision triage made automatically: the category, the department it routed to, a merge with
+ * a duplicate it proposed. */
+enum case_appeal_kind {
+    CAK_CLOSURE,
+    CAK_CATEGORY,
+    CAK_ROUTING,
+    CAK_DUPLICATE,
+    CASE_APPEAL_KIND_COUNT
+};
+enum case_appeal_reason {
+    CAR_NOT_SOLVED,         /* closure: the problem was not solved */
+    CAR_EVALUATION_IGNORED, /* closure: the evaluation (unsatisfied) was not acted on */
+    CAR_WRONG_CATEGORY,     /* category */
+    CAR_WRONG_DEPARTMENT,   /* routing */
+    CAR_NOT_DUPLICATE,      /* duplicate */
+    CAR_OTHER,              /* any kind */
+    CASE_APPEAL_REASON_COUNT
+};
+enum case_appeal_status { CAS_OPEN, CAS_UPHELD, CAS_REJECTED, CASE_APPEAL_STATUS_COUNT };
+#define CASE_APPEAL_TEXT_MAX 2000
+#define CASE_APPEAL_LIST_MAX 200
+
+const char *case_appeal_kind_name(enum case_appeal_kind k);
+int case_appeal_kind_from_name(const char *name); /* -1 if unknown */
+const char *case_appeal_reason_name(enum case_appeal_reason r);
+int case_appeal_reason_from_name(const char *name);
+const char *case_appeal_status_name(enum case_appeal_status s);
+int case_appeal_status_from_name(const char *name);
+
+/* 1 if 'reason' is one a 'kind' appeal may give (other fits every kind). Pure. */
+int case_appeal_reason_fits(enum case_appeal_kind kind, enum case_appeal_reason reason);
+/* 0 if a 'kind' appeal may be filed on 'rec' at 'now', 'days' the days an appeal may follow the
+ * closure: a closure while the case is closed; the category or department while triage had
+ * suggested one (and the case is not cancelled or merged); a merge while the case is merged or
+ * closed as a duplicate. Else ERR_CONFLICT (field "kind") saying why. Pure; 'err' may be NULL.
+ * Whether another appeal is open is the database's to say (case_appeal_file). */
+int case_appeal_allowed(const struct case_rec *rec, enum case_appeal_kind kind, int64_t now,
+                        int days, struct err *err);
+/* The kinds case_appeal_allowed admits now, a bit (1u << kind) each. */
+unsigned case_appeal_kinds(const struct case_rec *rec, int64_t now, int days);
+
+struct case_appeal_in {
+    enum case_appeal_kind kind;
+    enum case_appeal_reason reason;
+    const char *text; /* 1..CASE_APPEAL_TEXT_MAX characters */
+    int by_lookup;    /* the caller proved the case's number and check code (public lookup) */
+    int days;         /* the time limit after closure (conf appeal_days) */
+};
+/* File an appeal on 'rec' (as the caller read it): by its reporter (the actor created it) or
+ * through the public lookup ('by_lookup'; else ERR_FORBIDDEN); allowed now
+ * (case_appeal_allowed); no other appeal open on the case (ERR_CONFLICT). One transaction: the
+ * row, an "appeal" event, a notice to supervisors and the audit entry. '*id' is the appeal's. */
+int case_appeal_file(const struct case_env *env, const struct case_rec *rec,
+                     const struct case_appeal_in *in, int64_t *id, struct err *err);
+
+struct case_appeal_decision {
+    int uphold;
+    const char *note;      /* the written reason the citizen reads: 1..CASE_NOTE_MAX characters */
+    int64_t category_id;   /* upheld category appeal: the right category (required) */
+    int64_t department_id; /* upheld routing appeal: the right department (required); a category
+                            * appeal may name one too */
+};
+/*
+ * Decide open appeal 'id' (a supervisor, on a case in its scope: ERR_FORBIDDEN otherwise). In
+ * one transaction with its events and audit entries: rejected, nothing else changes. Upheld: a
+ * closure reopens the case (the reopen action: processing again with a fresh deadline; a case
+ * never dispatched goes back to new, to be dispatched); a category appeal corrects the category
+ * (and records the correction as a labelled example for triage); a category or routing appeal on
+ * a case still to be handled is flagged to the dispatchers with the right department; a
+ * duplicate appeal takes the case out of its merge, back to new. ERR_CONFLICT when the appeal is
+ * decided already or the case has moved on (a closure appeal on a case no longer closed).
+ */
+int case_appeal_decide(const struct case_env *env, int64_t id,
+                       const struct case_appeal_decision *in, struct err *err);
+
+struct case_appeal {
+    int64_t id, case_id;
+    const char *case_number, *case_title;
+    enum case_appeal_kind kind;
+    enum case_appeal_reason reason;
+    const char *text;
+    enum case_appeal_status status;
+    int by_lookup; /* filed through the public lookup */
+    int64_t filed_at, decided_at;
+    int64_t decided_by;
+    const char *decided_by_name; /* the decider's display name ("" when undecided) */
+    const char *decision;
+    int64_t category_id, department_id;
+    const char *category_name, *department_name; /* NULL when none */
+    const char *case_state;
+    int64_t triage_category_id; /* what triage had decided (0: nothing) */
+    const char *triage_category_name;
+    int64_t triage_department_id;
+    const char *triage_department_name;
+};
+int case_appeal_get(struct store_conn *c, int64_t id, struct arena *a, struct case_appeal *out,
+                    struct err *err);
+/* The appeals of case 'case_id', newest first (at most CASE_APPEAL_LIST_MAX). */
+int case_appeal_of_case(struct store_conn *c, int64_t case_id, struct arena *a,
+                        struct case_appeal **out, size_t *n, struct err *err);
+/* A page of the appeals in the scope of 'scope' (case_visible's rule for command-centre roles:
+ * all, or a region-bound user's subtree), with 'status' (-1: any), newest first, before appeal
+ * id 'before' (0: from the newest); '*total' counts them all. */
+int case_appeal_list(struct store_conn *c, int status, int64_t before, int limit,
+                     const struct case_actor *scope, struct arena *a, struct case_appeal **out,
+                     size_t *n, int64_t *total, struct err *err);
+/* How many appeals of each kind were filed since 'since', and how many of those were upheld. */
+struct case_appeal_counts {
+    int64_t filed[CASE_APPEAL_KIND_COUNT];
+    int64_t upheld[CASE_APPEAL_KIND_COUNT];
+};
+int case_appeal_count(struct store_conn *c, int64_t since, struct case_appeal_counts *out,
+                      struct err *err);
+
+/* ---- 立案前核实, 结案前核查, 自行处置: a grid worker's tasks on a case (case_grid.c, 0043) ---- */
+
+/* Which cases get tasks: a rule per category (its subtree; the nearest rule up the tree decides,
+ * then the default, category 0; no rule: none). 'verify': a report from the public or a sensor
+ * first goes to the worker of its grid (核实); 'check': a reply is checked on site before the
+ * case may close (核查). */
+struct case_task_rule {
+    int64_t category_id;       /* 0: the default */
+    const char *category_name; /* "" for the default */
+    int verify, check;
+    int64_t updated_at;
+};
+int case_task_rule_list(struct store_conn *c, struct arena *a, struct case_task_rule **out,
+                        size_t *n, struct err *err);
+/* Insert or replace; ERR_BAD_REQUEST naming "category" when it does not exist. */
+int case_task_rule_set(struct store_conn *c, int64_t category_id, int verify, int check,
+                       int64_t now, int64_t user_id, struct err *err);
+
+/* How long a worker has: 核实 within an hour, 核查 within two (natural time, as the city
+ * 运行规范 set them: docs/grid.md §4). */
+#define CASE_VERIFY_SECONDS 3600
+#define CASE_CHECK_SECONDS 7200
+
+enum case_task_kind { CTK_VERIFY, CTK_CHECK };
+enum case_task_decision { CTD_CONFIRM, CTD_REJECT, CTD_PASS, CTD_FAIL };
+const char *case_task_kind_name(enum case_task_kind k);
+const char *case_task_decision_name(enum case_task_decision d);
+int case_task_decision_from_name(const char *name); /* -1 if unknown */
+
+struct case_task {
+    int64_t id, case_id;
+    const char *kind;   /* "verify", "check" */
+    const char *status; /* "open", "confirmed", "rejected", "passed", "failed", "void" */
+    int64_t assignee_id;
+    int64_t created_at, due_at, done_at;
+    const char *note;
+    int overdue; /* open and past its due time at the reading */
+    /* The case, for the task list. */
+    const char *case_number, *case_title, *case_state, *address, *region_name;
+    int has_location;
+    double lat, lon;
+};
+/* The tasks of user 'user_id': the open ones first (earliest due first), then those done in the
+ * last 'recent' seconds. Arena. */
+int case_task_list_mine(struct store_conn *c, int64_t user_id, int64_t now, int64_t recent,
+                        struct arena *a, struct case_task **out, size_t *n, struct err *err);
+int case_task_get(struct store_conn *c, int64_t id, int64_t now, struct arena *a,
+                  struct case_task *out, struct err *err);
+/* The tasks of case 'case_id', oldest first. Arena. */
+int case_task_of_case(struct store_conn *c, int64_t case_id, int64_t now, struct arena *a,
+                      struct case_task **out, size_t *n, struct err *err);
+
+/* The assignee decides, in one transaction with the case's event, notices and audit entry:
+ * confirm (核实属实: the worker attached a photo to the case since the task was given; the
+ * dispatchers may dispatch it), reject (不属实: 'note' is the reason; the case is cancelled as
+ * not verified), pass (核查通过: the case may close) or fail (核查不通过: 'note' is the finding;
+ * back to the lead department for rectification). A task that is not open, or a case that has
+ * moved on, is ERR_CONFLICT; a decision of the other kind is ERR_BAD_REQUEST ("decision"). */
+int case_task_decide(const struct case_env *env, int64_t id, enum case_task_decision d,
+                     const char *note, struct err *err);
+
+/* 自行处置: a grid worker reports a small matter and the result of handling it on the spot in one
+ * transaction: the case is created (channel grid, marked self-handled), its 'self_handle' event
+ * carries the result, and it is closed without dispatch. 'result' 1..CASE_RESULT_MAX. */
+int case_self_handle(const struct case_env *env, const struct case_new *in, const char *result,
+                     struct case_created *out, struct err *err);
+/* Whether case 'id' was self-handled. A read. */
+int case_self_handled(struct store_conn *c, int64_t id, int *yes, struct err *err);
+/* How many cases were self-handled in [from, to): by 'user_id', or by anyone when 0. A read. */
+int case_self_handled_count(struct store_conn *c, int64_t user_id, int64_t from, int64_t to,
+                            int64_t *n, struct err *err);
+
+/* ---- 协办单 and 吹哨报到 (case_assist.c, migration 0045, docs/grid.md §6) ---- */
+
+/* A sub-task of one assisting department on a case: from a dispatch naming it as 协办, or from a
+ * whistle (吹哨) that summoned it. */
+enum case_assist_state {
+    CAS_ISSUED,    /* waiting for the department to sign (报到 for a whistle) */
+    CAS_SIGNED,    /* the department works on it */
+    CAS_REPLIED,   /* its answer waits for the lead's assessment */
+    CAS_ASSESSED,  /* done */
+    CAS_CANCELLED, /* the department no longer assists (re-dispatch) */
+    CASE_ASSIST_STATE_COUNT
+};
+enum case_assist_step {
+    CAP_SIGN,   /* 签收 / 报到: a handler of the sub-task's department */
+    CAP_REPLY,  /* 协办答复: a handler of the sub-task's department */
+    CAP_ASSESS, /* 评价: the lead (主办) or the official coordinating the case */
+    CASE_ASSIST_STEP_COUNT
+};
+enum case_assist_rating { CAR_SATISFIED, CAR_BASIC, CAR_UNSATISFIED, CASE_ASSIST_RATING_COUNT };
+const char *case_assist_state_name(enum case_assist_state s);
+const char *case_assist_step_name(enum case_assist_step s); /* "sign", "reply", "assess" */
+const char *case_assist_rating_name(enum case_assist_rating r);
+int case_assist_rating_from_name(const char *name); /* -1 if unknown */
+
+#define CASE_ASSIST_TEXT_MAX CASE_NOTE_MAX    /* a whistle's reason, an assessment's note */
+#define CASE_ASSIST_REPLY_MAX CASE_RESULT_MAX /* a department's answer */
+#define CASE_WHISTLE_DEPTS_MAX 8
+#define CASE_WHISTLE_CHECKIN_HOURS_MAX 72
+
+struct case_assist {
+    int64_t id, case_id, department_id, whistle_id; /* whistle_id 0: from a dispatch */
+    const char *department_name;                    /* arena */
+    enum case_assist_state state;
+    int64_t sign_deadline, deadline, signed_at, replied_at, assessed_at;
+    int sign_late, reply_late, send_backs;
+    const char *reply, *assess_note; /* arena; "" when none */
+    int rating;                      /* enum case_assist_rating, -1 = not assessed */
+    int64_t created_at, updated_at, version;
+    const char *case_number, *case_title; /* arena */
+};
+
+struct case_whistle {
+    int64_t id, case_id;
+    const char *region_code, *reason, *blown_by_name; /* arena */
+    int64_t deadline, checkin_deadline, blown_at;
+};
+
+/* A sub-task is overdue while open past its deadline (or unsigned past its sign limit). */
+int case_assist_overdue(const struct case_assist *s, int64_t now);
+/* Steps 'actor' may take on sub-task 's' of case 'r': bits (1u << enum case_assist_step). */
+unsigned case_assist_steps(const struct case_actor *actor, const struct case_rec *r,
+                           const struct case_assist *s);
+/* 0 if 'actor' may blow the whistle on 'r' (a dispatcher or supervisor bound to a street or
+ * community whose subtree holds the case, or an admin; the case open), else ERR_FORBIDDEN /
+ * ERR_CONFLICT in 'err' (may be NULL). */
+int case_whistle_allowed(const struct case_actor *actor, const struct case_rec *r, struct err *err);
+
+/* The sub-tasks and whistles of case 'case_id', oldest first (arena). */
+int case_assist_list(struct store_conn *c, int64_t case_id, struct arena *a,
+                     struct case_assist **out, size_t *n, struct case_whistle **whistles,
+                     size_t *nwhistles, struct err *err);
+int case_assist_get(struct store_conn *c, int64_t id, struct arena *a, struct case_assist *out,
+                    struct err *err);
+
+struct case_whistle_in {
+    const int64_t *departments; /* 1..CASE_WHISTLE_DEPTS_MAX, distinct, not the lead */
+    int ndepartments;
+    const char *reason; /* 1..CASE_ASSIST_TEXT_MAX characters */
+    int64_t deadline;   /* the joint deadline, after now */
+    int checkin_hours;  /* 1..CASE_WHISTLE_CHECKIN_HOURS_MAX; the check-in limit, before deadline */
+};
+/* 吹哨: one transaction with the whistle, a sub-task and a notification per department, the
+ * departments made assisting (they see the case), the timeline event and the audit entry. */
+int case_whistle_blow(const struct case_env *env, int64_t case_id, const struct case_whistle_in *in,
+                      int64_t *id, struct err *err);
+/* One step on sub-task 'id': sign (text unused), reply (text = the answer), assess ('rating'
+ * and text = the note, required when unsatisfied: the sub-task is signed again). */
+int case_assist_act(const struct case_env *env, int64_t id, enum case_assist_step step,
+                    int64_t version, const char *text, int rating, struct err *err);
+
+/* The sweeper's pass over sub-tasks (case_sweep calls it): each sub-task newly unsigned past its
+ * sign (check-in) limit or unanswered past its deadline gets one assist_overdue event, a notice to
+ * its department and to the lead (or the official who blew the whistle) and an audit entry, once
+ * per limit; '*told' counts them. */
+int case_assist_sweep(const struct case_env *env, int *told, struct err *err);
+
+#define CASE_ASSIST_LIST_MAX 200
+int case_assist_state_from_name(const char *name); /* -1 if unknown */
+struct case_assist_filter {
+    unsigned states;       /* bits of enum case_assist_state; 0 = any */
+    int64_t department_id; /* 0 = any */
+    int overdue;           /* only overdue ones (case_assist_overdue) of open cases */
+    int64_t now;
+    int limit; /* 1..CASE_ASSIST_LIST_MAX */
+    int64_t offset;
+};
+/* The sub-tasks 'scope' sees (admins and the unbound command centre: all; region-bound staff:
+ * those of cases in their region; handlers: their departments'), open ones first by their next
+ * limit; '*total' counts them all. */
+int case_assist_find(struct store_conn *c, const struct case_assist_filter *f,
+                     const struct case_actor *scope, struct arena *a, struct case_assist **out,
+                     size_t *n, int64_t *total, struct err *err);
+
+/* The lead's consolidated draft of the answers received so far (arena; "" when none). */
+char *case_assist_draft(struct arena *a, const struct case_assist *v, size_t n);
 
 #endif /* GRIDLOOP_CASE_CASE_H */

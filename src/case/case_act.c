@@ -52,13 +52,13 @@ static int binding_refused(const struct case_rec *r, enum case_action a, enum ca
 {
     const char *name = case_action_name(a);
     if (b == CASE_BIND_LEAD)
-        return err_set(err, ERR_FORBIDDEN, "only the lead department (%s) may %s this case",
-                       r->lead_department_name ? r->lead_department_name : "none", name);
+        return err_deny(err, ERR_REASON_LEAD, "only the lead department (%s) may %s this case",
+                        r->lead_department_name ? r->lead_department_name : "none", name);
     if (b == CASE_BIND_INVOLVED)
-        return err_set(err, ERR_FORBIDDEN,
-                       "only the lead or an assisting department of case %s may %s on it",
-                       r->number, name);
-    return err_set(err, ERR_FORBIDDEN, "citizens may only %s their own cases", name);
+        return err_deny(err, ERR_REASON_LEAD,
+                        "only the lead or an assisting department of case %s may %s on it",
+                        r->number, name);
+    return err_deny(err, ERR_REASON_OWNER, "citizens may only %s their own cases", name);
 }
 
 /* case_action_check, with the version the caller saw checked where a stale one belongs: after
@@ -76,11 +76,14 @@ static int check(const struct case_actor *actor, const struct case_rec *rec, enu
         char need[128] = "";
         if (err)
             auth_roles_format(row->info.roles, need, sizeof(need));
-        return err_field(err, ERR_FORBIDDEN, "action", "action '%s' needs one of the roles %s",
-                         case_action_name(a), need);
+        err_field(err, ERR_FORBIDDEN, "action", "action '%s' needs one of the roles %s",
+                  case_action_name(a), need);
+        if (err)
+            err->reason = ERR_REASON_ROLE;
+        return ERR_FORBIDDEN;
     }
     if (!(visible < 0 ? case_visible(actor, rec) : visible))
-        return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
+        return err_deny(err, ERR_REASON_SCOPE, "case %s is outside your scope", rec->number);
     if (is_bound(actor, &row->info) && !binding_holds(actor, rec, row->info.binding))
         return binding_refused(rec, a, row->info.binding, err);
     if (version && *version != rec->version)
@@ -136,6 +139,7 @@ static int input_given(const struct case_action_in *in, enum case_input i)
     case CI_MASTER: return in->master_id != 0;
     case CI_INVALID_REASON: return in->invalid_reason != CIR_NONE;
     case CI_ARTICLE: return in->article_id != 0;
+    case CI_ASSIGNEE: return in->assignee_id != 0;
     case CASE_INPUT_COUNT: break;
     }
     return 0;
@@ -169,17 +173,18 @@ static int notify(struct case_tx *t, const struct case_action_row *row, const st
                   const struct case_action_in *in, const struct case_step *s, int64_t event_id)
 {
     static const char *const kinds[] = {
-        [CASE_TO_DEPARTMENT] = "department",
-        [CASE_TO_DISPATCHERS] = "dispatchers",
-        [CASE_TO_SUPERVISORS] = "supervisors",
-        [CASE_TO_REPORTER] = "citizen",
+        [CASE_TO_DEPARTMENT] = "department",   [CASE_TO_DISPATCHERS] = "dispatchers",
+        [CASE_TO_SUPERVISORS] = "supervisors", [CASE_TO_REPORTER] = "citizen",
+        [CASE_TO_ASSIGNEE] = "user",
     };
-    const struct case_notice *n = &row->notice;
+    const struct case_notice *n =
+        s->outcome && row->alt_notice.to != CASE_TO_NOBODY ? &row->alt_notice : &row->notice;
     int rc = 0;
     if (n->to == CASE_TO_NOBODY || (n->to == CASE_TO_REPORTER && !r->created_by))
         return 0;
     int64_t to = n->to == CASE_TO_DEPARTMENT ? s->dept
                  : n->to == CASE_TO_REPORTER ? r->created_by
+                 : n->to == CASE_TO_ASSIGNEE ? in->assignee_id
                                              : 0;
     const char *detail = n->detail == CASE_DETAIL_TITLE  ? r->title
                          : n->detail == CASE_DETAIL_NOTE ? in->note
@@ -209,7 +214,9 @@ static int act(struct case_tx *t, const struct case_rec *r, const struct case_ac
     if ((rc = check(t->env->actor, r, in->action, &in->version, -1, t->err)) < 0 ||
         (rc = check_inputs(row, in, t->err)) < 0)
         return rc;
-    s.outcome = row->outcome ? row->outcome(r, in) : 0;
+    if (row->outcome && (rc = row->outcome(t, r, in)) < 0)
+        return rc;
+    s.outcome = row->outcome ? rc : 0;
     if ((rc = case_transition(r->state, in->action, s.outcome, &s.to, t->err)) < 0 ||
         (row->apply && (rc = row->apply(t, r, in, &s)) < 0) ||
         (rc = case_tx_exec(
@@ -229,6 +236,12 @@ static int act(struct case_tx *t, const struct case_rec *r, const struct case_ac
     if ((rc = case_get(t->env->conn, r->id, a, after, t->err)) < 0)
         return rc;
     return case_tx_audit(t, name, r->id, case_tx_summary(t, r), case_tx_summary(t, after));
+}
+
+int case_tx_act(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                struct arena *a, struct case_rec *after)
+{
+    return act(t, r, in, a, after);
 }
 
 /* What is checked before the transaction: the action is one, and a note fits. */

@@ -11,21 +11,26 @@
 #include "case/case.h"
 #include "case/case_internal.h"
 #include "core/err.h"
-#include "kb/kb.h"
 #include "core/mem.h"
+#include "gridw/gridw.h"
+#include "kb/kb.h"
 #include "org/org.h"
 #include "store/store.h"
+#include "triage/triage.h"
 
-/* ---- outcomes: the branch of the two actions that have one ---- */
+/* ---- outcomes: the branch of the actions that have one (reply's: case_review.c) ---- */
 
-int case_outcome_unsatisfied(const struct case_rec *r, const struct case_action_in *in)
+int case_outcome_unsatisfied(struct case_tx *t, const struct case_rec *r,
+                             const struct case_action_in *in)
 {
+    (void)t;
     (void)r;
     return in->satisfaction == CS_UNSATISFIED;
 }
 
-int case_outcome_hang(const struct case_rec *r, const struct case_action_in *in)
+int case_outcome_hang(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in)
 {
+    (void)t;
     (void)in;
     return r->pending_request && strcmp(r->pending_request, "hang") == 0;
 }
@@ -70,7 +75,7 @@ static int rectify_hours(struct case_tx *t, const struct case_rec *r, int *hours
 
 /* Unsatisfied evaluation or a supervisor's order: back to the same department, with a
  * rectification deadline, escalating after too many rounds. */
-static int rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id, int *escalated)
+int case_rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id, int *escalated)
 {
     int hours, rc;
     int64_t until;
@@ -156,6 +161,9 @@ int case_apply_dispatch(struct case_tx *t, const struct case_rec *r,
     struct org_sla sla;
     int64_t sign, reply, resolve, category_id;
     int rc;
+    /* 立案前核实: a report waiting for the grid worker is not dispatched yet. */
+    if (r->state == CASE_NEW && (rc = case_task_waiting(t, r, "verify")) < 0)
+        return rc;
     if ((rc = check_department(t, in->department_id, "department")) < 0)
         return rc;
     if (in->action == CA_REDISPATCH && r->state == CASE_RETURNED &&
@@ -201,6 +209,8 @@ int case_apply_dispatch(struct case_tx *t, const struct case_rec *r,
                  " ON CONFLICT DO NOTHING",
                  STORE_ARGS(store_i64(r->id), store_i64(in->assisting[i])))) < 0)
             return rc;
+    if ((rc = case_assist_on_dispatch(t, r, in, sign, reply)) < 0)
+        return rc;
     /* A dispatcher who names the category classifies the case: a labelled example for the
      * next training, marked as a correction when triage had suggested something else. */
     if (in->category_id &&
@@ -402,19 +412,70 @@ int case_apply_reply(struct case_tx *t, const struct case_rec *r, const struct c
     s->note = in->result;
     s->payload = arena_printf(&t->arena, "{\"contacted\":%s,\"solved\":%s}",
                               in->contacted ? "true" : "false", in->solved ? "true" : "false");
-    return case_tx_exec(
-        t, "UPDATE cases SET replied_at = ?, reply_contacted = ?, reply_solved = ? WHERE id = ?",
-        STORE_ARGS(store_i64(t->env->now), store_i64(in->contacted), store_i64(in->solved),
-                   store_i64(r->id)));
+    /* Its fingerprint, so a later check can tell the same text sent to other cases. */
+    char print[TRIAGE_VERSION_SIZE];
+    if (triage_reply_print(in->result, print) &&
+        (rc = case_tx_exec(t,
+                           "INSERT INTO reply_prints(case_id, department_id, print, at)"
+                           " VALUES (?, nullif(?, 0), ?, ?)",
+                           STORE_ARGS(store_i64(r->id), store_i64(r->lead_department_id),
+                                      store_text(print), store_i64(t->env->now)))) < 0)
+        return rc;
+    /* A reply under review (outcome 1) is not 办结 yet: replied_at waits for the acceptance. */
+    return case_tx_exec(t,
+                        "UPDATE cases SET replied_at = CASE WHEN ? <> 0 THEN NULL ELSE ? END,"
+                        " reply_contacted = ?, reply_solved = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(s->outcome), store_i64(t->env->now),
+                                   store_i64(in->contacted), store_i64(in->solved),
+                                   store_i64(r->id)));
 }
 
-/* Merged duplicates follow their master's reply. */
+/* 办结审核 accepted: the event carries the reply as the citizen now gets it (the reviewed reply's
+ * result and facts), and the case counts as replied from the department's reply, not from the
+ * review: the centre's time is not the department's. */
+int case_apply_accept(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
+{
+    struct store_stmt *st;
+    const char *note = NULL;
+    int64_t at = 0;
+    int rc;
+    (void)in;
+    if ((rc =
+             store_prepare(t->env->conn,
+                           "SELECT note, at FROM case_events WHERE case_id = ? AND action = 'reply'"
+                           " ORDER BY id DESC LIMIT 1",
+                           STORE_ARGS(store_i64(r->id)), &st, t->err)) < 0)
+        return rc;
+    if ((rc = store_step(st, t->err)) == 1) {
+        note = arena_strdup(&t->arena, store_col_text(st, 0));
+        at = store_col_int(st, 1);
+    }
+    store_done(st);
+    if (rc < 0)
+        return rc;
+    if (!note)
+        return err_set(t->err, ERR_CONFLICT, "case %s has no reply to accept", r->number);
+    s->note = note;
+    s->payload = arena_printf(&t->arena, "{\"contacted\":%s,\"solved\":%s}",
+                              r->reply_contacted > 0 ? "true" : "false",
+                              r->reply_solved > 0 ? "true" : "false");
+    return case_tx_exec(t, "UPDATE cases SET replied_at = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(at), store_i64(r->id)));
+}
+
+/* Merged duplicates follow their master's reply once the citizen gets it (not while it is
+ * under review). */
 int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
                       const struct case_step *s, int64_t event_id)
 {
     (void)in;
-    (void)s;
     (void)event_id;
+    int rc;
+    if (s->to != CASE_REPLIED)
+        return 0;
+    if ((rc = case_task_on_replied(t, r)) < 0)
+        return rc;
     return case_follow_master(t, r, "follow_reply", CASE_MERGED);
 }
 
@@ -424,6 +485,8 @@ int case_apply_evaluate(struct case_tx *t, const struct case_rec *r,
 {
     const struct case_env *env = t->env;
     int rc;
+    if ((rc = case_task_waiting(t, r, "check")) < 0)
+        return rc;
     int contacted = in->contacted >= 0 ? in->contacted : (r->reply_contacted > 0);
     int solved = in->solved >= 0 ? in->solved : (r->reply_solved > 0);
     int by_citizen = !(env->actor->roles & ROLE_OPERATOR) && r->created_by == env->actor->user_id;
@@ -456,7 +519,7 @@ int case_follow_rectify(struct case_tx *t, const struct case_rec *r,
     int escalated, rc;
     if (in->action == CA_EVALUATE && !s->outcome)
         return 0;
-    if ((rc = rectify(t, r, event_id, &escalated)) < 0)
+    if ((rc = case_rectify(t, r, event_id, &escalated)) < 0)
         return rc;
     /* The evaluate event already moved the case replied → rectifying; this one records the
      * reopening within that state, so the timeline stays a chain of from/to. */
@@ -512,8 +575,16 @@ int case_apply_merge(struct case_tx *t, const struct case_rec *r, const struct c
 int case_apply_close(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
                      struct case_step *s)
 {
-    (void)in;
+    int rc;
     (void)s;
+    /* 结案前核查: the closure waits for the grid worker's check; a case cancelled meanwhile
+     * takes its open tasks with it. */
+    if ((in->action == CA_CLOSE && (rc = case_task_waiting(t, r, "check")) < 0) ||
+        (rc = case_tx_exec(t,
+                           "UPDATE grid_tasks SET status = 'void', done_at = ? WHERE case_id = ?"
+                           " AND status = 'open'",
+                           STORE_ARGS(store_i64(t->env->now), store_i64(r->id)))) < 0)
+        return rc;
     return case_tx_exec(t, "UPDATE cases SET closed_at = ? WHERE id = ?",
                         STORE_ARGS(store_i64(t->env->now), store_i64(r->id)));
 }
@@ -526,6 +597,8 @@ int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct 
     int rc;
     (void)in;
     (void)s;
+    /* Back to the department, waiting for a new reply as after a rectification (the
+     * assessment counts it unreplied, in the backlog, and reworked). */
     if (!r->lead_department_id)
         return err_set(t->err, ERR_CONFLICT,
                        "case %s was never dispatched; there is no department to reopen it to",
@@ -535,7 +608,31 @@ int case_apply_reopen(struct case_tx *t, const struct case_rec *r, const struct 
         return rc;
     return case_tx_exec(
         t,
-        "UPDATE cases SET closed_at = NULL, resolve_deadline = ?, overdue = 0, overdue_level = 0,"
-        " satisfaction = NULL WHERE id = ?",
+        "UPDATE cases SET closed_at = NULL, replied_at = NULL, resolve_deadline = ?, overdue = 0,"
+        " overdue_level = 0, satisfaction = NULL WHERE id = ?",
         STORE_ARGS(store_i64(resolve), store_i64(r->id)));
+}
+
+/* The assignee must be an active grid worker; the event names them (payload) for the timeline
+ * and the notification goes to them (CASE_TO_ASSIGNEE). */
+int case_apply_assign(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                      struct case_step *s)
+{
+    struct gridw_worker w;
+    int rc = gridw_worker_get(t->env->conn, in->assignee_id, &t->arena, &w, t->err);
+    if (rc == ERR_NOT_FOUND)
+        return err_field(t->err, ERR_BAD_REQUEST, "assignee", "user %lld is not a grid worker",
+                         (long long)in->assignee_id);
+    if (rc < 0)
+        return rc;
+    if (!w.active)
+        return err_field(t->err, ERR_BAD_REQUEST, "assignee", "grid worker '%s' is inactive",
+                         w.name);
+    if ((rc = case_tx_exec(t, "UPDATE cases SET assignee_id = ? WHERE id = ?",
+                           STORE_ARGS(store_i64(w.user_id), store_i64(r->id)))) < 0)
+        return rc;
+    /* Names are letters, digits, '_', '.' and '-' (auth): no JSON escaping needed. */
+    s->payload = arena_printf(&t->arena, "{\"assignee\":%lld,\"assignee_name\":\"%s\"}",
+                              (long long)w.user_id, w.name);
+    return 0;
 }

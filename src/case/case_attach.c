@@ -18,11 +18,11 @@ const char *case_photo_stage(const char *state)
 int case_may_attach(const struct case_actor *actor, const struct case_rec *rec, struct err *err)
 {
     if (!case_visible(actor, rec))
-        return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", rec->number);
+        return err_deny(err, ERR_REASON_SCOPE, "case %s is outside your scope", rec->number);
     if (!(actor->roles & ROLE_STAFF) && !(rec->created_by && rec->created_by == actor->user_id))
-        return err_set(err, ERR_FORBIDDEN,
-                       "only staff and the citizen who reported case %s may add attachments",
-                       rec->number);
+        return err_deny(err, ERR_REASON_OWNER,
+                        "only staff and the citizen who reported case %s may add attachments",
+                        rec->number);
     if (case_state_is_final(rec->state))
         return err_set(err, ERR_CONFLICT, "case %s is %s; attachments can no longer be added",
                        rec->number, case_state_name(rec->state));

@@ -190,6 +190,8 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
              &t, "create", id, NULL,
              arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"new\"}", out->number))) < 0)
         goto rollback;
+    if ((rc = case_task_on_intake(&t, id, in)) < 0)
+        goto rollback;
     /* The suggestion is the system's, whoever reported: its own event, so the timeline says
      * which model suggested what and why. */
     if (in->triage_payload &&
@@ -198,6 +200,17 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
             "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
             " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
             STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->triage_payload)),
+            err) < 0) {
+        rc = err->code;
+        goto rollback;
+    }
+    if (in->locate_note &&
+        store_run(
+            c,
+            "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, note, payload)"
+            " VALUES (?, ?, 'geocode', 'system', 'locate', 'new', 'new', ?, ?)",
+            STORE_ARGS(store_i64(id), store_i64(env->now), store_text(in->locate_note),
+                       store_text(in->locate_payload ? in->locate_payload : "{}")),
             err) < 0) {
         rc = err->code;
         goto rollback;

@@ -105,8 +105,10 @@ typedef int case_apply_fn(struct case_tx *t, const struct case_rec *r,
 typedef int case_follow_fn(struct case_tx *t, const struct case_rec *r,
                            const struct case_action_in *in, const struct case_step *s,
                            int64_t event_id);
-/* The branch of an action with two targets (case_transition's 'outcome'). */
-typedef int case_outcome_fn(const struct case_rec *r, const struct case_action_in *in);
+/* The branch of an action with two targets (case_transition's 'outcome'): 0 or 1, or a negative
+ * ERR_* (t->err filled) when what decides it cannot be read. */
+typedef int case_outcome_fn(struct case_tx *t, const struct case_rec *r,
+                            const struct case_action_in *in);
 
 enum case_pending_rule {
     CASE_PENDING_ANY,
@@ -120,6 +122,7 @@ enum case_recipient {
     CASE_TO_DISPATCHERS,
     CASE_TO_SUPERVISORS,
     CASE_TO_REPORTER, /* the user who reported, when there is one */
+    CASE_TO_ASSIGNEE, /* the user the action assigns the case to */
 };
 
 /* The text of a notification: a format taking the case number and this detail. */
@@ -133,6 +136,10 @@ struct case_notice {
     int assisting; /* also each assisting department the action names ("assist") */
 };
 
+/* The index of 'name' in a table of enum names ("" entries never match), or -1: every
+ * *_from_name of the module. */
+int case_name_lookup(const char *const *names, int n, const char *name);
+
 struct case_action_row {
     unsigned from; /* bit per state the action is allowed in */
     int to;        /* enum case_state, or -1 = the same state */
@@ -142,12 +149,19 @@ struct case_action_row {
     enum case_pending_rule pending;
     case_outcome_fn *outcome; /* NULL = 0 */
     struct case_notice notice;
-    case_apply_fn *apply;   /* NULL = the state change and the event only */
-    case_follow_fn *follow; /* may be NULL */
+    case_apply_fn *apply;          /* NULL = the state change and the event only */
+    case_follow_fn *follow;        /* may be NULL */
+    struct case_notice alt_notice; /* for outcome 1 when it has a recipient, else 'notice' */
 };
 
 /* The row of 'a' (in range). */
 const struct case_action_row *case_action_row(enum case_action a);
+
+/* One action on 'r' inside the caller's transaction, checked and applied as case_act does
+ * (event, notification, follow-up, audit); '*after' in 'a'. For writes that take an action as
+ * one of their steps (an upheld appeal reopens the case). */
+int case_tx_act(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
+                struct arena *a, struct case_rec *after);
 
 /* Merged duplicates of 'master' follow it: an event 'action' each, and state 'final_state'. */
 int case_follow_master(struct case_tx *t, const struct case_rec *master, const char *action,
@@ -158,14 +172,35 @@ const char *case_input_hint(enum case_input i);
 case_apply_fn case_apply_answer, case_apply_dispatch, case_apply_reject_return, case_apply_sign,
     case_apply_return, case_apply_extend, case_apply_hang, case_apply_decide, case_apply_resume,
     case_apply_urge, case_apply_reply, case_apply_evaluate, case_apply_merge, case_apply_close,
-    case_apply_reopen, case_apply_invalidate;
+    case_apply_reopen, case_apply_invalidate, case_apply_accept, case_apply_assign;
 case_follow_fn case_follow_reply, case_follow_rectify;
-case_outcome_fn case_outcome_unsatisfied, case_outcome_hang;
+case_outcome_fn case_outcome_unsatisfied, case_outcome_hang, case_outcome_review,
+    case_outcome_replied_from;
+
+/* 协办单 of a dispatch (case_assist.c), after its case_departments rows: a sub-task for each
+ * assisting department without an open one (sign limit 'sign', deadline 'reply'), the open
+ * sub-tasks of a dispatch whose department no longer assists cancelled, and the departments of
+ * open whistle sub-tasks kept assisting. */
+int case_assist_on_dispatch(struct case_tx *t, const struct case_rec *r,
+                            const struct case_action_in *in, int64_t sign, int64_t reply);
 
 /* ---- the citizen's phone (case_phone.c) ---- */
 
 /* Sealed for storage (base64 secretbox) and its keyed hash for matching, in the arena. */
 int case_phone_seal(const struct case_config *cfg, const char *phone, struct arena *a, char **enc,
                     char **hash, struct err *err);
+
+/* ---- a grid worker's tasks (case_grid.c) ---- */
+
+/* After the case's create event: a verification task for the worker of its grid when a rule asks
+ * for it and the report is from the public or a sensor (not a grid worker's own). */
+int case_task_on_intake(struct case_tx *t, int64_t case_id, const struct case_new *in);
+/* When a case becomes replied: a check task when a rule asks for it and its grid has a worker. */
+int case_task_on_replied(struct case_tx *t, const struct case_rec *r);
+/* ERR_CONFLICT when case 'r' waits for an open task of 'kind' ("verify", "check"): the dispatch
+ * waits for 核实, the closure for 核查. */
+int case_task_waiting(struct case_tx *t, const struct case_rec *r, const char *kind);
+/* Back to the lead department with a rectification deadline (case_actions.c); a failed check. */
+int case_rectify(struct case_tx *t, const struct case_rec *r, int64_t event_id, int *escalated);
 
 #endif /* GRIDLOOP_CASE_CASE_INTERNAL_H */

@@ -52,7 +52,7 @@ int case_reveal_phone(const struct case_env *env, int64_t id, struct arena *a, c
     if ((rc = case_get(env->conn, id, a, &r, err)) < 0)
         return rc;
     if (!case_visible(env->actor, &r))
-        return err_set(err, ERR_FORBIDDEN, "case %s is outside your scope", r.number);
+        return err_deny(err, ERR_REASON_SCOPE, "case %s is outside your scope", r.number);
     if ((rc = store_prepare(env->conn, "SELECT citizen_phone_enc FROM cases WHERE id = ?",
                             STORE_ARGS(store_i64(id)), &s, err)) < 0)
         return rc;

@@ -53,10 +53,11 @@ int case_policy_reveal_phone(const struct case_actor *a, const struct case_rec *
 {
     /* No role unmasks an anonymous report through the API (docs/security.md). */
     if (r->anonymous)
-        return err_set(err, ERR_FORBIDDEN, "the citizen asked to stay anonymous");
+        return err_deny(err, ERR_REASON_ANONYMOUS, "the citizen asked to stay anonymous");
     if (!case_policy_sees_name(a, r))
-        return err_set(err, ERR_FORBIDDEN,
-                       "only the hotline, supervisors and the lead department may see the contact");
+        return err_deny(
+            err, ERR_REASON_ROLE,
+            "only the hotline, supervisors and the lead department may see the contact");
     return 0;
 }
 
@@ -89,6 +90,7 @@ static const struct {
     {"create",        FULL,   NULL},
     {"answer",        FULL,   NULL},
     {"reply",         FULL,   NULL},
+    {"accept",        FULL,   NULL},
     {"evaluate",      FULL,   NULL},
     {"comment",       OWN,    NULL},
     {"attach",        OWN,    NULL},
@@ -108,10 +110,33 @@ static const struct {
     {"close",         FIXED,  "工单已归档"},
     {"cancel",        FIXED,  "工单已作废"},
     {"reopen",        FIXED,  "工单已重新办理"},
+    {"appeal",        FIXED,  "已提出申诉"},
+    {"appeal_upheld", FIXED,  "申诉成立"},
+    {"appeal_rejected", FIXED, "申诉未获支持"},
+    {"unmerge",       FIXED,  "工单已解除合并，单独办理"},
+    {"verify_confirm", FIXED, "诉求已经网格员现场核实，等待派单"},
+    {"verify_reject", FULL,   NULL},
+    {"check_pass",    FIXED,  "办理结果已经网格员现场核查"},
+    {"check_fail",    FIXED,  "现场核查未通过，工单已交承办部门重新办理"},
+    {"self_handle",   FULL,   NULL},
+    {"verify_task",   HIDDEN, NULL},
+    {"check_task",    HIDDEN, NULL},
     {"triage",        HIDDEN, NULL},
+    {"locate",        HIDDEN, NULL},
     {"extend",        HIDDEN, NULL},
     {"hang",          HIDDEN, NULL},
     {"deny",          HIDDEN, NULL},
+    {"send_back",     HIDDEN, NULL},
+    {"order_issue",   HIDDEN, NULL},
+    {"order_answer",  HIDDEN, NULL},
+    {"order_accept",  HIDDEN, NULL},
+    {"order_send_back", HIDDEN, NULL},
+    {"whistle",       FIXED,  "已召集相关部门联合办理"},
+    {"assist_sign",   HIDDEN, NULL},
+    {"assist_checkin", HIDDEN, NULL},
+    {"assist_reply",  HIDDEN, NULL},
+    {"assist_assess", HIDDEN, NULL},
+    {"assist_overdue", HIDDEN, NULL},
 };
 /* clang-format on */
 
@@ -133,6 +158,9 @@ static int for_reporter(const struct case_rec *r, const struct case_event_rec *e
     if (strcmp(e->action, "approve") == 0)
         text = e->to_state && strcmp(e->to_state, "hanging") == 0 ? "工单暂缓办理（挂账）"
                                                                   : "工单办理期限已延长";
+    /* A reply under 办结审核 is not the citizen's yet: the accept event brings it to them. */
+    if (strcmp(e->action, "reply") == 0 && e->to_state && strcmp(e->to_state, "reviewing") == 0)
+        shown = HIDDEN;
     /* A comment staff wrote for the public (case_action_in.public_note) is for the reporter too. */
     if (shown == HIDDEN || (shown == OWN && !own && !e->public_note))
         return 0;

@@ -6,6 +6,7 @@
  * statement with "(? = 0 OR col = ?)" for every filter leaves SQLite one plan for all, a
  * scan). Input only ever reaches the statement as bound parameters.
  */
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "core/vec.h"
 #include "store/store.h"
 
 /* Sort key of a case without a resolve deadline (9999-12-31T23:59:59Z): after all others.
@@ -91,6 +93,11 @@ static void arg_text(struct qb *q, const char *v)
     *arg(q) = store_text(v);
 }
 
+static void arg_real(struct qb *q, double v)
+{
+    *arg(q) = store_real(v);
+}
+
 /* ", ?" per element after the first: the inside of an IN list. */
 static void placeholders(struct qb *q, int n)
 {
@@ -155,9 +162,12 @@ static char *prefix_end(struct arena *a, const char *prefix)
 static void region_subtree(struct qb *q, struct arena *a, const char *code)
 {
     if (strlen(code) > 12) {
-        /* Grids are leaves: only the grid itself. */
-        sql(q, "c.region_code = ?");
+        /* A grid and its micro-grids (its code and '.': '/' follows '.'); a micro-grid only
+         * itself. */
+        sql(q, "(c.region_code = ? OR (c.region_code > ? AND c.region_code < ?))");
         arg_text(q, code);
+        arg_text(q, arena_printf(a, "%s.", code));
+        arg_text(q, arena_printf(a, "%s/", code));
         return;
     }
     /* "|| ''" rather than SQLite's unary plus, which PostgreSQL has for numbers only. */
@@ -248,6 +258,48 @@ static int queue_where(struct qb *q, enum case_queue queue, const struct case_ac
     case CASE_QUEUE_COUNT: break;
     }
     return err_field(err, ERR_BAD_REQUEST, "queue", "unknown queue %d", (int)queue);
+}
+
+/* ---------------------------------------------------------------- place */
+
+/* Metres per degree of latitude on the mean sphere (R = 6,371,008.8 m). */
+#define M_PER_DEG 111194.93
+
+/*
+ * The box and the circle as ranges on lat and lon (the index cases_place of migration 0039
+ * takes the latitude range), the circle then tested exactly per row in the plane tangent at its
+ * centre: below CASE_NEAR_MAX that differs from the great-circle distance by far less than a
+ * GPS fix does, and needs nothing but arithmetic on both databases.
+ */
+static void place_where(struct qb *q, const struct case_filter *f)
+{
+    if (f->has_box) {
+        sql(q, " AND c.lat >= ? AND c.lat <= ? AND c.lon >= ? AND c.lon <= ?");
+        arg_real(q, f->south);
+        arg_real(q, f->north);
+        arg_real(q, f->west);
+        arg_real(q, f->east);
+    }
+    if (f->near_m > 0) {
+        double coslat = cos(f->near_lat * M_PI / 180.0);
+        if (coslat < 0.01)
+            coslat = 0.01;
+        double ky = M_PER_DEG, kx = M_PER_DEG * coslat;
+        double dlat = f->near_m / ky, dlon = f->near_m / kx;
+        sql(q, " AND c.lat >= ? AND c.lat <= ? AND c.lon >= ? AND c.lon <= ?"
+               " AND (c.lat - ?) * (c.lat - ?) * ? + (c.lon - ?) * (c.lon - ?) * ? <= ?");
+        arg_real(q, f->near_lat - dlat);
+        arg_real(q, f->near_lat + dlat);
+        arg_real(q, f->near_lon - dlon);
+        arg_real(q, f->near_lon + dlon);
+        arg_real(q, f->near_lat);
+        arg_real(q, f->near_lat);
+        arg_real(q, ky * ky);
+        arg_real(q, f->near_lon);
+        arg_real(q, f->near_lon);
+        arg_real(q, kx * kx);
+        arg_real(q, f->near_m * f->near_m);
+    }
 }
 
 /* ---------------------------------------------------------------- text */
@@ -480,7 +532,7 @@ static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
            scope_is_all(scope) && f->queue == CQ_NONE && !f->states && !f->channels &&
            !f->urgencies && !f->category_id && !f->department_id && !f->region_id && !f->overdue &&
            !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->number &&
-           !f->phone_hash && !maybe_name(f->text);
+           !f->phone_hash && !f->open && !f->has_box && !(f->near_m > 0) && !maybe_name(f->text);
 }
 
 /* limit 0: the count of all the matches (no cursor, no order), for case_list_total. */
@@ -535,6 +587,11 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         sql(q, " AND ");
         region_subtree(q, a, code);
     }
+    /* The text of the partial index cases_place_open (migration 0039), so that it may serve. */
+    if (f->open > 0)
+        sql(q, " AND c.state NOT IN ('closed', 'cancelled', 'merged')");
+    else if (f->open < 0)
+        sql(q, " AND c.state IN ('closed', 'cancelled', 'merged')");
     if (f->overdue > 0)
         sql(q, " AND c.overdue = 1");
     else if (f->overdue < 0)
@@ -553,6 +610,7 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     }
     if (f->kinds)
         in_names(q, "c.kind", f->kinds, CASE_KIND_COUNT, kind_name_i);
+    place_where(q, f);
     if (f->number) {
         sql(q, " AND c.number = ?");
         arg_text(q, f->number);
@@ -625,6 +683,18 @@ static int check_filter(const struct case_filter *f, struct err *err)
                          "ids are positive");
     if (f->created_from && f->created_to && f->created_from >= f->created_to)
         return err_field(err, ERR_BAD_REQUEST, "to", "'to' must be after 'from'");
+    if (f->has_box &&
+        !(f->south >= CASE_LAT_MIN && f->north <= CASE_LAT_MAX && f->south <= f->north &&
+          f->west >= CASE_LON_MIN && f->east <= CASE_LON_MAX && f->west <= f->east))
+        return err_field(err, ERR_BAD_REQUEST, "bbox",
+                         "the box must be west,south,east,north in degrees, west <= east and "
+                         "south <= north");
+    if (f->near_m < 0 || f->near_m > CASE_NEAR_MAX || isnan(f->near_m))
+        return err_field(err, ERR_BAD_REQUEST, "radius", "the radius must be 1 to %d metres",
+                         CASE_NEAR_MAX);
+    if (f->near_m > 0 && !(f->near_lat >= CASE_LAT_MIN && f->near_lat <= CASE_LAT_MAX &&
+                           f->near_lon >= CASE_LON_MIN && f->near_lon <= CASE_LON_MAX))
+        return err_field(err, ERR_BAD_REQUEST, "near", "the point must be lat,lon in degrees");
     return 0;
 }
 
@@ -690,6 +760,79 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     rc = rc < 0 ? rc : 0;
 out:
     store_done(s);
+    buf_release(&q->sql);
+    free(q);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- counts per region */
+
+struct count_reader {
+    struct arena *a;
+    VEC(struct case_region_count) v;
+};
+
+static const char *text_or_null(struct store_stmt *s, int col, struct arena *a)
+{
+    return store_col_is_null(s, col) ? NULL : arena_strdup(a, store_col_text(s, col));
+}
+
+static int count_row(void *ctx, struct store_stmt *s)
+{
+    struct count_reader *r = ctx;
+    struct case_region_count *x = vec_push(&r->v);
+    x->region_id = store_col_is_null(s, 0) ? 0 : store_col_int(s, 0);
+    x->code = text_or_null(s, 1, r->a);
+    x->name = text_or_null(s, 2, r->a);
+    x->level = text_or_null(s, 3, r->a);
+    x->total = store_col_int(s, 4);
+    x->open = store_col_int(s, 5);
+    x->overdue = store_col_int(s, 6);
+    return 0;
+}
+
+int case_region_counts(struct store_conn *c, int64_t from, int64_t to,
+                       const struct case_actor *scope, struct arena *a,
+                       struct case_region_count **out, size_t *n, struct err *err)
+{
+    struct qb *q = xcalloc(1, sizeof(*q));
+    struct count_reader r = {a, VEC_IN(a)};
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    buf_init(&q->sql);
+    if (from >= to) {
+        rc = err_field(err, ERR_BAD_REQUEST, "to", "'to' must be after 'from'");
+        goto out;
+    }
+    /* Grouped first, named after: the regions are looked up once per group, not per case.
+     * Each region's window is a range of the covering index cases_region_place (migration 0039). */
+    sql(q, "SELECT g.region_id, r.code, r.name, r.level, g.total, g.open, g.overdue FROM ("
+           "SELECT c.region_id AS region_id,"
+           " sum(CASE WHEN c.state <> 'merged' THEN 1 ELSE 0 END) AS total,"
+           " sum(CASE WHEN c.state NOT IN ('closed', 'cancelled', 'merged') THEN 1 ELSE 0 END)"
+           " AS open,"
+           " sum(CASE WHEN c.overdue = 1 AND c.state NOT IN ('closed', 'cancelled', 'merged')"
+           " THEN 1 ELSE 0 END) AS overdue"
+           " FROM cases c WHERE c.created_at >= ? AND c.created_at < ?");
+    arg_int(q, from);
+    arg_int(q, to);
+    scope_where(q, a, scope);
+    sql(q, " GROUP BY c.region_id) g LEFT JOIN regions r ON r.id = g.region_id"
+           " WHERE g.total > 0 ORDER BY r.code");
+    if (q->overflow) {
+        rc = err_set(err, ERR_INTERNAL, "too many parameters for the region counts");
+        goto out;
+    }
+    int64_t got =
+        store_all(c, q->sql.p, (struct store_args){q->args, q->nargs}, count_row, &r, err);
+    if (got < 0) {
+        rc = (int)got;
+        goto out;
+    }
+    *out = r.v.v;
+    *n = r.v.n;
+out:
     buf_release(&q->sql);
     free(q);
     return rc;

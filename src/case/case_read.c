@@ -244,6 +244,12 @@ int case_visible(const struct case_actor *actor, const struct case_rec *rec)
     return (actor->roles & ROLE_STAFF) && in_region;
 }
 
+int case_last_event(struct store_conn *c, int64_t *out, struct err *err)
+{
+    return store_one_i64(c, "SELECT coalesce(max(id), 0) FROM case_events", STORE_NO_ARGS, out,
+                         err);
+}
+
 int case_last_id(struct store_conn *c, int64_t *out, struct err *err)
 {
     return store_one_i64(c, "SELECT coalesce(max(id), 0) FROM cases", STORE_NO_ARGS, out, err);
@@ -273,6 +279,8 @@ static int open_row(void *ctx, struct store_stmt *s)
         .lon = store_col_real(s, 4),
         .title = store_col_text(s, 5),
         .description = store_col_text(s, 6),
+        .address = store_col_text(s, 7),
+        .category_id = store_col_int(s, 8),
     };
     scan->fn(scan->ctx, &o);
     return 0;
@@ -284,7 +292,8 @@ int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *
     struct open_scan scan = {fn, ctx};
     int64_t rc = store_all(
         c,
-        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description,"
+        " address, coalesce(category_id, triage_category_id, 0)"
         " FROM cases WHERE created_at >= ? AND state NOT IN ('closed', 'cancelled', 'merged')",
         STORE_ARGS(store_i64(since)), open_row, &scan, err);
     return rc < 0 ? (int)rc : 0;
@@ -296,8 +305,30 @@ int case_scan_open_ids(struct store_conn *c, int64_t first_id, int64_t last_id, 
     struct open_scan scan = {fn, ctx};
     int64_t rc = store_all(
         c,
-        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description"
+        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description,"
+        " address, coalesce(category_id, triage_category_id, 0)"
         " FROM cases WHERE id BETWEEN ? AND ? AND state NOT IN ('closed', 'cancelled', 'merged')",
         STORE_ARGS(store_i64(first_id), store_i64(last_id)), open_row, &scan, err);
     return rc < 0 ? (int)rc : 0;
+}
+
+int case_reply_reused(struct store_conn *c, int64_t case_id, int64_t since, int64_t *cases,
+                      int64_t *departments, struct err *err)
+{
+    struct store_stmt *s;
+    *cases = *departments = 0;
+    int rc = store_prepare(
+        c,
+        "SELECT count(DISTINCT o.case_id), count(DISTINCT o.department_id) FROM reply_prints o"
+        " WHERE o.print = (SELECT p.print FROM reply_prints p WHERE p.case_id = ?"
+        " ORDER BY p.id DESC LIMIT 1) AND o.at >= ? AND o.case_id <> ?",
+        STORE_ARGS(store_i64(case_id), store_i64(since), store_i64(case_id)), &s, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1) {
+        *cases = store_col_int(s, 0);
+        *departments = store_col_int(s, 1);
+    }
+    store_done(s);
+    return rc < 0 ? rc : 0;
 }

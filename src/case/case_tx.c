@@ -57,8 +57,10 @@ static const char *actor_role(const struct case_actor *a)
     static const unsigned order[] = {ROLE_SUPERVISOR, ROLE_DISPATCHER,  ROLE_OPERATOR,
                                      ROLE_HANDLER,    ROLE_GRID_WORKER, ROLE_DATA_OFFICER,
                                      ROLE_ADMIN,      ROLE_CITIZEN};
+    /* Nobody signed in but a citizen proven by the case's number and check code (an appeal
+     * through the public lookup). */
     if (!a->user_id)
-        return "system";
+        return a->roles & ROLE_CITIZEN ? "citizen" : "system";
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
         if (a->roles & order[i])
             return auth_role_name(order[i]);
@@ -78,9 +80,10 @@ int case_tx_event(struct case_tx *t, int64_t case_id, const char *action, const 
                " to_state, department_id, note, payload) VALUES (?, ?, nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)"
                " RETURNING id",
                STORE_ARGS(store_i64(case_id), store_i64(t->env->now), store_i64(a->user_id),
-                          store_text(a->user_id ? a->name : "system"), store_text(actor_role(a)),
-                          store_text(action), store_text(from), store_text(to), store_i64(dept),
-                          store_text(note ? note : ""), store_text(payload ? payload : "{}")),
+                          store_text(a->user_id ? a->name : actor_role(a)),
+                          store_text(actor_role(a)), store_text(action), store_text(from),
+                          store_text(to), store_i64(dept), store_text(note ? note : ""),
+                          store_text(payload ? payload : "{}")),
                event_id, t->err) < 0
                ? t->err->code
                : 0;

@@ -59,11 +59,15 @@ int cli_parse_opts(int argc, char **argv, int first, struct cli_opts *o, struct 
         {"--phone", offsetof(struct cli_opts, phone)},
         {"--demo-password", offsetof(struct cli_opts, demo_password)},
         {"--demo-cases", offsetof(struct cli_opts, demo_cases)},
+        {"--demo-addresses", offsetof(struct cli_opts, demo_addresses)},
+        {"--district", offsetof(struct cli_opts, district)},
         {"--rate-limit", offsetof(struct cli_opts, rate_limit)},
         {"--out", offsetof(struct cli_opts, out)},
         {"--from", offsetof(struct cli_opts, from)},
         {"--head", offsetof(struct cli_opts, head)},
         {"--public-key", offsetof(struct cli_opts, public_key)},
+        {"--format", offsetof(struct cli_opts, format)},
+        {"--geojson", offsetof(struct cli_opts, geojson)},
     };
     static const struct {
         const char *flag;

@@ -51,6 +51,9 @@ int cli_backup(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_restore(int argc, char **argv, const struct conf *cf, struct err *err);
 /* store copy: a SQLite database (possibly being served) into PostgreSQL (cli_store.c). */
 int cli_store(int argc, char **argv, const struct conf *cf, struct err *err);
+/* address import|export: the standard address register's files (cli_address.c). */
+int cli_region(int argc, char **argv, const struct conf *cf, struct err *err);
+int cli_address(int argc, char **argv, const struct conf *cf, struct err *err);
 /* triage train|eval|classify|hot work on files and need no settings; `triage train
  * --from-db` loads them (cli_setup). */
 int cli_triage(int argc, char **argv);
@@ -69,7 +72,8 @@ int cli_fail(const struct err *err);
 /* Command options that are not settings: --name value pairs and bare switches. */
 struct cli_opts {
     const char *name, *password, *role, *department, *region, *display_name, *phone, *demo_password,
-        *rate_limit, *demo_cases, *out, *from, *head, *public_key;
+        *rate_limit, *demo_cases, *demo_addresses, *district, *out, *from, *head, *public_key,
+        *format, *geojson;
     int demo, force, with_key;
 };
 

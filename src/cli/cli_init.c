@@ -1,6 +1,8 @@
 /*
  * gridloop init: create (and migrate) a database and its data key; --demo loads the demo
- * organisation, users, model and Open311 client, --demo-cases N cases of the last two weeks.
+ * organisation, users, model and Open311 client, --demo-cases N cases of the last two weeks,
+ * --demo-addresses the size of the demo's address register, --district a real district instead
+ * of the synthetic 澜溪区 (docs/grid.md section 8).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,31 @@ static int init_keys(const struct conf *cf, struct store *st, unsigned char key[
     return rc;
 }
 
+/* --demo-addresses: about how many address points (0: the default). */
+static int register_size(const char *n, int *out, struct err *err)
+{
+    char *end;
+    long count = n ? strtol(n, &end, 10) : 0;
+    if (n && (*end || end == n || count < 1000 || count > DEMO_REGISTER_MAX))
+        return err_set(err, ERR_BAD_REQUEST,
+                       "--demo-addresses must be a number from 1000 to %d, not '%s'",
+                       DEMO_REGISTER_MAX, n);
+    *out = (int)count;
+    return 0;
+}
+
+/* The demo's address register, about 'count' address points. */
+static int init_register(struct store *st, int count, int64_t now, struct err *err)
+{
+    struct demo_register_report rep;
+    int rc = demo_register(st, count, now, &rep, err);
+    if (rc == 0)
+        printf("demo address register: %d roads, %d water and green areas, %d buildings, %d "
+               "addresses, %d places\n",
+               rep.roads, rep.areas, rep.buildings, rep.points, rep.places);
+    return rc;
+}
+
 int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
 {
     struct cli_opts o = {0};
@@ -98,14 +125,23 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
         struct demo_report rep;
         struct clock clk = clock_real();
         const char *pw = o.demo_password ? o.demo_password : "demo";
-        if ((rc = demo_load(st, pw, key, clock_now(&clk), &rep, err)) < 0)
+        int addresses = 0;
+        if ((rc = register_size(o.demo_addresses, &addresses, err)) < 0)
+            goto out;
+        if ((rc = demo_load_district(st, o.district, pw, key, clock_now(&clk), &rep, err)) < 0)
             goto out;
         printf("demo data: %d regions, %d departments, %d categories, %d calendar days, %d users\n",
                rep.regions, rep.departments, rep.categories, rep.calendar_days, rep.users);
         printf("demo users (password '%s'):\n", pw);
-        for (size_t i = 0; i < demo_users_count; i++)
+        for (size_t i = 0; i < demo_users_count; i++) {
+            char what[128];
             printf("  %-14s %-13s %s\n", demo_users[i].name, demo_users[i].roles,
-                   demo_users[i].what);
+                   demo_user_what(i, o.district, what, sizeof(what)));
+        }
+        int workers = 0;
+        if ((rc = demo_grid_workers(st, pw, key, clock_now(&clk), &workers, err)) < 0)
+            goto out;
+        printf("demo grid workers: %d (gw_<grid code>, night duty gw_<grid code>_n)\n", workers);
         char *model = app_triage_model_path(cf);
         rc = demo_triage_train(st, model, clock_now(&clk), err);
         if (rc == 0)
@@ -114,6 +150,8 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
         if (rc < 0)
             goto out;
         if ((rc = demo_open311(st, clock_now(&clk), err)) < 0)
+            goto out;
+        if ((rc = init_register(st, addresses, clock_now(&clk), err)) < 0)
             goto out;
         printf("demo Open311 client '%s', api_key %s (docs/open311.md)\n", DEMO_OPEN311_CLIENT,
                DEMO_OPEN311_KEY);
@@ -130,8 +168,11 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
                 goto out;
             printf("demo cases: %ld over the last two weeks\n", n);
         }
-    } else if (o.demo_cases) {
-        rc = err_set(err, ERR_BAD_REQUEST, "--demo-cases needs --demo");
+    } else if (o.demo_cases || o.demo_addresses || o.district) {
+        rc = err_set(err, ERR_BAD_REQUEST, "%s needs --demo",
+                     o.demo_cases       ? "--demo-cases"
+                     : o.demo_addresses ? "--demo-addresses"
+                                        : "--district");
     }
 out:
     sodium_memzero(key, sizeof(key));

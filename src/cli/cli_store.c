@@ -38,9 +38,10 @@
 #define PROGRESS_ROWS 100000
 
 /* Tables a fresh migration already fills (0005 seeds the full-text watermark, 0016 the
- * assessment roll-ups' state): their target rows are replaced by the source's, and they do not
+ * assessment roll-ups' state, 0035 the address register's version): their target rows are replaced by the source's, and they do not
  * make a target count as holding data. */
-static const char *const seeded_tables[] = {"case_fts_watermark", "assess_rollup_state"};
+static const char *const seeded_tables[] = {"case_fts_watermark", "assess_rollup_state",
+                                            "addr_version"};
 
 struct fix {
     int64_t key, value;

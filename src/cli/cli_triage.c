@@ -335,7 +335,8 @@ static int cmd_classify(int argc, char **argv, struct err *err)
  * (triage_reply_check) over real message-reply pairs, against 0/1 annotations (1 = a good reply),
  * row by row (the two files share their row order and message_id). Prints, per annotation
  * column, how many were annotated, the share marked bad, and the check's precision and recall
- * on the bad ones; "boilerplate" adds replies whose text appears more than once in the file.
+ * on the bad ones; "+boilerplate" adds replies whose fingerprint (triage_reply_print) two other
+ * replies in the file share, the product's rule.
  */
 static int cmd_reply(int argc, char **argv, struct err *err)
 {
@@ -367,18 +368,29 @@ static int cmd_reply(int argc, char **argv, struct err *err)
         goto out;
     }
     int *flag = xcalloc(n, sizeof(int)), *dup = xcalloc(n, sizeof(int));
-    size_t nflag = 0, ndup = 0;
+    char(*print)[TRIAGE_VERSION_SIZE] = xcalloc(n, sizeof(*print));
+    size_t nflag = 0, ndup = 0, nonce = 0;
     for (size_t i = 0; i < n; i++) {
         struct triage_reply r;
         triage_reply_check(msg->texts[i], rep->texts[i], &r);
         flag[i] = r.flagged;
         nflag += r.flagged;
-        for (size_t j = 0; j < n && !dup[i]; j++)
-            dup[i] = j != i && strcmp(rep->texts[i], rep->texts[j]) == 0;
-        ndup += dup[i];
+        triage_reply_print(rep->texts[i], print[i]);
     }
-    printf("replies %zu, flagged by the check %zu (%.1f%%), boilerplate reused verbatim %zu\n", n,
-           nflag, 100.0 * (double)nflag / (double)n, ndup);
+    /* Boilerplate as the product decides it (api_triage.c): the same fingerprint on at least
+     * two other replies; "once" counts replies sharing it with at least one other. */
+    for (size_t i = 0; i < n; i++) {
+        int others = 0;
+        for (size_t j = 0; j < n && print[i][0] && others < 2; j++)
+            others += j != i && strcmp(print[i], print[j]) == 0;
+        dup[i] = others >= 2;
+        ndup += dup[i];
+        nonce += others >= 1;
+    }
+    free(print);
+    printf("replies %zu, flagged by the check %zu (%.1f%%), boilerplate: the same substance as"
+           " 2+ other replies %zu (as 1+ other: %zu)\n",
+           n, nflag, 100.0 * (double)nflag / (double)n, ndup, nonce);
     printf("%-32s %-14s %6s %6s %9s %7s\n", "annotation", "verdict", "n", "bad", "precision",
            "recall");
     for (int k = 0; k < 3; k++) {

@@ -135,6 +135,8 @@ const struct conf_setting conf_settings[] = {
      "failed public lookups per case number within lookup_window before that number gets 429"},
     {"lookup_window", CONF_INT, S(lookup_window), "86400", 60, 2592000,
      "seconds over which failed public lookups are counted"},
+    {"appeal_days", CONF_INT, S(appeal_days), "30", 1, 3650,
+     "days after a case is closed in which its citizen may appeal the closure or an automatic decision"},
     /* ops (issue 11): the audit anchor and the write health check (docs/security.md) */
     {"audit_key_file", CONF_STR, S(audit_key_file), "", 0, 0,
      "file holding the Ed25519 seed that signs the audit chain's head, created by init (empty: the database path + .audit-key, or var/DBNAME.audit-key for PostgreSQL)"},

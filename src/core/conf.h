@@ -77,6 +77,7 @@ struct conf {
     int lookup_max_ip_failures;
     int lookup_max_case_failures;
     int lookup_window; /* seconds */
+    int appeal_days;   /* 申诉: days after closure in which a citizen may appeal (issue 13) */
     /* ops (issue 11): the audit anchor and the write health check */
     char *audit_key_file;      /* "" = the database path + ".audit-key" */
     int audit_anchor_interval; /* seconds between signed heads in the log */

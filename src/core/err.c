@@ -36,6 +36,7 @@ static void vset(struct err *e, int code, const char *field, const char *fmt, va
     e->code = code;
     memcpy(e->msg, msg, sizeof(msg));
     memcpy(e->field, fld, sizeof(fld));
+    e->reason = NULL;
 }
 
 int err_set(struct err *e, int code, const char *fmt, ...)
@@ -60,11 +61,24 @@ int err_field(struct err *e, int code, const char *field, const char *fmt, ...)
     return code;
 }
 
+int err_deny(struct err *e, const char *reason, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vset(e, ERR_FORBIDDEN, NULL, fmt, ap);
+        va_end(ap);
+        e->reason = reason;
+    }
+    return ERR_FORBIDDEN;
+}
+
 void err_clear(struct err *e)
 {
     e->code = 0;
     e->msg[0] = '\0';
     e->field[0] = '\0';
+    e->reason = NULL;
 }
 
 const char *err_code_name(int code)

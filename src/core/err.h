@@ -11,6 +11,7 @@
 #define GRIDLOOP_CORE_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /*        name              value  http  code string          default message */
 /* clang-format off */
@@ -48,11 +49,14 @@ struct err {
     int code;                  /* 0 or ERR_* */
     char msg[ERR_MSG_MAX];     /* human readable, lowercase first word, no final stop */
     char field[ERR_FIELD_MAX]; /* input field the error concerns, "" if none */
+    /* Why a refusal (ERR_FORBIDDEN) refused, as one of the ERR_REASON_* words, or NULL: the
+     * message is English for logs; the web words its sentence from the code, field and this. */
+    const char *reason;
 };
 
 #define ERR_INIT                                                                                   \
     {                                                                                              \
-        0, "", ""                                                                                  \
+        0, "", "", NULL                                                                            \
     }
 
 /* Fill 'e' (when not NULL) and return 'code', so callers can 'return err_set(...)'. */
@@ -61,6 +65,18 @@ int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format
 /* As err_set(), naming the input field the error is about. */
 int err_field(struct err *e, int code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Reasons of a refusal (struct err.reason; the API's error.reason). */
+#define ERR_REASON_ROLE "role"   /* the caller's roles do not include the route's or action's */
+#define ERR_REASON_SCOPE "scope" /* the case, department or region is not in the caller's scope */
+#define ERR_REASON_OWNER "owner" /* only the record's owner (its reporter, the account) may */
+#define ERR_REASON_CSRF "csrf"   /* a cookie-authenticated write without the CSRF token */
+#define ERR_REASON_LEAD "lead"   /* only the case's lead (or an assisting) department may */
+#define ERR_REASON_ANONYMOUS "anonymous" /* the citizen asked to stay anonymous */
+
+/* ERR_FORBIDDEN with its reason (one of the ERR_REASON_* strings, kept by pointer). */
+int err_deny(struct err *e, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Reset to the "no error" state. */
 void err_clear(struct err *e);

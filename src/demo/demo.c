@@ -24,10 +24,26 @@ const struct demo_user demo_users[] = {
     {"handler_qsjd", "handler", "青石街道承办人（青石街道办事处）"},
     {"grid_worker", "grid_worker", "网格员（区域：青石社区第1网格）"},
     {"supervisor", "supervisor", "督办员"},
+    /* the ladder's officials (docs/grid.md §5): a street's and a community's 综治中心 */
+    {"street_official", "dispatcher", "街道干部"},
+    {"community_official", "dispatcher", "社区干部"},
     {"data_officer", "data_officer", "数据专员"},
     {"citizen", "citizen", "市民"},
 };
 const size_t demo_users_count = sizeof(demo_users) / sizeof(demo_users[0]);
+
+const char *demo_user_what(size_t i, const char *district, char *buf, size_t size)
+{
+    const struct demo_district *d = district ? demo_district_find(district) : NULL;
+    const char *name = demo_users[i].name;
+    if (d && strcmp(name, "handler_qsjd") == 0)
+        snprintf(buf, size, "%s承办人（%s办事处）", d->streets[0].name, d->streets[0].name);
+    else if (d && strcmp(name, "grid_worker") == 0)
+        snprintf(buf, size, "网格员（区域：%s第1网格）", d->communities[0].name);
+    else
+        return demo_users[i].what;
+    return buf;
+}
 
 /* A closed counter-clockwise rectangle as a GeoJSON Polygon. Shared edges are computed from
  * the same arithmetic, so neighbouring cells meet exactly: no gaps, no overlaps. */
@@ -54,6 +70,8 @@ struct loader {
     struct err *err;
     int64_t grid_worker_region;
     int64_t street_ids[4];
+    const struct demo_district *real; /* NULL: the synthetic 澜溪区 */
+    int64_t *real_streets;            /* real->nstreets street ids */
 };
 
 static int add_region(struct loader *l, const char *code, const char *name,
@@ -72,6 +90,11 @@ static int load_regions(struct loader *l)
     const double *bb = demo_district_bbox;
     int64_t district, street, community, grid;
     int rc;
+    if (l->real) {
+        l->real_streets = arena_alloc(l->a, l->real->nstreets * sizeof(int64_t));
+        return demo_district_regions(l->c, l->real, l->a, l->now, l->real_streets,
+                                     &l->grid_worker_region, &l->rep->regions, l->err);
+    }
     if ((rc = add_region(l, demo_district_code, demo_district_name, ORG_REGION_DISTRICT, 0,
                          rect(l->a, bb[0], bb[1], bb[2], bb[3]), &district)) < 0)
         return rc;
@@ -121,25 +144,70 @@ static int64_t department_id(struct loader *l, const char *code)
     return code && org_department_get_by_code(l->c, code, l->a, &d, &ignored) == 0 ? d.id : 0;
 }
 
+static int street_office(const struct demo_department *d)
+{
+    size_t n = strlen(d->name);
+    return (n > 15 && strcmp(d->name + n - 15, "街道办事处") == 0) ||
+           (n > 15 && strcmp(d->name + n - 15, "镇人民政府") == 0);
+}
+
+/* On a real district its streets get the street offices: the demo's first ones keep their
+ * codes (QSJD, ...: demo_cases and the accounts use them) under the real street's name, and
+ * the rest are added as JD + the street's last three digits. */
+static int real_offices(struct loader *l)
+{
+    size_t office = 0;
+    int rc;
+    for (size_t s = 0; s < l->real->nstreets; s++) {
+        const struct demo_district_street *st = &l->real->streets[s];
+        const char *code = NULL, *phone = "";
+        while (office < demo_departments_count && !street_office(&demo_departments[office]))
+            office++;
+        if (office < demo_departments_count) {
+            code = demo_departments[office].code;
+            phone = demo_departments[office].phone;
+            office++;
+        } else {
+            code = arena_printf(l->a, "JD%s", st->code + 6);
+        }
+        struct org_department_in in = {code, arena_printf(l->a, "%s办事处", st->name), 0, phone, 1};
+        int64_t id;
+        if ((rc = org_department_create(l->c, &in, l->now, &id, l->err)) < 0)
+            return err_set(l->err, rc, "department %s: %s", code, l->err->msg);
+        l->rep->departments++;
+        if ((rc = org_department_set_regions(l->c, id, &l->real_streets[s], 1, l->now, l->err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int load_departments(struct loader *l)
 {
     int rc;
+    if (l->real && (rc = real_offices(l)) < 0)
+        return rc;
     for (size_t i = 0; i < demo_departments_count; i++) {
         const struct demo_department *d = &demo_departments[i];
+        if (l->real && street_office(d))
+            continue;
         struct org_department_in in = {d->code, d->name, department_id(l, d->parent_code), d->phone,
                                        1};
+        /* 澜溪供水有限公司 -> 东城供水有限公司 */
+        static const char lanxi[] = "澜溪";
+        if (l->real && strncmp(d->name, lanxi, sizeof(lanxi) - 1) == 0)
+            in.name = arena_printf(l->a, "%.*s%s", (int)strlen(l->real->name) - 3, l->real->name,
+                                   d->name + sizeof(lanxi) - 1);
         int64_t id, district = 0;
         if ((rc = org_department_create(l->c, &in, l->now, &id, l->err)) < 0)
             return err_set(l->err, rc, "department %s: %s", d->code, l->err->msg);
         l->rep->departments++;
         /* Street offices serve their street; every district department serves the district. */
         int64_t served = 0;
-        for (int s = 0; s < 4; s++)
+        for (int s = 0; s < 4 && !l->real; s++)
             if (strncmp(d->name, demo_streets[s].name, strlen(demo_streets[s].name)) == 0)
                 served = l->street_ids[s];
-        if (!served &&
-            store_one_i64(l->c, "SELECT id FROM regions WHERE code = ?",
-                          STORE_ARGS(store_text(demo_district_code)), &district, l->err) == 1)
+        if (!served && store_one_i64(l->c, "SELECT id FROM regions WHERE level = 'district'",
+                                     STORE_NO_ARGS, &district, l->err) == 1)
             served = district;
         if (served && (rc = org_department_set_regions(l->c, id, &served, 1, l->now, l->err)) < 0)
             return rc;
@@ -240,12 +308,31 @@ static int load_users(struct loader *l, const char *password)
             depts[0] = department_id(l, "QSJD");
             in.depts = depts;
             in.ndepts = 1;
-            in.region_code = arena_printf(l->a, "%s001", demo_district_code);
+            in.region_code = l->real ? l->real->streets[0].code
+                                     : arena_printf(l->a, "%s001", demo_district_code);
+            if (l->real)
+                in.display_name = arena_printf(l->a, "%s承办人（%s办事处）",
+                                               l->real->streets[0].name, l->real->streets[0].name);
+        } else if (strcmp(u->name, "street_official") == 0 ||
+                   strcmp(u->name, "community_official") == 0) {
+            /* the ladder's officials: the grid worker's community and its street */
+            struct org_region r;
+            int up = strcmp(u->name, "street_official") == 0 ? 2 : 1;
+            if ((rc = org_region_get(l->c, l->grid_worker_region, l->a, &r, l->err)) < 0)
+                return rc;
+            while (up-- > 0)
+                if ((rc = org_region_get(l->c, r.parent_id, l->a, &r, l->err)) < 0)
+                    return rc;
+            in.region_code = r.code;
+            in.display_name = arena_printf(l->a, "%s干部（%s）",
+                                           r.level == ORG_REGION_STREET ? "街道" : "社区", r.name);
         } else if (strcmp(u->name, "grid_worker") == 0) {
             struct org_region r;
             if ((rc = org_region_get(l->c, l->grid_worker_region, l->a, &r, l->err)) < 0)
                 return rc;
             in.region_code = r.code;
+            if (l->real)
+                in.display_name = demo_user_what(i, l->real->code, arena_alloc(l->a, 128), 128);
         }
         if ((rc = auth_user_create(l->c, &in, l->now, &id, l->err)) < 0)
             return err_set(l->err, rc, "user %s: %s", u->name, l->err->msg);
@@ -307,6 +394,14 @@ static int load_knowledge(struct loader *l)
 int demo_load(struct store *st, const char *password, const unsigned char key[32], int64_t now,
               struct demo_report *rep, struct err *err)
 {
+    return demo_load_district(st, NULL, password, key, now, rep, err);
+}
+
+int demo_load_district(struct store *st, const char *district, const char *password,
+                       const unsigned char key[32], int64_t now, struct demo_report *rep,
+                       struct err *err)
+{
+    const struct demo_district *real = district ? demo_district_find(district) : NULL;
     struct store_conn *c;
     struct arena a;
     int64_t existing = 0;
@@ -315,10 +410,14 @@ int demo_load(struct store *st, const char *password, const unsigned char key[32
     if (!password || !*password)
         return err_field(err, ERR_BAD_REQUEST, "demo-password",
                          "the demo password must not be empty");
+    if (district && !real)
+        return err_field(err, ERR_BAD_REQUEST, "district", "no demo district '%.40s' (one of: %s)",
+                         district, demo_district_names());
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     arena_init(&a, 16384);
-    struct loader l = {.c = c, .a = &a, .now = now, .key = key, .rep = rep, .err = err};
+    struct loader l = {
+        .c = c, .a = &a, .now = now, .key = key, .rep = rep, .err = err, .real = real};
     if ((rc = store_begin(c, err)) < 0)
         goto out;
     if ((rc = store_one_i64(c, "SELECT count(*) FROM regions", STORE_NO_ARGS, &existing, err)) < 0)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
 struct err;
 struct store;
 
@@ -26,6 +27,9 @@ struct demo_user {
 extern const struct demo_user demo_users[];
 extern const size_t demo_users_count;
 
+/* Who demo user i stands for on 'district' (NULL: 澜溪区), written into buf when it differs. */
+const char *demo_user_what(size_t i, const char *district, char *buf, size_t size);
+
 struct demo_report {
     int regions;
     int departments;
@@ -39,12 +43,104 @@ struct demo_report {
 int demo_load(struct store *st, const char *password, const unsigned char key[32], int64_t now,
               struct demo_report *rep, struct err *err);
 
+/* The same on a real district (docs/grid.md section 8) instead of 澜溪区: 'district' is a
+ * name or code of demo_districts (demo_district_data.c), NULL for 澜溪区. */
+int demo_load_district(struct store *st, const char *district, const char *password,
+                       const unsigned char key[32], int64_t now, struct demo_report *rep,
+                       struct err *err);
+
+/* The real districts' names, comma-separated, for messages. */
+const char *demo_district_names(void);
+
+/*
+ * Grid workers for every grid in the database (demo_workers.c): a full-time worker on day duty
+ * (08:00-20:00) per grid, and a part-time one on night duty for grids numbered 1 and 4 of their
+ * community; the account grid_worker is the full-time worker of its grid. New accounts
+ * (gw_<grid code>, gw_<grid code>_n) take 'password'. Runs in its own transaction with one
+ * audit entry; *count receives the number of workers.
+ */
+int demo_grid_workers(struct store *st, const char *password, const unsigned char key[32],
+                      int64_t now, int *count, struct err *err);
+
 /*
  * Create 'n' demo cases over the fortnight before 'now' and take each as far through the loop
  * as its (pseudo-random, reproducible) stage says, through the case module with the demo
  * accounts. 'key' encrypts the citizens' phones (the database's data key).
  */
 int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now, struct err *err);
+
+/*
+ * The demo district's standard address register (demo_register.c): roads, water and green
+ * areas, buildings, address points and places of interest, generated from a fixed seed.
+ * 'addresses' is about how many address points to make (0: DEMO_REGISTER_DEFAULT; 1000 ..
+ * DEMO_REGISTER_MAX). Everything is allocated in the arena 'a'. Coordinates are WGS84.
+ */
+#define DEMO_REGISTER_DEFAULT 4000
+#define DEMO_REGISTER_MAX 200000
+
+struct demo_reg_road {
+    const char *code, *name, *kind;
+    const double *lonlat; /* n pairs [lon, lat]: the LineString */
+    size_t n;
+};
+
+struct demo_reg_area {
+    const char *code, *kind, *name;
+    const double *lonlat; /* n pairs: a closed ring */
+    size_t n;
+};
+
+struct demo_reg_building {
+    const char *code, *compound, *number, *use;
+    int floors;
+    double box[4]; /* the footprint: min_lon, min_lat, max_lon, max_lat */
+};
+
+struct demo_reg_point {
+    const char *code;
+    int road; /* index into roads, or -1 (a building unit) */
+    const char *house_no, *compound, *building, *unit;
+    int building_ix; /* index into buildings, or -1 */
+    double lon, lat;
+    const char *address; /* the standard written form: 锦绣路88号, 锦绣花园3幢2单元 */
+};
+
+struct demo_reg_place {
+    const char *code, *name, *type;
+    int point;           /* index into points (its address), or -1 (a bus stop, a metro station) */
+    const char *address; /* the point's, or the crossing's (锦绣路与安康路交叉口) */
+    double lon, lat;
+};
+
+struct demo_reg {
+    struct demo_reg_road *roads;
+    size_t nroads;
+    struct demo_reg_area *areas;
+    size_t nareas;
+    struct demo_reg_building *buildings;
+    size_t nbuildings;
+    struct demo_reg_point *points;
+    size_t npoints;
+    struct demo_reg_place *places;
+    size_t nplaces;
+};
+
+int demo_reg_generate(struct arena *a, int addresses, struct demo_reg *out, struct err *err);
+
+/* The same street plan laid over another frame (bbox: min_lon, min_lat, max_lon, max_lat),
+ * e.g. a real district's envelope (docs/grid.md section 8). */
+int demo_reg_generate_in(struct arena *a, int addresses, const double bbox[4], struct demo_reg *out,
+                         struct err *err);
+
+struct demo_register_report {
+    int roads, areas, buildings, points, places;
+};
+
+/* Generate the register (about 'addresses' address points, 0: the default) and write it
+ * through the register's writers (addr.h) in one transaction with its audit entry. The demo
+ * regions must be loaded (demo_load): every point is resolved to its grid. */
+int demo_register(struct store *st, int addresses, int64_t now, struct demo_register_report *rep,
+                  struct err *err);
 
 /* The demo's labelled messages (demo_triage.c): message i and its category code. */
 size_t demo_triage_messages_count(void);

@@ -8,6 +8,11 @@
  * Department work is done by the two demo handlers, so cases of 市容环境 go to the city
  * management bureau and other cases in 青石街道 to the street office; the rest are dispatched
  * to their category's department and wait there.
+ *
+ * Where: each case stands at an address point of the demo's address register (demo_register.c),
+ * with the point's written address (锦绣路88号, 锦绣花园3幢2单元), half at a house number and half
+ * at a building unit. One hotline case in four carries only the address as the operator typed
+ * it, with no point: what the geocoder is for.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "core/vec.h"
 #include "demo/demo.h"
 #include "demo/demo_data.h"
 #include "geo/geo.h"
@@ -34,8 +40,18 @@ struct who {
     int64_t dept;
 };
 
+/* An address point of the register. */
+struct spot {
+    const char *address;
+    double lat, lon;
+    int64_t region_id;
+};
+typedef VEC(struct spot) spots_t;
+
 struct run {
+    struct arena *keep; /* for the whole run (r->a is emptied every 50 cases) */
     struct store_conn *c;
+    spots_t streets, units; /* address points at a house number, at a building unit */
     struct arena *a;
     struct cal *cal;
     struct case_config cfg;
@@ -44,6 +60,7 @@ struct run {
     int64_t cgj_dept, qsjd_dept;
     uint64_t rng;
     struct err *err;
+    char *district, *first_street; /* the district's name, its first street's code */
 };
 
 static uint32_t next(struct run *r)
@@ -110,6 +127,37 @@ static int build_geo(struct run *r)
     return 0;
 }
 
+static int spot_row(void *ctx, struct store_stmt *row)
+{
+    struct run *r = ctx;
+    spots_t *v = store_col_int(row, 0) ? &r->streets : &r->units;
+    struct spot *s = vec_push(v);
+    s->address = arena_strdup(r->keep, store_col_text(row, 1));
+    s->lat = store_col_real(row, 2);
+    s->lon = store_col_real(row, 3);
+    s->region_id = store_col_int(row, 4);
+    return 0;
+}
+
+static int load_spots(struct run *r)
+{
+    int64_t rc = store_all(r->c,
+                           "SELECT CASE WHEN road_id IS NULL THEN 0 ELSE 1 END, address, lat, lon, "
+                           "coalesce(region_id, 0) FROM addr_points ORDER BY id",
+                           STORE_NO_ARGS, spot_row, r, r->err);
+    return rc < 0 ? (int)rc : 0;
+}
+
+/* How an operator types an address on the phone: as said, with the district, or roughly. */
+static const char *typed(struct run *r, const char *address)
+{
+    switch (next(r) % 4) {
+    case 0: return arena_printf(r->a, "%s%s", r->district, address);
+    case 1: return arena_printf(r->a, "%s附近", address);
+    default: return address;
+    }
+}
+
 /* One report and as much of the loop as its stage says, at times before 'now'. */
 static int one_case(struct run *r, int i, int64_t now)
 {
@@ -119,18 +167,26 @@ static int one_case(struct run *r, int i, int64_t now)
     int rc;
     if ((rc = org_category_get_by_code(r->c, code, r->a, &k, r->err)) < 0)
         return rc;
+    const spots_t *from = i % 2 && r->units.n ? &r->units : &r->streets;
+    const struct spot *at_spot = from->n ? &from->v[next(r) % from->n] : NULL;
     double lon =
         demo_district_bbox[0] + uniform(r) * (demo_district_bbox[2] - demo_district_bbox[0]);
     double lat =
         demo_district_bbox[1] + uniform(r) * (demo_district_bbox[3] - demo_district_bbox[1]);
-    int64_t region = geo_locate(r->geo, lon, lat);
+    const struct who *by = i % 5 == 0 ? &r->citizen : i % 5 == 1 ? &r->grid_worker : &r->operator_;
+    /* A hotline call in four gives only the address (none without a register). */
+    int text_only = at_spot && by == &r->operator_ && i % 4 == 3;
+    if (at_spot) {
+        lon = at_spot->lon;
+        lat = at_spot->lat;
+    }
+    int64_t region = text_only ? 0 : geo_locate(r->geo, lon, lat);
     struct org_region reg = {0};
     if (region && (rc = org_region_get(r->c, region, r->a, &reg, r->err)) < 0)
         return rc;
     /* Anywhere in the fortnight before now. */
     int64_t at = now - (int64_t)(uniform(r) * DAYS * 86400) - 600;
 
-    const struct who *by = i % 5 == 0 ? &r->citizen : i % 5 == 1 ? &r->grid_worker : &r->operator_;
     struct case_actor actor = {by->id, by->name, by->roles, NULL, 0, NULL};
     struct case_env env = {r->c, r->cal, &r->cfg, &actor, at, NULL, NULL};
     char title[96];
@@ -144,9 +200,12 @@ static int one_case(struct run *r, int i, int64_t now)
         .description = text,
         .category_id = by == &r->operator_ || by == &r->grid_worker ? k.id : 0,
         .urgency = -1,
-        .has_location = 1,
-        .lat = lat,
-        .lon = lon,
+        .has_location = !text_only,
+        .lat = text_only ? 0 : lat,
+        .lon = text_only ? 0 : lon,
+        .address = !at_spot    ? NULL
+                   : text_only ? typed(r, at_spot->address)
+                               : at_spot->address,
         .region_id = region,
         .citizen_name = by == &r->citizen ? "王秀英" : (i % 3 ? "张先生" : "李女士"),
         .citizen_phone =
@@ -161,7 +220,7 @@ static int one_case(struct run *r, int i, int64_t now)
     int stage = (int)(next(r) % 100);
     if (stage < 15)
         return 0;
-    int in_qingshi = reg.code && strncmp(reg.code, "330179001", 9) == 0;
+    int in_qingshi = reg.code && strncmp(reg.code, r->first_street, 9) == 0;
     const struct who *handler = code[0] == '0' && code[1] == '1' ? &r->cgj
                                 : in_qingshi                     ? &r->qsjd
                                                                  : NULL;
@@ -216,14 +275,27 @@ static int one_case(struct run *r, int i, int64_t now)
 
 int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now, struct err *err)
 {
-    struct arena a;
-    struct run r = {.a = &a, .err = err, .rng = 0x9E3779B97F4A7C15ULL};
+    struct arena a, keep;
+    struct run r = {.a = &a, .keep = &keep, .err = err, .rng = 0x9E3779B97F4A7C15ULL};
     int rc;
     arena_init(&a, 1 << 16);
+    arena_init(&keep, 1 << 16);
+    r.streets = (spots_t)VEC_IN(&keep);
+    r.units = (spots_t)VEC_IN(&keep);
     r.cfg = (struct case_config){2, 24, 72, key};
     if ((rc = store_conn(st, &r.c, err)) < 0 || (rc = org_calendar_load(r.c, &r.cal, err)) < 0 ||
-        (rc = build_geo(&r)) < 0)
+        (rc = build_geo(&r)) < 0 || (rc = load_spots(&r)) < 0)
         goto out;
+    /* The first street is the one whose office (QSJD) handles its cases itself. */
+    if ((rc = store_one_text(r.c, "SELECT name FROM regions WHERE level = 'district' ORDER BY code",
+                             STORE_NO_ARGS, &keep, &r.district, err)) < 0 ||
+        (rc = store_one_text(r.c, "SELECT code FROM regions WHERE level = 'street' ORDER BY code",
+                             STORE_NO_ARGS, &keep, &r.first_street, err)) < 0)
+        goto out;
+    if (!r.district || !r.first_street) {
+        rc = err_set(err, ERR_CONFLICT, "demo cases need the demo regions (gridloop init --demo)");
+        goto out;
+    }
     if ((rc = load_user(&r, "operator", ROLE_OPERATOR, NULL, &r.operator_)) < 0 ||
         (rc = load_user(&r, "citizen", ROLE_CITIZEN, NULL, &r.citizen)) < 0 ||
         (rc = load_user(&r, "grid_worker", ROLE_GRID_WORKER, NULL, &r.grid_worker)) < 0 ||
@@ -253,6 +325,7 @@ int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now
 out:
     geo_index_free(r.geo);
     cal_free(r.cal);
+    arena_release(&keep);
     arena_release(&a);
     return rc;
 }

@@ -70,6 +70,14 @@ struct http_server {
  * fd reuse: MHD calls the CLOSED notification before it closes the socket (daemon.c,
  * MHD_cleanup_connections), and the entry leaves the list under conns_lock there, so a socket
  * the watchdog finds in the list (holding the lock) is still this connection's.
+ *
+ * The watchdog reads a connection's mark and state together, so the HTTP threads change the
+ * pair (a request completing, the next beginning) under conns_lock too. Without that, a check
+ * straddling a request's completion compared the new byte count with the old mark, took the
+ * idle connection for one receiving a request and, request_deadline later, cut it: the client's
+ * next request on it then met a closed socket ("Remote end closed connection without
+ * response", seen now and then in the API suite). A cut is a compare-and-swap from RECEIVING,
+ * so a request that has just become complete (HANDLING) is never cut.
  */
 enum { CONN_WAITING, CONN_RECEIVING, CONN_HANDLING, CONN_CUT };
 
@@ -407,8 +415,9 @@ static void *watchdog_main(void *arg)
                 atomic_store(&k->since, now); /* the next request has begun */
                 atomic_store(&k->state, CONN_RECEIVING);
             } else if (st == CONN_RECEIVING && now - atomic_load(&k->since) > deadline) {
-                atomic_store(&k->state, CONN_CUT);
-                shutdown(k->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+                int expected = CONN_RECEIVING;
+                if (atomic_compare_exchange_strong(&k->state, &expected, CONN_CUT))
+                    shutdown(k->fd, SHUT_RDWR); /* MHD sees the end and closes it */
             }
         }
     }
@@ -464,12 +473,16 @@ static struct req_state *begin(struct http_server *s, struct MHD_Connection *c, 
              (unsigned long long)(n & 0xffffffffu));
     atomic_fetch_add(&s->in_flight, 1);
     struct conn *k = conn_of(c);
-    if (k && atomic_load(&k->state) == CONN_WAITING) {
-        /* The watchdog has not seen this request begin; a first request began with the
-         * connection, a later one at the latest now. */
-        if (k->requests)
-            atomic_store(&k->since, rs->start_ns);
-        atomic_store(&k->state, CONN_RECEIVING);
+    if (k) {
+        pthread_mutex_lock(&s->conns_lock);
+        if (atomic_load(&k->state) == CONN_WAITING) {
+            /* The watchdog has not seen this request begin; a first request began with the
+             * connection, a later one at the latest now. */
+            if (k->requests)
+                atomic_store(&k->since, rs->start_ns);
+            atomic_store(&k->state, CONN_RECEIVING);
+        }
+        pthread_mutex_unlock(&s->conns_lock);
     }
 
     /* MHD bounds headers only by its connection pool, loosely; count them exactly so the
@@ -815,11 +828,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct req_state *rs = *con_cls;
     struct conn *k = conn_of(c);
     (void)toe;
-    if (k && atomic_load(&k->state) != CONN_CUT) {
-        /* Until the next request's first byte the connection is idle, MHD's to time out. */
-        k->requests++;
-        atomic_store(&k->mark, bytes_received(k->fd));
-        conn_set(k, CONN_WAITING);
+    if (k) {
+        pthread_mutex_lock(&s->conns_lock);
+        if (atomic_load(&k->state) != CONN_CUT) {
+            /* Until the next request's first byte the connection is idle, MHD's to time out. */
+            k->requests++;
+            atomic_store(&k->mark, bytes_received(k->fd));
+            conn_set(k, CONN_WAITING);
+        }
+        pthread_mutex_unlock(&s->conns_lock);
     }
     if (!rs || rs == (void *)&too_many_params_mark)
         return;

@@ -457,6 +457,36 @@ const json_t *json_array_item(const json_t *arr, int i)
     return cJSON_GetArrayItem(arr, i);
 }
 
+const json_t *json_array_first(const json_t *arr)
+{
+    return cJSON_IsArray(arr) ? arr->child : NULL;
+}
+
+const json_t *json_next(const json_t *item)
+{
+    return item ? item->next : NULL;
+}
+
+double json_number(const json_t *v, double def)
+{
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+const char *json_string(const json_t *v)
+{
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int json_is_object(const json_t *v)
+{
+    return cJSON_IsObject(v) != 0;
+}
+
+int json_is_array(const json_t *v)
+{
+    return cJSON_IsArray(v) != 0;
+}
+
 char *json_print(const json_t *v, struct arena *a)
 {
     if (!v)

@@ -95,6 +95,16 @@ const char *json_array_str(const json_t *arr, int i);
 /* Element i of an array (an object of a JT_ARRAY_OBJECT member, read with json_get_*), NULL
  * past the end. */
 const json_t *json_array_item(const json_t *arr, int i);
+/* Walking an array in O(1) a step (json_array_item is O(i)): its first element (NULL when
+ * empty or not an array), then each element's next (NULL after the last). */
+const json_t *json_array_first(const json_t *arr);
+const json_t *json_next(const json_t *item);
+/* A value itself (an array element): its number (def when not a number), its text (NULL when
+ * not a string), whether it is an object, an array. */
+double json_number(const json_t *v, double def);
+const char *json_string(const json_t *v);
+int json_is_object(const json_t *v);
+int json_is_array(const json_t *v);
 /* A value as compact JSON text in 'a' (a GeoJSON member handed on as text); NULL for NULL. */
 char *json_print(const json_t *v, struct arena *a);
 

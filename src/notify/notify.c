@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "notify/notify.h"
+#include "notify/notify_internal.h"
 #include "store/store.h"
 
 int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
@@ -30,12 +31,7 @@ int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
     return d - (int64_t)(rnd % (uint32_t)(d / 2 + 1));
 }
 
-#define ITEM_COLS                                                                                  \
-    "n.id, coalesce(n.case_id, 0), coalesce(c.number, ''), coalesce(n.event_id, 0), n.created_at," \
-    " n.recipient_kind, coalesce(n.recipient_id, 0), n.kind, n.message, n.attempts,"               \
-    " coalesce(c.region_code, '')"
-
-static void item_read(struct store_stmt *s, struct arena *a, struct notify_item *n)
+void notify_item_read(struct store_stmt *s, struct arena *a, struct notify_item *n)
 {
     n->id = store_col_int(s, 0);
     n->case_id = store_col_int(s, 1);
@@ -58,7 +54,7 @@ static int items_read(struct store_stmt *s, int max, struct arena *a, struct not
         arena_alloc(a, mem_size_mul((size_t)(max > 0 ? max : 1), sizeof(*items)));
     int n = 0, rc;
     while (n < max && (rc = store_step(s, err)) == 1)
-        item_read(s, a, &items[n++]);
+        notify_item_read(s, a, &items[n++]);
     store_done(s);
     if (rc < 0)
         return rc;

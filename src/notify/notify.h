@@ -125,6 +125,71 @@ int notify_list_after(struct store_conn *c, int64_t after, int max, struct arena
 /* The highest notification id so far (0 when none): where "the latest N" starts from. */
 int notify_last_id(struct store_conn *c, int64_t *id, struct err *err);
 
+/* ---- the message centre (notify_inbox.c) ---- */
+
+/*
+ * Each person's view of the outbox: the notifications addressed to their user (kinds 'user'
+ * and 'citizen'), to one of their departments, or to a group their role belongs to
+ * (dispatchers, supervisors; a region-bound holder only for cases in its region, as the
+ * event stream decides), newest first, each read or not for this person.
+ */
+#define NOTIFY_INBOX_DEPTS 16 /* departments a reader may act for (AUTH_MAX_DEPTS) */
+#define NOTIFY_INBOX_MAX 100  /* messages per page */
+#define NOTIFY_COUNT_DAYS 30  /* unread counts look this far back */
+#define NOTIFY_COUNT_CAP 999  /* and stop counting here ("999+") */
+
+struct notify_reader {
+    int64_t user_id;
+    int dispatcher, supervisor; /* holds the group's role */
+    int64_t depts[NOTIFY_INBOX_DEPTS];
+    int ndepts;
+    const char *region; /* the reader's region scope; NULL or "" = none */
+};
+
+/* What a message is about, for the centre's tabs and counts: the notification kinds grouped
+ * the way the issue names them (a table in notify_inbox.c; unknown kinds are 'other'). */
+enum notify_group {
+    NG_ASSIGN,     /* 新派单: dispatched, assist, new_case */
+    NG_URGE,       /* 催办督办: urge, overdue, escalated */
+    NG_APPROVAL,   /* 审批: approval requests and their answers */
+    NG_REPLY,      /* 答复: replied, returned */
+    NG_EVALUATION, /* 评价: an unsatisfied evaluation sends the case back (rectify) */
+    NG_OTHER,
+    NOTIFY_GROUP_COUNT
+};
+enum notify_group notify_group_of(const char *kind);
+const char *notify_group_name(enum notify_group g);
+int notify_group_from_name(const char *name); /* -1 if unknown */
+
+struct notify_msg {
+    struct notify_item n;
+    enum notify_group group;
+    int read;
+};
+
+struct notify_inbox_query {
+    int group; /* -1 = every group */
+    int unread_only;
+    int64_t before; /* only ids below this (the next page); 0 = from the newest */
+    int limit;      /* 1..NOTIFY_INBOX_MAX */
+};
+
+/* A page of the reader's messages, newest first: the count (items in '*out', arena) or a
+ * negative ERR_*. */
+int notify_inbox_list(struct store_conn *c, const struct notify_reader *r,
+                      const struct notify_inbox_query *q, struct arena *a, struct notify_msg **out,
+                      struct err *err);
+
+/* Unread messages of the last NOTIFY_COUNT_DAYS per group, and their total (each at most
+ * NOTIFY_COUNT_CAP). */
+int notify_inbox_counts(struct store_conn *c, const struct notify_reader *r, int64_t now,
+                        int counts[NOTIFY_GROUP_COUNT], int *total, struct err *err);
+
+/* Mark messages read for the reader: the given ids (those it may see; others are ignored),
+ * or, with 'all', everything up to now. A write: run it in a transaction of its own. */
+int notify_inbox_read(struct store_conn *c, const struct notify_reader *r, const int64_t *ids,
+                      int nids, int all, int64_t now, struct err *err);
+
 /* ---- the worker ---- */
 
 struct notify_worker;

@@ -34,6 +34,7 @@ const char *open311_status_extended(const char *state, int solved)
         {"dispatched", "investigating"},
         {"returned", "internal_referral"},
         {"processing", "in_progress"},
+        {"reviewing", "in_progress"}, /* 办结审核: the reply is not the citizen's yet */
         {"hanging", "planned"},
         /* Not "reopen": FixMyStreet sends that status but maps what it reads to its own
          * states, has none called reopen and ignores the update; "open" is its confirmed. */

@@ -421,8 +421,9 @@ int open311_request_record(struct store_conn *c, int64_t case_id,
  * - every published text through open311_scrub.
  */
 #define PUBLIC_CASE "c.public_consent = 1"
-#define PUBLIC_NOTE                                                                                \
-    "(e.note <> '' AND (e.action IN ('reply', 'answer') OR (e.action = 'comment' AND e.public_note = 1)))"
+#define PUBLIC_NOTE                                                                                             \
+    "(e.note <> '' AND (e.action IN ('answer', 'accept') OR (e.action = 'reply' AND e.to_state <> 'reviewing')" \
+    " OR (e.action = 'comment' AND e.public_note = 1)))"
 
 /* An event's published text: its note when PUBLIC_NOTE holds, else the step's fixed text. */
 static const char *fixed_description(const char *action);
@@ -482,7 +483,7 @@ static void request_row(struct store_stmt *s, struct arena *a, struct open311_re
 }
 
 static const char *const open_states =
-    "('new', 'dispatched', 'returned', 'processing', 'hanging', 'rectifying')";
+    "('new', 'dispatched', 'returned', 'processing', 'hanging', 'rectifying', 'reviewing')";
 
 /*
  * "AND col IN (?, ?, ...)" with the values bound. The list is padded with NULLs (which match
@@ -624,10 +625,12 @@ int open311_origin_get(struct store_conn *c, int64_t case_id, struct arena *a,
  * department's 挂账 request is internal too (a supervisor may deny it): the case is announced
  * as 挂账 by the approval that suspends it, the approve event whose state becomes hanging. */
 #define UPDATE_ACTIONS                                                                             \
-    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'reply',"   \
+    "('create', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'resume', 'accept',"  \
     " 'answer', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'follow_reply')"
+/* A reply under 办结审核 (state reviewing) is published when accepted, by its accept event. */
 #define UPDATE_WHERE                                                                               \
-    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'approve' AND e.to_state = 'hanging') OR"      \
+    "(e.action IN " UPDATE_ACTIONS " OR (e.action = 'reply' AND e.to_state <> 'reviewing') OR"     \
+    " (e.action = 'approve' AND e.to_state = 'hanging') OR"                                        \
     " (e.action = 'comment' AND e.public_note = 1))"
 
 static const char *fixed_description(const char *action)
@@ -648,6 +651,7 @@ static const char *fixed_description(const char *action)
         {"merge", "已并入重复诉求"},
         {"follow_reply", "随主工单办结"},
         {"reply", "承办单位已答复"},
+        {"accept", "承办单位已答复"},
         {"answer", "已答复"},
         {"close", "诉求已办结"},
         {"cancel", "诉求已撤销"},

@@ -59,16 +59,19 @@ enum org_active_filter {
 
 /*
  * Region levels start at 1 so that 0 can mean "any" in filters and "unset" in updates;
- * org_region_depth() gives the 0-based depth geo.h wants (district 0 ... grid 3).
+ * org_region_depth() gives the 0-based depth geo.h wants (district 0 ... grid 3, micro 4).
  */
 enum org_region_level {
     ORG_REGION_DISTRICT = 1,  /* 区/县: 6 digits, GB/T 2260 */
     ORG_REGION_STREET = 2,    /* 街道/乡镇: 9 digits, district code + 3 */
     ORG_REGION_COMMUNITY = 3, /* 社区/村: 12 digits, street code + 3 */
     ORG_REGION_GRID = 4,      /* 网格: community code + at least one of [0-9A-Za-z_-], <= 32 */
+    ORG_REGION_MICRO = 5,     /* 微网格 (a building, a block): grid code + '.' + [0-9A-Za-z_-]+,
+                                 <= 32 in all; optional, a grid may have none */
 };
+#define ORG_REGION_LEVELS 5
 
-/* "district", "street", "community", "grid"; "" for anything else. */
+/* "district", "street", "community", "grid", "micro"; "" for anything else. */
 const char *org_region_level_name(enum org_region_level level);
 /* The level named, or 0 if the name is unknown (or NULL). */
 int org_region_level_from_name(const char *name);
@@ -148,8 +151,9 @@ int org_region_delete(struct store_conn *c, int64_t id, struct err *err);
  * 1 if the region coded 'code' is 'ancestor_code' itself or lies beneath it, else 0. Pure
  * string work, no database: district, street and community codes have fixed lengths (6, 9,
  * 12) and each child code starts with its parent's, so a prefix is a subtree. Grid codes
- * have free length ("...001-03" prefixes "...001-031"), but grids are leaves, so a grid's
- * subtree is the grid alone and only equality counts.
+ * have free length ("...001-03" prefixes "...001-031"), so a grid's subtree is the grid and
+ * the micro-grids coded with its code and a '.' (which no grid code holds); micro-grids are
+ * leaves.
  * This is the authorization layer's hot path: keep the user's scope code in the session.
  * NULL or "" never matches.
  */
@@ -160,7 +164,7 @@ int org_region_code_in_subtree(const char *code, const char *ancestor_code);
 int org_region_in_subtree(struct store_conn *c, int64_t id, int64_t ancestor_id, struct err *err);
 
 /* The chain from the district down to the region itself (boundaries not fetched): an arena
- * array of *n (1..4) records. */
+ * array of *n (1..ORG_REGION_LEVELS) records. */
 int org_region_path(struct store_conn *c, int64_t id, struct arena *a, struct org_region **out,
                     size_t *n, struct err *err);
 

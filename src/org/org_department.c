@@ -19,7 +19,8 @@
 
 /* "Does region r's subtree hold region t": the SQL form of org_region_code_in_subtree(). */
 #define R_COVERS_T                                                                                 \
-    "(r.id = t.id OR (length(r.code) <= 12 AND substr(t.code, 1, length(r.code)) = r.code))"
+    "(r.id = t.id OR (length(r.code) <= 12 AND substr(t.code, 1, length(r.code)) = r.code) OR"     \
+    " (r.level = 'grid' AND substr(t.code, 1, length(r.code) + 1) = r.code || '.'))"
 
 #define DEPT_COLS "id, code, name, coalesce(parent_id, 0), phone, active, created_at, updated_at"
 

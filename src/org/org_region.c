@@ -1,5 +1,5 @@
 /*
- * Regions: the district → street → community → grid tree, with codes that carry the tree in
+ * Regions: the district → street → community → grid (→ micro-grid) tree, with codes that carry the tree in
  * their prefixes (GB/T 2260 for districts, the statistical division codes below that).
  */
 #include "org/org.h"
@@ -15,16 +15,16 @@
 #include "store/store.h"
 
 /* Longest chain a well-formed tree can have; a longer one means a damaged table. */
-#define MAX_DEPTH 4
+#define MAX_DEPTH ORG_REGION_LEVELS
 
 /* Code length of each fixed-length level, indexed by level; grids vary. */
-static const size_t code_len[] = {0, 6, 9, 12, 0};
+static const size_t code_len[] = {0, 6, 9, 12, 0, 0};
 
-static const char *const level_names[] = {"", "district", "street", "community", "grid"};
+static const char *const level_names[] = {"", "district", "street", "community", "grid", "micro"};
 
 const char *org_region_level_name(enum org_region_level level)
 {
-    if (level < ORG_REGION_DISTRICT || level > ORG_REGION_GRID)
+    if (level < ORG_REGION_DISTRICT || level > ORG_REGION_MICRO)
         return "";
     return level_names[level];
 }
@@ -33,7 +33,7 @@ int org_region_level_from_name(const char *name)
 {
     if (!name)
         return 0;
-    for (int l = ORG_REGION_DISTRICT; l <= ORG_REGION_GRID; l++)
+    for (int l = ORG_REGION_DISTRICT; l <= ORG_REGION_MICRO; l++)
         if (strcmp(name, level_names[l]) == 0)
             return l;
     return 0;
@@ -53,32 +53,55 @@ static int grid_suffix_char(char ch)
            ch == '_' || ch == '-';
 }
 
+/* A grid code: 12 digits and 1.. of [0-9A-Za-z_-], 'n' bytes of 's' in all. */
+static int grid_code_ok(const char *s, size_t n)
+{
+    int ok = n > 12 && n <= ORG_CODE_MAX && all_digits(s, 12);
+    for (size_t i = 12; ok && i < n; i++)
+        ok = grid_suffix_char(s[i]);
+    return ok;
+}
+
 int org_region_check_code(const char *code, enum org_region_level level, const char *parent_code,
                           struct err *err)
 {
     size_t n = code ? strlen(code) : 0;
 
-    if (level < ORG_REGION_DISTRICT || level > ORG_REGION_GRID)
+    if (level < ORG_REGION_DISTRICT || level > ORG_REGION_MICRO)
         return err_field(err, ERR_BAD_REQUEST, "level",
-                         "level must be district, street, community or grid");
+                         "level must be district, street, community, grid or micro");
     if (n == 0)
         return err_field(err, ERR_BAD_REQUEST, "code", "code is required");
     if (level == ORG_REGION_GRID) {
-        int ok = n > 12 && n <= ORG_CODE_MAX && all_digits(code, 12);
-        for (size_t i = 12; ok && i < n; i++)
-            ok = grid_suffix_char(code[i]);
-        if (!ok)
+        if (!grid_code_ok(code, n))
             return err_field(err, ERR_BAD_REQUEST, "code",
                              "a grid code is its community's 12 digits followed by 1 to %d of "
                              "[0-9A-Za-z_-], not '%.40s'",
                              ORG_CODE_MAX - 12, code);
+    } else if (level == ORG_REGION_MICRO) {
+        const char *dot = memchr(code, '.', n);
+        int ok =
+            dot && n <= ORG_CODE_MAX && grid_code_ok(code, (size_t)(dot - code)) && dot[1] != '\0';
+        for (const char *p = dot ? dot + 1 : code; ok && *p; p++)
+            ok = grid_suffix_char(*p);
+        if (!ok)
+            return err_field(err, ERR_BAD_REQUEST, "code",
+                             "a micro-grid code is its grid's code, '.' and at least one of "
+                             "[0-9A-Za-z_-], at most %d bytes in all, not '%.40s'",
+                             ORG_CODE_MAX, code);
     } else if (n != code_len[level] || !all_digits(code, n)) {
         return err_field(err, ERR_BAD_REQUEST, "code", "a %s code is %zu digits, not '%.40s'",
                          level_names[level], code_len[level], code);
     }
-    if (parent_code && level > ORG_REGION_DISTRICT) {
+    if (parent_code && level == ORG_REGION_MICRO) {
+        size_t pn = strlen(parent_code);
+        if (strncmp(code, parent_code, pn) != 0 || code[pn] != '.')
+            return err_field(err, ERR_BAD_REQUEST, "code",
+                             "code '%.40s' does not start with its grid's code '%.40s' and '.'",
+                             code, parent_code);
+    } else if (parent_code && level > ORG_REGION_DISTRICT && level < ORG_REGION_MICRO) {
         size_t pn = code_len[level - 1];
-        if (strlen(parent_code) != pn || strncmp(code, parent_code, pn) != 0)
+        if (pn && (strlen(parent_code) != pn || strncmp(code, parent_code, pn) != 0))
             return err_field(err, ERR_BAD_REQUEST, "code",
                              "code '%.40s' does not start with its parent's code '%.40s'", code,
                              parent_code);
@@ -93,10 +116,13 @@ int org_region_code_in_subtree(const char *code, const char *ancestor_code)
     size_t an = strlen(ancestor_code);
     if (strcmp(code, ancestor_code) == 0)
         return 1;
-    /* Only district, street and community codes (6, 9, 12 digits) have descendants. */
-    if (an > 12)
+    if (strncmp(code, ancestor_code, an) != 0 || strlen(code) <= an)
         return 0;
-    return strncmp(code, ancestor_code, an) == 0 && strlen(code) > an;
+    /* District, street and community codes (6, 9, 12 digits) prefix their subtrees; a grid
+     * only its micro-grids, after a '.'; a micro-grid (holding a '.') nothing. */
+    if (an > 12)
+        return code[an] == '.' && !strchr(ancestor_code, '.');
+    return 1;
 }
 
 static int check_boundary(const char *boundary, struct err *err)
@@ -257,14 +283,21 @@ int org_region_list(struct store_conn *c, const struct org_region_filter *f, str
         f = &all;
     if (f->level && !org_region_level_name(f->level)[0])
         return err_field(err, ERR_BAD_REQUEST, "level", "unknown region level %d", (int)f->level);
-    /* One fixed statement for every filter combination: a zero parameter disables its test. */
+        /* Two fixed statements for every filter combination: a zero parameter disables its test.
+     * A parent's children are read through regions_parent, which "? = 0 OR parent_id = ?"
+     * cannot use (a scan of every region per parent made a city's import quadratic). */
+#define REGION_LIST_REST                                                                           \
+    " AND (? = '' OR r.level = ?)"                                                                 \
+    " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"                            \
+    " (w.id = r.id OR (length(w.code) <= 12 AND"                                                   \
+    " substr(r.code, 1, length(w.code)) = w.code) OR (w.level = 'grid' AND"                        \
+    " substr(r.code, 1, length(w.code) + 1) = w.code || '.'))))"                                   \
+    " ORDER BY r.code"
     rc = org_read_all(c,
-                      "SELECT " REGION_COLS " FROM regions r"
-                      " WHERE (? = 0 OR r.parent_id = ?) AND (? = '' OR r.level = ?)"
-                      " AND (? = 0 OR EXISTS (SELECT 1 FROM regions w WHERE w.id = ? AND"
-                      " (w.id = r.id OR (length(w.code) <= 12 AND"
-                      " substr(r.code, 1, length(w.code)) = w.code))))"
-                      " ORDER BY r.code",
+                      f->parent_id ? "SELECT " REGION_COLS " FROM regions r"
+                                     " WHERE r.parent_id = ? AND r.parent_id = ?" REGION_LIST_REST
+                                   : "SELECT " REGION_COLS " FROM regions r"
+                                     " WHERE ? = 0 AND ? = 0" REGION_LIST_REST,
                       STORE_ARGS(store_i64(f->with_boundary ? 1 : 0), store_i64(f->parent_id),
                                  store_i64(f->parent_id),
                                  store_text(org_region_level_name(f->level)),

@@ -160,6 +160,10 @@ struct triage_urgency {
 /* Rules over normalised wording (gas leak, fire, injury, an elderly person alone, flooding…),
  * with negations ("没有着火") not firing. */
 void triage_urgency(const char *text, struct triage_urgency *out);
+/* The version of the rules in use: an FNV-1a 64 checksum of the rule table (16 hex digits), so
+ * the public register names the rules that decided, and a change of them shows. */
+#define TRIAGE_VERSION_SIZE 17
+void triage_urgency_version(char out[TRIAGE_VERSION_SIZE]);
 
 /* ================================================================ reply quality (triage_reply.c) */
 
@@ -174,13 +178,29 @@ struct triage_reply {
 };
 /* Check 'reply' against 'complaint' (either may be NULL). Pure apart from allocation. */
 void triage_reply_check(const char *complaint, const char *reply, struct triage_reply *out);
+/* The version of the check's word lists and thresholds (as triage_urgency_version). */
+void triage_reply_version(char out[TRIAGE_VERSION_SIZE]);
+/* A reply's fingerprint for finding boilerplate (套话) reused across cases: a hash of its
+ * substance (set phrases, spaces and punctuation left out, digits all alike, so a template
+ * that differs only in dates and numbers is the same). Returns 0 (and "") when too little is
+ * left to call a copy. */
+int triage_reply_print(const char *reply, char out[TRIAGE_VERSION_SIZE]);
 
 /* ================================================================ duplicates (triage_dup.c) */
 
 struct triage_dup_index; /* opaque; internally locked */
 
-/* Candidates come from MinHash LSH tuned for similarities around 0.5: pairs at 0.5 are found
- * with probability ≈ 0.99, at 0.3 ≈ 0.6, below 0.2 only by chance. */
+/*
+ * Two signals find a duplicate (method and figures: docs/triage.md, "Duplicates"):
+ * - text: MinHash LSH tuned for similarities around 0.5 (pairs at 0.5 are found with
+ *   probability ≈ 0.99, at 0.3 ≈ 0.6, below 0.2 only by chance);
+ * - place and time: cases within PLACE_METERS (250 m) of each other or at a similar address,
+ *   reported within a day, are compared whatever their words. Neighbours describe the same
+ *   barbecue stall in their own words; what they share is the stall's address and the evening.
+ * The score is text + (1 − text) × place × time × w, where w depends on the categories
+ * (the same: 0.8; one unknown: 0.45; different: 0.3), so the same place alone matches only
+ * complaints of the same kind.
+ */
 struct triage_dup_opts {
     int64_t
         window_seconds; /* only cases reported within this time of the query (7 days); 0 = any time */
@@ -188,25 +208,39 @@ struct triage_dup_opts {
     double min_score;  /* 0..1 similarity threshold (0.5) */
 };
 
+/* A case as the index sees it; strings are borrowed for the call. */
+struct triage_dup_case {
+    int64_t id;       /* ignored by queries */
+    int64_t at;       /* reported, unix seconds */
+    int has_location; /* 0 (or a non-finite lat/lon): no location */
+    double lat, lon;
+    const char *text;    /* title and description; may be NULL */
+    const char *address; /* as written; may be NULL */
+    int64_t category;    /* the case's (or triage's) category; 0 = unknown */
+};
+
 struct triage_dup_hit {
     int64_t id;
-    double score;  /* 0..1 */
-    double meters; /* -1 when either has no location */
+    double score;    /* 0..1, the combined score compared with min_score */
+    double text;     /* 0..1, estimated Jaccard similarity of the texts' character bigrams */
+    double place;    /* 0..1, how much the place says: 1 at ≤ 50 m or the same address */
+    double meters;   /* -1 when either has no location */
+    int64_t seconds; /* between the two reports */
 };
 
 /* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
-/* has_location = 0 (or a non-finite lat/lon): no location. Re-adding an id replaces it. */
-void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location,
-                    double lat, double lon, const char *text);
+/* Re-adding an id replaces it. */
+void triage_dup_add(struct triage_dup_index *ix, const struct triage_dup_case *c);
 void triage_dup_remove(struct triage_dup_index *ix, int64_t id);
 size_t triage_dup_count(struct triage_dup_index *ix);
 /* Best matches first (score, then distance, then id); returns how many were written (≤ max).
  * A case already in the index is its own best match: query before adding, or skip its id.
- * 'text' is borrowed; the index keeps only a signature of it. */
-int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location,
-                     double lat, double lon, struct triage_dup_hit *hits, int max);
+ * The index keeps only signatures of the texts. A query without content characters in its
+ * text matches nothing. */
+int triage_dup_query(struct triage_dup_index *ix, const struct triage_dup_case *q,
+                     struct triage_dup_hit *hits, int max);
 
 /* ================================================================ hot topics (triage_hot.c) */
 
@@ -287,6 +321,9 @@ struct triage_route {
 
 int triage_route(struct store_conn *c, int64_t category_id, int64_t region_id,
                  struct triage_route *out, struct err *err);
+/* A stamp of the routing table: how many rules, and a sum over their ids and update times that
+ * any create, update or delete changes; for caches of what depends on the table. */
+int triage_rule_stamp(struct store_conn *c, int64_t *count, int64_t *sum, struct err *err);
 
 /* ================================================================ learning (triage_learn.c) */
 
@@ -367,6 +404,52 @@ int triage_examples_count(struct store_conn *c, int64_t *examples, int64_t *corr
  * hot-topic messages (author: the citizen's phone hash, else the account, else the case). */
 int triage_hot_recent(struct store_conn *c, int64_t since, size_t max, struct arena *a,
                       struct triage_hot_msg **out, size_t *n, struct err *err);
+
+/* ---- the public register of automatic decisions (自动化决策公示) ---- */
+
+/* How often an automatic decision agreed with the person who made the final one, per class. */
+struct triage_class_accuracy {
+    int64_t id;       /* the category or department */
+    const char *name; /* arena */
+    int64_t n;        /* decisions people made on cases triage had decided for */
+    int64_t right;    /* of them, the same as triage's */
+};
+/* Per category, the dispatchers' classifications since 'since' (triage_examples, the latest of
+ * each case) of cases triage had suggested a category for: how many, and how many agreed with
+ * the suggestion. Most classified first. */
+int triage_category_accuracy(struct store_conn *c, int64_t since, struct arena *a,
+                             struct triage_class_accuracy **out, size_t *n, struct err *err);
+/* Per department, the cases created since 'since' that triage routed and a dispatcher has
+ * dispatched: how many went to the department (now the lead), and how many of those triage had
+ * routed there. Most dispatched first. */
+int triage_route_accuracy(struct store_conn *c, int64_t since, struct arena *a,
+                          struct triage_class_accuracy **out, size_t *n, struct err *err);
+/* Triage's accuracy per category and week (the assessment screen): the dispatchers'
+ * classifications in [from, to) (triage_examples, the latest of each case, by its time) of
+ * cases triage had suggested a category for, per final category and Beijing week (Monday
+ * 00:00 UTC+8, 'week' in seconds since the epoch): how many, and how many kept the suggestion.
+ * 'within' (a region code, or NULL) keeps the cases located in its subtree. By week, then
+ * category id. */
+struct triage_week_accuracy {
+    int64_t week;
+    int64_t category_id;
+    const char *code, *name; /* arena */
+    int64_t n, kept;
+};
+int triage_weekly_accuracy(struct store_conn *c, int64_t from, int64_t to, const char *within,
+                           struct arena *a, struct triage_week_accuracy **out, size_t *n,
+                           struct err *err);
+/* How many decisions triage made since 'since'. */
+struct triage_decisions {
+    int64_t classified; /* cases given a suggested category */
+    int64_t applied;    /* of them, cases that kept it without a dispatcher naming one */
+    int64_t routed;     /* cases given a suggested department */
+    int64_t urgent;     /* cases on which urgency rules fired */
+    int64_t merged;     /* merges of duplicates (a person's decision on triage's candidates) */
+    int64_t replies;    /* replies the reply-quality check could be run on */
+};
+int triage_decision_count(struct store_conn *c, int64_t since, struct triage_decisions *out,
+                          struct err *err);
 
 /* Column names of a tab-separated file with a header row; NULL or "" = not used (title,
  * author, likes, id). 'text' lists one or more columns, comma-separated, joined by a space.

@@ -24,6 +24,16 @@
  * table holds slots only (4 bytes, the id is read from the entry). Coordinates stay double:
  * as float, a longitude near 113° rounds by up to 3.8e-6° (0.4 m), which would move the 1 km
  * radius decision and the reported distance for cases near it, to save 8 of ~550 bytes.
+ *
+ * Place and time (the second signal, triage.h): an address keeps a bottom-k sketch of its
+ * shingles (the AK smallest 16-bit hashes: the whole set for any address shorter than ~25
+ * characters, so the comparison is exact where MinHash over a dozen shingles would be off by
+ * ±0.15) and ABANDS one-slot MinHash keys that chain it (two addresses meet with probability
+ * 1 − (1 − J)^ABANDS: 0.98 at J = 0.5), and a case with a location is chained in its cell
+ * of a lat/lon grid (CELL_LAT × CELL_LON degrees, at least PLACE_METERS on each side up to
+ * 55° north: all of China), so a query walks the 3 × 3 cells around it. These make an entry
+ * 456 bytes instead of 360 (sketch 62, links 28, category 8) and add 28 bytes of bucket heads
+ * per bucket.
  */
 #include <math.h>
 #include <pthread.h>
@@ -45,12 +55,42 @@
  * all of them; the newest are the ones a dispatcher merges into. */
 #define BAND_CANDIDATES 32
 
+#define AK 24    /* an address's bottom-k sketch */
+#define ABANDS 6 /* and its MinHash keys */
+#define ADDR_CPS 256
+#define ABAND_CANDIDATES 16
+#define CELL_LAT 0.003       /* 333 m */
+#define CELL_LON 0.004       /* 254 m at 55°N, 374 m at 33°N */
+#define CELL_WALK 16         /* entries looked at per cell, newest first */
+#define PLACE_NEAR 50.0      /* metres at which place counts fully */
+#define PLACE_METERS 250.0   /* and beyond which it does not count */
+#define TIME_NEAR (2 * 3600) /* seconds at which time counts fully */
+#define TIME_FAR (24 * 3600) /* and beyond which it does not count */
+#define ADDR_SAME 0.7 /* share of the shorter address's shingles in the other: counts fully */
+#define ADDR_NONE 0.4 /* and at or below which it does not count */
+#define W_SAME 0.8    /* weight of place × time by category agreement */
+#define W_UNKNOWN 0.45
+#define W_OTHER 0.3
+
+/* An address: the AK smallest distinct 16-bit hashes of its shingles, ascending, and ABANDS
+ * MinHash values that chain it. */
+struct sketch {
+    uint16_t low[AK];
+    uint16_t key[ABANDS];
+    unsigned char n;    /* distinct shingles, at most 255 */
+    unsigned char nlow; /* entries of low: min(n, AK) */
+};
+
 struct entry {
-    int64_t id, at;
+    int64_t id, at, category;
     double lat, lon;
     uint16_t sig[K];
+    struct sketch addr;
     uint32_t next[BANDS];
+    uint32_t anext[ABANDS];
+    uint32_t cnext;
     unsigned char has_location, live, indexed;
+    unsigned char has_address;
 };
 
 struct triage_dup_index {
@@ -62,8 +102,10 @@ struct triage_dup_index {
     uint32_t *freelist;
     uint32_t nfree;
     uint32_t *head[BANDS];
-    uint32_t hmask; /* head arrays have hmask + 1 buckets */
-    uint32_t *ids;  /* open addressing by id hash: slot numbers, NIL empty, TOMB removed */
+    uint32_t *ahead[ABANDS]; /* address bands */
+    uint32_t *chead;         /* cells */
+    uint32_t hmask;          /* head arrays have hmask + 1 buckets */
+    uint32_t *ids;           /* open addressing by id hash: slot numbers, NIL empty, TOMB removed */
     size_t ids_cap, ids_used; /* used counts tombstones */
     size_t live;
 };
@@ -86,6 +128,25 @@ static int band_equal(const uint16_t *a, const uint16_t *b, int band)
 {
     const uint16_t *x = a + band * ROWS, *y = b + band * ROWS;
     return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+}
+
+static uint32_t aband_key(const struct sketch *k, int b)
+{
+    return (uint32_t)triage_mix64(((uint64_t)k->key[b] << 8) ^ ((uint64_t)(b + 101) << 56));
+}
+
+struct cell {
+    int64_t y, x;
+};
+
+static struct cell cell_of(double lat, double lon)
+{
+    return (struct cell){(int64_t)floor(lat / CELL_LAT), (int64_t)floor(lon / CELL_LON)};
+}
+
+static uint32_t cell_key(struct cell c)
+{
+    return (uint32_t)triage_mix64(((uint64_t)c.y << 32) ^ (uint64_t)c.x ^ 0x63656c6cULL);
 }
 
 /* Signature of text; returns 0 when the text has no content characters. */
@@ -122,6 +183,104 @@ static int signature(const struct triage_dup_index *ix, const char *text, uint16
     for (int k = 0; k < K; k++)
         sig[k] = (uint16_t)mins[k];
     return 1;
+}
+
+static int is_digit(uint32_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* The sketch of an address; returns 0 when it has no content characters. A run of digits
+ * is one token, so 18号 and 188号 share nothing but 号 where character bigrams would make
+ * them near-equal; shingles are token bigrams (one token alone is its own shingle). */
+static int address_sketch(const struct triage_dup_index *ix, const char *addr, struct sketch *out)
+{
+    size_t len = strlen(addr), pos = 0, cps = 0;
+    uint64_t sh[ADDR_CPS + 1];
+    uint64_t prev = 0, run = 0;
+    int ntok = 0, nsh = 0;
+    uint32_t c;
+    for (;;) {
+        c = cps < ADDR_CPS ? triage_fold_next(addr, len, &pos) : 0;
+        cps++;
+        if (c && is_digit(c)) {
+            run = run * 11 + (c - '0' + 1);
+            continue;
+        }
+        /* A run just ended, then the character itself: up to two tokens. */
+        uint64_t tok[2];
+        int nt = 0;
+        if (run)
+            tok[nt++] = (run << 1) | 1; /* odd: numbers; even: characters */
+        run = 0;
+        if (c && triage_is_word(c))
+            tok[nt++] = (uint64_t)c << 1;
+        for (int i = 0; i < nt; i++) {
+            if (ntok++ > 0 && nsh < ADDR_CPS)
+                sh[nsh++] = triage_mix64(triage_mix64(prev) ^ tok[i]);
+            prev = tok[i];
+        }
+        if (!c)
+            break;
+    }
+    if (ntok == 0)
+        return 0;
+    if (ntok == 1)
+        sh[nsh++] = triage_mix64(prev);
+    for (int b = 0; b < ABANDS; b++) {
+        uint32_t m = UINT32_MAX;
+        for (int i = 0; i < nsh; i++) {
+            uint32_t h = (uint32_t)((sh[i] * ix->mul[b] + ix->add[b]) >> 32);
+            if (h < m)
+                m = h;
+        }
+        out->key[b] = (uint16_t)m;
+    }
+    uint16_t v[ADDR_CPS + 1];
+    for (int i = 0; i < nsh; i++)
+        v[i] = (uint16_t)(sh[i] >> 48);
+    qsort(v, (size_t)nsh, sizeof(v[0]), cmp_u16);
+    int n = 0;
+    for (int i = 0; i < nsh; i++)
+        if (i == 0 || v[i] != v[i - 1])
+            v[n++] = v[i];
+    out->n = (unsigned char)(n > 255 ? 255 : n);
+    out->nlow = (unsigned char)(n < AK ? n : AK);
+    memcpy(out->low, v, out->nlow * sizeof(v[0]));
+    return 1;
+}
+
+/* Share of the smaller address's shingles found in the other (containment): "幸福路18号" lies
+ * within "青石街道幸福路18号门口". Exact when both sketches hold their whole sets; otherwise
+ * the Jaccard similarity J is estimated from the bottom AK of the union and
+ * |A ∩ B| = J (|A| + |B|) / (1 + J). */
+static double address_within(const struct sketch *a, const struct sketch *b)
+{
+    int i = 0, j = 0, both = 0, seen = 0;
+    int whole = a->n == a->nlow && b->n == b->nlow;
+    while (i < a->nlow && j < b->nlow && (whole || seen < AK)) {
+        if (a->low[i] == b->low[j]) {
+            both++;
+            i++;
+            j++;
+        } else if (a->low[i] < b->low[j]) {
+            i++;
+        } else {
+            j++;
+        }
+        seen++;
+    }
+    double small = a->n < b->n ? a->n : b->n;
+    if (whole)
+        return both / small;
+    double jac = seen ? (double)both / seen : 0;
+    double within = jac * (a->n + b->n) / ((1 + jac) * small);
+    return within > 1 ? 1 : within;
 }
 
 static double meters_between(double lat1, double lon1, double lat2, double lon2)
@@ -192,9 +351,21 @@ static void id_put(struct triage_dup_index *ix, int64_t id, uint32_t slot)
 static void chain_link(struct triage_dup_index *ix, uint32_t s)
 {
     struct entry *en = &ix->e[s];
+    if (!en->indexed) /* nothing to compare a query with */
+        return;
     for (int b = 0; b < BANDS; b++) {
         uint32_t *h = &ix->head[b][band_key(en->sig, b) & ix->hmask];
         en->next[b] = *h;
+        *h = s;
+    }
+    for (int b = 0; en->has_address && b < ABANDS; b++) {
+        uint32_t *h = &ix->ahead[b][aband_key(&en->addr, b) & ix->hmask];
+        en->anext[b] = *h;
+        *h = s;
+    }
+    if (en->has_location) {
+        uint32_t *h = &ix->chead[cell_key(cell_of(en->lat, en->lon)) & ix->hmask];
+        en->cnext = *h;
         *h = s;
     }
 }
@@ -202,6 +373,8 @@ static void chain_link(struct triage_dup_index *ix, uint32_t s)
 static void chain_unlink(struct triage_dup_index *ix, uint32_t s)
 {
     struct entry *en = &ix->e[s];
+    if (!en->indexed)
+        return;
     for (int b = 0; b < BANDS; b++) {
         uint32_t *p = &ix->head[b][band_key(en->sig, b) & ix->hmask];
         while (*p != NIL && *p != s)
@@ -209,6 +382,27 @@ static void chain_unlink(struct triage_dup_index *ix, uint32_t s)
         if (*p == s)
             *p = en->next[b];
     }
+    for (int b = 0; en->has_address && b < ABANDS; b++) {
+        uint32_t *p = &ix->ahead[b][aband_key(&en->addr, b) & ix->hmask];
+        while (*p != NIL && *p != s)
+            p = &ix->e[*p].anext[b];
+        if (*p == s)
+            *p = en->anext[b];
+    }
+    if (en->has_location) {
+        uint32_t *p = &ix->chead[cell_key(cell_of(en->lat, en->lon)) & ix->hmask];
+        while (*p != NIL && *p != s)
+            p = &ix->e[*p].cnext;
+        if (*p == s)
+            *p = en->cnext;
+    }
+}
+
+static uint32_t *heads_new(uint32_t buckets)
+{
+    uint32_t *h = xmalloc(mem_size_mul(buckets, sizeof(uint32_t)));
+    memset(h, 0xFF, (size_t)buckets * sizeof(uint32_t));
+    return h;
 }
 
 /* Keep chains about one entry long: heads are resized with the entry array. */
@@ -217,11 +411,16 @@ static void heads_resize(struct triage_dup_index *ix, uint32_t buckets)
     ix->hmask = buckets - 1;
     for (int b = 0; b < BANDS; b++) {
         free(ix->head[b]);
-        ix->head[b] = xmalloc(mem_size_mul(buckets, sizeof(uint32_t)));
-        memset(ix->head[b], 0xFF, (size_t)buckets * sizeof(uint32_t));
+        ix->head[b] = heads_new(buckets);
     }
+    for (int b = 0; b < ABANDS; b++) {
+        free(ix->ahead[b]);
+        ix->ahead[b] = heads_new(buckets);
+    }
+    free(ix->chead);
+    ix->chead = heads_new(buckets);
     for (uint32_t s = 0; s < ix->ne; s++)
-        if (ix->e[s].live && ix->e[s].indexed)
+        if (ix->e[s].live)
             chain_link(ix, s);
 }
 
@@ -255,6 +454,9 @@ void triage_dup_free(struct triage_dup_index *ix)
     pthread_rwlock_destroy(&ix->lock);
     for (int b = 0; b < BANDS; b++)
         free(ix->head[b]);
+    for (int b = 0; b < ABANDS; b++)
+        free(ix->ahead[b]);
+    free(ix->chead);
     free(ix->e);
     free(ix->freelist);
     free(ix->ids);
@@ -268,26 +470,28 @@ static void remove_locked(struct triage_dup_index *ix, int64_t id)
         return;
     uint32_t s = *is;
     *is = TOMB;
-    if (ix->e[s].indexed)
-        chain_unlink(ix, s);
+    chain_unlink(ix, s);
     ix->e[s].live = 0;
     ix->freelist[ix->nfree++] = s;
     ix->live--;
 }
 
-void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has_location,
-                    double lat, double lon, const char *text)
+void triage_dup_add(struct triage_dup_index *ix, const struct triage_dup_case *c)
 {
     struct entry en;
+    int64_t id = c->id;
     memset(&en, 0, sizeof(en));
     en.id = id;
-    en.at = at;
-    en.has_location = has_location && isfinite(lat) && isfinite(lon) ? 1 : 0;
-    en.lat = lat;
-    en.lon = lon;
+    en.at = c->at;
+    en.category = c->category;
+    en.has_location = c->has_location && isfinite(c->lat) && isfinite(c->lon) ? 1 : 0;
+    en.lat = c->lat;
+    en.lon = c->lon;
     en.live = 1;
-    /* The signature is computed before taking the lock: it is the expensive part. */
-    en.indexed = (unsigned char)signature(ix, text ? text : "", en.sig);
+    /* The signatures are computed before taking the lock: they are the expensive part. */
+    en.indexed = (unsigned char)signature(ix, c->text ? c->text : "", en.sig);
+    en.has_address =
+        (unsigned char)(c->address && en.indexed && address_sketch(ix, c->address, &en.addr));
 
     pthread_rwlock_wrlock(&ix->lock);
     remove_locked(ix, id);
@@ -304,8 +508,7 @@ void triage_dup_add(struct triage_dup_index *ix, int64_t id, int64_t at, int has
         s = ix->ne++;
     }
     ix->e[s] = en;
-    if (en.indexed)
-        chain_link(ix, s);
+    chain_link(ix, s);
     id_put(ix, id, s);
     ix->live++;
     if (ix->ne > ix->hmask + 1)
@@ -338,25 +541,61 @@ static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b
     return a->id < b->id;
 }
 
+/* The query as the scoring needs it. */
+struct query {
+    const struct triage_dup_case *q;
+    uint16_t sig[K];
+    struct sketch addr;
+    int has_location, has_address;
+    struct cell cell;
+    double coslat; /* of the query's latitude: the place walk's flat distance */
+};
+
+static double ramp(double v, double full, double none) /* 1 at ≤ full, 0 at ≥ none */
+{
+    if (v <= full)
+        return 1;
+    return v >= none ? 0 : (none - v) / (none - full);
+}
+
 /* Score one candidate against the query and keep it among the best 'max' (sorted). */
 static void score_candidate(const struct triage_dup_index *ix, const struct entry *en,
-                            const uint16_t *sig, int64_t at, int has_location, double lat,
-                            double lon, struct triage_dup_hit *hits, int max, int *nhits)
+                            const struct query *qq, struct triage_dup_hit *hits, int max,
+                            int *nhits)
 {
+    const struct triage_dup_case *q = qq->q;
     /* Unsigned: the distance between any two int64 times fits, no overflow. */
-    uint64_t dt = en->at > at ? (uint64_t)en->at - (uint64_t)at : (uint64_t)at - (uint64_t)en->at;
+    uint64_t dt =
+        en->at > q->at ? (uint64_t)en->at - (uint64_t)q->at : (uint64_t)q->at - (uint64_t)en->at;
     if (ix->opts.window_seconds > 0 && dt > (uint64_t)ix->opts.window_seconds)
         return;
-    double m = -1;
-    if (has_location && en->has_location) {
-        m = meters_between(lat, lon, en->lat, en->lon);
+    double m = -1, place = 0;
+    if (qq->has_location && en->has_location) {
+        m = meters_between(q->lat, q->lon, en->lat, en->lon);
         if (ix->opts.max_meters > 0 && m > ix->opts.max_meters)
             return;
+        /* Two points decide: an address written alike 800 m away is another place. */
+        place = ramp(m, PLACE_NEAR, PLACE_METERS);
+    } else if (qq->has_address && en->has_address) {
+        double within = address_within(&qq->addr, &en->addr);
+        place = 1 - ramp(within, ADDR_NONE, ADDR_SAME);
     }
     int same = 0;
     for (int k = 0; k < K; k++)
-        same += en->sig[k] == sig[k];
-    struct triage_dup_hit h = {en->id, (double)same / K, m};
+        same += en->sig[k] == qq->sig[k];
+    double text = (double)same / K;
+    double w = !q->category || !en->category ? W_UNKNOWN
+               : q->category == en->category ? W_SAME
+                                             : W_OTHER;
+    double when = dt > (uint64_t)TIME_FAR ? 0 : ramp((double)dt, TIME_NEAR, TIME_FAR);
+    struct triage_dup_hit h = {
+        .id = en->id,
+        .score = text + (1 - text) * place * when * w,
+        .text = text,
+        .place = place,
+        .meters = m,
+        .seconds = dt > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)dt,
+    };
     if (h.score < ix->opts.min_score)
         return;
     /* Insertion into the short sorted list of the best 'max'. */
@@ -372,38 +611,102 @@ static void score_candidate(const struct triage_dup_index *ix, const struct entr
     hits[j] = h;
 }
 
-int triage_dup_query(struct triage_dup_index *ix, const char *text, int64_t at, int has_location,
-                     double lat, double lon, struct triage_dup_hit *hits, int max)
+/* Whether an entry met through its place (a neighbouring cell, a like address) can score by
+ * it; cheap tests, so the walk around a busy place stays cheap: reported within TIME_FAR, of
+ * the same category when both are known (another kind at the same place needs the text alone,
+ * and the text bands find that), and, met by its point, within PLACE_METERS on a flat
+ * approximation (good to 0.1% at these distances; the score then takes the exact one). */
+static int place_worth(const struct query *qq, const struct entry *en, int by_point)
 {
-    uint16_t sig[K];
-    uint32_t key[BANDS];
-    /* Slots already scored: every band may name the same entry. A table twice the most
-     * candidates the bands can yield, so probing always ends. */
-    uint32_t seen[2 * BANDS * BAND_CANDIDATES];
+    const struct triage_dup_case *q = qq->q;
+    uint64_t dt =
+        en->at > q->at ? (uint64_t)en->at - (uint64_t)q->at : (uint64_t)q->at - (uint64_t)en->at;
+    if (dt > (uint64_t)TIME_FAR)
+        return 0;
+    if (q->category && en->category && q->category != en->category)
+        return 0;
+    if (by_point) {
+        const double m_per_deg = 111195.0, lim = PLACE_METERS * 1.01;
+        double dy = (en->lat - q->lat) * m_per_deg,
+               dx = (en->lon - q->lon) * m_per_deg * qq->coslat;
+        if (dx * dx + dy * dy > lim * lim)
+            return 0;
+    }
+    return 1;
+}
+
+/* Slots already scored: every chain may name the same entry. A table twice the most
+ * candidates the chains can yield, so probing always ends. */
+#define SEEN_MAX (2 * (BANDS * BAND_CANDIDATES + ABANDS * ABAND_CANDIDATES + 9 * CELL_WALK))
+
+static int first_visit(uint32_t *seen, uint32_t s)
+{
+    size_t h = (s * 2654435761u) % SEEN_MAX;
+    while (seen[h] != NIL && seen[h] != s)
+        h = (h + 1) % SEEN_MAX;
+    if (seen[h] == s)
+        return 0;
+    seen[h] = s;
+    return 1;
+}
+
+int triage_dup_query(struct triage_dup_index *ix, const struct triage_dup_case *q,
+                     struct triage_dup_hit *hits, int max)
+{
+    struct query qq = {.q = q};
+    uint32_t key[BANDS], akey[ABANDS];
+    uint32_t seen[SEEN_MAX];
     int nhits = 0;
 
-    if (max <= 0 || !signature(ix, text ? text : "", sig))
+    if (max <= 0 || !signature(ix, q->text ? q->text : "", qq.sig))
         return 0;
     for (int b = 0; b < BANDS; b++)
-        key[b] = band_key(sig, b);
-    if (!isfinite(lat) || !isfinite(lon))
-        has_location = 0; /* a broken location is no location, not a NaN distance */
+        key[b] = band_key(qq.sig, b);
+    qq.has_address = q->address && address_sketch(ix, q->address, &qq.addr);
+    for (int b = 0; qq.has_address && b < ABANDS; b++)
+        akey[b] = aband_key(&qq.addr, b);
+    /* A broken location is no location, not a NaN distance. */
+    qq.has_location = q->has_location && isfinite(q->lat) && isfinite(q->lon);
+    if (qq.has_location) {
+        qq.cell = cell_of(q->lat, q->lon);
+        qq.coslat = cos(q->lat * M_PI / 180.0);
+    }
     memset(seen, 0xff, sizeof(seen));
     pthread_rwlock_rdlock(&ix->lock);
     for (int b = 0; b < BANDS; b++) {
         int taken = 0;
         for (uint32_t s = ix->head[b][key[b] & ix->hmask]; s != NIL && taken < BAND_CANDIDATES;
              s = ix->e[s].next[b]) {
-            if (!band_equal(ix->e[s].sig, sig, b))
+            if (!band_equal(ix->e[s].sig, qq.sig, b))
                 continue;
             taken++;
-            size_t h = (s * 2654435761u) % (sizeof(seen) / sizeof(seen[0]));
-            while (seen[h] != NIL && seen[h] != s)
-                h = (h + 1) % (sizeof(seen) / sizeof(seen[0]));
-            if (seen[h] == s)
+            if (first_visit(seen, s))
+                score_candidate(ix, &ix->e[s], &qq, hits, max, &nhits);
+        }
+    }
+    for (int b = 0; qq.has_address && b < ABANDS; b++) {
+        int taken = 0;
+        for (uint32_t s = ix->ahead[b][akey[b] & ix->hmask]; s != NIL && taken < ABAND_CANDIDATES;
+             s = ix->e[s].anext[b]) {
+            if (ix->e[s].addr.key[b] != qq.addr.key[b])
                 continue;
-            seen[h] = s;
-            score_candidate(ix, &ix->e[s], sig, at, has_location, lat, lon, hits, max, &nhits);
+            taken++;
+            if (place_worth(&qq, &ix->e[s], 0) && first_visit(seen, s))
+                score_candidate(ix, &ix->e[s], &qq, hits, max, &nhits);
+        }
+    }
+    for (int i = 0; qq.has_location && i < 9; i++) {
+        struct cell c = {qq.cell.y + i / 3 - 1, qq.cell.x + i % 3 - 1};
+        int walked = 0, looked = 0; /* another cell's entries may share the bucket */
+        for (uint32_t s = ix->chead[cell_key(c) & ix->hmask];
+             s != NIL && walked < CELL_WALK && looked < 4 * CELL_WALK; s = ix->e[s].cnext) {
+            looked++;
+            struct cell ec = cell_of(ix->e[s].lat, ix->e[s].lon);
+            if (ec.y != c.y || ec.x != c.x)
+                continue;
+            walked++;
+            if (place_worth(&qq, &ix->e[s], 1) && first_visit(seen, s))
+                score_candidate(ix, &ix->e[s], &qq, hits, max, &nhits);
         }
     }
     pthread_rwlock_unlock(&ix->lock);

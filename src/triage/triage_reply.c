@@ -6,7 +6,8 @@
  *   no_action  nothing was done or will be done (no action words: 已…, 将…, 安排, 整改, 查处 …)
  *   no_detail  neither a time (a date, "X 个工作日内") nor a way to follow up (电话, 联系, 咨询)
  * A reply is flagged when it is empty, off topic, or has neither an action nor a detail.
- * Boilerplate reused verbatim is found across replies, not in one (the caller compares hashes).
+ * Boilerplate reused verbatim is found across replies, not in one: triage_reply_print() gives
+ * a reply's fingerprint, and the caller counts other cases' replies with the same one.
  * Measured against the teams' annotations of the real replies in docs/reply-quality.md.
  */
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "core/mem.h"
 #include "triage/triage.h"
+#include "triage/triage_internal.h"
 
 /* Set phrases that carry no answer: stripped before the substance is measured. */
 static const char *const boilerplate[] = {
@@ -98,17 +100,54 @@ static char *normalised(const char *s)
     return out;
 }
 
-void triage_reply_check(const char *complaint, const char *reply, struct triage_reply *out)
+/* The reply's substance with its set phrases taken out ('r' normalised); in a new string. */
+static char *substance(const char *r)
 {
-    memset(out, 0, sizeof(*out));
-    char *r = normalised(reply ? reply : ""), *c = normalised(complaint ? complaint : "");
-    /* The substance: the reply without its set phrases. */
     char *sub = xstrdup(r);
     for (size_t i = 0; i < sizeof(boilerplate) / sizeof(boilerplate[0]); i++) {
         size_t n = strlen(boilerplate[i]);
         for (char *p; (p = strstr(sub, boilerplate[i]));)
             memmove(p, p + n, strlen(p + n) + 1);
     }
+    return sub;
+}
+
+int triage_reply_print(const char *reply, char out[TRIAGE_VERSION_SIZE])
+{
+    char *r = normalised(reply ? reply : ""), *sub = substance(r);
+    uint64_t h = 14695981039346656037ull;
+    size_t len = strlen(sub), pos = 0, n = 0;
+    uint32_t c, prev = 0;
+    while ((c = triage_fold_next(sub, len, &pos)) != 0) {
+        if (!triage_is_word(c) && c != (uint32_t)TRIAGE_NUMBER_MASK)
+            continue;
+        /* Normalised digits are all '0': a run of them is one number, whatever its length. */
+        if (c == '0' && prev == '0')
+            continue;
+        prev = c;
+        for (int k = 0; k < 4; k++, c >>= 8) {
+            h ^= c & 0xff;
+            h *= 1099511628211ull;
+        }
+        n++;
+    }
+    free(sub);
+    free(r);
+    out[0] = '\0';
+    if (n < EMPTY_CHARS) /* too little to call a copy: the check says "empty" instead */
+        return 0;
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
+    return 1;
+}
+
+void triage_reply_check(const char *complaint, const char *reply, struct triage_reply *out)
+{
+    memset(out, 0, sizeof(*out));
+    char *r = normalised(reply ? reply : ""), *c = normalised(complaint ? complaint : "");
+    /* The substance: the reply without its set phrases. */
+    char *sub = substance(r);
     out->empty = count_chars(sub) < EMPTY_CHARS;
     out->no_action = !has_any(sub, action_words, sizeof(action_words) / sizeof(action_words[0]));
     out->no_detail = !has_any(sub, detail_words, sizeof(detail_words) / sizeof(detail_words[0])) &&
@@ -127,4 +166,29 @@ void triage_reply_check(const char *complaint, const char *reply, struct triage_
     free(sub);
     free(r);
     free(c);
+}
+
+static uint64_t fnv_words(uint64_t h, const char *const *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)w[i];
+        do {
+            h ^= *p;
+            h *= 1099511628211ull;
+        } while (*p++);
+    }
+    return h;
+}
+
+void triage_reply_version(char out[TRIAGE_VERSION_SIZE])
+{
+    uint64_t h = 14695981039346656037ull;
+    h = fnv_words(h, boilerplate, sizeof(boilerplate) / sizeof(boilerplate[0]));
+    h = fnv_words(h, action_words, sizeof(action_words) / sizeof(action_words[0]));
+    h = fnv_words(h, detail_words, sizeof(detail_words) / sizeof(detail_words[0]));
+    h ^= (uint64_t)EMPTY_CHARS << 32 | (uint64_t)(TOPIC_MIN * 10000);
+    h *= 1099511628211ull;
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
 }

@@ -168,6 +168,16 @@ int triage_rule_delete(struct store_conn *c, int64_t id, struct err *err)
                    : err_set(err, ERR_NOT_FOUND, "routing rule %lld does not exist", (long long)id);
 }
 
+int triage_rule_stamp(struct store_conn *c, int64_t *count, int64_t *sum, struct err *err)
+{
+    int rc = store_one_i64(c, "SELECT count(*) FROM routing_rules", STORE_NO_ARGS, count, err);
+    if (rc < 0)
+        return rc;
+    rc = store_one_i64(c, "SELECT coalesce(sum(id + updated_at), 0) FROM routing_rules",
+                       STORE_NO_ARGS, sum, err);
+    return rc < 0 ? rc : 0;
+}
+
 /* Code of a category or region by id into 'out' ("" when absent). */
 static int code_of(struct store_conn *c, const char *sql, int64_t id, char *out, size_t cap,
                    struct err *err)

@@ -293,3 +293,33 @@ void triage_urgency(const char *text, struct triage_urgency *out)
         fired[best] = NULL;
     }
 }
+
+/* FNV-1a 64 over a string and its terminator (so "ab","c" and "a","bc" differ). */
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    do {
+        h ^= *p;
+        h *= 1099511628211ull;
+    } while (*p++);
+    return h;
+}
+
+void triage_urgency_version(char out[TRIAGE_VERSION_SIZE])
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        const struct rule *r = &rules[i];
+        h = fnv_str(h, r->name);
+        h = fnv_str(h, r->phrases);
+        h = fnv_str(h, r->near);
+        h = fnv_str(h, r->with);
+        h = fnv_str(h, r->unless);
+        h ^= (uint64_t)r->level << 8 | (uint64_t)r->within << 16 | (uint64_t)(r->weight * 1000);
+        h *= 1099511628211ull;
+    }
+    h ^= (uint64_t)(PROMOTE_SCORE * 1000) << 32 | NEG_WINDOW << 16 | EARLY_CHARS;
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
+}

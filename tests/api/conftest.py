@@ -351,19 +351,22 @@ class Api:
         return r.json()["items"]
 
 
-def assert_error(r, status, code=None, field=None):
-    """r is a JSON error {"error":{"code","message","field"}} with the given status."""
+def assert_error(r, status, code=None, field=None, reason=None):
+    """r is a JSON error {"error":{"code","message","field"}} with the given status; a refusal
+    (403) may add "reason" (src/core/err.h, ERR_REASON_*), checked when given."""
     assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text[:500]}"
     assert r.headers.get("Content-Type", "").startswith("application/json"), r.headers
     body = r.json()
     assert set(body) == {"error"}, body
     e = body["error"]
-    assert set(e) == {"code", "message", "field"}, e
+    assert set(e) == {"code", "message", "field"} or (status == 403 and set(e) == {"code", "message", "field", "reason"}), e
     assert isinstance(e["message"], str) and e["message"], e
     if code is not None:
         assert e["code"] == code, e
     if field is not None:
         assert e["field"] == field, e
+    if reason is not None:
+        assert e.get("reason") == reason, e
     return e
 
 

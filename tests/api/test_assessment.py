@@ -152,8 +152,13 @@ def test_every_round_and_overrides(world):
     body = api.get("admin", URL, params={**PERIOD, "weights": "0,0,0,1"}).json()
     rows = rows_by_code(body)
     assert rows["CGJ"]["score"] == pytest.approx(100.0) and rows["QSJD"]["score"] is None
-    # A period without activity has no rows.
+    # A period without activity lists only what is still open at its end (QSJD's c3; not
+    # overdue: "now", the test clock, is before its deadline) ...
     body = api.get("admin", URL, params={"from": "2027-01-01", "to": "2027-02-01"}).json()
+    assert [(r["code"], r["dispatched"], r["backlog"], r["backlog_overdue"]) for r in body["rows"]] \
+        == [("QSJD", 0, 1, 0)]
+    # ... and one before any case has no rows.
+    body = api.get("admin", URL, params={"from": "2026-01-01", "to": "2026-02-01"}).json()
     assert body["rows"] == []
 
 

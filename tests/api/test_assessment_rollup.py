@@ -3,7 +3,7 @@
 against the raw computation: a seeded random sequence of case actions over six days (about 190 steps) on the
 injectable clock (intake located or not, dispatch to two departments, sign, return, reject the
 return, redispatch, urge, reply, evaluate satisfied / basically / unsatisfied -> rectification,
-rectify, close, reopen, merge, cancel), then for several periods (whole Beijing days, UTC
+rectify, close, reopen, merge, cancel, answer on the call, extend and its decision), then for several periods (whole Beijing days, UTC
 midnights, partial days, one hour, the whole span), by department and by region at every
 level, both rounds modes, with and without a region scope, the answer with the roll-ups is
 compared with the answer the server gives when they are marked unbuilt (it then reads the raw
@@ -104,9 +104,14 @@ def world(tmp_path_factory, template_db):
                 masters = [j for j, (m, _) in enumerate(cases)
                            if j != i and m["state"] in ("new", "dispatched", "processing")]
                 if masters:
-                    act(i, "dispatcher", "merge", master=cases[rnd.choice(masters)][0]["id"])
-            else:
+                    m = rnd.choice(masters)
+                    act(i, "dispatcher", "merge", master=cases[m][0]["id"])
+                    # The master's timeline gained the merge: its version moved on.
+                    cases[m][0] = api.get("admin", f"/api/v1/cases/{cases[m][0]['id']}").json()
+            elif choice < 0.95:
                 act(i, "dispatcher", "cancel", reason="重复来电")
+            else:
+                act(i, "operator", "answer", note="已在电话中答复")
         elif st == "dispatched":
             if choice < 0.5:
                 act(i, h, "sign")
@@ -131,6 +136,11 @@ def world(tmp_path_factory, template_db):
             elif choice < 0.9:
                 act(i, "dispatcher", "redispatch", department=depts[other], note="改派")
                 cases[i][1] = other
+            elif choice < 0.95 and not c.get("pending") and c["deadlines"]["resolve"]:
+                until = dt.datetime.fromisoformat(c["deadlines"]["resolve"].replace("Z", "+00:00"))
+                if until > now:
+                    act(i, h, "extend", reason="需协调", until=(until + dt.timedelta(days=2)).isoformat())
+                    act(i, "supervisor", rnd.choice(["approve", "deny"]), note="同意")
             else:
                 act(i, "supervisor", "urge", note="请尽快")
         elif st == "replied":
@@ -142,7 +152,7 @@ def world(tmp_path_factory, template_db):
                 act(i, "supervisor", "rectify", reason="整改不到位")
             else:
                 act(i, "operator", "close", note="无法联系")
-        elif st == "closed" and choice < 0.2:
+        elif st == "closed" and choice < 0.2 and lead is not None:
             act(i, "supervisor", "reopen", reason="群众再次反映")
 
     yield {"api": api, "srv": srv, "now": now, "cases": cases}

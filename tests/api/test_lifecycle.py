@@ -142,8 +142,10 @@ def test_user_add_list_and_login(server_factory):
     assert p.returncode == 0
     line = next(ln for ln in p.stdout.splitlines() if " cli_user " in ln)
     assert "operator,supervisor" in line and line.rstrip().endswith("yes")
-    # header, demo users, the demo Open311 client's service account, the new one
-    assert len(p.stdout.splitlines()) == 1 + 9 + 1 + 1
+    # header, demo users, the demo grid workers (one per grid and a night worker in grids 1
+    # and 4 of each community: 96 + 32, less grid_worker, who is a demo user already), the demo
+    # Open311 client's service account, the new one
+    assert len(p.stdout.splitlines()) == 1 + 11 + 127 + 1 + 1
 
     # Duplicate name.
     p = run_cli("user", "add", "--db", db, "--name", "cli_user", "--password", "cli-pass-123", "--role", "operator")
@@ -194,8 +196,9 @@ def test_audit_verify_detects_tampering(tmp_path, template_db):
         assert run_cli("user", "add", "--db", db, "--name", f"aud{i}", "--password", "audit-pass-1",
                        "--role", "citizen").returncode == 0
     p = run_cli("audit", "verify", "--db", db)
-    # the demo load, the demo Open311 client, the three users
-    assert p.returncode == 0 and "intact: 5 entries" in p.stdout
+    # the demo load, the demo Open311 client, the demo address register, the demo grid
+    # workers, the three users
+    assert p.returncode == 0 and "intact: 7 entries" in p.stdout
 
     # Change the content of entry 2 (in a copy).
     bad = new_db(tmp_path, "tampered", create=False)
@@ -340,7 +343,15 @@ def test_init_demo_cases_take_cases_through_the_loop(tmp_path):
         states = dict(con.execute("SELECT state, count(*) FROM cases GROUP BY 1").fetchall())
         assert sum(states.values()) == 60
         assert {"new", "dispatched", "processing"} <= set(states), states
-        assert con.execute("SELECT count(*) FROM cases WHERE citizen_phone_enc = '' OR region_id IS NULL").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM cases WHERE citizen_phone_enc = ''").fetchone()[0] == 0
+        # Each stands at an address of the register, with its grid; some hotline calls give
+        # only the address as typed, without a point (demo_cases.c).
+        known = {a for (a,) in con.execute("SELECT address FROM addr_points").fetchall()}
+        located = con.execute("SELECT address FROM cases WHERE lat IS NOT NULL AND region_id IS NOT NULL").fetchall()
+        typed = con.execute("SELECT address FROM cases WHERE lat IS NULL").fetchall()
+        assert len(located) + len(typed) == 60 and typed and len(located) > len(typed)
+        assert all(a in known for (a,) in located), located[:5]
+        assert all(a.removeprefix("澜溪区").removesuffix("附近") in known for (a,) in typed), typed[:5]
         assert con.execute("SELECT count(*) FROM cases WHERE citizen_phone_mask NOT LIKE '1__****____'").fetchone()[0] == 0
         # Every event starts where the previous one left the case, and the last leaves its state.
         for cid, state in con.execute("SELECT id, state FROM cases").fetchall():

@@ -26,3 +26,21 @@ def test_reply_check(gl, demo):
     assert gl.get("citizen", f"/api/v1/cases/{good['id']}/reply-check").status_code == 403
     c = gl.post("operator", "/api/v1/cases", json={"title": "x", "description": "尚未答复", "channel": "hotline"}).json()
     assert_error(gl.get("supervisor", f"/api/v1/cases/{c['id']}/reply-check"), 404, "not_found")
+
+
+def test_boilerplate_reused_across_cases_is_flagged(gl, demo):
+    """The same substance sent to three cases (only its dates differ) is boilerplate (套话) on each
+    of them; a reply no other case got is not."""
+    import random
+    tag = "".join(random.choice("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥") for _ in range(8))
+    template = "您反映的{tag}问题我们已转交属地街道核查处理，预计{d}个工作日内办结，请留意短信通知，咨询电话12345。"
+    cases = [walk_to_reply(gl, demo, template.format(tag=tag, d=d)) for d in (3, 5, 7)]
+    q = gl.get("supervisor", f"/api/v1/cases/{cases[2]['id']}/reply-check").json()
+    assert q["boilerplate"] and q["flagged"] and q["reused"] == 2 and q["reused_departments"] == 1, q
+    # Not empty, not off topic by itself: the flag comes from the repetition.
+    assert not q["empty"]
+    q = gl.get("supervisor", f"/api/v1/cases/{cases[0]['id']}/reply-check").json()
+    assert q["boilerplate"] and q["reused"] == 2, q
+    other = walk_to_reply(gl, demo, template.format(tag=tag[::-1] + "乙", d=3))
+    q = gl.get("supervisor", f"/api/v1/cases/{other['id']}/reply-check").json()
+    assert not q["boilerplate"] and q["reused"] == 0, q

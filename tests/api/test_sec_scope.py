@@ -235,3 +235,25 @@ def test_citizen_sees_fixed_texts_and_no_staff(gl, demo):
     assert mine["state"] == "closed"
     ev = [e for e in mine["timeline"] if e["action"] == "evaluate"][0]
     assert ev["note"] == f"很满意{u}" and ev["actor"] == "citizen"
+
+
+def test_refusals_say_why(gl, demo):
+    """A 403 names its reason (src/core/err.h ERR_REASON_*), so the web words it without reading
+    the English message: a case outside the caller's scope, a role the route needs, an action
+    only the lead department may take, someone else's report, an anonymous caller's contact."""
+    c = create(gl, "operator", anonymous=True)
+    c = act(gl, "dispatcher", c, "dispatch", department=demo["CGJ"])
+    assert_error(gl.get("handler_qsjd", f"/api/v1/cases/{c['id']}"), 403, "forbidden", reason="scope")
+    assert_error(gl.get("citizen", "/api/v1/users"), 403, "forbidden", reason="role")
+    r = gl.post("handler_qsjd", f"/api/v1/cases/{c['id']}/actions", json={"action": "sign", "version": c["version"]})
+    assert_error(r, 403, "forbidden", reason="scope")
+    mine = create(gl, "citizen")
+    r = gl.post("citizen", f"/api/v1/cases/{mine['id']}/actions", json={"action": "reply", "version": mine["version"], "result": "x"})
+    assert_error(r, 403, "forbidden", field="action", reason="role")
+    assert_error(gl.get("supervisor", f"/api/v1/cases/{c['id']}/contact"), 403, "forbidden", reason="anonymous")
+    assert_error(gl.get("citizen", f"/api/v1/cases/{c['id']}"), 403, "forbidden", reason="scope")
+    # Signing belongs to the lead department: an assisting one is told so.
+    d = create(gl, "operator")
+    d = act(gl, "dispatcher", d, "dispatch", department=demo["CGJ"], assisting=[demo["QSJD"]])
+    r = gl.post("handler_qsjd", f"/api/v1/cases/{d['id']}/actions", json={"action": "sign", "version": d["version"]})
+    assert_error(r, 403, "forbidden", reason="lead")

@@ -180,7 +180,7 @@ def test_non_empty_target_refused_unless_forced(tmp_path):
     again = copy(src, dst)
     assert again.returncode == 1, again.stdout + again.stderr
     assert "already holds data" in again.stderr and "--force" in again.stderr, again.stderr
-    assert "audit_log (" in again.stderr and "regions (" in again.stderr, again.stderr
+    assert "audit_log (" in again.stderr and "departments (" in again.stderr, again.stderr
     forced = run_cli("store", "copy", "--from", src, "--to", dst, "--force")  # a plain path too
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "emptying the target" in forced.stdout

@@ -164,6 +164,36 @@ def test_duplicates_are_suggested_and_merge(gl):
     assert first["id"] not in {x["id"] for x in s2["duplicates"]}
 
 
+def test_duplicates_by_place_and_time(gl):
+    """Two neighbours describe the same barbecue stall in their own words, minutes apart, one
+    with a point, the other with the address only: place, time and kind make them candidates,
+    and the candidate says when, where, how far and how alike."""
+    bbq = category_by_code(gl, "010205")
+    street = "幸福路" + str(100 + int(unique()[-4:]) % 800)
+    first = create(gl, "operator", "楼下烧烤摊每天晚上营业到凌晨两点，油烟直往窗户里灌，老人孩子睡不着",
+                   category=bbq["id"], lat=28.2001, lon=112.9401, address=f"青石街道{street}号")
+    second = create(gl, "operator", "小区门口有人摆摊卖烤串，半夜还在吆喝，烟味很重，希望城管来管一管",
+                    category=bbq["id"], address=f"{street}号门口")
+    hits = {d["id"]: d for d in second["triage"]["duplicates"]}
+    assert first["id"] in hits, second["triage"]["duplicates"]
+    d = hits[first["id"]]
+    assert d["same_place"] is True and d["text_score"] < 0.3 and d["score"] >= 0.5, d
+    assert d["address"] == f"青石街道{street}号" and d["meters"] is None
+    assert d["created_at"] == first["created_at"]
+    # With a point 40 m away the distance is given.
+    near = suggest(gl, "dispatcher", "夜里有人烤串，烟很大", category=bbq["id"], lat=28.20046, lon=112.9401)
+    d = {x["id"]: x for x in near["duplicates"]}.get(first["id"])
+    assert d and d["same_place"] and 30 < d["meters"] < 60, near["duplicates"]
+    # The same place, another kind of complaint: not a duplicate.
+    pothole = category_by_code(gl, "020101")
+    other = suggest(gl, "dispatcher", "门口马路中间有个大坑，电动车经过差点摔倒", category=pothole["id"],
+                    lat=28.2001, lon=112.9401)
+    assert first["id"] not in {x["id"] for x in other["duplicates"]}
+    # The case page's suggestion looks around the case's own report time.
+    again = gl.get("dispatcher", f"/api/v1/cases/{second['id']}/triage").json()
+    assert first["id"] in {x["id"] for x in again["duplicates"]}
+
+
 # ---------------------------------------------------------------- learning and hot swap
 
 def test_dispatcher_classification_is_an_example_and_retraining_swaps_the_model(server_factory, demo):

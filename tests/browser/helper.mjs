@@ -30,11 +30,12 @@ function freePort() {
 
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRIDLOOP_')));
 
-// Start `gridloop serve` on a free loopback port over a new demo database.
-export async function startServer(extraArgs = []) {
+// Start `gridloop serve` on a free loopback port over a new demo database ('init': more
+// arguments for `gridloop init`, e.g. ['--district', '东城区']).
+export async function startServer(extraArgs = [], { init = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gl-browser-'));
   const db = join(dir, 'demo.db');
-  execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD], { env: cleanEnv(), stdio: 'ignore' });
+  execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD, ...init], { env: cleanEnv(), stdio: 'ignore' });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', WEB,
@@ -51,6 +52,7 @@ export async function startServer(extraArgs = []) {
   }
   return {
     url,
+    db, // the server's SQLite file, for tests that write rows the UI cannot (the register)
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));

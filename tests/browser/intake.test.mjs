@@ -102,6 +102,8 @@ test('triage suggestions with "why" and a one-click duplicate merge', async (t) 
   assert.ok(chosen, 'the suggested category was taken');
   const dup = op.locator(`.triage li[data-dup="${first.body.id}"]`);
   await dup.waitFor();
+  // The candidate says when it was reported and how alike it is, not only its number.
+  assert.match(await dup.textContent(), /受理于 \d{4}-\d\d-\d\d \d\d:\d\d.*相似度 \d+%/);
   await shot(op, 'intake-2-triage');
   await dup.getByRole('button').click();
   const done = op.locator('.intake-result .done');

@@ -155,7 +155,7 @@ test('citizen → dispatcher → department → unsatisfied → rectification �
   // The public lookup (what the QR code opens) shows the progress without signing in.
   const anon = await (await browser.newContext()).newPage();
   await anon.goto(`${srv.url}/#/lookup?number=${number}&code=${final.body.check_code}`);
-  await anon.locator('.lookup-result h2').waitFor();
+  await anon.locator('.lookup-result h2').first().waitFor();
   assert.match(await anon.locator('.lookup-result').textContent(), /已办结/);
 
   for (const p of [citizen, disp, dept, anon]) assert.deepEqual(p.errors || [], []);

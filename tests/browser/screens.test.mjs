@@ -36,6 +36,10 @@ before(async () => {
   await act(made[4], 'handler_cgj', { action: 'sign' });
   await act(made[4], 'handler_cgj', { action: 'reply', result: '已恢复通行', contacted: true, solved: true });
   await act(made[4], 'citizen', { action: 'evaluate', satisfaction: 'satisfied', contacted: true, solved: true });
+  // 申诉: the citizen appeals the closure, so the supervisors' queue shows a decision form.
+  const ap = await srv.api('citizen', 'POST', `/cases/${made[4].id}/appeals`, { kind: 'closure', reason: 'not_solved', text: '摊位第二天又回来了' });
+  assert.equal(ap.status, 201, JSON.stringify(ap.body));
+  ids.appealed = made[4].id;         // citizen's, closed, appealed
   ids.citizenReplied = made[0].id;   // citizen's, replied: evaluate
   ids.dispatched = made[3].id;       // waiting for the department to sign
   ids.processing = made[2].id;       // citizen's, being handled
@@ -49,12 +53,13 @@ after(async () => { await browser?.close(); await srv?.stop(); });
 const USERS = { citizen: 'citizen', grid_worker: 'grid_worker', operator: 'operator', dispatcher: 'dispatcher',
   handler_cgj: 'handler', supervisor: 'supervisor', data_officer: 'data_officer', admin: 'admin' };
 const EXTRA = {
-  citizen: [() => `/case/${ids.citizenReplied}`],
+  citizen: [() => `/case/${ids.citizenReplied}`, () => `/case/${ids.appealed}`],
   operator: [() => `/case/${ids.newCase}`],
-  dispatcher: ['/dispatch?tab=returned', () => `/case/${ids.newCase}`],
-  handler_cgj: ['/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`],
+  dispatcher: ['/dispatch?tab=returned', '/dispatch?tab=reviewing', () => `/case/${ids.newCase}`],
+  handler_cgj: ['/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`,
+    () => `/case/${ids.processing}/slip`],
   supervisor: ['/supervise?tab=pending', '/supervise?tab=rectifying', () => `/case/${ids.extending}`],
-  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar'],
+  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
   const extra = EXTRA[user] || [];
@@ -121,7 +126,7 @@ async function checkActionForms(page, name) {
 
 test('axe-core: every screen of every role, and the login and lookup pages', async () => {
   const anon = await (await browser.newContext()).newPage();
-  for (const hash of ['/login', '/lookup']) {
+  for (const hash of ['/login', '/lookup', '/decisions']) {
     await goto(anon, srv, hash);
     await checkScreen(anon, hash);
   }

@@ -31,9 +31,10 @@ test('every t() key used by the app is in the strings table', () => {
 });
 
 test('keys built at run time (states, actions, roles, channels) are all in the table', () => {
-  const states = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
+  const states = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged', 'reviewing'];
   const actions = ['answer', 'dispatch', 'redispatch', 'reject_return', 'sign', 'return', 'extend', 'hang', 'approve', 'deny',
-    'resume', 'urge', 'reply', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'create', 'attach', 'invalidate', 'withdraw', 'merge_in', 'escalate', 'triage'];
+    'resume', 'urge', 'reply', 'evaluate', 'rectify', 'merge', 'close', 'cancel', 'reopen', 'comment', 'create', 'attach', 'invalidate', 'withdraw', 'merge_in', 'escalate', 'triage', 'locate',
+    'accept', 'send_back', 'assign', 'appeal', 'appeal_upheld', 'appeal_rejected', 'unmerge'];
   const roles = ['citizen', 'operator', 'dispatcher', 'handler', 'grid_worker', 'supervisor', 'data_officer', 'admin'];
   const channels = ['hotline', 'web', 'app', 'wechat', 'grid', 'sensor', 'open311', 'other'];
   const keys = [...states.map((s) => 'state.' + s), ...actions.map((a) => 'action.' + a), ...roles.map((r) => 'role.' + r),
@@ -76,9 +77,13 @@ test('every server error code and every field an error names is translated', () 
   const codes = [...errh.matchAll(/X\(\w+,\s*-\d+,\s*\d+,\s*"(\w+)"/g)].map((m) => m[1]);
   assert.ok(codes.length >= 15, `found ${codes.length} codes`);
   const missing = codes.filter((c) => !(('err.' + c) in zhCN));
+  // And every reason a refusal gives (ERR_REASON_*) its own sentence.
+  const reasons = [...errh.matchAll(/#define ERR_REASON_\w+ "(\w+)"/g)].map((m) => m[1]);
+  assert.ok(reasons.length >= 5, `found ${reasons.length} reasons`);
+  missing.push(...reasons.filter((r) => !(('err.forbidden.' + r) in zhCN)).map((r) => 'reason ' + r));
   const fields = new Set();
   const SRC = join(ROOT, 'src');
-  for (const dir of ['api', 'case', 'org', 'auth', 'assess', 'attach', 'open311', 'triage', 'notify', 'cal', 'geo', 'audit']) {
+  for (const dir of ['api', 'case', 'org', 'auth', 'assess', 'attach', 'open311', 'triage', 'notify', 'cal', 'geo', 'audit', 'basemap', 'addr', 'gridw']) {
     for (const f of readdirSync(join(SRC, dir)).filter((x) => x.endsWith('.c'))) {
       const text = readFileSync(join(SRC, dir, f), 'utf8');
       for (const m of text.matchAll(/err_field\(\s*[^,]+,\s*[A-Z_]+,\s*"([^"]+)"/g)) fields.add(m[1]);

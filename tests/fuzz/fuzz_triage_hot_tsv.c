@@ -48,9 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct triage_dup_index *ix = triage_dup_new(NULL);
     struct triage_dup_hit hits[4];
-    triage_dup_add(ix, 1, 0, 0, 0, 0, s);
-    int nh = triage_dup_query(ix, s, 0, 0, 0, 0, hits, 4);
-    if (nh < 0 || nh > 1 || (nh == 1 && hits[0].score != 1.0))
+    /* The input as text and as address, at a place: every signal is exercised. */
+    struct triage_dup_case c = {1, 0, 1, 28.2, 112.9, s, s, 7};
+    triage_dup_add(ix, &c);
+    int nh = triage_dup_query(ix, &c, hits, 4);
+    if (nh < 0 || nh > 1 || (nh == 1 && (hits[0].score != 1.0 || hits[0].place != 1.0)))
         abort();
     triage_dup_remove(ix, 1);
     if (triage_dup_count(ix) != 0)

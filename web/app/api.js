@@ -6,11 +6,12 @@ import { t, has } from './i18n.js';
 const CSRF_KEY = 'gl.csrf';
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, reason) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.reason = reason || null;
   }
   // Plain words for the user, always from the strings table: the server's message is English for
   // logs and API clients and is never shown. The code and the field choose the sentence: one for
@@ -27,7 +28,8 @@ export class ApiError extends Error {
     const name = fieldName(this.field);
     if (name && has(`err.${this.code}.${name}`)) return t(`err.${this.code}.${name}`);
     if (this.status === 404) return t('err.not_found');
-    if (this.status === 403) return t(/scope/.test(this.message || '') ? 'err.forbidden.scope' : 'err.forbidden');
+    // A refusal says why in `reason` (role, scope, owner, lead, anonymous, csrf: src/core/err.h).
+    if (this.status === 403) return t(this.reason && has('err.forbidden.' + this.reason) ? 'err.forbidden.' + this.reason : 'err.forbidden');
     if (this.status === 409) {
       if (name === 'version') return t('err.conflict');
       if (name === 'action' || !name) return t('err.conflict.state');
@@ -81,9 +83,11 @@ async function request(method, path, body, opts = {}) {
   }
   if (!r.ok) {
     const e = (data && data.error) || {};
-    const err = new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.field);
+    const err = new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.field, e.reason);
     // A throttled login says how long to wait (seconds), which the sentence repeats.
     err.retryAfter = Number(r.headers.get('Retry-After')) || 0;
+    // The whole answer, for errors that carry more than the error (an import's report).
+    err.body = data;
     if (r.status === 401 && !opts.noAuthRedirect) onUnauthorized(err);
     throw err;
   }

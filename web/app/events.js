@@ -4,7 +4,8 @@
 
 // What changes a case's place in a work queue.
 export const QUEUE_EVENTS = ['new_case', 'dispatched', 'returned', 'assist', 'rectify', 'overdue', 'escalated', 'approval',
-  'replied', 'gap', 'urge', 'approve', 'deny', 'reopen', 'resume', 'cancel', 'redispatch', 'reject_return'];
+  'replied', 'gap', 'urge', 'approve', 'deny', 'reopen', 'resume', 'cancel', 'redispatch', 'reject_return',
+  'review', 'sent_back'];
 // Everything a live feed shows.
 export const ALL_EVENTS = [...QUEUE_EVENTS, 'comment', 'close'];
 

@@ -10,12 +10,29 @@ function renderNav() {
   const items = navFor(session.user);
   const cur = parseHash().path;
   clear(nav, items.length ? h('ul', {}, items.map((n) => h('li', {},
-    h('a', { href: '#' + linkOf(n), 'aria-current': cur.startsWith(linkOf(n)) ? 'page' : null }, t(n.nav))))) : null);
+    h('a', { href: '#' + linkOf(n), 'aria-current': cur.startsWith(linkOf(n)) ? 'page' : null }, t(n.nav),
+      n.badge ? badge : null)))) : null);
   const who = document.getElementById('who');
   who.textContent = session.user
     ? `${session.user.display_name || session.user.name}${t('p.paren', { x: session.user.roles.map((r) => t('role.' + r)).join(t('p.list')) })}`
     : '';
   document.getElementById('logout').hidden = !session.user;
+}
+
+// The unread-message count on the navigation: asked for on every screen change and every
+// BADGE_MS, and set at once by the message centre when it has the counts anyway.
+const BADGE_MS = 30000;
+const badge = h('span', { class: 'badge', hidden: true });
+let badgeTimer = null;
+export async function refreshBadge(counts) {
+  clearTimeout(badgeTimer);
+  if (!session.user) { badge.hidden = true; return; }
+  badgeTimer = setTimeout(() => refreshBadge(), BADGE_MS);
+  let c = counts;
+  if (!c) { try { c = await api.get('/me/messages/counts'); } catch { return; } }
+  badge.hidden = !c.total;
+  badge.textContent = c.total >= c.cap ? c.cap + '+' : String(c.total);
+  badge.setAttribute('aria-label', t('msg.badge', { n: badge.textContent }));
 }
 
 export function parseHash() {
@@ -36,6 +53,7 @@ async function route() {
   }
   const found = match(path);
   renderNav();
+  refreshBadge();
   if (!found) { clear(main, h('h1', {}, t('app.notfound'))); return; }
   if (!found.screen.public && !session.user) {
     location.replace('#/login?next=' + encodeURIComponent(path));

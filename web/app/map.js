@@ -1,6 +1,9 @@
-// Leaflet maps drawn over the region and grid boundaries (no internet in deployment, so the
-// GeoJSON is the base layer; a tile URL in /config.json adds tiles where a tile server exists).
+// Leaflet maps drawn over the region and grid boundaries, on gridloop's own basemap (the
+// address register's roads, buildings, water, green areas and places: basemap.js; deployments
+// have no internet). A tile URL in /config.json makes that tile server's map the base instead,
+// with a switch back to gridloop's (docs/maps.md).
 import { loadScript, loadCss } from './ui.js';
+import { basemapLayer } from './basemap.js';
 import { t } from './i18n.js';
 import { regions } from './data.js';
 
@@ -20,7 +23,7 @@ export async function leaflet() {
 
 export const STATE_COLOURS = {
   new: '#c2410c', dispatched: '#b45309', returned: '#9f1239', processing: '#1d4ed8',
-  hanging: '#6b7280', replied: '#047857', rectifying: '#7e22ce', closed: '#374151',
+  hanging: '#6b7280', reviewing: '#0e7490', replied: '#047857', rectifying: '#7e22ce', closed: '#374151',
   cancelled: '#9ca3af', merged: '#9ca3af',
 };
 
@@ -37,17 +40,26 @@ export async function regionMap(el, { label, grids = true } = {}) {
   // Leaflet's own buttons are titled in English ("Zoom in"): ours say it in Chinese.
   L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(map);
   const cfg = await siteConfig();
-  if (cfg.tile_url) L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
+  const base = basemapLayer(L);
+  if (cfg.tile_url) {
+    // Raster tiles carry their own roads and names: drawn over them, ours would double every
+    // road, so the two are alternatives.
+    const tiles = L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
+    L.control.layers({ [t('map.base.tiles')]: tiles, [t('map.base.vector')]: base }, null, { position: 'topright' }).addTo(map);
+  } else {
+    base.addTo(map);
+  }
   const [streets, gridList] = await Promise.all([regions('street', true), grids ? regions('grid', true) : []]);
   const fc = (items) => ({
     type: 'FeatureCollection',
     features: items.filter((r) => r.boundary).map((r) => ({ type: 'Feature', properties: { name: r.name }, geometry: r.boundary })),
   });
   if (grids) {
-    L.geoJSON(fc(gridList), { style: { color: '#64748b', weight: 1, fillOpacity: 0.03 }, interactive: false }).addTo(map);
+    // Dashed, so on the basemap a boundary never reads as a road.
+    L.geoJSON(fc(gridList), { style: { color: '#64748b', weight: 1, dashArray: '2 4', fillOpacity: 0.03 }, interactive: false }).addTo(map);
   }
   const st = L.geoJSON(fc(streets), {
-    style: { color: '#0f172a', weight: 2.5, fillOpacity: 0.04 },
+    style: { color: '#6d28d9', weight: 2, dashArray: '8 5', opacity: 0.8, fillOpacity: 0.03 },
     interactive: false,
   }).addTo(map);
   for (const s of streets) {

@@ -8,6 +8,7 @@
 //   nav     the strings key of its navigation entry; screens without one are reached by links
 //   roles   who sees it in the navigation; a role's home is the first screen listed for it
 //   public  opens without signing in
+//   badge   its navigation entry shows the unread message count
 //
 // Which data a screen may read or change is the server's decision (routes.c and the case
 // policy), not this table's: `roles` only says whose navigation offers the screen.
@@ -15,25 +16,46 @@ import { t } from './i18n.js';
 
 export const SCREENS = [
   { path: '/login', module: 'login', view: 'login', title: 'login.heading', public: true },
+  // The grid worker's home: one task list (待核实, 待核查, 我的上报, 巡查) and 自行处置.
+  { path: '/tasks', module: 'tasks', view: 'tasks', title: 'tasks.heading', nav: 'nav.tasks', roles: ['grid_worker'] },
   { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },
   { path: '/mine', module: 'queues', view: 'mine', title: 'mine.heading', nav: 'nav.mine', roles: ['citizen', 'grid_worker'] },
+  // 巡查: a grid worker's patrol on the phone (track, queued fixes, findings; docs/grid.md §3).
+  { path: '/patrol', module: 'patrol', view: 'patrol', title: 'patrol.heading', nav: 'nav.patrol', roles: ['grid_worker'] },
   { path: '/intake', module: 'intake', view: 'intake', title: 'intake.heading', nav: 'nav.intake', roles: ['operator', 'admin'] },
   { path: '/callback', module: 'queues', view: 'callback', title: 'nav.callback', nav: 'nav.callback', roles: ['operator'] },
   { path: '/dispatch', module: 'queues', view: 'dispatch', title: 'nav.dispatch', nav: 'nav.dispatch', roles: ['dispatcher', 'admin'] },
+  // 网格员派单地图: located cases, the grid workers smart dispatch suggests with reasons, accept / override.
+  { path: '/worker-map', module: 'workermap', view: 'workerMap', title: 'wm.heading', nav: 'nav.worker_map', roles: ['dispatcher', 'admin'] },
   { path: '/workbench', module: 'queues', view: 'workbench', title: 'nav.workbench', nav: 'nav.workbench', roles: ['handler'] },
   { path: '/supervise', module: 'queues', view: 'supervise', title: 'nav.supervise', nav: 'nav.supervise', roles: ['supervisor', 'admin'] },
+  // 层级工单 (docs/grid.md §5): the cases at the caller's level of the ladder, forward and escalate.
+  { path: '/ladder', module: 'ladder', view: 'ladderQueue', title: 'ladder.heading', nav: 'nav.ladder', roles: ['dispatcher', 'supervisor'] },
+  { path: '/orders', module: 'orders', view: 'ordersList', title: 'order.list_heading', nav: 'nav.orders', roles: ['supervisor', 'handler'] },
+  // 协办单: a department's sub-tasks (from dispatches and whistles) across cases.
+  { path: '/assists', module: 'assists', view: 'assistsList', title: 'assist.list_heading', nav: 'nav.assists', roles: ['handler'] },
   { path: '/dashboard', module: 'dashboard', view: 'dashboard', title: 'dash.heading', nav: 'nav.dashboard',
     roles: ['supervisor', 'data_officer', 'admin', 'dispatcher'] },
   { path: '/cases', module: 'queues', view: 'allCases', title: 'nav.cases', nav: 'nav.cases',
     roles: ['operator', 'dispatcher', 'supervisor', 'data_officer', 'admin', 'grid_worker', 'handler'] },
+  // 15 分钟生活圈: facilities within a walk of a point or a community, and the communities that lack some.
+  { path: '/service-circle', module: 'circle', view: 'serviceCircle', title: 'circle.heading', nav: 'nav.circle',
+    roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/assessment', module: 'assessment', view: 'assessment', title: 'assess.heading', nav: 'nav.assessment',
     roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/knowledge', module: 'knowledge', view: 'knowledgeBase', title: 'kb.base', nav: 'nav.knowledge',
     roles: ['operator', 'dispatcher', 'supervisor', 'admin'] },
+  // Everyone's notifications; the navigation entry carries the unread count (main.js).
+  { path: '/messages', module: 'messages', view: 'messages', title: 'msg.heading', nav: 'nav.messages', badge: true,
+    roles: ['citizen', 'grid_worker', 'operator', 'dispatcher', 'handler', 'supervisor', 'data_officer', 'admin'] },
+  { path: '/appeals', module: 'appeals', view: 'appeals', title: 'appeals.heading', nav: 'nav.appeals', roles: ['supervisor', 'admin'] },
   // The case page writes its own heading (the number is in it).
   { path: '/case/{id}', module: 'case', view: 'casePage', title: 'case.heading' },
+  // The 交办单 of a case, laid out for printing on A4.
+  { path: '/case/{id}/slip', module: 'case', view: 'slipPage', title: 'slip.heading' },
   { path: '/admin/{tab?}', module: 'admin', view: 'admin', title: 'admin.heading', nav: 'nav.admin', roles: ['admin'] },
   { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
+  { path: '/decisions', module: 'decisions', view: 'decisions', title: 'decisions.heading', nav: 'nav.decisions', roles: ['citizen'], public: true },
 ];
 
 // '/admin/{tab?}' -> /^\/admin(?:\/(\w+))?$/ ; the groups are the view's ctx.params.

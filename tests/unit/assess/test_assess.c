@@ -42,6 +42,8 @@
  *   same evaluation numbers as A → 77.3333; S2 (a3, b1; evaluation b1) → 100; b2 has no
  *   region: group 0 (响应率 1, 解决率 0, 满意率 0 → score 10) is not ranked.
  *   Ranks: S2 1, S1 2, group 0 unranked.
+ * Backlog at d+30 (dispatched before, not replied): A a3, a4 (a4 past its deadline d+20) → 2, 1;
+ *   C c1 → 1, 1; B none. At d+130 every one of them is overdue.
  */
 #include <math.h>
 #include <stdio.h>
@@ -285,6 +287,9 @@ TEST(assess_by_department_hand_computed)
     CHECK_INT_EQ(A->satisfied, 1, "A satisfied");
     CHECK_INT_EQ(A->basically, 2, "A basically");
     CHECK_INT_EQ(A->unsatisfied, 0, "A unsatisfied");
+    /* Open at d+30: a3 (deadline d+40) and a4 (d+20, overdue); a1, a2, a5 replied before. */
+    CHECK_INT_EQ(A->backlog, 2, "A backlog");
+    CHECK_INT_EQ(A->backlog_overdue, 1, "A backlog overdue");
     NEAR(A->response_rate, 2.0 / 3);
     NEAR(A->solve_rate, 2.0 / 3);
     NEAR(A->satisfaction_rate, 2.8 / 3);
@@ -322,6 +327,8 @@ TEST(assess_by_department_hand_computed)
     NEAR(C->on_time_rate, 0.0);
     NEAR(C->overdue_rate, 0.0);
     CHECK_INT_EQ(C->assigned, 1, "C assigned");
+    CHECK(C->backlog == 1 && C->backlog_overdue == 1, "C backlog: c1, past d+16");
+    CHECK(B->backlog == 0, "B backlog");
     CHECK(rows[0].group_id == w.A && rows[1].group_id == w.B && rows[2].group_id == w.C,
           "ordered by rank, unranked last");
 
@@ -444,7 +451,17 @@ TEST(assess_empty_period_and_bad_params)
     p.from = D(100);
     p.to = D(130);
     CHECK_INT_EQ(assess_compute(w.c, &p, &a, &rows, &n, &e), 0, "compute: %s", e.msg);
-    CHECK_INT_EQ(n, 0, "no activity, no rows");
+    /* No activity: only the backlog left at its end (a3, a4 at A; c1 at C), all overdue by
+     * then (the deadlines d+40, d+20, d+16 are before d+130). */
+    CHECK_INT_EQ(n, 2, "no activity, only the backlog");
+    const struct assess_row *A = find(rows, n, w.A), *C = find(rows, n, w.C);
+    CHECK(A && C && A->dispatched == 0 && A->backlog == 2 && A->backlog_overdue == 2 &&
+              C->backlog == 1 && C->backlog_overdue == 1,
+          "backlog rows");
+    p.from = D(-100);
+    p.to = D(-50);
+    CHECK_INT_EQ(assess_compute(w.c, &p, &a, &rows, &n, &e), 0, "compute: %s", e.msg);
+    CHECK_INT_EQ(n, 0, "before any case, no rows");
 
     static const struct {
         const char *field;

@@ -56,6 +56,9 @@ static unsigned doc_roles(enum case_action a)
         [CA_COMMENT] = ROLE_ALL,
         [CA_WITHDRAW] = ROLE_CITIZEN,
         [CA_INVALIDATE] = ROLE_OPERATOR | ROLE_HANDLER,
+        [CA_ACCEPT] = ROLE_DISPATCHER | ROLE_SUPERVISOR,
+        [CA_SEND_BACK] = ROLE_DISPATCHER | ROLE_SUPERVISOR,
+        [CA_ASSIGN] = ROLE_DISPATCHER | ROLE_SUPERVISOR,
     };
     return roles[a] | ROLE_ADMIN;
 }

@@ -14,14 +14,16 @@
 #define SECRET "内部指示"
 
 /* The event names the module writes besides the actions themselves. */
-static const char *const extra_events[] = {"create",   "triage",       "attach",       "merge_in",
-                                           "escalate", "follow_reply", "follow_close", "overdue"};
+static const char *const extra_events[] = {
+    "create",       "triage",  "attach", "merge_in",      "escalate",        "follow_reply",
+    "follow_close", "overdue", "appeal", "appeal_upheld", "appeal_rejected", "unmerge"};
 
-/* The steps whose note is written for the citizen. */
+/* The steps whose note is written for the citizen (an accept event carries the reply it
+ * releases). */
 static int for_citizen(const char *action)
 {
     return !strcmp(action, "create") || !strcmp(action, "answer") || !strcmp(action, "reply") ||
-           !strcmp(action, "evaluate");
+           !strcmp(action, "evaluate") || !strcmp(action, "accept");
 }
 
 static void check_reporter(const struct case_rec *r, const char *action)
@@ -70,6 +72,38 @@ TEST(case_policy_reporter_never_sees_internal_notes_or_staff)
     CHECK(case_policy_event(CASE_AUDIENCE_REPORTER, &r, &c, &out), "own comment shown");
     CHECK_STR_EQ(out.note, SECRET, "own comment in full");
     CHECK_STR_EQ(out.actor_name, "citizen", "own name");
+}
+
+/* 办结审核: the reporter never sees a reply the centre has not accepted, nor why it was sent back;
+ * the accept event brings the reply to them, and staff see every step. */
+TEST(case_policy_reply_under_review_hidden_from_reporter)
+{
+    struct case_rec r = {.id = 5, .created_by = 9, .anonymous = 0};
+    struct case_event_rec e = {.actor_id = 77,
+                               .actor_role = "handler",
+                               .action = "reply",
+                               .from_state = "processing",
+                               .to_state = "reviewing",
+                               .note = "已派人清理",
+                               .payload = "{}"},
+                          out;
+    CHECK(!case_policy_event(CASE_AUDIENCE_REPORTER, &r, &e, &out), "reply under review hidden");
+    CHECK(case_policy_event(CASE_AUDIENCE_STAFF, &r, &e, &out), "staff see it");
+    e.to_state = "replied";
+    CHECK(case_policy_event(CASE_AUDIENCE_REPORTER, &r, &e, &out), "a reply without review shown");
+    CHECK_STR_EQ(out.note, "已派人清理", "in full");
+    e.action = "send_back";
+    e.from_state = "reviewing";
+    e.to_state = "processing";
+    e.note = SECRET;
+    CHECK(!case_policy_event(CASE_AUDIENCE_REPORTER, &r, &e, &out), "send back hidden");
+    e.action = "accept";
+    e.to_state = "replied";
+    e.note = "已派人清理";
+    e.actor_role = "dispatcher";
+    CHECK(case_policy_event(CASE_AUDIENCE_REPORTER, &r, &e, &out), "accepted reply shown");
+    CHECK_STR_EQ(out.note, "已派人清理", "the accepted reply in full");
+    CHECK(out.actor_role == NULL, "the reviewer is not named");
 }
 
 TEST(case_policy_anonymous_reporter_hidden_from_staff)

@@ -29,37 +29,42 @@
 #define CLO T(CASE_CLOSED)
 #define CAN T(CASE_CANCELLED)
 #define MER T(CASE_MERGED)
+#define REV T(CASE_REVIEWING)
 
 /* expect[action][state] for outcome 0 */
 static const int expect[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
-    /*                   new  dispatched returned processing hanging replied rectifying closed cancelled merged */
-    [CA_ANSWER] = {CLO, X, X, X, X, X, X, X, X, X},
-    [CA_DISPATCH] = {DIS, X, X, X, X, X, X, X, X, X},
-    [CA_REDISPATCH] = {X, DIS, DIS, DIS, X, X, DIS, X, X, X},
-    [CA_REJECT_RETURN] = {X, X, DIS, X, X, X, X, X, X, X},
-    [CA_SIGN] = {X, PRO, X, X, X, X, X, X, X, X},
-    [CA_RETURN] = {X, RET, X, RET, X, X, RET, X, X, X},
-    [CA_EXTEND] = {X, X, X, K, X, X, K, X, X, X},
-    [CA_HANG] = {X, X, X, K, X, X, X, X, X, X},
-    [CA_APPROVE] = {X, X, X, K, X, X, K, K, X, X},
-    [CA_DENY] = {X, X, X, K, X, X, K, K, X, X},
-    [CA_RESUME] = {X, X, X, X, PRO, X, X, X, X, X},
-    [CA_URGE] = {X, K, K, K, K, X, K, X, X, X},
-    [CA_REPLY] = {X, X, X, REP, X, X, REP, X, X, X},
-    [CA_EVALUATE] = {X, X, X, X, X, CLO, X, X, X, X},
-    [CA_RECTIFY] = {X, X, X, X, X, RECT, X, X, X, X},
-    [CA_MERGE] = {MER, MER, X, X, X, X, X, X, X, X},
-    [CA_CLOSE] = {X, X, X, X, X, CLO, X, X, X, X},
-    [CA_CANCEL] = {CAN, CAN, CAN, X, X, X, X, X, X, X},
-    [CA_REOPEN] = {X, X, X, X, X, X, X, PRO, X, X},
-    [CA_COMMENT] = {K, K, K, K, K, K, K, X, X, X},
-    [CA_WITHDRAW] = {CAN, X, X, X, X, X, X, X, X, X},
-    [CA_INVALIDATE] = {X, X, X, X, X, X, K, K, X, X},
+    /*                   new  dispatched returned processing hanging replied rectifying closed cancelled merged reviewing */
+    [CA_ANSWER] = {CLO, X, X, X, X, X, X, X, X, X, X},
+    [CA_DISPATCH] = {DIS, X, X, X, X, X, X, X, X, X, X},
+    [CA_REDISPATCH] = {X, DIS, DIS, DIS, X, X, DIS, X, X, X, X},
+    [CA_REJECT_RETURN] = {X, X, DIS, X, X, X, X, X, X, X, X},
+    [CA_SIGN] = {X, PRO, X, X, X, X, X, X, X, X, X},
+    [CA_RETURN] = {X, RET, X, RET, X, X, RET, X, X, X, X},
+    [CA_EXTEND] = {X, X, X, K, X, X, K, X, X, X, X},
+    [CA_HANG] = {X, X, X, K, X, X, X, X, X, X, X},
+    [CA_APPROVE] = {X, X, X, K, X, X, K, K, X, X, X},
+    [CA_DENY] = {X, X, X, K, X, X, K, K, X, X, X},
+    [CA_RESUME] = {X, X, X, X, PRO, X, X, X, X, X, X},
+    [CA_URGE] = {X, K, K, K, K, X, K, X, X, X, X},
+    [CA_REPLY] = {X, X, X, REP, X, X, REP, X, X, X, X},
+    [CA_EVALUATE] = {X, X, X, X, X, CLO, X, X, X, X, X},
+    [CA_RECTIFY] = {X, X, X, X, X, RECT, X, X, X, X, X},
+    [CA_MERGE] = {MER, MER, X, X, X, X, X, X, X, X, X},
+    [CA_CLOSE] = {X, X, X, X, X, CLO, X, X, X, X, X},
+    [CA_CANCEL] = {CAN, CAN, CAN, X, X, X, X, X, X, X, X},
+    [CA_REOPEN] = {X, X, X, X, X, X, X, PRO, X, X, X},
+    [CA_COMMENT] = {K, K, K, K, K, K, K, X, X, X, K},
+    [CA_WITHDRAW] = {CAN, X, X, X, X, X, X, X, X, X, X},
+    [CA_INVALIDATE] = {X, X, X, X, X, X, K, K, X, X, X},
+    [CA_ACCEPT] = {X, X, X, X, X, X, X, X, X, X, REP},
+    [CA_SEND_BACK] = {X, X, X, X, X, X, X, X, X, X, PRO},
+    [CA_ASSIGN] = {K, K, X, K, X, X, K, X, X, X, X},
 };
 
-/* The two actions with a second branch (outcome 1): an unsatisfied evaluation reopens for
- * rectification, and the approval of a 挂账 request suspends the case. Every other action
- * ignores the outcome. */
+/* The actions with a second branch (outcome 1): an unsatisfied evaluation reopens for
+ * rectification, the approval of a 挂账 request suspends the case, a reply that needs 办结审核
+ * waits for the centre, and a reply sent back from review returns to rectification when it was
+ * a rectification's. Every other action ignores the outcome. */
 static int expect_alt(enum case_action a, enum case_state s)
 {
     int e = expect[a][s];
@@ -69,6 +74,10 @@ static int expect_alt(enum case_action a, enum case_state s)
         return RECT;
     if (a == CA_APPROVE)
         return HAN;
+    if (a == CA_REPLY)
+        return REV;
+    if (a == CA_SEND_BACK)
+        return RECT;
     return e;
 }
 
@@ -111,7 +120,7 @@ TEST(case_transition_every_pair)
         }
     /* Guard against a table that silently shrank (e.g. a row of zeros for a new action). */
     CHECK_INT_EQ(allowed + refused, CASE_STATE_COUNT * CASE_ACTION_COUNT, "every pair walked");
-    CHECK_INT_EQ(allowed, 47, "allowed pairs in the documented workflow");
+    CHECK_INT_EQ(allowed, 54, "allowed pairs in the documented workflow");
     for (int a = 0; a < CASE_ACTION_COUNT; a++) {
         int any = 0;
         for (int s = 0; s < CASE_STATE_COUNT; s++)
@@ -162,10 +171,15 @@ TEST(case_transition_outcome_branches)
     CHECK_INT_EQ(case_transition(CASE_RECTIFYING, CA_APPROVE, 0, &to, &e), 0,
                  "approve extension in rectifying");
     CHECK_INT_EQ(to, CASE_RECTIFYING, "an extension of a rectification stays rectifying");
+    CHECK_INT_EQ(case_transition(CASE_PROCESSING, CA_REPLY, 0, &to, &e), 0, "reply");
+    CHECK_INT_EQ(to, CASE_REPLIED, "a reply without review goes to the citizen");
+    CHECK_INT_EQ(case_transition(CASE_RECTIFYING, CA_REPLY, 1, &to, &e), 0, "reply under review");
+    CHECK_INT_EQ(to, CASE_REVIEWING, "a reply that needs 办结审核 waits for the centre");
+    CHECK_INT_EQ(case_transition(CASE_REVIEWING, CA_SEND_BACK, 1, &to, &e), 0, "send back");
+    CHECK_INT_EQ(to, CASE_RECTIFYING, "a rectification's reply sent back: rectifying again");
+    CHECK_INT_EQ(case_transition(CASE_REVIEWING, CA_ACCEPT, 1, &to, &e), 0, "accept");
+    CHECK_INT_EQ(to, CASE_REPLIED, "accept ignores outcome");
     /* The pure function only reads the outcome where there is a second branch. */
-    CHECK_INT_EQ(case_transition(CASE_PROCESSING, CA_REPLY, 1, &to, &e), 0,
-                 "reply ignores outcome");
-    CHECK_INT_EQ(to, CASE_REPLIED, "reply with outcome 1");
     CHECK_INT_EQ(case_transition(CASE_HANGING, CA_RESUME, 7, &to, &e), 0, "resume ignores outcome");
     CHECK_INT_EQ(to, CASE_PROCESSING, "resume with outcome 7");
 }
@@ -219,6 +233,9 @@ TEST(case_action_roles_match_docs)
         {CA_COMMENT, ROLE_ALL},
         {CA_WITHDRAW, ROLE_CITIZEN},
         {CA_INVALIDATE, ROLE_OPERATOR | ROLE_HANDLER},
+        {CA_ACCEPT, ROLE_DISPATCHER | ROLE_SUPERVISOR},
+        {CA_SEND_BACK, ROLE_DISPATCHER | ROLE_SUPERVISOR},
+        {CA_ASSIGN, ROLE_DISPATCHER | ROLE_SUPERVISOR},
     };
     CHECK_INT_EQ(ARRAY_SIZE(want), CASE_ACTION_COUNT, "one row per action");
     for (size_t i = 0; i < ARRAY_SIZE(want); i++)
@@ -238,12 +255,12 @@ TEST(case_names_round_trip)
 {
     static const char *const states[] = {"new",       "dispatched", "returned",   "processing",
                                          "hanging",   "replied",    "rectifying", "closed",
-                                         "cancelled", "merged"};
+                                         "cancelled", "merged",     "reviewing"};
     static const char *const actions[] = {
-        "answer", "dispatch", "redispatch", "reject_return", "sign",   "return",
-        "extend", "hang",     "approve",    "deny",          "resume", "urge",
-        "reply",  "evaluate", "rectify",    "merge",         "close",  "cancel",
-        "reopen", "comment",  "withdraw",   "invalidate"};
+        "answer",     "dispatch", "redispatch", "reject_return", "sign",   "return",  "extend",
+        "hang",       "approve",  "deny",       "resume",        "urge",   "reply",   "evaluate",
+        "rectify",    "merge",    "close",      "cancel",        "reopen", "comment", "withdraw",
+        "invalidate", "accept",   "send_back",  "assign"};
     static const char *const channels[] = {"hotline", "web",    "app",     "wechat",
                                            "grid",    "sensor", "open311", "other"};
     static const char *const urgencies[] = {"normal", "urgent", "emergency"};

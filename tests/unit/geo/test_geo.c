@@ -377,3 +377,81 @@ TEST(geo_concurrent_lookups)
     }
     geo_index_free(ix);
 }
+
+/* geo_tiling(): what the import reports. */
+struct issues {
+    int n[4];
+    struct geo_issue last[4];
+};
+
+static int note_issue(void *ctx, const struct geo_issue *is)
+{
+    struct issues *s = ctx;
+    s->n[is->kind]++;
+    s->last[is->kind] = *is;
+    return 0;
+}
+
+TEST(geo_tiling_gaps_overlaps_outside)
+{
+    struct err err = ERR_INIT;
+    /* A parent of about 870 m x 870 m and four children: a perfect left half, a right half
+     * that leaves a strip free, a child overlapping the left one, one reaching out east. */
+    double x0 = TILE_LON0, y0 = TILE_LAT0, s = TILE_STEP;
+    char *parent = rect_polygon(x0, y0, x0 + s, y0 + s);
+    char *kids[4] = {
+        rect_polygon(x0, y0, x0 + s / 2, y0 + s),
+        rect_polygon(x0 + s / 2, y0, x0 + s, y0 + s * 3 / 4),
+        NULL,
+        NULL,
+    };
+    struct issues got = {{0}, {{0}}};
+    CHECK_INT_EQ(geo_tiling(parent, (const char *const *)kids, 2, 1.0, note_issue, &got, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(got.n[GEO_GAP], 1, "one gap");
+    CHECK_INT_EQ(got.n[GEO_OVERLAP] + got.n[GEO_OUTSIDE], 0, "nothing else");
+    /* The strip: s/2 by s/4 degrees at 39.75°N. */
+    double want = (s / 2) * (s / 4) * 110574.0 * 111320.0 * cos(TILE_LAT0 * M_PI / 180.0);
+    CHECK(fabs(got.last[GEO_GAP].area_m2 - want) < want * 0.01, "gap %.1f m2, want %.1f",
+          got.last[GEO_GAP].area_m2, want);
+    CHECK(got.last[GEO_GAP].lat > y0 + s * 3 / 4 && got.last[GEO_GAP].lon > x0 + s / 2,
+          "the gap's point lies in the strip");
+
+    kids[2] = rect_polygon(x0 + s / 4, y0, x0 + s * 3 / 4, y0 + s / 8);
+    kids[3] = rect_polygon(x0 + s * 3 / 4, y0 + s * 3 / 4, x0 + s * 2, y0 + s);
+    memset(&got, 0, sizeof(got));
+    CHECK_INT_EQ(geo_tiling(parent, (const char *const *)kids, 4, 1.0, note_issue, &got, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(got.n[GEO_OVERLAP], 2, "kid 2 overlaps kids 0 and 1");
+    CHECK_INT_EQ(got.n[GEO_OUTSIDE], 1, "kid 3 reaches outside");
+    CHECK_INT_EQ((int)got.last[GEO_OUTSIDE].a, 3, "the child outside");
+    CHECK_INT_EQ(got.last[GEO_OUTSIDE].disjoint, 0, "partly inside");
+    CHECK_INT_EQ((int)got.last[GEO_OVERLAP].b, 2, "pairs name the higher index second");
+    CHECK_INT_EQ(got.n[GEO_GAP], 1, "the strip, less what kid 3 covers");
+
+    /* Wholly outside; slivers below the threshold are not reported. */
+    free(kids[3]);
+    kids[3] = rect_polygon(x0 + 2 * s, y0, x0 + 3 * s, y0 + s);
+    memset(&got, 0, sizeof(got));
+    CHECK_INT_EQ(geo_tiling(parent, (const char *const *)kids, 4, 1e12, note_issue, &got, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(got.n[GEO_GAP] + got.n[GEO_OVERLAP] + got.n[GEO_OUTSIDE], 0, "all below 1e12 m2");
+    memset(&got, 0, sizeof(got));
+    CHECK_INT_EQ(geo_tiling(parent, (const char *const *)kids, 4, 1.0, note_issue, &got, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(got.last[GEO_OUTSIDE].disjoint, 1, "wholly outside");
+
+    /* Without a parent only overlaps; an invalid child is an input error. */
+    memset(&got, 0, sizeof(got));
+    CHECK_INT_EQ(geo_tiling(NULL, (const char *const *)kids, 4, 1.0, note_issue, &got, &err), 0,
+                 "%s", err.msg);
+    CHECK_INT_EQ(got.n[GEO_OVERLAP], 2, "overlaps without a parent");
+    CHECK_INT_EQ(got.n[GEO_GAP] + got.n[GEO_OUTSIDE], 0, "no gaps without a parent");
+    const char *broken[] = {
+        "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}"};
+    CHECK_INT_EQ(geo_tiling(parent, broken, 1, 1.0, note_issue, &got, &err), ERR_BAD_REQUEST,
+                 "self-intersecting child");
+    for (int i = 0; i < 4; i++)
+        free(kids[i]);
+    free(parent);
+}

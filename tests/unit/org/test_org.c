@@ -130,8 +130,20 @@ TEST(org_region_code_rules)
         {"33019900100a-03", ORG_REGION_GRID, NULL, ERR_BAD_REQUEST, "code"},
         {"330199001001-01234567890123456789", ORG_REGION_GRID, NULL, ERR_BAD_REQUEST, "code"},
         {"330199001001-0123456789012345678", ORG_REGION_GRID, NULL, 0, ""}, /* 32 */
+        {"330199001001-03.A1", ORG_REGION_MICRO, "330199001001-03", 0, ""},
+        {"330199001001-03.1-2_b", ORG_REGION_MICRO, "330199001001-03", 0, ""},
+        {"330199001001-03.A1", ORG_REGION_MICRO, "330199001001-0", ERR_BAD_REQUEST, "code"},
+        {"330199001001-031.A1", ORG_REGION_MICRO, "330199001001-03", ERR_BAD_REQUEST, "code"},
+        {"330199001001-03.", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"},
+        {"330199001001-03", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"},
+        {"330199001001.A", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"}, /* no grid part */
+        {"330199001001-03.A.B", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"},
+        {"330199001001-03.A B", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"},
+        {"330199001001-0123456789.01234567", ORG_REGION_MICRO, NULL, 0, ""}, /* 32 */
+        {"330199001001-0123456789.012345678", ORG_REGION_MICRO, NULL, ERR_BAD_REQUEST, "code"},
+        {"330199001001-03.A", ORG_REGION_GRID, NULL, ERR_BAD_REQUEST, "code"},
         {"330199", 0, NULL, ERR_BAD_REQUEST, "level"},
-        {"330199", 5, NULL, ERR_BAD_REQUEST, "level"},
+        {"330199", 6, NULL, ERR_BAD_REQUEST, "level"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
         struct err err = ERR_INIT;
@@ -327,6 +339,14 @@ TEST(org_region_subtree_codes)
         {"330199002001", "330199001", 0},
         {"330198001", "330199", 0},
         {"3301990010", "330199001001", 0},
+        {"330199001001-03.A", "330199001001-03", 1}, /* a grid's micro-grid */
+        {"330199001001-03.A", "330199001001", 1},
+        {"330199001001-03.A", "330199", 1},
+        {"330199001001-031.A", "330199001001-03", 0}, /* a sibling grid's micro-grid */
+        {"330199001001-03.A", "330199001001-03.A", 1},
+        {"330199001001-03.AB", "330199001001-03.A", 0}, /* micro-grids are leaves */
+        {"330199001001-03.A.B", "330199001001-03.A", 0},
+        {"330199001001-03", "330199001001-03.A", 0},
     };
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
         CHECK_INT_EQ(org_region_code_in_subtree(rows[i].code, rows[i].ancestor), rows[i].want,

@@ -48,3 +48,22 @@ TEST(triage_reply_without_action_or_detail_is_flagged)
     triage_reply_check(NULL, NULL, &r);
     CHECK(r.empty && r.flagged, "nothing at all is empty");
 }
+
+TEST(triage_reply_print_ignores_dates_and_set_phrases)
+{
+    char a[TRIAGE_VERSION_SIZE], b[TRIAGE_VERSION_SIZE], c[TRIAGE_VERSION_SIZE];
+    CHECK(triage_reply_print(
+              "网友您好！您反映的问题已转交属地街道核查处理，预计3个工作日内办结，请留意短信通知。",
+              a),
+          "a template has a print");
+    CHECK(triage_reply_print(
+              "您反映的问题已转交属地街道核查处理,预计15个工作日内办结，请留意短信通知！谢谢", b),
+          "so has the same with another number, other punctuation, no greeting");
+    CHECK(strcmp(a, b) == 0 && strlen(a) == 16, "and they are equal: %s %s", a, b);
+    CHECK(triage_reply_print(
+              "您反映的问题已转交城管执法中队核查处理，预计3个工作日内办结，请留意短信通知。", c),
+          "another text");
+    CHECK(strcmp(a, c) != 0, "differs");
+    CHECK(!triage_reply_print("您好，留言已收悉，谢谢", c) && c[0] == '\0', "too little substance");
+    CHECK(!triage_reply_print(NULL, c), "no reply");
+}

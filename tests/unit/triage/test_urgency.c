@@ -124,3 +124,17 @@ TEST(triage_urgency_risk_and_background_are_urgent_only)
     CHECK(has_rule(&u, "人员受伤"), "still named");
     CHECK_INT_EQ(u.level, 1, "background injury is urgent at most");
 }
+
+/* The public register names the rules in use by a checksum of them: 16 hex digits, the same on
+ * every call, different for the urgency rules and the reply check. */
+TEST(triage_rule_versions_are_checksums)
+{
+    char u1[TRIAGE_VERSION_SIZE], u2[TRIAGE_VERSION_SIZE], r1[TRIAGE_VERSION_SIZE];
+    triage_urgency_version(u1);
+    triage_urgency_version(u2);
+    triage_reply_version(r1);
+    CHECK(strlen(u1) == 16 && strspn(u1, "0123456789abcdef") == 16, "urgency version '%s'", u1);
+    CHECK(strlen(r1) == 16 && strspn(r1, "0123456789abcdef") == 16, "reply version '%s'", r1);
+    CHECK_STR_EQ(u1, u2, "stable");
+    CHECK(strcmp(u1, r1) != 0, "two rule sets, two versions");
+}

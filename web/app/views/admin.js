@@ -9,6 +9,9 @@ import { categories } from './admin/categories.js';
 import { routing } from './admin/routing.js';
 import { regions } from './admin/regions.js';
 import { calendar } from './admin/calendar.js';
+import { review } from './admin/review.js';
+import { register } from './admin/register.js';
+import { workers } from './admin/workers.js';
 
 // key: the path segment (#/admin/<key>); title: its strings key; view(reload) draws the tab.
 const TABS = [
@@ -18,6 +21,9 @@ const TABS = [
   { key: 'routing', title: 'admin.routing', view: routing },
   { key: 'regions', title: 'admin.regions', view: regions },
   { key: 'calendar', title: 'admin.calendar', view: calendar },
+  { key: 'review', title: 'admin.review', view: review },
+  { key: 'register', title: 'admin.register', view: register },
+  { key: 'workers', title: 'admin.workers', view: workers },
 ];
 
 export async function admin({ params, title }) {

@@ -6,14 +6,20 @@ import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, cl
 import { categoryById, departments } from '../data.js';
 import { categoryPicker, departmentPicker } from '../pickers.js';
 import { qrSvg } from '../qr.js';
-import { triagePanel } from './triage.js';
+import { triagePanel, dupFacts } from './triage.js';
+import { caseOrders } from './orders.js';
+import { caseAssists } from './assists.js';
 import { timeLeft } from '../deadline.js';
+import { appealSection } from '../appeal.js';
+import { regionMap } from '../map.js';
+import { metres } from '../mapcases.js';
+import { regions } from '../data.js';
 
 // The note slot goes by several names in the API (one free-text slot); an error on any of them
 // belongs under the note.
 const NOTE_NAMES = ['note', 'reason', 'comment', 'instruction'];
 // Destructive or closing actions look different from the main path.
-const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify', 'invalidate', 'withdraw']);
+const SECONDARY = new Set(['return', 'cancel', 'deny', 'hang', 'extend', 'comment', 'close', 'merge', 'reopen', 'rectify', 'invalidate', 'withdraw', 'send_back']);
 
 export async function casePage({ params, user }) {
   const id = Number(params[0]);
@@ -70,11 +76,68 @@ async function render(root, id, user, focusAction) {
     c.satisfaction ? fact(t('case.satisfaction'), t('sat.' + c.satisfaction)) : null,
   );
 
+  // 位置与周边: the case's point on the map, its grid outlined and named, and for staff the open
+// cases within NEARBY metres (on the map and as links). A case without a point says so.
+const NEARBY = 500;
+const NEARBY_MAX = 20;
+function caseMap(c, user) {
+  const box = h('section', { class: 'card case-map-card', 'aria-labelledby': 'map-h' }, h('h2', { id: 'map-h' }, t('case.map')));
+  if (c.lat == null || c.lon == null) {
+    box.append(h('p', { class: 'muted', 'data-map': 'none' }, t('case.map.none')));
+    return box;
+  }
+  const mapEl = h('div', { class: 'map case-map' });
+  const gridLine = h('p', { class: 'loc-grid' });
+  const nearbyBox = h('div', { class: 'nearby-box' });
+  box.append(gridLine, mapEl, nearbyBox);
+  const here = { lat: c.lat, lon: c.lon };
+  (async () => {
+    const [m, grids] = await Promise.all([regionMap(mapEl, { label: t('case.map.label') }), regions('grid', true)]);
+    const L = m.L;
+    const grid = grids.find((g) => g.id === c.region_id && g.boundary);
+    gridLine.textContent = grid ? t('case.map.grid', { name: grid.name }) : t('case.map.grid.none');
+    let focus = L.latLngBounds([[c.lat, c.lon], [c.lat, c.lon]]);
+    if (grid) {
+      const shape = L.geoJSON(grid.boundary, { style: { color: '#1d4ed8', weight: 3, fillOpacity: 0.08 }, interactive: false }).addTo(m.map);
+      shape.eachLayer((l) => l.getElement && l.getElement() && l.getElement().setAttribute('data-grid', grid.code));
+      L.tooltip({ permanent: true, direction: 'center', className: 'map-label grid-label', interactive: false })
+        .setLatLng(shape.getBounds().getCenter()).setContent(grid.name).addTo(m.map);
+      focus = focus.extend(shape.getBounds());
+    }
+    L.marker([c.lat, c.lon], { keyboard: false, alt: t('case.map.point'), title: t('case.map.point') }).addTo(m.map);
+    if (!isCitizen(user)) {
+      const r = await api.get('/cases', { near: `${c.lat},${c.lon}`, radius: NEARBY, open: true, limit: NEARBY_MAX + 1 });
+      const others = r.items.filter((x) => x.id !== c.id && x.lat != null)
+        .map((x) => ({ ...x, d: Math.round(metres(here, x)) })).sort((a, b) => a.d - b.d);
+      const total = r.total - (r.items.some((x) => x.id === c.id) ? 1 : 0);
+      L.circle([c.lat, c.lon], { radius: NEARBY, color: '#0e7490', weight: 1, fill: false, dashArray: '4 4', interactive: false }).addTo(m.map);
+      for (const x of others) {
+        L.circleMarker([x.lat, x.lon], { radius: 6, color: '#111827', weight: 1, fillColor: '#c2410c', fillOpacity: 0.85, className: `nearby-point case-${x.id}` })
+          .bindTooltip(`${x.number} ${x.title}`)
+          .on('click', () => { location.hash = `#/case/${x.id}`; }).addTo(m.map);
+      }
+      focus = focus.extend(L.latLng(c.lat, c.lon).toBounds(NEARBY * 2));
+      clear(nearbyBox, others.length ? [h('h3', {}, t('case.map.nearby', { m: NEARBY })),
+        h('ul', { class: 'nearby' }, others.slice(0, NEARBY_MAX).map((x) => h('li', { 'data-case': x.id },
+          h('a', { href: `#/case/${x.id}` }, `${x.number} ${x.title}`), ' ',
+          h('span', { class: 'muted' }, t('case.map.distance', { m: x.d }), ' · ', t('state.' + x.state))))),
+        total > NEARBY_MAX ? h('p', { class: 'muted' }, t('case.map.nearby.more', { n: total - NEARBY_MAX })) : null]
+        : h('p', { class: 'muted' }, t('case.map.nearby.none', { m: NEARBY })));
+    }
+    m.map.fitBounds(focus, { padding: [12, 12], maxZoom: 17 });
+  })().catch(() => { mapEl.hidden = true; });
+  return box;
+}
+
+// The 交办单 (assignment slip) prints on A4 from its own page, for staff once a department has it.
+  const slipLink = !isCitizen(user) && c.department
+    ? h('div', { class: 'buttons' }, h('a', { class: 'button secondary', href: `#/case/${c.id}/slip` }, t('slip.open')))
+    : null;
   const head = h('section', { class: 'card' },
     h('h1', {}, t('case.heading', { number: c.number })),
     h('p', { class: 'case-title' }, c.title),
     h('p', { class: 'case-desc' }, c.description),
-    facts);
+    facts, slipLink);
 
   const side = h('div', { class: 'side' });
   if (c.check_code) {
@@ -111,11 +174,20 @@ async function render(root, id, user, focusAction) {
       e.payload && e.payload.article ? articleLink(e.payload.article) : null))));
 
   // The citizen reads the answer before being asked to evaluate it.
-  const answerEv = isCitizen(user) ? [...(c.timeline || [])].reverse().find((e) => (e.action === 'reply' || e.action === 'answer') && e.note) : null;
+  // (办结审核: a reply the centre accepted reaches the citizen as the accept event.)
+  const answerEv = isCitizen(user) ? [...(c.timeline || [])].reverse().find((e) => ['reply', 'answer', 'accept'].includes(e.action) && e.note) : null;
   const replyBox = answerEv ? h('section', { class: 'card reply-box', 'aria-labelledby': 'rp-h' },
     h('h2', { id: 'rp-h' }, t('case.reply_heading')), h('p', { class: 'note' }, answerEv.note), h('p', { class: 'muted' }, fmtTime(answerEv.at))) : null;
+  // 申诉: the case's appeals and their outcome for whoever sees the case; the form for its reporter
+  // when the server says something may be appealed now.
+  const appeals = await api.get(`/cases/${id}/appeals`).catch(() => null);
+  const appealBox = appeals ? appealSection(isCitizen(user) ? appeals : { ...appeals, appealable: [] }, async (body) => {
+    await api.post(`/cases/${id}/appeals`, body);
+    await reload(t('appeal.sent'));
+  }) : null;
   clear(root, h('div', { class: 'case-grid' },
-    h('div', { class: 'main-col' }, head, replyBox, replyCheck(c), actionsBox, photoBox, tl), side));
+    h('div', { class: 'main-col' }, head, caseMap(c, user), replyBox, sentBack(c, user), reviewedReply(c, user), replyCheck(c), actionsBox,
+      isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();
@@ -126,6 +198,50 @@ async function render(root, id, user, focusAction) {
     h1.tabIndex = -1;
     h1.focus();
   }
+}
+
+// The 交办单: what the department is given with the case, laid out for A4 (style.css, .slip): the
+// number and check code, category, departments, deadlines, the dispatcher's instruction, the
+// citizen's request and a masked contact (paper travels), and a block for signatures. The
+// print stylesheet leaves out the navigation and the buttons, so printing gives the slip alone.
+const maskName = (n) => (n ? [...n][0] + '*'.repeat(Math.max(1, [...n].length - 1)) : '');
+export async function slipPage({ params, user }) {
+  const c = await api.get(`/cases/${Number(params[0])}`);
+  const dispatch = [...(c.timeline || [])].reverse().find((e) => e.action === 'dispatch' || e.action === 'redispatch');
+  const row = (k, v, attrs = {}) => h('tr', attrs, h('th', { scope: 'row' }, k), h('td', {}, v || t('slip.blank')));
+  const contact = c.citizen && (c.citizen.name || c.citizen.phone)
+    ? [maskName(c.citizen.name), c.citizen.phone].filter(Boolean).join(' ') : t('slip.anonymous');
+  const sign = (k) => h('div', { class: 'sig' }, h('span', {}, k), h('span', { class: 'line', 'aria-hidden': 'true' }));
+  return h('div', { class: 'slip-page' },
+    h('div', { class: 'buttons' },
+      h('button', { type: 'button', class: 'primary', onclick: () => window.print() }, t('slip.print')),
+      h('a', { class: 'button secondary', href: `#/case/${c.id}` }, t('slip.back'))),
+    h('article', { class: 'slip', 'aria-labelledby': 'slip-h' },
+      h('h1', { id: 'slip-h' }, t('slip.heading')),
+      h('p', { class: 'slip-no' }, t('slip.number', { number: c.number })),
+      h('table', { class: 'slip-table' },
+        h('caption', { class: 'sr-only' }, t('slip.heading')),
+        h('tbody', {},
+          // The check code opens the public lookup: only where the server gives it (the hotline).
+          c.check_code ? row(t('case.check_code'), c.check_code, { 'data-k': 'check_code' }) : null,
+          row(t('field.kind'), c.kind ? t('kind.' + c.kind) : ''),
+          row(t('case.category'), c.category, { 'data-k': 'category' }),
+          row(t('slip.urgency'), t('urgency.' + c.urgency)),
+          row(t('case.department'), c.department, { 'data-k': 'department' }),
+          c.assisting && c.assisting.length ? row(t('case.assisting'), await assistingNames(c.assisting, user)) : null,
+          row(t('slip.dispatched'), c.dispatched_at ? fmtTime(c.dispatched_at) : ''),
+          row(t('slip.sign_by'), c.deadlines && c.deadlines.sign ? fmtTime(c.deadlines.sign) : ''),
+          row(t('slip.resolve_by'), c.deadlines && c.deadlines.resolve ? fmtTime(c.deadlines.resolve) : '', { 'data-k': 'deadline' }),
+          row(t('slip.instruction'), dispatch && dispatch.note, { 'data-k': 'instruction' }),
+          row(t('slip.request'), [h('strong', {}, c.title), h('br'), c.description], { 'data-k': 'request' }),
+          row(t('case.address'), c.address),
+          row(t('slip.contact'), contact, { 'data-k': 'contact' }))),
+      h('section', { class: 'slip-signs', 'aria-label': t('slip.signs') },
+        sign(t('slip.sign.dispatcher')), sign(t('slip.sign.date')),
+        sign(t('slip.sign.receiver')), sign(t('slip.sign.received_at')),
+        sign(t('slip.sign.result')), sign(t('slip.sign.handler')),
+        sign(t('slip.sign.seal')), sign(t('slip.sign.date'))),
+      h('p', { class: 'slip-foot' }, t('slip.foot'))));
 }
 
 // 处置前 / 处置后 of each photo: the server says (`stage`, from the state the case was in when
@@ -188,12 +304,14 @@ async function actionMeta(a) {
 const REPLY_SIGNALS = ['empty', 'off_topic', 'no_action', 'no_detail'];
 function replyCheck(c) {
   const box = h('section', { class: 'card reply-check', hidden: true, 'aria-labelledby': 'rq-h' });
-  if (!c.replied_at) return box;
+  if (!c.replied_at && c.state !== 'reviewing') return box;
   api.get(`/cases/${c.id}/reply-check`).then((q) => {
-    const found = REPLY_SIGNALS.filter((k) => q[k]);
+    const found = REPLY_SIGNALS.filter((k) => q[k]).map((k) => t('rq.' + k));
+    // Boilerplate: the same words went to other cases (dates and numbers aside).
+    if (q.boilerplate) found.push(t('rq.boilerplate', { n: q.reused, d: q.reused_departments }));
     clear(box, h('h2', { id: 'rq-h' }, t('rq.heading')),
       q.flagged ? h('p', { class: 'rq-flagged' }, t('rq.flagged')) : h('p', {}, t('rq.ok')),
-      found.length ? h('ul', {}, found.map((k) => h('li', {}, t('rq.' + k)))) : null);
+      found.length ? h('ul', {}, found.map((x) => h('li', {}, x))) : null);
     box.hidden = false;
   }).catch(() => {});
   return box;
@@ -208,6 +326,19 @@ function articleLink(id) {
 }
 
 const FIELD_TYPES = {
+  // 派给网格员: the workers smart dispatch suggests come first, each with its reason in words
+  // (the best preselected); any other active worker may be chosen instead (an override).
+  async worker(f, c) {
+    let sug = [], all = [];
+    try { sug = (await api.get(`/cases/${c.id}/worker-suggestions`)).items; } catch { /* no place, or none on duty */ }
+    try { all = (await api.get('/grid-workers', { active: '1' })).items; } catch { /* outside the caller's reach */ }
+    const seen = new Set(sug.map((s) => s.user_id));
+    const s = select([['', '—'],
+      ...sug.map((w) => [String(w.user_id), t('worker.suggested', { name: w.display_name || w.name, reason: w.reason })]),
+      ...all.filter((w) => !seen.has(w.user_id)).map((w) => [String(w.user_id), w.display_name || w.name])],
+    { name: f.name, value: sug.length ? String(sug[0].user_id) : '' });
+    return { wrap: field(t('field.' + f.name), s, { names: [f.name], required: f.required }), spec: { name: f.name, type: 'int' } };
+  },
   // A 直接答复 may name the knowledge-base article it was given from (articles in force).
   async article(f) {
     let items = [];
@@ -271,13 +402,34 @@ const FIELD_TYPES = {
     api.get(`/cases/${c.id}/triage`).then((r) => {
       for (const d of (r.duplicates || []).slice(0, 5)) {
         picks.append(h('li', {}, h('button', { type: 'button', class: 'small link',
-          'aria-label': t('case.pick_master', { number: d.number }), onclick: () => { el.value = d.number; } }, d.number), ' ', d.title));
+          'aria-label': t('case.pick_master', { number: d.number }), onclick: () => { el.value = d.number; } }, d.number), ' ', d.title, ' ',
+          h('span', { class: 'muted' }, dupFacts(d))));
       }
     }).catch(() => {});
     return { wrap: h('div', {}, field(t('field.' + f.name), el, { names: [f.name], required: f.required, hint: t('field.master.hint') }), picks),
       spec: { name: f.name, required: f.required }, resolveCase: f.name };
   },
 };
+
+// 办结审核: the reply the centre is asked to accept or send back, above the buttons.
+function reviewedReply(c, user) {
+  if (c.state !== 'reviewing' || isCitizen(user)) return null;
+  const r = (c.timeline || []).filter((e) => e.action === 'reply').pop();
+  if (!r) return null;
+  return h('section', { class: 'card review-box', 'aria-labelledby': 'rv-h' },
+    h('h2', { id: 'rv-h' }, t('review.heading')), h('p', { class: 'note' }, r.note || ''),
+    h('p', { class: 'muted' }, `${r.actor_label || ''} ${fmtTime(r.at)}`));
+}
+
+// A reply the centre sent back: the department reads why while it works on the case again.
+function sentBack(c, user) {
+  if (isCitizen(user) || !['processing', 'rectifying'].includes(c.state)) return null;
+  const last = (c.timeline || []).filter((e) => e.action === 'send_back' || e.action === 'reply').pop();
+  if (!last || last.action !== 'send_back') return null;
+  return h('div', { class: 'return-reason sent-back', role: 'note' },
+    h('strong', {}, t('review.sent_back')), t('p.colon'), last.note || '',
+    h('span', { class: 'muted' }, ` · ${last.actor_label || ''} ${fmtTime(last.at)}`));
+}
 
 // Answering a department's return (改派 or 驳回退单): the department's reason is shown above the
 // form, so the dispatcher decides on what was said.

@@ -4,12 +4,17 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, loadScript, fmtTime } from '../ui.js';
 import { regionMap, STATE_COLOURS } from '../map.js';
-import { categories } from '../data.js';
+import { clusterAndHeat, choroBreaks, choroColour, CHORO_COLOURS } from '../mapcases.js';
+import { categories, regions } from '../data.js';
 import { eventStream, ALL_EVENTS } from '../events.js';
 
 const SAMPLE = 1000;
+// The map: at most this many located cases of the window as points; the window's days.
+const MAP_MAX = 2000;
+const WINDOW_DAYS = { min: 1, max: 90, initial: 14 };
+const MEASURES = ['open', 'overdue', 'total'];
 const URG_RADIUS = { normal: 6, urgent: 9, emergency: 12 };
-const OPEN = new Set(['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying']);
+const OPEN = new Set(['new', 'dispatched', 'returned', 'processing', 'hanging', 'reviewing', 'replied', 'rectifying']);
 
 function isoDay(d) {
   const p = (n) => String(n).padStart(2, '0');
@@ -43,11 +48,15 @@ export async function dashboard({ title, onCleanup, query }) {
     wallBtn.textContent = t(on ? 'dash.wall.off' : 'dash.wall.on');
     setTimeout(() => { mapObj && mapObj.map.invalidateSize(); trendChart && trendChart.resize(); catChart && catChart.resize(); }, 200);
   } }, t('dash.wall.on'));
+  const mapControls = controls(() => loadMap());
+  const mapNote = h('p', { class: 'muted map-note', 'aria-live': 'polite' });
+  const choroLegend = h('div', { class: 'choro-legend' });
+  const gridBox = h('div', { class: 'grid-rank' });
   const root = h('div', { class: 'dashboard' },
     h('div', { class: 'dash-head' }, h('h1', {}, title), wallBtn), tiles,
     h('div', { class: 'dash-grid' },
       h('section', { class: 'card map-card', 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, t('dash.map')),
-        h('p', { class: 'muted' }, t('dash.legend')), mapEl, legend()),
+        mapControls.el, h('p', { class: 'muted' }, t('dash.map.hint')), mapEl, mapNote, choroLegend, legend(), gridBox),
       h('section', { class: 'card', 'aria-labelledby': 'tr-h' }, h('h2', { id: 'tr-h' }, t('dash.trend')), trendEl, sampleNote),
       h('section', { class: 'card', 'aria-labelledby': 'ct-h' }, h('h2', { id: 'ct-h' }, t('dash.categories')), catEl),
       h('section', { class: 'card', 'aria-labelledby': 'rk-h' }, h('h2', { id: 'rk-h' }, t('dash.ranking')), rankBox),
@@ -55,32 +64,140 @@ export async function dashboard({ title, onCleanup, query }) {
       hotBox));
 
   let mapObj = null;
-  let layer = null;
   let trendChart = null;
   let catChart = null;
   const chartsReady = loadScript('/vendor/echarts/echarts.min.js');
-  regionMap(mapEl, { label: t('dash.map') }).then((m) => {
+  // The map's layers, bottom to top: the grids coloured by their counts, the heat of the points,
+  // the points clustered. Each drills down: a grid to its cases, a cluster or a hot place to the
+  // cases there, a point to its case (all within the window shown).
+  let layers = null;
+  let gridShapes = [];
+  const mapReady = Promise.all([regionMap(mapEl, { label: t('dash.map') }), clusterAndHeat(), regions('grid', true)]).then(([m, L, grids]) => {
     mapObj = m;
-    layer = m.L.layerGroup().addTo(m.map);
+    // Clusters are made per zoom level up to the map's largest, which a map without tiles lacks.
+    if (!Number.isFinite(m.map.getMaxZoom())) m.map.setMaxZoom(19);
+    gridShapes = grids.filter((g) => g.boundary);
+    layers = {
+      choro: L.geoJSON(null, { style: () => ({}), onEachFeature: onGrid }),
+      heat: L.heatLayer([], { radius: 22, blur: 18, maxZoom: 17, minOpacity: 0.3 }),
+      points: L.markerClusterGroup({ zoomToBoundsOnClick: false, showCoverageOnHover: false, maxClusterRadius: 50,
+        iconCreateFunction: clusterIcon(L) }),
+    };
+    layers.points.on('clusterclick', (e) => { location.hash = listLink({ bbox: boxOf(e.layer.getBounds()) }); });
+    // A click elsewhere on the heat layer: the cases around that place.
+    m.map.on('click', (e) => {
+      if (!mapControls.on('heat')) return;
+      const r = Math.round(Math.min(2000, Math.max(100, 40 * 156543 * Math.cos((e.latlng.lat * Math.PI) / 180) / 2 ** m.map.getZoom())));
+      location.hash = listLink({ near: `${e.latlng.lat.toFixed(6)},${e.latlng.lng.toFixed(6)}`, radius: r });
+    });
     // The grid layout settles after the map is made: measure again and refit.
     setTimeout(() => { m.map.invalidateSize(); if (m.bounds.isValid()) m.map.fitBounds(m.bounds, { padding: [8, 8] }); }, 100);
-    draw(lastItems);
+    return m;
   });
-  let lastItems = [];
   let closed = false;
   let mayAssess = true;
+  let win = null; // the window shown: {from, to} as ISO times
 
-  function draw(items) {
-    if (!mapObj) return;
-    layer.clearLayers();
-    for (const c of items) {
-      if (c.lat == null || c.lon == null) continue;
-      mapObj.L.circleMarker([c.lat, c.lon], {
-        radius: URG_RADIUS[c.urgency] || 6, color: c.overdue ? '#dc2626' : '#111827', weight: c.overdue ? 3 : 1,
-        fillColor: STATE_COLOURS[c.state] || '#666', fillOpacity: 0.85,
-      }).bindTooltip(`${c.number} ${c.title}${t('p.paren', { x: t('state.' + c.state) })}`)
-        .on('click', () => { location.hash = `#/case/${c.id}`; }).addTo(layer);
+  function listLink(extra) {
+    const q = new URLSearchParams({ from: win.from, to: win.to, ...extra });
+    return `#/cases?${q}`;
+  }
+  function boxOf(b) {
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(',');
+  }
+  function clusterIcon(L) {
+    return (cluster) => {
+      const n = cluster.getChildCount();
+      const size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
+      return L.divIcon({
+        html: `<div><span aria-hidden="true">${n}</span><span class="sr-only">${t('dash.map.cluster.tip', { n })}</span></div>`,
+        className: `marker-cluster marker-cluster-${size}`, iconSize: L.point(40, 40),
+      });
+    };
+  }
+  let counts = new Map();
+  let breaks = [];
+  function onGrid(feature, layer) {
+    layer.on('click', (e) => {
+      mapObj.L.DomEvent.stopPropagation(e);
+      location.hash = listLink({ region: feature.properties.id });
+    });
+    layer.on('add', () => {
+      const el = layer.getElement();
+      if (el) { el.dataset.grid = feature.properties.code; el.classList.add('choro-grid'); }
+    });
+  }
+  function styleGrid(feature) {
+    const v = (counts.get(feature.properties.code) || {})[mapControls.measure()] || 0;
+    return { color: '#475569', weight: 1, fillColor: choroColour(v, breaks), fillOpacity: v ? 0.55 : 0.08 };
+  }
+
+  // The window's grid counts and located cases, drawn on the layers the controls ask for.
+  let mapSeq = 0;
+  async function loadMap() {
+    const seq = ++mapSeq;
+    const days = mapControls.days();
+    const now = new Date();
+    win = { from: new Date(now.getTime() - days * 86400000).toISOString(), to: new Date(now.getTime() + 60000).toISOString() };
+    const [m, stats, list] = await Promise.all([mapReady, api.get('/stats/grids', win), api.cases({ from: win.from }, MAP_MAX)]);
+    if (seq !== mapSeq || closed) return;
+    counts = new Map(stats.items.map((g) => [g.code, g]));
+    const measure = mapControls.measure();
+    breaks = choroBreaks(Math.max(0, ...stats.items.map((g) => g[measure])));
+    layers.choro.clearLayers();
+    layers.choro.addData({ type: 'FeatureCollection', features: gridShapes.map((g) => ({ type: 'Feature',
+      properties: { id: g.id, code: g.code, name: g.name }, geometry: g.boundary })) });
+    layers.choro.setStyle(styleGrid);
+    layers.choro.eachLayer((l) => {
+      const g = counts.get(l.feature.properties.code) || { open: 0, overdue: 0, total: 0 };
+      l.bindTooltip(t('dash.map.grid.tip', { name: l.feature.properties.name, p: t('p.colon'), ...g }), { sticky: true });
+    });
+    const located = list.items.filter((c) => c.lat != null && c.lon != null);
+    layers.heat.setLatLngs(located.map((c) => [c.lat, c.lon, c.overdue ? 1 : 0.6]));
+    layers.points.clearLayers();
+    layers.points.addLayers(located.map((c) => m.L.circleMarker([c.lat, c.lon], {
+      radius: URG_RADIUS[c.urgency] || 6, color: c.overdue ? '#dc2626' : '#111827', weight: c.overdue ? 3 : 1,
+      fillColor: STATE_COLOURS[c.state] || '#666', fillOpacity: 0.85, className: `case-point case-${c.id}`,
+    }).bindTooltip(`${c.number} ${c.title}${t('p.paren', { x: t('state.' + c.state) })}`)
+      .on('click', (e) => { m.L.DomEvent.stopPropagation(e); location.hash = `#/case/${c.id}`; })));
+    showLayers();
+    mapNote.textContent = t(list.more ? 'dash.map.shown.more' : 'dash.map.shown', { n: days, count: located.length, total: list.items.length });
+    drawChoroLegend(measure);
+    drawGridRank(stats, measure);
+  }
+  function showLayers() {
+    choroLegend.hidden = !mapControls.on('choro');
+    if (!mapObj || !layers) return;
+    for (const k of ['choro', 'heat', 'points']) {
+      const on = mapControls.on(k);
+      if (on && !mapObj.map.hasLayer(layers[k])) layers[k].addTo(mapObj.map);
+      if (!on && mapObj.map.hasLayer(layers[k])) layers[k].remove();
     }
+  }
+  mapControls.onLayers(showLayers);
+  function drawChoroLegend(measure) {
+    const m = t('dash.map.measure.' + measure);
+    const rows = [[CHORO_COLOURS[0], '0']];
+    let lo = 1;
+    breaks.forEach((b, i) => {
+      rows.push([CHORO_COLOURS[1 + i + (4 - breaks.length)], lo === b ? String(b) : `${lo}–${b}`]);
+      lo = b + 1;
+    });
+    clear(choroLegend, h('p', { class: 'legend-title' }, t('dash.map.legend', { m })),
+      h('ul', { class: 'legend', 'data-measure': measure }, rows.map(([c, label]) => h('li', {}, h('span', { class: 'sw', style: `background:${c}` }), label))));
+    choroLegend.hidden = !mapControls.on('choro');
+  }
+  function drawGridRank(stats, measure) {
+    const rows = stats.items.filter((g) => g[measure] > 0).sort((a, b) => b[measure] - a[measure] || a.code.localeCompare(b.code)).slice(0, 10);
+    clear(gridBox, h('h3', {}, t('dash.map.grids')),
+      rows.length ? h('table', { class: 'compact' },
+        h('caption', { class: 'sr-only' }, t('dash.map.grids')),
+        h('thead', {}, h('tr', {}, ['grid', 'open', 'overdue', 'total'].map((k) => h('th', { scope: 'col' }, t('dash.map.col.' + k))))),
+        h('tbody', {}, rows.map((g) => h('tr', { 'data-grid': g.code },
+          h('td', {}, h('a', { href: listLink({ region: g.region_id }) }, g.name)),
+          h('td', {}, String(g.open)), h('td', {}, String(g.overdue)), h('td', {}, String(g.total))))))
+        : h('p', { class: 'muted' }, t('dash.map.grids.none')),
+      stats.elsewhere.total ? h('p', { class: 'muted' }, t('dash.map.elsewhere', { n: stats.elsewhere.total })) : null);
   }
 
   async function refresh() {
@@ -89,7 +206,6 @@ export async function dashboard({ title, onCleanup, query }) {
     const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
     const from = new Date(today.getTime() - 13 * 86400000);
     const { items } = await api.cases({ from: from.toISOString() }, SAMPLE);
-    lastItems = items;
     const todayCount = items.filter((c) => new Date(c.created_at) >= today).length;
     const overdue = (await api.cases({ queue: 'overdue' }, SAMPLE)).items.length;
     const open = items.filter((c) => OPEN.has(c.state)).length;
@@ -117,7 +233,7 @@ export async function dashboard({ title, onCleanup, query }) {
       tile(t('dash.solve'), pct(rates.solve_rate), 'solve'),
       tile(t('dash.satisfaction'), pct(rates.satisfaction_rate), 'satisfaction'));
     sampleNote.textContent = t('dash.sample', { n: items.length });
-    draw(items);
+    try { await loadMap(); } catch (e) { mapNote.textContent = e.plain ? e.plain() : String(e); }
     clear(rankBox, rows.length ? h('table', {},
       h('caption', { class: 'sr-only' }, t('dash.ranking')),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dash.rank')), h('th', { scope: 'col' }, t('col.department')),
@@ -200,13 +316,48 @@ export async function dashboard({ title, onCleanup, query }) {
 // Each tile opens what it counts: the cases behind a count, the assessment behind a rate.
 const TILE_LINKS = {
   today: () => `#/cases?from=${encodeURIComponent(new Date(new Date().setHours(0, 0, 0, 0)).toISOString())}`,
-  open: () => '#/cases?state=new,dispatched,returned,processing,hanging,replied,rectifying',
+  open: () => '#/cases?state=new,dispatched,returned,processing,hanging,reviewing,replied,rectifying',
   overdue: () => '#/cases?overdue=true&state=dispatched,returned,processing,hanging,rectifying',
   response: () => '#/assessment', solve: () => '#/assessment', satisfaction: () => '#/assessment',
 };
 function tile(label, value, key, alert) {
   return h('a', { class: 'tile' + (alert ? ' alert' : ''), 'data-kpi': key, href: TILE_LINKS[key] ? TILE_LINKS[key]() : '#/cases' },
     h('div', { class: 'v' }, value), h('div', { class: 'l' }, label));
+}
+
+// The map's controls: which layers, what the grids are coloured by, how many days back.
+function controls(onChange) {
+  const boxes = {};
+  const group = h('fieldset', { class: 'map-layers' }, h('legend', {}, t('dash.map.layers')),
+    ['points', 'heat', 'choro'].map((k) => {
+      const c = h('input', { type: 'checkbox', name: 'layer', value: k, checked: k !== 'heat' });
+      boxes[k] = c;
+      return h('label', { class: 'check' }, c, ' ', t('dash.map.' + k));
+    }));
+  const measure = h('select', { name: 'measure', id: 'map-measure' }, MEASURES.map((m) => h('option', { value: m }, t('dash.map.measure.' + m))));
+  const range = h('input', { type: 'range', name: 'days', id: 'map-days', min: WINDOW_DAYS.min, max: WINDOW_DAYS.max, step: 1, value: WINDOW_DAYS.initial });
+  const out = h('output', { for: 'map-days', class: 'map-window' }, t('dash.map.window', { n: WINDOW_DAYS.initial }));
+  const layerFns = [];
+  let timer = null;
+  for (const c of Object.values(boxes)) c.addEventListener('change', () => layerFns.forEach((f) => f()));
+  measure.addEventListener('change', () => onChange());
+  range.addEventListener('input', () => {
+    out.textContent = t('dash.map.window', { n: range.value });
+    range.setAttribute('aria-valuetext', out.textContent);
+    clearTimeout(timer);
+    timer = setTimeout(onChange, 300);
+  });
+  range.setAttribute('aria-valuetext', out.textContent);
+  const el = h('div', { class: 'map-controls' }, group,
+    h('div', { class: 'field' }, h('label', { for: 'map-measure' }, t('dash.map.measure')), measure),
+    h('div', { class: 'field map-slider' }, h('label', { for: 'map-days' }, t('dash.map.window.label')), range, out));
+  return {
+    el,
+    on: (k) => boxes[k].checked,
+    measure: () => measure.value,
+    days: () => Number(range.value),
+    onLayers: (f) => layerFns.push(f),
+  };
 }
 
 function legend() {

@@ -13,7 +13,7 @@ async function lastReply(c) {
   if (!c.replied_at && c.state !== 'closed') return null;
   try {
     const full = await api.get(`/cases/${c.id}`);
-    const ev = [...full.timeline].reverse().find((e) => (e.action === 'reply' || e.action === 'answer') && e.note);
+    const ev = [...full.timeline].reverse().find((e) => ['reply', 'answer', 'accept'].includes(e.action) && e.note);
     return ev ? ev.note : null;
   } catch { return null; }
 }

@@ -6,7 +6,8 @@ import { api } from '../api.js';
 import { h, clear, field, select, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
 import { categoryPicker } from '../pickers.js';
 import { locationPicker } from './report.js';
-import { triagePanel } from './triage.js';
+import { addressAutocomplete } from '../addrsuggest.js';
+import { triagePanel, dupFacts } from './triage.js';
 import { callerHistory } from './history.js';
 import { knowledgePanel } from './knowledge.js';
 import { KINDS } from './queues.js';
@@ -52,11 +53,20 @@ export async function intake({ title: heading, onCleanup }) {
     if (e.target.checked) kind.value = 'consult';
   });
   const loc = locationPicker();
+  // The address box completes from the register: Enter takes the best candidate and its point.
+  const addrInput = loc.el.querySelector('input[name=address]');
+  const ac = addressAutocomplete(addrInput, {
+    onPick: (x) => loc.set(x.lat, x.lon),
+    onUnpick: () => loc.set(null, null),
+  });
+  addrInput.after(ac.el);
   const result = h('div', { class: 'intake-result', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', 'aria-keyshortcuts': 'Control+Enter' }, t('intake.submit'));
 
   const panel = triagePanel({
-    input: () => ({ title: title.value.trim(), description: desc.value.trim(), ...loc.value() }),
+    // The place and the chosen kind count for duplicates as much as the words.
+    input: () => ({ title: title.value.trim(), description: desc.value.trim(), ...loc.value(),
+      ...(cat.value ? { category: Number(cat.value) } : {}) }),
     onCategory: (id, dep) => { cat.value = String(id); void dep; },
     onUrgency: (lvl) => { urg.value = lvl; },
     onMerge: (d) => submitCase(d),
@@ -132,7 +142,7 @@ export async function intake({ title: heading, onCleanup }) {
     clear(result, h('section', { class: 'card done', role: 'status', 'data-created': c.id },
       h('p', {}, msg, ' ', h('a', { href: `#/case/${c.id}` }, t('queue.open'))),
       c.state === 'new' && dups.length ? h('ul', { class: 'dups' }, dups.slice(0, 5).map((d) => h('li', {},
-        `${d.number} ${d.title} `,
+        `${d.number} ${d.title} `, h('span', { class: 'muted' }, dupFacts(d)), ' ',
         h('button', { type: 'button', class: 'small', onclick: async (ev) => {
           ev.target.disabled = true;
           try {
@@ -145,6 +155,7 @@ export async function intake({ title: heading, onCleanup }) {
     form.reset();
     cat.reset();
     loc.reset();
+    ac.reset();
     history.reset();
     kb.reset();
     answerField.hidden = true;
@@ -155,6 +166,7 @@ export async function intake({ title: heading, onCleanup }) {
     form.reset();
     cat.reset();
     loc.reset();
+    ac.reset();
     clearErrors(form);
     clear(result);
     history.reset();

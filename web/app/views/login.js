@@ -35,6 +35,7 @@ export async function login({ query, title, go }) {
   return h('div', { class: 'login' },
     h('h1', {}, title), form,
     h('p', {}, h('a', { href: '#/lookup' }, t('login.lookup'))),
+    h('p', {}, h('a', { href: '#/decisions' }, t('decisions.link'))),
     // Account names are what one types, not words to translate (translate="no").
     h('p', { class: 'muted secondary-info' }, t('login.demo'),
       h('span', { translate: 'no' }, DEMO_USERS.join(t('p.list'))), t('p.semi'), t('login.demo.pw'), ' ',

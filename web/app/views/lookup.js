@@ -1,7 +1,8 @@
 // Public progress lookup by number + check code (what the QR code on a case opens).
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, showError, clearErrors, formBody, fmtTime, stateBadge } from '../ui.js';
+import { h, clear, field, showError, clearErrors, formBody, fmtTime, stateBadge, toast } from '../ui.js';
+import { appealSection } from '../appeal.js';
 
 const FIELDS = [{ name: 'number', required: true }, { name: 'check_code', required: true }];
 
@@ -23,7 +24,14 @@ export async function lookup({ query, title }) {
         // The answer first: it is what the citizen came for.
         r.reply ? h('section', { class: 'reply-box' }, h('h3', {}, t('lookup.reply')), h('p', { class: 'note' }, r.reply)) : null,
         h('ol', { class: 'timeline' }, r.timeline.map((e) => h('li', {},
-          h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('cstate.' + e.to)}` : '')))));
+          h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t('action.' + e.action), e.to ? ` → ${t('cstate.' + e.to)}` : '')))),
+        // 申诉: the number and the check code prove the citizen here too.
+        appealSection(r, async (body) => {
+          const q = formBody(form, FIELDS);
+          await api.post('/cases/lookup/appeals', { ...body, ...q }, { noAuthRedirect: true });
+          toast(t('appeal.sent'));
+          await run();
+        }));
     } catch (e) {
       if (e.status === 404) e.field = 'number'; // err.not_found.number: no such number and code
       clear(out);
@@ -32,5 +40,6 @@ export async function lookup({ query, title }) {
   }
   form.addEventListener('submit', (ev) => { ev.preventDefault(); run(); });
   if (number.value && code.value) setTimeout(run, 0);
-  return h('div', {}, h('h1', {}, title), form, out);
+  return h('div', {}, h('h1', {}, title), form, out,
+    h('p', { class: 'hint' }, h('a', { href: '#/decisions' }, t('decisions.link'))));
 }

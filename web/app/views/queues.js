@@ -204,7 +204,9 @@ const FILTERS = [
   { name: 'department', options: async () => (await departments()).map((d) => [String(d.id), d.name]) },
   { name: 'region', options: async () => (await regions('street')).map((r) => [String(r.id), r.name]) },
 ];
-const STATES = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
+// The place filters of GET /cases that only a map sets.
+const PLACE_KEYS = ['bbox', 'near', 'radius', 'open'];
+const STATES = ['new', 'dispatched', 'returned', 'processing', 'hanging', 'reviewing', 'replied', 'rectifying', 'closed', 'cancelled', 'merged'];
 export const KINDS = ['complaint', 'consult', 'help', 'report', 'suggestion', 'praise'];
 const CHANNELS = ['hotline', 'web', 'app', 'wechat', 'grid', 'sensor', 'open311', 'other'];
 const SORTS = ['created', 'deadline', 'updated'];
@@ -218,24 +220,42 @@ async function filterForm(onApply, initial) {
     const s = select([['', t('filter.any')], ...await f.options()], { name: f.name });
     return field(t('filter.' + f.name), s, { names: [f.name] });
   }));
+  // A list opened from a map (the dashboard's grids, clusters and hot places) carries a grid
+  // that is not among the streets offered, and a place that no control shows: the grid becomes
+  // an option, the place a note with a button that drops it.
+  const regionSel = controls[FILTERS.findIndex((f) => f.name === 'region')].querySelector('select');
+  if (initial && initial.region && ![...regionSel.options].some((o) => o.value === initial.region)) {
+    const r = (await regions()).find((x) => String(x.id) === initial.region);
+    if (r) regionSel.append(h('option', { value: String(r.id) }, r.name));
+  }
+  const placeBox = h('div', { class: 'map-filter' });
+  function setPlace(v) {
+    const keys = PLACE_KEYS.filter((k) => v && v[k] !== undefined && v[k] !== '');
+    clear(placeBox, keys.length ? [keys.map((k) => h('input', { type: 'hidden', name: k, value: v[k] })),
+      h('p', { class: 'muted' }, t(v.bbox ? 'filter.place.box' : v.near ? 'filter.place.near' : 'filter.place.open', { m: v.radius || 500 }), ' ',
+        h('button', { type: 'button', class: 'small link', onclick: () => { setPlace(null); onApply(values()); } }, t('filter.place.clear')))] : null);
+  }
   const q = h('input', { type: 'search', name: 'q', maxlength: 100 });
   const from = h('input', { type: 'date', name: 'from' });
   const to = h('input', { type: 'date', name: 'to' });
   const sort = select(SORTS.map((x) => [x, t('sort.' + x)]), { name: 'sort' });
   const form = h('form', { class: 'form filters', role: 'search' },
     field(t('queue.search'), q, { names: ['q'], hint: t('queue.search.hint') }),
+    placeBox,
     h('details', { class: 'filter-more' }, h('summary', {}, t('filter.more')),
       h('div', { class: 'cols filter-grid' }, controls,
         field(t('filter.from'), from, { names: ['from'] }), field(t('filter.to'), to, { names: ['to'] }),
         field(t('filter.sort'), sort, { names: ['sort'] }))),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('queue.search.go')),
-      h('button', { type: 'button', onclick: () => { form.reset(); onApply(values()); } }, t('filter.clear'))));
+      h('button', { type: 'button', onclick: () => { form.reset(); setPlace(null); onApply(values()); } }, t('filter.clear'))));
   function values() {
     const v = {};
     for (const el of form.elements) {
       if (!el.name || !el.value) continue;
-      // A date is a whole local day: "to" takes the day itself.
-      if (el.name === 'from') v.from = new Date(el.value + 'T00:00:00').toISOString();
+      // A date is a whole local day: "to" takes the day itself; a time a map gave is kept
+      // while its day is left as it was.
+      if ((el.name === 'from' || el.name === 'to') && el.dataset.exact && toDay(el.dataset.exact, el.name === 'to') === el.value) v[el.name] = el.dataset.exact;
+      else if (el.name === 'from') v.from = new Date(el.value + 'T00:00:00').toISOString();
       else if (el.name === 'to') v.to = new Date(new Date(el.value + 'T00:00:00').getTime() + 86400000).toISOString();
       else v[el.name] = el.name === 'q' ? el.value.trim() : el.value;
     }
@@ -244,11 +264,14 @@ async function filterForm(onApply, initial) {
   }
   function set(v) {
     form.reset();
+    setPlace(v);
     for (const el of form.elements) {
-      if (!el.name || v[el.name] === undefined) continue;
+      if (el.dataset) delete el.dataset.exact;
+      if (!el.name || v[el.name] === undefined || PLACE_KEYS.includes(el.name)) continue;
       el.value = (el.name === 'from' || el.name === 'to') ? toDay(v[el.name], el.name === 'to') : v[el.name];
+      if (el.name === 'from' || el.name === 'to') el.dataset.exact = v[el.name];
     }
-    if (Object.keys(v).some((k) => k !== 'q')) form.querySelector('details').open = true;
+    if (Object.keys(v).some((k) => k !== 'q' && !PLACE_KEYS.includes(k))) form.querySelector('details').open = true;
   }
   form.addEventListener('submit', (ev) => { ev.preventDefault(); onApply(values()); });
   if (initial) set(initial);
@@ -384,7 +407,8 @@ export const callback = ({ query, title, onCleanup }) => tabbed({ onCleanup, hea
 
 export const dispatch = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_dispatch', label: 'queue.to_dispatch', params: { queue: 'to_dispatch' }, suggestions: true, bulk: true, pin: true, waiting: true },
-    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' }, pin: true, waiting: true, reasons: true }] });
+    { key: 'returned', label: 'queue.returned', params: { queue: 'returned' }, pin: true, waiting: true, reasons: true },
+    { key: 'reviewing', label: 'queue.reviewing', params: { state: 'reviewing', sort: 'updated' } }] });
 
 export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'to_sign', label: 'queue.to_sign', params: { queue: 'to_sign' } },
@@ -394,6 +418,7 @@ export const workbench = ({ query, title, onCleanup }) => tabbed({ onCleanup, he
 export const supervise = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query,
   tabs: [{ key: 'overdue', label: 'queue.overdue', params: { queue: 'overdue', sort: 'deadline' }, urge: true, urges: true },
     { key: 'pending', label: 'queue.pending', params: { queue: 'pending' }, pending: true },
+    { key: 'reviewing', label: 'queue.reviewing', params: { state: 'reviewing', sort: 'updated' } },
     { key: 'rectifying', label: 'queue.rectifying', params: { state: 'rectifying', sort: 'deadline' } }] });
 
 export const allCases = ({ query, title, onCleanup }) => tabbed({ onCleanup, heading: title, query, search: true,

@@ -5,10 +5,12 @@ import { api } from '../api.js';
 import { h, clear, field, checkbox, showError, clearErrors, formBody, toast } from '../ui.js';
 import { categoryPicker } from '../pickers.js';
 import { regionMap } from '../map.js';
+import { addressAutocomplete } from '../addrsuggest.js';
 import { triagePanel } from './triage.js';
 
 // A location picker: a map to click and an address box; `value()` gives {lat, lon, address}.
-export function locationPicker() {
+// `grid`: the grid the point falls in, shown as the point moves.
+export function locationPicker({ grid: withGrid = false } = {}) {
   const mapEl = h('div', { class: 'map pick-map', 'aria-describedby': 'loc-kb' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' }, t('field.location.hint'));
   const clearBtn = h('button', { type: 'button', class: 'small link', hidden: true }, t('field.location.clear'));
@@ -19,22 +21,54 @@ export function locationPicker() {
     () => { status.textContent = t('field.location.denied'); },
     { enableHighAccuracy: true, timeout: 10000 }));
   const address = h('input', { type: 'text', name: 'address', autocomplete: 'street-address', maxlength: 200 });
+  // The grid the point falls in, asked of the server each time the point moves.
+  const gridLine = h('p', { class: 'loc-grid', 'aria-live': 'polite', hidden: true });
   let point = null;
   let marker = null;
   let mapObj = null;
+  let locateSeq = 0;
   const el = h('div', { class: 'field', 'data-fields': 'lat lon region_id' },
     h('span', { class: 'label', id: 'loc-l' }, t('field.location')),
     mapEl, h('p', { class: 'sr-only', id: 'loc-kb' }, t('field.location.keys')),
-    h('div', { class: 'row' }, status, hereBtn, clearBtn),
+    h('div', { class: 'row' }, status, hereBtn, clearBtn), gridLine,
     h('div', { class: 'error', role: 'alert', hidden: true }));
   mapEl.setAttribute('aria-labelledby', 'loc-l');
   const addrField = field(t('field.address'), address, { names: ['address'] });
+  async function locate(p) {
+    const seq = ++locateSeq;
+    if (!p || !withGrid) { gridLine.hidden = true; return; }
+    let text;
+    try {
+      const r = await api.get('/regions/locate', { lat: p.lat, lon: p.lon });
+      const grid = r.path[r.path.length - 1];
+      const parents = r.path.slice(1, -1).reverse().map((x) => x.name).join(t('p.list'));
+      text = grid.level === 'grid'
+        ? t('field.location.grid', { name: parents ? t('field.location.grid.path', { grid: grid.name, parents }) : grid.name })
+        : t('field.location.grid.none');
+      gridLine.dataset.grid = grid.level === 'grid' ? grid.code : '';
+    } catch (e) {
+      if (e.status !== 404) return;
+      text = t('field.location.grid.none');
+      gridLine.dataset.grid = '';
+    }
+    if (seq !== locateSeq) return;
+    gridLine.textContent = text;
+    gridLine.hidden = false;
+  }
   function set(lat, lon) {
     point = lat === null ? null : { lat: Math.round(lat * 1e6) / 1e6, lon: Math.round(lon * 1e6) / 1e6 };
-    if (marker) { marker.remove(); marker = null; }
-    if (point && mapObj) marker = mapObj.L.marker([point.lat, point.lon], { keyboard: false, alt: t('field.location') }).addTo(mapObj.map);
+    if (marker && !point) { marker.remove(); marker = null; }
+    if (point && mapObj) {
+      if (marker) marker.setLatLng([point.lat, point.lon]);
+      else {
+        // Dragged to the right spot, the marker moves the point (the grid is asked again).
+        marker = mapObj.L.marker([point.lat, point.lon], { keyboard: false, alt: t('field.location'), title: t('field.location.drag'), draggable: true }).addTo(mapObj.map);
+        marker.on('dragend', () => { const p = marker.getLatLng(); set(p.lat, p.lng); });
+      }
+    }
     status.textContent = point ? t('field.location.picked', point) : t('field.location.hint');
     clearBtn.hidden = !point;
+    locate(point);
   }
   clearBtn.addEventListener('click', () => set(null, null));
   regionMap(mapEl, { label: t('field.location.hint') }).then((m) => {
@@ -54,6 +88,8 @@ export function locationPicker() {
     value: () => ({ ...(point || {}), address: address.value.trim() }),
     set,
     reset() { set(null, null); address.value = ''; },
+    // Bring the point into view (a point taken from the address search may lie off the map).
+    pan() { if (point && mapObj) mapObj.map.setView([point.lat, point.lon], Math.max(mapObj.map.getZoom(), 16)); },
     invalidate() { if (mapObj) mapObj.map.invalidateSize(); },
   };
 }
@@ -76,7 +112,15 @@ export async function report({ user, title: heading }) {
   const desc = h('textarea', { name: 'description', rows: 5, maxlength: 5000 });
   const cat = await categoryPicker();
   const photos = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true });
-  const loc = locationPicker();
+  const loc = locationPicker({ grid: true });
+  // The address box completes from the address register, as at the intake console: a candidate
+  // taken puts the point (and so the grid) where it is.
+  const addrInput = loc.el.querySelector('input[name=address]');
+  const ac = addressAutocomplete(addrInput, {
+    onPick: (x) => { loc.set(x.lat, x.lon); loc.pan(); },
+    onUnpick: () => loc.set(null, null),
+  });
+  addrInput.after(ac.el);
   const anon = checkbox(t('field.anonymous'), 'anonymous', false);
   const pub = checkbox(t('field.public'), 'public', false);
   const submit = h('button', { type: 'submit', class: 'primary big' }, t('report.submit'));
@@ -125,6 +169,7 @@ export async function report({ user, title: heading }) {
       form.reset();
       cat.reset();
       loc.reset();
+      ac.reset();
       panel.update();
       toast(msg);
       result.querySelector('a').focus();

@@ -3,9 +3,20 @@
 // so once and stays quiet.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear } from '../ui.js';
+import { h, clear, fmtTime } from '../ui.js';
 
 let unavailable = false;
+
+// What a dispatcher weighs before merging: when and where the other case was reported, how far
+// it is, whether the place matched, and how alike the two are.
+export function dupFacts(d) {
+  return [d.state ? t('state.' + d.state) : null,
+    d.created_at ? t('triage.dup.at', { at: fmtTime(d.created_at) }) : null,
+    d.address || null,
+    d.meters != null ? t('triage.meters', { m: Math.round(d.meters) }) : null,
+    d.same_place ? t('triage.dup.place') : null,
+    d.score != null ? t('triage.similar', { p: Math.round(d.score * 100) }) : null].filter(Boolean).join(' · ');
+}
 
 // `source`, when given, fetches the suggestion itself (e.g. GET /cases/{id}/triage for a case
 // that exists, which leaves the case out of its own duplicates); otherwise `input()` is posted.
@@ -100,8 +111,7 @@ export function triagePanel({ input, source, onCategory, onDepartment, onUrgency
       rows.push(h('h3', { class: 'dup-h' }, t('triage.duplicates')), h('ul', { class: 'dups' }, dups.slice(0, 5).map((d) =>
         h('li', { 'data-dup': d.id },
           h('a', { href: `#/case/${d.id}`, target: '_blank' }, d.number), ' ', d.title, ' ',
-          h('span', { class: 'muted' }, [t('state.' + d.state), d.meters != null ? t('triage.meters', { m: Math.round(d.meters) }) : null,
-            d.score != null ? t('triage.similar', { p: Math.round(d.score * 100) }) : null].filter(Boolean).join(' · ')), ' ',
+          h('span', { class: 'muted' }, dupFacts(d)), ' ',
           onMerge ? h('button', { type: 'button', class: 'small', onclick: () => onMerge(d),
             'aria-label': `${t('triage.merge')} ${d.number}` }, t('triage.merge')) : null))));
     }

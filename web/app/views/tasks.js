@@ -1,0 +1,105 @@
+// The grid worker's home on the phone (网格员任务): ONE list instead of several systems. 待核实 (a
+// report waiting for the worker to confirm on site with a photo, or reject with a reason), 待核查
+// (a department's reply to check on site: pass, or fail with the finding), 我的上报 (the worker's
+// own reports) and 巡查 (the patrol page), plus 自行处置: a small matter reported and solved on the
+// spot in one step. Which task is whose and what may be decided is the server's (docs/grid.md §4).
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { h, clear, field, fmtTime, toast, showError, clearErrors, formBody, stateBadge } from '../ui.js';
+
+function photoInput(name) {
+  return h('input', { type: 'file', name, accept: 'image/*', capture: 'environment' });
+}
+
+// One open task: the case, when it is due, and its decision form.
+function taskItem(task, reload) {
+  const verify = task.kind === 'verify';
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000 });
+  const photo = photoInput('photo');
+  const form = h('form', { class: 'task-form', 'data-task': task.id, novalidate: true },
+    verify ? field(t('tasks.photo'), photo, { names: ['photo'], hint: t('tasks.photo_hint') }) : null,
+    field(t(verify ? 'tasks.reason' : 'tasks.finding'), note, { names: ['note', 'reason', 'finding'] }),
+    h('div', { class: 'buttons' },
+      h('button', { type: 'submit', value: verify ? 'confirm' : 'pass' }, t(verify ? 'tasks.confirm' : 'tasks.pass')),
+      h('button', { type: 'submit', class: 'secondary', value: verify ? 'reject' : 'fail' }, t(verify ? 'tasks.reject' : 'tasks.fail'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const decision = ev.submitter?.value;
+    try {
+      if (decision === 'confirm' && photo.files[0]) await api.upload(`/cases/${task.case.id}/attachments`, photo.files[0]);
+      const body = formBody(form, [{ name: 'note', empty: null }]);
+      await api.post(`/grid-tasks/${task.id}/decision`, { decision, ...body });
+      toast(t('tasks.done.' + decision));
+      await reload();
+    } catch (e) { showError(form, e); }
+  });
+  return h('li', { class: 'task' + (task.overdue ? ' overdue' : ''), 'data-task': task.id },
+    h('a', { href: `#/case/${task.case.id}` }, task.case.number, ' ', task.case.title),
+    h('p', { class: 'muted' }, [task.case.address || task.case.region_name, t('tasks.due', { at: fmtTime(task.due_at) })]
+      .filter(Boolean).join(t('p.semi')), task.overdue ? h('strong', { class: 'late' }, ' ', t('tasks.overdue')) : null),
+    form);
+}
+
+// 自行处置: what was found, what was done; the phone's position says where.
+function selfHandleForm(reload) {
+  const form = h('form', { class: 'self-handle', novalidate: true },
+    field(t('tasks.self.title'), h('input', { type: 'text', name: 'title', maxlength: 200 }), { names: ['title'], required: true }),
+    field(t('tasks.self.description'), h('textarea', { name: 'description', rows: 2, maxlength: 5000 }), { names: ['description'], required: true }),
+    field(t('tasks.self.result'), h('textarea', { name: 'result', rows: 2, maxlength: 5000 }), { names: ['result', 'lat', 'lon'], required: true }),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, t('tasks.self.submit'))));
+  const position = () => new Promise((resolve, reject) => {
+    if (!navigator.geolocation) { reject(new Error('no geolocation')); return; }
+    navigator.geolocation.getCurrentPosition((p) => resolve(p.coords), reject, { enableHighAccuracy: true, timeout: 10000 });
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      const body = formBody(form, [{ name: 'title', required: true }, { name: 'description', required: true }, { name: 'result', required: true }]);
+      let coords;
+      try { coords = await position(); } catch { showError(form, { field: 'lat', plain: () => t('tasks.self.no_location') }); return; }
+      const r = await api.post('/self-handled', { ...body, lat: coords.latitude, lon: coords.longitude });
+      form.reset();
+      toast(t('tasks.self.done', { number: r.number }));
+      await reload();
+    } catch (e) { showError(form, e); }
+  });
+  return form;
+}
+
+export async function tasks({ title }) {
+  const sections = {
+    verify: h('ul', { class: 'tasks', 'data-kind': 'verify' }),
+    check: h('ul', { class: 'tasks', 'data-kind': 'check' }),
+    mine: h('ul', { class: 'tasks', 'data-kind': 'mine' }),
+  };
+  const counts = { verify: h('span', { class: 'count' }), check: h('span', { class: 'count' }) };
+  const selfCount = h('p', { class: 'muted self-count' });
+  async function load() {
+    let r, mine;
+    try {
+      [r, mine] = await Promise.all([api.get('/me/tasks'), api.get('/cases', { mine: 'true', limit: 10 })]);
+    } catch (e) { toast(e.plain()); return; }
+    for (const kind of ['verify', 'check']) {
+      const open = r.items.filter((x) => x.kind === kind && x.status === 'open');
+      clear(sections[kind], open.length ? open.map((x) => taskItem(x, load)) : h('li', { class: 'muted' }, t('tasks.none')));
+      counts[kind].textContent = t('msg.tab.count', { n: open.length });
+    }
+    clear(sections.mine, mine.items.length ? mine.items.map((c) => h('li', { class: 'task', 'data-case': c.id },
+      h('a', { href: `#/case/${c.id}` }, c.number, ' ', c.title), ' ', stateBadge(c.state)))
+      : h('li', { class: 'muted' }, t('tasks.none')));
+    selfCount.textContent = t('tasks.self.count', { n: r.self_handled_recent });
+  }
+  await load();
+  const part = (key, list, extra) => h('section', { class: 'task-part', 'aria-labelledby': 'tp-' + key },
+    h('h2', { id: 'tp-' + key }, t('tasks.part.' + key), counts[key] || null), extra || null, list);
+  return h('section', { class: 'grid-tasks' }, h('h1', {}, title),
+    part('verify', sections.verify),
+    part('check', sections.check),
+    part('mine', sections.mine, h('p', {}, h('a', { href: '#/report' }, t('tasks.report')))),
+    h('section', { class: 'task-part', 'aria-labelledby': 'tp-patrol' },
+      h('h2', { id: 'tp-patrol' }, t('tasks.part.patrol')), h('p', {}, h('a', { href: '#/patrol' }, t('tasks.patrol')))),
+    h('section', { class: 'task-part', 'aria-labelledby': 'tp-self' },
+      h('h2', { id: 'tp-self' }, t('tasks.part.self')), selfCount, selfHandleForm(load)));
+}

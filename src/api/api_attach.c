@@ -1,6 +1,7 @@
 /*
  * Attachment endpoints: a photo added to a case (the raw image as the body, or one file in
- * multipart/form-data; decoded off the HTTP threads, see struct upload), and the file and
+ * multipart/form-data; decoded off the HTTP threads, see struct upload), a grid worker's photo
+ * uploaded before the self-handled report that will carry it (POST /api/v1/me/uploads), and the file and
  * its thumbnail for whoever may see a case it is
  * attached to. The files are immutable (named by their hash), so they are sent straight from
  * disk with the hash as ETag and cached by the browser for good.
@@ -89,8 +90,9 @@ static void upload_attach(struct upload *u)
     struct app_ctx x = {u->app, NULL, &a, u->now, u->user, &u->err};
     if ((u->rc = store_conn(app_store(u->app), &x.conn, &u->err)) < 0 ||
         (u->rc = app_case_env(&x, &env, &actor, &cfg)) < 0 ||
-        (u->rc = case_attach(&env, u->case_id, &u->job.file, u->max_per_case, &u->aid, &u->err)) <
-            0) {
+        (u->rc = u->case_id ? case_attach(&env, u->case_id, &u->job.file, u->max_per_case, &u->aid,
+                                          &u->err)
+                            : case_upload_pending(&env, &u->job.file, &u->aid, &u->err)) < 0) {
         attach_job_discard(st, &u->job);
     } else if (attach_job_place(st, &u->job, &u->err) < 0) {
         /* Committed, but the file is not in place: the same upload again puts it there. */
@@ -160,22 +162,15 @@ static void upload_done(struct attach_job *job)
     free(u);
 }
 
-int api_case_attachment_add(struct api_call *call)
+/* The caller's rate, then the body's file: the raw image, or one file in multipart/form-data.
+ * The declared type only says how the body is framed; what the file is, the bytes say. */
+static int upload_body(struct api_call *call, const char **data, size_t *len)
 {
-    const struct case_rec *r;
-    struct case_actor actor;
-    struct attach_file f;
     const char *ct = http_req_header(call->req, "Content-Type");
-    const char *data = call->req->body;
-    size_t len = call->req->body_len;
     const struct conf *cf = call->api->d.conf;
-    struct attach_store *st = call->api->d.attach;
-    int64_t aid;
     int rc, wait;
-    if (!st)
+    if (!call->api->d.attach)
         return err_set(&call->err, ERR_UNAVAILABLE, "attachments are not enabled on this server");
-    /* Cheapest first: the caller's rate, then who may attach, then the bytes' header and
-     * hash, then the database (limit, same content); only then a decode, off this thread. */
     if (!app_rate_take(call->api->app, APP_RATE_UPLOAD, call->user->id,
                        cf->attach_uploads_per_minute, call->now, &wait)) {
         retry_after(call, wait);
@@ -183,44 +178,41 @@ int api_case_attachment_add(struct api_call *call)
                        "at most %d uploads a minute are accepted from one user",
                        cf->attach_uploads_per_minute);
     }
-    app_actor(call->user, &actor);
-    if ((rc = api_scoped_case(call, &r)) < 0 || (rc = case_may_attach(&actor, r, &call->err)) < 0)
-        return rc;
-    /* The declared type only says how the body is framed; what the file is, the bytes say. */
+    *data = call->req->body;
+    *len = call->req->body_len;
     if (type_is(ct, "multipart/form-data")) {
         struct http_part part;
-        if ((rc = http_multipart_file(ct, data, len, call->req->arena, &part, &call->err)) < 0)
+        if ((rc = http_multipart_file(ct, *data, *len, call->req->arena, &part, &call->err)) < 0)
             return rc;
-        data = part.data;
-        len = part.len;
+        *data = part.data;
+        *len = part.len;
     } else if (!type_is(ct, "image/") && !type_is(ct, "application/octet-stream")) {
         return err_set(
             &call->err, ERR_MEDIA_TYPE,
             "send the file as the body with 'Content-Type: image/...' (or application/octet-stream), "
             "or as one file in multipart/form-data");
     }
-    if ((rc = attach_check(st, data, len, &f, &call->err)) < 0 ||
-        (rc = case_attach_check(call->conn, r, f.sha256, cf->attach_max_per_case, &aid,
-                                &call->err)) < 0)
-        return rc;
-    /* A retried upload whose files are in place: answered without a decode (the same bytes,
-     * so the same type and size). Files lost from the disk go through the decode again. */
-    if (rc == 1 && attach_store_has(st, f.sha256, f.size)) {
-        upload_reply(call, 200, aid, &f);
-        return 0;
-    }
+    return 0;
+}
+
+/* Hand the checked file to a decoding thread, which links it to case 'case_id' (0: the caller's
+ * pending upload) and answers. */
+static int upload_defer(struct api_call *call, int64_t case_id, const char *data, size_t len,
+                        const struct attach_file *f)
+{
+    struct attach_store *st = call->api->d.attach;
     struct upload *u = arena_alloc(call->req->arena, sizeof(*u));
     u->job.data = data;
     u->job.len = len;
-    u->job.file = f;
+    u->job.file = *f;
     u->job.owner = call->user->id;
     u->job.done = upload_done;
     u->job.arg = u;
     u->app = call->api->app;
-    u->case_id = r->id;
+    u->case_id = case_id;
     u->now = call->now;
     u->user = call->user;
-    u->max_per_case = cf->attach_max_per_case;
+    u->max_per_case = call->api->d.conf->attach_max_per_case;
     /* As api_write_defer: what belongs to the handler's thread stays behind. */
     u->call = *call;
     u->call.body = NULL;
@@ -233,6 +225,54 @@ int api_case_attachment_add(struct api_call *call)
         http_req_resume(call->req); /* answered with the refusal by upload_finish() */
     }
     return 0;
+}
+
+int api_case_attachment_add(struct api_call *call)
+{
+    const struct case_rec *r;
+    struct case_actor actor;
+    struct attach_file f;
+    const char *data;
+    size_t len;
+    int64_t aid;
+    int rc;
+    /* Cheapest first: the caller's rate, then who may attach, then the bytes' header and
+     * hash, then the database (limit, same content); only then a decode, off this thread. */
+    if ((rc = upload_body(call, &data, &len)) < 0)
+        return rc;
+    app_actor(call->user, &actor);
+    if ((rc = api_scoped_case(call, &r)) < 0 || (rc = case_may_attach(&actor, r, &call->err)) < 0)
+        return rc;
+    if ((rc = attach_check(call->api->d.attach, data, len, &f, &call->err)) < 0 ||
+        (rc = case_attach_check(call->conn, r, f.sha256, call->api->d.conf->attach_max_per_case,
+                                &aid, &call->err)) < 0)
+        return rc;
+    /* A retried upload whose files are in place: answered without a decode (the same bytes,
+     * so the same type and size). Files lost from the disk go through the decode again. */
+    if (rc == 1 && attach_store_has(call->api->d.attach, f.sha256, f.size)) {
+        upload_reply(call, 200, aid, &f);
+        return 0;
+    }
+    return upload_defer(call, r->id, data, len, &f);
+}
+
+int api_me_upload_add(struct api_call *call)
+{
+    struct attach_file f;
+    const char *data;
+    size_t len;
+    int64_t aid;
+    int rc;
+    if ((rc = upload_body(call, &data, &len)) < 0 ||
+        (rc = attach_check(call->api->d.attach, data, len, &f, &call->err)) < 0 ||
+        (rc = case_upload_check(call->conn, call->user->id, f.sha256, call->now, &aid,
+                                &call->err)) < 0)
+        return rc;
+    if (rc == 1 && attach_store_has(call->api->d.attach, f.sha256, f.size)) {
+        upload_reply(call, 200, aid, &f);
+        return 0;
+    }
+    return upload_defer(call, 0, data, len, &f);
 }
 
 /* A deep copy of 'u' into 'a': a detached upload outlives the request. */
@@ -285,6 +325,12 @@ static int may_see(struct api_call *call, int64_t attachment_id)
     int64_t cases[MAX_LINKED_CASES];
     size_t n;
     int rc;
+    int mine = 0;
+    /* A grid worker's photo waiting for its report: theirs to see. */
+    if ((rc = case_upload_is_pending(call->conn, u->id, attachment_id, &mine, &call->err)) < 0)
+        return rc;
+    if (mine)
+        return 0;
     if ((rc = attach_cases(call->conn, attachment_id, cases, MAX_LINKED_CASES, &n, &call->err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {

@@ -6,7 +6,8 @@
  *                                           on the spot today
  *   POST /api/v1/grid-tasks/{id}/decision   the assignee: confirm / reject, pass / fail
  *   GET  /api/v1/cases/{id}/grid-tasks      whoever sees the case: its tasks, self-handled or not
- *   POST /api/v1/self-handled               a grid worker reports and resolves in one step
+ *   POST /api/v1/self-handled               a grid worker reports and resolves in one step,
+ *                                           with the photos uploaded first to /me/uploads
  *   GET  /api/v1/grid-task-rules            staff: which categories get 核实 / 核查
  *   PUT  /api/v1/grid-task-rules            admins and supervisors set a category's rule
  */
@@ -31,6 +32,8 @@ static const struct json_field self_fields[] = {
     {"lat",         JT_NUMBER, JF_REQUIRED, CASE_LAT_MIN, CASE_LAT_MAX, NULL},
     {"lon",         JT_NUMBER, JF_REQUIRED, CASE_LON_MIN, CASE_LON_MAX, NULL},
     {"address",     JT_STRING, JF_NULLABLE, 0, CASE_ADDRESS_MAX, NULL},
+    {"before_photos", JT_ARRAY_INT, JF_REQUIRED, 1, CASE_SELF_PHOTOS_MAX, NULL},
+    {"after_photos",  JT_ARRAY_INT, JF_REQUIRED, 1, CASE_SELF_PHOTOS_MAX, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const struct json_field rule_fields[] = {
@@ -148,6 +151,17 @@ int api_case_grid_tasks(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
+/* The ids of a checked JT_ARRAY_INT member, in the request arena. */
+static const int64_t *ids_of(struct api_call *call, const char *name)
+{
+    const json_t *a = json_get(call->body, name);
+    int n = json_array_size(a);
+    int64_t *v = arena_alloc(call->req->arena, sizeof(int64_t) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        v[i] = json_array_int(a, i);
+    return v;
+}
+
 int api_self_handled_create(struct api_call *call)
 {
     struct case_new in = {0};
@@ -173,9 +187,13 @@ int api_self_handled_create(struct api_call *call)
     if (!in.region_id)
         return err_field(&call->err, ERR_BAD_REQUEST, "lat",
                          "the place (%.6f, %.6f) is outside every grid", in.lat, in.lon);
+    struct case_self_photos photos = {ids_of(call, "before_photos"), ids_of(call, "after_photos"),
+                                      0, 0};
+    photos.nbefore = (size_t)json_array_size(json_get(call->body, "before_photos"));
+    photos.nafter = (size_t)json_array_size(json_get(call->body, "after_photos"));
     if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
-        (rc = case_self_handle(&env, &in, json_get_str(call->body, "result"), &out, &call->err)) <
-            0)
+        (rc = case_self_handle(&env, &in, json_get_str(call->body, "result"), &photos, &out,
+                               &call->err)) < 0)
         return rc;
     http_res_header(call->res, "Location",
                     arena_printf(call->req->arena, "/api/v1/cases/%lld", (long long)out.id));

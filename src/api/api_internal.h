@@ -294,6 +294,7 @@ int api_case_actions_meta(struct api_call *call);
 int api_case_contact(struct api_call *call);
 int api_case_lookup(struct api_call *call);
 int api_case_attachment_add(struct api_call *call);
+int api_me_upload_add(struct api_call *call); /* a grid worker's photo before its report */
 /* A photo checked (attach_check) but not yet decoded; 'data' borrowed from the request. */
 struct api_photo {
     struct attach_file file;

@@ -115,6 +115,8 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/grid-tasks/{id}/decision",      api_grid_task_decide,    ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/{id}/grid-tasks",         api_case_grid_tasks,     STAFF, SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    /* 自行处置's photos, uploaded before the report that links them (the uploader's until then). */
+    {HTTP_POST,   "/api/v1/me/uploads",                    api_me_upload_add,       ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_UPLOAD},
     {HTTP_GET,    "/api/v1/grid-task-rules",               api_grid_task_rule_list, STAFF, SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/grid-task-rules",               api_grid_task_rule_put,  ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 申诉: the reporter files (case_appeal_file checks it is theirs); whoever sees the case reads. */

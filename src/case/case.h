@@ -1121,10 +1121,38 @@ int case_task_decide(const struct case_env *env, int64_t id, enum case_task_deci
                      const char *note, struct err *err);
 
 /* 自行处置: a grid worker reports a small matter and the result of handling it on the spot in one
- * transaction: the case is created (channel grid, marked self-handled), its 'self_handle' event
- * carries the result, and it is closed without dispatch. 'result' 1..CASE_RESULT_MAX. */
+ * transaction: the case is created (channel grid, marked self-handled), its 处置前 photos are
+ * attached (events in state new), its 'self_handle' event carries the result, it is closed
+ * without dispatch and its 处置后 photos are attached (events in state closed). 'result'
+ * 1..CASE_RESULT_MAX. The photos are the actor's pending uploads (case_upload_pending), 1 to
+ * CASE_SELF_PHOTOS_MAX of each: the closure has no department, review or check behind it, so
+ * the two photos are its only evidence. A photo that is not the actor's pending upload, or is
+ * given twice, is ERR_BAD_REQUEST naming "before_photos[i]" / "after_photos[i]"; the links
+ * consume the pending uploads. */
+#define CASE_SELF_PHOTOS_MAX 4
+struct case_self_photos {
+    const int64_t *before, *after; /* attachment ids */
+    size_t nbefore, nafter;
+};
 int case_self_handle(const struct case_env *env, const struct case_new *in, const char *result,
-                     struct case_created *out, struct err *err);
+                     const struct case_self_photos *photos, struct case_created *out,
+                     struct err *err);
+/* A grid worker's photo uploaded before its case exists: its attachments row and a row of
+ * pending_uploads for the actor, with an audit entry (upload.create), in one transaction. 1 with
+ * the id when the actor has it pending already (nothing written), else 0. Pending uploads older
+ * than CASE_PENDING_UPLOAD_SECONDS are dropped first; more than CASE_PENDING_UPLOADS_MAX is
+ * ERR_CONFLICT naming "file". */
+#define CASE_PENDING_UPLOADS_MAX 20
+#define CASE_PENDING_UPLOAD_SECONDS 86400
+int case_upload_pending(const struct case_env *env, const struct attach_file *file,
+                        int64_t *attachment_id, struct err *err);
+/* Before the decode (a read): 1 with the id when 'user_id' has the content 'sha256' pending, 0
+ * when not and there is room, ERR_CONFLICT ("file") when the user has the most pending. */
+int case_upload_check(struct store_conn *c, int64_t user_id, const char *sha256, int64_t now,
+                      int64_t *attachment_id, struct err *err);
+/* Whether attachment 'id' is a pending upload of 'user_id' (who may see it). A read. */
+int case_upload_is_pending(struct store_conn *c, int64_t user_id, int64_t id, int *yes,
+                           struct err *err);
 /* Whether case 'id' was self-handled. A read. */
 int case_self_handled(struct store_conn *c, int64_t id, int *yes, struct err *err);
 /* How many cases were self-handled in [from, to): by 'user_id', or by anyone when 0. A read. */

@@ -110,3 +110,92 @@ out:
     arena_release(&t.arena);
     return rc;
 }
+
+/* ---- a grid worker's photos before their case exists (自行处置) ---- */
+
+int case_upload_check(struct store_conn *c, int64_t user_id, const char *sha256, int64_t now,
+                      int64_t *attachment_id, struct err *err)
+{
+    int64_t count = 0;
+    int rc = store_one_i64(c,
+                           "SELECT a.id FROM attachments a JOIN pending_uploads p"
+                           " ON p.attachment_id = a.id WHERE a.sha256 = ? AND p.user_id = ?"
+                           " AND p.created_at >= ?",
+                           STORE_ARGS(store_text(sha256), store_i64(user_id),
+                                      store_i64(now - CASE_PENDING_UPLOAD_SECONDS)),
+                           attachment_id, err);
+    if (rc != 0)
+        return rc; /* 1: pending already, or an error */
+    if ((rc = store_one_i64(
+             c,
+             "SELECT count(*) FROM pending_uploads WHERE user_id = ?"
+             " AND created_at >= ?",
+             STORE_ARGS(store_i64(user_id), store_i64(now - CASE_PENDING_UPLOAD_SECONDS)), &count,
+             err)) < 0)
+        return rc;
+    if (count >= CASE_PENDING_UPLOADS_MAX)
+        return err_field(err, ERR_CONFLICT, "file",
+                         "%lld photos wait for their report already, the most allowed: report "
+                         "them first",
+                         (long long)count);
+    return 0;
+}
+
+int case_upload_pending(const struct case_env *env, const struct attach_file *file,
+                        int64_t *attachment_id, struct err *err)
+{
+    struct store_conn *c = env->conn;
+    int64_t user = env->actor->user_id, aid = 0;
+    int rc;
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    if ((rc = (int)store_run(
+             c, "DELETE FROM pending_uploads WHERE user_id = ? AND created_at < ?",
+             STORE_ARGS(store_i64(user), store_i64(env->now - CASE_PENDING_UPLOAD_SECONDS)), err)) <
+            0 ||
+        (rc = case_upload_check(c, user, file->sha256, env->now, &aid, err)) < 0)
+        goto rollback;
+    if (rc == 1) {
+        store_rollback(c);
+        *attachment_id = aid;
+        return 1;
+    }
+    if ((rc = attach_record(c, file, user, env->now, &aid, err)) < 0 ||
+        (rc = (int)store_run(c,
+                             "INSERT INTO pending_uploads(user_id, attachment_id, created_at)"
+                             " VALUES (?, ?, ?) ON CONFLICT (user_id, attachment_id) DO UPDATE"
+                             " SET created_at = excluded.created_at",
+                             STORE_ARGS(store_i64(user), store_i64(aid), store_i64(env->now)),
+                             err)) < 0)
+        goto rollback;
+    if (env->audit) {
+        struct arena a;
+        arena_init(&a, 512);
+        rc = env->audit(env->audit_ctx, c, "upload.create",
+                        arena_printf(&a, "attachment/%lld", (long long)aid), NULL,
+                        arena_printf(&a, "{\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%zu}",
+                                     file->sha256, file->mime, file->size),
+                        err);
+        arena_release(&a);
+        if (rc < 0)
+            goto rollback;
+    }
+    if ((rc = store_commit(c, err)) < 0)
+        return rc;
+    *attachment_id = aid;
+    return 0;
+rollback:
+    store_rollback(c);
+    return rc;
+}
+
+int case_upload_is_pending(struct store_conn *c, int64_t user_id, int64_t id, int *yes,
+                           struct err *err)
+{
+    int rc = store_one(c, "SELECT 1 FROM pending_uploads WHERE user_id = ? AND attachment_id = ?",
+                       STORE_ARGS(store_i64(user_id), store_i64(id)), NULL, NULL, err);
+    if (rc < 0)
+        return rc;
+    *yes = rc == 1;
+    return 0;
+}

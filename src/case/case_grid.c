@@ -5,8 +5,10 @@
  * entry commit together. Which cases get tasks is a rule table per category, read as the reply
  * review's (case_review.c).
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "attach/attach.h"
 #include "auth/auth.h"
 #include "case/case.h"
 #include "case/case_internal.h"
@@ -454,12 +456,126 @@ out:
 
 /* ---- 自行处置 ---- */
 
+/* Link the actor's pending upload 'aid' to the case with its 'attach' event in 'state' (new: a
+ * 处置前 photo, closed: 处置后: case_photo_stage reads the event's state), consuming it. */
+static int link_photo(struct case_tx *t, int64_t case_id, int64_t aid, const char *state,
+                      const char *field)
+{
+    const struct case_env *env = t->env;
+    struct attach_rec a;
+    int64_t ev;
+    int rc = store_one(env->conn,
+                       "SELECT 1 FROM pending_uploads WHERE user_id = ? AND attachment_id = ?"
+                       " AND created_at >= ?",
+                       STORE_ARGS(store_i64(env->actor->user_id), store_i64(aid),
+                                  store_i64(env->now - CASE_PENDING_UPLOAD_SECONDS)),
+                       NULL, NULL, t->err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return err_field(t->err, ERR_BAD_REQUEST, field,
+                         "photo %lld is not one you uploaded for a report (or it is older than a "
+                         "day, or used already): upload it again",
+                         (long long)aid);
+    if ((rc = attach_get(env->conn, aid, &t->arena, &a, t->err)) < 0)
+        return rc;
+    const char *payload = arena_printf(
+        &t->arena,
+        "{\"attachment\":%lld,\"sha256\":\"%s\",\"mime\":\"%s\",\"size\":%lld,\"width\":%d,"
+        "\"height\":%d}",
+        (long long)aid, a.sha256, a.mime, (long long)a.size, a.width, a.height);
+    if ((rc = case_tx_event(t, case_id, "attach", state, state, 0, NULL, payload, &ev)) < 0 ||
+        (rc = case_tx_exec(
+             t,
+             "INSERT INTO case_attachments(case_id, attachment_id, event_id, added_by, added_at)"
+             " VALUES (?, ?, ?, ?, ?)",
+             STORE_ARGS(store_i64(case_id), store_i64(aid), store_i64(ev),
+                        store_i64(env->actor->user_id), store_i64(env->now)))) < 0 ||
+        (rc = case_tx_exec(t, "DELETE FROM pending_uploads WHERE user_id = ? AND attachment_id = ?",
+                           STORE_ARGS(store_i64(env->actor->user_id), store_i64(aid)))) < 0)
+        return rc;
+    return 0;
+}
+
+/* Counts within 1..CASE_SELF_PHOTOS_MAX and no photo given twice (in either list). */
+static int check_photos(const struct case_self_photos *p, struct err *err)
+{
+    if (p->nbefore < 1 || p->nbefore > CASE_SELF_PHOTOS_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "before_photos",
+                         "a self-handled report needs 1 to %d photos taken before (处置前)",
+                         CASE_SELF_PHOTOS_MAX);
+    if (p->nafter < 1 || p->nafter > CASE_SELF_PHOTOS_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "after_photos",
+                         "a self-handled report needs 1 to %d photos of the result (处置后)",
+                         CASE_SELF_PHOTOS_MAX);
+    size_t n = p->nbefore + p->nafter;
+    for (size_t i = 1; i < n; i++) {
+        int64_t id = i < p->nbefore ? p->before[i] : p->after[i - p->nbefore];
+        for (size_t j = 0; j < i; j++)
+            if ((j < p->nbefore ? p->before[j] : p->after[j - p->nbefore]) == id) {
+                char field[48];
+                if (i < p->nbefore)
+                    snprintf(field, sizeof(field), "before_photos[%zu]", i);
+                else
+                    snprintf(field, sizeof(field), "after_photos[%zu]", i - p->nbefore);
+                return err_field(err, ERR_BAD_REQUEST, field, "photo %lld is given twice",
+                                 (long long)id);
+            }
+    }
+    return 0;
+}
+
+static const char *ids_json(struct arena *a, const int64_t *v, size_t n)
+{
+    const char *s = "[";
+    for (size_t i = 0; i < n; i++)
+        s = arena_printf(a, "%s%s%lld", s, i ? "," : "", (long long)v[i]);
+    return arena_printf(a, "%s]", s);
+}
+
+static int self_handle(struct case_tx *t, const struct case_new *n, const char *result,
+                       const struct case_self_photos *p, struct case_created *out)
+{
+    const struct case_env *env = t->env;
+    char field[48];
+    int64_t ev;
+    int rc;
+    if ((rc = case_create_in_tx(env, n, out, t->err)) < 0 || (rc = case_tx_touch(t, out->id)) < 0)
+        return rc;
+    for (size_t i = 0; i < p->nbefore; i++) {
+        snprintf(field, sizeof(field), "before_photos[%zu]", i);
+        if ((rc = link_photo(t, out->id, p->before[i], "new", field)) < 0)
+            return rc;
+    }
+    if ((rc = case_tx_exec(t,
+                           "UPDATE cases SET state = 'closed', self_handled = 1, closed_at = ?,"
+                           " replied_at = ?, reply_solved = 1, version = version + 1,"
+                           " updated_at = ? WHERE id = ?",
+                           STORE_ARGS(store_i64(env->now), store_i64(env->now), store_i64(env->now),
+                                      store_i64(out->id)))) < 0 ||
+        (rc = case_tx_event(t, out->id, "self_handle", "new", "closed", 0, result,
+                            "{\"self_handled\":true}", &ev)) < 0)
+        return rc;
+    for (size_t i = 0; i < p->nafter; i++) {
+        snprintf(field, sizeof(field), "after_photos[%zu]", i);
+        if ((rc = link_photo(t, out->id, p->after[i], "closed", field)) < 0)
+            return rc;
+    }
+    return case_tx_audit(
+        t, "self_handle", out->id, NULL,
+        arena_printf(&t->arena,
+                     "{\"number\":\"%s\",\"state\":\"closed\",\"before_photos\":%s,"
+                     "\"after_photos\":%s}",
+                     out->number, ids_json(&t->arena, p->before, p->nbefore),
+                     ids_json(&t->arena, p->after, p->nafter)));
+}
+
 int case_self_handle(const struct case_env *env, const struct case_new *in, const char *result,
-                     struct case_created *out, struct err *err)
+                     const struct case_self_photos *photos, struct case_created *out,
+                     struct err *err)
 {
     struct case_tx t = {env, {0}, err, NULL, 0, 0};
     struct case_new n = *in;
-    int64_t ev;
     int rc;
     arena_init(&t.arena, 2048);
     n.channel = CH_GRID;
@@ -468,20 +584,9 @@ int case_self_handle(const struct case_env *env, const struct case_new *in, cons
         goto out;
     }
     if ((rc = case_check_text(result, "result", 1, CASE_RESULT_MAX, err)) < 0 ||
-        (rc = store_begin(env->conn, err)) < 0)
+        (rc = check_photos(photos, err)) < 0 || (rc = store_begin(env->conn, err)) < 0)
         goto out;
-    if ((rc = case_create_in_tx(env, &n, out, err)) < 0 || (rc = case_tx_touch(&t, out->id)) < 0 ||
-        (rc = case_tx_exec(&t,
-                           "UPDATE cases SET state = 'closed', self_handled = 1, closed_at = ?,"
-                           " replied_at = ?, reply_solved = 1, version = version + 1,"
-                           " updated_at = ? WHERE id = ?",
-                           STORE_ARGS(store_i64(env->now), store_i64(env->now), store_i64(env->now),
-                                      store_i64(out->id)))) < 0 ||
-        (rc = case_tx_event(&t, out->id, "self_handle", "new", "closed", 0, result,
-                            "{\"self_handled\":true}", &ev)) < 0 ||
-        (rc = case_tx_audit(&t, "self_handle", out->id, NULL,
-                            arena_printf(&t.arena, "{\"number\":\"%s\",\"state\":\"closed\"}",
-                                         out->number))) < 0 ||
+    if ((rc = self_handle(&t, &n, result, photos, out)) < 0 ||
         (rc = case_index_pending(env->conn, err)) < 0 || (rc = case_tx_settle(&t)) < 0) {
         store_rollback(env->conn);
         goto out;

@@ -44,8 +44,8 @@ def world(tmp_path_factory, template_db):
     depts = {d["code"]: d for d in api.items("admin", "/api/v1/departments")}
     gw = users["grid_worker"]
     with db_open(srv.db) as db:
-        db.execute("INSERT OR IGNORE INTO grid_workers(user_id, created_at, updated_at) VALUES (?, 1, 1)", [gw["id"]])
-        db.execute("INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (?, ?)", [gw["id"], gw["region_id"]])
+        db.execute("INSERT INTO grid_workers(user_id, created_at, updated_at) VALUES (?, 1, 1) ON CONFLICT DO NOTHING", [gw["id"]])
+        db.execute("INSERT INTO grid_worker_grids(user_id, region_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [gw["id"], gw["region_id"]])
         # The demo gives every grid its workers: here grid_worker alone serves its grid, and the
         # other grid has nobody, so who gets a task (or that nobody does) is known.
         db.execute("DELETE FROM grid_worker_grids WHERE region_id = ? AND user_id <> ?", [gw["region_id"], gw["id"]])
@@ -191,22 +191,100 @@ def test_check_fail_sends_back_with_the_finding_then_pass_lets_it_close(world):
     act(api, "operator", case, "close", note="市民电话未接通")
 
 
-def test_self_handled_is_closed_in_one_step_and_counted(world):
-    api = world["api"]
-    box = api.get("admin", f"/api/v1/regions/{world['grid']}").json()["boundary"]["coordinates"][0]
-    body = {"title": "路灯杆小广告", "description": "路灯杆上贴满小广告", "result": "已当场清除小广告",
+def upload(w, who="grid_worker", width=32, height=24):
+    r = w["api"].post(who, "/api/v1/me/uploads", data=png(width, height), headers={"Content-Type": "image/png"})
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]
+
+
+def self_body(w):
+    box = w["api"].get("admin", f"/api/v1/regions/{w['grid']}").json()["boundary"]["coordinates"][0]
+    return {"title": "路灯杆小广告", "description": "路灯杆上贴满小广告", "result": "已当场清除小广告",
             "lat": (box[0][1] + box[2][1]) / 2, "lon": (box[0][0] + box[2][0]) / 2}
+
+
+def case_count(w):
+    return w["api"].get("admin", "/api/v1/cases", params={"limit": 1}).json()["total"]
+
+
+def test_self_handled_is_closed_in_one_step_with_its_photos_and_counted(world):
+    api = world["api"]
+    body = self_body(world)
     before = my_tasks(world)[1]["self_handled_recent"]
-    assert_error(api.post("dispatcher", "/api/v1/self-handled", json=body), 403)
-    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**body, "result": ""}), 400, "bad_request", "result")
-    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**body, "lat": 10.0, "lon": 10.0}),
+    b1, b2, a1 = upload(world, width=40), upload(world, width=41), upload(world, width=42)
+    # The same bytes again are the same pending upload (a retry over a weak connection).
+    assert upload(world, width=40) == b1
+    photos = {"before_photos": [b1, b2], "after_photos": [a1]}
+    assert_error(api.post("dispatcher", "/api/v1/self-handled", json={**body, **photos}), 403)
+    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**body, **photos, "result": ""}),
+                 400, "bad_request", "result")
+    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**body, **photos, "lat": 10.0, "lon": 10.0}),
                  400, "bad_request", "lat")
-    r = api.post("grid_worker", "/api/v1/self-handled", json=body)
+    r = api.post("grid_worker", "/api/v1/self-handled", json={**body, **photos})
     assert r.status_code == 201, r.text
     out = r.json()
     assert out["state"] == "closed" and out["self_handled"] is True
     case = api.get("dispatcher", f"/api/v1/cases/{out['id']}").json()
     assert case["state"] == "closed" and case["channel"] == "grid" and not case.get("dispatched_at")
-    assert [e["action"] for e in case["timeline"]][-1] == "self_handle"
+    actions = [e["action"] for e in case["timeline"]]
+    # 处置前 photos, then the result, then the 处置后 photo: one transaction, in that order.
+    assert actions[-4:] == ["attach", "attach", "self_handle", "attach"]
+    stages = {a["id"]: a["stage"] for a in case["attachments"]}
+    assert stages == {b1: "before", b2: "before", a1: "after"}
     assert api.get("dispatcher", f"/api/v1/cases/{out['id']}/grid-tasks").json()["self_handled"] is True
     assert my_tasks(world)[1]["self_handled_recent"] == before + 1
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 10})
+    assert any(a["action"] == "case.self_handle" and a["target"] == f"case/{out['id']}" for a in audit)
+    # The uploads were used: a second report may not carry them again.
+    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**body, **photos}),
+                 400, "bad_request", "before_photos[0]")
+
+
+def test_self_handled_photos_are_required_and_checked_and_nothing_is_half_written(world):
+    api = world["api"]
+    body = self_body(world)
+    b, a = upload(world, width=50), upload(world, width=51)
+    theirs = upload(world, who="admin", width=52)
+    post = lambda **p: api.post("grid_worker", "/api/v1/self-handled", json={**body, **p})
+    assert_error(post(after_photos=[a]), 400, "bad_request", "before_photos")
+    assert_error(post(before_photos=[b]), 400, "bad_request", "after_photos")
+    assert_error(post(before_photos=[b], after_photos=[]), 400, "bad_request", "after_photos")
+    assert_error(post(before_photos=[b, b + 1000, b + 1001, b + 1002, b + 1003], after_photos=[a]),
+                 400, "bad_request", "before_photos")
+    assert_error(post(before_photos=[b], after_photos=[b]), 400, "bad_request", "after_photos[0]")
+    assert_error(post(before_photos=[b, a], after_photos=[a]), 400, "bad_request", "after_photos[0]")
+    # Someone else's upload, or an id that is nobody's: refused by name, after the case was
+    # begun and the first photo linked: the whole report is rolled back.
+    n = case_count(world)
+    assert_error(post(before_photos=[b], after_photos=[theirs]), 400, "bad_request", "after_photos[0]")
+    assert_error(post(before_photos=[b], after_photos=[a, 99999999]), 400, "bad_request", "after_photos[1]")
+    assert case_count(world) == n
+    # The photos are still the worker's, and only theirs to see until reported.
+    assert api.get("grid_worker", f"/api/v1/attachments/{b}").status_code == 200
+    assert_error(api.get("dispatcher", f"/api/v1/attachments/{b}"), 403)
+    r = post(before_photos=[b], after_photos=[a])
+    assert r.status_code == 201, r.text
+    assert case_count(world) == n + 1
+
+
+def test_uploads_before_the_report_are_checked_and_audited(world):
+    api = world["api"]
+    assert_error(api.post("dispatcher", "/api/v1/me/uploads", data=png(), headers={"Content-Type": "image/png"}), 403)
+    assert_error(api.post("grid_worker", "/api/v1/me/uploads", data=b"not an image at all",
+                          headers={"Content-Type": "image/png"}), 415, field="file")
+    assert_error(api.post("grid_worker", "/api/v1/me/uploads", data=b"x", headers={"Content-Type": "text/plain"}), 415)
+    r = api.post("grid_worker", "/api/v1/me/uploads", data=png(60, 20), headers={"Content-Type": "image/png"})
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["mime"] == "image/png" and got["width"] == 60 and got["url"] == f"/api/v1/attachments/{got['id']}"
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 5})
+    assert any(a["action"] == "upload.create" and a["target"] == f"attachment/{got['id']}" for a in audit)
+    # At most CASE_PENDING_UPLOADS_MAX (20) wait for a report: then 409 naming the file.
+    with db_open(world["srv"].db) as db:
+        waiting = db.execute("SELECT count(*) FROM pending_uploads WHERE user_id = ?", [world["gw"]["id"]]).fetchone()[0]
+    for i in range(20 - waiting):
+        upload(world, width=100 + i)
+    assert_error(api.post("grid_worker", "/api/v1/me/uploads", data=png(99, 99), headers={"Content-Type": "image/png"}),
+                 409, "conflict", "file")
+    with db_open(world["srv"].db) as db:
+        db.execute("DELETE FROM pending_uploads WHERE user_id = ?", [world["gw"]["id"]])

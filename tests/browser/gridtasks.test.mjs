@@ -1,11 +1,15 @@
 // A grid worker's day on a 360 px phone (issue 15, item 4): the home screen is one task list; a
 // report from the hotline waits there for verification (核实), the worker confirms it with a
-// photo, then handles a small matter on the spot (自行处置) in one step. The patrol part of the day
-// is the patrol page's own test. The grid workers' table (migration 0040) is filled here directly.
+// photo, then handles a small matter on the spot (自行处置) in one step, with its 处置前 and 处置后
+// photos. The patrol part of the day is the patrol page's own test. The demo gives the grid its workers; here grid_worker alone
+// serves it, so the task is theirs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, launch, loginPage, shot, goto, axe, PNG } from './helper.mjs';
+
+// Another photo (the result differs from the problem): a red 2 x 2 PNG.
+const PNG2 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4IScHRAwQCgAfJgQRoo8irwAAAABJRU5ErkJggg==', 'base64');
 
 let srv;
 let browser;
@@ -18,8 +22,9 @@ before(async () => {
   ids.gw = gw.id;
   ids.grid = gw.region_id;
   execFileSync('sqlite3', [srv.db], { input:
-    `INSERT INTO grid_workers(user_id, created_at, updated_at) VALUES (${gw.id}, 1, 1);
-     INSERT INTO grid_worker_grids(user_id, region_id) VALUES (${gw.id}, ${gw.region_id});` });
+    `INSERT OR IGNORE INTO grid_workers(user_id, created_at, updated_at) VALUES (${gw.id}, 1, 1);
+     INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (${gw.id}, ${gw.region_id});
+     DELETE FROM grid_worker_grids WHERE region_id = ${gw.region_id} AND user_id <> ${gw.id};` });
   const box = (await srv.api('admin', 'GET', `/regions/${gw.region_id}`)).body.boundary.coordinates[0];
   ids.point = { latitude: (box[0][1] + box[2][1]) / 2, longitude: (box[0][0] + box[2][0]) / 2 };
   const rule = await srv.api('admin', 'PUT', '/grid-task-rules', { category: 0, verify: true, check: false });
@@ -54,11 +59,16 @@ test('360 px phone: the grid worker verifies a report with a photo and self-hand
   const c = (await srv.api('dispatcher', 'GET', `/cases/${ids.reported.id}`)).body;
   assert.equal(c.state, 'new');
   assert.equal(c.attachments.length, 1);
-  // 自行处置: found, done, sent from where the worker stands.
+  // 自行处置: found, photographed, done, photographed again, sent from where the worker stands.
+  // Without the photo of the result it is refused under that control, and nothing is reported.
   const form = page.locator('form.self-handle');
   await form.getByLabel('发现的问题').fill('路灯杆小广告');
   await form.getByLabel('问题描述').fill('路灯杆上贴满小广告');
+  await form.getByLabel('处置前照片').setInputFiles({ name: 'before.png', mimeType: 'image/png', buffer: PNG });
   await form.getByLabel('处置结果').fill('已当场清除小广告');
+  await form.getByRole('button', { name: '处置完毕，提交' }).click();
+  await form.locator('.field[data-fields~="after_photos"] .error:not([hidden])').waitFor();
+  await form.getByLabel('处置后照片').setInputFiles({ name: 'after.png', mimeType: 'image/png', buffer: PNG2 });
   await form.getByRole('button', { name: '处置完毕，提交' }).click();
   await page.getByText('近24小时自行处置 1 件').waitFor();
   await shot(page, 'phone-grid-self-handled');
@@ -67,6 +77,8 @@ test('360 px phone: the grid worker verifies a report with a photo and self-hand
   assert.ok(done, 'the self-handled case is among the worker\'s reports');
   assert.equal(done.state, 'closed');
   assert.equal((await srv.api('dispatcher', 'GET', `/cases/${done.id}/grid-tasks`)).body.self_handled, true);
+  const handled = (await srv.api('dispatcher', 'GET', `/cases/${done.id}`)).body;
+  assert.deepEqual(handled.attachments.map((a) => a.stage), ['before', 'after']);
   await page.locator(`ul[data-kind="mine"] li[data-case="${done.id}"]`).waitFor();
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing wider than the phone');
   assert.deepEqual(page.errors, []);

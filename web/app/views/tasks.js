@@ -41,25 +41,49 @@ function taskItem(task, reload) {
     form);
 }
 
-// 自行处置: what was found, what was done; the phone's position says where.
+// 自行处置: what was found, what was done, a photo before and after; the phone's position says
+// where. The photos go up first as the worker's uploads (/me/uploads: a weak connection retries
+// one photo, not the report), then one request reports and closes the matter with their ids.
 function selfHandleForm(reload) {
+  const before = h('input', { type: 'file', name: 'before_photos', accept: 'image/*', capture: 'environment', multiple: true });
+  const after = h('input', { type: 'file', name: 'after_photos', accept: 'image/*', capture: 'environment', multiple: true });
   const form = h('form', { class: 'self-handle', novalidate: true },
     field(t('tasks.self.title'), h('input', { type: 'text', name: 'title', maxlength: 200 }), { names: ['title'], required: true }),
     field(t('tasks.self.description'), h('textarea', { name: 'description', rows: 2, maxlength: 5000 }), { names: ['description'], required: true }),
+    field(t('field.before_photos'), before, { names: ['before_photos'], required: true, hint: t('tasks.self.photo_hint') }),
     field(t('tasks.self.result'), h('textarea', { name: 'result', rows: 2, maxlength: 5000 }), { names: ['result', 'lat', 'lon'], required: true }),
+    field(t('field.after_photos'), after, { names: ['after_photos'], required: true, hint: t('tasks.self.photo_hint') }),
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, t('tasks.self.submit'))));
   const position = () => new Promise((resolve, reject) => {
     if (!navigator.geolocation) { reject(new Error('no geolocation')); return; }
     navigator.geolocation.getCurrentPosition((p) => resolve(p.coords), reject, { enableHighAccuracy: true, timeout: 10000 });
   });
+  // The ids of one control's photos, uploaded in turn; an error is shown under that control.
+  async function uploadAll(input, name) {
+    const ids = [];
+    for (const f of input.files) {
+      try { ids.push((await api.upload('/me/uploads', f)).id); } catch (e) {
+        showError(form, { field: name, plain: () => e.plain() });
+        return null;
+      }
+    }
+    return ids;
+  }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
     try {
       const body = formBody(form, [{ name: 'title', required: true }, { name: 'description', required: true }, { name: 'result', required: true }]);
+      for (const [input, name] of [[before, 'before_photos'], [after, 'after_photos']]) {
+        if (!input.files.length) { showError(form, { field: name, plain: () => t('tasks.self.need_' + name) }); return; }
+      }
       let coords;
       try { coords = await position(); } catch { showError(form, { field: 'lat', plain: () => t('tasks.self.no_location') }); return; }
-      const r = await api.post('/self-handled', { ...body, lat: coords.latitude, lon: coords.longitude });
+      const beforeIds = await uploadAll(before, 'before_photos');
+      const afterIds = beforeIds && await uploadAll(after, 'after_photos');
+      if (!afterIds) return;
+      const r = await api.post('/self-handled', { ...body, lat: coords.latitude, lon: coords.longitude,
+        before_photos: beforeIds, after_photos: afterIds });
       form.reset();
       toast(t('tasks.self.done', { number: r.number }));
       await reload();

@@ -40,6 +40,8 @@ static const struct json_field rule_fields[] = {
     {"category", JT_INT,  JF_REQUIRED, 0, 9007199254740991.0, NULL},
     {"verify",   JT_BOOL, JF_REQUIRED, 0, 0, NULL},
     {"check",    JT_BOOL, JF_REQUIRED, 0, 0, NULL},
+    {"verify_minutes", JT_INT, 0, CASE_TASK_MINUTES_MIN, CASE_VERIFY_MINUTES_MAX, NULL},
+    {"check_minutes",  JT_INT, 0, CASE_TASK_MINUTES_MIN, CASE_CHECK_MINUTES_MAX, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 /* clang-format on */
@@ -216,6 +218,8 @@ static void rule_json(struct jw *w, const struct case_task_rule *r)
     jw_kbool(w, "default", r->category_id == 0);
     jw_kbool(w, "verify", r->verify);
     jw_kbool(w, "check", r->check);
+    jw_kint(w, "verify_minutes", r->verify_minutes);
+    jw_kint(w, "check_minutes", r->check_minutes);
     jw_ktime(w, "updated_at", r->updated_at);
     jw_obj_end(w);
 }
@@ -240,18 +244,22 @@ int api_grid_task_rule_put(struct api_call *call)
     int rc;
     if ((rc = json_check(call->body, rule_fields, &call->err)) < 0)
         return rc;
-    int64_t category = json_get_int(call->body, "category", 0);
-    int verify = json_get_bool(call->body, "verify", 0),
-        check = json_get_bool(call->body, "check", 0);
-    const char *after = arena_printf(call->req->arena, "{\"verify\":%s,\"check\":%s}",
-                                     verify ? "true" : "false", check ? "true" : "false");
+    struct case_task_rule r = {0};
+    r.category_id = json_get_int(call->body, "category", 0);
+    r.verify = json_get_bool(call->body, "verify", 0);
+    r.check = json_get_bool(call->body, "check", 0);
+    r.verify_minutes = (int)json_get_int(call->body, "verify_minutes", CASE_VERIFY_MINUTES_DEFAULT);
+    r.check_minutes = (int)json_get_int(call->body, "check_minutes", CASE_CHECK_MINUTES_DEFAULT);
+    const char *after = arena_printf(
+        call->req->arena, "{\"verify\":%s,\"check\":%s,\"verify_minutes\":%d,\"check_minutes\":%d}",
+        r.verify ? "true" : "false", r.check ? "true" : "false", r.verify_minutes, r.check_minutes);
     if ((rc = api_begin(call)) < 0)
         return rc;
-    if ((rc = case_task_rule_set(call->conn, category, verify, check, call->now, call->user->id,
-                                 &call->err)) < 0 ||
-        (rc = api_commit(call, "grid_task_rule.set",
-                         arena_printf(call->req->arena, "grid_task_rule/%lld", (long long)category),
-                         NULL, after)) < 0)
+    if ((rc = case_task_rule_set(call->conn, &r, call->now, call->user->id, &call->err)) < 0 ||
+        (rc = api_commit(
+             call, "grid_task_rule.set",
+             arena_printf(call->req->arena, "grid_task_rule/%lld", (long long)r.category_id), NULL,
+             after)) < 0)
         return rc;
     return api_grid_task_rule_list(call);
 }

@@ -1069,18 +1069,24 @@ struct case_task_rule {
     int64_t category_id;       /* 0: the default */
     const char *category_name; /* "" for the default */
     int verify, check;
+    int verify_minutes, check_minutes; /* how long the worker has (natural time) */
     int64_t updated_at;
 };
 int case_task_rule_list(struct store_conn *c, struct arena *a, struct case_task_rule **out,
                         size_t *n, struct err *err);
-/* Insert or replace; ERR_BAD_REQUEST naming "category" when it does not exist. */
-int case_task_rule_set(struct store_conn *c, int64_t category_id, int verify, int check,
-                       int64_t now, int64_t user_id, struct err *err);
+/* Insert or replace 'r' (its category_id, verify, check and minutes); ERR_BAD_REQUEST naming
+ * "category" when it does not exist, "verify_minutes" / "check_minutes" out of range. */
+int case_task_rule_set(struct store_conn *c, const struct case_task_rule *r, int64_t now,
+                       int64_t user_id, struct err *err);
 
-/* How long a worker has: 核实 within an hour, 核查 within two (natural time, as the city
- * 运行规范 set them: docs/grid.md §4). */
-#define CASE_VERIFY_SECONDS 3600
-#define CASE_CHECK_SECONDS 7200
+/* How long a worker has, unless the rule says otherwise: 核实 within an hour, 核查 within two
+ * (natural time, as the city 运行规范 set them: docs/grid.md §4), and the bounds a rule may set
+ * (a report must not wait on its verification for more than a day; a check within a week). */
+#define CASE_VERIFY_MINUTES_DEFAULT 60
+#define CASE_CHECK_MINUTES_DEFAULT 120
+#define CASE_TASK_MINUTES_MIN 5
+#define CASE_VERIFY_MINUTES_MAX 1440
+#define CASE_CHECK_MINUTES_MAX 10080
 
 enum case_task_kind { CTK_VERIFY, CTK_CHECK };
 enum case_task_decision { CTD_CONFIRM, CTD_REJECT, CTD_PASS, CTD_FAIL };

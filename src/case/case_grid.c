@@ -35,30 +35,53 @@ int case_task_decision_from_name(const char *name)
 
 /* ---- rules ---- */
 
-/* The nearest rule up the category tree (three levels, migration 0001), then the default. */
-#define RULE_FOR(col)                                                                              \
-    "SELECT coalesce((SELECT " col " FROM grid_task_rules WHERE category_id = k.id),"              \
+/* The nearest rule up the category tree (three levels, migration 0001), then the default: a rule
+ * row has every column, so the nearest row of one column is the nearest of the others. */
+#define NEAREST(col)                                                                               \
+    "coalesce((SELECT " col " FROM grid_task_rules WHERE category_id = k.id),"                     \
     " (SELECT " col " FROM grid_task_rules WHERE category_id = k.parent_id),"                      \
     " (SELECT " col " FROM grid_task_rules WHERE category_id = p.parent_id),"                      \
-    " (SELECT " col " FROM grid_task_rules WHERE category_id = 0), 0)"                             \
-    " FROM categories k LEFT JOIN categories p ON p.id = k.parent_id WHERE k.id = ?"
+    " (SELECT " col " FROM grid_task_rules WHERE category_id = 0))"
+#define RULE_FOR(flag, minutes)                                                                    \
+    "SELECT " NEAREST(flag) ", " NEAREST(                                                          \
+        minutes) " FROM categories k LEFT JOIN categories p ON p.id = k.parent_id WHERE k.id = ?"
 
-static int rule_says(struct store_conn *c, int64_t category_id, int check, int *yes,
-                     struct err *err)
+struct said {
+    int yes;
+    int64_t minutes;
+};
+
+static int read_said(void *ctx, struct store_stmt *row)
 {
-    int64_t v = 0;
+    struct said *s = ctx;
+    s->yes = !store_col_is_null(row, 0) && store_col_int(row, 0) != 0;
+    s->minutes = store_col_is_null(row, 1) ? 0 : store_col_int(row, 1);
+    return 0;
+}
+
+/* Whether a task of the kind is asked for the category, and within how many minutes. */
+static int rule_says(struct store_conn *c, int64_t category_id, int check, int *yes,
+                     int64_t *minutes, struct err *err)
+{
+    struct said s = {0, 0};
     int rc = 0;
     if (category_id)
-        rc = store_one_i64(c, check ? RULE_FOR("check_reply") : RULE_FOR("verify"),
-                           STORE_ARGS(store_i64(category_id)), &v, err);
+        rc = store_one(c,
+                       check ? RULE_FOR("check_reply", "check_minutes")
+                             : RULE_FOR("verify", "verify_minutes"),
+                       STORE_ARGS(store_i64(category_id)), read_said, &s, err);
     if (rc == 0)
-        rc = store_one_i64(c,
-                           check ? "SELECT check_reply FROM grid_task_rules WHERE category_id = 0"
-                                 : "SELECT verify FROM grid_task_rules WHERE category_id = 0",
-                           STORE_ARGS(), &v, err);
+        rc = store_one(c,
+                       check ? "SELECT check_reply, check_minutes FROM grid_task_rules"
+                               " WHERE category_id = 0"
+                             : "SELECT verify, verify_minutes FROM grid_task_rules"
+                               " WHERE category_id = 0",
+                       STORE_ARGS(), read_said, &s, err);
     if (rc < 0)
         return rc;
-    *yes = rc == 1 && v != 0;
+    *yes = s.yes;
+    *minutes = s.minutes > 0 ? s.minutes
+                             : (check ? CASE_CHECK_MINUTES_DEFAULT : CASE_VERIFY_MINUTES_DEFAULT);
     return 0;
 }
 
@@ -73,6 +96,8 @@ static int push_rule(void *ctx, struct store_stmt *row)
     r->verify = store_col_int(row, 2) != 0;
     r->check = store_col_int(row, 3) != 0;
     r->updated_at = store_col_int(row, 4);
+    r->verify_minutes = (int)store_col_int(row, 5);
+    r->check_minutes = (int)store_col_int(row, 6);
     return 0;
 }
 
@@ -82,7 +107,7 @@ int case_task_rule_list(struct store_conn *c, struct arena *a, struct case_task_
     rule_vec v = VEC_IN(a);
     int64_t rc = store_all(c,
                            "SELECT r.category_id, coalesce(k.name, ''), r.verify, r.check_reply,"
-                           " r.updated_at FROM grid_task_rules r"
+                           " r.updated_at, r.verify_minutes, r.check_minutes FROM grid_task_rules r"
                            " LEFT JOIN categories k ON k.id = r.category_id ORDER BY r.category_id",
                            STORE_ARGS(), push_rule, &v, err);
     if (rc < 0)
@@ -92,13 +117,21 @@ int case_task_rule_list(struct store_conn *c, struct arena *a, struct case_task_
     return 0;
 }
 
-int case_task_rule_set(struct store_conn *c, int64_t category_id, int verify, int check,
-                       int64_t now, int64_t user_id, struct err *err)
+int case_task_rule_set(struct store_conn *c, const struct case_task_rule *r, int64_t now,
+                       int64_t user_id, struct err *err)
 {
-    int64_t rc;
+    int64_t rc, category_id = r->category_id;
     if (category_id < 0)
         return err_field(err, ERR_BAD_REQUEST, "category", "category %lld does not exist",
                          (long long)category_id);
+    if (r->verify_minutes < CASE_TASK_MINUTES_MIN || r->verify_minutes > CASE_VERIFY_MINUTES_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "verify_minutes",
+                         "a verification is due in %d to %d minutes", CASE_TASK_MINUTES_MIN,
+                         CASE_VERIFY_MINUTES_MAX);
+    if (r->check_minutes < CASE_TASK_MINUTES_MIN || r->check_minutes > CASE_CHECK_MINUTES_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "check_minutes",
+                         "a check is due in %d to %d minutes", CASE_TASK_MINUTES_MIN,
+                         CASE_CHECK_MINUTES_MAX);
     if (category_id) {
         if ((rc = store_one(c, "SELECT 1 FROM categories WHERE id = ?",
                             STORE_ARGS(store_i64(category_id)), NULL, NULL, err)) < 0)
@@ -108,12 +141,15 @@ int case_task_rule_set(struct store_conn *c, int64_t category_id, int verify, in
                              (long long)category_id);
     }
     rc = store_run(c,
-                   "INSERT INTO grid_task_rules(category_id, verify, check_reply, updated_at,"
-                   " updated_by) VALUES (?, ?, ?, ?, nullif(?, 0)) ON CONFLICT (category_id) DO"
-                   " UPDATE SET verify = excluded.verify, check_reply = excluded.check_reply,"
-                   " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                   STORE_ARGS(store_i64(category_id), store_i64(verify ? 1 : 0),
-                              store_i64(check ? 1 : 0), store_i64(now), store_i64(user_id)),
+                   "INSERT INTO grid_task_rules(category_id, verify, check_reply, verify_minutes,"
+                   " check_minutes, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0))"
+                   " ON CONFLICT (category_id) DO UPDATE SET verify = excluded.verify,"
+                   " check_reply = excluded.check_reply, verify_minutes = excluded.verify_minutes,"
+                   " check_minutes = excluded.check_minutes, updated_at = excluded.updated_at,"
+                   " updated_by = excluded.updated_by",
+                   STORE_ARGS(store_i64(category_id), store_i64(r->verify ? 1 : 0),
+                              store_i64(r->check ? 1 : 0), store_i64(r->verify_minutes),
+                              store_i64(r->check_minutes), store_i64(now), store_i64(user_id)),
                    err);
     return rc < 0 ? (int)rc : 0;
 }
@@ -138,11 +174,11 @@ static int grid_worker_for(struct case_tx *t, int64_t region_id, int64_t *user_i
 }
 
 static int give(struct case_tx *t, int64_t case_id, const char *number, const char *state,
-                int64_t dept, enum case_task_kind kind, int64_t worker)
+                int64_t dept, enum case_task_kind kind, int64_t worker, int64_t minutes)
 {
     int64_t id, ev;
     int rc;
-    int64_t due = t->env->now + (kind == CTK_VERIFY ? CASE_VERIFY_SECONDS : CASE_CHECK_SECONDS);
+    int64_t due = t->env->now + minutes * 60;
     if ((rc = store_one_i64(t->env->conn,
                             "INSERT INTO grid_tasks(case_id, kind, assignee_id, created_at, due_at)"
                             " VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -167,30 +203,30 @@ static int give(struct case_tx *t, int64_t case_id, const char *number, const ch
 int case_task_on_intake(struct case_tx *t, int64_t case_id, const struct case_new *in)
 {
     int yes = 0, rc;
-    int64_t worker;
+    int64_t worker, minutes;
     char *number = NULL;
     /* A grid worker's own report was seen on site already. */
     if (in->channel == CH_GRID || !in->region_id)
         return 0;
-    if ((rc = rule_says(t->env->conn, in->category_id, 0, &yes, t->err)) < 0 || !yes ||
+    if ((rc = rule_says(t->env->conn, in->category_id, 0, &yes, &minutes, t->err)) < 0 || !yes ||
         (rc = grid_worker_for(t, in->region_id, &worker)) < 0 || !worker)
         return rc < 0 ? rc : 0;
     if ((rc = store_one_text(t->env->conn, "SELECT number FROM cases WHERE id = ?",
                              STORE_ARGS(store_i64(case_id)), &t->arena, &number, t->err)) < 0)
         return rc;
-    return give(t, case_id, number ? number : "", "new", 0, CTK_VERIFY, worker);
+    return give(t, case_id, number ? number : "", "new", 0, CTK_VERIFY, worker, minutes);
 }
 
 int case_task_on_replied(struct case_tx *t, const struct case_rec *r)
 {
     int yes = 0, rc;
-    int64_t worker;
+    int64_t worker, minutes;
     if (r->region_id == 0)
         return 0;
-    if ((rc = rule_says(t->env->conn, r->category_id, 1, &yes, t->err)) < 0 || !yes ||
+    if ((rc = rule_says(t->env->conn, r->category_id, 1, &yes, &minutes, t->err)) < 0 || !yes ||
         (rc = grid_worker_for(t, r->region_id, &worker)) < 0 || !worker)
         return rc < 0 ? rc : 0;
-    return give(t, r->id, r->number, "replied", r->lead_department_id, CTK_CHECK, worker);
+    return give(t, r->id, r->number, "replied", r->lead_department_id, CTK_CHECK, worker, minutes);
 }
 
 int case_task_waiting(struct case_tx *t, const struct case_rec *r, const char *kind)

@@ -89,6 +89,53 @@ def test_rules_are_checked_and_audited(world):
     assert api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"] == []
 
 
+def seconds_between(a, b):
+    from datetime import datetime
+    parse = lambda x: datetime.fromisoformat(x.replace("Z", "+00:00"))
+    return int((parse(b) - parse(a)).total_seconds())
+
+
+def test_due_times_are_settings_per_rule_checked_and_audited(world):
+    api = world["api"]
+    put = lambda **f: api.put("admin", "/api/v1/grid-task-rules", json={"category": 0, "verify": True, "check": True, **f})
+    assert_error(put(verify_minutes=4), 400, "bad_request", "verify_minutes")
+    assert_error(put(verify_minutes=1441), 400, "bad_request", "verify_minutes")
+    assert_error(put(check_minutes=10081), 400, "bad_request", "check_minutes")
+    assert_error(put(check_minutes="two hours"), 400, "bad_request", "check_minutes")
+    assert_error(put(verify_minutes=30.5), 400, "bad_request", "verify_minutes")
+    # Without them, the defaults: 核实 within an hour, 核查 within two.
+    rule = next(x for x in put().json()["items"] if x["category"] == 0)
+    assert (rule["verify_minutes"], rule["check_minutes"]) == (60, 120)
+    task = api.get("dispatcher", f"/api/v1/cases/{report(world)['id']}/grid-tasks").json()["items"][0]
+    assert seconds_between(task["created_at"], task["due_at"]) == 3600
+    r = put(verify_minutes=15, check_minutes=240)
+    assert r.status_code == 200, r.text
+    rule = next(x for x in r.json()["items"] if x["category"] == 0)
+    assert (rule["verify_minutes"], rule["check_minutes"]) == (15, 240)
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 3})
+    assert audit[0]["action"] == "grid_task_rule.set" and audit[0]["target"] == "grid_task_rule/0"
+    task = api.get("dispatcher", f"/api/v1/cases/{report(world)['id']}/grid-tasks").json()["items"][0]
+    assert seconds_between(task["created_at"], task["due_at"]) == 15 * 60
+    put(verify=False, verify_minutes=15, check_minutes=240)
+    c = handled_and_replied(world)
+    check = [t for t in api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"] if t["kind"] == "check"][0]
+    assert seconds_between(check["created_at"], check["due_at"]) == 240 * 60
+    # A category's own rule decides its subtree, due time included.
+    cats = {k["code"]: k for k in api.items("admin", "/api/v1/categories", params={"limit": 1000})}
+    r = api.put("admin", "/api/v1/grid-task-rules", json={"category": cats["01"]["id"], "verify": True, "check": False,
+                                                          "verify_minutes": 45})
+    assert r.status_code == 200, r.text
+    sub = next(k for code, k in cats.items() if code.startswith("01") and len(code) > 2)
+    r = api.post("operator", "/api/v1/cases", json={"title": "垃圾满溢", "description": "垃圾桶满了没人清", "channel": "hotline",
+                                                    "region_id": world["grid"], "category": sub["id"]})
+    assert r.status_code == 201, r.text
+    task = api.get("dispatcher", f"/api/v1/cases/{r.json()['id']}/grid-tasks").json()["items"][0]
+    assert seconds_between(task["created_at"], task["due_at"]) == 45 * 60
+    with db_open(world["srv"].db) as db:
+        db.execute("DELETE FROM grid_task_rules WHERE category_id <> 0")
+    put(verify_minutes=60, check_minutes=120)
+
+
 def test_verification_confirmed_with_photo_then_dispatch(world):
     api = world["api"]
     set_rule(world, True, False)

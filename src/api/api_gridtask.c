@@ -5,6 +5,8 @@
  *                                           those done in the last day; and what they handled
  *                                           on the spot today
  *   POST /api/v1/grid-tasks/{id}/decision   the assignee: confirm / reject, pass / fail
+ *   POST /api/v1/grid-tasks/{id}/transfer   the assignee hands the task to a colleague (转交)
+ *   GET  /api/v1/grid-tasks/{id}/colleagues the assignee: whom it may be handed to
  *   GET  /api/v1/cases/{id}/grid-tasks      whoever sees the case: its tasks, self-handled or not
  *   POST /api/v1/self-handled               a grid worker reports and resolves in one step,
  *                                           with the photos uploaded first to /me/uploads
@@ -22,6 +24,11 @@
 static const struct json_field decision_fields[] = {
     {"decision", JT_STRING, JF_REQUIRED, 0, 0, NULL},
     {"note",     JT_STRING, JF_NULLABLE, 0, CASE_NOTE_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field transfer_fields[] = {
+    {"assignee", JT_INT,    JF_REQUIRED, 1, 9007199254740991.0, NULL},
+    {"note",     JT_STRING, JF_REQUIRED, 1, CASE_NOTE_MAX, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const struct json_field self_fields[] = {
@@ -104,12 +111,24 @@ int api_me_tasks(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
+/* 200 with task 'id' as it is after a write. */
+static int answer_task(struct api_call *call, int64_t id)
+{
+    struct case_task k;
+    int rc = case_task_get(call->conn, id, call->now, call->req->arena, &k, &call->err);
+    if (rc < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    task_json(&w, &k);
+    return api_reply(call, 200, &w);
+}
+
 int api_grid_task_decide(struct api_call *call)
 {
     struct case_env env;
     struct case_actor actor;
     struct case_config cfg;
-    struct case_task k;
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 ||
@@ -121,12 +140,50 @@ int api_grid_task_decide(struct api_call *call)
                          "field 'decision' must be confirm, reject, pass or fail");
     if ((rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
         (rc = case_task_decide(&env, id, (enum case_task_decision)d,
-                               json_get_str(call->body, "note"), &call->err)) < 0 ||
-        (rc = case_task_get(call->conn, id, call->now, call->req->arena, &k, &call->err)) < 0)
+                               json_get_str(call->body, "note"), &call->err)) < 0)
+        return rc;
+    return answer_task(call, id);
+}
+
+int api_grid_task_transfer(struct api_call *call)
+{
+    struct case_env env;
+    struct case_actor actor;
+    struct case_config cfg;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, transfer_fields, &call->err)) < 0 ||
+        (rc = api_case_env(call, &env, &actor, &cfg)) < 0 ||
+        (rc = case_task_transfer(&env, id, json_get_int(call->body, "assignee", 0),
+                                 json_get_str(call->body, "note"), &call->err)) < 0)
+        return rc;
+    return answer_task(call, id);
+}
+
+int api_grid_task_colleagues(struct api_call *call)
+{
+    struct case_actor actor;
+    struct case_colleague *v;
+    size_t n;
+    int64_t id;
+    int rc;
+    app_actor(call->user, &actor);
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = case_task_colleagues(call->conn, &actor, id, call->req->arena, &v, &n, &call->err)) <
+            0)
         return rc;
     struct jw w;
-    jw_init(&w);
-    task_json(&w, &k);
+    api_list_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "user_id", v[i].user_id);
+        jw_kstr(&w, "name", v[i].name);
+        jw_kstr(&w, "display_name", *v[i].display_name ? v[i].display_name : NULL);
+        jw_kint(&w, "open_tasks", v[i].open_tasks);
+        jw_obj_end(&w);
+    }
+    api_list_end(&w, (int64_t)n, NULL);
     return api_reply(call, 200, &w);
 }
 

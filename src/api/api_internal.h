@@ -366,6 +366,8 @@ int api_me_tasks(struct api_call *call);
 int api_grid_task_decide(struct api_call *call);
 int api_case_grid_tasks(struct api_call *call);
 int api_self_handled_create(struct api_call *call);
+int api_grid_task_transfer(struct api_call *call);
+int api_grid_task_colleagues(struct api_call *call);
 int api_grid_task_rule_list(struct api_call *call);
 int api_grid_task_rule_put(struct api_call *call);
 int api_appeal_create(struct api_call *call);

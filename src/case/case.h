@@ -685,6 +685,7 @@ struct case_sweep_report {
     int newly_overdue;
     int urged;
     int escalated;
+    int grid_tasks_overdue; /* grid tasks told overdue (case_task_sweep) */
 };
 int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct err *err);
 
@@ -1125,6 +1126,29 @@ int case_task_of_case(struct store_conn *c, int64_t case_id, int64_t now, struct
  * moved on, is ERR_CONFLICT; a decision of the other kind is ERR_BAD_REQUEST ("decision"). */
 int case_task_decide(const struct case_env *env, int64_t id, enum case_task_decision d,
                      const char *note, struct err *err);
+
+/* The overdue sweep of grid tasks (case_sweep calls it): each open task past its due time, once
+ * (grid_tasks.overdue_at), gets in one transaction a 'task_overdue' event on its case, a notice
+ * to its worker and to the officials (dispatchers, supervisors) bound to the community of the
+ * case's grid, or to the dispatchers when it has none, and an audit entry (case.task_overdue).
+ * '*told' counts the tasks. */
+int case_task_sweep(const struct case_env *env, int *told, struct err *err);
+
+/* 转交: the task's worker (or an admin) hands an open task to 'to', an active grid worker serving
+ * the case's grid (else ERR_BAD_REQUEST naming "assignee"), with 'note' (1..CASE_NOTE_MAX, else
+ * naming "note"); one transaction: the task's assignee, a 'task_transfer' event, a notice to the
+ * colleague, the audit entry (case.task_transfer). Not open: ERR_CONFLICT; another's: 403 owner. */
+int case_task_transfer(const struct case_env *env, int64_t id, int64_t to, const char *note,
+                       struct err *err);
+/* Whom task 'id' may be handed to: the other active grid workers serving its case's grid, by
+ * name. Only its worker or an admin asks (else 403 owner). Arena. */
+struct case_colleague {
+    int64_t user_id;
+    const char *name, *display_name;
+    int open_tasks;
+};
+int case_task_colleagues(struct store_conn *c, const struct case_actor *actor, int64_t id,
+                         struct arena *a, struct case_colleague **out, size_t *n, struct err *err);
 
 /* 自行处置: a grid worker reports a small matter and the result of handling it on the spot in one
  * transaction: the case is created (channel grid, marked self-handled), its 处置前 photos are

@@ -699,37 +699,12 @@ static int sweep_one(struct case_tx *t, int64_t id)
 
 int case_assist_sweep(const struct case_env *env, int *told, struct err *err)
 {
-    struct store_stmt *st;
-    int64_t ids[256];
-    int n = 0, rc;
-    *told = 0;
-    rc = store_prepare(
-        env->conn,
+    return case_tx_each(
+        env,
         "SELECT s.id FROM case_assists s JOIN cases c ON c.id = s.case_id"
         " WHERE c.state NOT IN ('closed', 'cancelled', 'merged')"
         " AND ((s.state = 'issued' AND s.sign_deadline < ? AND (s.overdue_told & 1) = 0)"
         " OR (s.state IN ('issued', 'signed') AND s.deadline < ? AND (s.overdue_told & 2) = 0))"
         " ORDER BY s.id LIMIT 256",
-        STORE_ARGS(store_i64(env->now), store_i64(env->now)), &st, err);
-    if (rc < 0)
-        return rc;
-    while ((rc = store_step(st, err)) == 1 && n < 256)
-        ids[n++] = store_col_int(st, 0);
-    store_done(st);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < n; i++) {
-        struct case_tx t = {env, {0}, err, NULL, 0, 0};
-        arena_init(&t.arena, 2048);
-        if ((rc = store_begin(env->conn, err)) == 0) {
-            if ((rc = sweep_one(&t, ids[i])) < 0)
-                store_rollback(env->conn);
-            else if ((rc = store_commit(env->conn, err)) == 0)
-                (*told)++;
-        }
-        arena_release(&t.arena);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+        STORE_ARGS(store_i64(env->now), store_i64(env->now)), sweep_one, told, err);
 }

@@ -467,27 +467,204 @@ static int decide(struct case_tx *t, int64_t id, enum case_task_decision d, cons
                          case_tx_summary(t, &r), case_tx_summary(t, &after));
 }
 
+struct decide_in {
+    int64_t id;
+    enum case_task_decision d;
+    const char *note;
+};
+
+static int decide_fn(struct case_tx *t, void *arg)
+{
+    const struct decide_in *in = arg;
+    return decide(t, in->id, in->d, in->note);
+}
+
 int case_task_decide(const struct case_env *env, int64_t id, enum case_task_decision d,
                      const char *note, struct err *err)
 {
-    struct case_tx t = {env, {0}, err, NULL, 0, 0};
+    struct decide_in in = {id, d, note};
+    if ((unsigned)d > CTD_FAIL)
+        return err_field(err, ERR_BAD_REQUEST, "decision",
+                         "field 'decision' must be confirm, reject, pass or fail");
+    return case_tx_run(env, decide_fn, &in, err);
+}
+
+/* ---- overdue tasks ---- */
+
+static int sweep_task(struct case_tx *t, int64_t id)
+{
+    const struct case_env *env = t->env;
+    struct case_task k;
+    struct case_rec r;
+    int64_t ev, community = 0, told;
     int rc;
-    arena_init(&t.arena, 4096);
-    if ((unsigned)d > CTD_FAIL) {
-        rc = err_field(err, ERR_BAD_REQUEST, "decision",
-                       "field 'decision' must be confirm, reject, pass or fail");
-        goto out;
-    }
-    if ((rc = store_begin(env->conn, err)) < 0)
-        goto out;
-    if ((rc = decide(&t, id, d, note)) < 0 || (rc = case_tx_settle(&t)) < 0) {
-        store_rollback(env->conn);
-        goto out;
-    }
-    rc = store_commit(env->conn, err);
-out:
-    arena_release(&t.arena);
-    return rc;
+    if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0 ||
+        (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
+        return rc;
+    /* Another sweeper (a second node) got there first: nothing to do. */
+    int64_t n = store_run(env->conn,
+                          "UPDATE grid_tasks SET overdue_at = ? WHERE id = ? AND status = 'open'"
+                          " AND overdue_at IS NULL",
+                          STORE_ARGS(store_i64(env->now), store_i64(id)), t->err);
+    if (n <= 0)
+        return (int)n;
+    int verify = strcmp(k.kind, "verify") == 0;
+    const char *state = case_state_name(r.state);
+    const char *payload =
+        arena_printf(&t->arena, "{\"task\":%lld,\"kind\":\"%s\",\"assignee\":%lld,\"due_at\":%lld}",
+                     (long long)id, k.kind, (long long)k.assignee_id, (long long)k.due_at);
+    const char *what = verify ? "现场核实" : "现场核查";
+    if ((rc = case_tx_event(t, r.id, "task_overdue", state, state, r.lead_department_id,
+                            arena_printf(&t->arena, "%s任务已超时未完成", what), payload, &ev)) <
+            0 ||
+        (rc = case_tx_notify(t, r.id, ev, "user", k.assignee_id, "task_overdue",
+                             arena_printf(&t->arena, "工单 %s 的%s任务已超时，请尽快到现场处理",
+                                          r.number, what))) < 0)
+        return rc;
+    /* The community the case's grid (or micro-grid) belongs to. */
+    if ((rc = store_one_i64(env->conn,
+                            "SELECT coalesce(CASE WHEN p.level = 'community' THEN p.id END,"
+                            " CASE WHEN g.level = 'community' THEN g.id END, 0)"
+                            " FROM regions x LEFT JOIN regions p ON p.id = x.parent_id"
+                            " LEFT JOIN regions g ON g.id = p.parent_id WHERE x.id = ?",
+                            STORE_ARGS(store_i64(r.region_id)), &community, t->err)) < 0)
+        return rc;
+    const char *message = arena_printf(
+        &t->arena, "工单 %s 的%s任务已超时未完成，请督促网格员或另行安排", r.number, what);
+    told = store_run(env->conn,
+                     "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind,"
+                     " recipient_id, kind, message, next_attempt_at)"
+                     " SELECT ?, ?, ?, 'user', u.id, 'task_overdue', ?, ? FROM users u"
+                     " WHERE u.active = 1 AND u.region_id = ? AND u.region_id <> 0"
+                     " AND ((',' || u.roles || ',') LIKE '%,dispatcher,%'"
+                     " OR (',' || u.roles || ',') LIKE '%,supervisor,%')",
+                     STORE_ARGS(store_i64(r.id), store_i64(ev), store_i64(env->now),
+                                store_text(message), store_i64(env->now), store_i64(community)),
+                     t->err);
+    if (told < 0)
+        return (int)told;
+    if (told == 0 &&
+        (rc = case_tx_notify(t, r.id, ev, "dispatchers", 0, "task_overdue", message)) < 0)
+        return rc;
+    return case_tx_audit(t, "task_overdue", r.id, NULL, payload);
+}
+
+int case_task_sweep(const struct case_env *env, int *told, struct err *err)
+{
+    return case_tx_each(env,
+                        "SELECT id FROM grid_tasks WHERE status = 'open' AND due_at < ?"
+                        " AND overdue_at IS NULL ORDER BY due_at, id LIMIT 256",
+                        STORE_ARGS(store_i64(env->now)), sweep_task, told, err);
+}
+
+/* ---- 转交 ---- */
+
+static int transfer(struct case_tx *t, int64_t id, int64_t to, const char *note)
+{
+    const struct case_env *env = t->env;
+    struct case_task k;
+    struct case_rec r;
+    int64_t ev;
+    int rc;
+    if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0)
+        return rc;
+    if (k.assignee_id != env->actor->user_id && !(env->actor->roles & ROLE_ADMIN))
+        return err_deny(t->err, ERR_REASON_OWNER, "task %lld is another grid worker's",
+                        (long long)id);
+    if (strcmp(k.status, "open") != 0)
+        return err_set(t->err, ERR_CONFLICT, "task %lld was decided already (%s)", (long long)id,
+                       k.status);
+    if ((rc = case_check_text(note, "note", 1, CASE_NOTE_MAX, t->err)) < 0 ||
+        (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
+        return rc;
+    if (to == k.assignee_id)
+        return err_field(t->err, ERR_BAD_REQUEST, "assignee",
+                         "task %lld is user %lld's already: choose a colleague", (long long)id,
+                         (long long)to);
+    if ((rc = store_one(env->conn,
+                        "SELECT 1 FROM grid_worker_grids g JOIN grid_workers w"
+                        " ON w.user_id = g.user_id JOIN users u ON u.id = w.user_id"
+                        " WHERE g.region_id = ? AND w.user_id = ? AND w.active <> 0"
+                        " AND u.active = 1",
+                        STORE_ARGS(store_i64(r.region_id), store_i64(to)), NULL, NULL, t->err)) < 0)
+        return rc;
+    if (rc == 0)
+        return err_field(t->err, ERR_BAD_REQUEST, "assignee",
+                         "user %lld is not an active grid worker serving the grid of case %s",
+                         (long long)to, r.number);
+    const char *state = case_state_name(r.state);
+    const char *payload =
+        arena_printf(&t->arena, "{\"task\":%lld,\"kind\":\"%s\",\"from\":%lld,\"to\":%lld}",
+                     (long long)id, k.kind, (long long)k.assignee_id, (long long)to);
+    /* The colleague is told afresh: an overdue notice for the task is theirs to earn. */
+    if ((rc = case_tx_exec(t,
+                           "UPDATE grid_tasks SET assignee_id = ?, overdue_at = NULL WHERE id = ?"
+                           " AND status = 'open'",
+                           STORE_ARGS(store_i64(to), store_i64(id)))) < 0 ||
+        (rc = case_tx_event(t, r.id, "task_transfer", state, state, r.lead_department_id, note,
+                            payload, &ev)) < 0 ||
+        (rc = case_tx_notify(t, r.id, ev, "user", to, "task_transfer",
+                             arena_printf(&t->arena, "同事转交给您工单 %s 的%s任务：%s", r.number,
+                                          strcmp(k.kind, "verify") == 0 ? "现场核实" : "现场核查",
+                                          note))) < 0)
+        return rc;
+    return case_tx_audit(t, "task_transfer", r.id, NULL, payload);
+}
+
+struct transfer_in {
+    int64_t id, to;
+    const char *note;
+};
+
+static int transfer_fn(struct case_tx *t, void *arg)
+{
+    const struct transfer_in *in = arg;
+    return transfer(t, in->id, in->to, in->note);
+}
+
+int case_task_transfer(const struct case_env *env, int64_t id, int64_t to, const char *note,
+                       struct err *err)
+{
+    struct transfer_in in = {id, to, note};
+    return case_tx_run(env, transfer_fn, &in, err);
+}
+
+typedef VEC(struct case_colleague) colleague_vec;
+
+static int push_colleague(void *ctx, struct store_stmt *row)
+{
+    colleague_vec *v = ctx;
+    struct case_colleague *x = vec_push(v);
+    x->user_id = store_col_int(row, 0);
+    x->name = arena_strdup(v->arena, store_col_text(row, 1));
+    x->display_name = arena_strdup(v->arena, store_col_text(row, 2));
+    x->open_tasks = (int)store_col_int(row, 3);
+    return 0;
+}
+
+int case_task_colleagues(struct store_conn *c, const struct case_actor *actor, int64_t id,
+                         struct arena *a, struct case_colleague **out, size_t *n, struct err *err)
+{
+    struct case_task k;
+    colleague_vec v = VEC_IN(a);
+    int rc = case_task_get(c, id, 0, a, &k, err);
+    if (rc < 0)
+        return rc;
+    if (k.assignee_id != actor->user_id && !(actor->roles & ROLE_ADMIN))
+        return err_deny(err, ERR_REASON_OWNER, "task %lld is another grid worker's", (long long)id);
+    int64_t got = store_all(
+        c,
+        "SELECT u.id, u.name, coalesce(u.display_name, ''), (SELECT count(*) FROM grid_tasks x"
+        " WHERE x.assignee_id = u.id AND x.status = 'open') FROM grid_worker_grids g"
+        " JOIN grid_workers w ON w.user_id = g.user_id JOIN users u ON u.id = w.user_id"
+        " JOIN cases cs ON cs.region_id = g.region_id WHERE cs.id = ? AND w.active <> 0"
+        " AND u.active = 1 AND u.id <> ? ORDER BY u.id",
+        STORE_ARGS(store_i64(k.case_id), store_i64(k.assignee_id)), push_colleague, &v, err);
+    if (got < 0)
+        return (int)got;
+    *out = v.v;
+    *n = v.n;
+    return 0;
 }
 
 /* ---- 自行处置 ---- */
@@ -606,31 +783,33 @@ static int self_handle(struct case_tx *t, const struct case_new *n, const char *
                      ids_json(&t->arena, p->after, p->nafter)));
 }
 
+struct self_in {
+    struct case_new n;
+    const char *result;
+    const struct case_self_photos *photos;
+    struct case_created *out;
+};
+
+static int self_fn(struct case_tx *t, void *arg)
+{
+    struct self_in *in = arg;
+    int rc = self_handle(t, &in->n, in->result, in->photos, in->out);
+    return rc < 0 ? rc : case_index_pending(t->env->conn, t->err);
+}
+
 int case_self_handle(const struct case_env *env, const struct case_new *in, const char *result,
                      const struct case_self_photos *photos, struct case_created *out,
                      struct err *err)
 {
-    struct case_tx t = {env, {0}, err, NULL, 0, 0};
-    struct case_new n = *in;
+    struct self_in x = {*in, result, photos, out};
     int rc;
-    arena_init(&t.arena, 2048);
-    n.channel = CH_GRID;
-    if (!(env->actor->roles & (ROLE_GRID_WORKER | ROLE_ADMIN))) {
-        rc = err_deny(err, ERR_REASON_ROLE, "only a grid worker handles a matter on the spot");
-        goto out;
-    }
+    x.n.channel = CH_GRID;
+    if (!(env->actor->roles & (ROLE_GRID_WORKER | ROLE_ADMIN)))
+        return err_deny(err, ERR_REASON_ROLE, "only a grid worker handles a matter on the spot");
     if ((rc = case_check_text(result, "result", 1, CASE_RESULT_MAX, err)) < 0 ||
-        (rc = check_photos(photos, err)) < 0 || (rc = store_begin(env->conn, err)) < 0)
-        goto out;
-    if ((rc = self_handle(&t, &n, result, photos, out)) < 0 ||
-        (rc = case_index_pending(env->conn, err)) < 0 || (rc = case_tx_settle(&t)) < 0) {
-        store_rollback(env->conn);
-        goto out;
-    }
-    rc = store_commit(env->conn, err);
-out:
-    arena_release(&t.arena);
-    return rc;
+        (rc = check_photos(photos, err)) < 0)
+        return rc;
+    return case_tx_run(env, self_fn, &x, err);
 }
 
 int case_self_handled(struct store_conn *c, int64_t id, int *yes, struct err *err)

@@ -79,6 +79,15 @@ int case_tx_audit(struct case_tx *t, const char *action, int64_t case_id, const 
                   const char *after);
 /* Run one statement to its end (UPDATE, INSERT, DELETE). */
 int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args);
+/* One write in one transaction: fn(t, arg), the roll-ups settled, committed; rolled back when fn
+ * fails. */
+typedef int case_tx_fn(struct case_tx *t, void *arg);
+int case_tx_run(const struct case_env *env, case_tx_fn *fn, void *arg, struct err *err);
+/* The sweeps' loop: each id 'sql' answers (at most 256) in its own transaction through fn, which
+ * returns 0 when it wrote nothing; an error stops. '*done' counts the commits. */
+typedef int case_tx_id_fn(struct case_tx *t, int64_t id);
+int case_tx_each(const struct case_env *env, const char *sql, struct store_args args,
+                 case_tx_id_fn *fn, int *done, struct err *err);
 
 /* The limits of a case: the urgency's when it overrides, else the category's, else the default. */
 int case_sla_for(struct case_tx *t, int64_t category_id, enum case_urgency urgency,

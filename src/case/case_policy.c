@@ -121,6 +121,8 @@ static const struct {
     {"self_handle",   FULL,   NULL},
     {"verify_task",   HIDDEN, NULL},
     {"check_task",    HIDDEN, NULL},
+    {"task_overdue",  HIDDEN, NULL},
+    {"task_transfer", HIDDEN, NULL},
     {"triage",        HIDDEN, NULL},
     {"locate",        HIDDEN, NULL},
     {"extend",        HIDDEN, NULL},

@@ -100,5 +100,8 @@ next:
     }
     /* 协办单 past their limits (case_assist.c). */
     int told = 0;
-    return case_assist_sweep(env, &told, err);
+    if ((rc = case_assist_sweep(env, &told, err)) < 0)
+        return rc;
+    /* Grid tasks past their due time (case_grid.c). */
+    return case_task_sweep(env, &rep->grid_tasks_overdue, err);
 }

@@ -160,3 +160,52 @@ int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args)
     int64_t rc = store_run(t->env->conn, sql, args, t->err);
     return rc < 0 ? (int)rc : 0;
 }
+
+int case_tx_run(const struct case_env *env, case_tx_fn *fn, void *arg, struct err *err)
+{
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
+    int rc;
+    arena_init(&t.arena, 2048);
+    if ((rc = store_begin(env->conn, err)) < 0)
+        goto out;
+    if ((rc = fn(&t, arg)) < 0 || (rc = case_tx_settle(&t)) < 0) {
+        store_rollback(env->conn);
+        goto out;
+    }
+    rc = store_commit(env->conn, err);
+out:
+    arena_release(&t.arena);
+    return rc;
+}
+
+#define EACH_MAX 256
+
+int case_tx_each(const struct case_env *env, const char *sql, struct store_args args,
+                 case_tx_id_fn *fn, int *done, struct err *err)
+{
+    struct store_stmt *st;
+    int64_t ids[EACH_MAX];
+    int n = 0, rc;
+    *done = 0;
+    if ((rc = store_prepare(env->conn, sql, args, &st, err)) < 0)
+        return rc;
+    while ((rc = store_step(st, err)) == 1 && n < EACH_MAX)
+        ids[n++] = store_col_int(st, 0);
+    store_done(st);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        struct case_tx t = {env, {0}, err, NULL, 0, 0};
+        arena_init(&t.arena, 2048);
+        if ((rc = store_begin(env->conn, err)) == 0) {
+            if ((rc = fn(&t, ids[i])) < 0)
+                store_rollback(env->conn);
+            else if ((rc = store_commit(env->conn, err)) == 0)
+                (*done)++;
+        }
+        arena_release(&t.arena);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

@@ -490,10 +490,10 @@ def test_overdue_sweep_urges_once_per_working_day_and_escalates(server_factory):
         assert r.status_code == 200, r.text
         return r.json()
 
-    assert sweep() == {"checked": 0, "newly_overdue": 0, "urged": 0, "escalated": 0}
+    assert sweep() == {"checked": 0, "newly_overdue": 0, "urged": 0, "escalated": 0, "grid_tasks_overdue": 0}
     assert_error(api.post("handler_cgj", "/api/v1/admin/sweep"), 403, "forbidden")
     at(api, T0.replace(hour=16))  # an hour past the resolve deadline
-    assert sweep("supervisor") == {"checked": 1, "newly_overdue": 1, "urged": 1, "escalated": 0}
+    assert sweep("supervisor") == {"checked": 1, "newly_overdue": 1, "urged": 1, "escalated": 0, "grid_tasks_overdue": 0}
     c = get(api, "admin", c)
     assert c["overdue"] is True and c["urge_count"] == 1 and c["escalated"] is False
     urge = c["timeline"][-1]
@@ -510,7 +510,7 @@ def test_overdue_sweep_urges_once_per_working_day_and_escalates(server_factory):
     assert sweep()["urged"] == 0
     # The second working day overdue escalates.
     at(api, (T0 + dt.timedelta(days=1)).replace(hour=15, minute=30))
-    assert sweep() == {"checked": 1, "newly_overdue": 0, "urged": 1, "escalated": 1}
+    assert sweep() == {"checked": 1, "newly_overdue": 0, "urged": 1, "escalated": 1, "grid_tasks_overdue": 0}
     c = get(api, "admin", c)
     assert c["escalated"] is True and c["urge_count"] == 2
     assert actions_of(c)[-2:] == ["urge", "escalate"] and c["timeline"][-2]["payload"] == {"overdue_level": 2}
@@ -532,7 +532,7 @@ def test_overdue_sweep_urges_once_per_working_day_and_escalates(server_factory):
     assert sweep()["urged"] == 0
     # The third working day overdue urges again but does not escalate twice.
     at(api, (T0 + dt.timedelta(days=2)).replace(hour=15, minute=30))
-    assert sweep() == {"checked": 1, "newly_overdue": 0, "urged": 1, "escalated": 0}
+    assert sweep() == {"checked": 1, "newly_overdue": 0, "urged": 1, "escalated": 0, "grid_tasks_overdue": 0}
     c = get(api, "admin", c)
     assert c["urge_count"] == 3 and actions_of(c).count("escalate") == 1
     # Signing and replying take it out of the sweep.

@@ -37,7 +37,8 @@ def act(api, who, case, action, **fields):
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, template_db):
     from conftest import Api, Server
-    srv = Server(str(tmp_path_factory.mktemp("gridtasks")), template_db, GENEROUS).start()
+    # The sweeper runs when a test asks (POST /api/v1/admin/sweep), not in the background.
+    srv = Server(str(tmp_path_factory.mktemp("gridtasks")), template_db, GENEROUS + ["--sweep-interval", "86400"]).start()
     api = Api(srv)
     users = {u["name"]: u for u in api.items("admin", "/api/v1/users")}
     regions = {r["code"]: r for r in api.items("admin", "/api/v1/regions")}
@@ -50,7 +51,7 @@ def world(tmp_path_factory, template_db):
         # other grid has nobody, so who gets a task (or that nobody does) is known.
         db.execute("DELETE FROM grid_worker_grids WHERE region_id = ? AND user_id <> ?", [gw["region_id"], gw["id"]])
         db.execute("DELETE FROM grid_worker_grids WHERE region_id = ?", [regions["33017900200101"]["id"]])
-    yield {"api": api, "srv": srv, "gw": gw, "grid": gw["region_id"], "regions": regions,
+    yield {"api": api, "srv": srv, "gw": gw, "grid": gw["region_id"], "regions": regions, "users": users,
            "cgj": depts["CGJ"]["id"], "other_grid": regions["33017900200101"]["id"]}
     srv.check_clean_exit()
 
@@ -335,3 +336,110 @@ def test_uploads_before_the_report_are_checked_and_audited(world):
                  409, "conflict", "file")
     with db_open(world["srv"].db) as db:
         db.execute("DELETE FROM pending_uploads WHERE user_id = ?", [world["gw"]["id"]])
+
+
+def notices(w, kind, case_id):
+    with db_open(w["srv"].db) as db:
+        return db.execute("SELECT recipient_kind, coalesce(recipient_id, 0) FROM notifications WHERE kind = ? AND case_id = ?"
+                          " ORDER BY id", [kind, case_id]).fetchall()
+
+
+def test_overdue_tasks_are_swept_once(world):
+    api, users = world["api"], world["users"]
+    set_rule(world, True, False)
+    c = report(world, channel="app", who="citizen")
+    task = api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]
+    assert api.post("admin", "/api/v1/admin/sweep").json()["grid_tasks_overdue"] == 0
+    # An hour and a minute later (the due time moved back rather than the clock forward).
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE grid_tasks SET due_at = due_at - 3660 WHERE id = ?", [task["id"]])
+    mine = {t["id"]: t for t in my_tasks(world)[0]}
+    assert mine[task["id"]]["overdue"] is True
+    assert api.post("admin", "/api/v1/admin/sweep").json()["grid_tasks_overdue"] == 1
+    assert api.post("supervisor", "/api/v1/admin/sweep").json()["grid_tasks_overdue"] == 0
+    case = api.get("dispatcher", f"/api/v1/cases/{c['id']}").json()
+    events = [e for e in case["timeline"] if e["action"] == "task_overdue"]
+    assert len(events) == 1 and "核实" in events[0]["note"]
+    # The worker and the officials of the grid's community (community_official in the demo).
+    told = notices(world, "task_overdue", c["id"])
+    assert ("user", world["gw"]["id"]) in told and ("user", users["community_official"]["id"]) in told
+    assert ("dispatchers", 0) not in told
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 10})
+    assert [a["target"] for a in audit if a["action"] == "case.task_overdue"][:1] == [f"case/{c['id']}"]
+    # Internal: the citizen's view does not show it.
+    own = api.get("citizen", f"/api/v1/cases/{c['id']}").json()
+    assert "task_overdue" not in [e["action"] for e in own["timeline"]]
+    # A grid whose community has no official: the dispatchers are told instead.
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE users SET region_id = NULL WHERE id = ?", [users["community_official"]["id"]])
+    c2 = report(world)
+    t2 = api.get("dispatcher", f"/api/v1/cases/{c2['id']}/grid-tasks").json()["items"][0]
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE grid_tasks SET due_at = due_at - 3660 WHERE id = ?", [t2["id"]])
+    assert api.post("admin", "/api/v1/admin/sweep").json()["grid_tasks_overdue"] == 1
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE users SET region_id = ? WHERE id = ?", [users["community_official"]["region_id"],
+                                                                    users["community_official"]["id"]])
+    assert ("dispatchers", 0) in notices(world, "task_overdue", c2["id"])
+    # Decided tasks are not overdue any more; nothing is swept again.
+    for t in (task, t2):
+        api.post("grid_worker", f"/api/v1/grid-tasks/{t['id']}/decision", json={"decision": "reject", "note": "现场未见"})
+    assert api.post("admin", "/api/v1/admin/sweep").json()["grid_tasks_overdue"] == 0
+
+
+@pytest.fixture
+def colleague(world):
+    users = world["users"]
+    code = next(r["code"] for r in world["regions"].values() if r["id"] == world["grid"])
+    mate = users[f"gw_{code}_n"]
+    with db_open(world["srv"].db) as db:
+        db.execute("INSERT INTO grid_worker_grids(user_id, region_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [mate["id"], world["grid"]])
+    yield mate
+    with db_open(world["srv"].db) as db:
+        db.execute("DELETE FROM grid_worker_grids WHERE user_id = ? AND region_id = ?", [mate["id"], world["grid"]])
+
+
+def test_a_task_is_handed_to_a_colleague_of_the_grid(world, colleague):
+    api, users = world["api"], world["users"]
+    set_rule(world, True, False)
+    # Give grid_worker the task whoever has fewer open tasks: the colleague gets busy first.
+    with db_open(world["srv"].db) as db:
+        db.execute("DELETE FROM grid_worker_grids WHERE user_id = ? AND region_id = ?", [colleague["id"], world["grid"]])
+    c = report(world)
+    with db_open(world["srv"].db) as db:
+        db.execute("INSERT INTO grid_worker_grids(user_id, region_id) VALUES (?, ?)", [colleague["id"], world["grid"]])
+    task = api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]
+    assert task["assignee_id"] == world["gw"]["id"]
+    path = f"/api/v1/grid-tasks/{task['id']}"
+    mates = api.items("grid_worker", path + "/colleagues")
+    assert [m["user_id"] for m in mates] == [colleague["id"]] and mates[0]["name"] == colleague["name"]
+    assert_error(api.get("dispatcher", path + "/colleagues"), 403)
+    assert_error(api.get(colleague["name"], path + "/colleagues"), 403, reason="owner")
+    move = lambda who="grid_worker", **f: api.post(who, path + "/transfer", json={"assignee": colleague["id"], "note": "我在外区巡查，请帮忙核实", **f})
+    assert_error(move(who="dispatcher"), 403)
+    assert_error(move(who=colleague["name"]), 403, reason="owner")
+    assert_error(move(note=""), 400, "bad_request", "note")
+    assert_error(move(note=None), 400, "bad_request", "note")
+    assert_error(move(assignee=users["dispatcher"]["id"]), 400, "bad_request", "assignee")
+    other = users[f"gw_{next(r['code'] for r in world['regions'].values() if r['id'] == world['other_grid'])}"]
+    assert_error(move(assignee=other["id"]), 400, "bad_request", "assignee")
+    assert_error(move(assignee=world["gw"]["id"]), 400, "bad_request", "assignee")
+    assert_error(move(assignee=999999999), 400, "bad_request", "assignee")
+    assert api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]["assignee_id"] == world["gw"]["id"]
+    r = move()
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee_id"] == colleague["id"] and r.json()["status"] == "open"
+    case = api.get("dispatcher", f"/api/v1/cases/{c['id']}").json()
+    ev = [e for e in case["timeline"] if e["action"] == "task_transfer"]
+    assert len(ev) == 1 and ev[0]["note"] == "我在外区巡查，请帮忙核实"
+    assert ("user", colleague["id"]) in notices(world, "task_transfer", c["id"])
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 5})
+    assert any(a["action"] == "case.task_transfer" and a["target"] == f"case/{c['id']}" for a in audit)
+    # The task is the colleague's now: on their list, theirs to decide, no longer grid_worker's.
+    theirs = api.get(colleague["name"], "/api/v1/me/tasks").json()["items"]
+    assert task["id"] in [t["id"] for t in theirs]
+    assert task["id"] not in [t["id"] for t in my_tasks(world)[0]]
+    assert_error(api.post("grid_worker", path + "/decision", json={"decision": "reject", "note": "x"}), 403, reason="owner")
+    r = api.post(colleague["name"], path + "/decision", json={"decision": "reject", "note": "现场未见井盖缺失"})
+    assert r.status_code == 200, r.text
+    assert_error(api.post(colleague["name"], path + "/transfer", json={"assignee": world["gw"]["id"], "note": "还给你"}), 409, "conflict")

@@ -391,6 +391,8 @@ export const zhCN = {
   'action.check_pass': '现场核查通过',
   'action.check_fail': '现场核查不通过',
   'action.self_handle': '网格员自行处置',
+  'action.task_overdue': '网格员任务超时',
+  'action.task_transfer': '网格员任务转交',
   'mine.empty': '您还没有提交过诉求。',
   'mine.evaluate': '已答复，请评价',
 

@@ -1,8 +1,9 @@
 // A grid worker's day on a 360 px phone (issue 15, item 4): the home screen is one task list; a
 // report from the hotline waits there for verification (核实), the worker confirms it with a
-// photo, then handles a small matter on the spot (自行处置) in one step, with its 处置前 and 处置后
-// photos. The patrol part of the day is the patrol page's own test. The demo gives the grid its workers; here grid_worker alone
-// serves it, so the task is theirs.
+// photo, hands another to a colleague of the grid (转交), then handles a small matter on the spot
+// (自行处置) in one step, with its 处置前 and 处置后 photos. The patrol part of the day is the
+// patrol page's own test. The demo gives the grid its workers; here grid_worker alone serves it
+// (a colleague joins once the tasks are given), so the tasks are theirs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -33,10 +34,20 @@ before(async () => {
     channel: 'hotline', region_id: gw.region_id });
   assert.equal(c.status, 201, JSON.stringify(c.body));
   ids.reported = c.body;
+  // A second report, and then a colleague for the grid (added after, so both tasks are grid_worker's).
+  const c2 = await srv.api('operator', 'POST', '/cases', { title: '路面塌陷', description: '小区门口路面塌了一个坑',
+    channel: 'hotline', region_id: gw.region_id });
+  assert.equal(c2.status, 201, JSON.stringify(c2.body));
+  ids.second = c2.body;
+  const grid = (await srv.api('admin', 'GET', `/regions/${gw.region_id}`)).body;
+  const mate = users.find((u) => u.name === `gw_${grid.code}_n`);
+  ids.mate = mate.id;
+  execFileSync('sqlite3', [srv.db], { input:
+    `INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (${mate.id}, ${gw.region_id});` });
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
-test('360 px phone: the grid worker verifies a report with a photo and self-handles a matter', async () => {
+test('360 px phone: the grid worker verifies a report with a photo, hands a task to a colleague and self-handles a matter with photos', async () => {
   const page = await loginPage(browser, srv, 'grid_worker', { viewport: { width: 360, height: 740 }, geolocation: ids.point });
   // The task list is the grid worker's home.
   assert.match(page.url(), /#\/tasks$/);
@@ -59,6 +70,21 @@ test('360 px phone: the grid worker verifies a report with a photo and self-hand
   const c = (await srv.api('dispatcher', 'GET', `/cases/${ids.reported.id}`)).body;
   assert.equal(c.state, 'new');
   assert.equal(c.attachments.length, 1);
+  // 转交: the second report goes to the colleague of the grid, with a note.
+  const second = verify.locator('li.task').filter({ hasText: ids.second.number });
+  await second.getByText('转交同事').click();
+  const handOver = second.locator('form.task-transfer');
+  await handOver.getByLabel('转交给').locator('option').first().waitFor({ state: 'attached' });
+  await handOver.getByRole('button', { name: '确认转交' }).click();
+  await handOver.locator('.field[data-fields~="note"] .error:not([hidden])').waitFor();
+  await handOver.getByLabel('转交说明').fill('我在外区，请帮忙核实');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing wider than the phone');
+  await shot(page, 'phone-grid-task-transfer');
+  await handOver.getByRole('button', { name: '确认转交' }).click();
+  await verify.locator('li.task').filter({ hasText: ids.second.number }).waitFor({ state: 'detached' });
+  const moved = (await srv.api('dispatcher', 'GET', `/cases/${ids.second.id}/grid-tasks`)).body.items;
+  assert.equal(moved[0].assignee_id, ids.mate);
+  assert.equal(moved[0].status, 'open');
   // 自行处置: found, photographed, done, photographed again, sent from where the worker stands.
   // Without the photo of the result it is refused under that control, and nothing is reported.
   const form = page.locator('form.self-handle');

@@ -2,7 +2,8 @@
 // report waiting for the worker to confirm on site with a photo, or reject with a reason), 待核查
 // (a department's reply to check on site: pass, or fail with the finding), 我的上报 (the worker's
 // own reports) and 巡查 (the patrol page), plus 自行处置: a small matter reported and solved on the
-// spot in one step. Which task is whose and what may be decided is the server's (docs/grid.md §4).
+// spot in one step, with its photos before and after. An open task may be handed to a colleague
+// of the grid (转交). Which task is whose and what may be decided is the server's (docs/grid.md §4).
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, field, fmtTime, toast, showError, clearErrors, formBody, stateBadge } from '../ui.js';
@@ -38,7 +39,42 @@ function taskItem(task, reload) {
     h('a', { href: `#/case/${task.case.id}` }, task.case.number, ' ', task.case.title),
     h('p', { class: 'muted' }, [task.case.address || task.case.region_name, t('tasks.due', { at: fmtTime(task.due_at) })]
       .filter(Boolean).join(t('p.semi')), task.overdue ? h('strong', { class: 'late' }, ' ', t('tasks.overdue')) : null),
-    form);
+    form, transferForm(task, reload));
+}
+
+// 转交: hand the task to a colleague serving the same grid, with a note. The colleagues are asked
+// for when the worker opens it (the list is the server's: who serves the case's grid now).
+function transferForm(task, reload) {
+  const to = h('select', { name: 'assignee' });
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000 });
+  const form = h('form', { class: 'task-transfer', novalidate: true },
+    field(t('tasks.transfer.to'), to, { names: ['assignee'], required: true }),
+    field(t('tasks.transfer.note'), note, { names: ['note'], required: true, hint: t('tasks.transfer.note_hint') }),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, t('tasks.transfer.submit'))));
+  const box = h('details', { class: 'task-transfer' }, h('summary', {}, t('tasks.transfer')), form);
+  let loaded = false;
+  box.addEventListener('toggle', async () => {
+    if (!box.open || loaded) return;
+    try {
+      const mates = (await api.get(`/grid-tasks/${task.id}/colleagues`)).items;
+      loaded = true;
+      clear(to, mates.length
+        ? mates.map((m) => h('option', { value: m.user_id }, t('tasks.transfer.mate', { name: m.display_name || m.name, n: m.open_tasks })))
+        : h('option', { value: '' }, t('tasks.transfer.none')));
+    } catch (e) { showError(form, e); }
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      if (!to.value) { showError(form, { field: 'assignee', plain: () => t('tasks.transfer.none') }); return; }
+      const body = formBody(form, [{ name: 'note', required: true }]);
+      await api.post(`/grid-tasks/${task.id}/transfer`, { assignee: Number(to.value), note: body.note });
+      toast(t('tasks.transfer.done', { name: to.selectedOptions[0].textContent }));
+      await reload();
+    } catch (e) { showError(form, e); }
+  });
+  return box;
 }
 
 // 自行处置: what was found, what was done, a photo before and after; the phone's position says

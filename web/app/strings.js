@@ -384,6 +384,8 @@ export const zhCN = {
   'err.bad_request.before_photos': '处置前照片须为本人刚上传的 1 至 4 张照片，每张只能用一次，请重新拍摄',
   'err.bad_request.after_photos': '处置后照片须为本人刚上传的 1 至 4 张照片，每张只能用一次，请重新拍摄',
   'err.conflict.file': '待提交的照片已达上限，请先提交自行处置',
+  'field.verify_minutes': '核实时限（分钟，5 至 1440）',
+  'field.check_minutes': '核查时限（分钟，5 至 10080）',
   'tasks.transfer': '转交同事',
   'tasks.transfer.to': '转交给',
   'tasks.transfer.mate': '{name}（在办 {n} 件）',

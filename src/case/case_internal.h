@@ -83,8 +83,9 @@ int case_tx_exec(struct case_tx *t, const char *sql, struct store_args args);
  * fails. */
 typedef int case_tx_fn(struct case_tx *t, void *arg);
 int case_tx_run(const struct case_env *env, case_tx_fn *fn, void *arg, struct err *err);
-/* The sweeps' loop: each id 'sql' answers (at most 256) in its own transaction through fn, which
- * returns 0 when it wrote nothing; an error stops. '*done' counts the commits. */
+/* The sweeps' loop: each id 'sql' answers (at most 256) in its own transaction through fn; an
+ * error rolls back and stops. '*done' counts the commits (one whose fn found nothing left to do,
+ * because another node's sweep got there first, counts too). */
 typedef int case_tx_id_fn(struct case_tx *t, int64_t id);
 int case_tx_each(const struct case_env *env, const char *sql, struct store_args args,
                  case_tx_id_fn *fn, int *done, struct err *err);

@@ -109,3 +109,21 @@ test('360 px phone: the grid worker verifies a report with a photo, hands a task
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing wider than the phone');
   assert.deepEqual(page.errors, []);
 });
+
+test('the admin sets how long the grid worker has for a verification', async () => {
+  const page = await loginPage(browser, srv, 'admin');
+  await goto(page, srv, '/admin/gridtasks');
+  const form = page.locator('form').filter({ hasText: '设置核实核查规则' });
+  await form.getByLabel('核实时限（分钟，5 至 1440）').fill('3');
+  await form.getByRole('button', { name: '保存' }).click();
+  await form.locator('.field[data-fields~="verify_minutes"] .error:not([hidden])').waitFor();
+  await form.getByLabel('核实时限（分钟，5 至 1440）').fill('30');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('cell', { name: '须在 30 分钟内完成' }).waitFor();
+  assert.deepEqual(await axe(page), []);
+  await shot(page, 'admin-grid-task-rules');
+  const rule = (await srv.api('admin', 'GET', '/grid-task-rules')).body.items.find((r) => r.category === 0);
+  assert.equal(rule.verify_minutes, 30);
+  assert.equal(rule.check_minutes, 120);
+  assert.deepEqual(page.errors, []);
+});

@@ -12,6 +12,7 @@ import { calendar } from './admin/calendar.js';
 import { review } from './admin/review.js';
 import { register } from './admin/register.js';
 import { workers } from './admin/workers.js';
+import { gridtasks } from './admin/gridtasks.js';
 
 // key: the path segment (#/admin/<key>); title: its strings key; view(reload) draws the tab.
 const TABS = [
@@ -24,6 +25,7 @@ const TABS = [
   { key: 'review', title: 'admin.review', view: review },
   { key: 'register', title: 'admin.register', view: register },
   { key: 'workers', title: 'admin.workers', view: workers },
+  { key: 'gridtasks', title: 'admin.gridtasks', view: gridtasks },
 ];
 
 export async function admin({ params, title }) {

@@ -59,7 +59,7 @@ const EXTRA = {
   handler_cgj: ['/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`,
     () => `/case/${ids.processing}/slip`],
   supervisor: ['/supervise?tab=pending', '/supervise?tab=rectifying', () => `/case/${ids.extending}`],
-  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers'],
+  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
   const extra = EXTRA[user] || [];

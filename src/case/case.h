@@ -1169,9 +1169,9 @@ int case_self_handle(const struct case_env *env, const struct case_new *in, cons
                      struct err *err);
 /* A grid worker's photo uploaded before its case exists: its attachments row and a row of
  * pending_uploads for the actor, with an audit entry (upload.create), in one transaction. 1 with
- * the id when the actor has it pending already (nothing written), else 0. Pending uploads older
- * than CASE_PENDING_UPLOAD_SECONDS are dropped first; more than CASE_PENDING_UPLOADS_MAX is
- * ERR_CONFLICT naming "file". */
+ * the id when the actor has it pending already (nothing written), else 0. The actor's pending
+ * uploads older than CASE_PENDING_UPLOAD_SECONDS are dropped first (with their attachments row
+ * when nothing else holds it); more than CASE_PENDING_UPLOADS_MAX is ERR_CONFLICT naming "file". */
 #define CASE_PENDING_UPLOADS_MAX 20
 #define CASE_PENDING_UPLOAD_SECONDS 86400
 int case_upload_pending(const struct case_env *env, const struct attach_file *file,

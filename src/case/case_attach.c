@@ -5,6 +5,7 @@
 #include "case/case_internal.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/vec.h"
 #include "store/store.h"
 
 const char *case_photo_stage(const char *state)
@@ -141,6 +142,45 @@ int case_upload_check(struct store_conn *c, int64_t user_id, const char *sha256,
     return 0;
 }
 
+typedef VEC(int64_t) id_vec;
+
+static int push_id(void *ctx, struct store_stmt *row)
+{
+    id_vec *v = ctx;
+    *(int64_t *)vec_push(v) = store_col_int(row, 0);
+    return 0;
+}
+
+/* Drop the user's pending uploads older than a day, and the attachments rows of those nothing
+ * else holds (no case, nobody's pending upload): their files then have no row, and the
+ * attachment sweep removes them. */
+static int drop_expired(struct store_conn *c, int64_t user, int64_t before, struct err *err)
+{
+    struct arena a;
+    int64_t rc;
+    arena_init(&a, 256);
+    id_vec v = VEC_IN(&a);
+    if ((rc = store_all(c,
+                        "SELECT attachment_id FROM pending_uploads WHERE user_id = ?"
+                        " AND created_at < ?",
+                        STORE_ARGS(store_i64(user), store_i64(before)), push_id, &v, err)) < 0 ||
+        (rc = store_run(c, "DELETE FROM pending_uploads WHERE user_id = ? AND created_at < ?",
+                        STORE_ARGS(store_i64(user), store_i64(before)), err)) < 0)
+        goto out;
+    for (size_t i = 0; i < v.n; i++)
+        if ((rc = store_run(c,
+                            "DELETE FROM attachments WHERE id = ? AND NOT EXISTS (SELECT 1 FROM"
+                            " case_attachments l WHERE l.attachment_id = ?) AND NOT EXISTS"
+                            " (SELECT 1 FROM pending_uploads p WHERE p.attachment_id = ?)",
+                            STORE_ARGS(store_i64(v.v[i]), store_i64(v.v[i]), store_i64(v.v[i])),
+                            err)) < 0)
+            goto out;
+    rc = 0;
+out:
+    arena_release(&a);
+    return (int)rc;
+}
+
 int case_upload_pending(const struct case_env *env, const struct attach_file *file,
                         int64_t *attachment_id, struct err *err)
 {
@@ -149,10 +189,7 @@ int case_upload_pending(const struct case_env *env, const struct attach_file *fi
     int rc;
     if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if ((rc = (int)store_run(
-             c, "DELETE FROM pending_uploads WHERE user_id = ? AND created_at < ?",
-             STORE_ARGS(store_i64(user), store_i64(env->now - CASE_PENDING_UPLOAD_SECONDS)), err)) <
-            0 ||
+    if ((rc = drop_expired(c, user, env->now - CASE_PENDING_UPLOAD_SECONDS, err)) < 0 ||
         (rc = case_upload_check(c, user, file->sha256, env->now, &aid, err)) < 0)
         goto rollback;
     if (rc == 1) {

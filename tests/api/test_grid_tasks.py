@@ -443,3 +443,24 @@ def test_a_task_is_handed_to_a_colleague_of_the_grid(world, colleague):
     r = api.post(colleague["name"], path + "/decision", json={"decision": "reject", "note": "现场未见井盖缺失"})
     assert r.status_code == 200, r.text
     assert_error(api.post(colleague["name"], path + "/transfer", json={"assignee": world["gw"]["id"], "note": "还给你"}), 409, "conflict")
+
+
+def test_pending_uploads_expire_after_a_day(world):
+    api = world["api"]
+    old, kept = upload(world, width=70), upload(world, width=71)
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE pending_uploads SET created_at = created_at - 86401 WHERE attachment_id = ?", [old])
+    # A day-old upload no longer counts for a report ...
+    assert_error(api.post("grid_worker", "/api/v1/self-handled", json={**self_body(world), "before_photos": [old],
+                                                                       "after_photos": [kept]}),
+                 400, "bad_request", "before_photos[0]")
+    # ... and the worker's next upload drops it, with its attachments row (no case holds it), so
+    # the attachment sweep may remove the file; the fresh one stays.
+    fresh = upload(world, width=72)
+    with db_open(world["srv"].db) as db:
+        pending = {r[0] for r in db.execute("SELECT attachment_id FROM pending_uploads WHERE user_id = ?",
+                                            [world["gw"]["id"]]).fetchall()}
+        rows = {r[0] for r in db.execute("SELECT id FROM attachments WHERE id IN (?, ?, ?)", [old, kept, fresh]).fetchall()}
+    assert old not in pending and {kept, fresh} <= pending
+    assert rows == {kept, fresh}
+    assert_error(api.get("grid_worker", f"/api/v1/attachments/{old}"), 404)

@@ -44,8 +44,8 @@ def world(tmp_path_factory, template_db):
     depts = {d["code"]: d for d in api.items("admin", "/api/v1/departments")}
     gw = users["grid_worker"]
     with db_open(srv.db) as db:
-        db.execute("INSERT OR IGNORE INTO grid_workers(user_id, created_at, updated_at) VALUES (?, 1, 1)", [gw["id"]])
-        db.execute("INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (?, ?)", [gw["id"], gw["region_id"]])
+        db.execute("INSERT INTO grid_workers(user_id, created_at, updated_at) VALUES (?, 1, 1) ON CONFLICT DO NOTHING", [gw["id"]])
+        db.execute("INSERT INTO grid_worker_grids(user_id, region_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [gw["id"], gw["region_id"]])
         # The demo gives every grid its workers: here grid_worker alone serves its grid, and the
         # other grid has nobody, so who gets a task (or that nobody does) is known.
         db.execute("DELETE FROM grid_worker_grids WHERE region_id = ? AND user_id <> ?", [gw["region_id"], gw["id"]])

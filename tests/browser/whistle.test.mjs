@@ -123,7 +123,7 @@ test('考核: the assessment screen counts each department\'s 协办单 under Ch
   // From the test above: each of the three checked in within 2 hours and answered before the
   // joint deadline; QSJD and SZZ rated 满意, JTJ 基本满意 (k = 0.9).
   for (const [code, sat] of [['QSJD', ['1', '0', '100.0%']], ['SZZ', ['1', '0', '100.0%']], ['JTJ', ['0', '1', '90.0%']]]) {
-    const cells = (await table.locator(`tr[data-group="${deps[code].id}"] td`).allTextContents()).map((x) => x.trim());
+    const cells = (await table.locator(`tr[data-assist-group="${deps[code].id}"] td`).allTextContents()).map((x) => x.trim());
     assert.deepEqual(cells, ['1', '0', '1', '100.0%（1／1）', '100.0%（1／1）', sat[0], sat[1], '0', sat[2], '0', '0'], code);
   }
   // The API behind it: the same figures.

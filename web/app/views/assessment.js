@@ -93,7 +93,7 @@ function assistSection(rows) {
       h('caption', { class: 'sr-only' }, t('assess.assists.title')),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('assess.col.name')),
         ASSIST_COLS.map((k) => h('th', { scope: 'col' }, t('assess.assists.col.' + k))))),
-      h('tbody', {}, mine.map((x) => h('tr', { 'data-group': x.id },
+      h('tbody', {}, mine.map((x) => h('tr', { 'data-assist-group': x.id },
         h('th', { scope: 'row' }, x.name || t('assess.none_group')),
         h('td', {}, String(x.assists)), h('td', {}, String(x.assists_dispatch)), h('td', {}, String(x.assists_whistle)),
         h('td', { 'data-rate': 'sign' }, rate(x.assist_sign_rate, x.assists_signed_on_time, x.assists_sign_due)),

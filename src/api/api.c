@@ -109,6 +109,25 @@ int api_query_int(struct api_call *call, const char *name, int64_t def, int64_t 
     return 0;
 }
 
+int api_query_double(struct api_call *call, const char *name, double lo, double hi, int required,
+                     double def, double *out)
+{
+    const char *v = http_req_query(call->req, name);
+    double d;
+    if (!v || !*v) {
+        if (required)
+            return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
+                             name);
+        *out = def;
+        return 0;
+    }
+    if (num_parse_double(v, &d) < 0 || !(d >= lo && d <= hi))
+        return err_field(&call->err, ERR_BAD_REQUEST, name,
+                         "query parameter '%s' must be a number between %g and %g", name, lo, hi);
+    *out = d;
+    return 0;
+}
+
 int api_begin(struct api_call *call)
 {
     int rc = store_begin(call->conn, &call->err);

@@ -49,20 +49,6 @@ static int query_limit(struct api_call *call, size_t def, size_t *out)
     return 0;
 }
 
-static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
-{
-    const char *v = http_req_query(call->req, name);
-    double d;
-    if (!v || !*v)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
-                         name);
-    if (num_parse_double(v, &d) < 0 || !(d >= lo && d <= hi))
-        return err_field(&call->err, ERR_BAD_REQUEST, name,
-                         "query parameter '%s' must be a number between %g and %g", name, lo, hi);
-    *out = d;
-    return 0;
-}
-
 static void hit_json(struct jw *w, const struct geocode_hit *h, int reverse)
 {
     jw_obj(w);
@@ -138,8 +124,8 @@ int api_geocode_reverse(struct api_call *call)
     int64_t region = 0;
     struct geocode_hit h;
     int found, rc;
-    if ((rc = query_coord(call, "lat", -90, 90, &lat)) < 0 ||
-        (rc = query_coord(call, "lon", -180, 180, &lon)) < 0 ||
+    if ((rc = api_query_double(call, "lat", -90, 90, 1, 0, &lat)) < 0 ||
+        (rc = api_query_double(call, "lon", -180, 180, 1, 0, &lon)) < 0 ||
         (rc = app_locate_region(&x, lat, lon, &region)) < 0 ||
         (rc = app_geocode_reverse(&x, lat, lon, &h, &found)) < 0)
         return rc;

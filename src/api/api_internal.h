@@ -417,6 +417,10 @@ int api_param_id(struct api_call *call, const char *name, int64_t *out);
 /* Query parameter as an integer within [min, max]; absent → def. ERR_BAD_REQUEST names it. */
 int api_query_int(struct api_call *call, const char *name, int64_t def, int64_t min, int64_t max,
                   int64_t *out);
+/* Query parameter as a number within [lo, hi]; absent or empty → ERR_BAD_REQUEST naming it when
+ * 'required', else def. */
+int api_query_double(struct api_call *call, const char *name, double lo, double hi, int required,
+                     double def, double *out);
 
 /* Transactions around a write, with the audit entry committed in the same transaction. */
 int api_begin(struct api_call *call);

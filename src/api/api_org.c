@@ -226,27 +226,13 @@ int api_region_delete(struct api_call *call)
     return api_crud_deleted(call, &region_res, id, before);
 }
 
-static int query_coord(struct api_call *call, const char *name, double lo, double hi, double *out)
-{
-    const char *v = http_req_query(call->req, name);
-    double d;
-    if (!v)
-        return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
-                         name);
-    if (num_parse_double(v, &d) < 0 || !(d >= lo && d <= hi))
-        return err_field(&call->err, ERR_BAD_REQUEST, name,
-                         "query parameter '%s' must be a number between %g and %g", name, lo, hi);
-    *out = d;
-    return 0;
-}
-
 int api_region_locate(struct api_call *call)
 {
     double lat, lon;
     int64_t id;
     int rc;
-    if ((rc = query_coord(call, "lat", -90, 90, &lat)) < 0 ||
-        (rc = query_coord(call, "lon", -180, 180, &lon)) < 0 ||
+    if ((rc = api_query_double(call, "lat", -90, 90, 1, 0, &lat)) < 0 ||
+        (rc = api_query_double(call, "lon", -180, 180, 1, 0, &lon)) < 0 ||
         (rc = api_locate_region(call, lat, lon, &id)) < 0)
         return rc;
     if (!id)

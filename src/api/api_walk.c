@@ -17,25 +17,6 @@
 #define MINUTES_DEFAULT 15
 #define MINUTES_MAX 60
 
-static int query_number(struct api_call *call, const char *name, double lo, double hi, int required,
-                        double def, double *out)
-{
-    const char *v = http_req_query(call->req, name);
-    double d;
-    if (!v || !*v) {
-        if (required)
-            return err_field(&call->err, ERR_BAD_REQUEST, name, "query parameter '%s' is required",
-                             name);
-        *out = def;
-        return 0;
-    }
-    if (num_parse_double(v, &d) < 0 || !(d >= lo && d <= hi))
-        return err_field(&call->err, ERR_BAD_REQUEST, name,
-                         "query parameter '%s' must be a number between %g and %g", name, lo, hi);
-    *out = d;
-    return 0;
-}
-
 /* 'types=school,clinic' as a mask over walk_place_types; NULL mask for all. */
 static int parse_types(struct api_call *call, unsigned char **mask)
 {
@@ -140,8 +121,9 @@ int api_service_circle(struct api_call *call)
     const char *code = http_req_query(call->req, "region");
     int rc, have_circle = 1;
 
-    if ((rc = query_number(call, "minutes", 1, MINUTES_MAX, 0, MINUTES_DEFAULT, &minutes)) < 0 ||
-        (rc = query_number(call, "area", 0, 1, 0, 1, &with_area)) < 0 ||
+    if ((rc = api_query_double(call, "minutes", 1, MINUTES_MAX, 0, MINUTES_DEFAULT, &minutes)) <
+            0 ||
+        (rc = api_query_double(call, "area", 0, 1, 0, 1, &with_area)) < 0 ||
         (rc = parse_types(call, &types)) < 0)
         return rc;
     if (code && *code) {
@@ -155,8 +137,8 @@ int api_service_circle(struct api_call *call)
                              "region '%.40s' is not a community", code);
         if (!in_scope(call, region.code))
             return err_deny(&call->err, ERR_REASON_SCOPE, "region '%.40s' is outside yours", code);
-    } else if ((rc = query_number(call, "lat", -90, 90, 1, 0, &lat)) < 0 ||
-               (rc = query_number(call, "lon", -180, 180, 1, 0, &lon)) < 0) {
+    } else if ((rc = api_query_double(call, "lat", -90, 90, 1, 0, &lat)) < 0 ||
+               (rc = api_query_double(call, "lon", -180, 180, 1, 0, &lon)) < 0) {
         return rc;
     }
     double metres = minutes * WALK_M_PER_MIN;
@@ -243,8 +225,9 @@ int api_service_gaps(struct api_call *call)
     size_t n;
     double minutes, min_share;
     int rc;
-    if ((rc = query_number(call, "minutes", 1, MINUTES_MAX, 0, MINUTES_DEFAULT, &minutes)) < 0 ||
-        (rc = query_number(call, "min_share", 0, 1, 0, 0.5, &min_share)) < 0 ||
+    if ((rc = api_query_double(call, "minutes", 1, MINUTES_MAX, 0, MINUTES_DEFAULT, &minutes)) <
+            0 ||
+        (rc = api_query_double(call, "min_share", 0, 1, 0, 0.5, &min_share)) < 0 ||
         (rc = app_walk_acquire(&x, &ref, &g)) < 0)
         return rc;
     double metres = minutes * WALK_M_PER_MIN;

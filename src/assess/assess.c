@@ -580,6 +580,92 @@ static int load_orders(struct store_conn *c, const struct assess_params *p, cons
     return rc;
 }
 
+/* 协办单 issued in the period (migration 0045), from the sub-tasks themselves as the 督办单: a
+ * sub-task is a few per case assisted. Both texts walk the departments and, for each, its range
+ * of the period in 0047's covering index (by department: no sort, no table row). A cancelled
+ * sub-task (its department no longer assists after a re-dispatch) does not count. The case is
+ * read only for a region (grouping or scope) and for an open sub-task past a limit (overdue
+ * only while its case is open). Parameters: cutoff twice, now twice, from, to. */
+/* ASSIST_SUMS, the open-case test, then ASSIST_FROM. */
+#define ASSIST_SUMS                                                                                \
+    " count(*), sum(CASE WHEN s.whistle_id IS NULL THEN 1 ELSE 0 END),"                            \
+    " sum(CASE WHEN s.signed_at IS NOT NULL OR s.sign_deadline < ? THEN 1 ELSE 0 END),"            \
+    " sum(CASE WHEN s.signed_at IS NOT NULL AND s.sign_late = 0 THEN 1 ELSE 0 END),"               \
+    " sum(CASE WHEN s.replied_at IS NOT NULL OR s.deadline < ? THEN 1 ELSE 0 END),"                \
+    " sum(CASE WHEN s.replied_at IS NOT NULL AND s.reply_late = 0 THEN 1 ELSE 0 END),"             \
+    " sum(CASE WHEN s.rating = 'satisfied' THEN 1 ELSE 0 END),"                                    \
+    " sum(CASE WHEN s.rating = 'basic' THEN 1 ELSE 0 END),"                                        \
+    " sum(CASE WHEN s.rating = 'unsatisfied' THEN 1 ELSE 0 END), sum(s.send_backs),"               \
+    " sum(CASE WHEN ((s.state = 'issued' AND s.sign_deadline < ?)"                                 \
+    " OR (s.state IN ('issued', 'signed') AND s.deadline < ?)) AND "
+#define ASSIST_FROM                                                                                \
+    " THEN 1 ELSE 0 END) FROM departments d JOIN case_assists s ON s.department_id = d.id"
+#define ASSIST_PERIOD " s.created_at >= ? AND s.created_at < ? AND s.state <> 'cancelled'"
+#define ASSIST_WITHIN "(? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
+#define FINISHED "('closed', 'cancelled', 'merged')"
+#define ASSIST_BY_REGION                                                                           \
+    "WITH RECURSIVE anc(id, top) AS (SELECT id, id FROM regions WHERE level = ?"                   \
+    " UNION ALL SELECT r.id, anc.top FROM regions r JOIN anc ON r.parent_id = anc.id)"             \
+    " SELECT coalesce(anc.top, 0)," ASSIST_SUMS "c.state NOT IN " FINISHED ASSIST_FROM             \
+    " JOIN cases c ON c.id = s.case_id LEFT JOIN anc ON anc.id = c.region_id"                      \
+    " WHERE" ASSIST_PERIOD " AND " ASSIST_WITHIN " GROUP BY 1"
+#define ASSIST_BY_DEPT                                                                             \
+    "SELECT d.id," ASSIST_SUMS "EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id"              \
+    " AND c.state NOT IN " FINISHED ")" ASSIST_FROM " WHERE" ASSIST_PERIOD                         \
+    " AND (? IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id"                      \
+    " AND " ASSIST_WITHIN ")) GROUP BY d.id"
+
+static int load_assists(struct store_conn *c, const struct assess_params *p, const char *level,
+                        struct acc *g, struct err *err)
+{
+    struct store_stmt *s;
+    int64_t cutoff = p->now > 0 && p->now < p->to ? p->now : p->to;
+    int64_t now = p->now > 0 ? p->now : p->to;
+    int rc;
+    if (p->by == ASSESS_BY_REGION)
+        rc = store_prepare(c, ASSIST_BY_REGION,
+                           STORE_ARGS(store_text(level), store_i64(cutoff), store_i64(cutoff),
+                                      store_i64(now), store_i64(now), store_i64(p->from),
+                                      store_i64(p->to), store_text(p->within),
+                                      store_text(p->within), store_text(p->within)),
+                           &s, err);
+    else
+        rc = store_prepare(c, ASSIST_BY_DEPT,
+                           STORE_ARGS(store_i64(cutoff), store_i64(cutoff), store_i64(now),
+                                      store_i64(now), store_i64(p->from), store_i64(p->to),
+                                      store_text(p->within), store_text(p->within),
+                                      store_text(p->within), store_text(p->within)),
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1) {
+        struct assess_row *r = group(g, store_col_int(s, 0));
+        int64_t n = store_col_int(s, 1), by_dispatch = store_col_int(s, 2);
+        r->assists += n;
+        r->assists_dispatch += by_dispatch;
+        r->assists_whistle += n - by_dispatch;
+        r->assists_sign_due += store_col_int(s, 3);
+        r->assists_signed_on_time += store_col_int(s, 4);
+        r->assists_reply_due += store_col_int(s, 5);
+        r->assists_replied_on_time += store_col_int(s, 6);
+        r->assists_satisfied += store_col_int(s, 7);
+        r->assists_basic += store_col_int(s, 8);
+        r->assists_unsatisfied += store_col_int(s, 9);
+        r->assists_rated += store_col_int(s, 7) + store_col_int(s, 8) + store_col_int(s, 9);
+        r->assists_send_backs += store_col_int(s, 10);
+        r->assists_overdue += store_col_int(s, 11);
+    }
+    store_done(s);
+    return rc;
+}
+#undef ASSIST_SUMS
+#undef ASSIST_PERIOD
+#undef ASSIST_WITHIN
+#undef FINISHED
+#undef ASSIST_BY_REGION
+#undef ASSIST_FROM
+#undef ASSIST_BY_DEPT
+
 /* Raw facts of [lo, hi) inside the period (the whole period, or a partial day at an end). */
 static int load_raw(struct store_conn *c, const struct assess_params *p, const char *level,
                     int64_t lo, int64_t hi, struct acc *g, struct err *err)
@@ -655,6 +741,10 @@ static void rates(const struct assess_params *p, struct assess_row *r)
     r->rework_rate = ratio((double)r->reworked, r->replied_ever);
     r->extension_rate = ratio((double)r->extended, r->dispatched);
     r->order_on_time_rate = ratio((double)r->orders_on_time, r->orders_due);
+    r->assist_sign_rate = ratio((double)r->assists_signed_on_time, r->assists_sign_due);
+    r->assist_reply_rate = ratio((double)r->assists_replied_on_time, r->assists_reply_due);
+    r->assist_satisfaction_rate =
+        ratio((double)r->assists_satisfied + p->k * (double)r->assists_basic, r->assists_rated);
 
     const double term[ASSESS_TERMS] = {r->response_rate, r->solve_rate, r->satisfaction_rate,
                                        r->on_time_rate};
@@ -686,14 +776,15 @@ static int compute(struct store_conn *c, const struct assess_params *p, int use_
     if ((rc = built ? load_split(c, p, level, &g, err)
                     : load_raw(c, p, level, p->from, p->to, &g, err)) < 0 ||
         (rc = load_backlog(c, p, level, &g, err)) < 0 ||
-        (rc = load_orders(c, p, level, &g, err)) < 0)
+        (rc = load_orders(c, p, level, &g, err)) < 0 ||
+        (rc = load_assists(c, p, level, &g, err)) < 0)
         goto out;
     /* A group is reported when it has cases, events or evaluations in the period, as the raw
      * queries find them: roll-up rows whose counts went back to 0 name no group. */
     size_t kept = 0;
     for (size_t i = 0; i < g.n; i++)
         if (g.v[i].dispatched || g.v[i].assigned || g.v[i].returns || g.v[i].evaluations ||
-            g.v[i].answered || g.v[i].backlog || g.v[i].orders)
+            g.v[i].answered || g.v[i].backlog || g.v[i].orders || g.v[i].assists)
             g.v[kept++] = g.v[i];
     g.n = kept;
     for (size_t i = 0; i < g.n; i++) {

@@ -78,24 +78,40 @@ struct assess_row {
     int64_t orders_on_time;  /* first answered no later than the deadline (按时答复) */
     int64_t orders_overdue;  /* not answered by the deadline: late, or still waiting past it */
     int64_t orders_accepted; /* answer accepted by the supervisor */
+    /* 协办单 (sub-tasks, docs/grid.md §6) issued in the period to the department (by region: the
+     * case's), cancelled ones left out */
+    int64_t assists;          /* issued: by a dispatch naming it assisting, or a whistle */
+    int64_t assists_dispatch; /* ... of a dispatch */
+    int64_t assists_whistle;  /* ... of a whistle (吹哨报到) */
+    int64_t assists_sign_due; /* signed / checked in, or unsigned past the limit by min(to, now) */
+    int64_t assists_signed_on_time;  /* signed within the sign (check-in) limit */
+    int64_t assists_reply_due;       /* answered, or unanswered past the deadline by min(to, now) */
+    int64_t assists_replied_on_time; /* answered, every answer within the deadline */
+    int64_t assists_rated;           /* rated by the lead: its latest rating */
+    int64_t assists_satisfied, assists_basic, assists_unsatisfied;
+    int64_t assists_send_backs; /* unsatisfied ratings that sent an answer back, in all */
+    int64_t assists_overdue;    /* overdue now (case open, unsigned or unanswered past a limit) */
     /* valid evaluations in the period (有效回访) */
     int64_t evaluations, contacted, solved, satisfied, basically, unsatisfied;
     /* rates in [0, 1], NAN when the denominator is 0 */
-    double response_rate;      /* contacted / evaluations */
-    double solve_rate;         /* solved / evaluations */
-    double satisfaction_rate;  /* (satisfied + k * basically) / evaluations */
-    double on_time_rate;       /* on_time / due */
-    double reply_rate;         /* replied / dispatched */
-    double close_rate;         /* closed / dispatched */
-    double overdue_rate;       /* overdue / dispatched */
-    double return_rate;        /* returns / assigned */
-    double sign_rate;          /* 及时签收率: signed_on_time / signed_cases */
-    double rectify_rate;       /* 整改率: rectify_done / rectified */
-    double answer_rate;        /* 直接答复率: answered / (answered + dispatched) */
-    double rework_rate;        /* 返工率: reworked / replied_ever */
-    double extension_rate;     /* 延期率: extended / dispatched */
-    double order_on_time_rate; /* 督办单按时答复率: orders_on_time / orders_due */
-    double score;              /* 0..100, NAN when undefined */
+    double response_rate;            /* contacted / evaluations */
+    double solve_rate;               /* solved / evaluations */
+    double satisfaction_rate;        /* (satisfied + k * basically) / evaluations */
+    double on_time_rate;             /* on_time / due */
+    double reply_rate;               /* replied / dispatched */
+    double close_rate;               /* closed / dispatched */
+    double overdue_rate;             /* overdue / dispatched */
+    double return_rate;              /* returns / assigned */
+    double sign_rate;                /* 及时签收率: signed_on_time / signed_cases */
+    double rectify_rate;             /* 整改率: rectify_done / rectified */
+    double answer_rate;              /* 直接答复率: answered / (answered + dispatched) */
+    double rework_rate;              /* 返工率: reworked / replied_ever */
+    double extension_rate;           /* 延期率: extended / dispatched */
+    double order_on_time_rate;       /* 督办单按时答复率: orders_on_time / orders_due */
+    double assist_sign_rate;         /* 协办按时签收(报到)率: signed_on_time / sign_due */
+    double assist_reply_rate;        /* 协办按时答复率: replied_on_time / reply_due */
+    double assist_satisfaction_rate; /* 协办满意率: (satisfied + k * basic) / rated */
+    double score;                    /* 0..100, NAN when undefined */
     int rank; /* 1 = best; equal scores share a rank; 0 = unranked (no score, or group 0) */
 };
 

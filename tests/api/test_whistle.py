@@ -286,3 +286,100 @@ def test_redispatch_cancels_what_no_longer_assists(world):
     assert api.get("handler_jtj", f"/api/v1/cases/{c['id']}").status_code == 200
     # The new lead assesses now; the old one no longer does.
     assert api.get("handler_zjj", f"/api/v1/cases/{c['id']}").status_code == 200
+
+
+def test_assessment_counts_sub_tasks_per_department(world):
+    """The assessment's 协办单 figures (docs/assessment.md, "协办单"), hand-computed.
+
+    After the tests above (clock T0 + 3 h): QSJD checked in on time, answered on time twice,
+    was sent back once and rated satisfied; SZZ checked in late, answered on time, rated basic;
+    JTJ never checked in; HWZ's dispatch sub-task was cancelled by the re-dispatch (not counted).
+    Now a second case, dispatched to CGJ at T0 + 3 h with HWZ and SZZ assisting: both sign on
+    time; at T0 + 3 d 1 h, past the case's reply deadline and the whistle's joint deadline, HWZ
+    answers (late) and the lead rates it
+    unsatisfied (sent back, open again); SZZ never answers. For 2026-12-07 … 12-14, as of then:
+
+      dept  issued (dispatch, whistle)  sign on time/due  answer on time/due  rated (满/基/不)  back  overdue
+      QSJD  1 (0, 1)                    1/1               1/1                 1 (1/0/0)         1     0
+      SZZ   2 (1, 1)                    1/2 (whistle late) 1/2 (dispatch past) 1 (0/1/0)        0     1
+      JTJ   1 (0, 1)                    0/1               0/1 (past +3 d)     0                 0     1
+      HWZ   1 (1, 0)                    1/1               0/1 (late)          1 (0/0/1)         1     1
+    协办满意率 = (满意 + 0.9 × 基本满意) / rated: QSJD 1, SZZ 0.9, HWZ 0, JTJ undefined.
+    """
+    import csv
+    import io
+    import zipfile
+
+    api, deps, srv = world["api"], world["deps"], world["srv"]
+    t1 = T0 + dt.timedelta(hours=3)
+    set_clock(api, t1)
+    r = api.post("citizen", "/api/v1/cases", json={
+        "title": "人行道破损", "description": "青石路人行道砖块松动，雨天溅水", "channel": "app"})
+    assert r.status_code == 201, r.text
+    c2 = act(api, "dispatcher", r.json(), "dispatch", department=deps["CGJ"],
+             assisting=[deps["HWZ"], deps["SZZ"]], category=10)
+    reply_deadline = dt.datetime.fromisoformat(c2["deadlines"]["reply"].replace("Z", "+00:00"))
+    set_clock(api, t1 + dt.timedelta(minutes=5))
+    got = assists(api, "admin", c2)
+    h = by_dept(got, deps["HWZ"])
+    s = by_dept(got, deps["SZZ"])
+    h = api.post("handler_hwz", f"/api/v1/assists/{h['id']}/sign", json={"version": h["version"]}).json()
+    s = api.post("handler_szz", f"/api/v1/assists/{s['id']}/sign", json={"version": s["version"]}).json()
+    assert h["sign_late"] is False and s["sign_late"] is False
+    end = T0 + dt.timedelta(days=3, hours=1)  # past the joint deadline and the case's reply deadline
+    assert reply_deadline < end, reply_deadline
+    set_clock(api, end)
+    h = api.post("handler_hwz", f"/api/v1/assists/{h['id']}/reply",
+                 json={"version": h["version"], "reply": "已清扫积水"}).json()
+    assert h["reply_late"] is True
+    h = api.post("handler_cgj", f"/api/v1/assists/{h['id']}/assess",
+                 json={"version": h["version"], "rating": "unsatisfied", "note": "未说明砖块修复"}).json()
+    assert h["state"] == "signed" and h["overdue"] is True
+
+    week = {"from": "2026-12-07T00:00:00+08:00", "to": "2026-12-14T00:00:00+08:00"}
+    keys = ("assists", "assists_dispatch", "assists_whistle", "assists_signed_on_time", "assists_sign_due",
+            "assists_replied_on_time", "assists_reply_due", "assists_rated", "assists_satisfied",
+            "assists_basic", "assists_unsatisfied", "assists_send_backs", "assists_overdue")
+    want = {"QSJD": (1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0),
+            "SZZ": (2, 1, 1, 1, 2, 1, 2, 1, 0, 1, 0, 0, 1),
+            "JTJ": (1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1),
+            "HWZ": (1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1)}
+    rates = {"QSJD": (1.0, 1.0, 1.0), "SZZ": (0.5, 0.5, 0.9), "JTJ": (0.0, 0.0, None), "HWZ": (1.0, 0.0, 0.0)}
+    r = api.get("supervisor", "/api/v1/stats/assessment", params=week)
+    assert r.status_code == 200, r.text
+    rows = {x["code"]: x for x in r.json()["rows"]}
+    for code, counts in want.items():
+        assert tuple(rows[code][k] for k in keys) == counts, (code, {k: rows[code][k] for k in keys})
+        got_rates = tuple(rows[code][k] for k in ("assist_sign_rate", "assist_reply_rate", "assist_satisfaction_rate"))
+        assert got_rates == pytest.approx(rates[code]) if rates[code][2] is not None else \
+            (got_rates[:2] == pytest.approx(rates[code][:2]) and got_rates[2] is None), (code, got_rates)
+    # The lead has no sub-task of its own; departments without any are zero.
+    assert rows["CGJ"]["assists"] == 0 and rows["CGJ"]["assist_sign_rate"] is None
+    # k weighs 基本满意: with k = 0.5 SZZ's 协办满意率 is 0.5.
+    r = api.get("supervisor", "/api/v1/stats/assessment", params={**week, "k": "0.5"})
+    assert {x["code"]: x for x in r.json()["rows"]}["SZZ"]["assist_satisfaction_rate"] == pytest.approx(0.5)
+    # On the day of the first case only, "due" is judged at the period's end (min(to, now)):
+    # nothing was past its joint deadline yet, JTJ was past its check-in limit.
+    day = {"from": "2026-12-07T00:00:00+08:00", "to": "2026-12-08T00:00:00+08:00"}
+    rows_day = {x["code"]: x for x in api.get("supervisor", "/api/v1/stats/assessment", params=day).json()["rows"]}
+    assert (rows_day["JTJ"]["assists_sign_due"], rows_day["JTJ"]["assists_reply_due"]) == (1, 0)
+    assert rows_day["JTJ"]["assist_reply_rate"] is None
+    # By region (street): the first case's three in 青石街道, the second case's two in group 0 (not located).
+    r = api.get("supervisor", "/api/v1/stats/assessment", params={**week, "by": "region", "level": "street"})
+    reg = {x["code"]: x for x in r.json()["rows"]}
+    assert reg["330179001"]["assists"] == 3 and reg["330179001"]["assists_whistle"] == 3
+    assert reg[""]["assists"] == 2 and reg[""]["assists_dispatch"] == 2
+    # A supervisor bound to another street sees none of them.
+    r = api.get("lw_official", "/api/v1/stats/assessment", params=week)
+    assert r.status_code == 200 and sum(x["assists"] for x in r.json()["rows"]) == 0
+    # CSV and XLSX carry the same figures, the workbook with Chinese headings.
+    r = api.get("supervisor", "/api/v1/stats/assessment", params={**week, "format": "csv"})
+    rows_csv = {x["code"]: x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    assert rows_csv["SZZ"]["assists"] == "2" and rows_csv["SZZ"]["assist_satisfaction_rate"] == "0.9000"
+    assert rows_csv["JTJ"]["assist_satisfaction_rate"] == "" and rows_csv["HWZ"]["assist_reply_rate"] == "0.0000"
+    r = api.get("supervisor", "/api/v1/stats/assessment", params={**week, "format": "xlsx"})
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    for head in ("协办单", "吹哨报到", "协办按时签收(报到)率", "协办按时答复率", "协办满意率", "协办当前超期"):
+        assert head in xml, head
+    set_clock(api, T0 + dt.timedelta(hours=3))

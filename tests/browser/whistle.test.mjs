@@ -1,10 +1,11 @@
 // 吹哨报到 across three departments: the 青石街道 official blows the whistle on a case from its page,
 // summoning 青石街道办事处, 区市政设施管理中心 and 区交通运输局; each department checks in (报到) and
 // answers its sub-task on the case page; the lead (区城市管理局) assesses the three answers and
-// reads their consolidated draft; the timeline shows every sub-task's steps.
+// reads their consolidated draft; the timeline shows every sub-task's steps; the lead's 办结 reply
+// starts from that draft. Then the assessment screen shows each department's 协办单.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, loginPage, shot, goto } from './helper.mjs';
+import { startServer, launch, loginPage, shot, goto, axe } from './helper.mjs';
 
 let srv;
 let browser;
@@ -77,7 +78,8 @@ test('吹哨报到: a street official summons three departments, each checks in 
     const li = lead.locator(`.case-assists li.assist[data-department="${deps[code].id}"]`);
     await li.locator('button[data-assist-step="assess"]').click();
     const fa = li.locator('form[data-form="assist-assess"]');
-    await fa.getByLabel('满意', { exact: true }).check();
+    // JTJ's answer is 基本满意 (the assessment below weighs it by k).
+    await fa.getByLabel(code === 'JTJ' ? '基本满意' : '满意', { exact: true }).check();
     await fa.locator('button[type=submit]').click();
     await lead.locator(`.case-assists li.assist[data-department="${deps[code].id}"]`, { hasText: '已评价' }).waitFor();
   }
@@ -89,5 +91,47 @@ test('吹哨报到: a street official summons three departments, each checks in 
   const tl = await lead.locator('.timeline').textContent();
   for (const step of ['吹哨报到', '报到', '协办答复', '协办评价']) assert.ok(tl.includes(step), step);
   assert.equal((tl.match(/协办评价/g) || []).length, 3);
+
+  // 办结: the reply form starts from the consolidated draft; the lead edits it and sends it.
+  await lead.locator('button[data-action="reply"]').click();
+  const fr = lead.locator('form[data-form="reply"]');
+  const result = fr.locator('textarea[name="result"]');
+  await result.waitFor();
+  const prefilled = await result.inputValue();
+  for (const code of ['QSJD', 'SZZ', 'JTJ']) assert.ok(prefilled.includes(`【${deps[code].name}】${answers[code]}`), prefilled);
+  assert.equal(prefilled, (await srv.api('handler_cgj', 'GET', `/cases/${c.id}/assists`)).body.draft);
+  assert.match(await fr.locator('.draft-prefilled').textContent(), /协办部门的答复汇总/);
+  await result.fill(`经三家联合处置：\n${prefilled}\n积水已排除。`);
+  for (const name of ['contacted', 'solved']) await fr.locator(`input[name="${name}"][value="true"]`).check();
+  await fr.locator('button[type=submit]').click();
+  await lead.locator('.timeline', { hasText: '积水已排除' }).waitFor();
+  const replied = (await srv.api('handler_cgj', 'GET', `/cases/${c.id}`)).body;
+  const note = replied.timeline.filter((e) => e.action === 'reply').pop().note;
+  assert.ok(note.startsWith('经三家联合处置：') && note.includes(`【${deps.SZZ.name}】${answers.SZZ}`), note);
   assert.deepEqual([...official.errors, ...lead.errors], []);
+});
+
+test('考核: the assessment screen counts each department\'s 协办单 under Chinese headings', async () => {
+  const deps = Object.fromEntries((await srv.api('admin', 'GET', '/departments?limit=200')).body.items.map((d) => [d.code, d]));
+  const page = await loginPage(browser, srv, 'supervisor');
+  await goto(page, srv, '/assessment');
+  const table = page.locator('table.assess-assists');
+  await table.waitFor();
+  const heads = (await table.locator('thead th').allTextContents()).map((x) => x.trim());
+  assert.deepEqual(heads, ['名称', '协办单', '派单协办', '吹哨报到', '按时签收／报到率', '按时答复率', '满意', '基本满意', '不满意',
+    '协办满意率', '退回重办', '当前超期']);
+  // From the test above: each of the three checked in within 2 hours and answered before the
+  // joint deadline; QSJD and SZZ rated 满意, JTJ 基本满意 (k = 0.9).
+  for (const [code, sat] of [['QSJD', ['1', '0', '100.0%']], ['SZZ', ['1', '0', '100.0%']], ['JTJ', ['0', '1', '90.0%']]]) {
+    const cells = (await table.locator(`tr[data-assist-group="${deps[code].id}"] td`).allTextContents()).map((x) => x.trim());
+    assert.deepEqual(cells, ['1', '0', '1', '100.0%（1／1）', '100.0%（1／1）', sat[0], sat[1], '0', sat[2], '0', '0'], code);
+  }
+  // The API behind it: the same figures.
+  const month = (await srv.api('supervisor', 'GET', `/stats/assessment?from=${encodeURIComponent(new Date(Date.now() - 86400e3).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 86400e3).toISOString())}`)).body;
+  const jtj = month.rows.find((x) => x.code === 'JTJ');
+  assert.equal(jtj.assists_whistle, 1);
+  assert.ok(Math.abs(jtj.assist_satisfaction_rate - 0.9) < 1e-9);
+  assert.deepEqual(await axe(page), []);
+  await shot(page, 'whistle-assessment');
+  assert.deepEqual(page.errors, []);
 });

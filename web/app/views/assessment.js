@@ -1,6 +1,6 @@
 // The assessment screen (考核): a month, a quarter, a year or any range of days, by department or
 // by region, the weights in force, the ranking with 三率, the further KPIs (及时签收率, 整改率,
-// 返工率, 延期率, the backlog at the period's end) and the counts behind them; each count opens
+// 返工率, 延期率, the backlog at the period's end), each department's 协办单 and the counts behind them; each count opens
 // the cases behind it; the same figures download as XLSX, CSV and the 通报 PDF for the period shown.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
@@ -77,6 +77,31 @@ async function kindSection(p) {
         h('td', {}, String(x.answered)), h('td', {}, String(x.closed)), h('td', {}, pctText(x.close_rate)),
         h('td', {}, String(x.evaluated)), h('td', {}, pctText(x.satisfaction_rate)))))))
       : h('p', { class: 'empty' }, t('assess.kinds.empty')));
+}
+
+// 协办单: each group's sub-tasks issued in the period (派单协办 and 吹哨报到), with the on-time
+// sign / check-in and answer rates, the lead's ratings and 协办满意率 (docs/assessment.md, "协办单");
+// from the ranking's rows, no request of its own.
+const ASSIST_COLS = ['assists', 'dispatch', 'whistle', 'sign', 'reply', 'satisfied', 'basic', 'unsatisfied', 'satisfaction', 'send_backs', 'overdue'];
+function assistSection(rows) {
+  const rate = (v, k, n) => (n ? t('assess.assists.rate', { p: pctText(v), k, n }) : pctText(null));
+  const mine = rows.filter((x) => x.assists);
+  return h('section', { class: 'assist-stats', 'aria-labelledby': 'assist-stats-h' },
+    h('h2', { id: 'assist-stats-h' }, t('assess.assists.title')),
+    h('p', { class: 'muted' }, t('assess.assists.intro')),
+    mine.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'assess-assists' },
+      h('caption', { class: 'sr-only' }, t('assess.assists.title')),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('assess.col.name')),
+        ASSIST_COLS.map((k) => h('th', { scope: 'col' }, t('assess.assists.col.' + k))))),
+      h('tbody', {}, mine.map((x) => h('tr', { 'data-assist-group': x.id },
+        h('th', { scope: 'row' }, x.name || t('assess.none_group')),
+        h('td', {}, String(x.assists)), h('td', {}, String(x.assists_dispatch)), h('td', {}, String(x.assists_whistle)),
+        h('td', { 'data-rate': 'sign' }, rate(x.assist_sign_rate, x.assists_signed_on_time, x.assists_sign_due)),
+        h('td', { 'data-rate': 'reply' }, rate(x.assist_reply_rate, x.assists_replied_on_time, x.assists_reply_due)),
+        h('td', {}, String(x.assists_satisfied)), h('td', {}, String(x.assists_basic)), h('td', {}, String(x.assists_unsatisfied)),
+        h('td', { 'data-rate': 'satisfaction' }, pctText(x.assist_satisfaction_rate)),
+        h('td', {}, String(x.assists_send_backs)), h('td', {}, String(x.assists_overdue)))))))
+      : h('p', { class: 'empty' }, t('assess.assists.empty')));
 }
 
 // 层级处置: the period's closed cases per street by the level that closed them, with
@@ -218,6 +243,7 @@ export async function assessment({ title, query }) {
           'sign', 'rectify', 'rework', 'extension', 'backlog', 'orders', 'order_on_time']
           .map((k) => h('th', { scope: 'col' }, t('assess.col.' + k))))),
         h('tbody', {}, rows))) : h('p', { class: 'empty' }, t('assess.empty')),
+      assistSection(r.rows),
       await kindSection(p),
       await ladderSection(p),
       await triageSection(p));

@@ -492,6 +492,17 @@ async function actionForm(a, c, user, reload) {
     form.append(panel.el);
     panel.update();
   }
+  if (a === 'reply' && !isCitizen(user)) {
+    // The lead starts from the consolidated draft of the assisting departments' answers
+    // (docs/grid.md §6) while its own text is still empty, and edits it before sending.
+    const area = form.querySelector('textarea[name=result]');
+    let draft = null;
+    try { draft = (await api.get(`/cases/${c.id}/assists`)).draft; } catch { /* no sub-tasks in reach */ }
+    if (area && draft && !area.value.trim()) {
+      area.value = draft;
+      area.closest('.field').before(h('p', { class: 'hint draft-prefilled', role: 'note' }, t('assist.draft.prefilled')));
+    }
+  }
   if (a === 'reply') {
     // Photos go first: attaching does not change the case version, so the reply still applies.
     const files = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, capture: 'environment' });

@@ -46,6 +46,7 @@
 #include "app/app_internal.h"
 #include "auth/auth.h"
 #include "case/case.h"
+#include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -559,8 +560,7 @@ static void *cluster_main(void *arg)
                 log_msg(LOG_WARN, "cluster: not hearing the other nodes: %s", err.msg);
             down_logged = 1;
             /* Wait before reconnecting, but keep the lock checks going. */
-            struct timespec ts = {0, RETRY_MS * 1000000L};
-            nanosleep(&ts, NULL);
+            clock_sleep_ms(RETRY_MS);
             continue;
         }
         if (rc == 1) {

@@ -24,6 +24,10 @@ static inline int64_t clock_now(const struct clock *c)
 /* Monotonic nanoseconds, for measuring durations only. */
 uint64_t clock_mono_ns(void);
 
+/* Sleep at least 'ms' milliseconds (through signals); any length, unlike a hand-built timespec
+ * whose tv_nsec of a second or more makes nanosleep fail at once. */
+void clock_sleep_ms(int64_t ms);
+
 /* Format 't' as RFC 3339 UTC ("2026-11-25T09:19:22Z") into out (at least 21 bytes). */
 void clock_format_utc(int64_t t, char out[32]);
 

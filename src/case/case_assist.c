@@ -456,24 +456,6 @@ static int blow(struct case_tx *t, int64_t case_id, const struct case_whistle_in
                               (long long)checkin));
 }
 
-static int run(const struct case_env *env, struct err *err, void *arg,
-               int (*fn)(struct case_tx *, void *))
-{
-    struct case_tx t = {env, {0}, err, NULL, 0, 0};
-    int rc;
-    arena_init(&t.arena, 2048);
-    if ((rc = store_begin(env->conn, err)) < 0)
-        goto out;
-    if ((rc = fn(&t, arg)) < 0) {
-        store_rollback(env->conn);
-        goto out;
-    }
-    rc = store_commit(env->conn, err);
-out:
-    arena_release(&t.arena);
-    return rc;
-}
-
 struct blow_arg {
     int64_t case_id;
     const struct case_whistle_in *in;
@@ -490,7 +472,7 @@ int case_whistle_blow(const struct case_env *env, int64_t case_id, const struct 
                       int64_t *id, struct err *err)
 {
     struct blow_arg b = {case_id, in, id};
-    return run(env, err, &b, blow_fn);
+    return case_tx_run(env, blow_fn, &b, err);
 }
 
 /* Who hears of a step: the lead department, or the official who blew the whistle when the case
@@ -652,7 +634,7 @@ int case_assist_act(const struct case_env *env, int64_t id, enum case_assist_ste
                     int64_t version, const char *text, int rating, struct err *err)
 {
     struct act_arg x = {id, version, step, text, rating};
-    return run(env, err, &x, act);
+    return case_tx_run(env, act, &x, err);
 }
 
 /* ---- the sweeper ---- */

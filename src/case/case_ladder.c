@@ -508,22 +508,25 @@ static int act(struct case_tx *t, int64_t case_id, enum case_ladder_move m, int 
     return case_tx_audit(t, action, r.id, before, step_summary(t, &after));
 }
 
+struct act_arg {
+    int64_t case_id;
+    enum case_ladder_move m;
+    int seq;
+    int64_t region_id;
+    const char *text;
+};
+
+static int act_fn(struct case_tx *t, void *arg)
+{
+    struct act_arg *x = arg;
+    return act(t, x->case_id, x->m, x->seq, x->region_id, x->text);
+}
+
 int case_ladder_act(const struct case_env *env, int64_t case_id, enum case_ladder_move m, int seq,
                     int64_t region_id, const char *text, struct err *err)
 {
-    struct case_tx t = {env, {0}, err, NULL, 0, 0};
-    int rc;
-    arena_init(&t.arena, 2048);
-    if ((rc = store_begin(env->conn, err)) < 0)
-        goto out;
-    if ((rc = act(&t, case_id, m, seq, region_id, text)) < 0) {
-        store_rollback(env->conn);
-        goto out;
-    }
-    rc = store_commit(env->conn, err);
-out:
-    arena_release(&t.arena);
-    return rc;
+    struct act_arg x = {case_id, m, seq, region_id, text};
+    return case_tx_run(env, act_fn, &x, err);
 }
 
 int case_ladder_limits_set(const struct case_env *env, const int hours[CASE_LEVEL_COUNT],

@@ -325,22 +325,23 @@ static int issue(struct case_tx *t, int64_t case_id, const struct case_order_in 
     return audit(t, "issue", *id, NULL, summary(&t->arena, &o));
 }
 
+struct issue_arg {
+    int64_t case_id;
+    const struct case_order_in *in;
+    int64_t *id;
+};
+
+static int issue_fn(struct case_tx *t, void *arg)
+{
+    struct issue_arg *x = arg;
+    return issue(t, x->case_id, x->in, x->id);
+}
+
 int case_order_issue(const struct case_env *env, int64_t case_id, const struct case_order_in *in,
                      int64_t *id, struct err *err)
 {
-    struct case_tx t = {env, {0}, err, NULL, 0, 0};
-    int rc;
-    arena_init(&t.arena, 2048);
-    if ((rc = store_begin(env->conn, err)) < 0)
-        goto out;
-    if ((rc = issue(&t, case_id, in, id)) < 0) {
-        store_rollback(env->conn);
-        goto out;
-    }
-    rc = store_commit(env->conn, err);
-out:
-    arena_release(&t.arena);
-    return rc;
+    struct issue_arg x = {case_id, in, id};
+    return case_tx_run(env, issue_fn, &x, err);
 }
 
 static int step_refused(struct case_tx *t, const struct case_order *o, enum case_order_step step)

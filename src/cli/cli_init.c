@@ -142,6 +142,14 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
         if ((rc = demo_grid_workers(st, pw, key, clock_now(&clk), &workers, err)) < 0)
             goto out;
         printf("demo grid workers: %d (gw_<grid code>, night duty gw_<grid code>_n)\n", workers);
+        if (o.district) { /* the tests' 澜溪区 stays without patrol history */
+            int patrols = 0;
+            int64_t fixes = 0;
+            if ((rc = demo_patrols(st, 7, clock_now(&clk), &patrols, &fixes, err)) < 0)
+                goto out;
+            printf("demo patrols: %d over the last 7 days (%lld position fixes)\n", patrols,
+                   (long long)fixes);
+        }
         char *model = app_triage_model_path(cf);
         rc = demo_triage_train(st, model, clock_now(&clk), err);
         if (rc == 0)

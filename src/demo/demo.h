@@ -63,6 +63,14 @@ int demo_grid_workers(struct store *st, const char *password, const unsigned cha
                       int64_t now, int *count, struct err *err);
 
 /*
+ * A week of patrols for the real-district demo (demo_patrols.c): each full-time grid worker
+ * patrols their grid on most of the 'days' days before 'now' (a sweep with a fix every 30 s),
+ * through the patrol module, in one transaction with one audit entry.
+ */
+int demo_patrols(struct store *st, int days, int64_t now, int *patrols, int64_t *fixes,
+                 struct err *err);
+
+/*
  * Create 'n' demo cases over the fortnight before 'now' and take each as far through the loop
  * as its (pseudo-random, reproducible) stage says, through the case module with the demo
  * accounts. 'key' encrypts the citizens' phones (the database's data key).

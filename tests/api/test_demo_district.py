@@ -3,6 +3,7 @@ section 8): 17 streets and 169 社区 under their official codes, 338 grids, eve
 the real boundary, the address register and cases on it, the grid worker's own grid, and
 the refusals."""
 import json
+import time
 
 from conftest import GENEROUS, PASSWORD, Api, Server, db_open, drop_db, new_db, run_cli
 
@@ -36,6 +37,25 @@ def test_real_district_demo(tmp_path):
         assert cases == 40
         spot = con.execute("SELECT p.lon, p.lat, r.code FROM addr_points p "
                            "JOIN regions r ON r.id = p.region_id ORDER BY p.id LIMIT 1").fetchone()
+        # A week of patrols: ended, in the last 7 days before today, each with its fixes inside
+        # its own time, by full-time workers in their own grid.
+        now = int(time.time())
+        pat = con.execute("SELECT count(*), min(started_at), max(ended_at), count(ended_at),"
+                          " count(DISTINCT user_id) FROM patrols").fetchone()
+        assert pat[0] > 1000 and pat[0] == pat[3], pat
+        assert now - 8 * 86400 < pat[1] and pat[2] < now, pat
+        assert pat[4] >= 300, pat
+        bad = con.execute("SELECT count(*) FROM patrol_fixes f JOIN patrols p ON p.id = f.patrol_id"
+                          " WHERE f.at < p.started_at OR f.at > p.ended_at").fetchone()[0]
+        assert bad == 0
+        empty = con.execute("SELECT count(*) FROM patrols p WHERE NOT EXISTS"
+                            " (SELECT 1 FROM patrol_fixes f WHERE f.patrol_id = p.id)").fetchone()[0]
+        assert empty == 0
+        stray = con.execute("SELECT count(*) FROM patrols p WHERE NOT EXISTS"
+                            " (SELECT 1 FROM grid_worker_grids g WHERE g.user_id = p.user_id"
+                            " AND g.region_id = p.region_id)").fetchone()[0]
+        assert stray == 0
+        assert f"demo patrols: {pat[0]} over the last 7 days" in p.stdout, p.stdout
     finally:
         con.close()
 
@@ -51,6 +71,20 @@ def test_real_district_demo(tmp_path):
         # The demo accounts serve real regions.
         me = api.get("grid_worker", "/api/v1/me").json()
         assert "多福巷社区第1网格" in json.dumps(me, ensure_ascii=False), me
+        # The patrol screens have a week to show: the grid worker's own patrols with tracks,
+        # coverage per grid and day, statistics per worker.
+        day = time.strftime("%Y-%m-%d", time.gmtime(now + 8 * 3600 - 2 * 86400))
+        today = time.strftime("%Y-%m-%d", time.gmtime(now + 8 * 3600))
+        mine = api.get("grid_worker", "/api/v1/patrols").json()["items"]
+        assert 3 <= len(mine) <= 7, mine
+        one = api.get("grid_worker", f"/api/v1/patrols/{mine[0]['id']}").json()
+        assert len(one["track"]["coordinates"]) >= 2, one
+        cov = api.get("supervisor", f"/api/v1/patrols/coverage?from={day}&to={today}").json()["items"]
+        shares = [c["share"] for c in cov]
+        assert len(shares) == 3 * 338 and len([x for x in shares if x > 0.2]) > 300, shares
+        assert all(0 <= x <= 1 for x in shares)
+        stats = api.get("supervisor", f"/api/v1/patrols/stats?from={day}&to={today}").json()["items"]
+        assert len(stats) >= 300 and all(s["patrols"] >= 1 and s["distance_m"] > 0 for s in stats)
     finally:
         srv.check_clean_exit()
         drop_db(db)

@@ -26,6 +26,8 @@ export const SCREENS = [
   { path: '/callback', module: 'queues', view: 'callback', title: 'nav.callback', nav: 'nav.callback', roles: ['operator'] },
   { path: '/dispatch', module: 'queues', view: 'dispatch', title: 'nav.dispatch', nav: 'nav.dispatch', roles: ['dispatcher', 'admin'] },
   // 网格员派单地图: located cases, the grid workers smart dispatch suggests with reasons, accept / override.
+  // 巡查监督: the patrols' coverage per grid on a day, the least covered grids, each worker's figures and tracks.
+  { path: '/patrols', module: 'patrols', view: 'patrols', title: 'patrols.heading', nav: 'nav.patrols', roles: ['supervisor', 'dispatcher', 'data_officer', 'admin'] },
   { path: '/worker-map', module: 'workermap', view: 'workerMap', title: 'wm.heading', nav: 'nav.worker_map', roles: ['dispatcher', 'admin'] },
   { path: '/workbench', module: 'queues', view: 'workbench', title: 'nav.workbench', nav: 'nav.workbench', roles: ['handler'] },
   { path: '/supervise', module: 'queues', view: 'supervise', title: 'nav.supervise', nav: 'nav.supervise', roles: ['supervisor', 'admin'] },

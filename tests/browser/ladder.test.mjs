@@ -108,3 +108,34 @@ test('a community handles a case itself and the assessment counts it', async () 
   assert.equal(await total.locator('td[data-rate="community"]').textContent(), '100.0%');
   await shot(sup, 'ladder-assessment');
 });
+
+test('on the case page a street official forwards the case to a community and its steps show', async () => {
+  const grid = await region('33017900100101');
+  const c = (await srv.api('operator', 'POST', '/cases', { title: '人行道地砖破损', description: '公交站旁地砖翘起', channel: 'hotline', region_id: grid.id })).body;
+  const street = await region('330179001');
+  let r = await srv.api('dispatcher', 'POST', `/cases/${c.id}/ladder/forward`, { step: 1, region_id: street.id, note: '请街道处理' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+
+  const page = await loginPage(browser, srv, 'street_official');
+  await goto(page, srv, `/case/${c.id}`);
+  const box = page.locator('section.case-ladder');
+  await box.locator('h2', { hasText: '层级流转' }).waitFor();
+  assert.match(await box.textContent(), /所在层级：青石街道（街道级）/);
+  assert.match(await box.locator('.ladder-steps').textContent(), /澜溪区.*本级受理.*青石街道.*上级派来：请街道处理/s);
+  await box.locator('button[data-ladder-move="forward"]').click();
+  const f = box.locator('form[data-form="ladder-forward"]');
+  await f.getByLabel('派往').selectOption({ label: '青石社区' });
+  await f.locator('button[type=submit]').click();
+  await box.locator('p', { hasText: '所在层级：青石社区（社区级）' }).waitFor();
+  assert.equal(await box.locator('button[data-ladder-move]').count(), 0, 'the street has no move at the community\'s level');
+  await shot(page, 'ladder-case-page');
+
+  const lad = (await srv.api('admin', 'GET', `/cases/${c.id}/ladder`)).body;
+  assert.equal(lad.level, 'community');
+  assert.equal(lad.steps.length, 3);
+  assert.equal(lad.steps[2].came_by, 'forward');
+  // The community sees the case at its level on the case page, with its moves.
+  const community = await loginPage(browser, srv, 'community_official');
+  await goto(community, srv, `/case/${c.id}`);
+  await community.locator('section.case-ladder button[data-ladder-move="handle"]').waitFor();
+});

@@ -638,6 +638,7 @@ export const zhCN = {
   'order.heading': '督办单',
   'order.list_heading': '督办单',
   'ladder.heading': '层级工单（本级待办）',
+  'ladder.case_heading': '层级流转',
   'ladder.intro': '停留在本级的工单：可本级处置、向下派单至下级区域，或说明原因向上报送。每一级都有办理时限。',
   'ladder.count': '本级共 {n} 件',
   'ladder.empty': '本级暂无待办工单。',

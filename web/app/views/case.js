@@ -9,6 +9,7 @@ import { qrSvg } from '../qr.js';
 import { triagePanel, dupFacts } from './triage.js';
 import { caseOrders } from './orders.js';
 import { caseAssists } from './assists.js';
+import { caseLadder } from './ladder.js';
 import { timeLeft } from '../deadline.js';
 import { appealSection } from '../appeal.js';
 import { regionMap } from '../map.js';
@@ -187,7 +188,7 @@ function caseMap(c, user) {
   }) : null;
   clear(root, h('div', { class: 'case-grid' },
     h('div', { class: 'main-col' }, head, caseMap(c, user), replyBox, sentBack(c, user), reviewedReply(c, user), replyCheck(c), actionsBox,
-      isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
+      isCitizen(user) ? null : caseLadder(c), isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();

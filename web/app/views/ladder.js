@@ -100,3 +100,29 @@ export async function ladderQueue({ title }) {
   await draw();
   return h('div', { class: 'ladder-screen' }, h('h1', {}, title), h('p', { class: 'muted' }, t('ladder.intro')), list);
 }
+
+// The case page's 层级流转 section (staff): the level the case sits at, the steps it took to get
+// there with their clocks, and the moves the caller has at that level. Hidden while the case
+// has never moved and the caller has no move (most handlers, most of the time).
+export function caseLadder(c) {
+  const box = h('section', { class: 'card case-ladder', hidden: true, 'aria-labelledby': 'lad-h' });
+  async function draw() {
+    let lad;
+    try { lad = await api.get(`/cases/${c.id}/ladder`); } catch { box.hidden = true; return; }
+    if (lad.steps.length < 2 && !lad.actions.length) { box.hidden = true; return; }
+    const slot = h('div', {});
+    const now = lad.steps[lad.steps.length - 1];
+    clear(box, h('h2', { id: 'lad-h' }, t('ladder.case_heading')),
+      h('p', {}, t('ladder.at', { at: lad.region.name, level: t('ladder.level.' + lad.level) }),
+        now && !now.ended_at ? [' ', stepTime(now)] : null),
+      stepsList(lad),
+      lad.actions.length ? h('div', { class: 'buttons' }, lad.actions.map((a) => h('button', {
+        type: 'button', class: a === 'escalate' ? 'secondary' : 'primary', 'data-ladder-move': a,
+        onclick: () => { clear(slot, moveForm(c.id, lad, a, draw)); (slot.querySelector('select, textarea') || slot).focus(); },
+      }, t('ladder.move.' + a)))) : null,
+      slot);
+    box.hidden = false;
+  }
+  draw();
+  return box;
+}

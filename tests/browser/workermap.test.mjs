@@ -49,6 +49,56 @@ test('the dispatcher accepts a suggested grid worker from the worker map', async
   await shot(p, 'workermap-2-assigned');
 });
 
+test('the dispatcher plans a batch, overrides one row and accepts them all', async () => {
+  const gw = (await srv.api('admin', 'GET', '/users')).body.items.find((u) => u.name === 'grid_worker');
+  const box = (await srv.api('admin', 'GET', `/regions/${gw.region_id}`)).body.boundary.coordinates[0];
+  const cat = (await srv.api('admin', 'GET', '/categories?level=3')).body.items.find((c) => c.code.startsWith('01'));
+  const made = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await srv.api('operator', 'POST', '/cases', {
+      title: `批量派单测试${i + 1}：占道堆物`, description: '人行道上堆放杂物', channel: 'hotline', category: cat.id,
+      lat: box[0][1] + (box[2][1] - box[0][1]) * (0.3 + 0.2 * i), lon: box[0][0] + (box[2][0] - box[0][0]) * 0.5,
+      citizen: { name: '市民己', phone: '13900006666' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    made.push(r.body);
+  }
+  const p = await loginPage(browser, srv, 'dispatcher');
+  await goto(p, srv, '/worker-map');
+  await p.locator('h1', { hasText: '网格员派单地图' }).waitFor();
+  for (const c of made) await p.locator(`input[name="plan_case"][value="${c.id}"]`).check();
+  await p.locator('form[data-form="plan"] input[name="cap"]').fill('1');
+  await p.locator('form[data-form="plan"] button', { hasText: '生成批量派单方案' }).click();
+  const table = p.locator('table.workermap-plan-table');
+  await table.waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 3);
+  assert.match(await p.locator('.workermap-suggestions').textContent(), /共 3 件，已为 3 件找到网格员/);
+  // cap 1: three different workers proposed, each with the reason in words.
+  const proposed = [];
+  for (const c of made) {
+    const row = table.locator(`tr[data-plan-case="${c.id}"]`);
+    proposed.push(await row.locator('select').inputValue());
+    assert.match(await row.textContent(), /预计\d+分钟到达/);
+  }
+  assert.equal(new Set(proposed).size, 3, proposed.join(','));
+  // Override the second row with a worker the plan did not pick.
+  const sel = table.locator(`tr[data-plan-case="${made[1].id}"] select`);
+  const values = await sel.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  const other = values.find((v) => v && !proposed.includes(v));
+  await sel.selectOption(other);
+  await shot(p, 'workermap-3-plan');
+  assert.deepEqual(await axe(p), []);
+  await p.locator('.workermap-suggestions button', { hasText: '全部接受' }).click();
+  await table.locator('td.plan-status.done').nth(2).waitFor();
+  const want = [proposed[0], other, proposed[2]];
+  for (let i = 0; i < 3; i++) {
+    const c = (await srv.api('admin', 'GET', `/cases/${made[i].id}`)).body;
+    const ev = c.timeline[c.timeline.length - 1];
+    assert.equal(ev.action, 'assign');
+    assert.equal(String(ev.payload.assignee), want[i]);
+    assert.equal(ev.note, i === 1 ? '派单员改派' : '接受系统推荐');
+  }
+});
+
 test('the admin sees the grid workers and changes one worker\'s shifts', async () => {
   const gw = (await srv.api('admin', 'GET', '/users')).body.items.find((u) => u.name === 'grid_worker');
   const p = await loginPage(browser, srv, 'admin');

@@ -1,10 +1,13 @@
 // 网格员派单地图 (issue 15 item 7): the dispatcher picks a located case waiting for a grid worker
 // and sees the workers smart dispatch suggests (GET /cases/{id}/worker-suggestions), each with its
 // reason in words, on the map and in a list; "接受" assigns the case to that worker (the case
-// action 'assign'), or the dispatcher overrides with any other active worker.
+// action 'assign'), or the dispatcher overrides with any other active worker. 批量派单: tick
+// several cases, set how many new tasks one worker may take, and the server proposes the
+// assignment of least total cost (POST /grid-workers/plan, min-cost flow); each row can be
+// changed to another worker before 全部接受 assigns them all, each case's outcome in its row.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, toast } from '../ui.js';
+import { h, clear, field, select, toast, showError, clearErrors } from '../ui.js';
 import { regionMap } from '../map.js';
 
 export async function workerMap({ title }) {
@@ -37,9 +40,91 @@ export async function workerMap({ title }) {
       return;
     }
     if (!items.length) { clear(listEl, h('p', { class: 'muted' }, t('wm.no_cases'))); return; }
+    const boxes = items.map((c) => h('input', { type: 'checkbox', name: 'plan_case', value: String(c.id),
+      'aria-label': t('wm.plan_pick', { number: c.number }) }));
+    const all = h('input', { type: 'checkbox', name: 'plan_all', onchange: () => { boxes.forEach((b) => { b.checked = all.checked; }); } });
+    const cap = h('input', { type: 'number', name: 'cap', min: '1', max: '50', value: '2', inputmode: 'numeric' });
+    const form = h('form', { class: 'form workermap-plan', 'data-form': 'plan', novalidate: true },
+      h('label', { class: 'check' }, all, ' ', t('wm.plan_all')),
+      field(t('wm.plan_cap'), cap, { names: ['cap'] }),
+      h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'secondary' }, t('wm.plan_do'))));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      const ids = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+      plan(ids, Number(cap.value), form).catch((e) => showError(form, e));
+    });
     clear(listEl, h('h2', {}, t('wm.cases')),
-      h('ul', { class: 'workermap-case-list' }, items.map((c) => h('li', { 'data-case': String(c.id) },
-        h('button', { type: 'button', class: 'link', onclick: () => pick(c) }, t('wm.case_item', { number: c.number, title: c.title }))))));
+      h('ul', { class: 'workermap-case-list' }, items.map((c, i) => h('li', { 'data-case': String(c.id) },
+        boxes[i], ' ',
+        h('button', { type: 'button', class: 'link', onclick: () => pick(c) }, t('wm.case_item', { number: c.number, title: c.title }))))),
+      form);
+  }
+
+  // The batch: the server's proposal, a worker per row (changeable), then all accepted at once.
+  async function plan(ids, cap, form) {
+    if (!ids.length) {
+      showError(form, { plain: () => t('wm.plan_none'), field: 'cap' });
+      return;
+    }
+    const r = await api.post('/grid-workers/plan', { case_ids: ids, cap });
+    await ready;
+    if (m) {
+      layer.clearLayers();
+      const pts = [];
+      r.items.forEach((x) => {
+        pts.push([x.lat, x.lon]);
+        m.L.circleMarker([x.lat, x.lon], { radius: 8, color: '#111827', weight: 2, fillColor: '#f59e0b', fillOpacity: 1 })
+          .bindTooltip(t('wm.case_item', { number: x.number, title: x.title })).addTo(layer);
+        if (x.worker) {
+          const at = x.worker.position.lat != null ? x.worker.position : x.worker.from;
+          pts.push([at.lat, at.lon]);
+          m.L.polyline([[at.lat, at.lon], [x.lat, x.lon]], { color: '#047857', weight: 2, dashArray: '4 4' }).addTo(layer);
+        }
+      });
+      if (pts.length) m.map.fitBounds(m.L.latLngBounds(pts).pad(0.3), { maxZoom: 16 });
+    }
+    const rows = r.items.map((x) => {
+      const choice = select([['', t('wm.plan_nobody')], ...workers.map((w) => [String(w.user_id), w.display_name || w.name])],
+        { name: `worker_${x.case_id}`, value: x.worker ? String(x.worker.user_id) : '' });
+      choice.setAttribute('aria-label', t('wm.plan_choice', { number: x.number }));
+      const status = h('td', { class: 'plan-status' });
+      return { x, choice, status, tr: h('tr', { 'data-plan-case': String(x.case_id) },
+        h('td', {}, t('wm.case_item', { number: x.number, title: x.title })),
+        h('td', {}, choice),
+        h('td', {}, x.worker ? x.worker.reason : t('wm.plan_unplaced')),
+        status) };
+    });
+    const accept = h('button', { type: 'button', class: 'primary' }, t('wm.plan_accept'));
+    accept.addEventListener('click', async () => {
+      accept.disabled = true;
+      let done = 0;
+      for (const row of rows) {
+        const uid = Number(row.choice.value);
+        if (!uid) { row.status.textContent = t('wm.plan_skipped'); continue; }
+        const how = row.x.worker && row.x.worker.user_id === uid ? 'wm.note_accept' : 'wm.note_override';
+        try {
+          const fresh = await api.get(`/cases/${row.x.case_id}`);
+          await api.post(`/cases/${row.x.case_id}/actions`, { action: 'assign', version: fresh.version, assignee: uid, note: t(how) });
+          const w = workers.find((y) => y.user_id === uid);
+          row.status.textContent = t('wm.plan_assigned', { name: w ? (w.display_name || w.name) : '' });
+          row.status.classList.add('done');
+          listEl.querySelector(`li[data-case="${row.x.case_id}"]`)?.classList.add('assigned');
+          done++;
+        } catch (e) {
+          row.status.textContent = e.plain ? e.plain() : String(e);
+          row.status.classList.add('error');
+        }
+      }
+      toast(t('wm.plan_result', { n: done, total: rows.length }));
+    });
+    clear(sugEl,
+      h('h2', { id: 'wm-sug-h' }, t('wm.plan_heading')),
+      h('p', { class: 'muted' }, t('wm.plan_summary', { placed: r.placed, total: r.items.length, workers: r.workers })),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'workermap-plan-table' },
+        h('thead', {}, h('tr', {}, ...['wm.plan_col_case', 'wm.plan_col_worker', 'wm.plan_col_reason', 'wm.plan_col_status'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, ...rows.map((row) => row.tr)))),
+      h('div', { class: 'buttons' }, accept));
   }
 
   function draw(c, items) {

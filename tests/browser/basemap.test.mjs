@@ -48,7 +48,7 @@ function registerSql() {
 
 before(async () => {
   srv = await startServer();
-  execFileSync('sqlite3', [srv.db], { input: registerSql() });
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db], { input: registerSql() });
   browser = await launch();
 });
 after(async () => { await browser?.close(); await srv?.stop(); });

@@ -22,7 +22,7 @@ before(async () => {
   const gw = users.find((u) => u.name === 'grid_worker');
   ids.gw = gw.id;
   ids.grid = gw.region_id;
-  execFileSync('sqlite3', [srv.db], { input:
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db], { input:
     `INSERT OR IGNORE INTO grid_workers(user_id, created_at, updated_at) VALUES (${gw.id}, 1, 1);
      INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (${gw.id}, ${gw.region_id});
      DELETE FROM grid_worker_grids WHERE region_id = ${gw.region_id} AND user_id <> ${gw.id};` });
@@ -42,7 +42,7 @@ before(async () => {
   const grid = (await srv.api('admin', 'GET', `/regions/${gw.region_id}`)).body;
   const mate = users.find((u) => u.name === `gw_${grid.code}_n`);
   ids.mate = mate.id;
-  execFileSync('sqlite3', [srv.db], { input:
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db], { input:
     `INSERT OR IGNORE INTO grid_worker_grids(user_id, region_id) VALUES (${mate.id}, ${gw.region_id});` });
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
@@ -55,6 +55,10 @@ test('360 px phone: the grid worker verifies a report with a photo, hands a task
   const verify = page.locator('ul[data-kind="verify"]');
   const item = verify.locator('li.task').filter({ hasText: ids.reported.number });
   await item.waitFor();
+  // On duty with the page open, the phone's position goes to the server for dispatch.
+  await page.locator('.position-note', { hasText: '位置已上报' }).waitFor();
+  const me = (await srv.api('admin', 'GET', `/grid-workers/${ids.gw}`)).body;
+  assert.ok(Math.abs(me.position.lat - ids.point.latitude) < 1e-6 && Math.abs(me.position.lon - ids.point.longitude) < 1e-6, JSON.stringify(me.position));
   assert.deepEqual(await axe(page), []);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing wider than the phone');
   await page.getByRole('link', { name: '开始巡查' }).waitFor();

@@ -128,7 +128,28 @@ function selfHandleForm(reload) {
   return form;
 }
 
-export async function tasks({ title }) {
+// While this page is open the phone's position goes to the server (POST /me/position) at most
+// every POSITION_MS, so that smart dispatch measures from where the worker is, not from the
+// centre of their grid; the page says so. The server refuses fixes from the future and at
+// impossible speeds; a refusal or no signal only shows in the note, never blocks the page.
+const POSITION_MS = 5 * 60 * 1000;
+
+function sharePosition(note, onCleanup) {
+  if (!navigator.geolocation) { note.textContent = t('tasks.position.none'); return; }
+  const send = () => navigator.geolocation.getCurrentPosition(async (p) => {
+    const at = Math.floor((p.timestamp || Date.now()) / 1000);
+    try {
+      await api.post('/me/position', { lat: p.coords.latitude, lon: p.coords.longitude, at,
+        ...(p.coords.accuracy ? { accuracy_m: Math.min(100000, p.coords.accuracy) } : {}) });
+      note.textContent = t('tasks.position.sent', { at: fmtTime(new Date(at * 1000).toISOString()) });
+    } catch (e) { note.textContent = e.plain ? e.plain() : t('tasks.position.none'); }
+  }, () => { note.textContent = t('tasks.position.none'); }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
+  send();
+  const timer = setInterval(send, POSITION_MS);
+  if (onCleanup) onCleanup(() => clearInterval(timer));
+}
+
+export async function tasks({ title, onCleanup }) {
   const sections = {
     verify: h('ul', { class: 'tasks', 'data-kind': 'verify' }),
     check: h('ul', { class: 'tasks', 'data-kind': 'check' }),
@@ -154,7 +175,9 @@ export async function tasks({ title }) {
   await load();
   const part = (key, list, extra) => h('section', { class: 'task-part', 'aria-labelledby': 'tp-' + key },
     h('h2', { id: 'tp-' + key }, t('tasks.part.' + key), counts[key] || null), extra || null, list);
-  return h('section', { class: 'grid-tasks' }, h('h1', {}, title),
+  const positionNote = h('p', { class: 'muted position-note', role: 'status' }, t('tasks.position.on'));
+  sharePosition(positionNote, onCleanup);
+  return h('section', { class: 'grid-tasks' }, h('h1', {}, title), positionNote,
     part('verify', sections.verify),
     part('check', sections.check),
     part('mine', sections.mine, h('p', {}, h('a', { href: '#/report' }, t('tasks.report')))),

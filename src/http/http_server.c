@@ -1003,9 +1003,12 @@ void http_server_stop(struct http_server *s, int grace_seconds)
 {
     if (!s)
         return;
+    /* Refuse new connections at once, but keep the descriptor open until MHD has stopped: its
+     * threads still remove it from their epoll sets after the quiesce, and a descriptor closed
+     * under them makes libmicrohttpd abort ("Failed to remove listen FD from epoll set"). */
     MHD_socket ls = MHD_quiesce_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
-        close(ls);
+        shutdown(ls, SHUT_RDWR);
     /* Open event streams would otherwise keep the requests in flight until the grace runs
      * out, and MHD must not be stopped with suspended connections. */
     http_streams_close_all(s->streams);
@@ -1033,6 +1036,8 @@ void http_server_stop(struct http_server *s, int grace_seconds)
         pthread_join(s->watchdog, NULL);
     }
     MHD_stop_daemon(s->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_cond_destroy(&s->watchdog_wake);
     http_streams_free(s->streams);

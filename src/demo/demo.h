@@ -14,6 +14,7 @@
 struct arena;
 struct err;
 struct store;
+struct store_conn;
 
 #define DEMO_GRID_COLS 3
 #define DEMO_GRID_ROWS 2
@@ -65,10 +66,11 @@ int demo_grid_workers(struct store *st, const char *password, const unsigned cha
 /*
  * A week of patrols for the real-district demo (demo_patrols.c): each full-time grid worker
  * patrols their grid on most of the 'days' days before 'now' (a sweep with a fix every 30 s),
- * through the patrol module, in one transaction with one audit entry.
+ * through the patrol module, one patrol in 40 with a finding (a case of channel grid linked to
+ * it; 'key' encrypts the case's phone), in one transaction with one audit entry.
  */
-int demo_patrols(struct store *st, int days, int64_t now, int *patrols, int64_t *fixes,
-                 struct err *err);
+int demo_patrols(struct store *st, const unsigned char key[32], int days, int64_t now, int *patrols,
+                 int64_t *fixes, int *findings, struct err *err);
 
 /*
  * Create 'n' demo cases over the fortnight before 'now' and take each as far through the loop
@@ -76,6 +78,17 @@ int demo_patrols(struct store *st, int days, int64_t now, int *patrols, int64_t 
  * accounts. 'key' encrypts the citizens' phones (the database's data key).
  */
 int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now, struct err *err);
+/* Mark every pending notification sent: the demo's history should not be sent by its server. */
+int demo_notifications_sent(struct store_conn *c, struct err *err);
+
+/*
+ * A ladder history for the real-district demo (demo_ladder.c): a few hotline cases in the
+ * community of the demo's community_official forwarded district -> street -> community by the
+ * demo's officials through case_ladder_act, one escalated back with a reason and one taken on
+ * by the community. Needs demo_patrols (the cases stand at its fixes). *count: the cases.
+ */
+int demo_ladder(struct store *st, const unsigned char key[32], int64_t now, int *count,
+                struct err *err);
 
 /*
  * The demo district's standard address register (demo_register.c): roads, water and green

@@ -3,6 +3,7 @@ section 8): 17 streets and 169 社区 under their official codes, 338 grids, eve
 the real boundary, the address register and cases on it, the grid worker's own grid, and
 the refusals."""
 import json
+import re
 import time
 
 from conftest import GENEROUS, PASSWORD, Api, Server, db_open, drop_db, new_db, run_cli
@@ -33,8 +34,11 @@ def test_real_district_demo(tmp_path):
         assert 39.85 < min(lats) < 39.865 and 39.96 < max(lats) < 39.98, (min(lats), max(lats))
         points = con.execute("SELECT count(*), count(region_id) FROM addr_points").fetchone()
         assert points[0] > 1000 and points[0] == points[1], points
+        # The 40 cases asked for, the patrols' findings and the ladder's cases (below).
+        found = int(re.search(r"position fixes, (\d+) findings\)", p.stdout).group(1))
+        assert "demo ladder: 4 cases" in p.stdout, p.stdout
         cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-        assert cases == 40
+        assert found > 10 and cases == 40 + found + 4, (found, cases)
         spot = con.execute("SELECT p.lon, p.lat, r.code FROM addr_points p "
                            "JOIN regions r ON r.id = p.region_id ORDER BY p.id LIMIT 1").fetchone()
         # A week of patrols: ended, in the last 7 days before today, each with its fixes inside
@@ -56,6 +60,30 @@ def test_real_district_demo(tmp_path):
                             " AND g.region_id = p.region_id)").fetchone()[0]
         assert stray == 0
         assert f"demo patrols: {pat[0]} over the last 7 days" in p.stdout, p.stdout
+        # Findings: grid cases by the patrol's worker, in its grid, reported during the patrol.
+        fnd = con.execute("SELECT count(*), count(DISTINCT f.patrol_id), min(f.patrol_id),"
+                          " sum(CASE WHEN c.channel = 'grid' AND c.region_id = p.region_id"
+                          " AND c.created_at BETWEEN p.started_at AND p.ended_at"
+                          " AND c.created_by = p.user_id THEN 1 ELSE 0 END)"
+                          " FROM patrol_findings f JOIN patrols p ON p.id = f.patrol_id"
+                          " JOIN cases c ON c.id = f.case_id").fetchone()
+        assert fnd[0] == found and fnd[1] == found and fnd[3] == found, fnd
+        finding_patrol = fnd[2]
+        # The ladder: four cases forwarded district -> street -> community by the officials,
+        # one escalated back to the street with a reason, one taken on by the community.
+        steps = con.execute("SELECT s.case_id, s.level, s.came_by, s.reason, s.handling_at"
+                            " FROM case_ladder_steps s ORDER BY s.case_id, s.seq").fetchall()
+        by_case = {}
+        for st in steps:
+            by_case.setdefault(st[0], []).append(st)
+        assert len(by_case) == 4, by_case
+        paths = sorted([x[1] for x in v] for v in by_case.values())
+        assert paths == [["district", "street", "community"]] * 3 + \
+            [["district", "street", "community", "street"]], paths
+        escalated = [v for v in by_case.values() if v[-1][2] == "escalate"]
+        assert len(escalated) == 1 and escalated[0][-1][3], escalated
+        ladder_case = escalated[0][0][0]
+        assert len([v for v in by_case.values() if v[-1][4]]) == 1
     finally:
         con.close()
 
@@ -85,6 +113,17 @@ def test_real_district_demo(tmp_path):
         assert all(0 <= x <= 1 for x in shares)
         stats = api.get("supervisor", f"/api/v1/patrols/stats?from={day}&to={today}").json()["items"]
         assert len(stats) >= 300 and all(s["patrols"] >= 1 and s["distance_m"] > 0 for s in stats)
+        # Some grid-day has a coverage above zero, and a patrol shows its finding.
+        assert max(shares) > 0.5, max(shares)
+        one = api.get("supervisor", f"/api/v1/patrols/{finding_patrol}").json()
+        assert len(one["finding_cases"]) == 1 and len(one["track"]["coordinates"]) >= 2, one
+        case = api.get("supervisor", f"/api/v1/cases/{one['finding_cases'][0]['id']}").json()
+        assert case["channel"] == "grid", case
+        # The escalated case's ladder as the street official sees it: it is back at the street.
+        lad = api.get("street_official", f"/api/v1/cases/{ladder_case}/ladder").json()
+        assert [x["came_by"] for x in lad["steps"]] == ["entry", "forward", "forward", "escalate"]
+        assert lad["level"] == "street" and lad["steps"][-1]["reason"], lad
+        assert lad["steps"][1]["sent_by"] and lad["steps"][3]["sent_by"], lad
     finally:
         srv.check_clean_exit()
         drop_db(db)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "app/app.h"
+#include "attach/attach.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -178,10 +179,20 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
             printf("demo cases: %ld over the last two weeks\n", n);
         }
         if (o.district) {
-            int laddered = 0;
-            if ((rc = demo_ladder(st, key, clock_now(&clk), &laddered, err)) < 0)
+            int laddered = 0, escalated = 0;
+            if ((rc = demo_ladder(st, key, clock_now(&clk), &laddered, &escalated, err)) < 0)
                 goto out;
-            printf("demo ladder: %d cases forwarded district -> street -> community\n", laddered);
+            printf("demo ladder: %d cases forwarded district -> street -> community, %d patrol"
+                   " findings escalated to their community\n",
+                   laddered, escalated);
+            struct attach_store *files = NULL;
+            int selfs = 0;
+            if ((rc = cli_open_attachments(cf, &files, err)) == 0)
+                rc = demo_self_handled(st, files, key, &selfs, err);
+            attach_store_free(files);
+            if (rc < 0)
+                goto out;
+            printf("demo self-handled: %d cases (自行处置 on patrol, with photos)\n", selfs);
         }
     } else if (o.demo_cases || o.demo_addresses || o.district) {
         rc = err_set(err, ERR_BAD_REQUEST, "%s needs --demo",

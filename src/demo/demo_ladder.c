@@ -52,6 +52,7 @@ static int move(const struct case_env *base, const struct official *o, int64_t a
     struct case_env env = *base;
     env.actor = &actor;
     env.now = at;
+    env.audit_ctx = &env;
     int64_t region = 0;
     int rc;
     if (region_code && (rc = store_one_i64(env.conn, "SELECT id FROM regions WHERE code = ?",
@@ -80,8 +81,31 @@ static int spot_row(void *ctx, struct store_stmt *s)
     return 0;
 }
 
+#define LADDER_FINDINGS 2
+
+struct escalation_case {
+    int64_t case_id, at, user_id;
+    const char *name;
+};
+
+struct escalation {
+    struct escalation_case v[LADDER_FINDINGS];
+    size_t n;
+    struct arena *a;
+};
+
+static int escalation_row(void *ctx, struct store_stmt *s)
+{
+    struct escalation *e = ctx;
+    if (e->n < LADDER_FINDINGS)
+        e->v[e->n++] =
+            (struct escalation_case){store_col_int(s, 0), store_col_int(s, 1), store_col_int(s, 2),
+                                     arena_strdup(e->a, store_col_text(s, 3))};
+    return 0;
+}
+
 int demo_ladder(struct store *st, const unsigned char key[32], int64_t now, int *count,
-                struct err *err)
+                int *escalated, struct err *err)
 {
     struct store_conn *c;
     struct cal *cal = NULL;
@@ -90,6 +114,7 @@ int demo_ladder(struct store *st, const unsigned char key[32], int64_t now, int 
     struct spots sp = {0};
     int rc;
     *count = 0;
+    *escalated = 0;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     arena_init(&a, 1 << 14);
@@ -116,7 +141,8 @@ int demo_ladder(struct store *st, const unsigned char key[32], int64_t now, int 
     }
     struct case_config cfg = {2, 24, 72, key};
     struct case_actor opa = {op.id, op.name, ROLE_OPERATOR, NULL, 0, NULL};
-    struct case_env env = {c, cal, &cfg, &opa, 0, NULL, NULL};
+    struct case_env env = {c, cal, &cfg, &opa, 0, demo_case_audit, NULL};
+    env.audit_ctx = &env;
     for (size_t i = 0; i < sp.n; i++) {
         const char *code, *text = demo_triage_message(7 + i * 11, &code);
         struct org_category k;
@@ -154,6 +180,29 @@ int demo_ladder(struct store *st, const unsigned char key[32], int64_t now, int 
         if (rc < 0)
             goto out;
         (*count)++;
+    }
+    /* Two patrol findings (demo_patrols) that their grid worker could not settle in the grid:
+     * sent up to the 社区 with a reason an hour later. */
+    struct escalation esc = {.a = &a};
+    got = store_all(c,
+                    "SELECT c.id, c.created_at, u.id, u.name FROM patrol_findings f"
+                    " JOIN cases c ON c.id = f.case_id JOIN users u ON u.id = c.created_by"
+                    " ORDER BY c.id",
+                    STORE_NO_ARGS, escalation_row, &esc, err);
+    if (got < 0) {
+        rc = (int)got;
+        goto out;
+    }
+    for (size_t i = 0; i < esc.n; i++) {
+        struct case_actor wa = {esc.v[i].user_id, esc.v[i].name, ROLE_GRID_WORKER, NULL, 0, NULL};
+        struct case_env we = {c, cal, &cfg, &wa, esc.v[i].at + 3600, demo_case_audit, NULL};
+        we.audit_ctx = &we;
+        if ((rc = case_ladder_act(&we, esc.v[i].case_id, CLM_ESCALATE, 1, 0,
+                                  i ? "占道经营涉及多户商户，需社区联合城管劝导"
+                                    : "问题涉及小区产权单位，网格内无法协调，请社区协调处置",
+                                  err)) < 0)
+            goto out;
+        (*escalated)++;
     }
     /* These notifications are history: the demo server should not send them. */
     if (demo_notifications_sent(c, err) < 0)

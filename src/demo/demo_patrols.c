@@ -113,7 +113,8 @@ static int finding(struct store_conn *c, const struct cal *cal, const struct cas
     char title[96];
     snprintf(title, sizeof(title), "%.*s", (int)utf8_prefix(text, 60), text);
     struct case_actor actor = {w->user_id, w->name, ROLE_GRID_WORKER, NULL, 0, NULL};
-    struct case_env env = {c, cal, cfg, &actor, f->at + 20, NULL, NULL};
+    struct case_env env = {c, cal, cfg, &actor, f->at + 20, demo_case_audit, NULL};
+    env.audit_ctx = &env;
     struct case_new in = {.channel = CH_GRID,
                           .title = title,
                           .description = text,

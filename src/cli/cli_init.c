@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "app/app.h"
+#include "attach/attach.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -143,12 +144,13 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
             goto out;
         printf("demo grid workers: %d (gw_<grid code>, night duty gw_<grid code>_n)\n", workers);
         if (o.district) { /* the tests' 澜溪区 stays without patrol history */
-            int patrols = 0;
+            int patrols = 0, findings = 0;
             int64_t fixes = 0;
-            if ((rc = demo_patrols(st, 7, clock_now(&clk), &patrols, &fixes, err)) < 0)
+            if ((rc = demo_patrols(st, key, 7, clock_now(&clk), &patrols, &fixes, &findings, err)) <
+                0)
                 goto out;
-            printf("demo patrols: %d over the last 7 days (%lld position fixes)\n", patrols,
-                   (long long)fixes);
+            printf("demo patrols: %d over the last 7 days (%lld position fixes, %d findings)\n",
+                   patrols, (long long)fixes, findings);
         }
         char *model = app_triage_model_path(cf);
         rc = demo_triage_train(st, model, clock_now(&clk), err);
@@ -175,6 +177,22 @@ int cli_init(int argc, char **argv, const struct conf *cf, struct err *err)
             if ((rc = demo_cases(st, key, (int)n, clock_now(&clk), err)) < 0)
                 goto out;
             printf("demo cases: %ld over the last two weeks\n", n);
+        }
+        if (o.district) {
+            int laddered = 0, escalated = 0;
+            if ((rc = demo_ladder(st, key, clock_now(&clk), &laddered, &escalated, err)) < 0)
+                goto out;
+            printf("demo ladder: %d cases forwarded district -> street -> community, %d patrol"
+                   " findings escalated to their community\n",
+                   laddered, escalated);
+            struct attach_store *files = NULL;
+            int selfs = 0;
+            if ((rc = cli_open_attachments(cf, &files, err)) == 0)
+                rc = demo_self_handled(st, files, key, &selfs, err);
+            attach_store_free(files);
+            if (rc < 0)
+                goto out;
+            printf("demo self-handled: %d cases (自行处置 on patrol, with photos)\n", selfs);
         }
     } else if (o.demo_cases || o.demo_addresses || o.district) {
         rc = err_set(err, ERR_BAD_REQUEST, "%s needs --demo",

@@ -273,6 +273,14 @@ static int one_case(struct run *r, int i, int64_t now)
     return act(r, &r->operator_, t, out.id, &ev);
 }
 
+int demo_notifications_sent(struct store_conn *c, struct err *err)
+{
+    return store_run(
+        c,
+        "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'",
+        STORE_NO_ARGS, err);
+}
+
 int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now, struct err *err)
 {
     struct arena a, keep;
@@ -317,10 +325,7 @@ int demo_cases(struct store *st, const unsigned char key[32], int n, int64_t now
         }
     }
     /* These notifications are history: the demo server should not send two weeks of them. */
-    if (store_run(
-            r.c,
-            "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE status = 'pending'",
-            STORE_NO_ARGS, err) < 0)
+    if (demo_notifications_sent(r.c, err) < 0)
         rc = err->code;
 out:
     geo_index_free(r.geo);

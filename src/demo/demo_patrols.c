@@ -8,6 +8,11 @@
  * fixes that fall outside the grid left out. Written through the patrol module (patrol_start,
  * patrol_fixes_add, patrol_end) with the clock set back, so its rules (no fix in the future, no
  * impossible speed) hold for the demo as for a phone. Reproducible: the generator is seeded.
+ *
+ * One patrol in FINDING_EVERY reports a finding half-way: a case (channel grid) by the worker
+ * at that fix, in the grid, created by the case module (case_create_in_tx: its number, clocks
+ * and events) and linked to the patrol by patrol_finding_link, as POST /patrols/{id}/findings
+ * does. The findings stay new (waiting for the dispatcher), like a report just made.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,11 +20,16 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/auth.h"
+#include "case/case.h"
+#include "core/utf8.h"
+#include "cal/cal.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/vec.h"
 #include "demo/demo.h"
 #include "geo/geo.h"
+#include "org/org.h"
 #include "patrol/patrol.h"
 #include "store/store.h"
 
@@ -30,10 +40,11 @@
 #define TZ_OFFSET_S (8 * 3600) /* the demo districts are in China */
 #define FIXES_MIN 40           /* 20 minutes */
 #define FIXES_SPAN 160         /* up to 100 minutes */
+#define FINDING_EVERY 40       /* one patrol in 40 reports a finding: about 50 in the week */
 
 struct walker {
     int64_t user_id, region_id;
-    char *boundary;
+    char *boundary, *name, *display;
 };
 typedef VEC(struct walker) walkers_t;
 
@@ -45,8 +56,9 @@ struct load {
 static int read_walker(void *ctx, struct store_stmt *s)
 {
     struct load *l = ctx;
-    struct walker w = {store_col_int(s, 0), store_col_int(s, 1),
-                       arena_strdup(l->a, store_col_text(s, 2))};
+    struct walker w = {
+        store_col_int(s, 0), store_col_int(s, 1), arena_strdup(l->a, store_col_text(s, 2)),
+        arena_strdup(l->a, store_col_text(s, 3)), arena_strdup(l->a, store_col_text(s, 4))};
     vec_append(l->v, w);
     return 0;
 }
@@ -88,33 +100,69 @@ static size_t sweep(struct geo_index *ix, const struct walker *w, const struct g
     return n;
 }
 
-int demo_patrols(struct store *st, int days, int64_t now, int *patrols, int64_t *fixes,
-                 struct err *err)
+/* A finding at fix 'f' of patrol 'id': a case made by the worker, linked to the patrol. */
+static int finding(struct store_conn *c, const struct cal *cal, const struct case_config *cfg,
+                   const struct walker *w, int64_t id, const struct patrol_fix *f, uint64_t *rng,
+                   struct arena *a, struct err *err)
+{
+    const char *code, *text = demo_triage_message(next(rng) % demo_triage_messages_count(), &code);
+    struct org_category k;
+    int rc = org_category_get_by_code(c, code, a, &k, err);
+    if (rc < 0)
+        return rc;
+    char title[96];
+    snprintf(title, sizeof(title), "%.*s", (int)utf8_prefix(text, 60), text);
+    struct case_actor actor = {w->user_id, w->name, ROLE_GRID_WORKER, NULL, 0, NULL};
+    struct case_env env = {c, cal, cfg, &actor, f->at + 20, demo_case_audit, NULL};
+    env.audit_ctx = &env;
+    struct case_new in = {.channel = CH_GRID,
+                          .title = title,
+                          .description = text,
+                          .category_id = k.id,
+                          .urgency = -1,
+                          .has_location = 1,
+                          .lat = f->lat,
+                          .lon = f->lon,
+                          .region_id = w->region_id,
+                          .citizen_name = w->display};
+    struct case_created out;
+    if ((rc = case_create_in_tx(&env, &in, &out, err)) < 0)
+        return rc;
+    return patrol_finding_link(c, id, out.id, f->at + 20, err);
+}
+
+int demo_patrols(struct store *st, const unsigned char key[32], int days, int64_t now, int *patrols,
+                 int64_t *fixes, int *findings, struct err *err)
 {
     struct store_conn *c;
     struct geo_index *ix = NULL;
     struct arena a;
     walkers_t v = VEC_INIT;
     struct patrol_fix *fx = NULL;
-    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    struct cal *cal = NULL;
+    struct case_config cfg = {2, 24, 72, key};
+    uint64_t rng = 0x9e3779b97f4a7c15ull, frng = 0x2545f4914f6cdd1dull;
     int rc;
     *patrols = 0;
+    *findings = 0;
     *fixes = 0;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     arena_init(&a, 65536);
-    if ((rc = geo_index_new(&ix, err)) < 0)
+    if ((rc = geo_index_new(&ix, err)) < 0 || (rc = org_calendar_load(c, &cal, err)) < 0)
         goto out;
     if ((rc = store_begin(c, err)) < 0)
         goto out;
     struct load l = {&a, &v};
-    int64_t got = store_all(c,
-                            "SELECT w.user_id, r.id, r.boundary FROM grid_workers w"
-                            " JOIN grid_worker_grids g ON g.user_id = w.user_id"
-                            " JOIN regions r ON r.id = g.region_id"
-                            " WHERE w.post = 'full_time' AND w.active = 1 AND r.level = 'grid'"
-                            " AND r.boundary IS NOT NULL ORDER BY w.user_id, r.id",
-                            STORE_NO_ARGS, read_walker, &l, err);
+    int64_t got =
+        store_all(c,
+                  "SELECT w.user_id, r.id, r.boundary, u.name, u.display_name FROM grid_workers w"
+                  " JOIN users u ON u.id = w.user_id"
+                  " JOIN grid_worker_grids g ON g.user_id = w.user_id"
+                  " JOIN regions r ON r.id = g.region_id"
+                  " WHERE w.post = 'full_time' AND w.active = 1 AND r.level = 'grid'"
+                  " AND r.boundary IS NOT NULL ORDER BY w.user_id, r.id",
+                  STORE_NO_ARGS, read_walker, &l, err);
     if (got < 0) {
         rc = (int)got;
         goto rollback;
@@ -145,15 +193,25 @@ int demo_patrols(struct store *st, int days, int64_t now, int *patrols, int64_t 
             int64_t end = t0 + (int64_t)steps * FIX_EVERY_S, id;
             size_t added, dup;
             if ((rc = patrol_start(c, w->user_id, w->region_id, 0, t0, &id, err)) < 0 ||
-                (rc = patrol_fixes_add(c, id, w->user_id, fx, n, end, &added, &dup, err)) < 0 ||
-                (rc = patrol_end(c, id, w->user_id, NULL, end, err)) < 0)
+                (rc = patrol_fixes_add(c, id, w->user_id, fx, n, end, &added, &dup, err)) < 0)
+                goto rollback;
+            /* A separate generator, so the findings do not move the patrols' paths. */
+            if (next(&frng) % FINDING_EVERY == 0) {
+                if ((rc = finding(c, cal, &cfg, w, id, &fx[n / 2], &frng, &a, err)) < 0)
+                    goto rollback;
+                (*findings)++;
+            }
+            if ((rc = patrol_end(c, id, w->user_id, NULL, end, err)) < 0)
                 goto rollback;
             (*patrols)++;
             *fixes += (int64_t)added;
         }
     }
-    char *summary = arena_printf(&a, "{\"patrols\":%d,\"fixes\":%lld,\"days\":%d}", *patrols,
-                                 (long long)*fixes, days);
+    /* The findings' notifications are history: the demo server should not send them. */
+    if ((rc = case_index_pending(c, err)) < 0 || (rc = demo_notifications_sent(c, err)) < 0)
+        goto rollback;
+    char *summary = arena_printf(&a, "{\"patrols\":%d,\"fixes\":%lld,\"findings\":%d,\"days\":%d}",
+                                 *patrols, (long long)*fixes, *findings, days);
     struct audit_entry e = {0, "gridloop init", "demo.patrols", "patrol", NULL, summary};
     if ((rc = audit_append(c, &e, now, err)) < 0)
         goto rollback;
@@ -165,6 +223,7 @@ out:
     free(fx);
     vec_release(&v);
     geo_index_free(ix);
+    cal_free(cal);
     arena_release(&a);
     return rc;
 }

@@ -121,6 +121,18 @@ static void ensure_parent_dir(const char *path)
     free(dir);
 }
 
+int cli_write_out(const char *path, const char *p, size_t n, struct err *err)
+{
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (!f)
+        return err_set(err, ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+    int bad = fwrite(p ? p : "", 1, n, f) != n;
+    bad |= path ? fclose(f) != 0 : fflush(f) != 0;
+    if (bad)
+        return err_set(err, ERR_IO, "cannot write '%s'", path ? path : "standard output");
+    return 0;
+}
+
 int cli_open_store(const struct conf *cf, struct store **st, struct err *err)
 {
     struct store_options so = {.path = cf->db, .busy_timeout_ms = 5000, .must_exist = 1};

@@ -103,6 +103,9 @@ int cli_open_attachments(const struct conf *cf, struct attach_store **out, struc
 
 /* ERR_BAD_REQUEST when 'db' is a PostgreSQL URL: 'what' (backup, restore) is for SQLite. */
 int cli_refuse_postgres(const char *db, const char *what, struct err *err);
+/* Write n bytes to the file at 'path' (created or truncated), or to standard output when path
+ * is NULL; ERR_IO naming the file when it cannot be created or written. */
+int cli_write_out(const char *path, const char *p, size_t n, struct err *err);
 
 /* An audit entry by "gridloop cli", in the caller's transaction. */
 int cli_audit_append(struct store_conn *c, const char *action, const char *target,

@@ -134,15 +134,7 @@ static int export(struct store_conn *c, const char *within, const char *out_path
     buf_init(&b);
     if ((rc = app_region_export(c, within, a, &b, err)) < 0)
         goto out;
-    FILE *f = out_path ? fopen(out_path, "wb") : stdout;
-    if (!f) {
-        rc = err_set(err, ERR_IO, "cannot create '%s': %s", out_path, strerror(errno));
-        goto out;
-    }
-    int bad = fwrite(b.p ? b.p : "", 1, b.len, f) != b.len;
-    bad |= out_path ? fclose(f) != 0 : fflush(f) != 0;
-    if (bad)
-        rc = err_set(err, ERR_IO, "cannot write '%s'", out_path ? out_path : "standard output");
+    rc = cli_write_out(out_path, b.p, b.len, err);
 out:
     buf_release(&b);
     return rc;

@@ -386,7 +386,9 @@ int case_apply_resume(struct case_tx *t, const struct case_rec *r, const struct 
                             STORE_ARGS(store_i64(r->id)), &remaining, t->err)) < 0)
         return rc;
     enum cal_unit unit = strcmp(r->sla_unit, "hours") == 0 ? CAL_HOURS : CAL_WORK_HOURS;
-    if ((rc = cal_add(t->env->cal, t->env->now, (remaining + 59) / 60, unit, &until, t->err)) < 0)
+    /* The calendar counts whole minutes: round the time left to the nearest one. Rounding up
+     * gave a minute away whenever the seconds of the suspension fell before those of intake. */
+    if ((rc = cal_add(t->env->cal, t->env->now, (remaining + 30) / 60, unit, &until, t->err)) < 0)
         return rc;
     return case_tx_exec(
         t,

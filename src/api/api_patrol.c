@@ -272,6 +272,20 @@ static int query_day(struct api_call *call, const char *param, int64_t *t)
     return 0;
 }
 
+/* An official bound to a region reads patrols inside it only: a region asked for must lie in it,
+ * and none asked for means all of it. Administrators and unbound staff read everything. */
+static int scope_region(struct api_call *call, int64_t *region)
+{
+    if (!call->user->region_id || (call->user->roles & ROLE_ADMIN))
+        return 0;
+    if (*region && org_region_in_subtree(call->conn, *region, call->user->region_id, &call->err) <= 0)
+        return err_field(&call->err, ERR_FORBIDDEN, "region", "region %lld is outside your region",
+                         (long long)*region);
+    if (!*region)
+        *region = call->user->region_id;
+    return 0;
+}
+
 int api_patrol_list(struct api_call *call)
 {
     struct patrol_filter f = {0};
@@ -287,14 +301,8 @@ int api_patrol_list(struct api_call *call)
     f.limit = (size_t)limit;
     if (is_grid_worker_only(call))
         f.user_id = call->user->id;
-    else if (call->user->region_id && !(call->user->roles & ROLE_ADMIN)) {
-        if (f.region_id &&
-            org_region_in_subtree(call->conn, f.region_id, call->user->region_id, &call->err) <= 0)
-            return err_field(&call->err, ERR_FORBIDDEN, "region",
-                             "region %lld is outside your region", (long long)f.region_id);
-        if (!f.region_id)
-            f.region_id = call->user->region_id;
-    }
+    else if ((rc = scope_region(call, &f.region_id)) < 0)
+        return rc;
     if ((rc = patrol_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;
@@ -343,14 +351,8 @@ int api_patrol_coverage(struct api_call *call)
         (rc = api_query_int(call, "radius", (int64_t)PATROL_COVER_M, 1, (int64_t)PATROL_COVER_M_MAX,
                             &radius)) < 0)
         return rc;
-    if (call->user->region_id && !(call->user->roles & ROLE_ADMIN)) {
-        if (region &&
-            org_region_in_subtree(call->conn, region, call->user->region_id, &call->err) <= 0)
-            return err_field(&call->err, ERR_FORBIDDEN, "region",
-                             "region %lld is outside your region", (long long)region);
-        if (!region)
-            region = call->user->region_id;
-    }
+    if ((rc = scope_region(call, &region)) < 0)
+        return rc;
     if ((rc = patrol_coverage(call->conn, region, d0, d1, (int64_t)cal_utc_offset(cal) * 60,
                               (double)radius, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
@@ -383,12 +385,14 @@ int api_patrol_stats(struct api_call *call)
     struct app_ctx x = api_ctx(call);
     struct patrol_stat *v;
     size_t n;
-    int64_t d0, d1;
+    int64_t d0, d1, region = 0;
     int rc;
-    if ((rc = app_calendar(&x, &cal)) < 0 || (rc = query_days(call, cal, &d0, &d1)) < 0)
+    if ((rc = app_calendar(&x, &cal)) < 0 || (rc = query_days(call, cal, &d0, &d1)) < 0 ||
+        (rc = api_query_int(call, "region", 0, 0, INT64_MAX, &region)) < 0 ||
+        (rc = scope_region(call, &region)) < 0)
         return rc;
     int64_t off = (int64_t)cal_utc_offset(cal) * 60;
-    if ((rc = patrol_stats(call->conn, d0 * 86400 - off, (d1 + 1) * 86400 - off, off,
+    if ((rc = patrol_stats(call->conn, region, d0 * 86400 - off, (d1 + 1) * 86400 - off, off,
                            call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
     struct jw w;

@@ -627,7 +627,7 @@ static int push_stat(void *ctx, struct store_stmt *s)
     return 0;
 }
 
-int patrol_stats(struct store_conn *c, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
+int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
                  struct patrol_stat **out, size_t *n, struct err *err)
 {
     stat_vec v = VEC_IN(a);
@@ -637,12 +637,15 @@ int patrol_stats(struct store_conn *c, int64_t from, int64_t to, int64_t tz_offs
         " sum(p.fixes), sum(p.distance_m),"
         " sum(CASE WHEN p.ended_at IS NULL THEN 0 ELSE p.ended_at - p.started_at END),"
         " sum(coalesce(f.n, 0))"
-        " FROM patrols p JOIN users u ON u.id = p.user_id"
+        " FROM patrols p JOIN users u ON u.id = p.user_id LEFT JOIN regions r ON r.id = p.region_id"
         " LEFT JOIN (SELECT patrol_id, count(*) AS n FROM patrol_findings GROUP BY patrol_id) f"
         " ON f.patrol_id = p.id"
         " WHERE p.started_at >= ? AND p.started_at < ?"
+        " AND (? = 0 OR EXISTS (SELECT 1 FROM regions s WHERE s.id = ? AND " S_COVERS_R "))"
         " GROUP BY p.user_id, u.display_name ORDER BY u.display_name, p.user_id",
-        STORE_ARGS(store_i64(tz_offset), store_i64(from), store_i64(to)), push_stat, &v, err);
+        STORE_ARGS(store_i64(tz_offset), store_i64(from), store_i64(to), store_i64(region_id),
+                   store_i64(region_id)),
+        push_stat, &v, err);
     if (rc < 0)
         return (int)rc;
     *out = v.v;

@@ -128,7 +128,8 @@ int patrol_coverage(struct store_conn *c, int64_t region_id, int64_t day_from, i
                     int64_t tz_offset, double metres, struct arena *a, struct patrol_cover **out,
                     size_t *n, struct err *err);
 
-/* Statistics per worker over patrols started in [from, to). */
+/* Statistics per worker over patrols started in [from, to) in region 'region_id''s subtree (0: all;
+ * a patrol with no grid counts only under 0). */
 struct patrol_stat {
     int64_t user_id;
     const char *user_name;
@@ -136,7 +137,7 @@ struct patrol_stat {
     int64_t duration_s; /* of ended patrols */
     double distance_m;
 };
-int patrol_stats(struct store_conn *c, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
+int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
                  struct patrol_stat **out, size_t *n, struct err *err);
 
 /* Great-circle distance in metres (haversine). */

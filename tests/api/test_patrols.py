@@ -230,3 +230,27 @@ def test_statistics_per_worker(gl, demo, grid, patrol):
     assert all(x["worker"]["id"] == demo["users"]["grid_worker"]["id"] for x in mine)
     assert all(p["worker"]["id"] == demo["users"]["grid_worker"]["id"]
                for p in gl.items("grid_worker", P))
+
+
+def test_statistics_keep_to_a_bound_officials_region(gl, demo, grid, patrol):
+    """A street official reads the patrol statistics of their street, as they read its patrols and
+    coverage: the grid worker of street 1 is not in street 2's figures."""
+    from test_sec_scope import bound_user
+    g, (x0, y0, x1, y1) = grid
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    gl.post("grid_worker", f"{P}/{patrol['id']}/fixes",
+            json={"fixes": [{"at": iso(now - timedelta(seconds=30)), "lat": y0, "lon": x0}]})
+    gw = demo["users"]["grid_worker"]["id"]
+    home = demo["regions"][demo["gw_grid_code"][:9]]["code"]
+    away = "330179002" if home != "330179002" else "330179001"
+    inside = bound_user(gl, demo, "supervisor", home)
+    outside = bound_user(gl, demo, "supervisor", away)
+    assert any(x["worker"]["id"] == gw for x in gl.items(inside, P + "/stats"))
+    assert all(x["worker"]["id"] != gw for x in gl.items(outside, P + "/stats"))
+    assert all(p["worker"]["id"] != gw for p in gl.items(outside, P))
+    assert_error(gl.get(outside, P + "/stats", params={"region": demo["gw_grid"]}), 403,
+                 field="region")
+    # The region filter narrows an unbound reader's figures the same way.
+    assert all(x["worker"]["id"] != gw
+               for x in gl.items("admin", P + "/stats", params={"region": demo["street2"]})
+               ) or demo["gw_grid_code"].startswith("330179002")

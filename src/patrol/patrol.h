@@ -137,8 +137,9 @@ struct patrol_stat {
     int64_t duration_s; /* of ended patrols */
     double distance_m;
 };
-int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
-                 struct patrol_stat **out, size_t *n, struct err *err);
+int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to,
+                 int64_t tz_offset, struct arena *a, struct patrol_stat **out, size_t *n,
+                 struct err *err);
 
 /* Great-circle distance in metres (haversine). */
 double patrol_distance_m(double lat1, double lon1, double lat2, double lon2);

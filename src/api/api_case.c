@@ -1187,6 +1187,7 @@ static void sweep_report_json(struct jw *w, const struct case_sweep_report *rep)
     jw_kint(w, "checked", rep->checked);
     jw_kint(w, "newly_overdue", rep->newly_overdue);
     jw_kint(w, "grid_tasks_overdue", rep->grid_tasks_overdue);
+    jw_kint(w, "grid_tasks_escalated", rep->grid_tasks_escalated);
     jw_kint(w, "urged", rep->urged);
     jw_kint(w, "escalated", rep->escalated);
     jw_obj_end(w);

@@ -63,6 +63,7 @@ static void task_json(struct jw *w, const struct case_task *k)
     jw_kstr(w, "kind", k->kind);
     jw_kstr(w, "status", k->status);
     jw_kint(w, "assignee_id", k->assignee_id);
+    jw_kstr(w, "assignee_name", k->assignee_name);
     jw_ktime(w, "created_at", k->created_at);
     jw_ktime(w, "due_at", k->due_at);
     jw_ktime(w, "done_at", k->done_at);

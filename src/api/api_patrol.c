@@ -278,7 +278,8 @@ static int scope_region(struct api_call *call, int64_t *region)
 {
     if (!call->user->region_id || (call->user->roles & ROLE_ADMIN))
         return 0;
-    if (*region && org_region_in_subtree(call->conn, *region, call->user->region_id, &call->err) <= 0)
+    if (*region &&
+        org_region_in_subtree(call->conn, *region, call->user->region_id, &call->err) <= 0)
         return err_field(&call->err, ERR_FORBIDDEN, "region", "region %lld is outside your region",
                          (long long)*region);
     if (!*region)

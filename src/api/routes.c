@@ -114,8 +114,8 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/me/tasks",                      api_me_tasks,            ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_POST,   "/api/v1/grid-tasks/{id}/decision",      api_grid_task_decide,    ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 转交: the task's worker (case_task_transfer checks it is theirs) to a colleague of the grid. */
-    {HTTP_POST,   "/api/v1/grid-tasks/{id}/transfer",      api_grid_task_transfer,  ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
-    {HTTP_GET,    "/api/v1/grid-tasks/{id}/colleagues",    api_grid_task_colleagues, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/grid-tasks/{id}/transfer",      api_grid_task_transfer,  ROLE_GRID_WORKER | GRIDADM, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/grid-tasks/{id}/colleagues",    api_grid_task_colleagues, ROLE_GRID_WORKER | GRIDADM, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/cases/{id}/grid-tasks",         api_case_grid_tasks,     STAFF, SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 自行处置's photos, uploaded before the report that links them (the uploader's until then). */

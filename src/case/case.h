@@ -685,7 +685,8 @@ struct case_sweep_report {
     int newly_overdue;
     int urged;
     int escalated;
-    int grid_tasks_overdue; /* grid tasks told overdue (case_task_sweep) */
+    int grid_tasks_overdue;   /* grid tasks told overdue (case_task_sweep) */
+    int grid_tasks_escalated; /* and escalated to the street */
 };
 int case_sweep(const struct case_env *env, struct case_sweep_report *rep, struct err *err);
 
@@ -1100,6 +1101,7 @@ struct case_task {
     const char *kind;   /* "verify", "check" */
     const char *status; /* "open", "confirmed", "rejected", "passed", "failed", "void" */
     int64_t assignee_id;
+    const char *assignee_name; /* display name, else login name */
     int64_t created_at, due_at, done_at;
     const char *note;
     int overdue; /* open and past its due time at the reading */
@@ -1131,17 +1133,22 @@ int case_task_decide(const struct case_env *env, int64_t id, enum case_task_deci
  * (grid_tasks.overdue_at), gets in one transaction a 'task_overdue' event on its case, a notice
  * to its worker and to the officials (dispatchers, supervisors) bound to the community of the
  * case's grid, or to the dispatchers when it has none, and an audit entry (case.task_overdue).
- * '*told' counts the tasks. */
-int case_task_sweep(const struct case_env *env, int *told, struct err *err);
+ * '*told' counts the tasks. A task still open when as long again as it was given has passed
+ * since its due time is escalated once (grid_tasks.escalated_at): a 'task_escalate' event, a
+ * notice to the officials of the street above (or the dispatchers), an audit entry
+ * (case.task_escalate); '*escalated' counts them. */
+int case_task_sweep(const struct case_env *env, int *told, int *escalated, struct err *err);
 
-/* 转交: the task's worker (or an admin) hands an open task to 'to', an active grid worker serving
+/* 转交 / 转派: the task's worker, an admin, or an official (dispatcher, supervisor) whose region
+ * holds the case hands an open task to 'to', an active grid worker serving
  * the case's grid (else ERR_BAD_REQUEST naming "assignee"), with 'note' (1..CASE_NOTE_MAX, else
  * naming "note"); one transaction: the task's assignee, a 'task_transfer' event, a notice to the
- * colleague, the audit entry (case.task_transfer). Not open: ERR_CONFLICT; another's: 403 owner. */
+ * colleague (and, reassigned by an official, to the worker it was taken from), the audit entry
+ * (case.task_transfer). Not open: ERR_CONFLICT; anyone else: 403 owner. */
 int case_task_transfer(const struct case_env *env, int64_t id, int64_t to, const char *note,
                        struct err *err);
 /* Whom task 'id' may be handed to: the other active grid workers serving its case's grid, by
- * name. Only its worker or an admin asks (else 403 owner). Arena. */
+ * name. Those who may hand it on ask (case_task_transfer; else 403 owner). Arena. */
 struct case_colleague {
     int64_t user_id;
     const char *name, *display_name;

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/vec.h"
+#include "org/org.h"
 #include "store/store.h"
 
 static const char *const kind_names[] = {"verify", "check"};
@@ -253,7 +254,8 @@ int case_task_waiting(struct case_tx *t, const struct case_rec *r, const char *k
     "SELECT t.id, t.case_id, t.kind, t.status, t.assignee_id, t.created_at, t.due_at,"             \
     " coalesce(t.done_at, 0), t.note, c.number, c.title, c.state, coalesce(c.address, ''),"        \
     " coalesce(r.name, ''), CASE WHEN c.lat IS NULL THEN 0 ELSE 1 END, coalesce(c.lat, 0),"        \
-    " coalesce(c.lon, 0) FROM grid_tasks t JOIN cases c ON c.id = t.case_id"                       \
+    " coalesce(c.lon, 0), coalesce(nullif(u.display_name, ''), u.name) FROM grid_tasks t"          \
+    " JOIN cases c ON c.id = t.case_id JOIN users u ON u.id = t.assignee_id"                       \
     " LEFT JOIN regions r ON r.id = c.region_id "
 
 typedef VEC(struct case_task) task_vec;
@@ -287,6 +289,7 @@ static int read_task(void *ctx, struct store_stmt *s)
     k->has_location = store_col_int(s, 14) != 0;
     k->lat = store_col_real(s, 15);
     k->lon = store_col_real(s, 16);
+    k->assignee_name = arena_strdup(a, store_col_text(s, 17));
     k->overdue = strcmp(k->status, "open") == 0 && q->now > k->due_at;
     return 0;
 }
@@ -491,12 +494,34 @@ int case_task_decide(const struct case_env *env, int64_t id, enum case_task_deci
 
 /* ---- overdue tasks ---- */
 
+/* A notice of 'kind' to the officials (active dispatchers and supervisors) bound to region
+ * 'region', or to the dispatchers when it has none. */
+static int tell_officials(struct case_tx *t, int64_t case_id, int64_t ev, int64_t region,
+                          const char *kind, const char *message)
+{
+    const struct case_env *env = t->env;
+    int64_t told = store_run(env->conn,
+                             "INSERT INTO notifications(case_id, event_id, created_at,"
+                             " recipient_kind, recipient_id, kind, message, next_attempt_at)"
+                             " SELECT ?, ?, ?, 'user', u.id, ?, ?, ? FROM users u"
+                             " WHERE u.active = 1 AND u.region_id = ? AND u.region_id <> 0"
+                             " AND ((',' || u.roles || ',') LIKE '%,dispatcher,%'"
+                             " OR (',' || u.roles || ',') LIKE '%,supervisor,%')",
+                             STORE_ARGS(store_i64(case_id), store_i64(ev), store_i64(env->now),
+                                        store_text(kind), store_text(message), store_i64(env->now),
+                                        store_i64(region)),
+                             t->err);
+    if (told < 0)
+        return (int)told;
+    return told ? 0 : case_tx_notify(t, case_id, ev, "dispatchers", 0, kind, message);
+}
+
 static int sweep_task(struct case_tx *t, int64_t id)
 {
     const struct case_env *env = t->env;
     struct case_task k;
     struct case_rec r;
-    int64_t ev, community = 0, told;
+    int64_t ev, community = 0;
     int rc;
     if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0 ||
         (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
@@ -531,33 +556,90 @@ static int sweep_task(struct case_tx *t, int64_t id)
         return rc;
     const char *message = arena_printf(
         &t->arena, "工单 %s 的%s任务已超时未完成，请督促网格员或另行安排", r.number, what);
-    told = store_run(env->conn,
-                     "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind,"
-                     " recipient_id, kind, message, next_attempt_at)"
-                     " SELECT ?, ?, ?, 'user', u.id, 'task_overdue', ?, ? FROM users u"
-                     " WHERE u.active = 1 AND u.region_id = ? AND u.region_id <> 0"
-                     " AND ((',' || u.roles || ',') LIKE '%,dispatcher,%'"
-                     " OR (',' || u.roles || ',') LIKE '%,supervisor,%')",
-                     STORE_ARGS(store_i64(r.id), store_i64(ev), store_i64(env->now),
-                                store_text(message), store_i64(env->now), store_i64(community)),
-                     t->err);
-    if (told < 0)
-        return (int)told;
-    if (told == 0 &&
-        (rc = case_tx_notify(t, r.id, ev, "dispatchers", 0, "task_overdue", message)) < 0)
+    if ((rc = tell_officials(t, r.id, ev, community, "task_overdue", message)) < 0)
         return rc;
     return case_tx_audit(t, "task_overdue", r.id, NULL, payload);
 }
 
-int case_task_sweep(const struct case_env *env, int *told, struct err *err)
+/* The second rung: a task still open when as long again as it was given has passed since its due
+ * time goes to the officials of the street above the case's community (the street the ladder
+ * escalates to), or to the dispatchers when the street has none. */
+static int escalate_task(struct case_tx *t, int64_t id)
 {
-    return case_tx_each(env,
-                        "SELECT id FROM grid_tasks WHERE status = 'open' AND due_at < ?"
-                        " AND overdue_at IS NULL ORDER BY due_at, id LIMIT 256",
-                        STORE_ARGS(store_i64(env->now)), sweep_task, told, err);
+    const struct case_env *env = t->env;
+    struct case_task k;
+    struct case_rec r;
+    int64_t ev, street = 0;
+    int rc;
+    if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0 ||
+        (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
+        return rc;
+    int64_t n = store_run(env->conn,
+                          "UPDATE grid_tasks SET escalated_at = ? WHERE id = ? AND status = 'open'"
+                          " AND escalated_at IS NULL",
+                          STORE_ARGS(store_i64(env->now), store_i64(id)), t->err);
+    if (n <= 0)
+        return (int)n;
+    const char *state = case_state_name(r.state);
+    const char *what = strcmp(k.kind, "verify") == 0 ? "现场核实" : "现场核查";
+    const char *payload =
+        arena_printf(&t->arena, "{\"task\":%lld,\"kind\":\"%s\",\"assignee\":%lld,\"due_at\":%lld}",
+                     (long long)id, k.kind, (long long)k.assignee_id, (long long)k.due_at);
+    long long late_min = (long long)((env->now - k.due_at) / 60);
+    if ((rc = case_tx_event(
+             t, r.id, "task_escalate", state, state, r.lead_department_id,
+             arena_printf(&t->arena, "%s任务超时 %lld 分钟仍未完成，已报街道", what, late_min),
+             payload, &ev)) < 0)
+        return rc;
+    /* The street: the nearest region of level street above the case's grid. */
+    if ((rc = store_one_i64(env->conn,
+                            "SELECT coalesce(CASE WHEN p.level = 'street' THEN p.id END,"
+                            " CASE WHEN g.level = 'street' THEN g.id END,"
+                            " CASE WHEN gg.level = 'street' THEN gg.id END, 0)"
+                            " FROM regions x LEFT JOIN regions p ON p.id = x.parent_id"
+                            " LEFT JOIN regions g ON g.id = p.parent_id"
+                            " LEFT JOIN regions gg ON gg.id = g.parent_id WHERE x.id = ?",
+                            STORE_ARGS(store_i64(r.region_id)), &street, t->err)) < 0)
+        return rc;
+    const char *message =
+        arena_printf(&t->arena, "工单 %s 的%s任务超时 %lld 分钟仍未完成，社区未能安排，请街道督办",
+                     r.number, what, late_min);
+    if ((rc = tell_officials(t, r.id, ev, street, "task_escalate", message)) < 0)
+        return rc;
+    return case_tx_audit(t, "task_escalate", r.id, NULL, payload);
 }
 
-/* ---- 转交 ---- */
+int case_task_sweep(const struct case_env *env, int *told, int *escalated, struct err *err)
+{
+    int rc = case_tx_each(env,
+                          "SELECT id FROM grid_tasks WHERE status = 'open' AND due_at < ?"
+                          " AND overdue_at IS NULL ORDER BY due_at, id LIMIT 256",
+                          STORE_ARGS(store_i64(env->now)), sweep_task, told, err);
+    if (rc < 0)
+        return rc;
+    /* Told overdue first, then escalated: a task found late by a whole span at once gets both. */
+    return case_tx_each(env,
+                        "SELECT id FROM grid_tasks WHERE status = 'open' AND overdue_at IS NOT NULL"
+                        " AND escalated_at IS NULL AND due_at + (due_at - created_at) < ?"
+                        " ORDER BY due_at, id LIMIT 256",
+                        STORE_ARGS(store_i64(env->now)), escalate_task, escalated, err);
+}
+
+/* ---- 转交 / 转派 ---- */
+
+/* Who may hand task 'k' of case 'r' on: its worker (转交), an admin, or an official — a
+ * dispatcher or supervisor — whose region holds the case (转派: the community reassigns the task
+ * of a worker who is away or overdue). */
+static int may_hand_on(const struct case_actor *a, const struct case_task *k,
+                       const struct case_rec *r)
+{
+    if (k->assignee_id == a->user_id || (a->roles & ROLE_ADMIN))
+        return 1;
+    if (!(a->roles & (ROLE_DISPATCHER | ROLE_SUPERVISOR)))
+        return 0;
+    return !a->region_code || !*a->region_code ||
+           (r->region_code && org_region_code_in_subtree(r->region_code, a->region_code));
+}
 
 static int transfer(struct case_tx *t, int64_t id, int64_t to, const char *note)
 {
@@ -566,16 +648,16 @@ static int transfer(struct case_tx *t, int64_t id, int64_t to, const char *note)
     struct case_rec r;
     int64_t ev;
     int rc;
-    if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0)
+    if ((rc = case_task_get(env->conn, id, env->now, &t->arena, &k, t->err)) < 0 ||
+        (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
         return rc;
-    if (k.assignee_id != env->actor->user_id && !(env->actor->roles & ROLE_ADMIN))
+    if (!may_hand_on(env->actor, &k, &r))
         return err_deny(t->err, ERR_REASON_OWNER, "task %lld is another grid worker's",
                         (long long)id);
     if (strcmp(k.status, "open") != 0)
         return err_set(t->err, ERR_CONFLICT, "task %lld was decided already (%s)", (long long)id,
                        k.status);
-    if ((rc = case_check_text(note, "note", 1, CASE_NOTE_MAX, t->err)) < 0 ||
-        (rc = case_get(env->conn, k.case_id, &t->arena, &r, t->err)) < 0)
+    if ((rc = case_check_text(note, "note", 1, CASE_NOTE_MAX, t->err)) < 0)
         return rc;
     if (to == k.assignee_id)
         return err_field(t->err, ERR_BAD_REQUEST, "assignee",
@@ -597,14 +679,24 @@ static int transfer(struct case_tx *t, int64_t id, int64_t to, const char *note)
         arena_printf(&t->arena, "{\"task\":%lld,\"kind\":\"%s\",\"from\":%lld,\"to\":%lld}",
                      (long long)id, k.kind, (long long)k.assignee_id, (long long)to);
     /* The colleague is told afresh: an overdue notice for the task is theirs to earn. */
-    if ((rc = case_tx_exec(t,
-                           "UPDATE grid_tasks SET assignee_id = ?, overdue_at = NULL WHERE id = ?"
-                           " AND status = 'open'",
-                           STORE_ARGS(store_i64(to), store_i64(id)))) < 0 ||
+    if ((rc = case_tx_exec(
+             t,
+             "UPDATE grid_tasks SET assignee_id = ?, overdue_at = NULL, escalated_at = NULL"
+             " WHERE id = ?"
+             " AND status = 'open'",
+             STORE_ARGS(store_i64(to), store_i64(id)))) < 0 ||
         (rc = case_tx_event(t, r.id, "task_transfer", state, state, r.lead_department_id, note,
                             payload, &ev)) < 0 ||
-        (rc = case_tx_notify(t, r.id, ev, "user", to, "task_transfer",
-                             arena_printf(&t->arena, "同事转交给您工单 %s 的%s任务：%s", r.number,
+        (rc = case_tx_notify(
+             t, r.id, ev, "user", to, "task_transfer",
+             arena_printf(&t->arena, "%s给您工单 %s 的%s任务：%s",
+                          k.assignee_id == env->actor->user_id ? "同事转交" : "社区转派", r.number,
+                          strcmp(k.kind, "verify") == 0 ? "现场核实" : "现场核查", note))) < 0)
+        return rc;
+    /* A reassignment by an official: the worker it was taken from hears of it too. */
+    if (k.assignee_id != env->actor->user_id &&
+        (rc = case_tx_notify(t, r.id, ev, "user", k.assignee_id, "task_transfer",
+                             arena_printf(&t->arena, "工单 %s 的%s任务已转派他人：%s", r.number,
                                           strcmp(k.kind, "verify") == 0 ? "现场核实" : "现场核查",
                                           note))) < 0)
         return rc;
@@ -646,11 +738,13 @@ int case_task_colleagues(struct store_conn *c, const struct case_actor *actor, i
                          struct arena *a, struct case_colleague **out, size_t *n, struct err *err)
 {
     struct case_task k;
+    struct case_rec r;
     colleague_vec v = VEC_IN(a);
-    int rc = case_task_get(c, id, 0, a, &k, err);
-    if (rc < 0)
+    int rc;
+    if ((rc = case_task_get(c, id, 0, a, &k, err)) < 0 ||
+        (rc = case_get(c, k.case_id, a, &r, err)) < 0)
         return rc;
-    if (k.assignee_id != actor->user_id && !(actor->roles & ROLE_ADMIN))
+    if (!may_hand_on(actor, &k, &r))
         return err_deny(err, ERR_REASON_OWNER, "task %lld is another grid worker's", (long long)id);
     int64_t got = store_all(
         c,

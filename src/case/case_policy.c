@@ -122,6 +122,7 @@ static const struct {
     {"verify_task",   HIDDEN, NULL},
     {"check_task",    HIDDEN, NULL},
     {"task_overdue",  HIDDEN, NULL},
+    {"task_escalate", HIDDEN, NULL},
     {"task_transfer", HIDDEN, NULL},
     {"triage",        HIDDEN, NULL},
     {"locate",        HIDDEN, NULL},

@@ -103,5 +103,5 @@ next:
     if ((rc = case_assist_sweep(env, &told, err)) < 0)
         return rc;
     /* Grid tasks past their due time (case_grid.c). */
-    return case_task_sweep(env, &rep->grid_tasks_overdue, err);
+    return case_task_sweep(env, &rep->grid_tasks_overdue, &rep->grid_tasks_escalated, err);
 }

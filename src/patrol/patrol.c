@@ -627,8 +627,9 @@ static int push_stat(void *ctx, struct store_stmt *s)
     return 0;
 }
 
-int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to, int64_t tz_offset, struct arena *a,
-                 struct patrol_stat **out, size_t *n, struct err *err)
+int patrol_stats(struct store_conn *c, int64_t region_id, int64_t from, int64_t to,
+                 int64_t tz_offset, struct arena *a, struct patrol_stat **out, size_t *n,
+                 struct err *err)
 {
     stat_vec v = VEC_IN(a);
     int64_t rc = store_all(

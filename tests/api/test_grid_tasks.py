@@ -399,24 +399,32 @@ def colleague(world):
         db.execute("DELETE FROM grid_worker_grids WHERE user_id = ? AND region_id = ?", [mate["id"], world["grid"]])
 
 
-def test_a_task_is_handed_to_a_colleague_of_the_grid(world, colleague):
-    api, users = world["api"], world["users"]
+def report_for_gw(world, colleague):
+    """A report whose verification is grid_worker's whoever has fewer open tasks: the colleague
+    joins the grid after it."""
     set_rule(world, True, False)
-    # Give grid_worker the task whoever has fewer open tasks: the colleague gets busy first.
     with db_open(world["srv"].db) as db:
         db.execute("DELETE FROM grid_worker_grids WHERE user_id = ? AND region_id = ?", [colleague["id"], world["grid"]])
     c = report(world)
     with db_open(world["srv"].db) as db:
         db.execute("INSERT INTO grid_worker_grids(user_id, region_id) VALUES (?, ?)", [colleague["id"], world["grid"]])
+    return c
+
+
+def test_a_task_is_handed_to_a_colleague_of_the_grid(world, colleague):
+    api, users = world["api"], world["users"]
+    c = report_for_gw(world, colleague)
     task = api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]
     assert task["assignee_id"] == world["gw"]["id"]
     path = f"/api/v1/grid-tasks/{task['id']}"
     mates = api.items("grid_worker", path + "/colleagues")
     assert [m["user_id"] for m in mates] == [colleague["id"]] and mates[0]["name"] == colleague["name"]
-    assert_error(api.get("dispatcher", path + "/colleagues"), 403)
+    # Officials of another street may not (a grid worker other than the task's neither).
+    away = outsider(world)
+    assert_error(api.get(away, path + "/colleagues"), 403, reason="owner")
     assert_error(api.get(colleague["name"], path + "/colleagues"), 403, reason="owner")
     move = lambda who="grid_worker", **f: api.post(who, path + "/transfer", json={"assignee": colleague["id"], "note": "我在外区巡查，请帮忙核实", **f})
-    assert_error(move(who="dispatcher"), 403)
+    assert_error(move(who=away), 403, reason="owner")
     assert_error(move(who=colleague["name"]), 403, reason="owner")
     assert_error(move(note=""), 400, "bad_request", "note")
     assert_error(move(note=None), 400, "bad_request", "note")
@@ -443,6 +451,70 @@ def test_a_task_is_handed_to_a_colleague_of_the_grid(world, colleague):
     r = api.post(colleague["name"], path + "/decision", json={"decision": "reject", "note": "现场未见井盖缺失"})
     assert r.status_code == 200, r.text
     assert_error(api.post(colleague["name"], path + "/transfer", json={"assignee": world["gw"]["id"], "note": "还给你"}), 409, "conflict")
+
+
+def outsider(w):
+    """A dispatcher bound to a street other than the one of grid_worker's grid."""
+    from test_sec_scope import bound_user
+    home = next(r["code"] for r in w["regions"].values() if r["id"] == w["grid"])[:9]
+    return bound_user(w["api"], None, "dispatcher", "330179002" if home != "330179002" else "330179001")
+
+
+def test_the_community_reassigns_a_task_and_both_workers_hear(world, colleague):
+    """转派: the community official of the case's grid moves an open task to another worker of the
+    grid from the case page; the worker it was taken from is told, and the task is the other's."""
+    api, users = world["api"], world["users"]
+    c = report_for_gw(world, colleague)
+    listed = api.get("community_official", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"]
+    task = listed[0]
+    assert task["assignee_id"] == world["gw"]["id"] and task["assignee_name"]
+    path = f"/api/v1/grid-tasks/{task['id']}"
+    mates = api.items("community_official", path + "/colleagues")
+    assert [m["user_id"] for m in mates] == [colleague["id"]]
+    r = api.post("community_official", path + "/transfer", json={"assignee": colleague["id"], "note": "原网格员请假，改派"})
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee_id"] == colleague["id"]
+    told = notices(world, "task_transfer", c["id"])
+    assert ("user", colleague["id"]) in told and ("user", world["gw"]["id"]) in told
+    with db_open(world["srv"].db) as db:
+        msg = db.execute("SELECT message FROM notifications WHERE kind = 'task_transfer' AND case_id = ?"
+                         " AND recipient_id = ?", [c["id"], colleague["id"]]).fetchone()[0]
+    assert msg.startswith("社区转派")
+    api.post(colleague["name"], path + "/decision", json={"decision": "reject", "note": "现场未见"})
+
+
+def test_an_overdue_task_still_open_climbs_to_the_street(world):
+    api, users = world["api"], world["users"]
+    set_rule(world, True, False)
+    c = report(world)
+    task = api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]
+    with db_open(world["srv"].db) as db:
+        created, due = db.execute("SELECT created_at, due_at FROM grid_tasks WHERE id = ?", [task["id"]]).fetchone()
+        span = due - created
+        # Just past due: told overdue, not yet escalated.
+        db.execute("UPDATE grid_tasks SET due_at = due_at - ?, created_at = created_at - ? WHERE id = ?",
+                   [span + 60, span + 60, task["id"]])
+    rep = api.post("admin", "/api/v1/admin/sweep").json()
+    assert rep["grid_tasks_overdue"] == 1 and rep["grid_tasks_escalated"] == 0
+    # As long again as it was given has passed since its due time: the street hears of it, once.
+    with db_open(world["srv"].db) as db:
+        db.execute("UPDATE grid_tasks SET due_at = due_at - ?, created_at = created_at - ? WHERE id = ?",
+                   [span, span, task["id"]])
+    rep = api.post("admin", "/api/v1/admin/sweep").json()
+    assert rep["grid_tasks_escalated"] == 1 and rep["grid_tasks_overdue"] == 0
+    assert api.post("admin", "/api/v1/admin/sweep").json()["grid_tasks_escalated"] == 0
+    told = notices(world, "task_escalate", c["id"])
+    assert ("user", users["street_official"]["id"]) in told
+    assert ("user", users["community_official"]["id"]) not in told
+    case = api.get("dispatcher", f"/api/v1/cases/{c['id']}").json()
+    ev = [e for e in case["timeline"] if e["action"] == "task_escalate"]
+    assert len(ev) == 1 and "已报街道" in ev[0]["note"]
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 10})
+    assert any(a["action"] == "case.task_escalate" and a["target"] == f"case/{c['id']}" for a in audit)
+    own = api.get("citizen", f"/api/v1/cases/{c['id']}")
+    if own.status_code == 200:
+        assert "task_escalate" not in [e["action"] for e in own.json()["timeline"]]
+    api.post("grid_worker", f"/api/v1/grid-tasks/{task['id']}/decision", json={"decision": "reject", "note": "现场未见"})
 
 
 def test_pending_uploads_expire_after_a_day(world):

@@ -131,3 +131,29 @@ test('the admin sets how long the grid worker has for a verification', async () 
   assert.equal(rule.check_minutes, 120);
   assert.deepEqual(page.errors, []);
 });
+
+test('the community official reassigns an overdue task to another worker of the grid from the case page (转派)', async () => {
+  const c = await srv.api('operator', 'POST', '/cases', { title: '垃圾满溢', description: '小区垃圾桶满溢无人清运',
+    channel: 'hotline', region_id: ids.grid });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  const task = (await srv.api('dispatcher', 'GET', `/cases/${c.body.id}/grid-tasks`)).body.items[0];
+  const other = task.assignee_id === ids.mate ? ids.gw : ids.mate;
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db], { input:
+    `UPDATE grid_tasks SET due_at = due_at - 7200, created_at = created_at - 7200 WHERE id = ${task.id};` });
+  const page = await loginPage(browser, srv, 'community_official');
+  await goto(page, srv, `/case/${c.body.id}`);
+  const box = page.locator('section.case-gridtasks');
+  const row = box.locator(`li[data-gridtask="${task.id}"]`);
+  await row.getByText('已超时').waitFor();
+  await row.getByText('转派其他网格员').click();
+  const form = row.locator('form.task-transfer');
+  await form.getByLabel('转派给').locator(`option[value="${other}"]`).waitFor({ state: 'attached' });
+  await form.getByLabel('转派原因').fill('原网格员今天请假');
+  assert.deepEqual(await axe(page), []);
+  await shot(page, 'case-grid-task-reassign');
+  await form.getByRole('button', { name: '确认转派' }).click();
+  await page.getByText(/已转派给/).first().waitFor();
+  const moved = (await srv.api('dispatcher', 'GET', `/cases/${c.body.id}/grid-tasks`)).body.items[0];
+  assert.equal(moved.assignee_id, other);
+  assert.deepEqual(page.errors, []);
+});

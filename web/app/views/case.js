@@ -10,6 +10,7 @@ import { triagePanel, dupFacts } from './triage.js';
 import { caseOrders } from './orders.js';
 import { caseAssists } from './assists.js';
 import { caseLadder } from './ladder.js';
+import { transferForm } from './tasks.js';
 import { timeLeft } from '../deadline.js';
 import { appealSection } from '../appeal.js';
 import { regionMap } from '../map.js';
@@ -77,7 +78,32 @@ async function render(root, id, user, focusAction) {
     c.satisfaction ? fact(t('case.satisfaction'), t('sat.' + c.satisfaction)) : null,
   );
 
-  // 位置与周边: the case's point on the map, its grid outlined and named, and for staff the open
+  // 网格员任务 on the case: each 核实 / 核查 task, whose it is, its state and due time. An official
+// (dispatcher, supervisor, admin) reassigns an open one to another worker of the grid (转派), e.g.
+// when the overdue notice arrives; the server decides who may (docs/grid.md §4).
+const REASSIGNERS = ['dispatcher', 'supervisor', 'admin'];
+function caseGridTasks(c, user) {
+  const box = h('section', { class: 'card case-gridtasks', hidden: true, 'aria-labelledby': 'gt-h' });
+  async function draw() {
+    let r;
+    try { r = await api.get(`/cases/${c.id}/grid-tasks`); } catch { box.hidden = true; return; }
+    if (!r.items.length && !r.self_handled) { box.hidden = true; return; }
+    const official = REASSIGNERS.some((x) => user.roles.includes(x));
+    clear(box, h('h2', { id: 'gt-h' }, t('gridtask.heading')),
+      r.self_handled ? h('p', {}, t('gridtask.self_handled')) : null,
+      h('ol', { class: 'gridtasks' }, r.items.map((k) => h('li', { 'data-gridtask': k.id },
+        h('p', {}, t('gridtask.line', { kind: t('gridtask.kind.' + k.kind), who: k.assignee_name, status: t('gridtask.status.' + k.status) }),
+          k.status === 'open' ? [' · ', t('tasks.due', { at: fmtTime(k.due_at) })] : null,
+          k.overdue ? h('strong', { class: 'late' }, ' ', t('tasks.overdue')) : null),
+        k.note ? h('p', { class: 'note' }, k.note) : null,
+        k.status === 'open' && official ? transferForm(k, draw, true) : null))));
+    box.hidden = false;
+  }
+  draw();
+  return box;
+}
+
+// 位置与周边: the case's point on the map, its grid outlined and named, and for staff the open
 // cases within NEARBY metres (on the map and as links). A case without a point says so.
 const NEARBY = 500;
 const NEARBY_MAX = 20;
@@ -188,7 +214,7 @@ function caseMap(c, user) {
   }) : null;
   clear(root, h('div', { class: 'case-grid' },
     h('div', { class: 'main-col' }, head, caseMap(c, user), replyBox, sentBack(c, user), reviewedReply(c, user), replyCheck(c), actionsBox,
-      isCitizen(user) ? null : caseLadder(c), isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
+      isCitizen(user) ? null : caseLadder(c), isCitizen(user) ? null : caseGridTasks(c, user), isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();

@@ -43,15 +43,17 @@ function taskItem(task, reload) {
 }
 
 // 转交: hand the task to a colleague serving the same grid, with a note. The colleagues are asked
-// for when the worker opens it (the list is the server's: who serves the case's grid now).
-function transferForm(task, reload) {
+// for when the worker opens it (the list is the server's: who serves the case's grid now). An
+// official uses the same form from the case page as 转派 ('reassign': other labels, same rules).
+export function transferForm(task, reload, reassign = false) {
+  const k = (key) => t(reassign ? key.replace('tasks.transfer', 'tasks.reassign') : key);
   const to = h('select', { name: 'assignee' });
   const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000 });
   const form = h('form', { class: 'task-transfer', novalidate: true },
-    field(t('tasks.transfer.to'), to, { names: ['assignee'], required: true }),
-    field(t('tasks.transfer.note'), note, { names: ['note'], required: true, hint: t('tasks.transfer.note_hint') }),
-    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, t('tasks.transfer.submit'))));
-  const box = h('details', { class: 'task-transfer' }, h('summary', {}, t('tasks.transfer')), form);
+    field(k('tasks.transfer.to'), to, { names: ['assignee'], required: true }),
+    field(k('tasks.transfer.note'), note, { names: ['note'], required: true, hint: k('tasks.transfer.note_hint') }),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, k('tasks.transfer.submit'))));
+  const box = h('details', { class: 'task-transfer' }, h('summary', {}, k('tasks.transfer')), form);
   let loaded = false;
   box.addEventListener('toggle', async () => {
     if (!box.open || loaded) return;
@@ -70,7 +72,7 @@ function transferForm(task, reload) {
       if (!to.value) { showError(form, { field: 'assignee', plain: () => t('tasks.transfer.none') }); return; }
       const body = formBody(form, [{ name: 'note', required: true }]);
       await api.post(`/grid-tasks/${task.id}/transfer`, { assignee: Number(to.value), note: body.note });
-      toast(t('tasks.transfer.done', { name: to.selectedOptions[0].textContent }));
+      toast(t(reassign ? 'tasks.reassign.done' : 'tasks.transfer.done', { name: to.selectedOptions[0].textContent }));
       await reload();
     } catch (e) { showError(form, e); }
   });

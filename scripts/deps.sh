@@ -8,6 +8,7 @@ libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-d
 libcairo2-dev libpango1.0-dev poppler-utils
 python3 python3-pytest python3-requests python3-lxml python3-psycopg2 libxml2-dev curl clang libclang-rt-14-dev
 libpq-dev postgresql-15 patroni etcd-server etcd-client haproxy
+mosquitto mosquitto-clients libmosquitto-dev
 chromium fonts-noto-cjk"
 # The web UI builds with npm; a machine without node gets Debian's.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -17,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/../src"
 
-DOMAIN_ORDER="cal geo audit auth attach notify org geocode addr basemap walk gridw patrol triage kb case assess open311"
+DOMAIN_ORDER="cal geo audit auth attach notify org geocode addr basemap walk gridw patrol triage kb case assess open311 sensor warning"
 
 # header prefix | where it may be included (module/ for a whole module, or a file)
 # sodium is a toolkit of primitives (hashing, random bytes, wiping keys): any module above core.
@@ -30,6 +30,7 @@ libpq-fe.h      store/store_pg.c store/store_pg.h store/store_listen.c
 curl/           notify/
 gd.h            attach/
 geos_c.h        geo/
+mosquitto.h     app/app_mqtt.c
 libxml/         api/api_open311.c
 xlsxwriter.h    api/api_assess.c api/api_export.c
 cairo           api/api_bulletin.c

@@ -1181,8 +1181,9 @@ int api_case_actions_meta(struct api_call *call)
 
 /* ---------------------------------------------------------------- sweeper and test clock */
 
-static void sweep_report_json(struct jw *w, const struct case_sweep_report *rep)
+static void sweep_report_json(struct jw *w, const struct app_sweep_report *all)
 {
+    const struct case_sweep_report *rep = all->cases;
     jw_obj(w);
     jw_kint(w, "checked", rep->checked);
     jw_kint(w, "newly_overdue", rep->newly_overdue);
@@ -1190,12 +1191,14 @@ static void sweep_report_json(struct jw *w, const struct case_sweep_report *rep)
     jw_kint(w, "grid_tasks_escalated", rep->grid_tasks_escalated);
     jw_kint(w, "urged", rep->urged);
     jw_kint(w, "escalated", rep->escalated);
+    jw_kint(w, "devices_offline", all->devices_offline);
     jw_obj_end(w);
 }
 
 int api_sweep(struct api_call *call)
 {
-    struct case_sweep_report rep;
+    struct case_sweep_report cases;
+    struct app_sweep_report rep = {&cases, 0};
     struct app_ctx x = api_ctx(call);
     int rc = app_sweep(&x, &rep);
     if (rc < 0)

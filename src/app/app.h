@@ -26,7 +26,10 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "geocode/geocode.h"
+#include "json/json.h"
+#include "sensor/sensor.h"
 #include "triage/triage.h"
+#include "warning/warning.h"
 
 struct arena;
 struct attach_store;
@@ -241,9 +244,14 @@ int app_case_env(const struct app_ctx *x, struct case_env *env, struct case_acto
 /* The actor of 'u' (all zero for NULL: the system). */
 void app_actor(const struct auth_user *u, struct case_actor *a);
 
-/* One sweep of overdue cases, as the system, then of attachment files no row references
- * (older than attach_orphan_grace; logged and audited). */
-int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep);
+/* One sweep of overdue cases, as the system, then of devices gone quiet and old readings
+ * (app_sensor_sweep), then of attachment files no row references (older than
+ * attach_orphan_grace; logged and audited). */
+struct app_sweep_report {
+    struct case_sweep_report *cases; /* the caller's, filled */
+    int devices_offline;             /* devices that went quiet (app_sensor_sweep) */
+};
+int app_sweep(const struct app_ctx *x, struct app_sweep_report *rep);
 /* Sweep every conf->sweep_interval seconds in a background thread, until app_free(), on the
  * node that runs the background jobs (app_start_cluster). */
 int app_start_sweeper(struct app *app, struct err *err);
@@ -509,5 +517,58 @@ struct app_restore_report {
  */
 int app_restore(const struct conf *cf, const char *dir, int force, struct arena *a,
                 struct app_restore_report *rep, struct err *err);
+
+/* ---- the sensing network (app_sensor.c, app_mqtt.c) and warnings (app_warning.c) ---- */
+
+/* One reading of one device, parsed and checked (time within SENSOR_FUTURE_S ahead and
+ * SENSOR_PAST_S back of 'now', 1..SENSOR_VALUES_MAX distinct metrics with finite numbers). */
+struct app_reading {
+    char code[SENSOR_CODE_MAX + 1];
+    int64_t at;
+    size_t n;
+    char metric[SENSOR_VALUES_MAX][SENSOR_METRIC_MAX + 1];
+    double value[SENSOR_VALUES_MAX];
+};
+/* The MQTT payload {"time", "values"} of device 'code' (from the topic). ERR_BAD_REQUEST naming
+ * "device", "time" or "values". */
+int app_reading_parse(const char *text, size_t len, const char *code, int64_t now,
+                      struct app_reading *out, struct err *err);
+/* The same from a parsed object (an HTTP batch's element; out->code is the caller's). */
+int app_reading_from_json(const json_t *j, int64_t now, struct app_reading *out, struct err *err);
+
+struct app_ingest_report {
+    int cases;      /* opened by breaches */
+    int duplicates; /* values already stored */
+    int failed_at;  /* the reading that failed the batch, -1 */
+};
+/* Readings r[0..n) in one job of the writer, all or nothing, waiting for the commit. An unknown
+ * device is ERR_NOT_FOUND naming "device"; a switched-off one ERR_CONFLICT. */
+int app_sensor_ingest(struct app *app, const struct app_reading *r, size_t n,
+                      struct app_ingest_report *rep, struct err *err);
+/* One reading, not waited for (the MQTT thread): it commits with the writer's next batch; a
+ * failure is logged and counted. Blocks while APP_SENSOR_INFLIGHT_MAX are in flight. */
+#define APP_SENSOR_INFLIGHT_MAX 8192
+int app_sensor_submit(struct app *app, const struct app_reading *r, struct err *err);
+/* Wait until every submitted reading has been reported. */
+void app_sensor_drain(struct app *app);
+struct app_sensor_stats {
+    int64_t readings, rejected, duplicates, malformed;
+    int connected; /* to the MQTT broker now */
+};
+void app_sensor_stats(struct app *app, struct app_sensor_stats *out);
+/* The sweeper's part: devices silent for SENSOR_OFFLINE_INTERVALS intervals raise a warning
+ * (once); readings older than sensor_retention_days go. '*offline' counts the devices. */
+int app_sensor_sweep(const struct app_ctx *x, int *offline);
+
+/* Subscribe to gridloop/devices/+/readings on conf mqtt_url (nothing when empty), QoS 1, with a
+ * persistent session under a stable client id, reconnecting after the broker goes away. */
+int app_start_mqtt(struct app *app, struct err *err);
+void app_mqtt_stop(struct app *app);
+
+/* Raise a warning in x's transaction with its audit entry (warning.raise / warning.group). */
+int app_warning_raise(const struct app_ctx *x, const struct warning_in *in, int64_t *id,
+                      enum warning_outcome *outcome);
+/* The offline warnings of devices d[0..n). */
+int app_warn_offline(const struct app_ctx *x, const struct sensor_device *d, size_t n);
 
 #endif /* GRIDLOOP_APP_APP_H */

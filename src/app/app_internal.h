@@ -97,6 +97,13 @@ struct app {
     _Atomic int health;          /* enum app_health, as last probed */
     _Atomic int64_t health_probed_at;
     int64_t anchor_logged_at, anchor_logged_seq; /* sweeper thread only */
+    /* Sensor readings (app_sensor.c) and the MQTT subscriber (app_mqtt.c). */
+    pthread_mutex_t sensor_lock;
+    pthread_cond_t sensor_cond;
+    int sensor_inflight;
+    _Atomic int64_t sensor_readings, sensor_rejected, sensor_duplicates, sensor_malformed;
+    _Atomic int mqtt_connected;
+    struct app_mqtt *mqtt;
 };
 
 /* The channel of migration 0009's triggers and of what the nodes announce. */

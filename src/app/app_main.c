@@ -80,6 +80,8 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     pthread_cond_init(&app->sweep_cond, NULL);
     pthread_mutex_init(&app->rate_lock, NULL);
     pthread_mutex_init(&app->health_lock, NULL);
+    pthread_mutex_init(&app->sensor_lock, NULL);
+    pthread_cond_init(&app->sensor_cond, NULL);
     if (deps->audit_key) {
         memcpy(app->audit_seed, deps->audit_key, sizeof(app->audit_seed));
         app->has_audit_key = 1;
@@ -100,6 +102,9 @@ void app_free(struct app *app)
     if (app->d.attach)
         attach_store_stop(app->d.attach);
     app_sweeper_stop(app);
+    /* No new readings, and those taken from the broker committed, before the writer stops. */
+    app_mqtt_stop(app);
+    app_sensor_drain(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
     app_notifier_stop(app);
@@ -126,6 +131,8 @@ void app_free(struct app *app)
     }
     pthread_mutex_destroy(&app->rate_lock);
     pthread_mutex_destroy(&app->health_lock);
+    pthread_mutex_destroy(&app->sensor_lock);
+    pthread_cond_destroy(&app->sensor_cond);
     sodium_memzero(app->audit_seed, sizeof(app->audit_seed));
     app_cluster_free(app);
     free(app);

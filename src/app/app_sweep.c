@@ -63,9 +63,11 @@ static void sweep_files(const struct app_ctx *x)
             rep.removed, (long long)rep.bytes);
 }
 
-int app_sweep(const struct app_ctx *x, struct case_sweep_report *rep)
+int app_sweep(const struct app_ctx *x, struct app_sweep_report *rep)
 {
-    int rc = sweep_cases(x, rep);
+    int rc = sweep_cases(x, rep->cases);
+    if (rc == 0)
+        rc = app_sensor_sweep(x, &rep->devices_offline);
     if (rc == 0)
         sweep_files(x);
     return rc;
@@ -118,6 +120,9 @@ static void *sweeper_main(void *arg)
             if (rep.urged)
                 log_msg(LOG_INFO, "sweeper: %d overdue case(s) urged, %d escalated", rep.urged,
                         rep.escalated);
+            int offline = 0;
+            if (app_sensor_sweep(&x, &offline) < 0)
+                log_msg(LOG_ERROR, "sweeper: devices not checked: %s", err.msg);
             maybe_optimize(&x, runs++);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", err.msg);

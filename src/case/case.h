@@ -285,6 +285,12 @@ struct case_created {
 #define CASE_IDEMPOTENCY_KEY_MAX 64
 #define CASE_IDEMPOTENCY_KEY_TTL (24 * 3600)
 int case_idempotency_key_check(const char *key, const char *field, struct err *err);
+/* A note by the system on case 'id''s timeline inside the caller's write transaction, its state
+ * unchanged: an event 'action' (one the policy table lists) with 'note' and 'payload' (a JSON
+ * object text or NULL), and its audit entry "case.<action>". A sensor's recovery on the case its
+ * breach opened, written with the reading that ended it. */
+int case_note_in_tx(const struct case_env *env, int64_t id, const char *action, const char *note,
+                    const char *payload, struct err *err);
 /* Forget keys recorded before 'before' (the sweeper, hourly). */
 int case_intake_keys_expire(struct store_conn *c, int64_t before, struct err *err);
 

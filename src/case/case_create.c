@@ -282,3 +282,24 @@ int case_create_in_tx(const struct case_env *env, const struct case_new *in,
 {
     return create(env, in, out, 0, err);
 }
+
+int case_note_in_tx(const struct case_env *env, int64_t id, const char *action, const char *note,
+                    const char *payload, struct err *err)
+{
+    struct case_tx t = {env, {0}, err, NULL, 0, 0};
+    struct case_rec r;
+    int64_t ev;
+    int rc;
+    arena_init(&t.arena, 1024);
+    if ((rc = case_get(env->conn, id, &t.arena, &r, err)) < 0)
+        goto out;
+    const char *state = case_state_name(r.state);
+    if ((rc = case_tx_event(&t, id, action, state, state, r.lead_department_id, note, payload,
+                            &ev)) < 0 ||
+        (rc = case_tx_audit(&t, action, id, NULL, payload)) < 0)
+        goto out;
+    rc = case_tx_settle(&t);
+out:
+    arena_release(&t.arena);
+    return rc;
+}

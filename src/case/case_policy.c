@@ -123,6 +123,7 @@ static const struct {
     {"check_task",    HIDDEN, NULL},
     {"task_overdue",  HIDDEN, NULL},
     {"task_escalate", HIDDEN, NULL},
+    {"sensor_recover", HIDDEN, NULL},
     {"task_transfer", HIDDEN, NULL},
     {"triage",        HIDDEN, NULL},
     {"locate",        HIDDEN, NULL},

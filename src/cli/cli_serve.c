@@ -187,7 +187,7 @@ int cli_serve(int argc, char **argv, const struct conf *cf, struct err *err)
         goto out;
     api_set_server(api, srv);
     if ((rc = app_start_sweeper(app, err)) < 0 || (rc = api_start_notifier(api, err)) < 0 ||
-        (rc = app_start_cluster(app, err)) < 0)
+        (rc = app_start_cluster(app, err)) < 0 || (rc = app_start_mqtt(app, err)) < 0)
         goto out;
     log_msg(LOG_INFO, "gridloop %s serving %s on http://%s (port %d), web %s", GRIDLOOP_VERSION,
             cf->db, cf->listen, http_server_port(srv), web ? cf->web : "(none)");

@@ -156,6 +156,13 @@ const struct conf_setting conf_settings[] = {
      "seconds an event stream lives before it ends and the client reconnects"},
     {"stream_check_interval", CONF_INT, S(stream_check_interval), "60", 1, 3600,
      "seconds between checks that an open event stream's session still stands"},
+    {"mqtt_url", CONF_STR, S(mqtt_url), "", 0, 0,
+     "MQTT broker the server subscribes to for sensor readings (mqtt://host:port); empty = none"},
+    {"mqtt_client_id", CONF_STR, S(mqtt_client_id), "", 0, 0,
+     "MQTT client id, the same across restarts so the broker keeps readings queued while the "
+     "server is down; empty = gridloop-<host name>"},
+    {"sensor_retention_days", CONF_INT, S(sensor_retention_days), "400", 1, 36500,
+     "days sensor readings are kept"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

@@ -88,6 +88,10 @@ struct conf {
     int stream_budget;         /* 0 = half of max_connections */
     int stream_max_life;       /* seconds */
     int stream_check_interval; /* seconds */
+    /* The sensing network (issue 16, src/app/app_mqtt.c, app_sensor.c). */
+    char *mqtt_url;            /* "" = no MQTT; mqtt://host:port */
+    char *mqtt_client_id;      /* "" = "gridloop-" and the host name */
+    int sensor_retention_days; /* readings kept this long */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

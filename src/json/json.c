@@ -462,6 +462,16 @@ const json_t *json_array_first(const json_t *arr)
     return cJSON_IsArray(arr) ? arr->child : NULL;
 }
 
+const json_t *json_object_first(const json_t *obj)
+{
+    return cJSON_IsObject(obj) ? obj->child : NULL;
+}
+
+const char *json_member_name(const json_t *member)
+{
+    return member ? member->string : NULL;
+}
+
 const json_t *json_next(const json_t *item)
 {
     return item ? item->next : NULL;

@@ -99,6 +99,10 @@ const json_t *json_array_item(const json_t *arr, int i);
  * empty or not an array), then each element's next (NULL after the last). */
 const json_t *json_array_first(const json_t *arr);
 const json_t *json_next(const json_t *item);
+/* Walking an object's members the same way (json_next for the next): the first member (NULL
+ * when empty or not an object), and a member's name. */
+const json_t *json_object_first(const json_t *obj);
+const char *json_member_name(const json_t *member);
 /* A value itself (an array element): its number (def when not a number), its text (NULL when
  * not a string), whether it is an object, an array. */
 double json_number(const json_t *v, double def);

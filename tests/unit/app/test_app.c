@@ -139,7 +139,9 @@ TEST(app_intake_and_sweep_without_http)
     CHECK_INT_EQ(case_get(f.c, cr->id, &f.a, &r, &f.e), 0, "read back: %s", f.e.msg);
     CHECK_STR_EQ(r.title, "路灯不亮", "the title");
     CHECK(app_intake_suggestion(it) != NULL, "triage ran (urgency rules at least)");
-    CHECK_INT_EQ(app_sweep(&f.x, &rep), 0, "sweep: %s", f.e.msg);
+    struct app_sweep_report all = {&rep, -1};
+    CHECK_INT_EQ(app_sweep(&f.x, &all), 0, "sweep: %s", f.e.msg);
+    CHECK_INT_EQ(all.devices_offline, 0, "no devices: none offline");
     CHECK(rep.checked >= 0, "the sweep reports");
     teardown(&f);
 }

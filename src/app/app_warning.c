@@ -1,0 +1,69 @@
+/*
+ * Warnings raised by the running system (docs/warning.md §4): each raise is one audited write
+ * in the caller's transaction (warning.raise, or warning.group when it joined an open warning of
+ * its group; a silenced one is neither stored nor audited, only counted by the caller).
+ */
+#include <stdio.h>
+
+#include "app/app_internal.h"
+#include "audit/audit.h"
+#include "cal/cal.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "sensor/sensor.h"
+#include "store/store.h"
+#include "warning/warning.h"
+
+int app_warning_raise(const struct app_ctx *x, const struct warning_in *in, int64_t *id,
+                      enum warning_outcome *outcome)
+{
+    int rc = warning_raise(x->conn, in, x->now, id, outcome, x->err);
+    if (rc < 0 || *outcome == WARNING_SILENCED)
+        return rc;
+    char target[48];
+    snprintf(target, sizeof(target), "warning/%lld", (long long)*id);
+    const char *after =
+        arena_printf(x->arena, "{\"kind\":\"%s\",\"level\":\"%s\",\"group\":\"%s\"}",
+                     warning_kind_name(in->kind), warning_level_name(in->level), in->group_key);
+    struct audit_entry e = {
+        0,      "system", *outcome == WARNING_NEW ? "warning.raise" : "warning.group",
+        target, NULL,     after};
+    return audit_append(x->conn, &e, x->now, x->err);
+}
+
+int app_warn_offline(const struct app_ctx *x, const struct sensor_device *d, size_t n)
+{
+    const struct cal *cal;
+    int rc;
+    if (n && (rc = app_calendar(x, &cal)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char seen[32] = "从未上报";
+        if (d[i].last_seen_at) {
+            clock_format_utc(d[i].last_seen_at + (int64_t)cal_utc_offset(cal) * 60, seen);
+            seen[10] = ' ';
+            seen[16] = '\0';
+        }
+        struct warning_in in = {
+            .kind = WK_DEVICE_OFFLINE,
+            .level = WL_MEDIUM,
+            .group_key = arena_printf(x->arena, "device_offline:%s", d[i].code),
+            .title = arena_printf(x->arena, "感知设备离线：%s", d[i].name),
+            .evidence =
+                arena_printf(x->arena,
+                             "设备 %s（%s）应每 %d 秒上报一次，已超过 %d 个周期未上报；"
+                             "最后一次上报：%s",
+                             d[i].code, d[i].name, d[i].interval_s, SENSOR_OFFLINE_INTERVALS, seen),
+            .region_id = d[i].region_id,
+            .device_id = d[i].id,
+            .has_location = d[i].has_location,
+            .lat = d[i].lat,
+            .lon = d[i].lon,
+        };
+        int64_t id;
+        enum warning_outcome out;
+        if ((rc = app_warning_raise(x, &in, &id, &out)) < 0)
+            return rc;
+    }
+    return 0;
+}

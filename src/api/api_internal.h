@@ -224,6 +224,24 @@ int api_bulletin_pdf(struct api_call *call, const struct assess_params *p,
                      const struct assess_row *rows, size_t n, const char *disposition);
 /* Hand the drawing libraries' process-wide caches back (api_free, after the last request). */
 void api_bulletin_shutdown(void);
+/* The sensing network and the warning centre (api_sensor.c, api_warning.c). */
+int api_device_list(struct api_call *call);
+int api_device_create(struct api_call *call);
+int api_device_get(struct api_call *call);
+int api_device_update(struct api_call *call);
+int api_device_readings(struct api_call *call);
+int api_threshold_list(struct api_call *call);
+int api_threshold_put(struct api_call *call);
+int api_readings_post(struct api_call *call);
+int api_sensor_status(struct api_call *call);
+int api_warning_list(struct api_call *call);
+int api_warning_get(struct api_call *call);
+int api_warning_acknowledge(struct api_call *call);
+int api_warning_dismiss(struct api_call *call);
+int api_warning_dispatch(struct api_call *call);
+int api_silence_list(struct api_call *call);
+int api_silence_create(struct api_call *call);
+int api_silence_end(struct api_call *call);
 int api_kb_list(struct api_call *call);
 int api_kb_get(struct api_call *call);
 int api_kb_create(struct api_call *call);

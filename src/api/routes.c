@@ -14,6 +14,11 @@
 /* Who manages and dispatches grid workers: the centre's dispatchers and, bound to their region,
  * street and community officials (supervisors with a region); admins everywhere. */
 #define GRIDADM (ROLE_ADMIN | ROLE_DISPATCHER | ROLE_SUPERVISOR)
+/* Who registers devices and posts readings over HTTP (a gateway's account): admins and data
+ * officers. Who reads the warning centre, and who acts on a warning. */
+#define SENSORADM (ROLE_ADMIN | ROLE_DATA_OFFICER)
+#define WARNREAD (ROLE_ADMIN | ROLE_SUPERVISOR | ROLE_DISPATCHER | ROLE_DATA_OFFICER)
+#define WARNACT (ROLE_ADMIN | ROLE_SUPERVISOR | ROLE_DISPATCHER)
 #define O311 ROUTE_O311_ERRORS
 #define O311_POST (ROUTE_O311_ERRORS | ROUTE_FORM | ROUTE_O311_KEY | ROUTE_UPLOAD)
 
@@ -120,6 +125,24 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 自行处置's photos, uploaded before the report that links them (the uploader's until then). */
     {HTTP_POST,   "/api/v1/me/uploads",                    api_me_upload_add,       ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_UPLOAD},
+    /* The sensing network and the warning centre (issue 16; docs/warning.md). */
+    {HTTP_GET,    "/api/v1/devices",                       api_device_list,         STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/devices",                       api_device_create,       SENSORADM, SCOPE_NONE,   ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/devices/{id}",                  api_device_get,          STAFF, SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/devices/{id}",                  api_device_update,       SENSORADM, SCOPE_NONE,   ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/devices/{id}/readings",         api_device_readings,     STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/sensor-thresholds",             api_threshold_list,      STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/sensor-thresholds",             api_threshold_put,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/readings",                      api_readings_post,       SENSORADM, SCOPE_NONE,   ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/sensors/status",                api_sensor_status,       STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/warnings",                      api_warning_list,        WARNREAD, SCOPE_NONE,    0},
+    {HTTP_GET,    "/api/v1/warnings/{id}",                 api_warning_get,         WARNREAD, SCOPE_NONE,    0},
+    {HTTP_POST,   "/api/v1/warnings/{id}/acknowledge",     api_warning_acknowledge, WARNACT, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/warnings/{id}/dismiss",         api_warning_dismiss,     WARNACT, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/warnings/{id}/dispatch",        api_warning_dispatch,    WARNACT, SCOPE_NONE,     ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/warning-silences",              api_silence_list,        WARNREAD, SCOPE_NONE,    0},
+    {HTTP_POST,   "/api/v1/warning-silences",              api_silence_create,      ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_DELETE, "/api/v1/warning-silences/{id}",         api_silence_end,         ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/grid-task-rules",               api_grid_task_rule_list, STAFF, SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/grid-task-rules",               api_grid_task_rule_put,  ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 申诉: the reporter files (case_appeal_file checks it is theirs); whoever sees the case reads. */

@@ -51,6 +51,11 @@ int demo_load_district(struct store *st, const char *district, const char *passw
                        const unsigned char key[32], int64_t now, struct demo_report *rep,
                        struct err *err);
 
+/* The demo's sensing network (demo_sensors.c): thresholds of six device types and ten devices
+ * in the district's first grids, DEMO-NOISE-1 among them (noise_db above 85 breaches). In the
+ * caller's transaction; demo_load runs it. */
+int demo_load_sensors(struct store_conn *c, int64_t now, struct err *err);
+
 /* The real districts' names, comma-separated, for messages. */
 const char *demo_district_names(void);
 

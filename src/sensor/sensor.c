@@ -507,17 +507,20 @@ int sensor_readings(struct store_conn *c, int64_t device_id, const char *metric,
     int64_t width = (to - from + points - 1) / points;
     if (width < 1)
         width = 1;
+    /* The bucket's number, grouped by its output name (both backends group by it; a repeated
+     * expression with its own placeholders is not the same expression to PostgreSQL). */
     int64_t rc =
         store_all(c,
-                  "SELECT ? + ((at - ?) / ?) * ?, avg(value), min(value), max(value), count(*)"
+                  "SELECT (at - ?) / ? AS bucket, avg(value), min(value), max(value), count(*)"
                   " FROM sensor_readings WHERE device_id = ? AND metric = ? AND at >= ? AND at < ?"
-                  " GROUP BY (at - ?) / ? ORDER BY 1",
-                  STORE_ARGS(store_i64(from), store_i64(from), store_i64(width), store_i64(width),
-                             store_i64(device_id), store_text(metric), store_i64(from),
-                             store_i64(to), store_i64(from), store_i64(width)),
+                  " GROUP BY bucket ORDER BY bucket",
+                  STORE_ARGS(store_i64(from), store_i64(width), store_i64(device_id),
+                             store_text(metric), store_i64(from), store_i64(to)),
                   read_point, &v, err);
     if (rc < 0)
         return (int)rc;
+    for (size_t i = 0; i < v.n; i++)
+        v.v[i].at = from + v.v[i].at * width;
     *out = v.v;
     *n = v.n;
     return 0;

@@ -283,6 +283,59 @@ class Server:
         assert v.returncode == 0 and "intact" in v.stdout, v.stdout + v.stderr
 
 
+
+class Broker:
+    """A real mosquitto (Debian's) on a random loopback port with persistence in its own
+    directory: the broker the sensor tests publish to (docs/warning.md section 5)."""
+
+    def __init__(self, workdir):
+        self.dir = str(workdir)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+        self.log = os.path.join(self.dir, "mosquitto.log")
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self, timeout=15):
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+                    f"persistence_location {self.dir}/\nmax_queued_messages 0\n"
+                    "log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n")
+        if os.geteuid() == 0:
+            # Started as root, mosquitto runs as its own user: its directory must be its own.
+            import pwd
+            pw = pwd.getpwnam("mosquitto")
+            for name in [self.dir] + [os.path.join(self.dir, x) for x in os.listdir(self.dir)]:
+                os.chown(name, pw.pw_uid, pw.pw_gid)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(["mosquitto", "-c", conf], stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not start: {open(self.log).read()[-2000:]}")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def publish(self, topic, payload, qos=1):
+        p = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-t", topic,
+                            "-q", str(qos), "-m", payload], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 0, p.stderr
+
+
 class Api:
     """Small client over one server: URLs, per-user sessions with cached bearer tokens."""
 

@@ -21,6 +21,8 @@ OPS = {"admin", "data_officer"}
 PUBLIC = None  # no session needed
 PATROL_READERS = {"grid_worker", "supervisor", "dispatcher", "data_officer", "admin"}
 PROBE = {"_probe": 1}
+WARN_READERS = {"supervisor", "dispatcher", "data_officer", "admin"}
+WARN_ACTORS = {"supervisor", "dispatcher", "admin"}
 # Reads refused with 400 after authorisation for a query parameter, not the probe body.
 FIELD_400 = {"/api/v1/geocode/reverse": "lat"}
 NO_DAY = "2031-01-02"  # no calendar override on this day
@@ -84,6 +86,24 @@ TABLE = [
      {"grid_worker", "admin", "dispatcher", "supervisor"}, 400),
     ("GET", "/api/v1/grid-tasks/{id}/colleagues", "/api/v1/grid-tasks/999999/colleagues", None,
      {"grid_worker", "admin", "dispatcher", "supervisor"}, 404),
+    # The sensing network and the warning centre (test_sensors.py).
+    ("GET", "/api/v1/devices", "/api/v1/devices", None, STAFF, 200),
+    ("POST", "/api/v1/devices", "/api/v1/devices", PROBE, OPS, 400),
+    ("GET", "/api/v1/devices/{id}", "/api/v1/devices/999999", None, STAFF, 404),
+    ("PATCH", "/api/v1/devices/{id}", "/api/v1/devices/999999", PROBE, OPS, 404),
+    ("GET", "/api/v1/devices/{id}/readings", "/api/v1/devices/999999/readings?metric=noise_db", None, STAFF, 404),
+    ("GET", "/api/v1/sensor-thresholds", "/api/v1/sensor-thresholds", None, STAFF, 200),
+    ("PUT", "/api/v1/sensor-thresholds", "/api/v1/sensor-thresholds", PROBE, {"supervisor", "admin"}, 400),
+    ("POST", "/api/v1/readings", "/api/v1/readings", PROBE, OPS, 400),
+    ("GET", "/api/v1/sensors/status", "/api/v1/sensors/status", None, STAFF, 200),
+    ("GET", "/api/v1/warnings", "/api/v1/warnings", None, WARN_READERS, 200),
+    ("GET", "/api/v1/warnings/{id}", "/api/v1/warnings/999999", None, WARN_READERS, 404),
+    ("POST", "/api/v1/warnings/{id}/acknowledge", "/api/v1/warnings/999999/acknowledge", PROBE, WARN_ACTORS, 404),
+    ("POST", "/api/v1/warnings/{id}/dismiss", "/api/v1/warnings/999999/dismiss", PROBE, WARN_ACTORS, 400),
+    ("POST", "/api/v1/warnings/{id}/dispatch", "/api/v1/warnings/999999/dispatch", PROBE, WARN_ACTORS, 400),
+    ("GET", "/api/v1/warning-silences", "/api/v1/warning-silences", None, WARN_READERS, 200),
+    ("POST", "/api/v1/warning-silences", "/api/v1/warning-silences", PROBE, {"supervisor", "admin"}, 400),
+    ("DELETE", "/api/v1/warning-silences/{id}", "/api/v1/warning-silences/999999", None, {"supervisor", "admin"}, 404),
     ("GET", "/api/v1/grid-task-rules", "/api/v1/grid-task-rules", None, STAFF, 200),
     ("PUT", "/api/v1/grid-task-rules", "/api/v1/grid-task-rules", PROBE, {"supervisor", "admin"}, 400),
     ("GET", "/api/v1/cases/export", "/api/v1/cases/export?format=csv&q=访问表内部工单", None, STAFF, 200),

@@ -449,6 +449,7 @@ export const zhCN = {
   'action.self_handle': '网格员自行处置',
   'action.task_overdue': '网格员任务超时',
   'action.task_escalate': '网格员任务超时报街道',
+  'action.sensor_recover': '监测数值恢复正常',
   'action.task_transfer': '网格员任务转交',
   'mine.empty': '您还没有提交过诉求。',
   'mine.evaluate': '已答复，请评价',

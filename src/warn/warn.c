@@ -137,10 +137,12 @@ int warn_test(const double *counts, const double *w, size_t n, const struct warn
         }
     }
     double level = S / Wb;
-    /* Over-dispersion over window-long blocks of the baseline, newest block first. */
+    /* Over-dispersion over window-long blocks of the baseline, newest block first; on a handful
+     * of cases one pair on a day reads as φ = 2, so a sparse baseline keeps φ = 1 (its
+     * uncertainty is in the gamma posterior below). */
     double chi2 = 0, phi = 1;
     size_t blocks = p->baseline / p->window;
-    if (blocks >= 2 && level > 0) {
+    if (blocks >= 2 && S >= WARN_DISPERSION_MIN_CASES) {
         for (size_t b = 0; b < blocks; b++) {
             double yb = 0, wb = 0;
             for (size_t i = b1 - (b + 1) * p->window; i < b1 - b * p->window; i++) {

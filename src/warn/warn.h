@@ -11,7 +11,9 @@
  * - Baseline: the series' own level, the MLE of log μ_t = β0 + log w_t over `baseline` bins that
  *   end `guard` bins before the tested window (EARS C2's lag: the first days of a surge stay out
  *   of its own baseline). Over-dispersion φ = Pearson χ² / (blocks − 1) over the baseline cut
- *   into blocks as long as the window, at least 1 (quasi-Poisson, as Farrington).
+ *   into blocks as long as the window, at least 1 (quasi-Poisson, as Farrington); 1 when the
+ *   baseline holds fewer than WARN_DISPERSION_MIN_CASES cases (too few to tell clumping from
+ *   chance: one pair of cases on one day would read as φ = 2).
  * - Test: the window's count Y against the predictive distribution of the window count: the
  *   level's gamma posterior (Jeffreys prior: shape S + ½ for S baseline cases) makes it a
  *   negative binomial, widened by φ; its mean m and variance φ·(m + m²/(S + ½)) give one NB
@@ -36,11 +38,12 @@ struct err;
 struct store_conn;
 
 /* Defaults (a zero field of the options takes them). */
-#define WARN_ALPHA 0.001      /* one-sided false-alarm probability per test */
-#define WARN_MIN_COUNT 3      /* no alarm on fewer cases in the window */
-#define WARN_BASELINE_DAYS 28 /* four whole weeks: every weekday four times */
-#define WARN_GUARD_HOURS 48   /* between the baseline and the window (EARS C2 lag) */
-#define WARN_WINDOW_HOURS 24  /* the window tested, ending at 'now' */
+#define WARN_ALPHA 0.001             /* one-sided false-alarm probability per test */
+#define WARN_MIN_COUNT 3             /* no alarm on fewer cases in the window */
+#define WARN_DISPERSION_MIN_CASES 20 /* fewer baseline cases: φ = 1 */
+#define WARN_BASELINE_DAYS 28        /* four whole weeks: every weekday four times */
+#define WARN_GUARD_HOURS 48          /* between the baseline and the window (EARS C2 lag) */
+#define WARN_WINDOW_HOURS 24         /* the window tested, ending at 'now' */
 #define WARN_WINDOW_HOURS_MAX (24 * 14)
 #define WARN_BASELINE_DAYS_MAX 366
 #define WARN_TZ_OFFSET_S (8 * 3600) /* days and hours are Beijing time */

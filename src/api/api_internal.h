@@ -239,6 +239,7 @@ int api_warning_get(struct api_call *call);
 int api_warning_acknowledge(struct api_call *call);
 int api_warning_dismiss(struct api_call *call);
 int api_warning_dispatch(struct api_call *call);
+int api_warning_scan(struct api_call *call);
 int api_silence_list(struct api_call *call);
 int api_silence_create(struct api_call *call);
 int api_silence_end(struct api_call *call);

@@ -308,3 +308,19 @@ int api_silence_end(struct api_call *call)
     http_res_body(call->res, 204, NULL, "", 0, HTTP_BODY_STATIC);
     return 0;
 }
+
+/* POST /warnings/scan: look for spikes now (the sweeper does hourly). */
+int api_warning_scan(struct api_call *call)
+{
+    struct app_ctx x = api_ctx(call);
+    int raised = 0;
+    int rc = app_warn_spikes(&x, &raised);
+    if (rc < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kint(&w, "raised", raised);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}

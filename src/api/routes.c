@@ -136,6 +136,7 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/readings",                      api_readings_post,       SENSORADM, SCOPE_NONE,   ROUTE_JSON},
     {HTTP_GET,    "/api/v1/sensors/status",                api_sensor_status,       STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/warnings",                      api_warning_list,        WARNREAD, SCOPE_NONE,    0},
+    {HTTP_POST,   "/api/v1/warnings/scan",                 api_warning_scan,        ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/warnings/{id}",                 api_warning_get,         WARNREAD, SCOPE_NONE,    0},
     {HTTP_POST,   "/api/v1/warnings/{id}/acknowledge",     api_warning_acknowledge, WARNACT, SCOPE_NONE,     ROUTE_JSON},
     {HTTP_POST,   "/api/v1/warnings/{id}/dismiss",         api_warning_dismiss,     WARNACT, SCOPE_NONE,     ROUTE_JSON},

@@ -568,6 +568,10 @@ void app_mqtt_stop(struct app *app);
 /* Raise a warning in x's transaction with its audit entry (warning.raise / warning.group). */
 int app_warning_raise(const struct app_ctx *x, const struct warning_in *in, int64_t *id,
                       enum warning_outcome *outcome);
+/* Spikes (src/warn: counts per street and category against their seasonal baseline) raised as
+ * warnings, one per street and category while open; '*raised' counts new and grouped ones. Its
+ * own transaction. The sweeper runs it hourly; POST /api/v1/warnings/scan on demand. */
+int app_warn_spikes(const struct app_ctx *x, int *raised);
 /* The offline warnings of devices d[0..n). */
 int app_warn_offline(const struct app_ctx *x, const struct sensor_device *d, size_t n);
 

@@ -123,6 +123,12 @@ static void *sweeper_main(void *arg)
             int offline = 0;
             if (app_sensor_sweep(&x, &offline) < 0)
                 log_msg(LOG_ERROR, "sweeper: devices not checked: %s", err.msg);
+            /* Spikes hourly: a scan reads four weeks of cases (seconds on a large database). */
+            int spikes = 0;
+            if (runs % 60 == 0 && app_warn_spikes(&x, &spikes) < 0)
+                log_msg(LOG_ERROR, "sweeper: spikes not scanned: %s", err.msg);
+            else if (spikes)
+                log_msg(LOG_INFO, "sweeper: %d spike warning(s)", spikes);
             maybe_optimize(&x, runs++);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", err.msg);

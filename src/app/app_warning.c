@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "sensor/sensor.h"
 #include "store/store.h"
+#include "warn/warn.h"
 #include "warning/warning.h"
 
 int app_warning_raise(const struct app_ctx *x, const struct warning_in *in, int64_t *id,
@@ -66,4 +67,58 @@ int app_warn_offline(const struct app_ctx *x, const struct sensor_device *d, siz
             return rc;
     }
     return 0;
+}
+
+/* A spike's level: how far above what was expected, and how many. */
+static enum warning_level spike_level(const struct warn_alarm *m)
+{
+    if (m->observed >= 10 && m->observed >= 3 * m->expected)
+        return WL_HIGH;
+    if (m->observed >= 2 * m->expected)
+        return WL_MEDIUM;
+    return WL_LOW;
+}
+
+int app_warn_spikes(const struct app_ctx *x, int *raised)
+{
+    struct warn_scan_opts o = {.now = x->now};
+    struct warn_alarm *m;
+    size_t n;
+    int rc;
+    *raised = 0;
+    if ((rc = warn_spike_scan(x->conn, &o, x->arena, &m, &n, x->err)) < 0)
+        return rc;
+    if (n == 0)
+        return 0;
+    if ((rc = store_begin(x->conn, x->err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int64_t region = 0, id;
+        enum warning_outcome out;
+        if ((rc = store_one_i64(x->conn, "SELECT id FROM regions WHERE code = ?",
+                                STORE_ARGS(store_text(m[i].region_code)), &region, x->err)) < 0)
+            goto fail;
+        struct warning_in in = {
+            .kind = WK_SPIKE,
+            .level = spike_level(&m[i]),
+            .group_key = arena_printf(x->arena, "spike:%s:%lld", m[i].region_code,
+                                      (long long)m[i].category_id),
+            .title = arena_printf(x->arena, "%s %s 诉求激增",
+                                  *m[i].region_name ? m[i].region_name : m[i].region_code,
+                                  m[i].category_name),
+            .evidence =
+                arena_printf(x->arena, "%s（显著性 p = %.2g；按近 %d 天同一时段的基线计算）",
+                             m[i].explanation, m[i].p_value, WARN_BASELINE_DAYS),
+            .region_id = region,
+            .category_id = m[i].category_id,
+        };
+        if ((rc = app_warning_raise(x, &in, &id, &out)) < 0)
+            goto fail;
+        if (out != WARNING_SILENCED)
+            (*raised)++;
+    }
+    return store_commit(x->conn, x->err);
+fail:
+    store_rollback(x->conn);
+    return rc;
 }

@@ -97,6 +97,7 @@ TABLE = [
     ("POST", "/api/v1/readings", "/api/v1/readings", PROBE, OPS, 400),
     ("GET", "/api/v1/sensors/status", "/api/v1/sensors/status", None, STAFF, 200),
     ("GET", "/api/v1/warnings", "/api/v1/warnings", None, WARN_READERS, 200),
+    ("POST", "/api/v1/warnings/scan", "/api/v1/warnings/scan", None, {"supervisor", "admin"}, 200),
     ("GET", "/api/v1/warnings/{id}", "/api/v1/warnings/999999", None, WARN_READERS, 404),
     ("POST", "/api/v1/warnings/{id}/acknowledge", "/api/v1/warnings/999999/acknowledge", PROBE, WARN_ACTORS, 404),
     ("POST", "/api/v1/warnings/{id}/dismiss", "/api/v1/warnings/999999/dismiss", PROBE, WARN_ACTORS, 400),

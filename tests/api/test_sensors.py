@@ -270,3 +270,34 @@ def test_a_silence_mutes_a_kind_of_warning(clocked):
     sid = r.json()["items"][0]["id"]
     assert api.delete("supervisor", f"/api/v1/warning-silences/{sid}").status_code == 204
     assert api.items("supervisor", "/api/v1/warning-silences") == []
+
+
+def test_a_spike_of_cases_raises_one_warning_in_words(clocked, demo):
+    """Fourteen noise complaints in one street within hours, against a quiet baseline: the scan
+    (src/warn) raises one spike warning naming the street, the category and the counts; a
+    second scan groups into it rather than raising another."""
+    api = clocked
+    cat = next(c for c in api.items("admin", "/api/v1/categories") if c["code"] == "070103")
+    t = now()
+    api.put("admin", "/api/v1/test/clock", json={"now": iso(t)})
+    for i in range(14):
+        r = api.post("operator", "/api/v1/cases", json={
+            "title": f"广场舞音响扰民{i}", "description": "晚上广场舞音响太吵", "channel": "hotline",
+            "category": cat["id"], "region_id": demo["gw_grid"]})
+        assert r.status_code == 201, r.text
+    api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=5))})
+    r = api.post("supervisor", "/api/v1/warnings/scan")
+    assert r.status_code == 200 and r.json()["raised"] >= 1, r.text
+    spikes = [w for w in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"})
+              if w["category_id"] == cat["id"]]
+    assert len(spikes) == 1, spikes
+    w = spikes[0]
+    street = demo["regions"][demo["gw_grid_code"][:9]]["name"]
+    assert street in w["title"] and cat["name"] in w["title"] and "诉求激增" in w["title"]
+    assert "24 小时内" in w["evidence"] and "同期预期" in w["evidence"] and w["level"] == "high"
+    assert w["region_id"] == demo["regions"][demo["gw_grid_code"][:9]]["id"]
+    api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=65))})
+    api.post("supervisor", "/api/v1/warnings/scan")
+    again = [x for x in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"})
+             if x["category_id"] == cat["id"]]
+    assert len(again) == 1 and again[0]["count"] == 2

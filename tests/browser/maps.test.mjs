@@ -92,12 +92,17 @@ test('the dashboard colours the grids, clusters the points and drills down to th
   const gb = page.locator(`path.choro-grid[data-grid="${b.code}"]`);
   await gb.waitFor();
   await page.waitForTimeout(300); // the map's refit after the layout settles
-  const box = await gb.boundingBox();
+  // The grid's centre relative to the map: ticking the boxes may scroll the page.
+  const mapBox = page.locator('.dash-map');
+  const g0 = await gb.boundingBox();
+  const m0 = await mapBox.boundingBox();
   await page.getByLabel('点位聚合').uncheck();
   await page.getByLabel('网格着色').uncheck();
   await page.getByLabel('热力图').check();
   await page.locator('canvas.leaflet-heatmap-layer').waitFor();
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await mapBox.scrollIntoViewIfNeeded();
+  const m1 = await mapBox.boundingBox();
+  await page.mouse.click(m1.x + (g0.x - m0.x) + g0.width / 2, m1.y + (g0.y - m0.y) + g0.height / 2);
   await page.waitForURL(/#\/cases\?.*near=/);
   text = await listedNumbers(page);
   assert.ok(text.includes(alone.number));

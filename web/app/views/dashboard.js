@@ -52,6 +52,9 @@ export async function dashboard({ title, onCleanup, query }) {
   const mapNote = h('p', { class: 'muted map-note', 'aria-live': 'polite' });
   const choroLegend = h('div', { class: 'choro-legend' });
   const gridBox = h('div', { class: 'grid-rank' });
+  // Shown from the start (loading) so the page does not shift when it arrives.
+  const indexBox = h('section', { class: 'card city-index', 'aria-labelledby': 'ci-h' },
+    h('h2', { id: 'ci-h' }, t('index.title')), h('p', { class: 'muted' }, t('app.loading')));
   const root = h('div', { class: 'dashboard' },
     h('div', { class: 'dash-head' }, h('h1', {}, title), wallBtn), tiles,
     h('div', { class: 'dash-grid' },
@@ -61,7 +64,7 @@ export async function dashboard({ title, onCleanup, query }) {
       h('section', { class: 'card', 'aria-labelledby': 'ct-h' }, h('h2', { id: 'ct-h' }, t('dash.categories')), catEl),
       h('section', { class: 'card', 'aria-labelledby': 'rk-h' }, h('h2', { id: 'rk-h' }, t('dash.ranking')), rankBox),
       h('section', { class: 'card', 'aria-labelledby': 'fd-h' }, h('h2', { id: 'fd-h' }, t('dash.feed')), streamState, feed),
-      hotBox));
+      hotBox, indexBox));
 
   let mapObj = null;
   let trendChart = null;
@@ -94,6 +97,35 @@ export async function dashboard({ title, onCleanup, query }) {
     setTimeout(() => { m.map.invalidateSize(); if (m.bounds.isValid()) m.map.fitBounds(m.bounds, { padding: [8, 8] }); }, 100);
     return m;
   });
+  // 城市运行指数 (docs/warning.md §6): the score, its eight areas, what moved it, its week.
+  const indexChartEl = h('div', { class: 'chart small', role: 'img', 'aria-label': t('index.history') });
+  let indexChart = null;
+  async function loadIndex() {
+    let ix;
+    try { ix = await api.get('/city-index'); } catch { indexBox.hidden = true; return; }
+    if (closed) return;
+    clear(indexBox, h('h2', { id: 'ci-h' }, t('index.heading', { region: ix.region.name })),
+      h('p', { class: 'index-score' }, h('strong', {}, String(Math.round(ix.score))), ' ', t('index.of100')),
+      h('ul', { class: 'index-areas' }, ix.areas.map((a) => h('li', { 'data-area': a.code },
+        h('span', {}, a.name), ' ', h('meter', { min: 0, max: 100, low: 60, high: 85, optimum: 100, value: a.score, 'aria-label': a.name }),
+        ' ', String(Math.round(a.score))))),
+      ix.moved.length ? h('div', {}, h('h3', {}, t('index.moved')), h('ul', { class: 'index-moved' },
+        ix.moved.map((m) => h('li', {}, t('index.moved.line', { name: m.name, before: Math.round(m.before), score: Math.round(m.score), why: m.why }))))) : null,
+      indexChartEl);
+    indexBox.hidden = false;
+    await chartsReady;
+    if (closed || !window.echarts) return;
+    indexChart = indexChart || window.echarts.init(indexChartEl);
+    indexChart.setOption({
+      grid: { left: 36, right: 12, top: 12, bottom: 24 },
+      xAxis: { type: 'time' }, yAxis: { type: 'value', min: 0, max: 100 },
+      tooltip: { trigger: 'axis' },
+      series: [{ type: 'line', name: t('index.history'), showSymbol: false, data: ix.history.map((p) => [p.at, p.score]) }],
+    });
+  }
+  loadIndex();
+  const indexTimer = setInterval(loadIndex, 60000);
+  onCleanup(() => { clearInterval(indexTimer); if (indexChart) indexChart.dispose(); });
   let closed = false;
   let mayAssess = true;
   let win = null; // the window shown: {from, to} as ISO times

@@ -421,6 +421,8 @@ int main(int argc, char **argv)
         double v = model(d, t, now_m);
         if (d == target && breach_state == 1)
             v = TYPES[d->kind].breach + gauss(TYPES[d->kind].breach * 0.02);
+        else if (d == target && breach_state == 2 && v > 0.9 * TYPES[d->kind].clear)
+            v = 0.9 * TYPES[d->kind].clear; /* back to normal: below the recovery level */
         format_time(t, ts, sizeof(ts));
         snprintf(topic, sizeof(topic), "gridloop/devices/%s/readings", d->code);
         int len = snprintf(payload, sizeof(payload), "{\"time\":\"%s\",\"values\":{\"%s\":%.2f}}",

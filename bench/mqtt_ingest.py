@@ -9,7 +9,8 @@ readings' rate over HTTP in batches of 1,000 (POST /api/v1/readings), for compar
 The CPU time each process spent on a run (server by thread, broker, publisher; /proc, in
 microseconds per reading) says where the time goes.
 
-usage: mqtt_ingest.py BASE TOKEN MQTT_PORT SIM READINGS DEVICES RUNS SERVER_PID BROKER_PID"""
+usage: mqtt_ingest.py BASE TOKEN MQTT_PORT SIM READINGS DEVICES RUNS SERVER_PID BROKER_PID RATE
+(RATE: readings/s the publisher keeps to, 0 = as fast as the broker takes them)"""
 import http.client
 import json
 import os
@@ -24,7 +25,7 @@ from urllib.parse import urlparse
 
 BASE, TOKEN, MQTT_PORT, SIM = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 READINGS, DEVICES, RUNS = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-SERVER_PID, BROKER_PID = int(sys.argv[8]), int(sys.argv[9])
+SERVER_PID, BROKER_PID, RATE = int(sys.argv[8]), int(sys.argv[9]), sys.argv[10]
 TICK = os.sysconf("SC_CLK_TCK")
 TYPES = ["noise", "water_level", "manhole", "smoke", "gas", "water_quality"]
 METRICS = ["noise_db", "depth_cm", "tilt_deg", "smoke_obs", "ch4_lel", "turbidity_ntu"]
@@ -160,7 +161,7 @@ def main():
         before_cases = cases_count(api)
         backfill = per_dev * (RUNS - run + 1) + 5
         cpu0 = (threads(SERVER_PID), threads(BROKER_PID))
-        sim = subprocess.Popen([SIM, "--url", f"mqtt://127.0.0.1:{MQTT_PORT}", "--rate", "0",
+        sim = subprocess.Popen([SIM, "--url", f"mqtt://127.0.0.1:{MQTT_PORT}", "--rate", RATE,
                                 "--count", str(READINGS), "--extra", str(DEVICES), "--only-extra",
                                 "--backfill", str(backfill), "--quiet", "--client-id",
                                 f"bench-sim-{run}", "--seed", str(run + 1)],

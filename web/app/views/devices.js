@@ -39,7 +39,7 @@ async function typeOptions() {
 async function deviceForm(d, onSaved) {
   const [types, depts] = await Promise.all([typeOptions(), departments().catch(() => [])]);
   const code = h('input', { type: 'text', name: 'code', maxlength: 64, autocomplete: 'off', value: d ? d.code : '', disabled: !!d });
-  const form = h('form', { class: 'form device-form', 'data-form': d ? 'device-edit' : 'device-new' },
+  const form = h('form', { class: 'form device-form', 'data-form': d ? 'device-edit' : 'device-new', novalidate: true },
     h('h2', {}, t(d ? 'device.edit' : 'device.register')),
     field(t('device.col.code'), code, { names: ['code'], required: !d, hint: d ? t('device.code_kept') : t('device.code_hint') }),
     field(t('device.col.type'), select(types, { name: 'type', value: d ? d.type : types[0][0] }), { names: ['type'], required: true }),
@@ -96,7 +96,7 @@ async function thresholdsSection(user) {
     return tr;
   }
   function editRow(x) {
-    const form = h('form', { class: 'form inline threshold-form', 'data-form': 'threshold' },
+    const form = h('form', { class: 'form inline threshold-form', 'data-form': 'threshold', novalidate: true },
       field(t('threshold.col.metric'), h('input', { type: 'text', name: 'label', value: x.label, maxlength: 32 }), { names: ['label'], required: true }),
       field(t('threshold.col.unit'), h('input', { type: 'text', name: 'unit', value: x.unit || '', maxlength: 16 }), { names: ['unit'] }),
       field(t('threshold.col.high'), h('input', { type: 'text', inputmode: 'decimal', name: 'high', value: String(x.high) }), { names: ['high'], required: true }),
@@ -133,7 +133,7 @@ export async function devices({ title, user, go }) {
     const shown = items.filter((d) => (!typeSel.value || d.type === typeSel.value) &&
       (!stateSel.value || stateSel.value === (!d.active ? 'inactive' : d.online ? 'online' : 'offline')));
     clear(tbody, shown.length ? shown.map((d) => h('tr', { 'data-device': d.code },
-      h('td', {}, h('a', { href: `#/device/${d.id}` }, d.name)), h('td', {}, d.code), h('td', {}, typeName(d.type)),
+      h('td', {}, h('a', { href: `#/device/${d.id}` }, d.name)), h('td', { translate: 'no' }, d.code), h('td', {}, typeName(d.type)),
       h('td', {}, onlineBadge(d)), h('td', {}, d.region || t('device.no_region')), h('td', {}, d.department || ''),
       h('td', {}, d.last_seen_at ? fmtTime(d.last_seen_at) : t('device.never')))) : h('tr', {}, h('td', { colspan: 7 }, t('device.none'))));
   };
@@ -162,7 +162,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
   const metricOf = (m) => limits.find((x) => x.metric === m) || { metric: m, label: t('device.metric.other'), unit: '' };
   const metrics = [...new Set([...limits.map((x) => x.metric), ...d.states.map((s) => s.metric)])];
   const facts = [
-    ['code', d.code], ['type', typeName(d.type)], ['state', onlineBadge(d)], ['region', d.region || t('device.no_region')],
+    ['code', h('span', { translate: 'no' }, d.code)], ['type', typeName(d.type)], ['state', onlineBadge(d)], ['region', d.region || t('device.no_region')],
     ['department', d.department || t('device.no_department')], ['interval', t('device.every', { n: d.interval_s })],
     ['last', d.last_seen_at ? fmtTime(d.last_seen_at) : t('device.never')],
     d.offline_at ? ['offline_at', fmtTime(d.offline_at)] : null,

@@ -20,8 +20,17 @@ const OPEN = new Set(['new', 'acknowledged']);
 // sentences for those speak of cases).
 export function warnError(e) {
   if (e && e.status === 409 && !e.field) return Object.assign(e, { plain: () => t('warn.err.state') });
+  if (e && e.status === 400 && e.field === 'until') return Object.assign(e, { plain: () => t('warn.err.until') });
+  if (e && e.status === 403 && e.field === 'region_id') return Object.assign(e, { plain: () => t('warn.err.silence_scope') });
   if (e && e.status === 403 && e.reason === 'scope') return Object.assign(e, { plain: () => t('warn.err.scope') });
   return e;
+}
+
+// The server's sentence, with the device's code (an identifier, as typed on the device) marked
+// as not to be translated.
+function evidence(w) {
+  if (!w.device || !w.evidence.includes(w.device)) return w.evidence;
+  return w.evidence.split(w.device).flatMap((part, i) => (i ? [h('span', { translate: 'no' }, w.device), part] : [part]));
 }
 
 const levelBadge = (l) => h('span', { class: `badge warn-lvl-${l}` }, t('warn.level.' + l));
@@ -97,7 +106,7 @@ export async function warnings({ title, user, query }) {
       [t('warn.col.kind'), t('warn.kind.' + w.kind)],
       w.region ? [t('warn.col.region'), w.region] : null,
       w.category ? [t('warn.col.category'), w.category] : null,
-      w.device ? [t('warn.col.device'), w.device_id ? h('a', { href: `#/device/${w.device_id}` }, w.device) : w.device] : null,
+      w.device ? [t('warn.col.device'), h('a', { href: `#/device/${w.device_id}`, translate: 'no' }, w.device)] : null,
       [t('warn.col.count'), t('warn.count', { n: w.count })],
       [t('warn.col.first'), fmtTime(w.first_at)],
       [t('warn.col.last'), fmtTime(w.last_at)],
@@ -107,7 +116,7 @@ export async function warnings({ title, user, query }) {
     ].filter(Boolean);
     clear(li,
       h('h3', {}, levelBadge(w.level), ' ', statusBadge(w.status), ' ', w.title),
-      h('p', { class: 'warn-evidence' }, w.evidence),
+      h('p', { class: 'warn-evidence' }, evidence(w)),
       h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       h('div', { class: 'error form-error', role: 'alert', hidden: true }),
       actions, dismissForm);
@@ -144,11 +153,11 @@ export async function warnings({ title, user, query }) {
 
   async function silenceForm() {
     const streets = await regions('street').catch(() => []);
-    const form = h('form', { class: 'form warn-silence-form', 'data-form': 'warn-silence' },
+    const form = h('form', { class: 'form warn-silence-form', 'data-form': 'warn-silence', novalidate: true },
       h('h3', {}, t('warn.silence.add')),
       field(t('warn.silence.col.kind'), select(WARNING_KINDS.map((k) => [k, t('warn.kind.' + k)]), { name: 'kind' }), { names: ['kind'], required: true }),
       field(t('warn.silence.col.region'), select([['', t('warn.silence.everywhere')], ...streets.map((s) => [String(s.id), s.name])], { name: 'region_id' }), { names: ['region_id'] }),
-      field(t('warn.silence.col.until'), h('input', { type: 'datetime-local', name: 'until' }), { names: ['until'], required: true }),
+      field(t('warn.silence.col.until'), h('input', { type: 'datetime-local', name: 'until' }), { names: ['until'], required: true, hint: t('warn.silence.until_hint') }),
       field(t('warn.silence.col.reason'), h('input', { type: 'text', name: 'reason', maxlength: 500 }), { names: ['reason'], required: true }),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('warn.silence.submit'))));
     form.addEventListener('submit', async (ev) => {

@@ -88,7 +88,7 @@ async function thresholdsSection(user) {
   }
   function row(x) {
     const tr = h('tr', { 'data-threshold': `${x.type}.${x.metric}` },
-      h('td', {}, typeName(x.type)), h('td', {}, x.label), h('td', {}, x.unit || ''), h('td', {}, String(x.high)),
+      h('td', {}, typeName(x.type)), h('td', {}, x.label), h('td', { translate: 'no' }, x.unit || ''), h('td', {}, String(x.high)),
       h('td', {}, String(x.clear)), h('td', {}, x.category || t('threshold.no_category')));
     if (!edit) return tr;
     tr.append(h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => tr.replaceWith(editRow(x)) },

@@ -45,6 +45,7 @@ before(async () => {
   ids.processing = made[2].id;       // citizen's, being handled
   ids.newCase = made[5].id;          // operator's, new: dispatch
   ids.extending = made[1].id;        // processing with an extension awaiting approval
+  ids.gasDevice = (await srv.api('admin', 'GET', '/devices')).body.items.find((d) => d.code === 'DEMO-GAS-1').id;
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
@@ -59,6 +60,8 @@ const EXTRA = {
   handler_cgj: ['/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`,
     () => `/case/${ids.processing}/slip`],
   supervisor: ['/supervise?tab=pending', '/supervise?tab=rectifying', () => `/case/${ids.extending}`],
+  // A device's page (the demo's devices; the gas sensor's unit is %LEL).
+  data_officer: [() => `/device/${ids.gasDevice}`],
   admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {

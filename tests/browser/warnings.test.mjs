@@ -73,6 +73,7 @@ test('a supervisor acknowledges a warning, dismisses one with a reason and turns
   const made = await warning('DEMO-WATER-1');
   assert.equal(made.status, 'dispatched');
   assert.ok(made.case_number);
+  await page.locator('.warn-notice', { hasText: made.case_number }).getByRole('link', { name: '查看工单' }).waitFor();
   await page.getByLabel('状态').selectOption('dispatched');
   await item(water1).getByRole('link', { name: made.case_number }).click();
   await page.locator('main h1', { hasText: made.case_number }).waitFor();

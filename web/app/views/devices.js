@@ -24,6 +24,12 @@ function deviceError(e) {
   return e;
 }
 
+// A sentence with a unit in it (dB, %LEL, NTU): the unit symbol is kept as written, not translated.
+function withUnit(key, vars, unit) {
+  const parts = t(key, { ...vars, unit: '\u0000' }).split('\u0000');
+  return parts.flatMap((p, i) => (i && unit ? [h('span', { translate: 'no' }, unit), p] : [p]));
+}
+
 function onlineBadge(d) {
   const k = !d.active ? 'inactive' : d.online ? 'online' : 'offline';
   return h('span', { class: `badge dev-${k}` }, t('device.state.' + k));
@@ -175,7 +181,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
       s && s.breached ? [h('span', { class: 'badge dev-breached' }, t('device.breached')), ' ', t('device.since', { at: fmtTime(s.since) }),
         s.case_id ? [' ', h('a', { href: `#/case/${s.case_id}` }, t('device.case_link'))] : null]
         : h('span', { class: 'badge dev-normal' }, t('device.normal')),
-      ' ', h('span', { class: 'muted' }, t('device.limits', { high: lim.high ?? '—', clear: lim.clear ?? '—', unit: lim.unit || '' })));
+      ' ', h('span', { class: 'muted' }, withUnit('device.limits', { high: lim.high ?? '—', clear: lim.clear ?? '—' }, lim.unit)));
   }) : h('li', { class: 'muted' }, t('device.no_metrics')));
 
   const rangeSel = select(Object.keys(RANGES).map((k) => [k, t('device.range.' + k)]), { name: 'range', value: 'day' });
@@ -200,7 +206,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
       const lim = metricOf(m);
       const el = h('div', { class: 'chart device-chart', role: 'img', 'data-metric': m });
       const note = h('p', { class: 'muted chart-note' });
-      charts.append(h('h3', {}, lim.unit ? t('device.chart_title', { label: lim.label, unit: lim.unit }) : lim.label), el, note);
+      charts.append(h('h3', {}, lim.unit ? withUnit('device.chart_title', { label: lim.label }, lim.unit) : lim.label), el, note);
       const r = await api.get(`/devices/${id}/readings`, { metric: m, from, points: 200 });
       const pts = r.items;
       const n = pts.reduce((a, p) => a + p.n, 0);
@@ -212,7 +218,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
         continue;
       }
       const max = Math.max(...pts.map((p) => p.max));
-      note.textContent = t('device.chart_note', { n, max, unit: lim.unit || '' });
+      clear(note, withUnit('device.chart_note', { n, max }, lim.unit));
       el.setAttribute('aria-label', `${lim.label}${t('p.colon')}${pts.map((p) => `${fmtTime(p.at).slice(5)} ${+p.avg.toFixed(2)}`).join(t('p.comma'))}`);
       try { await chartsReady; } catch { note.textContent = t('device.chart_failed'); continue; }
       const E = window.echarts;

@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, field, select, toast, showError, clearErrors, fmtTime, formBody } from '../ui.js';
 import { regionMap } from '../map.js';
-import { regions } from '../data.js';
+import { regions, categoryOptions } from '../data.js';
 
 export const WARNING_KINDS = ['device_offline', 'spike', 'repeat', 'risk'];
 const STATUSES = ['open', 'new', 'acknowledged', 'dispatched', 'dismissed', 'all'];
@@ -46,11 +46,13 @@ export async function warnings({ title, user, query }) {
     field(t('warn.filter.status'), statusSel, { names: ['status'] }),
     field(t('warn.filter.kind'), kindSel, { names: ['kind'] }));
   const summary = h('p', { class: 'warn-summary', role: 'status', 'aria-live': 'polite' });
+  // After 转为工单 the warning leaves the open list: the way to its case stays here.
+  const notice = h('p', { class: 'warn-notice', hidden: true });
   const list = h('ul', { class: 'warn-list' });
   const mapEl = h('div', { class: 'map warn-map' });
   const mapNote = h('p', { class: 'muted' });
   const silenceBox = h('div', { class: 'warn-silences' });
-  const root = h('div', { class: 'warnings' }, h('h1', {}, title), filters, summary,
+  const root = h('div', { class: 'warnings' }, h('h1', {}, title), filters, summary, notice,
     h('div', { class: 'warn-grid' },
       h('section', { 'aria-labelledby': 'wl-h' }, h('h2', { id: 'wl-h' }, t('warn.list')), list),
       h('section', { class: 'card', 'aria-labelledby': 'wm-h' }, h('h2', { id: 'wm-h' }, t('warn.map')), mapEl, mapNote)),
@@ -94,7 +96,11 @@ export async function warnings({ title, user, query }) {
         actions.append(h('button', { type: 'button', onclick: () => act('acknowledge', {}, () => t('warn.acknowledged')) }, t('warn.acknowledge')));
       }
       actions.append(
-        h('button', { type: 'button', class: 'primary', onclick: () => act('dispatch', {}, (r) => t('warn.dispatched', { number: r.case_number })) }, t('warn.dispatch')),
+        h('button', { type: 'button', class: 'primary', onclick: () => act('dispatch', {}, (r) => {
+          clear(notice, t('warn.dispatched', { number: r.case_number }), t('p.comma'), h('a', { href: `#/case/${r.case_id}` }, t('warn.case_link')));
+          notice.hidden = false;
+          return t('warn.dispatched', { number: r.case_number });
+        }) }, t('warn.dispatch')),
         h('button', { type: 'button', onclick: () => { dismissForm.hidden = false; dismissForm.querySelector('textarea').focus(); } }, t('warn.dismiss')));
     }
     dismissForm.addEventListener('submit', (ev) => {
@@ -152,11 +158,12 @@ export async function warnings({ title, user, query }) {
   }
 
   async function silenceForm() {
-    const streets = await regions('street').catch(() => []);
+    const [streets, cats] = await Promise.all([regions('street').catch(() => []), categoryOptions(t('warn.silence.any_category')).catch(() => [['', t('warn.silence.any_category')]])]);
     const form = h('form', { class: 'form warn-silence-form', 'data-form': 'warn-silence', novalidate: true },
       h('h3', {}, t('warn.silence.add')),
       field(t('warn.silence.col.kind'), select(WARNING_KINDS.map((k) => [k, t('warn.kind.' + k)]), { name: 'kind' }), { names: ['kind'], required: true }),
       field(t('warn.silence.col.region'), select([['', t('warn.silence.everywhere')], ...streets.map((s) => [String(s.id), s.name])], { name: 'region_id' }), { names: ['region_id'] }),
+      field(t('warn.silence.col.category'), select(cats, { name: 'category_id' }), { names: ['category_id'], hint: t('warn.silence.category_hint') }),
       field(t('warn.silence.col.until'), h('input', { type: 'datetime-local', name: 'until' }), { names: ['until'], required: true, hint: t('warn.silence.until_hint') }),
       field(t('warn.silence.col.reason'), h('input', { type: 'text', name: 'reason', maxlength: 500 }), { names: ['reason'], required: true }),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('warn.silence.submit'))));
@@ -164,7 +171,7 @@ export async function warnings({ title, user, query }) {
       ev.preventDefault();
       clearErrors(form);
       try {
-        const body = formBody(form, [{ name: 'kind', required: true }, { name: 'region_id', type: 'int' },
+        const body = formBody(form, [{ name: 'kind', required: true }, { name: 'region_id', type: 'int' }, { name: 'category_id', type: 'int' },
           { name: 'until', type: 'date', required: true }, { name: 'reason', required: true }]);
         await api.post('/warning-silences', body);
         toast(t('warn.silence.added'));

@@ -163,7 +163,8 @@ const RANGES = { day: 86400, week: 7 * 86400, month: 30 * 86400 };
 
 export async function devicePage({ params, user, refresh, onCleanup }) {
   const id = params[0];
-  const [d, th] = await Promise.all([api.get(`/devices/${id}`), api.get('/sensor-thresholds')]);
+  // A device outside a region-bound reader's region is refused in the registry's words.
+  const [d, th] = await Promise.all([api.get(`/devices/${id}`), api.get('/sensor-thresholds')]).catch((e) => { throw deviceError(e); });
   const limits = th.items.filter((x) => x.type === d.type);
   const metricOf = (m) => limits.find((x) => x.metric === m) || { metric: m, label: t('device.metric.other'), unit: '' };
   const metrics = [...new Set([...limits.map((x) => x.metric), ...d.states.map((s) => s.metric)])];

@@ -30,8 +30,10 @@ function withUnit(key, vars, unit) {
   return parts.flatMap((p, i) => (i && unit ? [h('span', { translate: 'no' }, unit), p] : [p]));
 }
 
+// 在线, 离线, 尚未上报 (registered, never heard from) or 已停用.
+const stateOf = (d) => (!d.active ? 'inactive' : d.online ? 'online' : d.last_seen_at ? 'offline' : 'never');
 function onlineBadge(d) {
-  const k = !d.active ? 'inactive' : d.online ? 'online' : 'offline';
+  const k = stateOf(d);
   return h('span', { class: `badge dev-${k}` }, t('device.state.' + k));
 }
 
@@ -133,11 +135,11 @@ export async function devices({ title, user, go }) {
   const feed = status ? t(status.mqtt ? (status.connected ? 'device.feed.connected' : 'device.feed.disconnected') : 'device.feed.http_only',
     { readings: status.readings, rejected: status.rejected + status.malformed, duplicates: status.duplicates }) : '';
   const typeSel = select([['', t('device.type.all')], ...[...new Set(items.map((d) => d.type))].map((ty) => [ty, typeName(ty)])], { name: 'type' });
-  const stateSel = select([['', t('device.state.all')], ...['online', 'offline', 'inactive'].map((k) => [k, t('device.state.' + k)])], { name: 'state' });
+  const stateSel = select([['', t('device.state.all')], ...['online', 'offline', 'never', 'inactive'].map((k) => [k, t('device.state.' + k)])], { name: 'state' });
   const tbody = h('tbody');
   const draw = () => {
     const shown = items.filter((d) => (!typeSel.value || d.type === typeSel.value) &&
-      (!stateSel.value || stateSel.value === (!d.active ? 'inactive' : d.online ? 'online' : 'offline')));
+      (!stateSel.value || stateSel.value === stateOf(d)));
     clear(tbody, shown.length ? shown.map((d) => h('tr', { 'data-device': d.code },
       h('td', {}, h('a', { href: `#/device/${d.id}` }, d.name)), h('td', { translate: 'no' }, d.code), h('td', {}, typeName(d.type)),
       h('td', {}, onlineBadge(d)), h('td', {}, d.region || t('device.no_region')), h('td', {}, d.department || ''),
@@ -170,7 +172,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
   const metrics = [...new Set([...limits.map((x) => x.metric), ...d.states.map((s) => s.metric)])];
   const facts = [
     ['code', h('span', { translate: 'no' }, d.code)], ['type', typeName(d.type)], ['state', onlineBadge(d)], ['region', d.region || t('device.no_region')],
-    ['department', d.department || t('device.no_department')], ['interval', t('device.every', { n: d.interval_s })],
+    ['department', d.department || t('device.no_department')], ['every', t('device.every', { n: d.interval_s })],
     ['last', d.last_seen_at ? fmtTime(d.last_seen_at) : t('device.never')],
     d.offline_at ? ['offline_at', fmtTime(d.offline_at)] : null,
   ].filter(Boolean);
@@ -226,6 +228,7 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
       const c = E.init(el);
       made.push(c);
       c.setOption({
+        animation: !window.matchMedia('(prefers-reduced-motion: reduce)').matches,
         grid: { left: 48, right: 16, top: 24, bottom: 32 },
         tooltip: { trigger: 'axis' },
         xAxis: { type: 'time' },

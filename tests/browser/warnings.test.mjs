@@ -118,3 +118,17 @@ test('a supervisor silences device warnings in a street and ends the silence', a
   assert.deepEqual((await srv.api('supervisor', 'GET', '/warning-silences')).body.items, []);
   assert.deepEqual(page.errors, []);
 });
+
+test('a dispatcher acts on warnings but does not silence them', async () => {
+  const page = await loginPage(browser, srv, 'dispatcher');
+  await goto(page, srv, '/warnings');
+  const smoke = await warning('DEMO-SMOKE-1');
+  const li = page.locator(`ul.warn-list li[data-warning="${smoke.id}"]`);
+  await li.getByRole('button', { name: '转为工单' }).waitFor();
+  await li.getByRole('button', { name: '确认', exact: true }).waitFor();
+  await page.getByText('目前没有生效的静默规则。').waitFor();
+  assert.equal(await page.locator('form.warn-silence-form').count(), 0);
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(await readableProblems(page), []);
+  assert.deepEqual(page.errors, []);
+});

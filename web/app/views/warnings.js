@@ -70,7 +70,16 @@ export async function warnings({ title, user, query }) {
     for (const w of located) {
       mp.L.circleMarker([w.lat, w.lon], { radius: w.level === 'high' ? 10 : 8, color: '#fff', weight: 2,
         fillColor: LEVEL_COLOURS[w.level] || '#6b7280', fillOpacity: 0.9 })
-        .bindTooltip(`${t('warn.level.' + w.level)} ${w.title}`).addTo(layer);
+        .bindTooltip(`${t('warn.level.' + w.level)} ${w.title}`)
+        // A point opens its warning in the list.
+        .on('click', () => {
+          const li = list.querySelector(`li[data-warning="${w.id}"]`);
+          if (!li) return;
+          li.tabIndex = -1;
+          li.scrollIntoView({ block: 'center' });
+          li.focus({ preventScroll: true });
+        })
+        .addTo(layer);
     }
     mapNote.textContent = t('warn.map_note', { n: located.length, m: items.length - located.length });
   }

@@ -35,7 +35,7 @@ test('a supervisor acknowledges a warning, dismisses one with a reason and turns
   // In Chinese: the kind, the level, the status, the server's evidence.
   await item(noise1).getByText('新预警', { exact: true }).waitFor();
   await item(noise1).getByText('设备离线', { exact: true }).waitFor();
-  await item(noise1).locator('.warn-lvl-medium', { hasText: '中' }).waitFor();
+  await item(noise1).locator('.warn-lvl-medium', { hasText: '中等级' }).waitFor();
   await item(noise1).getByText(/应每 60 秒上报一次/).waitFor();
   // The map has the located warnings.
   await page.locator('.warn-map .leaflet-interactive').first().waitFor();

@@ -94,11 +94,17 @@ export async function warnings({ title, user, query }) {
         h('button', { type: 'button', onclick: () => { dismissForm.hidden = true; } }, t('warn.cancel'))));
     const act = async (verb, body, done) => {
       clearErrors(li);
+      // One move at a time: a second click while the first is on its way would be refused.
+      const buttons = [...li.querySelectorAll('button')];
+      for (const b of buttons) b.disabled = true;
       try {
         const r = await api.post(`/warnings/${w.id}/${verb}`, body);
         toast(done(r));
         await load();
-      } catch (e) { showError(verb === 'dismiss' ? dismissForm : li, warnError(e)); }
+      } catch (e) {
+        for (const b of buttons) b.disabled = false;
+        showError(verb === 'dismiss' ? dismissForm : li, warnError(e));
+      }
     };
     if (canAct && OPEN.has(w.status)) {
       if (w.status === 'new') {

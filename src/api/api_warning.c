@@ -324,3 +324,31 @@ int api_warning_scan(struct api_call *call)
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }
+
+/* GET /cases/{id}/repeats: the chain of repeat complaints the case belongs to. */
+int api_case_repeats(struct api_call *call)
+{
+    const struct case_rec *r;
+    struct case_repeat *v;
+    size_t n;
+    int rc;
+    if ((rc = api_scoped_case(call, &r)) < 0 ||
+        (rc = case_repeat_list(call->conn, r->id, call->req->arena, &v, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    api_list_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "id", v[i].id);
+        jw_kstr(&w, "number", v[i].number);
+        jw_kstr(&w, "title", v[i].title);
+        jw_kstr(&w, "state", v[i].state);
+        jw_ktime(&w, "created_at", v[i].created_at);
+        jw_kstr(&w, "reason", v[i].reason);
+        jw_kbool(&w, "unsolved", v[i].unsolved);
+        jw_kbool(&w, "later", v[i].later);
+        jw_obj_end(&w);
+    }
+    api_list_end(&w, (int64_t)n, NULL);
+    return api_reply(call, 200, &w);
+}

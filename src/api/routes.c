@@ -121,6 +121,11 @@ const struct api_route api_routes[] = {
     /* 转交: the task's worker (case_task_transfer checks it is theirs) to a colleague of the grid. */
     {HTTP_POST,   "/api/v1/grid-tasks/{id}/transfer",      api_grid_task_transfer,  ROLE_GRID_WORKER | GRIDADM, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/grid-tasks/{id}/colleagues",    api_grid_task_colleagues, ROLE_GRID_WORKER | GRIDADM, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/cases/{id}/risk",               api_case_risk,           STAFF, SCOPE_CASE,       0},
+    {HTTP_POST,   "/api/v1/cases/{id}/risk",               api_case_risk_confirm,   WARNACT, SCOPE_CASE,     ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/risk-rules",                    api_risk_rule_list,      WARNREAD, SCOPE_NONE,    0},
+    {HTTP_PUT,    "/api/v1/risk-rules",                    api_risk_rule_put,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/cases/{id}/repeats",            api_case_repeats,        STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/grid-tasks",         api_case_grid_tasks,     STAFF, SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     /* 自行处置's photos, uploaded before the report that links them (the uploader's until then). */
@@ -135,6 +140,10 @@ const struct api_route api_routes[] = {
     {HTTP_PUT,    "/api/v1/sensor-thresholds",             api_threshold_put,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_POST,   "/api/v1/readings",                      api_readings_post,       SENSORADM, SCOPE_NONE,   ROUTE_JSON},
     {HTTP_GET,    "/api/v1/sensors/status",                api_sensor_status,       STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/city-index",                    api_opindex_get,         STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/city-index/compute",            api_opindex_compute,     ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/city-index/areas",              api_opindex_areas,       STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/city-index/areas",              api_opindex_area_put,    ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/warnings",                      api_warning_list,        WARNREAD, SCOPE_NONE,    0},
     {HTTP_POST,   "/api/v1/warnings/scan",                 api_warning_scan,        ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_GET,    "/api/v1/warnings/{id}",                 api_warning_get,         WARNREAD, SCOPE_NONE,    0},

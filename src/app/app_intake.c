@@ -119,6 +119,33 @@ int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_i
     return 0;
 }
 
+/* A caller or a place complaining again about what was not solved: a warning for the
+ * supervisors (docs/warning.md §1), grouped per chain (its oldest case). */
+static int repeat_warning(struct app_intake *it, struct store_conn *c, struct err *err)
+{
+    struct arena a;
+    arena_init(&a, 1024);
+    struct app_ctx x = {it->app, c, &a, it->env.now, NULL, err};
+    struct warning_in w = {
+        .kind = WK_REPEAT,
+        .level = it->out.repeats_unsolved >= 2 * CASE_REPEAT_URGENT ? WL_HIGH : WL_MEDIUM,
+        .group_key = arena_printf(&a, "repeat:%lld", (long long)it->out.repeat_root),
+        .title = arena_printf(&a, "重复诉求未解决：%s", it->in.title),
+        .evidence = arena_printf(&a, "工单 %s %s", it->out.number, it->out.repeat_note),
+        .region_id = it->in.region_id,
+        .category_id = it->in.category_id,
+        .case_id = it->out.id,
+        .has_location = it->in.has_location,
+        .lat = it->in.lat,
+        .lon = it->in.lon,
+    };
+    int64_t id;
+    enum warning_outcome outcome;
+    int rc = app_warning_raise(&x, &w, &id, &outcome);
+    arena_release(&a);
+    return rc;
+}
+
 int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err)
 {
     struct case_env env = it->env;
@@ -126,6 +153,10 @@ int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err)
     int rc = case_create_in_tx(&env, &it->in, &it->out, err);
     if (rc == 0 && it->also && !it->out.replayed)
         rc = it->also(c, &it->out, it->also_ctx, err);
+    if (rc == 0 && !it->out.replayed && it->out.repeats_unsolved >= CASE_REPEAT_URGENT)
+        rc = repeat_warning(it, c, err);
+    if (rc == 0 && !it->out.replayed)
+        rc = app_risk_intake(it->app, c, &it->in, &it->out, it->env.now, err);
     if (rc == 0)
         app_cluster_case_created(it->app, it->out.id); /* the writer thread's batch */
     return rc;

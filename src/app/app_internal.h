@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "app/app.h"
+#include "core/mem.h"
 
 struct retired_cal {
     struct cal *cal;
@@ -104,12 +105,25 @@ struct app {
     _Atomic int64_t sensor_readings, sensor_rejected, sensor_duplicates, sensor_malformed;
     _Atomic int mqtt_connected;
     struct app_mqtt *mqtt;
+    /* Risk rules, cached per organisation version (app_risk.c). */
+    pthread_mutex_t risk_lock;
+    int risk_loaded;
+    int64_t risk_version;
+    struct arena risk_arena;
+    struct risk_rule *risk_rules;
+    size_t nrisk;
 };
 
 /* The channel of migration 0009's triggers and of what the nodes announce. */
 #define APP_CHANNEL "gridloop"
 
 void app_triage_free(struct app *app);
+void app_risk_free(struct app *app);
+/* The risk grade of a case just created, in its transaction (app_risk.c). */
+struct case_new;
+struct case_created;
+int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new *in,
+                    const struct case_created *made, int64_t now, struct err *err);
 void app_walk_free(struct app *app);
 void app_geocode_init(struct app *app);
 void app_geocode_free(struct app *app);

@@ -81,6 +81,7 @@ int app_new(struct app **out, const struct app_deps *deps, struct err *err)
     pthread_mutex_init(&app->rate_lock, NULL);
     pthread_mutex_init(&app->health_lock, NULL);
     pthread_mutex_init(&app->sensor_lock, NULL);
+    pthread_mutex_init(&app->risk_lock, NULL);
     pthread_cond_init(&app->sensor_cond, NULL);
     if (deps->audit_key) {
         memcpy(app->audit_seed, deps->audit_key, sizeof(app->audit_seed));
@@ -109,6 +110,8 @@ void app_free(struct app *app)
     app->writer = NULL;
     app_notifier_stop(app);
     app_triage_free(app);
+    app_risk_free(app);
+    pthread_mutex_destroy(&app->risk_lock);
     pthread_mutex_destroy(&app->sweep_lock);
     pthread_cond_destroy(&app->sweep_cond);
     geo_index_free(app->geo);

@@ -15,6 +15,7 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "opindex/opindex.h"
 #include "store/store.h"
 
 static int sweep_cases(const struct app_ctx *x, struct case_sweep_report *rep)
@@ -123,6 +124,12 @@ static void *sweeper_main(void *arg)
             int offline = 0;
             if (app_sensor_sweep(&x, &offline) < 0)
                 log_msg(LOG_ERROR, "sweeper: devices not checked: %s", err.msg);
+            /* The city operation index every run: what has arrived moves it. Not in a
+             * transaction: the reads take a while on a large database and must not hold the
+             * write lock intake needs; each row kept commits alone. */
+            int kept = 0;
+            if (opindex_refresh(x.conn, x.now, &kept, &err) < 0)
+                log_msg(LOG_ERROR, "sweeper: city operation index not computed: %s", err.msg);
             /* Spikes hourly: a scan reads four weeks of cases (seconds on a large database). */
             int spikes = 0;
             if (runs % 60 == 0 && app_warn_spikes(&x, &spikes) < 0)

@@ -10,6 +10,7 @@
 #include "cal/cal.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "org/org.h"
 #include "sensor/sensor.h"
 #include "store/store.h"
 #include "warn/warn.h"
@@ -93,10 +94,10 @@ int app_warn_spikes(const struct app_ctx *x, int *raised)
     if ((rc = store_begin(x->conn, x->err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        int64_t region = 0, id;
+        int64_t id;
         enum warning_outcome out;
-        if ((rc = store_one_i64(x->conn, "SELECT id FROM regions WHERE code = ?",
-                                STORE_ARGS(store_text(m[i].region_code)), &region, x->err)) < 0)
+        struct org_region reg;
+        if ((rc = org_region_get_by_code(x->conn, m[i].region_code, x->arena, &reg, x->err)) < 0)
             goto fail;
         struct warning_in in = {
             .kind = WK_SPIKE,
@@ -109,7 +110,7 @@ int app_warn_spikes(const struct app_ctx *x, int *raised)
             .evidence =
                 arena_printf(x->arena, "%s（显著性 p = %.2g；按近 %d 天同一时段的基线计算）",
                              m[i].explanation, m[i].p_value, WARN_BASELINE_DAYS),
-            .region_id = region,
+            .region_id = reg.id,
             .category_id = m[i].category_id,
         };
         if ((rc = app_warning_raise(x, &in, &id, &out)) < 0)

@@ -279,7 +279,29 @@ struct case_created {
     char number[24];
     char check_code[CASE_CHECK_CODE_MAX + 1];
     int replayed; /* 1: an earlier intake with the same idempotency key made this case */
+    /* Repeat complaints linked at intake (case_repeat.c): how many earlier cases, how many of
+     * the caller's or the place's were unsolved, and the timeline's words for it ("" none). */
+    int repeats, repeats_unsolved;
+    int64_t repeat_root; /* the oldest case linked: one chain's warnings group by it */
+    char repeat_note[256];
 };
+
+/* Repeat complaints (重复诉求, docs/warning.md §1): what intake links a case to. */
+#define CASE_REPEAT_DAYS 30
+#define CASE_REPEAT_METRES 100
+#define CASE_REPEAT_MAX 10   /* earlier cases linked at most */
+#define CASE_REPEAT_URGENT 2 /* unsolved earlier ones (caller or place) that make it urgent */
+struct case_repeat {
+    int64_t id;
+    const char *number, *title, *state, *reason; /* reason: caller, place, subject */
+    int64_t created_at;
+    int unsolved; /* at the time of the link */
+    int later;    /* 1: a later case linked to this one; 0: an earlier one it is linked to */
+};
+/* The chain of case 'id': the earlier cases it was linked to and the later ones linked to it,
+ * oldest first. Arena. */
+int case_repeat_list(struct store_conn *c, int64_t id, struct arena *a, struct case_repeat **out,
+                     size_t *n, struct err *err);
 
 /* Idempotency keys: 1..CASE_IDEMPOTENCY_KEY_MAX printable ASCII characters, no spaces. */
 #define CASE_IDEMPOTENCY_KEY_MAX 64

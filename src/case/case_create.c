@@ -67,6 +67,9 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
     int urgency = in->urgency;
 
     arena_init(&t.arena, 2048);
+    out->repeats = out->repeats_unsolved = 0;
+    out->repeat_root = 0;
+    out->repeat_note[0] = '\0';
     if ((unsigned)in->channel >= CASE_CHANNEL_COUNT) {
         rc = err_field(err, ERR_BAD_REQUEST, "channel", "unknown channel");
         goto out;
@@ -215,6 +218,9 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         rc = err->code;
         goto rollback;
     }
+    /* After triage's and geocoding's events: the timeline reads as intake happened. */
+    if ((rc = case_repeat_on_intake(&t, id, in, hash, urgency, out)) < 0)
+        goto rollback;
     if (in->idempotency_key && env->actor->user_id &&
         store_run(c,
                   "INSERT INTO intake_keys(user_id, key, case_id, created_at) VALUES (?, ?, ?, ?)",

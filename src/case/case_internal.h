@@ -205,6 +205,10 @@ int case_phone_seal(const struct case_config *cfg, const char *phone, struct are
 /* After the case's create event: a verification task for the worker of its grid when a rule asks
  * for it and the report is from the public or a sensor (not a grid worker's own). */
 int case_task_on_intake(struct case_tx *t, int64_t case_id, const struct case_new *in);
+/* Link new case 'id' to earlier ones (case_repeat.c): 'hash' is its caller's phone hash ("" none),
+ * 'urgency' the one it was created with; fills out->repeats*. */
+int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *in,
+                          const char *hash, int urgency, struct case_created *out);
 /* When a case becomes replied: a check task when a rule asks for it and its grid has a worker. */
 int case_task_on_replied(struct case_tx *t, const struct case_rec *r);
 /* ERR_CONFLICT when case 'r' waits for an open task of 'kind' ("verify", "check"): the dispatch

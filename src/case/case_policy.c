@@ -124,6 +124,7 @@ static const struct {
     {"task_overdue",  HIDDEN, NULL},
     {"task_escalate", HIDDEN, NULL},
     {"sensor_recover", HIDDEN, NULL},
+    {"repeat",        HIDDEN, NULL},
     {"task_transfer", HIDDEN, NULL},
     {"triage",        HIDDEN, NULL},
     {"locate",        HIDDEN, NULL},

@@ -43,7 +43,8 @@
  * data. A migration that seeds a table adds it here (test_store_copy.py on PostgreSQL fails
  * otherwise). */
 static const char *const seeded_tables[] = {"case_fts_watermark", "assess_rollup_state",
-                                            "addr_version", "ladder_limits"};
+                                            "addr_version",       "ladder_limits",
+                                            "risk_rules",         "opindex_areas"};
 
 struct fix {
     int64_t key, value;

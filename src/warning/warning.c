@@ -252,6 +252,19 @@ int warning_get(struct store_conn *c, int64_t id, struct arena *a, struct warnin
     return rc ? 0 : err_set(err, ERR_NOT_FOUND, "warning %lld does not exist", (long long)id);
 }
 
+int warning_open_over(struct store_conn *c, enum warning_kind kind, int64_t region_id, int64_t *n,
+                      struct err *err)
+{
+    *n = 0;
+    int rc = store_one_i64(c,
+                           "SELECT count(*) FROM warnings w JOIN regions wr ON wr.id = w.region_id"
+                           " JOIN regions cr ON cr.id = ? WHERE w.kind = ?"
+                           " AND w.status IN ('new', 'acknowledged')"
+                           " AND substr(cr.code, 1, length(wr.code)) = wr.code",
+                           STORE_ARGS(store_i64(region_id), store_text(KINDS[kind])), n, err);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---------------------------------------------------------------- the life cycle */
 
 static int move(struct store_conn *c, int64_t id, const char *from_sql, const char *to,

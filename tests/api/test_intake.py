@@ -50,7 +50,7 @@ def test_create_answers_after_commit_with_the_case(gl):
     c = r.json()
     assert r.headers["Location"] == f"/api/v1/cases/{c['id']}"
     assert c["title"] == title and c["state"] == "new" and c["version"] == 1
-    assert [e["action"] for e in c["timeline"]] == ["create", "triage"]
+    assert [e["action"] for e in c["timeline"] if e["action"] != "repeat"] == ["create", "triage"]
     assert c["citizen"]["phone"] == "138****5678"
     # Committed: another connection reads it at once.
     g = gl.get("admin", f"/api/v1/cases/{c['id']}")

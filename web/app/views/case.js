@@ -78,7 +78,62 @@ async function render(root, id, user, focusAction) {
     c.satisfaction ? fact(t('case.satisfaction'), t('sat.' + c.satisfaction)) : null,
   );
 
-  // 网格员任务 on the case: each 核实 / 核查 task, whose it is, its state and due time. An official
+  // 风险与重复诉求: the case's risk grade with its reasons (a supervisor or dispatcher confirms it or
+// lowers it with a reason) and the chain of repeat complaints it belongs to (docs/warning.md
+// §1, §3). Hidden when there is neither.
+const RISK_JUDGES = ['supervisor', 'dispatcher', 'admin'];
+function caseRisk(c, user) {
+  const box = h('section', { class: 'card case-risk', hidden: true, 'aria-labelledby': 'risk-h' });
+  async function draw() {
+    let g; let chain;
+    try {
+      [g, chain] = await Promise.all([api.get(`/cases/${c.id}/risk`), api.get(`/cases/${c.id}/repeats`)]);
+    } catch { box.hidden = true; return; }
+    if (!g.level && !chain.items.length) { box.hidden = true; return; }
+    const parts = [h('h2', { id: 'risk-h' }, t('risk.heading'))];
+    if (g.level) {
+      const shown = g.confirmed_level || g.level;
+      parts.push(h('p', {}, h('span', { class: `badge risk-${shown}` }, t('risk.level.' + shown)), ' ',
+        t('risk.score', { score: Math.round(g.score) }),
+        g.confirmed_level ? [' · ', t('risk.confirmed', { who: g.confirmed_by || '', level: t('risk.level.' + g.confirmed_level) })] : null));
+      parts.push(h('ul', { class: 'risk-reasons' }, g.reasons.map((r) => h('li', {}, t('risk.reason', { label: r.label, weight: (r.weight > 0 ? '+' : '') + Math.round(r.weight) })))));
+      if (g.note) parts.push(h('p', { class: 'note' }, g.note));
+      if (RISK_JUDGES.some((x) => user.roles.includes(x)) && !g.confirmed_level) parts.push(confirmForm(g));
+    }
+    if (chain.items.length) {
+      parts.push(h('h3', {}, t('repeat.heading', { n: chain.items.length })));
+      parts.push(h('ol', { class: 'repeats' }, chain.items.map((x) => h('li', {},
+        h('a', { href: `#/case/${x.id}` }, x.number), ' ', x.title, ' · ', t('repeat.reason.' + x.reason),
+        x.later ? [' · ', t('repeat.later')] : null, x.unsolved ? h('strong', { class: 'late' }, ' ', t('repeat.unsolved')) : null,
+        ' · ', fmtTime(x.created_at)))));
+    }
+    clear(box, parts);
+    box.hidden = false;
+  }
+  function confirmForm(g) {
+    const level = h('select', { name: 'level' }, ['high', 'medium', 'low'].filter((l) => ['low', 'medium', 'high'].indexOf(l) <= ['low', 'medium', 'high'].indexOf(g.level))
+      .map((l) => h('option', { value: l, selected: l === g.level }, t('risk.level.' + l))));
+    const note = h('textarea', { name: 'note', rows: 2, maxlength: 500 });
+    const form = h('form', { class: 'risk-confirm', novalidate: true },
+      field(t('risk.confirm.level'), level, { names: ['level'], required: true }),
+      field(t('risk.confirm.note'), note, { names: ['note'], hint: t('risk.confirm.note_hint') }),
+      h('div', { class: 'buttons' }, h('button', { type: 'submit' }, t('risk.confirm.submit'))));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      try {
+        await api.post(`/cases/${c.id}/risk`, { level: level.value, note: note.value.trim() || null });
+        toast(t('risk.confirm.done'));
+        await draw();
+      } catch (e) { showError(form, e); }
+    });
+    return form;
+  }
+  draw();
+  return box;
+}
+
+// 网格员任务 on the case: each 核实 / 核查 task, whose it is, its state and due time. An official
 // (dispatcher, supervisor, admin) reassigns an open one to another worker of the grid (转派), e.g.
 // when the overdue notice arrives; the server decides who may (docs/grid.md §4).
 const REASSIGNERS = ['dispatcher', 'supervisor', 'admin'];
@@ -214,7 +269,7 @@ function caseMap(c, user) {
   }) : null;
   clear(root, h('div', { class: 'case-grid' },
     h('div', { class: 'main-col' }, head, caseMap(c, user), replyBox, sentBack(c, user), reviewedReply(c, user), replyCheck(c), actionsBox,
-      isCitizen(user) ? null : caseLadder(c), isCitizen(user) ? null : caseGridTasks(c, user), isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
+      isCitizen(user) ? null : caseLadder(c), isCitizen(user) ? null : caseRisk(c, user), isCitizen(user) ? null : caseGridTasks(c, user), isCitizen(user) ? null : caseOrders(c), isCitizen(user) ? null : caseAssists(c), appealBox, photoBox, tl), side));
   if (focusAction) {
     const b = buttons.querySelector(`[data-action="${focusAction}"]`);
     if (b) b.focus();

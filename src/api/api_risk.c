@@ -1,0 +1,152 @@
+/*
+ * Risk grades (docs/warning.md §3): a case's grade with its reasons, a person's confirmation or
+ * lowering (kept as a correction), and the rule table administrators edit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "app/app.h"
+#include "auth/auth.h"
+#include "case/case.h"
+#include "risk/risk.h"
+
+/* clang-format off */
+static const struct json_field confirm_fields[] = {
+    {"level", JT_STRING, JF_REQUIRED, 1, 10, NULL},
+    {"note",  JT_STRING, JF_NULLABLE, 0, RISK_NOTE_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+static const struct json_field rule_fields[] = {
+    {"id",      JT_INT,    JF_NULLABLE, 1, 9007199254740991.0, NULL},
+    {"factor",  JT_STRING, JF_REQUIRED, 1, 16, NULL},
+    {"pattern", JT_STRING, JF_REQUIRED, 1, RISK_PATTERN_MAX, NULL},
+    {"weight",  JT_NUMBER, JF_REQUIRED, -100, 100, NULL},
+    {"label",   JT_STRING, JF_REQUIRED, 1, RISK_LABEL_MAX, NULL},
+    {"active",  JT_BOOL,   0, 0, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+/* clang-format on */
+
+static int grade_json(struct api_call *call, int64_t id, struct jw *w)
+{
+    struct risk_grade g;
+    int rc = risk_grade_get(call->conn, id, call->req->arena, &g, &call->err);
+    if (rc == ERR_NOT_FOUND) {
+        /* No rule met: no risk seen, said as such rather than a missing page. */
+        err_clear(&call->err);
+        jw_obj(w);
+        jw_kint(w, "case_id", id);
+        jw_knum(w, "score", 0);
+        jw_knull(w, "level");
+        jw_key(w, "reasons");
+        jw_arr(w);
+        jw_arr_end(w);
+        jw_obj_end(w);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    jw_obj(w);
+    jw_kint(w, "case_id", g.case_id);
+    jw_knum(w, "score", g.score);
+    jw_kstr(w, "level", risk_level_name(g.level));
+    jw_key(w, "reasons");
+    jw_raw(w, g.reasons);
+    jw_ktime(w, "computed_at", g.computed_at);
+    jw_kstr(w, "confirmed_level", g.confirmed ? risk_level_name(g.confirmed_level) : NULL);
+    jw_kstr(w, "confirmed_by", g.confirmed ? g.confirmed_by : NULL);
+    jw_ktime(w, "confirmed_at", g.confirmed_at);
+    jw_kstr(w, "note", *g.note ? g.note : NULL);
+    jw_obj_end(w);
+    return 0;
+}
+
+int api_case_risk(struct api_call *call)
+{
+    const struct case_rec *r;
+    int rc;
+    if ((rc = api_scoped_case(call, &r)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    if ((rc = grade_json(call, r->id, &w)) < 0) {
+        jw_release(&w);
+        return rc;
+    }
+    return api_reply(call, 200, &w);
+}
+
+int api_case_risk_confirm(struct api_call *call)
+{
+    const struct case_rec *r;
+    int rc;
+    if ((rc = json_check(call->body, confirm_fields, &call->err)) < 0 ||
+        (rc = api_scoped_case(call, &r)) < 0)
+        return rc;
+    int level = risk_level_from_name(json_get_str(call->body, "level"));
+    if (level < 0)
+        return err_field(&call->err, ERR_BAD_REQUEST, "level",
+                         "field 'level' must be high, medium or low");
+    const char *note = json_get_str(call->body, "note");
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = risk_grade_confirm(call->conn, r->id, (enum risk_level)level, note, call->user->id,
+                                 call->now, &call->err)) < 0)
+        return rc;
+    char target[48];
+    snprintf(target, sizeof(target), "case/%lld", (long long)r->id);
+    if ((rc = api_commit(call, "case.risk_confirm", target, NULL,
+                         json_print(call->body, call->req->arena))) < 0)
+        return rc;
+    return api_case_risk(call);
+}
+
+int api_risk_rule_list(struct api_call *call)
+{
+    struct risk_rule *v;
+    size_t n;
+    int rc = risk_rule_list(call->conn, 0, call->req->arena, &v, &n, &call->err);
+    if (rc < 0)
+        return rc;
+    struct jw w;
+    api_list_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "id", v[i].id);
+        jw_kstr(&w, "factor", v[i].factor);
+        jw_kstr(&w, "pattern", v[i].pattern);
+        jw_knum(&w, "weight", v[i].weight);
+        jw_kstr(&w, "label", v[i].label);
+        jw_kbool(&w, "active", v[i].active);
+        jw_ktime(&w, "updated_at", v[i].updated_at);
+        jw_obj_end(&w);
+    }
+    api_list_end(&w, (int64_t)n, NULL);
+    return api_reply(call, 200, &w);
+}
+
+int api_risk_rule_put(struct api_call *call)
+{
+    const json_t *b = call->body;
+    struct risk_rule r = {0};
+    int64_t id;
+    int rc;
+    if ((rc = json_check(b, rule_fields, &call->err)) < 0)
+        return rc;
+    r.id = json_get_int(b, "id", 0);
+    r.factor = json_get_str(b, "factor");
+    r.pattern = json_get_str(b, "pattern");
+    r.weight = json_get_num(b, "weight", 0);
+    r.label = json_get_str(b, "label");
+    r.active = json_get_bool(b, "active", 1);
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = risk_rule_set(call->conn, &r, call->now, &id, &call->err)) < 0)
+        return rc;
+    char target[48];
+    snprintf(target, sizeof(target), "risk-rule/%lld", (long long)id);
+    if ((rc = api_commit(call, "risk_rule.set", target, NULL, json_print(b, call->req->arena))) < 0)
+        return rc;
+    /* Intake reads the rules cached per organisation version. */
+    app_org_changed(call->api->app);
+    return api_risk_rule_list(call);
+}

@@ -1,0 +1,194 @@
+/*
+ * Repeat complaints (重复诉求, docs/warning.md §1): at intake, in the case's own transaction,
+ * the earlier cases of the last CASE_REPEAT_DAYS from the same caller, at the same place or on
+ * the same subject in the same grid are linked to it; when the caller or the place has
+ * complained CASE_REPEAT_URGENT times before without a solution, the new case is made urgent
+ * and the supervisors are told.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "case/case.h"
+#include "case/case_internal.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/vec.h"
+#include "store/store.h"
+
+/* Still open, or closed without a solution or to the citizen's dissatisfaction. */
+#define UNSOLVED                                                                                   \
+    "CASE WHEN state NOT IN ('closed', 'cancelled', 'merged') OR satisfaction = 'unsatisfied'"     \
+    " OR reply_solved = 0 THEN 1 ELSE 0 END"
+
+enum { R_CALLER, R_PLACE, R_SUBJECT, R_COUNT };
+static const char *const REASONS[R_COUNT] = {"caller", "place", "subject"};
+
+struct link {
+    int64_t id;
+    int reason, unsolved;
+};
+struct links {
+    struct link v[CASE_REPEAT_MAX];
+    int n, reason;
+};
+
+static int add_link(void *ctx, struct store_stmt *s)
+{
+    struct links *l = ctx;
+    int64_t id = store_col_int(s, 0);
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i].id == id)
+            return 0; /* a stronger reason found it first */
+    if (l->n == CASE_REPEAT_MAX)
+        return 1;
+    l->v[l->n++] = (struct link){id, l->reason, (int)store_col_int(s, 1)};
+    return 0;
+}
+
+int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *in,
+                          const char *hash, int urgency, struct case_created *out)
+{
+    const struct case_env *env = t->env;
+    struct store_conn *c = env->conn;
+    struct links l = {0};
+    int64_t since = env->now - (int64_t)CASE_REPEAT_DAYS * 86400;
+    int64_t rc;
+    /* Same caller: the keyed hash of the number (cases_phone_hash). */
+    if (hash && *hash) {
+        l.reason = R_CALLER;
+        if ((rc = store_all(
+                 c,
+                 "SELECT id, " UNSOLVED " FROM cases WHERE citizen_phone_hash = ?"
+                 " AND created_at >= ? AND id <> ? AND state NOT IN ('cancelled', 'merged')"
+                 " ORDER BY created_at DESC LIMIT ?",
+                 STORE_ARGS(store_text(hash), store_i64(since), store_i64(id),
+                            store_i64(CASE_REPEAT_MAX)),
+                 add_link, &l, t->err)) < 0)
+            return (int)rc;
+    }
+    /* Same place: within about CASE_REPEAT_METRES (a box: cases_place), same category. */
+    if (in->has_location && in->category_id) {
+        double dlat = CASE_REPEAT_METRES / 111000.0, dlon = CASE_REPEAT_METRES / 96000.0;
+        l.reason = R_PLACE;
+        if ((rc = store_all(c,
+                            "SELECT id, " UNSOLVED " FROM cases WHERE lat BETWEEN ? AND ?"
+                            " AND lon BETWEEN ? AND ? AND created_at >= ? AND id <> ?"
+                            " AND category_id = ? AND state NOT IN ('cancelled', 'merged')"
+                            " ORDER BY created_at DESC LIMIT ?",
+                            STORE_ARGS(store_real(in->lat - dlat), store_real(in->lat + dlat),
+                                       store_real(in->lon - dlon), store_real(in->lon + dlon),
+                                       store_i64(since), store_i64(id), store_i64(in->category_id),
+                                       store_i64(CASE_REPEAT_MAX)),
+                            add_link, &l, t->err)) < 0)
+            return (int)rc;
+    }
+    /* Same subject in the same grid (cases_region_place). */
+    if (in->region_id && in->category_id) {
+        l.reason = R_SUBJECT;
+        if ((rc = store_all(c,
+                            "SELECT id, " UNSOLVED " FROM cases WHERE region_id = ?"
+                            " AND created_at >= ? AND category_id = ? AND id <> ?"
+                            " AND state NOT IN ('cancelled', 'merged')"
+                            " ORDER BY created_at DESC LIMIT ?",
+                            STORE_ARGS(store_i64(in->region_id), store_i64(since),
+                                       store_i64(in->category_id), store_i64(id),
+                                       store_i64(CASE_REPEAT_MAX)),
+                            add_link, &l, t->err)) < 0)
+            return (int)rc;
+    }
+    if (l.n == 0)
+        return 0;
+    int count[R_COUNT] = {0}, unsolved_here = 0;
+    for (int i = 0; i < l.n; i++) {
+        count[l.v[i].reason]++;
+        if (l.v[i].unsolved && l.v[i].reason != R_SUBJECT)
+            unsolved_here++;
+        if ((rc = store_run(c,
+                            "INSERT INTO case_repeats(case_id, earlier_id, reason, unsolved,"
+                            " created_at) VALUES (?, ?, ?, ?, ?)",
+                            STORE_ARGS(store_i64(id), store_i64(l.v[i].id),
+                                       store_text(REASONS[l.v[i].reason]),
+                                       store_i64(l.v[i].unsolved), store_i64(env->now)),
+                            t->err)) < 0)
+            return (int)rc;
+    }
+    out->repeats = l.n;
+    out->repeat_root = l.v[0].id;
+    for (int i = 1; i < l.n; i++)
+        if (l.v[i].id < out->repeat_root)
+            out->repeat_root = l.v[i].id;
+    /* The same subject in a grid alone is kept as a link (the chain, the assessment), not told
+     * on the timeline: a busy grid has many of those. */
+    if (!count[R_CALLER] && !count[R_PLACE])
+        return 0;
+    int raise = unsolved_here >= CASE_REPEAT_URGENT;
+    char note[256];
+    int len = snprintf(note, sizeof(note), "重复诉求：近 %d 天", CASE_REPEAT_DAYS);
+    static const char *const WORDS[R_COUNT] = {"同一来电人", "同一地点", "同一网格同类诉求"};
+    const char *sep = "";
+    for (int r = 0; r < R_COUNT; r++)
+        if (count[r]) {
+            len += snprintf(note + len, sizeof(note) - (size_t)len, "%s%s %d 件", sep, WORDS[r],
+                            count[r]);
+            sep = "、";
+        }
+    if (unsolved_here)
+        len +=
+            snprintf(note + len, sizeof(note) - (size_t)len, "，其中 %d 件未解决", unsolved_here);
+    if (raise && urgency == CU_NORMAL)
+        snprintf(note + len, sizeof(note) - (size_t)len, "，已提级为紧急");
+    int64_t ev;
+    const char *payload =
+        arena_printf(&t->arena, "{\"caller\":%d,\"place\":%d,\"subject\":%d,\"unsolved\":%d}",
+                     count[R_CALLER], count[R_PLACE], count[R_SUBJECT], unsolved_here);
+    if ((rc = case_tx_event(t, id, "repeat", "new", "new", 0, note, payload, &ev)) < 0)
+        return (int)rc;
+    if (raise) {
+        if (urgency == CU_NORMAL &&
+            (rc = store_run(c, "UPDATE cases SET urgency = 'urgent' WHERE id = ?",
+                            STORE_ARGS(store_i64(id)), t->err)) < 0)
+            return (int)rc;
+        if ((rc = case_tx_notify(t, id, ev, "supervisors", 0, "repeat",
+                                 arena_printf(&t->arena, "工单 %s %s", out->number, note))) < 0)
+            return (int)rc;
+    }
+    out->repeats_unsolved = unsolved_here;
+    snprintf(out->repeat_note, sizeof(out->repeat_note), "%s", note);
+    return 0;
+}
+
+typedef VEC(struct case_repeat) repeat_vec;
+
+static int read_repeat(void *ctx, struct store_stmt *s)
+{
+    repeat_vec *v = ctx;
+    struct case_repeat *r = vec_push(v);
+    r->id = store_col_int(s, 0);
+    r->number = arena_strdup(v->arena, store_col_text(s, 1));
+    r->title = arena_strdup(v->arena, store_col_text(s, 2));
+    r->state = arena_strdup(v->arena, store_col_text(s, 3));
+    r->created_at = store_col_int(s, 4);
+    r->reason = arena_strdup(v->arena, store_col_text(s, 5));
+    r->unsolved = store_col_int(s, 6) != 0;
+    r->later = store_col_int(s, 7) != 0;
+    return 0;
+}
+
+int case_repeat_list(struct store_conn *c, int64_t id, struct arena *a, struct case_repeat **out,
+                     size_t *n, struct err *err)
+{
+    repeat_vec v = VEC_IN(a);
+    int64_t rc = store_all(
+        c,
+        "SELECT x.id, x.number, x.title, x.state, x.created_at, r.reason, r.unsolved, 0"
+        " FROM case_repeats r JOIN cases x ON x.id = r.earlier_id WHERE r.case_id = ?"
+        " UNION ALL SELECT x.id, x.number, x.title, x.state, x.created_at, r.reason, r.unsolved, 1"
+        " FROM case_repeats r JOIN cases x ON x.id = r.case_id WHERE r.earlier_id = ?"
+        " ORDER BY 5, 1",
+        STORE_ARGS(store_i64(id), store_i64(id)), read_repeat, &v, err);
+    if (rc < 0)
+        return (int)rc;
+    *out = v.v;
+    *n = v.n;
+    return 0;
+}

@@ -1741,4 +1741,10 @@ export const zhCN = {
   'fieldname.device': '设备编码',
   'fieldname.readings': '读数',
   'fieldname.points': '数据点数',
+  // Fields of the city index and the risk rules (api_opindex.c, api_risk.c), named for their errors.
+  'fieldname.weight': '权重',
+  'fieldname.categories': '事项分类',
+  'fieldname.device_types': '设备类型',
+  'fieldname.factor': '风险因素',
+  'fieldname.pattern': '匹配内容',
 };

@@ -131,3 +131,40 @@ export async function goto(page, srv, hash) {
   await page.locator('main h1').waitFor();
   await page.locator('main .loading').waitFor({ state: 'detached' }).catch(() => {});
 }
+
+// What a person reads on a zh-CN screen holds no English (server messages, internal words), no raw
+// string key ("action.merge_in") and no bare internal id ("协办部门 3"). The allowed Latin words are
+// names (the product, the map's data, file formats) and the keys as printed on a keyboard.
+const LATIN_OK = new Set(['gridloop', 'Open311', 'OpenStreetMap', 'Leaflet', 'JPEG', 'PNG', 'WebP', 'XLSX', 'CSV', 'PDF', 'GeoJSON', 'Excel',
+  'Ctrl', 'Alt', 'Enter', 'Shift', 'Tab', 'Esc']);
+export async function readableProblems(page) {
+  const text = await page.evaluate(() => {
+    // Visible text only; the map's tiles carry no words of ours.
+    const skip = document.querySelectorAll('.leaflet-control-attribution, script, style, noscript');
+    for (const el of skip) el.dataset.scanSkip = '1';
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const out = [];
+    const literal = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('[data-scan-skip]') || !el.getClientRects().length) continue;
+      if (getComputedStyle(el).visibility === 'hidden') continue;
+      // translate="no": what one types as is (account names); English there is not a leak.
+      (el.closest('[translate="no"]') ? literal : out).push(n.textContent);
+    }
+    // Labels people hear too: aria-label, title, placeholder, alt.
+    // A button in a table row that names its row's record (a login, a registered name) quotes it.
+    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
+      const quotes = el.closest('[translate="no"]') || (el.closest('tr') && el.closest('tr').querySelector('[translate="no"]'));
+      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) (quotes ? literal : out).push(el.getAttribute(a));
+    }
+    return { text: out.join('\n'), literal: literal.join('\n') };
+  });
+  const problems = [];
+  const { text: words, literal } = text;
+  for (const m of words.matchAll(/[A-Za-z][A-Za-z0-9'’]{2,}/g)) if (!LATIN_OK.has(m[0])) problems.push(`English "${m[0]}"`);
+  for (const m of (words + '\n' + literal).matchAll(/\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:[._][a-z]+)*\b/g)) problems.push(`raw key "${m[0]}"`);
+  // An id shows as a thing's kind and a number where its name belongs ("协办部门 3", "工单 41").
+  for (const m of words.matchAll(/(?:部门|单位|区域|网格|分类|用户|工单|账号)[ ：:]?\d{1,9}(?![\d\-年月日件天时分%])/g)) problems.push(`bare id "${m[0]}"`);
+  return [...new Set(problems)];
+}

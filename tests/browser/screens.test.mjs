@@ -3,7 +3,7 @@
 // the citizen, and keyboard-only work with visible focus. Screenshots go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, loginPage, shot, goto, axe, PNG } from './helper.mjs';
+import { startServer, launch, loginPage, shot, goto, axe, PNG, readableProblems } from './helper.mjs';
 import { navFor, linkOf } from '../../web/app/screens.js';
 
 let srv;
@@ -45,6 +45,7 @@ before(async () => {
   ids.processing = made[2].id;       // citizen's, being handled
   ids.newCase = made[5].id;          // operator's, new: dispatch
   ids.extending = made[1].id;        // processing with an extension awaiting approval
+  ids.gasDevice = (await srv.api('admin', 'GET', '/devices')).body.items.find((d) => d.code === 'DEMO-GAS-1').id;
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
@@ -59,6 +60,8 @@ const EXTRA = {
   handler_cgj: ['/workbench?tab=to_handle', '/workbench?tab=overdue', () => `/case/${ids.dispatched}`, () => `/case/${ids.processing}`,
     () => `/case/${ids.processing}/slip`],
   supervisor: ['/supervise?tab=pending', '/supervise?tab=rectifying', () => `/case/${ids.extending}`],
+  // A device's page (the demo's devices; the gas sensor's unit is %LEL).
+  data_officer: [() => `/device/${ids.gasDevice}`],
   admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
@@ -67,43 +70,6 @@ const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
   const nav = navFor({ roles: [role] }).map(linkOf).filter((p) => !extra.some((x) => typeof x === 'string' && x.startsWith(p + '/')));
   return [user, [...nav, ...extra]];
 }));
-
-// What a person reads on a zh-CN screen holds no English (server messages, internal words), no raw
-// string key ("action.merge_in") and no bare internal id ("协办部门 3"). The allowed Latin words are
-// names (the product, the map's data, file formats) and the keys as printed on a keyboard.
-const LATIN_OK = new Set(['gridloop', 'Open311', 'OpenStreetMap', 'Leaflet', 'JPEG', 'PNG', 'WebP', 'XLSX', 'CSV', 'PDF', 'GeoJSON', 'Excel',
-  'Ctrl', 'Alt', 'Enter', 'Shift', 'Tab', 'Esc']);
-export async function readableProblems(page) {
-  const text = await page.evaluate(() => {
-    // Visible text only; the map's tiles carry no words of ours.
-    const skip = document.querySelectorAll('.leaflet-control-attribution, script, style, noscript');
-    for (const el of skip) el.dataset.scanSkip = '1';
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    const out = [];
-    const literal = [];
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement;
-      if (!el || el.closest('[data-scan-skip]') || !el.getClientRects().length) continue;
-      if (getComputedStyle(el).visibility === 'hidden') continue;
-      // translate="no": what one types as is (account names); English there is not a leak.
-      (el.closest('[translate="no"]') ? literal : out).push(n.textContent);
-    }
-    // Labels people hear too: aria-label, title, placeholder, alt.
-    // A button in a table row that names its row's record (a login, a registered name) quotes it.
-    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
-      const quotes = el.closest('[translate="no"]') || (el.closest('tr') && el.closest('tr').querySelector('[translate="no"]'));
-      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) (quotes ? literal : out).push(el.getAttribute(a));
-    }
-    return { text: out.join('\n'), literal: literal.join('\n') };
-  });
-  const problems = [];
-  const { text: words, literal } = text;
-  for (const m of words.matchAll(/[A-Za-z][A-Za-z0-9'’]{2,}/g)) if (!LATIN_OK.has(m[0])) problems.push(`English "${m[0]}"`);
-  for (const m of (words + '\n' + literal).matchAll(/\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:[._][a-z]+)*\b/g)) problems.push(`raw key "${m[0]}"`);
-  // An id shows as a thing's kind and a number where its name belongs ("协办部门 3", "工单 41").
-  for (const m of words.matchAll(/(?:部门|单位|区域|网格|分类|用户|工单|账号)[ ：:]?\d{1,9}(?![\d\-年月日件天时分%])/g)) problems.push(`bare id "${m[0]}"`);
-  return [...new Set(problems)];
-}
 
 async function checkScreen(page, name) {
   const words = await readableProblems(page);

@@ -36,6 +36,12 @@ export const SCREENS = [
   { path: '/orders', module: 'orders', view: 'ordersList', title: 'order.list_heading', nav: 'nav.orders', roles: ['supervisor', 'handler'] },
   // 协办单: a department's sub-tasks (from dispatches and whistles) across cases.
   { path: '/assists', module: 'assists', view: 'assistsList', title: 'assist.list_heading', nav: 'nav.assists', roles: ['handler'] },
+  // 预警中心 and 感知设备 (issue 16, docs/warning.md §7): the warnings to acknowledge, turn into
+  // cases or dismiss; the sensing devices, their readings and the thresholds.
+  { path: '/warnings', module: 'warnings', view: 'warnings', title: 'warn.heading', nav: 'nav.warnings', roles: ['supervisor', 'dispatcher', 'admin'] },
+  { path: '/devices', module: 'devices', view: 'devices', title: 'device.heading', nav: 'nav.devices',
+    roles: ['supervisor', 'dispatcher', 'data_officer', 'admin'] },
+  { path: '/device/{id}', module: 'devices', view: 'devicePage', title: 'device.heading' },
   { path: '/dashboard', module: 'dashboard', view: 'dashboard', title: 'dash.heading', nav: 'nav.dashboard',
     roles: ['supervisor', 'data_officer', 'admin', 'dispatcher'] },
   { path: '/cases', module: 'queues', view: 'allCases', title: 'nav.cases', nav: 'nav.cases',

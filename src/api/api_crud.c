@@ -50,6 +50,29 @@ void api_list_end(struct jw *w, int64_t total, const char *next_cursor)
     jw_obj_end(w);
 }
 
+int api_reply_items(struct api_call *call, const void *v, size_t n, size_t size, api_item_fn *item)
+{
+    struct jw w;
+    api_list_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        item(&w, (const char *)v + i * size);
+        jw_obj_end(&w);
+    }
+    api_list_end(&w, (int64_t)n, NULL);
+    return api_reply(call, 200, &w);
+}
+
+int api_reply_count(struct api_call *call, const char *key, int64_t n)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kint(&w, key, n);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
 void api_list_end_page(struct api_call *call, struct jw *w, const struct api_page *p, size_t n)
 {
     size_t to = p ? api_page_to(p, n) : n;

@@ -526,6 +526,12 @@ size_t api_page_from(const struct api_page *p, size_t n);
 size_t api_page_to(const struct api_page *p, size_t n);
 void api_list_begin(struct jw *w);                                       /* jw_init + {"items":[ */
 void api_list_end(struct jw *w, int64_t total, const char *next_cursor); /* NULL/"" → null */
+/* A whole list as the answer: {"items": [...], "total": n, "next_cursor": null}, each of the n
+ * records of 'size' bytes at 'v' written by 'item' inside its own object. */
+typedef void api_item_fn(struct jw *w, const void *record);
+int api_reply_items(struct api_call *call, const void *v, size_t n, size_t size, api_item_fn *item);
+/* {"<key>": n} as the answer (a count of what an action did). */
+int api_reply_count(struct api_call *call, const char *key, int64_t n);
 /* The end of a page of an n-item list loaded whole (p NULL: everything was written). */
 void api_list_end_page(struct api_call *call, struct jw *w, const struct api_page *p, size_t n);
 

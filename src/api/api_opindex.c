@@ -196,12 +196,17 @@ int api_opindex_compute(struct api_call *call)
     snprintf(after, sizeof(after), "{\"kept\":%d}", kept);
     if ((rc = api_commit(call, "city_index.compute", "city-index", NULL, after)) < 0)
         return rc;
-    struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_kint(&w, "kept", kept);
-    jw_obj_end(&w);
-    return api_reply(call, 200, &w);
+    return api_reply_count(call, "kept", kept);
+}
+
+static void opindex_areas_item(struct jw *w, const void *record)
+{
+    const struct opindex_area *x = record;
+    jw_kstr(w, "code", x->code);
+    jw_kstr(w, "name", x->name);
+    jw_knum(w, "weight", x->weight);
+    jw_kstr(w, "categories", x->categories);
+    jw_kstr(w, "device_types", x->device_types);
 }
 
 int api_opindex_areas(struct api_call *call)
@@ -211,19 +216,7 @@ int api_opindex_areas(struct api_call *call)
     int rc = opindex_area_list(call->conn, call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_kstr(&w, "code", v[i].code);
-        jw_kstr(&w, "name", v[i].name);
-        jw_knum(&w, "weight", v[i].weight);
-        jw_kstr(&w, "categories", v[i].categories);
-        jw_kstr(&w, "device_types", v[i].device_types);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, v, n, sizeof(*v), opindex_areas_item);
 }
 
 int api_opindex_area_put(struct api_call *call)

@@ -101,6 +101,18 @@ int api_case_risk_confirm(struct api_call *call)
     return api_case_risk(call);
 }
 
+static void risk_rule_list_item(struct jw *w, const void *record)
+{
+    const struct risk_rule *x = record;
+    jw_kint(w, "id", x->id);
+    jw_kstr(w, "factor", x->factor);
+    jw_kstr(w, "pattern", x->pattern);
+    jw_knum(w, "weight", x->weight);
+    jw_kstr(w, "label", x->label);
+    jw_kbool(w, "active", x->active);
+    jw_ktime(w, "updated_at", x->updated_at);
+}
+
 int api_risk_rule_list(struct api_call *call)
 {
     struct risk_rule *v;
@@ -108,21 +120,7 @@ int api_risk_rule_list(struct api_call *call)
     int rc = risk_rule_list(call->conn, 0, call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "id", v[i].id);
-        jw_kstr(&w, "factor", v[i].factor);
-        jw_kstr(&w, "pattern", v[i].pattern);
-        jw_knum(&w, "weight", v[i].weight);
-        jw_kstr(&w, "label", v[i].label);
-        jw_kbool(&w, "active", v[i].active);
-        jw_ktime(&w, "updated_at", v[i].updated_at);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, v, n, sizeof(*v), risk_rule_list_item);
 }
 
 int api_risk_rule_put(struct api_call *call)

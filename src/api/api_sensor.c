@@ -249,6 +249,16 @@ int api_device_update(struct api_call *call)
 }
 
 /* GET /devices/{id}/readings?metric=&from=&to=&points=: a chart's series, downsampled. */
+static void device_readings_item(struct jw *w, const void *record)
+{
+    const struct sensor_point *x = record;
+    jw_ktime(w, "at", x->at);
+    jw_knum(w, "avg", x->avg);
+    jw_knum(w, "min", x->min);
+    jw_knum(w, "max", x->max);
+    jw_kint(w, "n", x->n);
+}
+
 int api_device_readings(struct api_call *call)
 {
     struct sensor_point *p;
@@ -275,22 +285,28 @@ int api_device_readings(struct api_call *call)
         (rc = sensor_readings(call->conn, id, metric, from, to, (int)points, call->req->arena, &p,
                               &n, &call->err)) < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_ktime(&w, "at", p[i].at);
-        jw_knum(&w, "avg", p[i].avg);
-        jw_knum(&w, "min", p[i].min);
-        jw_knum(&w, "max", p[i].max);
-        jw_kint(&w, "n", p[i].n);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, p, n, sizeof(*p), device_readings_item);
 }
 
 /* ---- thresholds ---- */
+
+static void threshold_list_item(struct jw *w, const void *record)
+{
+    const struct sensor_threshold *x = record;
+    jw_kint(w, "id", x->id);
+    jw_kstr(w, "type", x->type);
+    jw_kstr(w, "metric", x->metric);
+    jw_kstr(w, "label", x->label);
+    jw_kstr(w, "unit", x->unit);
+    jw_knum(w, "high", x->high);
+    jw_knum(w, "clear", x->clear);
+    if (x->category_id)
+        jw_kint(w, "category_id", x->category_id);
+    else
+        jw_knull(w, "category_id");
+    jw_kstr(w, "category", *x->category_name ? x->category_name : NULL);
+    jw_ktime(w, "updated_at", x->updated_at);
+}
 
 int api_threshold_list(struct api_call *call)
 {
@@ -299,27 +315,7 @@ int api_threshold_list(struct api_call *call)
     int rc = sensor_threshold_list(call->conn, call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "id", v[i].id);
-        jw_kstr(&w, "type", v[i].type);
-        jw_kstr(&w, "metric", v[i].metric);
-        jw_kstr(&w, "label", v[i].label);
-        jw_kstr(&w, "unit", v[i].unit);
-        jw_knum(&w, "high", v[i].high);
-        jw_knum(&w, "clear", v[i].clear);
-        if (v[i].category_id)
-            jw_kint(&w, "category_id", v[i].category_id);
-        else
-            jw_knull(&w, "category_id");
-        jw_kstr(&w, "category", *v[i].category_name ? v[i].category_name : NULL);
-        jw_ktime(&w, "updated_at", v[i].updated_at);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, v, n, sizeof(*v), threshold_list_item);
 }
 
 int api_threshold_put(struct api_call *call)

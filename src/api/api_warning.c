@@ -233,6 +233,20 @@ int api_warning_dispatch(struct api_call *call)
 
 /* ---- silences ---- */
 
+static void silence_list_item(struct jw *w, const void *record)
+{
+    const struct warning_silence *x = record;
+    jw_kint(w, "id", x->id);
+    jw_kstr(w, "kind", warning_kind_name(x->kind));
+    jw_kint(w, "region_id", x->region_id);
+    jw_kstr(w, "region", *x->region_name ? x->region_name : NULL);
+    jw_kint(w, "category_id", x->category_id);
+    jw_kstr(w, "category", *x->category_name ? x->category_name : NULL);
+    jw_ktime(w, "until", x->until);
+    jw_kstr(w, "reason", x->reason);
+    jw_ktime(w, "created_at", x->created_at);
+}
+
 int api_silence_list(struct api_call *call)
 {
     struct warning_silence *v;
@@ -240,23 +254,7 @@ int api_silence_list(struct api_call *call)
     int rc = warning_silence_list(call->conn, call->now, call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "id", v[i].id);
-        jw_kstr(&w, "kind", warning_kind_name(v[i].kind));
-        jw_kint(&w, "region_id", v[i].region_id);
-        jw_kstr(&w, "region", *v[i].region_name ? v[i].region_name : NULL);
-        jw_kint(&w, "category_id", v[i].category_id);
-        jw_kstr(&w, "category", *v[i].category_name ? v[i].category_name : NULL);
-        jw_ktime(&w, "until", v[i].until);
-        jw_kstr(&w, "reason", v[i].reason);
-        jw_ktime(&w, "created_at", v[i].created_at);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, v, n, sizeof(*v), silence_list_item);
 }
 
 int api_silence_create(struct api_call *call)
@@ -317,15 +315,23 @@ int api_warning_scan(struct api_call *call)
     int rc = app_warn_spikes(&x, &raised);
     if (rc < 0)
         return rc;
-    struct jw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_kint(&w, "raised", raised);
-    jw_obj_end(&w);
-    return api_reply(call, 200, &w);
+    return api_reply_count(call, "raised", raised);
 }
 
 /* GET /cases/{id}/repeats: the chain of repeat complaints the case belongs to. */
+static void case_repeats_item(struct jw *w, const void *record)
+{
+    const struct case_repeat *x = record;
+    jw_kint(w, "id", x->id);
+    jw_kstr(w, "number", x->number);
+    jw_kstr(w, "title", x->title);
+    jw_kstr(w, "state", x->state);
+    jw_ktime(w, "created_at", x->created_at);
+    jw_kstr(w, "reason", x->reason);
+    jw_kbool(w, "unsolved", x->unsolved);
+    jw_kbool(w, "later", x->later);
+}
+
 int api_case_repeats(struct api_call *call)
 {
     const struct case_rec *r;
@@ -335,20 +341,5 @@ int api_case_repeats(struct api_call *call)
     if ((rc = api_scoped_case(call, &r)) < 0 ||
         (rc = case_repeat_list(call->conn, r->id, call->req->arena, &v, &n, &call->err)) < 0)
         return rc;
-    struct jw w;
-    api_list_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        jw_obj(&w);
-        jw_kint(&w, "id", v[i].id);
-        jw_kstr(&w, "number", v[i].number);
-        jw_kstr(&w, "title", v[i].title);
-        jw_kstr(&w, "state", v[i].state);
-        jw_ktime(&w, "created_at", v[i].created_at);
-        jw_kstr(&w, "reason", v[i].reason);
-        jw_kbool(&w, "unsolved", v[i].unsolved);
-        jw_kbool(&w, "later", v[i].later);
-        jw_obj_end(&w);
-    }
-    api_list_end(&w, (int64_t)n, NULL);
-    return api_reply(call, 200, &w);
+    return api_reply_items(call, v, n, sizeof(*v), case_repeats_item);
 }

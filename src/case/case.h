@@ -289,8 +289,10 @@ struct case_created {
 /* Repeat complaints (重复诉求, docs/warning.md §1): what intake links a case to. */
 #define CASE_REPEAT_DAYS 30
 #define CASE_REPEAT_METRES 100
-#define CASE_REPEAT_MAX 10   /* earlier cases linked at most */
-#define CASE_REPEAT_URGENT 2 /* unsolved earlier ones (caller or place) that make it urgent */
+#define CASE_REPEAT_MAX 6         /* earlier cases linked at most (the newest of each reason) */
+#define CASE_REPEAT_SUBJECT_MAX 2 /* of them, by subject alone: a busy grid has many */
+#define CASE_REPEAT_SCAN 50       /* newest cases of the grid and category looked at */
+#define CASE_REPEAT_URGENT 2      /* unsolved earlier ones (caller or place) that make it urgent */
 struct case_repeat {
     int64_t id;
     const char *number, *title, *state, *reason; /* reason: caller, place, subject */

@@ -111,6 +111,12 @@ static int push_field(void *ctx, struct store_stmt *row)
 static int load_fields(struct store_conn *c, struct arena *a, struct catalog_dataset *d,
                        struct err *err)
 {
+    if (strcmp(d->source, "cases") == 0) {
+        int rc = store_one_i64(c, "SELECT count(*) FROM cases WHERE master_id IS NULL",
+                               STORE_NO_ARGS, &d->row_count, err);
+        if (rc < 0)
+            return rc;
+    }
     field_vec v = VEC_IN(a);
     int64_t rc =
         store_all(c,

@@ -341,6 +341,70 @@ int catalog_import(struct store_conn *c, const struct catalog_dataset *d, struct
     return r3 < 0 ? (int)r3 : 0;
 }
 
+static int row_region(const struct catalog_dataset *d, const struct catalog_regions *regions,
+                      const char *const *vals, int64_t *region)
+{
+    *region = 0;
+    for (size_t i = 0; i < d->nfields && !*region; i++)
+        if (strcmp(d->fields[i].type, "region") == 0 && *vals[i])
+            *region = catalog_region_of_value(regions, vals[i]);
+    for (size_t i = 0; i < d->nfields && !*region; i++)
+        if (strcmp(d->fields[i].type, "address") == 0 && *vals[i])
+            *region = catalog_region_of_address(regions, vals[i]);
+    return 0;
+}
+
+int catalog_rows_carry_over(struct store_conn *c, const struct catalog_dataset *d,
+                            const char **const *rows, size_t n, int64_t now, struct err *err)
+{
+    struct arena a;
+    arena_init(&a, 1 << 14);
+    struct catalog_regions regions;
+    int64_t next_row = 0;
+    int rc = catalog_regions_load(c, &a, &regions, err);
+    if (rc >= 0)
+        rc = store_one_i64(c,
+                           "SELECT coalesce(max(row_no), 0) FROM dataset_rows WHERE dataset_id = ?",
+                           STORE_ARGS(store_i64(d->id)), &next_row, err);
+    struct loader *l = xcalloc(1, sizeof(*l));
+    l->c = c;
+    l->dataset_id = d->id;
+    if (rc >= 0)
+        rc = store_one_i64(c,
+                           "SELECT coalesce(max(id), 0) FROM dataset_imports WHERE dataset_id = ?",
+                           STORE_ARGS(store_i64(d->id)), &l->import_id, err);
+    for (size_t i = 0; i < BATCH; i++)
+        buf_init(&l->data[i]);
+    for (size_t k = 0; rc >= 0 && k < n; k++) {
+        struct buf *b = &l->data[l->n];
+        buf_reset(b);
+        for (size_t i = 0; i < d->nfields; i++) {
+            if (i)
+                buf_putc(b, CATALOG_SEP);
+            buf_puts(b, rows[k][i]);
+        }
+        buf_putc(b, '\0');
+        row_region(d, &regions, rows[k], &l->region[l->n]);
+        l->row_no[l->n] = ++next_row;
+        if (++l->n == BATCH)
+            rc = flush(l, err);
+    }
+    if (rc >= 0)
+        rc = flush(l, err);
+    for (size_t i = 0; i < BATCH; i++)
+        buf_release(&l->data[i]);
+    free(l);
+    arena_release(&a);
+    if (rc >= 0) {
+        int64_t r = store_run(c,
+                              "UPDATE datasets SET row_count = (SELECT count(*) FROM dataset_rows"
+                              " WHERE dataset_id = ?), loaded_at = ? WHERE id = ?",
+                              STORE_ARGS(store_i64(d->id), store_i64(now), store_i64(d->id)), err);
+        rc = r < 0 ? (int)r : 0;
+    }
+    return rc;
+}
+
 /* ---- CSV ---- */
 
 struct csv {

@@ -123,6 +123,12 @@ TABLE = [
     ("GET", "/api/v1/knowledge/{id}", "/api/v1/knowledge/999999", None, STAFF, 404),
     ("PATCH", "/api/v1/knowledge/{id}", "/api/v1/knowledge/999999", PROBE, {"supervisor", "admin"}, 400),
     ("DELETE", "/api/v1/knowledge/{id}", "/api/v1/knowledge/999999", None, {"supervisor", "admin"}, 404),
+    # 政务数据资源目录 (issue 17): staff search; data officers (their own departments) and admins write.
+    ("GET", "/api/v1/datasets", "/api/v1/datasets", None, STAFF, 200),
+    ("POST", "/api/v1/datasets", "/api/v1/datasets", PROBE, OPS, 400),
+    ("GET", "/api/v1/datasets/{id}", "/api/v1/datasets/999999", None, STAFF, 404),
+    ("PUT", "/api/v1/datasets/{id}", "/api/v1/datasets/999999", PROBE, OPS, 400),
+    ("POST", "/api/v1/datasets/{id}/import", "/api/v1/datasets/999999/import", PROBE, OPS, 404),
     ("POST", "/api/v1/cases/bulk", "/api/v1/cases/bulk", PROBE, {"dispatcher", "supervisor", "admin", "handler_cgj", "handler_qsjd"}, 400),
     ("POST", "/api/v1/me/filters", "/api/v1/me/filters", PROBE, ALL, 400),
     ("DELETE", "/api/v1/me/filters/{id}", "/api/v1/me/filters/999999", None, ALL, 404),

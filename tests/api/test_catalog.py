@@ -206,3 +206,17 @@ def test_cases_source_has_fixed_fields(gl, demo):
     assert [f["name"] for f in d["fields"]][:3] == ["number", "category", "street"]
     assert {f["name"]: f["mask"] for f in d["fields"]}["caller_phone"] == "phone"
     assert_error(import_(gl, "admin", d, "number\n1\n"), 409, field="source")
+
+
+def test_the_demo_catalogue(gl, demo):
+    items = {d["name"]: d for d in gl.items("data_officer", DS)}
+    people, firms = items["辖区常住人口信息"], items["市场主体登记信息"]
+    cases, watch = items["12345 工单数据"], items["重点人员管控信息"]
+    assert people["department"] == "区民政局" and people["share_class"] == "conditional"
+    assert people["row_count"] == 312 and people["grade"] == "important" and people["pi_level"] == "sensitive"
+    assert firms["share_class"] == "unconditional" and firms["row_count"] == 60 and firms["open_class"] == "open"
+    assert cases["source"] == "cases" and len(cases["fields"]) == 13
+    assert watch["share_class"] == "none" and watch["grade"] == "core" and watch["row_count"] == 0
+    # The demo's data officer is 区民政局's: manages its datasets, not the others'.
+    assert gl.put("data_officer", f"{DS}/{people['id']}", json={"description": people["description"]}).status_code == 200
+    assert_error(gl.put("data_officer", f"{DS}/{firms['id']}", json={"description": "x"}), 403, reason="scope")

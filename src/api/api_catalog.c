@@ -8,6 +8,7 @@
 
 #include "api/api_internal.h"
 #include "catalog/catalog.h"
+#include "core/clock.h"
 #include "core/mem.h"
 
 /* clang-format off */
@@ -368,4 +369,209 @@ int api_catalog_reader(struct api_call *call, const char *format, struct catalog
         return err_field(&call->err, ERR_BAD_REQUEST, "format", "xlsx is not read yet");
     return catalog_csv_reader(call->req->body, call->req->body_len, call->req->arena, r,
                               &call->err);
+}
+
+/* ---- the three lists and DCAT ---- */
+
+/* GET /api/v1/catalog/lists: 需求清单 (the requests), 责任清单 (each owner department's datasets
+ * with their update frequency, last load and whether it is on time) and 负面清单 (the datasets
+ * that may not be shared). */
+int api_catalog_lists(struct api_call *call)
+{
+    struct catalog_dataset *v;
+    struct catalog_demand *q;
+    size_t n, nq;
+    int rc;
+    if ((rc = catalog_dataset_list(call->conn, NULL, call->req->arena, &v, &n, &call->err)) < 0 ||
+        (rc = catalog_demand_list(call->conn, call->req->arena, &q, &nq, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "demand");
+    jw_arr(&w);
+    for (size_t i = 0; i < nq; i++) {
+        jw_obj(&w);
+        jw_kint(&w, "id", q[i].id);
+        jw_kint(&w, "dataset_id", q[i].dataset_id);
+        jw_kstr(&w, "dataset_code", q[i].dataset_code);
+        jw_kstr(&w, "dataset", q[i].dataset_name);
+        jw_kstr(&w, "owner", q[i].owner_name);
+        jw_kint(&w, "department_id", q[i].department_id);
+        jw_kstr(&w, "department", q[i].department_name);
+        jw_kstr(&w, "fields", q[i].fields);
+        jw_kstr(&w, "mode", q[i].mode);
+        jw_kstr(&w, "purpose", q[i].purpose);
+        jw_kstr(&w, "status", q[i].status);
+        jw_ktime(&w, "created_at", q[i].created_at);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    /* 责任清单: by department, in the order of their first dataset's code. */
+    jw_key(&w, "responsibility");
+    jw_arr(&w);
+    char *done = arena_alloc(call->req->arena, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        jw_obj(&w);
+        jw_kint(&w, "department_id", v[i].department_id);
+        jw_kstr(&w, "department", v[i].department_name);
+        jw_key(&w, "datasets");
+        jw_arr(&w);
+        for (size_t j = i; j < n; j++) {
+            if (done[j] || v[j].department_id != v[i].department_id)
+                continue;
+            done[j] = 1;
+            jw_obj(&w);
+            jw_kint(&w, "id", v[j].id);
+            jw_kstr(&w, "code", v[j].code);
+            jw_kstr(&w, "name", v[j].name);
+            jw_kstr(&w, "share_class", v[j].share_class);
+            jw_kstr(&w, "update_freq", v[j].update_freq);
+            jw_ktime(&w, "loaded_at", v[j].loaded_at);
+            jw_kint(&w, "row_count", v[j].row_count);
+            jw_kbool(&w, "timely", catalog_timely(&v[j], call->now));
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_key(&w, "negative");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].share_class, "none") != 0)
+            continue;
+        jw_obj(&w);
+        jw_kint(&w, "id", v[i].id);
+        jw_kstr(&w, "code", v[i].code);
+        jw_kstr(&w, "name", v[i].name);
+        jw_kstr(&w, "department", v[i].department_name);
+        jw_kstr(&w, "grade", v[i].grade);
+        jw_kstr(&w, "description", v[i].description);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+static const char *site_base(struct api_call *call)
+{
+    const char *host = http_req_header(call->req, "Host");
+    if (!host || !*host || strpbrk(host, "/\\ \"<>"))
+        host = "127.0.0.1";
+    return arena_printf(call->req->arena, "http://%s", host);
+}
+
+/* The Dublin Core frequency vocabulary (http://purl.org/cld/freq/) for update_freq. */
+static const char *freq_iri(const char *f)
+{
+    static const char *const M[][2] = {{"realtime", "continuous"}, {"daily", "daily"},
+                                       {"weekly", "weekly"},       {"monthly", "monthly"},
+                                       {"quarterly", "quarterly"}, {"yearly", "annual"},
+                                       {"irregular", "irregular"}};
+    for (size_t i = 0; i < sizeof(M) / sizeof(M[0]); i++)
+        if (strcmp(f, M[i][0]) == 0)
+            return M[i][1];
+    return "irregular";
+}
+
+static void jw_kid(struct jw *w, const char *key, const char *iri)
+{
+    jw_key(w, key);
+    jw_obj(w);
+    jw_kstr(w, "@id", iri);
+    jw_obj_end(w);
+}
+
+/* GET /api/v1/catalog/dcat: the catalogue as DCAT (W3C Data Catalog Vocabulary) in JSON-LD, so
+ * CKAN and other catalogue tools can harvest it. Datasets that may not be shared are listed too
+ * (the negative list is public knowledge), with their access rights saying so. */
+int api_catalog_dcat(struct api_call *call)
+{
+    struct catalog_dataset *v;
+    size_t n;
+    int rc;
+    if ((rc = catalog_dataset_list(call->conn, NULL, call->req->arena, &v, &n, &call->err)) < 0)
+        return rc;
+    const char *base = site_base(call);
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "@context");
+    jw_obj(&w);
+    jw_kstr(&w, "dcat", "http://www.w3.org/ns/dcat#");
+    jw_kstr(&w, "dct", "http://purl.org/dc/terms/");
+    jw_kstr(&w, "foaf", "http://xmlns.com/foaf/0.1/");
+    jw_kstr(&w, "xsd", "http://www.w3.org/2001/XMLSchema#");
+    jw_obj_end(&w);
+    jw_kstr(&w, "@id", arena_printf(call->req->arena, "%s/api/v1/catalog/dcat", base));
+    jw_kstr(&w, "@type", "dcat:Catalog");
+    jw_kstr(&w, "dct:title", "政务数据资源目录");
+    jw_kstr(&w, "dct:language", "zh-CN");
+    jw_key(&w, "dcat:dataset");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        const struct catalog_dataset *d = &v[i];
+        const char *self =
+            arena_printf(call->req->arena, "%s/api/v1/datasets/%lld", base, (long long)d->id);
+        jw_obj(&w);
+        jw_kstr(&w, "@id", self);
+        jw_kstr(&w, "@type", "dcat:Dataset");
+        jw_kstr(&w, "dct:identifier", d->code);
+        jw_kstr(&w, "dct:title", d->name);
+        jw_kstr(&w, "dct:description", d->description);
+        jw_key(&w, "dct:publisher");
+        jw_obj(&w);
+        jw_kstr(&w, "@type", "foaf:Organization");
+        jw_kstr(&w, "foaf:name", d->department_name);
+        jw_obj_end(&w);
+        jw_key(&w, "dcat:keyword");
+        jw_arr(&w);
+        for (size_t k = 0; k < d->nfields; k++)
+            jw_str(&w, d->fields[k].label);
+        jw_arr_end(&w);
+        jw_kid(&w, "dct:accrualPeriodicity",
+               arena_printf(call->req->arena, "http://purl.org/cld/freq/%s",
+                            freq_iri(d->update_freq)));
+        jw_kstr(&w, "dct:accessRights",
+                strcmp(d->share_class, "unconditional") == 0 ? "无条件共享"
+                : strcmp(d->share_class, "conditional") == 0 ? "有条件共享"
+                                                             : "不予共享");
+        jw_key(&w, "dct:issued");
+        jw_obj(&w);
+        char t[32];
+        clock_format_utc(d->created_at, t);
+        jw_kstr(&w, "@value", t);
+        jw_kstr(&w, "@type", "xsd:dateTime");
+        jw_obj_end(&w);
+        if (d->loaded_at) {
+            jw_key(&w, "dct:modified");
+            jw_obj(&w);
+            clock_format_utc(d->loaded_at, t);
+            jw_kstr(&w, "@value", t);
+            jw_kstr(&w, "@type", "xsd:dateTime");
+            jw_obj_end(&w);
+        }
+        jw_key(&w, "dcat:distribution");
+        jw_arr(&w);
+        if (strcmp(d->share_class, "none") != 0) {
+            jw_obj(&w);
+            jw_kstr(&w, "@type", "dcat:Distribution");
+            jw_kstr(&w, "dct:title", "数据共享接口（按授权脱敏或聚合提供）");
+            jw_kid(&w, "dcat:accessURL", self);
+            jw_kstr(&w, "dcat:mediaType", "application/json");
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    size_t len;
+    char *body = buf_detach(&w.b, &len);
+    http_res_body(call->res, 200, "application/ld+json; charset=utf-8", body, len, HTTP_BODY_FREE);
+    return 0;
 }

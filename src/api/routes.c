@@ -87,6 +87,8 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/datasets/{id}",                 api_dataset_get,         STAFF, SCOPE_NONE,       0},
     {HTTP_PUT,    "/api/v1/datasets/{id}",                 api_dataset_update,      OPS,   SCOPE_NONE,       ROUTE_JSON},
     {HTTP_POST,   "/api/v1/datasets/{id}/import",          api_dataset_import,      OPS,   SCOPE_NONE,       ROUTE_IMPORT},
+    {HTTP_GET,    "/api/v1/catalog/lists",                 api_catalog_lists,       STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/catalog/dcat",                  api_catalog_dcat,        STAFF, SCOPE_NONE,       0},
     /* 办结审核: which categories' replies the centre reviews (the review itself is two case
      * actions, accept and send_back, for dispatchers and supervisors in scope) */
     {HTTP_GET,    "/api/v1/review-rules",                  api_review_rule_list,    STAFF, SCOPE_NONE,       0},

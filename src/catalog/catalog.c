@@ -213,6 +213,70 @@ int catalog_dataset_list(struct store_conn *c, const struct catalog_filter *f, s
     return 0;
 }
 
+int64_t catalog_freq_seconds(const char *freq)
+{
+    static const struct {
+        const char *freq;
+        int64_t s;
+    } P[] = {{"realtime", 86400},     {"daily", 86400},          {"weekly", 7 * 86400},
+             {"monthly", 31 * 86400}, {"quarterly", 92 * 86400}, {"yearly", 366 * 86400}};
+    for (size_t i = 0; freq && i < sizeof(P) / sizeof(P[0]); i++)
+        if (strcmp(freq, P[i].freq) == 0)
+            return P[i].s;
+    return 0;
+}
+
+int catalog_timely(const struct catalog_dataset *d, int64_t now)
+{
+    if (strcmp(d->source, "import") != 0)
+        return 1;
+    if (!d->loaded_at)
+        return 0;
+    int64_t period = catalog_freq_seconds(d->update_freq);
+    return !period || now - d->loaded_at <= period;
+}
+
+typedef VEC(struct catalog_demand) demand_vec;
+
+static int push_demand(void *ctx, struct store_stmt *row)
+{
+    demand_vec *v = ctx;
+    struct arena *a = v->arena;
+    struct catalog_demand *r = vec_push(v);
+    r->id = store_col_int(row, 0);
+    r->dataset_id = store_col_int(row, 1);
+    r->dataset_code = arena_strdup(a, store_col_text(row, 2));
+    r->dataset_name = arena_strdup(a, store_col_text(row, 3));
+    r->owner_name = arena_strdup(a, store_col_text(row, 4));
+    r->department_id = store_col_int(row, 5);
+    r->department_name = arena_strdup(a, store_col_text(row, 6));
+    r->fields = arena_strdup(a, store_col_text(row, 7));
+    r->mode = arena_strdup(a, store_col_text(row, 8));
+    r->purpose = arena_strdup(a, store_col_text(row, 9));
+    r->status = arena_strdup(a, store_col_text(row, 10));
+    r->created_at = store_col_int(row, 11);
+    return 0;
+}
+
+int catalog_demand_list(struct store_conn *c, struct arena *a, struct catalog_demand **out,
+                        size_t *n, struct err *err)
+{
+    demand_vec v = VEC_IN(a);
+    int64_t rc = store_all(
+        c,
+        "SELECT q.id, q.dataset_id, s.code, s.name, coalesce(o.name, ''), q.department_id,"
+        " coalesce(d.name, ''), q.fields, q.mode, q.purpose, q.status, q.created_at"
+        " FROM data_requests q JOIN datasets s ON s.id = q.dataset_id"
+        " LEFT JOIN departments o ON o.id = s.department_id"
+        " LEFT JOIN departments d ON d.id = q.department_id ORDER BY q.id DESC LIMIT ?",
+        STORE_ARGS(store_i64(CATALOG_LIST_MAX)), push_demand, &v, err);
+    if (rc < 0)
+        return (int)rc;
+    *out = v.v;
+    *n = v.n;
+    return 0;
+}
+
 /* ---- writes ---- */
 
 static int check_text(const char *v, const char *field, size_t min, size_t max, struct err *err)

@@ -98,6 +98,25 @@ struct catalog_filter {
 int catalog_dataset_list(struct store_conn *c, const struct catalog_filter *f, struct arena *a,
                          struct catalog_dataset **out, size_t *n, struct err *err);
 
+/* The update period of 'freq' in seconds (daily 86400 ...), 0 for irregular (no deadline);
+ * realtime counts as daily. */
+int64_t catalog_freq_seconds(const char *freq);
+/* 1 when d was loaded within its update period before 'now' (a gridloop source always is; an
+ * irregular dataset is once it has been loaded), else 0. */
+int catalog_timely(const struct catalog_dataset *d, int64_t now);
+
+/* 需求清单: the requests for datasets (table data_requests), newest first. */
+struct catalog_demand {
+    int64_t id, dataset_id;
+    const char *dataset_code, *dataset_name, *owner_name;
+    int64_t department_id;
+    const char *department_name; /* who asks */
+    const char *fields, *mode, *purpose, *status;
+    int64_t created_at;
+};
+int catalog_demand_list(struct store_conn *c, struct arena *a, struct catalog_demand **out,
+                        size_t *n, struct err *err);
+
 /* Is 'v' one of the known types / masks / sources. */
 int catalog_type_known(const char *v);
 int catalog_mask_known(const char *v);

@@ -129,6 +129,8 @@ TABLE = [
     ("GET", "/api/v1/datasets/{id}", "/api/v1/datasets/999999", None, STAFF, 404),
     ("PUT", "/api/v1/datasets/{id}", "/api/v1/datasets/999999", PROBE, OPS, 400),
     ("POST", "/api/v1/datasets/{id}/import", "/api/v1/datasets/999999/import", PROBE, OPS, 404),
+    ("GET", "/api/v1/catalog/lists", "/api/v1/catalog/lists", None, STAFF, 200),
+    ("GET", "/api/v1/catalog/dcat", "/api/v1/catalog/dcat", None, STAFF, 200),
     ("POST", "/api/v1/cases/bulk", "/api/v1/cases/bulk", PROBE, {"dispatcher", "supervisor", "admin", "handler_cgj", "handler_qsjd"}, 400),
     ("POST", "/api/v1/me/filters", "/api/v1/me/filters", PROBE, ALL, 400),
     ("DELETE", "/api/v1/me/filters/{id}", "/api/v1/me/filters/999999", None, ALL, 404),

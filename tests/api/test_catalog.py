@@ -3,9 +3,12 @@ The data resource catalogue (政务数据资源目录, issue 17, docs/data-shari
 fields, grading and sharing class; imports of CSV files (UTF-8 and GB18030) loaded all or
 nothing with the errors by line and field; the 'cases' source; roles, bad input and the audit.
 """
+import json
+import time
+
 import pytest
 
-from conftest import PASSWORD, assert_error, unique
+from conftest import PASSWORD, assert_error, db_open, unique
 
 DS = "/api/v1/datasets"
 
@@ -220,3 +223,43 @@ def test_the_demo_catalogue(gl, demo):
     # The demo's data officer is 区民政局's: manages its datasets, not the others'.
     assert gl.put("data_officer", f"{DS}/{people['id']}", json={"description": people["description"]}).status_code == 200
     assert_error(gl.put("data_officer", f"{DS}/{firms['id']}", json={"description": "x"}), 403, reason="scope")
+
+
+def test_the_three_lists(gl, demo, officer):
+    d = make(gl, officer["MZJ"], demo["depts"]["MZJ"]["id"], share_class="none", grade="core")
+    # 需求清单 reads the requests (written by the grant module; here straight into its table).
+    with db_open(gl.server.db) as con:
+        con.execute("INSERT INTO data_requests (dataset_id, department_id, fields, mode, purpose, legal_basis,"
+                    " period_days, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (1, demo["depts"]["CGJ"]["id"], "name,community", "aggregate", "测算各社区独居老人数量",
+                     "《浙江省公共数据条例》", 90, int(time.time())))
+    body = gl.get("handler_cgj", "/api/v1/catalog/lists").json()
+    assert set(body) == {"demand", "responsibility", "negative"}
+    q = body["demand"][0]
+    assert q["dataset"] == "辖区常住人口信息" and q["owner"] == "区民政局" and q["department"] == "区城市管理局"
+    assert q["status"] == "pending" and q["mode"] == "aggregate"
+    by_dept = {r["department"]: r["datasets"] for r in body["responsibility"]}
+    mzj = {x["name"]: x for x in by_dept["区民政局"]}
+    assert mzj["辖区常住人口信息"]["update_freq"] == "monthly" and mzj["辖区常住人口信息"]["loaded_at"]
+    assert mzj[d["name"]]["timely"] is False  # never loaded
+    assert "市场主体登记信息" in [x["name"] for x in by_dept["区市场监督管理局"]]
+    neg = [x["name"] for x in body["negative"]]
+    assert d["name"] in neg and "重点人员管控信息" in neg and "辖区常住人口信息" not in neg
+
+
+def test_dcat_export(gl):
+    r = gl.get("operator", "/api/v1/catalog/dcat")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/ld+json")
+    doc = json.loads(r.text)
+    assert doc["@context"]["dcat"] == "http://www.w3.org/ns/dcat#"
+    assert doc["@context"]["dct"] == "http://purl.org/dc/terms/"
+    assert doc["@type"] == "dcat:Catalog"
+    ds = {x["dct:title"]: x for x in doc["dcat:dataset"]}
+    p = ds["辖区常住人口信息"]
+    assert p["@type"] == "dcat:Dataset" and p["dct:identifier"].startswith("DS-")
+    assert p["dct:publisher"]["foaf:name"] == "区民政局" and "公民身份号码" in p["dcat:keyword"]
+    assert p["dct:accrualPeriodicity"]["@id"] == "http://purl.org/cld/freq/monthly"
+    assert p["dcat:distribution"][0]["dcat:accessURL"]["@id"].endswith(f"/api/v1/datasets/{p['@id'].rsplit('/', 1)[1]}")
+    assert p["dct:description"]
+    # Not to be shared: catalogued, with no way in.
+    assert ds["重点人员管控信息"]["dcat:distribution"] == [] and ds["重点人员管控信息"]["dct:accessRights"] == "不予共享"

@@ -9,6 +9,7 @@
 #include "api/api_internal.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 /* clang-format off */
@@ -574,4 +575,206 @@ int api_catalog_dcat(struct api_call *call)
     char *body = buf_detach(&w.b, &len);
     http_res_body(call->res, 200, "application/ld+json; charset=utf-8", body, len, HTTP_BODY_FREE);
     return 0;
+}
+
+/* ---- quality ---- */
+
+#define RUNS_MAX 200 /* runs a dataset's page lists */
+#define PROBLEMS_SHOWN 200
+
+static void run_json(struct jw *w, const struct catalog_quality_run *q)
+{
+    jw_kint(w, "id", q->id);
+    jw_kint(w, "dataset_id", q->dataset_id);
+    jw_ktime(w, "at", q->at);
+    jw_kint(w, "rows_checked", q->rows_checked);
+    jw_kint(w, "rows_bad", q->rows_bad);
+    jw_knum(w, "completeness", q->completeness);
+    jw_knum(w, "validity", q->validity);
+    jw_knum(w, "uniqueness", q->uniqueness);
+    jw_knum(w, "timeliness", q->timeliness);
+    jw_knum(w, "accuracy", q->accuracy);
+    jw_kbool(w, "passed", q->accuracy >= CATALOG_ACCURACY_TARGET);
+    jw_key(w, "per_field");
+    jw_raw(w, q->per_field && *q->per_field ? q->per_field : "[]");
+    if (q->case_id) {
+        jw_kint(w, "case_id", q->case_id);
+        jw_kstr(w, "case_number", q->case_number);
+        jw_kstr(w, "case_state", q->case_state);
+    } else {
+        jw_knull(w, "case_id");
+    }
+}
+
+static void problems_json(struct jw *w, const struct catalog_quality_problem *p, size_t n)
+{
+    jw_key(w, "problems");
+    jw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(w);
+        jw_kint(w, "row_no", p[i].row_no);
+        jw_kstr(w, "field", p[i].field);
+        jw_kstr(w, "rule", p[i].rule);
+        jw_kstr(w, "reason", p[i].reason);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+/* GET /api/v1/datasets/{id}/quality: the runs, newest first (accuracy over time), with the
+ * problems of the newest. */
+int api_dataset_quality(struct api_call *call)
+{
+    struct catalog_dataset d;
+    struct catalog_quality_run *runs;
+    struct catalog_quality_problem *p = NULL;
+    size_t n, np = 0;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = catalog_dataset_get(call->conn, id, call->req->arena, &d, &call->err)) < 0 ||
+        (rc = catalog_quality_runs(call->conn, id, RUNS_MAX, call->req->arena, &runs, &n,
+                                   &call->err)) < 0 ||
+        (n && (rc = catalog_quality_problems(call->conn, runs[0].id, PROBLEMS_SHOWN,
+                                             call->req->arena, &p, &np, &call->err)) < 0))
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kint(&w, "dataset_id", d.id);
+    jw_kstr(&w, "dataset", d.name);
+    jw_knum(&w, "target", CATALOG_ACCURACY_TARGET);
+    jw_key(&w, "runs");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        run_json(&w, &runs[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    problems_json(&w, p, np);
+    jw_kint(&w, "problems_total", n ? runs[0].problems_stored : 0);
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
+}
+
+/* POST /api/v1/datasets/{id}/quality: run a check now. Below the target the problems go back to
+ * the owner department as a case, dispatched to it once the run has committed. */
+int api_dataset_quality_run(struct api_call *call)
+{
+    struct catalog_dataset d;
+    struct catalog_quality_run run;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = api_begin(call)) < 0 ||
+        (rc = catalog_dataset_get(call->conn, id, call->req->arena, &d, &call->err)) < 0)
+        return rc;
+    if (!api_catalog_may_manage(call, d.department_id))
+        return deny_dept(call);
+    struct app_ctx x = api_ctx(call);
+    if ((rc = app_catalog_quality(&x, &d, &run)) < 0)
+        return rc;
+    const char *after = arena_printf(
+        call->req->arena,
+        "{\"run\":%lld,\"rows_checked\":%lld,\"rows_bad\":%lld,\"accuracy\":%.6g,\"case_id\":%lld}",
+        (long long)run.id, (long long)run.rows_checked, (long long)run.rows_bad, run.accuracy,
+        (long long)run.case_id);
+    const char *target = arena_printf(call->req->arena, "dataset/%lld", (long long)d.id);
+    if ((rc = api_commit(call, "dataset.quality", target, NULL, after)) < 0)
+        return rc;
+    /* The dispatch is its own transaction: when it fails, the case waits for a dispatcher with
+     * the owner suggested, and the run is kept. */
+    if (run.case_id) {
+        struct err e = ERR_INIT;
+        x.err = &e;
+        if (app_catalog_dispatch(&x, &d, run.case_id) < 0)
+            log_msg(LOG_WARN, "quality case %lld not dispatched: %s", (long long)run.case_id,
+                    e.msg);
+    }
+    struct catalog_quality_run *runs;
+    size_t n;
+    if ((rc = catalog_quality_runs(call->conn, id, 1, call->req->arena, &runs, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    run_json(&w, n ? &runs[0] : &run);
+    problems_json(&w, run.problems,
+                  run.nproblems < PROBLEMS_SHOWN ? run.nproblems : PROBLEMS_SHOWN);
+    jw_kint(&w, "problems_total", run.problems_total);
+    jw_obj_end(&w);
+    return api_reply(call, 201, &w);
+}
+
+/* GET /api/v1/catalog/quality?department_id=: the quality report of an owner department: each
+ * of its datasets with its latest run and the accuracy of the runs before. */
+int api_catalog_quality(struct api_call *call)
+{
+    struct catalog_filter f = {0};
+    struct catalog_dataset *v;
+    size_t n;
+    int rc;
+    if ((rc = api_query_int(call, "department_id", 0, 1, 9007199254740991LL, &f.department_id)) < 0)
+        return rc;
+    if (!f.department_id)
+        return err_field(&call->err, ERR_BAD_REQUEST, "department_id",
+                         "query parameter 'department_id' is required");
+    if ((rc = catalog_dataset_list(call->conn, &f, call->req->arena, &v, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_kint(&w, "department_id", f.department_id);
+    jw_knum(&w, "target", CATALOG_ACCURACY_TARGET);
+    jw_key(&w, "datasets");
+    jw_arr(&w);
+    int64_t rows = 0, bad = 0, passed = 0, checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct catalog_quality_run *runs;
+        size_t nr;
+        if ((rc = catalog_quality_runs(call->conn, v[i].id, RUNS_MAX, call->req->arena, &runs, &nr,
+                                       &call->err)) < 0) {
+            jw_release(&w);
+            return rc;
+        }
+        jw_obj(&w);
+        jw_kint(&w, "id", v[i].id);
+        jw_kstr(&w, "code", v[i].code);
+        jw_kstr(&w, "name", v[i].name);
+        jw_kstr(&w, "department", v[i].department_name);
+        jw_kbool(&w, "timely", catalog_timely(&v[i], call->now));
+        jw_key(&w, "latest");
+        if (nr) {
+            jw_obj(&w);
+            run_json(&w, &runs[0]);
+            jw_obj_end(&w);
+            rows += runs[0].rows_checked;
+            bad += runs[0].rows_bad;
+            checked++;
+            passed += runs[0].accuracy >= CATALOG_ACCURACY_TARGET;
+        } else {
+            jw_null(&w);
+        }
+        jw_key(&w, "accuracy_trend");
+        jw_arr(&w);
+        for (size_t k = nr; k-- > 0;) {
+            jw_obj(&w);
+            jw_ktime(&w, "at", runs[k].at);
+            jw_knum(&w, "accuracy", runs[k].accuracy);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_kint(&w, "datasets_checked", checked);
+    jw_kint(&w, "datasets_passed", passed);
+    jw_kint(&w, "rows_checked", rows);
+    jw_kint(&w, "rows_bad", bad);
+    if (rows)
+        jw_knum(&w, "accuracy", (double)(rows - bad) / (double)rows);
+    else
+        jw_knull(&w, "accuracy");
+    jw_obj_end(&w);
+    return api_reply(call, 200, &w);
 }

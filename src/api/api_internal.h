@@ -269,6 +269,9 @@ int api_dataset_update(struct api_call *call);
 int api_dataset_import(struct api_call *call);
 int api_catalog_lists(struct api_call *call);
 int api_catalog_dcat(struct api_call *call);
+int api_dataset_quality(struct api_call *call);
+int api_dataset_quality_run(struct api_call *call);
+int api_catalog_quality(struct api_call *call);
 /* A dataset's members as the catalogue shows them (inside an open object). */
 void api_dataset_json(struct jw *w, const struct catalog_dataset *d);
 /* May the caller manage the datasets of department 'dept' (admin, or a member of it). */

@@ -164,6 +164,43 @@ int catalog_import(struct store_conn *c, const struct catalog_dataset *d, struct
                    const char *mode, const char *filename, int64_t user_id, int64_t now,
                    struct arena *a, struct catalog_import_report *rep, struct err *err);
 
+/* ---- quality ---- */
+
+/* The category of the cases that send a dataset's problems back to its owner (数据质量问题,
+ * under 99 其他 in the demo's tree; docs/data-sharing.md). Without it the case is unclassified. */
+#define CATALOG_QUALITY_CATEGORY "9903"
+
+struct catalog_quality_problem {
+    int64_t row_no;
+    const char *field, *rule, *reason; /* rule: missing, invalid, duplicate; reason in Chinese */
+};
+struct catalog_quality_run {
+    int64_t id, dataset_id, at, rows_checked, rows_bad;
+    double completeness, validity, uniqueness, timeliness, accuracy; /* 0..1 */
+    const char *per_field; /* JSON array: field, label, present, valid, completeness, validity */
+    int64_t case_id;       /* 0: none sent back */
+    const char *case_number, *case_state; /* "" when none */
+    int64_t problems_stored;              /* rows of data_quality_problems */
+    /* A run just made: the problems (the first CATALOG_PROBLEMS_MAX) and their count. */
+    struct catalog_quality_problem *problems;
+    size_t nproblems;
+    int64_t problems_total;
+};
+/* Check every row of d and store the run and its first problems, in the caller's transaction. */
+int catalog_quality_run(struct store_conn *c, const struct catalog_dataset *d, int64_t now,
+                        struct arena *a, struct catalog_quality_run *out, struct err *err);
+/* The case that sent run 'run_id''s problems back. */
+int catalog_quality_set_case(struct store_conn *c, int64_t run_id, int64_t case_id,
+                             struct err *err);
+/* The runs of a dataset, newest first, at most 'max' (accuracy over time). */
+int catalog_quality_runs(struct store_conn *c, int64_t dataset_id, size_t max, struct arena *a,
+                         struct catalog_quality_run **out, size_t *n, struct err *err);
+/* The stored problems of a run by row, at most 'max'. */
+int catalog_quality_problems(struct store_conn *c, int64_t run_id, size_t max, struct arena *a,
+                             struct catalog_quality_problem **out, size_t *n, struct err *err);
+/* The id of the active CATALOG_QUALITY_CATEGORY, 0 when there is none. */
+int catalog_quality_category(struct store_conn *c, int64_t *id, struct err *err);
+
 /* Rows written as given, without checks: a register carried over from before the checks
  * existed (the demo's history; the quality run is what finds its problems). rows[i] holds
  * d->nfields values; appended after the last row, regions resolved as an import does. */

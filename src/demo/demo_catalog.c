@@ -2,7 +2,7 @@
  * The demo's data resource catalogue (docs/data-sharing.md): four datasets of different owners,
  * grades and sharing classes, written through the catalogue's own functions:
  *   - 辖区常住人口信息 (区民政局, 重要, 有条件共享): 300 generated residents imported as a file
- *     would be, plus a dozen rows carried over from the old register before checks existed (some
+ *     would be, plus 24 rows carried over from the old register before checks existed (some
  *     ID numbers with a wrong check digit, missing mobiles), which the first quality run finds;
  *   - 市场主体登记信息 (区市场监督管理局, 一般, 无条件共享): 60 firms with valid credit codes;
  *   - 12345 工单数据 (指挥中心, 重要, 有条件共享): the 'cases' source;
@@ -17,10 +17,11 @@
 #include "core/mem.h"
 #include "core/vec.h"
 #include "demo/demo.h"
+#include "org/org.h"
 #include "store/store.h"
 
 #define PEOPLE 300
-#define LEGACY 12
+#define LEGACY 24
 #define FIRMS 60
 
 /* clang-format off */
@@ -196,13 +197,13 @@ static int people(struct store_conn *c, const community_vec *comm, int64_t now, 
                  BIRTH_REGIONS[next(&seed) % N(BIRTH_REGIONS)], y, m, dd, next(&seed) % 100,
                  (next(&seed) % 5) * 2 + (female ? 0 : 1));
         char check = id_check(p17);
-        /* The old register's rows: every third with a wrong check digit. */
-        if (legacy && i % 3 == 0)
+        /* The old register's rows: half with a wrong check digit, half without a mobile. */
+        if (legacy && i % 2 == 0)
             check = check == '0' ? '1' : '0';
         r[1] = arena_printf(a, "%s%c", p17, check);
         r[2] = female ? "女" : "男";
         r[3] = arena_printf(a, "%04d-%02d-%02d", y, m, dd);
-        r[4] = legacy && i % 4 == 1
+        r[4] = legacy && i % 2 == 1
                    ? ""
                    : arena_printf(a, "%s%08u", MOBILE_PREFIX[next(&seed) % N(MOBILE_PREFIX)],
                                   next(&seed) % 100000000);
@@ -264,6 +265,26 @@ static int firms(struct store_conn *c, const community_vec *comm, int64_t now, s
     return import_table(c, &d, &t, now, a, err);
 }
 
+/* 数据质量问题 under 99 其他: the cases that send a dataset's problems back to its owner. */
+static int quality_category(struct store_conn *c, int64_t now, struct err *err)
+{
+    int64_t parent = 0, id;
+    int rc = store_one_i64(c, "SELECT id FROM categories WHERE code = '99'", STORE_NO_ARGS, &parent,
+                           err);
+    if (rc <= 0)
+        return rc;
+    struct org_category_in in = {CATALOG_QUALITY_CATEGORY,
+                                 "数据质量问题",
+                                 2,
+                                 parent,
+                                 0,
+                                 ORG_URGENCY_NORMAL,
+                                 {1, 5, 10, CAL_WORK_DAYS},
+                                 "数据质量 共享数据 准确率 身份证号 错误 缺失 重复",
+                                 1};
+    return org_category_create(c, &in, now, &id, err);
+}
+
 int demo_load_catalog(struct store_conn *c, int64_t now, struct err *err)
 {
     struct arena a;
@@ -276,6 +297,8 @@ int demo_load_catalog(struct store_conn *c, int64_t now, struct err *err)
                            STORE_NO_ARGS, push_community, &comm, err);
     if (rc >= 0 && comm.n == 0)
         rc = err_set(err, ERR_INTERNAL, "the demo has no communities");
+    if (rc >= 0)
+        rc = quality_category(c, now, err);
     if (rc >= 0)
         rc = people(c, &comm, now, &a, err);
     if (rc >= 0)

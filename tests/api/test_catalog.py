@@ -216,7 +216,7 @@ def test_the_demo_catalogue(gl, demo):
     people, firms = items["辖区常住人口信息"], items["市场主体登记信息"]
     cases, watch = items["12345 工单数据"], items["重点人员管控信息"]
     assert people["department"] == "区民政局" and people["share_class"] == "conditional"
-    assert people["row_count"] == 312 and people["grade"] == "important" and people["pi_level"] == "sensitive"
+    assert people["row_count"] == 324 and people["grade"] == "important" and people["pi_level"] == "sensitive"
     assert firms["share_class"] == "unconditional" and firms["row_count"] == 60 and firms["open_class"] == "open"
     assert cases["source"] == "cases" and len(cases["fields"]) == 13
     assert watch["share_class"] == "none" and watch["grade"] == "core" and watch["row_count"] == 0
@@ -263,3 +263,66 @@ def test_dcat_export(gl):
     assert p["dct:description"]
     # Not to be shared: catalogued, with no way in.
     assert ds["重点人员管控信息"]["dcat:distribution"] == [] and ds["重点人员管控信息"]["dct:accessRights"] == "不予共享"
+
+
+def test_quality_figures_and_push_back(gl, demo, officer):
+    mzj = demo["depts"]["MZJ"]["id"]
+    d = make(gl, officer["MZJ"], mzj)
+    community = [r for r in demo["regions"].values() if r["level"] == "community"][0]
+    ids = [id_card(f"3301061990010{i}00{i % 10}") for i in range(1, 9)]
+    rows = [["张三", ids[0], "13800138000", f"{community['name']}1幢", "1990-03-07", "5200"]]
+    rows += [[f"李{n}", ids[i], "13900001111", "", "", ""] for i, n in enumerate("一二三四五六七", start=1)]
+    rows += [["王五", ids[0], "", "", "", ""]]                        # the key again: a duplicate
+    rows += [["赵六", ids[3][:6] + "19800101" + ids[3][14:17] + "X", "", "火星基地1号", "", ""]]
+    rows[-1][1] = id_card(rows[-1][1][:17])                           # a valid, new number
+    r = import_(gl, officer["MZJ"], d, csv_of(rows))
+    assert r.status_code == 200, r.text
+    # Only the owner's data officer (or an admin) runs a check; staff read the results.
+    assert_error(gl.post(officer["CGJ"], f"{DS}/{d['id']}/quality"), 403, reason="scope")
+    assert_error(gl.post("dispatcher", f"{DS}/{d['id']}/quality"), 403)
+    r = gl.post(officer["MZJ"], f"{DS}/{d['id']}/quality")
+    assert r.status_code == 201, r.text
+    q = r.json()
+    assert q["rows_checked"] == 10 and q["rows_bad"] == 2
+    assert q["accuracy"] == pytest.approx(0.8) and q["passed"] is False
+    assert q["completeness"] == pytest.approx(1.0)
+    assert q["uniqueness"] == pytest.approx(0.9)
+    # Present values: 6 + 7 x 3 + 2 + 3 = 32, one of them (the address) not in the region tree.
+    assert q["validity"] == pytest.approx(31 / 32)
+    assert q["timeliness"] == 1.0
+    probs = {(p["row_no"], p["field"]): (p["rule"], p["reason"]) for p in q["problems"]}
+    assert probs == {(9, "id_no"): ("duplicate", "与前面的记录重复"),
+                     (10, "address"): ("invalid", "地址无法对应到街道或社区")}
+    per = {f["field"]: f for f in q["per_field"]}
+    assert per["address"]["present"] == 2 and per["address"]["valid"] == 1
+    # Sent back to the owner: a case of the data-quality category, dispatched to 区民政局.
+    assert q["case_id"]
+    c = gl.get("admin", f"/api/v1/cases/{q['case_id']}").json()
+    assert c["state"] == "dispatched" and c["department_id"] == mzj and c["category"] == "数据质量问题", c
+    assert "准确率 80.0%" in c["title"] and "第 9 行“公民身份号码”与前面的记录重复" in c["description"]
+    assert c["deadlines"]["resolve"], c
+    # The owner corrects and re-imports; the next run passes and sends nothing back.
+    r = import_(gl, officer["MZJ"], d, csv_of(rows[:8]))
+    assert r.status_code == 200, r.text
+    q2 = gl.post(officer["MZJ"], f"{DS}/{d['id']}/quality").json()
+    assert q2["accuracy"] == 1.0 and q2["passed"] is True and q2["case_id"] is None
+    hist = gl.get("handler_cgj", f"{DS}/{d['id']}/quality").json()
+    assert [x["accuracy"] for x in hist["runs"]] == [1.0, pytest.approx(0.8)]
+    assert hist["runs"][1]["case_number"] and hist["problems"] == [] and hist["target"] == 0.95
+    # The audit has both runs.
+    audit = gl.get("admin", "/api/v1/audit", params={"limit": 20}).json()["items"]
+    assert len([e for e in audit if e["action"] == "dataset.quality" and e["target"] == f"dataset/{d['id']}"]) == 2
+    # The department's report: this dataset with its latest run and its trend.
+    rep = gl.get("operator", "/api/v1/catalog/quality", params={"department_id": mzj}).json()
+    mine = [x for x in rep["datasets"] if x["id"] == d["id"]][0]
+    assert mine["latest"]["accuracy"] == 1.0 and [t["accuracy"] for t in mine["accuracy_trend"]] == [pytest.approx(0.8), 1.0]
+    assert_error(gl.get("operator", "/api/v1/catalog/quality"), 400, "bad_request", "department_id")
+
+
+def test_demo_population_fails_the_check(gl):
+    people = [d for d in gl.items("admin", DS) if d["name"] == "辖区常住人口信息"][0]
+    q = gl.post("data_officer", f"{DS}/{people['id']}/quality").json()
+    # 24 rows carried over from the old register: 12 wrong check digits, 12 without a mobile.
+    assert q["rows_checked"] == 324 and q["rows_bad"] == 24 and q["case_id"]
+    rules = {(p["rule"], p["reason"]) for p in q["problems"]}
+    assert rules == {("invalid", "身份证号校验码错误"), ("missing", "必填项为空")}

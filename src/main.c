@@ -31,6 +31,9 @@ static const struct cli_command commands[] = {
      "  audit verify --db FILE --head LINE|FILE [--public-key HEX]\n"
      "                                                    ...and that it still holds the signed\n"
      "                                                    head(s) given (a line, or a file/log)\n"},
+    {"grant", cli_grant, NULL,
+     "  grant trace --db FILE EXPORT.csv                 the data grant a leaked export came from, with its\n"
+     "                                                  watermark score (docs/data-sharing.md)\n"},
     {"assess", cli_assess, NULL,
      "  assess rebuild --db FILE                          compute the assessment's daily roll-ups again from the\n"
      "                                                  raw cases, events and evaluations (one transaction)\n"},

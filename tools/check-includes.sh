@@ -32,7 +32,7 @@ gd.h            attach/
 geos_c.h        geo/
 mosquitto.h     app/app_mqtt.c
 libxml/         api/api_open311.c
-xlsxwriter.h    api/api_assess.c api/api_export.c
+xlsxwriter.h    api/api_assess.c api/api_export.c api/api_grant.c
 cairo           api/api_bulletin.c
 pango/          api/api_bulletin.c
 fontconfig/     api/api_bulletin.c

@@ -278,6 +278,17 @@ void api_dataset_json(struct jw *w, const struct catalog_dataset *d);
 int api_catalog_may_manage(struct api_call *call, int64_t dept);
 /* A reader of the request body as a table in 'format' (csv, xlsx); close it after use. */
 int api_catalog_reader(struct api_call *call, const char *format, struct catalog_reader *r);
+/* Requests for data and grants (api_grant.c, issue 17). */
+int api_data_request_list(struct api_call *call);
+int api_data_request_get(struct api_call *call);
+int api_data_request_create(struct api_call *call);
+int api_data_request_decide(struct api_call *call);
+int api_data_grant_list(struct api_call *call);
+int api_data_grant_get(struct api_call *call);
+int api_data_grant_revoke(struct api_call *call);
+int api_data_grant_rows(struct api_call *call);
+int api_data_grant_aggregate(struct api_call *call);
+int api_data_grant_export(struct api_call *call);
 int api_stats_kinds(struct api_call *call);
 int api_stats_grids(struct api_call *call);
 

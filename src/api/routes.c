@@ -92,6 +92,19 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/catalog/quality",               api_catalog_quality,     STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/catalog/lists",                 api_catalog_lists,       STAFF, SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/catalog/dcat",                  api_catalog_dcat,        STAFF, SCOPE_NONE,       0},
+    /* Requests and grants (docs/data-sharing.md): staff request for their department; the
+     * owner department's data officer decides and revokes; the grantee department's staff use
+     * the grant (the handlers check the departments). */
+    {HTTP_GET,    "/api/v1/data-requests",                 api_data_request_list,   STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/data-requests",                 api_data_request_create, STAFF, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/data-requests/{id}",            api_data_request_get,    STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/data-requests/{id}/decision",   api_data_request_decide, OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/data-grants",                   api_data_grant_list,     STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/data-grants/{id}",              api_data_grant_get,      STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/data-grants/{id}/revoke",       api_data_grant_revoke,   OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/data-grants/{id}/rows",         api_data_grant_rows,     STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/data-grants/{id}/aggregate",    api_data_grant_aggregate, STAFF, SCOPE_NONE,      ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/data-grants/{id}/export",       api_data_grant_export,   STAFF, SCOPE_NONE,       0},
     /* 办结审核: which categories' replies the centre reviews (the review itself is two case
      * actions, accept and send_back, for dispatchers and supervisors in scope) */
     {HTTP_GET,    "/api/v1/review-rules",                  api_review_rule_list,    STAFF, SCOPE_NONE,       0},

@@ -54,6 +54,8 @@ int cli_store(int argc, char **argv, const struct conf *cf, struct err *err);
 /* address import|export: the standard address register's files (cli_address.c). */
 int cli_region(int argc, char **argv, const struct conf *cf, struct err *err);
 int cli_address(int argc, char **argv, const struct conf *cf, struct err *err);
+/* grant trace: the data grant a leaked export came from (cli_grant.c). */
+int cli_grant(int argc, char **argv, const struct conf *cf, struct err *err);
 /* triage train|eval|classify|hot work on files and need no settings; `triage train
  * --from-db` loads them (cli_setup). */
 int cli_triage(int argc, char **argv);

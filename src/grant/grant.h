@@ -92,4 +92,142 @@ struct grant_trace_row {
 double grant_trace_score(const char *key_hex, const struct grant_trace_row *rows, size_t n,
                          size_t *marked);
 
+/* ---- requests and grants (grant.c) ---- */
+
+#define GRANT_LIST_MAX 2000 /* requests or grants a list returns at most */
+
+struct grant_request {
+    int64_t id, dataset_id, department_id, owner_id;
+    const char *dataset_code, *dataset_name, *owner_name, *department_name;
+    const char *fields, *mode, *purpose, *legal_basis, *status, *reason; /* fields: a,b,c */
+    int period_days;
+    int64_t grant_id, created_by, created_at, decided_by, decided_at; /* 0: none */
+};
+struct grant_request_in {
+    int64_t dataset_id, department_id;
+    const char *const *fields;
+    size_t nfields;
+    const char *mode, *purpose, *legal_basis;
+    int period_days;
+};
+/* A request by department in->department_id (the caller checks the user belongs to it), in the
+ * caller's transaction. ERR_BAD_REQUEST names the field: dataset_id (no such dataset, or one of
+ * 不予共享), fields (empty, repeated or not of the dataset: the message names it), mode, purpose,
+ * legal_basis, period_days. An unconditional dataset is granted at once (status approved, no
+ * decider: the system) and *grant_id set; else *grant_id is 0 and the request pending. */
+int grant_request_create(struct store_conn *c, const struct grant_request_in *in, int64_t user_id,
+                         int64_t now, int64_t *id, int64_t *grant_id, struct err *err);
+int grant_request_get(struct store_conn *c, int64_t id, struct arena *a, struct grant_request *out,
+                      struct err *err);
+
+/* Which requests or grants a list returns: depts NULL = all (admin); else those asked by one of
+ * depts (owner 0) or those on datasets owned by one of depts (owner 1). */
+struct grant_filter {
+    const int64_t *depts;
+    size_t ndepts;
+    int owner;
+    const char *status; /* requests only; NULL = all */
+};
+int grant_request_list(struct store_conn *c, const struct grant_filter *f, struct arena *a,
+                       struct grant_request **out, size_t *n, struct err *err);
+
+/* The owner's decision on a pending request (ERR_CONFLICT when it is not pending). approve:
+ * as asked (unmasked, region, epsilon_total and k_min may still be set); narrow: fewer fields,
+ * a shorter period, aggregate instead of rows and/or a region scope, with a reason; refuse:
+ * with a reason. ERR_BAD_REQUEST names the field: decision, reason, fields, unmasked,
+ * period_days, mode, region_id, epsilon_total, k_min. */
+struct grant_decision {
+    const char *decision; /* approve | narrow | refuse */
+    const char *reason;
+    const char *const *fields; /* NULL: as asked */
+    size_t nfields;
+    const char *const *unmasked; /* fields shown in clear, a subset of the granted ones */
+    size_t nunmasked;
+    int period_days;      /* 0: as asked */
+    const char *mode;     /* NULL: as asked */
+    int64_t region_id;    /* 0: every row */
+    double epsilon_total; /* 0: no noisy aggregates */
+    int k_min;            /* 0: the dataset's */
+};
+int grant_request_decide(struct store_conn *c, int64_t id, const struct grant_decision *dec,
+                         int64_t user_id, int64_t now, int64_t *grant_id, struct err *err);
+
+struct grant_rec {
+    int64_t id, dataset_id, department_id, request_id, region_id, owner_id;
+    const char *dataset_code, *dataset_name, *owner_name, *department_name, *region_name;
+    const char *fields, *unmasked, *mode, *revoke_reason, *watermark_key;
+    int k_min;
+    double epsilon_total, epsilon_spent;
+    int64_t expires_at, revoked_at, created_by, created_at; /* revoked_at 0: not revoked */
+};
+int grant_get(struct store_conn *c, int64_t id, struct arena *a, struct grant_rec *out,
+              struct err *err);
+int grant_list(struct store_conn *c, const struct grant_filter *f, struct arena *a,
+               struct grant_rec **out, size_t *n, struct err *err);
+/* Revoke with a reason (ERR_BAD_REQUEST 'reason'; ERR_CONFLICT when already revoked). */
+int grant_revoke(struct store_conn *c, int64_t id, const char *reason, int64_t now,
+                 struct err *err);
+/* 0 when g may be used at 'now'; ERR_FORBIDDEN when revoked or expired. */
+int grant_usable(const struct grant_rec *g, int64_t now, struct err *err);
+/* Is 'name' in the comma-separated list 'list'. */
+int grant_list_has(const char *list, const char *name);
+/* Spend 'eps' of g's budget in the caller's transaction (ERR_FORBIDDEN 'epsilon' when it would
+ * go over). */
+int grant_spend(struct store_conn *c, const struct grant_rec *g, double eps, struct err *err);
+
+/* ---- access (grant_access.c) ---- */
+
+/* Rows through a grant: the granted fields in the dataset's order, each masked by its rule
+ * unless unmasked, only rows in the grant's region. With 'mark', as exported: every cell safe
+ * for a spreadsheet (a leading = + - @ gets a ') and the row's watermark on its marked cell. */
+struct grant_rows {
+    size_t ncols;
+    const struct catalog_field **cols;
+    size_t nrows;
+    int64_t *row_no;
+    const char ***cells;
+    int64_t next_after; /* the row to continue after; 0 at the end */
+};
+int grant_rows_read(struct store_conn *c, const struct grant_rec *g,
+                    const struct catalog_dataset *d, int64_t after, size_t limit, int mark,
+                    struct arena *a, struct grant_rows *out, struct err *err);
+
+struct grant_measure {
+    const char *op;    /* count | sum */
+    const char *field; /* sum: a granted integer or number field */
+};
+struct grant_agg_query {
+    const char *const *group_by; /* granted fields; the groups are their MASKED values */
+    size_t ngroup;
+    const struct grant_measure *measures;
+    size_t nmeasures;
+    double epsilon; /* 0: exact (only when the grant has no budget) */
+};
+struct grant_agg {
+    size_t ngroup, nmeasures, ncells;
+    const char **keys; /* ncells × ngroup */
+    struct grant_cell *cells;
+    double *totals;  /* nmeasures, over every cell (noisy when noise was asked) */
+    int total_shown; /* 0 when the rows in scope are fewer than k */
+    int64_t rows;    /* rows read */
+    int k;
+    double epsilon; /* spent by this query */
+};
+/* Answer q over g (noise and budget check included; the caller spends q->epsilon with
+ * grant_spend in its transaction). ERR_BAD_REQUEST names group_by, measures or epsilon. */
+int grant_aggregate(struct store_conn *c, const struct grant_rec *g,
+                    const struct catalog_dataset *d, const struct grant_agg_query *q,
+                    struct arena *a, struct grant_agg *out, struct err *err);
+
+/* Which grant a leaked CSV file came from (gridloop grant trace). */
+struct grant_trace_result {
+    size_t rows, marked; /* data rows read, rows carrying a mark */
+    int64_t grant_id;    /* 0: no grant scores over GRANT_TRACE_THRESHOLD */
+    const char *department_name, *dataset_name;
+    double score; /* the best grant's agreement */
+    int64_t best_id;
+};
+int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
+                    struct grant_trace_result *out, struct err *err);
+
 #endif /* GRIDLOOP_GRANT_GRANT_H */

@@ -142,7 +142,7 @@ const char *grant_mask(const char *rule, const char *v, struct arena *a)
     if (!v || !*v)
         return "";
     if (!strcmp(rule, "none"))
-        return v;
+        return arena_strdup(a, v);
     if (!strcmp(rule, "name"))
         return keep_ends(v, 1, 0, a);
     if (!strcmp(rule, "id_card"))

@@ -121,7 +121,7 @@ int64_t catalog_region_of_address(const struct catalog_regions *r, const char *v
 
 /* ---- the import ---- */
 
-#define BATCH 100 /* rows per INSERT */
+#define BATCH 400 /* rows per INSERT (2,000 parameters) */
 
 struct loader {
     struct store_conn *c;
@@ -129,6 +129,7 @@ struct loader {
     struct buf data[BATCH];
     int64_t row_no[BATCH], region[BATCH];
     size_t n;
+    struct store_arg args[BATCH * 5]; /* on the heap with the loader: 96 kB */
 };
 
 static int flush(struct loader *l, struct err *err)
@@ -139,7 +140,7 @@ static int flush(struct loader *l, struct err *err)
     buf_init(&sql);
     buf_puts(&sql,
              "INSERT INTO dataset_rows (dataset_id, row_no, region_id, data, import_id) VALUES ");
-    struct store_arg args[BATCH * 5];
+    struct store_arg *args = l->args;
     for (size_t i = 0; i < l->n; i++) {
         buf_puts(&sql, i ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)");
         args[i * 5] = store_i64(l->dataset_id);

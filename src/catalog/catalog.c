@@ -482,6 +482,9 @@ int catalog_dataset_update(struct store_conn *c, int64_t id, const struct catalo
         !same_shape(&cur, in))
         rc = err_field(err, ERR_CONFLICT, "fields",
                        "a dataset with rows keeps its fields' names and types");
+    if (rc == 0 && strcmp(cur.source, in->source) != 0 && strcmp(in->source, "import") == 0 &&
+        !in->set_fields)
+        rc = err_field(err, ERR_BAD_REQUEST, "fields", "an imported dataset needs its fields");
     const char *code = in->code && *in->code ? in->code : cur.code;
     if (rc == 0)
         rc = code_taken(c, code, id, err);

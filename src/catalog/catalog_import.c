@@ -41,33 +41,63 @@ static int push_region(void *ctx, struct store_stmt *row)
     return 0;
 }
 
+static int by_code(const void *x, const void *y)
+{
+    return strcmp(((const struct region_ent *)x)->code, ((const struct region_ent *)y)->code);
+}
+
+static int by_name(const void *x, const void *y)
+{
+    const struct region_ent *p = *(const struct region_ent *const *)x;
+    const struct region_ent *q = *(const struct region_ent *const *)y;
+    int c = strcmp(p->name, q->name);
+    return c ? c : q->depth - p->depth; /* the deepest of a name first */
+}
+
 int catalog_regions_load(struct store_conn *c, struct arena *a, struct catalog_regions *out,
                          struct err *err)
 {
     region_vec v = VEC_IN(a);
-    int64_t rc = store_all(c, "SELECT id, code, name, level FROM regions ORDER BY code",
-                           STORE_NO_ARGS, push_region, &v, err);
+    int64_t rc = store_all(c, "SELECT id, code, name, level FROM regions", STORE_NO_ARGS,
+                           push_region, &v, err);
     if (rc < 0)
         return (int)rc;
+    memset(out, 0, sizeof(*out));
     out->v = v.v;
     out->n = v.n;
+    if (!v.n)
+        return 0;
+    qsort(out->v, out->n, sizeof(*out->v), by_code);
+    out->byname = arena_alloc(a, out->n * sizeof(*out->byname));
+    out->areas = arena_alloc(a, out->n * sizeof(*out->areas));
+    for (size_t i = 0; i < out->n; i++) {
+        out->byname[i] = &out->v[i];
+        if (out->v[i].depth >= 1 && out->v[i].depth <= 2 && strlen(out->v[i].name) >= 6)
+            out->areas[out->nareas++] = &out->v[i];
+    }
+    qsort(out->byname, out->n, sizeof(*out->byname), by_name);
     return 0;
 }
 
 /* A region field's value: a region code or name (the deepest of that name). */
 int64_t catalog_region_of_value(const struct catalog_regions *r, const char *v)
 {
-    int64_t best = 0;
-    int depth = -1;
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->v[i].code, v) == 0)
-            return r->v[i].id;
-        if (strcmp(r->v[i].name, v) == 0 && r->v[i].depth > depth) {
-            best = r->v[i].id;
-            depth = r->v[i].depth;
-        }
+    if (!r->n)
+        return 0;
+    struct region_ent key = {.code = v};
+    const struct region_ent *e = bsearch(&key, r->v, r->n, sizeof(*r->v), by_code);
+    if (e)
+        return e->id;
+    /* The first of the entries of that name (by_name's order) is the deepest. */
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(r->byname[mid]->name, v) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return best;
+    return lo < r->n && strcmp(r->byname[lo]->name, v) == 0 ? r->byname[lo]->id : 0;
 }
 
 /* An address: the longest street or community name it contains (the community when both). */
@@ -76,9 +106,9 @@ int64_t catalog_region_of_address(const struct catalog_regions *r, const char *v
     int64_t best = 0;
     int depth = -1;
     size_t len = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct region_ent *e = &r->v[i];
-        if (e->depth < 1 || e->depth > 2 || strlen(e->name) < 6 || !strstr(v, e->name))
+    for (size_t i = 0; i < r->nareas; i++) {
+        const struct region_ent *e = r->areas[i];
+        if (!strstr(v, e->name))
             continue;
         if (e->depth > depth || (e->depth == depth && strlen(e->name) > len)) {
             best = e->id;
@@ -91,7 +121,7 @@ int64_t catalog_region_of_address(const struct catalog_regions *r, const char *v
 
 /* ---- the import ---- */
 
-#define BATCH 100 /* rows per INSERT */
+#define BATCH 400 /* rows per INSERT (2,000 parameters) */
 
 struct loader {
     struct store_conn *c;
@@ -99,6 +129,7 @@ struct loader {
     struct buf data[BATCH];
     int64_t row_no[BATCH], region[BATCH];
     size_t n;
+    struct store_arg args[BATCH * 5]; /* on the heap with the loader: 96 kB */
 };
 
 static int flush(struct loader *l, struct err *err)
@@ -109,7 +140,7 @@ static int flush(struct loader *l, struct err *err)
     buf_init(&sql);
     buf_puts(&sql,
              "INSERT INTO dataset_rows (dataset_id, row_no, region_id, data, import_id) VALUES ");
-    struct store_arg args[BATCH * 5];
+    struct store_arg *args = l->args;
     for (size_t i = 0; i < l->n; i++) {
         buf_puts(&sql, i ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)");
         args[i * 5] = store_i64(l->dataset_id);

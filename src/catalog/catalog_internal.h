@@ -24,8 +24,11 @@ int catalog_source_scan(struct store_conn *c, const struct catalog_dataset *d,
 /* The region tree, for region fields and addresses (catalog_import.c). */
 struct region_ent;
 struct catalog_regions {
-    struct region_ent *v;
+    struct region_ent *v; /* by code */
     size_t n;
+    struct region_ent **byname; /* n, by name */
+    struct region_ent **areas;  /* the streets and communities, which addresses name */
+    size_t nareas;
 };
 int catalog_regions_load(struct store_conn *c, struct arena *a, struct catalog_regions *out,
                          struct err *err);

@@ -27,7 +27,7 @@ static const struct catalog_field CASE_FIELDS[] = {
     {"closed_at",    "办结日期",   "date",    "none",   10, 1, 0, 0, 0, 0, 0, 0},
     {"caller_name",  "来电人姓名", "name",    "name",   11, 3, 0, 0, 0, 0, 0, 0},
     {"caller_phone", "来电号码",   "text",    "phone",  12, 3, 0, 0, 0, 0, 0, 0},
-    {"address",      "事发地址",   "address", "address", 13, 2, 0, 0, 0, 0, 0, 0},
+    {"address",      "事发地址",   "text",    "address", 13, 2, 0, 0, 0, 0, 0, 0},
 };
 /* clang-format on */
 #define NCASE (sizeof(CASE_FIELDS) / sizeof(CASE_FIELDS[0]))

@@ -86,6 +86,9 @@ def test_create_get_list_and_search(gl, demo, officer):
     assert r.status_code == 200, r.text
     assert r.json()["description"] == "更新后的说明" and r.json()["update_freq"] == "weekly"
     assert r.json()["fields"] == d["fields"]
+    audit = gl.get("admin", "/api/v1/audit", params={"limit": 20}).json()["items"]
+    mine = {e["action"] for e in audit if e["target"] == f"dataset/{d['id']}"}
+    assert {"dataset.create", "dataset.update"} <= mine, mine
 
 
 def test_roles_and_department(gl, demo, officer):
@@ -209,6 +212,12 @@ def test_cases_source_has_fixed_fields(gl, demo):
     assert [f["name"] for f in d["fields"]][:3] == ["number", "category", "street"]
     assert {f["name"]: f["mask"] for f in d["fields"]}["caller_phone"] == "phone"
     assert_error(import_(gl, "admin", d, "number\n1\n"), 409, field="source")
+    # Its rows are the cases: a quality run reads them all (the source has no imported rows).
+    q = gl.post("admin", f"{DS}/{d['id']}/quality").json()
+    assert q["rows_checked"] == gl.get("admin", f"{DS}/{d['id']}").json()["row_count"]
+    assert q["timeliness"] == 1.0 and q["completeness"] == 1.0
+    # Turned into an imported dataset, it needs fields of its own.
+    assert_error(gl.put("admin", f"{DS}/{d['id']}", json={"source": "import"}), 400, "bad_request", "fields")
 
 
 def test_the_demo_catalogue(gl, demo):

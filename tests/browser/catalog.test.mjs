@@ -73,6 +73,7 @@ test('search, a dataset page, an import refused then loaded, a quality run sent 
   await form.locator('input[type=file]').setInputFiles({ name: '人口.csv', mimeType: 'text/csv', buffer: Buffer.from([header, line(good)].join('\n')) });
   await form.getByRole('button', { name: '导入', exact: true }).click();
   await form.getByText('已导入 1 行，现有 325 行').waitFor();
+  await page.locator('[data-fact=rows]', { hasText: '325' }).waitFor();
 
   // The check: the old register's rows fail it (below 95%), so a case goes back to 区民政局.
   await page.locator('button[data-action="quality-run"]').click();

@@ -117,11 +117,12 @@ function importErrors(d, rep) {
 export async function datasetPage({ params, user }) {
   const id = params[0];
   const d = await api.get(`/datasets/${id}`);
+  const rowsFact = h('span', { 'data-fact': 'rows' }, String(d.row_count));
   const manages = user.roles.includes('admin') || (user.roles.includes('data_officer') && (user.departments || []).includes(d.department_id));
   const facts = [['code', h('span', { translate: 'no' }, d.code)], ['department', d.department], ['grade', word('grade', d.grade)],
     ['pi', word('pi', d.pi_level)], ['share', word('share', d.share_class)], ['open', word('open', d.open_class)],
     ['freq', word('freq', d.update_freq)], ['source', word('source', d.source)], ['k_min', String(d.k_min)],
-    ['rows', String(d.row_count)], ['loaded', d.loaded_at ? fmtTime(d.loaded_at) : t('cat.never')]];
+    ['rows', rowsFact], ['loaded', d.loaded_at ? fmtTime(d.loaded_at) : t('cat.never')]];
   const fields = table(t('cat.fields'), ['cat.f.name', 'cat.f.label', 'cat.f.type', 'cat.f.mask', 'cat.f.sensitivity', 'cat.f.required', 'cat.f.key'],
     d.fields.map((f) => h('tr', { 'data-field': f.name }, h('td', { translate: 'no' }, f.name), h('td', {}, f.label),
       h('td', {}, word('type', f.type)), h('td', {}, word('mask', f.mask)), h('td', {}, t('cat.level', { n: f.sensitivity })),
@@ -150,6 +151,7 @@ export async function datasetPage({ params, user }) {
       try {
         const r = await api.upload(`/datasets/${id}/import?${q}`, f);
         clear(out, h('p', { class: 'ok', role: 'status' }, t('cat.imp.done', { n: r.rows_loaded, total: r.row_count, enc: t(r.encoding === 'gb18030' ? 'cat.enc.gb18030' : 'cat.enc.utf8') })));
+        rowsFact.textContent = String(r.row_count);
         toast(t('app.saved'));
       } catch (e) {
         clear(out, e.body && e.body.report ? importErrors(d, e.body.report) : h('p', { class: 'error', role: 'alert' }, e.plain()));

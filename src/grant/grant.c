@@ -361,8 +361,8 @@ int grant_request_decide(struct store_conn *c, int64_t id, const struct grant_de
                        "k_min may only be raised above the dataset's %d", d.k_min);
         goto out;
     }
-    int changed =
-        gfields != r.fields || period != r.period_days || strcmp(mode, r.mode) || dec->region_id;
+    int changed = strcmp(gfields, r.fields) || period != r.period_days || strcmp(mode, r.mode) ||
+                  dec->region_id;
     if (narrow && !changed) {
         rc = err_field(err, ERR_BAD_REQUEST, "fields",
                        "narrowing needs fewer fields, a shorter period, aggregates or a region");

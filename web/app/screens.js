@@ -56,6 +56,11 @@ export const SCREENS = [
   { path: '/dataset/{id}', module: 'catalog', view: 'datasetPage', title: 'cat.dataset_heading' },
   { path: '/data-quality', module: 'catalog', view: 'dataQuality', title: 'cat.quality_heading', nav: 'nav.data_quality',
     roles: ['data_officer', 'supervisor', 'admin'] },
+  // 数据共享申请与授权 (issue 17): requests, my grants with the query page, the owner's 申请审批.
+  { path: '/grants/{tab?}', module: 'grants', view: 'grants', title: 'grant.heading', nav: 'nav.grants',
+    roles: ['data_officer', 'supervisor', 'dispatcher', 'handler', 'admin'] },
+  { path: '/request-data/{id?}', module: 'grants', view: 'requestData', title: 'grant.request_heading' },
+  { path: '/grant/{id}', module: 'grants', view: 'grantPage', title: 'grant.heading' },
   { path: '/assessment', module: 'assessment', view: 'assessment', title: 'assess.heading', nav: 'nav.assessment',
     roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/knowledge', module: 'knowledge', view: 'knowledgeBase', title: 'kb.base', nav: 'nav.knowledge',

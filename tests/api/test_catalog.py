@@ -335,3 +335,13 @@ def test_demo_population_fails_the_check(gl):
     assert q["rows_checked"] == 324 and q["rows_bad"] == 24 and q["case_id"]
     rules = {(p["rule"], p["reason"]) for p in q["problems"]}
     assert rules == {("invalid", "身份证号校验码错误"), ("missing", "必填项为空")}
+
+
+def test_import_size_limit_is_decided_before_the_body(server_factory):
+    api = server_factory(args=["--import-max-bytes", "2048"])
+    d = [x for x in api.items("admin", DS) if x["name"] == "市场主体登记信息"][0]
+    big = "credit_code,firm_name\n" + "91330179MA2XXXXX1X,某公司\n" * 200
+    r = api.post("admin", f"{DS}/{d['id']}/import", params={"format": "csv"}, data=big.encode(),
+                 headers={"Content-Type": "text/csv"})
+    assert r.status_code == 413, r.text
+    assert api.get("admin", f"{DS}/{d['id']}").json()["row_count"] == 60

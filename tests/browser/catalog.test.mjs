@@ -101,3 +101,29 @@ test('search, a dataset page, an import refused then loaded, a quality run sent 
   await shot(page, 'catalog-department-quality');
   assert.deepEqual(page.errors, []);
 });
+
+test('a data officer catalogues a new dataset; a bad field name is shown under that field', async () => {
+  const page = await loginPage(browser, srv, 'data_officer');
+  await goto(page, srv, '/catalog');
+  const form = page.locator('form[data-form="dataset-new"]');
+  await form.getByLabel('资源名称').fill('低保救助对象名册');
+  await form.getByRole('button', { name: '增加字段' }).click();
+  const rows = form.locator('fieldset.field-row');
+  await rows.nth(0).getByLabel('字段代码').fill('Bad Name');
+  await rows.nth(0).getByLabel('字段名称').fill('姓名');
+  await rows.nth(1).getByLabel('字段代码').fill('id_no');
+  await rows.nth(1).getByLabel('字段名称').fill('公民身份号码');
+  await rows.nth(1).getByLabel('类型').selectOption('id_card');
+  await form.getByRole('button', { name: '编目' }).click();
+  const err = form.locator('[data-fields="fields[0].name"] .error');
+  await err.waitFor();
+  assert.match(await err.textContent(), /名称/);
+  assert.equal(await rows.nth(0).getByLabel('字段代码').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await readableProblems(page), []);
+  await rows.nth(0).getByLabel('字段代码').fill('name');
+  await form.getByRole('button', { name: '编目' }).click();
+  await page.locator('main h1', { hasText: '低保救助对象名册' }).waitFor();
+  await page.locator('tr[data-field="id_no"]').getByText('公民身份号码').first().waitFor();
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(page.errors, []);
+});

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "catalog/catalog_internal.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -128,6 +129,29 @@ TEST(catalog_rows_scan_over_the_demo)
           (long long)part.rows, (long long)whole.rows);
     CHECK_INT_EQ(catalog_rows_scan(c, &d, 99999999, 0, 0, count_row, &part, &e), ERR_BAD_REQUEST,
                  "no such region");
+    /* Region values by code or name, addresses by the street or community they name. */
+    struct catalog_regions regions;
+    int64_t comm = 0, parent = 0;
+    char *code = NULL, *name = NULL;
+    CHECK_INT_EQ(catalog_regions_load(c, &a, &regions, &e), 0, "%s", e.msg);
+    CHECK(store_one_i64(c, "SELECT id FROM regions WHERE level = 'community' ORDER BY code LIMIT 1",
+                        STORE_NO_ARGS, &comm, &e) == 1 &&
+              store_one_text(c, "SELECT code FROM regions WHERE id = ?",
+                             STORE_ARGS(store_i64(comm)), &a, &code, &e) == 1 &&
+              store_one_text(c, "SELECT name FROM regions WHERE id = ?",
+                             STORE_ARGS(store_i64(comm)), &a, &name, &e) == 1 &&
+              store_one_i64(c, "SELECT parent_id FROM regions WHERE id = ?",
+                            STORE_ARGS(store_i64(comm)), &parent, &e) == 1,
+          "a community");
+    CHECK(catalog_region_of_value(&regions, code) == comm, "by code");
+    CHECK(catalog_region_of_value(&regions, name) == comm, "by name");
+    CHECK(catalog_region_of_value(&regions, "不存在的社区") == 0, "unknown");
+    CHECK(catalog_region_of_value(&regions, "") == 0, "empty");
+    char addr[200];
+    snprintf(addr, sizeof(addr), "某路88号%s5幢", name);
+    CHECK(catalog_region_of_address(&regions, addr) == comm, "an address naming the community");
+    CHECK(catalog_region_of_address(&regions, "火星基地1号") == 0, "an address naming nothing");
+
     /* The 'cases' source: its fixed fields; the demo has no cases yet. */
     CHECK_INT_EQ(catalog_dataset_get(c, 3, &a, &d, &e), 0, "%s", e.msg);
     CHECK(strcmp(d.source, "cases") == 0 && d.nfields == 13, "cases fields %zu", d.nfields);

@@ -4,7 +4,7 @@
 // runs, their problems and the accuracy over time) and 数据质量 per owner department.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, toast, fmtTime } from '../ui.js';
+import { h, clear, field, select, checkbox, toast, fmtTime, showError, clearErrors } from '../ui.js';
 import { departments } from '../data.js';
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -17,8 +17,64 @@ function table(caption, cols, rows, empty) {
 }
 
 const TABS = ['datasets', 'demand', 'responsibility', 'negative'];
+const TYPES = ['text', 'name', 'address', 'region', 'date', 'integer', 'number', 'id_card', 'credit_code', 'mobile', 'phone', 'email'];
+const MASKS = ['none', 'name', 'id_card', 'mobile', 'phone', 'address', 'email', 'credit_code', 'full', 'year'];
+const opts = (kind, vs) => vs.map((v) => [v, word(kind, v)]);
 
-export async function catalog({ params, title }) {
+// A new dataset (data officers of its department, admins): what it is, its grading and class,
+// and its fields, one row each; a refusal is shown under the member it names (fields[2].type).
+async function newDatasetForm(user, onMade) {
+  const deps = (await departments()).filter((d) => user.roles.includes('admin') || (user.departments || []).includes(d.id));
+  if (!deps.length) return null;
+  const rows = h('div', { class: 'field-rows' });
+  let n = 0;
+  const addRow = () => {
+    const i = n++;
+    const f = (label, ctl, key) => field(t(label), ctl, { names: [`fields[${i}].${key}`] });
+    rows.append(h('fieldset', { class: 'field-row', 'data-row': i }, h('legend', {}, t('cat.new.field_n', { n: i + 1 })),
+      f('cat.f.name', h('input', { maxlength: 40, 'data-k': 'name', translate: 'no' }), 'name'),
+      f('cat.f.label', h('input', { maxlength: 60, 'data-k': 'label' }), 'label'),
+      f('cat.f.type', select(opts('type', TYPES)), 'type'), f('cat.f.mask', select(opts('mask', MASKS)), 'mask'),
+      f('cat.f.sensitivity', select([1, 2, 3, 4].map((k) => [String(k), t('cat.level', { n: k })])), 'sensitivity'),
+      checkbox(t('cat.f.required'), `fields[${i}].required`), checkbox(t('cat.f.key'), `fields[${i}].is_key`)));
+  };
+  addRow();
+  const name = h('input', { maxlength: 100 });
+  const desc = h('textarea', { rows: 2, maxlength: 2000 });
+  const dep = select(deps.map((d) => [String(d.id), d.name]));
+  const grade = select(opts('grade', ['general', 'important', 'core']));
+  const pi = select(opts('pi', ['none', 'personal', 'sensitive']));
+  const share = select(opts('share', ['conditional', 'unconditional', 'none']));
+  const freq = select(opts('freq', ['monthly', 'realtime', 'daily', 'weekly', 'quarterly', 'yearly', 'irregular']));
+  const form = h('form', { class: 'form card', 'data-form': 'dataset-new', novalidate: true }, h('h2', {}, t('cat.new.heading')),
+    field(t('cat.col.name'), name, { names: ['name', 'code'], required: true }), field(t('cat.col.description'), desc, { names: ['description'] }),
+    field(t('cat.col.department'), dep, { names: ['department_id'] }), field(t('cat.col.grade'), grade, { names: ['grade'] }),
+    field(t('cat.fact.pi'), pi, { names: ['pi_level'] }), field(t('cat.col.share'), share, { names: ['share_class', 'open_class'] }),
+    field(t('cat.col.freq'), freq, { names: ['update_freq'] }), rows,
+    // After the rows: an error naming one field's member finds that member's row first.
+    h('div', { 'data-fields': 'fields' }, h('div', { class: 'error', role: 'alert', hidden: true })),
+    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'secondary', onclick: addRow }, t('cat.new.add_field')),
+      h('button', { type: 'submit', class: 'primary' }, t('cat.new.save'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const fields = [...rows.querySelectorAll('.field-row')].map((r) => {
+      const [type, mask, sens] = r.querySelectorAll('select');
+      const [req, key] = r.querySelectorAll('input[type=checkbox]');
+      return { name: r.querySelector('[data-k=name]').value.trim(), label: r.querySelector('[data-k=label]').value.trim(),
+        type: type.value, mask: mask.value, sensitivity: Number(sens.value), required: req.checked, is_key: key.checked };
+    });
+    try {
+      const d = await api.post('/datasets', { name: name.value.trim(), description: desc.value.trim(), department_id: Number(dep.value),
+        grade: grade.value, pi_level: pi.value, share_class: share.value, update_freq: freq.value, fields });
+      toast(t('app.saved'));
+      onMade(d);
+    } catch (e) { showError(form, e); }
+  });
+  return form;
+}
+
+export async function catalog({ params, title, user }) {
   const tab = TABS.includes(params[0]) ? params[0] : 'datasets';
   const nav = h('nav', { class: 'tabs', 'aria-label': title }, h('ul', {}, TABS.map((k) => h('li', {},
     h('a', { href: `#/catalog/${k}`, 'aria-current': k === tab ? 'page' : null }, t('cat.tab.' + k))))));
@@ -46,6 +102,10 @@ export async function catalog({ params, title }) {
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('cat.search.go'))));
     clear(body, form, list);
     await draw();
+    if (user.roles.includes('data_officer') || user.roles.includes('admin')) {
+      const made = await newDatasetForm(user, (d) => { location.hash = `#/dataset/${d.id}`; });
+      if (made) body.append(made);
+    }
     return root;
   }
   const r = await api.get('/catalog/lists');

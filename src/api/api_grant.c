@@ -420,12 +420,13 @@ int api_data_grant_revoke(struct api_call *call)
 
 /* ---- use ---- */
 
-/* Grant {id} for its department's use, now, with its dataset; in the open transaction. */
+/* Grant {id} for its department's use, now, with its dataset. The rows are read before the
+ * transaction that audits the use (and spends the budget), so a long scan holds no write lock. */
 static int use(struct api_call *call, struct grant_rec *g, struct catalog_dataset *d,
                int rows_needed)
 {
     int rc;
-    if ((rc = api_begin(call)) < 0 || (rc = load(call, g)) < 0)
+    if ((rc = load(call, g)) < 0)
         return rc;
     if (!member_of(call, g->department_id))
         return err_deny(&call->err, ERR_REASON_SCOPE,
@@ -438,9 +439,23 @@ static int use(struct api_call *call, struct grant_rec *g, struct catalog_datase
     return catalog_dataset_get(call->conn, g->dataset_id, call->req->arena, d, &call->err);
 }
 
+/* In one transaction: the grant checked again (revoked meanwhile: 403), 'eps' spent from its
+ * budget (*left: what remains) and the audit entry naming the grant, the query and the rows. */
 static int audit_use(struct api_call *call, const struct grant_rec *g, const char *action,
-                     const char *query_json, int64_t rows)
+                     const char *query_json, int64_t rows, double eps, double *left)
 {
+    struct grant_rec now;
+    int rc;
+    if ((rc = api_begin(call)) < 0 ||
+        (rc = grant_get(call->conn, g->id, call->req->arena, &now, &call->err)) < 0 ||
+        (rc = grant_usable(&now, call->now, &call->err)) < 0)
+        return rc;
+    if (eps > 0 && (rc = grant_spend(call->conn, &now, eps, &call->err)) < 0)
+        return rc;
+    if (left) {
+        double l = now.epsilon_total - now.epsilon_spent - eps;
+        *left = l > 0 ? l : 0;
+    }
     const char *target = arena_printf(call->req->arena, "data_grant/%lld", (long long)g->id);
     const char *after =
         arena_printf(call->req->arena, "{\"grant\":%lld,\"query\":%s,\"rows\":%lld}",
@@ -496,7 +511,7 @@ int api_data_grant_rows(struct api_call *call)
     jw_obj_end(&w);
     const char *q = arena_printf(call->req->arena, "{\"after\":%lld,\"limit\":%lld}",
                                  (long long)after, (long long)limit);
-    if ((rc = audit_use(call, &g, "data_grant.rows", q, (int64_t)out.nrows)) < 0) {
+    if ((rc = audit_use(call, &g, "data_grant.rows", q, (int64_t)out.nrows, 0, NULL)) < 0) {
         jw_release(&w);
         return rc;
     }
@@ -527,8 +542,32 @@ int api_data_grant_aggregate(struct api_call *call)
     if ((rc = use(call, &g, &d, 0)) < 0 ||
         (rc = grant_aggregate(call->conn, &g, &d, &q, call->req->arena, &out, &call->err)) < 0)
         return rc;
-    /* Spent in this transaction, with the audit entry: a failed commit spends nothing. */
-    if (q.epsilon > 0 && (rc = grant_spend(call->conn, &g, q.epsilon, &call->err)) < 0)
+    /* The query as audited: the body as the server understood it. */
+    struct jw qw;
+    jw_init(&qw);
+    jw_obj(&qw);
+    jw_key(&qw, "group_by");
+    jw_arr(&qw);
+    for (size_t j = 0; j < q.ngroup; j++)
+        jw_str(&qw, q.group_by[j]);
+    jw_arr_end(&qw);
+    jw_key(&qw, "measures");
+    jw_arr(&qw);
+    for (size_t i = 0; i < q.nmeasures; i++) {
+        jw_obj(&qw);
+        jw_kstr(&qw, "op", m[i].op);
+        if (m[i].field)
+            jw_kstr(&qw, "field", m[i].field);
+        jw_obj_end(&qw);
+    }
+    jw_arr_end(&qw);
+    jw_knum(&qw, "epsilon", q.epsilon);
+    jw_obj_end(&qw);
+    const char *qtext = arena_strdup(call->req->arena, qw.b.p);
+    jw_release(&qw);
+    /* Spent in the audit's transaction: a failed commit spends nothing. */
+    double left = 0;
+    if ((rc = audit_use(call, &g, "data_grant.aggregate", qtext, out.rows, q.epsilon, &left)) < 0)
         return rc;
     struct jw w;
     jw_init(&w);
@@ -585,36 +624,8 @@ int api_data_grant_aggregate(struct api_call *call)
     jw_arr_end(&w);
     jw_kbool(&w, "noisy", q.epsilon > 0);
     jw_knum(&w, "epsilon_spent", q.epsilon);
-    double left = g.epsilon_total - g.epsilon_spent - q.epsilon;
-    jw_knum(&w, "epsilon_left", left > 0 ? left : 0);
+    jw_knum(&w, "epsilon_left", left);
     jw_obj_end(&w);
-    /* The query as audited: the body as the server understood it. */
-    struct jw qw;
-    jw_init(&qw);
-    jw_obj(&qw);
-    jw_key(&qw, "group_by");
-    jw_arr(&qw);
-    for (size_t j = 0; j < q.ngroup; j++)
-        jw_str(&qw, q.group_by[j]);
-    jw_arr_end(&qw);
-    jw_key(&qw, "measures");
-    jw_arr(&qw);
-    for (size_t i = 0; i < q.nmeasures; i++) {
-        jw_obj(&qw);
-        jw_kstr(&qw, "op", m[i].op);
-        if (m[i].field)
-            jw_kstr(&qw, "field", m[i].field);
-        jw_obj_end(&qw);
-    }
-    jw_arr_end(&qw);
-    jw_knum(&qw, "epsilon", q.epsilon);
-    jw_obj_end(&qw);
-    const char *qtext = arena_strdup(call->req->arena, qw.b.p);
-    jw_release(&qw);
-    if ((rc = audit_use(call, &g, "data_grant.aggregate", qtext, out.rows)) < 0) {
-        jw_release(&w);
-        return rc;
-    }
     return api_reply(call, 200, &w);
 }
 
@@ -730,7 +741,7 @@ int api_data_grant_export(struct api_call *call)
         return rc;
     }
     const char *q = arena_printf(call->req->arena, "{\"format\":\"%s\"}", format);
-    if ((rc = audit_use(call, &g, "data_grant.export", q, (int64_t)out.nrows)) < 0) {
+    if ((rc = audit_use(call, &g, "data_grant.export", q, (int64_t)out.nrows, 0, NULL)) < 0) {
         free(body);
         return rc;
     }

@@ -510,7 +510,7 @@ int grant_spend(struct store_conn *c, const struct grant_rec *g, double eps, str
     /* Checked again in the statement: two queries racing cannot both spend the last of it. */
     int64_t n = store_run(c,
                           "UPDATE data_grants SET epsilon_spent = epsilon_spent + ?"
-                          " WHERE id = ? AND epsilon_spent + ? <= epsilon_total + 0.000000001",
+                          " WHERE id = ? AND epsilon_spent + ? <= epsilon_total + 0.000001",
                           STORE_ARGS(store_real(eps), store_i64(g->id), store_real(eps)), err);
     if (n < 0)
         return (int)n;

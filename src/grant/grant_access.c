@@ -162,16 +162,18 @@ static int agg_cb(void *ud, int64_t row_no, int64_t region_id, const char *const
     }
     o->rows++;
     const char *key[GRANT_GROUP_BY_MAX];
-    char kb[4096];
+    /* Room for every group value whole: a truncated key would merge groups. */
+    char kb[GRANT_GROUP_BY_MAX * (CATALOG_VALUE_MAX + 16) + 1];
     size_t kl = 0;
     for (size_t j = 0; j < q->ngroup; j++) {
         key[j] = shown(x->gfield[j], x->gclear[j], values[x->gidx[j]], &x->scratch);
-        size_t l = strlen(key[j]);
-        if (kl + l + 2 > sizeof kb)
-            l = sizeof kb - kl - 2;
+        size_t l = strlen(key[j]), room = kl + 2 <= sizeof kb ? sizeof kb - 2 - kl : 0;
+        if (l > room)
+            l = room;
         memcpy(kb + kl, key[j], l);
         kl += l;
-        kb[kl++] = '\x1f';
+        if (kl < sizeof kb - 1)
+            kb[kl++] = '\x1f';
     }
     kb[kl] = 0;
     if ((o->ncells + 1) * 2 > x->nslots)

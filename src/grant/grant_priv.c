@@ -44,8 +44,9 @@ double grant_clamp(double v, double lo, double hi)
 
 int grant_budget_check(double total, double spent, double asked, struct err *err)
 {
-    /* A hair of tolerance so that ten queries of 0.1 fit a budget of 1.0. */
-    if (asked <= 0 || spent + asked > total + 1e-9)
+    /* A hair of tolerance so that ten queries of 0.1 fit a budget of 1.0 (and PostgreSQL's REAL
+     * is single precision). */
+    if (asked <= 0 || spent + asked > total + 1e-6)
         return err_field(err, ERR_FORBIDDEN, "epsilon",
                          "the privacy budget of the grant is exhausted (%.3g of %.3g spent)", spent,
                          total);

@@ -227,6 +227,10 @@ struct grant_trace_result {
     double score; /* the best grant's agreement */
     int64_t best_id;
 };
+/* The rows of a CSV file (outside input: the header skipped, UTF-8 or GB18030) with their marks
+ * stripped; *marked counts the rows that carried one. ERR_BAD_REQUEST on a malformed file. */
+int grant_trace_read(const char *data, size_t len, struct arena *a, struct grant_trace_row **out,
+                     size_t *n, size_t *marked, struct err *err);
 int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
                     struct grant_trace_result *out, struct err *err);
 

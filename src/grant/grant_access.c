@@ -378,43 +378,54 @@ int grant_aggregate(struct store_conn *c, const struct grant_rec *g,
 
 /* ---- trace ---- */
 
-int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
-                    struct grant_trace_result *out, struct err *err)
+int grant_trace_read(const char *data, size_t len, struct arena *a, struct grant_trace_row **out,
+                     size_t *n, size_t *marked, struct err *err)
 {
     struct catalog_reader r;
-    memset(out, 0, sizeof *out);
+    *out = NULL;
+    *n = *marked = 0;
     int rc = catalog_csv_reader(data, len, a, &r, err);
     if (rc < 0)
         return rc;
     size_t cap = 0;
     struct grant_trace_row *rows = NULL;
     const char *const *cells;
-    size_t n;
+    size_t nc;
     int64_t line;
-    while ((rc = r.next(r.ud, &cells, &n, &line, err)) > 0) {
+    while ((rc = r.next(r.ud, &cells, &nc, &line, err)) > 0) {
         if (line == 1) /* the header */
             continue;
-        if (out->rows == cap) {
+        if (*n == cap) {
             cap = cap ? cap * 2 : 256;
             struct grant_trace_row *v = arena_alloc(a, mem_size_mul(cap, sizeof *v));
-            if (out->rows)
-                memcpy(v, rows, out->rows * sizeof *v);
+            if (*n)
+                memcpy(v, rows, *n * sizeof *v);
             rows = v;
         }
-        struct grant_trace_row *t = &rows[out->rows++];
-        t->n = n;
-        t->cells = arena_alloc(a, mem_size_mul(n + 1, sizeof *t->cells));
+        struct grant_trace_row *t = &rows[(*n)++];
+        t->n = nc;
+        t->cells = arena_alloc(a, mem_size_mul(nc + 1, sizeof *t->cells));
         t->bit = -1;
-        for (size_t j = 0; j < n; j++) {
-            t->cells[j] = arena_strdup(a, cells[j]);
-            int b = grant_mark_strip(t->cells[j]);
+        for (size_t k = 0; k < nc; k++) {
+            t->cells[k] = arena_strdup(a, cells[k]);
+            int b = grant_mark_strip(t->cells[k]);
             if (b >= 0 && t->bit < 0)
                 t->bit = b;
         }
-        out->marked += t->bit >= 0;
+        *marked += t->bit >= 0;
     }
     if (r.close)
         r.close(r.ud);
+    *out = rows;
+    return rc < 0 ? rc : 0;
+}
+
+int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
+                    struct grant_trace_result *out, struct err *err)
+{
+    struct grant_trace_row *rows;
+    memset(out, 0, sizeof *out);
+    int rc = grant_trace_read(data, len, a, &rows, &out->rows, &out->marked, err);
     if (rc < 0)
         return rc;
     if (!out->marked)

@@ -181,18 +181,17 @@ static void grant_json(struct jw *w, const struct grant_rec *g, int64_t now,
     jw_obj_end(w);
 }
 
-static const char *request_text(struct api_call *call, int64_t id)
+static int request_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct grant_request r;
-    struct jw w;
-    if (grant_request_get(call->conn, id, call->req->arena, &r, &call->err) < 0)
-        return NULL;
-    jw_init(&w);
-    request_json(&w, &r);
-    const char *s = arena_strdup(call->req->arena, w.b.p);
-    jw_release(&w);
-    return s;
+    int rc = grant_request_get(call->conn, id, call->req->arena, &r, &call->err);
+    if (rc == 0)
+        request_json(w, &r);
+    return rc;
 }
+
+static const struct api_resource request_res = {"data_request", "/api/v1/data-requests",
+                                                request_render, NULL};
 
 static int may_see_request(struct api_call *call, const struct grant_request *r)
 {
@@ -286,16 +285,7 @@ int api_data_request_create(struct api_call *call)
         (rc = grant_request_create(call->conn, &in, call->user->id, call->now, &id, &grant_id,
                                    &call->err)) < 0)
         return rc;
-    const char *after = request_text(call, id);
-    if (!after)
-        return call->err.code;
-    const char *target = arena_printf(call->req->arena, "data_request/%lld", (long long)id);
-    if ((rc = api_commit(call, "data_request.create", target, NULL, after)) < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    jw_raw(&w, after);
-    return api_reply(call, 201, &w);
+    return api_crud_commit(call, &request_res, "create", id, NULL);
 }
 
 int api_data_request_decide(struct api_call *call)
@@ -324,22 +314,13 @@ int api_data_request_decide(struct api_call *call)
     if (!api_catalog_may_manage(call, r.owner_id))
         return err_deny(&call->err, ERR_REASON_SCOPE,
                         "only the owner department's data officer decides a request");
-    const char *before = request_text(call, id);
-    if (!before)
-        return call->err.code;
+    char *before;
+    if ((rc = api_crud_state(call, &request_res, id, &before)) < 0)
+        return rc;
     if ((rc = grant_request_decide(call->conn, id, &dec, call->user->id, call->now, &grant_id,
                                    &call->err)) < 0)
         return rc;
-    const char *after = request_text(call, id);
-    if (!after)
-        return call->err.code;
-    const char *target = arena_printf(call->req->arena, "data_request/%lld", (long long)id);
-    if ((rc = api_commit(call, "data_request.decide", target, before, after)) < 0)
-        return rc;
-    struct jw w;
-    jw_init(&w);
-    jw_raw(&w, after);
-    return api_reply(call, 200, &w);
+    return api_crud_commit(call, &request_res, "decide", id, before);
 }
 
 int api_data_grant_list(struct api_call *call)
@@ -518,6 +499,26 @@ int api_data_grant_rows(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
+/* "group_by" and "measures" of q, as the answer and the audit entry both say them. */
+static void query_members(struct jw *w, const struct grant_agg_query *q)
+{
+    jw_key(w, "group_by");
+    jw_arr(w);
+    for (size_t j = 0; j < q->ngroup; j++)
+        jw_str(w, q->group_by[j]);
+    jw_arr_end(w);
+    jw_key(w, "measures");
+    jw_arr(w);
+    for (size_t i = 0; i < q->nmeasures; i++) {
+        jw_obj(w);
+        jw_kstr(w, "op", q->measures[i].op);
+        if (q->measures[i].field)
+            jw_kstr(w, "field", q->measures[i].field);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 int api_data_grant_aggregate(struct api_call *call)
 {
     struct grant_rec g;
@@ -546,21 +547,7 @@ int api_data_grant_aggregate(struct api_call *call)
     struct jw qw;
     jw_init(&qw);
     jw_obj(&qw);
-    jw_key(&qw, "group_by");
-    jw_arr(&qw);
-    for (size_t j = 0; j < q.ngroup; j++)
-        jw_str(&qw, q.group_by[j]);
-    jw_arr_end(&qw);
-    jw_key(&qw, "measures");
-    jw_arr(&qw);
-    for (size_t i = 0; i < q.nmeasures; i++) {
-        jw_obj(&qw);
-        jw_kstr(&qw, "op", m[i].op);
-        if (m[i].field)
-            jw_kstr(&qw, "field", m[i].field);
-        jw_obj_end(&qw);
-    }
-    jw_arr_end(&qw);
+    query_members(&qw, &q);
     jw_knum(&qw, "epsilon", q.epsilon);
     jw_obj_end(&qw);
     const char *qtext = arena_strdup(call->req->arena, qw.b.p);
@@ -572,23 +559,7 @@ int api_data_grant_aggregate(struct api_call *call)
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
-    jw_key(&w, "group_by");
-    jw_arr(&w);
-    for (size_t j = 0; j < q.ngroup; j++)
-        jw_str(&w, q.group_by[j]);
-    jw_arr_end(&w);
-    jw_key(&w, "measures");
-    jw_arr(&w);
-    for (size_t i = 0; i < q.nmeasures; i++) {
-        jw_obj(&w);
-        jw_kstr(&w, "op", m[i].op);
-        if (m[i].field)
-            jw_kstr(&w, "field", m[i].field);
-        else
-            jw_knull(&w, "field");
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
+    query_members(&w, &q);
     jw_kint(&w, "k", out.k);
     jw_kint(&w, "cells_total", (int64_t)out.ncells);
     jw_key(&w, "cells");

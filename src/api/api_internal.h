@@ -319,6 +319,8 @@ int api_geocode_reverse(struct api_call *call);
 int api_filter_list(struct api_call *call);
 int api_filter_save(struct api_call *call);
 int api_filter_delete(struct api_call *call);
+/* POST /api/v1/validate: one identifier checked with src/valid (api_valid.c). */
+int api_validate(struct api_call *call);
 int api_messages_list(struct api_call *call);
 int api_messages_counts(struct api_call *call);
 int api_messages_read(struct api_call *call);

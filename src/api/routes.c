@@ -37,6 +37,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/me/messages",                   api_messages_list,       ANY,   SCOPE_NONE,       0},
     {HTTP_GET,    "/api/v1/me/messages/counts",            api_messages_counts,     ANY,   SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/me/messages/read",              api_messages_read,       ANY,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/validate",                      api_validate,            ANY,   SCOPE_NONE,       ROUTE_JSON},
 
     {HTTP_GET,    "/api/v1/users",                         api_user_list,           ADMIN, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/users",                         api_user_create,         ADMIN, SCOPE_NONE,       ROUTE_JSON},

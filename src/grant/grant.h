@@ -59,9 +59,10 @@ struct grant_cell {
  */
 size_t grant_suppress(struct grant_cell *cells, size_t n, int k);
 
-/* Masking by a field's rule (none name id_card mobile phone address credit_code email full
- * year), GB/T 35273 style: 张*, 110105********1234, 138****8000, the address cut after its
- * community. Arena result; "" stays "". */
+/* Masking by a field's rule through src/valid's valid_mask (none name id_card mobile phone
+ * address credit_code email year), GB/T 35273 style: 张*, 110105********1234, 138****8000, the
+ * address cut after its community. "full" and an unknown rule give "***" (not even the length).
+ * Arena result; "" stays "". */
 const char *grant_mask(const char *rule, const char *value, struct arena *a);
 
 /* ---- the watermark ---- */

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "grant/grant.h"
+#include "valid/valid.h"
 
 double grant_laplace(double scale)
 {
@@ -80,101 +81,20 @@ size_t grant_suppress(struct grant_cell *cells, size_t n, int k)
 
 /* ---- masking ---- */
 
-static size_t u8len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* Byte offset of character 'i' of s (its length when past the end). */
-static size_t u8off(const char *s, size_t i)
-{
-    size_t n = 0, b = 0;
-    for (; s[b]; b++)
-        if (((unsigned char)s[b] & 0xC0) != 0x80 && n++ == i)
-            return b;
-    return b;
-}
-
-/* The first 'head' and last 'tail' characters of v with stars between (all stars when v is
- * too short to keep them). */
-static const char *keep_ends(const char *v, size_t head, size_t tail, struct arena *a)
-{
-    size_t n = u8len(v);
-    if (n <= head + tail)
-        return "***";
-    size_t hb = u8off(v, head), tb = u8off(v, n - tail), stars = n - head - tail;
-    size_t len = hb + stars + strlen(v + tb);
-    char *o = arena_alloc(a, len + 1), *p = o;
-    memcpy(p, v, hb);
-    p += hb;
-    memset(p, '*', stars);
-    p += stars;
-    memcpy(p, v + tb, strlen(v + tb) + 1);
-    return o;
-}
-
-static const char *mask_address(const char *v, struct arena *a)
-{
-    /* Cut after the community (社区, 村, 居委会); without one, after the street or town. */
-    static const char *const cuts[][4] = {{"社区", "居委会", "村", NULL},
-                                          {"街道", "镇", "乡", NULL}};
-    for (size_t level = 0; level < 2; level++) {
-        const char *best = NULL;
-        size_t blen = 0;
-        for (size_t i = 0; cuts[level][i]; i++) {
-            const char *p = strstr(v, cuts[level][i]);
-            if (p && (!best || p < best)) {
-                best = p;
-                blen = strlen(cuts[level][i]);
-            }
-        }
-        if (best)
-            return arena_printf(a, "%.*s***", (int)(best + blen - v), v);
-    }
-    size_t n = u8len(v);
-    return arena_printf(a, "%.*s***", (int)u8off(v, n / 2), v);
-}
-
 const char *grant_mask(const char *rule, const char *v, struct arena *a)
 {
     if (!v || !*v)
         return "";
-    if (!strcmp(rule, "none"))
-        return arena_strdup(a, v);
-    if (!strcmp(rule, "name"))
-        return keep_ends(v, 1, 0, a);
-    if (!strcmp(rule, "id_card"))
-        return keep_ends(v, 6, 4, a);
-    if (!strcmp(rule, "mobile"))
-        return keep_ends(v, 3, 4, a);
-    if (!strcmp(rule, "phone")) {
-        const char *dash = strchr(v, '-');
-        if (dash && strlen(dash + 1) > 4) {
-            const char *rest = keep_ends(dash + 1, 0, 4, a);
-            return arena_printf(a, "%.*s%s", (int)(dash + 1 - v), v, rest);
-        }
-        return keep_ends(v, 3, 4, a);
-    }
-    if (!strcmp(rule, "address"))
-        return mask_address(v, a);
-    if (!strcmp(rule, "credit_code"))
-        return keep_ends(v, 8, 2, a);
-    if (!strcmp(rule, "email")) {
-        const char *at = strchr(v, '@');
-        if (!at || at == v)
-            return "***";
-        return arena_printf(a, "%.*s***%s", (int)u8off(v, 1), v, at);
-    }
-    if (!strcmp(rule, "year")) {
-        if (strlen(v) >= 4 && v[0] >= '0' && v[0] <= '9')
-            return arena_printf(a, "%.4s", v);
-        return "****";
-    }
+    int r = valid_mask_rule_parse(rule);
     /* "full" and anything unknown: nothing of the value, not even its length. */
-    return "***";
+    if (r < 0 || r == MASK_FULL)
+        return "***";
+    /* A masked value is at most the value plus the rule's few added characters ("****"). */
+    size_t cap = strlen(v) + 16;
+    char *out = arena_alloc(a, cap);
+    if (valid_mask((enum valid_mask_rule)r, v, out, cap, 0) < 0)
+        return "***";
+    return out;
 }
 
 /* ---- the watermark ---- */

@@ -374,6 +374,36 @@ int api_data_grant_get(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
+/* The uses of grant {id}, newest first: who read what (the query), how many rows, what budget;
+ * each 'detail' is the text whose SHA-256 its audit entry carries. */
+int api_data_grant_uses(struct api_call *call)
+{
+    struct grant_rec g;
+    struct grant_use *v;
+    struct api_page pg;
+    size_t n;
+    int rc;
+    if ((rc = load(call, &g)) < 0 || (rc = api_page_query(call, 0, GRANT_USES_MAX, &pg)) < 0 ||
+        (rc = grant_use_list(call->conn, g.id, call->req->arena, &v, &n, &call->err)) < 0)
+        return rc;
+    struct jw w;
+    api_list_begin(&w);
+    for (size_t i = api_page_from(&pg, n); i < api_page_to(&pg, n); i++) {
+        jw_obj(&w);
+        jw_kint(&w, "id", v[i].id);
+        jw_ktime(&w, "at", v[i].at);
+        jw_kint(&w, "user_id", v[i].user_id);
+        jw_kstr(&w, "user", v[i].user_name);
+        jw_kstr(&w, "action", v[i].action);
+        jw_kint(&w, "rows", v[i].rows);
+        jw_knum(&w, "epsilon", v[i].epsilon);
+        jw_kstr(&w, "detail", v[i].detail);
+        jw_obj_end(&w);
+    }
+    api_list_end_page(call, &w, &pg, n);
+    return api_reply(call, 200, &w);
+}
+
 int api_data_grant_revoke(struct api_call *call)
 {
     struct grant_rec g;
@@ -441,6 +471,10 @@ static int audit_use(struct api_call *call, const struct grant_rec *g, const cha
     const char *after =
         arena_printf(call->req->arena, "{\"grant\":%lld,\"query\":%s,\"rows\":%lld}",
                      (long long)g->id, query_json, (long long)rows);
+    /* The entry keeps the digest of 'after'; the use keeps its text, readable at /uses. */
+    if ((rc = grant_use_record(call->conn, g->id, call->user->id, action, rows, eps, after,
+                               call->now, &call->err)) < 0)
+        return rc;
     return api_commit(call, action, target, NULL, after);
 }
 

@@ -289,6 +289,7 @@ int api_data_grant_revoke(struct api_call *call);
 int api_data_grant_rows(struct api_call *call);
 int api_data_grant_aggregate(struct api_call *call);
 int api_data_grant_export(struct api_call *call);
+int api_data_grant_uses(struct api_call *call);
 int api_stats_kinds(struct api_call *call);
 int api_stats_grids(struct api_call *call);
 

@@ -106,6 +106,7 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/data-grants/{id}/rows",         api_data_grant_rows,     STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/data-grants/{id}/aggregate",    api_data_grant_aggregate, STAFF, SCOPE_NONE,      ROUTE_JSON},
     {HTTP_GET,    "/api/v1/data-grants/{id}/export",       api_data_grant_export,   STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/data-grants/{id}/uses",         api_data_grant_uses,     STAFF, SCOPE_NONE,       0},
     /* 办结审核: which categories' replies the centre reviews (the review itself is two case
      * actions, accept and send_back, for dispatchers and supervisors in scope) */
     {HTTP_GET,    "/api/v1/review-rules",                  api_review_rule_list,    STAFF, SCOPE_NONE,       0},

@@ -519,3 +519,67 @@ int grant_spend(struct store_conn *c, const struct grant_rec *g, double eps, str
                          "the privacy budget of the grant is exhausted");
     return 0;
 }
+
+/* ---- uses ---- */
+
+int grant_use_record(struct store_conn *c, int64_t grant_id, int64_t user_id, const char *action,
+                     int64_t rows, double epsilon, const char *detail, int64_t now, struct err *err)
+{
+    int64_t n = store_run(c,
+                          "INSERT INTO data_grant_uses (grant_id, at, user_id, action, row_count,"
+                          " epsilon, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          STORE_ARGS(store_i64(grant_id), store_i64(now),
+                                     store_i64_or_null(user_id), store_text(action),
+                                     store_i64(rows), store_real(epsilon), store_text(detail)),
+                          err);
+    return n < 0 ? (int)n : 0;
+}
+
+struct use_ctx {
+    struct arena *a;
+    struct grant_use *v;
+    size_t n, cap;
+};
+
+static int use_row(void *ud, struct store_stmt *s)
+{
+    struct use_ctx *x = ud;
+    struct grant_use u;
+    u.id = store_col_int(s, 0);
+    u.at = store_col_int(s, 1);
+    u.user_id = store_col_int(s, 2);
+    u.user_name = arena_strdup(x->a, store_col_text(s, 3));
+    u.action = arena_strdup(x->a, store_col_text(s, 4));
+    u.rows = store_col_int(s, 5);
+    u.epsilon = store_col_real(s, 6);
+    u.detail = arena_strdup(x->a, store_col_text(s, 7));
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        struct grant_use *v = arena_alloc(x->a, mem_size_mul(cap, sizeof *v));
+        if (x->n)
+            memcpy(v, x->v, x->n * sizeof *v);
+        x->v = v;
+        x->cap = cap;
+    }
+    x->v[x->n++] = u;
+    return 0;
+}
+
+int grant_use_list(struct store_conn *c, int64_t grant_id, struct arena *a, struct grant_use **out,
+                   size_t *n, struct err *err)
+{
+    struct use_ctx x = {a, NULL, 0, 0};
+    int64_t rc =
+        store_all(c,
+                  "SELECT u.id, u.at, coalesce(u.user_id, 0),"
+                  " coalesce(nullif(us.display_name, ''), us.name, ''), u.action,"
+                  " u.row_count, u.epsilon, u.detail FROM data_grant_uses u"
+                  " LEFT JOIN users us ON us.id = u.user_id WHERE u.grant_id = ?"
+                  " ORDER BY u.id DESC LIMIT ?",
+                  STORE_ARGS(store_i64(grant_id), store_i64(GRANT_USES_MAX)), use_row, &x, err);
+    if (rc < 0)
+        return (int)rc;
+    *out = x.v;
+    *n = x.n;
+    return 0;
+}

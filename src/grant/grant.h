@@ -28,6 +28,7 @@ struct catalog_dataset;
 #define GRANT_EXPORT_MAX 1000000   /* rows an export writes at most */
 #define GRANT_TRACE_MIN_ROWS 16    /* marked rows trace needs before it names a grant */
 #define GRANT_TRACE_THRESHOLD 0.90 /* agreement that names a grant (others score ~0.5) */
+#define GRANT_USES_MAX 10000       /* uses of a grant a list returns at most (the newest) */
 
 /* ---- the pure parts (grant_priv.c) ---- */
 
@@ -175,6 +176,23 @@ int grant_list_has(const char *list, const char *name);
 /* Spend 'eps' of g's budget in the caller's transaction (ERR_FORBIDDEN 'epsilon' when it would
  * go over). */
 int grant_spend(struct store_conn *c, const struct grant_rec *g, double eps, struct err *err);
+
+/* ---- uses: the readable side of the audit entries of access ---- */
+
+/* A use of a grant (its rows, an aggregate, an export). 'detail' is the text of the use's audit
+ * entry's after ({"grant":…,"query":…,"rows":…}): its SHA-256 is that entry's after_digest. */
+struct grant_use {
+    int64_t id, at, user_id, rows;
+    const char *user_name, *action, *detail;
+    double epsilon;
+};
+/* Record a use in the caller's transaction (the one that writes its audit entry). */
+int grant_use_record(struct store_conn *c, int64_t grant_id, int64_t user_id, const char *action,
+                     int64_t rows, double epsilon, const char *detail, int64_t now,
+                     struct err *err);
+/* The uses of grant_id, newest first, at most GRANT_USES_MAX. */
+int grant_use_list(struct store_conn *c, int64_t grant_id, struct arena *a, struct grant_use **out,
+                   size_t *n, struct err *err);
 
 /* ---- access (grant_access.c) ---- */
 

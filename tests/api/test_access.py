@@ -134,6 +134,7 @@ TABLE = [
     ("POST", "/api/v1/datasets/{id}/quality", "/api/v1/datasets/999999/quality", None, OPS, 404),
     ("GET", "/api/v1/catalog/quality", "/api/v1/catalog/quality?department_id=1", None, STAFF, 200),
     ("GET", "/api/v1/catalog/dcat", "/api/v1/catalog/dcat", None, STAFF, 200),
+    ("POST", "/api/v1/validate", "/api/v1/validate", PROBE, ALL, 400),  # sharevalid's, merged here
     ("GET", "/api/v1/data-requests", "/api/v1/data-requests", None, STAFF, 200),
     ("POST", "/api/v1/data-requests", "/api/v1/data-requests", PROBE, STAFF, 400),
     ("GET", "/api/v1/data-requests/{id}", "/api/v1/data-requests/999999", None, STAFF, 404),
@@ -144,6 +145,7 @@ TABLE = [
     ("GET", "/api/v1/data-grants/{id}/rows", "/api/v1/data-grants/999999/rows", None, STAFF, 404),
     ("POST", "/api/v1/data-grants/{id}/aggregate", "/api/v1/data-grants/999999/aggregate", PROBE, STAFF, 400),
     ("GET", "/api/v1/data-grants/{id}/export", "/api/v1/data-grants/999999/export", None, STAFF, 404),
+    ("GET", "/api/v1/data-grants/{id}/uses", "/api/v1/data-grants/999999/uses", None, STAFF, 404),
     ("POST", "/api/v1/cases/bulk", "/api/v1/cases/bulk", PROBE, {"dispatcher", "supervisor", "admin", "handler_cgj", "handler_qsjd"}, 400),
     ("POST", "/api/v1/me/filters", "/api/v1/me/filters", PROBE, ALL, 400),
     ("DELETE", "/api/v1/me/filters/{id}", "/api/v1/me/filters/999999", None, ALL, 404),

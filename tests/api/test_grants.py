@@ -6,7 +6,9 @@ carrying a watermark that `gridloop grant trace` reads back. Expired or revoked 
 403, 不予共享 cannot be requested, and every access is in the audit chain.
 """
 import csv
+import hashlib
 import io
+import json
 import time
 
 import pytest
@@ -96,6 +98,9 @@ def grant_for(gl, people, decision=None, **kw):
 
 
 def audit_entries(gl, action, gid):
+    # The entries are links of the hash chain, and the chain still verifies with them in it.
+    v = gl.get("admin", "/api/v1/audit/verify")
+    assert v.status_code == 200 and v.json()["ok"] is True, v.text
     items = gl.get("admin", "/api/v1/audit", params={"limit": 200}).json()["items"]
     return [e for e in items if e["action"] == action and e["target"] == f"data_grant/{gid}"]
 
@@ -126,7 +131,17 @@ def test_masked_rows_never_show_a_masked_field(gl, people):
         assert v["name"] == raw[0][0] + "*" * (len(raw[0]) - 1)
         assert v["id_no"] == raw[1][:6] + "*" * 8 + raw[1][-4:]
         assert v["address"].endswith("***") and "幢" not in v["address"]
-    assert len(audit_entries(gl, "data_grant.rows", gid)) == 3
+    entries = audit_entries(gl, "data_grant.rows", gid)
+    assert len(entries) == 3
+    # The uses are readable (the query, the rows) by the owner, and each is the very text whose
+    # digest its audit entry carries.
+    uses = gl.get(people["officer"], f"{GR}/{gid}/uses").json()["items"]
+    assert [u["rows"] for u in uses] == [10, 15, 15] and {u["action"] for u in uses} == {"data_grant.rows"}
+    details = [json.loads(u["detail"]) for u in uses]
+    assert [d["query"]["after"] for d in details] == [30, 15, 0] and {d["grant"] for d in details} == {gid}
+    assert sorted(e["after_digest"] for e in entries) == sorted(
+        hashlib.sha256(u["detail"].encode()).hexdigest() for u in uses)
+    assert_error(gl.get("handler_qsjd", f"{GR}/{gid}/uses"), 403, reason="scope")
 
 
 def test_not_shared_cannot_be_requested_and_bad_fields_are_named(gl, demo, people):
@@ -251,6 +266,9 @@ def test_budget_is_spent_and_refused_when_exhausted(gl, people):
     assert gl.get("handler_cgj", f"{GR}/{gid}").json()["epsilon_spent"] == pytest.approx(0.6), "refused: not spent"
     r = gl.post("handler_cgj", f"{GR}/{gid}/aggregate", json={**q, "epsilon": 0.4})
     assert r.status_code == 200 and r.json()["epsilon_left"] == 0
+    # The uses account for the budget: a refused query spent nothing and left no use.
+    uses = gl.get("handler_cgj", f"{GR}/{gid}/uses").json()["items"]
+    assert [u["epsilon"] for u in uses] == pytest.approx([0.4, 0.6])
     # A grant without a budget never adds noise; asking for it is refused.
     gid2 = grant_for(gl, people, mode="aggregate", fields=AGG_FIELDS)
     assert_error(gl.post("handler_cgj", f"{GR}/{gid2}/aggregate", json={**q, "epsilon": 0.1}), 403, field="epsilon")

@@ -78,6 +78,14 @@ test('request → approve → masked query → export → trace', async () => {
   const grants = (await srv.api('handler_cgj', 'GET', '/data-grants')).body.items;
   const out = execFileSync(BIN, ['grant', 'trace', '--db', srv.db, file], { encoding: 'utf8' });
   assert.match(out, new RegExp(`grant ${grants[0].id} \\(区城市管理局, 辖区常住人口信息\\): score 100\\.0%`));
+  // The grant's page lists its uses: the masked rows, the count and the export.
+  await asker.reload();
+  const uses = asker.locator('[data-table="grant-uses"] tbody');
+  await uses.getByText('导出').waitFor();
+  const useActions = await uses.locator('tr td:nth-child(3)').allTextContents();
+  for (const a of ['查看明细', '统计查询', '导出']) assert.ok(useActions.includes(a), a);
+  assert.deepEqual(await axe(asker), []);
+  assert.deepEqual(await readableProblems(asker), []);
   const audit = (await srv.api('admin', 'GET', '/audit?limit=50')).body.items.map((e) => e.action);
   for (const a of ['data_request.create', 'data_request.decide', 'data_grant.rows', 'data_grant.aggregate', 'data_grant.export']) {
     assert.ok(audit.includes(a), a);

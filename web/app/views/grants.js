@@ -158,7 +158,7 @@ export async function grantPage({ params, user }) {
     });
     root.append(h('section', { 'aria-labelledby': 'gr-rev' }, h('h2', { id: 'gr-rev' }, t('grant.revoke.heading')), rf));
   }
-  if (!mine || g.status !== 'active') return root;
+  if (!mine || g.status !== 'active') return root.append(await usesSection(id)), root;
 
   if (g.mode === 'rows') {
     const rowsOut = h('div', { 'aria-live': 'polite' });
@@ -211,6 +211,17 @@ export async function grantPage({ params, user }) {
     } catch (e) { showError(form, e); }
   });
   root.append(h('section', { 'aria-labelledby': 'gr-agg' }, h('h2', { id: 'gr-agg' }, t('grant.aggregate')),
-    h('p', { class: 'muted' }, t('grant.aggregate.hint', { k: g.k_min })), form));
+    h('p', { class: 'muted' }, t('grant.aggregate.hint', { k: g.k_min })), form), await usesSection(id));
   return root;
+}
+
+// 使用记录: the grant's uses, newest first (each one an audit entry).
+async function usesSection(id) {
+  const r = await api.get(`/data-grants/${id}/uses`, { limit: 50 });
+  return h('section', { 'aria-labelledby': 'gr-uses' }, h('h2', { id: 'gr-uses' }, t('grant.uses')),
+    h('p', { class: 'muted' }, t('grant.uses.hint')),
+    h('div', { 'data-table': 'grant-uses' }, table(t('grant.uses'), ['grant.col.at', 'grant.col.user', 'grant.col.action', 'grant.col.rows', 'grant.col.epsilon'],
+      r.items.map((u) => h('tr', {}, h('td', {}, h('time', { datetime: u.at }, fmtTime(u.at))), h('td', {}, u.user),
+        h('td', {}, t('grant.use.' + u.action)), h('td', {}, String(u.rows)), h('td', {}, u.epsilon ? String(u.epsilon) : '—'))),
+      t('grant.uses.none'))));
 }

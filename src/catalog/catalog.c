@@ -279,15 +279,6 @@ int catalog_demand_list(struct store_conn *c, struct arena *a, struct catalog_de
 
 /* ---- writes ---- */
 
-static int check_text(const char *v, const char *field, size_t min, size_t max, struct err *err)
-{
-    size_t n = v ? utf8_len(v) : 0;
-    if ((v && utf8_invalid_at(v, strlen(v)) >= 0) || n < min || n > max)
-        return err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be %zu to %zu characters",
-                         field, min, max);
-    return 0;
-}
-
 static int check_enum(const char *v, const char *field, const char *const *list, struct err *err)
 {
     if (catalog_in_list(v, list))
@@ -328,7 +319,7 @@ static int check_fields(const struct catalog_field *f, size_t n, struct err *err
                 return err_field(err, ERR_BAD_REQUEST, FNAME("name"),
                                  "field '%s' is declared twice", f[i].name);
         int rc;
-        if ((rc = check_text(f[i].label, FNAME("label"), 1, CATALOG_LABEL_MAX, err)) < 0)
+        if ((rc = utf8_check_field(f[i].label, FNAME("label"), 1, CATALOG_LABEL_MAX, err)) < 0)
             return rc;
         if (!catalog_type_known(f[i].type))
             return check_enum(f[i].type, FNAME("type"), TYPES, err);
@@ -351,10 +342,10 @@ static int check_fields(const struct catalog_field *f, size_t n, struct err *err
 static int check_in(struct store_conn *c, const struct catalog_dataset_in *in, struct err *err)
 {
     int rc;
-    if (in->code && *in->code && (rc = check_text(in->code, "code", 1, CATALOG_CODE_MAX, err)) < 0)
+    if (in->code && *in->code && (rc = utf8_check_field(in->code, "code", 1, CATALOG_CODE_MAX, err)) < 0)
         return rc;
-    if ((rc = check_text(in->name, "name", 1, CATALOG_NAME_MAX, err)) < 0 ||
-        (rc = check_text(in->description, "description", 0, CATALOG_DESCRIPTION_MAX, err)) < 0)
+    if ((rc = utf8_check_field(in->name, "name", 1, CATALOG_NAME_MAX, err)) < 0 ||
+        (rc = utf8_check_field(in->description, "description", 0, CATALOG_DESCRIPTION_MAX, err)) < 0)
         return rc;
     if (in->department_id <= 0)
         return err_field(err, ERR_BAD_REQUEST, "department_id",

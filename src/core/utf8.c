@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include "core/err.h"
+
 #include <string.h>
 
 #include "core/mem.h"
@@ -109,4 +111,13 @@ size_t utf8_prefix(const char *s, size_t max)
     while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
         max--;
     return max;
+}
+
+int utf8_check_field(const char *v, const char *field, size_t min, size_t max, struct err *err)
+{
+    size_t n = v ? utf8_len(v) : 0;
+    if ((v && utf8_invalid_at(v, strlen(v)) >= 0) || n < min || n > max)
+        return err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be %zu to %zu characters",
+                         field, min, max);
+    return 0;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct arena;
+struct err;
 
 /* Bytes of the valid UTF-8 sequence at the start of 's' (n bytes available): 1 to 4, or 0
  * when it is invalid (or n is 0). */
@@ -31,5 +32,9 @@ long utf8_bidi_control_at(const char *s);
 /* 's' itself when it is valid UTF-8, else a copy in 'a' with each invalid byte replaced by
  * U+FFFD: for text that goes back out (an error message quoting the client's bytes). */
 char *utf8_scrub(struct arena *a, const char *s);
+
+/* The length check of a free-text field: valid UTF-8 of min..max code points ('v' NULL counts
+ * as empty); otherwise ERR_BAD_REQUEST naming 'field'. */
+int utf8_check_field(const char *v, const char *field, size_t min, size_t max, struct err *err);
 
 #endif /* GRIDLOOP_CORE_UTF8_H */

@@ -12,19 +12,12 @@
 #include "catalog/catalog.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/utf8.h"
 #include "core/mem.h"
 #include "grant/grant.h"
 #include "store/store.h"
 
 #define DAY 86400
-
-static size_t u8chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 int grant_list_has(const char *list, const char *name)
 {
@@ -75,7 +68,7 @@ static int check_text(const char *v, const char *fname, size_t max, int required
 {
     if (required && (!v || !*v))
         return err_field(err, ERR_BAD_REQUEST, fname, "field '%s' is required", fname);
-    if (v && u8chars(v) > max)
+    if (v && utf8_len(v) > max)
         return err_field(err, ERR_BAD_REQUEST, fname, "field '%s' is longer than %zu characters",
                          fname, max);
     return 0;

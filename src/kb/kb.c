@@ -92,15 +92,6 @@ int kb_article_list(struct store_conn *c, int active_only, struct arena *a, stru
     return 0;
 }
 
-static int check_text(const char *v, const char *field, size_t min, size_t max, struct err *err)
-{
-    size_t n = v ? utf8_len(v) : 0;
-    if ((v && utf8_invalid_at(v, strlen(v)) >= 0) || n < min || n > max)
-        return err_field(err, ERR_BAD_REQUEST, field, "field '%s' must be %zu to %zu characters",
-                         field, min, max);
-    return 0;
-}
-
 static int exists(struct store_conn *c, const char *sql, int64_t id, const char *field,
                   struct err *err)
 {
@@ -116,9 +107,9 @@ static int exists(struct store_conn *c, const char *sql, int64_t id, const char 
 static int check_in(struct store_conn *c, const struct kb_article_in *in, struct err *err)
 {
     int rc;
-    if ((rc = check_text(in->title, "title", 1, KB_TITLE_MAX, err)) < 0 ||
-        (rc = check_text(in->body, "body", 1, KB_BODY_MAX, err)) < 0 ||
-        (rc = check_text(in->keywords, "keywords", 0, KB_KEYWORDS_MAX, err)) < 0 ||
+    if ((rc = utf8_check_field(in->title, "title", 1, KB_TITLE_MAX, err)) < 0 ||
+        (rc = utf8_check_field(in->body, "body", 1, KB_BODY_MAX, err)) < 0 ||
+        (rc = utf8_check_field(in->keywords, "keywords", 0, KB_KEYWORDS_MAX, err)) < 0 ||
         (rc = exists(c, "SELECT 1 FROM categories WHERE id = ?", in->category_id, "category_id",
                      err)) < 0 ||
         (rc = exists(c, "SELECT 1 FROM departments WHERE id = ?", in->department_id,

@@ -143,10 +143,7 @@ static void building_json(struct jw *w, const struct addr_building *b)
     jw_kstr(w, "compound", b->compound);
     jw_kstr(w, "number", b->number);
     jw_kstr(w, "use", b->use);
-    if (b->floors)
-        jw_kint(w, "floors", b->floors);
-    else
-        jw_knull(w, "floors");
+    jw_kopt(w, "floors", b->floors);
     jw_knum(w, "lat", b->lat);
     jw_knum(w, "lon", b->lon);
     box_json(w, &b->box);

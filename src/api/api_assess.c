@@ -690,10 +690,7 @@ int api_assess_triage_accuracy(struct api_call *call)
 static void ladder_row_json(struct jw *w, const struct assess_ladder_row *r)
 {
     jw_obj(w);
-    if (r->street_id)
-        jw_kint(w, "street_id", r->street_id);
-    else
-        jw_knull(w, "street_id");
+    jw_kopt(w, "street_id", r->street_id);
     jw_kstr(w, "code", *r->code ? r->code : NULL);
     jw_kstr(w, "name", *r->name ? r->name : NULL);
     jw_kint(w, "closed", r->closed);

@@ -49,10 +49,7 @@ static void assist_json(struct api_call *call, struct jw *w, const struct case_a
     jw_kint(w, "id", s->department_id);
     jw_kstr(w, "name", s->department_name);
     jw_obj_end(w);
-    if (s->whistle_id)
-        jw_kint(w, "whistle", s->whistle_id);
-    else
-        jw_knull(w, "whistle");
+    jw_kopt(w, "whistle", s->whistle_id);
     jw_kstr(w, "state", case_assist_state_name(s->state));
     jw_ktime(w, "sign_deadline", s->sign_deadline);
     jw_ktime(w, "deadline", s->deadline);

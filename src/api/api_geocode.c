@@ -58,10 +58,7 @@ static void hit_json(struct jw *w, const struct geocode_hit *h, int reverse)
     jw_kstr(w, "name", h->name);
     jw_knum(w, "lat", h->lat);
     jw_knum(w, "lon", h->lon);
-    if (h->region_id)
-        jw_kint(w, "region_id", h->region_id);
-    else
-        jw_knull(w, "region_id");
+    jw_kopt(w, "region_id", h->region_id);
     jw_kstr(w, "grid_code", *h->grid_code ? h->grid_code : NULL);
     jw_kstr(w, "grid_name", *h->grid_name ? h->grid_name : NULL);
     if (reverse) {

@@ -112,10 +112,7 @@ static void request_json(struct jw *w, const struct grant_request *r)
     jw_kint(w, "period_days", r->period_days);
     jw_kstr(w, "status", r->status);
     jw_kstr(w, "reason", r->reason);
-    if (r->grant_id)
-        jw_kint(w, "grant_id", r->grant_id);
-    else
-        jw_knull(w, "grant_id");
+    jw_kopt(w, "grant_id", r->grant_id);
     jw_kbool(w, "decided_by_system", r->decided_at && !r->decided_by);
     jw_ktime(w, "created_at", r->created_at);
     jw_ktime(w, "decided_at", r->decided_at);
@@ -139,17 +136,11 @@ static void grant_json(struct jw *w, const struct grant_rec *g, int64_t now,
     jw_kstr(w, "owner_department", g->owner_name);
     jw_kint(w, "department_id", g->department_id);
     jw_kstr(w, "department", g->department_name);
-    if (g->request_id)
-        jw_kint(w, "request_id", g->request_id);
-    else
-        jw_knull(w, "request_id");
+    jw_kopt(w, "request_id", g->request_id);
     list_json(w, "fields", g->fields);
     list_json(w, "unmasked", g->unmasked);
     jw_kstr(w, "mode", g->mode);
-    if (g->region_id)
-        jw_kint(w, "region_id", g->region_id);
-    else
-        jw_knull(w, "region_id");
+    jw_kopt(w, "region_id", g->region_id);
     jw_kstr(w, "region", g->region_name);
     jw_kint(w, "k_min", g->k_min);
     jw_knum(w, "epsilon_total", g->epsilon_total);
@@ -519,10 +510,7 @@ int api_data_grant_rows(struct api_call *call)
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
-    if (out.next_after)
-        jw_kint(&w, "next_after", out.next_after);
-    else
-        jw_knull(&w, "next_after");
+    jw_kopt(&w, "next_after", out.next_after);
     jw_obj_end(&w);
     const char *q = arena_printf(call->req->arena, "{\"after\":%lld,\"limit\":%lld}",
                                  (long long)after, (long long)limit);

@@ -34,14 +34,8 @@ static void article_json(struct jw *w, const struct kb_article *k, int64_t now)
     jw_kstr(w, "title", k->title);
     jw_kstr(w, "body", k->body);
     jw_kstr(w, "keywords", k->keywords);
-    if (k->category_id)
-        jw_kint(w, "category_id", k->category_id);
-    else
-        jw_knull(w, "category_id");
-    if (k->department_id)
-        jw_kint(w, "department_id", k->department_id);
-    else
-        jw_knull(w, "department_id");
+    jw_kopt(w, "category_id", k->category_id);
+    jw_kopt(w, "department_id", k->department_id);
     jw_kstr(w, "department", *k->department_name ? k->department_name : NULL);
     jw_ktime(w, "valid_from", k->valid_from);
     jw_ktime(w, "valid_until", k->valid_until);

@@ -71,10 +71,7 @@ static void device_json(struct jw *w, const struct sensor_device *d, int64_t now
     }
     jw_kint(w, "region_id", d->region_id);
     jw_kstr(w, "region", *d->region_name ? d->region_name : NULL);
-    if (d->department_id)
-        jw_kint(w, "department_id", d->department_id);
-    else
-        jw_knull(w, "department_id");
+    jw_kopt(w, "department_id", d->department_id);
     jw_kstr(w, "department", *d->department_name ? d->department_name : NULL);
     jw_kint(w, "interval_s", d->interval_s);
     jw_kbool(w, "active", d->active);
@@ -106,10 +103,7 @@ static int device_render(struct api_call *call, int64_t id, struct jw *w)
         jw_kstr(w, "metric", st[i].metric);
         jw_kbool(w, "breached", st[i].breached);
         jw_ktime(w, "since", st[i].breached ? st[i].since : 0);
-        if (st[i].case_id)
-            jw_kint(w, "case_id", st[i].case_id);
-        else
-            jw_knull(w, "case_id");
+        jw_kopt(w, "case_id", st[i].case_id);
         jw_ktime(w, "updated_at", st[i].updated_at);
         jw_obj_end(w);
     }
@@ -300,10 +294,7 @@ static void threshold_list_item(struct jw *w, const void *record)
     jw_kstr(w, "unit", x->unit);
     jw_knum(w, "high", x->high);
     jw_knum(w, "clear", x->clear);
-    if (x->category_id)
-        jw_kint(w, "category_id", x->category_id);
-    else
-        jw_knull(w, "category_id");
+    jw_kopt(w, "category_id", x->category_id);
     jw_kstr(w, "category", *x->category_name ? x->category_name : NULL);
     jw_ktime(w, "updated_at", x->updated_at);
 }

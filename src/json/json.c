@@ -667,6 +667,14 @@ void jw_knull(struct jw *w, const char *key)
     jw_null(w);
 }
 
+void jw_kopt(struct jw *w, const char *key, int64_t v)
+{
+    if (v)
+        jw_kint(w, key, v);
+    else
+        jw_knull(w, key);
+}
+
 void jw_ktime(struct jw *w, const char *key, int64_t t)
 {
     jw_key(w, key);

@@ -143,6 +143,8 @@ void jw_kint(struct jw *w, const char *key, int64_t v);
 void jw_knum(struct jw *w, const char *key, double v);
 void jw_kbool(struct jw *w, const char *key, int v);
 void jw_knull(struct jw *w, const char *key);
+/* An optional integer (an id, a count): null when it is 0, meaning none. */
+void jw_kopt(struct jw *w, const char *key, int64_t v);
 void jw_ktime(struct jw *w, const char *key, int64_t t); /* RFC 3339 UTC, null for 0 */
 
 #endif /* GRIDLOOP_JSON_JSON_H */

@@ -10,11 +10,8 @@ Laplace noise (epsilon 0.01 spent from the budget).
 """
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 import requests
@@ -26,28 +23,11 @@ imp = import_module("import")
 ROWS = int(os.environ.get("ROWS", "1000000"))
 REPS = int(os.environ.get("REPS", "5"))
 PW = imp.PW
-BIN = imp.BIN
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="gl-grant-")
-    db = os.environ.get("DB") or os.path.join(tmp, "bench.db")
-    subprocess.run([BIN, "init", "--db", db, "--demo", "--demo-password", PW], check=True, stdout=subprocess.DEVNULL)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    srv = subprocess.Popen([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--request-timeout", "3600",
-                            "--request-deadline", "3600"], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "err"), "w"))
-    base = f"http://127.0.0.1:{port}/api/v1"
+    tmp, db, base, srv = imp.start_server("gl-grant-")
     try:
-        for _ in range(100):
-            try:
-                requests.get(base.replace("/api/v1", "/healthz"), timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-
         def login(name):
             r = requests.post(base + "/auth/login", json={"name": name, "password": PW}).json()
             return {"Authorization": "Bearer " + r["token"]}, r["user"]

@@ -48,8 +48,10 @@ def csv_bytes(n, communities):
     return ("\n".join(out) + "\n").encode()
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="gl-import-")
+def start_server(prefix):
+    """A demo database (DB= to keep one) served on a free loopback port, once /healthz answers:
+    (temp dir, db, API base URL, server process)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     db = os.environ.get("DB") or os.path.join(tmp, "bench.db")
     subprocess.run([BIN, "init", "--db", db, "--demo", "--demo-password", PW], check=True, stdout=subprocess.DEVNULL)
     s = socket.socket()
@@ -59,13 +61,18 @@ def main():
     srv = subprocess.Popen([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--request-timeout", "3600",
                             "--request-deadline", "3600"], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "err"), "w"))
     base = f"http://127.0.0.1:{port}/api/v1"
+    for _ in range(100):
+        try:
+            requests.get(base.replace("/api/v1", "/healthz"), timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return tmp, db, base, srv
+
+
+def main():
+    tmp, db, base, srv = start_server("gl-import-")
     try:
-        for _ in range(100):
-            try:
-                requests.get(base.replace("/api/v1", "/healthz"), timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
         r = requests.post(base + "/auth/login", json={"name": "data_officer", "password": PW}).json()
         h = {"Authorization": "Bearer " + r["token"]}
         mzj = r["user"]["departments"][0]

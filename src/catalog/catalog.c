@@ -467,7 +467,10 @@ int catalog_dataset_update(struct store_conn *c, int64_t id, const struct catalo
     int rc = catalog_dataset_get(c, id, &a, &cur, err);
     if (rc == 0)
         rc = check_in(c, in, err);
-    if (rc == 0 && strcmp(cur.source, in->source) != 0 && cur.row_count > 0)
+    /* Imported rows would be orphaned by a new source; a gridloop source's rows are the
+     * source's own (its row_count counts them), so it may change. */
+    if (rc == 0 && strcmp(cur.source, in->source) != 0 && !strcmp(cur.source, "import") &&
+        cur.row_count > 0)
         rc = err_field(err, ERR_CONFLICT, "source", "a dataset with rows keeps its source");
     if (rc == 0 && in->set_fields && strcmp(in->source, "import") == 0 && cur.row_count > 0 &&
         !same_shape(&cur, in))

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "attach/attach.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -265,4 +267,30 @@ int cli_audit_append(struct store_conn *c, const char *action, const char *targe
     struct clock clk = clock_real();
     struct audit_entry e = {0, "gridloop cli", action, target, NULL, after};
     return audit_append(c, &e, clock_now(&clk), err);
+}
+
+int cli_read_file(const char *path, const char *field, size_t max, struct buf *b, struct err *err)
+{
+    struct stat sb;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_field(err, ERR_BAD_REQUEST, field, "cannot open '%s': %s", path,
+                         strerror(errno));
+    if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return err_field(err, ERR_BAD_REQUEST, field, "'%s' is not a file", path);
+    }
+    if ((uint64_t)sb.st_size > max) {
+        fclose(f);
+        return err_set(err, ERR_TOO_LARGE, "'%s' is larger than %zu MiB", path, max >> 20);
+    }
+    buf_grow(b, (size_t)sb.st_size + 1);
+    size_t n = fread(b->p, 1, (size_t)sb.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n != (size_t)sb.st_size)
+        return err_set(err, ERR_IO, "cannot read '%s'", path);
+    b->len = n;
+    b->p[n] = '\0';
+    return 0;
 }

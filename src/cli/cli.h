@@ -18,6 +18,7 @@
 #include "core/err.h"
 
 struct store;
+struct buf;
 struct store_conn;
 struct attach_store;
 
@@ -108,6 +109,10 @@ int cli_refuse_postgres(const char *db, const char *what, struct err *err);
 /* Write n bytes to the file at 'path' (created or truncated), or to standard output when path
  * is NULL; ERR_IO naming the file when it cannot be created or written. */
 int cli_write_out(const char *path, const char *p, size_t n, struct err *err);
+/* Read the regular file at 'path' whole into b (NUL-terminated), its size checked before a byte
+ * is read: ERR_BAD_REQUEST naming 'field' when it cannot be opened or is not a file,
+ * ERR_TOO_LARGE over 'max' bytes, ERR_IO when reading fails. */
+int cli_read_file(const char *path, const char *field, size_t max, struct buf *b, struct err *err);
 
 /* An audit entry by "gridloop cli", in the caller's transaction. */
 int cli_audit_append(struct store_conn *c, const char *action, const char *target,

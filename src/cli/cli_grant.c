@@ -17,30 +17,6 @@
 
 #define TRACE_FILE_MAX (1024u << 20)
 
-static int read_all(const char *path, struct buf *b, struct err *err)
-{
-    struct stat sb;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_field(err, ERR_BAD_REQUEST, "file", "cannot open '%s': %s", path,
-                         strerror(errno));
-    if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) ||
-        (uint64_t)sb.st_size > TRACE_FILE_MAX) {
-        fclose(f);
-        return err_field(err, ERR_BAD_REQUEST, "file", "'%s' is not a file of at most %u MiB", path,
-                         TRACE_FILE_MAX >> 20);
-    }
-    buf_grow(b, (size_t)sb.st_size + 1);
-    size_t n = fread(b->p, 1, (size_t)sb.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n != (size_t)sb.st_size)
-        return err_set(err, ERR_IO, "cannot read '%s'", path);
-    b->len = n;
-    b->p[n] = '\0';
-    return 0;
-}
-
 int cli_grant(int argc, char **argv, const struct conf *cf, struct err *err)
 {
     struct cli_opts o = {0};
@@ -57,7 +33,7 @@ int cli_grant(int argc, char **argv, const struct conf *cf, struct err *err)
     if ((rc = cli_parse_opts(argc, argv, 4, &o, err)) < 0)
         return rc;
     buf_init(&b);
-    if ((rc = read_all(path, &b, err)) < 0) {
+    if ((rc = cli_read_file(path, "file", TRACE_FILE_MAX, &b, err)) < 0) {
         buf_release(&b);
         return rc;
     }

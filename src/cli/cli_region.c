@@ -23,32 +23,6 @@
 /* A file read whole: a city of 25,000 grids is some tens of MiB. */
 #define FILE_MAX (512u << 20)
 
-static int read_file(const char *path, struct buf *b, struct err *err)
-{
-    struct stat sb;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_field(err, ERR_BAD_REQUEST, "geojson", "cannot open '%s': %s", path,
-                         strerror(errno));
-    if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return err_field(err, ERR_BAD_REQUEST, "geojson", "'%s' is not a file", path);
-    }
-    if ((uint64_t)sb.st_size > FILE_MAX) {
-        fclose(f);
-        return err_set(err, ERR_TOO_LARGE, "'%s' is larger than %u MiB", path, FILE_MAX >> 20);
-    }
-    buf_grow(b, (size_t)sb.st_size + 1);
-    size_t n = fread(b->p, 1, (size_t)sb.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n != (size_t)sb.st_size)
-        return err_set(err, ERR_IO, "cannot read '%s'", path);
-    b->len = n;
-    b->p[n] = '\0';
-    return 0;
-}
-
 static void print_issues(const char *path, const struct app_region_report *rep)
 {
     for (size_t i = 0; i < rep->nissues; i++) {
@@ -80,7 +54,7 @@ static int import(struct store_conn *c, const char *path, struct arena *a, struc
     struct buf b;
     int rc;
     buf_init(&b);
-    if ((rc = read_file(path, &b, err)) < 0 || (rc = store_begin(c, err)) < 0)
+    if ((rc = cli_read_file(path, "geojson", FILE_MAX, &b, err)) < 0 || (rc = store_begin(c, err)) < 0)
         goto out;
     rc = app_region_import(c, b.p, b.len, clock_now(&clk), a, &rep, err);
     if (rc == ERR_BAD_REQUEST && rep.problems_total) {

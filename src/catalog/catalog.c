@@ -342,10 +342,12 @@ static int check_fields(const struct catalog_field *f, size_t n, struct err *err
 static int check_in(struct store_conn *c, const struct catalog_dataset_in *in, struct err *err)
 {
     int rc;
-    if (in->code && *in->code && (rc = utf8_check_field(in->code, "code", 1, CATALOG_CODE_MAX, err)) < 0)
+    if (in->code && *in->code &&
+        (rc = utf8_check_field(in->code, "code", 1, CATALOG_CODE_MAX, err)) < 0)
         return rc;
     if ((rc = utf8_check_field(in->name, "name", 1, CATALOG_NAME_MAX, err)) < 0 ||
-        (rc = utf8_check_field(in->description, "description", 0, CATALOG_DESCRIPTION_MAX, err)) < 0)
+        (rc = utf8_check_field(in->description, "description", 0, CATALOG_DESCRIPTION_MAX, err)) <
+            0)
         return rc;
     if (in->department_id <= 0)
         return err_field(err, ERR_BAD_REQUEST, "department_id",

@@ -54,7 +54,8 @@ static int import(struct store_conn *c, const char *path, struct arena *a, struc
     struct buf b;
     int rc;
     buf_init(&b);
-    if ((rc = cli_read_file(path, "geojson", FILE_MAX, &b, err)) < 0 || (rc = store_begin(c, err)) < 0)
+    if ((rc = cli_read_file(path, "geojson", FILE_MAX, &b, err)) < 0 ||
+        (rc = store_begin(c, err)) < 0)
         goto out;
     rc = app_region_import(c, b.p, b.len, clock_now(&clk), a, &rep, err);
     if (rc == ERR_BAD_REQUEST && rep.problems_total) {

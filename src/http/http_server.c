@@ -12,6 +12,7 @@
 #include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received */
 #include <pthread.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -1003,12 +1004,24 @@ void http_server_stop(struct http_server *s, int grace_seconds)
 {
     if (!s)
         return;
-    /* Refuse new connections at once, but keep the descriptor open until MHD has stopped: its
-     * threads still remove it from their epoll sets after the quiesce, and a descriptor closed
-     * under them makes libmicrohttpd abort ("Failed to remove listen FD from epoll set"). */
-    MHD_socket ls = MHD_quiesce_daemon(s->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        shutdown(ls, SHUT_RDWR);
+    /* Refuse new connections at once. MHD_quiesce_daemon cannot be used: with a thread pool it
+     * removes the listening socket from each worker's epoll set while the workers, seeing the
+     * quiesce flag, remove it too, and the loser of that race aborts the process ("Failed to
+     * remove listen FD from epoll set"; libmicrohttpd 0.9.75). Instead the descriptor number is
+     * pointed at a fresh unbound socket: the listening socket's last reference goes, the kernel
+     * stops listening (connect() is refused) and drops it from every epoll set by itself, and
+     * MHD, which never learns of the swap, closes the placeholder when it stops. */
+    const union MHD_DaemonInfo *li = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    if (li && li->listen_fd != MHD_INVALID_SOCKET) {
+        int ph = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (ph >= 0) {
+            if (dup2(ph, li->listen_fd) < 0)
+                log_msg(LOG_WARN, "http: cannot stop listening early: %s", strerror(errno));
+            else
+                (void)fcntl(li->listen_fd, F_SETFD, FD_CLOEXEC);
+            close(ph);
+        }
+    }
     /* Open event streams would otherwise keep the requests in flight until the grace runs
      * out, and MHD must not be stopped with suspended connections. */
     http_streams_close_all(s->streams);
@@ -1036,8 +1049,6 @@ void http_server_stop(struct http_server *s, int grace_seconds)
         pthread_join(s->watchdog, NULL);
     }
     MHD_stop_daemon(s->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_cond_destroy(&s->watchdog_wake);
     http_streams_free(s->streams);

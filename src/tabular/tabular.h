@@ -28,10 +28,10 @@
 
 struct err;
 
-#define TABULAR_COLS_MAX 1024             /* default: columns of a row */
-#define TABULAR_CELL_MAX 65536            /* default: bytes of one cell (UTF-8) */
-#define TABULAR_ROWS_MAX 5000000          /* default: rows after the header */
-#define TABULAR_UNZIPPED_MAX (512u << 20) /* default: bytes of XML read out of an XLSX */
+#define TABULAR_COLS_MAX 1024              /* default: columns of a row */
+#define TABULAR_CELL_MAX 65536             /* default: bytes of one cell (UTF-8) */
+#define TABULAR_ROWS_MAX 5000000           /* default: rows after the header */
+#define TABULAR_UNZIPPED_MAX (1024u << 20) /* default: bytes of XML read out of an XLSX */
 
 struct tabular_limits {
     size_t max_cols;     /* 0 = TABULAR_COLS_MAX */

@@ -553,6 +553,8 @@ static size_t body_limit(const struct api *api, const struct api_route *r)
 {
     if (r->flags & ROUTE_UPLOAD)
         return (size_t)api->d.conf->max_upload_bytes;
+    if (r->flags & ROUTE_IMPORT)
+        return (size_t)api->d.conf->import_max_bytes;
     if (r->flags & (ROUTE_JSON | ROUTE_FORM))
         return (size_t)api->d.conf->max_body_bytes;
     return NO_BODY_BYTES;

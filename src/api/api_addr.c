@@ -623,19 +623,9 @@ int api_addr_import(struct api_call *call)
     jw_init(&w);
     jw_obj(&w);
     if (rc == ERR_BAD_REQUEST && rep.problems_total) {
-        api_rollback(call);
-        jw_key(&w, "error");
-        jw_obj(&w);
-        jw_kstr(&w, "code", "bad_request");
-        jw_kstr(&w, "message", call->err.msg);
-        jw_kstr(&w, "field", "file");
-        jw_obj_end(&w);
-        jw_key(&w, "report");
-        jw_obj(&w);
+        api_file_refused_begin(call, &w);
         report_json(&w, &rep);
-        jw_obj_end(&w);
-        jw_obj_end(&w);
-        return api_reply(call, 400, &w);
+        return api_file_refused_end(call, &w);
     }
     if (rc < 0) {
         jw_release(&w);

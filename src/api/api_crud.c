@@ -132,6 +132,26 @@ int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_
     return 0;
 }
 
+void api_file_refused_begin(struct api_call *call, struct jw *w)
+{
+    api_rollback(call);
+    jw_key(w, "error");
+    jw_obj(w);
+    jw_kstr(w, "code", "bad_request");
+    jw_kstr(w, "message", call->err.msg);
+    jw_kstr(w, "field", "file");
+    jw_obj_end(w);
+    jw_key(w, "report");
+    jw_obj(w);
+}
+
+int api_file_refused_end(struct api_call *call, struct jw *w)
+{
+    jw_obj_end(w);
+    jw_obj_end(w);
+    return api_reply(call, 400, w);
+}
+
 int api_crud_get(struct api_call *call, const struct api_resource *r)
 {
     int64_t id;

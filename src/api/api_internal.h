@@ -127,6 +127,7 @@ enum api_route_flags {
     ROUTE_O311_ERRORS = 1 << 4, /* errors in the Open311 format of the path's suffix */
     ROUTE_UPLOAD = 1 << 5, /* the body may be up to max_upload_bytes (files); else max_body_bytes
                             * for ROUTE_JSON / ROUTE_FORM and a few bytes for the rest */
+    ROUTE_IMPORT = 1 << 6, /* the body is a table file, up to import_max_bytes */
 };
 
 struct api_route {
@@ -258,6 +259,25 @@ int api_kb_create(struct api_call *call);
 int api_kb_update(struct api_call *call);
 int api_kb_delete(struct api_call *call);
 int api_kb_suggest(struct api_call *call);
+/* The data resource catalogue (api_catalog.c, issue 17). */
+struct catalog_dataset;
+struct catalog_reader;
+int api_dataset_list(struct api_call *call);
+int api_dataset_create(struct api_call *call);
+int api_dataset_get(struct api_call *call);
+int api_dataset_update(struct api_call *call);
+int api_dataset_import(struct api_call *call);
+int api_catalog_lists(struct api_call *call);
+int api_catalog_dcat(struct api_call *call);
+int api_dataset_quality(struct api_call *call);
+int api_dataset_quality_run(struct api_call *call);
+int api_catalog_quality(struct api_call *call);
+/* A dataset's members as the catalogue shows them (inside an open object). */
+void api_dataset_json(struct jw *w, const struct catalog_dataset *d);
+/* May the caller manage the datasets of department 'dept' (admin, or a member of it). */
+int api_catalog_may_manage(struct api_call *call, int64_t dept);
+/* A reader of the request body as a table in 'format' (csv, xlsx); close it after use. */
+int api_catalog_reader(struct api_call *call, const char *format, struct catalog_reader *r);
 int api_stats_kinds(struct api_call *call);
 int api_stats_grids(struct api_call *call);
 
@@ -554,6 +574,11 @@ int api_crud_state(struct api_call *call, const struct api_resource *r, int64_t 
  * entry, answer with the same text (201 and Location for verb "create", else 200). */
 int api_crud_commit(struct api_call *call, const struct api_resource *r, const char *verb,
                     int64_t id, const char *before);
+/* A file refused as a whole (an import with problems), in an open object of w: roll back, write
+ * the error naming "file" and open "report" for the caller's report; _end closes and answers
+ * 400. */
+void api_file_refused_begin(struct api_call *call, struct jw *w);
+int api_file_refused_end(struct api_call *call, struct jw *w);
 /* Commit a deletion's audit entry and answer 204. */
 int api_crud_deleted(struct api_call *call, const struct api_resource *r, int64_t id,
                      const char *before);

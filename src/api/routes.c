@@ -81,6 +81,18 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/knowledge/{id}",                api_kb_get,              STAFF, SCOPE_NONE,       0},
     {HTTP_PATCH,  "/api/v1/knowledge/{id}",                api_kb_update,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/knowledge/{id}",                api_kb_delete,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    /* 政务数据资源目录 (docs/data-sharing.md): staff search the catalogue; a data officer
+     * manages their own departments' datasets (the handlers check the department), admins all. */
+    {HTTP_GET,    "/api/v1/datasets",                      api_dataset_list,        STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/datasets",                      api_dataset_create,      OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/datasets/{id}",                 api_dataset_get,         STAFF, SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/datasets/{id}",                 api_dataset_update,      OPS,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/datasets/{id}/import",          api_dataset_import,      OPS,   SCOPE_NONE,       ROUTE_IMPORT},
+    {HTTP_GET,    "/api/v1/datasets/{id}/quality",         api_dataset_quality,     STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/datasets/{id}/quality",         api_dataset_quality_run, OPS,   SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/catalog/quality",               api_catalog_quality,     STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/catalog/lists",                 api_catalog_lists,       STAFF, SCOPE_NONE,       0},
+    {HTTP_GET,    "/api/v1/catalog/dcat",                  api_catalog_dcat,        STAFF, SCOPE_NONE,       0},
     /* 办结审核: which categories' replies the centre reviews (the review itself is two case
      * actions, accept and send_back, for dispatchers and supervisors in scope) */
     {HTTP_GET,    "/api/v1/review-rules",                  api_review_rule_list,    STAFF, SCOPE_NONE,       0},

@@ -276,6 +276,18 @@ const struct case_created *app_intake_created(const struct app_intake *it);
 const struct case_actor *app_intake_actor(const struct app_intake *it);
 const struct app_suggestion *app_intake_suggestion(const struct app_intake *it);
 
+/* ---- the data catalogue's quality push-back (app_catalog.c, issue 17) ---- */
+
+struct catalog_dataset;
+struct catalog_quality_run;
+/* A quality run of d in x's open write transaction; below CATALOG_ACCURACY_TARGET its problems
+ * go back to the owner department as a case created in the same transaction (run->case_id),
+ * which app_catalog_dispatch() dispatches to the owner once that transaction committed. */
+int app_catalog_quality(const struct app_ctx *x, const struct catalog_dataset *d,
+                        struct catalog_quality_run *run);
+/* Dispatch case_id to d's owner department as the system (its own transaction and audit). */
+int app_catalog_dispatch(const struct app_ctx *x, const struct catalog_dataset *d, int64_t case_id);
+
 /* ---- triage ---- */
 
 #define APP_DUP_MAX 8

@@ -28,6 +28,8 @@ const struct conf_setting conf_settings[] = {
      "largest JSON request body accepted"},
     {"max_upload_bytes", CONF_INT, S(max_upload_bytes), "20971520", 1024, 1073741824,
      "largest upload (attachments) accepted"},
+    {"import_max_bytes", CONF_INT, S(import_max_bytes), "268435456", 1024, 1073741824,
+     "largest table file (CSV, XLSX) a dataset import accepts"},
     /* The front door (issue 11, head). */
     {"request_deadline", CONF_INT, S(request_deadline), "120", 1, 86400,
      "seconds a request's line, headers and body may take to arrive in all (request_timeout is per pause); past it the connection is closed"},

@@ -24,6 +24,7 @@ struct conf {
     int max_header_bytes;
     int max_body_bytes;
     int max_upload_bytes;
+    int import_max_bytes;   /* a dataset import's file (issue 17) */
     int max_buffered_bytes; /* the front door (issue 11, head) */
     int request_deadline;   /* seconds */
     int max_connections_per_ip;

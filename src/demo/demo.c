@@ -27,7 +27,7 @@ const struct demo_user demo_users[] = {
     /* the ladder's officials (docs/grid.md §5): a street's and a community's 综治中心 */
     {"street_official", "dispatcher", "街道干部"},
     {"community_official", "dispatcher", "社区干部"},
-    {"data_officer", "data_officer", "数据专员"},
+    {"data_officer", "data_officer", "数据专员（区民政局）"},
     {"citizen", "citizen", "市民"},
 };
 const size_t demo_users_count = sizeof(demo_users) / sizeof(demo_users[0]);
@@ -304,6 +304,11 @@ static int load_users(struct loader *l, const char *password)
             depts[0] = department_id(l, "CGJ");
             in.depts = depts;
             in.ndepts = 1;
+        } else if (strcmp(u->name, "data_officer") == 0) {
+            /* 区民政局's: the owner of the demo's population dataset (demo_catalog.c) */
+            depts[0] = department_id(l, "MZJ");
+            in.depts = depts;
+            in.ndepts = 1;
         } else if (strcmp(u->name, "handler_qsjd") == 0) {
             depts[0] = department_id(l, "QSJD");
             in.depts = depts;
@@ -431,7 +436,7 @@ int demo_load_district(struct store *st, const char *district, const char *passw
     if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 ||
         (rc = load_categories(&l)) < 0 || (rc = load_calendar(&l)) < 0 ||
         (rc = load_users(&l, password)) < 0 || (rc = load_knowledge(&l)) < 0 ||
-        (rc = demo_load_sensors(c, now, err)) < 0)
+        (rc = demo_load_sensors(c, now, err)) < 0 || (rc = demo_load_catalog(c, now, err)) < 0)
         goto rollback;
     char *summary = arena_printf(
         &a,

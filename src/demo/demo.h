@@ -56,6 +56,10 @@ int demo_load_district(struct store *st, const char *district, const char *passw
  * caller's transaction; demo_load runs it. */
 int demo_load_sensors(struct store_conn *c, int64_t now, struct err *err);
 
+/* The demo's data resource catalogue (demo_catalog.c, docs/data-sharing.md): four datasets of
+ * different owners, grades and sharing classes, two of them with generated rows. */
+int demo_load_catalog(struct store_conn *c, int64_t now, struct err *err);
+
 /* The real districts' names, comma-separated, for messages. */
 const char *demo_district_names(void);
 

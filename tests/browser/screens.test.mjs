@@ -61,7 +61,8 @@ const EXTRA = {
     () => `/case/${ids.processing}/slip`],
   supervisor: ['/supervise?tab=pending', '/supervise?tab=rectifying', () => `/case/${ids.extending}`],
   // A device's page (the demo's devices; the gas sensor's unit is %LEL).
-  data_officer: [() => `/device/${ids.gasDevice}`],
+  // ... and the catalogue's three lists and a dataset's page (the demo's population dataset).
+  data_officer: [() => `/device/${ids.gasDevice}`, '/catalog/datasets', '/catalog/demand', '/catalog/responsibility', '/catalog/negative', '/dataset/1'],
   admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {

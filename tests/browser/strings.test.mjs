@@ -83,7 +83,7 @@ test('every server error code and every field an error names is translated', () 
   missing.push(...reasons.filter((r) => !(('err.forbidden.' + r) in zhCN)).map((r) => 'reason ' + r));
   const fields = new Set();
   const SRC = join(ROOT, 'src');
-  for (const dir of ['api', 'case', 'org', 'auth', 'assess', 'attach', 'open311', 'triage', 'notify', 'cal', 'geo', 'audit', 'basemap', 'addr', 'gridw', 'sensor', 'warning', 'risk', 'opindex', 'patrol']) {
+  for (const dir of ['api', 'case', 'org', 'auth', 'assess', 'attach', 'open311', 'triage', 'notify', 'cal', 'geo', 'audit', 'basemap', 'addr', 'gridw', 'sensor', 'warning', 'risk', 'opindex', 'patrol', 'catalog']) {
     for (const f of readdirSync(join(SRC, dir)).filter((x) => x.endsWith('.c'))) {
       const text = readFileSync(join(SRC, dir, f), 'utf8');
       for (const m of text.matchAll(/err_field\(\s*[^,]+,\s*[A-Z_]+,\s*"([^"]+)"/g)) fields.add(m[1]);

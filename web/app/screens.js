@@ -49,6 +49,13 @@ export const SCREENS = [
   // 15 分钟生活圈: facilities within a walk of a point or a community, and the communities that lack some.
   { path: '/service-circle', module: 'circle', view: 'serviceCircle', title: 'circle.heading', nav: 'nav.circle',
     roles: ['supervisor', 'data_officer', 'admin'] },
+  // 政务数据资源目录 (issue 17, docs/data-sharing.md): search and the three lists for all staff; a dataset's
+  // page with its fields, 导入 and 数据质量; the quality report per owner department.
+  { path: '/catalog/{tab?}', module: 'catalog', view: 'catalog', title: 'cat.heading', nav: 'nav.catalog',
+    roles: ['data_officer', 'supervisor', 'dispatcher', 'handler', 'admin'] },
+  { path: '/dataset/{id}', module: 'catalog', view: 'datasetPage', title: 'cat.dataset_heading' },
+  { path: '/data-quality', module: 'catalog', view: 'dataQuality', title: 'cat.quality_heading', nav: 'nav.data_quality',
+    roles: ['data_officer', 'supervisor', 'admin'] },
   { path: '/assessment', module: 'assessment', view: 'assessment', title: 'assess.heading', nav: 'nav.assessment',
     roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/knowledge', module: 'knowledge', view: 'knowledgeBase', title: 'kb.base', nav: 'nav.knowledge',

@@ -31,7 +31,8 @@ curl/           notify/
 gd.h            attach/
 geos_c.h        geo/
 mosquitto.h     app/app_mqtt.c
-libxml/         api/api_open311.c
+libxml/         api/api_open311.c tabular/tabular_xlsx.c
+zip.h           tabular/tabular_xlsx.c
 xlsxwriter.h    api/api_assess.c api/api_export.c api/api_grant.c
 cairo           api/api_bulletin.c
 pango/          api/api_bulletin.c

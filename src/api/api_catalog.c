@@ -362,14 +362,10 @@ int api_dataset_import(struct api_call *call)
     return api_reply(call, 200, &w);
 }
 
-/* The reader of the body in 'format' (api_catalog_reader: CSV now, the shared tabular reader
- * when it reads XLSX). */
+/* The reader of the body in 'format' (csv or xlsx, src/tabular's). */
 int api_catalog_reader(struct api_call *call, const char *format, struct catalog_reader *r)
 {
-    if (strcmp(format, "csv") != 0)
-        return err_field(&call->err, ERR_BAD_REQUEST, "format", "xlsx is not read yet");
-    return catalog_csv_reader(call->req->body, call->req->body_len, call->req->arena, r,
-                              &call->err);
+    return catalog_table_reader(call->req->body, call->req->body_len, format, r, &call->err);
 }
 
 /* ---- the three lists and DCAT ---- */

@@ -31,7 +31,7 @@ int api_validate(struct api_call *call)
     if (!strcmp(type, "id_card"))
         r = valid_id_card(value, y * 10000 + m * 100 + d);
     else if (!strcmp(type, "credit_code"))
-        r = valid_credit_code(value, 0);
+        r = valid_credit_code(value, VALID_ORG_USUAL);
     else if (!strcmp(type, "mobile"))
         r = valid_mobile(value, NULL);
     else if (!strcmp(type, "phone"))

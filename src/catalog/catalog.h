@@ -207,7 +207,13 @@ int catalog_quality_category(struct store_conn *c, int64_t *id, struct err *err)
 int catalog_rows_carry_over(struct store_conn *c, const struct catalog_dataset *d,
                             const char **const *rows, size_t n, int64_t now, struct err *err);
 
-/* A reader over CSV text in UTF-8 or GB18030 (detected), RFC 4180 quoting; close() it. */
+/* A reader over an uploaded table (borrowed; it must outlive the reader), src/tabular's: format
+ * "csv" (UTF-8 or GB18030, detected; RFC 4180 quoting) or "xlsx" (the first sheet; dates by
+ * their cell format), NULL to tell by the bytes. A malformed file is ERR_BAD_REQUEST naming
+ * "file" and the line. close() it. */
+int catalog_table_reader(const char *data, size_t len, const char *format, struct catalog_reader *r,
+                         struct err *err);
+/* catalog_table_reader(data, len, "csv", ...); the arena is not used. */
 int catalog_csv_reader(const char *data, size_t len, struct arena *a, struct catalog_reader *r,
                        struct err *err);
 

@@ -1,9 +1,8 @@
 /*
- * Imports: a table (CSV or XLSX, read by a catalog_reader) loaded into a dataset's rows, every
+ * Imports: a table (CSV or XLSX, read by a catalog_reader over src/tabular) loaded into a dataset's rows, every
  * value checked by its field's type, all in the caller's transaction: any bad row and nothing is
  * kept (the caller rolls back), the report lists the errors by line and field.
  */
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "core/utf8.h"
 #include "core/vec.h"
 #include "store/store.h"
+#include "tabular/tabular.h"
 
 /* ---- regions, for region fields and addresses ---- */
 
@@ -214,8 +214,6 @@ int catalog_import(struct store_conn *c, const struct catalog_dataset *d, struct
     size_t ncols = ncells;
     for (size_t j = 0; j < ncells; j++) {
         const char *h = trim(&tmp, cells[j]);
-        if (j == 0 && strncmp(h, "\xef\xbb\xbf", 3) == 0)
-            h += 3;
         col_field[j] = -1;
         for (size_t i = 0; i < nf; i++)
             if (strcmp(h, d->fields[i].name) == 0 || strcmp(h, d->fields[i].label) == 0)
@@ -436,116 +434,41 @@ int catalog_rows_carry_over(struct store_conn *c, const struct catalog_dataset *
     return rc;
 }
 
-/* ---- CSV ---- */
+/* ---- the table: src/tabular's reader ---- */
 
-struct csv {
-    const char *p, *end;
-    int64_t line;     /* of p */
-    struct arena row; /* the current row's cells */
-    VEC(const char *) cells;
-    struct buf cell;
-};
-
-static void csv_close(void *ud)
+static int table_next(void *ud, const char *const **cells, size_t *n, int64_t *line,
+                      struct err *err)
 {
-    struct csv *s = ud;
-    arena_release(&s->row);
-    vec_release(&s->cells);
-    buf_release(&s->cell);
+    return tabular_next(ud, cells, n, line, err);
 }
 
-static int csv_next(void *ud, const char *const **cells, size_t *n, int64_t *line, struct err *err)
+static void table_close(void *ud)
 {
-    struct csv *s = ud;
-    if (s->p >= s->end)
-        return 0;
-    *line = s->line;
-    vec_clear(&s->cells);
-    arena_release(&s->row);
-    arena_init(&s->row, 4096);
-    for (;;) {
-        buf_reset(&s->cell);
-        if (s->p < s->end && *s->p == '"') {
-            int64_t start = s->line;
-            s->p++;
-            for (;;) {
-                if (s->p >= s->end)
-                    return err_field(err, ERR_BAD_REQUEST, "file",
-                                     "line %lld: a quoted value is not closed", (long long)start);
-                if (*s->p == '"') {
-                    if (s->p + 1 < s->end && s->p[1] == '"') {
-                        buf_putc(&s->cell, '"');
-                        s->p += 2;
-                        continue;
-                    }
-                    s->p++;
-                    break;
-                }
-                if (*s->p == '\n')
-                    s->line++;
-                buf_putc(&s->cell, *s->p++);
-            }
-            /* Anything up to the separator after the closing quote is kept as is. */
-        }
-        while (s->p < s->end && *s->p != ',' && *s->p != '\n' && *s->p != '\r')
-            buf_putc(&s->cell, *s->p++);
-        vec_append(&s->cells, arena_strndup(&s->row, s->cell.p ? s->cell.p : "", s->cell.len));
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == '\r')
-            s->p++;
-        if (s->p < s->end && *s->p == '\n')
-            s->p++;
-        s->line++;
-        break;
+    tabular_close(ud);
+}
+
+int catalog_table_reader(const char *data, size_t len, const char *format, struct catalog_reader *r,
+                         struct err *err)
+{
+    struct tabular *t;
+    /* The cells may be as long as tabular allows: an over-long value is a row's error
+     * (CATALOG_VALUE_MAX, 内容过长), not the file's. */
+    int rc = tabular_open(data, len, format, NULL, &t, err);
+    if (rc < 0) {
+        tabular_close(t);
+        return rc;
     }
-    *cells = s->cells.v;
-    *n = s->cells.n;
-    return 1;
+    r->ud = t;
+    r->next = table_next;
+    r->close = table_close;
+    r->format = tabular_format(t);
+    r->encoding = tabular_encoding(t);
+    return 0;
 }
 
 int catalog_csv_reader(const char *data, size_t len, struct arena *a, struct catalog_reader *r,
                        struct err *err)
 {
-    struct csv *s = arena_alloc(a, sizeof(*s));
-    memset(s, 0, sizeof(*s));
-    r->format = "csv";
-    r->encoding = "utf-8";
-    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-        data += 3;
-        len -= 3;
-    }
-    if (memchr(data, '\0', len))
-        return err_field(err, ERR_BAD_REQUEST, "file", "the file is not a text table");
-    if (utf8_invalid_at(data, len) >= 0) {
-        iconv_t cd = iconv_open("UTF-8", "GB18030");
-        if (cd == (iconv_t)-1)
-            return err_set(err, ERR_INTERNAL, "no GB18030 converter");
-        size_t cap = len * 2 + 16, left = cap, inleft = len;
-        char *out = arena_alloc(a, cap), *op = out;
-        char *ip = (char *)data;
-        size_t k = iconv(cd, &ip, &inleft, &op, &left);
-        iconv_close(cd);
-        if (k == (size_t)-1) {
-            int64_t line = 1;
-            for (const char *q = data; q < ip; q++)
-                line += *q == '\n';
-            return err_field(err, ERR_BAD_REQUEST, "file",
-                             "line %lld: the file is neither UTF-8 nor GB18030", (long long)line);
-        }
-        data = out;
-        len = (size_t)(op - out);
-        r->encoding = "gb18030";
-    }
-    s->p = data;
-    s->end = data + len;
-    s->line = 1;
-    arena_init(&s->row, 4096);
-    buf_init(&s->cell);
-    r->ud = s;
-    r->next = csv_next;
-    r->close = csv_close;
-    return 0;
+    (void)a;
+    return catalog_table_reader(data, len, "csv", r, err);
 }

@@ -19,6 +19,7 @@
 #include "demo/demo.h"
 #include "org/org.h"
 #include "store/store.h"
+#include "valid/valid.h"
 
 #define PEOPLE 300
 #define LEGACY 24
@@ -247,6 +248,7 @@ static int firms(struct store_conn *c, const community_vec *comm, int64_t now, s
         snprintf(p17, sizeof(p17), "91%s", "330179");
         for (int k = 8; k < 17; k++)
             p17[k] = set[next(&seed) % (k == 8 ? 10 : 31)];
+        p17[16] = valid_org_code_check(p17 + 8); /* the organisation code's GB 11714 check */
         p17[17] = '\0';
         r[0] = arena_printf(a, "%s%c", p17, credit_check(p17));
         r[1] = arena_printf(a, "杭州%s%s有限公司", FIRM_WORDS[next(&seed) % N(FIRM_WORDS)],

@@ -201,7 +201,8 @@ enum valid_reason valid_credit_code(const char *s, int strict_org)
         c18 = 0;
     if (v[17] != c18)
         return VALID_CHECK;
-    if (strict_org) {
+    if (strict_org == VALID_ORG_ALWAYS ||
+        (strict_org == VALID_ORG_USUAL && !(auth == '9' && s[1] == '2'))) {
         char org[9];
         for (int i = 0; i < 9; i++)
             org[i] = s[8 + i] >= 'a' && s[8 + i] <= 'z' ? (char)(s[8 + i] - 'a' + 'A') : s[8 + i];

@@ -41,7 +41,13 @@ const char *valid_reason_zh(enum valid_reason r);
  */
 enum valid_reason valid_id_card(const char *s, int today_ymd);
 
-/* GB 32100-2015 unified social credit code. strict_org also checks the GB 11714 character. */
+/*
+ * GB 32100-2015 unified social credit code: character set, registration authority and type,
+ * region, MOD 31 check at position 18; then the GB 11714 organisation code check at position 17
+ * when strict_org is VALID_ORG_ALWAYS, or VALID_ORG_USUAL (every code but a 个体工商户's, 92...,
+ * whose body is often a registration number, not an organisation code); 0 skips it.
+ */
+enum { VALID_ORG_SKIP = 0, VALID_ORG_USUAL = 1, VALID_ORG_ALWAYS = 2 };
 enum valid_reason valid_credit_code(const char *s, int strict_org);
 
 /* The GB 11714 organisation code check character for 8 characters, or 0 if a char is bad. */

@@ -120,32 +120,60 @@ static void mask_name(struct out *o, const char *in)
             put(o, "*", 1);
 }
 
+/* Area code (kept), "****", the last two digits: 0571-86900101 → 0571-****01. The separator
+ * after the area code is kept when the input wrote one; an extension is dropped. */
 static void mask_phone(struct out *o, const char *in)
 {
-    size_t digits = 0;
-    for (const char *p = in; *p; p++)
-        digits += *p >= '0' && *p <= '9';
-    const char *first = in;
-    while (*first && !(*first >= '0' && *first <= '9'))
-        first++;
-    size_t area = 0;
-    if (*first == '0')
-        area = (first[1] == '1' || first[1] == '2') ? 3 : 4;
-    if (digits <= area + 2) {
+    char d[32];
+    size_t nd = 0, area = 0, sep_at = 0;
+    const char *p = in;
+    for (; *p && nd < sizeof d - 1; p++) {
+        if (!strncmp(p, "\xef\xbc\x88", 3) || !strncmp(p, "\xef\xbc\x89", 3)) { /* （ ） */
+            p += 2;
+            if (nd > 0 && !sep_at)
+                sep_at = nd;
+            continue;
+        }
+        if (*p >= '0' && *p <= '9') {
+            d[nd++] = *p;
+            continue;
+        }
+        if (nd > 0 && (*p == 'x' || *p == 'X' || *p == '#' || *p == 'e' || *p == 'E' ||
+                       (unsigned char)*p >= 0x80))
+            break; /* an extension ("转", "ext", "x") or text: the number ended */
+        if (nd > 0 && !sep_at)
+            sep_at = nd;
+    }
+    d[nd] = '\0';
+    if (nd && d[0] == '0')
+        area = (nd > 1 && (d[1] == '1' || d[1] == '2')) ? 3 : 4;
+    /* A third group of digits after area-number is an extension too (010-12345678-123). */
+    size_t groups = 0, last_start = 0, k = 0;
+    int in_digits = 0;
+    for (const char *q = in; q < p; q++) {
+        int digit = *q >= '0' && *q <= '9';
+        if (digit && !in_digits) {
+            groups++;
+            last_start = k;
+        }
+        in_digits = digit;
+        k += digit;
+    }
+    if (groups >= 3 && area && nd - last_start <= 6)
+        nd = last_start;
+    if (nd <= area + 2) {
         stars(o, u8count(in));
         return;
     }
-    size_t i = 0;
-    for (const char *p = in; *p; p += u8len(p)) {
-        if (*p >= '0' && *p <= '9') {
-            put(o, i < area || i >= digits - 2 ? p : "*", 1);
-            i++;
-        } else {
-            put(o, p, u8len(p));
-        }
-    }
+    put(o, d, area);
+    if (area && sep_at == area)
+        put(o, "-", 1);
+    put(o, "****", 4);
+    put(o, d + nd - 2, 2);
 }
 
+/* Cut after the community level (社区 / 小区 / 村, the first one written), else after 街道,
+ * else after the first keep characters; then "***" when something was cut off. */
 static void mask_address(struct out *o, const char *in, int keep)
 {
     static const char *const markers[] = {"社区", "小区", "村"};
@@ -155,10 +183,15 @@ static void mask_address(struct out *o, const char *in, int keep)
         if (m && (!cut || m + strlen(markers[i]) < cut))
             cut = m + strlen(markers[i]);
     }
+    if (!cut) {
+        const char *m = strstr(in, "街道");
+        if (m)
+            cut = m + strlen("街道");
+    }
     size_t a = cut ? (size_t)(cut - in) : u8offset(in, keep > 0 ? (size_t)keep : 6);
     put(o, in, a);
     if (in[a])
-        put(o, "****", 4);
+        put(o, "***", 3);
 }
 
 static void mask_email(struct out *o, const char *in)
@@ -206,7 +239,14 @@ int valid_mask(enum valid_mask_rule r, const char *in, char *buf, size_t cap, in
             keep_ends(&o, in, 3, 4);
         break;
     }
-    case MASK_PHONE: mask_phone(&o, in); break;
+    case MASK_PHONE: {
+        char d[12];
+        if (valid_mobile(in, d) == VALID_OK) /* a phone field may hold a mobile */
+            keep_ends(&o, d, 3, 4);
+        else
+            mask_phone(&o, in);
+        break;
+    }
     case MASK_ADDRESS: mask_address(&o, in, address_keep); break;
     case MASK_CREDIT_CODE:
         if (u8count(in) == 18)

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: a dataset import (catalog_csv_reader, catalog_import): encoding detection
- * (UTF-8 / GB18030), the CSV reader, the header's mapping to fields and every field type's
+ * libFuzzer target: a dataset import (catalog_table_reader, catalog_import): src/tabular's CSV
+ * reader with encoding detection (UTF-8 / GB18030) or its XLSX reader, the header's mapping to fields and every field type's
  * validator, into a dataset of every type on a SQLite database opened once; each input runs in a
  * transaction that is rolled back. Whatever the bytes, the answer is 0 or an input error whose
  * report is consistent, and the store stays usable.
@@ -96,7 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     open_once();
     arena_init(&a, 4096);
-    int rc = catalog_csv_reader((const char *)data + 1, size - 1, &a, &r, &err);
+    /* The first byte: append or replace, and CSV or XLSX. */
+    int rc = catalog_table_reader((const char *)data + 1, size - 1, data[0] & 2 ? "xlsx" : "csv",
+                                  &r, &err);
     memset(&rep, 0, sizeof(rep));
     if (rc == 0) {
         if (store_begin(conn, &err) < 0)

@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     check_reason(valid_id_card(s, 20261205));
     check_reason(valid_credit_code(s, 0));
-    check_reason(valid_credit_code(s, 1));
+    check_reason(valid_credit_code(s, VALID_ORG_USUAL));
+    check_reason(valid_credit_code(s, VALID_ORG_ALWAYS));
     char d[12];
     enum valid_reason mr = valid_mobile(s, d);
     check_reason(mr);

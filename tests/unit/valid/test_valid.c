@@ -58,7 +58,7 @@ TEST(valid_credit_code_table)
         {"", VALID_EMPTY},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        enum valid_reason got = valid_credit_code(rows[i].in, 1);
+        enum valid_reason got = valid_credit_code(rows[i].in, VALID_ORG_ALWAYS);
         CHECK(got == rows[i].want, "%s: got %s want %s", rows[i].in, valid_reason_key(got),
               valid_reason_key(rows[i].want));
     }
@@ -66,19 +66,32 @@ TEST(valid_credit_code_table)
     CHECK(valid_org_code_check("m000100Y") == 0, "lower case is not an org code char here");
 }
 
-TEST(valid_credit_code_org_check_optional)
+/* A code whose MOD 31 character is right for its first 17 characters. */
+static void with_c18(char code[19])
 {
-    /* Build a code whose MOD 31 is right but whose GB 11714 character is wrong. */
     static const char set[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-    char code[19] = "92350100M000100Y5?";
     int sum = 0;
     for (int i = 0; i < 17; i++)
         sum += (int)(strchr(set, code[i]) - set) * w[i];
     int c = 31 - sum % 31;
     code[17] = set[c == 31 ? 0 : c];
-    CHECK(valid_credit_code(code, 0) == VALID_OK, "%s lenient", code);
-    CHECK(valid_credit_code(code, 1) == VALID_ORG_CHECK, "%s strict", code);
+}
+
+TEST(valid_credit_code_org_check)
+{
+    /* MOD 31 right, GB 11714 character (position 17: 5, should be 4) wrong. */
+    char firm[19] = "91350100M000100Y5?";
+    with_c18(firm);
+    CHECK(valid_credit_code(firm, VALID_ORG_SKIP) == VALID_OK, "%s lenient", firm);
+    CHECK(valid_credit_code(firm, VALID_ORG_USUAL) == VALID_ORG_CHECK, "%s usual", firm);
+    CHECK(valid_credit_code(firm, VALID_ORG_ALWAYS) == VALID_ORG_CHECK, "%s always", firm);
+    /* A 个体工商户 (92): its body need not be an organisation code. */
+    char shop[19] = "92350100M000100Y5?";
+    with_c18(shop);
+    CHECK(valid_credit_code(shop, VALID_ORG_USUAL) == VALID_OK, "%s usual", shop);
+    CHECK(valid_credit_code(shop, VALID_ORG_ALWAYS) == VALID_ORG_CHECK, "%s always", shop);
+    CHECK(!strcmp(valid_reason_zh(VALID_ORG_CHECK), "组织机构代码校验码错误"), "reason text");
 }
 
 TEST(valid_mobile_table)
@@ -203,19 +216,28 @@ TEST(valid_mask_rules)
     mask_is(MASK_NAME, "张", "张");
     mask_is(MASK_NAME, "阿依古丽·买买提", "阿***·***");
     mask_is(MASK_ID_CARD, "11010519491231002X", "110105********002X");
+    mask_is(MASK_ID_CARD, "110105194912311234", "110105********1234");
     mask_is(MASK_ID_CARD, "123", "***");
     mask_is(MASK_MOBILE, "13800138000", "138****8000");
     mask_is(MASK_MOBILE, "+86 138 0013 8000", "138****8000");
-    mask_is(MASK_PHONE, "010-12345678", "010-******78");
-    mask_is(MASK_PHONE, "0571-87654321", "0571-******21");
+    mask_is(MASK_PHONE, "010-12345678", "010-****78");
+    mask_is(MASK_PHONE, "0571-86900101", "0571-****01");
+    mask_is(MASK_PHONE, "057186900101", "0571****01");
+    mask_is(MASK_PHONE, "（0571）8765432", "0571-****32");
+    mask_is(MASK_PHONE, "(010)12345678", "010-****78");
+    mask_is(MASK_PHONE, "010-12345678-123", "010-****78");
+    mask_is(MASK_PHONE, "010-12345678转8001", "010-****78");
+    mask_is(MASK_PHONE, "13800138000", "138****8000");
     mask_is(MASK_PHONE, "12", "**");
     mask_is(MASK_ADDRESS, "北京市东城区东华门街道多福巷社区3号楼2单元101",
-            "北京市东城区东华门街道多福巷社区****");
+            "北京市东城区东华门街道多福巷社区***");
     mask_is(MASK_ADDRESS, "浙江省杭州市余杭区仓前街道葛巷村12号",
-            "浙江省杭州市余杭区仓前街道葛巷村****");
-    mask_is(MASK_ADDRESS, "上海市浦东新区阳光小区5号楼", "上海市浦东新区阳光小区****");
-    mask_is(MASK_ADDRESS, "广州市天河区体育西路103号", "广州市天河区****");
+            "浙江省杭州市余杭区仓前街道葛巷村***");
+    mask_is(MASK_ADDRESS, "上海市浦东新区阳光小区5号楼", "上海市浦东新区阳光小区***");
+    mask_is(MASK_ADDRESS, "杭州市西湖区北山街道保俶路12号", "杭州市西湖区北山街道***");
+    mask_is(MASK_ADDRESS, "广州市天河区体育西路103号", "广州市天河区***");
     mask_is(MASK_ADDRESS, "某社区", "某社区");
+    mask_is(MASK_ADDRESS, "短地址", "短地址");
     mask_is(MASK_CREDIT_CODE, "91350100M000100Y43", "91350100********43");
     mask_is(MASK_EMAIL, "zhang@example.cn", "z***@example.cn");
     mask_is(MASK_EMAIL, "张三@example.cn", "张***@example.cn");
@@ -223,13 +245,14 @@ TEST(valid_mask_rules)
     mask_is(MASK_FULL, "张三丰", "***");
     mask_is(MASK_NONE, "张三丰", "张三丰");
     mask_is(MASK_YEAR, "1949年12月31日", "1949");
+    mask_is(MASK_YEAR, "2026/1/5", "2026");
     mask_is(MASK_YEAR, "not a date", "**********");
     char out[8];
     CHECK(valid_mask(MASK_NONE, "张三丰张三丰", out, sizeof out, 0) == -1 && out[0] == '\0',
           "too small");
     char out2[64];
     CHECK(valid_mask(MASK_ADDRESS, "广州市天河区体育西路103号", out2, sizeof out2, 3) > 0 &&
-              !strcmp(out2, "广州市****"),
+              !strcmp(out2, "广州市***"),
           "address_keep: %s", out2);
     CHECK(valid_mask_rule_parse("credit_code") == MASK_CREDIT_CODE, "parse");
     CHECK(valid_mask_rule_parse("nope") == -1, "unknown rule");

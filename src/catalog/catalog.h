@@ -213,8 +213,5 @@ int catalog_rows_carry_over(struct store_conn *c, const struct catalog_dataset *
  * "file" and the line. close() it. */
 int catalog_table_reader(const char *data, size_t len, const char *format, struct catalog_reader *r,
                          struct err *err);
-/* catalog_table_reader(data, len, "csv", ...); the arena is not used. */
-int catalog_csv_reader(const char *data, size_t len, struct arena *a, struct catalog_reader *r,
-                       struct err *err);
 
 #endif /* GRIDLOOP_CATALOG_CATALOG_H */

@@ -465,10 +465,3 @@ int catalog_table_reader(const char *data, size_t len, const char *format, struc
     r->encoding = tabular_encoding(t);
     return 0;
 }
-
-int catalog_csv_reader(const char *data, size_t len, struct arena *a, struct catalog_reader *r,
-                       struct err *err)
-{
-    (void)a;
-    return catalog_table_reader(data, len, "csv", r, err);
-}

@@ -43,7 +43,7 @@ int cli_grant(int argc, char **argv, const struct conf *cf, struct err *err)
     }
     arena_init(&a, 1 << 16);
     if ((rc = store_conn(st, &c, err)) == 0 &&
-        (rc = grant_trace_csv(c, b.p, b.len, &a, &res, err)) == 0) {
+        (rc = grant_trace_file(c, b.p, b.len, &a, &res, err)) == 0) {
         if (!res.marked)
             printf("%s: no marks: %zu rows, none carries a watermark\n", path, res.rows);
         else if (res.grant_id)

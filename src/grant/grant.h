@@ -238,7 +238,7 @@ int grant_aggregate(struct store_conn *c, const struct grant_rec *g,
                     const struct catalog_dataset *d, const struct grant_agg_query *q,
                     struct arena *a, struct grant_agg *out, struct err *err);
 
-/* Which grant a leaked CSV file came from (gridloop grant trace). */
+/* Which grant a leaked export (CSV or XLSX) came from (gridloop grant trace). */
 struct grant_trace_result {
     size_t rows, marked; /* data rows read, rows carrying a mark */
     int64_t grant_id;    /* 0: no grant scores over GRANT_TRACE_THRESHOLD */
@@ -246,11 +246,12 @@ struct grant_trace_result {
     double score; /* the best grant's agreement */
     int64_t best_id;
 };
-/* The rows of a CSV file (outside input: the header skipped, UTF-8 or GB18030) with their marks
- * stripped; *marked counts the rows that carried one. ERR_BAD_REQUEST on a malformed file. */
+/* The rows of a CSV or XLSX file (outside input; the format told by the content, a CSV's encoding
+ * UTF-8 or GB18030; the header skipped) with their marks stripped; *marked counts the rows that
+ * carried one. ERR_BAD_REQUEST on a malformed file. */
 int grant_trace_read(const char *data, size_t len, struct arena *a, struct grant_trace_row **out,
                      size_t *n, size_t *marked, struct err *err);
-int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
-                    struct grant_trace_result *out, struct err *err);
+int grant_trace_file(struct store_conn *c, const char *data, size_t len, struct arena *a,
+                     struct grant_trace_result *out, struct err *err);
 
 #endif /* GRIDLOOP_GRANT_GRANT_H */

@@ -384,7 +384,8 @@ int grant_trace_read(const char *data, size_t len, struct arena *a, struct grant
     struct catalog_reader r;
     *out = NULL;
     *n = *marked = 0;
-    int rc = catalog_csv_reader(data, len, a, &r, err);
+    /* An export is CSV or XLSX (every cell text, marks kept); tabular tells them apart. */
+    int rc = catalog_table_reader(data, len, NULL, &r, err);
     if (rc < 0)
         return rc;
     size_t cap = 0;
@@ -420,8 +421,8 @@ int grant_trace_read(const char *data, size_t len, struct arena *a, struct grant
     return rc < 0 ? rc : 0;
 }
 
-int grant_trace_csv(struct store_conn *c, const char *data, size_t len, struct arena *a,
-                    struct grant_trace_result *out, struct err *err)
+int grant_trace_file(struct store_conn *c, const char *data, size_t len, struct arena *a,
+                     struct grant_trace_result *out, struct err *err)
 {
     struct grant_trace_row *rows;
     memset(out, 0, sizeof *out);

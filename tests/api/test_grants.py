@@ -317,6 +317,12 @@ def test_export_carries_a_watermark_that_trace_finds(gl, people, tmp_path):
     assert p.returncode == 0 and "no marks" in p.stdout, p.stdout + p.stderr
     x = gl.get("handler_cgj", f"{GR}/{gid}/export", params={"format": "xlsx"})
     assert x.status_code == 200 and x.content[:2] == b"PK"
+    # The XLSX export is traced the same way (every cell is text, so the marks stay in it).
+    leaked_x = tmp_path / "leaked.xlsx"
+    leaked_x.write_bytes(x.content)
+    p = run_cli("grant", "trace", "--db", gl.server.db, str(leaked_x))
+    assert p.returncode == 0, p.stderr
+    assert f"grant {gid} (" in p.stdout and "score 100.0%" in p.stdout, p.stdout
     assert_error(gl.get("handler_cgj", f"{GR}/{gid}/export", params={"format": "pdf"}), 400, field="format")
     e = audit_entries(gl, "data_grant.export", gid)
     assert len(e) == 2

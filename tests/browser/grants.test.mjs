@@ -44,6 +44,11 @@ test('request → approve → masked query → export → trace', async () => {
   assert.deepEqual(await axe(owner), []);
   assert.deepEqual(await readableProblems(owner), []);
   await shot(owner, 'grant-inbox');
+  // The row scope: the whole dataset by default, or one street or community named in words.
+  const scope = dec.getByLabel('区域');
+  assert.equal(await scope.inputValue(), '');
+  const scopes = await scope.locator('option').allTextContents();
+  assert.ok(scopes.length > 2 && scopes[0] === '全部区域' && scopes.slice(1).every((x) => /^(街道|社区)：\S+/.test(x)), scopes.join(','));
   await dec.getByRole('button', { name: '提交审批意见' }).click();
   await owner.locator('tr[data-request]').getByText('已同意').first().waitFor();
 

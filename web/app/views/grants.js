@@ -5,6 +5,7 @@
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { h, clear, field, select, choiceGroup, toast, fmtTime, showError, formBody } from '../ui.js';
+import { regions } from '../data.js';
 
 const word = (kind, v) => t(`cat.${kind}.${v}`);
 const TABS = ['grants', 'requests', 'inbox'];
@@ -29,8 +30,18 @@ function requestRow(r) {
 const REQ_COLS = ['cat.col.dataset', 'cat.col.owner', 'cat.col.asker', 'grant.col.nfields', 'cat.col.mode', 'cat.col.purpose',
   'cat.col.status', 'grant.col.grant', 'cat.col.asked'];
 
+// The row scope a grant may be limited to: the whole dataset, or one street or community (the
+// grant then reads only rows resolved to that region or below it).
+async function scopeOptions() {
+  const [streets, communities] = await Promise.all([
+    regions('street').catch(() => []), regions('community').catch(() => [])]);
+  return [['', t('grant.all_regions')],
+    ...streets.map((x) => [String(x.id), t('grant.scope.street', { name: x.name })]),
+    ...communities.map((x) => [String(x.id), t('grant.scope.community', { name: x.name })])];
+}
+
 // The owner's decision on one pending request.
-function decisionForm(r, d, reload) {
+function decisionForm(r, d, reload, scopes) {
   const label = (name) => (d.fields.find((f) => f.name === name) || { label: name }).label;
   const opts = r.fields.map((n) => [n, label(n)]);
   const form = h('form', { class: 'form card', 'data-form': 'grant-decision', 'data-request': r.id, novalidate: true },
@@ -45,6 +56,10 @@ function decisionForm(r, d, reload) {
       { names: ['period_days'] }),
     field(t('grant.mode'), select([['rows', word('mode', 'rows')], ['aggregate', word('mode', 'aggregate')]],
       { name: 'mode', value: r.mode }), { names: ['mode'] }),
+    field(t('fieldname.region_id'), select(scopes, { name: 'region_id', value: '' }),
+      { names: ['region_id'], hint: t('grant.scope.hint') }),
+    field(t('fieldname.k_min'), h('input', { type: 'number', name: 'k_min', min: d.k_min || 5, max: 1000, value: d.k_min || 5 }),
+      { names: ['k_min'], hint: t('grant.k_min.hint') }),
     field(t('fieldname.epsilon_total'), h('input', { type: 'number', name: 'epsilon_total', min: 0, max: 10, step: 0.1, value: 0 }),
       { names: ['epsilon_total'], hint: t('grant.epsilon_total.hint') }),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, t('grant.decide.go'))));
@@ -53,8 +68,11 @@ function decisionForm(r, d, reload) {
     try {
       const body = formBody(form, [{ name: 'decision' }, { name: 'reason' }, { name: 'fields', type: 'list' },
         { name: 'unmasked', type: 'list', empty: [] }, { name: 'period_days', type: 'int' }, { name: 'mode' },
-        { name: 'epsilon_total', type: 'number' }]);
-      if (body.decision === 'refuse') { delete body.fields; delete body.unmasked; delete body.period_days; delete body.mode; }
+        { name: 'epsilon_total', type: 'number' }, { name: 'region_id', type: 'int' }, { name: 'k_min', type: 'int' }]);
+      if (!body.region_id) delete body.region_id;
+      if (body.decision === 'refuse') {
+        for (const k of ['fields', 'unmasked', 'period_days', 'mode', 'region_id', 'k_min', 'epsilon_total']) delete body[k];
+      }
       await api.post(`/data-requests/${r.id}/decision`, body);
       toast(t('app.saved'));
       await reload();
@@ -87,7 +105,8 @@ export async function grants({ params, title }) {
       const r = await api.get('/data-requests', { box: 'inbox', limit: 500 });
       const pending = r.items.filter((x) => x.status === 'pending');
       const forms = [];
-      for (const q of pending) forms.push(decisionForm(q, await api.get(`/datasets/${q.dataset_id}`), draw));
+      const scopes = pending.length ? await scopeOptions() : [];
+      for (const q of pending) forms.push(decisionForm(q, await api.get(`/datasets/${q.dataset_id}`), draw, scopes));
       clear(body, h('h2', {}, t('grant.inbox.pending', { n: pending.length })), forms.length ? forms : h('p', { class: 'muted' }, t('grant.inbox.none')),
         h('h2', {}, t('grant.inbox.decided')), table(t('grant.inbox.decided'), REQ_COLS,
           r.items.filter((x) => x.status !== 'pending').map(requestRow), t('grant.requests.none')));

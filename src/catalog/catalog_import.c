@@ -76,6 +76,7 @@ int catalog_regions_load(struct store_conn *c, struct arena *a, struct catalog_r
             out->areas[out->nareas++] = &out->v[i];
     }
     qsort(out->byname, out->n, sizeof(*out->byname), by_name);
+    qsort(out->areas, out->nareas, sizeof(*out->areas), by_name);
     return 0;
 }
 
@@ -100,20 +101,48 @@ int64_t catalog_region_of_value(const struct catalog_regions *r, const char *v)
     return lo < r->n && strcmp(r->byname[lo]->name, v) == 0 ? r->byname[lo]->id : 0;
 }
 
-/* An address: the longest street or community name it contains (the community when both). */
+/* An address: the longest street or community name it contains (the community when both).
+ * The areas are sorted by name, so at each character of the address the names it could start
+ * there lie between the first name with that character and the address's rest itself: a city
+ * tree of thousands of communities costs a few binary searches per character, not a strstr per
+ * community. */
+static size_t areas_bound(const struct catalog_regions *r, const char *s, size_t n, int upper)
+{
+    size_t lo = 0, hi = r->nareas;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strncmp(r->areas[mid]->name, s, n) < upper)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int64_t catalog_region_of_address(const struct catalog_regions *r, const char *v)
 {
     int64_t best = 0;
     int depth = -1;
     size_t len = 0;
-    for (size_t i = 0; i < r->nareas; i++) {
-        const struct region_ent *e = r->areas[i];
-        if (!strstr(v, e->name))
+    for (const char *s = v; *s; s++) {
+        if (((unsigned char)*s & 0xC0) == 0x80) /* not the start of a character */
             continue;
-        if (e->depth > depth || (e->depth == depth && strlen(e->name) > len)) {
-            best = e->id;
-            depth = e->depth;
-            len = strlen(e->name);
+        size_t ch = 1;
+        while (s[ch] && ((unsigned char)s[ch] & 0xC0) == 0x80)
+            ch++;
+        /* Names starting with this character: from the first of them up to the rest of the
+         * address (a name that is a prefix of it sorts before it). */
+        size_t i = areas_bound(r, s, ch, 0), end = areas_bound(r, s, strlen(s), 1);
+        for (; i < end && i < r->nareas; i++) {
+            const struct region_ent *e = r->areas[i];
+            size_t n = strlen(e->name);
+            if (strncmp(e->name, s, n) != 0)
+                continue;
+            if (e->depth > depth || (e->depth == depth && n > len)) {
+                best = e->id;
+                depth = e->depth;
+                len = n;
+            }
         }
     }
     return best;

@@ -151,6 +151,16 @@ TEST(catalog_rows_scan_over_the_demo)
     snprintf(addr, sizeof(addr), "某路88号%s5幢", name);
     CHECK(catalog_region_of_address(&regions, addr) == comm, "an address naming the community");
     CHECK(catalog_region_of_address(&regions, "火星基地1号") == 0, "an address naming nothing");
+    CHECK(catalog_region_of_address(&regions, name) == comm, "the community's name alone");
+    char *pname = NULL;
+    CHECK(store_one_text(c, "SELECT name FROM regions WHERE id = ?", STORE_ARGS(store_i64(parent)),
+                         &a, &pname, &e) == 1,
+          "its street");
+    snprintf(addr, sizeof(addr), "%s%s5幢", pname, name);
+    CHECK(catalog_region_of_address(&regions, addr) == comm,
+          "street then community: the community");
+    snprintf(addr, sizeof(addr), "%s某路88号", pname);
+    CHECK(catalog_region_of_address(&regions, addr) == parent, "the street alone");
 
     /* The 'cases' source: its fixed fields; the demo has no cases yet. */
     CHECK_INT_EQ(catalog_dataset_get(c, 3, &a, &d, &e), 0, "%s", e.msg);

@@ -259,6 +259,14 @@ int api_kb_create(struct api_call *call);
 int api_kb_update(struct api_call *call);
 int api_kb_delete(struct api_call *call);
 int api_kb_suggest(struct api_call *call);
+/* The points bank (api_points.c). */
+int api_points_rule_list(struct api_call *call);
+int api_points_rule_update(struct api_call *call);
+int api_points_item_list(struct api_call *call);
+int api_points_item_create(struct api_call *call);
+int api_points_award(struct api_call *call);
+int api_points_redeem(struct api_call *call);
+int api_me_points(struct api_call *call);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;
 struct catalog_reader;

@@ -75,6 +75,16 @@ const struct api_route api_routes[] = {
     {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
 
+    /* The points bank: officials set rules, stock the catalogue and record awards; a resident
+     * reads their own statement and redeems for themself. */
+    {HTTP_GET,    "/api/v1/points-rules",                  api_points_rule_list,    ANY,   SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/points-rules/{id}",             api_points_rule_update,  ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/points-items",                  api_points_item_list,    ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/points-items",                  api_points_item_create,  ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/points-items/{id}/redeem",      api_points_redeem,       ROLE_CITIZEN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/points/awards",                 api_points_award,        ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/me/points",                     api_me_points,           ANY,   SCOPE_NONE,       0},
+
     {HTTP_GET,    "/api/v1/knowledge",                     api_kb_list,             STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/knowledge",                     api_kb_create,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_POST,   "/api/v1/knowledge/suggest",             api_kb_suggest,          STAFF, SCOPE_NONE,       ROUTE_JSON},

@@ -1060,6 +1060,11 @@ export const zhCN = {
   'kb.retire.label': '停用“{title}”',
   'kb.none': '不引用知识库',
   'field.article': '引用的知识库条目',
+  // The points bank (积分银行).
+  'field.cost': '所需积分',
+  'field.stock': '库存',
+  'field.rule_id': '积分规则',
+  'field.balance': '积分余额',
   'case.article': '依据知识库：{title}',
   'kb.use': '用此答复',
   'kb.use.label': '用“{title}”答复',
@@ -1762,7 +1767,7 @@ export const zhCN = {
   'fieldname.clear': '恢复值',
   'fieldname.device': '设备编码',
   'fieldname.readings': '读数',
-  'fieldname.points': '数据点数',
+  'fieldname.points': '点数',  // a points rule's 积分 and a chart's data points both
   // Fields of the city index and the risk rules (api_opindex.c, api_risk.c), named for their errors.
   'fieldname.weight': '权重',
   'fieldname.categories': '事项分类',

@@ -70,9 +70,12 @@ int api_messages_list(struct api_call *call)
     q.limit = (int)limit;
     q.unread_only = (int)unread;
     struct notify_msg *m;
+    int64_t total;
     int n = notify_inbox_list(call->conn, &r, &q, call->req->arena, &m, &call->err);
     if (n < 0)
         return n;
+    if ((rc = notify_inbox_total(call->conn, &r, &q, &total, &call->err)) < 0)
+        return rc;
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
@@ -96,6 +99,7 @@ int api_messages_list(struct api_call *call)
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
+    jw_kint(&w, "total", total);
     /* A full page may have more behind it: the next one starts below its last id. */
     if (n == q.limit)
         jw_kint(&w, "next_before", m[n - 1].n.id);

@@ -180,6 +180,10 @@ int notify_inbox_list(struct store_conn *c, const struct notify_reader *r,
                       const struct notify_inbox_query *q, struct arena *a, struct notify_msg **out,
                       struct err *err);
 
+/* How many messages the query matches from the newest ('before' ignored): the list's total. */
+int notify_inbox_total(struct store_conn *c, const struct notify_reader *r,
+                       const struct notify_inbox_query *q, int64_t *total, struct err *err);
+
 /* Unread messages of the last NOTIFY_COUNT_DAYS per group, and their total (each at most
  * NOTIFY_COUNT_CAP). */
 int notify_inbox_counts(struct store_conn *c, const struct notify_reader *r, int64_t now,

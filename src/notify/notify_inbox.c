@@ -127,50 +127,52 @@ static void visible_args(const struct notify_reader *r, struct arena *a, struct 
 
 /* ---------------------------------------------------------------- queries */
 
+/* The WHERE of a page or its total: the reader's messages of the group asked for, unread
+ * ones only if asked; 'before' only for a page (a total counts from the newest). */
+#define INBOX_NARGS (VISIBLE_NARGS + 8 + sizeof(kind_groups) / sizeof(kind_groups[0]))
+static size_t inbox_where(const struct notify_reader *r, const struct notify_inbox_query *q,
+                          int64_t before, struct arena *a, struct buf *sql, struct store_arg *v)
+{
+    size_t nv = 0, all = sizeof(kind_groups) / sizeof(kind_groups[0]);
+    buf_puts(sql, " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id WHERE " VISIBLE
+                  " AND n.id < ?");
+    visible_args(r, a, v + nv);
+    nv += VISIBLE_NARGS;
+    v[nv++] = store_i64(before > 0 ? before : INT64_MAX);
+    /* Kinds of the requested group: filtered in SQL so a page is full. */
+    if (q->group >= 0) {
+        buf_puts(sql, q->group == NG_OTHER ? " AND n.kind NOT IN (" : " AND n.kind IN (");
+        size_t k = 0;
+        for (size_t i = 0; i < all; i++) {
+            /* "other" is every kind the table does not name */
+            if (q->group != NG_OTHER && (int)kind_groups[i].group != q->group)
+                continue;
+            buf_puts(sql, k++ ? ", ?" : "?");
+            v[nv++] = store_text(kind_groups[i].kind);
+        }
+        buf_puts(sql, ")");
+    }
+    if (q->unread_only) {
+        buf_puts(sql, " AND NOT " IS_READ);
+        v[nv++] = store_i64(r->user_id);
+        v[nv++] = store_i64(r->user_id);
+    }
+    return nv;
+}
+
 int notify_inbox_list(struct store_conn *c, const struct notify_reader *r,
                       const struct notify_inbox_query *q, struct arena *a, struct notify_msg **out,
                       struct err *err)
 {
-    /* Kinds of the requested group: the query filters on them in SQL so a page is full. */
-    const char *kinds[sizeof(kind_groups) / sizeof(kind_groups[0])];
-    size_t nk = 0, all = sizeof(kind_groups) / sizeof(kind_groups[0]);
-    for (size_t i = 0; q->group >= 0 && i < all; i++)
-        if ((int)kind_groups[i].group == q->group)
-            kinds[nk++] = kind_groups[i].kind;
     int limit = q->limit < 1 ? 1 : q->limit > NOTIFY_INBOX_MAX ? NOTIFY_INBOX_MAX : q->limit;
-
-    /* the reader, the cursor, the limit and at most every kind of the table */
-    struct store_arg v[VISIBLE_NARGS + 8 + sizeof(kind_groups) / sizeof(kind_groups[0])];
+    struct store_arg v[INBOX_NARGS];
     size_t nv = 0;
     struct buf sql;
     buf_init(&sql);
-    buf_printf(&sql, "SELECT " ITEM_COLS ", " IS_READ " FROM notifications n"
-                     " LEFT JOIN cases c ON c.id = n.case_id WHERE " VISIBLE " AND n.id < ?");
+    buf_puts(&sql, "SELECT " ITEM_COLS ", " IS_READ);
     v[nv++] = store_i64(r->user_id);
     v[nv++] = store_i64(r->user_id);
-    visible_args(r, a, v + nv);
-    nv += VISIBLE_NARGS;
-    v[nv++] = store_i64(q->before > 0 ? q->before : INT64_MAX);
-    if (q->group == NG_OTHER) { /* every kind the table does not name */
-        buf_puts(&sql, " AND n.kind NOT IN (");
-        for (size_t i = 0; i < all; i++) {
-            buf_puts(&sql, i ? ", ?" : "?");
-            v[nv++] = store_text(kind_groups[i].kind);
-        }
-        buf_puts(&sql, ")");
-    } else if (q->group >= 0) {
-        buf_puts(&sql, " AND n.kind IN (");
-        for (size_t i = 0; i < nk; i++) {
-            buf_puts(&sql, i ? ", ?" : "?");
-            v[nv++] = store_text(kinds[i]);
-        }
-        buf_puts(&sql, ")");
-    }
-    if (q->unread_only) {
-        buf_puts(&sql, " AND NOT " IS_READ);
-        v[nv++] = store_i64(r->user_id);
-        v[nv++] = store_i64(r->user_id);
-    }
+    nv += inbox_where(r, q, q->before, a, &sql, v + nv);
     buf_printf(&sql, " ORDER BY n.id DESC LIMIT %d", limit);
 
     struct store_stmt *s;
@@ -191,6 +193,22 @@ int notify_inbox_list(struct store_conn *c, const struct notify_reader *r,
         return rc;
     *out = m;
     return n;
+}
+
+int notify_inbox_total(struct store_conn *c, const struct notify_reader *r,
+                       const struct notify_inbox_query *q, int64_t *total, struct err *err)
+{
+    struct arena a;
+    arena_init(&a, 512);
+    struct store_arg v[INBOX_NARGS];
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "SELECT count(*)");
+    size_t nv = inbox_where(r, q, 0, &a, &sql, v);
+    int rc = store_one_i64(c, sql.p, (struct store_args){v, nv}, total, err);
+    buf_release(&sql);
+    arena_release(&a);
+    return rc < 0 ? (int)rc : 0;
 }
 
 struct count_ctx {

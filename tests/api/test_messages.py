@@ -122,6 +122,18 @@ def test_the_reporter_hears_the_reply_and_pages_are_stable(server_factory):
     p2 = inbox(api, "dispatcher", limit=3, before=p1["next_before"])
     ids = [m["id"] for m in p1["items"] + p2["items"]]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
+    # The total is the whole list's, the same on every page, and follows the filters.
+    everything = inbox(api, "dispatcher", limit=100)
+    assert len(everything["items"]) < 100 and p1["total"] == p2["total"] == len(everything["items"])
+    assigned = inbox(api, "dispatcher", group="assign", limit=100)
+    approval = inbox(api, "dispatcher", group="approval", limit=100)
+    assert assigned["total"] == len(assigned["items"]) > 0 and approval["total"] == len(approval["items"])
+    assert assigned["total"] + approval["total"] <= everything["total"]
+    unread = inbox(api, "dispatcher", unread=1, limit=100)
+    assert unread["total"] == len(unread["items"])
+    api.post("dispatcher", MSGS + "/read", json={"ids": [p1["items"][0]["id"]]})
+    assert inbox(api, "dispatcher", unread=1)["total"] == unread["total"] - 1
+    assert inbox(api, "dispatcher")["total"] == everything["total"]
 
 
 def test_bad_requests_name_the_field(gl):

@@ -43,6 +43,8 @@ test('a handler reads a new assignment and a live 催办 in the message centre',
   c = (await srv.api('supervisor', 'POST', `/cases/${c.id}/actions`, { action: 'urge', version: c.version, note: '请今天处理' })).body;
   const urge = p.locator('.messages .msg.unread', { hasText: '督办催办' });
   await urge.first().waitFor({ timeout: 15000 });
+  const all = (await srv.api('handler_cgj', 'GET', '/me/messages')).body.total;
+  await p.locator('.message-centre .list-status', { hasText: `共 ${all} 条，已显示` }).waitFor();
   await shot(p, 'messages-1-centre');
   assert.deepEqual(await axe(p), []);
 

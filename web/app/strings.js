@@ -1101,6 +1101,7 @@ export const zhCN = {
   'msg.read_all': '全部标为已读',
   'msg.more': '加载更多',
   'msg.none': '暂无消息',
+  'msg.shown': '共 {total} 条，已显示 {shown} 条',
   'msg.unread': '未读',
 
   'triage.heading': '智能分析',

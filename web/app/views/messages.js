@@ -57,7 +57,8 @@ export async function messages({ title, query, onCleanup }) {
     list.append(...r.items.map(item));
     before = r.next_before || 0;
     more.hidden = !r.next_before;
-    status.textContent = list.children.length ? '' : t('msg.none');
+    status.textContent = list.children.length
+      ? t('msg.shown', { shown: list.children.length, total: r.total }) : t('msg.none');
     showCounts(r.unread);
   }
 

@@ -61,12 +61,11 @@ static void hit_json(struct jw *w, const struct geocode_hit *h, int reverse)
     jw_kopt(w, "region_id", h->region_id);
     jw_kstr(w, "grid_code", *h->grid_code ? h->grid_code : NULL);
     jw_kstr(w, "grid_name", *h->grid_name ? h->grid_name : NULL);
-    if (reverse) {
+    jw_knum(w, "score", h->score);
+    if (reverse)
         jw_knum(w, "distance_m", h->distance_m);
-    } else {
-        jw_knum(w, "score", h->score);
+    else
         jw_kstr(w, "match", geocode_match_name(h->match));
-    }
     jw_obj_end(w);
 }
 

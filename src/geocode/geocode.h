@@ -34,6 +34,7 @@ const char *geocode_norm(struct arena *a, const char *text);
 #define GEOCODE_SAME_PLACE_M 50.0
 /* Reverse geocoding looks no farther than this for an address point. */
 #define GEOCODE_REVERSE_MAX_M 2000.0
+#define GEOCODE_REVERSE_HALF_M 30.0 /* a reverse score of 0.5 at this distance */
 
 /*
  * The index: every address point and place of the register, built once from the database and
@@ -90,7 +91,7 @@ void geocode_search(const struct geocode_index *ix, const char *q, size_t limit,
 void geocode_suggest(const struct geocode_index *ix, const char *q, size_t limit, struct arena *a,
                      struct geocode_hit **items, size_t *n);
 /* The nearest address point to (lat, lon) within GEOCODE_REVERSE_MAX_M: 1 and *out (strings
- * in 'a'), or 0 when there is none. */
+ * in 'a'; score 1 / (1 + distance / GEOCODE_REVERSE_HALF_M)), or 0 when there is none. */
 int geocode_reverse(const struct geocode_index *ix, double lat, double lon, struct arena *a,
                     struct geocode_hit *out);
 

@@ -807,5 +807,8 @@ int geocode_reverse(const struct geocode_index *ix, double lat, double lon, stru
     struct cand c = {(uint32_t)found, 0, 1.0, GEOCODE_EXACT};
     to_hit(ix, &c, a, out);
     out->distance_m = round(best * 10.0) / 10.0;
+    /* How surely the point is at that address: 1 on the door, half at GEOCODE_REVERSE_HALF_M
+     * (a building's depth or a courtyard away), falling towards 0 further out. */
+    out->score = round(100.0 / (1.0 + best / GEOCODE_REVERSE_HALF_M)) / 100.0;
     return 1;
 }

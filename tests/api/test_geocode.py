@@ -131,6 +131,9 @@ def test_reverse_geocoding_gives_the_nearest_point_and_its_grid(reg):
     h = r.json()
     assert h["address"] == f"{ROAD}88号" and h["grid_code"] == info["grid_code"]
     assert 4 < h["distance_m"] < 8, h
+    assert h["score"] == round(1 / (1 + h["distance_m"] / 30), 2), h
+    far = api.get("dispatcher", "/api/v1/geocode/reverse", params={"lat": info["lat"] + 0.0009, "lon": info["lon"]}).json()
+    assert far["distance_m"] > h["distance_m"] and far["score"] < h["score"], far
     assert_error(api.get("dispatcher", "/api/v1/geocode/reverse", params={"lat": 0, "lon": 0}),
                  400, "bad_request", "lat")
     assert_error(api.get("dispatcher", "/api/v1/geocode/reverse", params={"lat": 91, "lon": 120}),

@@ -250,6 +250,7 @@ int api_opindex_area_put(struct api_call *call);
 int api_case_risk_confirm(struct api_call *call);
 int api_risk_rule_list(struct api_call *call);
 int api_risk_rule_put(struct api_call *call);
+int api_risk_refit(struct api_call *call);
 int api_silence_list(struct api_call *call);
 int api_silence_create(struct api_call *call);
 int api_silence_end(struct api_call *call);

@@ -26,6 +26,10 @@ static const struct json_field rule_fields[] = {
     {"active",  JT_BOOL,   0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
+/* A POST to apply the proposal takes no fields: {}. */
+static const struct json_field refit_fields[] = {
+    {NULL, 0, 0, 0, 0, NULL},
+};
 /* clang-format on */
 
 static int grade_json(struct api_call *call, int64_t id, struct jw *w)
@@ -147,4 +151,76 @@ int api_risk_rule_put(struct api_call *call)
     /* Intake reads the rules cached per organisation version. */
     app_org_changed(call->api->app);
     return api_risk_rule_list(call);
+}
+
+/* The weights re-fitted to the decisions people made on grades (risk_refit): GET proposes,
+ * POST applies the proposal in one transaction (each changed rule updated, one audit entry
+ * with every change) so that the next intake grades with it. */
+int api_risk_refit(struct api_call *call)
+{
+    int apply = call->req->method == HTTP_POST;
+    struct risk_rule *v;
+    struct risk_example *ex;
+    size_t n, nex;
+    struct risk_refit_result fit;
+    struct arena *a = call->req->arena;
+    int rc;
+    if (apply &&
+        ((rc = json_check(call->body, refit_fields, &call->err)) < 0 || (rc = api_begin(call)) < 0))
+        return rc;
+    if ((rc = risk_rule_list(call->conn, 0, a, &v, &n, &call->err)) < 0 ||
+        (rc = risk_refit_examples(call->conn, v, n, a, &ex, &nex, &call->err)) < 0)
+        return rc;
+    risk_refit(v, n, ex, nex, a, &fit);
+    struct jw w, changes;
+    jw_init(&w);
+    jw_init(&changes);
+    jw_arr(&changes);
+    jw_obj(&w);
+    jw_kint(&w, "examples", (int64_t)fit.examples);
+    jw_kint(&w, "agree_before", (int64_t)fit.agree_before);
+    jw_kint(&w, "agree_after", (int64_t)fit.agree_after);
+    jw_kbool(&w, "applied", apply);
+    jw_key(&w, "rules");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(&w);
+        risk_rule_list_item(&w, &v[i]);
+        jw_knum(&w, "proposed", fit.weights[i]);
+        jw_kint(&w, "examples", (int64_t)fit.met[i]);
+        jw_obj_end(&w);
+        if (fit.weights[i] == v[i].weight)
+            continue;
+        jw_obj(&changes);
+        jw_kint(&changes, "id", v[i].id);
+        jw_knum(&changes, "from", v[i].weight);
+        jw_knum(&changes, "to", fit.weights[i]);
+        jw_obj_end(&changes);
+        if (apply) {
+            struct risk_rule r = v[i];
+            int64_t id;
+            r.weight = fit.weights[i];
+            if ((rc = risk_rule_set(call->conn, &r, call->now, &id, &call->err)) < 0)
+                goto fail;
+        }
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    jw_arr_end(&changes);
+    if (apply) {
+        const char *detail =
+            arena_printf(a,
+                         "{\"examples\":%zu,\"agree_before\":%zu,"
+                         "\"agree_after\":%zu,\"changes\":%s}",
+                         fit.examples, fit.agree_before, fit.agree_after, changes.b.p);
+        if ((rc = api_commit(call, "risk_rule.refit", "risk-rules", NULL, detail)) < 0)
+            goto fail;
+        app_org_changed(call->api->app);
+    }
+    jw_release(&changes);
+    return api_reply(call, 200, &w);
+fail:
+    jw_release(&changes);
+    jw_release(&w);
+    return rc;
 }

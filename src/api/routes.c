@@ -162,6 +162,8 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/cases/{id}/risk",               api_case_risk_confirm,   WARNACT, SCOPE_CASE,     ROUTE_JSON},
     {HTTP_GET,    "/api/v1/risk-rules",                    api_risk_rule_list,      WARNREAD, SCOPE_NONE,    0},
     {HTTP_PUT,    "/api/v1/risk-rules",                    api_risk_rule_put,       ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/risk-rules/refit",              api_risk_refit,          ADMIN, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/risk-rules/refit",              api_risk_refit,          ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_GET,    "/api/v1/cases/{id}/repeats",            api_case_repeats,        STAFF, SCOPE_CASE,       0},
     {HTTP_GET,    "/api/v1/cases/{id}/grid-tasks",         api_case_grid_tasks,     STAFF, SCOPE_CASE,       0},
     {HTTP_POST,   "/api/v1/self-handled",                  api_self_handled_create, ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},

@@ -138,32 +138,38 @@ static int capped(int n)
     return n < RISK_HISTORY_MAX ? n : RISK_HISTORY_MAX;
 }
 
-void risk_assess(const struct risk_rule *rules, size_t n, const struct risk_facts *f,
-                 struct risk_score *out)
+void risk_features(const struct risk_rule *rules, size_t n, const struct risk_facts *f, double *x)
 {
-    memset(out, 0, sizeof(*out));
     const char *text = f->text ? f->text : "";
     const char *code = f->category_code ? f->category_code : "";
     for (size_t i = 0; i < n; i++) {
         const struct risk_rule *r = &rules[i];
+        int k = 0;
         if (!r->active)
-            continue;
-        if (strcmp(r->factor, "word") == 0) {
-            if (strstr(text, r->pattern))
-                add(out, r->label, r->weight);
-        } else if (strcmp(r->factor, "category") == 0) {
-            if (*code && strncmp(code, r->pattern, strlen(r->pattern)) == 0)
-                add(out, r->label, r->weight);
-        } else if (strcmp(r->factor, "history") == 0) {
-            int k = strcmp(r->pattern, "repeat") == 0     ? capped(f->repeats)
-                    : strcmp(r->pattern, "unsolved") == 0 ? capped(f->unsolved)
-                                                          : 0;
-            if (k)
-                add(out, r->label, r->weight * k);
-        } else if (strcmp(r->factor, "place") == 0) {
-            if (strcmp(r->pattern, "spike") == 0 && f->spike)
-                add(out, r->label, r->weight);
-        }
+            k = 0;
+        else if (strcmp(r->factor, "word") == 0)
+            k = strstr(text, r->pattern) != NULL;
+        else if (strcmp(r->factor, "category") == 0)
+            k = *code && strncmp(code, r->pattern, strlen(r->pattern)) == 0;
+        else if (strcmp(r->factor, "history") == 0)
+            k = strcmp(r->pattern, "repeat") == 0     ? capped(f->repeats)
+                : strcmp(r->pattern, "unsolved") == 0 ? capped(f->unsolved)
+                                                      : 0;
+        else if (strcmp(r->factor, "place") == 0)
+            k = strcmp(r->pattern, "spike") == 0 && f->spike;
+        x[i] = k;
+    }
+}
+
+void risk_assess(const struct risk_rule *rules, size_t n, const struct risk_facts *f,
+                 struct risk_score *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        double x;
+        risk_features(&rules[i], 1, f, &x);
+        if (x > 0)
+            add(out, rules[i].label, rules[i].weight * x);
     }
     if (out->score < 0)
         out->score = 0;
@@ -281,4 +287,203 @@ int risk_grade_confirm(struct store_conn *c, int64_t id, enum risk_level level, 
 out:
     arena_release(&a);
     return rc;
+}
+
+/* ---------------------------------------------------------------- re-fitting */
+
+struct example_ctx {
+    const struct risk_rule *rules;
+    size_t nrules;
+    const char *spike_label; /* JSON-quoted label of the place rule, or NULL */
+    struct arena *a;
+    struct vec_ex {
+        struct risk_example *v;
+        size_t n, cap;
+    } ex;
+};
+
+static int example_row(void *ctx, struct store_stmt *s)
+{
+    struct example_ctx *k = ctx;
+    int level = risk_level_from_name(store_col_text(s, 0));
+    if (level < 0)
+        return 0;
+    const char *reasons = store_col_text(s, 4);
+    struct risk_facts f = {
+        .text = arena_printf(k->a, "%s %s", store_col_text(s, 1), store_col_text(s, 2)),
+        .category_code = arena_strdup(k->a, store_col_text(s, 3)),
+        .repeats = (int)store_col_int(s, 5),
+        .unsolved = (int)store_col_int(s, 6),
+        .spike = k->spike_label && reasons && strstr(reasons, k->spike_label) != NULL,
+    };
+    if (k->ex.n == k->ex.cap) {
+        size_t cap = k->ex.cap ? k->ex.cap * 2 : 64;
+        struct risk_example *v = arena_alloc(k->a, mem_size_mul(cap, sizeof(*v)));
+        if (k->ex.n)
+            memcpy(v, k->ex.v, k->ex.n * sizeof(*v));
+        k->ex.v = v;
+        k->ex.cap = cap;
+    }
+    struct risk_example *e = &k->ex.v[k->ex.n++];
+    e->x = arena_alloc(k->a, mem_size_mul(k->nrules ? k->nrules : 1, sizeof(double)));
+    e->target = (enum risk_level)level;
+    risk_features(k->rules, k->nrules, &f, e->x);
+    return 0;
+}
+
+int risk_refit_examples(struct store_conn *c, const struct risk_rule *rules, size_t nrules,
+                        struct arena *a, struct risk_example **out, size_t *n, struct err *err)
+{
+    struct example_ctx k = {rules, nrules, NULL, a, {NULL, 0, 0}};
+    for (size_t i = 0; i < nrules; i++)
+        if (strcmp(rules[i].factor, "place") == 0 && strcmp(rules[i].pattern, "spike") == 0) {
+            struct buf b;
+            buf_init(&b);
+            buf_puts(&b, "\"label\":");
+            buf_json_str(&b, rules[i].label);
+            k.spike_label = arena_strdup(a, b.p);
+            buf_release(&b);
+        }
+    /* Each case's last decision: a later one replaces an earlier (a grade confirmed, then
+     * lowered on second thought). */
+    int64_t rc = store_all(
+        c,
+        "SELECT rc.to_level, c.title, c.description, coalesce(k.code, ''), rc.reasons,"
+        " (SELECT count(*) FROM case_repeats r WHERE r.case_id = c.id),"
+        " (SELECT count(*) FROM case_repeats r WHERE r.case_id = c.id AND r.unsolved <> 0)"
+        " FROM risk_corrections rc JOIN cases c ON c.id = rc.case_id"
+        " LEFT JOIN categories k ON k.id = c.category_id"
+        " WHERE rc.id IN (SELECT max(id) FROM risk_corrections GROUP BY case_id)"
+        " ORDER BY rc.id DESC LIMIT ?",
+        STORE_ARGS(store_i64(RISK_REFIT_EXAMPLES)), example_row, &k, err);
+    if (rc < 0)
+        return (int)rc;
+    *out = k.ex.v;
+    *n = k.ex.n;
+    return 0;
+}
+
+static double score_of(const double *w, const double *x, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += w[i] * x[i];
+    return s < 0 ? 0 : s;
+}
+
+/* The bound an example scoring 's' violates (its level's band less the margin): 1 and *b,
+ * or 0 when it lies inside. */
+static int violated(double s, enum risk_level t, double *b)
+{
+    double lo = t == RISK_LOW ? -INFINITY : (t == RISK_MEDIUM ? RISK_MEDIUM_AT : RISK_HIGH_AT);
+    double hi = t == RISK_HIGH ? INFINITY : (t == RISK_MEDIUM ? RISK_HIGH_AT : RISK_MEDIUM_AT);
+    lo += RISK_REFIT_MARGIN;
+    hi -= RISK_REFIT_MARGIN;
+    *b = s < lo ? lo : hi;
+    return s < lo || s > hi;
+}
+
+/* Solve m x = r in place (m symmetric positive definite, k x k): Cholesky. 0, or -1 when m is
+ * not positive definite (cannot be with the change penalty, but a NaN could make it so). */
+static int solve_spd(double *m, double *r, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        double d = m[j * k + j];
+        for (size_t p = 0; p < j; p++)
+            d -= m[j * k + p] * m[j * k + p];
+        if (!(d > 0))
+            return -1;
+        d = sqrt(d);
+        m[j * k + j] = d;
+        for (size_t i = j + 1; i < k; i++) {
+            double v = m[i * k + j];
+            for (size_t p = 0; p < j; p++)
+                v -= m[i * k + p] * m[j * k + p];
+            m[i * k + j] = v / d;
+        }
+    }
+    for (size_t i = 0; i < k; i++) { /* L y = r */
+        for (size_t p = 0; p < i; p++)
+            r[i] -= m[i * k + p] * r[p];
+        r[i] /= m[i * k + i];
+    }
+    for (size_t i = k; i-- > 0;) { /* L^T x = y */
+        for (size_t p = i + 1; p < k; p++)
+            r[i] -= m[p * k + i] * r[p];
+        r[i] /= m[i * k + i];
+    }
+    return 0;
+}
+
+static size_t agreeing(const double *w, size_t nrules, const struct risk_example *ex, size_t nex)
+{
+    size_t k = 0;
+    for (size_t e = 0; e < nex; e++)
+        k += risk_level_of(score_of(w, ex[e].x, nrules)) == ex[e].target;
+    return k;
+}
+
+void risk_refit(const struct risk_rule *rules, size_t nrules, const struct risk_example *ex,
+                size_t nex, struct arena *a, struct risk_refit_result *out)
+{
+    size_t nw = nrules ? nrules : 1;
+    double *w0 = arena_alloc(a, mem_size_mul(nw, sizeof(double)));
+    double *w = arena_alloc(a, mem_size_mul(nw, sizeof(double)));
+    size_t *col = arena_alloc(a, mem_size_mul(nw, sizeof(size_t))); /* the rules fitted */
+    unsigned char *act = arena_alloc(a, nex ? nex : 1), *prev = arena_alloc(a, nex ? nex : 1);
+    memset(out, 0, sizeof(*out));
+    out->met = arena_alloc(a, mem_size_mul(nw, sizeof(size_t)));
+    memset(out->met, 0, nw * sizeof(size_t));
+    memset(prev, 2, nex ? nex : 1);
+    for (size_t i = 0; i < nrules; i++)
+        w0[i] = w[i] = rules[i].active ? rules[i].weight : 0;
+    for (size_t e = 0; e < nex; e++)
+        for (size_t i = 0; i < nrules; i++)
+            out->met[i] += ex[e].x[i] > 0;
+    size_t k = 0;
+    for (size_t i = 0; i < nrules; i++)
+        if (rules[i].active && out->met[i])
+            col[k++] = i;
+    out->examples = nex;
+    out->agree_before = agreeing(w0, nrules, ex, nex);
+    double *m = arena_alloc(a, mem_size_mul(mem_size_mul(k ? k : 1, k ? k : 1), sizeof(double)));
+    double *r = arena_alloc(a, mem_size_mul(k ? k : 1, sizeof(double)));
+    /* Minimise sum over the examples outside their band of (score - the bound crossed)^2 plus
+     * the change's squared length times RISK_REFIT_HOLD. With the set of examples outside fixed that is a least
+     * squares problem (the normal equations, solved exactly); the set is recomputed from the
+     * answer until it stops changing (Newton's method on a piecewise quadratic: a handful of
+     * rounds). */
+    for (int round = 0; round < 50 && k; round++) {
+        int changed = 0;
+        for (size_t j = 0; j < k * k; j++)
+            m[j] = 0;
+        for (size_t j = 0; j < k; j++) {
+            m[j * k + j] = RISK_REFIT_HOLD;
+            r[j] = RISK_REFIT_HOLD * w0[col[j]];
+        }
+        for (size_t e = 0; e < nex; e++) {
+            double bound;
+            act[e] = (unsigned char)violated(score_of(w, ex[e].x, nrules), ex[e].target, &bound);
+            changed |= act[e] != prev[e];
+            prev[e] = act[e];
+            if (!act[e])
+                continue;
+            for (size_t p = 0; p < k; p++) {
+                double xp = ex[e].x[col[p]];
+                if (xp == 0)
+                    continue;
+                r[p] += bound * xp;
+                for (size_t q = 0; q < k; q++)
+                    m[p * k + q] += xp * ex[e].x[col[q]];
+            }
+        }
+        if (!changed || solve_spd(m, r, k) < 0)
+            break;
+        for (size_t j = 0; j < k; j++)
+            w[col[j]] = r[j] < -100 ? -100 : r[j] > 100 ? 100 : r[j];
+    }
+    for (size_t i = 0; i < nrules; i++)
+        w[i] = rules[i].active ? round(w[i]) : rules[i].weight;
+    out->weights = w;
+    out->agree_after = agreeing(w, nrules, ex, nex);
 }

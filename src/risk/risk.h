@@ -66,6 +66,9 @@ struct risk_score {
     int nreasons;
     struct risk_reason reasons[RISK_REASONS_MAX];
 };
+/* Pure: how many times each rule counts for 'f' (x[i] for rules[i]: 0 or 1 for a word,
+ * category or place rule, up to RISK_HISTORY_MAX for a history rule; 0 when inactive). */
+void risk_features(const struct risk_rule *rules, size_t n, const struct risk_facts *f, double *x);
 /* Pure: the rules (active ones) met by 'f'. A score of 0 with no reason: no risk seen. */
 void risk_assess(const struct risk_rule *rules, size_t n, const struct risk_facts *f,
                  struct risk_score *out);
@@ -93,5 +96,34 @@ int risk_grade_get(struct store_conn *c, int64_t id, struct arena *a, struct ris
  * kept. */
 int risk_grade_confirm(struct store_conn *c, int64_t id, enum risk_level level, const char *note,
                        int64_t user_id, int64_t now, struct err *err);
+
+/* ---- re-fitting the weights from the corrections (docs/warning.md §3) ----
+ * Each case's last decision is an example: what the rules count for it today (risk_features
+ * over its words, category, repeat links, and the spike its grade saw) and the level a person
+ * gave. The fit moves the weights as little as it can (a small squared penalty on the change) while
+ * putting each example's score inside its level's band with a margin of RISK_REFIT_MARGIN
+ * (squared hinge losses; plain gradient descent, weights kept within -100..100 and rounded to
+ * whole points). A rule no example meets keeps its weight. Nothing is applied here. */
+#define RISK_REFIT_EXAMPLES 5000 /* the newest decisions used at most */
+#define RISK_REFIT_MARGIN 3.0
+/* What a point of change costs against a point squared outside a band: small, so that the
+ * decisions win wherever they disagree with the weights (a proposal a person reviews). */
+#define RISK_REFIT_HOLD 0.1
+struct risk_example {
+    double *x; /* one per rule of the list it was built for */
+    enum risk_level target;
+};
+/* The examples for 'rules' (strings and vectors in 'a'): *n of them, newest first. */
+int risk_refit_examples(struct store_conn *c, const struct risk_rule *rules, size_t nrules,
+                        struct arena *a, struct risk_example **out, size_t *n, struct err *err);
+struct risk_refit_result {
+    size_t examples;
+    size_t agree_before, agree_after; /* examples whose level the weights give as the person did */
+    double *weights;                  /* proposed, one per rule (in the caller's arena) */
+    size_t *met;                      /* examples meeting each rule */
+};
+/* Pure. */
+void risk_refit(const struct risk_rule *rules, size_t nrules, const struct risk_example *ex,
+                size_t nex, struct arena *a, struct risk_refit_result *out);
 
 #endif /* GRIDLOOP_RISK_RISK_H */

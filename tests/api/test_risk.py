@@ -71,3 +71,37 @@ def test_the_rules_are_a_table_an_administrator_edits(gl):
     c = create(gl, f"工厂{word}", f"员工说明天{word}")
     g = risk(gl, c)
     assert g["level"] == "high" and {"label": "扬言罢工", "weight": 70} in g["reasons"]
+
+
+def test_the_weights_are_refitted_to_the_decisions_and_applied_on_request(server_factory):
+    api = server_factory()
+    text = "邻居因为停车发生纠纷，对方威胁要报复"
+    cases = [create(api, f"停车纠纷{i}", text) for i in range(4)]
+    assert {risk(api, c)["level"] for c in cases} == {"medium"}
+    for c in cases:
+        r = api.post("supervisor", f"/api/v1/cases/{c['id']}/risk", json={"level": "low", "note": "口角，已调解"})
+        assert r.status_code == 200, r.text
+    assert_error(api.get("supervisor", "/api/v1/risk-rules/refit"), 403)
+
+    r = api.get("admin", "/api/v1/risk-rules/refit")
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert p["examples"] == 4 and p["agree_before"] == 0 and p["agree_after"] == 4 and not p["applied"], p
+    met = {x["pattern"]: x for x in p["rules"] if x["examples"]}
+    assert set(met) == {"纠纷", "威胁", "报复"}, met
+    assert sum(x["proposed"] for x in met.values()) < 30
+    assert all(x["proposed"] <= x["weight"] for x in met.values())
+    untouched = [x for x in p["rules"] if not x["examples"]]
+    assert untouched and all(x["proposed"] == x["weight"] for x in untouched)
+    # A proposal changes nothing.
+    assert risk(api, create(api, "停车纠纷又起", text))["level"] == "medium"
+
+    assert_error(api.post("admin", "/api/v1/risk-rules/refit", json={"apply": True}), 400, field="apply")
+    r = api.post("admin", "/api/v1/risk-rules/refit", json={})
+    assert r.status_code == 200 and r.json()["applied"], r.text
+    rules = {x["pattern"]: x["weight"] for x in api.items("admin", "/api/v1/risk-rules")}
+    assert all(rules[k] == met[k]["proposed"] for k in met), rules
+    # The next intake grades with the new weights.
+    assert risk(api, create(api, "停车纠纷再起", text))["level"] == "low"
+    audit = api.items("admin", "/api/v1/audit", params={"limit": 10})
+    assert any(a["action"] == "risk_rule.refit" for a in audit), [a["action"] for a in audit]

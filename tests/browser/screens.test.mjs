@@ -64,7 +64,7 @@ const EXTRA = {
   // ... and the catalogue's three lists and a dataset's page (the demo's population dataset).
   data_officer: [() => `/device/${ids.gasDevice}`, '/catalog/datasets', '/catalog/demand', '/catalog/responsibility', '/catalog/negative', '/dataset/1',
     '/grants/requests', '/grants/inbox', '/request-data'],
-  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks'],
+  admin: ['/admin/users', '/admin/departments', '/admin/categories', '/admin/routing', '/admin/regions', '/admin/calendar', '/admin/review', '/admin/register', '/admin/workers', '/admin/gridtasks', '/admin/risk'],
 };
 const SCREENS = Object.fromEntries(Object.entries(USERS).map(([user, role]) => {
   const extra = EXTRA[user] || [];

@@ -13,6 +13,7 @@ import { review } from './admin/review.js';
 import { register } from './admin/register.js';
 import { workers } from './admin/workers.js';
 import { gridtasks } from './admin/gridtasks.js';
+import { riskRules } from './admin/risk.js';
 
 // key: the path segment (#/admin/<key>); title: its strings key; view(reload) draws the tab.
 const TABS = [
@@ -26,6 +27,7 @@ const TABS = [
   { key: 'register', title: 'admin.register', view: register },
   { key: 'workers', title: 'admin.workers', view: workers },
   { key: 'gridtasks', title: 'admin.gridtasks', view: gridtasks },
+  { key: 'risk', title: 'admin.risk', view: riskRules },
 ];
 
 export async function admin({ params, title }) {

@@ -200,7 +200,9 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
         " sum(CASE WHEN c.rectify_round > 0 OR c.id IN (" REOPENED ") THEN 1 ELSE 0 END),"
         " sum(CASE WHEN c.replied_at IS NOT NULL OR c.rectify_round > 0 OR c.id IN (" REOPENED ")"
         " THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN c.id IN (" EXTENDED ") THEN 1 ELSE 0 END)"
+        " sum(CASE WHEN c.id IN (" EXTENDED ") THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN EXISTS (SELECT 1 FROM case_repeats rp WHERE rp.case_id = c.id)"
+        " THEN 1 ELSE 0 END)"
         " FROM cases c LEFT JOIN anc ON anc.id = c.region_id"
         " WHERE c.dispatched_at >= ? AND c.dispatched_at < ? AND c.state <> 'merged'"
         " AND (? IS NULL OR substr(c.region_code, 1, length(?)) = ?)"
@@ -226,6 +228,7 @@ static int load_cases(struct store_conn *c, const struct assess_params *p, const
         r->reworked += store_col_int(s, 11);
         r->replied_ever += store_col_int(s, 12);
         r->extended += store_col_int(s, 13);
+        r->repeated += store_col_int(s, 14);
     }
     store_done(s);
     return rc;
@@ -389,7 +392,7 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
         " sum(CASE WHEN " COUNTS " THEN d.basically ELSE 0 END),"
         " sum(CASE WHEN " COUNTS " THEN d.unsatisfied ELSE 0 END),"
         " sum(d.signed_cases), sum(d.signed_on_time), sum(d.rectify_done), sum(d.reworked),"
-        " sum(d.replied_ever), sum(d.extended), sum(d.answered)"
+        " sum(d.replied_ever), sum(d.extended), sum(d.answered), sum(d.repeated)"
         " FROM assess_daily d LEFT JOIN anc ON anc.id = d.region_id"
         " WHERE d.lvl = ? AND d.day >= ? AND d.day < ?"
         " AND (? IS NULL OR (d.region_code <> '' AND substr(d.region_code, 1, length(?)) = ?))"
@@ -426,6 +429,7 @@ static int load_rollup(struct store_conn *c, const struct assess_params *p, cons
         r->replied_ever += store_col_int(s, 20);
         r->extended += store_col_int(s, 21);
         r->answered += store_col_int(s, 22);
+        r->repeated += store_col_int(s, 23);
     }
     store_done(s);
     return rc;
@@ -740,6 +744,7 @@ static void rates(const struct assess_params *p, struct assess_row *r)
     r->answer_rate = ratio((double)r->answered, r->answered + r->dispatched);
     r->rework_rate = ratio((double)r->reworked, r->replied_ever);
     r->extension_rate = ratio((double)r->extended, r->dispatched);
+    r->repeat_rate = ratio((double)r->repeated, r->dispatched);
     r->order_on_time_rate = ratio((double)r->orders_on_time, r->orders_due);
     r->assist_sign_rate = ratio((double)r->assists_signed_on_time, r->assists_sign_due);
     r->assist_reply_rate = ratio((double)r->assists_replied_on_time, r->assists_reply_due);

@@ -69,6 +69,7 @@ struct assess_row {
     int64_t assigned; /* dispatch and redispatch events (派单数) */
     int64_t returns;  /* return events (退单数), by the returning department */
     int64_t answered; /* answer events (直接答复): closed on the call, never dispatched */
+    int64_t repeated; /* repeat complaints (重复诉求): linked at intake to an earlier one */
     /* backlog at the period's end: dispatched before 'to', not replied by then (not merged or
      * cancelled); of those, past their resolve deadline by min(to, now) */
     int64_t backlog, backlog_overdue;
@@ -107,6 +108,7 @@ struct assess_row {
     double answer_rate;              /* 直接答复率: answered / (answered + dispatched) */
     double rework_rate;              /* 返工率: reworked / replied_ever */
     double extension_rate;           /* 延期率: extended / dispatched */
+    double repeat_rate;              /* 重复诉求率: repeated / dispatched */
     double order_on_time_rate;       /* 督办单按时答复率: orders_on_time / orders_due */
     double assist_sign_rate;         /* 协办按时签收(报到)率: signed_on_time / sign_due */
     double assist_reply_rate;        /* 协办按时答复率: replied_on_time / reply_due */

@@ -29,6 +29,7 @@
 #define REOPENED                                                                                   \
     "EXISTS (SELECT 1 FROM case_events x WHERE x.case_id = c.id"                                   \
     " AND x.action IN ('reopen', 'send_back'))"
+#define REPEATED "EXISTS (SELECT 1 FROM case_repeats rp WHERE rp.case_id = c.id)"
 #define EXTENDED "EXISTS (SELECT 1 FROM case_events x WHERE x.case_id = c.id AND x.action = 'approve'" \
                  " AND x.payload LIKE '%\"request\":\"extend\"%')"
 /* One row per fact with its key and counts; CASE_F, EV_F and E_F restrict it to one case. */
@@ -50,13 +51,14 @@
     " CASE WHEN c.rectify_round > 0 OR " REOPENED " THEN 1 ELSE 0 END AS rwk,"                     \
     " CASE WHEN c.replied_at IS NOT NULL OR c.rectify_round > 0 OR " REOPENED                      \
     " THEN 1 ELSE 0 END AS rpe,"                                                                   \
-    " CASE WHEN " EXTENDED " THEN 1 ELSE 0 END AS ext, 0 AS ans"                                   \
+    " CASE WHEN " EXTENDED " THEN 1 ELSE 0 END AS ext, 0 AS ans,"                                  \
+    " CASE WHEN " REPEATED " THEN 1 ELSE 0 END AS rpt"                                             \
     " FROM cases c WHERE c.dispatched_at IS NOT NULL AND c.state <> 'merged'" CASE_F               \
     " UNION ALL SELECT " DAY_OF("ev.at") ", coalesce(ev.department_id, 0),"                        \
     " coalesce(c.region_id, 0), coalesce(c.region_code, ''), 0, 0, 0, 0, 0, 0, 0, 0, 0,"          \
     " CASE WHEN ev.action IN ('dispatch', 'redispatch') THEN 1 ELSE 0 END,"                        \
     " CASE WHEN ev.action = 'return' THEN 1 ELSE 0 END, 0, 0, 0, 0, 0, 0,"                         \
-    " 0, 0, 0, 0, 0, 0, CASE WHEN ev.action = 'answer' THEN 1 ELSE 0 END"                          \
+    " 0, 0, 0, 0, 0, 0, CASE WHEN ev.action = 'answer' THEN 1 ELSE 0 END, 0"                       \
     " FROM case_events ev JOIN cases c ON c.id = ev.case_id"                                       \
     " WHERE ev.action IN ('dispatch', 'redispatch', 'return', 'answer')" EV_F                      \
     " UNION ALL SELECT " DAY_OF("e.at") ", coalesce(e.department_id, 0),"                          \
@@ -73,7 +75,7 @@
     " CASE WHEN e.satisfaction = 'satisfied' THEN 1 ELSE 0 END,"                                   \
     " CASE WHEN e.satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END,"                         \
     " CASE WHEN e.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END,"                                 \
-    " 0, 0, 0, 0, 0, 0, 0"                                                                         \
+    " 0, 0, 0, 0, 0, 0, 0, 0"                                                                      \
     " FROM case_evaluations e WHERE e.valid <> 0" E_F
 
 /* The facts summed per key, once per level (0 all regions; 1..4 the located region's ancestor
@@ -89,14 +91,15 @@
     "INSERT INTO assess_daily(day, lvl, dept_id, region_id, region_code, prev_at, next_at,"        \
     " dispatched, replied, closed, unreplied, on_time, overdue, rectified, assigned, returns,"     \
     " evaluations, contacted, solved, satisfied, basically, unsatisfied,"                          \
-    " signed_cases, signed_on_time, rectify_done, reworked, replied_ever, extended, answered)"     \
+    " signed_cases, signed_on_time, rectify_done, reworked, replied_ever, extended, answered,"     \
+    " repeated)"                                                                                   \
     " SELECT x.day, v.lvl, x.dept, " AT_LEVEL("id", "rid", "0") ","                                \
     " " AT_LEVEL("code", "rcode", "''") ", x.pa, x.na,"                                            \
     " sum(x.dis) * ?, sum(x.rep) * ?, sum(x.clo) * ?, sum(x.unr) * ?, sum(x.ont) * ?,"             \
     " sum(x.ovd) * ?, sum(x.rct) * ?, sum(x.asg) * ?, sum(x.ret) * ?, sum(x.evn) * ?,"             \
     " sum(x.ect) * ?, sum(x.eso) * ?, sum(x.esa) * ?, sum(x.eba) * ?, sum(x.eun) * ?,"             \
     " sum(x.sig) * ?, sum(x.sgo) * ?, sum(x.rcd) * ?, sum(x.rwk) * ?, sum(x.rpe) * ?,"             \
-    " sum(x.ext) * ?, sum(x.ans) * ?"                                                              \
+    " sum(x.ext) * ?, sum(x.ans) * ?, sum(x.rpt) * ?"                                              \
     " FROM (" FACTS(CASE_F, EV_F, E_F) ") x LEFT JOIN regions g0 ON g0.id = x.rid"                 \
     " LEFT JOIN regions g1 ON g1.id = g0.parent_id LEFT JOIN regions g2 ON g2.id = g1.parent_id"   \
     " LEFT JOIN regions g3 ON g3.id = g2.parent_id LEFT JOIN regions g4 ON g4.id = g3.parent_id"   \
@@ -109,20 +112,21 @@
     SUM_COL("returns") "," SUM_COL("evaluations") "," SUM_COL("contacted") "," SUM_COL("solved") "," \
     SUM_COL("satisfied") "," SUM_COL("basically") "," SUM_COL("unsatisfied") ","                  \
     SUM_COL("signed_cases") "," SUM_COL("signed_on_time") "," SUM_COL("rectify_done") ","          \
-    SUM_COL("reworked") "," SUM_COL("replied_ever") "," SUM_COL("extended") "," SUM_COL("answered")
+    SUM_COL("reworked") "," SUM_COL("replied_ever") "," SUM_COL("extended") "," SUM_COL("answered") ","   \
+    SUM_COL("repeated")
 
 /* clang-format on */
 
 /* The sign, once per summed column of UPSERT. */
 #define SIGN7(s)                                                                                   \
     store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s), store_i64(s)
-#define SIGN22(s) SIGN7(s), SIGN7(s), SIGN7(s), store_i64(s)
+#define SIGN23(s) SIGN7(s), SIGN7(s), SIGN7(s), store_i64(s), store_i64(s)
 
 static int apply(struct store_conn *c, int64_t case_id, int64_t sign, struct err *err)
 {
     int64_t rc = store_run(
         c, UPSERT(" AND c.id = ?", " AND ev.case_id = ?", " AND e.case_id = ?"),
-        STORE_ARGS(SIGN22(sign), store_i64(case_id), store_i64(case_id), store_i64(case_id)), err);
+        STORE_ARGS(SIGN23(sign), store_i64(case_id), store_i64(case_id), store_i64(case_id)), err);
     return rc < 0 ? (int)rc : 0;
 }
 
@@ -173,7 +177,7 @@ int case_rollup_rebuild(struct store_conn *c, struct err *err)
                             UPSERT(" AND c.id >= ? AND c.id < ?",
                                    " AND ev.case_id >= ? AND ev.case_id < ?",
                                    " AND e.case_id >= ? AND e.case_id < ?"),
-                            STORE_ARGS(SIGN22(1), store_i64(lo), store_i64(hi), store_i64(lo),
+                            STORE_ARGS(SIGN23(1), store_i64(lo), store_i64(hi), store_i64(lo),
                                        store_i64(hi), store_i64(lo), store_i64(hi)),
                             err)) < 0)
             goto fail;

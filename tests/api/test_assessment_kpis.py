@@ -21,6 +21,8 @@ Hand-computed for CGJ over the day:
   reworked 4 (k2, k3 rectified; k5 reopened; k8 sent back); replied_ever 5 (k1, k2, k3, k5, k8)
   → 返工率 4/5
   extended 1 (k4) → 延期率 1/7
+  every case has the same caller: each after k1 is linked at intake to the earlier ones (重复诉求)
+  → repeated 6 (k2..k5, k7, k8) → 重复诉求率 6/7
   replied now 2 (k1, k2: k3, k5 and k8 wait for a new reply); due 2 (no open case past its
   deadline yet), on time 2 → 按期办结率 (on_time_rate) 1
   backlog 5 (k3, k4, k5, k7, k8), none overdue
@@ -135,6 +137,7 @@ def check_day(api, cgj_id):
     assert (c["rectified"], c["rectify_done"]) == (2, 1) and c["rectify_rate"] == pytest.approx(0.5)
     assert (c["reworked"], c["replied_ever"]) == (4, 5) and c["rework_rate"] == pytest.approx(0.8)
     assert c["extended"] == 1 and c["extension_rate"] == pytest.approx(1 / 7)
+    assert c["repeated"] == 6 and c["repeat_rate"] == pytest.approx(6 / 7)
     assert (c["replied"], c["due"], c["on_time"]) == (2, 2, 2) and c["on_time_rate"] == 1
     assert (c["backlog"], c["backlog_overdue"]) == (5, 0)
     assert c["answered"] == 0 and c["answer_rate"] == 0
@@ -194,7 +197,7 @@ def test_csv_and_xlsx_carry_the_new_columns(world):
     head = r.content.decode("utf-8-sig").split("\r\n")[0].split(",")
     for key in ("sign_rate", "rectify_rate", "answer_rate", "rework_rate", "extension_rate",
                 "signed", "signed_on_time", "rectify_done", "reworked", "replied_ever", "extended",
-                "answered", "backlog", "backlog_overdue"):
+                "answered", "backlog", "backlog_overdue", "repeat_rate", "repeated"):
         assert key in head, key
 
 

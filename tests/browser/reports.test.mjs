@@ -86,7 +86,7 @@ test('the assessment by quarter, by year and over any days: the figures, the KPI
   await page.getByRole('button', { name: '查看' }).click();
   await page.waitForFunction((s) => document.querySelector('.assess-summary')?.textContent.includes(s), `${qFrom} 至 ${qLast}`);
   const head = await page.locator('table.assess thead').textContent();
-  for (const col of ['及时签收率', '整改率', '返工率', '延期率', '期末积压']) assert.ok(head.includes(col), col);
+  for (const col of ['及时签收率', '整改率', '返工率', '延期率', '重复诉求', '期末积压']) assert.ok(head.includes(col), col);
   const row = page.locator(`tr[data-group="${cgj.id}"]`);
   assert.match(await row.textContent(), /100\.0%/);
   const qPdf = page.getByRole('link', { name: '下载季度通报（PDF）' });

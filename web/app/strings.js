@@ -133,6 +133,8 @@ export const zhCN = {
   'assess.col.rectify': '整改率',
   'assess.col.rework': '返工率',
   'assess.col.extension': '延期率',
+  'assess.col.repeat': '重复诉求',
+  'assess.repeat_n': '{n} 件（{r}）',
   'assess.col.backlog': '期末积压（超期）',
   'assess.col.orders': '督办单',
   'assess.col.order_on_time': '督办按时答复率',

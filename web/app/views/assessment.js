@@ -225,6 +225,7 @@ export async function assessment({ title, query }) {
       h('td', {}, String(x.evaluations)),
       h('td', {}, pctText(x.sign_rate)), h('td', {}, pctText(x.rectify_rate)),
       h('td', {}, pctText(x.rework_rate)), h('td', {}, pctText(x.extension_rate)),
+      h('td', {}, t('assess.repeat_n', { n: x.repeated, r: pctText(x.repeat_rate) })),
       h('td', {}, t('assess.backlog_n', { n: x.backlog, o: x.backlog_overdue })),
       // 督办单 issued in the period, and the share answered by their deadline.
       h('td', {}, String(x.orders || 0)), h('td', {}, pctText(x.order_on_time_rate))));
@@ -240,7 +241,7 @@ export async function assessment({ title, query }) {
       rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'assess' },
         h('caption', { class: 'sr-only' }, title),
         h('thead', {}, h('tr', {}, ['rank', 'name', 'score', 'response', 'solve', 'satisfy', 'on_time', 'dispatched', 'closed', 'overdue', 'evaluations',
-          'sign', 'rectify', 'rework', 'extension', 'backlog', 'orders', 'order_on_time']
+          'sign', 'rectify', 'rework', 'extension', 'repeat', 'backlog', 'orders', 'order_on_time']
           .map((k) => h('th', { scope: 'col' }, t('assess.col.' + k))))),
         h('tbody', {}, rows))) : h('p', { class: 'empty' }, t('assess.empty')),
       assistSection(r.rows),

@@ -6,12 +6,16 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/app_internal.h"
 #include "attach/attach.h"
 #include "audit/audit.h"
 #include "case/case.h"
+#include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -89,11 +93,18 @@ static void maybe_optimize(const struct app_ctx *x, unsigned run)
         log_msg(LOG_WARN, "sweeper: planner statistics not refreshed: %s", x->err->msg);
 }
 
+#define SWEEPER_NICE 10
+
 static void *sweeper_main(void *arg)
 {
     struct app *app = arg;
     unsigned runs = 0;
-    time_t files_swept = 0;
+    time_t files_swept = 0, spikes_scanned = 0;
+    /* Everything the sweeper does can wait a moment; intake cannot. On Linux a thread has its
+     * own nice value: lowered here, a scan reading four weeks of cases takes the CPU only when
+     * requests leave it idle (docs/warning.md, "Cost of a scan"). */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), SWEEPER_NICE) < 0)
+        log_msg(LOG_WARN, "sweeper: priority not lowered: %s", strerror(errno));
     for (;;) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -130,12 +141,19 @@ static void *sweeper_main(void *arg)
             int kept = 0;
             if (opindex_refresh(x.conn, x.now, &kept, &err) < 0)
                 log_msg(LOG_ERROR, "sweeper: city operation index not computed: %s", err.msg);
-            /* Spikes hourly: a scan reads four weeks of cases (seconds on a large database). */
+            /* Spikes every spike_scan_interval (hourly): a scan reads four weeks of cases
+             * (seconds on a large database). */
             int spikes = 0;
-            if (runs % 60 == 0 && app_warn_spikes(&x, &spikes) < 0)
-                log_msg(LOG_ERROR, "sweeper: spikes not scanned: %s", err.msg);
-            else if (spikes)
-                log_msg(LOG_INFO, "sweeper: %d spike warning(s)", spikes);
+            if (time(NULL) - spikes_scanned >= app->d.conf->spike_scan_interval) {
+                uint64_t t0 = clock_mono_ns();
+                spikes_scanned = time(NULL);
+                if (app_warn_spikes(&x, &spikes) < 0)
+                    log_msg(LOG_ERROR, "sweeper: spikes not scanned: %s", err.msg);
+                else
+                    log_msg(spikes ? LOG_INFO : LOG_DEBUG,
+                            "sweeper: spikes scanned in %.2f s, %d warning(s)",
+                            (double)(clock_mono_ns() - t0) / 1e9, spikes);
+            }
             maybe_optimize(&x, runs++);
         } else {
             log_msg(LOG_ERROR, "sweeper: %s", err.msg);

@@ -10,6 +10,7 @@
 #include "cal/cal.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "geo/geo.h"
 #include "org/org.h"
 #include "sensor/sensor.h"
 #include "store/store.h"
@@ -113,6 +114,12 @@ int app_warn_spikes(const struct app_ctx *x, int *raised)
             .region_id = reg.id,
             .category_id = m[i].category_id,
         };
+        /* On the map at a point inside its street or community (a centroid may fall outside
+         * a crescent-shaped street); a region drawn without a boundary has none. */
+        struct err shape_err = ERR_INIT;
+        if (reg.boundary && *reg.boundary &&
+            geo_shape(reg.boundary, GEO_AREA, NULL, &in.lon, &in.lat, &shape_err) == 0)
+            in.has_location = 1;
         if ((rc = app_warning_raise(x, &in, &id, &out)) < 0)
             goto fail;
         if (out != WARNING_SILENCED)

@@ -87,6 +87,8 @@ const struct conf_setting conf_settings[] = {
      "hours to rectify for complex categories (resolve limit over five working days)"},
     {"sweep_interval", CONF_INT, S(sweep_interval), "60", 1, 86400,
      "seconds between runs of the overdue sweeper"},
+    {"spike_scan_interval", CONF_INT, S(spike_scan_interval), "3600", 1, 86400,
+     "seconds between the sweeper's scans for spikes (each reads four weeks of cases)"},
     {"test_clock", CONF_BOOL, S(test_clock), "false", 0, 0,
      "allow PUT /api/v1/test/clock to move the server's clock (tests only; never in production)"},
     {"notify_channel", CONF_STR, S(notify_channel), "log", 0, 0,

@@ -52,9 +52,10 @@ struct conf {
     int rectify_rounds;
     int rectify_hours_general;
     int rectify_hours_complex;
-    int sweep_interval;   /* seconds */
-    int test_clock;       /* bool: PUT /api/v1/test/clock may move the server's clock */
-    char *notify_channel; /* log, webhook or none */
+    int sweep_interval;      /* seconds */
+    int spike_scan_interval; /* seconds between spike scans (at sweeper runs) */
+    int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
+    char *notify_channel;    /* log, webhook or none */
     char *notify_webhook_url;
     int notify_webhook_timeout; /* seconds */
     int notify_interval;        /* seconds */

@@ -296,6 +296,15 @@ def test_a_spike_of_cases_raises_one_warning_in_words(clocked, demo):
     assert street in w["title"] and cat["name"] in w["title"] and "诉求激增" in w["title"]
     assert "24 小时内" in w["evidence"] and "同期预期" in w["evidence"] and w["level"] == "high"
     assert w["region_id"] == demo["regions"][demo["gw_grid_code"][:9]]["id"]
+    # On the map at a point of its street (within the street's outline's box).
+    outline = api.get("admin", f"/api/v1/regions/{w['region_id']}").json()["boundary"]
+
+    def positions(c):
+        return [c] if isinstance(c[0], (int, float)) else [p for x in c for p in positions(x)]
+    pts = positions(outline["coordinates"])
+    assert w["lat"] is not None and w["lon"] is not None, w
+    assert min(p[0] for p in pts) <= w["lon"] <= max(p[0] for p in pts), (w["lon"], outline["type"])
+    assert min(p[1] for p in pts) <= w["lat"] <= max(p[1] for p in pts), w["lat"]
     api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=65))})
     api.post("supervisor", "/api/v1/warnings/scan")
     again = [x for x in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"})

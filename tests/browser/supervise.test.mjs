@@ -75,12 +75,24 @@ test('the overdue board shows how late and how often urged, and urges several ca
     await sup.getByLabel(`选择工单 ${c.number}`).check();
   }
   await sup.locator('.bulk-bar input[name=note]').fill('限今日内处理完毕');
+  // A formal 督办单 for each as well: its deadline is asked for before anything is sent.
+  await sup.locator('.bulk-bar input[name=with_order]').check();
+  await sup.locator('.bulk-bar select[name=level]').selectOption('key');
   await sup.getByRole('button', { name: '批量督办' }).click();
-  await sup.locator('.toast', { hasText: '已督办 2 件' }).waitFor();
+  await sup.locator('.bulk-bar .error:not([hidden])', { hasText: '答复期限' }).waitFor();
+  assert.equal((await srv.api('supervisor', 'GET', `/cases/${made[0].id}`)).body.urge_count, 1, 'nothing sent');
+  const due = new Date(Date.parse(later) + 2 * 86400000 + 8 * 3600000).toISOString().slice(0, 16);
+  await sup.locator('.bulk-bar input[name=deadline]').fill(due);
+  await sup.getByRole('button', { name: '批量督办' }).click();
+  await sup.locator('.toast', { hasText: '已督办 2 件；开具督办单 2 份' }).waitFor();
   for (const c of made) {
     const after = (await srv.api('supervisor', 'GET', `/cases/${c.id}`)).body;
     assert.equal(after.urge_count, 2);
     assert.equal(after.timeline.filter((e) => e.action === 'urge' && e.note === '限今日内处理完毕').length, 1);
+    const orders = (await srv.api('supervisor', 'GET', `/cases/${c.id}/supervision-orders`)).body.items;
+    assert.equal(orders.length, 1);
+    assert.equal(orders[0].level, 'key');
+    assert.equal(orders[0].instruction, '限今日内处理完毕');
   }
   assert.deepEqual(sup.errors, []);
 });

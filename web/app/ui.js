@@ -178,10 +178,10 @@ function labelOf(form, c) {
 }
 
 // An input error on one control, shaped like the server's so showError puts it in place.
-const fieldError = (field, message) => Object.assign(new Error(message), { field, message });
+export const fieldError = (field, message) => Object.assign(new Error(message), { field, message });
 
 // RFC 3339 with the browser's offset, from a datetime-local value.
-function localToRfc3339(v) {
+export function localToRfc3339(v) {
   const d = new Date(v);
   if (isNaN(d)) return v;
   const off = -d.getTimezoneOffset();

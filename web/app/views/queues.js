@@ -1,7 +1,7 @@
 // Work queues: one list component, configured per role screen (tabs of queue presets).
 import { t } from '../i18n.js';
 import { api, ApiError } from '../api.js';
-import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, toast } from '../ui.js';
+import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, clearErrors, fieldError, localToRfc3339, toast } from '../ui.js';
 import { categories, categoryOptions, departments, regions } from '../data.js';
 import { eventStream, QUEUE_EVENTS } from '../events.js';
 import { timeLeft, duration } from '../deadline.js';
@@ -155,25 +155,52 @@ async function bulkBar(selected, reload) {
 }
 
 // The supervisor's batch 督办 of selected overdue cases: each urged as its own action, with one
-// instruction for all.
+// instruction for all; optionally a formal 督办单 for each as well (level and answer deadline,
+// the instruction as its text), as the case page issues one.
+const ORDER_LEVELS = ['general', 'key', 'listed'];
 function urgeBar(selected, reload) {
   selected.action = 'urge';
   const note = h('input', { type: 'text', name: 'note', maxlength: 500 });
   const count = h('span', { class: 'bulk-count', 'aria-live': 'polite' });
   const go = h('button', { type: 'submit', class: 'primary' }, t('bulk.urge'));
-  const form = h('form', { class: 'form inline bulk-bar', 'aria-label': t('bulk.urge') }, count,
-    field(t('bulk.urge.note'), note, { names: ['note'] }), go);
+  const withOrder = h('input', { type: 'checkbox', name: 'with_order' });
+  const level = select(ORDER_LEVELS.map((l) => [l, t('order.level.' + l)]), { name: 'level' });
+  const deadline = h('input', { type: 'datetime-local', name: 'deadline' });
+  const orderFields = h('span', { class: 'order-fields', hidden: true },
+    field(t('order.level'), level, { names: ['level'] }), field(t('order.deadline'), deadline, { names: ['deadline'] }));
+  withOrder.addEventListener('change', () => { orderFields.hidden = !withOrder.checked; });
+  const form = h('form', { class: 'form inline bulk-bar', 'aria-label': t('bulk.urge'), novalidate: true }, count,
+    field(t('bulk.urge.note'), note, { names: ['note'] }),
+    h('label', { class: 'check' }, withOrder, ' ', t('bulk.order')), orderFields, go);
   selected.changed = () => { count.textContent = t('bulk.count', { n: selected.size }); go.disabled = !selected.size; };
   selected.changed();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearErrors(form);
+    const order = withOrder.checked;
+    if (order && !note.value.trim()) { showError(form, fieldError('note', t('bulk.order.note'))); return; }
+    if (order && !deadline.value) { showError(form, fieldError('deadline', t('err.required', { label: t('order.deadline') }))); return; }
     go.disabled = true;
     try {
-      const body = { action: 'urge', cases: [...selected.values()].map((c) => ({ id: c.id, version: c.version })) };
+      const picked = [...selected.values()];
+      const body = { action: 'urge', cases: picked.map((c) => ({ id: c.id, version: c.version })) };
       if (note.value.trim()) body.note = note.value.trim();
       const r = await api.post('/cases/bulk', body);
       const failed = r.items.filter((x) => !x.ok).map((x) => `${selected.get(x.id).number}${t('p.colon')}${apiErrorText(x.error)}`);
-      toast(t('bulk.urged', { n: r.done }) + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
+      let msg = t('bulk.urged', { n: r.done });
+      if (order) {
+        // One 督办单 per case, each its own audited request; a refusal is named with its case.
+        const at = localToRfc3339(deadline.value);
+        let issued = 0;
+        for (const c of picked) {
+          try {
+            await api.post(`/cases/${c.id}/supervision-orders`, { level: level.value, instruction: note.value.trim(), deadline: at });
+            issued++;
+          } catch (e) { failed.push(`${c.number}${t('p.colon')}${e.plain()}`); }
+        }
+        msg += t('p.semi') + t('bulk.ordered', { n: issued });
+      }
+      toast(msg + (failed.length ? t('p.semi') + t('bulk.failed', { list: failed.join(t('p.list')) }) : ''));
       selected.clear();
       await reload();
     } catch (e) { showError(form, e); go.disabled = false; }

@@ -548,6 +548,18 @@ int app_reading_parse(const char *text, size_t len, const char *code, int64_t no
 /* The same from a parsed object (an HTTP batch's element; out->code is the caller's). */
 int app_reading_from_json(const json_t *j, int64_t now, struct app_reading *out, struct err *err);
 
+/* One MQTT message of readings (docs/warning.md §5), its byte size already bounded by the
+ * caller: on a device's topic ('code' given) a reading object or an array of them; on a
+ * gateway's topic ('code' NULL) an array of {"device", "time", "values"}. More than 'max'
+ * elements, an empty array, not JSON or neither form refuses the whole message (ERR_BAD_REQUEST,
+ * '*out' NULL). Otherwise the good elements are in '*out' (malloc'd, the caller frees; '*n' of
+ * them) and each bad one is passed to 'reject' (its index, its error naming "[i].time" etc.),
+ * when given: the message is kept but for them. */
+typedef void app_reading_reject_fn(void *ctx, int index, const struct err *why);
+int app_readings_parse(const char *text, size_t len, const char *code, int64_t now, size_t max,
+                       struct app_reading **out, size_t *n, app_reading_reject_fn *reject,
+                       void *ctx, struct err *err);
+
 struct app_ingest_report {
     int cases;      /* opened by breaches */
     int duplicates; /* values already stored */
@@ -557,10 +569,14 @@ struct app_ingest_report {
  * device is ERR_NOT_FOUND naming "device"; a switched-off one ERR_CONFLICT. */
 int app_sensor_ingest(struct app *app, const struct app_reading *r, size_t n,
                       struct app_ingest_report *rep, struct err *err);
-/* One reading, not waited for (the MQTT thread): it commits with the writer's next batch; a
- * failure is logged and counted. Blocks while APP_SENSOR_INFLIGHT_MAX are in flight. */
 #define APP_SENSOR_INFLIGHT_MAX 8192
-int app_sensor_submit(struct app *app, const struct app_reading *r, struct err *err);
+/* Readings r[0..n) of one MQTT message in one job of the writer (one savepoint; each device
+ * looked up and noted seen once), not waited for; takes ownership of 'r' (malloc'd). A reading
+ * of an unknown or switched-off device is rejected alone, counted and logged. A message with a
+ * value above its metric's lowest threshold goes to the head of the writer's queue. Blocks
+ * while APP_SENSOR_INFLIGHT_MAX readings are in flight. */
+#define APP_SENSOR_HINT_TTL 5
+int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, struct err *err);
 /* Wait until every submitted reading has been reported. */
 void app_sensor_drain(struct app *app);
 struct app_sensor_stats {

@@ -105,6 +105,15 @@ struct app {
     _Atomic int64_t sensor_readings, sensor_rejected, sensor_duplicates, sensor_malformed;
     _Atomic int mqtt_connected;
     struct app_mqtt *mqtt;
+    /* Per metric, the lowest 'high' of any type's threshold (under sensor_lock): the MQTT thread
+     * sends a message with a value above it to the head of the writer's queue. Reloaded by the
+     * writer every APP_SENSOR_HINT_TTL seconds; only a message's place in the queue hangs on it. */
+    struct {
+        char metric[SENSOR_METRIC_MAX + 1];
+        double high;
+    } sensor_hint[64];
+    size_t sensor_hint_n;
+    int64_t sensor_hint_at;
     /* Risk rules, cached per organisation version (app_risk.c). */
     pthread_mutex_t risk_lock;
     int risk_loaded;

@@ -1,7 +1,10 @@
 /*
  * The MQTT subscriber (issue 16, item 5; docs/warning.md §5): libmosquitto's own network thread
- * subscribes to gridloop/devices/+/readings at QoS 1 on conf mqtt_url and hands each message to
- * app_sensor_submit(), which stores it with the group-commit writer's next batch.
+ * subscribes to gridloop/devices/+/readings (a reading, or an array of one device's readings)
+ * and gridloop/gateways/+/readings (an array of readings of many devices) at QoS 1 on conf
+ * mqtt_url and hands each message, its size and count bounded by conf mqtt_max_bytes and
+ * mqtt_max_readings, to app_sensor_submit_batch(): one job of the group-commit writer, stored
+ * with its next batch; a message that may open a case goes to the head of its queue.
  *
  * The session is persistent (clean_session false) under a client id that stays the same across
  * restarts (conf mqtt_client_id, else gridloop-<host name>), so a broker keeps the QoS 1 readings
@@ -26,8 +29,9 @@
 
 #define TOPIC "gridloop/devices/+/readings"
 #define TOPIC_PREFIX "gridloop/devices/"
+#define GATEWAY_TOPIC "gridloop/gateways/+/readings"
+#define GATEWAY_PREFIX "gridloop/gateways/"
 #define TOPIC_SUFFIX "/readings"
-#define PAYLOAD_MAX 8192
 
 struct app_mqtt {
     struct app *app;
@@ -76,11 +80,14 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
         return;
     }
     atomic_store(&q->app->mqtt_connected, 1);
-    int s = mosquitto_subscribe(m, NULL, TOPIC, 1);
+    char *const topics[] = {TOPIC, GATEWAY_TOPIC};
+    int s = mosquitto_subscribe_multiple(m, NULL, 2, topics, 1, 0, NULL);
     if (s != MOSQ_ERR_SUCCESS)
-        log_msg(LOG_ERROR, "mqtt: cannot subscribe to %s: %s", TOPIC, mosquitto_strerror(s));
+        log_msg(LOG_ERROR, "mqtt: cannot subscribe to %s and %s: %s", TOPIC, GATEWAY_TOPIC,
+                mosquitto_strerror(s));
     else
-        log_msg(LOG_INFO, "mqtt: connected to %s:%d, subscribed to %s", q->host, q->port, TOPIC);
+        log_msg(LOG_INFO, "mqtt: connected to %s:%d, subscribed to %s and %s", q->host, q->port,
+                TOPIC, GATEWAY_TOPIC);
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
@@ -103,34 +110,66 @@ static void rejected(struct app_mqtt *q, const char *topic, const char *why)
     }
 }
 
+/* A bad element of a batch: counted and logged (naming it), the rest of the message kept. */
+struct element_reject {
+    struct app_mqtt *q;
+    const char *topic;
+};
+
+static void element_rejected(void *ctx, int index, const struct err *why)
+{
+    struct element_reject *e = ctx;
+    char msg[ERR_MSG_MAX + ERR_FIELD_MAX + 32];
+    (void)index;
+    snprintf(msg, sizeof(msg), "%s: %s", why->field, why->msg);
+    rejected(e->q, e->topic, msg);
+}
+
+/* The code between 'prefix' and TOPIC_SUFFIX in 't', or 0. */
+static int topic_code(const char *t, const char *prefix, char *code)
+{
+    size_t lp = strlen(prefix), ls = strlen(TOPIC_SUFFIX), lt = strlen(t);
+    if (lt <= lp + ls || strncmp(t, prefix, lp) != 0 || strcmp(t + lt - ls, TOPIC_SUFFIX) != 0 ||
+        lt - lp - ls > SENSOR_CODE_MAX)
+        return 0;
+    memcpy(code, t + lp, lt - lp - ls);
+    code[lt - lp - ls] = '\0';
+    return 1;
+}
+
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
     struct app_mqtt *q = arg;
-    struct app_reading r;
+    const struct conf *cf = q->app->d.conf;
     struct err err = ERR_INIT;
     char code[SENSOR_CODE_MAX + 1];
     (void)m;
     const char *t = msg->topic;
-    size_t lp = strlen(TOPIC_PREFIX), ls = strlen(TOPIC_SUFFIX), lt = strlen(t);
-    if (lt <= lp + ls || strncmp(t, TOPIC_PREFIX, lp) != 0 ||
-        strcmp(t + lt - ls, TOPIC_SUFFIX) != 0 || lt - lp - ls > SENSOR_CODE_MAX) {
-        rejected(q, t, "not a readings topic");
-        return;
+    int gateway = 0;
+    if (!topic_code(t, TOPIC_PREFIX, code)) {
+        if (!topic_code(t, GATEWAY_PREFIX, code)) {
+            rejected(q, t, "not a readings topic");
+            return;
+        }
+        gateway = 1;
     }
-    memcpy(code, t + lp, lt - lp - ls);
-    code[lt - lp - ls] = '\0';
-    if (msg->payloadlen <= 0 || msg->payloadlen > PAYLOAD_MAX) {
+    /* Limits before parsing: the bytes here, the readings in app_readings_parse. */
+    if (msg->payloadlen <= 0 || msg->payloadlen > cf->mqtt_max_bytes) {
         rejected(q, t, "empty or oversized payload");
         return;
     }
-    if (app_reading_parse(msg->payload, (size_t)msg->payloadlen, code, app_now(q->app), &r, &err) <
-        0) {
+    struct element_reject ctx = {q, t};
+    struct app_reading *r;
+    size_t n;
+    if (app_readings_parse(msg->payload, (size_t)msg->payloadlen, gateway ? NULL : code,
+                           app_now(q->app), (size_t)cf->mqtt_max_readings, &r, &n, element_rejected,
+                           &ctx, &err) < 0) {
         char why[ERR_MSG_MAX + ERR_FIELD_MAX + 8];
         snprintf(why, sizeof(why), "%s%s%s", err.field, *err.field ? ": " : "", err.msg);
         rejected(q, t, why);
         return;
     }
-    if (app_sensor_submit(q->app, &r, &err) < 0)
+    if (app_sensor_submit_batch(q->app, r, n, &err) < 0)
         rejected(q, t, err.msg);
 }
 

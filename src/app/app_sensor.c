@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app_internal.h"
@@ -82,6 +83,91 @@ int app_reading_from_json(const json_t *j, int64_t now, struct app_reading *out,
     return 0;
 }
 
+/* Element i of a batch: the reading, or its error with the field named under "[i]". */
+static int batch_element(const json_t *e, int i, const char *code, int64_t now,
+                         struct app_reading *out, struct err *err)
+{
+    struct err e1 = ERR_INIT;
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    if (!code) {
+        const char *dev = json_is_object(e) ? json_get_str(e, "device") : NULL;
+        if (!dev || !sensor_code_ok(dev))
+            rc = err_field(&e1, ERR_BAD_REQUEST, "device",
+                           "field 'device' must be a device code of 1 to %d letters, digits, '-',"
+                           " '_' or '.'",
+                           SENSOR_CODE_MAX);
+        else
+            code = dev;
+    }
+    if (rc == 0) {
+        snprintf(out->code, sizeof(out->code), "%s", code);
+        rc = app_reading_from_json(e, now, out, &e1);
+    }
+    if (rc < 0) {
+        char field[ERR_FIELD_MAX + 16];
+        snprintf(field, sizeof(field), "[%d]%s%s", i, *e1.field ? "." : "", e1.field);
+        return err_field(err, e1.code, field, "element %d: %s", i, e1.msg);
+    }
+    return 0;
+}
+
+int app_readings_parse(const char *text, size_t len, const char *code, int64_t now, size_t max,
+                       struct app_reading **out, size_t *n, app_reading_reject_fn *reject,
+                       void *ctx, struct err *err)
+{
+    json_t *j = NULL;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    if (code && !sensor_code_ok(code))
+        return err_field(err, ERR_BAD_REQUEST, "device", "'%s' is not a device code", code);
+    if ((rc = json_parse(text, len, &j, err)) < 0)
+        return rc;
+    if (code && json_is_object(j)) {
+        struct app_reading *r = xcalloc(1, sizeof(*r));
+        snprintf(r->code, sizeof(r->code), "%s", code);
+        if ((rc = app_reading_from_json(j, now, r, err)) < 0) {
+            free(r);
+        } else {
+            *out = r;
+            *n = 1;
+        }
+        json_free(j);
+        return rc;
+    }
+    if (!json_is_array(j)) {
+        json_free(j);
+        return err_field(err, ERR_BAD_REQUEST, "",
+                         code ? "a message must be a reading object or an array of them"
+                              : "a gateway's message must be an array of readings");
+    }
+    int count = json_array_size(j);
+    if (count < 1 || (size_t)count > max) {
+        json_free(j);
+        return err_field(err, ERR_BAD_REQUEST, "", "a message holds 1 to %zu readings, not %d", max,
+                         count);
+    }
+    struct app_reading *r = xcalloc((size_t)count, sizeof(*r));
+    size_t k = 0;
+    int i = 0;
+    for (const json_t *e = json_array_first(j); e; e = json_next(e), i++) {
+        struct err why = ERR_INIT;
+        if (batch_element(e, i, code, now, &r[k], &why) == 0)
+            k++;
+        else if (reject)
+            reject(ctx, i, &why);
+    }
+    json_free(j);
+    if (k == 0) {
+        free(r);
+        r = NULL;
+    }
+    *out = r;
+    *n = k;
+    return 0;
+}
+
 /* "2026-12-04 21:30" in the calendar's local time. */
 static const char *local_time(struct arena *a, const struct cal *cal, int64_t t)
 {
@@ -148,35 +234,54 @@ static int note_recovery(const struct app_ctx *x, const struct sensor_device *d,
     return case_note_in_tx(&env, t->case_id, "sensor_recover", note, payload, x->err);
 }
 
-/* Store and judge one reading inside the writer's transaction. */
-static int ingest(const struct app_ctx *x, const struct app_reading *r, int *cases, int *duplicates)
+/* Store and judge one reading of device 'd' inside the writer's transaction, the device not
+ * noted seen (the caller's). */
+static int ingest_device(const struct app_ctx *x, const struct sensor_device *d,
+                         const struct app_reading *r, int *cases, int *duplicates)
 {
-    struct sensor_device d;
     struct sensor_value v[SENSOR_VALUES_MAX];
     struct sensor_transition t[SENSOR_VALUES_MAX];
     size_t nt = 0;
     int rc;
-    if ((rc = sensor_device_by_code(x->conn, r->code, x->arena, &d, x->err)) < 0)
-        return rc;
-    if (!d.active)
-        return err_field(x->err, ERR_CONFLICT, "device", "device '%s' is switched off", r->code);
     for (size_t i = 0; i < r->n; i++)
         v[i] = (struct sensor_value){r->metric[i], r->value[i]};
-    if ((rc = sensor_ingest(x->conn, &d, r->at, v, r->n, x->now, x->arena, t, &nt, duplicates,
-                            x->err)) < 0)
+    if ((rc = sensor_ingest_values(x->conn, d, r->at, v, r->n, x->now, x->arena, t, &nt, duplicates,
+                                   x->err)) < 0)
         return rc;
     for (size_t i = 0; i < nt; i++) {
         if (t[i].change == SENSOR_BREACH) {
             int64_t case_id = 0;
-            if ((rc = open_case(x, &d, &t[i], &case_id)) < 0 ||
-                (rc = sensor_breach_case(x->conn, d.id, t[i].metric, case_id, x->err)) < 0)
+            if ((rc = open_case(x, d, &t[i], &case_id)) < 0 ||
+                (rc = sensor_breach_case(x->conn, d->id, t[i].metric, case_id, x->err)) < 0)
                 return rc;
             (*cases)++;
-        } else if ((rc = note_recovery(x, &d, &t[i])) < 0) {
+        } else if ((rc = note_recovery(x, d, &t[i])) < 0) {
             return rc;
         }
     }
     return 0;
+}
+
+/* The device of a reading: ERR_NOT_FOUND or ERR_CONFLICT (switched off) naming "device". */
+static int reading_device(const struct app_ctx *x, const char *code, struct sensor_device *d)
+{
+    int rc = sensor_device_by_code(x->conn, code, x->arena, d, x->err);
+    if (rc < 0)
+        return rc;
+    if (!d->active)
+        return err_field(x->err, ERR_CONFLICT, "device", "device '%s' is switched off", code);
+    return 0;
+}
+
+/* Store and judge one reading inside the writer's transaction. */
+static int ingest(const struct app_ctx *x, const struct app_reading *r, int *cases, int *duplicates)
+{
+    struct sensor_device d;
+    int rc;
+    if ((rc = reading_device(x, r->code, &d)) < 0 ||
+        (rc = ingest_device(x, &d, r, cases, duplicates)) < 0)
+        return rc;
+    return sensor_device_seen(x->conn, d.id, x->now, x->err);
 }
 
 struct batch {
@@ -217,67 +322,180 @@ int app_sensor_ingest(struct app *app, const struct app_reading *r, size_t n,
     return rc;
 }
 
-/* ---- asynchronous: one reading off the MQTT thread ---- */
+/* ---- asynchronous: one MQTT message of readings ---- */
 
-struct async_reading {
+struct async_batch {
     struct store_job job;
     struct app *app;
-    struct app_reading r;
+    struct app_reading *r;
+    size_t n;
     int64_t now;
-    struct app_ingest_report rep;
+    int stored, rejected, duplicates, urgent;
     struct arena arena;
 };
 
-static int async_run(void *arg, struct store_conn *c, struct err *err)
+/* A device of the batch, looked up once: rc < 0 when it cannot take readings. */
+struct batch_device {
+    const char *code;
+    struct sensor_device d;
+    int rc, seen;
+    struct err why;
+};
+
+/* The writer reloads the metrics' lowest thresholds (the MQTT thread's hint) when stale. */
+static void hint_refresh(const struct app_ctx *x)
 {
-    struct async_reading *a = arg;
-    struct app_ctx x = {a->app, c, &a->arena, a->now, NULL, err};
-    return ingest(&x, &a->r, &a->rep.cases, &a->rep.duplicates);
+    struct app *app = x->app;
+    pthread_mutex_lock(&app->sensor_lock);
+    int stale = x->now - app->sensor_hint_at >= APP_SENSOR_HINT_TTL || x->now < app->sensor_hint_at;
+    pthread_mutex_unlock(&app->sensor_lock);
+    if (!stale)
+        return;
+    struct sensor_threshold *t;
+    size_t nt;
+    struct err e = ERR_INIT;
+    if (sensor_threshold_list(x->conn, x->arena, &t, &nt, &e) < 0)
+        return; /* the hint stays as it was: only the queue order depends on it */
+    pthread_mutex_lock(&app->sensor_lock);
+    size_t cap = sizeof(app->sensor_hint) / sizeof(app->sensor_hint[0]), k = 0;
+    for (size_t i = 0; i < nt; i++) {
+        size_t j = 0;
+        while (j < k && strcmp(app->sensor_hint[j].metric, t[i].metric) != 0)
+            j++;
+        if (j < k) {
+            if (t[i].high < app->sensor_hint[j].high)
+                app->sensor_hint[j].high = t[i].high;
+        } else if (k < cap) {
+            snprintf(app->sensor_hint[k].metric, sizeof(app->sensor_hint[k].metric), "%s",
+                     t[i].metric);
+            app->sensor_hint[k++].high = t[i].high;
+        }
+    }
+    app->sensor_hint_n = k;
+    app->sensor_hint_at = x->now;
+    pthread_mutex_unlock(&app->sensor_lock);
 }
 
-static void async_done(struct store_job *job)
+/* 1 when a value of r[0..n) is above its metric's lowest threshold: it may open a case. */
+static int may_breach(struct app *app, const struct app_reading *r, size_t n)
 {
-    struct async_reading *a = job->arg;
-    struct app *app = a->app;
-    if (job->rc < 0) {
-        atomic_fetch_add(&app->sensor_rejected, 1);
-        log_msg(LOG_WARN, "sensor: reading of device %s at %lld rejected: %s", a->r.code,
-                (long long)a->r.at, job->err.msg);
-    } else {
-        atomic_fetch_add(&app->sensor_readings, 1);
-        atomic_fetch_add(&app->sensor_duplicates, a->rep.duplicates);
-    }
-    arena_release(&a->arena);
-    free(a);
+    int hit = 0;
     pthread_mutex_lock(&app->sensor_lock);
-    app->sensor_inflight--;
+    for (size_t i = 0; i < n && !hit; i++)
+        for (size_t m = 0; m < r[i].n && !hit; m++)
+            for (size_t j = 0; j < app->sensor_hint_n; j++)
+                if (strcmp(app->sensor_hint[j].metric, r[i].metric[m]) == 0) {
+                    hit = r[i].value[m] > app->sensor_hint[j].high;
+                    break;
+                }
+    pthread_mutex_unlock(&app->sensor_lock);
+    return hit;
+}
+
+static int async_batch_run(void *arg, struct store_conn *c, struct err *err)
+{
+    struct async_batch *b = arg;
+    struct app_ctx x = {b->app, c, &b->arena, b->now, NULL, err};
+    struct batch_device *dev = arena_alloc(&b->arena, b->n * sizeof(*dev));
+    size_t nd = 0;
+    int cases = 0, rc;
+    b->stored = b->rejected = b->duplicates = 0;
+    hint_refresh(&x);
+    for (size_t i = 0; i < b->n; i++) {
+        const struct app_reading *r = &b->r[i];
+        size_t k = nd;
+        /* A device's readings mostly come together (a buffer, a gateway's round). */
+        if (nd && strcmp(dev[nd - 1].code, r->code) == 0)
+            k = nd - 1;
+        else
+            for (k = 0; k < nd && strcmp(dev[k].code, r->code) != 0; k++)
+                ;
+        if (k == nd) {
+            struct batch_device *bd = &dev[nd++];
+            memset(bd, 0, sizeof(*bd));
+            bd->code = r->code;
+            struct app_ctx y = x;
+            err_clear(&bd->why);
+            y.err = &bd->why;
+            if ((bd->rc = reading_device(&y, r->code, &bd->d)) < 0 && bd->rc != ERR_NOT_FOUND &&
+                bd->rc != ERR_CONFLICT) {
+                *err = bd->why;
+                return bd->rc;
+            }
+        }
+        if (dev[k].rc < 0) {
+            b->rejected++;
+            log_msg(LOG_WARN, "sensor: reading %zu of the message (device %s at %lld) rejected: %s",
+                    i, r->code, (long long)r->at, dev[k].why.msg);
+            continue;
+        }
+        if ((rc = ingest_device(&x, &dev[k].d, r, &cases, &b->duplicates)) < 0)
+            return rc;
+        dev[k].seen = 1;
+        b->stored++;
+    }
+    for (size_t k = 0; k < nd; k++)
+        if (dev[k].seen && (rc = sensor_device_seen(c, dev[k].d.id, b->now, err)) < 0)
+            return rc;
+    return 0;
+}
+
+static void async_batch_done(struct store_job *job)
+{
+    struct async_batch *b = job->arg;
+    struct app *app = b->app;
+    size_t n = b->n;
+    if (job->rc < 0) {
+        atomic_fetch_add(&app->sensor_rejected, (int64_t)n);
+        log_msg(LOG_WARN, "sensor: a message of %zu readings (device %s first) rejected: %s", n,
+                b->r[0].code, job->err.msg);
+    } else {
+        atomic_fetch_add(&app->sensor_readings, b->stored);
+        atomic_fetch_add(&app->sensor_rejected, b->rejected);
+        atomic_fetch_add(&app->sensor_duplicates, b->duplicates);
+    }
+    arena_release(&b->arena);
+    free(b->r);
+    free(b);
+    pthread_mutex_lock(&app->sensor_lock);
+    app->sensor_inflight -= (int)n;
     pthread_cond_broadcast(&app->sensor_cond);
     pthread_mutex_unlock(&app->sensor_lock);
 }
 
-int app_sensor_submit(struct app *app, const struct app_reading *r, struct err *err)
+int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, struct err *err)
 {
-    /* Backpressure: a flood waits here (the MQTT thread stops reading, the broker queues)
-     * rather than growing the writer's queue without bound. */
+    if (n == 0) {
+        free(r);
+        return 0;
+    }
+    int urgent = may_breach(app, r, n);
+    /* Backpressure as app_sensor_submit's, counted in readings; an urgent message does not
+     * wait for room (it is one message: the window overshoots by at most its size). */
     pthread_mutex_lock(&app->sensor_lock);
-    while (app->sensor_inflight >= APP_SENSOR_INFLIGHT_MAX)
+    while (!urgent && app->sensor_inflight > 0 &&
+           app->sensor_inflight + (int)n > APP_SENSOR_INFLIGHT_MAX)
         pthread_cond_wait(&app->sensor_cond, &app->sensor_lock);
-    app->sensor_inflight++;
+    app->sensor_inflight += (int)n;
     pthread_mutex_unlock(&app->sensor_lock);
-    struct async_reading *a = xcalloc(1, sizeof(*a));
-    a->app = app;
-    a->r = *r;
-    a->now = app_now(app);
-    arena_init(&a->arena, 2048);
-    a->job.run = async_run;
-    a->job.done = async_done;
-    a->job.arg = a;
-    int rc = store_writer_submit(app->writer, &a->job, err);
+    struct async_batch *b = xcalloc(1, sizeof(*b));
+    b->app = app;
+    b->r = r;
+    b->n = n;
+    b->now = app_now(app);
+    b->urgent = urgent;
+    arena_init(&b->arena, 4096);
+    b->job.run = async_batch_run;
+    b->job.done = async_batch_done;
+    b->job.arg = b;
+    int rc = urgent ? store_writer_submit_urgent(app->writer, &b->job, err)
+                    : store_writer_submit(app->writer, &b->job, err);
     if (rc < 0) {
-        arena_release(&a->arena);
-        free(a);
+        arena_release(&b->arena);
+        free(b->r);
+        free(b);
         pthread_mutex_lock(&app->sensor_lock);
-        app->sensor_inflight--;
+        app->sensor_inflight -= (int)n;
         pthread_cond_broadcast(&app->sensor_cond);
         pthread_mutex_unlock(&app->sensor_lock);
     }

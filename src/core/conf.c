@@ -167,6 +167,11 @@ const struct conf_setting conf_settings[] = {
      "server is down; empty = gridloop-<host name>"},
     {"sensor_retention_days", CONF_INT, S(sensor_retention_days), "400", 1, 36500,
      "days sensor readings are kept"},
+    {"mqtt_max_bytes", CONF_INT, S(mqtt_max_bytes), "262144", 256, 16777216,
+     "bytes of one MQTT message at most (a batch of readings); a larger one is refused whole"},
+    {"mqtt_max_readings", CONF_INT, S(mqtt_max_readings), "1000", 1, 100000,
+     "readings in one MQTT message at most (an array on a device's or a gateway's topic); more "
+     "refuses the message whole"},
     {NULL, CONF_STR, 0, NULL, 0, 0, NULL},
 };
 

@@ -94,6 +94,8 @@ struct conf {
     char *mqtt_url;            /* "" = no MQTT; mqtt://host:port */
     char *mqtt_client_id;      /* "" = "gridloop-" and the host name */
     int sensor_retention_days; /* readings kept this long */
+    int mqtt_max_bytes;        /* an MQTT message's payload at most */
+    int mqtt_max_readings;     /* readings in one MQTT message at most (a batch) */
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };

@@ -420,21 +420,35 @@ static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64
     return r < 0 ? (int)r : 0;
 }
 
-int sensor_ingest(struct store_conn *c, const struct sensor_device *d, int64_t at,
-                  const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
-                  struct sensor_transition *out, size_t *nout, int *duplicates, struct err *err)
+int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, int64_t at,
+                         const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
+                         struct sensor_transition *out, size_t *nout, int *duplicates,
+                         struct err *err)
 {
     int rc;
     *nout = 0;
     for (size_t i = 0; i < n; i++)
         if ((rc = ingest_one(c, d, at, &values[i], now, a, out, nout, duplicates, err)) < 0)
             return rc;
+    return 0;
+}
+
+int sensor_ingest(struct store_conn *c, const struct sensor_device *d, int64_t at,
+                  const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
+                  struct sensor_transition *out, size_t *nout, int *duplicates, struct err *err)
+{
+    int rc = sensor_ingest_values(c, d, at, values, n, now, a, out, nout, duplicates, err);
+    return rc < 0 ? rc : sensor_device_seen(c, d->id, now, err);
+}
+
+int sensor_device_seen(struct store_conn *c, int64_t device_id, int64_t now, struct err *err)
+{
     /* Seen now, and online again if it had gone quiet. */
     int64_t r =
         store_run(c,
                   "UPDATE devices SET last_seen_at = ?, offline_at = NULL WHERE id = ?"
                   " AND (last_seen_at IS NULL OR last_seen_at < ? OR offline_at IS NOT NULL)",
-                  STORE_ARGS(store_i64(now), store_i64(d->id), store_i64(now)), err);
+                  STORE_ARGS(store_i64(now), store_i64(device_id), store_i64(now)), err);
     return r < 0 ? (int)r : 0;
 }
 

@@ -125,6 +125,14 @@ struct sensor_transition {
 int sensor_ingest(struct store_conn *c, const struct sensor_device *d, int64_t at,
                   const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
                   struct sensor_transition *out, size_t *nout, int *duplicates, struct err *err);
+/* The same without noting the device seen: a caller storing many readings of one device in one
+ * transaction (an MQTT batch) calls sensor_device_seen() once for them. */
+int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, int64_t at,
+                         const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
+                         struct sensor_transition *out, size_t *nout, int *duplicates,
+                         struct err *err);
+/* Device 'device_id' seen at 'now' (and online again if it had been marked offline). */
+int sensor_device_seen(struct store_conn *c, int64_t device_id, int64_t now, struct err *err);
 /* The case opened for the breach of (device, metric) in progress. */
 int sensor_breach_case(struct store_conn *c, int64_t device_id, const char *metric, int64_t case_id,
                        struct err *err);

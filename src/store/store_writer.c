@@ -26,6 +26,7 @@ struct store_writer {
     pthread_cond_t wake; /* jobs queued, or stopping */
     pthread_cond_t started;
     struct store_job *head, *tail; /* FIFO */
+    struct store_job *urgent_last; /* the last urgent job, at the front of the queue, or NULL */
     int stopping;
     int start_state; /* 0 starting, 1 running, < 0 failed (ERR_*) */
     struct err start_err;
@@ -136,9 +137,13 @@ static void *writer_main(void *arg)
         struct store_job *batch = w->head, *last = w->head;
         int n = 1;
         while (last->next && n < w->max_batch) {
+            if (last == w->urgent_last)
+                w->urgent_last = NULL;
             last = last->next;
             n++;
         }
+        if (last == w->urgent_last)
+            w->urgent_last = NULL;
         w->head = last->next;
         if (!w->head)
             w->tail = NULL;
@@ -203,7 +208,9 @@ void store_writer_stop(struct store_writer *w)
     free(w);
 }
 
-int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err)
+/* Queue 'job' at the tail, or (urgent) after the urgent jobs already waiting, in their order,
+ * and before every other. */
+static int enqueue(struct store_writer *w, struct store_job *job, int urgent, struct err *err)
 {
     job->next = NULL;
     job->rc = 0;
@@ -213,14 +220,27 @@ int store_writer_submit(struct store_writer *w, struct store_job *job, struct er
         pthread_mutex_unlock(&w->lock);
         return err_set(err, ERR_UNAVAILABLE, "the server is shutting down");
     }
-    if (w->tail)
-        w->tail->next = job;
-    else
-        w->head = job;
-    w->tail = job;
+    struct store_job **at = urgent ? (w->urgent_last ? &w->urgent_last->next : &w->head)
+                                   : (w->tail ? &w->tail->next : &w->head);
+    job->next = *at;
+    *at = job;
+    if (!job->next)
+        w->tail = job;
+    if (urgent)
+        w->urgent_last = job;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     return 0;
+}
+
+int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err)
+{
+    return enqueue(w, job, 0, err);
+}
+
+int store_writer_submit_urgent(struct store_writer *w, struct store_job *job, struct err *err)
+{
+    return enqueue(w, job, 1, err);
 }
 
 struct sync_job {

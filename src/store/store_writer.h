@@ -5,7 +5,7 @@
  *
  * Each job runs under its own SAVEPOINT: a job that fails is rolled back alone and the
  * others in the batch still commit. Jobs run, commit and are reported in the order they were
- * submitted, so anything that reads the previous row inside the transaction (the audit
+ * submitted (store_writer_submit_urgent's excepted), so anything that reads the previous row inside the transaction (the audit
  * chain's last hash) sees commit order. done() is called only after COMMIT has returned,
  * i.e. after the batch is durable, or with the error that stopped it.
  *
@@ -65,6 +65,12 @@ void store_writer_stop(struct store_writer *w);
 
 /* Queue a job. Returns 0, or ERR_UNAVAILABLE (err set, done() not called) once stopping. */
 int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err);
+
+/* Queue a job ahead of every ordinary one still waiting (after the urgent ones already there,
+ * in their order): it runs in the next batch. For work that must not wait behind a backlog (a
+ * sensor reading that opens a case); it gives up submission order against the jobs it passes,
+ * so it must not depend on them. */
+int store_writer_submit_urgent(struct store_writer *w, struct store_job *job, struct err *err);
 
 /* Submit and wait for the commit: the synchronous form, for callers that have a thread to
  * block. Returns the job's outcome. */

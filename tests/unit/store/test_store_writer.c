@@ -129,6 +129,39 @@ static void wait_all(struct tjob *jobs, int n)
     }
 }
 
+/* A job that holds the writer inside its transaction until gate_open(). */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int open, entered;
+};
+
+static void gate_hold(struct store_writer *w, struct tjob *j, int64_t id, struct gate *g)
+{
+    struct err e = ERR_INIT;
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->cond, NULL);
+    g->open = g->entered = 0;
+    tjob_init(j, id, 0);
+    j->gate_lock = &g->lock;
+    j->gate_cond = &g->cond;
+    j->gate_open = &g->open;
+    j->gate_entered = &g->entered;
+    CHECK_INT_EQ(store_writer_submit(w, &j->job, &e), 0, "submit gate");
+    pthread_mutex_lock(&g->lock);
+    while (!g->entered)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_open(struct gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->open = 1;
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
+}
+
 /* A first job holds the writer inside its transaction while 20 more are queued: those 20
  * commit together in the second batch, and every job is reported after its commit. */
 TEST(store_writer_batches_queued_jobs)
@@ -136,9 +169,7 @@ TEST(store_writer_batches_queued_jobs)
     struct store *st = fresh_store("writer_batch.db");
     struct store_writer *w = NULL;
     struct err e = ERR_INIT;
-    pthread_mutex_t gl = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t gc = PTHREAD_COND_INITIALIZER;
-    int open = 0, entered = 0;
+    struct gate g;
     struct tjob jobs[21];
     char path[512];
     snprintf(path, sizeof(path), "%s/writer_batch.db", test_tmpdir());
@@ -146,24 +177,12 @@ TEST(store_writer_batches_queued_jobs)
     CHECK_INT_EQ(store_open(&observer, &oo, &e), 0, "observer: %s", e.msg);
     done_counter = 0;
     CHECK_INT_EQ(store_writer_start(&w, st, NULL, &e), 0, "start: %s", e.msg);
-    tjob_init(&jobs[0], 100, 0);
-    jobs[0].gate_lock = &gl;
-    jobs[0].gate_cond = &gc;
-    jobs[0].gate_open = &open;
-    jobs[0].gate_entered = &entered;
-    CHECK_INT_EQ(store_writer_submit(w, &jobs[0].job, &e), 0, "submit gate");
-    pthread_mutex_lock(&gl);
-    while (!entered)
-        pthread_cond_wait(&gc, &gl);
-    pthread_mutex_unlock(&gl);
+    gate_hold(w, &jobs[0], 100, &g);
     for (int i = 1; i < 21; i++) {
         tjob_init(&jobs[i], 100 + i, 0);
         CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
     }
-    pthread_mutex_lock(&gl);
-    open = 1;
-    pthread_cond_broadcast(&gc);
-    pthread_mutex_unlock(&gl);
+    gate_open(&g);
     wait_all(jobs, 21);
     struct store_writer_stats s;
     store_writer_stats(w, &s);
@@ -179,6 +198,44 @@ TEST(store_writer_batches_queued_jobs)
     }
     store_writer_stop(w);
     CHECK_INT_EQ(count_rows(st, "1"), 21, "every row committed");
+    store_close(observer);
+    observer = NULL;
+    store_close(st);
+}
+
+/* Urgent jobs pass the ordinary ones still queued, in their own order, and run in the next
+ * batch; the ordinary ones keep theirs behind them. */
+TEST(store_writer_urgent_jobs_pass_the_queue)
+{
+    struct store *st = fresh_store("writer_urgent.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    struct gate g;
+    struct tjob jobs[8];
+    char path[512];
+    snprintf(path, sizeof(path), "%s/writer_urgent.db", test_tmpdir());
+    struct store_options oo = {.path = path};
+    CHECK_INT_EQ(store_open(&observer, &oo, &e), 0, "observer: %s", e.msg);
+    done_counter = 0;
+    CHECK_INT_EQ(store_writer_start(&w, st, NULL, &e), 0, "start: %s", e.msg);
+    gate_hold(w, &jobs[0], 200, &g);
+    /* Queued while the gate runs: ordinary 1..5, then urgent 6 and 7. */
+    for (int i = 1; i < 8; i++) {
+        tjob_init(&jobs[i], 200 + i, 0);
+        int rc = i < 6 ? store_writer_submit(w, &jobs[i].job, &e)
+                       : store_writer_submit_urgent(w, &jobs[i].job, &e);
+        CHECK_INT_EQ(rc, 0, "submit %d", i);
+    }
+    gate_open(&g);
+    wait_all(jobs, 8);
+    CHECK_INT_EQ(jobs[6].seq, 2, "the first urgent job runs right after the gate");
+    CHECK_INT_EQ(jobs[7].seq, 3, "the second urgent job after the first");
+    for (int i = 1; i < 6; i++) {
+        CHECK_INT_EQ(jobs[i].job.rc, 0, "job %d: %s", i, jobs[i].job.err.msg);
+        CHECK_INT_EQ(jobs[i].seq, i + 3, "ordinary job %d keeps its order behind them", i);
+    }
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "1"), 8, "every row committed");
     store_close(observer);
     observer = NULL;
     store_close(st);

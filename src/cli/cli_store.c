@@ -42,9 +42,9 @@
  * their target rows are replaced by the source's, and they do not make a target count as holding
  * data. A migration that seeds a table adds it here (test_store_copy.py on PostgreSQL fails
  * otherwise). */
-static const char *const seeded_tables[] = {"case_fts_watermark", "assess_rollup_state",
-                                            "addr_version",       "ladder_limits",
-                                            "risk_rules",         "opindex_areas"};
+static const char *const seeded_tables[] = {
+    "case_fts_watermark", "assess_rollup_state", "addr_version", "ladder_limits",
+    "risk_rules",         "opindex_areas",       "points_rules"};
 
 struct fix {
     int64_t key, value;
@@ -61,7 +61,8 @@ struct table {
     char *name;
     struct column *cols;
     int ncols;
-    int pk; /* index of the single integer primary key column, -1 if none */
+    int pk;                /* index of the single integer primary key column, -1 if none */
+    int64_t without_rowid; /* read in its primary key's order, which is its storage order */
     char **parents;
     int nparents;
     int seeded, placed;
@@ -221,7 +222,11 @@ static int read_source_schema(struct copy *cp, struct err *err)
                             STORE_ARGS(store_text(t->name), store_text(t->name)), add_column, &cl,
                             err)) < 0 ||
             (rc = store_all(cp->src, "SELECT \"table\", \"from\" FROM pragma_foreign_key_list(?)",
-                            STORE_ARGS(store_text(t->name)), add_parent, t, err)) < 0)
+                            STORE_ARGS(store_text(t->name)), add_parent, t, err)) < 0 ||
+            (rc = store_one_i64(cp->src,
+                                "SELECT upper(sql) LIKE '%WITHOUT ROWID%' FROM sqlite_master"
+                                " WHERE type = 'table' AND name = ?",
+                                STORE_ARGS(store_text(t->name)), &t->without_rowid, err)) < 0)
             break;
         for (int c = 0; c < t->ncols && rc >= 0; c++)
             rc = check_ident(t->cols[c].name, err);
@@ -539,7 +544,9 @@ static int copy_table(struct copy *cp, struct table *t, struct err *err)
     for (int c = 0; c < t->ncols; c++)
         buf_printf(&sel, "%stypeof(\"%s\"), \"%s\"", c ? ", " : "", t->cols[c].name,
                    t->cols[c].name);
-    buf_printf(&sel, " FROM \"%s\" ORDER BY rowid", t->name);
+    /* A WITHOUT ROWID table (sensor_readings) has no rowid to order by; a scan of it already
+     * follows its primary key. */
+    buf_printf(&sel, " FROM \"%s\"%s", t->name, t->without_rowid ? "" : " ORDER BY rowid");
     b.per = VALUES_PER_INSERT / t->ncols > 0 ? VALUES_PER_INSERT / t->ncols : 1;
     b.args = xmalloc((size_t)b.per * (size_t)t->ncols * sizeof(*b.args));
     b.full_sql = insert_sql(t, b.per);

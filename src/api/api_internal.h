@@ -261,6 +261,12 @@ int api_kb_update(struct api_call *call);
 int api_kb_delete(struct api_call *call);
 int api_kb_suggest(struct api_call *call);
 /* The points bank (api_points.c). */
+/* SMS templates, outbox and delivery reports (api_sms.c) */
+int api_sms_template_list(struct api_call *call);
+int api_sms_template_update(struct api_call *call);
+int api_sms_message_list(struct api_call *call);
+int api_sms_dlr(struct api_call *call);
+void api_sms_msg_json(struct jw *w, const void *v);
 int api_points_rule_list(struct api_call *call);
 int api_points_rule_update(struct api_call *call);
 int api_points_item_list(struct api_call *call);

@@ -75,6 +75,12 @@ const struct api_route api_routes[] = {
     {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
 
+    /* SMS (docs/citizens.md): the admin edits the texts; staff read the outbox (phones masked);
+     * Kannel's delivery reports carry the message's token instead of a session. */
+    {HTTP_GET,    "/api/v1/sms-templates",                 api_sms_template_list,   ADMIN, SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/sms-templates/{id}",            api_sms_template_update, ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/sms-messages",                  api_sms_message_list,    ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/sms/dlr",                       api_sms_dlr,             0,     SCOPE_NONE,       0},
     /* The points bank: officials set rules, stock the catalogue and record awards; a resident
      * reads their own statement and redeems for themself. */
     {HTTP_GET,    "/api/v1/points-rules",                  api_points_rule_list,    ANY,   SCOPE_NONE,       0},

@@ -1,0 +1,50 @@
+-- Issue 18 item 2: SMS through a gateway (Kannel). The texts are a table the admin edits; each
+-- message to send is a row of the SMS outbox, queued in the same transaction as the event it
+-- announces and delivered by the notification worker with retries; Kannel's delivery reports
+-- come back to GET /api/v1/sms/dlr and are kept per message.
+CREATE TABLE sms_templates (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT    NOT NULL UNIQUE,        -- receipt | evaluate | code | policy
+    name        TEXT    NOT NULL,
+    body        TEXT    NOT NULL,               -- {number} {check_code} {code} {text} {minutes}
+    updated_at  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sms_templates (code, name, body) VALUES ('receipt', '受理回执',
+    '【12345】您反映的问题已受理，工单号{number}，查询码{check_code}。可凭工单号和查询码查询办理进度。');
+INSERT INTO sms_templates (code, name, body) VALUES ('evaluate', '办结请评价',
+    '【12345】您反映的问题（工单号{number}）已办结，请对办理结果进行评价。');
+INSERT INTO sms_templates (code, name, body) VALUES ('code', '验证码',
+    '【12345】您的验证码为{code}，{minutes}分钟内有效，请勿告知他人。');
+INSERT INTO sms_templates (code, name, body) VALUES ('policy', '政策提醒',
+    '【12345】{text}');
+
+CREATE TABLE sms_messages (
+    id              INTEGER PRIMARY KEY,
+    template_id     INTEGER NOT NULL REFERENCES sms_templates(id),
+    case_id         INTEGER REFERENCES cases(id),
+    phone_enc       TEXT    NOT NULL,           -- sealed as case phones are (auth_phone_seal)
+    phone_mask      TEXT    NOT NULL,
+    phone_hash      TEXT    NOT NULL,
+    text            TEXT    NOT NULL,
+    status          TEXT    NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'sent', 'failed', 'delivered', 'undelivered')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    dlr_token       TEXT    NOT NULL,           -- what the delivery report must carry
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    report_at       INTEGER
+);
+CREATE INDEX sms_messages_due ON sms_messages(status, next_attempt_at);
+CREATE INDEX sms_messages_phone ON sms_messages(phone_hash, id);
+CREATE INDEX sms_messages_case ON sms_messages(case_id);
+
+CREATE TABLE sms_reports (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL REFERENCES sms_messages(id),
+    type        INTEGER NOT NULL,               -- Kannel's %d: 1 delivered, 2 failed, 4 buffered, 8 smsc ack, 16 smsc reject
+    status      TEXT    NOT NULL DEFAULT '',    -- Kannel's %A: the SMSC's answer
+    at          INTEGER NOT NULL
+);
+CREATE INDEX sms_reports_message ON sms_reports(message_id, id);

@@ -32,6 +32,7 @@ CREATE TABLE sms_messages (
     next_attempt_at INTEGER NOT NULL,
     last_error      TEXT    NOT NULL DEFAULT '',
     dlr_token       TEXT    NOT NULL,           -- what the delivery report must carry
+    secret_enc      TEXT    NOT NULL DEFAULT '', -- a sign-in code, sealed; {code} stays in text, cleared once sent
     created_at      INTEGER NOT NULL,
     sent_at         INTEGER,
     report_at       INTEGER
@@ -48,3 +49,19 @@ CREATE TABLE sms_reports (
     at          INTEGER NOT NULL
 );
 CREATE INDEX sms_reports_message ON sms_reports(message_id, id);
+
+-- Sign-up and sign-in by SMS code (docs/citizens.md). A code is kept only as a keyed hash, for
+-- 5 minutes and a few attempts; requests are counted per phone (by its keyed hash) and per
+-- client address, whether or not the number has an account.
+CREATE TABLE sms_codes (
+    id          INTEGER PRIMARY KEY,
+    phone_hash  TEXT    NOT NULL,
+    code_hash   TEXT    NOT NULL,
+    ip          TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    used_at     INTEGER
+);
+CREATE INDEX sms_codes_phone ON sms_codes(phone_hash, created_at);
+CREATE INDEX sms_codes_ip ON sms_codes(ip, created_at);

@@ -75,6 +75,9 @@ const struct api_route api_routes[] = {
     {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
 
+    /* Citizens sign up and sign in with a code sent by SMS (docs/citizens.md): public. */
+    {HTTP_POST,   "/api/v1/auth/sms-code",                 api_citizen_code,        0,     SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/auth/sms-login",                api_citizen_signin,      0,     SCOPE_NONE,       ROUTE_JSON},
     /* SMS (docs/citizens.md): the admin edits the texts; staff read the outbox (phones masked);
      * Kannel's delivery reports carry the message's token instead of a session. */
     {HTTP_GET,    "/api/v1/sms-templates",                 api_sms_template_list,   ADMIN, SCOPE_NONE,       0},

@@ -489,8 +489,8 @@ static int sms_evaluate(struct case_tx *t, const struct case_rec *r)
     if (rc <= 0)
         return rc;
     struct notify_sms_param p[] = {{"number", r->number}};
-    return notify_sms_queue(t->env->conn, "evaluate", enc, mask, hash, r->id, p, 1, t->env->now,
-                            NULL, t->err);
+    return notify_sms_queue(t->env->conn, "evaluate", enc, mask, hash, r->id, p, 1, NULL,
+                            t->env->now, NULL, t->err);
 }
 
 int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,

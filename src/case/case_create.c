@@ -199,8 +199,8 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
     /* 受理回执: the caller who left a number gets the case number and check code by SMS. */
     if (enc && *enc) {
         struct notify_sms_param p[] = {{"number", out->number}, {"check_code", out->check_code}};
-        if ((rc = notify_sms_queue(c, "receipt", enc, mask, hash, id, p, 2, env->now, NULL, err)) <
-            0)
+        if ((rc = notify_sms_queue(c, "receipt", enc, mask, hash, id, p, 2, NULL, env->now, NULL,
+                                   err)) < 0)
             goto rollback;
     }
     /* The suggestion is the system's, whoever reported: its own event, so the timeline says

@@ -222,17 +222,21 @@ int notify_sms_template_get(struct store_conn *c, int64_t id, struct arena *a,
 int notify_sms_template_set(struct store_conn *c, int64_t id, const char *body, int64_t now,
                             struct err *err);
 
-/* A placeholder's value for notify_sms_queue. */
+/* A placeholder's value for notify_sms_queue; value NULL keeps the placeholder in the stored
+ * text: the sender fills it from the sealed secret. */
 struct notify_sms_param {
     const char *name, *value;
 };
 
 /* Queue the text of template 'code' with 'params' for the sealed phone ('enc', 'mask', 'hash'
  * as auth_phone_seal gives them), about case 'case_id' (0 = none). Runs inside the caller's
- * transaction. '*id' (may be NULL) is the message's id. */
+ * transaction. '*id' (may be NULL) is the message's id. 'secret_enc' (NULL or "" = none) is a
+ * value sealed under the data key that the sender puts in place of "{code}" and that is erased
+ * once the message is sent or given up: a sign-in code is never stored in clear. */
 int notify_sms_queue(struct store_conn *c, const char *code, const char *enc, const char *mask,
                      const char *hash, int64_t case_id, const struct notify_sms_param *params,
-                     int nparams, int64_t now, int64_t *id, struct err *err);
+                     int nparams, const char *secret_enc, int64_t now, int64_t *id,
+                     struct err *err);
 
 /* One message of the outbox. */
 struct notify_sms_msg {
@@ -245,6 +249,7 @@ struct notify_sms_msg {
     int attempts;
     const char *last_error;
     const char *dlr_token;
+    const char *secret_enc;                 /* "" = none */
     int64_t created_at, sent_at, report_at; /* 0 = not yet */
     int last_report;                        /* the last report's type, 0 = none */
 };

@@ -139,7 +139,10 @@ static void render(struct buf *out, const char *body, const struct notify_sms_pa
             size_t len = (size_t)(end - p - 1);
             for (int i = 0; i < nparams; i++)
                 if (strlen(params[i].name) == len && memcmp(params[i].name, p + 1, len) == 0) {
-                    buf_puts(out, params[i].value);
+                    if (params[i].value)
+                        buf_puts(out, params[i].value);
+                    else
+                        buf_append(out, p, len + 2);
                     break;
                 }
             p = end;
@@ -151,7 +154,7 @@ static void render(struct buf *out, const char *body, const struct notify_sms_pa
 
 int notify_sms_queue(struct store_conn *c, const char *code, const char *enc, const char *mask,
                      const char *hash, int64_t case_id, const struct notify_sms_param *params,
-                     int nparams, int64_t now, int64_t *id, struct err *err)
+                     int nparams, const char *secret_enc, int64_t now, int64_t *id, struct err *err)
 {
     struct store_stmt *s;
     struct buf text;
@@ -182,11 +185,11 @@ int notify_sms_queue(struct store_conn *c, const char *code, const char *enc, co
     rc = store_one_i64(
         c,
         "INSERT INTO sms_messages (template_id, case_id, phone_enc, phone_mask, phone_hash, text,"
-        " next_attempt_at, dlr_token, created_at) VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?)"
-        " RETURNING id",
+        " next_attempt_at, dlr_token, secret_enc, created_at)"
+        " VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         STORE_ARGS(store_i64(tid), store_i64(case_id), store_text(enc), store_text(mask),
                    store_text(hash), store_text(text.p ? text.p : ""), store_i64(now),
-                   store_text(token), store_i64(now)),
+                   store_text(token), store_text(secret_enc ? secret_enc : ""), store_i64(now)),
         &mid, err);
     if (rc >= 0) {
         rc = 0;
@@ -203,7 +206,7 @@ out:
     " m.attempts, m.last_error, m.dlr_token, m.created_at, coalesce(m.sent_at, 0),"                \
     " coalesce(m.report_at, 0),"                                                                   \
     " coalesce((SELECT r.type FROM sms_reports r WHERE r.message_id = m.id"                        \
-    " ORDER BY r.id DESC LIMIT 1), 0)"
+    " ORDER BY r.id DESC LIMIT 1), 0), m.secret_enc"
 #define MSG_FROM " FROM sms_messages m JOIN sms_templates t ON t.id = m.template_id"
 
 typedef VEC(struct notify_sms_msg) msg_vec;
@@ -227,6 +230,7 @@ static int push_msg(void *ctx, struct store_stmt *s)
     m->sent_at = store_col_int(s, 11);
     m->report_at = store_col_int(s, 12);
     m->last_report = (int)store_col_int(s, 13);
+    m->secret_enc = arena_strdup(a, store_col_text(s, 14));
     return 0;
 }
 
@@ -294,7 +298,8 @@ int notify_sms_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct e
     /* A report may have come back before this is recorded: it keeps its status. */
     int64_t rc = store_run(c,
                            "UPDATE sms_messages SET status = CASE WHEN status = 'pending' THEN"
-                           " 'sent' ELSE status END, sent_at = ?, last_error = '' WHERE id = ?",
+                           " 'sent' ELSE status END, sent_at = ?, last_error = '', secret_enc = ''"
+                           " WHERE id = ?",
                            STORE_ARGS(store_i64(now), store_i64(id)), err);
     return rc < 0 ? (int)rc : 0;
 }
@@ -304,7 +309,9 @@ int notify_sms_mark_failed(struct store_conn *c, const struct notify_sms_msg *m,
 {
     int64_t rc;
     if (m->attempts >= max_attempts)
-        rc = store_run(c, "UPDATE sms_messages SET status = 'failed', last_error = ? WHERE id = ?",
+        rc = store_run(c,
+                       "UPDATE sms_messages SET status = 'failed', last_error = ?, secret_enc = ''"
+                       " WHERE id = ?",
                        STORE_ARGS(store_text(error), store_i64(m->id)), err);
     else
         rc =
@@ -454,15 +461,23 @@ int notify_sms_send(struct notify_sms_channel *ch, const struct notify_sms_msg *
     const char *phone;
     int rc;
     arena_init(&a, 512);
+    const char *text = m->text;
     if ((rc = auth_phone_open(ch->key, m->phone_enc, &a, &phone, err)) < 0)
         goto done;
+    if (m->secret_enc && *m->secret_enc) {
+        const char *secret, *at = strstr(m->text, "{code}");
+        if ((rc = auth_phone_open(ch->key, m->secret_enc, &a, &secret, err)) < 0)
+            goto done;
+        if (at)
+            text = arena_printf(&a, "%.*s%s%s", (int)(at - m->text), m->text, secret, at + 6);
+    }
     if (ch->kind == SMS_LOG) {
         struct buf b;
         buf_init(&b);
         buf_printf(&b, "{\"sms\":{\"id\":%lld,\"to\":", (long long)m->id);
         buf_json_str(&b, m->phone_mask);
         buf_puts(&b, ",\"text\":");
-        buf_json_str(&b, m->text);
+        buf_json_str(&b, m->text); /* a code stays "{code}" in the log */
         buf_puts(&b, "}}");
         log_line_stdout(b.p, b.len);
         buf_release(&b);
@@ -485,7 +500,7 @@ int notify_sms_send(struct notify_sms_channel *ch, const struct notify_sms_msg *
     param(&q, c, "password", ch->password);
     param(&q, c, "from", ch->from);
     param(&q, c, "to", to);
-    param(&q, c, "text", m->text);
+    param(&q, c, "text", text);
     /* Without both, Kannel sends the UTF-8 bytes as GSM text or as if they were UCS-2. */
     param(&q, c, "charset", "UTF-8");
     param(&q, c, "coding", "2");

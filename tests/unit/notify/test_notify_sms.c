@@ -72,8 +72,8 @@ TEST(notify_sms_queue_report_and_claim)
     CHECK_INT_EQ(auth_phone_seal(key, "13812348000", &a, &enc, &mask, &hash, &e), 0, "%s", e.msg);
     struct notify_sms_param p[] = {{"number", "20261205-000001"}, {"check_code", "0123456789"}};
     int64_t id = 0;
-    CHECK_INT_EQ(notify_sms_queue(c, "receipt", enc, mask, hash, 0, p, 2, T0, &id, &e), 0, "%s",
-                 e.msg);
+    CHECK_INT_EQ(notify_sms_queue(c, "receipt", enc, mask, hash, 0, p, 2, NULL, T0, &id, &e), 0,
+                 "%s", e.msg);
     struct notify_sms_msg *m;
     CHECK_INT_EQ(notify_sms_claim(c, T0, 60, 10, &a, &m, &e), 1, "claimed");
     CHECK(strstr(m[0].text, "工单号20261205-000001，查询码0123456789。") != NULL, "%s", m[0].text);

@@ -1,0 +1,183 @@
+/*
+ * Sign-up and sign-in by SMS code (see citizen.h; table sms_codes, migration 0059).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "citizen/citizen.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "notify/notify.h"
+#include "store/store.h"
+
+int citizen_mobile_check(const char *phone, char out[12], struct err *err)
+{
+    size_t n = 0;
+    for (const char *p = phone; *p; p++) {
+        if (*p == ' ' || *p == '-')
+            continue;
+        if (*p < '0' || *p > '9' || n >= 11)
+            return err_field(err, ERR_BAD_REQUEST, "phone",
+                             "a mobile number has 11 digits and starts with 13 to 19");
+        out[n++] = *p;
+    }
+    out[n] = 0;
+    if (n != 11 || out[0] != '1' || out[1] < '3')
+        return err_field(err, ERR_BAD_REQUEST, "phone",
+                         "a mobile number has 11 digits and starts with 13 to 19");
+    return 0;
+}
+
+/* Keyed with the data key: a stolen database does not give the codes away by trying all 10^6. */
+static void code_hash(const unsigned char *key, const char *phone_hash, const char *code,
+                      char out[65])
+{
+    unsigned char h[32];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key, 32, sizeof(h));
+    crypto_generichash_update(&st, (const unsigned char *)phone_hash, strlen(phone_hash));
+    crypto_generichash_update(&st, (const unsigned char *)":", 1);
+    crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
+    crypto_generichash_final(&st, h, sizeof(h));
+    sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+int citizen_code_request(struct store_conn *c, const unsigned char *key, const char *phone,
+                         const char *ip, int64_t now, struct arena *a, const char **mask,
+                         int *retry_after, struct err *err)
+{
+    char digits[12], code[CITIZEN_CODE_DIGITS + 1], chash[65], minutes[8];
+    char *enc, *hash, *code_enc, *unused_mask, *unused_hash;
+    int64_t n_phone = 0, n_ip = 0, last = 0;
+    int rc;
+    *retry_after = 0;
+    if ((rc = citizen_mobile_check(phone, digits, err)) < 0 ||
+        (rc = auth_phone_seal(key, digits, a, &enc, (char **)mask, &hash, err)) < 0)
+        return rc;
+    if ((rc = store_one_i64(
+             c, "SELECT count(*) FROM sms_codes WHERE phone_hash = ? AND created_at > ?",
+             STORE_ARGS(store_text(hash), store_i64(now - 3600)), &n_phone, err)) < 0 ||
+        (rc = store_one_i64(
+             c, "SELECT coalesce(max(created_at), 0) FROM sms_codes WHERE phone_hash = ?",
+             STORE_ARGS(store_text(hash)), &last, err)) < 0 ||
+        (rc = store_one_i64(c, "SELECT count(*) FROM sms_codes WHERE ip = ? AND created_at > ?",
+                            STORE_ARGS(store_text(ip), store_i64(now - 3600)), &n_ip, err)) < 0)
+        return rc;
+    if (last && now - last < CITIZEN_CODE_GAP) {
+        *retry_after = (int)(CITIZEN_CODE_GAP - (now - last));
+        return err_set(err, ERR_THROTTLED, "a code was sent to this number less than %d s ago",
+                       CITIZEN_CODE_GAP);
+    }
+    if (n_phone >= CITIZEN_CODES_PER_PHONE || n_ip >= CITIZEN_CODES_PER_IP) {
+        *retry_after = 3600;
+        return err_set(err, ERR_THROTTLED, "too many codes asked for this hour");
+    }
+    snprintf(code, sizeof(code), "%06u", randombytes_uniform(1000000));
+    code_hash(key, hash, code, chash);
+    if ((rc = auth_phone_seal(key, code, a, &code_enc, &unused_mask, &unused_hash, err)) < 0)
+        return rc;
+    sodium_memzero(code, sizeof(code));
+    int64_t w =
+        store_run(c,
+                  "INSERT INTO sms_codes (phone_hash, code_hash, ip, created_at, expires_at)"
+                  " VALUES (?, ?, ?, ?, ?)",
+                  STORE_ARGS(store_text(hash), store_text(chash), store_text(ip), store_i64(now),
+                             store_i64(now + CITIZEN_CODE_TTL)),
+                  err);
+    if (w < 0)
+        return (int)w;
+    snprintf(minutes, sizeof(minutes), "%d", CITIZEN_CODE_TTL / 60);
+    struct notify_sms_param p[] = {{"code", NULL}, {"minutes", minutes}};
+    return notify_sms_queue(c, "code", enc, *mask, hash, 0, p, 2, code_enc, now, NULL, err);
+}
+
+struct live {
+    int64_t id;
+    char hash[65];
+};
+
+static int read_live(void *ctx, struct store_stmt *s)
+{
+    struct live *l = ctx;
+    l->id = store_col_int(s, 0);
+    snprintf(l->hash, sizeof(l->hash), "%s", store_col_text(s, 1));
+    return 0;
+}
+
+int citizen_code_verify(struct store_conn *c, const unsigned char *key, const char *phone,
+                        const char *code, int64_t now, struct arena *a, int64_t *code_id,
+                        int64_t *user_id, int *created, struct err *err)
+{
+    char digits[12], chash[65], ph[AUTH_PHONE_HASH_LEN + 1];
+    struct live l = {0, ""};
+    int rc;
+    *code_id = *user_id = 0;
+    *created = 0;
+    if ((rc = citizen_mobile_check(phone, digits, err)) < 0)
+        return rc;
+    size_t n = strlen(code);
+    if (n != CITIZEN_CODE_DIGITS || strspn(code, "0123456789") != n)
+        return err_field(err, ERR_BAD_REQUEST, "code", "the code has %d digits",
+                         CITIZEN_CODE_DIGITS);
+    if ((rc = auth_phone_hash(key, digits, ph)) < 0)
+        return err_set(err, rc, "cannot hash the phone number");
+    if ((rc = store_one(
+             c,
+             "SELECT id, code_hash FROM sms_codes WHERE phone_hash = ? AND used_at IS NULL"
+             " AND expires_at > ? AND attempts < ? ORDER BY id DESC LIMIT 1",
+             STORE_ARGS(store_text(ph), store_i64(now), store_i64(CITIZEN_CODE_ATTEMPTS)),
+             read_live, &l, err)) < 0)
+        return rc;
+    code_hash(key, ph, code, chash);
+    if (!l.id || sodium_memcmp(chash, l.hash, 64) != 0) {
+        *code_id = l.id;
+        return err_field(err, ERR_UNAUTHORIZED, "code", "the code is wrong or has expired");
+    }
+    int64_t w = store_run(c, "UPDATE sms_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                          STORE_ARGS(store_i64(now), store_i64(l.id)), err);
+    if (w < 0)
+        return (int)w;
+    if (w == 0) /* used by a concurrent sign-in */
+        return err_field(err, ERR_UNAUTHORIZED, "code", "the code is wrong or has expired");
+    if ((rc = store_one_i64(c,
+                            "SELECT id FROM users WHERE phone_hash = ? AND active = 1"
+                            " AND (',' || roles || ',') LIKE '%,citizen,%' ORDER BY id LIMIT 1",
+                            STORE_ARGS(store_text(ph)), user_id, err)) < 0)
+        return rc;
+    if (rc == 1)
+        return 0;
+    /* A new account: a name no one types (signing in is by code), a display name from the
+     * masked number until the citizen sets theirs, a random password no one knows. */
+    char name[32], password[44];
+    unsigned char raw[24];
+    char *enc, *mask, *hash;
+    if ((rc = auth_phone_seal(key, digits, a, &enc, &mask, &hash, err)) < 0)
+        return rc;
+    snprintf(name, sizeof(name), "m-%.16s", hash);
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(password, sizeof(password), raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    struct auth_user_input in = {
+        .name = name,
+        .display_name = arena_printf(a, "市民%s", mask),
+        .password = password,
+        .roles = ROLE_CITIZEN,
+        .phone = digits,
+        .data_key = key,
+    };
+    rc = auth_user_create(c, &in, now, user_id, err);
+    sodium_memzero(password, sizeof(password));
+    if (rc < 0)
+        return rc;
+    *created = 1;
+    return 0;
+}
+
+int citizen_code_failed(struct store_conn *c, int64_t code_id, struct err *err)
+{
+    int64_t w = store_run(c, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?",
+                          STORE_ARGS(store_i64(code_id)), err);
+    return w < 0 ? (int)w : 0;
+}

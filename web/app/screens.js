@@ -16,6 +16,7 @@ import { t } from './i18n.js';
 
 export const SCREENS = [
   { path: '/login', module: 'login', view: 'login', title: 'login.heading', public: true },
+  { path: '/signin', module: 'signin', view: 'signin', title: 'signin.heading', public: true },
   // The grid worker's home: one task list (待核实, 待核查, 我的上报, 巡查) and 自行处置.
   { path: '/tasks', module: 'tasks', view: 'tasks', title: 'tasks.heading', nav: 'nav.tasks', roles: ['grid_worker'] },
   { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },

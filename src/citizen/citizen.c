@@ -11,20 +11,11 @@
 #include "core/mem.h"
 #include "notify/notify.h"
 #include "store/store.h"
+#include "valid/valid.h"
 
 int citizen_mobile_check(const char *phone, char out[12], struct err *err)
 {
-    size_t n = 0;
-    for (const char *p = phone; *p; p++) {
-        if (*p == ' ' || *p == '-')
-            continue;
-        if (*p < '0' || *p > '9' || n >= 11)
-            return err_field(err, ERR_BAD_REQUEST, "phone",
-                             "a mobile number has 11 digits and starts with 13 to 19");
-        out[n++] = *p;
-    }
-    out[n] = 0;
-    if (n != 11 || out[0] != '1' || out[1] < '3')
+    if (valid_mobile(phone, out) != VALID_OK)
         return err_field(err, ERR_BAD_REQUEST, "phone",
                          "a mobile number has 11 digits and starts with 13 to 19");
     return 0;

@@ -22,8 +22,9 @@ struct store_conn;
 #define CITIZEN_CODES_PER_PHONE 5 /* codes to one number per hour */
 #define CITIZEN_CODES_PER_IP 20   /* codes asked from one address per hour */
 
-/* 0 if 'phone' is a mainland mobile number (11 digits, 1[3-9]..., spaces and '-' allowed);
- * the digits go to 'out' (12 bytes). ERR_BAD_REQUEST on field 'phone' otherwise. */
+/* 0 if 'phone' is a mainland mobile number (valid_mobile: 11 digits 1[3-9]..., a +86 prefix,
+ * spaces and '-' allowed); the 11 digits go to 'out' (12 bytes). ERR_BAD_REQUEST on field
+ * 'phone' otherwise. */
 int citizen_mobile_check(const char *phone, char out[12], struct err *err);
 
 /* Queue a sign-in code for 'phone' asked from 'ip', inside the caller's transaction. Past a

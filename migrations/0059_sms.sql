@@ -65,3 +65,25 @@ CREATE TABLE sms_codes (
 );
 CREATE INDEX sms_codes_phone ON sms_codes(phone_hash, created_at);
 CREATE INDEX sms_codes_ip ON sms_codes(ip, created_at);
+
+-- The citizen's own profile (docs/citizens.md): what they choose to tell, edited only by them;
+-- the ID number sealed like phones. Erased with the account (DELETE /api/v1/me).
+CREATE TABLE citizen_profiles (
+    id              INTEGER PRIMARY KEY,
+    user_id         INTEGER NOT NULL UNIQUE REFERENCES users(id),
+    name            TEXT    NOT NULL DEFAULT '',
+    id_number_enc   TEXT    NOT NULL DEFAULT '',
+    id_number_mask  TEXT    NOT NULL DEFAULT '',
+    region_id       INTEGER REFERENCES regions(id),
+    address         TEXT    NOT NULL DEFAULT '',
+    consent_offers  INTEGER NOT NULL DEFAULT 0,
+    updated_at      INTEGER NOT NULL
+);
+CREATE TABLE citizen_household (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    position    INTEGER NOT NULL,
+    name        TEXT    NOT NULL,
+    relation    TEXT    NOT NULL
+);
+CREATE INDEX citizen_household_user ON citizen_household(user_id, position);

@@ -270,6 +270,10 @@ void api_sms_msg_json(struct jw *w, const void *v);
 /* Sign-up and sign-in by SMS code (api_citizen.c) */
 int api_citizen_code(struct api_call *call);
 int api_citizen_signin(struct api_call *call);
+int api_citizen_profile_get(struct api_call *call);
+int api_citizen_profile_put(struct api_call *call);
+int api_citizen_data(struct api_call *call);
+int api_citizen_delete(struct api_call *call);
 /* The answer of a login: the session cookie (and device cookie), {token, csrf_token,
  * expires_at, user} (api_user.c). */
 struct auth_session;

@@ -9,7 +9,10 @@
 #include "citizen/citizen.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/utf8.h"
+#include "core/vec.h"
 #include "notify/notify.h"
+#include "org/org.h"
 #include "store/store.h"
 #include "valid/valid.h"
 
@@ -171,4 +174,215 @@ int citizen_code_failed(struct store_conn *c, int64_t code_id, struct err *err)
     int64_t w = store_run(c, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?",
                           STORE_ARGS(store_i64(code_id)), err);
     return w < 0 ? (int)w : 0;
+}
+
+/* ---------------------------------------------------------------- the profile */
+
+struct prof_row {
+    struct arena *a;
+    struct citizen_profile *p;
+    int found;
+};
+
+static int read_profile(void *ctx, struct store_stmt *s)
+{
+    struct prof_row *r = ctx;
+    r->found = 1;
+    r->p->name = arena_strdup(r->a, store_col_text(s, 0));
+    r->p->id_number = arena_strdup(r->a, store_col_text(s, 1));
+    r->p->region_id = store_col_int(s, 2);
+    r->p->region_name = arena_strdup(r->a, store_col_text(s, 3));
+    r->p->address = arena_strdup(r->a, store_col_text(s, 4));
+    r->p->consent_offers = store_col_int(s, 5) != 0;
+    r->p->updated_at = store_col_int(s, 6);
+    return 0;
+}
+
+typedef VEC(struct citizen_member) member_vec;
+
+static int push_member(void *ctx, struct store_stmt *s)
+{
+    member_vec *v = ctx;
+    struct citizen_member *m = vec_push(v);
+    m->name = arena_strdup(v->arena, store_col_text(s, 0));
+    m->relation = arena_strdup(v->arena, store_col_text(s, 1));
+    return 0;
+}
+
+int citizen_profile_get(struct store_conn *c, int64_t user_id, struct arena *a,
+                        struct citizen_profile *out, struct err *err)
+{
+    struct prof_row r = {a, out, 0};
+    member_vec v = VEC_IN(a);
+    memset(out, 0, sizeof(*out));
+    out->name = out->id_number = out->region_name = out->address = "";
+    int64_t rc =
+        store_all(c,
+                  "SELECT p.name, p.id_number_mask, coalesce(p.region_id, 0), coalesce(g.name, ''),"
+                  " p.address, p.consent_offers, p.updated_at FROM citizen_profiles p"
+                  " LEFT JOIN regions g ON g.id = p.region_id WHERE p.user_id = ?",
+                  STORE_ARGS(store_i64(user_id)), read_profile, &r, err);
+    if (rc < 0)
+        return (int)rc;
+    if ((rc = store_all(c,
+                        "SELECT name, relation FROM citizen_household WHERE user_id = ?"
+                        " ORDER BY position",
+                        STORE_ARGS(store_i64(user_id)), push_member, &v, err)) < 0)
+        return (int)rc;
+    out->household = v.v;
+    out->nhousehold = (int)v.n;
+    return 0;
+}
+
+int citizen_profile_set(struct store_conn *c, const unsigned char *key, int64_t user_id,
+                        const struct citizen_profile *in, int today_ymd, int64_t now,
+                        struct arena *a, struct err *err)
+{
+    char *enc = "", *mask = "", *unused;
+    int rc;
+    if ((rc = utf8_check_field(in->name, "name", 0, CITIZEN_NAME_MAX, err)) < 0 ||
+        (rc = utf8_check_field(in->address, "address", 0, CITIZEN_ADDRESS_MAX, err)) < 0)
+        return rc;
+    if (in->nhousehold > CITIZEN_HOUSEHOLD_MAX)
+        return err_field(err, ERR_BAD_REQUEST, "household", "at most %d household members",
+                         CITIZEN_HOUSEHOLD_MAX);
+    for (int i = 0; i < in->nhousehold; i++) {
+        char f[48];
+        snprintf(f, sizeof(f), "household[%d].name", i);
+        if ((rc = utf8_check_field(in->household[i].name, f, 1, CITIZEN_NAME_MAX, err)) < 0)
+            return rc;
+        snprintf(f, sizeof(f), "household[%d].relation", i);
+        if ((rc = utf8_check_field(in->household[i].relation, f, 1, CITIZEN_RELATION_MAX, err)) < 0)
+            return rc;
+    }
+    if (*in->id_number) {
+        enum valid_reason why = valid_id_card(in->id_number, today_ymd);
+        if (why != VALID_OK)
+            return err_field(err, ERR_BAD_REQUEST, "id_number",
+                             "the ID number is not a valid GB 11643 number (%s)",
+                             valid_reason_key(why));
+        if ((rc = auth_phone_seal(key, in->id_number, a, &enc, &unused, &unused, err)) < 0)
+            return rc;
+        /* First 3 and last 2 shown, as a clerk reads it back. */
+        mask = arena_printf(a, "%.3s*************%s", in->id_number, in->id_number + 16);
+    }
+    if (in->region_id) {
+        struct org_region g;
+        if ((rc = org_region_get(c, in->region_id, a, &g, err)) < 0) {
+            if (rc == ERR_NOT_FOUND)
+                rc = err_field(err, ERR_BAD_REQUEST, "region_id", "region %lld does not exist",
+                               (long long)in->region_id);
+            return rc;
+        }
+    }
+    int64_t w = store_run(
+        c,
+        "INSERT INTO citizen_profiles (user_id, name, id_number_enc, id_number_mask, region_id,"
+        " address, consent_offers, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
+        " id_number_enc = excluded.id_number_enc, id_number_mask = excluded.id_number_mask,"
+        " region_id = excluded.region_id, address = excluded.address,"
+        " consent_offers = excluded.consent_offers, updated_at = excluded.updated_at",
+        STORE_ARGS(store_i64(user_id), store_text(in->name), store_text(enc), store_text(mask),
+                   store_i64(in->region_id), store_text(in->address),
+                   store_i64(in->consent_offers ? 1 : 0), store_i64(now)),
+        err);
+    if (w < 0)
+        return (int)w;
+    if ((w = store_run(c, "DELETE FROM citizen_household WHERE user_id = ?",
+                       STORE_ARGS(store_i64(user_id)), err)) < 0)
+        return (int)w;
+    for (int i = 0; i < in->nhousehold; i++)
+        if ((w = store_run(c,
+                           "INSERT INTO citizen_household (user_id, position, name, relation)"
+                           " VALUES (?, ?, ?, ?)",
+                           STORE_ARGS(store_i64(user_id), store_i64(i),
+                                      store_text(in->household[i].name),
+                                      store_text(in->household[i].relation)),
+                           err)) < 0)
+            return (int)w;
+    return 0;
+}
+
+int citizen_erase(struct store_conn *c, int64_t user_id, int64_t now, int64_t *cases,
+                  struct err *err)
+{
+    char hash[AUTH_PHONE_HASH_LEN + 1] = "";
+    int64_t w;
+    *cases = 0;
+    struct store_stmt *s;
+    int rc;
+    if ((rc = store_prepare(c, "SELECT phone_hash FROM users WHERE id = ?",
+                            STORE_ARGS(store_i64(user_id)), &s, err)) < 0)
+        return rc;
+    if ((rc = store_step(s, err)) == 1)
+        snprintf(hash, sizeof(hash), "%s", store_col_text(s, 0));
+    store_done(s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "user %lld does not exist", (long long)user_id);
+    /* clang-format off */
+    static const char *const sql[] = {
+        "DELETE FROM citizen_household WHERE user_id = ?",
+        "DELETE FROM citizen_profiles WHERE user_id = ?",
+        "DELETE FROM sessions WHERE user_id = ?",
+        "DELETE FROM login_devices WHERE user_id = ?",
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+        if ((w = store_run(c, sql[i], STORE_ARGS(store_i64(user_id)), err)) < 0)
+            return (int)w;
+    if ((w = store_run(c,
+                       "UPDATE cases SET citizen_name = '', citizen_phone_enc = '',"
+                       " citizen_phone_mask = '', citizen_phone_hash = '' WHERE created_by = ?",
+                       STORE_ARGS(store_i64(user_id)), err)) < 0)
+        return (int)w;
+    *cases = w;
+    if (*hash) {
+        if ((w = store_run(c,
+                           "UPDATE sms_messages SET phone_enc = '', phone_mask = '',"
+                           " phone_hash = '', secret_enc = '' WHERE phone_hash = ?",
+                           STORE_ARGS(store_text(hash)), err)) < 0 ||
+            (w = store_run(c, "DELETE FROM sms_codes WHERE phone_hash = ?",
+                           STORE_ARGS(store_text(hash)), err)) < 0)
+            return (int)w;
+    }
+    /* The row stays (cases, audit entries and ledgers refer to it), nameless and inactive. */
+    char name[40];
+    snprintf(name, sizeof(name), "deleted-%lld", (long long)user_id);
+    w = store_run(c,
+                  "UPDATE users SET active = 0, display_name = '', phone = '', phone_enc = '',"
+                  " phone_mask = '', phone_hash = '', password_hash = '', name = ?, updated_at = ?"
+                  " WHERE id = ?",
+                  STORE_ARGS(store_text(name), store_i64(now), store_i64(user_id)), err);
+    return w < 0 ? (int)w : 0;
+}
+
+typedef VEC(struct citizen_case) case_vec;
+
+static int push_case(void *ctx, struct store_stmt *s)
+{
+    case_vec *v = ctx;
+    struct citizen_case *k = vec_push(v);
+    k->id = store_col_int(s, 0);
+    k->number = arena_strdup(v->arena, store_col_text(s, 1));
+    k->title = arena_strdup(v->arena, store_col_text(s, 2));
+    k->state = arena_strdup(v->arena, store_col_text(s, 3));
+    k->created_at = store_col_int(s, 4);
+    return 0;
+}
+
+int citizen_cases(struct store_conn *c, int64_t user_id, int limit, struct arena *a,
+                  struct citizen_case **out, struct err *err)
+{
+    case_vec v = VEC_IN(a);
+    int64_t rc = store_all(c,
+                           "SELECT id, number, title, state, created_at FROM cases"
+                           " WHERE created_by = ? ORDER BY id DESC LIMIT ?",
+                           STORE_ARGS(store_i64(user_id), store_i64(limit)), push_case, &v, err);
+    if (rc < 0)
+        return (int)rc;
+    *out = v.v;
+    return (int)v.n;
 }

@@ -46,4 +46,52 @@ int citizen_code_verify(struct store_conn *c, const unsigned char *key, const ch
                         int64_t *user_id, int *created, struct err *err);
 int citizen_code_failed(struct store_conn *c, int64_t code_id, struct err *err);
 
+/* ---- the profile the citizen controls ---- */
+#define CITIZEN_NAME_MAX 50
+#define CITIZEN_ADDRESS_MAX 200
+#define CITIZEN_RELATION_MAX 20
+#define CITIZEN_HOUSEHOLD_MAX 20
+
+struct citizen_member {
+    const char *name, *relation; /* 配偶, 子女, 父母 ... as the citizen writes it */
+};
+
+struct citizen_profile {
+    const char *name;
+    const char *id_number;   /* in: clear ("" = none); out: masked */
+    int64_t region_id;       /* 0 = none */
+    const char *region_name; /* out only */
+    const char *address;
+    int consent_offers; /* agrees to proactive offers (免申即享) */
+    struct citizen_member *household;
+    int nhousehold;
+    int64_t updated_at; /* 0 = never saved */
+};
+
+/* The profile of 'user_id' (empty when never saved). */
+int citizen_profile_get(struct store_conn *c, int64_t user_id, struct arena *a,
+                        struct citizen_profile *out, struct err *err);
+/* Replace it, inside the caller's transaction: the ID number checked as GB 11643 (field
+ * 'id_number') and sealed with 'key'; the region must exist ('region_id'); lengths checked
+ * ('name', 'address', 'household[i].name', 'household[i].relation'). 'today_ymd' YYYYMMDD. */
+int citizen_profile_set(struct store_conn *c, const unsigned char *key, int64_t user_id,
+                        const struct citizen_profile *in, int today_ymd, int64_t now,
+                        struct arena *a, struct err *err);
+
+/* The cases citizen 'user_id' reported, newest first (at most 'limit'). */
+struct citizen_case {
+    int64_t id;
+    const char *number, *title, *state;
+    int64_t created_at;
+};
+int citizen_cases(struct store_conn *c, int64_t user_id, int limit, struct arena *a,
+                  struct citizen_case **out, struct err *err);
+
+/* Delete the account of citizen 'user_id', inside the caller's transaction: the profile and
+ * household gone; the account deactivated with its name, phone and sessions erased; its cases
+ * kept with the reporter's name and phone erased; texts to its phone unlinked from the number.
+ * '*cases' gets the number of cases kept. */
+int citizen_erase(struct store_conn *c, int64_t user_id, int64_t now, int64_t *cases,
+                  struct err *err);
+
 #endif /* GRIDLOOP_CITIZEN_CITIZEN_H */

@@ -319,3 +319,75 @@ def test_requests_are_limited_per_address(server_factory):
     r = api.post(None, "/api/v1/auth/sms-code", json={"phone": "13900009999"})
     assert_error(r, 429)
     assert r.headers["Retry-After"] == "3600"
+
+
+# ---------------------------------------------------------------- profile, my data, delete
+
+def citizen_session(sms, kannel, phone):
+    import requests
+    code = ask_code(sms, phone, kannel)
+    r = sms.post(None, "/api/v1/auth/sms-login", json={"phone": phone, "code": code})
+    assert r.status_code == 200, r.text
+    s = requests.Session()
+    s.headers["Authorization"] = "Bearer " + r.json()["token"]
+    s.user = r.json()["user"]
+    return s
+
+
+def test_profile_my_data_and_delete(sms, kannel, demo):
+    me = citizen_session(sms, kannel, "13500003333")
+    url = sms.url
+    p = me.get(url("/api/v1/me/profile")).json()
+    assert p["name"] == "" and p["household"] == [] and p["updated_at"] is None, p
+    good = {"name": "李四", "id_number": "11010519491231002X", "region_id": demo["street1"],
+            "address": "建国路 1 号", "consent_offers": True,
+            "household": [{"name": "王五", "relation": "配偶"}]}
+    for bad, field in (({"id_number": "110105194912310021"}, "id_number"),
+                       ({"id_number": "11010519491231002"}, "id_number"),
+                       ({"region_id": 999999}, "region_id"),
+                       ({"household": [{"name": "王五", "relation": ""}]}, "household[0].relation"),
+                       ({"name": "长" * 51}, "name"),
+                       ({"nickname": "x"}, "nickname")):
+        r = me.put(url("/api/v1/me/profile"), json={**good, **bad})
+        assert_error(r, 400, field=field)
+    assert me.get(url("/api/v1/me/profile")).json()["updated_at"] is None  # nothing written
+    r = me.put(url("/api/v1/me/profile"), json=good)
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert p["name"] == "李四" and p["id_number"] == "110*************2X" and p["consent_offers"]
+    assert p["region_id"] == demo["street1"] and p["region_name"] and p["household"] == good["household"]
+    with db_open(sms.server.db) as con:
+        enc = con.execute("SELECT id_number_enc FROM citizen_profiles WHERE user_id = ?",
+                          (me.user["id"],)).fetchall()[0][0]
+    assert "11010519491231002X" not in enc
+    # Staff have no profile of their own here, and nobody reads another's.
+    assert_error(sms.get("operator", "/api/v1/me/profile"), 403)
+    assert_error(sms.get("operator", "/api/v1/me/data"), 403)
+
+    r = me.post(url("/api/v1/cases"), json={"title": "路灯不亮", "description": "小区门口路灯坏了",
+                                            "channel": "app", "citizen": {"name": "李四",
+                                                                          "phone": "13500003333"}})
+    assert r.status_code == 201, r.text
+    case = r.json()
+    data = me.get(url("/api/v1/me/data")).json()
+    assert data["profile"]["name"] == "李四" and data["account"]["phone"].endswith("3333")
+    assert [c["number"] for c in data["cases"]] == [case["number"]]
+    texts = [m["text"] for m in data["messages"]]
+    assert any("{code}" in t for t in texts) and any(case["number"] in t for t in texts), texts
+
+    r = me.delete(url("/api/v1/me"))
+    assert r.status_code == 204, r.text
+    assert me.get(url("/api/v1/me")).status_code == 401
+    c = sms.get("operator", f"/api/v1/cases/{case['id']}").json()
+    assert c["number"] == case["number"] and c["state"]  # the case is kept
+    with db_open(sms.server.db) as con:
+        u = con.execute("SELECT active, display_name, phone_enc, phone_hash FROM users WHERE id = ?",
+                        (me.user["id"],)).fetchall()[0]
+        k = con.execute("SELECT citizen_name, citizen_phone_enc, citizen_phone_hash FROM cases"
+                        " WHERE id = ?", (case["id"],)).fetchall()[0]
+        prof = con.execute("SELECT count(*) FROM citizen_profiles WHERE user_id = ?",
+                           (me.user["id"],)).fetchall()[0][0]
+    assert tuple(u) == (0, "", "", "") and tuple(k) == ("", "", "") and prof == 0, (u, k)
+    audit = sms.get("admin", "/api/v1/audit", params={"limit": 30}).json()["items"]
+    assert any(e["action"] == "citizen.delete" for e in audit)
+    assert any(e["action"] == "citizen.profile" for e in audit)

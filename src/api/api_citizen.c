@@ -182,7 +182,8 @@ int api_citizen_profile_put(struct api_call *call)
         return rc;
     const char *v;
     in.name = (v = json_get_str(call->body, "name")) ? v : "";
-    in.id_number = (v = json_get_str(call->body, "id_number")) ? v : "";
+    /* Absent: the stored number stays (the screen never has it in clear); "" erases it. */
+    in.id_number = json_get_str(call->body, "id_number");
     in.address = (v = json_get_str(call->body, "address")) ? v : "";
     in.region_id = json_get_int(call->body, "region_id", 0);
     in.consent_offers = json_get_bool(call->body, "consent_offers", 0);

@@ -255,7 +255,8 @@ int citizen_profile_set(struct store_conn *c, const unsigned char *key, int64_t 
         if ((rc = utf8_check_field(in->household[i].relation, f, 1, CITIZEN_RELATION_MAX, err)) < 0)
             return rc;
     }
-    if (*in->id_number) {
+    int keep_id = in->id_number == NULL;
+    if (!keep_id && *in->id_number) {
         enum valid_reason why = valid_id_card(in->id_number, today_ymd);
         if (why != VALID_OK)
             return err_field(err, ERR_BAD_REQUEST, "id_number",
@@ -280,12 +281,16 @@ int citizen_profile_set(struct store_conn *c, const unsigned char *key, int64_t 
         "INSERT INTO citizen_profiles (user_id, name, id_number_enc, id_number_mask, region_id,"
         " address, consent_offers, updated_at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)"
         " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
-        " id_number_enc = excluded.id_number_enc, id_number_mask = excluded.id_number_mask,"
+        " id_number_enc = CASE WHEN ? <> 0 THEN citizen_profiles.id_number_enc"
+        " ELSE excluded.id_number_enc END,"
+        " id_number_mask = CASE WHEN ? <> 0 THEN citizen_profiles.id_number_mask"
+        " ELSE excluded.id_number_mask END,"
         " region_id = excluded.region_id, address = excluded.address,"
         " consent_offers = excluded.consent_offers, updated_at = excluded.updated_at",
         STORE_ARGS(store_i64(user_id), store_text(in->name), store_text(enc), store_text(mask),
                    store_i64(in->region_id), store_text(in->address),
-                   store_i64(in->consent_offers ? 1 : 0), store_i64(now)),
+                   store_i64(in->consent_offers ? 1 : 0), store_i64(now), store_i64(keep_id),
+                   store_i64(keep_id)),
         err);
     if (w < 0)
         return (int)w;

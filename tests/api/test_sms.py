@@ -356,6 +356,12 @@ def test_profile_my_data_and_delete(sms, kannel, demo):
     p = r.json()
     assert p["name"] == "李四" and p["id_number"] == "110*************2X" and p["consent_offers"]
     assert p["region_id"] == demo["street1"] and p["region_name"] and p["household"] == good["household"]
+    # Without id_number the stored one stays; "" erases it.
+    r = me.put(url("/api/v1/me/profile"), json={k: v for k, v in good.items() if k != "id_number"})
+    assert r.status_code == 200 and r.json()["id_number"] == "110*************2X", r.text
+    r = me.put(url("/api/v1/me/profile"), json={**good, "id_number": ""})
+    assert r.status_code == 200 and r.json()["id_number"] == "", r.text
+    assert me.put(url("/api/v1/me/profile"), json=good).status_code == 200
     with db_open(sms.server.db) as con:
         enc = con.execute("SELECT id_number_enc FROM citizen_profiles WHERE user_id = ?",
                           (me.user["id"],)).fetchall()[0][0]

@@ -21,6 +21,7 @@ export const SCREENS = [
   { path: '/tasks', module: 'tasks', view: 'tasks', title: 'tasks.heading', nav: 'nav.tasks', roles: ['grid_worker'] },
   { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },
   { path: '/mine', module: 'queues', view: 'mine', title: 'mine.heading', nav: 'nav.mine', roles: ['citizen', 'grid_worker'] },
+  { path: '/me', module: 'profile', view: 'profile', title: 'profile.heading', nav: 'nav.profile', roles: ['citizen'] },
   // 巡查: a grid worker's patrol on the phone (track, queued fixes, findings; docs/grid.md §3).
   { path: '/patrol', module: 'patrol', view: 'patrol', title: 'patrol.heading', nav: 'nav.patrol', roles: ['grid_worker'] },
   { path: '/intake', module: 'intake', view: 'intake', title: 'intake.heading', nav: 'nav.intake', roles: ['operator', 'admin'] },

@@ -10,6 +10,7 @@ python3 python3-pytest python3-requests python3-lxml python3-psycopg2 libxml2-de
 libzip-dev
 libpq-dev postgresql-15 patroni etcd-server etcd-client haproxy
 mosquitto mosquitto-clients libmosquitto-dev
+kannel kannel-extras
 chromium fonts-noto-cjk"
 # The web UI builds with npm; a machine without node gets Debian's.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"

@@ -261,6 +261,23 @@ int api_kb_update(struct api_call *call);
 int api_kb_delete(struct api_call *call);
 int api_kb_suggest(struct api_call *call);
 /* The points bank (api_points.c). */
+/* SMS templates, outbox and delivery reports (api_sms.c) */
+int api_sms_template_list(struct api_call *call);
+int api_sms_template_update(struct api_call *call);
+int api_sms_message_list(struct api_call *call);
+int api_sms_dlr(struct api_call *call);
+void api_sms_msg_json(struct jw *w, const void *v);
+/* Sign-up and sign-in by SMS code (api_citizen.c) */
+int api_citizen_code(struct api_call *call);
+int api_citizen_signin(struct api_call *call);
+int api_citizen_profile_get(struct api_call *call);
+int api_citizen_profile_put(struct api_call *call);
+int api_citizen_data(struct api_call *call);
+int api_citizen_delete(struct api_call *call);
+/* The answer of a login: the session cookie (and device cookie), {token, csrf_token,
+ * expires_at, user} (api_user.c). */
+struct auth_session;
+int api_session_reply(struct api_call *call, const struct auth_session *s);
 int api_points_rule_list(struct api_call *call);
 int api_points_rule_update(struct api_call *call);
 int api_points_item_list(struct api_call *call);

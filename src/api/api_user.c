@@ -103,29 +103,34 @@ int api_login(struct api_call *call)
     if ((rc = api_audit_only(call, "session.login",
                              arena_printf(call->req->arena, "user/%s", s.user.name), NULL)) < 0)
         return rc;
+    return api_session_reply(call, &s);
+}
+
+int api_session_reply(struct api_call *call, const struct auth_session *s)
+{
     const char *secure = cookie_secure(call) ? "; Secure" : "";
     http_res_header(call->res, "Set-Cookie",
                     arena_printf(call->req->arena,
                                  "gl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
-                                 s.token, call->api->d.conf->session_ttl, secure));
+                                 s->token, call->api->d.conf->session_ttl, secure));
     /* The device token only ever goes back to login: it is what lets this browser in while
      * others are guessing at the account. */
-    if (s.device[0])
+    if (s->device[0])
         http_res_header_add(call->res, "Set-Cookie",
                             arena_printf(call->req->arena,
                                          DEVICE_COOKIE
                                          "=%s; Path=/api/v1/; HttpOnly; SameSite=Strict;"
                                          " Max-Age=%d%s",
-                                         s.device, DEVICE_COOKIE_AGE, secure));
+                                         s->device, DEVICE_COOKIE_AGE, secure));
     http_res_header(call->res, "Cache-Control", "no-store");
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
-    jw_kstr(&w, "token", s.token);
-    jw_kstr(&w, "csrf_token", s.csrf);
-    jw_ktime(&w, "expires_at", s.expires_at);
+    jw_kstr(&w, "token", s->token);
+    jw_kstr(&w, "csrf_token", s->csrf);
+    jw_ktime(&w, "expires_at", s->expires_at);
     jw_key(&w, "user");
-    user_json(&w, &s.user, call);
+    user_json(&w, &s->user, call);
     jw_obj_end(&w);
     return api_reply(call, 200, &w);
 }

@@ -75,6 +75,20 @@ const struct api_route api_routes[] = {
     {HTTP_PATCH,  "/api/v1/categories/{id}",               api_category_update,     ADMIN, SCOPE_NONE,       ROUTE_JSON},
     {HTTP_DELETE, "/api/v1/categories/{id}",               api_category_delete,     ADMIN, SCOPE_NONE,       0},
 
+    /* Citizens sign up and sign in with a code sent by SMS (docs/citizens.md): public. */
+    {HTTP_POST,   "/api/v1/auth/sms-code",                 api_citizen_code,        0,     SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/auth/sms-login",                api_citizen_signin,      0,     SCOPE_NONE,       ROUTE_JSON},
+    /* The citizen's own profile and data (知情权、更正权) and deleting the account. */
+    {HTTP_GET,    "/api/v1/me/profile",                    api_citizen_profile_get, ROLE_CITIZEN, SCOPE_NONE, 0},
+    {HTTP_PUT,    "/api/v1/me/profile",                    api_citizen_profile_put, ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/me/data",                       api_citizen_data,        ROLE_CITIZEN, SCOPE_NONE, 0},
+    {HTTP_DELETE, "/api/v1/me",                            api_citizen_delete,      ROLE_CITIZEN, SCOPE_NONE, 0},
+    /* SMS (docs/citizens.md): the admin edits the texts; staff read the outbox (phones masked);
+     * Kannel's delivery reports carry the message's token instead of a session. */
+    {HTTP_GET,    "/api/v1/sms-templates",                 api_sms_template_list,   ADMIN, SCOPE_NONE,       0},
+    {HTTP_PATCH,  "/api/v1/sms-templates/{id}",            api_sms_template_update, ADMIN, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/sms-messages",                  api_sms_message_list,    ROLE_ADMIN | ROLE_SUPERVISOR, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/sms/dlr",                       api_sms_dlr,             0,     SCOPE_NONE,       0},
     /* The points bank: officials set rules, stock the catalogue and record awards; a resident
      * reads their own statement and redeems for themself. */
     {HTTP_GET,    "/api/v1/points-rules",                  api_points_rule_list,    ANY,   SCOPE_NONE,       0},

@@ -148,8 +148,12 @@ int app_start_notifier(struct app *app, app_publish_fn *fn, void *fn_ctx, struct
         struct notify_channel *ch;
         const struct conf *cf = app->d.conf;
         if ((rc = notify_channel_new(&ch, cf->notify_channel, cf->notify_webhook_url,
-                                     cf->notify_webhook_timeout * 1000, err)) == 0)
+                                     cf->notify_webhook_timeout * 1000, err)) == 0) {
+            struct notify_sms_channel *sms;
             notify_channel_free(ch);
+            if ((rc = app_sms_channel_new(app, &sms, err)) == 0)
+                notify_sms_channel_free(sms);
+        }
     }
     pthread_mutex_unlock(&app->jobs_lock);
     return rc;

@@ -146,6 +146,9 @@ void app_notifier_stop(struct app *app);
  * leader). */
 int app_sweeper_run(struct app *app, struct err *err);
 int app_notifier_run(struct app *app, struct err *err);
+struct notify_sms_channel;
+/* The SMS channel the settings choose (NULL for "none"; app_notify.c). */
+int app_sms_channel_new(struct app *app, struct notify_sms_channel **out, struct err *err);
 /* This process's id and what it knows of the database (app_new). */
 void app_cluster_init(struct app *app);
 /* After an organisation write committed here: catch up with the database's version so

@@ -227,6 +227,12 @@ struct auth_attempt {
 int auth_login(struct auth *a, const struct auth_attempt *who, const char *password, int64_t now,
                struct arena *ar, struct auth_session *out, int *retry_after, struct err *err);
 
+/* Open a session for active user 'user_id' whose identity the caller has proven another way
+ * (an SMS code, src/citizen): as auth_login() without the password and the device token.
+ * ERR_UNAUTHORIZED for an inactive or missing user. Writes its own transaction. */
+int auth_session_open(struct auth *a, int64_t user_id, const char *ip, int64_t now,
+                      struct arena *ar, struct auth_session *out, struct err *err);
+
 /*
  * Check the current password of user 'user_id' (named who->name) under the same throttle as
  * logins: 1 it matches, 0 it does not (counted as a failed login), ERR_THROTTLED past the

@@ -374,6 +374,43 @@ int auth_login(struct auth *a, const struct auth_attempt *who, const char *passw
     return store_commit(c, err);
 }
 
+int auth_session_open(struct auth *a, int64_t user_id, const char *ip, int64_t now,
+                      struct arena *ar, struct auth_session *out, struct err *err)
+{
+    struct store_conn *c;
+    struct auth_user u;
+    char token_hash[65];
+    int rc;
+    out->device[0] = '\0';
+    if ((rc = store_conn(a->store, &c, err)) < 0)
+        return rc;
+    rc = auth_user_get(c, user_id, ar, &u, err);
+    if (rc == ERR_NOT_FOUND || (rc == 0 && !u.active))
+        return err_set(err, ERR_UNAUTHORIZED, "the account is not active");
+    if (rc < 0)
+        return rc;
+    open_phone(a, c, &u, ar);
+    auth_token_new(out->token);
+    auth_token_new(out->csrf);
+    auth_token_hash(out->token, token_hash);
+    out->expires_at = now + a->lim.session_ttl;
+    out->user = u;
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    int64_t w = store_run(
+        c,
+        "INSERT INTO sessions(token_hash, user_id, csrf_token, ip, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(store_text(token_hash), store_i64(u.id), store_text(out->csrf), store_text(ip),
+                   store_i64(now), store_i64(out->expires_at)),
+        err);
+    if (w < 0) {
+        store_rollback(c);
+        return (int)w;
+    }
+    return store_commit(c, err);
+}
+
 int auth_password_attempt(struct auth *a, const struct auth_attempt *who, int64_t user_id,
                           const char *password, int64_t now, int *retry_after, struct err *err)
 {

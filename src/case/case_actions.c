@@ -15,6 +15,7 @@
 #include "gridw/gridw.h"
 #include "kb/kb.h"
 #include "org/org.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "triage/triage.h"
 
@@ -468,6 +469,30 @@ int case_apply_accept(struct case_tx *t, const struct case_rec *r, const struct 
 
 /* Merged duplicates follow their master's reply once the citizen gets it (not while it is
  * under review). */
+/* 办结请评价: a reporter who left a number is asked by SMS to evaluate the reply. */
+static int sms_evaluate(struct case_tx *t, const struct case_rec *r)
+{
+    struct store_stmt *s;
+    char *enc = NULL, *mask = NULL, *hash = NULL;
+    int rc;
+    if ((rc = store_prepare(t->env->conn,
+                            "SELECT citizen_phone_enc, citizen_phone_mask, citizen_phone_hash"
+                            " FROM cases WHERE id = ? AND citizen_phone_enc <> ''",
+                            STORE_ARGS(store_i64(r->id)), &s, t->err)) < 0)
+        return rc;
+    if ((rc = store_step(s, t->err)) == 1) {
+        enc = arena_strdup(&t->arena, store_col_text(s, 0));
+        mask = arena_strdup(&t->arena, store_col_text(s, 1));
+        hash = arena_strdup(&t->arena, store_col_text(s, 2));
+    }
+    store_done(s);
+    if (rc <= 0)
+        return rc;
+    struct notify_sms_param p[] = {{"number", r->number}};
+    return notify_sms_queue(t->env->conn, "evaluate", enc, mask, hash, r->id, p, 1, NULL,
+                            t->env->now, NULL, t->err);
+}
+
 int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct case_action_in *in,
                       const struct case_step *s, int64_t event_id)
 {
@@ -477,6 +502,8 @@ int case_follow_reply(struct case_tx *t, const struct case_rec *r, const struct 
     if (s->to != CASE_REPLIED)
         return 0;
     if ((rc = case_task_on_replied(t, r)) < 0)
+        return rc;
+    if ((rc = sms_evaluate(t, r)) < 0)
         return rc;
     return case_follow_master(t, r, "follow_reply", CASE_MERGED);
 }

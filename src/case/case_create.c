@@ -14,6 +14,7 @@
 #include "core/mask.h"
 #include "core/mem.h"
 #include "org/org.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 static void local_date(const struct cal *cal, int64_t now, char out[16])
@@ -195,6 +196,13 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         goto rollback;
     if ((rc = case_task_on_intake(&t, id, in)) < 0)
         goto rollback;
+    /* 受理回执: the caller who left a number gets the case number and check code by SMS. */
+    if (enc && *enc) {
+        struct notify_sms_param p[] = {{"number", out->number}, {"check_code", out->check_code}};
+        if ((rc = notify_sms_queue(c, "receipt", enc, mask, hash, id, p, 2, NULL, env->now, NULL,
+                                   err)) < 0)
+            goto rollback;
+    }
     /* The suggestion is the system's, whoever reported: its own event, so the timeline says
      * which model suggested what and why. */
     if (in->triage_payload &&

@@ -44,7 +44,7 @@
  * otherwise). */
 static const char *const seeded_tables[] = {
     "case_fts_watermark", "assess_rollup_state", "addr_version", "ladder_limits",
-    "risk_rules",         "opindex_areas",       "points_rules"};
+    "risk_rules",         "opindex_areas",       "points_rules", "sms_templates"};
 
 struct fix {
     int64_t key, value;

@@ -60,7 +60,13 @@ struct conf {
     int notify_webhook_timeout; /* seconds */
     int notify_interval;        /* seconds */
     int notify_max_attempts;
-    int notify_retry_base;      /* seconds */
+    int notify_retry_base; /* seconds */
+    char *sms_channel;     /* log, kannel or none */
+    char *sms_kannel_url;
+    char *sms_kannel_user;
+    char *sms_kannel_password;
+    char *sms_from;
+    char *sms_dlr_url;          /* gridloop's base URL for Kannel's delivery reports */
     int assess_k;               /* per mille: weight of 基本满意 in 满意率 */
     int assess_weight_response; /* per mille, composite score weights */
     int assess_weight_solve;

@@ -146,6 +146,7 @@ struct notify_worker {
     struct store *store;
     struct notify_options opt;
     struct notify_channel *channel;
+    struct notify_sms_channel *sms;
     notify_publish_fn *publish;
     notify_now_fn *now;
     void *ctx;
@@ -214,6 +215,39 @@ static int64_t worker_now(struct notify_worker *w)
     return w->now ? w->now(w->ctx) : (int64_t)time(NULL);
 }
 
+/* The SMS outbox: as the notifications' pass, one message at a time (a gateway call each). */
+static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena *a, struct err *err)
+{
+    struct notify_sms_msg *msgs;
+    int rc, n;
+    int64_t now = worker_now(w);
+    if ((rc = n = notify_sms_claim(c, now, w->opt.lease, w->opt.batch, a, &msgs, err)) < 0)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        struct notify_sms_msg *m = &msgs[i];
+        struct err de = ERR_INIT;
+        int drc = stopping(w) ? err_set(&de, ERR_UNAVAILABLE, "stopping")
+                              : notify_sms_send(w->sms, m, &de);
+        now = worker_now(w);
+        if (drc == 0) {
+            rc = notify_sms_mark_sent(c, m->id, now, err);
+        } else {
+            int64_t delay =
+                notify_backoff(m->attempts, w->opt.retry_base, w->opt.retry_max, next_rnd(w));
+            if (m->attempts >= w->opt.max_attempts)
+                log_msg(LOG_WARN, "sms: giving up on message %lld after %d attempt(s): %s",
+                        (long long)m->id, m->attempts, de.msg);
+            else
+                log_msg(LOG_INFO, "sms: message %lld attempt %d failed, retry in %lld s: %s",
+                        (long long)m->id, m->attempts, (long long)delay, de.msg);
+            rc = notify_sms_mark_failed(c, m, now, delay, w->opt.max_attempts, de.msg, err);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return n;
+}
+
 int notify_worker_run_once(struct notify_worker *w, struct err *err)
 {
     struct store_conn *c;
@@ -278,6 +312,14 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
         if ((rc = store_commit(c, err)) < 0)
             goto out;
     }
+    if (w->sms) {
+        int sn = sms_pass(w, c, &a, err);
+        if (sn < 0) {
+            rc = sn;
+            goto out;
+        }
+        n = n > sn ? n : sn;
+    }
     rc = n;
 out:
     arena_release(&a);
@@ -335,6 +377,12 @@ int notify_worker_start(struct notify_worker *w, struct err *err)
     return 0;
 }
 
+void notify_worker_set_sms(struct notify_worker *w, struct notify_sms_channel *sms)
+{
+    notify_sms_channel_free(w->sms);
+    w->sms = sms;
+}
+
 void notify_worker_wake(struct notify_worker *w)
 {
     if (!w)
@@ -359,5 +407,6 @@ void notify_worker_free(struct notify_worker *w)
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
     notify_channel_free(w->channel);
+    notify_sms_channel_free(w->sms);
     free(w);
 }

@@ -194,6 +194,109 @@ int notify_inbox_counts(struct store_conn *c, const struct notify_reader *r, int
 int notify_inbox_read(struct store_conn *c, const struct notify_reader *r, const int64_t *ids,
                       int nids, int all, int64_t now, struct err *err);
 
+/* ---- SMS (notify_sms.c) ----
+ * Texts to citizens' phones: a template table the admin edits (sms_templates: receipt 受理回执,
+ * evaluate 办结请评价, code 验证码, policy 政策提醒), an outbox (sms_messages) filled in the same
+ * transaction as the event a text announces, delivered by the notification worker through the
+ * SMS channel with the same retries and back-off as notifications, and Kannel's delivery
+ * reports kept per message (sms_reports). Phones are sealed at rest as case phones are. */
+#define NOTIFY_SMS_BODY_MAX 300 /* characters of a template */
+#define NOTIFY_SMS_TEXT_MAX 700 /* characters of a rendered text (Kannel splits it in parts) */
+#define NOTIFY_SMS_LIST_MAX 100 /* messages per page */
+#define NOTIFY_SMS_TOKEN_LEN 32 /* hex characters of a delivery report's token */
+
+struct notify_sms_template {
+    int64_t id;
+    const char *code; /* receipt, evaluate, code, policy */
+    const char *name; /* 受理回执 ... */
+    const char *body; /* with {placeholders} */
+    int64_t updated_at;
+};
+
+int notify_sms_template_list(struct store_conn *c, struct arena *a,
+                             struct notify_sms_template **out, size_t *n, struct err *err);
+int notify_sms_template_get(struct store_conn *c, int64_t id, struct arena *a,
+                            struct notify_sms_template *out, struct err *err);
+/* Replace a template's body: 1..NOTIFY_SMS_BODY_MAX characters using only the placeholders its
+ * code fills (an unknown or unclosed one is refused, field 'body'). */
+int notify_sms_template_set(struct store_conn *c, int64_t id, const char *body, int64_t now,
+                            struct err *err);
+
+/* A placeholder's value for notify_sms_queue; value NULL keeps the placeholder in the stored
+ * text: the sender fills it from the sealed secret. */
+struct notify_sms_param {
+    const char *name, *value;
+};
+
+/* Queue the text of template 'code' with 'params' for the sealed phone ('enc', 'mask', 'hash'
+ * as auth_phone_seal gives them), about case 'case_id' (0 = none). Runs inside the caller's
+ * transaction. '*id' (may be NULL) is the message's id. 'secret_enc' (NULL or "" = none) is a
+ * value sealed under the data key that the sender puts in place of "{code}" and that is erased
+ * once the message is sent or given up: a sign-in code is never stored in clear. */
+int notify_sms_queue(struct store_conn *c, const char *code, const char *enc, const char *mask,
+                     const char *hash, int64_t case_id, const struct notify_sms_param *params,
+                     int nparams, const char *secret_enc, int64_t now, int64_t *id,
+                     struct err *err);
+
+/* One message of the outbox. */
+struct notify_sms_msg {
+    int64_t id;
+    const char *template_code;
+    int64_t case_id; /* 0 = none */
+    const char *phone_enc, *phone_mask;
+    const char *text;
+    const char *status; /* pending, sent, failed, delivered, undelivered */
+    int attempts;
+    const char *last_error;
+    const char *dlr_token;
+    const char *secret_enc;                 /* "" = none */
+    int64_t created_at, sent_at, report_at; /* 0 = not yet */
+    int last_report;                        /* the last report's type, 0 = none */
+};
+
+/* Messages newest first, of one case (case_id > 0) or all; ids below 'before' (0 = from the
+ * newest), at most 'limit'. The count, or a negative ERR_*. */
+int notify_sms_list(struct store_conn *c, int64_t case_id, int64_t before, int limit,
+                    struct arena *a, struct notify_sms_msg **out, struct err *err);
+/* Messages sent to the phone with keyed hash 'hash', newest first, at most 'limit'. */
+int notify_sms_list_phone(struct store_conn *c, const char *hash, int limit, struct arena *a,
+                          struct notify_sms_msg **out, struct err *err);
+
+/* Record Kannel's delivery report 'type' (its %d: 1 delivered, 2 failed, 4 buffered, 8 SMSC
+ * ack, 16 SMSC reject) with the SMSC's answer for message 'id', if 'token' is the message's:
+ * ERR_NOT_FOUND otherwise (no id and token pair is guessable). A final report sets the status
+ * (1 delivered, 2 and 16 undelivered). '*case_id' gets the message's case (0 = none). */
+int notify_sms_report(struct store_conn *c, int64_t id, const char *token, int type,
+                      const char *status, int64_t now, int64_t *case_id, struct err *err);
+
+/* The SMS channel: "log" writes each text (masked phone) as a JSON line, "kannel" sends it with
+ * Kannel's sendsms interface (UTF-8 text as UCS-2, a delivery report requested when
+ * 'dlr_base' is set), "none" leaves the outbox untouched. */
+struct notify_sms_options {
+    const char *channel; /* log, kannel or none */
+    const char *url;     /* http://host:port/cgi-bin/sendsms */
+    const char *user, *password;
+    const char *from;     /* sender number shown on the phone */
+    const char *dlr_base; /* gridloop's base URL as Kannel reaches it; "" = no reports */
+    int timeout_ms;
+    const unsigned char *key; /* 32-byte data key that opens the phones (borrowed) */
+};
+struct notify_sms_channel;
+/* *out = NULL for "none"; ERR_BAD_REQUEST (field = the setting) for a bad name or URL. */
+int notify_sms_channel_new(struct notify_sms_channel **out, const struct notify_sms_options *o,
+                           struct err *err);
+void notify_sms_channel_free(struct notify_sms_channel *ch);
+/* Send one message: 0, or a negative ERR_* worth retrying (err set). */
+int notify_sms_send(struct notify_sms_channel *ch, const struct notify_sms_msg *m, struct err *err);
+
+/* Claim up to 'max' due pending messages (attempts incremented, leased for 'lease' seconds). */
+int notify_sms_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                     struct notify_sms_msg **out, struct err *err);
+int notify_sms_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err);
+/* Retry at now + delay, or mark it failed once it has had 'max_attempts'. */
+int notify_sms_mark_failed(struct store_conn *c, const struct notify_sms_msg *m, int64_t now,
+                           int64_t delay, int max_attempts, const char *error, struct err *err);
+
 /* ---- the worker ---- */
 
 struct notify_worker;
@@ -222,6 +325,10 @@ int notify_worker_new(struct notify_worker **out, struct store *st, const struct
 /* Run one pass in the calling thread: claim, publish, deliver, record. Returns the number of
  * rows handled or a negative ERR_*. Used by the thread and by tests. */
 int notify_worker_run_once(struct notify_worker *w, struct err *err);
+
+/* Give the worker an SMS channel (owned by the worker from now on; NULL = none): each pass
+ * then also delivers the due SMS messages. Call before notify_worker_start. */
+void notify_worker_set_sms(struct notify_worker *w, struct notify_sms_channel *sms);
 
 /* Start the background thread. */
 int notify_worker_start(struct notify_worker *w, struct err *err);

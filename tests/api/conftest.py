@@ -199,8 +199,9 @@ def copy_db(src, dst):
 class Server:
     """One `gridloop serve` process over its own database copy."""
 
-    def __init__(self, workdir, template_db, args=(), env=None, db=None):
+    def __init__(self, workdir, template_db, args=(), env=None, db=None, port=None):
         self.dir = workdir
+        self.fixed_port = port  # known before start (a URL in the settings names it)
         os.makedirs(workdir, exist_ok=True)
         if db:
             self.db = db
@@ -224,7 +225,7 @@ class Server:
 
     def start(self, timeout=30):
         for _attempt in range(5):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             cmd = [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
                    "--web", WEB, *self.args]
             with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:

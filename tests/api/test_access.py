@@ -24,7 +24,7 @@ PROBE = {"_probe": 1}
 WARN_READERS = {"supervisor", "dispatcher", "data_officer", "admin"}
 WARN_ACTORS = {"supervisor", "dispatcher", "admin"}
 # Reads refused with 400 after authorisation for a query parameter, not the probe body.
-FIELD_400 = {"/api/v1/geocode/reverse": "lat"}
+FIELD_400 = {"/api/v1/geocode/reverse": "lat", "/api/v1/sms/dlr": "id", "/api/v1/me": "confirm"}
 NO_DAY = "2031-01-02"  # no calendar override on this day
 FROM = "2026-03-02T09:00:00%2B08:00"
 
@@ -154,6 +154,18 @@ TABLE = [
     ("GET", "/api/v1/me/messages", "/api/v1/me/messages", None, ALL, 200),
     ("GET", "/api/v1/me/messages/counts", "/api/v1/me/messages/counts", None, ALL, 200),
     ("POST", "/api/v1/me/messages/read", "/api/v1/me/messages/read", PROBE, ALL, 400),
+    # Citizens' SMS sign-in is public; the profile, data and erasure are the citizen's own
+    # (erasure refused without confirm=erase, so the table erases nothing).
+    ("POST", "/api/v1/auth/sms-code", "/api/v1/auth/sms-code", PROBE, PUBLIC, 400),
+    ("POST", "/api/v1/auth/sms-login", "/api/v1/auth/sms-login", PROBE, PUBLIC, 400),
+    ("GET", "/api/v1/me/profile", "/api/v1/me/profile", None, {"citizen"}, 200),
+    ("PUT", "/api/v1/me/profile", "/api/v1/me/profile", PROBE, {"citizen"}, 400),
+    ("GET", "/api/v1/me/data", "/api/v1/me/data", None, {"citizen"}, 200),
+    ("DELETE", "/api/v1/me", "/api/v1/me", None, {"citizen"}, 400),
+    ("GET", "/api/v1/sms-templates", "/api/v1/sms-templates", None, ADMIN, 200),
+    ("PATCH", "/api/v1/sms-templates/{id}", "/api/v1/sms-templates/999999", PROBE, ADMIN, 400),
+    ("GET", "/api/v1/sms-messages", "/api/v1/sms-messages", None, {"admin", "supervisor"}, 200),
+    ("GET", "/api/v1/sms/dlr", "/api/v1/sms/dlr", None, PUBLIC, 400),
     ("GET", "/api/v1/points-rules", "/api/v1/points-rules", None, ALL, 200),
     ("PATCH", "/api/v1/points-rules/{id}", "/api/v1/points-rules/999999", PROBE, {"supervisor", "admin"}, 400),
     ("GET", "/api/v1/points-items", "/api/v1/points-items", None, ALL, 200),

@@ -94,7 +94,7 @@ async function checkActionForms(page, name) {
 
 test('axe-core: every screen of every role, and the login and lookup pages', async () => {
   const anon = await (await browser.newContext()).newPage();
-  for (const hash of ['/login', '/lookup', '/decisions']) {
+  for (const hash of ['/login', '/signin', '/lookup', '/decisions']) {
     await goto(anon, srv, hash);
     await checkScreen(anon, hash);
   }

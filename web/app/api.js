@@ -116,6 +116,12 @@ export const api = {
     localStorage.setItem(CSRF_KEY, r.csrf_token);
     return r.user;
   },
+  // Citizens: the code sent by SMS instead of a password (docs/citizens.md).
+  async smsLogin(phone, code) {
+    const r = await request('POST', '/auth/sms-login', { phone, code }, { noAuthRedirect: true });
+    localStorage.setItem(CSRF_KEY, r.csrf_token);
+    return r.user;
+  },
   async logout() {
     try { await request('POST', '/auth/logout', {}, { noAuthRedirect: true }); } catch { /* gone */ }
     localStorage.removeItem(CSRF_KEY);

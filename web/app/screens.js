@@ -16,10 +16,12 @@ import { t } from './i18n.js';
 
 export const SCREENS = [
   { path: '/login', module: 'login', view: 'login', title: 'login.heading', public: true },
+  { path: '/signin', module: 'signin', view: 'signin', title: 'signin.heading', public: true },
   // The grid worker's home: one task list (待核实, 待核查, 我的上报, 巡查) and 自行处置.
   { path: '/tasks', module: 'tasks', view: 'tasks', title: 'tasks.heading', nav: 'nav.tasks', roles: ['grid_worker'] },
   { path: '/report', module: 'report', view: 'report', title: 'report.heading', nav: 'nav.report', roles: ['citizen', 'grid_worker'] },
   { path: '/mine', module: 'queues', view: 'mine', title: 'mine.heading', nav: 'nav.mine', roles: ['citizen', 'grid_worker'] },
+  { path: '/me', module: 'profile', view: 'profile', title: 'profile.heading', nav: 'nav.profile', roles: ['citizen'] },
   // 巡查: a grid worker's patrol on the phone (track, queued fixes, findings; docs/grid.md §3).
   { path: '/patrol', module: 'patrol', view: 'patrol', title: 'patrol.heading', nav: 'nav.patrol', roles: ['grid_worker'] },
   { path: '/intake', module: 'intake', view: 'intake', title: 'intake.heading', nav: 'nav.intake', roles: ['operator', 'admin'] },

@@ -34,6 +34,7 @@ export async function login({ query, title, go }) {
   });
   return h('div', { class: 'login' },
     h('h1', {}, title), form,
+    h('p', {}, h('a', { href: '#/signin' }, t('login.sms'))),
     h('p', {}, h('a', { href: '#/lookup' }, t('login.lookup'))),
     h('p', {}, h('a', { href: '#/decisions' }, t('decisions.link'))),
     // Account names are what one types, not words to translate (translate="no").

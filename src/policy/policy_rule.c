@@ -274,7 +274,8 @@ int policy_eval(const struct policy_rule *r, const struct policy_profile *p, int
     return ok;
 }
 
-/* Append to out[*len] within cap, always NUL-terminated; a cut never splits a UTF-8 sequence. */
+/* Append to out[*len] within cap, always NUL-terminated; a cut never splits a UTF-8 sequence
+ * and ends the text (*len = cap). */
 static void put(char *out, size_t cap, size_t *len, const char *s)
 {
     size_t n = strlen(s);
@@ -284,6 +285,10 @@ static void put(char *out, size_t cap, size_t *len, const char *s)
         n = cap - 1 - *len;
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
+        memcpy(out + *len, s, n);
+        out[*len + n] = '\0';
+        *len = cap; /* full: nothing after a cut */
+        return;
     }
     memcpy(out + *len, s, n);
     *len += n;

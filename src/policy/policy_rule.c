@@ -112,7 +112,9 @@ static int check_node(const struct policy_rule *r, int i, int depth, int *seen, 
     if (depth > POLICY_DEPTH_MAX)
         return err_field(err, ERR_BAD_REQUEST, "rule", "rule nests deeper than %d levels",
                          POLICY_DEPTH_MAX);
-    (*seen)++;
+    /* a node reached twice (two parents) would make the walk revisit subtrees: stop at once */
+    if (++*seen > r->count)
+        return err_field(err, ERR_BAD_REQUEST, "rule", "rule links are malformed");
     switch (nd->kind) {
     case PN_CMP:
         if (nd->first != -1)

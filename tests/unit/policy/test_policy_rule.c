@@ -158,6 +158,18 @@ TEST(policy_rule_check_refuses_loops_and_strays)
     r.n[3].first = 3; /* a group that is its own child */
     CHECK(policy_rule_check(&r, &err) < 0, "%s", "policy engine");
 
+    /* node 3 under two parents: all(any(3), not(3)), no loop but reached twice */
+    memset(&r, 0, sizeof(r));
+    r.subject = POLICY_FIRM;
+    r.n[0] = group(PN_ALL, 1);
+    r.n[1] = group(PN_ANY, 3);
+    r.n[1].next = 2;
+    r.n[2] = group(PN_NOT, 3);
+    r.n[3] = cmp(PF_TAX, PO_GE, 1, NULL);
+    r.count = 4;
+    CHECK(policy_rule_check(&r, &err) < 0, "%s", "policy engine");
+    CHECK(strstr(err.msg, "links") != NULL, "%s", err.msg);
+
     firm_rule(&r);
     r.count = 7; /* a node nothing reaches */
     r.n[6] = cmp(PF_TAX, PO_GE, 1, NULL);

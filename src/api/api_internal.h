@@ -604,6 +604,20 @@ struct api_resource {
     void (*changed)(struct api_call *call,
                     int64_t id); /* after commit (cache drops); may be NULL */
 };
+/* A render function 'fn' for a record of 'type' read by 'get(conn, id, arena, &rec, err)' and
+ * written inside its own object by 'json(w, &rec)'. */
+#define API_RENDER(fn, type, get, json)                                                            \
+    static int fn(struct api_call *call, int64_t id, struct jw *w)                                 \
+    {                                                                                              \
+        type r;                                                                                    \
+        int rc = get(call->conn, id, call->req->arena, &r, &call->err);                            \
+        if (rc == 0) {                                                                             \
+            jw_obj(w);                                                                             \
+            json(w, &r);                                                                           \
+            jw_obj_end(w);                                                                         \
+        }                                                                                          \
+        return rc;                                                                                 \
+    }
 /* GET {id}: the rendered record. */
 int api_crud_get(struct api_call *call, const struct api_resource *r);
 /* The record as rendered, in the arena (the audit 'before' of an update or delete). */

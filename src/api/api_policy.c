@@ -343,20 +343,7 @@ static void profile_json(struct jw *w, const struct policy_profile *p)
     jw_ktime(w, "updated_at", p->updated_at);
 }
 
-/* A record's render function: read it with 'get', write it with 'json' (api_resource.render). */
-#define RENDER(fn, type, get, json)                                                                \
-    static int fn(struct api_call *call, int64_t id, struct jw *w)                                 \
-    {                                                                                              \
-        type r;                                                                                    \
-        int rc = get(call->conn, id, call->req->arena, &r, &call->err);                            \
-        if (rc == 0) {                                                                             \
-            jw_obj(w);                                                                             \
-            json(w, &r);                                                                           \
-            jw_obj_end(w);                                                                         \
-        }                                                                                          \
-        return rc;                                                                                 \
-    }
-RENDER(profile_render, struct policy_profile, policy_profile_get, profile_json)
+API_RENDER(profile_render, struct policy_profile, policy_profile_get, profile_json)
 static const struct api_resource profile_res = {"policy_profile", NULL, profile_render, NULL};
 
 static int subject_param(struct api_call *call, int *subject)
@@ -543,7 +530,7 @@ static void offer_json(struct jw *w, const void *v)
     jw_ktime(w, "created_at", o->created_at);
 }
 
-RENDER(offer_render, struct policy_offer, policy_offer_get, offer_json)
+API_RENDER(offer_render, struct policy_offer, policy_offer_get, offer_json)
 
 int api_me_policy_offers(struct api_call *call)
 {

@@ -38,6 +38,7 @@ test('a supervisor writes, tries and publishes a policy; a citizen sees what is 
   assert.match(await sup.locator('.policy-trial').textContent(), /暂不符合/);
   await shot(sup, 'policies-1-trial');
   assert.deepEqual(await axe(sup), []);
+  assert.deepEqual(await readableProblems(sup), []);
   await sup.getByRole('button', { name: '保存' }).click();
   const row = sup.locator('tr', { hasText: '小微企业稳岗补贴' });
   await row.waitFor();

@@ -110,6 +110,10 @@ export async function policyCalculator({ title }) {
   return root;
 }
 
+// The fields a rule compares (src/policy), with what each means.
+const RULE_FIELDS = [['age', 'policy.f.age'], ['hukou_region', 'policy.f.hukou_region'], ['disability', 'field.disability'],
+  ['income_band', 'field.income_band'], ['children', 'field.children'], ['industry', 'field.industry'], ['size', 'policy.f.size'],
+  ['employees', 'field.employees'], ['tax', 'field.tax'], ['years_registered', 'policy.f.years_registered']];
 const RULE_EXAMPLE = '{"all": [{"field": "age", "op": ">=", "value": 60}]}';
 
 // 政策管理 (officials): the policies, a new one or an edit with its 试算, publishing.
@@ -125,8 +129,14 @@ export async function policyEditor({ title }) {
     subjectChoice(),
     field(t('policy.amount'), h('input', { name: 'amount', type: 'number', min: 0, step: 1 }), { names: ['amount'], required: true }),
     field(t('field.period'), select(['month', 'year', 'once'].map((p) => [p, t(`policy.period_name.${p}`)]), { name: 'period' }), { names: ['period'] }),
-    field(t('field.rule'), h('textarea', { name: 'rule', rows: 8, class: 'mono', placeholder: RULE_EXAMPLE }),
-      { names: ['rule'], required: true, hint: t('policy.rule.hint') }),
+    // The rule is typed as JSON: its keys are written as they are (translate="no"), the words around them are ours.
+    field(t('field.rule'), h('textarea', { name: 'rule', rows: 8, class: 'mono', translate: 'no', placeholder: RULE_EXAMPLE }),
+      { names: ['rule'], required: true,
+        hint: h('span', {}, t('policy.rule.hint1'), h('code', { translate: 'no' }, 'all / any / not'),
+          t('policy.rule.hint2'), h('code', { translate: 'no' }, RULE_EXAMPLE), t('policy.rule.hint3')) }),
+    h('details', { class: 'policy-fields' }, h('summary', {}, t('policy.fields')),
+      h('ul', {}, RULE_FIELDS.map(([k, label]) => h('li', {}, h('code', { translate: 'no' }, k), ' ', t(label),
+        k === 'size' ? h('code', { translate: 'no' }, 'micro / small / medium / large') : null)))),
     h('fieldset', { class: 'field' }, h('legend', {}, t('policy.trial.sample')), controls.el),
     trialOut,
     h('div', { class: 'buttons' },

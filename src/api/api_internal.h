@@ -285,6 +285,23 @@ int api_points_item_create(struct api_call *call);
 int api_points_award(struct api_call *call);
 int api_points_redeem(struct api_call *call);
 int api_me_points(struct api_call *call);
+/* The policy calculator and 免申即享 (api_policy.c); the rule's JSON form (api_policy_rule.c). */
+int api_policy_list(struct api_call *call);
+int api_policy_get(struct api_call *call);
+int api_policy_create(struct api_call *call);
+int api_policy_update(struct api_call *call);
+int api_policy_publish(struct api_call *call);
+int api_policy_trial(struct api_call *call);
+int api_policy_calculator(struct api_call *call);
+int api_me_policy_profile_get(struct api_call *call);
+int api_me_policy_profile_put(struct api_call *call);
+int api_me_policy_offers(struct api_call *call);
+struct policy_rule;
+/* Parse and check a rule (subject an enum policy_subject): ERR_BAD_REQUEST naming "rule". */
+int api_policy_rule_parse(const json_t *v, int subject, struct policy_rule *out, struct err *err);
+int api_policy_rule_parse_text(const char *text, int subject, struct policy_rule *out,
+                               struct err *err);
+void api_policy_rule_json(struct jw *w, const struct policy_rule *r);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;
 struct catalog_reader;
@@ -604,6 +621,20 @@ struct api_resource {
     void (*changed)(struct api_call *call,
                     int64_t id); /* after commit (cache drops); may be NULL */
 };
+/* A render function 'fn' for a record of 'type' read by 'get(conn, id, arena, &rec, err)' and
+ * written inside its own object by 'json(w, &rec)'. */
+#define API_RENDER(fn, type, get, json)                                                            \
+    static int fn(struct api_call *call, int64_t id, struct jw *w)                                 \
+    {                                                                                              \
+        type r;                                                                                    \
+        int rc = get(call->conn, id, call->req->arena, &r, &call->err);                            \
+        if (rc == 0) {                                                                             \
+            jw_obj(w);                                                                             \
+            json(w, &r);                                                                           \
+            jw_obj_end(w);                                                                         \
+        }                                                                                          \
+        return rc;                                                                                 \
+    }
 /* GET {id}: the rendered record. */
 int api_crud_get(struct api_call *call, const struct api_resource *r);
 /* The record as rendered, in the arena (the audit 'before' of an update or delete). */

@@ -99,6 +99,19 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/points/awards",                 api_points_award,        ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/me/points",                     api_me_points,           ANY,   SCOPE_NONE,       0},
 
+    /* The policy calculator and 免申即享: officials write, try and publish policies; everyone
+     * signed in asks the calculator; a citizen keeps their own profiles and reads their offers. */
+    {HTTP_GET,    "/api/v1/policies",                      api_policy_list,         ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/policies",                      api_policy_create,       ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/policies/trial",                api_policy_trial,        STAFF, SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/policies/{id}",                 api_policy_get,          ANY,   SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/policies/{id}",                 api_policy_update,       ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/policies/{id}/publish",         api_policy_publish,      ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/policy-calculator",             api_policy_calculator,   ANY,   SCOPE_NONE,       ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/me/policy-profiles/{subject}",  api_me_policy_profile_get, ROLE_CITIZEN, SCOPE_NONE, 0},
+    {HTTP_PUT,    "/api/v1/me/policy-profiles/{subject}",  api_me_policy_profile_put, ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/me/policy-offers",              api_me_policy_offers,    ROLE_CITIZEN, SCOPE_NONE, 0},
+
     {HTTP_GET,    "/api/v1/knowledge",                     api_kb_list,             STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/knowledge",                     api_kb_create,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_POST,   "/api/v1/knowledge/suggest",             api_kb_suggest,          STAFF, SCOPE_NONE,       ROUTE_JSON},

@@ -166,6 +166,18 @@ TABLE = [
     ("PATCH", "/api/v1/sms-templates/{id}", "/api/v1/sms-templates/999999", PROBE, ADMIN, 400),
     ("GET", "/api/v1/sms-messages", "/api/v1/sms-messages", None, {"admin", "supervisor"}, 200),
     ("GET", "/api/v1/sms/dlr", "/api/v1/sms/dlr", None, PUBLIC, 400),
+    # Policies: officials write and publish, staff try a rule, anyone uses the calculator; a
+    # citizen keeps their own profiles and offers.
+    ("GET", "/api/v1/policies", "/api/v1/policies", None, ALL, 200),
+    ("POST", "/api/v1/policies", "/api/v1/policies", PROBE, {"supervisor", "data_officer", "admin"}, 400),
+    ("POST", "/api/v1/policies/trial", "/api/v1/policies/trial", PROBE, STAFF, 400),
+    ("GET", "/api/v1/policies/{id}", "/api/v1/policies/999999", None, ALL, 404),
+    ("PUT", "/api/v1/policies/{id}", "/api/v1/policies/999999", PROBE, {"supervisor", "data_officer", "admin"}, 404),
+    ("POST", "/api/v1/policies/{id}/publish", "/api/v1/policies/999999/publish", None, {"supervisor", "admin"}, 404),
+    ("POST", "/api/v1/policy-calculator", "/api/v1/policy-calculator", PROBE, ALL, 400),
+    ("GET", "/api/v1/me/policy-profiles/{subject}", "/api/v1/me/policy-profiles/person", None, {"citizen"}, 404),
+    ("PUT", "/api/v1/me/policy-profiles/{subject}", "/api/v1/me/policy-profiles/person", PROBE, {"citizen"}, 400),
+    ("GET", "/api/v1/me/policy-offers", "/api/v1/me/policy-offers", None, {"citizen"}, 200),
     ("GET", "/api/v1/points-rules", "/api/v1/points-rules", None, ALL, 200),
     ("PATCH", "/api/v1/points-rules/{id}", "/api/v1/points-rules/999999", PROBE, {"supervisor", "admin"}, 400),
     ("GET", "/api/v1/points-items", "/api/v1/points-items", None, ALL, 200),

@@ -76,6 +76,11 @@ export const SCREENS = [
   // The 交办单 of a case, laid out for printing on A4.
   { path: '/case/{id}/slip', module: 'case', view: 'slipPage', title: 'slip.heading' },
   { path: '/admin/{tab?}', module: 'admin', view: 'admin', title: 'admin.heading', nav: 'nav.admin', roles: ['admin'] },
+  // 政策计算器 and 免申即享 (issue 18 item 4, docs/services.md): citizens' matches with what is missing;
+  // officials write, try (试算) and publish policies.
+  { path: '/policy-calculator', module: 'policies', view: 'policyCalculator', title: 'policy.calc.heading', nav: 'nav.policy_calc', roles: ['citizen'] },
+  { path: '/policies', module: 'policies', view: 'policyEditor', title: 'policy.editor.heading', nav: 'nav.policies',
+    roles: ['supervisor', 'data_officer', 'admin'] },
   { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
   { path: '/decisions', module: 'decisions', view: 'decisions', title: 'decisions.heading', nav: 'nav.decisions', roles: ['citizen'], public: true },
 ];

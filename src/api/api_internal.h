@@ -268,6 +268,16 @@ int api_points_item_create(struct api_call *call);
 int api_points_award(struct api_call *call);
 int api_points_redeem(struct api_call *call);
 int api_me_points(struct api_call *call);
+/* Participation: proposals, moderation, polls (api_particip.c). */
+int api_proposal_list(struct api_call *call);
+int api_proposal_create(struct api_call *call);
+int api_proposal_hide(struct api_call *call);
+int api_proposal_restore(struct api_call *call);
+int api_proposal_appeal(struct api_call *call);
+int api_proposal_poll(struct api_call *call);
+int api_proposal_vote(struct api_call *call);
+int api_proposal_publish(struct api_call *call);
+int api_participation(struct api_call *call);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;
 struct catalog_reader;

@@ -268,6 +268,9 @@ int api_points_item_create(struct api_call *call);
 int api_points_award(struct api_call *call);
 int api_points_redeem(struct api_call *call);
 int api_me_points(struct api_call *call);
+/* In the open write transaction: award the caller the points of rule 'code' (an event that earns
+ * them, such as a vote) with its audit entry; nothing when the rule is off or worth nothing. */
+int api_points_earn(struct api_call *call, const char *code, const char *note);
 /* Participation: proposals, moderation, polls (api_particip.c). */
 int api_proposal_list(struct api_call *call);
 int api_proposal_create(struct api_call *call);
@@ -508,6 +511,10 @@ int api_begin(struct api_call *call);
 int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
                const char *after);
 void api_rollback(struct api_call *call);
+/* A further audit entry inside the open write transaction (one write that changes two records,
+ * e.g. a vote and the points it earns); api_commit writes the last one and commits. */
+int api_audit_in_tx(struct api_call *call, const char *action, const char *target,
+                    const char *before, const char *after);
 
 /* Audit an action that wrote through its own transaction (login). */
 int api_audit_only(struct api_call *call, const char *action, const char *target,

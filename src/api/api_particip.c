@@ -219,15 +219,19 @@ int api_proposal_poll(struct api_call *call)
     return api_crud_commit(call, &proposal_res, "poll", id, before);
 }
 
-/* POST /api/v1/proposals/{id}/vote {choice}: the caller's one vote. */
+/* POST /api/v1/proposals/{id}/vote {choice}: the caller's one vote, which earns the points of
+ * the 'vote' rule (参与投票) in the same transaction. */
 int api_proposal_vote(struct api_call *call)
 {
+    struct particip_proposal p;
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 ||
         (rc = json_check(call->body, vote_fields, &call->err)) < 0 || (rc = api_begin(call)) < 0 ||
         (rc = particip_vote(call->conn, id, call->user->id, json_get_str(call->body, "choice"),
-                            call->now, &call->err)) < 0)
+                            call->now, &call->err)) < 0 ||
+        (rc = particip_proposal_get(call->conn, id, call->req->arena, &p, &call->err)) < 0 ||
+        (rc = api_points_earn(call, "vote", p.title)) < 0)
         return rc;
     return api_crud_commit(call, &proposal_res, "vote", id, NULL);
 }

@@ -166,6 +166,14 @@ def test_concurrent_votes_of_one_resident_count_once(gl):
         t.join()
     assert sorted(codes) == [200] + [409] * 7, codes
     assert find(gl, a, p["id"])["poll"]["voters"] == 1
+    # The one vote earned the 参与投票 points once, with its audit entry.
+    vote_rule = [r for r in gl.items(a, "/api/v1/points-rules") if r["code"] == "vote"][0]
+    st = gl.get(a, "/api/v1/me/points").json()
+    assert [(e["rule"], e["note"], e["delta"]) for e in st["items"]] == [("参与投票", p["title"], vote_rule["points"])]
+    assert st["balance"] == vote_rule["points"]
+    entry = [e for e in gl.get("admin", "/api/v1/audit", params={"limit": 20}).json()["items"]
+             if e["action"] == "points.award"][0]
+    assert entry["target"] == f"points/{st['items'][0]['id']}"
 
 
 def test_moderation_hides_with_a_reason_and_the_author_appeals(gl):

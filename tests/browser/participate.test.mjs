@@ -50,12 +50,13 @@ test('a resident votes on a proposal and redeems points; a supervisor sets a rul
   assert.deepEqual(await axe(p), []);
 
   await goto(p, srv, '/my-points');
-  await p.locator('.points-balance', { hasText: '当前积分：20' }).waitFor();
+  // 20 for the volunteering, 2 for the vote (参与投票).
+  await p.locator('.points-balance', { hasText: '当前积分：22' }).waitFor();
   await p.getByRole('button', { name: '兑换“社区理发券”' }).click();
-  await p.locator('.points-balance', { hasText: '当前积分：5' }).waitFor();
+  await p.locator('.points-balance', { hasText: '当前积分：7' }).waitFor();
   await p.locator('.points-entries td', { hasText: '兑换“社区理发券”' }).waitFor();
   await p.locator(`[data-item="${item.id}"]`, { hasText: '剩余 2 件' }).waitFor();
-  // 5 points left cannot buy a 15-point item: the button is off, and the server would refuse.
+  // 7 points left cannot buy a 15-point item: the button is off, and the server would refuse.
   assert.equal(await p.getByRole('button', { name: '兑换“社区理发券”' }).isDisabled(), true);
   await shot(p, 'participate-2-points');
   assert.deepEqual(await axe(p), []);

@@ -14,9 +14,15 @@ CREATE TABLE proposals (
     hide_reason TEXT    NOT NULL DEFAULT '',
     hidden_by   INTEGER REFERENCES users(id),
     appeal      TEXT    NOT NULL DEFAULT '',               -- the author's appeal against hiding
+    -- An adopted proposal is tracked as a project to completion (forward only).
+    project_status TEXT NOT NULL DEFAULT ''
+                CHECK (project_status IN ('', 'planned', 'in_progress', 'done')),
+    project_note   TEXT NOT NULL DEFAULT '',
+    project_at     INTEGER NOT NULL DEFAULT 0,
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
-    CHECK (hidden = 0 OR hide_reason <> '')
+    CHECK (hidden = 0 OR hide_reason <> ''),
+    CHECK (project_status = '' OR status = 'adopted')
 );
 CREATE INDEX proposals_region ON proposals(region_id, id);
 

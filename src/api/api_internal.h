@@ -280,6 +280,7 @@ int api_proposal_appeal(struct api_call *call);
 int api_proposal_poll(struct api_call *call);
 int api_proposal_vote(struct api_call *call);
 int api_proposal_publish(struct api_call *call);
+int api_proposal_project(struct api_call *call);
 int api_participation(struct api_call *call);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;

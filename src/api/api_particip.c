@@ -30,6 +30,11 @@ static const struct json_field poll_fields[] = {
     {"secret",     JT_BOOL,   0,           0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
+static const struct json_field project_fields[] = {
+    {"status", JT_STRING, JF_REQUIRED, 1, 20, NULL},
+    {"note",   JT_STRING, 0,           0, PARTICIP_REASON_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
 static const struct json_field vote_fields[] = {
     {"choice", JT_STRING, JF_REQUIRED, 1, 10, NULL},
     {NULL, 0, 0, 0, 0, NULL},
@@ -52,6 +57,16 @@ static void proposal_json(struct jw *w, const struct particip_proposal *p)
     jw_kstr(w, "appeal", p->appeal);
     jw_ktime(w, "created_at", p->created_at);
     jw_ktime(w, "updated_at", p->updated_at);
+    jw_key(w, "project");
+    if (!*p->project_status) {
+        jw_null(w);
+    } else {
+        jw_obj(w);
+        jw_kstr(w, "status", p->project_status);
+        jw_kstr(w, "note", p->project_note);
+        jw_ktime(w, "updated_at", p->project_at);
+        jw_obj_end(w);
+    }
     jw_key(w, "poll");
     if (!p->poll_id) {
         jw_null(w);
@@ -246,6 +261,21 @@ int api_proposal_publish(struct api_call *call)
         (rc = particip_publish(call->conn, id, call->now, &call->err)) < 0)
         return rc;
     return api_crud_commit(call, &proposal_res, "publish", id, before);
+}
+
+/* POST /api/v1/proposals/{id}/project {status, note?}: an adopted proposal's progress. */
+int api_proposal_project(struct api_call *call)
+{
+    int64_t id;
+    char *before;
+    int rc;
+    if ((rc = api_param_id(call, "id", &id)) < 0 ||
+        (rc = json_check(call->body, project_fields, &call->err)) < 0 ||
+        (rc = api_begin(call)) < 0 || (rc = api_crud_state(call, &proposal_res, id, &before)) < 0 ||
+        (rc = particip_project_set(call->conn, id, json_get_str(call->body, "status"),
+                                   json_get_str(call->body, "note"), call->now, &call->err)) < 0)
+        return rc;
+    return api_crud_commit(call, &proposal_res, "project", id, before);
 }
 
 static void rate_json(struct jw *w, const void *v)

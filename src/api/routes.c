@@ -94,6 +94,7 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/proposals/{id}/poll",           api_proposal_poll,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_POST,   "/api/v1/proposals/{id}/vote",           api_proposal_vote,       ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_POST,   "/api/v1/proposals/{id}/publish",        api_proposal_publish,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/proposals/{id}/project",        api_proposal_project,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/participation",                 api_participation,       ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
 
     {HTTP_GET,    "/api/v1/knowledge",                     api_kb_list,             STAFF, SCOPE_NONE,       0},

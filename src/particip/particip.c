@@ -28,7 +28,8 @@
     " coalesce((SELECT t.n FROM poll_tally t WHERE t.poll_id = v.id AND t.choice = 'no'"           \
     "   AND v.published_at <> 0), 0),"                                                             \
     " coalesce((SELECT t.n FROM poll_tally t WHERE t.poll_id = v.id AND t.choice = 'abstain'"      \
-    "   AND v.published_at <> 0), 0)"
+    "   AND v.published_at <> 0), 0),"                                                             \
+    " p.project_status, p.project_note, p.project_at"
 #define PROP_FROM                                                                                  \
     " FROM proposals p JOIN regions r ON r.id = p.region_id JOIN users a ON a.id = p.author_id"    \
     " LEFT JOIN polls v ON v.proposal_id = p.id"
@@ -70,13 +71,16 @@ static void read_prop(struct store_stmt *s, struct arena *a, struct particip_pro
     p->yes = store_col_int(s, 23);
     p->no = store_col_int(s, 24);
     p->abstain = store_col_int(s, 25);
+    p->project_status = arena_strdup(a, store_col_text(s, 26));
+    p->project_note = arena_strdup(a, store_col_text(s, 27));
+    p->project_at = store_col_int(s, 28);
 }
 
 static int push_prop(void *ctx, struct store_stmt *row)
 {
     struct prop_rows *r = ctx;
     read_prop(row, r->v.arena, vec_push(&r->v));
-    *vec_push(&r->voted) = store_col_int(row, 26) != 0;
+    *vec_push(&r->voted) = store_col_int(row, 29) != 0;
     return 0;
 }
 
@@ -370,6 +374,51 @@ int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, str
         return (int)n;
     n = store_run(c, "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
                   STORE_ARGS(store_text(outcome), store_i64(now), store_i64(proposal_id)), err);
+    return n < 0 ? (int)n : 0;
+}
+
+static int project_rank(const char *status)
+{
+    static const char *const order[] = {"", "planned", "in_progress", "done"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(status, order[i]) == 0)
+            return i;
+    return -1;
+}
+
+int particip_project_set(struct store_conn *c, int64_t id, const char *status, const char *note,
+                         int64_t now, struct err *err)
+{
+    struct arena a;
+    char *cur = NULL;
+    int rank = status ? project_rank(status) : -1;
+    if (rank < 1)
+        return err_field(err, ERR_BAD_REQUEST, "status",
+                         "status must be planned, in_progress or done");
+    int rc = utf8_check_field(note, "note", 0, PARTICIP_REASON_MAX, err);
+    if (rc < 0)
+        return rc;
+    arena_init(&a, 256);
+    rc = store_one_text(c,
+                        "SELECT CASE WHEN status = 'adopted' THEN project_status ELSE 'x' END"
+                        " FROM proposals WHERE id = ?",
+                        STORE_ARGS(store_i64(id)), &a, &cur, err);
+    if (rc == 0)
+        rc = err_set(err, ERR_NOT_FOUND, "proposal %lld does not exist", (long long)id);
+    else if (rc > 0 && strcmp(cur, "x") == 0)
+        rc = err_field(err, ERR_CONFLICT, "status", "proposal %lld was not adopted", (long long)id);
+    else if (rc > 0 && project_rank(cur) > rank)
+        rc = err_field(err, ERR_CONFLICT, "status", "a project's status does not go back");
+    arena_release(&a);
+    if (rc < 0)
+        return rc;
+    int64_t n =
+        store_run(c,
+                  "UPDATE proposals SET project_status = ?, project_note = ?, project_at = ?,"
+                  " updated_at = ? WHERE id = ?",
+                  STORE_ARGS(store_text(status), store_text(note ? note : ""), store_i64(now),
+                             store_i64(now), store_i64(id)),
+                  err);
     return n < 0 ? (int)n : 0;
 }
 

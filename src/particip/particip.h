@@ -39,6 +39,9 @@ struct particip_proposal {
     const char *status; /* open | voting | adopted | rejected | no_quorum */
     int hidden;
     const char *hide_reason, *appeal;
+    const char *project_status; /* "" | planned | in_progress | done (adopted proposals only) */
+    const char *project_note;
+    int64_t project_at;
     int64_t created_at, updated_at;
     /* The poll; poll_id 0 when none was opened. */
     int64_t poll_id, opens_at, closes_at, quorum_pct;
@@ -91,6 +94,12 @@ int particip_vote(struct store_conn *c, int64_t proposal_id, int64_t user_id, co
  * (no_quorum when voters * 100 < quorum_pct * residents or nobody voted; adopted when yes > no;
  * else rejected) and sets the proposal's status to it. */
 int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, struct err *err);
+
+/* Track an adopted proposal as a project: 'status' planned, in_progress or done, forward only
+ * (ERR_BAD_REQUEST naming "status" or "note"; ERR_CONFLICT naming "status" when the proposal is
+ * not adopted or the status would go back). */
+int particip_project_set(struct store_conn *c, int64_t id, const char *status, const char *note,
+                         int64_t now, struct err *err);
 
 /* Participation per community, by code: its residents (as for a vote) and how many of them have
  * voted in at least one poll. */

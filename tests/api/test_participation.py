@@ -98,6 +98,16 @@ def test_a_proposal_is_voted_adopted_and_published(gl):
                    "turnout_pct": res["turnout_pct"]}
     assert abs(res["turnout_pct"] - 200 / 3) < 0.01
     assert_error(gl.post("supervisor", f"{PROPOSALS}/{p['id']}/publish"), 409, field="poll")
+    # The adopted proposal is tracked as a project to completion, forward only.
+    url = f"{PROPOSALS}/{p['id']}/project"
+    assert_error(gl.post("supervisor", url, json={"status": "finished"}), 400, field="status")
+    assert_error(gl.post(a, url, json={"status": "planned"}), 403)
+    r = gl.post("supervisor", url, json={"status": "in_progress", "note": "已招标，施工单位进场"})
+    assert r.status_code == 200 and r.json()["project"]["status"] == "in_progress", r.text
+    assert_error(gl.post("supervisor", url, json={"status": "planned"}), 409, field="status")
+    r = gl.post("admin", url, json={"status": "done", "note": "电梯已投入使用"})
+    assert r.status_code == 200 and r.json()["project"]["note"] == "电梯已投入使用", r.text
+    assert find(gl, c, p["id"])["project"]["status"] == "done"
     # The published result is what residents see.
     assert find(gl, c, p["id"])["poll"]["results"]["outcome"] == "adopted"
     rates = {x["region"]: x for x in gl.items("supervisor", "/api/v1/participation")}
@@ -106,7 +116,7 @@ def test_a_proposal_is_voted_adopted_and_published(gl):
     assert rates[other_code]["voters"] == 0
     assert_error(gl.get(a, "/api/v1/participation"), 403)
     actions = [e["action"] for e in gl.get("admin", "/api/v1/audit", params={"limit": 40}).json()["items"]]
-    for act in ("proposal.create", "proposal.poll", "proposal.vote", "proposal.publish"):
+    for act in ("proposal.create", "proposal.poll", "proposal.vote", "proposal.publish", "proposal.project"):
         assert act in actions, act
 
 
@@ -143,6 +153,8 @@ def test_secret_ballot_keeps_no_choice_next_to_a_voter_and_quorum_decides(gl, gl
     wait_until_closed(r.json())
     r = gl.post("supervisor", f"{PROPOSALS}/{q['id']}/publish")
     assert r.status_code == 200 and r.json()["status"] == "no_quorum", r.text
+    # Only an adopted proposal becomes a project.
+    assert_error(gl.post("supervisor", f"{PROPOSALS}/{q['id']}/project", json={"status": "planned"}), 409, field="status")
 
 
 def test_concurrent_votes_of_one_resident_count_once(gl):

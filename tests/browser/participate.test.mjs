@@ -9,6 +9,7 @@ let srv;
 let browser;
 let proposal;
 let item;
+let adopted;
 before(async () => {
   srv = await startServer();
   browser = await launch();
@@ -30,6 +31,15 @@ before(async () => {
   const i = await srv.api('supervisor', 'POST', '/points-items', { name: '社区理发券', cost: 15, stock: 3 });
   assert.equal(i.status, 201, JSON.stringify(i.body));
   item = i.body;
+  // A second proposal, voted and adopted, for the supervisor to track as a project.
+  const q = await srv.api('citizen', 'POST', '/proposals', { region_id: communities[0].id, title: '修缮儿童游乐场', body: '更换破损的滑梯和地垫。' });
+  const soon = new Date(Date.now() + 2000).toISOString().replace(/\.\d+Z$/, 'Z');
+  assert.equal((await srv.api('supervisor', 'POST', `/proposals/${q.body.id}/poll`, { closes_at: soon, quorum_pct: 50 })).status, 200);
+  assert.equal((await srv.api('citizen', 'POST', `/proposals/${q.body.id}/vote`, { choice: 'yes' })).status, 200);
+  await new Promise((res) => setTimeout(res, Date.parse(soon) - Date.now() + 1100));
+  const pub = await srv.api('supervisor', 'POST', `/proposals/${q.body.id}/publish`);
+  assert.equal(pub.body.status, 'adopted', JSON.stringify(pub.body));
+  adopted = q.body;
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
@@ -50,13 +60,13 @@ test('a resident votes on a proposal and redeems points; a supervisor sets a rul
   assert.deepEqual(await axe(p), []);
 
   await goto(p, srv, '/my-points');
-  // 20 for the volunteering, 2 for the vote (参与投票).
-  await p.locator('.points-balance', { hasText: '当前积分：22' }).waitFor();
+  // 20 for the volunteering, 2 for each of the two votes (参与投票).
+  await p.locator('.points-balance', { hasText: '当前积分：24' }).waitFor();
   await p.getByRole('button', { name: '兑换“社区理发券”' }).click();
-  await p.locator('.points-balance', { hasText: '当前积分：7' }).waitFor();
+  await p.locator('.points-balance', { hasText: '当前积分：9' }).waitFor();
   await p.locator('.points-entries td', { hasText: '兑换“社区理发券”' }).waitFor();
   await p.locator(`[data-item="${item.id}"]`, { hasText: '剩余 2 件' }).waitFor();
-  // 7 points left cannot buy a 15-point item: the button is off, and the server would refuse.
+  // 9 points left cannot buy a 15-point item: the button is off, and the server would refuse.
   assert.equal(await p.getByRole('button', { name: '兑换“社区理发券”' }).isDisabled(), true);
   await shot(p, 'participate-2-points');
   assert.deepEqual(await axe(p), []);
@@ -76,6 +86,16 @@ test('a resident votes on a proposal and redeems points; a supervisor sets a rul
   await goto(s, srv, '/proposals');
   await s.locator('.participation tr', { hasText: '100.0%' }).waitFor();
   await s.locator(`[data-proposal="${proposal.id}"]`).locator('summary', { hasText: '隐藏议题' }).waitFor();
+  // The adopted proposal is tracked as a project.
+  const tracking = s.locator(`[data-proposal="${adopted.id}"]`);
+  await tracking.locator('summary', { hasText: '更新项目进展' }).click();
+  await tracking.locator('select[name="status"]').selectOption('in_progress');
+  await tracking.locator('input[name="note"]').fill('已选定施工单位');
+  await tracking.getByRole('button', { name: '更新项目进展' }).click();
+  await s.locator(`[data-proposal="${adopted.id}"] .project`, { hasText: '项目进展：实施中' }).waitFor();
+  const tracked = (await srv.api('citizen', 'GET', '/proposals')).body.items.find((x) => x.id === adopted.id);
+  assert.equal(tracked.project.status, 'in_progress');
+  assert.equal(tracked.project.note, '已选定施工单位');
   assert.deepEqual(await axe(s), []);
   assert.deepEqual(s.errors, []);
 });

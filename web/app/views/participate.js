@@ -1,8 +1,9 @@
 // 居民议事 and 积分 (issue 18 items 5 and 6; docs/participation.md). Residents propose for their
 // community or street, vote once on an open poll and read the published results; officials on
-// the same screen moderate (hide with a reason, restore), open polls, publish results and read
-// the participation rate per community. 我的积分 shows a resident's balance, entries and the
-// catalogue to redeem from; 积分规则 is where officials set the rules and stock the catalogue.
+// the same screen moderate (hide with a reason, restore), open polls, publish results, track an
+// adopted proposal as a project to completion and read the participation rate per community.
+// 我的积分 shows a resident's balance, entries and the catalogue to redeem from; 积分规则 is
+// where officials set the rules and stock the catalogue.
 // What a role may do is the server's decision: the forms shown follow the roles, the server
 // refuses the rest.
 import { t } from '../i18n.js';
@@ -115,6 +116,11 @@ function card(p, ctx) {
   } else if (ctx.moderator && !p.hidden) {
     parts.push(pollForm(p, ctx.reload));
   }
+  if (p.project) {
+    parts.push(h('p', { class: 'project' }, t('project.line', { status: t('project.status.' + p.project.status), at: fmtTime(p.project.updated_at) }),
+      p.project.note ? ' · ' + p.project.note : ''));
+  }
+  if (ctx.moderator && p.status === 'adopted' && p.project?.status !== 'done') parts.push(projectForm(p, ctx.reload));
   if (ctx.moderator) parts.push(p.hidden ? restoreButton(p, ctx.reload) : hideForm(p, ctx.reload));
   return h('li', { class: 'card proposal', 'data-proposal': String(p.id), 'data-status': p.status }, ...parts);
 }
@@ -146,6 +152,20 @@ function pollForm(p, reload) {
       await api.post(`/proposals/${p.id}/poll`, formBody(f, [{ name: 'closes_at', type: 'date', required: true },
         { name: 'quorum_pct', type: 'int', required: true }, { name: 'secret', type: 'bool' }]));
       toast(t('poll.opened'));
+      await reload();
+    }));
+}
+
+function projectForm(p, reload) {
+  const steps = ['planned', 'in_progress', 'done'];
+  const from = steps.indexOf(p.project?.status);
+  return h('details', {}, h('summary', {}, t('project.update')),
+    form(t('project.update_for', { title: p.title }), [
+      field(t('project.f.status'), select(steps.slice(Math.max(from, 0)).map((k) => [k, t('project.status.' + k)]), { name: 'status' }), { names: ['status'], required: true }),
+      field(t('project.f.note'), h('input', { name: 'note', maxlength: 500 }), { names: ['note'] }),
+    ], t('project.update'), async (f) => {
+      await api.post(`/proposals/${p.id}/project`, formBody(f, [{ name: 'status', required: true }, { name: 'note' }]));
+      toast(t('project.updated'));
       await reload();
     }));
 }

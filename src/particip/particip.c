@@ -340,6 +340,14 @@ int particip_vote(struct store_conn *c, int64_t proposal_id, int64_t user_id, co
     return 0;
 }
 
+const char *particip_outcome(int64_t eligible, int64_t voters, int64_t quorum_pct, int64_t yes,
+                             int64_t no)
+{
+    if (voters <= 0 || voters * 100 < quorum_pct * eligible)
+        return "no_quorum";
+    return yes > no ? "adopted" : "rejected";
+}
+
 int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, struct err *err)
 {
     struct poll_row p;
@@ -362,9 +370,7 @@ int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, str
         (rc = store_one_i64(c, "SELECT n FROM poll_tally WHERE poll_id = ? AND choice = 'no'",
                             STORE_ARGS(store_i64(p.id)), &no, err)) < 0)
         return rc;
-    const char *outcome = voters == 0 || voters * 100 < p.quorum_pct * eligible ? "no_quorum"
-                          : yes > no                                            ? "adopted"
-                                                                                : "rejected";
+    const char *outcome = particip_outcome(eligible, voters, p.quorum_pct, yes, no);
     int64_t n = store_run(
         c,
         "UPDATE polls SET published_at = ?, eligible = ?, outcome = ?"

@@ -95,6 +95,13 @@ int particip_vote(struct store_conn *c, int64_t proposal_id, int64_t user_id, co
  * else rejected) and sets the proposal's status to it. */
 int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, struct err *err);
 
+/* The outcome of a closed poll (what particip_publish decides): "no_quorum" when nobody voted or
+ * voters * 100 < quorum_pct * eligible (the quorum is met exactly at the percentage), otherwise
+ * "adopted" when yes > no, else "rejected" (a tie is not adopted; abstentions count towards the
+ * quorum only). */
+const char *particip_outcome(int64_t eligible, int64_t voters, int64_t quorum_pct, int64_t yes,
+                             int64_t no);
+
 /* Track an adopted proposal as a project: 'status' planned, in_progress or done, forward only
  * (ERR_BAD_REQUEST naming "status" or "note"; ERR_CONFLICT naming "status" when the proposal is
  * not adopted or the status would go back). */

@@ -144,8 +144,8 @@ void api_rollback(struct api_call *call)
     }
 }
 
-int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
-               const char *after)
+int api_audit_in_tx(struct api_call *call, const char *action, const char *target,
+                    const char *before, const char *after)
 {
     struct audit_entry e = {
         .actor_id = call->user ? call->user->id : 0,
@@ -155,7 +155,13 @@ int api_commit(struct api_call *call, const char *action, const char *target, co
         .before = before,
         .after = after,
     };
-    int rc = audit_append(call->conn, &e, call->now, &call->err);
+    return audit_append(call->conn, &e, call->now, &call->err);
+}
+
+int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
+               const char *after)
+{
+    int rc = api_audit_in_tx(call, action, target, before, after);
     if (rc < 0) {
         api_rollback(call);
         return rc;

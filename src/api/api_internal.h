@@ -302,6 +302,20 @@ int api_policy_rule_parse(const json_t *v, int subject, struct policy_rule *out,
 int api_policy_rule_parse_text(const char *text, int subject, struct policy_rule *out,
                                struct err *err);
 void api_policy_rule_json(struct jw *w, const struct policy_rule *r);
+/* In the open write transaction: award the caller the points of rule 'code' (an event that earns
+ * them, such as a vote) with its audit entry; nothing when the rule is off or worth nothing. */
+int api_points_earn(struct api_call *call, const char *code, const char *note);
+/* Participation: proposals, moderation, polls (api_particip.c). */
+int api_proposal_list(struct api_call *call);
+int api_proposal_create(struct api_call *call);
+int api_proposal_hide(struct api_call *call);
+int api_proposal_restore(struct api_call *call);
+int api_proposal_appeal(struct api_call *call);
+int api_proposal_poll(struct api_call *call);
+int api_proposal_vote(struct api_call *call);
+int api_proposal_publish(struct api_call *call);
+int api_proposal_project(struct api_call *call);
+int api_participation(struct api_call *call);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;
 struct catalog_reader;
@@ -532,6 +546,10 @@ int api_begin(struct api_call *call);
 int api_commit(struct api_call *call, const char *action, const char *target, const char *before,
                const char *after);
 void api_rollback(struct api_call *call);
+/* A further audit entry inside the open write transaction (one write that changes two records,
+ * e.g. a vote and the points it earns); api_commit writes the last one and commits. */
+int api_audit_in_tx(struct api_call *call, const char *action, const char *target,
+                    const char *before, const char *after);
 
 /* Audit an action that wrote through its own transaction (login). */
 int api_audit_only(struct api_call *call, const char *action, const char *target,

@@ -180,3 +180,17 @@ int api_me_points(struct api_call *call)
     http_res_header(call->res, "Cache-Control", "private, no-store");
     return api_reply(call, 200, &w);
 }
+
+int api_points_earn(struct api_call *call, const char *code, const char *note)
+{
+    int64_t id;
+    char *after;
+    int rc = points_award_code(call->conn, call->user->id, code, note, call->now, &id, &call->err);
+    if (rc <= 0)
+        return rc;
+    if ((rc = api_crud_state(call, &entry_res, id, &after)) < 0)
+        return rc;
+    return api_audit_in_tx(call, "points.award",
+                           arena_printf(call->req->arena, "points/%lld", (long long)id), NULL,
+                           after);
+}

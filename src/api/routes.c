@@ -98,6 +98,18 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/points-items/{id}/redeem",      api_points_redeem,       ROLE_CITIZEN, SCOPE_NONE, 0},
     {HTTP_POST,   "/api/v1/points/awards",                 api_points_award,        ROLE_SUPERVISOR | ROLE_GRID_WORKER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/me/points",                     api_me_points,           ANY,   SCOPE_NONE,       0},
+    /* Participation: residents propose and vote (one vote each, checked in the database);
+     * officials propose on a resident's behalf, moderate, open polls and publish results. */
+    {HTTP_GET,    "/api/v1/proposals",                     api_proposal_list,       ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/proposals",                     api_proposal_create,     ROLE_CITIZEN | ROLE_GRID_WORKER | ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/proposals/{id}/hide",           api_proposal_hide,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/proposals/{id}/restore",        api_proposal_restore,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/proposals/{id}/appeal",         api_proposal_appeal,     ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/proposals/{id}/poll",           api_proposal_poll,       ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/proposals/{id}/vote",           api_proposal_vote,       ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/proposals/{id}/publish",        api_proposal_publish,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
+    {HTTP_POST,   "/api/v1/proposals/{id}/project",        api_proposal_project,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/participation",                 api_participation,       ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
 
     /* The policy calculator and 免申即享: officials write, try and publish policies; everyone
      * signed in asks the calculator; a citizen keeps their own profiles and reads their offers. */

@@ -203,6 +203,19 @@ int points_award(struct store_conn *c, int64_t user_id, int64_t rule_id, const c
     return rc < 0 ? rc : 0;
 }
 
+int points_award_code(struct store_conn *c, int64_t user_id, const char *code, const char *note,
+                      int64_t now, int64_t *entry_id, struct err *err)
+{
+    int64_t rule = 0;
+    int rc = store_one_i64(
+        c, "SELECT id FROM points_rules WHERE code = ? AND active <> 0 AND points > 0",
+        STORE_ARGS(store_text(code)), &rule, err);
+    if (rc <= 0)
+        return rc;
+    rc = points_award(c, user_id, rule, note, 0, now, entry_id, err);
+    return rc < 0 ? rc : 1;
+}
+
 int points_balance(struct store_conn *c, int64_t user_id, int64_t *balance, struct err *err)
 {
     *balance = 0;

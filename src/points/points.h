@@ -74,6 +74,11 @@ int points_item_list(struct store_conn *c, struct arena *a, struct points_item *
  * "user_id" (no such user) or "rule_id" (no such rule, inactive, or worth 0 points). */
 int points_award(struct store_conn *c, int64_t user_id, int64_t rule_id, const char *note,
                  int64_t by_user, int64_t now, int64_t *entry_id, struct err *err);
+/* Award the rule with 'code' (e.g. "vote") to 'user_id' with no official (the event itself
+ * earned it): 1 and *entry_id set, or 0 when the rule does not exist, is inactive or awards
+ * nothing. */
+int points_award_code(struct store_conn *c, int64_t user_id, const char *code, const char *note,
+                      int64_t now, int64_t *entry_id, struct err *err);
 /* Redeem one item 'item_id' for 'user_id': ERR_NOT_FOUND (no such active item), ERR_CONFLICT
  * naming "stock" (none left) or "balance" (not enough points). Call inside a write transaction. */
 int points_redeem(struct store_conn *c, int64_t user_id, int64_t item_id, int64_t now,

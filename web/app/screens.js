@@ -81,6 +81,10 @@ export const SCREENS = [
   { path: '/policy-calculator', module: 'policies', view: 'policyCalculator', title: 'policy.calc.heading', nav: 'nav.policy_calc', roles: ['citizen'] },
   { path: '/policies', module: 'policies', view: 'policyEditor', title: 'policy.editor.heading', nav: 'nav.policies',
     roles: ['supervisor', 'data_officer', 'admin'] },
+  // 居民议事 and 积分 (docs/participation.md): proposals and votes, a resident's points, the rules.
+  { path: '/proposals', module: 'participate', view: 'proposals', title: 'proposals.heading', nav: 'nav.proposals', roles: ['citizen', 'supervisor', 'admin'] },
+  { path: '/my-points', module: 'participate', view: 'myPoints', title: 'my_points.heading', nav: 'nav.my_points', roles: ['citizen'] },
+  { path: '/points-rules', module: 'participate', view: 'pointsRules', title: 'points_rules.heading', nav: 'nav.points_rules', roles: ['supervisor', 'admin'] },
   { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
   { path: '/decisions', module: 'decisions', view: 'decisions', title: 'decisions.heading', nav: 'nav.decisions', roles: ['citizen'], public: true },
 ];

@@ -17,6 +17,7 @@
 #include "core/mem.h"
 #include "geo/geo.h"
 #include "org/org.h"
+#include "points/points.h"
 #include "store/store.h"
 #include "store/store_writer.h"
 
@@ -158,6 +159,51 @@ void app_grids_release(const struct app_ctx *x)
     pthread_mutex_unlock(&x->app->geo_lock);
 }
 
+/* Case changes that earn the reporting resident points (the points bank's rules by code). */
+static const struct {
+    const char *action; /* the case's audit action */
+    const char *rule;   /* points_rules.code */
+    int if_closed;      /* only when the action left the case closed */
+} case_points[] = {
+    /* 有效举报: the report was handled and closed, with the citizen satisfied or closed by the
+     * centre after the reply (a direct answer to a question is not a report: "answer" is not
+     * here; a cancelled or merged report earns nothing). */
+    {"case.evaluate", "valid_report", 1},
+    {"case.close", "valid_report", 1},
+    /* 核实确认: a grid worker confirmed the report on site. */
+    {"case.task_confirm", "verification", 0},
+};
+
+/* Inside the case's transaction, right after its audit entry: the award and its own entry
+ * commit or roll back with the change that earned them. */
+static int award_case_points(const struct case_actor *a, struct store_conn *c, const char *action,
+                             const char *target, const char *summary, int64_t now, struct err *err)
+{
+    for (size_t i = 0; i < sizeof(case_points) / sizeof(case_points[0]); i++) {
+        int64_t case_id, entry;
+        char *end, tgt[48], after[96];
+        if (strcmp(action, case_points[i].action) != 0)
+            continue;
+        /* The summary is case_tx_summary's own JSON, state first. */
+        if (case_points[i].if_closed &&
+            (!summary || strncmp(summary, "{\"state\":\"closed\"", 17) != 0))
+            return 0;
+        if (strncmp(target, "case/", 5) != 0 || (case_id = strtoll(target + 5, &end, 10)) <= 0 ||
+            *end)
+            BUG("case audit target '%s' is not case/ID", target);
+        int rc = points_award_for_case(c, case_id, case_points[i].rule, now, &entry, err);
+        if (rc <= 0)
+            return rc;
+        snprintf(tgt, sizeof(tgt), "points/%lld", (long long)entry);
+        snprintf(after, sizeof(after), "{\"rule\":\"%s\",\"case\":%lld}", case_points[i].rule,
+                 (long long)case_id);
+        struct audit_entry e = {
+            a->user_id, a->user_id ? a->name : "system", "points.award", tgt, NULL, after};
+        return audit_append(c, &e, now, err);
+    }
+    return 0;
+}
+
 static int audit_hook(void *ctx, struct store_conn *c, const char *action, const char *target,
                       const char *before, const char *after, struct err *err)
 {
@@ -165,7 +211,9 @@ static int audit_hook(void *ctx, struct store_conn *c, const char *action, const
     struct audit_entry e = {a->user_id, a->user_id ? a->name : "system", action, target, before,
                             after};
     struct clock clk = clock_real();
-    return audit_append(c, &e, clock_now(&clk), err);
+    int64_t now = clock_now(&clk);
+    int rc = audit_append(c, &e, now, err);
+    return rc < 0 ? rc : award_case_points(a, c, action, target, after, now, err);
 }
 
 void app_actor(const struct auth_user *u, struct case_actor *a)

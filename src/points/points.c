@@ -216,6 +216,24 @@ int points_award_code(struct store_conn *c, int64_t user_id, const char *code, c
     return rc < 0 ? rc : 1;
 }
 
+int points_award_for_case(struct store_conn *c, int64_t case_id, const char *code, int64_t now,
+                          int64_t *entry_id, struct err *err)
+{
+    /* One statement: who reported, whether they are a resident, what the rule pays, and the
+     * once-per-case guard (the unique index of migration 0070) together. WHERE keeps SQLite from
+     * reading ON CONFLICT as a join's ON. */
+    int rc = store_one_i64(c,
+                           "INSERT INTO points_ledger (user_id, delta, rule_id, note, case_id, at)"
+                           " SELECT k.created_by, r.points, r.id, '工单 ' || k.number, k.id, ?"
+                           " FROM cases k JOIN users u ON u.id = k.created_by"
+                           " JOIN points_rules r ON r.code = ? AND r.active <> 0 AND r.points > 0"
+                           " WHERE k.id = ? AND (',' || u.roles || ',') LIKE '%,citizen,%'"
+                           " ON CONFLICT DO NOTHING RETURNING id",
+                           STORE_ARGS(store_i64(now), store_text(code), store_i64(case_id)),
+                           entry_id, err);
+    return rc < 0 ? rc : rc > 0;
+}
+
 int points_balance(struct store_conn *c, int64_t user_id, int64_t *balance, struct err *err)
 {
     *balance = 0;

@@ -79,6 +79,12 @@ int points_award(struct store_conn *c, int64_t user_id, int64_t rule_id, const c
  * nothing. */
 int points_award_code(struct store_conn *c, int64_t user_id, const char *code, const char *note,
                       int64_t now, int64_t *entry_id, struct err *err);
+/* Award the rule with 'code' to the resident who reported case 'case_id' (its creator, when that
+ * account is a citizen's), once per resident, rule and case: 1 and *entry_id set, or 0 when
+ * nothing is due (no citizen reporter, the rule inactive or worth nothing, or already paid for
+ * this case). Call inside the case's write transaction. */
+int points_award_for_case(struct store_conn *c, int64_t case_id, const char *code, int64_t now,
+                          int64_t *entry_id, struct err *err);
 /* Redeem one item 'item_id' for 'user_id': ERR_NOT_FOUND (no such active item), ERR_CONFLICT
  * naming "stock" (none left) or "balance" (not enough points). Call inside a write transaction. */
 int points_redeem(struct store_conn *c, int64_t user_id, int64_t item_id, int64_t now,

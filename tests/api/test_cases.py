@@ -892,3 +892,33 @@ def test_rectification_can_be_returned_and_redispatched(cs, ids):
     c = act(cs, "dispatcher", c, "redispatch", department=ids["QSJD"])
     assert c["state"] == "dispatched" and c["department_id"] == ids["QSJD"]
     assert c["rectify_round"] == 1, "the round count survives the re-routing"
+
+
+def test_a_residents_handled_report_earns_points_once(cs, ids):
+    """有效举报 (points bank rule valid_report): the reporting resident is paid when the report
+    is closed after handling, in the same transaction, audited; reopened and closed again, or a
+    hotline case with no resident's account, it pays nothing more."""
+    def statement():
+        r = cs.get("citizen", "/api/v1/me/points")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    before = statement()["balance"]
+    mine = reply(cs, to_processing(cs, ids, who="citizen"))
+    assert statement()["balance"] == before  # replied is not yet closed
+    mine = act(cs, "citizen", mine, "evaluate", satisfaction="satisfied")
+    assert mine["state"] == "closed"
+    st = statement()
+    assert st["balance"] == before + 10, st
+    assert st["items"][0]["rule"] == "有效举报" and mine["number"] in st["items"][0]["note"], st["items"][0]
+    entry = st["items"][0]["id"]
+    audit = cs.items("admin", "/api/v1/audit", params={"limit": 10})
+    assert any(a["action"] == "points.award" and a["target"] == f"points/{entry}" for a in audit)
+    mine = act(cs, "supervisor", mine, "reopen", note="市民再次反映")
+    mine = act(cs, "citizen", reply(cs, mine), "evaluate", satisfaction="satisfied")
+    assert mine["state"] == "closed" and statement()["balance"] == before + 10
+    # A cancelled report, and a hotline caller's case (no resident account), pay nothing.
+    gone = act(cs, "dispatcher", new_case(cs, who="citizen"), "cancel", note="重复来电")
+    assert gone["state"] == "cancelled"
+    act(cs, "operator", reply(cs, to_processing(cs, ids)), "close", note="三次回访未接通")
+    assert statement()["balance"] == before + 10

@@ -536,3 +536,20 @@ def test_pending_uploads_expire_after_a_day(world):
     assert old not in pending and {kept, fresh} <= pending
     assert rows == {kept, fresh}
     assert_error(api.get("grid_worker", f"/api/v1/attachments/{old}"), 404)
+
+
+def test_a_report_confirmed_on_site_earns_its_reporter_points(world):
+    """核实确认 (points bank rule verification): a grid worker's confirmation pays the resident
+    who reported, once."""
+    api = world["api"]
+    set_rule(world, True, False)
+    before = api.get("citizen", "/api/v1/me/points").json()["balance"]
+    c = report(world, channel="app", who="citizen")
+    task = api.get("dispatcher", f"/api/v1/cases/{c['id']}/grid-tasks").json()["items"][0]
+    up = api.post("grid_worker", f"/api/v1/cases/{c['id']}/attachments", data=png(), headers={"Content-Type": "image/png"})
+    assert up.status_code in (200, 201), up.text
+    r = api.post("grid_worker", f"/api/v1/grid-tasks/{task['id']}/decision", json={"decision": "confirm"})
+    assert r.status_code == 200, r.text
+    st = api.get("citizen", "/api/v1/me/points").json()
+    assert st["balance"] == before + 5 and st["items"][0]["rule"] == "核实确认", st
+    assert c["number"] in st["items"][0]["note"]

@@ -128,8 +128,10 @@ int api_proposal_list(struct api_call *call)
     struct api_page pg;
     const char *code = NULL;
     int rc;
-    if (is_citizen_only(call))
-        code = call->user->region_code ? call->user->region_code : "";
+    if (is_citizen_only(call) &&
+        (rc = particip_resident_code(call->conn, call->user->id, call->req->arena, &code,
+                                     &call->err)) < 0)
+        return rc;
     if ((rc = api_page_query(call, 0, PARTICIP_LIST_MAX, &pg)) < 0 ||
         (rc = particip_proposal_list(call->conn, code, call->user->id, call->req->arena, &v, &voted,
                                      &n, &call->err)) < 0)

@@ -11,6 +11,16 @@
 #include "particip/particip.h"
 #include "store/store.h"
 
+/* Where a resident lives (ur): the region an official set on the account, or else the region of
+ * the citizen's own profile once it carries an ID number that passed its GB 11643 check digit
+ * (src/citizen: an account signed up by SMS code, so the mobile number is verified too). There is
+ * no household-registration source to check the address against: a profile's region is the
+ * citizen's declaration, tied to a verified number and a valid ID number. */
+#define RESIDENT_REGION                                                                            \
+    " LEFT JOIN citizen_profiles cp ON cp.user_id = u.id"                                          \
+    " JOIN regions ur ON ur.id = coalesce(u.region_id,"                                            \
+    "  CASE WHEN cp.id_number_enc <> '' THEN cp.region_id END)"
+
 /* An active citizen account whose region lies in scope 's' (a regions row). */
 #define RESIDENT_OF_S                                                                              \
     " u.active <> 0 AND (',' || u.roles || ',') LIKE '%,citizen,%'"                                \
@@ -106,7 +116,7 @@ int particip_proposal_create(struct store_conn *c, int64_t region_id, const char
                          "region %lld is not a street or a community", (long long)region_id);
     if (resident) {
         rc = store_one(c,
-                       "SELECT 1 FROM users u JOIN regions ur ON ur.id = u.region_id"
+                       "SELECT 1 FROM users u" RESIDENT_REGION
                        " JOIN regions s ON s.id = ? WHERE u.id = ? AND" RESIDENT_OF_S,
                        STORE_ARGS(store_i64(region_id), store_i64(author_id)), NULL, NULL, err);
         if (rc < 0)
@@ -135,6 +145,18 @@ int particip_proposal_get(struct store_conn *c, int64_t id, struct arena *a,
     if (!r.v.n)
         return err_set(err, ERR_NOT_FOUND, "proposal %lld does not exist", (long long)id);
     *out = r.v.v[0];
+    return 0;
+}
+
+int particip_resident_code(struct store_conn *c, int64_t user_id, struct arena *a,
+                           const char **code, struct err *err)
+{
+    char *text = NULL;
+    int rc = store_one_text(c, "SELECT ur.code FROM users u" RESIDENT_REGION " WHERE u.id = ?",
+                            STORE_ARGS(store_i64(user_id)), a, &text, err);
+    if (rc < 0)
+        return rc;
+    *code = rc && text ? text : "";
     return 0;
 }
 
@@ -311,7 +333,7 @@ int particip_vote(struct store_conn *c, int64_t proposal_id, int64_t user_id, co
     if (now >= p.closes_at || p.published_at)
         return err_field(err, ERR_CONFLICT, "poll", "the poll has closed");
     rc = store_one(c,
-                   "SELECT 1 FROM users u JOIN regions ur ON ur.id = u.region_id"
+                   "SELECT 1 FROM users u" RESIDENT_REGION
                    " JOIN regions s ON s.id = ? WHERE u.id = ? AND" RESIDENT_OF_S,
                    STORE_ARGS(store_i64(p.region_id), store_i64(user_id)), NULL, NULL, err);
     if (rc < 0)
@@ -360,7 +382,7 @@ int particip_publish(struct store_conn *c, int64_t proposal_id, int64_t now, str
     if (now < p.closes_at)
         return err_field(err, ERR_CONFLICT, "closes_at", "the poll has not closed yet");
     if ((rc = store_one_i64(c,
-                            "SELECT count(*) FROM users u JOIN regions ur ON ur.id = u.region_id"
+                            "SELECT count(*) FROM users u" RESIDENT_REGION
                             " JOIN regions s ON s.id = ? WHERE" RESIDENT_OF_S,
                             STORE_ARGS(store_i64(p.region_id)), &eligible, err)) < 0 ||
         (rc = store_one_i64(c, "SELECT count(*) FROM poll_voters WHERE poll_id = ?",
@@ -444,15 +466,14 @@ int particip_rates(struct store_conn *c, struct arena *a, struct particip_rate *
                    struct err *err)
 {
     rate_vec v = VEC_IN(a);
-    int64_t rc = store_all(
-        c,
-        "SELECT s.id, s.code, s.name,"
-        " (SELECT count(*) FROM users u JOIN regions ur ON ur.id = u.region_id WHERE" RESIDENT_OF_S
-        "),"
-        " (SELECT count(*) FROM users u JOIN regions ur ON ur.id = u.region_id WHERE" RESIDENT_OF_S
-        "   AND EXISTS (SELECT 1 FROM poll_voters pv WHERE pv.user_id = u.id))"
-        " FROM regions s WHERE s.level = 'community' ORDER BY s.code",
-        STORE_NO_ARGS, push_rate, &v, err);
+    int64_t rc =
+        store_all(c,
+                  "SELECT s.id, s.code, s.name,"
+                  " (SELECT count(*) FROM users u" RESIDENT_REGION " WHERE" RESIDENT_OF_S "),"
+                  " (SELECT count(*) FROM users u" RESIDENT_REGION " WHERE" RESIDENT_OF_S
+                  "   AND EXISTS (SELECT 1 FROM poll_voters pv WHERE pv.user_id = u.id))"
+                  " FROM regions s WHERE s.level = 'community' ORDER BY s.code",
+                  STORE_NO_ARGS, push_rate, &v, err);
     if (rc < 0)
         return (int)rc;
     *out = v.v;

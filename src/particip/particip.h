@@ -60,6 +60,11 @@ int particip_proposal_create(struct store_conn *c, int64_t region_id, const char
                              int64_t *id, struct err *err);
 int particip_proposal_get(struct store_conn *c, int64_t id, struct arena *a,
                           struct particip_proposal *out, struct err *err);
+/* The region code where citizen 'user_id' counts as a resident (see RESIDENT_REGION in
+ * particip.c: the account's region, else a checked profile's), "" when none; arena-owned. */
+int particip_resident_code(struct store_conn *c, int64_t user_id, struct arena *a,
+                           const char **code, struct err *err);
+
 /* Newest first. 'viewer_code' NULL: every proposal (officials). Otherwise a resident's view:
  * the proposals whose scope contains region code 'viewer_code' ("" for none) and are not
  * hidden, plus the viewer's own (hidden or not). 'voted' (may be NULL) gets, per proposal,

@@ -234,3 +234,27 @@ def test_bad_input_names_the_field_and_writes_nothing(gl, demo):
     assert_error(gl.post("supervisor", url, json={"opens_at": when(60), "closes_at": when(30), "quorum_pct": 5}),
                  400, field="closes_at")
     assert find(gl, a, p["id"])["poll"] is None and find(gl, a, p["id"])["status"] == "open"
+
+
+def test_a_citizen_with_a_checked_profile_in_the_community_is_a_resident(gl):
+    """A citizen account without a region set by an official (as sign-up by SMS gives) counts as
+    a resident of the region of its own profile once the profile carries a valid ID number; a
+    declared region without one does not."""
+    cid, code = community(gl)
+    name = unique("jm")
+    r = gl.post("admin", "/api/v1/users", json={"name": name, "password": PASSWORD, "roles": ["citizen"]})
+    assert r.status_code == 201, r.text
+    p = propose(gl, "supervisor", cid)
+    r = gl.post("supervisor", f"{PROPOSALS}/{p['id']}/poll", json={"closes_at": when(60), "quorum_pct": 50})
+    assert r.status_code == 200, r.text
+    profile = {"name": "李四", "region_id": cid, "address": "幸福里 3 号", "consent_offers": False, "household": []}
+    assert gl.put(name, "/api/v1/me/profile", json={**profile, "id_number": ""}).status_code == 200
+    assert find(gl, name, p["id"]) is None
+    assert_error(gl.post(name, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "yes"}), 403)
+    r = gl.put(name, "/api/v1/me/profile", json={**profile, "id_number": "11010519491231002X"})
+    assert r.status_code == 200, r.text
+    assert find(gl, name, p["id"]) is not None
+    r = gl.post(name, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "yes"})
+    assert r.status_code == 200, r.text
+    rate = [x for x in gl.items("supervisor", "/api/v1/participation") if x["region_id"] == cid][0]
+    assert rate["residents"] == 1 and rate["voters"] == 1, rate

@@ -312,7 +312,7 @@ int api_warning_scan(struct api_call *call)
 {
     struct app_ctx x = api_ctx(call);
     int raised = 0;
-    int rc = app_warn_spikes(&x, &raised);
+    int rc = app_warn_spikes(&x, 0, &raised);
     if (rc < 0)
         return rc;
     return api_reply_count(call, "raised", raised);

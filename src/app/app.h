@@ -598,8 +598,10 @@ int app_warning_raise(const struct app_ctx *x, const struct warning_in *in, int6
                       enum warning_outcome *outcome);
 /* Spikes (src/warn: counts per street and category against their seasonal baseline) raised as
  * warnings, one per street and category while open; '*raised' counts new and grouped ones. Its
- * own transaction. The sweeper runs it hourly; POST /api/v1/warnings/scan on demand. */
-int app_warn_spikes(const struct app_ctx *x, int *raised);
+ * own transaction. The sweeper runs it hourly with 'paced' set: the cases are read a day at a
+ * time with a pause as long as each day's read between them, so a scan takes at most half of a
+ * CPU from intake (and twice as long); POST /api/v1/warnings/scan asks for it now, unpaced. */
+int app_warn_spikes(const struct app_ctx *x, int paced, int *raised);
 /* The offline warnings of devices d[0..n). */
 int app_warn_offline(const struct app_ctx *x, const struct sensor_device *d, size_t n);
 

@@ -147,7 +147,7 @@ static void *sweeper_main(void *arg)
             if (time(NULL) - spikes_scanned >= app->d.conf->spike_scan_interval) {
                 uint64_t t0 = clock_mono_ns();
                 spikes_scanned = time(NULL);
-                if (app_warn_spikes(&x, &spikes) < 0)
+                if (app_warn_spikes(&x, 1, &spikes) < 0)
                     log_msg(LOG_ERROR, "sweeper: spikes not scanned: %s", err.msg);
                 else
                     log_msg(spikes ? LOG_INFO : LOG_DEBUG,

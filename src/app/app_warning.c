@@ -3,7 +3,9 @@
  * in the caller's transaction (warning.raise, or warning.group when it joined an open warning of
  * its group; a silenced one is neither stored nor audited, only counted by the caller).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "app/app_internal.h"
 #include "audit/audit.h"
@@ -81,9 +83,27 @@ static enum warning_level spike_level(const struct warn_alarm *m)
     return WL_LOW;
 }
 
-int app_warn_spikes(const struct app_ctx *x, int *raised)
+/* Between two days' reads of a paced scan: sleep as long as the last read took. */
+static void pace(void *ctx)
 {
+    uint64_t *since = ctx, took = clock_mono_ns() - *since;
+    if (took > 2000000000ull) /* a stalled read (a checkpoint, a busy disk) is not doubled */
+        took = 2000000000ull;
+    struct timespec ts = {(time_t)(took / 1000000000ull), (long)(took % 1000000000ull)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    *since = clock_mono_ns();
+}
+
+int app_warn_spikes(const struct app_ctx *x, int paced, int *raised)
+{
+    uint64_t since = clock_mono_ns();
     struct warn_scan_opts o = {.now = x->now};
+    if (paced) {
+        o.slice_hours = 24;
+        o.between = pace;
+        o.between_ctx = &since;
+    }
     struct warn_alarm *m;
     size_t n;
     int rc;

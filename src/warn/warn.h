@@ -112,6 +112,12 @@ struct warn_scan_opts {
     enum warn_region_level region_level;     /* 0 = WARN_STREET */
     enum warn_category_level category_level; /* 0 = WARN_LEAF_CATEGORY */
     const char *within; /* a region code: only cases in its subtree; NULL = all */
+    /* Read the period in slices of this many hours (0: one query). The counts and alarms are
+     * the same; a background scan slices so that it can give the CPU back in between. */
+    int slice_hours;
+    /* Called between slices (may be NULL), on the scanning thread: the sweeper pauses there. */
+    void (*between)(void *ctx);
+    void *between_ctx;
 };
 
 struct warn_alarm {

@@ -21,11 +21,24 @@ struct cell {
 
 typedef VEC(struct cell) cell_vec;
 
+typedef VEC(const char *) name_vec;
+
 struct rows {
     struct arena *a;
     cell_vec v;
     const char *last_region; /* rows come sorted: consecutive rows share the string */
+    name_vec regions;        /* every region seen, once: cells of all slices share the string */
 };
+
+static const char *intern(struct rows *r, const char *code)
+{
+    for (size_t i = 0; i < r->regions.n; i++)
+        if (strcmp(r->regions.v[i], code) == 0)
+            return r->regions.v[i];
+    const char *s = arena_strdup(r->a, code);
+    vec_append(&r->regions, s);
+    return s;
+}
 
 static int read_cell(void *ctx, struct store_stmt *row)
 {
@@ -33,12 +46,25 @@ static int read_cell(void *ctx, struct store_stmt *row)
     const char *rc = store_col_text(row, 0);
     struct cell *c = vec_push(&r->v);
     if (!r->last_region || strcmp(r->last_region, rc) != 0)
-        r->last_region = arena_strdup(r->a, rc);
+        r->last_region = intern(r, rc);
     c->region = r->last_region;
     c->category = store_col_int(row, 1);
     c->bin = store_col_int(row, 2);
     c->n = store_col_int(row, 3);
     return 0;
+}
+
+/* The order of the grouped query (region, category, hour): slices read one after the other are
+ * put back in it. */
+static int by_series(const void *pa, const void *pb)
+{
+    const struct cell *a = pa, *b = pb;
+    int c = strcmp(a->region, b->region);
+    if (c)
+        return c;
+    if (a->category != b->category)
+        return a->category < b->category ? -1 : 1;
+    return a->bin < b->bin ? -1 : a->bin > b->bin;
 }
 
 static int by_significance(const void *pa, const void *pb)
@@ -124,13 +150,22 @@ int warn_spike_scan(struct store_conn *c, const struct warn_scan_opts *o, struct
              " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
              level, top ? "coalesce(g.id, p.id, k.id)" : "k.id", level);
     struct store_arg within = o->within ? store_text(o->within) : store_null();
-    struct rows r = {a, VEC_IN(a), NULL};
-    int64_t rc = store_all(
-        c, sql,
-        STORE_ARGS(store_i64(start), store_i64(start), store_i64(o->now), within, within, within),
-        read_cell, &r, err);
-    if (rc < 0)
-        return (int)rc;
+    struct rows r = {a, VEC_IN(a), NULL, VEC_IN(a)};
+    int64_t slice = o->slice_hours > 0 ? (int64_t)o->slice_hours * 3600 : o->now - start;
+    for (int64_t from = start; from < o->now; from += slice) {
+        int64_t to = from + slice < o->now ? from + slice : o->now;
+        if (from > start && o->between)
+            o->between(o->between_ctx);
+        r.last_region = NULL;
+        int64_t rc = store_all(
+            c, sql,
+            STORE_ARGS(store_i64(start), store_i64(from), store_i64(to), within, within, within),
+            read_cell, &r, err);
+        if (rc < 0)
+            return (int)rc;
+    }
+    if (o->slice_hours > 0 && r.v.n > 1)
+        qsort(r.v.v, r.v.n, sizeof(*r.v.v), by_series);
 
     double *pooled = xcalloc(nbins, sizeof(double));
     double *w = xcalloc(nbins, sizeof(double));

@@ -262,6 +262,11 @@ static int open_world(struct world *w)
     return 0;
 }
 
+static void count_pause(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
 TEST(warn_spike_scan_finds_the_spike_and_explains_it)
 {
     struct world w;
@@ -297,6 +302,26 @@ TEST(warn_spike_scan_finds_the_spike_and_explains_it)
         snprintf(want, sizeof(want), "青石街道 噪声扰民 24 小时内 14 件，同期预期 %.1f 件",
                  al[0].expected);
         CHECK_STR_EQ(al[0].explanation, want, "explanation");
+    }
+
+    /* Read in slices of a day (as the sweeper does, pausing in between): the same alarm. */
+    {
+        struct warn_alarm *sl = NULL;
+        size_t sn = 0;
+        int pauses = 0;
+        struct warn_scan_opts so = {
+            .now = NOW, .slice_hours = 24, .between = count_pause, .between_ctx = &pauses};
+        CHECK_INT_EQ(warn_spike_scan(w.c, &so, &a, &sl, &sn, &e), 0, "sliced scan: %s", e.msg);
+        CHECK_INT_EQ(sn, n, "sliced: as many alarms");
+        /* window 24 h + guard + 28 days of baseline, by the day: a pause between slices */
+        CHECK(pauses >= 28, "paused %d times", pauses);
+        for (size_t i = 0; i < sn && i < n; i++) {
+            CHECK_STR_EQ(sl[i].region_code, al[i].region_code, "sliced: region");
+            CHECK_INT_EQ(sl[i].observed, al[i].observed, "sliced: observed");
+            CHECK(sl[i].expected == al[i].expected, "sliced: expected %f vs %f", sl[i].expected,
+                  al[i].expected);
+            CHECK(sl[i].p_value == al[i].p_value, "sliced: p");
+        }
     }
 
     /* Top-level category, community level, and a scope outside the spike. */

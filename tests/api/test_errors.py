@@ -198,7 +198,8 @@ def test_wrong_method(gl):
     assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD", "POST"}
     r = gl.post("admin", "/api/v1/me", json={})
     assert_error(r, 405, "method_not_allowed")
-    assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD"}
+    # DELETE /me: a citizen erases their own account (docs/citizens.md)
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD", "DELETE"}
     r = gl.put("admin", "/api/v1/regions/1", json={})
     assert_error(r, 405)
     assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD", "PATCH", "DELETE"}

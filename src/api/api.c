@@ -617,16 +617,23 @@ static void answer_error(struct api_head *h, int rc)
 {
     struct api_call *call = &h->call;
     struct http_req *req = call->req;
+    if ((call->err.code ? call->err.code : rc) == ERR_METHOD && h->path_match) {
+        http_res_header(call->res, "Allow", allowed_methods(req));
+        req->route = h->path_match->pattern;
+    }
+    api_answer_failure(call, call->route ? call->route : h->path_match, rc);
+}
+
+void api_answer_failure(struct api_call *call, const struct api_route *r, int rc)
+{
+    struct http_req *req = call->req;
     if (call->err.code == 0)
         err_set(&call->err, rc, "%s", err_default_message(rc));
     if (err_http_status(call->err.code) >= 500)
         log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
                 req->path, call->err.msg);
-    if (call->err.code == ERR_METHOD && h->path_match) {
-        http_res_header(call->res, "Allow", allowed_methods(req));
-        req->route = h->path_match->pattern;
-    }
-    api_error_answer(call->route ? call->route : h->path_match, req, call->res, &call->err);
+    api_refusal_count(call->api, r, &call->err);
+    api_error_answer(r, req, call->res, &call->err);
 }
 
 static struct api_head *head_new(struct api *api, struct http_req *req, struct http_res *res)

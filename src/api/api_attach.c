@@ -135,14 +135,9 @@ static void upload_finish(void *arg, struct http_req *req, struct http_res *res)
         return;
     }
     call.err = u->err;
-    if (call.err.code == 0)
-        err_set(&call.err, u->rc, "%s", err_default_message(u->rc));
     if (u->rc == ERR_UNAVAILABLE || u->rc == ERR_THROTTLED)
         retry_after(&call, DECODE_RETRY_AFTER);
-    if (err_http_status(call.err.code) >= 500)
-        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
-                req->path, call.err.msg);
-    api_error_answer(call.route, req, res, &call.err);
+    api_answer_failure(&call, call.route, u->rc);
 }
 
 /* Decoding thread: the upload is staged (or failed). */

@@ -50,6 +50,15 @@ struct cached_response {
     char etag_gz[40];
 };
 
+/* One kind of refusal counted (api_refusals.c). */
+#define API_REFUSAL_SLOTS 256
+struct api_refusal {
+    const char *route; /* the route's pattern (static) */
+    int code;          /* ERR_* */
+    char field[ERR_FIELD_MAX];
+    uint64_t n;
+};
+
 struct api {
     struct app *app; /* the running application (src/app): everything but HTTP */
     /* The app's dependencies, for handlers (borrowed from the app). */
@@ -78,6 +87,11 @@ struct api {
      * of what it was computed from, so the public cannot make the server count 30 days of cases
      * per request. */
     pthread_mutex_t register_lock;
+    /* Refusals by route, code and field for /metrics (api_refusals.c), under refusals_lock. */
+    pthread_mutex_t refusals_lock;
+    struct api_refusal refusals[API_REFUSAL_SLOTS];
+    size_t nrefusals;
+    uint64_t refusals_dropped;
     char *register_stamp, *register_body;
     size_t register_len;
     /* Basemap tiles (api_basemap.c): BASEMAP_TILE_SLOTS serialised tiles, each checked against
@@ -529,6 +543,13 @@ int api_reply(struct api_call *call, int status, struct jw *w);
 
 /* Write the error body for 'err' into the response. */
 void api_error(struct http_res *res, const struct err *err, struct arena *a);
+/* A handler failed with 'rc': fills a missing message, logs a 5xx under the request id, counts
+ * a refusal (4xx) and answers it in the route's error format. */
+void api_answer_failure(struct api_call *call, const struct api_route *r, int rc);
+void api_refusals_init(struct api *api);
+void api_refusals_free(struct api *api);
+void api_refusal_count(struct api *api, const struct api_route *r, const struct err *e);
+void api_refusals_render(struct api *api, struct buf *out);
 
 /* Path parameter {name} as a positive integer, or ERR_NOT_FOUND. */
 int api_param_id(struct api_call *call, const char *name, int64_t *out);

@@ -42,6 +42,7 @@ int api_new(struct api **out, const struct api_deps *deps, struct err *err)
     pthread_mutex_init(&api->case_view_lock, NULL);
     pthread_mutex_init(&api->events_lock, NULL);
     pthread_mutex_init(&api->register_lock, NULL);
+    api_refusals_init(api);
     api_basemap_init(api);
     rc = api_events_init(api, err);
     if (rc < 0) {
@@ -62,6 +63,7 @@ void api_free(struct api *api)
     api_basemap_free(api);
     api_events_free(api);
     pthread_mutex_destroy(&api->events_lock);
+    api_refusals_free(api);
     api_bulletin_shutdown();
     free(api);
 }

@@ -66,6 +66,7 @@ int api_metrics(struct api_call *call)
     buf_init(&b);
     if (call->api->server) {
         http_metrics_render(http_server_metrics(call->api->server), &b);
+        api_refusals_render(call->api, &b);
         buf_printf(&b,
                    "# HELP gridloop_http_in_flight Requests being handled now.\n"
                    "# TYPE gridloop_http_in_flight gauge\ngridloop_http_in_flight %d\n",

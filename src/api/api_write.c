@@ -42,12 +42,7 @@ static void finish(void *arg, struct http_req *req, struct http_res *res)
         app_notify_wake(call.api->app);
         return;
     }
-    if (call.err.code == 0)
-        err_set(&call.err, rc, "%s", err_default_message(rc));
-    if (err_http_status(call.err.code) >= 500)
-        log_msg(LOG_ERROR, "request %s %s %s failed: %s", req->request_id, req->method_name,
-                req->path, call.err.msg);
-    api_error_answer(call.route, req, res, &call.err);
+    api_answer_failure(&call, call.route, rc);
 }
 
 int api_write_defer(struct api_call *call, struct api_write *w)

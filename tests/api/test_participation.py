@@ -6,6 +6,7 @@ requests, published results and the participation rate per community. Each test 
 community with its own residents, so counts do not depend on other tests.
 """
 import datetime
+import re
 import threading
 import time
 
@@ -82,6 +83,11 @@ def test_a_proposal_is_voted_adopted_and_published(gl):
     assert gl.post(a, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "yes"}).status_code == 200
     assert gl.post(b, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "yes"}).status_code == 200
     assert_error(gl.post(b, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "no"}), 409, field="voted")
+    # A second vote is refused and counted (issue 18: vote stuffing counted).
+    metrics = gl.get("data_officer", "/metrics").text
+    m = re.search(r'^gridloop_refusals_total\{route="/api/v1/proposals/\{id\}/vote",code="conflict",field="voted"\} (\d+)$',
+                  metrics, re.M)
+    assert m and int(m.group(1)) >= 1, metrics[-2000:]
     assert_error(gl.post(c, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "maybe"}), 400, field="choice")
     assert_error(gl.post(outsider, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "no"}), 403)
     seen = find(gl, b, p["id"])

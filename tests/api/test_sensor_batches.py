@@ -13,6 +13,7 @@ from test_sensors import TOPIC, device, iso, now, sensor_cases, wait_for
 
 GATEWAY = "gridloop/gateways/{}/readings"
 MAX_READINGS = 20
+MAX_BYTES = 4096
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,8 @@ def mqtt(tmp_path_factory, template_db):
     client = f"gl-test-{unique('c')}"
     srv = Server(str(tmp_path_factory.mktemp("batches")), template_db,
                  GENEROUS + ["--mqtt-url", broker.url, "--mqtt-client-id", client,
-                             "--mqtt-max-readings", str(MAX_READINGS)]).start()
+                             "--mqtt-max-readings", str(MAX_READINGS),
+                             "--mqtt-max-bytes", str(MAX_BYTES)]).start()
     api = Api(srv)
     assert wait_for(lambda: api.get("admin", "/api/v1/sensors/status").json()["connected"])
     yield {"broker": broker, "srv": srv, "api": api}
@@ -94,7 +96,9 @@ def test_a_message_over_the_limits_is_refused_whole(mqtt):
     broker.publish(TOPIC.format("DEMO-MANHOLE-2"), json.dumps(too_many))
     broker.publish(GATEWAY.format("GW-1"), json.dumps([]))
     broker.publish(GATEWAY.format("GW-1"), json.dumps(element(t0, "tilt_deg", 1, "DEMO-MANHOLE-2")))
-    assert wait_for(lambda: status(api)["malformed"] - before["malformed"] == 3)
+    big = {**element(t0, "tilt_deg", 1), "note": "x" * MAX_BYTES}  # one reading, too many bytes
+    broker.publish(TOPIC.format("DEMO-MANHOLE-2"), json.dumps(big))
+    assert wait_for(lambda: status(api)["malformed"] - before["malformed"] == 4)
     assert count(api, "DEMO-MANHOLE-2", "tilt_deg", t0, t0 + timedelta(minutes=1)) == 0
     assert status(api)["readings"] == before["readings"]
 

@@ -12,6 +12,8 @@
 # Figures: docs/benchmarks.md.
 #   bench/mqtt_ingest.sh [READINGS [DEVICES [RUNS [RATE [BATCH]]]]]   default 200000 5000 3 0 1
 #   GATEWAY=1 bench/mqtt_ingest.sh ...   batches of many devices on gridloop/gateways/GW-SIM/readings
+#   GRIDLOOP_BIN=/path/gridloop bench/mqtt_ingest.sh ...   another server binary (a before/after
+#                                         pair in one session), build/gridloop by default
 # RATE: readings/s the publisher keeps to (0: as fast as the broker takes them).
 # No CPU pinning: broker, server and publisher share the machine's cores.
 set -eu
@@ -41,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 freeport() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-cp "$ROOT/build/gridloop" "$TMP/gridloop"
+cp "${GRIDLOOP_BIN:-$ROOT/build/gridloop}" "$TMP/gridloop"
 cp "$ROOT/build/sensor-sim" "$TMP/sensor-sim"
 
 # ---- the broker (started as root it runs as mosquitto: its directory must be its own)

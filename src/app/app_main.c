@@ -108,6 +108,7 @@ void app_free(struct app *app)
     app_sensor_drain(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
+    sensor_cache_free(app->sensor_cache);
     app_notifier_stop(app);
     app_triage_free(app);
     app_risk_free(app);

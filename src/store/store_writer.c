@@ -72,7 +72,37 @@ static int run_one(struct store_conn *c, struct store_job *job, struct err *e)
     return 0;
 }
 
-static void run_batch(struct store_writer *w, struct store_conn *c, struct store_job *batch, int n)
+/* After job 'j' of a running batch: when urgent jobs wait, the jobs after 'j' (not run yet) go
+ * back to the front of the queue, behind the urgent ones and ahead of every ordinary job, so the
+ * batch commits now and the urgent jobs come next, instead of waiting for the rest of a batch of
+ * up to max_batch jobs (tens of milliseconds under a backlog of sensor readings). Returns the
+ * number of jobs given back. */
+static int yield_to_urgent(struct store_writer *w, struct store_job *j)
+{
+    int given = 0;
+    if (!j->next)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    if (w->urgent_last) {
+        struct store_job *first = j->next, *last = first;
+        given = 1;
+        while (last->next) {
+            last = last->next;
+            given++;
+        }
+        last->next = w->urgent_last->next;
+        w->urgent_last->next = first;
+        if (!last->next)
+            w->tail = last;
+        j->next = NULL;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return given;
+}
+
+/* 'urgent': the batch is the urgent jobs, which keep their order: it does not yield. */
+static void run_batch(struct store_writer *w, struct store_conn *c, struct store_job *batch, int n,
+                      int urgent)
 {
     struct err e = ERR_INIT;
     int rc = store_begin(c, &e);
@@ -80,6 +110,8 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
         for (struct store_job *j = batch; j; j = j->next) {
             if ((rc = run_one(c, j, &e)) < 0)
                 break;
+            if (!urgent)
+                n -= yield_to_urgent(w, j);
         }
         if (rc == 0 && w->before_commit)
             rc = w->before_commit(w->before_commit_arg, c, &e);
@@ -136,7 +168,10 @@ static void *writer_main(void *arg)
             break; /* stopping and drained */
         struct store_job *batch = w->head, *last = w->head;
         int n = 1;
-        while (last->next && n < w->max_batch) {
+        /* Urgent jobs at the front make a batch of their own: their commit does not wait for
+         * the ordinary jobs behind them. */
+        struct store_job *end = w->urgent_last;
+        while (last->next && n < w->max_batch && last != end) {
             if (last == w->urgent_last)
                 w->urgent_last = NULL;
             last = last->next;
@@ -149,7 +184,7 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
-        run_batch(w, c, batch, n);
+        run_batch(w, c, batch, n, end != NULL);
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);

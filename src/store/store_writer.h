@@ -67,9 +67,11 @@ void store_writer_stop(struct store_writer *w);
 int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err);
 
 /* Queue a job ahead of every ordinary one still waiting (after the urgent ones already there,
- * in their order): it runs in the next batch. For work that must not wait behind a backlog (a
- * sensor reading that opens a case); it gives up submission order against the jobs it passes,
- * so it must not depend on them. */
+ * in their order). A batch running when it arrives stops after its current job and commits (the
+ * jobs it had not run go back ahead of the other ordinary ones, in their order); the urgent jobs
+ * then run in a batch of their own, so the job's commit waits for at most one job and two
+ * commits. For work that must not wait behind a backlog (a sensor reading that opens a case); it
+ * gives up submission order against the jobs it passes, so it must not depend on them. */
 int store_writer_submit_urgent(struct store_writer *w, struct store_job *job, struct err *err);
 
 /* Submit and wait for the commit: the synchronous form, for callers that have a thread to

@@ -241,6 +241,69 @@ TEST(store_writer_urgent_jobs_pass_the_queue)
     store_close(st);
 }
 
+/* An urgent job submitted while a batch runs: the batch stops after its current job and commits,
+ * the urgent job runs and commits alone next, then the rest of the batch in its order, ahead of
+ * the ordinary jobs queued meanwhile. */
+TEST(store_writer_urgent_job_cuts_a_running_batch_short)
+{
+    struct store *st = fresh_store("writer_urgent_cut.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    struct gate g0, g1;
+    struct tjob jobs[8];
+    done_counter = 0;
+    CHECK_INT_EQ(store_writer_start(&w, st, NULL, &e), 0, "start: %s", e.msg);
+    /* Job 0 holds the first batch while the second is queued: gate job 1, then 2, 3, 4. */
+    gate_hold(w, &jobs[0], 300, &g0);
+    pthread_mutex_init(&g1.lock, NULL);
+    pthread_cond_init(&g1.cond, NULL);
+    g1.open = g1.entered = 0;
+    tjob_init(&jobs[1], 301, 0);
+    jobs[1].gate_lock = &g1.lock;
+    jobs[1].gate_cond = &g1.cond;
+    jobs[1].gate_open = &g1.open;
+    jobs[1].gate_entered = &g1.entered;
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[1].job, &e), 0, "submit 1");
+    for (int i = 2; i < 5; i++) {
+        tjob_init(&jobs[i], 300 + i, 0);
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    gate_open(&g0);
+    pthread_mutex_lock(&g1.lock);
+    while (!g1.entered)
+        pthread_cond_wait(&g1.cond, &g1.lock);
+    pthread_mutex_unlock(&g1.lock);
+    /* The batch of 1..4 runs job 1: an ordinary job 5, then the urgent 6 and 7 arrive. */
+    tjob_init(&jobs[5], 305, 0);
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[5].job, &e), 0, "submit 5");
+    for (int i = 6; i < 8; i++) {
+        tjob_init(&jobs[i], 300 + i, 0);
+        CHECK_INT_EQ(store_writer_submit_urgent(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    gate_open(&g1);
+    wait_all(jobs, 8);
+    for (int i = 0; i < 8; i++)
+        CHECK_INT_EQ(jobs[i].job.rc, 0, "job %d: %s", i, jobs[i].job.err.msg);
+    CHECK_INT_EQ(jobs[1].seq, 2, "job 1 ran");
+    CHECK_INT_EQ(jobs[6].seq, 3, "the urgent job 6 right after it, before 2..4 of its batch");
+    CHECK_INT_EQ(jobs[7].seq, 4, "then urgent 7");
+    for (int i = 2; i < 6; i++)
+        CHECK_INT_EQ(jobs[i].seq, i + 3, "ordinary job %d keeps its order behind them", i);
+    CHECK(jobs[1].done_order < jobs[6].done_order, "job 1 committed first (done %d, %d)",
+          jobs[1].done_order, jobs[6].done_order);
+    CHECK(jobs[7].done_order < jobs[2].done_order,
+          "the urgent jobs committed before the rest of the cut batch (done %d, %d)",
+          jobs[7].done_order, jobs[2].done_order);
+    struct store_writer_stats s;
+    store_writer_stats(w, &s);
+    CHECK_INT_EQ(s.batches, 4, "batches: job 0; job 1; urgent 6, 7; 2..5");
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "1"), 8, "every row committed");
+    pthread_mutex_destroy(&g1.lock);
+    pthread_cond_destroy(&g1.cond);
+    store_close(st);
+}
+
 /* In one batch, a job that wrote and then failed, and one that hit a constraint, are undone
  * alone; the jobs around them commit, and the sequence they read has no gap. */
 TEST(store_writer_savepoint_isolates_failing_job)

@@ -279,7 +279,8 @@ static void writer_cache(const struct app_ctx *x)
     struct app *app = x->app;
     uint64_t gen = atomic_load(&app->sensor_gen);
     if (app->sensor_cache && gen == app->sensor_cache_gen &&
-        x->now - app->sensor_cache_at < APP_SENSOR_HINT_TTL && x->now >= app->sensor_cache_at)
+        x->now - app->sensor_cache_at < APP_SENSOR_HINT_TTL && x->now >= app->sensor_cache_at &&
+        !sensor_cache_full(app->sensor_cache))
         return;
     if (!app->sensor_cache)
         app->sensor_cache = sensor_cache_new();

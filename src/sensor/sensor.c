@@ -332,7 +332,7 @@ static int read_limit(void *ctx, struct store_stmt *s)
 
 /* ---------------------------------------------------------------- the writer's cache */
 
-#define CACHE_DEVICES_MAX 65536 /* devices kept at most: past it the cache starts again */
+#define CACHE_DEVICES_MAX 65536 /* devices kept at most: then the owner starts it again */
 
 struct cached_limit {
     const char *type, *metric, *label, *unit;
@@ -366,6 +366,11 @@ void sensor_cache_clear(struct sensor_cache *k)
     k->limits_loaded = 0;
     k->lim = NULL;
     k->nlim = 0;
+}
+
+int sensor_cache_full(const struct sensor_cache *k)
+{
+    return k->ndev >= CACHE_DEVICES_MAX;
 }
 
 void sensor_cache_free(struct sensor_cache *k)
@@ -403,12 +408,16 @@ int sensor_cache_device(struct sensor_cache *k, struct store_conn *c, const char
             return 0;
         }
     }
-    if (k->ndev >= CACHE_DEVICES_MAX)
-        sensor_cache_clear(k); /* more devices than it keeps: start again rather than evict */
     struct sensor_device *d = arena_alloc(&k->arena, sizeof(*d));
     int rc = sensor_device_by_code(c, code, &k->arena, d, err);
     if (rc < 0)
         return rc; /* unknown codes are not kept: registering one needs no clear */
+    if (k->ndev >= CACHE_DEVICES_MAX) {
+        /* Full: handed out, not kept (records handed out earlier stay valid until the owner's
+         * clear, which sensor_cache_full() asks for). */
+        *out = d;
+        return 0;
+    }
     if (2 * (k->ndev + 1) > k->cap) {
         size_t cap = k->cap ? 2 * k->cap : 1024;
         struct sensor_device **slot = xcalloc(cap, sizeof(*slot));

@@ -144,6 +144,9 @@ struct sensor_cache;
 struct sensor_cache *sensor_cache_new(void);
 void sensor_cache_free(struct sensor_cache *k);
 void sensor_cache_clear(struct sensor_cache *k);
+/* 1 when it keeps as many devices as it will (65,536): the owner clears it between uses rather
+ * than have devices read again at every reading. */
+int sensor_cache_full(const struct sensor_cache *k);
 /* As sensor_device_by_code, from the cache when it is there. */
 int sensor_cache_device(struct sensor_cache *k, struct store_conn *c, const char *code,
                         const struct sensor_device **out, struct err *err);

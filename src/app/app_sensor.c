@@ -515,6 +515,7 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, st
     b->job.run = async_batch_run;
     b->job.done = async_batch_done;
     b->job.arg = b;
+    b->job.may_wait = !urgent; /* acknowledged already: may share a later commit */
     int rc = urgent ? store_writer_submit_urgent(app->writer, &b->job, err)
                     : store_writer_submit(app->writer, &b->job, err);
     if (rc < 0) {

@@ -44,10 +44,19 @@ struct store_job {
     int rc;                 /* out */
     struct err err;         /* out */
     struct store_job *next; /* private: the queue */
+    /* in: nobody waits for this job's commit (its submitter has answered already), so the writer
+     * may hold it up to gather_ms for more jobs to share the commit; 0 for ordinary jobs. */
+    int may_wait;
+    int eager_; /* private: counted among the jobs that may not wait */
 };
 
 struct store_writer_options {
     int max_batch; /* jobs per transaction at most; <= 0 = 256 */
+    /* When every job queued may wait (store_job.may_wait) and they are fewer than max_batch,
+     * the writer waits up to this many milliseconds for more before it begins, so a steady
+     * stream of such jobs commits in fewer, larger batches (each commit writes every page it
+     * touched). Any other job, or a full batch, ends the wait. <= 0: no waiting. */
+    int gather_ms;
     /* Optional: runs once per batch after its jobs, inside the transaction, just before
      * COMMIT: work that is much cheaper done once for many jobs (a search-index refresh).
      * A failure fails every job of the batch. */

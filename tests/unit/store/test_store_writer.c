@@ -50,6 +50,7 @@ struct tjob {
     int64_t seq;         /* out: assigned inside the transaction */
     int done_order;      /* out: position in which done() was called */
     int visible_at_done; /* out: the row was visible to another connection in done() */
+    int64_t batch;       /* out: batches finished before its own ran (with batch_probe set) */
     /* blocking: the job waits until released (to let others queue behind it) */
     pthread_mutex_t *gate_lock;
     pthread_cond_t *gate_cond;
@@ -59,7 +60,8 @@ struct tjob {
 
 static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
 static int done_counter;
-static struct store *observer; /* a second store on the same file: another connection */
+static struct store *observer;           /* a second store on the same file: another connection */
+static struct store_writer *batch_probe; /* jobs note which batch they ran in */
 
 static int tjob_run(void *arg, struct store_conn *c, struct err *err)
 {
@@ -71,6 +73,11 @@ static int tjob_run(void *arg, struct store_conn *c, struct err *err)
         while (!*j->gate_open)
             pthread_cond_wait(j->gate_cond, j->gate_lock);
         pthread_mutex_unlock(j->gate_lock);
+    }
+    if (batch_probe) {
+        struct store_writer_stats s;
+        store_writer_stats(batch_probe, &s);
+        j->batch = (int64_t)s.batches;
     }
     int rc =
         store_one_i64(c, "SELECT coalesce(max(seq), 0) + 1 FROM t", STORE_NO_ARGS, &j->seq, err);
@@ -301,6 +308,52 @@ TEST(store_writer_urgent_job_cuts_a_running_batch_short)
     CHECK_INT_EQ(count_rows(st, "1"), 8, "every row committed");
     pthread_mutex_destroy(&g1.lock);
     pthread_cond_destroy(&g1.cond);
+    store_close(st);
+}
+
+/* Jobs that may wait are held for company: with a gathering time far longer than the test, three
+ * of them stay queued until an ordinary job arrives, and all four commit in one batch; a full batch
+ * of them (max_batch) does not wait at all. */
+TEST(store_writer_gathers_jobs_that_may_wait)
+{
+    struct store *st = fresh_store("writer_gather.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    struct tjob jobs[6];
+    struct store_writer_options o = {.max_batch = 3, .gather_ms = 600000};
+    done_counter = 0;
+    CHECK_INT_EQ(store_writer_start(&w, st, &o, &e), 0, "start: %s", e.msg);
+    batch_probe = w;
+    /* A full batch: three jobs that may wait commit together without anything else. */
+    for (int i = 0; i < 3; i++) {
+        tjob_init(&jobs[i], 400 + i, 0);
+        jobs[i].job.may_wait = 1;
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    wait_all(jobs, 3);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(jobs[i].batch, 0, "job %d in the first batch", i);
+    /* Two that may wait, then an ordinary job run synchronously: it ends the wait, and the two
+     * share its commit (its return means its batch committed, theirs with it). */
+    for (int i = 3; i < 5; i++) {
+        tjob_init(&jobs[i], 400 + i, 0);
+        jobs[i].job.may_wait = 1;
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    tjob_init(&jobs[5], 405, 0);
+    CHECK_INT_EQ(store_writer_run(w, tjob_run, &jobs[5], &e), 0, "ordinary: %s", e.msg);
+    wait_all(jobs, 5);
+    CHECK(jobs[3].batch == 1 && jobs[4].batch == 1 && jobs[5].batch == 1,
+          "the two held for the ordinary job's batch (batches %lld, %lld, %lld)",
+          (long long)jobs[3].batch, (long long)jobs[4].batch, (long long)jobs[5].batch);
+    CHECK_INT_EQ(jobs[5].seq, 6, "the ordinary job after the two, in submission order");
+    batch_probe = NULL;
+    /* Held jobs do not outlive a stop: it drains them at once. */
+    tjob_init(&jobs[0], 410, 0);
+    jobs[0].job.may_wait = 1;
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[0].job, &e), 0, "submit before stop");
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "1"), 7, "every row committed");
     store_close(st);
 }
 

@@ -406,8 +406,10 @@ struct batch_device {
 /* 1 when a value of r[0..n) is above its metric's lowest threshold: it may open a case. */
 static int may_breach(struct app *app, const struct app_reading *r, size_t n)
 {
-    int hit = 0;
     pthread_mutex_lock(&app->sensor_lock);
+    /* Before the writer's first load nothing is known: urgent, so a breach in the first message
+     * after a start does not wait behind others (that job loads the hint). */
+    int hit = app->sensor_hint_at == 0;
     for (size_t i = 0; i < n && !hit; i++)
         for (size_t m = 0; m < r[i].n && !hit; m++)
             for (size_t j = 0; j < app->sensor_hint_n; j++)

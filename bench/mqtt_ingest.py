@@ -26,6 +26,8 @@ from urllib.parse import urlparse
 BASE, TOKEN, MQTT_PORT, SIM = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 READINGS, DEVICES, RUNS = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 SERVER_PID, BROKER_PID, RATE = int(sys.argv[8]), int(sys.argv[9]), sys.argv[10]
+BATCH = sys.argv[11] if len(sys.argv) > 11 else "1"
+GATEWAY = len(sys.argv) > 12 and sys.argv[12] == "1"
 TICK = os.sysconf("SC_CLK_TCK")
 TYPES = ["noise", "water_level", "manhole", "smoke", "gas", "water_quality"]
 METRICS = ["noise_db", "depth_cm", "tilt_deg", "smoke_obs", "ch4_lel", "turbidity_ntu"]
@@ -164,7 +166,8 @@ def main():
         sim = subprocess.Popen([SIM, "--url", f"mqtt://127.0.0.1:{MQTT_PORT}", "--rate", RATE,
                                 "--count", str(READINGS), "--extra", str(DEVICES), "--only-extra",
                                 "--backfill", str(backfill), "--quiet", "--client-id",
-                                f"bench-sim-{run}", "--seed", str(run + 1)],
+                                f"bench-sim-{run}", "--seed", str(run + 1), "--batch", BATCH]
+                               + (["--gateway"] if GATEWAY else []),
                                stderr=subprocess.PIPE, text=True)
         samples = []  # (monotonic, readings so far)
         breach_at = None

@@ -10,7 +10,10 @@
 # (GET /api/v1/sensors/status) and the breach-to-case time (GET /api/v1/cases?channel=sensor);
 # last, the same kind of readings over HTTP in batches of 1,000 for comparison.
 # Figures: docs/benchmarks.md.
-#   bench/mqtt_ingest.sh [READINGS [DEVICES [RUNS [RATE]]]]   default 200000 5000 3 0
+#   bench/mqtt_ingest.sh [READINGS [DEVICES [RUNS [RATE [BATCH]]]]]   default 200000 5000 3 0 1
+#   GATEWAY=1 bench/mqtt_ingest.sh ...   batches of many devices on gridloop/gateways/GW-SIM/readings
+#   GRIDLOOP_BIN=/path/gridloop bench/mqtt_ingest.sh ...   another server binary (a before/after
+#                                         pair in one session), build/gridloop by default
 # RATE: readings/s the publisher keeps to (0: as fast as the broker takes them).
 # No CPU pinning: broker, server and publisher share the machine's cores.
 set -eu
@@ -19,6 +22,8 @@ READINGS=${1:-200000}
 DEVICES=${2:-5000}
 RUNS=${3:-3}
 RATE=${4:-0}
+BATCH=${5:-1}        # readings per MQTT message (sensor-sim --batch)
+GATEWAY=${GATEWAY:-0} # 1: the batches on a gateway's topic (sensor-sim --gateway)
 PASSWORD=bench-pw
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -38,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 freeport() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-cp "$ROOT/build/gridloop" "$TMP/gridloop"
+cp "${GRIDLOOP_BIN:-$ROOT/build/gridloop}" "$TMP/gridloop"
 cp "$ROOT/build/sensor-sim" "$TMP/sensor-sim"
 
 # ---- the broker (started as root it runs as mosquitto: its directory must be its own)
@@ -82,7 +87,7 @@ TOKEN=$(curl -fsS -H 'Content-Type: application/json' -d "{\"name\":\"admin\",\"
     die "login as admin failed"
 
 log "machine: $(nproc) CPUs, $(uname -r); $(mosquitto -h 2>/dev/null | head -1)"
-log "$READINGS readings x $RUNS runs over $DEVICES devices, publisher rate $RATE/s (0: flat out)"
+log "$READINGS readings x $RUNS runs over $DEVICES devices, publisher rate $RATE/s (0: flat out), $BATCH per message (gateway: $GATEWAY)"
 /usr/bin/python3 "$ROOT/bench/mqtt_ingest.py" "$BASE" "$TOKEN" "$MPORT" "$TMP/sensor-sim" \
-    "$READINGS" "$DEVICES" "$RUNS" "$SPID" "$BPID" "$RATE"
+    "$READINGS" "$DEVICES" "$RUNS" "$SPID" "$BPID" "$RATE" "$BATCH" "$GATEWAY"
 grep -E 'error|ERROR' "$TMP/server.log" | head -5 >&2 || true

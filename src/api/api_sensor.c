@@ -112,7 +112,15 @@ static int device_render(struct api_call *call, int64_t id, struct jw *w)
     return 0;
 }
 
-static const struct api_resource device_res = {"device", "/api/v1/devices", device_render, NULL};
+/* After a device's change is committed: the store writer's copy of it is stale. */
+static void device_changed(struct api_call *call, int64_t id)
+{
+    (void)id;
+    app_sensor_changed(call->api->app);
+}
+
+static const struct api_resource device_res = {"device", "/api/v1/devices", device_render,
+                                               device_changed};
 
 int api_device_list(struct api_call *call)
 {
@@ -331,6 +339,7 @@ int api_threshold_put(struct api_call *call)
     const char *after = json_print(b, call->req->arena);
     if ((rc = api_commit(call, "sensor_threshold.set", target, NULL, after)) < 0)
         return rc;
+    app_sensor_changed(call->api->app); /* the next reading is judged by the new threshold */
     return api_threshold_list(call);
 }
 

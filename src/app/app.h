@@ -579,6 +579,9 @@ int app_sensor_ingest(struct app *app, const struct app_reading *r, size_t n,
 int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, struct err *err);
 /* Wait until every submitted reading has been reported. */
 void app_sensor_drain(struct app *app);
+/* A device or threshold was changed and committed: readings judged from now on see it (the
+ * writer keeps both between jobs). Call before answering the change. */
+void app_sensor_changed(struct app *app);
 struct app_sensor_stats {
     int64_t readings, rejected, duplicates, malformed;
     int connected; /* to the MQTT broker now */

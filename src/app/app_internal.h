@@ -114,6 +114,13 @@ struct app {
     } sensor_hint[64];
     size_t sensor_hint_n;
     int64_t sensor_hint_at;
+    /* The writer's devices and thresholds between jobs (writer thread only): cleared when
+     * sensor_gen has moved since it was filled (app_sensor_changed: a change through this
+     * server), or APP_SENSOR_HINT_TTL seconds after (a change made by another process). */
+    struct sensor_cache *sensor_cache;
+    uint64_t sensor_cache_gen;
+    int64_t sensor_cache_at;
+    _Atomic uint64_t sensor_gen;
     /* Risk rules, cached per organisation version (app_risk.c). */
     pthread_mutex_t risk_lock;
     int risk_loaded;

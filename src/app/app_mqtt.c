@@ -11,8 +11,9 @@
  * published while this server is down or reconnecting and delivers them when it is back; the
  * subscription is made again on every connect (a broker restarted without its saved sessions has
  * forgotten it). libmosquitto acknowledges a message to the broker when it has handed it over,
- * before the batch commits: a crash of this process in that window (a batch, milliseconds) loses
- * what it held; a broker restart loses nothing the broker had persisted (docs/warning.md §5).
+ * before the batch commits (2.0 has no manual acknowledgement): a crash of this process loses what
+ * was acknowledged and not yet committed, at most APP_SENSOR_INFLIGHT_MAX readings and the message
+ * being handed over; a broker restart loses nothing the broker had persisted (docs/warning.md §5).
  */
 #include <mosquitto.h>
 #include <stdio.h>

@@ -234,6 +234,63 @@ static int note_recovery(const struct app_ctx *x, const struct sensor_device *d,
     return case_note_in_tx(&env, t->case_id, "sensor_recover", note, payload, x->err);
 }
 
+/* The metrics' lowest thresholds (the MQTT thread's hint) from the database; on failure the
+ * hint stays as it was: only the queue order depends on it. */
+static void hint_load(const struct app_ctx *x)
+{
+    struct app *app = x->app;
+    struct sensor_threshold *t;
+    size_t nt;
+    struct err e = ERR_INIT;
+    if (sensor_threshold_list(x->conn, x->arena, &t, &nt, &e) < 0)
+        return;
+    pthread_mutex_lock(&app->sensor_lock);
+    size_t cap = sizeof(app->sensor_hint) / sizeof(app->sensor_hint[0]), k = 0;
+    for (size_t i = 0; i < nt; i++) {
+        size_t j = 0;
+        while (j < k && strcmp(app->sensor_hint[j].metric, t[i].metric) != 0)
+            j++;
+        if (j < k) {
+            if (t[i].high < app->sensor_hint[j].high)
+                app->sensor_hint[j].high = t[i].high;
+        } else if (k < cap) {
+            snprintf(app->sensor_hint[k].metric, sizeof(app->sensor_hint[k].metric), "%s",
+                     t[i].metric);
+            app->sensor_hint[k++].high = t[i].high;
+        }
+    }
+    app->sensor_hint_n = k;
+    app->sensor_hint_at = x->now;
+    pthread_mutex_unlock(&app->sensor_lock);
+}
+
+void app_sensor_changed(struct app *app)
+{
+    atomic_fetch_add(&app->sensor_gen, 1);
+}
+
+/* At the start of each sensor job, on the writer thread: the cache of devices and thresholds made
+ * current. Cleared (and the hint reloaded with it) when a change went through this server since
+ * it was filled, or APP_SENSOR_HINT_TTL seconds after, for changes another process made (the CLI,
+ * SQL): those take effect within that time. The job reads the database only for what is not in
+ * it. The generation is read before clearing, so a change during the reload clears it again. */
+static void writer_cache(const struct app_ctx *x)
+{
+    struct app *app = x->app;
+    uint64_t gen = atomic_load(&app->sensor_gen);
+    if (app->sensor_cache && gen == app->sensor_cache_gen &&
+        x->now - app->sensor_cache_at < APP_SENSOR_HINT_TTL && x->now >= app->sensor_cache_at &&
+        !sensor_cache_full(app->sensor_cache))
+        return;
+    if (!app->sensor_cache)
+        app->sensor_cache = sensor_cache_new();
+    else
+        sensor_cache_clear(app->sensor_cache);
+    app->sensor_cache_gen = gen;
+    app->sensor_cache_at = x->now;
+    hint_load(x);
+}
+
 /* Store and judge one reading of device 'd' inside the writer's transaction, the device not
  * noted seen (the caller's). */
 static int ingest_device(const struct app_ctx *x, const struct sensor_device *d,
@@ -245,8 +302,8 @@ static int ingest_device(const struct app_ctx *x, const struct sensor_device *d,
     int rc;
     for (size_t i = 0; i < r->n; i++)
         v[i] = (struct sensor_value){r->metric[i], r->value[i]};
-    if ((rc = sensor_ingest_values(x->conn, d, r->at, v, r->n, x->now, x->arena, t, &nt, duplicates,
-                                   x->err)) < 0)
+    if ((rc = sensor_ingest_cached(x->conn, x->app->sensor_cache, d, r->at, v, r->n, x->now,
+                                   x->arena, t, &nt, duplicates, x->err)) < 0)
         return rc;
     for (size_t i = 0; i < nt; i++) {
         if (t[i].change == SENSOR_BREACH) {
@@ -262,12 +319,15 @@ static int ingest_device(const struct app_ctx *x, const struct sensor_device *d,
     return 0;
 }
 
-/* The device of a reading: ERR_NOT_FOUND or ERR_CONFLICT (switched off) naming "device". */
+/* The device of a reading: ERR_NOT_FOUND or ERR_CONFLICT (switched off) naming "device". From
+ * the writer's cache (writer_cache() called first in the job). */
 static int reading_device(const struct app_ctx *x, const char *code, struct sensor_device *d)
 {
-    int rc = sensor_device_by_code(x->conn, code, x->arena, d, x->err);
+    const struct sensor_device *p;
+    int rc = sensor_cache_device(x->app->sensor_cache, x->conn, code, &p, x->err);
     if (rc < 0)
         return rc;
+    *d = *p;
     if (!d->active)
         return err_field(x->err, ERR_CONFLICT, "device", "device '%s' is switched off", code);
     return 0;
@@ -298,6 +358,7 @@ static int batch_run(void *arg, struct store_conn *c, struct err *err)
     struct batch *b = arg;
     struct app_ctx x = {b->app, c, &b->arena, b->now, NULL, err};
     b->rep->cases = b->rep->duplicates = 0;
+    writer_cache(&x);
     for (size_t i = 0; i < b->n; i++) {
         int rc = ingest(&x, &b->r[i], &b->rep->cases, &b->rep->duplicates);
         if (rc < 0) {
@@ -342,45 +403,13 @@ struct batch_device {
     struct err why;
 };
 
-/* The writer reloads the metrics' lowest thresholds (the MQTT thread's hint) when stale. */
-static void hint_refresh(const struct app_ctx *x)
-{
-    struct app *app = x->app;
-    pthread_mutex_lock(&app->sensor_lock);
-    int stale = x->now - app->sensor_hint_at >= APP_SENSOR_HINT_TTL || x->now < app->sensor_hint_at;
-    pthread_mutex_unlock(&app->sensor_lock);
-    if (!stale)
-        return;
-    struct sensor_threshold *t;
-    size_t nt;
-    struct err e = ERR_INIT;
-    if (sensor_threshold_list(x->conn, x->arena, &t, &nt, &e) < 0)
-        return; /* the hint stays as it was: only the queue order depends on it */
-    pthread_mutex_lock(&app->sensor_lock);
-    size_t cap = sizeof(app->sensor_hint) / sizeof(app->sensor_hint[0]), k = 0;
-    for (size_t i = 0; i < nt; i++) {
-        size_t j = 0;
-        while (j < k && strcmp(app->sensor_hint[j].metric, t[i].metric) != 0)
-            j++;
-        if (j < k) {
-            if (t[i].high < app->sensor_hint[j].high)
-                app->sensor_hint[j].high = t[i].high;
-        } else if (k < cap) {
-            snprintf(app->sensor_hint[k].metric, sizeof(app->sensor_hint[k].metric), "%s",
-                     t[i].metric);
-            app->sensor_hint[k++].high = t[i].high;
-        }
-    }
-    app->sensor_hint_n = k;
-    app->sensor_hint_at = x->now;
-    pthread_mutex_unlock(&app->sensor_lock);
-}
-
 /* 1 when a value of r[0..n) is above its metric's lowest threshold: it may open a case. */
 static int may_breach(struct app *app, const struct app_reading *r, size_t n)
 {
-    int hit = 0;
     pthread_mutex_lock(&app->sensor_lock);
+    /* Before the writer's first load nothing is known: urgent, so a breach in the first message
+     * after a start does not wait behind others (that job loads the hint). */
+    int hit = app->sensor_hint_at == 0;
     for (size_t i = 0; i < n && !hit; i++)
         for (size_t m = 0; m < r[i].n && !hit; m++)
             for (size_t j = 0; j < app->sensor_hint_n; j++)
@@ -400,7 +429,7 @@ static int async_batch_run(void *arg, struct store_conn *c, struct err *err)
     size_t nd = 0;
     int cases = 0, rc;
     b->stored = b->rejected = b->duplicates = 0;
-    hint_refresh(&x);
+    writer_cache(&x);
     for (size_t i = 0; i < b->n; i++) {
         const struct app_reading *r = &b->r[i];
         size_t k = nd;
@@ -488,6 +517,7 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, st
     b->job.run = async_batch_run;
     b->job.done = async_batch_done;
     b->job.arg = b;
+    b->job.may_wait = !urgent; /* acknowledged already: may share a later commit */
     int rc = urgent ? store_writer_submit_urgent(app->writer, &b->job, err)
                     : store_writer_submit(app->writer, &b->job, err);
     if (rc < 0) {

@@ -330,9 +330,161 @@ static int read_limit(void *ctx, struct store_stmt *s)
     return 0;
 }
 
+/* ---------------------------------------------------------------- the writer's cache */
+
+#define CACHE_DEVICES_MAX 65536 /* devices kept at most: then the owner starts it again */
+
+struct cached_limit {
+    const char *type, *metric, *label, *unit;
+    double high, clear;
+    int64_t category_id;
+};
+
+struct sensor_cache {
+    struct arena arena;          /* devices, thresholds and their strings */
+    struct sensor_device **slot; /* open addressing by code; NULL = free */
+    size_t cap, ndev;
+    int limits_loaded;
+    struct cached_limit *lim;
+    size_t nlim;
+};
+
+struct sensor_cache *sensor_cache_new(void)
+{
+    struct sensor_cache *k = xcalloc(1, sizeof(*k));
+    arena_init(&k->arena, 64 * 1024);
+    return k;
+}
+
+void sensor_cache_clear(struct sensor_cache *k)
+{
+    arena_release(&k->arena);
+    arena_init(&k->arena, 64 * 1024);
+    free(k->slot);
+    k->slot = NULL;
+    k->cap = k->ndev = 0;
+    k->limits_loaded = 0;
+    k->lim = NULL;
+    k->nlim = 0;
+}
+
+int sensor_cache_full(const struct sensor_cache *k)
+{
+    return k->ndev >= CACHE_DEVICES_MAX;
+}
+
+void sensor_cache_free(struct sensor_cache *k)
+{
+    if (!k)
+        return;
+    arena_release(&k->arena);
+    free(k->slot);
+    free(k);
+}
+
+static size_t code_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static struct sensor_device **device_slot(struct sensor_device **slot, size_t cap, const char *code)
+{
+    size_t i = code_hash(code) & (cap - 1);
+    while (slot[i] && strcmp(slot[i]->code, code) != 0)
+        i = (i + 1) & (cap - 1);
+    return &slot[i];
+}
+
+int sensor_cache_device(struct sensor_cache *k, struct store_conn *c, const char *code,
+                        const struct sensor_device **out, struct err *err)
+{
+    if (k->cap) {
+        struct sensor_device *d = *device_slot(k->slot, k->cap, code);
+        if (d) {
+            *out = d;
+            return 0;
+        }
+    }
+    struct sensor_device *d = arena_alloc(&k->arena, sizeof(*d));
+    int rc = sensor_device_by_code(c, code, &k->arena, d, err);
+    if (rc < 0)
+        return rc; /* unknown codes are not kept: registering one needs no clear */
+    if (k->ndev >= CACHE_DEVICES_MAX) {
+        /* Full: handed out, not kept (records handed out earlier stay valid until the owner's
+         * clear, which sensor_cache_full() asks for). */
+        *out = d;
+        return 0;
+    }
+    if (2 * (k->ndev + 1) > k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 1024;
+        struct sensor_device **slot = xcalloc(cap, sizeof(*slot));
+        for (size_t i = 0; i < k->cap; i++)
+            if (k->slot[i])
+                *device_slot(slot, cap, k->slot[i]->code) = k->slot[i];
+        free(k->slot);
+        k->slot = slot;
+        k->cap = cap;
+    }
+    *device_slot(k->slot, k->cap, d->code) = d;
+    k->ndev++;
+    *out = d;
+    return 0;
+}
+
+typedef VEC(struct cached_limit) limit_vec;
+
+static int read_cached_limit(void *ctx, struct store_stmt *s)
+{
+    limit_vec *v = ctx;
+    struct cached_limit *l = vec_push(v);
+    l->type = arena_strdup(v->arena, store_col_text(s, 0));
+    l->metric = arena_strdup(v->arena, store_col_text(s, 1));
+    l->label = arena_strdup(v->arena, store_col_text(s, 2));
+    l->unit = arena_strdup(v->arena, store_col_text(s, 3));
+    l->high = store_col_real(s, 4);
+    l->clear = store_col_real(s, 5);
+    l->category_id = store_col_int(s, 6);
+    return 0;
+}
+
+/* The threshold of (type, metric) into 'l' (l->found 0: none), every threshold read on first use
+ * after a clear. A table of a few dozen rows: a scan is as quick as a hash. */
+static int cache_limit(struct sensor_cache *k, struct store_conn *c, const char *type,
+                       const char *metric, struct limit *l, struct err *err)
+{
+    if (!k->limits_loaded) {
+        limit_vec v = VEC_IN(&k->arena);
+        int64_t rc = store_all(c,
+                               "SELECT type, metric, label, unit, high, clear_at,"
+                               " coalesce(category_id, 0) FROM sensor_thresholds",
+                               STORE_NO_ARGS, read_cached_limit, &v, err);
+        if (rc < 0)
+            return (int)rc;
+        k->lim = v.v;
+        k->nlim = v.n;
+        k->limits_loaded = 1;
+    }
+    for (size_t i = 0; i < k->nlim; i++) {
+        const struct cached_limit *x = &k->lim[i];
+        if (strcmp(x->metric, metric) == 0 && strcmp(x->type, type) == 0) {
+            l->found = 1;
+            l->label = x->label;
+            l->unit = x->unit;
+            l->high = x->high;
+            l->clear = x->clear;
+            l->category_id = x->category_id;
+            return 0;
+        }
+    }
+    return 0;
+}
+
 /* One metric of a reading: stored (or found a duplicate), then evaluated. */
-static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64_t at,
-                      const struct sensor_value *v, int64_t now, struct arena *a,
+static int ingest_one(struct store_conn *c, struct sensor_cache *k, const struct sensor_device *d,
+                      int64_t at, const struct sensor_value *v, int64_t now, struct arena *a,
                       struct sensor_transition *out, size_t *nout, int *duplicates, struct err *err)
 {
     int64_t added =
@@ -349,25 +501,27 @@ static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64
         return 0;
     }
     struct limit l = {.a = a};
-    int rc = store_one(c,
-                       "SELECT label, unit, high, clear_at, coalesce(category_id, 0)"
-                       " FROM sensor_thresholds WHERE type = ? AND metric = ?",
-                       STORE_ARGS(store_text(d->type), store_text(v->metric)), read_limit, &l, err);
+    int rc =
+        k ? cache_limit(k, c, d->type, v->metric, &l, err)
+          : store_one(c,
+                      "SELECT label, unit, high, clear_at, coalesce(category_id, 0)"
+                      " FROM sensor_thresholds WHERE type = ? AND metric = ?",
+                      STORE_ARGS(store_text(d->type), store_text(v->metric)), read_limit, &l, err);
     if (rc < 0)
         return rc;
     if (!l.found)
         return 0; /* a metric without a threshold is kept, not judged */
-    struct cond k = {0};
+    struct cond st = {0};
     if ((rc = store_one(c,
                         "SELECT breached, coalesce(since, 0), coalesce(case_id, 0),"
                         " coalesce(peak, 0), updated_at FROM sensor_states"
                         " WHERE device_id = ? AND metric = ?",
-                        STORE_ARGS(store_i64(d->id), store_text(v->metric)), read_cond, &k, err)) <
+                        STORE_ARGS(store_i64(d->id), store_text(v->metric)), read_cond, &st, err)) <
         0)
         return rc;
     /* A reading from before the condition's last change (a device emptying its buffer after an
      * outage) is history: it must not reopen or end what later readings decided. */
-    if (k.found && at < k.updated_at)
+    if (st.found && at < st.updated_at)
         return 0;
     struct sensor_transition *t = &out[*nout];
     memset(t, 0, sizeof(*t));
@@ -378,7 +532,7 @@ static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64
     t->high = l.high;
     t->clear = l.clear;
     t->category_id = l.category_id;
-    if (!k.breached && v->value > l.high) {
+    if (!st.breached && v->value > l.high) {
         t->change = SENSOR_BREACH;
         t->since = at;
         t->peak = v->value;
@@ -394,11 +548,11 @@ static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64
                               err);
         return r < 0 ? (int)r : 0;
     }
-    if (k.breached && v->value <= l.clear) {
+    if (st.breached && v->value <= l.clear) {
         t->change = SENSOR_RECOVER;
-        t->since = k.since;
-        t->case_id = k.case_id;
-        t->peak = k.peak;
+        t->since = st.since;
+        t->case_id = st.case_id;
+        t->peak = st.peak;
         (*nout)++;
         int64_t r =
             store_run(c,
@@ -420,7 +574,8 @@ static int ingest_one(struct store_conn *c, const struct sensor_device *d, int64
     return r < 0 ? (int)r : 0;
 }
 
-int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, int64_t at,
+int sensor_ingest_cached(struct store_conn *c, struct sensor_cache *k,
+                         const struct sensor_device *d, int64_t at,
                          const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
                          struct sensor_transition *out, size_t *nout, int *duplicates,
                          struct err *err)
@@ -428,9 +583,17 @@ int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, in
     int rc;
     *nout = 0;
     for (size_t i = 0; i < n; i++)
-        if ((rc = ingest_one(c, d, at, &values[i], now, a, out, nout, duplicates, err)) < 0)
+        if ((rc = ingest_one(c, k, d, at, &values[i], now, a, out, nout, duplicates, err)) < 0)
             return rc;
     return 0;
+}
+
+int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, int64_t at,
+                         const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
+                         struct sensor_transition *out, size_t *nout, int *duplicates,
+                         struct err *err)
+{
+    return sensor_ingest_cached(c, NULL, d, at, values, n, now, a, out, nout, duplicates, err);
 }
 
 int sensor_ingest(struct store_conn *c, const struct sensor_device *d, int64_t at,

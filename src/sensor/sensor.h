@@ -131,6 +131,31 @@ int sensor_ingest_values(struct store_conn *c, const struct sensor_device *d, in
                          const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
                          struct sensor_transition *out, size_t *nout, int *duplicates,
                          struct err *err);
+/*
+ * What the store writer keeps between jobs so a reading costs no lookups but its own: devices by
+ * code (the fields a reading is judged and its case opened by: id, code, type, name, place,
+ * region, active; not last_seen_at/offline_at, which it does not keep current) and every
+ * threshold. An unknown code is not kept, so a device registered later is found at its first
+ * reading. It knows nothing of changes: the owner clears it when a device or threshold changes
+ * (and now and then, for changes made by another process). One thread at a time; records it
+ * hands out live until the next sensor_cache_clear().
+ */
+struct sensor_cache;
+struct sensor_cache *sensor_cache_new(void);
+void sensor_cache_free(struct sensor_cache *k);
+void sensor_cache_clear(struct sensor_cache *k);
+/* 1 when it keeps as many devices as it will (65,536): the owner clears it between uses rather
+ * than have devices read again at every reading. */
+int sensor_cache_full(const struct sensor_cache *k);
+/* As sensor_device_by_code, from the cache when it is there. */
+int sensor_cache_device(struct sensor_cache *k, struct store_conn *c, const char *code,
+                        const struct sensor_device **out, struct err *err);
+/* As sensor_ingest_values, the thresholds taken from 'k' (read once after each clear). */
+int sensor_ingest_cached(struct store_conn *c, struct sensor_cache *k,
+                         const struct sensor_device *d, int64_t at,
+                         const struct sensor_value *values, size_t n, int64_t now, struct arena *a,
+                         struct sensor_transition *out, size_t *nout, int *duplicates,
+                         struct err *err);
 /* Device 'device_id' seen at 'now' (and online again if it had been marked offline). */
 int sensor_device_seen(struct store_conn *c, int64_t device_id, int64_t now, struct err *err);
 /* The case opened for the breach of (device, metric) in progress. */

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/log.h"
@@ -19,6 +20,7 @@
 struct store_writer {
     struct store *store;
     int max_batch;
+    int gather_ms;
     store_job_fn *before_commit;
     void *before_commit_arg;
     pthread_t thread;
@@ -27,6 +29,7 @@ struct store_writer {
     pthread_cond_t started;
     struct store_job *head, *tail; /* FIFO */
     struct store_job *urgent_last; /* the last urgent job, at the front of the queue, or NULL */
+    int queued, eager;             /* jobs in the queue; those of them that may not wait */
     int stopping;
     int start_state; /* 0 starting, 1 running, < 0 failed (ERR_*) */
     struct err start_err;
@@ -72,7 +75,40 @@ static int run_one(struct store_conn *c, struct store_job *job, struct err *e)
     return 0;
 }
 
-static void run_batch(struct store_writer *w, struct store_conn *c, struct store_job *batch, int n)
+/* After job 'j' of a running batch: when urgent jobs wait, the jobs after 'j' (not run yet) go
+ * back to the front of the queue, behind the urgent ones and ahead of every ordinary job, so the
+ * batch commits now and the urgent jobs come next, instead of waiting for the rest of a batch of
+ * up to max_batch jobs (tens of milliseconds under a backlog of sensor readings). Returns the
+ * number of jobs given back. */
+static int yield_to_urgent(struct store_writer *w, struct store_job *j)
+{
+    int given = 0;
+    if (!j->next)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    if (w->urgent_last) {
+        struct store_job *first = j->next, *last = first;
+        given = 1;
+        w->eager += first->eager_;
+        while (last->next) {
+            last = last->next;
+            given++;
+            w->eager += last->eager_;
+        }
+        w->queued += given;
+        last->next = w->urgent_last->next;
+        w->urgent_last->next = first;
+        if (!last->next)
+            w->tail = last;
+        j->next = NULL;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return given;
+}
+
+/* 'urgent': the batch is the urgent jobs, which keep their order: it does not yield. */
+static void run_batch(struct store_writer *w, struct store_conn *c, struct store_job *batch, int n,
+                      int urgent)
 {
     struct err e = ERR_INIT;
     int rc = store_begin(c, &e);
@@ -80,6 +116,8 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
         for (struct store_job *j = batch; j; j = j->next) {
             if ((rc = run_one(c, j, &e)) < 0)
                 break;
+            if (!urgent)
+                n -= yield_to_urgent(w, j);
         }
         if (rc == 0 && w->before_commit)
             rc = w->before_commit(w->before_commit_arg, c, &e);
@@ -134,9 +172,22 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head)
             break; /* stopping and drained */
+        if (w->gather_ms > 0 && !w->eager && w->queued < w->max_batch) {
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += (long)(w->gather_ms % 1000) * 1000000L;
+            until.tv_sec += w->gather_ms / 1000 + until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            while (!w->stopping && !w->eager && w->queued < w->max_batch &&
+                   pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+                ;
+        }
         struct store_job *batch = w->head, *last = w->head;
         int n = 1;
-        while (last->next && n < w->max_batch) {
+        /* Urgent jobs at the front make a batch of their own: their commit does not wait for
+         * the ordinary jobs behind them. */
+        struct store_job *end = w->urgent_last;
+        while (last->next && n < w->max_batch && last != end) {
             if (last == w->urgent_last)
                 w->urgent_last = NULL;
             last = last->next;
@@ -144,12 +195,15 @@ static void *writer_main(void *arg)
         }
         if (last == w->urgent_last)
             w->urgent_last = NULL;
+        w->queued -= n;
+        for (struct store_job *j = batch; j != last->next; j = j->next)
+            w->eager -= j->eager_;
         w->head = last->next;
         if (!w->head)
             w->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
-        run_batch(w, c, batch, n);
+        run_batch(w, c, batch, n, end != NULL);
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
@@ -162,10 +216,15 @@ int store_writer_start(struct store_writer **out, struct store *st,
     struct store_writer *w = xcalloc(1, sizeof(*w));
     w->store = st;
     w->max_batch = opt && opt->max_batch > 0 ? opt->max_batch : DEFAULT_MAX_BATCH;
+    w->gather_ms = opt && opt->gather_ms > 0 ? opt->gather_ms : 0;
     w->before_commit = opt ? opt->before_commit : NULL;
     w->before_commit_arg = opt ? opt->before_commit_arg : NULL;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    pthread_condattr_t ca; /* the gathering wait is timed by the monotonic clock */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->wake, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&w->started, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_mutex_destroy(&w->lock);
@@ -220,6 +279,9 @@ static int enqueue(struct store_writer *w, struct store_job *job, int urgent, st
         pthread_mutex_unlock(&w->lock);
         return err_set(err, ERR_UNAVAILABLE, "the server is shutting down");
     }
+    job->eager_ = urgent || !job->may_wait;
+    w->queued++;
+    w->eager += job->eager_;
     struct store_job **at = urgent ? (w->urgent_last ? &w->urgent_last->next : &w->head)
                                    : (w->tail ? &w->tail->next : &w->head);
     job->next = *at;

@@ -44,10 +44,19 @@ struct store_job {
     int rc;                 /* out */
     struct err err;         /* out */
     struct store_job *next; /* private: the queue */
+    /* in: nobody waits for this job's commit (its submitter has answered already), so the writer
+     * may hold it up to gather_ms for more jobs to share the commit; 0 for ordinary jobs. */
+    int may_wait;
+    int eager_; /* private: counted among the jobs that may not wait */
 };
 
 struct store_writer_options {
     int max_batch; /* jobs per transaction at most; <= 0 = 256 */
+    /* When every job queued may wait (store_job.may_wait) and they are fewer than max_batch,
+     * the writer waits up to this many milliseconds for more before it begins, so a steady
+     * stream of such jobs commits in fewer, larger batches (each commit writes every page it
+     * touched). Any other job, or a full batch, ends the wait. <= 0: no waiting. */
+    int gather_ms;
     /* Optional: runs once per batch after its jobs, inside the transaction, just before
      * COMMIT: work that is much cheaper done once for many jobs (a search-index refresh).
      * A failure fails every job of the batch. */
@@ -67,9 +76,11 @@ void store_writer_stop(struct store_writer *w);
 int store_writer_submit(struct store_writer *w, struct store_job *job, struct err *err);
 
 /* Queue a job ahead of every ordinary one still waiting (after the urgent ones already there,
- * in their order): it runs in the next batch. For work that must not wait behind a backlog (a
- * sensor reading that opens a case); it gives up submission order against the jobs it passes,
- * so it must not depend on them. */
+ * in their order). A batch running when it arrives stops after its current job and commits (the
+ * jobs it had not run go back ahead of the other ordinary ones, in their order); the urgent jobs
+ * then run in a batch of their own, so the job's commit waits for at most one job and two
+ * commits. For work that must not wait behind a backlog (a sensor reading that opens a case); it
+ * gives up submission order against the jobs it passes, so it must not depend on them. */
 int store_writer_submit_urgent(struct store_writer *w, struct store_job *job, struct err *err);
 
 /* Submit and wait for the commit: the synchronous form, for callers that have a thread to

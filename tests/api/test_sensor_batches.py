@@ -2,17 +2,19 @@
 readings on its own topic, a gateway's array of many devices' readings on
 gridloop/gateways/{code}/readings, a bad element rejected alone, a message over the limit refused
 whole, a breach inside a batch opening one case, a redelivered batch stored once, and a
-threshold edited through the API judging the next batch."""
+threshold edited through the API judging the next batch, a device changed through the API read
+again by the writer."""
 import json
 from datetime import timedelta
 
 import pytest
 
-from conftest import GENEROUS, Api, Broker, Server, unique
+from conftest import GENEROUS, Api, Broker, Server, assert_error, unique
 from test_sensors import TOPIC, device, iso, now, sensor_cases, wait_for
 
 GATEWAY = "gridloop/gateways/{}/readings"
 MAX_READINGS = 20
+MAX_BYTES = 4096
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,8 @@ def mqtt(tmp_path_factory, template_db):
     client = f"gl-test-{unique('c')}"
     srv = Server(str(tmp_path_factory.mktemp("batches")), template_db,
                  GENEROUS + ["--mqtt-url", broker.url, "--mqtt-client-id", client,
-                             "--mqtt-max-readings", str(MAX_READINGS)]).start()
+                             "--mqtt-max-readings", str(MAX_READINGS),
+                             "--mqtt-max-bytes", str(MAX_BYTES)]).start()
     api = Api(srv)
     assert wait_for(lambda: api.get("admin", "/api/v1/sensors/status").json()["connected"])
     yield {"broker": broker, "srv": srv, "api": api}
@@ -94,7 +97,9 @@ def test_a_message_over_the_limits_is_refused_whole(mqtt):
     broker.publish(TOPIC.format("DEMO-MANHOLE-2"), json.dumps(too_many))
     broker.publish(GATEWAY.format("GW-1"), json.dumps([]))
     broker.publish(GATEWAY.format("GW-1"), json.dumps(element(t0, "tilt_deg", 1, "DEMO-MANHOLE-2")))
-    assert wait_for(lambda: status(api)["malformed"] - before["malformed"] == 3)
+    big = {**element(t0, "tilt_deg", 1), "note": "x" * MAX_BYTES}  # one reading, too many bytes
+    broker.publish(TOPIC.format("DEMO-MANHOLE-2"), json.dumps(big))
+    assert wait_for(lambda: status(api)["malformed"] - before["malformed"] == 4)
     assert count(api, "DEMO-MANHOLE-2", "tilt_deg", t0, t0 + timedelta(minutes=1)) == 0
     assert status(api)["readings"] == before["readings"]
 
@@ -136,3 +141,42 @@ def test_a_threshold_edited_through_the_api_judges_the_next_batch(mqtt):
     broker.publish(TOPIC.format(code), json.dumps([element(t0 + timedelta(seconds=2), "level_x", 55)]))
     assert wait_for(lambda: sensor_cases(api, "批量探测点"))
     assert len(sensor_cases(api, "批量探测点")) == 1
+
+
+def test_a_device_changed_through_the_api_is_read_again_by_the_writer(mqtt):
+    """The writer keeps devices between messages (docs/warning.md section 5): a device switched
+    off after its readings were taken has its next ones refused, switched on they are taken, and a
+    move is the place of the next case."""
+    api, broker = mqtt["api"], mqtt["broker"]
+    noise1 = device(api, "DEMO-NOISE-1")
+    code = unique("KEPT-")
+    r = api.post("admin", "/api/v1/devices", json={
+        "code": code, "type": "noise", "name": "缓存探测点", "lat": noise1["lat"], "lon": noise1["lon"],
+        "interval_s": 60})
+    assert r.status_code == 201, r.text
+    dev = r.json()
+    t0 = now() - timedelta(minutes=3)
+    reading = lambda k, v: {"device": code, "time": iso(t0 + timedelta(seconds=k)), "values": {"noise_db": v}}
+    r = api.post("admin", "/api/v1/readings", json={"readings": [reading(0, 50)]})
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    broker.publish(TOPIC.format(code), json.dumps([element(t0 + timedelta(seconds=1), "noise_db", 51)]))
+    assert wait_for(lambda: count(api, code, "noise_db", t0, t0 + timedelta(minutes=1)) == 2)
+
+    assert api.patch("admin", f"/api/v1/devices/{dev['id']}", json={"active": False}).status_code == 200
+    assert_error(api.post("admin", "/api/v1/readings", json={"readings": [reading(2, 52)]}), 409,
+                 field="readings[0].device")
+    before = status(api)
+    broker.publish(TOPIC.format(code), json.dumps([element(t0 + timedelta(seconds=3), "noise_db", 53)]))
+    assert wait_for(lambda: status(api)["rejected"] > before["rejected"])
+    assert count(api, code, "noise_db", t0, t0 + timedelta(minutes=1)) == 2
+
+    # Switched on and moved: taken again, and a breach's case is at the new place.
+    there = device(api, "DEMO-WATER-1")
+    assert there["region_id"] != dev["region_id"]
+    r = api.patch("admin", f"/api/v1/devices/{dev['id']}",
+                  json={"active": True, "lat": there["lat"], "lon": there["lon"]})
+    assert r.status_code == 200 and r.json()["region_id"] == there["region_id"], r.text
+    r = api.post("admin", "/api/v1/readings", json={"readings": [reading(4, 97)]})
+    assert r.status_code == 200 and r.json() == {"stored": 1, "duplicates": 0, "cases": 1}, r.text
+    cases = sensor_cases(api, "缓存探测点")
+    assert len(cases) == 1 and cases[0]["region_id"] == there["region_id"], cases

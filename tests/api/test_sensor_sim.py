@@ -57,3 +57,20 @@ def test_the_simulator_feeds_the_demo_devices_and_one_breach(sim):
     assert got and "已恢复" in got[0]["note"]
     time.sleep(0.5)
     assert len(sensor_cases(api)) == len(cases_before) + 1
+
+
+@pytest.mark.parametrize("mode", [["--batch", "4"], ["--batch", "6", "--gateway"]])
+def test_the_simulator_publishes_batches(sim, mode):
+    """--batch N: N readings a message, on the device's topic or (--gateway) a gateway's; every
+    reading stored, none refused."""
+    api, broker = sim["api"], sim["broker"]
+    before = api.get("admin", "/api/v1/sensors/status").json()
+    p = subprocess.run([SIM, "--url", broker.url, "--rate", "0", "--count", "60", "--backfill", "600",
+                        "--seed", "3", "--quiet"] + mode, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert "60 readings published" in last and f"of {60 // int(mode[1]) + (60 % int(mode[1]) > 0)} messages" in last, last
+    status = wait_for(lambda: (lambda s: s if s["readings"] - before["readings"] >= 60 else None)(
+        api.get("admin", "/api/v1/sensors/status").json()))
+    assert status and status["readings"] - before["readings"] == 60, status
+    assert status["rejected"] == before["rejected"] and status["malformed"] == before["malformed"]

@@ -15,7 +15,10 @@
  * --extra N adds devices SIM-00001.. whose type cycles over the six demo types (register them
  * first, as bench/mqtt_ingest.sh does). --backfill S timestamps each device's readings one
  * second apart starting S seconds ago (a device emptying its buffer), so a fast run stores every
- * reading instead of counting several per device and second as duplicates.
+ * reading instead of counting several per device and second as duplicates. --batch N publishes
+ * N readings per message: an array of one device's next N readings on its own topic, or with
+ * --gateway an array {"device", "time", "values"} of N devices in turn on
+ * gridloop/gateways/GW-SIM/readings (a concentrator).
  *
  * Build: part of `make build` (build/sensor-sim); needs libmosquitto only.
  */
@@ -70,13 +73,13 @@ static struct {
     int port;
     double rate, duration;
     long count;
-    int qos, quiet, extra, only_extra, inflight;
+    int qos, quiet, extra, only_extra, inflight, batch, gateway;
     long backfill;
     const char *breach;
     double breach_after, breach_for;
     const char *client_id;
     unsigned seed;
-} opt = {"127.0.0.1", 1883, 2, 0, 0, 1, 0, 0, 0, 200, 0, NULL, 5, 60, NULL, 0};
+} opt = {"127.0.0.1", 1883, 2, 0, 0, 1, 0, 0, 0, 200, 1, 0, 0, NULL, 5, 60, NULL, 0};
 
 static atomic_long acked;
 static atomic_int connected;
@@ -88,6 +91,7 @@ static void usage(void)
           "                  [--breach CODE [--breach-after S] [--breach-for S]]\n"
           "                  [--extra N [--only-extra]] [--backfill S] [--qos 0|1]\n"
           "                  [--inflight N] [--client-id ID] [--seed N] [--quiet]\n"
+          "                  [--batch N [--gateway]]\n"
           "  --rate R       readings a second over all devices (default 2; 0 = as fast as the\n"
           "                 broker takes them)\n"
           "  --duration S   stop after S seconds (default: until --count or Ctrl-C)\n"
@@ -97,7 +101,10 @@ static void usage(void)
           "  --extra N      also devices SIM-00001..N (types: noise, water_level, manhole, smoke,\n"
           "                 gas, water_quality in turn); --only-extra: those alone\n"
           "  --backfill S   each device's readings 1 s apart from S seconds ago (fast runs)\n"
-          "  --inflight N   QoS 1 messages awaiting the broker's PUBACK (default 200)\n",
+          "  --inflight N   QoS 1 messages awaiting the broker's PUBACK (default 200)\n"
+          "  --batch N      N readings per message: an array of one device's readings on its\n"
+          "                 topic (a buffer emptied); --gateway: of N devices in turn on\n"
+          "                 gridloop/gateways/GW-SIM/readings\n",
           stderr);
     exit(2);
 }
@@ -277,6 +284,10 @@ int main(int argc, char **argv)
             opt.quiet = 1;
             continue;
         }
+        if (strcmp(a, "--gateway") == 0) {
+            opt.gateway = 1;
+            continue;
+        }
         if (strcmp(a, "--only-extra") == 0) {
             opt.only_extra = 1;
             continue;
@@ -302,6 +313,8 @@ int main(int argc, char **argv)
             opt.extra = (int)num(v, a);
         else if (strcmp(a, "--backfill") == 0)
             opt.backfill = (long)num(v, a);
+        else if (strcmp(a, "--batch") == 0)
+            opt.batch = (int)num(v, a);
         else if (strcmp(a, "--inflight") == 0)
             opt.inflight = (int)num(v, a);
         else if (strcmp(a, "--qos") == 0)
@@ -313,7 +326,8 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (opt.qos > 1 || opt.inflight < 1 || (opt.only_extra && opt.extra == 0))
+    if (opt.qos > 1 || opt.inflight < 1 || (opt.only_extra && opt.extra == 0) || opt.batch < 1 ||
+        opt.batch > 10000)
         usage();
     srand(opt.seed ? opt.seed : (unsigned)time(NULL) ^ (unsigned)getpid());
 
@@ -382,16 +396,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "sensor-sim: %zu devices, %s:%d, %.0f readings/s%s\n", n, opt.host,
                 opt.port, opt.rate, opt.rate == 0 ? " (as fast as possible)" : "");
 
-    long sent = 0;
+    long sent = 0, msgs = 0;
     size_t next = 0;
     int breach_state = 0; /* 0 before, 1 breaching, 2 after */
     double breach_pub = 0;
-    char payload[256], topic[128], ts[32];
+    size_t cap = (size_t)opt.batch * 192 + 16;
+    char *payload = malloc(cap), topic[128], ts[32];
+    if (!payload)
+        return 1;
     while (!stop) {
         double now_m = mono(), el = now_m - t0;
         if ((opt.duration > 0 && el >= opt.duration) || (opt.count > 0 && sent >= opt.count))
             break;
-        /* the breaching device: its own readings at the turns and every 5 s between */
+        /* the breaching device: its own readings at the turns and every 5 s between, alone */
         struct device *d = NULL;
         if (target && breach_state < 2) {
             int want = el >= opt.breach_after + opt.breach_for ? 2 : el >= opt.breach_after;
@@ -404,6 +421,7 @@ int main(int argc, char **argv)
                 d = target;
             }
         }
+        int k = 1; /* readings in this message */
         if (!d) {
             if (opt.rate > 0) {
                 double due = t0 + (double)sent / opt.rate;
@@ -413,56 +431,82 @@ int main(int argc, char **argv)
                     continue;
                 }
             }
-            d = &dev[next];
-            next = (next + 1) % n;
+            k = opt.batch;
+            if (opt.count > 0 && opt.count - sent < k)
+                k = (int)(opt.count - sent);
         }
-        double now_w = wall();
-        int64_t t = (int64_t)now_w;
-        if (opt.backfill > 0) {
-            t = d->last_t + 1 > t - opt.backfill ? d->last_t + 1 : t - opt.backfill;
-            if (t > (int64_t)now_w)
-                t = (int64_t)now_w; /* caught up: the server counts a second reading a duplicate */
+        int one = d != NULL || k == 1; /* a single reading: the plain object */
+        size_t len = 0;
+        if (!one)
+            payload[len++] = '[';
+        for (int e = 0; e < k; e++) {
+            struct device *r = d;
+            if (!r) {
+                r = &dev[next];
+                if (opt.gateway || e == k - 1)
+                    next = (next + 1) % n;
+            }
+            double now_w = wall();
+            int64_t t = (int64_t)now_w;
+            if (opt.backfill > 0) {
+                t = r->last_t + 1 > t - opt.backfill ? r->last_t + 1 : t - opt.backfill;
+                if (t > (int64_t)now_w)
+                    t = (int64_t)
+                        now_w; /* caught up: the server counts a second reading a duplicate */
+            }
+            r->last_t = t;
+            double v = model(r, t, now_m);
+            if (r == target && breach_state == 1)
+                v = TYPES[r->kind].breach + gauss(TYPES[r->kind].breach * 0.02);
+            else if (r == target && breach_state == 2 && v > 0.9 * TYPES[r->kind].clear)
+                v = 0.9 * TYPES[r->kind].clear; /* back to normal: below the recovery level */
+            format_time(t, ts, sizeof(ts));
+            if (e == 0)
+                snprintf(topic, sizeof(topic),
+                         opt.gateway && !one ? "gridloop/gateways/GW-SIM/readings"
+                                             : "gridloop/devices/%s/readings",
+                         r->code);
+            len += (size_t)snprintf(payload + len, cap - len,
+                                    "%s{%s%s%s\"time\":\"%s\",\"values\":{\"%s\":%.2f}}",
+                                    e ? "," : "", opt.gateway && !one ? "\"device\":\"" : "",
+                                    opt.gateway && !one ? r->code : "",
+                                    opt.gateway && !one ? "\"," : "", ts, TYPES[r->kind].metric, v);
+            if (!opt.quiet && opt.rate > 0 && opt.rate <= 20)
+                printf("%s %s %s=%.2f\n", ts, r->code, TYPES[r->kind].metric, v);
         }
-        d->last_t = t;
-        double v = model(d, t, now_m);
-        if (d == target && breach_state == 1)
-            v = TYPES[d->kind].breach + gauss(TYPES[d->kind].breach * 0.02);
-        else if (d == target && breach_state == 2 && v > 0.9 * TYPES[d->kind].clear)
-            v = 0.9 * TYPES[d->kind].clear; /* back to normal: below the recovery level */
-        format_time(t, ts, sizeof(ts));
-        snprintf(topic, sizeof(topic), "gridloop/devices/%s/readings", d->code);
-        int len = snprintf(payload, sizeof(payload), "{\"time\":\"%s\",\"values\":{\"%s\":%.2f}}",
-                           ts, TYPES[d->kind].metric, v);
-        while ((rc = mosquitto_publish(m, NULL, topic, len, payload, opt.qos, false)) ==
+        if (!one)
+            payload[len++] = ']';
+        while ((rc = mosquitto_publish(m, NULL, topic, (int)len, payload, opt.qos, false)) ==
                    MOSQ_ERR_NOMEM &&
                !stop)
             usleep(1000);
-        sent++;
-        if (!opt.quiet && opt.rate > 0 && opt.rate <= 20)
-            printf("%s %s %s=%.2f\n", ts, d->code, TYPES[d->kind].metric, v);
+        sent += k;
+        msgs++;
         if (!opt.quiet && now_m - last_report >= 10) {
-            fprintf(stderr, "sensor-sim: %ld sent, %ld acknowledged\n", sent,
+            fprintf(stderr, "sensor-sim: %ld sent, %ld messages acknowledged\n", sent,
                     (long)atomic_load(&acked));
             last_report = now_m;
         }
         /* keep libmosquitto's queue bounded on a fast run */
-        while (opt.qos && sent - atomic_load(&acked) > 4 * opt.inflight && !stop)
+        while (opt.qos && msgs - atomic_load(&acked) > 4 * opt.inflight && !stop)
             usleep(500);
     }
+    free(payload);
     double t_pub = mono() - t0;
     /* Wait for the broker's acknowledgements (QoS 1), 30 s at most. */
-    for (int w = 0; opt.qos && atomic_load(&acked) < sent && w < 3000; w++)
+    for (int w = 0; opt.qos && atomic_load(&acked) < msgs && w < 3000; w++)
         usleep(10000);
     double t_ack = mono() - t0;
-    long ok = opt.qos ? (long)atomic_load(&acked) : sent;
+    long ok = opt.qos ? (long)atomic_load(&acked) : msgs;
     fprintf(stderr,
-            "sensor-sim: %ld readings published in %.2f s (%.0f/s), %ld acknowledged in %.2f s\n",
-            sent, t_pub, t_pub > 0 ? sent / t_pub : 0, ok, t_ack);
+            "sensor-sim: %ld readings published in %.2f s (%.0f/s), %ld of %ld messages "
+            "acknowledged in %.2f s\n",
+            sent, t_pub, t_pub > 0 ? sent / t_pub : 0, ok, msgs, t_ack);
     fflush(stdout);
     mosquitto_disconnect(m);
     mosquitto_loop_stop(m, false);
     mosquitto_destroy(m);
     mosquitto_lib_cleanup();
     free(dev);
-    return ok == sent ? 0 : 1;
+    return ok == msgs ? 0 : 1;
 }

@@ -50,6 +50,7 @@ struct tjob {
     int64_t seq;         /* out: assigned inside the transaction */
     int done_order;      /* out: position in which done() was called */
     int visible_at_done; /* out: the row was visible to another connection in done() */
+    int64_t batch;       /* out: batches finished before its own ran (with batch_probe set) */
     /* blocking: the job waits until released (to let others queue behind it) */
     pthread_mutex_t *gate_lock;
     pthread_cond_t *gate_cond;
@@ -59,7 +60,8 @@ struct tjob {
 
 static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
 static int done_counter;
-static struct store *observer; /* a second store on the same file: another connection */
+static struct store *observer;           /* a second store on the same file: another connection */
+static struct store_writer *batch_probe; /* jobs note which batch they ran in */
 
 static int tjob_run(void *arg, struct store_conn *c, struct err *err)
 {
@@ -71,6 +73,11 @@ static int tjob_run(void *arg, struct store_conn *c, struct err *err)
         while (!*j->gate_open)
             pthread_cond_wait(j->gate_cond, j->gate_lock);
         pthread_mutex_unlock(j->gate_lock);
+    }
+    if (batch_probe) {
+        struct store_writer_stats s;
+        store_writer_stats(batch_probe, &s);
+        j->batch = (int64_t)s.batches;
     }
     int rc =
         store_one_i64(c, "SELECT coalesce(max(seq), 0) + 1 FROM t", STORE_NO_ARGS, &j->seq, err);
@@ -238,6 +245,115 @@ TEST(store_writer_urgent_jobs_pass_the_queue)
     CHECK_INT_EQ(count_rows(st, "1"), 8, "every row committed");
     store_close(observer);
     observer = NULL;
+    store_close(st);
+}
+
+/* An urgent job submitted while a batch runs: the batch stops after its current job and commits,
+ * the urgent job runs and commits alone next, then the rest of the batch in its order, ahead of
+ * the ordinary jobs queued meanwhile. */
+TEST(store_writer_urgent_job_cuts_a_running_batch_short)
+{
+    struct store *st = fresh_store("writer_urgent_cut.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    struct gate g0, g1;
+    struct tjob jobs[8];
+    done_counter = 0;
+    CHECK_INT_EQ(store_writer_start(&w, st, NULL, &e), 0, "start: %s", e.msg);
+    /* Job 0 holds the first batch while the second is queued: gate job 1, then 2, 3, 4. */
+    gate_hold(w, &jobs[0], 300, &g0);
+    pthread_mutex_init(&g1.lock, NULL);
+    pthread_cond_init(&g1.cond, NULL);
+    g1.open = g1.entered = 0;
+    tjob_init(&jobs[1], 301, 0);
+    jobs[1].gate_lock = &g1.lock;
+    jobs[1].gate_cond = &g1.cond;
+    jobs[1].gate_open = &g1.open;
+    jobs[1].gate_entered = &g1.entered;
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[1].job, &e), 0, "submit 1");
+    for (int i = 2; i < 5; i++) {
+        tjob_init(&jobs[i], 300 + i, 0);
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    gate_open(&g0);
+    pthread_mutex_lock(&g1.lock);
+    while (!g1.entered)
+        pthread_cond_wait(&g1.cond, &g1.lock);
+    pthread_mutex_unlock(&g1.lock);
+    /* The batch of 1..4 runs job 1: an ordinary job 5, then the urgent 6 and 7 arrive. */
+    tjob_init(&jobs[5], 305, 0);
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[5].job, &e), 0, "submit 5");
+    for (int i = 6; i < 8; i++) {
+        tjob_init(&jobs[i], 300 + i, 0);
+        CHECK_INT_EQ(store_writer_submit_urgent(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    gate_open(&g1);
+    wait_all(jobs, 8);
+    for (int i = 0; i < 8; i++)
+        CHECK_INT_EQ(jobs[i].job.rc, 0, "job %d: %s", i, jobs[i].job.err.msg);
+    CHECK_INT_EQ(jobs[1].seq, 2, "job 1 ran");
+    CHECK_INT_EQ(jobs[6].seq, 3, "the urgent job 6 right after it, before 2..4 of its batch");
+    CHECK_INT_EQ(jobs[7].seq, 4, "then urgent 7");
+    for (int i = 2; i < 6; i++)
+        CHECK_INT_EQ(jobs[i].seq, i + 3, "ordinary job %d keeps its order behind them", i);
+    CHECK(jobs[1].done_order < jobs[6].done_order, "job 1 committed first (done %d, %d)",
+          jobs[1].done_order, jobs[6].done_order);
+    CHECK(jobs[7].done_order < jobs[2].done_order,
+          "the urgent jobs committed before the rest of the cut batch (done %d, %d)",
+          jobs[7].done_order, jobs[2].done_order);
+    struct store_writer_stats s;
+    store_writer_stats(w, &s);
+    CHECK_INT_EQ(s.batches, 4, "batches: job 0; job 1; urgent 6, 7; 2..5");
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "1"), 8, "every row committed");
+    pthread_mutex_destroy(&g1.lock);
+    pthread_cond_destroy(&g1.cond);
+    store_close(st);
+}
+
+/* Jobs that may wait are held for company: with a gathering time far longer than the test, three
+ * of them stay queued until an ordinary job arrives, and all four commit in one batch; a full batch
+ * of them (max_batch) does not wait at all. */
+TEST(store_writer_gathers_jobs_that_may_wait)
+{
+    struct store *st = fresh_store("writer_gather.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    struct tjob jobs[6];
+    struct store_writer_options o = {.max_batch = 3, .gather_ms = 600000};
+    done_counter = 0;
+    CHECK_INT_EQ(store_writer_start(&w, st, &o, &e), 0, "start: %s", e.msg);
+    batch_probe = w;
+    /* A full batch: three jobs that may wait commit together without anything else. */
+    for (int i = 0; i < 3; i++) {
+        tjob_init(&jobs[i], 400 + i, 0);
+        jobs[i].job.may_wait = 1;
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    wait_all(jobs, 3);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(jobs[i].batch, 0, "job %d in the first batch", i);
+    /* Two that may wait, then an ordinary job run synchronously: it ends the wait, and the two
+     * share its commit (its return means its batch committed, theirs with it). */
+    for (int i = 3; i < 5; i++) {
+        tjob_init(&jobs[i], 400 + i, 0);
+        jobs[i].job.may_wait = 1;
+        CHECK_INT_EQ(store_writer_submit(w, &jobs[i].job, &e), 0, "submit %d", i);
+    }
+    tjob_init(&jobs[5], 405, 0);
+    CHECK_INT_EQ(store_writer_run(w, tjob_run, &jobs[5], &e), 0, "ordinary: %s", e.msg);
+    wait_all(jobs, 5);
+    CHECK(jobs[3].batch == 1 && jobs[4].batch == 1 && jobs[5].batch == 1,
+          "the two held for the ordinary job's batch (batches %lld, %lld, %lld)",
+          (long long)jobs[3].batch, (long long)jobs[4].batch, (long long)jobs[5].batch);
+    CHECK_INT_EQ(jobs[5].seq, 6, "the ordinary job after the two, in submission order");
+    batch_probe = NULL;
+    /* Held jobs do not outlive a stop: it drains them at once. */
+    tjob_init(&jobs[0], 410, 0);
+    jobs[0].job.may_wait = 1;
+    CHECK_INT_EQ(store_writer_submit(w, &jobs[0].job, &e), 0, "submit before stop");
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "1"), 7, "every row committed");
     store_close(st);
 }
 

@@ -242,20 +242,20 @@ int particip_consult_comment(struct store_conn *c, int64_t id, int64_t user_id, 
     if (rc < 0 || (rc = load_times(c, id, &t, err)) < 0)
         return rc;
     if (now < t.opens_at)
-        return err_field(err, ERR_CONFLICT, "opens_at", "the consultation has not opened yet");
+        return err_field(err, ERR_CONFLICT, "consultation", "the consultation has not opened yet");
     if (now >= t.closes_at || t.published_at)
-        return err_field(err, ERR_CONFLICT, "closes_at", "the consultation has closed");
+        return err_field(err, ERR_CONFLICT, "consultation", "the consultation has closed");
     if ((rc = particip_consult_is_resident(c, t.region_id, user_id, err)) < 0)
         return rc;
     if (rc == 0)
-        return err_field(err, ERR_FORBIDDEN, "region",
+        return err_field(err, ERR_FORBIDDEN, "region_id",
                          "only residents of the consultation's area may comment");
     /* Read and insert under the caller's write transaction: two concurrent comments of one
      * account are serialised, so the cap holds. */
     if ((rc = particip_consult_user_comments(c, id, user_id, &mine, err)) < 0)
         return rc;
     if (mine >= PARTICIP_CONSULT_COMMENTS_PER_USER)
-        return err_field(err, ERR_CONFLICT, "comments",
+        return err_field(err, ERR_CONFLICT, "comments_per_user",
                          "an account may comment %d times on one consultation",
                          PARTICIP_CONSULT_COMMENTS_PER_USER);
     rc = store_one_i64(

@@ -185,8 +185,8 @@ int particip_consult_get(struct store_conn *c, int64_t id, struct arena *a,
 /* Newest first, without comments (counts only). */
 int particip_consult_list(struct store_conn *c, struct arena *a, struct particip_consult **out,
                           size_t *n, struct err *err);
-/* A resident's comment: ERR_BAD_REQUEST naming "body"; ERR_CONFLICT naming "opens_at" (not yet
- * open), "closes_at" (closed) or "comments" (the cap reached); ERR_FORBIDDEN naming "region"
+/* A resident's comment: ERR_BAD_REQUEST naming "body"; ERR_CONFLICT naming "consultation" (not
+ * open yet, or closed) or "comments_per_user" (the cap reached); ERR_FORBIDDEN naming "region_id"
  * when 'user_id' is not a resident of the scope. Call inside a write transaction. */
 int particip_consult_comment(struct store_conn *c, int64_t id, int64_t user_id, const char *body,
                              int64_t now, int64_t *comment_id, struct err *err);

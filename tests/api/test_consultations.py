@@ -54,7 +54,7 @@ def test_a_consultation_is_commented_answered_and_published(gl):
     assert r.status_code == 200, r.text
     assert comment(gl, b, k["id"], "补贴应按月发放到社保卡。").status_code == 200
     # Someone outside the community, an official, and bad text are refused; nothing is written.
-    assert_error(comment(gl, outsider, k["id"], "我也想说"), 403, field="region")
+    assert_error(comment(gl, outsider, k["id"], "我也想说"), 403, field="region_id")
     assert_error(comment(gl, "supervisor", k["id"], "官员不能评论"), 403)
     assert_error(comment(gl, a, k["id"], ""), 400, field="body")
     assert_error(comment(gl, a, k["id"], "长" * 1001), 400, field="body")
@@ -68,7 +68,7 @@ def test_a_consultation_is_commented_answered_and_published(gl):
     assert_error(gl.post("supervisor", f"{CONS}/{k['id']}/publish", json={"summary": "太早"}), 409, field="closes_at")
 
     wait_closed(k)
-    assert_error(comment(gl, b, k["id"], "已经截止了"), 409, field="closes_at")
+    assert_error(comment(gl, b, k["id"], "已经截止了"), 409, field="consultation")
     k = gl.get("supervisor", f"{CONS}/{k['id']}").json()
     assert k["status"] == "closed" and k["comment_count"] == 2 and k["answered_count"] == 0
     c1, c2 = k["comments"]
@@ -123,7 +123,7 @@ def test_city_wide_draft_document_and_the_cap(gl, gl_server):
     assert k["policy_id"] is None and k["region_id"] is None and k["region"] == ""
     for i in range(5):
         assert comment(gl, someone, k["id"], f"第 {i + 1} 条意见").status_code == 200
-    assert_error(comment(gl, someone, k["id"], "第 6 条意见"), 409, field="comments")
+    assert_error(comment(gl, someone, k["id"], "第 6 条意见"), 409, field="comments_per_user")
     assert gl.get(someone, f"{CONS}/{k['id']}").json()["may_comment"] is False
     with db_open(gl_server.db) as db:
         n = db.execute("SELECT count(*) FROM consultation_comments WHERE consultation_id = ?", (k["id"],)).fetchone()[0]
@@ -168,4 +168,4 @@ def test_not_yet_open(gl):
                                           "opens_at": when(3600), "closes_at": when(7200)})
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "upcoming"
-    assert_error(comment(gl, a, r.json()["id"], "还没开始"), 409, field="opens_at")
+    assert_error(comment(gl, a, r.json()["id"], "还没开始"), 409, field="consultation")

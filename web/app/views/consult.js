@@ -71,7 +71,9 @@ async function createForm(reload) {
       field(t('consult.f.scope'), select([['', t('consult.scope.city')], ...scopes.map((r) => [String(r.id), r.name])], { name: 'region_id' }), { names: ['region_id'] }),
       field(t('field.closes_at'), h('input', { type: 'datetime-local', name: 'closes_at', value: localInput(Date.now() + 30 * 86400000) }), { names: ['closes_at'], required: true }),
     ], t('consult.submit'), async (f) => {
-      const body = formBody(f, [{ name: 'policy_id', type: 'int' }, { name: 'title', required: true }, { name: 'body', required: true },
+      // With a policy its name and text are the draft's: the hidden title and text are left out.
+      const own = policy.value === '';
+      const body = formBody(f, [{ name: 'policy_id', type: 'int' }, { name: 'title', required: own }, { name: 'body', required: own },
         { name: 'region_id', type: 'int' }, { name: 'closes_at', type: 'date', required: true }]);
       const k = await api.post('/consultations', body);
       toast(t('consult.created'));
@@ -81,7 +83,7 @@ async function createForm(reload) {
 }
 
 export async function consultation({ params, user, refresh }) {
-  const k = await api.get(`/consultations/${params.id}`, undefined, { noAuthRedirect: true });
+  const k = await api.get(`/consultations/${params[0]}`, undefined, { noAuthRedirect: true });
   const official = isOfficial(user);
   const parts = [
     h('h1', {}, k.title),

@@ -330,6 +330,12 @@ int api_proposal_vote(struct api_call *call);
 int api_proposal_publish(struct api_call *call);
 int api_proposal_project(struct api_call *call);
 int api_participation(struct api_call *call);
+int api_consult_list(struct api_call *call);
+int api_consult_get(struct api_call *call);
+int api_consult_create(struct api_call *call);
+int api_consult_comment(struct api_call *call);
+int api_consult_answer(struct api_call *call);
+int api_consult_publish(struct api_call *call);
 /* The data resource catalogue (api_catalog.c, issue 17). */
 struct catalog_dataset;
 struct catalog_reader;

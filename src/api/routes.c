@@ -110,6 +110,15 @@ const struct api_route api_routes[] = {
     {HTTP_POST,   "/api/v1/proposals/{id}/publish",        api_proposal_publish,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, 0},
     {HTTP_POST,   "/api/v1/proposals/{id}/project",        api_proposal_project,    ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/participation",                 api_participation,       ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, 0},
+    /* Public consultations (公开征求意见): reading is public, like the published feedback it
+     * ends in; residents comment (the scope is the handler's: particip_consult_comment);
+     * officials open one, answer each comment and publish the summary. */
+    {HTTP_GET,    "/api/v1/consultations",                 api_consult_list,        0,     SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/consultations",                 api_consult_create,      ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/consultations/{id}",            api_consult_get,         0,     SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/consultations/{id}/comments",   api_consult_comment,     ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/consultations/{id}/comments/{comment}/answer", api_consult_answer, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/consultations/{id}/publish",    api_consult_publish,     ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
 
     /* The policy calculator and 免申即享: officials write, try and publish policies; everyone
      * signed in asks the calculator; a citizen keeps their own profiles and reads their offers. */

@@ -123,4 +123,92 @@ struct particip_rate {
 int particip_rates(struct store_conn *c, struct arena *a, struct particip_rate **out, size_t *n,
                    struct err *err);
 
+/*
+ * Public consultations (公开征求意见, consult.c, migration 0071): officials put a draft out for
+ * comment (a policy still in 'draft', or a document given as title and text) for the whole city
+ * (region_id 0) or a street or community, between opens_at and closes_at. Residents of the scope
+ * (any active citizen when city-wide) comment while it is open, at most PARTICIP_CONSULT_COMMENTS_PER_USER
+ * times each (a cap, not a rate: the count is read and the comment inserted in one write
+ * transaction, which the store serialises on both databases). After the close officials answer
+ * every comment (adopted, partly, not_adopted, each with a reason) and publish a summary of what
+ * was adopted and why; publishing is refused while a comment is unanswered. Comments are shown
+ * to everyone with the author's name masked (particip_consult_mask_name).
+ */
+#define PARTICIP_CONSULT_TITLE_MAX 100
+#define PARTICIP_CONSULT_BODY_MAX 20000      /* characters of the draft's text */
+#define PARTICIP_CONSULT_COMMENT_MAX 1000    /* characters of a comment */
+#define PARTICIP_CONSULT_REASON_MAX 500      /* characters of an answer's reason */
+#define PARTICIP_CONSULT_SUMMARY_MAX 4000    /* characters of the published summary */
+#define PARTICIP_CONSULT_COMMENTS_PER_USER 5 /* comments one account may make on one consultation */
+#define PARTICIP_CONSULT_MAX_DAYS 90         /* longest a consultation may stay open */
+#define PARTICIP_CONSULT_LIST_MAX 500        /* consultations a list answers (newest first) */
+#define PARTICIP_CONSULT_COMMENTS_MAX 5000   /* comments a consultation's record carries */
+
+struct particip_consult_comment {
+    int64_t id, user_id;
+    const char *author; /* masked: 张* */
+    const char *body;
+    int64_t created_at;
+    const char *answer; /* "" | adopted | partly | not_adopted */
+    const char *reason;
+    int64_t answered_at;
+};
+
+struct particip_consult {
+    int64_t id, policy_id, region_id;      /* policy_id, region_id 0: none, the whole city */
+    const char *region_code, *region_name; /* "" for the whole city */
+    const char *title, *body;
+    int64_t opens_at, closes_at, created_at;
+    const char *summary;
+    int64_t published_at;
+    int64_t comments, answered; /* counts */
+    struct particip_consult_comment
+        *c; /* particip_consult_get only, oldest first; NULL in a list */
+    size_t nc;
+};
+
+struct particip_consult_in {
+    int64_t policy_id;        /* 0: the draft is 'title' and 'body' */
+    const char *title, *body; /* with a policy: default its name and summary */
+    int64_t region_id;        /* 0: the whole city */
+    int64_t opens_at, closes_at;
+};
+
+/* ERR_BAD_REQUEST naming "policy_id" (no such policy), "title", "body", "region_id" (not a
+ * street or community) or "closes_at" (not after the opening, in the past, longer than
+ * PARTICIP_CONSULT_MAX_DAYS); ERR_CONFLICT naming "policy_id" when the policy is no longer a draft. */
+int particip_consult_create(struct store_conn *c, const struct particip_consult_in *in, int64_t by,
+                            int64_t now, int64_t *id, struct err *err);
+/* With its comments. ERR_NOT_FOUND when there is none. */
+int particip_consult_get(struct store_conn *c, int64_t id, struct arena *a,
+                         struct particip_consult *out, struct err *err);
+/* Newest first, without comments (counts only). */
+int particip_consult_list(struct store_conn *c, struct arena *a, struct particip_consult **out,
+                          size_t *n, struct err *err);
+/* A resident's comment: ERR_BAD_REQUEST naming "body"; ERR_CONFLICT naming "consultation" (not
+ * open yet, or closed) or "comments_per_user" (the cap reached); ERR_FORBIDDEN naming "region_id"
+ * when 'user_id' is not a resident of the scope. Call inside a write transaction. */
+int particip_consult_comment(struct store_conn *c, int64_t id, int64_t user_id, const char *body,
+                             int64_t now, int64_t *comment_id, struct err *err);
+/* Answer comment 'comment_id' of consultation 'id' (again, until published): ERR_BAD_REQUEST
+ * naming "answer" or "reason"; ERR_CONFLICT naming "closes_at" before the close or
+ * "published_at" once published; ERR_NOT_FOUND for a comment not of this consultation. */
+int particip_consult_answer(struct store_conn *c, int64_t id, int64_t comment_id,
+                            const char *answer, const char *reason, int64_t by, int64_t now,
+                            struct err *err);
+/* Publish the summary: ERR_BAD_REQUEST naming "summary"; ERR_CONFLICT naming "published_at"
+ * (already), "closes_at" (still open) or "comments" (some unanswered). */
+int particip_consult_publish(struct store_conn *c, int64_t id, const char *summary, int64_t by,
+                             int64_t now, struct err *err);
+/* Whether 'user_id' may comment on a consultation of scope 'region_id' (0: the city): an active
+ * citizen, living in the scope unless city-wide. */
+int particip_consult_is_resident(struct store_conn *c, int64_t region_id, int64_t user_id,
+                                 struct err *err);
+/* How many comments 'user_id' has made on consultation 'id'. */
+int particip_consult_user_comments(struct store_conn *c, int64_t id, int64_t user_id, int64_t *n,
+                                   struct err *err);
+/* A name as shown next to a public comment: its first character and "*" (张三 → 张*; an empty or
+ * invalid name → "*"), in 'a'. Pure. */
+const char *particip_consult_mask_name(const char *name, struct arena *a);
+
 #endif /* GRIDLOOP_PARTICIP_PARTICIP_H */

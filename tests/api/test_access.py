@@ -189,6 +189,16 @@ TABLE = [
     ("POST", "/api/v1/proposals/{id}/publish", "/api/v1/proposals/999999/publish", None, {"supervisor", "admin"}, 404),
     ("POST", "/api/v1/proposals/{id}/project", "/api/v1/proposals/999999/project", PROBE, {"supervisor", "admin"}, 400),
     ("GET", "/api/v1/participation", "/api/v1/participation", None, {"supervisor", "data_officer", "admin"}, 200),
+    # Public consultations: read by anyone (the published feedback is a public page); residents
+    # comment; officials open one, answer comments and publish the summary.
+    ("GET", "/api/v1/consultations", "/api/v1/consultations", None, PUBLIC, 200),
+    ("POST", "/api/v1/consultations", "/api/v1/consultations", PROBE, {"supervisor", "data_officer", "admin"}, 400),
+    ("GET", "/api/v1/consultations/{id}", "/api/v1/consultations/999999", None, PUBLIC, 404),
+    ("POST", "/api/v1/consultations/{id}/comments", "/api/v1/consultations/999999/comments", PROBE, {"citizen"}, 400),
+    ("POST", "/api/v1/consultations/{id}/comments/{comment}/answer",
+     "/api/v1/consultations/999999/comments/999999/answer", PROBE, {"supervisor", "data_officer", "admin"}, 400),
+    ("POST", "/api/v1/consultations/{id}/publish", "/api/v1/consultations/999999/publish", PROBE,
+     {"supervisor", "data_officer", "admin"}, 400),
     ("GET", "/api/v1/points-rules", "/api/v1/points-rules", None, ALL, 200),
     ("PATCH", "/api/v1/points-rules/{id}", "/api/v1/points-rules/999999", PROBE, {"supervisor", "admin"}, 400),
     ("GET", "/api/v1/points-items", "/api/v1/points-items", None, ALL, 200),

@@ -85,6 +85,11 @@ export const SCREENS = [
   { path: '/proposals', module: 'participate', view: 'proposals', title: 'proposals.heading', nav: 'nav.proposals', roles: ['citizen', 'supervisor', 'admin'] },
   { path: '/my-points', module: 'participate', view: 'myPoints', title: 'my_points.heading', nav: 'nav.my_points', roles: ['citizen'] },
   { path: '/points-rules', module: 'participate', view: 'pointsRules', title: 'points_rules.heading', nav: 'nav.points_rules', roles: ['supervisor', 'admin'] },
+  // 公开征求意见 (docs/participation.md): public to read (the feedback is a public page); residents
+  // comment, officials open consultations, answer comments and publish the summary.
+  { path: '/consultations', module: 'consult', view: 'consultations', title: 'consult.heading', nav: 'nav.consultations',
+    roles: ['citizen', 'supervisor', 'data_officer', 'admin'], public: true },
+  { path: '/consultation/{id}', module: 'consult', view: 'consultation', title: 'consult.heading', public: true },
   { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
   { path: '/decisions', module: 'decisions', view: 'decisions', title: 'decisions.heading', nav: 'nav.decisions', roles: ['citizen'], public: true },
 ];

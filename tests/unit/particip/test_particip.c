@@ -2,6 +2,7 @@
  * The outcome of a poll (src/particip): the quorum is a share of the scope's residents, met
  * exactly at the percentage; a tie is not adopted; abstentions count towards the quorum only.
  */
+#include "core/mem.h"
 #include "particip/particip.h"
 #include "test.h"
 
@@ -31,4 +32,19 @@ TEST(particip_outcome_nobody)
     CHECK_STR_EQ(particip_outcome(0, 0, 50, 0, 0), "no_quorum", "%s", "no residents");
     /* Residents who moved away after voting: voters above eligible still decide. */
     CHECK_STR_EQ(particip_outcome(1, 2, 100, 2, 0), "adopted", "%s", "more voters than residents");
+}
+
+/* A comment's author as the public sees it: the first character, whole even when it takes
+ * several bytes, then one star; nothing of the rest of the name. */
+TEST(particip_consult_mask_name)
+{
+    struct arena a;
+    arena_init(&a, 256);
+    CHECK_STR_EQ(particip_consult_mask_name("张三丰", &a), "张*", "%s", "a Chinese name");
+    CHECK_STR_EQ(particip_consult_mask_name("欧阳娜娜", &a), "欧*", "%s", "a double surname too");
+    CHECK_STR_EQ(particip_consult_mask_name("li.wei", &a), "l*", "%s", "a login name");
+    CHECK_STR_EQ(particip_consult_mask_name("", &a), "*", "%s", "empty");
+    CHECK_STR_EQ(particip_consult_mask_name(NULL, &a), "*", "%s", "none");
+    CHECK_STR_EQ(particip_consult_mask_name("\xff\xfe", &a), "*", "%s", "invalid UTF-8");
+    arena_release(&a);
 }

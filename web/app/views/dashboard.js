@@ -55,6 +55,10 @@ export async function dashboard({ title, onCleanup, query }) {
   // Shown from the start (loading) so the page does not shift when it arrives.
   const indexBox = h('section', { class: 'card city-index', 'aria-labelledby': 'ci-h' },
     h('h2', { id: 'ci-h' }, t('index.title')), h('p', { class: 'muted' }, t('app.loading')));
+  // 各社区参与率 (issue 18 item 5): hidden until the figures arrive, and for roles the server
+  // refuses them (403).
+  const particBox = h('section', { class: 'card dash-participation', 'aria-labelledby': 'pt-h', hidden: true },
+    h('h2', { id: 'pt-h' }, t('dash.participation')));
   const root = h('div', { class: 'dashboard' },
     h('div', { class: 'dash-head' }, h('h1', {}, title), wallBtn), tiles,
     h('div', { class: 'dash-grid' },
@@ -64,7 +68,7 @@ export async function dashboard({ title, onCleanup, query }) {
       h('section', { class: 'card', 'aria-labelledby': 'ct-h' }, h('h2', { id: 'ct-h' }, t('dash.categories')), catEl),
       h('section', { class: 'card', 'aria-labelledby': 'rk-h' }, h('h2', { id: 'rk-h' }, t('dash.ranking')), rankBox),
       h('section', { class: 'card', 'aria-labelledby': 'fd-h' }, h('h2', { id: 'fd-h' }, t('dash.feed')), streamState, feed),
-      hotBox, indexBox));
+      hotBox, indexBox, particBox));
 
   let mapObj = null;
   let trendChart = null;
@@ -124,6 +128,22 @@ export async function dashboard({ title, onCleanup, query }) {
     });
   }
   loadIndex();
+  let mayParticip = true;
+  async function loadParticipation() {
+    if (!mayParticip) return;
+    let r;
+    try { r = await api.get('/participation'); } catch (e) {
+      if (e.status === 403) mayParticip = false;
+      particBox.hidden = true;
+      return;
+    }
+    if (closed) return;
+    clear(particBox, h('h2', { id: 'pt-h' }, t('dash.participation')), ...participationPanel(r.items));
+    particBox.hidden = false;
+  }
+  loadParticipation();
+  const particTimer = setInterval(loadParticipation, 60000);
+  onCleanup(() => clearInterval(particTimer));
   const indexTimer = setInterval(loadIndex, 60000);
   onCleanup(() => { clearInterval(indexTimer); if (indexChart) indexChart.dispose(); });
   let closed = false;
@@ -343,6 +363,29 @@ export async function dashboard({ title, onCleanup, query }) {
     trendChart && trendChart.dispose(); catChart && catChart.dispose(); });
   setTimeout(() => { refresh().catch((e) => clear(tiles, h('p', { class: 'error', role: 'alert' }, e.plain ? e.plain() : String(e)))); }, 0);
   return root;
+}
+
+// The communities with registered residents, lowest rate first (where to go and ask), each a
+// bar of its rate with residents and voters; at most PARTIC_MAX rows, the rest counted.
+const PARTIC_MAX = 12;
+export function participationPanel(items) {
+  const rows = items.filter((x) => x.residents > 0)
+    .sort((a, b) => a.rate_pct - b.rate_pct || a.region.localeCompare(b.region));
+  if (!rows.length) return [h('p', { class: 'muted' }, t('participation.none'))];
+  const total = rows.reduce((n, x) => n + x.residents, 0);
+  const voters = rows.reduce((n, x) => n + x.voters, 0);
+  return [
+    h('p', { class: 'muted' }, t('dash.participation.all', { voters, total, pct: `${((100 * voters) / total).toFixed(1)}%` })),
+    h('table', { class: 'compact participation-bars' },
+      h('caption', { class: 'sr-only' }, t('dash.participation')),
+      h('thead', {}, h('tr', {}, ['participation.col.community', 'participation.col.residents', 'participation.col.voters', 'participation.col.rate']
+        .map((k) => h('th', { scope: 'col' }, t(k))))),
+      h('tbody', {}, rows.slice(0, PARTIC_MAX).map((x) => h('tr', { 'data-region': x.region, 'data-rate': x.rate_pct.toFixed(1) },
+        h('td', {}, x.name), h('td', {}, String(x.residents)), h('td', {}, String(x.voters)),
+        h('td', {}, h('meter', { min: 0, max: 100, value: x.rate_pct, 'aria-label': t('dash.participation.of', { name: x.name }) }),
+          ' ', `${x.rate_pct.toFixed(1)}%`))))),
+    rows.length > PARTIC_MAX ? h('p', { class: 'muted' }, t('dash.participation.more', { n: rows.length - PARTIC_MAX })) : null,
+  ];
 }
 
 // Each tile opens what it counts: the cases behind a count, the assessment behind a rate.

@@ -137,8 +137,7 @@ int api_service_item_list(struct api_call *call)
 {
     struct service_item *v;
     size_t n;
-    int rc =
-        service_item_list(call->conn, !is_staff(call), call->req->arena, &v, &n, &call->err);
+    int rc = service_item_list(call->conn, !is_staff(call), call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
     struct jw w;
@@ -294,8 +293,8 @@ static int bundle_items(struct api_call *call, const struct service_bundle *b,
 {
     *out = arena_alloc(call->req->arena, (b->nitems ? b->nitems : 1) * sizeof(**out));
     for (size_t i = 0; i < b->nitems; i++) {
-        int rc = service_item_get(call->conn, b->items[i], call->req->arena, &(*out)[i],
-                                  &call->err);
+        int rc =
+            service_item_get(call->conn, b->items[i], call->req->arena, &(*out)[i], &call->err);
         if (rc < 0)
             return rc;
     }
@@ -343,8 +342,7 @@ int api_service_bundle_list(struct api_call *call)
 {
     struct service_bundle *v;
     size_t n;
-    int rc =
-        service_bundle_list(call->conn, !is_staff(call), call->req->arena, &v, &n, &call->err);
+    int rc = service_bundle_list(call->conn, !is_staff(call), call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
     struct jw w;
@@ -537,8 +535,8 @@ static int plan(struct api_call *call, const struct service_item *items, size_t 
 {
     struct policy_profile p;
     struct err e0 = {0};
-    int have = policy_profile_get_user(call->conn, call->user->id, POLICY_PERSON,
-                                       call->req->arena, &p, &e0) == 0;
+    int have = policy_profile_get_user(call->conn, call->user->id, POLICY_PERSON, call->req->arena,
+                                       &p, &e0) == 0;
     for (size_t i = 0; i < n; i++) {
         plans[i].item = &items[i];
         plans[i].auto_approved = 0;
@@ -594,8 +592,7 @@ int api_me_service_apply(struct api_call *call)
                                  "item '%s' of this bundle is not offered now", items[i].name);
     } else {
         items = arena_alloc(call->req->arena, sizeof(*items));
-        if ((rc = service_item_get(call->conn, item_id, call->req->arena, items, &call->err)) <
-                0 ||
+        if ((rc = service_item_get(call->conn, item_id, call->req->arena, items, &call->err)) < 0 ||
             !items->active)
             return err_field(&call->err, ERR_BAD_REQUEST, "item_id",
                              "service item %lld does not exist", (long long)item_id);
@@ -614,8 +611,7 @@ int api_me_service_apply(struct api_call *call)
         if (!plans[i].auto_approved)
             continue;
         struct service_task t;
-        if ((rc = service_task_get(call->conn, task_ids[i], call->req->arena, &t, &call->err)) <
-            0)
+        if ((rc = service_task_get(call->conn, task_ids[i], call->req->arena, &t, &call->err)) < 0)
             return rc;
         struct jw w;
         jw_init(&w);
@@ -641,8 +637,8 @@ int api_me_service_applications(struct api_call *call)
 {
     struct service_application *v;
     size_t n;
-    int rc = service_application_list(call->conn, call->user->id, call->req->arena, &v, &n,
-                                      &call->err);
+    int rc =
+        service_application_list(call->conn, call->user->id, call->req->arena, &v, &n, &call->err);
     if (rc < 0)
         return rc;
     struct jw w;

@@ -68,8 +68,9 @@ int demo_load_services(struct store_conn *c, int64_t now, struct err *err)
     char *code = NULL;
     struct arena a;
     arena_init(&a, 1024);
-    int rc = store_one_text(c, "SELECT code FROM regions WHERE parent_id IS NULL ORDER BY id LIMIT 1",
-                            STORE_NO_ARGS, &a, &code, err);
+    int rc =
+        store_one_text(c, "SELECT code FROM regions WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+                       STORE_NO_ARGS, &a, &code, err);
     if (rc < 0)
         goto out;
     if (rc == 0) {

@@ -38,17 +38,23 @@ struct policy_profile;
 #define SERVICE_TEXT_MAX 2000      /* characters of conditions, materials, a summary */
 #define SERVICE_LIMIT_DAYS_MAX 365 /* a legal time limit, days */
 #define SERVICE_BUNDLE_ITEMS_MAX 12
-#define SERVICE_FIELDS_MAX 20   /* fields of one item, and of a bundle's shared form */
-#define SERVICE_KEY_MAX 32      /* bytes of a field's key: [a-z0-9_] */
-#define SERVICE_LABEL_MAX 30    /* characters of a field's label */
-#define SERVICE_VALUE_MAX 200   /* characters of one filled-in value */
-#define SERVICE_NOTE_MAX 500    /* characters of a department's note or refusal reason */
-#define SERVICE_BASIS_MAX 1024  /* bytes of a 秒批 basis with the NUL */
-#define SERVICE_LIST_MAX 500    /* records one list returns */
+#define SERVICE_FIELDS_MAX 20  /* fields of one item, and of a bundle's shared form */
+#define SERVICE_KEY_MAX 32     /* bytes of a field's key: [a-z0-9_] */
+#define SERVICE_LABEL_MAX 30   /* characters of a field's label */
+#define SERVICE_VALUE_MAX 200  /* characters of one filled-in value */
+#define SERVICE_NOTE_MAX 500   /* characters of a department's note or refusal reason */
+#define SERVICE_BASIS_MAX 1024 /* bytes of a 秒批 basis with the NUL */
+#define SERVICE_LIST_MAX 500   /* records one list returns */
 
 enum service_mode { SERVICE_ONLINE, SERVICE_COUNTER, SERVICE_MODE_COUNT };
 enum service_app_state { SA_OPEN, SA_APPROVED, SA_REFUSED, SERVICE_APP_STATE_COUNT };
-enum service_task_state { ST_ISSUED, ST_ACCEPTED, ST_APPROVED, ST_REFUSED, SERVICE_TASK_STATE_COUNT };
+enum service_task_state {
+    ST_ISSUED,
+    ST_ACCEPTED,
+    ST_APPROVED,
+    ST_REFUSED,
+    SERVICE_TASK_STATE_COUNT
+};
 enum service_step { SS_ACCEPT, SS_APPROVE, SS_REFUSE, SERVICE_STEP_COUNT };
 
 /* Names of the API; NULL / -1 when unknown. */

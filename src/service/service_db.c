@@ -80,8 +80,8 @@ static int check_item(struct store_conn *c, const struct service_item_in *in, st
     if ((rc = utf8_check_field(in->name, "name", 1, SERVICE_NAME_MAX, err)) < 0 ||
         (rc = utf8_check_field(in->conditions ? in->conditions : "", "conditions", 0,
                                SERVICE_TEXT_MAX, err)) < 0 ||
-        (rc = utf8_check_field(in->materials ? in->materials : "", "materials", 0,
-                               SERVICE_TEXT_MAX, err)) < 0)
+        (rc = utf8_check_field(in->materials ? in->materials : "", "materials", 0, SERVICE_TEXT_MAX,
+                               err)) < 0)
         return rc;
     if (in->time_limit_days < 1 || in->time_limit_days > SERVICE_LIMIT_DAYS_MAX)
         return err_field(err, ERR_BAD_REQUEST, "time_limit_days",
@@ -274,13 +274,13 @@ int service_bundle_update(struct store_conn *c, int64_t id, const struct service
     int rc = check_bundle(c, in, err);
     if (rc < 0)
         return rc;
-    int64_t n = store_run(c,
-                          "UPDATE service_bundles SET name = ?, summary = ?, active = ?,"
-                          " updated_at = ? WHERE id = ?",
-                          STORE_ARGS(store_text(in->name),
-                                     store_text(in->summary ? in->summary : ""),
-                                     store_i64(in->active ? 1 : 0), store_i64(now), store_i64(id)),
-                          err);
+    int64_t n =
+        store_run(c,
+                  "UPDATE service_bundles SET name = ?, summary = ?, active = ?,"
+                  " updated_at = ? WHERE id = ?",
+                  STORE_ARGS(store_text(in->name), store_text(in->summary ? in->summary : ""),
+                             store_i64(in->active ? 1 : 0), store_i64(now), store_i64(id)),
+                  err);
     if (n < 0)
         return (int)n;
     if (n == 0)
@@ -334,9 +334,9 @@ static int push_app(void *ctx, struct store_stmt *s)
     p->name = arena_strdup(a, store_col_text(s, 4));
     p->applicant = arena_strdup(a, store_col_text(s, 5));
     p->form = arena_strdup(a, store_col_text(s, 6));
-    p->state = (enum service_app_state)state_index((const char *const[]){"open", "approved",
-                                                                         "refused"},
-                                                   SERVICE_APP_STATE_COUNT, store_col_text(s, 7));
+    p->state =
+        (enum service_app_state)state_index((const char *const[]){"open", "approved", "refused"},
+                                            SERVICE_APP_STATE_COUNT, store_col_text(s, 7));
     p->notification_id = store_col_int(s, 8);
     p->created_at = store_col_int(s, 9);
     p->updated_at = store_col_int(s, 10);
@@ -390,8 +390,8 @@ static int notify(struct store_conn *c, const char *kind_of_recipient, int64_t r
 
 /* Close the application when its last task is decided: its state, and one notification to the
  * applicant naming every refused item with its reason. */
-static int settle(struct store_conn *c, int64_t app_id, int64_t now, struct arena *a,
-                  int *finished, struct err *err)
+static int settle(struct store_conn *c, int64_t app_id, int64_t now, struct arena *a, int *finished,
+                  struct err *err)
 {
     struct service_application app;
     struct service_task *t;
@@ -419,9 +419,9 @@ static int settle(struct store_conn *c, int64_t app_id, int64_t now, struct aren
         for (size_t i = 0; i < n && len < sizeof(msg); i++) {
             if (t[i].state != ST_REFUSED)
                 continue;
-            len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s（%s：%s）",
-                                    first ? "" : "；", t[i].item_name, t[i].department_name,
-                                    t[i].note);
+            len +=
+                (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s（%s：%s）", first ? "" : "；",
+                                 t[i].item_name, t[i].department_name, t[i].note);
             first = 0;
         }
     }
@@ -451,8 +451,8 @@ int service_application_create(struct store_conn *c, int64_t user_id, int64_t bu
                            "INSERT INTO service_applications (user_id, bundle_id, item_id, form,"
                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                            STORE_ARGS(store_i64(user_id), store_i64_or_null(bundle_id),
-                                      store_i64_or_null(item_id), store_text(form),
-                                      store_i64(now), store_i64(now)),
+                                      store_i64_or_null(item_id), store_text(form), store_i64(now),
+                                      store_i64(now)),
                            id, err);
     if (rc < 0)
         return rc;
@@ -505,11 +505,11 @@ int service_application_list(struct store_conn *c, int64_t user_id, struct arena
                              struct service_application **out, size_t *n, struct err *err)
 {
     app_vec v = VEC_IN(a);
-    int64_t rc = store_all(c,
-                           "SELECT " APP_COLS APP_FROM " WHERE a.user_id = ? ORDER BY a.id DESC"
-                           " LIMIT ?",
-                           STORE_ARGS(store_i64(user_id), store_i64(SERVICE_LIST_MAX)), push_app,
-                           &v, err);
+    int64_t rc =
+        store_all(c,
+                  "SELECT " APP_COLS APP_FROM " WHERE a.user_id = ? ORDER BY a.id DESC"
+                  " LIMIT ?",
+                  STORE_ARGS(store_i64(user_id), store_i64(SERVICE_LIST_MAX)), push_app, &v, err);
     if (rc < 0)
         return (int)rc;
     *out = v.v;
@@ -535,8 +535,9 @@ int service_task_list(struct store_conn *c, int64_t application_id, struct arena
                       struct service_task **out, size_t *n, struct err *err)
 {
     task_vec v = VEC_IN(a);
-    int64_t rc = store_all(c, "SELECT " TASK_COLS TASK_FROM " WHERE t.application_id = ?"
-                              " ORDER BY t.id",
+    int64_t rc = store_all(c,
+                           "SELECT " TASK_COLS TASK_FROM " WHERE t.application_id = ?"
+                           " ORDER BY t.id",
                            STORE_ARGS(store_i64(application_id)), push_task, &v, err);
     if (rc < 0)
         return (int)rc;
@@ -553,14 +554,14 @@ int service_task_find(struct store_conn *c, const int64_t *depts, int ndepts, un
      * bound and static; 0 departments means every one. */
     int passes = depts ? ndepts : 1;
     for (int k = 0; k < passes; k++) {
-        int64_t rc = store_all(
-            c,
-            "SELECT " TASK_COLS TASK_FROM " WHERE (? = 0 OR t.department_id = ?)"
-            " ORDER BY CASE WHEN t.state IN ('issued', 'accepted') THEN 0 ELSE 1 END,"
-            " t.deadline, t.id LIMIT ?",
-            STORE_ARGS(store_i64(depts ? 1 : 0), store_i64(depts ? depts[k] : 0),
-                       store_i64(SERVICE_LIST_MAX)),
-            push_task, &v, err);
+        int64_t rc =
+            store_all(c,
+                      "SELECT " TASK_COLS TASK_FROM " WHERE (? = 0 OR t.department_id = ?)"
+                      " ORDER BY CASE WHEN t.state IN ('issued', 'accepted') THEN 0 ELSE 1 END,"
+                      " t.deadline, t.id LIMIT ?",
+                      STORE_ARGS(store_i64(depts ? 1 : 0), store_i64(depts ? depts[k] : 0),
+                                 store_i64(SERVICE_LIST_MAX)),
+                      push_task, &v, err);
         if (rc < 0)
             return (int)rc;
     }
@@ -603,9 +604,9 @@ int service_task_act(struct store_conn *c, int64_t id, enum service_step step, i
         " decided_at = CASE WHEN ? = 1 THEN ? ELSE decided_at END,"
         " updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
         STORE_ARGS(store_text(service_task_state_name((enum service_task_state)rc)),
-                   store_text(note ? note : ""), store_text(note ? note : ""),
-                   store_i64(decides), store_i64(actor_id), store_i64(decides), store_i64(now),
-                   store_i64(now), store_i64(id), store_i64(version)),
+                   store_text(note ? note : ""), store_text(note ? note : ""), store_i64(decides),
+                   store_i64(actor_id), store_i64(decides), store_i64(now), store_i64(now),
+                   store_i64(id), store_i64(version)),
         err);
     if (n < 0) {
         rc = (int)n;

@@ -68,8 +68,7 @@ int service_step_next(enum service_task_state s, enum service_step step, struct 
         if (open)
             return ST_REFUSED;
         break;
-    default:
-        BUG("unknown service step");
+    default: BUG("unknown service step");
     }
     return err_field(err, ERR_CONFLICT, "state", "a task that is %s cannot be %s",
                      service_task_state_name(s) ? service_task_state_name(s) : "?",
@@ -117,17 +116,10 @@ static void value_of(const struct policy_profile *p, int field, char *out, size_
     case PF_HUKOU:
         snprintf(out, cap, "户籍：%s", p->hukou_name && *p->hukou_name ? p->hukou_name : "未填写");
         break;
-    case PF_DISABILITY:
-        snprintf(out, cap, "残疾等级：%d", p->disability);
-        break;
-    case PF_INCOME_BAND:
-        snprintf(out, cap, "收入档次：%d", p->income_band);
-        break;
-    case PF_CHILDREN:
-        snprintf(out, cap, "子女数：%d", p->children);
-        break;
-    default:
-        out[0] = '\0';
+    case PF_DISABILITY: snprintf(out, cap, "残疾等级：%d", p->disability); break;
+    case PF_INCOME_BAND: snprintf(out, cap, "收入档次：%d", p->income_band); break;
+    case PF_CHILDREN: snprintf(out, cap, "子女数：%d", p->children); break;
+    default: out[0] = '\0';
     }
 }
 

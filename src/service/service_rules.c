@@ -137,32 +137,23 @@ void service_basis(const struct policy_rule *r, const struct policy_why *why,
                    const struct policy_profile *p, char *out, size_t cap)
 {
     char desc[POLICY_DESC_MAX], value[POLICY_LABEL_MAX + 32];
+    char piece[POLICY_DESC_MAX + sizeof(value) + 16];
     size_t len = 0;
     if (cap == 0)
         return;
     out[0] = '\0';
-    if (!why->qualifies) {
-        add(out, cap, &len, "数据未能核验，转人工办理：再满足：");
-        for (int i = 0; i < why->nmissing; i++) {
-            policy_describe(r, why->missing[i], desc, sizeof(desc));
-            if (i)
-                add(out, cap, &len, "；");
-            add(out, cap, &len, desc);
-        }
-        return;
-    }
-    add(out, cap, &len, "核验通过：");
-    for (int i = 0; i < why->nmet; i++) {
-        const struct policy_node *nd = &r->n[why->met[i]];
-        policy_describe(r, why->met[i], desc, sizeof(desc));
-        if (i)
-            add(out, cap, &len, "；");
-        add(out, cap, &len, desc);
-        value_of(p, nd->kind == PN_CMP ? nd->field : -1, value, sizeof(value));
-        if (value[0]) {
-            add(out, cap, &len, "（");
-            add(out, cap, &len, value);
-            add(out, cap, &len, "）");
-        }
+    int ok = why->qualifies;
+    add(out, cap, &len, ok ? "核验通过：" : "数据未能核验，转人工办理：再满足：");
+    int n = ok ? why->nmet : why->nmissing;
+    for (int i = 0; i < n; i++) {
+        int node = ok ? why->met[i] : why->missing[i];
+        policy_describe(r, node, desc, sizeof(desc));
+        /* each met comparison with the profile's value that met it: the data that decided */
+        value[0] = '\0';
+        if (ok && r->n[node].kind == PN_CMP)
+            value_of(p, r->n[node].field, value, sizeof(value));
+        snprintf(piece, sizeof(piece), "%s%s%s%s%s", i ? "；" : "", desc, value[0] ? "（" : "",
+                 value, value[0] ? "）" : "");
+        add(out, cap, &len, piece);
     }
 }

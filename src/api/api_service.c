@@ -439,6 +439,44 @@ static void task_json(struct api_call *call, struct jw *w, const struct service_
     jw_obj_end(w);
 }
 
+/* Whether item 'item_id' asks for field 'key'. */
+static int item_asks(struct api_call *call, int64_t item_id, const char *key)
+{
+    struct service_item it;
+    struct err e = {0};
+    json_t *arr = NULL;
+    int asks = 0;
+    if (service_item_get(call->conn, item_id, call->req->arena, &it, &e) < 0 ||
+        json_parse(it.fields, strlen(it.fields), &arr, &e) < 0)
+        return 0;
+    for (const json_t *f = json_array_first(arr); f && !asks; f = json_next(f))
+        asks = !strcmp(json_get_str(f, "key"), key);
+    json_free(arr);
+    return asks;
+}
+
+/* A department's handler reads only the fields its own items ask for: the form is collected
+ * once for all, but the 社保卡 office has no need of the birth hospital. */
+static void own_fields(struct api_call *call, struct jw *w, const char *form,
+                       const struct service_task *t, size_t n)
+{
+    json_t *obj = NULL;
+    struct err e = {0};
+    jw_obj(w);
+    if (json_parse(form, strlen(form), &obj, &e) == 0) {
+        for (const json_t *m = json_object_first(obj); m; m = json_next(m)) {
+            int mine = 0;
+            for (size_t i = 0; i < n && !mine; i++)
+                mine = has_dept(call, t[i].department_id) &&
+                       item_asks(call, t[i].item_id, json_member_name(m));
+            if (mine)
+                jw_kstr(w, json_member_name(m), json_string(m));
+        }
+    }
+    json_free(obj);
+    jw_obj_end(w);
+}
+
 static int app_render(struct api_call *call, int64_t id, struct jw *w)
 {
     struct service_application p;
@@ -457,7 +495,10 @@ static int app_render(struct api_call *call, int64_t id, struct jw *w)
     jw_kint(w, "user_id", p.user_id);
     jw_kstr(w, "applicant", p.applicant);
     jw_key(w, "form");
-    jw_raw(w, p.form);
+    if (call->user && call->user->id != p.user_id && dept_bound(call))
+        own_fields(call, w, p.form, t, n);
+    else
+        jw_raw(w, p.form);
     jw_kstr(w, "state", service_app_state_name(p.state));
     int done = 0;
     for (size_t i = 0; i < n; i++)

@@ -121,6 +121,9 @@ def test_bundle_fans_out_and_completes(gl, newborn, handlers, demo):
         # The department reads the shared form through the application.
         got = gl.get(who, f"/api/v1/service-applications/{app['id']}")
         assert got.status_code == 200 and got.json()["form"]["child_name"] == "王小宝"
+        # ... but only the fields its own items ask for.
+        asked = {f["key"] for i in newborn["items"] if i["department_id"] == t["department_id"] for f in i["fields"]}
+        assert set(got.json()["form"]) == asked
         after = step(gl, who, t, "accept")
         t2 = [x for x in after["tasks"] if x["id"] == t["id"]][0]
         assert t2["state"] == "accepted"
@@ -203,7 +206,8 @@ def test_citizen_reads_only_own(gl, newborn, demo):
     app = gl.post(a, APPLY, json={"bundle_id": newborn["id"], "form": NEWBORN_FORM}).json()
     assert_error(gl.get("citizen", f"/api/v1/service-applications/{app['id']}"), 404)
     assert gl.get(a, f"/api/v1/service-applications/{app['id']}").status_code == 200
-    assert gl.get("supervisor", f"/api/v1/service-applications/{app['id']}").status_code == 200
+    got = gl.get("supervisor", f"/api/v1/service-applications/{app['id']}")
+    assert got.status_code == 200 and got.json()["form"] == NEWBORN_FORM
     assert app["id"] not in [x["id"] for x in gl.items("citizen", APPLY)]
 
 

@@ -25,9 +25,12 @@ function taskRow(tk) {
     h('td', {}, tk.item),
     h('td', {}, tk.department),
     h('td', {}, badge('task', tk.state), tk.auto_approved ? h('span', { class: 'badge ok' }, t('svc.instant')) : null),
-    h('td', { class: 'svc-why' },
-      tk.basis ? h('p', { class: tk.auto_approved ? 'svc-basis' : 'muted' }, tk.basis) : null,
-      tk.note ? h('p', {}, tk.state === 'refused' ? t('svc.refused_because', { note: tk.note }) : tk.note) : null));
+    h('td', { class: 'svc-why' }, whyOf(tk)));
+}
+
+function whyOf(tk) {
+  return [tk.basis ? h('p', { class: tk.auto_approved ? 'svc-basis' : 'muted' }, tk.basis) : null,
+    tk.note ? h('p', {}, tk.state === 'refused' ? t('svc.refused_because', { note: tk.note }) : tk.note) : null];
 }
 
 function tasksTable(tasks) {
@@ -41,7 +44,11 @@ function applicationCard(a) {
     h('h3', {}, a.name, ' ', badge('app', a.state)),
     h('p', { class: 'muted' }, t('svc.app.meta', { no: a.id, at: fmtTime(a.created_at), done: a.tasks_done, total: a.tasks.length })),
     a.state === 'refused' ? h('p', { class: 'svc-refused' }, t('svc.app.refused_hint')) : null,
-    tasksTable(a.tasks));
+    // A list, not a table: four columns do not fit a phone in elder mode.
+    h('ol', { class: 'svc-steps' }, a.tasks.map((tk) => h('li', { 'data-task': tk.id },
+      h('p', {}, h('strong', {}, tk.item), ' ', badge('task', tk.state), tk.auto_approved ? h('span', { class: 'badge ok' }, t('svc.instant')) : null),
+      h('p', { class: 'muted' }, tk.department),
+      whyOf(tk)))));
 }
 
 // 我的办事 (citizens).

@@ -76,3 +76,7 @@ CREATE TABLE service_tasks (
 );
 CREATE INDEX service_tasks_application ON service_tasks(application_id, id);
 CREATE INDEX service_tasks_department ON service_tasks(department_id, state, id);
+
+-- The applicant's text when an application is settled (service_db.c), beside the in-app
+-- notification; {text} is the same sentence. sms_templates is seeded (cli_store.c).
+INSERT INTO sms_templates (code, name, body) VALUES ('service', '办事结果', '【12345】{text}');

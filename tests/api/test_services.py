@@ -50,9 +50,12 @@ def handlers(gl, demo):
     return names
 
 
-def fresh_citizen(gl):
+def fresh_citizen(gl, phone=None):
     name = unique("svc_citizen")
-    r = gl.post("admin", "/api/v1/users", json={"name": name, "password": PASSWORD, "roles": ["citizen"]})
+    body = {"name": name, "password": PASSWORD, "roles": ["citizen"]}
+    if phone:
+        body["phone"] = phone
+    r = gl.post("admin", "/api/v1/users", json=body)
     assert r.status_code == 201, r.text
     return name
 
@@ -89,7 +92,7 @@ def test_catalogue_newborn_bundle(gl, newborn, demo):
 
 
 def test_bundle_fans_out_and_completes(gl, newborn, handlers, demo):
-    citizen = fresh_citizen(gl)
+    citizen = fresh_citizen(gl, phone="13700001234")
     set_profile(gl, citizen, demo)
     r = gl.post(citizen, APPLY, json={"bundle_id": newborn["id"], "form": NEWBORN_FORM})
     assert r.status_code == 201, r.text
@@ -138,6 +141,10 @@ def test_bundle_fans_out_and_completes(gl, newborn, handlers, demo):
     assert mine[0]["id"] == app["id"] and mine[0]["state"] == "approved"
     msgs = gl.get(citizen, "/api/v1/me/messages", params={"limit": 20}).json()["items"]
     assert any("出生一件事" in m["message"] and "全部办结" in m["message"] for m in msgs)
+    # ... and by SMS, to the account's phone (the template 'service').
+    texts = gl.items("admin", "/api/v1/sms-messages", params={"limit": 50})
+    mine = [m for m in texts if m["phone"] == "137****1234"]
+    assert len(mine) == 1 and mine[0]["text"] == "【12345】您申请的「出生一件事」已全部办结", mine
     # A decided task takes no further step.
     done = [x for x in after["tasks"] if x["id"] == manual[0]["id"]][0]
     assert_error(gl.post(handlers[done["department_id"]], f"{TASKS}/{done['id']}/refuse",

@@ -3,6 +3,7 @@
  * life cycle of a task and why it is not a case's 协办 sub-task.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -577,6 +578,18 @@ int service_task_list(struct store_conn *c, int64_t application_id, struct arena
     return 0;
 }
 
+static int task_order(const void *x, const void *y)
+{
+    const struct service_task *a = x, *b = y;
+    int ao = a->state == ST_ISSUED || a->state == ST_ACCEPTED;
+    int bo = b->state == ST_ISSUED || b->state == ST_ACCEPTED;
+    if (ao != bo)
+        return bo - ao;
+    if (a->deadline != b->deadline)
+        return a->deadline < b->deadline ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
 int service_task_find(struct store_conn *c, const int64_t *depts, int ndepts, unsigned states,
                       struct arena *a, struct service_task **out, size_t *n, struct err *err)
 {
@@ -584,22 +597,27 @@ int service_task_find(struct store_conn *c, const int64_t *depts, int ndepts, un
     /* A handler acts for at most a few departments: one query per department keeps the SQL
      * bound and static; 0 departments means every one. */
     int passes = depts ? ndepts : 1;
+#define BIT(st) store_i64(!states || (states & (1u << (st))) ? 1 : 0)
     for (int k = 0; k < passes; k++) {
         int64_t rc =
             store_all(c,
                       "SELECT " TASK_COLS TASK_FROM " WHERE (? = 0 OR t.department_id = ?)"
+                      " AND ((t.state = 'issued' AND ? = 1) OR (t.state = 'accepted' AND ? = 1)"
+                      " OR (t.state = 'approved' AND ? = 1) OR (t.state = 'refused' AND ? = 1))"
                       " ORDER BY CASE WHEN t.state IN ('issued', 'accepted') THEN 0 ELSE 1 END,"
                       " t.deadline, t.id LIMIT ?",
                       STORE_ARGS(store_i64(depts ? 1 : 0), store_i64(depts ? depts[k] : 0),
-                                 store_i64(SERVICE_LIST_MAX)),
+                                 BIT(ST_ISSUED), BIT(ST_ACCEPTED), BIT(ST_APPROVED),
+                                 BIT(ST_REFUSED), store_i64(SERVICE_LIST_MAX)),
                       push_task, &v, err);
         if (rc < 0)
             return (int)rc;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < v.n; i++)
-        if (!states || (states & (1u << v.v[i].state)))
-            v.v[m++] = v.v[i];
+#undef BIT
+    size_t m = v.n;
+    /* the departments' lists were read one after the other: one order across them */
+    if (m > 1)
+        qsort(v.v, m, sizeof(*v.v), task_order);
     *out = v.v;
     *n = m < SERVICE_LIST_MAX ? m : SERVICE_LIST_MAX;
     return 0;

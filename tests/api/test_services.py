@@ -109,6 +109,10 @@ def test_bundle_fans_out_and_completes(gl, newborn, handlers, demo):
     assert app["tasks_done"] == 1
     manual = [t for t in tasks if not t["auto_approved"]]
     assert {t["state"] for t in manual} == {"issued"}
+    # The list's state filter: the 秒批 task among the approved, not among the open ones.
+    approved = gl.items("admin", TASKS, params={"state": "approved"})
+    assert auto[0]["id"] in [x["id"] for x in approved] and {x["state"] for x in approved} == {"approved"}
+    assert auto[0]["id"] not in [x["id"] for x in gl.items("admin", TASKS, params={"state": "issued,accepted"})]
     # Each department sees its own tasks only.
     cgj = gl.items("handler_cgj", TASKS)
     assert not [t for t in cgj if t["application_id"] == app["id"]]

@@ -645,6 +645,15 @@ int service_task_act(struct store_conn *c, int64_t id, enum service_step step, i
     }
     if ((rc = service_step_next(t.state, step, err)) < 0)
         goto out;
+    /* Lock the application first: two departments deciding its last two tasks at once would
+     * otherwise each see the other's task still open under PostgreSQL's read committed, and
+     * neither would settle it. The second waits here and then reads the first's decision. */
+    int64_t locked = store_run(c, "UPDATE service_applications SET updated_at = ? WHERE id = ?",
+                               STORE_ARGS(store_i64(now), store_i64(t.application_id)), err);
+    if (locked < 0) {
+        rc = (int)locked;
+        goto out;
+    }
     int decides = step != SS_ACCEPT;
     int64_t n = store_run(
         c,

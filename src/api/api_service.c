@@ -780,8 +780,9 @@ static int task_step(struct api_call *call, enum service_step step, const char *
         (rc = service_task_get(call->conn, id, call->req->arena, &t, &call->err)) < 0)
         return rc;
     if (dept_bound(call) && !has_dept(call, t.department_id))
-        return err_set(&call->err, ERR_FORBIDDEN, "task %lld belongs to %s, not your department",
-                       (long long)id, t.department_name);
+        return err_deny(&call->err, ERR_REASON_SCOPE,
+                        "task %lld belongs to %s, not your department", (long long)id,
+                        t.department_name);
     if ((rc = api_begin(call)) < 0 ||
         (rc = api_crud_state(call, &app_res, t.application_id, &before)) < 0 ||
         (rc = service_task_act(call->conn, id, step, json_get_int(call->body, "version", 0),

@@ -118,7 +118,7 @@ def test_bundle_fans_out_and_completes(gl, newborn, handlers, demo):
     assert not [t for t in cgj if t["application_id"] == app["id"]]
     assert_error(gl.get("handler_cgj", f"/api/v1/service-applications/{app['id']}"), 404)
     e = assert_error(gl.post("handler_cgj", f"{TASKS}/{manual[0]['id']}/accept",
-                             json={"version": manual[0]["version"]}), 403)
+                             json={"version": manual[0]["version"]}), 403, reason="scope")
     assert "not your department" in e["message"]
     for t in manual:
         who = handlers[t["department_id"]]

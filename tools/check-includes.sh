@@ -17,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/../src"
 
-DOMAIN_ORDER="cal valid tabular geo audit auth attach notify org geocode addr basemap walk gridw patrol triage kb case assess open311 sensor warn warning risk opindex catalog grant points citizen policy particip"
+DOMAIN_ORDER="cal valid tabular geo audit auth attach notify org geocode addr basemap walk gridw patrol triage kb case assess open311 sensor warn warning risk opindex catalog grant points citizen policy particip service"
 
 # header prefix | where it may be included (module/ for a whole module, or a file)
 # sodium is a toolkit of primitives (hashing, random bytes, wiping keys): any module above core.

@@ -310,6 +310,22 @@ int api_policy_calculator(struct api_call *call);
 int api_me_policy_profile_get(struct api_call *call);
 int api_me_policy_profile_put(struct api_call *call);
 int api_me_policy_offers(struct api_call *call);
+/* The service catalogue, 一件事 bundles and 秒批 (api_service.c). */
+int api_service_item_list(struct api_call *call);
+int api_service_item_get(struct api_call *call);
+int api_service_item_create(struct api_call *call);
+int api_service_item_update(struct api_call *call);
+int api_service_bundle_list(struct api_call *call);
+int api_service_bundle_get(struct api_call *call);
+int api_service_bundle_create(struct api_call *call);
+int api_service_bundle_update(struct api_call *call);
+int api_me_service_apply(struct api_call *call);
+int api_me_service_applications(struct api_call *call);
+int api_service_application_get(struct api_call *call);
+int api_service_task_list(struct api_call *call);
+int api_service_task_accept(struct api_call *call);
+int api_service_task_approve(struct api_call *call);
+int api_service_task_refuse(struct api_call *call);
 struct policy_rule;
 /* Parse and check a rule (subject an enum policy_subject): ERR_BAD_REQUEST naming "rule". */
 int api_policy_rule_parse(const json_t *v, int subject, struct policy_rule *out, struct err *err);

@@ -132,6 +132,25 @@ const struct api_route api_routes[] = {
     {HTTP_GET,    "/api/v1/me/policy-profiles/{subject}",  api_me_policy_profile_get, ROLE_CITIZEN, SCOPE_NONE, 0},
     {HTTP_PUT,    "/api/v1/me/policy-profiles/{subject}",  api_me_policy_profile_put, ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
     {HTTP_GET,    "/api/v1/me/policy-offers",              api_me_policy_offers,    ROLE_CITIZEN, SCOPE_NONE, 0},
+    /* The service catalogue, 一件事 bundles and 秒批: the policy writers keep the catalogue;
+     * citizens apply; handlers decide their departments' tasks (the handler checks the
+     * department), admins any; an application is read by its applicant, the handlers of its
+     * departments and unbound staff (the handler checks). */
+    {HTTP_GET,    "/api/v1/service-items",                 api_service_item_list,   ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/service-items",                 api_service_item_create, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/service-items/{id}",            api_service_item_get,    ANY,   SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/service-items/{id}",            api_service_item_update, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/service-bundles",               api_service_bundle_list, ANY,   SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/service-bundles",               api_service_bundle_create, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/service-bundles/{id}",          api_service_bundle_get,  ANY,   SCOPE_NONE,       0},
+    {HTTP_PUT,    "/api/v1/service-bundles/{id}",          api_service_bundle_update, ROLE_SUPERVISOR | ROLE_DATA_OFFICER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/me/service-applications",       api_me_service_apply,    ROLE_CITIZEN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_GET,    "/api/v1/me/service-applications",       api_me_service_applications, ROLE_CITIZEN, SCOPE_NONE, 0},
+    {HTTP_GET,    "/api/v1/service-applications/{id}",     api_service_application_get, ANY, SCOPE_NONE,     0},
+    {HTTP_GET,    "/api/v1/service-tasks",                 api_service_task_list,   STAFF, SCOPE_NONE,       0},
+    {HTTP_POST,   "/api/v1/service-tasks/{id}/accept",     api_service_task_accept, ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/service-tasks/{id}/approve",    api_service_task_approve, ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
+    {HTTP_POST,   "/api/v1/service-tasks/{id}/refuse",     api_service_task_refuse, ROLE_HANDLER | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},
 
     {HTTP_GET,    "/api/v1/knowledge",                     api_kb_list,             STAFF, SCOPE_NONE,       0},
     {HTTP_POST,   "/api/v1/knowledge",                     api_kb_create,           ROLE_SUPERVISOR | ROLE_ADMIN, SCOPE_NONE, ROUTE_JSON},

@@ -436,7 +436,8 @@ int demo_load_district(struct store *st, const char *district, const char *passw
     if ((rc = load_regions(&l)) < 0 || (rc = load_departments(&l)) < 0 ||
         (rc = load_categories(&l)) < 0 || (rc = load_calendar(&l)) < 0 ||
         (rc = load_users(&l, password)) < 0 || (rc = load_knowledge(&l)) < 0 ||
-        (rc = demo_load_sensors(c, now, err)) < 0 || (rc = demo_load_catalog(c, now, err)) < 0)
+        (rc = demo_load_sensors(c, now, err)) < 0 || (rc = demo_load_catalog(c, now, err)) < 0 ||
+        (rc = demo_load_services(c, now, err)) < 0)
         goto rollback;
     char *summary = arena_printf(
         &a,

@@ -60,6 +60,10 @@ int demo_load_sensors(struct store_conn *c, int64_t now, struct err *err);
  * different owners, grades and sharing classes, two of them with generated rows. */
 int demo_load_catalog(struct store_conn *c, int64_t now, struct err *err);
 
+/* The demo's service catalogue (demo_services.c, docs/services.md): the newborn's 出生一件事
+ * bundle of five items and the 秒批 item 高龄津贴, rules over the district's code. */
+int demo_load_services(struct store_conn *c, int64_t now, struct err *err);
+
 /* The real districts' names, comma-separated, for messages. */
 const char *demo_district_names(void);
 

@@ -73,6 +73,7 @@ static const struct {
     {"evaluate", {"number", NULL, NULL}},
     {"code",     {"code", "minutes", NULL}},
     {"policy",   {"text", NULL, NULL}},
+    {"service",  {"text", NULL, NULL}},
 };
 /* clang-format on */
 

@@ -127,7 +127,7 @@ def test_no_phone_no_text(sms, kannel):
 
 def test_admin_edits_the_templates(sms, kannel):
     tpls = {t["code"]: t for t in sms.items("admin", "/api/v1/sms-templates")}
-    assert set(tpls) == {"receipt", "evaluate", "code", "policy"}
+    assert set(tpls) == {"receipt", "evaluate", "code", "policy", "service"}
     assert tpls["receipt"]["name"] == "受理回执" and tpls["code"]["name"] == "验证码"
     rid = tpls["receipt"]["id"]
     # Bad input names the field and writes nothing.

@@ -90,6 +90,12 @@ export const SCREENS = [
   { path: '/consultations', module: 'consult', view: 'consultations', title: 'consult.heading', nav: 'nav.consultations',
     roles: ['citizen', 'supervisor', 'data_officer', 'admin'], public: true },
   { path: '/consultation/{id}', module: 'consult', view: 'consultation', title: 'consult.heading', public: true },
+  // 我的办事, 事项目录 and 办件 (issue 18 item 3, docs/services.md): citizens apply for a 一件事 or an
+  // item; officials keep the catalogue; department handlers decide their tasks.
+  { path: '/services', module: 'services', view: 'myServices', title: 'svc.my.heading', nav: 'nav.services', roles: ['citizen'] },
+  { path: '/service-catalogue', module: 'services', view: 'serviceCatalogue', title: 'svc.catalogue.heading', nav: 'nav.service_catalogue',
+    roles: ['supervisor', 'data_officer', 'admin'] },
+  { path: '/service-tasks', module: 'services', view: 'serviceTasks', title: 'svc.tasks.heading', nav: 'nav.service_tasks', roles: ['handler', 'admin'] },
   { path: '/lookup', module: 'lookup', view: 'lookup', title: 'lookup.heading', nav: 'nav.lookup', roles: ['citizen'], public: true },
   { path: '/decisions', module: 'decisions', view: 'decisions', title: 'decisions.heading', nav: 'nav.decisions', roles: ['citizen'], public: true },
 ];

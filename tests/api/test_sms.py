@@ -398,3 +398,32 @@ def test_profile_my_data_and_delete(sms, kannel, demo):
     audit = sms.get("admin", "/api/v1/audit", params={"limit": 30}).json()["items"]
     assert any(e["action"] == "citizen.delete" for e in audit)
     assert any(e["action"] == "citizen.profile" for e in audit)
+
+
+def test_a_policy_offer_reaches_the_phone_of_a_citizen_who_agreed(sms, kannel, demo):
+    """免申即享 by SMS (template 'policy'): the offer goes in-app to every newly eligible citizen,
+    and by text only to those whose profile consents to proactive offers."""
+    url = sms.url
+    born = (dt.date.today() - dt.timedelta(days=75 * 366)).isoformat()
+    people = {}
+    for phone, consent in (("13600004444", True), ("13600005555", False)):
+        me = citizen_session(sms, kannel, phone)
+        r = me.put(url("/api/v1/me/profile"), json={"name": "王六", "region_id": demo["street1"], "address": "",
+                                                      "consent_offers": consent, "household": []})
+        assert r.status_code == 200, r.text
+        r = me.put(url("/api/v1/me/policy-profiles/person"), json={"name": "王六", "birth_date": born})
+        assert r.status_code in (200, 201), r.text
+        people[phone] = me
+    name = "高龄津贴短信测试"
+    r = sms.post("admin", "/api/v1/policies", json={"name": name, "summary": "年满 70 周岁", "subject": "person",
+                                                    "rule": {"field": "age", "op": ">=", "value": 70},
+                                                    "amount": 100, "period": "month"})
+    assert r.status_code == 201, r.text
+    assert sms.post("supervisor", f"/api/v1/policies/{r.json()['id']}/publish").status_code == 200
+    for me in people.values():  # both are offered in the app
+        assert me.get(url("/api/v1/me/policy-offers")).json()["items"]
+    texts = wait_until(lambda: [m for m in received_with(kannel, name) if m["to"] == "13600004444"],
+                       what="the offer at the SMSC")
+    assert "免申即享" in texts[0]["text"] and texts[0]["text"].startswith("【12345】"), texts
+    time.sleep(2)  # the notify worker runs every second: the other number would have had it by now
+    assert not [m for m in received_with(kannel, name) if m["to"] == "13600005555"]

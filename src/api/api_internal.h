@@ -51,7 +51,7 @@ struct cached_response {
 };
 
 /* One kind of refusal counted (api_refusals.c). */
-#define API_REFUSAL_SLOTS 256
+#define API_REFUSAL_SLOTS 8192
 struct api_refusal {
     const char *route; /* the route's pattern (static) */
     int code;          /* ERR_* */

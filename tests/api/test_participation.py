@@ -13,15 +13,35 @@ import time
 from conftest import PASSWORD, assert_error, db_open, unique
 
 PROPOSALS = "/api/v1/proposals"
-STREET = "330179001"
+DISTRICT = "330179"
 _codes = iter(range(700, 1000))
 
 
+_streets = {}
+
+
+def own_street(gl):
+    """A street of these tests' own under the demo district (made once per server), so the
+    communities they add do not change what other tests count under the demo's streets."""
+    key = gl.url("/")
+    if key not in _streets:
+        district = [r for r in gl.items("admin", "/api/v1/regions") if r["code"] == DISTRICT][0]
+        for n in range(990, 999):
+            r = gl.post("admin", "/api/v1/regions", json={"code": f"{DISTRICT}{n}", "name": unique("议事街道"),
+                                                          "level": "street", "parent_id": district["id"]})
+            if r.status_code == 201:
+                _streets[key] = r.json()
+                break
+        else:
+            raise AssertionError("no free street code")
+    return _streets[key]
+
+
 def community(gl):
-    """A new community under the first demo street: (id, code)."""
-    street = [r for r in gl.items("admin", "/api/v1/regions") if r["code"] == STREET][0]
+    """A new community under the tests' own street: (id, code)."""
+    street = own_street(gl)
     for n in _codes:
-        code = f"{STREET}{n}"
+        code = f"{street['code']}{n}"
         r = gl.post("admin", "/api/v1/regions", json={"code": code, "name": unique("参与社区"),
                                                       "level": "community", "parent_id": street["id"]})
         if r.status_code == 201:

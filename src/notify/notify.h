@@ -237,6 +237,10 @@ int notify_sms_queue(struct store_conn *c, const char *code, const char *enc, co
                      const char *hash, int64_t case_id, const struct notify_sms_param *params,
                      int nparams, const char *secret_enc, int64_t now, int64_t *id,
                      struct err *err);
+/* Queue template 'code' with its one placeholder {text} to the phone of account 'user_id',
+ * inside the caller's transaction; nothing when the account has no phone. */
+int notify_sms_user(struct store_conn *c, const char *code, int64_t user_id, const char *text,
+                    int64_t now, struct err *err);
 
 /* One message of the outbox. */
 struct notify_sms_msg {

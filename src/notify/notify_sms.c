@@ -539,3 +539,33 @@ done:
     arena_release(&a);
     return rc;
 }
+
+struct sealed_phone {
+    char *enc, *mask, *hash;
+    struct arena *a;
+};
+
+static int read_sealed_phone(void *ctx, struct store_stmt *s)
+{
+    struct sealed_phone *p = ctx;
+    p->enc = arena_strdup(p->a, store_col_text(s, 0));
+    p->mask = arena_strdup(p->a, store_col_text(s, 1));
+    p->hash = arena_strdup(p->a, store_col_text(s, 2));
+    return 0;
+}
+
+int notify_sms_user(struct store_conn *c, const char *code, int64_t user_id, const char *text,
+                    int64_t now, struct err *err)
+{
+    struct arena a;
+    struct sealed_phone p = {.a = &a};
+    arena_init(&a, 512);
+    int rc = store_one(c, "SELECT phone_enc, phone_mask, phone_hash FROM users WHERE id = ?",
+                       STORE_ARGS(store_i64(user_id)), read_sealed_phone, &p, err);
+    if (rc > 0 && p.enc && *p.enc) {
+        struct notify_sms_param param = {"text", text};
+        rc = notify_sms_queue(c, code, p.enc, p.mask, p.hash, 0, &param, 1, NULL, now, NULL, err);
+    }
+    arena_release(&a);
+    return rc < 0 ? rc : 0;
+}

@@ -409,42 +409,19 @@ int policy_profile_put(struct store_conn *c, const struct policy_profile *p, int
 
 /* ---- offers ---- */
 
-struct phone {
-    char *enc, *mask, *hash;
-    struct arena *a;
-};
-
-static int read_phone(void *ctx, struct store_stmt *s)
-{
-    struct phone *p = ctx;
-    p->enc = arena_strdup(p->a, store_col_text(s, 0));
-    p->mask = arena_strdup(p->a, store_col_text(s, 1));
-    p->hash = arena_strdup(p->a, store_col_text(s, 2));
-    return 0;
-}
-
-/* The offer by SMS too (template 'policy'), to an account with a phone whose citizen agreed to
- * proactive offers in their profile (docs/citizens.md): the people 免申即享 is for are often the
- * ones who never open the app. */
+/* The offer by SMS too (template 'policy') when the citizen agreed to proactive offers in their
+ * profile (docs/citizens.md): the people 免申即享 is for are often the ones who never open the
+ * app. */
 static int text_offer(struct store_conn *c, int64_t user_id, const char *msg, int64_t now,
                       struct err *err)
 {
-    struct arena a;
-    struct phone p = {.a = &a};
-    arena_init(&a, 512);
     int rc = store_one(c,
-                       "SELECT u.phone_enc, u.phone_mask, u.phone_hash FROM users u"
-                       " JOIN citizen_profiles cp ON cp.user_id = u.id"
-                       " WHERE u.id = ? AND u.active <> 0 AND cp.consent_offers <> 0"
-                       " AND u.phone_enc IS NOT NULL AND u.phone_enc <> ''",
-                       STORE_ARGS(store_i64(user_id)), read_phone, &p, err);
-    if (rc > 0 && p.enc && *p.enc) {
-        struct notify_sms_param param = {"text", msg};
-        rc = notify_sms_queue(c, "policy", p.enc, p.mask, p.hash, 0, &param, 1, NULL, now, NULL,
-                              err);
-    }
-    arena_release(&a);
-    return rc < 0 ? rc : 0;
+                       "SELECT 1 FROM users u JOIN citizen_profiles cp ON cp.user_id = u.id"
+                       " WHERE u.id = ? AND u.active <> 0 AND cp.consent_offers <> 0",
+                       STORE_ARGS(store_i64(user_id)), NULL, NULL, err);
+    if (rc <= 0)
+        return rc;
+    return notify_sms_user(c, "policy", user_id, msg, now, err);
 }
 
 static int offer_one(struct store_conn *c, const struct policy_rec *policy, int64_t profile_id,

@@ -390,35 +390,6 @@ static int notify(struct store_conn *c, const char *kind_of_recipient, int64_t r
     return rc < 0 ? rc : 0;
 }
 
-struct phone {
-    char *enc, *mask, *hash;
-    struct arena *a;
-};
-
-static int read_phone(void *ctx, struct store_stmt *s)
-{
-    struct phone *p = ctx;
-    p->enc = arena_strdup(p->a, store_col_text(s, 0));
-    p->mask = arena_strdup(p->a, store_col_text(s, 1));
-    p->hash = arena_strdup(p->a, store_col_text(s, 2));
-    return 0;
-}
-
-/* The result by SMS too (template 'service') when the applicant's account has a phone: a
- * citizen who applied on the phone may not open the app again for days. */
-static int text_applicant(struct store_conn *c, int64_t user_id, const char *msg, int64_t now,
-                          struct arena *a, struct err *err)
-{
-    struct phone p = {.a = a};
-    int rc = store_one(c, "SELECT phone_enc, phone_mask, phone_hash FROM users WHERE id = ?",
-                       STORE_ARGS(store_i64(user_id)), read_phone, &p, err);
-    if (rc <= 0 || !p.enc || !*p.enc)
-        return rc < 0 ? rc : 0;
-    struct notify_sms_param param = {"text", msg};
-    return notify_sms_queue(c, "service", p.enc, p.mask, p.hash, 0, &param, 1, NULL, now, NULL,
-                            err);
-}
-
 /* Close the application when its last task is decided: its state, and one notification to the
  * applicant naming every refused item with its reason. */
 static int settle(struct store_conn *c, int64_t app_id, int64_t now, struct arena *a, int *finished,
@@ -458,7 +429,8 @@ static int settle(struct store_conn *c, int64_t app_id, int64_t now, struct aren
     }
     int64_t note;
     if ((rc = notify(c, "user", app.user_id, "service_result", msg, now, &note, err)) < 0 ||
-        (rc = text_applicant(c, app.user_id, msg, now, a, err)) < 0)
+        /* by SMS too: a citizen who applied on the phone may not open the app again for days */
+        (rc = notify_sms_user(c, "service", app.user_id, msg, now, err)) < 0)
         return rc;
     int64_t m = store_run(c,
                           "UPDATE service_applications SET state = ?, finished_at = ?,"

@@ -10,7 +10,7 @@ DEMO_CASES ?= 300
 DEMO_DISTRICT ?= 东城区
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check check-cluster unit api api-pg api-pg-asan browser web fuzz clean bench
+.PHONY: all build asan deps demo check check-asan check-cluster unit api api-pg api-asan api-pg-asan browser web fuzz clean bench
 
 all: build
 
@@ -38,26 +38,41 @@ unit: build asan
 	build/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/unit_tests
 
-# The API suite on SQLite (normal and ASan/UBSan build), then on a throwaway PostgreSQL 15
-# (scripts/with-pg.sh, normal build). The PostgreSQL run of the ASan build is api-pg-asan
-# (6-7 minutes more): CI runs it after `make check`, which stays under 20 minutes.
-api: build asan
-	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
-	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+# The API suite: pytest with pytest-xdist, API_WORKERS processes, each test file whole on one
+# worker (--dist loadfile: a file's module fixtures are its own server), every worker with its
+# own shared demo server. The tests wait on their servers most of the time, so three workers
+# on two cores take about half the serial time. API_WORKERS=0 runs serially.
+API_WORKERS ?= 3
+PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(API_WORKERS)),,-n $(API_WORKERS) --dist loadfile)
+
+# The API suite on SQLite, then on a throwaway PostgreSQL 15 (scripts/with-pg.sh), normal build.
+api: build
+	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTEST) $(CURDIR)/tests/api
 	@$(MAKE) --no-print-directory api-pg
 
 api-pg: build
-	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTEST) $(CURDIR)/tests/api
+
+# The same suite against the ASan/UBSan build, on SQLite and on PostgreSQL: `make check-asan`,
+# which CI runs after `make check` (together about 8 minutes on two cores).
+api-asan: asan
+	GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTEST) $(CURDIR)/tests/api
 
 api-pg-asan: deps asan
-	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build-asan/gridloop $(PYTEST) $(CURDIR)/tests/api
+
+check-asan: deps asan
+	@$(MAKE) --no-print-directory api-asan
+	@$(MAKE) --no-print-directory api-pg-asan
 
 # Browser tests: playwright-core driving Debian's chromium against the real server (build/gridloop).
+# Every file starts its own server and browser, so two files run at once (BROWSER_JOBS=1: one).
+BROWSER_JOBS ?= 2
 browser: build web
-	node --test --test-concurrency=1 tests/browser/
+	node --test --test-concurrency=$(BROWSER_JOBS) tests/browser/
 
-# 6 s per target keeps `make check` under its 20 minutes with 17 targets (it measured 19 min 56 s
-# at 10 s); a longer hunt: FUZZ_SECONDS=300 make fuzz.
+# 6 s per target: the 17 targets take about two minutes of `make check`; a longer hunt:
+# FUZZ_SECONDS=300 make fuzz.
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-6} scripts/fuzz.sh
 

@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential cmake pkg-config clang-format
 libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev zlib1g-dev libgeos-dev libcurl4-openssl-dev libgd-dev libxlsxwriter-dev
 libcairo2-dev libpango1.0-dev poppler-utils
-python3 python3-pytest python3-requests python3-lxml python3-psycopg2 libxml2-dev curl clang libclang-rt-14-dev
+python3 python3-pytest python3-pytest-xdist python3-requests python3-lxml python3-psycopg2 libxml2-dev curl clang libclang-rt-14-dev
 libzip-dev
 libpq-dev postgresql-15 patroni etcd-server etcd-client haproxy
 mosquitto mosquitto-clients libmosquitto-dev

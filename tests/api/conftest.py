@@ -31,6 +31,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -537,3 +538,52 @@ def _no_sanitizer_report(request):
         if any(m in new for m in SANITIZER_MARKERS):
             pytest.fail("sanitizer report in server stderr:\n" + new[-4000:])
     assert len(_sanitizer_reports) == before, _sanitizer_reports[-1]
+
+
+PGBIN = "/usr/lib/postgresql/15/bin"
+
+
+class OwnPostgres:
+    """A PostgreSQL 15 of a test's own, which it may stop, start or make read-only without
+    disturbing the shared server of the other tests (as 'postgres' when run by root)."""
+
+    def __init__(self):
+        # Not under pytest's tmp_path: that is private to root, and initdb runs as postgres.
+        self.dir = tempfile.mkdtemp(prefix="gridloop-ownpg.")
+        self.as_pg = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_pg = ["runuser", "-u", "postgres", "--"]
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        self._run(f"{PGBIN}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        self.start()
+        # Named for this process: the files beside a database (its .key) live in the shared
+        # PG_HOME/var, and another worker may run a server of its own at the same moment.
+        name = "gl_%d" % os.getpid()
+        self._run(f"{PGBIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *cmd):
+        p = subprocess.run([*self.as_pg, *cmd], capture_output=True, text=True, timeout=60, cwd=self.dir)
+        assert p.returncode == 0, p.stdout + p.stderr
+        return p
+
+    def start(self):
+        self._run(f"{PGBIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-t", "30",
+                  "start", "-o", f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir}")
+
+    def stop(self, mode="immediate"):
+        self._run(f"{PGBIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+
+@pytest.fixture
+def own_pg():
+    pg = OwnPostgres()
+    yield pg
+    try:
+        pg.stop()
+    except AssertionError:
+        pass
+    shutil.rmtree(pg.dir, ignore_errors=True)

@@ -8,9 +8,7 @@ outage test stops and starts a PostgreSQL of its own (initdb in a temporary dire
 random loopback port), so the shared server of the other tests is never disturbed.
 """
 import os
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -21,51 +19,6 @@ from conftest import (BIN, PASSWORD, PG, Api, Server, child_env, db_open, free_p
                       run_cli, unique)
 
 pytestmark = pytest.mark.skipif(not PG, reason="PostgreSQL tests: run under scripts/with-pg.sh")
-
-PGBIN = "/usr/lib/postgresql/15/bin"
-
-
-class OwnPostgres:
-    """A PostgreSQL 15 this test may stop and start (as 'postgres' when run by root)."""
-
-    def __init__(self):
-        # Not under pytest's tmp_path: that is private to root, and initdb runs as postgres.
-        self.dir = tempfile.mkdtemp(prefix="gridloop-ownpg.")
-        self.as_pg = []
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres", "postgres")
-            self.as_pg = ["runuser", "-u", "postgres", "--"]
-        self.data = os.path.join(self.dir, "data")
-        self.port = free_port()
-        self._run(f"{PGBIN}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
-        self.start()
-        self._run(f"{PGBIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "gl")
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/gl"
-
-    def _run(self, *cmd):
-        p = subprocess.run([*self.as_pg, *cmd], capture_output=True, text=True, timeout=60, cwd=self.dir)
-        assert p.returncode == 0, p.stdout + p.stderr
-        return p
-
-    def start(self):
-        self._run(f"{PGBIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-t", "30",
-                  "start", "-o", f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir}")
-
-    def stop(self, mode="immediate"):
-        self._run(f"{PGBIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
-
-
-@pytest.fixture
-def own_pg():
-    pg = OwnPostgres()
-    yield pg
-    try:
-        pg.stop()
-    except AssertionError:
-        pass
-    shutil.rmtree(pg.dir, ignore_errors=True)
-
 
 def test_wrong_connection_string_and_unreachable_database(tmp_path):
     t0 = time.monotonic()

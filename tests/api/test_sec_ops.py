@@ -40,11 +40,11 @@ def init(db, demo=True):
 USERS = ("admin", "supervisor", "operator", "citizen", "data_officer")
 
 
-def system(tmp_path, name):
+def system(tmp_path, name, db=None):
     """A small system of its own (no demo data: fast on the sanitizer build too): init, one user
     per role the tests need, and the audit signing key made the way an install from before the
-    anchor gets it (init run again adds it). Its database and public key."""
-    db = new_db(tmp_path, name)
+    anchor gets it (init run again adds it). Its database (db, else a new one) and public key."""
+    db = db or new_db(tmp_path, name)
     init(db, demo=False)
     for u in USERS:
         p = run_cli("user", "add", "--db", db, "--name", u, "--password", PASSWORD, "--role", u)
@@ -150,8 +150,10 @@ def _health(api):
     return r.status_code, r.json()
 
 
-def test_healthz_reports_a_database_that_takes_no_writes(tmp_path):
-    db, _ = system(tmp_path, "health")
+def test_healthz_reports_a_database_that_takes_no_writes(tmp_path, request):
+    # On PostgreSQL the whole server is made read-only: one of this test's own, not the shared
+    # one that other workers' tests are writing to at the same moment.
+    db, _ = system(tmp_path, "health", db=request.getfixturevalue("own_pg").url if PG else None)
     srv = Server(str(tmp_path / "srv"), None, ["--health-probe-interval", "1"], db=db).start()
     api = Api(srv)
     assert _health(api) == (200, {"status": "ok"})

@@ -235,13 +235,22 @@ static int sq_conn_refresh(struct store_conn *base, struct err *err)
     return rc;
 }
 
+/* How long a restarting checkpoint waits for each lock (the writer's, then each reader's):
+ * it holds the write lock while it waits for readers, so a long read (an online backup) must
+ * not hold writes off for the whole busy timeout. It then gives up, and the next one tries. */
+#define RESTART_WAIT_MS 20
+
 static void sq_checkpoint(struct store_conn *base, int restart)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
-    if (c->db)
-        sqlite3_wal_checkpoint_v2(c->db, NULL,
-                                  restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
-                                  NULL, NULL);
+    if (!c->db)
+        return;
+    int timeout = c->busy_timeout_ms;
+    if (restart && timeout > RESTART_WAIT_MS)
+        c->busy_timeout_ms = RESTART_WAIT_MS;
+    sqlite3_wal_checkpoint_v2(
+        c->db, NULL, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    c->busy_timeout_ms = timeout;
 }
 
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,

@@ -325,6 +325,9 @@ struct app_suggestion {
         double score, text, meters;
         int same_place; /* the place counted: within 250 m or a like address, within a day */
     } dup[APP_DUP_MAX];
+    /* The above as JSON (app_suggestion_json writes it as it is), set by app_triage_intake;
+     * NULL: written from the fields. */
+    const char *json;
 };
 
 /* Load the model (conf triage_model, else the database path + ".triage"; absent is fine:

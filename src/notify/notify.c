@@ -215,11 +215,46 @@ static int64_t worker_now(struct notify_worker *w)
     return w->now ? w->now(w->ctx) : (int64_t)time(NULL);
 }
 
-/* The SMS outbox: as the notifications' pass, one message at a time (a gateway call each). */
+/* Outcomes of SMS sent since the last record, written together. */
+struct sms_outcome {
+    const struct notify_sms_msg *m;
+    int sent;
+    int64_t delay;
+    const char *error;
+};
+
+/* At most this many texts sent and not yet recorded: a crash resends them (the lease expires),
+ * so the number is the duplicates a crash may cause, against one commit (an fsync) per text,
+ * which under intake (a receipt per case) cost as much as the writer's own commits. */
+#define SMS_RECORD_EVERY 20
+
+static int sms_record(struct notify_worker *w, struct store_conn *c, const struct sms_outcome *o,
+                      int n, struct err *err)
+{
+    int64_t now = worker_now(w);
+    int rc;
+    if (n == 0)
+        return 0;
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    for (int i = 0; i < n && rc >= 0; i++)
+        rc = o[i].sent ? notify_sms_mark_sent(c, o[i].m->id, now, err)
+                       : notify_sms_mark_failed(c, o[i].m, now, o[i].delay, w->opt.max_attempts,
+                                                o[i].error, err);
+    if (rc < 0) {
+        store_rollback(c);
+        return rc;
+    }
+    return store_commit(c, err);
+}
+
+/* The SMS outbox: as the notifications' pass, one message at a time (a gateway call each),
+ * the outcomes recorded SMS_RECORD_EVERY at a time. */
 static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena *a, struct err *err)
 {
     struct notify_sms_msg *msgs;
-    int rc, n;
+    struct sms_outcome o[SMS_RECORD_EVERY];
+    int rc, n, no = 0;
     int64_t now = worker_now(w);
     if ((rc = n = notify_sms_claim(c, now, w->opt.lease, w->opt.batch, a, &msgs, err)) < 0)
         return rc;
@@ -228,10 +263,8 @@ static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena 
         struct err de = ERR_INIT;
         int drc = stopping(w) ? err_set(&de, ERR_UNAVAILABLE, "stopping")
                               : notify_sms_send(w->sms, m, &de);
-        now = worker_now(w);
-        if (drc == 0) {
-            rc = notify_sms_mark_sent(c, m->id, now, err);
-        } else {
+        o[no] = (struct sms_outcome){m, drc == 0, 0, NULL};
+        if (drc != 0) {
             int64_t delay =
                 notify_backoff(m->attempts, w->opt.retry_base, w->opt.retry_max, next_rnd(w));
             if (m->attempts >= w->opt.max_attempts)
@@ -240,10 +273,14 @@ static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena 
             else
                 log_msg(LOG_INFO, "sms: message %lld attempt %d failed, retry in %lld s: %s",
                         (long long)m->id, m->attempts, (long long)delay, de.msg);
-            rc = notify_sms_mark_failed(c, m, now, delay, w->opt.max_attempts, de.msg, err);
+            o[no].delay = delay;
+            o[no].error = arena_strdup(a, de.msg);
         }
-        if (rc < 0)
-            return rc;
+        if (++no == SMS_RECORD_EVERY || i == n - 1) {
+            if ((rc = sms_record(w, c, o, no, err)) < 0)
+                return rc;
+            no = 0;
+        }
     }
     return n;
 }

@@ -56,8 +56,10 @@ struct store_ops {
     int64_t (*changes)(struct store_conn *c);
     int (*exec_script)(struct store_conn *c, const char *sql, struct err *err);
     /* Optional: copy what the log holds into the database file without blocking writers
-     * (SQLite's passive WAL checkpoint), on the checkpoint thread's connection. */
-    void (*checkpoint)(struct store_conn *c);
+     * (SQLite's passive WAL checkpoint), on the checkpoint thread's connection; 'restart':
+     * also wait for the readers of the log (holding writers off meanwhile), so that the next
+     * write starts the log over. */
+    void (*checkpoint)(struct store_conn *c, int restart);
 };
 
 struct store_options {
@@ -282,9 +284,11 @@ void store_account(struct store *st, uint64_t ns);
  */
 uint64_t store_commits(struct store *st);
 void store_note_commit(struct store *st); /* for the backends */
-/* For the backends: a checkpoint is due. 1 if the checkpoint thread will run it, 0 if the
- * caller must (no thread started). */
-int store_request_checkpoint(struct store *st);
+/* For the backends: a commit left 'frames' (>= STORE_CHECKPOINT_FRAMES) in the WAL. 1 if the
+ * checkpoint thread runs a checkpoint when one is due (or none is), 0 if the caller must run
+ * it (no thread started). */
+#define STORE_CHECKPOINT_FRAMES 1000
+int store_request_checkpoint(struct store *st, int frames);
 const struct store_options *store_options(const struct store *st);
 
 /*

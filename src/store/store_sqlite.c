@@ -114,7 +114,7 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     store_note_commit(c->base.store);
     /* A WAL hook replaces SQLite's automatic checkpoint (wal_autocheckpoint, 1000 pages by
      * default), so this does what that did. */
-    if (frames >= 1000 && !store_request_checkpoint(c->base.store))
+    if (frames >= STORE_CHECKPOINT_FRAMES && !store_request_checkpoint(c->base.store, frames))
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
@@ -235,11 +235,22 @@ static int sq_conn_refresh(struct store_conn *base, struct err *err)
     return rc;
 }
 
-static void sq_checkpoint(struct store_conn *base)
+/* How long a restarting checkpoint waits for each lock (the writer's, then each reader's):
+ * it holds the write lock while it waits for readers, so a long read (an online backup) must
+ * not hold writes off for the whole busy timeout. It then gives up, and the next one tries. */
+#define RESTART_WAIT_MS 20
+
+static void sq_checkpoint(struct store_conn *base, int restart)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
-    if (c->db)
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (!c->db)
+        return;
+    int timeout = c->busy_timeout_ms;
+    if (restart && timeout > RESTART_WAIT_MS)
+        c->busy_timeout_ms = RESTART_WAIT_MS;
+    sqlite3_wal_checkpoint_v2(
+        c->db, NULL, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    c->busy_timeout_ms = timeout;
 }
 
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,

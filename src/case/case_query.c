@@ -558,6 +558,20 @@ static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
     return 1;
 }
 
+/*
+ * The count of a department's cases (lead or assisting) for an actor who sees every case and
+ * no other filter: case_departments holds one row per case and department (its key) and only
+ * rows of existing cases (a reference), so its index range is the count. Testing each case of
+ * the table instead took 0.6 s on 1,000,000 cases; probing the case of each row, 1.1 s.
+ */
+static int department_count_only(const struct case_filter *f, const struct case_actor *scope)
+{
+    return f->department_id && scope_is_all(scope) && f->queue == CQ_NONE && !f->states &&
+           !f->channels && !f->urgencies && !f->category_id && !f->region_id && !f->overdue &&
+           !f->open && !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->text &&
+           !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
+}
+
 /* limit 0: the count of all the matches (no cursor, no order), for case_list_total. */
 static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
                  const struct case_actor *scope, struct arena *a, int limit, struct err *err)
@@ -568,6 +582,11 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     int walk = fts_walk(store_dialect(c), f, scope, !limit);
     q->counting = !limit;
 
+    if (!limit && department_count_only(f, scope)) {
+        sql(q, "SELECT count(*) FROM case_departments x WHERE x.department_id = ?");
+        arg_int(q, f->department_id);
+        return 0;
+    }
     if (walk && !limit)
         sql(q, "SELECT count(*) FROM cases_fts f CROSS JOIN cases c WHERE c.id = f.rowid");
     else if (walk)

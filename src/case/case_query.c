@@ -67,6 +67,11 @@ struct qb {
     struct store_arg args[QB_MAX_ARGS + 1]; /* the last one takes what overflows */
     size_t nargs;
     int overflow;
+    /* A count (case_list_total): no order and no page, so every match is read anyway; the
+     * filters are written so that their indexes may serve (a count from an index range instead
+     * of a test on every row of the table), not as the per-row tests that keep a page's walk on
+     * the sort key's index. */
+    int counting;
 };
 
 static void sql(struct qb *q, const char *frag)
@@ -109,15 +114,15 @@ static void placeholders(struct qb *q, int n)
 static void in_names(struct qb *q, const char *col, unsigned mask, int count,
                      const char *(*name)(int))
 {
-    int n = 0;
+    int n = 0, broad = (mask & (mask - 1)) && !q->counting;
     /* Several values make a broad filter: an expression rather than the column (SQLite's
      * unary plus, which PostgreSQL has for numbers only) keeps SQLite from driving the query
      * by their index, which would collect a large share of the table and sort it all; walking
      * the sort key's index and testing each row stops after one page. One value may use an
      * index that also orders by the key ((state, created_at)). */
-    sql(q, mask & (mask - 1) ? " AND (" : " AND ");
+    sql(q, broad ? " AND (" : " AND ");
     sql(q, col);
-    sql(q, mask & (mask - 1) ? " || '') IN (" : " IN (");
+    sql(q, broad ? " || '') IN (" : " IN (");
     for (int i = 0; i < count; i++)
         if (mask & (1u << i)) {
             sql(q, n++ ? ", ?" : "?");
@@ -171,7 +176,7 @@ static void region_subtree(struct qb *q, struct arena *a, const char *code)
         return;
     }
     /* "|| ''" rather than SQLite's unary plus, which PostgreSQL has for numbers only. */
-    if (strlen(code) < 12)
+    if (strlen(code) < 12 && !q->counting)
         sql(q, "((c.region_code || '') >= ? AND (c.region_code || '') < ?)");
     else
         sql(q, "(c.region_code >= ? AND c.region_code < ?)");
@@ -222,7 +227,8 @@ static void lead_is_own(struct qb *q, const struct case_actor *s, int plus)
 {
     if ((s->roles & ROLE_ADMIN) || s->ndepts <= 0)
         return;
-    sql(q, plus ? " AND +c.lead_department_id IN (" : " AND c.lead_department_id IN (");
+    sql(q, plus && !q->counting ? " AND +c.lead_department_id IN ("
+                                : " AND c.lead_department_id IN (");
     placeholders(q, s->ndepts);
     for (int i = 0; i < s->ndepts; i++)
         arg_int(q, s->depts[i]);
@@ -239,7 +245,8 @@ static int queue_where(struct qb *q, enum case_queue queue, const struct case_ac
         lead_is_own(q, s, 0);
         return 0;
     case CQ_TO_HANDLE:
-        sql(q, " AND (c.state || '') IN ('processing', 'rectifying')");
+        sql(q, q->counting ? " AND c.state IN ('processing', 'rectifying')"
+                           : " AND (c.state || '') IN ('processing', 'rectifying')");
         lead_is_own(q, s, 0);
         return 0;
     case CQ_OVERDUE:
@@ -515,24 +522,54 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
 }
 
 /*
- * A text of 3+ characters alone, newest first, for an actor who sees every case: the query walks
- * the full-text index from its highest rowid down and stops after one page, instead of collecting
- * every match and sorting them by date (a common text matches a large share of the table:
- * 0.9 s on 200,000 cases already for a text found in half of them). Case ids grow with
- * created_at: ids are given in commit order and created_at when the request came in, so only cases
- * written within the same moments can differ in the two orders; the walk pages by id alone, so its
- * cursor still neither repeats nor skips. Any other filter may pass few of the matches: those
- * keep the plan that collects the matches.
+ * A text of 3+ characters, newest first: the query walks the full-text index from its highest
+ * rowid down, tests the other filters on each candidate and stops after one page, instead of
+ * collecting every match and sorting them by date (a common text matches a large share of the
+ * table: 0.9 s on 200,000 cases already for a text found in half of them; with a state, 90 ms
+ * for 500,000 candidates on 10,000,000 cases). Case ids grow with created_at: ids are given in
+ * commit order and created_at when the request came in, so only cases written within the same
+ * moments can differ in the two orders; the walk pages by id alone, so its cursor still neither
+ * repeats nor skips.
+ *
+ * The walk is kept to filters that pass a fair share of the cases (states, channels,
+ * urgencies, kinds, a category, a department, open or not, a handler's scope): the candidates
+ * read before a page is full are about the page over the filters' share. A filter with a narrow
+ * index of its own (a queue, a region, overdue, dates, a place, one's own cases) may pass few of
+ * the matches, and a walk would read them all: those keep the plan that collects the matches.
+ * 'count': for case_list_total, which reads every match whatever the order: only the text alone
+ * is counted on the walk; with filters the planner's own plan counts (it may start from a
+ * filter's index).
  */
 static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
-                    const struct case_actor *scope)
+                    const struct case_actor *scope, int count)
 {
-    return dialect == STORE_SQLITE && f->text && utf8_len(f->text) >= 3 &&
-           utf8_invalid_at(f->text, strlen(f->text)) < 0 && f->sort == CASE_SORT_CREATED &&
-           scope_is_all(scope) && f->queue == CQ_NONE && !f->states && !f->channels &&
-           !f->urgencies && !f->category_id && !f->department_id && !f->region_id && !f->overdue &&
-           !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->number &&
-           !f->phone_hash && !f->open && !f->has_box && !(f->near_m > 0) && !maybe_name(f->text);
+    if (!(dialect == STORE_SQLITE && f->text && utf8_len(f->text) >= 3 &&
+          utf8_invalid_at(f->text, strlen(f->text)) < 0 && f->sort == CASE_SORT_CREATED &&
+          f->queue == CQ_NONE && !f->region_id && !f->overdue && !f->created_from &&
+          !f->created_to && !f->mine && !f->number && !f->phone_hash && !f->has_box &&
+          !(f->near_m > 0) && !maybe_name(f->text)))
+        return 0;
+    /* A region-bound actor's scope is a region range (narrow for a grid). */
+    if (!scope_is_all(scope) && scope->region_code && *scope->region_code)
+        return 0;
+    if (count)
+        return scope_is_all(scope) && !f->states && !f->channels && !f->urgencies &&
+               !f->category_id && !f->department_id && !f->open && !f->kinds;
+    return 1;
+}
+
+/*
+ * The count of a department's cases (lead or assisting) for an actor who sees every case and
+ * no other filter: case_departments holds one row per case and department (its key) and only
+ * rows of existing cases (a reference), so its index range is the count. Testing each case of
+ * the table instead took 0.6 s on 1,000,000 cases; probing the case of each row, 1.1 s.
+ */
+static int department_count_only(const struct case_filter *f, const struct case_actor *scope)
+{
+    return f->department_id && scope_is_all(scope) && f->queue == CQ_NONE && !f->states &&
+           !f->channels && !f->urgencies && !f->category_id && !f->region_id && !f->overdue &&
+           !f->open && !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->text &&
+           !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
 }
 
 /* limit 0: the count of all the matches (no cursor, no order), for case_list_total. */
@@ -542,8 +579,14 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     int rc;
     const char *key = sort_key[f->sort];
     int desc = f->sort != CASE_SORT_DEADLINE;
-    int walk = fts_walk(store_dialect(c), f, scope);
+    int walk = fts_walk(store_dialect(c), f, scope, !limit);
+    q->counting = !limit;
 
+    if (!limit && department_count_only(f, scope)) {
+        sql(q, "SELECT count(*) FROM case_departments x WHERE x.department_id = ?");
+        arg_int(q, f->department_id);
+        return 0;
+    }
     if (walk && !limit)
         sql(q, "SELECT count(*) FROM cases_fts f CROSS JOIN cases c WHERE c.id = f.rowid");
     else if (walk)
@@ -569,7 +612,8 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
                               "category", &code, err)) < 0)
             return rc;
         /* Category codes extend their parent's: the subtree is a code range. */
-        sql(q, " AND +c.category_id IN (SELECT id FROM categories WHERE code >= ? AND code < ?)");
+        sql(q, q->counting ? " AND c.category_id IN" : " AND +c.category_id IN");
+        sql(q, " (SELECT id FROM categories WHERE code >= ? AND code < ?)");
         arg_text(q, code);
         arg_text(q, prefix_end(a, code));
     }

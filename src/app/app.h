@@ -573,13 +573,28 @@ struct app_ingest_report {
 int app_sensor_ingest(struct app *app, const struct app_reading *r, size_t n,
                       struct app_ingest_report *rep, struct err *err);
 #define APP_SENSOR_INFLIGHT_MAX 8192
-/* Readings r[0..n) of one MQTT message in one job of the writer (one savepoint; each device
- * looked up and noted seen once), not waited for; takes ownership of 'r' (malloc'd). A reading
- * of an unknown or switched-off device is rejected alone, counted and logged. A message with a
- * value above its metric's lowest threshold goes to the head of the writer's queue. Blocks
- * while APP_SENSOR_INFLIGHT_MAX readings are in flight. */
+/* Jobs of readings whose commit a submitter waits for (the MQTT thread, to acknowledge them after
+ * it): pending and failed are guarded by the app's sensor lock; zero it to begin. */
+struct app_sensor_ticket {
+    int pending; /* jobs submitted and not done */
+    int failed;  /* the error of a job that failed in the store (ERR_STORE, ERR_IO...): its
+                  * readings were not stored and may be sent again; 0 */
+};
+/* 1 when a value of r[0..n) is above its metric's lowest threshold, as the MQTT thread knows
+ * them: the readings may open a case. */
+int app_sensor_may_breach(struct app *app, const struct app_reading *r, size_t n);
+/* Readings r[0..n) of MQTT messages in one job of the writer (one savepoint; each device looked
+ * up and noted seen once), not waited for; takes ownership of 'r' (malloc'd). A reading of an
+ * unknown or switched-off device is rejected alone, counted and logged. 'urgent' (a message that
+ * may breach) goes to the head of the writer's queue. Blocks while APP_SENSOR_INFLIGHT_MAX
+ * readings are in flight. With a ticket 't', the job is counted in it until done, and a failure
+ * in the store is left to the submitter (app_sensor_wait) instead of rejecting the readings. */
 #define APP_SENSOR_HINT_TTL 5
-int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, struct err *err);
+int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, int urgent,
+                            struct app_sensor_ticket *t, struct err *err);
+/* Wait until every job of 't' is done: 0 when all were stored (or refused for what they hold),
+ * else the store's error of one that was not, to be sent again. */
+int app_sensor_wait(struct app *app, struct app_sensor_ticket *t);
 /* Wait until every submitted reading has been reported. */
 void app_sensor_drain(struct app *app);
 /* A device or threshold was changed and committed: readings judged from now on see it (the

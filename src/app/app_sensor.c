@@ -392,6 +392,7 @@ struct async_batch {
     size_t n;
     int64_t now;
     int stored, rejected, duplicates, urgent;
+    struct app_sensor_ticket *ticket;
     struct arena arena;
 };
 
@@ -403,8 +404,7 @@ struct batch_device {
     struct err why;
 };
 
-/* 1 when a value of r[0..n) is above its metric's lowest threshold: it may open a case. */
-static int may_breach(struct app *app, const struct app_reading *r, size_t n)
+int app_sensor_may_breach(struct app *app, const struct app_reading *r, size_t n)
 {
     pthread_mutex_lock(&app->sensor_lock);
     /* Before the writer's first load nothing is known: urgent, so a breach in the first message
@@ -469,12 +469,24 @@ static int async_batch_run(void *arg, struct store_conn *c, struct err *err)
     return 0;
 }
 
+/* A job that failed in the store (the disk, the database away) may succeed when its readings
+ * come again; one refused for what it holds would be refused again. */
+static int retryable(int rc)
+{
+    return rc == ERR_STORE || rc == ERR_INTERNAL || rc == ERR_IO || rc == ERR_UNAVAILABLE;
+}
+
 static void async_batch_done(struct store_job *job)
 {
     struct async_batch *b = job->arg;
     struct app *app = b->app;
+    struct app_sensor_ticket *t = b->ticket;
     size_t n = b->n;
-    if (job->rc < 0) {
+    int again = job->rc < 0 && t && retryable(job->rc);
+    if (again) {
+        log_msg(LOG_WARN, "sensor: %zu readings (device %s first) not stored, not acknowledged: %s",
+                n, b->r[0].code, job->err.msg);
+    } else if (job->rc < 0) {
         atomic_fetch_add(&app->sensor_rejected, (int64_t)n);
         log_msg(LOG_WARN, "sensor: a message of %zu readings (device %s first) rejected: %s", n,
                 b->r[0].code, job->err.msg);
@@ -488,17 +500,22 @@ static void async_batch_done(struct store_job *job)
     free(b);
     pthread_mutex_lock(&app->sensor_lock);
     app->sensor_inflight -= (int)n;
+    if (t) {
+        t->pending--;
+        if (again && !t->failed)
+            t->failed = job->rc;
+    }
     pthread_cond_broadcast(&app->sensor_cond);
     pthread_mutex_unlock(&app->sensor_lock);
 }
 
-int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, struct err *err)
+int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, int urgent,
+                            struct app_sensor_ticket *t, struct err *err)
 {
     if (n == 0) {
         free(r);
         return 0;
     }
-    int urgent = may_breach(app, r, n);
     /* Backpressure as app_sensor_submit's, counted in readings; an urgent message does not
      * wait for room (it is one message: the window overshoots by at most its size). */
     pthread_mutex_lock(&app->sensor_lock);
@@ -506,6 +523,8 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, st
            app->sensor_inflight + (int)n > APP_SENSOR_INFLIGHT_MAX)
         pthread_cond_wait(&app->sensor_cond, &app->sensor_lock);
     app->sensor_inflight += (int)n;
+    if (t)
+        t->pending++;
     pthread_mutex_unlock(&app->sensor_lock);
     struct async_batch *b = xcalloc(1, sizeof(*b));
     b->app = app;
@@ -513,11 +532,14 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, st
     b->n = n;
     b->now = app_now(app);
     b->urgent = urgent;
+    b->ticket = t;
     arena_init(&b->arena, 4096);
     b->job.run = async_batch_run;
     b->job.done = async_batch_done;
     b->job.arg = b;
-    b->job.may_wait = !urgent; /* acknowledged already: may share a later commit */
+    /* Not waited for: may share a later commit. With a ticket, the submitter waits for the
+     * commit to acknowledge: nothing more comes until it, so waiting would only delay it. */
+    b->job.may_wait = !urgent && !t;
     int rc = urgent ? store_writer_submit_urgent(app->writer, &b->job, err)
                     : store_writer_submit(app->writer, &b->job, err);
     if (rc < 0) {
@@ -526,9 +548,22 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, st
         free(b);
         pthread_mutex_lock(&app->sensor_lock);
         app->sensor_inflight -= (int)n;
+        if (t)
+            t->pending--;
         pthread_cond_broadcast(&app->sensor_cond);
         pthread_mutex_unlock(&app->sensor_lock);
     }
+    return rc;
+}
+
+int app_sensor_wait(struct app *app, struct app_sensor_ticket *t)
+{
+    pthread_mutex_lock(&app->sensor_lock);
+    while (t->pending > 0)
+        pthread_cond_wait(&app->sensor_cond, &app->sensor_lock);
+    int rc = t->failed;
+    t->failed = 0;
+    pthread_mutex_unlock(&app->sensor_lock);
     return rc;
 }
 

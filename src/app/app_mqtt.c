@@ -257,7 +257,7 @@ static int pause_for(struct app_mqtt *q, int ms)
 
 /* One round: read what the socket holds, store it, and only then write (the PUBACKs among
  * what libmosquitto queued). A store failure drops the connection unwritten. */
-static int round_run(struct app_mqtt *q, int sock)
+static int round_run(struct app_mqtt *q, int sock, int *store_failed)
 {
     int rc;
     do
@@ -265,11 +265,9 @@ static int round_run(struct app_mqtt *q, int sock)
     while (rc == MOSQ_ERR_SUCCESS && q->nacc < MQTT_ROUND_READINGS && readable(sock));
     /* What was read before a lost connection is stored all the same; its PUBACKs went with
      * the connection, and the broker's redelivery finds the rows. */
-    int st = round_commit(q);
-    if (st < 0) {
+    *store_failed = round_commit(q) < 0;
+    if (*store_failed)
         log_msg(LOG_WARN, "mqtt: the store failed; the round's messages stay with the broker");
-        return MOSQ_ERR_CONN_LOST;
-    }
     return rc;
 }
 
@@ -288,7 +286,7 @@ static int connect_now(struct app_mqtt *q)
 static void *mqtt_thread(void *arg)
 {
     struct app_mqtt *q = arg;
-    int delay = 1000, first = 1, drop = 0;
+    int delay = 1000, store_delay = 1000, first = 1, drop = 0;
     while (!atomic_load(&q->stop)) {
         int sock = mosquitto_socket(q->m);
         if (sock < 0 || drop) {
@@ -320,14 +318,19 @@ static void *mqtt_thread(void *arg)
         }
         if (p[1].revents)
             pause_for(q, 0);
-        int rc = MOSQ_ERR_SUCCESS;
+        int rc = MOSQ_ERR_SUCCESS, store_failed = 0;
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            rc = round_run(q, sock);
-            if (rc == MOSQ_ERR_CONN_LOST && mosquitto_socket(q->m) >= 0) {
-                drop = 1; /* the store failed: reconnect without writing */
-                pause_for(q, delay);
+            rc = round_run(q, sock, &store_failed);
+            if (store_failed) {
+                /* Reconnect without writing; while the store stays away, back off as for a
+                 * broker away (each retry is one message read and refused). */
+                drop = 1;
+                if (pause_for(q, store_delay))
+                    break;
+                store_delay = store_delay * 2 > 10000 ? 10000 : store_delay * 2;
                 continue;
             }
+            store_delay = 1000;
         }
         if (rc == MOSQ_ERR_SUCCESS && mosquitto_want_write(q->m))
             rc = mosquitto_loop_write(q->m, 1);

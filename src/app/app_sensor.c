@@ -482,7 +482,8 @@ static void async_batch_done(struct store_job *job)
     struct app *app = b->app;
     struct app_sensor_ticket *t = b->ticket;
     size_t n = b->n;
-    int again = job->rc < 0 && t && retryable(job->rc);
+    int rc = job->rc; /* 'job' is part of 'b', freed below */
+    int again = rc < 0 && t && retryable(rc);
     if (again) {
         log_msg(LOG_WARN, "sensor: %zu readings (device %s first) not stored, not acknowledged: %s",
                 n, b->r[0].code, job->err.msg);
@@ -503,7 +504,7 @@ static void async_batch_done(struct store_job *job)
     if (t) {
         t->pending--;
         if (again && !t->failed)
-            t->failed = job->rc;
+            t->failed = rc;
     }
     pthread_cond_broadcast(&app->sensor_cond);
     pthread_mutex_unlock(&app->sensor_lock);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "app/app_internal.h"
+#include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -53,6 +54,10 @@
 /* Readings read before they are committed and acknowledged (a round ends sooner when the socket
  * holds nothing more): the time a breach's neighbours wait, and the memory of a round. */
 #define MQTT_ROUND_READINGS 4096
+/* How long a round of ordinary readings waits for more before its commit when the socket runs
+ * dry (as the writer's gather for jobs nobody waits on): a steady stream then commits every
+ * few milliseconds in rounds of hundreds instead of a commit per handful of messages. */
+#define MQTT_GATHER_MS 5
 /* How long the broker keeps our session (and the readings for it) while we are away: the oldest
  * reading the server takes is 7 days old. */
 #define MQTT_SESSION_EXPIRY (7 * 86400)
@@ -260,9 +265,20 @@ static int pause_for(struct app_mqtt *q, int ms)
 static int round_run(struct app_mqtt *q, int sock, int *store_failed)
 {
     int rc;
-    do
-        rc = mosquitto_loop_read(q->m, 1);
-    while (rc == MOSQ_ERR_SUCCESS && q->nacc < MQTT_ROUND_READINGS && readable(sock));
+    uint64_t until = clock_mono_ns() + (uint64_t)MQTT_GATHER_MS * 1000000u;
+    for (;;) {
+        do
+            rc = mosquitto_loop_read(q->m, 1);
+        while (rc == MOSQ_ERR_SUCCESS && q->nacc < MQTT_ROUND_READINGS && readable(sock));
+        /* Ordinary readings wait a moment for more to share their commit (each commit writes
+         * every page it touched); a breach went to the writer already, on its own. */
+        uint64_t now = clock_mono_ns();
+        if (rc != MOSQ_ERR_SUCCESS || !q->nacc || q->nacc >= MQTT_ROUND_READINGS || now >= until)
+            break;
+        struct pollfd p = {sock, POLLIN, 0};
+        if (poll(&p, 1, (int)((until - now + 999999u) / 1000000u)) <= 0)
+            break;
+    }
     /* What was read before a lost connection is stored all the same; its PUBACKs went with
      * the connection, and the broker's redelivery finds the rows. */
     *store_failed = round_commit(q) < 0;

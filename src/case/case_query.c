@@ -223,13 +223,16 @@ static void scope_where(struct qb *q, struct arena *a, const struct case_actor *
 }
 
 /* The lead department is one of the actor's, when the actor acts for departments. 'plus':
- * only test it per row, when the queue has a narrower index of its own. */
+ * only test it per row, when the queue has a narrower index of its own. A capped count stops
+ * after cap + 1 matches, so it too wants the queue's index: cases_lead_created starts at the
+ * department's oldest cases, all closed, and read 0.4 s of them for an overdue queue's 10,001
+ * (on 1,000,000 cases) where the open cases' index took 0.1 s. */
 static void lead_is_own(struct qb *q, const struct case_actor *s, int plus)
 {
     if ((s->roles & ROLE_ADMIN) || s->ndepts <= 0)
         return;
-    sql(q, plus && !q->counting ? " AND +c.lead_department_id IN ("
-                                : " AND c.lead_department_id IN (");
+    sql(q, plus && (!q->counting || q->cap > 0) ? " AND +c.lead_department_id IN ("
+                                                : " AND c.lead_department_id IN (");
     placeholders(q, s->ndepts);
     for (int i = 0; i < s->ndepts; i++)
         arg_int(q, s->depts[i]);

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """
 Latency of GET /api/v1/cases on a loaded database (bench/load_cases.py): a set of typical
-filtered lists, each asked ROUNDS times in sequence by one client; prints p50/p99 per query.
+filtered lists, each asked ROUNDS times in sequence by one client; prints p50/p99 per query and
+the first page's total ("10000+": capped, total_capped).
 
-    python3 bench/list_latency.py http://127.0.0.1:8080 [ROUNDS=200]
+    python3 bench/list_latency.py http://127.0.0.1:8080 [ROUNDS=200] [first]
+
+Every fifth request is a first page (which counts the total), the others follow next_cursor;
+with "first" every request is a first page.
 """
 import statistics
 import sys
@@ -25,6 +29,7 @@ def login(base, name):
 def main():
     base = sys.argv[1]
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    first_only = len(sys.argv) > 3 and sys.argv[3] == "first"
     admin, handler, grid, citizen = (login(base, n) for n in ("admin", "handler_cgj", "grid_worker", "citizen"))
     depts = {d["code"]: d["id"] for d in admin.get(base + "/api/v1/departments").json()["items"]}
     regions = {r["code"]: r["id"] for r in admin.get(base + "/api/v1/regions").json()["items"]}
@@ -60,15 +65,15 @@ def main():
         ("admin: pending", admin, {"queue": "pending"}),
         ("citizen: mine", citizen, {"queue": "mine"}),
     ]
-    print(f"{'query':45} {'items':>5} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'query':45} {'items':>5} {'total':>8} {'p50 ms':>8} {'p99 ms':>8}")
     worst = 0.0
     for name, s, params in queries:
-        times, items = [], 0
+        times, items, total = [], 0, ""
         cursor = None
         for i in range(rounds):
             p = dict(params)
             # Every fifth request follows the cursor one page further.
-            if cursor and i % 5:
+            if cursor and i % 5 and not first_only:
                 p["cursor"] = cursor
             t = time.perf_counter()
             r = s.get(base + "/api/v1/cases", params=p, timeout=60)
@@ -76,11 +81,13 @@ def main():
             r.raise_for_status()
             body = r.json()
             items = max(items, len(body["items"]))
+            if "cursor" not in p:
+                total = f"{body['total']}{'+' if body.get('total_capped') else ''}"
             cursor = body["next_cursor"]
         times.sort()
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
         worst = max(worst, p99)
-        print(f"{name:45} {items:5d} {statistics.median(times):8.1f} {p99:8.1f}")
+        print(f"{name:45} {items:5d} {total:>8} {statistics.median(times):8.1f} {p99:8.1f}")
     print(f"worst p99: {worst:.1f} ms")
 
 

@@ -598,7 +598,13 @@ struct case_filter {
     int limit;          /* 1..CASE_LIST_MAX; 0 = CASE_LIST_DEFAULT */
     const char *cursor; /* a next_cursor from the previous page; NULL = first page */
     int64_t total;      /* case_list_total's answer, carried in the next cursor (0: not known) */
+    int total_capped;   /* 'total' is case_list_total's cap, a lower bound; carried with it */
 };
+
+/* The default cap of a list's total (the setting list_total_cap): counting every match of a
+ * broad list reads every match (0.2-3 s on 1,000,000 cases for a common text, a handler's scope
+ * or a scan), while its page is a few ms; beyond this many a count says "at least". */
+#define CASE_TOTAL_CAP 10000
 
 /*
  * One page of the cases matching 'f' that 'scope' may see: the visibility rules of
@@ -621,10 +627,12 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
  * How many cases match 'f' for 'scope' (case_list's conditions, every page together): counted
  * for a first page; a cursor carries the total counted for its first page, which is answered
  * again without counting (a list's total is the count when its first page was read).
+ * 'cap' > 0 counts at most cap + 1 matches: with more than 'cap', '*total' is 'cap' and
+ * '*capped' 1 (a lower bound); else the exact count and 0. 'cap' 0 counts every match.
  */
 int case_list_total(struct store_conn *c, const struct case_filter *f,
-                    const struct case_actor *scope, struct arena *a, int64_t *total,
-                    struct err *err);
+                    const struct case_actor *scope, int64_t cap, struct arena *a, int64_t *total,
+                    int *capped, struct err *err);
 
 /*
  * The cases created in [from, to) that 'scope' may see (case_list's visibility), counted per

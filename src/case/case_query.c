@@ -72,6 +72,7 @@ struct qb {
      * of a test on every row of the table), not as the per-row tests that keep a page's walk on
      * the sort key's index. */
     int counting;
+    int64_t cap; /* a count: at most cap + 1 matches are read (0: all of them) */
 };
 
 static void sql(struct qb *q, const char *frag)
@@ -222,13 +223,16 @@ static void scope_where(struct qb *q, struct arena *a, const struct case_actor *
 }
 
 /* The lead department is one of the actor's, when the actor acts for departments. 'plus':
- * only test it per row, when the queue has a narrower index of its own. */
+ * only test it per row, when the queue has a narrower index of its own. A capped count stops
+ * after cap + 1 matches, so it too wants the queue's index: cases_lead_created starts at the
+ * department's oldest cases, all closed, and read 0.4 s of them for an overdue queue's 10,001
+ * (on 1,000,000 cases) where the open cases' index took 0.1 s. */
 static void lead_is_own(struct qb *q, const struct case_actor *s, int plus)
 {
     if ((s->roles & ROLE_ADMIN) || s->ndepts <= 0)
         return;
-    sql(q, plus && !q->counting ? " AND +c.lead_department_id IN ("
-                                : " AND c.lead_department_id IN (");
+    sql(q, plus && (!q->counting || q->cap > 0) ? " AND +c.lead_department_id IN ("
+                                                : " AND c.lead_department_id IN (");
     placeholders(q, s->ndepts);
     for (int i = 0; i < s->ndepts; i++)
         arg_int(q, s->depts[i]);
@@ -446,12 +450,14 @@ static int64_t key_of(enum case_sort s, const struct case_rec *r)
 }
 
 /* "<sort>.<key>.<id>.<total>" in URL-safe base64: opaque to clients, and tied to its sort. The
- * total counted for the first page rides along, so later pages do not count again. */
-static void cursor_encode(enum case_sort s, int64_t key, int64_t id, int64_t total, char *out)
+ * total counted for the first page rides along, so later pages do not count again; a '+' after
+ * it says the count stopped at the cap (a lower bound). */
+static void cursor_encode(enum case_sort s, int64_t key, int64_t id, int64_t total, int capped,
+                          char *out)
 {
     char raw[80];
-    int n = snprintf(raw, sizeof(raw), "%d.%lld.%lld.%lld", (int)s, (long long)key, (long long)id,
-                     (long long)total);
+    int n = snprintf(raw, sizeof(raw), "%d.%lld.%lld.%lld%s", (int)s, (long long)key, (long long)id,
+                     (long long)total, capped ? "+" : "");
     if (n < 0 || (size_t)n >= sizeof(raw))
         BUG("a cursor of %d bytes", n);
     sodium_bin2base64(out, CASE_CURSOR_MAX, (const unsigned char *)raw, (size_t)n,
@@ -471,22 +477,28 @@ static int parse_ll(const char **p, char stop, long long *v)
 }
 
 static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int64_t *id,
-                         int64_t *total, struct err *err)
+                         int64_t *total, int *capped, struct err *err)
 {
     unsigned char raw[80];
     size_t n;
     long long sort, k, i, tot = -1;
+    int plus = 0;
     if (strlen(cursor) >= CASE_CURSOR_MAX ||
         sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return err_field(err, ERR_BAD_REQUEST, "cursor",
                          "the cursor is not one this server gave out");
+    /* A capped total ends with '+' (cursor_encode); a '+' with no total before it fails below. */
+    if (n > 0 && raw[n - 1] == '+') {
+        plus = 1;
+        n--;
+    }
     raw[n] = '\0';
     const char *p = (const char *)raw;
     /* Cursors given out before totals end with the id. */
     if (parse_ll(&p, '.', &sort) < 0 || parse_ll(&p, '.', &k) < 0 ||
         (strchr(p, '.') ? parse_ll(&p, '.', &i) < 0 || parse_ll(&p, '\0', &tot) < 0 || tot < 0
-                        : parse_ll(&p, '\0', &i) < 0) ||
+                        : plus || parse_ll(&p, '\0', &i) < 0) ||
         i <= 0)
         return err_field(err, ERR_BAD_REQUEST, "cursor",
                          "the cursor is not one this server gave out");
@@ -500,6 +512,8 @@ static int cursor_decode(const char *cursor, enum case_sort s, int64_t *key, int
     *id = i;
     if (total)
         *total = tot;
+    if (capped)
+        *capped = plus;
     return 0;
 }
 
@@ -572,7 +586,25 @@ static int department_count_only(const struct case_filter *f, const struct case_
            !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
 }
 
-/* limit 0: the count of all the matches (no cursor, no order), for case_list_total. */
+/* The end of a count: a capped count reads at most cap + 1 matches (count_head()). */
+static int count_end(struct qb *q, struct err *err)
+{
+    if (q->cap > 0) {
+        sql(q, " LIMIT ?) AS t");
+        arg_int(q, q->cap + 1);
+    }
+    return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case count") : 0;
+}
+
+/* The start of a count: capped, the matches are a subquery with a LIMIT (count_end()), which
+ * stops reading at cap + 1 rows whatever plan serves the filters; a plain count(*) reads all. */
+static const char *count_head(const struct qb *q)
+{
+    return q->cap > 0 ? "SELECT count(*) FROM (SELECT 1" : "SELECT count(*)";
+}
+
+/* limit 0: the count of the matches (no cursor, no order; at most q->cap + 1 of them when
+ * q->cap is set), for case_list_total. */
 static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
                  const struct case_actor *scope, struct arena *a, int limit, struct err *err)
 {
@@ -583,19 +615,22 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     q->counting = !limit;
 
     if (!limit && department_count_only(f, scope)) {
-        sql(q, "SELECT count(*) FROM case_departments x WHERE x.department_id = ?");
+        sql(q, count_head(q));
+        sql(q, " FROM case_departments x WHERE x.department_id = ?");
         arg_int(q, f->department_id);
-        return 0;
+        return count_end(q, err);
     }
-    if (walk && !limit)
-        sql(q, "SELECT count(*) FROM cases_fts f CROSS JOIN cases c WHERE c.id = f.rowid");
-    else if (walk)
+    if (walk && !limit) {
+        sql(q, count_head(q));
+        sql(q, " FROM cases_fts f CROSS JOIN cases c WHERE c.id = f.rowid");
+    } else if (walk)
         /* CROSS JOIN: SQLite keeps cases_fts as the outer loop, in its rowid order. */
         sql(q, "SELECT " CASE_COLS "FROM cases_fts f CROSS JOIN " CASE_FROM_TABLES
                "WHERE c.id = f.rowid");
-    else if (!limit)
-        sql(q, "SELECT count(*) FROM cases c WHERE 1 = 1");
-    else
+    else if (!limit) {
+        sql(q, count_head(q));
+        sql(q, " FROM cases c WHERE 1 = 1");
+    } else
         sql(q, "SELECT " CASE_COLS CASE_FROM "WHERE 1 = 1");
     scope_where(q, a, scope);
     if ((rc = queue_where(q, f->queue, scope, err)) < 0)
@@ -667,10 +702,10 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, walk, err)) < 0)
         return rc;
     if (!limit)
-        return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case count") : 0;
+        return count_end(q, err);
     if (f->cursor) {
         int64_t after_key = 0, after_id = 0;
-        if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, NULL, err)) < 0)
+        if ((rc = cursor_decode(f->cursor, f->sort, &after_key, &after_id, NULL, NULL, err)) < 0)
             return rc;
         if (walk) {
             /* The walk's order is the id's alone: a rowid range, which the index seeks to. */
@@ -764,7 +799,7 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
     if (len > (size_t)limit) {
         len = (size_t)limit;
         cursor_encode(f->sort, key_of(f->sort, &v[len - 1]), v[len - 1].id,
-                      f->total > 0 ? f->total : 0, next_cursor);
+                      f->total > 0 ? f->total : 0, f->total > 0 && f->total_capped, next_cursor);
     }
     *out = v;
     *n = len;
@@ -777,30 +812,40 @@ out:
 }
 
 int case_list_total(struct store_conn *c, const struct case_filter *f,
-                    const struct case_actor *scope, struct arena *a, int64_t *total,
-                    struct err *err)
+                    const struct case_actor *scope, int64_t cap, struct arena *a, int64_t *total,
+                    int *capped, struct err *err)
 {
     struct store_stmt *s = NULL;
     struct qb *q;
     int64_t key, id, carried = -1;
-    int rc;
+    int rc, carried_capped = 0;
 
     *total = 0;
+    *capped = 0;
     if ((rc = check_filter(f, err)) < 0)
         return rc;
-    if (f->cursor && (rc = cursor_decode(f->cursor, f->sort, &key, &id, &carried, err)) < 0)
+    if (cap < 0)
+        BUG("a negative cap %lld for a case count", (long long)cap);
+    if (f->cursor &&
+        (rc = cursor_decode(f->cursor, f->sort, &key, &id, &carried, &carried_capped, err)) < 0)
         return rc;
     if (carried >= 0) {
         *total = carried;
+        *capped = carried_capped;
         return 0;
     }
     q = xcalloc(1, sizeof(*q));
+    q->cap = cap;
     buf_init(&q->sql);
     if ((rc = build(q, c, f, scope, a, 0, err)) < 0 ||
         (rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
         goto out;
     if ((rc = store_step(s, err)) == 1)
         *total = store_col_int(s, 0);
+    if (cap > 0 && *total > cap) {
+        *total = cap;
+        *capped = 1;
+    }
     rc = rc < 0 ? rc : 0;
 out:
     store_done(s);

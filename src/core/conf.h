@@ -55,6 +55,7 @@ struct conf {
     int sweep_interval;      /* seconds */
     int spike_scan_interval; /* seconds between spike scans (at sweeper runs) */
     int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
+    int list_total_cap;      /* a case list's total counts at most this many (0: all) */
     char *notify_channel;    /* log, webhook or none */
     char *notify_webhook_url;
     int notify_webhook_timeout; /* seconds */

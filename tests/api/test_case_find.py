@@ -26,7 +26,7 @@ def find(gl, who, **params):
     r = gl.get(who, LIST, params=params)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"items", "total", "next_cursor"}, body
+    assert set(body) == {"items", "total", "total_capped", "next_cursor"}, body
     return body
 
 

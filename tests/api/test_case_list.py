@@ -1,14 +1,14 @@
 """
 GET /api/v1/cases: filters, work queues, sort and cursor paging, full-text search (short CJK
-queries and text that looks like FTS syntax), the caller's scope, and a 400 naming every bad
-parameter.
+queries and text that looks like FTS syntax), the caller's scope, the total and its cap, and a 400
+naming every bad parameter.
 
 The shared server holds other tests' cases too, so every test marks its own cases with a unique
 token in the title and narrows its lists with q=<token>.
 """
 import pytest
 
-from conftest import assert_error, unique
+from conftest import GENEROUS, assert_error, unique
 
 LIST = "/api/v1/cases"
 
@@ -33,7 +33,7 @@ def listing(gl, who, **params):
     r = gl.get(who, LIST, params=params)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"items", "total", "next_cursor"}, body
+    assert set(body) == {"items", "total", "total_capped", "next_cursor"}, body
     return body
 
 
@@ -243,3 +243,53 @@ def test_from_after_to(gl):
 
 def test_needs_a_session(gl):
     assert gl.get(None, LIST).status_code == 401
+
+
+def test_total_is_exact_below_the_cap(gl, town):
+    t, c = town
+    body = listing(gl, "admin", q=t, limit=2)
+    assert body["total"] == len(c) and body["total_capped"] is False
+    # Later pages answer the first page's total from the cursor.
+    body = listing(gl, "admin", q=t, limit=2, cursor=body["next_cursor"])
+    assert body["total"] == len(c) and body["total_capped"] is False
+
+
+def test_total_stops_at_the_cap(server_factory, demo):
+    """With list_total_cap 4, a list of more than 4 cases answers total 4 and total_capped true
+    on every page, in every form of the count (plain, a department's, the text walk, a handler's
+    scope, a queue); 4 cases exactly are still exact; cap 0 counts everything."""
+    api = server_factory(args=GENEROUS + ["--list-total-cap", "4"])
+
+    def page(who, **params):
+        r = api.get(who, LIST, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    t, four = unique("C"), unique("F")
+    made = [create(api, "operator", t, title=str(i))["id"] for i in range(6)]
+    for cid in made:
+        act(api, "dispatcher", {"id": cid}, "dispatch", department=demo["CGJ"])
+    for i in range(4):
+        create(api, "operator", four, title=str(i))
+    lists = [("admin", {"q": t}), ("admin", {"q": t, "state": "dispatched"}), ("admin", {"department": demo["CGJ"]}),
+             ("handler_cgj", {}), ("handler_cgj", {"queue": "to_sign"}), ("admin", {})]
+    for who, params in lists:
+        first = page(who, limit=1, **params)
+        assert (first["total"], first["total_capped"]) == (4, True), (who, params, first)
+    seen, cursor = [], None
+    while True:
+        body = page("admin", q=t, limit=4, **({"cursor": cursor} if cursor else {}))
+        assert (body["total"], body["total_capped"]) == (4, True), body
+        seen += [i["id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made, reverse=True)  # the pages still hold every case
+    exact = page("admin", q=four)
+    assert (exact["total"], exact["total_capped"], len(exact["items"])) == (4, False, 4)
+
+    uncapped = server_factory(args=GENEROUS + ["--list-total-cap", "0"])
+    for i in range(6):
+        create(uncapped, "operator", t, title=str(i))
+    r = uncapped.get("admin", LIST, params={"q": t, "limit": 1})
+    assert r.status_code == 200 and (r.json()["total"], r.json()["total_capped"]) == (6, False), r.text

@@ -105,3 +105,36 @@ test('filters by 诉求类型 and keeps a saved filter', async () => {
   assert.deepEqual(await axe(d), []);
   assert.deepEqual(d.errors, []);
 });
+
+test('a total past the server\'s cap shows as at least the cap', async () => {
+  // A server that counts a list's total up to 10 only (list_total_cap; 10,000 by default).
+  const small = await startServer(['--list-total-cap', '10']);
+  try {
+    for (let i = 0; i < 12; i++) {
+      const r = await small.api('operator', 'POST', '/cases', { channel: 'hotline', title: `上限工单 ${i}`, description: '计数上限' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const all = await small.api('supervisor', 'GET', '/cases?limit=1');
+    assert.deepEqual([all.body.total, all.body.total_capped], [10, true]);
+    const sup = await loginPage(browser, small, 'supervisor');
+    await goto(sup, small, '/cases');
+    await sup.waitForFunction(() => /共 10\+ 件$/.test(document.querySelector('.list-status')?.textContent || ''));
+    // Under the cap the count is exact.
+    await sup.getByLabel('查找工单').fill('上限工单 1');
+    await sup.getByRole('button', { name: '查找', exact: true }).click();
+    await sup.waitForFunction(() => /共 \d+ 件$/.test(document.querySelector('.list-status').textContent));
+    const few = await small.api('supervisor', 'GET', `/cases?q=${encodeURIComponent('上限工单 1')}&limit=1`);
+    assert.equal(few.body.total_capped, false);
+    assert.equal(await sup.locator('.list-status').textContent(), `第 1–${few.body.total} 件，共 ${few.body.total} 件`);
+    assert.deepEqual(sup.errors, []);
+    // A tab's count too.
+    const d = await loginPage(browser, small, 'dispatcher');
+    await goto(d, small, '/dispatch');
+    const tab = d.locator('.tabs a', { hasText: '待派单' });
+    await d.waitForFunction(() => /（\d+\+?）/.test(document.querySelector('.tabs a').textContent));
+    assert.match(await tab.textContent(), /（10\+）/);
+    assert.deepEqual(d.errors, []);
+  } finally {
+    await small.stop();
+  }
+});

@@ -31,6 +31,7 @@ export const zhCN = {
   'p.semi': '；',
   'p.colon': '：',
   'p.paren': '（{x}）',
+  'p.at_least': '{n}+',
 
   'login.heading': '登录',
   'login.name': '用户名',

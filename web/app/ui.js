@@ -178,6 +178,12 @@ function labelOf(form, c) {
 }
 
 // An input error on one control, shaped like the server's so showError puts it in place.
+// A case list's total as shown: past the server's cap (total_capped) it is a lower bound,
+// "10000+", since counting every match of a broad list would cost seconds.
+export function listTotal(r) {
+  return r.total_capped ? t('p.at_least', { n: r.total }) : String(r.total);
+}
+
 export const fieldError = (field, message) => Object.assign(new Error(message), { field, message });
 
 // RFC 3339 with the browser's offset, from a datetime-local value.

@@ -532,6 +532,82 @@ TEST(case_list_cursor_paging)
     teardown(&f);
 }
 
+/* A capped total is the exact count up to the cap and the cap with 'capped' past it, for every
+ * form of the count (the plain one, a department's, the full-text walk, a handler's scope); the
+ * cursor carries it to later pages without counting again. */
+TEST(case_list_total_capped)
+{
+    struct fixture f;
+    struct city k;
+    struct err e = ERR_INIT;
+    setup(&f, "query_total.db");
+    build_city(&f, &k);
+    struct {
+        const char *what;
+        struct case_filter flt;
+        int who;
+    } lists[] = {
+        {"every case", {0}, U_ADMIN},
+        {"a department", {.department_id = f.dept_a}, U_ADMIN},
+        {"a text", {.text = "消防通道"}, U_ADMIN},
+        {"two states", {.states = 1u << CASE_NEW | 1u << CASE_DISPATCHED}, U_ADMIN},
+        {"a handler's scope", {0}, U_HANDLER_A},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        int64_t exact, total;
+        int capped;
+        CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], 0, &f.a, &exact,
+                                     &capped, &e),
+                     0, "%s: %s", lists[i].what, e.msg);
+        CHECK(exact >= 2 && !capped, "%s: %lld cases, capped %d", lists[i].what, (long long)exact,
+              capped);
+        for (int64_t cap = 1; cap <= exact + 1; cap++) {
+            CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], cap, &f.a,
+                                         &total, &capped, &e),
+                         0, "%s, cap %lld: %s", lists[i].what, (long long)cap, e.msg);
+            CHECK_INT_EQ(total, cap < exact ? cap : exact, "%s, cap %lld: total", lists[i].what,
+                         (long long)cap);
+            CHECK_INT_EQ(capped, cap < exact, "%s, cap %lld: capped", lists[i].what,
+                         (long long)cap);
+        }
+    }
+
+    /* Later pages answer the first page's capped total from the cursor, whatever cap is asked. */
+    struct case_filter flt = {.limit = 2};
+    struct case_rec *recs;
+    size_t n;
+    char cursor[CASE_CURSOR_MAX];
+    int64_t total;
+    int capped;
+    CHECK_INT_EQ(
+        case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, &f.a, &flt.total, &flt.total_capped, &e),
+        0, "%s", e.msg);
+    CHECK(flt.total == 3 && flt.total_capped, "first page: %lld, capped %d", (long long)flt.total,
+          flt.total_capped);
+    for (int page = 0; page < 2; page++) {
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%s",
+                     e.msg);
+        CHECK(cursor[0], "page %d has a next page", page);
+        flt.cursor = arena_strdup(&f.a, cursor);
+        CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 0, &f.a, &total, &capped, &e),
+                     0, "%s", e.msg);
+        CHECK(total == 3 && capped, "page %d: %lld, capped %d", page + 2, (long long)total, capped);
+    }
+    /* An exact total stays exact on later pages. */
+    flt = (struct case_filter){.limit = 2};
+    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 100, &f.a, &flt.total,
+                                 &flt.total_capped, &e),
+                 0, "%s", e.msg);
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%s",
+                 e.msg);
+    flt.cursor = arena_strdup(&f.a, cursor);
+    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, &f.a, &total, &capped, &e), 0,
+                 "%s", e.msg);
+    CHECK(total == 10 && !capped, "page 2 of an exact list: %lld, capped %d", (long long)total,
+          capped);
+    teardown(&f);
+}
+
 static size_t search(struct fixture *f, const char *text, int64_t *ids)
 {
     return list(f, (struct case_filter){.text = text}, U_ADMIN, ids, 64, NULL);

@@ -2,7 +2,7 @@
 // the server lists in `actions` for this user now.
 import { t } from '../i18n.js';
 import { api, cached } from '../api.js';
-import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge } from '../ui.js';
+import { h, clear, field, choiceGroup, checkbox, select, formBody, showError, clearErrors, toast, fmtTime, stateBadge, urgencyBadge, listTotal } from '../ui.js';
 import { categoryById, departments } from '../data.js';
 import { categoryPicker, departmentPicker } from '../pickers.js';
 import { qrSvg } from '../qr.js';
@@ -203,7 +203,7 @@ function caseMap(c, user) {
         h('ul', { class: 'nearby' }, others.slice(0, NEARBY_MAX).map((x) => h('li', { 'data-case': x.id },
           h('a', { href: `#/case/${x.id}` }, `${x.number} ${x.title}`), ' ',
           h('span', { class: 'muted' }, t('case.map.distance', { m: x.d }), ' · ', t('state.' + x.state))))),
-        total > NEARBY_MAX ? h('p', { class: 'muted' }, t('case.map.nearby.more', { n: total - NEARBY_MAX })) : null]
+        total > NEARBY_MAX ? h('p', { class: 'muted' }, t('case.map.nearby.more', { n: listTotal({ total: total - NEARBY_MAX, total_capped: r.total_capped }) })) : null]
         : h('p', { class: 'muted' }, t('case.map.nearby.none', { m: NEARBY })));
     }
     m.map.fitBounds(focus, { padding: [12, 12], maxZoom: 17 });

@@ -3,7 +3,7 @@
 // in a list) with their state and the reply they got, newest first.
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, fmtTime, stateBadge } from '../ui.js';
+import { h, clear, fmtTime, stateBadge, listTotal } from '../ui.js';
 import { timeLeft } from '../deadline.js';
 
 const SHOWN = 5;
@@ -34,7 +34,7 @@ export function callerHistory() {
     el.hidden = false;
     if (!r.items.length) { clear(body, h('p', { class: 'empty' }, t('history.none'))); return; }
     clear(body,
-      h('p', {}, t('history.count', { n: r.total })),
+      h('p', {}, t('history.count', { n: listTotal(r) })),
       h('ol', { class: 'history' }, r.items.map((c, i) => h('li', { 'data-case': c.id },
         h('div', {}, h('a', { href: `#/case/${c.id}` }, c.number), ' ', stateBadge(c.state), ' ',
           h('span', { class: 'badge' }, t('kind.' + c.kind)), ' ', h('span', { class: 'muted' }, fmtTime(c.created_at)), ' ', timeLeft(c)),

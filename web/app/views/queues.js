@@ -1,7 +1,7 @@
 // Work queues: one list component, configured per role screen (tabs of queue presets).
 import { t } from '../i18n.js';
 import { api, ApiError } from '../api.js';
-import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, clearErrors, fieldError, localToRfc3339, toast } from '../ui.js';
+import { h, clear, fmtTime, stateBadge, urgencyBadge, field, select, showError, clearErrors, fieldError, localToRfc3339, toast, listTotal } from '../ui.js';
 import { categories, categoryOptions, departments, regions } from '../data.js';
 import { eventStream, QUEUE_EVENTS } from '../events.js';
 import { timeLeft, duration } from '../deadline.js';
@@ -355,7 +355,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     await Promise.all(tabs.map(async (x) => {
       try {
         const r = await api.get('/cases', { ...x.params, limit: 1 });
-        counts.get(x.key).textContent = t('queue.tab.count', { n: r.total });
+        counts.get(x.key).textContent = t('queue.tab.count', { n: listTotal(r) });
       } catch { counts.get(x.key).textContent = ''; }
     }));
   }
@@ -395,7 +395,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     cursors[page + 1] = r.next_cursor;
     const from = page * PAGE + 1;
     status.textContent = r.items.length
-      ? t('list.status', { from, to: from + r.items.length - 1, total: r.total })
+      ? t('list.status', { from, to: from + r.items.length - 1, total: listTotal(r) })
       : t(pinnedN ? 'queue.emergency.only' : 'list.status.none');
     prev.disabled = page === 0;
     next.disabled = !r.next_cursor;

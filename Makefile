@@ -10,7 +10,7 @@ DEMO_CASES ?= 300
 DEMO_DISTRICT ?= 东城区
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check check-asan check-cluster unit api api-pg api-asan api-pg-asan browser web fuzz clean bench
+.PHONY: all build asan deps demo check check-asan check-cluster unit unit-build unit-asan api api-pg api-asan api-pg-asan browser web fuzz clean bench
 
 all: build
 
@@ -34,8 +34,15 @@ demo: deps build web
 	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD) --demo-cases $(DEMO_CASES) $(if $(DEMO_DISTRICT),--district $(DEMO_DISTRICT))
 	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web build/web
 
+# The unit tests of both builds at once: they mostly wait on their files (on two cores 45 s and
+# 60 s one after the other, with 20 s and 45 s of CPU). -O: each one's output in one piece.
 unit: build asan
+	@$(MAKE) --no-print-directory -j2 -O unit-build unit-asan
+
+unit-build: build
 	build/unit_tests
+
+unit-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/unit_tests
 
 # The API suite: pytest with pytest-xdist, API_WORKERS processes, each test file whole on one

@@ -77,9 +77,11 @@ check-asan: deps asan
 	@$(MAKE) --no-print-directory api-pg-asan
 
 # Browser tests: playwright-core driving Debian's chromium against the real server (build/gridloop).
-# Every file starts its own server and browser, so two files run at once (BROWSER_JOBS=1: one;
-# BROWSER_JOBS=3 passed once at load average 13, but not yet in a full make check).
-BROWSER_JOBS ?= 2
+# Every file starts its own server and browser and mostly waits on them, so three files run at
+# once (101 of 101 passed so at load average 13 on 2026-12-05, and again at load 12-18 on
+# 2026-12-06, 17.6 min with the API suite and unit tests running beside it; BROWSER_JOBS=2 took
+# 10.4 min of a quiet make check). BROWSER_JOBS=1: one at a time.
+BROWSER_JOBS ?= 3
 browser: build web
 	node --test --test-concurrency=$(BROWSER_JOBS) tests/browser/
 

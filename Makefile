@@ -10,7 +10,7 @@ DEMO_CASES ?= 300
 DEMO_DISTRICT ?= 东城区
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check check-asan check-cluster unit api api-pg api-asan api-pg-asan browser web fuzz clean bench
+.PHONY: all build asan deps demo check check-asan check-cluster unit unit-build unit-asan api api-sqlite api-pg api-asan api-pg-asan browser web fuzz clean bench
 
 all: build
 
@@ -34,8 +34,15 @@ demo: deps build web
 	@test -f $(DEMO_DB) || build/gridloop init --db $(DEMO_DB) --demo --demo-password $(DEMO_PASSWORD) --demo-cases $(DEMO_CASES) $(if $(DEMO_DISTRICT),--district $(DEMO_DISTRICT))
 	exec build/gridloop serve --db $(DEMO_DB) --listen $(LISTEN) --web build/web
 
+# The unit tests of both builds at once: they mostly wait on their files (on two cores 45 s and
+# 60 s one after the other, with 20 s and 45 s of CPU). -O: each one's output in one piece.
 unit: build asan
+	@$(MAKE) --no-print-directory -j2 -O unit-build unit-asan
+
+unit-build: build
 	build/unit_tests
+
+unit-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/unit_tests
 
 # The API suite: pytest with pytest-xdist, API_WORKERS processes, each test file whole on one
@@ -45,10 +52,14 @@ unit: build asan
 API_WORKERS ?= 3
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(API_WORKERS)),,-n $(API_WORKERS) --dist loadfile)
 
-# The API suite on SQLite, then on a throwaway PostgreSQL 15 (scripts/with-pg.sh), normal build.
+# The API suite on SQLite and, at the same time, on a throwaway PostgreSQL 15 (scripts/with-pg.sh),
+# normal build: both mostly wait on their servers, and the PostgreSQL run's few long files
+# (conftest.py's SLOW_FILES_FIRST) set its length. -O: each run's output in one piece.
 api: build
+	@$(MAKE) --no-print-directory -j2 -O api-sqlite api-pg
+
+api-sqlite: build
 	GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTEST) $(CURDIR)/tests/api
-	@$(MAKE) --no-print-directory api-pg
 
 api-pg: build
 	scripts/with-pg.sh env GRIDLOOP_BIN=$(CURDIR)/build/gridloop $(PYTEST) $(CURDIR)/tests/api
@@ -66,13 +77,16 @@ check-asan: deps asan
 	@$(MAKE) --no-print-directory api-pg-asan
 
 # Browser tests: playwright-core driving Debian's chromium against the real server (build/gridloop).
-# Every file starts its own server and browser, so two files run at once (BROWSER_JOBS=1: one;
-# BROWSER_JOBS=3 passed once at load average 13, but not yet in a full make check).
-BROWSER_JOBS ?= 2
+# Every file starts its own server and browser and mostly waits on them, so three files run at
+# once (101 of 101 passed so at load average 13 on 2026-12-05, and again at load 12-18 on
+# 2026-12-06, 17.6 min with the API suite and unit tests running beside it; BROWSER_JOBS=2 took
+# 10.4 min of a quiet make check). BROWSER_JOBS=1: one at a time.
+BROWSER_JOBS ?= 3
 browser: build web
 	node --test --test-concurrency=$(BROWSER_JOBS) tests/browser/
 
-# 6 s per target: the 17 targets take about two minutes of `make check`; a longer hunt:
+# 6 s per target, two targets at a time on two cores (FUZZ_JOBS): the 26 targets take about a
+# minute and a half of `make check`; a longer hunt:
 # FUZZ_SECONDS=300 make fuzz.
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-6} scripts/fuzz.sh

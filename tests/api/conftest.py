@@ -503,6 +503,22 @@ def unique(prefix="t"):
 unique.n = 0
 
 
+# The files that take longest (from half a minute to three, most in one or two long tests), run
+# first: pytest-xdist --dist loadfile hands out whole files in collection order, alphabetical,
+# where the longest (test_sec_*.py, test_store_copy.py) came last, so a run ended with one worker
+# on test_store_copy.py while the others idled. Only the order of files changes; each file's own
+# tests keep theirs.
+SLOW_FILES_FIRST = ["test_store_copy.py", "test_demo_district.py", "test_pg_faults.py", "test_sec_ops.py",
+                    "test_sec_uploads.py", "test_multinode.py", "test_sec_streams.py", "test_sec_input.py",
+                    "test_triage_cli.py", "test_sensors.py", "test_triage.py", "test_sensor_crash.py",
+                    "test_sms.py", "test_lifecycle.py", "test_sec_head.py", "test_triage_hot.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest as collected
+
+
 def pytest_sessionstart(session):
     if PG:
         # Every gridloop process, including those tests start themselves, runs here.

@@ -9,6 +9,7 @@ with a clear message and a non-zero exit.
 PostgreSQL only: the source is always a SQLite file made here, the target a PostgreSQL database.
 """
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -27,11 +28,30 @@ pytestmark = pytest.mark.skipif(
 PHONE = "13812340000"
 
 
-def sqlite_county(tmp_path, name="county.db", cases=0):
-    """A demo county on SQLite (its key and triage model beside it)."""
+@pytest.fixture(scope="module")
+def counties(tmp_path_factory):
+    """The demo counties made in this module, by number of cases: `gridloop init --demo` runs once
+    for each (the 2,000-case one takes most of a minute on two cores) and every test copies it."""
+    return tmp_path_factory.mktemp("counties"), {}
+
+
+def sqlite_county(tmp_path, counties, name="county.db", cases=0):
+    """A demo county on SQLite (its key and triage model beside it), a test's own copy of the
+    one `gridloop init --demo --demo-cases CASES` made for this module: the test may serve it,
+    write to it or take its key."""
+    made_dir, made = counties
+    if cases not in made:
+        one = str(made_dir / f"cases{cases}" / "county.db")
+        os.makedirs(os.path.dirname(one), exist_ok=True)
+        p = run_cli("init", "--db", one, "--demo", "--demo-password", PASSWORD, "--demo-cases", str(cases))
+        assert p.returncode == 0, p.stdout + p.stderr
+        made[cases] = one
+    src_dir, base = os.path.split(made[cases])
     path = str(tmp_path / name)
-    p = run_cli("init", "--db", path, "--demo", "--demo-password", PASSWORD, "--demo-cases", str(cases))
-    assert p.returncode == 0, p.stdout + p.stderr
+    for f in os.listdir(src_dir):  # the database and its sidecars (.key, .audit-key, .triage)
+        assert f.startswith(base), f
+        (shutil.copytree if os.path.isdir(os.path.join(src_dir, f)) else shutil.copy2)(
+            os.path.join(src_dir, f), path + f[len(base):])
     return path
 
 
@@ -55,8 +75,8 @@ def act(api, who, case, action, **fields):
     return r.json()
 
 
-def test_copy_of_a_served_county(tmp_path):
-    src = sqlite_county(tmp_path)
+def test_copy_of_a_served_county(tmp_path, counties):
+    src = sqlite_county(tmp_path, counties)
     srv = Server(str(tmp_path / "src"), None, GENEROUS, db=src).start()
     api = Api(srv)
     # A case merged into a later one: its master_id points forward, which a copy in id order
@@ -173,8 +193,8 @@ def test_copy_of_a_served_county(tmp_path):
     drop_db(dst)
 
 
-def test_non_empty_target_refused_unless_forced(tmp_path):
-    src = sqlite_county(tmp_path)
+def test_non_empty_target_refused_unless_forced(tmp_path, counties):
+    src = sqlite_county(tmp_path, counties)
     dst = new_db(tmp_path, "full")
     assert copy(src, dst).returncode == 0
     again = copy(src, dst)
@@ -193,8 +213,8 @@ def test_non_empty_target_refused_unless_forced(tmp_path):
     drop_db(dst)
 
 
-def test_empty_but_migrated_target_with_its_own_key(tmp_path):
-    src = sqlite_county(tmp_path)
+def test_empty_but_migrated_target_with_its_own_key(tmp_path, counties):
+    src = sqlite_county(tmp_path, counties)
     dst = new_db(tmp_path, "migrated")
     init = run_cli("init", "--db", dst)  # schema and a data key of its own, no rows
     assert init.returncode == 0, init.stderr
@@ -223,8 +243,8 @@ def test_empty_but_migrated_target_with_its_own_key(tmp_path):
     drop_db(dst)
 
 
-def test_bad_source_and_unreachable_target(tmp_path):
-    src = sqlite_county(tmp_path)
+def test_bad_source_and_unreachable_target(tmp_path, counties):
+    src = sqlite_county(tmp_path, counties)
     dst = new_db(tmp_path, "unused")
     missing = copy(str(tmp_path / "no-such.db"), dst)
     assert missing.returncode == 2 and "cannot open" in missing.stderr, missing.stderr
@@ -250,11 +270,11 @@ def test_bad_source_and_unreachable_target(tmp_path):
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
-def test_killed_copy_leaves_whole_tables_and_every_index(tmp_path, delay):
+def test_killed_copy_leaves_whole_tables_and_every_index(tmp_path, counties, delay):
     """Each table is copied in one transaction, its indexes dropped and rebuilt inside it: a copy
     killed anywhere leaves every table empty or complete and no index missing; --force then
     finishes the job."""
-    src = sqlite_county(tmp_path, cases=2000)  # more rows: more to interrupt
+    src = sqlite_county(tmp_path, counties, cases=2000)  # more rows: more to interrupt
     dst = new_db(tmp_path, "killed")
     # Migrated, empty: only init creates a schema (issue 11, item 16); its new keys go, the
     # copy brings the source's.

@@ -31,6 +31,19 @@ async function report(title, at) {
   return r.body;
 }
 
+// A locator's box once nothing moves it any more: the same on two reads 150 ms apart.
+async function settledBox(locator, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  let last = null;
+  for (;;) {
+    const box = await locator.boundingBox();
+    if (box && last && ['x', 'y', 'width', 'height'].every((k) => Math.abs(box[k] - last[k]) < 0.5)) return box;
+    if (Date.now() > deadline) throw new Error(`the box did not settle: ${JSON.stringify(box)}`);
+    last = box;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 async function listedNumbers(page) {
   await page.locator('.list-status').filter({ hasText: /共|没有/ }).waitFor();
   return page.locator('.queue-list').textContent();
@@ -91,10 +104,11 @@ test('the dashboard colours the grids, clusters the points and drills down to th
   await goto(page, srv, '/dashboard');
   const gb = page.locator(`path.choro-grid[data-grid="${b.code}"]`);
   await gb.waitFor();
-  await page.waitForTimeout(300); // the map's refit after the layout settles
-  // The grid's centre relative to the map: ticking the boxes may scroll the page.
+  // The grid's centre relative to the map: ticking the boxes may scroll the page. Read once the
+  // map's refit after the layout has settled (a fixed 300 ms pause was too short under load:
+  // the box was read while the path was redrawn, null).
   const mapBox = page.locator('.dash-map');
-  const g0 = await gb.boundingBox();
+  const g0 = await settledBox(gb);
   const m0 = await mapBox.boundingBox();
   await page.getByLabel('点位聚合').uncheck();
   await page.getByLabel('网格着色').uncheck();

@@ -42,7 +42,13 @@ async function typeAddress(op, text) {
   await op.getByLabel('问题描述').fill('锦绣路88号门口的垃圾桶满了好几天，没人清运，气味很大');
   const box = op.locator('input[name="address"]');
   await box.focus();
+  // Typed key by key, the box may ask about a prefix too when the machine is slow (its 120 ms
+  // pause passes between two keys); wait for the answer about the whole text, so what the test
+  // then reads and presses concerns the final list, not one a later answer replaces.
+  const answered = op.waitForResponse((r) => r.url().includes('/geocode/suggest') &&
+    new URL(r.url()).searchParams.get('q') === text);
   await op.keyboard.type(text, { delay: 40 });
+  await answered;
   return box;
 }
 

@@ -309,7 +309,11 @@ def test_full_decode_queue_is_refused_at_once(server_factory):
     assert refused is not None and int(refused.headers["Retry-After"]) >= 1
     for t in threads:
         t.join(180)
-    assert sorted(r.status_code for r in answers) == [201, 201, 503], [r.status_code for r in answers]
+    # The first three: one refused at once (above), the others taken. Under a slow build (ASan) a
+    # second one may still be sending its body when the senders above begin and find the queue
+    # full: refused as well, with the same 503. Never anything else.
+    codes = sorted(r.status_code for r in answers)
+    assert codes[0] == 201 and codes[-1] == 503 and set(codes) == {201, 503}, codes
     r = requests.post(o311(api, "requests.xml"), data=fields, files={"media": ("p.png", photo, "image/png")},
                       timeout=30)
     assert created_id(r)

@@ -287,6 +287,12 @@ static int round_run(struct app_mqtt *q, int sock, int *store_failed)
     return rc;
 }
 
+/* The next wait after a failed attempt: doubled, at most 10 s. */
+static int backoff(int ms)
+{
+    return ms * 2 > 10000 ? 10000 : ms * 2;
+}
+
 static int connect_now(struct app_mqtt *q)
 {
     mosquitto_property *props = NULL;
@@ -321,7 +327,7 @@ static void *mqtt_thread(void *arg)
                     s == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(s), delay / 1000);
             if (pause_for(q, delay))
                 break;
-            delay = delay * 2 > 10000 ? 10000 : delay * 2;
+            delay = backoff(delay);
             continue;
         }
         struct pollfd p[2] = {
@@ -343,7 +349,7 @@ static void *mqtt_thread(void *arg)
                 drop = 1;
                 if (pause_for(q, store_delay))
                     break;
-                store_delay = store_delay * 2 > 10000 ? 10000 : store_delay * 2;
+                store_delay = backoff(store_delay);
                 continue;
             }
             store_delay = 1000;

@@ -391,7 +391,7 @@ struct async_batch {
     struct app_reading *r;
     size_t n;
     int64_t now;
-    int stored, rejected, duplicates, urgent;
+    int stored, rejected, duplicates;
     struct app_sensor_ticket *ticket;
     struct arena arena;
 };
@@ -532,7 +532,6 @@ int app_sensor_submit_batch(struct app *app, struct app_reading *r, size_t n, in
     b->r = r;
     b->n = n;
     b->now = app_now(app);
-    b->urgent = urgent;
     b->ticket = t;
     arena_init(&b->arena, 4096);
     b->job.run = async_batch_run;

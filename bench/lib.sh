@@ -10,6 +10,17 @@ fi
 CONNS=${BENCH_CONNECTIONS:-64}
 SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
+# BENCH_LAYOUT=pinned (default): the server on CPU $SCPU with one HTTP thread, the client on
+# $CCPU. BENCH_LAYOUT=spread (bench/intake.sh): server and client both free on every CPU, the
+# server with BENCH_SERVER_THREADS HTTP threads (default 2), so its store writer can have a core
+# of its own while the HTTP threads triage the next cases.
+LAYOUT=${BENCH_LAYOUT:-pinned}
+case $LAYOUT in
+pinned) SERVER_CPUS=$SCPU; CLIENT_CPUS=$CCPU; SERVER_THREADS=1 ;;
+spread) SERVER_CPUS=0-$(($(getconf _NPROCESSORS_ONLN) - 1)); CLIENT_CPUS=$SERVER_CPUS
+        SERVER_THREADS=${BENCH_SERVER_THREADS:-2} ;;
+*) printf 'bench: error: BENCH_LAYOUT is pinned or spread, not %s\n' "$LAYOUT" >&2; exit 1 ;;
+esac
 IDLE_MAX=${BENCH_IDLE_MAX:-6}
 FOREIGN_MAX=${BENCH_FOREIGN_MAX:-0.2}
 FORKS_MAX=${BENCH_FORKS_MAX:-10}
@@ -30,7 +41,7 @@ done
 ncpu=$(getconf _NPROCESSORS_ONLN)
 [ "$SCPU" -lt "$ncpu" ] && [ "$CCPU" -lt "$ncpu" ] ||
     die "need CPUs $SCPU and $CCPU but only $ncpu online; set BENCH_SERVER_CPU/BENCH_CLIENT_CPU"
-[ "$SCPU" != "$CCPU" ] || log "warning: server and wrk share CPU $SCPU; figures are not comparable"
+[ "$LAYOUT" = spread ] || [ "$SCPU" != "$CCPU" ] || log "warning: server and wrk share CPU $SCPU; figures are not comparable"
 
 if [ -n "${GRIDLOOP_BIN:-}" ]; then
     BIN=$GRIDLOOP_BIN
@@ -68,8 +79,8 @@ BIN=$TMP/gridloop
     { cat "$TMP/init.log" >&2; die "init failed"; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-taskset -c "$SCPU" "$BIN" serve --db "$TMP/bench.db" --listen "127.0.0.1:$PORT" --web "$ROOT/web" \
-    --threads 1 --access-log false --log-level warn >"$TMP/server.log" 2>&1 &
+taskset -c "$SERVER_CPUS" "$BIN" serve --db "$TMP/bench.db" --listen "127.0.0.1:$PORT" --web "$ROOT/web" \
+    --threads "$SERVER_THREADS" --access-log false --log-level warn >"$TMP/server.log" 2>&1 &
 SPID=$!
 for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null && break

@@ -59,6 +59,12 @@ void store_note_commit(struct store *st)
 
 /* From this size the checkpoint waits for the WAL's readers, so that it starts over. */
 #define CHECKPOINT_RESTART_FRAMES (8 * STORE_CHECKPOINT_FRAMES)
+/* A passive checkpoint per this many new frames: a page written by many commits (the last leaf
+ * of every index on created_at or id) is copied once per checkpoint, so fewer checkpoints copy
+ * less. Every 1,000 frames, the checkpoint thread took ~45 us of CPU per case under intake;
+ * every 4,000, ~23 (alternated runs, 2026-12-06, docs/benchmarks.md). The WAL's size is still
+ * bounded by CHECKPOINT_RESTART_FRAMES. */
+#define CHECKPOINT_STEP_FRAMES (4 * STORE_CHECKPOINT_FRAMES)
 
 int store_request_checkpoint(struct store *st, int frames)
 {
@@ -68,12 +74,12 @@ int store_request_checkpoint(struct store *st, int frames)
      * a checkpoint: the WAL starts over only when a write begins after a checkpoint copied all
      * of it and no reader is still using it, which under intake hardly happens, so it stayed
      * above the threshold and a checkpoint (two fsyncs) ran per commit, ~15% of the server's
-     * CPU. One per STORE_CHECKPOINT_FRAMES new frames instead, as SQLite's automatic
-     * checkpoint does in effect; past CHECKPOINT_RESTART_FRAMES one that waits for the readers
-     * (a few ms of the writer's time), so the WAL stays bounded. */
+     * CPU. One per CHECKPOINT_STEP_FRAMES new frames instead; past CHECKPOINT_RESTART_FRAMES
+     * one that waits for the readers (a few ms of the writer's time), so the WAL stays
+     * bounded. */
     if (frames < st->ckpt_frames)
         st->ckpt_frames = 0; /* it started over */
-    if (running && frames >= st->ckpt_frames + STORE_CHECKPOINT_FRAMES) {
+    if (running && frames >= st->ckpt_frames + CHECKPOINT_STEP_FRAMES) {
         st->ckpt_frames = frames;
         st->ckpt_wanted = frames >= CHECKPOINT_RESTART_FRAMES ? 2 : 1;
         pthread_cond_signal(&st->ckpt_cond);

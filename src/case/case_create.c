@@ -3,6 +3,7 @@
  * create event, the dispatchers' notification and the audit entry, in one transaction.
  */
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,10 +130,17 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         mask_phone(in->citizen_phone, mask, strlen(in->citizen_phone) + 1);
     }
     local_date(env->cal, env->now, day);
-    /* Two draws of five digits: randombytes_uniform is uniform below 2^32, 10^10 is not. */
+    /* Two draws of five digits, each uniform: a 32-bit value below the largest multiple of
+     * 100,000 (else drawn again), modulo 100,000. One getrandom call for both, not one each:
+     * it is a system call on the writer's thread. */
     _Static_assert(CASE_CHECK_CODE_DIGITS == 10, "the code is two draws of five digits");
-    snprintf(out->check_code, sizeof(out->check_code), "%05u%05u", randombytes_uniform(100000),
-             randombytes_uniform(100000));
+    uint32_t draw[2];
+    const uint32_t below = UINT32_MAX / 100000u * 100000u;
+    do
+        randombytes_buf(draw, sizeof(draw));
+    while (draw[0] >= below || draw[1] >= below);
+    snprintf(out->check_code, sizeof(out->check_code), "%05u%05u", (unsigned)(draw[0] % 100000u),
+             (unsigned)(draw[1] % 100000u));
 
     if (own_tx && (rc = store_begin(c, err)) < 0)
         goto out;

@@ -113,10 +113,11 @@ void app_free(struct app *app)
     /* No new readings, and those taken from the broker committed, before the writer stops. */
     app_mqtt_stop(app);
     app_sensor_drain(app);
+    /* The notifier's transactions are jobs of the writer: it stops first. */
+    app_notifier_stop(app);
     store_writer_stop(app->writer); /* runs what is still queued first */
     app->writer = NULL;
     sensor_cache_free(app->sensor_cache);
-    app_notifier_stop(app);
     app_triage_free(app);
     app_risk_free(app);
     pthread_mutex_destroy(&app->risk_lock);

@@ -70,6 +70,7 @@ int app_notifier_run(struct app *app, struct err *err)
         return rc;
     }
     notify_worker_set_sms(app->notifier, sms);
+    notify_worker_set_writer(app->notifier, app->writer);
     if ((rc = notify_worker_start(app->notifier, err)) < 0) {
         notify_worker_free(app->notifier);
         app->notifier = NULL;

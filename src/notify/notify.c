@@ -18,6 +18,7 @@
 #include "notify/notify.h"
 #include "notify/notify_internal.h"
 #include "store/store.h"
+#include "store/store_writer.h"
 
 int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
 {
@@ -62,38 +63,45 @@ static int items_read(struct store_stmt *s, int max, struct arena *a, struct not
     return n;
 }
 
-int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
-                 struct notify_item **out, struct err *err)
+int notify_claim_in_tx(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                       struct notify_item **out, struct err *err)
 {
     struct store_stmt *s;
     int rc, n;
-    /* BEGIN IMMEDIATE takes the write lock first, so two claimers (two processes on one
-     * database) never read the same due rows. */
-    if ((rc = store_begin(c, err)) < 0)
-        return rc;
     if ((rc = store_prepare(
              c,
              "SELECT " ITEM_COLS " FROM notifications n LEFT JOIN cases c ON c.id = n.case_id"
              " WHERE n.status = 'pending' AND n.next_attempt_at <= ? ORDER BY n.next_attempt_at, n.id LIMIT ?",
              STORE_ARGS(store_i64(now), store_i64(max)), &s, err)) < 0)
-        goto fail;
+        return rc;
     if ((rc = n = items_read(s, max, a, out, err)) < 0)
-        goto fail;
+        return rc;
     for (int i = 0; i < n; i++) {
         struct notify_item *it = &(*out)[i];
         if ((rc = (int)store_run(
                  c,
                  "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
                  STORE_ARGS(store_i64(now + lease), store_i64(it->id)), err)) < 0)
-            goto fail;
+            return rc;
         it->attempts++;
     }
-    if ((rc = store_commit(c, err)) < 0)
-        goto fail;
     return n;
-fail:
-    store_rollback(c);
-    return rc;
+}
+
+int notify_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                 struct notify_item **out, struct err *err)
+{
+    int rc, n;
+    /* BEGIN IMMEDIATE takes the write lock first, so two claimers (two processes on one
+     * database) never read the same due rows. */
+    if ((rc = store_begin(c, err)) < 0)
+        return rc;
+    if ((rc = n = notify_claim_in_tx(c, now, lease, max, a, out, err)) < 0 ||
+        (rc = store_commit(c, err)) < 0) {
+        store_rollback(c);
+        return rc;
+    }
+    return n;
 }
 
 int notify_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err)
@@ -147,6 +155,7 @@ struct notify_worker {
     struct notify_options opt;
     struct notify_channel *channel;
     struct notify_sms_channel *sms;
+    struct store_writer *writer; /* NULL: the worker commits on its own connection */
     notify_publish_fn *publish;
     notify_now_fn *now;
     void *ctx;
@@ -215,6 +224,56 @@ static int64_t worker_now(struct notify_worker *w)
     return w->now ? w->now(w->ctx) : (int64_t)time(NULL);
 }
 
+void notify_worker_set_writer(struct notify_worker *w, struct store_writer *writer)
+{
+    w->writer = writer;
+}
+
+/*
+ * One write transaction of the worker's: a job of the group-commit writer when it has one, else
+ * a transaction of its own on 'c'. Under intake the worker's claims and outcomes were a commit
+ * (an fsync, with the write lock held through it) for every one or two of the writer's, and the
+ * writer waited for the lock meanwhile; as jobs they share the intake's commits.
+ */
+static int worker_tx(struct notify_worker *w, struct store_conn *c, store_job_fn *fn, void *arg,
+                     struct err *err)
+{
+    if (w->writer)
+        return store_writer_run(w->writer, fn, arg, err);
+    int rc = store_begin(c, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = fn(arg, c, err)) < 0) {
+        store_rollback(c);
+        return rc;
+    }
+    return store_commit(c, err);
+}
+
+/* The claims as transaction bodies: 'n' is the number claimed. */
+struct claim_job {
+    int64_t now;
+    int lease, max;
+    struct arena *a;
+    struct notify_item *items;
+    struct notify_sms_msg *msgs;
+    int n;
+};
+
+static int claim_items(void *arg, struct store_conn *c, struct err *err)
+{
+    struct claim_job *j = arg;
+    j->n = notify_claim_in_tx(c, j->now, j->lease, j->max, j->a, &j->items, err);
+    return j->n < 0 ? j->n : 0;
+}
+
+static int claim_msgs(void *arg, struct store_conn *c, struct err *err)
+{
+    struct claim_job *j = arg;
+    j->n = notify_sms_claim_in_tx(c, j->now, j->lease, j->max, j->a, &j->msgs, err);
+    return j->n < 0 ? j->n : 0;
+}
+
 /* Outcomes of SMS sent since the last record, written together. */
 struct sms_outcome {
     const struct notify_sms_msg *m;
@@ -228,24 +287,30 @@ struct sms_outcome {
  * which under intake (a receipt per case) cost as much as the writer's own commits. */
 #define SMS_RECORD_EVERY 20
 
+struct sms_record_job {
+    const struct sms_outcome *o;
+    int n, max_attempts;
+    int64_t now;
+};
+
+static int sms_record_body(void *arg, struct store_conn *c, struct err *err)
+{
+    struct sms_record_job *j = arg;
+    int rc = 0;
+    for (int i = 0; i < j->n && rc >= 0; i++)
+        rc = j->o[i].sent ? notify_sms_mark_sent(c, j->o[i].m->id, j->now, err)
+                          : notify_sms_mark_failed(c, j->o[i].m, j->now, j->o[i].delay,
+                                                   j->max_attempts, j->o[i].error, err);
+    return rc < 0 ? rc : 0;
+}
+
 static int sms_record(struct notify_worker *w, struct store_conn *c, const struct sms_outcome *o,
                       int n, struct err *err)
 {
-    int64_t now = worker_now(w);
-    int rc;
     if (n == 0)
         return 0;
-    if ((rc = store_begin(c, err)) < 0)
-        return rc;
-    for (int i = 0; i < n && rc >= 0; i++)
-        rc = o[i].sent ? notify_sms_mark_sent(c, o[i].m->id, now, err)
-                       : notify_sms_mark_failed(c, o[i].m, now, o[i].delay, w->opt.max_attempts,
-                                                o[i].error, err);
-    if (rc < 0) {
-        store_rollback(c);
-        return rc;
-    }
-    return store_commit(c, err);
+    struct sms_record_job j = {o, n, w->opt.max_attempts, worker_now(w)};
+    return worker_tx(w, c, sms_record_body, &j, err);
 }
 
 /* The SMS outbox: as the notifications' pass, one message at a time (a gateway call each),
@@ -255,9 +320,11 @@ static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena 
     struct notify_sms_msg *msgs;
     struct sms_outcome o[SMS_RECORD_EVERY];
     int rc, n, no = 0;
-    int64_t now = worker_now(w);
-    if ((rc = n = notify_sms_claim(c, now, w->opt.lease, w->opt.batch, a, &msgs, err)) < 0)
+    struct claim_job cj = {worker_now(w), w->opt.lease, w->opt.batch, a, NULL, NULL, 0};
+    if ((rc = worker_tx(w, c, claim_msgs, &cj, err)) < 0)
         return rc;
+    n = cj.n;
+    msgs = cj.msgs;
     for (int i = 0; i < n; i++) {
         struct notify_sms_msg *m = &msgs[i];
         struct err de = ERR_INIT;
@@ -285,6 +352,36 @@ static int sms_pass(struct notify_worker *w, struct store_conn *c, struct arena 
     return n;
 }
 
+/* A delivery's outcome, recorded with the batch's others. */
+struct outcome {
+    int state; /* 0 sent, 1 retry or give up, 2 hand back */
+    int64_t delay;
+    const char *error;
+};
+
+struct outcomes_job {
+    const struct notify_item *items;
+    const struct outcome *res;
+    int n, max_attempts;
+    int64_t now;
+};
+
+static int record_outcomes(void *arg, struct store_conn *c, struct err *err)
+{
+    struct outcomes_job *j = arg;
+    int rc = 0;
+    for (int i = 0; i < j->n && rc >= 0; i++) {
+        if (j->res[i].state == 0)
+            rc = notify_mark_sent(c, j->items[i].id, j->now, err);
+        else if (j->res[i].state == 1)
+            rc = notify_mark_failed(c, &j->items[i], j->now, j->res[i].delay, j->max_attempts,
+                                    j->res[i].error, err);
+        else
+            rc = unclaim(c, &j->items[i], err);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 int notify_worker_run_once(struct notify_worker *w, struct err *err)
 {
     struct store_conn *c;
@@ -294,17 +391,15 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
     if ((rc = store_conn(w->store, &c, err)) < 0)
         return rc;
     arena_init(&a, 4096);
-    int64_t now = worker_now(w);
-    if ((rc = n = notify_claim(c, now, w->opt.lease, w->opt.batch, &a, &items, err)) < 0)
+    struct claim_job cj = {worker_now(w), w->opt.lease, w->opt.batch, &a, NULL, NULL, 0};
+    if ((rc = worker_tx(w, c, claim_items, &cj, err)) < 0)
         goto out;
+    n = cj.n;
+    items = cj.items;
     /* Deliver the whole batch first, then record every outcome in one transaction: one
      * fsync per batch instead of one per notification, which under intake load was the
      * largest single cost of the server. */
-    struct outcome {
-        int state; /* 0 sent, 1 retry or give up, 2 hand back */
-        int64_t delay;
-        const char *error;
-    } *res = arena_alloc(&a, sizeof(*res) * (size_t)(n + 1));
+    struct outcome *res = arena_alloc(&a, sizeof(*res) * (size_t)(n + 1));
     for (int i = 0; i < n; i++) {
         struct notify_item *it = &items[i];
         struct err de = ERR_INIT;
@@ -330,23 +425,8 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err)
                     (long long)it->id, it->attempts, (long long)res[i].delay, de.msg);
     }
     if (n > 0) {
-        now = worker_now(w);
-        if ((rc = store_begin(c, err)) < 0)
-            goto out;
-        for (int i = 0; i < n && rc >= 0; i++) {
-            if (res[i].state == 0)
-                rc = notify_mark_sent(c, items[i].id, now, err);
-            else if (res[i].state == 1)
-                rc = notify_mark_failed(c, &items[i], now, res[i].delay, w->opt.max_attempts,
-                                        res[i].error, err);
-            else
-                rc = unclaim(c, &items[i], err);
-        }
-        if (rc < 0) {
-            store_rollback(c);
-            goto out;
-        }
-        if ((rc = store_commit(c, err)) < 0)
+        struct outcomes_job oj = {items, res, n, w->opt.max_attempts, worker_now(w)};
+        if ((rc = worker_tx(w, c, record_outcomes, &oj, err)) < 0)
             goto out;
     }
     if (w->sms) {

@@ -334,6 +334,13 @@ int notify_worker_run_once(struct notify_worker *w, struct err *err);
  * then also delivers the due SMS messages. Call before notify_worker_start. */
 void notify_worker_set_sms(struct notify_worker *w, struct notify_sms_channel *sms);
 
+/* Run the worker's write transactions (claims, outcomes) as jobs of the group-commit writer
+ * 'writer' (which must outlive the worker), so they share its commits instead of taking the
+ * write lock and an fsync of their own. Call before notify_worker_start; without it the worker
+ * commits on its own connection. */
+struct store_writer;
+void notify_worker_set_writer(struct notify_worker *w, struct store_writer *writer);
+
 /* Start the background thread. */
 int notify_worker_start(struct notify_worker *w, struct err *err);
 

@@ -16,6 +16,7 @@
 #include "core/utf8.h"
 #include "core/vec.h"
 #include "notify/notify.h"
+#include "notify/notify_internal.h"
 #include "store/store.h"
 
 /* ---------------------------------------------------------------- templates */
@@ -265,6 +266,27 @@ int notify_sms_list_phone(struct store_conn *c, const char *hash, int limit, str
                 STORE_ARGS(store_text(hash), store_i64(limit)), a, out, err);
 }
 
+int notify_sms_claim_in_tx(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
+                           struct notify_sms_msg **out, struct err *err)
+{
+    int rc, n;
+    if ((rc = n = msgs(c,
+                       "SELECT " MSG_COLS MSG_FROM " WHERE m.status = 'pending'"
+                       " AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?",
+                       STORE_ARGS(store_i64(now), store_i64(max)), a, out, err)) < 0)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        struct notify_sms_msg *m = &(*out)[i];
+        if ((rc = (int)store_run(
+                 c,
+                 "UPDATE sms_messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                 STORE_ARGS(store_i64(now + lease), store_i64(m->id)), err)) < 0)
+            return rc;
+        m->attempts++;
+    }
+    return n;
+}
+
 int notify_sms_claim(struct store_conn *c, int64_t now, int lease, int max, struct arena *a,
                      struct notify_sms_msg **out, struct err *err)
 {
@@ -272,26 +294,12 @@ int notify_sms_claim(struct store_conn *c, int64_t now, int lease, int max, stru
     /* As notify_claim: the write lock first, so two claimers never read the same rows. */
     if ((rc = store_begin(c, err)) < 0)
         return rc;
-    if ((rc = n = msgs(c,
-                       "SELECT " MSG_COLS MSG_FROM " WHERE m.status = 'pending'"
-                       " AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?",
-                       STORE_ARGS(store_i64(now), store_i64(max)), a, out, err)) < 0)
-        goto fail;
-    for (int i = 0; i < n; i++) {
-        struct notify_sms_msg *m = &(*out)[i];
-        if ((rc = (int)store_run(
-                 c,
-                 "UPDATE sms_messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-                 STORE_ARGS(store_i64(now + lease), store_i64(m->id)), err)) < 0)
-            goto fail;
-        m->attempts++;
+    if ((rc = n = notify_sms_claim_in_tx(c, now, lease, max, a, out, err)) < 0 ||
+        (rc = store_commit(c, err)) < 0) {
+        store_rollback(c);
+        return rc;
     }
-    if ((rc = store_commit(c, err)) < 0)
-        goto fail;
     return n;
-fail:
-    store_rollback(c);
-    return rc;
 }
 
 int notify_sms_mark_sent(struct store_conn *c, int64_t id, int64_t now, struct err *err)

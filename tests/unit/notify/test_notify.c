@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "notify/notify.h"
 #include "store/store.h"
+#include "store/store_writer.h"
 #include "test.h"
 
 #define T0 1790236800
@@ -194,15 +195,17 @@ TEST(notify_claim_is_idempotent)
     teardown(&f);
 }
 
-TEST(notify_worker_retries_then_succeeds)
+/* 'writer': the worker's transactions run as jobs of a group-commit writer, as in the server. */
+static void retries_then_succeeds(const char *db, int writer)
 {
     struct fixture f;
     struct err e = ERR_INIT;
     struct notify_worker *w;
+    struct store_writer *wr = NULL;
     struct fake ch = {{&fake_ops}, 2, 0, 0};
     char status[16], last_error[128];
     int64_t attempts, next, sent_at;
-    setup(&f, "retry.db");
+    setup(&f, db);
     struct notify_options o = {.interval = 60,
                                .max_attempts = 5,
                                .retry_base = 10,
@@ -211,6 +214,11 @@ TEST(notify_worker_retries_then_succeeds)
                                .lease = 300};
     CHECK_INT_EQ(notify_worker_new(&w, f.st, &o, &ch.base, fixture_publish, fixture_now, &f, &e), 0,
                  "new: %s", e.msg);
+    if (writer) {
+        struct store_writer_options wo = {0};
+        CHECK_INT_EQ(store_writer_start(&wr, f.st, &wo, &e), 0, "writer: %s", e.msg);
+        notify_worker_set_writer(w, wr);
+    }
     int64_t id = add_row(&f, "dispatched");
 
     CHECK_INT_EQ(notify_worker_run_once(w, &e), 1, "pass 1: %s", e.msg);
@@ -246,8 +254,25 @@ TEST(notify_worker_retries_then_succeeds)
 
     f.now += 100000;
     CHECK_INT_EQ(notify_worker_run_once(w, &e), 0, "nothing more to do");
+    if (wr) {
+        struct store_writer_stats ws;
+        store_writer_stats(wr, &ws);
+        /* Passes 1-3 claimed and recorded, the other two only claimed. */
+        CHECK_INT_EQ((long long)ws.jobs, 8, "the worker's transactions went through the writer");
+    }
     notify_worker_free(w);
+    store_writer_stop(wr);
     teardown(&f);
+}
+
+TEST(notify_worker_retries_then_succeeds)
+{
+    retries_then_succeeds("retry.db", 0);
+}
+
+TEST(notify_worker_retries_through_the_writer)
+{
+    retries_then_succeeds("retry-writer.db", 1);
 }
 
 TEST(notify_worker_gives_up_after_max_attempts)

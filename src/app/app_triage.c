@@ -420,7 +420,7 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         int nrecs;
         for (int i = 0; i < n; i++)
             ids[i] = hits[i].id;
-        if (n && (rc = case_get_many(x->conn, ids, n, a, recs, &nrecs, x->err)) < 0)
+        if (n && (rc = case_get_many_brief(x->conn, ids, n, a, recs, &nrecs, x->err)) < 0)
             goto out;
         for (int i = 0; i < n && s->ndup < APP_DUP_MAX; i++) {
             const struct case_rec *c = NULL;

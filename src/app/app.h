@@ -328,6 +328,9 @@ struct app_suggestion {
     /* The above as JSON (app_suggestion_json writes it as it is), set by app_triage_intake;
      * NULL: written from the fields. */
     const char *json;
+    /* The duplicate index's signature of the case's text and address, when the duplicates
+     * were looked for (arena; NULL: not computed): app_triage_indexed() reuses it. */
+    const struct triage_dup_sig *dup_sig;
 };
 
 /* Load the model (conf triage_model, else the database path + ".triage"; absent is fine:
@@ -340,8 +343,10 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
                        struct app_suggestion **out);
 /* The suggestion of intake, and the case's triage fields filled from it. */
 int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_suggestion **out);
-/* After a case has committed: make it findable as a duplicate. */
-void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in);
+/* After a case has committed: make it findable as a duplicate. 's': the suggestion made for
+ * this very 'in' (its signature is reused, not computed again), or NULL. */
+void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in,
+                        const struct app_suggestion *s);
 /* The model in use (NULL: none), re-read if its file changed ('force': look now). */
 const struct triage_model *app_triage_model(struct app *app, int force);
 /* The model file in use. */

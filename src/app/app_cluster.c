@@ -472,7 +472,7 @@ static void index_case(void *ctx, const struct case_open *k)
                           .lon = k->lon,
                           .address = k->address,
                           .category_id = k->category_id};
-    app_triage_indexed(h->app, k->id, k->created_at, &in);
+    app_triage_indexed(h->app, k->id, k->created_at, &in, NULL);
 }
 
 static void heard_cases(struct app *app, struct store_conn *c, const struct id_set *s)

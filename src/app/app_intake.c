@@ -166,7 +166,7 @@ void app_intake_done(struct app *app, struct app_intake *it)
 {
     if (it->out.replayed)
         return; /* indexed when it was made */
-    app_triage_indexed(app, it->out.id, it->env.now, &it->in);
+    app_triage_indexed(app, it->out.id, it->env.now, &it->in, it->triage);
 }
 
 const struct case_created *app_intake_created(const struct app_intake *it)

@@ -268,19 +268,25 @@ void app_triage_free(struct app *app)
     app->triage = NULL;
 }
 
-void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in)
+void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in,
+                        const struct app_suggestion *s)
 {
     if (!app->triage)
         return;
-    char *text = case_text(in->title, in->description);
     struct triage_dup_case d = {id,
                                 at,
                                 in->has_location,
                                 in->lat,
                                 in->lon,
-                                text,
+                                NULL,
                                 in->address,
                                 in->category_id ? in->category_id : in->triage_category_id};
+    if (s && s->dup_sig) { /* the query's signature: the same text and address */
+        triage_dup_add_signed(app->triage->dups, &d, s->dup_sig);
+        return;
+    }
+    char *text = case_text(in->title, in->description);
+    d.text = text;
     triage_dup_add(app->triage->dups, &d);
     free(text);
 }
@@ -405,13 +411,16 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         app_actor(x->user, &actor);
         struct triage_dup_case q = {0,       x->now, in->has_location, in->lat,
                                     in->lon, text,   in->address,      category};
-        int n = triage_dup_query(app->triage->dups, &q, hits, APP_DUP_MAX + 1);
+        struct triage_dup_sig *sig = arena_alloc(a, sizeof(*sig));
+        triage_dup_sign(app->triage->dups, text, in->address, sig);
+        s->dup_sig = sig;
+        int n = triage_dup_query_signed(app->triage->dups, &q, sig, hits, APP_DUP_MAX + 1);
         int64_t ids[APP_DUP_MAX + 1];
         struct case_rec recs[CASE_MANY_MAX];
         int nrecs;
         for (int i = 0; i < n; i++)
             ids[i] = hits[i].id;
-        if (n && (rc = case_get_many(x->conn, ids, n, a, recs, &nrecs, x->err)) < 0)
+        if (n && (rc = case_get_many_brief(x->conn, ids, n, a, recs, &nrecs, x->err)) < 0)
             goto out;
         for (int i = 0; i < n && s->ndup < APP_DUP_MAX; i++) {
             const struct case_rec *c = NULL;

@@ -228,6 +228,25 @@ struct triage_dup_hit {
     int64_t seconds; /* between the two reports */
 };
 
+/* What the index derives from a case's text and address: the expensive part of both a query
+ * and an add. Intake queries for a case and then adds it: triage_dup_sign() once and the
+ * _signed calls read the text once instead of twice. The fields are the index's business. */
+#define TRIAGE_DUP_K 96     /* MinHash slots of a text */
+#define TRIAGE_DUP_AK 24    /* an address's bottom-k sketch */
+#define TRIAGE_DUP_ABANDS 6 /* and its MinHash keys */
+struct triage_dup_sketch {
+    uint16_t low[TRIAGE_DUP_AK];
+    uint16_t key[TRIAGE_DUP_ABANDS];
+    unsigned char n;    /* distinct shingles, at most 255 */
+    unsigned char nlow; /* entries of low: min(n, TRIAGE_DUP_AK) */
+};
+struct triage_dup_sig {
+    uint16_t text[TRIAGE_DUP_K];
+    struct triage_dup_sketch addr;
+    unsigned char has_text;    /* 0: no content characters, matches nothing */
+    unsigned char has_address; /* only with has_text */
+};
+
 /* opts NULL = the defaults in parentheses above. The caller frees the index. */
 struct triage_dup_index *triage_dup_new(const struct triage_dup_opts *opts);
 void triage_dup_free(struct triage_dup_index *ix);
@@ -241,6 +260,15 @@ size_t triage_dup_count(struct triage_dup_index *ix);
  * text matches nothing. */
 int triage_dup_query(struct triage_dup_index *ix, const struct triage_dup_case *q,
                      struct triage_dup_hit *hits, int max);
+/* The signature of 'text' and 'address' (either may be NULL), as add and query compute it. */
+void triage_dup_sign(const struct triage_dup_index *ix, const char *text, const char *address,
+                     struct triage_dup_sig *out);
+/* triage_dup_add() and triage_dup_query() with the text and address of 'c' or 'q' already
+ * signed by triage_dup_sign(): the same entries and the same answers. */
+void triage_dup_add_signed(struct triage_dup_index *ix, const struct triage_dup_case *c,
+                           const struct triage_dup_sig *sig);
+int triage_dup_query_signed(struct triage_dup_index *ix, const struct triage_dup_case *q,
+                            const struct triage_dup_sig *sig, struct triage_dup_hit *hits, int max);
 
 /* ================================================================ hot topics (triage_hot.c) */
 

@@ -44,7 +44,7 @@
 #include "triage/triage.h"
 #include "triage/triage_internal.h"
 
-#define K 96
+#define K TRIAGE_DUP_K
 #define ROWS 3
 #define BANDS 32
 #define TEXT_CPS 4096 /* longer texts are compared on their start */
@@ -55,8 +55,8 @@
  * all of them; the newest are the ones a dispatcher merges into. */
 #define BAND_CANDIDATES 32
 
-#define AK 24    /* an address's bottom-k sketch */
-#define ABANDS 6 /* and its MinHash keys */
+#define AK TRIAGE_DUP_AK
+#define ABANDS TRIAGE_DUP_ABANDS
 #define ADDR_CPS 256
 #define ABAND_CANDIDATES 16
 #define CELL_LAT 0.003       /* 333 m */
@@ -72,20 +72,14 @@
 #define W_UNKNOWN 0.45
 #define W_OTHER 0.3
 
-/* An address: the AK smallest distinct 16-bit hashes of its shingles, ascending, and ABANDS
- * MinHash values that chain it. */
-struct sketch {
-    uint16_t low[AK];
-    uint16_t key[ABANDS];
-    unsigned char n;    /* distinct shingles, at most 255 */
-    unsigned char nlow; /* entries of low: min(n, AK) */
-};
-
+/* An entry's address is a struct triage_dup_sketch (triage.h, public for triage_dup_sig): the
+ * AK smallest distinct 16-bit hashes of its shingles, ascending, and ABANDS MinHash values
+ * that chain it. */
 struct entry {
     int64_t id, at, category;
     double lat, lon;
     uint16_t sig[K];
-    struct sketch addr;
+    struct triage_dup_sketch addr;
     uint32_t next[BANDS];
     uint32_t anext[ABANDS];
     uint32_t cnext;
@@ -130,7 +124,7 @@ static int band_equal(const uint16_t *a, const uint16_t *b, int band)
     return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
-static uint32_t aband_key(const struct sketch *k, int b)
+static uint32_t aband_key(const struct triage_dup_sketch *k, int b)
 {
     return (uint32_t)triage_mix64(((uint64_t)k->key[b] << 8) ^ ((uint64_t)(b + 101) << 56));
 }
@@ -198,7 +192,8 @@ static int cmp_u16(const void *a, const void *b)
 /* The sketch of an address; returns 0 when it has no content characters. A run of digits
  * is one token, so 18号 and 188号 share nothing but 号 where character bigrams would make
  * them near-equal; shingles are token bigrams (one token alone is its own shingle). */
-static int address_sketch(const struct triage_dup_index *ix, const char *addr, struct sketch *out)
+static int address_sketch(const struct triage_dup_index *ix, const char *addr,
+                          struct triage_dup_sketch *out)
 {
     size_t len = strlen(addr), pos = 0, cps = 0;
     uint64_t sh[ADDR_CPS + 1];
@@ -259,7 +254,7 @@ static int address_sketch(const struct triage_dup_index *ix, const char *addr, s
  * within "青石街道幸福路18号门口". Exact when both sketches hold their whole sets; otherwise
  * the Jaccard similarity J is estimated from the bottom AK of the union and
  * |A ∩ B| = J (|A| + |B|) / (1 + J). */
-static double address_within(const struct sketch *a, const struct sketch *b)
+static double address_within(const struct triage_dup_sketch *a, const struct triage_dup_sketch *b)
 {
     int i = 0, j = 0, both = 0, seen = 0;
     int whole = a->n == a->nlow && b->n == b->nlow;
@@ -476,7 +471,26 @@ static void remove_locked(struct triage_dup_index *ix, int64_t id)
     ix->live--;
 }
 
+void triage_dup_sign(const struct triage_dup_index *ix, const char *text, const char *address,
+                     struct triage_dup_sig *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->has_text = (unsigned char)signature(ix, text ? text : "", out->text);
+    /* A text that matches nothing needs no address: neither add nor query looks at it. */
+    out->has_address =
+        (unsigned char)(address && out->has_text && address_sketch(ix, address, &out->addr));
+}
+
 void triage_dup_add(struct triage_dup_index *ix, const struct triage_dup_case *c)
+{
+    /* The signatures are computed before taking the lock: they are the expensive part. */
+    struct triage_dup_sig sig;
+    triage_dup_sign(ix, c->text, c->address, &sig);
+    triage_dup_add_signed(ix, c, &sig);
+}
+
+void triage_dup_add_signed(struct triage_dup_index *ix, const struct triage_dup_case *c,
+                           const struct triage_dup_sig *sig)
 {
     struct entry en;
     int64_t id = c->id;
@@ -488,10 +502,12 @@ void triage_dup_add(struct triage_dup_index *ix, const struct triage_dup_case *c
     en.lat = c->lat;
     en.lon = c->lon;
     en.live = 1;
-    /* The signatures are computed before taking the lock: they are the expensive part. */
-    en.indexed = (unsigned char)signature(ix, c->text ? c->text : "", en.sig);
-    en.has_address =
-        (unsigned char)(c->address && en.indexed && address_sketch(ix, c->address, &en.addr));
+    en.indexed = sig->has_text;
+    if (en.indexed)
+        memcpy(en.sig, sig->text, sizeof(en.sig));
+    en.has_address = sig->has_text && sig->has_address;
+    if (en.has_address)
+        en.addr = sig->addr;
 
     pthread_rwlock_wrlock(&ix->lock);
     remove_locked(ix, id);
@@ -545,7 +561,7 @@ static int better(const struct triage_dup_hit *a, const struct triage_dup_hit *b
 struct query {
     const struct triage_dup_case *q;
     uint16_t sig[K];
-    struct sketch addr;
+    struct triage_dup_sketch addr;
     int has_location, has_address;
     struct cell cell;
     double coslat; /* of the query's latitude: the place walk's flat distance */
@@ -653,16 +669,29 @@ static int first_visit(uint32_t *seen, uint32_t s)
 int triage_dup_query(struct triage_dup_index *ix, const struct triage_dup_case *q,
                      struct triage_dup_hit *hits, int max)
 {
+    struct triage_dup_sig sig;
+    if (max <= 0)
+        return 0;
+    triage_dup_sign(ix, q->text, q->address, &sig);
+    return triage_dup_query_signed(ix, q, &sig, hits, max);
+}
+
+int triage_dup_query_signed(struct triage_dup_index *ix, const struct triage_dup_case *q,
+                            const struct triage_dup_sig *sig, struct triage_dup_hit *hits, int max)
+{
     struct query qq = {.q = q};
     uint32_t key[BANDS], akey[ABANDS];
     uint32_t seen[SEEN_MAX];
     int nhits = 0;
 
-    if (max <= 0 || !signature(ix, q->text ? q->text : "", qq.sig))
+    if (max <= 0 || !sig->has_text)
         return 0;
+    memcpy(qq.sig, sig->text, sizeof(qq.sig));
     for (int b = 0; b < BANDS; b++)
         key[b] = band_key(qq.sig, b);
-    qq.has_address = q->address && address_sketch(ix, q->address, &qq.addr);
+    qq.has_address = sig->has_address;
+    if (qq.has_address)
+        qq.addr = sig->addr;
     for (int b = 0; qq.has_address && b < ABANDS; b++)
         akey[b] = aband_key(&qq.addr, b);
     /* A broken location is no location, not a NaN distance. */

@@ -272,3 +272,46 @@ TEST(triage_dup_place_burst)
     CHECK(n == 8 && hits[0].id % 2 == 0, "survivors only (n %d)", n);
     triage_dup_free(ix);
 }
+
+/* Intake signs a case once for its query and its add: the signed calls must index and answer
+ * exactly as the plain ones that sign the text and address themselves. */
+TEST(triage_dup_signed_same)
+{
+    struct triage_dup_index *plain = triage_dup_new(NULL), *sgn = triage_dup_new(NULL);
+    struct triage_dup_case cs[] = {
+        {1, T0, 1, 28.2000, 112.9000, bbq_a, "岳麓区青石街道幸福路18号", 42},
+        {2, T0 + 60, 0, 0, 0, bbq_b, "青石街道幸福路１８号门口", 42},
+        {3, T0 + 90, 1, 28.20027, 112.9000, original, NULL, 0},
+        {4, T0 + 120, 0, 0, 0, paraphrase, "锦绣花园小区3栋", 7},
+        {5, T0 + 150, 0, 0, 0, "！！！", "幸福路18号", 42}, /* no content: not indexed */
+        {6, T0 + 180, 1, 28.2001, 112.9001, NULL, "幸福路18号", 42},
+        {7, T0 + 200, 1, 28.2, 112.9, pothole, "", 77},
+    };
+    int ncs = (int)(sizeof(cs) / sizeof(cs[0]));
+    for (int i = 0; i < ncs; i++) {
+        struct triage_dup_sig sig;
+        triage_dup_add(plain, &cs[i]);
+        triage_dup_sign(sgn, cs[i].text, cs[i].address, &sig);
+        struct triage_dup_case c = cs[i];
+        c.text = "ignored: the signature stands for it";
+        triage_dup_add_signed(sgn, &c, &sig);
+    }
+    CHECK_INT_EQ(triage_dup_count(sgn), triage_dup_count(plain), "the same entries");
+    for (int i = 0; i < ncs; i++) {
+        struct triage_dup_hit a[8], b[8], c[8];
+        struct triage_dup_sig sig;
+        struct triage_dup_case q = cs[i];
+        q.at += 30;
+        int na = triage_dup_query(plain, &q, a, 8);
+        int nb = triage_dup_query(sgn, &q, b, 8);
+        triage_dup_sign(plain, q.text, q.address, &sig);
+        int nc = triage_dup_query_signed(plain, &q, &sig, c, 8);
+        CHECK(na == nb && na == nc, "query %d: %d, %d and %d hits", i, na, nb, nc);
+        if (na == nb && na == nc) {
+            CHECK(na == 0 || memcmp(a, b, (size_t)na * sizeof(a[0])) == 0, "query %d: index", i);
+            CHECK(na == 0 || memcmp(a, c, (size_t)na * sizeof(a[0])) == 0, "query %d: query", i);
+        }
+    }
+    triage_dup_free(plain);
+    triage_dup_free(sgn);
+}

@@ -1,7 +1,7 @@
 // Browser-test helper: the real server on loopback over a fresh demo database, Debian's
 // chromium driven by playwright-core, axe-core checks, and screenshots as artifacts.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, readFileSync, readdirSync, copyFileSync, renameSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, readdirSync, cpSync, renameSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ function initDemo(db, init) {
 // A new demo database in 'dir'. With GRIDLOOP_BROWSER_TEMPLATES set to a directory (`make browser`
 // makes a fresh one per run and removes it after), `gridloop init --demo` runs once per distinct
 // 'init' for the whole run and every server gets a copy of that database with the files beside it
-// (.key, .audit-key, .triage): the same copy the API suite's servers get (tests/api/conftest.py,
+// (.key, .audit-key, .triage, .files/): the copy the API suite's servers get (tests/api/conftest.py,
 // copy_db). An init takes 1.8 s of CPU, 5-9 s wall on a loaded machine, and nearly every file
 // starts a server. Two files that make the same template at once both init; the first rename wins.
 // Without the variable (a file run by hand), each server inits its own database as before.
@@ -55,7 +55,9 @@ function newDemoDb(dir, init) {
       rmSync(tmp, { recursive: true, force: true }); // another file's template came first
     }
   }
-  for (const f of readdirSync(tpl)) copyFileSync(join(tpl, f), join(dir, f)); // keeps the keys' 0600
+  // Files keep their modes (the keys' 0600); directories too: --demo-cases stores its photos in
+  // demo.db.files/.
+  for (const f of readdirSync(tpl)) cpSync(join(tpl, f), join(dir, f), { recursive: true });
   return db;
 }
 

@@ -93,8 +93,10 @@ def test_a_proposal_is_voted_adopted_and_published(gl):
     assert find(gl, b, p["id"]) is not None and find(gl, outsider, p["id"]) is None
     # Voting before a poll is opened, and citizens opening polls, are refused.
     assert_error(gl.post(b, f"{PROPOSALS}/{p['id']}/vote", json={"choice": "yes"}), 409, field="poll")
-    assert_error(gl.post(a, f"{PROPOSALS}/{p['id']}/poll", json={"closes_at": when(3), "quorum_pct": 50}), 403)
-    r = gl.post("supervisor", f"{PROPOSALS}/{p['id']}/poll", json={"closes_at": when(3), "quorum_pct": 60})
+    assert_error(gl.post(a, f"{PROPOSALS}/{p['id']}/poll", json={"closes_at": when(10), "quorum_pct": 50}), 403)
+    # Ten seconds (not three): the eight votes and reads below must land before the close; at load
+    # ~15 the outsider's vote came after it (409 "the poll has closed" instead of 403).
+    r = gl.post("supervisor", f"{PROPOSALS}/{p['id']}/poll", json={"closes_at": when(10), "quorum_pct": 60})
     assert r.status_code == 200, r.text
     p = r.json()
     assert p["status"] == "voting" and p["poll"]["secret"] is False and p["poll"]["results"] is None

@@ -1,12 +1,13 @@
 // Browser-test helper: the real server on loopback over a fresh demo database, Debian's
 // chromium driven by playwright-core, axe-core checks, and screenshots as artifacts.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, readdirSync, cpSync, renameSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');
@@ -30,12 +31,41 @@ function freePort() {
 
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRIDLOOP_')));
 
+function initDemo(db, init) {
+  execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD, ...init], { env: cleanEnv(), stdio: 'ignore' });
+}
+
+// A new demo database in 'dir'. With GRIDLOOP_BROWSER_TEMPLATES set to a directory (`make browser`
+// makes a fresh one per run and removes it after), `gridloop init --demo` runs once per distinct
+// 'init' for the whole run and every server gets a copy of that database with the files beside it
+// (.key, .audit-key, .triage, .files/): the copy the API suite's servers get (tests/api/conftest.py,
+// copy_db). An init takes 1.8 s of CPU, 5-9 s wall on a loaded machine, and nearly every file
+// starts a server. Two files that make the same template at once both init; the first rename wins.
+// Without the variable (a file run by hand), each server inits its own database as before.
+function newDemoDb(dir, init) {
+  const db = join(dir, 'demo.db');
+  const root = process.env.GRIDLOOP_BROWSER_TEMPLATES;
+  if (!root) { initDemo(db, init); return db; }
+  const tpl = join(root, createHash('sha256').update(JSON.stringify([BIN, init])).digest('hex').slice(0, 16));
+  if (!existsSync(tpl)) {
+    const tmp = mkdtempSync(join(root, 'making-'));
+    initDemo(join(tmp, 'demo.db'), init);
+    try { renameSync(tmp, tpl); } catch (e) {
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+      rmSync(tmp, { recursive: true, force: true }); // another file's template came first
+    }
+  }
+  // Files keep their modes (the keys' 0600); directories too: --demo-cases stores its photos in
+  // demo.db.files/.
+  for (const f of readdirSync(tpl)) cpSync(join(tpl, f), join(dir, f), { recursive: true });
+  return db;
+}
+
 // Start `gridloop serve` on a free loopback port over a new demo database ('init': more
 // arguments for `gridloop init`, e.g. ['--district', '东城区']).
 export async function startServer(extraArgs = [], { init = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gl-browser-'));
-  const db = join(dir, 'demo.db');
-  execFileSync(BIN, ['init', '--db', db, '--demo', '--demo-password', PASSWORD, ...init], { env: cleanEnv(), stdio: 'ignore' });
+  const db = newDemoDb(dir, init);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', WEB,

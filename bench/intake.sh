@@ -5,9 +5,9 @@
 # (default 0) with --threads 1 (its store writer thread shares that CPU), wrk runs pinned to
 # CPU $BENCH_CLIENT_CPU (default 1) as
 #   taskset -c 1 wrk -t1 -c64 -d10s --latency [-s script] URL
-# BENCH_LAYOUT=spread instead lets the server (BENCH_SERVER_THREADS HTTP threads, default 2) and
-# wrk run on every CPU: the store writer then has a core while the HTTP threads triage, as in
-# production; wrk's own CPU per request is small beside the server's (its busy share is printed).
+# BENCH_LAYOUT=spread instead lets the server (BENCH_SERVER_THREADS HTTP threads, default 1) and
+# wrk run on every CPU: the store writer then has a core while the HTTP thread triages, as in
+# production; wrk's own CPU per request is small beside the server's.
 # The summary's "server process CPU µs/req" (the server's own user+system time, all threads) is
 # comparable between the two layouts.
 # over these targets, round-robin (rep 1 of every target, then rep 2, ...):

@@ -12,13 +12,15 @@ SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
 # BENCH_LAYOUT=pinned (default): the server on CPU $SCPU with one HTTP thread, the client on
 # $CCPU. BENCH_LAYOUT=spread (bench/intake.sh): server and client both free on every CPU, the
-# server with BENCH_SERVER_THREADS HTTP threads (default 2), so its store writer can have a core
-# of its own while the HTTP threads triage the next cases.
+# server with BENCH_SERVER_THREADS HTTP threads (default 1), so its store writer can have a core
+# of its own while the HTTP thread triages the next cases. Two HTTP threads were no faster on two
+# cores (1,902 against 1,986 intakes/s, medians of 3, 2026-12-06): libmicrohttpd's pool hands most
+# of wrk's connections to one of them, and the writer is the bound.
 LAYOUT=${BENCH_LAYOUT:-pinned}
 case $LAYOUT in
 pinned) SERVER_CPUS=$SCPU; CLIENT_CPUS=$CCPU; SERVER_THREADS=1 ;;
 spread) SERVER_CPUS=0-$(($(getconf _NPROCESSORS_ONLN) - 1)); CLIENT_CPUS=$SERVER_CPUS
-        SERVER_THREADS=${BENCH_SERVER_THREADS:-2} ;;
+        SERVER_THREADS=${BENCH_SERVER_THREADS:-1} ;;
 *) printf 'bench: error: BENCH_LAYOUT is pinned or spread, not %s\n' "$LAYOUT" >&2; exit 1 ;;
 esac
 IDLE_MAX=${BENCH_IDLE_MAX:-6}

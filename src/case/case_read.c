@@ -108,22 +108,41 @@ static int get_where(struct store_conn *c, const char *sql, const char *types, i
     return rc;
 }
 
-int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
-                  struct case_rec *out, int *n, struct err *err)
+/* The brief record of case_get_many_brief(): what a list of other cases shows and
+ * case_visible() needs, read as case_read_row() reads the same columns of CASE_COLS. */
+static void read_brief_row(struct store_stmt *s, struct arena *a, struct case_rec *r)
 {
-    /* Always CASE_MANY_MAX placeholders, padded with id 0 (never a case), so one prepared
-     * statement serves every call. */
+    memset(r, 0, sizeof(*r));
+    r->id = store_col_int(s, 0);
+    r->number = arena_strdup(a, store_col_text(s, 1));
+    r->title = arena_strdup(a, store_col_text(s, 2));
+    r->address = arena_strdup(a, store_col_text(s, 3));
+    r->state = (enum case_state)case_state_from_name(store_col_text(s, 4));
+    r->created_at = store_col_int(s, 5);
+    r->created_by = store_col_int(s, 6);
+    r->lead_department_id = store_col_int(s, 7);
+    r->region_code = text_or_null(s, 8, a);
+    read_assisting(r, store_col_text(s, 9));
+}
+
+#define IN_MANY "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* 'sql' ends in IN_MANY. Always CASE_MANY_MAX placeholders, padded with id 0 (never a case),
+ * so one prepared statement serves every call. */
+static int get_many(struct store_conn *c, const char *sql, const char *who,
+                    void (*read)(struct store_stmt *, struct arena *, struct case_rec *),
+                    const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
+                    struct err *err)
+{
     int64_t p[CASE_MANY_MAX] = {0};
     struct store_stmt *s;
     int rc;
     *n = 0;
     if (nids > CASE_MANY_MAX)
-        return err_set(err, ERR_INTERNAL, "case_get_many: more than %d ids", CASE_MANY_MAX);
+        return err_set(err, ERR_INTERNAL, "%s: more than %d ids", who, CASE_MANY_MAX);
     memcpy(p, ids, (size_t)nids * sizeof(*ids));
     rc = store_prepare(
-        c,
-        "SELECT " CASE_COLS CASE_FROM
-        "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c, sql,
         STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]),
                    store_i64(p[4]), store_i64(p[5]), store_i64(p[6]), store_i64(p[7]),
                    store_i64(p[8]), store_i64(p[9]), store_i64(p[10]), store_i64(p[11]),
@@ -132,53 +151,27 @@ int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct are
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX)
-        case_read_row(s, a, &out[(*n)++]);
+        read(s, a, &out[(*n)++]);
     store_done(s);
     return rc < 0 ? rc : 0;
+}
+
+int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
+                  struct case_rec *out, int *n, struct err *err)
+{
+    return get_many(c, "SELECT " CASE_COLS CASE_FROM IN_MANY, "case_get_many", case_read_row, ids,
+                    nids, a, out, n, err);
 }
 
 int case_get_many_brief(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
                         struct case_rec *out, int *n, struct err *err)
 {
-    /* Padded as in case_get_many(): one prepared statement for every call. */
-    int64_t p[CASE_MANY_MAX] = {0};
-    struct store_stmt *s;
-    int rc;
-    *n = 0;
-    if (nids > CASE_MANY_MAX)
-        return err_set(err, ERR_INTERNAL, "case_get_many_brief: more than %d ids", CASE_MANY_MAX);
-    memcpy(p, ids, (size_t)nids * sizeof(*ids));
-    /* The columns and their readings are CASE_COLS's (case_read_row), so both reads agree. */
-    rc = store_prepare(
-        c,
-        "SELECT c.id, c.number, c.title, c.address, c.state, c.created_at,"
-        " coalesce(c.created_by, 0), coalesce(c.lead_department_id, 0), c.region_code,"
-        " (SELECT group_concat(department_id) FROM case_departments x WHERE x.case_id = c.id"
-        " AND x.role = 'assist') FROM cases c"
-        " WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]),
-                   store_i64(p[4]), store_i64(p[5]), store_i64(p[6]), store_i64(p[7]),
-                   store_i64(p[8]), store_i64(p[9]), store_i64(p[10]), store_i64(p[11]),
-                   store_i64(p[12]), store_i64(p[13]), store_i64(p[14]), store_i64(p[15])),
-        &s, err);
-    if (rc < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX) {
-        struct case_rec *r = &out[(*n)++];
-        memset(r, 0, sizeof(*r));
-        r->id = store_col_int(s, 0);
-        r->number = arena_strdup(a, store_col_text(s, 1));
-        r->title = arena_strdup(a, store_col_text(s, 2));
-        r->address = arena_strdup(a, store_col_text(s, 3));
-        r->state = (enum case_state)case_state_from_name(store_col_text(s, 4));
-        r->created_at = store_col_int(s, 5);
-        r->created_by = store_col_int(s, 6);
-        r->lead_department_id = store_col_int(s, 7);
-        r->region_code = text_or_null(s, 8, a);
-        read_assisting(r, store_col_text(s, 9));
-    }
-    store_done(s);
-    return rc < 0 ? rc : 0;
+    return get_many(c,
+                    "SELECT c.id, c.number, c.title, c.address, c.state, c.created_at,"
+                    " coalesce(c.created_by, 0), coalesce(c.lead_department_id, 0), c.region_code,"
+                    " (SELECT group_concat(department_id) FROM case_departments x"
+                    " WHERE x.case_id = c.id AND x.role = 'assist') FROM cases c " IN_MANY,
+                    "case_get_many_brief", read_brief_row, ids, nids, a, out, n, err);
 }
 
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out,

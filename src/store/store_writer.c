@@ -137,13 +137,11 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
         for (struct store_job *j = batch; j; j = j->next)
             fail_job(j, rc, &e);
     }
+    /* Counted before the jobs are reported: a submitter that has heard of its job finds it
+     * in store_writer_stats(). */
     int failed = 0;
-    for (struct store_job *j = batch, *next; j; j = next) {
-        next = j->next; /* done() may free the job */
-        j->next = NULL;
+    for (struct store_job *j = batch; j; j = j->next)
         failed += j->rc < 0;
-        j->done(j);
-    }
     pthread_mutex_lock(&w->lock);
     w->stats.batches++;
     w->stats.jobs += (uint64_t)n;
@@ -151,6 +149,11 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
     if (n > w->stats.max_batch_seen)
         w->stats.max_batch_seen = n;
     pthread_mutex_unlock(&w->lock);
+    for (struct store_job *j = batch, *next; j; j = next) {
+        next = j->next; /* done() may free the job */
+        j->next = NULL;
+        j->done(j);
+    }
 }
 
 static void *writer_main(void *arg)

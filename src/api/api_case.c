@@ -798,10 +798,12 @@ int api_case_list(struct api_call *call)
     char next[CASE_CURSOR_MAX];
     app_actor(call->user, &actor);
     /* A broad list's exact count reads every match (seconds on millions of cases) while its
-     * page reads one page: the count stops at the cap and says so (total_capped). */
+     * page reads one page: the count stops at the cap, or after list_total_ms, and says so
+     * (total_capped). */
     if ((rc = api_case_list_filter(call, &f)) < 0 ||
         (rc = case_list_total(call->conn, &f, &actor, call->api->d.conf->list_total_cap,
-                              call->req->arena, &f.total, &f.total_capped, &call->err)) < 0 ||
+                              call->api->d.conf->list_total_ms, call->req->arena, &f.total,
+                              &f.total_capped, &call->err)) < 0 ||
         (rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;
     struct jw w;

@@ -97,7 +97,7 @@ int api_case_export(struct api_call *call)
     f.cursor = NULL;
     /* Counted up to one past the most an export takes: exact for every list it writes, and a
      * broad list is refused without counting all its matches (seconds on millions of cases). */
-    if ((rc = case_list_total(call->conn, &f, &actor, EXPORT_MAX, call->req->arena, &f.total,
+    if ((rc = case_list_total(call->conn, &f, &actor, EXPORT_MAX, 0, call->req->arena, &f.total,
                               &f.total_capped, &call->err)) < 0)
         return rc;
     if (f.total_capped)

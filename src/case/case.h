@@ -636,10 +636,15 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
  * again without counting (a list's total is the count when its first page was read).
  * 'cap' > 0 counts at most cap + 1 matches: with more than 'cap', '*total' is 'cap' and
  * '*capped' 1 (a lower bound); else the exact count and 0. 'cap' 0 counts every match.
+ * 'budget_ms' > 0 (with 'cap' > 0) also stops the count after that much work (the thread's CPU
+ * time) where the store keeps budgets (store_time_limit(): SQLite): '*total' is then the
+ * matches counted by then and '*capped' 1, a lower bound too. A count that stays under the cap cannot stop at the cap (it
+ * reads every match): a rare pair of filters without an index of its own, or a text with
+ * other filters, reads much of the table. 0: no deadline.
  */
 int case_list_total(struct store_conn *c, const struct case_filter *f,
-                    const struct case_actor *scope, int64_t cap, struct arena *a, int64_t *total,
-                    int *capped, struct err *err);
+                    const struct case_actor *scope, int64_t cap, int budget_ms, struct arena *a,
+                    int64_t *total, int *capped, struct err *err);
 
 /*
  * The cases created in [from, to) that 'scope' may see (case_list's visibility), counted per

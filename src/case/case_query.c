@@ -73,6 +73,9 @@ struct qb {
      * the sort key's index. */
     int counting;
     int64_t cap; /* a count: at most cap + 1 matches are read (0: all of them) */
+    /* A count under a budget of work (store_time_limit): the matches are stepped one by one (SELECT 1 ... LIMIT cap + 1)
+     * rather than counted by the statement, so that those read before it ran out are known. */
+    int stepping;
 };
 
 static void sql(struct qb *q, const char *frag)
@@ -590,7 +593,7 @@ static int department_count_only(const struct case_filter *f, const struct case_
 static int count_end(struct qb *q, struct err *err)
 {
     if (q->cap > 0) {
-        sql(q, " LIMIT ?) AS t");
+        sql(q, q->stepping ? " LIMIT ?" : " LIMIT ?) AS t");
         arg_int(q, q->cap + 1);
     }
     return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case count") : 0;
@@ -600,6 +603,8 @@ static int count_end(struct qb *q, struct err *err)
  * stops reading at cap + 1 rows whatever plan serves the filters; a plain count(*) reads all. */
 static const char *count_head(const struct qb *q)
 {
+    if (q->stepping)
+        return "SELECT 1";
     return q->cap > 0 ? "SELECT count(*) FROM (SELECT 1" : "SELECT count(*)";
 }
 
@@ -812,20 +817,20 @@ out:
 }
 
 int case_list_total(struct store_conn *c, const struct case_filter *f,
-                    const struct case_actor *scope, int64_t cap, struct arena *a, int64_t *total,
-                    int *capped, struct err *err)
+                    const struct case_actor *scope, int64_t cap, int budget_ms, struct arena *a,
+                    int64_t *total, int *capped, struct err *err)
 {
     struct store_stmt *s = NULL;
     struct qb *q;
     int64_t key, id, carried = -1;
-    int rc, carried_capped = 0;
+    int rc, carried_capped = 0, timed;
 
     *total = 0;
     *capped = 0;
     if ((rc = check_filter(f, err)) < 0)
         return rc;
-    if (cap < 0)
-        BUG("a negative cap %lld for a case count", (long long)cap);
+    if (cap < 0 || budget_ms < 0)
+        BUG("a negative cap %lld or budget %d for a case count", (long long)cap, budget_ms);
     if (f->cursor &&
         (rc = cursor_decode(f->cursor, f->sort, &key, &id, &carried, &carried_capped, err)) < 0)
         return rc;
@@ -837,10 +842,24 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     q = xcalloc(1, sizeof(*q));
     q->cap = cap;
     buf_init(&q->sql);
+    /* The budget is set before the statement is built: the lookups build() runs (a
+     * category's or region's code) are single rows. */
+    timed = cap > 0 && budget_ms > 0 && store_time_limit(c, (uint64_t)budget_ms * 1000000u);
+    q->stepping = timed;
     if ((rc = build(q, c, f, scope, a, 0, err)) < 0 ||
         (rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
         goto out;
-    if ((rc = store_step(s, err)) == 1)
+    if (timed) {
+        /* Counted as they come: when the budget is spent the matches read so far are a lower
+         * bound. */
+        while ((rc = store_step(s, err)) == 1)
+            ++*total;
+        if (rc < 0 && store_time_limit_hit(c)) {
+            err_clear(err);
+            rc = 0;
+            *capped = 1;
+        }
+    } else if ((rc = store_step(s, err)) == 1)
         *total = store_col_int(s, 0);
     if (cap > 0 && *total > cap) {
         *total = cap;
@@ -849,6 +868,8 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     rc = rc < 0 ? rc : 0;
 out:
     store_done(s);
+    if (timed)
+        store_time_limit(c, 0);
     buf_release(&q->sql);
     free(q);
     return rc;

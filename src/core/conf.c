@@ -91,6 +91,8 @@ const struct conf_setting conf_settings[] = {
      "seconds between the sweeper's scans for spikes (each reads four weeks of cases)"},
     {"list_total_cap", CONF_INT, S(list_total_cap), "10000", 0, 1000000000,
      "case lists (GET /api/v1/cases): matches counted for a first page's total at most; past it the total is this number with total_capped (0 = count every match)"},
+    {"list_total_ms", CONF_INT, S(list_total_ms), "25", 0, 60000,
+     "case lists: milliseconds of work (CPU time) a first page's count may take on SQLite; past them the total is the matches counted so far, with total_capped (0 = no limit; list_total_cap = 0 also counts every match)"},
     {"test_clock", CONF_BOOL, S(test_clock), "false", 0, 0,
      "allow PUT /api/v1/test/clock to move the server's clock (tests only; never in production)"},
     {"notify_channel", CONF_STR, S(notify_channel), "log", 0, 0,

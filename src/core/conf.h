@@ -56,6 +56,7 @@ struct conf {
     int spike_scan_interval; /* seconds between spike scans (at sweeper runs) */
     int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
     int list_total_cap;      /* a case list's total counts at most this many (0: all) */
+    int list_total_ms;       /* ... for at most this long on SQLite (0: no limit) */
     char *notify_channel;    /* log, webhook or none */
     char *notify_webhook_url;
     int notify_webhook_timeout; /* seconds */

@@ -341,6 +341,19 @@ int store_optimize(struct store_conn *c, struct err *err)
     return OPS(c)->exec_script(c, "PRAGMA analysis_limit=1000; ANALYZE", err);
 }
 
+int store_time_limit(struct store_conn *c, uint64_t budget_ns)
+{
+    if (!OPS(c)->time_limit)
+        return 0;
+    OPS(c)->time_limit(c, budget_ns);
+    return 1;
+}
+
+int store_time_limit_hit(struct store_conn *c)
+{
+    return OPS(c)->time_limit_hit ? OPS(c)->time_limit_hit(c) : 0;
+}
+
 enum store_dialect store_dialect(struct store_conn *c)
 {
     return OPS(c)->dialect;

@@ -60,6 +60,10 @@ struct store_ops {
      * also wait for the readers of the log (holding writers off meanwhile), so that the next
      * write starts the log over. */
     void (*checkpoint)(struct store_conn *c, int restart);
+    /* Optional: stop the statement of 'c' that is running once the thread has spent
+     * 'budget_ns' of CPU (0: no limit), see store_time_limit(). */
+    void (*time_limit)(struct store_conn *c, uint64_t budget_ns);
+    int (*time_limit_hit)(struct store_conn *c);
 };
 
 struct store_options {
@@ -189,6 +193,22 @@ int store_step(struct store_stmt *s, struct err *err);
 
 /* Release a statement back to its connection's cache. NULL is accepted. */
 void store_done(struct store_stmt *s);
+
+/*
+ * A budget of work for the statements of 'c' (the calling thread's connection): once the
+ * thread has spent 'budget_ns' of CPU time since this call (0 removes the budget), the
+ * statement running stops, its store_step() returns a negative ERR_* and
+ * store_time_limit_hit() says 1 until the next call of store_time_limit(). CPU time rather
+ * than the wall clock, so that a statement on a busy machine is not stopped for the time it
+ * waited for a core (and answers the same from run to run); time spent waiting for the disk is
+ * not counted either. The rows already stepped stay valid, so a reader that counts rows as they
+ * come knows how many it saw. 1: the backend keeps budgets (SQLite, between the steps of its
+ * virtual machine); 0: it does not (PostgreSQL computes a result before its first row reaches
+ * the client), and statements run to their end. Remove a budget before the connection runs
+ * anything else.
+ */
+int store_time_limit(struct store_conn *c, uint64_t budget_ns);
+int store_time_limit_hit(struct store_conn *c);
 
 /*
  * Refresh the query planner's statistics (ANALYZE, sampling at most ~1000 rows per index).

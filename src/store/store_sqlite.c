@@ -46,6 +46,10 @@ struct sqlite_conn {
     int busy_timeout_ms;
     uint64_t busy_since; /* when the current wait for a lock began */
     int reopen;          /* a write failed read-only or with an i/o error: see sq_conn_refresh */
+    uint64_t budget_ns;  /* store_time_limit()'s budget, 0: none */
+    uint64_t until_ns;   /* the wall-clock time it cannot be spent before */
+    uint64_t cpu_from;   /* the thread's CPU time when it was set */
+    int limit_hit;       /* a statement was stopped by it */
 };
 
 static unsigned hash_sql(const char *s)
@@ -350,6 +354,46 @@ static int sq_step(struct store_stmt *base, struct err *err)
     return map_rc_conn(s->conn, rc, "statement failed", err);
 }
 
+/* SQLite's progress handler, every PROGRESS_OPS steps of its virtual machine while a limit is
+ * set: a few microseconds apart, and a read of the monotonic clock each (vDSO). Non-zero
+ * interrupts the statement (SQLITE_INTERRUPT). */
+#define PROGRESS_OPS 1000
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The limit is work, not time on the wall: a thread that waited for a core on a busy machine
+ * has not spent its budget, and a count that stopped because of other processes would answer
+ * differently from run to run. Its own CPU time is a system call, so it is read only once the
+ * wall clock (never less than the CPU time) has passed the budget. */
+static int past_limit(void *arg)
+{
+    struct sqlite_conn *c = arg;
+    if (clock_mono_ns() < c->until_ns || thread_cpu_ns() - c->cpu_from < c->budget_ns)
+        return 0;
+    c->limit_hit = 1;
+    return 1;
+}
+
+static void sq_time_limit(struct store_conn *base, uint64_t budget_ns)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    c->budget_ns = budget_ns;
+    c->until_ns = budget_ns ? clock_mono_ns() + budget_ns : 0;
+    c->cpu_from = budget_ns ? thread_cpu_ns() : 0;
+    c->limit_hit = 0;
+    sqlite3_progress_handler(c->db, budget_ns ? PROGRESS_OPS : 0, budget_ns ? past_limit : NULL, c);
+}
+
+static int sq_time_limit_hit(struct store_conn *base)
+{
+    return ((struct sqlite_conn *)base)->limit_hit;
+}
+
 static void sq_reset(struct store_stmt *base)
 {
     struct sq_stmt *s = (struct sq_stmt *)base;
@@ -541,4 +585,6 @@ const struct store_ops store_sqlite_ops = {
     .col_blob = sq_col_blob,
     .changes = sq_changes,
     .exec_script = sq_exec_script,
+    .time_limit = sq_time_limit,
+    .time_limit_hit = sq_time_limit_hit,
 };

@@ -556,20 +556,24 @@ TEST(case_list_total_capped)
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         int64_t exact, total;
         int capped;
-        CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], 0, &f.a, &exact,
-                                     &capped, &e),
+        CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], 0, 0, &f.a,
+                                     &exact, &capped, &e),
                      0, "%s: %s", lists[i].what, e.msg);
         CHECK(exact >= 2 && !capped, "%s: %lld cases, capped %d", lists[i].what, (long long)exact,
               capped);
-        for (int64_t cap = 1; cap <= exact + 1; cap++) {
-            CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], cap, &f.a,
-                                         &total, &capped, &e),
-                         0, "%s, cap %lld: %s", lists[i].what, (long long)cap, e.msg);
-            CHECK_INT_EQ(total, cap < exact ? cap : exact, "%s, cap %lld: total", lists[i].what,
-                         (long long)cap);
-            CHECK_INT_EQ(capped, cap < exact, "%s, cap %lld: capped", lists[i].what,
-                         (long long)cap);
-        }
+        /* Budget 0 counts in the statement; a budget the count stays within steps the
+         * matches (SQLite) and must answer the same. */
+        for (int budget = 0; budget <= 60000; budget += 60000)
+            for (int64_t cap = 1; cap <= exact + 1; cap++) {
+                CHECK_INT_EQ(case_list_total(f.c, &lists[i].flt, &f.actors[lists[i].who], cap,
+                                             budget, &f.a, &total, &capped, &e),
+                             0, "%s, cap %lld, budget %d: %s", lists[i].what, (long long)cap,
+                             budget, e.msg);
+                CHECK_INT_EQ(total, cap < exact ? cap : exact, "%s, cap %lld, budget %d: total",
+                             lists[i].what, (long long)cap, budget);
+                CHECK_INT_EQ(capped, cap < exact, "%s, cap %lld, budget %d: capped", lists[i].what,
+                             (long long)cap, budget);
+            }
     }
 
     /* Later pages answer the first page's capped total from the cursor, whatever cap is asked. */
@@ -579,9 +583,9 @@ TEST(case_list_total_capped)
     char cursor[CASE_CURSOR_MAX];
     int64_t total;
     int capped;
-    CHECK_INT_EQ(
-        case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, &f.a, &flt.total, &flt.total_capped, &e),
-        0, "%s", e.msg);
+    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, 0, &f.a, &flt.total,
+                                 &flt.total_capped, &e),
+                 0, "%s", e.msg);
     CHECK(flt.total == 3 && flt.total_capped, "first page: %lld, capped %d", (long long)flt.total,
           flt.total_capped);
     for (int page = 0; page < 2; page++) {
@@ -589,19 +593,20 @@ TEST(case_list_total_capped)
                      e.msg);
         CHECK(cursor[0], "page %d has a next page", page);
         flt.cursor = arena_strdup(&f.a, cursor);
-        CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 0, &f.a, &total, &capped, &e),
-                     0, "%s", e.msg);
+        CHECK_INT_EQ(
+            case_list_total(f.c, &flt, &f.actors[U_ADMIN], 0, 0, &f.a, &total, &capped, &e), 0,
+            "%s", e.msg);
         CHECK(total == 3 && capped, "page %d: %lld, capped %d", page + 2, (long long)total, capped);
     }
     /* An exact total stays exact on later pages. */
     flt = (struct case_filter){.limit = 2};
-    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 100, &f.a, &flt.total,
+    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 100, 0, &f.a, &flt.total,
                                  &flt.total_capped, &e),
                  0, "%s", e.msg);
     CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%s",
                  e.msg);
     flt.cursor = arena_strdup(&f.a, cursor);
-    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, &f.a, &total, &capped, &e), 0,
+    CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, 0, &f.a, &total, &capped, &e), 0,
                  "%s", e.msg);
     CHECK(total == 10 && !capped, "page 2 of an exact list: %lld, capped %d", (long long)total,
           capped);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -175,5 +176,49 @@ TEST(store_typed_param_count_checked)
     CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM t", STORE_NO_ARGS, &n, &e), 1,
                  "table still usable");
     CHECK_INT_EQ(n, 1, "only the well-counted insert landed");
+    store_close(st);
+}
+
+/* A budget of work stops a statement between rows and inside one long step (a count that reads
+ * without answering); the rows stepped before it stay counted, the stop is told apart from a
+ * failure, and once removed the connection runs statements to their end again. */
+TEST(store_time_limit_stops_a_long_statement)
+{
+    struct store_conn *c;
+    struct store *st = open_store("typed_deadline.db", &c);
+    struct err e = ERR_INIT;
+    struct store_stmt *s;
+    static const char *forever = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) ";
+    char sql[256];
+
+    CHECK_INT_EQ(store_time_limit(c, 20 * 1000000u), 1, "SQLite keeps them");
+    snprintf(sql, sizeof(sql), "%sSELECT x FROM r", forever);
+    CHECK_INT_EQ(store_prepare(c, sql, STORE_NO_ARGS, &s, &e), 0, "%s", e.msg);
+    uint64_t t0 = clock_mono_ns();
+    int64_t rows = 0;
+    int rc;
+    while ((rc = store_step(s, &e)) == 1)
+        rows++;
+    store_done(s);
+    CHECK(rc < 0 && store_time_limit_hit(c), "stopped when the budget was spent (rc %d: %s)", rc,
+          e.msg);
+    CHECK(rows > 0, "the rows before the stop were stepped: %lld", (long long)rows);
+    /* Not a figure: a bound that only a statement the budget failed to stop could miss. */
+    CHECK(clock_mono_ns() - t0 < 10ull * 1000000000u, "stopped within seconds");
+
+    err_clear(&e);
+    CHECK_INT_EQ(store_time_limit(c, 20 * 1000000u), 1, "set again");
+    CHECK_INT_EQ(store_time_limit_hit(c), 0, "a new budget clears the last stop");
+    snprintf(sql, sizeof(sql), "%sSELECT count(*) FROM r", forever);
+    int64_t n = 0;
+    CHECK(store_one_i64(c, sql, STORE_NO_ARGS, &n, &e) < 0 && store_time_limit_hit(c),
+          "one long step stopped too");
+
+    err_clear(&e);
+    CHECK_INT_EQ(store_time_limit(c, 0), 1, "removed");
+    CHECK_INT_EQ(store_time_limit_hit(c), 0, "no stop after removal");
+    snprintf(sql, sizeof(sql), "%sSELECT count(*) FROM (SELECT x FROM r LIMIT 300000)", forever);
+    CHECK_INT_EQ(store_one_i64(c, sql, STORE_NO_ARGS, &n, &e), 1, "runs to its end: %s", e.msg);
+    CHECK_INT_EQ(n, 300000, "every row");
     store_close(st);
 }

@@ -10,7 +10,7 @@ DEMO_CASES ?= 300
 DEMO_DISTRICT ?= 东城区
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build asan deps demo check check-asan check-cluster unit unit-build unit-asan api api-sqlite api-pg api-asan api-pg-asan browser web fuzz fuzz-build clean bench
+.PHONY: all build asan deps demo check check-sqlite-browser check-pg-fuzz check-asan check-cluster unit unit-build unit-asan api api-sqlite api-pg api-asan api-pg-asan browser web fuzz fuzz-build clean bench
 
 all: build
 
@@ -98,20 +98,33 @@ fuzz:
 fuzz-build:
 	scripts/fuzz.sh --build
 
-# make check builds the fuzz targets at nice 19 in the background while the checks and the unit,
-# API and browser stages run: the build takes only the CPU they leave (the unit tests mostly wait
-# on their files), and `make fuzz` at the end finds the targets built and only fuzzes, each target
-# on a core of its own as before. A shell job rather than make -j: the stages' own -j2 sub-makes
-# would each warn that they reset a jobserver. Its output is shown if it fails; a failed stage
-# still fails the target (after the build is waited for).
+# make check: the lint scripts, the unit tests of both builds, then two lanes side by side (-j2),
+# because the stages mostly wait on their servers and browsers (one after the other, the two
+# cores were about half busy for 20.5 min):
+#   - the API suite on SQLite, then the browser tests;
+#   - the API suite on PostgreSQL, then the fuzz targets one at a time (FUZZ_JOBS=1: each still
+#     fuzzes its full FUZZ_SECONDS, on the core the browser tests leave).
+# The lanes are about as long (the PostgreSQL half is the longer API run). The fuzz targets'
+# clang build starts at nice 19 in the background before all this and takes only the CPU the
+# stages leave; the PostgreSQL lane waits for it on a lock (flock) before fuzzing, and its output
+# is shown if it fails. A shell job rather than make -j for that build: the -j2 sub-makes would
+# warn that they reset a jobserver. A failed stage fails the target (after the build is waited
+# for); -O prints each lane's output in one piece when it ends.
 check: deps build asan
-	@mkdir -p build-fuzz; nice -n 19 scripts/fuzz.sh --build >build-fuzz/build.log 2>&1 & fb=$$!; \
+	@mkdir -p build-fuzz; nice -n 19 flock build-fuzz/.lock scripts/fuzz.sh --build >build-fuzz/build.log 2>&1 & fb=$$!; \
 	tools/check-includes.sh && tools/check-format.sh && \
 	$(MAKE) --no-print-directory unit && \
-	$(MAKE) --no-print-directory api && \
-	$(MAKE) --no-print-directory browser; rc=$$?; \
+	$(MAKE) --no-print-directory -j2 -O check-sqlite-browser check-pg-fuzz; rc=$$?; \
 	if ! wait $$fb; then echo "fuzz: the build failed:"; cat build-fuzz/build.log; exit 1; fi; exit $$rc
-	@$(MAKE) --no-print-directory fuzz
+
+check-sqlite-browser: build web
+	@$(MAKE) --no-print-directory api-sqlite
+	@$(MAKE) --no-print-directory browser
+
+check-pg-fuzz: deps build
+	@$(MAKE) --no-print-directory api-pg
+	@mkdir -p build-fuzz; flock build-fuzz/.lock scripts/fuzz.sh --build
+	@FUZZ_JOBS=1 $(MAKE) --no-print-directory fuzz
 
 # The failover tests (issue 10): deploy/cluster up (etcd, Patroni + PostgreSQL x2, HAProxy, two
 # gridloop nodes on loopback), kill -9 of the database leader and of a node under load, no

@@ -43,6 +43,7 @@ def main():
         ("admin: region=street", admin, {"region": regions["330179001"]}),
         ("admin: category", admin, {"category": cats[0]}),
         ("admin: channel=wechat,urgency=emergency", admin, {"channel": "wechat", "urgency": "emergency"}),
+        ("admin: urgency=emergency", admin, {"urgency": "emergency"}),
         ("admin: overdue", admin, {"overdue": "true"}),
         ("admin: created in one week", admin, {"from": "2026-06-01", "to": "2026-06-08"}),
         ("admin: q=3+ chars", admin, {"q": "青石路垃圾"}),

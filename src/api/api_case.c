@@ -806,6 +806,7 @@ int api_case_list(struct api_call *call)
                               &f.total_capped, &call->err)) < 0 ||
         (rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
         return rc;
+    case_list_settle_total(&f, n, next[0] != '\0', &f.total, &f.total_capped);
     struct jw w;
     jw_init(&w);
     jw_obj(&w);

@@ -647,6 +647,18 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
                     int64_t *total, int *capped, struct err *err);
 
 /*
+ * A first page's capped total ('*total', '*capped': case_list_total's answer for 'f') against
+ * the page itself, 'n' cases with 'more' after them: a count stopped by its budget may have
+ * counted fewer than the page holds (a text with a state: 0 of 50 000 candidates read), so it
+ * rises to n (still capped: more follow), and a first page with no next page holds every match
+ * (the exact count, no longer capped). Later pages (f->cursor) and exact totals are left as
+ * they are. case_list applies it to the total its cursor carries; a caller that shows the
+ * total applies it too.
+ */
+void case_list_settle_total(const struct case_filter *f, size_t n, int more, int64_t *total,
+                            int *capped);
+
+/*
  * The cases created in [from, to) that 'scope' may see (case_list's visibility), counted per
  * region they lie in (a located case's grid; a case without a point its coarser region or
  * none): 'total' all but merged ones (duplicates of another), 'open' those not yet finished

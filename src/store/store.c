@@ -4,6 +4,7 @@
  */
 #include "store/store.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
@@ -452,7 +453,7 @@ static int migrate(struct store *st, struct err *err)
 {
     struct store_conn *c;
     int64_t current = 0;
-    int rc;
+    int rc, applied = 0;
     if ((rc = store_conn(st, &c, err)) < 0)
         return rc;
     /* A copy being read as it is (backup, restore check) gets nothing applied, not even the
@@ -510,7 +511,13 @@ static int migrate(struct store *st, struct err *err)
             return rc;
         log_msg(LOG_INFO, "store: applied migration %s", m->name);
         current = m->version;
+        applied++;
     }
+    /* A migration that builds an index sorts the table's keys in memory (temp_store=MEMORY):
+     * hundreds of MB on millions of cases, freed but kept by malloc (a server that migrated a
+     * 10,000,000-case database served at 700 MB RSS instead of 46). Give it back. */
+    if (applied)
+        malloc_trim(0);
     st->schema_version = (int)current;
     /* pg_trgm takes word characters from the database's LC_CTYPE: under C or POSIX it drops
      * every CJK character, and Chinese search silently becomes a scan. */

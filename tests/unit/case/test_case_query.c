@@ -613,6 +613,37 @@ TEST(case_list_total_capped)
     teardown(&f);
 }
 
+/* A count stopped by its budget is settled against the first page it goes with: never below the
+ * page (still a lower bound, more follow), exact when the page holds every match; later pages and
+ * exact totals are not touched. */
+TEST(case_list_settle_total)
+{
+    struct case_filter first = {0}, later = {.cursor = "x"};
+    struct {
+        const struct case_filter *f;
+        int64_t total;
+        int capped;
+        size_t n;
+        int more;
+        int64_t want_total;
+        int want_capped;
+    } cases[] = {
+        {&first, 0, 1, 50, 1, 50, 1},      /* a text + state stopped before its first match */
+        {&first, 7000, 1, 50, 1, 7000, 1}, /* counted past the page: kept */
+        {&first, 3, 1, 12, 0, 12, 0},      /* the page holds every match */
+        {&first, 0, 1, 0, 0, 0, 0},        /* nothing matches: exactly none */
+        {&first, 40, 0, 40, 0, 40, 0},     /* exact: untouched */
+        {&later, 0, 1, 50, 1, 0, 1},       /* a later page: its cursor's total, untouched */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int64_t total = cases[i].total;
+        int capped = cases[i].capped;
+        case_list_settle_total(cases[i].f, cases[i].n, cases[i].more, &total, &capped);
+        CHECK(total == cases[i].want_total && capped == cases[i].want_capped,
+              "case %zu: %lld capped %d", i, (long long)total, capped);
+    }
+}
+
 static size_t search(struct fixture *f, const char *text, int64_t *ids)
 {
     return list(f, (struct case_filter){.text = text}, U_ADMIN, ids, 64, NULL);

@@ -638,7 +638,7 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
  * '*capped' 1 (a lower bound); else the exact count and 0. 'cap' 0 counts every match.
  * 'budget_ms' > 0 (with 'cap' > 0) also stops the count after that much work (the thread's CPU
  * time) where the store keeps budgets (store_time_limit(): SQLite): '*total' is then the
- * matches counted by then and '*capped' 1, a lower bound too. A count that stays under the cap cannot stop at the cap (it
+ * matches counted by then and '*capped' CASE_TOTAL_STOPPED, a lower bound too. A count that stays under the cap cannot stop at the cap (it
  * reads every match): a rare pair of filters without an index of its own, or a text with
  * other filters, reads much of the table. 0: no deadline.
  */
@@ -646,12 +646,15 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
                     const struct case_actor *scope, int64_t cap, int budget_ms, struct arena *a,
                     int64_t *total, int *capped, struct err *err);
 
+/* '*capped' of case_list_total when its budget stopped the count (the cap gives 1). */
+#define CASE_TOTAL_STOPPED 2
+
 /*
  * A first page's capped total ('*total', '*capped': case_list_total's answer for 'f') against
  * the page itself, 'n' cases with 'more' after them: a count stopped by its budget may have
  * counted fewer than the page holds (a text with a state: 0 of 50 000 candidates read), so it
- * rises to n (still capped: more follow), and a first page with no next page holds every match
- * (the exact count, no longer capped). Later pages (f->cursor) and exact totals are left as
+ * rises to n (still capped: more follow), and a first page with no next page holds every
+ * match (the exact count, no longer capped). A total at the cap stays the cap. Later pages (f->cursor) and exact totals are left as
  * they are. case_list applies it to the total its cursor carries; a caller that shows the
  * total applies it too.
  */

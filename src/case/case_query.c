@@ -814,7 +814,9 @@ static int check_filter(const struct case_filter *f, struct err *err)
 void case_list_settle_total(const struct case_filter *f, size_t n, int more, int64_t *total,
                             int *capped)
 {
-    if (f->cursor || !*capped)
+    /* A total at the cap stays the cap, as documented (docs/api.md), even when a first page
+     * holds more than the cap. */
+    if (f->cursor || *capped != CASE_TOTAL_STOPPED)
         return;
     if (!more) {
         *total = (int64_t)n;
@@ -901,7 +903,7 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
         if (rc < 0 && store_time_limit_hit(c)) {
             err_clear(err);
             rc = 0;
-            *capped = 1;
+            *capped = CASE_TOTAL_STOPPED;
         }
     } else if ((rc = store_step(s, err)) == 1)
         *total = store_col_int(s, 0);

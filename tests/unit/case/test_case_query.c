@@ -628,12 +628,16 @@ TEST(case_list_settle_total)
         int64_t want_total;
         int want_capped;
     } cases[] = {
-        {&first, 0, 1, 50, 1, 50, 1},      /* a text + state stopped before its first match */
-        {&first, 7000, 1, 50, 1, 7000, 1}, /* counted past the page: kept */
-        {&first, 3, 1, 12, 0, 12, 0},      /* the page holds every match */
-        {&first, 0, 1, 0, 0, 0, 0},        /* nothing matches: exactly none */
-        {&first, 40, 0, 40, 0, 40, 0},     /* exact: untouched */
-        {&later, 0, 1, 50, 1, 0, 1},       /* a later page: its cursor's total, untouched */
+        /* a text + state stopped before its first match */
+        {&first, 0, CASE_TOTAL_STOPPED, 50, 1, 50, CASE_TOTAL_STOPPED},
+        /* counted past the page: kept */
+        {&first, 7000, CASE_TOTAL_STOPPED, 50, 1, 7000, CASE_TOTAL_STOPPED},
+        {&first, 10, 1, 50, 1, 10, 1},                 /* at the cap: the cap */
+        {&first, 3, CASE_TOTAL_STOPPED, 12, 0, 12, 0}, /* the page holds every match */
+        {&first, 4, 1, 6, 0, 4, 1},                    /* the cap stays the cap */
+        {&first, 0, CASE_TOTAL_STOPPED, 0, 0, 0, 0},   /* nothing matches: exactly none */
+        {&first, 40, 0, 40, 0, 40, 0},                 /* exact: untouched */
+        {&later, 0, 1, 50, 1, 0, 1}, /* a later page: its cursor's total, untouched */
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         int64_t total = cases[i].total;

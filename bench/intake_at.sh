@@ -52,7 +52,7 @@ run() {
     cats=$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/categories" | python3 -c '
 import json, sys
 c = json.load(sys.stdin)["items"]; parents = {x["parent_id"] for x in c}
-print(",".join(str(x["id"]) for x in c if x["active"] and x["id"] not in parents][:40]))')
+print(",".join([str(x["id"]) for x in c if x["active"] and x["id"] not in parents][:40]))')
     export GRIDLOOP_BENCH_TOKEN=$token GRIDLOOP_BENCH_CATEGORIES=$cats
     wrk -t1 -c64 -d2s -s "$ROOT/bench/intake.lua" "$base/api/v1/cases" >/dev/null
     hz=$(getconf CLK_TCK)

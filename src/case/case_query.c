@@ -73,8 +73,9 @@ struct qb {
      * the sort key's index. */
     int counting;
     int64_t cap; /* a count: at most cap + 1 matches are read (0: all of them) */
-    /* A count under a budget of work (store_time_limit): the matches are stepped one by one (SELECT 1 ... LIMIT cap + 1)
-     * rather than counted by the statement, so that those read before it ran out are known. */
+    /* A count under a budget of work (store_time_limit): the matches are stepped one by one
+     * (SELECT 1 ... LIMIT cap + 1) rather than counted by the statement, so that those read
+     * before it ran out are known. */
     int stepping;
     int by_created; /* a page in created_at order (the default sort) */
 };

@@ -106,8 +106,8 @@ fuzz-build:
 #     fuzzes its full FUZZ_SECONDS, on the core the browser tests leave).
 # The lanes are about as long (the PostgreSQL half is the longer API run). The fuzz targets'
 # clang build starts at nice 19 in the background before all this and takes only the CPU the
-# stages leave; the PostgreSQL lane waits for it on a lock (flock) before fuzzing, and its output
-# is shown if it fails. A shell job rather than make -j for that build: the -j2 sub-makes would
+# stages leave; the PostgreSQL lane's fuzzing waits for it on a lock (flock), so that fuzz.sh's
+# own build finds the targets built, and the build's output is shown if it fails. A shell job rather than make -j for that build: the -j2 sub-makes would
 # warn that they reset a jobserver. A failed stage fails the target (after the build is waited
 # for); -O prints each lane's output in one piece when it ends.
 check: deps build asan
@@ -123,8 +123,7 @@ check-sqlite-browser: build web
 
 check-pg-fuzz: deps build
 	@$(MAKE) --no-print-directory api-pg
-	@mkdir -p build-fuzz; flock build-fuzz/.lock scripts/fuzz.sh --build
-	@FUZZ_JOBS=1 $(MAKE) --no-print-directory fuzz
+	@mkdir -p build-fuzz; FUZZ_JOBS=1 flock build-fuzz/.lock $(MAKE) --no-print-directory fuzz
 
 # The failover tests (issue 10): deploy/cluster up (etcd, Patroni + PostgreSQL x2, HAProxy, two
 # gridloop nodes on loopback), kill -9 of the database leader and of a node under load, no

@@ -29,6 +29,9 @@ command -v wrk >/dev/null 2>&1 || "$ROOT/scripts/deps.sh" --bench
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gridloop-intake-at.XXXXXX")
 SPID=
 trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+# A private copy, as bench/lib.sh does: a rebuild of build/gridloop cannot change it mid-run.
+cp "$BIN" "$TMP/gridloop"
+BIN=$TMP/gridloop
 
 empty_db() {
     rm -rf "$TMP/empty"
@@ -45,7 +48,12 @@ run() {
     "$BIN" serve --db "$db" --listen "127.0.0.1:$port" --web "" --threads 1 --access-log false \
         --log-level warn >"$TMP/server.log" 2>&1 &
     SPID=$!
-    for _ in $(seq 3000); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break; sleep 0.2; done
+    # Up to 10 min: a first start on a generated database builds the assessment's roll-ups.
+    for _ in $(seq 3000); do
+        curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
+        kill -0 "$SPID" 2>/dev/null || { cat "$TMP/server.log" >&2; exit 1; }
+        sleep 0.2
+    done
     token=$(curl -fsS -X POST -H 'Content-Type: application/json' \
         -d "{\"name\":\"admin\",\"password\":\"$pw\"}" "$base/api/v1/auth/login" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

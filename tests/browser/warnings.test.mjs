@@ -69,6 +69,9 @@ test('a supervisor acknowledges a warning, dismisses one with a reason and turns
 
   // 转为工单: the warning becomes a case and links to it.
   await item(water1).getByRole('button', { name: '转为工单' }).click();
+  // The list was there before the click: wait for the notice the answer brings, not the list,
+  // or the warning may be read before the server has made the case (seen under make check's load).
+  await page.locator('.warn-notice').waitFor();
   await page.locator('ul.warn-list').waitFor();
   const made = await warning('DEMO-WATER-1');
   assert.equal(made.status, 'dispatched');

@@ -11,6 +11,7 @@
 #include "attach/attach.h"
 #include "auth/auth.h"
 #include "case/case.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "org/org.h"
@@ -794,17 +795,29 @@ int api_case_list(struct api_call *call)
     struct case_actor actor;
     struct case_rec *recs;
     size_t n;
+    int64_t stopped;
     int rc;
     char next[CASE_CURSOR_MAX];
     app_actor(call->user, &actor);
     /* A broad list's exact count reads every match (seconds on millions of cases) while its
      * page reads one page: the count stops at the cap, or after list_total_ms, and says so
      * (total_capped). */
-    if ((rc = api_case_list_filter(call, &f)) < 0 ||
-        (rc = case_list_total(call->conn, &f, &actor, call->api->d.conf->list_total_cap,
+    if ((rc = api_case_list_filter(call, &f)) < 0)
+        return rc;
+    uint64_t t0 = clock_mono_ns();
+    if ((rc = case_list_total(call->conn, &f, &actor, call->api->d.conf->list_total_cap,
                               call->api->d.conf->list_total_ms, call->req->arena, &f.total,
-                              &f.total_capped, &call->err)) < 0 ||
-        (rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &call->err)) < 0)
+                              &f.total_capped, &call->err)) < 0)
+        return rc;
+    /* A short text's page reads for list_scan_ms, the first page's count included (at least
+     * one window: case_list). */
+    int64_t counted = (int64_t)(clock_mono_ns() - t0);
+    f.scan_ns = (int64_t)call->api->d.conf->list_scan_ms * 1000000;
+    if (f.scan_ns > 0)
+        f.scan_ns = f.scan_ns > counted ? f.scan_ns - counted : 1;
+    f.scan_window = call->api->d.conf->list_scan_window;
+    if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &stopped,
+                        &call->err)) < 0)
         return rc;
     case_list_settle_total(&f, n, next[0] != '\0', &f.total, &f.total_capped);
     struct jw w;
@@ -818,6 +831,12 @@ int api_case_list(struct api_call *call)
     jw_kint(&w, "total", f.total);
     jw_kbool(&w, "total_capped", f.total_capped);
     jw_kstr(&w, "next_cursor", next[0] ? next : NULL);
+    /* A short text's page that stopped at list_scan_ms: where its reading got to (the
+     * deadline sort past its last deadline: null). */
+    if (stopped && stopped < CASE_NO_DEADLINE)
+        jw_ktime(&w, "searched_to", stopped);
+    else if (stopped)
+        jw_knull(&w, "searched_to");
     jw_obj_end(&w);
     http_res_header(call->res, "Cache-Control", "private, no-store");
     return api_reply(call, 200, &w);

@@ -114,7 +114,7 @@ int api_case_export(struct api_call *call)
     do {
         struct case_rec *page;
         size_t n;
-        if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &page, &n, next,
+        if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &page, &n, next, NULL,
                             &call->err)) < 0)
             return rc;
         for (size_t i = 0; i < n && nall <= (size_t)f.total; i++)

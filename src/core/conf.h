@@ -57,6 +57,8 @@ struct conf {
     int test_clock;          /* bool: PUT /api/v1/test/clock may move the server's clock */
     int list_total_cap;      /* a case list's total counts at most this many (0: all) */
     int list_total_ms;       /* ... for at most this long on SQLite (0: no limit) */
+    int list_scan_ms;        /* a 1-2 character text's page reads for at most this long */
+    int list_scan_window;    /* ... in windows of this many cases first, doubling */
     char *notify_channel;    /* log, webhook or none */
     char *notify_webhook_url;
     int notify_webhook_timeout; /* seconds */

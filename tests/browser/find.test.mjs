@@ -138,3 +138,28 @@ test('a total past the server\'s cap shows as at least the cap', async () => {
     await small.stop();
   }
 });
+
+test('a two-character search the server reads in short steps still fills the list', async () => {
+  // Windows of one case and a budget of 1 ms: the server stops most pages of a two-character
+  // text early (searched_to) and the list reads on by itself.
+  const slow = await startServer(['--list-scan-window', '1', '--list-scan-ms', '1']);
+  try {
+    const want = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await slow.api('operator', 'POST', '/cases', { channel: 'hotline', title: i % 4 === 0 ? `蜻蜓停在栏杆 ${i}` : `分步工单 ${i}`, description: '分步查找' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      if (i % 4 === 0) want.unshift(String(r.body.id));
+    }
+    const sup = await loginPage(browser, slow, 'supervisor');
+    await goto(sup, slow, '/cases');
+    await sup.locator('.list-status').waitFor();
+    await sup.getByLabel('查找工单').fill('蜻蜓');
+    await sup.getByRole('button', { name: '查找', exact: true }).click();
+    await sup.waitForFunction(() => /^第 1–3 件/.test(document.querySelector('.list-status').textContent));
+    const rows = await sup.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-case')));
+    assert.deepEqual(rows, want);
+    assert.deepEqual(sup.errors, []);
+  } finally {
+    await slow.stop();
+  }
+});

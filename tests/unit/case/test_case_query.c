@@ -198,7 +198,7 @@ static size_t list(struct fixture *f, struct case_filter flt, int who, int64_t *
     for (;;) {
         struct case_rec *recs;
         size_t n;
-        int rc = case_list(f->c, &flt, &f->actors[who], &f->a, &recs, &n, cursor, &e);
+        int rc = case_list(f->c, &flt, &f->actors[who], &f->a, &recs, &n, cursor, NULL, &e);
         if (rc_out)
             *rc_out = rc;
         if (rc < 0) {
@@ -484,8 +484,8 @@ TEST(case_list_cursor_paging)
     size_t nseen = 0;
     struct case_filter flt = {.limit = 7};
     for (int page = 0; page < 2; page++) {
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0,
-                     "%s", e.msg);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, NULL, &e),
+                     0, "%s", e.msg);
         for (size_t i = 0; i < got; i++)
             seen[nseen++] = recs[i].id;
         flt.cursor = arena_strdup(&f.a, cursor);
@@ -494,8 +494,8 @@ TEST(case_list_cursor_paging)
         made[N + i] =
             make(&f, &(struct spec){U_OPERATOR, CH_WEB, "新案件", NULL, 0, CU_NORMAL, 0, 5000});
     for (;;) {
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0,
-                     "%s", e.msg);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, NULL, &e),
+                     0, "%s", e.msg);
         for (size_t i = 0; i < got && nseen < N + 10; i++)
             seen[nseen++] = recs[i].id;
         if (!cursor[0])
@@ -508,11 +508,11 @@ TEST(case_list_cursor_paging)
 
     /* A cursor is tied to its sort and must be one the server made. */
     flt = (struct case_filter){.limit = 2};
-    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e), 0, "%s",
-                 e.msg);
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, NULL, &e), 0,
+                 "%s", e.msg);
     flt.cursor = arena_strdup(&f.a, cursor);
     flt.sort = CASE_SORT_DEADLINE;
-    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e),
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, NULL, &e),
                  ERR_BAD_REQUEST, "other sort");
     CHECK_STR_EQ(e.field, "cursor", "field");
     static const char *const bad[] = {
@@ -525,7 +525,7 @@ TEST(case_list_cursor_paging)
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         flt = (struct case_filter){.cursor = bad[i]};
         e = (struct err)ERR_INIT;
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &e),
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, NULL, &e),
                      ERR_BAD_REQUEST, "cursor '%s'", bad[i]);
         CHECK_STR_EQ(e.field, "cursor", "cursor '%s'", bad[i]);
     }
@@ -589,8 +589,8 @@ TEST(case_list_total_capped)
     CHECK(flt.total == 3 && flt.total_capped, "first page: %lld, capped %d", (long long)flt.total,
           flt.total_capped);
     for (int page = 0; page < 2; page++) {
-        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%s",
-                     e.msg);
+        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, NULL, &e), 0,
+                     "%s", e.msg);
         CHECK(cursor[0], "page %d has a next page", page);
         flt.cursor = arena_strdup(&f.a, cursor);
         CHECK_INT_EQ(
@@ -603,8 +603,8 @@ TEST(case_list_total_capped)
     CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 100, 0, &f.a, &flt.total,
                                  &flt.total_capped, &e),
                  0, "%s", e.msg);
-    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0, "%s",
-                 e.msg);
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, NULL, &e), 0,
+                 "%s", e.msg);
     flt.cursor = arena_strdup(&f.a, cursor);
     CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[U_ADMIN], 3, 0, &f.a, &total, &capped, &e), 0,
                  "%s", e.msg);
@@ -724,6 +724,92 @@ TEST(case_list_text_search)
     teardown(&f);
 }
 
+/* A short text read in windows (f->scan_window) under a budget (f->scan_ns): a budget of 1 ns
+ * stops each page after its first window, so pages stop early, some with nothing, and say where;
+ * read to the end, they hold the same cases in the same order as the unbounded list, for every
+ * sort and window size, with ties on the sort key and other filters. */
+TEST(case_list_short_text_reads_in_windows)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    enum { N = 60 };
+    int64_t want[N], got_ids[N + 10];
+    setup(&f, "query_scan.db");
+    for (int i = 0; i < N; i++) {
+        char title[48];
+        snprintf(title, sizeof(title), i % 7 == 3 ? "路口积水 %d" : "案件 %d", i);
+        int64_t id = make(&f, &(struct spec){U_OPERATOR, i % 2 ? CH_HOTLINE : CH_WEB, title, NULL,
+                                             f.cat_1, CU_NORMAL, 0, i / 4});
+        if (i % 5 == 0)
+            act(&f, id, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_a},
+                1000 + i / 10);
+    }
+    for (int sort = 0; sort < CASE_SORT_COUNT; sort++) {
+        for (int hotline = 0; hotline < 2; hotline++) {
+            struct case_filter base = {.text = "积水",
+                                       .sort = (enum case_sort)sort,
+                                       .channels = hotline ? 1u << CH_HOTLINE : 0};
+            size_t nwant = list(&f, base, U_ADMIN, want, N, NULL);
+            CHECK(nwant >= 4, "sort %d: %zu matches", sort, nwant);
+            static const int64_t bounds[] = {1, 3, 1000}; /* the first window */
+            for (size_t b = 0; b < ARRAY_SIZE(bounds); b++) {
+                for (int limit = 1; limit <= 5; limit += 4) {
+                    struct case_filter flt = base;
+                    flt.scan_window = bounds[b];
+                    flt.scan_ns = 1;
+                    flt.limit = limit;
+                    size_t n = 0, pages = 0, stops = 0;
+                    char cursor[CASE_CURSOR_MAX];
+                    for (;;) {
+                        struct case_rec *recs;
+                        size_t got;
+                        int64_t stopped = -1;
+                        CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got,
+                                               cursor, &stopped, &e),
+                                     0, "%s", e.msg);
+                        CHECK(got <= (size_t)limit, "a page holds at most its limit");
+                        if (stopped) {
+                            stops++;
+                            CHECK(cursor[0] && got < (size_t)limit,
+                                  "a stopped page is short and reads on");
+                        } else
+                            CHECK(!cursor[0] || got == (size_t)limit,
+                                  "a short page that did not stop is the last");
+                        for (size_t i = 0; i < got && n < N + 10; i++)
+                            got_ids[n++] = recs[i].id;
+                        pages++;
+                        CHECK(pages < 200, "the reading ends");
+                        if (!cursor[0] || pages >= 200)
+                            break;
+                        flt.cursor = arena_strdup(&f.a, cursor);
+                    }
+                    CHECK_INT_EQ(n, nwant, "sort %d bound %lld limit %d: every match", sort,
+                                 (long long)bounds[b], limit);
+                    for (size_t i = 0; i < n && i < nwant; i++)
+                        CHECK_INT_EQ(got_ids[i], want[i], "sort %d bound %lld: position %zu", sort,
+                                     (long long)bounds[b], i);
+                    if (bounds[b] == 1000)
+                        CHECK_INT_EQ(stops, 0, "a bound above the list never stops");
+                    else
+                        CHECK(stops > 0, "sort %d bound %lld: the pages stopped", sort,
+                              (long long)bounds[b]);
+                }
+            }
+        }
+    }
+    /* A long text has its index: the bound does not apply. */
+    struct case_rec *recs;
+    size_t got;
+    char cursor[CASE_CURSOR_MAX];
+    int64_t stopped = -1;
+    struct case_filter flt = {.text = "路口积水", .scan_ns = 1, .scan_window = 1};
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &stopped, &e),
+                 0, "%s", e.msg);
+    CHECK(got >= 8 && !cursor[0] && stopped == 0, "trigram text: %zu cases, stopped %lld", got,
+          (long long)stopped);
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;
@@ -751,17 +837,18 @@ TEST(case_list_bad_filters)
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         struct err e = ERR_INIT;
-        CHECK_INT_EQ(case_list(f.c, &bad[i].f, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e),
-                     ERR_BAD_REQUEST, "row %zu", i);
+        CHECK_INT_EQ(
+            case_list(f.c, &bad[i].f, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, NULL, &e),
+            ERR_BAD_REQUEST, "row %zu", i);
         CHECK_STR_EQ(e.field, bad[i].field, "row %zu: %s", i, e.msg);
     }
     struct err e = ERR_INIT;
     struct case_filter lf = {.text = long_text};
-    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e),
+    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, NULL, &e),
                  ERR_BAD_REQUEST, "long text");
     CHECK_STR_EQ(e.field, "q", "long text");
     long_text[strlen(long_text) - 3] = '\0';
-    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, &e), 0,
+    CHECK_INT_EQ(case_list(f.c, &lf, &f.actors[U_ADMIN], &f.a, &recs, &n, cursor, NULL, &e), 0,
                  "%d characters: %s", CASE_TEXT_MAX, e.msg);
     teardown(&f);
 }

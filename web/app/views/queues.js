@@ -7,6 +7,9 @@ import { eventStream, QUEUE_EVENTS } from '../events.js';
 import { timeLeft, duration } from '../deadline.js';
 import { departmentPicker } from '../pickers.js';
 
+// How long a list reads on by itself when the server stops a short text's page early.
+const SEARCH_READ_ON_MS = 3000;
+
 // One case's error in a bulk answer, in the words the single action's error would have.
 function apiErrorText(e) {
   const err = new ApiError(e.code === 'conflict' ? 409 : e.code === 'forbidden' ? 403 : 400, e.code, e.message, e.field);
@@ -361,6 +364,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
   }
   let extra = {};
   let cursors = [null];
+  let offsets = [0];
   let page = 0;
   const prev = h('button', { type: 'button', class: 'small', onclick: () => { page--; load(); } }, t('list.prev'));
   const next = h('button', { type: 'button', class: 'small', onclick: () => { page++; load(); } }, t('list.next'));
@@ -392,11 +396,25 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
         h('a', { class: 'button small', download: '', href: `/api/v1/cases/export?${q}&format=csv` }, t('list.export.csv')));
     }
     const r = await api.get('/cases', params);
+    // A search of one or two characters has no index: the server stops a page after a few ms of
+    // reading (searched_to says how far back it got) and the next cursor reads on. Read on here
+    // for a few seconds; past them the pager's next button reads on.
+    const until = Date.now() + SEARCH_READ_ON_MS;
+    while ('searched_to' in r && r.next_cursor && r.items.length < PAGE && Date.now() < until) {
+      const more = await api.get('/cases', { ...params, cursor: r.next_cursor, limit: PAGE - r.items.length });
+      r.items.push(...more.items);
+      r.next_cursor = more.next_cursor;
+      if ('searched_to' in more) r.searched_to = more.searched_to; else delete r.searched_to;
+    }
     cursors[page + 1] = r.next_cursor;
-    const from = page * PAGE + 1;
+    offsets[page + 1] = offsets[page] + r.items.length;
+    const from = offsets[page] + 1;
     status.textContent = r.items.length
       ? t('list.status', { from, to: from + r.items.length - 1, total: listTotal(r) })
-      : t(pinnedN ? 'queue.emergency.only' : 'list.status.none');
+      : t(pinnedN ? 'queue.emergency.only' : 'searched_to' in r ? 'list.status.none.yet' : 'list.status.none');
+    if ('searched_to' in r) {
+      status.textContent += ' ' + (r.searched_to ? t('list.searched', { at: fmtTime(r.searched_to) }) : t('list.searched.some'));
+    }
     prev.disabled = page === 0;
     next.disabled = !r.next_cursor;
     pager.hidden = page === 0 && !r.next_cursor;
@@ -404,7 +422,7 @@ async function tabbed({ heading, tabs, query, cards, search, live = true, onClea
     clear(list, cards ? caseCards(r.items) : !r.items.length && pinnedN ? null : await caseTable(r.items, t(cur.label),
       { suggestions: cur.suggestions, reload: load, selected, waiting: cur.waiting, reasons: cur.reasons, urges: cur.urges, pending: cur.pending }));
   }
-  const apply = (v) => { extra = v; cursors = [null]; page = 0; load(); };
+  const apply = (v) => { extra = v; cursors = [null]; offsets = [0]; page = 0; load(); };
   let filters = null;
   let saved = null;
   if (search) {

@@ -608,7 +608,7 @@ struct case_filter {
     int total_capped;   /* 'total' is case_list_total's cap, a lower bound; carried with it */
     /* A text of 1 or 2 characters has no trigram, so its page tests the cases one by one in
      * the list's order, in windows of the order (case_list): the first of scan_window cases
-     * (0: 1,000), each next one twice as large up to CASE_SCAN_WINDOW_MAX. With scan_ns > 0 a
+     * (0: 1,000), each next one four times as large up to CASE_SCAN_WINDOW_MAX. With scan_ns > 0 a
      * page stops early rather than begin a window that would end past scan_ns (monotonic
      * nanoseconds). 0: no bound (an export). */
     int64_t scan_ns;

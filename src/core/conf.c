@@ -96,7 +96,7 @@ const struct conf_setting conf_settings[] = {
     {"list_scan_ms", CONF_INT, S(list_scan_ms), "20", 0, 60000,
      "case lists with a text of 1 or 2 characters (no index answers it): milliseconds a page may read for; past them it stops early with what it found, a next_cursor that reads on, and searched_to (0 = no limit)"},
     {"list_scan_window", CONF_INT, S(list_scan_window), "1000", 1, 1000000,
-     "case lists with a text of 1 or 2 characters: the cases of a page's first window of reading (each next one doubles); the budget list_scan_ms is checked between windows"},
+     "case lists with a text of 1 or 2 characters: the cases of a page's first window of reading (each next one is four times as large); the budget list_scan_ms is checked between windows"},
     {"test_clock", CONF_BOOL, S(test_clock), "false", 0, 0,
      "allow PUT /api/v1/test/clock to move the server's clock (tests only; never in production)"},
     {"notify_channel", CONF_STR, S(notify_channel), "log", 0, 0,

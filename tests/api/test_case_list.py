@@ -297,7 +297,7 @@ def test_total_stops_at_the_cap(server_factory, demo):
 
 def test_short_text_pages_stop_and_read_on(server_factory):
     """A text of 1-2 characters has no index: its page reads in windows (the first of
-    list_scan_window cases, then doubling) for list_scan_ms at most. With windows of 1 case and
+    list_scan_window cases, then four times as large each) for list_scan_ms at most. With windows of 1 case and
     1 ms, pages may stop short (even empty) with searched_to and a next_cursor; read to the end
     they hold every match, newest first, once each. A list with a longer text never stops."""
     api = server_factory(args=GENEROUS + ["--list-scan-window", "1", "--list-scan-ms", "1"])

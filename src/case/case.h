@@ -608,9 +608,9 @@ struct case_filter {
     int total_capped;   /* 'total' is case_list_total's cap, a lower bound; carried with it */
     /* A text of 1 or 2 characters has no trigram, so its page tests the cases one by one in
      * the list's order, in windows of the order (case_list): the first of scan_window cases
-     * (0: 1,000), each next one four times as large up to CASE_SCAN_WINDOW_MAX. With scan_ns > 0 a
-     * page stops early rather than begin a window that would end past scan_ns (monotonic
-     * nanoseconds). 0: no bound (an export). */
+     * (0: 1,000), each next one four times as large up to CASE_SCAN_WINDOW_MAX. With
+     * scan_ns > 0 a page stops early rather than begin a window that would end past scan_ns
+     * (monotonic nanoseconds). 0: no bound (an export). */
     int64_t scan_ns;
     int64_t scan_window;
 };
@@ -638,11 +638,11 @@ struct case_filter {
  * the next page, or "" when this is the last. ERR_BAD_REQUEST names the field of a bad filter
  * ("state", "cursor", "q", "limit", "region", "category", ...); an unknown region or category
  * is a bad filter too.
- * A short text's page under f->scan_ns that used its time before it was full stops there: it holds what it found, fewer than the limit (maybe nothing), 'next_cursor' continues
- * the reading where it stopped and '*stopped_key' (may be NULL; else 0 for a page that did not
- * stop short) gets the sort key
- * reached, a time (CASE_NO_DEADLINE in the deadline sort past the last deadline). The cases
- * before that key were all tested.
+ * A short text's page under f->scan_ns that used its time before it was full stops there: it
+ * holds what it found, fewer than the limit (maybe nothing), 'next_cursor' continues the
+ * reading where it stopped and '*stopped_key' (may be NULL; else 0 for a page that did not stop
+ * short) gets the sort key reached, a time (CASE_NO_DEADLINE in the deadline sort past the last
+ * deadline). The cases before that key were all tested.
  */
 int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
               struct arena *a, struct case_rec **out, size_t *n, char *next_cursor,

@@ -84,10 +84,10 @@ struct qb {
      * before it ran out are known. */
     int stepping;
     int by_created; /* a page in created_at order (the default sort) */
-    /* A short text's page, read in windows (case_list): the window starts after 'after' (else
-     * at f->cursor) and ends at 'floor' (inclusive; NULL: no end); 'probe' > 0 asks instead for
-     * the key and id of the probe-th case in order that every filter but the text passes (the
-     * window's end); 'take' > 0 is the page's LIMIT (else limit + 1). */
+    /* A short text's page, read in windows (scan_page()): the window starts after 'after'
+     * (else at f->cursor) and ends at 'floor' (inclusive; NULL: no end); 'probe' > 0 asks
+     * instead for the key and id of the probe-th case in the order of every case, no filter
+     * applied (the window's end); 'take' > 0 is the page's LIMIT (else limit + 1). */
     const struct pos *after, *floor;
     int64_t probe, take;
 };
@@ -758,7 +758,7 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         sql(q, " AND c.citizen_phone_hash = ? AND c.citizen_phone_hash <> ''");
         arg_text(q, f->phone_hash);
     }
-    if (f->text && !q->probe && (rc = text_where(q, a, store_dialect(c), f->text, walk, err)) < 0)
+    if (f->text && (rc = text_where(q, a, store_dialect(c), f->text, walk, err)) < 0)
         return rc;
     if (!limit)
         return count_end(q, err);
@@ -898,8 +898,8 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-/* The window's end: the place of the 'skip'-th case after 'after' (NULL: the start) that every
- * filter but the text passes; '*found' 0 when fewer are left. */
+/* The window's end: the place of the 'skip'-th case after 'after' (NULL: the start) in the
+ * order of every case, whatever the filters; '*found' 0 when fewer are left. */
 static int window_end(struct store_conn *c, const struct case_filter *f,
                       const struct case_actor *scope, struct arena *a, const struct pos *after,
                       int64_t skip, struct pos *end, int *found, struct err *err)
@@ -932,9 +932,8 @@ out:
  * is full or the list ends; with f->scan_ns, also before a window that would end past the
  * budget (a window is taken to cost four times the one before, its size). Each page starts
  * again from the first size: a window carried over from the page before could cost a whole
- * budget before its first check. A common text fills its
- * page in the first window; a rare one, or one with filters that pass few cases, reads on in
- * later requests. On 10,000,000 cases a page read 2.5 µs a case, most of it the row's read:
+ * budget before its first check. A common text fills its page in the first window; a rare
+ * one, or one with filters that pass few cases, reads on in later requests. On 10,000,000 cases a page read 2.5 µs a case, most of it the row's read:
  * a rare text's first page took 0.4 s, and with a department and a state 0.5 s, unbounded.
  */
 static int scan_page(struct store_conn *c, const struct case_filter *f,
@@ -944,7 +943,7 @@ static int scan_page(struct store_conn *c, const struct case_filter *f,
     struct pos at, end;
     int has_at = 0, found, rc = 0;
     int64_t window = f->scan_window > 0 ? f->scan_window : 1000;
-    uint64_t start = clock_mono_ns(), last = 0;
+    uint64_t start = clock_mono_ns();
     struct qb *q = xcalloc(1, sizeof(*q));
     *did_stop = 0;
     if (f->cursor) {
@@ -967,8 +966,7 @@ static int scan_page(struct store_conn *c, const struct case_filter *f,
         at = end;
         has_at = 1;
         uint64_t now = clock_mono_ns();
-        last = now - t0;
-        if (f->scan_ns > 0 && (now - start) + 4 * last > (uint64_t)f->scan_ns) {
+        if (f->scan_ns > 0 && (now - start) + 4 * (now - t0) > (uint64_t)f->scan_ns) {
             *stopped = at;
             *did_stop = 1;
             break;

@@ -58,7 +58,7 @@ struct conf {
     int list_total_cap;      /* a case list's total counts at most this many (0: all) */
     int list_total_ms;       /* ... for at most this long on SQLite (0: no limit) */
     int list_scan_ms;        /* a 1-2 character text's page reads for at most this long */
-    int list_scan_window;    /* ... in windows of this many cases first, doubling */
+    int list_scan_window;    /* ... in windows of this many cases first, then 4x each */
     char *notify_channel;    /* log, webhook or none */
     char *notify_webhook_url;
     int notify_webhook_timeout; /* seconds */

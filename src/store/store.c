@@ -4,12 +4,16 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -581,6 +585,99 @@ int store_open(struct store **out, const struct store_options *opt, struct err *
     }
     *out = st;
     return 0;
+}
+
+struct store_sync {
+    char *path; /* the log file */
+    int fd;     /* open on it, or -1 while there is none */
+    dev_t dev;
+    ino_t ino;
+};
+
+/* A new file's name is on the disk only once its directory is synced. */
+static int sync_dir_of(const char *path, struct err *err)
+{
+    char *copy = xstrdup(path);
+    const char *dir = dirname(copy);
+    int rc = 0, fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        rc = err_set(err, ERR_IO, "cannot sync the directory '%s': %s", dir, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return rc;
+}
+
+/* Points s->fd at the file now named s->path (-1 if there is none): 0 or ERR_IO. */
+static int sync_reopen(struct store_sync *s, struct err *err)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = open(s->path, O_RDWR | O_CLOEXEC);
+    if (s->fd < 0)
+        return errno == ENOENT
+                   ? 0
+                   : err_set(err, ERR_IO, "cannot open '%s': %s", s->path, strerror(errno));
+    struct stat sb;
+    if (fstat(s->fd, &sb) < 0)
+        return err_set(err, ERR_IO, "cannot stat '%s': %s", s->path, strerror(errno));
+    s->dev = sb.st_dev;
+    s->ino = sb.st_ino;
+    return sync_dir_of(s->path, err);
+}
+
+int store_sync_apart(struct store_conn *c, struct store_sync **out, struct err *err)
+{
+    char *path = NULL;
+    *out = NULL;
+    if (!OPS(c)->sync_apart)
+        return 1;
+    int rc = OPS(c)->sync_apart(c, &path, err);
+    if (rc != 0)
+        return rc;
+    struct store_sync *s = xcalloc(1, sizeof(*s));
+    s->path = path;
+    s->fd = -1;
+    if ((rc = sync_reopen(s, err)) < 0) {
+        store_sync_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int store_sync(struct store_sync *s, struct err *err)
+{
+    /* SQLite keeps one log file while any connection is open (the caller's is), so this is the
+     * file opened at the start; should it have gone or been replaced all the same, the one there
+     * now is synced: a log deleted as its last connection closed was copied into the database
+     * file, and that synced, first. */
+    struct stat sb;
+    int rc;
+    if (stat(s->path, &sb) < 0) {
+        if (errno != ENOENT)
+            return err_set(err, ERR_IO, "cannot stat '%s': %s", s->path, strerror(errno));
+        if (s->fd >= 0)
+            close(s->fd);
+        s->fd = -1;
+        return 0;
+    }
+    if ((s->fd < 0 || sb.st_dev != s->dev || sb.st_ino != s->ino) && (rc = sync_reopen(s, err)) < 0)
+        return rc;
+    if (s->fd >= 0 && fdatasync(s->fd) < 0)
+        return err_set(err, ERR_IO, "cannot write the log '%s' to the disk: %s", s->path,
+                       strerror(errno));
+    return 0;
+}
+
+void store_sync_free(struct store_sync *s)
+{
+    if (!s)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->path);
+    free(s);
 }
 
 void store_close(struct store *st)

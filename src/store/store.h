@@ -64,6 +64,11 @@ struct store_ops {
      * 'budget_ns' of CPU (0: no limit), see store_time_limit(). */
     void (*time_limit)(struct store_conn *c, uint64_t budget_ns);
     int (*time_limit_hit)(struct store_conn *c);
+    /* Optional: from now on, commits on 'c' return once their log is written, before it is on
+     * the disk, and the log is made durable by an fdatasync of the file it names ('*path',
+     * malloc'd); see store_sync_apart(). Returns 0, 1 where this connection cannot (an
+     * in-memory database), or ERR_*. */
+    int (*sync_apart)(struct store_conn *c, char **path, struct err *err);
 };
 
 struct store_options {
@@ -92,6 +97,29 @@ int store_schema_version(struct store *st);
  * checkpoints. Stopped by store_close(). 0 or ERR_*.
  */
 int store_start_checkpointer(struct store *st, struct err *err);
+
+/*
+ * Durability apart from the commit, so that one thread commits the next batch while another
+ * waits for the disk with the previous one. After store_sync_apart(c, &s), a commit on 'c'
+ * returns once its log is written but before it is on the disk (SQLite: synchronous=NORMAL in
+ * WAL mode, which keeps the database consistent after a power loss but may lose the last
+ * commits), and store_sync(s) makes every commit that returned before it began durable (an
+ * fdatasync of the WAL file). So nothing committed on 'c' may be acknowledged before a
+ * store_sync begun after its commit has returned 0; other readers already see it (a GET may show
+ * a case whose 201 waits for the disk). Other connections keep their durable commits.
+ *
+ * Returns 0 with *out set; 1 with *out NULL where the backend commits durably in any case
+ * (PostgreSQL, whose commit already groups concurrent ones; an in-memory database); or ERR_*.
+ * Threading: store_sync may run on any thread, concurrently with commits on 'c'; one thread at a
+ * time. Ownership: free 's' with store_sync_free before 'c' is closed.
+ */
+struct store_sync;
+int store_sync_apart(struct store_conn *c, struct store_sync **out, struct err *err);
+/* 0, or ERR_IO: then the commits since the last sync may be lost, and later syncs cannot say
+ * otherwise (the kernel may have dropped the pages it failed to write): the caller must not go
+ * on acknowledging writes. */
+int store_sync(struct store_sync *s, struct err *err);
+void store_sync_free(struct store_sync *s);
 
 /* Time spent inside the database and number of statements stepped, over all threads. */
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);

@@ -50,6 +50,7 @@ struct sqlite_conn {
     uint64_t until_ns;   /* the wall-clock time it cannot be spent before */
     uint64_t cpu_from;   /* the thread's CPU time when it was set */
     int limit_hit;       /* a statement was stopped by it */
+    int sync_apart;      /* commits leave the log's sync to the caller: see sq_sync_apart */
 };
 
 static unsigned hash_sql(const char *s)
@@ -156,6 +157,13 @@ static int open_handle(struct sqlite_conn *c, const char *path, struct err *err)
         sqlite3_free(msg);
         goto fail;
     }
+    /* A handle opened again after a failed write keeps the mode (a sync per commit would be
+     * safe too, only slower). */
+    if (c->sync_apart && sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL)) {
+        rc = err_set(err, ERR_STORE, "cannot configure database '%s': %s", path,
+                     sqlite3_errmsg(c->db));
+        goto fail;
+    }
     sqlite3_wal_hook(c->db, wal_committed, c);
     return 0;
 fail:
@@ -255,6 +263,30 @@ static void sq_checkpoint(struct store_conn *base, int restart)
     sqlite3_wal_checkpoint_v2(
         c->db, NULL, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     c->busy_timeout_ms = timeout;
+}
+
+/* Commits stop at the log's write (synchronous=NORMAL: in WAL mode that still syncs the log
+ * before each checkpoint and its header when it starts over, so the database stays
+ * consistent); the caller syncs the log itself (store_sync). */
+static int sq_sync_apart(struct store_conn *base, char **path, struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_filename db = sqlite3_db_filename(c->db, "main");
+    sqlite3_stmt *st = NULL;
+    int wal = 0;
+    if (!db || !*db)
+        return 1; /* in memory */
+    if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return 1;
+    if (sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        return err_set(err, ERR_STORE, "cannot defer the commit's sync: %s", sqlite3_errmsg(c->db));
+    c->sync_apart = 1;
+    *path = xstrdup(sqlite3_filename_wal(db));
+    return 0;
 }
 
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
@@ -587,4 +619,5 @@ const struct store_ops store_sqlite_ops = {
     .exec_script = sq_exec_script,
     .time_limit = sq_time_limit,
     .time_limit_hit = sq_time_limit_hit,
+    .sync_apart = sq_sync_apart,
 };

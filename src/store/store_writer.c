@@ -1,11 +1,14 @@
 /*
  * The group-commit writer: a queue, one thread, one connection. A batch is
  *   BEGIN IMMEDIATE; { SAVEPOINT job; run; RELEASE | ROLLBACK TO + RELEASE } * n; COMMIT
- * and every job is reported after the COMMIT returned.
+ * and every job is reported after the COMMIT returned. Where the store can (SQLite), the
+ * COMMIT does not wait for the disk: the batch goes to a second thread that syncs the log and
+ * then reports it, while the writer runs the next batch (store_sync_apart).
  */
 #include "store/store_writer.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +37,15 @@ struct store_writer {
     int start_state; /* 0 starting, 1 running, < 0 failed (ERR_*) */
     struct err start_err;
     struct store_writer_stats stats;
+    /* The log is synced apart from the commits (store_sync_apart), by the sync thread: the
+     * batches committed (or failed) and not yet reported wait in 'unsynced', in commit order.
+     * NULL: each COMMIT is durable when it returns, and the writer reports its batch itself. */
+    struct store_sync *sync;
+    pthread_t sync_thread;
+    pthread_cond_t sync_wake; /* a batch to sync, or stopping; under 'lock' */
+    struct store_job *unsynced, *unsynced_tail;
+    int syncing; /* the sync thread is waiting for the disk: the running batch may grow */
+    int sync_stop;
 };
 
 static void fail_job(struct store_job *job, int rc, const struct err *why)
@@ -106,6 +118,131 @@ static int yield_to_urgent(struct store_writer *w, struct store_job *j)
     return given;
 }
 
+/* The jobs' outcomes are final (committed durably, or failed): tell their submitters. */
+static void report(struct store_writer *w, struct store_job *jobs)
+{
+    /* Counted before the jobs are reported: a submitter that has heard of its job finds it
+     * in store_writer_stats(). */
+    int n = 0, failed = 0;
+    for (struct store_job *j = jobs; j; j = j->next) {
+        n++;
+        failed += j->rc < 0;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stats.jobs += (uint64_t)n;
+    w->stats.failed += (uint64_t)failed;
+    pthread_mutex_unlock(&w->lock);
+    for (struct store_job *j = jobs, *next; j; j = next) {
+        next = j->next; /* done() may free the job */
+        j->next = NULL;
+        j->done(j);
+    }
+}
+
+/* The sync thread: one fdatasync for every batch committed since the last began, then their
+ * reports. While it waits for the disk, the writer runs the next batch. */
+static void *sync_main(void *arg)
+{
+    struct store_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->unsynced && !w->sync_stop)
+            pthread_cond_wait(&w->sync_wake, &w->lock);
+        if (!w->unsynced)
+            break; /* stopping, and the writer has ended: nothing more comes */
+        struct store_job *jobs = w->unsynced;
+        w->unsynced = w->unsynced_tail = NULL;
+        w->syncing = 1;
+        pthread_mutex_unlock(&w->lock);
+        int committed = 0;
+        for (struct store_job *j = jobs; j && !committed; j = j->next)
+            committed = j->rc == 0;
+        struct err e = ERR_INIT;
+        if (committed && store_sync(w->sync, &e) < 0) {
+            /* Those commits are visible but maybe not on the disk, and no later sync can say
+             * whether the kernel kept them: acknowledging anything more could acknowledge what
+             * is lost. Stop, as PostgreSQL does; on the next start the database holds what
+             * reached the disk, and no client was told more. */
+            log_msg(LOG_ERROR, "store writer: %s: stopping the server", e.msg);
+            fprintf(stderr, "gridloop: %s\n", e.msg);
+            abort();
+        }
+        pthread_mutex_lock(&w->lock);
+        w->syncing = 0; /* the running batch may commit */
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+        report(w, jobs);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Under 'lock', with jobs queued: up to 'max' of them off the front of the queue, in order;
+ * urgent jobs at the front make a batch of their own (*urgent = 1), so that their commit does
+ * not wait for the ordinary jobs behind them. */
+static struct store_job *take(struct store_writer *w, int max, int *n, int *urgent)
+{
+    struct store_job *batch = w->head, *last = w->head;
+    struct store_job *end = w->urgent_last;
+    *n = 1;
+    *urgent = end != NULL;
+    while (last->next && *n < max && last != end) {
+        if (last == w->urgent_last)
+            w->urgent_last = NULL;
+        last = last->next;
+        (*n)++;
+    }
+    if (last == w->urgent_last)
+        w->urgent_last = NULL;
+    w->queued -= *n;
+    for (struct store_job *j = batch; j != last->next; j = j->next)
+        w->eager -= j->eager_;
+    w->head = last->next;
+    if (!w->head)
+        w->tail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
+/*
+ * With the log synced apart: while the previous batch's sync is still running, the batch goes
+ * on with the jobs that arrive (up to max_batch), and commits once that sync has ended. So the
+ * batches stay as large as when each commit waited for its own sync (every commit writes each
+ * page it touched, and most of a case's index pages are shared), and the writer works through
+ * the wait instead of idling. An urgent job ends it, as it ends a batch. 'last' is the batch's
+ * last job, '*n' its count; returns 0, or < 0 if the transaction is no longer usable ('e' says
+ * why).
+ */
+static int run_while_syncing(struct store_writer *w, struct store_conn *c, struct store_job *last,
+                             int *n, struct err *e)
+{
+    int rc = 0;
+    pthread_mutex_lock(&w->lock);
+    while (rc == 0 && w->syncing && !w->urgent_last && *n < w->max_batch) {
+        if (!w->head) {
+            pthread_cond_wait(&w->wake, &w->lock);
+            continue;
+        }
+        int k, urgent;
+        struct store_job *more = take(w, w->max_batch - *n, &k, &urgent);
+        pthread_mutex_unlock(&w->lock);
+        last->next = more;
+        *n += k;
+        for (struct store_job *j = more; j; j = j->next) {
+            last = j;
+            if ((rc = run_one(c, j, e)) < 0)
+                break;
+            *n -= yield_to_urgent(w, j);
+        }
+        while (last->next) /* after a failure, the jobs not run fail with the batch */
+            last = last->next;
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
 /* 'urgent': the batch is the urgent jobs, which keep their order: it does not yield. */
 static void run_batch(struct store_writer *w, struct store_conn *c, struct store_job *batch, int n,
                       int urgent)
@@ -113,12 +250,16 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
     struct err e = ERR_INIT;
     int rc = store_begin(c, &e);
     if (rc == 0) {
+        struct store_job *last = batch;
         for (struct store_job *j = batch; j; j = j->next) {
+            last = j;
             if ((rc = run_one(c, j, &e)) < 0)
                 break;
             if (!urgent)
                 n -= yield_to_urgent(w, j);
         }
+        if (rc == 0 && w->sync && !urgent)
+            rc = run_while_syncing(w, c, last, &n, &e);
         if (rc == 0 && w->before_commit)
             rc = w->before_commit(w->before_commit_arg, c, &e);
         if (rc < 0) {
@@ -137,23 +278,24 @@ static void run_batch(struct store_writer *w, struct store_conn *c, struct store
         for (struct store_job *j = batch; j; j = j->next)
             fail_job(j, rc, &e);
     }
-    /* Counted before the jobs are reported: a submitter that has heard of its job finds it
-     * in store_writer_stats(). */
-    int failed = 0;
-    for (struct store_job *j = batch; j; j = j->next)
-        failed += j->rc < 0;
     pthread_mutex_lock(&w->lock);
     w->stats.batches++;
-    w->stats.jobs += (uint64_t)n;
-    w->stats.failed += (uint64_t)failed;
     if (n > w->stats.max_batch_seen)
         w->stats.max_batch_seen = n;
-    pthread_mutex_unlock(&w->lock);
-    for (struct store_job *j = batch, *next; j; j = next) {
-        next = j->next; /* done() may free the job */
-        j->next = NULL;
-        j->done(j);
+    if (w->sync) {
+        if (w->unsynced_tail)
+            w->unsynced_tail->next = batch;
+        else
+            w->unsynced = batch;
+        while (batch->next)
+            batch = batch->next;
+        w->unsynced_tail = batch;
+        pthread_cond_signal(&w->sync_wake);
+        pthread_mutex_unlock(&w->lock);
+        return;
     }
+    pthread_mutex_unlock(&w->lock);
+    report(w, batch);
 }
 
 static void *writer_main(void *arg)
@@ -162,6 +304,8 @@ static void *writer_main(void *arg)
     struct store_conn *c;
     struct err e = ERR_INIT;
     int rc = store_conn(w->store, &c, &e);
+    if (rc == 0 && (rc = store_sync_apart(c, &w->sync, &e)) > 0)
+        rc = 0; /* each commit is durable */
     pthread_mutex_lock(&w->lock);
     w->start_state = rc < 0 ? rc : 1;
     w->start_err = e;
@@ -185,28 +329,10 @@ static void *writer_main(void *arg)
                    pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
                 ;
         }
-        struct store_job *batch = w->head, *last = w->head;
-        int n = 1;
-        /* Urgent jobs at the front make a batch of their own: their commit does not wait for
-         * the ordinary jobs behind them. */
-        struct store_job *end = w->urgent_last;
-        while (last->next && n < w->max_batch && last != end) {
-            if (last == w->urgent_last)
-                w->urgent_last = NULL;
-            last = last->next;
-            n++;
-        }
-        if (last == w->urgent_last)
-            w->urgent_last = NULL;
-        w->queued -= n;
-        for (struct store_job *j = batch; j != last->next; j = j->next)
-            w->eager -= j->eager_;
-        w->head = last->next;
-        if (!w->head)
-            w->tail = NULL;
-        last->next = NULL;
+        int n, urgent;
+        struct store_job *batch = take(w, w->max_batch, &n, &urgent);
         pthread_mutex_unlock(&w->lock);
-        run_batch(w, c, batch, n, end != NULL);
+        run_batch(w, c, batch, n, urgent);
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
@@ -229,10 +355,12 @@ int store_writer_start(struct store_writer **out, struct store *st,
     pthread_cond_init(&w->wake, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&w->started, NULL);
+    pthread_cond_init(&w->sync_wake, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->wake);
         pthread_cond_destroy(&w->started);
+        pthread_cond_destroy(&w->sync_wake);
         free(w);
         return err_set(err, ERR_INTERNAL, "cannot start the store writer thread");
     }
@@ -242,12 +370,19 @@ int store_writer_start(struct store_writer **out, struct store *st,
     int rc = w->start_state < 0 ? w->start_state : 0;
     if (rc < 0 && err)
         *err = w->start_err;
+    if (rc == 0 && w->sync && pthread_create(&w->sync_thread, NULL, sync_main, w) != 0) {
+        rc = err_set(err, ERR_INTERNAL, "cannot start the store writer's sync thread");
+        w->stopping = 1; /* nothing was queued yet */
+        pthread_cond_signal(&w->wake);
+    }
     pthread_mutex_unlock(&w->lock);
     if (rc < 0) {
         pthread_join(w->thread, NULL);
+        store_sync_free(w->sync);
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->wake);
         pthread_cond_destroy(&w->started);
+        pthread_cond_destroy(&w->sync_wake);
         free(w);
         return rc;
     }
@@ -264,9 +399,19 @@ void store_writer_stop(struct store_writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
+    if (w->sync) {
+        /* The writer has committed its last batch: the sync thread reports it, then ends. */
+        pthread_mutex_lock(&w->lock);
+        w->sync_stop = 1;
+        pthread_cond_signal(&w->sync_wake);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->sync_thread, NULL);
+        store_sync_free(w->sync);
+    }
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     pthread_cond_destroy(&w->started);
+    pthread_cond_destroy(&w->sync_wake);
     free(w);
 }
 

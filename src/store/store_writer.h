@@ -1,21 +1,27 @@
 /*
  * store_writer: group commit. One writer thread owns one connection and runs queued jobs
- * together in a single write transaction, so one durable commit (one fsync with
- * synchronous=FULL) covers many requests' work instead of one each.
+ * together in a single write transaction, so one durable commit (one fsync) covers many
+ * requests' work instead of one each.
  *
- * Each job runs under its own SAVEPOINT: a job that fails is rolled back alone and the
- * others in the batch still commit. Jobs run, commit and are reported in the order they were
- * submitted (store_writer_submit_urgent's excepted), so anything that reads the previous row inside the transaction (the audit
- * chain's last hash) sees commit order. done() is called only after COMMIT has returned,
- * i.e. after the batch is durable, or with the error that stopped it.
+ * Each job runs under its own SAVEPOINT: a job that fails is rolled back alone and the others
+ * in the batch still commit. Jobs run, commit and are reported in the order they were
+ * submitted (store_writer_submit_urgent's excepted), so anything that reads the previous row
+ * inside the transaction (the audit chain's last hash) sees commit order. done() is called
+ * only once the batch is durable, or with the error that stopped it.
+ *
+ * Where the store syncs the log apart (SQLite, store_sync_apart), COMMIT returns before the
+ * disk has the batch: a second thread syncs the log and then reports the batches committed
+ * before that sync began, while the writer goes on with the next batch, which grows until that
+ * sync has ended and then commits. Elsewhere (PostgreSQL) each COMMIT is durable on return.
  *
  * Batching needs no timer: while one batch commits, new jobs queue up, and the next batch
  * takes all of them (up to max_batch). A lone job is committed at once.
  *
  * Threading: submit and run may be called from any thread except the writer's own (a job
- * must not submit and wait). run/done execute on the writer thread; the job must not touch
- * any other connection. Ownership: jobs are owned by the submitter and must stay valid until
- * done() has been called (store_writer_run() handles this itself).
+ * must not submit and wait). run executes on the writer thread, done on the writer thread or
+ * its sync thread (it must not submit and wait either); the job must not touch any other
+ * connection. Ownership: jobs are owned by the submitter and must stay valid until done() has
+ * been called (store_writer_run() handles this itself).
  */
 #ifndef GRIDLOOP_STORE_STORE_WRITER_H
 #define GRIDLOOP_STORE_STORE_WRITER_H

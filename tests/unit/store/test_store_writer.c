@@ -516,3 +516,51 @@ TEST(store_writer_before_commit_hook_and_run)
     store_writer_stop(w);
     store_close(st);
 }
+
+static int read_synchronous(void *arg, struct store_conn *c, struct err *err)
+{
+    int64_t *mode = arg;
+    return store_one_i64(c, "PRAGMA synchronous", STORE_NO_ARGS, mode, err) == 1 ? 0 : -1;
+}
+
+/* On SQLite the writer's commits leave the log's sync to its sync thread (synchronous=NORMAL on
+ * its connection alone: every other connection still syncs its own commits), and store_sync
+ * makes them durable: it syncs the log file the database has, also after the log started over. */
+TEST(store_writer_syncs_the_log_apart)
+{
+    struct store *st = fresh_store("writer_sync.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    int64_t mode = -1;
+    CHECK_INT_EQ(store_writer_start(&w, st, NULL, &e), 0, "start: %s", e.msg);
+    CHECK_INT_EQ(store_writer_run(w, read_synchronous, &mode, &e), 0, "run: %s", e.msg);
+    CHECK_INT_EQ(mode, 1, "the writer's connection commits without syncing (NORMAL)");
+    struct store_conn *c;
+    CHECK_INT_EQ(store_conn(st, &c, &e), 0, "conn: %s", e.msg);
+    CHECK_INT_EQ(read_synchronous(&mode, c, &e), 0, "read: %s", e.msg);
+    CHECK_INT_EQ(mode, 2, "another connection still syncs each commit (FULL)");
+    struct tjob a;
+    tjob_init(&a, 1, 0);
+    CHECK_INT_EQ(store_writer_run(w, tjob_run, &a, &e), 0, "run: %s", e.msg);
+    store_writer_stop(w);
+    CHECK_INT_EQ(count_rows(st, "id = 1"), 1, "committed");
+
+    /* store_sync on its own: the log is synced, and after a checkpoint that let it start over
+     * (the same file, written from its start) too. */
+    struct store_sync *s = NULL;
+    CHECK_INT_EQ(store_sync_apart(c, &s, &e), 0, "apart: %s", e.msg);
+    CHECK(s != NULL, "a sync handle");
+    CHECK(store_run(c, "INSERT INTO t(id, seq, v) VALUES (2, 2, 'y')", STORE_NO_ARGS, &e) == 1,
+          "insert: %s", e.msg);
+    CHECK_INT_EQ(store_sync(s, &e), 0, "sync: %s", e.msg);
+    int64_t busy = -1;
+    CHECK_INT_EQ(store_one_i64(c, "PRAGMA wal_checkpoint(TRUNCATE)", STORE_NO_ARGS, &busy, &e), 1,
+                 "checkpoint: %s", e.msg);
+    CHECK_INT_EQ(busy, 0, "the whole log copied: it starts over");
+    CHECK(store_run(c, "INSERT INTO t(id, seq, v) VALUES (3, 3, 'z')", STORE_NO_ARGS, &e) == 1,
+          "insert: %s", e.msg);
+    CHECK_INT_EQ(store_sync(s, &e), 0, "sync after the log started over: %s", e.msg);
+    store_sync_free(s);
+    CHECK_INT_EQ(count_rows(st, "1"), 3, "every row committed");
+    store_close(st);
+}

@@ -4,7 +4,7 @@
  * per transaction. bench/intake.sh reports its intake rate as a share of this.
  *
  *   bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] [--no-fts]
- *                 [--fts-every-ms MS]
+ *                 [--fts-every-ms MS] [--sync-each]
  *
  * DB is a database made by `gridloop init --db DB --demo` (the real schema); the data key
  * DB.key seals the phones when it exists. Per case, as src/case/case_create.c create() and
@@ -20,9 +20,15 @@
  * reads the server does around the writes (category and region lookups, the audit head per
  * entry: here it is kept in memory), JSON, HTTP. Statements are prepared once. The pragmas
  * are store_sqlite.c's; checkpoints are SQLite's own automatic ones (1000 pages), where the
- * server runs them on a thread of its own.
+ * server runs them on a thread of its own. The log is synced as the server's writer syncs it
+ * (src/store/store_writer.c): commits with synchronous=NORMAL and a second thread that
+ * fdatasyncs the WAL, while this one writes the next batch, which commits once that sync has
+ * ended; the last sync is waited for before the time is read. --sync-each: synchronous=FULL,
+ * each commit syncing itself (the server's way before 2026-12-06).
  * Prints one line: cases, commits, seconds, cases/s, commits/s, wall and CPU µs per case.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -32,6 +38,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* bench/intake.lua's description, exactly 300 characters (checked at start). */
 static const char description[] =
@@ -343,6 +350,52 @@ static void load(struct ceiling *c, const char *query, struct ref *out, int cap,
     sqlite3_finalize(s);
 }
 
+/* The sync thread: fdatasync of the WAL for each commit asked ('asked' > 'synced'). */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int fd, stop;
+    long asked, synced;
+} syncer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, 0, 0, 0};
+
+static void *sync_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&syncer.lock);
+    for (;;) {
+        while (syncer.synced == syncer.asked && !syncer.stop)
+            pthread_cond_wait(&syncer.cond, &syncer.lock);
+        if (syncer.synced == syncer.asked)
+            break; /* stopping, all synced */
+        long upto = syncer.asked;
+        pthread_mutex_unlock(&syncer.lock);
+        if (fdatasync(syncer.fd) < 0)
+            die("fdatasync of the WAL failed");
+        pthread_mutex_lock(&syncer.lock);
+        syncer.synced = upto;
+        pthread_cond_broadcast(&syncer.cond);
+    }
+    pthread_mutex_unlock(&syncer.lock);
+    return NULL;
+}
+
+/* Wait until every commit asked for is synced. */
+static void sync_wait(void)
+{
+    pthread_mutex_lock(&syncer.lock);
+    while (syncer.synced < syncer.asked)
+        pthread_cond_wait(&syncer.cond, &syncer.lock);
+    pthread_mutex_unlock(&syncer.lock);
+}
+
+static void sync_ask(void)
+{
+    pthread_mutex_lock(&syncer.lock);
+    syncer.asked++;
+    pthread_cond_broadcast(&syncer.cond);
+    pthread_mutex_unlock(&syncer.lock);
+}
+
 static void setup(struct ceiling *c, const char *path)
 {
     struct ref r[1];
@@ -434,12 +487,17 @@ int main(int argc, char **argv)
     const char *db = NULL;
     long batch = 64, limit = 0, fts_ms = 100;
     double duration = 10;
-    int fts = 1;
+    int fts = 1, apart = 1;
+    pthread_t sync_thread;
     memset(&c, 0, sizeof(c));
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-fts")) {
             fts = 0;
+            continue;
+        }
+        if (!strcmp(a, "--sync-each")) {
+            apart = 0;
             continue;
         }
         if (!v)
@@ -466,6 +524,15 @@ int main(int argc, char **argv)
         die("the description has %zu characters, not 300", utf8_chars(description));
     read_key(&c, db);
     setup(&c, db);
+    if (apart) {
+        char wal[4096];
+        check(&c, sqlite3_exec(c.db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL), "pragma");
+        snprintf(wal, sizeof(wal), "%s-wal", db);
+        if ((syncer.fd = open(wal, O_RDWR | O_CLOEXEC)) < 0)
+            die("cannot open '%s'", wal);
+        if (pthread_create(&sync_thread, NULL, sync_main, NULL) != 0)
+            die("cannot start the sync thread");
+    }
 
     long cases = 0, commits = 0;
     double t0 = now_s(CLOCK_MONOTONIC), cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), indexed = -1e9,
@@ -482,9 +549,23 @@ int main(int argc, char **argv)
             run(&c, S_WATERMARK);
             indexed = t;
         }
+        if (apart)
+            sync_wait(); /* the previous batch's sync has ended */
         run(&c, S_COMMIT);
+        if (apart)
+            sync_ask();
         commits++;
         t = now_s(CLOCK_MONOTONIC);
+    }
+    if (apart) {
+        sync_wait();
+        t = now_s(CLOCK_MONOTONIC);
+        pthread_mutex_lock(&syncer.lock);
+        syncer.stop = 1;
+        pthread_cond_broadcast(&syncer.cond);
+        pthread_mutex_unlock(&syncer.lock);
+        pthread_join(sync_thread, NULL);
+        close(syncer.fd);
     }
     double secs = t - t0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     char fts_how[48];
@@ -494,9 +575,9 @@ int main(int argc, char **argv)
         snprintf(fts_how, sizeof(fts_how), "full-text index every %ld ms", fts_ms);
     else
         snprintf(fts_how, sizeof(fts_how), "full-text index every batch");
-    printf("ceiling: %ld cases in %ld commits (batch %ld, %s) in %.2f s: cases/s %.1f commits/s "
-           "%.1f us/case %.1f cpu_us/case %.1f\n",
-           cases, commits, batch, fts_how, secs, cases / secs, commits / secs,
+    printf("ceiling: %ld cases in %ld commits (batch %ld, %s, %s) in %.2f s: cases/s %.1f "
+           "commits/s %.1f us/case %.1f cpu_us/case %.1f\n",
+           cases, commits, batch, fts_how, apart ? "log synced apart" : "each commit synced", secs, cases / secs, commits / secs,
            cases ? secs * 1e6 / cases : 0, cases ? cpu * 1e6 / cases : 0);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(c.st[i]);

@@ -15,8 +15,8 @@
 #   case_get   GET /api/v1/cases/{id}                (bearer token; a case with a 10-event timeline)
 #   intake     POST /api/v1/cases                    (bearer token; bench/intake.lua: 300-character
 #                                                      Chinese description, a new title each time)
-# The database uses synchronous=FULL, and a POST is answered only after the group commit that
-# holds it has returned. It prints the median req/s (min-max), the median p50/p99 latency, the
+# A POST is answered only after the group commit that holds it is on the disk (the WAL
+# fdatasync'd by the writer's sync thread). It prints the median req/s (min-max), the median p50/p99 latency, the
 # ratio of case_get to /healthz (target >= 80%), intake against 10,000/s with p99 < 50 ms, and the
 # store writer's commits (cases per group commit, from /metrics).
 # Each rep also runs SQLite's ceiling (bench/ceiling.c, build/bench_ceiling): the same rows as the

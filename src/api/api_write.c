@@ -1,8 +1,8 @@
 /*
  * Writes through the group-commit writer. The request is deferred (its connection suspended,
  * its thread free) while its job waits for and runs in a batch transaction; once the batch
- * has committed, the writer resumes the request and the answer is built on an HTTP thread.
- * So a 201 is only ever sent after COMMIT returned, i.e. after the fsync of synchronous=FULL.
+ * is durable, the writer resumes the request and the answer is built on an HTTP thread. So a
+ * 201 is only ever sent after its commit is on the disk (store_writer.h).
  */
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /*
  * SQLite backend: WAL journal, foreign keys on, synchronous=FULL (a committed case survives
- * a power cut), a busy timeout for writers, and a per-connection cache of prepared
+ * a power cut; the group-commit writer's connection syncs its log apart instead, see
+ * sq_sync_apart), a busy timeout for writers, and a per-connection cache of prepared
  * statements keyed by SQL text.
  */
 #include <fcntl.h>

@@ -577,8 +577,9 @@ int main(int argc, char **argv)
         snprintf(fts_how, sizeof(fts_how), "full-text index every batch");
     printf("ceiling: %ld cases in %ld commits (batch %ld, %s, %s) in %.2f s: cases/s %.1f "
            "commits/s %.1f us/case %.1f cpu_us/case %.1f\n",
-           cases, commits, batch, fts_how, apart ? "log synced apart" : "each commit synced", secs, cases / secs, commits / secs,
-           cases ? secs * 1e6 / cases : 0, cases ? cpu * 1e6 / cases : 0);
+           cases, commits, batch, fts_how, apart ? "log synced apart" : "each commit synced", secs,
+           cases / secs, commits / secs, cases ? secs * 1e6 / cases : 0,
+           cases ? cpu * 1e6 / cases : 0);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(c.st[i]);
     sqlite3_close(c.db);

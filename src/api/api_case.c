@@ -811,10 +811,8 @@ int api_case_list(struct api_call *call)
         return rc;
     /* A short text's page reads for list_scan_ms, the first page's count included (at least
      * one window: case_list). */
-    int64_t counted = (int64_t)(clock_mono_ns() - t0);
+    f.scan_spent_ns = (int64_t)(clock_mono_ns() - t0);
     f.scan_ns = (int64_t)call->api->d.conf->list_scan_ms * 1000000;
-    if (f.scan_ns > 0)
-        f.scan_ns = f.scan_ns > counted ? f.scan_ns - counted : 1;
     f.scan_window = call->api->d.conf->list_scan_window;
     if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &stopped,
                         &call->err)) < 0)

@@ -610,8 +610,12 @@ struct case_filter {
      * the list's order, in windows of the order (case_list): the first of scan_window cases
      * (0: 1,000), each next one four times as large up to CASE_SCAN_WINDOW_MAX. With
      * scan_ns > 0 a page stops early rather than begin a window that would end past scan_ns
-     * (monotonic nanoseconds). 0: no bound (an export). */
+     * (monotonic nanoseconds), of which scan_spent_ns were spent already (the first page's
+     * count). 0: no bound (an export). A list of the actor's own cases is first read
+     * straight through their index, for up to scan_ns of CPU time, and in windows only if that
+     * runs out. */
     int64_t scan_ns;
+    int64_t scan_spent_ns;
     int64_t scan_window;
 };
 

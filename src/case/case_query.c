@@ -221,34 +221,44 @@ static int scope_is_all(const struct case_actor *s)
     return (s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound);
 }
 
-/* case_visible() as a condition. */
+/* case_visible() as a condition. A scope of one branch (a citizen's own cases) is written
+ * without the OR: SQLite does not drop "1 = 0 OR", so "(1 = 0 OR c.created_by = ?)" kept it
+ * from the index on (created_by, created_at) and a citizen's list walked every case newest
+ * first (at 10,000,000 cases, past 365,864 newer cases of others). */
 static void scope_where(struct qb *q, struct arena *a, const struct case_actor *s)
 {
     int region_bound = s->region_code && *s->region_code;
     if (scope_is_all(s))
         return;
-    sql(q, " AND (1 = 0");
-    if (s->user_id) {
-        sql(q, " OR c.created_by = ?");
+    int own = s->user_id != 0, dept = (s->roles & ROLE_HANDLER) && s->ndepts > 0,
+        region = (s->roles & ROLE_STAFF) && region_bound;
+    int one = own + dept + region == 1;
+    sql(q, one ? " AND " : " AND (1 = 0");
+    if (own) {
+        sql(q, one ? "c.created_by = ?" : " OR c.created_by = ?");
         arg_int(q, s->user_id);
     }
-    if ((s->roles & ROLE_HANDLER) && s->ndepts > 0) {
+    if (dept) {
         /* case_departments holds the lead and the assisting departments of every case.
          * Correlated, probed per row by its key: "c.id IN (SELECT ...)" collected every case of
          * the departments before the first row (150 ms for a large department on 10,000,000
          * cases, whatever the queue). */
-        sql(q,
-            " OR EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND x.department_id IN (");
+        sql(q, one ? "EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND"
+                     " x.department_id IN ("
+                   : " OR EXISTS (SELECT 1 FROM case_departments x WHERE x.case_id = c.id AND"
+                     " x.department_id IN (");
         placeholders(q, s->ndepts);
         for (int i = 0; i < s->ndepts; i++)
             arg_int(q, s->depts[i]);
         sql(q, "))");
     }
-    if ((s->roles & ROLE_STAFF) && region_bound) {
-        sql(q, " OR ");
+    if (region) {
+        if (!one)
+            sql(q, " OR ");
         region_subtree(q, a, s->region_code);
     }
-    sql(q, ")");
+    if (!one)
+        sql(q, ")");
 }
 
 /* The lead department is one of the actor's, when the actor acts for departments. 'plus':
@@ -979,6 +989,50 @@ out:
     return rc;
 }
 
+/* The actor sees only the cases they made (a citizen): a list bounded by them, which the index
+ * on (created_by, created_at) serves in order. */
+static int scope_is_own(const struct case_actor *s)
+{
+    int region_bound = s->region_code && *s->region_code;
+    return !scope_is_all(s) && !((s->roles & ROLE_HANDLER) && s->ndepts > 0) &&
+           !((s->roles & ROLE_STAFF) && region_bound);
+}
+
+/*
+ * A short text's page. Windows of the order of every case (scan_page()) bound a page's time
+ * whatever the list, but a list of one person's cases tests only a few of each window's: at
+ * 10,000,000 cases a citizen's 2-character search read on for 841-1,000 requests (~9 s) where
+ * their own few thousand cases, read straight through their index, take milliseconds. So such
+ * a list is first read straight, under the page's budget of CPU time; only if that runs out
+ * does the page go on in windows with what is left.
+ */
+static int short_text_page(struct store_conn *c, const struct case_filter *f,
+                           const struct case_actor *scope, struct arena *a, int limit,
+                           struct case_rec *v, size_t *len, struct pos *stopped, int *did_stop,
+                           struct err *err)
+{
+    uint64_t t0 = clock_mono_ns();
+    struct case_filter rest = *f; /* the windows' budget: what the count left, at least one */
+    if (f->scan_ns > 0)
+        rest.scan_ns = f->scan_ns > f->scan_spent_ns ? f->scan_ns - f->scan_spent_ns : 1;
+    /* The straight read gets the whole budget: it reads what the count just read. */
+    if (f->scan_ns <= 0 || !scope_is_own(scope) || !store_time_limit(c, (uint64_t)f->scan_ns))
+        return scan_page(c, &rest, scope, a, limit, v, len, stopped, did_stop, err);
+    struct qb *q = xcalloc(1, sizeof(*q));
+    int rc = page_rows(c, f, scope, a, q, limit, v, len, err);
+    int ran_out = rc < 0 && store_time_limit_hit(c);
+    store_time_limit(c, 0);
+    free(q);
+    *did_stop = 0;
+    if (!ran_out)
+        return rc;
+    err_clear(err);
+    *len = 0;
+    int64_t spent = (int64_t)(clock_mono_ns() - t0);
+    rest.scan_ns = rest.scan_ns > spent ? rest.scan_ns - spent : 1;
+    return scan_page(c, &rest, scope, a, limit, v, len, stopped, did_stop, err);
+}
+
 int case_list(struct store_conn *c, const struct case_filter *f, const struct case_actor *scope,
               struct arena *a, struct case_rec **out, size_t *n, char *next_cursor,
               int64_t *stopped_key, struct err *err)
@@ -995,7 +1049,7 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
         return rc;
     v = arena_alloc(a, mem_size_mul((size_t)limit + 1, sizeof(*v)));
     if (f->text && utf8_len(f->text) < 3)
-        rc = scan_page(c, f, scope, a, limit, v, &len, &stopped, &did_stop, err);
+        rc = short_text_page(c, f, scope, a, limit, v, &len, &stopped, &did_stop, err);
     else {
         struct qb *q = xcalloc(1, sizeof(*q));
         rc = page_rows(c, f, scope, a, q, limit, v, &len, err);

@@ -810,6 +810,50 @@ TEST(case_list_short_text_reads_in_windows)
     teardown(&f);
 }
 
+/* A list of the actor's own cases (a citizen's) with a short text is read straight through
+ * their index, under the page's whole budget of CPU time, even when the first page's count
+ * spent all of it: one page holds every match, in order, and does not stop. A list of every
+ * case under the same budget reads in windows and stops after the first. */
+TEST(case_list_own_short_text_reads_straight)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    enum { N = 40 };
+    int64_t want[N], all[N];
+    setup(&f, "query_own_scan.db");
+    for (int i = 0; i < N; i++) {
+        char title[48];
+        snprintf(title, sizeof(title), i % 3 ? "路口积水 %d" : "案件 %d", i);
+        make(&f, &(struct spec){i % 4 ? U_OPERATOR : U_CITIZEN1, CH_WEB, title, NULL, f.cat_1,
+                                CU_NORMAL, 0, i});
+    }
+    size_t nwant = list(&f, (struct case_filter){.text = "积水"}, U_CITIZEN1, want, N, NULL);
+    CHECK(nwant >= 5, "the citizen's matches: %zu", nwant);
+    size_t nall = list(&f, (struct case_filter){.text = "积水"}, U_ADMIN, all, N, NULL);
+    CHECK(nall > nwant, "others' matches too: %zu", nall);
+    struct case_filter flt = {.text = "积水",
+                              .scan_ns = 1000000000,
+                              .scan_spent_ns = 1000000000,
+                              .scan_window = 1,
+                              .limit = 50};
+    struct case_rec *recs;
+    size_t got;
+    char cursor[CASE_CURSOR_MAX];
+    int64_t stopped = -1;
+    CHECK_INT_EQ(
+        case_list(f.c, &flt, &f.actors[U_CITIZEN1], &f.a, &recs, &got, cursor, &stopped, &e), 0,
+        "%s", e.msg);
+    CHECK_INT_EQ(got, nwant, "one page holds every match of the citizen's");
+    CHECK(stopped == 0 && !cursor[0], "and it did not stop (stopped %lld)", (long long)stopped);
+    for (size_t i = 0; i < got && i < nwant; i++)
+        CHECK_INT_EQ(recs[i].id, want[i], "position %zu", i);
+    stopped = -1;
+    CHECK_INT_EQ(case_list(f.c, &flt, &f.actors[U_ADMIN], &f.a, &recs, &got, cursor, &stopped, &e),
+                 0, "%s", e.msg);
+    CHECK(stopped != 0 && cursor[0] && got < nall, "every case's list stops after a window");
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

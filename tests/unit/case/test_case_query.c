@@ -854,6 +854,61 @@ TEST(case_list_own_short_text_reads_straight)
     teardown(&f);
 }
 
+/* A department's list and a handler's scope walk the dispatched cases alone (cases_routed)
+ * only where that changes no answer: a handler's own undispatched case and a case a whistle
+ * summoned the department to before any dispatch are still on their pages, in order. */
+TEST(case_list_routed_keeps_the_undispatched_it_must)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    int64_t seen[64];
+    setup(&f, "query_routed.db");
+    int64_t led = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "道路坑洼", NULL, f.cat_11,
+                                          CU_NORMAL, f.street1, 10});
+    act(&f, led, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_a}, 20);
+    int64_t other = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "噪音扰民", NULL, f.cat_2,
+                                            CU_NORMAL, f.street1, 30});
+    act(&f, other, (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_b}, 40);
+    /* A backlog after them: newer and undispatched. */
+    for (int i = 0; i < 30; i++)
+        make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "积压工单", NULL, f.cat_1, CU_NORMAL,
+                                f.street1, 100 + i});
+    const struct case_filter dept_a = {.department_id = f.dept_a, .limit = 2};
+    size_t n = list(&f, dept_a, U_ADMIN, seen, 64, NULL);
+    check_set(seen, n, (int64_t[]){led, 0}, "department A");
+    n = list(&f, (struct case_filter){.limit = 2}, U_HANDLER_A, seen, 64, NULL);
+    check_set(seen, n, (int64_t[]){led, 0}, "handler A");
+
+    /* The handler's own case, not dispatched: on the scope's page, newest first. */
+    int64_t own = make(&f, &(struct spec){U_HANDLER_A, CH_WEB, "承办人自报", NULL, f.cat_1,
+                                          CU_NORMAL, f.street1, 200});
+    n = list(&f, (struct case_filter){.limit = 50}, U_HANDLER_A, seen, 64, NULL);
+    CHECK_INT_EQ(n, 2, "handler A with an own case");
+    CHECK(n == 2 && seen[0] == own && seen[1] == led, "own case first, then the lead's");
+    n = list(&f, dept_a, U_ADMIN, seen, 64, NULL);
+    check_set(seen, n, (int64_t[]){led, 0}, "department A: the handler's case is not A's");
+
+    /* A whistle on an undispatched case makes department A assist it before any lead. */
+    int64_t whistled = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "多部门联合处置", NULL,
+                                               f.cat_1, CU_NORMAL, f.street1, 300});
+    int64_t wid, summoned[1] = {f.dept_a};
+    struct case_env env = f.env;
+    env.now = T0 + 310;
+    struct case_whistle_in w = {summoned, 1, "联合执法", T0 + 7 * 86400, 24};
+    CHECK_INT_EQ(case_whistle_blow(&env, whistled, &w, &wid, &e), 0, "whistle: %s", e.msg);
+    n = list(&f, (struct case_filter){.department_id = f.dept_a, .limit = 50}, U_ADMIN, seen, 64,
+             NULL);
+    CHECK_INT_EQ(n, 2, "department A with a whistled case");
+    CHECK(n == 2 && seen[0] == whistled && seen[1] == led, "the whistled case first");
+    n = list(&f, (struct case_filter){.limit = 50}, U_HANDLER_A, seen, 64, NULL);
+    CHECK_INT_EQ(n, 3, "handler A: whistled, own, lead");
+    CHECK(n == 3 && seen[0] == whistled && seen[1] == own && seen[2] == led, "in created order");
+    n = list(&f, (struct case_filter){.department_id = f.dept_b, .limit = 1}, U_ADMIN, seen, 64,
+             NULL);
+    check_set(seen, n, (int64_t[]){other, 0}, "department B unchanged");
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

@@ -33,7 +33,9 @@ def main():
     admin, handler, grid, citizen = (login(base, n) for n in ("admin", "handler_cgj", "grid_worker", "citizen"))
     depts = {d["code"]: d["id"] for d in admin.get(base + "/api/v1/departments").json()["items"]}
     regions = {r["code"]: r["id"] for r in admin.get(base + "/api/v1/regions").json()["items"]}
-    cats = [c["id"] for c in admin.get(base + "/api/v1/categories").json()["items"]]
+    cat_items = admin.get(base + "/api/v1/categories").json()["items"]
+    cats = [c["id"] for c in cat_items]
+    by_code = {c["code"]: c["id"] for c in cat_items}
     queries = [
         ("admin: newest", admin, {}),
         ("admin: state=processing", admin, {"state": "processing"}),
@@ -42,6 +44,9 @@ def main():
         ("admin: department+state", admin, {"department": depts["CGJ"], "state": "processing"}),
         ("admin: region=street", admin, {"region": regions["330179001"]}),
         ("admin: category", admin, {"category": cats[0]}),
+        # The demo's 暴露垃圾 (a leaf) and 1203 (a subtree): rare in bench_gen_cases's skew.
+        ("admin: category, a rare leaf", admin, {"category": by_code.get("010101", cats[0])}),
+        ("admin: category, a rare subtree", admin, {"category": by_code.get("1203", cats[0])}),
         ("admin: channel=wechat,urgency=emergency", admin, {"channel": "wechat", "urgency": "emergency"}),
         ("admin: urgency=emergency", admin, {"urgency": "emergency"}),
         ("admin: overdue", admin, {"overdue": "true"}),

@@ -617,7 +617,13 @@ struct case_filter {
     int64_t scan_ns;
     int64_t scan_spent_ns;
     int64_t scan_window;
+    /* A category whose subtree holds at most this many cases has them collected and sorted
+     * for a page; a larger one is tested per row in the list's order (case_query.c,
+     * category_where). 0: CASE_CATEGORY_RARE. */
+    int64_t category_rare;
 };
+
+#define CASE_CATEGORY_RARE 2000
 
 #define CASE_SCAN_WINDOW_MAX 4194304
 

@@ -909,6 +909,60 @@ TEST(case_list_routed_keeps_the_undispatched_it_must)
     teardown(&f);
 }
 
+/* A category's page is read three ways (case_query.c, category_where): a leaf through its
+ * index in created order, a small subtree collected and sorted, a large one tested per row in
+ * the list's order. All three give the same pages: the cases of every list filtered by hand,
+ * in order, across cursors, in the created and the deadline sort. */
+TEST(case_list_category_three_ways)
+{
+    struct fixture f;
+    enum { N = 18 };
+    int64_t ids[N], cats[N], every[N + 1], got[N + 1];
+    setup(&f, "query_category.db");
+    int64_t kinds[3] = {f.cat_1, f.cat_11, f.cat_2};
+    for (int i = 0; i < N; i++) {
+        cats[i] = kinds[i % 3];
+        ids[i] = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "分类工单", NULL, cats[i],
+                                         i % 2 ? CU_NORMAL : CU_URGENT, f.street1, (i / 2) * 10});
+    }
+    const struct {
+        int64_t category;
+        enum case_sort sort;
+        int64_t rare;
+        const char *what;
+    } rows[] = {
+        {f.cat_11, CASE_SORT_CREATED, 0, "leaf, created: its index"},
+        {f.cat_1, CASE_SORT_CREATED, 0, "subtree, created: collected"},
+        {f.cat_1, CASE_SORT_CREATED, 1, "subtree, created: per row"},
+        {f.cat_11, CASE_SORT_DEADLINE, 0, "leaf, deadline: collected"},
+        {f.cat_11, CASE_SORT_DEADLINE, 1, "leaf, deadline: per row"},
+        {f.cat_1, CASE_SORT_DEADLINE, 1, "subtree, deadline: per row"},
+        {f.cat_2, CASE_SORT_UPDATED, 0, "leaf, updated: collected"},
+    };
+    for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+        size_t n = list(&f, (struct case_filter){.sort = rows[r].sort, .limit = 50}, U_ADMIN, every,
+                        N + 1, NULL);
+        CHECK_INT_EQ(n, N, "%s: every case", rows[r].what);
+        size_t nwant = 0;
+        int64_t want[N];
+        for (size_t i = 0; i < n; i++)
+            for (int j = 0; j < N; j++)
+                if (every[i] == ids[j] && (cats[j] == rows[r].category ||
+                                           (rows[r].category == f.cat_1 && cats[j] == f.cat_11)))
+                    want[nwant++] = ids[j];
+        size_t ngot = list(&f,
+                           (struct case_filter){.category_id = rows[r].category,
+                                                .sort = rows[r].sort,
+                                                .category_rare = rows[r].rare,
+                                                .limit = 2},
+                           U_ADMIN, got, N + 1, NULL);
+        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
+        for (size_t i = 0; i < ngot && i < nwant; i++)
+            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
+    }
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

@@ -740,10 +740,11 @@ static int order_and_limit(struct qb *q, const struct case_filter *f, const char
  * subtree is a code range). A page is read one of three ways:
  * - a leaf in created order: its id alone, and cases_category (category_id, created_at) holds
  *   its cases in the page's order, so the page reads its matches only;
- * - collected through cases_category and sorted, when that reads fewer cases than the walk:
- *   a subtree of at most f->category_rare cases, or, in created order, one with at most half
- *   as many cases as the walk would pass before the page is full (the cases newer than the
- *   page-th newest case of its busiest category: walk_rows());
+ * - collected through cases_category and sorted: the category alone in created order, past
+ *   a bound that keeps the page exact (category_plan()); else when that reads fewer cases
+ *   than the walk: a subtree of at most f->category_rare cases, or, in created order, one
+ *   with at most half as many cases as the walk would pass before the page is full (the
+ *   cases newer than the page-th newest case of its busiest category: walk_rows());
  * - else tested per row in the sort key's order ("+" keeps SQLite from collecting and sorting
  *   a large share of the table).
  * The per-row test alone took 1.1 s for a subtree of 1,408 cases in 1,000,000 (every case of
@@ -754,16 +755,18 @@ static int order_and_limit(struct qb *q, const struct case_filter *f, const char
 #define CATEGORY_WALK_MAX 40000 /* rows a walk is counted up to */
 #define CATEGORY_IDS_MAX 32     /* categories of a subtree probed one by one */
 
-/* The cases a walk in created order passes before 'page' matches of the subtree [code, end):
- * those created at or after the page-th newest case of its busiest category, counted up to
- * CATEGORY_WALK_MAX (also the answer when no category holds a page, or there are too many). */
-static int walk_rows(struct store_conn *c, const char *code, const char *end, int page,
-                     int64_t *rows, struct err *err)
+/* The page-th newest creation time of each category of the subtree [code, end) (after the
+ * cursor (key, id) when 'cursor'), the newest of them in '*newest' (-1: no category holds a
+ * page); '*probed' 0 when the subtree has more than CATEGORY_IDS_MAX categories to probe. */
+static int subtree_floor(struct store_conn *c, const char *code, const char *end, int page,
+                         int cursor, int64_t key, int64_t id, int64_t *newest, int *probed,
+                         struct err *err)
 {
     struct store_stmt *s = NULL;
-    int64_t ids[CATEGORY_IDS_MAX], at, newest = -1;
+    int64_t ids[CATEGORY_IDS_MAX], at;
     int n = 0, rc;
-    *rows = CATEGORY_WALK_MAX;
+    *newest = -1;
+    *probed = 0;
     if ((rc = store_prepare(
              c, "SELECT id FROM categories WHERE code >= ? AND code < ? LIMIT ?",
              STORE_ARGS(store_text(code), store_text(end), store_i64(CATEGORY_IDS_MAX + 1)), &s,
@@ -780,20 +783,50 @@ static int walk_rows(struct store_conn *c, const char *code, const char *end, in
     if (rc < 0 || n > CATEGORY_IDS_MAX)
         return rc < 0 ? rc : 0;
     for (int i = 0; i < n; i++) {
-        if ((rc = store_one_i64(c,
-                                "SELECT created_at FROM cases WHERE category_id = ?"
-                                " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-                                STORE_ARGS(store_i64(ids[i]), store_i64(page - 1)), &at, err)) < 0)
+        rc = cursor ? store_one_i64(c,
+                                    "SELECT created_at FROM cases WHERE category_id = ? AND"
+                                    " created_at <= ? AND (created_at < ? OR id < ?)"
+                                    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
+                                    STORE_ARGS(store_i64(ids[i]), store_i64(key), store_i64(key),
+                                               store_i64(id), store_i64(page - 1)),
+                                    &at, err)
+                    : store_one_i64(c,
+                                    "SELECT created_at FROM cases WHERE category_id = ?"
+                                    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
+                                    STORE_ARGS(store_i64(ids[i]), store_i64(page - 1)), &at, err);
+        if (rc < 0)
             return rc;
-        if (rc == 1 && at > newest)
-            newest = at;
+        if (rc == 1 && at > *newest)
+            *newest = at;
     }
-    if (newest < 0)
-        return 0;
+    *probed = 1;
+    return 0;
+}
+
+/* The cases a walk in created order passes before 'page' matches of the subtree [code, end):
+ * those created at or after the page-th newest case of its busiest category, counted up to
+ * CATEGORY_WALK_MAX (also the answer when no category holds a page, or there are too many). */
+static int walk_rows(struct store_conn *c, const char *code, const char *end, int page,
+                     int64_t *rows, struct err *err)
+{
+    int64_t newest;
+    int probed, rc;
+    *rows = CATEGORY_WALK_MAX;
+    if ((rc = subtree_floor(c, code, end, page, 0, 0, 0, &newest, &probed, err)) < 0 || newest < 0)
+        return rc;
     rc = store_one_i64(
         c, "SELECT count(*) FROM (SELECT 1 FROM cases WHERE created_at >= ? LIMIT ?) AS t",
         STORE_ARGS(store_i64(newest), store_i64(CATEGORY_WALK_MAX)), rows, err);
     return rc < 0 ? rc : 0;
+}
+
+/* The category is the only filter, for an actor who sees every case (category_plan()). */
+static int category_only(const struct case_filter *f, const struct case_actor *scope)
+{
+    return f->category_id && scope_is_all(scope) && f->queue == CQ_NONE && !f->states &&
+           !f->channels && !f->urgencies && !f->department_id && !f->region_id && !f->overdue &&
+           !f->open && !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->text &&
+           !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
 }
 
 enum category_read { CATEGORY_LEAF, CATEGORY_COLLECT, CATEGORY_WALK };
@@ -801,11 +834,13 @@ enum category_read { CATEGORY_LEAF, CATEGORY_COLLECT, CATEGORY_WALK };
 struct category_plan {
     const char *code, *end; /* the subtree's code range */
     enum category_read read;
+    int64_t floor; /* > 0: collected, only cases created at or after it */
 };
 
 /* How a page (limit > 0) or a count (limit 0) reads the category filter. */
-static int category_plan(struct store_conn *c, const struct case_filter *f, struct arena *a,
-                         int limit, struct category_plan *p, struct err *err)
+static int category_plan(struct store_conn *c, const struct qb *q, const struct case_filter *f,
+                         const struct case_actor *scope, struct arena *a, int limit,
+                         struct category_plan *p, struct err *err)
 {
     int64_t below = 0, n = 0, rare = f->category_rare > 0 ? f->category_rare : CASE_CATEGORY_RARE;
     int rc;
@@ -822,6 +857,25 @@ static int category_plan(struct store_conn *c, const struct case_filter *f, stru
     if (!below && f->sort == CASE_SORT_CREATED) {
         p->read = CATEGORY_LEAF;
         return 0;
+    }
+    /* The category alone, in created order: the page's cases are among those created at or
+     * after the newest of each category's page-th newest case (past the cursor), as the
+     * category with that one holds a page by itself. Each category's index then gives at most
+     * a page past that time: the page is exact, however many cases the subtree holds and
+     * however many newer cases of other categories (or none) come first. */
+    if (f->sort == CASE_SORT_CREATED && !f->category_rare && category_only(f, scope) && !q->after &&
+        !q->floor && !q->take) {
+        int64_t key = 0, id = 0, newest;
+        int probed;
+        if ((f->cursor &&
+             (rc = cursor_decode(f->cursor, f->sort, &key, &id, NULL, NULL, err)) < 0) ||
+            (rc = subtree_floor(c, p->code, p->end, limit + 1, f->cursor != NULL, key, id, &newest,
+                                &probed, err)) < 0)
+            return rc;
+        if (probed) {
+            p->floor = newest > 0 ? newest : 0;
+            return 0;
+        }
     }
     int64_t walk = 0;
     if (f->sort == CASE_SORT_CREATED && !f->category_rare &&
@@ -852,6 +906,10 @@ static void category_where(struct qb *q, const struct case_filter *f, const stru
     sql(q, " (SELECT id FROM categories WHERE code >= ? AND code < ?)");
     arg_text(q, p->code);
     arg_text(q, p->end);
+    if (p->floor > 0) {
+        sql(q, " AND c.created_at >= ?");
+        arg_int(q, p->floor);
+    }
 }
 
 /* limit 0: the count of the matches (no cursor, no order; at most q->cap + 1 of them when
@@ -882,7 +940,7 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         return order_and_limit(q, f, key, desc, 0, limit, err);
     }
     struct category_plan cat = {0};
-    if (f->category_id && (rc = category_plan(c, f, a, limit, &cat, err)) < 0)
+    if (f->category_id && (rc = category_plan(c, q, f, scope, a, limit, &cat, err)) < 0)
         return rc;
     /* Collected and sorted, a category's page sorts the ids alone (cases_category holds the
      * key) and then reads the rows of the page: sorted whole, every match had its result

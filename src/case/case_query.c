@@ -221,10 +221,6 @@ static int scope_is_all(const struct case_actor *s)
     return (s->roles & ROLE_ADMIN) || ((s->roles & CASE_WIDE_ROLES) && !region_bound);
 }
 
-/* case_visible() as a condition. A scope of one branch (a citizen's own cases) is written
- * without the OR: SQLite does not drop "1 = 0 OR", so "(1 = 0 OR c.created_by = ?)" kept it
- * from the index on (created_by, created_at) and a citizen's list walked every case newest
- * first (at 10,000,000 cases, past 365,864 newer cases of others). */
 /* The branches of case_visible() for an actor who does not see every case. */
 enum { SCOPE_OWN = 1, SCOPE_DEPT = 2, SCOPE_REGION = 4 };
 
@@ -238,6 +234,10 @@ static unsigned scope_branches(const struct case_actor *s)
            ((s->roles & ROLE_STAFF) && region_bound ? SCOPE_REGION : 0);
 }
 
+/* case_visible() as a condition. A scope of one branch (a citizen's own cases) is written
+ * without the OR: SQLite does not drop "1 = 0 OR", so "(1 = 0 OR c.created_by = ?)" kept it
+ * from the index on (created_by, created_at) and a citizen's list walked every case newest
+ * first (at 10,000,000 cases, past 365,864 newer cases of others). */
 static void scope_where(struct qb *q, struct arena *a, const struct case_actor *s)
 {
     if (scope_is_all(s))
@@ -705,12 +705,17 @@ static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
  * rows of existing cases (a reference), so its index range is the count. Testing each case of
  * the table instead took 0.6 s on 1,000,000 cases; probing the case of each row, 1.1 s.
  */
+/* Any filter but a category and a department (a queue included). */
+static int other_filters(const struct case_filter *f)
+{
+    return f->queue != CQ_NONE || f->states || f->channels || f->urgencies || f->region_id ||
+           f->overdue || f->open || f->created_from || f->created_to || f->mine || f->kinds ||
+           f->text || f->number || f->phone_hash || f->has_box || f->near_m > 0;
+}
+
 static int department_count_only(const struct case_filter *f, const struct case_actor *scope)
 {
-    return f->department_id && scope_is_all(scope) && f->queue == CQ_NONE && !f->states &&
-           !f->channels && !f->urgencies && !f->category_id && !f->region_id && !f->overdue &&
-           !f->open && !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->text &&
-           !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
+    return f->department_id && !f->category_id && scope_is_all(scope) && !other_filters(f);
 }
 
 /* The end of a count: a capped count reads at most cap + 1 matches (count_head()). */
@@ -755,12 +760,11 @@ static int order_and_limit(struct qb *q, const struct case_filter *f, const char
 #define CATEGORY_WALK_MAX 40000 /* rows a walk is counted up to */
 #define CATEGORY_IDS_MAX 32     /* categories of a subtree probed one by one */
 
-/* The page-th newest creation time of each category of the subtree [code, end) (after the
- * cursor (key, id) when 'cursor'), the newest of them in '*newest' (-1: no category holds a
+/* The page-th newest creation time of each category of the subtree [code, end) before the
+ * cursor (key, id), the newest of them in '*newest' (-1: no category holds a
  * page); '*probed' 0 when the subtree has more than CATEGORY_IDS_MAX categories to probe. */
 static int subtree_floor(struct store_conn *c, const char *code, const char *end, int page,
-                         int cursor, int64_t key, int64_t id, int64_t *newest, int *probed,
-                         struct err *err)
+                         int64_t key, int64_t id, int64_t *newest, int *probed, struct err *err)
 {
     struct store_stmt *s = NULL;
     int64_t ids[CATEGORY_IDS_MAX], at;
@@ -783,17 +787,14 @@ static int subtree_floor(struct store_conn *c, const char *code, const char *end
     if (rc < 0 || n > CATEGORY_IDS_MAX)
         return rc < 0 ? rc : 0;
     for (int i = 0; i < n; i++) {
-        rc = cursor ? store_one_i64(c,
-                                    "SELECT created_at FROM cases WHERE category_id = ? AND"
-                                    " created_at <= ? AND (created_at < ? OR id < ?)"
-                                    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
-                                    STORE_ARGS(store_i64(ids[i]), store_i64(key), store_i64(key),
-                                               store_i64(id), store_i64(page - 1)),
-                                    &at, err)
-                    : store_one_i64(c,
-                                    "SELECT created_at FROM cases WHERE category_id = ?"
-                                    " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
-                                    STORE_ARGS(store_i64(ids[i]), store_i64(page - 1)), &at, err);
+        /* Without a cursor, (key, id) is past every case. */
+        rc = store_one_i64(c,
+                           "SELECT created_at FROM cases WHERE category_id = ? AND"
+                           " created_at <= ? AND (created_at < ? OR id < ?)"
+                           " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
+                           STORE_ARGS(store_i64(ids[i]), store_i64(key), store_i64(key),
+                                      store_i64(id), store_i64(page - 1)),
+                           &at, err);
         if (rc < 0)
             return rc;
         if (rc == 1 && at > *newest)
@@ -812,7 +813,8 @@ static int walk_rows(struct store_conn *c, const char *code, const char *end, in
     int64_t newest;
     int probed, rc;
     *rows = CATEGORY_WALK_MAX;
-    if ((rc = subtree_floor(c, code, end, page, 0, 0, 0, &newest, &probed, err)) < 0 || newest < 0)
+    if ((rc = subtree_floor(c, code, end, page, INT64_MAX, INT64_MAX, &newest, &probed, err)) < 0 ||
+        newest < 0)
         return rc;
     rc = store_one_i64(
         c, "SELECT count(*) FROM (SELECT 1 FROM cases WHERE created_at >= ? LIMIT ?) AS t",
@@ -823,10 +825,7 @@ static int walk_rows(struct store_conn *c, const char *code, const char *end, in
 /* The category is the only filter, for an actor who sees every case (category_plan()). */
 static int category_only(const struct case_filter *f, const struct case_actor *scope)
 {
-    return f->category_id && scope_is_all(scope) && f->queue == CQ_NONE && !f->states &&
-           !f->channels && !f->urgencies && !f->department_id && !f->region_id && !f->overdue &&
-           !f->open && !f->created_from && !f->created_to && !f->mine && !f->kinds && !f->text &&
-           !f->number && !f->phone_hash && !f->has_box && !(f->near_m > 0);
+    return f->category_id && !f->department_id && scope_is_all(scope) && !other_filters(f);
 }
 
 enum category_read { CATEGORY_LEAF, CATEGORY_COLLECT, CATEGORY_WALK };
@@ -865,12 +864,11 @@ static int category_plan(struct store_conn *c, const struct qb *q, const struct 
      * however many newer cases of other categories (or none) come first. */
     if (f->sort == CASE_SORT_CREATED && !f->category_rare && category_only(f, scope) && !q->after &&
         !q->floor && !q->take) {
-        int64_t key = 0, id = 0, newest;
+        int64_t key = INT64_MAX, id = INT64_MAX, newest;
         int probed;
         if ((f->cursor &&
              (rc = cursor_decode(f->cursor, f->sort, &key, &id, NULL, NULL, err)) < 0) ||
-            (rc = subtree_floor(c, p->code, p->end, limit + 1, f->cursor != NULL, key, id, &newest,
-                                &probed, err)) < 0)
+            (rc = subtree_floor(c, p->code, p->end, limit + 1, key, id, &newest, &probed, err)) < 0)
             return rc;
         if (probed) {
             p->floor = newest > 0 ? newest : 0;
@@ -1263,9 +1261,7 @@ out:
  * on (created_by, created_at) serves in order. */
 static int scope_is_own(const struct case_actor *s)
 {
-    int region_bound = s->region_code && *s->region_code;
-    return !scope_is_all(s) && !((s->roles & ROLE_HANDLER) && s->ndepts > 0) &&
-           !((s->roles & ROLE_STAFF) && region_bound);
+    return !scope_is_all(s) && !(scope_branches(s) & (SCOPE_DEPT | SCOPE_REGION));
 }
 
 /*

@@ -339,6 +339,17 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* The writer's memory, once its threads have ended (or never started), with its log's sync. */
+static void writer_free(struct store_writer *w)
+{
+    store_sync_free(w->sync);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    pthread_cond_destroy(&w->started);
+    pthread_cond_destroy(&w->sync_wake);
+    free(w);
+}
+
 int store_writer_start(struct store_writer **out, struct store *st,
                        const struct store_writer_options *opt, struct err *err)
 {
@@ -357,11 +368,7 @@ int store_writer_start(struct store_writer **out, struct store *st,
     pthread_cond_init(&w->started, NULL);
     pthread_cond_init(&w->sync_wake, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->wake);
-        pthread_cond_destroy(&w->started);
-        pthread_cond_destroy(&w->sync_wake);
-        free(w);
+        writer_free(w);
         return err_set(err, ERR_INTERNAL, "cannot start the store writer thread");
     }
     pthread_mutex_lock(&w->lock);
@@ -378,12 +385,7 @@ int store_writer_start(struct store_writer **out, struct store *st,
     pthread_mutex_unlock(&w->lock);
     if (rc < 0) {
         pthread_join(w->thread, NULL);
-        store_sync_free(w->sync);
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->wake);
-        pthread_cond_destroy(&w->started);
-        pthread_cond_destroy(&w->sync_wake);
-        free(w);
+        writer_free(w);
         return rc;
     }
     *out = w;
@@ -406,13 +408,8 @@ void store_writer_stop(struct store_writer *w)
         pthread_cond_signal(&w->sync_wake);
         pthread_mutex_unlock(&w->lock);
         pthread_join(w->sync_thread, NULL);
-        store_sync_free(w->sync);
     }
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->wake);
-    pthread_cond_destroy(&w->started);
-    pthread_cond_destroy(&w->sync_wake);
-    free(w);
+    writer_free(w);
 }
 
 /* Queue 'job' at the tail, or (urgent) after the urgent jobs already waiting, in their order,

@@ -618,8 +618,9 @@ struct case_filter {
     int64_t scan_spent_ns;
     int64_t scan_window;
     /* A category whose subtree holds at most this many cases has them collected and sorted
-     * for a page; a larger one is tested per row in the list's order (case_query.c,
-     * category_where). 0: CASE_CATEGORY_RARE. */
+     * for a page; a larger one is collected only where that reads fewer cases than testing
+     * each row in the list's order (case_query.c, category_plan). Set: that bound alone
+     * decides (tests). 0: CASE_CATEGORY_RARE. */
     int64_t category_rare;
 };
 

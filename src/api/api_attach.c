@@ -74,7 +74,8 @@ struct upload {
     struct arena own;
 };
 
-/* On the decoding thread: attach the staged file to its case, then place or discard it. */
+/* On the decoding thread: attach the staged file to its case (which places it before the
+ * commit), or discard it. */
 static void upload_attach(struct upload *u)
 {
     struct attach_store *st = app_attach(u->app);
@@ -90,13 +91,14 @@ static void upload_attach(struct upload *u)
     struct app_ctx x = {u->app, NULL, &a, u->now, u->user, &u->err};
     if ((u->rc = store_conn(app_store(u->app), &x.conn, &u->err)) < 0 ||
         (u->rc = app_case_env(&x, &env, &actor, &cfg)) < 0 ||
-        (u->rc = u->case_id ? case_attach(&env, u->case_id, &u->job.file, u->max_per_case, &u->aid,
-                                          &u->err)
-                            : case_upload_pending(&env, &u->job.file, &u->aid, &u->err)) < 0) {
+        (u->rc = u->case_id
+                     ? case_attach(&env, u->case_id, st, &u->job, u->max_per_case, &u->aid, &u->err)
+                     : case_upload_pending(&env, st, &u->job, &u->aid, &u->err)) < 0) {
         attach_job_discard(st, &u->job);
-    } else if (attach_job_place(st, &u->job, &u->err) < 0) {
-        /* Committed, but the file is not in place: the same upload again puts it there. */
-        log_msg(LOG_ERROR, "attachment %lld of case %lld committed without its file: %s",
+    } else if (u->rc == 1 && attach_job_place(st, &u->job, &u->err) < 0) {
+        /* Already attached, and its file is not where it should be: this upload puts it back
+         * when it can. */
+        log_msg(LOG_ERROR, "attachment %lld of case %lld: its file could not be put back: %s",
                 (long long)u->aid, (long long)u->case_id, u->err.msg);
         u->rc = u->err.code;
     }

@@ -13,10 +13,12 @@
  * in fan-out directories (ab/cd/abcd...), the thumbnail beside it (abcd....thumb.jpg).
  * Metadata lives in the attachments table (one row per content hash); case_attachments links
  * them to cases and is written by the case module (case_attach), which records the timeline
- * event. A file reaches its name only after the row that references it has committed: an
- * upload is staged under temporary names (fsynced), then placed (renamed) after the commit or
- * removed when the transaction fails, so a refused upload leaves nothing on disk. What a
- * crash leaves (temporaries, or a file whose row never committed) attach_sweep removes.
+ * event. An upload is staged under temporary names (fsynced), then placed (renamed, the
+ * directory fsynced) inside the transaction that references it, after its checks and just
+ * before its commit, or removed when the transaction fails before that: a refused upload
+ * leaves nothing on disk, and a committed row always finds its file (a backup of the database
+ * taken before the files holds no row without its file: docs/backup.md). What a crash or a
+ * failed commit leaves (temporaries, or a file whose row never committed) attach_sweep removes.
  *
  * The order of an upload, cheapest first: attach_check (size, type, pixels from the header,
  * SHA-256 of the bytes: no decoding), the caller's checks against the database (the per-case
@@ -158,8 +160,9 @@ int attach_submit(struct attach_store *st, struct attach_job *job, struct err *e
 /* Room left in the queue now (a hint: another thread may take it). */
 int attach_queue_room(struct attach_store *st);
 
-/* After the transaction referencing the file committed: rename the staged files to their
- * names (the thumbnail first). 0 or ERR_IO; the temporaries are gone either way. */
+/* In the transaction referencing the file, before its commit (case_attach): rename the staged
+ * files to their names (the thumbnail first) and make that durable. 0 or ERR_IO; the
+ * temporaries are gone either way. */
 int attach_job_place(struct attach_store *st, struct attach_job *job, struct err *err);
 
 /* The transaction failed: remove the staged files. */

@@ -1,8 +1,9 @@
 /*
  * Files on disk by content hash, and the decoding threads. A file is written under a
- * temporary name in its final directory and fsynced (staged); once the row referencing it
- * has committed it is renamed into place and the directory fsynced, so after a crash a name
- * either holds the whole file or does not exist, and a refused upload leaves nothing.
+ * temporary name in its final directory and fsynced (staged); inside the transaction of the
+ * row referencing it, just before the commit, it is renamed into place and the directory
+ * fsynced. So a name either holds the whole file or does not exist, a committed row finds its
+ * file (also after a crash), and a refused upload leaves nothing (the checks come first).
  * Identical content maps to the same name, which makes storing idempotent and concurrent
  * uploads of the same photo harmless (the last rename wins with identical bytes).
  */

@@ -1007,6 +1007,8 @@ int case_ladder_queue(struct store_conn *c, const struct case_actor *actor, int6
 /* ---- attachments (photos); the files themselves are the attach module's ---- */
 
 struct attach_file;
+struct attach_job;
+struct attach_store;
 
 /* 0 if the actor may add attachments to the case: someone who sees it and is staff or the
  * citizen who reported it, while the case is not finished; else ERR_FORBIDDEN or ERR_CONFLICT. */
@@ -1027,16 +1029,20 @@ int case_attach_check(struct store_conn *c, const struct case_rec *r, const char
                       int max_per_case, int64_t *attachment_id, struct err *err);
 
 /*
- * Attach a checked and staged file (attach_check, attach_submit) to case 'id': records its
- * metadata (attach_record), links it and appends an "attach" event and the audit entry, in
+ * Attach a checked and staged file (job: attach_check, attach_submit) to case 'id': records
+ * its metadata (attach_record), links it and appends an "attach" event and the audit entry, in
  * one transaction. At most 'max_per_case' attachments per case (ERR_CONFLICT). The case
  * version is left alone: a photo changes nothing an action decides on, so a reply can follow
  * its photos without a reload. Returns 0 with '*attachment_id', or 1 when the same content is
- * already attached to this case (nothing is written). The caller places the staged files
- * (attach_job_place) when it returns 0 or 1, and discards them on an error.
+ * already attached to this case (nothing is written).
+ * The staged files are put in place (attach_job_place) inside the transaction, just before its
+ * commit: a reader who sees the row finds the file (placed after the commit, a photo listed on
+ * a case could not be fetched for a moment), and a committed row has its file after a crash.
+ * A commit that fails after that leaves the placed files to the sweeper (attach_sweep): another
+ * row may hold the same content. On 1 or an error the caller places or discards the job.
  */
-int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
-                int max_per_case, int64_t *attachment_id, struct err *err);
+int case_attach(const struct case_env *env, int64_t id, struct attach_store *st,
+                struct attach_job *job, int max_per_case, int64_t *attachment_id, struct err *err);
 
 /* ---- 申诉: appeals against a closure or an automatic decision (case_appeal.c) ---- */
 
@@ -1272,10 +1278,11 @@ int case_self_handle(const struct case_env *env, const struct case_new *in, cons
  * pending_uploads for the actor, with an audit entry (upload.create), in one transaction. 1 with
  * the id when the actor has it pending already (nothing written), else 0. The actor's pending
  * uploads older than CASE_PENDING_UPLOAD_SECONDS are dropped first (with their attachments row
- * when nothing else holds it); more than CASE_PENDING_UPLOADS_MAX is ERR_CONFLICT naming "file". */
+ * when nothing else holds it); more than CASE_PENDING_UPLOADS_MAX is ERR_CONFLICT naming "file".
+ * The staged files are placed before the commit, as by case_attach. */
 #define CASE_PENDING_UPLOADS_MAX 20
 #define CASE_PENDING_UPLOAD_SECONDS 86400
-int case_upload_pending(const struct case_env *env, const struct attach_file *file,
+int case_upload_pending(const struct case_env *env, struct attach_store *st, struct attach_job *job,
                         int64_t *attachment_id, struct err *err);
 /* Before the decode (a read): 1 with the id when 'user_id' has the content 'sha256' pending, 0
  * when not and there is room, ERR_CONFLICT ("file") when the user has the most pending. */

@@ -50,9 +50,10 @@ int case_attach_check(struct store_conn *c, const struct case_rec *r, const char
     return 0;
 }
 
-int case_attach(const struct case_env *env, int64_t id, const struct attach_file *file,
-                int max_per_case, int64_t *attachment_id, struct err *err)
+int case_attach(const struct case_env *env, int64_t id, struct attach_store *st,
+                struct attach_job *job, int max_per_case, int64_t *attachment_id, struct err *err)
 {
+    const struct attach_file *file = &job->file;
     struct case_tx t = {env, {0}, err, NULL, 0, 0};
     struct store_conn *c = env->conn;
     struct case_rec r;
@@ -99,7 +100,8 @@ int case_attach(const struct case_env *env, int64_t id, const struct attach_file
                         store_i64(env->actor->user_id), store_i64(env->now)))) < 0 ||
         (rc = case_tx_exec(&t, "UPDATE cases SET updated_at = ? WHERE id = ?",
                            STORE_ARGS(store_i64(env->now), store_i64(id)))) < 0 ||
-        (rc = case_tx_audit(&t, "attach", id, NULL, payload)) < 0)
+        (rc = case_tx_audit(&t, "attach", id, NULL, payload)) < 0 ||
+        (rc = attach_job_place(st, job, err)) < 0)
         goto rollback;
     if ((rc = store_commit(c, err)) < 0)
         goto out;
@@ -181,9 +183,10 @@ out:
     return (int)rc;
 }
 
-int case_upload_pending(const struct case_env *env, const struct attach_file *file,
+int case_upload_pending(const struct case_env *env, struct attach_store *st, struct attach_job *job,
                         int64_t *attachment_id, struct err *err)
 {
+    const struct attach_file *file = &job->file;
     struct store_conn *c = env->conn;
     int64_t user = env->actor->user_id, aid = 0;
     int rc;
@@ -217,6 +220,8 @@ int case_upload_pending(const struct case_env *env, const struct attach_file *fi
         if (rc < 0)
             goto rollback;
     }
+    if ((rc = attach_job_place(st, job, err)) < 0)
+        goto rollback;
     if ((rc = store_commit(c, err)) < 0)
         return rc;
     *attachment_id = aid;

@@ -9,6 +9,7 @@
  * attachment store like an upload. Reproducible: the patrols are chosen by their ids.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "attach/attach.h"
 #include "audit/audit.h"
@@ -88,9 +89,11 @@ static int read_fix(void *ctx, struct store_stmt *s)
 static int photo(const struct case_env *env, struct attach_store *files, const struct demo_photo *p,
                  int64_t *id, struct err *err)
 {
-    struct attach_file f;
-    int rc = attach_store_put(files, p->data, p->len, &f, err);
-    return rc < 0 ? rc : case_upload_pending(env, &f, id, err) < 0 ? err->code : 0;
+    /* Stored in place already: the job has no staged files left to place. */
+    struct attach_job job;
+    memset(&job, 0, sizeof(job));
+    int rc = attach_store_put(files, p->data, p->len, &job.file, err);
+    return rc < 0 ? rc : case_upload_pending(env, files, &job, id, err) < 0 ? err->code : 0;
 }
 
 int demo_self_handled(struct store *st, struct attach_store *files, const unsigned char key[32],

@@ -10,6 +10,7 @@ one-code Huffman tables) written byte by byte; no imaging library is needed.
 import hashlib
 import os
 import struct
+import threading
 import zlib
 
 import pytest
@@ -256,6 +257,42 @@ def test_case_read_before_and_after_upload_shows_it(gl, photo):
     # Staff-only events (triage's suggestion, a repeat-complaint link) are not the citizen's.
     assert [e["id"] for e in mine["timeline"]] == [e["id"] for e in staff["timeline"]
                                                    if e["action"] not in ("triage", "repeat")]
+
+
+def test_a_listed_photo_can_be_fetched_at_once(gl):
+    """Whoever sees an attachment on a case can fetch its file and thumbnail at that moment.
+    The files used to be renamed into place after the commit, so a case read in between
+    listed a photo whose file answered an error (seen once as a flaky Open311 test)."""
+    case = new_case(gl)
+    owner = gl.fresh("citizen")
+    photos = [png(20 + i, 15, noise=True) for i in range(20)]  # attach_max_per_case
+    failed = []
+
+    def add_all():
+        for data in photos:
+            r = owner.post(gl.url(f"/api/v1/cases/{case['id']}/attachments"), data=data,
+                           headers={"Content-Type": "image/png"}, timeout=30)
+            if r.status_code != 201:
+                failed.append(r.text)
+
+    uploader = threading.Thread(target=add_all)
+    uploader.start()
+    fetched = {}
+    try:
+        while len(fetched) < len(photos):
+            finished = not uploader.is_alive()  # then this read is the last one needed
+            for a in gl.get("operator", f"/api/v1/cases/{case['id']}").json()["attachments"]:
+                if a["id"] in fetched:
+                    continue
+                got, thumb = gl.get("operator", a["url"]), gl.get("operator", a["thumbnail_url"])
+                assert got.status_code == 200 and thumb.status_code == 200, (got.text, thumb.text)
+                fetched[a["id"]] = got.content
+            if finished:
+                break
+    finally:
+        uploader.join()
+    assert not failed, failed
+    assert sorted(fetched.values()) == sorted(photos)
 
 
 def test_same_content_is_stored_once(gl, photo):

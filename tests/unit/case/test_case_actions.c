@@ -11,7 +11,9 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "attach/attach.h"
 #include "auth/auth.h"
 #include "cal/cal.h"
 #include "cal/cal_cn.h"
@@ -427,5 +429,54 @@ TEST(case_act_on_refuses_a_stale_record)
     CHECK_INT_EQ(case_act_on(&f.env, &r, &in, &a, &after, &e), ERR_CONFLICT, "a stale record");
     CHECK_STR_EQ(e.field, "version", "%s", e.msg);
     arena_release(&a);
+    teardown(&f);
+}
+
+/* A photo's row commits only with its file in place (case_attach places the staged files before
+ * the commit): placed after it, a reader could list a photo whose file was not there yet, and a
+ * crash in between kept the row without the file. A place that fails rolls the row back. */
+TEST(case_attach_commits_no_row_without_its_file)
+{
+    static const unsigned char png[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
+        0x96, 0x39, 0x91, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x38,
+        0x91, 0x62, 0x04, 0x47, 0x0c, 0x38, 0x39, 0x00, 0x47, 0x2a, 0x10, 0x69, 0x42, 0xaa, 0x14,
+        0x25, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    static const struct attach_limits lim = {1u << 20, 1000000, 1, 4};
+    struct fixture f;
+    struct attach_store *files;
+    struct attach_job job;
+    struct err e = ERR_INIT;
+    char dir[512];
+    int64_t aid = 0, rows = -1;
+    uint64_t size;
+    int fd;
+    setup(&f, "attach_place.db");
+    snprintf(dir, sizeof(dir), "%s/attach-place/", test_tmpdir());
+    CHECK_INT_EQ(attach_store_open(&files, dir, &lim, &e), 0, "open: %s", e.msg);
+    int64_t id = hanging_case(&f);
+
+    memset(&job, 0, sizeof(job));
+    job.data = png;
+    job.len = sizeof(png);
+    CHECK_INT_EQ(attach_check(files, png, sizeof(png), &job.file, &e), 0, "check: %s", e.msg);
+    CHECK_INT_EQ(attach_stage(files, &job, &e), 0, "stage: %s", e.msg);
+    CHECK(job.tmp[0] != '\0', "the original is staged");
+    unlink(job.tmp); /* its place will fail */
+    CHECK(case_attach(&f.env, id, files, &job, 20, &aid, &e) < 0, "a failed place fails");
+    CHECK_INT_EQ(store_one_i64(f.c, "SELECT count(*) FROM case_attachments WHERE case_id = ?",
+                               STORE_ARGS(store_i64(id)), &rows, &e),
+                 1, "count: %s", e.msg);
+    CHECK_INT_EQ(rows, 0, "no row without its file");
+
+    CHECK_INT_EQ(attach_stage(files, &job, &e), 0, "stage: %s", e.msg);
+    CHECK_INT_EQ(case_attach(&f.env, id, files, &job, 20, &aid, &e), 0, "attach: %s", e.msg);
+    CHECK_INT_EQ(attach_store_open_file(files, job.file.sha256, 0, &fd, &size, &e), 0,
+                 "the file is in place: %s", e.msg);
+    CHECK_INT_EQ(size, sizeof(png), "its size");
+    close(fd);
+    CHECK(job.tmp[0] == '\0' && job.thumb_tmp[0] == '\0', "nothing left staged");
+    attach_store_free(files);
     teardown(&f);
 }

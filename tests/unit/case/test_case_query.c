@@ -963,6 +963,71 @@ TEST(case_list_category_three_ways)
     teardown(&f);
 }
 
+/* A district, a street or a community alone is collected past an exact bound (region_plan()):
+ * its pages, read two at a time through their cursors, are the filter's cases in the order of
+ * every case, also behind a storm of newer cases in another street (and so are those of a
+ * street's staff with no filter, whose scope is walked); a region none of whose codes any case
+ * carries is empty at once. */
+TEST(case_list_region_collected)
+{
+    struct fixture f;
+    enum { N = 36 };
+    int64_t ids[N], where[N], every[N + 1], got[N + 1];
+    setup(&f, "query_region.db");
+    /* A micro-grid of grid1, and a grid whose code extends grid1's with '-' (not below it). */
+    int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
+    int64_t sibling = region(&f, "33010000100101-A", ORG_REGION_GRID, f.community1);
+    int64_t places[6] = {f.street1, f.community1, f.grid1, micro, sibling, f.street2};
+    for (int i = 0; i < N; i++) {
+        /* The last ten are a storm in street 2, newer than the rest. */
+        where[i] = i < N - 10 ? places[i % 6] : f.street2;
+        ids[i] = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "区域工单", NULL, f.cat_2,
+                                         CU_NORMAL, where[i], i < N - 10 ? i * 10 : 1000 + i});
+    }
+    int64_t street3 = region(&f, "330100003", ORG_REGION_STREET, f.district);
+    const struct {
+        int64_t region;
+        int64_t holds[7]; /* the regions whose cases it holds, 0-terminated */
+        const char *what;
+    } rows[] = {
+        {f.district, {f.street1, f.community1, f.grid1, micro, sibling, f.street2}, "district"},
+        {f.street1, {f.street1, f.community1, f.grid1, micro, sibling}, "street behind a storm"},
+        {f.community1, {f.community1, f.grid1, micro, sibling}, "community"},
+        {f.grid1, {f.grid1, micro}, "grid"},
+        {micro, {micro}, "micro-grid"},
+        {f.street2, {f.street2}, "the storm's street"},
+        {street3, {0}, "a street with no cases"},
+    };
+    size_t n = list(&f, (struct case_filter){.limit = 50}, U_ADMIN, every, N + 1, NULL);
+    CHECK_INT_EQ(n, N, "every case");
+    for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+        size_t nwant = 0;
+        int64_t want[N];
+        for (size_t i = 0; i < n; i++)
+            for (int j = 0; j < N; j++)
+                if (every[i] == ids[j])
+                    for (int k = 0; k < 7 && rows[r].holds[k]; k++)
+                        if (where[j] == rows[r].holds[k])
+                            want[nwant++] = ids[j];
+        size_t ngot = list(&f, (struct case_filter){.region_id = rows[r].region, .limit = 2},
+                           U_ADMIN, got, N + 1, NULL);
+        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
+        for (size_t i = 0; i < ngot && i < nwant; i++)
+            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
+        /* The same pages for the staff of that street with no filter (their scope, walked). */
+        int who = rows[r].region == f.street2   ? U_STREET2
+                  : rows[r].region == f.street1 ? U_GRID
+                                                : -1;
+        if (who < 0)
+            continue;
+        ngot = list(&f, (struct case_filter){.limit = 2}, who, got, N + 1, NULL);
+        CHECK_INT_EQ(ngot, nwant, "%s, as its staff: count", rows[r].what);
+        for (size_t i = 0; i < ngot && i < nwant; i++)
+            CHECK_INT_EQ(got[i], want[i], "%s, as its staff: position %zu", rows[r].what, i);
+    }
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

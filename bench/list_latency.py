@@ -43,6 +43,10 @@ def main():
         ("admin: department=CGJ", admin, {"department": depts["CGJ"]}),
         ("admin: department+state", admin, {"department": depts["CGJ"], "state": "processing"}),
         ("admin: region=street", admin, {"region": regions["330179001"]}),
+        ("admin: region=community", admin, {"region": regions.get("330179002001", regions["330179001"])}),
+        ("admin: region=grid", admin, {"region": regions.get("33017900100101", regions["330179001"])}),
+        ("admin: region=community+category", admin,
+         {"region": regions.get("330179002001", regions["330179001"]), "category": cats[0]}),
         ("admin: category", admin, {"category": cats[0]}),
         # The demo's 暴露垃圾 (a leaf) and 1203 (a subtree): rare in bench_gen_cases's skew.
         ("admin: category, a rare leaf", admin, {"category": by_code.get("010101", cats[0])}),

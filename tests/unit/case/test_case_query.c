@@ -1028,6 +1028,75 @@ TEST(case_list_region_collected)
     teardown(&f);
 }
 
+/* A region and a category together are collected past an exact bound over their pairs
+ * (pair_plan()): the pages equal the two filters' cases in the order of every case, and the
+ * count, read from the pairs' index ranges, is theirs. */
+TEST(case_list_region_and_category)
+{
+    struct fixture f;
+    enum { N = 40 };
+    int64_t ids[N], where[N], what[N], every[N + 1], got[N + 1];
+    setup(&f, "query_region_category.db");
+    int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
+    int64_t places[5] = {f.street1, f.community1, f.grid1, micro, f.street2};
+    int64_t kinds[3] = {f.cat_1, f.cat_11, f.cat_2};
+    for (int i = 0; i < N; i++) {
+        /* The last ten: a storm of category 2 in street 2, newer than the rest. */
+        where[i] = i < N - 10 ? places[i % 5] : f.street2;
+        what[i] = i < N - 10 ? kinds[i % 3] : f.cat_2;
+        ids[i] = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "区域分类工单", NULL, what[i],
+                                         CU_NORMAL, where[i], i < N - 10 ? i * 10 : 1000 + i});
+    }
+    const struct {
+        int64_t region, category;
+        int64_t holds[5], of[3]; /* its regions and categories, 0-terminated */
+        const char *what;
+    } rows[] = {
+        {f.street1,
+         f.cat_1,
+         {f.street1, f.community1, f.grid1, micro},
+         {f.cat_1, f.cat_11},
+         "street, category subtree"},
+        {f.community1, f.cat_11, {f.community1, f.grid1, micro}, {f.cat_11}, "community, leaf"},
+        {f.grid1, f.cat_1, {f.grid1, micro}, {f.cat_1, f.cat_11}, "grid, subtree"},
+        {f.street2, f.cat_2, {f.street2}, {f.cat_2}, "the storm's street and category"},
+        {f.street2, f.cat_11, {f.street2}, {f.cat_11}, "street 2, leaf"},
+        {micro, f.cat_2, {micro}, {f.cat_2}, "micro-grid"},
+    };
+    size_t n = list(&f, (struct case_filter){.limit = 50}, U_ADMIN, every, N + 1, NULL);
+    CHECK_INT_EQ(n, N, "every case");
+    for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+        size_t nwant = 0;
+        int64_t want[N];
+        for (size_t i = 0; i < n; i++)
+            for (int j = 0; j < N; j++) {
+                if (every[i] != ids[j])
+                    continue;
+                int in_region = 0, in_category = 0;
+                for (int k = 0; k < 5 && rows[r].holds[k]; k++)
+                    in_region |= where[j] == rows[r].holds[k];
+                for (int k = 0; k < 3 && rows[r].of[k]; k++)
+                    in_category |= what[j] == rows[r].of[k];
+                if (in_region && in_category)
+                    want[nwant++] = ids[j];
+            }
+        struct case_filter flt = {
+            .region_id = rows[r].region, .category_id = rows[r].category, .limit = 2};
+        size_t ngot = list(&f, flt, U_ADMIN, got, N + 1, NULL);
+        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
+        int64_t total = -1;
+        int capped = -1;
+        struct err e = ERR_INIT;
+        CHECK_INT_EQ(
+            case_list_total(f.c, &flt, &f.actors[U_ADMIN], 0, 0, &f.a, &total, &capped, &e), 0,
+            "%s: total: %s", rows[r].what, e.msg);
+        CHECK_INT_EQ(total, (int64_t)nwant, "%s: total", rows[r].what);
+        for (size_t i = 0; i < ngot && i < nwant; i++)
+            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
+    }
+    teardown(&f);
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

@@ -2,7 +2,7 @@
 // address register's roads, buildings, water, green areas and places: basemap.js; deployments
 // have no internet). A tile URL in /config.json makes that tile server's map the base instead,
 // with a switch back to gridloop's (docs/maps.md).
-import { loadScript, loadCss } from './ui.js';
+import { loadScript, loadCss, laidOut } from './ui.js';
 import { basemapLayer } from './basemap.js';
 import { t } from './i18n.js';
 import { regions } from './data.js';
@@ -30,10 +30,8 @@ export const STATE_COLOURS = {
 // A map in `el` with streets and grids drawn; resolves to {L, map, bounds}.
 export async function regionMap(el, { label, grids = true } = {}) {
   const L = await leaflet();
-  // Views are built before they are put in the page; Leaflet needs the container's real size.
-  for (let i = 0; i < 200 && !(el.isConnected && el.clientWidth > 0); i++) {
-    await new Promise((r) => requestAnimationFrame(r));
-  }
+  // Leaflet needs the container's real size.
+  await laidOut(el);
   el.setAttribute('role', 'region');
   if (label) el.setAttribute('aria-label', label);
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, zoomControl: false });

@@ -165,6 +165,15 @@ export function loadScript(src) {
   }
   return loaded.get(src);
 }
+// Views are built before they are put in the page, and a chart or a map drawn into a box that
+// is not laid out yet gets no size (an ECharts canvas of 0 x 0 stays hidden): wait until `el` is
+// in the document with a width, at most ~200 frames.
+export async function laidOut(el) {
+  for (let i = 0; i < 200 && !(el.isConnected && el.clientWidth > 0); i++) {
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+}
+
 export function loadCss(href) {
   if (!document.querySelector(`link[href="${href}"]`)) document.head.append(h('link', { rel: 'stylesheet', href }));
 }

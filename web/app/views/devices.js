@@ -7,7 +7,7 @@
 // state of the data feed (GET /sensors/status).
 import { t, has } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, field, select, checkbox, toast, showError, clearErrors, fmtTime, formBody, loadScript } from '../ui.js';
+import { h, clear, field, select, checkbox, toast, showError, clearErrors, fmtTime, formBody, loadScript, laidOut } from '../ui.js';
 import { departments } from '../data.js';
 
 const KNOWN_TYPES = ['noise', 'water_level', 'manhole', 'smoke', 'gas', 'water_quality'];
@@ -224,6 +224,10 @@ export async function devicePage({ params, user, refresh, onCleanup }) {
       clear(note, withUnit('device.chart_note', { n, max }, lim.unit));
       el.setAttribute('aria-label', `${lim.label}${t('p.colon')}${pts.map((p) => `${fmtTime(p.at).slice(5)} ${+p.avg.toFixed(2)}`).join(t('p.comma'))}`);
       try { await chartsReady; } catch { note.textContent = t('device.chart_failed'); continue; }
+      // The page may not be in the document yet (an editor's form is still loading); a page
+      // left meanwhile draws nothing.
+      await laidOut(el);
+      if (!el.isConnected) return;
       const E = window.echarts;
       const c = E.init(el);
       made.push(c);

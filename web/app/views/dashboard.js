@@ -2,7 +2,7 @@
 // ranking, and a live feed from the event stream (each event refreshes the figures, debounced).
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { h, clear, loadScript, fmtTime } from '../ui.js';
+import { h, clear, loadScript, fmtTime, laidOut } from '../ui.js';
 import { regionMap, STATE_COLOURS } from '../map.js';
 import { clusterAndHeat, choroBreaks, choroColour, CHORO_COLOURS } from '../mapcases.js';
 import { categories, regions } from '../data.js';
@@ -118,7 +118,8 @@ export async function dashboard({ title, onCleanup, query }) {
       indexChartEl);
     indexBox.hidden = false;
     await chartsReady;
-    if (closed || !window.echarts) return;
+    await laidOut(indexChartEl); // as a device's chart: not drawn into a box of no size
+    if (closed || !window.echarts || !indexChartEl.isConnected) return;
     indexChart = indexChart || window.echarts.init(indexChartEl);
     indexChart.setOption({
       grid: { left: 36, right: 12, top: 12, bottom: 24 },

@@ -191,18 +191,28 @@ static char *prefix_end(struct arena *a, const char *prefix)
     return end;
 }
 
+/* A region's subtree: its code and the codes in [lo, end). A grid holds its micro-grids (its
+ * code and '.', and '/' follows '.'; a micro-grid only itself); a larger region every code it
+ * prefixes. */
+static void region_range(struct arena *a, const char *code, const char **lo, const char **end)
+{
+    int grid = strlen(code) > 12;
+    *lo = grid ? arena_printf(a, "%s.", code) : code;
+    *end = grid ? arena_printf(a, "%s/", code) : prefix_end(a, code);
+}
+
 /* The region subtree test of org_region_code_in_subtree(), as a range on the index for a
  * community or a grid. A district or a street holds a large share of all cases: for those the
  * range is only tested per row (an expression, not the column), while the sort key's index is walked. */
 static void region_subtree(struct qb *q, struct arena *a, const char *code)
 {
+    const char *lo, *end;
+    region_range(a, code, &lo, &end);
     if (strlen(code) > 12) {
-        /* A grid and its micro-grids (its code and '.': '/' follows '.'); a micro-grid only
-         * itself. */
         sql(q, "(c.region_code = ? OR (c.region_code > ? AND c.region_code < ?))");
         arg_text(q, code);
-        arg_text(q, arena_printf(a, "%s.", code));
-        arg_text(q, arena_printf(a, "%s/", code));
+        arg_text(q, lo);
+        arg_text(q, end);
         return;
     }
     /* "|| ''" rather than SQLite's unary plus, which PostgreSQL has for numbers only. */
@@ -210,8 +220,8 @@ static void region_subtree(struct qb *q, struct arena *a, const char *code)
         sql(q, "((c.region_code || '') >= ? AND (c.region_code || '') < ?)");
     else
         sql(q, "(c.region_code >= ? AND c.region_code < ?)");
-    arg_text(q, code);
-    arg_text(q, prefix_end(a, code));
+    arg_text(q, lo);
+    arg_text(q, end);
 }
 
 /* The actor sees every case: case_visible() adds no condition. */
@@ -760,45 +770,78 @@ static int order_and_limit(struct qb *q, const struct case_filter *f, const char
 #define CATEGORY_WALK_MAX 40000 /* rows a walk is counted up to */
 #define CATEGORY_IDS_MAX 32     /* categories of a subtree probed one by one */
 
-/* The page-th newest creation time of each category of the subtree [code, end) before the
- * cursor (key, id), the newest of them in '*newest' (-1: no category holds a
- * page); '*probed' 0 when the subtree has more than CATEGORY_IDS_MAX categories to probe. */
-static int subtree_floor(struct store_conn *c, const char *code, const char *end, int page,
-                         int64_t key, int64_t id, int64_t *newest, int *probed, struct err *err)
+/* A point of the created order for the plans below: the cursor's, else past every case. */
+static int cursor_pos(const struct case_filter *f, struct pos *at, struct err *err)
+{
+    at->key = at->id = INT64_MAX;
+    return f->cursor ? cursor_decode(f->cursor, f->sort, &at->key, &at->id, NULL, NULL, err) : 0;
+}
+
+/* The statement of raise_floor() for the index range 'match' selects (its keys bound first). */
+#define PAGE_FLOOR_SQL(match)                                                                      \
+    "SELECT created_at FROM cases WHERE " match " AND created_at <= ? AND"                         \
+    " (created_at < ? OR id < ?) ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?"
+
+/* Raise '*newest' to the creation time of the page-th newest case after 'at' in the index range
+ * that 'sql_text' (PAGE_FLOOR_SQL) selects with its 'nkeys' (1 or 2) keys: 1 when the range
+ * holds a page there, 0 when not, or a negative ERR_*. */
+static int raise_floor(struct store_conn *c, const char *sql_text, const struct store_arg *keys,
+                       size_t nkeys, const struct pos *at, int page, int64_t *newest,
+                       struct err *err)
+{
+    struct store_arg v[6];
+    int64_t t;
+    memcpy(v, keys, nkeys * sizeof(*v));
+    v[nkeys] = store_i64(at->key);
+    v[nkeys + 1] = store_i64(at->key);
+    v[nkeys + 2] = store_i64(at->id);
+    v[nkeys + 3] = store_i64(page - 1);
+    int rc = store_one_i64(c, sql_text, (struct store_args){v, nkeys + 4}, &t, err);
+    if (rc == 1 && t > *newest)
+        *newest = t;
+    return rc;
+}
+
+/* Up to 'max' ids of 'sql_text' (two or three text arguments, then the LIMIT) into 'ids';
+ * '*n' is max + 1 when there are more. */
+static int read_ids(struct store_conn *c, const char *sql_text, const char *a1, const char *a2,
+                    const char *a3, int64_t *ids, int max, int *n, struct err *err)
 {
     struct store_stmt *s = NULL;
-    int64_t ids[CATEGORY_IDS_MAX], at;
-    int n = 0, rc;
+    int rc;
+    *n = 0;
+    if ((rc = store_prepare(
+             c, sql_text,
+             a3 ? STORE_ARGS(store_text(a1), store_text(a2), store_text(a3), store_i64(max + 1))
+                : STORE_ARGS(store_text(a1), store_text(a2), store_i64(max + 1)),
+             &s, err)) < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == 1)
+        if ((*n)++ < max)
+            ids[*n - 1] = store_col_int(s, 0);
+    store_done(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* The page-th newest creation time of each category of the subtree [code, end) after 'at', the
+ * newest of them in '*newest' (-1: no category holds a page); '*probed' 0 when the subtree has
+ * more than CATEGORY_IDS_MAX categories to probe. */
+static int subtree_floor(struct store_conn *c, const char *code, const char *end, int page,
+                         const struct pos *at, int64_t *newest, int *probed, struct err *err)
+{
+    int64_t ids[CATEGORY_IDS_MAX];
+    int n, rc;
     *newest = -1;
     *probed = 0;
-    if ((rc = store_prepare(
-             c, "SELECT id FROM categories WHERE code >= ? AND code < ? LIMIT ?",
-             STORE_ARGS(store_text(code), store_text(end), store_i64(CATEGORY_IDS_MAX + 1)), &s,
-             err)) < 0)
+    if ((rc = read_ids(c, "SELECT id FROM categories WHERE code >= ? AND code < ? LIMIT ?", code,
+                       end, NULL, ids, CATEGORY_IDS_MAX, &n, err)) < 0 ||
+        n > CATEGORY_IDS_MAX)
         return rc;
-    while ((rc = store_step(s, err)) == 1) {
-        if (n == CATEGORY_IDS_MAX) {
-            n++; /* too many to probe */
-            break;
-        }
-        ids[n++] = store_col_int(s, 0);
-    }
-    store_done(s);
-    if (rc < 0 || n > CATEGORY_IDS_MAX)
-        return rc < 0 ? rc : 0;
     for (int i = 0; i < n; i++) {
-        /* Without a cursor, (key, id) is past every case. */
-        rc = store_one_i64(c,
-                           "SELECT created_at FROM cases WHERE category_id = ? AND"
-                           " created_at <= ? AND (created_at < ? OR id < ?)"
-                           " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
-                           STORE_ARGS(store_i64(ids[i]), store_i64(key), store_i64(key),
-                                      store_i64(id), store_i64(page - 1)),
-                           &at, err);
-        if (rc < 0)
+        struct store_arg k = store_i64(ids[i]);
+        if ((rc = raise_floor(c, PAGE_FLOOR_SQL("category_id = ?"), &k, 1, at, page, newest, err)) <
+            0)
             return rc;
-        if (rc == 1 && at > *newest)
-            *newest = at;
     }
     *probed = 1;
     return 0;
@@ -810,11 +853,11 @@ static int subtree_floor(struct store_conn *c, const char *code, const char *end
 static int walk_rows(struct store_conn *c, const char *code, const char *end, int page,
                      int64_t *rows, struct err *err)
 {
+    const struct pos past = {INT64_MAX, INT64_MAX};
     int64_t newest;
     int probed, rc;
     *rows = CATEGORY_WALK_MAX;
-    if ((rc = subtree_floor(c, code, end, page, INT64_MAX, INT64_MAX, &newest, &probed, err)) < 0 ||
-        newest < 0)
+    if ((rc = subtree_floor(c, code, end, page, &past, &newest, &probed, err)) < 0 || newest < 0)
         return rc;
     rc = store_one_i64(
         c, "SELECT count(*) FROM (SELECT 1 FROM cases WHERE created_at >= ? LIMIT ?) AS t",
@@ -864,11 +907,11 @@ static int category_plan(struct store_conn *c, const struct qb *q, const struct 
      * however many newer cases of other categories (or none) come first. */
     if (f->sort == CASE_SORT_CREATED && !f->category_rare && category_only(f, scope) && !q->after &&
         !q->floor && !q->take) {
-        int64_t key = INT64_MAX, id = INT64_MAX, newest;
+        struct pos at;
+        int64_t newest;
         int probed;
-        if ((f->cursor &&
-             (rc = cursor_decode(f->cursor, f->sort, &key, &id, NULL, NULL, err)) < 0) ||
-            (rc = subtree_floor(c, p->code, p->end, limit + 1, key, id, &newest, &probed, err)) < 0)
+        if ((rc = cursor_pos(f, &at, err)) < 0 ||
+            (rc = subtree_floor(c, p->code, p->end, limit + 1, &at, &newest, &probed, err)) < 0)
             return rc;
         if (probed) {
             p->floor = newest > 0 ? newest : 0;
@@ -926,31 +969,27 @@ static void category_where(struct qb *q, const struct case_filter *f, const stru
  */
 #define REGION_CODES_MAX 256
 
-/* The distinct region codes of the cases in [code, end), as a subquery (one seek a code). */
+/* The distinct region codes of the cases in [lo, end), as a subquery (one seek a code). */
 #define REGION_CODES_SQL                                                                           \
     "WITH RECURSIVE k(code) AS (SELECT min(region_code) FROM cases WHERE region_code >= ? AND"     \
     " region_code < ? UNION ALL SELECT (SELECT min(region_code) FROM cases WHERE"                  \
     " region_code > k.code AND region_code < ?) FROM k WHERE k.code IS NOT NULL)"                  \
     " SELECT code FROM k WHERE code IS NOT NULL"
 
-struct region_plan {
-    const char *code;     /* the region's code */
-    const char *lo, *end; /* the range of the other codes of its subtree */
-    int filter;           /* a region filter is set */
-    int collect;          /* 1: the cases of its codes created at or after 'floor' */
-    int none;             /* no case carries a code of the subtree */
-    int64_t floor;
-};
-
-/* The region filter decides alone, for an actor who sees every case. (A region's staff also
- * see the cases they reported themselves, anywhere: their scope keeps the walk.) */
-static int region_alone(const struct case_filter *f, const struct case_actor *scope)
+/* The filter holds a region (if any), 'category' (0: none) and nothing else. */
+static int region_and(const struct case_filter *f, int64_t category)
 {
     struct case_filter g = *f;
     g.region_id = 0;
-    return f->region_id && !f->category_id && !f->department_id && scope_is_all(scope) &&
-           !other_filters(&g);
+    return f->category_id == category && !f->department_id && !other_filters(&g);
 }
+
+struct region_plan {
+    const char *code;     /* the region's code */
+    const char *lo, *end; /* the other codes of its subtree (region_range()) */
+    int collect;          /* the cases of its codes created at or after 'floor' */
+    int64_t floor;
+};
 
 static int region_plan(struct store_conn *c, const struct qb *q, const struct case_filter *f,
                        const struct case_actor *scope, struct arena *a, int limit,
@@ -958,24 +997,21 @@ static int region_plan(struct store_conn *c, const struct qb *q, const struct ca
 {
     struct store_stmt *s = NULL;
     const char *codes[REGION_CODES_MAX];
-    int64_t key = INT64_MAX, id = INT64_MAX, at;
+    struct pos at;
     int n = 0, rc;
     if (!f->region_id)
         return 0;
     if ((rc = lookup_code(c, "SELECT code FROM regions WHERE id = ?", f->region_id, a, "region",
                           &p->code, err)) < 0)
         return rc;
-    p->filter = 1;
+    /* A region's staff also see the cases they reported themselves, anywhere: their scope
+     * keeps the walk. */
     if (!limit || store_dialect(c) != STORE_SQLITE || f->sort != CASE_SORT_CREATED || q->after ||
-        q->floor || q->take || !region_alone(f, scope))
+        q->floor || q->take || !scope_is_all(scope) || !region_and(f, 0))
         return 0;
-    /* As region_subtree(): a grid is its code and its micro-grids' (its code and '.', and '/'
-     * follows '.'); a larger region every code it prefixes. */
-    int grid = strlen(p->code) > 12;
-    p->lo = grid ? arena_printf(a, "%s.", p->code) : p->code;
-    p->end = grid ? arena_printf(a, "%s/", p->code) : prefix_end(a, p->code);
-    if (grid)
-        codes[n++] = p->code;
+    region_range(a, p->code, &p->lo, &p->end);
+    if (strlen(p->code) > 12)
+        codes[n++] = p->code; /* a grid's own code is not in (lo, end) */
     if ((rc = store_prepare(c, REGION_CODES_SQL " LIMIT ?",
                             STORE_ARGS(store_text(p->lo), store_text(p->end), store_text(p->end),
                                        store_i64(REGION_CODES_MAX + 1)),
@@ -985,46 +1021,25 @@ static int region_plan(struct store_conn *c, const struct qb *q, const struct ca
         if (n++ < REGION_CODES_MAX)
             codes[n - 1] = arena_strdup(a, store_col_text(s, 0));
     store_done(s);
-    if (rc < 0 || n > REGION_CODES_MAX)
+    if (rc < 0 || n > REGION_CODES_MAX || (rc = cursor_pos(f, &at, err)) < 0)
         return rc < 0 ? rc : 0;
-    if (f->cursor && (rc = cursor_decode(f->cursor, f->sort, &key, &id, NULL, NULL, err)) < 0)
-        return rc;
-    p->floor = 0;
-    p->none = 1;
+    /* No code holding a page leaves the floor at 0: every case of the codes, fewer than a page
+     * each (none at all for a region without cases). */
     for (int i = 0; i < n; i++) {
-        /* Without a cursor, (key, id) is past every case. */
-        rc = store_one_i64(c,
-                           "SELECT created_at FROM cases WHERE region_code = ? AND"
-                           " created_at <= ? AND (created_at < ? OR id < ?)"
-                           " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
-                           STORE_ARGS(store_text(codes[i]), store_i64(key), store_i64(key),
-                                      store_i64(id), store_i64(limit)),
-                           &at, err);
-        if (rc < 0)
+        struct store_arg k = store_text(codes[i]);
+        if ((rc = raise_floor(c, PAGE_FLOOR_SQL("region_code = ?"), &k, 1, &at, limit + 1,
+                              &p->floor, err)) < 0)
             return rc;
-        if (rc == 1 && at > p->floor)
-            p->floor = at;
-        /* Fewer cases than a page, or none at all? */
-        if (rc == 0 && p->none &&
-            (rc = store_one_i64(c, "SELECT 1 FROM cases WHERE region_code = ? LIMIT 1",
-                                STORE_ARGS(store_text(codes[i])), &at, err)) < 0)
-            return rc;
-        if (rc == 1)
-            p->none = 0;
     }
-    p->collect = !p->none;
+    p->collect = 1;
     return 0;
 }
 
 /* The filter's region test, per row or as a collection (region_plan()). */
 static void region_where(struct qb *q, struct arena *a, const struct region_plan *p)
 {
-    if (p->none) {
-        sql(q, " AND 1 = 0");
-        return;
-    }
     if (!p->collect) {
-        if (p->filter) {
+        if (p->code) {
             sql(q, " AND ");
             region_subtree(q, a, p->code);
         }
@@ -1055,56 +1070,32 @@ static void region_where(struct qb *q, struct arena *a, const struct region_plan
  */
 #define PAIRS_MAX 256
 
-/* The subtree's regions, as in region_subtree(): bind the code, the start and the end. */
+/* The subtree's regions (region_range()): bind the code, the start and the end. */
 #define REGION_IDS_SQL "SELECT id FROM regions WHERE code = ? OR (code > ? AND code < ?)"
 
 struct pair_plan {
     int collect;   /* the plan applies (a page, or a count) */
-    int none;      /* no case of any pair */
     int64_t floor; /* only cases created at or after it (0: every one of the pairs') */
     const char *rcode, *rlo, *rend, *ccode, *cend;
 };
-
-/* Up to 'max' ids of 'sql' (three text arguments) into 'ids'; '*n' max + 1 when there are more. */
-static int read_ids(struct store_conn *c, const char *sql_text, const char *a1, const char *a2,
-                    const char *a3, int64_t *ids, int max, int *n, struct err *err)
-{
-    struct store_stmt *s = NULL;
-    int rc;
-    *n = 0;
-    if ((rc = store_prepare(
-             c, sql_text,
-             a3 ? STORE_ARGS(store_text(a1), store_text(a2), store_text(a3), store_i64(max + 1))
-                : STORE_ARGS(store_text(a1), store_text(a2), store_i64(max + 1)),
-             &s, err)) < 0)
-        return rc;
-    while ((rc = store_step(s, err)) == 1)
-        if ((*n)++ < max)
-            ids[*n - 1] = store_col_int(s, 0);
-    store_done(s);
-    return rc < 0 ? rc : 0;
-}
 
 static int pair_plan(struct store_conn *c, const struct qb *q, const struct case_filter *f,
                      const struct case_actor *scope, struct arena *a, int limit,
                      struct pair_plan *p, struct err *err)
 {
-    struct case_filter g = *f;
-    int64_t rids[PAIRS_MAX], cids[PAIRS_MAX], key = INT64_MAX, id = INT64_MAX, at;
+    int64_t rids[PAIRS_MAX], cids[PAIRS_MAX];
+    struct pos at;
     int nr, nc, rc;
-    g.region_id = 0;
-    if (!f->region_id || !f->category_id || f->department_id || store_dialect(c) != STORE_SQLITE ||
-        !scope_is_all(scope) || other_filters(&g) || q->after || q->floor || q->take ||
-        (limit && f->sort != CASE_SORT_CREATED))
+    if (!f->region_id || !f->category_id || !region_and(f, f->category_id) ||
+        store_dialect(c) != STORE_SQLITE || !scope_is_all(scope) || q->after || q->floor ||
+        q->take || (limit && f->sort != CASE_SORT_CREATED))
         return 0;
     if ((rc = lookup_code(c, "SELECT code FROM regions WHERE id = ?", f->region_id, a, "region",
                           &p->rcode, err)) < 0 ||
         (rc = lookup_code(c, "SELECT code FROM categories WHERE id = ?", f->category_id, a,
                           "category", &p->ccode, err)) < 0)
         return rc;
-    int grid = strlen(p->rcode) > 12;
-    p->rlo = grid ? arena_printf(a, "%s.", p->rcode) : p->rcode;
-    p->rend = grid ? arena_printf(a, "%s/", p->rcode) : prefix_end(a, p->rcode);
+    region_range(a, p->rcode, &p->rlo, &p->rend);
     p->cend = prefix_end(a, p->ccode);
     /* A count reads the pairs' index ranges alone (the community's ~100,000 cases, each read
      * for its category, took ~150 ms). */
@@ -1119,31 +1110,14 @@ static int pair_plan(struct store_conn *c, const struct qb *q, const struct case
         return rc;
     if (nr > PAIRS_MAX || nc > PAIRS_MAX || (int64_t)nr * nc > PAIRS_MAX)
         return 0;
-    if (f->cursor && (rc = cursor_decode(f->cursor, f->sort, &key, &id, NULL, NULL, err)) < 0)
+    if ((rc = cursor_pos(f, &at, err)) < 0)
         return rc;
-    p->none = 1;
     for (int i = 0; i < nr; i++)
         for (int j = 0; j < nc; j++) {
-            /* Without a cursor, (key, id) is past every case. */
-            rc = store_one_i64(c,
-                               "SELECT created_at FROM cases WHERE region_id = ? AND"
-                               " category_id = ? AND created_at <= ? AND (created_at < ? OR id < ?)"
-                               " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?",
-                               STORE_ARGS(store_i64(rids[i]), store_i64(cids[j]), store_i64(key),
-                                          store_i64(key), store_i64(id), store_i64(limit)),
-                               &at, err);
-            if (rc == 1 && at > p->floor)
-                p->floor = at;
-            /* Fewer cases than a page, or none at all? */
-            if (rc == 0 && p->none)
-                rc = store_one_i64(c,
-                                   "SELECT 1 FROM cases WHERE region_id = ? AND category_id = ?"
-                                   " LIMIT 1",
-                                   STORE_ARGS(store_i64(rids[i]), store_i64(cids[j])), &at, err);
-            if (rc < 0)
+            struct store_arg k[2] = {store_i64(rids[i]), store_i64(cids[j])};
+            if ((rc = raise_floor(c, PAGE_FLOOR_SQL("region_id = ? AND category_id = ?"), k, 2, &at,
+                                  limit + 1, &p->floor, err)) < 0)
                 return rc;
-            if (rc == 1)
-                p->none = 0;
         }
     p->collect = 1;
     return 0;
@@ -1151,10 +1125,6 @@ static int pair_plan(struct store_conn *c, const struct qb *q, const struct case
 
 static void pair_where(struct qb *q, const struct pair_plan *p)
 {
-    if (p->none) {
-        sql(q, " AND 1 = 0");
-        return;
-    }
     sql(q, " AND c.region_id IN (" REGION_IDS_SQL ")"
            " AND c.category_id IN (SELECT id FROM categories WHERE code >= ? AND code < ?)");
     arg_text(q, p->rcode);

@@ -214,6 +214,17 @@ static size_t list(struct fixture *f, struct case_filter flt, int who, int64_t *
     }
 }
 
+/* The list of 'flt' as 'who' sees it, read through its cursors, is want[0..nwant). */
+static void same_pages(struct fixture *f, struct case_filter flt, int who, const int64_t *want,
+                       size_t nwant, const char *what)
+{
+    int64_t got[64];
+    size_t ngot = list(f, flt, who, got, 64, NULL);
+    CHECK_INT_EQ(ngot, nwant, "%s: count", what);
+    for (size_t i = 0; i < ngot && i < nwant; i++)
+        CHECK_INT_EQ(got[i], want[i], "%s: position %zu", what, i);
+}
+
 static int has(const int64_t *ids, size_t n, int64_t id)
 {
     for (size_t i = 0; i < n; i++)
@@ -917,7 +928,7 @@ TEST(case_list_category_three_ways)
 {
     struct fixture f;
     enum { N = 18 };
-    int64_t ids[N], cats[N], every[N + 1], got[N + 1];
+    int64_t ids[N], cats[N], every[N + 1];
     setup(&f, "query_category.db");
     int64_t kinds[3] = {f.cat_1, f.cat_11, f.cat_2};
     for (int i = 0; i < N; i++) {
@@ -950,15 +961,12 @@ TEST(case_list_category_three_ways)
                 if (every[i] == ids[j] && (cats[j] == rows[r].category ||
                                            (rows[r].category == f.cat_1 && cats[j] == f.cat_11)))
                     want[nwant++] = ids[j];
-        size_t ngot = list(&f,
-                           (struct case_filter){.category_id = rows[r].category,
-                                                .sort = rows[r].sort,
-                                                .category_rare = rows[r].rare,
-                                                .limit = 2},
-                           U_ADMIN, got, N + 1, NULL);
-        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
-        for (size_t i = 0; i < ngot && i < nwant; i++)
-            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
+        same_pages(&f,
+                   (struct case_filter){.category_id = rows[r].category,
+                                        .sort = rows[r].sort,
+                                        .category_rare = rows[r].rare,
+                                        .limit = 2},
+                   U_ADMIN, want, nwant, rows[r].what);
     }
     teardown(&f);
 }
@@ -972,7 +980,7 @@ TEST(case_list_region_collected)
 {
     struct fixture f;
     enum { N = 36 };
-    int64_t ids[N], where[N], every[N + 1], got[N + 1];
+    int64_t ids[N], where[N], every[N + 1];
     setup(&f, "query_region.db");
     /* A micro-grid of grid1, and a grid whose code extends grid1's with '-' (not below it). */
     int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
@@ -1009,21 +1017,17 @@ TEST(case_list_region_collected)
                     for (int k = 0; k < 7 && rows[r].holds[k]; k++)
                         if (where[j] == rows[r].holds[k])
                             want[nwant++] = ids[j];
-        size_t ngot = list(&f, (struct case_filter){.region_id = rows[r].region, .limit = 2},
-                           U_ADMIN, got, N + 1, NULL);
-        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
-        for (size_t i = 0; i < ngot && i < nwant; i++)
-            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
+        same_pages(&f, (struct case_filter){.region_id = rows[r].region, .limit = 2}, U_ADMIN, want,
+                   nwant, rows[r].what);
         /* The same pages for the staff of that street with no filter (their scope, walked). */
         int who = rows[r].region == f.street2   ? U_STREET2
                   : rows[r].region == f.street1 ? U_GRID
                                                 : -1;
         if (who < 0)
             continue;
-        ngot = list(&f, (struct case_filter){.limit = 2}, who, got, N + 1, NULL);
-        CHECK_INT_EQ(ngot, nwant, "%s, as its staff: count", rows[r].what);
-        for (size_t i = 0; i < ngot && i < nwant; i++)
-            CHECK_INT_EQ(got[i], want[i], "%s, as its staff: position %zu", rows[r].what, i);
+        char staff[96];
+        snprintf(staff, sizeof(staff), "%s, as its staff", rows[r].what);
+        same_pages(&f, (struct case_filter){.limit = 2}, who, want, nwant, staff);
     }
     teardown(&f);
 }
@@ -1035,7 +1039,7 @@ TEST(case_list_region_and_category)
 {
     struct fixture f;
     enum { N = 40 };
-    int64_t ids[N], where[N], what[N], every[N + 1], got[N + 1];
+    int64_t ids[N], where[N], what[N], every[N + 1];
     setup(&f, "query_region_category.db");
     int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
     int64_t places[5] = {f.street1, f.community1, f.grid1, micro, f.street2};
@@ -1082,8 +1086,7 @@ TEST(case_list_region_and_category)
             }
         struct case_filter flt = {
             .region_id = rows[r].region, .category_id = rows[r].category, .limit = 2};
-        size_t ngot = list(&f, flt, U_ADMIN, got, N + 1, NULL);
-        CHECK_INT_EQ(ngot, nwant, "%s: count", rows[r].what);
+        same_pages(&f, flt, U_ADMIN, want, nwant, rows[r].what);
         int64_t total = -1;
         int capped = -1;
         struct err e = ERR_INIT;
@@ -1091,8 +1094,6 @@ TEST(case_list_region_and_category)
             case_list_total(f.c, &flt, &f.actors[U_ADMIN], 0, 0, &f.a, &total, &capped, &e), 0,
             "%s: total: %s", rows[r].what, e.msg);
         CHECK_INT_EQ(total, (int64_t)nwant, "%s: total", rows[r].what);
-        for (size_t i = 0; i < ngot && i < nwant; i++)
-            CHECK_INT_EQ(got[i], want[i], "%s: position %zu", rows[r].what, i);
     }
     teardown(&f);
 }

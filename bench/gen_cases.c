@@ -214,9 +214,15 @@ static int64_t sla_seconds(int64_t n, const char *unit)
 static void load_org(void)
 {
     sqlite3_stmt *s =
-        prep("SELECT id, coalesce(department_id, 0), name, keywords, urgency, sla_sign, sla_reply,"
-             " sla_resolve, sla_unit FROM categories c WHERE active = 1 AND NOT EXISTS"
-             " (SELECT 1 FROM categories k WHERE k.parent_id = c.id) ORDER BY id");
+        /* A category with no department of its own (the demo's 数据质量问题) is dispatched to the
+         * first department, the command centre, as a dispatcher would: a dispatched case
+         * without a lead department would break the foreign keys of case_departments and
+         * case_evaluations (and `gridloop store copy` to PostgreSQL, which checks them). */
+        prep(
+            "SELECT id, coalesce(department_id, (SELECT min(id) FROM departments)), name, keywords,"
+            " urgency, sla_sign, sla_reply,"
+            " sla_resolve, sla_unit FROM categories c WHERE active = 1 AND NOT EXISTS"
+            " (SELECT 1 FROM categories k WHERE k.parent_id = c.id) ORDER BY id");
     while (sqlite3_step(s) == SQLITE_ROW && ncats < MAX_CATS) {
         struct cat *c = &cats[ncats++];
         c->id = sqlite3_column_int64(s, 0);

@@ -1032,6 +1032,104 @@ TEST(case_list_region_collected)
     teardown(&f);
 }
 
+/* A region-bound actor's scope with no filter but states (scope_plan()): their region's cases
+ * and their own anywhere, collected past an exact bound, page for page the cases of the order
+ * of every case that case_visible() lets them see, with a storm of new cases elsewhere newer
+ * than all; and the count, read from the two branches, is theirs (capped at the cap). */
+TEST(case_list_scope_collected)
+{
+    struct fixture f;
+    enum { N = 48 };
+    int64_t ids[N], where[N], every[N + 1];
+    int by[N];
+    enum case_state state[N];
+    setup(&f, "query_scope_collected.db");
+    int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
+    int64_t sibling = region(&f, "33010000100101-A", ORG_REGION_GRID, f.community1);
+    user(&f, U_STREET2, "grid1_worker", ROLE_GRID_WORKER, "33010000100101", NULL, 0);
+    int64_t places[6] = {f.street1, f.community1, f.grid1, micro, sibling, f.street2};
+    for (int i = 0; i < N; i++) {
+        /* The last twelve: a storm of new cases in street 2, newer than the rest. Every fifth
+         * of the others is the grid worker's, every seventh the street's grid worker's. */
+        int storm = i >= N - 12;
+        where[i] = storm ? f.street2 : places[i % 6];
+        by[i] = storm ? U_OPERATOR : i % 5 == 0 ? U_STREET2 : i % 7 == 0 ? U_GRID : U_OPERATOR;
+        ids[i] = make(&f, &(struct spec){by[i], CH_HOTLINE, "范围工单", NULL, f.cat_2, CU_NORMAL,
+                                         where[i], storm ? 1000 + i : i * 10});
+        state[i] = CASE_NEW;
+        if (!storm && i % 3 != 0) {
+            act(&f, ids[i],
+                (struct case_action_in){.action = CA_DISPATCH, .department_id = f.dept_a},
+                2000 + i);
+            state[i] = CASE_DISPATCHED;
+            if (i % 3 == 2) {
+                act(&f, ids[i], (struct case_action_in){.action = CA_RETURN, .note = "退回"},
+                    3000 + i);
+                state[i] = CASE_RETURNED;
+            }
+        }
+    }
+    const struct {
+        int who;
+        int64_t holds[5]; /* the regions of its scope, 0-terminated */
+    } actors[] = {
+        {U_GRID, {f.street1, f.community1, f.grid1, micro, sibling}}, /* bound to street 1 */
+        {U_STREET2, {f.grid1, micro}},                                /* bound to grid 1 */
+    };
+    const struct {
+        unsigned states;
+        enum case_queue queue;
+        const char *what;
+    } lists[] = {
+        {0, CQ_NONE, "every state"},
+        {1u << CASE_NEW, CQ_NONE, "new"},
+        {(1u << CASE_NEW) | (1u << CASE_RETURNED), CQ_NONE, "new and returned"},
+        {0, CQ_TO_DISPATCH, "the queue to dispatch"},
+        {0, CQ_RETURNED, "the returned queue"},
+        {1u << CASE_CLOSED, CQ_NONE, "closed (none)"},
+    };
+    size_t n = list(&f, (struct case_filter){.limit = 60}, U_ADMIN, every, N + 1, NULL);
+    CHECK_INT_EQ(n, N, "every case");
+    for (size_t a = 0; a < ARRAY_SIZE(actors); a++)
+        for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+            unsigned states = lists[l].queue == CQ_TO_DISPATCH ? 1u << CASE_NEW
+                              : lists[l].queue == CQ_RETURNED  ? 1u << CASE_RETURNED
+                                                               : lists[l].states;
+            size_t nwant = 0;
+            int64_t want[N];
+            for (size_t i = 0; i < n; i++)
+                for (int j = 0; j < N; j++) {
+                    if (every[i] != ids[j] || (states && !(states & (1u << state[j]))))
+                        continue;
+                    int sees = by[j] == actors[a].who;
+                    for (int k = 0; k < 5 && actors[a].holds[k]; k++)
+                        sees |= where[j] == actors[a].holds[k];
+                    if (sees)
+                        want[nwant++] = ids[j];
+                }
+            char what[96];
+            snprintf(what, sizeof(what), "%s, %s", f.actors[actors[a].who].name, lists[l].what);
+            struct case_filter flt = {
+                .states = lists[l].states, .queue = lists[l].queue, .limit = 2};
+            same_pages(&f, flt, actors[a].who, want, nwant, what);
+            int64_t total = -1;
+            int capped = -1;
+            struct err e = ERR_INIT;
+            CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[actors[a].who], 0, 0, &f.a, &total,
+                                         &capped, &e),
+                         0, "%s: total: %s", what, e.msg);
+            CHECK_INT_EQ(total, (int64_t)nwant, "%s: total", what);
+            if (nwant > 2) {
+                CHECK_INT_EQ(case_list_total(f.c, &flt, &f.actors[actors[a].who], 2, 0, &f.a,
+                                             &total, &capped, &e),
+                             0, "%s: capped total: %s", what, e.msg);
+                CHECK(total == 2 && capped == 1, "%s: capped total %lld (%d)", what,
+                      (long long)total, capped);
+            }
+        }
+    teardown(&f);
+}
+
 /* A region and a category together are collected past an exact bound over their pairs
  * (pair_plan()): the pages equal the two filters' cases in the order of every case, and the
  * count, read from the pairs' index ranges, is theirs. */

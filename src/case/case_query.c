@@ -84,6 +84,7 @@ struct qb {
      * before it ran out are known. */
     int stepping;
     int by_created; /* a page in created_at order (the default sort) */
+    int pg;         /* the statement is PostgreSQL's */
     /* A short text's page, read in windows (scan_page()): the window starts after 'after'
      * (else at f->cursor) and ends at 'floor' (inclusive; NULL: no end); 'probe' > 0 asks
      * instead for the key and id of the probe-th case in the order of every case, no filter
@@ -272,7 +273,10 @@ static void scope_where(struct qb *q, struct arena *a, const struct case_actor *
         placeholders(q, s->ndepts);
         for (int i = 0; i < s->ndepts; i++)
             arg_int(q, s->depts[i]);
-        sql(q, "))");
+        /* PostgreSQL turns an EXISTS beside an OR into a hashed subplan: every row of the
+         * departments read before the first case (104 ms for a handler's page on 1,000,000
+         * cases, a department of 199,021 rows). An OFFSET keeps it a probe per row (0.8 ms). */
+        sql(q, q->pg ? ") OFFSET 0)" : "))");
     }
     if (region) {
         if (!one)
@@ -1313,6 +1317,7 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
     int walk = fts_walk(store_dialect(c), f, scope, !limit);
     q->counting = !limit;
     q->by_created = f->sort == CASE_SORT_CREATED;
+    q->pg = store_dialect(c) == STORE_POSTGRESQL;
 
     if (!limit && department_count_only(f, scope)) {
         sql(q, count_head(q));
@@ -1776,28 +1781,29 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     /* The budget is set before the statement is built: the lookups build() runs (a
      * category's or region's code) are single rows. */
     timed = cap > 0 && budget_ms > 0 && store_time_limit(c, (uint64_t)budget_ms * 1000000u);
-    q->stepping = timed;
+    /* PostgreSQL gives a result whole: a stopped statement has given no row to count. */
+    q->stepping = timed && store_dialect(c) == STORE_SQLITE;
     if ((rc = build(q, c, f, scope, a, 0, err)) < 0 ||
         (rc = store_prepare(c, q->sql.p, (struct store_args){q->args, q->nargs}, &s, err)) < 0)
         goto out;
-    if (timed) {
+    if (q->stepping) {
         /* Counted as they come: when the budget is spent the matches read so far are a lower
          * bound. */
         while ((rc = store_step(s, err)) == 1)
             ++*total;
-        if (rc < 0 && store_time_limit_hit(c)) {
-            err_clear(err);
-            rc = 0;
-            *capped = CASE_TOTAL_STOPPED;
-        }
     } else if ((rc = store_step(s, err)) == 1)
         *total = store_col_int(s, 0);
     if (cap > 0 && *total > cap) {
         *total = cap;
         *capped = 1;
     }
-    rc = rc < 0 ? rc : 0;
 out:
+    if (rc < 0 && timed && store_time_limit_hit(c)) {
+        err_clear(err);
+        rc = 0;
+        *capped = CASE_TOTAL_STOPPED;
+    }
+    rc = rc < 0 ? rc : 0;
     store_done(s);
     if (timed)
         store_time_limit(c, 0);

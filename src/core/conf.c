@@ -92,7 +92,7 @@ const struct conf_setting conf_settings[] = {
     {"list_total_cap", CONF_INT, S(list_total_cap), "10000", 0, 1000000000,
      "case lists (GET /api/v1/cases): matches counted for a first page's total at most; past it the total is this number with total_capped (0 = count every match)"},
     {"list_total_ms", CONF_INT, S(list_total_ms), "25", 0, 60000,
-     "case lists: milliseconds of work (CPU time) a first page's count may take on SQLite; past them the total is the matches counted so far, with total_capped (0 = no limit; list_total_cap = 0 also counts every match)"},
+     "case lists: milliseconds of work a first page's count may take (SQLite: CPU time; PostgreSQL: the statement's wall clock); past them the total is the matches counted so far (PostgreSQL: the page's), with total_capped (0 = no limit; list_total_cap = 0 also counts every match)"},
     {"list_scan_ms", CONF_INT, S(list_scan_ms), "20", 0, 60000,
      "case lists with a text of 1 or 2 characters (no index answers it): milliseconds a page may read for; past them it stops early with what it found, a next_cursor that reads on, and searched_to (0 = no limit)"},
     {"list_scan_window", CONF_INT, S(list_scan_window), "1000", 1, 1000000,

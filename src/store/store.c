@@ -348,10 +348,7 @@ int store_optimize(struct store_conn *c, struct err *err)
 
 int store_time_limit(struct store_conn *c, uint64_t budget_ns)
 {
-    if (!OPS(c)->time_limit)
-        return 0;
-    OPS(c)->time_limit(c, budget_ns);
-    return 1;
+    return OPS(c)->time_limit ? OPS(c)->time_limit(c, budget_ns) : 0;
 }
 
 int store_time_limit_hit(struct store_conn *c)

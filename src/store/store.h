@@ -61,8 +61,8 @@ struct store_ops {
      * write starts the log over. */
     void (*checkpoint)(struct store_conn *c, int restart);
     /* Optional: stop the statement of 'c' that is running once the thread has spent
-     * 'budget_ns' of CPU (0: no limit), see store_time_limit(). */
-    void (*time_limit)(struct store_conn *c, uint64_t budget_ns);
+     * 'budget_ns' of CPU (0: no limit), see store_time_limit(); 1 if the budget is kept. */
+    int (*time_limit)(struct store_conn *c, uint64_t budget_ns);
     int (*time_limit_hit)(struct store_conn *c);
     /* Optional: from now on, commits on 'c' return once their log is written, before it is on
      * the disk, and the log is made durable by an fdatasync of the file it names ('*path',
@@ -230,10 +230,12 @@ void store_done(struct store_stmt *s);
  * than the wall clock, so that a statement on a busy machine is not stopped for the time it
  * waited for a core (and answers the same from run to run); time spent waiting for the disk is
  * not counted either. The rows already stepped stay valid, so a reader that counts rows as they
- * come knows how many it saw. 1: the backend keeps budgets (SQLite, between the steps of its
- * virtual machine); 0: it does not (PostgreSQL computes a result before its first row reaches
- * the client), and statements run to their end. Remove a budget before the connection runs
- * anything else.
+ * come knows how many it saw. 1: the backend keeps the budget; 0: it does not, and statements
+ * run to their end. SQLite keeps it between the steps of its virtual machine. PostgreSQL keeps
+ * it as the wall clock (statement_timeout: the server measures no CPU time for a client),
+ * outside a transaction only (a cancelled statement would abort it), and a statement it stops
+ * has given no row (the server computes a result before its first row reaches the client).
+ * Remove a budget before the connection runs anything else.
  */
 int store_time_limit(struct store_conn *c, uint64_t budget_ns);
 int store_time_limit_hit(struct store_conn *c);

@@ -88,6 +88,8 @@ struct pgs_conn {
     int in_tx;
     int drop; /* useless for writes (a standby, a demoted primary): closed once out of tx */
     unsigned next_name;
+    int timed;     /* a statement_timeout of store_time_limit() is set */
+    int limit_hit; /* a statement was cancelled by it */
 };
 
 static unsigned hash_sql(const char *s)
@@ -383,6 +385,9 @@ static int map_result(struct pgs_conn *c, const PGresult *r, struct err *err)
         return pg_err(ERR_UNAVAILABLE, "database connection lost", msg, err);
     if (strncmp(state, "23", 2) == 0)
         return pg_err(ERR_CONFLICT, "constraint", msg, err);
+    /* query_canceled: by store_time_limit()'s statement_timeout when one is set */
+    if (c->timed && strcmp(state, "57014") == 0)
+        c->limit_hit = 1;
     /* why writes fail, for the health check: read-only, disk full, I/O error */
     if (strcmp(state, "25006") == 0 || strcmp(state, "53100") == 0 || strcmp(state, "58030") == 0)
         store_note_write_fault(c->base.store, state[0] == '2' ? STORE_WRITE_READ_ONLY
@@ -699,6 +704,35 @@ static int pg_exec_script(struct store_conn *base, const char *sql, struct err *
     return 0;
 }
 
+/* store_time_limit(): statement_timeout, in whole milliseconds (at least one), set and reset
+ * outside a transaction only; RESET puts back the server's or the role's own setting. */
+static int pg_time_limit(struct store_conn *base, uint64_t budget_ns)
+{
+    struct pgs_conn *c = (struct pgs_conn *)base;
+    char q[64];
+    c->limit_hit = 0;
+    if (!budget_ns) {
+        if (c->timed && c->pg)
+            PQclear(PQexec(c->pg, "RESET statement_timeout"));
+        c->timed = 0;
+        return 1;
+    }
+    if (!c->pg || c->in_tx || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return 0;
+    uint64_t ms = budget_ns / 1000000u;
+    snprintf(q, sizeof(q), "SET statement_timeout = %llu", (unsigned long long)(ms ? ms : 1));
+    PGresult *r = PQexec(c->pg, q);
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    c->timed = ok;
+    return ok;
+}
+
+static int pg_time_limit_hit(struct store_conn *base)
+{
+    return ((struct pgs_conn *)base)->limit_hit;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .dialect = STORE_POSTGRESQL,
@@ -721,4 +755,6 @@ const struct store_ops store_pg_ops = {
     .col_blob = pg_col_blob,
     .changes = pg_changes,
     .exec_script = pg_exec_script,
+    .time_limit = pg_time_limit,
+    .time_limit_hit = pg_time_limit_hit,
 };

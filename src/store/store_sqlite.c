@@ -412,7 +412,7 @@ static int past_limit(void *arg)
     return 1;
 }
 
-static void sq_time_limit(struct store_conn *base, uint64_t budget_ns)
+static int sq_time_limit(struct store_conn *base, uint64_t budget_ns)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     c->budget_ns = budget_ns;
@@ -420,6 +420,7 @@ static void sq_time_limit(struct store_conn *base, uint64_t budget_ns)
     c->cpu_from = budget_ns ? thread_cpu_ns() : 0;
     c->limit_hit = 0;
     sqlite3_progress_handler(c->db, budget_ns ? PROGRESS_OPS : 0, budget_ns ? past_limit : NULL, c);
+    return 1;
 }
 
 static int sq_time_limit_hit(struct store_conn *base)

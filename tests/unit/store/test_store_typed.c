@@ -2,7 +2,9 @@
  * the parameter-count check at prepare time, and every argument type round-tripping. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -221,4 +223,54 @@ TEST(store_time_limit_stops_a_long_statement)
     CHECK_INT_EQ(store_one_i64(c, sql, STORE_NO_ARGS, &n, &e), 1, "runs to its end: %s", e.msg);
     CHECK_INT_EQ(n, 300000, "every row");
     store_close(st);
+}
+
+/* On PostgreSQL (GRIDLOOP_TEST_PG, as scripts/with-pg.sh sets it) a budget is the statement's
+ * wall clock: a statement past it is cancelled and told apart from a failure, the connection
+ * goes on, a removed budget lets statements run to their end, and inside a transaction (which a
+ * cancelled statement would abort) no budget is set. Without PostgreSQL: nothing to test. */
+TEST(store_time_limit_on_postgresql)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    if (!pg || !*pg)
+        return;
+    char path[512], cmd[700];
+    struct store *st = NULL;
+    struct store_conn *c = NULL;
+    struct err e = ERR_INIT;
+    int64_t n = 0;
+    snprintf(path, sizeof(path), "%s/gridloop_limit_%ld", pg, (long)getpid());
+    snprintf(cmd, sizeof(cmd), "createdb --maintenance-db='%s/postgres' gridloop_limit_%ld", pg,
+             (long)getpid());
+    CHECK_INT_EQ(system(cmd), 0, "%s", cmd);
+    struct store_options o = {.path = path};
+    CHECK_INT_EQ(store_open(&st, &o, &e), 0, "open: %s", e.msg);
+    CHECK_INT_EQ(store_conn(st, &c, &e), 0, "conn: %s", e.msg);
+
+    CHECK_INT_EQ(store_time_limit(c, 50 * 1000000u), 1, "PostgreSQL keeps them");
+    uint64_t t0 = clock_mono_ns();
+    CHECK(store_one_i64(c, "SELECT count(*) FROM pg_sleep(10)", STORE_NO_ARGS, &n, &e) < 0 &&
+              store_time_limit_hit(c),
+          "stopped when the budget was spent: %s", e.msg);
+    /* Not a figure: a bound that only a statement the budget failed to stop could miss. */
+    CHECK(clock_mono_ns() - t0 < 5ull * 1000000000u, "stopped within seconds");
+    err_clear(&e);
+    CHECK_INT_EQ(store_one_i64(c, "SELECT 41 + 1", STORE_NO_ARGS, &n, &e), 1,
+                 "the connection goes on: %s", e.msg);
+    CHECK_INT_EQ(n, 42, "answer");
+    CHECK_INT_EQ(store_time_limit(c, 0), 1, "removed");
+    CHECK_INT_EQ(store_time_limit_hit(c), 0, "no stop after removal");
+    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM pg_sleep(0.2)", STORE_NO_ARGS, &n, &e), 1,
+                 "runs to its end: %s", e.msg);
+
+    CHECK_INT_EQ(store_begin(c, &e), 0, "begin: %s", e.msg);
+    CHECK_INT_EQ(store_time_limit(c, 50 * 1000000u), 0, "none inside a transaction");
+    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM pg_sleep(0.2)", STORE_NO_ARGS, &n, &e), 1,
+                 "a transaction's statement runs to its end: %s", e.msg);
+    CHECK_INT_EQ(store_commit(c, &e), 0, "commit: %s", e.msg);
+    store_time_limit(c, 0);
+    store_close(st);
+    snprintf(cmd, sizeof(cmd), "dropdb --maintenance-db='%s/postgres' gridloop_limit_%ld", pg,
+             (long)getpid());
+    CHECK_INT_EQ(system(cmd), 0, "%s", cmd);
 }

@@ -1723,6 +1723,8 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
     if ((rc = check_filter(f, err)) < 0)
         return rc;
     v = arena_alloc(a, mem_size_mul((size_t)limit + 1, sizeof(*v)));
+    /* How rare a text is decides its plan (store_plan_each()). */
+    int each = f->text && store_plan_each(c, 1);
     if (f->text && utf8_len(f->text) < 3)
         rc = short_text_page(c, f, scope, a, limit, v, &len, &stopped, &did_stop, err);
     else {
@@ -1730,6 +1732,8 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
         rc = page_rows(c, f, scope, a, q, limit, v, &len, err);
         free(q);
     }
+    if (each)
+        store_plan_each(c, 0);
     if (rc < 0)
         return rc;
     if (len > (size_t)limit || did_stop) {
@@ -1759,7 +1763,7 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     struct store_stmt *s = NULL;
     struct qb *q;
     int64_t key, id, carried = -1;
-    int rc, carried_capped = 0, timed;
+    int rc, carried_capped = 0, timed, each;
 
     *total = 0;
     *capped = 0;
@@ -1781,6 +1785,7 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
     /* The budget is set before the statement is built: the lookups build() runs (a
      * category's or region's code) are single rows. */
     timed = cap > 0 && budget_ms > 0 && store_time_limit(c, (uint64_t)budget_ms * 1000000u);
+    each = f->text && store_plan_each(c, 1); /* as case_list() */
     /* PostgreSQL gives a result whole: a stopped statement has given no row to count. */
     q->stepping = timed && store_dialect(c) == STORE_SQLITE;
     if ((rc = build(q, c, f, scope, a, 0, err)) < 0 ||
@@ -1807,6 +1812,8 @@ out:
     store_done(s);
     if (timed)
         store_time_limit(c, 0);
+    if (each)
+        store_plan_each(c, 0);
     buf_release(&q->sql);
     free(q);
     return rc;

@@ -351,6 +351,11 @@ int store_time_limit(struct store_conn *c, uint64_t budget_ns)
     return OPS(c)->time_limit ? OPS(c)->time_limit(c, budget_ns) : 0;
 }
 
+int store_plan_each(struct store_conn *c, int on)
+{
+    return OPS(c)->plan_each ? OPS(c)->plan_each(c, on) : 0;
+}
+
 int store_time_limit_hit(struct store_conn *c)
 {
     return OPS(c)->time_limit_hit ? OPS(c)->time_limit_hit(c) : 0;

@@ -728,6 +728,19 @@ static int pg_time_limit(struct store_conn *base, uint64_t budget_ns)
     return ok;
 }
 
+/* store_plan_each(): plan_cache_mode for the session (RESET puts back the server's). */
+static int pg_plan_each(struct store_conn *base, int on)
+{
+    struct pgs_conn *c = (struct pgs_conn *)base;
+    if (!c->pg)
+        return 0;
+    PGresult *r =
+        PQexec(c->pg, on ? "SET plan_cache_mode = force_custom_plan" : "RESET plan_cache_mode");
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
 static int pg_time_limit_hit(struct store_conn *base)
 {
     return ((struct pgs_conn *)base)->limit_hit;
@@ -757,4 +770,5 @@ const struct store_ops store_pg_ops = {
     .exec_script = pg_exec_script,
     .time_limit = pg_time_limit,
     .time_limit_hit = pg_time_limit_hit,
+    .plan_each = pg_plan_each,
 };

@@ -269,6 +269,23 @@ TEST(store_time_limit_on_postgresql)
                  "a transaction's statement runs to its end: %s", e.msg);
     CHECK_INT_EQ(store_commit(c, &e), 0, "commit: %s", e.msg);
     store_time_limit(c, 0);
+
+    /* store_plan_each(): the session plans each run for its arguments, then as the server
+     * says again. */
+    char *mode = NULL;
+    struct arena a;
+    arena_init(&a, 256);
+    CHECK_INT_EQ(store_plan_each(c, 1), 1, "plans each run");
+    CHECK_INT_EQ(store_one_text(c, "SELECT current_setting('plan_cache_mode')", STORE_NO_ARGS, &a,
+                                &mode, &e),
+                 1, "%s", e.msg);
+    CHECK_STR_EQ(mode, "force_custom_plan", "mode");
+    CHECK_INT_EQ(store_plan_each(c, 0), 1, "back");
+    CHECK_INT_EQ(store_one_text(c, "SELECT current_setting('plan_cache_mode')", STORE_NO_ARGS, &a,
+                                &mode, &e),
+                 1, "%s", e.msg);
+    CHECK_STR_EQ(mode, "auto", "the server's mode");
+    arena_release(&a);
     store_close(st);
     snprintf(cmd, sizeof(cmd), "dropdb --maintenance-db='%s/postgres' gridloop_limit_%ld", pg,
              (long)getpid());

@@ -1235,6 +1235,19 @@ static int scope_plan(struct store_conn *c, const struct qb *q, const struct cas
         return 0;
     for (int i = 0; i < CASE_STATE_COUNT; i++)
         nstates += !!(p->states & (1u << i));
+    /* An actor's own cases in a state are found by reading their rows (cases_created_by holds
+     * no state): one who reported OWN_PROBE or more (the demo's grid worker, 98,474 at
+     * 1,000,000 cases: 125 ms for the returned queue this way, 17 ms walked) keeps the walk. */
+    if (nstates && (b & SCOPE_OWN)) {
+        int64_t own = 0;
+        if ((rc = store_one_i64(c,
+                                "SELECT count(*) FROM (SELECT 1 FROM cases WHERE created_by = ?"
+                                " LIMIT " OWN_PROBE_TEXT ") AS t",
+                                STORE_ARGS(store_i64(scope->user_id)), &own, err)) < 0)
+            return rc;
+        if (own >= OWN_PROBE)
+            return 0;
+    }
     p->code = scope->region_code;
     region_range(a, p->code, &p->lo, &p->end);
     if (!limit) {

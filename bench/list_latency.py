@@ -75,6 +75,16 @@ def main():
         ("admin: pending", admin, {"queue": "pending"}),
         ("citizen: mine", citizen, {"queue": "mine"}),
     ]
+    # Region-bound dispatchers (their region's cases and their own), where their password is
+    # the demo's: a street's, and another street's when the database has one (a user named
+    # street2, as docs/benchmarks.md's storm measurements add).
+    for name, label in (("street_official", "street dispatcher"), ("street2", "another street's dispatcher")):
+        try:
+            s = login(base, name)
+        except requests.HTTPError:
+            continue
+        queries += [(f"{label}: scope", s, {}), (f"{label}: to_dispatch", s, {"queue": "to_dispatch"}),
+                    (f"{label}: returned", s, {"queue": "returned"})]
     print(f"{'query':45} {'items':>5} {'total':>8} {'p50 ms':>8} {'p99 ms':>8}")
     worst = 0.0
     for name, s, params in queries:

@@ -806,7 +806,19 @@ static int raise_floor(struct store_conn *c, const char *sql_text, const struct 
     return rc;
 }
 
-/* Up to 'max' ids of 'sql_text' (two or three text arguments, then the LIMIT) into 'ids';
+/* A collected plan's bound on 'col' (created_at): only cases created at or after 'floor'
+ * (0: none). */
+static void floor_where(struct qb *q, const char *col, int64_t floor)
+{
+    if (floor > 0) {
+        sql(q, " AND ");
+        sql(q, col);
+        sql(q, " >= ?");
+        arg_int(q, floor);
+    }
+}
+
+/* Up to 'max' ids of 'sql_text (two or three text arguments, then the LIMIT) into 'ids';
  * '*n' is max + 1 when there are more. */
 static int read_ids(struct store_conn *c, const char *sql_text, const char *a1, const char *a2,
                     const char *a3, int64_t *ids, int max, int *n, struct err *err)
@@ -951,10 +963,7 @@ static void category_where(struct qb *q, const struct case_filter *f, const stru
     sql(q, " (SELECT id FROM categories WHERE code >= ? AND code < ?)");
     arg_text(q, p->code);
     arg_text(q, p->end);
-    if (p->floor > 0) {
-        sql(q, " AND c.created_at >= ?");
-        arg_int(q, p->floor);
-    }
+    floor_where(q, "c.created_at", p->floor);
 }
 
 /*
@@ -980,6 +989,17 @@ static void category_where(struct qb *q, const struct case_filter *f, const stru
     " region_code < ? UNION ALL SELECT (SELECT min(region_code) FROM cases WHERE"                  \
     " region_code > k.code AND region_code < ?) FROM k WHERE k.code IS NOT NULL)"                  \
     " SELECT code FROM k WHERE code IS NOT NULL"
+
+/* "region_code IN (...)": the region 'code' and the codes cases carry in its subtree's
+ * [lo, end) (REGION_CODES_SQL). */
+static void codes_in(struct qb *q, const char *code, const char *lo, const char *end)
+{
+    sql(q, "region_code IN (" REGION_CODES_SQL " UNION ALL SELECT ?)");
+    arg_text(q, lo);
+    arg_text(q, end);
+    arg_text(q, end);
+    arg_text(q, code);
+}
 
 /* The filter holds a region (if any), 'category' (0: none) and nothing else. */
 static int region_and(const struct case_filter *f, int64_t category)
@@ -1061,15 +1081,9 @@ static void region_where(struct qb *q, struct arena *a, const struct region_plan
         }
         return;
     }
-    sql(q, " AND c.region_code IN (" REGION_CODES_SQL " UNION ALL SELECT ?)");
-    arg_text(q, p->lo);
-    arg_text(q, p->end);
-    arg_text(q, p->end);
-    arg_text(q, p->code);
-    if (p->floor > 0) {
-        sql(q, " AND c.created_at >= ?");
-        arg_int(q, p->floor);
-    }
+    sql(q, " AND c.");
+    codes_in(q, p->code, p->lo, p->end);
+    floor_where(q, "c.created_at", p->floor);
 }
 
 /*
@@ -1149,10 +1163,7 @@ static void pair_where(struct qb *q, const struct pair_plan *p)
     arg_text(q, p->rend);
     arg_text(q, p->ccode);
     arg_text(q, p->cend);
-    if (p->floor > 0) {
-        sql(q, " AND c.created_at >= ?");
-        arg_int(q, p->floor);
-    }
+    floor_where(q, "c.created_at", p->floor);
 }
 
 /*
@@ -1270,25 +1281,19 @@ static int scope_plan(struct store_conn *c, const struct qb *q, const struct cas
     return 0;
 }
 
-/* One branch's states and bound (scope_plan_where()). */
+/* One branch's states and bound (scope_union()). */
 static void scope_branch_tail(struct qb *q, const struct scope_plan *p)
 {
     if (p->states)
         in_names_as(q, "state", p->states, CASE_STATE_COUNT, state_name_i, 0);
-    if (p->floor > 0) {
-        sql(q, " AND created_at >= ?");
-        arg_int(q, p->floor);
-    }
+    floor_where(q, "created_at", p->floor);
 }
 
 /* The ids of the scope's two branches: the region's cases, and the actor's own outside it. */
 static void scope_union(struct qb *q, const struct scope_plan *p, const struct case_actor *scope)
 {
-    sql(q, "SELECT id FROM cases WHERE region_code IN (" REGION_CODES_SQL " UNION ALL SELECT ?)");
-    arg_text(q, p->lo);
-    arg_text(q, p->end);
-    arg_text(q, p->end);
-    arg_text(q, p->code);
+    sql(q, "SELECT id FROM cases WHERE ");
+    codes_in(q, p->code, p->lo, p->end);
     scope_branch_tail(q, p);
     if (scope_branches(scope) & SCOPE_OWN) {
         sql(q, " UNION ALL SELECT id FROM cases WHERE created_by = ? AND NOT " SCOPE_IN_REGION);

@@ -704,6 +704,15 @@ static int pg_exec_script(struct store_conn *base, const char *sql, struct err *
     return 0;
 }
 
+/* A session setting (SET, RESET) on the connection: 1 when it took. */
+static int set_ok(struct pgs_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
 /* store_time_limit(): statement_timeout, in whole milliseconds (at least one), set and reset
  * outside a transaction only; RESET puts back the server's or the role's own setting. */
 static int pg_time_limit(struct store_conn *base, uint64_t budget_ns)
@@ -721,11 +730,8 @@ static int pg_time_limit(struct store_conn *base, uint64_t budget_ns)
         return 0;
     uint64_t ms = budget_ns / 1000000u;
     snprintf(q, sizeof(q), "SET statement_timeout = %llu", (unsigned long long)(ms ? ms : 1));
-    PGresult *r = PQexec(c->pg, q);
-    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    c->timed = ok;
-    return ok;
+    c->timed = set_ok(c, q);
+    return c->timed;
 }
 
 /* store_plan_each(): plan_cache_mode for the session (RESET puts back the server's). */
@@ -734,11 +740,7 @@ static int pg_plan_each(struct store_conn *base, int on)
     struct pgs_conn *c = (struct pgs_conn *)base;
     if (!c->pg)
         return 0;
-    PGresult *r =
-        PQexec(c->pg, on ? "SET plan_cache_mode = force_custom_plan" : "RESET plan_cache_mode");
-    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    return ok;
+    return set_ok(c, on ? "SET plan_cache_mode = force_custom_plan" : "RESET plan_cache_mode");
 }
 
 static int pg_time_limit_hit(struct store_conn *base)

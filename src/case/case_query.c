@@ -85,6 +85,7 @@ struct qb {
     int stepping;
     int by_created; /* a page in created_at order (the default sort) */
     int pg;         /* the statement is PostgreSQL's */
+    int whole;      /* the page sorts every match (TEXT_GATHER_MAX) */
     /* A short text's page, read in windows (scan_page()): the window starts after 'after'
      * (else at f->cursor) and ends at 'floor' (inclusive; NULL: no end); 'probe' > 0 asks
      * instead for the key and id of the probe-th case in the order of every case, no filter
@@ -1095,9 +1096,13 @@ static void region_where(struct qb *q, struct arena *a, const struct region_plan
  * (case_create() writes both; a region's code never changes and a region with cases cannot be
  * deleted), so the subtree's regions are those of its codes. A community with a category took
  * 944 ms at 10,000,000 cases (the community's ~100,000 cases collected and tested one by one).
- * At most PAIRS_MAX pairs; more keep the plans of each filter. Both backends: on PostgreSQL at
- * 1,000,000 cases the first page went from 61 to 41 ms (p50), its total exact. A count of the two filters
+ * At most PAIRS_MAX pairs; more keep the plans of each filter. A count of the two filters
  * reads the same index ranges, whatever their number.
+ * PostgreSQL takes no probes: one round trip each made 203 of them (a community with a
+ * category) ~10 ms, and given the bound it still walked cases_created past it (23,690 cases,
+ * 14 ms at 1,000,000). Its page is the newest of each pair's own newest page after the cursor
+ * instead (a LATERAL subquery per pair, LIMIT a page): exact, each pair an index range,
+ * 5 ms.
  */
 #define PAIRS_MAX 256
 
@@ -1108,6 +1113,9 @@ struct pair_plan {
     int collect;   /* the plan applies (a page, or a count) */
     int64_t floor; /* only cases created at or after it (0: every one of the pairs') */
     const char *rcode, *rlo, *rend, *ccode, *cend;
+    int lateral; /* PostgreSQL's page: each pair's newest 'page' after 'at' */
+    int page;
+    struct pos at;
 };
 
 static int pair_plan(struct store_conn *c, const struct qb *q, const struct case_filter *f,
@@ -1143,6 +1151,13 @@ static int pair_plan(struct store_conn *c, const struct qb *q, const struct case
         return 0;
     if ((rc = cursor_pos(f, &at, err)) < 0)
         return rc;
+    if (q->pg) {
+        p->lateral = 1;
+        p->page = limit + 1;
+        p->at = at;
+        p->collect = 1;
+        return 0;
+    }
     for (int i = 0; i < nr; i++)
         for (int j = 0; j < nc; j++) {
             struct store_arg k[2] = {store_i64(rids[i]), store_i64(cids[j])};
@@ -1156,6 +1171,25 @@ static int pair_plan(struct store_conn *c, const struct qb *q, const struct case
 
 static void pair_where(struct qb *q, const struct pair_plan *p)
 {
+    if (p->lateral) {
+        sql(q, " AND c.id IN (SELECT x.id FROM regions r CROSS JOIN categories k CROSS JOIN"
+               " LATERAL (SELECT id, created_at FROM cases WHERE region_id = r.id AND"
+               " category_id = k.id AND created_at <= ? AND (created_at < ? OR id < ?)"
+               " ORDER BY created_at DESC, id DESC LIMIT ?) x"
+               " WHERE (r.code = ? OR (r.code > ? AND r.code < ?)) AND k.code >= ? AND k.code < ?"
+               " ORDER BY x.created_at DESC, x.id DESC LIMIT ?)");
+        arg_int(q, p->at.key);
+        arg_int(q, p->at.key);
+        arg_int(q, p->at.id);
+        arg_int(q, p->page);
+        arg_text(q, p->rcode);
+        arg_text(q, p->rlo);
+        arg_text(q, p->rend);
+        arg_text(q, p->ccode);
+        arg_text(q, p->cend);
+        arg_int(q, p->page);
+        return;
+    }
     sql(q, " AND c.region_id IN (" REGION_IDS_SQL ")"
            " AND c.category_id IN (SELECT id FROM categories WHERE code >= ? AND code < ?)");
     arg_text(q, p->rcode);
@@ -1326,6 +1360,17 @@ static int scope_plan_sql(struct qb *q, const struct scope_plan *p, const struct
     return q->overflow ? err_set(err, ERR_INTERNAL, "too many parameters for a case count") : 0;
 }
 
+/*
+ * A text's matches on PostgreSQL, when its first page's count found few of them (exact, at most
+ * TEXT_GATHER_MAX: the total the cursor carries), are all read through the trigram indexes and
+ * sorted: ordered by an expression no index holds, the plan cannot walk the sort key's index
+ * instead. The planner chose by its estimate of the text's share, drawn from the sample of the
+ * last ANALYZE, and after one (1,000,000 cases) it took a text in 639 cases for one in 6,121 and
+ * walked the date's index through 79,502 cases before a page: 215 ms against 7 sorted. 2,405
+ * matches sort in 12 ms (80 walked); more are left to the plan of the estimate.
+ */
+#define TEXT_GATHER_MAX 5000
+
 /* limit 0: the count of the matches (no cursor, no order; at most q->cap + 1 of them when
  * q->cap is set), for case_list_total. */
 static int build(struct qb *q, struct store_conn *c, const struct case_filter *f,
@@ -1464,6 +1509,8 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         return rc;
     if (!limit)
         return count_end(q, err);
+    q->whole = q->pg && f->text && f->total > 0 && f->total <= TEXT_GATHER_MAX &&
+               !f->total_capped && !q->probe && !q->after && !q->floor;
     if ((rc = order_and_limit(q, f, key, desc, walk, limit, err)) < 0 || !deferred)
         return rc;
     sql(q, ") ORDER BY ");
@@ -1520,6 +1567,8 @@ static int order_and_limit(struct qb *q, const struct case_filter *f, const char
     }
     sql(q, " ORDER BY ");
     sql(q, key);
+    if (q->whole)
+        sql(q, " + 0"); /* no index gives this order */
     sql(q, desc ? " DESC, c.id DESC LIMIT ?" : ", c.id LIMIT ?");
     if (q->probe) {
         sql(q, " OFFSET ?");

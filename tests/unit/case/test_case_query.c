@@ -1,11 +1,15 @@
 /*
  * Case lists: every filter, the work queues, the caller's scope (a list holds exactly the
  * cases case_visible() allows), keyset paging without repeats or gaps, short CJK queries and
- * text that looks like FTS5 syntax. A real SQLite store in the test directory.
+ * text that looks like FTS5 syntax. A real SQLite store in the test directory; the plans that
+ * differ between the backends also on PostgreSQL when GRIDLOOP_TEST_PG is set (as
+ * scripts/with-pg.sh does).
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/auth.h"
 #include "cal/cal.h"
@@ -96,6 +100,7 @@ static void user(struct fixture *f, int which, const char *name, unsigned roles,
     f->actors[which] = (struct case_actor){f->uid[which], name, roles, depts, ndepts, region_code};
 }
 
+/* A name "pg:NAME" is a database NAME of its own on GRIDLOOP_TEST_PG's server. */
 static void setup(struct fixture *f, const char *name)
 {
     char path[512];
@@ -103,7 +108,15 @@ static void setup(struct fixture *f, const char *name)
     memset(f, 0, sizeof(*f));
     log_set_level(LOG_WARN);
     CHECK(sodium_init() >= 0, "libsodium");
-    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+    if (strncmp(name, "pg:", 3) == 0) {
+        const char *pg = getenv("GRIDLOOP_TEST_PG");
+        char cmd[800];
+        snprintf(path, sizeof(path), "%s/gridloop_%s_%ld", pg, name + 3, (long)getpid());
+        snprintf(cmd, sizeof(cmd), "createdb --maintenance-db='%s/postgres' gridloop_%s_%ld", pg,
+                 name + 3, (long)getpid());
+        CHECK_INT_EQ(system(cmd), 0, "%s", cmd);
+    } else
+        snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     struct store_options o = {.path = path};
     CHECK_INT_EQ(store_open(&f->st, &o, &e), 0, "open: %s", e.msg);
     store_conn(f->st, &f->c, &e);
@@ -1131,14 +1144,15 @@ TEST(case_list_scope_collected)
 }
 
 /* A region and a category together are collected past an exact bound over their pairs
- * (pair_plan()): the pages equal the two filters' cases in the order of every case, and the
- * count, read from the pairs' index ranges, is theirs. */
-TEST(case_list_region_and_category)
+ * (pair_plan()), or on PostgreSQL as the newest of each pair's own page: the pages equal the
+ * two filters' cases in the order of every case, and the count, read from the pairs' index
+ * ranges, is theirs. */
+static void region_and_category_on(const char *db)
 {
     struct fixture f;
     enum { N = 40 };
     int64_t ids[N], where[N], what[N], every[N + 1];
-    setup(&f, "query_region_category.db");
+    setup(&f, db);
     int64_t micro = region(&f, "33010000100101.1", ORG_REGION_MICRO, f.grid1);
     int64_t places[5] = {f.street1, f.community1, f.grid1, micro, f.street2};
     int64_t kinds[3] = {f.cat_1, f.cat_11, f.cat_2};
@@ -1194,6 +1208,14 @@ TEST(case_list_region_and_category)
         CHECK_INT_EQ(total, (int64_t)nwant, "%s: total", rows[r].what);
     }
     teardown(&f);
+}
+
+TEST(case_list_region_and_category)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    region_and_category_on("query_region_category.db");
+    if (pg && *pg)
+        region_and_category_on("pg:query_region_category");
 }
 
 TEST(case_list_bad_filters)

@@ -285,6 +285,10 @@ TEST(store_time_limit_on_postgresql)
                                 &mode, &e),
                  1, "%s", e.msg);
     CHECK_STR_EQ(mode, "auto", "the server's mode");
+    /* No JIT on gridloop's sessions (store_pg_connect()): the server's default is on. */
+    CHECK_INT_EQ(store_one_text(c, "SELECT current_setting('jit')", STORE_NO_ARGS, &a, &mode, &e),
+                 1, "%s", e.msg);
+    CHECK_STR_EQ(mode, "off", "jit");
     arena_release(&a);
     store_close(st);
     snprintf(cmd, sizeof(cmd), "dropdb --maintenance-db='%s/postgres' gridloop_limit_%ld", pg,

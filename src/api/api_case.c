@@ -106,7 +106,7 @@ static void members_suggested(struct jw *w, const struct case_rec *r)
         jw_obj(w);
         kid(w, "category_id", r->triage_category_id);
         kid(w, "department_id", r->triage_department_id);
-        jw_knum(w, "prob", r->triage_prob);
+        jw_knum_places(w, "prob", r->triage_prob, 4); /* as the suggestion shows it */
         jw_obj_end(w);
     }
 }

@@ -133,6 +133,9 @@ void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s); /* NULL writes null */
 void jw_int(struct jw *w, int64_t v);
 void jw_num(struct jw *w, double v);
+/* 'v' rounded to 'places' (0-6) decimal places: a shown probability or score, shorter and
+ * written without printf (jw_num()'s short path). */
+void jw_num_places(struct jw *w, double v, int places);
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
 void jw_raw(struct jw *w, const char *json); /* already-serialised JSON value */
@@ -141,6 +144,7 @@ void jw_raw(struct jw *w, const char *json); /* already-serialised JSON value */
 void jw_kstr(struct jw *w, const char *key, const char *s);
 void jw_kint(struct jw *w, const char *key, int64_t v);
 void jw_knum(struct jw *w, const char *key, double v);
+void jw_knum_places(struct jw *w, const char *key, double v, int places);
 void jw_kbool(struct jw *w, const char *key, int v);
 void jw_knull(struct jw *w, const char *key);
 /* An optional integer (an id, a count): null when it is 0, meaning none. */

@@ -1,4 +1,7 @@
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -130,6 +133,73 @@ TEST(json_writer)
         jw_num(&w, nums[i].v);
         jw_arr_end(&w);
         CHECK_STR_EQ(w.b.p, nums[i].want, "number %zu", i);
+        jw_release(&w);
+    }
+}
+
+/* What jw_num() wrote before its short path (num_short()): every number as printf's shortest
+ * of %.15g / %.17g that reads back the same. */
+static void num_printf(char *out, size_t size, double v)
+{
+    snprintf(out, size, "%.15g", v);
+    if (strtod(out, NULL) != v)
+        snprintf(out, size, "%.17g", v);
+}
+
+/* The short path writes exactly what printf does, for the numbers it takes (short decimals,
+ * whole numbers, both ends of its range, either sign) and those it leaves (long fractions,
+ * tiny, huge), so no answer changed. */
+TEST(json_number_short_path_is_printf)
+{
+    static const double edges[] = {1e-4,
+                                   -1e-4,
+                                   9.99999e-5,
+                                   1e-5,
+                                   0.5,
+                                   1,
+                                   -1,
+                                   999999999,
+                                   1e9,
+                                   999999999.5,
+                                   999999999.999999,
+                                   123456.789012,
+                                   0.000123,
+                                   -0.0,
+                                   0,
+                                   30.176,
+                                   120.06,
+                                   0.8719,
+                                   1e15,
+                                   4503599627370497.0,
+                                   0.1 + 0.2,
+                                   1.0 / 3.0,
+                                   2.5e-4,
+                                   -7.125,
+                                   100.000001};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char want[48];
+    struct jw w;
+    for (int i = 0; i < 200000 + (int)ARRAY_SIZE(edges); i++) {
+        double v;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (i < (int)ARRAY_SIZE(edges))
+            v = edges[i];
+        else if (i % 4 == 0) /* a probability rounded to 4 places, as triage writes them */
+            v = nearbyint((double)(x % 1000000) / 1e6 * 1e4) / 1e4;
+        else if (i % 4 == 1) /* a coordinate of six places */
+            v = (double)(int64_t)(x % 360000000) / 1e6 - 180;
+        else if (i % 4 == 2) /* a whole number */
+            v = (double)(int64_t)(x % 2000000000) - 1e9;
+        else /* any bits */
+            memcpy(&v, &x, sizeof(v));
+        if (!isfinite(v))
+            continue;
+        num_printf(want, sizeof(want), v);
+        jw_init(&w);
+        jw_num(&w, v);
+        CHECK_STR_EQ(w.b.p, want, "%.17g", v);
         jw_release(&w);
     }
 }

@@ -20,6 +20,11 @@ uint32_t triage_fold_next(const char *in, size_t n, size_t *pos);
  * whole character. Returns the length written. */
 size_t triage_fold_utf8(const char *in, char *out, size_t cap);
 
+/* The widest vector lanes classification's scores may use: 16 (the default: whatever the CPU
+ * has), 8 (AVX2 at most) or 0 (the portable loop). For tests, which compare the three; the
+ * scores are the same bit for bit. */
+void triage_lanes_cap(int lanes);
+
 /* Folded code points of 'in', at most cap. Returns how many were written. */
 size_t triage_fold_cps(const char *in, uint32_t *out, size_t cap);
 

@@ -804,16 +804,16 @@ int api_case_list(struct api_call *call)
      * (total_capped). */
     if ((rc = api_case_list_filter(call, &f)) < 0)
         return rc;
+    /* A short text's page reads for list_scan_ms, the first page's count included (at least
+     * one window: case_list); the count knows it (case_list_total). */
+    f.scan_ns = (int64_t)call->api->d.conf->list_scan_ms * 1000000;
+    f.scan_window = call->api->d.conf->list_scan_window;
     uint64_t t0 = clock_mono_ns();
     if ((rc = case_list_total(call->conn, &f, &actor, call->api->d.conf->list_total_cap,
                               call->api->d.conf->list_total_ms, call->req->arena, &f.total,
                               &f.total_capped, &call->err)) < 0)
         return rc;
-    /* A short text's page reads for list_scan_ms, the first page's count included (at least
-     * one window: case_list). */
     f.scan_spent_ns = (int64_t)(clock_mono_ns() - t0);
-    f.scan_ns = (int64_t)call->api->d.conf->list_scan_ms * 1000000;
-    f.scan_window = call->api->d.conf->list_scan_window;
     if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &stopped,
                         &call->err)) < 0)
         return rc;

@@ -669,7 +669,8 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
  * time) where the store keeps budgets (store_time_limit(): SQLite): '*total' is then the
  * matches counted by then and '*capped' CASE_TOTAL_STOPPED, a lower bound too. A count that stays under the cap cannot stop at the cap (it
  * reads every match): a rare pair of filters without an index of its own, or a text with
- * other filters, reads much of the table. 0: no deadline.
+ * other filters, reads much of the table. 0: no deadline. On PostgreSQL a text of one or two
+ * characters is counted for at most half of f->scan_ns (when set), the rest left to its page.
  */
 int case_list_total(struct store_conn *c, const struct case_filter *f,
                     const struct case_actor *scope, int64_t cap, int budget_ms, struct arena *a,

@@ -20,6 +20,14 @@
 #include "store/store.h"
 #include "store/store_writer.h"
 
+int64_t notify_retry_at(int64_t now, int64_t delay)
+{
+    /* 'now' is whole seconds and the failure happened somewhere in the second after it: due at
+     * now + delay, a retry could come almost a second early (0.09 s after a failure late in
+     * its second, where 1 s was the schedule). Counted from the second's end, it never does. */
+    return now + delay + 1;
+}
+
 int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd)
 {
     int64_t d = base > 0 ? base : 1;
@@ -122,7 +130,8 @@ int notify_mark_failed(struct store_conn *c, const struct notify_item *n, int64_
     else
         rc = store_run(
             c, "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-            STORE_ARGS(store_i64(now + delay), store_text(error), store_i64(n->id)), err);
+            STORE_ARGS(store_i64(notify_retry_at(now, delay)), store_text(error), store_i64(n->id)),
+            err);
     return rc < 0 ? (int)rc : 0;
 }
 

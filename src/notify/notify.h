@@ -97,6 +97,9 @@ void notify_item_json(const struct notify_item *n, struct buf *out);
  * capped at 'cap', minus up to half of it as jitter chosen by 'rnd'. Always >= 1.
  */
 int64_t notify_backoff(int attempts, int base, int cap, uint32_t rnd);
+/* When a retry 'delay' seconds after a failure in the second 'now' (whole seconds) is due:
+ * never sooner than 'delay' after the failure itself, at most a second later. */
+int64_t notify_retry_at(int64_t now, int64_t delay);
 
 /*
  * Claim up to 'max' due rows, oldest first: in one transaction, increment their attempts and

@@ -323,9 +323,10 @@ int notify_sms_mark_failed(struct store_conn *c, const struct notify_sms_msg *m,
                        " WHERE id = ?",
                        STORE_ARGS(store_text(error), store_i64(m->id)), err);
     else
-        rc =
-            store_run(c, "UPDATE sms_messages SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                      STORE_ARGS(store_i64(now + delay), store_text(error), store_i64(m->id)), err);
+        rc = store_run(
+            c, "UPDATE sms_messages SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+            STORE_ARGS(store_i64(notify_retry_at(now, delay)), store_text(error), store_i64(m->id)),
+            err);
     return rc < 0 ? (int)rc : 0;
 }
 

@@ -225,7 +225,8 @@ static void retries_then_succeeds(const char *db, int writer)
     row(&f, id, status, sizeof(status), &attempts, &next, &sent_at, last_error, sizeof(last_error));
     CHECK_STR_EQ(status, "pending", "still pending after a failure");
     CHECK_INT_EQ(attempts, 1, "one attempt");
-    CHECK(next >= T0 + 5 && next <= T0 + 10, "first retry within [5, 10] s, got +%lld",
+    /* Jitter [5, 10] s, counted from the end of the failure's second (notify_retry_at). */
+    CHECK(next >= T0 + 6 && next <= T0 + 11, "first retry within [6, 11] s, got +%lld",
           (long long)(next - T0));
     CHECK(strstr(last_error, "receiver down") != NULL, "last_error '%s'", last_error);
     CHECK_INT_EQ(f.published, 1, "published on the first claim");
@@ -239,7 +240,7 @@ static void retries_then_succeeds(const char *db, int writer)
     CHECK_INT_EQ(notify_worker_run_once(w, &e), 1, "pass 2");
     row(&f, id, status, sizeof(status), &attempts, &next, &sent_at, last_error, sizeof(last_error));
     CHECK_INT_EQ(attempts, 2, "two attempts");
-    CHECK(next >= f.now + 10 && next <= f.now + 20, "second retry within [10, 20] s, got +%lld",
+    CHECK(next >= f.now + 11 && next <= f.now + 21, "second retry within [11, 21] s, got +%lld",
           (long long)(next - f.now));
 
     f.now = next;

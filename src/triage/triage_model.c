@@ -453,23 +453,47 @@ void triage_lanes_cap(int lanes)
 }
 #ifdef WIDE_LANES
 
-/* scores_of()'s sums with the widest lanes there are: 1 when done, 0 when there are none. */
-static int wide_sums(const struct triage_model *m, struct vec *v, double *score, int k)
+/* scores_of()'s values (into v->val) and unnormalised sums, label by label in 'lanes' (16 or
+ * 8) at a time; returns the values' sum of squares. */
+static double sums_by_label(const struct triage_model *m, struct vec *v, double *score, int k,
+                            int lanes)
 {
-    int lanes = wide_lanes(), c;
-    if (!lanes)
-        return 0;
-    float *x = v->val; /* the features' values, computed by the caller */
-    c = lanes == 16 ? sums_16(m, v, x, score, k) : sums_8(m, v, x, score, k);
+    double sq = 0;
+    float idf_unit = m->scale[0], *x = v->val;
+    for (uint32_t j = 0; j < v->n; j++) {
+        x[j] =
+            sublinear(v->count[j]) * (float)m->q[(size_t)v->fidx[j] * (size_t)m->stride] * idf_unit;
+        sq += (double)x[j] * x[j];
+    }
+    int c = lanes == 16 ? sums_16(m, v, x, score, k) : sums_8(m, v, x, score, k);
     for (; c < k; c++) {
         double sum = 0;
         for (uint32_t j = 0; j < v->n; j++)
             sum += x[j] * (float)m->q[(size_t)v->fidx[j] * (size_t)m->stride + 1 + (size_t)c];
         score[c] = sum;
     }
-    return 1;
+    return sq;
 }
 #endif
+
+/* The same, feature by feature (each record read once, every score added to for each). */
+static double sums_by_feature(const struct triage_model *m, struct vec *v, double *score, int k)
+{
+    double sq = 0;
+    float idf_unit = m->scale[0];
+    for (int c = 0; c < k; c++)
+        score[c] = 0;
+    for (uint32_t j = 0; j < v->n; j++) {
+        const int16_t *w = m->q + (size_t)v->fidx[j] * (size_t)m->stride;
+        float x = sublinear(v->count[j]) * (float)w[0] * idf_unit;
+        v->val[j] = x;
+        sq += (double)x * x;
+        int c = add_scaled(score, x, w + 1, k);
+        for (; c < k; c++)
+            score[c] += x * (float)w[c + 1];
+    }
+    return sq;
+}
 
 /* Values and scores in one pass over the features' records (each record is read once): the
  * scores are summed unnormalised and divided by the norm at the end. Leaves v->val
@@ -496,32 +520,12 @@ static void scores_of(const struct triage_model *m, struct vec *v, double *score
             score[c] = (double)acc[c + 1] * m->scale[c + 1];
     } else {
 #ifdef WIDE_LANES
-        int wide = 0;
-        if (wide_lanes()) {
-            for (uint32_t j = 0; j < v->n; j++) {
-                const int16_t *w = m->q + (size_t)v->fidx[j] * (size_t)m->stride;
-                float x = sublinear(v->count[j]) * (float)w[0] * idf_unit;
-                v->val[j] = x;
-                sq += (double)x * x;
-            }
-            wide = wide_sums(m, v, score, k);
-        }
-        for (int c = 0; c < k && !wide; c++)
-            score[c] = 0;
-        for (uint32_t j = 0; j < v->n && !wide; j++) {
-#else
-        for (int c = 0; c < k; c++)
-            score[c] = 0;
-        for (uint32_t j = 0; j < v->n; j++) {
+        int lanes = wide_lanes();
+        if (lanes)
+            sq = sums_by_label(m, v, score, k, lanes);
+        else
 #endif
-            const int16_t *w = m->q + (size_t)v->fidx[j] * (size_t)m->stride;
-            float x = sublinear(v->count[j]) * (float)w[0] * idf_unit;
-            v->val[j] = x;
-            sq += (double)x * x;
-            int c = add_scaled(score, x, w + 1, k);
-            for (; c < k; c++)
-                score[c] += x * (float)w[c + 1];
-        }
+            sq = sums_by_feature(m, v, score, k);
         for (int c = 0; c < k; c++)
             score[c] *= m->scale[c + 1];
     }

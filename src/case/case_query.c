@@ -677,6 +677,14 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
     return rc < 0 ? rc : 0;
 }
 
+/* A text shorter than a trigram (1 or 2 characters): no index answers it on either backend,
+ * so its page reads in windows (case_list) and, on PostgreSQL, its count is short
+ * (case_list_total). */
+static int short_text(const char *text)
+{
+    return text && utf8_len(text) < 3;
+}
+
 /*
  * A text of 3+ characters, newest first: the query walks the full-text index from its highest
  * rowid down, tests the other filters on each candidate and stops after one page, instead of
@@ -699,7 +707,7 @@ static int lookup_code(struct store_conn *c, const char *sql_text, int64_t id, s
 static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
                     const struct case_actor *scope, int count)
 {
-    if (!(dialect == STORE_SQLITE && f->text && utf8_len(f->text) >= 3 &&
+    if (!(dialect == STORE_SQLITE && f->text && !short_text(f->text) &&
           utf8_invalid_at(f->text, strlen(f->text)) < 0 && f->sort == CASE_SORT_CREATED &&
           f->queue == CQ_NONE && !f->region_id && !f->overdue && !f->created_from &&
           !f->created_to && !f->mine && !f->number && !f->phone_hash && !f->has_box &&
@@ -1794,7 +1802,7 @@ int case_list(struct store_conn *c, const struct case_filter *f, const struct ca
     v = arena_alloc(a, mem_size_mul((size_t)limit + 1, sizeof(*v)));
     /* How rare a text is decides its plan (store_plan_each()). */
     int each = f->text && store_plan_each(c, 1);
-    if (f->text && utf8_len(f->text) < 3)
+    if (short_text(f->text))
         rc = short_text_page(c, f, scope, a, limit, v, &len, &stopped, &did_stop, err);
     else {
         struct qb *q = xcalloc(1, sizeof(*q));
@@ -1853,8 +1861,8 @@ int case_list_total(struct store_conn *c, const struct case_filter *f,
      * (the total is then the page's items). It gets half the page's reading time
      * (f->scan_ns) at most, so that the page gets the rest: at 1,000,000 cases a first page
      * spent the count's 25 ms and then read one window past list_scan_ms, 40-53 ms p99. */
-    if (budget_ms > 0 && f->text && f->scan_ns > 0 && store_dialect(c) == STORE_POSTGRESQL &&
-        utf8_len(f->text) < 3) {
+    if (budget_ms > 0 && f->scan_ns > 0 && store_dialect(c) == STORE_POSTGRESQL &&
+        short_text(f->text)) {
         int64_t half = f->scan_ns / 2000000;
         if (half < budget_ms)
             budget_ms = half > 0 ? (int)half : 1;

@@ -145,7 +145,7 @@ static uint32_t cell_key(struct cell c)
 
 /* The signature's 96 multiply-adds a shingle run 8 at a time where the CPU multiplies 64-bit
  * lanes (AVX-512DQ), 4 with AVX2; built for each, chosen at load (an ifunc), the same
- * arithmetic and so the same signatures. A 300-character text: 17.3 -> 5.1 us on the
+ * arithmetic and so the same signatures. A 300-character text: 17.2 -> 5.3 us on the
  * benchmark machine (AVX-512DQ), in intake's duplicate lookup at every staff intake. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
     !defined(__SANITIZE_ADDRESS__)

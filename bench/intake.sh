@@ -21,9 +21,12 @@
 # store writer's commits (cases per group commit, from /metrics).
 # Each rep also runs SQLite's ceiling (bench/ceiling.c, build/bench_ceiling): the same rows as the
 # intake target writes, through sqlite3 alone on one thread pinned to the server's CPU, in group
-# commits of that rep's mean intake batch, for the same duration, on a fresh copy of a database
-# made like the server's; once with the full-text index as the server keeps it, once without
-# (--no-fts). The summary gives intake's median as a share of the ceiling's (goal >= 50%).
+# commits of that rep's mean intake batch, for the same duration, on a fresh copy of the server's
+# database as it stood when the rep began; three runs: every row the POST writes (the repeat
+# links, warnings, risk grade and receipt SMS included), only the rows the issue listed (case,
+# events, audit entry, notification, index entries: --rows issue), and every row without the
+# full-text index (--no-fts). The summary gives intake's median as a share of the first two
+# (goal >= 50%).
 #
 # Environment (all optional): as bench/run.sh
 #   BENCH_QUICK=1  BENCH_DURATION=10s  BENCH_REPS=3  BENCH_CONNECTIONS=64  BENCH_WARMUP=2s
@@ -80,8 +83,10 @@ EOF
 ) || die "fixtures failed"
 export GRIDLOOP_BENCH_CATEGORIES=$CATS
 
-# ---- SQLite's ceiling: its binary (a private copy, as the server's) and a pristine database of
-# the same kind as the server's, copied afresh for every ceiling run.
+# ---- SQLite's ceiling: its binary (a private copy, as the server's). Its database is a copy of
+# the server's as it stands when a rep begins (snapshot_server below), copied afresh for every
+# ceiling run of that rep: the same schema, size and history, so the repeat rules link the same
+# earlier cases the server's POSTs find (bench/ceiling.c loads them).
 CEIL=${GRIDLOOP_CEILING_BIN:-$ROOT/build/bench_ceiling}
 if [ -z "${GRIDLOOP_CEILING_BIN:-}" ] && [ -n "${GRIDLOOP_BIN:-}" ]; then
     cmake --build "$ROOT/build" --target bench_ceiling >/dev/null 2>&1 || true   # lib.sh did not build
@@ -89,8 +94,16 @@ fi
 [ -x "$CEIL" ] || die "no bench_ceiling at $CEIL (make build builds it, or set GRIDLOOP_CEILING_BIN)"
 cp "$CEIL" "$TMP/bench_ceiling"
 CEIL=$TMP/bench_ceiling
-"$BIN" init --db "$TMP/ceiling0.db" --demo --demo-password "$PASSWORD" >"$TMP/ceiling-init.log" 2>&1 ||
-    { cat "$TMP/ceiling-init.log" >&2; die "init of the ceiling's database failed"; }
+# SQLite's online backup of the serving database (consistent while the server runs; the
+# server is idle between runs) and its data key.
+snapshot_server() {
+    rm -f "$TMP/ceiling0.db" "$TMP/ceiling0.db-wal" "$TMP/ceiling0.db-shm"
+    python3 -c 'import sqlite3, sys
+src, dst = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+src.backup(dst)
+dst.close()' "$TMP/bench.db" "$TMP/ceiling0.db" || die "cannot copy the server's database for the ceiling"
+    cp "$TMP/bench.db.key" "$TMP/ceiling0.db.key"
+}
 
 NAMES=(healthz case_get intake)
 PATHS=(/healthz "/api/v1/cases/$CASE_ID" /api/v1/cases)
@@ -183,6 +196,7 @@ CRES=$TMP/raw/ceiling.tsv   # under raw/: BENCH_OUT keeps it
 printf 'target\trep\tattempt\tbatch\tcases_per_s\tcommits_per_s\tus_per_case\tcpu_us_per_case\tserver_cpu_busy\tforeign_cpu_s\tclean\n' >"$CRES"
 printf 'target\trep\tattempt\trequests\trps\tp50_ms\tp99_ms\tnon2xx\tsock_err\tserver_cpu_busy\tclient_cpu_busy\tforeign_cpu_s\tforks\tclean\tserver_core_us_per_req\tcommits\tper_commit\tserver_proc_us_per_req\n' >"$RES"
 for rep in $(seq 1 "$REPS"); do
+    snapshot_server
     for i in "${!NAMES[@]}"; do
         n=${NAMES[$i]}
         attempt=0
@@ -226,7 +240,7 @@ for rep in $(seq 1 "$REPS"); do
     done
     # SQLite's ceiling, in batches of this rep's mean intake batch (64 if it has none)
     batch=$(awk -F'\t' -v r="$rep" '$1 == "intake" && $2 == r { b = $17 } END { b = int(b + 0.5); print (b > 0 ? b : 64) }' "$RES")
-    for n in ceiling ceiling_nofts; do
+    for n in ceiling ceiling_issue ceiling_nofts; do
         attempt=0
         while :; do
             attempt=$((attempt + 1))
@@ -235,10 +249,11 @@ for rep in $(seq 1 "$REPS"); do
             rm -f "$TMP/ceiling.db" "$TMP/ceiling.db-wal" "$TMP/ceiling.db-shm"
             cp "$TMP/ceiling0.db" "$TMP/ceiling.db"
             cp "$TMP/ceiling0.db.key" "$TMP/ceiling.db.key"
-            nofts=()
-            [ "$n" = ceiling ] || nofts=(--no-fts)
+            how=()
+            [ "$n" = ceiling_issue ] && how=(--rows issue)
+            [ "$n" = ceiling_nofts ] && how=(--no-fts)
             proc_snapshot >"$TMP/p0"; read -r _ _ s0 sb0 _ _ f0 < <(cpu_sample)
-            taskset -c "$SCPU" "$CEIL" --db "$TMP/ceiling.db" --batch "$batch" --duration "$DUR" "${nofts[@]}" >"$raw" 2>&1 ||
+            taskset -c "$SCPU" "$CEIL" --db "$TMP/ceiling.db" --batch "$batch" --duration "$DUR" "${how[@]}" >"$raw" 2>&1 ||
                 die "bench_ceiling failed: $(tail -3 "$raw")"
             read -r _ _ s1 sb1 _ _ f1 < <(cpu_sample); proc_snapshot >"$TMP/p1"
             fticks=$(foreign_ticks "$TMP/p0" "$TMP/p1")
@@ -256,7 +271,7 @@ for rep in $(seq 1 "$REPS"); do
             [ "$forks" -le "$FORKS_MAX" ] || clean=0
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$rep" "$attempt" "$batch" "$cps" "$cmps" "$usc" \
                 "$cpuc" "$sbusy" "$foreign" "$clean" >>"$CRES"
-            log "$(printf '%-12s rep %d: %8.0f cases/s  %6.1f commits/s (batch %d)  %6.1f us/case (%s CPU)  cpu%s %3d%%  foreign %s CPU-s, %d forks' \
+            log "$(printf '%-13s rep %d: %8.0f cases/s  %6.1f commits/s (batch %d)  %6.1f us/case (%s CPU)  cpu%s %3d%%  foreign %s CPU-s, %d forks' \
                 "$n" "$rep" "$cps" "$cmps" "$batch" "$usc" "$cpuc" "$SCPU" "$sbusy" "$foreign" "$forks")"
             rm -f "$TMP/ceiling.db" "$TMP/ceiling.db-wal" "$TMP/ceiling.db-shm"
             if [ "$clean" = 0 ] && [ "$attempt" -le "$RETRIES" ]; then
@@ -331,27 +346,31 @@ SUM=$TMP/summary.md
         FILENAME == ARGV[1] { if ($1 == "intake") irps[$2] = $5; next }
         { t = $1; rep = $2; last[t, rep] = $0; reps[rep] = 1; if ($11 == 0) dirty[t, rep] = 1; else delete dirty[t, rep] }
         END {
-            split("ceiling ceiling_nofts", T, " ")
-            for (x = 1; x <= 2; x++) { t = T[x]; n[t] = 0; nd[t] = 0
+            split("ceiling ceiling_issue ceiling_nofts", T, " ")
+            for (x = 1; x <= 3; x++) { t = T[x]; n[t] = 0; nd[t] = 0
                 for (rep in reps) if ((t, rep) in last) { split(last[t, rep], f, "\t"); c = ++n[t]
                     C[c] = f[5]; M[c] = f[6]; U[c] = f[7]; P[c] = f[8]; B[c] = f[4]; if ((t, rep) in dirty) nd[t]++
-                    if (t == "ceiling") { CR[rep] = f[5] } }
+                    CR[t, rep] = f[5] }
                 if (!n[t]) continue
                 lo[t] = hi[t] = C[1]; for (c = 1; c <= n[t]; c++) { if (C[c] < lo[t]) lo[t] = C[c]; if (C[c] > hi[t]) hi[t] = C[c] }
                 mc[t] = med(C, n[t]); mm[t] = med(M, n[t]); mu[t] = med(U, n[t]); mp[t] = med(P, n[t]); mb[t] = med(B, n[t]) }
             if (!n["ceiling"]) { print "ceiling: no runs"; exit }
-            printf "SQLite ceiling (bench/ceiling.c: the intake rows through sqlite3 alone, one thread on CPU %s, batches of the rep'"'"'s mean intake batch, median %d): %s cases/s (%s–%s), %.1f commits/s, %.1f µs/case (%.1f µs CPU)%s\n",
-                scpu, mb["ceiling"], commas(mc["ceiling"]), commas(lo["ceiling"]), commas(hi["ceiling"]), mm["ceiling"], mu["ceiling"], mp["ceiling"],
-                nd["ceiling"] ? sprintf(" (%d contaminated run%s)", nd["ceiling"], nd["ceiling"] > 1 ? "s" : "") : ""
-            if (n["ceiling_nofts"])
-                printf "SQLite ceiling without the full-text index (--no-fts): %s cases/s (%s–%s), %.1f commits/s, %.1f µs/case (%.1f µs CPU)%s\n",
-                    commas(mc["ceiling_nofts"]), commas(lo["ceiling_nofts"]), commas(hi["ceiling_nofts"]), mm["ceiling_nofts"], mu["ceiling_nofts"], mp["ceiling_nofts"],
-                    nd["ceiling_nofts"] ? sprintf(" (%d contaminated run%s)", nd["ceiling_nofts"], nd["ceiling_nofts"] > 1 ? "s" : "") : ""
-            ni = 0; qlo = 1e9; qhi = 0
-            for (rep in irps) { I[++ni] = irps[rep]; if (rep in CR && CR[rep] > 0) { q = irps[rep] / CR[rep]; if (q < qlo) qlo = q; if (q > qhi) qhi = q } }
+            W["ceiling"] = "every row the POST writes (--rows all)"
+            W["ceiling_issue"] = "only the rows issue 12 listed: case, events, audit entry, notification, index entries (--rows issue)"
+            W["ceiling_nofts"] = "every row, without the full-text index (--no-fts)"
+            printf "SQLite ceiling (bench/ceiling.c: the intake rows through sqlite3 alone on a copy of the server'"'"'s database, one thread on CPU %s, batches of the rep'"'"'s mean intake batch, median %d):\n", scpu, mb["ceiling"]
+            for (x = 1; x <= 3; x++) { t = T[x]; if (!n[t]) continue
+                printf "  %s: %s cases/s (%s–%s), %.1f commits/s, %.1f µs/case (%.1f µs CPU)%s\n",
+                    W[t], commas(mc[t]), commas(lo[t]), commas(hi[t]), mm[t], mu[t], mp[t],
+                    nd[t] ? sprintf(" (%d contaminated run%s)", nd[t], nd[t] > 1 ? "s" : "") : "" }
+            ni = 0
+            for (rep in irps) I[++ni] = irps[rep]
             mi = med(I, ni)
-            printf "intake = %.0f%% of SQLite'"'"'s ceiling (%s of %s cases/s; same-rep ratios %.0f%%–%.0f%%); goal >= 50%%: %s\n",
-                100 * mi / mc["ceiling"], commas(mi), commas(mc["ceiling"]), 100 * qlo, 100 * qhi, (mi >= 0.5 * mc["ceiling"]) ? "MET" : "MISSED" }' \
+            for (x = 1; x <= 2; x++) { t = T[x]; if (!n[t]) continue
+                qlo = 1e9; qhi = 0
+                for (rep in irps) if ((t, rep) in CR && CR[t, rep] > 0) { q = irps[rep] / CR[t, rep]; if (q < qlo) qlo = q; if (q > qhi) qhi = q }
+                printf "intake = %.0f%% of SQLite'"'"'s ceiling with %s (%s of %s cases/s; same-rep ratios %.0f%%–%.0f%%); goal >= 50%%: %s\n",
+                    100 * mi / mc[t], x == 1 ? "every row" : "the issue'"'"'s rows", commas(mi), commas(mc[t]), 100 * qlo, 100 * qhi, (mi >= 0.5 * mc[t]) ? "MET" : "MISSED" } }' \
         <(awk -F'\t' 'NR == 1 { print; next } { last[$1 SUBSEP $2] = $0 } END { for (k in last) print last[k] }' "$RES") "$CRES"
     echo "durability: $acked cases acknowledged (201) by the measured intake runs; $ncases cases in the database after" \
         "the server stopped (warm-ups, abandoned in-flight requests and the fixture add to it); audit chain intact"

@@ -164,6 +164,35 @@ def test_duplicates_are_suggested_and_merge(gl):
     assert first["id"] not in {x["id"] for x in s2["duplicates"]}
 
 
+def test_the_201_is_the_case_as_read_after_it(gl):
+    """The 201 is the case as a read right after shows it, with the triage member besides: for
+    staff with duplicates, for an anonymous report, for a citizen, and for a replayed request
+    (a guard for any change to how the answer is built)."""
+    text = "文华路公交站台的顶棚玻璃碎了一地，候车的老人孩子很容易被划伤，请尽快清理更换" + unique()
+    first = create(gl, "operator", text, lat=30.2611, lon=120.1312, address="文华路公交站")
+    cases = [
+        create(gl, "operator", text + "，已经两天了", lat=30.2612, lon=120.1312),
+        create(gl, "dispatcher", text, anonymous=True, address="文华路公交站台"),
+        create(gl, "citizen", text + "，麻烦处理"),
+    ]
+    key = {"Idempotency-Key": "answer-" + unique()}
+    body = case_body(text + "，第二次反映", lat=30.2613, lon=120.1313)
+    made = gl.post("operator", "/api/v1/cases", json=body, headers=key)
+    again = gl.post("operator", "/api/v1/cases", json=body, headers=key)
+    assert made.status_code == again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    cases += [made.json(), again.json()]
+    assert first["id"] in {d["id"] for d in cases[0]["triage"]["duplicates"]}
+    assert first["id"] in {d["id"] for d in again.json()["triage"]["duplicates"]}
+    assert "duplicates" not in cases[2]["triage"], "citizens see no one else's cases"
+    for c, who in zip(cases, ["operator", "dispatcher", "citizen", "operator", "operator"]):
+        answer = dict(c)
+        triage = answer.pop("triage")
+        assert triage["urgency"]["level"] in ("normal", "urgent", "emergency")
+        read = gl.get(who, f"/api/v1/cases/{c['id']}").json()
+        assert answer == read, (who, c["id"])
+
+
 def test_duplicates_by_place_and_time(gl):
     """Two neighbours describe the same barbecue stall in their own words, minutes apart, one
     with a point, the other with the address only: place, time and kind make them candidates,

@@ -18,6 +18,7 @@
 #include "core/mem.h"
 #include "store/store.h"
 #include "store/store_dialect.h"
+#include "store/store_walbuf.h"
 
 #define CACHE_BUCKETS 128
 #define CACHE_MAX 512
@@ -140,8 +141,9 @@ static int open_handle(struct sqlite_conn *c, const char *path, struct err *err)
 {
     char *msg = NULL;
     pthread_once(&sqlite_configured, sqlite_configure);
-    int rc = sqlite3_open_v2(
-        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             store_walbuf_vfs());
     if (rc != SQLITE_OK) {
         rc = err_set(err, ERR_STORE, "cannot open database '%s': %s", path,
                      c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));

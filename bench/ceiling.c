@@ -4,7 +4,7 @@
  * per transaction. bench/intake.sh reports its intake rate as a share of this.
  *
  *   bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] [--no-fts]
- *                 [--fts-every-ms MS] [--sync-each] [--rows all|issue]
+ *                 [--fts-every-ms MS] [--sync-each] [--rows all|issue] [--default-vfs]
  *
  * DB is a database made by `gridloop init --db DB --demo` (the real schema); the data key
  * DB.key seals the phones when it exists. Per case, as src/case/case_create.c create() and
@@ -29,7 +29,9 @@
  * reads the server does around the writes (category and region lookups, the repeat and
  * silence queries, the audit head per entry: here it is kept in memory), JSON, HTTP; and the
  * later writes of the SMS and notification workers, which are not the POST's. Statements are
- * prepared once. The pragmas
+ * prepared once. The database is opened through the store's VFS (src/store/store_walbuf.c:
+ * the WAL's writes gathered into one per commit, as the server's connections do), or SQLite's
+ * own with --default-vfs. The pragmas
  * are store_sqlite.c's; checkpoints are SQLite's own automatic ones (1000 pages), where the
  * server runs them on a thread of its own. The log is synced as the server's writer syncs it
  * (src/store/store_writer.c): commits with synchronous=NORMAL and a second thread that
@@ -51,6 +53,8 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "store/store_walbuf.h"
 
 /* bench/intake.lua's description, exactly 300 characters (checked at start). */
 static const char description[] =
@@ -201,6 +205,7 @@ struct ceiling {
     char prev[65];              /* its hash */
     unsigned body;              /* the running number of intake.lua's bodies */
     enum rows rows;
+    int default_vfs; /* --default-vfs: SQLite's own VFS, not the store's (store_walbuf.c) */
     int64_t sms_template;
     struct history callers[PHONES], *places; /* places: [region][category] */
     unsigned char *warned;                   /* chain roots with an open repeat warning */
@@ -732,8 +737,8 @@ static void setup(struct ceiling *c, const char *path)
 {
     struct ref r[1];
     int n;
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        c->default_vfs ? NULL : store_walbuf_vfs()) != SQLITE_OK)
         die("cannot open '%s': %s", path, sqlite3_errmsg(c->db));
     check(c,
           sqlite3_exec(c->db,
@@ -907,8 +912,9 @@ static double parse_duration(const char *v)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] "
-                    "[--no-fts] [--fts-every-ms MS] [--sync-each] [--rows all|issue]\n");
+    fprintf(stderr,
+            "usage: bench_ceiling --db DB [--batch N] [--duration 10s | --cases N] "
+            "[--no-fts] [--fts-every-ms MS] [--sync-each] [--rows all|issue] [--default-vfs]\n");
     exit(2);
 }
 
@@ -929,6 +935,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--sync-each")) {
             apart = 0;
+            continue;
+        }
+        if (!strcmp(a, "--default-vfs")) {
+            c.default_vfs = 1;
             continue;
         }
         if (!strcmp(a, "--rows") && v && (!strcmp(v, "all") || !strcmp(v, "issue"))) {
@@ -1013,12 +1023,12 @@ int main(int argc, char **argv)
         snprintf(fts_how, sizeof(fts_how), "full-text index every %ld ms", fts_ms);
     else
         snprintf(fts_how, sizeof(fts_how), "full-text index every batch");
-    printf("ceiling: %ld cases in %ld commits (batch %ld, %s, %s, %s) in %.2f s: cases/s %.1f "
+    printf("ceiling: %ld cases in %ld commits (batch %ld, %s, %s, %s, %s) in %.2f s: cases/s %.1f "
            "commits/s %.1f us/case %.1f cpu_us/case %.1f\n",
            cases, commits, batch, fts_how, apart ? "log synced apart" : "each commit synced",
-           c.rows == ROWS_ALL ? "every row of the POST" : "the rows issue 12 listed", secs,
-           cases / secs, commits / secs, cases ? secs * 1e6 / cases : 0,
-           cases ? cpu * 1e6 / cases : 0);
+           c.rows == ROWS_ALL ? "every row of the POST" : "the rows issue 12 listed",
+           c.default_vfs ? "SQLite's own VFS" : "the store's WAL-gathering VFS", secs, cases / secs,
+           commits / secs, cases ? secs * 1e6 / cases : 0, cases ? cpu * 1e6 / cases : 0);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(c.st[i]);
     sqlite3_close(c.db);

@@ -295,3 +295,73 @@ TEST(store_time_limit_on_postgresql)
              (long)getpid());
     CHECK_INT_EQ(system(cmd), 0, "%s", cmd);
 }
+
+/* SQLite answers a one-row INSERT's "RETURNING id" from the rowid (store_sqlite.c
+ * returns_rowid) where that is the same answer, and runs RETURNING as written elsewhere. */
+TEST(store_insert_returning_id_is_the_rowid)
+{
+    struct store_conn *c;
+    struct store *st = open_store("returning.db", &c);
+    struct err e = ERR_INIT;
+    int64_t id = 0, a = 0, n = 0;
+    struct arena ar;
+    arena_init(&ar, 256);
+    char *text = NULL;
+    static const char *const ddl[] = {
+        "CREATE TABLE side(id INTEGER PRIMARY KEY, t_id INTEGER)",
+        "CREATE TRIGGER t_side AFTER INSERT ON t BEGIN"
+        " INSERT INTO side(t_id) VALUES (new.id); INSERT INTO side(t_id) VALUES (new.id); END",
+        "CREATE TABLE named(id TEXT PRIMARY KEY, v INTEGER)",
+        "CREATE TABLE norowid(id INTEGER PRIMARY KEY, v INTEGER) WITHOUT ROWID",
+        "CREATE TABLE twokeys(id INTEGER, k INTEGER, PRIMARY KEY (id, k))",
+        "CREATE TABLE skipped(id INTEGER PRIMARY KEY, v INTEGER)",
+        "CREATE TRIGGER skip BEFORE INSERT ON skipped WHEN new.v < 0 BEGIN"
+        " SELECT RAISE(IGNORE); END",
+    };
+    for (size_t i = 0; i < sizeof(ddl) / sizeof(ddl[0]); i++)
+        CHECK(store_run(c, ddl[i], STORE_NO_ARGS, &e) >= 0, "ddl: %s", e.msg);
+    /* Rowid tables: the id the row got, though the trigger inserted two rows after it. */
+    for (int i = 1; i <= 3; i++) {
+        CHECK_INT_EQ(store_one_i64(c, "INSERT INTO t(n, s) VALUES (?, 'x') RETURNING id",
+                                   STORE_ARGS(store_i64(i)), &id, &e),
+                     1, "insert %d: %s", i, e.msg);
+        CHECK_INT_EQ(id, i, "the row's own id");
+        CHECK_INT_EQ(store_one_text(c, "INSERT INTO t(n) VALUES (0) RETURNING id", STORE_NO_ARGS,
+                                    &ar, &text, &e),
+                     1, "as text: %s", e.msg);
+        CHECK_INT_EQ(strtoll(text, NULL, 10), i + 1, "and as text");
+        store_run(c, "DELETE FROM t WHERE n = 0", STORE_NO_ARGS, &e);
+    }
+    CHECK_INT_EQ(store_one_i64(c, "SELECT max(id) FROM side", STORE_NO_ARGS, &a, &e), 1, "%s",
+                 e.msg);
+    CHECK(a > 6, "the trigger's rows have higher ids (%lld)", (long long)a);
+    /* A conflict's update returns the existing row's id (the last rowid is not it). */
+    CHECK_INT_EQ(store_one_i64(c,
+                               "INSERT INTO t(id, n) VALUES (2, 9) ON CONFLICT (id) DO UPDATE"
+                               " SET n = excluded.n RETURNING id",
+                               STORE_NO_ARGS, &id, &e),
+                 1, "upsert: %s", e.msg);
+    CHECK_INT_EQ(id, 2, "the updated row");
+    /* An id that is not the rowid is returned as written. */
+    CHECK_INT_EQ(store_one_text(c, "INSERT INTO named(id, v) VALUES ('甲', 1) RETURNING id",
+                                STORE_NO_ARGS, &ar, &text, &e),
+                 1, "text key: %s", e.msg);
+    CHECK_STR_EQ(text, "甲", "a text key");
+    CHECK_INT_EQ(store_one_i64(c, "INSERT INTO norowid(id, v) VALUES (41, 1) RETURNING id",
+                               STORE_NO_ARGS, &id, &e),
+                 1, "without rowid: %s", e.msg);
+    CHECK_INT_EQ(id, 41, "a table without rowid");
+    CHECK_INT_EQ(store_one_i64(c, "INSERT INTO twokeys(id, k) VALUES (7, 8) RETURNING id",
+                               STORE_NO_ARGS, &id, &e),
+                 1, "two keys: %s", e.msg);
+    CHECK_INT_EQ(id, 7, "a key of two columns");
+    /* An insert a trigger skipped returns no row. */
+    CHECK_INT_EQ(
+        store_one_i64(c, "INSERT INTO skipped(v) VALUES (-1) RETURNING id", STORE_NO_ARGS, &id, &e),
+        0, "skipped: %s", e.msg);
+    CHECK_INT_EQ(store_one_i64(c, "SELECT count(*) FROM skipped", STORE_NO_ARGS, &n, &e), 1, "%s",
+                 e.msg);
+    CHECK_INT_EQ(n, 0, "nothing inserted");
+    arena_release(&ar);
+    store_close(st);
+}

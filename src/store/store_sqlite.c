@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,11 +34,6 @@ struct sq_stmt {
     int in_use;
     int cached;           /* 0: finalised by store_done() */
     struct sq_stmt *next; /* bucket chain */
-    /* An INSERT's "RETURNING id" answered from the rowid (see returns_rowid): the row is
-     * made up here. 'row': 0 before the insert ran, 1 on the made-up row, 2 after it. */
-    int rowid_returning, row;
-    int64_t rowid;
-    char rowid_text[24];
 };
 
 struct sqlite_conn {
@@ -298,74 +292,6 @@ static int sq_sync_apart(struct store_conn *base, char **path, struct err *err)
     return 0;
 }
 
-/* One integer from a query about the schema, or -1. */
-static int64_t schema_int(sqlite3 *db, const char *sql, const char *table)
-{
-    sqlite3_stmt *q;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
-}
-
-/*
- * Whether 'sql' is a one-row INSERT whose "RETURNING id" is its rowid; then the length of the
- * text before " RETURNING id", else 0. Such a statement runs without its RETURNING clause and
- * answers sqlite3_last_insert_rowid() as its one row: SQLite builds a RETURNING clause's
- * rows in a temporary b-tree, opened and freed at every execution, 1.3-2.2 us an INSERT (the
- * writer's profile showed its allocations) for what the connection already knows.
- * Exactly "INSERT INTO table(...) VALUES (...) RETURNING id": no OR-conflict clause (an
- * ignored row returns nothing, and the last rowid would be an older one), no ON CONFLICT (an
- * update does not set the last rowid), no SELECT and one VALUES row (several rows return
- * several ids); 'id' the table's only primary key column, declared INTEGER, in a rowid table:
- * then it is the rowid. Triggers do not matter: the last rowid is the statement's own once
- * they have run. PostgreSQL runs the text as written.
- */
-static size_t returns_rowid(sqlite3 *db, const char *sql)
-{
-    static const char head[] = "INSERT INTO ", tail[] = " RETURNING id";
-    size_t n = strlen(sql);
-    while (n && (sql[n - 1] == ' ' || sql[n - 1] == '\n'))
-        n--;
-    size_t keep = n >= sizeof(tail) - 1 ? n - (sizeof(tail) - 1) : 0;
-    if (keep == 0 || strncmp(sql, head, sizeof(head) - 1) != 0 ||
-        strncmp(sql + keep, tail, sizeof(tail) - 1) != 0)
-        return 0;
-    char body[4096];
-    if (keep >= sizeof(body))
-        return 0;
-    memcpy(body, sql, keep);
-    body[keep] = '\0';
-    const char *values = strstr(body, " VALUES");
-    if (!values || strstr(body, "ON CONFLICT") || strstr(body, "SELECT") || strstr(values, "),") ||
-        strstr(values, ") ,"))
-        return 0;
-    char table[64];
-    size_t t = 0;
-    for (const char *p = body + sizeof(head) - 1;
-         t + 1 < sizeof(table) && (*p == '_' || (*p >= 'a' && *p <= 'z') ||
-                                   (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'));
-         p++)
-        table[t++] = *p;
-    table[t] = '\0';
-    if (!t ||
-        schema_int(db,
-                   "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"
-                   " AND sql NOT LIKE '%WITHOUT ROWID%'",
-                   table) != 1 ||
-        schema_int(db, "SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0", table) != 1 ||
-        schema_int(db,
-                   "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'id' AND pk = 1"
-                   " AND upper(type) = 'INTEGER'",
-                   table) != 1)
-        return 0;
-    return keep;
-}
-
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
                       struct err *err)
 {
@@ -392,13 +318,10 @@ static int sq_prepare(struct store_conn *base, const char *sql, struct store_stm
     sqlite3_stmt *stmt = NULL;
     if (!c->db)
         return err_set(err, ERR_UNAVAILABLE, "database connection could not be opened again");
-    size_t keep = returns_rowid(c->db, sql);
-    int rc = sqlite3_prepare_v3(c->db, sql, keep ? (int)keep : -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                                NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK)
         return map_rc_conn(c, rc, "cannot prepare statement", err);
     struct sq_stmt *s = xcalloc(1, sizeof(*s));
-    s->rowid_returning = keep > 0;
     s->base.ops = &store_sqlite_ops;
     s->base.store = c->base.store;
     s->stmt = stmt;
@@ -419,8 +342,6 @@ static int sq_prepare(struct store_conn *base, const char *sql, struct store_stm
 }
 
 #define STMT(x) (((struct sq_stmt *)(x))->stmt)
-/* On the made-up row of a rowid-returning INSERT, column 0. */
-#define MADE_UP(x, col) (((struct sq_stmt *)(x))->row == 1 && (col) == 0)
 
 static int bind_rc(int rc)
 {
@@ -460,22 +381,11 @@ static int sq_param_count(struct store_stmt *s)
 static int sq_step(struct store_stmt *base, struct err *err)
 {
     struct sq_stmt *s = (struct sq_stmt *)base;
-    if (s->row) {
-        s->row = 2;
-        return 0;
-    }
     int rc = sqlite3_step(s->stmt);
     if (rc == SQLITE_ROW)
         return 1;
-    if (rc == SQLITE_DONE) {
-        if (s->rowid_returning && sqlite3_changes64(s->conn->db) > 0) {
-            s->rowid = sqlite3_last_insert_rowid(s->conn->db);
-            snprintf(s->rowid_text, sizeof(s->rowid_text), "%lld", (long long)s->rowid);
-            s->row = 1;
-            return 1;
-        }
+    if (rc == SQLITE_DONE)
         return 0;
-    }
     return map_rc_conn(s->conn, rc, "statement failed", err);
 }
 
@@ -529,45 +439,37 @@ static void sq_reset(struct store_stmt *base)
     }
     sqlite3_reset(s->stmt);
     sqlite3_clear_bindings(s->stmt);
-    s->row = 0;
     s->in_use = 0;
 }
 
 static int sq_col_count(struct store_stmt *s)
 {
-    return ((struct sq_stmt *)s)->rowid_returning ? 1 : sqlite3_column_count(STMT(s));
+    return sqlite3_column_count(STMT(s));
 }
 
 static int sq_col_is_null(struct store_stmt *s, int col)
 {
-    return MADE_UP(s, col) ? 0 : sqlite3_column_type(STMT(s), col) == SQLITE_NULL;
+    return sqlite3_column_type(STMT(s), col) == SQLITE_NULL;
 }
 
 static int64_t sq_col_int(struct store_stmt *s, int col)
 {
-    return MADE_UP(s, col) ? ((struct sq_stmt *)s)->rowid : sqlite3_column_int64(STMT(s), col);
+    return sqlite3_column_int64(STMT(s), col);
 }
 
 static double sq_col_real(struct store_stmt *s, int col)
 {
-    return MADE_UP(s, col) ? (double)((struct sq_stmt *)s)->rowid
-                           : sqlite3_column_double(STMT(s), col);
+    return sqlite3_column_double(STMT(s), col);
 }
 
 static const char *sq_col_text(struct store_stmt *s, int col)
 {
-    if (MADE_UP(s, col))
-        return ((struct sq_stmt *)s)->rowid_text;
     const unsigned char *t = sqlite3_column_text(STMT(s), col);
     return t ? (const char *)t : "";
 }
 
 static const void *sq_col_blob(struct store_stmt *s, int col, size_t *n)
 {
-    if (MADE_UP(s, col)) {
-        *n = strlen(((struct sq_stmt *)s)->rowid_text);
-        return ((struct sq_stmt *)s)->rowid_text;
-    }
     const void *p = sqlite3_column_blob(STMT(s), col);
     *n = (size_t)sqlite3_column_bytes(STMT(s), col);
     return p;

@@ -207,6 +207,7 @@ struct ceiling {
     enum rows rows;
     int default_vfs; /* --default-vfs: SQLite's own VFS, not the store's (store_walbuf.c) */
     int64_t sms_template;
+    char sms_body[512]; /* the receipt template's text, {number} and {check_code} in it */
     struct history callers[PHONES], *places; /* places: [region][category] */
     unsigned char *warned;                   /* chain roots with an open repeat warning */
     size_t nwarned;
@@ -392,6 +393,20 @@ static void warn_root(struct ceiling *c, int64_t root)
     c->warned[root] = 1;
 }
 
+/* A notification about case 'id' (src/case/case_tx.c case_tx_notify); 'which', S_NOTIFY or
+ * S_REPEAT_NOTIFY, says to whom and of what kind. */
+static void notification(struct ceiling *c, int which, int64_t id, int64_t event_id, int64_t now,
+                         const char *message)
+{
+    sqlite3_stmt *s = c->st[which];
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, event_id);
+    sqlite3_bind_int64(s, 3, now);
+    text(s, 4, message);
+    sqlite3_bind_int64(s, 5, now);
+    run(c, which);
+}
+
 /* src/app/app_intake.c repeat_warning() through src/warning/warning.c warning_raise() and
  * app_warning_raise(): a chain's open warning counts the repeat, else a new one is raised with
  * its notification (no supervisor of the demo is bound to a region) and audit entry. */
@@ -520,15 +535,29 @@ static void repeats(struct ceiling *c, int64_t now, int64_t id, int64_t event_ac
         return;
     /* The body's urgency is already 'emergency': no raise of the case itself. */
     snprintf(message, sizeof(message), "工单 %s %s", number, note);
-    s = c->st[S_REPEAT_NOTIFY];
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, ev);
-    sqlite3_bind_int64(s, 3, now);
-    text(s, 4, message);
-    sqlite3_bind_int64(s, 5, now);
-    run(c, S_REPEAT_NOTIFY);
+    notification(c, S_REPEAT_NOTIFY, id, ev, now, message);
     repeat_warning(c, now, id, root, number, title, note, unsolved, region, &c->cats[cat_index],
                    lat, lon);
+}
+
+/* notify_sms.c render(): the template with {number} and {check_code} filled in. */
+static void render(const char *body, const char *number, const char *check_code, char *out,
+                   size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *p = body; *p && len + 1 < cap; p++) {
+        const char *v = !strncmp(p, "{number}", 8)        ? number
+                        : !strncmp(p, "{check_code}", 12) ? check_code
+                                                          : NULL;
+        if (v) {
+            len += (size_t)snprintf(out + len, cap - len, "%s", v);
+            p += v == number ? 7 : 11;
+        } else {
+            out[len++] = *p;
+            out[len] = '\0';
+        }
+    }
 }
 
 /* src/notify/notify_sms.c notify_sms_queue(): the receipt, its text from the template. */
@@ -536,11 +565,9 @@ static void receipt_sms(struct ceiling *c, int64_t now, int64_t id, const char *
                         const char *mask, const char *hash, const char *number,
                         const char *check_code)
 {
-    char sms[256], token[33];
+    char sms[768], token[33];
     unsigned char raw[16];
-    snprintf(sms, sizeof(sms),
-             "【12345】您反映的问题已受理，工单号%s，查询码%s。可凭工单号和查询码查询办理进度。",
-             number, check_code);
+    render(c->sms_body, number, check_code, sms, sizeof(sms));
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
     sqlite3_stmt *s = c->st[S_SMS];
@@ -630,13 +657,7 @@ static void add_case(struct ceiling *c, int64_t now)
     int64_t event_id = sqlite3_last_insert_rowid(c->db);
 
     snprintf(message, sizeof(message), "新工单 %s：%s", number, title);
-    s = c->st[S_NOTIFY];
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, event_id);
-    sqlite3_bind_int64(s, 3, now);
-    text(s, 4, message);
-    sqlite3_bind_int64(s, 5, now);
-    run(c, S_NOTIFY);
+    notification(c, S_NOTIFY, id, event_id, now, message);
 
     snprintf(target, sizeof(target), "case/%lld", (long long)id);
     snprintf(after, sizeof(after), "{\"number\":\"%s\",\"state\":\"new\"}", number);
@@ -783,10 +804,16 @@ static void setup(struct ceiling *c, const char *path)
         sqlite3_reset(b);
     }
     sqlite3_finalize(b);
-    load(c, "SELECT id, 0, '' FROM sms_templates WHERE code = 'receipt'", r, 1, &n);
-    if (!n)
+    sqlite3_stmt *t;
+    check(c,
+          sqlite3_prepare_v2(c->db, "SELECT id, body FROM sms_templates WHERE code = 'receipt'", -1,
+                             &t, NULL),
+          "sms template");
+    if (sqlite3_step(t) != SQLITE_ROW)
         die("'%s' has no receipt SMS template", path);
-    c->sms_template = r[0].id;
+    c->sms_template = sqlite3_column_int64(t, 0);
+    snprintf(c->sms_body, sizeof(c->sms_body), "%s", (const char *)sqlite3_column_text(t, 1));
+    sqlite3_finalize(t);
     c->places = calloc((size_t)MAX_REGIONS * MAX_CATS, sizeof(*c->places));
     if (!c->places)
         die("out of memory");

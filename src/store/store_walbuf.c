@@ -303,7 +303,7 @@ static void walbuf_register(void)
     int size = (int)sizeof(struct wal_file) + real_vfs->szOsFile;
     walbuf_vfs = (sqlite3_vfs){
         .iVersion = 2,
-        .szOsFile = size > real_vfs->szOsFile ? size : real_vfs->szOsFile,
+        .szOsFile = size, /* room for a wal_file and the default VFS's file after it */
         .mxPathname = real_vfs->mxPathname,
         .zName = STORE_WALBUF_VFS,
         .xOpen = walbuf_open,

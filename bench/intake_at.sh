@@ -12,8 +12,8 @@
 # being out of memory); PASSWORD is its admin's. Each round runs one server on a new empty demo
 # database and one on DB, each: a 2 s warm-up, then BENCH_DURATION (8 s) of wrk -t1 -c64 with
 # bench/intake.lua, server and wrk free on every CPU with one HTTP thread (bench/intake.sh's
-# BENCH_LAYOUT=spread). Prints cases/s, p99, non-2xx,
-# the server's CPU per case and the ratio per round.
+# BENCH_LAYOUT=spread). Prints cases/s, p99, non-2xx, the server's CPU per case and the ratio per
+# round.
 #
 # Every run adds its cases to DB, and bench/intake.lua cycles 8,192 bodies with one description
 # and 10,000 phone numbers, so each run's repeat and duplicate lookups find the runs before it

@@ -127,13 +127,13 @@ struct cli_store_file {
     enum cli_store_action action;
 };
 struct cli_store_files {
-    struct cli_store_file key, triage;
+    struct cli_store_file key, audit_key, triage;
     char *dir_from, *dir_to; /* attachments */
 };
 
-/* Where the data key, triage model and attachments of 'from' (a SQLite file) and 'to' (a
- * PostgreSQL URL) live, and what to copy: ERR_CONFLICT if a target file differs from the
- * source's and 'force' is not set. Checked before any row is copied. */
+/* Where the data key, audit signing key, triage model and attachments of 'from' (a SQLite
+ * file) and 'to' (a PostgreSQL URL) live, and what to copy: ERR_CONFLICT if a target file
+ * differs from the source's and 'force' is not set. Checked before any row is copied. */
 int cli_store_files_plan(const struct conf *cf, const char *from, const char *to, int force,
                          struct cli_store_files *f, struct err *err);
 /* Copy them (after the rows); a replaced file is kept as PATH.replaced-<time>. */

@@ -1,10 +1,12 @@
 /*
- * The files of `gridloop store copy`: the data key, the triage model and the attachments that
- * sit beside the SQLite file go to the paths the server finds them at for a PostgreSQL
- * database (conf_db_sidecar: var/<dbname>.key, .triage, .files/).
+ * The files of `gridloop store copy`: the data key, the audit signing key, the triage model
+ * and the attachments that sit beside the SQLite file go to the paths the server finds them at
+ * for a PostgreSQL database (conf_db_sidecar: var/<dbname>.key, .audit-key, .triage, .files/).
  *
- * The key matters most: without it the citizens' phone numbers in the copy cannot be
- * decrypted. A target file that exists with other content is never overwritten silently:
+ * The data key matters most: without it the citizens' phone numbers in the copy cannot be
+ * decrypted. Without the audit key the server on the copy signs no audit head (it warns at
+ * start and /healthz/audit fails), and a new one made by `init` would not be the key whose
+ * public half the auditors were given. Keys are files like the others here. A target file that exists with other content is never overwritten silently:
  * without --force the copy is refused before any row moves; with --force the old file is
  * kept beside it (PATH.replaced-<unix time>), since a key once lost cannot be rebuilt.
  */
@@ -162,6 +164,8 @@ int cli_store_files_plan(const struct conf *cf, const char *from, const char *to
     int rc;
     f->key.from = side_path(cf, from, cf->data_key_file, ".key");
     f->key.to = side_path(cf, to, cf->data_key_file, ".key");
+    f->audit_key.from = side_path(cf, from, cf->audit_key_file, ".audit-key");
+    f->audit_key.to = side_path(cf, to, cf->audit_key_file, ".audit-key");
     f->triage.from = side_path(cf, from, cf->triage_model, ".triage");
     f->triage.to = side_path(cf, to, cf->triage_model, ".triage");
     f->dir_from = side_path(cf, from, cf->attach_dir, ".files");
@@ -174,6 +178,7 @@ int cli_store_files_plan(const struct conf *cf, const char *from, const char *to
                 "numbers will not decrypt\n",
                 f->key.from);
     if ((rc = plan_file(&f->key, "data key", force, err)) < 0 ||
+        (rc = plan_file(&f->audit_key, "audit signing key", force, err)) < 0 ||
         (rc = plan_file(&f->triage, "triage model", force, err)) < 0)
         return rc;
     return 0;
@@ -248,6 +253,7 @@ int cli_store_files_copy(struct cli_store_files *f, struct err *err)
     struct tree_count n = {0, 0};
     int rc;
     if ((rc = place(&f->key, "data key", 0600, err)) < 0 ||
+        (rc = place(&f->audit_key, "audit signing key", 0600, err)) < 0 ||
         (rc = place(&f->triage, "triage model", 0640, err)) < 0)
         return rc;
     if (strcmp(f->dir_from, f->dir_to) == 0)
@@ -263,6 +269,8 @@ void cli_store_files_release(struct cli_store_files *f)
 {
     free(f->key.from);
     free(f->key.to);
+    free(f->audit_key.from);
+    free(f->audit_key.to);
     free(f->triage.from);
     free(f->triage.to);
     free(f->dir_from);

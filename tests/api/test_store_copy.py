@@ -148,6 +148,7 @@ def test_copy_of_a_served_county(tmp_path, counties):
     sample = sorted(before)[:20] + [dup["id"], master["id"], photo_case["id"]]
     want = {i: api.get("admin", f"/api/v1/cases/{i}").json() for i in sample}
     want_contact = api.get("operator", f"/api/v1/cases/{master['id']}/contact").json()
+    want_head = api.get("admin", "/api/v1/audit/head").json()
     srv.check_clean_exit()
 
     with db_open(dst) as db:
@@ -160,8 +161,10 @@ def test_copy_of_a_served_county(tmp_path, counties):
                           ).fetchone()[0] == 0
     assert before <= ids, sorted(before - ids)[:10]
     print(f"{len(before)} cases acknowledged before the copy, {during} more during it")
-    with open(sidecar(src, ".key"), "rb") as a, open(sidecar(dst, ".key"), "rb") as b:
-        assert a.read() == b.read()
+    for suffix in (".key", ".audit-key"):  # the data key and the audit signing key
+        with open(sidecar(src, suffix), "rb") as a, open(sidecar(dst, suffix), "rb") as b:
+            assert a.read() == b.read(), suffix
+        assert os.stat(sidecar(dst, suffix)).st_mode & 0o777 == 0o600, suffix
     assert os.path.exists(sidecar(dst, ".triage"))
 
     moved = Server(str(tmp_path / "dst"), None, GENEROUS, db=dst).start()
@@ -178,6 +181,10 @@ def test_copy_of_a_served_county(tmp_path, counties):
         contact = api2.get("operator", f"/api/v1/cases/{master['id']}/contact")
         assert contact.status_code == 200, contact.text
         assert contact.json() == want_contact and want_contact["phone"] == PHONE
+        # The audit key moved: the copy signs its head with the county's key.
+        head = api2.get("admin", "/api/v1/audit/head")
+        assert head.status_code == 200, head.text
+        assert head.json()["public_key"] == want_head["public_key"]
         assert api2.get("dispatcher", o311_path).json() == o311_want
         # The attachment's file moved too.
         got = api2.get("operator", attachment["url"])
@@ -220,6 +227,8 @@ def test_empty_but_migrated_target_with_its_own_key(tmp_path, counties):
     assert init.returncode == 0, init.stderr
     with open(sidecar(dst, ".key"), "rb") as f:
         own_key = f.read()
+    with open(sidecar(dst, ".audit-key"), "rb") as f:
+        own_audit_key = f.read()
     indexes = "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
     with db_open(dst) as db:
         migrated_indexes = db.execute(indexes).fetchall()
@@ -240,6 +249,14 @@ def test_empty_but_migrated_target_with_its_own_key(tmp_path, counties):
     assert len(kept) == 1, kept  # the old key is never thrown away
     with open(os.path.join(os.path.dirname(sidecar(dst, ".key")), kept[0]), "rb") as f:
         assert f.read() == own_key
+    # The same for the audit signing key init made: replaced by the county's, the old one kept.
+    with open(sidecar(src, ".audit-key"), "rb") as a, open(sidecar(dst, ".audit-key"), "rb") as b:
+        assert a.read() == b.read()
+    kept = [n for n in os.listdir(os.path.dirname(sidecar(dst, ".audit-key")))
+            if n.startswith(os.path.basename(sidecar(dst, ".audit-key")) + ".replaced-")]
+    assert len(kept) == 1, kept
+    with open(os.path.join(os.path.dirname(sidecar(dst, ".audit-key")), kept[0]), "rb") as f:
+        assert f.read() == own_audit_key
     drop_db(dst)
 
 

@@ -1218,6 +1218,70 @@ TEST(case_list_region_and_category)
         region_and_category_on("pg:query_region_category");
 }
 
+struct seen {
+    int64_t ids[8];
+    size_t n;
+};
+
+static void seen_open(void *ctx, const struct case_open *k)
+{
+    struct seen *s = ctx;
+    if (s->n < ARRAY_SIZE(s->ids))
+        s->ids[s->n++] = k->id;
+}
+
+/* case_scan_open reads the window a range of ids at a time (one statement's result is held
+ * whole by libpq): cases far apart in ids, an old one and a closed one. */
+static void scan_open_on(const char *db)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    setup(&f, db);
+    int64_t old = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "旧的工单", NULL, f.cat_1,
+                                          CU_NORMAL, f.street1, 0});
+    int64_t open1 = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "窗口内的工单", NULL, f.cat_1,
+                                            CU_NORMAL, f.street1, 200});
+    int64_t shut = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "已关闭的工单", NULL, f.cat_2,
+                                           CU_NORMAL, f.street1, 300});
+    /* A copy of open1 far beyond it in ids (several ranges of the scan away). */
+    int64_t far = open1 + 123457;
+    CHECK_INT_EQ(store_run(f.c, "UPDATE cases SET state = 'closed' WHERE id = ?",
+                           STORE_ARGS(store_i64(shut)), &e),
+                 1, "close: %s", e.msg);
+    const char *copy[] = {
+        "CREATE TEMP TABLE far_case AS SELECT * FROM cases WHERE 1 = 0",
+        "INSERT INTO far_case SELECT * FROM cases WHERE id = ?",
+        "UPDATE far_case SET id = ?, number = number || 'F', title = '远处的工单'",
+        "INSERT INTO cases SELECT * FROM far_case",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(copy); i++)
+        CHECK(store_run(f.c, copy[i],
+                        i == 1   ? STORE_ARGS(store_i64(open1))
+                        : i == 2 ? STORE_ARGS(store_i64(far))
+                                 : STORE_NO_ARGS,
+                        &e) >= 0,
+              "%s: %s", copy[i], e.msg);
+    int64_t open2 = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "最新的工单", NULL, f.cat_2,
+                                            CU_NORMAL, f.street2, 400});
+    struct seen got = {0};
+    CHECK_INT_EQ(case_scan_open(f.c, T0 + 100, seen_open, &got, &e), 0, "scan: %s", e.msg);
+    int64_t want[] = {open1, far, open2, 0};
+    check_set(got.ids, got.n, want, "open cases of the window");
+    CHECK(!has(got.ids, got.n, old) && !has(got.ids, got.n, shut), "old and closed left out");
+    got.n = 0;
+    CHECK_INT_EQ(case_scan_open(f.c, T0 + 100000, seen_open, &got, &e), 0, "scan: %s", e.msg);
+    CHECK_INT_EQ(got.n, 0, "an empty window");
+    teardown(&f);
+}
+
+TEST(case_scan_open_reads_the_window_in_id_ranges)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    scan_open_on("scan_open.db");
+    if (pg && *pg)
+        scan_open_on("pg:scan_open");
+}
+
 TEST(case_list_bad_filters)
 {
     struct fixture f;

@@ -85,7 +85,7 @@ struct qb {
     int stepping;
     int by_created; /* a page in created_at order (the default sort) */
     int pg;         /* the statement is PostgreSQL's */
-    int whole;      /* the page sorts every match (TEXT_GATHER_MAX) */
+    int whole;      /* the page sorts every match (TEXT_GATHER_MAX, a category floor) */
     /* A short text's page, read in windows (scan_page()): the window starts after 'after'
      * (else at f->cursor) and ends at 'floor' (inclusive; NULL: no end); 'probe' > 0 asks
      * instead for the key and id of the probe-th case in the order of every case, no filter
@@ -1519,6 +1519,12 @@ static int build(struct qb *q, struct store_conn *c, const struct case_filter *f
         return count_end(q, err);
     q->whole = q->pg && f->text && f->total > 0 && f->total <= TEXT_GATHER_MAX &&
                !f->total_capped && !q->probe && !q->after && !q->floor;
+    /* A category's floor (category_plan()) leaves at most a page per category of the subtree:
+     * PostgreSQL is told to collect them through cases_category and sort them. Left to choose,
+     * it walked the date's index down to the floor, past every newer case of other categories
+     * (at 10,000,000 cases, 385,660 of them behind an intake storm: 413 ms against 0.8). */
+    if (q->pg && cat.floor > 0 && !q->probe)
+        q->whole = 1;
     if ((rc = order_and_limit(q, f, key, desc, walk, limit, err)) < 0 || !deferred)
         return rc;
     sql(q, ") ORDER BY ");

@@ -527,6 +527,33 @@ static int maybe_name(const char *text)
     return chars >= 2 && chars <= 4;
 }
 
+/* 1 when no character of 'text' has a case, so that LIKE finds what ILIKE does: ASCII other
+ * than letters, CJK (radicals, punctuation, kana, ideographs: U+2E80-U+9FFF, U+F900-U+FAFF) and
+ * the full-width forms other than letters. PostgreSQL's ILIKE lowers every text it tests (a
+ * character at a time, each to one character: one without case lowers to itself alone), which
+ * made it ~6 us a case where LIKE takes ~2 (10,000,000 cases, docs/benchmarks.md). */
+static int caseless(const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(text + i, n - i);
+        const unsigned char *p = (const unsigned char *)text + i;
+        unsigned cp = len == 1   ? p[0]
+                      : len == 2 ? (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+                      : len == 3 ? (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
+                                       (p[2] & 0x3f)
+                                 : 0x10000;
+        int ok = cp < 0x80 ? !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+                           : (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                                 (cp >= 0xff01 && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) ||
+                                 (cp >= 0xff5b && cp <= 0xff65);
+        if (!ok)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 /* 'walk': the query reads cases_fts as 'f' and walks it (fts_walk()): the match is asked of it
  * rather than as a set of ids. */
 static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect, const char *text,
@@ -542,9 +569,10 @@ static int text_where(struct qb *q, struct arena *a, enum store_dialect dialect,
     int name = maybe_name(text);
     sql(q, " AND ((");
     if (dialect == STORE_POSTGRESQL) {
-        /* pg_trgm's GIN indexes answer ILIKE from three characters on; shorter patterns are
-         * a scan, which the planner chooses itself (migrations 0002, 0020). */
-        sql(q, "c.title ILIKE ? OR c.description ILIKE ? OR c.address ILIKE ?");
+        /* pg_trgm's GIN indexes answer LIKE and ILIKE from three characters on; shorter
+         * patterns are a scan, which the planner chooses itself (migrations 0002, 0020). */
+        sql(q, caseless(text) ? "c.title LIKE ? OR c.description LIKE ? OR c.address LIKE ?"
+                              : "c.title ILIKE ? OR c.description ILIKE ? OR c.address ILIKE ?");
         for (int i = 0; i < 3; i++)
             arg_text(q, like_contains(a, text));
     } else {

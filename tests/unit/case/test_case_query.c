@@ -677,13 +677,13 @@ static size_t search(struct fixture *f, const char *text, int64_t *ids)
     return list(f, (struct case_filter){.text = text}, U_ADMIN, ids, 64, NULL);
 }
 
-TEST(case_list_text_search)
+static void text_search_on(const char *db)
 {
     struct fixture f;
     struct city k;
     int64_t ids[64];
     size_t n;
-    setup(&f, "query_text.db");
+    setup(&f, db);
     build_city(&f, &k);
     int64_t quote = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, "标牌写着 \"禁止停车\"", "引号",
                                             0, CU_NORMAL, 0, 300});
@@ -746,6 +746,16 @@ TEST(case_list_text_search)
              64, NULL);
     check_set(ids, n, (int64_t[]){k.replied, 0}, "short text and a filter");
     teardown(&f);
+}
+
+/* On PostgreSQL too: there a text without letters (Chinese, digits, punctuation) is asked with
+ * LIKE and one with letters with ILIKE (text_where()). */
+TEST(case_list_text_search)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    text_search_on("query_text.db");
+    if (pg && *pg)
+        text_search_on("pg:query_text");
 }
 
 /* A short text read in windows (f->scan_window) under a budget (f->scan_ns): a budget of 1 ns

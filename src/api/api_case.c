@@ -346,30 +346,61 @@ void api_case_cache_free(struct api *api)
     pthread_mutex_destroy(&api->case_view_lock);
 }
 
-static int view_fill(struct api_call *call, int64_t id, const struct case_stamp *stamp,
-                     int64_t org_version, struct case_view **out)
+static int stamp_same(const struct case_stamp *a, const struct case_stamp *b)
 {
-    struct case_view *v = xcalloc(1, sizeof(*v));
-    struct case_event_rec *ev;
-    struct attach_rec *atts;
-    size_t n, natts;
-    int rc;
-    atomic_init(&v->refs, 1);
-    v->id = id;
-    v->stamp = *stamp;
-    v->org_version = org_version;
-    arena_init(&v->arena, 8192);
-    /* Read after the stamp: a write committed in between makes the content newer than its
-     * key, never older, and the next read (with the newer stamp) refills it. */
-    if ((rc = case_get(call->conn, id, &v->arena, &v->rec, &call->err)) < 0 ||
-        (rc = case_timeline(call->conn, id, call->req->arena, &ev, &n, &call->err)) < 0 ||
-        (rc = attach_list_for_case(call->conn, id, call->req->arena, &atts, &natts, &call->err)) <
-            0) {
-        view_unref(v);
-        return rc;
+    return a->version == b->version && a->updated_at == b->updated_at &&
+           a->last_event == b->last_event;
+}
+
+/* A case read again when a write moved its stamp during the read (see view_fill). */
+#define VIEW_FILL_TRIES 3
+
+/*
+ * The case, its timeline and its attachments are three statements, each seeing the commits
+ * made before it began: a write committed between them (an attachment and its 'attach' event,
+ * an action and its event) could show in one and not in the next, and a reader got a photo
+ * without its timeline entry (seen under ASan on PostgreSQL). Every such write moves the
+ * stamp, so the stamp is read again after the three: unchanged, they saw the same commits;
+ * moved, they are read again from the new stamp. '*settled' 0: the case kept changing for
+ * VIEW_FILL_TRIES reads, and the last one is served but not cached.
+ */
+static int view_fill(struct api_call *call, int64_t id, struct case_stamp *stamp,
+                     int64_t org_version, struct case_view **out, int *settled)
+{
+    int rc = 0;
+    *settled = 0;
+    for (int tries = 0; tries < VIEW_FILL_TRIES; tries++) {
+        struct case_view *v = xcalloc(1, sizeof(*v));
+        struct case_event_rec *ev;
+        struct attach_rec *atts;
+        struct case_stamp after;
+        size_t n, natts;
+        atomic_init(&v->refs, 1);
+        v->id = id;
+        v->stamp = *stamp;
+        v->org_version = org_version;
+        arena_init(&v->arena, 8192);
+        if ((rc = case_get(call->conn, id, &v->arena, &v->rec, &call->err)) < 0 ||
+            (rc = case_timeline(call->conn, id, call->req->arena, &ev, &n, &call->err)) < 0 ||
+            (rc = attach_list_for_case(call->conn, id, call->req->arena, &atts, &natts,
+                                       &call->err)) < 0 ||
+            (rc = case_stamp_get(call->conn, id, &after, &call->err)) < 0) {
+            view_unref(v);
+            view_unref(*out); /* a try before this one's */
+            *out = NULL;
+            return rc;
+        }
+        runs_of(&v->arena, &v->rec, ev, n, atts, natts, -1, &v->runs);
+        if (*out)
+            view_unref(*out);
+        *out = v;
+        if (stamp_same(&after, stamp)) {
+            *settled = 1;
+            return 0;
+        }
+        *stamp = after;
+        v->stamp = after; /* not cached unless a later try settles */
     }
-    runs_of(&v->arena, &v->rec, ev, n, atts, natts, -1, &v->runs);
-    *out = v;
     return 0;
 }
 
@@ -418,8 +449,7 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
         return rc;
     pthread_mutex_lock(&api->case_view_lock);
     c = api->case_views[slot];
-    if (view_same(c, id, org_version) && c->stamp.version == stamp.version &&
-        c->stamp.updated_at == stamp.updated_at && c->stamp.last_event == stamp.last_event) {
+    if (view_same(c, id, org_version) && stamp_same(&c->stamp, &stamp)) {
         atomic_fetch_add(&c->refs, 1);
         v = c;
         if (commits >= c->commits) {
@@ -429,8 +459,13 @@ static int view_get(struct api_call *call, int64_t id, struct case_view **out)
     }
     pthread_mutex_unlock(&api->case_view_lock);
     if (!v) {
-        if ((rc = view_fill(call, id, &stamp, org_version, &v)) < 0)
+        int settled;
+        if ((rc = view_fill(call, id, &stamp, org_version, &v, &settled)) < 0)
             return rc;
+        if (!settled) {
+            *out = v;
+            return 0;
+        }
         v->commits = commits;
         v->checked_ns = now;
         atomic_fetch_add(&v->refs, 1); /* one for the cache, one for the caller */

@@ -391,8 +391,7 @@ static int view_fill(struct api_call *call, int64_t id, struct case_stamp *stamp
             return rc;
         }
         runs_of(&v->arena, &v->rec, ev, n, atts, natts, -1, &v->runs);
-        if (*out)
-            view_unref(*out);
+        view_unref(*out); /* the try before, if any */
         *out = v;
         if (stamp_same(&after, stamp)) {
             *settled = 1;

@@ -310,6 +310,11 @@ struct open_scan {
     void *ctx;
 };
 
+/* The columns open_row() reads, for the scans below. */
+#define OPEN_SELECT                                                                                \
+    "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title,"           \
+    " description, address, coalesce(category_id, triage_category_id, 0) FROM cases WHERE "
+
 static int open_row(void *ctx, struct store_stmt *s)
 {
     struct open_scan *scan = ctx;
@@ -349,13 +354,11 @@ int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *
         return (int)rc;
     for (int64_t lo = first; first > 0 && lo <= last; lo += OPEN_SCAN_IDS) {
         int64_t hi = lo + OPEN_SCAN_IDS - 1;
-        rc = store_all(
-            c,
-            "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title,"
-            " description, address, coalesce(category_id, triage_category_id, 0) FROM cases"
-            " WHERE id BETWEEN ? AND ? AND created_at >= ?"
-            " AND state NOT IN ('closed', 'cancelled', 'merged')",
-            STORE_ARGS(store_i64(lo), store_i64(hi), store_i64(since)), open_row, &scan, err);
+        rc = store_all(c,
+                       OPEN_SELECT "id BETWEEN ? AND ? AND created_at >= ?"
+                                   " AND state NOT IN ('closed', 'cancelled', 'merged')",
+                       STORE_ARGS(store_i64(lo), store_i64(hi), store_i64(since)), open_row, &scan,
+                       err);
         if (rc < 0)
             return (int)rc;
     }
@@ -367,10 +370,7 @@ int case_scan_open_ids(struct store_conn *c, int64_t first_id, int64_t last_id, 
 {
     struct open_scan scan = {fn, ctx};
     int64_t rc = store_all(
-        c,
-        "SELECT id, created_at, lat IS NOT NULL, coalesce(lat, 0), coalesce(lon, 0), title, description,"
-        " address, coalesce(category_id, triage_category_id, 0)"
-        " FROM cases WHERE id BETWEEN ? AND ? AND state NOT IN ('closed', 'cancelled', 'merged')",
+        c, OPEN_SELECT "id BETWEEN ? AND ? AND state NOT IN ('closed', 'cancelled', 'merged')",
         STORE_ARGS(store_i64(first_id), store_i64(last_id)), open_row, &scan, err);
     return rc < 0 ? (int)rc : 0;
 }

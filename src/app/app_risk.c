@@ -63,8 +63,8 @@ int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new
     /* A spike in the street weighs on a case that already shows a risk, not on every case of
      * a busy street. */
     if (rc == 0 && s.score > 0 && in->region_id) {
-        int64_t spikes = 0;
-        rc = warning_open_over(c, WK_SPIKE, in->region_id, &spikes, err);
+        int spikes = 0;
+        rc = warning_open_in(c, WK_SPIKE, in->region_id, &spikes, err);
         if (rc >= 0 && spikes) {
             f.spike = 1;
             risk_assess(app->risk_rules, app->nrisk, &f, &s);

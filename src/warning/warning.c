@@ -64,6 +64,22 @@ static int silenced(struct store_conn *c, const struct warning_in *in, int64_t n
 }
 
 /* The supervisors bound to the warning's region or one above it; the group when none is. */
+/*
+ * A region and the regions above it, as r0 (itself) to r4, by their parents: a region has at
+ * most four above it (codes grow down the five levels: 6, 9 and 12 digits, a grid's suffix, a
+ * micro-grid's '.', and each starts with its parent's, org_region_check_code), and r1..r4 are
+ * NULL past the top. Five primary-key reads, where matching code prefixes read every open
+ * warning of a kind or every supervisor (46 and 32 us an intake at 10 M cases with 160 spikes
+ * open, docs/benchmarks.md).
+ */
+#define REGION_AND_ABOVE                                                                           \
+    "regions r0 LEFT JOIN regions r1 ON r1.id = r0.parent_id"                                      \
+    " LEFT JOIN regions r2 ON r2.id = r1.parent_id LEFT JOIN regions r3 ON r3.id = r2.parent_id"   \
+    " LEFT JOIN regions r4 ON r4.id = r3.parent_id"
+/* Active supervisors: the very terms of the partial index users_supervisors (migration 0077),
+ * which the planners use only when the query repeats them. */
+#define SUPERVISORS "u.active = 1 AND (',' || u.roles || ',') LIKE '%,supervisor,%'"
+
 static int notify(struct store_conn *c, const struct warning_in *in, int64_t now, struct err *err)
 {
     const char *message = NULL;
@@ -76,9 +92,8 @@ static int notify(struct store_conn *c, const struct warning_in *in, int64_t now
             c,
             "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id,"
             " kind, message, next_attempt_at) SELECT NULL, NULL, ?, 'user', u.id, 'warning', ?, ?"
-            " FROM users u JOIN regions ur ON ur.id = u.region_id JOIN regions wr ON wr.id = ?"
-            " WHERE u.active = 1 AND (',' || u.roles || ',') LIKE '%,supervisor,%'"
-            " AND substr(wr.code, 1, length(ur.code)) = ur.code",
+            " FROM " REGION_AND_ABOVE " JOIN users u ON u.region_id IN (r0.id, r1.id, r2.id,"
+            " r3.id, r4.id) WHERE r0.id = ? AND " SUPERVISORS,
             STORE_ARGS(store_i64(now), store_text(message), store_i64(now),
                        store_i64(in->region_id)),
             err);
@@ -252,16 +267,18 @@ int warning_get(struct store_conn *c, int64_t id, struct arena *a, struct warnin
     return rc ? 0 : err_set(err, ERR_NOT_FOUND, "warning %lld does not exist", (long long)id);
 }
 
-int warning_open_over(struct store_conn *c, enum warning_kind kind, int64_t region_id, int64_t *n,
-                      struct err *err)
+int warning_open_in(struct store_conn *c, enum warning_kind kind, int64_t region_id, int *any,
+                    struct err *err)
 {
-    *n = 0;
+    int64_t v = 0;
+    *any = 0;
     int rc = store_one_i64(c,
-                           "SELECT count(*) FROM warnings w JOIN regions wr ON wr.id = w.region_id"
-                           " JOIN regions cr ON cr.id = ? WHERE w.kind = ?"
-                           " AND w.status IN ('new', 'acknowledged')"
-                           " AND substr(cr.code, 1, length(wr.code)) = wr.code",
-                           STORE_ARGS(store_i64(region_id), store_text(KINDS[kind])), n, err);
+                           "SELECT EXISTS (SELECT 1 FROM " REGION_AND_ABOVE
+                           " JOIN warnings w ON w.kind = ? AND w.status IN ('new', 'acknowledged')"
+                           " AND w.region_id IN (r0.id, r1.id, r2.id, r3.id, r4.id)"
+                           " WHERE r0.id = ?)",
+                           STORE_ARGS(store_text(KINDS[kind]), store_i64(region_id)), &v, err);
+    *any = rc == 1 && v;
     return rc < 0 ? rc : 0;
 }
 

@@ -60,6 +60,12 @@ int api_reply(struct api_call *call, int status, struct jw *w)
     return 0;
 }
 
+void api_reply_shared(struct api_call *call, int status, const char *body, size_t len,
+                      void (*release)(void *owner), void *owner)
+{
+    http_res_body_shared(call->res, status, json_type, body, len, release, owner);
+}
+
 void api_error(struct http_res *res, const struct err *e, struct arena *a)
 {
     struct jw w;

@@ -315,8 +315,32 @@ static int reply_case(struct api_call *call, int status, int64_t id, const struc
  * and the per-viewer members, and its serialised runs. Entries are immutable once published
  * and reference-counted, so a reader keeps using one that a newer fill has replaced.
  */
+/*
+ * A case's JSON depends on its view and on who reads it: case_json() asks the policy about the
+ * viewer's id, roles, departments and region (masking, the check code, the reporter, the
+ * timeline's audience, the actions), nothing else of the viewer and no clock. The finished body
+ * for one viewer is kept in the view under exactly those, so a viewer who reads the case again
+ * gets the same bytes without case_json: a key that differed in any of them would be another
+ * viewer's body. Viewers with more departments than VIEW_BODY_DEPTS or a longer region code are
+ * not kept. The first VIEW_BODIES viewers of a view are kept; later ones are written each time.
+ */
+#define VIEW_BODIES 4
+#define VIEW_BODY_DEPTS 8
+struct view_body {
+    int64_t user_id;
+    unsigned roles;
+    int ndepts;
+    int64_t depts[VIEW_BODY_DEPTS];
+    int has_region; /* region_code NULL or not */
+    char region[ORG_CODE_MAX + 1];
+    char *body; /* NULL: the slot is free */
+    size_t len;
+};
+
 struct case_view {
     _Atomic int refs;
+    /* Under case_view_lock; bodies[i].body is never changed once set. */
+    struct view_body bodies[VIEW_BODIES];
     int64_t id;
     struct case_stamp stamp;
     int64_t org_version;
@@ -332,9 +356,77 @@ struct case_view {
 static void view_unref(struct case_view *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
+        for (int i = 0; i < VIEW_BODIES; i++)
+            free(v->bodies[i].body);
         arena_release(&v->arena);
         free(v);
     }
+}
+
+static void view_body_release(void *owner)
+{
+    view_unref(owner);
+}
+
+static int body_keyable(const struct case_actor *a)
+{
+    return a->ndepts >= 0 && a->ndepts <= VIEW_BODY_DEPTS &&
+           (!a->region_code || strlen(a->region_code) <= ORG_CODE_MAX);
+}
+
+static int body_is_for(const struct view_body *b, const struct case_actor *a)
+{
+    return b->body && b->user_id == a->user_id && b->roles == a->roles && b->ndepts == a->ndepts &&
+           (a->ndepts == 0 ||
+            memcmp(b->depts, a->depts, (size_t)a->ndepts * sizeof(a->depts[0])) == 0) &&
+           b->has_region == (a->region_code != NULL) &&
+           (!a->region_code || strcmp(b->region, a->region_code) == 0);
+}
+
+/* The body kept for viewer 'a', or NULL. The view's reference the caller holds keeps it. */
+static const struct view_body *view_body_find(struct api *api, struct case_view *v,
+                                              const struct case_actor *a)
+{
+    const struct view_body *found = NULL;
+    if (!body_keyable(a))
+        return NULL;
+    pthread_mutex_lock(&api->case_view_lock);
+    for (int i = 0; i < VIEW_BODIES && !found; i++)
+        if (body_is_for(&v->bodies[i], a))
+            found = &v->bodies[i];
+    pthread_mutex_unlock(&api->case_view_lock);
+    return found;
+}
+
+/* Keep a copy of 'body' for viewer 'a' when a slot is free. */
+static void view_body_keep(struct api *api, struct case_view *v, const struct case_actor *a,
+                           const char *body, size_t len)
+{
+    if (!body_keyable(a))
+        return;
+    pthread_mutex_lock(&api->case_view_lock);
+    struct view_body *slot = NULL;
+    for (int i = 0; i < VIEW_BODIES; i++) {
+        if (body_is_for(&v->bodies[i], a)) {
+            slot = NULL; /* another reader kept it first */
+            break;
+        }
+        if (!slot && !v->bodies[i].body)
+            slot = &v->bodies[i];
+    }
+    if (slot) {
+        slot->user_id = a->user_id;
+        slot->roles = a->roles;
+        slot->ndepts = a->ndepts;
+        if (a->ndepts)
+            memcpy(slot->depts, a->depts, (size_t)a->ndepts * sizeof(a->depts[0]));
+        slot->has_region = a->region_code != NULL;
+        snprintf(slot->region, sizeof(slot->region), "%s", a->region_code ? a->region_code : "");
+        slot->body = xmalloc(len);
+        memcpy(slot->body, body, len);
+        slot->len = len;
+    }
+    pthread_mutex_unlock(&api->case_view_lock);
 }
 
 void api_case_cache_free(struct api *api)
@@ -878,6 +970,7 @@ int api_case_get(struct api_call *call)
 {
     struct case_actor actor;
     struct case_view *v;
+    const struct view_body *b;
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = view_get(call, id, &v)) < 0)
@@ -890,10 +983,14 @@ int api_case_get(struct api_call *call)
             &call->err, ERR_REASON_SCOPE,
             "case %s is outside your scope (own cases, your departments' or your region's)",
             v->rec.number);
+    } else if ((b = view_body_find(call->api, v, &actor))) {
+        api_reply_shared(call, 200, b->body, b->len, view_body_release, v);
+        return 0; /* the reply holds the caller's reference to the view */
     } else {
         struct jw w;
         jw_init(&w);
         case_json(&w, &v->rec, &actor, &v->runs, NULL);
+        view_body_keep(call->api, v, &actor, w.b.p, w.b.len);
         rc = api_reply(call, 200, &w);
     }
     view_unref(v);

@@ -11,11 +11,12 @@ Facts the API does not expose (stored evaluations, counts of rows) are read from
 server's database with sqlite3, read-only.
 """
 import datetime as dt
+import json
 import threading
 
 import pytest
 
-from conftest import GENEROUS, Api, Server, assert_error, db_open, run_cli
+from conftest import GENEROUS, PASSWORD, Api, Server, assert_error, db_open, run_cli
 
 CLOCK_ARGS = ["--test-clock", "--session-ttl", "31536000", "--sweep-interval", "86400"]
 BJ = dt.timezone(dt.timedelta(hours=8))
@@ -808,6 +809,10 @@ def test_bad_action_input(cs, ids):
 
 # ---------------------------------------------------------------- personal data, audit, lookup
 
+def json_of(raw):
+    return json.loads(raw)
+
+
 def audit_items(api):
     return api.items("admin", "/api/v1/audit?limit=1000")
 
@@ -837,6 +842,51 @@ def test_phone_masked_and_reveal_audited(cs, ids):
                             (c["id"],)).fetchone()
     con.close()
     assert PHONE not in enc and mask == "138****8000"
+
+
+def test_each_viewer_reads_its_own_case_body(cs, ids):
+    """A case read again is served from the case view cache, which keeps the finished body of
+    its first few viewers (src/api/api_case.c, view_body): each viewer, in any order and more
+    viewers than the cache keeps, gets the same bytes every time and only what its own roles
+    show: the check code to the hotline and admin, the name masked for the data officer, its
+    own actions."""
+    c = new_case(cs, citizen={"name": "张三", "phone": PHONE})
+    c = act(cs, "dispatcher", c, "dispatch", department=ids["CGJ"], category=CAT)
+    viewers = ["operator", "dispatcher", "supervisor", "handler_cgj", "admin", "data_officer"]
+    first = {}
+    for rnd in range(4):
+        order = viewers[rnd:] + viewers[:rnd] if rnd % 2 == 0 else list(reversed(viewers))
+        for who in order:
+            r = cs.get(who, f"/api/v1/cases/{c['id']}")
+            assert r.status_code == 200, (who, r.text)
+            first.setdefault(who, r.content)
+            assert r.content == first[who], (who, rnd)
+            body = r.json()
+            assert ("check_code" in body) == (who in ("operator", "admin")), (who, rnd)
+            assert (body["citizen"]["name"] == "张三") == (who != "data_officer"), (who, rnd)
+            assert body["citizen"]["phone"] == "138****8000", (who, rnd)
+    actions = {who: tuple(json_of(first[who])["actions"]) for who in viewers}
+    assert "sign" in actions["handler_cgj"] and "sign" not in actions["operator"], actions
+    assert len({first[who] for who in viewers}) == len(viewers), "every viewer's body differs"
+    # Two viewers alike in all but who they are: the grid worker who reported sees the check
+    # code, a second grid worker of the same grid does not, whichever reads first.
+    lat, lon = ids["gw_point"]
+    gw = ids["users"]["grid_worker"]
+    r = cs.post("admin", "/api/v1/users", json={"name": "grid_worker_b", "password": PASSWORD,
+                                                 "roles": ["grid_worker"], "region": gw["region"]})
+    assert r.status_code == 201, r.text
+    for first_reader, second in (("grid_worker_b", "grid_worker"), ("grid_worker", "grid_worker_b")):
+        found = new_case(cs, "grid_worker", channel="grid", lat=lat, lon=lon, citizen=None)
+        for rnd in range(2):
+            for who in (first_reader, second):
+                body = get(cs, who, found)
+                assert ("check_code" in body) == (who == "grid_worker"), (who, rnd)
+    # A change makes a new view: every viewer reads the signed case.
+    c = act(cs, "handler_cgj", c, "sign")
+    for who in viewers:
+        body = get(cs, who, c)
+        assert body["version"] == c["version"] and body["state"] == c["state"], who
+        assert ("check_code" in body) == (who in ("operator", "admin")), who
 
 
 def test_anonymous_report_hidden_from_department(cs, ids):

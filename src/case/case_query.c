@@ -211,10 +211,16 @@ static void region_subtree(struct qb *q, struct arena *a, const char *code)
     const char *lo, *end;
     region_range(a, code, &lo, &end);
     if (strlen(code) > 12) {
-        sql(q, "(c.region_code = ? OR (c.region_code > ? AND c.region_code < ?))");
+        /* One range, [code, end), less what lies between the grid and its micro-grids (the
+         * code "code." and other grids' "code-..."): PostgreSQL turned the OR of two ranges
+         * into a bitmap of the table's rows, and a grid's count (90,836 cases at 10,000,000)
+         * took 1.4 s instead of 2.7 ms through the index alone. */
+        sql(q, "(c.region_code >= ? AND c.region_code < ? AND NOT (c.region_code > ? AND"
+               " c.region_code <= ?))");
+        arg_text(q, code);
+        arg_text(q, end);
         arg_text(q, code);
         arg_text(q, lo);
-        arg_text(q, end);
         return;
     }
     /* "|| ''" rather than SQLite's unary plus, which PostgreSQL has for numbers only. */

@@ -323,6 +323,8 @@ static int reply_case(struct api_call *call, int status, int64_t id, const struc
  * gets the same bytes without case_json: a key that differed in any of them would be another
  * viewer's body. Viewers with more departments than VIEW_BODY_DEPTS or a longer region code are
  * not kept. The first VIEW_BODIES viewers of a view are kept; later ones are written each time.
+ * Memory: a body is the size of the case's JSON (~6 KB with a 10-event timeline), so the
+ * CASE_VIEW_SLOTS views hold at most ~24 MB more when every one has four viewers.
  */
 #define VIEW_BODIES 4
 #define VIEW_BODY_DEPTS 8

@@ -310,12 +310,6 @@ static int reply_case(struct api_call *call, int status, int64_t id, const struc
 /* ---------------------------------------------------------------- the case view cache */
 
 /*
- * One case as read at one stamp (case_stamp_get) and organisation version (names of its
- * category, region and department come from the organisation): the record, for visibility
- * and the per-viewer members, and its serialised runs. Entries are immutable once published
- * and reference-counted, so a reader keeps using one that a newer fill has replaced.
- */
-/*
  * A case's JSON depends on its view and on who reads it: case_json() asks the policy about the
  * viewer's id, roles, departments and region (masking, the check code, the reporter, the
  * timeline's audience, the actions), nothing else of the viewer and no clock. The finished body
@@ -339,6 +333,13 @@ struct view_body {
     size_t len;
 };
 
+/*
+ * One case as read at one stamp (case_stamp_get) and organisation version (names of its
+ * category, region and department come from the organisation): the record, for visibility
+ * and the per-viewer members, and its serialised runs. Entries are immutable once published
+ * (but for bodies added to free slots of 'bodies') and reference-counted, so a reader keeps
+ * using one that a newer fill has replaced.
+ */
 struct case_view {
     _Atomic int refs;
     /* Under case_view_lock; bodies[i].body is never changed once set. */

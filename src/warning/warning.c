@@ -63,7 +63,6 @@ static int silenced(struct store_conn *c, const struct warning_in *in, int64_t n
                      NULL, NULL, err);
 }
 
-/* The supervisors bound to the warning's region or one above it; the group when none is. */
 /*
  * A region and the regions above it, as r0 (itself) to r4, by their parents: a region has at
  * most four above it (codes grow down the five levels: 6, 9 and 12 digits, a grid's suffix, a
@@ -80,6 +79,7 @@ static int silenced(struct store_conn *c, const struct warning_in *in, int64_t n
  * which the planners use only when the query repeats them. */
 #define SUPERVISORS "u.active = 1 AND (',' || u.roles || ',') LIKE '%,supervisor,%'"
 
+/* The supervisors bound to the warning's region or one above it; the group when none is. */
 static int notify(struct store_conn *c, const struct warning_in *in, int64_t now, struct err *err)
 {
     const char *message = NULL;

@@ -60,10 +60,11 @@ int api_reply(struct api_call *call, int status, struct jw *w)
     return 0;
 }
 
-void api_reply_shared(struct api_call *call, int status, const char *body, size_t len,
-                      void (*release)(void *owner), void *owner)
+void api_reply_cached(struct api_call *call, int status, struct cached_body *body)
 {
-    http_res_body_shared(call->res, status, json_type, body, len, release, owner);
+    atomic_fetch_add(&body->refs, 1);
+    http_res_body_shared(call->res, status, json_type, body->data, body->len, api_cached_body_unref,
+                         body);
 }
 
 void api_error(struct http_res *res, const struct err *e, struct arena *a)
@@ -249,9 +250,7 @@ static void answer_cached(struct api_call *call, const struct cached_response *c
      * that the server drops once the body is sent. Called with cache_lock held. */
     if (gz)
         http_res_header(call->res, "Content-Encoding", "gzip");
-    atomic_fetch_add(&body->refs, 1);
-    http_res_body_shared(call->res, 200, json_type, body->data, body->len, api_cached_body_unref,
-                         body);
+    api_reply_cached(call, 200, body);
 }
 
 int api_cache_get(struct api_call *call, const char *key)

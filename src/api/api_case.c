@@ -329,8 +329,7 @@ struct view_body {
     int64_t depts[VIEW_BODY_DEPTS];
     int has_region; /* region_code NULL or not */
     char region[ORG_CODE_MAX + 1];
-    char *body; /* NULL: the slot is free */
-    size_t len;
+    struct cached_body *body; /* NULL: the slot is free */
 };
 
 /*
@@ -360,15 +359,11 @@ static void view_unref(struct case_view *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
         for (int i = 0; i < VIEW_BODIES; i++)
-            free(v->bodies[i].body);
+            if (v->bodies[i].body)
+                api_cached_body_unref(v->bodies[i].body);
         arena_release(&v->arena);
         free(v);
     }
-}
-
-static void view_body_release(void *owner)
-{
-    view_unref(owner);
 }
 
 static int body_keyable(const struct case_actor *a)
@@ -387,16 +382,16 @@ static int body_is_for(const struct view_body *b, const struct case_actor *a)
 }
 
 /* The body kept for viewer 'a', or NULL. The view's reference the caller holds keeps it. */
-static const struct view_body *view_body_find(struct api *api, struct case_view *v,
-                                              const struct case_actor *a)
+static struct cached_body *view_body_find(struct api *api, struct case_view *v,
+                                          const struct case_actor *a)
 {
-    const struct view_body *found = NULL;
+    struct cached_body *found = NULL;
     if (!body_keyable(a))
         return NULL;
     pthread_mutex_lock(&api->case_view_lock);
     for (int i = 0; i < VIEW_BODIES && !found; i++)
         if (body_is_for(&v->bodies[i], a))
-            found = &v->bodies[i];
+            found = v->bodies[i].body;
     pthread_mutex_unlock(&api->case_view_lock);
     return found;
 }
@@ -425,9 +420,7 @@ static void view_body_keep(struct api *api, struct case_view *v, const struct ca
             memcpy(slot->depts, a->depts, (size_t)a->ndepts * sizeof(a->depts[0]));
         slot->has_region = a->region_code != NULL;
         snprintf(slot->region, sizeof(slot->region), "%s", a->region_code ? a->region_code : "");
-        slot->body = xmalloc(len);
-        memcpy(slot->body, body, len);
-        slot->len = len;
+        slot->body = api_cached_body_new(body, len);
     }
     pthread_mutex_unlock(&api->case_view_lock);
 }
@@ -973,7 +966,7 @@ int api_case_get(struct api_call *call)
 {
     struct case_actor actor;
     struct case_view *v;
-    const struct view_body *b;
+    struct cached_body *b;
     int64_t id;
     int rc;
     if ((rc = api_param_id(call, "id", &id)) < 0 || (rc = view_get(call, id, &v)) < 0)
@@ -987,8 +980,7 @@ int api_case_get(struct api_call *call)
             "case %s is outside your scope (own cases, your departments' or your region's)",
             v->rec.number);
     } else if ((b = view_body_find(call->api, v, &actor))) {
-        api_reply_shared(call, 200, b->body, b->len, view_body_release, v);
-        return 0; /* the reply holds the caller's reference to the view */
+        api_reply_cached(call, 200, b);
     } else {
         struct jw w;
         jw_init(&w);

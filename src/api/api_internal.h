@@ -562,9 +562,8 @@ int api_open311_case(struct api_call *call);
 
 /* Answer with a JSON body built in 'w' (the writer's buffer is handed to the server). */
 int api_reply(struct api_call *call, int status, struct jw *w);
-/* A JSON body that 'owner' keeps: release(owner) is called once the server is done with it. */
-void api_reply_shared(struct api_call *call, int status, const char *body, size_t len,
-                      void (*release)(void *owner), void *owner);
+/* Send the JSON 'body' itself, not a copy: the response takes a reference of its own. */
+void api_reply_cached(struct api_call *call, int status, struct cached_body *body);
 
 /* Write the error body for 'err' into the response. */
 void api_error(struct http_res *res, const struct err *err, struct arena *a);

@@ -515,29 +515,14 @@ static char *like_contains(struct arena *a, const char *text)
     return p;
 }
 
-/* The code point of the valid UTF-8 sequence at 's' (n bytes left), its length in '*len';
- * above U+FFFF, 0x10000 (nothing here tests those). */
-static unsigned code_point(const char *s, size_t n, size_t *len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    *len = utf8_seq(s, n);
-    if (*len == 1)
-        return p[0];
-    if (*len == 2)
-        return (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-    if (*len == 3)
-        return (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-    return 0x10000;
-}
-
 /* 2 to 4 Han characters may be a person's name (a surname and one to three characters): such a
  * text also finds the cases of a citizen of exactly that name. */
 static int maybe_name(const char *text)
 {
     size_t n = strlen(text), chars = 0;
     for (size_t i = 0; i < n; chars++) {
-        size_t len;
-        unsigned cp = code_point(text + i, n - i, &len);
+        uint32_t cp = 0;
+        size_t len = utf8_decode(text + i, n - i, &cp);
         if (!((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf)))
             return 0;
         i += len;
@@ -554,8 +539,10 @@ static int caseless(const char *text)
 {
     size_t n = strlen(text);
     for (size_t i = 0; i < n;) {
-        size_t len;
-        unsigned cp = code_point(text + i, n - i, &len);
+        uint32_t cp = 0;
+        size_t len = utf8_decode(text + i, n - i, &cp);
+        if (!len)
+            return 0;
         int ok = cp < 0x80 ? !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
                            : (cp >= 0x2e80 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
                                  (cp >= 0xff01 && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) ||

@@ -6,7 +6,7 @@
 
 #include "core/mem.h"
 
-size_t utf8_seq(const char *s, size_t n)
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp_out)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t need;
@@ -14,8 +14,10 @@ size_t utf8_seq(const char *s, size_t n)
     if (!n)
         return 0;
     c = p[0];
-    if (c < 0x80)
+    if (c < 0x80) {
+        *cp_out = c;
         return 1;
+    }
     if (c >= 0xC2 && c <= 0xDF) {
         need = 1;
         min = 0x80;
@@ -38,7 +40,14 @@ size_t utf8_seq(const char *s, size_t n)
     }
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
+    *cp_out = cp;
     return need + 1;
+}
+
+size_t utf8_seq(const char *s, size_t n)
+{
+    uint32_t cp;
+    return utf8_decode(s, n, &cp);
 }
 
 long utf8_invalid_at(const char *s, size_t n)

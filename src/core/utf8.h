@@ -6,6 +6,7 @@
 #define GRIDLOOP_CORE_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena;
 struct err;
@@ -13,6 +14,9 @@ struct err;
 /* Bytes of the valid UTF-8 sequence at the start of 's' (n bytes available): 1 to 4, or 0
  * when it is invalid (or n is 0). */
 size_t utf8_seq(const char *s, size_t n);
+
+/* utf8_seq(), and the sequence's code point in '*cp' (untouched when the sequence is invalid). */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 
 /* Returns -1 if 's' is valid UTF-8, else the byte offset of the first invalid sequence. */
 long utf8_invalid_at(const char *s, size_t n);

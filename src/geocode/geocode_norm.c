@@ -38,22 +38,12 @@ static size_t decode(const char *s, size_t len, uint32_t *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_seq(s + i, len - i);
+        uint32_t c;
+        size_t k = utf8_decode(s + i, len - i, &c);
         if (k == 0) { /* invalid byte: dropped */
             i++;
             continue;
         }
-        const unsigned char *p = (const unsigned char *)s + i;
-        uint32_t c;
-        if (k == 1)
-            c = p[0];
-        else if (k == 2)
-            c = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-        else if (k == 3)
-            c = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        else
-            c = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-                ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
         out[n++] = c;
         i += k;
     }

@@ -18,6 +18,10 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* A scratch directory unique to this run (created on first use, removed at exit). */
 const char *test_tmpdir(void);
 
+/* Where a test's database 'name' lives: a file in test_tmpdir(), or for "pg:NAME" a new
+ * database of its own on GRIDLOOP_TEST_PG's server (created here; aborts when it cannot be). */
+void test_db_path(const char *name, char *path, size_t size);
+
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
     __attribute__((constructor)) static void test_register_##name(void)                            \

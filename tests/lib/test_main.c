@@ -65,6 +65,23 @@ const char *test_tmpdir(void)
     return tmpdir;
 }
 
+void test_db_path(const char *name, char *path, size_t size)
+{
+    if (strncmp(name, "pg:", 3) != 0) {
+        snprintf(path, size, "%s/%s", test_tmpdir(), name);
+        return;
+    }
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    char cmd[800];
+    snprintf(path, size, "%s/gridloop_%s_%ld", pg ? pg : "", name + 3, (long)getpid());
+    snprintf(cmd, sizeof(cmd), "createdb --maintenance-db='%s/postgres' gridloop_%s_%ld",
+             pg ? pg : "", name + 3, (long)getpid());
+    if (!pg || !*pg || system(cmd) != 0) {
+        fprintf(stderr, "test: cannot create the database for %s: %s\n", name, cmd);
+        abort();
+    }
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const char *const *)a)[0], ((const char *const *)b)[0]);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "auth/auth.h"
 #include "cal/cal.h"
@@ -108,15 +107,7 @@ static void setup(struct fixture *f, const char *name)
     memset(f, 0, sizeof(*f));
     log_set_level(LOG_WARN);
     CHECK(sodium_init() >= 0, "libsodium");
-    if (strncmp(name, "pg:", 3) == 0) {
-        const char *pg = getenv("GRIDLOOP_TEST_PG");
-        char cmd[800];
-        snprintf(path, sizeof(path), "%s/gridloop_%s_%ld", pg, name + 3, (long)getpid());
-        snprintf(cmd, sizeof(cmd), "createdb --maintenance-db='%s/postgres' gridloop_%s_%ld", pg,
-                 name + 3, (long)getpid());
-        CHECK_INT_EQ(system(cmd), 0, "%s", cmd);
-    } else
-        snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+    test_db_path(name, path, sizeof(path));
     struct store_options o = {.path = path};
     CHECK_INT_EQ(store_open(&f->st, &o, &e), 0, "open: %s", e.msg);
     store_conn(f->st, &f->c, &e);

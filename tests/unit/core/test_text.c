@@ -32,6 +32,28 @@ TEST(utf8_validation)
     CHECK_INT_EQ(utf8_len("市民a"), 3, "code points");
 }
 
+TEST(utf8_decode_code_points)
+{
+    static const struct {
+        const char *s;
+        size_t len;
+        uint32_t cp;
+    } rows[] = {
+        {"a", 1, 'a'},
+        {"\xC3\xA9", 2, 0xE9},
+        {"\xE5\xB8\x82", 3, 0x5E02}, /* 市 */
+        {"\xF0\x9F\x98\x80", 4, 0x1F600},
+        {"\xED\xA0\x80", 0, 7}, /* a surrogate: cp untouched */
+        {"\xE5\xB8", 0, 7},     /* truncated */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        uint32_t cp = 7;
+        CHECK_INT_EQ(utf8_decode(rows[i].s, strlen(rows[i].s), &cp), rows[i].len, "row %zu", i);
+        CHECK_INT_EQ(cp, rows[i].cp, "code point of row %zu", i);
+        CHECK_INT_EQ(utf8_seq(rows[i].s, strlen(rows[i].s)), rows[i].len, "seq of row %zu", i);
+    }
+}
+
 TEST(mask_personal_data)
 {
     static const struct {

@@ -57,15 +57,17 @@ int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new
     }
     struct risk_facts f = {arena_printf(&a, "%s %s", in->title, in->description), code ? code : "",
                            made->repeats, made->repeats_unsolved, 0};
+    int64_t spike = 0;
+    enum risk_level alone = RISK_LOW; /* the grade without the spike */
     pthread_mutex_lock(&app->risk_lock);
     if ((rc = rules(app, c, err)) == 0)
         risk_assess(app->risk_rules, app->nrisk, &f, &s);
     /* A spike in the street weighs on a case that already shows a risk, not on every case of
      * a busy street. */
     if (rc == 0 && s.score > 0 && in->region_id) {
-        int spikes = 0;
-        rc = warning_open_in(c, WK_SPIKE, in->region_id, &spikes, err);
-        if (rc >= 0 && spikes) {
+        alone = s.level;
+        rc = warning_open_in(c, WK_SPIKE, in->region_id, &spike, err);
+        if (rc >= 0 && spike) {
             f.spike = 1;
             risk_assess(app->risk_rules, app->nrisk, &f, &s);
         }
@@ -85,11 +87,18 @@ int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new
     for (int i = 0; i < s.nreasons; i++)
         buf_printf(&b, "%s%s %+.0f", i ? "、" : "", s.reasons[i].label, s.reasons[i].weight);
     struct app_ctx x = {app, c, &a, now, NULL, err};
+    /* Cases that are high only because a spike is open around them are that spike's: one
+     * warning counts them (a storm's calls would otherwise each be a warning and a message to
+     * every supervisor above the street); a case high on its own words and history keeps its
+     * own (docs/warning.md §3). */
+    int grouped = spike && alone != RISK_HIGH;
     struct warning_in w = {
         .kind = WK_RISK,
         .level = WL_HIGH,
-        .group_key = arena_printf(&a, "risk:%lld", (long long)made->id),
-        .title = arena_printf(&a, "高风险诉求：%s", in->title),
+        .group_key = grouped ? arena_printf(&a, "risk:spike:%lld", (long long)spike)
+                             : arena_printf(&a, "risk:%lld", (long long)made->id),
+        .title = grouped ? arena_printf(&a, "诉求激增区域的高风险诉求：%s", in->title)
+                         : arena_printf(&a, "高风险诉求：%s", in->title),
         .evidence = arena_strdup(&a, b.p),
         .region_id = in->region_id,
         .category_id = in->category_id,

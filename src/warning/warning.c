@@ -267,18 +267,19 @@ int warning_get(struct store_conn *c, int64_t id, struct arena *a, struct warnin
     return rc ? 0 : err_set(err, ERR_NOT_FOUND, "warning %lld does not exist", (long long)id);
 }
 
-int warning_open_in(struct store_conn *c, enum warning_kind kind, int64_t region_id, int *any,
+int warning_open_in(struct store_conn *c, enum warning_kind kind, int64_t region_id, int64_t *id,
                     struct err *err)
 {
-    int64_t v = 0;
-    *any = 0;
+    *id = 0;
+    /* The nearest first: the spike of the case's own community before its street's. */
     int rc = store_one_i64(c,
-                           "SELECT EXISTS (SELECT 1 FROM " REGION_AND_ABOVE
+                           "SELECT w.id FROM " REGION_AND_ABOVE
                            " JOIN warnings w ON w.kind = ? AND w.status IN ('new', 'acknowledged')"
                            " AND w.region_id IN (r0.id, r1.id, r2.id, r3.id, r4.id)"
-                           " WHERE r0.id = ?)",
-                           STORE_ARGS(store_text(KINDS[kind]), store_i64(region_id)), &v, err);
-    *any = rc == 1 && v;
+                           " WHERE r0.id = ? ORDER BY CASE w.region_id WHEN r0.id THEN 0"
+                           " WHEN r1.id THEN 1 WHEN r2.id THEN 2 WHEN r3.id THEN 3 ELSE 4 END,"
+                           " w.id LIMIT 1",
+                           STORE_ARGS(store_text(KINDS[kind]), store_i64(region_id)), id, err);
     return rc < 0 ? rc : 0;
 }
 

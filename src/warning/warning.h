@@ -76,9 +76,9 @@ int warning_list(struct store_conn *c, const struct warning_filter *f, struct ar
                  struct warning **out, size_t *n, int64_t *total, struct err *err);
 int warning_get(struct store_conn *c, int64_t id, struct arena *a, struct warning *out,
                 struct err *err);
-/* *any = 1 when an open warning of 'kind' lies on region 'region_id' or a region above it (a
- * spike in the street of a grid). */
-int warning_open_in(struct store_conn *c, enum warning_kind kind, int64_t region_id, int *any,
+/* *id = an open warning of 'kind' on region 'region_id' or a region above it (a spike in the
+ * street of a grid), the nearest region's, the oldest there; 0 when none is open. */
+int warning_open_in(struct store_conn *c, enum warning_kind kind, int64_t region_id, int64_t *id,
                     struct err *err);
 
 /* The life cycle, by user 'user_id' at 'now'. acknowledge: new only; dismiss (reason 1..

@@ -310,3 +310,68 @@ def test_a_spike_of_cases_raises_one_warning_in_words(clocked, demo):
     again = [x for x in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"})
              if x["category_id"] == cat["id"]]
     assert len(again) == 1 and again[0]["count"] == 2
+
+
+def test_cases_high_only_by_an_open_spike_are_counted_in_one_warning(clocked, demo):
+    """During a spike, a case that reaches 高 only with the spike's points joins one risk
+    warning for that spike (count, latest evidence; one message to the supervisors), where each
+    would otherwise be a warning of its own; a case high on its own words keeps its own."""
+    api = clocked
+    cat = next(c for c in api.items("admin", "/api/v1/categories") if c["code"] == "070103")
+    t = now()
+    api.put("admin", "/api/v1/test/clock", json={"now": iso(t)})
+    for i in range(14):
+        r = api.post("operator", "/api/v1/cases", json={
+            "title": f"夜间施工扰民{i}", "description": "工地晚上施工太吵", "channel": "hotline",
+            "category": cat["id"], "region_id": demo["gw_grid"]})
+        assert r.status_code == 201, r.text
+    api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=5))})
+    assert api.post("supervisor", "/api/v1/warnings/scan").status_code == 200
+    street = demo["regions"][demo["gw_grid_code"][:9]]["id"]
+    assert any(w["region_id"] == street
+               for w in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"}))
+
+    # The grades here count words and the spike: the history rules would add points by what
+    # the demo's cases in the grid happen to be.
+    for r in api.items("supervisor", "/api/v1/risk-rules"):
+        if r["factor"] == "history":
+            body = {k: r[k] for k in ("id", "factor", "pattern", "weight", "label")}
+            r = api.put("admin", "/api/v1/risk-rules", json={**body, "active": False})
+            assert r.status_code == 200, r.text
+
+    def told():
+        return [m for m in api.items("supervisor", "/api/v1/me/messages", params={"limit": 100})
+                if "高风险诉求" in m["message"]]
+    before = len(told())
+
+    def case(title, description):
+        r = api.post("operator", "/api/v1/cases", json={
+            "title": title, "description": description, "channel": "hotline",
+            "region_id": demo["gw_grid"]})
+        assert r.status_code == 201, r.text
+        c = r.json()
+        return c, api.get("supervisor", f"/api/v1/cases/{c['id']}/risk").json()
+
+    # 讨薪 25 + 集体 15 + 纠纷 10: 中 alone, 高 with the spike's 10.
+    lone = []
+    for i in range(3):
+        c, g = case(f"工人集体讨薪{unique()}", "工地工人集体讨薪发生纠纷")
+        labels = {x["label"]: x["weight"] for x in g["reasons"]}
+        spike_pts = labels.get("所在街道同类诉求正在激增")
+        assert g["level"] == "high" and spike_pts and g["score"] - spike_pts < 60, g
+        lone.append(c)
+    risks = api.items("supervisor", "/api/v1/warnings", params={"kind": "risk"})
+    grouped = [w for w in risks if w["case_id"] in {c["id"] for c in lone}]
+    assert len(grouped) == 1, grouped
+    w = grouped[0]
+    assert w["count"] == 3 and w["case_id"] == lone[0]["id"], w
+    assert "诉求激增区域" in w["title"] and lone[2]["number"] in w["evidence"], w
+    # High on its own (扬言跳楼 45 + 讨薪 25): its own warning, the spike or not.
+    own, g = case(f"讨薪扬言跳楼{unique()}", "工人讨薪不成扬言要跳楼")
+    labels = {x["label"]: x["weight"] for x in g["reasons"]}
+    assert g["level"] == "high" and g["score"] - labels.get("所在街道同类诉求正在激增", 0) >= 60, g
+    mine = [x for x in api.items("supervisor", "/api/v1/warnings", params={"kind": "risk"})
+            if x["case_id"] == own["id"]]
+    assert len(mine) == 1 and mine[0]["count"] == 1 and mine[0]["id"] != w["id"], mine
+    # Two warnings, so two messages for the supervisor where there would have been four.
+    assert len(told()) - before == 2, told()[:5]

@@ -92,12 +92,13 @@ static int64_t raise_one(struct fixture *f, enum warning_kind kind, int64_t regi
     return id;
 }
 
-static int open_in(struct fixture *f, enum warning_kind kind, int64_t region_id)
+/* The open warning warning_open_in() finds for 'region_id', 0 for none. */
+static int64_t open_in(struct fixture *f, enum warning_kind kind, int64_t region_id)
 {
     struct err e = ERR_INIT;
-    int any = -1;
-    CHECK_INT_EQ(warning_open_in(f->c, kind, region_id, &any, &e), 0, "open_in: %s", e.msg);
-    return any;
+    int64_t id = -1;
+    CHECK_INT_EQ(warning_open_in(f->c, kind, region_id, &id, &e), 0, "open_in: %s", e.msg);
+    return id;
 }
 
 /* Who a warning raised in 'region_id' told: the users' ids in order, 0 for "all supervisors". */
@@ -136,20 +137,28 @@ static void region_tree_on(const char *db)
     int64_t spike = raise_one(&f, WK_SPIKE, f.street1, "spike:1");
     int64_t below[] = {f.street1, f.community1, f.grid1, f.micro1};
     for (size_t i = 0; i < ARRAY_SIZE(below); i++)
-        CHECK_INT_EQ(open_in(&f, WK_SPIKE, below[i]), 1, "region %zu under the spike", i);
+        CHECK_INT_EQ(open_in(&f, WK_SPIKE, below[i]), spike, "region %zu under the spike", i);
     CHECK_INT_EQ(open_in(&f, WK_SPIKE, f.street2), 0, "a sister street");
     CHECK_INT_EQ(open_in(&f, WK_SPIKE, f.district), 0, "the district above it");
     CHECK_INT_EQ(open_in(&f, WK_REPEAT, f.micro1), 0, "another kind");
     /* On the district it is in every region, to the micro-grid five levels down; once
      * dismissed, in none. */
     int64_t wide = raise_one(&f, WK_DEVICE_OFFLINE, f.district, "offline:district");
-    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.street2), 1, "the district's warning");
-    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.micro1), 1, "five levels down");
+    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.street2), wide, "the district's warning");
+    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.micro1), wide, "five levels down");
+    /* The nearest region's warning comes first, whatever was raised before it. */
+    int64_t near = raise_one(&f, WK_DEVICE_OFFLINE, f.grid1, "offline:grid1");
+    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.micro1), near,
+                 "the grid's before the district's");
+    CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.street2), wide,
+                 "a sister street: the district's");
+    CHECK_INT_EQ(warning_dismiss(f.c, near, f.sup_district, "测试", T0, &e), 0, "dismiss: %s",
+                 e.msg);
     CHECK_INT_EQ(warning_dismiss(f.c, wide, f.sup_district, "测试", T0, &e), 0, "dismiss: %s",
                  e.msg);
     CHECK_INT_EQ(open_in(&f, WK_DEVICE_OFFLINE, f.micro1), 0, "dismissed");
     CHECK_INT_EQ(warning_acknowledge(f.c, spike, f.sup_street1, T0, &e), 0, "ack: %s", e.msg);
-    CHECK_INT_EQ(open_in(&f, WK_SPIKE, f.micro1), 1, "acknowledged is still open");
+    CHECK_INT_EQ(open_in(&f, WK_SPIKE, f.micro1), spike, "acknowledged is still open");
 
     /* A new warning tells the active supervisors at and above its region, not a sister
      * street's, not an inactive one, not a grid worker. */

@@ -643,6 +643,12 @@ static int sync_reopen(struct store_sync *s, struct err *err)
     return sync_dir_of(s->path, err);
 }
 
+void store_cache_size(struct store_conn *c, int kb)
+{
+    if (OPS(c)->cache_size && kb > 0)
+        OPS(c)->cache_size(c, kb);
+}
+
 int store_sync_apart(struct store_conn *c, struct store_sync **out, struct err *err)
 {
     char *path = NULL;

@@ -71,6 +71,8 @@ struct store_ops {
      * malloc'd); see store_sync_apart(). Returns 0, 1 where this connection cannot (an
      * in-memory database), or ERR_*. */
     int (*sync_apart)(struct store_conn *c, char **path, struct err *err);
+    /* Optional: keep up to 'kb' KiB of database pages in the connection's own cache. */
+    void (*cache_size)(struct store_conn *c, int kb);
 };
 
 struct store_options {
@@ -122,6 +124,12 @@ int store_sync_apart(struct store_conn *c, struct store_sync **out, struct err *
  * on acknowledging writes. */
 int store_sync(struct store_sync *s, struct err *err);
 void store_sync_free(struct store_sync *s);
+
+/* Let the connection 'c' keep up to 'kb' KiB of database pages in memory (SQLite's page cache:
+ * allocated as pages are read, so a small database never takes it all); ignored where the
+ * backend caches in its own server (PostgreSQL's shared buffers). For one connection that
+ * touches much of a large database, the group-commit writer: docs/benchmarks.md. */
+void store_cache_size(struct store_conn *c, int kb);
 
 /* Time spent inside the database and number of statements stepped, over all threads. */
 void store_stats(struct store *st, uint64_t *db_ns, uint64_t *statements);

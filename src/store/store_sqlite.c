@@ -292,6 +292,16 @@ static int sq_sync_apart(struct store_conn *base, char **path, struct err *err)
     return 0;
 }
 
+static void sq_cache_size(struct store_conn *base, int kb)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    /* A PRAGMA takes no bound parameter; 'kb' is a number. Negative: KiB. A failure leaves
+     * SQLite's default (2 MB): slower, not wrong. */
+    char q[48];
+    snprintf(q, sizeof(q), "PRAGMA cache_size=-%d", kb);
+    sqlite3_exec(c->db, q, NULL, NULL, NULL);
+}
+
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
                       struct err *err)
 {
@@ -624,4 +634,5 @@ const struct store_ops store_sqlite_ops = {
     .time_limit = sq_time_limit,
     .time_limit_hit = sq_time_limit_hit,
     .sync_apart = sq_sync_apart,
+    .cache_size = sq_cache_size,
 };

@@ -24,6 +24,7 @@ struct store_writer {
     struct store *store;
     int max_batch;
     int gather_ms;
+    int cache_kb;
     store_job_fn *before_commit;
     void *before_commit_arg;
     pthread_t thread;
@@ -306,6 +307,8 @@ static void *writer_main(void *arg)
     int rc = store_conn(w->store, &c, &e);
     if (rc == 0 && (rc = store_sync_apart(c, &w->sync, &e)) > 0)
         rc = 0; /* each commit is durable */
+    if (rc == 0)
+        store_cache_size(c, w->cache_kb);
     pthread_mutex_lock(&w->lock);
     w->start_state = rc < 0 ? rc : 1;
     w->start_err = e;
@@ -357,6 +360,7 @@ int store_writer_start(struct store_writer **out, struct store *st,
     w->store = st;
     w->max_batch = opt && opt->max_batch > 0 ? opt->max_batch : DEFAULT_MAX_BATCH;
     w->gather_ms = opt && opt->gather_ms > 0 ? opt->gather_ms : 0;
+    w->cache_kb = opt && opt->cache_kb > 0 ? opt->cache_kb : 0;
     w->before_commit = opt ? opt->before_commit : NULL;
     w->before_commit_arg = opt ? opt->before_commit_arg : NULL;
     pthread_mutex_init(&w->lock, NULL);

@@ -68,6 +68,9 @@ struct store_writer_options {
      * A failure fails every job of the batch. */
     store_job_fn *before_commit;
     void *before_commit_arg;
+    /* The writer's connection keeps up to this many KiB of pages (store_cache_size); <= 0:
+     * the backend's default. */
+    int cache_kb;
 };
 
 /* Start the writer thread. 'st' must outlive the writer. */

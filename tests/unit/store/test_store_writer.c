@@ -523,6 +523,33 @@ static int read_synchronous(void *arg, struct store_conn *c, struct err *err)
     return store_one_i64(c, "PRAGMA synchronous", STORE_NO_ARGS, mode, err) == 1 ? 0 : -1;
 }
 
+static int read_cache_size(void *arg, struct store_conn *c, struct err *err)
+{
+    int64_t *size = arg;
+    return store_one_i64(c, "PRAGMA cache_size", STORE_NO_ARGS, size, err) == 1 ? 0 : -1;
+}
+
+/* The writer's connection keeps the page cache it was given (negative: KiB, as SQLite reads
+ * it); other connections keep SQLite's default. */
+TEST(store_writer_keeps_its_own_page_cache)
+{
+    struct store *st = fresh_store("writer_cache.db");
+    struct store_writer *w = NULL;
+    struct err e = ERR_INIT;
+    int64_t size = 0;
+    CHECK_INT_EQ(
+        store_writer_start(&w, st, &(struct store_writer_options){.cache_kb = 8192}, &e), 0,
+        "start: %s", e.msg);
+    CHECK_INT_EQ(store_writer_run(w, read_cache_size, &size, &e), 0, "run: %s", e.msg);
+    CHECK_INT_EQ(size, -8192, "the writer's 8 MiB");
+    struct store_conn *c;
+    CHECK_INT_EQ(store_conn(st, &c, &e), 0, "conn: %s", e.msg);
+    CHECK_INT_EQ(read_cache_size(&size, c, &e), 0, "read: %s", e.msg);
+    CHECK_INT_EQ(size, -2000, "another connection: SQLite's default");
+    store_writer_stop(w);
+    store_close(st);
+}
+
 /* On SQLite the writer's commits leave the log's sync to its sync thread (synchronous=NORMAL on
  * its connection alone: every other connection still syncs its own commits), and store_sync
  * makes them durable: it syncs the log file the database has, also after the log started over. */

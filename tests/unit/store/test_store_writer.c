@@ -537,9 +537,8 @@ TEST(store_writer_keeps_its_own_page_cache)
     struct store_writer *w = NULL;
     struct err e = ERR_INIT;
     int64_t size = 0;
-    CHECK_INT_EQ(
-        store_writer_start(&w, st, &(struct store_writer_options){.cache_kb = 8192}, &e), 0,
-        "start: %s", e.msg);
+    CHECK_INT_EQ(store_writer_start(&w, st, &(struct store_writer_options){.cache_kb = 8192}, &e),
+                 0, "start: %s", e.msg);
     CHECK_INT_EQ(store_writer_run(w, read_cache_size, &size, &e), 0, "run: %s", e.msg);
     CHECK_INT_EQ(size, -8192, "the writer's 8 MiB");
     struct store_conn *c;

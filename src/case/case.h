@@ -282,7 +282,9 @@ struct case_created {
     /* Repeat complaints linked at intake (case_repeat.c): how many earlier cases, how many of
      * the caller's or the place's were unsolved, and the timeline's words for it ("" none). */
     int repeats, repeats_unsolved;
-    int64_t repeat_root; /* the oldest case linked: one chain's warnings group by it */
+    /* The chain of the caller's or the place's repeat complaints (the oldest root among the
+     * cases linked, kept in cases.repeat_root): one chain's warnings group by it. 0: none. */
+    int64_t repeat_root;
     char repeat_note[256];
 };
 

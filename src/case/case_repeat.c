@@ -25,7 +25,7 @@ enum { R_CALLER, R_PLACE, R_SUBJECT, R_COUNT };
 static const char *const REASONS[R_COUNT] = {"caller", "place", "subject"};
 
 struct link {
-    int64_t id;
+    int64_t id, root; /* root: the chain the earlier case belongs to (its repeat_root, or itself) */
     int reason, unsolved;
 };
 struct links {
@@ -44,7 +44,7 @@ static int add_link(void *ctx, struct store_stmt *s)
             return 0; /* a stronger reason found it first */
     if (l->n == CASE_REPEAT_MAX)
         return 1;
-    l->v[l->n++] = (struct link){id, l->reason, (int)store_col_int(s, 1)};
+    l->v[l->n++] = (struct link){id, store_col_int(s, 2), l->reason, (int)store_col_int(s, 1)};
     return 0;
 }
 
@@ -54,9 +54,9 @@ static int add_near(void *ctx, struct store_stmt *s)
 {
     struct links *l = ctx;
     double dlat = CASE_REPEAT_METRES / 111000.0, dlon = CASE_REPEAT_METRES / 96000.0;
-    int place = l->has_location && store_col_int(s, 2) &&
-                fabs(store_col_real(s, 3) - l->lat) <= dlat &&
-                fabs(store_col_real(s, 4) - l->lon) <= dlon;
+    int place = l->has_location && store_col_int(s, 3) &&
+                fabs(store_col_real(s, 4) - l->lat) <= dlat &&
+                fabs(store_col_real(s, 5) - l->lon) <= dlon;
     if (!place && l->subjects >= CASE_REPEAT_SUBJECT_MAX)
         return 0;
     l->reason = place ? R_PLACE : R_SUBJECT;
@@ -82,7 +82,8 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
         l.reason = R_CALLER;
         if ((rc = store_all(
                  c,
-                 "SELECT id, " UNSOLVED " FROM cases WHERE citizen_phone_hash = ?"
+                 "SELECT id, " UNSOLVED ", coalesce(repeat_root, id) FROM cases"
+                 " WHERE citizen_phone_hash = ?"
                  " AND citizen_phone_hash <> '' AND created_at >= ? AND id <> ? AND state NOT IN ('cancelled', 'merged')"
                  " ORDER BY created_at DESC LIMIT ?",
                  STORE_ARGS(store_text(hash), store_i64(since), store_i64(id),
@@ -98,7 +99,8 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
         l.lat = in->lat;
         l.lon = in->lon;
         if ((rc = store_all(c,
-                            "SELECT id, " UNSOLVED ", CASE WHEN lat IS NULL THEN 0 ELSE 1 END,"
+                            "SELECT id, " UNSOLVED ", coalesce(repeat_root, id),"
+                            " CASE WHEN lat IS NULL THEN 0 ELSE 1 END,"
                             " coalesce(lat, 0), coalesce(lon, 0) FROM cases WHERE region_id = ?"
                             " AND created_at >= ? AND category_id = ? AND id <> ?"
                             " AND state NOT IN ('cancelled', 'merged')"
@@ -126,14 +128,17 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
             return (int)rc;
     }
     out->repeats = l.n;
-    out->repeat_root = l.v[0].id;
-    for (int i = 1; i < l.n; i++)
-        if (l.v[i].id < out->repeat_root)
-            out->repeat_root = l.v[i].id;
     /* The same subject in a grid alone is kept as a link (the chain, the assessment), not told
      * on the timeline: a busy grid has many of those. */
     if (!count[R_CALLER] && !count[R_PLACE])
         return 0;
+    /* The chain is the caller's or the place's: its root is the oldest root of those links,
+     * kept with the case so that the next call inherits it. The links themselves are only the
+     * newest few, so their own oldest moves on with each call. Subject links do not join
+     * chains: a busy grid's category would become one. */
+    for (int i = 0; i < l.n; i++)
+        if (l.v[i].reason != R_SUBJECT && (!out->repeat_root || l.v[i].root < out->repeat_root))
+            out->repeat_root = l.v[i].root;
     int raise = unsolved_here >= CASE_REPEAT_URGENT;
     char note[256];
     int len = snprintf(note, sizeof(note), "重复诉求：近 %d 天", CASE_REPEAT_DAYS);
@@ -156,11 +161,14 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
                      count[R_CALLER], count[R_PLACE], count[R_SUBJECT], unsolved_here);
     if ((rc = case_tx_event(t, id, "repeat", "new", "new", 0, note, payload, &ev)) < 0)
         return (int)rc;
+    /* One statement for both: the urgency only when it changes (an index holds it). */
+    if ((rc = store_run(c,
+                        raise && urgency == CU_NORMAL
+                            ? "UPDATE cases SET repeat_root = ?, urgency = 'urgent' WHERE id = ?"
+                            : "UPDATE cases SET repeat_root = ? WHERE id = ?",
+                        STORE_ARGS(store_i64(out->repeat_root), store_i64(id)), t->err)) < 0)
+        return (int)rc;
     if (raise) {
-        if (urgency == CU_NORMAL &&
-            (rc = store_run(c, "UPDATE cases SET urgency = 'urgent' WHERE id = ?",
-                            STORE_ARGS(store_i64(id)), t->err)) < 0)
-            return (int)rc;
         if ((rc = case_tx_notify(t, id, ev, "supervisors", 0, "repeat",
                                  arena_printf(&t->arena, "工单 %s %s", out->number, note))) < 0)
             return (int)rc;

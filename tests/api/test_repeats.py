@@ -56,6 +56,27 @@ def test_the_same_caller_again_and_again(gl, demo):
     assert_error(gl.get("citizen", f"/api/v1/cases/{third['id']}/repeats"), 403)
 
 
+def test_a_caller_who_keeps_calling_is_one_warning(gl, demo):
+    """Only the newest six earlier cases are linked, but the chain keeps the root of its first
+    case: the eleventh call still counts in the warning the third raised, and the supervisors
+    were told once, not nine times."""
+    cat = next(c for c in gl.items("admin", "/api/v1/categories") if c["code"] == "070103")
+    caller = {"name": "李先生", "phone": phone()}
+    tag = unique()
+    cases = [create(gl, citizen=caller, category=cat["id"], title=f"夜间施工噪音{tag}第{i + 1}次")
+             for i in range(11)]
+    earlier = [x["id"] for x in chain(gl, cases[10]) if not x["later"]]
+    assert len(earlier) == 6 and cases[0]["id"] not in earlier, earlier
+    ws = [w for w in gl.items("supervisor", "/api/v1/warnings", params={"kind": "repeat", "limit": 500})
+          if w["case_id"] in {c["id"] for c in cases}]
+    assert len(ws) == 1, [(w["case_id"], w["count"]) for w in ws]
+    assert ws[0]["case_id"] == cases[2]["id"] and ws[0]["count"] == 9, ws[0]
+    assert cases[10]["number"] in ws[0]["evidence"]
+    told = [m for m in gl.items("supervisor", "/api/v1/me/messages", params={"limit": 100})
+            if "重复诉求未解决" in m["message"] and tag in m["message"]]
+    assert len(told) == 1, told
+
+
 def test_the_same_place_and_the_same_subject(gl, demo):
     cat = next(c for c in gl.items("admin", "/api/v1/categories") if c["code"] == "020202")
     grid = demo["regions"][demo["gw_grid_code"]]

@@ -167,17 +167,24 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
              STORE_ARGS(store_text(day)), &seq, err)) < 0)
         goto rollback;
     snprintf(out->number, sizeof(out->number), "%s-%06lld", day, (long long)seq);
+    /* The earlier cases it repeats, before its row: their chain and a raised urgency are the
+     * row's own (recorded after triage's and geocoding's events, below). */
+    struct case_repeat_found repeats;
+    if ((rc = case_repeat_find(&t, in, hash, urgency, &repeats)) < 0)
+        goto rollback;
     rc = store_one_i64(
         c,
         "INSERT INTO cases(number, check_code, channel, title, description, category_id, urgency, lat, lon, address,"
         " region_id, region_code, citizen_name, citizen_phone_enc, citizen_phone_mask, citizen_phone_hash, anonymous,"
-        " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob, kind)"
+        " public_consent, created_by, state, version, created_at, updated_at, triage_category_id, triage_department_id, triage_prob, kind,"
+        " repeat_root)"
         " VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?, CASE WHEN ? <> 0 THEN ? END, CASE WHEN ? <> 0 THEN ? END, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?,"
-        " ?, nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END, ?) RETURNING id",
+        " ?, nullif(?, 0), 'new', 1, ?, ?, nullif(?, 0), nullif(?, 0), CASE WHEN ? <> 0 THEN ? END, ?,"
+        " nullif(?, 0)) RETURNING id",
         STORE_ARGS(store_text(out->number), store_text(out->check_code),
                    store_text(case_channel_name(in->channel)), store_text(in->title),
                    store_text(in->description), store_i64(in->category_id),
-                   store_text(case_urgency_name((enum case_urgency)urgency)),
+                   store_text(case_urgency_name((enum case_urgency)repeats.urgency)),
                    store_i64(in->has_location), store_real(in->lat), store_i64(in->has_location),
                    store_real(in->lon), store_text(in->address ? in->address : ""),
                    store_i64(in->region_id), store_text(region_code),
@@ -186,7 +193,8 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
                    store_i64(in->public_consent ? 1 : 0), store_i64(env->actor->user_id),
                    store_i64(env->now), store_i64(env->now), store_i64(in->triage_category_id),
                    store_i64(in->triage_department_id), store_i64(in->triage_payload != NULL),
-                   store_real(in->triage_prob), store_text(case_kind_name(in->kind))),
+                   store_real(in->triage_prob), store_text(case_kind_name(in->kind)),
+                   store_i64(repeats.root)),
         &id, err);
     if (rc < 0)
         goto rollback;
@@ -235,7 +243,7 @@ static int create(const struct case_env *env, const struct case_new *in, struct 
         goto rollback;
     }
     /* After triage's and geocoding's events: the timeline reads as intake happened. */
-    if ((rc = case_repeat_on_intake(&t, id, in, hash, urgency, out)) < 0)
+    if ((rc = case_repeat_record(&t, id, &repeats, urgency, out)) < 0)
         goto rollback;
     if (in->idempotency_key && env->actor->user_id &&
         store_run(c,

@@ -205,10 +205,27 @@ int case_phone_seal(const struct case_config *cfg, const char *phone, struct are
 /* After the case's create event: a verification task for the worker of its grid when a rule asks
  * for it and the report is from the public or a sensor (not a grid worker's own). */
 int case_task_on_intake(struct case_tx *t, int64_t case_id, const struct case_new *in);
-/* Link new case 'id' to earlier ones (case_repeat.c): 'hash' is its caller's phone hash ("" none),
- * 'urgency' the one it was created with; fills out->repeats*. */
-int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *in,
-                          const char *hash, int urgency, struct case_created *out);
+/* Repeat complaints at intake (case_repeat.c), in two steps around the case's INSERT, so that
+ * what they decide for the case's own row (its chain's root, an urgency raised) is written with
+ * it: an UPDATE right after would write the row again (on PostgreSQL, often a new version in
+ * every index of cases). case_repeat_find: the earlier cases the new case links to ('hash' its
+ * caller's phone hash, "" none; 'urgency' the one it came with). case_repeat_record, once the
+ * case is 'id': the links, the timeline's words, the supervisors told; fills out->repeat*. */
+struct case_repeat_link {
+    int64_t id, root; /* root: the chain the earlier case belongs to (its repeat_root, or itself) */
+    int reason, unsolved;
+};
+struct case_repeat_found {
+    struct case_repeat_link v[CASE_REPEAT_MAX];
+    int n;
+    int64_t root; /* the new case's chain: 0 when it has no caller's or place's link */
+    int raise;    /* the caller or the place complained CASE_REPEAT_URGENT times unsolved */
+    int urgency;  /* what the case is stored with: urgent when raised from normal */
+};
+int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *hash, int urgency,
+                     struct case_repeat_found *f);
+int case_repeat_record(struct case_tx *t, int64_t id, const struct case_repeat_found *f,
+                       int urgency, struct case_created *out);
 /* When a case becomes replied: a check task when a rule asks for it and its grid has a worker. */
 int case_task_on_replied(struct case_tx *t, const struct case_rec *r);
 /* ERR_CONFLICT when case 'r' waits for an open task of 'kind' ("verify", "check"): the dispatch

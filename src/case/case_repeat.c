@@ -24,13 +24,9 @@
 enum { R_CALLER, R_PLACE, R_SUBJECT, R_COUNT };
 static const char *const REASONS[R_COUNT] = {"caller", "place", "subject"};
 
-struct link {
-    int64_t id, root; /* root: the chain the earlier case belongs to (its repeat_root, or itself) */
-    int reason, unsolved;
-};
 struct links {
-    struct link v[CASE_REPEAT_MAX];
-    int n, reason, subjects;
+    struct case_repeat_found *f;
+    int reason, subjects;
     int has_location; /* the new case's point, for add_near */
     double lat, lon;
 };
@@ -38,13 +34,15 @@ struct links {
 static int add_link(void *ctx, struct store_stmt *s)
 {
     struct links *l = ctx;
+    struct case_repeat_found *f = l->f;
     int64_t id = store_col_int(s, 0);
-    for (int i = 0; i < l->n; i++)
-        if (l->v[i].id == id)
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].id == id)
             return 0; /* a stronger reason found it first */
-    if (l->n == CASE_REPEAT_MAX)
+    if (f->n == CASE_REPEAT_MAX)
         return 1;
-    l->v[l->n++] = (struct link){id, store_col_int(s, 2), l->reason, (int)store_col_int(s, 1)};
+    f->v[f->n++] =
+        (struct case_repeat_link){id, store_col_int(s, 2), l->reason, (int)store_col_int(s, 1)};
     return 0;
 }
 
@@ -60,21 +58,23 @@ static int add_near(void *ctx, struct store_stmt *s)
     if (!place && l->subjects >= CASE_REPEAT_SUBJECT_MAX)
         return 0;
     l->reason = place ? R_PLACE : R_SUBJECT;
-    int before = l->n;
+    int before = l->f->n;
     int rc = add_link(ctx, s);
-    if (!place && l->n > before)
+    if (!place && l->f->n > before)
         l->subjects++;
     return rc;
 }
 
-int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *in,
-                          const char *hash, int urgency, struct case_created *out)
+int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *hash, int urgency,
+                     struct case_repeat_found *f)
 {
     const struct case_env *env = t->env;
     struct store_conn *c = env->conn;
-    struct links l = {0};
+    struct links l = {f, 0, 0, 0, 0, 0};
     int64_t since = env->now - (int64_t)CASE_REPEAT_DAYS * 86400;
     int64_t rc;
+    memset(f, 0, sizeof(*f));
+    f->urgency = urgency;
     /* Same caller: the keyed hash of the number. "<> ''" lets SQLite use the partial index
      * cases_phone_hash (an equality with a parameter does not imply it): without it, every
      * intake scanned the whole table (intake fell from ~1,000 to ~200 cases/s). */
@@ -84,10 +84,9 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
                  c,
                  "SELECT id, " UNSOLVED ", coalesce(repeat_root, id) FROM cases"
                  " WHERE citizen_phone_hash = ?"
-                 " AND citizen_phone_hash <> '' AND created_at >= ? AND id <> ? AND state NOT IN ('cancelled', 'merged')"
+                 " AND citizen_phone_hash <> '' AND created_at >= ? AND state NOT IN ('cancelled', 'merged')"
                  " ORDER BY created_at DESC LIMIT ?",
-                 STORE_ARGS(store_text(hash), store_i64(since), store_i64(id),
-                            store_i64(CASE_REPEAT_MAX)),
+                 STORE_ARGS(store_text(hash), store_i64(since), store_i64(CASE_REPEAT_MAX)),
                  add_link, &l, t->err)) < 0)
             return (int)rc;
     }
@@ -102,44 +101,59 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
                             "SELECT id, " UNSOLVED ", coalesce(repeat_root, id),"
                             " CASE WHEN lat IS NULL THEN 0 ELSE 1 END,"
                             " coalesce(lat, 0), coalesce(lon, 0) FROM cases WHERE region_id = ?"
-                            " AND created_at >= ? AND category_id = ? AND id <> ?"
+                            " AND created_at >= ? AND category_id = ?"
                             " AND state NOT IN ('cancelled', 'merged')"
                             " ORDER BY created_at DESC LIMIT ?",
                             STORE_ARGS(store_i64(in->region_id), store_i64(since),
-                                       store_i64(in->category_id), store_i64(id),
-                                       store_i64(CASE_REPEAT_SCAN)),
+                                       store_i64(in->category_id), store_i64(CASE_REPEAT_SCAN)),
                             add_near, &l, t->err)) < 0)
             return (int)rc;
     }
-    if (l.n == 0)
-        return 0;
-    int count[R_COUNT] = {0}, unsolved_here = 0;
-    for (int i = 0; i < l.n; i++) {
-        count[l.v[i].reason]++;
-        if (l.v[i].unsolved && l.v[i].reason != R_SUBJECT)
-            unsolved_here++;
-        if ((rc = store_run(c,
-                            "INSERT INTO case_repeats(case_id, earlier_id, reason, unsolved,"
-                            " created_at) VALUES (?, ?, ?, ?, ?)",
-                            STORE_ARGS(store_i64(id), store_i64(l.v[i].id),
-                                       store_text(REASONS[l.v[i].reason]),
-                                       store_i64(l.v[i].unsolved), store_i64(env->now)),
-                            t->err)) < 0)
-            return (int)rc;
-    }
-    out->repeats = l.n;
-    /* The same subject in a grid alone is kept as a link (the chain, the assessment), not told
-     * on the timeline: a busy grid has many of those. */
-    if (!count[R_CALLER] && !count[R_PLACE])
-        return 0;
     /* The chain is the caller's or the place's: its root is the oldest root of those links,
      * kept with the case so that the next call inherits it. The links themselves are only the
      * newest few, so their own oldest moves on with each call. Subject links do not join
      * chains: a busy grid's category would become one. */
-    for (int i = 0; i < l.n; i++)
-        if (l.v[i].reason != R_SUBJECT && (!out->repeat_root || l.v[i].root < out->repeat_root))
-            out->repeat_root = l.v[i].root;
-    int raise = unsolved_here >= CASE_REPEAT_URGENT;
+    int unsolved_here = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].reason != R_SUBJECT) {
+            if (!f->root || f->v[i].root < f->root)
+                f->root = f->v[i].root;
+            unsolved_here += f->v[i].unsolved;
+        }
+    f->raise = unsolved_here >= CASE_REPEAT_URGENT;
+    if (f->raise && urgency == CU_NORMAL)
+        f->urgency = CU_URGENT;
+    return 0;
+}
+
+int case_repeat_record(struct case_tx *t, int64_t id, const struct case_repeat_found *f,
+                       int urgency, struct case_created *out)
+{
+    const struct case_env *env = t->env;
+    struct store_conn *c = env->conn;
+    int64_t rc;
+    if (f->n == 0)
+        return 0;
+    int count[R_COUNT] = {0}, unsolved_here = 0;
+    for (int i = 0; i < f->n; i++) {
+        count[f->v[i].reason]++;
+        if (f->v[i].unsolved && f->v[i].reason != R_SUBJECT)
+            unsolved_here++;
+        if ((rc = store_run(c,
+                            "INSERT INTO case_repeats(case_id, earlier_id, reason, unsolved,"
+                            " created_at) VALUES (?, ?, ?, ?, ?)",
+                            STORE_ARGS(store_i64(id), store_i64(f->v[i].id),
+                                       store_text(REASONS[f->v[i].reason]),
+                                       store_i64(f->v[i].unsolved), store_i64(env->now)),
+                            t->err)) < 0)
+            return (int)rc;
+    }
+    out->repeats = f->n;
+    /* The same subject in a grid alone is kept as a link (the chain, the assessment), not told
+     * on the timeline: a busy grid has many of those. */
+    if (!count[R_CALLER] && !count[R_PLACE])
+        return 0;
+    out->repeat_root = f->root;
     char note[256];
     int len = snprintf(note, sizeof(note), "重复诉求：近 %d 天", CASE_REPEAT_DAYS);
     static const char *const WORDS[R_COUNT] = {"同一来电人", "同一地点", "同一网格同类诉求"};
@@ -153,7 +167,7 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
     if (unsolved_here)
         len +=
             snprintf(note + len, sizeof(note) - (size_t)len, "，其中 %d 件未解决", unsolved_here);
-    if (raise && urgency == CU_NORMAL)
+    if (f->raise && urgency == CU_NORMAL)
         snprintf(note + len, sizeof(note) - (size_t)len, "，已提级为紧急");
     int64_t ev;
     const char *payload =
@@ -161,18 +175,10 @@ int case_repeat_on_intake(struct case_tx *t, int64_t id, const struct case_new *
                      count[R_CALLER], count[R_PLACE], count[R_SUBJECT], unsolved_here);
     if ((rc = case_tx_event(t, id, "repeat", "new", "new", 0, note, payload, &ev)) < 0)
         return (int)rc;
-    /* One statement for both: the urgency only when it changes (an index holds it). */
-    if ((rc = store_run(c,
-                        raise && urgency == CU_NORMAL
-                            ? "UPDATE cases SET repeat_root = ?, urgency = 'urgent' WHERE id = ?"
-                            : "UPDATE cases SET repeat_root = ? WHERE id = ?",
-                        STORE_ARGS(store_i64(out->repeat_root), store_i64(id)), t->err)) < 0)
+    if (f->raise &&
+        (rc = case_tx_notify(t, id, ev, "supervisors", 0, "repeat",
+                             arena_printf(&t->arena, "工单 %s %s", out->number, note))) < 0)
         return (int)rc;
-    if (raise) {
-        if ((rc = case_tx_notify(t, id, ev, "supervisors", 0, "repeat",
-                                 arena_printf(&t->arena, "工单 %s %s", out->number, note))) < 0)
-            return (int)rc;
-    }
     out->repeats_unsolved = unsolved_here;
     snprintf(out->repeat_note, sizeof(out->repeat_note), "%s", note);
     return 0;

@@ -219,7 +219,8 @@ struct case_repeat_found {
     struct case_repeat_link v[CASE_REPEAT_MAX];
     int n;
     int64_t root; /* the new case's chain: 0 when it has no caller's or place's link */
-    int raise;    /* the caller or the place complained CASE_REPEAT_URGENT times unsolved */
+    int unsolved; /* of the caller's and the place's links, those unsolved */
+    int raise;    /* unsolved reaches CASE_REPEAT_URGENT */
     int urgency;  /* what the case is stored with: urgent when raised from normal */
 };
 int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *hash, int urgency,

@@ -113,14 +113,13 @@ int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *h
      * kept with the case so that the next call inherits it. The links themselves are only the
      * newest few, so their own oldest moves on with each call. Subject links do not join
      * chains: a busy grid's category would become one. */
-    int unsolved_here = 0;
     for (int i = 0; i < f->n; i++)
         if (f->v[i].reason != R_SUBJECT) {
             if (!f->root || f->v[i].root < f->root)
                 f->root = f->v[i].root;
-            unsolved_here += f->v[i].unsolved;
+            f->unsolved += f->v[i].unsolved;
         }
-    f->raise = unsolved_here >= CASE_REPEAT_URGENT;
+    f->raise = f->unsolved >= CASE_REPEAT_URGENT;
     if (f->raise && urgency == CU_NORMAL)
         f->urgency = CU_URGENT;
     return 0;
@@ -134,11 +133,9 @@ int case_repeat_record(struct case_tx *t, int64_t id, const struct case_repeat_f
     int64_t rc;
     if (f->n == 0)
         return 0;
-    int count[R_COUNT] = {0}, unsolved_here = 0;
+    int count[R_COUNT] = {0};
     for (int i = 0; i < f->n; i++) {
         count[f->v[i].reason]++;
-        if (f->v[i].unsolved && f->v[i].reason != R_SUBJECT)
-            unsolved_here++;
         if ((rc = store_run(c,
                             "INSERT INTO case_repeats(case_id, earlier_id, reason, unsolved,"
                             " created_at) VALUES (?, ?, ?, ?, ?)",
@@ -164,22 +161,21 @@ int case_repeat_record(struct case_tx *t, int64_t id, const struct case_repeat_f
                             count[r]);
             sep = "、";
         }
-    if (unsolved_here)
-        len +=
-            snprintf(note + len, sizeof(note) - (size_t)len, "，其中 %d 件未解决", unsolved_here);
+    if (f->unsolved)
+        len += snprintf(note + len, sizeof(note) - (size_t)len, "，其中 %d 件未解决", f->unsolved);
     if (f->raise && urgency == CU_NORMAL)
         snprintf(note + len, sizeof(note) - (size_t)len, "，已提级为紧急");
     int64_t ev;
     const char *payload =
         arena_printf(&t->arena, "{\"caller\":%d,\"place\":%d,\"subject\":%d,\"unsolved\":%d}",
-                     count[R_CALLER], count[R_PLACE], count[R_SUBJECT], unsolved_here);
+                     count[R_CALLER], count[R_PLACE], count[R_SUBJECT], f->unsolved);
     if ((rc = case_tx_event(t, id, "repeat", "new", "new", 0, note, payload, &ev)) < 0)
         return (int)rc;
     if (f->raise &&
         (rc = case_tx_notify(t, id, ev, "supervisors", 0, "repeat",
                              arena_printf(&t->arena, "工单 %s %s", out->number, note))) < 0)
         return (int)rc;
-    out->repeats_unsolved = unsolved_here;
+    out->repeats_unsolved = f->unsolved;
     snprintf(out->repeat_note, sizeof(out->repeat_note), "%s", note);
     return 0;
 }

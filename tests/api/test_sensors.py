@@ -272,21 +272,27 @@ def test_a_silence_mutes_a_kind_of_warning(clocked):
     assert api.items("supervisor", "/api/v1/warning-silences") == []
 
 
-def test_a_spike_of_cases_raises_one_warning_in_words(clocked, demo):
-    """Fourteen noise complaints in one street within hours, against a quiet baseline: the scan
-    (src/warn) raises one spike warning naming the street, the category and the counts; a
-    second scan groups into it rather than raising another."""
-    api = clocked
+def spike_in_the_grid(api, demo, title, description):
+    """Fourteen noise complaints (070103) in the grid worker's grid, against a quiet baseline,
+    then a scan five minutes later: (the category, the start time, the scan's response)."""
     cat = next(c for c in api.items("admin", "/api/v1/categories") if c["code"] == "070103")
     t = now()
     api.put("admin", "/api/v1/test/clock", json={"now": iso(t)})
     for i in range(14):
         r = api.post("operator", "/api/v1/cases", json={
-            "title": f"广场舞音响扰民{i}", "description": "晚上广场舞音响太吵", "channel": "hotline",
+            "title": f"{title}{i}", "description": description, "channel": "hotline",
             "category": cat["id"], "region_id": demo["gw_grid"]})
         assert r.status_code == 201, r.text
     api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=5))})
-    r = api.post("supervisor", "/api/v1/warnings/scan")
+    return cat, t, api.post("supervisor", "/api/v1/warnings/scan")
+
+
+def test_a_spike_of_cases_raises_one_warning_in_words(clocked, demo):
+    """Fourteen noise complaints in one street within hours, against a quiet baseline: the scan
+    (src/warn) raises one spike warning naming the street, the category and the counts; a
+    second scan groups into it rather than raising another."""
+    api = clocked
+    cat, t, r = spike_in_the_grid(api, demo, "广场舞音响扰民", "晚上广场舞音响太吵")
     assert r.status_code == 200 and r.json()["raised"] >= 1, r.text
     spikes = [w for w in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"})
               if w["category_id"] == cat["id"]]
@@ -317,16 +323,8 @@ def test_cases_high_only_by_an_open_spike_are_counted_in_one_warning(clocked, de
     warning for that spike (count, latest evidence; one message to the supervisors), where each
     would otherwise be a warning of its own; a case high on its own words keeps its own."""
     api = clocked
-    cat = next(c for c in api.items("admin", "/api/v1/categories") if c["code"] == "070103")
-    t = now()
-    api.put("admin", "/api/v1/test/clock", json={"now": iso(t)})
-    for i in range(14):
-        r = api.post("operator", "/api/v1/cases", json={
-            "title": f"夜间施工扰民{i}", "description": "工地晚上施工太吵", "channel": "hotline",
-            "category": cat["id"], "region_id": demo["gw_grid"]})
-        assert r.status_code == 201, r.text
-    api.put("admin", "/api/v1/test/clock", json={"now": iso(t + timedelta(minutes=5))})
-    assert api.post("supervisor", "/api/v1/warnings/scan").status_code == 200
+    _, _, r = spike_in_the_grid(api, demo, "夜间施工扰民", "工地晚上施工太吵")
+    assert r.status_code == 200, r.text
     street = demo["regions"][demo["gw_grid_code"][:9]]["id"]
     assert any(w["region_id"] == street
                for w in api.items("supervisor", "/api/v1/warnings", params={"kind": "spike"}))

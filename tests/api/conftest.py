@@ -247,7 +247,9 @@ class Server:
             try:
                 if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
                     return True
-            except requests.ConnectionError:
+            # Not listening yet, or slow to answer (its first write probe waits for a disk that
+            # other tests keep busy): not ready yet, until the deadline.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.02)
         return False

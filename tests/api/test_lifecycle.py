@@ -259,7 +259,7 @@ def serve_until_healthy(args, env, workdir, port):
 def _answers(port):
     try:
         return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 

@@ -835,6 +835,85 @@ TEST(case_list_short_text_reads_in_windows)
     teardown(&f);
 }
 
+/* A text with more matches than a page gathers (f->total above TEXT_GATHER_MAX, or not yet
+ * counted) is read newest first; on PostgreSQL, for an actor who sees every case and no other
+ * filter, in windows of hours and days (day_page()). Its pages, read through their cursors at
+ * any size, hold every match once, in the list's order, across hours and days with no case,
+ * gaps longer than a window and cases of the same second; with a filter (the planner's own
+ * plan there) too. */
+static void text_days_on(const char *db)
+{
+    struct fixture f;
+    enum { N = 40 };
+    /* seconds after T0: days 0-2, a gap, day 9, a long gap, days 200-201; ties */
+    static const int64_t day[N] = {
+        0, 0, 0, 1, 1, 2, 2, 2, 9,   9,   9,   9,   200, 200, 201, 201, 201, 201, 201, 201,
+        0, 0, 1, 1, 2, 2, 9, 9, 200, 200, 200, 201, 201, 201, 201, 201, 201, 201, 201, 201};
+    int64_t id[N], at[N], want[N], got[N + 8];
+    int hit[N], hotline[N];
+    setup(&f, db);
+    for (int i = 0; i < N; i++)
+        at[i] = day[i] * 86400 + (i % 5 == 0 ? 600 : 3600 * (i % 7));
+    /* Made in the order of time, as cases arrive (SQLite's walk reads ids in order). */
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            if (at[j] < at[i]) {
+                int64_t t = at[i];
+                at[i] = at[j];
+                at[j] = t;
+            }
+    for (int i = 0; i < N; i++) {
+        hit[i] = i % 3 != 1;
+        hotline[i] = i % 2 == 0;
+        id[i] = make(&f, &(struct spec){U_OPERATOR, hotline[i] ? CH_HOTLINE : CH_WEB,
+                                        hit[i] ? "路口积水严重影响通行" : "路灯不亮", NULL,
+                                        i % 4 ? f.cat_1 : f.cat_2, CU_NORMAL, 0, at[i]});
+    }
+    for (int hot = 0; hot < 2; hot++) {
+        /* The matches newest first, ties by id. */
+        size_t nwant = 0;
+        for (int i = 0; i < N; i++)
+            if (hit[i] && (!hot || hotline[i]))
+                want[nwant++] = i;
+        for (size_t a = 0; a < nwant; a++)
+            for (size_t b = a + 1; b < nwant; b++) {
+                int64_t x = want[a], y = want[b];
+                if (at[y] > at[x] || (at[y] == at[x] && id[y] > id[x])) {
+                    want[a] = y;
+                    want[b] = x;
+                }
+            }
+        for (size_t i = 0; i < nwant; i++)
+            want[i] = id[want[i]];
+        static const int limits[] = {1, 2, 3, 7, 50};
+        for (size_t l = 0; l < ARRAY_SIZE(limits); l++) {
+            struct case_filter flt = {.text = "积水严重影响",
+                                      .limit = limits[l],
+                                      .total = 6000,
+                                      .total_capped = 1,
+                                      .channels = hot ? 1u << CH_HOTLINE : 0};
+            size_t n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
+            CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d: every match", db, hot, limits[l]);
+            for (size_t i = 0; i < n && i < nwant; i++)
+                CHECK_INT_EQ(got[i], want[i], "%s hotline %d limit %d: position %zu", db, hot,
+                             limits[l], i);
+            flt.total = 0; /* not counted */
+            n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
+            CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d, no count: every match", db, hot,
+                         limits[l]);
+        }
+    }
+    teardown(&f);
+}
+
+TEST(case_list_text_reads_in_days)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    text_days_on("query_days.db");
+    if (pg && *pg)
+        text_days_on("pg:query_days");
+}
+
 /* A list of the actor's own cases (a citizen's) with a short text is read straight through
  * their index, under the page's whole budget of CPU time, even when the first page's count
  * spent all of it: one page holds every match, in order, and does not stop. A list of every

@@ -1,0 +1,17 @@
+-- Issue 12: a five-character text on PostgreSQL at 10,000,000 cases took ~0.7-1 s a page. Its
+-- trigram indexes gave every match of a common text (5,501,820 cases: 624 ms of bitmap before a
+-- row was read) and none in date order, so the planner walked the date's index and tested each
+-- newer case instead. One index now holds the case's day and hour (created_at / 86400 and
+-- / 3600, btree_gin) beside the trigrams of the three texts, so a page reads the text's matches
+-- of an hour, a few hours or a few days at a time, newest first (case_query.c, day_page());
+-- without them it serves a text as the three trigram indexes it replaces did. On a large
+-- database this index takes a while to build (10,000,000 cases: 10.5 min on two cores) and holds
+-- writes to cases meanwhile. To keep the upgrade short, build it beforehand with the same
+-- statement as CREATE INDEX CONCURRENTLY (docs/deployment.md): this migration then finds it and
+-- only drops the three old indexes.
+-- SQLite: nothing (its trigram index, cases_fts, is walked in rowid order).
+-- @postgresql CREATE EXTENSION IF NOT EXISTS btree_gin;
+-- @postgresql CREATE INDEX IF NOT EXISTS cases_text_time ON cases USING gin ((created_at / 86400), (created_at / 3600), title gin_trgm_ops, description gin_trgm_ops, address gin_trgm_ops);
+-- @postgresql DROP INDEX IF EXISTS cases_title_trgm;
+-- @postgresql DROP INDEX IF EXISTS cases_description_trgm;
+-- @postgresql DROP INDEX IF EXISTS cases_address_trgm;

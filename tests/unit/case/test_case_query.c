@@ -844,16 +844,17 @@ TEST(case_list_short_text_reads_in_windows)
 static void text_days_on(const char *db)
 {
     struct fixture f;
-    enum { N = 40 };
-    /* seconds after T0: days 0-2, a gap, day 9, a long gap, days 200-201; ties */
-    static const int64_t day[N] = {
+    enum { N = 70 };
+    /* days after T0: days 0-2, a gap, day 9, a long gap, days 100-129 one case each (windows of
+     * several days end within them), days 200-201; ties */
+    static const int64_t day[40] = {
         0, 0, 0, 1, 1, 2, 2, 2, 9,   9,   9,   9,   200, 200, 201, 201, 201, 201, 201, 201,
         0, 0, 1, 1, 2, 2, 9, 9, 200, 200, 200, 201, 201, 201, 201, 201, 201, 201, 201, 201};
     int64_t id[N], at[N], want[N], got[N + 8];
     int hit[N], hotline[N];
     setup(&f, db);
     for (int i = 0; i < N; i++)
-        at[i] = day[i] * 86400 + (i % 5 == 0 ? 600 : 3600 * (i % 7));
+        at[i] = (i < 40 ? day[i] : 60 + i) * 86400 + (i % 5 == 0 ? 600 : 3600 * (i % 7));
     /* Made in the order of time, as cases arrive (SQLite's walk reads ids in order). */
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++)
@@ -901,6 +902,15 @@ static void text_days_on(const char *db)
             n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
             CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d, no count: every match", db, hot,
                          limits[l]);
+            /* An exact count sizes the first window (hours or days here). */
+            flt.total = 5001;
+            flt.total_capped = 0;
+            n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
+            CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d, exact count: every match", db, hot,
+                         limits[l]);
+            for (size_t i = 0; i < n && i < nwant; i++)
+                CHECK_INT_EQ(got[i], want[i], "%s hotline %d limit %d, exact count: position %zu",
+                             db, hot, limits[l], i);
         }
     }
     teardown(&f);

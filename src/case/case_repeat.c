@@ -75,7 +75,10 @@ int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *h
     int64_t rc;
     memset(f, 0, sizeof(*f));
     f->urgency = urgency;
-    /* Same caller: the keyed hash of the number. "<> ''" lets SQLite use the partial index
+    /* Newest first, ties by id: created_at is a second, and a caller's calls within one second
+     * came back from PostgreSQL in any order, so that "the newest six" linked an older call
+     * instead of a newer one (test_a_caller_who_keeps_calling_is_one_warning, once in a check).
+     * Same caller: the keyed hash of the number. "<> ''" lets SQLite use the partial index
      * cases_phone_hash (an equality with a parameter does not imply it): without it, every
      * intake scanned the whole table (intake fell from ~1,000 to ~200 cases/s). */
     if (hash && *hash) {
@@ -85,7 +88,7 @@ int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *h
                  "SELECT id, " UNSOLVED ", coalesce(repeat_root, id) FROM cases"
                  " WHERE citizen_phone_hash = ?"
                  " AND citizen_phone_hash <> '' AND created_at >= ? AND state NOT IN ('cancelled', 'merged')"
-                 " ORDER BY created_at DESC LIMIT ?",
+                 " ORDER BY created_at DESC, id DESC LIMIT ?",
                  STORE_ARGS(store_text(hash), store_i64(since), store_i64(CASE_REPEAT_MAX)),
                  add_link, &l, t->err)) < 0)
             return (int)rc;
@@ -103,7 +106,7 @@ int case_repeat_find(struct case_tx *t, const struct case_new *in, const char *h
                             " coalesce(lat, 0), coalesce(lon, 0) FROM cases WHERE region_id = ?"
                             " AND created_at >= ? AND category_id = ?"
                             " AND state NOT IN ('cancelled', 'merged')"
-                            " ORDER BY created_at DESC LIMIT ?",
+                            " ORDER BY created_at DESC, id DESC LIMIT ?",
                             STORE_ARGS(store_i64(in->region_id), store_i64(since),
                                        store_i64(in->category_id), store_i64(CASE_REPEAT_SCAN)),
                             add_near, &l, t->err)) < 0)

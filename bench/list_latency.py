@@ -60,6 +60,8 @@ def main():
         ("admin: q=5 chars, common", admin, {"q": "市民来电反"}),
         ("admin: q=5 chars, 5%", admin, {"q": "已经持续三"}),
         ("admin: q=5 chars, rare", admin, {"q": "翠竹新村3"}),
+        ("admin: q=4 Han chars (or a name), common", admin, {"q": "市民来电"}),
+        ("admin: q=4 Han chars, none", admin, {"q": "油烟扰民"}),
         ("admin: q=5 chars + state", admin, {"q": "已经持续三", "state": "processing"}),
         ("admin: q=2 CJK chars", admin, {"q": "积水"}),
         ("admin: q=2 chars + department", admin, {"q": "积水", "department": depts["CGJ"], "state": "processing"}),

@@ -935,6 +935,7 @@ int api_case_list(struct api_call *call)
                               call->api->d.conf->list_total_ms, call->req->arena, &f.total,
                               &f.total_capped, &call->err)) < 0)
         return rc;
+    f.counted = !f.cursor; /* a cursor's total was carried, not counted */
     f.scan_spent_ns = (int64_t)(clock_mono_ns() - t0);
     if ((rc = case_list(call->conn, &f, &actor, call->req->arena, &recs, &n, next, &stopped,
                         &call->err)) < 0)

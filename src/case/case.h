@@ -608,6 +608,7 @@ struct case_filter {
     const char *cursor; /* a next_cursor from the previous page; NULL = first page */
     int64_t total;      /* case_list_total's answer, carried in the next cursor (0: not known) */
     int total_capped;   /* 'total' is case_list_total's cap, a lower bound; carried with it */
+    int counted;        /* 'total' was counted for this page, so a 0 is none (else not known) */
     /* A text of 1 or 2 characters has no trigram, so its page tests the cases one by one in
      * the list's order, in windows of the order (case_list): the first of scan_window cases
      * (0: 1,000), each next one four times as large up to CASE_SCAN_WINDOW_MAX. With

@@ -725,7 +725,7 @@ static int text_broad(const struct case_filter *f, const struct case_actor *scop
     if (!(f->text && !short_text(f->text) && utf8_invalid_at(f->text, strlen(f->text)) < 0 &&
           f->sort == CASE_SORT_CREATED && f->queue == CQ_NONE && !f->region_id && !f->overdue &&
           !f->created_from && !f->created_to && !f->mine && !f->number && !f->phone_hash &&
-          !f->has_box && !(f->near_m > 0) && !maybe_name(f->text)))
+          !f->has_box && !(f->near_m > 0)))
         return 0;
     /* A region-bound actor's scope is a region range (narrow for a grid). */
     return scope_is_all(scope) || !scope->region_code || !*scope->region_code;
@@ -753,7 +753,9 @@ static int text_broad(const struct case_filter *f, const struct case_actor *scop
 static int fts_walk(enum store_dialect dialect, const struct case_filter *f,
                     const struct case_actor *scope, int count)
 {
-    if (dialect != STORE_SQLITE || !text_broad(f, scope))
+    /* A text that may be a citizen's name is also asked of citizen_name, which the walk of the
+     * full-text index cannot. */
+    if (dialect != STORE_SQLITE || !text_broad(f, scope) || maybe_name(f->text))
         return 0;
     if (count)
         return scope_is_all(scope) && !f->states && !f->channels && !f->urgencies &&
@@ -1418,10 +1420,12 @@ static int scope_plan_sql(struct qb *q, const struct scope_plan *p, const struct
  */
 #define TEXT_GATHER_MAX 5000
 
-/* The text's matches are few enough to be gathered and sorted (TEXT_GATHER_MAX). */
+/* The text's matches are few enough to be gathered and sorted (TEXT_GATHER_MAX): none at all
+ * too, when counted (windows of time would look for them through every window: 0.55-0.87 s
+ * at 10,000,000 cases for a text no case holds, against 4 ms). */
 static int text_gathered(const struct case_filter *f)
 {
-    return f->total > 0 && f->total <= TEXT_GATHER_MAX && !f->total_capped;
+    return (f->total > 0 || f->counted) && f->total <= TEXT_GATHER_MAX && !f->total_capped;
 }
 
 /* A page of a text with more matches on PostgreSQL, read in windows of time (day_page()), for

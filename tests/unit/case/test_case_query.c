@@ -902,6 +902,21 @@ static void text_days_on(const char *db)
             n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
             CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d, no count: every match", db, hot,
                          limits[l]);
+            /* Four Han characters may be a citizen's name: asked of citizen_name too. */
+            flt.text = "积水严重";
+            n = list(&f, flt, U_ADMIN, got, N + 8, NULL);
+            CHECK_INT_EQ(n, nwant, "%s hotline %d limit %d, a text like a name: every match", db,
+                         hot, limits[l]);
+            for (size_t i = 0; i < n && i < nwant; i++)
+                CHECK_INT_EQ(got[i], want[i], "%s hotline %d limit %d, like a name: position %zu",
+                             db, hot, limits[l], i);
+            flt.text = "积水严重影响";
+            /* Counted, none: not looked for window by window. */
+            struct case_filter none = flt;
+            none.text = "积水严重影响不到";
+            none.total = 0;
+            none.counted = 1;
+            CHECK_INT_EQ(list(&f, none, U_ADMIN, got, N + 8, NULL), 0, "%s: counted none", db);
             /* An exact count sizes the first window (hours or days here). */
             flt.total = 5001;
             flt.total_capped = 0;

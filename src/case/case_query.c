@@ -1860,11 +1860,12 @@ static void buckets(struct buf *b, int64_t from, int64_t to, int64_t size)
  * rarer one in a few windows (each costs a statement, ~1-2 ms at 10,000,000 cases, beside its
  * matches). Growing by 4 instead read up to four times a page's matches in the last window
  * (a common text behind an intake storm's hours: 42-46 against 30-33 ms a first page). With
- * an exact count the first window is sized by it. Without them, PostgreSQL had two plans and both read far more
- * than a page: the trigram index's bitmap of a common text (5,501,820 of 10,000,000 cases:
- * 624 ms before a row is read), or the date's index walked newest first, each case tested,
- * 354,653 newer cases without the text before the first match (~0.7 s). Days alone were too
- * coarse: a common text's day is ~4,500 matches to read and sort (~20 ms), for every page.
+ * an exact count the first window is sized by it. Without windows, PostgreSQL had two plans
+ * and both read far more than a page: the trigram index's bitmap of a common text (5,501,820
+ * of 10,000,000 cases: 624 ms before a row is read), or the date's index walked newest first,
+ * each case tested, 354,653 newer cases without the text before the first match (~0.7 s).
+ * Days alone were too coarse: a common text's day is ~4,500 matches to read and sort (~20
+ * ms), for every page.
  * The windows' edges are on whole hours (days), so each case is in one window and the windows
  * follow each other in the list's order, and so do their pages; the cursor's condition holds
  * in each.

@@ -719,7 +719,7 @@ static int short_text(const char *text)
 
 /* A text of 3+ characters newest first, with only filters that pass a fair share of the cases
  * (fts_walk() below says which and why): a page of it reads the matches in the list's order,
- * stopping when it is full (the walk on SQLite, windows of days on PostgreSQL: day_page()). */
+ * stopping when it is full (the walk on SQLite, windows of time on PostgreSQL: day_page()). */
 static int text_broad(const struct case_filter *f, const struct case_actor *scope)
 {
     if (!(f->text && !short_text(f->text) && utf8_invalid_at(f->text, strlen(f->text)) < 0 &&

@@ -34,6 +34,12 @@ struct sq_stmt {
     int in_use;
     int cached;           /* 0: finalised by store_done() */
     struct sq_stmt *next; /* bucket chain */
+    /* An "INSERT INTO t(...) VALUES (...) RETURNING id" prepared without its RETURNING, the
+     * id read from sqlite3_last_insert_rowid(): see returns_rowid(). */
+    int rowid_return;
+    int rowid_step; /* 0: not stepped since the reset, 1: the row is out, 2: done */
+    int64_t rowid;
+    char rowid_text[24];
 };
 
 struct sqlite_conn {
@@ -302,6 +308,49 @@ static void sq_cache_size(struct store_conn *base, int kb)
     sqlite3_exec(c->db, q, NULL, NULL, NULL);
 }
 
+/*
+ * SQLite answers RETURNING through a temporary B-tree that every execution builds, fills and
+ * drops (its own pager, a page allocated and zeroed): several per intake, for the case, its
+ * events, the SMS. A single-row INSERT into a rowid table that returns only its INTEGER
+ * PRIMARY KEY "id" says the same as sqlite3_last_insert_rowid() after it, so such a statement
+ * is prepared without " RETURNING id" and the id is handed out as its one row (none when no row
+ * was inserted). Anything else (an upsert, INSERT ... SELECT, several rows, another column, a
+ * WITHOUT ROWID table) keeps its RETURNING. Returns the length to prepare, or 0.
+ */
+#define RETURNING_ID " RETURNING id"
+static size_t returns_rowid(sqlite3 *db, const char *sql)
+{
+    static const char head[] = "INSERT INTO ";
+    size_t len = strlen(sql), tail = sizeof(RETURNING_ID) - 1;
+    if (strncmp(sql, head, sizeof(head) - 1) != 0 || len <= tail ||
+        strcmp(sql + len - tail, RETURNING_ID) != 0 || strstr(sql, " SELECT ") ||
+        strstr(sql, "ON CONFLICT") || strstr(sql, "), (") || strstr(sql, "),(") ||
+        !strstr(sql, " VALUES "))
+        return 0;
+    const char *t = sql + sizeof(head) - 1;
+    size_t tl = strcspn(t, " (");
+    char table[64];
+    if (tl == 0 || tl >= sizeof(table))
+        return 0;
+    memcpy(table, t, tl);
+    table[tl] = 0;
+    /* id the table's only primary-key column, declared INTEGER, in a table with rowids. */
+    sqlite3_stmt *q = NULL;
+    int ok = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1"
+                           " AND EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = 'id'"
+                           " AND pk = 1 AND upper(type) = 'INTEGER')"
+                           " AND EXISTS (SELECT 1 FROM pragma_table_list(?1) WHERE wr = 0"
+                           " AND type = 'table' AND schema = 'main')",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        ok = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return ok ? len - tail : 0;
+}
+
 static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
                       struct err *err)
 {
@@ -328,10 +377,13 @@ static int sq_prepare(struct store_conn *base, const char *sql, struct store_stm
     sqlite3_stmt *stmt = NULL;
     if (!c->db)
         return err_set(err, ERR_UNAVAILABLE, "database connection could not be opened again");
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    size_t plain = returns_rowid(c->db, sql);
+    int rc = sqlite3_prepare_v3(c->db, sql, plain ? (int)plain : -1, SQLITE_PREPARE_PERSISTENT,
+                                &stmt, NULL);
     if (rc != SQLITE_OK)
         return map_rc_conn(c, rc, "cannot prepare statement", err);
     struct sq_stmt *s = xcalloc(1, sizeof(*s));
+    s->rowid_return = plain > 0;
     s->base.ops = &store_sqlite_ops;
     s->base.store = c->base.store;
     s->stmt = stmt;
@@ -391,7 +443,20 @@ static int sq_param_count(struct store_stmt *s)
 static int sq_step(struct store_stmt *base, struct err *err)
 {
     struct sq_stmt *s = (struct sq_stmt *)base;
+    if (s->rowid_return && s->rowid_step) {
+        s->rowid_step = 2; /* its one row was handed out: done */
+        return 0;
+    }
     int rc = sqlite3_step(s->stmt);
+    if (s->rowid_return && rc == SQLITE_DONE) {
+        s->rowid_step = 2;
+        if (sqlite3_changes64(s->conn->db) == 0)
+            return 0;
+        s->rowid = sqlite3_last_insert_rowid(s->conn->db);
+        snprintf(s->rowid_text, sizeof(s->rowid_text), "%lld", (long long)s->rowid);
+        s->rowid_step = 1;
+        return 1;
+    }
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE)
@@ -450,36 +515,52 @@ static void sq_reset(struct store_stmt *base)
     sqlite3_reset(s->stmt);
     sqlite3_clear_bindings(s->stmt);
     s->in_use = 0;
+    s->rowid_step = 0;
 }
+
+#define ROWID_RETURN(x) (((struct sq_stmt *)(x))->rowid_return)
+#define ROWID(x) (((struct sq_stmt *)(x))->rowid)
 
 static int sq_col_count(struct store_stmt *s)
 {
-    return sqlite3_column_count(STMT(s));
+    return ROWID_RETURN(s) ? 1 : sqlite3_column_count(STMT(s));
 }
 
 static int sq_col_is_null(struct store_stmt *s, int col)
 {
+    if (ROWID_RETURN(s))
+        return col != 0;
     return sqlite3_column_type(STMT(s), col) == SQLITE_NULL;
 }
 
 static int64_t sq_col_int(struct store_stmt *s, int col)
 {
+    if (ROWID_RETURN(s))
+        return col == 0 ? ROWID(s) : 0;
     return sqlite3_column_int64(STMT(s), col);
 }
 
 static double sq_col_real(struct store_stmt *s, int col)
 {
+    if (ROWID_RETURN(s))
+        return col == 0 ? (double)ROWID(s) : 0;
     return sqlite3_column_double(STMT(s), col);
 }
 
 static const char *sq_col_text(struct store_stmt *s, int col)
 {
+    if (ROWID_RETURN(s))
+        return col == 0 ? ((struct sq_stmt *)s)->rowid_text : "";
     const unsigned char *t = sqlite3_column_text(STMT(s), col);
     return t ? (const char *)t : "";
 }
 
 static const void *sq_col_blob(struct store_stmt *s, int col, size_t *n)
 {
+    if (ROWID_RETURN(s)) {
+        *n = col == 0 ? strlen(((struct sq_stmt *)s)->rowid_text) : 0;
+        return col == 0 ? ((struct sq_stmt *)s)->rowid_text : NULL;
+    }
     const void *p = sqlite3_column_blob(STMT(s), col);
     *n = (size_t)sqlite3_column_bytes(STMT(s), col);
     return p;

@@ -93,8 +93,10 @@ static const char triage_payload[] =
     ",{\"text\":\"电动车\",\"weight\":0.13260705769062042},{\"text\":\"非机\",\"weight\":0.0991608276963234}"
     ",{\"text\":\"非机动\",\"weight\":0.0991608276963234}]}";
 
-/* The text of src/case/case_create.c, case_tx.c and audit.c; RETURNING only where the next row
- * needs the value. */
+/* The text of src/case/case_create.c, case_tx.c and audit.c. A new row's id is read with
+ * sqlite3_last_insert_rowid(), as the server's store answers "INSERT ... RETURNING id" since
+ * 2026-12-07 (src/store/store_sqlite.c: SQLite's RETURNING costs a temporary B-tree a row);
+ * RETURNING only for the upserts, which the server sends as they are. */
 enum {
     S_NUMBER,
     S_CASE,
@@ -134,7 +136,7 @@ static const char *const sql[S_COUNT] = {
     "INSERT INTO case_events(case_id, at, actor_name, actor_role, action, from_state, to_state, payload)"
     " VALUES (?, ?, 'triage', 'system', 'triage', 'new', 'new', ?)",
     "INSERT INTO sms_messages (template_id, case_id, phone_enc, phone_mask, phone_hash, text,"
-    " next_attempt_at, dlr_token, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) RETURNING id",
+    " next_attempt_at, dlr_token, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
     "INSERT INTO case_repeats(case_id, earlier_id, reason, unsolved, created_at) VALUES (?, ?, ?, 1, ?)",
     "INSERT INTO case_events(case_id, at, actor_id, actor_name, actor_role, action, from_state,"
     " to_state, department_id, note, payload) VALUES (?, ?, ?, ?, 'admin', 'repeat', 'new', 'new', NULL, ?, ?)",
@@ -142,7 +144,7 @@ static const char *const sql[S_COUNT] = {
     " message, next_attempt_at) VALUES (?, ?, ?, 'supervisors', NULL, 'repeat', ?, ?)",
     "INSERT INTO warnings(kind, level, status, group_key, title, evidence, region_id, category_id,"
     " device_id, case_id, lat, lon, count, first_at, last_at, created_at, updated_at)"
-    " VALUES ('repeat', ?, 'new', ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+    " VALUES ('repeat', ?, 'new', ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, ?, ?, ?, ?)",
     "UPDATE warnings SET count = count + 1, last_at = ?, evidence = ?, title = ?,"
     " level = CASE WHEN ? = 'high' OR level = 'high' THEN 'high' WHEN ? = 'medium' OR level = 'medium'"
     " THEN 'medium' ELSE 'low' END, updated_at = ? WHERE group_key = ? AND status IN ('new', 'acknowledged')"
@@ -445,7 +447,8 @@ static void repeat_warning(struct ceiling *c, int64_t now, int64_t id, int64_t r
         sqlite3_bind_double(s, 9, lon);
         for (int i = 10; i <= 13; i++)
             sqlite3_bind_int64(s, i, now);
-        wid = run(c, S_WARNING);
+        run(c, S_WARNING);
+        wid = sqlite3_last_insert_rowid(c->db);
         warn_root(c, root);
         action = "warning.raise";
         snprintf(message, sizeof(message), "%s预警：%s", level[0] == 'h' ? "高" : "中", wtitle);

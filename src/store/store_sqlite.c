@@ -315,7 +315,10 @@ static void sq_cache_size(struct store_conn *base, int kb)
  * PRIMARY KEY "id" says the same as sqlite3_last_insert_rowid() after it, so such a statement
  * is prepared without " RETURNING id" and the id is handed out as its one row (none when no row
  * was inserted). Anything else (an upsert, INSERT ... SELECT, several rows, another column, a
- * WITHOUT ROWID table) keeps its RETURNING. Returns the length to prepare, or 0.
+ * WITHOUT ROWID table) keeps its RETURNING. Decided when the statement is prepared: a table's
+ * keys change only in a migration, which runs before any connection caches statements. An
+ * older SQLite without pragma_table_list keeps every RETURNING. Returns the length to prepare,
+ * or 0.
  */
 #define RETURNING_ID " RETURNING id"
 static size_t returns_rowid(sqlite3 *db, const char *sql)

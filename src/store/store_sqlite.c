@@ -39,7 +39,7 @@ struct sq_stmt {
     int rowid_return;
     int rowid_step; /* 0: not stepped since the reset, 1: the row is out, 2: done */
     int64_t rowid;
-    char rowid_text[24];
+    char rowid_text[24]; /* written only when a caller reads the id as text */
 };
 
 struct sqlite_conn {
@@ -456,7 +456,6 @@ static int sq_step(struct store_stmt *base, struct err *err)
         if (sqlite3_changes64(s->conn->db) == 0)
             return 0;
         s->rowid = sqlite3_last_insert_rowid(s->conn->db);
-        snprintf(s->rowid_text, sizeof(s->rowid_text), "%lld", (long long)s->rowid);
         s->rowid_step = 1;
         return 1;
     }
@@ -524,6 +523,14 @@ static void sq_reset(struct store_stmt *base)
 #define ROWID_RETURN(x) (((struct sq_stmt *)(x))->rowid_return)
 #define ROWID(x) (((struct sq_stmt *)(x))->rowid)
 
+/* The returned id as text, for the rare caller that reads it so. */
+static const char *rowid_text(struct store_stmt *base)
+{
+    struct sq_stmt *s = (struct sq_stmt *)base;
+    snprintf(s->rowid_text, sizeof(s->rowid_text), "%lld", (long long)s->rowid);
+    return s->rowid_text;
+}
+
 static int sq_col_count(struct store_stmt *s)
 {
     return ROWID_RETURN(s) ? 1 : sqlite3_column_count(STMT(s));
@@ -553,7 +560,7 @@ static double sq_col_real(struct store_stmt *s, int col)
 static const char *sq_col_text(struct store_stmt *s, int col)
 {
     if (ROWID_RETURN(s))
-        return col == 0 ? ((struct sq_stmt *)s)->rowid_text : "";
+        return col == 0 ? rowid_text(s) : "";
     const unsigned char *t = sqlite3_column_text(STMT(s), col);
     return t ? (const char *)t : "";
 }
@@ -561,8 +568,9 @@ static const char *sq_col_text(struct store_stmt *s, int col)
 static const void *sq_col_blob(struct store_stmt *s, int col, size_t *n)
 {
     if (ROWID_RETURN(s)) {
-        *n = col == 0 ? strlen(((struct sq_stmt *)s)->rowid_text) : 0;
-        return col == 0 ? ((struct sq_stmt *)s)->rowid_text : NULL;
+        const char *t = col == 0 ? rowid_text(s) : NULL;
+        *n = t ? strlen(t) : 0;
+        return t;
     }
     const void *p = sqlite3_column_blob(STMT(s), col);
     *n = (size_t)sqlite3_column_bytes(STMT(s), col);

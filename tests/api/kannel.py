@@ -21,8 +21,11 @@ class Kannel:
     def __init__(self, workdir):
         self.dir = str(workdir)
         os.makedirs(self.dir, exist_ok=True)
-        self.admin, self.smsbox_port, self.fake_port, self.http = (free_port() for _ in range(4))
         self.procs = []
+        self._pick_ports()
+
+    def _pick_ports(self):
+        self.admin, self.smsbox_port, self.fake_port, self.http = (free_port() for _ in range(4))
 
     @property
     def sendsms_url(self):
@@ -56,7 +59,26 @@ class Kannel:
         self.procs.append(p)
         return p
 
-    def start(self):
+    def start(self, attempts=4):
+        """A port probed free can be taken before a box binds it (another test's server, or an
+        outgoing connection's local port: both come from the ephemeral range), and the box then
+        exits with 'Address already in use'. Then everything stops and starts again on new
+        ports; any other failure is raised at once."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once()
+            except RuntimeError:
+                lost_port = "Address already in use" in self.logs()
+                self.stop()
+                if not lost_port or attempt == attempts - 1:
+                    raise
+                for name in ("bearerbox.out", "smsbox.out", "fakesmsc.log"):
+                    path = os.path.join(self.dir, name)
+                    if os.path.exists(path):
+                        os.replace(path, path + f".try{attempt}")
+                self._pick_ports()
+
+    def _start_once(self):
         t = self.dir
         conf = os.path.join(t, "kannel.conf")
         with open(conf, "w") as f:

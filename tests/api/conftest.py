@@ -26,6 +26,7 @@ chain that `gridloop audit verify` does not call intact.
 import http.cookiejar
 import itertools
 import os
+import random
 import re
 import shutil
 import signal
@@ -175,7 +176,32 @@ def note_sanitizer(text, what):
         _sanitizer_reports.append(f"{what}:\n{text[-4000:]}")
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_port_rng = random.Random(os.getpid() ^ time.monotonic_ns())
+
+
 def free_port():
+    """A loopback port free now, chosen below the kernel's ephemeral range: a port from that
+    range (what bind to port 0 gives) is also what every outgoing connection takes as its local
+    port, and the suite opens thousands, so one could take it before the process given it
+    binds. Below the range only another test's listener can, and the starters retry then."""
+    low = _ephemeral_low()
+    lo, hi = (10000, low) if low > 12000 else (1024, low)
+    for _ in range(200):
+        port = _port_rng.randrange(lo, hi)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -23,6 +23,7 @@ Whatever a server wrote to stderr is kept in its directory; a sanitizer report i
 the test session, and so does a server that does not exit 0 on SIGTERM or leaves an audit
 chain that `gridloop audit verify` does not call intact.
 """
+import fcntl
 import http.cookiejar
 import itertools
 import os
@@ -185,26 +186,57 @@ def _ephemeral_low():
 
 
 _port_rng = random.Random(os.getpid() ^ time.monotonic_ns())
+# Ports handed out in the last PORT_HOLD seconds, by every test process of the machine (make
+# check runs two suites of two workers each at once): "port time" lines, read and written
+# under an flock.
+PORTS_FILE = os.path.join(tempfile.gettempdir(), "gridloop-test-ports")
+PORT_HOLD = 120
 
 
 def free_port():
-    """A loopback port free now, chosen below the kernel's ephemeral range: a port from that
-    range (what bind to port 0 gives) is also what every outgoing connection takes as its local
-    port, and the suite opens thousands, so one could take it before the process given it
-    binds. Below the range only another test's listener can, and the starters retry then."""
+    """A loopback port that is free now and that no other test process was given in the last
+    PORT_HOLD seconds. Chosen below the kernel's ephemeral range: a port from that range (what
+    bind to port 0 gives) is also what every outgoing connection takes as its local port, and
+    the suite opens thousands. And remembered across processes: a port is free from the moment
+    it is probed until the process given it binds it, and gridloop binds with SO_REUSEPORT, so
+    two servers given the same port by two workers both start and share its connections (a CI
+    run saw one worker's admin token refused by another worker's server)."""
     low = _ephemeral_low()
     lo, hi = (10000, low) if low > 12000 else (1024, low)
-    for _ in range(200):
-        port = _port_rng.randrange(lo, hi)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
+    with open(PORTS_FILE, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        now = time.time()
+        held = {}
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[0].isdigit():
+                try:
+                    at = float(parts[1])
+                except ValueError:
+                    continue
+                if now - at < PORT_HOLD:
+                    held[int(parts[0])] = at
+        port = None
+        for _ in range(500):
+            p = _port_rng.randrange(lo, hi)
+            if p in held:
                 continue
-            return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    continue
+            port = p
+            break
+        if port is None:
+            raise RuntimeError(f"no free loopback port in {lo}-{hi}")
+        held[port] = now
+        f.seek(0)
+        f.truncate()
+        f.write("".join(f"{p} {at}\n" for p, at in held.items()))
+        f.flush()
+        return port
 
 
 def copy_db(src, dst):

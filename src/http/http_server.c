@@ -955,7 +955,10 @@ int http_server_start(struct http_server **out, const struct http_options *opt,
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        /* Not MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it sets SO_REUSEPORT, and a second
+         * server started on a port already served then shared its connections silently (two
+         * databases answering one address in turn) instead of failing. MHD's default is
+         * SO_REUSEADDR alone: a restart still binds over the old connections' TIME_WAIT. */
         /* A pool of one is refused with a warning: one thread is the epoll thread itself. */
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
         {MHD_OPTION_END, 0, NULL},

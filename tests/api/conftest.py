@@ -198,9 +198,10 @@ def free_port():
     PORT_HOLD seconds. Chosen below the kernel's ephemeral range: a port from that range (what
     bind to port 0 gives) is also what every outgoing connection takes as its local port, and
     the suite opens thousands. And remembered across processes: a port is free from the moment
-    it is probed until the process given it binds it, and gridloop binds with SO_REUSEPORT, so
-    two servers given the same port by two workers both start and share its connections (a CI
-    run saw one worker's admin token refused by another worker's server)."""
+    it is probed until the process given it binds it, so two workers could be given the same
+    one; the second server then failed to start, and while gridloop still bound with
+    SO_REUSEPORT it started and shared the port's connections (a CI run saw one worker's admin
+    token refused by another worker's server)."""
     low = _ephemeral_low()
     lo, hi = (10000, low) if low > 12000 else (1024, low)
     with open(PORTS_FILE, "a+") as f:

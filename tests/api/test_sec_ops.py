@@ -131,6 +131,30 @@ def test_serve_refuses_without_its_data_key_and_init_will_not_replace_it(tmp_pat
         srv.check_clean_exit()
 
 
+def test_serve_refuses_a_port_another_server_listens_on(server_factory, tmp_path):
+    """A second server started on an address already served fails at once, naming it: it must
+    not share the port (SO_REUSEPORT would hand it every other connection, two databases
+    answering one address). Restarting on the port of a server that has stopped still works."""
+    api = server_factory()
+    srv = api.server
+    assert api.get("admin", "/api/v1/cases").status_code == 200  # connections in TIME_WAIT
+    other = new_db(tmp_path, "other")
+    init(other, demo=False)
+    cmd = [BIN, "serve", "--db", other, "--listen", f"127.0.0.1:{srv.port}", "--web", ""]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), timeout=30,
+                           cwd=os.environ.get("GRIDLOOP_TEST_PG_HOME") or None)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a second server started on a port already served")
+    assert p.returncode != 0
+    assert f"cannot listen on '127.0.0.1:{srv.port}'" in p.stderr, p.stderr
+    assert requests.get(srv.base + "/healthz", timeout=5).status_code == 200
+    srv.stop()
+    srv.fixed_port = srv.port
+    srv.start()
+    assert api.get("admin", "/api/v1/cases").status_code == 200
+
+
 def test_init_creates_the_keys_of_a_new_system(tmp_path):
     db = new_db(tmp_path, "fresh")
     p = init(db, demo=False)

@@ -106,25 +106,39 @@ void buf_json_str(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     buf_putc(b, '"');
-    const char *run = s;
-    for (const char *c = s; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u >= 0x80) {
+    const unsigned char *c = (const unsigned char *)s, *run = c;
+    for (;;) {
+        unsigned char u = *c;
+        if (u < 0x80) {
+            if (u >= 0x20 && u != '"' && u != '\\') {
+                c++;
+                continue;
+            }
+            if (!u)
+                break;
+        } else {
+            /* The three-byte sequences whose second byte may be any continuation byte (Han
+             * is E4-E9), checked here without decoding; what is left (E0 and ED, which
+             * exclude overlongs and surrogates, two- and four-byte sequences) goes through
+             * utf8_seq. A NUL fails the continuation test, so nothing past it is read. */
+            if (u >= 0xE1 && u <= 0xEF && u != 0xED && (c[1] & 0xC0) == 0x80 &&
+                (c[2] & 0xC0) == 0x80) {
+                c += 3;
+                continue;
+            }
             /* Text from the client (a path, a field name) may not be UTF-8: what goes out is,
              * each invalid byte as U+FFFD, so no JSON body is ever invalid. The NUL ends the
              * sequence check, so this never reads past the string. */
-            size_t k = utf8_seq(c, 4);
+            size_t k = utf8_seq((const char *)c, 4);
             if (k) {
-                c += k - 1;
+                c += k;
                 continue;
             }
             buf_append(b, run, (size_t)(c - run));
-            run = c + 1;
+            run = ++c;
             buf_puts(b, "\\ufffd");
             continue;
         }
-        if (u >= 0x20 && u != '"' && u != '\\')
-            continue;
         buf_append(b, run, (size_t)(c - run));
         run = c + 1;
         switch (u) {
@@ -138,7 +152,8 @@ void buf_json_str(struct buf *b, const char *s)
             buf_append(b, esc, 6);
         }
         }
+        c++;
     }
-    buf_puts(b, run);
+    buf_append(b, run, (size_t)(c - run));
     buf_putc(b, '"');
 }

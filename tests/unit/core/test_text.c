@@ -156,6 +156,74 @@ TEST(buf_and_json_escape)
     buf_release(&b);
 }
 
+/* What buf_json_str() must write, one character at a time through utf8_seq(): the fast
+ * path for three-byte sequences has to agree with it on every byte string. */
+static void json_str_reference(struct buf *b, const char *s)
+{
+    buf_putc(b, '"');
+    for (const char *c = s; *c;) {
+        unsigned char u = (unsigned char)*c;
+        size_t k = u >= 0x80 ? utf8_seq(c, 4) : 1;
+        if (!k) {
+            buf_puts(b, "\\ufffd");
+            c++;
+        } else if (u == '"' || u == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)u);
+            c++;
+        } else if (u < 0x20) {
+            const char *named = u == '\n' ? "\\n" : u == '\r' ? "\\r" : u == '\t' ? "\\t" : NULL;
+            if (named)
+                buf_puts(b, named);
+            else
+                buf_printf(b, "\\u%04x", u);
+            c++;
+        } else {
+            buf_append(b, c, k);
+            c += k;
+        }
+    }
+    buf_putc(b, '"');
+}
+
+TEST(json_escape_agrees_with_utf8_seq_on_every_sequence)
+{
+    /* Every lead byte, followed by every byte, then by a few that matter (continuation bytes
+     * at each end, ASCII, a quote, NUL as the end), in the middle of text and at its end. */
+    static const unsigned char thirds[] = {0x00, 0x80, 0xBF, 0xC0, 'a', '"', 0x9F, 0xA0};
+    struct buf got, want;
+    buf_init(&got);
+    buf_init(&want);
+    int compared = 0;
+    for (int lead = 1; lead < 256; lead++)
+        for (int second = 0; second < 256; second++)
+            for (size_t t = 0; t < sizeof(thirds); t++)
+                for (int tail = 0; tail < 2; tail++) {
+                    char s[8] = {'x', (char)lead, (char)second, (char)thirds[t], 0};
+                    if (tail && second && thirds[t]) {
+                        s[4] = (char)0x80;
+                        s[5] = 'y';
+                    }
+                    buf_reset(&got);
+                    buf_reset(&want);
+                    buf_json_str(&got, s);
+                    json_str_reference(&want, s);
+                    if (strcmp(got.p, want.p) != 0) {
+                        CHECK_STR_EQ(got.p, want.p, "bytes %02x %02x %02x", lead, second,
+                                     thirds[t]);
+                        goto out;
+                    }
+                    compared++;
+                }
+    CHECK_INT_EQ(compared, 255 * 256 * (int)sizeof(thirds) * 2, "every string compared");
+    buf_reset(&got);
+    buf_json_str(&got, "市\xE5\xB8");
+    CHECK_STR_EQ(got.p, "\"市\\ufffd\\ufffd\"", "a sequence cut at the end is two bad bytes");
+out:
+    buf_release(&got);
+    buf_release(&want);
+}
+
 TEST(arena_alignment_and_large_blocks)
 {
     struct arena a;

@@ -41,6 +41,19 @@ static int rules(struct app *app, struct store_conn *c, struct err *err)
     return 0;
 }
 
+/* The text the rules read: title, a space, description. Joined by hand: a printf of the
+ * description (~1 KB) cost ~33,000 instructions, 1 % of an intake. */
+static char *risk_text(struct arena *a, const char *title, const char *description)
+{
+    size_t nt = title ? strlen(title) : 0, nd = description ? strlen(description) : 0;
+    char *t = arena_alloc(a, nt + nd + 2);
+    memcpy(t, title ? title : "", nt);
+    t[nt] = ' ';
+    memcpy(t + nt + 1, description ? description : "", nd);
+    t[nt + 1 + nd] = '\0';
+    return t;
+}
+
 int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new *in,
                     const struct case_created *made, int64_t now, struct err *err)
 {
@@ -55,7 +68,7 @@ int app_risk_intake(struct app *app, struct store_conn *c, const struct case_new
             goto out;
         code = k.code;
     }
-    struct risk_facts f = {arena_printf(&a, "%s %s", in->title, in->description), code ? code : "",
+    struct risk_facts f = {risk_text(&a, in->title, in->description), code ? code : "",
                            made->repeats, made->repeats_unsolved, 0};
     int64_t spike = 0;
     enum risk_level alone = RISK_LOW; /* the grade without the spike */

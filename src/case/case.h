@@ -483,16 +483,13 @@ int case_scan_open(struct store_conn *c, int64_t since, case_open_fn *fn, void *
 int case_scan_open_ids(struct store_conn *c, int64_t first_id, int64_t last_id, case_open_fn *fn,
                        void *ctx, struct err *err);
 
-/* The cases among 'ids' (at most CASE_MANY_MAX) that exist, in one query; '*n' of them in
- * 'out' (CASE_MANY_MAX records), in no particular order. */
+/* Of the cases among 'ids' (at most CASE_MANY_MAX, no id twice) those that exist, '*n' of
+ * them in 'out' (CASE_MANY_MAX records), in no particular order, reading only what a list of
+ * other cases shows and case_visible() needs: id, number, title, address, state, created_at,
+ * and created_by, lead_department_id, assisting and region_code; every other field is zero.
+ * Triage's duplicate candidates are read at every staff intake, where the whole records (four
+ * joins, the description) cost the HTTP thread ~5%. */
 #define CASE_MANY_MAX 16
-int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
-                  struct case_rec *out, int *n, struct err *err);
-/* case_get_many() reading only what a list of other cases shows and case_visible() needs:
- * id, number, title, address, state, created_at, and created_by, lead_department_id,
- * assisting and region_code; every other field is zero. Triage's duplicate candidates are
- * read at every staff intake, where the whole records (four joins, the description) cost
- * the HTTP thread ~5%. */
 int case_get_many_brief(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
                         struct case_rec *out, int *n, struct err *err);
 int case_timeline(struct store_conn *c, int64_t id, struct arena *a, struct case_event_rec **out,

@@ -125,24 +125,41 @@ static void read_brief_row(struct store_stmt *s, struct arena *a, struct case_re
     read_assisting(r, store_col_text(s, 9));
 }
 
-#define IN_MANY "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define BRIEF_SELECT                                                                               \
+    "SELECT c.id, c.number, c.title, c.address, c.state, c.created_at,"                            \
+    " coalesce(c.created_by, 0), coalesce(c.lead_department_id, 0), c.region_code,"                \
+    " (SELECT group_concat(department_id) FROM case_departments x"                                 \
+    " WHERE x.case_id = c.id AND x.role = 'assist') FROM cases c "
 
-/* 'sql' ends in IN_MANY. Always CASE_MANY_MAX placeholders, padded with id 0 (never a case),
- * so one prepared statement serves every call. */
-static int get_many(struct store_conn *c, const char *sql, const char *who,
-                    void (*read)(struct store_stmt *, struct arena *, struct case_rec *),
-                    const int64_t *ids, int nids, struct arena *a, struct case_rec *out, int *n,
-                    struct err *err)
+/*
+ * One query, always CASE_MANY_MAX placeholders padded with id 0 (never a case), so one
+ * prepared statement and one read serve every call. PostgreSQL is given an IN list; SQLite
+ * answers one on the key through a temporary B-tree built, filled and dropped per execution
+ * (~12,000 instructions a row found), so it is given the same ids as ORs of equalities, which
+ * it reads as a key lookup each, remembering the rows seen in an in-memory row set. A lookup
+ * per id in a statement of its own would be a read transaction each: under intake every one
+ * of them finds the writer's commits since the last and starts from an emptied page cache
+ * (measured: 7.2 % of the server's CPU against 2.4 %).
+ */
+int case_get_many_brief(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
+                        struct case_rec *out, int *n, struct err *err)
 {
     int64_t p[CASE_MANY_MAX] = {0};
     struct store_stmt *s;
     int rc;
     *n = 0;
     if (nids > CASE_MANY_MAX)
-        return err_set(err, ERR_INTERNAL, "%s: more than %d ids", who, CASE_MANY_MAX);
+        return err_set(err, ERR_INTERNAL, "case_get_many_brief: more than %d ids", CASE_MANY_MAX);
+    _Static_assert(CASE_MANY_MAX == 16, "one placeholder per id");
     memcpy(p, ids, (size_t)nids * sizeof(*ids));
     rc = store_prepare(
-        c, sql,
+        c,
+        store_dialect(c) == STORE_SQLITE
+            ? BRIEF_SELECT "WHERE c.id = ? OR c.id = ? OR c.id = ? OR c.id = ? OR c.id = ?"
+                           " OR c.id = ? OR c.id = ? OR c.id = ? OR c.id = ? OR c.id = ?"
+                           " OR c.id = ? OR c.id = ? OR c.id = ? OR c.id = ? OR c.id = ?"
+                           " OR c.id = ?"
+            : BRIEF_SELECT "WHERE c.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         STORE_ARGS(store_i64(p[0]), store_i64(p[1]), store_i64(p[2]), store_i64(p[3]),
                    store_i64(p[4]), store_i64(p[5]), store_i64(p[6]), store_i64(p[7]),
                    store_i64(p[8]), store_i64(p[9]), store_i64(p[10]), store_i64(p[11]),
@@ -151,27 +168,9 @@ static int get_many(struct store_conn *c, const char *sql, const char *who,
     if (rc < 0)
         return rc;
     while ((rc = store_step(s, err)) == 1 && *n < CASE_MANY_MAX)
-        read(s, a, &out[(*n)++]);
+        read_brief_row(s, a, &out[(*n)++]);
     store_done(s);
     return rc < 0 ? rc : 0;
-}
-
-int case_get_many(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
-                  struct case_rec *out, int *n, struct err *err)
-{
-    return get_many(c, "SELECT " CASE_COLS CASE_FROM IN_MANY, "case_get_many", case_read_row, ids,
-                    nids, a, out, n, err);
-}
-
-int case_get_many_brief(struct store_conn *c, const int64_t *ids, int nids, struct arena *a,
-                        struct case_rec *out, int *n, struct err *err)
-{
-    return get_many(c,
-                    "SELECT c.id, c.number, c.title, c.address, c.state, c.created_at,"
-                    " coalesce(c.created_by, 0), coalesce(c.lead_department_id, 0), c.region_code,"
-                    " (SELECT group_concat(department_id) FROM case_departments x"
-                    " WHERE x.case_id = c.id AND x.role = 'assist') FROM cases c " IN_MANY,
-                    "case_get_many_brief", read_brief_row, ids, nids, a, out, n, err);
 }
 
 int case_get(struct store_conn *c, int64_t id, struct arena *a, struct case_rec *out,

@@ -57,6 +57,35 @@ def test_create_answers_after_commit_with_the_case(gl):
     assert g.status_code == 200 and g.json()["number"] == c["number"]
 
 
+def test_the_201_is_the_case_as_a_read_after_the_commit_gives_it(gl):
+    """On SQLite the writer reads the new case back inside its batch for the 201 (api_case.c,
+    create_run); the answer must be the case exactly as a GET by the same user reads it after
+    the commit, but for the triage suggestion only the 201 carries. Bodies of every shape,
+    posted together so that they share batches; one repeats another's caller."""
+    tag = unique("读回")
+    shapes = [
+        {},
+        {"citizen": {"name": "李四", "phone": "13812340001"}},
+        {"citizen": {"name": "李四", "phone": "13812340001"}},  # a repeat of the one before
+        {"lat": 30.2741, "lon": 120.1551, "address": "文三路100号"},
+        {"category": 10, "urgency": "urgent"},
+        {"kind": "consult", "anonymous": True},
+        {"public": True, "address": "学院路1号", "citizen": {"name": "王五"}},
+        {"channel": "web", "citizen": {"phone": "13812340002"}},
+    ]
+    bodies = [body(f"{tag}{i}", **kw) for i, kw in enumerate(shapes)]
+    rs = post_many(gl, bodies)
+    assert all(r.status_code == 201 for r in rs), [r.text for r in rs]
+    for r in rs:
+        made = r.json()
+        assert "triage" in made
+        made.pop("triage")
+        g = gl.get("operator", f"/api/v1/cases/{made['id']}")
+        assert g.status_code == 200, g.text
+        assert made == g.json()
+        assert r.headers["Location"] == f"/api/v1/cases/{made['id']}"
+
+
 def test_concurrent_creates_share_commits_and_failures_stay_alone(gl):
     before_batches = metric(gl, "gridloop_writer_batches_total")
     before_failed = metric(gl, "gridloop_writer_failed_total")

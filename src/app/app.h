@@ -325,9 +325,17 @@ struct app_suggestion {
         double score, text, meters;
         int same_place; /* the place counted: within 250 m or a like address, within a day */
     } dup[APP_DUP_MAX];
-    /* The above as JSON (app_suggestion_json writes it as it is), set by app_triage_intake;
-     * NULL: written from the fields. */
-    const char *json;
+    /* The above as JSON (app_suggestion_json writes it as it is), set by app_triage_intake
+     * (or app_triage_finish when the candidates were read later); NULL: written from the
+     * fields. 'members_json': without the duplicates, as the triage event records it. */
+    const char *json, *members_json;
+    /* Candidates found and not read yet (app_triage_intake on SQLite leaves them to the
+     * intake's job: app_triage_resolve); NULL when read, or none were looked for. */
+    struct app_dup_pending {
+        struct triage_dup_hit hits[APP_DUP_MAX + 1];
+        int n;
+        int64_t exclude_id;
+    } * pending;
     /* The duplicate index's signature of the case's text and address, when the duplicates
      * were looked for (arena; NULL: not computed): app_triage_indexed() reuses it. */
     const struct triage_dup_sig *dup_sig;
@@ -341,8 +349,16 @@ int app_start_triage(struct app *app, struct err *err);
  * by text, place (in->lat/lon, in->address) and kind (in->category_id, else triage's). */
 int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
                        struct app_suggestion **out);
-/* The suggestion of intake, and the case's triage fields filled from it. */
+/* The suggestion of intake, and the case's triage fields filled from it. On SQLite the
+ * duplicate candidates are left pending: the intake's job reads them (app_triage_resolve) on
+ * the writer's connection, and the reply's thread then completes s->json (app_triage_finish). */
 int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_suggestion **out);
+/* Writer thread, inside the intake's job: read the pending candidates (into 'a', the intake's
+ * arena) as app_triage_suggest would have. A failed read leaves none and never fails the job. */
+void app_triage_resolve(struct app *app, struct store_conn *c, struct arena *a,
+                        const struct case_actor *actor, struct app_suggestion *s);
+/* After app_triage_resolve, on the thread that answers: s->json with the duplicates. */
+void app_triage_finish(struct arena *a, struct app_suggestion *s);
 /* After a case has committed: make it findable as a duplicate. 's': the suggestion made for
  * this very 'in' (its signature is reused, not computed again), or NULL. */
 void app_triage_indexed(struct app *app, int64_t id, int64_t at, const struct case_new *in,

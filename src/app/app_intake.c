@@ -13,6 +13,7 @@
 
 struct app_intake {
     struct app *app;
+    struct arena *arena; /* the caller's, which outlives the job and the reply */
     struct case_new in;
     struct case_env env;
     struct case_actor actor;
@@ -99,6 +100,7 @@ int app_intake_prepare(const struct app_ctx *x, const struct case_new *in, app_i
     int rc;
     memset(it, 0, sizeof(*it));
     it->app = x->app;
+    it->arena = a;
     if ((rc = app_case_env(x, &it->env, &it->actor, &it->cfg)) < 0)
         return rc;
     /* The caller's input (a JSON body, a form) may be freed before the job runs. */
@@ -159,11 +161,15 @@ int app_intake_run(struct app_intake *it, struct store_conn *c, struct err *err)
         rc = app_risk_intake(it->app, c, &it->in, &it->out, it->env.now, err);
     if (rc == 0)
         app_cluster_case_created(it->app, it->out.id); /* the writer thread's batch */
+    /* The request's thread is parked until the commit: the arena is this thread's meanwhile. */
+    if (rc == 0)
+        app_triage_resolve(it->app, c, it->arena, &it->actor, it->triage);
     return rc;
 }
 
 void app_intake_done(struct app *app, struct app_intake *it)
 {
+    app_triage_finish(it->arena, it->triage);
     if (it->out.replayed)
         return; /* indexed when it was made */
     app_triage_indexed(app, it->out.id, it->env.now, &it->in, it->triage);

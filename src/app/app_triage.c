@@ -340,8 +340,52 @@ static int route_of(const struct app_ctx *x, int64_t category, int64_t region,
 
 /* ---------------------------------------------------------------- suggestions */
 
-int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
-                       struct app_suggestion **out)
+/* The duplicate candidates among 'hits' that are still open and that 'actor' may see, with
+ * what a dispatcher reads of them, into s->dup; finished ones leave the index. */
+static int resolve_duplicates(struct app *app, struct store_conn *c, struct arena *a,
+                              const struct case_actor *actor, int64_t exclude_id,
+                              const struct triage_dup_hit *hits, int n, struct app_suggestion *s,
+                              struct err *err)
+{
+    int64_t ids[APP_DUP_MAX + 1];
+    struct case_rec recs[CASE_MANY_MAX];
+    int nrecs = 0, rc;
+    for (int i = 0; i < n; i++)
+        ids[i] = hits[i].id;
+    if (n && (rc = case_get_many_brief(c, ids, n, a, recs, &nrecs, err)) < 0)
+        return rc;
+    for (int i = 0; i < n && s->ndup < APP_DUP_MAX; i++) {
+        const struct case_rec *k = NULL;
+        for (int j = 0; j < nrecs && !k; j++)
+            if (recs[j].id == hits[i].id)
+                k = &recs[j];
+        if (hits[i].id == exclude_id)
+            continue;
+        if (!k || case_state_is_final(k->state)) {
+            /* Finished since it was indexed: no longer a merge target. */
+            triage_dup_remove(app->triage->dups, hits[i].id);
+            continue;
+        }
+        if (!case_visible(actor, k))
+            continue;
+        s->dup[s->ndup].id = k->id;
+        s->dup[s->ndup].number = k->number;
+        s->dup[s->ndup].title = k->title;
+        s->dup[s->ndup].state = case_state_name(k->state);
+        s->dup[s->ndup].score = hits[i].score;
+        s->dup[s->ndup].text = hits[i].text;
+        s->dup[s->ndup].meters = hits[i].meters;
+        s->dup[s->ndup].created_at = k->created_at;
+        s->dup[s->ndup].address = k->address;
+        s->dup[s->ndup].same_place = hits[i].place > 0 && hits[i].seconds < 86400;
+        s->ndup++;
+    }
+    return 0;
+}
+
+/* 'defer': leave the candidates' records to app_triage_resolve() (s->pending). */
+static int suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
+                   int defer, struct app_suggestion **out)
 {
     struct app *app = x->app;
     struct arena *a = x->arena;
@@ -418,43 +462,39 @@ int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64
         triage_dup_sign(app->triage->dups, text, in->address, sig);
         s->dup_sig = sig;
         int n = triage_dup_query_signed(app->triage->dups, &q, sig, hits, APP_DUP_MAX + 1);
-        int64_t ids[APP_DUP_MAX + 1];
-        struct case_rec recs[CASE_MANY_MAX];
-        int nrecs;
-        for (int i = 0; i < n; i++)
-            ids[i] = hits[i].id;
-        if (n && (rc = case_get_many_brief(x->conn, ids, n, a, recs, &nrecs, x->err)) < 0)
+        if (defer) {
+            s->pending = arena_alloc(a, sizeof(*s->pending));
+            memcpy(s->pending->hits, hits, sizeof(hits));
+            s->pending->n = n;
+            s->pending->exclude_id = exclude_id;
+        } else if ((rc = resolve_duplicates(app, x->conn, a, &actor, exclude_id, hits, n, s,
+                                            x->err)) < 0) {
             goto out;
-        for (int i = 0; i < n && s->ndup < APP_DUP_MAX; i++) {
-            const struct case_rec *c = NULL;
-            for (int j = 0; j < nrecs && !c; j++)
-                if (recs[j].id == hits[i].id)
-                    c = &recs[j];
-            if (hits[i].id == exclude_id)
-                continue;
-            if (!c || case_state_is_final(c->state)) {
-                /* Finished since it was indexed: no longer a merge target. */
-                triage_dup_remove(app->triage->dups, hits[i].id);
-                continue;
-            }
-            if (!case_visible(&actor, c))
-                continue;
-            s->dup[s->ndup].id = c->id;
-            s->dup[s->ndup].number = c->number;
-            s->dup[s->ndup].title = c->title;
-            s->dup[s->ndup].state = case_state_name(c->state);
-            s->dup[s->ndup].score = hits[i].score;
-            s->dup[s->ndup].text = hits[i].text;
-            s->dup[s->ndup].meters = hits[i].meters;
-            s->dup[s->ndup].created_at = c->created_at;
-            s->dup[s->ndup].address = c->address;
-            s->dup[s->ndup].same_place = hits[i].place > 0 && hits[i].seconds < 86400;
-            s->ndup++;
         }
     }
 out:
     free(text);
     return rc;
+}
+
+int app_triage_suggest(const struct app_ctx *x, const struct case_new *in, int64_t exclude_id,
+                       struct app_suggestion **out)
+{
+    return suggest(x, in, exclude_id, 0, out);
+}
+
+void app_triage_resolve(struct app *app, struct store_conn *c, struct arena *a,
+                        const struct case_actor *actor, struct app_suggestion *s)
+{
+    if (!s || !s->pending)
+        return;
+    struct err e = ERR_INIT;
+    if (resolve_duplicates(app, c, a, actor, s->pending->exclude_id, s->pending->hits,
+                           s->pending->n, s, &e) < 0) {
+        s->ndup = 0;
+        log_msg(LOG_WARN, "triage: the duplicate candidates could not be read: %s", e.msg);
+    }
+    s->pending = NULL;
 }
 
 /* Probabilities, weights and scores are shown to four decimal places (a share of 0.01 %):
@@ -567,31 +607,60 @@ void app_suggestion_json(struct jw *w, const struct app_suggestion *s)
     jw_obj_end(w);
 }
 
+/* The whole suggestion for the 201: 'members' (the recorded payload) with the duplicates
+ * added before its closing brace. */
+static const char *with_duplicates(struct arena *a, const char *members,
+                                   const struct app_suggestion *s)
+{
+    if (!s->duplicates_checked)
+        return members;
+    struct jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    suggestion_duplicates(&w, s);
+    jw_obj_end(&w);
+    size_t nm = strlen(members) - 1; /* without its '}' */
+    int comma = nm > 1;              /* "{" alone has no member to follow */
+    char *out = arena_alloc(a, nm + (size_t)comma + w.b.len);
+    memcpy(out, members, nm);
+    if (comma)
+        out[nm] = ',';
+    memcpy(out + nm + comma, w.b.p + 1, w.b.len); /* '{' dropped, its NUL kept */
+    jw_release(&w);
+    return out;
+}
+
 /* The suggestion as recorded on the case's triage event (no duplicates: they change), and
  * s->json, the whole of it for the 201, from one serialisation: written twice, the suggestion
- * (its probabilities' formatting mostly) was ~9% of the HTTP thread's samples under intake. */
+ * (its probabilities' formatting mostly) was ~9% of the HTTP thread's samples under intake.
+ * With candidates still to read, s->json waits for app_triage_finish(). */
 static const char *payload_of(const struct app_ctx *x, struct app_suggestion *s)
 {
     struct jw w;
     jw_init(&w);
     jw_obj(&w);
     suggestion_members(&w, s);
-    size_t cut = w.b.len;
-    suggestion_duplicates(&w, s);
     jw_obj_end(&w);
-    s->json = arena_strdup(x->arena, w.b.p);
-    char *out = arena_alloc(x->arena, cut + 2);
-    memcpy(out, w.b.p, cut);
-    out[cut] = '}';
-    out[cut + 1] = '\0';
+    s->members_json = arena_strdup(x->arena, w.b.p);
     jw_release(&w);
-    return out;
+    if (!s->pending)
+        s->json = with_duplicates(x->arena, s->members_json, s);
+    return s->members_json;
+}
+
+void app_triage_finish(struct arena *a, struct app_suggestion *s)
+{
+    if (s && !s->pending && !s->json && s->members_json)
+        s->json = with_duplicates(a, s->members_json, s);
 }
 
 int app_triage_intake(const struct app_ctx *x, struct case_new *in, struct app_suggestion **out)
 {
     struct app_suggestion *s;
-    int rc = app_triage_suggest(x, in, 0, &s);
+    /* On SQLite the candidates are read by the intake's job (app_triage_resolve): there the
+     * writer's connection has their pages, where this thread's starts every read from an
+     * emptied cache (api_case.c, create_run). */
+    int rc = suggest(x, in, 0, store_dialect(x->conn) == STORE_SQLITE, &s);
     if (rc < 0)
         return rc;
     *out = s;

@@ -162,6 +162,14 @@ def test_duplicates_are_suggested_and_merge(gl):
     assert cancelled["state"] == "cancelled"
     s2 = suggest(gl, "dispatcher", text, lat=30.25, lon=120.15)
     assert first["id"] not in {x["id"] for x in s2["duplicates"]}
+    # Nor in the 201 of a new intake (whose candidates the writer reads, on SQLite), which
+    # also shows what a dispatcher reads of one still open.
+    third = create(gl, "operator", text + "，第三次", lat=30.2502, lon=120.1502)
+    fourth = create(gl, "operator", text + "，第四次", lat=30.2502, lon=120.1502)
+    offered = {x["id"]: x for x in fourth["triage"]["duplicates"]}
+    assert first["id"] not in offered and third["id"] in offered, fourth["triage"]
+    assert offered[third["id"]]["number"] == third["number"]
+    assert offered[third["id"]]["state"] == "new" and offered[third["id"]]["meters"] < 10
 
 
 def test_the_201_is_the_case_as_read_after_it(gl):

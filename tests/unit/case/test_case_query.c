@@ -1428,3 +1428,77 @@ TEST(case_list_bad_filters)
                  "%d characters: %s", CASE_TEXT_MAX, e.msg);
     teardown(&f);
 }
+
+/* case_get_many_brief() for every count of ids from 1 to CASE_MANY_MAX (on SQLite one
+ * statement per count), ids that are no case among them, and a case with an assisting
+ * department: the rows found are exactly the cases asked for, each with its own fields. */
+static void many_brief_on(const char *name)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    setup(&f, name);
+    int64_t ids[CASE_MANY_MAX + 1];
+    for (int i = 0; i < CASE_MANY_MAX; i++) {
+        char *title = arena_printf(&f.a, "第%d件", i);
+        ids[i] = make(&f, &(struct spec){U_OPERATOR, CH_HOTLINE, title, NULL, f.cat_11, CU_NORMAL,
+                                         f.grid1, i});
+    }
+    static int64_t assist_b[1];
+    assist_b[0] = f.dept_b;
+    act(&f, ids[3],
+        (struct case_action_in){.action = CA_DISPATCH,
+                                .department_id = f.dept_a,
+                                .assisting = assist_b,
+                                .nassisting = 1},
+        60);
+    struct case_rec out[CASE_MANY_MAX];
+    for (int k = 1; k <= CASE_MANY_MAX; k++) {
+        int64_t ask[CASE_MANY_MAX];
+        int found = 0, n = -1;
+        /* Every third one is no case: a removed id, or one beyond the last. */
+        for (int i = 0; i < k; i++)
+            ask[i] = i % 3 == 2 ? ids[CASE_MANY_MAX - 1] + 1000 + i : ids[(i * 7 + k) % 16];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < i; j++)
+                if (ask[j] == ask[i])
+                    ask[i] = ids[CASE_MANY_MAX - 1] + 2000 + i; /* ids are never asked twice */
+        CHECK_INT_EQ(case_get_many_brief(f.c, ask, k, &f.a, out, &n, &e), 0, "%d ids: %s", k,
+                     e.msg);
+        for (int i = 0; i < k; i++)
+            found += ask[i] <= ids[CASE_MANY_MAX - 1];
+        CHECK_INT_EQ(n, found, "%d ids", k);
+        for (int r = 0; r < n; r++) {
+            int at = -1;
+            for (int i = 0; i < CASE_MANY_MAX; i++)
+                if (ids[i] == out[r].id)
+                    at = i;
+            CHECK(at >= 0, "%d ids: row %d is case %lld, not one asked", k, r,
+                  (long long)out[r].id);
+            int asked = 0;
+            for (int i = 0; i < k; i++)
+                asked |= ask[i] == out[r].id;
+            CHECK(asked, "%d ids: case %lld was not asked for", k, (long long)out[r].id);
+            CHECK_STR_EQ(out[r].title, arena_printf(&f.a, "第%d件", at), "%d ids: title", k);
+            CHECK_INT_EQ(out[r].created_at, T0 + at, "%d ids: created_at", k);
+            CHECK_STR_EQ(out[r].region_code, "33010000100101", "%d ids: region", k);
+            CHECK_INT_EQ(out[r].lead_department_id, at == 3 ? f.dept_a : 0, "%d ids: lead", k);
+            CHECK_INT_EQ(out[r].nassisting, at == 3, "%d ids: assisting", k);
+            if (at == 3)
+                CHECK_INT_EQ(out[r].assisting[0], f.dept_b, "%d ids: the assisting department", k);
+        }
+    }
+    int n = -1;
+    CHECK_INT_EQ(case_get_many_brief(f.c, ids, 0, &f.a, out, &n, &e), 0, "no ids");
+    CHECK_INT_EQ(n, 0, "no ids, no rows");
+    CHECK_INT_EQ(case_get_many_brief(f.c, ids, CASE_MANY_MAX + 1, &f.a, out, &n, &e), ERR_INTERNAL,
+                 "more than CASE_MANY_MAX");
+    teardown(&f);
+}
+
+TEST(case_get_many_brief_reads_the_cases_asked_for)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    many_brief_on("query_brief.db");
+    if (pg && *pg)
+        many_brief_on("pg:query_brief");
+}

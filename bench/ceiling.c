@@ -109,6 +109,7 @@ enum {
     S_REPEAT_EVENT,
     S_REPEAT_NOTIFY,
     S_WARNING,
+    S_WARNING_FIND,
     S_WARNING_GROUP,
     S_WARNING_NOTIFY,
     S_RISK,
@@ -145,10 +146,10 @@ static const char *const sql[S_COUNT] = {
     "INSERT INTO warnings(kind, level, status, group_key, title, evidence, region_id, category_id,"
     " device_id, case_id, lat, lon, count, first_at, last_at, created_at, updated_at)"
     " VALUES ('repeat', ?, 'new', ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, ?, ?, ?, ?)",
+    "SELECT id FROM warnings WHERE group_key = ? AND status IN ('new', 'acknowledged')",
     "UPDATE warnings SET count = count + 1, last_at = ?, evidence = ?, title = ?,"
     " level = CASE WHEN ? = 'high' OR level = 'high' THEN 'high' WHEN ? = 'medium' OR level = 'medium'"
-    " THEN 'medium' ELSE 'low' END, updated_at = ? WHERE group_key = ? AND status IN ('new', 'acknowledged')"
-    " RETURNING id",
+    " THEN 'medium' ELSE 'low' END, updated_at = ? WHERE id = ?",
     "INSERT INTO notifications(case_id, event_id, created_at, recipient_kind, recipient_id, kind,"
     " message, next_attempt_at) VALUES (NULL, NULL, ?, 'supervisors', NULL, 'warning', ?, ?)",
     "INSERT INTO case_risks(case_id, score, level, reasons, computed_at) VALUES (?, ?, ?, ?, ?)"
@@ -424,15 +425,19 @@ static void repeat_warning(struct ceiling *c, int64_t now, int64_t id, int64_t r
     int64_t wid;
     const char *action;
     if (warned(c, root)) {
-        sqlite3_stmt *s = c->st[S_WARNING_GROUP];
+        /* Found, then updated by its id, as the server does on SQLite (no RETURNING). */
+        sqlite3_stmt *s = c->st[S_WARNING_FIND];
+        text(s, 1, group);
+        wid = run(c, S_WARNING_FIND);
+        s = c->st[S_WARNING_GROUP];
         sqlite3_bind_int64(s, 1, now);
         text(s, 2, evidence);
         text(s, 3, wtitle);
         text(s, 4, level);
         text(s, 5, level);
         sqlite3_bind_int64(s, 6, now);
-        text(s, 7, group);
-        wid = run(c, S_WARNING_GROUP);
+        sqlite3_bind_int64(s, 7, wid);
+        run(c, S_WARNING_GROUP);
         action = "warning.group";
     } else {
         sqlite3_stmt *s = c->st[S_WARNING];

@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "org/org.h"
 #include "store/store.h"
 #include "test.h"
@@ -189,4 +190,70 @@ TEST(warning_follows_the_region_tree)
     region_tree_on("warning_tree.db");
     if (pg && *pg)
         region_tree_on("pg:warning_tree");
+}
+
+/* A group's open warning takes every repeat (on SQLite found, then updated by its id): the
+ * same id, the count, the last time, evidence and title of the newest, a level that only
+ * rises; acknowledged is still open; once dismissed, the group raises a new warning. */
+static void grouping_on(const char *name)
+{
+    struct fixture f;
+    struct err e = ERR_INIT;
+    setup(&f, name);
+    int64_t first = raise_one(&f, WK_REPEAT, f.grid1, "repeat:7");
+    int64_t other = raise_one(&f, WK_REPEAT, f.grid1, "repeat:8");
+    static const enum warning_level levels[] = {WL_LOW, WL_HIGH, WL_MEDIUM};
+    static const char *const want_level[] = {"medium", "high", "high"};
+    for (int i = 0; i < 3; i++) {
+        if (i == 2)
+            CHECK_INT_EQ(warning_acknowledge(f.c, first, f.sup_street1, T0, &e), 0, "ack: %s",
+                         e.msg);
+        struct warning_in in = {.kind = WK_REPEAT,
+                                .level = levels[i],
+                                .group_key = "repeat:7",
+                                .title = i == 2 ? "最新标题" : "测试预警",
+                                .evidence = i == 2 ? "最新证据" : "证据",
+                                .region_id = f.grid1};
+        int64_t id = 0;
+        enum warning_outcome out;
+        CHECK_INT_EQ(warning_raise(f.c, &in, T0 + 60 * (i + 1), &id, &out, &e), 0, "raise: %s",
+                     e.msg);
+        CHECK_INT_EQ(out, WARNING_GROUPED, "repeat %d is grouped", i);
+        CHECK_INT_EQ(id, first, "repeat %d: the group's warning", i);
+        char *level = NULL;
+        struct arena a;
+        arena_init(&a, 256);
+        CHECK_INT_EQ(store_one_text(f.c, "SELECT level FROM warnings WHERE id = ?",
+                                    STORE_ARGS(store_i64(first)), &a, &level, &e),
+                     1, "level: %s", e.msg);
+        CHECK_STR_EQ(level, want_level[i], "repeat %d: the level only rises", i);
+        arena_release(&a);
+    }
+    int64_t count = 0, last = 0, others = 0;
+    CHECK_INT_EQ(store_one_i64(f.c, "SELECT count FROM warnings WHERE id = ?",
+                               STORE_ARGS(store_i64(first)), &count, &e),
+                 1, "count");
+    CHECK_INT_EQ(count, 4, "the first and three repeats");
+    CHECK_INT_EQ(store_one_i64(f.c,
+                               "SELECT last_at FROM warnings WHERE id = ? AND title = '最新标题'"
+                               " AND evidence = '最新证据' AND status = 'acknowledged'",
+                               STORE_ARGS(store_i64(first)), &last, &e),
+                 1, "the newest repeat's title and evidence");
+    CHECK_INT_EQ(last, T0 + 180, "last_at");
+    CHECK_INT_EQ(store_one_i64(f.c, "SELECT count FROM warnings WHERE id = ?",
+                               STORE_ARGS(store_i64(other)), &others, &e),
+                 1, "the other group");
+    CHECK_INT_EQ(others, 1, "another group is untouched");
+    CHECK_INT_EQ(warning_dismiss(f.c, first, f.sup_district, "测试", T0, &e), 0, "dismiss: %s",
+                 e.msg);
+    CHECK(raise_one(&f, WK_REPEAT, f.grid1, "repeat:7") != first, "dismissed: a new warning");
+    store_close(f.st);
+}
+
+TEST(warning_group_takes_the_repeats)
+{
+    const char *pg = getenv("GRIDLOOP_TEST_PG");
+    grouping_on("warning_group.db");
+    if (pg && *pg)
+        grouping_on("pg:warning_group");
 }

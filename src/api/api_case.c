@@ -280,7 +280,6 @@ static void case_json(struct jw *w, const struct case_rec *r, const struct case_
     jw_obj_end(w);
 }
 
-/* The case 'r' (already read) with its timeline and attachments, read now. */
 /* A case as read for its answer: the record, its timeline and its attachments. */
 struct case_read {
     struct case_rec r;
@@ -289,13 +288,13 @@ struct case_read {
     size_t nev, natts;
 };
 
-static int case_read_all(struct store_conn *c, int64_t id, struct arena *a, struct case_read *out,
-                         struct err *err)
+/* The timeline and attachments of the case cr->r, already read. */
+static int read_timeline_and_attachments(struct store_conn *c, struct arena *a,
+                                         struct case_read *cr, struct err *err)
 {
     int rc;
-    if ((rc = case_get(c, id, a, &out->r, err)) < 0 ||
-        (rc = case_timeline(c, id, a, &out->ev, &out->nev, err)) < 0 ||
-        (rc = attach_list_for_case(c, id, a, &out->atts, &out->natts, err)) < 0)
+    if ((rc = case_timeline(c, cr->r.id, a, &cr->ev, &cr->nev, err)) < 0 ||
+        (rc = attach_list_for_case(c, cr->r.id, a, &cr->atts, &cr->natts, err)) < 0)
         return rc;
     return 0;
 }
@@ -312,17 +311,13 @@ static int reply_case_read(struct api_call *call, int status, const struct case_
     return api_reply(call, status, &w);
 }
 
+/* The case 'r' (already read) with its timeline and attachments, read now. */
 static int reply_case_rec(struct api_call *call, int status, const struct case_rec *r,
                           const struct case_actor *actor)
 {
     struct case_read cr = {.r = *r};
-    int rc;
-    if ((rc = case_timeline(call->conn, r->id, call->req->arena, &cr.ev, &cr.nev, &call->err)) <
-            0 ||
-        (rc = attach_list_for_case(call->conn, r->id, call->req->arena, &cr.atts, &cr.natts,
-                                   &call->err)) < 0)
-        return rc;
-    return reply_case_read(call, status, &cr, actor);
+    int rc = read_timeline_and_attachments(call->conn, call->req->arena, &cr, &call->err);
+    return rc < 0 ? rc : reply_case_read(call, status, &cr, actor);
 }
 
 static int reply_case(struct api_call *call, int status, int64_t id, const struct case_actor *actor)
@@ -623,8 +618,8 @@ struct create_write {
     struct app_intake *it;
     api_intake_reply_fn *reply;
     void *reply_ctx;
-    /* The new case as the job read it back (have_read), for a reply that answers with it. */
-    int read_ahead, have_read;
+    /* The new case as the job read it back (have_read), for created_json. */
+    int have_read;
     struct case_read read;
 };
 
@@ -646,9 +641,12 @@ static int create_run(struct api_write *w, struct store_conn *c, struct err *err
     struct create_write *cw = (struct create_write *)w;
     int rc = app_intake_run(cw->it, c, err);
     const struct case_created *out = app_intake_created(cw->it);
-    if (rc == 0 && cw->read_ahead && !out->replayed && store_dialect(c) == STORE_SQLITE) {
+    if (rc == 0 && cw->reply == created_json && !out->replayed &&
+        store_dialect(c) == STORE_SQLITE) {
         struct err re = ERR_INIT;
-        cw->have_read = case_read_all(c, out->id, w->call.req->arena, &cw->read, &re) == 0;
+        struct arena *a = w->call.req->arena;
+        cw->have_read = case_get(c, out->id, a, &cw->read.r, &re) == 0 &&
+                        read_timeline_and_attachments(c, a, &cw->read, &re) == 0;
     }
     return rc;
 }
@@ -679,7 +677,6 @@ int api_case_intake_also(struct api_call *call, const struct case_new *in, api_i
         return rc;
     cw->reply = reply;
     cw->reply_ctx = reply_ctx;
-    cw->read_ahead = reply == created_json;
     cw->have_read = 0;
     cw->w.run = create_run;
     cw->w.reply = create_reply;

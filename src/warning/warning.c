@@ -161,7 +161,6 @@ int warning_raise(struct store_conn *c, const struct warning_in *in, int64_t now
         *outcome = WARNING_GROUPED;
         return 0;
     }
-    *id = 0;
     if ((rc = store_one_i64(
              c,
              "INSERT INTO warnings(kind, level, status, group_key, title, evidence, region_id,"
